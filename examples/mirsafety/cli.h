@@ -1,0 +1,61 @@
+/* Shared pieces of the mirsafety tool: exit codes, errors, filter options,
+ * progress bars. Each module's verbs live in cli_<module>.c. */
+#ifndef MIRS_CLI_H
+#define MIRS_CLI_H
+
+#include <mirsafety/mirsafety.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit codes a script can rely on (docs/cli.md). */
+#define CLI_EXIT_OK 0       /* success */
+#define CLI_EXIT_PROBLEMS 1 /* the command ran and found problems (validate, compare) */
+#define CLI_EXIT_USAGE 2    /* bad command line */
+#define CLI_EXIT_FAILURE 3  /* the library reported an error (message on stderr) */
+
+typedef int (*cli_verb_fn)(int argc, char **argv);
+
+/* Prints "mirsafety: <what>: <library message> [STATUS]" to stderr; returns CLI_EXIT_FAILURE. */
+int cli_fail(int status, const char *what);
+/* Prints "mirsafety <verb>: <message>" and a pointer to --help; returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Filter options shared by every verb that walks a dataset:
+ * --category C, --relation R, --group G (repeatable, lenient names),
+ * --key K (repeatable), --shard K/N, --shuffle SEED. */
+typedef struct cli_filter {
+    mirs_filter filter;
+    const char **keys;
+    size_t nkeys;
+} cli_filter;
+void cli_filter_init(cli_filter *f);
+void cli_filter_free(cli_filter *f);
+/* If argv[*i] is a filter option, consumes it (and its value), advances *i
+ * and returns 1; returns 0 if it is not one; returns -1 after printing a
+ * usage error. */
+int cli_filter_option(cli_filter *f, const char *verb, int argc, char **argv, int *i);
+extern const char cli_filter_help[];
+
+/* Fetches the value of an option that takes one: "--opt VALUE" or "--opt=VALUE".
+ * Returns 1 and sets *val when argv[*i] is opt, 0 when it is not, -1 when the value is missing. */
+int cli_opt_value(const char *opt, int argc, char **argv, int *i, const char **val);
+bool cli_is_help(const char *arg);
+
+/* A progress bar on stderr, drawn only when stderr is a terminal. */
+typedef struct cli_progress {
+    const char *label;
+    size_t total, done, last_drawn;
+    bool enabled;
+    double start;
+} cli_progress;
+void cli_progress_start(cli_progress *p, const char *label, size_t total);
+void cli_progress_update(cli_progress *p, size_t done);
+void cli_progress_finish(cli_progress *p);
+
+/* Verbs, one per module file. */
+int cli_info(int argc, char **argv);
+int cli_list(int argc, char **argv);
+int cli_validate(int argc, char **argv);
+
+#endif

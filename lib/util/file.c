@@ -1,0 +1,180 @@
+/* Whole-file reads with limits, atomic writes and lexical path checks. */
+#define _GNU_SOURCE
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int mirs__read_file(const char *path, size_t limit, char **data, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return mirs__fail_errno(errno == ENOENT ? MIRS_E_NOT_FOUND : MIRS_E_IO, errno, "%s: cannot open", path);
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return mirs__fail_errno(MIRS_E_IO, e, "%s: cannot stat", path);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return mirs__fail(MIRS_E_IO, "%s: not a regular file", path);
+    }
+    if ((uint64_t)st.st_size > (uint64_t)limit) {
+        close(fd);
+        return mirs__fail(MIRS_E_LIMIT, "%s: %lld bytes exceeds the limit of %zu bytes", path, (long long)st.st_size,
+                          limit);
+    }
+    size_t cap = (size_t)st.st_size;
+    char *buf = mirs__malloc(cap + 1);
+    if (!buf) {
+        close(fd);
+        return MIRS_E_NO_MEMORY;
+    }
+    size_t got = 0;
+    for (;;) {
+        if (got == cap) {
+            /* The file may have grown since fstat: read on, within the limit. */
+            char probe;
+            ssize_t r = read(fd, &probe, 1);
+            if (r == 0) break;
+            if (r < 0) {
+                if (errno == EINTR) continue;
+                int e = errno;
+                free(buf);
+                close(fd);
+                return mirs__fail_errno(MIRS_E_IO, e, "%s: read failed", path);
+            }
+            if (cap >= limit) {
+                free(buf);
+                close(fd);
+                return mirs__fail(MIRS_E_LIMIT, "%s: grew past the limit of %zu bytes while reading", path, limit);
+            }
+            size_t ncap = cap * 2 + 4096;
+            if (ncap > limit) ncap = limit;
+            char *nb = mirs__realloc(buf, ncap + 1);
+            if (!nb) {
+                free(buf);
+                close(fd);
+                return MIRS_E_NO_MEMORY;
+            }
+            buf = nb;
+            buf[got++] = probe;
+            cap = ncap;
+            continue;
+        }
+        ssize_t r = read(fd, buf + got, cap - got);
+        if (r == 0) break;
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            int e = errno;
+            free(buf);
+            close(fd);
+            return mirs__fail_errno(MIRS_E_IO, e, "%s: read failed", path);
+        }
+        got += (size_t)r;
+    }
+    close(fd);
+    buf[got] = '\0';
+    *data = buf;
+    *len = got;
+    return MIRS_OK;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+int mirs__write_file_atomic(const char *path, const void *data, size_t len)
+{
+    mirs_sb tmp;
+    mirs_sb_init(&tmp);
+    if (!mirs_sb_printf(&tmp, "%s.tmp.%ld", path, (long)getpid())) {
+        mirs_sb_free(&tmp);
+        return MIRS_E_NO_MEMORY;
+    }
+    int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int e = errno;
+        int st = mirs__fail_errno(MIRS_E_IO, e, "%s: cannot create", tmp.data);
+        mirs_sb_free(&tmp);
+        return st;
+    }
+    if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(tmp.data);
+        int st = mirs__fail_errno(MIRS_E_IO, e, "%s: write failed", tmp.data);
+        mirs_sb_free(&tmp);
+        return st;
+    }
+    close(fd);
+    if (rename(tmp.data, path) != 0) {
+        int e = errno;
+        unlink(tmp.data);
+        mirs_sb_free(&tmp);
+        return mirs__fail_errno(MIRS_E_IO, e, "%s: rename failed", path);
+    }
+    mirs_sb_free(&tmp);
+    char *dir = mirs__path_dirname(path);
+    if (dir) {
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+        free(dir);
+    }
+    return MIRS_OK;
+}
+
+char *mirs__path_join(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    while (la > 1 && a[la - 1] == '/') la--;
+    char *p = mirs__malloc(la + lb + 2);
+    if (!p) return NULL;
+    memcpy(p, a, la);
+    size_t o = la;
+    if (la && a[la - 1] != '/') p[o++] = '/';
+    memcpy(p + o, b, lb);
+    p[o + lb] = '\0';
+    return p;
+}
+
+bool mirs__path_is_contained(const char *rel)
+{
+    if (!rel || !*rel || rel[0] == '/') return false;
+    const char *p = rel;
+    while (*p) {
+        const char *e = strchr(p, '/');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n == 2 && p[0] == '.' && p[1] == '.') return false;
+        if (!e) break;
+        p = e + 1;
+    }
+    /* Backslashes are ordinary file name bytes on POSIX; NUL cannot occur. */
+    return true;
+}
+
+char *mirs__path_dirname(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) return mirs__strdup(".");
+    if (slash == path) return mirs__strdup("/");
+    return mirs__strndup(path, (size_t)(slash - path));
+}

@@ -1,0 +1,109 @@
+/*
+ * Internal utilities shared by every module (not installed). Everything here
+ * follows the public error model: functions return MIRS_OK or a negative
+ * status and set the thread-local message through mirs__fail().
+ */
+#ifndef MIRS_UTIL_H
+#define MIRS_UTIL_H
+
+#include <mirsafety/common.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#if defined(__GNUC__)
+#define MIRS_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define MIRS_PRINTF(a, b)
+#endif
+
+/* ---- errors ---- */
+/* Records status and message for the calling thread and returns status. */
+int mirs__fail(int status, const char *fmt, ...) MIRS_PRINTF(2, 3);
+/* Same, appending ": <strerror(errnum)>" (thread-safe strerror_r). */
+int mirs__fail_errno(int status, int errnum, const char *fmt, ...) MIRS_PRINTF(3, 4);
+/* Prepends "prefix: " to the current message, keeps the status; returns it. */
+int mirs__error_prefix(const char *fmt, ...) MIRS_PRINTF(1, 2);
+#define MIRS_CHECK_ARG(cond)                                                                                           \
+    do {                                                                                                               \
+        if (!(cond)) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "%s: invalid argument: %s", __func__, #cond);          \
+    } while (0)
+
+/* ---- overflow-checked sizes ---- */
+static inline bool mirs__mul_ok(size_t a, size_t b, size_t *out) { return !__builtin_mul_overflow(a, b, out); }
+static inline bool mirs__add_ok(size_t a, size_t b, size_t *out) { return !__builtin_add_overflow(a, b, out); }
+
+/* ---- allocation that reports MIRS_E_NO_MEMORY ---- */
+void *mirs__malloc(size_t n);
+void *mirs__calloc(size_t n, size_t size);
+void *mirs__realloc(void *p, size_t n);
+char *mirs__strdup(const char *s);
+char *mirs__strndup(const char *s, size_t n);
+
+/* ---- growable byte string (always NUL-terminated when data != NULL) ---- */
+typedef struct mirs_sb {
+    char *data;
+    size_t len, cap;
+    bool oom; /* sticky: an append failed */
+} mirs_sb;
+void mirs_sb_init(mirs_sb *sb);
+void mirs_sb_free(mirs_sb *sb);
+bool mirs_sb_reserve(mirs_sb *sb, size_t extra);
+bool mirs_sb_append(mirs_sb *sb, const void *data, size_t n);
+bool mirs_sb_puts(mirs_sb *sb, const char *s);
+bool mirs_sb_putc(mirs_sb *sb, char c);
+bool mirs_sb_printf(mirs_sb *sb, const char *fmt, ...) MIRS_PRINTF(2, 3);
+/* Appends s as a JSON string literal (quotes included); s must be UTF-8. */
+bool mirs_sb_json_string(mirs_sb *sb, const char *s, size_t n);
+/* Appends a double the way JSON wants it, locale-independent: shortest
+ * round-trip ("%.17g" tried from 15 digits up); NaN/Inf become null. */
+bool mirs_sb_json_double(mirs_sb *sb, double v);
+void mirs_sb_clear(mirs_sb *sb);
+/* Hands the contents to a mirs_buf (sb is left empty). MIRS_E_NO_MEMORY if oom. */
+int mirs_sb_to_buf(mirs_sb *sb, mirs_buf *out);
+
+/* ---- locale-independent numbers ---- */
+/* Formats like snprintf(fmt) in the "C" locale whatever the host set. */
+int mirs__snprintf_c(char *dst, size_t n, const char *fmt, ...) MIRS_PRINTF(3, 4);
+/* strtod in the "C" locale. */
+double mirs__strtod_c(const char *s, char **end);
+
+/* ---- UTF-8 ---- */
+/* Length of the valid prefix; == n when all of s[0..n) is valid UTF-8
+ * (no overlongs, no surrogates, <= U+10FFFF). */
+size_t mirs__utf8_valid_prefix(const char *s, size_t n);
+static inline bool mirs__utf8_valid(const char *s, size_t n) { return mirs__utf8_valid_prefix(s, n) == n; }
+
+/* ---- files ---- */
+/* Reads a whole regular file; MIRS_E_LIMIT when larger than limit. The
+ * result is NUL-terminated (not counted in *len). Caller frees with free(). */
+int mirs__read_file(const char *path, size_t limit, char **data, size_t *len);
+/* Writes data to path atomically (temp file in the same folder, fsync,
+ * rename, fsync of the folder). */
+int mirs__write_file_atomic(const char *path, const void *data, size_t len);
+/* Joins a and b with one '/'. NULL on OOM (error set). */
+char *mirs__path_join(const char *a, const char *b);
+/* True when rel is a relative path with no empty, "." or ".." component
+ * that would leave its base (lexical check). */
+bool mirs__path_is_contained(const char *rel);
+/* The directory part of a path ("." when there is none); malloc'd. */
+char *mirs__path_dirname(const char *path);
+
+/* ---- JSON with limits ---- */
+struct cJSON;
+/* Checks nesting depth before cJSON sees the text (cJSON recurses) and
+ * that the text is UTF-8, then parses. what names the source in messages.
+ * On failure the message names what and the byte offset. */
+int mirs__json_parse(const char *text, size_t len, unsigned max_depth, const char *what, struct cJSON **out);
+
+/* ---- hashing ---- */
+uint64_t mirs__fnv1a64(const void *data, size_t n);
+uint64_t mirs__splitmix64(uint64_t x);
+/* CRC-64/XZ (ECMA-182 polynomial, reflected), incremental: start with 0. */
+uint64_t mirs__crc64(uint64_t crc, const void *data, size_t n);
+
+/* ---- base64 ---- */
+size_t mirs__base64_len(size_t n); /* encoded length without NUL */
+bool mirs_sb_base64(mirs_sb *sb, const void *data, size_t n);
+
+#endif
