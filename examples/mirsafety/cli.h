@@ -53,9 +53,4 @@ void cli_progress_start(cli_progress *p, const char *label, size_t total);
 void cli_progress_update(cli_progress *p, size_t done);
 void cli_progress_finish(cli_progress *p);
 
-/* Verbs, one per module file. */
-int cli_info(int argc, char **argv);
-int cli_list(int argc, char **argv);
-int cli_validate(int argc, char **argv);
-
 #endif

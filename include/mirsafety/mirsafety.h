@@ -16,6 +16,7 @@
 #include <mirsafety/prompt.h>
 #include <mirsafety/stats.h>
 #include <mirsafety/score.h>
+#include <mirsafety/report.h>
 #include <mirsafety/entropy.h>
 
 #endif
