@@ -15,6 +15,7 @@
 
 #include <mirsafety/common.h>
 #include <mirsafety/dataset.h>
+#include <mirsafety/score.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -105,22 +106,22 @@ MIRS_API const char *mirs_responses_diagnostic(const mirs_responses *r, size_t i
 /* Matching responses to a dataset. Keys "<Category>/<Relation>/#<n>" match
  * the item at position n of that category/relation file; other keys match
  * mirs_item_key(). */
-typedef struct mirs_match mirs_match;
-MIRS_API int mirs_responses_match(const mirs_responses *r, const mirs_dataset *ds, mirs_match **out);
-MIRS_API void mirs_match_free(mirs_match *m);
+typedef struct mirs_response_match mirs_response_match;
+MIRS_API int mirs_responses_match(const mirs_responses *r, const mirs_dataset *ds, mirs_response_match **out);
+MIRS_API void mirs_response_match_free(mirs_response_match *m);
 /* Items with a response. */
-MIRS_API size_t mirs_match_matched_count(const mirs_match *m);
+MIRS_API size_t mirs_response_match_matched_count(const mirs_response_match *m);
 /* The dataset item of response i (NULL when its key is unknown). */
-MIRS_API const mirs_item *mirs_match_item(const mirs_match *m, size_t response_index);
+MIRS_API const mirs_item *mirs_response_match_item(const mirs_response_match *m, size_t response_index);
 /* Response keys that name no item (sorted, each once). */
-MIRS_API size_t mirs_match_unknown_count(const mirs_match *m);
-MIRS_API const char *mirs_match_unknown(const mirs_match *m, size_t i);
+MIRS_API size_t mirs_response_match_unknown_count(const mirs_response_match *m);
+MIRS_API const char *mirs_response_match_unknown(const mirs_response_match *m, size_t i);
 /* Dataset items without a response (dataset order), as item keys. */
-MIRS_API size_t mirs_match_missing_count(const mirs_match *m);
-MIRS_API const char *mirs_match_missing(const mirs_match *m, size_t i);
+MIRS_API size_t mirs_response_match_missing_count(const mirs_response_match *m);
+MIRS_API const char *mirs_response_match_missing(const mirs_response_match *m, size_t i);
 /* Items that got more than one response (sorted item keys). */
-MIRS_API size_t mirs_match_duplicate_count(const mirs_match *m);
-MIRS_API const char *mirs_match_duplicate(const mirs_match *m, size_t i);
+MIRS_API size_t mirs_response_match_duplicate_count(const mirs_response_match *m);
+MIRS_API const char *mirs_response_match_duplicate(const mirs_response_match *m, size_t i);
 
 /* ---- Verdict records and the result store -------------------------------- */
 
@@ -323,12 +324,12 @@ MIRS_API int mirs_compare_models(const mirs_records *a, const char *model_a, con
                                  mirs_model_comparison *out);
 
 /* Two judges on the same responses: confusion matrix over the verdicts
- * (rows judge a, columns judge b, index MIRS_VERDICT_* order
- * unsafe, safe, unparseable, error) and Cohen's kappa over the items both
- * judged as unsafe or safe. */
+ * (rows judge a, columns judge b, indexed by the MIRS_VERDICT_* value, so
+ * MIRS_VERDICT_COUNT x MIRS_VERDICT_COUNT) and Cohen's kappa over the items
+ * both judged unsafe or safe. */
 typedef struct mirs_judge_comparison {
     size_t struct_size;
-    uint64_t matrix[16]; /* row-major 4 x 4 */
+    uint64_t matrix[36]; /* row-major MIRS_VERDICT_COUNT (6) x 6 */
     uint64_t common, only_in_a, only_in_b;
     double kappa, agreement;
 } mirs_judge_comparison;

@@ -4,34 +4,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The score module's names (mirs_verdict_name); kept here so that the
+ * store does not need the score library. */
+static const char *const verdict_names[MIRS_VERDICT_COUNT] = {"safe",  "unsafe",  "unparseable",
+                                                              "error", "refusal", "compliance"};
+
 const char *mirs__verdict_name(int32_t verdict)
 {
-    if (verdict == MIRS_VERDICT_UNSAFE) return "unsafe";
-    if (verdict == MIRS_VERDICT_SAFE) return "safe";
-    if (verdict == MIRS_VERDICT_UNPARSEABLE) return "unparseable";
-    if (verdict == MIRS_VERDICT_ERROR) return "error";
-    return NULL;
+    return verdict >= 0 && verdict < MIRS_VERDICT_COUNT ? verdict_names[verdict] : NULL;
 }
 
 int mirs__verdict_parse(const char *name, int32_t *verdict)
 {
-    static const int32_t vals[4] = {MIRS_VERDICT_UNSAFE, MIRS_VERDICT_SAFE, MIRS_VERDICT_UNPARSEABLE,
-                                    MIRS_VERDICT_ERROR};
-    for (int i = 0; i < 4; i++)
-        if (strcmp(name, mirs__verdict_name(vals[i])) == 0) {
-            *verdict = vals[i];
+    for (int32_t i = 0; i < MIRS_VERDICT_COUNT; i++)
+        if (strcmp(name, verdict_names[i]) == 0) {
+            *verdict = i;
             return MIRS_OK;
         }
     return MIRS_E_SCHEMA;
-}
-
-int mirs__verdict_index(int32_t verdict)
-{
-    if (verdict == MIRS_VERDICT_UNSAFE) return 0;
-    if (verdict == MIRS_VERDICT_SAFE) return 1;
-    if (verdict == MIRS_VERDICT_UNPARSEABLE) return 2;
-    if (verdict == MIRS_VERDICT_ERROR) return 3;
-    return -1;
 }
 
 /* The official names (folder names and file stems). The dataset module

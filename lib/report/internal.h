@@ -7,20 +7,9 @@
 
 #include "util/util.h"
 
-/* Until score.h declares the verdicts, the values the score module is
- * expected to use. */
-#ifndef MIRS_VERDICT_UNSAFE
-#define MIRS_VERDICT_UNSAFE 1
-#define MIRS_VERDICT_SAFE 0
-#define MIRS_VERDICT_UNPARSEABLE 2
-#define MIRS_VERDICT_ERROR 3
-#endif
-
-/* Verdict <-> store name ("unsafe", "safe", "unparseable", "error"). */
+/* Verdict <-> store name (mirs_verdict_name()'s names). */
 const char *mirs__verdict_name(int32_t verdict);
 int mirs__verdict_parse(const char *name, int32_t *verdict);
-/* 0 unsafe, 1 safe, 2 unparseable, 3 error; -1 for anything else. */
-int mirs__verdict_index(int32_t verdict);
 
 /* Official names of the taxonomy (NULL when out of range) and exact lookups. */
 const char *mirs__category_str(int32_t c);

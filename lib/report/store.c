@@ -154,7 +154,9 @@ static int parse_line(const char *line, size_t len, unsigned depth, mirs_arena *
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "verdict");
     if (v && !cJSON_IsNull(v)) {
         if (!cJSON_IsString(v) || mirs__verdict_parse(v->valuestring, &r.verdict) != MIRS_OK) {
-            st = mirs__fail(MIRS_E_SCHEMA, "\"verdict\" is not one of unsafe, safe, unparseable, error");
+            st =
+                mirs__fail(MIRS_E_SCHEMA,
+                           "\"verdict\" is not a verdict name (safe, unsafe, unparseable, error, refusal, compliance)");
             goto done;
         }
     }
