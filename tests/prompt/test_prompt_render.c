@@ -199,6 +199,9 @@ static void check_syntax(void)
                     NULL);
     CHECK_STR(s, "IM");
     free(s);
+    s = render_tmpl("{{! nothing }}", 0, NULL); /* an empty rendering is "" */
+    CHECK_STR(s, "");
+    free(s);
     s = render_tmpl("single { brace } and }} alone", 0, NULL);
     CHECK_STR(s, "single { brace } and }} alone");
     free(s);
