@@ -93,7 +93,7 @@ static int image_info(int argc, char **argv)
             mirs_image_free(img);
         }
         if (st != MIRS_OK) {
-            status = cli_fail(st, f);
+            status = cli_fail(st, "image info");
             continue;
         }
         char fc[17], pc[17];
@@ -247,14 +247,14 @@ static int image_convert(int argc, char **argv)
         return cli_usage_error(verb, "JPEG cannot store alpha: use --layout rgb or gray");
     mirs_image *img = NULL, *resized = NULL;
     int st = mirs_image_decode_file(in, &d, &img);
-    if (st) return cli_fail(st, in);
+    if (st) return cli_fail(st, "image convert");
     if (smart) {
         uint32_t h2, w2;
         st = mirs_image_smart_resize(mirs_image_height(img), mirs_image_width(img), 28, 56 * 56, 28 * 28 * 1280, &h2,
                                      &w2);
         if (st) {
             mirs_image_free(img);
-            return cli_fail(st, in);
+            return cli_fail(st, "image convert");
         }
         rw = w2;
         rh = h2;
@@ -263,7 +263,7 @@ static int image_convert(int argc, char **argv)
         st = mirs_image_resize(img, (uint32_t)rw, (uint32_t)rh, method, &resized);
         if (st) {
             mirs_image_free(img);
-            return cli_fail(st, in);
+            return cli_fail(st, "image convert");
         }
         mirs_image_free(img);
         img = resized;
@@ -272,7 +272,7 @@ static int image_convert(int argc, char **argv)
     st = mirs_image_encode(img, &e, &b);
     if (st) {
         mirs_image_free(img);
-        return cli_fail(st, out);
+        return cli_fail(st, "image convert");
     }
     int rc = write_all(out, &b);
     if (rc == CLI_EXIT_OK && json) {
