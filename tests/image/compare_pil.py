@@ -126,14 +126,39 @@ def write_png(path, arr, ct, bd, interlace=False, plte=None, trns=None, filt=0, 
         f.write(data)
 
 
+def parse_one(out, pos):
+    nl = out.index(b"\n", pos)
+    head = out[pos:nl]
+    if head.startswith(b"ERR") or head.startswith(b"OK"):
+        return head.decode().strip(), nl + 1
+    w, h, c = map(int, head.split())
+    end = nl + 1 + w * h * c
+    return np.frombuffer(out[nl + 1:end], dtype=np.uint8).reshape(h, w, c), end
+
+
 def run_tool(*args):
-    p = subprocess.run([TOOL, *map(str, args)], capture_output=True)
-    out = p.stdout
-    if out.startswith(b"ERR") or out.startswith(b"OK"):
-        return out.decode().strip()
-    nl = out.index(b"\n")
-    w, h, c = map(int, out[:nl].split())
-    return np.frombuffer(out[nl + 1:], dtype=np.uint8).reshape(h, w, c)
+    out = subprocess.run([TOOL, *map(str, args)], capture_output=True).stdout
+    return parse_one(out, 0)[0]
+
+
+# Decodes are queued and run in one image_tool process (fast under ASan).
+pending = []
+
+
+def queue(args, verify):
+    pending.append((" ".join(map(str, args)), verify))
+
+
+def flush():
+    if not pending:
+        return
+    out = subprocess.run([TOOL, "batch"], input="\n".join(c for c, _ in pending).encode() + b"\n",
+                         capture_output=True).stdout
+    pos = 0
+    for _, verify in pending:
+        got, pos = parse_one(out, pos)
+        verify(got)
+    pending.clear()
 
 
 MODES = {"rgb": "RGB", "rgba": "RGBA", "gray": "L"}
@@ -155,16 +180,20 @@ def pil_ref(path, layout, gray16=False):
 def compare_decode(path, layouts=("rgb", "rgba", "gray"), gray16=False, extra=()):
     global checks
     for lay in layouts:
-        got = run_tool("decode", path, lay, *extra)
         want = pil_ref(path, lay, gray16)
-        checks += 1
-        if isinstance(got, str):
-            fail(f"{os.path.basename(path)} {lay}: {got}")
-        elif got.shape != want.shape:
-            fail(f"{os.path.basename(path)} {lay}: shape {got.shape} != PIL {want.shape}")
-        elif not np.array_equal(got, want):
-            d = np.abs(got.astype(int) - want.astype(int))
-            fail(f"{os.path.basename(path)} {lay}: {np.count_nonzero(d)} samples differ, max {d.max()}")
+
+        def verify(got, lay=lay, want=want):
+            global checks
+            checks += 1
+            if isinstance(got, str):
+                fail(f"{os.path.basename(path)} {lay}: {got}")
+            elif got.shape != want.shape:
+                fail(f"{os.path.basename(path)} {lay}: shape {got.shape} != PIL {want.shape}")
+            elif not np.array_equal(got, want):
+                d = np.abs(got.astype(int) - want.astype(int))
+                fail(f"{os.path.basename(path)} {lay}: {np.count_nonzero(d)} samples differ, max {d.max()}")
+
+        queue(("decode", path, lay, *extra), verify)
 
 
 # ---- PNG cases ----
@@ -351,7 +380,9 @@ def check_encode():
 
 
 png_cases()
+flush()
 jpeg_cases()
+flush()
 check_dct_scaling()
 check_resize()
 check_encode()

@@ -3,6 +3,7 @@
  *   image_tool decode FILE LAYOUT [fast] [TW TH] > "W H C\n" + pixels
  *   image_tool resize FILE LAYOUT W H METHOD      > same, resized
  *   image_tool encode FILE OUT png|jpeg LEVEL_OR_QUALITY [SUBSAMPLING]
+ *   image_tool batch < commands (one of the above per line)
  * Errors print "ERR <status name>" on stdout and exit 3. */
 #include <mirsafety/mirsafety.h>
 
@@ -32,7 +33,7 @@ static void dump(const mirs_image *img)
                (size_t)mirs_image_width(img) * (size_t)mirs_image_channels(img), stdout);
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
     if (argc < 4) return 2;
     mirs_image_decode_options o = MIRS_IMAGE_DECODE_OPTIONS_INIT;
@@ -70,10 +71,32 @@ int main(int argc, char **argv)
         if (!f) return 1;
         fwrite(b.data, 1, b.size, f);
         fclose(f);
-        mirs_buf_free(&b);
         printf("OK %zu\n", b.size);
+        mirs_buf_free(&b);
     } else
         return 2;
     mirs_image_free(img);
     return 0;
+}
+
+/* "batch": one command per stdin line (space-separated, no quoting), the
+ * results concatenated on stdout, so a test runs thousands of cases in one
+ * process (cheap under sanitizers). */
+int main(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "batch") == 0) {
+        char line[4096];
+        while (fgets(line, sizeof line, stdin)) {
+            char *av[16];
+            int ac = 0;
+            av[ac++] = argv[0];
+            for (char *t = strtok(line, " \n"); t && ac < 15; t = strtok(NULL, " \n")) av[ac++] = t;
+            av[ac] = NULL;
+            int rc = run(ac, av);
+            if (rc == 2) printf("ERR usage\n");
+            fflush(stdout);
+        }
+        return 0;
+    }
+    return run(argc, argv);
 }
