@@ -99,7 +99,9 @@ def main():
         print(f"{name:58s} {gbps:7.3f} {m:8d}")
     print(f"ratio C case-sensitive / Python `in`:      {cs['test_gbps'] / (nbytes / t_in / 1e9):6.1f}x")
     print(f"ratio C case-insensitive / Python re.I:    {ci['test_gbps'] / (nbytes / t_re / 1e9):6.1f}x")
-    print(f"case-insensitive cost (CS / CI time):      {ci['test_s'] / cs['test_s']:6.2f}")
+    # Per-answer tests stop at the first match, and folding finds more matches, so the
+    # cost of case-insensitivity is read from the full scans (same bytes, every match).
+    print(f"case-insensitive cost (full-scan time CI / CS): {ci['find_all_s'] / cs['find_all_s']:6.2f}")
     ok = cs["matched"] == py_cs
     print("case-sensitive matched counts agree with Python: " + ("yes" if ok else "NO"))
     print("case-insensitive: C also folds curly apostrophes, so it may match more than re.I: "
