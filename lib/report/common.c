@@ -106,20 +106,20 @@ void mirs__strvec_sort_unique(mirs_strvec *sv)
     sv->n = o;
 }
 
-struct mirs_arena_block {
-    struct mirs_arena_block *next;
+struct mirs_rep_arena_block {
+    struct mirs_rep_arena_block *next;
     size_t used, cap;
     char data[];
 };
 
-char *mirs__arena_strndup(mirs_arena *a, const char *s, size_t n)
+char *mirs__rep_strndup(mirs_rep_arena *a, const char *s, size_t n)
 {
     size_t need;
     if (!mirs__add_ok(n, 1, &need)) {
         mirs__fail(MIRS_E_OVERFLOW, "string too large");
         return NULL;
     }
-    struct mirs_arena_block *b = a->head;
+    struct mirs_rep_arena_block *b = a->head;
     if (!b || b->cap - b->used < need) {
         size_t cap = need > 65536 ? need : 65536;
         b = mirs__malloc(sizeof *b + cap);
@@ -136,11 +136,11 @@ char *mirs__arena_strndup(mirs_arena *a, const char *s, size_t n)
     return p;
 }
 
-void mirs__arena_free(mirs_arena *a)
+void mirs__rep_arena_free(mirs_rep_arena *a)
 {
-    struct mirs_arena_block *b = a->head;
+    struct mirs_rep_arena_block *b = a->head;
     while (b) {
-        struct mirs_arena_block *n = b->next;
+        struct mirs_rep_arena_block *n = b->next;
         free(b);
         b = n;
     }

@@ -31,10 +31,10 @@ void mirs__strvec_free(mirs_strvec *sv);
 void mirs__strvec_sort_unique(mirs_strvec *sv);
 
 /* A bump arena for many small strings. */
-typedef struct mirs_arena {
-    struct mirs_arena_block *head;
-} mirs_arena;
-char *mirs__arena_strndup(mirs_arena *a, const char *s, size_t n);
-void mirs__arena_free(mirs_arena *a);
+typedef struct mirs_rep_arena {
+    struct mirs_rep_arena_block *head;
+} mirs_rep_arena;
+char *mirs__rep_strndup(mirs_rep_arena *a, const char *s, size_t n);
+void mirs__rep_arena_free(mirs_rep_arena *a);
 
 #endif

@@ -5,16 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Until the dataset module is linked in, matching reports UNSUPPORTED. */
-#pragma weak mirs_dataset_count
-#pragma weak mirs_dataset_get
-#pragma weak mirs_dataset_find
-#pragma weak mirs_item_category
-#pragma weak mirs_item_relation
-#pragma weak mirs_item_source_index
-#pragma weak mirs_item_index
-#pragma weak mirs_item_key
-
 struct mirs_response_match {
     const mirs_item **item_of; /* per response */
     size_t nresp, matched;
@@ -66,7 +56,6 @@ static bool positional_key(const char *key, int32_t *cat, int32_t *rel, int64_t 
 int mirs_responses_match(const mirs_responses *r, const mirs_dataset *ds, mirs_response_match **out)
 {
     MIRS_CHECK_ARG(r && ds && out);
-    if (!mirs_dataset_count) return mirs__fail(MIRS_E_UNSUPPORTED, "matching needs the dataset module");
     size_t nitems = mirs_dataset_count(ds), nresp = mirs_responses_count(r);
     mirs_response_match *m = mirs__calloc(1, sizeof *m);
     pos_entry *pos = mirs__calloc(nitems ? nitems : 1, sizeof *pos);

@@ -113,7 +113,7 @@ int mirs_record_to_json(const mirs_record *rec, mirs_buf *out)
 
 /* ---- parsing one line ---- */
 
-static int get_str(const cJSON *o, const char *name, bool required, mirs_arena *a, const char **out)
+static int get_str(const cJSON *o, const char *name, bool required, mirs_rep_arena *a, const char **out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
     if (!v || cJSON_IsNull(v)) {
@@ -122,14 +122,14 @@ static int get_str(const cJSON *o, const char *name, bool required, mirs_arena *
         return MIRS_OK;
     }
     if (!cJSON_IsString(v)) return mirs__fail(MIRS_E_SCHEMA, "\"%s\" is not a string", name);
-    char *c = mirs__arena_strndup(a, v->valuestring, strlen(v->valuestring));
+    char *c = mirs__rep_strndup(a, v->valuestring, strlen(v->valuestring));
     if (!c) return MIRS_E_NO_MEMORY;
     *out = c;
     return MIRS_OK;
 }
 
 /* Parses one line (without its '\n') into *rec with strings in the arena. */
-static int parse_line(const char *line, size_t len, unsigned depth, mirs_arena *a, mirs_record *rec)
+static int parse_line(const char *line, size_t len, unsigned depth, mirs_rep_arena *a, mirs_record *rec)
 {
     cJSON *j = NULL;
     int st = mirs__json_parse(line, len, depth, "record", &j);
@@ -205,7 +205,7 @@ static bool blank(const char *s, size_t n)
 /* ---- reading ---- */
 
 struct mirs_records {
-    mirs_arena arena;
+    mirs_rep_arena arena;
     mirs_record *v;
     size_t n, cap;
     uint64_t torn;
@@ -231,7 +231,7 @@ static int records_push(mirs_records *r, const mirs_record *rec)
 typedef int (*line_fn)(void *ctx, const mirs_record *rec, uint64_t line_no);
 
 static int scan_lines(const char *what, const char *data, size_t len, unsigned depth, uint64_t max_line, bool lenient,
-                      mirs_arena *a, mirs_strvec *diags, line_fn fn, void *ctx, size_t *good_end, uint64_t *torn)
+                      mirs_rep_arena *a, mirs_strvec *diags, line_fn fn, void *ctx, size_t *good_end, uint64_t *torn)
 {
     size_t pos = 0, end_ok = 0;
     uint64_t line_no = 0;
@@ -290,7 +290,7 @@ static int push_fn(void *ctx, const mirs_record *rec, uint64_t line_no)
 void mirs_records_free(mirs_records *r)
 {
     if (!r) return;
-    mirs__arena_free(&r->arena);
+    mirs__rep_arena_free(&r->arena);
     free(r->v);
     mirs__strvec_free(&r->diags);
     free(r);
@@ -345,7 +345,7 @@ typedef struct done_set {
     size_t nslots;
     done_entry *e;
     size_t n, cap;
-    mirs_arena arena;
+    mirs_rep_arena arena;
 } done_set;
 
 static uint64_t hstr(const char *s) { return mirs__splitmix64(mirs__fnv1a64(s, strlen(s))); }
@@ -405,9 +405,9 @@ static int done_add(done_set *d, const char *key, const char *model, const char 
     }
     int32_t *s = done_slot(d, key);
     done_entry en;
-    en.key = *s >= 0 ? d->e[*s].key : mirs__arena_strndup(&d->arena, key, strlen(key));
-    en.model = mirs__arena_strndup(&d->arena, model, strlen(model));
-    en.judge = mirs__arena_strndup(&d->arena, judge, strlen(judge));
+    en.key = *s >= 0 ? d->e[*s].key : mirs__rep_strndup(&d->arena, key, strlen(key));
+    en.model = mirs__rep_strndup(&d->arena, model, strlen(model));
+    en.judge = mirs__rep_strndup(&d->arena, judge, strlen(judge));
     if (!en.key || !en.model || !en.judge) return MIRS_E_NO_MEMORY;
     en.next = *s;
     d->e[d->n] = en;
@@ -419,7 +419,7 @@ static void done_free(done_set *d)
 {
     free(d->slots);
     free(d->e);
-    mirs__arena_free(&d->arena);
+    mirs__rep_arena_free(&d->arena);
 }
 
 /* ---- the writer ---- */
@@ -496,11 +496,11 @@ int mirs_store_open(const char *path, const mirs_store_options *opts, mirs_store
     char *data;
     size_t len;
     if ((st = mirs__read_file(path, STORE_MAX_FILE, &data, &len))) goto fail;
-    mirs_arena tmp = {0};
+    mirs_rep_arena tmp = {0};
     size_t good;
     st = scan_lines(path, data, len, o.max_json_depth, o.max_line_bytes, false, &tmp, NULL, resume_fn, s, &good,
                     &s->torn);
-    mirs__arena_free(&tmp);
+    mirs__rep_arena_free(&tmp);
     free(data);
     if (st) goto fail;
     if (s->torn) {
