@@ -37,7 +37,7 @@ ok([], "", "")
 rc, out, _ = run(["--json", "--finish-reason", "length"], '<think>r</think> fi"nal\x01 '.encode())
 check(rc == 0, "json rc")
 j = json.loads(out)
-check(j == {"answer": 'fi"nal\x01', "start": 16, "end": 23, "flags": ["reasoning", "truncated"]}, f"json {j}")
+check(j == {"answer": 'fi"nal\x01', "start": 17, "end": 24, "flags": ["reasoning", "truncated"]}, f"json {j}")
 
 rc, out, err = run([], b"a\xffb")
 check(rc == 3 and b"offset 1" in err and out == b"", f"bad utf-8: {rc} {err!r}")
