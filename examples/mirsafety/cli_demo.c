@@ -92,7 +92,7 @@ static int run_verb(cli_verb_fn fn, int argc, char **argv)
         char *av_[] = {__VA_ARGS__};                                                                                   \
         int rc_ = run_verb(fn, (int)(sizeof av_ / sizeof *av_), av_);                                                  \
         if (rc_ != CLI_EXIT_OK) {                                                                                      \
-            fprintf(stderr, "mirsafety demo: step '%s' failed (exit %d)\n", av_[0], rc_);                           \
+            fprintf(stderr, "mirsafety demo: step '%s' failed (exit %d)\n", av_[0], rc_);                              \
             return rc_;                                                                                                \
         }                                                                                                              \
     } while (0)
@@ -171,8 +171,10 @@ int cli_demo(int argc, char **argv)
     char sample[PATH_MAX], data[PATH_MAX];
     if (sample_arg ? pathf(sample, sizeof sample, "%s", sample_arg) != 0
                    : find_data("examples/data/sample", sample, sizeof sample) != 0)
-        return cli_usage_error("demo", "cannot find examples/data/sample: run from the repository root or pass --sample");
-    if (data_arg ? pathf(data, sizeof data, "%s", data_arg) != 0 : find_data("examples/data/demo", data, sizeof data) != 0)
+        return cli_usage_error("demo",
+                               "cannot find examples/data/sample: run from the repository root or pass --sample");
+    if (data_arg ? pathf(data, sizeof data, "%s", data_arg) != 0
+                 : find_data("examples/data/demo", data, sizeof data) != 0)
         return cli_usage_error("demo", "cannot find examples/data/demo: run from the repository root or pass --data");
 
     char p1[PATH_MAX], p2[PATH_MAX], p3[PATH_MAX], p4[PATH_MAX], p5[PATH_MAX], store[PATH_MAX];

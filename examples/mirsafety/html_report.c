@@ -13,8 +13,8 @@
 static const char *const rtype_names[HTML_RTYPE_COUNT] = {"unsafe", "refusal", "misunderstanding", "evasive",
                                                           "benign help"};
 static const char *const rtype_colors[HTML_RTYPE_COUNT] = {"#c0392b", "#2e86c1", "#f39c12", "#8e44ad", "#27ae60"};
-static const char *const model_colors[] = {"#c0392b", "#2e86c1", "#27ae60", "#8e44ad", "#f39c12", "#16a085",
-                                           "#7f8c8d", "#d35400"};
+static const char *const model_colors[] = {"#c0392b", "#2e86c1", "#27ae60", "#8e44ad",
+                                           "#f39c12", "#16a085", "#7f8c8d", "#d35400"};
 #define NCOLORS (sizeof model_colors / sizeof *model_colors)
 
 static void esc(FILE *f, const char *s)
@@ -64,8 +64,10 @@ static cell model_total(const html_model *m)
 
 static void pct(FILE *f, double v)
 {
-    if (isnan(v)) fputs("–", f);
-    else fprintf(f, "%.1f%%", v);
+    if (isnan(v))
+        fputs("–", f);
+    else
+        fprintf(f, "%.1f%%", v);
 }
 
 static void write_models_table(FILE *f, const html_model *models, size_t n)
@@ -94,8 +96,9 @@ static void write_relation_chart(FILE *f, const html_model *models, size_t n)
     const int left = 190, width = 460, row = 14 * (int)(n ? n : 1) + 10, top = 30;
     int height = top + row * MIRS_RELATION_COUNT + 30;
     fputs("<h2>ASR by relation (95% Wilson intervals)</h2>\n", f);
-    fprintf(f, "<svg id=\"asr-by-relation\" class=\"chart\" width=\"%d\" height=\"%d\" role=\"img\" "
-               "aria-label=\"ASR by relation\">\n",
+    fprintf(f,
+            "<svg id=\"asr-by-relation\" class=\"chart\" width=\"%d\" height=\"%d\" role=\"img\" "
+            "aria-label=\"ASR by relation\">\n",
             left + width + 60, height);
     for (int t = 0; t <= 100; t += 25) {
         int x = left + width * t / 100;
@@ -111,15 +114,16 @@ static void write_relation_chart(FILE *f, const html_model *models, size_t n)
             int y = y0 + 5 + 14 * (int)i;
             if (isnan(c.asr)) continue;
             double w = width * c.asr / 100.0;
-            fprintf(f, "<rect class=\"bar\" data-model=\"%zu\" data-relation=\"%s\" x=\"%d\" y=\"%d\" width=\"%.1f\" "
-                       "height=\"10\" fill=\"%s\"><title>",
+            fprintf(f,
+                    "<rect class=\"bar\" data-model=\"%zu\" data-relation=\"%s\" x=\"%d\" y=\"%d\" width=\"%.1f\" "
+                    "height=\"10\" fill=\"%s\"><title>",
                     i, mirs_relation_name(r), left, y, w, model_colors[i % NCOLORS]);
             esc(f, models[i].name);
             fprintf(f, " %s: %llu/%llu = %.1f%% [%.1f, %.1f]</title></rect>", mirs_relation_display_name(r),
                     (unsigned long long)c.k, (unsigned long long)c.n, c.asr, c.lo, c.hi);
             if (!isnan(c.lo))
-                fprintf(f, "<line class=\"ci\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"/>", left + width * c.lo / 100,
-                        left + width * c.hi / 100, y + 5, y + 5);
+                fprintf(f, "<line class=\"ci\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"/>",
+                        left + width * c.lo / 100, left + width * c.hi / 100, y + 5, y + 5);
             fputc('\n', f);
         }
     }
@@ -169,8 +173,10 @@ static void write_heatmap(FILE *f, const html_model *m, size_t idx)
             fputs("</title></rect>", f);
             fprintf(f, "<text class=\"cellv%s\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">", x.asr > 60 ? " dark" : "",
                     left + r * cw + cw / 2 - 1, top + c * ch + ch / 2 + 3);
-            if (x.n) fprintf(f, "%.0f", x.asr);
-            else fputs("–", f);
+            if (x.n)
+                fprintf(f, "%.0f", x.asr);
+            else
+                fputs("–", f);
             fputs("</text>\n", f);
         }
     }
@@ -201,8 +207,9 @@ static void write_rtypes(FILE *f, const html_model *models, size_t n)
         double x = left;
         for (int t = 0; t < HTML_RTYPE_COUNT && tot; t++) {
             double w = width * (double)m->rtypes[t] / (double)tot;
-            fprintf(f, "<rect class=\"seg\" data-type=\"%s\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"%s\">"
-                       "<title>%s: %llu of %llu</title></rect>\n",
+            fprintf(f,
+                    "<rect class=\"seg\" data-type=\"%s\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"%s\">"
+                    "<title>%s: %llu of %llu</title></rect>\n",
                     rtype_names[t], x, y, w, rtype_colors[t], rtype_names[t], (unsigned long long)m->rtypes[t],
                     (unsigned long long)tot);
             x += w;
@@ -211,8 +218,9 @@ static void write_rtypes(FILE *f, const html_model *models, size_t n)
     }
     int lx = left;
     for (int t = 0; t < HTML_RTYPE_COUNT; t++) {
-        fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/><text class=\"axis\" x=\"%d\" "
-                   "y=\"%d\">%s</text>\n",
+        fprintf(f,
+                "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/><text class=\"axis\" x=\"%d\" "
+                "y=\"%d\">%s</text>\n",
                 lx, y + 6, rtype_colors[t], lx + 14, y + 15, rtype_names[t]);
         lx += 92;
     }
@@ -247,17 +255,20 @@ static void write_entropy(FILE *f, const html_entropy *e)
     for (int g = 0; g < 2; g++) {
         const uint64_t *h = g ? e->unsafe : e->safe;
         uint64_t tot = g ? tu : ts;
-        fprintf(f, "<polyline class=\"hist\" data-group=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
+        fprintf(f,
+                "<polyline class=\"hist\" data-group=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
                 names[g], cols[g]);
         for (size_t b = 0; b < e->nbins; b++) {
             double d = tot ? (double)h[b] / (double)tot : 0;
-            double x0 = left + width * (double)b / (double)e->nbins, x1 = left + width * (double)(b + 1) / (double)e->nbins;
+            double x0 = left + width * (double)b / (double)e->nbins,
+                   x1 = left + width * (double)(b + 1) / (double)e->nbins;
             double y = top + hgt - hgt * d / maxd;
             fprintf(f, "%.1f,%.1f %.1f,%.1f ", x0, y, x1, y);
         }
         fputs("\"/>\n", f);
-        fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/><text class=\"axis\" x=\"%d\" "
-                   "y=\"%d\">%s (n=%llu)</text>\n",
+        fprintf(f,
+                "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/><text class=\"axis\" x=\"%d\" "
+                "y=\"%d\">%s (n=%llu)</text>\n",
                 left + width + 10, top + 10 + 18 * g, cols[g], left + width + 24, top + 19 + 18 * g, names[g],
                 (unsigned long long)tot);
     }
@@ -275,7 +286,8 @@ static const char css[] =
     "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:1000px;color:#222}"
     "h1{font-size:1.6em}h2{margin-top:1.6em;font-size:1.25em;border-bottom:1px solid #ddd}"
     "table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #eee;text-align:right}"
-    "td:first-child,th:first-child{text-align:left}.swatch{display:inline-block;width:10px;height:10px;margin-right:6px}"
+    "td:first-child,th:first-child{text-align:left}.swatch{display:inline-block;width:10px;height:10px;margin-right:"
+    "6px}"
     ".grid{stroke:#ddd}.axis{font-size:11px;fill:#555}.label{font-size:12px;fill:#222}"
     ".ci{stroke:#222;stroke-width:1.5}.cellv{font-size:11px;fill:#222}.cellv.dark{fill:#fff}"
     ".note{color:#555;font-size:.92em}footer{margin-top:2em;color:#777;font-size:.85em}";

@@ -18,11 +18,11 @@ typedef struct html_model {
 } html_model;
 
 typedef struct html_entropy {
-    double lo, hi;      /* histogram range */
+    double lo, hi; /* histogram range */
     size_t nbins;
     const uint64_t *safe, *unsafe; /* nbins counts each */
     double mean_safe, mean_unsafe;
-    double p_value;     /* Mann-Whitney or Welch, NaN if unknown */
+    double p_value; /* Mann-Whitney or Welch, NaN if unknown */
     const char *test_name;
 } html_entropy;
 
