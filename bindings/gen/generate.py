@@ -162,7 +162,7 @@ def clean_comment(text):
                 s = s[1:]
                 if s.startswith(" "):
                     s = s[1:]
-            out.append(s.rstrip())
+            out.append(s.rstrip().rstrip("\\").rstrip())  # a comment inside a macro ends lines with \\
     else:
         out = [ln.strip()[2:].strip() for ln in text.split("\n")]
     while out and not out[0]:
@@ -203,10 +203,11 @@ class Comments:
         return ""
 
     def trailing(self, fname, line, after_col):
+        """(text, last line) of the comment after a declaration on its last line."""
         for sl, sc, el, text, alone in self._load(fname):
             if sl == line and sc > after_col:
-                return clean_comment(text)
-        return ""
+                return clean_comment(text), el
+        return "", line
 
 
 class Documenter:
@@ -223,8 +224,8 @@ class Documenter:
         prev = self.last.get(kind)
         if not lead and prev and prev[0] == fname and prev[1] == start_line - 1:
             lead = prev[2]
-        self.last[kind] = (fname, end_line, lead)
-        trail = self.c.trailing(fname, end_line, end_col)
+        trail, last = self.c.trailing(fname, end_line, end_col)
+        self.last[kind] = (fname, last, lead)
         return "\n\n".join(x for x in (lead, trail) if x)
 
     def parts(self, kind, fname, start_line, end_line, end_col):
@@ -233,8 +234,9 @@ class Documenter:
         prev = self.last.get(kind)
         if not lead and prev and prev[0] == fname and prev[1] == start_line - 1:
             lead = prev[2]
-        self.last[kind] = (fname, end_line, lead)
-        return lead, self.c.trailing(fname, end_line, end_col)
+        trail, last = self.c.trailing(fname, end_line, end_col)
+        self.last[kind] = (fname, last, lead)
+        return lead, trail
 
 
 # ---- type model ----------------------------------------------------------------------------------------------------

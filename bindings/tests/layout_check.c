@@ -31,5 +31,22 @@ int main(void)
     printf("F mirs_filter shard_count %zu\n", offsetof(mirs_filter, shard_count));
     printf("F mirs_filter shuffle %zu\n", offsetof(mirs_filter, shuffle));
     printf("F mirs_filter seed %zu\n", offsetof(mirs_filter, seed));
+    printf("S mirs_strip_options %zu %zu\n", sizeof(mirs_strip_options), alignof(mirs_strip_options));
+    printf("F mirs_strip_options struct_size %zu\n", offsetof(mirs_strip_options, struct_size));
+    printf("F mirs_strip_options open_tags %zu\n", offsetof(mirs_strip_options, open_tags));
+    printf("F mirs_strip_options close_tags %zu\n", offsetof(mirs_strip_options, close_tags));
+    printf("F mirs_strip_options ntags %zu\n", offsetof(mirs_strip_options, ntags));
+    printf("F mirs_strip_options finish_reason %zu\n", offsetof(mirs_strip_options, finish_reason));
+    printf("F mirs_strip_options unterminated %zu\n", offsetof(mirs_strip_options, unterminated));
+    printf("S mirs_match %zu %zu\n", sizeof(mirs_match), alignof(mirs_match));
+    printf("F mirs_match matched %zu\n", offsetof(mirs_match, matched));
+    printf("F mirs_match phrase %zu\n", offsetof(mirs_match, phrase));
+    printf("F mirs_match offset %zu\n", offsetof(mirs_match, offset));
+    printf("F mirs_match length %zu\n", offsetof(mirs_match, length));
+    printf("F mirs_match count %zu\n", offsetof(mirs_match, count));
+    printf("S mirs_judge_options %zu %zu\n", sizeof(mirs_judge_options), alignof(mirs_judge_options));
+    printf("F mirs_judge_options struct_size %zu\n", offsetof(mirs_judge_options, struct_size));
+    printf("F mirs_judge_options categories %zu\n", offsetof(mirs_judge_options, categories));
+    printf("F mirs_judge_options ncategories %zu\n", offsetof(mirs_judge_options, ncategories));
     return 0;
 }

@@ -9,7 +9,7 @@ import pytest
 import mirsafety
 from mirsafety import _ffi, errors
 
-from conftest import HERE
+from conftest import HERE, require
 
 
 def test_version_matches_generated_constants():
@@ -37,6 +37,7 @@ def test_one_exception_class_per_status():
 
 
 def test_error_carries_status_and_message():
+    require("mirs_category_parse")
     with pytest.raises(mirsafety.NotFoundError) as ei:
         mirsafety.parse_category("no such category")
     e = ei.value
