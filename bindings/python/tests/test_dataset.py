@@ -10,14 +10,10 @@ import pytest
 import mirsafety
 from mirsafety import _ffi
 
-from conftest import require
 
-pytestmark = pytest.mark.usefixtures("_dataset_exported")
-
-
-@pytest.fixture(scope="module")
-def _dataset_exported():
-    require("mirs_dataset_open", "mirs_iter_new")
+# Skipped (and reported at the end of the session) while the library lacks the dataset module.
+pytestmark = pytest.mark.skipif("mirs_dataset_open" in mirsafety.lib().missing,
+                                reason="the library does not export the dataset functions yet")
 
 
 def reference(sample_dir):
