@@ -20,9 +20,12 @@ env = dict(os.environ)
 env["PYTHONPATH"] = py_pkg + os.pathsep + env.get("PYTHONPATH", "")
 
 runners = {"c": [a.c], "python": [sys.executable, a.python]}
+# cargo, rustc and sanitized C programs must not run with a sanitizer runtime preloaded (sanitized builds
+# preload it for the Python interpreter and the Rust binaries, which load the sanitized library).
+build_env = {k: v for k, v in env.items() if k != "LD_PRELOAD"}
 if a.cargo:
     subprocess.run([a.cargo, "build", "--offline", "--quiet", "--example", "count_items", "--manifest-path",
-                    a.rust_manifest], check=True, env=env)
+                    a.rust_manifest], check=True, env=build_env)
     tdir = env.get("CARGO_TARGET_DIR") or os.path.join(os.path.dirname(a.rust_manifest), "target")
     runners["rust"] = [os.path.join(tdir, "debug", "examples", "count_items")]
 else:
@@ -43,7 +46,9 @@ failed = False
 for shard in ([], ["0", "2"], ["1", "2"], ["2", "3"]):
     outs = {}
     for name, cmd in runners.items():
-        r = subprocess.run(cmd + [a.sample] + shard, capture_output=True, text=True, env=env)
+        # A sanitized C program carries its own runtime: no preload for it (it would clash).
+        e = build_env if name == "c" else env
+        r = subprocess.run(cmd + [a.sample] + shard, capture_output=True, text=True, env=e)
         if r.returncode != 0:
             print("examples: %s failed (%d): %s" % (name, r.returncode, r.stderr))
             failed = True

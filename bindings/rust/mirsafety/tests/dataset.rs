@@ -1,4 +1,5 @@
 //! dataset.h through the safe layer, on the bundled sample.
+#![cfg(mirs_module = "dataset")]
 use std::path::PathBuf;
 
 use mirsafety::{sys, Dataset, DatasetOptions, Filter, Item, Iter};

@@ -1,4 +1,5 @@
 //! score.h through the safe layer.
+#![cfg(mirs_module = "score")]
 use mirsafety::score::{self, Matcher, StripOptions};
 use mirsafety::sys;
 

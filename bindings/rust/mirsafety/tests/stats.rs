@@ -1,4 +1,5 @@
 //! stats.h through the safe layer. Expected values: hand-worked formulas, and scipy 1.10 (Debian 12) figures
+#![cfg(mirs_module = "stats")]
 //! printed to 17 digits (the C code and scipy evaluate the same formulas in double precision: 1e-9 relative).
 use mirsafety::{stats, sys};
 
