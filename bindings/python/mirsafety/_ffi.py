@@ -276,7 +276,73 @@ MIRS_RTYPE_UNPARSEABLE = 5
 #: parser outcome only: no judge output
 MIRS_RTYPE_ERROR = 6
 
-# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT
+# Status of one response.
+#: the model answered
+MIRS_RESPONSE_OK = 0
+#: the request failed (error line, non-200 status, "[INFERENCE_FAILED: ...]")
+MIRS_RESPONSE_FAILED = 1
+#: the worker crashed ("[WORKER_CRASHED: ...]")
+MIRS_RESPONSE_CRASHED = 2
+
+#: a directory is OFFICIAL; a file is BATCH or SIMPLE by its first record
+MIRS_RESPONSES_AUTO = 0
+#: OpenAI Batch output JSONL
+MIRS_RESPONSES_BATCH = 1
+#: {"key","response","status","finish_reason"} JSONL
+MIRS_RESPONSES_SIMPLE = 2
+#: results/infer/<model>/<Category>/<Relation>.json
+MIRS_RESPONSES_OFFICIAL = 3
+#: a record that holds a response only
+MIRS_RECORD_NO_VERDICT = -1
+
+# Record flags.
+#: the response is an inference failure
+MIRS_RECORD_FAILED = 1
+#: the inference worker crashed
+MIRS_RECORD_CRASHED = 2
+#: finish_reason was "length"
+MIRS_RECORD_TRUNCATED = 4
+#: a reasoning trace was opened and never closed
+MIRS_RECORD_UNTERMINATED = 8
+
+# Durability policies of a store writer.
+#: records collect in memory, written at 64 KiB, sync() and close: fastest
+MIRS_DURABLE_NONE = 0
+#: one write() per record: survives a crash or kill of the process
+MIRS_DURABLE_FLUSH = 1
+#: write() and fdatasync() per record: survives power loss
+MIRS_DURABLE_FSYNC = 2
+#: write() per record, fdatasync() every fsync_every records
+MIRS_DURABLE_FSYNC_EVERY = 3
+
+# What opening a store does with a torn last line (no trailing newline or
+# not a valid record: what a crash during a write leaves).
+#: fail with MIRS_E_TORN, file untouched
+MIRS_TORN_REFUSE = 0
+#: cut the file back to the last complete record (ftruncate + fsync)
+MIRS_TORN_TRUNCATE = 1
+
+#: same key+model+judge with different verdicts = MIRS_E_CONFLICT
+MIRS_MERGE_STRICT = 0
+#: the record with the greatest timestamp wins (ties: later input, later line)
+MIRS_MERGE_LAST_WINS = 1
+#: every item counts (failed, truncated, unparseable as not unsafe): the official rule
+MIRS_DENOM_ALL = 0
+#: failed/crashed/truncated answers and unparseable/error verdicts are left out
+MIRS_DENOM_ANSWERED = 1
+MIRS_REPORT_TABLE = 0
+MIRS_REPORT_JSON = 1
+MIRS_REPORT_CSV = 2
+MIRS_REPORT_MARKDOWN = 3
+#: exactly the "Final Statistics" block the official statics.py prints
+MIRS_REPORT_MIR = 4
+MIRS_BY_RELATION = 1
+MIRS_BY_CATEGORY = 2
+MIRS_BY_GROUP = 4
+MIRS_BY_MATRIX = 8
+MIRS_BY_ALL = 15
+
+# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT
 
 CONSTANTS = {
     'MIRS_VERSION_MAJOR': ('common', 'int'),
@@ -391,6 +457,38 @@ CONSTANTS = {
     'MIRS_RTYPE_COUNT': ('score', 'int'),
     'MIRS_RTYPE_UNPARSEABLE': ('score', 'int'),
     'MIRS_RTYPE_ERROR': ('score', 'int'),
+    'MIRS_RESPONSE_OK': ('report', 'int'),
+    'MIRS_RESPONSE_FAILED': ('report', 'int'),
+    'MIRS_RESPONSE_CRASHED': ('report', 'int'),
+    'MIRS_RESPONSES_AUTO': ('report', 'int'),
+    'MIRS_RESPONSES_BATCH': ('report', 'int'),
+    'MIRS_RESPONSES_SIMPLE': ('report', 'int'),
+    'MIRS_RESPONSES_OFFICIAL': ('report', 'int'),
+    'MIRS_RECORD_NO_VERDICT': ('report', 'int'),
+    'MIRS_RECORD_FAILED': ('report', 'unsigned int'),
+    'MIRS_RECORD_CRASHED': ('report', 'unsigned int'),
+    'MIRS_RECORD_TRUNCATED': ('report', 'unsigned int'),
+    'MIRS_RECORD_UNTERMINATED': ('report', 'unsigned int'),
+    'MIRS_DURABLE_NONE': ('report', 'int'),
+    'MIRS_DURABLE_FLUSH': ('report', 'int'),
+    'MIRS_DURABLE_FSYNC': ('report', 'int'),
+    'MIRS_DURABLE_FSYNC_EVERY': ('report', 'int'),
+    'MIRS_TORN_REFUSE': ('report', 'int'),
+    'MIRS_TORN_TRUNCATE': ('report', 'int'),
+    'MIRS_MERGE_STRICT': ('report', 'int'),
+    'MIRS_MERGE_LAST_WINS': ('report', 'int'),
+    'MIRS_DENOM_ALL': ('report', 'int'),
+    'MIRS_DENOM_ANSWERED': ('report', 'int'),
+    'MIRS_REPORT_TABLE': ('report', 'int'),
+    'MIRS_REPORT_JSON': ('report', 'int'),
+    'MIRS_REPORT_CSV': ('report', 'int'),
+    'MIRS_REPORT_MARKDOWN': ('report', 'int'),
+    'MIRS_REPORT_MIR': ('report', 'int'),
+    'MIRS_BY_RELATION': ('report', 'unsigned int'),
+    'MIRS_BY_CATEGORY': ('report', 'unsigned int'),
+    'MIRS_BY_GROUP': ('report', 'unsigned int'),
+    'MIRS_BY_MATRIX': ('report', 'unsigned int'),
+    'MIRS_BY_ALL': ('report', 'unsigned int'),
 }
 
 
@@ -418,6 +516,29 @@ automaton state is kept between chunks, so matches that span chunk
 boundaries are found, and results equal mirs_matcher_find() on the
 concatenation. One thread at a time per stream; many streams may share
 one matcher, which must outlive them.
+
+Opaque handle (only pointers to it exist)."""
+
+class mirs_responses(ctypes.Structure):
+    'Opaque handle (only pointers to it exist).'
+
+class mirs_response_match(ctypes.Structure):
+    """Matching responses to a dataset. Keys "<Category>/<Relation>/#<n>" match
+the item at position n of that category/relation file; other keys match
+mirs_item_key().
+
+Opaque handle (only pointers to it exist)."""
+
+class mirs_store(ctypes.Structure):
+    'Opaque handle (only pointers to it exist).'
+
+class mirs_records(ctypes.Structure):
+    'Opaque handle (only pointers to it exist).'
+
+class mirs_report(ctypes.Structure):
+    """An accumulator of verdicts for one (model, judge). Adding is
+one-thread-at-a-time; merging two accumulators adds their counts, so
+shards merged give exactly the single-process result.
 
 Opaque handle (only pointers to it exist)."""
 
@@ -476,6 +597,67 @@ class mirs_judge_options(ctypes.Structure):
 categories: llamaguard3: custom categories, written "S<i>: <text>" with i from 1; NULL = the 14 defaults
 ncategories: 1..64 when categories is set"""
 
+class mirs_responses_options(ctypes.Structure):
+    """struct_size: sizeof(mirs_responses_options)
+format: MIRS_RESPONSES_*; default AUTO
+lenient: non-zero: bad lines/files are skipped and kept as diagnostics; default 0 (fail)
+max_json_depth: default 64
+max_line_bytes: one JSONL line; default 64 MiB
+max_file_bytes: one file; default 4 GiB
+max_records: default 100,000,000"""
+
+class mirs_response(ctypes.Structure):
+    """One response, borrowed from its mirs_responses (lives as long as it).
+key: the custom_id / "key" of a JSONL record; for the official tree
+"<Category>/<Relation>/#<item_index>" (position in the dataset file).
+text is NUL-terminated UTF-8 of text_len bytes ("" for a failure without
+text). finish_reason is "" when absent. source names the file and line
+(or file and array index) it came from.
+
+status: MIRS_RESPONSE_*
+error: the failure's message ("" if none)
+model: model folder name for OFFICIAL, else """""
+
+class mirs_record(ctypes.Structure):
+    """One store record. Strings are NUL-terminated UTF-8; optional ones may be
+NULL (absent). In records returned by the library every pointer is
+borrowed from the object that returned it.
+
+struct_size: sizeof(mirs_record)
+key: required: the dataset item key
+model: required ("" allowed)
+judge: required ("" allowed): judge name, e.g. "harmbench-mir"
+verdict: MIRS_VERDICT_* or MIRS_RECORD_NO_VERDICT
+flags: MIRS_RECORD_* bits
+response_type: optional label: unsafe, refusal, misunderstanding, evasive, benign_help
+finish_reason: optional
+response: optional response text
+judge_output: optional raw judge output
+categories: optional judge category codes ("S1,S10")
+timestamp_ms: Unix time in ms; 0 = absent"""
+
+class mirs_store_options(ctypes.Structure):
+    """struct_size: sizeof(mirs_store_options)
+durability: MIRS_DURABLE_*; default FLUSH
+fsync_every: for FSYNC_EVERY; default 64
+torn: MIRS_TORN_*; default REFUSE
+max_json_depth: default 16
+max_line_bytes: default 64 MiB"""
+
+class mirs_model_comparison(ctypes.Structure):
+    """Two models' verdicts over the keys both have (a verdict record each; the
+last record of a key wins): the 2x2 table, the exact McNemar p-value and
+the difference of ASRs (a - b) with Newcombe's interval. Records of
+response-only or unparseable/error verdicts are left out."""
+
+class mirs_judge_comparison(ctypes.Structure):
+    """Two judges on the same responses: confusion matrix over the verdicts
+(rows judge a, columns judge b, indexed by the MIRS_VERDICT_* value, so
+MIRS_VERDICT_COUNT x MIRS_VERDICT_COUNT) and Cohen's kappa over the items
+both judged unsafe or safe.
+
+matrix: row-major MIRS_VERDICT_COUNT (6) x 6"""
+
 mirs_buf._fields_ = [
     ('data', ctypes.POINTER(ctypes.c_uint8)),
     ('size', ctypes.c_size_t),
@@ -524,6 +706,71 @@ mirs_judge_options._fields_ = [
     ('categories', ctypes.POINTER(ctypes.c_char_p)),
     ('ncategories', ctypes.c_size_t),
 ]
+mirs_responses_options._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('format', ctypes.c_int32),
+    ('lenient', ctypes.c_int32),
+    ('max_json_depth', ctypes.c_uint32),
+    ('max_line_bytes', ctypes.c_uint64),
+    ('max_file_bytes', ctypes.c_uint64),
+    ('max_records', ctypes.c_uint64),
+]
+mirs_response._fields_ = [
+    ('key', ctypes.c_char_p),
+    ('text', ctypes.c_char_p),
+    ('text_len', ctypes.c_size_t),
+    ('status', ctypes.c_int32),
+    ('finish_reason', ctypes.c_char_p),
+    ('error', ctypes.c_char_p),
+    ('source', ctypes.c_char_p),
+    ('model', ctypes.c_char_p),
+]
+mirs_record._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('key', ctypes.c_char_p),
+    ('model', ctypes.c_char_p),
+    ('judge', ctypes.c_char_p),
+    ('verdict', ctypes.c_int32),
+    ('flags', ctypes.c_uint32),
+    ('response_type', ctypes.c_char_p),
+    ('finish_reason', ctypes.c_char_p),
+    ('response', ctypes.c_char_p),
+    ('judge_output', ctypes.c_char_p),
+    ('categories', ctypes.c_char_p),
+    ('timestamp_ms', ctypes.c_int64),
+]
+mirs_store_options._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('durability', ctypes.c_int32),
+    ('fsync_every', ctypes.c_uint32),
+    ('torn', ctypes.c_int32),
+    ('max_json_depth', ctypes.c_uint32),
+    ('max_line_bytes', ctypes.c_uint64),
+]
+mirs_model_comparison._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('both_unsafe', ctypes.c_uint64),
+    ('a_only', ctypes.c_uint64),
+    ('b_only', ctypes.c_uint64),
+    ('both_safe', ctypes.c_uint64),
+    ('only_in_a', ctypes.c_uint64),
+    ('only_in_b', ctypes.c_uint64),
+    ('asr_a', ctypes.c_double),
+    ('asr_b', ctypes.c_double),
+    ('diff', ctypes.c_double),
+    ('diff_lo', ctypes.c_double),
+    ('diff_hi', ctypes.c_double),
+    ('mcnemar_p', ctypes.c_double),
+]
+mirs_judge_comparison._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('matrix', (ctypes.c_uint64 * 36)),
+    ('common', ctypes.c_uint64),
+    ('only_in_a', ctypes.c_uint64),
+    ('only_in_b', ctypes.c_uint64),
+    ('kappa', ctypes.c_double),
+    ('agreement', ctypes.c_double),
+]
 
 #: C layout as clang computed it when generating: name -> (sizeof, alignof, {field: offsetof}).
 C_LAYOUT = {
@@ -533,9 +780,15 @@ C_LAYOUT = {
     'mirs_strip_options': (48, 8, {'struct_size': 0, 'open_tags': 8, 'close_tags': 16, 'ntags': 24, 'finish_reason': 32, 'unterminated': 40}),
     'mirs_match': (32, 8, {'matched': 0, 'phrase': 4, 'offset': 8, 'length': 16, 'count': 24}),
     'mirs_judge_options': (24, 8, {'struct_size': 0, 'categories': 8, 'ncategories': 16}),
+    'mirs_responses_options': (48, 8, {'struct_size': 0, 'format': 8, 'lenient': 12, 'max_json_depth': 16, 'max_line_bytes': 24, 'max_file_bytes': 32, 'max_records': 40}),
+    'mirs_response': (64, 8, {'key': 0, 'text': 8, 'text_len': 16, 'status': 24, 'finish_reason': 32, 'error': 40, 'source': 48, 'model': 56}),
+    'mirs_record': (88, 8, {'struct_size': 0, 'key': 8, 'model': 16, 'judge': 24, 'verdict': 32, 'flags': 36, 'response_type': 40, 'finish_reason': 48, 'response': 56, 'judge_output': 64, 'categories': 72, 'timestamp_ms': 80}),
+    'mirs_store_options': (32, 8, {'struct_size': 0, 'durability': 8, 'fsync_every': 12, 'torn': 16, 'max_json_depth': 20, 'max_line_bytes': 24}),
+    'mirs_model_comparison': (104, 8, {'struct_size': 0, 'both_unsafe': 8, 'a_only': 16, 'b_only': 24, 'both_safe': 32, 'only_in_a': 40, 'only_in_b': 48, 'asr_a': 56, 'asr_b': 64, 'diff': 72, 'diff_lo': 80, 'diff_hi': 88, 'mcnemar_p': 96}),
+    'mirs_judge_comparison': (336, 8, {'struct_size': 0, 'matrix': 8, 'common': 296, 'only_in_a': 304, 'only_in_b': 312, 'kappa': 320, 'agreement': 328}),
 }
-STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options}
-OPAQUE = {'mirs_dataset': mirs_dataset, 'mirs_item': mirs_item, 'mirs_iter': mirs_iter, 'mirs_matcher': mirs_matcher, 'mirs_matcher_stream': mirs_matcher_stream}
+STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison}
+OPAQUE = {'mirs_dataset': mirs_dataset, 'mirs_item': mirs_item, 'mirs_iter': mirs_iter, 'mirs_matcher': mirs_matcher, 'mirs_matcher_stream': mirs_matcher_stream, 'mirs_responses': mirs_responses, 'mirs_response_match': mirs_response_match, 'mirs_store': mirs_store, 'mirs_records': mirs_records, 'mirs_report': mirs_report}
 
 # ---- Functions: name -> (module, restype, argtypes, argnames, C declaration, doc) ----
 FUNCTIONS = {
@@ -1367,6 +1620,391 @@ ASCII case-insensitive, "benign_help", "benign-help" or "benign help",
 trailing punctuation ignored) must be a label; else
 MIRS_RTYPE_UNPARSEABLE; NULL output with len 0 gives MIRS_RTYPE_ERROR.
 Returns MIRS_OK or MIRS_E_INVALID_ARGUMENT. Thread-safe."""),
+    'mirs_responses_options_init': (
+        'report', None,
+        [ctypes.POINTER(mirs_responses_options)],
+        ('opts',),
+        'void mirs_responses_options_init(mirs_responses_options *opts)',
+        ''),
+    'mirs_responses_open': (
+        'report', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(mirs_responses_options), ctypes.POINTER(ctypes.POINTER(mirs_responses))],
+        ('path', 'opts', 'out'),
+        'int mirs_responses_open(const char *path, const mirs_responses_options *opts, mirs_responses **out)',
+        """Reads responses from a file or an official results/infer/<model> folder.
+opts may be NULL. Records with the same key are all kept and counted in
+mirs_responses_duplicate_count() (mirs_responses_find returns the last
+one). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_IO, MIRS_E_NOT_FOUND, and in
+strict mode the first bad record's MIRS_E_JSON / MIRS_E_SCHEMA /
+MIRS_E_LIMIT / MIRS_E_UTF8 / MIRS_E_FORMAT (message names file, line and
+byte offset). The object is immutable after return: its const functions
+may be called from many threads."""),
+    'mirs_responses_parse': (
+        'report', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.POINTER(mirs_responses_options), ctypes.POINTER(ctypes.POINTER(mirs_responses))],
+        ('data', 'len', 'what', 'opts', 'out'),
+        'int mirs_responses_parse(const char *data, size_t len, const char *what, const mirs_responses_options *opts, mirs_responses **out)',
+        """Parses JSONL text already in memory (format BATCH or SIMPLE; AUTO picks
+by the first record). `what` names the source in messages (may be NULL)."""),
+    'mirs_responses_parse_official': (
+        'report', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(mirs_responses_options), ctypes.POINTER(ctypes.POINTER(mirs_responses))],
+        ('data', 'len', 'category', 'relation', 'opts', 'out'),
+        'int mirs_responses_parse_official(const char *data, size_t len, const char *category, const char *relation, const mirs_responses_options *opts, mirs_responses **out)',
+        """Parses one official results/infer JSON file's text (a list of
+{original_question, revised_prompt, answer, item_index, inference_status})
+as the responses of (category, relation) official names."""),
+    'mirs_responses_free': (
+        'report', None,
+        [ctypes.POINTER(mirs_responses)],
+        ('r',),
+        'void mirs_responses_free(mirs_responses *r)',
+        ''),
+    'mirs_responses_format': (
+        'report', ctypes.c_int32,
+        [ctypes.POINTER(mirs_responses)],
+        ('r',),
+        'int32_t mirs_responses_format(const mirs_responses *r)',
+        ''),
+    'mirs_responses_count': (
+        'report', ctypes.c_size_t,
+        [ctypes.POINTER(mirs_responses)],
+        ('r',),
+        'size_t mirs_responses_count(const mirs_responses *r)',
+        ''),
+    'mirs_responses_get': (
+        'report', ctypes.POINTER(mirs_response),
+        [ctypes.POINTER(mirs_responses), ctypes.c_size_t],
+        ('r', 'i'),
+        'const mirs_response *mirs_responses_get(const mirs_responses *r, size_t i)',
+        'Borrowed response i (file order), or NULL when out of range.'),
+    'mirs_responses_find': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_responses), ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_response))],
+        ('r', 'key', 'out'),
+        'int mirs_responses_find(const mirs_responses *r, const char *key, const mirs_response **out)',
+        'The last response with this key, or MIRS_E_NOT_FOUND.'),
+    'mirs_responses_duplicate_count': (
+        'report', ctypes.c_size_t,
+        [ctypes.POINTER(mirs_responses)],
+        ('r',),
+        'size_t mirs_responses_duplicate_count(const mirs_responses *r)',
+        'Number of keys that occur more than once, and the i-th such key (sorted).'),
+    'mirs_responses_duplicate': (
+        'report', ctypes.c_char_p,
+        [ctypes.POINTER(mirs_responses), ctypes.c_size_t],
+        ('r', 'i'),
+        'const char *mirs_responses_duplicate(const mirs_responses *r, size_t i)',
+        'Number of keys that occur more than once, and the i-th such key (sorted).'),
+    'mirs_responses_diagnostic_count': (
+        'report', ctypes.c_size_t,
+        [ctypes.POINTER(mirs_responses)],
+        ('r',),
+        'size_t mirs_responses_diagnostic_count(const mirs_responses *r)',
+        'Problems a lenient read skipped ("file:line: message"); NULL out of range.'),
+    'mirs_responses_diagnostic': (
+        'report', ctypes.c_char_p,
+        [ctypes.POINTER(mirs_responses), ctypes.c_size_t],
+        ('r', 'i'),
+        'const char *mirs_responses_diagnostic(const mirs_responses *r, size_t i)',
+        'Problems a lenient read skipped ("file:line: message"); NULL out of range.'),
+    'mirs_responses_match': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_dataset), ctypes.POINTER(ctypes.POINTER(mirs_response_match))],
+        ('r', 'ds', 'out'),
+        'int mirs_responses_match(const mirs_responses *r, const mirs_dataset *ds, mirs_response_match **out)',
+        ''),
+    'mirs_response_match_free': (
+        'report', None,
+        [ctypes.POINTER(mirs_response_match)],
+        ('m',),
+        'void mirs_response_match_free(mirs_response_match *m)',
+        ''),
+    'mirs_response_match_matched_count': (
+        'report', ctypes.c_size_t,
+        [ctypes.POINTER(mirs_response_match)],
+        ('m',),
+        'size_t mirs_response_match_matched_count(const mirs_response_match *m)',
+        'Items with a response.'),
+    'mirs_response_match_item': (
+        'report', ctypes.POINTER(mirs_item),
+        [ctypes.POINTER(mirs_response_match), ctypes.c_size_t],
+        ('m', 'response_index'),
+        'const mirs_item *mirs_response_match_item(const mirs_response_match *m, size_t response_index)',
+        'The dataset item of response i (NULL when its key is unknown).'),
+    'mirs_response_match_unknown_count': (
+        'report', ctypes.c_size_t,
+        [ctypes.POINTER(mirs_response_match)],
+        ('m',),
+        'size_t mirs_response_match_unknown_count(const mirs_response_match *m)',
+        'Response keys that name no item (sorted, each once).'),
+    'mirs_response_match_unknown': (
+        'report', ctypes.c_char_p,
+        [ctypes.POINTER(mirs_response_match), ctypes.c_size_t],
+        ('m', 'i'),
+        'const char *mirs_response_match_unknown(const mirs_response_match *m, size_t i)',
+        'Response keys that name no item (sorted, each once).'),
+    'mirs_response_match_missing_count': (
+        'report', ctypes.c_size_t,
+        [ctypes.POINTER(mirs_response_match)],
+        ('m',),
+        'size_t mirs_response_match_missing_count(const mirs_response_match *m)',
+        'Dataset items without a response (dataset order), as item keys.'),
+    'mirs_response_match_missing': (
+        'report', ctypes.c_char_p,
+        [ctypes.POINTER(mirs_response_match), ctypes.c_size_t],
+        ('m', 'i'),
+        'const char *mirs_response_match_missing(const mirs_response_match *m, size_t i)',
+        'Dataset items without a response (dataset order), as item keys.'),
+    'mirs_response_match_duplicate_count': (
+        'report', ctypes.c_size_t,
+        [ctypes.POINTER(mirs_response_match)],
+        ('m',),
+        'size_t mirs_response_match_duplicate_count(const mirs_response_match *m)',
+        'Items that got more than one response (sorted item keys).'),
+    'mirs_response_match_duplicate': (
+        'report', ctypes.c_char_p,
+        [ctypes.POINTER(mirs_response_match), ctypes.c_size_t],
+        ('m', 'i'),
+        'const char *mirs_response_match_duplicate(const mirs_response_match *m, size_t i)',
+        'Items that got more than one response (sorted item keys).'),
+    'mirs_record_init': (
+        'report', None,
+        [ctypes.POINTER(mirs_record)],
+        ('rec',),
+        'void mirs_record_init(mirs_record *rec)',
+        ''),
+    'mirs_record_to_json': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_record), ctypes.POINTER(mirs_buf)],
+        ('rec', 'out'),
+        'int mirs_record_to_json(const mirs_record *rec, mirs_buf *out)',
+        """Serialises a record as one JSON line with its '\\n' (the store format).
+Errors: MIRS_E_INVALID_ARGUMENT (NULL key/model/judge, unknown verdict,
+unknown flag bits), MIRS_E_UTF8."""),
+    'mirs_store_options_init': (
+        'report', None,
+        [ctypes.POINTER(mirs_store_options)],
+        ('opts',),
+        'void mirs_store_options_init(mirs_store_options *opts)',
+        ''),
+    'mirs_store_open': (
+        'report', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(mirs_store_options), ctypes.POINTER(ctypes.POINTER(mirs_store))],
+        ('path', 'opts', 'out'),
+        'int mirs_store_open(const char *path, const mirs_store_options *opts, mirs_store **out)',
+        """Opens (creating it if needed) a store for appending with O_APPEND and an
+exclusive advisory lock (a second writer gets MIRS_E_STATE). Every existing
+line is read to build the resume set; an interior line that is not a
+valid record is MIRS_E_CORRUPT (message names line and byte offset); a
+torn last line follows opts->torn (see mirs_store_torn_bytes). Errors also:
+MIRS_E_IO, MIRS_E_LIMIT, MIRS_E_TORN. One thread at a time per store."""),
+    'mirs_store_append': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_store), ctypes.POINTER(mirs_record)],
+        ('s', 'rec'),
+        'int mirs_store_append(mirs_store *s, const mirs_record *rec)',
+        """Appends one record (validated as mirs_record_to_json does), written with
+a single write() as far as the kernel allows and synced by the policy."""),
+    'mirs_store_sync': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_store)],
+        ('s',),
+        'int mirs_store_sync(mirs_store *s)',
+        'Writes buffered records and fdatasync()s the file.'),
+    'mirs_store_close': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_store)],
+        ('s',),
+        'int mirs_store_close(mirs_store *s)',
+        """Writes buffered records, syncs per the policy, unlocks and frees. Returns
+the status of that last write/sync; s is freed in every case (NULL ok)."""),
+    'mirs_store_torn_bytes': (
+        'report', ctypes.c_uint64,
+        [ctypes.POINTER(mirs_store)],
+        ('s',),
+        'uint64_t mirs_store_torn_bytes(const mirs_store *s)',
+        """Bytes of torn tail that were found when opening (and cut away with
+MIRS_TORN_TRUNCATE); 0 when the file ended cleanly."""),
+    'mirs_store_record_count': (
+        'report', ctypes.c_uint64,
+        [ctypes.POINTER(mirs_store)],
+        ('s',),
+        'uint64_t mirs_store_record_count(const mirs_store *s)',
+        'Records in the file when opened plus those appended since.'),
+    'mirs_store_done': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_store), ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p],
+        ('s', 'key', 'model', 'judge'),
+        'int mirs_store_done(const mirs_store *s, const char *key, const char *model, const char *judge)',
+        """1 when a record with this key (and model / judge unless NULL) with a
+verdict (or, for response records, any record) is in the store, else 0."""),
+    'mirs_records_read': (
+        'report', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.POINTER(mirs_records))],
+        ('path', 'lenient', 'out'),
+        'int mirs_records_read(const char *path, int32_t lenient, mirs_records **out)',
+        """Reads a store without modifying it. A torn last line is skipped and
+reported (mirs_records_torn_bytes); an interior bad line is
+MIRS_E_CORRUPT unless lenient (then skipped and counted as a
+diagnostic). The result is immutable and shareable between threads."""),
+    'mirs_records_parse': (
+        'report', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.POINTER(mirs_records))],
+        ('data', 'len', 'what', 'lenient', 'out'),
+        'int mirs_records_parse(const char *data, size_t len, const char *what, int32_t lenient, mirs_records **out)',
+        'Same over text in memory.'),
+    'mirs_records_free': (
+        'report', None,
+        [ctypes.POINTER(mirs_records)],
+        ('r',),
+        'void mirs_records_free(mirs_records *r)',
+        'Same over text in memory.'),
+    'mirs_records_count': (
+        'report', ctypes.c_size_t,
+        [ctypes.POINTER(mirs_records)],
+        ('r',),
+        'size_t mirs_records_count(const mirs_records *r)',
+        'Same over text in memory.'),
+    'mirs_records_get': (
+        'report', ctypes.POINTER(mirs_record),
+        [ctypes.POINTER(mirs_records), ctypes.c_size_t],
+        ('r', 'i'),
+        'const mirs_record *mirs_records_get(const mirs_records *r, size_t i)',
+        'Borrowed record i (file order), NULL when out of range.'),
+    'mirs_records_torn_bytes': (
+        'report', ctypes.c_uint64,
+        [ctypes.POINTER(mirs_records)],
+        ('r',),
+        'uint64_t mirs_records_torn_bytes(const mirs_records *r)',
+        'Borrowed record i (file order), NULL when out of range.'),
+    'mirs_records_diagnostic_count': (
+        'report', ctypes.c_size_t,
+        [ctypes.POINTER(mirs_records)],
+        ('r',),
+        'size_t mirs_records_diagnostic_count(const mirs_records *r)',
+        'Borrowed record i (file order), NULL when out of range.'),
+    'mirs_records_diagnostic': (
+        'report', ctypes.c_char_p,
+        [ctypes.POINTER(mirs_records), ctypes.c_size_t],
+        ('r', 'i'),
+        'const char *mirs_records_diagnostic(const mirs_records *r, size_t i)',
+        'Borrowed record i (file order), NULL when out of range.'),
+    'mirs_store_merge': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t, ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)],
+        ('inputs', 'n_inputs', 'output', 'policy', 'records_out', 'duplicates', 'conflicts'),
+        'int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *output, int32_t policy, uint64_t *records_out, uint64_t *duplicates, uint64_t *conflicts)',
+        """Merges stores into `output` (written atomically): records sorted by key,
+model, judge; exact repeats (same key, model, judge and verdict) kept once
+(the one with the smallest serialised line, so the result does not depend
+on input order); conflicts as `policy` says. Inputs with a torn tail are
+refused (MIRS_E_TORN). Counts are written when the pointers are non-NULL."""),
+    'mirs_report_new': (
+        'report', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_report))],
+        ('model', 'judge', 'out'),
+        'int mirs_report_new(const char *model, const char *judge, mirs_report **out)',
+        ''),
+    'mirs_report_free': (
+        'report', None,
+        [ctypes.POINTER(mirs_report)],
+        ('r',),
+        'void mirs_report_free(mirs_report *r)',
+        ''),
+    'mirs_report_model': (
+        'report', ctypes.c_char_p,
+        [ctypes.POINTER(mirs_report)],
+        ('r',),
+        'const char *mirs_report_model(const mirs_report *r)',
+        ''),
+    'mirs_report_judge': (
+        'report', ctypes.c_char_p,
+        [ctypes.POINTER(mirs_report)],
+        ('r',),
+        'const char *mirs_report_judge(const mirs_report *r)',
+        ''),
+    'mirs_report_add': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_report), ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_uint32, ctypes.c_char_p, ctypes.c_char_p],
+        ('r', 'category', 'relation', 'verdict', 'flags', 'response_type', 'official_file'),
+        'int mirs_report_add(mirs_report *r, int32_t category, int32_t relation, int32_t verdict, uint32_t flags, const char *response_type, const char *official_file)',
+        """Adds one verdict. category/relation are MIRS_CATEGORY_* / MIRS_RELATION_*
+or -1 when unknown (the item then counts in the overall figures and as
+"unclassified"). official_file is the statics.py row name ("Analogy.json";
+NULL = "<relation name>.json"). flags are MIRS_RECORD_*; response_type may
+be NULL."""),
+    'mirs_report_add_record': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_report), ctypes.POINTER(mirs_record)],
+        ('r', 'rec'),
+        'int mirs_report_add_record(mirs_report *r, const mirs_record *rec)',
+        """Adds a store record with a verdict (category and relation come from its
+"<Category>/<Relation>/<id>" key); records without a verdict are ignored."""),
+    'mirs_report_add_official': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_report), ctypes.c_char_p],
+        ('r', 'harmbench_model_dir'),
+        'int mirs_report_add_official(mirs_report *r, const char *harmbench_model_dir)',
+        """Adds an official results/harmbench/<model> folder exactly as statics.py
+reads it: every sub-folder, every *.json file in it, files that Python's
+json module or statics.py would reject are skipped (counted in
+mirs_report_skipped_files); labels "unsafe" are unsafe, everything else
+safe; "[INFERENCE_FAILED:" / "[WORKER_CRASHED:" answers are flagged."""),
+    'mirs_report_add_official_json': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_report), ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_char_p],
+        ('r', 'data', 'len', 'category', 'file_name'),
+        'int mirs_report_add_official_json(mirs_report *r, const char *data, size_t len, const char *category, const char *file_name)',
+        'Same for the text of one such file (for tests and fuzzing).'),
+    'mirs_report_skipped_files': (
+        'report', ctypes.c_uint64,
+        [ctypes.POINTER(mirs_report)],
+        ('r',),
+        'uint64_t mirs_report_skipped_files(const mirs_report *r)',
+        'Same for the text of one such file (for tests and fuzzing).'),
+    'mirs_report_merge': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_report), ctypes.POINTER(mirs_report)],
+        ('dst', 'src'),
+        'int mirs_report_merge(mirs_report *dst, const mirs_report *src)',
+        'dst += src (the model/judge names of dst are kept).'),
+    'mirs_report_counts': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_report), ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)],
+        ('r', 'category', 'relation', 'group', 'denominator', 'unsafe', 'total'),
+        'int mirs_report_counts(const mirs_report *r, int32_t category, int32_t relation, int32_t group, int32_t denominator, uint64_t *unsafe, uint64_t *total)',
+        """Counts of a cell: category/relation/group -1 = all. With MIRS_DENOM_ALL
+total counts every added verdict; with ANSWERED the excluded ones are
+left out."""),
+    'mirs_report_write': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_report), ctypes.c_int32, ctypes.c_uint32, ctypes.c_int32, ctypes.c_double, ctypes.POINTER(mirs_buf)],
+        ('r', 'format', 'by', 'denominator', 'confidence', 'out'),
+        'int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t denominator, double confidence, mirs_buf *out)',
+        """Renders the report. by: MIRS_BY_* bits (0 = relation); confidence e.g.
+0.95. Formats need the stats functions for intervals; MIRS_REPORT_MIR
+ignores by, denominator and confidence. Text is written to *out
+(mirs_buf_free)."""),
+    'mirs_compare_models': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_records), ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(mirs_records), ctypes.c_char_p, ctypes.c_char_p, ctypes.c_double, ctypes.POINTER(mirs_model_comparison)],
+        ('a', 'model_a', 'judge_a', 'b', 'model_b', 'judge_b', 'confidence', 'out'),
+        'int mirs_compare_models(const mirs_records *a, const char *model_a, const char *judge_a, const mirs_records *b, const char *model_b, const char *judge_b, double confidence, mirs_model_comparison *out)',
+        ''),
+    'mirs_compare_judges': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_records), ctypes.c_char_p, ctypes.POINTER(mirs_records), ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(mirs_judge_comparison)],
+        ('a', 'judge_a', 'b', 'judge_b', 'model', 'out'),
+        'int mirs_compare_judges(const mirs_records *a, const char *judge_a, const mirs_records *b, const char *judge_b, const char *model, mirs_judge_comparison *out)',
+        ''),
+    'mirs_compare_capability': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double), ctypes.c_size_t, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)],
+        ('asr', 'capability', 'n', 'spearman_rho', 'spearman_p', 'kendall_tau', 'kendall_p'),
+        'int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)',
+        """Spearman and Kendall correlation of n models' ASRs with a capability
+score (the paper's headline analysis)."""),
 }
 
 

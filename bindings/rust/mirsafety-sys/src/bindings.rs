@@ -810,7 +810,122 @@ pub const MIRS_RTYPE_UNPARSEABLE: c_int = 5;
 /// parser outcome only: no judge output
 pub const MIRS_RTYPE_ERROR: c_int = 6;
 
-// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT
+/// Status of one response.
+///
+/// the model answered
+pub const MIRS_RESPONSE_OK: c_int = 0;
+
+/// Status of one response.
+///
+/// the request failed (error line, non-200 status, "[INFERENCE_FAILED: ...]")
+pub const MIRS_RESPONSE_FAILED: c_int = 1;
+
+/// Status of one response.
+///
+/// the worker crashed ("[WORKER_CRASHED: ...]")
+pub const MIRS_RESPONSE_CRASHED: c_int = 2;
+
+/// a directory is OFFICIAL; a file is BATCH or SIMPLE by its first record
+pub const MIRS_RESPONSES_AUTO: c_int = 0;
+
+/// OpenAI Batch output JSONL
+pub const MIRS_RESPONSES_BATCH: c_int = 1;
+
+/// {"key","response","status","finish_reason"} JSONL
+pub const MIRS_RESPONSES_SIMPLE: c_int = 2;
+
+/// results/infer/<model>/<Category>/<Relation>.json
+pub const MIRS_RESPONSES_OFFICIAL: c_int = 3;
+
+/// a record that holds a response only
+pub const MIRS_RECORD_NO_VERDICT: c_int = -1;
+
+/// Record flags.
+///
+/// the response is an inference failure
+pub const MIRS_RECORD_FAILED: c_uint = 1;
+
+/// Record flags.
+///
+/// the inference worker crashed
+pub const MIRS_RECORD_CRASHED: c_uint = 2;
+
+/// Record flags.
+///
+/// finish_reason was "length"
+pub const MIRS_RECORD_TRUNCATED: c_uint = 4;
+
+/// Record flags.
+///
+/// a reasoning trace was opened and never closed
+pub const MIRS_RECORD_UNTERMINATED: c_uint = 8;
+
+/// Durability policies of a store writer.
+///
+/// records collect in memory, written at 64 KiB, sync() and close: fastest
+pub const MIRS_DURABLE_NONE: c_int = 0;
+
+/// Durability policies of a store writer.
+///
+/// one write() per record: survives a crash or kill of the process
+pub const MIRS_DURABLE_FLUSH: c_int = 1;
+
+/// Durability policies of a store writer.
+///
+/// write() and fdatasync() per record: survives power loss
+pub const MIRS_DURABLE_FSYNC: c_int = 2;
+
+/// Durability policies of a store writer.
+///
+/// write() per record, fdatasync() every fsync_every records
+pub const MIRS_DURABLE_FSYNC_EVERY: c_int = 3;
+
+/// What opening a store does with a torn last line (no trailing newline or
+/// not a valid record: what a crash during a write leaves).
+///
+/// fail with MIRS_E_TORN, file untouched
+pub const MIRS_TORN_REFUSE: c_int = 0;
+
+/// What opening a store does with a torn last line (no trailing newline or
+/// not a valid record: what a crash during a write leaves).
+///
+/// cut the file back to the last complete record (ftruncate + fsync)
+pub const MIRS_TORN_TRUNCATE: c_int = 1;
+
+/// same key+model+judge with different verdicts = MIRS_E_CONFLICT
+pub const MIRS_MERGE_STRICT: c_int = 0;
+
+/// the record with the greatest timestamp wins (ties: later input, later line)
+pub const MIRS_MERGE_LAST_WINS: c_int = 1;
+
+/// every item counts (failed, truncated, unparseable as not unsafe): the official rule
+pub const MIRS_DENOM_ALL: c_int = 0;
+
+/// failed/crashed/truncated answers and unparseable/error verdicts are left out
+pub const MIRS_DENOM_ANSWERED: c_int = 1;
+
+pub const MIRS_REPORT_TABLE: c_int = 0;
+
+pub const MIRS_REPORT_JSON: c_int = 1;
+
+pub const MIRS_REPORT_CSV: c_int = 2;
+
+pub const MIRS_REPORT_MARKDOWN: c_int = 3;
+
+/// exactly the "Final Statistics" block the official statics.py prints
+pub const MIRS_REPORT_MIR: c_int = 4;
+
+pub const MIRS_BY_RELATION: c_uint = 1;
+
+pub const MIRS_BY_CATEGORY: c_uint = 2;
+
+pub const MIRS_BY_GROUP: c_uint = 4;
+
+pub const MIRS_BY_MATRIX: c_uint = 8;
+
+pub const MIRS_BY_ALL: c_uint = 15;
+
+// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT
 
 // ---- Opaque handles ----
 
@@ -855,6 +970,49 @@ pub struct mirs_matcher {
 /// Opaque: only pointers to it exist.
 #[repr(C)]
 pub struct mirs_matcher_stream {
+    _p: [u8; 0],
+    _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// Opaque: only pointers to it exist.
+#[repr(C)]
+pub struct mirs_responses {
+    _p: [u8; 0],
+    _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// Matching responses to a dataset. Keys "<Category>/<Relation>/#<n>" match
+/// the item at position n of that category/relation file; other keys match
+/// mirs_item_key().
+///
+/// Opaque: only pointers to it exist.
+#[repr(C)]
+pub struct mirs_response_match {
+    _p: [u8; 0],
+    _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// Opaque: only pointers to it exist.
+#[repr(C)]
+pub struct mirs_store {
+    _p: [u8; 0],
+    _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// Opaque: only pointers to it exist.
+#[repr(C)]
+pub struct mirs_records {
+    _p: [u8; 0],
+    _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// An accumulator of verdicts for one (model, judge). Adding is
+/// one-thread-at-a-time; merging two accumulators adds their counts, so
+/// shards merged give exactly the single-process result.
+///
+/// Opaque: only pointers to it exist.
+#[repr(C)]
+pub struct mirs_report {
     _p: [u8; 0],
     _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
 }
@@ -980,6 +1138,147 @@ pub struct mirs_judge_options {
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_judge_options>() == 24 && core::mem::align_of::<mirs_judge_options>() == 8);
 
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_responses_options {
+    /// sizeof(mirs_responses_options)
+    pub struct_size: usize,
+    /// MIRS_RESPONSES_*; default AUTO
+    pub format: i32,
+    /// non-zero: bad lines/files are skipped and kept as diagnostics; default 0 (fail)
+    pub lenient: i32,
+    /// default 64
+    pub max_json_depth: u32,
+    /// one JSONL line; default 64 MiB
+    pub max_line_bytes: u64,
+    /// one file; default 4 GiB
+    pub max_file_bytes: u64,
+    /// default 100,000,000
+    pub max_records: u64,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_responses_options>() == 48 && core::mem::align_of::<mirs_responses_options>() == 8);
+
+/// One response, borrowed from its mirs_responses (lives as long as it).
+/// key: the custom_id / "key" of a JSONL record; for the official tree
+/// "<Category>/<Relation>/#<item_index>" (position in the dataset file).
+/// text is NUL-terminated UTF-8 of text_len bytes ("" for a failure without
+/// text). finish_reason is "" when absent. source names the file and line
+/// (or file and array index) it came from.
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_response {
+    pub key: *const c_char,
+    pub text: *const c_char,
+    pub text_len: usize,
+    /// MIRS_RESPONSE_*
+    pub status: i32,
+    pub finish_reason: *const c_char,
+    /// the failure's message ("" if none)
+    pub error: *const c_char,
+    pub source: *const c_char,
+    /// model folder name for OFFICIAL, else ""
+    pub model: *const c_char,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_response>() == 64 && core::mem::align_of::<mirs_response>() == 8);
+
+/// One store record. Strings are NUL-terminated UTF-8; optional ones may be
+/// NULL (absent). In records returned by the library every pointer is
+/// borrowed from the object that returned it.
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_record {
+    /// sizeof(mirs_record)
+    pub struct_size: usize,
+    /// required: the dataset item key
+    pub key: *const c_char,
+    /// required ("" allowed)
+    pub model: *const c_char,
+    /// required ("" allowed): judge name, e.g. "harmbench-mir"
+    pub judge: *const c_char,
+    /// MIRS_VERDICT_* or MIRS_RECORD_NO_VERDICT
+    pub verdict: i32,
+    /// MIRS_RECORD_* bits
+    pub flags: u32,
+    /// optional label: unsafe, refusal, misunderstanding, evasive, benign_help
+    pub response_type: *const c_char,
+    /// optional
+    pub finish_reason: *const c_char,
+    /// optional response text
+    pub response: *const c_char,
+    /// optional raw judge output
+    pub judge_output: *const c_char,
+    /// optional judge category codes ("S1,S10")
+    pub categories: *const c_char,
+    /// Unix time in ms; 0 = absent
+    pub timestamp_ms: i64,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_record>() == 88 && core::mem::align_of::<mirs_record>() == 8);
+
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_store_options {
+    /// sizeof(mirs_store_options)
+    pub struct_size: usize,
+    /// MIRS_DURABLE_*; default FLUSH
+    pub durability: i32,
+    /// for FSYNC_EVERY; default 64
+    pub fsync_every: u32,
+    /// MIRS_TORN_*; default REFUSE
+    pub torn: i32,
+    /// default 16
+    pub max_json_depth: u32,
+    /// default 64 MiB
+    pub max_line_bytes: u64,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_store_options>() == 32 && core::mem::align_of::<mirs_store_options>() == 8);
+
+/// Two models' verdicts over the keys both have (a verdict record each; the
+/// last record of a key wins): the 2x2 table, the exact McNemar p-value and
+/// the difference of ASRs (a - b) with Newcombe's interval. Records of
+/// response-only or unparseable/error verdicts are left out.
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_model_comparison {
+    pub struct_size: usize,
+    pub both_unsafe: u64,
+    pub a_only: u64,
+    pub b_only: u64,
+    pub both_safe: u64,
+    pub only_in_a: u64,
+    pub only_in_b: u64,
+    pub asr_a: f64,
+    pub asr_b: f64,
+    pub diff: f64,
+    pub diff_lo: f64,
+    pub diff_hi: f64,
+    pub mcnemar_p: f64,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_model_comparison>() == 104 && core::mem::align_of::<mirs_model_comparison>() == 8);
+
+/// Two judges on the same responses: confusion matrix over the verdicts
+/// (rows judge a, columns judge b, indexed by the MIRS_VERDICT_* value, so
+/// MIRS_VERDICT_COUNT x MIRS_VERDICT_COUNT) and Cohen's kappa over the items
+/// both judged unsafe or safe.
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_judge_comparison {
+    pub struct_size: usize,
+    /// row-major MIRS_VERDICT_COUNT (6) x 6
+    pub matrix: [u64; 36],
+    pub common: u64,
+    pub only_in_a: u64,
+    pub only_in_b: u64,
+    pub kappa: f64,
+    pub agreement: f64,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_judge_comparison>() == 336 && core::mem::align_of::<mirs_judge_comparison>() == 8);
+
 /// C layout as clang computed it when generating: (name, sizeof, alignof, [(field, offsetof)]).
 #[cfg(target_pointer_width = "64")]
 pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
@@ -989,6 +1288,12 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_strip_options", 48, 8, &[("struct_size", 0), ("open_tags", 8), ("close_tags", 16), ("ntags", 24), ("finish_reason", 32), ("unterminated", 40)]),
     ("mirs_match", 32, 8, &[("matched", 0), ("phrase", 4), ("offset", 8), ("length", 16), ("count", 24)]),
     ("mirs_judge_options", 24, 8, &[("struct_size", 0), ("categories", 8), ("ncategories", 16)]),
+    ("mirs_responses_options", 48, 8, &[("struct_size", 0), ("format", 8), ("lenient", 12), ("max_json_depth", 16), ("max_line_bytes", 24), ("max_file_bytes", 32), ("max_records", 40)]),
+    ("mirs_response", 64, 8, &[("key", 0), ("text", 8), ("text_len", 16), ("status", 24), ("finish_reason", 32), ("error", 40), ("source", 48), ("model", 56)]),
+    ("mirs_record", 88, 8, &[("struct_size", 0), ("key", 8), ("model", 16), ("judge", 24), ("verdict", 32), ("flags", 36), ("response_type", 40), ("finish_reason", 48), ("response", 56), ("judge_output", 64), ("categories", 72), ("timestamp_ms", 80)]),
+    ("mirs_store_options", 32, 8, &[("struct_size", 0), ("durability", 8), ("fsync_every", 12), ("torn", 16), ("max_json_depth", 20), ("max_line_bytes", 24)]),
+    ("mirs_model_comparison", 104, 8, &[("struct_size", 0), ("both_unsafe", 8), ("a_only", 16), ("b_only", 24), ("both_safe", 32), ("only_in_a", 40), ("only_in_b", 48), ("asr_a", 56), ("asr_b", 64), ("diff", 72), ("diff_lo", 80), ("diff_hi", 88), ("mcnemar_p", 96)]),
+    ("mirs_judge_comparison", 336, 8, &[("struct_size", 0), ("matrix", 8), ("common", 296), ("only_in_a", 304), ("only_in_b", 312), ("kappa", 320), ("agreement", 328)]),
 ];
 
 /// Field offsets of the Rust structs, computed by the compiler (compared with C_LAYOUT by the layout test).
@@ -1048,6 +1353,60 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
             vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("categories", (core::ptr::addr_of!((*base).categories) as usize) - (base as usize)), ("ncategories", (core::ptr::addr_of!((*base).ncategories) as usize) - (base as usize))]
         };
         v.push(("mirs_judge_options", core::mem::size_of::<mirs_judge_options>(), core::mem::align_of::<mirs_judge_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_responses_options>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("lenient", (core::ptr::addr_of!((*base).lenient) as usize) - (base as usize)), ("max_json_depth", (core::ptr::addr_of!((*base).max_json_depth) as usize) - (base as usize)), ("max_line_bytes", (core::ptr::addr_of!((*base).max_line_bytes) as usize) - (base as usize)), ("max_file_bytes", (core::ptr::addr_of!((*base).max_file_bytes) as usize) - (base as usize)), ("max_records", (core::ptr::addr_of!((*base).max_records) as usize) - (base as usize))]
+        };
+        v.push(("mirs_responses_options", core::mem::size_of::<mirs_responses_options>(), core::mem::align_of::<mirs_responses_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_response>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("key", (core::ptr::addr_of!((*base).key) as usize) - (base as usize)), ("text", (core::ptr::addr_of!((*base).text) as usize) - (base as usize)), ("text_len", (core::ptr::addr_of!((*base).text_len) as usize) - (base as usize)), ("status", (core::ptr::addr_of!((*base).status) as usize) - (base as usize)), ("finish_reason", (core::ptr::addr_of!((*base).finish_reason) as usize) - (base as usize)), ("error", (core::ptr::addr_of!((*base).error) as usize) - (base as usize)), ("source", (core::ptr::addr_of!((*base).source) as usize) - (base as usize)), ("model", (core::ptr::addr_of!((*base).model) as usize) - (base as usize))]
+        };
+        v.push(("mirs_response", core::mem::size_of::<mirs_response>(), core::mem::align_of::<mirs_response>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_record>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("key", (core::ptr::addr_of!((*base).key) as usize) - (base as usize)), ("model", (core::ptr::addr_of!((*base).model) as usize) - (base as usize)), ("judge", (core::ptr::addr_of!((*base).judge) as usize) - (base as usize)), ("verdict", (core::ptr::addr_of!((*base).verdict) as usize) - (base as usize)), ("flags", (core::ptr::addr_of!((*base).flags) as usize) - (base as usize)), ("response_type", (core::ptr::addr_of!((*base).response_type) as usize) - (base as usize)), ("finish_reason", (core::ptr::addr_of!((*base).finish_reason) as usize) - (base as usize)), ("response", (core::ptr::addr_of!((*base).response) as usize) - (base as usize)), ("judge_output", (core::ptr::addr_of!((*base).judge_output) as usize) - (base as usize)), ("categories", (core::ptr::addr_of!((*base).categories) as usize) - (base as usize)), ("timestamp_ms", (core::ptr::addr_of!((*base).timestamp_ms) as usize) - (base as usize))]
+        };
+        v.push(("mirs_record", core::mem::size_of::<mirs_record>(), core::mem::align_of::<mirs_record>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_store_options>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("durability", (core::ptr::addr_of!((*base).durability) as usize) - (base as usize)), ("fsync_every", (core::ptr::addr_of!((*base).fsync_every) as usize) - (base as usize)), ("torn", (core::ptr::addr_of!((*base).torn) as usize) - (base as usize)), ("max_json_depth", (core::ptr::addr_of!((*base).max_json_depth) as usize) - (base as usize)), ("max_line_bytes", (core::ptr::addr_of!((*base).max_line_bytes) as usize) - (base as usize))]
+        };
+        v.push(("mirs_store_options", core::mem::size_of::<mirs_store_options>(), core::mem::align_of::<mirs_store_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_model_comparison>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("both_unsafe", (core::ptr::addr_of!((*base).both_unsafe) as usize) - (base as usize)), ("a_only", (core::ptr::addr_of!((*base).a_only) as usize) - (base as usize)), ("b_only", (core::ptr::addr_of!((*base).b_only) as usize) - (base as usize)), ("both_safe", (core::ptr::addr_of!((*base).both_safe) as usize) - (base as usize)), ("only_in_a", (core::ptr::addr_of!((*base).only_in_a) as usize) - (base as usize)), ("only_in_b", (core::ptr::addr_of!((*base).only_in_b) as usize) - (base as usize)), ("asr_a", (core::ptr::addr_of!((*base).asr_a) as usize) - (base as usize)), ("asr_b", (core::ptr::addr_of!((*base).asr_b) as usize) - (base as usize)), ("diff", (core::ptr::addr_of!((*base).diff) as usize) - (base as usize)), ("diff_lo", (core::ptr::addr_of!((*base).diff_lo) as usize) - (base as usize)), ("diff_hi", (core::ptr::addr_of!((*base).diff_hi) as usize) - (base as usize)), ("mcnemar_p", (core::ptr::addr_of!((*base).mcnemar_p) as usize) - (base as usize))]
+        };
+        v.push(("mirs_model_comparison", core::mem::size_of::<mirs_model_comparison>(), core::mem::align_of::<mirs_model_comparison>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_judge_comparison>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("matrix", (core::ptr::addr_of!((*base).matrix) as usize) - (base as usize)), ("common", (core::ptr::addr_of!((*base).common) as usize) - (base as usize)), ("only_in_a", (core::ptr::addr_of!((*base).only_in_a) as usize) - (base as usize)), ("only_in_b", (core::ptr::addr_of!((*base).only_in_b) as usize) - (base as usize)), ("kappa", (core::ptr::addr_of!((*base).kappa) as usize) - (base as usize)), ("agreement", (core::ptr::addr_of!((*base).agreement) as usize) - (base as usize))]
+        };
+        v.push(("mirs_judge_comparison", core::mem::size_of::<mirs_judge_comparison>(), core::mem::align_of::<mirs_judge_comparison>(), fields));
     }
     v
 }
@@ -1761,6 +2120,306 @@ extern "C" {
     ///
     /// C: `int mirs_response_type_parse(const char *output, size_t len, int32_t *rtype)` (score.h)
     pub fn mirs_response_type_parse(output: *const c_char, len: usize, rtype: *mut i32) -> c_int;
+
+    /// C: `void mirs_responses_options_init(mirs_responses_options *opts)` (report.h)
+    pub fn mirs_responses_options_init(opts: *mut mirs_responses_options);
+
+    /// Reads responses from a file or an official results/infer/<model> folder.
+    /// opts may be NULL. Records with the same key are all kept and counted in
+    /// mirs_responses_duplicate_count() (mirs_responses_find returns the last
+    /// one). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_IO, MIRS_E_NOT_FOUND, and in
+    /// strict mode the first bad record's MIRS_E_JSON / MIRS_E_SCHEMA /
+    /// MIRS_E_LIMIT / MIRS_E_UTF8 / MIRS_E_FORMAT (message names file, line and
+    /// byte offset). The object is immutable after return: its const functions
+    /// may be called from many threads.
+    ///
+    /// C: `int mirs_responses_open(const char *path, const mirs_responses_options *opts, mirs_responses **out)` (report.h)
+    pub fn mirs_responses_open(path: *const c_char, opts: *const mirs_responses_options, out: *mut *mut mirs_responses) -> c_int;
+
+    /// Parses JSONL text already in memory (format BATCH or SIMPLE; AUTO picks
+    /// by the first record). `what` names the source in messages (may be NULL).
+    ///
+    /// C: `int mirs_responses_parse(const char *data, size_t len, const char *what, const mirs_responses_options *opts, mirs_responses **out)` (report.h)
+    pub fn mirs_responses_parse(data: *const c_char, len: usize, what: *const c_char, opts: *const mirs_responses_options, out: *mut *mut mirs_responses) -> c_int;
+
+    /// Parses one official results/infer JSON file's text (a list of
+    /// {original_question, revised_prompt, answer, item_index, inference_status})
+    /// as the responses of (category, relation) official names.
+    ///
+    /// C: `int mirs_responses_parse_official(const char *data, size_t len, const char *category, const char *relation, const mirs_responses_options *opts, mirs_responses **out)` (report.h)
+    pub fn mirs_responses_parse_official(data: *const c_char, len: usize, category: *const c_char, relation: *const c_char, opts: *const mirs_responses_options, out: *mut *mut mirs_responses) -> c_int;
+
+    /// C: `void mirs_responses_free(mirs_responses *r)` (report.h)
+    pub fn mirs_responses_free(r: *mut mirs_responses);
+
+    /// C: `int32_t mirs_responses_format(const mirs_responses *r)` (report.h)
+    pub fn mirs_responses_format(r: *const mirs_responses) -> i32;
+
+    /// C: `size_t mirs_responses_count(const mirs_responses *r)` (report.h)
+    pub fn mirs_responses_count(r: *const mirs_responses) -> usize;
+
+    /// Borrowed response i (file order), or NULL when out of range.
+    ///
+    /// C: `const mirs_response *mirs_responses_get(const mirs_responses *r, size_t i)` (report.h)
+    pub fn mirs_responses_get(r: *const mirs_responses, i: usize) -> *const mirs_response;
+
+    /// The last response with this key, or MIRS_E_NOT_FOUND.
+    ///
+    /// C: `int mirs_responses_find(const mirs_responses *r, const char *key, const mirs_response **out)` (report.h)
+    pub fn mirs_responses_find(r: *const mirs_responses, key: *const c_char, out: *mut *const mirs_response) -> c_int;
+
+    /// Number of keys that occur more than once, and the i-th such key (sorted).
+    ///
+    /// C: `size_t mirs_responses_duplicate_count(const mirs_responses *r)` (report.h)
+    pub fn mirs_responses_duplicate_count(r: *const mirs_responses) -> usize;
+
+    /// Number of keys that occur more than once, and the i-th such key (sorted).
+    ///
+    /// C: `const char *mirs_responses_duplicate(const mirs_responses *r, size_t i)` (report.h)
+    pub fn mirs_responses_duplicate(r: *const mirs_responses, i: usize) -> *const c_char;
+
+    /// Problems a lenient read skipped ("file:line: message"); NULL out of range.
+    ///
+    /// C: `size_t mirs_responses_diagnostic_count(const mirs_responses *r)` (report.h)
+    pub fn mirs_responses_diagnostic_count(r: *const mirs_responses) -> usize;
+
+    /// Problems a lenient read skipped ("file:line: message"); NULL out of range.
+    ///
+    /// C: `const char *mirs_responses_diagnostic(const mirs_responses *r, size_t i)` (report.h)
+    pub fn mirs_responses_diagnostic(r: *const mirs_responses, i: usize) -> *const c_char;
+
+    /// C: `int mirs_responses_match(const mirs_responses *r, const mirs_dataset *ds, mirs_response_match **out)` (report.h)
+    pub fn mirs_responses_match(r: *const mirs_responses, ds: *const mirs_dataset, out: *mut *mut mirs_response_match) -> c_int;
+
+    /// C: `void mirs_response_match_free(mirs_response_match *m)` (report.h)
+    pub fn mirs_response_match_free(m: *mut mirs_response_match);
+
+    /// Items with a response.
+    ///
+    /// C: `size_t mirs_response_match_matched_count(const mirs_response_match *m)` (report.h)
+    pub fn mirs_response_match_matched_count(m: *const mirs_response_match) -> usize;
+
+    /// The dataset item of response i (NULL when its key is unknown).
+    ///
+    /// C: `const mirs_item *mirs_response_match_item(const mirs_response_match *m, size_t response_index)` (report.h)
+    pub fn mirs_response_match_item(m: *const mirs_response_match, response_index: usize) -> *const mirs_item;
+
+    /// Response keys that name no item (sorted, each once).
+    ///
+    /// C: `size_t mirs_response_match_unknown_count(const mirs_response_match *m)` (report.h)
+    pub fn mirs_response_match_unknown_count(m: *const mirs_response_match) -> usize;
+
+    /// Response keys that name no item (sorted, each once).
+    ///
+    /// C: `const char *mirs_response_match_unknown(const mirs_response_match *m, size_t i)` (report.h)
+    pub fn mirs_response_match_unknown(m: *const mirs_response_match, i: usize) -> *const c_char;
+
+    /// Dataset items without a response (dataset order), as item keys.
+    ///
+    /// C: `size_t mirs_response_match_missing_count(const mirs_response_match *m)` (report.h)
+    pub fn mirs_response_match_missing_count(m: *const mirs_response_match) -> usize;
+
+    /// Dataset items without a response (dataset order), as item keys.
+    ///
+    /// C: `const char *mirs_response_match_missing(const mirs_response_match *m, size_t i)` (report.h)
+    pub fn mirs_response_match_missing(m: *const mirs_response_match, i: usize) -> *const c_char;
+
+    /// Items that got more than one response (sorted item keys).
+    ///
+    /// C: `size_t mirs_response_match_duplicate_count(const mirs_response_match *m)` (report.h)
+    pub fn mirs_response_match_duplicate_count(m: *const mirs_response_match) -> usize;
+
+    /// Items that got more than one response (sorted item keys).
+    ///
+    /// C: `const char *mirs_response_match_duplicate(const mirs_response_match *m, size_t i)` (report.h)
+    pub fn mirs_response_match_duplicate(m: *const mirs_response_match, i: usize) -> *const c_char;
+
+    /// C: `void mirs_record_init(mirs_record *rec)` (report.h)
+    pub fn mirs_record_init(rec: *mut mirs_record);
+
+    /// Serialises a record as one JSON line with its '\n' (the store format).
+    /// Errors: MIRS_E_INVALID_ARGUMENT (NULL key/model/judge, unknown verdict,
+    /// unknown flag bits), MIRS_E_UTF8.
+    ///
+    /// C: `int mirs_record_to_json(const mirs_record *rec, mirs_buf *out)` (report.h)
+    pub fn mirs_record_to_json(rec: *const mirs_record, out: *mut mirs_buf) -> c_int;
+
+    /// C: `void mirs_store_options_init(mirs_store_options *opts)` (report.h)
+    pub fn mirs_store_options_init(opts: *mut mirs_store_options);
+
+    /// Opens (creating it if needed) a store for appending with O_APPEND and an
+    /// exclusive advisory lock (a second writer gets MIRS_E_STATE). Every existing
+    /// line is read to build the resume set; an interior line that is not a
+    /// valid record is MIRS_E_CORRUPT (message names line and byte offset); a
+    /// torn last line follows opts->torn (see mirs_store_torn_bytes). Errors also:
+    /// MIRS_E_IO, MIRS_E_LIMIT, MIRS_E_TORN. One thread at a time per store.
+    ///
+    /// C: `int mirs_store_open(const char *path, const mirs_store_options *opts, mirs_store **out)` (report.h)
+    pub fn mirs_store_open(path: *const c_char, opts: *const mirs_store_options, out: *mut *mut mirs_store) -> c_int;
+
+    /// Appends one record (validated as mirs_record_to_json does), written with
+    /// a single write() as far as the kernel allows and synced by the policy.
+    ///
+    /// C: `int mirs_store_append(mirs_store *s, const mirs_record *rec)` (report.h)
+    pub fn mirs_store_append(s: *mut mirs_store, rec: *const mirs_record) -> c_int;
+
+    /// Writes buffered records and fdatasync()s the file.
+    ///
+    /// C: `int mirs_store_sync(mirs_store *s)` (report.h)
+    pub fn mirs_store_sync(s: *mut mirs_store) -> c_int;
+
+    /// Writes buffered records, syncs per the policy, unlocks and frees. Returns
+    /// the status of that last write/sync; s is freed in every case (NULL ok).
+    ///
+    /// C: `int mirs_store_close(mirs_store *s)` (report.h)
+    pub fn mirs_store_close(s: *mut mirs_store) -> c_int;
+
+    /// Bytes of torn tail that were found when opening (and cut away with
+    /// MIRS_TORN_TRUNCATE); 0 when the file ended cleanly.
+    ///
+    /// C: `uint64_t mirs_store_torn_bytes(const mirs_store *s)` (report.h)
+    pub fn mirs_store_torn_bytes(s: *const mirs_store) -> u64;
+
+    /// Records in the file when opened plus those appended since.
+    ///
+    /// C: `uint64_t mirs_store_record_count(const mirs_store *s)` (report.h)
+    pub fn mirs_store_record_count(s: *const mirs_store) -> u64;
+
+    /// 1 when a record with this key (and model / judge unless NULL) with a
+    /// verdict (or, for response records, any record) is in the store, else 0.
+    ///
+    /// C: `int mirs_store_done(const mirs_store *s, const char *key, const char *model, const char *judge)` (report.h)
+    pub fn mirs_store_done(s: *const mirs_store, key: *const c_char, model: *const c_char, judge: *const c_char) -> c_int;
+
+    /// Reads a store without modifying it. A torn last line is skipped and
+    /// reported (mirs_records_torn_bytes); an interior bad line is
+    /// MIRS_E_CORRUPT unless lenient (then skipped and counted as a
+    /// diagnostic). The result is immutable and shareable between threads.
+    ///
+    /// C: `int mirs_records_read(const char *path, int32_t lenient, mirs_records **out)` (report.h)
+    pub fn mirs_records_read(path: *const c_char, lenient: i32, out: *mut *mut mirs_records) -> c_int;
+
+    /// Same over text in memory.
+    ///
+    /// C: `int mirs_records_parse(const char *data, size_t len, const char *what, int32_t lenient, mirs_records **out)` (report.h)
+    pub fn mirs_records_parse(data: *const c_char, len: usize, what: *const c_char, lenient: i32, out: *mut *mut mirs_records) -> c_int;
+
+    /// Same over text in memory.
+    ///
+    /// C: `void mirs_records_free(mirs_records *r)` (report.h)
+    pub fn mirs_records_free(r: *mut mirs_records);
+
+    /// Same over text in memory.
+    ///
+    /// C: `size_t mirs_records_count(const mirs_records *r)` (report.h)
+    pub fn mirs_records_count(r: *const mirs_records) -> usize;
+
+    /// Borrowed record i (file order), NULL when out of range.
+    ///
+    /// C: `const mirs_record *mirs_records_get(const mirs_records *r, size_t i)` (report.h)
+    pub fn mirs_records_get(r: *const mirs_records, i: usize) -> *const mirs_record;
+
+    /// Borrowed record i (file order), NULL when out of range.
+    ///
+    /// C: `uint64_t mirs_records_torn_bytes(const mirs_records *r)` (report.h)
+    pub fn mirs_records_torn_bytes(r: *const mirs_records) -> u64;
+
+    /// Borrowed record i (file order), NULL when out of range.
+    ///
+    /// C: `size_t mirs_records_diagnostic_count(const mirs_records *r)` (report.h)
+    pub fn mirs_records_diagnostic_count(r: *const mirs_records) -> usize;
+
+    /// Borrowed record i (file order), NULL when out of range.
+    ///
+    /// C: `const char *mirs_records_diagnostic(const mirs_records *r, size_t i)` (report.h)
+    pub fn mirs_records_diagnostic(r: *const mirs_records, i: usize) -> *const c_char;
+
+    /// Merges stores into `output` (written atomically): records sorted by key,
+    /// model, judge; exact repeats (same key, model, judge and verdict) kept once
+    /// (the one with the smallest serialised line, so the result does not depend
+    /// on input order); conflicts as `policy` says. Inputs with a torn tail are
+    /// refused (MIRS_E_TORN). Counts are written when the pointers are non-NULL.
+    ///
+    /// C: `int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *output, int32_t policy, uint64_t *records_out, uint64_t *duplicates, uint64_t *conflicts)` (report.h)
+    pub fn mirs_store_merge(inputs: *const *const c_char, n_inputs: usize, output: *const c_char, policy: i32, records_out: *mut u64, duplicates: *mut u64, conflicts: *mut u64) -> c_int;
+
+    /// C: `int mirs_report_new(const char *model, const char *judge, mirs_report **out)` (report.h)
+    pub fn mirs_report_new(model: *const c_char, judge: *const c_char, out: *mut *mut mirs_report) -> c_int;
+
+    /// C: `void mirs_report_free(mirs_report *r)` (report.h)
+    pub fn mirs_report_free(r: *mut mirs_report);
+
+    /// C: `const char *mirs_report_model(const mirs_report *r)` (report.h)
+    pub fn mirs_report_model(r: *const mirs_report) -> *const c_char;
+
+    /// C: `const char *mirs_report_judge(const mirs_report *r)` (report.h)
+    pub fn mirs_report_judge(r: *const mirs_report) -> *const c_char;
+
+    /// Adds one verdict. category/relation are MIRS_CATEGORY_* / MIRS_RELATION_*
+    /// or -1 when unknown (the item then counts in the overall figures and as
+    /// "unclassified"). official_file is the statics.py row name ("Analogy.json";
+    /// NULL = "<relation name>.json"). flags are MIRS_RECORD_*; response_type may
+    /// be NULL.
+    ///
+    /// C: `int mirs_report_add(mirs_report *r, int32_t category, int32_t relation, int32_t verdict, uint32_t flags, const char *response_type, const char *official_file)` (report.h)
+    pub fn mirs_report_add(r: *mut mirs_report, category: i32, relation: i32, verdict: i32, flags: u32, response_type: *const c_char, official_file: *const c_char) -> c_int;
+
+    /// Adds a store record with a verdict (category and relation come from its
+    /// "<Category>/<Relation>/<id>" key); records without a verdict are ignored.
+    ///
+    /// C: `int mirs_report_add_record(mirs_report *r, const mirs_record *rec)` (report.h)
+    pub fn mirs_report_add_record(r: *mut mirs_report, rec: *const mirs_record) -> c_int;
+
+    /// Adds an official results/harmbench/<model> folder exactly as statics.py
+    /// reads it: every sub-folder, every *.json file in it, files that Python's
+    /// json module or statics.py would reject are skipped (counted in
+    /// mirs_report_skipped_files); labels "unsafe" are unsafe, everything else
+    /// safe; "[INFERENCE_FAILED:" / "[WORKER_CRASHED:" answers are flagged.
+    ///
+    /// C: `int mirs_report_add_official(mirs_report *r, const char *harmbench_model_dir)` (report.h)
+    pub fn mirs_report_add_official(r: *mut mirs_report, harmbench_model_dir: *const c_char) -> c_int;
+
+    /// Same for the text of one such file (for tests and fuzzing).
+    ///
+    /// C: `int mirs_report_add_official_json(mirs_report *r, const char *data, size_t len, const char *category, const char *file_name)` (report.h)
+    pub fn mirs_report_add_official_json(r: *mut mirs_report, data: *const c_char, len: usize, category: *const c_char, file_name: *const c_char) -> c_int;
+
+    /// Same for the text of one such file (for tests and fuzzing).
+    ///
+    /// C: `uint64_t mirs_report_skipped_files(const mirs_report *r)` (report.h)
+    pub fn mirs_report_skipped_files(r: *const mirs_report) -> u64;
+
+    /// dst += src (the model/judge names of dst are kept).
+    ///
+    /// C: `int mirs_report_merge(mirs_report *dst, const mirs_report *src)` (report.h)
+    pub fn mirs_report_merge(dst: *mut mirs_report, src: *const mirs_report) -> c_int;
+
+    /// Counts of a cell: category/relation/group -1 = all. With MIRS_DENOM_ALL
+    /// total counts every added verdict; with ANSWERED the excluded ones are
+    /// left out.
+    ///
+    /// C: `int mirs_report_counts(const mirs_report *r, int32_t category, int32_t relation, int32_t group, int32_t denominator, uint64_t *unsafe, uint64_t *total)` (report.h)
+    pub fn mirs_report_counts(r: *const mirs_report, category: i32, relation: i32, group: i32, denominator: i32, r#unsafe: *mut u64, total: *mut u64) -> c_int;
+
+    /// Renders the report. by: MIRS_BY_* bits (0 = relation); confidence e.g.
+    /// 0.95. Formats need the stats functions for intervals; MIRS_REPORT_MIR
+    /// ignores by, denominator and confidence. Text is written to *out
+    /// (mirs_buf_free).
+    ///
+    /// C: `int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t denominator, double confidence, mirs_buf *out)` (report.h)
+    pub fn mirs_report_write(r: *const mirs_report, format: i32, by: u32, denominator: i32, confidence: f64, out: *mut mirs_buf) -> c_int;
+
+    /// C: `int mirs_compare_models(const mirs_records *a, const char *model_a, const char *judge_a, const mirs_records *b, const char *model_b, const char *judge_b, double confidence, mirs_model_comparison *out)` (report.h)
+    pub fn mirs_compare_models(a: *const mirs_records, model_a: *const c_char, judge_a: *const c_char, b: *const mirs_records, model_b: *const c_char, judge_b: *const c_char, confidence: f64, out: *mut mirs_model_comparison) -> c_int;
+
+    /// C: `int mirs_compare_judges(const mirs_records *a, const char *judge_a, const mirs_records *b, const char *judge_b, const char *model, mirs_judge_comparison *out)` (report.h)
+    pub fn mirs_compare_judges(a: *const mirs_records, judge_a: *const c_char, b: *const mirs_records, judge_b: *const c_char, model: *const c_char, out: *mut mirs_judge_comparison) -> c_int;
+
+    /// Spearman and Kendall correlation of n models' ASRs with a capability
+    /// score (the paper's headline analysis).
+    ///
+    /// C: `int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)` (report.h)
+    pub fn mirs_compare_capability(asr: *const f64, capability: *const f64, n: usize, spearman_rho: *mut f64, spearman_p: *mut f64, kendall_tau: *mut f64, kendall_p: *mut f64) -> c_int;
 }
 
 /// Every function of the header: (name, module).
@@ -1878,4 +2537,61 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_response_type_from_name", "score"),
     ("mirs_response_type_prompt", "score"),
     ("mirs_response_type_parse", "score"),
+    ("mirs_responses_options_init", "report"),
+    ("mirs_responses_open", "report"),
+    ("mirs_responses_parse", "report"),
+    ("mirs_responses_parse_official", "report"),
+    ("mirs_responses_free", "report"),
+    ("mirs_responses_format", "report"),
+    ("mirs_responses_count", "report"),
+    ("mirs_responses_get", "report"),
+    ("mirs_responses_find", "report"),
+    ("mirs_responses_duplicate_count", "report"),
+    ("mirs_responses_duplicate", "report"),
+    ("mirs_responses_diagnostic_count", "report"),
+    ("mirs_responses_diagnostic", "report"),
+    ("mirs_responses_match", "report"),
+    ("mirs_response_match_free", "report"),
+    ("mirs_response_match_matched_count", "report"),
+    ("mirs_response_match_item", "report"),
+    ("mirs_response_match_unknown_count", "report"),
+    ("mirs_response_match_unknown", "report"),
+    ("mirs_response_match_missing_count", "report"),
+    ("mirs_response_match_missing", "report"),
+    ("mirs_response_match_duplicate_count", "report"),
+    ("mirs_response_match_duplicate", "report"),
+    ("mirs_record_init", "report"),
+    ("mirs_record_to_json", "report"),
+    ("mirs_store_options_init", "report"),
+    ("mirs_store_open", "report"),
+    ("mirs_store_append", "report"),
+    ("mirs_store_sync", "report"),
+    ("mirs_store_close", "report"),
+    ("mirs_store_torn_bytes", "report"),
+    ("mirs_store_record_count", "report"),
+    ("mirs_store_done", "report"),
+    ("mirs_records_read", "report"),
+    ("mirs_records_parse", "report"),
+    ("mirs_records_free", "report"),
+    ("mirs_records_count", "report"),
+    ("mirs_records_get", "report"),
+    ("mirs_records_torn_bytes", "report"),
+    ("mirs_records_diagnostic_count", "report"),
+    ("mirs_records_diagnostic", "report"),
+    ("mirs_store_merge", "report"),
+    ("mirs_report_new", "report"),
+    ("mirs_report_free", "report"),
+    ("mirs_report_model", "report"),
+    ("mirs_report_judge", "report"),
+    ("mirs_report_add", "report"),
+    ("mirs_report_add_record", "report"),
+    ("mirs_report_add_official", "report"),
+    ("mirs_report_add_official_json", "report"),
+    ("mirs_report_skipped_files", "report"),
+    ("mirs_report_merge", "report"),
+    ("mirs_report_counts", "report"),
+    ("mirs_report_write", "report"),
+    ("mirs_compare_models", "report"),
+    ("mirs_compare_judges", "report"),
+    ("mirs_compare_capability", "report"),
 ];

@@ -409,6 +409,10 @@ unsafe impl Send for Item<'_> {}
 unsafe impl Sync for Item<'_> {}
 
 impl<'ds> Item<'ds> {
+    /// An item from a raw pointer the library handed out for a dataset that lives for 'ds (None for NULL).
+    pub(crate) fn from_raw(p: *const sys::mirs_item) -> Option<Item<'ds>> {
+        NonNull::new(p as *mut sys::mirs_item).map(|ptr| Item { ptr, _ds: PhantomData })
+    }
     fn new(p: *const sys::mirs_item) -> Item<'ds> {
         Item { ptr: NonNull::new(p as *mut _).expect("the library returned a NULL item"), _ds: PhantomData }
     }
