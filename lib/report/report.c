@@ -263,9 +263,12 @@ static bool is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-int mirs_report_add_official(mirs_report *r, const char *dir)
+/* Walks a results/harmbench/<model> folder as statics.py does, calling fn
+ * for every file (category folder name, file name, text). */
+typedef int (*official_fn)(void *ctx, const char *category, const char *file, const char *data, size_t len);
+
+static int walk_official(const char *dir, uint64_t *skipped, official_fn fn, void *ctx)
 {
-    MIRS_CHECK_ARG(r && dir);
     DIR *d = opendir(dir);
     if (!d) return mirs__fail_errno(MIRS_E_IO, errno, "%s: cannot open the results folder", dir);
     int st = MIRS_OK;
@@ -283,7 +286,7 @@ int mirs_report_add_official(mirs_report *r, const char *dir)
         }
         if (!mirs__utf8_valid(e->d_name, strlen(e->d_name))) {
             /* statics.py would crash printing the name; count it as skipped. */
-            r->skipped_files++;
+            (*skipped)++;
             free(sub);
             continue;
         }
@@ -298,7 +301,7 @@ int mirs_report_add_official(mirs_report *r, const char *dir)
             size_t fl = strlen(f->d_name);
             if (fl < 5 || memcmp(f->d_name + fl - 5, ".json", 5) != 0) continue;
             if (!mirs__utf8_valid(f->d_name, fl)) {
-                r->skipped_files++;
+                (*skipped)++;
                 continue;
             }
             char *fp = mirs__path_join(sub, f->d_name);
@@ -312,9 +315,9 @@ int mirs_report_add_official(mirs_report *r, const char *dir)
             if (rs == MIRS_E_NO_MEMORY)
                 st = rs;
             else if (rs)
-                r->skipped_files++; /* statics.py prints the error and goes on */
+                (*skipped)++; /* statics.py prints the error and goes on */
             else {
-                st = mirs_report_add_official_json(r, data, len, e->d_name, f->d_name);
+                st = fn(ctx, e->d_name, f->d_name, data, len);
                 free(data);
             }
             free(fp);
@@ -324,6 +327,56 @@ int mirs_report_add_official(mirs_report *r, const char *dir)
     }
     closedir(d);
     return st;
+}
+
+static int add_official_fn(void *ctx, const char *category, const char *file, const char *data, size_t len)
+{
+    return mirs_report_add_official_json(ctx, data, len, category, file);
+}
+
+int mirs_report_add_official(mirs_report *r, const char *dir)
+{
+    MIRS_CHECK_ARG(r && dir);
+    return walk_official(dir, &r->skipped_files, add_official_fn, r);
+}
+
+typedef struct to_records {
+    mirs_records *recs;
+    const char *model, *judge;
+    uint64_t skipped;
+} to_records;
+
+static int records_fn(void *ctx, const char *category, const char *file, const char *data, size_t len)
+{
+    to_records *t = ctx;
+    pyjson_result pr = {0};
+    int st = mirs__pyjson_statics(data, len, &pr);
+    if (!st && !pr.valid) t->skipped++;
+    size_t fl = strlen(file);
+    for (size_t i = 0; !st && pr.valid && pr.counts && i < pr.n; i++) {
+        char key[1024];
+        snprintf(key, sizeof key, "%s/%.*s/#%zu", category, (int)(fl - 5), file, i);
+        uint32_t flags = (pr.items[i].answer_flags & PYJSON_FAILED ? MIRS_RECORD_FAILED : 0) |
+                         (pr.items[i].answer_flags & PYJSON_CRASHED ? MIRS_RECORD_CRASHED : 0);
+        st = mirs__records_add(t->recs, key, t->model, t->judge,
+                               pr.items[i].unsafe ? MIRS_VERDICT_UNSAFE : MIRS_VERDICT_SAFE, flags);
+    }
+    free(pr.items);
+    return st;
+}
+
+int mirs_records_from_official(const char *harmbench_model_dir, const char *model, mirs_records **out)
+{
+    MIRS_CHECK_ARG(harmbench_model_dir && model && out);
+    to_records t = {mirs__records_new(), model, "harmbench-mir", 0};
+    if (!t.recs) return MIRS_E_NO_MEMORY;
+    int st = walk_official(harmbench_model_dir, &t.skipped, records_fn, &t);
+    if (st) {
+        mirs_records_free(t.recs);
+        return st;
+    }
+    *out = t.recs;
+    return MIRS_OK;
 }
 
 /* ---- figures ---- */
