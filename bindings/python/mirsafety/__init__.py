@@ -10,7 +10,7 @@ one-to-one ctypes layer is mirsafety._ffi, bound to the loaded library as mirsaf
 The library is found through $MIRSAFETY_LIBRARY, the repository's build/ tree, or the system loader, and must
 be the version these bindings were generated from (VersionMismatch otherwise).
 """
-from . import _ffi, errors, report, score, stats
+from . import _ffi, errors, image, report, score, stats
 from ._core import lib
 from ._loader import LibraryNotFound, VersionMismatch, library_path
 from .dataset import (Dataset, Diagnostic, Item, ItemIterator, categories, category_display_name, category_name,
@@ -18,6 +18,7 @@ from .dataset import (Dataset, Diagnostic, Item, ItemIterator, categories, categ
                       relation_description, relation_display_name, relation_group, relation_name, relations)
 from .errors import *  # noqa: F401,F403  (MirsError and one subclass per status)
 from .errors import MirsError, status_name
+from .image import Image
 from .report import Record, Records, Report, Response, Responses, Store
 from .score import Match, Matcher, MatcherStream
 

@@ -106,11 +106,28 @@ class Array:
             self.n = obj.size
             self.ptr = ctypes.cast(obj.ctypes.data, ctypes.POINTER(ctype)) if obj.size else ctypes.POINTER(ctype)()
             return
+        if isinstance(obj, bytes) and ctype in (ctypes.c_uint8, ctypes.c_char, ctypes.c_int8):
+            # bytes are immutable and the C side takes `const T *`: point at the object's own storage.
+            self.n = len(obj)
+            self.shape = (self.n,)
+            self.keep = obj
+            self.ptr = ctypes.cast(ctypes.c_char_p(obj), ctypes.POINTER(ctype))
+            return
         mv = None
         try:
             mv = memoryview(obj)
         except TypeError:
             pass
+        if mv is not None and mv.readonly and mv.c_contiguous and mv.format in _BUF_FORMATS[ctype] \
+                and mv.itemsize == ctypes.sizeof(ctype):
+            # read-only buffers cannot be wrapped by ctypes: one memcpy, not an element-wise conversion
+            self.n = mv.nbytes // ctypes.sizeof(ctype)
+            self.shape = mv.shape
+            arr = (ctype * max(1, self.n)).from_buffer_copy(mv.tobytes() or bytes(ctypes.sizeof(ctype)))
+            self.keep = arr
+            self.ptr = ctypes.cast(arr, ctypes.POINTER(ctype))
+            self.copied = True
+            return
         if mv is not None and mv.c_contiguous and not mv.readonly and mv.format in _BUF_FORMATS[ctype] \
                 and mv.itemsize == ctypes.sizeof(ctype):
             self.n = mv.nbytes // ctypes.sizeof(ctype)

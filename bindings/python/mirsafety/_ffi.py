@@ -118,6 +118,59 @@ MIRS_DATASET_LENIENT = 1
 MIRS_CHECKSUM_METADATA = 0
 #: also the bytes of every image file
 MIRS_CHECKSUM_IMAGES = 1
+#: an image built in memory (resize, composite, from_pixels)
+MIRS_IMAGE_FORMAT_NONE = 0
+MIRS_IMAGE_FORMAT_PNG = 1
+MIRS_IMAGE_FORMAT_JPEG = 2
+
+# Pixel layouts: 8 bits per sample, interleaved.
+#: R,G,B (3 channels); the default
+MIRS_LAYOUT_RGB8 = 0
+#: R,G,B,A (4 channels), straight (not premultiplied) alpha
+MIRS_LAYOUT_RGBA8 = 1
+#: luma (1 channel)
+MIRS_LAYOUT_GRAY8 = 2
+
+# What to do with libjpeg's "corrupt data" warnings (bad Huffman codes,
+# missing markers, extraneous bytes...). A JPEG that ends early is always
+# MIRS_E_TRUNCATED, whatever the policy.
+#: the first corrupt-data warning fails with MIRS_E_CORRUPT (default)
+MIRS_JPEG_WARNINGS_STRICT = 0
+#: up to max_jpeg_warnings are accepted, like PIL (pixels may be damaged)
+MIRS_JPEG_WARNINGS_TOLERATE = 1
+
+# JPEG inverse DCT and chroma upsampling.
+#: JDCT_ISLOW + fancy upsampling: the pixels PIL/libjpeg-turbo give (default)
+MIRS_JPEG_DCT_EXACT = 0
+#: JDCT_IFAST + plain upsampling: faster, pixels differ by a few levels
+MIRS_JPEG_DCT_FAST = 1
+
+# Exact area average: every output pixel is the mean of the source area it
+# covers, with fractional coverage at the edges (the definition of OpenCV's
+# INTER_AREA for downscaling), computed in exact integer arithmetic and
+# rounded half up. The quality choice for downscaling.
+MIRS_RESIZE_AREA = 0
+
+# PIL's Image.resize(..., BILINEAR): triangle filter on pixel centres
+# ((x + 0.5) * scale - 0.5 convention), widened by the scale factor when
+# downscaling (antialiased), 22-bit fixed point, horizontal pass first.
+# Bit-exact with PIL 9.x for RGB and GRAY images.
+MIRS_RESIZE_BILINEAR = 1
+
+# PIL's Image.resize(..., BICUBIC) (a = -0.5), the filter Qwen2-VL's image
+# processor uses; same conventions and exactness as BILINEAR.
+MIRS_RESIZE_BICUBIC = 2
+
+MIRS_JPEG_SUBSAMPLING_444 = 0
+MIRS_JPEG_SUBSAMPLING_422 = 1
+#: the default, like PIL and libjpeg
+MIRS_JPEG_SUBSAMPLING_420 = 2
+#: left to right
+MIRS_COMPOSITE_ROW = 0
+#: top to bottom
+MIRS_COMPOSITE_COLUMN = 1
+#: row-major grid of `columns` columns
+MIRS_COMPOSITE_GRID = 2
 #: exact when both n <= 8 and no ties, else asymptotic (scipy's rule)
 MIRS_MWU_AUTO = 0
 #: exact distribution (no ties allowed: MIRS_E_UNSUPPORTED otherwise)
@@ -288,7 +341,7 @@ MIRS_RESPONSE_CRASHED = 2
 MIRS_RESPONSES_AUTO = 0
 #: OpenAI Batch output JSONL
 MIRS_RESPONSES_BATCH = 1
-#: {"key","response","status","finish_reason"} JSONL
+#: {"key","response","status","finish_reason"} JSONL ("output" for "response" too)
 MIRS_RESPONSES_SIMPLE = 2
 #: results/infer/<model>/<Category>/<Relation>.json
 MIRS_RESPONSES_OFFICIAL = 3
@@ -342,7 +395,7 @@ MIRS_BY_GROUP = 4
 MIRS_BY_MATRIX = 8
 MIRS_BY_ALL = 15
 
-# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT
+# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT
 
 CONSTANTS = {
     'MIRS_VERSION_MAJOR': ('common', 'int'),
@@ -405,6 +458,25 @@ CONSTANTS = {
     'MIRS_DATASET_LENIENT': ('dataset', 'int'),
     'MIRS_CHECKSUM_METADATA': ('dataset', 'int'),
     'MIRS_CHECKSUM_IMAGES': ('dataset', 'int'),
+    'MIRS_IMAGE_FORMAT_NONE': ('image', 'int'),
+    'MIRS_IMAGE_FORMAT_PNG': ('image', 'int'),
+    'MIRS_IMAGE_FORMAT_JPEG': ('image', 'int'),
+    'MIRS_LAYOUT_RGB8': ('image', 'int'),
+    'MIRS_LAYOUT_RGBA8': ('image', 'int'),
+    'MIRS_LAYOUT_GRAY8': ('image', 'int'),
+    'MIRS_JPEG_WARNINGS_STRICT': ('image', 'int'),
+    'MIRS_JPEG_WARNINGS_TOLERATE': ('image', 'int'),
+    'MIRS_JPEG_DCT_EXACT': ('image', 'int'),
+    'MIRS_JPEG_DCT_FAST': ('image', 'int'),
+    'MIRS_RESIZE_AREA': ('image', 'int'),
+    'MIRS_RESIZE_BILINEAR': ('image', 'int'),
+    'MIRS_RESIZE_BICUBIC': ('image', 'int'),
+    'MIRS_JPEG_SUBSAMPLING_444': ('image', 'int'),
+    'MIRS_JPEG_SUBSAMPLING_422': ('image', 'int'),
+    'MIRS_JPEG_SUBSAMPLING_420': ('image', 'int'),
+    'MIRS_COMPOSITE_ROW': ('image', 'int'),
+    'MIRS_COMPOSITE_COLUMN': ('image', 'int'),
+    'MIRS_COMPOSITE_GRID': ('image', 'int'),
     'MIRS_MWU_AUTO': ('stats', 'int'),
     'MIRS_MWU_EXACT': ('stats', 'int'),
     'MIRS_MWU_ASYMPTOTIC': ('stats', 'int'),
@@ -503,6 +575,9 @@ class mirs_item(ctypes.Structure):
 class mirs_iter(ctypes.Structure):
     'Opaque handle (only pointers to it exist).'
 
+class mirs_image(ctypes.Structure):
+    'Opaque handle (only pointers to it exist).'
+
 class mirs_matcher(ctypes.Structure):
     """A compiled set of phrases: a dense Aho-Corasick automaton over byte
 classes. Immutable after construction: one matcher may be used from any
@@ -571,6 +646,50 @@ keys: keep only these keys (unknown keys are ignored); NULL = all
 shard_index: keep the items whose mirs_key_shard(key, shard_count) == shard_index
 shard_count: 0 or 1 = no sharding
 shuffle: non-zero: seeded order instead of dataset order"""
+
+class mirs_image_decode_options(ctypes.Structure):
+    """struct_size: sizeof(mirs_image_decode_options)
+layout: MIRS_LAYOUT_*; default RGB8
+jpeg_warnings: MIRS_JPEG_WARNINGS_*; default STRICT
+jpeg_dct: MIRS_JPEG_DCT_*; default EXACT
+max_width: default 32768; 0 means the default
+max_height: default 32768; 0 means the default
+max_pixels: width*height limit; default 50,000,000; 0 means the default
+max_input_bytes: size limit of a file or memory input; default 256 MiB; 0 means the default
+max_png_chunk_bytes: limit on any PNG chunk other than IDAT; default 8 MiB; 0 means the default
+max_png_chunks: limit on the number of PNG chunks; default 100,000; 0 means the default
+max_jpeg_scans: limit on scans of a progressive JPEG; default 64; 0 means the default
+max_jpeg_warnings: with MIRS_JPEG_WARNINGS_TOLERATE; default 16; 0 means the default
+target_width: Scale hint: the size the caller will resize to (0 = none). When both are set and the JPEG is at least twice as large on both sides, libjpeg-turbo decodes directly at 1/2, 1/4 or 1/8 scale (the smallest one that stays >= the target on both sides), which is much faster; the image is then ceil(w*s) x ceil(h*s). PNG ignores it.
+target_height: Scale hint: the size the caller will resize to (0 = none). When both are set and the JPEG is at least twice as large on both sides, libjpeg-turbo decodes directly at 1/2, 1/4 or 1/8 scale (the smallest one that stays >= the target on both sides), which is much faster; the image is then ceil(w*s) x ceil(h*s). PNG ignores it."""
+
+class mirs_image_info(ctypes.Structure):
+    """struct_size: set by the caller: sizeof(mirs_image_info)
+format: MIRS_IMAGE_FORMAT_PNG or _JPEG
+width: pixels
+height: pixels
+channels: as stored: PNG gray 1, gray+alpha 2, RGB 3, RGBA 4, palette 3 (4 with tRNS); JPEG components 1, 3 or 4 (CMYK/YCCK)
+bit_depth: bits per sample as stored (PNG 1,2,4,8,16; JPEG 8 or 12)
+has_alpha: 1 when the image carries alpha (PNG alpha channel or tRNS)
+interlaced: 1 for Adam7 PNG or progressive JPEG
+color_model: PNG: the IHDR colour type (0,2,3,4,6); JPEG: libjpeg's J_COLOR_SPACE (1 gray, 2 RGB, 3 YCbCr, 4 CMYK, 5 YCCK)"""
+
+class mirs_image_encode_options(ctypes.Structure):
+    """struct_size: sizeof(mirs_image_encode_options)
+format: MIRS_IMAGE_FORMAT_PNG (default) or _JPEG
+png_level: zlib level 0..9; default 6
+jpeg_quality: 1..100; default 90
+jpeg_subsampling: MIRS_JPEG_SUBSAMPLING_*; default 420"""
+
+class mirs_image_composite_options(ctypes.Structure):
+    """struct_size: sizeof(mirs_image_composite_options)
+arrangement: MIRS_COMPOSITE_*; default ROW
+layout: layout of the result, MIRS_LAYOUT_*; default RGB8
+columns: GRID only; 0 = ceil(sqrt(n)) (2 for 2-4 images)
+spacing: pixels between neighbouring cells; default 0
+margin: pixels around the whole composite; default 0
+background: R,G,B,A of the empty area; default white, opaque
+max_pixels: limit on the result; default 50,000,000; 0 means the default"""
 
 class mirs_strip_options(ctypes.Structure):
     """struct_size: sizeof(mirs_strip_options)
@@ -686,6 +805,50 @@ mirs_filter._fields_ = [
     ('shuffle', ctypes.c_int32),
     ('seed', ctypes.c_uint64),
 ]
+mirs_image_decode_options._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('layout', ctypes.c_int32),
+    ('jpeg_warnings', ctypes.c_int32),
+    ('jpeg_dct', ctypes.c_int32),
+    ('max_width', ctypes.c_uint32),
+    ('max_height', ctypes.c_uint32),
+    ('max_pixels', ctypes.c_uint64),
+    ('max_input_bytes', ctypes.c_uint64),
+    ('max_png_chunk_bytes', ctypes.c_uint32),
+    ('max_png_chunks', ctypes.c_uint32),
+    ('max_jpeg_scans', ctypes.c_uint32),
+    ('max_jpeg_warnings', ctypes.c_uint32),
+    ('target_width', ctypes.c_uint32),
+    ('target_height', ctypes.c_uint32),
+]
+mirs_image_info._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('format', ctypes.c_int32),
+    ('width', ctypes.c_uint32),
+    ('height', ctypes.c_uint32),
+    ('channels', ctypes.c_int32),
+    ('bit_depth', ctypes.c_int32),
+    ('has_alpha', ctypes.c_int32),
+    ('interlaced', ctypes.c_int32),
+    ('color_model', ctypes.c_int32),
+]
+mirs_image_encode_options._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('format', ctypes.c_int32),
+    ('png_level', ctypes.c_int32),
+    ('jpeg_quality', ctypes.c_int32),
+    ('jpeg_subsampling', ctypes.c_int32),
+]
+mirs_image_composite_options._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('arrangement', ctypes.c_int32),
+    ('layout', ctypes.c_int32),
+    ('columns', ctypes.c_uint32),
+    ('spacing', ctypes.c_uint32),
+    ('margin', ctypes.c_uint32),
+    ('background', (ctypes.c_uint8 * 4)),
+    ('max_pixels', ctypes.c_uint64),
+]
 mirs_strip_options._fields_ = [
     ('struct_size', ctypes.c_size_t),
     ('open_tags', ctypes.POINTER(ctypes.c_char_p)),
@@ -777,6 +940,10 @@ C_LAYOUT = {
     'mirs_buf': (16, 8, {'data': 0, 'size': 8}),
     'mirs_dataset_options': (56, 8, {'struct_size': 0, 'format': 8, 'mode': 12, 'check_images': 16, 'min_images': 20, 'max_images': 24, 'max_json_depth': 28, 'max_file_bytes': 32, 'max_items': 40, 'max_line_bytes': 48}),
     'mirs_filter': (64, 8, {'struct_size': 0, 'categories': 8, 'relations': 12, 'groups': 16, 'keys': 24, 'key_count': 32, 'shard_index': 40, 'shard_count': 44, 'shuffle': 48, 'seed': 56}),
+    'mirs_image_decode_options': (72, 8, {'struct_size': 0, 'layout': 8, 'jpeg_warnings': 12, 'jpeg_dct': 16, 'max_width': 20, 'max_height': 24, 'max_pixels': 32, 'max_input_bytes': 40, 'max_png_chunk_bytes': 48, 'max_png_chunks': 52, 'max_jpeg_scans': 56, 'max_jpeg_warnings': 60, 'target_width': 64, 'target_height': 68}),
+    'mirs_image_info': (40, 8, {'struct_size': 0, 'format': 8, 'width': 12, 'height': 16, 'channels': 20, 'bit_depth': 24, 'has_alpha': 28, 'interlaced': 32, 'color_model': 36}),
+    'mirs_image_encode_options': (24, 8, {'struct_size': 0, 'format': 8, 'png_level': 12, 'jpeg_quality': 16, 'jpeg_subsampling': 20}),
+    'mirs_image_composite_options': (40, 8, {'struct_size': 0, 'arrangement': 8, 'layout': 12, 'columns': 16, 'spacing': 20, 'margin': 24, 'background': 28, 'max_pixels': 32}),
     'mirs_strip_options': (48, 8, {'struct_size': 0, 'open_tags': 8, 'close_tags': 16, 'ntags': 24, 'finish_reason': 32, 'unterminated': 40}),
     'mirs_match': (32, 8, {'matched': 0, 'phrase': 4, 'offset': 8, 'length': 16, 'count': 24}),
     'mirs_judge_options': (24, 8, {'struct_size': 0, 'categories': 8, 'ncategories': 16}),
@@ -787,8 +954,8 @@ C_LAYOUT = {
     'mirs_model_comparison': (104, 8, {'struct_size': 0, 'both_unsafe': 8, 'a_only': 16, 'b_only': 24, 'both_safe': 32, 'only_in_a': 40, 'only_in_b': 48, 'asr_a': 56, 'asr_b': 64, 'diff': 72, 'diff_lo': 80, 'diff_hi': 88, 'mcnemar_p': 96}),
     'mirs_judge_comparison': (336, 8, {'struct_size': 0, 'matrix': 8, 'common': 296, 'only_in_a': 304, 'only_in_b': 312, 'kappa': 320, 'agreement': 328}),
 }
-STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison}
-OPAQUE = {'mirs_dataset': mirs_dataset, 'mirs_item': mirs_item, 'mirs_iter': mirs_iter, 'mirs_matcher': mirs_matcher, 'mirs_matcher_stream': mirs_matcher_stream, 'mirs_responses': mirs_responses, 'mirs_response_match': mirs_response_match, 'mirs_store': mirs_store, 'mirs_records': mirs_records, 'mirs_report': mirs_report}
+STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison}
+OPAQUE = {'mirs_dataset': mirs_dataset, 'mirs_item': mirs_item, 'mirs_iter': mirs_iter, 'mirs_image': mirs_image, 'mirs_matcher': mirs_matcher, 'mirs_matcher_stream': mirs_matcher_stream, 'mirs_responses': mirs_responses, 'mirs_response_match': mirs_response_match, 'mirs_store': mirs_store, 'mirs_records': mirs_records, 'mirs_report': mirs_report}
 
 # ---- Functions: name -> (module, restype, argtypes, argnames, C declaration, doc) ----
 FUNCTIONS = {
@@ -1215,6 +1382,282 @@ MIRS_DONE at the end (*out untouched)."""),
         ('it',),
         'void mirs_iter_free(mirs_iter *it)',
         'Number of items the iterator yields in all, and back to the first one.'),
+    'mirs_image_format_name': (
+        'image', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('format',),
+        'const char *mirs_image_format_name(int32_t format)',
+        'Static name of a format ("png", "jpeg", "none"; "unknown" otherwise).'),
+    'mirs_image_format_mime': (
+        'image', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('format',),
+        'const char *mirs_image_format_mime(int32_t format)',
+        'Static MIME type of a format ("image/png", "image/jpeg"; NULL otherwise).'),
+    'mirs_image_layout_channels': (
+        'image', ctypes.c_int32,
+        [ctypes.c_int32],
+        ('layout',),
+        'int32_t mirs_image_layout_channels(int32_t layout)',
+        'Channels of a layout (3, 4, 1), or 0 for an unknown layout.'),
+    'mirs_image_detect_format': (
+        'image', ctypes.c_int32,
+        [ctypes.POINTER(ctypes.c_uint8), ctypes.c_size_t],
+        ('data', 'len'),
+        'int32_t mirs_image_detect_format(const uint8_t *data, size_t len)',
+        """Recognises the format from the first bytes (8 are enough). Returns
+MIRS_IMAGE_FORMAT_PNG, _JPEG, or MIRS_IMAGE_FORMAT_NONE when the bytes are
+neither. Never fails; data may be NULL when len is 0. Thread-safe."""),
+    'mirs_image_decode_options_init': (
+        'image', None,
+        [ctypes.POINTER(mirs_image_decode_options)],
+        ('opts',),
+        'void mirs_image_decode_options_init(mirs_image_decode_options *opts)',
+        'Fills *opts with the defaults (for bindings that cannot use the macro).'),
+    'mirs_image_probe_memory': (
+        'image', ctypes.c_int,
+        [ctypes.POINTER(ctypes.c_uint8), ctypes.c_size_t, ctypes.POINTER(mirs_image_decode_options), ctypes.POINTER(mirs_image_info)],
+        ('data', 'len', 'opts', 'info'),
+        'int mirs_image_probe_memory(const uint8_t *data, size_t len, const mirs_image_decode_options *opts, mirs_image_info *info)',
+        """Reads the header of an image in memory and fills *info (fields beyond
+info->struct_size are left alone, so older callers stay safe). Checks the
+framing up to the first pixel data but decodes no pixels and applies no
+size limits (opts may be NULL; only max_input_bytes, max_png_chunks and
+max_png_chunk_bytes are used). Errors: MIRS_E_INVALID_ARGUMENT,
+MIRS_E_FORMAT (not PNG/JPEG), MIRS_E_UNSUPPORTED (GIF, WebP, BMP, TIFF...),
+MIRS_E_TRUNCATED, MIRS_E_CORRUPT, MIRS_E_LIMIT. Thread-safe."""),
+    'mirs_image_probe_file': (
+        'image', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(mirs_image_decode_options), ctypes.POINTER(mirs_image_info)],
+        ('path', 'opts', 'info'),
+        'int mirs_image_probe_file(const char *path, const mirs_image_decode_options *opts, mirs_image_info *info)',
+        """Same for a file (read whole, up to max_input_bytes). Adds MIRS_E_IO and
+MIRS_E_NOT_FOUND; messages name the path."""),
+    'mirs_image_decode_memory': (
+        'image', ctypes.c_int,
+        [ctypes.POINTER(ctypes.c_uint8), ctypes.c_size_t, ctypes.POINTER(mirs_image_decode_options), ctypes.POINTER(ctypes.POINTER(mirs_image))],
+        ('data', 'len', 'opts', 'out'),
+        'int mirs_image_decode_memory(const uint8_t *data, size_t len, const mirs_image_decode_options *opts, mirs_image **out)',
+        """Decodes a PNG or JPEG held in memory into a new image in opts->layout
+(opts may be NULL for the defaults). The width, height and pixel limits
+are checked after the header and before any pixel memory is allocated.
+Conversions (documented in docs/images.md, chosen to equal PIL's
+Image.open(f).convert(mode)): palette, low-bit gray and 16-bit samples
+become 8-bit (16-bit keeps the high byte); alpha is dropped for RGB8 and
+GRAY8 (not blended); tRNS becomes alpha for RGBA8 only; GRAY8 from colour
+is (19595 R + 38470 G + 7471 B + 32768) >> 16; CMYK and Adobe inverted
+CMYK/YCCK JPEGs are converted to RGB like PIL does. Ancillary metadata
+(gamma, ICC profiles, EXIF orientation) is ignored, like PIL's open().
+On success *out owns a new image (mirs_image_free()).
+Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_FORMAT, MIRS_E_UNSUPPORTED
+(GIF/WebP/BMP/TIFF, 12-bit or lossless JPEG), MIRS_E_LIMIT (a limit in
+opts), MIRS_E_TRUNCATED (input ends early), MIRS_E_CORRUPT (bad CRC, bad
+zlib or Huffman data, inconsistent header), MIRS_E_NO_MEMORY. The message
+names the format and, where known, the byte offset. No codec message is
+ever printed. Thread-safe for different inputs."""),
+    'mirs_image_decode_file': (
+        'image', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(mirs_image_decode_options), ctypes.POINTER(ctypes.POINTER(mirs_image))],
+        ('path', 'opts', 'out'),
+        'int mirs_image_decode_file(const char *path, const mirs_image_decode_options *opts, mirs_image **out)',
+        """Same for a file; adds MIRS_E_IO and MIRS_E_NOT_FOUND, and messages start
+with the path. The file is read whole (up to max_input_bytes)."""),
+    'mirs_image_from_pixels': (
+        'image', ctypes.c_int,
+        [ctypes.c_uint32, ctypes.c_uint32, ctypes.c_int32, ctypes.POINTER(ctypes.c_uint8), ctypes.c_size_t, ctypes.POINTER(ctypes.POINTER(mirs_image))],
+        ('width', 'height', 'layout', 'pixels', 'stride', 'out'),
+        'int mirs_image_from_pixels(uint32_t width, uint32_t height, int32_t layout, const uint8_t *pixels, size_t stride, mirs_image **out)',
+        """Makes a new image of the given size and layout from caller pixels (rows
+`stride` bytes apart, stride >= width*channels), copying them. Limits:
+width and height 1..1,000,000 and the byte size must fit memory.
+Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_LIMIT, MIRS_E_NO_MEMORY."""),
+    'mirs_image_free': (
+        'image', None,
+        [ctypes.POINTER(mirs_image)],
+        ('img',),
+        'void mirs_image_free(mirs_image *img)',
+        'Releases an image (NULL is fine). Pointers from mirs_image_pixels() die with it.'),
+    'mirs_image_width': (
+        'image', ctypes.c_uint32,
+        [ctypes.POINTER(mirs_image)],
+        ('img',),
+        'uint32_t mirs_image_width(const mirs_image *img)',
+        'Accessors (img must not be NULL). All are thread-safe.'),
+    'mirs_image_height': (
+        'image', ctypes.c_uint32,
+        [ctypes.POINTER(mirs_image)],
+        ('img',),
+        'uint32_t mirs_image_height(const mirs_image *img)',
+        'Accessors (img must not be NULL). All are thread-safe.'),
+    'mirs_image_layout': (
+        'image', ctypes.c_int32,
+        [ctypes.POINTER(mirs_image)],
+        ('img',),
+        'int32_t mirs_image_layout(const mirs_image *img)',
+        'Accessors (img must not be NULL). All are thread-safe.'),
+    'mirs_image_channels': (
+        'image', ctypes.c_int32,
+        [ctypes.POINTER(mirs_image)],
+        ('img',),
+        'int32_t mirs_image_channels(const mirs_image *img)',
+        'Accessors (img must not be NULL). All are thread-safe.'),
+    'mirs_image_stride': (
+        'image', ctypes.c_size_t,
+        [ctypes.POINTER(mirs_image)],
+        ('img',),
+        'size_t mirs_image_stride(const mirs_image *img)',
+        'Bytes from one row to the next (currently always width*channels).'),
+    'mirs_image_pixels': (
+        'image', ctypes.POINTER(ctypes.c_uint8),
+        [ctypes.POINTER(mirs_image)],
+        ('img',),
+        'const uint8_t *mirs_image_pixels(const mirs_image *img)',
+        'The pixels, borrowed: valid until mirs_image_free(img). Never NULL.'),
+    'mirs_image_source_format': (
+        'image', ctypes.c_int32,
+        [ctypes.POINTER(mirs_image)],
+        ('img',),
+        'int32_t mirs_image_source_format(const mirs_image *img)',
+        'Format the image was decoded from (MIRS_IMAGE_FORMAT_NONE for built ones).'),
+    'mirs_image_source_width': (
+        'image', ctypes.c_uint32,
+        [ctypes.POINTER(mirs_image)],
+        ('img',),
+        'uint32_t mirs_image_source_width(const mirs_image *img)',
+        """Size of the source image before any DCT scaling (equals width/height
+unless the decode used the scale hint)."""),
+    'mirs_image_source_height': (
+        'image', ctypes.c_uint32,
+        [ctypes.POINTER(mirs_image)],
+        ('img',),
+        'uint32_t mirs_image_source_height(const mirs_image *img)',
+        """Size of the source image before any DCT scaling (equals width/height
+unless the decode used the scale hint)."""),
+    'mirs_image_warning_count': (
+        'image', ctypes.c_uint32,
+        [ctypes.POINTER(mirs_image)],
+        ('img',),
+        'uint32_t mirs_image_warning_count(const mirs_image *img)',
+        """Codec warnings accepted during decoding (libpng benign errors, tolerated
+JPEG warnings); 0 for a clean file."""),
+    'mirs_image_checksum_pixels': (
+        'image', ctypes.c_int,
+        [ctypes.POINTER(mirs_image), ctypes.POINTER(ctypes.c_uint64)],
+        ('img', 'out'),
+        'int mirs_image_checksum_pixels(const mirs_image *img, uint64_t *out)',
+        """CRC-64/XZ of the image's pixel bytes, row by row without padding, so the
+same pixels give the same value whatever the stride. Thread-safe."""),
+    'mirs_image_checksum_bytes': (
+        'image', ctypes.c_uint64,
+        [ctypes.POINTER(ctypes.c_uint8), ctypes.c_size_t],
+        ('data', 'len'),
+        'uint64_t mirs_image_checksum_bytes(const uint8_t *data, size_t len)',
+        'CRC-64/XZ of a byte range (e.g. an encoded file held in memory).'),
+    'mirs_image_checksum_file': (
+        'image', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint64)],
+        ('path', 'out'),
+        'int mirs_image_checksum_file(const char *path, uint64_t *out)',
+        """CRC-64/XZ of a file's bytes, streamed (no size limit, constant memory).
+Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_IO, MIRS_E_NOT_FOUND."""),
+    'mirs_image_resize': (
+        'image', ctypes.c_int,
+        [ctypes.POINTER(mirs_image), ctypes.c_uint32, ctypes.c_uint32, ctypes.c_int32, ctypes.POINTER(ctypes.POINTER(mirs_image))],
+        ('img', 'width', 'height', 'method', 'out'),
+        'int mirs_image_resize(const mirs_image *img, uint32_t width, uint32_t height, int32_t method, mirs_image **out)',
+        """Resizes img to width x height (each 1..1,000,000) into a new image of the
+same layout. RGBA channels are filtered independently (straight alpha;
+PIL premultiplies RGBA, so RGBA results differ from PIL's where alpha
+varies). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_LIMIT, MIRS_E_NO_MEMORY.
+Thread-safe."""),
+    'mirs_image_smart_resize': (
+        'image', ctypes.c_int,
+        [ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint64, ctypes.c_uint64, ctypes.POINTER(ctypes.c_uint32), ctypes.POINTER(ctypes.c_uint32)],
+        ('height', 'width', 'factor', 'min_pixels', 'max_pixels', 'out_height', 'out_width'),
+        'int mirs_image_smart_resize(uint32_t height, uint32_t width, uint32_t factor, uint64_t min_pixels, uint64_t max_pixels, uint32_t *out_height, uint32_t *out_width)',
+        """Qwen2-VL's smart_resize (transformers' image_processing_qwen2_vl.py):
+  h = round(height / factor) * factor, w likewise (round half to even);
+  if h*w > max_pixels: beta = sqrt(height*width / max_pixels),
+      h = max(factor, floor(height / beta / factor) * factor), w likewise;
+  else if h*w < min_pixels: beta = sqrt(min_pixels / (height*width)),
+      h = ceil(height * beta / factor) * factor, w likewise.
+Qwen2-VL's defaults are factor 28, min_pixels 56*56 = 3136 and
+max_pixels 14*14*4*1280 = 1003520 (28*28*1280 in the processor config).
+Errors: MIRS_E_INVALID_ARGUMENT (zero sizes or factor, NULL outputs),
+MIRS_E_RANGE (aspect ratio max/min > 200, as Qwen raises ValueError),
+MIRS_E_OVERFLOW (results that do not fit uint32). Thread-safe."""),
+    'mirs_image_encode_options_init': (
+        'image', None,
+        [ctypes.POINTER(mirs_image_encode_options)],
+        ('opts',),
+        'void mirs_image_encode_options_init(mirs_image_encode_options *opts)',
+        ''),
+    'mirs_image_encode': (
+        'image', ctypes.c_int,
+        [ctypes.POINTER(mirs_image), ctypes.POINTER(mirs_image_encode_options), ctypes.POINTER(mirs_buf)],
+        ('img', 'opts', 'out'),
+        'int mirs_image_encode(const mirs_image *img, const mirs_image_encode_options *opts, mirs_buf *out)',
+        """Encodes img (opts may be NULL: PNG level 6) into out, a library-owned
+buffer released with mirs_buf_free(). PNG keeps the layout (RGB, RGBA or
+gray, 8-bit, not interlaced, no metadata chunks). JPEG is baseline
+(ISLOW DCT, JFIF header) from RGB8 or GRAY8; RGBA8 is refused with
+MIRS_E_UNSUPPORTED (drop alpha first, e.g. by decoding as RGB8).
+Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_UNSUPPORTED, MIRS_E_NO_MEMORY,
+MIRS_E_INTERNAL (a codec failure). *out is written only on success.
+Thread-safe."""),
+    'mirs_image_base64': (
+        'image', ctypes.c_int,
+        [ctypes.POINTER(ctypes.c_uint8), ctypes.c_size_t, ctypes.POINTER(mirs_buf)],
+        ('data', 'len', 'out'),
+        'int mirs_image_base64(const uint8_t *data, size_t len, mirs_buf *out)',
+        """Standard base64 (RFC 4648, '+' '/', '=' padding, no line breaks) of any
+bytes, NUL-terminated text in out. Errors: MIRS_E_INVALID_ARGUMENT,
+MIRS_E_NO_MEMORY, MIRS_E_OVERFLOW."""),
+    'mirs_image_data_url': (
+        'image', ctypes.c_int,
+        [ctypes.POINTER(ctypes.c_uint8), ctypes.c_size_t, ctypes.POINTER(mirs_buf)],
+        ('data', 'len', 'out'),
+        'int mirs_image_data_url(const uint8_t *data, size_t len, mirs_buf *out)',
+        """"data:image/png;base64,..." (or image/jpeg) for encoded image bytes,
+passed through unchanged. The MIME type comes from the detected format,
+never a file name; bytes that are neither PNG nor JPEG give
+MIRS_E_FORMAT (MIRS_E_UNSUPPORTED for GIF/WebP/BMP/TIFF). The bytes are
+not decoded: call mirs_image_probe_memory() first to validate them."""),
+    'mirs_image_data_url_file': (
+        'image', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_uint64, ctypes.POINTER(mirs_buf)],
+        ('path', 'max_bytes', 'out'),
+        'int mirs_image_data_url_file(const char *path, uint64_t max_bytes, mirs_buf *out)',
+        """Same for a file's bytes, unchanged (read up to max_bytes; 0 means 256 MiB).
+Adds MIRS_E_IO, MIRS_E_NOT_FOUND, MIRS_E_LIMIT."""),
+    'mirs_image_encode_data_url': (
+        'image', ctypes.c_int,
+        [ctypes.POINTER(mirs_image), ctypes.POINTER(mirs_image_encode_options), ctypes.POINTER(mirs_buf)],
+        ('img', 'opts', 'out'),
+        'int mirs_image_encode_data_url(const mirs_image *img, const mirs_image_encode_options *opts, mirs_buf *out)',
+        'Encodes img with opts (as mirs_image_encode) and returns its data: URL.'),
+    'mirs_image_composite_options_init': (
+        'image', None,
+        [ctypes.POINTER(mirs_image_composite_options)],
+        ('opts',),
+        'void mirs_image_composite_options_init(mirs_image_composite_options *opts)',
+        ''),
+    'mirs_image_composite': (
+        'image', ctypes.c_int,
+        [ctypes.POINTER(ctypes.POINTER(mirs_image)), ctypes.c_size_t, ctypes.POINTER(mirs_image_composite_options), ctypes.POINTER(ctypes.POINTER(mirs_image))],
+        ('images', 'n', 'opts', 'out'),
+        'int mirs_image_composite(const mirs_image *const *images, size_t n, const mirs_image_composite_options *opts, mirs_image **out)',
+        """Tiles n >= 1 images into one new image. Every cell has the size of the
+largest input (max width x max height over all inputs); each image is
+drawn unscaled, centred in its cell (offsets rounded down); the rest is
+the background colour. Cells are `spacing` pixels apart and the whole is
+surrounded by `margin` pixels. Inputs of any layout are converted to the
+result layout: gray is replicated, RGB gets alpha 255, alpha is blended
+over the background when the result has none, and GRAY8 results use the
+luma formula of decoding. Resize the inputs first (mirs_image_resize) to
+scale them to a common height. Errors: MIRS_E_INVALID_ARGUMENT,
+MIRS_E_LIMIT (result larger than max_pixels), MIRS_E_NO_MEMORY.
+Thread-safe."""),
     'mirs_stats_wilson': (
         'stats', ctypes.c_int,
         [ctypes.c_uint64, ctypes.c_uint64, ctypes.c_double, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)],
@@ -1890,6 +2333,16 @@ diagnostic). The result is immutable and shareable between threads."""),
         ('r', 'i'),
         'const char *mirs_records_diagnostic(const mirs_records *r, size_t i)',
         'Borrowed record i (file order), NULL when out of range.'),
+    'mirs_records_from_official': (
+        'report', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_records))],
+        ('harmbench_model_dir', 'model', 'out'),
+        'int mirs_records_from_official(const char *harmbench_model_dir, const char *model, mirs_records **out)',
+        """The verdicts of an official results/harmbench/<model> folder as records
+(model as given, judge "harmbench-mir", key "<Category>/<Relation>/#<i>"
+with i the position in the file's judge_result, which is the item's
+position in the dataset file when inference was complete), from the files
+statics.py would count. For comparisons and conversion to a store."""),
     'mirs_store_merge': (
         'report', ctypes.c_int,
         [ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t, ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)],

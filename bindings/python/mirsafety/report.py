@@ -284,6 +284,15 @@ class Records(_Handle):
         self._ptr = _ptr
 
     @classmethod
+    def from_official(cls, harmbench_model_dir, model):
+        """The verdicts of an official results/harmbench/<model> folder as records (judge "harmbench-mir", keys
+        "<Category>/<Relation>/#<i>")."""
+        p = ctypes.POINTER(_ffi.mirs_records)()
+        check(lib().mirs_records_from_official(path_in(harmbench_model_dir), text_in(model), ctypes.byref(p)),
+              "mirs_records_from_official")
+        return cls(_ptr=p)
+
+    @classmethod
     def parse(cls, data, what=None, lenient=False):
         t = _Text(data)
         p = ctypes.POINTER(_ffi.mirs_records)()

@@ -142,6 +142,10 @@ def test_report_matches_official_statics(tmp_path):
         j = json.loads(r.write("json", by="all"))
         assert isinstance(j, dict)
         assert "Analogy" in r.write("markdown") and "Analogy" in r.write("csv", by=["category", "relation"])
+    recs = Records.from_official(root, "model")
+    assert len(recs) == sum(v[0] for v in rows.values())
+    assert {x.judge for x in recs} == {"harmbench-mir"} and {x.model for x in recs} == {"model"}
+    assert sum(x.verdict == V.MIRS_VERDICT_UNSAFE for x in recs) == sum(v[1] for v in rows.values())
 
 
 def test_report_add_merge_counts():

@@ -342,6 +342,84 @@ pub const MIRS_CHECKSUM_METADATA: c_int = 0;
 /// also the bytes of every image file
 pub const MIRS_CHECKSUM_IMAGES: c_int = 1;
 
+/// an image built in memory (resize, composite, from_pixels)
+pub const MIRS_IMAGE_FORMAT_NONE: c_int = 0;
+
+pub const MIRS_IMAGE_FORMAT_PNG: c_int = 1;
+
+pub const MIRS_IMAGE_FORMAT_JPEG: c_int = 2;
+
+/// Pixel layouts: 8 bits per sample, interleaved.
+///
+/// R,G,B (3 channels); the default
+pub const MIRS_LAYOUT_RGB8: c_int = 0;
+
+/// Pixel layouts: 8 bits per sample, interleaved.
+///
+/// R,G,B,A (4 channels), straight (not premultiplied) alpha
+pub const MIRS_LAYOUT_RGBA8: c_int = 1;
+
+/// Pixel layouts: 8 bits per sample, interleaved.
+///
+/// luma (1 channel)
+pub const MIRS_LAYOUT_GRAY8: c_int = 2;
+
+/// What to do with libjpeg's "corrupt data" warnings (bad Huffman codes,
+/// missing markers, extraneous bytes...). A JPEG that ends early is always
+/// MIRS_E_TRUNCATED, whatever the policy.
+///
+/// the first corrupt-data warning fails with MIRS_E_CORRUPT (default)
+pub const MIRS_JPEG_WARNINGS_STRICT: c_int = 0;
+
+/// What to do with libjpeg's "corrupt data" warnings (bad Huffman codes,
+/// missing markers, extraneous bytes...). A JPEG that ends early is always
+/// MIRS_E_TRUNCATED, whatever the policy.
+///
+/// up to max_jpeg_warnings are accepted, like PIL (pixels may be damaged)
+pub const MIRS_JPEG_WARNINGS_TOLERATE: c_int = 1;
+
+/// JPEG inverse DCT and chroma upsampling.
+///
+/// JDCT_ISLOW + fancy upsampling: the pixels PIL/libjpeg-turbo give (default)
+pub const MIRS_JPEG_DCT_EXACT: c_int = 0;
+
+/// JPEG inverse DCT and chroma upsampling.
+///
+/// JDCT_IFAST + plain upsampling: faster, pixels differ by a few levels
+pub const MIRS_JPEG_DCT_FAST: c_int = 1;
+
+/// Exact area average: every output pixel is the mean of the source area it
+/// covers, with fractional coverage at the edges (the definition of OpenCV's
+/// INTER_AREA for downscaling), computed in exact integer arithmetic and
+/// rounded half up. The quality choice for downscaling.
+pub const MIRS_RESIZE_AREA: c_int = 0;
+
+/// PIL's Image.resize(..., BILINEAR): triangle filter on pixel centres
+/// ((x + 0.5) * scale - 0.5 convention), widened by the scale factor when
+/// downscaling (antialiased), 22-bit fixed point, horizontal pass first.
+/// Bit-exact with PIL 9.x for RGB and GRAY images.
+pub const MIRS_RESIZE_BILINEAR: c_int = 1;
+
+/// PIL's Image.resize(..., BICUBIC) (a = -0.5), the filter Qwen2-VL's image
+/// processor uses; same conventions and exactness as BILINEAR.
+pub const MIRS_RESIZE_BICUBIC: c_int = 2;
+
+pub const MIRS_JPEG_SUBSAMPLING_444: c_int = 0;
+
+pub const MIRS_JPEG_SUBSAMPLING_422: c_int = 1;
+
+/// the default, like PIL and libjpeg
+pub const MIRS_JPEG_SUBSAMPLING_420: c_int = 2;
+
+/// left to right
+pub const MIRS_COMPOSITE_ROW: c_int = 0;
+
+/// top to bottom
+pub const MIRS_COMPOSITE_COLUMN: c_int = 1;
+
+/// row-major grid of `columns` columns
+pub const MIRS_COMPOSITE_GRID: c_int = 2;
+
 /// exact when both n <= 8 and no ties, else asymptotic (scipy's rule)
 pub const MIRS_MWU_AUTO: c_int = 0;
 
@@ -831,7 +909,7 @@ pub const MIRS_RESPONSES_AUTO: c_int = 0;
 /// OpenAI Batch output JSONL
 pub const MIRS_RESPONSES_BATCH: c_int = 1;
 
-/// {"key","response","status","finish_reason"} JSONL
+/// {"key","response","status","finish_reason"} JSONL ("output" for "response" too)
 pub const MIRS_RESPONSES_SIMPLE: c_int = 2;
 
 /// results/infer/<model>/<Category>/<Relation>.json
@@ -925,7 +1003,7 @@ pub const MIRS_BY_MATRIX: c_uint = 8;
 
 pub const MIRS_BY_ALL: c_uint = 15;
 
-// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT
+// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT
 
 // ---- Opaque handles ----
 
@@ -946,6 +1024,13 @@ pub struct mirs_item {
 /// Opaque: only pointers to it exist.
 #[repr(C)]
 pub struct mirs_iter {
+    _p: [u8; 0],
+    _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// Opaque: only pointers to it exist.
+#[repr(C)]
+pub struct mirs_image {
     _p: [u8; 0],
     _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
 }
@@ -1083,6 +1168,116 @@ pub struct mirs_filter {
 }
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_filter>() == 64 && core::mem::align_of::<mirs_filter>() == 8);
+
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_image_decode_options {
+    /// sizeof(mirs_image_decode_options)
+    pub struct_size: usize,
+    /// MIRS_LAYOUT_*; default RGB8
+    pub layout: i32,
+    /// MIRS_JPEG_WARNINGS_*; default STRICT
+    pub jpeg_warnings: i32,
+    /// MIRS_JPEG_DCT_*; default EXACT
+    pub jpeg_dct: i32,
+    /// default 32768; 0 means the default
+    pub max_width: u32,
+    /// default 32768; 0 means the default
+    pub max_height: u32,
+    /// width*height limit; default 50,000,000; 0 means the default
+    pub max_pixels: u64,
+    /// size limit of a file or memory input; default 256 MiB; 0 means the default
+    pub max_input_bytes: u64,
+    /// limit on any PNG chunk other than IDAT; default 8 MiB; 0 means the default
+    pub max_png_chunk_bytes: u32,
+    /// limit on the number of PNG chunks; default 100,000; 0 means the default
+    pub max_png_chunks: u32,
+    /// limit on scans of a progressive JPEG; default 64; 0 means the default
+    pub max_jpeg_scans: u32,
+    /// with MIRS_JPEG_WARNINGS_TOLERATE; default 16; 0 means the default
+    pub max_jpeg_warnings: u32,
+    /// Scale hint: the size the caller will resize to (0 = none). When both
+    /// are set and the JPEG is at least twice as large on both sides,
+    /// libjpeg-turbo decodes directly at 1/2, 1/4 or 1/8 scale (the
+    /// smallest one that stays >= the target on both sides), which is much
+    /// faster; the image is then ceil(w*s) x ceil(h*s). PNG ignores it.
+    pub target_width: u32,
+    /// Scale hint: the size the caller will resize to (0 = none). When both
+    /// are set and the JPEG is at least twice as large on both sides,
+    /// libjpeg-turbo decodes directly at 1/2, 1/4 or 1/8 scale (the
+    /// smallest one that stays >= the target on both sides), which is much
+    /// faster; the image is then ceil(w*s) x ceil(h*s). PNG ignores it.
+    pub target_height: u32,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_image_decode_options>() == 72 && core::mem::align_of::<mirs_image_decode_options>() == 8);
+
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_image_info {
+    /// set by the caller: sizeof(mirs_image_info)
+    pub struct_size: usize,
+    /// MIRS_IMAGE_FORMAT_PNG or _JPEG
+    pub format: i32,
+    /// pixels
+    pub width: u32,
+    /// pixels
+    pub height: u32,
+    /// as stored: PNG gray 1, gray+alpha 2, RGB 3, RGBA 4, palette 3 (4 with tRNS);
+    /// JPEG components 1, 3 or 4 (CMYK/YCCK)
+    pub channels: i32,
+    /// bits per sample as stored (PNG 1,2,4,8,16; JPEG 8 or 12)
+    pub bit_depth: i32,
+    /// 1 when the image carries alpha (PNG alpha channel or tRNS)
+    pub has_alpha: i32,
+    /// 1 for Adam7 PNG or progressive JPEG
+    pub interlaced: i32,
+    /// PNG: the IHDR colour type (0,2,3,4,6); JPEG: libjpeg's J_COLOR_SPACE
+    /// (1 gray, 2 RGB, 3 YCbCr, 4 CMYK, 5 YCCK)
+    pub color_model: i32,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_image_info>() == 40 && core::mem::align_of::<mirs_image_info>() == 8);
+
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_image_encode_options {
+    /// sizeof(mirs_image_encode_options)
+    pub struct_size: usize,
+    /// MIRS_IMAGE_FORMAT_PNG (default) or _JPEG
+    pub format: i32,
+    /// zlib level 0..9; default 6
+    pub png_level: i32,
+    /// 1..100; default 90
+    pub jpeg_quality: i32,
+    /// MIRS_JPEG_SUBSAMPLING_*; default 420
+    pub jpeg_subsampling: i32,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_image_encode_options>() == 24 && core::mem::align_of::<mirs_image_encode_options>() == 8);
+
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_image_composite_options {
+    /// sizeof(mirs_image_composite_options)
+    pub struct_size: usize,
+    /// MIRS_COMPOSITE_*; default ROW
+    pub arrangement: i32,
+    /// layout of the result, MIRS_LAYOUT_*; default RGB8
+    pub layout: i32,
+    /// GRID only; 0 = ceil(sqrt(n)) (2 for 2-4 images)
+    pub columns: u32,
+    /// pixels between neighbouring cells; default 0
+    pub spacing: u32,
+    /// pixels around the whole composite; default 0
+    pub margin: u32,
+    /// R,G,B,A of the empty area; default white, opaque
+    pub background: [u8; 4],
+    /// limit on the result; default 50,000,000; 0 means the default
+    pub max_pixels: u64,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_image_composite_options>() == 40 && core::mem::align_of::<mirs_image_composite_options>() == 8);
 
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -1285,6 +1480,10 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_buf", 16, 8, &[("data", 0), ("size", 8)]),
     ("mirs_dataset_options", 56, 8, &[("struct_size", 0), ("format", 8), ("mode", 12), ("check_images", 16), ("min_images", 20), ("max_images", 24), ("max_json_depth", 28), ("max_file_bytes", 32), ("max_items", 40), ("max_line_bytes", 48)]),
     ("mirs_filter", 64, 8, &[("struct_size", 0), ("categories", 8), ("relations", 12), ("groups", 16), ("keys", 24), ("key_count", 32), ("shard_index", 40), ("shard_count", 44), ("shuffle", 48), ("seed", 56)]),
+    ("mirs_image_decode_options", 72, 8, &[("struct_size", 0), ("layout", 8), ("jpeg_warnings", 12), ("jpeg_dct", 16), ("max_width", 20), ("max_height", 24), ("max_pixels", 32), ("max_input_bytes", 40), ("max_png_chunk_bytes", 48), ("max_png_chunks", 52), ("max_jpeg_scans", 56), ("max_jpeg_warnings", 60), ("target_width", 64), ("target_height", 68)]),
+    ("mirs_image_info", 40, 8, &[("struct_size", 0), ("format", 8), ("width", 12), ("height", 16), ("channels", 20), ("bit_depth", 24), ("has_alpha", 28), ("interlaced", 32), ("color_model", 36)]),
+    ("mirs_image_encode_options", 24, 8, &[("struct_size", 0), ("format", 8), ("png_level", 12), ("jpeg_quality", 16), ("jpeg_subsampling", 20)]),
+    ("mirs_image_composite_options", 40, 8, &[("struct_size", 0), ("arrangement", 8), ("layout", 12), ("columns", 16), ("spacing", 20), ("margin", 24), ("background", 28), ("max_pixels", 32)]),
     ("mirs_strip_options", 48, 8, &[("struct_size", 0), ("open_tags", 8), ("close_tags", 16), ("ntags", 24), ("finish_reason", 32), ("unterminated", 40)]),
     ("mirs_match", 32, 8, &[("matched", 0), ("phrase", 4), ("offset", 8), ("length", 16), ("count", 24)]),
     ("mirs_judge_options", 24, 8, &[("struct_size", 0), ("categories", 8), ("ncategories", 16)]),
@@ -1326,6 +1525,42 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
             vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("categories", (core::ptr::addr_of!((*base).categories) as usize) - (base as usize)), ("relations", (core::ptr::addr_of!((*base).relations) as usize) - (base as usize)), ("groups", (core::ptr::addr_of!((*base).groups) as usize) - (base as usize)), ("keys", (core::ptr::addr_of!((*base).keys) as usize) - (base as usize)), ("key_count", (core::ptr::addr_of!((*base).key_count) as usize) - (base as usize)), ("shard_index", (core::ptr::addr_of!((*base).shard_index) as usize) - (base as usize)), ("shard_count", (core::ptr::addr_of!((*base).shard_count) as usize) - (base as usize)), ("shuffle", (core::ptr::addr_of!((*base).shuffle) as usize) - (base as usize)), ("seed", (core::ptr::addr_of!((*base).seed) as usize) - (base as usize))]
         };
         v.push(("mirs_filter", core::mem::size_of::<mirs_filter>(), core::mem::align_of::<mirs_filter>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_image_decode_options>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("layout", (core::ptr::addr_of!((*base).layout) as usize) - (base as usize)), ("jpeg_warnings", (core::ptr::addr_of!((*base).jpeg_warnings) as usize) - (base as usize)), ("jpeg_dct", (core::ptr::addr_of!((*base).jpeg_dct) as usize) - (base as usize)), ("max_width", (core::ptr::addr_of!((*base).max_width) as usize) - (base as usize)), ("max_height", (core::ptr::addr_of!((*base).max_height) as usize) - (base as usize)), ("max_pixels", (core::ptr::addr_of!((*base).max_pixels) as usize) - (base as usize)), ("max_input_bytes", (core::ptr::addr_of!((*base).max_input_bytes) as usize) - (base as usize)), ("max_png_chunk_bytes", (core::ptr::addr_of!((*base).max_png_chunk_bytes) as usize) - (base as usize)), ("max_png_chunks", (core::ptr::addr_of!((*base).max_png_chunks) as usize) - (base as usize)), ("max_jpeg_scans", (core::ptr::addr_of!((*base).max_jpeg_scans) as usize) - (base as usize)), ("max_jpeg_warnings", (core::ptr::addr_of!((*base).max_jpeg_warnings) as usize) - (base as usize)), ("target_width", (core::ptr::addr_of!((*base).target_width) as usize) - (base as usize)), ("target_height", (core::ptr::addr_of!((*base).target_height) as usize) - (base as usize))]
+        };
+        v.push(("mirs_image_decode_options", core::mem::size_of::<mirs_image_decode_options>(), core::mem::align_of::<mirs_image_decode_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_image_info>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("width", (core::ptr::addr_of!((*base).width) as usize) - (base as usize)), ("height", (core::ptr::addr_of!((*base).height) as usize) - (base as usize)), ("channels", (core::ptr::addr_of!((*base).channels) as usize) - (base as usize)), ("bit_depth", (core::ptr::addr_of!((*base).bit_depth) as usize) - (base as usize)), ("has_alpha", (core::ptr::addr_of!((*base).has_alpha) as usize) - (base as usize)), ("interlaced", (core::ptr::addr_of!((*base).interlaced) as usize) - (base as usize)), ("color_model", (core::ptr::addr_of!((*base).color_model) as usize) - (base as usize))]
+        };
+        v.push(("mirs_image_info", core::mem::size_of::<mirs_image_info>(), core::mem::align_of::<mirs_image_info>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_image_encode_options>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("png_level", (core::ptr::addr_of!((*base).png_level) as usize) - (base as usize)), ("jpeg_quality", (core::ptr::addr_of!((*base).jpeg_quality) as usize) - (base as usize)), ("jpeg_subsampling", (core::ptr::addr_of!((*base).jpeg_subsampling) as usize) - (base as usize))]
+        };
+        v.push(("mirs_image_encode_options", core::mem::size_of::<mirs_image_encode_options>(), core::mem::align_of::<mirs_image_encode_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_image_composite_options>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("arrangement", (core::ptr::addr_of!((*base).arrangement) as usize) - (base as usize)), ("layout", (core::ptr::addr_of!((*base).layout) as usize) - (base as usize)), ("columns", (core::ptr::addr_of!((*base).columns) as usize) - (base as usize)), ("spacing", (core::ptr::addr_of!((*base).spacing) as usize) - (base as usize)), ("margin", (core::ptr::addr_of!((*base).margin) as usize) - (base as usize)), ("background", (core::ptr::addr_of!((*base).background) as usize) - (base as usize)), ("max_pixels", (core::ptr::addr_of!((*base).max_pixels) as usize) - (base as usize))]
+        };
+        v.push(("mirs_image_composite_options", core::mem::size_of::<mirs_image_composite_options>(), core::mem::align_of::<mirs_image_composite_options>(), fields));
     }
     {
         let u = core::mem::MaybeUninit::<mirs_strip_options>::uninit();
@@ -1772,6 +2007,244 @@ extern "C" {
     ///
     /// C: `void mirs_iter_free(mirs_iter *it)` (dataset.h)
     pub fn mirs_iter_free(it: *mut mirs_iter);
+
+    /// Static name of a format ("png", "jpeg", "none"; "unknown" otherwise).
+    ///
+    /// C: `const char *mirs_image_format_name(int32_t format)` (image.h)
+    pub fn mirs_image_format_name(format: i32) -> *const c_char;
+
+    /// Static MIME type of a format ("image/png", "image/jpeg"; NULL otherwise).
+    ///
+    /// C: `const char *mirs_image_format_mime(int32_t format)` (image.h)
+    pub fn mirs_image_format_mime(format: i32) -> *const c_char;
+
+    /// Channels of a layout (3, 4, 1), or 0 for an unknown layout.
+    ///
+    /// C: `int32_t mirs_image_layout_channels(int32_t layout)` (image.h)
+    pub fn mirs_image_layout_channels(layout: i32) -> i32;
+
+    /// Recognises the format from the first bytes (8 are enough). Returns
+    /// MIRS_IMAGE_FORMAT_PNG, _JPEG, or MIRS_IMAGE_FORMAT_NONE when the bytes are
+    /// neither. Never fails; data may be NULL when len is 0. Thread-safe.
+    ///
+    /// C: `int32_t mirs_image_detect_format(const uint8_t *data, size_t len)` (image.h)
+    pub fn mirs_image_detect_format(data: *const u8, len: usize) -> i32;
+
+    /// Fills *opts with the defaults (for bindings that cannot use the macro).
+    ///
+    /// C: `void mirs_image_decode_options_init(mirs_image_decode_options *opts)` (image.h)
+    pub fn mirs_image_decode_options_init(opts: *mut mirs_image_decode_options);
+
+    /// Reads the header of an image in memory and fills *info (fields beyond
+    /// info->struct_size are left alone, so older callers stay safe). Checks the
+    /// framing up to the first pixel data but decodes no pixels and applies no
+    /// size limits (opts may be NULL; only max_input_bytes, max_png_chunks and
+    /// max_png_chunk_bytes are used). Errors: MIRS_E_INVALID_ARGUMENT,
+    /// MIRS_E_FORMAT (not PNG/JPEG), MIRS_E_UNSUPPORTED (GIF, WebP, BMP, TIFF...),
+    /// MIRS_E_TRUNCATED, MIRS_E_CORRUPT, MIRS_E_LIMIT. Thread-safe.
+    ///
+    /// C: `int mirs_image_probe_memory(const uint8_t *data, size_t len, const mirs_image_decode_options *opts, mirs_image_info *info)` (image.h)
+    pub fn mirs_image_probe_memory(data: *const u8, len: usize, opts: *const mirs_image_decode_options, info: *mut mirs_image_info) -> c_int;
+
+    /// Same for a file (read whole, up to max_input_bytes). Adds MIRS_E_IO and
+    /// MIRS_E_NOT_FOUND; messages name the path.
+    ///
+    /// C: `int mirs_image_probe_file(const char *path, const mirs_image_decode_options *opts, mirs_image_info *info)` (image.h)
+    pub fn mirs_image_probe_file(path: *const c_char, opts: *const mirs_image_decode_options, info: *mut mirs_image_info) -> c_int;
+
+    /// Decodes a PNG or JPEG held in memory into a new image in opts->layout
+    /// (opts may be NULL for the defaults). The width, height and pixel limits
+    /// are checked after the header and before any pixel memory is allocated.
+    /// Conversions (documented in docs/images.md, chosen to equal PIL's
+    /// Image.open(f).convert(mode)): palette, low-bit gray and 16-bit samples
+    /// become 8-bit (16-bit keeps the high byte); alpha is dropped for RGB8 and
+    /// GRAY8 (not blended); tRNS becomes alpha for RGBA8 only; GRAY8 from colour
+    /// is (19595 R + 38470 G + 7471 B + 32768) >> 16; CMYK and Adobe inverted
+    /// CMYK/YCCK JPEGs are converted to RGB like PIL does. Ancillary metadata
+    /// (gamma, ICC profiles, EXIF orientation) is ignored, like PIL's open().
+    /// On success *out owns a new image (mirs_image_free()).
+    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_FORMAT, MIRS_E_UNSUPPORTED
+    /// (GIF/WebP/BMP/TIFF, 12-bit or lossless JPEG), MIRS_E_LIMIT (a limit in
+    /// opts), MIRS_E_TRUNCATED (input ends early), MIRS_E_CORRUPT (bad CRC, bad
+    /// zlib or Huffman data, inconsistent header), MIRS_E_NO_MEMORY. The message
+    /// names the format and, where known, the byte offset. No codec message is
+    /// ever printed. Thread-safe for different inputs.
+    ///
+    /// C: `int mirs_image_decode_memory(const uint8_t *data, size_t len, const mirs_image_decode_options *opts, mirs_image **out)` (image.h)
+    pub fn mirs_image_decode_memory(data: *const u8, len: usize, opts: *const mirs_image_decode_options, out: *mut *mut mirs_image) -> c_int;
+
+    /// Same for a file; adds MIRS_E_IO and MIRS_E_NOT_FOUND, and messages start
+    /// with the path. The file is read whole (up to max_input_bytes).
+    ///
+    /// C: `int mirs_image_decode_file(const char *path, const mirs_image_decode_options *opts, mirs_image **out)` (image.h)
+    pub fn mirs_image_decode_file(path: *const c_char, opts: *const mirs_image_decode_options, out: *mut *mut mirs_image) -> c_int;
+
+    /// Makes a new image of the given size and layout from caller pixels (rows
+    /// `stride` bytes apart, stride >= width*channels), copying them. Limits:
+    /// width and height 1..1,000,000 and the byte size must fit memory.
+    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_LIMIT, MIRS_E_NO_MEMORY.
+    ///
+    /// C: `int mirs_image_from_pixels(uint32_t width, uint32_t height, int32_t layout, const uint8_t *pixels, size_t stride, mirs_image **out)` (image.h)
+    pub fn mirs_image_from_pixels(width: u32, height: u32, layout: i32, pixels: *const u8, stride: usize, out: *mut *mut mirs_image) -> c_int;
+
+    /// Releases an image (NULL is fine). Pointers from mirs_image_pixels() die with it.
+    ///
+    /// C: `void mirs_image_free(mirs_image *img)` (image.h)
+    pub fn mirs_image_free(img: *mut mirs_image);
+
+    /// Accessors (img must not be NULL). All are thread-safe.
+    ///
+    /// C: `uint32_t mirs_image_width(const mirs_image *img)` (image.h)
+    pub fn mirs_image_width(img: *const mirs_image) -> u32;
+
+    /// Accessors (img must not be NULL). All are thread-safe.
+    ///
+    /// C: `uint32_t mirs_image_height(const mirs_image *img)` (image.h)
+    pub fn mirs_image_height(img: *const mirs_image) -> u32;
+
+    /// Accessors (img must not be NULL). All are thread-safe.
+    ///
+    /// C: `int32_t mirs_image_layout(const mirs_image *img)` (image.h)
+    pub fn mirs_image_layout(img: *const mirs_image) -> i32;
+
+    /// Accessors (img must not be NULL). All are thread-safe.
+    ///
+    /// C: `int32_t mirs_image_channels(const mirs_image *img)` (image.h)
+    pub fn mirs_image_channels(img: *const mirs_image) -> i32;
+
+    /// Bytes from one row to the next (currently always width*channels).
+    ///
+    /// C: `size_t mirs_image_stride(const mirs_image *img)` (image.h)
+    pub fn mirs_image_stride(img: *const mirs_image) -> usize;
+
+    /// The pixels, borrowed: valid until mirs_image_free(img). Never NULL.
+    ///
+    /// C: `const uint8_t *mirs_image_pixels(const mirs_image *img)` (image.h)
+    pub fn mirs_image_pixels(img: *const mirs_image) -> *const u8;
+
+    /// Format the image was decoded from (MIRS_IMAGE_FORMAT_NONE for built ones).
+    ///
+    /// C: `int32_t mirs_image_source_format(const mirs_image *img)` (image.h)
+    pub fn mirs_image_source_format(img: *const mirs_image) -> i32;
+
+    /// Size of the source image before any DCT scaling (equals width/height
+    /// unless the decode used the scale hint).
+    ///
+    /// C: `uint32_t mirs_image_source_width(const mirs_image *img)` (image.h)
+    pub fn mirs_image_source_width(img: *const mirs_image) -> u32;
+
+    /// Size of the source image before any DCT scaling (equals width/height
+    /// unless the decode used the scale hint).
+    ///
+    /// C: `uint32_t mirs_image_source_height(const mirs_image *img)` (image.h)
+    pub fn mirs_image_source_height(img: *const mirs_image) -> u32;
+
+    /// Codec warnings accepted during decoding (libpng benign errors, tolerated
+    /// JPEG warnings); 0 for a clean file.
+    ///
+    /// C: `uint32_t mirs_image_warning_count(const mirs_image *img)` (image.h)
+    pub fn mirs_image_warning_count(img: *const mirs_image) -> u32;
+
+    /// CRC-64/XZ of the image's pixel bytes, row by row without padding, so the
+    /// same pixels give the same value whatever the stride. Thread-safe.
+    ///
+    /// C: `int mirs_image_checksum_pixels(const mirs_image *img, uint64_t *out)` (image.h)
+    pub fn mirs_image_checksum_pixels(img: *const mirs_image, out: *mut u64) -> c_int;
+
+    /// CRC-64/XZ of a byte range (e.g. an encoded file held in memory).
+    ///
+    /// C: `uint64_t mirs_image_checksum_bytes(const uint8_t *data, size_t len)` (image.h)
+    pub fn mirs_image_checksum_bytes(data: *const u8, len: usize) -> u64;
+
+    /// CRC-64/XZ of a file's bytes, streamed (no size limit, constant memory).
+    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_IO, MIRS_E_NOT_FOUND.
+    ///
+    /// C: `int mirs_image_checksum_file(const char *path, uint64_t *out)` (image.h)
+    pub fn mirs_image_checksum_file(path: *const c_char, out: *mut u64) -> c_int;
+
+    /// Resizes img to width x height (each 1..1,000,000) into a new image of the
+    /// same layout. RGBA channels are filtered independently (straight alpha;
+    /// PIL premultiplies RGBA, so RGBA results differ from PIL's where alpha
+    /// varies). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_LIMIT, MIRS_E_NO_MEMORY.
+    /// Thread-safe.
+    ///
+    /// C: `int mirs_image_resize(const mirs_image *img, uint32_t width, uint32_t height, int32_t method, mirs_image **out)` (image.h)
+    pub fn mirs_image_resize(img: *const mirs_image, width: u32, height: u32, method: i32, out: *mut *mut mirs_image) -> c_int;
+
+    /// Qwen2-VL's smart_resize (transformers' image_processing_qwen2_vl.py):
+    /// h = round(height / factor) * factor, w likewise (round half to even);
+    /// if h*w > max_pixels: beta = sqrt(height*width / max_pixels),
+    /// h = max(factor, floor(height / beta / factor) * factor), w likewise;
+    /// else if h*w < min_pixels: beta = sqrt(min_pixels / (height*width)),
+    /// h = ceil(height * beta / factor) * factor, w likewise.
+    /// Qwen2-VL's defaults are factor 28, min_pixels 56*56 = 3136 and
+    /// max_pixels 14*14*4*1280 = 1003520 (28*28*1280 in the processor config).
+    /// Errors: MIRS_E_INVALID_ARGUMENT (zero sizes or factor, NULL outputs),
+    /// MIRS_E_RANGE (aspect ratio max/min > 200, as Qwen raises ValueError),
+    /// MIRS_E_OVERFLOW (results that do not fit uint32). Thread-safe.
+    ///
+    /// C: `int mirs_image_smart_resize(uint32_t height, uint32_t width, uint32_t factor, uint64_t min_pixels, uint64_t max_pixels, uint32_t *out_height, uint32_t *out_width)` (image.h)
+    pub fn mirs_image_smart_resize(height: u32, width: u32, factor: u32, min_pixels: u64, max_pixels: u64, out_height: *mut u32, out_width: *mut u32) -> c_int;
+
+    /// C: `void mirs_image_encode_options_init(mirs_image_encode_options *opts)` (image.h)
+    pub fn mirs_image_encode_options_init(opts: *mut mirs_image_encode_options);
+
+    /// Encodes img (opts may be NULL: PNG level 6) into out, a library-owned
+    /// buffer released with mirs_buf_free(). PNG keeps the layout (RGB, RGBA or
+    /// gray, 8-bit, not interlaced, no metadata chunks). JPEG is baseline
+    /// (ISLOW DCT, JFIF header) from RGB8 or GRAY8; RGBA8 is refused with
+    /// MIRS_E_UNSUPPORTED (drop alpha first, e.g. by decoding as RGB8).
+    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_UNSUPPORTED, MIRS_E_NO_MEMORY,
+    /// MIRS_E_INTERNAL (a codec failure). *out is written only on success.
+    /// Thread-safe.
+    ///
+    /// C: `int mirs_image_encode(const mirs_image *img, const mirs_image_encode_options *opts, mirs_buf *out)` (image.h)
+    pub fn mirs_image_encode(img: *const mirs_image, opts: *const mirs_image_encode_options, out: *mut mirs_buf) -> c_int;
+
+    /// Standard base64 (RFC 4648, '+' '/', '=' padding, no line breaks) of any
+    /// bytes, NUL-terminated text in out. Errors: MIRS_E_INVALID_ARGUMENT,
+    /// MIRS_E_NO_MEMORY, MIRS_E_OVERFLOW.
+    ///
+    /// C: `int mirs_image_base64(const uint8_t *data, size_t len, mirs_buf *out)` (image.h)
+    pub fn mirs_image_base64(data: *const u8, len: usize, out: *mut mirs_buf) -> c_int;
+
+    /// "data:image/png;base64,..." (or image/jpeg) for encoded image bytes,
+    /// passed through unchanged. The MIME type comes from the detected format,
+    /// never a file name; bytes that are neither PNG nor JPEG give
+    /// MIRS_E_FORMAT (MIRS_E_UNSUPPORTED for GIF/WebP/BMP/TIFF). The bytes are
+    /// not decoded: call mirs_image_probe_memory() first to validate them.
+    ///
+    /// C: `int mirs_image_data_url(const uint8_t *data, size_t len, mirs_buf *out)` (image.h)
+    pub fn mirs_image_data_url(data: *const u8, len: usize, out: *mut mirs_buf) -> c_int;
+
+    /// Same for a file's bytes, unchanged (read up to max_bytes; 0 means 256 MiB).
+    /// Adds MIRS_E_IO, MIRS_E_NOT_FOUND, MIRS_E_LIMIT.
+    ///
+    /// C: `int mirs_image_data_url_file(const char *path, uint64_t max_bytes, mirs_buf *out)` (image.h)
+    pub fn mirs_image_data_url_file(path: *const c_char, max_bytes: u64, out: *mut mirs_buf) -> c_int;
+
+    /// Encodes img with opts (as mirs_image_encode) and returns its data: URL.
+    ///
+    /// C: `int mirs_image_encode_data_url(const mirs_image *img, const mirs_image_encode_options *opts, mirs_buf *out)` (image.h)
+    pub fn mirs_image_encode_data_url(img: *const mirs_image, opts: *const mirs_image_encode_options, out: *mut mirs_buf) -> c_int;
+
+    /// C: `void mirs_image_composite_options_init(mirs_image_composite_options *opts)` (image.h)
+    pub fn mirs_image_composite_options_init(opts: *mut mirs_image_composite_options);
+
+    /// Tiles n >= 1 images into one new image. Every cell has the size of the
+    /// largest input (max width x max height over all inputs); each image is
+    /// drawn unscaled, centred in its cell (offsets rounded down); the rest is
+    /// the background colour. Cells are `spacing` pixels apart and the whole is
+    /// surrounded by `margin` pixels. Inputs of any layout are converted to the
+    /// result layout: gray is replicated, RGB gets alpha 255, alpha is blended
+    /// over the background when the result has none, and GRAY8 results use the
+    /// luma formula of decoding. Resize the inputs first (mirs_image_resize) to
+    /// scale them to a common height. Errors: MIRS_E_INVALID_ARGUMENT,
+    /// MIRS_E_LIMIT (result larger than max_pixels), MIRS_E_NO_MEMORY.
+    /// Thread-safe.
+    ///
+    /// C: `int mirs_image_composite(const mirs_image *const *images, size_t n, const mirs_image_composite_options *opts, mirs_image **out)` (image.h)
+    pub fn mirs_image_composite(images: *const *const mirs_image, n: usize, opts: *const mirs_image_composite_options, out: *mut *mut mirs_image) -> c_int;
 
     /// Binomial proportion k/n with a two-sided interval at `confidence`
     /// (e.g. 0.95). Wilson score interval (no continuity correction), and the
@@ -2334,6 +2807,15 @@ extern "C" {
     /// C: `const char *mirs_records_diagnostic(const mirs_records *r, size_t i)` (report.h)
     pub fn mirs_records_diagnostic(r: *const mirs_records, i: usize) -> *const c_char;
 
+    /// The verdicts of an official results/harmbench/<model> folder as records
+    /// (model as given, judge "harmbench-mir", key "<Category>/<Relation>/#<i>"
+    /// with i the position in the file's judge_result, which is the item's
+    /// position in the dataset file when inference was complete), from the files
+    /// statics.py would count. For comparisons and conversion to a store.
+    ///
+    /// C: `int mirs_records_from_official(const char *harmbench_model_dir, const char *model, mirs_records **out)` (report.h)
+    pub fn mirs_records_from_official(harmbench_model_dir: *const c_char, model: *const c_char, out: *mut *mut mirs_records) -> c_int;
+
     /// Merges stores into `output` (written atomically): records sorted by key,
     /// model, judge; exact repeats (same key, model, judge and verdict) kept once
     /// (the one with the smallest serialised line, so the result does not depend
@@ -2484,6 +2966,40 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_iter_count", "dataset"),
     ("mirs_iter_reset", "dataset"),
     ("mirs_iter_free", "dataset"),
+    ("mirs_image_format_name", "image"),
+    ("mirs_image_format_mime", "image"),
+    ("mirs_image_layout_channels", "image"),
+    ("mirs_image_detect_format", "image"),
+    ("mirs_image_decode_options_init", "image"),
+    ("mirs_image_probe_memory", "image"),
+    ("mirs_image_probe_file", "image"),
+    ("mirs_image_decode_memory", "image"),
+    ("mirs_image_decode_file", "image"),
+    ("mirs_image_from_pixels", "image"),
+    ("mirs_image_free", "image"),
+    ("mirs_image_width", "image"),
+    ("mirs_image_height", "image"),
+    ("mirs_image_layout", "image"),
+    ("mirs_image_channels", "image"),
+    ("mirs_image_stride", "image"),
+    ("mirs_image_pixels", "image"),
+    ("mirs_image_source_format", "image"),
+    ("mirs_image_source_width", "image"),
+    ("mirs_image_source_height", "image"),
+    ("mirs_image_warning_count", "image"),
+    ("mirs_image_checksum_pixels", "image"),
+    ("mirs_image_checksum_bytes", "image"),
+    ("mirs_image_checksum_file", "image"),
+    ("mirs_image_resize", "image"),
+    ("mirs_image_smart_resize", "image"),
+    ("mirs_image_encode_options_init", "image"),
+    ("mirs_image_encode", "image"),
+    ("mirs_image_base64", "image"),
+    ("mirs_image_data_url", "image"),
+    ("mirs_image_data_url_file", "image"),
+    ("mirs_image_encode_data_url", "image"),
+    ("mirs_image_composite_options_init", "image"),
+    ("mirs_image_composite", "image"),
     ("mirs_stats_wilson", "stats"),
     ("mirs_stats_clopper_pearson", "stats"),
     ("mirs_stats_mcnemar_exact", "stats"),
@@ -2578,6 +3094,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_records_torn_bytes", "report"),
     ("mirs_records_diagnostic_count", "report"),
     ("mirs_records_diagnostic", "report"),
+    ("mirs_records_from_official", "report"),
     ("mirs_store_merge", "report"),
     ("mirs_report_new", "report"),
     ("mirs_report_free", "report"),

@@ -388,6 +388,13 @@ impl Records {
         check(unsafe { sys::mirs_records_read(c.as_ptr(), lenient as i32, &mut out) })?;
         Self::wrap(out)
     }
+    /// The verdicts of an official results/harmbench/<model> folder as records.
+    pub fn from_official<P: AsRef<Path>>(harmbench_model_dir: P, model: &str) -> Result<Records> {
+        let (c, m) = (cpath(harmbench_model_dir.as_ref())?, cs(model)?);
+        let mut out = ptr::null_mut();
+        check(unsafe { sys::mirs_records_from_official(c.as_ptr(), m.as_ptr(), &mut out) })?;
+        Self::wrap(out)
+    }
     pub fn parse(data: &[u8], what: Option<&str>, lenient: bool) -> Result<Records> {
         let w = opt_cs(what)?;
         let mut out = ptr::null_mut();

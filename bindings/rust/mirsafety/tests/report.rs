@@ -103,6 +103,9 @@ fn reports_and_comparisons() {
     let mut o = Report::new("x", "harmbench-mir").unwrap();
     o.add_official(&d).unwrap();
     assert_eq!((o.counts(-1, -1, -1, 0).unwrap(), o.skipped_files()), ((1, 1), 1));
+    let fo = Records::from_official(&d, "x").unwrap();
+    assert_eq!(fo.len(), 1);
+    assert_eq!(fo.get(0).unwrap().verdict, sys::MIRS_VERDICT_UNSAFE);
     std::fs::remove_dir_all(&d).ok();
 
     let recs = |model: &str, m: usize| -> Records {
