@@ -257,23 +257,46 @@ class GenError(Exception):
     pass
 
 
+CALLBACK_TYPEDEFS = set()  # names of typedefs of function pointers (filled before the walk)
+
+
+def _fn_proto(p):
+    """The function type behind a pointee (possibly sugared by parentheses), or None."""
+    if p.kind == ci.TypeKind.FUNCTIONPROTO:
+        return p
+    if p.kind == ci.TypeKind.UNEXPOSED and p.get_canonical().kind == ci.TypeKind.FUNCTIONPROTO:
+        return p  # a ParenType: libclang's argument and result queries see through it, keeping typedef sugar
+    if p.kind == ci.TypeKind.FUNCTIONNOPROTO or p.get_canonical().kind == ci.TypeKind.FUNCTIONNOPROTO:
+        raise GenError("function pointer without a prototype")
+    return None
+
+
 def model(t, where):
     """A clang type as ('scalar', name) | ('struct', name) | ('ptr', inner, is_const) | ('array', inner, n) |
-    ('fn', ret, [param types])."""
+    ('fn', ret, [param types]) | ('named', callback typedef name)."""
     if t.kind == ci.TypeKind.ELABORATED:
         t = t.get_named_type()
     if t.kind == ci.TypeKind.TYPEDEF:
-        name = t.get_declaration().spelling
+        decl = t.get_declaration()
+        name = decl.spelling
         if name in STDINT:
             return ("scalar", name)
+        if name in CALLBACK_TYPEDEFS:
+            return ("named", name)
         can = t.get_canonical()
         if can.kind == ci.TypeKind.RECORD:
             return ("struct", can.get_declaration().spelling)
-        return model(can, where)
+        return model(decl.underlying_typedef_type, where)
     if t.kind in BUILTIN:
         return ("scalar", BUILTIN[t.kind])
     if t.kind == ci.TypeKind.POINTER:
         p = t.get_pointee()
+        fp = _fn_proto(p)
+        if fp is not None:
+            if fp.get_canonical().is_function_variadic():
+                raise GenError("%s: variadic callbacks are not allowed" % where)
+            return ("ptr", ("fn", model(fp.get_result(), where), [model(a, where) for a in fp.argument_types()]),
+                    False)
         inner = model(p, where)
         return ("ptr", inner, p.is_const_qualified())
     if t.kind == ci.TypeKind.RECORD:
@@ -282,10 +305,10 @@ def model(t, where):
         return ("array", model(t.element_type, where), t.element_count)
     if t.kind in (ci.TypeKind.INCOMPLETEARRAY,):
         return ("ptr", model(t.element_type, where), t.element_type.is_const_qualified())
-    if t.kind == ci.TypeKind.FUNCTIONPROTO:
-        return ("fn", model(t.get_result(), where), [model(a, where) for a in t.argument_types()])
     if t.kind == ci.TypeKind.ENUM:
         raise GenError("%s: enum types are not allowed in the public API (use int32_t + #define)" % where)
+    if t.kind == ci.TypeKind.UNEXPOSED and t.get_canonical().kind != ci.TypeKind.UNEXPOSED:
+        return model(t.get_canonical(), where)
     raise GenError("%s: unsupported type %s (%s)" % (where, t.spelling, t.kind))
 
 
@@ -298,6 +321,7 @@ class Api:
         self.structs = []  # dict(name, fields[(name, type, offset, ctext, doc)], size, align, doc, module)
         self.opaque = []  # dict(name, doc, module)
         self.constants = []  # dict(name, value, ctype, doc, module)
+        self.callbacks = []  # dict(name, type (a ('ptr', ('fn', ...)) model), doc, module)
         self.skipped_macros = []
 
 
@@ -310,6 +334,11 @@ def collect():
         raise GenError("clang: " + "; ".join("%s:%d: %s" % (d.location.file, d.location.line, d.spelling) for d in errs))
     docs = Documenter(Comments(tu))
     api = Api()
+    for c in tu.cursor.get_children():
+        if is_ours(c) and c.kind == ci.CursorKind.TYPEDEF_DECL:
+            u = c.underlying_typedef_type
+            if u.kind == ci.TypeKind.POINTER and _fn_proto(u.get_pointee()) is not None:
+                CALLBACK_TYPEDEFS.add(c.spelling)
     seen_struct = set()
     macros = []
     macro_tokens = {}
@@ -346,6 +375,10 @@ def collect():
                 if under.kind == ci.TypeKind.ELABORATED:
                     under = under.get_named_type()
                 if under.kind != ci.TypeKind.RECORD:
+                    if c.spelling in CALLBACK_TYPEDEFS:
+                        api.callbacks.append(dict(
+                            name=c.spelling, type=model(c.underlying_typedef_type, c.spelling), module=module_of(c),
+                            doc=docs.doc("type", fname, c.extent.start.line, c.extent.end.line, c.extent.end.column)))
                     continue
                 sc = under.get_declaration()
             name = sc.spelling
@@ -432,8 +465,10 @@ PY_SCALAR = {
 }
 
 
-def py_type(m):
+def py_type(m, in_callback=False):
     k = m[0]
+    if k == "named":
+        return m[1]
     if k == "scalar":
         return PY_SCALAR[m[1]]
     if k == "struct":
@@ -441,10 +476,10 @@ def py_type(m):
     if k == "array":
         return "(%s * %d)" % (py_type(m[1]), m[2])
     if k == "fn":
-        return "ctypes.CFUNCTYPE(%s)" % ", ".join([py_type(m[1])] + [py_type(a) for a in m[2]])
+        return "ctypes.CFUNCTYPE(%s)" % ", ".join([py_type(m[1], True)] + [py_type(a, True) for a in m[2]])
     if k == "ptr":
         inner = m[1]
-        if inner == ("scalar", "char") and m[2]:
+        if inner == ("scalar", "char") and m[2] and not in_callback:
             return "ctypes.c_char_p"  # const char *: NUL-terminated text in, bytes (or None) out
         if inner == ("scalar", "void"):
             return "ctypes.c_void_p"
@@ -499,6 +534,13 @@ def gen_python(api):
         w("    %r: (%r, %r)," % (c["name"], c["module"], c["ctype"][-1]))
     w("}")
     w("")
+    w("")
+    w("# ---- Callback types (function pointer typedefs); char pointers stay pointers: use ctypes.string_at ----")
+    for cb in api.callbacks:
+        if cb["doc"]:
+            w("# " + cb["doc"].replace("\n", "\n# "))
+        w("%s = %s" % (cb["name"], py_type(cb["type"])))
+    w("CALLBACKS = {%s}" % ", ".join("%r: %s" % (cb["name"], cb["name"]) for cb in api.callbacks))
     w("")
     w("# ---- Opaque handles ----")
     for s in api.opaque:
@@ -593,6 +635,8 @@ def rs_ident(n):
 
 def rs_type(m):
     k = m[0]
+    if k == "named":
+        return m[1]
     if k == "scalar":
         return RS_SCALAR[m[1]]
     if k == "struct":
@@ -652,6 +696,13 @@ def gen_rust(api):
         w("pub const %s: %s = %s;" % (c["name"], rs_const_type(c), rs_literal(c)))
     w("")
     w("// Macros that are not constants (initialisers, attributes): %s" % ", ".join(api.skipped_macros))
+    w("")
+    w("// ---- Callback types ----")
+    for cb in api.callbacks:
+        w("")
+        if cb["doc"]:
+            o.extend(rs_doc(cb["doc"]))
+        w("pub type %s = %s;" % (cb["name"], rs_type(cb["type"])))
     w("")
     w("// ---- Opaque handles ----")
     for s in api.opaque:
@@ -802,8 +853,8 @@ def main():
         print("generate.py: the committed bindings differ from the header; run scripts/regen-bindings.sh and commit",
               file=sys.stderr)
     if not a.check:
-        print("generate.py: %d functions, %d structs, %d opaque types, %d constants" %
-              (len(api.functions), len(api.structs), len(api.opaque), len(api.constants)))
+        print("generate.py: %d functions, %d structs, %d opaque types, %d callback types, %d constants" %
+              (len(api.functions), len(api.structs), len(api.opaque), len(api.callbacks), len(api.constants)))
     return status
 
 

@@ -171,6 +171,59 @@ MIRS_COMPOSITE_ROW = 0
 MIRS_COMPOSITE_COLUMN = 1
 #: row-major grid of `columns` columns
 MIRS_COMPOSITE_GRID = 2
+
+# Text formats: the output is the model's prompt text.
+#: "qwen2-vl": Qwen2-VL / Qwen2.5-VL ChatML
+MIRS_PROMPT_FORMAT_QWEN2_VL = 0
+#: "llava-1.5": llava-hf chat template
+MIRS_PROMPT_FORMAT_LLAVA_1_5 = 1
+#: "internvl": InternVL2.5 chat() with Image-N: lines
+MIRS_PROMPT_FORMAT_INTERNVL = 2
+#: "glm-4.1v": GLM-4.1V-Thinking chat template
+MIRS_PROMPT_FORMAT_GLM4_1V = 3
+#: "plain": [system\n\n] placeholder\n per image, then the text
+MIRS_PROMPT_FORMAT_PLAIN = 4
+#: "template": a mirs_template given in the options
+MIRS_PROMPT_FORMAT_TEMPLATE = 5
+
+# Request formats: the output is one JSON request object.
+#: "openai": chat-completions request body
+MIRS_PROMPT_FORMAT_OPENAI = 6
+#: "anthropic": messages request body
+MIRS_PROMPT_FORMAT_ANTHROPIC = 7
+#: "openai-batch": a Batch API / vLLM run_batch input line
+MIRS_PROMPT_FORMAT_OPENAI_BATCH = 8
+MIRS_PROMPT_FORMAT_COUNT = 9
+
+#: "multi-image": the benchmark as designed
+MIRS_PROMPT_VARIANT_MULTI_IMAGE = 0
+#: "text-only": the original question, no images
+MIRS_PROMPT_VARIANT_TEXT_ONLY = 1
+#: "captions": image descriptions as text instead of images
+MIRS_PROMPT_VARIANT_CAPTIONS = 2
+#: "composite": all images tiled into one
+MIRS_PROMPT_VARIANT_COMPOSITE = 3
+#: "shuffled": a seeded permutation of the image order
+MIRS_PROMPT_VARIANT_SHUFFLED = 4
+MIRS_PROMPT_VARIANT_COUNT = 5
+
+# Per-image labels ("Picture 1: " for Qwen, "Image-1: " for InternVL,
+# "Image 1: " elsewhere). AUTO is each format's own default: off for
+# Qwen2-VL (as the official MIR adapter sends), on for InternVL when there
+# are two or more images (as InternVL's multi-image chat does), off for the
+# others.
+MIRS_PROMPT_LABELS_AUTO = 0
+MIRS_PROMPT_LABELS_ON = 1
+MIRS_PROMPT_LABELS_OFF = 2
+
+# How images travel in request formats.
+#: the file's own bytes (media type from the bytes' magic)
+MIRS_PROMPT_IMAGE_ORIGINAL = 0
+#: decoded and re-encoded as PNG
+MIRS_PROMPT_IMAGE_PNG = 1
+#: decoded and re-encoded as JPEG (jpeg_quality)
+MIRS_PROMPT_IMAGE_JPEG = 2
+
 #: exact when both n <= 8 and no ties, else asymptotic (scipy's rule)
 MIRS_MWU_AUTO = 0
 #: exact distribution (no ties allowed: MIRS_E_UNSUPPORTED otherwise)
@@ -395,7 +448,7 @@ MIRS_BY_GROUP = 4
 MIRS_BY_MATRIX = 8
 MIRS_BY_ALL = 15
 
-# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT
+# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT
 
 CONSTANTS = {
     'MIRS_VERSION_MAJOR': ('common', 'int'),
@@ -477,6 +530,28 @@ CONSTANTS = {
     'MIRS_COMPOSITE_ROW': ('image', 'int'),
     'MIRS_COMPOSITE_COLUMN': ('image', 'int'),
     'MIRS_COMPOSITE_GRID': ('image', 'int'),
+    'MIRS_PROMPT_FORMAT_QWEN2_VL': ('prompt', 'int'),
+    'MIRS_PROMPT_FORMAT_LLAVA_1_5': ('prompt', 'int'),
+    'MIRS_PROMPT_FORMAT_INTERNVL': ('prompt', 'int'),
+    'MIRS_PROMPT_FORMAT_GLM4_1V': ('prompt', 'int'),
+    'MIRS_PROMPT_FORMAT_PLAIN': ('prompt', 'int'),
+    'MIRS_PROMPT_FORMAT_TEMPLATE': ('prompt', 'int'),
+    'MIRS_PROMPT_FORMAT_OPENAI': ('prompt', 'int'),
+    'MIRS_PROMPT_FORMAT_ANTHROPIC': ('prompt', 'int'),
+    'MIRS_PROMPT_FORMAT_OPENAI_BATCH': ('prompt', 'int'),
+    'MIRS_PROMPT_FORMAT_COUNT': ('prompt', 'int'),
+    'MIRS_PROMPT_VARIANT_MULTI_IMAGE': ('prompt', 'int'),
+    'MIRS_PROMPT_VARIANT_TEXT_ONLY': ('prompt', 'int'),
+    'MIRS_PROMPT_VARIANT_CAPTIONS': ('prompt', 'int'),
+    'MIRS_PROMPT_VARIANT_COMPOSITE': ('prompt', 'int'),
+    'MIRS_PROMPT_VARIANT_SHUFFLED': ('prompt', 'int'),
+    'MIRS_PROMPT_VARIANT_COUNT': ('prompt', 'int'),
+    'MIRS_PROMPT_LABELS_AUTO': ('prompt', 'int'),
+    'MIRS_PROMPT_LABELS_ON': ('prompt', 'int'),
+    'MIRS_PROMPT_LABELS_OFF': ('prompt', 'int'),
+    'MIRS_PROMPT_IMAGE_ORIGINAL': ('prompt', 'int'),
+    'MIRS_PROMPT_IMAGE_PNG': ('prompt', 'int'),
+    'MIRS_PROMPT_IMAGE_JPEG': ('prompt', 'int'),
     'MIRS_MWU_AUTO': ('stats', 'int'),
     'MIRS_MWU_EXACT': ('stats', 'int'),
     'MIRS_MWU_ASYMPTOTIC': ('stats', 'int'),
@@ -564,6 +639,17 @@ CONSTANTS = {
 }
 
 
+# ---- Callback types (function pointer typedefs); char pointers stay pointers: use ctypes.string_at ----
+# Called once per written item with (items done, items in all). May be
+# NULL. Runs on the calling thread.
+mirs_prompt_progress_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t)
+# Receives each output line, newline included (line[len - 1] == '\n'); the
+# bytes are valid only during the call. Return MIRS_OK to go on, MIRS_DONE
+# to stop early (the write then returns MIRS_OK), or a negative status to
+# stop with that status.
+mirs_prompt_sink_fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_char), ctypes.c_size_t)
+CALLBACKS = {'mirs_prompt_progress_fn': mirs_prompt_progress_fn, 'mirs_prompt_sink_fn': mirs_prompt_sink_fn}
+
 # ---- Opaque handles ----
 
 class mirs_dataset(ctypes.Structure):
@@ -577,6 +663,12 @@ class mirs_iter(ctypes.Structure):
 
 class mirs_image(ctypes.Structure):
     'Opaque handle (only pointers to it exist).'
+
+class mirs_template(ctypes.Structure):
+    """A parsed template (syntax in docs/prompts.md). Immutable after parsing:
+one template may be used from any number of threads at once.
+
+Opaque handle (only pointers to it exist)."""
 
 class mirs_matcher(ctypes.Structure):
     """A compiled set of phrases: a dense Aho-Corasick automaton over byte
@@ -690,6 +782,40 @@ spacing: pixels between neighbouring cells; default 0
 margin: pixels around the whole composite; default 0
 background: R,G,B,A of the empty area; default white, opaque
 max_pixels: limit on the result; default 50,000,000; 0 means the default"""
+
+class mirs_prompt_options(ctypes.Structure):
+    """struct_size: sizeof(mirs_prompt_options)
+format: MIRS_PROMPT_FORMAT_*; default QWEN2_VL
+variant: MIRS_PROMPT_VARIANT_*; default MULTI_IMAGE
+labels: MIRS_PROMPT_LABELS_*; default AUTO
+system: system prompt; NULL = none given (the format's default applies)
+image_placeholder: PLAIN format's image marker; NULL = "<image>"
+tmpl: the template of FORMAT_TEMPLATE (borrowed for the call)
+seed: SHUFFLED variant seed; default 0
+model: Request formats.  "model" field; required by the request formats
+max_tokens: Request formats.  > 0: sent as max_tokens; 0 = omitted (ANTHROPIC, which requires it: 4096)
+temperature: Request formats.  >= 0: sent; < 0 (default -1) = omitted
+detail: Request formats.  OPENAI image_url "detail" ("low", "high", "auto"); NULL = omitted
+image_format: Request formats.  MIRS_PROMPT_IMAGE_*; default ORIGINAL
+jpeg_quality: Request formats.  1..100 for IMAGE_JPEG; default 90
+max_pixels: Request formats.  > 0: images with more pixels are downscaled to fit (aspect kept) and re-encoded (ORIGINAL keeps each image's own format); 0 = no limit
+max_image_bytes: Request formats.  limit on one image file; default 64 MiB
+composite_dir: COMPOSITE variant with a text format: folder where the tiled images are written as PNG (<key with '/' as '__'>.png); required there.
+progress: Streaming.
+progress_userdata: Streaming."""
+
+class mirs_prompt_input(ctypes.Structure):
+    """What a chat format or template renders, without a dataset: useful for
+new data and for checking formats. Strings are UTF-8 and borrowed for the
+call.
+
+struct_size: sizeof(mirs_prompt_input)
+text: the user text (required)
+images: image references (paths); may be NULL when image_count is 0
+relation: MIRS_RELATION_* or -1 (unknown: names render as "")
+category: MIRS_CATEGORY_* or -1
+key: optional ("" when NULL)
+question: optional original question ("" when NULL)"""
 
 class mirs_strip_options(ctypes.Structure):
     """struct_size: sizeof(mirs_strip_options)
@@ -849,6 +975,37 @@ mirs_image_composite_options._fields_ = [
     ('background', (ctypes.c_uint8 * 4)),
     ('max_pixels', ctypes.c_uint64),
 ]
+mirs_prompt_options._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('format', ctypes.c_int32),
+    ('variant', ctypes.c_int32),
+    ('labels', ctypes.c_int32),
+    ('system', ctypes.c_char_p),
+    ('image_placeholder', ctypes.c_char_p),
+    ('tmpl', ctypes.POINTER(mirs_template)),
+    ('seed', ctypes.c_uint64),
+    ('model', ctypes.c_char_p),
+    ('max_tokens', ctypes.c_int64),
+    ('temperature', ctypes.c_double),
+    ('detail', ctypes.c_char_p),
+    ('image_format', ctypes.c_int32),
+    ('jpeg_quality', ctypes.c_int32),
+    ('max_pixels', ctypes.c_uint64),
+    ('max_image_bytes', ctypes.c_uint64),
+    ('composite_dir', ctypes.c_char_p),
+    ('progress', mirs_prompt_progress_fn),
+    ('progress_userdata', ctypes.c_void_p),
+]
+mirs_prompt_input._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('text', ctypes.c_char_p),
+    ('images', ctypes.POINTER(ctypes.c_char_p)),
+    ('image_count', ctypes.c_size_t),
+    ('relation', ctypes.c_int32),
+    ('category', ctypes.c_int32),
+    ('key', ctypes.c_char_p),
+    ('question', ctypes.c_char_p),
+]
 mirs_strip_options._fields_ = [
     ('struct_size', ctypes.c_size_t),
     ('open_tags', ctypes.POINTER(ctypes.c_char_p)),
@@ -944,6 +1101,8 @@ C_LAYOUT = {
     'mirs_image_info': (40, 8, {'struct_size': 0, 'format': 8, 'width': 12, 'height': 16, 'channels': 20, 'bit_depth': 24, 'has_alpha': 28, 'interlaced': 32, 'color_model': 36}),
     'mirs_image_encode_options': (24, 8, {'struct_size': 0, 'format': 8, 'png_level': 12, 'jpeg_quality': 16, 'jpeg_subsampling': 20}),
     'mirs_image_composite_options': (40, 8, {'struct_size': 0, 'arrangement': 8, 'layout': 12, 'columns': 16, 'spacing': 20, 'margin': 24, 'background': 28, 'max_pixels': 32}),
+    'mirs_prompt_options': (136, 8, {'struct_size': 0, 'format': 8, 'variant': 12, 'labels': 16, 'system': 24, 'image_placeholder': 32, 'tmpl': 40, 'seed': 48, 'model': 56, 'max_tokens': 64, 'temperature': 72, 'detail': 80, 'image_format': 88, 'jpeg_quality': 92, 'max_pixels': 96, 'max_image_bytes': 104, 'composite_dir': 112, 'progress': 120, 'progress_userdata': 128}),
+    'mirs_prompt_input': (56, 8, {'struct_size': 0, 'text': 8, 'images': 16, 'image_count': 24, 'relation': 32, 'category': 36, 'key': 40, 'question': 48}),
     'mirs_strip_options': (48, 8, {'struct_size': 0, 'open_tags': 8, 'close_tags': 16, 'ntags': 24, 'finish_reason': 32, 'unterminated': 40}),
     'mirs_match': (32, 8, {'matched': 0, 'phrase': 4, 'offset': 8, 'length': 16, 'count': 24}),
     'mirs_judge_options': (24, 8, {'struct_size': 0, 'categories': 8, 'ncategories': 16}),
@@ -954,8 +1113,8 @@ C_LAYOUT = {
     'mirs_model_comparison': (104, 8, {'struct_size': 0, 'both_unsafe': 8, 'a_only': 16, 'b_only': 24, 'both_safe': 32, 'only_in_a': 40, 'only_in_b': 48, 'asr_a': 56, 'asr_b': 64, 'diff': 72, 'diff_lo': 80, 'diff_hi': 88, 'mcnemar_p': 96}),
     'mirs_judge_comparison': (336, 8, {'struct_size': 0, 'matrix': 8, 'common': 296, 'only_in_a': 304, 'only_in_b': 312, 'kappa': 320, 'agreement': 328}),
 }
-STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison}
-OPAQUE = {'mirs_dataset': mirs_dataset, 'mirs_item': mirs_item, 'mirs_iter': mirs_iter, 'mirs_image': mirs_image, 'mirs_matcher': mirs_matcher, 'mirs_matcher_stream': mirs_matcher_stream, 'mirs_responses': mirs_responses, 'mirs_response_match': mirs_response_match, 'mirs_store': mirs_store, 'mirs_records': mirs_records, 'mirs_report': mirs_report}
+STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison}
+OPAQUE = {'mirs_dataset': mirs_dataset, 'mirs_item': mirs_item, 'mirs_iter': mirs_iter, 'mirs_image': mirs_image, 'mirs_template': mirs_template, 'mirs_matcher': mirs_matcher, 'mirs_matcher_stream': mirs_matcher_stream, 'mirs_responses': mirs_responses, 'mirs_response_match': mirs_response_match, 'mirs_store': mirs_store, 'mirs_records': mirs_records, 'mirs_report': mirs_report}
 
 # ---- Functions: name -> (module, restype, argtypes, argnames, C declaration, doc) ----
 FUNCTIONS = {
@@ -1658,6 +1817,136 @@ luma formula of decoding. Resize the inputs first (mirs_image_resize) to
 scale them to a common height. Errors: MIRS_E_INVALID_ARGUMENT,
 MIRS_E_LIMIT (result larger than max_pixels), MIRS_E_NO_MEMORY.
 Thread-safe."""),
+    'mirs_prompt_format_name': (
+        'prompt', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('format',),
+        'const char *mirs_prompt_format_name(int32_t format)',
+        'Static names ("qwen2-vl", "multi-image"); NULL when out of range.'),
+    'mirs_prompt_variant_name': (
+        'prompt', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('variant',),
+        'const char *mirs_prompt_variant_name(int32_t variant)',
+        'Static names ("qwen2-vl", "multi-image"); NULL when out of range.'),
+    'mirs_prompt_format_parse': (
+        'prompt', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_prompt_format_parse(const char *name, int32_t *out)',
+        """Lenient parsing (case, spaces, underscores, hyphens and dots ignored:
+"Qwen2_VL", "qwen2.5-vl", "GLM4.1V", "TextOnly"). MIRS_OK and *out, or
+MIRS_E_NOT_FOUND. Thread-safe."""),
+    'mirs_prompt_variant_parse': (
+        'prompt', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_prompt_variant_parse(const char *name, int32_t *out)',
+        """Lenient parsing (case, spaces, underscores, hyphens and dots ignored:
+"Qwen2_VL", "qwen2.5-vl", "GLM4.1V", "TextOnly"). MIRS_OK and *out, or
+MIRS_E_NOT_FOUND. Thread-safe."""),
+    'mirs_prompt_format_is_request': (
+        'prompt', ctypes.c_int32,
+        [ctypes.c_int32],
+        ('format',),
+        'int32_t mirs_prompt_format_is_request(int32_t format)',
+        """1 for the request formats (OPENAI, ANTHROPIC, OPENAI_BATCH), 0 for the
+text formats, -1 when out of range."""),
+    'mirs_template_parse': (
+        'prompt', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_template))],
+        ('text', 'len', 'name', 'out'),
+        'int mirs_template_parse(const char *text, size_t len, const char *name, mirs_template **out)',
+        """Parses template text (UTF-8, at most 1 MiB). `name` is used in error
+messages ("name:LINE:COL: reason"); NULL means "template". Errors:
+MIRS_E_INVALID_ARGUMENT, MIRS_E_UTF8, MIRS_E_LIMIT, MIRS_E_FORMAT (a
+syntax error or an unknown variable; the message names line and column),
+MIRS_E_NO_MEMORY. On success *out owns a new template."""),
+    'mirs_template_load': (
+        'prompt', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_template))],
+        ('path', 'out'),
+        'int mirs_template_load(const char *path, mirs_template **out)',
+        """Reads and parses a template file (every byte counts, including a final
+newline). Also MIRS_E_IO / MIRS_E_NOT_FOUND for the file."""),
+    'mirs_template_free': (
+        'prompt', None,
+        [ctypes.POINTER(mirs_template)],
+        ('tmpl',),
+        'void mirs_template_free(mirs_template *tmpl)',
+        """Reads and parses a template file (every byte counts, including a final
+newline). Also MIRS_E_IO / MIRS_E_NOT_FOUND for the file."""),
+    'mirs_prompt_options_init': (
+        'prompt', None,
+        [ctypes.POINTER(mirs_prompt_options)],
+        ('opts',),
+        'void mirs_prompt_options_init(mirs_prompt_options *opts)',
+        'Fills *opts with the defaults (for bindings that cannot use the macro).'),
+    'mirs_prompt_input_init': (
+        'prompt', None,
+        [ctypes.POINTER(mirs_prompt_input)],
+        ('in',),
+        'void mirs_prompt_input_init(mirs_prompt_input *in)',
+        ''),
+    'mirs_prompt_render': (
+        'prompt', ctypes.c_int,
+        [ctypes.POINTER(mirs_prompt_input), ctypes.POINTER(mirs_prompt_options), ctypes.POINTER(mirs_buf)],
+        ('in', 'opts', 'out'),
+        'int mirs_prompt_render(const mirs_prompt_input *in, const mirs_prompt_options *opts, mirs_buf *out)',
+        """Renders `in` with a text format (QWEN2_VL .. TEMPLATE) into *out (text,
+NUL-terminated). The variant is ignored here: the input is rendered as
+given. Errors: MIRS_E_INVALID_ARGUMENT (NULL, a request format, a
+TEMPLATE format without tmpl), MIRS_E_UTF8, MIRS_E_NO_MEMORY. Thread-safe."""),
+    'mirs_prompt_permutation': (
+        'prompt', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_uint64, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)],
+        ('key', 'seed', 'n', 'out'),
+        'int mirs_prompt_permutation(const char *key, uint64_t seed, size_t n, size_t *out)',
+        """The permutation the SHUFFLED variant applies to n images of the item
+with this key: out[k] = the stored index of the image sent k-th.
+Fisher-Yates from the last position down, with j = r % (i + 1) and r
+drawn from splitmix64 seeded with seed ^ mirs_key_hash(key) (docs/prompts.md
+has the exact steps): the same on every machine. n <= 65536."""),
+    'mirs_prompt_item_text': (
+        'prompt', ctypes.c_int,
+        [ctypes.POINTER(mirs_item), ctypes.POINTER(mirs_prompt_options), ctypes.POINTER(mirs_buf)],
+        ('item', 'opts', 'out'),
+        'int mirs_prompt_item_text(const mirs_item *item, const mirs_prompt_options *opts, mirs_buf *out)',
+        """The text of a text format for one item with the options' variant (the
+model-facing text only). Errors as mirs_prompt_render, plus MIRS_E_SCHEMA
+(CAPTIONS on an item without image descriptions) and, for COMPOSITE,
+the image module's errors. Thread-safe (the item is read only)."""),
+    'mirs_prompt_item_line': (
+        'prompt', ctypes.c_int,
+        [ctypes.POINTER(mirs_item), ctypes.POINTER(mirs_prompt_options), ctypes.POINTER(mirs_buf)],
+        ('item', 'opts', 'out'),
+        'int mirs_prompt_item_line(const mirs_item *item, const mirs_prompt_options *opts, mirs_buf *out)',
+        """One output line for the item, without the newline: for text formats
+{"key": ..., "text": ..., "images": [image files in the order sent]}; for
+request formats the request object (images read and base64-encoded).
+Errors: as above, MIRS_E_INVALID_ARGUMENT (request format without a
+model), MIRS_E_IO / MIRS_E_LIMIT / MIRS_E_FORMAT for image files (the
+message names the file). Thread-safe."""),
+    'mirs_prompt_write': (
+        'prompt', ctypes.c_int,
+        [ctypes.POINTER(mirs_dataset), ctypes.POINTER(mirs_filter), ctypes.POINTER(mirs_prompt_options), mirs_prompt_sink_fn, ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t)],
+        ('ds', 'filter', 'opts', 'sink', 'userdata', 'written'),
+        'int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter, const mirs_prompt_options *opts, mirs_prompt_sink_fn sink, void *userdata, size_t *written)',
+        """Writes one line per item that passes `filter` (NULL = all), in the
+iterator's order, to `sink`. Memory stays constant in the number of
+items (one line is built at a time). *written (may be NULL) receives the
+number of lines handed to the sink, also on failure. Not thread-safe with
+respect to the sink; the dataset is only read."""),
+    'mirs_prompt_write_file': (
+        'prompt', ctypes.c_int,
+        [ctypes.POINTER(mirs_dataset), ctypes.POINTER(mirs_filter), ctypes.POINTER(mirs_prompt_options), ctypes.c_char_p, ctypes.POINTER(ctypes.c_size_t)],
+        ('ds', 'filter', 'opts', 'path', 'written'),
+        'int mirs_prompt_write_file(const mirs_dataset *ds, const mirs_filter *filter, const mirs_prompt_options *opts, const char *path, size_t *written)',
+        """Same, to a file, atomically: lines go to "<path>.tmp.<pid>", which is
+fsynced and renamed over `path` only when every item succeeded. On any
+failure the temporary file is removed and an existing `path` is left
+untouched (a killed process can leave the temporary file behind; it is
+never read). There is no partial resume: split large jobs with shards."""),
     'mirs_stats_wilson': (
         'stats', ctypes.c_int,
         [ctypes.c_uint64, ctypes.c_uint64, ctypes.c_double, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)],

@@ -275,27 +275,33 @@ def _mask(values, parse):
     return m
 
 
+def make_filter(categories=None, relations=None, groups=None, keys=None, shard=None, shuffle=False, seed=0):
+    """A mirs_filter from the Python filter arguments, and the object that must outlive its use."""
+    f = _ffi.mirs_filter()
+    lib().mirs_filter_init(ctypes.byref(f))
+    f.categories = _mask(categories, parse_category)
+    f.relations = _mask(relations, parse_relation)
+    f.groups = _mask(groups, parse_group)
+    keep = None
+    if keys is not None:
+        ks = [text_in(k, "key") for k in keys]
+        keep = (ctypes.c_char_p * max(1, len(ks)))(*ks)
+        f.keys = ctypes.cast(keep, ctypes.POINTER(ctypes.c_char_p))
+        f.key_count = len(ks)
+    if shard is not None:
+        f.shard_index, f.shard_count = shard
+    f.shuffle = 1 if shuffle else 0
+    f.seed = seed
+    return f, keep
+
+
 class ItemIterator:
     """Filtered, sharded, optionally shuffled iteration over a Dataset (wraps mirs_iter). One thread at a time.
     len() is the number of items it yields in all; reset() starts over; close() or the context manager frees it."""
 
     def __init__(self, dataset, categories=None, relations=None, groups=None, keys=None, shard=None, shuffle=False,
                  seed=0):
-        f = _ffi.mirs_filter()
-        lib().mirs_filter_init(ctypes.byref(f))
-        f.categories = _mask(categories, parse_category)
-        f.relations = _mask(relations, parse_relation)
-        f.groups = _mask(groups, parse_group)
-        self._keys = None
-        if keys is not None:
-            ks = [text_in(k, "key") for k in keys]
-            self._keys = (ctypes.c_char_p * max(1, len(ks)))(*ks)
-            f.keys = ctypes.cast(self._keys, ctypes.POINTER(ctypes.c_char_p))
-            f.key_count = len(ks)
-        if shard is not None:
-            f.shard_index, f.shard_count = shard
-        f.shuffle = 1 if shuffle else 0
-        f.seed = seed
+        f, self._keys = make_filter(categories, relations, groups, keys, shard, shuffle, seed)
         ptr = ctypes.POINTER(_ffi.mirs_iter)()
         check(lib().mirs_iter_new(dataset.handle, ctypes.byref(f), ctypes.byref(ptr)), "mirs_iter_new")
         self._ptr = ptr

@@ -420,6 +420,107 @@ pub const MIRS_COMPOSITE_COLUMN: c_int = 1;
 /// row-major grid of `columns` columns
 pub const MIRS_COMPOSITE_GRID: c_int = 2;
 
+/// Text formats: the output is the model's prompt text.
+///
+/// "qwen2-vl": Qwen2-VL / Qwen2.5-VL ChatML
+pub const MIRS_PROMPT_FORMAT_QWEN2_VL: c_int = 0;
+
+/// Text formats: the output is the model's prompt text.
+///
+/// "llava-1.5": llava-hf chat template
+pub const MIRS_PROMPT_FORMAT_LLAVA_1_5: c_int = 1;
+
+/// Text formats: the output is the model's prompt text.
+///
+/// "internvl": InternVL2.5 chat() with Image-N: lines
+pub const MIRS_PROMPT_FORMAT_INTERNVL: c_int = 2;
+
+/// Text formats: the output is the model's prompt text.
+///
+/// "glm-4.1v": GLM-4.1V-Thinking chat template
+pub const MIRS_PROMPT_FORMAT_GLM4_1V: c_int = 3;
+
+/// Text formats: the output is the model's prompt text.
+///
+/// "plain": [system\n\n] placeholder\n per image, then the text
+pub const MIRS_PROMPT_FORMAT_PLAIN: c_int = 4;
+
+/// Text formats: the output is the model's prompt text.
+///
+/// "template": a mirs_template given in the options
+pub const MIRS_PROMPT_FORMAT_TEMPLATE: c_int = 5;
+
+/// Request formats: the output is one JSON request object.
+///
+/// "openai": chat-completions request body
+pub const MIRS_PROMPT_FORMAT_OPENAI: c_int = 6;
+
+/// Request formats: the output is one JSON request object.
+///
+/// "anthropic": messages request body
+pub const MIRS_PROMPT_FORMAT_ANTHROPIC: c_int = 7;
+
+/// Request formats: the output is one JSON request object.
+///
+/// "openai-batch": a Batch API / vLLM run_batch input line
+pub const MIRS_PROMPT_FORMAT_OPENAI_BATCH: c_int = 8;
+
+/// Request formats: the output is one JSON request object.
+pub const MIRS_PROMPT_FORMAT_COUNT: c_int = 9;
+
+/// "multi-image": the benchmark as designed
+pub const MIRS_PROMPT_VARIANT_MULTI_IMAGE: c_int = 0;
+
+/// "text-only": the original question, no images
+pub const MIRS_PROMPT_VARIANT_TEXT_ONLY: c_int = 1;
+
+/// "captions": image descriptions as text instead of images
+pub const MIRS_PROMPT_VARIANT_CAPTIONS: c_int = 2;
+
+/// "composite": all images tiled into one
+pub const MIRS_PROMPT_VARIANT_COMPOSITE: c_int = 3;
+
+/// "shuffled": a seeded permutation of the image order
+pub const MIRS_PROMPT_VARIANT_SHUFFLED: c_int = 4;
+
+pub const MIRS_PROMPT_VARIANT_COUNT: c_int = 5;
+
+/// Per-image labels ("Picture 1: " for Qwen, "Image-1: " for InternVL,
+/// "Image 1: " elsewhere). AUTO is each format's own default: off for
+/// Qwen2-VL (as the official MIR adapter sends), on for InternVL when there
+/// are two or more images (as InternVL's multi-image chat does), off for the
+/// others.
+pub const MIRS_PROMPT_LABELS_AUTO: c_int = 0;
+
+/// Per-image labels ("Picture 1: " for Qwen, "Image-1: " for InternVL,
+/// "Image 1: " elsewhere). AUTO is each format's own default: off for
+/// Qwen2-VL (as the official MIR adapter sends), on for InternVL when there
+/// are two or more images (as InternVL's multi-image chat does), off for the
+/// others.
+pub const MIRS_PROMPT_LABELS_ON: c_int = 1;
+
+/// Per-image labels ("Picture 1: " for Qwen, "Image-1: " for InternVL,
+/// "Image 1: " elsewhere). AUTO is each format's own default: off for
+/// Qwen2-VL (as the official MIR adapter sends), on for InternVL when there
+/// are two or more images (as InternVL's multi-image chat does), off for the
+/// others.
+pub const MIRS_PROMPT_LABELS_OFF: c_int = 2;
+
+/// How images travel in request formats.
+///
+/// the file's own bytes (media type from the bytes' magic)
+pub const MIRS_PROMPT_IMAGE_ORIGINAL: c_int = 0;
+
+/// How images travel in request formats.
+///
+/// decoded and re-encoded as PNG
+pub const MIRS_PROMPT_IMAGE_PNG: c_int = 1;
+
+/// How images travel in request formats.
+///
+/// decoded and re-encoded as JPEG (jpeg_quality)
+pub const MIRS_PROMPT_IMAGE_JPEG: c_int = 2;
+
 /// exact when both n <= 8 and no ties, else asymptotic (scipy's rule)
 pub const MIRS_MWU_AUTO: c_int = 0;
 
@@ -1003,7 +1104,19 @@ pub const MIRS_BY_MATRIX: c_uint = 8;
 
 pub const MIRS_BY_ALL: c_uint = 15;
 
-// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT
+// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT
+
+// ---- Callback types ----
+
+/// Called once per written item with (items done, items in all). May be
+/// NULL. Runs on the calling thread.
+pub type mirs_prompt_progress_fn = Option<unsafe extern "C" fn(*mut c_void, usize, usize)>;
+
+/// Receives each output line, newline included (line[len - 1] == '\n'); the
+/// bytes are valid only during the call. Return MIRS_OK to go on, MIRS_DONE
+/// to stop early (the write then returns MIRS_OK), or a negative status to
+/// stop with that status.
+pub type mirs_prompt_sink_fn = Option<unsafe extern "C" fn(*mut c_void, *const c_char, usize) -> c_int>;
 
 // ---- Opaque handles ----
 
@@ -1031,6 +1144,16 @@ pub struct mirs_iter {
 /// Opaque: only pointers to it exist.
 #[repr(C)]
 pub struct mirs_image {
+    _p: [u8; 0],
+    _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// A parsed template (syntax in docs/prompts.md). Immutable after parsing:
+/// one template may be used from any number of threads at once.
+///
+/// Opaque: only pointers to it exist.
+#[repr(C)]
+pub struct mirs_template {
     _p: [u8; 0],
     _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
 }
@@ -1281,6 +1404,94 @@ const _: () = assert!(core::mem::size_of::<mirs_image_composite_options>() == 40
 
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
+pub struct mirs_prompt_options {
+    /// sizeof(mirs_prompt_options)
+    pub struct_size: usize,
+    /// MIRS_PROMPT_FORMAT_*; default QWEN2_VL
+    pub format: i32,
+    /// MIRS_PROMPT_VARIANT_*; default MULTI_IMAGE
+    pub variant: i32,
+    /// MIRS_PROMPT_LABELS_*; default AUTO
+    pub labels: i32,
+    /// system prompt; NULL = none given (the format's default applies)
+    pub system: *const c_char,
+    /// PLAIN format's image marker; NULL = "<image>"
+    pub image_placeholder: *const c_char,
+    /// the template of FORMAT_TEMPLATE (borrowed for the call)
+    pub tmpl: *const mirs_template,
+    /// SHUFFLED variant seed; default 0
+    pub seed: u64,
+    /// Request formats.
+    ///
+    /// "model" field; required by the request formats
+    pub model: *const c_char,
+    /// Request formats.
+    ///
+    /// > 0: sent as max_tokens; 0 = omitted (ANTHROPIC, which requires it: 4096)
+    pub max_tokens: i64,
+    /// Request formats.
+    ///
+    /// >= 0: sent; < 0 (default -1) = omitted
+    pub temperature: f64,
+    /// Request formats.
+    ///
+    /// OPENAI image_url "detail" ("low", "high", "auto"); NULL = omitted
+    pub detail: *const c_char,
+    /// Request formats.
+    ///
+    /// MIRS_PROMPT_IMAGE_*; default ORIGINAL
+    pub image_format: i32,
+    /// Request formats.
+    ///
+    /// 1..100 for IMAGE_JPEG; default 90
+    pub jpeg_quality: i32,
+    /// Request formats.
+    ///
+    /// > 0: images with more pixels are downscaled to fit (aspect kept) and
+    /// re-encoded (ORIGINAL keeps each image's own format); 0 = no limit
+    pub max_pixels: u64,
+    /// Request formats.
+    ///
+    /// limit on one image file; default 64 MiB
+    pub max_image_bytes: u64,
+    /// COMPOSITE variant with a text format: folder where the tiled images
+    /// are written as PNG (<key with '/' as '__'>.png); required there.
+    pub composite_dir: *const c_char,
+    /// Streaming.
+    pub progress: mirs_prompt_progress_fn,
+    /// Streaming.
+    pub progress_userdata: *mut c_void,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_prompt_options>() == 136 && core::mem::align_of::<mirs_prompt_options>() == 8);
+
+/// What a chat format or template renders, without a dataset: useful for
+/// new data and for checking formats. Strings are UTF-8 and borrowed for the
+/// call.
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_prompt_input {
+    /// sizeof(mirs_prompt_input)
+    pub struct_size: usize,
+    /// the user text (required)
+    pub text: *const c_char,
+    /// image references (paths); may be NULL when image_count is 0
+    pub images: *const *const c_char,
+    pub image_count: usize,
+    /// MIRS_RELATION_* or -1 (unknown: names render as "")
+    pub relation: i32,
+    /// MIRS_CATEGORY_* or -1
+    pub category: i32,
+    /// optional ("" when NULL)
+    pub key: *const c_char,
+    /// optional original question ("" when NULL)
+    pub question: *const c_char,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_prompt_input>() == 56 && core::mem::align_of::<mirs_prompt_input>() == 8);
+
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
 pub struct mirs_strip_options {
     /// sizeof(mirs_strip_options)
     pub struct_size: usize,
@@ -1484,6 +1695,8 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_image_info", 40, 8, &[("struct_size", 0), ("format", 8), ("width", 12), ("height", 16), ("channels", 20), ("bit_depth", 24), ("has_alpha", 28), ("interlaced", 32), ("color_model", 36)]),
     ("mirs_image_encode_options", 24, 8, &[("struct_size", 0), ("format", 8), ("png_level", 12), ("jpeg_quality", 16), ("jpeg_subsampling", 20)]),
     ("mirs_image_composite_options", 40, 8, &[("struct_size", 0), ("arrangement", 8), ("layout", 12), ("columns", 16), ("spacing", 20), ("margin", 24), ("background", 28), ("max_pixels", 32)]),
+    ("mirs_prompt_options", 136, 8, &[("struct_size", 0), ("format", 8), ("variant", 12), ("labels", 16), ("system", 24), ("image_placeholder", 32), ("tmpl", 40), ("seed", 48), ("model", 56), ("max_tokens", 64), ("temperature", 72), ("detail", 80), ("image_format", 88), ("jpeg_quality", 92), ("max_pixels", 96), ("max_image_bytes", 104), ("composite_dir", 112), ("progress", 120), ("progress_userdata", 128)]),
+    ("mirs_prompt_input", 56, 8, &[("struct_size", 0), ("text", 8), ("images", 16), ("image_count", 24), ("relation", 32), ("category", 36), ("key", 40), ("question", 48)]),
     ("mirs_strip_options", 48, 8, &[("struct_size", 0), ("open_tags", 8), ("close_tags", 16), ("ntags", 24), ("finish_reason", 32), ("unterminated", 40)]),
     ("mirs_match", 32, 8, &[("matched", 0), ("phrase", 4), ("offset", 8), ("length", 16), ("count", 24)]),
     ("mirs_judge_options", 24, 8, &[("struct_size", 0), ("categories", 8), ("ncategories", 16)]),
@@ -1561,6 +1774,24 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
             vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("arrangement", (core::ptr::addr_of!((*base).arrangement) as usize) - (base as usize)), ("layout", (core::ptr::addr_of!((*base).layout) as usize) - (base as usize)), ("columns", (core::ptr::addr_of!((*base).columns) as usize) - (base as usize)), ("spacing", (core::ptr::addr_of!((*base).spacing) as usize) - (base as usize)), ("margin", (core::ptr::addr_of!((*base).margin) as usize) - (base as usize)), ("background", (core::ptr::addr_of!((*base).background) as usize) - (base as usize)), ("max_pixels", (core::ptr::addr_of!((*base).max_pixels) as usize) - (base as usize))]
         };
         v.push(("mirs_image_composite_options", core::mem::size_of::<mirs_image_composite_options>(), core::mem::align_of::<mirs_image_composite_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_prompt_options>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("variant", (core::ptr::addr_of!((*base).variant) as usize) - (base as usize)), ("labels", (core::ptr::addr_of!((*base).labels) as usize) - (base as usize)), ("system", (core::ptr::addr_of!((*base).system) as usize) - (base as usize)), ("image_placeholder", (core::ptr::addr_of!((*base).image_placeholder) as usize) - (base as usize)), ("tmpl", (core::ptr::addr_of!((*base).tmpl) as usize) - (base as usize)), ("seed", (core::ptr::addr_of!((*base).seed) as usize) - (base as usize)), ("model", (core::ptr::addr_of!((*base).model) as usize) - (base as usize)), ("max_tokens", (core::ptr::addr_of!((*base).max_tokens) as usize) - (base as usize)), ("temperature", (core::ptr::addr_of!((*base).temperature) as usize) - (base as usize)), ("detail", (core::ptr::addr_of!((*base).detail) as usize) - (base as usize)), ("image_format", (core::ptr::addr_of!((*base).image_format) as usize) - (base as usize)), ("jpeg_quality", (core::ptr::addr_of!((*base).jpeg_quality) as usize) - (base as usize)), ("max_pixels", (core::ptr::addr_of!((*base).max_pixels) as usize) - (base as usize)), ("max_image_bytes", (core::ptr::addr_of!((*base).max_image_bytes) as usize) - (base as usize)), ("composite_dir", (core::ptr::addr_of!((*base).composite_dir) as usize) - (base as usize)), ("progress", (core::ptr::addr_of!((*base).progress) as usize) - (base as usize)), ("progress_userdata", (core::ptr::addr_of!((*base).progress_userdata) as usize) - (base as usize))]
+        };
+        v.push(("mirs_prompt_options", core::mem::size_of::<mirs_prompt_options>(), core::mem::align_of::<mirs_prompt_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_prompt_input>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("text", (core::ptr::addr_of!((*base).text) as usize) - (base as usize)), ("images", (core::ptr::addr_of!((*base).images) as usize) - (base as usize)), ("image_count", (core::ptr::addr_of!((*base).image_count) as usize) - (base as usize)), ("relation", (core::ptr::addr_of!((*base).relation) as usize) - (base as usize)), ("category", (core::ptr::addr_of!((*base).category) as usize) - (base as usize)), ("key", (core::ptr::addr_of!((*base).key) as usize) - (base as usize)), ("question", (core::ptr::addr_of!((*base).question) as usize) - (base as usize))]
+        };
+        v.push(("mirs_prompt_input", core::mem::size_of::<mirs_prompt_input>(), core::mem::align_of::<mirs_prompt_input>(), fields));
     }
     {
         let u = core::mem::MaybeUninit::<mirs_strip_options>::uninit();
@@ -2245,6 +2476,118 @@ extern "C" {
     ///
     /// C: `int mirs_image_composite(const mirs_image *const *images, size_t n, const mirs_image_composite_options *opts, mirs_image **out)` (image.h)
     pub fn mirs_image_composite(images: *const *const mirs_image, n: usize, opts: *const mirs_image_composite_options, out: *mut *mut mirs_image) -> c_int;
+
+    /// Static names ("qwen2-vl", "multi-image"); NULL when out of range.
+    ///
+    /// C: `const char *mirs_prompt_format_name(int32_t format)` (prompt.h)
+    pub fn mirs_prompt_format_name(format: i32) -> *const c_char;
+
+    /// Static names ("qwen2-vl", "multi-image"); NULL when out of range.
+    ///
+    /// C: `const char *mirs_prompt_variant_name(int32_t variant)` (prompt.h)
+    pub fn mirs_prompt_variant_name(variant: i32) -> *const c_char;
+
+    /// Lenient parsing (case, spaces, underscores, hyphens and dots ignored:
+    /// "Qwen2_VL", "qwen2.5-vl", "GLM4.1V", "TextOnly"). MIRS_OK and *out, or
+    /// MIRS_E_NOT_FOUND. Thread-safe.
+    ///
+    /// C: `int mirs_prompt_format_parse(const char *name, int32_t *out)` (prompt.h)
+    pub fn mirs_prompt_format_parse(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// Lenient parsing (case, spaces, underscores, hyphens and dots ignored:
+    /// "Qwen2_VL", "qwen2.5-vl", "GLM4.1V", "TextOnly"). MIRS_OK and *out, or
+    /// MIRS_E_NOT_FOUND. Thread-safe.
+    ///
+    /// C: `int mirs_prompt_variant_parse(const char *name, int32_t *out)` (prompt.h)
+    pub fn mirs_prompt_variant_parse(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// 1 for the request formats (OPENAI, ANTHROPIC, OPENAI_BATCH), 0 for the
+    /// text formats, -1 when out of range.
+    ///
+    /// C: `int32_t mirs_prompt_format_is_request(int32_t format)` (prompt.h)
+    pub fn mirs_prompt_format_is_request(format: i32) -> i32;
+
+    /// Parses template text (UTF-8, at most 1 MiB). `name` is used in error
+    /// messages ("name:LINE:COL: reason"); NULL means "template". Errors:
+    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_UTF8, MIRS_E_LIMIT, MIRS_E_FORMAT (a
+    /// syntax error or an unknown variable; the message names line and column),
+    /// MIRS_E_NO_MEMORY. On success *out owns a new template.
+    ///
+    /// C: `int mirs_template_parse(const char *text, size_t len, const char *name, mirs_template **out)` (prompt.h)
+    pub fn mirs_template_parse(text: *const c_char, len: usize, name: *const c_char, out: *mut *mut mirs_template) -> c_int;
+
+    /// Reads and parses a template file (every byte counts, including a final
+    /// newline). Also MIRS_E_IO / MIRS_E_NOT_FOUND for the file.
+    ///
+    /// C: `int mirs_template_load(const char *path, mirs_template **out)` (prompt.h)
+    pub fn mirs_template_load(path: *const c_char, out: *mut *mut mirs_template) -> c_int;
+
+    /// Reads and parses a template file (every byte counts, including a final
+    /// newline). Also MIRS_E_IO / MIRS_E_NOT_FOUND for the file.
+    ///
+    /// C: `void mirs_template_free(mirs_template *tmpl)` (prompt.h)
+    pub fn mirs_template_free(tmpl: *mut mirs_template);
+
+    /// Fills *opts with the defaults (for bindings that cannot use the macro).
+    ///
+    /// C: `void mirs_prompt_options_init(mirs_prompt_options *opts)` (prompt.h)
+    pub fn mirs_prompt_options_init(opts: *mut mirs_prompt_options);
+
+    /// C: `void mirs_prompt_input_init(mirs_prompt_input *in)` (prompt.h)
+    pub fn mirs_prompt_input_init(r#in: *mut mirs_prompt_input);
+
+    /// Renders `in` with a text format (QWEN2_VL .. TEMPLATE) into *out (text,
+    /// NUL-terminated). The variant is ignored here: the input is rendered as
+    /// given. Errors: MIRS_E_INVALID_ARGUMENT (NULL, a request format, a
+    /// TEMPLATE format without tmpl), MIRS_E_UTF8, MIRS_E_NO_MEMORY. Thread-safe.
+    ///
+    /// C: `int mirs_prompt_render(const mirs_prompt_input *in, const mirs_prompt_options *opts, mirs_buf *out)` (prompt.h)
+    pub fn mirs_prompt_render(r#in: *const mirs_prompt_input, opts: *const mirs_prompt_options, out: *mut mirs_buf) -> c_int;
+
+    /// The permutation the SHUFFLED variant applies to n images of the item
+    /// with this key: out[k] = the stored index of the image sent k-th.
+    /// Fisher-Yates from the last position down, with j = r % (i + 1) and r
+    /// drawn from splitmix64 seeded with seed ^ mirs_key_hash(key) (docs/prompts.md
+    /// has the exact steps): the same on every machine. n <= 65536.
+    ///
+    /// C: `int mirs_prompt_permutation(const char *key, uint64_t seed, size_t n, size_t *out)` (prompt.h)
+    pub fn mirs_prompt_permutation(key: *const c_char, seed: u64, n: usize, out: *mut usize) -> c_int;
+
+    /// The text of a text format for one item with the options' variant (the
+    /// model-facing text only). Errors as mirs_prompt_render, plus MIRS_E_SCHEMA
+    /// (CAPTIONS on an item without image descriptions) and, for COMPOSITE,
+    /// the image module's errors. Thread-safe (the item is read only).
+    ///
+    /// C: `int mirs_prompt_item_text(const mirs_item *item, const mirs_prompt_options *opts, mirs_buf *out)` (prompt.h)
+    pub fn mirs_prompt_item_text(item: *const mirs_item, opts: *const mirs_prompt_options, out: *mut mirs_buf) -> c_int;
+
+    /// One output line for the item, without the newline: for text formats
+    /// {"key": ..., "text": ..., "images": [image files in the order sent]}; for
+    /// request formats the request object (images read and base64-encoded).
+    /// Errors: as above, MIRS_E_INVALID_ARGUMENT (request format without a
+    /// model), MIRS_E_IO / MIRS_E_LIMIT / MIRS_E_FORMAT for image files (the
+    /// message names the file). Thread-safe.
+    ///
+    /// C: `int mirs_prompt_item_line(const mirs_item *item, const mirs_prompt_options *opts, mirs_buf *out)` (prompt.h)
+    pub fn mirs_prompt_item_line(item: *const mirs_item, opts: *const mirs_prompt_options, out: *mut mirs_buf) -> c_int;
+
+    /// Writes one line per item that passes `filter` (NULL = all), in the
+    /// iterator's order, to `sink`. Memory stays constant in the number of
+    /// items (one line is built at a time). *written (may be NULL) receives the
+    /// number of lines handed to the sink, also on failure. Not thread-safe with
+    /// respect to the sink; the dataset is only read.
+    ///
+    /// C: `int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter, const mirs_prompt_options *opts, mirs_prompt_sink_fn sink, void *userdata, size_t *written)` (prompt.h)
+    pub fn mirs_prompt_write(ds: *const mirs_dataset, filter: *const mirs_filter, opts: *const mirs_prompt_options, sink: mirs_prompt_sink_fn, userdata: *mut c_void, written: *mut usize) -> c_int;
+
+    /// Same, to a file, atomically: lines go to "<path>.tmp.<pid>", which is
+    /// fsynced and renamed over `path` only when every item succeeded. On any
+    /// failure the temporary file is removed and an existing `path` is left
+    /// untouched (a killed process can leave the temporary file behind; it is
+    /// never read). There is no partial resume: split large jobs with shards.
+    ///
+    /// C: `int mirs_prompt_write_file(const mirs_dataset *ds, const mirs_filter *filter, const mirs_prompt_options *opts, const char *path, size_t *written)` (prompt.h)
+    pub fn mirs_prompt_write_file(ds: *const mirs_dataset, filter: *const mirs_filter, opts: *const mirs_prompt_options, path: *const c_char, written: *mut usize) -> c_int;
 
     /// Binomial proportion k/n with a two-sided interval at `confidence`
     /// (e.g. 0.95). Wilson score interval (no continuity correction), and the
@@ -3000,6 +3343,22 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_image_encode_data_url", "image"),
     ("mirs_image_composite_options_init", "image"),
     ("mirs_image_composite", "image"),
+    ("mirs_prompt_format_name", "prompt"),
+    ("mirs_prompt_variant_name", "prompt"),
+    ("mirs_prompt_format_parse", "prompt"),
+    ("mirs_prompt_variant_parse", "prompt"),
+    ("mirs_prompt_format_is_request", "prompt"),
+    ("mirs_template_parse", "prompt"),
+    ("mirs_template_load", "prompt"),
+    ("mirs_template_free", "prompt"),
+    ("mirs_prompt_options_init", "prompt"),
+    ("mirs_prompt_input_init", "prompt"),
+    ("mirs_prompt_render", "prompt"),
+    ("mirs_prompt_permutation", "prompt"),
+    ("mirs_prompt_item_text", "prompt"),
+    ("mirs_prompt_item_line", "prompt"),
+    ("mirs_prompt_write", "prompt"),
+    ("mirs_prompt_write_file", "prompt"),
     ("mirs_stats_wilson", "stats"),
     ("mirs_stats_clopper_pearson", "stats"),
     ("mirs_stats_mcnemar_exact", "stats"),

@@ -252,25 +252,8 @@ impl Dataset {
     }
     /// An iterator over the items that pass `filter` (see [`Filter`]).
     pub fn iter_filtered(&self, filter: &Filter) -> Result<Iter<'_>> {
-        let keys: Vec<CString> =
-            filter.keys.iter().map(|k| cstr_arg(k, "key")).collect::<Result<Vec<_>>>()?;
-        let key_ptrs: Vec<*const c_char> = keys.iter().map(|k| k.as_ptr()).collect();
-        let mut raw = std::mem::MaybeUninit::<sys::mirs_filter>::zeroed();
-        let mut raw = unsafe {
-            sys::mirs_filter_init(raw.as_mut_ptr());
-            raw.assume_init()
-        };
-        raw.categories = filter.categories;
-        raw.relations = filter.relations;
-        raw.groups = filter.groups;
-        if filter.keys_set {
-            raw.keys = key_ptrs.as_ptr();
-            raw.key_count = key_ptrs.len();
-        }
-        raw.shard_index = filter.shard_index;
-        raw.shard_count = filter.shard_count;
-        raw.shuffle = filter.shuffle as i32;
-        raw.seed = filter.seed;
+        let (mut keys, mut key_ptrs) = (Vec::new(), Vec::new());
+        let raw = filter.to_raw(&mut keys, &mut key_ptrs)?;
         let mut out: *mut sys::mirs_iter = ptr::null_mut();
         // The filter (and the keys) need to live only during mirs_iter_new.
         check(unsafe { sys::mirs_iter_new(self.as_ptr(), &raw, &mut out) })?;
@@ -315,6 +298,28 @@ pub struct Filter {
 impl Filter {
     pub fn new() -> Filter {
         Filter::default()
+    }
+    /// The C filter; `keys` and `ptrs` hold the key strings and must outlive its use.
+    pub(crate) fn to_raw(&self, keys: &mut Vec<CString>, ptrs: &mut Vec<*const c_char>) -> Result<sys::mirs_filter> {
+        *keys = self.keys.iter().map(|k| cstr_arg(k, "key")).collect::<Result<Vec<_>>>()?;
+        *ptrs = keys.iter().map(|k| k.as_ptr()).collect();
+        let mut raw = std::mem::MaybeUninit::<sys::mirs_filter>::zeroed();
+        let mut raw = unsafe {
+            sys::mirs_filter_init(raw.as_mut_ptr());
+            raw.assume_init()
+        };
+        raw.categories = self.categories;
+        raw.relations = self.relations;
+        raw.groups = self.groups;
+        if self.keys_set {
+            raw.keys = ptrs.as_ptr();
+            raw.key_count = ptrs.len();
+        }
+        raw.shard_index = self.shard_index;
+        raw.shard_count = self.shard_count;
+        raw.shuffle = self.shuffle as i32;
+        raw.seed = self.seed;
+        Ok(raw)
     }
     /// Keep these categories (`MIRS_CATEGORY_*`).
     pub fn categories(mut self, cats: &[i32]) -> Filter {

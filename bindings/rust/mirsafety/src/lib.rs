@@ -16,6 +16,7 @@ pub use mirsafety_sys as sys;
 mod dataset;
 mod error;
 pub mod image;
+pub mod prompt;
 pub mod report;
 pub mod score;
 pub mod stats;
