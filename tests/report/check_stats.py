@@ -105,7 +105,6 @@ with tempfile.TemporaryDirectory() as tmp:
     n = len(va)
     close(out["diff"], (b - c_) / n, "paired difference")
     # Newcombe's method 10 interval.
-    z = stats.norm.ppf(0.975)
     p1, p2 = (n11 + b) / n, (n11 + c_) / n
     l1, u1 = wilson(n11 + b, n)
     l2, u2 = wilson(n11 + c_, n)
@@ -113,11 +112,7 @@ with tempfile.TemporaryDirectory() as tmp:
     el2, eu2 = (p2 - l2) ** 2, (u2 - p2) ** 2
     a_ = (n11 + b) * (c_ + n00) * (n11 + c_) * (b + n00)
     num = n11 * n00 - b * c_
-    if a_ == 0:
-        phi = 0.0
-    else:
-        num = max(num - n / 2, 0) if num > 0 else num
-        phi = num / math.sqrt(a_)
+    phi = 0.0 if a_ == 0 else num / math.sqrt(a_)  # method 10: no continuity correction
     d = p1 - p2
     lo = d - math.sqrt(max(dl2 - 2 * phi * math.sqrt(dl2 * eu2) + eu2, 0))
     hi = d + math.sqrt(max(du2 - 2 * phi * math.sqrt(du2 * el2) + el2, 0))
