@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,6 +326,43 @@ static int image_payload(const mirs_prompt_options *o, const char *file, char **
 
 static void json_str(mirs_sb *sb, const char *s) { mirs_sb_json_string(sb, s, strlen(s)); }
 
+/* Base64 is most of the CPU time of a request file: a table of all 4096
+ * two-character pairs turns each 3 input bytes into two 16-bit copies. The
+ * output is the same as mirs_sb_base64 (RFC 4648, padded). */
+static char b64_pairs[4096][2];
+static pthread_once_t b64_once = PTHREAD_ONCE_INIT;
+
+static void b64_init(void)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int i = 0; i < 4096; i++) {
+        b64_pairs[i][0] = tbl[i >> 6];
+        b64_pairs[i][1] = tbl[i & 63];
+    }
+}
+
+static void base64_fast(mirs_sb *sb, const void *data, size_t n)
+{
+    size_t full = n / 3 * 3;
+    if (full < 48) { /* small inputs: the plain encoder */
+        mirs_sb_base64(sb, data, n);
+        return;
+    }
+    pthread_once(&b64_once, b64_init);
+    if (!mirs_sb_reserve(sb, mirs__base64_len(full))) return;
+    const unsigned char *p = data;
+    char *o = sb->data + sb->len;
+    for (size_t i = 0; i < full; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+        memcpy(o, b64_pairs[v >> 12], 2);
+        memcpy(o + 2, b64_pairs[v & 0xFFF], 2);
+        o += 4;
+    }
+    sb->len += mirs__base64_len(full);
+    sb->data[sb->len] = '\0';
+    mirs_sb_base64(sb, p + full, n - full); /* the padded tail */
+}
+
 static void image_part(const mirs_prompt_options *o, bool anthropic, const char *mime, const void *data, size_t len,
                        mirs_sb *sb)
 {
@@ -332,13 +370,13 @@ static void image_part(const mirs_prompt_options *o, bool anthropic, const char 
         mirs_sb_puts(sb, "{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":\"");
         mirs_sb_puts(sb, mime);
         mirs_sb_puts(sb, "\",\"data\":\"");
-        mirs_sb_base64(sb, data, len);
+        base64_fast(sb, data, len);
         mirs_sb_puts(sb, "\"}},");
     } else {
         mirs_sb_puts(sb, "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:");
         mirs_sb_puts(sb, mime);
         mirs_sb_puts(sb, ";base64,");
-        mirs_sb_base64(sb, data, len);
+        base64_fast(sb, data, len);
         mirs_sb_putc(sb, '"');
         if (o->detail) {
             mirs_sb_puts(sb, ",\"detail\":");
