@@ -210,7 +210,12 @@ static int view_build(const mirs_item *item, const mirs_prompt_options *o, view 
             permute(o->seed ^ mirs_key_hash(c->key), n, v->perm);
         else
             for (size_t i = 0; i < n; i++) v->perm[i] = i;
-        for (size_t i = 0; i < n; i++) v->files[i] = mirs_item_image_file(item, v->perm[i]);
+        for (size_t i = 0; i < n; i++) {
+            v->files[i] = mirs_item_image_file(item, v->perm[i]);
+            /* The dataset path comes from the caller, not the data: keep the output valid JSON. */
+            if (!mirs__utf8_valid(v->files[i], strlen(v->files[i])))
+                return mirs__fail(MIRS_E_UTF8, "%s: image path %zu is not valid UTF-8", c->key, v->perm[i]);
+        }
         v->nfiles = n;
         break;
     case MIRS_PROMPT_VARIANT_TEXT_ONLY:
@@ -488,6 +493,16 @@ static int write_composite(const mirs_prompt_options *o, const view *v)
     return st ? mirs__error_prefix("%s: composite", v->ctx.key) : MIRS_OK;
 }
 
+/* What a whole job needs beyond check_options, checked before any output. */
+static int check_job(const mirs_prompt_options *o)
+{
+    if (o->variant == MIRS_PROMPT_VARIANT_COMPOSITE && !mirs_prompt_format_is_request(o->format) &&
+        (!o->composite_dir || !o->composite_dir[0]))
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT,
+                          "the composite variant with a text format needs options.composite_dir");
+    return MIRS_OK;
+}
+
 /* Appends the item's output line (no newline) to sb. */
 static int build_line(const mirs_item *item, const mirs_prompt_options *o, mirs_sb *sb)
 {
@@ -581,6 +596,7 @@ int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter, const m
     MIRS_CHECK_ARG(ds && sink);
     mirs_prompt_options o;
     int st = check_options(opts, &o);
+    if (!st) st = check_job(&o);
     if (st) return st;
     mirs_iter *it = NULL;
     if ((st = mirs_iter_new(ds, filter, &it))) return st;
@@ -669,6 +685,7 @@ int mirs_prompt_write_file(const mirs_dataset *ds, const mirs_filter *filter, co
     MIRS_CHECK_ARG(ds && path && *path);
     mirs_prompt_options o;
     int st = check_options(opts, &o); /* before creating anything */
+    if (!st) st = check_job(&o);
     if (st) return st;
     mirs_sb tmp;
     mirs_sb_init(&tmp);
