@@ -757,31 +757,40 @@ static int open_official(builder *b)
     if (st != MIRS_OK) return st;
     bool present[MIRS_CATEGORY_COUNT] = {0};
     bool any = false;
+    for (size_t i = 0; i < names.n; i++)
+        for (int32_t k = 0; k < MIRS_CATEGORY_COUNT; k++)
+            if (strcmp(names.v[i], mirs_category_name(k)) == 0) present[k] = any = true;
+    /* A folder without any category folder is not a dataset at all, whatever else it holds. */
+    if (!any) {
+        names_free(&names);
+        return mirs__fail(MIRS_E_NOT_FOUND, "%s: no category folders (Hate_Speech, Violence, ...) found: not a dataset",
+                          root);
+    }
     for (size_t i = 0; i < names.n && st == MIRS_OK; i++) {
+        int32_t c = -1;
+        for (int32_t k = 0; k < MIRS_CATEGORY_COUNT; k++)
+            if (strcmp(names.v[i], mirs_category_name(k)) == 0) c = k;
         char *full = mirs__path_join(root, names.v[i]);
         if (!full) {
             st = MIRS_E_NO_MEMORY;
             break;
         }
         struct stat sb;
-        if (stat(full, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-            int32_t c = -1;
-            for (int32_t k = 0; k < MIRS_CATEGORY_COUNT; k++)
-                if (strcmp(names.v[i], mirs_category_name(k)) == 0) c = k;
-            if (c >= 0)
-                present[c] = any = true;
-            else
-                st = problem(b, MIRS_E_SCHEMA, full, -1,
-                             "unknown category folder (expected Hate_Speech, Violence, Self-Harm, "
-                             "Illegal_Activities, Harassment or Privacy)");
-        }
+        if (stat(full, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            /* Files in the root (README, licences) are not part of the layout; a
+             * category name that is not a folder is a problem. */
+            if (c >= 0) {
+                present[c] = false;
+                st = problem(b, MIRS_E_SCHEMA, full, -1, "a category that is not a folder");
+            }
+        } else if (c < 0)
+            st = problem(b, MIRS_E_SCHEMA, full, -1,
+                         "unknown category folder (expected Hate_Speech, Violence, Self-Harm, "
+                         "Illegal_Activities, Harassment or Privacy)");
         free(full);
     }
     names_free(&names);
     if (st != MIRS_OK) return st;
-    if (!any)
-        return mirs__fail(MIRS_E_NOT_FOUND, "%s: no category folders (Hate_Speech, Violence, ...) found: not a dataset",
-                          root);
     for (int32_t c = 0; c < MIRS_CATEGORY_COUNT && st == MIRS_OK; c++)
         if (present[c]) st = open_category(b, c);
     return st;
