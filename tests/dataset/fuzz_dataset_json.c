@@ -5,8 +5,59 @@
  * the checksum. */
 #include "dataset/dataset_internal.h"
 
+#include <cjson/cJSON.h>
+
 #include <stdlib.h>
 #include <string.h>
+
+/* cJSON copies at most 63 characters of a number; longer ones may differ. */
+static int has_long_number(const uint8_t *d, size_t n)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        int c = d[i];
+        run = ((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '-' || c == '+') ? run + 1 : 0;
+        if (run >= 60) return 1;
+    }
+    return 0;
+}
+
+/* Ordered structural equality (cJSON_Compare looks members up by name, which
+ * is wrong for objects with a repeated member name). */
+static int same_tree(const cJSON *a, const cJSON *b)
+{
+    for (; a && b; a = a->next, b = b->next) {
+        if ((a->type & 0xFF) != (b->type & 0xFF)) return 0;
+        if ((a->string == NULL) != (b->string == NULL) || (a->string && strcmp(a->string, b->string) != 0)) return 0;
+        if (cJSON_IsString(a) && strcmp(a->valuestring, b->valuestring) != 0) return 0;
+        if (cJSON_IsNumber(a) && !(a->valuedouble == b->valuedouble ||
+                                   (a->valuedouble != a->valuedouble && b->valuedouble != b->valuedouble)))
+            return 0;
+        if (!same_tree(a->child, b->child)) return 0;
+    }
+    return a == NULL && b == NULL;
+}
+
+/* Differential check of the dataset's JSON parser: whatever it accepts,
+ * cJSON must parse to an equal tree (cJSON is looser, so not the converse). */
+static void differential(const uint8_t *data, size_t size)
+{
+    char *copy = malloc(size + 1);
+    if (!copy) return;
+    memcpy(copy, data, size);
+    copy[size] = '\0';
+    mirs_arena scratch = {0};
+    struct cJSON *mine = NULL;
+    int st = mirs__json_fast_parse(copy, size, 32, &scratch, &mine);
+    if (st == MIRS_OK && !has_long_number(data, size)) {
+        cJSON *ref = cJSON_ParseWithLength((const char *)data, size);
+        if (!ref || !same_tree(mine, ref)) abort();
+        cJSON_Delete(ref);
+    } else if (st != MIRS_OK && st != MIRS_E_JSON && st != MIRS_E_UTF8 && st != MIRS_E_LIMIT)
+        abort();
+    mirs__arena_free(&scratch);
+    free(copy);
+}
 
 static void walk(const mirs_dataset *ds)
 {
@@ -52,6 +103,7 @@ static void walk(const mirs_dataset *ds)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    differential(data, size);
     mirs_dataset_options o = MIRS_DATASET_OPTIONS_INIT;
     o.max_json_depth = 32;
     o.max_items = 4096;
