@@ -521,7 +521,7 @@ pub const MIRS_PROMPT_IMAGE_PNG: c_int = 1;
 /// decoded and re-encoded as JPEG (jpeg_quality)
 pub const MIRS_PROMPT_IMAGE_JPEG: c_int = 2;
 
-/// exact when both n <= 8 and no ties, else asymptotic (scipy's rule)
+/// scipy's rule: asymptotic when both n > 8 or there are ties, else exact
 pub const MIRS_MWU_AUTO: c_int = 0;
 
 /// exact distribution (no ties allowed: MIRS_E_UNSUPPORTED otherwise)
@@ -1255,7 +1255,7 @@ pub struct mirs_dataset_options {
     pub min_images: u32,
     /// default 4
     pub max_images: u32,
-    /// nesting limit of any JSON file; default 64
+    /// nesting limit of any JSON file, 2..1024; default 64
     pub max_json_depth: u32,
     /// size limit of one JSON file or manifest; default 256 MiB
     pub max_file_bytes: u64,
