@@ -574,7 +574,7 @@ int mirs_matcher_load_text(const char *text, size_t len, uint32_t flags, const c
     }
     size_t i = 0;
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) i = 3;
-    /* Two passes: count, then copy (NUL bytes are rejected: a phrase is a C string). */
+    /* NUL bytes are rejected: a phrase is a C string. */
     size_t n = 0, cap = 0, line = 0;
     char **list = NULL;
     int st = MIRS_OK;
