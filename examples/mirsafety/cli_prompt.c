@@ -205,6 +205,11 @@ int cli_prompts(int argc, char **argv)
         rc = cli_usage_error(verb, "--format template needs --template FILE");
         goto done;
     }
+    if (o.variant == MIRS_PROMPT_VARIANT_COMPOSITE && mirs_prompt_format_is_request(o.format) == 0 &&
+        !o.composite_dir) {
+        rc = cli_usage_error(verb, "--variant composite with a text format needs --composite-dir DIR");
+        goto done;
+    }
     if (mirs_prompt_format_is_request(o.format) == 1 && !o.model) {
         rc = cli_usage_error(verb, "--format %s needs --model NAME", mirs_prompt_format_name(o.format));
         goto done;

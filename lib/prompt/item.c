@@ -8,7 +8,10 @@
  */
 #include "prompt_internal.h"
 
+#include <mirsafety/image.h>
+
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +52,10 @@ typedef struct view {
     const char **files; /* image files in the order sent */
     size_t nfiles;
     size_t *perm;
-    mirs_sb text; /* the captions variant's text */
+    mirs_sb text;      /* the captions variant's text */
+    mirs_image *tiled; /* the composite variant's image */
+    char *tiled_path;  /* ... and its file name for the text formats */
+    const char *tiled_ref[1];
 } view;
 
 static void view_free(view *v)
@@ -57,7 +63,123 @@ static void view_free(view *v)
     free(v->files);
     free(v->perm);
     mirs_sb_free(&v->text);
+    mirs_image_free(v->tiled);
+    free(v->tiled_path);
     memset(v, 0, sizeof *v);
+}
+
+/* ---- decoding, downscaling, tiling ---- */
+
+static size_t byte_limit(const mirs_prompt_options *o)
+{
+    return o->max_image_bytes > SIZE_MAX ? SIZE_MAX : (size_t)o->max_image_bytes;
+}
+
+static int decode_bytes(const mirs_prompt_options *o, const char *file, const char *data, size_t len, mirs_image **out)
+{
+    mirs_image_decode_options d = MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    d.layout = MIRS_LAYOUT_RGB8; /* as PIL's convert("RGB") in the official adapters */
+    d.max_input_bytes = o->max_image_bytes;
+    int st = mirs_image_decode_memory((const uint8_t *)data, len, &d, out);
+    return st ? mirs__error_prefix("%s", file) : MIRS_OK;
+}
+
+/* The largest size with the aspect ratio kept (rounded down) and at most
+ * max_pixels pixels, each side at least 1. */
+static void fit_pixels(uint32_t w, uint32_t h, uint64_t max_pixels, uint32_t *nw, uint32_t *nh)
+{
+    double scale = sqrt((double)max_pixels / ((double)w * (double)h));
+    uint64_t a = (uint64_t)floor(w * scale), b = (uint64_t)floor(h * scale);
+    if (a < 1) a = 1;
+    if (b < 1) b = 1;
+    while (a * b > max_pixels && (a > 1 || b > 1)) {
+        if (a >= b && a > 1)
+            a--;
+        else
+            b--;
+    }
+    *nw = (uint32_t)a;
+    *nh = (uint32_t)b;
+}
+
+/* Downscales *img in place to fit max_pixels (area averaging); no-op when it fits. */
+static int fit_image(const mirs_prompt_options *o, mirs_image **img)
+{
+    uint32_t w = mirs_image_width(*img), h = mirs_image_height(*img);
+    if (!o->max_pixels || (uint64_t)w * h <= o->max_pixels) return MIRS_OK;
+    uint32_t nw, nh;
+    fit_pixels(w, h, o->max_pixels, &nw, &nh);
+    mirs_image *r = NULL;
+    int st = mirs_image_resize(*img, nw, nh, MIRS_RESIZE_AREA, &r);
+    if (st) return st;
+    mirs_image_free(*img);
+    *img = r;
+    return MIRS_OK;
+}
+
+static int encode_image(const mirs_prompt_options *o, const mirs_image *img, int32_t format, mirs_buf *out)
+{
+    mirs_image_encode_options e = MIRS_IMAGE_ENCODE_OPTIONS_INIT;
+    e.format = format;
+    e.jpeg_quality = o->jpeg_quality;
+    return mirs_image_encode(img, &e, out);
+}
+
+/* File name of an item's composite: the key with '/' as "__" and any byte
+ * outside [A-Za-z0-9._-] as '_', then ".png", in dir. */
+static char *composite_name(const char *dir, const char *key)
+{
+    mirs_sb sb;
+    mirs_sb_init(&sb);
+    if (dir && *dir) {
+        mirs_sb_puts(&sb, dir);
+        if (sb.len && sb.data[sb.len - 1] != '/') mirs_sb_putc(&sb, '/');
+    }
+    for (const char *k = key; *k; k++) {
+        char c = *k;
+        if (c == '/')
+            mirs_sb_puts(&sb, "__");
+        else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+                 c == '_')
+            mirs_sb_putc(&sb, c);
+        else
+            mirs_sb_putc(&sb, '_');
+    }
+    mirs_sb_puts(&sb, ".png");
+    if (sb.oom) {
+        mirs_sb_free(&sb);
+        return NULL;
+    }
+    return sb.data;
+}
+
+/* Tiles the item's images in stored order (RGB, a grid of ceil(sqrt(n))
+ * columns, cells the size of the largest image, white background) and
+ * fits the result to max_pixels. */
+static int build_composite(const mirs_item *item, const mirs_prompt_options *o, view *v)
+{
+    size_t n = mirs_item_image_count(item);
+    if (n == 0) return mirs__fail(MIRS_E_SCHEMA, "%s: the composite variant needs images", v->ctx.key);
+    mirs_image **imgs = mirs__calloc(n, sizeof *imgs);
+    if (!imgs) return MIRS_E_NO_MEMORY;
+    int st = MIRS_OK;
+    for (size_t i = 0; i < n && !st; i++) {
+        const char *file = mirs_item_image_file(item, i);
+        char *data = NULL;
+        size_t len = 0;
+        st = mirs__read_file(file, byte_limit(o), &data, &len);
+        if (!st) st = decode_bytes(o, file, data, len, &imgs[i]);
+        free(data);
+    }
+    if (!st) {
+        mirs_image_composite_options c = MIRS_IMAGE_COMPOSITE_OPTIONS_INIT;
+        c.arrangement = MIRS_COMPOSITE_GRID;
+        st = mirs_image_composite((const mirs_image *const *)imgs, n, &c, &v->tiled);
+    }
+    for (size_t i = 0; i < n; i++) mirs_image_free(imgs[i]);
+    free(imgs);
+    if (!st) st = fit_image(o, &v->tiled);
+    return st ? mirs__error_prefix("%s: composite", v->ctx.key) : MIRS_OK;
 }
 
 /* The wording of the captions variant (docs/prompts.md). */
@@ -108,8 +230,18 @@ static int view_build(const mirs_item *item, const mirs_prompt_options *o, view 
         c->text = v->text.data;
         break;
     }
-    case MIRS_PROMPT_VARIANT_COMPOSITE:
-        return mirs__fail(MIRS_E_UNSUPPORTED, "%s: the composite variant needs the image module's compositing", c->key);
+    case MIRS_PROMPT_VARIANT_COMPOSITE: {
+        int st = build_composite(item, o, v);
+        if (st) return st;
+        v->tiled_path = composite_name(o->composite_dir, c->key);
+        if (!v->tiled_path) return MIRS_E_NO_MEMORY;
+        v->tiled_ref[0] = v->tiled_path;
+        c->images = v->tiled_ref;
+        c->image_count = 1;
+        c->labels = mirs__prompt_labels(o->format, o->labels, 1);
+        c->labels_mode = o->labels;
+        return MIRS_OK;
+    }
     default: return mirs__fail(MIRS_E_INVALID_ARGUMENT, "unknown variant %d", (int)o->variant);
     }
     c->images = v->files;
@@ -136,11 +268,13 @@ static const char *sniff_mime(const unsigned char *p, size_t n)
     return NULL;
 }
 
-/* Reads an image and returns its bytes and media type as they will travel. */
+/* Reads an image and returns (in *data, malloc'd) the bytes and media type
+ * it travels with: the file's own bytes, or decoded (RGB), fitted to
+ * max_pixels and re-encoded. ORIGINAL with max_pixels re-encodes only the
+ * images over the budget, each in its own format. */
 static int image_payload(const mirs_prompt_options *o, const char *file, char **data, size_t *len, const char **mime)
 {
-    size_t limit = o->max_image_bytes > SIZE_MAX ? SIZE_MAX : (size_t)o->max_image_bytes;
-    int st = mirs__read_file(file, limit, data, len);
+    int st = mirs__read_file(file, byte_limit(o), data, len);
     if (st) return st;
     const char *m = sniff_mime((const unsigned char *)*data, *len);
     if (!m) {
@@ -148,10 +282,40 @@ static int image_payload(const mirs_prompt_options *o, const char *file, char **
         *data = NULL;
         return mirs__fail(MIRS_E_FORMAT, "%s: not a PNG, JPEG, GIF or WebP image (unknown magic bytes)", file);
     }
-    if (o->image_format != MIRS_PROMPT_IMAGE_ORIGINAL || o->max_pixels) {
+    int32_t target = o->image_format == MIRS_PROMPT_IMAGE_PNG    ? MIRS_IMAGE_FORMAT_PNG
+                     : o->image_format == MIRS_PROMPT_IMAGE_JPEG ? MIRS_IMAGE_FORMAT_JPEG
+                                                                 : MIRS_IMAGE_FORMAT_NONE;
+    if (target == MIRS_IMAGE_FORMAT_NONE && o->max_pixels) {
+        mirs_image_info info;
+        memset(&info, 0, sizeof info);
+        info.struct_size = sizeof info;
+        st = mirs_image_probe_memory((const uint8_t *)*data, *len, NULL, &info);
+        if (st) {
+            free(*data);
+            *data = NULL;
+            return mirs__error_prefix("%s", file);
+        }
+        if ((uint64_t)info.width * info.height > o->max_pixels) target = info.format;
+    }
+    if (target != MIRS_IMAGE_FORMAT_NONE) {
+        mirs_image *img = NULL;
+        st = decode_bytes(o, file, *data, *len, &img);
         free(*data);
         *data = NULL;
-        return mirs__fail(MIRS_E_UNSUPPORTED, "%s: re-encoding images needs the image module", file);
+        if (!st) st = fit_image(o, &img);
+        mirs_buf enc = {0, 0};
+        if (!st) st = encode_image(o, img, target, &enc);
+        mirs_image_free(img);
+        if (st) return mirs__error_prefix("%s: re-encoding", file);
+        *data = mirs__malloc(enc.size ? enc.size : 1);
+        if (!*data) {
+            mirs_buf_free(&enc);
+            return MIRS_E_NO_MEMORY;
+        }
+        memcpy(*data, enc.data, enc.size);
+        *len = enc.size;
+        mirs_buf_free(&enc);
+        m = sniff_mime((const unsigned char *)*data, *len);
     }
     *mime = m;
     return MIRS_OK;
@@ -161,32 +325,48 @@ static int image_payload(const mirs_prompt_options *o, const char *file, char **
 
 static void json_str(mirs_sb *sb, const char *s) { mirs_sb_json_string(sb, s, strlen(s)); }
 
+static void image_part(const mirs_prompt_options *o, bool anthropic, const char *mime, const void *data, size_t len,
+                       mirs_sb *sb)
+{
+    if (anthropic) {
+        mirs_sb_puts(sb, "{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":\"");
+        mirs_sb_puts(sb, mime);
+        mirs_sb_puts(sb, "\",\"data\":\"");
+        mirs_sb_base64(sb, data, len);
+        mirs_sb_puts(sb, "\"}},");
+    } else {
+        mirs_sb_puts(sb, "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:");
+        mirs_sb_puts(sb, mime);
+        mirs_sb_puts(sb, ";base64,");
+        mirs_sb_base64(sb, data, len);
+        mirs_sb_putc(sb, '"');
+        if (o->detail) {
+            mirs_sb_puts(sb, ",\"detail\":");
+            json_str(sb, o->detail);
+        }
+        mirs_sb_puts(sb, "}},");
+    }
+}
+
 static int image_parts(const mirs_prompt_options *o, const view *v, bool anthropic, mirs_sb *sb)
 {
+    if (v->tiled) {
+        /* A composite has no original bytes: PNG unless JPEG is asked for. */
+        int32_t fmt = o->image_format == MIRS_PROMPT_IMAGE_JPEG ? MIRS_IMAGE_FORMAT_JPEG : MIRS_IMAGE_FORMAT_PNG;
+        mirs_buf enc = {0, 0};
+        int st = encode_image(o, v->tiled, fmt, &enc);
+        if (st) return mirs__error_prefix("%s: composite", v->ctx.key);
+        image_part(o, anthropic, mirs_image_format_mime(fmt), enc.data, enc.size, sb);
+        mirs_buf_free(&enc);
+        return sb->oom ? MIRS_E_NO_MEMORY : MIRS_OK;
+    }
     for (size_t i = 0; i < v->nfiles; i++) {
         char *data = NULL;
         size_t len = 0;
         const char *mime = NULL;
         int st = image_payload(o, v->files[i], &data, &len, &mime);
         if (st) return mirs__error_prefix("%s: image %zu", v->ctx.key, i);
-        if (anthropic) {
-            mirs_sb_puts(sb, "{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":\"");
-            mirs_sb_puts(sb, mime);
-            mirs_sb_puts(sb, "\",\"data\":\"");
-            mirs_sb_base64(sb, data, len);
-            mirs_sb_puts(sb, "\"}},");
-        } else {
-            mirs_sb_puts(sb, "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:");
-            mirs_sb_puts(sb, mime);
-            mirs_sb_puts(sb, ";base64,");
-            mirs_sb_base64(sb, data, len);
-            mirs_sb_putc(sb, '"');
-            if (o->detail) {
-                mirs_sb_puts(sb, ",\"detail\":");
-                json_str(sb, o->detail);
-            }
-            mirs_sb_puts(sb, "}},");
-        }
+        image_part(o, anthropic, mime, data, len, sb);
         free(data);
         if (sb->oom) return MIRS_E_NO_MEMORY;
     }
@@ -256,6 +436,20 @@ static int check_options(const mirs_prompt_options *in, mirs_prompt_options *o)
     return MIRS_OK;
 }
 
+/* Text formats list files: the composite is written as PNG where the line
+ * says it is (atomically, so a reader never sees half a file). */
+static int write_composite(const mirs_prompt_options *o, const view *v)
+{
+    if (!o->composite_dir || !o->composite_dir[0])
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT,
+                          "%s: the composite variant with a text format needs options.composite_dir", v->ctx.key);
+    mirs_buf enc = {0, 0};
+    int st = encode_image(o, v->tiled, MIRS_IMAGE_FORMAT_PNG, &enc);
+    if (!st) st = mirs__write_file_atomic(v->tiled_path, enc.data, enc.size);
+    mirs_buf_free(&enc);
+    return st ? mirs__error_prefix("%s: composite", v->ctx.key) : MIRS_OK;
+}
+
 /* Appends the item's output line (no newline) to sb. */
 static int build_line(const mirs_item *item, const mirs_prompt_options *o, mirs_sb *sb)
 {
@@ -280,16 +474,17 @@ static int build_line(const mirs_item *item, const mirs_prompt_options *o, mirs_
          * a scratch string first so it can be escaped as one JSON string. */
         mirs_sb text;
         mirs_sb_init(&text);
-        st = render_text(o, &v.ctx, &text);
+        if (v.tiled) st = write_composite(o, &v);
+        if (!st) st = render_text(o, &v.ctx, &text);
         if (!st) {
             mirs_sb_puts(sb, "{\"key\":");
             json_str(sb, v.ctx.key);
             mirs_sb_puts(sb, ",\"text\":");
             mirs_sb_json_string(sb, text.data ? text.data : "", text.len);
             mirs_sb_puts(sb, ",\"images\":[");
-            for (size_t i = 0; i < v.nfiles; i++) {
+            for (size_t i = 0; i < v.ctx.image_count; i++) {
                 if (i) mirs_sb_putc(sb, ',');
-                json_str(sb, v.files[i]);
+                json_str(sb, v.ctx.images[i]);
             }
             mirs_sb_puts(sb, "]}");
         }

@@ -271,5 +271,105 @@ with tempfile.TemporaryDirectory() as d:
     t = roundtrip(lines_of(run(bad, "--format", "qwen2-vl")), "bad-text")
     check(len(t) == 1 and t[0]["images"][0].endswith("missing0.png"), "text formats list the files")
 
+# Re-encoding and the composite variant, checked against PIL.
+from PIL import Image, ImageChops, ImageStat
+import io
+
+
+def decode_url(url):
+    head, _, data = url.partition(",")
+    return head, base64.b64decode(data, validate=True)
+
+
+def max_diff(a, b):
+    return max(hi for lo, hi in ImageChops.difference(a, b).getextrema())
+
+
+def mean_diff(a, b):
+    return sum(ImageStat.Stat(ImageChops.difference(a, b)).mean) / 3
+
+
+some = [k for k in sorted(items)][:6]
+jpeg_key = next((k for k in items if any(sniff(open(f, "rb").read()) == "image/jpeg" for f in items[k]["images"])), None)
+if jpeg_key and jpeg_key not in some:
+    some.append(jpeg_key)
+keyargs = sum((["--key", k] for k in some), [])
+for fmt_name, mime_want in [("png", "image/png"), ("jpeg", "image/jpeg")]:
+    objs = roundtrip(lines_of(run(SAMPLE, "--format", "openai", "--model", "m", "--image-format", fmt_name,
+                                  *keyargs)), f"reencode-{fmt_name}")
+    check(len(objs) == len(some), "re-encoded lines")
+    for o in objs:
+        parts_ = o["messages"][0]["content"]
+        key = next(k for k in some if source[k]["revised_prompt"] == parts_[-1]["text"])
+        for part, fn in zip(parts_[:-1], items[key]["images"]):
+            head, raw = decode_url(part["image_url"]["url"])
+            check(head == f"data:{mime_want};base64" and sniff(raw) == mime_want, f"{fn}: re-encoded as {fmt_name}")
+            ours = Image.open(io.BytesIO(raw)).convert("RGB")
+            pil = Image.open(fn).convert("RGB")
+            check(ours.size == pil.size, f"{fn}: size kept")
+            if fmt_name == "png":
+                # Lossless: the pixels PIL decodes from the source (JPEG sources: the image module
+                # decodes with libjpeg-turbo's exact DCT, as PIL does).
+                check(max_diff(ours, pil) == 0, f"{fn}: PNG pixels == PIL's decode")
+            else:
+                # Lossy: compare with PIL's own JPEG at the same quality (90) and subsampling
+                # (4:2:0). Both use libjpeg-turbo, so the errors should agree closely; 0.5 levels
+                # of mean absolute error allows other encoder settings (DCT method, Huffman
+                # optimisation). A wrong colour order or offset gives errors above 20.
+                buf = io.BytesIO()
+                pil.save(buf, format="JPEG", quality=90)
+                pil_err = mean_diff(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"), pil)
+                err = mean_diff(ours, pil)
+                check(err <= pil_err + 0.5, f"{fn}: JPEG error {err:.2f} vs PIL's {pil_err:.2f}")
+
+# --max-pixels: originals within the budget travel unchanged; larger ones shrink to fit.
+objs = roundtrip(lines_of(run(SAMPLE, "--format", "anthropic", "--model", "m", "--max-pixels", "1000000",
+                              *keyargs)), "max-pixels-big")
+for o in objs:
+    for part in o["messages"][0]["content"][:-1]:
+        raw = base64.b64decode(part["source"]["data"])
+        check(any(raw == open(f, "rb").read() for k in some for f in items[k]["images"]),
+              "within the budget: original bytes")
+objs = roundtrip(lines_of(run(SAMPLE, "--format", "anthropic", "--model", "m", "--max-pixels", "1000",
+                              *keyargs)), "max-pixels-small")
+for o in objs:
+    for part in o["messages"][0]["content"][:-1]:
+        raw = base64.b64decode(part["source"]["data"])
+        im = Image.open(io.BytesIO(raw))
+        check(im.size[0] * im.size[1] <= 1000, f"fits the budget {im.size}")
+        check(im.size[0] * im.size[1] >= 900, f"uses the budget {im.size}")
+        check(part["source"]["media_type"] == sniff(raw), "media type of the re-encoded bytes")
+
+# Composite: text formats write the tile where the line says; requests embed the same pixels.
+with tempfile.TemporaryDirectory() as d:
+    objs = roundtrip(lines_of(run(SAMPLE, "--format", "qwen2-vl", "--variant", "composite", "--composite-dir", d,
+                                  *keyargs)), "composite-text")
+    run(SAMPLE, "--format", "qwen2-vl", "--variant", "composite", expect=2)  # needs --composite-dir
+    reqs = roundtrip(lines_of(run(SAMPLE, "--format", "openai", "--model", "m", "--variant", "composite",
+                                  *keyargs)), "composite-request")
+    check(len(objs) == len(some) and len(reqs) == len(some), "composite lines")
+    for o, r in zip(objs, reqs):
+        key = o["key"]
+        check(len(o["images"]) == 1 and o["images"][0] == os.path.join(d, key.replace("/", "__") + ".png"),
+              f"{key}: composite path")
+        check(o["text"].count("<|vision_start|>") == 1, f"{key}: one image marker")
+        tile = Image.open(o["images"][0])
+        check(tile.mode == "RGB", "composite is RGB")
+        srcs = [Image.open(f).convert("RGB") for f in items[key]["images"]]
+        n = len(srcs)
+        cols = 1
+        while cols * cols < n:
+            cols += 1
+        rows = (n + cols - 1) // cols
+        cw, ch = max(s.size[0] for s in srcs), max(s.size[1] for s in srcs)
+        check(tile.size == (cols * cw, rows * ch), f"{key}: grid {cols}x{rows} of {cw}x{ch} ({tile.size})")
+        for k, src in enumerate(srcs):
+            x = (k % cols) * cw + (cw - src.size[0]) // 2
+            y = (k // cols) * ch + (ch - src.size[1]) // 2
+            crop = tile.crop((x, y, x + src.size[0], y + src.size[1]))
+            check(max_diff(crop, src) == 0, f"{key}: image {k} placed unscaled in its cell")
+        _, raw = decode_url(r["messages"][0]["content"][0]["image_url"]["url"])
+        check(max_diff(Image.open(io.BytesIO(raw)).convert("RGB"), tile) == 0, f"{key}: request composite == file")
+
 print(f"prompts-cli: {checks - failures} checks passed, {failures} failed")
 sys.exit(1 if failures else 0)

@@ -104,6 +104,14 @@ static void check_items(const mirs_dataset *ds)
     CHECK(starts(s, "The images are described below, in order.\nImage 1: "));
     CHECK(s && strstr(s, mirs_item_description(it, 0)) != NULL);
     free(s);
+    o.variant = MIRS_PROMPT_VARIANT_COMPOSITE; /* one tiled image in place of all */
+    o.labels = MIRS_PROMPT_LABELS_ON;
+    s = item_text(it, &o);
+    CHECK(starts(s, "Image 1: <I>\n") && s && strstr(s, "Image 2:") == NULL);
+    free(s);
+    o.labels = MIRS_PROMPT_LABELS_AUTO;
+    mirs_buf nb = {0, 0};
+    CHECK_STATUS(mirs_prompt_item_line(it, &o, &nb), MIRS_E_INVALID_ARGUMENT); /* no composite_dir */
     /* The template variables see the item. */
     mirs_template *t = NULL;
     const char *src = "{{key}}|{{id}}|{{relation}}|{{category}}|{{image_count}}|{{question}}|{{prompt}}";
