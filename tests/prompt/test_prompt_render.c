@@ -178,6 +178,9 @@ static void check_syntax(void)
         CHECK(strncmp(s, "Analogy|", 8) == 0);
         CHECK(strstr(s, "|Self-Harm|") != NULL);
         CHECK(strstr(s, "|Logical|T|T") != NULL);
+        free(s);
+        s = render_tmpl("{{relation_description}}", 0, NULL);
+        CHECK_STR(s, mirs_relation_description(MIRS_RELATION_ANALOGY));
     }
     CHECK(s != NULL);
     free(s);

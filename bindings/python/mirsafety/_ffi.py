@@ -1926,7 +1926,10 @@ the image module's errors. Thread-safe (the item is read only)."""),
 request formats the request object (images read and base64-encoded).
 Errors: as above, MIRS_E_INVALID_ARGUMENT (request format without a
 model), MIRS_E_IO / MIRS_E_LIMIT / MIRS_E_FORMAT for image files (the
-message names the file). Thread-safe."""),
+message names the file). With COMPOSITE and a text format the tiled
+image is also written (atomically) into options.composite_dir, which is
+then required. Thread-safe (two threads must not write the same item's
+composite at once)."""),
     'mirs_prompt_write': (
         'prompt', ctypes.c_int,
         [ctypes.POINTER(mirs_dataset), ctypes.POINTER(mirs_filter), ctypes.POINTER(mirs_prompt_options), mirs_prompt_sink_fn, ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t)],
