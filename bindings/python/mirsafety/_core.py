@@ -12,8 +12,13 @@ except ImportError:  # pragma: no cover - depends on the machine
     _np = None
 
 
+#: The bound functions once the library is loaded (set by _loader.load); hot paths use _core.LIB.<fn> directly,
+#: where a loaded library is certain (e.g. an Item exists only after its Dataset was opened).
+LIB = None
+
+
 def lib():
-    return load()
+    return LIB or load()
 
 
 def raise_last(status, function=None):

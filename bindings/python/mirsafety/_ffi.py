@@ -724,7 +724,7 @@ mode: MIRS_DATASET_STRICT or _LENIENT; default STRICT
 check_images: non-zero: a missing or non-regular image file is a problem; default 0
 min_images: default 2
 max_images: default 4
-max_json_depth: nesting limit of any JSON file; default 64
+max_json_depth: nesting limit of any JSON file, 2..1024; default 64
 max_file_bytes: size limit of one JSON file or manifest; default 256 MiB
 max_items: limit on items in the whole dataset; default 10,000,000
 max_line_bytes: size limit of one JSONL line; default 16 MiB"""

@@ -57,6 +57,8 @@ def load():
             _check_version(fns, cand)
             _path = cand
             _lib = fns
+            from . import _core
+            _core.LIB = fns  # hot paths read the bound functions through this attribute (no call)
             return _lib
         raise LibraryNotFound("libmirsafety not found; set MIRSAFETY_LIBRARY to the path of libmirsafety.so "
                               "(tried: %s)" % "; ".join(errors))

@@ -9,7 +9,7 @@ import threading
 import weakref
 from collections import namedtuple
 
-from . import _ffi
+from . import _core, _ffi
 from ._core import check, lib, options, path_in, path_out, text_in, text_out
 from .errors import MirsError
 
@@ -96,6 +96,7 @@ def key_shard(key, shard_count):
 # ---- dataset ---------------------------------------------------------------------------------------------------------
 
 _ITEM_PTR = ctypes.POINTER(_ffi.mirs_item)
+_byref = ctypes.byref
 
 Diagnostic = namedtuple("Diagnostic", "status status_name file item_index message")
 Diagnostic.__doc__ = "A problem a lenient open skipped: status, its name, file, item index (-1: the file), message."
@@ -318,13 +319,16 @@ class ItemIterator:
         return self
 
     def __next__(self):
-        h = self._handle()
+        h = self._ptr
+        if not h or not self._ds._ptr:
+            h = self._handle()  # raises StateError
         p = _ITEM_PTR()
-        st = lib().mirs_iter_next(h, ctypes.byref(p))
+        st = _core.LIB.mirs_iter_next(h, _byref(p))
+        if st == 0:
+            return Item(self._ds, p)
         if st == _ffi.MIRS_DONE:
             raise StopIteration
         check(st, "mirs_iter_next")
-        return Item(self._ds, p)
 
     def __len__(self):
         return lib().mirs_iter_count(self._handle())
@@ -358,7 +362,7 @@ class Item:
         self._p = ptr
 
     def _h(self):
-        if self._ds.closed:
+        if not self._ds._ptr:
             from .errors import StateError
             raise StateError(_ffi.MIRS_E_STATE, "the item's dataset is closed")
         return self._p
@@ -370,12 +374,16 @@ class Item:
     @property
     def key(self):
         """"<Category>/<Relation>/<id>" with official names."""
-        return text_out(lib().mirs_item_key(self._h()))
+        # hot path: no helper calls (see docs/performance.md, Python binding overhead)
+        p = self._p if self._ds._ptr else self._h()
+        return _core.LIB.mirs_item_key(p).decode("utf-8")
 
     @property
     def id(self):
         """The id as text (integers in decimal)."""
-        return text_out(lib().mirs_item_id(self._h()))
+        # hot path: no helper calls (see docs/performance.md, Python binding overhead)
+        p = self._p if self._ds._ptr else self._h()
+        return _core.LIB.mirs_item_id(p).decode("utf-8")
 
     @property
     def id_is_int(self):
@@ -383,7 +391,7 @@ class Item:
 
     @property
     def category(self):
-        return lib().mirs_item_category(self._h())
+        return _core.LIB.mirs_item_category(self._p if self._ds._ptr else self._h())
 
     @property
     def category_name(self):
@@ -391,7 +399,7 @@ class Item:
 
     @property
     def relation(self):
-        return lib().mirs_item_relation(self._h())
+        return _core.LIB.mirs_item_relation(self._p if self._ds._ptr else self._h())
 
     @property
     def relation_name(self):
@@ -399,19 +407,25 @@ class Item:
 
     @property
     def index(self):
-        return lib().mirs_item_index(self._h())
+        return _core.LIB.mirs_item_index(self._p if self._ds._ptr else self._h())
 
     @property
     def revised_prompt(self):
-        return text_out(lib().mirs_item_revised_prompt(self._h()))
+        # hot path: no helper calls (see docs/performance.md, Python binding overhead)
+        p = self._p if self._ds._ptr else self._h()
+        return _core.LIB.mirs_item_revised_prompt(p).decode("utf-8")
 
     @property
     def original_question(self):
-        return text_out(lib().mirs_item_original_question(self._h()))
+        # hot path: no helper calls (see docs/performance.md, Python binding overhead)
+        p = self._p if self._ds._ptr else self._h()
+        return _core.LIB.mirs_item_original_question(p).decode("utf-8")
 
     @property
     def relationship_type(self):
-        return text_out(lib().mirs_item_relationship_type(self._h()))
+        # hot path: no helper calls (see docs/performance.md, Python binding overhead)
+        p = self._p if self._ds._ptr else self._h()
+        return _core.LIB.mirs_item_relationship_type(p).decode("utf-8")
 
     @property
     def iteration(self):
@@ -427,7 +441,7 @@ class Item:
 
     def _list(self, count_fn, get_fn, conv):
         h = self._h()
-        L = lib()
+        L = _core.LIB
         n = getattr(L, count_fn)(h)
         get = getattr(L, get_fn)
         return [conv(get(h, i)) for i in range(n)]

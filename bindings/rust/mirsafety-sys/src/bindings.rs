@@ -1255,7 +1255,7 @@ pub struct mirs_dataset_options {
     pub min_images: u32,
     /// default 4
     pub max_images: u32,
-    /// nesting limit of any JSON file; default 64
+    /// nesting limit of any JSON file, 2..1024; default 64
     pub max_json_depth: u32,
     /// size limit of one JSON file or manifest; default 256 MiB
     pub max_file_bytes: u64,
