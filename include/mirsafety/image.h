@@ -77,12 +77,16 @@ typedef struct mirs_image_decode_options {
      * faster; the image is then ceil(w*s) x ceil(h*s). PNG ignores it. */
     uint32_t target_width;
     uint32_t target_height;
+    /* Non-zero: decode every PNG with libpng, never the libdeflate fast path
+     * used for 8-bit non-interlaced PNGs (both give the same pixels; this is
+     * for comparisons and tests). Default 0. */
+    int32_t png_libpng_only;
 } mirs_image_decode_options;
 
 #define MIRS_IMAGE_DECODE_OPTIONS_INIT                                                                                 \
     {                                                                                                                  \
         sizeof(mirs_image_decode_options), MIRS_LAYOUT_RGB8, MIRS_JPEG_WARNINGS_STRICT, MIRS_JPEG_DCT_EXACT, 32768u,   \
-            32768u, 50000000u, 268435456u, 8388608u, 100000u, 64u, 16u, 0u, 0u                                         \
+            32768u, 50000000u, 268435456u, 8388608u, 100000u, 64u, 16u, 0u, 0u, 0                                         \
     }
 
 /* Fills *opts with the defaults (for bindings that cannot use the macro). */
