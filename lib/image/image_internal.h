@@ -48,6 +48,7 @@ typedef struct png_walk {
     int odd; /* something unusual (chunk order, unknown critical chunk): leave it to libpng */
     uint32_t chunks, idat_count;
     size_t first_idat; /* offset of the first IDAT chunk */
+    size_t end;        /* offset just past IEND */
     uint64_t idat_bytes;
     const uint8_t *plte, *trns;
     uint32_t plte_len, trns_len;

@@ -108,7 +108,10 @@ static int walk(const uint8_t *d, size_t len, const img_opts *o, png_walk *w)
             w->trns = d + pos + 8;
             w->trns_len = n;
         }
-        if (memcmp(type, "IEND", 4) == 0) break;
+        if (memcmp(type, "IEND", 4) == 0) {
+            w->end = pos + 12 + (size_t)n; /* bytes after IEND are ignored, as PIL does */
+            break;
+        }
         pos += 12 + (size_t)n;
     }
     if (!seen_idat) return mirs__fail(MIRS_E_CORRUPT, "png: no IDAT chunk");
@@ -304,7 +307,7 @@ int mirs__png_decode(const uint8_t *data, size_t len, const img_opts *o, mirs_im
     memset(&c, 0, sizeof c);
     c.o = o;
     c.w = &w;
-    st = decode_core(&c, data, len);
+    st = decode_core(&c, data, w.end);
     if (st == MIRS_OK && !(c.done && c.complete))
         st =
             mirs__fail(MIRS_E_TRUNCATED, "png: the image data ends before the last row (%u rows decoded)", c.rows_seen);

@@ -1,6 +1,6 @@
 /* Image decoding benchmark (never run by meson test; bench_image.py drives
  * it and PIL in the same run and prints ratios).
- *   bench_image time PNG JPEG REPS   -> one JSON line per measurement (median seconds)
+ *   bench_image time PNG JPEG REPS   -> one JSON line per variant (median and min seconds)
  *   bench_image mem FILE [TW TH]     -> peak RSS growth of one decode, in bytes
  * "direct" decoders call libpng / libjpeg-turbo the plain way a C programmer
  * would (sequential libpng reading rows from memory; jpeg_mem_src and
@@ -130,7 +130,7 @@ typedef struct bctx {
     const char *path;
     int kind; /* 0 lib memory, 1 lib file, 2 direct png, 3 direct jpeg */
     uint32_t tw, th;
-    int fast;
+    int fast, libpng_only;
 } bctx;
 
 static int one(const bctx *c)
@@ -141,6 +141,7 @@ static int one(const bctx *c)
     o.target_width = c->tw;
     o.target_height = c->th;
     if (c->fast) o.jpeg_dct = MIRS_JPEG_DCT_FAST;
+    o.png_libpng_only = c->libpng_only;
     int st = 0;
     switch (c->kind) {
     case 0: st = mirs_image_decode_memory(c->d, c->n, &o, &img); break;
@@ -153,28 +154,26 @@ static int one(const bctx *c)
     return st;
 }
 
-static double median_time(const bctx *c, int reps)
+/* Runs every variant once per round, round after round, so a change in
+ * machine load hits all of them alike; reports median and minimum. */
+static void run_interleaved(const char **names, const bctx *cs, int nv, int reps)
 {
-    double *t = malloc((size_t)reps * sizeof *t);
-    one(c); /* warm-up */
-    for (int i = 0; i < reps; i++) {
-        double s = now();
-        if (one(c) != 0) {
-            fprintf(stderr, "decode failed: %s\n", mirs_error_last());
-            exit(1);
+    double *t = malloc((size_t)nv * (size_t)reps * sizeof *t);
+    for (int v = 0; v < nv; v++) one(&cs[v]); /* warm-up */
+    for (int r = 0; r < reps; r++)
+        for (int v = 0; v < nv; v++) {
+            double s = now();
+            if (one(&cs[v]) != 0) {
+                fprintf(stderr, "%s: decode failed: %s\n", names[v], mirs_error_last());
+                exit(1);
+            }
+            t[v * reps + r] = now() - s;
         }
-        t[i] = now() - s;
+    for (int v = 0; v < nv; v++) {
+        qsort(t + v * reps, (size_t)reps, sizeof *t, cmp_double);
+        printf("{\"name\":\"%s\",\"median\":%.9f,\"min\":%.9f}\n", names[v], t[v * reps + reps / 2], t[v * reps]);
     }
-    qsort(t, (size_t)reps, sizeof *t, cmp_double);
-    double m = t[reps / 2];
     free(t);
-    return m;
-}
-
-static void report(const char *name, const bctx *c, int reps)
-{
-    printf("{\"name\":\"%s\",\"seconds\":%.9f}\n", name, median_time(c, reps));
-    fflush(stdout);
 }
 
 int main(int argc, char **argv)
@@ -184,26 +183,23 @@ int main(int argc, char **argv)
         size_t pn, jn;
         uint8_t *p = slurp(argv[2], &pn), *j = slurp(argv[3], &jn);
         if (!p || !j) return 1;
-        bctx c = {p, pn, argv[2], 0, 0, 0, 0};
-        report("png_lib_memory", &c, reps);
-        c.kind = 1;
-        report("png_lib_file", &c, reps);
-        c.kind = 2;
-        report("png_direct", &c, reps);
-        bctx k = {j, jn, argv[3], 0, 0, 0, 0};
-        report("jpeg_lib_memory", &k, reps);
-        k.kind = 1;
-        report("jpeg_lib_file", &k, reps);
-        k.kind = 3;
-        report("jpeg_direct", &k, reps);
-        k.kind = 1;
-        k.fast = 1;
-        report("jpeg_lib_file_fast", &k, reps);
-        k.fast = 0;
-        k.tw = k.th = 448; /* -> 1/2 scale */
-        report("jpeg_lib_file_scaled_half", &k, reps);
-        k.tw = k.th = 224; /* -> 1/4 scale */
-        report("jpeg_lib_file_scaled_quarter", &k, reps);
+        const char *names[] = {"png_lib_memory",
+                               "png_lib_file",
+                               "png_direct",
+                               "png_lib_libpng_only",
+                               "jpeg_lib_memory",
+                               "jpeg_lib_file",
+                               "jpeg_direct",
+                               "jpeg_lib_file_fast",
+                               "jpeg_lib_file_scaled_half",
+                               "jpeg_lib_file_scaled_quarter"};
+        bctx cs[10] = {
+            {p, pn, argv[2], 0, 0, 0, 0, 0},     {p, pn, argv[2], 1, 0, 0, 0, 0}, {p, pn, argv[2], 2, 0, 0, 0, 0},
+            {p, pn, argv[2], 0, 0, 0, 0, 1},     {j, jn, argv[3], 0, 0, 0, 0, 0}, {j, jn, argv[3], 1, 0, 0, 0, 0},
+            {j, jn, argv[3], 3, 0, 0, 0, 0},     {j, jn, argv[3], 1, 0, 0, 1, 0}, {j, jn, argv[3], 1, 448, 448, 0, 0},
+            {j, jn, argv[3], 1, 224, 224, 0, 0},
+        };
+        run_interleaved(names, cs, 10, reps);
         free(p);
         free(j);
         return 0;
