@@ -30,7 +30,7 @@ extern "C" {
 
 #define MIRS_RESPONSES_AUTO 0     /* a directory is OFFICIAL; a file is BATCH or SIMPLE by its first record */
 #define MIRS_RESPONSES_BATCH 1    /* OpenAI Batch output JSONL */
-#define MIRS_RESPONSES_SIMPLE 2   /* {"key","response","status","finish_reason"} JSONL */
+#define MIRS_RESPONSES_SIMPLE 2   /* {"key","response","status","finish_reason"} JSONL ("output" for "response" too) */
 #define MIRS_RESPONSES_OFFICIAL 3 /* results/infer/<model>/<Category>/<Relation>.json */
 
 typedef struct mirs_responses_options {
@@ -232,6 +232,13 @@ MIRS_API const mirs_record *mirs_records_get(const mirs_records *r, size_t i);
 MIRS_API uint64_t mirs_records_torn_bytes(const mirs_records *r);
 MIRS_API size_t mirs_records_diagnostic_count(const mirs_records *r);
 MIRS_API const char *mirs_records_diagnostic(const mirs_records *r, size_t i);
+
+/* The verdicts of an official results/harmbench/<model> folder as records
+ * (model as given, judge "harmbench-mir", key "<Category>/<Relation>/#<i>"
+ * with i the position in the file's judge_result, which is the item's
+ * position in the dataset file when inference was complete), from the files
+ * statics.py would count. For comparisons and conversion to a store. */
+MIRS_API int mirs_records_from_official(const char *harmbench_model_dir, const char *model, mirs_records **out);
 
 #define MIRS_MERGE_STRICT 0    /* same key+model+judge with different verdicts = MIRS_E_CONFLICT */
 #define MIRS_MERGE_LAST_WINS 1 /* the record with the greatest timestamp wins (ties: later input, later line) */

@@ -37,4 +37,9 @@ typedef struct mirs_rep_arena {
 char *mirs__rep_strndup(mirs_rep_arena *a, const char *s, size_t n);
 void mirs__rep_arena_free(mirs_rep_arena *a);
 
+/* Building a mirs_records in memory (strings copied). */
+mirs_records *mirs__records_new(void);
+int mirs__records_add(mirs_records *r, const char *key, const char *model, const char *judge, int32_t verdict,
+                      uint32_t flags);
+
 #endif

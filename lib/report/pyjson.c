@@ -16,6 +16,9 @@
 #include "pyjson.h"
 
 #include <string.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 /* json.load at statics.py's stack depth succeeds up to 992 nested containers
  * with CPython 3.11's default recursion limit of 1000 (measured). */
@@ -26,7 +29,72 @@ typedef struct scan {
     const unsigned char *s;
     size_t n, i;
     int depth;
+    bool bad_utf8;
 } scan;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The first position >= j whose byte is '"', '\\', a control character or
+ * >= 0x80 (signed bytes < 0x20 catch the last two at once), or a position
+ * within 16 bytes of n. AVX2 when the CPU has it, else SSE2. */
+__attribute__((target("avx2"))) static size_t skip_plain_avx2(const unsigned char *s, size_t j, size_t n)
+{
+    const __m256i quote = _mm256_set1_epi8('"'), bslash = _mm256_set1_epi8('\\'), space = _mm256_set1_epi8(0x20);
+    while (j + 32 <= n) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + j));
+        __m256i hit = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, bslash)),
+                                      _mm256_cmpgt_epi8(space, v));
+        unsigned mask = (unsigned)_mm256_movemask_epi8(hit);
+        if (mask) return j + (size_t)__builtin_ctz(mask);
+        j += 32;
+    }
+    return j;
+}
+
+static size_t skip_plain_sse2(const unsigned char *s, size_t j, size_t n)
+{
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+    while (j + 16 <= n) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + j));
+        __m128i hit =
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)), _mm_cmplt_epi8(v, space));
+        unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+        if (mask) return j + (size_t)__builtin_ctz(mask);
+        j += 16;
+    }
+    return j;
+}
+
+static int have_avx2 = -1; /* racy but idempotent: every thread computes the same value */
+
+static inline size_t skip_plain(const unsigned char *s, size_t j, size_t n)
+{
+    if (have_avx2 < 0) have_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+    return have_avx2 ? skip_plain_sse2(s, skip_plain_avx2(s, j, n), n) : skip_plain_sse2(s, j, n);
+}
+#endif
+
+/* Length of the valid UTF-8 sequence (2..4 bytes, RFC 3629) at s, or 0. */
+static inline size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+    size_t len;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        if (c == 0xe0) lo = 0xa0;
+        if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        if (c == 0xf0) lo = 0x90;
+        if (c == 0xf4) hi = 0x8f;
+    } else
+        return 0;
+    if (n < len || s[1] < lo || s[1] > hi) return 0;
+    for (size_t k = 2; k < len; k++)
+        if ((s[k] & 0xc0) != 0x80) return 0;
+    return len;
+}
 
 static inline void ws(scan *p)
 {
@@ -82,12 +150,36 @@ static bool string(scan *p, char *out, size_t cap, size_t *dlen)
     size_t len = 0;
     p->i++;
     for (;;) {
-        /* Fast run of plain bytes. */
+        /* Fast run of plain bytes: 8 at a time while none is '"', '\\', a
+         * control character or non-ASCII; non-ASCII sequences are validated
+         * here (the file is not validated separately). */
         size_t j = p->i;
-        while (j < p->n) {
+        for (;;) {
+#if defined(__x86_64__) && defined(__GNUC__)
+            j = skip_plain(p->s, j, p->n);
+#endif
+            while (j + 8 <= p->n) {
+                uint64_t w;
+                memcpy(&w, p->s + j, 8);
+                uint64_t q = w ^ 0x2222222222222222ull, b = w ^ 0x5c5c5c5c5c5c5c5cull;
+                uint64_t hit = ((q - 0x0101010101010101ull) & ~q) | ((b - 0x0101010101010101ull) & ~b) |
+                               ((w - 0x2020202020202020ull) & ~w) | w;
+                if (hit & 0x8080808080808080ull) break;
+                j += 8;
+            }
+            if (j >= p->n) break;
             unsigned char c = p->s[j];
             if (c == '"' || c == '\\' || c < 0x20) break;
-            j++;
+            if (c < 0x80) {
+                j++;
+                continue;
+            }
+            size_t need = utf8_seq(p->s + j, p->n - j);
+            if (!need) {
+                p->bad_utf8 = true;
+                return false;
+            }
+            j += need;
         }
         if (out && len < cap) {
             size_t k = j - p->i < cap - len ? j - p->i : cap - len;
@@ -415,9 +507,12 @@ int mirs__pyjson_statics(const char *data, size_t len, pyjson_result *r)
     r->n = 0;
     r->counts = false;
     r->valid = false;
-    if (mirs__utf8_valid_prefix(data, len) != len) return MIRS_OK;        /* UnicodeDecodeError */
+    /* Bytes >= 0x80 can only be valid inside strings, where string()
+     * validates them; anywhere else they are a syntax error. Either way
+     * Python fails (UnicodeDecodeError or JSONDecodeError), so the file is
+     * not validated separately. */
     if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) return MIRS_OK; /* "Unexpected UTF-8 BOM" */
-    scan p = {(const unsigned char *)data, len, 0, 0};
+    scan p = {(const unsigned char *)data, len, 0, 0, false};
     ws(&p);
     if (p.i >= p.n) return MIRS_OK;
     bool have_jr = false;

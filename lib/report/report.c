@@ -17,6 +17,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,40 +226,38 @@ int mirs_report_merge(mirs_report *dst, const mirs_report *src)
 
 /* ---- official results/harmbench folders ---- */
 
-int mirs_report_add_official_json(mirs_report *r, const char *data, size_t len, const char *category,
-                                  const char *file_name)
+/* Adds one file's statics.py view. */
+static int add_pr(mirs_report *r, const char *category, const char *file_name, const pyjson_result *pr)
 {
-    MIRS_CHECK_ARG(r && (data || !len) && category && file_name);
-    pyjson_result pr = {0};
-    int st = mirs__pyjson_statics(data, len, &pr);
-    if (st) {
-        free(pr.items);
-        return st;
-    }
-    if (!pr.valid || !pr.counts) {
-        if (!pr.valid) r->skipped_files++;
-        free(pr.items);
+    if (!pr->valid || !pr->counts) {
+        if (!pr->valid) r->skipped_files++;
         return MIRS_OK;
     }
     size_t fl = strlen(file_name);
     int32_t cat = mirs__category_exact(category, strlen(category));
     int32_t rel = fl > 5 && memcmp(file_name + fl - 5, ".json", 5) == 0 ? mirs__relation_exact(file_name, fl - 5) : -1;
     file_row *fr = file_row_get(r, file_name, fl);
-    if (!fr) {
-        free(pr.items);
-        return MIRS_E_NO_MEMORY;
-    }
+    if (!fr) return MIRS_E_NO_MEMORY;
     cell *c = &r->cells[cat < 0 ? MIRS_CATEGORY_COUNT : cat][rel < 0 ? MIRS_RELATION_COUNT : rel];
-    for (size_t i = 0; i < pr.n; i++) {
-        uint32_t flags = (pr.items[i].answer_flags & PYJSON_FAILED ? MIRS_RECORD_FAILED : 0) |
-                         (pr.items[i].answer_flags & PYJSON_CRASHED ? MIRS_RECORD_CRASHED : 0);
-        int32_t v = pr.items[i].unsafe ? MIRS_VERDICT_UNSAFE : MIRS_VERDICT_SAFE;
-        cell_add(c, v, flags);
+    for (size_t i = 0; i < pr->n; i++) {
+        uint32_t flags = (pr->items[i].answer_flags & PYJSON_FAILED ? MIRS_RECORD_FAILED : 0) |
+                         (pr->items[i].answer_flags & PYJSON_CRASHED ? MIRS_RECORD_CRASHED : 0);
+        cell_add(c, pr->items[i].unsafe ? MIRS_VERDICT_UNSAFE : MIRS_VERDICT_SAFE, flags);
         fr->total++;
-        fr->unsafe += pr.items[i].unsafe;
+        fr->unsafe += pr->items[i].unsafe;
     }
-    free(pr.items);
     return MIRS_OK;
+}
+
+int mirs_report_add_official_json(mirs_report *r, const char *data, size_t len, const char *category,
+                                  const char *file_name)
+{
+    MIRS_CHECK_ARG(r && (data || !len) && category && file_name);
+    pyjson_result pr = {0};
+    int st = mirs__pyjson_statics(data, len, &pr);
+    if (!st) st = add_pr(r, category, file_name, &pr);
+    free(pr.items);
+    return st;
 }
 
 static bool is_dir(const char *path)
@@ -263,9 +266,34 @@ static bool is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-int mirs_report_add_official(mirs_report *r, const char *dir)
+/* One file of a results folder and, once scanned, its statics.py view. */
+typedef struct off_file {
+    char *category, *name, *path;
+    int status; /* MIRS_OK, or the read error (the file is then skipped) */
+    pyjson_result pr;
+} off_file;
+
+typedef struct off_list {
+    off_file *v;
+    size_t n, cap;
+    uint64_t skipped; /* names statics.py could not even print */
+    atomic_size_t next;
+} off_list;
+
+static void off_list_free(off_list *l)
 {
-    MIRS_CHECK_ARG(r && dir);
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i].category);
+        free(l->v[i].name);
+        free(l->v[i].path);
+        free(l->v[i].pr.items);
+    }
+    free(l->v);
+}
+
+/* Lists the files statics.py opens: every *.json in every sub-folder. */
+static int list_official(const char *dir, off_list *l)
+{
     DIR *d = opendir(dir);
     if (!d) return mirs__fail_errno(MIRS_E_IO, errno, "%s: cannot open the results folder", dir);
     int st = MIRS_OK;
@@ -283,7 +311,7 @@ int mirs_report_add_official(mirs_report *r, const char *dir)
         }
         if (!mirs__utf8_valid(e->d_name, strlen(e->d_name))) {
             /* statics.py would crash printing the name; count it as skipped. */
-            r->skipped_files++;
+            l->skipped++;
             free(sub);
             continue;
         }
@@ -298,32 +326,145 @@ int mirs_report_add_official(mirs_report *r, const char *dir)
             size_t fl = strlen(f->d_name);
             if (fl < 5 || memcmp(f->d_name + fl - 5, ".json", 5) != 0) continue;
             if (!mirs__utf8_valid(f->d_name, fl)) {
-                r->skipped_files++;
+                l->skipped++;
                 continue;
             }
-            char *fp = mirs__path_join(sub, f->d_name);
-            if (!fp) {
-                st = MIRS_E_NO_MEMORY;
-                break;
+            if (l->n == l->cap) {
+                size_t nc = l->cap ? l->cap * 2 : 64;
+                off_file *nv = mirs__realloc(l->v, nc * sizeof *nv);
+                if (!nv) {
+                    st = MIRS_E_NO_MEMORY;
+                    break;
+                }
+                l->v = nv;
+                l->cap = nc;
             }
-            char *data;
-            size_t len;
-            int rs = mirs__read_file(fp, MAX_OFFICIAL_FILE, &data, &len);
-            if (rs == MIRS_E_NO_MEMORY)
-                st = rs;
-            else if (rs)
-                r->skipped_files++; /* statics.py prints the error and goes on */
-            else {
-                st = mirs_report_add_official_json(r, data, len, e->d_name, f->d_name);
-                free(data);
-            }
-            free(fp);
+            off_file *of = &l->v[l->n];
+            memset(of, 0, sizeof *of);
+            of->category = mirs__strdup(e->d_name);
+            of->name = mirs__strdup(f->d_name);
+            of->path = mirs__path_join(sub, f->d_name);
+            l->n++;
+            if (!of->category || !of->name || !of->path) st = MIRS_E_NO_MEMORY;
         }
         closedir(sd);
         free(sub);
     }
     closedir(d);
     return st;
+}
+
+/* Reads and scans one file (thread-safe: no shared state). */
+static void scan_file(off_file *f)
+{
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > MAX_OFFICIAL_FILE) {
+        f->status = MIRS_E_IO; /* statics.py prints the error and goes on */
+        if (fd >= 0) close(fd);
+        return;
+    }
+    size_t len = (size_t)sb.st_size;
+    if (len == 0) {
+        close(fd);
+        f->status = mirs__pyjson_statics("", 0, &f->pr);
+        return;
+    }
+    void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED) {
+        char *data;
+        size_t got;
+        f->status = mirs__read_file(f->path, MAX_OFFICIAL_FILE, &data, &got);
+        if (f->status == MIRS_OK) {
+            f->status = mirs__pyjson_statics(data, got, &f->pr);
+            free(data);
+        }
+        return;
+    }
+    f->status = mirs__pyjson_statics(m, len, &f->pr);
+    munmap(m, len);
+}
+
+static void *scan_worker(void *arg)
+{
+    off_list *l = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add(&l->next, 1);
+        if (i >= l->n) break;
+        scan_file(&l->v[i]);
+    }
+    return NULL;
+}
+
+/* Scans every listed file, on up to 8 threads (one per online CPU). */
+static void scan_all(off_list *l)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nt = cpus > 1 ? (size_t)cpus : 1;
+    if (nt > 8) nt = 8;
+    if (nt > l->n / 4) nt = l->n / 4 ? l->n / 4 : 1;
+    atomic_store(&l->next, 0);
+    pthread_t th[8];
+    size_t started = 0;
+    for (size_t k = 1; k < nt; k++)
+        if (pthread_create(&th[started], NULL, scan_worker, l) == 0) started++;
+    scan_worker(l);
+    for (size_t k = 0; k < started; k++) pthread_join(th[k], NULL);
+}
+
+int mirs_report_add_official(mirs_report *r, const char *dir)
+{
+    MIRS_CHECK_ARG(r && dir);
+    off_list l;
+    memset(&l, 0, sizeof l);
+    int st = list_official(dir, &l);
+    if (!st) {
+        scan_all(&l);
+        r->skipped_files += l.skipped;
+        for (size_t i = 0; !st && i < l.n; i++) {
+            if (l.v[i].status == MIRS_E_NO_MEMORY)
+                st = mirs__fail(MIRS_E_NO_MEMORY, "%s: out of memory", l.v[i].path);
+            else if (l.v[i].status)
+                r->skipped_files++;
+            else
+                st = add_pr(r, l.v[i].category, l.v[i].name, &l.v[i].pr);
+        }
+    }
+    off_list_free(&l);
+    return st;
+}
+
+int mirs_records_from_official(const char *harmbench_model_dir, const char *model, mirs_records **out)
+{
+    MIRS_CHECK_ARG(harmbench_model_dir && model && out);
+    off_list l;
+    memset(&l, 0, sizeof l);
+    mirs_records *recs = NULL;
+    int st = list_official(harmbench_model_dir, &l);
+    if (!st && !(recs = mirs__records_new())) st = MIRS_E_NO_MEMORY;
+    if (!st) scan_all(&l);
+    for (size_t i = 0; !st && i < l.n; i++) {
+        const off_file *f = &l.v[i];
+        if (f->status == MIRS_E_NO_MEMORY) st = mirs__fail(MIRS_E_NO_MEMORY, "%s: out of memory", f->path);
+        if (st || f->status || !f->pr.valid || !f->pr.counts) continue;
+        size_t fl = strlen(f->name);
+        for (size_t k = 0; !st && k < f->pr.n; k++) {
+            char key[1024];
+            snprintf(key, sizeof key, "%s/%.*s/#%zu", f->category, (int)(fl - 5), f->name, k);
+            uint32_t flags = (f->pr.items[k].answer_flags & PYJSON_FAILED ? MIRS_RECORD_FAILED : 0) |
+                             (f->pr.items[k].answer_flags & PYJSON_CRASHED ? MIRS_RECORD_CRASHED : 0);
+            st = mirs__records_add(recs, key, model, "harmbench-mir",
+                                   f->pr.items[k].unsafe ? MIRS_VERDICT_UNSAFE : MIRS_VERDICT_SAFE, flags);
+        }
+    }
+    off_list_free(&l);
+    if (st) {
+        mirs_records_free(recs);
+        return st;
+    }
+    *out = recs;
+    return MIRS_OK;
 }
 
 /* ---- figures ---- */

@@ -137,6 +137,7 @@ static int simple_line(mirs_responses *r, const mirs_responses_options *o, const
             return mirs__fail(MIRS_E_SCHEMA, "\"status\" is not ok, failed or crashed");
     }
     const cJSON *resp = get(j, "response");
+    if (!resp) resp = get(j, "output"); /* judge outputs: {"key", "output"} */
     if (resp && !cJSON_IsNull(resp) && !cJSON_IsString(resp))
         return mirs__fail(MIRS_E_SCHEMA, "\"response\" is not a string");
     const char *text = cJSON_IsString(resp) ? resp->valuestring : NULL;

@@ -281,6 +281,21 @@ static int scan_lines(const char *what, const char *data, size_t len, unsigned d
     return MIRS_OK;
 }
 
+mirs_records *mirs__records_new(void) { return mirs__calloc(1, sizeof(mirs_records)); }
+
+int mirs__records_add(mirs_records *r, const char *key, const char *model, const char *judge, int32_t verdict,
+                      uint32_t flags)
+{
+    mirs_record rec = MIRS_RECORD_INIT;
+    rec.key = mirs__rep_strndup(&r->arena, key, strlen(key));
+    rec.model = mirs__rep_strndup(&r->arena, model, strlen(model));
+    rec.judge = mirs__rep_strndup(&r->arena, judge, strlen(judge));
+    if (!rec.key || !rec.model || !rec.judge) return MIRS_E_NO_MEMORY;
+    rec.verdict = verdict;
+    rec.flags = flags;
+    return records_push(r, &rec);
+}
+
 static int push_fn(void *ctx, const mirs_record *rec, uint64_t line_no)
 {
     (void)line_no;

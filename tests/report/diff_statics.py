@@ -97,6 +97,15 @@ def odd_texts(rng):
         (deep_edge, "nesting 992 with a scalar inside"),
         ('{"judge_result": [{"label": "unsafe", "q": "' + 'é' * 50 + '"}]}', "non-ASCII"),
         ('{ "judge_result" : [ { "label" : "unsafe" } , { } ] }\r\n', "spacing and CRLF"),
+        (b'{"judge_result": [{"label": "unsafe", "q": "ok \xc3\xa9 \xff bad"}]}', "invalid UTF-8 in a string"),
+        (b'{"judge_result": [{"label": "unsafe", "q": "\xed\xa0\x80"}]}', "UTF-8 surrogate"),
+        (b'{"judge_result": [{"label": "unsafe", "q": "\xc0\xaf"}]}', "overlong UTF-8"),
+        (b'{"judge_result": [{"label": "unsafe", "q": "\xf0\x9f\x98\x80 \xe5\xae\x89"}]}', "4-byte UTF-8"),
+        (b'{"judge_result": [{"label": "unsafe", "q": "trunc \xe5\xae"}]}', "truncated UTF-8"),
+        (b'{"judge_result": [{"label": "unsafe"}]}\xc3\xa9', "non-ASCII after the value"),
+        (b'\xc3\xa9{"judge_result": []}', "non-ASCII before the value"),
+        ('{"judge_result": [{"label": "unsafe", "q": "' + 'x' * 40 + '\u0041' + 'y' * 70 + '\\"' + '"}]}',
+         "escapes after long runs"),
         ('{"judge_result": [{"label": "unsafe"}], "a": {"b": [true, false, null]}}', "nested values"),
     ]
 
@@ -179,25 +188,9 @@ def main():
             if (rep["overall"]["unsafe"], rep["overall"]["total"]) != (tot_u, tot_t):
                 failures += 1
                 print(f"model{m}: overall {rep['overall']} vs {(tot_u, tot_t)}")
+            # A relation's row pools its file name over every folder, as statics.py does.
             for rr in rep.get("by_relation", []):
-                name = rr["relation"] + ".json"
-                u, t = 0, 0
-                for cat in CATS:
-                    p = os.path.join(root, cat, name)
-                    if os.path.isfile(p):
-                        sub = {}
-                        # The same per-file rule, one file at a time.
-                        try:
-                            with open(p, encoding="utf-8") as fh:
-                                doc = json.load(fh)
-                            if 'judge_result' in doc:
-                                items = doc['judge_result']
-                                n = len(items)
-                                k = sum(1 for it in items if it.get('label') == 'unsafe')
-                                u, t = u + k, t + n
-                        except Exception:
-                            pass
-                        del sub
+                t, u = rows.get(rr["relation"] + ".json", (0, 0))
                 if (rr["unsafe"], rr["total"]) != (u, t):
                     failures += 1
                     print(f"model{m}: relation {rr['relation']}: {rr['unsafe']}/{rr['total']} vs {u}/{t}")
