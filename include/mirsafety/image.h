@@ -86,7 +86,7 @@ typedef struct mirs_image_decode_options {
 #define MIRS_IMAGE_DECODE_OPTIONS_INIT                                                                                 \
     {                                                                                                                  \
         sizeof(mirs_image_decode_options), MIRS_LAYOUT_RGB8, MIRS_JPEG_WARNINGS_STRICT, MIRS_JPEG_DCT_EXACT, 32768u,   \
-            32768u, 50000000u, 268435456u, 8388608u, 100000u, 64u, 16u, 0u, 0u, 0                                         \
+            32768u, 50000000u, 268435456u, 8388608u, 100000u, 64u, 16u, 0u, 0u, 0                                      \
     }
 
 /* Fills *opts with the defaults (for bindings that cannot use the macro). */
