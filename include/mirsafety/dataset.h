@@ -93,7 +93,7 @@ typedef struct mirs_dataset_options {
     int32_t check_images;    /* non-zero: a missing or non-regular image file is a problem; default 0 */
     uint32_t min_images;     /* default 2 */
     uint32_t max_images;     /* default 4 */
-    uint32_t max_json_depth; /* nesting limit of any JSON file; default 64 */
+    uint32_t max_json_depth; /* nesting limit of any JSON file, 2..1024; default 64 */
     uint64_t max_file_bytes; /* size limit of one JSON file or manifest; default 256 MiB */
     uint64_t max_items;      /* limit on items in the whole dataset; default 10,000,000 */
     uint64_t max_line_bytes; /* size limit of one JSONL line; default 16 MiB */

@@ -181,7 +181,10 @@ MIRS_API int mirs_prompt_item_text(const mirs_item *item, const mirs_prompt_opti
  * request formats the request object (images read and base64-encoded).
  * Errors: as above, MIRS_E_INVALID_ARGUMENT (request format without a
  * model), MIRS_E_IO / MIRS_E_LIMIT / MIRS_E_FORMAT for image files (the
- * message names the file). Thread-safe. */
+ * message names the file). With COMPOSITE and a text format the tiled
+ * image is also written (atomically) into options.composite_dir, which is
+ * then required. Thread-safe (two threads must not write the same item's
+ * composite at once). */
 MIRS_API int mirs_prompt_item_line(const mirs_item *item, const mirs_prompt_options *opts, mirs_buf *out);
 
 /* ---- Streaming a dataset ----------------------------------------------------- */

@@ -66,3 +66,23 @@ void mirs__arena_free(mirs_arena *a)
     a->head = NULL;
     a->total = 0;
 }
+
+void mirs__arena_reset(mirs_arena *a)
+{
+    mirs_arena_block *keep = NULL, *b = a->head;
+    while (b) {
+        mirs_arena_block *n = b->next;
+        if (!keep && b->cap == ARENA_BLOCK) {
+            keep = b;
+        } else {
+            a->total -= b->cap + sizeof *b;
+            free(b);
+        }
+        b = n;
+    }
+    if (keep) {
+        keep->used = 0;
+        keep->next = NULL;
+    }
+    a->head = keep;
+}

@@ -20,6 +20,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -118,7 +119,8 @@ typedef struct builder {
     size_t root_real_len;
     dir_cache dirs;
     mirs_sb key;
-    const char *last_reltype; /* interning: consecutive items usually share it */
+    mirs_arena scratch; /* the current file's (or line's) JSON nodes */
+    char *buf;          /* the current file's bytes until keep_buffer() */
 } builder;
 
 /* Records a problem. Strict: sets the error ("FILE: item N: reason") and
@@ -152,14 +154,6 @@ static int problem(builder *b, int status, const char *file, int64_t item, const
     if (!d->file || !d->message) return MIRS_E_NO_MEMORY;
     ds->ndiag++;
     return MIRS_OK;
-}
-
-/* The message of the last util failure without the "what: " prefix util puts in front. */
-static const char *strip_what(const char *msg, const char *what)
-{
-    size_t n = strlen(what);
-    if (strncmp(msg, what, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ') return msg + n + 2;
-    return msg;
 }
 
 static const char *json_type_name(const cJSON *j)
@@ -209,17 +203,18 @@ static bool string_list_shape(const cJSON *j, uint32_t *n, size_t *bad)
     return true;
 }
 
-static const char **copy_string_list(mirs_arena *a, const cJSON *j, uint32_t n)
+/* The strings stay where the parser decoded them: in the file's buffer,
+ * which the dataset keeps (see keep_buffer). */
+static const char **list_strings(mirs_arena *a, const cJSON *j, uint32_t n)
 {
     const char **v = mirs__arena_alloc(a, (n ? n : 1) * sizeof *v);
     if (!v) return NULL;
     if (cJSON_IsString(j)) {
-        if (!(v[0] = mirs__arena_strndup(a, j->valuestring, strlen(j->valuestring)))) return NULL;
+        v[0] = j->valuestring;
         return v;
     }
     uint32_t k = 0;
-    for (const cJSON *e = j ? j->child : NULL; e && k < n; e = e->next, k++)
-        if (!(v[k] = mirs__arena_strndup(a, e->valuestring, strlen(e->valuestring)))) return NULL;
+    for (const cJSON *e = j ? j->child : NULL; e && k < n; e = e->next, k++) v[k] = e->valuestring;
     return v;
 }
 
@@ -512,20 +507,14 @@ static int add_item(builder *b, const cJSON *obj, const item_ctx *cx, int64_t id
     it->hash = h;
     it->key = mirs__arena_strndup(a, b->key.data, b->key.len);
     it->id = it->key ? it->key + strlen(cname) + strlen(rname) + 2 : NULL;
-    it->revised_prompt =
-        mirs__arena_strndup(a, f[F_REVISED_PROMPT]->valuestring, strlen(f[F_REVISED_PROMPT]->valuestring));
-    it->original_question =
-        mirs__arena_strndup(a, f[F_ORIGINAL_QUESTION]->valuestring, strlen(f[F_ORIGINAL_QUESTION]->valuestring));
-    const char *rt = cJSON_IsString(jrt) ? jrt->valuestring : "";
-    if (b->last_reltype && strcmp(b->last_reltype, rt) == 0)
-        it->relationship_type = b->last_reltype;
-    else
-        it->relationship_type = b->last_reltype = mirs__arena_strndup(a, rt, strlen(rt));
+    it->revised_prompt = f[F_REVISED_PROMPT]->valuestring;
+    it->original_question = f[F_ORIGINAL_QUESTION]->valuestring;
+    it->relationship_type = cJSON_IsString(jrt) ? jrt->valuestring : "";
     it->nimages = nimg;
     it->ndesc = ndesc;
     it->nkw = nkw;
-    it->descriptions = copy_string_list(a, f[F_IMAGE_DESCRIPTIONS], ndesc);
-    it->keywords = copy_string_list(a, f[F_IMAGE_KEYWORDS], nkw);
+    it->descriptions = list_strings(a, f[F_IMAGE_DESCRIPTIONS], ndesc);
+    it->keywords = list_strings(a, f[F_IMAGE_KEYWORDS], nkw);
     it->image_paths = mirs__arena_alloc(a, (size_t)nimg * 2 * sizeof(char *));
     if (!it->key || !it->revised_prompt || !it->original_question || !it->relationship_type || !it->descriptions ||
         !it->keywords || !it->image_paths)
@@ -535,8 +524,7 @@ static int add_item(builder *b, const cJSON *obj, const item_ctx *cx, int64_t id
     size_t lb = cx->base ? strlen(cx->base) : 0;
     for (const cJSON *e = jim->child; e && k < nimg; e = e->next, k++) {
         size_t lp = strlen(e->valuestring);
-        const char *p = it->image_paths[k] = mirs__arena_strndup(a, e->valuestring, lp);
-        if (!p) return MIRS_E_NO_MEMORY;
+        const char *p = it->image_paths[k] = e->valuestring;
         if (!cx->base) {
             it->image_files[k] = p;
             continue;
@@ -561,14 +549,15 @@ static size_t skip_bom(const char *s, size_t n)
 }
 
 /* One <Relation>_final.json: an array of items, or a single object. */
-static int parse_official_text(builder *b, const char *text, size_t len, const item_ctx *cx)
+static int parse_official_text(builder *b, char *text, size_t len, const item_ctx *cx)
 {
     size_t bom = skip_bom(text, len);
     cJSON *root = NULL;
-    int st = mirs__json_parse(text + bom, len - bom, b->o.max_json_depth, "json", &root);
+    mirs__arena_reset(&b->scratch);
+    int st = mirs__json_fast_parse(text + bom, len - bom, b->o.max_json_depth, &b->scratch, &root);
     if (st != MIRS_OK) {
-        if (st == MIRS_E_NO_MEMORY) return st;
-        return problem(b, st, cx->file_disp, -1, "%s", strip_what(mirs_error_last(), "json"));
+        if (st == MIRS_E_NO_MEMORY || st == MIRS_E_OVERFLOW) return st;
+        return problem(b, st, cx->file_disp, -1, "%s", mirs_error_last());
     }
     if (cJSON_IsArray(root)) {
         int64_t i = 0;
@@ -579,12 +568,11 @@ static int parse_official_text(builder *b, const char *text, size_t len, const i
     else
         st = problem(b, MIRS_E_SCHEMA, cx->file_disp, -1, "the top-level value is %s, not a list of items or an item",
                      json_type_name(root));
-    cJSON_Delete(root);
     return st;
 }
 
 /* A manifest: one item per line; blank lines are skipped. */
-static int parse_jsonl_text(builder *b, const char *text, size_t len, const item_ctx *cx)
+static int parse_jsonl_text(builder *b, char *text, size_t len, const item_ctx *cx)
 {
     size_t pos = skip_bom(text, len);
     int64_t line = 0;
@@ -593,7 +581,7 @@ static int parse_jsonl_text(builder *b, const char *text, size_t len, const item
         const char *nl = memchr(text + pos, '\n', len - pos);
         size_t end = nl ? (size_t)(nl - text) : len;
         size_t n = end - pos;
-        const char *s = text + pos;
+        char *s = text + pos;
         pos = end + 1;
         if (n && s[n - 1] == '\r') n--;
         size_t k = 0;
@@ -605,31 +593,120 @@ static int parse_jsonl_text(builder *b, const char *text, size_t len, const item
             continue;
         }
         cJSON *j = NULL;
-        st = mirs__json_parse(s, n, b->o.max_json_depth, "json", &j);
+        if (b->scratch.total > 4 * 1024 * 1024) mirs__arena_reset(&b->scratch);
+        st = mirs__json_fast_parse(s, n, b->o.max_json_depth, &b->scratch, &j);
         if (st != MIRS_OK) {
-            if (st == MIRS_E_NO_MEMORY) return st;
-            st = problem(b, st, cx->file_disp, line, "%s", strip_what(mirs_error_last(), "json"));
+            if (st == MIRS_E_NO_MEMORY || st == MIRS_E_OVERFLOW) return st;
+            st = problem(b, st, cx->file_disp, line, "%s", mirs_error_last());
             continue;
         }
         st = add_item(b, j, cx, line);
-        cJSON_Delete(j);
     }
     return st;
 }
 
+/* Reads a whole regular file into a new NUL-terminated buffer (b->buf). The
+ * parser decodes strings in place there and items point into it, so the
+ * dataset keeps the buffer (keep_buffer) instead of copying every string.
+ * Returns MIRS_OK with *len, or a status with the reason as the message. */
+static int read_whole(builder *b, const char *path, size_t limit, size_t *len)
+{
+    b->buf = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return mirs__fail_errno(errno == ENOENT ? MIRS_E_NOT_FOUND : MIRS_E_IO, errno, "cannot open");
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return mirs__fail(MIRS_E_IO, "not a readable regular file");
+    }
+    if ((uint64_t)st.st_size > (uint64_t)limit) {
+        close(fd);
+        return mirs__fail(MIRS_E_LIMIT, "%lld bytes exceeds the limit of %zu bytes", (long long)st.st_size, limit);
+    }
+    /* One spare byte beyond the size tells a file that grew since fstat. */
+    size_t cap = (size_t)st.st_size + 2, got = 0;
+    char *buf = mirs__malloc(cap);
+    if (!buf) {
+        close(fd);
+        return MIRS_E_NO_MEMORY;
+    }
+    for (;;) {
+        if (got == cap - 1) {
+            if (got > limit) {
+                free(buf);
+                close(fd);
+                return mirs__fail(MIRS_E_LIMIT, "grew past the limit of %zu bytes while being read", limit);
+            }
+            size_t ncap = cap * 2;
+            char *nb = mirs__realloc(buf, ncap);
+            if (!nb) {
+                free(buf);
+                close(fd);
+                return MIRS_E_NO_MEMORY;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        ssize_t r = read(fd, buf + got, cap - 1 - got);
+        if (r == 0) break;
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            int e = errno;
+            free(buf);
+            close(fd);
+            return mirs__fail_errno(MIRS_E_IO, e, "read failed");
+        }
+        got += (size_t)r;
+    }
+    close(fd);
+    if (got > limit) {
+        free(buf);
+        return mirs__fail(MIRS_E_LIMIT, "grew past the limit of %zu bytes while being read", limit);
+    }
+    buf[got] = '\0';
+    b->buf = buf;
+    *len = got;
+    return MIRS_OK;
+}
+
+/* Hands b->buf to the dataset when items point into it, else frees it. */
+static int keep_buffer(builder *b, size_t count_before)
+{
+    mirs_dataset *ds = b->ds;
+    char *buf = b->buf;
+    b->buf = NULL;
+    if (!buf) return MIRS_OK;
+    if (ds->count == count_before) {
+        free(buf);
+        return MIRS_OK;
+    }
+    if (ds->nbufs == ds->bufs_cap) {
+        size_t cap = ds->bufs_cap ? ds->bufs_cap * 2 : 64;
+        char **nb = mirs__realloc(ds->bufs, cap * sizeof *nb);
+        if (!nb) {
+            free(buf);
+            return MIRS_E_NO_MEMORY;
+        }
+        ds->bufs = nb;
+        ds->bufs_cap = cap;
+    }
+    ds->bufs[ds->nbufs++] = buf;
+    return MIRS_OK;
+}
+
 static int read_and_parse(builder *b, const char *path, const item_ctx *cx)
 {
-    char *text = NULL;
     size_t len = 0;
-    size_t limit = b->o.max_file_bytes > SIZE_MAX - 1 ? SIZE_MAX - 1 : (size_t)b->o.max_file_bytes;
-    int st = mirs__read_file(path, limit, &text, &len);
+    size_t limit = b->o.max_file_bytes > SIZE_MAX / 4 ? SIZE_MAX / 4 : (size_t)b->o.max_file_bytes;
+    int st = read_whole(b, path, limit, &len);
     if (st != MIRS_OK) {
         if (st == MIRS_E_NO_MEMORY) return st;
-        return problem(b, st, cx->file_disp, -1, "%s", strip_what(mirs_error_last(), path));
+        return problem(b, st, cx->file_disp, -1, "%s", mirs_error_last());
     }
-    st = cx->jsonl ? parse_jsonl_text(b, text, len, cx) : parse_official_text(b, text, len, cx);
-    free(text);
-    return st;
+    size_t before = b->ds->count;
+    st = cx->jsonl ? parse_jsonl_text(b, b->buf, len, cx) : parse_official_text(b, b->buf, len, cx);
+    int kst = keep_buffer(b, before);
+    return st != MIRS_OK ? st : kst;
 }
 
 /* ---- directory walking ---------------------------------------------------- */
@@ -757,31 +834,40 @@ static int open_official(builder *b)
     if (st != MIRS_OK) return st;
     bool present[MIRS_CATEGORY_COUNT] = {0};
     bool any = false;
+    for (size_t i = 0; i < names.n; i++)
+        for (int32_t k = 0; k < MIRS_CATEGORY_COUNT; k++)
+            if (strcmp(names.v[i], mirs_category_name(k)) == 0) present[k] = any = true;
+    /* A folder without any category folder is not a dataset at all, whatever else it holds. */
+    if (!any) {
+        names_free(&names);
+        return mirs__fail(MIRS_E_NOT_FOUND, "%s: no category folders (Hate_Speech, Violence, ...) found: not a dataset",
+                          root);
+    }
     for (size_t i = 0; i < names.n && st == MIRS_OK; i++) {
+        int32_t c = -1;
+        for (int32_t k = 0; k < MIRS_CATEGORY_COUNT; k++)
+            if (strcmp(names.v[i], mirs_category_name(k)) == 0) c = k;
         char *full = mirs__path_join(root, names.v[i]);
         if (!full) {
             st = MIRS_E_NO_MEMORY;
             break;
         }
         struct stat sb;
-        if (stat(full, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-            int32_t c = -1;
-            for (int32_t k = 0; k < MIRS_CATEGORY_COUNT; k++)
-                if (strcmp(names.v[i], mirs_category_name(k)) == 0) c = k;
-            if (c >= 0)
-                present[c] = any = true;
-            else
-                st = problem(b, MIRS_E_SCHEMA, full, -1,
-                             "unknown category folder (expected Hate_Speech, Violence, Self-Harm, "
-                             "Illegal_Activities, Harassment or Privacy)");
-        }
+        if (stat(full, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            /* Files in the root (README, licences) are not part of the layout; a
+             * category name that is not a folder is a problem. */
+            if (c >= 0) {
+                present[c] = false;
+                st = problem(b, MIRS_E_SCHEMA, full, -1, "a category that is not a folder");
+            }
+        } else if (c < 0)
+            st = problem(b, MIRS_E_SCHEMA, full, -1,
+                         "unknown category folder (expected Hate_Speech, Violence, Self-Harm, "
+                         "Illegal_Activities, Harassment or Privacy)");
         free(full);
     }
     names_free(&names);
     if (st != MIRS_OK) return st;
-    if (!any)
-        return mirs__fail(MIRS_E_NOT_FOUND, "%s: no category folders (Hate_Speech, Violence, ...) found: not a dataset",
-                          root);
     for (int32_t c = 0; c < MIRS_CATEGORY_COUNT && st == MIRS_OK; c++)
         if (present[c]) st = open_category(b, c);
     return st;
@@ -821,9 +907,11 @@ static int check_options(const mirs_dataset_options *opts, mirs_dataset_options 
     if (o->min_images > o->max_images)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_dataset_open: min_images %u > max_images %u", o->min_images,
                           o->max_images);
-    if (o->max_json_depth < 2 || o->max_file_bytes == 0 || o->max_line_bytes == 0)
+    if (o->max_json_depth < 2 || o->max_json_depth > MIRS_DATASET_MAX_JSON_DEPTH || o->max_file_bytes == 0 ||
+        o->max_line_bytes == 0)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT,
-                          "mirs_dataset_open: max_json_depth must be >= 2 and the byte limits non-zero");
+                          "mirs_dataset_open: max_json_depth must be within 2..%d and the byte limits non-zero",
+                          MIRS_DATASET_MAX_JSON_DEPTH);
     return MIRS_OK;
 }
 
@@ -849,6 +937,8 @@ static void builder_done(builder *b, int st, mirs_dataset **out)
     } else
         mirs_dataset_free(b->ds);
     free(b->root_real);
+    mirs__arena_free(&b->scratch);
+    free(b->buf);
     dir_cache_free(&b->dirs);
     mirs_sb_free(&b->key);
 }
@@ -920,8 +1010,16 @@ int mirs__dataset_parse_memory(const char *data, size_t len, int32_t format, int
         else {
             bool jsonl = format == MIRS_DATASET_FORMAT_JSONL;
             item_ctx cx = {category, relation, "<memory>", "<memory>", NULL, jsonl};
-            st = jsonl ? parse_jsonl_text(&b, data ? data : "", len, &cx)
-                       : parse_official_text(&b, data ? data : "", len, &cx);
+            char *copy = b.buf = mirs__malloc(len + 1); /* the parser decodes strings in place */
+            if (!copy)
+                st = MIRS_E_NO_MEMORY;
+            else {
+                if (len) memcpy(copy, data, len);
+                copy[len] = '\0';
+                st = jsonl ? parse_jsonl_text(&b, copy, len, &cx) : parse_official_text(&b, copy, len, &cx);
+                int kst = keep_buffer(&b, 0);
+                if (st == MIRS_OK) st = kst;
+            }
         }
     }
     builder_done(&b, st, out);
@@ -932,6 +1030,8 @@ MIRS_API void mirs_dataset_free(mirs_dataset *ds)
 {
     if (!ds) return;
     mirs__arena_free(&ds->arena);
+    for (size_t i = 0; i < ds->nbufs; i++) free(ds->bufs[i]);
+    free(ds->bufs);
     free(ds->items);
     free(ds->diags);
     free(ds->table);

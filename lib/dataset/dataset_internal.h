@@ -24,6 +24,19 @@ typedef struct mirs_arena {
 void *mirs__arena_alloc(mirs_arena *a, size_t n);
 char *mirs__arena_strndup(mirs_arena *a, const char *s, size_t n);
 void mirs__arena_free(mirs_arena *a);
+/* Forgets every allocation but keeps one block for reuse. */
+void mirs__arena_reset(mirs_arena *a);
+
+/* The largest max_json_depth accepted (the parser recurses once per level). */
+#define MIRS_DATASET_MAX_JSON_DEPTH 1024
+
+struct cJSON;
+/* Parses strict JSON (RFC 8259) from a mutable buffer: UTF-8 is checked
+ * first, nesting deeper than max_depth is MIRS_E_LIMIT, strings are decoded
+ * in place (text is modified) and nodes are cJSON structs allocated in
+ * scratch. The tree lives until scratch is reset or freed and must NOT be
+ * given to cJSON_Delete. Messages: "invalid JSON at byte N: why", ... */
+int mirs__json_fast_parse(char *text, size_t len, unsigned max_depth, mirs_arena *scratch, struct cJSON **out);
 
 struct mirs_item {
     const char *key, *id, *revised_prompt, *original_question, *relationship_type, *source_file;
@@ -44,7 +57,9 @@ typedef struct mirs_diag {
 struct mirs_dataset {
     char *path;
     int32_t format;
-    mirs_arena arena;
+    mirs_arena arena; /* keys, joined image files, pointer lists, diagnostics */
+    char **bufs;      /* the files' bytes: item strings point into them (decoded in place) */
+    size_t nbufs, bufs_cap;
     mirs_item *items;
     size_t count, cap;
     size_t image_total;

@@ -147,6 +147,7 @@ void mirs__prompt_ctx_names(mirs__prompt_ctx *c, int32_t relation, int32_t categ
     const char *s;
     c->relation = (s = mirs_relation_name(relation)) ? s : "";
     c->relation_display = (s = mirs_relation_display_name(relation)) ? s : "";
+    c->relation_description = (s = mirs_relation_description(relation)) ? s : "";
     c->group = (s = mirs_group_name(mirs_relation_group(relation))) ? s : "";
     c->category = (s = mirs_category_name(category)) ? s : "";
     c->category_display = (s = mirs_category_display_name(category)) ? s : "";

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,7 +210,12 @@ static int view_build(const mirs_item *item, const mirs_prompt_options *o, view 
             permute(o->seed ^ mirs_key_hash(c->key), n, v->perm);
         else
             for (size_t i = 0; i < n; i++) v->perm[i] = i;
-        for (size_t i = 0; i < n; i++) v->files[i] = mirs_item_image_file(item, v->perm[i]);
+        for (size_t i = 0; i < n; i++) {
+            v->files[i] = mirs_item_image_file(item, v->perm[i]);
+            /* The dataset path comes from the caller, not the data: keep the output valid JSON. */
+            if (!mirs__utf8_valid(v->files[i], strlen(v->files[i])))
+                return mirs__fail(MIRS_E_UTF8, "%s: image path %zu is not valid UTF-8", c->key, v->perm[i]);
+        }
         v->nfiles = n;
         break;
     case MIRS_PROMPT_VARIANT_TEXT_ONLY:
@@ -325,6 +331,43 @@ static int image_payload(const mirs_prompt_options *o, const char *file, char **
 
 static void json_str(mirs_sb *sb, const char *s) { mirs_sb_json_string(sb, s, strlen(s)); }
 
+/* Base64 is most of the CPU time of a request file: a table of all 4096
+ * two-character pairs turns each 3 input bytes into two 16-bit copies. The
+ * output is the same as mirs_sb_base64 (RFC 4648, padded). */
+static char b64_pairs[4096][2];
+static pthread_once_t b64_once = PTHREAD_ONCE_INIT;
+
+static void b64_init(void)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int i = 0; i < 4096; i++) {
+        b64_pairs[i][0] = tbl[i >> 6];
+        b64_pairs[i][1] = tbl[i & 63];
+    }
+}
+
+static void base64_fast(mirs_sb *sb, const void *data, size_t n)
+{
+    size_t full = n / 3 * 3;
+    if (full < 48) { /* small inputs: the plain encoder */
+        mirs_sb_base64(sb, data, n);
+        return;
+    }
+    pthread_once(&b64_once, b64_init);
+    if (!mirs_sb_reserve(sb, mirs__base64_len(full))) return;
+    const unsigned char *p = data;
+    char *o = sb->data + sb->len;
+    for (size_t i = 0; i < full; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+        memcpy(o, b64_pairs[v >> 12], 2);
+        memcpy(o + 2, b64_pairs[v & 0xFFF], 2);
+        o += 4;
+    }
+    sb->len += mirs__base64_len(full);
+    sb->data[sb->len] = '\0';
+    mirs_sb_base64(sb, p + full, n - full); /* the padded tail */
+}
+
 static void image_part(const mirs_prompt_options *o, bool anthropic, const char *mime, const void *data, size_t len,
                        mirs_sb *sb)
 {
@@ -332,13 +375,13 @@ static void image_part(const mirs_prompt_options *o, bool anthropic, const char 
         mirs_sb_puts(sb, "{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":\"");
         mirs_sb_puts(sb, mime);
         mirs_sb_puts(sb, "\",\"data\":\"");
-        mirs_sb_base64(sb, data, len);
+        base64_fast(sb, data, len);
         mirs_sb_puts(sb, "\"}},");
     } else {
         mirs_sb_puts(sb, "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:");
         mirs_sb_puts(sb, mime);
         mirs_sb_puts(sb, ";base64,");
-        mirs_sb_base64(sb, data, len);
+        base64_fast(sb, data, len);
         mirs_sb_putc(sb, '"');
         if (o->detail) {
             mirs_sb_puts(sb, ",\"detail\":");
@@ -450,6 +493,16 @@ static int write_composite(const mirs_prompt_options *o, const view *v)
     return st ? mirs__error_prefix("%s: composite", v->ctx.key) : MIRS_OK;
 }
 
+/* What a whole job needs beyond check_options, checked before any output. */
+static int check_job(const mirs_prompt_options *o)
+{
+    if (o->variant == MIRS_PROMPT_VARIANT_COMPOSITE && !mirs_prompt_format_is_request(o->format) &&
+        (!o->composite_dir || !o->composite_dir[0]))
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT,
+                          "the composite variant with a text format needs options.composite_dir");
+    return MIRS_OK;
+}
+
 /* Appends the item's output line (no newline) to sb. */
 static int build_line(const mirs_item *item, const mirs_prompt_options *o, mirs_sb *sb)
 {
@@ -543,6 +596,7 @@ int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter, const m
     MIRS_CHECK_ARG(ds && sink);
     mirs_prompt_options o;
     int st = check_options(opts, &o);
+    if (!st) st = check_job(&o);
     if (st) return st;
     mirs_iter *it = NULL;
     if ((st = mirs_iter_new(ds, filter, &it))) return st;
@@ -631,6 +685,7 @@ int mirs_prompt_write_file(const mirs_dataset *ds, const mirs_filter *filter, co
     MIRS_CHECK_ARG(ds && path && *path);
     mirs_prompt_options o;
     int st = check_options(opts, &o); /* before creating anything */
+    if (!st) st = check_job(&o);
     if (st) return st;
     mirs_sb tmp;
     mirs_sb_init(&tmp);

@@ -16,8 +16,9 @@ typedef struct mirs__prompt_ctx {
     const char *prompt;   /* the item's revised prompt (or the text) */
     const char *question; /* the original question, "" if none */
     const char *key, *id;
-    const char *relation, *relation_display, *category, *category_display, *group; /* "" when unknown */
-    bool labels;                                                                   /* resolved: per-image labels on */
+    const char *relation, *relation_display, *relation_description; /* "" when unknown */
+    const char *category, *category_display, *group;
+    bool labels;             /* resolved: per-image labels on */
     int32_t labels_mode;     /* MIRS_PROMPT_LABELS_* as asked (templates see it raw) */
     const char *placeholder; /* PLAIN / template image marker */
 } mirs__prompt_ctx;

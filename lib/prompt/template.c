@@ -28,6 +28,7 @@ enum var {
     V_ID,
     V_RELATION,
     V_RELATION_DISPLAY,
+    V_RELATION_DESCRIPTION,
     V_CATEGORY,
     V_CATEGORY_DISPLAY,
     V_GROUP,
@@ -47,11 +48,32 @@ enum var {
     C_COUNT
 };
 
-static const char *const var_names[C_COUNT] = {
-    "text",     "prompt",           "question", "system",      "key",         "id",    "relation", "relation_display",
-    "category", "category_display", "group",    "image_count", "placeholder", "index", "index0",   "image",
-    "labels",   "nolabels",         "multi",    "images",      "first",       "last",
+static const char *const var_names[] = {
+    "text",
+    "prompt",
+    "question",
+    "system",
+    "key",
+    "id",
+    "relation",
+    "relation_display",
+    "relation_description",
+    "category",
+    "category_display",
+    "group",
+    "image_count",
+    "placeholder",
+    "index",
+    "index0",
+    "image",
+    "labels",
+    "nolabels",
+    "multi",
+    "images",
+    "first",
+    "last",
 };
+_Static_assert(sizeof var_names / sizeof *var_names == C_COUNT, "one name per variable");
 
 static bool image_only(int v) { return (v >= V_INDEX && v < V_COUNT_VALUES) || v == C_FIRST || v == C_LAST; }
 
@@ -447,6 +469,7 @@ static const char *var_str(const mirs__prompt_ctx *c, int v)
     case V_ID: return c->id;
     case V_RELATION: return c->relation;
     case V_RELATION_DISPLAY: return c->relation_display;
+    case V_RELATION_DESCRIPTION: return c->relation_description;
     case V_CATEGORY: return c->category;
     case V_CATEGORY_DISPLAY: return c->category_display;
     case V_GROUP: return c->group;

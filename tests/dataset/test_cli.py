@@ -48,6 +48,61 @@ def key_hash(k):
     return splitmix64(fnv1a64(k.encode("utf-8")))
 
 
+def crc64_xz(data, crc=0):
+    table = crc64_xz.table
+    if table is None:
+        table = crc64_xz.table = []
+        for i in range(256):
+            c = i
+            for _ in range(8):
+                c = (c >> 1) ^ 0xC96C5795D7870F42 if c & 1 else c >> 1
+            table.append(c)
+    crc ^= M64
+    for b in data:
+        crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ M64
+
+
+crc64_xz.table = None
+
+
+def python_checksum(root, with_images):
+    """The documented canonical serialization (docs/dataset.md), independently."""
+    def u64(v):
+        return (v & M64).to_bytes(8, "little")
+
+    def s(x):
+        b = x.encode("utf-8")
+        return u64(len(b)) + b
+
+    def lst(v):
+        v = [] if v is None else [v] if isinstance(v, str) else v
+        return u64(len(v)) + b"".join(s(x) for x in v)
+
+    items = []
+    for c in CATEGORIES:
+        for r in RELATIONS:
+            p = os.path.join(root, c, r + "_final.json")
+            if os.path.exists(p):
+                with open(p, encoding="utf-8") as f:
+                    data = json.load(f)
+                for it in [data] if isinstance(data, dict) else data:
+                    items.append((c, r, it))
+    out = [s("mirsafety-dataset-checksum-v1"), u64(1 if with_images else 0), u64(len(items))]
+    for c, r, it in items:
+        is_int = isinstance(it["id"], int)
+        out += [s("%s/%s/%s" % (c, r, it["id"])), s(str(it["id"])), u64(1 if is_int else 0), s(c), s(r),
+                s(it.get("relationship_type") or ""), s(it["original_question"]), s(it["revised_prompt"]),
+                u64(it.get("iteration") or 0), lst(it["images"]), lst(it.get("image_descriptions")),
+                lst(it.get("image_keywords"))]
+        if with_images:
+            for p in it["images"]:
+                with open(os.path.join(root, c, p), "rb") as f:
+                    b = f.read()
+                out += [u64(len(b)), b]
+    return "%016x" % crc64_xz(b"".join(out))
+
+
 def run(*args):
     p = subprocess.run([TOOL] + list(args), capture_output=True, text=True,
                        env=dict(os.environ, MIRSAFETY_NO_PROGRESS="1"))
@@ -89,10 +144,13 @@ def main():
             check(info["counts"][c][r] == 1 + (ci + ri) % 2, "count %s/%s" % (c, r))
     check(len(info["checksum"]) == 16 and int(info["checksum"], 16) >= 0, "checksum hex")
     check(info["diagnostics"] == [], "no diagnostics")
+    check(crc64_xz(b"123456789") == 0x995DC9BBDF1939FA, "CRC-64/XZ check value")
+    check(info["checksum"] == python_checksum(sample, False),
+          "metadata checksum %s equals the documented serialization" % info["checksum"])
     rc2, out2, _ = run("info", sample, "--json")
     check(json.loads(out2)["checksum"] == info["checksum"], "checksum identical across runs")
     rc, out, _ = run("info", sample, "--json", "--images")
-    check(rc == 0 and json.loads(out)["checksum"] != info["checksum"], "image checksum differs")
+    check(rc == 0 and json.loads(out)["checksum"] == python_checksum(sample, True), "image checksum")
     rc, out, _ = run("info", manifest, "--json")
     jinfo = json.loads(out)
     check(rc == 0 and jinfo["counts"] == info["counts"] and jinfo["format"] == "jsonl", "manifest counts")

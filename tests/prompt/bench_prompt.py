@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import time
@@ -135,6 +136,8 @@ def main():
     print(f"items: {c_lines} (python {py_lines}), output {mb:.1f} MB, identical lines: {same}")
     print(f"libmirsafety: {c_time:.3f} s ({mb / c_time:.0f} MB/s)   python json+base64: {py_time:.3f} s "
           f"({mb / py_time:.0f} MB/s)   ratio: {py_time / c_time:.2f}x (best of {a.reps})")
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"libmirsafety peak resident memory: {rss:.1f} MiB (dataset in memory plus one line at a time)")
     print(f"libmirsafety atomic file (temporary + fsync + rename): {c_atomic:.3f} s, "
           f"ratio {py_time / c_atomic:.2f}x against python without fsync")
     for p in (c_out, py_out):

@@ -5,6 +5,7 @@
 #include <mirsafety/mirsafety.h>
 
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "../testutil.h"
@@ -177,6 +178,9 @@ static void check_syntax(void)
         CHECK(strncmp(s, "Analogy|", 8) == 0);
         CHECK(strstr(s, "|Self-Harm|") != NULL);
         CHECK(strstr(s, "|Logical|T|T") != NULL);
+        free(s);
+        s = render_tmpl("{{relation_description}}", 0, NULL);
+        CHECK_STR(s, mirs_relation_description(MIRS_RELATION_ANALOGY));
     }
     CHECK(s != NULL);
     free(s);
@@ -289,6 +293,47 @@ static void check_names_and_args(void)
     mirs_buf_free(&b);
 }
 
+/* A parsed template is shared by threads that render at the same time. */
+typedef struct thread_arg {
+    const mirs_template *t;
+    int id, bad;
+} thread_arg;
+
+static void *render_thread(void *p)
+{
+    thread_arg *a = p;
+    char text[64];
+    for (int i = 0; i < 300; i++) {
+        snprintf(text, sizeof text, "thread %d item %d", a->id, i);
+        char *x = render(MIRS_PROMPT_FORMAT_QWEN2_VL, NULL, i % 3, (size_t)(i % 5), text, NULL, NULL);
+        char *y = render(MIRS_PROMPT_FORMAT_TEMPLATE, NULL, i % 3, (size_t)(i % 5), text, a->t, NULL);
+        if (!x || !y || strcmp(x, y) != 0) a->bad++;
+        free(x);
+        free(y);
+    }
+    return NULL;
+}
+
+static void check_threads(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/qwen2-vl.tmpl", dir);
+    mirs_template *t = NULL;
+    CHECK_OK(mirs_template_load(path, &t));
+    if (!t) return;
+    pthread_t th[4];
+    thread_arg args[4];
+    for (int i = 0; i < 4; i++) {
+        args[i] = (thread_arg){t, i, 0};
+        CHECK(pthread_create(&th[i], NULL, render_thread, &args[i]) == 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        CHECK_EQ_INT(args[i].bad, 0);
+    }
+    mirs_template_free(t);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -300,5 +345,6 @@ int main(int argc, char **argv)
     check_template_files(argv[2]);
     check_syntax();
     check_names_and_args();
+    check_threads(argv[2]);
     return test_summary("prompt-render");
 }
