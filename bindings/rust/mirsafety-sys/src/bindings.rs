@@ -727,20 +727,29 @@ pub const MIRS_PRESET_COUNT: c_int = 3;
 
 /// Limits of a phrase list: at most 65536 phrases of 1..4096 bytes each,
 /// a file of at most 16 MiB, and an automaton of at most 4,000,000 states
-/// (with MIRS_MATCH_FOLD_APOSTROPHES each apostrophe becomes 4 alternative
-/// byte paths; exceeding the states limit gives MIRS_E_LIMIT).
+/// and 2^25 transitions (states x byte classes; the table is dense, so
+/// lists of a few hundred thousand phrase bytes may hit it). With
+/// MIRS_MATCH_FOLD_APOSTROPHES each apostrophe becomes 4 alternative byte
+/// paths and one phrase may have at most 65536 spellings (8 apostrophes).
+/// Exceeding a limit gives MIRS_E_LIMIT.
 pub const MIRS_MATCHER_MAX_PHRASES: c_int = 65536;
 
 /// Limits of a phrase list: at most 65536 phrases of 1..4096 bytes each,
 /// a file of at most 16 MiB, and an automaton of at most 4,000,000 states
-/// (with MIRS_MATCH_FOLD_APOSTROPHES each apostrophe becomes 4 alternative
-/// byte paths; exceeding the states limit gives MIRS_E_LIMIT).
+/// and 2^25 transitions (states x byte classes; the table is dense, so
+/// lists of a few hundred thousand phrase bytes may hit it). With
+/// MIRS_MATCH_FOLD_APOSTROPHES each apostrophe becomes 4 alternative byte
+/// paths and one phrase may have at most 65536 spellings (8 apostrophes).
+/// Exceeding a limit gives MIRS_E_LIMIT.
 pub const MIRS_MATCHER_MAX_PHRASE_LEN: c_int = 4096;
 
 /// Limits of a phrase list: at most 65536 phrases of 1..4096 bytes each,
 /// a file of at most 16 MiB, and an automaton of at most 4,000,000 states
-/// (with MIRS_MATCH_FOLD_APOSTROPHES each apostrophe becomes 4 alternative
-/// byte paths; exceeding the states limit gives MIRS_E_LIMIT).
+/// and 2^25 transitions (states x byte classes; the table is dense, so
+/// lists of a few hundred thousand phrase bytes may hit it). With
+/// MIRS_MATCH_FOLD_APOSTROPHES each apostrophe becomes 4 alternative byte
+/// paths and one phrase may have at most 65536 spellings (8 apostrophes).
+/// Exceeding a limit gives MIRS_E_LIMIT.
 pub const MIRS_MATCHER_MAX_FILE_BYTES: c_uint = 16777216;
 
 /// Judges, with the exact prompt each one builds:
