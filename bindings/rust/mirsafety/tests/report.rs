@@ -117,7 +117,7 @@ fn reports_and_comparisons() {
     let (ra, rb) = (recs("A", 2), recs("B", 3));
     let stats = cfg!(mirs_module = "stats");
     match report::compare_models(&ra, "A", "j", &rb, "B", "j", 0.95) {
-        Ok(c) => assert_eq!((c.a_only, c.b_only), (7, 3)),
+        Ok(c) => assert_eq!((c.a_only, c.b_only), (6, 3)), // even and not a multiple of 3; odd multiples of 3
         Err(e) => assert!(!stats && e.status() == sys::MIRS_E_UNSUPPORTED),
     }
     match report::compare_judges(&ra, "j", &recs("A", 3), "j", Some("A")) {
