@@ -224,7 +224,7 @@ MIRS_PROMPT_IMAGE_PNG = 1
 #: decoded and re-encoded as JPEG (jpeg_quality)
 MIRS_PROMPT_IMAGE_JPEG = 2
 
-#: exact when both n <= 8 and no ties, else asymptotic (scipy's rule)
+#: scipy's rule: asymptotic when both n > 8 or there are ties, else exact
 MIRS_MWU_AUTO = 0
 #: exact distribution (no ties allowed: MIRS_E_UNSUPPORTED otherwise)
 MIRS_MWU_EXACT = 1

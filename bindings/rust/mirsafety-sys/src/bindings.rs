@@ -521,7 +521,7 @@ pub const MIRS_PROMPT_IMAGE_PNG: c_int = 1;
 /// decoded and re-encoded as JPEG (jpeg_quality)
 pub const MIRS_PROMPT_IMAGE_JPEG: c_int = 2;
 
-/// exact when both n <= 8 and no ties, else asymptotic (scipy's rule)
+/// scipy's rule: asymptotic when both n > 8 or there are ties, else exact
 pub const MIRS_MWU_AUTO: c_int = 0;
 
 /// exact distribution (no ties allowed: MIRS_E_UNSUPPORTED otherwise)
