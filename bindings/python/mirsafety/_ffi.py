@@ -451,7 +451,7 @@ MIRS_BY_GROUP = 4
 MIRS_BY_MATRIX = 8
 MIRS_BY_ALL = 15
 
-# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT
+# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT
 
 CONSTANTS = {
     'MIRS_VERSION_MAJOR': ('common', 'int'),
@@ -756,7 +756,8 @@ max_png_chunks: limit on the number of PNG chunks; default 100,000; 0 means the 
 max_jpeg_scans: limit on scans of a progressive JPEG; default 64; 0 means the default
 max_jpeg_warnings: with MIRS_JPEG_WARNINGS_TOLERATE; default 16; 0 means the default
 target_width: Scale hint: the size the caller will resize to (0 = none). When both are set and the JPEG is at least twice as large on both sides, libjpeg-turbo decodes directly at 1/2, 1/4 or 1/8 scale (the smallest one that stays >= the target on both sides), which is much faster; the image is then ceil(w*s) x ceil(h*s). PNG ignores it.
-target_height: Scale hint: the size the caller will resize to (0 = none). When both are set and the JPEG is at least twice as large on both sides, libjpeg-turbo decodes directly at 1/2, 1/4 or 1/8 scale (the smallest one that stays >= the target on both sides), which is much faster; the image is then ceil(w*s) x ceil(h*s). PNG ignores it."""
+target_height: Scale hint: the size the caller will resize to (0 = none). When both are set and the JPEG is at least twice as large on both sides, libjpeg-turbo decodes directly at 1/2, 1/4 or 1/8 scale (the smallest one that stays >= the target on both sides), which is much faster; the image is then ceil(w*s) x ceil(h*s). PNG ignores it.
+png_libpng_only: Non-zero: decode every PNG with libpng, never the libdeflate fast path used for 8-bit non-interlaced PNGs (both give the same pixels; this is for comparisons and tests). Default 0."""
 
 class mirs_image_info(ctypes.Structure):
     """struct_size: set by the caller: sizeof(mirs_image_info)
@@ -764,7 +765,7 @@ format: MIRS_IMAGE_FORMAT_PNG or _JPEG
 width: pixels
 height: pixels
 channels: as stored: PNG gray 1, gray+alpha 2, RGB 3, RGBA 4, palette 3 (4 with tRNS); JPEG components 1, 3 or 4 (CMYK/YCCK)
-bit_depth: bits per sample as stored (PNG 1,2,4,8,16; JPEG 8 or 12)
+bit_depth: bits per sample as stored (PNG 1,2,4,8,16; JPEG 8: 12-bit JPEG is MIRS_E_UNSUPPORTED)
 has_alpha: 1 when the image carries alpha (PNG alpha channel or tRNS)
 interlaced: 1 for Adam7 PNG or progressive JPEG
 color_model: PNG: the IHDR colour type (0,2,3,4,6); JPEG: libjpeg's J_COLOR_SPACE (1 gray, 2 RGB, 3 YCbCr, 4 CMYK, 5 YCCK)"""
@@ -906,6 +907,24 @@ both judged unsafe or safe.
 
 matrix: row-major MIRS_VERDICT_COUNT (6) x 6"""
 
+class mirs_score_options(ctypes.Structure):
+    """Options of mirs_score_responses().
+
+struct_size: sizeof(mirs_score_options)
+model: required: the model name written in every record
+judge: MIRS_JUDGE_*; default MIRS_JUDGE_HARMBENCH_MIR
+parse_mode: MIRS_PARSE_*; default MIRS_PARSE_OFFICIAL (only an exact "Yes" is unsafe)
+strip_mode: MIRS_STRIP_* used for the unterminated-reasoning flag; default MIRS_STRIP_MIR
+keep_response: non-zero: store the response text in each record
+timestamp_ms: written in every record; 0 = the current time of each record"""
+
+class mirs_score_summary(ctypes.Structure):
+    """What a scoring run did. Every response is counted exactly once: in
+scored, already_in_store, awaiting_judge_output, outside_filter, or (not
+matched to an item, or an earlier duplicate of a key) unmatched.
+
+struct_size: sizeof(mirs_score_summary)"""
+
 mirs_buf._fields_ = [
     ('data', ctypes.POINTER(ctypes.c_uint8)),
     ('size', ctypes.c_size_t),
@@ -949,6 +968,7 @@ mirs_image_decode_options._fields_ = [
     ('max_jpeg_warnings', ctypes.c_uint32),
     ('target_width', ctypes.c_uint32),
     ('target_height', ctypes.c_uint32),
+    ('png_libpng_only', ctypes.c_int32),
 ]
 mirs_image_info._fields_ = [
     ('struct_size', ctypes.c_size_t),
@@ -1094,13 +1114,33 @@ mirs_judge_comparison._fields_ = [
     ('kappa', ctypes.c_double),
     ('agreement', ctypes.c_double),
 ]
+mirs_score_options._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('model', ctypes.c_char_p),
+    ('judge', ctypes.c_int32),
+    ('parse_mode', ctypes.c_int32),
+    ('strip_mode', ctypes.c_int32),
+    ('keep_response', ctypes.c_int32),
+    ('timestamp_ms', ctypes.c_int64),
+]
+mirs_score_summary._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('scored', ctypes.c_uint64),
+    ('unsafe', ctypes.c_uint64),
+    ('unparseable', ctypes.c_uint64),
+    ('judge_errors', ctypes.c_uint64),
+    ('already_in_store', ctypes.c_uint64),
+    ('awaiting_judge_output', ctypes.c_uint64),
+    ('outside_filter', ctypes.c_uint64),
+    ('unmatched', ctypes.c_uint64),
+]
 
 #: C layout as clang computed it when generating: name -> (sizeof, alignof, {field: offsetof}).
 C_LAYOUT = {
     'mirs_buf': (16, 8, {'data': 0, 'size': 8}),
     'mirs_dataset_options': (56, 8, {'struct_size': 0, 'format': 8, 'mode': 12, 'check_images': 16, 'min_images': 20, 'max_images': 24, 'max_json_depth': 28, 'max_file_bytes': 32, 'max_items': 40, 'max_line_bytes': 48}),
     'mirs_filter': (64, 8, {'struct_size': 0, 'categories': 8, 'relations': 12, 'groups': 16, 'keys': 24, 'key_count': 32, 'shard_index': 40, 'shard_count': 44, 'shuffle': 48, 'seed': 56}),
-    'mirs_image_decode_options': (72, 8, {'struct_size': 0, 'layout': 8, 'jpeg_warnings': 12, 'jpeg_dct': 16, 'max_width': 20, 'max_height': 24, 'max_pixels': 32, 'max_input_bytes': 40, 'max_png_chunk_bytes': 48, 'max_png_chunks': 52, 'max_jpeg_scans': 56, 'max_jpeg_warnings': 60, 'target_width': 64, 'target_height': 68}),
+    'mirs_image_decode_options': (80, 8, {'struct_size': 0, 'layout': 8, 'jpeg_warnings': 12, 'jpeg_dct': 16, 'max_width': 20, 'max_height': 24, 'max_pixels': 32, 'max_input_bytes': 40, 'max_png_chunk_bytes': 48, 'max_png_chunks': 52, 'max_jpeg_scans': 56, 'max_jpeg_warnings': 60, 'target_width': 64, 'target_height': 68, 'png_libpng_only': 72}),
     'mirs_image_info': (40, 8, {'struct_size': 0, 'format': 8, 'width': 12, 'height': 16, 'channels': 20, 'bit_depth': 24, 'has_alpha': 28, 'interlaced': 32, 'color_model': 36}),
     'mirs_image_encode_options': (24, 8, {'struct_size': 0, 'format': 8, 'png_level': 12, 'jpeg_quality': 16, 'jpeg_subsampling': 20}),
     'mirs_image_composite_options': (40, 8, {'struct_size': 0, 'arrangement': 8, 'layout': 12, 'columns': 16, 'spacing': 20, 'margin': 24, 'background': 28, 'max_pixels': 32}),
@@ -1115,8 +1155,10 @@ C_LAYOUT = {
     'mirs_store_options': (32, 8, {'struct_size': 0, 'durability': 8, 'fsync_every': 12, 'torn': 16, 'max_json_depth': 20, 'max_line_bytes': 24}),
     'mirs_model_comparison': (104, 8, {'struct_size': 0, 'both_unsafe': 8, 'a_only': 16, 'b_only': 24, 'both_safe': 32, 'only_in_a': 40, 'only_in_b': 48, 'asr_a': 56, 'asr_b': 64, 'diff': 72, 'diff_lo': 80, 'diff_hi': 88, 'mcnemar_p': 96}),
     'mirs_judge_comparison': (336, 8, {'struct_size': 0, 'matrix': 8, 'common': 296, 'only_in_a': 304, 'only_in_b': 312, 'kappa': 320, 'agreement': 328}),
+    'mirs_score_options': (40, 8, {'struct_size': 0, 'model': 8, 'judge': 16, 'parse_mode': 20, 'strip_mode': 24, 'keep_response': 28, 'timestamp_ms': 32}),
+    'mirs_score_summary': (72, 8, {'struct_size': 0, 'scored': 8, 'unsafe': 16, 'unparseable': 24, 'judge_errors': 32, 'already_in_store': 40, 'awaiting_judge_output': 48, 'outside_filter': 56, 'unmatched': 64}),
 }
-STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison}
+STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison, 'mirs_score_options': mirs_score_options, 'mirs_score_summary': mirs_score_summary}
 OPAQUE = {'mirs_dataset': mirs_dataset, 'mirs_item': mirs_item, 'mirs_iter': mirs_iter, 'mirs_image': mirs_image, 'mirs_template': mirs_template, 'mirs_matcher': mirs_matcher, 'mirs_matcher_stream': mirs_matcher_stream, 'mirs_responses': mirs_responses, 'mirs_response_match': mirs_response_match, 'mirs_store': mirs_store, 'mirs_records': mirs_records, 'mirs_report': mirs_report}
 
 # ---- Functions: name -> (module, restype, argtypes, argnames, C declaration, doc) ----
@@ -1604,10 +1646,12 @@ neither. Never fails; data may be NULL when len is 0. Thread-safe."""),
         ('data', 'len', 'opts', 'info'),
         'int mirs_image_probe_memory(const uint8_t *data, size_t len, const mirs_image_decode_options *opts, mirs_image_info *info)',
         """Reads the header of an image in memory and fills *info (fields beyond
-info->struct_size are left alone, so older callers stay safe). Checks the
-framing up to the first pixel data but decodes no pixels and applies no
-size limits (opts may be NULL; only max_input_bytes, max_png_chunks and
-max_png_chunk_bytes are used). Errors: MIRS_E_INVALID_ARGUMENT,
+info->struct_size are left alone, so older callers stay safe). Decodes no
+pixels and applies no width/height/pixel limits, so a hostile header's
+claimed size is reported (opts may be NULL; only max_input_bytes,
+max_png_chunks and max_png_chunk_bytes are used). PNG: the chunk framing
+and CRCs of the whole file are checked; JPEG: the markers up to the
+first scan. Errors: MIRS_E_INVALID_ARGUMENT,
 MIRS_E_FORMAT (not PNG/JPEG), MIRS_E_UNSUPPORTED (GIF, WebP, BMP, TIFF...),
 MIRS_E_TRUNCATED, MIRS_E_CORRUPT, MIRS_E_LIMIT. Thread-safe."""),
     'mirs_image_probe_file': (
@@ -2775,6 +2819,30 @@ ignores by, denominator and confidence. Text is written to *out
         'int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)',
         """Spearman and Kendall correlation of n models' ASRs with a capability
 score (the paper's headline analysis)."""),
+    'mirs_score_options_init': (
+        'report', None,
+        [ctypes.POINTER(mirs_score_options)],
+        ('opts',),
+        'void mirs_score_options_init(mirs_score_options *opts)',
+        ''),
+    'mirs_score_responses': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_dataset), ctypes.POINTER(mirs_filter), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_score_options), ctypes.POINTER(mirs_store), ctypes.POINTER(mirs_score_summary)],
+        ('ds', 'filter', 'responses', 'judge_outputs', 'rtype_outputs', 'opts', 'store', 'summary'),
+        'int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses, const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs, const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)',
+        """Turns judge outputs into verdict records appended to `store`: for each
+response matched to an item of ds that passes `filter` (NULL = all; only
+its category, relation, group, key and shard fields matter), in response
+order, the last response of a key wins; items the store already holds for
+(model, judge) are skipped (resume). The judge output of the item's key is
+parsed with opts->judge and opts->parse_mode (a failed judge call gives
+MIRS_VERDICT_ERROR); flags record failed/crashed/truncated responses and
+unterminated reasoning; rtype_outputs (may be NULL) give the response
+type. This is what `mirsafety score` runs; shards with disjoint filters
+write stores that mirs_store_merge() combines into the single-process
+result. The objects are only read; the store is one-thread-at-a-time.
+Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write
+errors (records appended before the failure stay in the store)."""),
 }
 
 

@@ -1113,7 +1113,7 @@ pub const MIRS_BY_MATRIX: c_uint = 8;
 
 pub const MIRS_BY_ALL: c_uint = 15;
 
-// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT
+// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT
 
 // ---- Callback types ----
 
@@ -1340,9 +1340,13 @@ pub struct mirs_image_decode_options {
     /// smallest one that stays >= the target on both sides), which is much
     /// faster; the image is then ceil(w*s) x ceil(h*s). PNG ignores it.
     pub target_height: u32,
+    /// Non-zero: decode every PNG with libpng, never the libdeflate fast path
+    /// used for 8-bit non-interlaced PNGs (both give the same pixels; this is
+    /// for comparisons and tests). Default 0.
+    pub png_libpng_only: i32,
 }
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(core::mem::size_of::<mirs_image_decode_options>() == 72 && core::mem::align_of::<mirs_image_decode_options>() == 8);
+const _: () = assert!(core::mem::size_of::<mirs_image_decode_options>() == 80 && core::mem::align_of::<mirs_image_decode_options>() == 8);
 
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -1358,7 +1362,7 @@ pub struct mirs_image_info {
     /// as stored: PNG gray 1, gray+alpha 2, RGB 3, RGBA 4, palette 3 (4 with tRNS);
     /// JPEG components 1, 3 or 4 (CMYK/YCCK)
     pub channels: i32,
-    /// bits per sample as stored (PNG 1,2,4,8,16; JPEG 8 or 12)
+    /// bits per sample as stored (PNG 1,2,4,8,16; JPEG 8: 12-bit JPEG is MIRS_E_UNSUPPORTED)
     pub bit_depth: i32,
     /// 1 when the image carries alpha (PNG alpha channel or tRNS)
     pub has_alpha: i32,
@@ -1694,13 +1698,55 @@ pub struct mirs_judge_comparison {
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_judge_comparison>() == 336 && core::mem::align_of::<mirs_judge_comparison>() == 8);
 
+/// Options of mirs_score_responses().
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_score_options {
+    /// sizeof(mirs_score_options)
+    pub struct_size: usize,
+    /// required: the model name written in every record
+    pub model: *const c_char,
+    /// MIRS_JUDGE_*; default MIRS_JUDGE_HARMBENCH_MIR
+    pub judge: i32,
+    /// MIRS_PARSE_*; default MIRS_PARSE_OFFICIAL (only an exact "Yes" is unsafe)
+    pub parse_mode: i32,
+    /// MIRS_STRIP_* used for the unterminated-reasoning flag; default MIRS_STRIP_MIR
+    pub strip_mode: i32,
+    /// non-zero: store the response text in each record
+    pub keep_response: i32,
+    /// written in every record; 0 = the current time of each record
+    pub timestamp_ms: i64,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_score_options>() == 40 && core::mem::align_of::<mirs_score_options>() == 8);
+
+/// What a scoring run did. Every response is counted exactly once: in
+/// scored, already_in_store, awaiting_judge_output, outside_filter, or (not
+/// matched to an item, or an earlier duplicate of a key) unmatched.
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_score_summary {
+    /// sizeof(mirs_score_summary)
+    pub struct_size: usize,
+    pub scored: u64,
+    pub r#unsafe: u64,
+    pub unparseable: u64,
+    pub judge_errors: u64,
+    pub already_in_store: u64,
+    pub awaiting_judge_output: u64,
+    pub outside_filter: u64,
+    pub unmatched: u64,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_score_summary>() == 72 && core::mem::align_of::<mirs_score_summary>() == 8);
+
 /// C layout as clang computed it when generating: (name, sizeof, alignof, [(field, offsetof)]).
 #[cfg(target_pointer_width = "64")]
 pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_buf", 16, 8, &[("data", 0), ("size", 8)]),
     ("mirs_dataset_options", 56, 8, &[("struct_size", 0), ("format", 8), ("mode", 12), ("check_images", 16), ("min_images", 20), ("max_images", 24), ("max_json_depth", 28), ("max_file_bytes", 32), ("max_items", 40), ("max_line_bytes", 48)]),
     ("mirs_filter", 64, 8, &[("struct_size", 0), ("categories", 8), ("relations", 12), ("groups", 16), ("keys", 24), ("key_count", 32), ("shard_index", 40), ("shard_count", 44), ("shuffle", 48), ("seed", 56)]),
-    ("mirs_image_decode_options", 72, 8, &[("struct_size", 0), ("layout", 8), ("jpeg_warnings", 12), ("jpeg_dct", 16), ("max_width", 20), ("max_height", 24), ("max_pixels", 32), ("max_input_bytes", 40), ("max_png_chunk_bytes", 48), ("max_png_chunks", 52), ("max_jpeg_scans", 56), ("max_jpeg_warnings", 60), ("target_width", 64), ("target_height", 68)]),
+    ("mirs_image_decode_options", 80, 8, &[("struct_size", 0), ("layout", 8), ("jpeg_warnings", 12), ("jpeg_dct", 16), ("max_width", 20), ("max_height", 24), ("max_pixels", 32), ("max_input_bytes", 40), ("max_png_chunk_bytes", 48), ("max_png_chunks", 52), ("max_jpeg_scans", 56), ("max_jpeg_warnings", 60), ("target_width", 64), ("target_height", 68), ("png_libpng_only", 72)]),
     ("mirs_image_info", 40, 8, &[("struct_size", 0), ("format", 8), ("width", 12), ("height", 16), ("channels", 20), ("bit_depth", 24), ("has_alpha", 28), ("interlaced", 32), ("color_model", 36)]),
     ("mirs_image_encode_options", 24, 8, &[("struct_size", 0), ("format", 8), ("png_level", 12), ("jpeg_quality", 16), ("jpeg_subsampling", 20)]),
     ("mirs_image_composite_options", 40, 8, &[("struct_size", 0), ("arrangement", 8), ("layout", 12), ("columns", 16), ("spacing", 20), ("margin", 24), ("background", 28), ("max_pixels", 32)]),
@@ -1715,6 +1761,8 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_store_options", 32, 8, &[("struct_size", 0), ("durability", 8), ("fsync_every", 12), ("torn", 16), ("max_json_depth", 20), ("max_line_bytes", 24)]),
     ("mirs_model_comparison", 104, 8, &[("struct_size", 0), ("both_unsafe", 8), ("a_only", 16), ("b_only", 24), ("both_safe", 32), ("only_in_a", 40), ("only_in_b", 48), ("asr_a", 56), ("asr_b", 64), ("diff", 72), ("diff_lo", 80), ("diff_hi", 88), ("mcnemar_p", 96)]),
     ("mirs_judge_comparison", 336, 8, &[("struct_size", 0), ("matrix", 8), ("common", 296), ("only_in_a", 304), ("only_in_b", 312), ("kappa", 320), ("agreement", 328)]),
+    ("mirs_score_options", 40, 8, &[("struct_size", 0), ("model", 8), ("judge", 16), ("parse_mode", 20), ("strip_mode", 24), ("keep_response", 28), ("timestamp_ms", 32)]),
+    ("mirs_score_summary", 72, 8, &[("struct_size", 0), ("scored", 8), ("unsafe", 16), ("unparseable", 24), ("judge_errors", 32), ("already_in_store", 40), ("awaiting_judge_output", 48), ("outside_filter", 56), ("unmatched", 64)]),
 ];
 
 /// Field offsets of the Rust structs, computed by the compiler (compared with C_LAYOUT by the layout test).
@@ -1753,7 +1801,7 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
         let base = u.as_ptr();
         #[allow(unused_unsafe)]
         let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("layout", (core::ptr::addr_of!((*base).layout) as usize) - (base as usize)), ("jpeg_warnings", (core::ptr::addr_of!((*base).jpeg_warnings) as usize) - (base as usize)), ("jpeg_dct", (core::ptr::addr_of!((*base).jpeg_dct) as usize) - (base as usize)), ("max_width", (core::ptr::addr_of!((*base).max_width) as usize) - (base as usize)), ("max_height", (core::ptr::addr_of!((*base).max_height) as usize) - (base as usize)), ("max_pixels", (core::ptr::addr_of!((*base).max_pixels) as usize) - (base as usize)), ("max_input_bytes", (core::ptr::addr_of!((*base).max_input_bytes) as usize) - (base as usize)), ("max_png_chunk_bytes", (core::ptr::addr_of!((*base).max_png_chunk_bytes) as usize) - (base as usize)), ("max_png_chunks", (core::ptr::addr_of!((*base).max_png_chunks) as usize) - (base as usize)), ("max_jpeg_scans", (core::ptr::addr_of!((*base).max_jpeg_scans) as usize) - (base as usize)), ("max_jpeg_warnings", (core::ptr::addr_of!((*base).max_jpeg_warnings) as usize) - (base as usize)), ("target_width", (core::ptr::addr_of!((*base).target_width) as usize) - (base as usize)), ("target_height", (core::ptr::addr_of!((*base).target_height) as usize) - (base as usize))]
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("layout", (core::ptr::addr_of!((*base).layout) as usize) - (base as usize)), ("jpeg_warnings", (core::ptr::addr_of!((*base).jpeg_warnings) as usize) - (base as usize)), ("jpeg_dct", (core::ptr::addr_of!((*base).jpeg_dct) as usize) - (base as usize)), ("max_width", (core::ptr::addr_of!((*base).max_width) as usize) - (base as usize)), ("max_height", (core::ptr::addr_of!((*base).max_height) as usize) - (base as usize)), ("max_pixels", (core::ptr::addr_of!((*base).max_pixels) as usize) - (base as usize)), ("max_input_bytes", (core::ptr::addr_of!((*base).max_input_bytes) as usize) - (base as usize)), ("max_png_chunk_bytes", (core::ptr::addr_of!((*base).max_png_chunk_bytes) as usize) - (base as usize)), ("max_png_chunks", (core::ptr::addr_of!((*base).max_png_chunks) as usize) - (base as usize)), ("max_jpeg_scans", (core::ptr::addr_of!((*base).max_jpeg_scans) as usize) - (base as usize)), ("max_jpeg_warnings", (core::ptr::addr_of!((*base).max_jpeg_warnings) as usize) - (base as usize)), ("target_width", (core::ptr::addr_of!((*base).target_width) as usize) - (base as usize)), ("target_height", (core::ptr::addr_of!((*base).target_height) as usize) - (base as usize)), ("png_libpng_only", (core::ptr::addr_of!((*base).png_libpng_only) as usize) - (base as usize))]
         };
         v.push(("mirs_image_decode_options", core::mem::size_of::<mirs_image_decode_options>(), core::mem::align_of::<mirs_image_decode_options>(), fields));
     }
@@ -1882,6 +1930,24 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
             vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("matrix", (core::ptr::addr_of!((*base).matrix) as usize) - (base as usize)), ("common", (core::ptr::addr_of!((*base).common) as usize) - (base as usize)), ("only_in_a", (core::ptr::addr_of!((*base).only_in_a) as usize) - (base as usize)), ("only_in_b", (core::ptr::addr_of!((*base).only_in_b) as usize) - (base as usize)), ("kappa", (core::ptr::addr_of!((*base).kappa) as usize) - (base as usize)), ("agreement", (core::ptr::addr_of!((*base).agreement) as usize) - (base as usize))]
         };
         v.push(("mirs_judge_comparison", core::mem::size_of::<mirs_judge_comparison>(), core::mem::align_of::<mirs_judge_comparison>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_score_options>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("model", (core::ptr::addr_of!((*base).model) as usize) - (base as usize)), ("judge", (core::ptr::addr_of!((*base).judge) as usize) - (base as usize)), ("parse_mode", (core::ptr::addr_of!((*base).parse_mode) as usize) - (base as usize)), ("strip_mode", (core::ptr::addr_of!((*base).strip_mode) as usize) - (base as usize)), ("keep_response", (core::ptr::addr_of!((*base).keep_response) as usize) - (base as usize)), ("timestamp_ms", (core::ptr::addr_of!((*base).timestamp_ms) as usize) - (base as usize))]
+        };
+        v.push(("mirs_score_options", core::mem::size_of::<mirs_score_options>(), core::mem::align_of::<mirs_score_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_score_summary>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("scored", (core::ptr::addr_of!((*base).scored) as usize) - (base as usize)), ("unsafe", (core::ptr::addr_of!((*base).r#unsafe) as usize) - (base as usize)), ("unparseable", (core::ptr::addr_of!((*base).unparseable) as usize) - (base as usize)), ("judge_errors", (core::ptr::addr_of!((*base).judge_errors) as usize) - (base as usize)), ("already_in_store", (core::ptr::addr_of!((*base).already_in_store) as usize) - (base as usize)), ("awaiting_judge_output", (core::ptr::addr_of!((*base).awaiting_judge_output) as usize) - (base as usize)), ("outside_filter", (core::ptr::addr_of!((*base).outside_filter) as usize) - (base as usize)), ("unmatched", (core::ptr::addr_of!((*base).unmatched) as usize) - (base as usize))]
+        };
+        v.push(("mirs_score_summary", core::mem::size_of::<mirs_score_summary>(), core::mem::align_of::<mirs_score_summary>(), fields));
     }
     v
 }
@@ -2298,10 +2364,12 @@ extern "C" {
     pub fn mirs_image_decode_options_init(opts: *mut mirs_image_decode_options);
 
     /// Reads the header of an image in memory and fills *info (fields beyond
-    /// info->struct_size are left alone, so older callers stay safe). Checks the
-    /// framing up to the first pixel data but decodes no pixels and applies no
-    /// size limits (opts may be NULL; only max_input_bytes, max_png_chunks and
-    /// max_png_chunk_bytes are used). Errors: MIRS_E_INVALID_ARGUMENT,
+    /// info->struct_size are left alone, so older callers stay safe). Decodes no
+    /// pixels and applies no width/height/pixel limits, so a hostile header's
+    /// claimed size is reported (opts may be NULL; only max_input_bytes,
+    /// max_png_chunks and max_png_chunk_bytes are used). PNG: the chunk framing
+    /// and CRCs of the whole file are checked; JPEG: the markers up to the
+    /// first scan. Errors: MIRS_E_INVALID_ARGUMENT,
     /// MIRS_E_FORMAT (not PNG/JPEG), MIRS_E_UNSUPPORTED (GIF, WebP, BMP, TIFF...),
     /// MIRS_E_TRUNCATED, MIRS_E_CORRUPT, MIRS_E_LIMIT. Thread-safe.
     ///
@@ -3279,6 +3347,26 @@ extern "C" {
     ///
     /// C: `int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)` (report.h)
     pub fn mirs_compare_capability(asr: *const f64, capability: *const f64, n: usize, spearman_rho: *mut f64, spearman_p: *mut f64, kendall_tau: *mut f64, kendall_p: *mut f64) -> c_int;
+
+    /// C: `void mirs_score_options_init(mirs_score_options *opts)` (report.h)
+    pub fn mirs_score_options_init(opts: *mut mirs_score_options);
+
+    /// Turns judge outputs into verdict records appended to `store`: for each
+    /// response matched to an item of ds that passes `filter` (NULL = all; only
+    /// its category, relation, group, key and shard fields matter), in response
+    /// order, the last response of a key wins; items the store already holds for
+    /// (model, judge) are skipped (resume). The judge output of the item's key is
+    /// parsed with opts->judge and opts->parse_mode (a failed judge call gives
+    /// MIRS_VERDICT_ERROR); flags record failed/crashed/truncated responses and
+    /// unterminated reasoning; rtype_outputs (may be NULL) give the response
+    /// type. This is what `mirsafety score` runs; shards with disjoint filters
+    /// write stores that mirs_store_merge() combines into the single-process
+    /// result. The objects are only read; the store is one-thread-at-a-time.
+    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write
+    /// errors (records appended before the failure stay in the store).
+    ///
+    /// C: `int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses, const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs, const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)` (report.h)
+    pub fn mirs_score_responses(ds: *const mirs_dataset, filter: *const mirs_filter, responses: *const mirs_responses, judge_outputs: *const mirs_responses, rtype_outputs: *const mirs_responses, opts: *const mirs_score_options, store: *mut mirs_store, summary: *mut mirs_score_summary) -> c_int;
 }
 
 /// Every function of the header: (name, module).
@@ -3504,4 +3592,6 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_compare_models", "report"),
     ("mirs_compare_judges", "report"),
     ("mirs_compare_capability", "report"),
+    ("mirs_score_options_init", "report"),
+    ("mirs_score_responses", "report"),
 ];
