@@ -198,7 +198,20 @@ static void info_cb(png_structp png, png_infop info)
     c->via_rgb = layout == MIRS_LAYOUT_GRAY8 && !gray_src; /* decode RGB, then PIL's luma */
     int want_ch = c->via_rgb ? 3 : mirs_image_layout_channels(layout);
     if (bd == 16) png_set_strip_16(png);
-    if (ct == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+    if (ct == PNG_COLOR_TYPE_PALETTE) {
+        /* Indices past the PLTE entries read as gray i, as in PIL (whose
+         * palettes start as a gray ramp); libpng would give black. */
+        png_colorp pal = NULL;
+        int np = 0, full = 1 << bd;
+        if (png_get_PLTE(png, info, &pal, &np) && np < full) {
+            png_color padded[256];
+            for (int i = 0; i < full; i++)
+                padded[i].red = padded[i].green = padded[i].blue = (png_byte)i;
+            memcpy(padded, pal, (size_t)np * sizeof *pal);
+            png_set_PLTE(png, info, padded, full);
+        }
+        png_set_palette_to_rgb(png);
+    }
     if (gray_src && bd < 8) png_set_expand_gray_1_2_4_to_8(png);
     if (layout == MIRS_LAYOUT_RGBA8) {
         if (trns && ct != PNG_COLOR_TYPE_PALETTE) png_set_tRNS_to_alpha(png);
