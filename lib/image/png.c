@@ -314,6 +314,13 @@ int mirs__png_decode(const uint8_t *data, size_t len, const img_opts *o, mirs_im
     int st = walk(data, len, o, &w);
     if (st) return st;
     if ((st = mirs__image_check_size(o, "png", w.width, w.height))) return st;
+    /* deflate expands at most ~1032:1: IDAT data that cannot hold the
+     * claimed image is refused before any image-sized allocation. */
+    static const int spp[7] = {1, 0, 3, 1, 2, 0, 4};
+    uint64_t min_raw = ((uint64_t)w.width * (uint64_t)(spp[w.color_type] * w.bit_depth) + 7) / 8 * w.height;
+    if (w.idat_bytes * 1100 + 1024 < min_raw)
+        return mirs__fail(MIRS_E_TRUNCATED, "png: %llu bytes of IDAT data cannot hold a %ux%u image",
+                          (unsigned long long)w.idat_bytes, w.width, w.height);
     st = o->png_libpng_only ? 1 : mirs__png_decode_fast(data, len, o, &w, out);
     if (st <= 0) return st; /* done, or a definite error */
     pctx c;
