@@ -205,8 +205,7 @@ static void info_cb(png_structp png, png_infop info)
         int np = 0, full = 1 << bd;
         if (png_get_PLTE(png, info, &pal, &np) && np < full) {
             png_color padded[256];
-            for (int i = 0; i < full; i++)
-                padded[i].red = padded[i].green = padded[i].blue = (png_byte)i;
+            for (int i = 0; i < full; i++) padded[i].red = padded[i].green = padded[i].blue = (png_byte)i;
             memcpy(padded, pal, (size_t)np * sizeof *pal);
             png_set_PLTE(png, info, padded, full);
         }
