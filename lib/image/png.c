@@ -25,13 +25,6 @@ static uint32_t be32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-typedef struct png_walk {
-    uint32_t width, height;
-    int bit_depth, color_type, interlace;
-    int has_trns;
-    uint32_t chunks;
-} png_walk;
-
 static int valid_depth(int ct, int bd)
 {
     switch (ct) {
@@ -95,9 +88,30 @@ static int walk(const uint8_t *d, size_t len, const img_opts *o, png_walk *w)
             seen_idat = 1;
         } else if (seen_idat)
             idat_done = 1;
-        if (memcmp(type, "PLTE", 4) == 0) seen_plte = 1;
-        if (memcmp(type, "tRNS", 4) == 0 && !seen_idat) w->has_trns = 1;
-        if (memcmp(type, "IEND", 4) == 0) break;
+        if (is_idat) {
+            if (!w->idat_count) w->first_idat = pos;
+            w->idat_count++;
+            w->idat_bytes += n;
+        } else if (type[0] >= 'A' && type[0] <= 'Z' && memcmp(type, "IHDR", 4) && memcmp(type, "PLTE", 4) &&
+                   memcmp(type, "IEND", 4))
+            w->odd = 1; /* unknown critical chunk: libpng decides */
+        if (memcmp(type, "IHDR", 4) == 0 && pos != 8) w->odd = 1;
+        if (memcmp(type, "PLTE", 4) == 0) {
+            if (seen_plte || seen_idat) w->odd = 1;
+            seen_plte = 1;
+            w->plte = d + pos + 8;
+            w->plte_len = n;
+        }
+        if (memcmp(type, "tRNS", 4) == 0) {
+            if (w->trns || seen_idat) w->odd = 1;
+            w->has_trns = 1;
+            w->trns = d + pos + 8;
+            w->trns_len = n;
+        }
+        if (memcmp(type, "IEND", 4) == 0) {
+            w->end = pos + 12 + (size_t)n; /* bytes after IEND are ignored, as PIL does */
+            break;
+        }
         pos += 12 + (size_t)n;
     }
     if (!seen_idat) return mirs__fail(MIRS_E_CORRUPT, "png: no IDAT chunk");
@@ -287,11 +301,13 @@ int mirs__png_decode(const uint8_t *data, size_t len, const img_opts *o, mirs_im
     int st = walk(data, len, o, &w);
     if (st) return st;
     if ((st = mirs__image_check_size(o, "png", w.width, w.height))) return st;
+    st = o->png_libpng_only ? 1 : mirs__png_decode_fast(data, len, o, &w, out);
+    if (st <= 0) return st; /* done, or a definite error */
     pctx c;
     memset(&c, 0, sizeof c);
     c.o = o;
     c.w = &w;
-    st = decode_core(&c, data, len);
+    st = decode_core(&c, data, w.end);
     if (st == MIRS_OK && !(c.done && c.complete))
         st =
             mirs__fail(MIRS_E_TRUNCATED, "png: the image data ends before the last row (%u rows decoded)", c.rows_seen);

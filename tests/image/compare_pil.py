@@ -194,6 +194,8 @@ def compare_decode(path, layouts=("rgb", "rgba", "gray"), gray16=False, extra=()
                 fail(f"{os.path.basename(path)} {lay}: {np.count_nonzero(d)} samples differ, max {d.max()}")
 
         queue(("decode", path, lay, *extra), verify)
+        if path.endswith(".png"):  # the libpng path too (the default may take the libdeflate fast path)
+            queue(("decode", path, lay, "libpng", *extra), verify)
 
 
 # ---- PNG cases ----
