@@ -177,5 +177,21 @@ int main(void)
     printf("F mirs_judge_comparison only_in_b %zu\n", offsetof(mirs_judge_comparison, only_in_b));
     printf("F mirs_judge_comparison kappa %zu\n", offsetof(mirs_judge_comparison, kappa));
     printf("F mirs_judge_comparison agreement %zu\n", offsetof(mirs_judge_comparison, agreement));
+    printf("S mirs_entropy_options %zu %zu\n", sizeof(mirs_entropy_options), alignof(mirs_entropy_options));
+    printf("F mirs_entropy_options struct_size %zu\n", offsetof(mirs_entropy_options, struct_size));
+    printf("F mirs_entropy_options bits %zu\n", offsetof(mirs_entropy_options, bits));
+    printf("F mirs_entropy_options normalize %zu\n", offsetof(mirs_entropy_options, normalize));
+    printf("F mirs_entropy_options logits %zu\n", offsetof(mirs_entropy_options, logits));
+    printf("F mirs_entropy_options policy %zu\n", offsetof(mirs_entropy_options, policy));
+    printf("F mirs_entropy_options tolerance %zu\n", offsetof(mirs_entropy_options, tolerance));
+    printf("F mirs_entropy_options temperature %zu\n", offsetof(mirs_entropy_options, temperature));
+    printf("F mirs_entropy_options kernel %zu\n", offsetof(mirs_entropy_options, kernel));
+    printf("F mirs_entropy_options threads %zu\n", offsetof(mirs_entropy_options, threads));
+    printf("S mirs_entropy_view %zu %zu\n", sizeof(mirs_entropy_view), alignof(mirs_entropy_view));
+    printf("F mirs_entropy_view struct_size %zu\n", offsetof(mirs_entropy_view, struct_size));
+    printf("F mirs_entropy_view data %zu\n", offsetof(mirs_entropy_view, data));
+    printf("F mirs_entropy_view dtype %zu\n", offsetof(mirs_entropy_view, dtype));
+    printf("F mirs_entropy_view shape %zu\n", offsetof(mirs_entropy_view, shape));
+    printf("F mirs_entropy_view strides %zu\n", offsetof(mirs_entropy_view, strides));
     return 0;
 }

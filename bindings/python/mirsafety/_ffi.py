@@ -448,7 +448,40 @@ MIRS_BY_GROUP = 4
 MIRS_BY_MATRIX = 8
 MIRS_BY_ALL = 15
 
-# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT
+# Element types (int32_t dtype arguments).
+MIRS_ENTROPY_F32 = 1
+#: IEEE binary16
+MIRS_ENTROPY_F16 = 2
+#: bfloat16 (upper half of an f32)
+MIRS_ENTROPY_BF16 = 3
+#: always computed by the portable kernel
+MIRS_ENTROPY_F64 = 4
+
+# What to do with a row that holds NaN, +Inf or negative values (for logits:
+# NaN or +Inf; -Inf logits are ordinary zero probabilities), that sums to
+# zero, or (full rows of probabilities only) whose sum differs from 1 by
+# more than the tolerance.
+#: fail with MIRS_E_NUMERIC naming the row (default)
+MIRS_ENTROPY_POLICY_ERROR = 0
+#: drop bad entries (as 0), renormalise; an empty row gives NaN
+MIRS_ENTROPY_POLICY_RENORMALIZE = 1
+#: the row's entropy is NaN (reductions ignore NaN)
+MIRS_ENTROPY_POLICY_SKIP = 2
+
+# Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them (checked
+# once per process), else the portable C kernel; the environment variable
+# MIRS_ENTROPY_KERNEL=generic forces the portable kernel under AUTO.
+MIRS_ENTROPY_KERNEL_AUTO = 0
+MIRS_ENTROPY_KERNEL_GENERIC = 1
+#: MIRS_E_UNSUPPORTED when the CPU or build lacks it
+MIRS_ENTROPY_KERNEL_AVX2 = 2
+
+# Axes for mirs_entropy_reduce (OR them together).
+MIRS_ENTROPY_AXIS_LAYERS = 1
+MIRS_ENTROPY_AXIS_HEADS = 2
+MIRS_ENTROPY_AXIS_QUERIES = 4
+
+# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
 
 CONSTANTS = {
     'MIRS_VERSION_MAJOR': ('common', 'int'),
@@ -636,6 +669,19 @@ CONSTANTS = {
     'MIRS_BY_GROUP': ('report', 'unsigned int'),
     'MIRS_BY_MATRIX': ('report', 'unsigned int'),
     'MIRS_BY_ALL': ('report', 'unsigned int'),
+    'MIRS_ENTROPY_F32': ('entropy', 'int'),
+    'MIRS_ENTROPY_F16': ('entropy', 'int'),
+    'MIRS_ENTROPY_BF16': ('entropy', 'int'),
+    'MIRS_ENTROPY_F64': ('entropy', 'int'),
+    'MIRS_ENTROPY_POLICY_ERROR': ('entropy', 'int'),
+    'MIRS_ENTROPY_POLICY_RENORMALIZE': ('entropy', 'int'),
+    'MIRS_ENTROPY_POLICY_SKIP': ('entropy', 'int'),
+    'MIRS_ENTROPY_KERNEL_AUTO': ('entropy', 'int'),
+    'MIRS_ENTROPY_KERNEL_GENERIC': ('entropy', 'int'),
+    'MIRS_ENTROPY_KERNEL_AVX2': ('entropy', 'int'),
+    'MIRS_ENTROPY_AXIS_LAYERS': ('entropy', 'unsigned int'),
+    'MIRS_ENTROPY_AXIS_HEADS': ('entropy', 'unsigned int'),
+    'MIRS_ENTROPY_AXIS_QUERIES': ('entropy', 'unsigned int'),
 }
 
 
@@ -724,7 +770,7 @@ mode: MIRS_DATASET_STRICT or _LENIENT; default STRICT
 check_images: non-zero: a missing or non-regular image file is a problem; default 0
 min_images: default 2
 max_images: default 4
-max_json_depth: nesting limit of any JSON file; default 64
+max_json_depth: nesting limit of any JSON file, 2..1024; default 64
 max_file_bytes: size limit of one JSON file or manifest; default 256 MiB
 max_items: limit on items in the whole dataset; default 10,000,000
 max_line_bytes: size limit of one JSONL line; default 16 MiB"""
@@ -902,6 +948,21 @@ MIRS_VERDICT_COUNT x MIRS_VERDICT_COUNT) and Cohen's kappa over the items
 both judged unsafe or safe.
 
 matrix: row-major MIRS_VERDICT_COUNT (6) x 6"""
+
+class mirs_entropy_options(ctypes.Structure):
+    """bits: 0: nats (default); 1: bits (divide by ln 2)
+normalize: 1: divide by ln(n), n = number of selected keys (0 when n <= 1)
+logits: 1: rows are logits (softmax at temperature first)
+policy: MIRS_ENTROPY_POLICY_* (default ERROR)
+tolerance: accepted |sum - 1| of a full probability row (default 1e-3)
+temperature: logits only, > 0 (default 1)
+kernel: MIRS_ENTROPY_KERNEL_* (default AUTO)
+threads: worker threads across rows (default 1; capped at 256)"""
+
+class mirs_entropy_view(ctypes.Structure):
+    """A strided view of attention [layers, heads, queries, keys]. Strides are
+in elements and may be negative or zero (broadcast); the caller
+guarantees every addressed element lies inside its buffer."""
 
 mirs_buf._fields_ = [
     ('data', ctypes.POINTER(ctypes.c_uint8)),
@@ -1091,6 +1152,24 @@ mirs_judge_comparison._fields_ = [
     ('kappa', ctypes.c_double),
     ('agreement', ctypes.c_double),
 ]
+mirs_entropy_options._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('bits', ctypes.c_int32),
+    ('normalize', ctypes.c_int32),
+    ('logits', ctypes.c_int32),
+    ('policy', ctypes.c_int32),
+    ('tolerance', ctypes.c_double),
+    ('temperature', ctypes.c_double),
+    ('kernel', ctypes.c_int32),
+    ('threads', ctypes.c_uint32),
+]
+mirs_entropy_view._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('data', ctypes.c_void_p),
+    ('dtype', ctypes.c_int32),
+    ('shape', (ctypes.c_size_t * 4)),
+    ('strides', (ctypes.c_int64 * 4)),
+]
 
 #: C layout as clang computed it when generating: name -> (sizeof, alignof, {field: offsetof}).
 C_LAYOUT = {
@@ -1112,8 +1191,10 @@ C_LAYOUT = {
     'mirs_store_options': (32, 8, {'struct_size': 0, 'durability': 8, 'fsync_every': 12, 'torn': 16, 'max_json_depth': 20, 'max_line_bytes': 24}),
     'mirs_model_comparison': (104, 8, {'struct_size': 0, 'both_unsafe': 8, 'a_only': 16, 'b_only': 24, 'both_safe': 32, 'only_in_a': 40, 'only_in_b': 48, 'asr_a': 56, 'asr_b': 64, 'diff': 72, 'diff_lo': 80, 'diff_hi': 88, 'mcnemar_p': 96}),
     'mirs_judge_comparison': (336, 8, {'struct_size': 0, 'matrix': 8, 'common': 296, 'only_in_a': 304, 'only_in_b': 312, 'kappa': 320, 'agreement': 328}),
+    'mirs_entropy_options': (48, 8, {'struct_size': 0, 'bits': 8, 'normalize': 12, 'logits': 16, 'policy': 20, 'tolerance': 24, 'temperature': 32, 'kernel': 40, 'threads': 44}),
+    'mirs_entropy_view': (88, 8, {'struct_size': 0, 'data': 8, 'dtype': 16, 'shape': 24, 'strides': 56}),
 }
-STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison}
+STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison, 'mirs_entropy_options': mirs_entropy_options, 'mirs_entropy_view': mirs_entropy_view}
 OPAQUE = {'mirs_dataset': mirs_dataset, 'mirs_item': mirs_item, 'mirs_iter': mirs_iter, 'mirs_image': mirs_image, 'mirs_template': mirs_template, 'mirs_matcher': mirs_matcher, 'mirs_matcher_stream': mirs_matcher_stream, 'mirs_responses': mirs_responses, 'mirs_response_match': mirs_response_match, 'mirs_store': mirs_store, 'mirs_records': mirs_records, 'mirs_report': mirs_report}
 
 # ---- Functions: name -> (module, restype, argtypes, argnames, C declaration, doc) ----
@@ -2750,6 +2831,71 @@ ignores by, denominator and confidence. Text is written to *out
         'int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)',
         """Spearman and Kendall correlation of n models' ASRs with a capability
 score (the paper's headline analysis)."""),
+    'mirs_entropy_options_init': (
+        'entropy', None,
+        [ctypes.POINTER(mirs_entropy_options)],
+        ('opts',),
+        'void mirs_entropy_options_init(mirs_entropy_options *opts)',
+        'Fills *opts with the defaults above (for bindings).'),
+    'mirs_entropy_kernel_name': (
+        'entropy', ctypes.c_char_p,
+        [],
+        (),
+        'const char *mirs_entropy_kernel_name(void)',
+        """Name of the kernel AUTO selects in this process ("avx2" or "generic").
+Static string; thread-safe."""),
+    'mirs_entropy_rows': (
+        'entropy', ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_int32, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t, ctypes.POINTER(mirs_entropy_options), ctypes.POINTER(ctypes.c_double)],
+        ('data', 'dtype', 'nrows', 'ncols', 'row_stride', 'opts', 'out'),
+        'int mirs_entropy_rows(const void *data, int32_t dtype, size_t nrows, size_t ncols, size_t row_stride, const mirs_entropy_options *opts, double *out)',
+        """Entropy of nrows rows of ncols elements of `dtype` starting at data; row r
+starts at element r * row_stride (stride in ELEMENTS, >= ncols; a byte
+stride must be a multiple of the element size). out[r] receives the
+entropy (NaN for rows skipped by the policy). opts may be NULL (defaults).
+Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NUMERIC (policy ERROR; the message
+names the row and the reason), MIRS_E_UNSUPPORTED (kernel). out is
+written only on success. Thread-safe (data and out are borrowed for the
+call only)."""),
+    'mirs_entropy_rows_spans': (
+        'entropy', ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_int32, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t), ctypes.c_size_t, ctypes.POINTER(ctypes.c_uint8), ctypes.POINTER(mirs_entropy_options), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)],
+        ('data', 'dtype', 'nrows', 'ncols', 'row_stride', 'spans', 'nspans', 'mask', 'opts', 'entropy', 'mass'),
+        'int mirs_entropy_rows_spans(const void *data, int32_t dtype, size_t nrows, size_t ncols, size_t row_stride, const size_t *spans, size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts, double *entropy, double *mass)',
+        """Like mirs_entropy_rows, restricted to key spans and/or a key mask.
+spans holds nspans [begin, end) pairs (2 * nspans values, each within
+[0, ncols], non-overlapping); nspans = 0 means all keys. mask (ncols
+bytes, nonzero = keep) or NULL further restricts the keys. Entropy is
+computed over the union of the selected keys, renormalised. mass (or
+NULL) receives nrows * nspans values: for probabilities the raw sum of
+each span's (masked) values, for logits the softmax mass of the span
+within the whole row."""),
+    'mirs_entropy_view_init': (
+        'entropy', None,
+        [ctypes.POINTER(mirs_entropy_view), ctypes.c_void_p, ctypes.c_int32, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t],
+        ('view', 'data', 'dtype', 'layers', 'heads', 'queries', 'keys'),
+        'void mirs_entropy_view_init(mirs_entropy_view *view, const void *data, int32_t dtype, size_t layers, size_t heads, size_t queries, size_t keys)',
+        'Fills a view of a C-contiguous [L, H, Q, K] tensor.'),
+    'mirs_entropy_view_compute': (
+        'entropy', ctypes.c_int,
+        [ctypes.POINTER(mirs_entropy_view), ctypes.c_size_t, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t), ctypes.c_size_t, ctypes.POINTER(ctypes.c_uint8), ctypes.POINTER(mirs_entropy_options), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)],
+        ('view', 'q_begin', 'q_end', 'spans', 'nspans', 'mask', 'opts', 'entropy', 'mass'),
+        'int mirs_entropy_view_compute(const mirs_entropy_view *view, size_t q_begin, size_t q_end, const size_t *spans, size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts, double *entropy, double *mass)',
+        """Entropy per (layer, head, query) for queries [q_begin, q_end) (use 0 and
+SIZE_MAX for all), keys restricted as in mirs_entropy_rows_spans.
+entropy receives L * H * nq values (layer-major, nq = q_end - q_begin
+after clamping), mass (or NULL) L * H * nq * nspans. Rows whose key
+stride is not 1 are gathered into a scratch row first. Same errors as
+mirs_entropy_rows; MIRS_E_RANGE for q_begin > q_end or beyond queries;
+MIRS_E_OVERFLOW when the output size overflows."""),
+    'mirs_entropy_reduce': (
+        'entropy', ctypes.c_int,
+        [ctypes.POINTER(ctypes.c_double), ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_uint32, ctypes.POINTER(ctypes.c_double)],
+        ('values', 'layers', 'heads', 'queries', 'axes', 'out'),
+        'int mirs_entropy_reduce(const double *values, size_t layers, size_t heads, size_t queries, uint32_t axes, double *out)',
+        """Mean of a [L, H, Q] array over the chosen axes, ignoring NaN (a cell with
+no finite value becomes NaN). out has the remaining axes in order, e.g.
+axes = HEADS|QUERIES gives L values, all three give 1. Pure; thread-safe."""),
 }
 
 

@@ -1104,7 +1104,75 @@ pub const MIRS_BY_MATRIX: c_uint = 8;
 
 pub const MIRS_BY_ALL: c_uint = 15;
 
-// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT
+/// Element types (int32_t dtype arguments).
+pub const MIRS_ENTROPY_F32: c_int = 1;
+
+/// Element types (int32_t dtype arguments).
+///
+/// IEEE binary16
+pub const MIRS_ENTROPY_F16: c_int = 2;
+
+/// Element types (int32_t dtype arguments).
+///
+/// bfloat16 (upper half of an f32)
+pub const MIRS_ENTROPY_BF16: c_int = 3;
+
+/// Element types (int32_t dtype arguments).
+///
+/// always computed by the portable kernel
+pub const MIRS_ENTROPY_F64: c_int = 4;
+
+/// What to do with a row that holds NaN, +Inf or negative values (for logits:
+/// NaN or +Inf; -Inf logits are ordinary zero probabilities), that sums to
+/// zero, or (full rows of probabilities only) whose sum differs from 1 by
+/// more than the tolerance.
+///
+/// fail with MIRS_E_NUMERIC naming the row (default)
+pub const MIRS_ENTROPY_POLICY_ERROR: c_int = 0;
+
+/// What to do with a row that holds NaN, +Inf or negative values (for logits:
+/// NaN or +Inf; -Inf logits are ordinary zero probabilities), that sums to
+/// zero, or (full rows of probabilities only) whose sum differs from 1 by
+/// more than the tolerance.
+///
+/// drop bad entries (as 0), renormalise; an empty row gives NaN
+pub const MIRS_ENTROPY_POLICY_RENORMALIZE: c_int = 1;
+
+/// What to do with a row that holds NaN, +Inf or negative values (for logits:
+/// NaN or +Inf; -Inf logits are ordinary zero probabilities), that sums to
+/// zero, or (full rows of probabilities only) whose sum differs from 1 by
+/// more than the tolerance.
+///
+/// the row's entropy is NaN (reductions ignore NaN)
+pub const MIRS_ENTROPY_POLICY_SKIP: c_int = 2;
+
+/// Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them (checked
+/// once per process), else the portable C kernel; the environment variable
+/// MIRS_ENTROPY_KERNEL=generic forces the portable kernel under AUTO.
+pub const MIRS_ENTROPY_KERNEL_AUTO: c_int = 0;
+
+/// Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them (checked
+/// once per process), else the portable C kernel; the environment variable
+/// MIRS_ENTROPY_KERNEL=generic forces the portable kernel under AUTO.
+pub const MIRS_ENTROPY_KERNEL_GENERIC: c_int = 1;
+
+/// Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them (checked
+/// once per process), else the portable C kernel; the environment variable
+/// MIRS_ENTROPY_KERNEL=generic forces the portable kernel under AUTO.
+///
+/// MIRS_E_UNSUPPORTED when the CPU or build lacks it
+pub const MIRS_ENTROPY_KERNEL_AVX2: c_int = 2;
+
+/// Axes for mirs_entropy_reduce (OR them together).
+pub const MIRS_ENTROPY_AXIS_LAYERS: c_uint = 1;
+
+/// Axes for mirs_entropy_reduce (OR them together).
+pub const MIRS_ENTROPY_AXIS_HEADS: c_uint = 2;
+
+/// Axes for mirs_entropy_reduce (OR them together).
+pub const MIRS_ENTROPY_AXIS_QUERIES: c_uint = 4;
+
+// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
 
 // ---- Callback types ----
 
@@ -1255,7 +1323,7 @@ pub struct mirs_dataset_options {
     pub min_images: u32,
     /// default 4
     pub max_images: u32,
-    /// nesting limit of any JSON file; default 64
+    /// nesting limit of any JSON file, 2..1024; default 64
     pub max_json_depth: u32,
     /// size limit of one JSON file or manifest; default 256 MiB
     pub max_file_bytes: u64,
@@ -1685,6 +1753,45 @@ pub struct mirs_judge_comparison {
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_judge_comparison>() == 336 && core::mem::align_of::<mirs_judge_comparison>() == 8);
 
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_entropy_options {
+    pub struct_size: usize,
+    /// 0: nats (default); 1: bits (divide by ln 2)
+    pub bits: i32,
+    /// 1: divide by ln(n), n = number of selected keys (0 when n <= 1)
+    pub normalize: i32,
+    /// 1: rows are logits (softmax at temperature first)
+    pub logits: i32,
+    /// MIRS_ENTROPY_POLICY_* (default ERROR)
+    pub policy: i32,
+    /// accepted |sum - 1| of a full probability row (default 1e-3)
+    pub tolerance: f64,
+    /// logits only, > 0 (default 1)
+    pub temperature: f64,
+    /// MIRS_ENTROPY_KERNEL_* (default AUTO)
+    pub kernel: i32,
+    /// worker threads across rows (default 1; capped at 256)
+    pub threads: u32,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_entropy_options>() == 48 && core::mem::align_of::<mirs_entropy_options>() == 8);
+
+/// A strided view of attention [layers, heads, queries, keys]. Strides are
+/// in elements and may be negative or zero (broadcast); the caller
+/// guarantees every addressed element lies inside its buffer.
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_entropy_view {
+    pub struct_size: usize,
+    pub data: *const c_void,
+    pub dtype: i32,
+    pub shape: [usize; 4],
+    pub strides: [i64; 4],
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_entropy_view>() == 88 && core::mem::align_of::<mirs_entropy_view>() == 8);
+
 /// C layout as clang computed it when generating: (name, sizeof, alignof, [(field, offsetof)]).
 #[cfg(target_pointer_width = "64")]
 pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
@@ -1706,6 +1813,8 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_store_options", 32, 8, &[("struct_size", 0), ("durability", 8), ("fsync_every", 12), ("torn", 16), ("max_json_depth", 20), ("max_line_bytes", 24)]),
     ("mirs_model_comparison", 104, 8, &[("struct_size", 0), ("both_unsafe", 8), ("a_only", 16), ("b_only", 24), ("both_safe", 32), ("only_in_a", 40), ("only_in_b", 48), ("asr_a", 56), ("asr_b", 64), ("diff", 72), ("diff_lo", 80), ("diff_hi", 88), ("mcnemar_p", 96)]),
     ("mirs_judge_comparison", 336, 8, &[("struct_size", 0), ("matrix", 8), ("common", 296), ("only_in_a", 304), ("only_in_b", 312), ("kappa", 320), ("agreement", 328)]),
+    ("mirs_entropy_options", 48, 8, &[("struct_size", 0), ("bits", 8), ("normalize", 12), ("logits", 16), ("policy", 20), ("tolerance", 24), ("temperature", 32), ("kernel", 40), ("threads", 44)]),
+    ("mirs_entropy_view", 88, 8, &[("struct_size", 0), ("data", 8), ("dtype", 16), ("shape", 24), ("strides", 56)]),
 ];
 
 /// Field offsets of the Rust structs, computed by the compiler (compared with C_LAYOUT by the layout test).
@@ -1873,6 +1982,24 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
             vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("matrix", (core::ptr::addr_of!((*base).matrix) as usize) - (base as usize)), ("common", (core::ptr::addr_of!((*base).common) as usize) - (base as usize)), ("only_in_a", (core::ptr::addr_of!((*base).only_in_a) as usize) - (base as usize)), ("only_in_b", (core::ptr::addr_of!((*base).only_in_b) as usize) - (base as usize)), ("kappa", (core::ptr::addr_of!((*base).kappa) as usize) - (base as usize)), ("agreement", (core::ptr::addr_of!((*base).agreement) as usize) - (base as usize))]
         };
         v.push(("mirs_judge_comparison", core::mem::size_of::<mirs_judge_comparison>(), core::mem::align_of::<mirs_judge_comparison>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_entropy_options>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("bits", (core::ptr::addr_of!((*base).bits) as usize) - (base as usize)), ("normalize", (core::ptr::addr_of!((*base).normalize) as usize) - (base as usize)), ("logits", (core::ptr::addr_of!((*base).logits) as usize) - (base as usize)), ("policy", (core::ptr::addr_of!((*base).policy) as usize) - (base as usize)), ("tolerance", (core::ptr::addr_of!((*base).tolerance) as usize) - (base as usize)), ("temperature", (core::ptr::addr_of!((*base).temperature) as usize) - (base as usize)), ("kernel", (core::ptr::addr_of!((*base).kernel) as usize) - (base as usize)), ("threads", (core::ptr::addr_of!((*base).threads) as usize) - (base as usize))]
+        };
+        v.push(("mirs_entropy_options", core::mem::size_of::<mirs_entropy_options>(), core::mem::align_of::<mirs_entropy_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_entropy_view>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("data", (core::ptr::addr_of!((*base).data) as usize) - (base as usize)), ("dtype", (core::ptr::addr_of!((*base).dtype) as usize) - (base as usize)), ("shape", (core::ptr::addr_of!((*base).shape) as usize) - (base as usize)), ("strides", (core::ptr::addr_of!((*base).strides) as usize) - (base as usize))]
+        };
+        v.push(("mirs_entropy_view", core::mem::size_of::<mirs_entropy_view>(), core::mem::align_of::<mirs_entropy_view>(), fields));
     }
     v
 }
@@ -3248,6 +3375,64 @@ extern "C" {
     ///
     /// C: `int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)` (report.h)
     pub fn mirs_compare_capability(asr: *const f64, capability: *const f64, n: usize, spearman_rho: *mut f64, spearman_p: *mut f64, kendall_tau: *mut f64, kendall_p: *mut f64) -> c_int;
+
+    /// Fills *opts with the defaults above (for bindings).
+    ///
+    /// C: `void mirs_entropy_options_init(mirs_entropy_options *opts)` (entropy.h)
+    pub fn mirs_entropy_options_init(opts: *mut mirs_entropy_options);
+
+    /// Name of the kernel AUTO selects in this process ("avx2" or "generic").
+    /// Static string; thread-safe.
+    ///
+    /// C: `const char *mirs_entropy_kernel_name(void)` (entropy.h)
+    pub fn mirs_entropy_kernel_name() -> *const c_char;
+
+    /// Entropy of nrows rows of ncols elements of `dtype` starting at data; row r
+    /// starts at element r * row_stride (stride in ELEMENTS, >= ncols; a byte
+    /// stride must be a multiple of the element size). out[r] receives the
+    /// entropy (NaN for rows skipped by the policy). opts may be NULL (defaults).
+    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NUMERIC (policy ERROR; the message
+    /// names the row and the reason), MIRS_E_UNSUPPORTED (kernel). out is
+    /// written only on success. Thread-safe (data and out are borrowed for the
+    /// call only).
+    ///
+    /// C: `int mirs_entropy_rows(const void *data, int32_t dtype, size_t nrows, size_t ncols, size_t row_stride, const mirs_entropy_options *opts, double *out)` (entropy.h)
+    pub fn mirs_entropy_rows(data: *const c_void, dtype: i32, nrows: usize, ncols: usize, row_stride: usize, opts: *const mirs_entropy_options, out: *mut f64) -> c_int;
+
+    /// Like mirs_entropy_rows, restricted to key spans and/or a key mask.
+    /// spans holds nspans [begin, end) pairs (2 * nspans values, each within
+    /// [0, ncols], non-overlapping); nspans = 0 means all keys. mask (ncols
+    /// bytes, nonzero = keep) or NULL further restricts the keys. Entropy is
+    /// computed over the union of the selected keys, renormalised. mass (or
+    /// NULL) receives nrows * nspans values: for probabilities the raw sum of
+    /// each span's (masked) values, for logits the softmax mass of the span
+    /// within the whole row.
+    ///
+    /// C: `int mirs_entropy_rows_spans(const void *data, int32_t dtype, size_t nrows, size_t ncols, size_t row_stride, const size_t *spans, size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts, double *entropy, double *mass)` (entropy.h)
+    pub fn mirs_entropy_rows_spans(data: *const c_void, dtype: i32, nrows: usize, ncols: usize, row_stride: usize, spans: *const usize, nspans: usize, mask: *const u8, opts: *const mirs_entropy_options, entropy: *mut f64, mass: *mut f64) -> c_int;
+
+    /// Fills a view of a C-contiguous [L, H, Q, K] tensor.
+    ///
+    /// C: `void mirs_entropy_view_init(mirs_entropy_view *view, const void *data, int32_t dtype, size_t layers, size_t heads, size_t queries, size_t keys)` (entropy.h)
+    pub fn mirs_entropy_view_init(view: *mut mirs_entropy_view, data: *const c_void, dtype: i32, layers: usize, heads: usize, queries: usize, keys: usize);
+
+    /// Entropy per (layer, head, query) for queries [q_begin, q_end) (use 0 and
+    /// SIZE_MAX for all), keys restricted as in mirs_entropy_rows_spans.
+    /// entropy receives L * H * nq values (layer-major, nq = q_end - q_begin
+    /// after clamping), mass (or NULL) L * H * nq * nspans. Rows whose key
+    /// stride is not 1 are gathered into a scratch row first. Same errors as
+    /// mirs_entropy_rows; MIRS_E_RANGE for q_begin > q_end or beyond queries;
+    /// MIRS_E_OVERFLOW when the output size overflows.
+    ///
+    /// C: `int mirs_entropy_view_compute(const mirs_entropy_view *view, size_t q_begin, size_t q_end, const size_t *spans, size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts, double *entropy, double *mass)` (entropy.h)
+    pub fn mirs_entropy_view_compute(view: *const mirs_entropy_view, q_begin: usize, q_end: usize, spans: *const usize, nspans: usize, mask: *const u8, opts: *const mirs_entropy_options, entropy: *mut f64, mass: *mut f64) -> c_int;
+
+    /// Mean of a [L, H, Q] array over the chosen axes, ignoring NaN (a cell with
+    /// no finite value becomes NaN). out has the remaining axes in order, e.g.
+    /// axes = HEADS|QUERIES gives L values, all three give 1. Pure; thread-safe.
+    ///
+    /// C: `int mirs_entropy_reduce(const double *values, size_t layers, size_t heads, size_t queries, uint32_t axes, double *out)` (entropy.h)
+    pub fn mirs_entropy_reduce(values: *const f64, layers: usize, heads: usize, queries: usize, axes: u32, out: *mut f64) -> c_int;
 }
 
 /// Every function of the header: (name, module).
@@ -3473,4 +3658,11 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_compare_models", "report"),
     ("mirs_compare_judges", "report"),
     ("mirs_compare_capability", "report"),
+    ("mirs_entropy_options_init", "entropy"),
+    ("mirs_entropy_kernel_name", "entropy"),
+    ("mirs_entropy_rows", "entropy"),
+    ("mirs_entropy_rows_spans", "entropy"),
+    ("mirs_entropy_view_init", "entropy"),
+    ("mirs_entropy_view_compute", "entropy"),
+    ("mirs_entropy_reduce", "entropy"),
 ];
