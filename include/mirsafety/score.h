@@ -117,9 +117,10 @@ typedef struct mirs_matcher mirs_matcher;
  * substring search anywhere in the text, like Python's `phrase in text`
  * (which is how every reference list is used, despite being called
  * prefixes). */
-#define MIRS_MATCH_FOLD_CASE 0x1u        /* ASCII letters match either case (other bytes exactly) */
-#define MIRS_MATCH_FOLD_APOSTROPHES 0x2u /* ' ’ ‘ ʼ ＇ (U+0027, U+2019, U+2018, U+02BC, U+FF07) all match each other \
-                                          */
+#define MIRS_MATCH_FOLD_CASE 0x1u /* ASCII letters match either case (other bytes exactly) */
+#define MIRS_MATCH_FOLD_APOSTROPHES                                                                                    \
+    0x2u /* ' ’ ‘ ʼ ＇ (U+0027, U+2019, U+2018, U+02BC, U+FF07) all match each other                             \
+          */
 #define MIRS_MATCH_CASE_INSENSITIVE 0x3u /* both of the above */
 
 /* Built-in phrase lists, exactly as published (sha256 of the items joined
@@ -146,8 +147,11 @@ MIRS_API const char *mirs_preset_phrase(int32_t preset, size_t i);
 
 /* Limits of a phrase list: at most 65536 phrases of 1..4096 bytes each,
  * a file of at most 16 MiB, and an automaton of at most 4,000,000 states
- * (with MIRS_MATCH_FOLD_APOSTROPHES each apostrophe becomes 4 alternative
- * byte paths; exceeding the states limit gives MIRS_E_LIMIT). */
+ * and 2^25 transitions (states x byte classes; the table is dense, so
+ * lists of a few hundred thousand phrase bytes may hit it). With
+ * MIRS_MATCH_FOLD_APOSTROPHES each apostrophe becomes 4 alternative byte
+ * paths and one phrase may have at most 65536 spellings (8 apostrophes).
+ * Exceeding a limit gives MIRS_E_LIMIT. */
 #define MIRS_MATCHER_MAX_PHRASES 65536
 #define MIRS_MATCHER_MAX_PHRASE_LEN 4096
 #define MIRS_MATCHER_MAX_FILE_BYTES (16u << 20)

@@ -53,7 +53,7 @@ MIRS_API int mirs_stats_welch(const double *a, size_t na, const double *b, size_
 MIRS_API int mirs_stats_welch_moments(double na, double mean_a, double var_a, double nb, double mean_b, double var_b,
                                       double *t, double *df, double *p_value);
 
-#define MIRS_MWU_AUTO 0       /* exact when both n <= 8 and no ties, else asymptotic (scipy's rule) */
+#define MIRS_MWU_AUTO 0       /* scipy's rule: asymptotic when both n > 8 or there are ties, else exact */
 #define MIRS_MWU_EXACT 1      /* exact distribution (no ties allowed: MIRS_E_UNSUPPORTED otherwise) */
 #define MIRS_MWU_ASYMPTOTIC 2 /* normal approximation, tie-corrected, continuity-corrected */
 

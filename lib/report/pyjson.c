@@ -30,6 +30,7 @@ typedef struct scan {
     size_t n, i;
     int depth;
     bool bad_utf8;
+    bool avx2; /* the CPU has AVX2 (looked up once per file) */
 } scan;
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -64,12 +65,9 @@ static size_t skip_plain_sse2(const unsigned char *s, size_t j, size_t n)
     return j;
 }
 
-static int have_avx2 = -1; /* racy but idempotent: every thread computes the same value */
-
-static inline size_t skip_plain(const unsigned char *s, size_t j, size_t n)
+static inline size_t skip_plain(const unsigned char *s, size_t j, size_t n, bool avx2)
 {
-    if (have_avx2 < 0) have_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-    return have_avx2 ? skip_plain_sse2(s, skip_plain_avx2(s, j, n), n) : skip_plain_sse2(s, j, n);
+    return avx2 ? skip_plain_sse2(s, skip_plain_avx2(s, j, n), n) : skip_plain_sse2(s, j, n);
 }
 #endif
 
@@ -156,7 +154,7 @@ static bool string(scan *p, char *out, size_t cap, size_t *dlen)
         size_t j = p->i;
         for (;;) {
 #if defined(__x86_64__) && defined(__GNUC__)
-            j = skip_plain(p->s, j, p->n);
+            j = skip_plain(p->s, j, p->n, p->avx2);
 #endif
             while (j + 8 <= p->n) {
                 uint64_t w;
@@ -512,7 +510,10 @@ int mirs__pyjson_statics(const char *data, size_t len, pyjson_result *r)
      * Python fails (UnicodeDecodeError or JSONDecodeError), so the file is
      * not validated separately. */
     if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) return MIRS_OK; /* "Unexpected UTF-8 BOM" */
-    scan p = {(const unsigned char *)data, len, 0, 0, false};
+    scan p = {(const unsigned char *)data, len, 0, 0, false, false};
+#if defined(__x86_64__) && defined(__GNUC__)
+    p.avx2 = __builtin_cpu_supports("avx2");
+#endif
     ws(&p);
     if (p.i >= p.n) return MIRS_OK;
     bool have_jr = false;

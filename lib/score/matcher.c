@@ -32,6 +32,7 @@ struct mirs_matcher {
     uint32_t ncls, nstates;
     uint32_t thr;      /* premultiplied id of the first state with an output */
     uint32_t *delta;   /* nstates * ncls premultiplied next states */
+    uint16_t *delta16; /* the same in 16 bits when nstates * ncls <= 65536 (half the cache footprint), else NULL */
     uint32_t maxdepth; /* bytes of the longest phrase path */
     /* per output state (index = state - thr/ncls) */
     uint32_t *out_count;
@@ -469,6 +470,14 @@ static int finish(builder *B)
     }
     m->thr = first_out * C;
     m->maxdepth = maxd;
+    if ((size_t)n * C <= 65536) {
+        m->delta16 = mirs__malloc((size_t)n * C * sizeof *m->delta16);
+        if (!m->delta16) {
+            st = MIRS_E_NO_MEMORY;
+            goto out;
+        }
+        for (size_t i = 0; i < (size_t)n * C; i++) m->delta16[i] = (uint16_t)m->delta[i];
+    }
 out:
     free(fail);
     free(order);
@@ -483,6 +492,7 @@ void mirs_matcher_free(mirs_matcher *m)
 {
     if (!m) return;
     free(m->delta);
+    free(m->delta16);
     free(m->out_count);
     free(m->out_phrase);
     free(m->out_len);
@@ -564,7 +574,7 @@ int mirs_matcher_load_text(const char *text, size_t len, uint32_t flags, const c
     }
     size_t i = 0;
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) i = 3;
-    /* Two passes: count, then copy (NUL bytes are rejected: a phrase is a C string). */
+    /* NUL bytes are rejected: a phrase is a C string. */
     size_t n = 0, cap = 0, line = 0;
     char **list = NULL;
     int st = MIRS_OK;
@@ -650,93 +660,105 @@ static inline void on_output(const mirs_matcher *m, uint32_t s, size_t end, mirs
     }
 }
 
-/* Single pass over p[from..to) from state s; outputs at positions >= report_from. */
-static uint32_t scan(const mirs_matcher *m, uint32_t s, const uint8_t *p, size_t from, size_t to, size_t base,
-                     mirs_match *r)
-{
-    const uint32_t *d = m->delta;
-    const uint8_t *cls = m->cls;
-    const uint32_t thr = m->thr;
-    for (size_t i = from; i < to; i++) {
-        s = d[s + cls[p[i]]];
-        if (s >= thr) on_output(m, s, base + i + 1, r);
+/* The scanning loops, instantiated for 16- and 32-bit transition tables. */
+#define DEFINE_SEARCH(T, SUF, TABLE)                                                                                   \
+    /* Single pass over p[from..to) from state s; base + i is the absolute position of p[i]. */                        \
+    static uint32_t scan##SUF(const mirs_matcher *m, uint32_t s0, const uint8_t *p, size_t from, size_t to,            \
+                              size_t base, mirs_match *r)                                                              \
+    {                                                                                                                  \
+        const T *d = m->TABLE;                                                                                         \
+        const uint8_t *cls = m->cls;                                                                                   \
+        const uint32_t thr = m->thr;                                                                                   \
+        T s = (T)s0;                                                                                                   \
+        for (size_t i = from; i < to; i++) {                                                                           \
+            s = d[s + cls[p[i]]];                                                                                      \
+            if (s >= thr) on_output(m, s, base + i + 1, r);                                                            \
+        }                                                                                                              \
+        return s;                                                                                                      \
+    }                                                                                                                  \
+                                                                                                                       \
+    /* stop_early: return as soon as any match is known (then count is partial). */                                    \
+    static void search##SUF(const mirs_matcher *m, const uint8_t *p, size_t len, mirs_match *res, bool stop_early)     \
+    {                                                                                                                  \
+        const T *d = m->TABLE;                                                                                         \
+        const uint8_t *cls = m->cls;                                                                                   \
+        const uint32_t thr = m->thr;                                                                                   \
+        no_match(res);                                                                                                 \
+        size_t seg = len / NSEG;                                                                                       \
+        if (len < SEG_MIN || seg < m->maxdepth) {                                                                      \
+            if (!stop_early) {                                                                                         \
+                scan##SUF(m, 0, p, 0, len, 0, res);                                                                    \
+                return;                                                                                                \
+            }                                                                                                          \
+            T s = 0;                                                                                                   \
+            for (size_t i = 0; i < len; i++) {                                                                         \
+                s = d[s + cls[p[i]]];                                                                                  \
+                if (s >= thr) {                                                                                        \
+                    on_output(m, s, i + 1, res);                                                                       \
+                    return;                                                                                            \
+                }                                                                                                      \
+            }                                                                                                          \
+            return;                                                                                                    \
+        }                                                                                                              \
+        mirs_match r[NSEG];                                                                                            \
+        T st[NSEG];                                                                                                    \
+        for (int k = 0; k < NSEG; k++) {                                                                               \
+            no_match(&r[k]);                                                                                           \
+            T s = 0;                                                                                                   \
+            /* Warm-up: the exact state at the segment's first byte, without outputs. */                               \
+            if (k)                                                                                                     \
+                for (size_t i = (size_t)k * seg - (m->maxdepth - 1); i < (size_t)k * seg; i++) s = d[s + cls[p[i]]];   \
+            st[k] = s;                                                                                                 \
+        }                                                                                                              \
+        const uint8_t *p0 = p, *p1 = p + seg, *p2 = p + 2 * seg, *p3 = p + 3 * seg;                                    \
+        T s0 = st[0], s1 = st[1], s2 = st[2], s3 = st[3];                                                              \
+        for (size_t i = 0; i < seg; i++) {                                                                             \
+            s0 = d[s0 + cls[p0[i]]];                                                                                   \
+            s1 = d[s1 + cls[p1[i]]];                                                                                   \
+            s2 = d[s2 + cls[p2[i]]];                                                                                   \
+            s3 = d[s3 + cls[p3[i]]];                                                                                   \
+            if (__builtin_expect((s0 >= thr) | (s1 >= thr) | (s2 >= thr) | (s3 >= thr), 0)) {                          \
+                if (s0 >= thr) on_output(m, s0, i + 1, &r[0]);                                                         \
+                if (s1 >= thr) on_output(m, s1, seg + i + 1, &r[1]);                                                   \
+                if (s2 >= thr) on_output(m, s2, 2 * seg + i + 1, &r[2]);                                               \
+                if (s3 >= thr) on_output(m, s3, 3 * seg + i + 1, &r[3]);                                               \
+                if (stop_early) {                                                                                      \
+                    for (int k = 0; k < NSEG; k++)                                                                     \
+                        if (r[k].matched) {                                                                            \
+                            *res = r[k];                                                                               \
+                            return;                                                                                    \
+                        }                                                                                              \
+                }                                                                                                      \
+            }                                                                                                          \
+        }                                                                                                              \
+        /* The last segment also takes the remainder. */                                                               \
+        scan##SUF(m, s3, p, 4 * seg, len, 0, &r[3]);                                                                   \
+        for (int k = 0; k < NSEG; k++) {                                                                               \
+            if (r[k].matched && !res->matched) {                                                                       \
+                res->matched = 1;                                                                                      \
+                res->phrase = r[k].phrase;                                                                             \
+                res->offset = r[k].offset;                                                                             \
+                res->length = r[k].length;                                                                             \
+            }                                                                                                          \
+            res->count += r[k].count;                                                                                  \
+            if (stop_early && res->matched) return;                                                                    \
+        }                                                                                                              \
     }
-    return s;
-}
 
-/* State after p[from..to) from the root, without outputs. */
-static uint32_t warm(const mirs_matcher *m, const uint8_t *p, size_t from, size_t to)
-{
-    uint32_t s = 0;
-    for (size_t i = from; i < to; i++) s = m->delta[s + m->cls[p[i]]];
-    return s;
-}
+DEFINE_SEARCH(uint16_t, 16, delta16)
+DEFINE_SEARCH(uint32_t, 32, delta)
 
-/* stop_early: return as soon as any match is known (then count is partial). */
 static void search(const mirs_matcher *m, const uint8_t *p, size_t len, mirs_match *res, bool stop_early)
 {
-    no_match(res);
-    size_t seg = len / NSEG;
-    if (len < SEG_MIN || seg < m->maxdepth) {
-        if (!stop_early) {
-            scan(m, 0, p, 0, len, 0, res);
-            return;
-        }
-        const uint32_t *d = m->delta;
-        uint32_t s = 0;
-        for (size_t i = 0; i < len; i++) {
-            s = d[s + m->cls[p[i]]];
-            if (s >= m->thr) {
-                on_output(m, s, i + 1, res);
-                return;
-            }
-        }
-        return;
-    }
-    mirs_match r[NSEG];
-    uint32_t st[NSEG];
-    size_t pos[NSEG];
-    for (int k = 0; k < NSEG; k++) {
-        no_match(&r[k]);
-        pos[k] = (size_t)k * seg;
-        st[k] = k ? warm(m, p, pos[k] - (m->maxdepth - 1), pos[k]) : 0;
-    }
-    const uint32_t *d = m->delta;
-    const uint8_t *cls = m->cls;
-    const uint32_t thr = m->thr;
-    const uint8_t *p0 = p, *p1 = p + seg, *p2 = p + 2 * seg, *p3 = p + 3 * seg;
-    uint32_t s0 = st[0], s1 = st[1], s2 = st[2], s3 = st[3];
-    for (size_t i = 0; i < seg; i++) {
-        s0 = d[s0 + cls[p0[i]]];
-        s1 = d[s1 + cls[p1[i]]];
-        s2 = d[s2 + cls[p2[i]]];
-        s3 = d[s3 + cls[p3[i]]];
-        if (__builtin_expect((s0 >= thr) | (s1 >= thr) | (s2 >= thr) | (s3 >= thr), 0)) {
-            if (s0 >= thr) on_output(m, s0, i + 1, &r[0]);
-            if (s1 >= thr) on_output(m, s1, seg + i + 1, &r[1]);
-            if (s2 >= thr) on_output(m, s2, 2 * seg + i + 1, &r[2]);
-            if (s3 >= thr) on_output(m, s3, 3 * seg + i + 1, &r[3]);
-            if (stop_early) {
-                for (int k = 0; k < NSEG; k++)
-                    if (r[k].matched) {
-                        *res = r[k];
-                        return;
-                    }
-            }
-        }
-    }
-    /* The last segment also takes the remainder. */
-    scan(m, s3, p, 4 * seg, len, 0, &r[3]);
-    for (int k = 0; k < NSEG; k++) {
-        if (r[k].matched && !res->matched) {
-            res->matched = 1;
-            res->phrase = r[k].phrase;
-            res->offset = r[k].offset;
-            res->length = r[k].length;
-        }
-        res->count += r[k].count;
-        if (stop_early && res->matched) return;
-    }
+    if (m->delta16)
+        search16(m, p, len, res, stop_early);
+    else
+        search32(m, p, len, res, stop_early);
+}
+
+static uint32_t scan(const mirs_matcher *m, uint32_t s, const uint8_t *p, size_t len, size_t base, mirs_match *r)
+{
+    return m->delta16 ? scan16(m, s, p, 0, len, base, r) : scan32(m, s, p, 0, len, base, r);
 }
 
 int mirs_matcher_find(const mirs_matcher *m, const char *text, size_t len, mirs_match *out)
@@ -771,7 +793,7 @@ int mirs_matcher_stream_feed(mirs_matcher_stream *s, const char *chunk, size_t l
 {
     MIRS_CHECK_ARG(s && (chunk || len == 0));
     if (len > SIZE_MAX - s->pos) return mirs__fail(MIRS_E_OVERFLOW, "matcher stream: more than SIZE_MAX bytes fed");
-    if (len) s->state = scan(s->m, s->state, (const uint8_t *)chunk, 0, len, s->pos, &s->res);
+    if (len) s->state = scan(s->m, s->state, (const uint8_t *)chunk, len, s->pos, &s->res);
     s->pos += len;
     return MIRS_OK;
 }

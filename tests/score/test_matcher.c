@@ -218,6 +218,45 @@ static void test_random(void)
     CHECK_EQ_INT(bad, 0);
 }
 
+/* A list big enough for the 32-bit transition table (states x classes > 65536). */
+static void test_large_table(void)
+{
+    enum { NP = 3000 };
+    static char buf[NP][12];
+    static const char *ph[NP];
+    static const char alpha[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,'";
+    for (int i = 0; i < NP; i++) {
+        int l = 3 + (int)(rnd() % 8);
+        for (int k = 0; k < l; k++) buf[i][k] = alpha[rnd() % (sizeof alpha - 1)];
+        buf[i][l] = 0;
+        ph[i] = buf[i];
+    }
+    int bad = 0;
+    uint64_t total = 0;
+    for (int ci = 0; ci < 2; ci++) {
+        mirs_matcher *m;
+        CHECK_OK(mirs_matcher_new(ph, NP, ci ? MIRS_MATCH_FOLD_CASE : 0, &m));
+        static char text[3000];
+        for (int round = 0; round < 4; round++) {
+            size_t len = 100 + rnd() % 2800;
+            /* Mostly copies of phrases so there are many matches. */
+            for (size_t k = 0; k < len;) {
+                const char *src = ph[rnd() % NP];
+                for (size_t j = 0; src[j] && k < len; j++) text[k++] = (rnd() % 7) ? src[j] : alpha[rnd() % 60];
+            }
+            mirs_match a, b;
+            mirs_matcher_find(m, text, len, &a);
+            naive(ph, NP, ci, text, len, &b);
+            bad += !same(&a, &b);
+            bad += mirs_matcher_test(m, text, len) != b.matched;
+            total += b.count;
+        }
+        mirs_matcher_free(m);
+    }
+    CHECK_EQ_INT(bad, 0);
+    CHECK(total > 100);
+}
+
 static void test_stream(void)
 {
     mirs_matcher *m;
@@ -365,6 +404,7 @@ int main(int argc, char **argv)
     test_presets(v);
     test_basic();
     test_random();
+    test_large_table();
     test_stream();
     test_load(argc > 2 ? argv[2] : ".");
     test_threads();

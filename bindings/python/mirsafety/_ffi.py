@@ -224,7 +224,7 @@ MIRS_PROMPT_IMAGE_PNG = 1
 #: decoded and re-encoded as JPEG (jpeg_quality)
 MIRS_PROMPT_IMAGE_JPEG = 2
 
-#: exact when both n <= 8 and no ties, else asymptotic (scipy's rule)
+#: scipy's rule: asymptotic when both n > 8 or there are ties, else exact
 MIRS_MWU_AUTO = 0
 #: exact distribution (no ties allowed: MIRS_E_UNSUPPORTED otherwise)
 MIRS_MWU_EXACT = 1
@@ -306,8 +306,11 @@ MIRS_PRESET_COUNT = 3
 
 # Limits of a phrase list: at most 65536 phrases of 1..4096 bytes each,
 # a file of at most 16 MiB, and an automaton of at most 4,000,000 states
-# (with MIRS_MATCH_FOLD_APOSTROPHES each apostrophe becomes 4 alternative
-# byte paths; exceeding the states limit gives MIRS_E_LIMIT).
+# and 2^25 transitions (states x byte classes; the table is dense, so
+# lists of a few hundred thousand phrase bytes may hit it). With
+# MIRS_MATCH_FOLD_APOSTROPHES each apostrophe becomes 4 alternative byte
+# paths and one phrase may have at most 65536 spellings (8 apostrophes).
+# Exceeding a limit gives MIRS_E_LIMIT.
 MIRS_MATCHER_MAX_PHRASES = 65536
 MIRS_MATCHER_MAX_PHRASE_LEN = 4096
 MIRS_MATCHER_MAX_FILE_BYTES = 16777216
@@ -481,7 +484,7 @@ MIRS_ENTROPY_AXIS_LAYERS = 1
 MIRS_ENTROPY_AXIS_HEADS = 2
 MIRS_ENTROPY_AXIS_QUERIES = 4
 
-# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
+# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
 
 CONSTANTS = {
     'MIRS_VERSION_MAJOR': ('common', 'int'),
@@ -949,6 +952,24 @@ both judged unsafe or safe.
 
 matrix: row-major MIRS_VERDICT_COUNT (6) x 6"""
 
+class mirs_score_options(ctypes.Structure):
+    """Options of mirs_score_responses().
+
+struct_size: sizeof(mirs_score_options)
+model: required: the model name written in every record
+judge: MIRS_JUDGE_*; default MIRS_JUDGE_HARMBENCH_MIR
+parse_mode: MIRS_PARSE_*; default MIRS_PARSE_OFFICIAL (only an exact "Yes" is unsafe)
+strip_mode: MIRS_STRIP_* used for the unterminated-reasoning flag; default MIRS_STRIP_MIR
+keep_response: non-zero: store the response text in each record
+timestamp_ms: written in every record; 0 = the current time of each record"""
+
+class mirs_score_summary(ctypes.Structure):
+    """What a scoring run did. Every response is counted exactly once: in
+scored, already_in_store, awaiting_judge_output, outside_filter, or (not
+matched to an item, or an earlier duplicate of a key) unmatched.
+
+struct_size: sizeof(mirs_score_summary)"""
+
 class mirs_entropy_options(ctypes.Structure):
     """bits: 0: nats (default); 1: bits (divide by ln 2)
 normalize: 1: divide by ln(n), n = number of selected keys (0 when n <= 1)
@@ -1152,6 +1173,26 @@ mirs_judge_comparison._fields_ = [
     ('kappa', ctypes.c_double),
     ('agreement', ctypes.c_double),
 ]
+mirs_score_options._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('model', ctypes.c_char_p),
+    ('judge', ctypes.c_int32),
+    ('parse_mode', ctypes.c_int32),
+    ('strip_mode', ctypes.c_int32),
+    ('keep_response', ctypes.c_int32),
+    ('timestamp_ms', ctypes.c_int64),
+]
+mirs_score_summary._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('scored', ctypes.c_uint64),
+    ('unsafe', ctypes.c_uint64),
+    ('unparseable', ctypes.c_uint64),
+    ('judge_errors', ctypes.c_uint64),
+    ('already_in_store', ctypes.c_uint64),
+    ('awaiting_judge_output', ctypes.c_uint64),
+    ('outside_filter', ctypes.c_uint64),
+    ('unmatched', ctypes.c_uint64),
+]
 mirs_entropy_options._fields_ = [
     ('struct_size', ctypes.c_size_t),
     ('bits', ctypes.c_int32),
@@ -1191,10 +1232,12 @@ C_LAYOUT = {
     'mirs_store_options': (32, 8, {'struct_size': 0, 'durability': 8, 'fsync_every': 12, 'torn': 16, 'max_json_depth': 20, 'max_line_bytes': 24}),
     'mirs_model_comparison': (104, 8, {'struct_size': 0, 'both_unsafe': 8, 'a_only': 16, 'b_only': 24, 'both_safe': 32, 'only_in_a': 40, 'only_in_b': 48, 'asr_a': 56, 'asr_b': 64, 'diff': 72, 'diff_lo': 80, 'diff_hi': 88, 'mcnemar_p': 96}),
     'mirs_judge_comparison': (336, 8, {'struct_size': 0, 'matrix': 8, 'common': 296, 'only_in_a': 304, 'only_in_b': 312, 'kappa': 320, 'agreement': 328}),
+    'mirs_score_options': (40, 8, {'struct_size': 0, 'model': 8, 'judge': 16, 'parse_mode': 20, 'strip_mode': 24, 'keep_response': 28, 'timestamp_ms': 32}),
+    'mirs_score_summary': (72, 8, {'struct_size': 0, 'scored': 8, 'unsafe': 16, 'unparseable': 24, 'judge_errors': 32, 'already_in_store': 40, 'awaiting_judge_output': 48, 'outside_filter': 56, 'unmatched': 64}),
     'mirs_entropy_options': (48, 8, {'struct_size': 0, 'bits': 8, 'normalize': 12, 'logits': 16, 'policy': 20, 'tolerance': 24, 'temperature': 32, 'kernel': 40, 'threads': 44}),
     'mirs_entropy_view': (88, 8, {'struct_size': 0, 'data': 8, 'dtype': 16, 'shape': 24, 'strides': 56}),
 }
-STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison, 'mirs_entropy_options': mirs_entropy_options, 'mirs_entropy_view': mirs_entropy_view}
+STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison, 'mirs_score_options': mirs_score_options, 'mirs_score_summary': mirs_score_summary, 'mirs_entropy_options': mirs_entropy_options, 'mirs_entropy_view': mirs_entropy_view}
 OPAQUE = {'mirs_dataset': mirs_dataset, 'mirs_item': mirs_item, 'mirs_iter': mirs_iter, 'mirs_image': mirs_image, 'mirs_template': mirs_template, 'mirs_matcher': mirs_matcher, 'mirs_matcher_stream': mirs_matcher_stream, 'mirs_responses': mirs_responses, 'mirs_response_match': mirs_response_match, 'mirs_store': mirs_store, 'mirs_records': mirs_records, 'mirs_report': mirs_report}
 
 # ---- Functions: name -> (module, restype, argtypes, argnames, C declaration, doc) ----
@@ -1346,13 +1389,18 @@ Returns MIRS_OK and writes *out, or MIRS_E_NOT_FOUND. Thread-safe."""),
         ('path', 'opts', 'out'),
         'int mirs_dataset_open(const char *path, const mirs_dataset_options *opts, mirs_dataset **out)',
         """Opens a dataset. path is the root directory of the official layout or a
-JSONL manifest file (image paths relative to the manifest's folder);
-opts may be NULL for the defaults. On success *out owns a new immutable
-dataset, freed with mirs_dataset_free(). Errors: MIRS_E_INVALID_ARGUMENT,
-MIRS_E_IO, MIRS_E_NOT_FOUND, and in strict mode the first problem's code
-(MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT, MIRS_E_UTF8, MIRS_E_PATH,
-MIRS_E_DUPLICATE, MIRS_E_RANGE) with a message naming file, item index
-and reason. An opened dataset is immutable: every const function below
+JSONL manifest file (image paths relative to the manifest's folder; each
+line needs "category" and a relation in "relation" or, failing that,
+"relationship_type", both parsed leniently); opts may be NULL for the
+defaults. On success *out owns a new immutable dataset, freed with
+mirs_dataset_free(). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_IO,
+MIRS_E_NOT_FOUND (no such path, or a folder without any category
+folder), MIRS_E_LIMIT (more than max_items, in both modes), and in strict
+mode the first problem's code (MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT,
+MIRS_E_UTF8, MIRS_E_PATH, MIRS_E_DUPLICATE, MIRS_E_RANGE, and with
+check_images MIRS_E_NOT_FOUND) with the message "FILE: item N: reason"
+("FILE: reason" for a problem with a whole file). docs/dataset.md lists
+every rule. An opened dataset is immutable: every const function below
 may be called from any number of threads at once."""),
     'mirs_dataset_free': (
         'dataset', None,
@@ -1360,13 +1408,18 @@ may be called from any number of threads at once."""),
         ('ds',),
         'void mirs_dataset_free(mirs_dataset *ds)',
         """Opens a dataset. path is the root directory of the official layout or a
-JSONL manifest file (image paths relative to the manifest's folder);
-opts may be NULL for the defaults. On success *out owns a new immutable
-dataset, freed with mirs_dataset_free(). Errors: MIRS_E_INVALID_ARGUMENT,
-MIRS_E_IO, MIRS_E_NOT_FOUND, and in strict mode the first problem's code
-(MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT, MIRS_E_UTF8, MIRS_E_PATH,
-MIRS_E_DUPLICATE, MIRS_E_RANGE) with a message naming file, item index
-and reason. An opened dataset is immutable: every const function below
+JSONL manifest file (image paths relative to the manifest's folder; each
+line needs "category" and a relation in "relation" or, failing that,
+"relationship_type", both parsed leniently); opts may be NULL for the
+defaults. On success *out owns a new immutable dataset, freed with
+mirs_dataset_free(). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_IO,
+MIRS_E_NOT_FOUND (no such path, or a folder without any category
+folder), MIRS_E_LIMIT (more than max_items, in both modes), and in strict
+mode the first problem's code (MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT,
+MIRS_E_UTF8, MIRS_E_PATH, MIRS_E_DUPLICATE, MIRS_E_RANGE, and with
+check_images MIRS_E_NOT_FOUND) with the message "FILE: item N: reason"
+("FILE: reason" for a problem with a whole file). docs/dataset.md lists
+every rule. An opened dataset is immutable: every const function below
 may be called from any number of threads at once."""),
     'mirs_dataset_path': (
         'dataset', ctypes.c_char_p,
@@ -1403,25 +1456,32 @@ may be called from any number of threads at once."""),
         [ctypes.POINTER(mirs_dataset)],
         ('ds',),
         'size_t mirs_dataset_diagnostic_count(const mirs_dataset *ds)',
-        """Diagnostics recorded by a lenient open (strict opens record none).
-Borrowed strings live as long as ds. item_index is the item's position
-in its file (line number - 1 for JSONL), or -1 when the problem is the
-file itself."""),
+        """Diagnostics recorded by a lenient open (strict opens record none), in a
+stable order. Borrowed strings live as long as ds. file is the dataset
+path joined with the file's (or folder's) relative path; message is the
+reason alone. item_index is the item's position in its file (line
+number - 1 for JSONL), or -1 when the problem is the file itself.
+MIRS_E_RANGE when i >= the count; outputs may be NULL."""),
     'mirs_dataset_diagnostic': (
         'dataset', ctypes.c_int,
         [ctypes.POINTER(mirs_dataset), ctypes.c_size_t, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_char_p)],
         ('ds', 'i', 'status', 'file', 'item_index', 'message'),
         'int mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i, int *status, const char **file, int64_t *item_index, const char **message)',
-        """Diagnostics recorded by a lenient open (strict opens record none).
-Borrowed strings live as long as ds. item_index is the item's position
-in its file (line number - 1 for JSONL), or -1 when the problem is the
-file itself."""),
+        """Diagnostics recorded by a lenient open (strict opens record none), in a
+stable order. Borrowed strings live as long as ds. file is the dataset
+path joined with the file's (or folder's) relative path; message is the
+reason alone. item_index is the item's position in its file (line
+number - 1 for JSONL), or -1 when the problem is the file itself.
+MIRS_E_RANGE when i >= the count; outputs may be NULL."""),
     'mirs_dataset_get': (
         'dataset', ctypes.c_int,
         [ctypes.POINTER(mirs_dataset), ctypes.c_size_t, ctypes.POINTER(ctypes.POINTER(mirs_item))],
         ('ds', 'index', 'out'),
         'int mirs_dataset_get(const mirs_dataset *ds, size_t index, const mirs_item **out)',
-        """Items by position (iteration order of an unfiltered iterator) or by key.
+        """Items by position or by key. Positions follow the iteration order of an
+unfiltered iterator: categories in official order, then relations in
+official order, then items in file order (manifest items are sorted into
+this order, keeping line order within a category and relation).
 The item is borrowed and lives as long as ds. MIRS_E_RANGE /
 MIRS_E_NOT_FOUND otherwise."""),
     'mirs_dataset_find': (
@@ -1429,7 +1489,10 @@ MIRS_E_NOT_FOUND otherwise."""),
         [ctypes.POINTER(mirs_dataset), ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_item))],
         ('ds', 'key', 'out'),
         'int mirs_dataset_find(const mirs_dataset *ds, const char *key, const mirs_item **out)',
-        """Items by position (iteration order of an unfiltered iterator) or by key.
+        """Items by position or by key. Positions follow the iteration order of an
+unfiltered iterator: categories in official order, then relations in
+official order, then items in file order (manifest items are sorted into
+this order, keeping line order within a category and relation).
 The item is borrowed and lives as long as ds. MIRS_E_RANGE /
 MIRS_E_NOT_FOUND otherwise."""),
     'mirs_dataset_checksum': (
@@ -2831,6 +2894,30 @@ ignores by, denominator and confidence. Text is written to *out
         'int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)',
         """Spearman and Kendall correlation of n models' ASRs with a capability
 score (the paper's headline analysis)."""),
+    'mirs_score_options_init': (
+        'report', None,
+        [ctypes.POINTER(mirs_score_options)],
+        ('opts',),
+        'void mirs_score_options_init(mirs_score_options *opts)',
+        ''),
+    'mirs_score_responses': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_dataset), ctypes.POINTER(mirs_filter), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_score_options), ctypes.POINTER(mirs_store), ctypes.POINTER(mirs_score_summary)],
+        ('ds', 'filter', 'responses', 'judge_outputs', 'rtype_outputs', 'opts', 'store', 'summary'),
+        'int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses, const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs, const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)',
+        """Turns judge outputs into verdict records appended to `store`: for each
+response matched to an item of ds that passes `filter` (NULL = all; only
+its category, relation, group, key and shard fields matter), in response
+order, the last response of a key wins; items the store already holds for
+(model, judge) are skipped (resume). The judge output of the item's key is
+parsed with opts->judge and opts->parse_mode (a failed judge call gives
+MIRS_VERDICT_ERROR); flags record failed/crashed/truncated responses and
+unterminated reasoning; rtype_outputs (may be NULL) give the response
+type. This is what `mirsafety score` runs; shards with disjoint filters
+write stores that mirs_store_merge() combines into the single-process
+result. The objects are only read; the store is one-thread-at-a-time.
+Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write
+errors (records appended before the failure stay in the store)."""),
     'mirs_entropy_options_init': (
         'entropy', None,
         [ctypes.POINTER(mirs_entropy_options)],

@@ -521,7 +521,7 @@ pub const MIRS_PROMPT_IMAGE_PNG: c_int = 1;
 /// decoded and re-encoded as JPEG (jpeg_quality)
 pub const MIRS_PROMPT_IMAGE_JPEG: c_int = 2;
 
-/// exact when both n <= 8 and no ties, else asymptotic (scipy's rule)
+/// scipy's rule: asymptotic when both n > 8 or there are ties, else exact
 pub const MIRS_MWU_AUTO: c_int = 0;
 
 /// exact distribution (no ties allowed: MIRS_E_UNSUPPORTED otherwise)
@@ -727,20 +727,29 @@ pub const MIRS_PRESET_COUNT: c_int = 3;
 
 /// Limits of a phrase list: at most 65536 phrases of 1..4096 bytes each,
 /// a file of at most 16 MiB, and an automaton of at most 4,000,000 states
-/// (with MIRS_MATCH_FOLD_APOSTROPHES each apostrophe becomes 4 alternative
-/// byte paths; exceeding the states limit gives MIRS_E_LIMIT).
+/// and 2^25 transitions (states x byte classes; the table is dense, so
+/// lists of a few hundred thousand phrase bytes may hit it). With
+/// MIRS_MATCH_FOLD_APOSTROPHES each apostrophe becomes 4 alternative byte
+/// paths and one phrase may have at most 65536 spellings (8 apostrophes).
+/// Exceeding a limit gives MIRS_E_LIMIT.
 pub const MIRS_MATCHER_MAX_PHRASES: c_int = 65536;
 
 /// Limits of a phrase list: at most 65536 phrases of 1..4096 bytes each,
 /// a file of at most 16 MiB, and an automaton of at most 4,000,000 states
-/// (with MIRS_MATCH_FOLD_APOSTROPHES each apostrophe becomes 4 alternative
-/// byte paths; exceeding the states limit gives MIRS_E_LIMIT).
+/// and 2^25 transitions (states x byte classes; the table is dense, so
+/// lists of a few hundred thousand phrase bytes may hit it). With
+/// MIRS_MATCH_FOLD_APOSTROPHES each apostrophe becomes 4 alternative byte
+/// paths and one phrase may have at most 65536 spellings (8 apostrophes).
+/// Exceeding a limit gives MIRS_E_LIMIT.
 pub const MIRS_MATCHER_MAX_PHRASE_LEN: c_int = 4096;
 
 /// Limits of a phrase list: at most 65536 phrases of 1..4096 bytes each,
 /// a file of at most 16 MiB, and an automaton of at most 4,000,000 states
-/// (with MIRS_MATCH_FOLD_APOSTROPHES each apostrophe becomes 4 alternative
-/// byte paths; exceeding the states limit gives MIRS_E_LIMIT).
+/// and 2^25 transitions (states x byte classes; the table is dense, so
+/// lists of a few hundred thousand phrase bytes may hit it). With
+/// MIRS_MATCH_FOLD_APOSTROPHES each apostrophe becomes 4 alternative byte
+/// paths and one phrase may have at most 65536 spellings (8 apostrophes).
+/// Exceeding a limit gives MIRS_E_LIMIT.
 pub const MIRS_MATCHER_MAX_FILE_BYTES: c_uint = 16777216;
 
 /// Judges, with the exact prompt each one builds:
@@ -1172,7 +1181,7 @@ pub const MIRS_ENTROPY_AXIS_HEADS: c_uint = 2;
 /// Axes for mirs_entropy_reduce (OR them together).
 pub const MIRS_ENTROPY_AXIS_QUERIES: c_uint = 4;
 
-// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
+// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
 
 // ---- Callback types ----
 
@@ -1753,6 +1762,48 @@ pub struct mirs_judge_comparison {
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_judge_comparison>() == 336 && core::mem::align_of::<mirs_judge_comparison>() == 8);
 
+/// Options of mirs_score_responses().
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_score_options {
+    /// sizeof(mirs_score_options)
+    pub struct_size: usize,
+    /// required: the model name written in every record
+    pub model: *const c_char,
+    /// MIRS_JUDGE_*; default MIRS_JUDGE_HARMBENCH_MIR
+    pub judge: i32,
+    /// MIRS_PARSE_*; default MIRS_PARSE_OFFICIAL (only an exact "Yes" is unsafe)
+    pub parse_mode: i32,
+    /// MIRS_STRIP_* used for the unterminated-reasoning flag; default MIRS_STRIP_MIR
+    pub strip_mode: i32,
+    /// non-zero: store the response text in each record
+    pub keep_response: i32,
+    /// written in every record; 0 = the current time of each record
+    pub timestamp_ms: i64,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_score_options>() == 40 && core::mem::align_of::<mirs_score_options>() == 8);
+
+/// What a scoring run did. Every response is counted exactly once: in
+/// scored, already_in_store, awaiting_judge_output, outside_filter, or (not
+/// matched to an item, or an earlier duplicate of a key) unmatched.
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_score_summary {
+    /// sizeof(mirs_score_summary)
+    pub struct_size: usize,
+    pub scored: u64,
+    pub r#unsafe: u64,
+    pub unparseable: u64,
+    pub judge_errors: u64,
+    pub already_in_store: u64,
+    pub awaiting_judge_output: u64,
+    pub outside_filter: u64,
+    pub unmatched: u64,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_score_summary>() == 72 && core::mem::align_of::<mirs_score_summary>() == 8);
+
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct mirs_entropy_options {
@@ -1813,6 +1864,8 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_store_options", 32, 8, &[("struct_size", 0), ("durability", 8), ("fsync_every", 12), ("torn", 16), ("max_json_depth", 20), ("max_line_bytes", 24)]),
     ("mirs_model_comparison", 104, 8, &[("struct_size", 0), ("both_unsafe", 8), ("a_only", 16), ("b_only", 24), ("both_safe", 32), ("only_in_a", 40), ("only_in_b", 48), ("asr_a", 56), ("asr_b", 64), ("diff", 72), ("diff_lo", 80), ("diff_hi", 88), ("mcnemar_p", 96)]),
     ("mirs_judge_comparison", 336, 8, &[("struct_size", 0), ("matrix", 8), ("common", 296), ("only_in_a", 304), ("only_in_b", 312), ("kappa", 320), ("agreement", 328)]),
+    ("mirs_score_options", 40, 8, &[("struct_size", 0), ("model", 8), ("judge", 16), ("parse_mode", 20), ("strip_mode", 24), ("keep_response", 28), ("timestamp_ms", 32)]),
+    ("mirs_score_summary", 72, 8, &[("struct_size", 0), ("scored", 8), ("unsafe", 16), ("unparseable", 24), ("judge_errors", 32), ("already_in_store", 40), ("awaiting_judge_output", 48), ("outside_filter", 56), ("unmatched", 64)]),
     ("mirs_entropy_options", 48, 8, &[("struct_size", 0), ("bits", 8), ("normalize", 12), ("logits", 16), ("policy", 20), ("tolerance", 24), ("temperature", 32), ("kernel", 40), ("threads", 44)]),
     ("mirs_entropy_view", 88, 8, &[("struct_size", 0), ("data", 8), ("dtype", 16), ("shape", 24), ("strides", 56)]),
 ];
@@ -1984,6 +2037,24 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
         v.push(("mirs_judge_comparison", core::mem::size_of::<mirs_judge_comparison>(), core::mem::align_of::<mirs_judge_comparison>(), fields));
     }
     {
+        let u = core::mem::MaybeUninit::<mirs_score_options>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("model", (core::ptr::addr_of!((*base).model) as usize) - (base as usize)), ("judge", (core::ptr::addr_of!((*base).judge) as usize) - (base as usize)), ("parse_mode", (core::ptr::addr_of!((*base).parse_mode) as usize) - (base as usize)), ("strip_mode", (core::ptr::addr_of!((*base).strip_mode) as usize) - (base as usize)), ("keep_response", (core::ptr::addr_of!((*base).keep_response) as usize) - (base as usize)), ("timestamp_ms", (core::ptr::addr_of!((*base).timestamp_ms) as usize) - (base as usize))]
+        };
+        v.push(("mirs_score_options", core::mem::size_of::<mirs_score_options>(), core::mem::align_of::<mirs_score_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_score_summary>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("scored", (core::ptr::addr_of!((*base).scored) as usize) - (base as usize)), ("unsafe", (core::ptr::addr_of!((*base).r#unsafe) as usize) - (base as usize)), ("unparseable", (core::ptr::addr_of!((*base).unparseable) as usize) - (base as usize)), ("judge_errors", (core::ptr::addr_of!((*base).judge_errors) as usize) - (base as usize)), ("already_in_store", (core::ptr::addr_of!((*base).already_in_store) as usize) - (base as usize)), ("awaiting_judge_output", (core::ptr::addr_of!((*base).awaiting_judge_output) as usize) - (base as usize)), ("outside_filter", (core::ptr::addr_of!((*base).outside_filter) as usize) - (base as usize)), ("unmatched", (core::ptr::addr_of!((*base).unmatched) as usize) - (base as usize))]
+        };
+        v.push(("mirs_score_summary", core::mem::size_of::<mirs_score_summary>(), core::mem::align_of::<mirs_score_summary>(), fields));
+    }
+    {
         let u = core::mem::MaybeUninit::<mirs_entropy_options>::uninit();
         let base = u.as_ptr();
         #[allow(unused_unsafe)]
@@ -2126,26 +2197,36 @@ extern "C" {
     pub fn mirs_dataset_options_init(opts: *mut mirs_dataset_options);
 
     /// Opens a dataset. path is the root directory of the official layout or a
-    /// JSONL manifest file (image paths relative to the manifest's folder);
-    /// opts may be NULL for the defaults. On success *out owns a new immutable
-    /// dataset, freed with mirs_dataset_free(). Errors: MIRS_E_INVALID_ARGUMENT,
-    /// MIRS_E_IO, MIRS_E_NOT_FOUND, and in strict mode the first problem's code
-    /// (MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT, MIRS_E_UTF8, MIRS_E_PATH,
-    /// MIRS_E_DUPLICATE, MIRS_E_RANGE) with a message naming file, item index
-    /// and reason. An opened dataset is immutable: every const function below
+    /// JSONL manifest file (image paths relative to the manifest's folder; each
+    /// line needs "category" and a relation in "relation" or, failing that,
+    /// "relationship_type", both parsed leniently); opts may be NULL for the
+    /// defaults. On success *out owns a new immutable dataset, freed with
+    /// mirs_dataset_free(). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_IO,
+    /// MIRS_E_NOT_FOUND (no such path, or a folder without any category
+    /// folder), MIRS_E_LIMIT (more than max_items, in both modes), and in strict
+    /// mode the first problem's code (MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT,
+    /// MIRS_E_UTF8, MIRS_E_PATH, MIRS_E_DUPLICATE, MIRS_E_RANGE, and with
+    /// check_images MIRS_E_NOT_FOUND) with the message "FILE: item N: reason"
+    /// ("FILE: reason" for a problem with a whole file). docs/dataset.md lists
+    /// every rule. An opened dataset is immutable: every const function below
     /// may be called from any number of threads at once.
     ///
     /// C: `int mirs_dataset_open(const char *path, const mirs_dataset_options *opts, mirs_dataset **out)` (dataset.h)
     pub fn mirs_dataset_open(path: *const c_char, opts: *const mirs_dataset_options, out: *mut *mut mirs_dataset) -> c_int;
 
     /// Opens a dataset. path is the root directory of the official layout or a
-    /// JSONL manifest file (image paths relative to the manifest's folder);
-    /// opts may be NULL for the defaults. On success *out owns a new immutable
-    /// dataset, freed with mirs_dataset_free(). Errors: MIRS_E_INVALID_ARGUMENT,
-    /// MIRS_E_IO, MIRS_E_NOT_FOUND, and in strict mode the first problem's code
-    /// (MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT, MIRS_E_UTF8, MIRS_E_PATH,
-    /// MIRS_E_DUPLICATE, MIRS_E_RANGE) with a message naming file, item index
-    /// and reason. An opened dataset is immutable: every const function below
+    /// JSONL manifest file (image paths relative to the manifest's folder; each
+    /// line needs "category" and a relation in "relation" or, failing that,
+    /// "relationship_type", both parsed leniently); opts may be NULL for the
+    /// defaults. On success *out owns a new immutable dataset, freed with
+    /// mirs_dataset_free(). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_IO,
+    /// MIRS_E_NOT_FOUND (no such path, or a folder without any category
+    /// folder), MIRS_E_LIMIT (more than max_items, in both modes), and in strict
+    /// mode the first problem's code (MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT,
+    /// MIRS_E_UTF8, MIRS_E_PATH, MIRS_E_DUPLICATE, MIRS_E_RANGE, and with
+    /// check_images MIRS_E_NOT_FOUND) with the message "FILE: item N: reason"
+    /// ("FILE: reason" for a problem with a whole file). docs/dataset.md lists
+    /// every rule. An opened dataset is immutable: every const function below
     /// may be called from any number of threads at once.
     ///
     /// C: `void mirs_dataset_free(mirs_dataset *ds)` (dataset.h)
@@ -2176,30 +2257,40 @@ extern "C" {
     /// C: `size_t mirs_dataset_count_cell(const mirs_dataset *ds, int32_t category, int32_t relation)` (dataset.h)
     pub fn mirs_dataset_count_cell(ds: *const mirs_dataset, category: i32, relation: i32) -> usize;
 
-    /// Diagnostics recorded by a lenient open (strict opens record none).
-    /// Borrowed strings live as long as ds. item_index is the item's position
-    /// in its file (line number - 1 for JSONL), or -1 when the problem is the
-    /// file itself.
+    /// Diagnostics recorded by a lenient open (strict opens record none), in a
+    /// stable order. Borrowed strings live as long as ds. file is the dataset
+    /// path joined with the file's (or folder's) relative path; message is the
+    /// reason alone. item_index is the item's position in its file (line
+    /// number - 1 for JSONL), or -1 when the problem is the file itself.
+    /// MIRS_E_RANGE when i >= the count; outputs may be NULL.
     ///
     /// C: `size_t mirs_dataset_diagnostic_count(const mirs_dataset *ds)` (dataset.h)
     pub fn mirs_dataset_diagnostic_count(ds: *const mirs_dataset) -> usize;
 
-    /// Diagnostics recorded by a lenient open (strict opens record none).
-    /// Borrowed strings live as long as ds. item_index is the item's position
-    /// in its file (line number - 1 for JSONL), or -1 when the problem is the
-    /// file itself.
+    /// Diagnostics recorded by a lenient open (strict opens record none), in a
+    /// stable order. Borrowed strings live as long as ds. file is the dataset
+    /// path joined with the file's (or folder's) relative path; message is the
+    /// reason alone. item_index is the item's position in its file (line
+    /// number - 1 for JSONL), or -1 when the problem is the file itself.
+    /// MIRS_E_RANGE when i >= the count; outputs may be NULL.
     ///
     /// C: `int mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i, int *status, const char **file, int64_t *item_index, const char **message)` (dataset.h)
     pub fn mirs_dataset_diagnostic(ds: *const mirs_dataset, i: usize, status: *mut c_int, file: *mut *const c_char, item_index: *mut i64, message: *mut *const c_char) -> c_int;
 
-    /// Items by position (iteration order of an unfiltered iterator) or by key.
+    /// Items by position or by key. Positions follow the iteration order of an
+    /// unfiltered iterator: categories in official order, then relations in
+    /// official order, then items in file order (manifest items are sorted into
+    /// this order, keeping line order within a category and relation).
     /// The item is borrowed and lives as long as ds. MIRS_E_RANGE /
     /// MIRS_E_NOT_FOUND otherwise.
     ///
     /// C: `int mirs_dataset_get(const mirs_dataset *ds, size_t index, const mirs_item **out)` (dataset.h)
     pub fn mirs_dataset_get(ds: *const mirs_dataset, index: usize, out: *mut *const mirs_item) -> c_int;
 
-    /// Items by position (iteration order of an unfiltered iterator) or by key.
+    /// Items by position or by key. Positions follow the iteration order of an
+    /// unfiltered iterator: categories in official order, then relations in
+    /// official order, then items in file order (manifest items are sorted into
+    /// this order, keeping line order within a category and relation).
     /// The item is borrowed and lives as long as ds. MIRS_E_RANGE /
     /// MIRS_E_NOT_FOUND otherwise.
     ///
@@ -3376,6 +3467,26 @@ extern "C" {
     /// C: `int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)` (report.h)
     pub fn mirs_compare_capability(asr: *const f64, capability: *const f64, n: usize, spearman_rho: *mut f64, spearman_p: *mut f64, kendall_tau: *mut f64, kendall_p: *mut f64) -> c_int;
 
+    /// C: `void mirs_score_options_init(mirs_score_options *opts)` (report.h)
+    pub fn mirs_score_options_init(opts: *mut mirs_score_options);
+
+    /// Turns judge outputs into verdict records appended to `store`: for each
+    /// response matched to an item of ds that passes `filter` (NULL = all; only
+    /// its category, relation, group, key and shard fields matter), in response
+    /// order, the last response of a key wins; items the store already holds for
+    /// (model, judge) are skipped (resume). The judge output of the item's key is
+    /// parsed with opts->judge and opts->parse_mode (a failed judge call gives
+    /// MIRS_VERDICT_ERROR); flags record failed/crashed/truncated responses and
+    /// unterminated reasoning; rtype_outputs (may be NULL) give the response
+    /// type. This is what `mirsafety score` runs; shards with disjoint filters
+    /// write stores that mirs_store_merge() combines into the single-process
+    /// result. The objects are only read; the store is one-thread-at-a-time.
+    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write
+    /// errors (records appended before the failure stay in the store).
+    ///
+    /// C: `int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses, const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs, const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)` (report.h)
+    pub fn mirs_score_responses(ds: *const mirs_dataset, filter: *const mirs_filter, responses: *const mirs_responses, judge_outputs: *const mirs_responses, rtype_outputs: *const mirs_responses, opts: *const mirs_score_options, store: *mut mirs_store, summary: *mut mirs_score_summary) -> c_int;
+
     /// Fills *opts with the defaults above (for bindings).
     ///
     /// C: `void mirs_entropy_options_init(mirs_entropy_options *opts)` (entropy.h)
@@ -3658,6 +3769,8 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_compare_models", "report"),
     ("mirs_compare_judges", "report"),
     ("mirs_compare_capability", "report"),
+    ("mirs_score_options_init", "report"),
+    ("mirs_score_responses", "report"),
     ("mirs_entropy_options_init", "entropy"),
     ("mirs_entropy_kernel_name", "entropy"),
     ("mirs_entropy_rows", "entropy"),
