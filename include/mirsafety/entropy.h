@@ -125,6 +125,168 @@ MIRS_API int mirs_entropy_view_compute(const mirs_entropy_view *view, size_t q_b
 MIRS_API int mirs_entropy_reduce(const double *values, size_t layers, size_t heads, size_t queries, uint32_t axes,
                                  double *out);
 
+/* ---- tensors from files ---------------------------------------------- */
+
+/* A tensor read from a memory-mapped .npy (format versions 1.0, 2.0, 3.0;
+ * descr '<f4', '<f2', '<f8', and '<V2'/'|V2' read as bf16 since numpy has
+ * no bf16 type; C or Fortran order) or .safetensors file (F32, F16, BF16,
+ * F64). Every header field is
+ * validated against the file size and the limits in docs/entropy.md before
+ * use. Immutable once opened: shareable across threads. */
+typedef struct mirs_entropy_tensor mirs_entropy_tensor;
+
+#define MIRS_ENTROPY_MAX_DIMS 8
+
+/* Opens path. For .safetensors, name picks the tensor (NULL: the file must
+ * hold exactly one tensor); for .npy name must be NULL. The format is told
+ * by the magic bytes, not the file name. Errors: MIRS_E_IO, MIRS_E_FORMAT,
+ * MIRS_E_TRUNCATED, MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT,
+ * MIRS_E_OVERFLOW, MIRS_E_UNSUPPORTED (dtype, big-endian), MIRS_E_NOT_FOUND
+ * (name). The message names the file and the byte offset. */
+MIRS_API int mirs_entropy_tensor_open(const char *path, const char *name, mirs_entropy_tensor **out);
+
+/* Same over caller memory, which must outlive the tensor (no copy). */
+MIRS_API int mirs_entropy_tensor_open_memory(const void *data, size_t size, const char *name,
+                                             mirs_entropy_tensor **out);
+
+/* Shape and element strides (Fortran order gives reversed strides). ndim <=
+ * MIRS_ENTROPY_MAX_DIMS; shape and strides must hold that many entries. */
+MIRS_API int mirs_entropy_tensor_info(const mirs_entropy_tensor *t, int32_t *dtype, size_t *ndim, size_t *shape,
+                                      int64_t *strides);
+
+/* First element, valid until mirs_entropy_tensor_free. */
+MIRS_API const void *mirs_entropy_tensor_data(const mirs_entropy_tensor *t);
+
+MIRS_API void mirs_entropy_tensor_free(mirs_entropy_tensor *t);
+
+/* Builds a view from a tensor of 2 to 4 dimensions. layout names the axes
+ * in file order with one letter each: l (layers), h (heads), q (queries),
+ * k (keys), e.g. "lhqk", "hqk", "qk", "lhkq"; missing axes get size 1.
+ * Errors: MIRS_E_INVALID_ARGUMENT (layout), MIRS_E_MISMATCH (ndim). */
+MIRS_API int mirs_entropy_tensor_view(const mirs_entropy_tensor *t, const char *layout, mirs_entropy_view *view);
+
+/* Writes a C-order '<f8' .npy (format 1.0) atomically. */
+MIRS_API int mirs_entropy_npy_write_f64(const char *path, const double *data, size_t ndim, const size_t *shape);
+
+/* ---- accumulators ---------------------------------------------------- */
+
+/* Per (label, layer, head): count, mean, M2, min, max and a histogram of
+ * `bins` equal bins over [lo, hi) plus underflow and overflow counts,
+ * updated one value at a time (Welford) and merged with Chan et al.'s
+ * parallel combination. Per (label, item) it also keeps one sample per
+ * layer and one overall (mean over heads and queries), which the group tests
+ * use. One thread at a time. */
+typedef struct mirs_entropy_acc mirs_entropy_acc;
+
+#define MIRS_ENTROPY_LABEL_SAFE 0
+#define MIRS_ENTROPY_LABEL_UNSAFE 1
+
+/* layers, heads >= 1, layers * heads <= 1<<20, 1 <= bins <= 1<<16, lo < hi. */
+MIRS_API int mirs_entropy_acc_new(size_t layers, size_t heads, size_t bins, double lo, double hi,
+                                  mirs_entropy_acc **out);
+MIRS_API void mirs_entropy_acc_free(mirs_entropy_acc *acc);
+
+/* Adds one value to (label, layer, head); NaN is ignored. */
+MIRS_API int mirs_entropy_acc_add(mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head, double value);
+
+/* Adds one item's [L, H, Q] entropies (L, H must match the accumulator):
+ * every finite value into its (layer, head), and the item's per-layer and
+ * overall means as samples. Errors: MIRS_E_MISMATCH, MIRS_E_EMPTY (no finite
+ * value). */
+MIRS_API int mirs_entropy_acc_add_item(mirs_entropy_acc *acc, int32_t label, const double *entropy, size_t layers,
+                                       size_t heads, size_t queries);
+
+/* Merges src into dst (same layers, heads, bins, lo, hi; else
+ * MIRS_E_MISMATCH). Counts and histograms add exactly; moments combine
+ * with Chan's formula, so any merge order equals the single pass up to
+ * rounding. */
+MIRS_API int mirs_entropy_acc_merge(mirs_entropy_acc *dst, const mirs_entropy_acc *src);
+
+typedef struct mirs_entropy_summary {
+    size_t struct_size;
+    uint64_t count;
+    double mean, variance; /* unbiased (n - 1); NaN when count < 2 */
+    double min, max;       /* NaN when count = 0 */
+} mirs_entropy_summary;
+
+/* Moments of (label, layer, head). *out must have struct_size set. */
+MIRS_API int mirs_entropy_acc_summary(const mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head,
+                                      mirs_entropy_summary *out);
+
+/* Histogram of (label, layer, head): counts[0] underflow (< lo or -Inf),
+ * counts[1..bins] the bins, counts[bins + 1] overflow (>= hi). counts holds
+ * bins + 2 values. */
+MIRS_API int mirs_entropy_acc_histogram(const mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head,
+                                        uint64_t *counts);
+
+/* Dimensions and item sample counts per label. Any pointer may be NULL. */
+MIRS_API int mirs_entropy_acc_shape(const mirs_entropy_acc *acc, size_t *layers, size_t *heads, size_t *bins,
+                                    double *lo, double *hi, uint64_t *items_safe, uint64_t *items_unsafe);
+
+/* JSON state (format "mirsafety-entropy-acc" version 1; docs/entropy.md);
+ * doubles are written with 17 significant digits so a load gives back the
+ * same bits. */
+MIRS_API int mirs_entropy_acc_to_json(const mirs_entropy_acc *acc, mirs_buf *out);
+MIRS_API int mirs_entropy_acc_from_json(const char *text, size_t len, mirs_entropy_acc **out);
+/* File versions; save writes atomically (temp file, fsync, rename). */
+MIRS_API int mirs_entropy_acc_save(const mirs_entropy_acc *acc, const char *path);
+MIRS_API int mirs_entropy_acc_load(const char *path, mirs_entropy_acc **out);
+
+/* Safe vs unsafe comparison of the item samples of one layer, or of the
+ * overall samples with layer = MIRS_ENTROPY_ALL_LAYERS. Statistics come
+ * from the stats module (mirs_stats_*): Welch from the two groups' moments,
+ * Mann–Whitney U (MIRS_MWU_AUTO), Cohen's d (pooled), AUROC with safe as
+ * the positive class (safe should have the higher entropy) and a 95%
+ * bootstrap interval from `reps` resamples seeded with `seed`. Each group
+ * needs >= 2 samples (else MIRS_E_EMPTY). */
+#define MIRS_ENTROPY_ALL_LAYERS ((size_t)-1)
+
+typedef struct mirs_entropy_group_test {
+    size_t struct_size;
+    uint64_t n_safe, n_unsafe;
+    double mean_safe, mean_unsafe, var_safe, var_unsafe;
+    double welch_t, welch_df, welch_p;
+    double mwu_u, mwu_p;
+    double cohen_d;
+    double auroc, auroc_lo, auroc_hi;
+} mirs_entropy_group_test;
+
+MIRS_API int mirs_entropy_acc_compare(const mirs_entropy_acc *acc, size_t layer, uint32_t reps, uint64_t seed,
+                                      mirs_entropy_group_test *out);
+
+/* Threshold on the mean entropy of a layer (or ALL_LAYERS) that separates
+ * the groups: MIDPOINT = (mean_safe + mean_unsafe) / 2; YOUDEN = the cut t
+ * maximising TPR - FPR for "unsafe when entropy < t" over the item samples
+ * (midpoint between adjacent sorted samples). */
+#define MIRS_ENTROPY_THRESHOLD_MIDPOINT 0
+#define MIRS_ENTROPY_THRESHOLD_YOUDEN 1
+MIRS_API int mirs_entropy_acc_threshold(const mirs_entropy_acc *acc, size_t layer, int32_t method, double *threshold);
+
+/* ---- online monitor -------------------------------------------------- */
+
+/* Fed one generated token's attention rows (one per layer and head) at a
+ * time: O(keys) per row, O(layers) memory. Keeps per layer the running mean
+ * over tokens of the token's mean entropy over heads, and flags the
+ * sequence when the mean over layers of those running means falls below the
+ * threshold (lower entropy = more suspicious). One thread at a time. */
+typedef struct mirs_entropy_monitor mirs_entropy_monitor;
+
+/* opts is copied (NULL: defaults; threads ignored). */
+MIRS_API int mirs_entropy_monitor_new(size_t layers, size_t heads, double threshold, const mirs_entropy_options *opts,
+                                      mirs_entropy_monitor **out);
+MIRS_API void mirs_entropy_monitor_free(mirs_entropy_monitor *m);
+/* One attention row of the current token. */
+MIRS_API int mirs_entropy_monitor_feed(mirs_entropy_monitor *m, size_t layer, size_t head, const void *row,
+                                       int32_t dtype, size_t nkeys);
+/* Closes the current token: *flagged (or NULL) = 1 when the running mean is
+ * below the threshold, *score (or NULL) = that running mean. A token with
+ * no rows fed is MIRS_E_STATE. */
+MIRS_API int mirs_entropy_monitor_token_end(mirs_entropy_monitor *m, int32_t *flagged, double *score);
+/* Running mean of one layer (NaN before the first token). */
+MIRS_API int mirs_entropy_monitor_layer_mean(const mirs_entropy_monitor *m, size_t layer, double *mean);
+/* Forgets every token (new sequence). */
+MIRS_API void mirs_entropy_monitor_reset(mirs_entropy_monitor *m);
+
 #ifdef __cplusplus
 }
 #endif

@@ -237,6 +237,138 @@ static void test_kernels_agree(void)
     free(p);
 }
 
+/* Accumulators: merges in any order equal the single pass; JSON round trip is exact. */
+static void test_accumulators(void)
+{
+    enum { L = 2, H = 3, Q = 5, ITEMS = 24 };
+    static double e[ITEMS][L * H * Q];
+    uint64_t x = 99;
+    for (int i = 0; i < ITEMS; i++)
+        for (int k = 0; k < L * H * Q; k++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            e[i][k] = (double)(x >> 11) / 9007199254740992.0 * 5.0 - 0.5 + (i % 2 ? 0 : 0.7);
+        }
+    e[3][4] = NAN; /* ignored */
+    mirs_entropy_acc *single = NULL, *parts[4] = {NULL};
+    CHECK_OK(mirs_entropy_acc_new(L, H, 10, 0.0, 4.0, &single));
+    for (int p = 0; p < 4; p++) CHECK_OK(mirs_entropy_acc_new(L, H, 10, 0.0, 4.0, &parts[p]));
+    for (int i = 0; i < ITEMS; i++) {
+        int32_t lab = i % 2 ? MIRS_ENTROPY_LABEL_UNSAFE : MIRS_ENTROPY_LABEL_SAFE;
+        CHECK_OK(mirs_entropy_acc_add_item(single, lab, e[i], L, H, Q));
+        CHECK_OK(mirs_entropy_acc_add_item(parts[i % 4], lab, e[i], L, H, Q));
+    }
+    /* ((p0 + p1) + (p2 + p3)) and (((p3 + p2) + p1) + p0) */
+    mirs_entropy_acc *m1 = NULL, *m2 = NULL, *tmp = NULL;
+    CHECK_OK(mirs_entropy_acc_new(L, H, 10, 0.0, 4.0, &m1));
+    CHECK_OK(mirs_entropy_acc_new(L, H, 10, 0.0, 4.0, &m2));
+    CHECK_OK(mirs_entropy_acc_new(L, H, 10, 0.0, 4.0, &tmp));
+    CHECK_OK(mirs_entropy_acc_merge(m1, parts[0]));
+    CHECK_OK(mirs_entropy_acc_merge(m1, parts[1]));
+    CHECK_OK(mirs_entropy_acc_merge(tmp, parts[2]));
+    CHECK_OK(mirs_entropy_acc_merge(tmp, parts[3]));
+    CHECK_OK(mirs_entropy_acc_merge(m1, tmp));
+    for (int p = 3; p >= 0; p--) CHECK_OK(mirs_entropy_acc_merge(m2, parts[p]));
+    for (int lab = 0; lab < 2; lab++)
+        for (size_t l = 0; l < L; l++)
+            for (size_t h = 0; h < H; h++) {
+                mirs_entropy_summary a = {sizeof a, 0, 0, 0, 0, 0}, b = a, c = a;
+                CHECK_OK(mirs_entropy_acc_summary(single, lab, l, h, &a));
+                CHECK_OK(mirs_entropy_acc_summary(m1, lab, l, h, &b));
+                CHECK_OK(mirs_entropy_acc_summary(m2, lab, l, h, &c));
+                CHECK(a.count == b.count && a.count == c.count);
+                CHECK(fabs(a.mean - b.mean) <= 1e-12 * fabs(a.mean) && fabs(a.mean - c.mean) <= 1e-12 * fabs(a.mean));
+                CHECK(fabs(a.variance - b.variance) <= 1e-12 * a.variance &&
+                      fabs(a.variance - c.variance) <= 1e-12 * a.variance);
+                CHECK(a.min == b.min && a.max == c.max);
+                uint64_t ha[12], hb[12], hc[12];
+                CHECK_OK(mirs_entropy_acc_histogram(single, lab, l, h, ha));
+                CHECK_OK(mirs_entropy_acc_histogram(m1, lab, l, h, hb));
+                CHECK_OK(mirs_entropy_acc_histogram(m2, lab, l, h, hc));
+                CHECK(memcmp(ha, hb, sizeof ha) == 0 && memcmp(ha, hc, sizeof ha) == 0);
+                uint64_t tot = 0;
+                for (int k = 0; k < 12; k++) tot += ha[k];
+                CHECK(tot == a.count);
+                /* the exact moments by two passes */
+                double s = 0, q = 0;
+                size_t n = 0;
+                for (int i = lab; i < ITEMS; i += 2)
+                    for (int k = 0; k < Q; k++) {
+                        double v = e[i][(l * H + h) * Q + k];
+                        if (!isnan(v)) s += v, n++;
+                    }
+                double mean = s / (double)n;
+                for (int i = lab; i < ITEMS; i += 2)
+                    for (int k = 0; k < Q; k++) {
+                        double v = e[i][(l * H + h) * Q + k];
+                        if (!isnan(v)) q += (v - mean) * (v - mean);
+                    }
+                CHECK(a.count == n && fabs(a.mean - mean) <= 1e-12 && fabs(a.variance - q / (double)(n - 1)) <= 1e-12);
+            }
+    mirs_entropy_group_test g1, g2;
+    memset(&g1, 0, sizeof g1);
+    g1.struct_size = sizeof g1;
+    g2 = g1;
+    CHECK_OK(mirs_entropy_acc_compare(single, MIRS_ENTROPY_ALL_LAYERS, 500, 7, &g1));
+    CHECK_OK(mirs_entropy_acc_compare(m2, MIRS_ENTROPY_ALL_LAYERS, 500, 7, &g2));
+    CHECK(g1.n_safe == 12 && g1.n_unsafe == 12 && g1.mean_safe > g1.mean_unsafe && g1.auroc > 0.5);
+    CHECK(g1.mwu_u == g2.mwu_u && g1.auroc == g2.auroc && fabs(g1.welch_t - g2.welch_t) < 1e-9);
+    double t1, t2;
+    CHECK_OK(mirs_entropy_acc_threshold(single, 0, MIRS_ENTROPY_THRESHOLD_YOUDEN, &t1));
+    CHECK_OK(mirs_entropy_acc_threshold(single, 0, MIRS_ENTROPY_THRESHOLD_MIDPOINT, &t2));
+    CHECK(isfinite(t1) && isfinite(t2));
+    /* JSON round trip gives the same text (so the same bits) */
+    mirs_buf j1 = {0}, j2 = {0};
+    mirs_entropy_acc *back = NULL;
+    CHECK_OK(mirs_entropy_acc_to_json(m1, &j1));
+    CHECK_OK(mirs_entropy_acc_from_json((const char *)j1.data, j1.size, &back));
+    CHECK_OK(mirs_entropy_acc_to_json(back, &j2));
+    CHECK(j1.size == j2.size && memcmp(j1.data, j2.data, j1.size) == 0);
+    CHECK_STATUS(mirs_entropy_acc_from_json("{\"format\":\"x\"}", 14, &tmp), MIRS_E_FORMAT);
+    CHECK_STATUS(mirs_entropy_acc_from_json("[", 1, &tmp), MIRS_E_JSON);
+    mirs_entropy_acc *other = NULL;
+    CHECK_OK(mirs_entropy_acc_new(L, H, 11, 0.0, 4.0, &other));
+    CHECK_STATUS(mirs_entropy_acc_merge(m1, other), MIRS_E_MISMATCH);
+    CHECK_STATUS(mirs_entropy_acc_compare(other, 0, 10, 1, &g1), MIRS_E_EMPTY);
+    mirs_buf_free(&j1);
+    mirs_buf_free(&j2);
+    mirs_entropy_acc_free(back);
+    mirs_entropy_acc_free(other);
+    mirs_entropy_acc_free(single);
+    mirs_entropy_acc_free(m1);
+    mirs_entropy_acc_free(m2);
+    mirs_entropy_acc_free(tmp);
+    for (int p = 0; p < 4; p++) mirs_entropy_acc_free(parts[p]);
+}
+
+static void test_monitor(void)
+{
+    mirs_entropy_monitor *m = NULL;
+    CHECK_OK(mirs_entropy_monitor_new(2, 2, 0.5, NULL, &m));
+    float uni[4] = {0.25f, 0.25f, 0.25f, 0.25f}, one[4] = {0, 1, 0, 0}, half[4] = {0.5f, 0.5f, 0, 0};
+    int32_t flag = -1;
+    double score = 0, lm;
+    CHECK_STATUS(mirs_entropy_monitor_token_end(m, &flag, &score), MIRS_E_STATE);
+    /* token 1: layer 0 heads (ln4, ln4), layer 1 heads (0, ln2) */
+    CHECK_OK(mirs_entropy_monitor_feed(m, 0, 0, uni, MIRS_ENTROPY_F32, 4));
+    CHECK_OK(mirs_entropy_monitor_feed(m, 0, 1, uni, MIRS_ENTROPY_F32, 4));
+    CHECK_OK(mirs_entropy_monitor_feed(m, 1, 0, one, MIRS_ENTROPY_F32, 4));
+    CHECK_OK(mirs_entropy_monitor_feed(m, 1, 1, half, MIRS_ENTROPY_F32, 4));
+    CHECK_OK(mirs_entropy_monitor_token_end(m, &flag, &score));
+    CHECK(NEAR(score, (log(4.0) + log(2.0) / 2) / 2, 1e-7) && flag == 0);
+    /* token 2: everything one-hot */
+    for (size_t l = 0; l < 2; l++)
+        for (size_t h = 0; h < 2; h++) CHECK_OK(mirs_entropy_monitor_feed(m, l, h, one, MIRS_ENTROPY_F32, 4));
+    CHECK_OK(mirs_entropy_monitor_token_end(m, &flag, &score));
+    CHECK_OK(mirs_entropy_monitor_layer_mean(m, 0, &lm));
+    CHECK(NEAR(lm, log(4.0) / 2, 1e-7));
+    CHECK(NEAR(score, (log(4.0) / 2 + log(2.0) / 4) / 2, 1e-7) && flag == 1);
+    CHECK_STATUS(mirs_entropy_monitor_feed(m, 2, 0, one, MIRS_ENTROPY_F32, 4), MIRS_E_RANGE);
+    mirs_entropy_monitor_reset(m);
+    CHECK_OK(mirs_entropy_monitor_layer_mean(m, 0, &lm));
+    CHECK(isnan(lm));
+    mirs_entropy_monitor_free(m);
+}
+
 int main(void)
 {
     printf("kernel: %s\n", mirs_entropy_kernel_name());
@@ -244,5 +376,7 @@ int main(void)
     test_policies();
     test_spans_and_views();
     test_kernels_agree();
+    test_accumulators();
+    test_monitor();
     return test_summary("entropy");
 }
