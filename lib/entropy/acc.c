@@ -28,9 +28,9 @@ typedef struct cell {
 struct mirs_entropy_acc {
     size_t L, H, bins;
     double lo, hi;
-    cell *cells;     /* [2][L][H] */
-    uint64_t *hist;  /* [2][L][H][bins + 2] */
-    double *smp[2];  /* [item][L + 1] */
+    cell *cells;    /* [2][L][H] */
+    uint64_t *hist; /* [2][L][H][bins + 2] */
+    double *smp[2]; /* [item][L + 1] */
     size_t nitems[2], cap[2];
 };
 
@@ -41,7 +41,8 @@ int mirs_entropy_acc_new(size_t L, size_t H, size_t bins, double lo, double hi, 
     MIRS_CHECK_ARG(out);
     size_t c;
     if (L == 0 || H == 0 || !mirs__mul_ok(L, H, &c) || c > MAX_CELLS)
-        return mirs__fail(MIRS_E_LIMIT, "entropy accumulator: %zu x %zu (layers x heads) outside [1, 2^20] cells", L, H);
+        return mirs__fail(MIRS_E_LIMIT, "entropy accumulator: %zu x %zu (layers x heads) outside [1, 2^20] cells", L,
+                          H);
     if (bins == 0 || bins > MAX_BINS)
         return mirs__fail(MIRS_E_LIMIT, "entropy accumulator: %zu bins outside [1, 65536]", bins);
     if (c * (bins + 2) > MAX_HIST)
@@ -98,7 +99,7 @@ static void add_value(mirs_entropy_acc *a, int32_t label, size_t l, size_t h, do
 #define CHECK_LABEL(label)                                                                                             \
     do {                                                                                                               \
         if ((label) != MIRS_ENTROPY_LABEL_SAFE && (label) != MIRS_ENTROPY_LABEL_UNSAFE)                                \
-            return mirs__fail(MIRS_E_INVALID_ARGUMENT, "entropy accumulator: label %d is not safe (0) or unsafe (1)", \
+            return mirs__fail(MIRS_E_INVALID_ARGUMENT, "entropy accumulator: label %d is not safe (0) or unsafe (1)",  \
                               (int)(label));                                                                           \
     } while (0)
 
@@ -214,8 +215,7 @@ int mirs_entropy_acc_merge(mirs_entropy_acc *d, const mirs_entropy_acc *s)
     for (size_t i = 0; i < c; i++) merge_cell(&d->cells[i], &s->cells[i]);
     for (size_t i = 0; i < c * (d->bins + 2); i++) d->hist[i] += s->hist[i];
     for (int lab = 0; lab < 2; lab++) {
-        if (s->nitems[lab])
-            memcpy(d->smp[lab] + d->nitems[lab] * w, s->smp[lab], s->nitems[lab] * w * sizeof(double));
+        if (s->nitems[lab]) memcpy(d->smp[lab] + d->nitems[lab] * w, s->smp[lab], s->nitems[lab] * w * sizeof(double));
         d->nitems[lab] += s->nitems[lab];
     }
     return MIRS_OK;
@@ -281,7 +281,8 @@ int mirs_entropy_acc_to_json(const mirs_entropy_acc *a, mirs_buf *out)
     MIRS_CHECK_ARG(a && out);
     mirs_sb sb;
     mirs_sb_init(&sb);
-    mirs_sb_printf(&sb, "{\"format\":\"mirsafety-entropy-acc\",\"version\":1,\"layers\":%zu,\"heads\":%zu,\"bins\":%zu,",
+    mirs_sb_printf(&sb,
+                   "{\"format\":\"mirsafety-entropy-acc\",\"version\":1,\"layers\":%zu,\"heads\":%zu,\"bins\":%zu,",
                    a->L, a->H, a->bins);
     mirs_sb_puts(&sb, "\"lo\":");
     mirs_sb_json_double(&sb, a->lo);
@@ -302,7 +303,8 @@ int mirs_entropy_acc_to_json(const mirs_entropy_acc *a, mirs_buf *out)
             mirs_sb_json_double(&sb, c->n ? c->max : NAN);
             mirs_sb_puts(&sb, ",[");
             const uint64_t *hh = a->hist + ((size_t)lab * ncell(a) + i) * (a->bins + 2);
-            for (size_t b = 0; b < a->bins + 2; b++) mirs_sb_printf(&sb, b ? ",%llu" : "%llu", (unsigned long long)hh[b]);
+            for (size_t b = 0; b < a->bins + 2; b++)
+                mirs_sb_printf(&sb, b ? ",%llu" : "%llu", (unsigned long long)hh[b]);
             mirs_sb_puts(&sb, "]]");
         }
         mirs_sb_puts(&sb, "],\"items\":[");
@@ -356,8 +358,8 @@ int mirs_entropy_acc_from_json(const char *text, size_t len, mirs_entropy_acc **
         goto out;
     }
     if (!get_count(ver, &v) || v != 1) {
-        st = mirs__fail(MIRS_E_VERSION, "entropy state: version %s is not 1",
-                        cJSON_IsNumber(ver) ? "other" : "missing");
+        st =
+            mirs__fail(MIRS_E_VERSION, "entropy state: version %s is not 1", cJSON_IsNumber(ver) ? "other" : "missing");
         goto out;
     }
     if (!get_count(cJSON_GetObjectItemCaseSensitive(root, "layers"), &L) ||
@@ -403,8 +405,8 @@ int mirs_entropy_acc_from_json(const char *text, size_t len, mirs_entropy_acc **
             size_t b = 0;
             for (const cJSON *e = hh->child; e; e = e->next, b++)
                 if (!get_count(e, &dst[b]) || __builtin_add_overflow(total, dst[b], &total)) {
-                    st = mirs__fail(MIRS_E_SCHEMA, "entropy state: '%s' cell %zu histogram is malformed", names[lab],
-                                    i);
+                    st =
+                        mirs__fail(MIRS_E_SCHEMA, "entropy state: '%s' cell %zu histogram is malformed", names[lab], i);
                     goto out;
                 }
             if (total != x->n) {

@@ -111,7 +111,8 @@ static int parse_npy(mirs_entropy_tensor *t, const unsigned char *d, size_t size
         return mirs__fail(MIRS_E_TRUNCATED, "%s: .npy header of %zu bytes at byte %zu passes the end", what, hlen, off);
     if (major < 3) {
         for (size_t i = 0; i < hlen; i++)
-            if (d[off + i] >= 0x80) return mirs__fail(MIRS_E_FORMAT, "%s: non-ASCII .npy header byte %zu", what, off + i);
+            if (d[off + i] >= 0x80)
+                return mirs__fail(MIRS_E_FORMAT, "%s: non-ASCII .npy header byte %zu", what, off + i);
     } else if (!mirs__utf8_valid((const char *)d + off, hlen))
         return mirs__fail(MIRS_E_UTF8, "%s: .npy header is not UTF-8", what);
     cur c = {(const char *)d + off, (const char *)d + off + hlen};
@@ -173,13 +174,12 @@ static int parse_npy(mirs_entropy_tensor *t, const unsigned char *d, size_t size
     else if (strcmp(descr, "<V2") == 0 || strcmp(descr, "|V2") == 0)
         t->dtype = MIRS_ENTROPY_BF16;
     else
-        return mirs__fail(MIRS_E_UNSUPPORTED, "%s: .npy dtype '%s' (want '<f4', '<f2', '<f8' or '|V2' for bf16)",
-                          what, descr);
+        return mirs__fail(MIRS_E_UNSUPPORTED, "%s: .npy dtype '%s' (want '<f4', '<f2', '<f8' or '|V2' for bf16)", what,
+                          descr);
     t->data = (const char *)d + off + hlen;
     return set_shape(t, what, size - off - hlen, SIZE_MAX, fortran == 1);
 bad:
-    return mirs__fail(MIRS_E_FORMAT, "%s: malformed .npy header near byte %zu", what,
-                      (size_t)(c.p - (const char *)d));
+    return mirs__fail(MIRS_E_FORMAT, "%s: malformed .npy header near byte %zu", what, (size_t)(c.p - (const char *)d));
 }
 
 /* ---- .safetensors ---- */
@@ -199,8 +199,8 @@ static int parse_safetensors(mirs_entropy_tensor *t, const unsigned char *d, siz
     if (size < 8) return mirs__fail(MIRS_E_TRUNCATED, "%s: %zu bytes is not a .safetensors file", what, size);
     uint64_t n = 0;
     for (int i = 7; i >= 0; i--) n = n << 8 | d[i];
-    if (n > ST_MAX_HEADER) return mirs__fail(MIRS_E_LIMIT, "%s: .safetensors header of %llu bytes", what,
-                                             (unsigned long long)n);
+    if (n > ST_MAX_HEADER)
+        return mirs__fail(MIRS_E_LIMIT, "%s: .safetensors header of %llu bytes", what, (unsigned long long)n);
     if (n > size - 8)
         return mirs__fail(MIRS_E_TRUNCATED, "%s: .safetensors header of %llu bytes passes the end of the file", what,
                           (unsigned long long)n);
@@ -419,8 +419,8 @@ int mirs_entropy_npy_write_f64(const char *path, const double *data, size_t ndim
     mirs_sb_putc(&h, '\n');
     mirs_sb f;
     mirs_sb_init(&f);
-    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(h.len & 0xff),
-                             (unsigned char)(h.len >> 8)};
+    unsigned char pre[10] = {
+        0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(h.len & 0xff), (unsigned char)(h.len >> 8)};
     if (!mirs_sb_reserve(&f, 10 + h.len + bytes)) {
         mirs_sb_free(&h);
         mirs_sb_free(&f);
