@@ -436,6 +436,13 @@ def collect():
         elif can.kind in BUILTIN and can.kind != ci.TypeKind.VOID:
             v = evaluate(lib, c)
             ctype = ("scalar", BUILTIN[can.kind])
+            # __auto_type drops typedef sugar: a body that casts to a fixed-width or size type, such as
+            # ((size_t)-1), keeps that type (read from the macro's tokens).
+            spell = [t.spelling for t in macro_tokens[name]]
+            for i in range(len(spell) - 2):
+                if spell[i] == "(" and spell[i + 1] in STDINT and spell[i + 2] == ")":
+                    ctype = ("scalar", spell[i + 1])
+                    break
         else:
             v = None
         if v is None:

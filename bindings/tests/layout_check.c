@@ -177,5 +177,23 @@ int main(void)
     printf("F mirs_judge_comparison only_in_b %zu\n", offsetof(mirs_judge_comparison, only_in_b));
     printf("F mirs_judge_comparison kappa %zu\n", offsetof(mirs_judge_comparison, kappa));
     printf("F mirs_judge_comparison agreement %zu\n", offsetof(mirs_judge_comparison, agreement));
+    printf("S mirs_score_options %zu %zu\n", sizeof(mirs_score_options), alignof(mirs_score_options));
+    printf("F mirs_score_options struct_size %zu\n", offsetof(mirs_score_options, struct_size));
+    printf("F mirs_score_options model %zu\n", offsetof(mirs_score_options, model));
+    printf("F mirs_score_options judge %zu\n", offsetof(mirs_score_options, judge));
+    printf("F mirs_score_options parse_mode %zu\n", offsetof(mirs_score_options, parse_mode));
+    printf("F mirs_score_options strip_mode %zu\n", offsetof(mirs_score_options, strip_mode));
+    printf("F mirs_score_options keep_response %zu\n", offsetof(mirs_score_options, keep_response));
+    printf("F mirs_score_options timestamp_ms %zu\n", offsetof(mirs_score_options, timestamp_ms));
+    printf("S mirs_score_summary %zu %zu\n", sizeof(mirs_score_summary), alignof(mirs_score_summary));
+    printf("F mirs_score_summary struct_size %zu\n", offsetof(mirs_score_summary, struct_size));
+    printf("F mirs_score_summary scored %zu\n", offsetof(mirs_score_summary, scored));
+    printf("F mirs_score_summary unsafe %zu\n", offsetof(mirs_score_summary, unsafe));
+    printf("F mirs_score_summary unparseable %zu\n", offsetof(mirs_score_summary, unparseable));
+    printf("F mirs_score_summary judge_errors %zu\n", offsetof(mirs_score_summary, judge_errors));
+    printf("F mirs_score_summary already_in_store %zu\n", offsetof(mirs_score_summary, already_in_store));
+    printf("F mirs_score_summary awaiting_judge_output %zu\n", offsetof(mirs_score_summary, awaiting_judge_output));
+    printf("F mirs_score_summary outside_filter %zu\n", offsetof(mirs_score_summary, outside_filter));
+    printf("F mirs_score_summary unmatched %zu\n", offsetof(mirs_score_summary, unmatched));
     return 0;
 }

@@ -750,8 +750,8 @@ static int compare_models(const char *a, const char *b, const char *ma, const ch
         cJSON_AddNumberToObject(j, "both_safe", (double)c.both_safe);
         cJSON_AddNumberToObject(j, "only_in_a", (double)c.only_in_a);
         cJSON_AddNumberToObject(j, "only_in_b", (double)c.only_in_b);
-        add_num(j, "asr_a_pct", c.asr_a * 100);
-        add_num(j, "asr_b_pct", c.asr_b * 100);
+        add_num(j, "asr_a_pct", c.asr_a);
+        add_num(j, "asr_b_pct", c.asr_b);
         add_num(j, "diff", c.diff);
         add_num(j, "diff_lo", c.diff_lo);
         add_num(j, "diff_hi", c.diff_hi);

@@ -321,8 +321,9 @@ MIRS_API int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by
  * last record of a key wins): the 2x2 table, the exact McNemar p-value and
  * the difference of ASRs (a - b) with Newcombe's interval. Records of
  * response-only or unparseable/error verdicts are left out. model_* and
- * judge_* select records (NULL = any). asr_a, asr_b, diff, diff_lo and
- * diff_hi are proportions in [0, 1] (not percent). Errors:
+ * judge_* select records (NULL = any). asr_a and asr_b are in percent,
+ * like every ASR of this module; diff, diff_lo and diff_hi are proportions
+ * in [-1, 1] (as mirs_stats_paired_difference gives them). Errors:
  * MIRS_E_INVALID_ARGUMENT, MIRS_E_EMPTY (no common key). Thread-safe. */
 typedef struct mirs_model_comparison {
     size_t struct_size;
@@ -355,6 +356,51 @@ MIRS_API int mirs_compare_judges(const mirs_records *a, const char *judge_a, con
  * Thread-safe. */
 MIRS_API int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho,
                                      double *spearman_p, double *kendall_tau, double *kendall_p);
+
+/* ---- Scoring a run ---------------------------------------------------------- */
+
+/* Options of mirs_score_responses(). */
+typedef struct mirs_score_options {
+    size_t struct_size;    /* sizeof(mirs_score_options) */
+    const char *model;     /* required: the model name written in every record */
+    int32_t judge;         /* MIRS_JUDGE_*; default MIRS_JUDGE_HARMBENCH_MIR */
+    int32_t parse_mode;    /* MIRS_PARSE_*; default MIRS_PARSE_OFFICIAL (only an exact "Yes" is unsafe) */
+    int32_t strip_mode;    /* MIRS_STRIP_* used for the unterminated-reasoning flag; default MIRS_STRIP_MIR */
+    int32_t keep_response; /* non-zero: store the response text in each record */
+    int64_t timestamp_ms;  /* written in every record; 0 = the current time of each record */
+} mirs_score_options;
+
+#define MIRS_SCORE_OPTIONS_INIT                                                                                        \
+    {                                                                                                                  \
+        sizeof(mirs_score_options), NULL, 0, 1, 0, 0, 0                                                                \
+    }
+MIRS_API void mirs_score_options_init(mirs_score_options *opts);
+
+/* What a scoring run did. Every response is counted exactly once: in
+ * scored, already_in_store, awaiting_judge_output, outside_filter, or (not
+ * matched to an item, or an earlier duplicate of a key) unmatched. */
+typedef struct mirs_score_summary {
+    size_t struct_size; /* sizeof(mirs_score_summary) */
+    uint64_t scored, unsafe, unparseable, judge_errors;
+    uint64_t already_in_store, awaiting_judge_output, outside_filter, unmatched;
+} mirs_score_summary;
+
+/* Turns judge outputs into verdict records appended to `store`: for each
+ * response matched to an item of ds that passes `filter` (NULL = all; only
+ * its category, relation, group, key and shard fields matter), in response
+ * order, the last response of a key wins; items the store already holds for
+ * (model, judge) are skipped (resume). The judge output of the item's key is
+ * parsed with opts->judge and opts->parse_mode (a failed judge call gives
+ * MIRS_VERDICT_ERROR); flags record failed/crashed/truncated responses and
+ * unterminated reasoning; rtype_outputs (may be NULL) give the response
+ * type. This is what `mirsafety score` runs; shards with disjoint filters
+ * write stores that mirs_store_merge() combines into the single-process
+ * result. The objects are only read; the store is one-thread-at-a-time.
+ * Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write
+ * errors (records appended before the failure stay in the store). */
+MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses,
+                                  const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs,
+                                  const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary);
 
 #ifdef __cplusplus
 }

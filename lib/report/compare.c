@@ -96,8 +96,8 @@ int mirs_compare_models(const mirs_records *a, const char *model_a, const char *
         st = mirs__fail(MIRS_E_EMPTY, "the two record sets share no key with a safe/unsafe verdict");
         goto done;
     }
-    c.asr_a = (double)(c.both_unsafe + c.a_only) / (double)n;
-    c.asr_b = (double)(c.both_unsafe + c.b_only) / (double)n;
+    c.asr_a = (double)(c.both_unsafe + c.a_only) / (double)n * 100.0;
+    c.asr_b = (double)(c.both_unsafe + c.b_only) / (double)n * 100.0;
     if ((st = mirs_stats_mcnemar_exact(c.a_only, c.b_only, &c.mcnemar_p))) goto done;
     if ((st = mirs_stats_paired_difference(c.both_unsafe, c.a_only, c.b_only, c.both_safe, confidence, &c.diff,
                                            &c.diff_lo, &c.diff_hi)))

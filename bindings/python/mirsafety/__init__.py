@@ -10,7 +10,7 @@ one-to-one ctypes layer is mirsafety._ffi, bound to the loaded library as mirsaf
 The library is found through $MIRSAFETY_LIBRARY, the repository's build/ tree, or the system loader, and must
 be the version these bindings were generated from (VersionMismatch otherwise).
 """
-from . import _ffi, errors, image, prompt, report, score, stats
+from . import _ffi, entropy, errors, image, prompt, report, score, stats
 from ._core import lib
 from ._loader import LibraryNotFound, VersionMismatch, library_path
 from .dataset import (Dataset, Diagnostic, Item, ItemIterator, categories, category_display_name, category_name,

@@ -451,7 +451,7 @@ MIRS_BY_GROUP = 4
 MIRS_BY_MATRIX = 8
 MIRS_BY_ALL = 15
 
-# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT
+# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT
 
 CONSTANTS = {
     'MIRS_VERSION_MAJOR': ('common', 'int'),
@@ -897,8 +897,9 @@ class mirs_model_comparison(ctypes.Structure):
 last record of a key wins): the 2x2 table, the exact McNemar p-value and
 the difference of ASRs (a - b) with Newcombe's interval. Records of
 response-only or unparseable/error verdicts are left out. model_* and
-judge_* select records (NULL = any). asr_a, asr_b, diff, diff_lo and
-diff_hi are proportions in [0, 1] (not percent). Errors:
+judge_* select records (NULL = any). asr_a and asr_b are in percent,
+like every ASR of this module; diff, diff_lo and diff_hi are proportions
+in [-1, 1] (as mirs_stats_paired_difference gives them). Errors:
 MIRS_E_INVALID_ARGUMENT, MIRS_E_EMPTY (no common key). Thread-safe."""
 
 class mirs_judge_comparison(ctypes.Structure):
@@ -909,6 +910,24 @@ MIRS_VERDICT_COUNT x MIRS_VERDICT_COUNT) and Cohen's kappa over the items
 both judged unsafe or safe.
 
 matrix: row-major MIRS_VERDICT_COUNT (6) x 6"""
+
+class mirs_score_options(ctypes.Structure):
+    """Options of mirs_score_responses().
+
+struct_size: sizeof(mirs_score_options)
+model: required: the model name written in every record
+judge: MIRS_JUDGE_*; default MIRS_JUDGE_HARMBENCH_MIR
+parse_mode: MIRS_PARSE_*; default MIRS_PARSE_OFFICIAL (only an exact "Yes" is unsafe)
+strip_mode: MIRS_STRIP_* used for the unterminated-reasoning flag; default MIRS_STRIP_MIR
+keep_response: non-zero: store the response text in each record
+timestamp_ms: written in every record; 0 = the current time of each record"""
+
+class mirs_score_summary(ctypes.Structure):
+    """What a scoring run did. Every response is counted exactly once: in
+scored, already_in_store, awaiting_judge_output, outside_filter, or (not
+matched to an item, or an earlier duplicate of a key) unmatched.
+
+struct_size: sizeof(mirs_score_summary)"""
 
 mirs_buf._fields_ = [
     ('data', ctypes.POINTER(ctypes.c_uint8)),
@@ -1098,6 +1117,26 @@ mirs_judge_comparison._fields_ = [
     ('kappa', ctypes.c_double),
     ('agreement', ctypes.c_double),
 ]
+mirs_score_options._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('model', ctypes.c_char_p),
+    ('judge', ctypes.c_int32),
+    ('parse_mode', ctypes.c_int32),
+    ('strip_mode', ctypes.c_int32),
+    ('keep_response', ctypes.c_int32),
+    ('timestamp_ms', ctypes.c_int64),
+]
+mirs_score_summary._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('scored', ctypes.c_uint64),
+    ('unsafe', ctypes.c_uint64),
+    ('unparseable', ctypes.c_uint64),
+    ('judge_errors', ctypes.c_uint64),
+    ('already_in_store', ctypes.c_uint64),
+    ('awaiting_judge_output', ctypes.c_uint64),
+    ('outside_filter', ctypes.c_uint64),
+    ('unmatched', ctypes.c_uint64),
+]
 
 #: C layout as clang computed it when generating: name -> (sizeof, alignof, {field: offsetof}).
 C_LAYOUT = {
@@ -1119,8 +1158,10 @@ C_LAYOUT = {
     'mirs_store_options': (32, 8, {'struct_size': 0, 'durability': 8, 'fsync_every': 12, 'torn': 16, 'max_json_depth': 20, 'max_line_bytes': 24}),
     'mirs_model_comparison': (104, 8, {'struct_size': 0, 'both_unsafe': 8, 'a_only': 16, 'b_only': 24, 'both_safe': 32, 'only_in_a': 40, 'only_in_b': 48, 'asr_a': 56, 'asr_b': 64, 'diff': 72, 'diff_lo': 80, 'diff_hi': 88, 'mcnemar_p': 96}),
     'mirs_judge_comparison': (336, 8, {'struct_size': 0, 'matrix': 8, 'common': 296, 'only_in_a': 304, 'only_in_b': 312, 'kappa': 320, 'agreement': 328}),
+    'mirs_score_options': (40, 8, {'struct_size': 0, 'model': 8, 'judge': 16, 'parse_mode': 20, 'strip_mode': 24, 'keep_response': 28, 'timestamp_ms': 32}),
+    'mirs_score_summary': (72, 8, {'struct_size': 0, 'scored': 8, 'unsafe': 16, 'unparseable': 24, 'judge_errors': 32, 'already_in_store': 40, 'awaiting_judge_output': 48, 'outside_filter': 56, 'unmatched': 64}),
 }
-STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison}
+STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison, 'mirs_score_options': mirs_score_options, 'mirs_score_summary': mirs_score_summary}
 OPAQUE = {'mirs_dataset': mirs_dataset, 'mirs_item': mirs_item, 'mirs_iter': mirs_iter, 'mirs_image': mirs_image, 'mirs_template': mirs_template, 'mirs_matcher': mirs_matcher, 'mirs_matcher_stream': mirs_matcher_stream, 'mirs_responses': mirs_responses, 'mirs_response_match': mirs_response_match, 'mirs_store': mirs_store, 'mirs_records': mirs_records, 'mirs_report': mirs_report}
 
 # ---- Functions: name -> (module, restype, argtypes, argnames, C declaration, doc) ----
@@ -2780,6 +2821,30 @@ confidence. Text is written to *out
 score (the paper's headline analysis), with scipy's p-values (see
 mirs_stats_spearman / mirs_stats_kendall for n limits and ties).
 Thread-safe."""),
+    'mirs_score_options_init': (
+        'report', None,
+        [ctypes.POINTER(mirs_score_options)],
+        ('opts',),
+        'void mirs_score_options_init(mirs_score_options *opts)',
+        ''),
+    'mirs_score_responses': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_dataset), ctypes.POINTER(mirs_filter), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_score_options), ctypes.POINTER(mirs_store), ctypes.POINTER(mirs_score_summary)],
+        ('ds', 'filter', 'responses', 'judge_outputs', 'rtype_outputs', 'opts', 'store', 'summary'),
+        'int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses, const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs, const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)',
+        """Turns judge outputs into verdict records appended to `store`: for each
+response matched to an item of ds that passes `filter` (NULL = all; only
+its category, relation, group, key and shard fields matter), in response
+order, the last response of a key wins; items the store already holds for
+(model, judge) are skipped (resume). The judge output of the item's key is
+parsed with opts->judge and opts->parse_mode (a failed judge call gives
+MIRS_VERDICT_ERROR); flags record failed/crashed/truncated responses and
+unterminated reasoning; rtype_outputs (may be NULL) give the response
+type. This is what `mirsafety score` runs; shards with disjoint filters
+write stores that mirs_store_merge() combines into the single-process
+result. The objects are only read; the store is one-thread-at-a-time.
+Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write
+errors (records appended before the failure stay in the store)."""),
 }
 
 

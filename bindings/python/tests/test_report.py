@@ -186,7 +186,7 @@ def test_comparisons():
     b10 = sum(1 for i in range(30) if i % 3 == 0 and i % 2 != 0)
     b01 = sum(1 for i in range(30) if i % 3 != 0 and i % 2 == 0)
     assert (c["a_only"], c["b_only"]) == (b10, b01)
-    assert c["asr_a"] == pytest.approx(10 / 30) and c["asr_b"] == pytest.approx(15 / 30)
+    assert c["asr_a"] == pytest.approx(100 * 10 / 30) and c["asr_b"] == pytest.approx(100 * 15 / 30)  # percent
     assert c["mcnemar_p"] == pytest.approx(ss.binomtest(b10, b10 + b01, 0.5).pvalue, rel=1e-9)
     d = report.compare_judges(ra, "j", jb, "k")
     assert d["common"] == 30 and sum(map(sum, d["matrix"])) == 30

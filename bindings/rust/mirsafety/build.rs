@@ -13,7 +13,9 @@ fn main() {
     println!("cargo:rustc-check-cfg=cfg(mirs_module, values(any()))");
     let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap();
     let lib = Path::new(&manifest).join("../../../lib");
-    let modules = ["util", "dataset", "image", "prompt", "stats", "score", "report", "entropy"];
+    let modules = [
+        "util", "dataset", "image", "prompt", "stats", "score", "report", "entropy",
+    ];
     for m in modules {
         let here = lib.join(m).join("meson.build");
         println!("cargo:rerun-if-changed={}", here.display());

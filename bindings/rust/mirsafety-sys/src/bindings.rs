@@ -1113,7 +1113,7 @@ pub const MIRS_BY_MATRIX: c_uint = 8;
 
 pub const MIRS_BY_ALL: c_uint = 15;
 
-// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT
+// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT
 
 // ---- Callback types ----
 
@@ -1655,8 +1655,9 @@ const _: () = assert!(core::mem::size_of::<mirs_store_options>() == 32 && core::
 /// last record of a key wins): the 2x2 table, the exact McNemar p-value and
 /// the difference of ASRs (a - b) with Newcombe's interval. Records of
 /// response-only or unparseable/error verdicts are left out. model_* and
-/// judge_* select records (NULL = any). asr_a, asr_b, diff, diff_lo and
-/// diff_hi are proportions in [0, 1] (not percent). Errors:
+/// judge_* select records (NULL = any). asr_a and asr_b are in percent,
+/// like every ASR of this module; diff, diff_lo and diff_hi are proportions
+/// in [-1, 1] (as mirs_stats_paired_difference gives them). Errors:
 /// MIRS_E_INVALID_ARGUMENT, MIRS_E_EMPTY (no common key). Thread-safe.
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -1698,6 +1699,48 @@ pub struct mirs_judge_comparison {
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_judge_comparison>() == 336 && core::mem::align_of::<mirs_judge_comparison>() == 8);
 
+/// Options of mirs_score_responses().
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_score_options {
+    /// sizeof(mirs_score_options)
+    pub struct_size: usize,
+    /// required: the model name written in every record
+    pub model: *const c_char,
+    /// MIRS_JUDGE_*; default MIRS_JUDGE_HARMBENCH_MIR
+    pub judge: i32,
+    /// MIRS_PARSE_*; default MIRS_PARSE_OFFICIAL (only an exact "Yes" is unsafe)
+    pub parse_mode: i32,
+    /// MIRS_STRIP_* used for the unterminated-reasoning flag; default MIRS_STRIP_MIR
+    pub strip_mode: i32,
+    /// non-zero: store the response text in each record
+    pub keep_response: i32,
+    /// written in every record; 0 = the current time of each record
+    pub timestamp_ms: i64,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_score_options>() == 40 && core::mem::align_of::<mirs_score_options>() == 8);
+
+/// What a scoring run did. Every response is counted exactly once: in
+/// scored, already_in_store, awaiting_judge_output, outside_filter, or (not
+/// matched to an item, or an earlier duplicate of a key) unmatched.
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_score_summary {
+    /// sizeof(mirs_score_summary)
+    pub struct_size: usize,
+    pub scored: u64,
+    pub r#unsafe: u64,
+    pub unparseable: u64,
+    pub judge_errors: u64,
+    pub already_in_store: u64,
+    pub awaiting_judge_output: u64,
+    pub outside_filter: u64,
+    pub unmatched: u64,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_score_summary>() == 72 && core::mem::align_of::<mirs_score_summary>() == 8);
+
 /// C layout as clang computed it when generating: (name, sizeof, alignof, [(field, offsetof)]).
 #[cfg(target_pointer_width = "64")]
 pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
@@ -1719,6 +1762,8 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_store_options", 32, 8, &[("struct_size", 0), ("durability", 8), ("fsync_every", 12), ("torn", 16), ("max_json_depth", 20), ("max_line_bytes", 24)]),
     ("mirs_model_comparison", 104, 8, &[("struct_size", 0), ("both_unsafe", 8), ("a_only", 16), ("b_only", 24), ("both_safe", 32), ("only_in_a", 40), ("only_in_b", 48), ("asr_a", 56), ("asr_b", 64), ("diff", 72), ("diff_lo", 80), ("diff_hi", 88), ("mcnemar_p", 96)]),
     ("mirs_judge_comparison", 336, 8, &[("struct_size", 0), ("matrix", 8), ("common", 296), ("only_in_a", 304), ("only_in_b", 312), ("kappa", 320), ("agreement", 328)]),
+    ("mirs_score_options", 40, 8, &[("struct_size", 0), ("model", 8), ("judge", 16), ("parse_mode", 20), ("strip_mode", 24), ("keep_response", 28), ("timestamp_ms", 32)]),
+    ("mirs_score_summary", 72, 8, &[("struct_size", 0), ("scored", 8), ("unsafe", 16), ("unparseable", 24), ("judge_errors", 32), ("already_in_store", 40), ("awaiting_judge_output", 48), ("outside_filter", 56), ("unmatched", 64)]),
 ];
 
 /// Field offsets of the Rust structs, computed by the compiler (compared with C_LAYOUT by the layout test).
@@ -1886,6 +1931,24 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
             vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("matrix", (core::ptr::addr_of!((*base).matrix) as usize) - (base as usize)), ("common", (core::ptr::addr_of!((*base).common) as usize) - (base as usize)), ("only_in_a", (core::ptr::addr_of!((*base).only_in_a) as usize) - (base as usize)), ("only_in_b", (core::ptr::addr_of!((*base).only_in_b) as usize) - (base as usize)), ("kappa", (core::ptr::addr_of!((*base).kappa) as usize) - (base as usize)), ("agreement", (core::ptr::addr_of!((*base).agreement) as usize) - (base as usize))]
         };
         v.push(("mirs_judge_comparison", core::mem::size_of::<mirs_judge_comparison>(), core::mem::align_of::<mirs_judge_comparison>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_score_options>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("model", (core::ptr::addr_of!((*base).model) as usize) - (base as usize)), ("judge", (core::ptr::addr_of!((*base).judge) as usize) - (base as usize)), ("parse_mode", (core::ptr::addr_of!((*base).parse_mode) as usize) - (base as usize)), ("strip_mode", (core::ptr::addr_of!((*base).strip_mode) as usize) - (base as usize)), ("keep_response", (core::ptr::addr_of!((*base).keep_response) as usize) - (base as usize)), ("timestamp_ms", (core::ptr::addr_of!((*base).timestamp_ms) as usize) - (base as usize))]
+        };
+        v.push(("mirs_score_options", core::mem::size_of::<mirs_score_options>(), core::mem::align_of::<mirs_score_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_score_summary>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("scored", (core::ptr::addr_of!((*base).scored) as usize) - (base as usize)), ("unsafe", (core::ptr::addr_of!((*base).r#unsafe) as usize) - (base as usize)), ("unparseable", (core::ptr::addr_of!((*base).unparseable) as usize) - (base as usize)), ("judge_errors", (core::ptr::addr_of!((*base).judge_errors) as usize) - (base as usize)), ("already_in_store", (core::ptr::addr_of!((*base).already_in_store) as usize) - (base as usize)), ("awaiting_judge_output", (core::ptr::addr_of!((*base).awaiting_judge_output) as usize) - (base as usize)), ("outside_filter", (core::ptr::addr_of!((*base).outside_filter) as usize) - (base as usize)), ("unmatched", (core::ptr::addr_of!((*base).unmatched) as usize) - (base as usize))]
+        };
+        v.push(("mirs_score_summary", core::mem::size_of::<mirs_score_summary>(), core::mem::align_of::<mirs_score_summary>(), fields));
     }
     v
 }
@@ -3284,6 +3347,26 @@ extern "C" {
     ///
     /// C: `int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)` (report.h)
     pub fn mirs_compare_capability(asr: *const f64, capability: *const f64, n: usize, spearman_rho: *mut f64, spearman_p: *mut f64, kendall_tau: *mut f64, kendall_p: *mut f64) -> c_int;
+
+    /// C: `void mirs_score_options_init(mirs_score_options *opts)` (report.h)
+    pub fn mirs_score_options_init(opts: *mut mirs_score_options);
+
+    /// Turns judge outputs into verdict records appended to `store`: for each
+    /// response matched to an item of ds that passes `filter` (NULL = all; only
+    /// its category, relation, group, key and shard fields matter), in response
+    /// order, the last response of a key wins; items the store already holds for
+    /// (model, judge) are skipped (resume). The judge output of the item's key is
+    /// parsed with opts->judge and opts->parse_mode (a failed judge call gives
+    /// MIRS_VERDICT_ERROR); flags record failed/crashed/truncated responses and
+    /// unterminated reasoning; rtype_outputs (may be NULL) give the response
+    /// type. This is what `mirsafety score` runs; shards with disjoint filters
+    /// write stores that mirs_store_merge() combines into the single-process
+    /// result. The objects are only read; the store is one-thread-at-a-time.
+    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write
+    /// errors (records appended before the failure stay in the store).
+    ///
+    /// C: `int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses, const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs, const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)` (report.h)
+    pub fn mirs_score_responses(ds: *const mirs_dataset, filter: *const mirs_filter, responses: *const mirs_responses, judge_outputs: *const mirs_responses, rtype_outputs: *const mirs_responses, opts: *const mirs_score_options, store: *mut mirs_store, summary: *mut mirs_score_summary) -> c_int;
 }
 
 /// Every function of the header: (name, module).
@@ -3509,4 +3592,6 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_compare_models", "report"),
     ("mirs_compare_judges", "report"),
     ("mirs_compare_capability", "report"),
+    ("mirs_score_options_init", "report"),
+    ("mirs_score_responses", "report"),
 ];

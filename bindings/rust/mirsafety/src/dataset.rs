@@ -36,7 +36,11 @@ unsafe fn opt_text(p: *const c_char) -> Option<&'static str> {
 }
 
 unsafe fn path<'a>(p: *const c_char) -> &'a Path {
-    Path::new(OsStr::from_bytes(if p.is_null() { b"" } else { CStr::from_ptr(p).to_bytes() }))
+    Path::new(OsStr::from_bytes(if p.is_null() {
+        b""
+    } else {
+        CStr::from_ptr(p).to_bytes()
+    }))
 }
 
 // ---- taxonomy ------------------------------------------------------------------------------------------------------
@@ -136,7 +140,11 @@ impl DatasetOptions {
     }
     /// Skip bad items and record diagnostics instead of failing.
     pub fn lenient(mut self, yes: bool) -> Self {
-        self.raw.mode = if yes { sys::MIRS_DATASET_LENIENT } else { sys::MIRS_DATASET_STRICT };
+        self.raw.mode = if yes {
+            sys::MIRS_DATASET_LENIENT
+        } else {
+            sys::MIRS_DATASET_STRICT
+        };
         self
     }
     /// A missing or non-regular image file is a problem.
@@ -246,7 +254,11 @@ impl Dataset {
     /// CRC-64 content checksum of the metadata, or with `images` also every image file's bytes.
     pub fn checksum(&self, images: bool) -> Result<u64> {
         let mut out = 0u64;
-        let flags = if images { sys::MIRS_CHECKSUM_IMAGES } else { sys::MIRS_CHECKSUM_METADATA };
+        let flags = if images {
+            sys::MIRS_CHECKSUM_IMAGES
+        } else {
+            sys::MIRS_CHECKSUM_METADATA
+        };
         check(unsafe { sys::mirs_dataset_checksum(self.as_ptr(), flags, &mut out) })?;
         Ok(out)
     }
@@ -258,11 +270,16 @@ impl Dataset {
         // The filter (and the keys) need to live only during mirs_iter_new.
         check(unsafe { sys::mirs_iter_new(self.as_ptr(), &raw, &mut out) })?;
         let ptr = NonNull::new(out).ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "mirs_iter_new returned NULL"))?;
-        Ok(Iter { ptr, error: None, _ds: PhantomData })
+        Ok(Iter {
+            ptr,
+            error: None,
+            _ds: PhantomData,
+        })
     }
     /// An iterator over every item in dataset order.
     pub fn iter(&self) -> Iter<'_> {
-        self.iter_filtered(&Filter::new()).expect("an unfiltered iterator can only fail to allocate")
+        self.iter_filtered(&Filter::new())
+            .expect("an unfiltered iterator can only fail to allocate")
     }
 }
 
@@ -301,7 +318,11 @@ impl Filter {
     }
     /// The C filter; `keys` and `ptrs` hold the key strings and must outlive its use.
     pub(crate) fn to_raw(&self, keys: &mut Vec<CString>, ptrs: &mut Vec<*const c_char>) -> Result<sys::mirs_filter> {
-        *keys = self.keys.iter().map(|k| cstr_arg(k, "key")).collect::<Result<Vec<_>>>()?;
+        *keys = self
+            .keys
+            .iter()
+            .map(|k| cstr_arg(k, "key"))
+            .collect::<Result<Vec<_>>>()?;
         *ptrs = keys.iter().map(|k| k.as_ptr()).collect();
         let mut raw = std::mem::MaybeUninit::<sys::mirs_filter>::zeroed();
         let mut raw = unsafe {
@@ -333,7 +354,9 @@ impl Filter {
     }
     /// Keep these relation groups (`MIRS_GROUP_*`).
     pub fn groups(mut self, groups: &[i32]) -> Filter {
-        self.groups = groups.iter().fold(0, |m, &c| m | 1u32.checked_shl(c as u32).unwrap_or(0));
+        self.groups = groups
+            .iter()
+            .fold(0, |m, &c| m | 1u32.checked_shl(c as u32).unwrap_or(0));
         self
     }
     /// Keep only these keys.
@@ -419,7 +442,10 @@ impl<'ds> Item<'ds> {
         NonNull::new(p as *mut sys::mirs_item).map(|ptr| Item { ptr, _ds: PhantomData })
     }
     fn new(p: *const sys::mirs_item) -> Item<'ds> {
-        Item { ptr: NonNull::new(p as *mut _).expect("the library returned a NULL item"), _ds: PhantomData }
+        Item {
+            ptr: NonNull::new(p as *mut _).expect("the library returned a NULL item"),
+            _ds: PhantomData,
+        }
     }
     fn p(&self) -> *const sys::mirs_item {
         self.ptr.as_ptr()
@@ -473,19 +499,27 @@ impl<'ds> Item<'ds> {
     }
     /// Image paths as written in the file.
     pub fn image_paths(&self) -> Vec<&'ds Path> {
-        (0..self.image_count()).map(|i| unsafe { path(sys::mirs_item_image_path(self.p(), i)) }).collect()
+        (0..self.image_count())
+            .map(|i| unsafe { path(sys::mirs_item_image_path(self.p(), i)) })
+            .collect()
     }
     /// Image paths joined to their base, ready to open.
     pub fn image_files(&self) -> Vec<&'ds Path> {
-        (0..self.image_count()).map(|i| unsafe { path(sys::mirs_item_image_file(self.p(), i)) }).collect()
+        (0..self.image_count())
+            .map(|i| unsafe { path(sys::mirs_item_image_file(self.p(), i)) })
+            .collect()
     }
     pub fn descriptions(&self) -> Vec<&'ds str> {
         let n = unsafe { sys::mirs_item_description_count(self.p()) };
-        (0..n).map(|i| unsafe { text(sys::mirs_item_description(self.p(), i)) }).collect()
+        (0..n)
+            .map(|i| unsafe { text(sys::mirs_item_description(self.p(), i)) })
+            .collect()
     }
     pub fn keywords(&self) -> Vec<&'ds str> {
         let n = unsafe { sys::mirs_item_keyword_count(self.p()) };
-        (0..n).map(|i| unsafe { text(sys::mirs_item_keyword(self.p(), i)) }).collect()
+        (0..n)
+            .map(|i| unsafe { text(sys::mirs_item_keyword(self.p(), i)) })
+            .collect()
     }
 }
 

@@ -17,13 +17,18 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl Error {
     /// The error for `status` with the calling thread's last message (read now, before any other call).
     pub(crate) fn last(status: i32) -> Error {
-        let message = unsafe { CStr::from_ptr(sys::mirs_error_last()) }.to_string_lossy().into_owned();
+        let message = unsafe { CStr::from_ptr(sys::mirs_error_last()) }
+            .to_string_lossy()
+            .into_owned();
         Error { status, message }
     }
 
     /// An error raised by this crate itself (argument checks done before calling the library).
     pub(crate) fn new(status: i32, message: impl Into<String>) -> Error {
-        Error { status, message: message.into() }
+        Error {
+            status,
+            message: message.into(),
+        }
     }
 
     /// The `MIRS_E_*` status (negative).
@@ -70,7 +75,10 @@ pub fn status_str(status: i32) -> &'static str {
 pub fn last_error() -> (i32, String) {
     unsafe {
         let st = sys::mirs_error_last_status();
-        (st, CStr::from_ptr(sys::mirs_error_last()).to_string_lossy().into_owned())
+        (
+            st,
+            CStr::from_ptr(sys::mirs_error_last()).to_string_lossy().into_owned(),
+        )
     }
 }
 

@@ -13,7 +13,11 @@ fn cpath(p: &Path) -> Result<CString> {
     CString::new(p.as_os_str().as_bytes()).map_err(|_| Error::new(sys::MIRS_E_INVALID_ARGUMENT, "NUL in path"))
 }
 fn take(mut b: sys::mirs_buf) -> Vec<u8> {
-    let v = if b.data.is_null() { Vec::new() } else { unsafe { std::slice::from_raw_parts(b.data, b.size) }.to_vec() };
+    let v = if b.data.is_null() {
+        Vec::new()
+    } else {
+        unsafe { std::slice::from_raw_parts(b.data, b.size) }.to_vec()
+    };
     unsafe { sys::mirs_buf_free(&mut b) };
     v
 }
@@ -21,7 +25,10 @@ fn take_string(b: sys::mirs_buf) -> String {
     String::from_utf8_lossy(&take(b)).into_owned()
 }
 fn empty() -> sys::mirs_buf {
-    sys::mirs_buf { data: ptr::null_mut(), size: 0 }
+    sys::mirs_buf {
+        data: ptr::null_mut(),
+        size: 0,
+    }
 }
 unsafe fn st(p: *const std::os::raw::c_char) -> Option<&'static str> {
     if p.is_null() {
@@ -57,15 +64,29 @@ macro_rules! options_type {
                 let mut raw = std::mem::MaybeUninit::zeroed();
                 unsafe {
                     $init(raw.as_mut_ptr());
-                    $name { raw: raw.assume_init() }
+                    $name {
+                        raw: raw.assume_init(),
+                    }
                 }
             }
         }
     };
 }
-options_type!(DecodeOptions, sys::mirs_image_decode_options, sys::mirs_image_decode_options_init);
-options_type!(EncodeOptions, sys::mirs_image_encode_options, sys::mirs_image_encode_options_init);
-options_type!(CompositeOptions, sys::mirs_image_composite_options, sys::mirs_image_composite_options_init);
+options_type!(
+    DecodeOptions,
+    sys::mirs_image_decode_options,
+    sys::mirs_image_decode_options_init
+);
+options_type!(
+    EncodeOptions,
+    sys::mirs_image_encode_options,
+    sys::mirs_image_encode_options_init
+);
+options_type!(
+    CompositeOptions,
+    sys::mirs_image_composite_options,
+    sys::mirs_image_composite_options_init
+);
 
 fn new_info() -> sys::mirs_image_info {
     let mut i: sys::mirs_image_info = unsafe { std::mem::zeroed() };
@@ -96,7 +117,9 @@ unsafe impl Sync for Image {}
 
 impl Image {
     fn wrap(p: *mut sys::mirs_image) -> Result<Image> {
-        NonNull::new(p).map(|ptr| Image { ptr }).ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL image"))
+        NonNull::new(p)
+            .map(|ptr| Image { ptr })
+            .ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL image"))
     }
     pub fn as_ptr(&self) -> *const sys::mirs_image {
         self.ptr.as_ptr()
@@ -117,9 +140,15 @@ impl Image {
     /// A new image from pixels (rows `stride` bytes apart); the library copies them.
     pub fn from_pixels(width: u32, height: u32, layout: i32, pixels: &[u8], stride: usize) -> Result<Image> {
         let ch = layout_channels(layout) as usize;
-        let need = (height as usize).saturating_sub(1).saturating_mul(stride).saturating_add(width as usize * ch);
+        let need = (height as usize)
+            .saturating_sub(1)
+            .saturating_mul(stride)
+            .saturating_add(width as usize * ch);
         if ch == 0 || stride < width as usize * ch || pixels.len() < need {
-            return Err(Error::new(sys::MIRS_E_INVALID_ARGUMENT, "pixel slice smaller than width x height x channels"));
+            return Err(Error::new(
+                sys::MIRS_E_INVALID_ARGUMENT,
+                "pixel slice smaller than width x height x channels",
+            ));
         }
         let mut out = ptr::null_mut();
         check(unsafe { sys::mirs_image_from_pixels(width, height, layout, pixels.as_ptr(), stride, &mut out) })?;
@@ -142,13 +171,23 @@ impl Image {
     }
     /// The pixel bytes (stride * height), borrowed from the image: no copy.
     pub fn pixels(&self) -> &[u8] {
-        unsafe { std::slice::from_raw_parts(sys::mirs_image_pixels(self.as_ptr()), self.stride() * self.height() as usize) }
+        unsafe {
+            std::slice::from_raw_parts(
+                sys::mirs_image_pixels(self.as_ptr()),
+                self.stride() * self.height() as usize,
+            )
+        }
     }
     pub fn source_format(&self) -> i32 {
         unsafe { sys::mirs_image_source_format(self.as_ptr()) }
     }
     pub fn source_size(&self) -> (u32, u32) {
-        unsafe { (sys::mirs_image_source_width(self.as_ptr()), sys::mirs_image_source_height(self.as_ptr())) }
+        unsafe {
+            (
+                sys::mirs_image_source_width(self.as_ptr()),
+                sys::mirs_image_source_height(self.as_ptr()),
+            )
+        }
     }
     pub fn warning_count(&self) -> u32 {
         unsafe { sys::mirs_image_warning_count(self.as_ptr()) }

@@ -31,7 +31,9 @@ pub fn library_version() -> (i32, i32, i32, String) {
             sys::mirs_version_major(),
             sys::mirs_version_minor(),
             sys::mirs_version_patch(),
-            std::ffi::CStr::from_ptr(sys::mirs_version_string()).to_string_lossy().into_owned(),
+            std::ffi::CStr::from_ptr(sys::mirs_version_string())
+                .to_string_lossy()
+                .into_owned(),
         )
     }
 }
@@ -47,7 +49,11 @@ pub fn check_version() -> Result<()> {
     if maj != sys::MIRS_VERSION_MAJOR || min != sys::MIRS_VERSION_MINOR || num / 100 != HEADER_VERSION_NUMBER / 100 {
         return Err(Error::new(
             sys::MIRS_E_VERSION,
-            format!("libmirsafety {} is loaded but these bindings were generated from {}", s, sys::MIRS_VERSION_STRING),
+            format!(
+                "libmirsafety {} is loaded but these bindings were generated from {}",
+                s,
+                sys::MIRS_VERSION_STRING
+            ),
         ));
     }
     Ok(())

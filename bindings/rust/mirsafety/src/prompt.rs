@@ -29,7 +29,10 @@ fn take_string(mut b: sys::mirs_buf) -> String {
     s
 }
 fn empty() -> sys::mirs_buf {
-    sys::mirs_buf { data: ptr::null_mut(), size: 0 }
+    sys::mirs_buf {
+        data: ptr::null_mut(),
+        size: 0,
+    }
 }
 fn parse(f: unsafe extern "C" fn(*const c_char, *mut i32) -> c_int, name: &str) -> Result<i32> {
     let c = cs(name)?;
@@ -74,7 +77,9 @@ unsafe impl Send for Template {}
 unsafe impl Sync for Template {}
 impl Template {
     fn wrap(p: *mut sys::mirs_template) -> Result<Template> {
-        NonNull::new(p).map(|ptr| Template { ptr }).ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL"))
+        NonNull::new(p)
+            .map(|ptr| Template { ptr })
+            .ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL"))
     }
     pub fn parse(text: &str, name: Option<&str>) -> Result<Template> {
         let n = name.map(cs).transpose()?;
@@ -116,7 +121,11 @@ impl Default for PromptOptions<'_> {
             sys::mirs_prompt_options_init(raw.as_mut_ptr());
             raw.assume_init()
         };
-        PromptOptions { raw, strings: Vec::new(), _t: PhantomData }
+        PromptOptions {
+            raw,
+            strings: Vec::new(),
+            _t: PhantomData,
+        }
     }
 }
 impl<'t> PromptOptions<'t> {
@@ -245,8 +254,12 @@ fn raw_filter(filter: &Filter, keys: &mut Vec<CString>, ptrs: &mut Vec<*const c_
 
 /// Streams one line per item passing `filter` to `sink` (newline included); `sink` returns false to stop early.
 /// Returns the number of lines written.
-pub fn write<F: FnMut(&[u8]) -> bool>(ds: &Dataset, filter: &Filter, opts: &PromptOptions<'_>, sink: F)
-                                      -> Result<usize> {
+pub fn write<F: FnMut(&[u8]) -> bool>(
+    ds: &Dataset,
+    filter: &Filter,
+    opts: &PromptOptions<'_>,
+    sink: F,
+) -> Result<usize> {
     let (mut keys, mut ptrs) = (Vec::new(), Vec::new());
     let f = raw_filter(filter, &mut keys, &mut ptrs)?;
     let mut state = SinkState { f: sink, panic: None };

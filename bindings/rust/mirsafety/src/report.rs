@@ -44,8 +44,11 @@ fn take_string(mut b: sys::mirs_buf) -> String {
     unsafe { sys::mirs_buf_free(&mut b) };
     s
 }
-fn strings<T>(h: *const T, count: unsafe extern "C" fn(*const T) -> usize,
-              get: unsafe extern "C" fn(*const T, usize) -> *const c_char) -> Vec<String> {
+fn strings<T>(
+    h: *const T,
+    count: unsafe extern "C" fn(*const T) -> usize,
+    get: unsafe extern "C" fn(*const T, usize) -> *const c_char,
+) -> Vec<String> {
     let n = unsafe { count(h) };
     (0..n).map(|i| unsafe { owned_or_empty(get(h, i)) }).collect()
 }
@@ -108,7 +111,9 @@ unsafe impl Sync for Responses {}
 
 impl Responses {
     fn wrap(p: *mut sys::mirs_responses) -> Result<Responses> {
-        NonNull::new(p).map(|ptr| Responses { ptr }).ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL"))
+        NonNull::new(p)
+            .map(|ptr| Responses { ptr })
+            .ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL"))
     }
     pub fn open<P: AsRef<Path>>(path: P, opts: &ResponsesOptions) -> Result<Responses> {
         let c = cpath(path.as_ref())?;
@@ -120,7 +125,13 @@ impl Responses {
         let w = opt_cs(what)?;
         let mut out = ptr::null_mut();
         check(unsafe {
-            sys::mirs_responses_parse(data.as_ptr() as *const c_char, data.len(), ptr_of(&w), &opts.raw, &mut out)
+            sys::mirs_responses_parse(
+                data.as_ptr() as *const c_char,
+                data.len(),
+                ptr_of(&w),
+                &opts.raw,
+                &mut out,
+            )
         })?;
         Self::wrap(out)
     }
@@ -167,10 +178,18 @@ impl Responses {
         Ok(unsafe { Response::from_raw(&*out) })
     }
     pub fn duplicates(&self) -> Vec<String> {
-        strings(self.p(), sys::mirs_responses_duplicate_count, sys::mirs_responses_duplicate)
+        strings(
+            self.p(),
+            sys::mirs_responses_duplicate_count,
+            sys::mirs_responses_duplicate,
+        )
     }
     pub fn diagnostics(&self) -> Vec<String> {
-        strings(self.p(), sys::mirs_responses_diagnostic_count, sys::mirs_responses_diagnostic)
+        strings(
+            self.p(),
+            sys::mirs_responses_diagnostic_count,
+            sys::mirs_responses_diagnostic,
+        )
     }
     /// Matches the responses to a dataset's items.
     pub fn match_dataset<'d>(&self, ds: &'d Dataset) -> Result<ResponseMatch<'d>> {
@@ -204,13 +223,25 @@ impl<'d> ResponseMatch<'d> {
         Item::from_raw(it)
     }
     pub fn unknown(&self) -> Vec<String> {
-        strings(self.p(), sys::mirs_response_match_unknown_count, sys::mirs_response_match_unknown)
+        strings(
+            self.p(),
+            sys::mirs_response_match_unknown_count,
+            sys::mirs_response_match_unknown,
+        )
     }
     pub fn missing(&self) -> Vec<String> {
-        strings(self.p(), sys::mirs_response_match_missing_count, sys::mirs_response_match_missing)
+        strings(
+            self.p(),
+            sys::mirs_response_match_missing_count,
+            sys::mirs_response_match_missing,
+        )
     }
     pub fn duplicates(&self) -> Vec<String> {
-        strings(self.p(), sys::mirs_response_match_duplicate_count, sys::mirs_response_match_duplicate)
+        strings(
+            self.p(),
+            sys::mirs_response_match_duplicate_count,
+            sys::mirs_response_match_duplicate,
+        )
     }
 }
 impl Drop for ResponseMatch<'_> {
@@ -300,7 +331,10 @@ impl Record {
     /// The store's JSON line (with its newline).
     pub fn to_json(&self) -> Result<String> {
         self.with_raw(|raw| {
-            let mut b = sys::mirs_buf { data: ptr::null_mut(), size: 0 };
+            let mut b = sys::mirs_buf {
+                data: ptr::null_mut(),
+                size: 0,
+            };
             check(unsafe { sys::mirs_record_to_json(raw, &mut b) })?;
             Ok(take_string(b))
         })
@@ -380,7 +414,9 @@ unsafe impl Sync for Records {}
 
 impl Records {
     fn wrap(p: *mut sys::mirs_records) -> Result<Records> {
-        NonNull::new(p).map(|ptr| Records { ptr }).ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL"))
+        NonNull::new(p)
+            .map(|ptr| Records { ptr })
+            .ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL"))
     }
     pub fn read<P: AsRef<Path>>(path: P, lenient: bool) -> Result<Records> {
         let c = cpath(path.as_ref())?;
@@ -399,7 +435,13 @@ impl Records {
         let w = opt_cs(what)?;
         let mut out = ptr::null_mut();
         check(unsafe {
-            sys::mirs_records_parse(data.as_ptr() as *const c_char, data.len(), ptr_of(&w), lenient as i32, &mut out)
+            sys::mirs_records_parse(
+                data.as_ptr() as *const c_char,
+                data.len(),
+                ptr_of(&w),
+                lenient as i32,
+                &mut out,
+            )
         })?;
         Self::wrap(out)
     }
@@ -424,7 +466,11 @@ impl Records {
         unsafe { sys::mirs_records_torn_bytes(self.p()) }
     }
     pub fn diagnostics(&self) -> Vec<String> {
-        strings(self.p(), sys::mirs_records_diagnostic_count, sys::mirs_records_diagnostic)
+        strings(
+            self.p(),
+            sys::mirs_records_diagnostic_count,
+            sys::mirs_records_diagnostic,
+        )
     }
 }
 impl Drop for Records {
@@ -456,7 +502,9 @@ impl Report {
         let (m, j) = (cs(model)?, cs(judge)?);
         let mut out = ptr::null_mut();
         check(unsafe { sys::mirs_report_new(m.as_ptr(), j.as_ptr(), &mut out) })?;
-        NonNull::new(out).map(|ptr| Report { ptr }).ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL"))
+        NonNull::new(out)
+            .map(|ptr| Report { ptr })
+            .ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL"))
     }
     fn p(&self) -> *mut sys::mirs_report {
         self.ptr.as_ptr()
@@ -468,8 +516,15 @@ impl Report {
         unsafe { owned_or_empty(sys::mirs_report_judge(self.p())) }
     }
     /// Adds one verdict (category/relation -1 when unknown).
-    pub fn add(&mut self, category: i32, relation: i32, verdict: i32, flags: u32, response_type: Option<&str>,
-               official_file: Option<&str>) -> Result<()> {
+    pub fn add(
+        &mut self,
+        category: i32,
+        relation: i32,
+        verdict: i32,
+        flags: u32,
+        response_type: Option<&str>,
+        official_file: Option<&str>,
+    ) -> Result<()> {
         let (rt, of) = (opt_cs(response_type)?, opt_cs(official_file)?);
         check(unsafe { sys::mirs_report_add(self.p(), category, relation, verdict, flags, ptr_of(&rt), ptr_of(&of)) })
             .map(|_| ())
@@ -486,8 +541,13 @@ impl Report {
     pub fn add_official_json(&mut self, data: &[u8], category: &str, file_name: &str) -> Result<()> {
         let (c, f) = (cs(category)?, cs(file_name)?);
         check(unsafe {
-            sys::mirs_report_add_official_json(self.p(), data.as_ptr() as *const c_char, data.len(), c.as_ptr(),
-                                               f.as_ptr())
+            sys::mirs_report_add_official_json(
+                self.p(),
+                data.as_ptr() as *const c_char,
+                data.len(),
+                c.as_ptr(),
+                f.as_ptr(),
+            )
         })
         .map(|_| ())
     }
@@ -506,7 +566,10 @@ impl Report {
     }
     /// The rendered report (`MIRS_REPORT_*`, `MIRS_BY_*` bits, `MIRS_DENOM_*`).
     pub fn write(&self, format: i32, by: u32, denominator: i32, confidence: f64) -> Result<String> {
-        let mut b = sys::mirs_buf { data: ptr::null_mut(), size: 0 };
+        let mut b = sys::mirs_buf {
+            data: ptr::null_mut(),
+            size: 0,
+        };
         check(unsafe { sys::mirs_report_write(self.p(), format, by, denominator, confidence, &mut b) })?;
         Ok(take_string(b))
     }
@@ -520,20 +583,41 @@ impl Drop for Report {
 // ---- comparisons -------------------------------------------------------------------------------------------------------
 
 /// Two models' verdicts over their common keys.
-pub fn compare_models(a: &Records, model_a: &str, judge_a: &str, b: &Records, model_b: &str, judge_b: &str,
-                      confidence: f64) -> Result<sys::mirs_model_comparison> {
+pub fn compare_models(
+    a: &Records,
+    model_a: &str,
+    judge_a: &str,
+    b: &Records,
+    model_b: &str,
+    judge_b: &str,
+    confidence: f64,
+) -> Result<sys::mirs_model_comparison> {
     let (ma, ja, mb, jb) = (cs(model_a)?, cs(judge_a)?, cs(model_b)?, cs(judge_b)?);
     let mut out: sys::mirs_model_comparison = unsafe { std::mem::zeroed() };
     out.struct_size = std::mem::size_of::<sys::mirs_model_comparison>();
     check(unsafe {
-        sys::mirs_compare_models(a.p(), ma.as_ptr(), ja.as_ptr(), b.p(), mb.as_ptr(), jb.as_ptr(), confidence, &mut out)
+        sys::mirs_compare_models(
+            a.p(),
+            ma.as_ptr(),
+            ja.as_ptr(),
+            b.p(),
+            mb.as_ptr(),
+            jb.as_ptr(),
+            confidence,
+            &mut out,
+        )
     })?;
     Ok(out)
 }
 
 /// Two judges on the same responses.
-pub fn compare_judges(a: &Records, judge_a: &str, b: &Records, judge_b: &str, model: Option<&str>)
-                      -> Result<sys::mirs_judge_comparison> {
+pub fn compare_judges(
+    a: &Records,
+    judge_a: &str,
+    b: &Records,
+    judge_b: &str,
+    model: Option<&str>,
+) -> Result<sys::mirs_judge_comparison> {
     let (ja, jb, m) = (cs(judge_a)?, cs(judge_b)?, opt_cs(model)?);
     let mut out: sys::mirs_judge_comparison = unsafe { std::mem::zeroed() };
     out.struct_size = std::mem::size_of::<sys::mirs_judge_comparison>();
@@ -548,7 +632,15 @@ pub fn compare_capability(asr: &[f64], capability: &[f64]) -> Result<(f64, f64, 
     }
     let (mut a, mut b, mut c, mut d) = (0.0, 0.0, 0.0, 0.0);
     check(unsafe {
-        sys::mirs_compare_capability(asr.as_ptr(), capability.as_ptr(), asr.len(), &mut a, &mut b, &mut c, &mut d)
+        sys::mirs_compare_capability(
+            asr.as_ptr(),
+            capability.as_ptr(),
+            asr.len(),
+            &mut a,
+            &mut b,
+            &mut c,
+            &mut d,
+        )
     })?;
     Ok((a, b, c, d))
 }

@@ -42,7 +42,10 @@ fn take_string(mut b: sys::mirs_buf) -> String {
 }
 
 fn empty_buf() -> sys::mirs_buf {
-    sys::mirs_buf { data: ptr::null_mut(), size: 0 }
+    sys::mirs_buf {
+        data: ptr::null_mut(),
+        size: 0,
+    }
 }
 
 fn parse_name(f: unsafe extern "C" fn(*const c_char, *mut i32) -> i32, name: &str) -> Result<i32> {
@@ -95,7 +98,15 @@ pub fn strip_reasoning_span(text: &[u8], mode: i32, opts: &StripOptions<'_>) -> 
     with_strip_opts(opts, |raw| {
         let (mut s, mut e, mut f) = (0usize, 0usize, 0u32);
         check(unsafe {
-            sys::mirs_strip_reasoning_span(text.as_ptr() as *const c_char, text.len(), mode, raw, &mut s, &mut e, &mut f)
+            sys::mirs_strip_reasoning_span(
+                text.as_ptr() as *const c_char,
+                text.len(),
+                mode,
+                raw,
+                &mut s,
+                &mut e,
+                &mut f,
+            )
         })?;
         Ok((s, e, f))
     })
@@ -138,7 +149,9 @@ pub fn preset_from_name(name: &str) -> Result<i32> {
 /// The phrases of a built-in list, exactly as published.
 pub fn preset_phrases(preset: i32) -> Vec<&'static str> {
     let n = unsafe { sys::mirs_preset_size(preset) };
-    (0..n).filter_map(|i| unsafe { opt_static(sys::mirs_preset_phrase(preset, i)) }).collect()
+    (0..n)
+        .filter_map(|i| unsafe { opt_static(sys::mirs_preset_phrase(preset, i)) })
+        .collect()
 }
 
 /// A search result.
@@ -156,12 +169,24 @@ pub struct Match {
 
 impl From<sys::mirs_match> for Match {
     fn from(m: sys::mirs_match) -> Match {
-        Match { matched: m.matched != 0, phrase: m.phrase, offset: m.offset, length: m.length, count: m.count }
+        Match {
+            matched: m.matched != 0,
+            phrase: m.phrase,
+            offset: m.offset,
+            length: m.length,
+            count: m.count,
+        }
     }
 }
 
 fn zero_match() -> sys::mirs_match {
-    sys::mirs_match { matched: 0, phrase: -1, offset: 0, length: 0, count: 0 }
+    sys::mirs_match {
+        matched: 0,
+        phrase: -1,
+        offset: 0,
+        length: 0,
+        count: 0,
+    }
 }
 
 /// A compiled phrase set. Freed on drop.
@@ -175,7 +200,9 @@ unsafe impl Sync for Matcher {}
 
 impl Matcher {
     fn wrap(p: *mut sys::mirs_matcher) -> Result<Matcher> {
-        NonNull::new(p).map(|ptr| Matcher { ptr }).ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL matcher"))
+        NonNull::new(p)
+            .map(|ptr| Matcher { ptr })
+            .ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL matcher"))
     }
     /// Compiles phrases with `MIRS_MATCH_*` flags.
     pub fn new(phrases: &[&str], flags: u32) -> Result<Matcher> {
@@ -234,7 +261,9 @@ impl Matcher {
     /// The first match and the count of all matches.
     pub fn find(&self, text: &[u8]) -> Result<Match> {
         let mut m = zero_match();
-        check(unsafe { sys::mirs_matcher_find(self.ptr.as_ptr(), text.as_ptr() as *const c_char, text.len(), &mut m) })?;
+        check(unsafe {
+            sys::mirs_matcher_find(self.ptr.as_ptr(), text.as_ptr() as *const c_char, text.len(), &mut m)
+        })?;
         Ok(m.into())
     }
     /// Whether any phrase occurs (the fastest test).
@@ -266,7 +295,9 @@ unsafe impl Send for MatcherStream<'_> {}
 
 impl MatcherStream<'_> {
     pub fn feed(&mut self, chunk: &[u8]) -> Result<()> {
-        check(unsafe { sys::mirs_matcher_stream_feed(self.ptr.as_ptr(), chunk.as_ptr() as *const c_char, chunk.len()) })?;
+        check(unsafe {
+            sys::mirs_matcher_stream_feed(self.ptr.as_ptr(), chunk.as_ptr() as *const c_char, chunk.len())
+        })?;
         Ok(())
     }
     pub fn result(&self) -> Result<Match> {

@@ -41,7 +41,10 @@ pub fn paired_difference(n11: u64, n10: u64, n01: u64, n00: u64, confidence: f64
 /// Cohen's kappa of a k x k row-major confusion matrix (`matrix.len() == k * k`).
 pub fn cohen_kappa(matrix: &[u64], k: usize) -> Result<f64> {
     if k.checked_mul(k) != Some(matrix.len()) {
-        return Err(Error::new(sys::MIRS_E_MISMATCH, format!("{} cells are not a {}x{} matrix", matrix.len(), k, k)));
+        return Err(Error::new(
+            sys::MIRS_E_MISMATCH,
+            format!("{} cells are not a {}x{} matrix", matrix.len(), k, k),
+        ));
     }
     let mut out = 0.0;
     check(unsafe { sys::mirs_stats_cohen_kappa(matrix.as_ptr(), k, &mut out) })?;
@@ -50,7 +53,10 @@ pub fn cohen_kappa(matrix: &[u64], k: usize) -> Result<f64> {
 
 fn same_len(x: &[f64], y: &[f64]) -> Result<()> {
     if x.len() != y.len() {
-        return Err(Error::new(sys::MIRS_E_MISMATCH, format!("x and y differ in length ({}, {})", x.len(), y.len())));
+        return Err(Error::new(
+            sys::MIRS_E_MISMATCH,
+            format!("x and y differ in length ({}, {})", x.len(), y.len()),
+        ));
     }
     Ok(())
 }

@@ -20,7 +20,10 @@ fn status_names() {
 
 #[test]
 fn buf_free_accepts_zeroed_and_null() {
-    let mut b = sys::mirs_buf { data: std::ptr::null_mut(), size: 0 };
+    let mut b = sys::mirs_buf {
+        data: std::ptr::null_mut(),
+        size: 0,
+    };
     unsafe {
         sys::mirs_buf_free(&mut b);
         sys::mirs_buf_free(std::ptr::null_mut());
@@ -49,9 +52,16 @@ fn every_function_is_wrapped() {
             let pat = format!("sys::{}", name);
             // sys::name( called, or sys::name passed as a function pointer; not a longer name with this prefix
             !text.match_indices(&pat).any(|(i, _)| {
-                text[i + pat.len()..].chars().next().map_or(true, |c| !(c.is_alphanumeric() || c == '_'))
+                text[i + pat.len()..]
+                    .chars()
+                    .next()
+                    .map_or(true, |c| !(c.is_alphanumeric() || c == '_'))
             })
         })
         .collect();
-    assert!(missing.is_empty(), "functions without a Rust wrapper or test: {:?}", missing);
+    assert!(
+        missing.is_empty(),
+        "functions without a Rust wrapper or test: {:?}",
+        missing
+    );
 }

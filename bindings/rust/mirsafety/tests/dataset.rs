@@ -27,16 +27,25 @@ fn thread_markers() {
 
 #[test]
 fn taxonomy() {
-    assert_eq!(mirsafety::category_name(sys::MIRS_CATEGORY_SELF_HARM), Some("Self-Harm"));
+    assert_eq!(
+        mirsafety::category_name(sys::MIRS_CATEGORY_SELF_HARM),
+        Some("Self-Harm")
+    );
     assert_eq!(mirsafety::category_name(6), None);
     assert_eq!(mirsafety::relation_name(1), Some("Temporal_Jump"));
     assert_eq!(mirsafety::group_name(2), Some("Semantic"));
     assert_eq!(mirsafety::category_display_name(3), Some("Illegal Activities"));
     assert_eq!(mirsafety::relation_display_name(1), Some("Temporal Jump"));
     assert!(mirsafety::relation_description(0).is_some());
-    assert_eq!(mirsafety::relation_group(sys::MIRS_RELATION_CAUSALITY), Some(sys::MIRS_GROUP_LOGICAL));
+    assert_eq!(
+        mirsafety::relation_group(sys::MIRS_RELATION_CAUSALITY),
+        Some(sys::MIRS_GROUP_LOGICAL)
+    );
     assert_eq!(mirsafety::relation_group(99), None);
-    assert_eq!(mirsafety::parse_category("self harm").unwrap(), sys::MIRS_CATEGORY_SELF_HARM);
+    assert_eq!(
+        mirsafety::parse_category("self harm").unwrap(),
+        sys::MIRS_CATEGORY_SELF_HARM
+    );
     assert_eq!(mirsafety::parse_relation("TEMPORAL_JUMP").unwrap(), 1);
     assert_eq!(mirsafety::parse_group("logical").unwrap(), sys::MIRS_GROUP_LOGICAL);
     let e = mirsafety::parse_category("nope").unwrap_err();
@@ -46,7 +55,10 @@ fn taxonomy() {
     assert_eq!(mirsafety::last_error().0, sys::MIRS_E_NOT_FOUND);
     mirsafety::clear_error();
     assert_eq!(mirsafety::last_error(), (0, String::new()));
-    assert_eq!(mirsafety::key_shard("a/b/1", 5) as u64, mirsafety::key_hash("a/b/1") % 5);
+    assert_eq!(
+        mirsafety::key_shard("a/b/1", 5) as u64,
+        mirsafety::key_hash("a/b/1") % 5
+    );
 }
 
 #[test]
@@ -70,7 +82,12 @@ fn open_iterate_get_find() {
         );
         assert_eq!(item.key(), key);
         assert!(!item.revised_prompt().is_empty() && !item.original_question().is_empty());
-        let _ = (item.id_is_int(), item.relationship_type(), item.iteration(), item.source_index());
+        let _ = (
+            item.id_is_int(),
+            item.relationship_type(),
+            item.iteration(),
+            item.source_index(),
+        );
         assert!(item.source_file().to_str().unwrap().ends_with("_final.json"));
         assert_eq!(item.image_paths().len(), item.image_count());
         for f in item.image_files() {
@@ -111,10 +128,17 @@ fn filters_shards_shuffle() {
     let mut sorted = all.clone();
     sorted.sort();
     assert_eq!(seen, sorted);
-    assert_eq!(ds.iter_filtered(&Filter::new().shard(3, 3)).err().unwrap().status(), sys::MIRS_E_RANGE);
+    assert_eq!(
+        ds.iter_filtered(&Filter::new().shard(3, 3)).err().unwrap().status(),
+        sys::MIRS_E_RANGE
+    );
 
     let cat = ds.get(0).unwrap().category();
-    let only: Vec<&str> = ds.iter_filtered(&Filter::new().categories(&[cat])).unwrap().map(|i| i.key()).collect();
+    let only: Vec<&str> = ds
+        .iter_filtered(&Filter::new().categories(&[cat]))
+        .unwrap()
+        .map(|i| i.key())
+        .collect();
     let want: Vec<&str> = ds.iter().filter(|i| i.category() == cat).map(|i| i.key()).collect();
     assert_eq!(only, want);
     let rel = ds.get(0).unwrap().relation();
@@ -122,13 +146,30 @@ fn filters_shards_shuffle() {
     assert_eq!(n, ds.iter().filter(|i| i.relation() == rel).count());
     let g = mirsafety::relation_group(rel).unwrap();
     let n = ds.iter_filtered(&Filter::new().groups(&[g])).unwrap().count();
-    assert_eq!(n, ds.iter().filter(|i| mirsafety::relation_group(i.relation()) == Some(g)).count());
+    assert_eq!(
+        n,
+        ds.iter()
+            .filter(|i| mirsafety::relation_group(i.relation()) == Some(g))
+            .count()
+    );
     let pick: Vec<&str> = all.iter().step_by(3).cloned().collect();
-    let got: Vec<&str> = ds.iter_filtered(&Filter::new().keys(&pick)).unwrap().map(|i| i.key()).collect();
+    let got: Vec<&str> = ds
+        .iter_filtered(&Filter::new().keys(&pick))
+        .unwrap()
+        .map(|i| i.key())
+        .collect();
     assert_eq!(got, pick);
 
-    let a: Vec<&str> = ds.iter_filtered(&Filter::new().shuffle(7)).unwrap().map(|i| i.key()).collect();
-    let b: Vec<&str> = ds.iter_filtered(&Filter::new().shuffle(7)).unwrap().map(|i| i.key()).collect();
+    let a: Vec<&str> = ds
+        .iter_filtered(&Filter::new().shuffle(7))
+        .unwrap()
+        .map(|i| i.key())
+        .collect();
+    let b: Vec<&str> = ds
+        .iter_filtered(&Filter::new().shuffle(7))
+        .unwrap()
+        .map(|i| i.key())
+        .collect();
     assert_eq!(a, b);
     let mut it = ds.iter();
     let first = it.next().unwrap().key();
@@ -142,11 +183,17 @@ fn options_and_errors() {
     let e = Dataset::open("/nonexistent/mirsafety-dataset").err().unwrap();
     assert!(e.status() < 0 && !e.message().is_empty());
     assert!(format!("{}", e).starts_with("MIRS_E_"));
-    let mut opts = DatasetOptions::new().lenient(false).check_images(true).format(sys::MIRS_DATASET_FORMAT_AUTO);
+    let mut opts = DatasetOptions::new()
+        .lenient(false)
+        .check_images(true)
+        .format(sys::MIRS_DATASET_FORMAT_AUTO);
     assert_eq!(opts.raw.struct_size, std::mem::size_of::<sys::mirs_dataset_options>());
     assert!(Dataset::open_with(sample(), &opts).is_ok());
     opts.raw.max_items = 1;
-    assert_eq!(Dataset::open_with(sample(), &opts).err().unwrap().status(), sys::MIRS_E_LIMIT);
+    assert_eq!(
+        Dataset::open_with(sample(), &opts).err().unwrap().status(),
+        sys::MIRS_E_LIMIT
+    );
 }
 
 #[test]

@@ -5,7 +5,9 @@ use mirsafety::sys;
 use std::path::PathBuf;
 
 fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../tests/data/image").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../tests/data/image")
+        .join(name)
 }
 
 #[test]
@@ -22,7 +24,10 @@ fn decode_probe_encode() {
     let b = Image::decode_file(data("rgb.png"), &o).unwrap();
     assert_eq!((a.width(), a.height()), (info.width, info.height));
     assert_eq!(a.pixels(), b.pixels());
-    assert_eq!((a.layout(), a.channels(), a.stride()), (sys::MIRS_LAYOUT_RGB8, 3, a.width() as usize * 3));
+    assert_eq!(
+        (a.layout(), a.channels(), a.stride()),
+        (sys::MIRS_LAYOUT_RGB8, 3, a.width() as usize * 3)
+    );
     assert_eq!(a.source_format(), sys::MIRS_IMAGE_FORMAT_PNG);
     assert_eq!(a.source_size(), (a.width(), a.height()));
     assert_eq!(a.warning_count(), 0);
@@ -30,9 +35,18 @@ fn decode_probe_encode() {
     let c = Image::decode_memory(&png, &o).unwrap();
     assert_eq!(c.pixels(), a.pixels());
     assert_eq!(c.checksum().unwrap(), a.checksum().unwrap());
-    assert_eq!(image::checksum_bytes(&raw), image::checksum_file(data("rgb.png")).unwrap());
-    assert!(a.data_url(&EncodeOptions::default()).unwrap().starts_with("data:image/png;base64,"));
-    assert_eq!(image::data_url(&raw).unwrap(), image::data_url_file(data("rgb.png"), 0).unwrap());
+    assert_eq!(
+        image::checksum_bytes(&raw),
+        image::checksum_file(data("rgb.png")).unwrap()
+    );
+    assert!(a
+        .data_url(&EncodeOptions::default())
+        .unwrap()
+        .starts_with("data:image/png;base64,"));
+    assert_eq!(
+        image::data_url(&raw).unwrap(),
+        image::data_url_file(data("rgb.png"), 0).unwrap()
+    );
     assert_eq!(image::base64(b"hi?").unwrap(), "aGk/");
     let e = Image::decode_memory(&raw[..raw.len() / 2], &o).err().unwrap();
     assert_eq!(e.status(), sys::MIRS_E_TRUNCATED);

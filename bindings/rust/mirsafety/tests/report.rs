@@ -13,7 +13,13 @@ fn tmpdir(name: &str) -> std::path::PathBuf {
 #[test]
 fn responses() {
     let t = b"{\"key\":\"k1\",\"response\":\"hi\",\"status\":\"ok\"}\nbad\n{\"key\":\"k1\",\"response\":\"again\"}\n";
-    assert_eq!(Responses::parse(t, Some("s.jsonl"), &ResponsesOptions::default()).err().unwrap().status(), sys::MIRS_E_JSON);
+    assert_eq!(
+        Responses::parse(t, Some("s.jsonl"), &ResponsesOptions::default())
+            .err()
+            .unwrap()
+            .status(),
+        sys::MIRS_E_JSON
+    );
     let mut o = ResponsesOptions::default();
     o.raw.lenient = 1;
     let r = Responses::parse(t, Some("s.jsonl"), &o).unwrap();
@@ -27,12 +33,15 @@ fn responses() {
     std::fs::write(d.join("r.jsonl"), t).unwrap();
     assert_eq!(Responses::open(d.join("r.jsonl"), &o).unwrap().len(), 2);
 
-    let sample = std::env::var_os("MIRSAFETY_SAMPLE").map(std::path::PathBuf::from).unwrap_or_else(|| {
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../examples/data/sample")
-    });
+    let sample = std::env::var_os("MIRSAFETY_SAMPLE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../examples/data/sample"));
     let ds = Dataset::open(sample).unwrap();
     let first = ds.get(0).unwrap();
-    let (cat, rel) = (mirsafety::category_name(first.category()).unwrap(), mirsafety::relation_name(first.relation()).unwrap());
+    let (cat, rel) = (
+        mirsafety::category_name(first.category()).unwrap(),
+        mirsafety::relation_name(first.relation()).unwrap(),
+    );
     let doc = "[{\"answer\":\"a\",\"item_index\":0,\"inference_status\":\"success\"},\
                {\"answer\":\"b\",\"item_index\":0,\"inference_status\":\"success\"},\
                {\"answer\":\"c\",\"item_index\":999,\"inference_status\":\"failed\"}]";
@@ -59,12 +68,21 @@ fn store_records_merge() {
     opts.raw.durability = sys::MIRS_DURABLE_NONE;
     let mut s = Store::open(d.join("a.jsonl"), &opts).unwrap();
     s.append(&rec).unwrap();
-    s.append(&Record::new("Violence/Analogy/2", "m", "harmbench-mir", sys::MIRS_VERDICT_SAFE)).unwrap();
+    s.append(&Record::new(
+        "Violence/Analogy/2",
+        "m",
+        "harmbench-mir",
+        sys::MIRS_VERDICT_SAFE,
+    ))
+    .unwrap();
     s.sync().unwrap();
     assert!(s.done("Violence/Analogy/1", Some("m"), None).unwrap());
     assert!(!s.done("Violence/Analogy/9", None, None).unwrap());
     assert_eq!((s.record_count(), s.torn_bytes()), (2, 0));
-    assert_eq!(Store::open(d.join("a.jsonl"), &opts).err().unwrap().status(), sys::MIRS_E_STATE);
+    assert_eq!(
+        Store::open(d.join("a.jsonl"), &opts).err().unwrap().status(),
+        sys::MIRS_E_STATE
+    );
     s.close().unwrap();
     let r = Records::read(d.join("a.jsonl"), false).unwrap();
     assert_eq!(r.len(), 2);
@@ -76,8 +94,12 @@ fn store_records_merge() {
         let mut s2 = Store::open(d.join("b.jsonl"), &StoreOptions::default()).unwrap();
         s2.append(&rec).unwrap();
     } // dropped: closed
-    let (n, dup, conf) =
-        report::store_merge(&[d.join("a.jsonl"), d.join("b.jsonl")], d.join("m.jsonl"), sys::MIRS_MERGE_STRICT).unwrap();
+    let (n, dup, conf) = report::store_merge(
+        &[d.join("a.jsonl"), d.join("b.jsonl")],
+        d.join("m.jsonl"),
+        sys::MIRS_MERGE_STRICT,
+    )
+    .unwrap();
     assert_eq!((n, dup, conf), (2, 1, 0));
     std::fs::remove_dir_all(&d).ok();
 }
@@ -86,19 +108,45 @@ fn store_records_merge() {
 fn reports_and_comparisons() {
     let mut a = Report::new("m", "harmbench-mir").unwrap();
     assert_eq!((a.model(), a.judge()), ("m".to_string(), "harmbench-mir".to_string()));
-    a.add(sys::MIRS_CATEGORY_VIOLENCE, sys::MIRS_RELATION_ANALOGY, sys::MIRS_VERDICT_UNSAFE, 0, None, None).unwrap();
-    a.add_record(&Record::new("Privacy/Causality/3", "m", "harmbench-mir", sys::MIRS_VERDICT_SAFE)).unwrap();
+    a.add(
+        sys::MIRS_CATEGORY_VIOLENCE,
+        sys::MIRS_RELATION_ANALOGY,
+        sys::MIRS_VERDICT_UNSAFE,
+        0,
+        None,
+        None,
+    )
+    .unwrap();
+    a.add_record(&Record::new(
+        "Privacy/Causality/3",
+        "m",
+        "harmbench-mir",
+        sys::MIRS_VERDICT_SAFE,
+    ))
+    .unwrap();
     let mut b = Report::new("m", "harmbench-mir").unwrap();
-    b.add_official_json(b"{\"judge_result\":[{\"label\":\"unsafe\"},{\"label\":\"safe\"}]}", "Violence", "Analogy.json")
-        .unwrap();
+    b.add_official_json(
+        b"{\"judge_result\":[{\"label\":\"unsafe\"},{\"label\":\"safe\"}]}",
+        "Violence",
+        "Analogy.json",
+    )
+    .unwrap();
     a.merge(&b).unwrap();
     assert_eq!(a.counts(-1, -1, -1, sys::MIRS_DENOM_ALL).unwrap(), (2, 4));
-    assert_eq!(a.counts(sys::MIRS_CATEGORY_VIOLENCE, -1, -1, sys::MIRS_DENOM_ALL).unwrap(), (2, 3));
+    assert_eq!(
+        a.counts(sys::MIRS_CATEGORY_VIOLENCE, -1, -1, sys::MIRS_DENOM_ALL)
+            .unwrap(),
+        (2, 3)
+    );
     let mir = a.write(sys::MIRS_REPORT_MIR, 0, sys::MIRS_DENOM_ALL, 0.95).unwrap();
     assert!(mir.contains("Final Statistics") && mir.contains("Analogy.json"));
     let d = tmpdir("official");
     std::fs::create_dir_all(d.join("Violence")).unwrap();
-    std::fs::write(d.join("Violence/Analogy.json"), "{\"judge_result\":[{\"label\":\"unsafe\"}]}").unwrap();
+    std::fs::write(
+        d.join("Violence/Analogy.json"),
+        "{\"judge_result\":[{\"label\":\"unsafe\"}]}",
+    )
+    .unwrap();
     std::fs::write(d.join("Violence/bad.json"), "{").unwrap();
     let mut o = Report::new("x", "harmbench-mir").unwrap();
     o.add_official(&d).unwrap();
@@ -110,14 +158,18 @@ fn reports_and_comparisons() {
 
     let recs = |model: &str, m: usize| -> Records {
         let text: String = (0..20)
-            .map(|i| Record::new(&format!("Violence/Analogy/{}", i), model, "j", (i % m == 0) as i32).to_json().unwrap())
+            .map(|i| {
+                Record::new(&format!("Violence/Analogy/{}", i), model, "j", (i % m == 0) as i32)
+                    .to_json()
+                    .unwrap()
+            })
             .collect();
         Records::parse(text.as_bytes(), None, false).unwrap()
     };
     let (ra, rb) = (recs("A", 2), recs("B", 3));
     let stats = cfg!(mirs_module = "stats");
     match report::compare_models(&ra, "A", "j", &rb, "B", "j", 0.95) {
-        Ok(c) => assert_eq!((c.a_only, c.b_only), (7, 3)),
+        Ok(c) => assert_eq!((c.a_only, c.b_only), (6, 3)), // even and not a multiple of 3; odd multiples of 3
         Err(e) => assert!(!stats && e.status() == sys::MIRS_E_UNSUPPORTED),
     }
     match report::compare_judges(&ra, "j", &recs("A", 3), "j", Some("A")) {
@@ -125,7 +177,9 @@ fn reports_and_comparisons() {
         Err(e) => assert!(!stats && e.status() == sys::MIRS_E_UNSUPPORTED),
     }
     match report::compare_capability(&[0.1, 0.5, 0.3], &[1.0, 2.0, 3.0]) {
-        Ok((rho, _, tau, _)) => assert!((rho - 0.5).abs() < 1e-12 && (tau - 1.0 / 3.0).abs() < 1e-12),
+        Ok((rho, _, tau, _)) => {
+            assert!((rho - 0.5).abs() < 1e-12 && (tau - 1.0 / 3.0).abs() < 1e-12)
+        }
         Err(e) => assert!(!stats && e.status() == sys::MIRS_E_UNSUPPORTED),
     }
 }

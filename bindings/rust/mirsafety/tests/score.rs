@@ -11,11 +11,18 @@ fn stripping() {
     assert!(f & sys::MIRS_STRIP_FLAG_REASONING != 0);
     let (a, _) = score::strip_reasoning_owned("<answer> x </answer>", sys::MIRS_STRIP_GLM, &o).unwrap();
     assert_eq!(a, "x");
-    let tags = StripOptions { tags: vec![("[r]", "[/r]")], finish_reason: Some("length"), unterminated: 0 };
+    let tags = StripOptions {
+        tags: vec![("[r]", "[/r]")],
+        finish_reason: Some("length"),
+        unterminated: 0,
+    };
     let (s, e, f) = score::strip_reasoning_span(b"a [r]b[/r] c", sys::MIRS_STRIP_TAGS, &tags).unwrap();
     assert_eq!((s, e), (11, 12));
     assert!(f & sys::MIRS_STRIP_FLAG_TRUNCATED != 0);
-    assert_eq!(score::strip_reasoning_span(b"\xff", 0, &o).unwrap_err().status(), sys::MIRS_E_UTF8);
+    assert_eq!(
+        score::strip_reasoning_span(b"\xff", 0, &o).unwrap_err().status(),
+        sys::MIRS_E_UTF8
+    );
     assert!(score::is_python_space('\u{3000}') && !score::is_python_space('\u{200b}'));
 }
 
@@ -53,7 +60,10 @@ fn matching() {
     let e = Matcher::from_file(dir.join("missing.txt"), 0).err().unwrap();
     assert!(e.message().contains("missing.txt"));
     std::fs::remove_dir_all(&dir).ok();
-    assert_eq!(Matcher::new(&[], 0).err().unwrap().status(), sys::MIRS_E_INVALID_ARGUMENT);
+    assert_eq!(
+        Matcher::new(&[], 0).err().unwrap().status(),
+        sys::MIRS_E_INVALID_ARGUMENT
+    );
 }
 
 #[test]
@@ -68,22 +78,36 @@ fn judges() {
     let lg = score::judge_prompt(sys::MIRS_JUDGE_LLAMAGUARD3, "hi", None, None, Some(&["Spam."])).unwrap();
     assert!(lg.contains("S1: Spam."));
     assert_eq!(
-        score::judge_parse(sys::MIRS_JUDGE_HARMBENCH_MIR, sys::MIRS_PARSE_OFFICIAL, Some(b"Yes")).unwrap().0,
+        score::judge_parse(sys::MIRS_JUDGE_HARMBENCH_MIR, sys::MIRS_PARSE_OFFICIAL, Some(b"Yes"))
+            .unwrap()
+            .0,
         sys::MIRS_VERDICT_UNSAFE
     );
-    assert_eq!(score::judge_parse(sys::MIRS_JUDGE_HARMBENCH, 0, None).unwrap().0, sys::MIRS_VERDICT_ERROR);
+    assert_eq!(
+        score::judge_parse(sys::MIRS_JUDGE_HARMBENCH, 0, None).unwrap().0,
+        sys::MIRS_VERDICT_ERROR
+    );
     let (v, cats) = score::judge_parse(sys::MIRS_JUDGE_LLAMAGUARD3, 0, Some(b"\n\nunsafe\nS1,S10")).unwrap();
     assert_eq!((v, cats.as_str()), (sys::MIRS_VERDICT_UNSAFE, "S1,S10"));
     assert_eq!(score::verdict_name(sys::MIRS_VERDICT_COMPLIANCE), Some("compliance"));
-    assert_eq!(score::verdict_from_name("unparseable").unwrap(), sys::MIRS_VERDICT_UNPARSEABLE);
+    assert_eq!(
+        score::verdict_from_name("unparseable").unwrap(),
+        sys::MIRS_VERDICT_UNPARSEABLE
+    );
 }
 
 #[test]
 fn response_types() {
     assert_eq!(score::response_type_name(sys::MIRS_RTYPE_EVASIVE), Some("evasive"));
-    assert_eq!(score::response_type_from_name("benign help").unwrap(), sys::MIRS_RTYPE_BENIGN_HELP);
+    assert_eq!(
+        score::response_type_from_name("benign help").unwrap(),
+        sys::MIRS_RTYPE_BENIGN_HELP
+    );
     let p = score::response_type_prompt("Q?", &["img one"], "A.").unwrap();
     assert!(p.contains("Q?") && p.contains("img one") && p.contains("A."));
-    assert_eq!(score::response_type_parse(Some(b"Refusal.")).unwrap(), sys::MIRS_RTYPE_REFUSAL);
+    assert_eq!(
+        score::response_type_parse(Some(b"Refusal.")).unwrap(),
+        sys::MIRS_RTYPE_REFUSAL
+    );
     assert_eq!(score::response_type_parse(None).unwrap(), sys::MIRS_RTYPE_ERROR);
 }

@@ -19,7 +19,10 @@ fn intervals_by_hand() {
     assert_eq!(cp.lo, 0.0);
     assert!(close(cp.hi, 1.0 - 0.025f64.powf(0.1), 1e-9));
     assert_eq!(stats::wilson(0, 0, 0.95).unwrap_err().status(), sys::MIRS_E_EMPTY);
-    assert_eq!(stats::wilson(5, 3, 0.95).unwrap_err().status(), sys::MIRS_E_INVALID_ARGUMENT);
+    assert_eq!(
+        stats::wilson(5, 3, 0.95).unwrap_err().status(),
+        sys::MIRS_E_INVALID_ARGUMENT
+    );
 }
 
 #[test]
@@ -30,7 +33,10 @@ fn tests_by_hand() {
     assert!(close(d, 6.0 / 50.0, 1e-12) && iv.lo < d && d < iv.hi);
     // kappa of [[20,5],[10,15]]: po = 0.7, pe = 0.5
     assert!(close(stats::cohen_kappa(&[20, 5, 10, 15], 2).unwrap(), 0.4, 1e-12));
-    assert_eq!(stats::cohen_kappa(&[1, 2, 3], 2).unwrap_err().status(), sys::MIRS_E_MISMATCH);
+    assert_eq!(
+        stats::cohen_kappa(&[1, 2, 3], 2).unwrap_err().status(),
+        sys::MIRS_E_MISMATCH
+    );
     let x = [1.0, 2.0, 3.0, 4.0, 5.0];
     let y = [2.0, 1.0, 4.0, 3.0, 5.0];
     let (rho, _) = stats::spearman(&x, &y).unwrap();
