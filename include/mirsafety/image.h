@@ -77,12 +77,16 @@ typedef struct mirs_image_decode_options {
      * faster; the image is then ceil(w*s) x ceil(h*s). PNG ignores it. */
     uint32_t target_width;
     uint32_t target_height;
+    /* Non-zero: decode every PNG with libpng, never the libdeflate fast path
+     * used for 8-bit non-interlaced PNGs (both give the same pixels; this is
+     * for comparisons and tests). Default 0. */
+    int32_t png_libpng_only;
 } mirs_image_decode_options;
 
 #define MIRS_IMAGE_DECODE_OPTIONS_INIT                                                                                 \
     {                                                                                                                  \
         sizeof(mirs_image_decode_options), MIRS_LAYOUT_RGB8, MIRS_JPEG_WARNINGS_STRICT, MIRS_JPEG_DCT_EXACT, 32768u,   \
-            32768u, 50000000u, 268435456u, 8388608u, 100000u, 64u, 16u, 0u, 0u                                         \
+            32768u, 50000000u, 268435456u, 8388608u, 100000u, 64u, 16u, 0u, 0u, 0                                      \
     }
 
 /* Fills *opts with the defaults (for bindings that cannot use the macro). */
@@ -97,7 +101,7 @@ typedef struct mirs_image_info {
     uint32_t height;     /* pixels */
     int32_t channels;    /* as stored: PNG gray 1, gray+alpha 2, RGB 3, RGBA 4, palette 3 (4 with tRNS);
                             JPEG components 1, 3 or 4 (CMYK/YCCK) */
-    int32_t bit_depth;   /* bits per sample as stored (PNG 1,2,4,8,16; JPEG 8 or 12) */
+    int32_t bit_depth;   /* bits per sample as stored (PNG 1,2,4,8,16; JPEG 8: 12-bit JPEG is MIRS_E_UNSUPPORTED) */
     int32_t has_alpha;   /* 1 when the image carries alpha (PNG alpha channel or tRNS) */
     int32_t interlaced;  /* 1 for Adam7 PNG or progressive JPEG */
     int32_t color_model; /* PNG: the IHDR colour type (0,2,3,4,6); JPEG: libjpeg's J_COLOR_SPACE
@@ -105,10 +109,12 @@ typedef struct mirs_image_info {
 } mirs_image_info;
 
 /* Reads the header of an image in memory and fills *info (fields beyond
- * info->struct_size are left alone, so older callers stay safe). Checks the
- * framing up to the first pixel data but decodes no pixels and applies no
- * size limits (opts may be NULL; only max_input_bytes, max_png_chunks and
- * max_png_chunk_bytes are used). Errors: MIRS_E_INVALID_ARGUMENT,
+ * info->struct_size are left alone, so older callers stay safe). Decodes no
+ * pixels and applies no width/height/pixel limits, so a hostile header's
+ * claimed size is reported (opts may be NULL; only max_input_bytes,
+ * max_png_chunks and max_png_chunk_bytes are used). PNG: the chunk framing
+ * and CRCs of the whole file are checked; JPEG: the markers up to the
+ * first scan. Errors: MIRS_E_INVALID_ARGUMENT,
  * MIRS_E_FORMAT (not PNG/JPEG), MIRS_E_UNSUPPORTED (GIF, WebP, BMP, TIFF...),
  * MIRS_E_TRUNCATED, MIRS_E_CORRUPT, MIRS_E_LIMIT. Thread-safe. */
 MIRS_API int mirs_image_probe_memory(const uint8_t *data, size_t len, const mirs_image_decode_options *opts,

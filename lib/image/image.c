@@ -69,6 +69,7 @@ const char *mirs__image_other_format(const uint8_t *data, size_t len)
         (memcmp(data + 8, "avif", 4) == 0 || memcmp(data + 8, "heic", 4) == 0 || memcmp(data + 8, "mif1", 4) == 0))
         return "AVIF/HEIF";
     if (len >= 12 && memcmp(data, "\0\0\0\x0cjP  ", 8) == 0) return "JPEG 2000";
+    if (len >= 6 && memcmp(data, "\0\0\1\0", 4) == 0 && data[4] | data[5]) return "ICO";
     return NULL;
 }
 
@@ -127,6 +128,8 @@ int mirs__image_opts(const mirs_image_decode_options *user, img_opts *o)
 #undef DEF
     o->target_width = u.target_width;
     o->target_height = u.target_height;
+    o->png_libpng_only = u.png_libpng_only != 0;
+    o->scratch_input = 0;
     if (o->max_input_bytes > SIZE_MAX) o->max_input_bytes = SIZE_MAX;
     return MIRS_OK;
 }
@@ -300,7 +303,12 @@ MIRS_API int mirs_image_decode_file(const char *path, const mirs_image_decode_op
     size_t len;
     st = read_input(path, o.max_input_bytes, &data, &len);
     if (st) return st;
-    st = mirs_image_decode_memory((const uint8_t *)data, len, opts, out);
+    o.scratch_input = 1; /* our own copy: the PNG fast path may join IDAT data in place */
+    switch (mirs_image_detect_format((const uint8_t *)data, len)) {
+    case MIRS_IMAGE_FORMAT_PNG: st = mirs__png_decode((const uint8_t *)data, len, &o, out); break;
+    case MIRS_IMAGE_FORMAT_JPEG: st = mirs__jpeg_decode((const uint8_t *)data, len, &o, out); break;
+    default: st = unknown_format((const uint8_t *)data, len);
+    }
     free(data);
     if (st) mirs__error_prefix("%s", path);
     return st;

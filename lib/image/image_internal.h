@@ -23,6 +23,8 @@ typedef struct img_opts {
     uint64_t max_pixels, max_input_bytes;
     uint32_t max_png_chunk_bytes, max_png_chunks, max_jpeg_scans, max_jpeg_warnings;
     uint32_t target_width, target_height;
+    int png_libpng_only;
+    int scratch_input; /* the input buffer is the library's own: decoders may rewrite it */
 } img_opts;
 
 int mirs__image_opts(const mirs_image_decode_options *user, img_opts *o);
@@ -37,6 +39,23 @@ static inline uint8_t mirs__luma(unsigned r, unsigned g, unsigned b)
 }
 /* src has src_ch (3 or 4) channels; writes n gray bytes. */
 void mirs__rows_to_gray(const uint8_t *src, int src_ch, uint8_t *dst, size_t n);
+
+/* What png.c's framing walk learned (pointers into the input). */
+typedef struct png_walk {
+    uint32_t width, height;
+    int bit_depth, color_type, interlace;
+    int has_trns;
+    int odd; /* something unusual (chunk order, unknown critical chunk): leave it to libpng */
+    uint32_t chunks, idat_count;
+    size_t first_idat; /* offset of the first IDAT chunk */
+    size_t end;        /* offset just past IEND */
+    uint64_t idat_bytes;
+    const uint8_t *plte, *trns;
+    uint32_t plte_len, trns_len;
+} png_walk;
+/* The libdeflate fast path for common PNGs: MIRS_OK with *out set, a
+ * negative status, or 1 when it does not handle this file (libpng will). */
+int mirs__png_decode_fast(const uint8_t *data, size_t len, const img_opts *o, const png_walk *w, mirs_image **out);
 
 /* Codecs: memory in, image out. info->struct_size is sizeof(mirs_image_info). */
 int mirs__png_probe(const uint8_t *data, size_t len, const img_opts *o, mirs_image_info *info);

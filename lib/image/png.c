@@ -25,13 +25,6 @@ static uint32_t be32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-typedef struct png_walk {
-    uint32_t width, height;
-    int bit_depth, color_type, interlace;
-    int has_trns;
-    uint32_t chunks;
-} png_walk;
-
 static int valid_depth(int ct, int bd)
 {
     switch (ct) {
@@ -95,9 +88,30 @@ static int walk(const uint8_t *d, size_t len, const img_opts *o, png_walk *w)
             seen_idat = 1;
         } else if (seen_idat)
             idat_done = 1;
-        if (memcmp(type, "PLTE", 4) == 0) seen_plte = 1;
-        if (memcmp(type, "tRNS", 4) == 0 && !seen_idat) w->has_trns = 1;
-        if (memcmp(type, "IEND", 4) == 0) break;
+        if (is_idat) {
+            if (!w->idat_count) w->first_idat = pos;
+            w->idat_count++;
+            w->idat_bytes += n;
+        } else if (type[0] >= 'A' && type[0] <= 'Z' && memcmp(type, "IHDR", 4) && memcmp(type, "PLTE", 4) &&
+                   memcmp(type, "IEND", 4))
+            w->odd = 1; /* unknown critical chunk: libpng decides */
+        if (memcmp(type, "IHDR", 4) == 0 && pos != 8) w->odd = 1;
+        if (memcmp(type, "PLTE", 4) == 0) {
+            if (seen_plte || seen_idat) w->odd = 1;
+            seen_plte = 1;
+            w->plte = d + pos + 8;
+            w->plte_len = n;
+        }
+        if (memcmp(type, "tRNS", 4) == 0) {
+            if (w->trns || seen_idat) w->odd = 1;
+            w->has_trns = 1;
+            w->trns = d + pos + 8;
+            w->trns_len = n;
+        }
+        if (memcmp(type, "IEND", 4) == 0) {
+            w->end = pos + 12 + (size_t)n; /* bytes after IEND are ignored, as PIL does */
+            break;
+        }
         pos += 12 + (size_t)n;
     }
     if (!seen_idat) return mirs__fail(MIRS_E_CORRUPT, "png: no IDAT chunk");
@@ -184,7 +198,19 @@ static void info_cb(png_structp png, png_infop info)
     c->via_rgb = layout == MIRS_LAYOUT_GRAY8 && !gray_src; /* decode RGB, then PIL's luma */
     int want_ch = c->via_rgb ? 3 : mirs_image_layout_channels(layout);
     if (bd == 16) png_set_strip_16(png);
-    if (ct == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+    if (ct == PNG_COLOR_TYPE_PALETTE) {
+        /* Indices past the PLTE entries read as gray i, as in PIL (whose
+         * palettes start as a gray ramp); libpng would give black. */
+        png_colorp pal = NULL;
+        int np = 0, full = 1 << bd;
+        if (png_get_PLTE(png, info, &pal, &np) && np < full) {
+            png_color padded[256];
+            for (int i = 0; i < full; i++) padded[i].red = padded[i].green = padded[i].blue = (png_byte)i;
+            memcpy(padded, pal, (size_t)np * sizeof *pal);
+            png_set_PLTE(png, info, padded, full);
+        }
+        png_set_palette_to_rgb(png);
+    }
     if (gray_src && bd < 8) png_set_expand_gray_1_2_4_to_8(png);
     if (layout == MIRS_LAYOUT_RGBA8) {
         if (trns && ct != PNG_COLOR_TYPE_PALETTE) png_set_tRNS_to_alpha(png);
@@ -287,11 +313,20 @@ int mirs__png_decode(const uint8_t *data, size_t len, const img_opts *o, mirs_im
     int st = walk(data, len, o, &w);
     if (st) return st;
     if ((st = mirs__image_check_size(o, "png", w.width, w.height))) return st;
+    /* deflate expands at most ~1032:1: IDAT data that cannot hold the
+     * claimed image is refused before any image-sized allocation. */
+    static const int spp[7] = {1, 0, 3, 1, 2, 0, 4};
+    uint64_t min_raw = ((uint64_t)w.width * (uint64_t)(spp[w.color_type] * w.bit_depth) + 7) / 8 * w.height;
+    if (w.idat_bytes * 1100 + 1024 < min_raw)
+        return mirs__fail(MIRS_E_TRUNCATED, "png: %llu bytes of IDAT data cannot hold a %ux%u image",
+                          (unsigned long long)w.idat_bytes, w.width, w.height);
+    st = o->png_libpng_only ? 1 : mirs__png_decode_fast(data, len, o, &w, out);
+    if (st <= 0) return st; /* done, or a definite error */
     pctx c;
     memset(&c, 0, sizeof c);
     c.o = o;
     c.w = &w;
-    st = decode_core(&c, data, len);
+    st = decode_core(&c, data, w.end);
     if (st == MIRS_OK && !(c.done && c.complete))
         st =
             mirs__fail(MIRS_E_TRUNCATED, "png: the image data ends before the last row (%u rows decoded)", c.rows_seen);

@@ -425,6 +425,11 @@ int mirs_template_parse(const char *text, size_t len, const char *name, mirs_tem
                           TEMPLATE_MAX_BYTES);
     size_t bad = mirs__utf8_valid_prefix(text, len);
     if (bad != len) return mirs__fail(MIRS_E_UTF8, "%s: invalid UTF-8 at byte %zu", name, bad);
+    const char *nul = memchr(text, '\0', len);
+    if (nul) { /* the rendered text is handed out NUL-terminated: no NUL inside */
+        parser q = {text, len, 0, name, false};
+        return perr(&q, (size_t)(nul - text), "NUL byte in template", NULL);
+    }
     mirs_template *t = mirs__calloc(1, sizeof *t);
     if (!t) return MIRS_E_NO_MEMORY;
     t->src = mirs__strndup(text, len);

@@ -1,5 +1,6 @@
 /* Fuzz target: PNG (any bytes, recognised by magic) decoded in every
- * layout, probed, and the decoded image resized and re-encoded. Small
+ * layout by both PNG paths (libdeflate fast path and libpng, which must
+ * agree), probed, and the decoded image resized and re-encoded. Small
  * limits keep each input cheap; the decoder must never crash, leak or
  * print, and a decoded image must survive a round trip. */
 #include <mirsafety/mirsafety.h>
@@ -17,8 +18,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)mirs_image_probe_memory(data, size, &o, &info);
     for (int32_t lay = 0; lay < 3; lay++) {
         o.layout = lay;
-        mirs_image *img = NULL;
-        if (mirs_image_decode_memory(data, size, &o, &img) != MIRS_OK) continue;
+        mirs_image *img = NULL, *ref = NULL;
+        /* Differential: the libdeflate fast path and libpng must agree. */
+        o.png_libpng_only = 1;
+        int st_ref = mirs_image_decode_memory(data, size, &o, &ref);
+        o.png_libpng_only = 0;
+        int st = mirs_image_decode_memory(data, size, &o, &img);
+        if ((st == MIRS_OK) != (st_ref == MIRS_OK)) abort();
+        if (st == MIRS_OK) {
+            uint64_t a = 0, b = 1;
+            mirs_image_checksum_pixels(img, &a);
+            mirs_image_checksum_pixels(ref, &b);
+            if (a != b) abort();
+        }
+        mirs_image_free(ref);
+        if (st != MIRS_OK) continue;
         if (lay == MIRS_LAYOUT_RGBA8) {
             mirs_image *r = NULL;
             if (mirs_image_resize(img, mirs_image_width(img) / 3 + 1, mirs_image_height(img) / 2 + 1, MIRS_RESIZE_AREA,

@@ -1,6 +1,6 @@
 /* Test helper driven by compare_pil.py: decodes, resizes or encodes with
  * the library and writes raw results the script compares with PIL.
- *   image_tool decode FILE LAYOUT [fast] [TW TH] > "W H C\n" + pixels
+ *   image_tool decode FILE LAYOUT [fast] [libpng] [TW TH] > "W H C\n" + pixels
  *   image_tool resize FILE LAYOUT W H METHOD      > same, resized
  *   image_tool encode FILE OUT png|jpeg LEVEL_OR_QUALITY [SUBSAMPLING]
  *   image_tool batch < commands (one of the above per line)
@@ -43,6 +43,7 @@ static int run(int argc, char **argv)
     if (strcmp(argv[1], "decode") == 0) {
         int a = 4;
         if (argc > a && strcmp(argv[a], "fast") == 0) o.jpeg_dct = MIRS_JPEG_DCT_FAST, a++;
+        if (argc > a && strcmp(argv[a], "libpng") == 0) o.png_libpng_only = 1, a++;
         if (argc > a + 1) o.target_width = (uint32_t)atoi(argv[a]), o.target_height = (uint32_t)atoi(argv[a + 1]);
         if ((st = mirs_image_decode_file(argv[2], &o, &img))) return fail(st);
         dump(img);

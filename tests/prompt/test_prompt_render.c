@@ -236,6 +236,8 @@ static void check_syntax(void)
     }
     mirs_template *t = NULL;
     CHECK_STATUS(mirs_template_parse("\xff", 1, "t", &t), MIRS_E_UTF8);
+    CHECK_STATUS(mirs_template_parse("ab\n{{text}}\0x", 13, "t", &t), MIRS_E_FORMAT);
+    CHECK_STR(mirs_error_last(), "t:2:9: NUL byte in template");
     CHECK_STATUS(mirs_template_load("/nonexistent/x.tmpl", &t), MIRS_E_NOT_FOUND);
     char deep[4096] = "";
     for (int i = 0; i < 40; i++) strcat(deep, "{{#if text}}");

@@ -756,7 +756,8 @@ max_png_chunks: limit on the number of PNG chunks; default 100,000; 0 means the 
 max_jpeg_scans: limit on scans of a progressive JPEG; default 64; 0 means the default
 max_jpeg_warnings: with MIRS_JPEG_WARNINGS_TOLERATE; default 16; 0 means the default
 target_width: Scale hint: the size the caller will resize to (0 = none). When both are set and the JPEG is at least twice as large on both sides, libjpeg-turbo decodes directly at 1/2, 1/4 or 1/8 scale (the smallest one that stays >= the target on both sides), which is much faster; the image is then ceil(w*s) x ceil(h*s). PNG ignores it.
-target_height: Scale hint: the size the caller will resize to (0 = none). When both are set and the JPEG is at least twice as large on both sides, libjpeg-turbo decodes directly at 1/2, 1/4 or 1/8 scale (the smallest one that stays >= the target on both sides), which is much faster; the image is then ceil(w*s) x ceil(h*s). PNG ignores it."""
+target_height: Scale hint: the size the caller will resize to (0 = none). When both are set and the JPEG is at least twice as large on both sides, libjpeg-turbo decodes directly at 1/2, 1/4 or 1/8 scale (the smallest one that stays >= the target on both sides), which is much faster; the image is then ceil(w*s) x ceil(h*s). PNG ignores it.
+png_libpng_only: Non-zero: decode every PNG with libpng, never the libdeflate fast path used for 8-bit non-interlaced PNGs (both give the same pixels; this is for comparisons and tests). Default 0."""
 
 class mirs_image_info(ctypes.Structure):
     """struct_size: set by the caller: sizeof(mirs_image_info)
@@ -764,7 +765,7 @@ format: MIRS_IMAGE_FORMAT_PNG or _JPEG
 width: pixels
 height: pixels
 channels: as stored: PNG gray 1, gray+alpha 2, RGB 3, RGBA 4, palette 3 (4 with tRNS); JPEG components 1, 3 or 4 (CMYK/YCCK)
-bit_depth: bits per sample as stored (PNG 1,2,4,8,16; JPEG 8 or 12)
+bit_depth: bits per sample as stored (PNG 1,2,4,8,16; JPEG 8: 12-bit JPEG is MIRS_E_UNSUPPORTED)
 has_alpha: 1 when the image carries alpha (PNG alpha channel or tRNS)
 interlaced: 1 for Adam7 PNG or progressive JPEG
 color_model: PNG: the IHDR colour type (0,2,3,4,6); JPEG: libjpeg's J_COLOR_SPACE (1 gray, 2 RGB, 3 YCbCr, 4 CMYK, 5 YCCK)"""
@@ -972,6 +973,7 @@ mirs_image_decode_options._fields_ = [
     ('max_jpeg_warnings', ctypes.c_uint32),
     ('target_width', ctypes.c_uint32),
     ('target_height', ctypes.c_uint32),
+    ('png_libpng_only', ctypes.c_int32),
 ]
 mirs_image_info._fields_ = [
     ('struct_size', ctypes.c_size_t),
@@ -1143,7 +1145,7 @@ C_LAYOUT = {
     'mirs_buf': (16, 8, {'data': 0, 'size': 8}),
     'mirs_dataset_options': (56, 8, {'struct_size': 0, 'format': 8, 'mode': 12, 'check_images': 16, 'min_images': 20, 'max_images': 24, 'max_json_depth': 28, 'max_file_bytes': 32, 'max_items': 40, 'max_line_bytes': 48}),
     'mirs_filter': (64, 8, {'struct_size': 0, 'categories': 8, 'relations': 12, 'groups': 16, 'keys': 24, 'key_count': 32, 'shard_index': 40, 'shard_count': 44, 'shuffle': 48, 'seed': 56}),
-    'mirs_image_decode_options': (72, 8, {'struct_size': 0, 'layout': 8, 'jpeg_warnings': 12, 'jpeg_dct': 16, 'max_width': 20, 'max_height': 24, 'max_pixels': 32, 'max_input_bytes': 40, 'max_png_chunk_bytes': 48, 'max_png_chunks': 52, 'max_jpeg_scans': 56, 'max_jpeg_warnings': 60, 'target_width': 64, 'target_height': 68}),
+    'mirs_image_decode_options': (80, 8, {'struct_size': 0, 'layout': 8, 'jpeg_warnings': 12, 'jpeg_dct': 16, 'max_width': 20, 'max_height': 24, 'max_pixels': 32, 'max_input_bytes': 40, 'max_png_chunk_bytes': 48, 'max_png_chunks': 52, 'max_jpeg_scans': 56, 'max_jpeg_warnings': 60, 'target_width': 64, 'target_height': 68, 'png_libpng_only': 72}),
     'mirs_image_info': (40, 8, {'struct_size': 0, 'format': 8, 'width': 12, 'height': 16, 'channels': 20, 'bit_depth': 24, 'has_alpha': 28, 'interlaced': 32, 'color_model': 36}),
     'mirs_image_encode_options': (24, 8, {'struct_size': 0, 'format': 8, 'png_level': 12, 'jpeg_quality': 16, 'jpeg_subsampling': 20}),
     'mirs_image_composite_options': (40, 8, {'struct_size': 0, 'arrangement': 8, 'layout': 12, 'columns': 16, 'spacing': 20, 'margin': 24, 'background': 28, 'max_pixels': 32}),
@@ -1582,8 +1584,10 @@ Filters combine with AND. Order: dataset order, or with shuffle the order
 of splitmix64(seed ^ mirs_key_hash(key)) then key, which is the same on
 every machine and keeps the relative order of any subset. Iterators are
 one-thread-at-a-time; make one per thread. The dataset must outlive it.
-Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE (shard_index >= shard_count),
-MIRS_E_NO_MEMORY."""),
+Errors: MIRS_E_INVALID_ARGUMENT (a set bit beyond the known categories,
+relations or groups; keys NULL with key_count > 0; struct_size too small),
+MIRS_E_RANGE (shard_index >= shard_count, or non-zero without a shard
+count), MIRS_E_NO_MEMORY."""),
     'mirs_iter_next': (
         'dataset', ctypes.c_int,
         [ctypes.POINTER(mirs_iter), ctypes.POINTER(ctypes.POINTER(mirs_item))],
@@ -1647,10 +1651,12 @@ neither. Never fails; data may be NULL when len is 0. Thread-safe."""),
         ('data', 'len', 'opts', 'info'),
         'int mirs_image_probe_memory(const uint8_t *data, size_t len, const mirs_image_decode_options *opts, mirs_image_info *info)',
         """Reads the header of an image in memory and fills *info (fields beyond
-info->struct_size are left alone, so older callers stay safe). Checks the
-framing up to the first pixel data but decodes no pixels and applies no
-size limits (opts may be NULL; only max_input_bytes, max_png_chunks and
-max_png_chunk_bytes are used). Errors: MIRS_E_INVALID_ARGUMENT,
+info->struct_size are left alone, so older callers stay safe). Decodes no
+pixels and applies no width/height/pixel limits, so a hostile header's
+claimed size is reported (opts may be NULL; only max_input_bytes,
+max_png_chunks and max_png_chunk_bytes are used). PNG: the chunk framing
+and CRCs of the whole file are checked; JPEG: the markers up to the
+first scan. Errors: MIRS_E_INVALID_ARGUMENT,
 MIRS_E_FORMAT (not PNG/JPEG), MIRS_E_UNSUPPORTED (GIF, WebP, BMP, TIFF...),
 MIRS_E_TRUNCATED, MIRS_E_CORRUPT, MIRS_E_LIMIT. Thread-safe."""),
     'mirs_image_probe_file': (
@@ -2873,4 +2879,5 @@ class Functions:
                 continue
             fn.restype = restype
             fn.argtypes = argtypes
+            fn.__doc__ = "%s\n\n%s" % (decl, doc)  # help(lib.mirs_x) shows the header's comment
             setattr(self, name, fn)

@@ -1340,9 +1340,13 @@ pub struct mirs_image_decode_options {
     /// smallest one that stays >= the target on both sides), which is much
     /// faster; the image is then ceil(w*s) x ceil(h*s). PNG ignores it.
     pub target_height: u32,
+    /// Non-zero: decode every PNG with libpng, never the libdeflate fast path
+    /// used for 8-bit non-interlaced PNGs (both give the same pixels; this is
+    /// for comparisons and tests). Default 0.
+    pub png_libpng_only: i32,
 }
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(core::mem::size_of::<mirs_image_decode_options>() == 72 && core::mem::align_of::<mirs_image_decode_options>() == 8);
+const _: () = assert!(core::mem::size_of::<mirs_image_decode_options>() == 80 && core::mem::align_of::<mirs_image_decode_options>() == 8);
 
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -1358,7 +1362,7 @@ pub struct mirs_image_info {
     /// as stored: PNG gray 1, gray+alpha 2, RGB 3, RGBA 4, palette 3 (4 with tRNS);
     /// JPEG components 1, 3 or 4 (CMYK/YCCK)
     pub channels: i32,
-    /// bits per sample as stored (PNG 1,2,4,8,16; JPEG 8 or 12)
+    /// bits per sample as stored (PNG 1,2,4,8,16; JPEG 8: 12-bit JPEG is MIRS_E_UNSUPPORTED)
     pub bit_depth: i32,
     /// 1 when the image carries alpha (PNG alpha channel or tRNS)
     pub has_alpha: i32,
@@ -1747,7 +1751,7 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_buf", 16, 8, &[("data", 0), ("size", 8)]),
     ("mirs_dataset_options", 56, 8, &[("struct_size", 0), ("format", 8), ("mode", 12), ("check_images", 16), ("min_images", 20), ("max_images", 24), ("max_json_depth", 28), ("max_file_bytes", 32), ("max_items", 40), ("max_line_bytes", 48)]),
     ("mirs_filter", 64, 8, &[("struct_size", 0), ("categories", 8), ("relations", 12), ("groups", 16), ("keys", 24), ("key_count", 32), ("shard_index", 40), ("shard_count", 44), ("shuffle", 48), ("seed", 56)]),
-    ("mirs_image_decode_options", 72, 8, &[("struct_size", 0), ("layout", 8), ("jpeg_warnings", 12), ("jpeg_dct", 16), ("max_width", 20), ("max_height", 24), ("max_pixels", 32), ("max_input_bytes", 40), ("max_png_chunk_bytes", 48), ("max_png_chunks", 52), ("max_jpeg_scans", 56), ("max_jpeg_warnings", 60), ("target_width", 64), ("target_height", 68)]),
+    ("mirs_image_decode_options", 80, 8, &[("struct_size", 0), ("layout", 8), ("jpeg_warnings", 12), ("jpeg_dct", 16), ("max_width", 20), ("max_height", 24), ("max_pixels", 32), ("max_input_bytes", 40), ("max_png_chunk_bytes", 48), ("max_png_chunks", 52), ("max_jpeg_scans", 56), ("max_jpeg_warnings", 60), ("target_width", 64), ("target_height", 68), ("png_libpng_only", 72)]),
     ("mirs_image_info", 40, 8, &[("struct_size", 0), ("format", 8), ("width", 12), ("height", 16), ("channels", 20), ("bit_depth", 24), ("has_alpha", 28), ("interlaced", 32), ("color_model", 36)]),
     ("mirs_image_encode_options", 24, 8, &[("struct_size", 0), ("format", 8), ("png_level", 12), ("jpeg_quality", 16), ("jpeg_subsampling", 20)]),
     ("mirs_image_composite_options", 40, 8, &[("struct_size", 0), ("arrangement", 8), ("layout", 12), ("columns", 16), ("spacing", 20), ("margin", 24), ("background", 28), ("max_pixels", 32)]),
@@ -1802,7 +1806,7 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
         let base = u.as_ptr();
         #[allow(unused_unsafe)]
         let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("layout", (core::ptr::addr_of!((*base).layout) as usize) - (base as usize)), ("jpeg_warnings", (core::ptr::addr_of!((*base).jpeg_warnings) as usize) - (base as usize)), ("jpeg_dct", (core::ptr::addr_of!((*base).jpeg_dct) as usize) - (base as usize)), ("max_width", (core::ptr::addr_of!((*base).max_width) as usize) - (base as usize)), ("max_height", (core::ptr::addr_of!((*base).max_height) as usize) - (base as usize)), ("max_pixels", (core::ptr::addr_of!((*base).max_pixels) as usize) - (base as usize)), ("max_input_bytes", (core::ptr::addr_of!((*base).max_input_bytes) as usize) - (base as usize)), ("max_png_chunk_bytes", (core::ptr::addr_of!((*base).max_png_chunk_bytes) as usize) - (base as usize)), ("max_png_chunks", (core::ptr::addr_of!((*base).max_png_chunks) as usize) - (base as usize)), ("max_jpeg_scans", (core::ptr::addr_of!((*base).max_jpeg_scans) as usize) - (base as usize)), ("max_jpeg_warnings", (core::ptr::addr_of!((*base).max_jpeg_warnings) as usize) - (base as usize)), ("target_width", (core::ptr::addr_of!((*base).target_width) as usize) - (base as usize)), ("target_height", (core::ptr::addr_of!((*base).target_height) as usize) - (base as usize))]
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("layout", (core::ptr::addr_of!((*base).layout) as usize) - (base as usize)), ("jpeg_warnings", (core::ptr::addr_of!((*base).jpeg_warnings) as usize) - (base as usize)), ("jpeg_dct", (core::ptr::addr_of!((*base).jpeg_dct) as usize) - (base as usize)), ("max_width", (core::ptr::addr_of!((*base).max_width) as usize) - (base as usize)), ("max_height", (core::ptr::addr_of!((*base).max_height) as usize) - (base as usize)), ("max_pixels", (core::ptr::addr_of!((*base).max_pixels) as usize) - (base as usize)), ("max_input_bytes", (core::ptr::addr_of!((*base).max_input_bytes) as usize) - (base as usize)), ("max_png_chunk_bytes", (core::ptr::addr_of!((*base).max_png_chunk_bytes) as usize) - (base as usize)), ("max_png_chunks", (core::ptr::addr_of!((*base).max_png_chunks) as usize) - (base as usize)), ("max_jpeg_scans", (core::ptr::addr_of!((*base).max_jpeg_scans) as usize) - (base as usize)), ("max_jpeg_warnings", (core::ptr::addr_of!((*base).max_jpeg_warnings) as usize) - (base as usize)), ("target_width", (core::ptr::addr_of!((*base).target_width) as usize) - (base as usize)), ("target_height", (core::ptr::addr_of!((*base).target_height) as usize) - (base as usize)), ("png_libpng_only", (core::ptr::addr_of!((*base).png_libpng_only) as usize) - (base as usize))]
         };
         v.push(("mirs_image_decode_options", core::mem::size_of::<mirs_image_decode_options>(), core::mem::align_of::<mirs_image_decode_options>(), fields));
     }
@@ -2308,8 +2312,10 @@ extern "C" {
     /// of splitmix64(seed ^ mirs_key_hash(key)) then key, which is the same on
     /// every machine and keeps the relative order of any subset. Iterators are
     /// one-thread-at-a-time; make one per thread. The dataset must outlive it.
-    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE (shard_index >= shard_count),
-    /// MIRS_E_NO_MEMORY.
+    /// Errors: MIRS_E_INVALID_ARGUMENT (a set bit beyond the known categories,
+    /// relations or groups; keys NULL with key_count > 0; struct_size too small),
+    /// MIRS_E_RANGE (shard_index >= shard_count, or non-zero without a shard
+    /// count), MIRS_E_NO_MEMORY.
     ///
     /// C: `int mirs_iter_new(const mirs_dataset *ds, const mirs_filter *filter, mirs_iter **out)` (dataset.h)
     pub fn mirs_iter_new(ds: *const mirs_dataset, filter: *const mirs_filter, out: *mut *mut mirs_iter) -> c_int;
@@ -2363,10 +2369,12 @@ extern "C" {
     pub fn mirs_image_decode_options_init(opts: *mut mirs_image_decode_options);
 
     /// Reads the header of an image in memory and fills *info (fields beyond
-    /// info->struct_size are left alone, so older callers stay safe). Checks the
-    /// framing up to the first pixel data but decodes no pixels and applies no
-    /// size limits (opts may be NULL; only max_input_bytes, max_png_chunks and
-    /// max_png_chunk_bytes are used). Errors: MIRS_E_INVALID_ARGUMENT,
+    /// info->struct_size are left alone, so older callers stay safe). Decodes no
+    /// pixels and applies no width/height/pixel limits, so a hostile header's
+    /// claimed size is reported (opts may be NULL; only max_input_bytes,
+    /// max_png_chunks and max_png_chunk_bytes are used). PNG: the chunk framing
+    /// and CRCs of the whole file are checked; JPEG: the markers up to the
+    /// first scan. Errors: MIRS_E_INVALID_ARGUMENT,
     /// MIRS_E_FORMAT (not PNG/JPEG), MIRS_E_UNSUPPORTED (GIF, WebP, BMP, TIFF...),
     /// MIRS_E_TRUNCATED, MIRS_E_CORRUPT, MIRS_E_LIMIT. Thread-safe.
     ///
