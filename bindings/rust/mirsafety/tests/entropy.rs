@@ -93,7 +93,7 @@ fn tensors_accumulators_monitor() {
     assert!(near(loaded.threshold(0, sys::MIRS_ENTROPY_THRESHOLD_MIDPOINT).unwrap(), 2.0, 1e-12));
     assert!(near(loaded.threshold(0, sys::MIRS_ENTROPY_THRESHOLD_YOUDEN).unwrap(), 2.0, 1e-12));
 
-    let mut m = entropy::Monitor::new(2, 1, 1.0, &entropy::default_options()).unwrap();
+    let mut m = entropy::Monitor::new(2, 1, 0.5, &entropy::default_options()).unwrap();
     m.feed_f32(0, 0, &[0.25, 0.25, 0.25, 0.25]).unwrap();
     m.feed_f32(1, 0, &[1.0, 0.0, 0.0, 0.0]).unwrap();
     let (flag, score) = m.token_end().unwrap();
