@@ -3,8 +3,8 @@
 # bindings on Debian 12. Idempotent; needs root (or sudo). Packages already
 # present are left alone, so a machine that has them does not touch the network.
 set -eu
-pkgs="meson ninja-build pkg-config gcc clang lld libclang-rt-14-dev libcjson-dev libpng-dev libjpeg-dev libturbojpeg0-dev zlib1g-dev \
-python3 python3-pytest python3-numpy python3-scipy python3-pil python3-clang-14 python3-distributed python3-venv \
+pkgs="meson ninja-build pkg-config gcc clang lld libclang-rt-14-dev libcjson-dev libpng-dev libjpeg-dev libturbojpeg0-dev libdeflate-dev zlib1g-dev \
+python3 python3-pytest python3-numpy python3-scipy python3-pil python3-jinja2 python3-clang-14 python3-distributed python3-venv \
 clang-format binutils chromium cargo"
 missing=""
 for p in $pkgs; do

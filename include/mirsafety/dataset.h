@@ -93,7 +93,7 @@ typedef struct mirs_dataset_options {
     int32_t check_images;    /* non-zero: a missing or non-regular image file is a problem; default 0 */
     uint32_t min_images;     /* default 2 */
     uint32_t max_images;     /* default 4 */
-    uint32_t max_json_depth; /* nesting limit of any JSON file; default 64 */
+    uint32_t max_json_depth; /* nesting limit of any JSON file, 2..1024; default 64 */
     uint64_t max_file_bytes; /* size limit of one JSON file or manifest; default 256 MiB */
     uint64_t max_items;      /* limit on items in the whole dataset; default 10,000,000 */
     uint64_t max_line_bytes; /* size limit of one JSONL line; default 16 MiB */
@@ -108,13 +108,18 @@ typedef struct mirs_dataset_options {
 MIRS_API void mirs_dataset_options_init(mirs_dataset_options *opts);
 
 /* Opens a dataset. path is the root directory of the official layout or a
- * JSONL manifest file (image paths relative to the manifest's folder);
- * opts may be NULL for the defaults. On success *out owns a new immutable
- * dataset, freed with mirs_dataset_free(). Errors: MIRS_E_INVALID_ARGUMENT,
- * MIRS_E_IO, MIRS_E_NOT_FOUND, and in strict mode the first problem's code
- * (MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT, MIRS_E_UTF8, MIRS_E_PATH,
- * MIRS_E_DUPLICATE, MIRS_E_RANGE) with a message naming file, item index
- * and reason. An opened dataset is immutable: every const function below
+ * JSONL manifest file (image paths relative to the manifest's folder; each
+ * line needs "category" and a relation in "relation" or, failing that,
+ * "relationship_type", both parsed leniently); opts may be NULL for the
+ * defaults. On success *out owns a new immutable dataset, freed with
+ * mirs_dataset_free(). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_IO,
+ * MIRS_E_NOT_FOUND (no such path, or a folder without any category
+ * folder), MIRS_E_LIMIT (more than max_items, in both modes), and in strict
+ * mode the first problem's code (MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT,
+ * MIRS_E_UTF8, MIRS_E_PATH, MIRS_E_DUPLICATE, MIRS_E_RANGE, and with
+ * check_images MIRS_E_NOT_FOUND) with the message "FILE: item N: reason"
+ * ("FILE: reason" for a problem with a whole file). docs/dataset.md lists
+ * every rule. An opened dataset is immutable: every const function below
  * may be called from any number of threads at once. */
 MIRS_API int mirs_dataset_open(const char *path, const mirs_dataset_options *opts, mirs_dataset **out);
 MIRS_API void mirs_dataset_free(mirs_dataset *ds);
@@ -129,15 +134,20 @@ MIRS_API size_t mirs_dataset_image_total(const mirs_dataset *ds);
 /* Items with the given category and relation (0 when out of range). */
 MIRS_API size_t mirs_dataset_count_cell(const mirs_dataset *ds, int32_t category, int32_t relation);
 
-/* Diagnostics recorded by a lenient open (strict opens record none).
- * Borrowed strings live as long as ds. item_index is the item's position
- * in its file (line number - 1 for JSONL), or -1 when the problem is the
- * file itself. */
+/* Diagnostics recorded by a lenient open (strict opens record none), in a
+ * stable order. Borrowed strings live as long as ds. file is the dataset
+ * path joined with the file's (or folder's) relative path; message is the
+ * reason alone. item_index is the item's position in its file (line
+ * number - 1 for JSONL), or -1 when the problem is the file itself.
+ * MIRS_E_RANGE when i >= the count; outputs may be NULL. */
 MIRS_API size_t mirs_dataset_diagnostic_count(const mirs_dataset *ds);
 MIRS_API int mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i, int *status, const char **file,
                                      int64_t *item_index, const char **message);
 
-/* Items by position (iteration order of an unfiltered iterator) or by key.
+/* Items by position or by key. Positions follow the iteration order of an
+ * unfiltered iterator: categories in official order, then relations in
+ * official order, then items in file order (manifest items are sorted into
+ * this order, keeping line order within a category and relation).
  * The item is borrowed and lives as long as ds. MIRS_E_RANGE /
  * MIRS_E_NOT_FOUND otherwise. */
 MIRS_API int mirs_dataset_get(const mirs_dataset *ds, size_t index, const mirs_item **out);

@@ -211,7 +211,10 @@ int mirs_sb_to_buf(mirs_sb *sb, mirs_buf *out)
         mirs_sb_free(sb);
         return mirs__fail(MIRS_E_NO_MEMORY, "out of memory building output");
     }
-    if (!sb->data && !mirs_sb_reserve(sb, 0)) return MIRS_E_NO_MEMORY;
+    if (!sb->data) {
+        if (!mirs_sb_reserve(sb, 0)) return MIRS_E_NO_MEMORY;
+        sb->data[0] = '\0'; /* an empty text is still NUL-terminated */
+    }
     out->data = (uint8_t *)sb->data;
     out->size = sb->len;
     memset(sb, 0, sizeof *sb);

@@ -1,0 +1,53 @@
+"""Python bindings of libmirsafety, the evaluation machinery of MIR-SafetyBench.
+
+    import mirsafety
+    with mirsafety.Dataset("examples/data/sample") as ds:
+        for item in ds.iter(relations=["Temporal_Jump"], shard=(0, 4)):
+            print(item.key, item.image_files)
+
+Idiomatic classes live here (Dataset, ItemIterator, Item, the stats functions, exceptions); the generated
+one-to-one ctypes layer is mirsafety._ffi, bound to the loaded library as mirsafety.lib().
+The library is found through $MIRSAFETY_LIBRARY, the repository's build/ tree, or the system loader, and must
+be the version these bindings were generated from (VersionMismatch otherwise).
+"""
+from . import _ffi, entropy, errors, image, prompt, report, score, stats
+from ._core import lib
+from ._loader import LibraryNotFound, VersionMismatch, library_path
+from .dataset import (Dataset, Diagnostic, Item, ItemIterator, categories, category_display_name, category_name,
+                      group_name, groups, key_hash, key_shard, parse_category, parse_group, parse_relation,
+                      relation_description, relation_display_name, relation_group, relation_name, relations)
+from .errors import *  # noqa: F401,F403  (MirsError and one subclass per status)
+from .errors import MirsError, status_name
+from .image import Image
+from .report import Record, Records, Report, Response, Responses, Store
+from .score import Match, Matcher, MatcherStream
+
+__version__ = _ffi.MIRS_VERSION_STRING
+HEADER_VERSION = (_ffi.MIRS_VERSION_MAJOR, _ffi.MIRS_VERSION_MINOR, _ffi.MIRS_VERSION_PATCH)
+
+
+def library_version():
+    """(major, minor, patch, string) of the loaded library."""
+    L = lib()
+    return (L.mirs_version_major(), L.mirs_version_minor(), L.mirs_version_patch(),
+            L.mirs_version_string().decode("ascii"))
+
+
+def status_str(status):
+    """The library's static name of a status code."""
+    return lib().mirs_status_str(status).decode("ascii")
+
+
+def last_error():
+    """(status, message) of the calling thread's last failure in the library."""
+    L = lib()
+    return L.mirs_error_last_status(), L.mirs_error_last().decode("utf-8", "replace")
+
+
+def clear_error():
+    lib().mirs_error_clear()
+
+
+def open(path, **kwargs):  # noqa: A001 - mirrors mirs_dataset_open
+    """Opens a Dataset (see Dataset for the options)."""
+    return Dataset(path, **kwargs)

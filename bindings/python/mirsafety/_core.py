@@ -1,0 +1,181 @@
+"""Helpers shared by the idiomatic classes: status checks, text and path conversion, arrays, option structs."""
+import ctypes
+import os
+
+from . import _ffi
+from ._loader import load
+from .errors import error_class
+
+try:  # numpy is optional: used for zero-copy arrays when present.
+    import numpy as _np
+except ImportError:  # pragma: no cover - depends on the machine
+    _np = None
+
+
+#: The bound functions once the library is loaded (set by _loader.load); hot paths use _core.LIB.<fn> directly,
+#: where a loaded library is certain (e.g. an Item exists only after its Dataset was opened).
+LIB = None
+
+
+def lib():
+    return LIB or load()
+
+
+def raise_last(status, function=None):
+    """Raises the exception for `status` with the calling thread's library message, copied now (the next call into
+    the library on this thread may overwrite it)."""
+    msg = lib().mirs_error_last()
+    text = msg.decode("utf-8", "replace") if msg else ""
+    raise error_class(status)(status, text, function)
+
+
+def check(status, function=None):
+    """Returns status when it is MIRS_OK or positive (MIRS_DONE); raises for negative statuses."""
+    if status < 0:
+        raise_last(status, function)
+    return status
+
+
+# ---- text -----------------------------------------------------------------------------------------------------------
+
+
+def text_in(s, what="text"):
+    """str (encoded UTF-8, strictly) or bytes (passed as they are) -> bytes for a const char * parameter."""
+    if isinstance(s, str):
+        return s.encode("utf-8")
+    if isinstance(s, (bytes, bytearray)):
+        return bytes(s)
+    raise TypeError("%s must be str or bytes, not %s" % (what, type(s).__name__))
+
+
+def path_in(p):
+    """str, bytes or os.PathLike -> bytes; str goes through os.fsencode (surrogateescape on POSIX), so a path that
+    came from os.listdir() with undecodable bytes round-trips."""
+    return os.fsencode(p)
+
+
+def text_out(b):
+    """Library text (bytes from a c_char_p, valid UTF-8 by contract) -> str; None stays None."""
+    return None if b is None else b.decode("utf-8")
+
+
+def path_out(b):
+    """A path the library returns -> str through os.fsdecode (surrogateescape), the inverse of path_in."""
+    return None if b is None else os.fsdecode(b)
+
+
+def take_buf(buf):
+    """Copies the bytes of a filled mirs_buf and frees it."""
+    try:
+        return ctypes.string_at(buf.data, buf.size) if buf.size else b""
+    finally:
+        lib().mirs_buf_free(ctypes.byref(buf))
+
+
+# ---- arrays -----------------------------------------------------------------------------------------------------------
+
+_NP_DTYPES = {
+    ctypes.c_double: "float64", ctypes.c_float: "float32", ctypes.c_uint64: "uint64", ctypes.c_int64: "int64",
+    ctypes.c_uint32: "uint32", ctypes.c_int32: "int32", ctypes.c_uint8: "uint8", ctypes.c_int8: "int8",
+    ctypes.c_uint16: "uint16", ctypes.c_int16: "int16",
+}
+_BUF_FORMATS = {
+    ctypes.c_double: ("d",), ctypes.c_float: ("f",), ctypes.c_uint64: ("Q", "L"), ctypes.c_int64: ("q", "l"),
+    ctypes.c_uint32: ("I",), ctypes.c_int32: ("i",), ctypes.c_uint8: ("B",), ctypes.c_int8: ("b",),
+    ctypes.c_uint16: ("H",), ctypes.c_int16: ("h",),
+}
+
+
+class Array:
+    """A pointer + element count for a C parameter `const T *data, size_t n`, keeping the source object alive.
+
+    No copy is made for a C-contiguous numpy array of exactly the C element type, or for a writable contiguous
+    buffer (array.array, bytearray, memoryview) of that format: the library reads the caller's memory.
+    Anything else (lists, other dtypes, strided views, read-only buffers) is converted once into a new array,
+    which is what `copied` reports."""
+
+    __slots__ = ("ptr", "n", "keep", "copied", "shape")
+
+    def __init__(self, obj, ctype, what="array"):
+        self.copied = False
+        self.shape = None
+        if _np is not None and isinstance(obj, _np.ndarray):
+            want = _np.dtype(_NP_DTYPES[ctype])
+            if obj.dtype != want or not obj.flags.c_contiguous:
+                if obj.dtype.kind not in "biuf":
+                    raise TypeError("%s: numeric array expected, got dtype %s" % (what, obj.dtype))
+                obj = _np.ascontiguousarray(obj, dtype=want)
+                self.copied = True
+            self.keep = obj
+            self.shape = obj.shape
+            self.n = obj.size
+            self.ptr = ctypes.cast(obj.ctypes.data, ctypes.POINTER(ctype)) if obj.size else ctypes.POINTER(ctype)()
+            return
+        if isinstance(obj, bytes) and ctype in (ctypes.c_uint8, ctypes.c_char, ctypes.c_int8):
+            # bytes are immutable and the C side takes `const T *`: point at the object's own storage.
+            self.n = len(obj)
+            self.shape = (self.n,)
+            self.keep = obj
+            self.ptr = ctypes.cast(ctypes.c_char_p(obj), ctypes.POINTER(ctype))
+            return
+        mv = None
+        try:
+            mv = memoryview(obj)
+        except TypeError:
+            pass
+        if mv is not None and mv.readonly and mv.c_contiguous and mv.format in _BUF_FORMATS[ctype] \
+                and mv.itemsize == ctypes.sizeof(ctype):
+            # read-only buffers cannot be wrapped by ctypes: one memcpy, not an element-wise conversion
+            self.n = mv.nbytes // ctypes.sizeof(ctype)
+            self.shape = mv.shape
+            arr = (ctype * max(1, self.n)).from_buffer_copy(mv.tobytes() or bytes(ctypes.sizeof(ctype)))
+            self.keep = arr
+            self.ptr = ctypes.cast(arr, ctypes.POINTER(ctype))
+            self.copied = True
+            return
+        if mv is not None and mv.c_contiguous and not mv.readonly and mv.format in _BUF_FORMATS[ctype] \
+                and mv.itemsize == ctypes.sizeof(ctype):
+            self.n = mv.nbytes // ctypes.sizeof(ctype)
+            self.shape = mv.shape
+            if self.n:
+                arr = (ctype * self.n).from_buffer(mv)
+                self.keep = (obj, mv, arr)
+                self.ptr = ctypes.cast(arr, ctypes.POINTER(ctype))
+            else:
+                self.keep = obj
+                self.ptr = ctypes.POINTER(ctype)()
+            return
+        seq = list(obj.tolist() if hasattr(obj, "tolist") else obj)
+        if seq and isinstance(seq[0], (list, tuple)):
+            self.shape = (len(seq), len(seq[0]))
+            flat = []
+            for row in seq:
+                if len(row) != self.shape[1]:
+                    raise ValueError("%s: rows of different lengths" % what)
+                flat.extend(row)
+            seq = flat
+        else:
+            self.shape = (len(seq),)
+        arr = (ctype * len(seq))(*seq)
+        self.keep = arr
+        self.n = len(seq)
+        self.ptr = ctypes.cast(arr, ctypes.POINTER(ctype))
+        self.copied = True
+
+
+# ---- option structs ------------------------------------------------------------------------------------------------
+
+
+def options(struct_cls, init_fn, kwargs, what):
+    """A struct_size-first options struct filled by its *_options_init() function, then with the given fields.
+    Field names are the C names; unknown names raise TypeError. None leaves the default."""
+    opts = struct_cls()
+    init_fn(ctypes.byref(opts))
+    names = {f[0] for f in struct_cls._fields_}
+    for k, v in kwargs.items():
+        if k == "struct_size" or k not in names:
+            raise TypeError("%s: unknown option %r (known: %s)" % (what, k, ", ".join(
+                sorted(n for n in names if n != "struct_size"))))
+        if v is not None:
+            setattr(opts, k, int(v) if isinstance(v, bool) else v)
+    return opts

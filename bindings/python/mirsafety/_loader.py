@@ -1,0 +1,82 @@
+"""Finds and loads libmirsafety, binds the generated declarations and checks the version."""
+import ctypes
+import ctypes.util
+import os
+import threading
+
+from . import _ffi
+
+_lock = threading.Lock()
+_lib = None
+_path = None
+
+
+class LibraryNotFound(OSError):
+    """libmirsafety could not be located or loaded."""
+
+
+class VersionMismatch(ImportError):
+    """The loaded libmirsafety is not the version these bindings were generated from."""
+
+
+def _candidates():
+    env = os.environ.get("MIRSAFETY_LIBRARY")
+    if env:
+        # An explicit choice is the only candidate: silently falling back would hide a wrong setting.
+        return [env]
+    out = []
+    here = os.path.dirname(os.path.abspath(__file__))
+    repo = os.path.normpath(os.path.join(here, "..", "..", ".."))  # bindings/python/mirsafety -> repository root
+    for build in ("build", "builddir"):
+        p = os.path.join(repo, build, "lib", "libmirsafety.so")
+        if os.path.exists(p):
+            out.append(p)
+    found = ctypes.util.find_library("mirsafety")
+    if found:
+        out.append(found)
+    out.append("libmirsafety.so.0")
+    return out
+
+
+def load():
+    """The bound library (an _ffi.Functions), loading it on first use."""
+    global _lib, _path
+    if _lib is not None:
+        return _lib
+    with _lock:
+        if _lib is not None:
+            return _lib
+        errors = []
+        for cand in _candidates():
+            try:
+                cdll = ctypes.CDLL(cand)
+            except OSError as e:
+                errors.append("%s: %s" % (cand, e))
+                continue
+            fns = _ffi.Functions(cdll, cand)
+            _check_version(fns, cand)
+            _path = cand
+            _lib = fns
+            from . import _core
+            _core.LIB = fns  # hot paths read the bound functions through this attribute (no call)
+            return _lib
+        raise LibraryNotFound("libmirsafety not found; set MIRSAFETY_LIBRARY to the path of libmirsafety.so "
+                              "(tried: %s)" % "; ".join(errors))
+
+
+def _check_version(fns, where):
+    want = (_ffi.MIRS_VERSION_MAJOR, _ffi.MIRS_VERSION_MINOR)
+    try:
+        have = (fns.mirs_version_major(), fns.mirs_version_minor(), fns.mirs_version_patch())
+    except (AttributeError, NotImplementedError) as e:
+        raise VersionMismatch("%s does not look like libmirsafety: %s" % (where, e))
+    # Major and minor fix the API and ABI (0.x: a minor change may break it); patch releases only fix bugs.
+    if have[:2] != want:
+        raise VersionMismatch("%s is libmirsafety %d.%d.%d but these bindings were generated from the %s headers"
+                              % ((where,) + have + (_ffi.MIRS_VERSION_STRING,)))
+
+
+def library_path():
+    """The path (or soname) the library was loaded from."""
+    load()
+    return _path

@@ -1,0 +1,489 @@
+"""Datasets, items and iterators: the idiomatic layer over dataset.h.
+
+An opened Dataset is immutable and may be shared between threads (the header documents every const function as
+thread-safe). An ItemIterator is one-thread-at-a-time, like mirs_iter. Items are borrowed from their dataset: an
+Item keeps its Dataset object alive, and every access fails with a StateError once the dataset was closed.
+"""
+import ctypes
+import threading
+import weakref
+from collections import namedtuple
+
+from . import _core, _ffi
+from ._core import check, lib, options, path_in, path_out, text_in, text_out
+from .errors import MirsError
+
+# ---- taxonomy ---------------------------------------------------------------------------------------------------------
+
+
+def category_name(category):
+    """Official name of a category ("Self-Harm"); None when out of range."""
+    return text_out(lib().mirs_category_name(category))
+
+
+def relation_name(relation):
+    """Official name of a relation ("Temporal_Jump"); None when out of range."""
+    return text_out(lib().mirs_relation_name(relation))
+
+
+def group_name(group):
+    """Official name of a relation group ("Semantic"); None when out of range."""
+    return text_out(lib().mirs_group_name(group))
+
+
+def category_display_name(category):
+    return text_out(lib().mirs_category_display_name(category))
+
+
+def relation_display_name(relation):
+    return text_out(lib().mirs_relation_display_name(relation))
+
+
+def relation_description(relation):
+    return text_out(lib().mirs_relation_description(relation))
+
+
+def relation_group(relation):
+    """The group of a relation, or -1 when out of range."""
+    return lib().mirs_relation_group(relation)
+
+
+def _parse(fn, name, what):
+    if isinstance(name, int):
+        return name
+    out = ctypes.c_int32()
+    check(getattr(lib(), fn)(text_in(name, what), ctypes.byref(out)), fn)
+    return out.value
+
+
+def parse_category(name):
+    """Lenient category parsing ("self harm" -> MIRS_CATEGORY_SELF_HARM); NotFoundError otherwise. Ints pass."""
+    return _parse("mirs_category_parse", name, "category")
+
+
+def parse_relation(name):
+    return _parse("mirs_relation_parse", name, "relation")
+
+
+def parse_group(name):
+    return _parse("mirs_group_parse", name, "group")
+
+
+def categories():
+    """Official category names in order."""
+    return [category_name(i) for i in range(_ffi.MIRS_CATEGORY_COUNT)]
+
+
+def relations():
+    """Official relation names in order."""
+    return [relation_name(i) for i in range(_ffi.MIRS_RELATION_COUNT)]
+
+
+def groups():
+    return [group_name(i) for i in range(_ffi.MIRS_GROUP_COUNT)]
+
+
+def key_hash(key):
+    """The stable 64-bit hash of a key (same on every machine)."""
+    return lib().mirs_key_hash(text_in(key, "key"))
+
+
+def key_shard(key, shard_count):
+    """mirs_key_hash(key) % shard_count (0 if shard_count is 0)."""
+    return lib().mirs_key_shard(text_in(key, "key"), shard_count)
+
+
+# ---- dataset ---------------------------------------------------------------------------------------------------------
+
+_ITEM_PTR = ctypes.POINTER(_ffi.mirs_item)
+_byref = ctypes.byref
+
+Diagnostic = namedtuple("Diagnostic", "status status_name file item_index message")
+Diagnostic.__doc__ = "A problem a lenient open skipped: status, its name, file, item index (-1: the file), message."
+
+FORMAT_AUTO = _ffi.MIRS_DATASET_FORMAT_AUTO
+FORMAT_OFFICIAL = _ffi.MIRS_DATASET_FORMAT_OFFICIAL
+FORMAT_JSONL = _ffi.MIRS_DATASET_FORMAT_JSONL
+_FORMATS = {"auto": FORMAT_AUTO, "official": FORMAT_OFFICIAL, "jsonl": FORMAT_JSONL}
+_MODES = {"strict": _ffi.MIRS_DATASET_STRICT, "lenient": _ffi.MIRS_DATASET_LENIENT}
+
+
+class Dataset:
+    """An opened MIR-SafetyBench dataset (official folder layout or JSONL manifest).
+
+    Dataset(path, format="auto", mode="strict", **options) where options are the fields of
+    mirs_dataset_options (check_images, min_images, max_images, max_json_depth, max_file_bytes, max_items,
+    max_line_bytes). Use it as a context manager or call close(); len(ds), ds[i], ds["Cat/Rel/id"], `key in ds`
+    and iteration (dataset order) work as on a sequence. Thread-safe once opened.
+    """
+
+    def __init__(self, path, format="auto", mode="strict", **opts):
+        if isinstance(format, str):
+            format = _FORMATS[format.lower()]
+        if isinstance(mode, str):
+            mode = _MODES[mode.lower()]
+        o = options(_ffi.mirs_dataset_options, lib().mirs_dataset_options_init,
+                    dict(opts, format=format, mode=mode), "Dataset")
+        ptr = ctypes.POINTER(_ffi.mirs_dataset)()
+        check(lib().mirs_dataset_open(path_in(path), ctypes.byref(o), ctypes.byref(ptr)), "mirs_dataset_open")
+        self._ptr = ptr
+        self._iters = weakref.WeakSet()
+        self._lock = threading.Lock()
+
+    # lifetime
+    def close(self):
+        """Frees the dataset now (iterators made from it are closed first). Safe to call twice."""
+        with self._lock:
+            ptr, self._ptr = self._ptr, None
+            its = list(self._iters)
+        for it in its:
+            it.close()
+        if ptr:
+            lib().mirs_dataset_free(ptr)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        if getattr(self, "_ptr", None):
+            self.close()
+
+    @property
+    def closed(self):
+        return not self._ptr
+
+    @property
+    def handle(self):
+        """The raw mirs_dataset pointer (for the _ffi layer); StateError once closed."""
+        p = self._ptr
+        if not p:
+            from .errors import StateError
+            raise StateError(_ffi.MIRS_E_STATE, "the dataset is closed")
+        return p
+
+    # properties
+    @property
+    def path(self):
+        return path_out(lib().mirs_dataset_path(self.handle))
+
+    @property
+    def format(self):
+        """FORMAT_OFFICIAL or FORMAT_JSONL."""
+        return lib().mirs_dataset_format(self.handle)
+
+    def __len__(self):
+        return lib().mirs_dataset_count(self.handle)
+
+    @property
+    def image_total(self):
+        return lib().mirs_dataset_image_total(self.handle)
+
+    def count_cell(self, category, relation):
+        """Items with this category and relation (names or ints)."""
+        return lib().mirs_dataset_count_cell(self.handle, parse_category(category), parse_relation(relation))
+
+    @property
+    def diagnostics(self):
+        """Problems a lenient open skipped, as Diagnostic tuples."""
+        from .errors import status_name
+        out = []
+        h = self.handle
+        st, f, idx, msg = ctypes.c_int(), ctypes.c_char_p(), ctypes.c_int64(), ctypes.c_char_p()
+        for i in range(lib().mirs_dataset_diagnostic_count(h)):
+            check(lib().mirs_dataset_diagnostic(h, i, ctypes.byref(st), ctypes.byref(f), ctypes.byref(idx),
+                                                ctypes.byref(msg)), "mirs_dataset_diagnostic")
+            out.append(Diagnostic(st.value, status_name(st.value), path_out(f.value), idx.value,
+                                  text_out(msg.value)))
+        return out
+
+    def get(self, index):
+        """The item at a position (negative counts from the end); IndexError when out of range."""
+        n = len(self)
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError("dataset index out of range")
+        p = ctypes.POINTER(_ffi.mirs_item)()
+        check(lib().mirs_dataset_get(self.handle, index, ctypes.byref(p)), "mirs_dataset_get")
+        return Item(self, p)
+
+    def find(self, key):
+        """The item with this key ("Category/Relation/id"); NotFoundError when there is none."""
+        p = ctypes.POINTER(_ffi.mirs_item)()
+        check(lib().mirs_dataset_find(self.handle, text_in(key, "key"), ctypes.byref(p)), "mirs_dataset_find")
+        return Item(self, p)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self.get(i) for i in range(*k.indices(len(self)))]
+        if isinstance(k, (str, bytes)):
+            try:
+                return self.find(k)
+            except MirsError as e:
+                if e.status == _ffi.MIRS_E_NOT_FOUND:
+                    raise KeyError(k) from e
+                raise
+        return self.get(k)
+
+    def __contains__(self, key):
+        p = ctypes.POINTER(_ffi.mirs_item)()
+        try:
+            b = text_in(key, "key")
+        except TypeError:
+            return False
+        return lib().mirs_dataset_find(self.handle, b, ctypes.byref(p)) == _ffi.MIRS_OK
+
+    def checksum(self, images=False):
+        """CRC-64 content checksum (metadata, or with images=True also every image's bytes)."""
+        out = ctypes.c_uint64()
+        flags = _ffi.MIRS_CHECKSUM_IMAGES if images else _ffi.MIRS_CHECKSUM_METADATA
+        check(lib().mirs_dataset_checksum(self.handle, flags, ctypes.byref(out)), "mirs_dataset_checksum")
+        return out.value
+
+    def iter(self, categories=None, relations=None, groups=None, keys=None, shard=None, shuffle=False, seed=0):
+        """An ItemIterator over the items passing every filter (AND): categories/relations/groups are iterables of
+        names or ints, keys an iterable of keys, shard a (index, count) pair, shuffle a seeded stable order."""
+        return ItemIterator(self, categories=categories, relations=relations, groups=groups, keys=keys,
+                            shard=shard, shuffle=shuffle, seed=seed)
+
+    def __iter__(self):
+        return self.iter()
+
+    def __repr__(self):
+        if self.closed:
+            return "<mirsafety.Dataset closed>"
+        return "<mirsafety.Dataset %r: %d items>" % (self.path, len(self))
+
+
+def _mask(values, parse):
+    if values is None:
+        return 0
+    if isinstance(values, (str, int)):
+        values = [values]
+    m = 0
+    for v in values:
+        i = parse(v)
+        if not 0 <= i < 32:
+            from .errors import RangeError
+            raise RangeError(_ffi.MIRS_E_RANGE, "filter value %r out of range" % (v,))
+        m |= 1 << i
+    if m == 0:
+        # An empty list would mean "all" in C (mask 0); in Python it means "none", so refuse it.
+        raise ValueError("an empty filter list keeps nothing; pass None to keep all")
+    return m
+
+
+def make_filter(categories=None, relations=None, groups=None, keys=None, shard=None, shuffle=False, seed=0):
+    """A mirs_filter from the Python filter arguments, and the object that must outlive its use."""
+    f = _ffi.mirs_filter()
+    lib().mirs_filter_init(ctypes.byref(f))
+    f.categories = _mask(categories, parse_category)
+    f.relations = _mask(relations, parse_relation)
+    f.groups = _mask(groups, parse_group)
+    keep = None
+    if keys is not None:
+        ks = [text_in(k, "key") for k in keys]
+        keep = (ctypes.c_char_p * max(1, len(ks)))(*ks)
+        f.keys = ctypes.cast(keep, ctypes.POINTER(ctypes.c_char_p))
+        f.key_count = len(ks)
+    if shard is not None:
+        f.shard_index, f.shard_count = shard
+    f.shuffle = 1 if shuffle else 0
+    f.seed = seed
+    return f, keep
+
+
+class ItemIterator:
+    """Filtered, sharded, optionally shuffled iteration over a Dataset (wraps mirs_iter). One thread at a time.
+    len() is the number of items it yields in all; reset() starts over; close() or the context manager frees it."""
+
+    def __init__(self, dataset, categories=None, relations=None, groups=None, keys=None, shard=None, shuffle=False,
+                 seed=0):
+        f, self._keys = make_filter(categories, relations, groups, keys, shard, shuffle, seed)
+        ptr = ctypes.POINTER(_ffi.mirs_iter)()
+        check(lib().mirs_iter_new(dataset.handle, ctypes.byref(f), ctypes.byref(ptr)), "mirs_iter_new")
+        self._ptr = ptr
+        self._ds = dataset
+        dataset._iters.add(self)
+
+    def _handle(self):
+        if not self._ptr or self._ds.closed:
+            from .errors import StateError
+            raise StateError(_ffi.MIRS_E_STATE, "the iterator or its dataset is closed")
+        return self._ptr
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        h = self._ptr
+        if not h or not self._ds._ptr:
+            h = self._handle()  # raises StateError
+        p = _ITEM_PTR()
+        st = _core.LIB.mirs_iter_next(h, _byref(p))
+        if st == 0:
+            return Item(self._ds, p)
+        if st == _ffi.MIRS_DONE:
+            raise StopIteration
+        check(st, "mirs_iter_next")
+
+    def __len__(self):
+        return lib().mirs_iter_count(self._handle())
+
+    def reset(self):
+        lib().mirs_iter_reset(self._handle())
+
+    def close(self):
+        ptr, self._ptr = self._ptr, None
+        if ptr:
+            lib().mirs_iter_free(ptr)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        if getattr(self, "_ptr", None):
+            self.close()
+
+
+class Item:
+    """One benchmark item, borrowed from its Dataset (valid while the dataset is open). Immutable; text is str."""
+
+    __slots__ = ("_ds", "_p")
+
+    def __init__(self, dataset, ptr):
+        self._ds = dataset
+        self._p = ptr
+
+    def _h(self):
+        if not self._ds._ptr:
+            from .errors import StateError
+            raise StateError(_ffi.MIRS_E_STATE, "the item's dataset is closed")
+        return self._p
+
+    @property
+    def dataset(self):
+        return self._ds
+
+    @property
+    def key(self):
+        """"<Category>/<Relation>/<id>" with official names."""
+        # hot path: no helper calls (see docs/performance.md, Python binding overhead)
+        p = self._p if self._ds._ptr else self._h()
+        return _core.LIB.mirs_item_key(p).decode("utf-8")
+
+    @property
+    def id(self):
+        """The id as text (integers in decimal)."""
+        # hot path: no helper calls (see docs/performance.md, Python binding overhead)
+        p = self._p if self._ds._ptr else self._h()
+        return _core.LIB.mirs_item_id(p).decode("utf-8")
+
+    @property
+    def id_is_int(self):
+        return bool(lib().mirs_item_id_is_int(self._h()))
+
+    @property
+    def category(self):
+        return _core.LIB.mirs_item_category(self._p if self._ds._ptr else self._h())
+
+    @property
+    def category_name(self):
+        return category_name(self.category)
+
+    @property
+    def relation(self):
+        return _core.LIB.mirs_item_relation(self._p if self._ds._ptr else self._h())
+
+    @property
+    def relation_name(self):
+        return relation_name(self.relation)
+
+    @property
+    def index(self):
+        return _core.LIB.mirs_item_index(self._p if self._ds._ptr else self._h())
+
+    @property
+    def revised_prompt(self):
+        # hot path: no helper calls (see docs/performance.md, Python binding overhead)
+        p = self._p if self._ds._ptr else self._h()
+        return _core.LIB.mirs_item_revised_prompt(p).decode("utf-8")
+
+    @property
+    def original_question(self):
+        # hot path: no helper calls (see docs/performance.md, Python binding overhead)
+        p = self._p if self._ds._ptr else self._h()
+        return _core.LIB.mirs_item_original_question(p).decode("utf-8")
+
+    @property
+    def relationship_type(self):
+        # hot path: no helper calls (see docs/performance.md, Python binding overhead)
+        p = self._p if self._ds._ptr else self._h()
+        return _core.LIB.mirs_item_relationship_type(p).decode("utf-8")
+
+    @property
+    def iteration(self):
+        return lib().mirs_item_iteration(self._h())
+
+    @property
+    def source_file(self):
+        return path_out(lib().mirs_item_source_file(self._h()))
+
+    @property
+    def source_index(self):
+        return lib().mirs_item_source_index(self._h())
+
+    def _list(self, count_fn, get_fn, conv):
+        h = self._h()
+        L = _core.LIB
+        n = getattr(L, count_fn)(h)
+        get = getattr(L, get_fn)
+        return [conv(get(h, i)) for i in range(n)]
+
+    @property
+    def image_paths(self):
+        """Image paths as written in the file."""
+        return self._list("mirs_item_image_count", "mirs_item_image_path", path_out)
+
+    @property
+    def image_files(self):
+        """Image paths joined to their base, ready to open."""
+        return self._list("mirs_item_image_count", "mirs_item_image_file", path_out)
+
+    @property
+    def descriptions(self):
+        return self._list("mirs_item_description_count", "mirs_item_description", text_out)
+
+    @property
+    def keywords(self):
+        return self._list("mirs_item_keyword_count", "mirs_item_keyword", text_out)
+
+    def to_dict(self):
+        return {
+            "key": self.key, "id": self.id, "id_is_int": self.id_is_int, "category": self.category_name,
+            "relation": self.relation_name, "index": self.index, "revised_prompt": self.revised_prompt,
+            "original_question": self.original_question, "relationship_type": self.relationship_type,
+            "iteration": self.iteration, "source_file": self.source_file, "source_index": self.source_index,
+            "image_paths": self.image_paths, "image_files": self.image_files, "descriptions": self.descriptions,
+            "keywords": self.keywords,
+        }
+
+    def _addr(self):
+        return ctypes.cast(self._p, ctypes.c_void_p).value
+
+    def __eq__(self, other):
+        return isinstance(other, Item) and other._ds is self._ds and other._addr() == self._addr()
+
+    def __hash__(self):
+        return hash((id(self._ds), self._addr()))
+
+    def __repr__(self):
+        if self._ds.closed:
+            return "<mirsafety.Item (dataset closed)>"
+        return "<mirsafety.Item %s>" % self.key

@@ -1,0 +1,453 @@
+"""Attention entropy (entropy.h): row entropies of probabilities or logits in f32/f16/bf16/f64, strided
+[layers, heads, queries, keys] views, .npy/.safetensors tensors, accumulators with group tests, and an online
+monitor.
+
+numpy arrays go to the library without copies: rows(), rows_spans() and attention() read the caller's memory
+through its strides (any element strides for attention(), including negative and zero ones) and write their
+results into numpy arrays they allocate (no copy either way). bf16 data is passed as a uint16 array with
+dtype="bf16". Tensor.array() is a zero-copy numpy view of a memory-mapped file.
+"""
+import ctypes
+
+from . import _ffi
+from ._core import Array, _np, check, lib, options, path_in, take_buf, text_in, text_out
+from .score import _Text
+
+
+def _need_numpy():
+    if _np is None:
+        raise ImportError("mirsafety.entropy's array functions need numpy")
+
+
+_NP_TO_DTYPE = {"float32": "MIRS_ENTROPY_F32", "float16": "MIRS_ENTROPY_F16", "float64": "MIRS_ENTROPY_F64"}
+_NAMES = {"f32": "MIRS_ENTROPY_F32", "f16": "MIRS_ENTROPY_F16", "bf16": "MIRS_ENTROPY_BF16", "f64": "MIRS_ENTROPY_F64"}
+_ITEMSIZE = {"MIRS_ENTROPY_F32": 4, "MIRS_ENTROPY_F16": 2, "MIRS_ENTROPY_BF16": 2, "MIRS_ENTROPY_F64": 8}
+_POLICY = {"error": "MIRS_ENTROPY_POLICY_ERROR", "renormalize": "MIRS_ENTROPY_POLICY_RENORMALIZE",
+           "skip": "MIRS_ENTROPY_POLICY_SKIP"}
+_KERNEL = {"auto": "MIRS_ENTROPY_KERNEL_AUTO", "generic": "MIRS_ENTROPY_KERNEL_GENERIC",
+           "avx2": "MIRS_ENTROPY_KERNEL_AVX2"}
+_AXES = {"layers": "MIRS_ENTROPY_AXIS_LAYERS", "heads": "MIRS_ENTROPY_AXIS_HEADS",
+         "queries": "MIRS_ENTROPY_AXIS_QUERIES"}
+
+
+def _c(name):
+    return getattr(_ffi, name)
+
+
+def _dtype_of(arr, dtype):
+    """The MIRS_ENTROPY_* code of an array (dtype overrides: "bf16" for uint16 data)."""
+    if dtype is not None:
+        name = _NAMES[dtype] if isinstance(dtype, str) else None
+        code = _c(name) if name else dtype
+        if name == "MIRS_ENTROPY_BF16" and arr.dtype.itemsize != 2:
+            raise TypeError("bf16 data must be a 2-byte (uint16) array")
+        return code, (name and _ITEMSIZE[name]) or arr.dtype.itemsize
+    name = _NP_TO_DTYPE.get(arr.dtype.name)
+    if name is None:
+        raise TypeError("entropy: float32, float16, float64 or bf16 (uint16 with dtype='bf16') data, not %s"
+                        % arr.dtype)
+    return _c(name), arr.dtype.itemsize
+
+
+def _opts(kw):
+    kw = dict(kw)
+    if isinstance(kw.get("policy"), str):
+        kw["policy"] = _c(_POLICY[kw["policy"]])
+    if isinstance(kw.get("kernel"), str):
+        kw["kernel"] = _c(_KERNEL[kw["kernel"]])
+    return options(_ffi.mirs_entropy_options, lib().mirs_entropy_options_init, kw, "entropy")
+
+
+def kernel_name():
+    """The kernel AUTO picks in this process ("avx2" or "generic")."""
+    return text_out(lib().mirs_entropy_kernel_name())
+
+
+def _rows_layout(data, dtype):
+    """(array, code, row stride in elements) with rows contiguous inside; copies only when they are not."""
+    _need_numpy()
+    a = _np.asarray(data)
+    if a.ndim == 1:
+        a = a[None, :]
+    if a.ndim != 2:
+        raise ValueError("rows: a 2-D array (rows x columns) expected")
+    code, isz = _dtype_of(a, dtype)
+    if a.strides[1] != isz or a.strides[0] < 0 or a.strides[0] % isz or (a.shape[0] > 1 and a.strides[0] < a.shape[1] * isz):
+        a = _np.ascontiguousarray(a)
+    stride = a.strides[0] // isz if a.shape[0] > 1 else a.shape[1]
+    return a, code, stride
+
+
+def rows(data, dtype=None, **opts):
+    """Entropy of each row of a 2-D array (rows may be padded: the row stride is read from the array, no copy).
+    Options: bits, normalize, logits, policy ("error", "renormalize", "skip"), tolerance, temperature, kernel,
+    threads. Returns a float64 numpy array of one value per row."""
+    a, code, stride = _rows_layout(data, dtype)
+    o = _opts(opts)
+    out = _np.empty(a.shape[0], dtype=_np.float64)
+    check(lib().mirs_entropy_rows(ctypes.c_void_p(a.ctypes.data), code, a.shape[0], a.shape[1], stride,
+                                  ctypes.byref(o), out.ctypes.data_as(ctypes.POINTER(ctypes.c_double))),
+          "mirs_entropy_rows")
+    return out
+
+
+def _spans_mask(spans, mask, ncols):
+    sp = None
+    nspans = 0
+    if spans is not None:
+        flat = [int(v) for pair in spans for v in pair]
+        nspans = len(flat) // 2
+        sp = (ctypes.c_size_t * max(1, len(flat)))(*flat)
+    mk = None
+    if mask is not None:
+        mk = Array(_np.asarray(mask, dtype=_np.uint8) if _np is not None else bytes(mask), ctypes.c_uint8, "mask")
+        if mk.n != ncols:
+            raise ValueError("mask: %d bytes for %d keys" % (mk.n, ncols))
+    return sp, nspans, mk
+
+
+def rows_spans(data, spans=None, mask=None, dtype=None, **opts):
+    """(entropy per row, mass per row and span) restricted to key spans [(begin, end), ...] and/or a mask."""
+    a, code, stride = _rows_layout(data, dtype)
+    sp, nspans, mk = _spans_mask(spans, mask, a.shape[1])
+    o = _opts(opts)
+    ent = _np.empty(a.shape[0], dtype=_np.float64)
+    mass = _np.empty((a.shape[0], nspans), dtype=_np.float64)
+    dp = ctypes.POINTER(ctypes.c_double)
+    check(lib().mirs_entropy_rows_spans(ctypes.c_void_p(a.ctypes.data), code, a.shape[0], a.shape[1], stride,
+                                        sp, nspans, mk.ptr if mk else None, ctypes.byref(o), ent.ctypes.data_as(dp),
+                                        mass.ctypes.data_as(dp) if nspans else None), "mirs_entropy_rows_spans")
+    return ent, mass
+
+
+def _view_of(arr, dtype):
+    """A mirs_entropy_view over a numpy array of 2 to 4 dimensions ([L, H, Q, K], leading axes added), using the
+    array's own strides (converted to elements): no copy."""
+    _need_numpy()
+    a = _np.asarray(arr)
+    if not 2 <= a.ndim <= 4:
+        raise ValueError("attention: 2 to 4 dimensions ([layers, heads,] queries, keys)")
+    while a.ndim < 4:
+        a = a[None]
+    code, isz = _dtype_of(a, dtype)
+    if any(s % isz for s in a.strides):
+        a = _np.ascontiguousarray(a)  # strides that are not whole elements cannot be described to the library
+    v = _ffi.mirs_entropy_view()
+    lib().mirs_entropy_view_init(ctypes.byref(v), ctypes.c_void_p(a.ctypes.data), code, *a.shape)
+    for i in range(4):
+        v.strides[i] = a.strides[i] // isz
+    return v, a
+
+
+def attention(tensor, q_begin=0, q_end=None, spans=None, mask=None, dtype=None, **opts):
+    """Entropy per (layer, head, query) of attention [L, H, Q, K] (or [H, Q, K], [Q, K]) for queries
+    [q_begin, q_end): (entropy [L, H, nq], mass [L, H, nq, nspans]). Any strides, no copy."""
+    v, a = _view_of(tensor, dtype)
+    L, H, Q, K = a.shape
+    qe = Q if q_end is None else min(q_end, Q)
+    nq = max(0, qe - q_begin)
+    sp, nspans, mk = _spans_mask(spans, mask, K)
+    o = _opts(opts)
+    ent = _np.empty((L, H, nq), dtype=_np.float64)
+    mass = _np.empty((L, H, nq, nspans), dtype=_np.float64)
+    dp = ctypes.POINTER(ctypes.c_double)
+    check(lib().mirs_entropy_view_compute(ctypes.byref(v), q_begin, qe if q_end is not None else ctypes.c_size_t(-1).value,
+                                          sp, nspans, mk.ptr if mk else None, ctypes.byref(o), ent.ctypes.data_as(dp),
+                                          mass.ctypes.data_as(dp) if nspans else None), "mirs_entropy_view_compute")
+    return ent, mass
+
+
+def reduce(values, axes):
+    """NaN-ignoring mean of a [L, H, Q] array over axes ("layers", "heads", "queries", or MIRS_ENTROPY_AXIS_* bits)."""
+    _need_numpy()
+    a = _np.ascontiguousarray(values, dtype=_np.float64)
+    if a.ndim != 3:
+        raise ValueError("reduce: a [layers, heads, queries] array")
+    if isinstance(axes, str):
+        axes = [axes]
+    if not isinstance(axes, int):
+        axes = sum(_c(_AXES[x]) for x in axes)
+    keep = [n for n, bit in zip(a.shape, (1, 2, 4)) if not axes & bit]
+    out = _np.empty(keep or [1], dtype=_np.float64)
+    dp = ctypes.POINTER(ctypes.c_double)
+    check(lib().mirs_entropy_reduce(a.ctypes.data_as(dp), a.shape[0], a.shape[1], a.shape[2], axes,
+                                    out.ctypes.data_as(dp)), "mirs_entropy_reduce")
+    return out if keep else out[0]
+
+
+def npy_write_f64(path, array):
+    """Writes a C-order float64 .npy atomically."""
+    _need_numpy()
+    a = _np.ascontiguousarray(array, dtype=_np.float64)
+    shape = (ctypes.c_size_t * max(1, a.ndim))(*a.shape)
+    check(lib().mirs_entropy_npy_write_f64(path_in(path), a.ctypes.data_as(ctypes.POINTER(ctypes.c_double)), a.ndim,
+                                           shape), "mirs_entropy_npy_write_f64")
+
+
+_CODE_TO_NP = {"MIRS_ENTROPY_F32": "float32", "MIRS_ENTROPY_F16": "float16", "MIRS_ENTROPY_F64": "float64",
+               "MIRS_ENTROPY_BF16": "uint16"}
+
+
+class Tensor:
+    """A tensor of a memory-mapped .npy or .safetensors file (or of caller memory, kept alive by the Tensor).
+    shape, strides (elements), dtype; array() is a zero-copy read-only numpy view; attention(layout, ...) computes
+    entropies over it without copying. Shareable between threads."""
+
+    def __init__(self, path=None, name=None, _ptr=None, _keep=None):
+        if _ptr is None:
+            _ptr = ctypes.POINTER(_ffi.mirs_entropy_tensor)()
+            check(lib().mirs_entropy_tensor_open(path_in(path), None if name is None else text_in(name),
+                                                 ctypes.byref(_ptr)), "mirs_entropy_tensor_open")
+        self._ptr = _ptr
+        self._keep = _keep
+
+    @classmethod
+    def from_bytes(cls, data, name=None):
+        """A tensor over bytes in memory (no copy: the Tensor keeps the object alive)."""
+        t = _Text(data)
+        p = ctypes.POINTER(_ffi.mirs_entropy_tensor)()
+        check(lib().mirs_entropy_tensor_open_memory(ctypes.cast(t.ptr, ctypes.c_void_p) if t.ptr is not None else None,
+                                                    t.n, None if name is None else text_in(name), ctypes.byref(p)),
+              "mirs_entropy_tensor_open_memory")
+        return cls(_ptr=p, _keep=t)
+
+    @property
+    def handle(self):
+        if not self._ptr:
+            from .errors import StateError
+            raise StateError(_ffi.MIRS_E_STATE, "the tensor is closed")
+        return self._ptr
+
+    def close(self):
+        p, self._ptr = getattr(self, "_ptr", None), None
+        if p:
+            lib().mirs_entropy_tensor_free(p)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        if getattr(self, "_ptr", None):
+            self.close()
+
+    def info(self):
+        """(dtype code, shape, element strides)."""
+        n = _ffi.MIRS_ENTROPY_MAX_DIMS
+        dt, nd = ctypes.c_int32(), ctypes.c_size_t()
+        shape, strides = (ctypes.c_size_t * n)(), (ctypes.c_int64 * n)()
+        check(lib().mirs_entropy_tensor_info(self.handle, ctypes.byref(dt), ctypes.byref(nd), shape, strides),
+              "mirs_entropy_tensor_info")
+        return dt.value, tuple(shape[:nd.value]), tuple(strides[:nd.value])
+
+    @property
+    def shape(self):
+        return self.info()[1]
+
+    def array(self):
+        """A read-only numpy view of the tensor's memory (no copy; valid while the Tensor is open). bf16 comes as
+        uint16."""
+        _need_numpy()
+        code, shape, strides = self.info()
+        name = next(k for k in _CODE_TO_NP if _c(k) == code)
+        dt = _np.dtype(_CODE_TO_NP[name])
+        addr = lib().mirs_entropy_tensor_data(self.handle)
+        span = 1 + sum((s - 1) * abs(st) for s, st in zip(shape, strides)) if all(shape) else 0
+        buf = (ctypes.c_char * (span * dt.itemsize)).from_address(addr)
+        buf._owner = self
+        base = _np.frombuffer(buf, dtype=dt)
+        return _np.lib.stride_tricks.as_strided(base, shape, [s * dt.itemsize for s in strides], writeable=False)
+
+    def attention(self, layout="lhqk", q_begin=0, q_end=None, spans=None, mask=None, **opts):
+        """Entropies over the tensor read as attention with the given axis letters (l, h, q, k)."""
+        v = _ffi.mirs_entropy_view()
+        v.struct_size = ctypes.sizeof(v)
+        check(lib().mirs_entropy_tensor_view(self.handle, text_in(layout), ctypes.byref(v)), "mirs_entropy_tensor_view")
+        L, H, Q, K = list(v.shape)
+        qe = Q if q_end is None else min(q_end, Q)
+        nq = max(0, qe - q_begin)
+        sp, nspans, mk = _spans_mask(spans, mask, K)
+        o = _opts(opts)
+        ent = _np.empty((L, H, nq), dtype=_np.float64)
+        mass = _np.empty((L, H, nq, nspans), dtype=_np.float64)
+        dp = ctypes.POINTER(ctypes.c_double)
+        check(lib().mirs_entropy_view_compute(ctypes.byref(v), q_begin, qe, sp, nspans, mk.ptr if mk else None,
+                                              ctypes.byref(o), ent.ctypes.data_as(dp),
+                                              mass.ctypes.data_as(dp) if nspans else None),
+              "mirs_entropy_view_compute")
+        return ent, mass
+
+
+class Accumulator:
+    """Per (label, layer, head) moments and histograms plus per-item samples; merge() combines shards exactly.
+    Accumulator(layers, heads, bins=64, lo=0.0, hi=8.0). One thread at a time."""
+
+    def __init__(self, layers=None, heads=None, bins=64, lo=0.0, hi=8.0, _ptr=None):
+        if _ptr is None:
+            _ptr = ctypes.POINTER(_ffi.mirs_entropy_acc)()
+            check(lib().mirs_entropy_acc_new(layers, heads, bins, lo, hi, ctypes.byref(_ptr)), "mirs_entropy_acc_new")
+        self._ptr = _ptr
+
+    @classmethod
+    def from_json(cls, text):
+        t = _Text(text)
+        p = ctypes.POINTER(_ffi.mirs_entropy_acc)()
+        check(lib().mirs_entropy_acc_from_json(t.ptr, t.n, ctypes.byref(p)), "mirs_entropy_acc_from_json")
+        return cls(_ptr=p)
+
+    @classmethod
+    def load(cls, path):
+        p = ctypes.POINTER(_ffi.mirs_entropy_acc)()
+        check(lib().mirs_entropy_acc_load(path_in(path), ctypes.byref(p)), "mirs_entropy_acc_load")
+        return cls(_ptr=p)
+
+    @property
+    def handle(self):
+        if not self._ptr:
+            from .errors import StateError
+            raise StateError(_ffi.MIRS_E_STATE, "the accumulator is closed")
+        return self._ptr
+
+    def close(self):
+        p, self._ptr = getattr(self, "_ptr", None), None
+        if p:
+            lib().mirs_entropy_acc_free(p)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        if getattr(self, "_ptr", None):
+            self.close()
+
+    @staticmethod
+    def _label(label):
+        if isinstance(label, str):
+            return _c({"safe": "MIRS_ENTROPY_LABEL_SAFE", "unsafe": "MIRS_ENTROPY_LABEL_UNSAFE"}[label])
+        return label
+
+    def add(self, label, layer, head, value):
+        check(lib().mirs_entropy_acc_add(self.handle, self._label(label), layer, head, value), "mirs_entropy_acc_add")
+
+    def add_item(self, label, entropy):
+        """Adds one item's [L, H, Q] entropies (zero-copy for a C-contiguous float64 array)."""
+        _need_numpy()
+        a = Array(entropy, ctypes.c_double, "entropy")
+        if a.shape is None or len(a.shape) != 3:
+            raise ValueError("add_item: a [layers, heads, queries] array")
+        check(lib().mirs_entropy_acc_add_item(self.handle, self._label(label), a.ptr, *a.shape),
+              "mirs_entropy_acc_add_item")
+
+    def merge(self, other):
+        check(lib().mirs_entropy_acc_merge(self.handle, other.handle), "mirs_entropy_acc_merge")
+
+    def summary(self, label, layer, head):
+        s = _ffi.mirs_entropy_summary()
+        s.struct_size = ctypes.sizeof(s)
+        check(lib().mirs_entropy_acc_summary(self.handle, self._label(label), layer, head, ctypes.byref(s)),
+              "mirs_entropy_acc_summary")
+        return {f: getattr(s, f) for f, _ in s._fields_ if f != "struct_size"}
+
+    def shape(self):
+        """dict(layers, heads, bins, lo, hi, items_safe, items_unsafe)."""
+        v = [ctypes.c_size_t(), ctypes.c_size_t(), ctypes.c_size_t(), ctypes.c_double(), ctypes.c_double(),
+             ctypes.c_uint64(), ctypes.c_uint64()]
+        check(lib().mirs_entropy_acc_shape(self.handle, *[ctypes.byref(x) for x in v]), "mirs_entropy_acc_shape")
+        return dict(zip(("layers", "heads", "bins", "lo", "hi", "items_safe", "items_unsafe"), (x.value for x in v)))
+
+    def histogram(self, label, layer, head):
+        """[underflow, bin 1..bins, overflow] counts."""
+        n = self.shape()["bins"] + 2
+        out = (ctypes.c_uint64 * n)()
+        check(lib().mirs_entropy_acc_histogram(self.handle, self._label(label), layer, head, out),
+              "mirs_entropy_acc_histogram")
+        return list(out)
+
+    def to_json(self):
+        buf = _ffi.mirs_buf()
+        check(lib().mirs_entropy_acc_to_json(self.handle, ctypes.byref(buf)), "mirs_entropy_acc_to_json")
+        return take_buf(buf).decode("utf-8")
+
+    def save(self, path):
+        check(lib().mirs_entropy_acc_save(self.handle, path_in(path)), "mirs_entropy_acc_save")
+
+    def compare(self, layer=None, reps=1000, seed=0):
+        """Safe vs unsafe tests of one layer's item samples (None: the overall samples): a dict of
+        mirs_entropy_group_test's fields."""
+        g = _ffi.mirs_entropy_group_test()
+        g.struct_size = ctypes.sizeof(g)
+        lay = _ffi.MIRS_ENTROPY_ALL_LAYERS if layer is None else layer
+        check(lib().mirs_entropy_acc_compare(self.handle, lay, reps, seed, ctypes.byref(g)), "mirs_entropy_acc_compare")
+        return {f: getattr(g, f) for f, _ in g._fields_ if f != "struct_size"}
+
+    def threshold(self, layer=None, method="youden"):
+        m = method if isinstance(method, int) else _c({"midpoint": "MIRS_ENTROPY_THRESHOLD_MIDPOINT",
+                                                       "youden": "MIRS_ENTROPY_THRESHOLD_YOUDEN"}[method])
+        out = ctypes.c_double()
+        lay = _ffi.MIRS_ENTROPY_ALL_LAYERS if layer is None else layer
+        check(lib().mirs_entropy_acc_threshold(self.handle, lay, m, ctypes.byref(out)), "mirs_entropy_acc_threshold")
+        return out.value
+
+
+class Monitor:
+    """Online monitor of generated tokens' attention: feed(layer, head, row) per row, token_end() -> (flagged,
+    score) per token, layer_mean(layer), reset(). One thread at a time."""
+
+    def __init__(self, layers, heads, threshold, **opts):
+        o = _opts(opts)
+        p = ctypes.POINTER(_ffi.mirs_entropy_monitor)()
+        check(lib().mirs_entropy_monitor_new(layers, heads, threshold, ctypes.byref(o), ctypes.byref(p)),
+              "mirs_entropy_monitor_new")
+        self._ptr = p
+
+    @property
+    def handle(self):
+        if not self._ptr:
+            from .errors import StateError
+            raise StateError(_ffi.MIRS_E_STATE, "the monitor is closed")
+        return self._ptr
+
+    def close(self):
+        p, self._ptr = getattr(self, "_ptr", None), None
+        if p:
+            lib().mirs_entropy_monitor_free(p)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        if getattr(self, "_ptr", None):
+            self.close()
+
+    def feed(self, layer, head, row, dtype=None):
+        """One attention row (1-D numpy array, passed without copying when contiguous)."""
+        _need_numpy()
+        a = _np.asarray(row)
+        code, isz = _dtype_of(a, dtype)
+        if a.ndim != 1 or a.strides[0] != isz:
+            a = _np.ascontiguousarray(a).reshape(-1)
+        check(lib().mirs_entropy_monitor_feed(self.handle, layer, head, ctypes.c_void_p(a.ctypes.data), code, a.size),
+              "mirs_entropy_monitor_feed")
+
+    def token_end(self):
+        f, s = ctypes.c_int32(), ctypes.c_double()
+        check(lib().mirs_entropy_monitor_token_end(self.handle, ctypes.byref(f), ctypes.byref(s)),
+              "mirs_entropy_monitor_token_end")
+        return bool(f.value), s.value
+
+    def layer_mean(self, layer):
+        out = ctypes.c_double()
+        check(lib().mirs_entropy_monitor_layer_mean(self.handle, layer, ctypes.byref(out)),
+              "mirs_entropy_monitor_layer_mean")
+        return out.value
+
+    def reset(self):
+        lib().mirs_entropy_monitor_reset(self.handle)

@@ -1,0 +1,305 @@
+"""Images (image.h): safe PNG/JPEG decoding, resizing, encoding, composites, base64/data: URLs, checksums.
+
+Pixels cross the boundary without copies where the C API allows it: Image.pixels() is a read-only numpy view
+(or memoryview) of the library's own buffer, and Image.from_pixels() hands a numpy array's memory to the library,
+which makes its one documented copy. An Image is immutable and shareable between threads.
+"""
+import ctypes
+import math
+
+from . import _ffi
+from ._core import Array, _np, check, lib, options, path_in, take_buf, text_out
+from .score import _enum
+
+FORMAT_NONE = _ffi.MIRS_IMAGE_FORMAT_NONE
+FORMAT_PNG = _ffi.MIRS_IMAGE_FORMAT_PNG
+FORMAT_JPEG = _ffi.MIRS_IMAGE_FORMAT_JPEG
+_FORMATS = {"none": FORMAT_NONE, "png": FORMAT_PNG, "jpeg": FORMAT_JPEG, "jpg": FORMAT_JPEG}
+_LAYOUTS = {"rgb": _ffi.MIRS_LAYOUT_RGB8, "rgb8": _ffi.MIRS_LAYOUT_RGB8, "rgba": _ffi.MIRS_LAYOUT_RGBA8,
+            "rgba8": _ffi.MIRS_LAYOUT_RGBA8, "gray": _ffi.MIRS_LAYOUT_GRAY8, "gray8": _ffi.MIRS_LAYOUT_GRAY8,
+            "l": _ffi.MIRS_LAYOUT_GRAY8}
+_RESIZE = {"area": _ffi.MIRS_RESIZE_AREA, "bilinear": _ffi.MIRS_RESIZE_BILINEAR, "bicubic": _ffi.MIRS_RESIZE_BICUBIC}
+_ARRANGE = {"row": _ffi.MIRS_COMPOSITE_ROW, "column": _ffi.MIRS_COMPOSITE_COLUMN, "grid": _ffi.MIRS_COMPOSITE_GRID}
+_SUBSAMPLING = {"444": _ffi.MIRS_JPEG_SUBSAMPLING_444, "422": _ffi.MIRS_JPEG_SUBSAMPLING_422,
+                "420": _ffi.MIRS_JPEG_SUBSAMPLING_420}
+_U8P = ctypes.POINTER(ctypes.c_uint8)
+
+
+def _bytes_arg(data):
+    a = Array(data, ctypes.c_uint8, "data")
+    return a
+
+
+def format_name(fmt):
+    return text_out(lib().mirs_image_format_name(fmt))
+
+
+def format_mime(fmt):
+    return text_out(lib().mirs_image_format_mime(fmt))
+
+
+def layout_channels(layout):
+    return lib().mirs_image_layout_channels(_enum(layout, _LAYOUTS, None, "layout"))
+
+
+def detect_format(data):
+    """FORMAT_PNG, FORMAT_JPEG or FORMAT_NONE from the first bytes."""
+    a = _bytes_arg(data)
+    return lib().mirs_image_detect_format(a.ptr, a.n)
+
+
+def _decode_opts(layout, opts):
+    return options(_ffi.mirs_image_decode_options, lib().mirs_image_decode_options_init,
+                   dict(opts, layout=_enum(layout, _LAYOUTS, None, "layout")), "decode")
+
+
+def probe(source, **opts):
+    """Header facts of an image (bytes-like or a path) without decoding pixels, as a dict."""
+    o = _decode_opts("rgb", opts)
+    info = _ffi.mirs_image_info()
+    info.struct_size = ctypes.sizeof(info)
+    if isinstance(source, (bytes, bytearray, memoryview)) or (_np is not None and isinstance(source, _np.ndarray)):
+        a = _bytes_arg(source)
+        check(lib().mirs_image_probe_memory(a.ptr, a.n, ctypes.byref(o), ctypes.byref(info)),
+              "mirs_image_probe_memory")
+    else:
+        check(lib().mirs_image_probe_file(path_in(source), ctypes.byref(o), ctypes.byref(info)),
+              "mirs_image_probe_file")
+    return {f: getattr(info, f) for f, _ in info._fields_ if f != "struct_size"}
+
+
+class _Pixels:
+    """Owns one mirs_image; freed when the Image and every pixel view made from it are gone."""
+
+    __slots__ = ("ptr", "__weakref__")
+
+    def __init__(self, ptr):
+        self.ptr = ptr
+
+    def __del__(self):
+        p, self.ptr = self.ptr, None
+        if p:
+            lib().mirs_image_free(p)
+
+
+class Image:
+    """A decoded (or built) 8-bit image. Image.decode(bytes_or_path, layout="rgb", **limits),
+    Image.from_pixels(array, layout=None). width, height, layout, channels, stride; pixels() -> numpy
+    (height, width, channels) read-only view of the library's buffer (no copy); resize(), encode(), data_url(),
+    checksum(). close() releases the image now unless pixel views still use it (then with the last view)."""
+
+    def __init__(self, _ptr):
+        self._own = _Pixels(_ptr)
+
+    @property
+    def handle(self):
+        o = self._own
+        if o is None or not o.ptr:
+            from .errors import StateError
+            raise StateError(_ffi.MIRS_E_STATE, "the image is closed")
+        return o.ptr
+
+    def close(self):
+        self._own = None  # frees now unless a pixel view holds the owner
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @classmethod
+    def decode(cls, source, layout="rgb", **opts):
+        """Decodes PNG/JPEG bytes (bytes-like, passed without copying) or a file path."""
+        o = _decode_opts(layout, opts)
+        p = ctypes.POINTER(_ffi.mirs_image)()
+        if isinstance(source, (bytes, bytearray, memoryview)) or (_np is not None and isinstance(source, _np.ndarray)):
+            a = _bytes_arg(source)
+            check(lib().mirs_image_decode_memory(a.ptr, a.n, ctypes.byref(o), ctypes.byref(p)),
+                  "mirs_image_decode_memory")
+        else:
+            check(lib().mirs_image_decode_file(path_in(source), ctypes.byref(o), ctypes.byref(p)),
+                  "mirs_image_decode_file")
+        return cls(p)
+
+    @classmethod
+    def from_pixels(cls, pixels, layout=None, width=None, height=None, stride=None):
+        """A new image from 8-bit pixels: a numpy array (h, w) or (h, w, c) whose rows may be padded (the row
+        stride is taken from the array; no copy is made to pass it), or a bytes-like object with width, height
+        and layout given. The library copies the pixels into the image."""
+        if _np is not None and isinstance(pixels, _np.ndarray):
+            if pixels.dtype != _np.uint8:
+                raise TypeError("from_pixels: uint8 pixels expected, got %s" % pixels.dtype)
+            if pixels.ndim == 2:
+                pixels = pixels[:, :, None]
+            h, w, c = pixels.shape
+            if layout is None:
+                layout = {1: "gray", 3: "rgb", 4: "rgba"}.get(c)
+                if layout is None:
+                    raise ValueError("from_pixels: %d channels" % c)
+            # rows must be contiguous; the distance between rows may be larger (a crop of a bigger image)
+            if pixels.strides[2] != 1 or pixels.strides[1] != c or pixels.strides[0] < w * c:
+                pixels = _np.ascontiguousarray(pixels)
+            stride = pixels.strides[0]
+            ptr = ctypes.cast(pixels.ctypes.data, _U8P)
+            keep = pixels
+            width, height = w, h
+        else:
+            if None in (width, height, layout):
+                raise TypeError("from_pixels: width, height and layout are needed for a buffer")
+            keep = Array(pixels, ctypes.c_uint8, "pixels")
+            ptr = keep.ptr
+            stride = stride or width * layout_channels(layout)
+        p = ctypes.POINTER(_ffi.mirs_image)()
+        check(lib().mirs_image_from_pixels(width, height, _enum(layout, _LAYOUTS, None, "layout"), ptr, stride,
+                                           ctypes.byref(p)), "mirs_image_from_pixels")
+        del keep
+        return cls(p)
+
+    @property
+    def width(self):
+        return lib().mirs_image_width(self.handle)
+
+    @property
+    def height(self):
+        return lib().mirs_image_height(self.handle)
+
+    @property
+    def size(self):
+        return self.width, self.height
+
+    @property
+    def layout(self):
+        return lib().mirs_image_layout(self.handle)
+
+    @property
+    def channels(self):
+        return lib().mirs_image_channels(self.handle)
+
+    @property
+    def stride(self):
+        return lib().mirs_image_stride(self.handle)
+
+    @property
+    def source_format(self):
+        return lib().mirs_image_source_format(self.handle)
+
+    @property
+    def source_size(self):
+        h = self.handle
+        return lib().mirs_image_source_width(h), lib().mirs_image_source_height(h)
+
+    @property
+    def warning_count(self):
+        return lib().mirs_image_warning_count(self.handle)
+
+    def pixels(self):
+        """The pixels without a copy: a read-only numpy array (height, width, channels) viewing the library's
+        buffer (a memoryview of rows when numpy is absent). It keeps the image's memory alive."""
+        h = self.handle
+        n = self.stride * self.height
+        addr = ctypes.cast(lib().mirs_image_pixels(h), ctypes.c_void_p).value
+        buf = (ctypes.c_uint8 * n).from_address(addr)
+        buf._owner = self._own  # the buffer (and every view of it) keeps the image alive
+        if _np is None:
+            return memoryview(buf).toreadonly()
+        a = _np.frombuffer(buf, dtype=_np.uint8)
+        a = _np.lib.stride_tricks.as_strided(a, (self.height, self.width, self.channels),
+                                             (self.stride, self.channels, 1), writeable=False)
+        return a
+
+    def checksum(self):
+        """CRC-64/XZ of the pixel bytes."""
+        out = ctypes.c_uint64()
+        check(lib().mirs_image_checksum_pixels(self.handle, ctypes.byref(out)), "mirs_image_checksum_pixels")
+        return out.value
+
+    def resize(self, width, height, method="area"):
+        p = ctypes.POINTER(_ffi.mirs_image)()
+        check(lib().mirs_image_resize(self.handle, width, height, _enum(method, _RESIZE, None, "method"),
+                                      ctypes.byref(p)), "mirs_image_resize")
+        return Image(p)
+
+    def encode(self, format="png", **opts):
+        """PNG (png_level) or JPEG (jpeg_quality, jpeg_subsampling) bytes."""
+        o = _encode_opts(format, opts)
+        buf = _ffi.mirs_buf()
+        check(lib().mirs_image_encode(self.handle, ctypes.byref(o), ctypes.byref(buf)), "mirs_image_encode")
+        return take_buf(buf)
+
+    def data_url(self, format="png", **opts):
+        o = _encode_opts(format, opts)
+        buf = _ffi.mirs_buf()
+        check(lib().mirs_image_encode_data_url(self.handle, ctypes.byref(o), ctypes.byref(buf)),
+              "mirs_image_encode_data_url")
+        return take_buf(buf).decode("ascii")
+
+    def __repr__(self):
+        if self._own is None:
+            return "<mirsafety.Image closed>"
+        return "<mirsafety.Image %dx%d layout=%d>" % (self.width, self.height, self.layout)
+
+
+def _encode_opts(format, opts):
+    if "jpeg_subsampling" in opts and isinstance(opts["jpeg_subsampling"], str):
+        opts = dict(opts, jpeg_subsampling=_SUBSAMPLING[opts["jpeg_subsampling"]])
+    return options(_ffi.mirs_image_encode_options, lib().mirs_image_encode_options_init,
+                   dict(opts, format=_enum(format, _FORMATS, None, "format")), "encode")
+
+
+def decode(source, layout="rgb", **opts):
+    return Image.decode(source, layout, **opts)
+
+
+def checksum_bytes(data):
+    a = _bytes_arg(data)
+    return lib().mirs_image_checksum_bytes(a.ptr, a.n)
+
+
+def checksum_file(path):
+    out = ctypes.c_uint64()
+    check(lib().mirs_image_checksum_file(path_in(path), ctypes.byref(out)), "mirs_image_checksum_file")
+    return out.value
+
+
+def smart_resize(height, width, factor=28, min_pixels=56 * 56, max_pixels=14 * 14 * 4 * 1280):
+    """Qwen2-VL's smart_resize: (height, width)."""
+    h, w = ctypes.c_uint32(), ctypes.c_uint32()
+    check(lib().mirs_image_smart_resize(height, width, factor, min_pixels, max_pixels, ctypes.byref(h),
+                                        ctypes.byref(w)), "mirs_image_smart_resize")
+    return h.value, w.value
+
+
+def base64(data):
+    a = _bytes_arg(data)
+    buf = _ffi.mirs_buf()
+    check(lib().mirs_image_base64(a.ptr, a.n, ctypes.byref(buf)), "mirs_image_base64")
+    return take_buf(buf).decode("ascii")
+
+
+def data_url(data):
+    """data: URL of encoded PNG/JPEG bytes (MIME from the bytes)."""
+    a = _bytes_arg(data)
+    buf = _ffi.mirs_buf()
+    check(lib().mirs_image_data_url(a.ptr, a.n, ctypes.byref(buf)), "mirs_image_data_url")
+    return take_buf(buf).decode("ascii")
+
+
+def data_url_file(path, max_bytes=0):
+    buf = _ffi.mirs_buf()
+    check(lib().mirs_image_data_url_file(path_in(path), max_bytes, ctypes.byref(buf)), "mirs_image_data_url_file")
+    return take_buf(buf).decode("ascii")
+
+
+def composite(images, arrangement="row", layout="rgb", **opts):
+    """Tiles images into a new Image (columns, spacing, margin, background=(r,g,b,a), max_pixels)."""
+    bg = opts.pop("background", None)
+    o = options(_ffi.mirs_image_composite_options, lib().mirs_image_composite_options_init,
+                dict(opts, arrangement=_enum(arrangement, _ARRANGE, None, "arrangement"),
+                     layout=_enum(layout, _LAYOUTS, None, "layout")), "composite")
+    if bg is not None:
+        o.background[:] = list(bg)
+    arr = (ctypes.POINTER(_ffi.mirs_image) * max(1, len(images)))(*[im.handle for im in images])
+    p = ctypes.POINTER(_ffi.mirs_image)()
+    check(lib().mirs_image_composite(arr, len(images), ctypes.byref(o), ctypes.byref(p)), "mirs_image_composite")
+    return Image(p)

@@ -1,0 +1,232 @@
+"""Prompts and API requests for models (prompt.h): chat formats, templates, variants, streaming a dataset.
+
+Options are keyword arguments named like mirs_prompt_options' fields (format, variant, labels, system,
+image_placeholder, template, seed, model, max_tokens, temperature, detail, image_format, jpeg_quality,
+max_pixels, max_image_bytes, composite_dir, progress); enumerations take names ("qwen2-vl", "shuffled") or ints.
+"""
+import ctypes
+
+from . import _ffi
+from ._core import check, lib, path_in, take_buf, text_in, text_out
+from .dataset import make_filter
+from .errors import MirsError
+
+_LABELS = {"auto": _ffi.MIRS_PROMPT_LABELS_AUTO, "on": _ffi.MIRS_PROMPT_LABELS_ON, "off": _ffi.MIRS_PROMPT_LABELS_OFF}
+_IMAGES = {"original": _ffi.MIRS_PROMPT_IMAGE_ORIGINAL, "png": _ffi.MIRS_PROMPT_IMAGE_PNG,
+           "jpeg": _ffi.MIRS_PROMPT_IMAGE_JPEG}
+
+
+def format_name(fmt):
+    return text_out(lib().mirs_prompt_format_name(fmt))
+
+
+def variant_name(variant):
+    return text_out(lib().mirs_prompt_variant_name(variant))
+
+
+def parse_format(name):
+    """Lenient format parsing ("Qwen2_VL", "qwen2.5-vl"); ints pass through."""
+    if isinstance(name, int):
+        return name
+    out = ctypes.c_int32()
+    check(lib().mirs_prompt_format_parse(text_in(name), ctypes.byref(out)), "mirs_prompt_format_parse")
+    return out.value
+
+
+def parse_variant(name):
+    if isinstance(name, int):
+        return name
+    out = ctypes.c_int32()
+    check(lib().mirs_prompt_variant_parse(text_in(name), ctypes.byref(out)), "mirs_prompt_variant_parse")
+    return out.value
+
+
+def is_request_format(fmt):
+    """True for the request formats (openai, anthropic, openai-batch)."""
+    r = lib().mirs_prompt_format_is_request(parse_format(fmt))
+    if r < 0:
+        raise ValueError("unknown format %r" % (fmt,))
+    return r == 1
+
+
+class Template:
+    """A parsed prompt template (syntax in docs/prompts.md). Template(text, name=None) or Template.load(path).
+    Immutable: share it between threads."""
+
+    def __init__(self, text=None, name=None, _ptr=None):
+        if _ptr is None:
+            b = text_in(text, "template")
+            _ptr = ctypes.POINTER(_ffi.mirs_template)()
+            check(lib().mirs_template_parse(b, len(b), None if name is None else text_in(name), ctypes.byref(_ptr)),
+                  "mirs_template_parse")
+        self._ptr = _ptr
+
+    @classmethod
+    def load(cls, path):
+        p = ctypes.POINTER(_ffi.mirs_template)()
+        check(lib().mirs_template_load(path_in(path), ctypes.byref(p)), "mirs_template_load")
+        return cls(_ptr=p)
+
+    @property
+    def handle(self):
+        if not self._ptr:
+            from .errors import StateError
+            raise StateError(_ffi.MIRS_E_STATE, "the template is closed")
+        return self._ptr
+
+    def close(self):
+        p, self._ptr = getattr(self, "_ptr", None), None
+        if p:
+            lib().mirs_template_free(p)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        if getattr(self, "_ptr", None):
+            self.close()
+
+
+class _Options:
+    """mirs_prompt_options from keyword arguments, with everything it points to kept alive."""
+
+    def __init__(self, kw):
+        o = _ffi.mirs_prompt_options()
+        lib().mirs_prompt_options_init(ctypes.byref(o))
+        self.keep = []
+        self.progress_error = None
+        names = {f for f, _ in o._fields_} - {"struct_size", "tmpl", "progress", "progress_userdata"}
+        for k, v in kw.items():
+            if v is None:
+                continue
+            if k == "format":
+                o.format = parse_format(v)
+            elif k == "variant":
+                o.variant = parse_variant(v)
+            elif k == "labels":
+                o.labels = _LABELS[v] if isinstance(v, str) else v
+            elif k == "image_format":
+                o.image_format = _IMAGES[v] if isinstance(v, str) else v
+            elif k == "template":
+                o.tmpl = v.handle
+                self.keep.append(v)
+            elif k == "progress":
+                def tramp(_ud, done, total, _f=v):
+                    try:
+                        _f(done, total)
+                    except BaseException as e:  # a callback must not unwind through C; reported after the call
+                        self.progress_error = self.progress_error or e
+                cb = _ffi.mirs_prompt_progress_fn(tramp)
+                self.keep.append(cb)
+                o.progress = cb
+            elif k in ("system", "image_placeholder", "model", "detail", "composite_dir"):
+                b = path_in(v) if k == "composite_dir" else text_in(v, k)
+                self.keep.append(b)
+                setattr(o, k, b)
+            elif k in names:
+                setattr(o, k, v)
+            else:
+                raise TypeError("unknown prompt option %r" % k)
+        self.o = o
+
+    def ref(self):
+        return ctypes.byref(self.o)
+
+    def reraise(self):
+        if self.progress_error is not None:
+            raise self.progress_error
+
+
+def render(text, images=(), relation=None, category=None, key=None, question=None, **opts):
+    """Renders one input with a text format (or a Template) without a dataset."""
+    from .dataset import parse_category, parse_relation
+    inp = _ffi.mirs_prompt_input()
+    lib().mirs_prompt_input_init(ctypes.byref(inp))
+    t = text_in(text, "text")
+    imgs = [path_in(i) for i in images]
+    arr = (ctypes.c_char_p * max(1, len(imgs)))(*imgs)
+    inp.text = t
+    inp.images = ctypes.cast(arr, ctypes.POINTER(ctypes.c_char_p)) if imgs else None
+    inp.image_count = len(imgs)
+    inp.relation = -1 if relation is None else parse_relation(relation)
+    inp.category = -1 if category is None else parse_category(category)
+    k = None if key is None else text_in(key)
+    q = None if question is None else text_in(question)
+    inp.key, inp.question = k, q
+    o = _Options(opts)
+    buf = _ffi.mirs_buf()
+    check(lib().mirs_prompt_render(ctypes.byref(inp), o.ref(), ctypes.byref(buf)), "mirs_prompt_render")
+    return take_buf(buf).decode("utf-8")
+
+
+def permutation(key, seed, n):
+    """The image order of the shuffled variant: out[k] = stored index of the image sent k-th."""
+    out = (ctypes.c_size_t * max(1, n))()
+    check(lib().mirs_prompt_permutation(text_in(key), seed, n, out), "mirs_prompt_permutation")
+    return list(out[:n])
+
+
+def item_text(item, **opts):
+    """The model-facing text of one Item with a text format and the options' variant."""
+    o = _Options(opts)
+    buf = _ffi.mirs_buf()
+    check(lib().mirs_prompt_item_text(item._h(), o.ref(), ctypes.byref(buf)), "mirs_prompt_item_text")
+    return take_buf(buf).decode("utf-8")
+
+
+def item_line(item, **opts):
+    """One output line for an Item (JSON, without the newline): {"key", "text", "images"} or a request."""
+    o = _Options(opts)
+    buf = _ffi.mirs_buf()
+    check(lib().mirs_prompt_item_line(item._h(), o.ref(), ctypes.byref(buf)), "mirs_prompt_item_line")
+    return take_buf(buf).decode("utf-8")
+
+
+_FILTER_KEYS = ("categories", "relations", "groups", "keys", "shard", "shuffle", "seed_order")
+
+
+def _split(kw):
+    fk = {k: kw.pop(k) for k in list(kw) if k in _FILTER_KEYS}
+    if "seed_order" in fk:
+        fk["seed"] = fk.pop("seed_order")
+    return make_filter(**fk), kw
+
+
+def write(dataset, sink, **kw):
+    """Streams one line per item to sink(line: str) (newline included), in iteration order; filter arguments
+    (categories, relations, groups, keys, shard, shuffle, seed_order) select items. sink may return False to
+    stop early. Returns the number of lines written. An exception in sink stops the write and is re-raised."""
+    (f, keep), opts = _split(dict(kw))
+    o = _Options(opts)
+    state = {"error": None}
+
+    def tramp(_ud, line, n):
+        try:
+            r = sink(ctypes.string_at(line, n).decode("utf-8"))
+            return _ffi.MIRS_DONE if r is False else _ffi.MIRS_OK
+        except BaseException as e:  # never unwind through C: stop the write, re-raise afterwards
+            state["error"] = e
+            return _ffi.MIRS_E_STATE
+
+    cb = _ffi.mirs_prompt_sink_fn(tramp)
+    written = ctypes.c_size_t()
+    st = lib().mirs_prompt_write(dataset.handle, ctypes.byref(f), o.ref(), cb, None, ctypes.byref(written))
+    if state["error"] is not None:
+        raise state["error"]
+    o.reraise()
+    check(st, "mirs_prompt_write")
+    return written.value
+
+
+def write_file(dataset, path, **kw):
+    """Writes the lines to a file atomically (all or nothing). Returns the number of lines."""
+    (f, keep), opts = _split(dict(kw))
+    o = _Options(opts)
+    written = ctypes.c_size_t()
+    st = lib().mirs_prompt_write_file(dataset.handle, ctypes.byref(f), o.ref(), path_in(path), ctypes.byref(written))
+    o.reraise()
+    check(st, "mirs_prompt_write_file")
+    return written.value

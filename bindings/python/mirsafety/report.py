@@ -1,0 +1,462 @@
+"""Responses, verdict records, the crash-safe result store, ASR reports and comparisons (report.h).
+
+Responses and Records objects are immutable once read and shareable between threads; Store and Report are
+one-thread-at-a-time. Records and responses come back as plain namedtuples (copied out of the library), so they
+stay valid after the object that produced them is closed.
+"""
+import ctypes
+from collections import namedtuple
+
+from . import _ffi
+from ._core import Array, check, lib, options, path_in, path_out, take_buf, text_in, text_out
+from .score import _Text, _enum
+
+Response = namedtuple("Response", "key text status finish_reason error source model")
+Response.__doc__ = "One model response: status is MIRS_RESPONSE_OK/_FAILED/_CRASHED; text is str."
+
+_REC_FIELDS = ("key", "model", "judge", "verdict", "flags", "response_type", "finish_reason", "response",
+               "judge_output", "categories", "timestamp_ms")
+Record = namedtuple("Record", _REC_FIELDS, defaults=(_ffi.MIRS_RECORD_NO_VERDICT, 0, None, None, None, None, None, 0))
+Record.__doc__ = ("A store record. key, model and judge are required; verdict is MIRS_VERDICT_* or "
+                  "MIRS_RECORD_NO_VERDICT; flags are MIRS_RECORD_* bits; the other texts are optional (None).")
+
+_RESP_FORMATS = {"auto": _ffi.MIRS_RESPONSES_AUTO, "batch": _ffi.MIRS_RESPONSES_BATCH,
+                 "simple": _ffi.MIRS_RESPONSES_SIMPLE, "official": _ffi.MIRS_RESPONSES_OFFICIAL}
+_DURABLE = {"none": _ffi.MIRS_DURABLE_NONE, "flush": _ffi.MIRS_DURABLE_FLUSH, "fsync": _ffi.MIRS_DURABLE_FSYNC,
+            "fsync_every": _ffi.MIRS_DURABLE_FSYNC_EVERY}
+_TORN = {"refuse": _ffi.MIRS_TORN_REFUSE, "truncate": _ffi.MIRS_TORN_TRUNCATE}
+_MERGE = {"strict": _ffi.MIRS_MERGE_STRICT, "last_wins": _ffi.MIRS_MERGE_LAST_WINS}
+_DENOM = {"all": _ffi.MIRS_DENOM_ALL, "answered": _ffi.MIRS_DENOM_ANSWERED}
+_FORMATS = {"table": _ffi.MIRS_REPORT_TABLE, "json": _ffi.MIRS_REPORT_JSON, "csv": _ffi.MIRS_REPORT_CSV,
+            "markdown": _ffi.MIRS_REPORT_MARKDOWN, "mir": _ffi.MIRS_REPORT_MIR}
+_BY = {"relation": _ffi.MIRS_BY_RELATION, "category": _ffi.MIRS_BY_CATEGORY, "group": _ffi.MIRS_BY_GROUP,
+       "matrix": _ffi.MIRS_BY_MATRIX, "all": _ffi.MIRS_BY_ALL}
+
+
+def _opt(s):
+    return None if s is None else text_in(s)
+
+
+def _strlist(count_fn, get_fn, h):
+    L = lib()
+    return [text_out(getattr(L, get_fn)(h, i)) for i in range(getattr(L, count_fn)(h))]
+
+
+class _Handle:
+    """A library object freed by close() / the context manager / garbage collection, whichever comes first."""
+
+    _free = None
+    _what = "object"
+
+    def _h(self):
+        if not self._ptr:
+            from .errors import StateError
+            raise StateError(_ffi.MIRS_E_STATE, "the %s is closed" % self._what)
+        return self._ptr
+
+    def close(self):
+        p, self._ptr = getattr(self, "_ptr", None), None
+        if p:
+            getattr(lib(), self._free)(p)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        if getattr(self, "_ptr", None):
+            self.close()
+
+
+# ---- responses ---------------------------------------------------------------------------------------------------------
+
+
+def _resp_opts(format, lenient, opts):
+    return options(_ffi.mirs_responses_options, lib().mirs_responses_options_init,
+                   dict(opts, format=_enum(format, _RESP_FORMATS, None, "format"), lenient=lenient), "Responses")
+
+
+class Responses(_Handle):
+    """Model responses: Responses(path) reads an OpenAI Batch / simple JSONL file or an official
+    results/infer/<model> folder; Responses.parse(text) and Responses.parse_official(text, category, relation)
+    read text in memory. len(), [i] (a Response), find(key), duplicates, diagnostics, match(dataset)."""
+
+    _free = "mirs_responses_free"
+    _what = "responses object"
+
+    def __init__(self, path=None, format="auto", lenient=False, _ptr=None, **opts):
+        if _ptr is None:
+            o = _resp_opts(format, lenient, opts)
+            _ptr = ctypes.POINTER(_ffi.mirs_responses)()
+            check(lib().mirs_responses_open(path_in(path), ctypes.byref(o), ctypes.byref(_ptr)), "mirs_responses_open")
+        self._ptr = _ptr
+
+    @classmethod
+    def parse(cls, data, what=None, format="auto", lenient=False, **opts):
+        o = _resp_opts(format, lenient, opts)
+        t = _Text(data)
+        p = ctypes.POINTER(_ffi.mirs_responses)()
+        check(lib().mirs_responses_parse(t.ptr, t.n, _opt(what), ctypes.byref(o), ctypes.byref(p)),
+              "mirs_responses_parse")
+        return cls(_ptr=p)
+
+    @classmethod
+    def parse_official(cls, data, category, relation, lenient=False, **opts):
+        o = _resp_opts("auto", lenient, opts)
+        t = _Text(data)
+        p = ctypes.POINTER(_ffi.mirs_responses)()
+        check(lib().mirs_responses_parse_official(t.ptr, t.n, text_in(category), text_in(relation), ctypes.byref(o),
+                                                  ctypes.byref(p)), "mirs_responses_parse_official")
+        return cls(_ptr=p)
+
+    @property
+    def format(self):
+        return lib().mirs_responses_format(self._h())
+
+    def __len__(self):
+        return lib().mirs_responses_count(self._h())
+
+    @staticmethod
+    def _conv(r):
+        return Response(text_out(r.key), ctypes.string_at(r.text, r.text_len).decode("utf-8"), r.status,
+                        text_out(r.finish_reason), text_out(r.error), text_out(r.source), text_out(r.model))
+
+    def __getitem__(self, i):
+        n = len(self)
+        if i < 0:
+            i += n
+        p = lib().mirs_responses_get(self._h(), i) if 0 <= i < n else None
+        if not p:
+            raise IndexError(i)
+        return self._conv(p.contents)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def find(self, key):
+        """The last response with this key (NotFoundError otherwise)."""
+        p = ctypes.POINTER(_ffi.mirs_response)()
+        check(lib().mirs_responses_find(self._h(), text_in(key), ctypes.byref(p)), "mirs_responses_find")
+        return self._conv(p.contents)
+
+    @property
+    def duplicates(self):
+        return _strlist("mirs_responses_duplicate_count", "mirs_responses_duplicate", self._h())
+
+    @property
+    def diagnostics(self):
+        return _strlist("mirs_responses_diagnostic_count", "mirs_responses_diagnostic", self._h())
+
+    def match(self, dataset):
+        """Matches the responses to a Dataset's items (a ResponseMatch)."""
+        return ResponseMatch(self, dataset)
+
+
+class ResponseMatch(_Handle):
+    """Responses matched to dataset items: matched_count, item(i) (the Item of response i, or None), unknown
+    (response keys naming no item), missing (item keys without a response), duplicates."""
+
+    _free = "mirs_response_match_free"
+    _what = "response match"
+
+    def __init__(self, responses, dataset):
+        p = ctypes.POINTER(_ffi.mirs_response_match)()
+        check(lib().mirs_responses_match(responses._h(), dataset.handle, ctypes.byref(p)), "mirs_responses_match")
+        self._ptr = p
+        self._responses = responses
+        self._dataset = dataset
+
+    @property
+    def matched_count(self):
+        return lib().mirs_response_match_matched_count(self._h())
+
+    def item(self, response_index):
+        from .dataset import Item
+        self._dataset.handle  # the items are borrowed from the dataset: it must still be open
+        p = lib().mirs_response_match_item(self._h(), response_index)
+        return Item(self._dataset, p) if p else None
+
+    @property
+    def unknown(self):
+        return _strlist("mirs_response_match_unknown_count", "mirs_response_match_unknown", self._h())
+
+    @property
+    def missing(self):
+        return _strlist("mirs_response_match_missing_count", "mirs_response_match_missing", self._h())
+
+    @property
+    def duplicates(self):
+        return _strlist("mirs_response_match_duplicate_count", "mirs_response_match_duplicate", self._h())
+
+
+# ---- records and the store -------------------------------------------------------------------------------------------
+
+
+def _record_in(rec):
+    """A mirs_record for a Record (or a dict of its fields), and the objects that must outlive the call."""
+    if isinstance(rec, dict):
+        rec = Record(**rec)
+    c = _ffi.mirs_record()
+    lib().mirs_record_init(ctypes.byref(c))
+    keep = []
+    for f in ("key", "model", "judge", "response_type", "finish_reason", "response", "judge_output", "categories"):
+        v = getattr(rec, f)
+        if v is not None:
+            b = text_in(v, f)
+            keep.append(b)
+            setattr(c, f, b)
+    c.verdict = rec.verdict
+    c.flags = rec.flags
+    c.timestamp_ms = rec.timestamp_ms
+    return c, keep
+
+
+def _record_out(c):
+    return Record(*(text_out(getattr(c, f)) if f not in ("verdict", "flags", "timestamp_ms") else getattr(c, f)
+                    for f in _REC_FIELDS))
+
+
+def record_to_json(rec):
+    """The store's JSON line (with its newline) for a Record."""
+    c, keep = _record_in(rec)
+    buf = _ffi.mirs_buf()
+    check(lib().mirs_record_to_json(ctypes.byref(c), ctypes.byref(buf)), "mirs_record_to_json")
+    return take_buf(buf).decode("utf-8")
+
+
+class Store(_Handle):
+    """An append-only, crash-safe record file with an exclusive lock. Store(path, durability="flush",
+    torn="refuse", fsync_every=64, ...). append(record), sync(), done(key, model, judge), len(), torn_bytes.
+    close() reports the status of the last write (raises on failure); the store is freed either way."""
+
+    _what = "store"
+
+    def __init__(self, path, durability="flush", torn="refuse", **opts):
+        o = options(_ffi.mirs_store_options, lib().mirs_store_options_init,
+                    dict(opts, durability=_enum(durability, _DURABLE, None, "durability"),
+                         torn=_enum(torn, _TORN, None, "torn")), "Store")
+        p = ctypes.POINTER(_ffi.mirs_store)()
+        check(lib().mirs_store_open(path_in(path), ctypes.byref(o), ctypes.byref(p)), "mirs_store_open")
+        self._ptr = p
+
+    def append(self, rec):
+        c, keep = _record_in(rec)
+        check(lib().mirs_store_append(self._h(), ctypes.byref(c)), "mirs_store_append")
+
+    def sync(self):
+        check(lib().mirs_store_sync(self._h()), "mirs_store_sync")
+
+    def close(self):
+        p, self._ptr = getattr(self, "_ptr", None), None
+        if p:
+            check(lib().mirs_store_close(p), "mirs_store_close")
+
+    def __del__(self):
+        p, self._ptr = getattr(self, "_ptr", None), None
+        if p:
+            lib().mirs_store_close(p)  # no exception from a finaliser; call close() to see the status
+
+    @property
+    def torn_bytes(self):
+        return lib().mirs_store_torn_bytes(self._h())
+
+    def __len__(self):
+        return lib().mirs_store_record_count(self._h())
+
+    def done(self, key, model=None, judge=None):
+        """Whether a record for this key (and model / judge) with a verdict is already stored (resume)."""
+        return lib().mirs_store_done(self._h(), text_in(key), _opt(model), _opt(judge)) == 1
+
+
+class Records(_Handle):
+    """The records of a store, read without modifying it: Records(path, lenient=False) or
+    Records.parse(text). len(), [i] (a Record), torn_bytes, diagnostics. Shareable between threads."""
+
+    _free = "mirs_records_free"
+    _what = "records object"
+
+    def __init__(self, path=None, lenient=False, _ptr=None):
+        if _ptr is None:
+            _ptr = ctypes.POINTER(_ffi.mirs_records)()
+            check(lib().mirs_records_read(path_in(path), 1 if lenient else 0, ctypes.byref(_ptr)), "mirs_records_read")
+        self._ptr = _ptr
+
+    @classmethod
+    def from_official(cls, harmbench_model_dir, model):
+        """The verdicts of an official results/harmbench/<model> folder as records (judge "harmbench-mir", keys
+        "<Category>/<Relation>/#<i>")."""
+        p = ctypes.POINTER(_ffi.mirs_records)()
+        check(lib().mirs_records_from_official(path_in(harmbench_model_dir), text_in(model), ctypes.byref(p)),
+              "mirs_records_from_official")
+        return cls(_ptr=p)
+
+    @classmethod
+    def parse(cls, data, what=None, lenient=False):
+        t = _Text(data)
+        p = ctypes.POINTER(_ffi.mirs_records)()
+        check(lib().mirs_records_parse(t.ptr, t.n, _opt(what), 1 if lenient else 0, ctypes.byref(p)),
+              "mirs_records_parse")
+        return cls(_ptr=p)
+
+    def __len__(self):
+        return lib().mirs_records_count(self._h())
+
+    def __getitem__(self, i):
+        n = len(self)
+        if i < 0:
+            i += n
+        p = lib().mirs_records_get(self._h(), i) if 0 <= i < n else None
+        if not p:
+            raise IndexError(i)
+        return _record_out(p.contents)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    @property
+    def torn_bytes(self):
+        return lib().mirs_records_torn_bytes(self._h())
+
+    @property
+    def diagnostics(self):
+        return _strlist("mirs_records_diagnostic_count", "mirs_records_diagnostic", self._h())
+
+
+def store_merge(inputs, output, policy="strict"):
+    """Merges stores into output (atomically); returns (records, duplicates, conflicts)."""
+    ins = [path_in(p) for p in inputs]
+    arr = (ctypes.c_char_p * max(1, len(ins)))(*ins)
+    r, d, c = ctypes.c_uint64(), ctypes.c_uint64(), ctypes.c_uint64()
+    check(lib().mirs_store_merge(arr, len(ins), path_in(output), _enum(policy, _MERGE, None, "policy"),
+                                 ctypes.byref(r), ctypes.byref(d), ctypes.byref(c)), "mirs_store_merge")
+    return r.value, d.value, c.value
+
+
+# ---- reports ---------------------------------------------------------------------------------------------------------
+
+
+def _by(by):
+    if isinstance(by, int):
+        return by
+    if isinstance(by, str):
+        by = [by]
+    m = 0
+    for b in by:
+        m |= _BY[b]
+    return m
+
+
+class Report(_Handle):
+    """An ASR accumulator for one (model, judge). add(...), add_record(rec), add_official(dir), merge(other),
+    counts(...), write(format, by, denominator, confidence) -> str. One thread at a time."""
+
+    _free = "mirs_report_free"
+    _what = "report"
+
+    def __init__(self, model, judge):
+        p = ctypes.POINTER(_ffi.mirs_report)()
+        check(lib().mirs_report_new(text_in(model), text_in(judge), ctypes.byref(p)), "mirs_report_new")
+        self._ptr = p
+
+    @property
+    def model(self):
+        return text_out(lib().mirs_report_model(self._h()))
+
+    @property
+    def judge(self):
+        return text_out(lib().mirs_report_judge(self._h()))
+
+    def add(self, category, relation, verdict, flags=0, response_type=None, official_file=None):
+        from .dataset import parse_category, parse_relation
+        from .score import verdict_from_name
+        cat = -1 if category is None else parse_category(category)
+        rel = -1 if relation is None else parse_relation(relation)
+        check(lib().mirs_report_add(self._h(), cat, rel, verdict_from_name(verdict), flags, _opt(response_type),
+                                    _opt(official_file)), "mirs_report_add")
+
+    def add_record(self, rec):
+        c, keep = _record_in(rec)
+        check(lib().mirs_report_add_record(self._h(), ctypes.byref(c)), "mirs_report_add_record")
+
+    def add_official(self, harmbench_model_dir):
+        check(lib().mirs_report_add_official(self._h(), path_in(harmbench_model_dir)), "mirs_report_add_official")
+
+    def add_official_json(self, data, category, file_name):
+        t = _Text(data)
+        check(lib().mirs_report_add_official_json(self._h(), t.ptr, t.n, text_in(category), text_in(file_name)),
+              "mirs_report_add_official_json")
+
+    @property
+    def skipped_files(self):
+        return lib().mirs_report_skipped_files(self._h())
+
+    def merge(self, other):
+        check(lib().mirs_report_merge(self._h(), other._h()), "mirs_report_merge")
+
+    def counts(self, category=None, relation=None, group=None, denominator="all"):
+        """(unsafe, total) of a cell (None = all)."""
+        from .dataset import parse_category, parse_group, parse_relation
+        u, t = ctypes.c_uint64(), ctypes.c_uint64()
+        check(lib().mirs_report_counts(self._h(), -1 if category is None else parse_category(category),
+                                       -1 if relation is None else parse_relation(relation),
+                                       -1 if group is None else parse_group(group),
+                                       _enum(denominator, _DENOM, None, "denominator"), ctypes.byref(u),
+                                       ctypes.byref(t)), "mirs_report_counts")
+        return u.value, t.value
+
+    def write(self, format="table", by="relation", denominator="all", confidence=0.95):
+        """The rendered report (format: table, json, csv, markdown, mir)."""
+        buf = _ffi.mirs_buf()
+        check(lib().mirs_report_write(self._h(), _enum(format, _FORMATS, None, "format"), _by(by),
+                                      _enum(denominator, _DENOM, None, "denominator"), confidence,
+                                      ctypes.byref(buf)), "mirs_report_write")
+        return take_buf(buf).decode("utf-8")
+
+
+# ---- comparisons -------------------------------------------------------------------------------------------------------
+
+
+def _struct_dict(s):
+    out = {}
+    for name, t in s._fields_:
+        if name == "struct_size":
+            continue
+        v = getattr(s, name)
+        out[name] = list(v) if hasattr(v, "__len__") else v
+    return out
+
+
+def compare_models(a, model_a, judge_a, b, model_b, judge_b, confidence=0.95):
+    """Two models' verdicts over their common keys: a dict of mirs_model_comparison's fields."""
+    out = _ffi.mirs_model_comparison()
+    out.struct_size = ctypes.sizeof(out)
+    check(lib().mirs_compare_models(a._h(), text_in(model_a), text_in(judge_a), b._h(), text_in(model_b),
+                                    text_in(judge_b), confidence, ctypes.byref(out)), "mirs_compare_models")
+    return _struct_dict(out)
+
+
+def compare_judges(a, judge_a, b, judge_b, model=None):
+    """Two judges on the same responses: a dict of mirs_judge_comparison's fields, with "matrix" as a
+    MIRS_VERDICT_COUNT x MIRS_VERDICT_COUNT list of lists."""
+    out = _ffi.mirs_judge_comparison()
+    out.struct_size = ctypes.sizeof(out)
+    check(lib().mirs_compare_judges(a._h(), text_in(judge_a), b._h(), text_in(judge_b), _opt(model),
+                                    ctypes.byref(out)), "mirs_compare_judges")
+    d = _struct_dict(out)
+    k = _ffi.MIRS_VERDICT_COUNT
+    d["matrix"] = [d["matrix"][i * k:(i + 1) * k] for i in range(k)]
+    return d
+
+
+def compare_capability(asr, capability):
+    """(spearman_rho, spearman_p, kendall_tau, kendall_p) of models' ASRs against a capability score. Arrays pass
+    without copying (float64 numpy arrays or buffers)."""
+    a, c = Array(asr, ctypes.c_double, "asr"), Array(capability, ctypes.c_double, "capability")
+    if a.n != c.n:
+        raise ValueError("asr and capability differ in length")
+    o = [ctypes.c_double() for _ in range(4)]
+    check(lib().mirs_compare_capability(a.ptr, c.ptr, a.n, *[ctypes.byref(x) for x in o]),
+          "mirs_compare_capability")
+    return tuple(x.value for x in o)

@@ -1,0 +1,358 @@
+"""Text-level scoring (score.h): reasoning stripping, refusal-phrase matching, judge prompts and output parsers,
+response types.
+
+Text arguments are str (encoded as UTF-8) or bytes-like (passed without copying: bytes directly, bytearray and
+memoryview through their buffer). Offsets in results are byte offsets into the UTF-8 text. A Matcher is immutable
+and shareable between threads; a MatcherStream is one-thread-at-a-time and must not outlive its Matcher (closing
+the Matcher closes its streams first).
+"""
+import ctypes
+import weakref
+from collections import namedtuple
+
+from . import _ffi
+from ._core import check, lib, path_in, take_buf, text_in, text_out
+
+Match = namedtuple("Match", "matched phrase offset length count")
+Match.__doc__ = "A search result: matched (bool), phrase index (-1), byte offset and length, count of all matches."
+
+_STRIP_MODES = {"mir": _ffi.MIRS_STRIP_MIR, "glm": _ffi.MIRS_STRIP_GLM, "tags": _ffi.MIRS_STRIP_TAGS,
+                "whitespace": _ffi.MIRS_STRIP_WHITESPACE}
+_UNTERMINATED = {"keep": _ffi.MIRS_STRIP_UNTERMINATED_KEEP, "empty": _ffi.MIRS_STRIP_UNTERMINATED_EMPTY,
+                 "before": _ffi.MIRS_STRIP_UNTERMINATED_BEFORE}
+_PARSE_MODES = {"lenient": _ffi.MIRS_PARSE_LENIENT, "official": _ffi.MIRS_PARSE_OFFICIAL}
+
+
+class _Text:
+    """(pointer, length) of a text argument; str is encoded once, bytes-like objects are passed as they are."""
+
+    __slots__ = ("ptr", "n", "keep")
+
+    def __init__(self, t):
+        if t is None:
+            self.ptr, self.n, self.keep = None, 0, None
+        elif isinstance(t, str):
+            b = t.encode("utf-8")
+            self.ptr, self.n, self.keep = b, len(b), b
+        elif isinstance(t, bytes):
+            self.ptr, self.n, self.keep = t, len(t), t
+        else:
+            mv = memoryview(t).cast("B")
+            if mv.readonly:
+                b = mv.tobytes()
+                self.ptr, self.n, self.keep = b, len(b), b
+            elif mv.nbytes == 0:
+                self.ptr, self.n, self.keep = None, 0, mv
+            else:
+                arr = (ctypes.c_char * mv.nbytes).from_buffer(mv)
+                self.ptr, self.n, self.keep = ctypes.cast(arr, ctypes.c_char_p), mv.nbytes, (mv, arr)
+
+
+def _enum(value, table, parse_fn, what):
+    if isinstance(value, int):
+        return value
+    if parse_fn is not None:
+        out = ctypes.c_int32()
+        check(getattr(lib(), parse_fn)(text_in(value, what), ctypes.byref(out)), parse_fn)
+        return out.value
+    try:
+        return table[value.lower()]
+    except KeyError:
+        raise ValueError("unknown %s %r (known: %s)" % (what, value, ", ".join(table))) from None
+
+
+def _strings(items, what):
+    items = [text_in(x, what) for x in items]
+    return (ctypes.c_char_p * max(1, len(items)))(*items), len(items)
+
+
+# ---- reasoning stripping ------------------------------------------------------------------------------------------
+
+
+def _strip_opts(open_tags, close_tags, finish_reason, unterminated):
+    o = _ffi.mirs_strip_options()
+    lib().mirs_strip_options_init(ctypes.byref(o))
+    keep = []
+    if open_tags is not None or close_tags is not None:
+        if open_tags is None or close_tags is None or len(open_tags) != len(close_tags):
+            raise ValueError("open_tags and close_tags go together and have the same length")
+        op, n = _strings(open_tags, "tag")
+        cl, _ = _strings(close_tags, "tag")
+        keep += [op, cl]
+        o.open_tags = ctypes.cast(op, ctypes.POINTER(ctypes.c_char_p))
+        o.close_tags = ctypes.cast(cl, ctypes.POINTER(ctypes.c_char_p))
+        o.ntags = n
+    if finish_reason is not None:
+        fr = text_in(finish_reason, "finish_reason")
+        keep.append(fr)
+        o.finish_reason = fr
+    o.unterminated = _enum(unterminated, _UNTERMINATED, None, "unterminated")
+    return o, keep
+
+
+def strip_reasoning_span(text, mode="mir", open_tags=None, close_tags=None, finish_reason=None, unterminated="keep"):
+    """(start, end, flags): the answer's byte range in the UTF-8 text, without copying it."""
+    t = _Text(text)
+    o, keep = _strip_opts(open_tags, close_tags, finish_reason, unterminated)
+    s, e, f = ctypes.c_size_t(), ctypes.c_size_t(), ctypes.c_uint32()
+    check(lib().mirs_strip_reasoning_span(t.ptr, t.n, _enum(mode, _STRIP_MODES, None, "mode"), ctypes.byref(o),
+                                          ctypes.byref(s), ctypes.byref(e), ctypes.byref(f)),
+          "mirs_strip_reasoning_span")
+    return s.value, e.value, f.value
+
+
+def strip_reasoning(text, mode="mir", open_tags=None, close_tags=None, finish_reason=None, unterminated="keep"):
+    """(answer, flags): the answer part of a model's output (str in, str out; bytes in, bytes out).
+    mode: "mir" (the official judge's extract_answer_only), "glm", "tags" or "whitespace"; flags are
+    MIRS_STRIP_FLAG_* bits."""
+    t = _Text(text)
+    o, keep = _strip_opts(open_tags, close_tags, finish_reason, unterminated)
+    buf = _ffi.mirs_buf()
+    f = ctypes.c_uint32()
+    check(lib().mirs_strip_reasoning(t.ptr, t.n, _enum(mode, _STRIP_MODES, None, "mode"), ctypes.byref(o),
+                                     ctypes.byref(buf), ctypes.byref(f)), "mirs_strip_reasoning")
+    out = take_buf(buf)
+    return (out.decode("utf-8") if isinstance(text, str) else out), f.value
+
+
+def is_python_space(ch):
+    """Python's str.isspace() for one code point (int or 1-character str), as the library implements it."""
+    return bool(lib().mirs_is_python_space(ord(ch) if isinstance(ch, str) else ch))
+
+
+# ---- refusal matching ------------------------------------------------------------------------------------------------
+
+
+def preset_name(preset):
+    return text_out(lib().mirs_preset_name(preset))
+
+
+def preset_from_name(name):
+    """"gcg", "jbb", "harmbench" (also "jailbreakbench", "advbench") -> MIRS_PRESET_*."""
+    return _enum(name, None, "mirs_preset_from_name", "preset")
+
+
+def preset_phrases(preset):
+    """The phrases of a built-in list, exactly as published."""
+    p = preset_from_name(preset)
+    L = lib()
+    return [text_out(L.mirs_preset_phrase(p, i)) for i in range(L.mirs_preset_size(p))]
+
+
+class Matcher:
+    """A compiled phrase set (Aho-Corasick). Matcher(phrases, flags=0); Matcher.preset("harmbench");
+    Matcher.from_file(path); Matcher.from_text(text). Immutable: share it between threads freely."""
+
+    def __init__(self, phrases=None, flags=0, _ptr=None):
+        if _ptr is None:
+            arr, n = _strings(list(phrases), "phrase")
+            _ptr = ctypes.POINTER(_ffi.mirs_matcher)()
+            check(lib().mirs_matcher_new(arr, n, flags, ctypes.byref(_ptr)), "mirs_matcher_new")
+        self._ptr = _ptr
+        self._streams = weakref.WeakSet()
+
+    @classmethod
+    def preset(cls, preset, flags=0):
+        p = ctypes.POINTER(_ffi.mirs_matcher)()
+        check(lib().mirs_matcher_new_preset(preset_from_name(preset), flags, ctypes.byref(p)),
+              "mirs_matcher_new_preset")
+        return cls(_ptr=p)
+
+    @classmethod
+    def from_file(cls, path, flags=0):
+        """One phrase per line (UTF-8; BOM, empty lines and line ends dropped)."""
+        p = ctypes.POINTER(_ffi.mirs_matcher)()
+        check(lib().mirs_matcher_load_file(path_in(path), flags, ctypes.byref(p)), "mirs_matcher_load_file")
+        return cls(_ptr=p)
+
+    @classmethod
+    def from_text(cls, text, flags=0, what=None):
+        t = _Text(text)
+        p = ctypes.POINTER(_ffi.mirs_matcher)()
+        check(lib().mirs_matcher_load_text(t.ptr, t.n, flags, None if what is None else text_in(what),
+                                           ctypes.byref(p)), "mirs_matcher_load_text")
+        return cls(_ptr=p)
+
+    @property
+    def handle(self):
+        if not self._ptr:
+            from .errors import StateError
+            raise StateError(_ffi.MIRS_E_STATE, "the matcher is closed")
+        return self._ptr
+
+    def close(self):
+        for s in list(self._streams):
+            s.close()
+        p, self._ptr = self._ptr, None
+        if p:
+            lib().mirs_matcher_free(p)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        if getattr(self, "_ptr", None):
+            self.close()
+
+    def __len__(self):
+        return lib().mirs_matcher_size(self.handle)
+
+    def __getitem__(self, i):
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return text_out(lib().mirs_matcher_phrase(self.handle, i))
+
+    @property
+    def phrases(self):
+        return [self[i] for i in range(len(self))]
+
+    def find(self, text):
+        """The first match (ending first; then longest; then lowest index) and the count of all matches."""
+        t = _Text(text)
+        m = _ffi.mirs_match()
+        check(lib().mirs_matcher_find(self.handle, t.ptr, t.n, ctypes.byref(m)), "mirs_matcher_find")
+        return Match(bool(m.matched), m.phrase, m.offset, m.length, m.count)
+
+    def test(self, text):
+        """Whether any phrase occurs (stops at the first match)."""
+        t = _Text(text)
+        return bool(lib().mirs_matcher_test(self.handle, t.ptr, t.n))
+
+    def __contains__(self, text):
+        return self.test(text)
+
+    def stream(self):
+        s = MatcherStream(self)
+        self._streams.add(s)
+        return s
+
+
+class MatcherStream:
+    """Streaming search: feed chunks, read result() (offsets from the start of the stream). One thread at a time."""
+
+    def __init__(self, matcher):
+        p = ctypes.POINTER(_ffi.mirs_matcher_stream)()
+        check(lib().mirs_matcher_stream_new(matcher.handle, ctypes.byref(p)), "mirs_matcher_stream_new")
+        self._ptr = p
+        self._matcher = matcher
+
+    def _h(self):
+        if not self._ptr:
+            from .errors import StateError
+            raise StateError(_ffi.MIRS_E_STATE, "the stream (or its matcher) is closed")
+        return self._ptr
+
+    def feed(self, chunk):
+        t = _Text(chunk)
+        check(lib().mirs_matcher_stream_feed(self._h(), t.ptr, t.n), "mirs_matcher_stream_feed")
+        return self
+
+    def result(self):
+        m = _ffi.mirs_match()
+        check(lib().mirs_matcher_stream_result(self._h(), ctypes.byref(m)), "mirs_matcher_stream_result")
+        return Match(bool(m.matched), m.phrase, m.offset, m.length, m.count)
+
+    def reset(self):
+        lib().mirs_matcher_stream_reset(self._h())
+
+    def close(self):
+        p, self._ptr = self._ptr, None
+        if p:
+            lib().mirs_matcher_stream_free(p)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        if getattr(self, "_ptr", None):
+            self.close()
+
+
+# ---- judges ------------------------------------------------------------------------------------------------------------
+
+
+def judge_name(judge):
+    return text_out(lib().mirs_judge_name(judge))
+
+
+def judge_from_name(name):
+    """"harmbench-mir", "harmbench", "harmbench-contextual", "llamaguard3", "jbb-llama3", "jbb-refusal"."""
+    return _enum(name, None, "mirs_judge_from_name", "judge")
+
+
+def judge_template(judge):
+    return text_out(lib().mirs_judge_template(judge_from_name(judge)))
+
+
+def judge_max_new_tokens(judge):
+    return lib().mirs_judge_max_new_tokens(judge_from_name(judge))
+
+
+def judge_prompt(judge, behavior, generation=None, context=None, categories=None):
+    """The exact prompt a judge builds (str). categories: custom Llama Guard 3 categories."""
+    o = _ffi.mirs_judge_options()
+    lib().mirs_judge_options_init(ctypes.byref(o))
+    keep = None
+    if categories is not None:
+        keep, n = _strings(categories, "category")
+        o.categories = ctypes.cast(keep, ctypes.POINTER(ctypes.c_char_p))
+        o.ncategories = n
+    buf = _ffi.mirs_buf()
+    check(lib().mirs_judge_prompt(judge_from_name(judge), text_in(behavior, "behavior"),
+                                  None if generation is None else text_in(generation, "generation"),
+                                  None if context is None else text_in(context, "context"), ctypes.byref(o),
+                                  ctypes.byref(buf)), "mirs_judge_prompt")
+    return take_buf(buf).decode("utf-8")
+
+
+def verdict_name(verdict):
+    return text_out(lib().mirs_verdict_name(verdict))
+
+
+def verdict_from_name(name):
+    return _enum(name, None, "mirs_verdict_from_name", "verdict")
+
+
+def judge_parse(judge, output, mode="lenient"):
+    """(verdict, categories): the MIRS_VERDICT_* of a judge's output (None = the judge call produced nothing)
+    and, for llamaguard3, the unsafe category codes ("S1,S10"; None for other judges)."""
+    j = judge_from_name(judge)
+    t = _Text(output)
+    v = ctypes.c_int32()
+    buf = _ffi.mirs_buf()
+    want_cats = j == _ffi.MIRS_JUDGE_LLAMAGUARD3
+    check(lib().mirs_judge_parse(j, _enum(mode, _PARSE_MODES, None, "mode"), t.ptr, t.n, ctypes.byref(v),
+                                 ctypes.byref(buf) if want_cats else None), "mirs_judge_parse")
+    cats = take_buf(buf).decode("utf-8") if want_cats else None
+    return v.value, cats
+
+
+def response_type_name(rtype):
+    return text_out(lib().mirs_response_type_name(rtype))
+
+
+def response_type_from_name(name):
+    return _enum(name, None, "mirs_response_type_from_name", "response type")
+
+
+def response_type_prompt(question, answer, descriptions=()):
+    """This project's rubric prompt for the response-type judge."""
+    arr, n = _strings(list(descriptions), "description")
+    buf = _ffi.mirs_buf()
+    check(lib().mirs_response_type_prompt(text_in(question, "question"), arr if n else None, n,
+                                          text_in(answer, "answer"), ctypes.byref(buf)), "mirs_response_type_prompt")
+    return take_buf(buf).decode("utf-8")
+
+
+def response_type_parse(output):
+    """The MIRS_RTYPE_* of the judge's reply (None = no output: MIRS_RTYPE_ERROR)."""
+    t = _Text(output)
+    out = ctypes.c_int32()
+    check(lib().mirs_response_type_parse(t.ptr, t.n, ctypes.byref(out)), "mirs_response_type_parse")
+    return out.value

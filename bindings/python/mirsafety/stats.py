@@ -1,0 +1,173 @@
+"""Statistics (stats.h): binomial intervals, paired and two-sample tests, agreement, rank correlation.
+
+Array arguments take numpy arrays without copying (float64 / uint64, C-contiguous; anything else is converted
+once), writable buffers such as array.array('d') without copying, or any sequence of numbers. Every function is
+pure and thread-safe; failures raise MirsError subclasses (EmptyError, NumericError, InvalidArgumentError, ...).
+"""
+import ctypes
+from collections import namedtuple
+
+from . import _ffi
+from ._core import Array, check, lib
+
+Interval = namedtuple("Interval", "lo hi")
+Difference = namedtuple("Difference", "diff lo hi")
+Correlation = namedtuple("Correlation", "statistic p_value")
+TTest = namedtuple("TTest", "t df p_value")
+MannWhitney = namedtuple("MannWhitney", "u p_value")
+
+MWU_AUTO = _ffi.MIRS_MWU_AUTO
+MWU_EXACT = _ffi.MIRS_MWU_EXACT
+MWU_ASYMPTOTIC = _ffi.MIRS_MWU_ASYMPTOTIC
+_MWU = {"auto": MWU_AUTO, "exact": MWU_EXACT, "asymptotic": MWU_ASYMPTOTIC}
+
+_d = ctypes.c_double
+
+
+def _outs(n):
+    return [_d() for _ in range(n)]
+
+
+def _refs(vals):
+    return [ctypes.byref(v) for v in vals]
+
+
+def wilson(k, n, confidence=0.95):
+    """Wilson score interval of k/n."""
+    o = _outs(2)
+    check(lib().mirs_stats_wilson(k, n, confidence, *_refs(o)), "mirs_stats_wilson")
+    return Interval(o[0].value, o[1].value)
+
+
+def clopper_pearson(k, n, confidence=0.95):
+    """Exact Clopper-Pearson interval of k/n."""
+    o = _outs(2)
+    check(lib().mirs_stats_clopper_pearson(k, n, confidence, *_refs(o)), "mirs_stats_clopper_pearson")
+    return Interval(o[0].value, o[1].value)
+
+
+def mcnemar_exact(b, c):
+    """Exact McNemar p-value from the discordant counts."""
+    p = _d()
+    check(lib().mirs_stats_mcnemar_exact(b, c, ctypes.byref(p)), "mirs_stats_mcnemar_exact")
+    return p.value
+
+
+def paired_difference(n11, n10, n01, n00, confidence=0.95):
+    """p1 - p2 of paired proportions with Newcombe's hybrid score interval."""
+    o = _outs(3)
+    check(lib().mirs_stats_paired_difference(n11, n10, n01, n00, confidence, *_refs(o)),
+          "mirs_stats_paired_difference")
+    return Difference(*(v.value for v in o))
+
+
+def cohen_kappa(matrix):
+    """Cohen's kappa of a k x k confusion matrix (rows = rater A): nested lists or a uint64 numpy array."""
+    a = Array(matrix, ctypes.c_uint64, "matrix")
+    if a.shape is not None and len(a.shape) == 2:
+        if a.shape[0] != a.shape[1]:
+            raise ValueError("cohen_kappa: the matrix must be square, got %r" % (a.shape,))
+        k = a.shape[0]
+    else:
+        k = int(round(a.n ** 0.5))
+        if k * k != a.n:
+            raise ValueError("cohen_kappa: %d cells are not a square matrix" % a.n)
+    out = _d()
+    check(lib().mirs_stats_cohen_kappa(a.ptr, k, ctypes.byref(out)), "mirs_stats_cohen_kappa")
+    return out.value
+
+
+def _pair(x, y, what):
+    ax, ay = Array(x, _d, what + " x"), Array(y, _d, what + " y")
+    if ax.n != ay.n:
+        raise ValueError("%s: x and y differ in length (%d, %d)" % (what, ax.n, ay.n))
+    return ax, ay
+
+
+def spearman(x, y):
+    """Spearman's rho and its p-value (as scipy.stats.spearmanr)."""
+    ax, ay = _pair(x, y, "spearman")
+    o = _outs(2)
+    check(lib().mirs_stats_spearman(ax.ptr, ay.ptr, ax.n, *_refs(o)), "mirs_stats_spearman")
+    return Correlation(o[0].value, o[1].value)
+
+
+def kendall(x, y):
+    """Kendall's tau-b and its p-value (as scipy.stats.kendalltau)."""
+    ax, ay = _pair(x, y, "kendall")
+    o = _outs(2)
+    check(lib().mirs_stats_kendall(ax.ptr, ay.ptr, ax.n, *_refs(o)), "mirs_stats_kendall")
+    return Correlation(o[0].value, o[1].value)
+
+
+def welch(a, b):
+    """Welch's unequal-variance t-test of two samples."""
+    aa, ab = Array(a, _d, "a"), Array(b, _d, "b")
+    o = _outs(3)
+    check(lib().mirs_stats_welch(aa.ptr, aa.n, ab.ptr, ab.n, *_refs(o)), "mirs_stats_welch")
+    return TTest(*(v.value for v in o))
+
+
+def welch_moments(na, mean_a, var_a, nb, mean_b, var_b):
+    """Welch's t-test from (count, mean, unbiased variance) of each group."""
+    o = _outs(3)
+    check(lib().mirs_stats_welch_moments(na, mean_a, var_a, nb, mean_b, var_b, *_refs(o)),
+          "mirs_stats_welch_moments")
+    return TTest(*(v.value for v in o))
+
+
+def mann_whitney(a, b, method="auto"):
+    """Two-sided Mann-Whitney U test; u is U of sample a (scipy's U1). method: auto, exact, asymptotic."""
+    if isinstance(method, str):
+        method = _MWU[method]
+    aa, ab = Array(a, _d, "a"), Array(b, _d, "b")
+    o = _outs(2)
+    check(lib().mirs_stats_mann_whitney(aa.ptr, aa.n, ab.ptr, ab.n, method, *_refs(o)), "mirs_stats_mann_whitney")
+    return MannWhitney(o[0].value, o[1].value)
+
+
+def cohen_d(a, b):
+    """Cohen's d with the pooled standard deviation."""
+    aa, ab = Array(a, _d, "a"), Array(b, _d, "b")
+    out = _d()
+    check(lib().mirs_stats_cohen_d(aa.ptr, aa.n, ab.ptr, ab.n, ctypes.byref(out)), "mirs_stats_cohen_d")
+    return out.value
+
+
+def auroc(pos, neg):
+    """AUROC of scores where pos should score higher than neg (ties count one half)."""
+    ap, an = Array(pos, _d, "pos"), Array(neg, _d, "neg")
+    out = _d()
+    check(lib().mirs_stats_auroc(ap.ptr, ap.n, an.ptr, an.n, ctypes.byref(out)), "mirs_stats_auroc")
+    return out.value
+
+
+def auroc_bootstrap(pos, neg, reps=1000, seed=0, confidence=0.95):
+    """Percentile bootstrap interval of the AUROC (stratified, seeded: the same on every machine)."""
+    ap, an = Array(pos, _d, "pos"), Array(neg, _d, "neg")
+    o = _outs(2)
+    check(lib().mirs_stats_auroc_bootstrap(ap.ptr, ap.n, an.ptr, an.n, reps, seed, confidence, *_refs(o)),
+          "mirs_stats_auroc_bootstrap")
+    return Interval(o[0].value, o[1].value)
+
+
+def normal_cdf(x):
+    return lib().mirs_stats_normal_cdf(x)
+
+
+def normal_quantile(p):
+    return lib().mirs_stats_normal_quantile(p)
+
+
+def t_sf(t, df):
+    """P(T > t) for Student's t with df degrees of freedom."""
+    return lib().mirs_stats_t_sf(t, df)
+
+
+def beta_inc(a, b, x):
+    """Regularised incomplete beta I_x(a, b)."""
+    return lib().mirs_stats_beta_inc(a, b, x)
+
+
+def beta_quantile(a, b, p):
+    return lib().mirs_stats_beta_quantile(a, b, p)

@@ -1,0 +1,264 @@
+//! Images (image.h). [`Image::pixels`] borrows the library's buffer (no copy) for as long as the image lives;
+//! inputs are slices passed as they are. An image is immutable: `Send + Sync`.
+use std::ffi::{CStr, CString};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::ptr::{self, NonNull};
+
+use mirsafety_sys as sys;
+
+use crate::error::{check, Error, Result};
+
+fn cpath(p: &Path) -> Result<CString> {
+    CString::new(p.as_os_str().as_bytes()).map_err(|_| Error::new(sys::MIRS_E_INVALID_ARGUMENT, "NUL in path"))
+}
+fn take(mut b: sys::mirs_buf) -> Vec<u8> {
+    let v = if b.data.is_null() {
+        Vec::new()
+    } else {
+        unsafe { std::slice::from_raw_parts(b.data, b.size) }.to_vec()
+    };
+    unsafe { sys::mirs_buf_free(&mut b) };
+    v
+}
+fn take_string(b: sys::mirs_buf) -> String {
+    String::from_utf8_lossy(&take(b)).into_owned()
+}
+fn empty() -> sys::mirs_buf {
+    sys::mirs_buf {
+        data: ptr::null_mut(),
+        size: 0,
+    }
+}
+unsafe fn st(p: *const std::os::raw::c_char) -> Option<&'static str> {
+    if p.is_null() {
+        None
+    } else {
+        CStr::from_ptr(p).to_str().ok()
+    }
+}
+
+pub fn format_name(format: i32) -> Option<&'static str> {
+    unsafe { st(sys::mirs_image_format_name(format)) }
+}
+pub fn format_mime(format: i32) -> Option<&'static str> {
+    unsafe { st(sys::mirs_image_format_mime(format)) }
+}
+pub fn layout_channels(layout: i32) -> i32 {
+    unsafe { sys::mirs_image_layout_channels(layout) }
+}
+/// `MIRS_IMAGE_FORMAT_*` from the first bytes.
+pub fn detect_format(data: &[u8]) -> i32 {
+    unsafe { sys::mirs_image_detect_format(data.as_ptr(), data.len()) }
+}
+
+macro_rules! options_type {
+    ($name:ident, $raw:ty, $init:path) => {
+        /// Options with the library's defaults; change the raw struct's fields.
+        #[derive(Clone, Copy, Debug)]
+        pub struct $name {
+            pub raw: $raw,
+        }
+        impl Default for $name {
+            fn default() -> Self {
+                let mut raw = std::mem::MaybeUninit::zeroed();
+                unsafe {
+                    $init(raw.as_mut_ptr());
+                    $name {
+                        raw: raw.assume_init(),
+                    }
+                }
+            }
+        }
+    };
+}
+options_type!(
+    DecodeOptions,
+    sys::mirs_image_decode_options,
+    sys::mirs_image_decode_options_init
+);
+options_type!(
+    EncodeOptions,
+    sys::mirs_image_encode_options,
+    sys::mirs_image_encode_options_init
+);
+options_type!(
+    CompositeOptions,
+    sys::mirs_image_composite_options,
+    sys::mirs_image_composite_options_init
+);
+
+fn new_info() -> sys::mirs_image_info {
+    let mut i: sys::mirs_image_info = unsafe { std::mem::zeroed() };
+    i.struct_size = std::mem::size_of::<sys::mirs_image_info>();
+    i
+}
+/// Header facts of an encoded image in memory.
+pub fn probe_memory(data: &[u8], opts: &DecodeOptions) -> Result<sys::mirs_image_info> {
+    let mut i = new_info();
+    check(unsafe { sys::mirs_image_probe_memory(data.as_ptr(), data.len(), &opts.raw, &mut i) })?;
+    Ok(i)
+}
+/// Header facts of an image file.
+pub fn probe_file<P: AsRef<Path>>(path: P, opts: &DecodeOptions) -> Result<sys::mirs_image_info> {
+    let c = cpath(path.as_ref())?;
+    let mut i = new_info();
+    check(unsafe { sys::mirs_image_probe_file(c.as_ptr(), &opts.raw, &mut i) })?;
+    Ok(i)
+}
+
+/// A decoded or built 8-bit image. Freed on drop.
+pub struct Image {
+    ptr: NonNull<sys::mirs_image>,
+}
+// The header: "An image is immutable once returned: any number of threads may read one image at once".
+unsafe impl Send for Image {}
+unsafe impl Sync for Image {}
+
+impl Image {
+    fn wrap(p: *mut sys::mirs_image) -> Result<Image> {
+        NonNull::new(p)
+            .map(|ptr| Image { ptr })
+            .ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL image"))
+    }
+    pub fn as_ptr(&self) -> *const sys::mirs_image {
+        self.ptr.as_ptr()
+    }
+    /// Decodes PNG/JPEG bytes.
+    pub fn decode_memory(data: &[u8], opts: &DecodeOptions) -> Result<Image> {
+        let mut out = ptr::null_mut();
+        check(unsafe { sys::mirs_image_decode_memory(data.as_ptr(), data.len(), &opts.raw, &mut out) })?;
+        Self::wrap(out)
+    }
+    /// Decodes a PNG/JPEG file.
+    pub fn decode_file<P: AsRef<Path>>(path: P, opts: &DecodeOptions) -> Result<Image> {
+        let c = cpath(path.as_ref())?;
+        let mut out = ptr::null_mut();
+        check(unsafe { sys::mirs_image_decode_file(c.as_ptr(), &opts.raw, &mut out) })?;
+        Self::wrap(out)
+    }
+    /// A new image from pixels (rows `stride` bytes apart); the library copies them.
+    pub fn from_pixels(width: u32, height: u32, layout: i32, pixels: &[u8], stride: usize) -> Result<Image> {
+        let ch = layout_channels(layout) as usize;
+        let need = (height as usize)
+            .saturating_sub(1)
+            .saturating_mul(stride)
+            .saturating_add(width as usize * ch);
+        if ch == 0 || stride < width as usize * ch || pixels.len() < need {
+            return Err(Error::new(
+                sys::MIRS_E_INVALID_ARGUMENT,
+                "pixel slice smaller than width x height x channels",
+            ));
+        }
+        let mut out = ptr::null_mut();
+        check(unsafe { sys::mirs_image_from_pixels(width, height, layout, pixels.as_ptr(), stride, &mut out) })?;
+        Self::wrap(out)
+    }
+    pub fn width(&self) -> u32 {
+        unsafe { sys::mirs_image_width(self.as_ptr()) }
+    }
+    pub fn height(&self) -> u32 {
+        unsafe { sys::mirs_image_height(self.as_ptr()) }
+    }
+    pub fn layout(&self) -> i32 {
+        unsafe { sys::mirs_image_layout(self.as_ptr()) }
+    }
+    pub fn channels(&self) -> i32 {
+        unsafe { sys::mirs_image_channels(self.as_ptr()) }
+    }
+    pub fn stride(&self) -> usize {
+        unsafe { sys::mirs_image_stride(self.as_ptr()) }
+    }
+    /// The pixel bytes (stride * height), borrowed from the image: no copy.
+    pub fn pixels(&self) -> &[u8] {
+        unsafe {
+            std::slice::from_raw_parts(
+                sys::mirs_image_pixels(self.as_ptr()),
+                self.stride() * self.height() as usize,
+            )
+        }
+    }
+    pub fn source_format(&self) -> i32 {
+        unsafe { sys::mirs_image_source_format(self.as_ptr()) }
+    }
+    pub fn source_size(&self) -> (u32, u32) {
+        unsafe {
+            (
+                sys::mirs_image_source_width(self.as_ptr()),
+                sys::mirs_image_source_height(self.as_ptr()),
+            )
+        }
+    }
+    pub fn warning_count(&self) -> u32 {
+        unsafe { sys::mirs_image_warning_count(self.as_ptr()) }
+    }
+    /// CRC-64/XZ of the pixel bytes.
+    pub fn checksum(&self) -> Result<u64> {
+        let mut v = 0;
+        check(unsafe { sys::mirs_image_checksum_pixels(self.as_ptr(), &mut v) })?;
+        Ok(v)
+    }
+    /// A resized copy (`MIRS_RESIZE_*`).
+    pub fn resize(&self, width: u32, height: u32, method: i32) -> Result<Image> {
+        let mut out = ptr::null_mut();
+        check(unsafe { sys::mirs_image_resize(self.as_ptr(), width, height, method, &mut out) })?;
+        Self::wrap(out)
+    }
+    /// PNG or JPEG bytes.
+    pub fn encode(&self, opts: &EncodeOptions) -> Result<Vec<u8>> {
+        let mut b = empty();
+        check(unsafe { sys::mirs_image_encode(self.as_ptr(), &opts.raw, &mut b) })?;
+        Ok(take(b))
+    }
+    /// The encoded image as a data: URL.
+    pub fn data_url(&self, opts: &EncodeOptions) -> Result<String> {
+        let mut b = empty();
+        check(unsafe { sys::mirs_image_encode_data_url(self.as_ptr(), &opts.raw, &mut b) })?;
+        Ok(take_string(b))
+    }
+}
+impl Drop for Image {
+    fn drop(&mut self) {
+        unsafe { sys::mirs_image_free(self.ptr.as_ptr()) }
+    }
+}
+
+pub fn checksum_bytes(data: &[u8]) -> u64 {
+    unsafe { sys::mirs_image_checksum_bytes(data.as_ptr(), data.len()) }
+}
+pub fn checksum_file<P: AsRef<Path>>(path: P) -> Result<u64> {
+    let c = cpath(path.as_ref())?;
+    let mut v = 0;
+    check(unsafe { sys::mirs_image_checksum_file(c.as_ptr(), &mut v) })?;
+    Ok(v)
+}
+/// Qwen2-VL's smart_resize: (height, width).
+pub fn smart_resize(height: u32, width: u32, factor: u32, min_pixels: u64, max_pixels: u64) -> Result<(u32, u32)> {
+    let (mut h, mut w) = (0, 0);
+    check(unsafe { sys::mirs_image_smart_resize(height, width, factor, min_pixels, max_pixels, &mut h, &mut w) })?;
+    Ok((h, w))
+}
+pub fn base64(data: &[u8]) -> Result<String> {
+    let mut b = empty();
+    check(unsafe { sys::mirs_image_base64(data.as_ptr(), data.len(), &mut b) })?;
+    Ok(take_string(b))
+}
+/// data: URL of encoded PNG/JPEG bytes.
+pub fn data_url(data: &[u8]) -> Result<String> {
+    let mut b = empty();
+    check(unsafe { sys::mirs_image_data_url(data.as_ptr(), data.len(), &mut b) })?;
+    Ok(take_string(b))
+}
+pub fn data_url_file<P: AsRef<Path>>(path: P, max_bytes: u64) -> Result<String> {
+    let c = cpath(path.as_ref())?;
+    let mut b = empty();
+    check(unsafe { sys::mirs_image_data_url_file(c.as_ptr(), max_bytes, &mut b) })?;
+    Ok(take_string(b))
+}
+/// Tiles images into a new one.
+pub fn composite(images: &[&Image], opts: &CompositeOptions) -> Result<Image> {
+    let ptrs: Vec<*const sys::mirs_image> = images.iter().map(|i| i.as_ptr()).collect();
+    let mut out = ptr::null_mut();
+    check(unsafe { sys::mirs_image_composite(ptrs.as_ptr(), ptrs.len(), &opts.raw, &mut out) })?;
+    Image::wrap(out)
+}

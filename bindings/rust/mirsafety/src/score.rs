@@ -1,0 +1,430 @@
+//! Text-level scoring (score.h): reasoning stripping, refusal-phrase matching, judge prompts and output parsers,
+//! response types. Text is passed as `&[u8]`/`&str` without copying. A [`Matcher`] is immutable and `Send + Sync`;
+//! a [`MatcherStream`] borrows its matcher and is `Send` only (one thread at a time).
+use std::ffi::{CStr, CString};
+use std::marker::PhantomData;
+use std::os::raw::c_char;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::ptr::{self, NonNull};
+
+use mirsafety_sys as sys;
+
+use crate::error::{check, Error, Result};
+
+fn cstring(s: &str, what: &str) -> Result<CString> {
+    CString::new(s).map_err(|_| Error::new(sys::MIRS_E_INVALID_ARGUMENT, format!("{} contains a NUL byte", what)))
+}
+
+fn cstrings(v: &[&str], what: &str) -> Result<(Vec<CString>, Vec<*const c_char>)> {
+    let owned = v.iter().map(|s| cstring(s, what)).collect::<Result<Vec<_>>>()?;
+    let ptrs = owned.iter().map(|c| c.as_ptr()).collect();
+    Ok((owned, ptrs))
+}
+
+unsafe fn opt_static(p: *const c_char) -> Option<&'static str> {
+    if p.is_null() {
+        None
+    } else {
+        CStr::from_ptr(p).to_str().ok()
+    }
+}
+
+/// Copies a filled mirs_buf into a String and frees it.
+fn take_string(mut b: sys::mirs_buf) -> String {
+    let s = if b.data.is_null() {
+        String::new()
+    } else {
+        String::from_utf8_lossy(unsafe { std::slice::from_raw_parts(b.data, b.size) }).into_owned()
+    };
+    unsafe { sys::mirs_buf_free(&mut b) };
+    s
+}
+
+fn empty_buf() -> sys::mirs_buf {
+    sys::mirs_buf {
+        data: ptr::null_mut(),
+        size: 0,
+    }
+}
+
+fn parse_name(f: unsafe extern "C" fn(*const c_char, *mut i32) -> i32, name: &str) -> Result<i32> {
+    let c = cstring(name, "name")?;
+    let mut out = 0;
+    check(unsafe { f(c.as_ptr(), &mut out) })?;
+    Ok(out)
+}
+
+// ---- stripping -------------------------------------------------------------------------------------------------------
+
+/// Options of the stripping functions (custom tag pairs for `MIRS_STRIP_TAGS`, the finish reason, what to do with
+/// an unterminated tag).
+#[derive(Clone, Debug, Default)]
+pub struct StripOptions<'a> {
+    pub tags: Vec<(&'a str, &'a str)>,
+    pub finish_reason: Option<&'a str>,
+    /// `MIRS_STRIP_UNTERMINATED_*`.
+    pub unterminated: i32,
+}
+
+fn with_strip_opts<T>(o: &StripOptions<'_>, f: impl FnOnce(&sys::mirs_strip_options) -> Result<T>) -> Result<T> {
+    let mut raw = std::mem::MaybeUninit::<sys::mirs_strip_options>::zeroed();
+    let mut raw = unsafe {
+        sys::mirs_strip_options_init(raw.as_mut_ptr());
+        raw.assume_init()
+    };
+    let opens: Vec<&str> = o.tags.iter().map(|t| t.0).collect();
+    let closes: Vec<&str> = o.tags.iter().map(|t| t.1).collect();
+    let (_ko, po) = cstrings(&opens, "tag")?;
+    let (_kc, pc) = cstrings(&closes, "tag")?;
+    if !o.tags.is_empty() {
+        raw.open_tags = po.as_ptr();
+        raw.close_tags = pc.as_ptr();
+        raw.ntags = o.tags.len();
+    }
+    let fr = match o.finish_reason {
+        Some(s) => Some(cstring(s, "finish_reason")?),
+        None => None,
+    };
+    if let Some(c) = &fr {
+        raw.finish_reason = c.as_ptr();
+    }
+    raw.unterminated = o.unterminated;
+    f(&raw)
+}
+
+/// The answer's byte range `start..end` in `text` and the `MIRS_STRIP_FLAG_*` bits; nothing is copied.
+pub fn strip_reasoning_span(text: &[u8], mode: i32, opts: &StripOptions<'_>) -> Result<(usize, usize, u32)> {
+    with_strip_opts(opts, |raw| {
+        let (mut s, mut e, mut f) = (0usize, 0usize, 0u32);
+        check(unsafe {
+            sys::mirs_strip_reasoning_span(
+                text.as_ptr() as *const c_char,
+                text.len(),
+                mode,
+                raw,
+                &mut s,
+                &mut e,
+                &mut f,
+            )
+        })?;
+        Ok((s, e, f))
+    })
+}
+
+/// The answer part of `text` (a sub-slice of it: the library guarantees one contiguous piece) and the flags.
+pub fn strip_reasoning<'t>(text: &'t str, mode: i32, opts: &StripOptions<'_>) -> Result<(&'t str, u32)> {
+    let (s, e, f) = strip_reasoning_span(text.as_bytes(), mode, opts)?;
+    text.get(s..e)
+        .map(|a| (a, f))
+        .ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "the answer range is not on character boundaries"))
+}
+
+/// Same through `mirs_strip_reasoning`, as an owned copy.
+pub fn strip_reasoning_owned(text: &str, mode: i32, opts: &StripOptions<'_>) -> Result<(String, u32)> {
+    with_strip_opts(opts, |raw| {
+        let mut b = empty_buf();
+        let mut f = 0u32;
+        check(unsafe {
+            sys::mirs_strip_reasoning(text.as_ptr() as *const c_char, text.len(), mode, raw, &mut b, &mut f)
+        })?;
+        Ok((take_string(b), f))
+    })
+}
+
+/// Python's `str.isspace()` for one character.
+pub fn is_python_space(c: char) -> bool {
+    unsafe { sys::mirs_is_python_space(c as u32) != 0 }
+}
+
+// ---- matching --------------------------------------------------------------------------------------------------------
+
+/// "gcg", "jbb", "harmbench".
+pub fn preset_name(preset: i32) -> Option<&'static str> {
+    unsafe { opt_static(sys::mirs_preset_name(preset)) }
+}
+pub fn preset_from_name(name: &str) -> Result<i32> {
+    parse_name(sys::mirs_preset_from_name, name)
+}
+/// The phrases of a built-in list, exactly as published.
+pub fn preset_phrases(preset: i32) -> Vec<&'static str> {
+    let n = unsafe { sys::mirs_preset_size(preset) };
+    (0..n)
+        .filter_map(|i| unsafe { opt_static(sys::mirs_preset_phrase(preset, i)) })
+        .collect()
+}
+
+/// A search result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Match {
+    pub matched: bool,
+    /// Index of the first match's phrase, -1 if none.
+    pub phrase: i32,
+    /// Byte offset and length of the first match.
+    pub offset: usize,
+    pub length: usize,
+    /// Number of all matches.
+    pub count: u64,
+}
+
+impl From<sys::mirs_match> for Match {
+    fn from(m: sys::mirs_match) -> Match {
+        Match {
+            matched: m.matched != 0,
+            phrase: m.phrase,
+            offset: m.offset,
+            length: m.length,
+            count: m.count,
+        }
+    }
+}
+
+fn zero_match() -> sys::mirs_match {
+    sys::mirs_match {
+        matched: 0,
+        phrase: -1,
+        offset: 0,
+        length: 0,
+        count: 0,
+    }
+}
+
+/// A compiled phrase set. Freed on drop.
+pub struct Matcher {
+    ptr: NonNull<sys::mirs_matcher>,
+}
+
+// The header: "Immutable after construction: one matcher may be used from any number of threads at once."
+unsafe impl Send for Matcher {}
+unsafe impl Sync for Matcher {}
+
+impl Matcher {
+    fn wrap(p: *mut sys::mirs_matcher) -> Result<Matcher> {
+        NonNull::new(p)
+            .map(|ptr| Matcher { ptr })
+            .ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL matcher"))
+    }
+    /// Compiles phrases with `MIRS_MATCH_*` flags.
+    pub fn new(phrases: &[&str], flags: u32) -> Result<Matcher> {
+        let (_k, p) = cstrings(phrases, "phrase")?;
+        let mut out = ptr::null_mut();
+        check(unsafe { sys::mirs_matcher_new(p.as_ptr(), p.len(), flags, &mut out) })?;
+        Self::wrap(out)
+    }
+    /// Compiles a built-in list (`MIRS_PRESET_*`).
+    pub fn preset(preset: i32, flags: u32) -> Result<Matcher> {
+        let mut out = ptr::null_mut();
+        check(unsafe { sys::mirs_matcher_new_preset(preset, flags, &mut out) })?;
+        Self::wrap(out)
+    }
+    /// Compiles a phrase file (one phrase per line).
+    pub fn from_file<P: AsRef<Path>>(path: P, flags: u32) -> Result<Matcher> {
+        let c = CString::new(path.as_ref().as_os_str().as_bytes())
+            .map_err(|_| Error::new(sys::MIRS_E_INVALID_ARGUMENT, "path contains a NUL byte"))?;
+        let mut out = ptr::null_mut();
+        check(unsafe { sys::mirs_matcher_load_file(c.as_ptr(), flags, &mut out) })?;
+        Self::wrap(out)
+    }
+    /// Compiles phrases from text (one per line); `what` names the source in messages.
+    pub fn from_text(text: &[u8], flags: u32, what: Option<&str>) -> Result<Matcher> {
+        let w = match what {
+            Some(s) => Some(cstring(s, "what")?),
+            None => None,
+        };
+        let mut out = ptr::null_mut();
+        check(unsafe {
+            sys::mirs_matcher_load_text(
+                text.as_ptr() as *const c_char,
+                text.len(),
+                flags,
+                w.as_ref().map_or(ptr::null(), |c| c.as_ptr()),
+                &mut out,
+            )
+        })?;
+        Self::wrap(out)
+    }
+    pub fn len(&self) -> usize {
+        unsafe { sys::mirs_matcher_size(self.ptr.as_ptr()) }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Phrase i as given.
+    pub fn phrase(&self, i: usize) -> Option<&str> {
+        let p = unsafe { sys::mirs_matcher_phrase(self.ptr.as_ptr(), i) };
+        if p.is_null() {
+            None
+        } else {
+            unsafe { CStr::from_ptr(p) }.to_str().ok()
+        }
+    }
+    /// The first match and the count of all matches.
+    pub fn find(&self, text: &[u8]) -> Result<Match> {
+        let mut m = zero_match();
+        check(unsafe {
+            sys::mirs_matcher_find(self.ptr.as_ptr(), text.as_ptr() as *const c_char, text.len(), &mut m)
+        })?;
+        Ok(m.into())
+    }
+    /// Whether any phrase occurs (the fastest test).
+    pub fn test(&self, text: &[u8]) -> bool {
+        unsafe { sys::mirs_matcher_test(self.ptr.as_ptr(), text.as_ptr() as *const c_char, text.len()) != 0 }
+    }
+    /// A streaming search over this matcher.
+    pub fn stream(&self) -> Result<MatcherStream<'_>> {
+        let mut out = ptr::null_mut();
+        check(unsafe { sys::mirs_matcher_stream_new(self.ptr.as_ptr(), &mut out) })?;
+        let ptr = NonNull::new(out).ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL stream"))?;
+        Ok(MatcherStream { ptr, _m: PhantomData })
+    }
+}
+
+impl Drop for Matcher {
+    fn drop(&mut self) {
+        unsafe { sys::mirs_matcher_free(self.ptr.as_ptr()) }
+    }
+}
+
+/// A streaming search (borrows its matcher). `Send`, not `Sync`.
+pub struct MatcherStream<'m> {
+    ptr: NonNull<sys::mirs_matcher_stream>,
+    _m: PhantomData<&'m Matcher>,
+}
+
+unsafe impl Send for MatcherStream<'_> {}
+
+impl MatcherStream<'_> {
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<()> {
+        check(unsafe {
+            sys::mirs_matcher_stream_feed(self.ptr.as_ptr(), chunk.as_ptr() as *const c_char, chunk.len())
+        })?;
+        Ok(())
+    }
+    pub fn result(&self) -> Result<Match> {
+        let mut m = zero_match();
+        check(unsafe { sys::mirs_matcher_stream_result(self.ptr.as_ptr(), &mut m) })?;
+        Ok(m.into())
+    }
+    pub fn reset(&mut self) {
+        unsafe { sys::mirs_matcher_stream_reset(self.ptr.as_ptr()) }
+    }
+}
+
+impl Drop for MatcherStream<'_> {
+    fn drop(&mut self) {
+        unsafe { sys::mirs_matcher_stream_free(self.ptr.as_ptr()) }
+    }
+}
+
+// ---- judges ----------------------------------------------------------------------------------------------------------
+
+pub fn judge_name(judge: i32) -> Option<&'static str> {
+    unsafe { opt_static(sys::mirs_judge_name(judge)) }
+}
+pub fn judge_from_name(name: &str) -> Result<i32> {
+    parse_name(sys::mirs_judge_from_name, name)
+}
+/// The judge's template as published.
+pub fn judge_template(judge: i32) -> Option<&'static str> {
+    unsafe { opt_static(sys::mirs_judge_template(judge)) }
+}
+pub fn judge_max_new_tokens(judge: i32) -> i32 {
+    unsafe { sys::mirs_judge_max_new_tokens(judge) }
+}
+
+/// The exact prompt a judge builds. `categories`: custom Llama Guard 3 categories.
+pub fn judge_prompt(
+    judge: i32,
+    behavior: &str,
+    generation: Option<&str>,
+    context: Option<&str>,
+    categories: Option<&[&str]>,
+) -> Result<String> {
+    let mut raw = std::mem::MaybeUninit::<sys::mirs_judge_options>::zeroed();
+    let mut raw = unsafe {
+        sys::mirs_judge_options_init(raw.as_mut_ptr());
+        raw.assume_init()
+    };
+    let (_kc, pc) = cstrings(categories.unwrap_or(&[]), "category")?;
+    if categories.is_some() {
+        raw.categories = pc.as_ptr();
+        raw.ncategories = pc.len();
+    }
+    let b = cstring(behavior, "behavior")?;
+    let g = match generation {
+        Some(s) => Some(cstring(s, "generation")?),
+        None => None,
+    };
+    let c = match context {
+        Some(s) => Some(cstring(s, "context")?),
+        None => None,
+    };
+    let mut out = empty_buf();
+    check(unsafe {
+        sys::mirs_judge_prompt(
+            judge,
+            b.as_ptr(),
+            g.as_ref().map_or(ptr::null(), |x| x.as_ptr()),
+            c.as_ref().map_or(ptr::null(), |x| x.as_ptr()),
+            &raw,
+            &mut out,
+        )
+    })?;
+    Ok(take_string(out))
+}
+
+pub fn verdict_name(verdict: i32) -> Option<&'static str> {
+    unsafe { opt_static(sys::mirs_verdict_name(verdict)) }
+}
+pub fn verdict_from_name(name: &str) -> Result<i32> {
+    parse_name(sys::mirs_verdict_from_name, name)
+}
+
+/// The `MIRS_VERDICT_*` of a judge's output (`None`: the judge call produced nothing) and, for llamaguard3, the
+/// unsafe category codes ("S1,S10"). `mode` is `MIRS_PARSE_*`.
+pub fn judge_parse(judge: i32, mode: i32, output: Option<&[u8]>) -> Result<(i32, String)> {
+    let (p, n) = match output {
+        Some(o) => (o.as_ptr() as *const c_char, o.len()),
+        None => (ptr::null(), 0),
+    };
+    let mut v = 0;
+    let mut cats = empty_buf();
+    check(unsafe { sys::mirs_judge_parse(judge, mode, p, n, &mut v, &mut cats) })?;
+    Ok((v, take_string(cats)))
+}
+
+// ---- response types --------------------------------------------------------------------------------------------------
+
+pub fn response_type_name(rtype: i32) -> Option<&'static str> {
+    unsafe { opt_static(sys::mirs_response_type_name(rtype)) }
+}
+pub fn response_type_from_name(name: &str) -> Result<i32> {
+    parse_name(sys::mirs_response_type_from_name, name)
+}
+/// This project's rubric prompt for the response-type judge.
+pub fn response_type_prompt(question: &str, descriptions: &[&str], answer: &str) -> Result<String> {
+    let q = cstring(question, "question")?;
+    let a = cstring(answer, "answer")?;
+    let (_k, d) = cstrings(descriptions, "description")?;
+    let mut out = empty_buf();
+    check(unsafe {
+        sys::mirs_response_type_prompt(
+            q.as_ptr(),
+            if d.is_empty() { ptr::null() } else { d.as_ptr() },
+            d.len(),
+            a.as_ptr(),
+            &mut out,
+        )
+    })?;
+    Ok(take_string(out))
+}
+/// The `MIRS_RTYPE_*` of the judge's reply (`None`: no output).
+pub fn response_type_parse(output: Option<&[u8]>) -> Result<i32> {
+    let (p, n) = match output {
+        Some(o) => (o.as_ptr() as *const c_char, o.len()),
+        None => (ptr::null(), 0),
+    };
+    let mut out = 0;
+    check(unsafe { sys::mirs_response_type_parse(p, n, &mut out) })?;
+    Ok(out)
+}

@@ -1,0 +1,185 @@
+#![cfg(mirs_module = "report")]
+//! report.h through the safe layer.
+use mirsafety::report::{self, Record, Records, Report, Responses, ResponsesOptions, Store, StoreOptions};
+use mirsafety::{sys, Dataset};
+
+fn tmpdir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("mirs-rust-{}-{}", name, std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn responses() {
+    let t = b"{\"key\":\"k1\",\"response\":\"hi\",\"status\":\"ok\"}\nbad\n{\"key\":\"k1\",\"response\":\"again\"}\n";
+    assert_eq!(
+        Responses::parse(t, Some("s.jsonl"), &ResponsesOptions::default())
+            .err()
+            .unwrap()
+            .status(),
+        sys::MIRS_E_JSON
+    );
+    let mut o = ResponsesOptions::default();
+    o.raw.lenient = 1;
+    let r = Responses::parse(t, Some("s.jsonl"), &o).unwrap();
+    assert_eq!((r.len(), r.format()), (2, sys::MIRS_RESPONSES_SIMPLE));
+    assert_eq!(r.get(0).unwrap().text, "hi");
+    assert!(r.get(2).is_none());
+    assert_eq!(r.find("k1").unwrap().text, "again");
+    assert_eq!(r.duplicates(), vec!["k1".to_string()]);
+    assert_eq!(r.diagnostics().len(), 1);
+    let d = tmpdir("resp");
+    std::fs::write(d.join("r.jsonl"), t).unwrap();
+    assert_eq!(Responses::open(d.join("r.jsonl"), &o).unwrap().len(), 2);
+
+    let sample = std::env::var_os("MIRSAFETY_SAMPLE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../examples/data/sample"));
+    let ds = Dataset::open(sample).unwrap();
+    let first = ds.get(0).unwrap();
+    let (cat, rel) = (
+        mirsafety::category_name(first.category()).unwrap(),
+        mirsafety::relation_name(first.relation()).unwrap(),
+    );
+    let doc = "[{\"answer\":\"a\",\"item_index\":0,\"inference_status\":\"success\"},\
+               {\"answer\":\"b\",\"item_index\":0,\"inference_status\":\"success\"},\
+               {\"answer\":\"c\",\"item_index\":999,\"inference_status\":\"failed\"}]";
+    let off = Responses::parse_official(doc.as_bytes(), cat, rel, &ResponsesOptions::default()).unwrap();
+    let m = off.match_dataset(&ds).unwrap();
+    assert_eq!(m.matched_count(), 1);
+    assert_eq!(m.item(0).unwrap().key(), first.key());
+    assert!(m.item(2).is_none());
+    assert_eq!(m.unknown(), vec![format!("{}/{}/#999", cat, rel)]);
+    assert_eq!(m.duplicates(), vec![first.key().to_string()]);
+    assert_eq!(m.missing().len(), ds.len() - 1);
+    std::fs::remove_dir_all(&d).ok();
+}
+
+#[test]
+fn store_records_merge() {
+    let d = tmpdir("store");
+    let mut rec = Record::new("Violence/Analogy/1", "m", "harmbench-mir", sys::MIRS_VERDICT_UNSAFE);
+    rec.response = Some("Sure".into());
+    rec.timestamp_ms = 7;
+    let line = rec.to_json().unwrap();
+    assert!(line.ends_with('\n'));
+    let mut opts = StoreOptions::default();
+    opts.raw.durability = sys::MIRS_DURABLE_NONE;
+    let mut s = Store::open(d.join("a.jsonl"), &opts).unwrap();
+    s.append(&rec).unwrap();
+    s.append(&Record::new(
+        "Violence/Analogy/2",
+        "m",
+        "harmbench-mir",
+        sys::MIRS_VERDICT_SAFE,
+    ))
+    .unwrap();
+    s.sync().unwrap();
+    assert!(s.done("Violence/Analogy/1", Some("m"), None).unwrap());
+    assert!(!s.done("Violence/Analogy/9", None, None).unwrap());
+    assert_eq!((s.record_count(), s.torn_bytes()), (2, 0));
+    assert_eq!(
+        Store::open(d.join("a.jsonl"), &opts).err().unwrap().status(),
+        sys::MIRS_E_STATE
+    );
+    s.close().unwrap();
+    let r = Records::read(d.join("a.jsonl"), false).unwrap();
+    assert_eq!(r.len(), 2);
+    assert_eq!(r.get(0).unwrap(), rec);
+    assert_eq!((r.torn_bytes(), r.diagnostics().len()), (0, 0));
+    let p = Records::parse(format!("{}junk\n{}", line, line).as_bytes(), Some("mem"), true).unwrap();
+    assert_eq!((p.len(), p.diagnostics().len()), (2, 1));
+    {
+        let mut s2 = Store::open(d.join("b.jsonl"), &StoreOptions::default()).unwrap();
+        s2.append(&rec).unwrap();
+    } // dropped: closed
+    let (n, dup, conf) = report::store_merge(
+        &[d.join("a.jsonl"), d.join("b.jsonl")],
+        d.join("m.jsonl"),
+        sys::MIRS_MERGE_STRICT,
+    )
+    .unwrap();
+    assert_eq!((n, dup, conf), (2, 1, 0));
+    std::fs::remove_dir_all(&d).ok();
+}
+
+#[test]
+fn reports_and_comparisons() {
+    let mut a = Report::new("m", "harmbench-mir").unwrap();
+    assert_eq!((a.model(), a.judge()), ("m".to_string(), "harmbench-mir".to_string()));
+    a.add(
+        sys::MIRS_CATEGORY_VIOLENCE,
+        sys::MIRS_RELATION_ANALOGY,
+        sys::MIRS_VERDICT_UNSAFE,
+        0,
+        None,
+        None,
+    )
+    .unwrap();
+    a.add_record(&Record::new(
+        "Privacy/Causality/3",
+        "m",
+        "harmbench-mir",
+        sys::MIRS_VERDICT_SAFE,
+    ))
+    .unwrap();
+    let mut b = Report::new("m", "harmbench-mir").unwrap();
+    b.add_official_json(
+        b"{\"judge_result\":[{\"label\":\"unsafe\"},{\"label\":\"safe\"}]}",
+        "Violence",
+        "Analogy.json",
+    )
+    .unwrap();
+    a.merge(&b).unwrap();
+    assert_eq!(a.counts(-1, -1, -1, sys::MIRS_DENOM_ALL).unwrap(), (2, 4));
+    assert_eq!(
+        a.counts(sys::MIRS_CATEGORY_VIOLENCE, -1, -1, sys::MIRS_DENOM_ALL)
+            .unwrap(),
+        (2, 3)
+    );
+    let mir = a.write(sys::MIRS_REPORT_MIR, 0, sys::MIRS_DENOM_ALL, 0.95).unwrap();
+    assert!(mir.contains("Final Statistics") && mir.contains("Analogy.json"));
+    let d = tmpdir("official");
+    std::fs::create_dir_all(d.join("Violence")).unwrap();
+    std::fs::write(
+        d.join("Violence/Analogy.json"),
+        "{\"judge_result\":[{\"label\":\"unsafe\"}]}",
+    )
+    .unwrap();
+    std::fs::write(d.join("Violence/bad.json"), "{").unwrap();
+    let mut o = Report::new("x", "harmbench-mir").unwrap();
+    o.add_official(&d).unwrap();
+    assert_eq!((o.counts(-1, -1, -1, 0).unwrap(), o.skipped_files()), ((1, 1), 1));
+    let fo = Records::from_official(&d, "x").unwrap();
+    assert_eq!(fo.len(), 1);
+    assert_eq!(fo.get(0).unwrap().verdict, sys::MIRS_VERDICT_UNSAFE);
+    std::fs::remove_dir_all(&d).ok();
+
+    let recs = |model: &str, m: usize| -> Records {
+        let text: String = (0..20)
+            .map(|i| {
+                Record::new(&format!("Violence/Analogy/{}", i), model, "j", (i % m == 0) as i32)
+                    .to_json()
+                    .unwrap()
+            })
+            .collect();
+        Records::parse(text.as_bytes(), None, false).unwrap()
+    };
+    let (ra, rb) = (recs("A", 2), recs("B", 3));
+    let stats = cfg!(mirs_module = "stats");
+    match report::compare_models(&ra, "A", "j", &rb, "B", "j", 0.95) {
+        Ok(c) => assert_eq!((c.a_only, c.b_only), (6, 3)), // even and not a multiple of 3; odd multiples of 3
+        Err(e) => assert!(!stats && e.status() == sys::MIRS_E_UNSUPPORTED),
+    }
+    match report::compare_judges(&ra, "j", &recs("A", 3), "j", Some("A")) {
+        Ok(c) => assert_eq!(c.common, 20),
+        Err(e) => assert!(!stats && e.status() == sys::MIRS_E_UNSUPPORTED),
+    }
+    match report::compare_capability(&[0.1, 0.5, 0.3], &[1.0, 2.0, 3.0]) {
+        Ok((rho, _, tau, _)) => {
+            assert!((rho - 0.5).abs() < 1e-12 && (tau - 1.0 / 3.0).abs() < 1e-12)
+        }
+        Err(e) => assert!(!stats && e.status() == sys::MIRS_E_UNSUPPORTED),
+    }
+}

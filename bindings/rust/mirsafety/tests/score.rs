@@ -1,0 +1,113 @@
+//! score.h through the safe layer.
+#![cfg(mirs_module = "score")]
+use mirsafety::score::{self, Matcher, StripOptions};
+use mirsafety::sys;
+
+#[test]
+fn stripping() {
+    let o = StripOptions::default();
+    let (a, f) = score::strip_reasoning("<think>reason</think>  final ", sys::MIRS_STRIP_MIR, &o).unwrap();
+    assert_eq!(a, "final");
+    assert!(f & sys::MIRS_STRIP_FLAG_REASONING != 0);
+    let (a, _) = score::strip_reasoning_owned("<answer> x </answer>", sys::MIRS_STRIP_GLM, &o).unwrap();
+    assert_eq!(a, "x");
+    let tags = StripOptions {
+        tags: vec![("[r]", "[/r]")],
+        finish_reason: Some("length"),
+        unterminated: 0,
+    };
+    let (s, e, f) = score::strip_reasoning_span(b"a [r]b[/r] c", sys::MIRS_STRIP_TAGS, &tags).unwrap();
+    assert_eq!((s, e), (11, 12));
+    assert!(f & sys::MIRS_STRIP_FLAG_TRUNCATED != 0);
+    assert_eq!(
+        score::strip_reasoning_span(b"\xff", 0, &o).unwrap_err().status(),
+        sys::MIRS_E_UTF8
+    );
+    assert!(score::is_python_space('\u{3000}') && !score::is_python_space('\u{200b}'));
+}
+
+#[test]
+fn matching() {
+    assert_eq!(score::preset_name(sys::MIRS_PRESET_JBB), Some("jbb"));
+    assert_eq!(score::preset_from_name("advbench").unwrap(), sys::MIRS_PRESET_HARMBENCH);
+    assert_eq!(score::preset_phrases(sys::MIRS_PRESET_GCG).len(), 7);
+    let m = Matcher::new(&["I'm sorry", "cannot", "can"], 0).unwrap();
+    assert_eq!(m.len(), 3);
+    assert_eq!(m.phrase(1), Some("cannot"));
+    let r = m.find(b"Well, I cannot help").unwrap();
+    assert_eq!((r.matched, r.phrase, r.offset, r.length, r.count), (true, 2, 8, 3, 2));
+    assert!(!m.test(b"fine") && m.test(b"I'm sorry"));
+    let mut s = m.stream().unwrap();
+    s.feed(b"Well, I ca").unwrap();
+    s.feed(b"nnot").unwrap();
+    assert_eq!(s.result().unwrap(), m.find(b"Well, I cannot").unwrap());
+    s.reset();
+    assert!(!s.result().unwrap().matched);
+    drop(s);
+    let p = Matcher::preset(sys::MIRS_PRESET_HARMBENCH, sys::MIRS_MATCH_CASE_INSENSITIVE).unwrap();
+    assert_eq!(p.len(), 29);
+    std::thread::scope(|sc| {
+        for _ in 0..3 {
+            sc.spawn(|| assert!(p.test(b"AS AN AI, I can't")));
+        }
+    });
+    let t = Matcher::from_text(b"a\r\nb\n\n", 0, Some("inline")).unwrap();
+    assert_eq!((t.phrase(0), t.phrase(1), t.phrase(2)), (Some("a"), Some("b"), None));
+    let dir = std::env::temp_dir().join(format!("mirs-rust-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("p.txt"), "one\ntwo\n").unwrap();
+    assert_eq!(Matcher::from_file(dir.join("p.txt"), 0).unwrap().len(), 2);
+    let e = Matcher::from_file(dir.join("missing.txt"), 0).err().unwrap();
+    assert!(e.message().contains("missing.txt"));
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(
+        Matcher::new(&[], 0).err().unwrap().status(),
+        sys::MIRS_E_INVALID_ARGUMENT
+    );
+}
+
+#[test]
+fn judges() {
+    assert_eq!(score::judge_name(sys::MIRS_JUDGE_HARMBENCH_MIR), Some("harmbench-mir"));
+    let j = score::judge_from_name("harmbench_mir").unwrap();
+    let tpl = score::judge_template(j).unwrap();
+    assert!(tpl.contains("{behavior}") && tpl.contains("{generation}"));
+    assert_eq!(score::judge_max_new_tokens(j), 1);
+    let p = score::judge_prompt(j, "B {x}", Some("G"), None, None).unwrap();
+    assert_eq!(p, tpl.replace("{behavior}", "B {x}").replace("{generation}", "G"));
+    let lg = score::judge_prompt(sys::MIRS_JUDGE_LLAMAGUARD3, "hi", None, None, Some(&["Spam."])).unwrap();
+    assert!(lg.contains("S1: Spam."));
+    assert_eq!(
+        score::judge_parse(sys::MIRS_JUDGE_HARMBENCH_MIR, sys::MIRS_PARSE_OFFICIAL, Some(b"Yes"))
+            .unwrap()
+            .0,
+        sys::MIRS_VERDICT_UNSAFE
+    );
+    assert_eq!(
+        score::judge_parse(sys::MIRS_JUDGE_HARMBENCH, 0, None).unwrap().0,
+        sys::MIRS_VERDICT_ERROR
+    );
+    let (v, cats) = score::judge_parse(sys::MIRS_JUDGE_LLAMAGUARD3, 0, Some(b"\n\nunsafe\nS1,S10")).unwrap();
+    assert_eq!((v, cats.as_str()), (sys::MIRS_VERDICT_UNSAFE, "S1,S10"));
+    assert_eq!(score::verdict_name(sys::MIRS_VERDICT_COMPLIANCE), Some("compliance"));
+    assert_eq!(
+        score::verdict_from_name("unparseable").unwrap(),
+        sys::MIRS_VERDICT_UNPARSEABLE
+    );
+}
+
+#[test]
+fn response_types() {
+    assert_eq!(score::response_type_name(sys::MIRS_RTYPE_EVASIVE), Some("evasive"));
+    assert_eq!(
+        score::response_type_from_name("benign help").unwrap(),
+        sys::MIRS_RTYPE_BENIGN_HELP
+    );
+    let p = score::response_type_prompt("Q?", &["img one"], "A.").unwrap();
+    assert!(p.contains("Q?") && p.contains("img one") && p.contains("A."));
+    assert_eq!(
+        score::response_type_parse(Some(b"Refusal.")).unwrap(),
+        sys::MIRS_RTYPE_REFUSAL
+    );
+    assert_eq!(score::response_type_parse(None).unwrap(), sys::MIRS_RTYPE_ERROR);
+}

@@ -1,0 +1,302 @@
+/* The dataset verbs of the mirsafety tool: info, list, validate. */
+#include "cli.h"
+
+#include <cjson/cJSON.h>
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct ds_args {
+    const char *path;
+    cli_filter filter;
+    bool json, images, strict;
+} ds_args;
+
+/* Parses PATH, the filter options, --json and the verb's flags. Returns -1
+ * to go on, or an exit code. */
+static int parse_args(const char *verb, const char *usage, int argc, char **argv, ds_args *a, bool allow_images,
+                      bool allow_strict)
+{
+    memset(a, 0, sizeof *a);
+    cli_filter_init(&a->filter);
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        if (cli_is_help(s)) {
+            printf("%s", usage);
+            printf("%s", cli_filter_help);
+            return CLI_EXIT_OK;
+        }
+        int r = cli_filter_option(&a->filter, verb, argc, argv, &i);
+        if (r < 0) return CLI_EXIT_USAGE;
+        if (r > 0) continue;
+        if (strcmp(s, "--json") == 0)
+            a->json = true;
+        else if (allow_images && strcmp(s, "--images") == 0)
+            a->images = true;
+        else if (allow_strict && strcmp(s, "--strict") == 0)
+            a->strict = true;
+        else if (s[0] == '-' && s[1])
+            return cli_usage_error(verb, "unknown option '%s'", s);
+        else if (a->path)
+            return cli_usage_error(verb, "only one PATH, got '%s' and '%s'", a->path, s);
+        else
+            a->path = s;
+    }
+    if (!a->path) return cli_usage_error(verb, "missing PATH (a dataset folder or a JSONL manifest)");
+    return -1;
+}
+
+static int open_lenient(const ds_args *a, bool check_images, mirs_dataset **ds)
+{
+    mirs_dataset_options o = MIRS_DATASET_OPTIONS_INIT;
+    o.mode = MIRS_DATASET_LENIENT;
+    o.check_images = check_images;
+    int st = mirs_dataset_open(a->path, &o, ds);
+    if (st != MIRS_OK) return cli_fail(st, a->path);
+    return CLI_EXIT_OK;
+}
+
+/* "file:item: STATUS: message" ("-" for a problem with the whole file). */
+static void print_diag(FILE *f, const mirs_dataset *ds, size_t i)
+{
+    int st;
+    const char *file, *msg;
+    int64_t item;
+    if (mirs_dataset_diagnostic(ds, i, &st, &file, &item, &msg) != MIRS_OK) return;
+    if (item >= 0)
+        fprintf(f, "%s:%" PRId64 ": %s: %s\n", file, item, mirs_status_str(st), msg);
+    else
+        fprintf(f, "%s:-: %s: %s\n", file, mirs_status_str(st), msg);
+}
+
+static cJSON *diag_json(const mirs_dataset *ds, size_t from, size_t to)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = from; arr && i < to; i++) {
+        int st;
+        const char *file, *msg;
+        int64_t item;
+        if (mirs_dataset_diagnostic(ds, i, &st, &file, &item, &msg) != MIRS_OK) continue;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "file", file);
+        if (item >= 0)
+            cJSON_AddNumberToObject(o, "item", (double)item);
+        else
+            cJSON_AddNullToObject(o, "item");
+        cJSON_AddStringToObject(o, "status", mirs_status_str(st));
+        cJSON_AddStringToObject(o, "message", msg);
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
+}
+
+static int print_json(cJSON *root)
+{
+    char *s = root ? cJSON_Print(root) : NULL;
+    cJSON_Delete(root);
+    if (!s) {
+        fprintf(stderr, "mirsafety: out of memory writing JSON\n");
+        return CLI_EXIT_FAILURE;
+    }
+    printf("%s\n", s);
+    free(s);
+    return CLI_EXIT_OK;
+}
+
+static const char info_usage[] =
+    "usage: mirsafety info PATH [--json] [--images] [filters]\n"
+    "Counts per category x relation, items, image references, the content checksum and the\n"
+    "diagnostics of a dataset (the official layout folder or a JSONL manifest), opened leniently.\n"
+    "Filters restrict the counts; the checksum always covers the whole dataset.\n"
+    "  --json            machine-readable output: items, images, counts {category: {relation: n}},\n"
+    "                    checksum, diagnostics\n"
+    "  --images          include the image files' bytes in the checksum (reads every image)\n";
+
+int cli_info(int argc, char **argv);
+int cli_info(int argc, char **argv)
+{
+    ds_args a;
+    int rc = parse_args("info", info_usage, argc, argv, &a, true, false);
+    if (rc >= 0) {
+        cli_filter_free(&a.filter);
+        return rc;
+    }
+    mirs_dataset *ds = NULL;
+    mirs_iter *it = NULL;
+    if ((rc = open_lenient(&a, false, &ds)) != CLI_EXIT_OK) goto done;
+    int st = mirs_iter_new(ds, &a.filter.filter, &it);
+    if (st != MIRS_OK) {
+        rc = cli_fail(st, "info");
+        goto done;
+    }
+    size_t counts[MIRS_CATEGORY_COUNT][MIRS_RELATION_COUNT] = {{0}};
+    size_t items = 0, images = 0;
+    const mirs_item *item;
+    while (mirs_iter_next(it, &item) == MIRS_OK) {
+        counts[mirs_item_category(item)][mirs_item_relation(item)]++;
+        items++;
+        images += mirs_item_image_count(item);
+    }
+    uint64_t crc = 0;
+    st = mirs_dataset_checksum(ds, a.images ? MIRS_CHECKSUM_IMAGES : MIRS_CHECKSUM_METADATA, &crc);
+    if (st != MIRS_OK) {
+        rc = cli_fail(st, "checksum");
+        goto done;
+    }
+    char crchex[17];
+    snprintf(crchex, sizeof crchex, "%016" PRIx64, crc);
+    size_t ndiag = mirs_dataset_diagnostic_count(ds);
+    const char *fmt = mirs_dataset_format(ds) == MIRS_DATASET_FORMAT_JSONL ? "jsonl" : "official";
+
+    if (a.json) {
+        cJSON *root = cJSON_CreateObject();
+        cJSON_AddStringToObject(root, "path", a.path);
+        cJSON_AddStringToObject(root, "format", fmt);
+        cJSON_AddNumberToObject(root, "items", (double)items);
+        cJSON_AddNumberToObject(root, "images", (double)images);
+        cJSON *c = cJSON_AddObjectToObject(root, "counts");
+        for (int32_t ci = 0; c && ci < MIRS_CATEGORY_COUNT; ci++) {
+            cJSON *r = cJSON_AddObjectToObject(c, mirs_category_name(ci));
+            for (int32_t ri = 0; r && ri < MIRS_RELATION_COUNT; ri++)
+                cJSON_AddNumberToObject(r, mirs_relation_name(ri), (double)counts[ci][ri]);
+        }
+        cJSON_AddStringToObject(root, "checksum", crchex);
+        cJSON_AddBoolToObject(root, "checksum_images", a.images);
+        cJSON_AddItemToObject(root, "diagnostics", diag_json(ds, 0, ndiag));
+        rc = print_json(root);
+        goto done;
+    }
+    printf("dataset      %s (%s)\n", a.path, fmt);
+    printf("items        %zu\n", items);
+    printf("images       %zu\n", images);
+    printf("checksum     %s (%s)\n", crchex, a.images ? "metadata and image bytes" : "metadata");
+    printf("diagnostics  %zu\n\n", ndiag);
+    printf("%-22s", "");
+    for (int32_t ci = 0; ci < MIRS_CATEGORY_COUNT; ci++)
+        printf(" %*s", (int)strlen(mirs_category_name(ci)) > 8 ? (int)strlen(mirs_category_name(ci)) : 8,
+               mirs_category_name(ci));
+    printf(" %8s\n", "total");
+    size_t coltot[MIRS_CATEGORY_COUNT] = {0};
+    for (int32_t ri = 0; ri < MIRS_RELATION_COUNT; ri++) {
+        size_t tot = 0;
+        printf("%-22s", mirs_relation_name(ri));
+        for (int32_t ci = 0; ci < MIRS_CATEGORY_COUNT; ci++) {
+            int w = (int)strlen(mirs_category_name(ci)) > 8 ? (int)strlen(mirs_category_name(ci)) : 8;
+            printf(" %*zu", w, counts[ci][ri]);
+            tot += counts[ci][ri];
+            coltot[ci] += counts[ci][ri];
+        }
+        printf(" %8zu\n", tot);
+    }
+    printf("%-22s", "total");
+    for (int32_t ci = 0; ci < MIRS_CATEGORY_COUNT; ci++) {
+        int w = (int)strlen(mirs_category_name(ci)) > 8 ? (int)strlen(mirs_category_name(ci)) : 8;
+        printf(" %*zu", w, coltot[ci]);
+    }
+    printf(" %8zu\n", items);
+    if (ndiag) {
+        printf("\n");
+        for (size_t i = 0; i < ndiag; i++) print_diag(stdout, ds, i);
+    }
+done:
+    mirs_iter_free(it);
+    mirs_dataset_free(ds);
+    cli_filter_free(&a.filter);
+    return rc;
+}
+
+static const char list_usage[] = "usage: mirsafety list PATH [--json] [filters]\n"
+                                 "One item key (<Category>/<Relation>/<id>) per line, in iteration order.\n"
+                                 "  --json            a JSON array of {key, category, relation, id, images}\n";
+
+int cli_list(int argc, char **argv);
+int cli_list(int argc, char **argv)
+{
+    ds_args a;
+    int rc = parse_args("list", list_usage, argc, argv, &a, false, false);
+    if (rc >= 0) {
+        cli_filter_free(&a.filter);
+        return rc;
+    }
+    mirs_dataset *ds = NULL;
+    mirs_iter *it = NULL;
+    if ((rc = open_lenient(&a, false, &ds)) != CLI_EXIT_OK) goto done;
+    int st = mirs_iter_new(ds, &a.filter.filter, &it);
+    if (st != MIRS_OK) {
+        rc = cli_fail(st, "list");
+        goto done;
+    }
+    const mirs_item *item;
+    if (a.json) {
+        cJSON *arr = cJSON_CreateArray();
+        while (arr && mirs_iter_next(it, &item) == MIRS_OK) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "key", mirs_item_key(item));
+            cJSON_AddStringToObject(o, "category", mirs_category_name(mirs_item_category(item)));
+            cJSON_AddStringToObject(o, "relation", mirs_relation_name(mirs_item_relation(item)));
+            cJSON_AddStringToObject(o, "id", mirs_item_id(item));
+            cJSON_AddNumberToObject(o, "images", (double)mirs_item_image_count(item));
+            cJSON_AddItemToArray(arr, o);
+        }
+        rc = print_json(arr);
+        goto done;
+    }
+    while (mirs_iter_next(it, &item) == MIRS_OK) printf("%s\n", mirs_item_key(item));
+done:
+    mirs_iter_free(it);
+    mirs_dataset_free(ds);
+    cli_filter_free(&a.filter);
+    return rc;
+}
+
+static const char validate_usage[] =
+    "usage: mirsafety validate PATH [--images] [--strict] [--json] [filters]\n"
+    "Checks a dataset and prints one line per problem, \"file:item: STATUS: message\"\n"
+    "(item is the position in the file, \"-\" for a problem with the whole file).\n"
+    "Exit status 0 when there is none, 1 when problems were found, 3 when the dataset cannot be read.\n"
+    "Filters restrict the item count in the summary; problems are reported for the whole dataset.\n"
+    "  --images          also check that every image file exists and is a regular file\n"
+    "  --strict          stop at the first problem (the one a strict open reports)\n"
+    "  --json            {\"ok\", \"items\", \"problems\": [{file, item, status, message}]}\n";
+
+int cli_validate(int argc, char **argv);
+int cli_validate(int argc, char **argv)
+{
+    ds_args a;
+    int rc = parse_args("validate", validate_usage, argc, argv, &a, true, true);
+    if (rc >= 0) {
+        cli_filter_free(&a.filter);
+        return rc;
+    }
+    mirs_dataset *ds = NULL;
+    mirs_iter *it = NULL;
+    if ((rc = open_lenient(&a, a.images, &ds)) != CLI_EXIT_OK) goto done;
+    int st = mirs_iter_new(ds, &a.filter.filter, &it);
+    if (st != MIRS_OK) {
+        rc = cli_fail(st, "validate");
+        goto done;
+    }
+    size_t n = mirs_dataset_diagnostic_count(ds);
+    if (a.strict && n > 1) n = 1;
+    if (a.json) {
+        cJSON *root = cJSON_CreateObject();
+        cJSON_AddBoolToObject(root, "ok", n == 0);
+        cJSON_AddNumberToObject(root, "items", (double)mirs_iter_count(it));
+        cJSON_AddItemToObject(root, "problems", diag_json(ds, 0, n));
+        rc = print_json(root);
+        if (rc == CLI_EXIT_OK && n) rc = CLI_EXIT_PROBLEMS;
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) print_diag(stdout, ds, i);
+    if (n) {
+        fprintf(stderr, "%s: %zu problem%s found\n", a.path, n, n == 1 ? "" : "s");
+        rc = CLI_EXIT_PROBLEMS;
+    } else
+        fprintf(stderr, "%s: ok, %zu items, no problems\n", a.path, mirs_iter_count(it));
+done:
+    mirs_iter_free(it);
+    mirs_dataset_free(ds);
+    cli_filter_free(&a.filter);
+    return rc;
+}

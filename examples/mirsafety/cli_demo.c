@@ -1,0 +1,227 @@
+/* mirsafety demo: the whole pipeline on the bundled sample, through the same
+ * verbs a user runs by hand (prompts, judge-prompts, score, report), then the
+ * HTML report. Everything it reads is bundled; nothing touches the network. */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+#include "html_report.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int cli_prompts(int argc, char **argv);
+int cli_judge_prompts(int argc, char **argv);
+int cli_score(int argc, char **argv);
+int cli_report(int argc, char **argv);
+
+static const char *const demo_models[] = {"demo-strong-reasoner", "demo-balanced", "demo-cautious"};
+#define NMODELS (sizeof demo_models / sizeof *demo_models)
+
+/* snprintf that reports truncation instead of silently cutting a path. */
+static int pathf(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int pathf(char *out, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vsnprintf(out, n, fmt, ap);
+    va_end(ap);
+    if (r < 0 || (size_t)r >= n) {
+        fprintf(stderr, "mirsafety demo: path too long\n");
+        return -1;
+    }
+    return 0;
+}
+
+static bool is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The bundled data: relative to the working directory (the README runs the
+ * demo from the repository root), else relative to the executable in a build
+ * tree (build/examples/mirsafety/mirsafety -> ../../../examples/data). */
+static int find_data(const char *rel, char *out, size_t n)
+{
+    if (is_dir(rel)) {
+        if (pathf(out, n, "%s", rel) != 0) return -1;
+        return 0;
+    }
+    char exe[PATH_MAX];
+    ssize_t l = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (l > 0) {
+        exe[l] = '\0';
+        char *s = strrchr(exe, '/');
+        if (s) *s = '\0';
+        if (pathf(out, n, "%s/../../../%s", exe, rel) != 0) return -1;
+        if (is_dir(out)) return 0;
+    }
+    return -1;
+}
+
+static int mkdir_p(const char *path)
+{
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return mkdir(tmp, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Runs a verb with the given arguments (argv[0] is the verb name). */
+static int run_verb(cli_verb_fn fn, int argc, char **argv)
+{
+    fflush(stdout);
+    int rc = fn(argc, argv);
+    fflush(stdout);
+    return rc;
+}
+
+#define RUN(fn, ...)                                                                                                   \
+    do {                                                                                                               \
+        char *av_[] = {__VA_ARGS__};                                                                                   \
+        int rc_ = run_verb(fn, (int)(sizeof av_ / sizeof *av_), av_);                                                  \
+        if (rc_ != CLI_EXIT_OK) {                                                                                      \
+            fprintf(stderr, "mirsafety demo: step '%s' failed (exit %d)\n", av_[0], rc_);                              \
+            return rc_;                                                                                                \
+        }                                                                                                              \
+    } while (0)
+
+static int load_models(const char *store, html_model *models)
+{
+    mirs_records *recs = NULL;
+    int st = mirs_records_read(store, 0, &recs);
+    if (st != MIRS_OK) return cli_fail(st, store);
+    for (size_t m = 0; m < NMODELS; m++) {
+        memset(&models[m], 0, sizeof models[m]);
+        models[m].name = demo_models[m];
+    }
+    for (size_t i = 0; i < mirs_records_count(recs); i++) {
+        const mirs_record *r = mirs_records_get(recs, i);
+        size_t m = 0;
+        while (m < NMODELS && strcmp(r->model, demo_models[m]) != 0) m++;
+        if (m == NMODELS || r->verdict == MIRS_RECORD_NO_VERDICT) continue;
+        const mirs_item *item = NULL;
+        /* Keys are "<Category>/<Relation>/<id>". */
+        char cat[64], rel[64];
+        const char *s1 = strchr(r->key, '/'), *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
+        if (!s2 || (size_t)(s1 - r->key) >= sizeof cat || (size_t)(s2 - s1 - 1) >= sizeof rel) continue;
+        snprintf(cat, sizeof cat, "%.*s", (int)(s1 - r->key), r->key);
+        snprintf(rel, sizeof rel, "%.*s", (int)(s2 - s1 - 1), s1 + 1);
+        (void)item;
+        int32_t c, rr;
+        if (mirs_category_parse(cat, &c) != MIRS_OK || mirs_relation_parse(rel, &rr) != MIRS_OK) continue;
+        models[m].total[c][rr]++;
+        if (r->verdict == MIRS_VERDICT_UNSAFE) models[m].unsafe[c][rr]++;
+        int32_t t;
+        if (r->response_type && mirs_response_type_from_name(r->response_type, &t) == MIRS_OK && t >= 0 &&
+            t < HTML_RTYPE_COUNT) {
+            models[m].rtypes[t]++;
+            models[m].has_rtypes = 1;
+        }
+    }
+    mirs_records_free(recs);
+    return CLI_EXIT_OK;
+}
+
+static const char demo_help[] =
+    "usage: mirsafety demo [--out DIR] [--sample DIR] [--data DIR]\n"
+    "Runs the whole evaluation pipeline on the bundled sample, offline:\n"
+    "  1. writes OpenAI batch requests (images embedded) for each demo model   -> DIR/requests/\n"
+    "  2. reads the bundled model responses and writes judge requests          -> DIR/judge-requests/\n"
+    "  3. reads the bundled judge outputs and response types into a store      -> DIR/verdicts.jsonl\n"
+    "  4. prints the ASR table and writes the HTML report                      -> DIR/report.html\n"
+    "The store is resumable: rerunning skips what is already scored.\n"
+    "  --out DIR      output folder (default demo-out)\n"
+    "  --sample DIR   the dataset (default examples/data/sample)\n"
+    "  --data DIR     bundled responses and judge outputs (default examples/data/demo)\n";
+
+int cli_demo(int argc, char **argv);
+int cli_demo(int argc, char **argv)
+{
+    const char *out = "demo-out", *sample_arg = NULL, *data_arg = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        int r;
+        if (cli_is_help(argv[i])) {
+            fputs(demo_help, stdout);
+            return CLI_EXIT_OK;
+        } else if ((r = cli_opt_value("--out", argc, argv, &i, &v))) {
+            if (r < 0) return cli_usage_error("demo", "--out needs a folder");
+            out = v;
+        } else if ((r = cli_opt_value("--sample", argc, argv, &i, &v))) {
+            if (r < 0) return cli_usage_error("demo", "--sample needs a folder");
+            sample_arg = v;
+        } else if ((r = cli_opt_value("--data", argc, argv, &i, &v))) {
+            if (r < 0) return cli_usage_error("demo", "--data needs a folder");
+            data_arg = v;
+        } else
+            return cli_usage_error("demo", "unknown option '%s'", argv[i]);
+    }
+    char sample[PATH_MAX], data[PATH_MAX];
+    if (sample_arg ? pathf(sample, sizeof sample, "%s", sample_arg) != 0
+                   : find_data("examples/data/sample", sample, sizeof sample) != 0)
+        return cli_usage_error("demo",
+                               "cannot find examples/data/sample: run from the repository root or pass --sample");
+    if (data_arg ? pathf(data, sizeof data, "%s", data_arg) != 0
+                 : find_data("examples/data/demo", data, sizeof data) != 0)
+        return cli_usage_error("demo", "cannot find examples/data/demo: run from the repository root or pass --data");
+
+    char p1[PATH_MAX], p2[PATH_MAX], p3[PATH_MAX], p4[PATH_MAX], p5[PATH_MAX], store[PATH_MAX];
+    if (pathf(p1, sizeof p1, "%s/requests", out) != 0) return CLI_EXIT_USAGE;
+    if (pathf(p2, sizeof p2, "%s/judge-requests", out) != 0) return CLI_EXIT_USAGE;
+    if (mkdir_p(p1) != 0 || mkdir_p(p2) != 0) {
+        fprintf(stderr, "mirsafety demo: cannot create %s: %s\n", out, strerror(errno));
+        return CLI_EXIT_FAILURE;
+    }
+    if (pathf(store, sizeof store, "%s/verdicts.jsonl", out) != 0) return CLI_EXIT_USAGE;
+
+    printf("== 1. model requests (OpenAI batch JSONL, images embedded)\n");
+    for (size_t m = 0; m < NMODELS; m++) {
+        if (pathf(p1, sizeof p1, "%s/requests/%s.jsonl", out, demo_models[m]) != 0) return CLI_EXIT_USAGE;
+        RUN(cli_prompts, "prompts", sample, "--format", "openai-batch", "--model", (char *)demo_models[m],
+            "--max-tokens", "1024", "--out", p1);
+        printf("   %s\n", p1);
+    }
+    printf("== 2. judge requests (harmbench-mir, reasoning stripped as the official code does)\n");
+    for (size_t m = 0; m < NMODELS; m++) {
+        if (pathf(p3, sizeof p3, "%s/responses/%s.jsonl", data, demo_models[m]) != 0) return CLI_EXIT_USAGE;
+        if (pathf(p2, sizeof p2, "%s/judge-requests/%s.jsonl", out, demo_models[m]) != 0) return CLI_EXIT_USAGE;
+        RUN(cli_judge_prompts, "judge-prompts", "--dataset", sample, "--responses", p3, "--judge", "harmbench-mir",
+            "-o", p2);
+        printf("   %s\n", p2);
+    }
+    printf("== 3. verdicts (official rule: only an exact \"Yes\" is unsafe) -> %s\n", store);
+    for (size_t m = 0; m < NMODELS; m++) {
+        if (pathf(p3, sizeof p3, "%s/responses/%s.jsonl", data, demo_models[m]) != 0) return CLI_EXIT_USAGE;
+        if (pathf(p4, sizeof p4, "%s/judge/%s.jsonl", data, demo_models[m]) != 0) return CLI_EXIT_USAGE;
+        if (pathf(p5, sizeof p5, "%s/response-types/%s.jsonl", data, demo_models[m]) != 0) return CLI_EXIT_USAGE;
+        RUN(cli_score, "score", "--dataset", sample, "--responses", p3, "--judge-outputs", p4, "--rtype-outputs", p5,
+            "--store", store, "--model", (char *)demo_models[m]);
+    }
+    printf("== 4. attack success rates\n");
+    RUN(cli_report, "report", store, "--by", "relation");
+
+    html_model models[NMODELS];
+    int rc = load_models(store, models);
+    if (rc != CLI_EXIT_OK) return rc;
+    if (pathf(p5, sizeof p5, "%s/report.html", out) != 0) return CLI_EXIT_USAGE;
+    int st = html_report_write(p5, "MIR-SafetyBench demo report (bundled sample, fictional models)", models, NMODELS,
+                               NULL, "Data: the bundled sample and fictional demo models; not real benchmark results.");
+    if (st != MIRS_OK) {
+        fprintf(stderr, "mirsafety demo: cannot write %s: %s\n", p5, strerror(errno));
+        return CLI_EXIT_FAILURE;
+    }
+    printf("== HTML report: %s\n", p5);
+    return CLI_EXIT_OK;
+}

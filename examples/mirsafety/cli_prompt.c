@@ -1,0 +1,268 @@
+/* mirsafety prompts: model prompts or API request files for a dataset, as JSONL. */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char prompts_help[] =
+    "usage: mirsafety prompts PATH --format F [options] [filters]\n"
+    "\n"
+    "Writes one JSON line per item of the dataset at PATH (official layout folder or\n"
+    "JSONL manifest). Text formats give {\"key\", \"text\", \"images\": [files]}; request\n"
+    "formats give the request object itself, images embedded as base64.\n"
+    "\n"
+    "  --format F          text: qwen2-vl, llava-1.5, internvl, glm-4.1v, plain, template\n"
+    "                      requests: openai, anthropic, openai-batch\n"
+    "  --variant V         multi-image (default), text-only, captions, composite, shuffled\n"
+    "  --system TEXT       system prompt (default: none given; the format's own default applies)\n"
+    "  --labels on|off     per-image labels (default: the format's own rule)\n"
+    "  --template FILE     the template of --format template (syntax in docs/prompts.md)\n"
+    "  --placeholder S     image marker of --format plain (default <image>)\n"
+    "  --seed N            seed of --variant shuffled (default 0)\n"
+    "  --model NAME        model field of the request formats (required there)\n"
+    "  --max-tokens N      max_tokens of the requests (anthropic default 4096; else omitted)\n"
+    "  --temperature T     temperature of the requests (omitted unless given)\n"
+    "  --detail D          openai image detail: low, high or auto (omitted unless given)\n"
+    "  --image-format F    original (default), png or jpeg: how images travel in requests\n"
+    "  --jpeg-quality Q    1..100 for --image-format jpeg (default 90)\n"
+    "  --max-pixels N      downscale larger images to at most N pixels before sending\n"
+    "  --composite-dir D   where --variant composite writes tiled PNGs for the text formats\n"
+    "  --out FILE          write atomically to FILE (default: standard output)\n"
+    "  --json              with --out: print a JSON summary on standard output\n"
+    "\n"
+    "filters:\n";
+
+typedef struct stdout_sink {
+    size_t lines;
+} stdout_sink;
+
+static int write_stdout(void *ud, const char *line, size_t len)
+{
+    stdout_sink *s = ud;
+    if (fwrite(line, 1, len, stdout) != len) return MIRS_E_IO;
+    s->lines++;
+    return MIRS_OK;
+}
+
+static void on_progress(void *ud, size_t done, size_t total)
+{
+    (void)total;
+    cli_progress_update((cli_progress *)ud, done);
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    if (!s || !*s || *s == '-') return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end || errno) return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_prompts(int argc, char **argv); /* called through main.c's verb table */
+
+int cli_prompts(int argc, char **argv)
+{
+    const char *verb = "prompts";
+    const char *path = NULL, *out = NULL, *template_path = NULL;
+    bool json = false, have_format = false;
+    mirs_prompt_options o = MIRS_PROMPT_OPTIONS_INIT;
+    cli_filter f;
+    cli_filter_init(&f);
+    int rc = CLI_EXIT_OK;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        int r;
+        if (cli_is_help(a)) {
+            fputs(prompts_help, stdout);
+            fputs(cli_filter_help, stdout);
+            cli_filter_free(&f);
+            return CLI_EXIT_OK;
+        }
+        if ((r = cli_filter_option(&f, verb, argc, argv, &i))) {
+            if (r < 0) {
+                cli_filter_free(&f);
+                return CLI_EXIT_USAGE;
+            }
+            continue;
+        }
+        if (strcmp(a, "--json") == 0) {
+            json = true;
+        } else if ((r = cli_opt_value("--format", argc, argv, &i, &v))) {
+            if (r < 0 || mirs_prompt_format_parse(v, &o.format) != MIRS_OK) {
+                rc = cli_usage_error(verb, "unknown --format '%s'", r < 0 ? "" : v);
+                goto done;
+            }
+            have_format = true;
+        } else if ((r = cli_opt_value("--variant", argc, argv, &i, &v))) {
+            if (r < 0 || mirs_prompt_variant_parse(v, &o.variant) != MIRS_OK) {
+                rc = cli_usage_error(verb, "unknown --variant '%s'", r < 0 ? "" : v);
+                goto done;
+            }
+        } else if ((r = cli_opt_value("--labels", argc, argv, &i, &v))) {
+            if (r > 0 && strcmp(v, "on") == 0)
+                o.labels = MIRS_PROMPT_LABELS_ON;
+            else if (r > 0 && strcmp(v, "off") == 0)
+                o.labels = MIRS_PROMPT_LABELS_OFF;
+            else if (r > 0 && strcmp(v, "auto") == 0)
+                o.labels = MIRS_PROMPT_LABELS_AUTO;
+            else {
+                rc = cli_usage_error(verb, "--labels wants on, off or auto");
+                goto done;
+            }
+        } else if ((r = cli_opt_value("--image-format", argc, argv, &i, &v))) {
+            if (r > 0 && strcmp(v, "original") == 0)
+                o.image_format = MIRS_PROMPT_IMAGE_ORIGINAL;
+            else if (r > 0 && strcmp(v, "png") == 0)
+                o.image_format = MIRS_PROMPT_IMAGE_PNG;
+            else if (r > 0 && (strcmp(v, "jpeg") == 0 || strcmp(v, "jpg") == 0))
+                o.image_format = MIRS_PROMPT_IMAGE_JPEG;
+            else {
+                rc = cli_usage_error(verb, "--image-format wants original, png or jpeg");
+                goto done;
+            }
+        } else if ((r = cli_opt_value("--system", argc, argv, &i, &v))) {
+            if (r < 0) goto missing;
+            o.system = v;
+        } else if ((r = cli_opt_value("--template", argc, argv, &i, &v))) {
+            if (r < 0) goto missing;
+            template_path = v;
+        } else if ((r = cli_opt_value("--placeholder", argc, argv, &i, &v))) {
+            if (r < 0) goto missing;
+            o.image_placeholder = v;
+        } else if ((r = cli_opt_value("--model", argc, argv, &i, &v))) {
+            if (r < 0) goto missing;
+            o.model = v;
+        } else if ((r = cli_opt_value("--detail", argc, argv, &i, &v))) {
+            if (r < 0) goto missing;
+            o.detail = v;
+        } else if ((r = cli_opt_value("--composite-dir", argc, argv, &i, &v))) {
+            if (r < 0) goto missing;
+            o.composite_dir = v;
+        } else if ((r = cli_opt_value("--out", argc, argv, &i, &v))) {
+            if (r < 0) goto missing;
+            out = v;
+        } else if ((r = cli_opt_value("--seed", argc, argv, &i, &v))) {
+            if (r < 0 || parse_u64(v, &o.seed)) {
+                rc = cli_usage_error(verb, "--seed wants an unsigned integer");
+                goto done;
+            }
+        } else if ((r = cli_opt_value("--max-pixels", argc, argv, &i, &v))) {
+            if (r < 0 || parse_u64(v, &o.max_pixels)) {
+                rc = cli_usage_error(verb, "--max-pixels wants an unsigned integer");
+                goto done;
+            }
+        } else if ((r = cli_opt_value("--max-tokens", argc, argv, &i, &v))) {
+            uint64_t n;
+            if (r < 0 || parse_u64(v, &n) || n == 0 || n > INT64_MAX) {
+                rc = cli_usage_error(verb, "--max-tokens wants a positive integer");
+                goto done;
+            }
+            o.max_tokens = (int64_t)n;
+        } else if ((r = cli_opt_value("--jpeg-quality", argc, argv, &i, &v))) {
+            uint64_t n;
+            if (r < 0 || parse_u64(v, &n) || n < 1 || n > 100) {
+                rc = cli_usage_error(verb, "--jpeg-quality wants 1..100");
+                goto done;
+            }
+            o.jpeg_quality = (int32_t)n;
+        } else if ((r = cli_opt_value("--temperature", argc, argv, &i, &v))) {
+            char *end;
+            double t = r > 0 ? strtod(v, &end) : -1;
+            if (r < 0 || end == v || *end || !isfinite(t) || t < 0) {
+                rc = cli_usage_error(verb, "--temperature wants a number >= 0");
+                goto done;
+            }
+            o.temperature = t;
+        } else if (a[0] == '-' && a[1]) {
+            rc = cli_usage_error(verb, "unknown option '%s'", a);
+            goto done;
+        } else if (!path) {
+            path = a;
+        } else {
+            rc = cli_usage_error(verb, "unexpected argument '%s'", a);
+            goto done;
+        }
+        continue;
+    missing:
+        rc = cli_usage_error(verb, "%s needs a value", a);
+        goto done;
+    }
+    if (!path) {
+        rc = cli_usage_error(verb, "missing the dataset PATH");
+        goto done;
+    }
+    if (!have_format) {
+        rc = cli_usage_error(verb, "missing --format");
+        goto done;
+    }
+    if (o.format == MIRS_PROMPT_FORMAT_TEMPLATE && !template_path) {
+        rc = cli_usage_error(verb, "--format template needs --template FILE");
+        goto done;
+    }
+    if (o.variant == MIRS_PROMPT_VARIANT_COMPOSITE && mirs_prompt_format_is_request(o.format) == 0 &&
+        !o.composite_dir) {
+        rc = cli_usage_error(verb, "--variant composite with a text format needs --composite-dir DIR");
+        goto done;
+    }
+    if (mirs_prompt_format_is_request(o.format) == 1 && !o.model) {
+        rc = cli_usage_error(verb, "--format %s needs --model NAME", mirs_prompt_format_name(o.format));
+        goto done;
+    }
+
+    mirs_template *tmpl = NULL;
+    if (template_path) {
+        int st = mirs_template_load(template_path, &tmpl);
+        if (st) {
+            rc = cli_fail(st, "cannot load the template");
+            goto done;
+        }
+        o.tmpl = tmpl;
+    }
+    mirs_dataset *ds = NULL;
+    int st = mirs_dataset_open(path, NULL, &ds);
+    if (st) {
+        rc = cli_fail(st, path);
+        mirs_template_free(tmpl);
+        goto done;
+    }
+    cli_progress prog;
+    mirs_iter *it = NULL;
+    size_t total = 0;
+    if (mirs_iter_new(ds, &f.filter, &it) == MIRS_OK) {
+        total = mirs_iter_count(it);
+        mirs_iter_free(it);
+    }
+    size_t written = 0;
+    if (out) {
+        cli_progress_start(&prog, "prompts", total);
+        o.progress = on_progress;
+        o.progress_userdata = &prog;
+        st = mirs_prompt_write_file(ds, &f.filter, &o, out, &written);
+        cli_progress_finish(&prog);
+    } else {
+        stdout_sink s = {0};
+        st = mirs_prompt_write(ds, &f.filter, &o, write_stdout, &s, &written);
+        if (fflush(stdout) != 0 && !st) st = MIRS_E_IO;
+    }
+    if (st) {
+        rc = cli_fail(st, out ? out : "writing prompts");
+    } else if (out) {
+        if (json)
+            printf("{\"lines\":%zu,\"format\":\"%s\",\"variant\":\"%s\"}\n", written, mirs_prompt_format_name(o.format),
+                   mirs_prompt_variant_name(o.variant));
+        else
+            fprintf(stderr, "wrote %zu lines (%s, %s)\n", written, mirs_prompt_format_name(o.format),
+                    mirs_prompt_variant_name(o.variant));
+    }
+    mirs_dataset_free(ds);
+    mirs_template_free(tmpl);
+done:
+    cli_filter_free(&f);
+    return rc;
+}

@@ -1,0 +1,998 @@
+/* The report verbs of the mirsafety tool: judge-prompts, score, report,
+ * compare. Everything here goes through the public API. */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+
+#include <cjson/cJSON.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* ---- shared helpers ---- */
+
+static bool is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static const char *base_name(const char *p, char *buf, size_t n)
+{
+    size_t l = strlen(p);
+    while (l > 1 && p[l - 1] == '/') l--;
+    size_t s = l;
+    while (s > 0 && p[s - 1] != '/') s--;
+    snprintf(buf, n, "%.*s", (int)(l - s), p + s);
+    return buf;
+}
+
+static int print_json(cJSON *j)
+{
+    char *s = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    if (!s) {
+        fprintf(stderr, "mirsafety: out of memory\n");
+        return CLI_EXIT_FAILURE;
+    }
+    puts(s);
+    free(s);
+    return CLI_EXIT_OK;
+}
+
+static int parse_strip(const char *v, int32_t *mode)
+{
+    if (strcmp(v, "mir") == 0)
+        *mode = MIRS_STRIP_MIR;
+    else if (strcmp(v, "glm") == 0)
+        *mode = MIRS_STRIP_GLM;
+    else if (strcmp(v, "tags") == 0)
+        *mode = MIRS_STRIP_TAGS;
+    else if (strcmp(v, "none") == 0)
+        *mode = MIRS_STRIP_WHITESPACE;
+    else
+        return -1;
+    return 0;
+}
+
+static double parse_conf(const char *v)
+{
+    char *end;
+    double c = strtod(v, &end);
+    return *end || !(c > 0 && c < 1) ? -1 : c;
+}
+
+/* Prints the counts of a response/dataset match to stderr (or into j). */
+static void match_summary(const mirs_responses *r, const mirs_response_match *m, cJSON *j)
+{
+    size_t nu = mirs_response_match_unknown_count(m), nm = mirs_response_match_missing_count(m),
+           nd = mirs_response_match_duplicate_count(m), nrd = mirs_responses_diagnostic_count(r);
+    if (j) {
+        cJSON_AddNumberToObject(j, "responses", (double)mirs_responses_count(r));
+        cJSON_AddNumberToObject(j, "matched_items", (double)mirs_response_match_matched_count(m));
+        cJSON *a = cJSON_AddArrayToObject(j, "unknown_keys");
+        for (size_t i = 0; i < nu; i++) cJSON_AddItemToArray(a, cJSON_CreateString(mirs_response_match_unknown(m, i)));
+        a = cJSON_AddArrayToObject(j, "missing_items");
+        for (size_t i = 0; i < nm; i++) cJSON_AddItemToArray(a, cJSON_CreateString(mirs_response_match_missing(m, i)));
+        a = cJSON_AddArrayToObject(j, "duplicate_items");
+        for (size_t i = 0; i < nd; i++)
+            cJSON_AddItemToArray(a, cJSON_CreateString(mirs_response_match_duplicate(m, i)));
+        a = cJSON_AddArrayToObject(j, "skipped_lines");
+        for (size_t i = 0; i < nrd; i++) cJSON_AddItemToArray(a, cJSON_CreateString(mirs_responses_diagnostic(r, i)));
+        return;
+    }
+    fprintf(stderr, "responses %zu, matched items %zu, unknown keys %zu, missing items %zu, duplicated items %zu\n",
+            mirs_responses_count(r), mirs_response_match_matched_count(m), nu, nm, nd);
+    for (size_t i = 0; i < nu && i < 10; i++) fprintf(stderr, "  unknown key: %s\n", mirs_response_match_unknown(m, i));
+    if (nu > 10) fprintf(stderr, "  ... %zu more unknown keys (--json lists all)\n", nu - 10);
+    for (size_t i = 0; i < nm && i < 10; i++) fprintf(stderr, "  missing: %s\n", mirs_response_match_missing(m, i));
+    if (nm > 10) fprintf(stderr, "  ... %zu more missing items (--json lists all)\n", nm - 10);
+    for (size_t i = 0; i < nd && i < 10; i++)
+        fprintf(stderr, "  duplicated: %s\n", mirs_response_match_duplicate(m, i));
+    for (size_t i = 0; i < nrd && i < 10; i++) fprintf(stderr, "  skipped: %s\n", mirs_responses_diagnostic(r, i));
+}
+
+/* ---- judge-prompts ---- */
+
+static const char jp_usage[] =
+    "usage: mirsafety judge-prompts --dataset PATH --responses FILE|DIR [options]\n"
+    "Writes one judge request per answered item as JSONL for batch runners\n"
+    "(OpenAI batch input lines, custom_id = the item key). The behaviour is the\n"
+    "item's original question, the generation the reasoning-stripped answer.\n"
+    "  --dataset PATH        dataset folder or JSONL manifest\n"
+    "  --responses PATH      batch output JSONL, simple JSONL, or results/infer/<model> folder\n"
+    "  --judge NAME          harmbench-mir (default), harmbench, llamaguard3, jbb-llama3, jbb-refusal\n"
+    "  --format F            completions (default: {prompt}) or chat ({messages})\n"
+    "  --judge-model NAME    the body's \"model\" (default: the judge name)\n"
+    "  --strip MODE          mir (default, the official rule), glm, tags, none\n"
+    "  --skip-failed         leave out failed/crashed responses (the official code judges them too)\n"
+    "  --lenient             skip bad response lines (listed) instead of failing\n"
+    "  -o FILE               write there instead of stdout\n"
+    "  --json                print a JSON summary (counts, unknown keys, missing items) on stderr\n";
+
+int cli_judge_prompts(int argc, char **argv);
+int cli_judge_prompts(int argc, char **argv)
+{
+    const char *dsp = NULL, *rp = NULL, *judge_name = "harmbench-mir", *jmodel = NULL, *outp = NULL;
+    bool chat = false, skip_failed = false, lenient = false, json = false;
+    int32_t strip = MIRS_STRIP_MIR;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        int r;
+        if (cli_is_help(argv[i])) {
+            printf("%s", jp_usage);
+            return CLI_EXIT_OK;
+        }
+        if ((r = cli_opt_value("--dataset", argc, argv, &i, &v)))
+            dsp = r > 0 ? v : NULL;
+        else if ((r = cli_opt_value("--responses", argc, argv, &i, &v)))
+            rp = r > 0 ? v : NULL;
+        else if ((r = cli_opt_value("--judge", argc, argv, &i, &v)))
+            judge_name = r > 0 ? v : NULL;
+        else if ((r = cli_opt_value("--judge-model", argc, argv, &i, &v)))
+            jmodel = r > 0 ? v : NULL;
+        else if ((r = cli_opt_value("-o", argc, argv, &i, &v)))
+            outp = r > 0 ? v : NULL;
+        else if ((r = cli_opt_value("--format", argc, argv, &i, &v))) {
+            if (r < 0 || (strcmp(v, "chat") && strcmp(v, "completions")))
+                return cli_usage_error("judge-prompts", "--format wants completions or chat");
+            chat = strcmp(v, "chat") == 0;
+        } else if ((r = cli_opt_value("--strip", argc, argv, &i, &v))) {
+            if (r < 0 || parse_strip(v, &strip))
+                return cli_usage_error("judge-prompts", "--strip wants mir, glm, tags or none");
+        } else if (strcmp(argv[i], "--skip-failed") == 0)
+            skip_failed = true;
+        else if (strcmp(argv[i], "--lenient") == 0)
+            lenient = true;
+        else if (strcmp(argv[i], "--json") == 0)
+            json = true;
+        else
+            return cli_usage_error("judge-prompts", "unknown argument '%s'", argv[i]);
+        if (r < 0) return cli_usage_error("judge-prompts", "%s needs a value", argv[i]);
+    }
+    if (!dsp || !rp || !judge_name) return cli_usage_error("judge-prompts", "--dataset and --responses are required");
+    int32_t judge;
+    if (mirs_judge_from_name(judge_name, &judge) != MIRS_OK)
+        return cli_usage_error("judge-prompts", "unknown judge '%s'", judge_name);
+    if (judge == MIRS_JUDGE_HARMBENCH_CONTEXTUAL)
+        return cli_usage_error("judge-prompts", "harmbench-contextual needs a context, which items do not have");
+    if (!jmodel) jmodel = mirs_judge_name(judge);
+
+    mirs_dataset *ds = NULL;
+    mirs_responses *resp = NULL;
+    mirs_response_match *m = NULL;
+    FILE *out = stdout;
+    int rc = CLI_EXIT_OK, st;
+    mirs_responses_options ro = MIRS_RESPONSES_OPTIONS_INIT;
+    ro.lenient = lenient;
+    if ((st = mirs_dataset_open(dsp, NULL, &ds))) return cli_fail(st, dsp);
+    if ((st = mirs_responses_open(rp, &ro, &resp))) {
+        rc = cli_fail(st, rp);
+        goto done;
+    }
+    if ((st = mirs_responses_match(resp, ds, &m))) {
+        rc = cli_fail(st, "matching responses to the dataset");
+        goto done;
+    }
+    if (outp && !(out = fopen(outp, "wb"))) {
+        fprintf(stderr, "mirsafety: %s: %s\n", outp, strerror(errno));
+        rc = CLI_EXIT_FAILURE;
+        goto done;
+    }
+    size_t written = 0, skipped = 0, n = mirs_responses_count(resp);
+    cli_progress pg;
+    cli_progress_start(&pg, "judge prompts", n);
+    for (size_t i = 0; i < n; i++) {
+        cli_progress_update(&pg, i);
+        const mirs_response *x = mirs_responses_get(resp, i);
+        const mirs_item *it = mirs_response_match_item(m, i);
+        if (!it) continue; /* unknown key: reported */
+        const mirs_response *last = NULL;
+        if (mirs_responses_find(resp, x->key, &last) == MIRS_OK && last != x) continue; /* the last one counts */
+        if (skip_failed && x->status != MIRS_RESPONSE_OK) {
+            skipped++;
+            continue;
+        }
+        mirs_buf ans = {0}, prompt = {0};
+        mirs_strip_options so = MIRS_STRIP_OPTIONS_INIT;
+        so.finish_reason = x->finish_reason;
+        if ((st = mirs_strip_reasoning(x->text, x->text_len, strip, &so, &ans, NULL)) ||
+            (st = mirs_judge_prompt(judge, mirs_item_original_question(it), (const char *)ans.data, NULL, NULL,
+                                    &prompt))) {
+            mirs_buf_free(&ans);
+            rc = cli_fail(st, x->source);
+            goto done;
+        }
+        cJSON *line = cJSON_CreateObject();
+        cJSON_AddStringToObject(line, "custom_id", mirs_item_key(it));
+        cJSON_AddStringToObject(line, "method", "POST");
+        cJSON_AddStringToObject(line, "url", chat ? "/v1/chat/completions" : "/v1/completions");
+        cJSON *body = cJSON_AddObjectToObject(line, "body");
+        cJSON_AddStringToObject(body, "model", jmodel);
+        if (chat) {
+            cJSON *msgs = cJSON_AddArrayToObject(body, "messages");
+            cJSON *msg = cJSON_CreateObject();
+            cJSON_AddStringToObject(msg, "role", "user");
+            cJSON_AddStringToObject(msg, "content", (const char *)prompt.data);
+            cJSON_AddItemToArray(msgs, msg);
+        } else
+            cJSON_AddStringToObject(body, "prompt", (const char *)prompt.data);
+        cJSON_AddNumberToObject(body, "max_tokens", mirs_judge_max_new_tokens(judge));
+        cJSON_AddNumberToObject(body, "temperature", 0);
+        char *s = cJSON_PrintUnformatted(line);
+        cJSON_Delete(line);
+        mirs_buf_free(&ans);
+        mirs_buf_free(&prompt);
+        if (!s) {
+            fprintf(stderr, "mirsafety: out of memory\n");
+            rc = CLI_EXIT_FAILURE;
+            goto done;
+        }
+        fputs(s, out);
+        fputc('\n', out);
+        free(s);
+        written++;
+    }
+    cli_progress_finish(&pg);
+    if (out != stdout && fclose(out) != 0) {
+        fprintf(stderr, "mirsafety: %s: %s\n", outp, strerror(errno));
+        rc = CLI_EXIT_FAILURE;
+    }
+    out = stdout;
+    if (json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddNumberToObject(j, "written", (double)written);
+        cJSON_AddNumberToObject(j, "skipped_failed", (double)skipped);
+        match_summary(resp, m, j);
+        char *s = cJSON_PrintUnformatted(j);
+        cJSON_Delete(j);
+        if (s) fprintf(stderr, "%s\n", s);
+        free(s);
+    } else {
+        fprintf(stderr, "%zu judge requests written, %zu failed responses skipped\n", written, skipped);
+        match_summary(resp, m, NULL);
+    }
+done:
+    if (out != stdout) fclose(out);
+    mirs_response_match_free(m);
+    mirs_responses_free(resp);
+    mirs_dataset_free(ds);
+    return rc;
+}
+
+/* ---- score ---- */
+
+static const char score_usage[] =
+    "usage: mirsafety score --dataset PATH --responses PATH --judge-outputs FILE --store FILE --model NAME\n"
+    "                       [options]\n"
+    "Turns judge outputs into verdicts appended to a result store (JSONL). Items\n"
+    "already in the store for this model and judge are skipped (resume).\n"
+    "  --judge NAME          the judge that produced the outputs (default harmbench-mir)\n"
+    "  --judge-outputs FILE  batch output JSONL (custom_id = item key) or {\"key\",\"output\"} JSONL\n"
+    "  --rtype-outputs FILE  optional response-type judge outputs, same forms\n"
+    "  --parse MODE          official (default: only an exact \"Yes\" is unsafe for harmbench-mir) or lenient\n"
+    "  --strip MODE          for the unterminated-reasoning flag: mir (default), glm, tags, none\n"
+    "  --durability D        none, flush (default), fsync, or every:N\n"
+    "  --repair              cut a torn last line of the store instead of refusing\n"
+    "  --keep-response       store the response text in each record\n"
+    "  --lenient             skip bad lines of the input files (listed) instead of failing\n"
+    "  --json                JSON summary on stdout\n"
+    "exit: 0 done, 1 some items have no judge output yet or had problems, 3 error\n";
+
+int cli_score(int argc, char **argv);
+int cli_score(int argc, char **argv)
+{
+    const char *dsp = NULL, *rp = NULL, *jop = NULL, *rtp = NULL, *storep = NULL, *model = NULL,
+               *judge_name = "harmbench-mir";
+    bool lenient = false, json = false, keep = false;
+    int32_t strip = MIRS_STRIP_MIR, pmode = MIRS_PARSE_OFFICIAL;
+    mirs_store_options so = MIRS_STORE_OPTIONS_INIT;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        int r = 0;
+        if (cli_is_help(argv[i])) {
+            printf("%s", score_usage);
+            return CLI_EXIT_OK;
+        }
+        if ((r = cli_opt_value("--dataset", argc, argv, &i, &v)))
+            dsp = v;
+        else if ((r = cli_opt_value("--responses", argc, argv, &i, &v)))
+            rp = v;
+        else if ((r = cli_opt_value("--judge-outputs", argc, argv, &i, &v)))
+            jop = v;
+        else if ((r = cli_opt_value("--rtype-outputs", argc, argv, &i, &v)))
+            rtp = v;
+        else if ((r = cli_opt_value("--store", argc, argv, &i, &v)))
+            storep = v;
+        else if ((r = cli_opt_value("--model", argc, argv, &i, &v)))
+            model = v;
+        else if ((r = cli_opt_value("--judge", argc, argv, &i, &v)))
+            judge_name = v;
+        else if ((r = cli_opt_value("--parse", argc, argv, &i, &v))) {
+            if (r > 0 && strcmp(v, "official") && strcmp(v, "lenient"))
+                return cli_usage_error("score", "--parse wants official or lenient");
+            if (r > 0) pmode = strcmp(v, "official") == 0 ? MIRS_PARSE_OFFICIAL : MIRS_PARSE_LENIENT;
+        } else if ((r = cli_opt_value("--strip", argc, argv, &i, &v))) {
+            if (r > 0 && parse_strip(v, &strip))
+                return cli_usage_error("score", "--strip wants mir, glm, tags or none");
+        } else if ((r = cli_opt_value("--durability", argc, argv, &i, &v))) {
+            if (r > 0) {
+                if (strcmp(v, "none") == 0)
+                    so.durability = MIRS_DURABLE_NONE;
+                else if (strcmp(v, "flush") == 0)
+                    so.durability = MIRS_DURABLE_FLUSH;
+                else if (strcmp(v, "fsync") == 0)
+                    so.durability = MIRS_DURABLE_FSYNC;
+                else if (strncmp(v, "every:", 6) == 0 && atoi(v + 6) > 0) {
+                    so.durability = MIRS_DURABLE_FSYNC_EVERY;
+                    so.fsync_every = (uint32_t)atoi(v + 6);
+                } else
+                    return cli_usage_error("score", "--durability wants none, flush, fsync or every:N");
+            }
+        } else if (strcmp(argv[i], "--repair") == 0)
+            so.torn = MIRS_TORN_TRUNCATE;
+        else if (strcmp(argv[i], "--keep-response") == 0)
+            keep = true;
+        else if (strcmp(argv[i], "--lenient") == 0)
+            lenient = true;
+        else if (strcmp(argv[i], "--json") == 0)
+            json = true;
+        else
+            return cli_usage_error("score", "unknown argument '%s'", argv[i]);
+        if (r < 0) return cli_usage_error("score", "%s needs a value", argv[i]);
+    }
+    if (!dsp || !rp || !jop || !storep || !model)
+        return cli_usage_error("score", "--dataset, --responses, --judge-outputs, --store and --model are required");
+    int32_t judge;
+    if (mirs_judge_from_name(judge_name, &judge) != MIRS_OK)
+        return cli_usage_error("score", "unknown judge '%s'", judge_name);
+    judge_name = mirs_judge_name(judge);
+
+    mirs_dataset *ds = NULL;
+    mirs_responses *resp = NULL, *jo = NULL, *rt = NULL;
+    mirs_response_match *m = NULL;
+    mirs_store *store = NULL;
+    int rc = CLI_EXIT_OK, st;
+    mirs_responses_options ro = MIRS_RESPONSES_OPTIONS_INIT;
+    ro.lenient = lenient;
+    uint64_t scored = 0, resumed = 0, awaiting = 0, unsafe = 0, failed_judge = 0, unparseable = 0;
+    if ((st = mirs_dataset_open(dsp, NULL, &ds))) return cli_fail(st, dsp);
+    if ((st = mirs_responses_open(rp, &ro, &resp))) {
+        rc = cli_fail(st, rp);
+        goto done;
+    }
+    if ((st = mirs_responses_open(jop, &ro, &jo))) {
+        rc = cli_fail(st, jop);
+        goto done;
+    }
+    if (rtp && (st = mirs_responses_open(rtp, &ro, &rt))) {
+        rc = cli_fail(st, rtp);
+        goto done;
+    }
+    if ((st = mirs_responses_match(resp, ds, &m))) {
+        rc = cli_fail(st, "matching responses to the dataset");
+        goto done;
+    }
+    if ((st = mirs_store_open(storep, &so, &store))) {
+        rc = cli_fail(st, storep);
+        goto done;
+    }
+    if (mirs_store_torn_bytes(store))
+        fprintf(stderr, "mirsafety score: cut a torn last record of %llu bytes from %s\n",
+                (unsigned long long)mirs_store_torn_bytes(store), storep);
+    size_t n = mirs_responses_count(resp);
+    cli_progress pg;
+    cli_progress_start(&pg, "scoring", n);
+    for (size_t i = 0; i < n; i++) {
+        cli_progress_update(&pg, i);
+        const mirs_response *x = mirs_responses_get(resp, i), *last = NULL;
+        const mirs_item *it = mirs_response_match_item(m, i);
+        if (!it) continue;
+        if (mirs_responses_find(resp, x->key, &last) == MIRS_OK && last != x) continue;
+        const char *key = mirs_item_key(it);
+        if (mirs_store_done(store, key, model, judge_name)) {
+            resumed++;
+            continue;
+        }
+        const mirs_response *out = NULL;
+        if (mirs_responses_find(jo, key, &out) != MIRS_OK) {
+            awaiting++;
+            continue;
+        }
+        mirs_record rec = MIRS_RECORD_INIT;
+        mirs_buf cats = {0};
+        rec.key = key;
+        rec.model = model;
+        rec.judge = judge_name;
+        if (out->status != MIRS_RESPONSE_OK)
+            rec.verdict = MIRS_VERDICT_ERROR;
+        else if ((st = mirs_judge_parse(judge, pmode, out->text, out->text_len, &rec.verdict, &cats))) {
+            rc = cli_fail(st, out->source);
+            goto done;
+        }
+        if (cats.size) rec.categories = (const char *)cats.data;
+        rec.judge_output = out->status == MIRS_RESPONSE_OK ? out->text : out->error;
+        if (x->status == MIRS_RESPONSE_FAILED) rec.flags |= MIRS_RECORD_FAILED;
+        if (x->status == MIRS_RESPONSE_CRASHED) rec.flags |= MIRS_RECORD_CRASHED;
+        if (strcmp(x->finish_reason, "length") == 0) rec.flags |= MIRS_RECORD_TRUNCATED;
+        uint32_t sflags = 0;
+        size_t a, b;
+        if (mirs_strip_reasoning_span(x->text, x->text_len, strip, NULL, &a, &b, &sflags) == MIRS_OK &&
+            (sflags & MIRS_STRIP_FLAG_UNTERMINATED))
+            rec.flags |= MIRS_RECORD_UNTERMINATED;
+        if (*x->finish_reason) rec.finish_reason = x->finish_reason;
+        if (keep) rec.response = x->text;
+        const mirs_response *rto = NULL;
+        int32_t rtype;
+        if (rt && mirs_responses_find(rt, key, &rto) == MIRS_OK) {
+            if (rto->status != MIRS_RESPONSE_OK)
+                rtype = MIRS_RTYPE_ERROR;
+            else if (mirs_response_type_parse(rto->text, rto->text_len, &rtype) != MIRS_OK)
+                rtype = MIRS_RTYPE_UNPARSEABLE;
+            rec.response_type = mirs_response_type_name(rtype);
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        rec.timestamp_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        st = mirs_store_append(store, &rec);
+        mirs_buf_free(&cats);
+        if (st) {
+            rc = cli_fail(st, storep);
+            goto done;
+        }
+        scored++;
+        unsafe += rec.verdict == MIRS_VERDICT_UNSAFE;
+        failed_judge += rec.verdict == MIRS_VERDICT_ERROR;
+        unparseable += rec.verdict == MIRS_VERDICT_UNPARSEABLE;
+    }
+    cli_progress_finish(&pg);
+    st = mirs_store_close(store);
+    store = NULL;
+    if (st) {
+        rc = cli_fail(st, storep);
+        goto done;
+    }
+    if (json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddNumberToObject(j, "scored", (double)scored);
+        cJSON_AddNumberToObject(j, "unsafe", (double)unsafe);
+        cJSON_AddNumberToObject(j, "judge_errors", (double)failed_judge);
+        cJSON_AddNumberToObject(j, "unparseable", (double)unparseable);
+        cJSON_AddNumberToObject(j, "already_in_store", (double)resumed);
+        cJSON_AddNumberToObject(j, "awaiting_judge_output", (double)awaiting);
+        match_summary(resp, m, j);
+        rc = print_json(j);
+    } else {
+        printf("scored %llu (unsafe %llu, unparseable %llu, judge errors %llu), already in the store %llu, "
+               "awaiting a judge output %llu\n",
+               (unsigned long long)scored, (unsigned long long)unsafe, (unsigned long long)unparseable,
+               (unsigned long long)failed_judge, (unsigned long long)resumed, (unsigned long long)awaiting);
+        match_summary(resp, m, NULL);
+    }
+    if (rc == CLI_EXIT_OK &&
+        (awaiting || mirs_response_match_unknown_count(m) || mirs_response_match_missing_count(m) ||
+         mirs_responses_diagnostic_count(resp) || mirs_responses_diagnostic_count(jo)))
+        rc = CLI_EXIT_PROBLEMS;
+done:
+    if (store) mirs_store_close(store);
+    mirs_response_match_free(m);
+    mirs_responses_free(resp);
+    mirs_responses_free(jo);
+    mirs_responses_free(rt);
+    mirs_dataset_free(ds);
+    return rc;
+}
+
+/* ---- report ---- */
+
+static const char report_usage[] =
+    "usage: mirsafety report INPUT... [options]\n"
+    "Attack success rates from verdict stores (one report per model and judge in\n"
+    "them) or official results/harmbench/<model> folders (read exactly as the\n"
+    "official statics.py reads them).\n"
+    "  --format F        table (default), json (one object per report per line), csv, markdown,\n"
+    "                    mir (exactly the \"Final Statistics\" block statics.py prints)\n"
+    "  --by B            relation (default), category, group, matrix, all; repeatable or comma-separated\n"
+    "  --denominator D   all (default: failed and truncated answers count, as the official code does)\n"
+    "                    or answered (they and unparseable judge outputs are left out)\n"
+    "  --confidence C    interval level (default 0.95)\n"
+    "  --model M         only this model's records (stores)\n"
+    "  --judge J         only this judge's records (stores)\n"
+    "  --merge           one report over all inputs (shards of one run)\n"
+    "  --json            same as --format json\n";
+
+typedef struct rep_list {
+    mirs_report **v;
+    size_t n;
+} rep_list;
+
+/* The report of (model, judge); fresh = always a new one (official folders
+ * are separate reports, as separate statics.py runs are). */
+static mirs_report *rep_for(rep_list *l, const char *model, const char *judge, bool merge, bool fresh)
+{
+    for (size_t i = 0; i < l->n && !(fresh && !merge); i++)
+        if (merge || (strcmp(mirs_report_model(l->v[i]), model) == 0 && strcmp(mirs_report_judge(l->v[i]), judge) == 0))
+            return l->v[i];
+    mirs_report *r = NULL;
+    if (mirs_report_new(merge ? "merged" : model, merge ? "" : judge, &r) != MIRS_OK) return NULL;
+    mirs_report **nv = realloc(l->v, (l->n + 1) * sizeof *nv);
+    if (!nv) {
+        mirs_report_free(r);
+        return NULL;
+    }
+    l->v = nv;
+    l->v[l->n++] = r;
+    return r;
+}
+
+static int parse_by(const char *v, uint32_t *by)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", v);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (strcmp(t, "relation") == 0)
+            *by |= MIRS_BY_RELATION;
+        else if (strcmp(t, "category") == 0)
+            *by |= MIRS_BY_CATEGORY;
+        else if (strcmp(t, "group") == 0)
+            *by |= MIRS_BY_GROUP;
+        else if (strcmp(t, "matrix") == 0)
+            *by |= MIRS_BY_MATRIX;
+        else if (strcmp(t, "all") == 0)
+            *by |= MIRS_BY_ALL;
+        else
+            return -1;
+    }
+    return 0;
+}
+
+/* Adds one INPUT to the reports. */
+static int add_input(rep_list *l, const char *in, const char *fmodel, const char *fjudge, bool merge)
+{
+    int st;
+    if (is_dir(in)) {
+        char nb[512];
+        mirs_report *r = rep_for(l, base_name(in, nb, sizeof nb), "harmbench-mir", merge, true);
+        if (!r) return cli_fail(MIRS_E_NO_MEMORY, in);
+        if ((st = mirs_report_add_official(r, in))) return cli_fail(st, in);
+        if (mirs_report_skipped_files(r))
+            fprintf(stderr, "mirsafety report: %s: %llu files skipped (unreadable or not JSON, as statics.py does)\n",
+                    in, (unsigned long long)mirs_report_skipped_files(r));
+        return CLI_EXIT_OK;
+    }
+    mirs_records *recs = NULL;
+    if ((st = mirs_records_read(in, 0, &recs))) return cli_fail(st, in);
+    if (mirs_records_torn_bytes(recs))
+        fprintf(stderr, "mirsafety report: %s: ignoring a torn last record of %llu bytes\n", in,
+                (unsigned long long)mirs_records_torn_bytes(recs));
+    size_t n = mirs_records_count(recs);
+    for (size_t i = 0; i < n; i++) {
+        const mirs_record *x = mirs_records_get(recs, i);
+        if (x->verdict == MIRS_RECORD_NO_VERDICT) continue;
+        if ((fmodel && strcmp(fmodel, x->model)) || (fjudge && strcmp(fjudge, x->judge))) continue;
+        mirs_report *r = rep_for(l, x->model, x->judge, merge, false);
+        if (!r || (st = mirs_report_add_record(r, x))) {
+            mirs_records_free(recs);
+            return cli_fail(r ? st : MIRS_E_NO_MEMORY, in);
+        }
+    }
+    mirs_records_free(recs);
+    return CLI_EXIT_OK;
+}
+
+int cli_report(int argc, char **argv);
+int cli_report(int argc, char **argv)
+{
+    int32_t fmt = MIRS_REPORT_TABLE, denom = MIRS_DENOM_ALL;
+    uint32_t by = 0;
+    double conf = 0.95;
+    const char *fmodel = NULL, *fjudge = NULL;
+    bool merge = false;
+    const char **inputs = calloc((size_t)argc, sizeof *inputs);
+    size_t nin = 0;
+    if (!inputs) return cli_fail(MIRS_E_NO_MEMORY, "report");
+    int rc = CLI_EXIT_OK;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        int r = 0;
+        if (cli_is_help(argv[i])) {
+            printf("%s", report_usage);
+            free(inputs);
+            return CLI_EXIT_OK;
+        }
+        if ((r = cli_opt_value("--format", argc, argv, &i, &v))) {
+            if (r < 0) break;
+            static const char *names[] = {"table", "json", "csv", "markdown", "mir"};
+            fmt = -1;
+            for (int k = 0; k < 5; k++)
+                if (strcmp(v, names[k]) == 0) fmt = k;
+            if (fmt < 0) {
+                rc = cli_usage_error("report", "--format wants table, json, csv, markdown or mir");
+                goto done;
+            }
+        } else if ((r = cli_opt_value("--by", argc, argv, &i, &v))) {
+            if (r > 0 && parse_by(v, &by)) {
+                rc = cli_usage_error("report", "--by wants relation, category, group, matrix or all");
+                goto done;
+            }
+        } else if ((r = cli_opt_value("--denominator", argc, argv, &i, &v))) {
+            if (r > 0 && strcmp(v, "all") && strcmp(v, "answered")) {
+                rc = cli_usage_error("report", "--denominator wants all or answered");
+                goto done;
+            }
+            if (r > 0) denom = strcmp(v, "all") == 0 ? MIRS_DENOM_ALL : MIRS_DENOM_ANSWERED;
+        } else if ((r = cli_opt_value("--confidence", argc, argv, &i, &v))) {
+            if (r > 0 && (conf = parse_conf(v)) < 0) {
+                rc = cli_usage_error("report", "--confidence wants a number in (0, 1)");
+                goto done;
+            }
+        } else if ((r = cli_opt_value("--model", argc, argv, &i, &v)))
+            fmodel = v;
+        else if ((r = cli_opt_value("--judge", argc, argv, &i, &v)))
+            fjudge = v;
+        else if (strcmp(argv[i], "--merge") == 0)
+            merge = true;
+        else if (strcmp(argv[i], "--json") == 0)
+            fmt = MIRS_REPORT_JSON;
+        else if (argv[i][0] == '-' && argv[i][1]) {
+            rc = cli_usage_error("report", "unknown option '%s'", argv[i]);
+            goto done;
+        } else
+            inputs[nin++] = argv[i];
+        if (r < 0) {
+            rc = cli_usage_error("report", "%s needs a value", argv[i]);
+            goto done;
+        }
+    }
+    if (!nin) {
+        rc = cli_usage_error("report", "missing INPUT (a verdict store or a results/harmbench/<model> folder)");
+        goto done;
+    }
+    if (!by) by = fmt == MIRS_REPORT_JSON || fmt == MIRS_REPORT_CSV ? MIRS_BY_ALL : MIRS_BY_RELATION;
+    rep_list l = {NULL, 0};
+    for (size_t i = 0; i < nin && rc == CLI_EXIT_OK; i++) rc = add_input(&l, inputs[i], fmodel, fjudge, merge);
+    for (size_t i = 0; i < l.n && rc == CLI_EXIT_OK; i++) {
+        mirs_buf b = {0};
+        int st = mirs_report_write(l.v[i], fmt, by, denom, conf, &b);
+        if (st) {
+            rc = cli_fail(st, "report");
+            break;
+        }
+        const char *text = (const char *)b.data;
+        if (fmt == MIRS_REPORT_CSV && i > 0) text = strchr(text, '\n') + 1; /* one header */
+        if (fmt == MIRS_REPORT_TABLE && i > 0) fputc('\n', stdout);
+        fputs(text, stdout);
+        mirs_buf_free(&b);
+    }
+    if (rc == CLI_EXIT_OK && l.n == 0) fprintf(stderr, "mirsafety report: no verdicts found\n");
+    for (size_t i = 0; i < l.n; i++) mirs_report_free(l.v[i]);
+    free(l.v);
+done:
+    free(inputs);
+    return rc;
+}
+
+/* ---- compare ---- */
+
+static const char compare_usage[] =
+    "usage: mirsafety compare models A [B] [--model-a M] [--model-b M] [--judge J] [--confidence C] [--json]\n"
+    "       mirsafety compare judges A [B] --judge-a J1 --judge-b J2 [--model M] [--json]\n"
+    "       mirsafety compare capability SCORES.csv INPUT... [--judge J] [--denominator all|answered] [--json]\n"
+    "A, B and INPUT are verdict stores or official results/harmbench/<model> folders.\n"
+    "  models      paired comparison over the items both models have: 2x2 table, exact McNemar\n"
+    "              p-value, ASR difference (A - B) with Newcombe's interval\n"
+    "  judges      confusion matrix of two judges' verdicts on the same items and Cohen's kappa\n"
+    "  capability  Spearman and Kendall correlation (with p-values) of each model's ASR with a\n"
+    "              capability score; SCORES.csv has lines \"model,score\" (a header line is skipped)\n";
+
+static int load_records(const char *in, mirs_records **out)
+{
+    int st;
+    if (is_dir(in)) {
+        char nb[512];
+        st = mirs_records_from_official(in, base_name(in, nb, sizeof nb), out);
+    } else
+        st = mirs_records_read(in, 0, out);
+    return st ? cli_fail(st, in) : CLI_EXIT_OK;
+}
+
+static const char *only_model(const mirs_records *r)
+{
+    const char *m = NULL;
+    for (size_t i = 0; i < mirs_records_count(r); i++) {
+        const char *x = mirs_records_get(r, i)->model;
+        if (m && strcmp(m, x)) return NULL;
+        m = x;
+    }
+    return m;
+}
+
+static void add_num(cJSON *j, const char *k, double v)
+{
+    if (isnan(v))
+        cJSON_AddNullToObject(j, k);
+    else
+        cJSON_AddNumberToObject(j, k, v);
+}
+
+static int compare_models(const char *a, const char *b, const char *ma, const char *mb, const char *judge, double conf,
+                          bool json)
+{
+    mirs_records *ra = NULL, *rb = NULL;
+    int rc = load_records(a, &ra);
+    if (rc) return rc;
+    if (b && (rc = load_records(b, &rb))) {
+        mirs_records_free(ra);
+        return rc;
+    }
+    const mirs_records *sb = rb ? rb : ra;
+    if (!ma) ma = only_model(ra);
+    if (!mb) mb = rb ? only_model(rb) : NULL;
+    if (!ma || !mb) {
+        mirs_records_free(ra);
+        mirs_records_free(rb);
+        return cli_usage_error("compare", "name the models with --model-a and --model-b");
+    }
+    mirs_model_comparison c = {sizeof c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    int st = mirs_compare_models(ra, ma, judge, sb, mb, judge, conf, &c);
+    if (st)
+        rc = cli_fail(st, "compare models");
+    else if (json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "model_a", ma);
+        cJSON_AddStringToObject(j, "model_b", mb);
+        cJSON_AddNumberToObject(j, "both_unsafe", (double)c.both_unsafe);
+        cJSON_AddNumberToObject(j, "a_only_unsafe", (double)c.a_only);
+        cJSON_AddNumberToObject(j, "b_only_unsafe", (double)c.b_only);
+        cJSON_AddNumberToObject(j, "both_safe", (double)c.both_safe);
+        cJSON_AddNumberToObject(j, "only_in_a", (double)c.only_in_a);
+        cJSON_AddNumberToObject(j, "only_in_b", (double)c.only_in_b);
+        add_num(j, "asr_a_pct", c.asr_a);
+        add_num(j, "asr_b_pct", c.asr_b);
+        add_num(j, "diff", c.diff);
+        add_num(j, "diff_lo", c.diff_lo);
+        add_num(j, "diff_hi", c.diff_hi);
+        add_num(j, "confidence", conf);
+        add_num(j, "mcnemar_p", c.mcnemar_p);
+        rc = print_json(j);
+    } else {
+        uint64_t n = c.both_unsafe + c.a_only + c.b_only + c.both_safe;
+        printf("%s vs %s over %llu common items (%llu only in A, %llu only in B)\n", ma, mb, (unsigned long long)n,
+               (unsigned long long)c.only_in_a, (unsigned long long)c.only_in_b);
+        printf("                 B unsafe   B safe\nA unsafe       %10llu %8llu\nA safe         %10llu %8llu\n",
+               (unsigned long long)c.both_unsafe, (unsigned long long)c.a_only, (unsigned long long)c.b_only,
+               (unsigned long long)c.both_safe);
+        printf("ASR A %.2f%%, ASR B %.2f%%, difference %.2f points [%.2f, %.2f] (%g%%, Newcombe)\n", c.asr_a, c.asr_b,
+               c.diff * 100, c.diff_lo * 100, c.diff_hi * 100, conf * 100);
+        printf("exact McNemar p = %.6g\n", c.mcnemar_p);
+    }
+    mirs_records_free(ra);
+    mirs_records_free(rb);
+    return rc;
+}
+
+static int compare_judges(const char *a, const char *b, const char *ja, const char *jb, const char *model, bool json)
+{
+    if (!ja || !jb) return cli_usage_error("compare", "judges needs --judge-a and --judge-b");
+    mirs_records *ra = NULL, *rb = NULL;
+    int rc = load_records(a, &ra);
+    if (rc) return rc;
+    if (b && (rc = load_records(b, &rb))) {
+        mirs_records_free(ra);
+        return rc;
+    }
+    mirs_judge_comparison c;
+    memset(&c, 0, sizeof c);
+    c.struct_size = sizeof c;
+    int st = mirs_compare_judges(ra, ja, rb ? rb : ra, jb, model, &c);
+    if (st)
+        rc = cli_fail(st, "compare judges");
+    else if (json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "judge_a", ja);
+        cJSON_AddStringToObject(j, "judge_b", jb);
+        cJSON_AddNumberToObject(j, "common", (double)c.common);
+        cJSON_AddNumberToObject(j, "only_in_a", (double)c.only_in_a);
+        cJSON_AddNumberToObject(j, "only_in_b", (double)c.only_in_b);
+        add_num(j, "kappa", c.kappa);
+        add_num(j, "agreement", c.agreement);
+        cJSON *m = cJSON_AddObjectToObject(j, "confusion");
+        for (int32_t x = 0; x < MIRS_VERDICT_COUNT; x++) {
+            cJSON *row = NULL;
+            for (int32_t y = 0; y < MIRS_VERDICT_COUNT; y++) {
+                uint64_t v = c.matrix[x * MIRS_VERDICT_COUNT + y];
+                if (!v) continue;
+                if (!row) row = cJSON_AddObjectToObject(m, mirs_verdict_name(x));
+                cJSON_AddNumberToObject(row, mirs_verdict_name(y), (double)v);
+            }
+        }
+        rc = print_json(j);
+    } else {
+        printf("%s (rows) vs %s (columns) over %llu common items (%llu only in A, %llu only in B)\n", ja, jb,
+               (unsigned long long)c.common, (unsigned long long)c.only_in_a, (unsigned long long)c.only_in_b);
+        printf("%-12s", "");
+        for (int32_t y = 0; y < MIRS_VERDICT_COUNT; y++) printf(" %11s", mirs_verdict_name(y));
+        printf("\n");
+        for (int32_t x = 0; x < MIRS_VERDICT_COUNT; x++) {
+            printf("%-12s", mirs_verdict_name(x));
+            for (int32_t y = 0; y < MIRS_VERDICT_COUNT; y++)
+                printf(" %11llu", (unsigned long long)c.matrix[x * MIRS_VERDICT_COUNT + y]);
+            printf("\n");
+        }
+        printf("agreement %.4f, Cohen's kappa %.4f (items both judged safe or unsafe)\n", c.agreement, c.kappa);
+    }
+    mirs_records_free(ra);
+    mirs_records_free(rb);
+    return rc;
+}
+
+typedef struct cap_row {
+    char *model;
+    double score;
+    mirs_report *rep;
+} cap_row;
+
+static int compare_capability(const char *csv, const char **inputs, size_t nin, const char *judge, int32_t denom,
+                              bool json)
+{
+    FILE *f = fopen(csv, "rb");
+    if (!f) {
+        fprintf(stderr, "mirsafety: %s: %s\n", csv, strerror(errno));
+        return CLI_EXIT_FAILURE;
+    }
+    cap_row *rows = NULL;
+    size_t nrows = 0;
+    char line[4096];
+    int rc = CLI_EXIT_OK;
+    for (int ln = 1; fgets(line, sizeof line, f); ln++) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (!*line) continue;
+        char *comma = strrchr(line, ',');
+        char *end = NULL;
+        double v = comma ? strtod(comma + 1, &end) : NAN;
+        if (!comma || end == comma + 1 || *end || !isfinite(v)) {
+            if (ln == 1) continue; /* header */
+            fclose(f);
+            for (size_t i = 0; i < nrows; i++) free(rows[i].model);
+            free(rows);
+            return cli_usage_error("compare", "%s:%d: expected \"model,score\"", csv, ln);
+        }
+        *comma = 0;
+        cap_row *nr = realloc(rows, (nrows + 1) * sizeof *rows);
+        if (!nr) break;
+        rows = nr;
+        rows[nrows].model = strdup(line);
+        rows[nrows].score = v;
+        rows[nrows].rep = NULL;
+        nrows++;
+    }
+    fclose(f);
+    rep_list l = {NULL, 0};
+    for (size_t i = 0; i < nin && rc == CLI_EXIT_OK; i++) rc = add_input(&l, inputs[i], NULL, judge, false);
+    double *asr = calloc(nrows + 1, sizeof *asr), *cap = calloc(nrows + 1, sizeof *cap);
+    size_t n = 0;
+    cJSON *j = json ? cJSON_CreateObject() : NULL;
+    cJSON *jm = j ? cJSON_AddArrayToObject(j, "models") : NULL;
+    if (!json && rc == CLI_EXIT_OK) printf("%-32s %10s %8s %8s\n", "model", "capability", "ASR(%)", "items");
+    for (size_t i = 0; i < nrows && rc == CLI_EXIT_OK; i++) {
+        mirs_report *r = NULL;
+        for (size_t k = 0; k < l.n; k++)
+            if (strcmp(mirs_report_model(l.v[k]), rows[i].model) == 0) r = l.v[k];
+        uint64_t u = 0, t = 0;
+        if (r) mirs_report_counts(r, -1, -1, -1, denom, &u, &t);
+        if (!r || !t) {
+            fprintf(stderr, "mirsafety compare: no verdicts for model '%s'\n", rows[i].model);
+            continue;
+        }
+        asr[n] = (double)u / (double)t * 100.0;
+        cap[n] = rows[i].score;
+        if (json) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "model", rows[i].model);
+            cJSON_AddNumberToObject(o, "capability", cap[n]);
+            cJSON_AddNumberToObject(o, "asr_pct", asr[n]);
+            cJSON_AddNumberToObject(o, "unsafe", (double)u);
+            cJSON_AddNumberToObject(o, "total", (double)t);
+            cJSON_AddItemToArray(jm, o);
+        } else
+            printf("%-32s %10g %8.2f %8llu\n", rows[i].model, cap[n], asr[n], (unsigned long long)t);
+        n++;
+    }
+    for (size_t k = 0; k < l.n; k++) {
+        bool listed = false;
+        for (size_t i = 0; i < nrows; i++) listed |= strcmp(mirs_report_model(l.v[k]), rows[i].model) == 0;
+        if (!listed)
+            fprintf(stderr, "mirsafety compare: model '%s' has no capability score\n", mirs_report_model(l.v[k]));
+    }
+    if (rc == CLI_EXIT_OK) {
+        double rho, rp, tau, tp;
+        int st = mirs_compare_capability(asr, cap, n, &rho, &rp, &tau, &tp);
+        if (st)
+            rc = cli_fail(st, "compare capability");
+        else if (json) {
+            cJSON_AddNumberToObject(j, "n", (double)n);
+            add_num(j, "spearman_rho", rho);
+            add_num(j, "spearman_p", rp);
+            add_num(j, "kendall_tau", tau);
+            add_num(j, "kendall_p", tp);
+            cJSON_AddStringToObject(j, "denominator", denom == MIRS_DENOM_ALL ? "all" : "answered");
+            rc = print_json(j);
+            j = NULL;
+        } else
+            printf("%zu models: Spearman rho %.4f (p = %.4g), Kendall tau-b %.4f (p = %.4g)\n", n, rho, rp, tau, tp);
+    }
+    cJSON_Delete(j);
+    free(asr);
+    free(cap);
+    for (size_t i = 0; i < nrows; i++) free(rows[i].model);
+    free(rows);
+    for (size_t k = 0; k < l.n; k++) mirs_report_free(l.v[k]);
+    free(l.v);
+    return rc;
+}
+
+int cli_compare(int argc, char **argv);
+int cli_compare(int argc, char **argv)
+{
+    if (argc < 2 || cli_is_help(argv[1])) {
+        printf("%s", compare_usage);
+        return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+    }
+    const char *what = argv[1];
+    const char *ma = NULL, *mb = NULL, *judge = NULL, *ja = NULL, *jb = NULL, *model = NULL;
+    double conf = 0.95;
+    int32_t denom = MIRS_DENOM_ALL;
+    bool json = false;
+    const char **pos = calloc((size_t)argc, sizeof *pos);
+    size_t npos = 0;
+    if (!pos) return CLI_EXIT_FAILURE;
+    int rc = -1;
+    for (int i = 2; i < argc && rc < 0; i++) {
+        const char *v;
+        int r = 0;
+        if (cli_is_help(argv[i])) {
+            printf("%s", compare_usage);
+            rc = CLI_EXIT_OK;
+        } else if ((r = cli_opt_value("--model-a", argc, argv, &i, &v)))
+            ma = v;
+        else if ((r = cli_opt_value("--model-b", argc, argv, &i, &v)))
+            mb = v;
+        else if ((r = cli_opt_value("--judge-a", argc, argv, &i, &v)))
+            ja = v;
+        else if ((r = cli_opt_value("--judge-b", argc, argv, &i, &v)))
+            jb = v;
+        else if ((r = cli_opt_value("--judge", argc, argv, &i, &v)))
+            judge = v;
+        else if ((r = cli_opt_value("--model", argc, argv, &i, &v)))
+            model = v;
+        else if ((r = cli_opt_value("--confidence", argc, argv, &i, &v))) {
+            if (r > 0 && (conf = parse_conf(v)) < 0) rc = cli_usage_error("compare", "--confidence wants (0, 1)");
+        } else if ((r = cli_opt_value("--denominator", argc, argv, &i, &v))) {
+            if (r > 0 && strcmp(v, "all") && strcmp(v, "answered"))
+                rc = cli_usage_error("compare", "--denominator wants all or answered");
+            else if (r > 0)
+                denom = strcmp(v, "all") == 0 ? MIRS_DENOM_ALL : MIRS_DENOM_ANSWERED;
+        } else if (strcmp(argv[i], "--json") == 0)
+            json = true;
+        else if (argv[i][0] == '-' && argv[i][1])
+            rc = cli_usage_error("compare", "unknown option '%s'", argv[i]);
+        else
+            pos[npos++] = argv[i];
+        if (r < 0) rc = cli_usage_error("compare", "%s needs a value", argv[i]);
+    }
+    if (rc < 0) {
+        if (strcmp(what, "models") == 0 && (npos == 1 || npos == 2))
+            rc = compare_models(pos[0], npos == 2 ? pos[1] : NULL, ma, mb, judge, conf, json);
+        else if (strcmp(what, "judges") == 0 && (npos == 1 || npos == 2))
+            rc = compare_judges(pos[0], npos == 2 ? pos[1] : NULL, ja, jb, model, json);
+        else if (strcmp(what, "capability") == 0 && npos >= 2)
+            rc = compare_capability(pos[0], pos + 1, npos - 1, judge, denom, json);
+        else
+            rc = cli_usage_error("compare", "expected 'models A [B]', 'judges A [B]' or 'capability CSV INPUT...'");
+    }
+    free(pos);
+    return rc;
+}

@@ -1,0 +1,83 @@
+/* Internal layout of the dataset handle, shared by the files of the module
+ * and by tests/fuzz targets through mirsafety_internal_dep. */
+#ifndef MIRS_DATASET_INTERNAL_H
+#define MIRS_DATASET_INTERNAL_H
+
+#include "util/util.h"
+
+#include <mirsafety/dataset.h>
+
+/* A bump allocator: every string and pointer list of a dataset lives in a
+ * few large blocks freed together, so the handle's memory is proportional
+ * to the metadata and needs no per-string bookkeeping. */
+typedef struct mirs_arena_block {
+    struct mirs_arena_block *next;
+    size_t used, cap;
+    max_align_t data[];
+} mirs_arena_block;
+
+typedef struct mirs_arena {
+    mirs_arena_block *head;
+    size_t total;
+} mirs_arena;
+
+void *mirs__arena_alloc(mirs_arena *a, size_t n);
+char *mirs__arena_strndup(mirs_arena *a, const char *s, size_t n);
+void mirs__arena_free(mirs_arena *a);
+/* Forgets every allocation but keeps one block for reuse. */
+void mirs__arena_reset(mirs_arena *a);
+
+/* The largest max_json_depth accepted (the parser recurses once per level). */
+#define MIRS_DATASET_MAX_JSON_DEPTH 1024
+
+struct cJSON;
+/* Parses strict JSON (RFC 8259) from a mutable buffer: UTF-8 is checked
+ * first, nesting deeper than max_depth is MIRS_E_LIMIT, strings are decoded
+ * in place (text is modified) and nodes are cJSON structs allocated in
+ * scratch. The tree lives until scratch is reset or freed and must NOT be
+ * given to cJSON_Delete. Messages: "invalid JSON at byte N: why", ... */
+int mirs__json_fast_parse(char *text, size_t len, unsigned max_depth, mirs_arena *scratch, struct cJSON **out);
+
+struct mirs_item {
+    const char *key, *id, *revised_prompt, *original_question, *relationship_type, *source_file;
+    const char **image_paths, **image_files, **descriptions, **keywords;
+    uint64_t hash; /* mirs_key_hash(key) */
+    int64_t iteration, source_index;
+    size_t index;
+    uint32_t nimages, ndesc, nkw;
+    int32_t category, relation, id_is_int;
+};
+
+typedef struct mirs_diag {
+    int status;
+    int64_t item;
+    const char *file, *message;
+} mirs_diag;
+
+struct mirs_dataset {
+    char *path;
+    int32_t format;
+    mirs_arena arena; /* keys, joined image files, pointer lists, diagnostics */
+    char **bufs;      /* the files' bytes: item strings point into them (decoded in place) */
+    size_t nbufs, bufs_cap;
+    mirs_item *items;
+    size_t count, cap;
+    size_t image_total;
+    size_t counts[MIRS_CATEGORY_COUNT][MIRS_RELATION_COUNT];
+    mirs_diag *diags;
+    size_t ndiag, diag_cap;
+    uint32_t *table; /* open addressing over key hashes: item index + 1, 0 = empty */
+    size_t table_cap;
+};
+
+/* Index of the item with this key, or SIZE_MAX. */
+size_t mirs__dataset_lookup(const mirs_dataset *ds, const char *key, uint64_t hash);
+
+/* Parses one file's bytes through the same code path as mirs_dataset_open,
+ * without touching the file system (no image checks). For FORMAT_OFFICIAL
+ * the bytes are a <Relation>_final.json of the given category and relation;
+ * for FORMAT_JSONL a manifest. Used by the fuzz target and tests. */
+int mirs__dataset_parse_memory(const char *data, size_t len, int32_t format, int32_t category, int32_t relation,
+                               const mirs_dataset_options *opts, mirs_dataset **out);
+
+#endif

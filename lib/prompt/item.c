@@ -1,0 +1,730 @@
+/*
+ * From dataset items to output lines: the experiment variants (which text,
+ * which images in which order), the JSONL line of the text formats, the
+ * request objects of the API formats with images embedded as base64 data,
+ * and streaming a whole dataset to a callback or, atomically, to a file.
+ * One line is built at a time in a reused buffer, so memory does not grow
+ * with the number of items.
+ */
+#include "prompt_internal.h"
+
+#include <mirsafety/image.h>
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_PERMUTATION 65536u
+
+/* ---- the shuffled variant's permutation ---- */
+
+static void permute(uint64_t state, size_t n, size_t *out)
+{
+    for (size_t i = 0; i < n; i++) out[i] = i;
+    /* splitmix64 stream: r_k = mix(state + (k+1) * golden), Fisher-Yates
+     * from the end; mirs__splitmix64 adds the golden ratio itself. */
+    for (size_t i = n; i > 1; i--) {
+        uint64_t r = mirs__splitmix64(state);
+        state += 0x9e3779b97f4a7c15ull;
+        size_t j = (size_t)(r % (uint64_t)i);
+        size_t t = out[i - 1];
+        out[i - 1] = out[j];
+        out[j] = t;
+    }
+}
+
+int mirs_prompt_permutation(const char *key, uint64_t seed, size_t n, size_t *out)
+{
+    MIRS_CHECK_ARG(key && (out || n == 0));
+    if (n > MAX_PERMUTATION)
+        return mirs__fail(MIRS_E_LIMIT, "permutation of %zu elements exceeds %u", n, MAX_PERMUTATION);
+    permute(seed ^ mirs_key_hash(key), n, out);
+    return MIRS_OK;
+}
+
+/* ---- one item as the model will see it ---- */
+
+typedef struct view {
+    mirs__prompt_ctx ctx;
+    const char **files; /* image files in the order sent */
+    size_t nfiles;
+    size_t *perm;
+    mirs_sb text;      /* the captions variant's text */
+    mirs_image *tiled; /* the composite variant's image */
+    char *tiled_path;  /* ... and its file name for the text formats */
+    const char *tiled_ref[1];
+} view;
+
+static void view_free(view *v)
+{
+    free(v->files);
+    free(v->perm);
+    mirs_sb_free(&v->text);
+    mirs_image_free(v->tiled);
+    free(v->tiled_path);
+    memset(v, 0, sizeof *v);
+}
+
+/* ---- decoding, downscaling, tiling ---- */
+
+static size_t byte_limit(const mirs_prompt_options *o)
+{
+    return o->max_image_bytes > SIZE_MAX ? SIZE_MAX : (size_t)o->max_image_bytes;
+}
+
+static int decode_bytes(const mirs_prompt_options *o, const char *file, const char *data, size_t len, mirs_image **out)
+{
+    mirs_image_decode_options d = MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    d.layout = MIRS_LAYOUT_RGB8; /* as PIL's convert("RGB") in the official adapters */
+    d.max_input_bytes = o->max_image_bytes;
+    int st = mirs_image_decode_memory((const uint8_t *)data, len, &d, out);
+    return st ? mirs__error_prefix("%s", file) : MIRS_OK;
+}
+
+/* The largest size with the aspect ratio kept (rounded down) and at most
+ * max_pixels pixels, each side at least 1. */
+static void fit_pixels(uint32_t w, uint32_t h, uint64_t max_pixels, uint32_t *nw, uint32_t *nh)
+{
+    double scale = sqrt((double)max_pixels / ((double)w * (double)h));
+    uint64_t a = (uint64_t)floor(w * scale), b = (uint64_t)floor(h * scale);
+    if (a < 1) a = 1;
+    if (b < 1) b = 1;
+    while (a * b > max_pixels && (a > 1 || b > 1)) {
+        if (a >= b && a > 1)
+            a--;
+        else
+            b--;
+    }
+    *nw = (uint32_t)a;
+    *nh = (uint32_t)b;
+}
+
+/* Downscales *img in place to fit max_pixels (area averaging); no-op when it fits. */
+static int fit_image(const mirs_prompt_options *o, mirs_image **img)
+{
+    uint32_t w = mirs_image_width(*img), h = mirs_image_height(*img);
+    if (!o->max_pixels || (uint64_t)w * h <= o->max_pixels) return MIRS_OK;
+    uint32_t nw, nh;
+    fit_pixels(w, h, o->max_pixels, &nw, &nh);
+    mirs_image *r = NULL;
+    int st = mirs_image_resize(*img, nw, nh, MIRS_RESIZE_AREA, &r);
+    if (st) return st;
+    mirs_image_free(*img);
+    *img = r;
+    return MIRS_OK;
+}
+
+static int encode_image(const mirs_prompt_options *o, const mirs_image *img, int32_t format, mirs_buf *out)
+{
+    mirs_image_encode_options e = MIRS_IMAGE_ENCODE_OPTIONS_INIT;
+    e.format = format;
+    e.jpeg_quality = o->jpeg_quality;
+    return mirs_image_encode(img, &e, out);
+}
+
+/* File name of an item's composite: the key with '/' as "__" and any byte
+ * outside [A-Za-z0-9._-] as '_', then ".png", in dir. */
+static char *composite_name(const char *dir, const char *key)
+{
+    mirs_sb sb;
+    mirs_sb_init(&sb);
+    if (dir && *dir) {
+        mirs_sb_puts(&sb, dir);
+        if (sb.len && sb.data[sb.len - 1] != '/') mirs_sb_putc(&sb, '/');
+    }
+    for (const char *k = key; *k; k++) {
+        char c = *k;
+        if (c == '/')
+            mirs_sb_puts(&sb, "__");
+        else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+                 c == '_')
+            mirs_sb_putc(&sb, c);
+        else
+            mirs_sb_putc(&sb, '_');
+    }
+    mirs_sb_puts(&sb, ".png");
+    if (sb.oom) {
+        mirs_sb_free(&sb);
+        return NULL;
+    }
+    return sb.data;
+}
+
+/* Tiles the item's images in stored order (RGB, a grid of ceil(sqrt(n))
+ * columns, cells the size of the largest image, white background) and
+ * fits the result to max_pixels. */
+static int build_composite(const mirs_item *item, const mirs_prompt_options *o, view *v)
+{
+    size_t n = mirs_item_image_count(item);
+    if (n == 0) return mirs__fail(MIRS_E_SCHEMA, "%s: the composite variant needs images", v->ctx.key);
+    mirs_image **imgs = mirs__calloc(n, sizeof *imgs);
+    if (!imgs) return MIRS_E_NO_MEMORY;
+    int st = MIRS_OK;
+    for (size_t i = 0; i < n && !st; i++) {
+        const char *file = mirs_item_image_file(item, i);
+        char *data = NULL;
+        size_t len = 0;
+        st = mirs__read_file(file, byte_limit(o), &data, &len);
+        if (!st) st = decode_bytes(o, file, data, len, &imgs[i]);
+        free(data);
+    }
+    if (!st) {
+        mirs_image_composite_options c = MIRS_IMAGE_COMPOSITE_OPTIONS_INIT;
+        c.arrangement = MIRS_COMPOSITE_GRID;
+        st = mirs_image_composite((const mirs_image *const *)imgs, n, &c, &v->tiled);
+    }
+    for (size_t i = 0; i < n; i++) mirs_image_free(imgs[i]);
+    free(imgs);
+    if (!st) st = fit_image(o, &v->tiled);
+    return st ? mirs__error_prefix("%s: composite", v->ctx.key) : MIRS_OK;
+}
+
+/* The wording of the captions variant (docs/prompts.md). */
+#define CAPTIONS_HEAD "The images are described below, in order.\n"
+
+static int view_build(const mirs_item *item, const mirs_prompt_options *o, view *v)
+{
+    memset(v, 0, sizeof *v);
+    mirs__prompt_ctx *c = &v->ctx;
+    size_t n = mirs_item_image_count(item);
+    c->system = o->system;
+    c->prompt = mirs_item_revised_prompt(item);
+    c->question = mirs_item_original_question(item);
+    c->key = mirs_item_key(item);
+    c->id = mirs_item_id(item);
+    mirs__prompt_ctx_names(c, mirs_item_relation(item), mirs_item_category(item));
+    c->placeholder = o->image_placeholder ? o->image_placeholder : "<image>";
+    c->text = c->prompt;
+    switch (o->variant) {
+    case MIRS_PROMPT_VARIANT_MULTI_IMAGE:
+    case MIRS_PROMPT_VARIANT_SHUFFLED:
+        if (n > MAX_PERMUTATION) return mirs__fail(MIRS_E_LIMIT, "%s: %zu images", c->key, n);
+        v->files = mirs__calloc(n ? n : 1, sizeof *v->files);
+        v->perm = mirs__calloc(n ? n : 1, sizeof *v->perm);
+        if (!v->files || !v->perm) return MIRS_E_NO_MEMORY;
+        if (o->variant == MIRS_PROMPT_VARIANT_SHUFFLED)
+            permute(o->seed ^ mirs_key_hash(c->key), n, v->perm);
+        else
+            for (size_t i = 0; i < n; i++) v->perm[i] = i;
+        for (size_t i = 0; i < n; i++) {
+            v->files[i] = mirs_item_image_file(item, v->perm[i]);
+            /* The dataset path comes from the caller, not the data: keep the output valid JSON. */
+            if (!mirs__utf8_valid(v->files[i], strlen(v->files[i])))
+                return mirs__fail(MIRS_E_UTF8, "%s: image path %zu is not valid UTF-8", c->key, v->perm[i]);
+        }
+        v->nfiles = n;
+        break;
+    case MIRS_PROMPT_VARIANT_TEXT_ONLY:
+        /* The seed baseline: the original question, no images. */
+        c->text = c->question;
+        break;
+    case MIRS_PROMPT_VARIANT_CAPTIONS: {
+        size_t nd = mirs_item_description_count(item);
+        if (nd == 0)
+            return mirs__fail(MIRS_E_SCHEMA, "%s: the captions variant needs image descriptions, the item has none",
+                              c->key);
+        mirs_sb_puts(&v->text, CAPTIONS_HEAD);
+        for (size_t i = 0; i < nd; i++)
+            mirs_sb_printf(&v->text, "Image %zu: %s\n", i + 1, mirs_item_description(item, i));
+        mirs_sb_putc(&v->text, '\n');
+        mirs_sb_puts(&v->text, c->prompt);
+        if (v->text.oom) return MIRS_E_NO_MEMORY;
+        c->text = v->text.data;
+        break;
+    }
+    case MIRS_PROMPT_VARIANT_COMPOSITE: {
+        int st = build_composite(item, o, v);
+        if (st) return st;
+        v->tiled_path = composite_name(o->composite_dir, c->key);
+        if (!v->tiled_path) return MIRS_E_NO_MEMORY;
+        v->tiled_ref[0] = v->tiled_path;
+        c->images = v->tiled_ref;
+        c->image_count = 1;
+        c->labels = mirs__prompt_labels(o->format, o->labels, 1);
+        c->labels_mode = o->labels;
+        return MIRS_OK;
+    }
+    default: return mirs__fail(MIRS_E_INVALID_ARGUMENT, "unknown variant %d", (int)o->variant);
+    }
+    c->images = v->files;
+    c->image_count = v->nfiles;
+    c->labels = mirs__prompt_labels(o->format, o->labels, v->nfiles);
+    c->labels_mode = o->labels;
+    return MIRS_OK;
+}
+
+static int render_text(const mirs_prompt_options *o, const mirs__prompt_ctx *c, mirs_sb *out)
+{
+    return o->format == MIRS_PROMPT_FORMAT_TEMPLATE ? mirs__template_render(o->tmpl, c, out)
+                                                    : mirs__chat_render(o->format, c, out);
+}
+
+/* ---- images in requests ---- */
+
+static const char *sniff_mime(const unsigned char *p, size_t n)
+{
+    if (n >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0) return "image/png";
+    if (n >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF) return "image/jpeg";
+    if (n >= 6 && (memcmp(p, "GIF87a", 6) == 0 || memcmp(p, "GIF89a", 6) == 0)) return "image/gif";
+    if (n >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0) return "image/webp";
+    return NULL;
+}
+
+/* Reads an image and returns (in *data, malloc'd) the bytes and media type
+ * it travels with: the file's own bytes, or decoded (RGB), fitted to
+ * max_pixels and re-encoded. ORIGINAL with max_pixels re-encodes only the
+ * images over the budget, each in its own format. */
+static int image_payload(const mirs_prompt_options *o, const char *file, char **data, size_t *len, const char **mime)
+{
+    int st = mirs__read_file(file, byte_limit(o), data, len);
+    if (st) return st;
+    const char *m = sniff_mime((const unsigned char *)*data, *len);
+    if (!m) {
+        free(*data);
+        *data = NULL;
+        return mirs__fail(MIRS_E_FORMAT, "%s: not a PNG, JPEG, GIF or WebP image (unknown magic bytes)", file);
+    }
+    int32_t target = o->image_format == MIRS_PROMPT_IMAGE_PNG    ? MIRS_IMAGE_FORMAT_PNG
+                     : o->image_format == MIRS_PROMPT_IMAGE_JPEG ? MIRS_IMAGE_FORMAT_JPEG
+                                                                 : MIRS_IMAGE_FORMAT_NONE;
+    if (target == MIRS_IMAGE_FORMAT_NONE && o->max_pixels) {
+        mirs_image_info info;
+        memset(&info, 0, sizeof info);
+        info.struct_size = sizeof info;
+        st = mirs_image_probe_memory((const uint8_t *)*data, *len, NULL, &info);
+        if (st) {
+            free(*data);
+            *data = NULL;
+            return mirs__error_prefix("%s", file);
+        }
+        if ((uint64_t)info.width * info.height > o->max_pixels) target = info.format;
+    }
+    if (target != MIRS_IMAGE_FORMAT_NONE) {
+        mirs_image *img = NULL;
+        st = decode_bytes(o, file, *data, *len, &img);
+        free(*data);
+        *data = NULL;
+        if (!st) st = fit_image(o, &img);
+        mirs_buf enc = {0, 0};
+        if (!st) st = encode_image(o, img, target, &enc);
+        mirs_image_free(img);
+        if (st) return mirs__error_prefix("%s: re-encoding", file);
+        *data = mirs__malloc(enc.size ? enc.size : 1);
+        if (!*data) {
+            mirs_buf_free(&enc);
+            return MIRS_E_NO_MEMORY;
+        }
+        memcpy(*data, enc.data, enc.size);
+        *len = enc.size;
+        mirs_buf_free(&enc);
+        m = sniff_mime((const unsigned char *)*data, *len);
+    }
+    *mime = m;
+    return MIRS_OK;
+}
+
+/* ---- request objects ---- */
+
+static void json_str(mirs_sb *sb, const char *s) { mirs_sb_json_string(sb, s, strlen(s)); }
+
+/* Base64 is most of the CPU time of a request file: a table of all 4096
+ * two-character pairs turns each 3 input bytes into two 16-bit copies. The
+ * output is the same as mirs_sb_base64 (RFC 4648, padded). */
+static char b64_pairs[4096][2];
+static pthread_once_t b64_once = PTHREAD_ONCE_INIT;
+
+static void b64_init(void)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int i = 0; i < 4096; i++) {
+        b64_pairs[i][0] = tbl[i >> 6];
+        b64_pairs[i][1] = tbl[i & 63];
+    }
+}
+
+static void base64_fast(mirs_sb *sb, const void *data, size_t n)
+{
+    size_t full = n / 3 * 3;
+    if (full < 48) { /* small inputs: the plain encoder */
+        mirs_sb_base64(sb, data, n);
+        return;
+    }
+    pthread_once(&b64_once, b64_init);
+    if (!mirs_sb_reserve(sb, mirs__base64_len(full))) return;
+    const unsigned char *p = data;
+    char *o = sb->data + sb->len;
+    for (size_t i = 0; i < full; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+        memcpy(o, b64_pairs[v >> 12], 2);
+        memcpy(o + 2, b64_pairs[v & 0xFFF], 2);
+        o += 4;
+    }
+    sb->len += mirs__base64_len(full);
+    sb->data[sb->len] = '\0';
+    mirs_sb_base64(sb, p + full, n - full); /* the padded tail */
+}
+
+static void image_part(const mirs_prompt_options *o, bool anthropic, const char *mime, const void *data, size_t len,
+                       mirs_sb *sb)
+{
+    if (anthropic) {
+        mirs_sb_puts(sb, "{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":\"");
+        mirs_sb_puts(sb, mime);
+        mirs_sb_puts(sb, "\",\"data\":\"");
+        base64_fast(sb, data, len);
+        mirs_sb_puts(sb, "\"}},");
+    } else {
+        mirs_sb_puts(sb, "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:");
+        mirs_sb_puts(sb, mime);
+        mirs_sb_puts(sb, ";base64,");
+        base64_fast(sb, data, len);
+        mirs_sb_putc(sb, '"');
+        if (o->detail) {
+            mirs_sb_puts(sb, ",\"detail\":");
+            json_str(sb, o->detail);
+        }
+        mirs_sb_puts(sb, "}},");
+    }
+}
+
+static int image_parts(const mirs_prompt_options *o, const view *v, bool anthropic, mirs_sb *sb)
+{
+    if (v->tiled) {
+        /* A composite has no original bytes: PNG unless JPEG is asked for. */
+        int32_t fmt = o->image_format == MIRS_PROMPT_IMAGE_JPEG ? MIRS_IMAGE_FORMAT_JPEG : MIRS_IMAGE_FORMAT_PNG;
+        mirs_buf enc = {0, 0};
+        int st = encode_image(o, v->tiled, fmt, &enc);
+        if (st) return mirs__error_prefix("%s: composite", v->ctx.key);
+        image_part(o, anthropic, mirs_image_format_mime(fmt), enc.data, enc.size, sb);
+        mirs_buf_free(&enc);
+        return sb->oom ? MIRS_E_NO_MEMORY : MIRS_OK;
+    }
+    for (size_t i = 0; i < v->nfiles; i++) {
+        char *data = NULL;
+        size_t len = 0;
+        const char *mime = NULL;
+        int st = image_payload(o, v->files[i], &data, &len, &mime);
+        if (st) return mirs__error_prefix("%s: image %zu", v->ctx.key, i);
+        image_part(o, anthropic, mime, data, len, sb);
+        free(data);
+        if (sb->oom) return MIRS_E_NO_MEMORY;
+    }
+    return MIRS_OK;
+}
+
+static int openai_body(const mirs_prompt_options *o, const view *v, mirs_sb *sb)
+{
+    mirs_sb_puts(sb, "{\"model\":");
+    json_str(sb, o->model);
+    mirs_sb_puts(sb, ",\"messages\":[");
+    if (o->system) {
+        mirs_sb_puts(sb, "{\"role\":\"system\",\"content\":");
+        json_str(sb, o->system);
+        mirs_sb_puts(sb, "},");
+    }
+    mirs_sb_puts(sb, "{\"role\":\"user\",\"content\":[");
+    int st = image_parts(o, v, false, sb);
+    if (st) return st;
+    mirs_sb_puts(sb, "{\"type\":\"text\",\"text\":");
+    json_str(sb, v->ctx.text);
+    mirs_sb_puts(sb, "}]}]");
+    if (o->max_tokens > 0) mirs_sb_printf(sb, ",\"max_tokens\":%lld", (long long)o->max_tokens);
+    if (o->temperature >= 0) {
+        mirs_sb_puts(sb, ",\"temperature\":");
+        mirs_sb_json_double(sb, o->temperature);
+    }
+    mirs_sb_putc(sb, '}');
+    return sb->oom ? MIRS_E_NO_MEMORY : MIRS_OK;
+}
+
+static int anthropic_body(const mirs_prompt_options *o, const view *v, mirs_sb *sb)
+{
+    mirs_sb_puts(sb, "{\"model\":");
+    json_str(sb, o->model);
+    mirs_sb_printf(sb, ",\"max_tokens\":%lld", (long long)(o->max_tokens > 0 ? o->max_tokens : 4096));
+    if (o->system) {
+        mirs_sb_puts(sb, ",\"system\":");
+        json_str(sb, o->system);
+    }
+    mirs_sb_puts(sb, ",\"messages\":[{\"role\":\"user\",\"content\":[");
+    int st = image_parts(o, v, true, sb);
+    if (st) return st;
+    mirs_sb_puts(sb, "{\"type\":\"text\",\"text\":");
+    json_str(sb, v->ctx.text);
+    mirs_sb_puts(sb, "}]}]");
+    if (o->temperature >= 0) {
+        mirs_sb_puts(sb, ",\"temperature\":");
+        mirs_sb_json_double(sb, o->temperature);
+    }
+    mirs_sb_putc(sb, '}');
+    return sb->oom ? MIRS_E_NO_MEMORY : MIRS_OK;
+}
+
+/* Checks the options once per call or job. */
+static int check_options(const mirs_prompt_options *in, mirs_prompt_options *o)
+{
+    int st = mirs__prompt_options_get(in, o);
+    if (st) return st;
+    const char *strs[] = {o->system, o->image_placeholder, o->model, o->detail, o->composite_dir};
+    for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
+        if (strs[i] && !mirs__utf8_valid(strs[i], strlen(strs[i])))
+            return mirs__fail(MIRS_E_UTF8, "prompt options: a string option is not valid UTF-8");
+    if (mirs_prompt_format_is_request(o->format) && (!o->model || !o->model[0]))
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "the '%s' request format needs a model name",
+                          mirs_prompt_format_name(o->format));
+    return MIRS_OK;
+}
+
+/* Text formats list files: the composite is written as PNG where the line
+ * says it is (atomically, so a reader never sees half a file). */
+static int write_composite(const mirs_prompt_options *o, const view *v)
+{
+    if (!o->composite_dir || !o->composite_dir[0])
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT,
+                          "%s: the composite variant with a text format needs options.composite_dir", v->ctx.key);
+    mirs_buf enc = {0, 0};
+    int st = encode_image(o, v->tiled, MIRS_IMAGE_FORMAT_PNG, &enc);
+    if (!st) st = mirs__write_file_atomic(v->tiled_path, enc.data, enc.size);
+    mirs_buf_free(&enc);
+    return st ? mirs__error_prefix("%s: composite", v->ctx.key) : MIRS_OK;
+}
+
+/* What a whole job needs beyond check_options, checked before any output. */
+static int check_job(const mirs_prompt_options *o)
+{
+    if (o->variant == MIRS_PROMPT_VARIANT_COMPOSITE && !mirs_prompt_format_is_request(o->format) &&
+        (!o->composite_dir || !o->composite_dir[0]))
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT,
+                          "the composite variant with a text format needs options.composite_dir");
+    return MIRS_OK;
+}
+
+/* Appends the item's output line (no newline) to sb. */
+static int build_line(const mirs_item *item, const mirs_prompt_options *o, mirs_sb *sb)
+{
+    view v;
+    int st = view_build(item, o, &v);
+    if (st) {
+        view_free(&v);
+        return st;
+    }
+    switch (o->format) {
+    case MIRS_PROMPT_FORMAT_OPENAI: st = openai_body(o, &v, sb); break;
+    case MIRS_PROMPT_FORMAT_ANTHROPIC: st = anthropic_body(o, &v, sb); break;
+    case MIRS_PROMPT_FORMAT_OPENAI_BATCH:
+        mirs_sb_puts(sb, "{\"custom_id\":");
+        json_str(sb, v.ctx.key);
+        mirs_sb_puts(sb, ",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":");
+        st = openai_body(o, &v, sb);
+        mirs_sb_putc(sb, '}');
+        break;
+    default: {
+        /* Text formats: {"key","text","images"}; the text is rendered into
+         * a scratch string first so it can be escaped as one JSON string. */
+        mirs_sb text;
+        mirs_sb_init(&text);
+        if (v.tiled) st = write_composite(o, &v);
+        if (!st) st = render_text(o, &v.ctx, &text);
+        if (!st) {
+            mirs_sb_puts(sb, "{\"key\":");
+            json_str(sb, v.ctx.key);
+            mirs_sb_puts(sb, ",\"text\":");
+            mirs_sb_json_string(sb, text.data ? text.data : "", text.len);
+            mirs_sb_puts(sb, ",\"images\":[");
+            for (size_t i = 0; i < v.ctx.image_count; i++) {
+                if (i) mirs_sb_putc(sb, ',');
+                json_str(sb, v.ctx.images[i]);
+            }
+            mirs_sb_puts(sb, "]}");
+        }
+        mirs_sb_free(&text);
+    }
+    }
+    view_free(&v);
+    if (!st && sb->oom) st = MIRS_E_NO_MEMORY;
+    return st;
+}
+
+int mirs_prompt_item_text(const mirs_item *item, const mirs_prompt_options *opts, mirs_buf *out)
+{
+    MIRS_CHECK_ARG(item && out);
+    mirs_prompt_options o;
+    int st = check_options(opts, &o);
+    if (st) return st;
+    if (mirs_prompt_format_is_request(o.format))
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_prompt_item_text: '%s' is a request format",
+                          mirs_prompt_format_name(o.format));
+    view v;
+    st = view_build(item, &o, &v);
+    mirs_sb sb;
+    mirs_sb_init(&sb);
+    if (!st) st = render_text(&o, &v.ctx, &sb);
+    view_free(&v);
+    if (st) {
+        mirs_sb_free(&sb);
+        return st;
+    }
+    return mirs_sb_to_buf(&sb, out);
+}
+
+int mirs_prompt_item_line(const mirs_item *item, const mirs_prompt_options *opts, mirs_buf *out)
+{
+    MIRS_CHECK_ARG(item && out);
+    mirs_prompt_options o;
+    int st = check_options(opts, &o);
+    if (st) return st;
+    mirs_sb sb;
+    mirs_sb_init(&sb);
+    st = build_line(item, &o, &sb);
+    if (st) {
+        mirs_sb_free(&sb);
+        return st;
+    }
+    return mirs_sb_to_buf(&sb, out);
+}
+
+/* ---- streaming ---- */
+
+int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter, const mirs_prompt_options *opts,
+                      mirs_prompt_sink_fn sink, void *userdata, size_t *written)
+{
+    if (written) *written = 0;
+    MIRS_CHECK_ARG(ds && sink);
+    mirs_prompt_options o;
+    int st = check_options(opts, &o);
+    if (!st) st = check_job(&o);
+    if (st) return st;
+    mirs_iter *it = NULL;
+    if ((st = mirs_iter_new(ds, filter, &it))) return st;
+    size_t total = mirs_iter_count(it), done = 0;
+    mirs_sb sb;
+    mirs_sb_init(&sb);
+    const mirs_item *item;
+    while ((st = mirs_iter_next(it, &item)) == MIRS_OK) {
+        mirs_sb_clear(&sb);
+        if ((st = build_line(item, &o, &sb))) break;
+        mirs_sb_putc(&sb, '\n');
+        if (sb.oom) {
+            st = MIRS_E_NO_MEMORY;
+            break;
+        }
+        int r = sink(userdata, sb.data, sb.len);
+        if (r == MIRS_DONE) {
+            st = MIRS_DONE;
+            done++;
+            break;
+        }
+        if (r != MIRS_OK) {
+            st = r < 0 ? r : MIRS_E_INVALID_ARGUMENT;
+            if (mirs_error_last_status() != st)
+                mirs__fail(st, "the prompt sink stopped the job with status %d after %zu lines", r, done);
+            break;
+        }
+        done++;
+        if (written) *written = done;
+        if (o.progress) o.progress(o.progress_userdata, done, total);
+    }
+    if (written) *written = done;
+    mirs_sb_free(&sb);
+    mirs_iter_free(it);
+    return st == MIRS_DONE ? MIRS_OK : st;
+}
+
+typedef struct file_sink {
+    int fd;
+    const char *path;
+    char *buf;
+    size_t len, cap;
+} file_sink;
+
+static int flush_sink(file_sink *f)
+{
+    size_t off = 0;
+    while (off < f->len) {
+        ssize_t w = write(f->fd, f->buf + off, f->len - off);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return mirs__fail_errno(MIRS_E_IO, errno, "%s: write failed", f->path);
+        }
+        off += (size_t)w;
+    }
+    f->len = 0;
+    return MIRS_OK;
+}
+
+static int file_sink_fn(void *ud, const char *line, size_t len)
+{
+    file_sink *f = ud;
+    if (f->len + len > f->cap) {
+        int st = flush_sink(f);
+        if (st) return st;
+    }
+    if (len > f->cap) {
+        const char *saved = f->buf;
+        size_t saved_len = f->len;
+        f->buf = (char *)line;
+        f->len = len;
+        int st = flush_sink(f);
+        f->buf = (char *)saved;
+        f->len = saved_len;
+        return st;
+    }
+    memcpy(f->buf + f->len, line, len);
+    f->len += len;
+    return MIRS_OK;
+}
+
+int mirs_prompt_write_file(const mirs_dataset *ds, const mirs_filter *filter, const mirs_prompt_options *opts,
+                           const char *path, size_t *written)
+{
+    if (written) *written = 0;
+    MIRS_CHECK_ARG(ds && path && *path);
+    mirs_prompt_options o;
+    int st = check_options(opts, &o); /* before creating anything */
+    if (!st) st = check_job(&o);
+    if (st) return st;
+    mirs_sb tmp;
+    mirs_sb_init(&tmp);
+    if (!mirs_sb_printf(&tmp, "%s.tmp.%ld", path, (long)getpid())) {
+        mirs_sb_free(&tmp);
+        return MIRS_E_NO_MEMORY;
+    }
+    file_sink f = {-1, tmp.data, NULL, 0, 1u << 20};
+    f.buf = mirs__malloc(f.cap);
+    if (!f.buf) {
+        mirs_sb_free(&tmp);
+        return MIRS_E_NO_MEMORY;
+    }
+    f.fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (f.fd < 0) {
+        st = mirs__fail_errno(MIRS_E_IO, errno, "%s: cannot create", tmp.data);
+        free(f.buf);
+        mirs_sb_free(&tmp);
+        return st;
+    }
+    st = mirs_prompt_write(ds, filter, opts, file_sink_fn, &f, written);
+    if (!st) st = flush_sink(&f);
+    if (!st && fsync(f.fd) != 0) st = mirs__fail_errno(MIRS_E_IO, errno, "%s: fsync failed", tmp.data);
+    if (close(f.fd) != 0 && !st) st = mirs__fail_errno(MIRS_E_IO, errno, "%s: close failed", tmp.data);
+    if (!st && rename(tmp.data, path) != 0) st = mirs__fail_errno(MIRS_E_IO, errno, "%s: rename failed", path);
+    if (st) {
+        unlink(tmp.data);
+    } else {
+        char *dir = mirs__path_dirname(path);
+        if (dir) {
+            int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (dfd >= 0) {
+                fsync(dfd);
+                close(dfd);
+            }
+            free(dir);
+        }
+    }
+    free(f.buf);
+    mirs_sb_free(&tmp);
+    return st;
+}

@@ -1,0 +1,148 @@
+/* Verdict names, taxonomy lookups by exact official name, small containers. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The score module's names (mirs_verdict_name); kept here so that the
+ * store does not need the score library. */
+static const char *const verdict_names[MIRS_VERDICT_COUNT] = {"safe",  "unsafe",  "unparseable",
+                                                              "error", "refusal", "compliance"};
+
+const char *mirs__verdict_name(int32_t verdict)
+{
+    return verdict >= 0 && verdict < MIRS_VERDICT_COUNT ? verdict_names[verdict] : NULL;
+}
+
+int mirs__verdict_parse(const char *name, int32_t *verdict)
+{
+    for (int32_t i = 0; i < MIRS_VERDICT_COUNT; i++)
+        if (strcmp(name, verdict_names[i]) == 0) {
+            *verdict = i;
+            return MIRS_OK;
+        }
+    return MIRS_E_SCHEMA;
+}
+
+/* The official names (folder names and file stems). The dataset module
+ * owns the taxonomy; these exact-match tables let the report read official
+ * trees without a dataset; tests check they agree with mirs_*_name(). */
+static const char *const category_names[MIRS_CATEGORY_COUNT] = {"Hate_Speech",        "Violence",   "Self-Harm",
+                                                                "Illegal_Activities", "Harassment", "Privacy"};
+static const char *const relation_names[MIRS_RELATION_COUNT] = {"Temporal_Continuity",
+                                                                "Temporal_Jump",
+                                                                "Spatial_Juxtaposition",
+                                                                "Spatial_Embedding",
+                                                                "Relevance",
+                                                                "Complementarity",
+                                                                "Analogy",
+                                                                "Causality",
+                                                                "Decomposition"};
+static const int32_t relation_groups[MIRS_RELATION_COUNT] = {0, 0, 1, 1, 2, 2, 3, 3, 3};
+static const char *const group_names[MIRS_GROUP_COUNT] = {"Temporal", "Spatial", "Semantic", "Logical"};
+
+const char *mirs__category_str(int32_t c) { return c >= 0 && c < MIRS_CATEGORY_COUNT ? category_names[c] : NULL; }
+const char *mirs__relation_str(int32_t r) { return r >= 0 && r < MIRS_RELATION_COUNT ? relation_names[r] : NULL; }
+const char *mirs__group_str(int32_t g) { return g >= 0 && g < MIRS_GROUP_COUNT ? group_names[g] : NULL; }
+int32_t mirs__relation_group_of(int32_t r) { return r >= 0 && r < MIRS_RELATION_COUNT ? relation_groups[r] : -1; }
+
+static int32_t lookup(const char *const *names, int32_t count, const char *s, size_t n)
+{
+    for (int32_t i = 0; i < count; i++)
+        if (strlen(names[i]) == n && memcmp(names[i], s, n) == 0) return i;
+    return -1;
+}
+
+int32_t mirs__category_exact(const char *s, size_t n) { return lookup(category_names, MIRS_CATEGORY_COUNT, s, n); }
+
+int32_t mirs__relation_exact(const char *s, size_t n) { return lookup(relation_names, MIRS_RELATION_COUNT, s, n); }
+
+void mirs__key_cell(const char *key, int32_t *category, int32_t *relation)
+{
+    *category = *relation = -1;
+    const char *a = strchr(key, '/');
+    if (!a) return;
+    const char *b = strchr(a + 1, '/');
+    if (!b) return;
+    *category = mirs__category_exact(key, (size_t)(a - key));
+    *relation = mirs__relation_exact(a + 1, (size_t)(b - a - 1));
+}
+
+int mirs__strvec_push(mirs_strvec *sv, const char *s, size_t n)
+{
+    if (sv->n == sv->cap) {
+        size_t nc = sv->cap ? sv->cap * 2 : 16;
+        char **nv = mirs__realloc(sv->v, nc * sizeof *nv);
+        if (!nv) return MIRS_E_NO_MEMORY;
+        sv->v = nv;
+        sv->cap = nc;
+    }
+    char *c = mirs__strndup(s, n);
+    if (!c) return MIRS_E_NO_MEMORY;
+    sv->v[sv->n++] = c;
+    return MIRS_OK;
+}
+
+void mirs__strvec_free(mirs_strvec *sv)
+{
+    for (size_t i = 0; i < sv->n; i++) free(sv->v[i]);
+    free(sv->v);
+    memset(sv, 0, sizeof *sv);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+void mirs__strvec_sort_unique(mirs_strvec *sv)
+{
+    if (sv->n < 2) return;
+    qsort(sv->v, sv->n, sizeof *sv->v, cmp_str);
+    size_t o = 1;
+    for (size_t i = 1; i < sv->n; i++) {
+        if (strcmp(sv->v[i], sv->v[o - 1]) == 0)
+            free(sv->v[i]);
+        else
+            sv->v[o++] = sv->v[i];
+    }
+    sv->n = o;
+}
+
+struct mirs_rep_arena_block {
+    struct mirs_rep_arena_block *next;
+    size_t used, cap;
+    char data[];
+};
+
+char *mirs__rep_strndup(mirs_rep_arena *a, const char *s, size_t n)
+{
+    size_t need;
+    if (!mirs__add_ok(n, 1, &need)) {
+        mirs__fail(MIRS_E_OVERFLOW, "string too large");
+        return NULL;
+    }
+    struct mirs_rep_arena_block *b = a->head;
+    if (!b || b->cap - b->used < need) {
+        size_t cap = need > 65536 ? need : 65536;
+        b = mirs__malloc(sizeof *b + cap);
+        if (!b) return NULL;
+        b->next = a->head;
+        b->used = 0;
+        b->cap = cap;
+        a->head = b;
+    }
+    char *p = b->data + b->used;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    b->used += need;
+    return p;
+}
+
+void mirs__rep_arena_free(mirs_rep_arena *a)
+{
+    struct mirs_rep_arena_block *b = a->head;
+    while (b) {
+        struct mirs_rep_arena_block *n = b->next;
+        free(b);
+        b = n;
+    }
+    a->head = NULL;
+}

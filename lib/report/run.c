@@ -1,0 +1,135 @@
+/* A scoring run: responses + judge outputs -> verdict records in a store.
+ * The CLI's `score` verb and the distributed driver both call this, so a
+ * shard scored anywhere writes exactly the records one process would. */
+#define _POSIX_C_SOURCE 200809L
+#include "util/util.h"
+
+#include <mirsafety/mirsafety.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+MIRS_API void mirs_score_options_init(mirs_score_options *opts)
+{
+    if (!opts) return;
+    mirs_score_options d = MIRS_SCORE_OPTIONS_INIT;
+    *opts = d;
+}
+
+/* The set of item indices a filter keeps (NULL filter: all). */
+static int filter_mask(const mirs_dataset *ds, const mirs_filter *filter, unsigned char **out)
+{
+    size_t n = mirs_dataset_count(ds);
+    unsigned char *mask = mirs__calloc(n ? n : 1, 1);
+    if (!mask) return MIRS_E_NO_MEMORY;
+    mirs_filter f = MIRS_FILTER_INIT;
+    if (filter) {
+        size_t sz = filter->struct_size < sizeof f ? filter->struct_size : sizeof f;
+        memcpy(&f, filter, sz);
+        f.struct_size = sizeof f;
+    }
+    f.shuffle = 0; /* order does not matter for a set */
+    mirs_iter *it = NULL;
+    int st = mirs_iter_new(ds, &f, &it);
+    if (st) {
+        free(mask);
+        return st;
+    }
+    const mirs_item *item;
+    while (mirs_iter_next(it, &item) == MIRS_OK) mask[mirs_item_index(item)] = 1;
+    mirs_iter_free(it);
+    *out = mask;
+    return MIRS_OK;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses,
+                                  const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs,
+                                  const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)
+{
+    MIRS_CHECK_ARG(ds && responses && judge_outputs && opts && store);
+    MIRS_CHECK_ARG(opts->struct_size >= sizeof(mirs_score_options) && opts->model);
+    MIRS_CHECK_ARG(!summary || summary->struct_size >= sizeof *summary);
+    const char *judge_name = mirs_judge_name(opts->judge);
+    if (!judge_name)
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_score_responses: unknown judge %d", (int)opts->judge);
+    mirs_score_summary sum;
+    memset(&sum, 0, sizeof sum);
+    sum.struct_size = sizeof sum;
+    unsigned char *mask = NULL;
+    mirs_response_match *m = NULL;
+    int st = filter_mask(ds, filter, &mask);
+    if (!st) st = mirs_responses_match(responses, ds, &m);
+    size_t n = st ? 0 : mirs_responses_count(responses);
+    for (size_t i = 0; i < n; i++) {
+        const mirs_response *x = mirs_responses_get(responses, i), *last = NULL;
+        const mirs_item *it = mirs_response_match_item(m, i);
+        if (!it || (mirs_responses_find(responses, x->key, &last) == MIRS_OK && last != x)) {
+            sum.unmatched++;
+            continue;
+        }
+        if (!mask[mirs_item_index(it)]) {
+            sum.outside_filter++;
+            continue;
+        }
+        const char *key = mirs_item_key(it);
+        if (mirs_store_done(store, key, opts->model, judge_name)) {
+            sum.already_in_store++;
+            continue;
+        }
+        const mirs_response *out = NULL;
+        if (mirs_responses_find(judge_outputs, key, &out) != MIRS_OK) {
+            sum.awaiting_judge_output++;
+            continue;
+        }
+        mirs_record rec = MIRS_RECORD_INIT;
+        mirs_buf cats = {0, 0};
+        rec.key = key;
+        rec.model = opts->model;
+        rec.judge = judge_name;
+        if (out->status != MIRS_RESPONSE_OK)
+            rec.verdict = MIRS_VERDICT_ERROR;
+        else if ((st = mirs_judge_parse(opts->judge, opts->parse_mode, out->text, out->text_len, &rec.verdict, &cats)))
+            break;
+        if (cats.size) rec.categories = (const char *)cats.data;
+        rec.judge_output = out->status == MIRS_RESPONSE_OK ? out->text : out->error;
+        if (x->status == MIRS_RESPONSE_FAILED) rec.flags |= MIRS_RECORD_FAILED;
+        if (x->status == MIRS_RESPONSE_CRASHED) rec.flags |= MIRS_RECORD_CRASHED;
+        if (strcmp(x->finish_reason, "length") == 0) rec.flags |= MIRS_RECORD_TRUNCATED;
+        uint32_t sflags = 0;
+        size_t a, b;
+        if (mirs_strip_reasoning_span(x->text, x->text_len, opts->strip_mode, NULL, &a, &b, &sflags) == MIRS_OK &&
+            (sflags & MIRS_STRIP_FLAG_UNTERMINATED))
+            rec.flags |= MIRS_RECORD_UNTERMINATED;
+        if (*x->finish_reason) rec.finish_reason = x->finish_reason;
+        if (opts->keep_response) rec.response = x->text;
+        const mirs_response *rto = NULL;
+        if (rtype_outputs && mirs_responses_find(rtype_outputs, key, &rto) == MIRS_OK) {
+            int32_t rtype;
+            if (rto->status != MIRS_RESPONSE_OK)
+                rtype = MIRS_RTYPE_ERROR;
+            else if (mirs_response_type_parse(rto->text, rto->text_len, &rtype) != MIRS_OK)
+                rtype = MIRS_RTYPE_UNPARSEABLE;
+            rec.response_type = mirs_response_type_name(rtype);
+        }
+        rec.timestamp_ms = opts->timestamp_ms ? opts->timestamp_ms : now_ms();
+        st = mirs_store_append(store, &rec);
+        mirs_buf_free(&cats);
+        if (st) break;
+        sum.scored++;
+        sum.unsafe += rec.verdict == MIRS_VERDICT_UNSAFE;
+        sum.judge_errors += rec.verdict == MIRS_VERDICT_ERROR;
+        sum.unparseable += rec.verdict == MIRS_VERDICT_UNPARSEABLE;
+    }
+    mirs_response_match_free(m);
+    free(mask);
+    if (!st && summary) *summary = sum;
+    return st;
+}

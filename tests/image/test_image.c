@@ -1,0 +1,567 @@
+/* Unit tests of the image module: hand-worked values, hostile inputs with
+ * their exact status codes, limits, round trips, data URLs, composites,
+ * checksums and decoding from several threads.
+ * usage: test_image DATA_DIR CORPUS_ROOT */
+#include <mirsafety/mirsafety.h>
+
+#include "testutil.h"
+
+#include <jpeglib.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+static const char *data_dir, *corpus_root;
+
+static uint8_t *slurp(const char *dir, const char *name, size_t *len)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        *len = 0;
+        return NULL;
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *b = malloc((size_t)n + 1);
+    *len = fread(b, 1, (size_t)n, f);
+    fclose(f);
+    return b;
+}
+
+static mirs_image *make_image(uint32_t w, uint32_t h, int32_t layout, uint32_t seed)
+{
+    int32_t ch = mirs_image_layout_channels(layout);
+    uint8_t *px = malloc((size_t)w * h * (size_t)ch);
+    for (size_t i = 0; i < (size_t)w * h * (size_t)ch; i++) px[i] = (uint8_t)((i * 7 + seed * 13 + (i / 5) * 3) & 0xFF);
+    mirs_image *img = NULL;
+    CHECK_OK(mirs_image_from_pixels(w, h, layout, px, (size_t)w * (size_t)ch, &img));
+    free(px);
+    return img;
+}
+
+static mirs_buf encode(const mirs_image *img, int32_t format)
+{
+    mirs_image_encode_options e = MIRS_IMAGE_ENCODE_OPTIONS_INIT;
+    e.format = format;
+    mirs_buf b = {0};
+    CHECK_OK(mirs_image_encode(img, &e, &b));
+    return b;
+}
+
+static int decode_status(const uint8_t *d, size_t n, const mirs_image_decode_options *o)
+{
+    mirs_image *img = (mirs_image *)0x1;
+    int st = mirs_image_decode_memory(d, n, o, &img);
+    if (st == MIRS_OK)
+        mirs_image_free(img);
+    else if (img != (mirs_image *)0x1)
+        return 999; /* *out must be untouched on failure */
+    return st;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static void fix_crc(uint8_t *chunk, uint32_t len) { put32(chunk + 8 + len, (uint32_t)crc32(0, chunk + 4, 4 + len)); }
+
+static void test_smart_resize(void)
+{
+    /* Expected values from transformers' Qwen2-VL smart_resize (Python). */
+    static const struct {
+        uint32_t h, w, oh, ow;
+    } cases[] = {{1024, 1024, 980, 980}, {1080, 1920, 728, 1316}, {42, 42, 56, 56},       {70, 70, 56, 56},
+                 {14, 14, 56, 56},       {10, 2000, 28, 812},     {768, 1024, 756, 1036}, {28, 5600, 28, 5600},
+                 {98, 126, 112, 112},    {2048, 1536, 1148, 840}, {500, 375, 504, 364},   {1, 1, 56, 56}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        uint32_t oh = 0, ow = 0;
+        CHECK_OK(mirs_image_smart_resize(cases[i].h, cases[i].w, 28, 56 * 56, 14 * 14 * 4 * 1280, &oh, &ow));
+        CHECK_EQ_INT(oh, cases[i].oh);
+        CHECK_EQ_INT(ow, cases[i].ow);
+    }
+    uint32_t oh = 7, ow = 7;
+    CHECK_STATUS(mirs_image_smart_resize(10, 2001, 28, 3136, 1003520, &oh, &ow), MIRS_E_RANGE);
+    CHECK_EQ_INT(oh, 7); /* untouched on failure */
+    CHECK_STATUS(mirs_image_smart_resize(0, 10, 28, 3136, 1003520, &oh, &ow), MIRS_E_INVALID_ARGUMENT);
+    CHECK_STATUS(mirs_image_smart_resize(10, 10, 0, 3136, 1003520, &oh, &ow), MIRS_E_INVALID_ARGUMENT);
+    /* Processor config values: min 256*28*28, max 1280*28*28. */
+    CHECK_OK(mirs_image_smart_resize(1024, 1024, 28, 256 * 28 * 28, 1280 * 28 * 28, &oh, &ow));
+    CHECK_EQ_INT(oh, 980);
+}
+
+static void test_area_hand_worked(void)
+{
+    /* 3x1 gray [0, 90, 255] -> 2x1: output 0 covers [0,1.5): (0 + 0.5*90)/1.5 = 30;
+     * output 1 covers [1.5,3): (0.5*90 + 255)/1.5 = 200. */
+    uint8_t px[3] = {0, 90, 255};
+    mirs_image *a, *r;
+    CHECK_OK(mirs_image_from_pixels(3, 1, MIRS_LAYOUT_GRAY8, px, 3, &a));
+    CHECK_OK(mirs_image_resize(a, 2, 1, MIRS_RESIZE_AREA, &r));
+    CHECK_EQ_INT(mirs_image_pixels(r)[0], 30);
+    CHECK_EQ_INT(mirs_image_pixels(r)[1], 200);
+    mirs_image_free(r);
+    /* Rounding half up: [1, 2] -> 1 pixel = 1.5 -> 2. */
+    uint8_t two[2] = {1, 2};
+    mirs_image_free(a);
+    CHECK_OK(mirs_image_from_pixels(2, 1, MIRS_LAYOUT_GRAY8, two, 2, &a));
+    CHECK_OK(mirs_image_resize(a, 1, 1, MIRS_RESIZE_AREA, &r));
+    CHECK_EQ_INT(mirs_image_pixels(r)[0], 2);
+    mirs_image_free(r);
+    /* A 2x2 RGB block average. */
+    uint8_t rgb[12] = {10, 20, 30, 20, 30, 40, 30, 40, 50, 40, 50, 61};
+    mirs_image_free(a);
+    CHECK_OK(mirs_image_from_pixels(2, 2, MIRS_LAYOUT_RGB8, rgb, 6, &a));
+    CHECK_OK(mirs_image_resize(a, 1, 1, MIRS_RESIZE_AREA, &r));
+    CHECK_EQ_INT(mirs_image_pixels(r)[0], 25);
+    CHECK_EQ_INT(mirs_image_pixels(r)[1], 35);
+    CHECK_EQ_INT(mirs_image_pixels(r)[2], 45); /* 181/4 = 45.25 */
+    mirs_image_free(r);
+    CHECK_STATUS(mirs_image_resize(a, 0, 1, MIRS_RESIZE_AREA, &r), MIRS_E_LIMIT);
+    CHECK_STATUS(mirs_image_resize(a, 1, 1, 99, &r), MIRS_E_INVALID_ARGUMENT);
+    mirs_image_free(a);
+}
+
+static void test_roundtrip_and_probe(void)
+{
+    for (int32_t lay = 0; lay < 3; lay++) {
+        mirs_image *img = make_image(37, 23, lay, (uint32_t)lay);
+        mirs_buf png = encode(img, MIRS_IMAGE_FORMAT_PNG);
+        CHECK_EQ_INT(mirs_image_detect_format(png.data, png.size), MIRS_IMAGE_FORMAT_PNG);
+        mirs_image_decode_options o = MIRS_IMAGE_DECODE_OPTIONS_INIT;
+        o.layout = lay;
+        mirs_image *back = NULL;
+        CHECK_OK(mirs_image_decode_memory(png.data, png.size, &o, &back));
+        uint64_t c1 = 0, c2 = 1;
+        CHECK_OK(mirs_image_checksum_pixels(img, &c1));
+        CHECK_OK(mirs_image_checksum_pixels(back, &c2));
+        CHECK(c1 == c2);
+        CHECK_EQ_INT(mirs_image_source_format(back), MIRS_IMAGE_FORMAT_PNG);
+        mirs_image_info info;
+        memset(&info, 0, sizeof info);
+        info.struct_size = sizeof info;
+        CHECK_OK(mirs_image_probe_memory(png.data, png.size, NULL, &info));
+        CHECK_EQ_INT(info.format, MIRS_IMAGE_FORMAT_PNG);
+        CHECK_EQ_INT(info.width, 37);
+        CHECK_EQ_INT(info.height, 23);
+        CHECK_EQ_INT(info.channels, mirs_image_layout_channels(lay));
+        CHECK_EQ_INT(info.bit_depth, 8);
+        mirs_image_free(back);
+        mirs_buf_free(&png);
+        if (lay != MIRS_LAYOUT_RGBA8) {
+            mirs_buf jpg = encode(img, MIRS_IMAGE_FORMAT_JPEG);
+            CHECK_EQ_INT(mirs_image_detect_format(jpg.data, jpg.size), MIRS_IMAGE_FORMAT_JPEG);
+            CHECK_OK(mirs_image_probe_memory(jpg.data, jpg.size, NULL, &info));
+            CHECK_EQ_INT(info.format, MIRS_IMAGE_FORMAT_JPEG);
+            CHECK_EQ_INT(info.width, 37);
+            CHECK_EQ_INT(info.channels, lay == MIRS_LAYOUT_GRAY8 ? 1 : 3);
+            CHECK_OK(mirs_image_decode_memory(jpg.data, jpg.size, &o, &back));
+            CHECK_EQ_INT(mirs_image_width(back), 37);
+            CHECK_EQ_INT(mirs_image_height(back), 23);
+            mirs_image_free(back);
+            mirs_buf_free(&jpg);
+        } else {
+            mirs_image_encode_options e = MIRS_IMAGE_ENCODE_OPTIONS_INIT;
+            e.format = MIRS_IMAGE_FORMAT_JPEG;
+            mirs_buf b = {0};
+            CHECK_STATUS(mirs_image_encode(img, &e, &b), MIRS_E_UNSUPPORTED);
+            CHECK(b.data == NULL);
+        }
+        mirs_image_free(img);
+    }
+    /* JPEG under a .png name, recognised by its bytes. */
+    char path[1024];
+    snprintf(path, sizeof path, "%s/jpeg_named.png", data_dir);
+    mirs_image *img = NULL;
+    CHECK_OK(mirs_image_decode_file(path, NULL, &img));
+    CHECK_EQ_INT(mirs_image_source_format(img), MIRS_IMAGE_FORMAT_JPEG);
+    CHECK_EQ_INT(mirs_image_width(img), 64);
+    mirs_image_free(img);
+    mirs_image_info info = {sizeof info, 0, 0, 0, 0, 0, 0, 0, 0};
+    snprintf(path, sizeof path, "%s/progressive.jpg", data_dir);
+    CHECK_OK(mirs_image_probe_file(path, NULL, &info));
+    CHECK_EQ_INT(info.interlaced, 1);
+    CHECK_EQ_INT(info.height, 48);
+    snprintf(path, sizeof path, "%s/cmyk.jpg", data_dir);
+    CHECK_OK(mirs_image_probe_file(path, NULL, &info));
+    CHECK_EQ_INT(info.channels, 4);
+    snprintf(path, sizeof path, "%s/palette.png", data_dir);
+    CHECK_OK(mirs_image_probe_file(path, NULL, &info));
+    CHECK_EQ_INT(info.color_model, 3);
+    snprintf(path, sizeof path, "%s/no-such-file.png", data_dir);
+    CHECK_STATUS(mirs_image_decode_file(path, NULL, &img), MIRS_E_NOT_FOUND);
+    CHECK(strstr(mirs_error_last(), "no-such-file.png") != NULL);
+}
+
+static void test_png_hostile(void)
+{
+    mirs_image *img = make_image(16, 12, MIRS_LAYOUT_RGB8, 3);
+    mirs_buf png = encode(img, MIRS_IMAGE_FORMAT_PNG);
+    mirs_image_free(img);
+    size_t n = png.size;
+    uint8_t *b = malloc(n);
+    /* Every truncation is MIRS_E_TRUNCATED (a 0-byte input is not an image). */
+    int all_truncated = 1;
+    for (size_t k = 1; k < n; k++)
+        if (decode_status(png.data, k, NULL) != MIRS_E_TRUNCATED) {
+            all_truncated = 0;
+            fprintf(stderr, "truncation at %zu: %s\n", k, mirs_error_last());
+        }
+    CHECK(all_truncated);
+    CHECK_STATUS(decode_status(png.data, 0, NULL), MIRS_E_FORMAT);
+    /* A flipped bit anywhere in the file is CORRUPT (CRCs cover every chunk
+     * and the signature is checked), never a crash or a silent success,
+     * except in the signature (not a PNG any more: FORMAT). */
+    int all_named = 1;
+    mirs_image_decode_options lp = MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    lp.png_libpng_only = 1;
+    for (size_t k = 0; k < n * 8; k++)
+        for (int path = 0; path < 2; path++) {
+            memcpy(b, png.data, n);
+            b[k / 8] ^= (uint8_t)(1u << (k % 8));
+            int st = decode_status(b, n, path ? &lp : NULL);
+            int want = k / 8 < 8 ? MIRS_E_FORMAT : MIRS_E_CORRUPT;
+            if (st != want && !(k / 8 >= 8 && st == MIRS_E_TRUNCATED)) {
+                all_named = 0;
+                fprintf(stderr, "bit flip at %zu.%zu: %s %s\n", k / 8, k % 8, mirs_status_str(st), mirs_error_last());
+            }
+        }
+    CHECK(all_named);
+    /* Huge dimensions with a correct CRC: refused by the limits. */
+    memcpy(b, png.data, n);
+    put32(b + 16, 100000);
+    put32(b + 20, 100000);
+    fix_crc(b + 8, 13);
+    CHECK_STATUS(decode_status(b, n, NULL), MIRS_E_LIMIT);
+    CHECK(strstr(mirs_error_last(), "width 100000") != NULL);
+    put32(b + 16, 8000);
+    put32(b + 20, 8000);
+    fix_crc(b + 8, 13);
+    mirs_image_decode_options o = MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    o.max_pixels = 1000000;
+    CHECK_STATUS(decode_status(b, n, &o), MIRS_E_LIMIT);
+    CHECK(strstr(mirs_error_last(), "pixels") != NULL);
+    o = (mirs_image_decode_options)MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    o.max_width = 15;
+    CHECK_STATUS(decode_status(png.data, n, &o), MIRS_E_LIMIT);
+    o = (mirs_image_decode_options)MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    o.max_png_chunks = 2;
+    CHECK_STATUS(decode_status(png.data, n, &o), MIRS_E_LIMIT);
+    o = (mirs_image_decode_options)MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    o.max_input_bytes = 10;
+    CHECK_STATUS(decode_status(png.data, n, &o), MIRS_E_LIMIT);
+    /* The committed hostile seeds, each with its named error. */
+    static const struct {
+        const char *name;
+        int status;
+    } seeds[] = {
+        {"png/bad_colortype.png", MIRS_E_CORRUPT},
+        {"png/bad_crc_idat.png", MIRS_E_CORRUPT},
+        {"png/bad_crc_ihdr.png", MIRS_E_CORRUPT},
+        {"png/huge_dims.png", MIRS_E_LIMIT},
+        {"png/no_plte.png", MIRS_E_CORRUPT},
+        {"png/short_zlib.png", MIRS_E_TRUNCATED},
+        {"png/truncated_header.png", MIRS_E_TRUNCATED},
+        {"png/truncated_idat.png", MIRS_E_TRUNCATED},
+        {"png/unknown_critical.png", MIRS_E_CORRUPT},
+        {"png/zlib_bomb.png", MIRS_OK},
+        {"png/big_text.png", MIRS_OK},
+        {"png/ztxt.png", MIRS_OK},
+        {"jpeg/huge_dims.jpg", MIRS_E_LIMIT},
+        {"jpeg/truncated.jpg", MIRS_E_TRUNCATED},
+        {"jpeg/header_only.jpg", MIRS_E_TRUNCATED},
+        {"jpeg/stray_rst.jpg", MIRS_E_CORRUPT},
+        {"jpeg/no_sof.jpg", MIRS_E_CORRUPT},
+    };
+    for (size_t i = 0; i < sizeof seeds / sizeof *seeds; i++) {
+        size_t len;
+        uint8_t *d = slurp(corpus_root, seeds[i].name, &len);
+        int st = decode_status(d, len, NULL);
+        if (st != seeds[i].status)
+            fprintf(stderr, "%s: got %s (%s)\n", seeds[i].name, mirs_status_str(st), mirs_error_last());
+        CHECK_EQ_INT(st, seeds[i].status);
+        free(d);
+    }
+    /* A tEXt chunk over max_png_chunk_bytes. */
+    size_t len;
+    uint8_t *d = slurp(corpus_root, "png/big_text.png", &len);
+    o = (mirs_image_decode_options)MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    o.max_png_chunk_bytes = 4096;
+    CHECK_STATUS(decode_status(d, len, &o), MIRS_E_LIMIT);
+    free(d);
+    /* The zlib bomb (1x1 pixel, 64 MiB of compressed zeros) decodes its one
+     * pixel without inflating the rest, and says it saw extra data. */
+    d = slurp(corpus_root, "png/zlib_bomb.png", &len);
+    CHECK_OK(mirs_image_decode_memory(d, len, NULL, &img));
+    CHECK(mirs_image_warning_count(img) >= 1);
+    mirs_image_free(img);
+    free(d);
+    free(b);
+    mirs_buf_free(&png);
+    /* Other formats and junk. */
+    const uint8_t gif[] = "GIF89a\x01\x00\x01\x00";
+    CHECK_STATUS(decode_status(gif, sizeof gif - 1, NULL), MIRS_E_UNSUPPORTED);
+    CHECK(strstr(mirs_error_last(), "GIF") != NULL);
+    const uint8_t junk[] = "hello, world";
+    CHECK_STATUS(decode_status(junk, sizeof junk - 1, NULL), MIRS_E_FORMAT);
+    CHECK_STATUS(decode_status((const uint8_t *)"\x89PN", 3, NULL), MIRS_E_TRUNCATED);
+}
+
+/* A progressive JPEG with 190 scans (one per AC coefficient and
+ * component): valid, and exactly what max_jpeg_scans is for. */
+static mirs_buf many_scans_jpeg(void)
+{
+    struct jpeg_compress_struct ci;
+    struct jpeg_error_mgr err;
+    ci.err = jpeg_std_error(&err);
+    jpeg_create_compress(&ci);
+    unsigned char *out = NULL;
+    unsigned long outlen = 0;
+    jpeg_mem_dest(&ci, &out, &outlen);
+    ci.image_width = 16;
+    ci.image_height = 16;
+    ci.input_components = 3;
+    ci.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&ci);
+    static jpeg_scan_info scans[1 + 63 * 3];
+    scans[0].comps_in_scan = 3;
+    for (int c = 0; c < 3; c++) scans[0].component_index[c] = c;
+    scans[0].Ss = scans[0].Se = scans[0].Ah = scans[0].Al = 0;
+    int k = 1;
+    for (int c = 0; c < 3; c++)
+        for (int s = 1; s < 64; s++, k++) {
+            scans[k].comps_in_scan = 1;
+            scans[k].component_index[0] = c;
+            scans[k].Ss = scans[k].Se = s;
+            scans[k].Ah = scans[k].Al = 0;
+        }
+    ci.scan_info = scans;
+    ci.num_scans = k;
+    jpeg_start_compress(&ci, TRUE);
+    uint8_t row[16 * 3];
+    for (int i = 0; i < 48; i++) row[i] = (uint8_t)(i * 5);
+    while (ci.next_scanline < 16) {
+        JSAMPROW r = row;
+        jpeg_write_scanlines(&ci, &r, 1);
+    }
+    jpeg_finish_compress(&ci);
+    jpeg_destroy_compress(&ci);
+    mirs_buf b = {out, outlen};
+    return b;
+}
+
+static void test_jpeg_hostile(void)
+{
+    mirs_image *img = make_image(64, 40, MIRS_LAYOUT_RGB8, 5);
+    mirs_buf jpg = encode(img, MIRS_IMAGE_FORMAT_JPEG);
+    mirs_image_free(img);
+    int all_named = 1;
+    for (size_t k = 1; k < jpg.size - 2; k += 3) {
+        int st = decode_status(jpg.data, k, NULL);
+        if (st != MIRS_E_TRUNCATED && st != MIRS_E_CORRUPT) {
+            all_named = 0;
+            fprintf(stderr, "jpeg truncation at %zu: %s %s\n", k, mirs_status_str(st), mirs_error_last());
+        }
+    }
+    CHECK(all_named);
+    /* Corrupt-data warnings: strict fails, tolerant decodes and counts. */
+    size_t len;
+    uint8_t *d = slurp(corpus_root, "jpeg/stray_rst.jpg", &len);
+    mirs_image_decode_options o = MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    CHECK_STATUS(decode_status(d, len, &o), MIRS_E_CORRUPT);
+    CHECK(strstr(mirs_error_last(), "Corrupt JPEG data") != NULL);
+    o.jpeg_warnings = MIRS_JPEG_WARNINGS_TOLERATE;
+    CHECK_OK(mirs_image_decode_memory(d, len, &o, &img));
+    CHECK(mirs_image_warning_count(img) >= 1);
+    mirs_image_free(img);
+    free(d);
+    /* Scan limit. */
+    mirs_buf many = many_scans_jpeg();
+    o = (mirs_image_decode_options)MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    CHECK_STATUS(decode_status(many.data, many.size, &o), MIRS_E_LIMIT);
+    CHECK(strstr(mirs_error_last(), "scans") != NULL);
+    o.max_jpeg_scans = 200;
+    CHECK_OK(decode_status(many.data, many.size, &o));
+    if (getenv("MIRS_WRITE_SEEDS")) { /* how tests/fuzz/corpus/jpeg/many_scans.jpg was made */
+        FILE *f = fopen(getenv("MIRS_WRITE_SEEDS"), "wb");
+        if (f) fwrite(many.data, 1, many.size, f), fclose(f);
+    }
+    mirs_buf_free(&many);
+    /* DCT scaling picks 1/2, 1/4, 1/8 and never goes below the target. */
+    o = (mirs_image_decode_options)MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    o.target_width = 16;
+    o.target_height = 10;
+    CHECK_OK(mirs_image_decode_memory(jpg.data, jpg.size, &o, &img));
+    CHECK_EQ_INT(mirs_image_width(img), 16);
+    CHECK_EQ_INT(mirs_image_height(img), 10);
+    CHECK_EQ_INT(mirs_image_source_width(img), 64);
+    mirs_image_free(img);
+    o.target_width = 40;
+    CHECK_OK(mirs_image_decode_memory(jpg.data, jpg.size, &o, &img));
+    CHECK_EQ_INT(mirs_image_width(img), 64); /* 1/2 would give 32 < 40 */
+    mirs_image_free(img);
+    mirs_buf_free(&jpg);
+}
+
+static void test_data_url_and_checksums(void)
+{
+    const uint8_t bytes[] = {0xFF, 0xD8, 0xFF, 0xE0, 'x'};
+    mirs_buf b = {0};
+    CHECK_OK(mirs_image_data_url(bytes, sizeof bytes, &b));
+    CHECK_STR((const char *)b.data, "data:image/jpeg;base64,/9j/4Hg=");
+    mirs_buf_free(&b);
+    CHECK_OK(mirs_image_base64((const uint8_t *)"Man", 3, &b));
+    CHECK_STR((const char *)b.data, "TWFu");
+    CHECK_EQ_INT(b.size, 4);
+    mirs_buf_free(&b);
+    CHECK_STATUS(mirs_image_data_url((const uint8_t *)"abc", 3, &b), MIRS_E_FORMAT);
+    /* The original file bytes, unchanged, typed by content (a JPEG named .png). */
+    char path[1024];
+    snprintf(path, sizeof path, "%s/jpeg_named.png", data_dir);
+    CHECK_OK(mirs_image_data_url_file(path, 0, &b));
+    CHECK(strncmp((const char *)b.data, "data:image/jpeg;base64,/9j/", 27) == 0);
+    size_t len;
+    uint8_t *d = slurp(data_dir, "jpeg_named.png", &len);
+    CHECK_EQ_INT(b.size, 23 + (len + 2) / 3 * 4);
+    mirs_buf_free(&b);
+    CHECK_STATUS(mirs_image_data_url_file(path, 100, &b), MIRS_E_LIMIT);
+    /* CRC-64/XZ check value, and file == bytes. */
+    CHECK(mirs_image_checksum_bytes((const uint8_t *)"123456789", 9) == 0x995DC9BBDF1939FAull);
+    uint64_t c = 0;
+    CHECK_OK(mirs_image_checksum_file(path, &c));
+    CHECK(c == mirs_image_checksum_bytes(d, len));
+    free(d);
+    mirs_image *img = make_image(5, 4, MIRS_LAYOUT_RGB8, 1);
+    CHECK_OK(mirs_image_encode_data_url(img, NULL, &b));
+    CHECK(strncmp((const char *)b.data, "data:image/png;base64,iVBORw0KGgo", 33) == 0);
+    mirs_buf_free(&b);
+    mirs_image_free(img);
+}
+
+static void test_composite(void)
+{
+    uint8_t red[2 * 2 * 3], blue[4 * 1 * 3];
+    for (int i = 0; i < 4; i++) red[i * 3] = 255, red[i * 3 + 1] = 0, red[i * 3 + 2] = 0;
+    for (int i = 0; i < 4; i++) blue[i * 3] = 0, blue[i * 3 + 1] = 0, blue[i * 3 + 2] = 255;
+    mirs_image *a, *b, *out;
+    CHECK_OK(mirs_image_from_pixels(2, 2, MIRS_LAYOUT_RGB8, red, 6, &a));
+    CHECK_OK(mirs_image_from_pixels(4, 1, MIRS_LAYOUT_RGB8, blue, 12, &b));
+    const mirs_image *imgs[2] = {a, b};
+    mirs_image_composite_options o = MIRS_IMAGE_COMPOSITE_OPTIONS_INIT;
+    o.spacing = 1;
+    o.background[0] = 9, o.background[1] = 8, o.background[2] = 7;
+    CHECK_OK(mirs_image_composite(imgs, 2, &o, &out));
+    /* cells 4x2, one column of spacing: 9x2. */
+    CHECK_EQ_INT(mirs_image_width(out), 9);
+    CHECK_EQ_INT(mirs_image_height(out), 2);
+    const uint8_t *p = mirs_image_pixels(out);
+    /* red centred in cell 0: x = 1..2; x = 0 is background. */
+    CHECK_EQ_INT(p[0], 9);
+    CHECK_EQ_INT(p[3], 255);
+    CHECK_EQ_INT(p[4 * 3 + 0], 9);         /* the spacing column */
+    CHECK_EQ_INT(p[5 * 3 + 2], 255);       /* blue starts at x=5, row 0 (offset (2-1)/2 = 0) */
+    CHECK_EQ_INT(p[9 * 3 + 5 * 3 + 0], 9); /* row 1 under blue: background */
+    mirs_image_free(out);
+    o = (mirs_image_composite_options)MIRS_IMAGE_COMPOSITE_OPTIONS_INIT;
+    o.arrangement = MIRS_COMPOSITE_GRID;
+    const mirs_image *three[3] = {a, b, a};
+    CHECK_OK(mirs_image_composite(three, 3, &o, &out));
+    CHECK_EQ_INT(mirs_image_width(out), 8);
+    CHECK_EQ_INT(mirs_image_height(out), 4);
+    mirs_image_free(out);
+    o.arrangement = MIRS_COMPOSITE_COLUMN;
+    o.margin = 2;
+    o.layout = MIRS_LAYOUT_GRAY8;
+    CHECK_OK(mirs_image_composite(three, 3, &o, &out));
+    CHECK_EQ_INT(mirs_image_width(out), 8);
+    CHECK_EQ_INT(mirs_image_height(out), 10);
+    CHECK_EQ_INT(mirs_image_pixels(out)[2 * 8 + 3], (19595 * 255 + 32768) >> 16); /* red in gray */
+    mirs_image_free(out);
+    o.max_pixels = 10;
+    CHECK_STATUS(mirs_image_composite(three, 3, &o, &out), MIRS_E_LIMIT);
+    CHECK_STATUS(mirs_image_composite(three, 0, &o, &out), MIRS_E_INVALID_ARGUMENT);
+    mirs_image_free(a);
+    mirs_image_free(b);
+}
+
+/* ---- threads: different images decoded at once give the same pixels ---- */
+
+typedef struct job {
+    const mirs_buf *inputs;
+    size_t n;
+    const uint64_t *want;
+    int bad;
+} job;
+
+static void *worker(void *arg)
+{
+    job *j = arg;
+    for (int rep = 0; rep < 20; rep++)
+        for (size_t i = 0; i < j->n; i++) {
+            mirs_image *img;
+            uint64_t c = 0;
+            if (mirs_image_decode_memory(j->inputs[i].data, j->inputs[i].size, NULL, &img) != MIRS_OK) {
+                j->bad++;
+                continue;
+            }
+            mirs_image_checksum_pixels(img, &c);
+            if (c != j->want[i]) j->bad++;
+            mirs_image_free(img);
+            /* A failing decode on this thread must not disturb the others. */
+            if (mirs_image_decode_memory(j->inputs[i].data, j->inputs[i].size / 2, NULL, &img) == MIRS_OK) j->bad++;
+        }
+    return NULL;
+}
+
+static void test_threads(void)
+{
+    mirs_buf inputs[4];
+    uint64_t want[4];
+    for (int i = 0; i < 4; i++) {
+        mirs_image *img = make_image(96 + (uint32_t)i * 8, 64, MIRS_LAYOUT_RGB8, (uint32_t)i);
+        inputs[i] = encode(img, i % 2 ? MIRS_IMAGE_FORMAT_JPEG : MIRS_IMAGE_FORMAT_PNG);
+        mirs_image_free(img);
+        mirs_image *d;
+        CHECK_OK(mirs_image_decode_memory(inputs[i].data, inputs[i].size, NULL, &d));
+        CHECK_OK(mirs_image_checksum_pixels(d, &want[i]));
+        mirs_image_free(d);
+    }
+    pthread_t t[4];
+    job jobs[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i] = (job){inputs, 4, want, 0};
+        pthread_create(&t[i], NULL, worker, &jobs[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        CHECK_EQ_INT(jobs[i].bad, 0);
+    }
+    for (int i = 0; i < 4; i++) mirs_buf_free(&inputs[i]);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: test_image DATA_DIR CORPUS_ROOT\n");
+        return 2;
+    }
+    data_dir = argv[1];
+    corpus_root = argv[2];
+    test_smart_resize();
+    test_area_hand_worked();
+    test_roundtrip_and_probe();
+    test_png_hostile();
+    test_jpeg_hostile();
+    test_data_url_and_checksums();
+    test_composite();
+    test_threads();
+    return test_summary("image");
+}

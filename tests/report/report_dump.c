@@ -1,0 +1,29 @@
+/* Prints the report of official results/harmbench/<model> folders through
+ * the library alone (the differential test's C side):
+ *   report_dump mir|json|table DIR... */
+#include <mirsafety/mirsafety.h>
+
+#include <stdio.h>
+#include <string.h>
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) return 2;
+    int32_t fmt = strcmp(argv[1], "mir") == 0    ? MIRS_REPORT_MIR
+                  : strcmp(argv[1], "json") == 0 ? MIRS_REPORT_JSON
+                                                 : MIRS_REPORT_TABLE;
+    for (int i = 2; i < argc; i++) {
+        mirs_report *r = NULL;
+        mirs_buf b = {0};
+        if (mirs_report_new(argv[i], "harmbench", &r) || mirs_report_add_official(r, argv[i]) ||
+            mirs_report_write(r, fmt, MIRS_BY_ALL, MIRS_DENOM_ALL, 0.95, &b)) {
+            fprintf(stderr, "report_dump: %s: %s\n", argv[i], mirs_error_last());
+            mirs_report_free(r);
+            return 3;
+        }
+        fwrite(b.data, 1, b.size, stdout);
+        mirs_buf_free(&b);
+        mirs_report_free(r);
+    }
+    return 0;
+}

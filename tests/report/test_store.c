@@ -1,0 +1,265 @@
+/* The verdict store: serialisation, torn tails, resume, merge. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "report/internal.h"
+#include "../testutil.h"
+
+static char dir[256];
+
+static char *path_in(const char *name)
+{
+    static char buf[4][512];
+    static int k;
+    char *p = buf[k++ & 3];
+    snprintf(p, 512, "%s/%s", dir, name);
+    return p;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    return buf;
+}
+
+static mirs_record rec(const char *key, const char *model, const char *judge, int32_t verdict)
+{
+    mirs_record r = MIRS_RECORD_INIT;
+    r.key = key;
+    r.model = model;
+    r.judge = judge;
+    r.verdict = verdict;
+    return r;
+}
+
+static void test_json(void)
+{
+    mirs_record r = rec("Violence/Analogy/7", "m\"1", "harmbench-mir", MIRS_VERDICT_UNSAFE);
+    r.flags = MIRS_RECORD_TRUNCATED | MIRS_RECORD_FAILED;
+    r.response = "line\nbreak \xc3\xa9";
+    r.timestamp_ms = 1700000000123;
+    mirs_buf b = {0};
+    CHECK_OK(mirs_record_to_json(&r, &b));
+    CHECK_STR((char *)b.data, "{\"key\":\"Violence/Analogy/7\",\"model\":\"m\\\"1\",\"judge\":\"harmbench-mir\","
+                              "\"verdict\":\"unsafe\",\"flags\":[\"failed\",\"truncated\"],\"response\":\"line\\nbreak "
+                              "\xc3\xa9\",\"ts\":1700000000123}\n");
+    /* Round trip. */
+    mirs_records *rs = NULL;
+    CHECK_OK(mirs_records_parse((char *)b.data, b.size, "t", 0, &rs));
+    CHECK_EQ_INT(mirs_records_count(rs), 1);
+    const mirs_record *g = mirs_records_get(rs, 0);
+    CHECK_STR(g->model, "m\"1");
+    CHECK_EQ_INT(g->flags, MIRS_RECORD_TRUNCATED | MIRS_RECORD_FAILED);
+    CHECK_EQ_INT(g->verdict, MIRS_VERDICT_UNSAFE);
+    CHECK_EQ_INT(g->timestamp_ms, 1700000000123);
+    CHECK(g->judge_output == NULL);
+    mirs_records_free(rs);
+    mirs_buf_free(&b);
+
+    r.verdict = 42;
+    CHECK_STATUS(mirs_record_to_json(&r, &b), MIRS_E_INVALID_ARGUMENT);
+    r.verdict = MIRS_RECORD_NO_VERDICT;
+    r.flags = 0x100;
+    CHECK_STATUS(mirs_record_to_json(&r, &b), MIRS_E_INVALID_ARGUMENT);
+    r.flags = 0;
+    r.response = "\xff";
+    CHECK_STATUS(mirs_record_to_json(&r, &b), MIRS_E_UTF8);
+    r.response = NULL;
+    r.key = "";
+    CHECK_STATUS(mirs_record_to_json(&r, &b), MIRS_E_INVALID_ARGUMENT);
+    CHECK(b.data == NULL);
+}
+
+static void test_read_torn_and_corrupt(void)
+{
+    const char *good = "{\"key\":\"a\",\"model\":\"m\",\"judge\":\"j\",\"verdict\":\"safe\"}\n";
+    char text[1024];
+    mirs_records *rs = NULL;
+    /* Unterminated last line, even valid JSON, is torn. */
+    snprintf(text, sizeof text, "%s%s", good, "{\"key\":\"b\",\"model\":\"m\",\"judge\":\"j\"}");
+    CHECK_OK(mirs_records_parse(text, strlen(text), "t", 0, &rs));
+    CHECK_EQ_INT(mirs_records_count(rs), 1);
+    CHECK_EQ_INT(mirs_records_torn_bytes(rs), strlen(text) - strlen(good));
+    mirs_records_free(rs);
+    /* Terminated but invalid last line: torn too. */
+    snprintf(text, sizeof text, "%s{\"key\":\"b\",\"mo\n", good);
+    CHECK_OK(mirs_records_parse(text, strlen(text), "t", 0, &rs));
+    CHECK_EQ_INT(mirs_records_count(rs), 1);
+    CHECK_EQ_INT(mirs_records_torn_bytes(rs), 15);
+    mirs_records_free(rs);
+    /* An interior bad line is corruption, with line and byte. */
+    snprintf(text, sizeof text, "%sgarbage\n%s", good, good);
+    rs = NULL;
+    CHECK_STATUS(mirs_records_parse(text, strlen(text), "s.jsonl", 0, &rs), MIRS_E_CORRUPT);
+    CHECK(strstr(mirs_error_last(), "s.jsonl: line 2 (byte 53)") != NULL);
+    CHECK(rs == NULL);
+    CHECK_OK(mirs_records_parse(text, strlen(text), "s.jsonl", 1, &rs));
+    CHECK_EQ_INT(mirs_records_count(rs), 2);
+    CHECK_EQ_INT(mirs_records_diagnostic_count(rs), 1);
+    mirs_records_free(rs);
+    /* Schema problems. */
+    const char *bad[] = {"{\"key\":\"a\",\"model\":\"m\"}\n\n",
+                         "{\"key\":\"\",\"model\":\"m\",\"judge\":\"\"}\n\n",
+                         "{\"key\":\"a\",\"model\":\"m\",\"judge\":\"\",\"verdict\":\"Yes\"}\n\n",
+                         "{\"key\":\"a\",\"model\":\"m\",\"judge\":\"\",\"flags\":[\"x\"]}\n\n",
+                         "{\"key\":\"a\",\"model\":\"m\",\"judge\":\"\",\"ts\":-1}\n\n",
+                         "[1]\n\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(text, sizeof text, "%s%s", bad[i], good);
+        CHECK_STATUS(mirs_records_parse(text, strlen(text), "t", 0, &rs), MIRS_E_CORRUPT);
+    }
+}
+
+static void test_store_resume(void)
+{
+    const char *p = path_in("s1.jsonl");
+    unlink(p);
+    mirs_store *s = NULL;
+    mirs_store_options o = MIRS_STORE_OPTIONS_INIT;
+    for (int pol = 0; pol < 4; pol++) {
+        unlink(p);
+        o.durability = pol;
+        o.fsync_every = 2;
+        CHECK_OK(mirs_store_open(p, &o, &s));
+        mirs_store *s2 = NULL;
+        CHECK_STATUS(mirs_store_open(p, &o, &s2), MIRS_E_STATE); /* one writer at a time */
+        mirs_record r = rec("k1", "m", "j", MIRS_VERDICT_SAFE);
+        CHECK_OK(mirs_store_append(s, &r));
+        r = rec("k2", "m", "j", MIRS_VERDICT_ERROR);
+        CHECK_OK(mirs_store_append(s, &r));
+        r = rec("k3", "m2", "j", MIRS_VERDICT_UNSAFE);
+        CHECK_OK(mirs_store_append(s, &r));
+        CHECK_EQ_INT(mirs_store_done(s, "k1", "m", "j"), 1);
+        CHECK_EQ_INT(mirs_store_done(s, "k2", "m", "j"), 0); /* errors are retried */
+        CHECK_EQ_INT(mirs_store_done(s, "k3", NULL, NULL), 1);
+        CHECK_EQ_INT(mirs_store_done(s, "k3", "m", NULL), 0);
+        CHECK_OK(mirs_store_close(s));
+        CHECK_OK(mirs_store_open(p, &o, &s));
+        CHECK_EQ_INT(mirs_store_record_count(s), 3);
+        CHECK_EQ_INT(mirs_store_done(s, "k1", "m", "j"), 1);
+        CHECK_EQ_INT(mirs_store_done(s, "k3", "m2", "j"), 1);
+        CHECK_EQ_INT(mirs_store_done(s, "k2", NULL, NULL), 0);
+        CHECK_EQ_INT(mirs_store_done(s, "k9", NULL, NULL), 0);
+        CHECK_OK(mirs_store_close(s));
+    }
+    /* Many keys: exercises the resume set's growth. */
+    unlink(p);
+    o.durability = MIRS_DURABLE_NONE;
+    CHECK_OK(mirs_store_open(p, &o, &s));
+    char key[64];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(key, sizeof key, "Violence/Analogy/%d", i);
+        mirs_record r = rec(key, "m", "j", i % 3 ? MIRS_VERDICT_SAFE : MIRS_VERDICT_UNSAFE);
+        mirs_store_append(s, &r);
+    }
+    CHECK_OK(mirs_store_close(s));
+    CHECK_OK(mirs_store_open(p, &o, &s));
+    int found = 0;
+    for (int i = 0; i < 5000; i++) {
+        snprintf(key, sizeof key, "Violence/Analogy/%d", i);
+        found += mirs_store_done(s, key, "m", "j");
+    }
+    CHECK_EQ_INT(found, 5000);
+    CHECK_EQ_INT(mirs_store_done(s, "Violence/Analogy/5000", NULL, NULL), 0);
+    CHECK_OK(mirs_store_close(s));
+}
+
+static void test_store_torn(void)
+{
+    const char *p = path_in("torn.jsonl");
+    const char *good = "{\"key\":\"a\",\"model\":\"m\",\"judge\":\"j\",\"verdict\":\"safe\"}\n";
+    char text[512];
+    snprintf(text, sizeof text, "%s{\"key\":\"b\",\"mod", good);
+    write_text(p, text);
+    mirs_store *s = NULL;
+    mirs_store_options o = MIRS_STORE_OPTIONS_INIT;
+    CHECK_STATUS(mirs_store_open(p, &o, &s), MIRS_E_TORN);
+    CHECK(strstr(mirs_error_last(), "last 15 bytes (from byte 53)") != NULL);
+    CHECK_STR(read_text(p), text); /* refused: untouched */
+    o.torn = MIRS_TORN_TRUNCATE;
+    CHECK_OK(mirs_store_open(p, &o, &s));
+    CHECK_EQ_INT(mirs_store_torn_bytes(s), 15);
+    mirs_record r = rec("c", "m", "j", MIRS_VERDICT_UNSAFE);
+    CHECK_OK(mirs_store_append(s, &r));
+    CHECK_OK(mirs_store_close(s));
+    snprintf(text, sizeof text, "%s{\"key\":\"c\",\"model\":\"m\",\"judge\":\"j\",\"verdict\":\"unsafe\"}\n", good);
+    CHECK_STR(read_text(p), text);
+    /* Interior corruption is refused whatever the torn policy. */
+    snprintf(text, sizeof text, "%s\x01\n%s", good, good);
+    write_text(p, text);
+    CHECK_STATUS(mirs_store_open(p, &o, &s), MIRS_E_CORRUPT);
+    /* A tail of NUL bytes (what a power loss can leave) is torn. */
+    FILE *f = fopen(p, "wb");
+    fputs(good, f);
+    fwrite("\0\0\0\0", 1, 4, f);
+    fclose(f);
+    CHECK_OK(mirs_store_open(p, &o, &s));
+    CHECK_EQ_INT(mirs_store_torn_bytes(s), 4);
+    CHECK_OK(mirs_store_close(s));
+    CHECK_STR(read_text(p), good);
+}
+
+static void test_merge(void)
+{
+    const char *a = path_in("ma.jsonl"), *b = path_in("mb.jsonl"), *out = path_in("mo.jsonl");
+    write_text(a, "{\"key\":\"k2\",\"model\":\"m\",\"judge\":\"j\",\"verdict\":\"safe\"}\n"
+                  "{\"key\":\"k1\",\"model\":\"m\",\"judge\":\"j\",\"verdict\":\"unsafe\",\"ts\":5}\n");
+    write_text(b, "{\"key\":\"k1\",\"model\":\"m\",\"judge\":\"j\",\"verdict\":\"unsafe\",\"ts\":3}\n"
+                  "{\"key\":\"k0\",\"model\":\"m\",\"judge\":\"j\",\"verdict\":\"safe\"}\n");
+    const char *ab[] = {a, b}, *ba[] = {b, a};
+    uint64_t n = 0, d = 0, c = 0;
+    CHECK_OK(mirs_store_merge(ab, 2, out, MIRS_MERGE_STRICT, &n, &d, &c));
+    CHECK_EQ_INT(n, 3);
+    CHECK_EQ_INT(d, 1);
+    CHECK_EQ_INT(c, 0);
+    char first[4096];
+    snprintf(first, sizeof first, "%s", read_text(out));
+    CHECK_STR(first, "{\"key\":\"k0\",\"model\":\"m\",\"judge\":\"j\",\"verdict\":\"safe\"}\n"
+                     "{\"key\":\"k1\",\"model\":\"m\",\"judge\":\"j\",\"verdict\":\"unsafe\",\"ts\":3}\n"
+                     "{\"key\":\"k2\",\"model\":\"m\",\"judge\":\"j\",\"verdict\":\"safe\"}\n");
+    CHECK_OK(mirs_store_merge(ba, 2, out, MIRS_MERGE_STRICT, &n, &d, &c));
+    CHECK_STR(read_text(out), first);
+    /* Conflict. */
+    write_text(b, "{\"key\":\"k1\",\"model\":\"m\",\"judge\":\"j\",\"verdict\":\"safe\",\"ts\":9}\n");
+    CHECK_STATUS(mirs_store_merge(ab, 2, out, MIRS_MERGE_STRICT, &n, &d, &c), MIRS_E_CONFLICT);
+    CHECK(strstr(mirs_error_last(), "key k1") != NULL);
+    CHECK_OK(mirs_store_merge(ab, 2, out, MIRS_MERGE_LAST_WINS, &n, &d, &c));
+    CHECK_EQ_INT(c, 1);
+    CHECK_STR(read_text(out), "{\"key\":\"k1\",\"model\":\"m\",\"judge\":\"j\",\"verdict\":\"safe\",\"ts\":9}\n"
+                              "{\"key\":\"k2\",\"model\":\"m\",\"judge\":\"j\",\"verdict\":\"safe\"}\n");
+    CHECK_OK(mirs_store_merge(ba, 2, out, MIRS_MERGE_LAST_WINS, &n, &d, &c));
+    CHECK(strstr(read_text(out), "\"safe\",\"ts\":9") != NULL);
+    /* A torn input is refused. */
+    write_text(b, "{\"key\":\"k1\"");
+    CHECK_STATUS(mirs_store_merge(ab, 2, out, MIRS_MERGE_STRICT, &n, &d, &c), MIRS_E_TORN);
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "%s/mirs-store-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(dir)) return 1;
+    test_json();
+    test_read_torn_and_corrupt();
+    test_store_resume();
+    test_store_torn();
+    test_merge();
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd)) {
+    }
+    return test_summary("store");
+}
