@@ -253,7 +253,10 @@ int mirs_stats_spearman(const double *x, const double *y, size_t n, double *rho,
         syy += dy * dy;
     }
     free(r);
-    double rs = sxy / sqrt(sxx) / sqrt(syy);
+    /* numpy.corrcoef's order: covariances over n - 1, then divided by each
+     * standard deviation in turn (so perfect orderings give exactly 1). */
+    double fact = (double)n - 1;
+    double rs = sxy / fact / sqrt(sxx / fact) / sqrt(syy / fact);
     if (rs > 1) rs = 1;
     if (rs < -1) rs = -1;
     double dof = (double)n - 2;
