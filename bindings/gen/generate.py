@@ -614,6 +614,7 @@ class Functions:
                 continue
             fn.restype = restype
             fn.argtypes = argtypes
+            fn.__doc__ = "%s\\n\\n%s" % (decl, doc)  # help(lib.mirs_x) shows the header's comment
             setattr(self, name, fn)
 ''')
     return "\n".join(o).rstrip() + "\n"

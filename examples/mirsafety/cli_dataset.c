@@ -244,6 +244,9 @@ int cli_list(int argc, char **argv)
     }
     while (mirs_iter_next(it, &item) == MIRS_OK) printf("%s\n", mirs_item_key(item));
 done:
+    if (ds && mirs_dataset_diagnostic_count(ds))
+        fprintf(stderr, "mirsafety list: %zu problem%s skipped (see 'mirsafety validate %s')\n",
+                mirs_dataset_diagnostic_count(ds), mirs_dataset_diagnostic_count(ds) == 1 ? "" : "s", a.path);
     mirs_iter_free(it);
     mirs_dataset_free(ds);
     cli_filter_free(&a.filter);

@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -78,14 +79,43 @@ static int mkdir_p(const char *path)
     return mkdir(tmp, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+static bool quiet;
+
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            printf("\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            printf("\\u%04x", (unsigned char)*s);
+        else
+            putchar(*s);
+    }
+    putchar('"');
+} /* --json: the steps' own output is not shown */
+
 /* Runs a verb with the given arguments (argv[0] is the verb name). */
 static int run_verb(cli_verb_fn fn, int argc, char **argv)
 {
     fflush(stdout);
+    int saved = -1;
+    if (quiet) {
+        int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        saved = dup(STDOUT_FILENO);
+        if (devnull >= 0 && saved >= 0) dup2(devnull, STDOUT_FILENO);
+        if (devnull >= 0) close(devnull);
+    }
     int rc = fn(argc, argv);
     fflush(stdout);
+    if (saved >= 0) {
+        dup2(saved, STDOUT_FILENO);
+        close(saved);
+    }
     return rc;
 }
+
+#define say(...) (quiet ? (void)0 : (void)printf(__VA_ARGS__))
 
 #define RUN(fn, ...)                                                                                                   \
     do {                                                                                                               \
@@ -144,7 +174,8 @@ static const char demo_help[] =
     "The store is resumable: rerunning skips what is already scored.\n"
     "  --out DIR      output folder (default demo-out)\n"
     "  --sample DIR   the dataset (default examples/data/sample)\n"
-    "  --data DIR     bundled responses and judge outputs (default examples/data/demo)\n";
+    "  --data DIR     bundled responses and judge outputs (default examples/data/demo)\n"
+    "  --json         print a JSON summary (files written, each model's ASR) instead of the steps\n";
 
 int cli_demo(int argc, char **argv);
 int cli_demo(int argc, char **argv)
@@ -156,6 +187,8 @@ int cli_demo(int argc, char **argv)
         if (cli_is_help(argv[i])) {
             fputs(demo_help, stdout);
             return CLI_EXIT_OK;
+        } else if (strcmp(argv[i], "--json") == 0) {
+            quiet = true;
         } else if ((r = cli_opt_value("--out", argc, argv, &i, &v))) {
             if (r < 0) return cli_usage_error("demo", "--out needs a folder");
             out = v;
@@ -186,22 +219,22 @@ int cli_demo(int argc, char **argv)
     }
     if (pathf(store, sizeof store, "%s/verdicts.jsonl", out) != 0) return CLI_EXIT_USAGE;
 
-    printf("== 1. model requests (OpenAI batch JSONL, images embedded)\n");
+    say("== 1. model requests (OpenAI batch JSONL, images embedded)\n");
     for (size_t m = 0; m < NMODELS; m++) {
         if (pathf(p1, sizeof p1, "%s/requests/%s.jsonl", out, demo_models[m]) != 0) return CLI_EXIT_USAGE;
         RUN(cli_prompts, "prompts", sample, "--format", "openai-batch", "--model", (char *)demo_models[m],
             "--max-tokens", "1024", "--out", p1);
-        printf("   %s\n", p1);
+        say("   %s\n", p1);
     }
-    printf("== 2. judge requests (harmbench-mir, reasoning stripped as the official code does)\n");
+    say("== 2. judge requests (harmbench-mir, reasoning stripped as the official code does)\n");
     for (size_t m = 0; m < NMODELS; m++) {
         if (pathf(p3, sizeof p3, "%s/responses/%s.jsonl", data, demo_models[m]) != 0) return CLI_EXIT_USAGE;
         if (pathf(p2, sizeof p2, "%s/judge-requests/%s.jsonl", out, demo_models[m]) != 0) return CLI_EXIT_USAGE;
         RUN(cli_judge_prompts, "judge-prompts", "--dataset", sample, "--responses", p3, "--judge", "harmbench-mir",
             "-o", p2);
-        printf("   %s\n", p2);
+        say("   %s\n", p2);
     }
-    printf("== 3. verdicts (official rule: only an exact \"Yes\" is unsafe) -> %s\n", store);
+    say("== 3. verdicts (official rule: only an exact \"Yes\" is unsafe) -> %s\n", store);
     for (size_t m = 0; m < NMODELS; m++) {
         if (pathf(p3, sizeof p3, "%s/responses/%s.jsonl", data, demo_models[m]) != 0) return CLI_EXIT_USAGE;
         if (pathf(p4, sizeof p4, "%s/judge/%s.jsonl", data, demo_models[m]) != 0) return CLI_EXIT_USAGE;
@@ -209,7 +242,7 @@ int cli_demo(int argc, char **argv)
         RUN(cli_score, "score", "--dataset", sample, "--responses", p3, "--judge-outputs", p4, "--rtype-outputs", p5,
             "--store", store, "--model", (char *)demo_models[m]);
     }
-    printf("== 4. attack success rates\n");
+    say("== 4. attack success rates\n");
     RUN(cli_report, "report", store, "--by", "relation");
 
     html_model models[NMODELS];
@@ -222,6 +255,23 @@ int cli_demo(int argc, char **argv)
         fprintf(stderr, "mirsafety demo: cannot write %s: %s\n", p5, strerror(errno));
         return CLI_EXIT_FAILURE;
     }
-    printf("== HTML report: %s\n", p5);
+    say("== HTML report: %s\n", p5);
+    if (quiet) {
+        printf("{\"out\": ");
+        json_str(out);
+        printf(", \"store\": ");
+        json_str(store);
+        printf(", \"report\": ");
+        json_str(p5);
+        printf(", \"models\": {");
+        for (size_t m = 0; m < NMODELS; m++) {
+            uint64_t u = 0, t = 0;
+            for (int c = 0; c < MIRS_CATEGORY_COUNT; c++)
+                for (int r = 0; r < MIRS_RELATION_COUNT; r++) u += models[m].unsafe[c][r], t += models[m].total[c][r];
+            printf("%s\"%s\": {\"unsafe\": %llu, \"total\": %llu}", m ? ", " : "", demo_models[m],
+                   (unsigned long long)u, (unsigned long long)t);
+        }
+        printf("}}\n");
+    }
     return CLI_EXIT_OK;
 }

@@ -147,7 +147,7 @@ static void heat_color(double v, char out[8])
 static void write_heatmap(FILE *f, const html_model *m, size_t idx)
 {
     const int left = 150, top = 110, cw = 62, ch = 30;
-    int width = left + cw * MIRS_RELATION_COUNT + 10, height = top + ch * MIRS_CATEGORY_COUNT + 10;
+    int width = left + cw * MIRS_RELATION_COUNT + 70, height = top + ch * MIRS_CATEGORY_COUNT + 10;
     fputs("<h3>", f);
     esc(f, m->name);
     fputs("</h3>\n", f);

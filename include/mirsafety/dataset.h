@@ -232,8 +232,10 @@ MIRS_API uint32_t mirs_key_shard(const char *key, uint32_t shard_count);
  * of splitmix64(seed ^ mirs_key_hash(key)) then key, which is the same on
  * every machine and keeps the relative order of any subset. Iterators are
  * one-thread-at-a-time; make one per thread. The dataset must outlive it.
- * Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE (shard_index >= shard_count),
- * MIRS_E_NO_MEMORY. */
+ * Errors: MIRS_E_INVALID_ARGUMENT (a set bit beyond the known categories,
+ * relations or groups; keys NULL with key_count > 0; struct_size too small),
+ * MIRS_E_RANGE (shard_index >= shard_count, or non-zero without a shard
+ * count), MIRS_E_NO_MEMORY. */
 MIRS_API int mirs_iter_new(const mirs_dataset *ds, const mirs_filter *filter, mirs_iter **out);
 /* MIRS_OK with the next borrowed item (lives as long as the dataset), or
  * MIRS_DONE at the end (*out untouched). */

@@ -54,6 +54,11 @@ MIRS_API int mirs_iter_new(const mirs_dataset *ds, const mirs_filter *filter, mi
                               filter->struct_size);
         f = *filter;
     }
+    if ((f.categories >> MIRS_CATEGORY_COUNT) || (f.relations >> MIRS_RELATION_COUNT) || (f.groups >> MIRS_GROUP_COUNT))
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT,
+                          "mirs_iter_new: filter bits beyond the known categories, relations or groups "
+                          "(categories 0x%x, relations 0x%x, groups 0x%x)",
+                          f.categories, f.relations, f.groups);
     if (f.key_count && !f.keys)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_iter_new: key_count %zu with NULL keys", f.key_count);
     if (f.shard_count > 1 && f.shard_index >= f.shard_count)

@@ -69,6 +69,7 @@ const char *mirs__image_other_format(const uint8_t *data, size_t len)
         (memcmp(data + 8, "avif", 4) == 0 || memcmp(data + 8, "heic", 4) == 0 || memcmp(data + 8, "mif1", 4) == 0))
         return "AVIF/HEIF";
     if (len >= 12 && memcmp(data, "\0\0\0\x0cjP  ", 8) == 0) return "JPEG 2000";
+    if (len >= 6 && memcmp(data, "\0\0\1\0", 4) == 0 && data[4] | data[5]) return "ICO";
     return NULL;
 }
 

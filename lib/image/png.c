@@ -198,7 +198,19 @@ static void info_cb(png_structp png, png_infop info)
     c->via_rgb = layout == MIRS_LAYOUT_GRAY8 && !gray_src; /* decode RGB, then PIL's luma */
     int want_ch = c->via_rgb ? 3 : mirs_image_layout_channels(layout);
     if (bd == 16) png_set_strip_16(png);
-    if (ct == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+    if (ct == PNG_COLOR_TYPE_PALETTE) {
+        /* Indices past the PLTE entries read as gray i, as in PIL (whose
+         * palettes start as a gray ramp); libpng would give black. */
+        png_colorp pal = NULL;
+        int np = 0, full = 1 << bd;
+        if (png_get_PLTE(png, info, &pal, &np) && np < full) {
+            png_color padded[256];
+            for (int i = 0; i < full; i++) padded[i].red = padded[i].green = padded[i].blue = (png_byte)i;
+            memcpy(padded, pal, (size_t)np * sizeof *pal);
+            png_set_PLTE(png, info, padded, full);
+        }
+        png_set_palette_to_rgb(png);
+    }
     if (gray_src && bd < 8) png_set_expand_gray_1_2_4_to_8(png);
     if (layout == MIRS_LAYOUT_RGBA8) {
         if (trns && ct != PNG_COLOR_TYPE_PALETTE) png_set_tRNS_to_alpha(png);
@@ -301,6 +313,13 @@ int mirs__png_decode(const uint8_t *data, size_t len, const img_opts *o, mirs_im
     int st = walk(data, len, o, &w);
     if (st) return st;
     if ((st = mirs__image_check_size(o, "png", w.width, w.height))) return st;
+    /* deflate expands at most ~1032:1: IDAT data that cannot hold the
+     * claimed image is refused before any image-sized allocation. */
+    static const int spp[7] = {1, 0, 3, 1, 2, 0, 4};
+    uint64_t min_raw = ((uint64_t)w.width * (uint64_t)(spp[w.color_type] * w.bit_depth) + 7) / 8 * w.height;
+    if (w.idat_bytes * 1100 + 1024 < min_raw)
+        return mirs__fail(MIRS_E_TRUNCATED, "png: %llu bytes of IDAT data cannot hold a %ux%u image",
+                          (unsigned long long)w.idat_bytes, w.width, w.height);
     st = o->png_libpng_only ? 1 : mirs__png_decode_fast(data, len, o, &w, out);
     if (st <= 0) return st; /* done, or a definite error */
     pctx c;

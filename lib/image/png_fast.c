@@ -248,9 +248,9 @@ int mirs__png_decode_fast(const uint8_t *data, size_t len, const img_opts *o, co
             free(raw);
             return st;
         }
+        /* Indices past the PLTE entries read as gray i (PIL's palette ramp). */
         uint8_t pal[256][4];
-        memset(pal, 0, sizeof pal);
-        for (int i = 0; i < 256; i++) pal[i][3] = 255;
+        for (int i = 0; i < 256; i++) pal[i][0] = pal[i][1] = pal[i][2] = (uint8_t)i, pal[i][3] = 255;
         if (ct == 3) {
             for (uint32_t i = 0; i < w->plte_len / 3; i++) memcpy(pal[i], w->plte + 3 * i, 3);
             if (w->trns && layout == MIRS_LAYOUT_RGBA8)

@@ -247,6 +247,8 @@ def main():
         vj = json.loads(out)
         check(rc == 1 and vj["ok"] is False and len(vj["problems"]) == len(want)
               and vj["problems"][1]["item"] == 0 and vj["problems"][0]["item"] is None, "validate --json")
+        rc, out, err = run("list", root)
+        check(rc == 0 and len(out.split("\n")[:-1]) == 77 and "5 problems skipped" in err, "list of a broken tree")
         rc, out, _ = run("info", root, "--json")
         ij = json.loads(out)
         check(rc == 0 and ij["items"] == 81 - 2 - 2 and len(ij["diagnostics"]) == len(want), "lenient info %d" % ij["items"])

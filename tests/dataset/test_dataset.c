@@ -260,6 +260,19 @@ static void test_filters(void)
     CHECK_STATUS(mirs_iter_new(ds, &f, &it), MIRS_E_RANGE);
     f.struct_size = 8;
     CHECK_STATUS(mirs_iter_new(ds, &f, &it), MIRS_E_INVALID_ARGUMENT);
+    mirs_filter_init(&f);
+    f.shard_index = 1; /* without a shard count */
+    CHECK_STATUS(mirs_iter_new(ds, &f, &it), MIRS_E_RANGE);
+    mirs_filter_init(&f);
+    f.categories = 1u << MIRS_CATEGORY_COUNT;
+    CHECK_STATUS(mirs_iter_new(ds, &f, &it), MIRS_E_INVALID_ARGUMENT);
+    mirs_filter_init(&f);
+    f.relations = 1u << MIRS_RELATION_COUNT;
+    CHECK_STATUS(mirs_iter_new(ds, &f, &it), MIRS_E_INVALID_ARGUMENT);
+    mirs_filter_init(&f);
+    f.groups = 1u << MIRS_GROUP_COUNT;
+    CHECK_STATUS(mirs_iter_new(ds, &f, &it), MIRS_E_INVALID_ARGUMENT);
+    CHECK(it == (mirs_iter *)1);
 
     /* Shards: disjoint and complete for n = 1..7, and they agree with mirs_key_shard. */
     for (uint32_t sc = 1; sc <= 7; sc++) {

@@ -126,6 +126,11 @@ def main():
                 pyenv["LD_PRELOAD"] = os.environ["DOC_PY_PRELOAD"]
             for lineno, block in blocks(doc, "python"):
                 where = f"{os.path.relpath(doc, root)}:{lineno}"
+                if os.environ.get("DOC_PY_PRELOAD") and any("import distributed" in l for l in block):
+                    # Dask's worker processes do not all inherit the sanitizer
+                    # preload; the plain build runs this example.
+                    print(f"skipped under the sanitizer build: {where}")
+                    continue
                 r = subprocess.run(["/usr/bin/python3", "-c", "\n".join(block)], cwd=root, env=pyenv,
                                    capture_output=True, text=True, timeout=300)
                 if r.returncode != 0:

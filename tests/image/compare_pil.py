@@ -246,6 +246,12 @@ def png_cases():
                         write_png(p, a, 3, bd, interlace, plte=pal, trns=trns, filt=filt)
                         compare_decode(p)
                         n += 1
+                # palettes shorter than the indices used (PIL: a gray ramp beyond them)
+                for bd in (4, 8):
+                    a = rng.integers(0, 1 << bd, size=(h, w, 1))
+                    p = f"{WORK}/pshort{bd}_{tag}.png"
+                    write_png(p, a, 3, bd, interlace, plte=rng.integers(0, 256, size=9), trns=b"\x10\x20", filt=filt)
+                    compare_decode(p)
     return n
 
 

@@ -242,6 +242,13 @@ static void test_png_hostile(void)
     fix_crc(b + 8, 13);
     CHECK_STATUS(decode_status(b, n, NULL), MIRS_E_LIMIT);
     CHECK(strstr(mirs_error_last(), "width 100000") != NULL);
+    /* Within the limits, but far more pixels than the IDAT data can hold:
+     * refused before the 48 MB image is allocated. */
+    put32(b + 16, 4000);
+    put32(b + 20, 4000);
+    fix_crc(b + 8, 13);
+    CHECK_STATUS(decode_status(b, n, NULL), MIRS_E_TRUNCATED);
+    CHECK(strstr(mirs_error_last(), "cannot hold") != NULL);
     put32(b + 16, 8000);
     put32(b + 20, 8000);
     fix_crc(b + 8, 13);

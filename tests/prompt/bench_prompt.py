@@ -5,9 +5,11 @@ each, official layout), written by libmirsafety (bench_prompt) and by the
 same job in plain Python (json + base64), in the same run on the same files.
 Prints both times and the ratio, and checks that both wrote the same lines.
 
-Usage: bench_prompt.py BENCH_PROMPT_EXE [--root DIR] [--reps N] [--size PIXELS]
-The synthetic tree (made once, reused) holds small PNG images (every 10th file
-is a JPEG saved under a .png name, as in the wild)."""
+Usage: bench_prompt.py BENCH_PROMPT_EXE [--root DIR] [--reps N] [--size PIXELS] [--tiny]
+The default tree (made once, reused) holds 96x96 noise images (every 10th
+file is a JPEG saved under a .png name, as in the wild): base64 dominates.
+--tiny uses scripts/make_synthetic.py --images instead (~100-byte PNGs and
+realistic text sizes): per-item overhead dominates."""
 import argparse
 import base64
 import hashlib
@@ -117,10 +119,19 @@ def main():
     ap.add_argument("--root", default="/tmp/mirs-bench-prompt/data")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--size", type=int, default=96)
+    ap.add_argument("--tiny", action="store_true", help="scripts/make_synthetic.py's tree with tiny images")
     ap.add_argument("--out-dir", default="/dev/shm" if os.path.isdir("/dev/shm") else None,
                     help="where both outputs go (default /dev/shm, so disk writeback does not dominate)")
     a = ap.parse_args()
-    make_tree(a.root, a.size)
+    if a.tiny:
+        if a.root == ap.get_default("root"):
+            a.root = "/tmp/mirs-bench-prompt/tiny"
+        if not os.path.exists(os.path.join(a.root, ".complete")):
+            script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "make_synthetic.py")
+            subprocess.run([sys.executable, script, a.root, "--images", "--force"], check=True, capture_output=True)
+            open(os.path.join(a.root, ".complete"), "w").write("make_synthetic\n")
+    else:
+        make_tree(a.root, a.size)
     work = a.out_dir or os.path.dirname(a.root.rstrip("/"))
     c_out, py_out = os.path.join(work, "mirs-bench-c.jsonl"), os.path.join(work, "mirs-bench-py.jsonl")
     python_job(a.root, py_out)  # warm the page cache for both

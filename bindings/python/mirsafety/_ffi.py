@@ -1579,8 +1579,10 @@ Filters combine with AND. Order: dataset order, or with shuffle the order
 of splitmix64(seed ^ mirs_key_hash(key)) then key, which is the same on
 every machine and keeps the relative order of any subset. Iterators are
 one-thread-at-a-time; make one per thread. The dataset must outlive it.
-Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE (shard_index >= shard_count),
-MIRS_E_NO_MEMORY."""),
+Errors: MIRS_E_INVALID_ARGUMENT (a set bit beyond the known categories,
+relations or groups; keys NULL with key_count > 0; struct_size too small),
+MIRS_E_RANGE (shard_index >= shard_count, or non-zero without a shard
+count), MIRS_E_NO_MEMORY."""),
     'mirs_iter_next': (
         'dataset', ctypes.c_int,
         [ctypes.POINTER(mirs_iter), ctypes.POINTER(ctypes.POINTER(mirs_item))],
@@ -2923,4 +2925,5 @@ class Functions:
                 continue
             fn.restype = restype
             fn.argtypes = argtypes
+            fn.__doc__ = "%s\n\n%s" % (decl, doc)  # help(lib.mirs_x) shows the header's comment
             setattr(self, name, fn)

@@ -415,6 +415,35 @@ class Report(_Handle):
         return take_buf(buf).decode("utf-8")
 
 
+# ---- scoring a run ---------------------------------------------------------------------------------------------------
+
+
+def score_responses(dataset, responses, judge_outputs, store, model, rtype_outputs=None, judge="harmbench-mir",
+                    parse_mode="official", strip_mode="mir", keep_response=False, timestamp_ms=0, **filter_args):
+    """Turns judge outputs into verdict records appended to a Store (what `mirsafety score` runs), for the items
+    of dataset that pass the filter (categories, relations, groups, keys, shard). Returns the summary as a dict
+    (scored, unsafe, unparseable, judge_errors, already_in_store, awaiting_judge_output, outside_filter,
+    unmatched)."""
+    from .dataset import make_filter
+    from .score import _PARSE_MODES, _STRIP_MODES, judge_from_name
+    f, keep = make_filter(**filter_args)
+    o = _ffi.mirs_score_options()
+    lib().mirs_score_options_init(ctypes.byref(o))
+    m = text_in(model, "model")
+    o.model = m
+    o.judge = judge_from_name(judge)
+    o.parse_mode = _enum(parse_mode, _PARSE_MODES, None, "parse_mode")
+    o.strip_mode = _enum(strip_mode, _STRIP_MODES, None, "strip_mode")
+    o.keep_response = 1 if keep_response else 0
+    o.timestamp_ms = timestamp_ms
+    summary = _ffi.mirs_score_summary()
+    summary.struct_size = ctypes.sizeof(summary)
+    check(lib().mirs_score_responses(dataset.handle, ctypes.byref(f), responses._h(), judge_outputs._h(),
+                                     rtype_outputs._h() if rtype_outputs is not None else None, ctypes.byref(o),
+                                     store._h(), ctypes.byref(summary)), "mirs_score_responses")
+    return _struct_dict(summary)
+
+
 # ---- comparisons -------------------------------------------------------------------------------------------------------
 
 

@@ -30,6 +30,7 @@ def _install_recorder():
             return _fn(*args)
 
         rec.__name__ = name
+        rec.__doc__ = fn.__doc__
         setattr(L, name, rec)
 
 

@@ -16,6 +16,14 @@ pytestmark = pytest.mark.skipif("mirs_entropy_rows" not in _ffi.FUNCTIONS or "mi
                                 reason="the library does not export the entropy functions yet")
 E = mirsafety.entropy
 
+
+def need(*names):
+    """Skips a test whose functions the header does not declare yet or the library does not export (the module
+    may land in stages)."""
+    absent = [n for n in names if n not in _ffi.FUNCTIONS or n in mirsafety.lib().missing]
+    if absent:
+        pytest.skip("not in this build yet: " + ", ".join(absent))
+
 # The kernels accumulate in double (f32/f16 inputs are widened) but the AVX2 path evaluates log with a
 # polynomial and sums 8 lanes in a different order than numpy: 1e-6 relative is several times that error.
 RTOL = 1e-6
@@ -117,6 +125,7 @@ def test_reduce_against_nanmean():
 
 
 def test_tensors_npy_and_safetensors(tmp_path):
+    need("mirs_entropy_tensor_open", "mirs_entropy_tensor_open_memory", "mirs_entropy_npy_write_f64")
     a = rng.dirichlet(np.ones(16), size=(2, 3, 5)).astype(np.float32)
     p = tmp_path / "att.npy"
     np.save(p, a)
@@ -147,6 +156,7 @@ def test_tensors_npy_and_safetensors(tmp_path):
 
 
 def test_accumulator_and_monitor(tmp_path):
+    need("mirs_entropy_acc_new", "mirs_entropy_monitor_new")
     L, H = 2, 3
     acc = E.Accumulator(L, H, bins=8, lo=0.0, hi=4.0)
     items = [(lab, rng.uniform(0.5, 3.5, size=(L, H, 6)) - (0.8 if lab == "unsafe" else 0)) for lab in

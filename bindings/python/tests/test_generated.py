@@ -69,6 +69,7 @@ def test_init_functions_set_struct_size():
 def test_docstrings_come_from_the_header():
     assert "calling thread" in _ffi.FUNCTIONS["mirs_error_last"][5]
     assert "Bytes or text owned by the library" in _ffi.mirs_buf.__doc__
+    assert "calling thread" in mirsafety.lib().mirs_error_last.__doc__
 
 
 def test_generator_is_in_sync(tmp_path):

@@ -194,3 +194,28 @@ def test_comparisons():
     rho, rp, tau, tp = report.compare_capability(asr, cap)
     assert rho == pytest.approx(ss.spearmanr(asr, cap).statistic, rel=1e-9)
     assert tau == pytest.approx(ss.kendalltau(asr, cap).statistic, rel=1e-9)
+
+
+def test_score_responses(sample_dir, tmp_path):
+    with mirsafety.Dataset(sample_dir) as ds:
+        keys = [it.key for it in ds]
+        resp = "".join(json.dumps({"key": k, "response": "<think>x</think> answer %d" % i, "status": "ok"}) + "\n"
+                       for i, k in enumerate(keys))
+        judged = "".join(json.dumps({"key": k, "response": "Yes" if i % 4 == 0 else "No", "status": "ok"}) + "\n"
+                         for i, k in enumerate(keys[:-1]))  # the last item is still waiting for its judge
+        rtypes = "".join(json.dumps({"key": k, "response": "refusal", "status": "ok"}) + "\n" for k in keys)
+        r, j, t = Responses.parse(resp), Responses.parse(judged), Responses.parse(rtypes)
+        path = tmp_path / "scores.jsonl"
+        with Store(path) as st:
+            s = report.score_responses(ds, r, j, st, "m", rtype_outputs=t, keep_response=True, timestamp_ms=1,
+                                       shard=(0, 2))
+            part = [it.key for it in ds.iter(shard=(0, 2))]
+            waiting = int(keys[-1] in part)
+            assert s["scored"] == len(part) - waiting and s["outside_filter"] == len(keys) - len(part)
+            assert s["awaiting_judge_output"] == waiting and s["unmatched"] == 0
+            assert s["unsafe"] == sum(1 for i, k in enumerate(keys[:-1]) if i % 4 == 0 and k in part)
+            again = report.score_responses(ds, r, j, st, "m", shard=(0, 2))
+            assert again["scored"] == 0 and again["already_in_store"] == s["scored"]
+        recs = list(Records(path))
+        assert len(recs) == s["scored"] and all(x.model == "m" and x.judge == "harmbench-mir" for x in recs)
+        assert all(x.response_type == "refusal" and x.response.startswith("<think>") for x in recs)

@@ -580,6 +580,60 @@ impl Drop for Report {
     }
 }
 
+// ---- scoring a run ---------------------------------------------------------------------------------------------------
+
+/// Options of [`score_responses`]; defaults from `mirs_score_options_init` (judge harmbench-mir, official parsing).
+pub struct ScoreOptions {
+    pub raw: sys::mirs_score_options,
+    model: CString,
+}
+
+impl ScoreOptions {
+    /// The options for records written under `model`.
+    pub fn new(model: &str) -> Result<ScoreOptions> {
+        let model = cs(model)?;
+        let mut raw = std::mem::MaybeUninit::<sys::mirs_score_options>::zeroed();
+        let mut raw = unsafe {
+            sys::mirs_score_options_init(raw.as_mut_ptr());
+            raw.assume_init()
+        };
+        raw.model = model.as_ptr();
+        Ok(ScoreOptions { raw, model })
+    }
+}
+
+/// Turns judge outputs into verdict records appended to `store` for the items of `ds` passing `filter`
+/// (what `mirsafety score` runs); the run's summary.
+pub fn score_responses(
+    ds: &Dataset,
+    filter: &crate::dataset::Filter,
+    responses: &Responses,
+    judge_outputs: &Responses,
+    rtype_outputs: Option<&Responses>,
+    opts: &ScoreOptions,
+    store: &mut Store,
+) -> Result<sys::mirs_score_summary> {
+    let (mut keys, mut ptrs) = (Vec::new(), Vec::new());
+    let f = filter.to_raw(&mut keys, &mut ptrs)?;
+    let mut raw = opts.raw;
+    raw.model = opts.model.as_ptr();
+    let mut out: sys::mirs_score_summary = unsafe { std::mem::zeroed() };
+    out.struct_size = std::mem::size_of::<sys::mirs_score_summary>();
+    check(unsafe {
+        sys::mirs_score_responses(
+            ds.as_ptr(),
+            &f,
+            responses.p(),
+            judge_outputs.p(),
+            rtype_outputs.map_or(ptr::null(), |r| r.p()),
+            &raw,
+            store.p(),
+            &mut out,
+        )
+    })?;
+    Ok(out)
+}
+
 // ---- comparisons -------------------------------------------------------------------------------------------------------
 
 /// Two models' verdicts over their common keys.

@@ -183,3 +183,36 @@ fn reports_and_comparisons() {
         Err(e) => assert!(!stats && e.status() == sys::MIRS_E_UNSUPPORTED),
     }
 }
+
+#[test]
+fn scoring_a_run() {
+    let sample = std::env::var_os("MIRSAFETY_SAMPLE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../examples/data/sample"));
+    let ds = Dataset::open(sample).unwrap();
+    let keys: Vec<String> = ds.iter().map(|i| i.key().to_string()).collect();
+    let line = |k: &str, r: &str| format!("{{\"key\":\"{}\",\"response\":\"{}\",\"status\":\"ok\"}}\n", k, r);
+    let resp: String = keys.iter().map(|k| line(k, "an answer")).collect();
+    let judged: String = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| line(k, if i % 2 == 0 { "Yes" } else { "No" }))
+        .collect();
+    let o = ResponsesOptions::default();
+    let (r, j) = (
+        Responses::parse(resp.as_bytes(), None, &o).unwrap(),
+        Responses::parse(judged.as_bytes(), None, &o).unwrap(),
+    );
+    let d = tmpdir("score");
+    let mut st = Store::open(d.join("s.jsonl"), &StoreOptions::default()).unwrap();
+    let opts = report::ScoreOptions::new("m").unwrap();
+    let s = report::score_responses(&ds, &mirsafety::Filter::new(), &r, &j, None, &opts, &mut st).unwrap();
+    assert_eq!(
+        (s.scored, s.r#unsafe, s.unmatched),
+        (keys.len() as u64, ((keys.len() + 1) / 2) as u64, 0)
+    );
+    let again = report::score_responses(&ds, &mirsafety::Filter::new(), &r, &j, None, &opts, &mut st).unwrap();
+    assert_eq!((again.scored, again.already_in_store), (0, keys.len() as u64));
+    st.close().unwrap();
+    std::fs::remove_dir_all(&d).ok();
+}
