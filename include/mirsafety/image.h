@@ -48,8 +48,11 @@ MIRS_API int32_t mirs_image_detect_format(const uint8_t *data, size_t len);
 /* ---- decoding options ---- */
 
 /* What to do with libjpeg's "corrupt data" warnings (bad Huffman codes,
- * missing markers, extraneous bytes...). A JPEG that ends early is always
- * MIRS_E_TRUNCATED, whatever the policy. */
+ * data segments cut by a marker, ...). A JPEG that ends early is always
+ * MIRS_E_TRUNCATED, whatever the policy. Warnings that cannot affect the
+ * pixels (extraneous bytes before a marker, unknown JFIF revision or Adobe
+ * transform, a bad ICC chunk) are counted in mirs_image_warning_count()
+ * but never fail. */
 #define MIRS_JPEG_WARNINGS_STRICT 0   /* the first corrupt-data warning fails with MIRS_E_CORRUPT (default) */
 #define MIRS_JPEG_WARNINGS_TOLERATE 1 /* up to max_jpeg_warnings are accepted, like PIL (pixels may be damaged) */
 

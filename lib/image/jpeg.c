@@ -81,8 +81,9 @@ static void emit_message(j_common_ptr ci, int level)
     int code = ci->err->msg_code;
     ci->err->num_warnings++;
     if (code == JWRN_JPEG_EOF) fail_jump(ci, MIRS_E_TRUNCATED);
-    /* Warnings about metadata, not about the pixels. */
-    if (code == JWRN_ADOBE_XFORM || code == JWRN_JFIF_MAJOR || code == JWRN_BOGUS_ICC) {
+    /* Warnings about metadata, or junk between markers that libjpeg skips
+     * (some encoders pad before markers): the pixels are not affected. */
+    if (code == JWRN_ADOBE_XFORM || code == JWRN_JFIF_MAJOR || code == JWRN_BOGUS_ICC || code == JWRN_EXTRANEOUS_DATA) {
         c->benign++;
         return;
     }

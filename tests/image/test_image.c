@@ -287,6 +287,7 @@ static void test_png_hostile(void)
         {"jpeg/header_only.jpg", MIRS_E_TRUNCATED},
         {"jpeg/stray_rst.jpg", MIRS_E_CORRUPT},
         {"jpeg/no_sof.jpg", MIRS_E_CORRUPT},
+        {"jpeg/extraneous_bytes.jpg", MIRS_OK},
     };
     for (size_t i = 0; i < sizeof seeds / sizeof *seeds; i++) {
         size_t len;
@@ -388,6 +389,12 @@ static void test_jpeg_hostile(void)
     o.jpeg_warnings = MIRS_JPEG_WARNINGS_TOLERATE;
     CHECK_OK(mirs_image_decode_memory(d, len, &o, &img));
     CHECK(mirs_image_warning_count(img) >= 1);
+    mirs_image_free(img);
+    free(d);
+    /* Junk bytes before a marker: skipped by libjpeg, pixels intact, counted. */
+    d = slurp(corpus_root, "jpeg/extraneous_bytes.jpg", &len);
+    CHECK_OK(mirs_image_decode_memory(d, len, NULL, &img));
+    CHECK_EQ_INT(mirs_image_warning_count(img), 1);
     mirs_image_free(img);
     free(d);
     /* Scan limit. */

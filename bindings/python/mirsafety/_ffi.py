@@ -132,8 +132,11 @@ MIRS_LAYOUT_RGBA8 = 1
 MIRS_LAYOUT_GRAY8 = 2
 
 # What to do with libjpeg's "corrupt data" warnings (bad Huffman codes,
-# missing markers, extraneous bytes...). A JPEG that ends early is always
-# MIRS_E_TRUNCATED, whatever the policy.
+# data segments cut by a marker, ...). A JPEG that ends early is always
+# MIRS_E_TRUNCATED, whatever the policy. Warnings that cannot affect the
+# pixels (extraneous bytes before a marker, unknown JFIF revision or Adobe
+# transform, a bad ICC chunk) are counted in mirs_image_warning_count()
+# but never fail.
 #: the first corrupt-data warning fails with MIRS_E_CORRUPT (default)
 MIRS_JPEG_WARNINGS_STRICT = 0
 #: up to max_jpeg_warnings are accepted, like PIL (pixels may be damaged)
