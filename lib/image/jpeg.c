@@ -18,6 +18,7 @@
  */
 #include "image_internal.h"
 
+#ifdef MIRS_HAVE_JPEG
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -362,3 +363,25 @@ int mirs__jpeg_encode(const mirs_image *img, int quality, int subsampling, mirs_
     free(c);
     return st;
 }
+
+#else /* !MIRS_HAVE_JPEG */
+
+int mirs__jpeg_probe(const uint8_t *data, size_t len, const img_opts *o, mirs_image_info *info)
+{
+    (void)data, (void)len, (void)o, (void)info;
+    return mirs__fail(MIRS_E_UNSUPPORTED, "jpeg: this build has no JPEG support (-Djpeg=disabled)");
+}
+
+int mirs__jpeg_decode(const uint8_t *data, size_t len, const img_opts *o, mirs_image **out)
+{
+    (void)data, (void)len, (void)o, (void)out;
+    return mirs__fail(MIRS_E_UNSUPPORTED, "jpeg: this build has no JPEG support (-Djpeg=disabled)");
+}
+
+int mirs__jpeg_encode(const mirs_image *img, int quality, int subsampling, mirs_sb *sb)
+{
+    (void)img, (void)quality, (void)subsampling, (void)sb;
+    return mirs__fail(MIRS_E_UNSUPPORTED, "jpeg: this build has no JPEG support (-Djpeg=disabled)");
+}
+
+#endif

@@ -14,6 +14,7 @@
  */
 #include "image_internal.h"
 
+#ifdef MIRS_HAVE_PNG
 #include <png.h>
 #include <setjmp.h>
 #include <stdlib.h>
@@ -393,3 +394,25 @@ int mirs__png_encode(const mirs_image *img, int level, mirs_sb *sb)
     c.sb = sb;
     return encode_core(&c, img, level);
 }
+
+#else /* !MIRS_HAVE_PNG */
+
+int mirs__png_probe(const uint8_t *data, size_t len, const img_opts *o, mirs_image_info *info)
+{
+    (void)data, (void)len, (void)o, (void)info;
+    return mirs__fail(MIRS_E_UNSUPPORTED, "png: this build has no PNG support (-Dpng=disabled)");
+}
+
+int mirs__png_decode(const uint8_t *data, size_t len, const img_opts *o, mirs_image **out)
+{
+    (void)data, (void)len, (void)o, (void)out;
+    return mirs__fail(MIRS_E_UNSUPPORTED, "png: this build has no PNG support (-Dpng=disabled)");
+}
+
+int mirs__png_encode(const mirs_image *img, int level, mirs_sb *sb)
+{
+    (void)img, (void)level, (void)sb;
+    return mirs__fail(MIRS_E_UNSUPPORTED, "png: this build has no PNG support (-Dpng=disabled)");
+}
+
+#endif

@@ -8,13 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Until the stats module is linked in, the statistics report UNSUPPORTED. */
-#pragma weak mirs_stats_mcnemar_exact
-#pragma weak mirs_stats_paired_difference
-#pragma weak mirs_stats_cohen_kappa
-#pragma weak mirs_stats_spearman
-#pragma weak mirs_stats_kendall
-
 typedef struct kv {
     const char *key, *model;
     int32_t verdict;
@@ -67,8 +60,6 @@ int mirs_compare_models(const mirs_records *a, const char *model_a, const char *
 {
     MIRS_CHECK_ARG(a && b && out && out->struct_size >= sizeof *out);
     MIRS_CHECK_ARG(confidence > 0 && confidence < 1);
-    if (!mirs_stats_mcnemar_exact || !mirs_stats_paired_difference)
-        return mirs__fail(MIRS_E_UNSUPPORTED, "model comparison needs the stats module");
     kv *va = NULL, *vb = NULL;
     size_t na, nb;
     int st = collect(a, model_a, judge_a, false, true, &va, &na);
@@ -122,7 +113,6 @@ int mirs_compare_judges(const mirs_records *a, const char *judge_a, const mirs_r
                         const char *model, mirs_judge_comparison *out)
 {
     MIRS_CHECK_ARG(a && b && out && out->struct_size >= sizeof *out);
-    if (!mirs_stats_cohen_kappa) return mirs__fail(MIRS_E_UNSUPPORTED, "judge comparison needs the stats module");
     kv *va = NULL, *vb = NULL;
     size_t na, nb;
     int st = collect(a, model, judge_a, true, false, &va, &nb);
@@ -172,8 +162,6 @@ int mirs_compare_capability(const double *asr, const double *capability, size_t 
                             double *spearman_p, double *kendall_tau, double *kendall_p)
 {
     MIRS_CHECK_ARG(asr && capability && spearman_rho && spearman_p && kendall_tau && kendall_p);
-    if (!mirs_stats_spearman || !mirs_stats_kendall)
-        return mirs__fail(MIRS_E_UNSUPPORTED, "capability correlation needs the stats module");
     double r, rp, t, tp;
     int st = mirs_stats_spearman(asr, capability, n, &r, &rp);
     if (st) return st;

@@ -469,10 +469,6 @@ int mirs_records_from_official(const char *harmbench_model_dir, const char *mode
 
 /* ---- figures ---- */
 
-/* Until the stats module is linked in, intervals are left out (NaN). */
-#pragma weak mirs_stats_wilson
-#pragma weak mirs_stats_clopper_pearson
-
 static cell sum_cells(const mirs_report *r, int32_t category, int32_t relation, int32_t group)
 {
     cell s;
@@ -537,11 +533,11 @@ static fig make_fig(const mirs_report *r, const char *label, int32_t category, i
     if (f.n) {
         f.asr = (double)f.k / (double)f.n * 100.0; /* the official formula, operation for operation */
         double lo, hi;
-        if (mirs_stats_wilson && mirs_stats_wilson(f.k, f.n, conf, &lo, &hi) == MIRS_OK) {
+        if (mirs_stats_wilson(f.k, f.n, conf, &lo, &hi) == MIRS_OK) {
             f.wlo = lo * 100.0;
             f.whi = hi * 100.0;
         }
-        if (mirs_stats_clopper_pearson && mirs_stats_clopper_pearson(f.k, f.n, conf, &lo, &hi) == MIRS_OK) {
+        if (mirs_stats_clopper_pearson(f.k, f.n, conf, &lo, &hi) == MIRS_OK) {
             f.clo = lo * 100.0;
             f.chi = hi * 100.0;
         }

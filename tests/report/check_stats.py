@@ -130,7 +130,7 @@ with tempfile.TemporaryDirectory() as tmp:
     jb = {(r["key"], r["model"]): r["verdict"] for r in recs if r["judge"] == "llamaguard3"}
     m = np.zeros((2, 2))
     for k in ja:
-        m[int(ja[k] == "safe"), int(jb[k] == "safe")] += 1  # ints: numpy reads bools as masks
+        m[int(ja[k] == "safe"), int(jb[k] == "safe")] += 1
     po = np.trace(m) / m.sum()
     pe = (m.sum(1) * m.sum(0)).sum() / m.sum() ** 2
     close(out["kappa"], (po - pe) / (1 - pe), "kappa")

@@ -900,10 +900,15 @@ class mirs_model_comparison(ctypes.Structure):
     """Two models' verdicts over the keys both have (a verdict record each; the
 last record of a key wins): the 2x2 table, the exact McNemar p-value and
 the difference of ASRs (a - b) with Newcombe's interval. Records of
-response-only or unparseable/error verdicts are left out."""
+response-only or unparseable/error verdicts are left out. model_* and
+judge_* select records (NULL = any). asr_a and asr_b are in percent,
+like every ASR of this module; diff, diff_lo and diff_hi are proportions
+in [-1, 1] (as mirs_stats_paired_difference gives them). Errors:
+MIRS_E_INVALID_ARGUMENT, MIRS_E_EMPTY (no common key). Thread-safe."""
 
 class mirs_judge_comparison(ctypes.Structure):
-    """Two judges on the same responses: confusion matrix over the verdicts
+    """Two judges on the same responses (pairs of key and model; model NULL =
+all models): confusion matrix over the verdicts
 (rows judge a, columns judge b, indexed by the MIRS_VERDICT_* value, so
 MIRS_VERDICT_COUNT x MIRS_VERDICT_COUNT) and Cohen's kappa over the items
 both judged unsafe or safe.
@@ -2854,8 +2859,9 @@ left out."""),
         ('r', 'format', 'by', 'denominator', 'confidence', 'out'),
         'int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t denominator, double confidence, mirs_buf *out)',
         """Renders the report. by: MIRS_BY_* bits (0 = relation); confidence e.g.
-0.95. Formats need the stats functions for intervals; MIRS_REPORT_MIR
-ignores by, denominator and confidence. Text is written to *out
+0.95 (Wilson and Clopper-Pearson intervals from the stats module; a cell
+with no items has none). MIRS_REPORT_MIR ignores by, denominator and
+confidence. Text is written to *out
 (mirs_buf_free)."""),
     'mirs_compare_models': (
         'report', ctypes.c_int,
@@ -2875,7 +2881,9 @@ ignores by, denominator and confidence. Text is written to *out
         ('asr', 'capability', 'n', 'spearman_rho', 'spearman_p', 'kendall_tau', 'kendall_p'),
         'int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)',
         """Spearman and Kendall correlation of n models' ASRs with a capability
-score (the paper's headline analysis)."""),
+score (the paper's headline analysis), with scipy's p-values (see
+mirs_stats_spearman / mirs_stats_kendall for n limits and ties).
+Thread-safe."""),
     'mirs_score_options_init': (
         'report', None,
         [ctypes.POINTER(mirs_score_options)],

@@ -1664,7 +1664,11 @@ const _: () = assert!(core::mem::size_of::<mirs_store_options>() == 32 && core::
 /// Two models' verdicts over the keys both have (a verdict record each; the
 /// last record of a key wins): the 2x2 table, the exact McNemar p-value and
 /// the difference of ASRs (a - b) with Newcombe's interval. Records of
-/// response-only or unparseable/error verdicts are left out.
+/// response-only or unparseable/error verdicts are left out. model_* and
+/// judge_* select records (NULL = any). asr_a and asr_b are in percent,
+/// like every ASR of this module; diff, diff_lo and diff_hi are proportions
+/// in [-1, 1] (as mirs_stats_paired_difference gives them). Errors:
+/// MIRS_E_INVALID_ARGUMENT, MIRS_E_EMPTY (no common key). Thread-safe.
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct mirs_model_comparison {
@@ -1685,7 +1689,8 @@ pub struct mirs_model_comparison {
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_model_comparison>() == 104 && core::mem::align_of::<mirs_model_comparison>() == 8);
 
-/// Two judges on the same responses: confusion matrix over the verdicts
+/// Two judges on the same responses (pairs of key and model; model NULL =
+/// all models): confusion matrix over the verdicts
 /// (rows judge a, columns judge b, indexed by the MIRS_VERDICT_* value, so
 /// MIRS_VERDICT_COUNT x MIRS_VERDICT_COUNT) and Cohen's kappa over the items
 /// both judged unsafe or safe.
@@ -3389,8 +3394,9 @@ extern "C" {
     pub fn mirs_report_counts(r: *const mirs_report, category: i32, relation: i32, group: i32, denominator: i32, r#unsafe: *mut u64, total: *mut u64) -> c_int;
 
     /// Renders the report. by: MIRS_BY_* bits (0 = relation); confidence e.g.
-    /// 0.95. Formats need the stats functions for intervals; MIRS_REPORT_MIR
-    /// ignores by, denominator and confidence. Text is written to *out
+    /// 0.95 (Wilson and Clopper-Pearson intervals from the stats module; a cell
+    /// with no items has none). MIRS_REPORT_MIR ignores by, denominator and
+    /// confidence. Text is written to *out
     /// (mirs_buf_free).
     ///
     /// C: `int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t denominator, double confidence, mirs_buf *out)` (report.h)
@@ -3403,7 +3409,9 @@ extern "C" {
     pub fn mirs_compare_judges(a: *const mirs_records, judge_a: *const c_char, b: *const mirs_records, judge_b: *const c_char, model: *const c_char, out: *mut mirs_judge_comparison) -> c_int;
 
     /// Spearman and Kendall correlation of n models' ASRs with a capability
-    /// score (the paper's headline analysis).
+    /// score (the paper's headline analysis), with scipy's p-values (see
+    /// mirs_stats_spearman / mirs_stats_kendall for n limits and ties).
+    /// Thread-safe.
     ///
     /// C: `int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)` (report.h)
     pub fn mirs_compare_capability(asr: *const f64, capability: *const f64, n: usize, spearman_rho: *mut f64, spearman_p: *mut f64, kendall_tau: *mut f64, kendall_p: *mut f64) -> c_int;
