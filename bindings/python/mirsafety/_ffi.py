@@ -454,7 +454,60 @@ MIRS_BY_GROUP = 4
 MIRS_BY_MATRIX = 8
 MIRS_BY_ALL = 15
 
-# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT
+# Element types (int32_t dtype arguments).
+MIRS_ENTROPY_F32 = 1
+#: IEEE binary16
+MIRS_ENTROPY_F16 = 2
+#: bfloat16 (upper half of an f32)
+MIRS_ENTROPY_BF16 = 3
+#: always computed by the portable kernel
+MIRS_ENTROPY_F64 = 4
+
+# What to do with a row that holds NaN, +Inf or negative values (for logits:
+# NaN or +Inf; -Inf logits are ordinary zero probabilities), that sums to
+# zero, or (full rows of probabilities only) whose sum differs from 1 by
+# more than the tolerance.
+#: fail with MIRS_E_NUMERIC naming the row (default)
+MIRS_ENTROPY_POLICY_ERROR = 0
+#: drop bad entries (as 0), renormalise; an empty row gives NaN
+MIRS_ENTROPY_POLICY_RENORMALIZE = 1
+#: the row's entropy is NaN (reductions ignore NaN)
+MIRS_ENTROPY_POLICY_SKIP = 2
+
+# Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them (checked
+# once per process), else the portable C kernel; the environment variable
+# MIRS_ENTROPY_KERNEL=generic forces the portable kernel under AUTO.
+MIRS_ENTROPY_KERNEL_AUTO = 0
+MIRS_ENTROPY_KERNEL_GENERIC = 1
+#: MIRS_E_UNSUPPORTED when the CPU or build lacks it
+MIRS_ENTROPY_KERNEL_AVX2 = 2
+
+# Axes for mirs_entropy_reduce (OR them together).
+MIRS_ENTROPY_AXIS_LAYERS = 1
+MIRS_ENTROPY_AXIS_HEADS = 2
+MIRS_ENTROPY_AXIS_QUERIES = 4
+
+MIRS_ENTROPY_MAX_DIMS = 8
+MIRS_ENTROPY_LABEL_SAFE = 0
+MIRS_ENTROPY_LABEL_UNSAFE = 1
+
+# Safe vs unsafe comparison of the item samples of one layer, or of the
+# overall samples with layer = MIRS_ENTROPY_ALL_LAYERS. Statistics come
+# from the stats module (mirs_stats_*): Welch from the two groups' moments,
+# Mann–Whitney U (MIRS_MWU_AUTO), Cohen's d (pooled), AUROC with safe as
+# the positive class (safe should have the higher entropy) and a 95%
+# bootstrap interval from `reps` resamples seeded with `seed`. Each group
+# needs >= 2 samples (else MIRS_E_EMPTY).
+MIRS_ENTROPY_ALL_LAYERS = 18446744073709551615
+
+# Threshold on the mean entropy of a layer (or ALL_LAYERS) that separates
+# the groups: MIDPOINT = (mean_safe + mean_unsafe) / 2; YOUDEN = the cut t
+# maximising TPR - FPR for "unsafe when entropy < t" over the item samples
+# (midpoint between adjacent sorted samples).
+MIRS_ENTROPY_THRESHOLD_MIDPOINT = 0
+MIRS_ENTROPY_THRESHOLD_YOUDEN = 1
+
+# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
 
 CONSTANTS = {
     'MIRS_VERSION_MAJOR': ('common', 'int'),
@@ -642,6 +695,25 @@ CONSTANTS = {
     'MIRS_BY_GROUP': ('report', 'unsigned int'),
     'MIRS_BY_MATRIX': ('report', 'unsigned int'),
     'MIRS_BY_ALL': ('report', 'unsigned int'),
+    'MIRS_ENTROPY_F32': ('entropy', 'int'),
+    'MIRS_ENTROPY_F16': ('entropy', 'int'),
+    'MIRS_ENTROPY_BF16': ('entropy', 'int'),
+    'MIRS_ENTROPY_F64': ('entropy', 'int'),
+    'MIRS_ENTROPY_POLICY_ERROR': ('entropy', 'int'),
+    'MIRS_ENTROPY_POLICY_RENORMALIZE': ('entropy', 'int'),
+    'MIRS_ENTROPY_POLICY_SKIP': ('entropy', 'int'),
+    'MIRS_ENTROPY_KERNEL_AUTO': ('entropy', 'int'),
+    'MIRS_ENTROPY_KERNEL_GENERIC': ('entropy', 'int'),
+    'MIRS_ENTROPY_KERNEL_AVX2': ('entropy', 'int'),
+    'MIRS_ENTROPY_AXIS_LAYERS': ('entropy', 'unsigned int'),
+    'MIRS_ENTROPY_AXIS_HEADS': ('entropy', 'unsigned int'),
+    'MIRS_ENTROPY_AXIS_QUERIES': ('entropy', 'unsigned int'),
+    'MIRS_ENTROPY_MAX_DIMS': ('entropy', 'int'),
+    'MIRS_ENTROPY_LABEL_SAFE': ('entropy', 'int'),
+    'MIRS_ENTROPY_LABEL_UNSAFE': ('entropy', 'int'),
+    'MIRS_ENTROPY_ALL_LAYERS': ('entropy', 'size_t'),
+    'MIRS_ENTROPY_THRESHOLD_MIDPOINT': ('entropy', 'int'),
+    'MIRS_ENTROPY_THRESHOLD_YOUDEN': ('entropy', 'int'),
 }
 
 
@@ -712,6 +784,35 @@ class mirs_report(ctypes.Structure):
     """An accumulator of verdicts for one (model, judge). Adding is
 one-thread-at-a-time; merging two accumulators adds their counts, so
 shards merged give exactly the single-process result.
+
+Opaque handle (only pointers to it exist)."""
+
+class mirs_entropy_tensor(ctypes.Structure):
+    """A tensor read from a memory-mapped .npy (format versions 1.0, 2.0, 3.0;
+descr '<f4', '<f2', '<f8', and '<V2'/'|V2' read as bf16 since numpy has
+no bf16 type; C or Fortran order) or .safetensors file (F32, F16, BF16,
+F64). Every header field is
+validated against the file size and the limits in docs/entropy.md before
+use. Immutable once opened: shareable across threads.
+
+Opaque handle (only pointers to it exist)."""
+
+class mirs_entropy_acc(ctypes.Structure):
+    """Per (label, layer, head): count, mean, M2, min, max and a histogram of
+`bins` equal bins over [lo, hi) plus underflow and overflow counts,
+updated one value at a time (Welford) and merged with Chan et al.'s
+parallel combination. Per (label, item) it also keeps one sample per
+layer and one overall (mean over heads and queries), which the group tests
+use. One thread at a time.
+
+Opaque handle (only pointers to it exist)."""
+
+class mirs_entropy_monitor(ctypes.Structure):
+    """Fed one generated token's attention rows (one per layer and head) at a
+time: O(keys) per row, O(layers) memory. Keeps per layer the running mean
+over tokens of the token's mean entropy over heads, and flags the
+sequence when the mean over layers of those running means falls below the
+threshold (lower entropy = more suspicious). One thread at a time.
 
 Opaque handle (only pointers to it exist)."""
 
@@ -933,6 +1034,30 @@ matched to an item, or an earlier duplicate of a key) unmatched.
 
 struct_size: sizeof(mirs_score_summary)"""
 
+class mirs_entropy_options(ctypes.Structure):
+    """bits: 0: nats (default); 1: bits (divide by ln 2)
+normalize: 1: divide by ln(n), n = number of selected keys (0 when n <= 1)
+logits: 1: rows are logits (softmax at temperature first)
+policy: MIRS_ENTROPY_POLICY_* (default ERROR)
+tolerance: accepted |sum - 1| of a full probability row (default 1e-3)
+temperature: logits only, > 0 (default 1)
+kernel: MIRS_ENTROPY_KERNEL_* (default AUTO)
+threads: worker threads across rows (default 1; capped at 256)"""
+
+class mirs_entropy_view(ctypes.Structure):
+    """A strided view of attention [layers, heads, queries, keys]. Strides are
+in elements and may be negative or zero (broadcast); the caller
+guarantees every addressed element lies inside its buffer."""
+
+class mirs_entropy_summary(ctypes.Structure):
+    """mean: unbiased (n - 1); NaN when count < 2
+variance: unbiased (n - 1); NaN when count < 2
+min: NaN when count = 0
+max: NaN when count = 0"""
+
+class mirs_entropy_group_test(ctypes.Structure):
+    'mirs_entropy_group_test'
+
 mirs_buf._fields_ = [
     ('data', ctypes.POINTER(ctypes.c_uint8)),
     ('size', ctypes.c_size_t),
@@ -1142,6 +1267,50 @@ mirs_score_summary._fields_ = [
     ('outside_filter', ctypes.c_uint64),
     ('unmatched', ctypes.c_uint64),
 ]
+mirs_entropy_options._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('bits', ctypes.c_int32),
+    ('normalize', ctypes.c_int32),
+    ('logits', ctypes.c_int32),
+    ('policy', ctypes.c_int32),
+    ('tolerance', ctypes.c_double),
+    ('temperature', ctypes.c_double),
+    ('kernel', ctypes.c_int32),
+    ('threads', ctypes.c_uint32),
+]
+mirs_entropy_view._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('data', ctypes.c_void_p),
+    ('dtype', ctypes.c_int32),
+    ('shape', (ctypes.c_size_t * 4)),
+    ('strides', (ctypes.c_int64 * 4)),
+]
+mirs_entropy_summary._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('count', ctypes.c_uint64),
+    ('mean', ctypes.c_double),
+    ('variance', ctypes.c_double),
+    ('min', ctypes.c_double),
+    ('max', ctypes.c_double),
+]
+mirs_entropy_group_test._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('n_safe', ctypes.c_uint64),
+    ('n_unsafe', ctypes.c_uint64),
+    ('mean_safe', ctypes.c_double),
+    ('mean_unsafe', ctypes.c_double),
+    ('var_safe', ctypes.c_double),
+    ('var_unsafe', ctypes.c_double),
+    ('welch_t', ctypes.c_double),
+    ('welch_df', ctypes.c_double),
+    ('welch_p', ctypes.c_double),
+    ('mwu_u', ctypes.c_double),
+    ('mwu_p', ctypes.c_double),
+    ('cohen_d', ctypes.c_double),
+    ('auroc', ctypes.c_double),
+    ('auroc_lo', ctypes.c_double),
+    ('auroc_hi', ctypes.c_double),
+]
 
 #: C layout as clang computed it when generating: name -> (sizeof, alignof, {field: offsetof}).
 C_LAYOUT = {
@@ -1165,9 +1334,13 @@ C_LAYOUT = {
     'mirs_judge_comparison': (336, 8, {'struct_size': 0, 'matrix': 8, 'common': 296, 'only_in_a': 304, 'only_in_b': 312, 'kappa': 320, 'agreement': 328}),
     'mirs_score_options': (40, 8, {'struct_size': 0, 'model': 8, 'judge': 16, 'parse_mode': 20, 'strip_mode': 24, 'keep_response': 28, 'timestamp_ms': 32}),
     'mirs_score_summary': (72, 8, {'struct_size': 0, 'scored': 8, 'unsafe': 16, 'unparseable': 24, 'judge_errors': 32, 'already_in_store': 40, 'awaiting_judge_output': 48, 'outside_filter': 56, 'unmatched': 64}),
+    'mirs_entropy_options': (48, 8, {'struct_size': 0, 'bits': 8, 'normalize': 12, 'logits': 16, 'policy': 20, 'tolerance': 24, 'temperature': 32, 'kernel': 40, 'threads': 44}),
+    'mirs_entropy_view': (88, 8, {'struct_size': 0, 'data': 8, 'dtype': 16, 'shape': 24, 'strides': 56}),
+    'mirs_entropy_summary': (48, 8, {'struct_size': 0, 'count': 8, 'mean': 16, 'variance': 24, 'min': 32, 'max': 40}),
+    'mirs_entropy_group_test': (128, 8, {'struct_size': 0, 'n_safe': 8, 'n_unsafe': 16, 'mean_safe': 24, 'mean_unsafe': 32, 'var_safe': 40, 'var_unsafe': 48, 'welch_t': 56, 'welch_df': 64, 'welch_p': 72, 'mwu_u': 80, 'mwu_p': 88, 'cohen_d': 96, 'auroc': 104, 'auroc_lo': 112, 'auroc_hi': 120}),
 }
-STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison, 'mirs_score_options': mirs_score_options, 'mirs_score_summary': mirs_score_summary}
-OPAQUE = {'mirs_dataset': mirs_dataset, 'mirs_item': mirs_item, 'mirs_iter': mirs_iter, 'mirs_image': mirs_image, 'mirs_template': mirs_template, 'mirs_matcher': mirs_matcher, 'mirs_matcher_stream': mirs_matcher_stream, 'mirs_responses': mirs_responses, 'mirs_response_match': mirs_response_match, 'mirs_store': mirs_store, 'mirs_records': mirs_records, 'mirs_report': mirs_report}
+STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison, 'mirs_score_options': mirs_score_options, 'mirs_score_summary': mirs_score_summary, 'mirs_entropy_options': mirs_entropy_options, 'mirs_entropy_view': mirs_entropy_view, 'mirs_entropy_summary': mirs_entropy_summary, 'mirs_entropy_group_test': mirs_entropy_group_test}
+OPAQUE = {'mirs_dataset': mirs_dataset, 'mirs_item': mirs_item, 'mirs_iter': mirs_iter, 'mirs_image': mirs_image, 'mirs_template': mirs_template, 'mirs_matcher': mirs_matcher, 'mirs_matcher_stream': mirs_matcher_stream, 'mirs_responses': mirs_responses, 'mirs_response_match': mirs_response_match, 'mirs_store': mirs_store, 'mirs_records': mirs_records, 'mirs_report': mirs_report, 'mirs_entropy_tensor': mirs_entropy_tensor, 'mirs_entropy_acc': mirs_entropy_acc, 'mirs_entropy_monitor': mirs_entropy_monitor}
 
 # ---- Functions: name -> (module, restype, argtypes, argnames, C declaration, doc) ----
 FUNCTIONS = {
@@ -2908,6 +3081,256 @@ write stores that mirs_store_merge() combines into the single-process
 result. The objects are only read; the store is one-thread-at-a-time.
 Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write
 errors (records appended before the failure stay in the store)."""),
+    'mirs_entropy_options_init': (
+        'entropy', None,
+        [ctypes.POINTER(mirs_entropy_options)],
+        ('opts',),
+        'void mirs_entropy_options_init(mirs_entropy_options *opts)',
+        'Fills *opts with the defaults above (for bindings).'),
+    'mirs_entropy_kernel_name': (
+        'entropy', ctypes.c_char_p,
+        [],
+        (),
+        'const char *mirs_entropy_kernel_name(void)',
+        """Name of the kernel AUTO selects in this process ("avx2" or "generic").
+Static string; thread-safe."""),
+    'mirs_entropy_rows': (
+        'entropy', ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_int32, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t, ctypes.POINTER(mirs_entropy_options), ctypes.POINTER(ctypes.c_double)],
+        ('data', 'dtype', 'nrows', 'ncols', 'row_stride', 'opts', 'out'),
+        'int mirs_entropy_rows(const void *data, int32_t dtype, size_t nrows, size_t ncols, size_t row_stride, const mirs_entropy_options *opts, double *out)',
+        """Entropy of nrows rows of ncols elements of `dtype` starting at data; row r
+starts at element r * row_stride (stride in ELEMENTS, >= ncols; a byte
+stride must be a multiple of the element size). out[r] receives the
+entropy (NaN for rows skipped by the policy). opts may be NULL (defaults).
+Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NUMERIC (policy ERROR; the message
+names the row and the reason), MIRS_E_UNSUPPORTED (kernel). out is
+written only on success. Thread-safe (data and out are borrowed for the
+call only)."""),
+    'mirs_entropy_rows_spans': (
+        'entropy', ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_int32, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t), ctypes.c_size_t, ctypes.POINTER(ctypes.c_uint8), ctypes.POINTER(mirs_entropy_options), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)],
+        ('data', 'dtype', 'nrows', 'ncols', 'row_stride', 'spans', 'nspans', 'mask', 'opts', 'entropy', 'mass'),
+        'int mirs_entropy_rows_spans(const void *data, int32_t dtype, size_t nrows, size_t ncols, size_t row_stride, const size_t *spans, size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts, double *entropy, double *mass)',
+        """Like mirs_entropy_rows, restricted to key spans and/or a key mask.
+spans holds nspans [begin, end) pairs (2 * nspans values, each within
+[0, ncols], non-overlapping); nspans = 0 means all keys. mask (ncols
+bytes, nonzero = keep) or NULL further restricts the keys. Entropy is
+computed over the union of the selected keys, renormalised. mass (or
+NULL) receives nrows * nspans values: for probabilities the raw sum of
+each span's (masked) values, for logits the softmax mass of the span
+within the whole row."""),
+    'mirs_entropy_view_init': (
+        'entropy', None,
+        [ctypes.POINTER(mirs_entropy_view), ctypes.c_void_p, ctypes.c_int32, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t],
+        ('view', 'data', 'dtype', 'layers', 'heads', 'queries', 'keys'),
+        'void mirs_entropy_view_init(mirs_entropy_view *view, const void *data, int32_t dtype, size_t layers, size_t heads, size_t queries, size_t keys)',
+        'Fills a view of a C-contiguous [L, H, Q, K] tensor.'),
+    'mirs_entropy_view_compute': (
+        'entropy', ctypes.c_int,
+        [ctypes.POINTER(mirs_entropy_view), ctypes.c_size_t, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t), ctypes.c_size_t, ctypes.POINTER(ctypes.c_uint8), ctypes.POINTER(mirs_entropy_options), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)],
+        ('view', 'q_begin', 'q_end', 'spans', 'nspans', 'mask', 'opts', 'entropy', 'mass'),
+        'int mirs_entropy_view_compute(const mirs_entropy_view *view, size_t q_begin, size_t q_end, const size_t *spans, size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts, double *entropy, double *mass)',
+        """Entropy per (layer, head, query) for queries [q_begin, q_end) (use 0 and
+SIZE_MAX for all), keys restricted as in mirs_entropy_rows_spans.
+entropy receives L * H * nq values (layer-major, nq = q_end - q_begin
+after clamping), mass (or NULL) L * H * nq * nspans. Rows whose key
+stride is not 1 are gathered into a scratch row first. Same errors as
+mirs_entropy_rows; MIRS_E_RANGE for q_begin > q_end or beyond queries;
+MIRS_E_OVERFLOW when the output size overflows."""),
+    'mirs_entropy_reduce': (
+        'entropy', ctypes.c_int,
+        [ctypes.POINTER(ctypes.c_double), ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_uint32, ctypes.POINTER(ctypes.c_double)],
+        ('values', 'layers', 'heads', 'queries', 'axes', 'out'),
+        'int mirs_entropy_reduce(const double *values, size_t layers, size_t heads, size_t queries, uint32_t axes, double *out)',
+        """Mean of a [L, H, Q] array over the chosen axes, ignoring NaN (a cell with
+no finite value becomes NaN). out has the remaining axes in order, e.g.
+axes = HEADS|QUERIES gives L values, all three give 1. Pure; thread-safe."""),
+    'mirs_entropy_tensor_open': (
+        'entropy', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_entropy_tensor))],
+        ('path', 'name', 'out'),
+        'int mirs_entropy_tensor_open(const char *path, const char *name, mirs_entropy_tensor **out)',
+        """Opens path. For .safetensors, name picks the tensor (NULL: the file must
+hold exactly one tensor); for .npy name must be NULL. The format is told
+by the magic bytes, not the file name. Errors: MIRS_E_IO, MIRS_E_FORMAT,
+MIRS_E_TRUNCATED, MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT,
+MIRS_E_OVERFLOW, MIRS_E_UNSUPPORTED (dtype, big-endian), MIRS_E_NOT_FOUND
+(name). The message names the file and the byte offset."""),
+    'mirs_entropy_tensor_open_memory': (
+        'entropy', ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_entropy_tensor))],
+        ('data', 'size', 'name', 'out'),
+        'int mirs_entropy_tensor_open_memory(const void *data, size_t size, const char *name, mirs_entropy_tensor **out)',
+        'Same over caller memory, which must outlive the tensor (no copy).'),
+    'mirs_entropy_tensor_info': (
+        'entropy', ctypes.c_int,
+        [ctypes.POINTER(mirs_entropy_tensor), ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_int64)],
+        ('t', 'dtype', 'ndim', 'shape', 'strides'),
+        'int mirs_entropy_tensor_info(const mirs_entropy_tensor *t, int32_t *dtype, size_t *ndim, size_t *shape, int64_t *strides)',
+        """Shape and element strides (Fortran order gives reversed strides). ndim <=
+MIRS_ENTROPY_MAX_DIMS; shape and strides must hold that many entries."""),
+    'mirs_entropy_tensor_data': (
+        'entropy', ctypes.c_void_p,
+        [ctypes.POINTER(mirs_entropy_tensor)],
+        ('t',),
+        'const void *mirs_entropy_tensor_data(const mirs_entropy_tensor *t)',
+        'First element, valid until mirs_entropy_tensor_free.'),
+    'mirs_entropy_tensor_free': (
+        'entropy', None,
+        [ctypes.POINTER(mirs_entropy_tensor)],
+        ('t',),
+        'void mirs_entropy_tensor_free(mirs_entropy_tensor *t)',
+        ''),
+    'mirs_entropy_tensor_view': (
+        'entropy', ctypes.c_int,
+        [ctypes.POINTER(mirs_entropy_tensor), ctypes.c_char_p, ctypes.POINTER(mirs_entropy_view)],
+        ('t', 'layout', 'view'),
+        'int mirs_entropy_tensor_view(const mirs_entropy_tensor *t, const char *layout, mirs_entropy_view *view)',
+        """Builds a view from a tensor of 2 to 4 dimensions. layout names the axes
+in file order with one letter each: l (layers), h (heads), q (queries),
+k (keys), e.g. "lhqk", "hqk", "qk", "lhkq"; missing axes get size 1.
+Errors: MIRS_E_INVALID_ARGUMENT (layout), MIRS_E_MISMATCH (ndim)."""),
+    'mirs_entropy_npy_write_f64': (
+        'entropy', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_double), ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)],
+        ('path', 'data', 'ndim', 'shape'),
+        'int mirs_entropy_npy_write_f64(const char *path, const double *data, size_t ndim, const size_t *shape)',
+        "Writes a C-order '<f8' .npy (format 1.0) atomically."),
+    'mirs_entropy_acc_new': (
+        'entropy', ctypes.c_int,
+        [ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_double, ctypes.c_double, ctypes.POINTER(ctypes.POINTER(mirs_entropy_acc))],
+        ('layers', 'heads', 'bins', 'lo', 'hi', 'out'),
+        'int mirs_entropy_acc_new(size_t layers, size_t heads, size_t bins, double lo, double hi, mirs_entropy_acc **out)',
+        'layers, heads >= 1, layers * heads <= 1<<20, 1 <= bins <= 1<<16, lo < hi.'),
+    'mirs_entropy_acc_free': (
+        'entropy', None,
+        [ctypes.POINTER(mirs_entropy_acc)],
+        ('acc',),
+        'void mirs_entropy_acc_free(mirs_entropy_acc *acc)',
+        'layers, heads >= 1, layers * heads <= 1<<20, 1 <= bins <= 1<<16, lo < hi.'),
+    'mirs_entropy_acc_add': (
+        'entropy', ctypes.c_int,
+        [ctypes.POINTER(mirs_entropy_acc), ctypes.c_int32, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_double],
+        ('acc', 'label', 'layer', 'head', 'value'),
+        'int mirs_entropy_acc_add(mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head, double value)',
+        'Adds one value to (label, layer, head); NaN is ignored.'),
+    'mirs_entropy_acc_add_item': (
+        'entropy', ctypes.c_int,
+        [ctypes.POINTER(mirs_entropy_acc), ctypes.c_int32, ctypes.POINTER(ctypes.c_double), ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t],
+        ('acc', 'label', 'entropy', 'layers', 'heads', 'queries'),
+        'int mirs_entropy_acc_add_item(mirs_entropy_acc *acc, int32_t label, const double *entropy, size_t layers, size_t heads, size_t queries)',
+        """Adds one item's [L, H, Q] entropies (L, H must match the accumulator):
+every finite value into its (layer, head), and the item's per-layer and
+overall means as samples. Errors: MIRS_E_MISMATCH, MIRS_E_EMPTY (no finite
+value)."""),
+    'mirs_entropy_acc_merge': (
+        'entropy', ctypes.c_int,
+        [ctypes.POINTER(mirs_entropy_acc), ctypes.POINTER(mirs_entropy_acc)],
+        ('dst', 'src'),
+        'int mirs_entropy_acc_merge(mirs_entropy_acc *dst, const mirs_entropy_acc *src)',
+        """Merges src into dst (same layers, heads, bins, lo, hi; else
+MIRS_E_MISMATCH). Counts and histograms add exactly; moments combine
+with Chan's formula, so any merge order equals the single pass up to
+rounding."""),
+    'mirs_entropy_acc_summary': (
+        'entropy', ctypes.c_int,
+        [ctypes.POINTER(mirs_entropy_acc), ctypes.c_int32, ctypes.c_size_t, ctypes.c_size_t, ctypes.POINTER(mirs_entropy_summary)],
+        ('acc', 'label', 'layer', 'head', 'out'),
+        'int mirs_entropy_acc_summary(const mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head, mirs_entropy_summary *out)',
+        'Moments of (label, layer, head). *out must have struct_size set.'),
+    'mirs_entropy_acc_histogram': (
+        'entropy', ctypes.c_int,
+        [ctypes.POINTER(mirs_entropy_acc), ctypes.c_int32, ctypes.c_size_t, ctypes.c_size_t, ctypes.POINTER(ctypes.c_uint64)],
+        ('acc', 'label', 'layer', 'head', 'counts'),
+        'int mirs_entropy_acc_histogram(const mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head, uint64_t *counts)',
+        """Histogram of (label, layer, head): counts[0] underflow (< lo or -Inf),
+counts[1..bins] the bins, counts[bins + 1] overflow (>= hi). counts holds
+bins + 2 values."""),
+    'mirs_entropy_acc_shape': (
+        'entropy', ctypes.c_int,
+        [ctypes.POINTER(mirs_entropy_acc), ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)],
+        ('acc', 'layers', 'heads', 'bins', 'lo', 'hi', 'items_safe', 'items_unsafe'),
+        'int mirs_entropy_acc_shape(const mirs_entropy_acc *acc, size_t *layers, size_t *heads, size_t *bins, double *lo, double *hi, uint64_t *items_safe, uint64_t *items_unsafe)',
+        'Dimensions and item sample counts per label. Any pointer may be NULL.'),
+    'mirs_entropy_acc_to_json': (
+        'entropy', ctypes.c_int,
+        [ctypes.POINTER(mirs_entropy_acc), ctypes.POINTER(mirs_buf)],
+        ('acc', 'out'),
+        'int mirs_entropy_acc_to_json(const mirs_entropy_acc *acc, mirs_buf *out)',
+        """JSON state (format "mirsafety-entropy-acc" version 1; docs/entropy.md);
+doubles are written with 17 significant digits so a load gives back the
+same bits."""),
+    'mirs_entropy_acc_from_json': (
+        'entropy', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.POINTER(mirs_entropy_acc))],
+        ('text', 'len', 'out'),
+        'int mirs_entropy_acc_from_json(const char *text, size_t len, mirs_entropy_acc **out)',
+        """JSON state (format "mirsafety-entropy-acc" version 1; docs/entropy.md);
+doubles are written with 17 significant digits so a load gives back the
+same bits."""),
+    'mirs_entropy_acc_save': (
+        'entropy', ctypes.c_int,
+        [ctypes.POINTER(mirs_entropy_acc), ctypes.c_char_p],
+        ('acc', 'path'),
+        'int mirs_entropy_acc_save(const mirs_entropy_acc *acc, const char *path)',
+        'File versions; save writes atomically (temp file, fsync, rename).'),
+    'mirs_entropy_acc_load': (
+        'entropy', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_entropy_acc))],
+        ('path', 'out'),
+        'int mirs_entropy_acc_load(const char *path, mirs_entropy_acc **out)',
+        'File versions; save writes atomically (temp file, fsync, rename).'),
+    'mirs_entropy_acc_compare': (
+        'entropy', ctypes.c_int,
+        [ctypes.POINTER(mirs_entropy_acc), ctypes.c_size_t, ctypes.c_uint32, ctypes.c_uint64, ctypes.POINTER(mirs_entropy_group_test)],
+        ('acc', 'layer', 'reps', 'seed', 'out'),
+        'int mirs_entropy_acc_compare(const mirs_entropy_acc *acc, size_t layer, uint32_t reps, uint64_t seed, mirs_entropy_group_test *out)',
+        ''),
+    'mirs_entropy_acc_threshold': (
+        'entropy', ctypes.c_int,
+        [ctypes.POINTER(mirs_entropy_acc), ctypes.c_size_t, ctypes.c_int32, ctypes.POINTER(ctypes.c_double)],
+        ('acc', 'layer', 'method', 'threshold'),
+        'int mirs_entropy_acc_threshold(const mirs_entropy_acc *acc, size_t layer, int32_t method, double *threshold)',
+        ''),
+    'mirs_entropy_monitor_new': (
+        'entropy', ctypes.c_int,
+        [ctypes.c_size_t, ctypes.c_size_t, ctypes.c_double, ctypes.POINTER(mirs_entropy_options), ctypes.POINTER(ctypes.POINTER(mirs_entropy_monitor))],
+        ('layers', 'heads', 'threshold', 'opts', 'out'),
+        'int mirs_entropy_monitor_new(size_t layers, size_t heads, double threshold, const mirs_entropy_options *opts, mirs_entropy_monitor **out)',
+        'opts is copied (NULL: defaults; threads ignored).'),
+    'mirs_entropy_monitor_free': (
+        'entropy', None,
+        [ctypes.POINTER(mirs_entropy_monitor)],
+        ('m',),
+        'void mirs_entropy_monitor_free(mirs_entropy_monitor *m)',
+        'opts is copied (NULL: defaults; threads ignored).'),
+    'mirs_entropy_monitor_feed': (
+        'entropy', ctypes.c_int,
+        [ctypes.POINTER(mirs_entropy_monitor), ctypes.c_size_t, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_int32, ctypes.c_size_t],
+        ('m', 'layer', 'head', 'row', 'dtype', 'nkeys'),
+        'int mirs_entropy_monitor_feed(mirs_entropy_monitor *m, size_t layer, size_t head, const void *row, int32_t dtype, size_t nkeys)',
+        'One attention row of the current token.'),
+    'mirs_entropy_monitor_token_end': (
+        'entropy', ctypes.c_int,
+        [ctypes.POINTER(mirs_entropy_monitor), ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_double)],
+        ('m', 'flagged', 'score'),
+        'int mirs_entropy_monitor_token_end(mirs_entropy_monitor *m, int32_t *flagged, double *score)',
+        """Closes the current token: *flagged (or NULL) = 1 when the running mean is
+below the threshold, *score (or NULL) = that running mean. A token with
+no rows fed is MIRS_E_STATE."""),
+    'mirs_entropy_monitor_layer_mean': (
+        'entropy', ctypes.c_int,
+        [ctypes.POINTER(mirs_entropy_monitor), ctypes.c_size_t, ctypes.POINTER(ctypes.c_double)],
+        ('m', 'layer', 'mean'),
+        'int mirs_entropy_monitor_layer_mean(const mirs_entropy_monitor *m, size_t layer, double *mean)',
+        'Running mean of one layer (NaN before the first token).'),
+    'mirs_entropy_monitor_reset': (
+        'entropy', None,
+        [ctypes.POINTER(mirs_entropy_monitor)],
+        ('m',),
+        'void mirs_entropy_monitor_reset(mirs_entropy_monitor *m)',
+        'Forgets every token (new sequence).'),
 }
 
 

@@ -133,11 +133,12 @@ def test_tensors_npy_and_safetensors(tmp_path):
         code, shape, strides = t.info()
         assert code == _ffi.MIRS_ENTROPY_F32 and shape == a.shape and strides == (240, 80, 16, 1)
         np.testing.assert_array_equal(t.array(), a)
-        np.testing.assert_allclose(t.attention("hqk")[0][0], ref_entropy(a), rtol=RTOL)
+        np.testing.assert_allclose(t.attention("lhqk")[0], ref_entropy(a), rtol=RTOL)
     f = np.asfortranarray(a[0])
     np.save(tmp_path / "f.npy", f)
     with E.Tensor(tmp_path / "f.npy") as t:
         np.testing.assert_array_equal(t.array(), f)
+        np.testing.assert_allclose(t.attention("hqk")[0][0], ref_entropy(f), rtol=RTOL)  # layers axis of size 1
     body = a.tobytes()
     header = json.dumps({"att": {"dtype": "F32", "shape": list(a.shape), "data_offsets": [0, len(body)]}}).encode()
     blob = struct.pack("<Q", len(header)) + header + body

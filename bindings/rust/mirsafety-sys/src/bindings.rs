@@ -1119,7 +1119,102 @@ pub const MIRS_BY_MATRIX: c_uint = 8;
 
 pub const MIRS_BY_ALL: c_uint = 15;
 
-// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT
+/// Element types (int32_t dtype arguments).
+pub const MIRS_ENTROPY_F32: c_int = 1;
+
+/// Element types (int32_t dtype arguments).
+///
+/// IEEE binary16
+pub const MIRS_ENTROPY_F16: c_int = 2;
+
+/// Element types (int32_t dtype arguments).
+///
+/// bfloat16 (upper half of an f32)
+pub const MIRS_ENTROPY_BF16: c_int = 3;
+
+/// Element types (int32_t dtype arguments).
+///
+/// always computed by the portable kernel
+pub const MIRS_ENTROPY_F64: c_int = 4;
+
+/// What to do with a row that holds NaN, +Inf or negative values (for logits:
+/// NaN or +Inf; -Inf logits are ordinary zero probabilities), that sums to
+/// zero, or (full rows of probabilities only) whose sum differs from 1 by
+/// more than the tolerance.
+///
+/// fail with MIRS_E_NUMERIC naming the row (default)
+pub const MIRS_ENTROPY_POLICY_ERROR: c_int = 0;
+
+/// What to do with a row that holds NaN, +Inf or negative values (for logits:
+/// NaN or +Inf; -Inf logits are ordinary zero probabilities), that sums to
+/// zero, or (full rows of probabilities only) whose sum differs from 1 by
+/// more than the tolerance.
+///
+/// drop bad entries (as 0), renormalise; an empty row gives NaN
+pub const MIRS_ENTROPY_POLICY_RENORMALIZE: c_int = 1;
+
+/// What to do with a row that holds NaN, +Inf or negative values (for logits:
+/// NaN or +Inf; -Inf logits are ordinary zero probabilities), that sums to
+/// zero, or (full rows of probabilities only) whose sum differs from 1 by
+/// more than the tolerance.
+///
+/// the row's entropy is NaN (reductions ignore NaN)
+pub const MIRS_ENTROPY_POLICY_SKIP: c_int = 2;
+
+/// Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them (checked
+/// once per process), else the portable C kernel; the environment variable
+/// MIRS_ENTROPY_KERNEL=generic forces the portable kernel under AUTO.
+pub const MIRS_ENTROPY_KERNEL_AUTO: c_int = 0;
+
+/// Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them (checked
+/// once per process), else the portable C kernel; the environment variable
+/// MIRS_ENTROPY_KERNEL=generic forces the portable kernel under AUTO.
+pub const MIRS_ENTROPY_KERNEL_GENERIC: c_int = 1;
+
+/// Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them (checked
+/// once per process), else the portable C kernel; the environment variable
+/// MIRS_ENTROPY_KERNEL=generic forces the portable kernel under AUTO.
+///
+/// MIRS_E_UNSUPPORTED when the CPU or build lacks it
+pub const MIRS_ENTROPY_KERNEL_AVX2: c_int = 2;
+
+/// Axes for mirs_entropy_reduce (OR them together).
+pub const MIRS_ENTROPY_AXIS_LAYERS: c_uint = 1;
+
+/// Axes for mirs_entropy_reduce (OR them together).
+pub const MIRS_ENTROPY_AXIS_HEADS: c_uint = 2;
+
+/// Axes for mirs_entropy_reduce (OR them together).
+pub const MIRS_ENTROPY_AXIS_QUERIES: c_uint = 4;
+
+pub const MIRS_ENTROPY_MAX_DIMS: c_int = 8;
+
+pub const MIRS_ENTROPY_LABEL_SAFE: c_int = 0;
+
+pub const MIRS_ENTROPY_LABEL_UNSAFE: c_int = 1;
+
+/// Safe vs unsafe comparison of the item samples of one layer, or of the
+/// overall samples with layer = MIRS_ENTROPY_ALL_LAYERS. Statistics come
+/// from the stats module (mirs_stats_*): Welch from the two groups' moments,
+/// Mann–Whitney U (MIRS_MWU_AUTO), Cohen's d (pooled), AUROC with safe as
+/// the positive class (safe should have the higher entropy) and a 95%
+/// bootstrap interval from `reps` resamples seeded with `seed`. Each group
+/// needs >= 2 samples (else MIRS_E_EMPTY).
+pub const MIRS_ENTROPY_ALL_LAYERS: usize = 18446744073709551615;
+
+/// Threshold on the mean entropy of a layer (or ALL_LAYERS) that separates
+/// the groups: MIDPOINT = (mean_safe + mean_unsafe) / 2; YOUDEN = the cut t
+/// maximising TPR - FPR for "unsafe when entropy < t" over the item samples
+/// (midpoint between adjacent sorted samples).
+pub const MIRS_ENTROPY_THRESHOLD_MIDPOINT: c_int = 0;
+
+/// Threshold on the mean entropy of a layer (or ALL_LAYERS) that separates
+/// the groups: MIDPOINT = (mean_safe + mean_unsafe) / 2; YOUDEN = the cut t
+/// maximising TPR - FPR for "unsafe when entropy < t" over the item samples
+/// (midpoint between adjacent sorted samples).
+pub const MIRS_ENTROPY_THRESHOLD_YOUDEN: c_int = 1;
+
+// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
 
 // ---- Callback types ----
 
@@ -1236,6 +1331,47 @@ pub struct mirs_records {
 /// Opaque: only pointers to it exist.
 #[repr(C)]
 pub struct mirs_report {
+    _p: [u8; 0],
+    _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// A tensor read from a memory-mapped .npy (format versions 1.0, 2.0, 3.0;
+/// descr '<f4', '<f2', '<f8', and '<V2'/'|V2' read as bf16 since numpy has
+/// no bf16 type; C or Fortran order) or .safetensors file (F32, F16, BF16,
+/// F64). Every header field is
+/// validated against the file size and the limits in docs/entropy.md before
+/// use. Immutable once opened: shareable across threads.
+///
+/// Opaque: only pointers to it exist.
+#[repr(C)]
+pub struct mirs_entropy_tensor {
+    _p: [u8; 0],
+    _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// Per (label, layer, head): count, mean, M2, min, max and a histogram of
+/// `bins` equal bins over [lo, hi) plus underflow and overflow counts,
+/// updated one value at a time (Welford) and merged with Chan et al.'s
+/// parallel combination. Per (label, item) it also keeps one sample per
+/// layer and one overall (mean over heads and queries), which the group tests
+/// use. One thread at a time.
+///
+/// Opaque: only pointers to it exist.
+#[repr(C)]
+pub struct mirs_entropy_acc {
+    _p: [u8; 0],
+    _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// Fed one generated token's attention rows (one per layer and head) at a
+/// time: O(keys) per row, O(layers) memory. Keeps per layer the running mean
+/// over tokens of the token's mean entropy over heads, and flags the
+/// sequence when the mean over layers of those running means falls below the
+/// threshold (lower entropy = more suspicious). One thread at a time.
+///
+/// Opaque: only pointers to it exist.
+#[repr(C)]
+pub struct mirs_entropy_monitor {
     _p: [u8; 0],
     _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
 }
@@ -1751,6 +1887,85 @@ pub struct mirs_score_summary {
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_score_summary>() == 72 && core::mem::align_of::<mirs_score_summary>() == 8);
 
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_entropy_options {
+    pub struct_size: usize,
+    /// 0: nats (default); 1: bits (divide by ln 2)
+    pub bits: i32,
+    /// 1: divide by ln(n), n = number of selected keys (0 when n <= 1)
+    pub normalize: i32,
+    /// 1: rows are logits (softmax at temperature first)
+    pub logits: i32,
+    /// MIRS_ENTROPY_POLICY_* (default ERROR)
+    pub policy: i32,
+    /// accepted |sum - 1| of a full probability row (default 1e-3)
+    pub tolerance: f64,
+    /// logits only, > 0 (default 1)
+    pub temperature: f64,
+    /// MIRS_ENTROPY_KERNEL_* (default AUTO)
+    pub kernel: i32,
+    /// worker threads across rows (default 1; capped at 256)
+    pub threads: u32,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_entropy_options>() == 48 && core::mem::align_of::<mirs_entropy_options>() == 8);
+
+/// A strided view of attention [layers, heads, queries, keys]. Strides are
+/// in elements and may be negative or zero (broadcast); the caller
+/// guarantees every addressed element lies inside its buffer.
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_entropy_view {
+    pub struct_size: usize,
+    pub data: *const c_void,
+    pub dtype: i32,
+    pub shape: [usize; 4],
+    pub strides: [i64; 4],
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_entropy_view>() == 88 && core::mem::align_of::<mirs_entropy_view>() == 8);
+
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_entropy_summary {
+    pub struct_size: usize,
+    pub count: u64,
+    /// unbiased (n - 1); NaN when count < 2
+    pub mean: f64,
+    /// unbiased (n - 1); NaN when count < 2
+    pub variance: f64,
+    /// NaN when count = 0
+    pub min: f64,
+    /// NaN when count = 0
+    pub max: f64,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_entropy_summary>() == 48 && core::mem::align_of::<mirs_entropy_summary>() == 8);
+
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_entropy_group_test {
+    pub struct_size: usize,
+    pub n_safe: u64,
+    pub n_unsafe: u64,
+    pub mean_safe: f64,
+    pub mean_unsafe: f64,
+    pub var_safe: f64,
+    pub var_unsafe: f64,
+    pub welch_t: f64,
+    pub welch_df: f64,
+    pub welch_p: f64,
+    pub mwu_u: f64,
+    pub mwu_p: f64,
+    pub cohen_d: f64,
+    pub auroc: f64,
+    pub auroc_lo: f64,
+    pub auroc_hi: f64,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_entropy_group_test>() == 128 && core::mem::align_of::<mirs_entropy_group_test>() == 8);
+
 /// C layout as clang computed it when generating: (name, sizeof, alignof, [(field, offsetof)]).
 #[cfg(target_pointer_width = "64")]
 pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
@@ -1774,6 +1989,10 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_judge_comparison", 336, 8, &[("struct_size", 0), ("matrix", 8), ("common", 296), ("only_in_a", 304), ("only_in_b", 312), ("kappa", 320), ("agreement", 328)]),
     ("mirs_score_options", 40, 8, &[("struct_size", 0), ("model", 8), ("judge", 16), ("parse_mode", 20), ("strip_mode", 24), ("keep_response", 28), ("timestamp_ms", 32)]),
     ("mirs_score_summary", 72, 8, &[("struct_size", 0), ("scored", 8), ("unsafe", 16), ("unparseable", 24), ("judge_errors", 32), ("already_in_store", 40), ("awaiting_judge_output", 48), ("outside_filter", 56), ("unmatched", 64)]),
+    ("mirs_entropy_options", 48, 8, &[("struct_size", 0), ("bits", 8), ("normalize", 12), ("logits", 16), ("policy", 20), ("tolerance", 24), ("temperature", 32), ("kernel", 40), ("threads", 44)]),
+    ("mirs_entropy_view", 88, 8, &[("struct_size", 0), ("data", 8), ("dtype", 16), ("shape", 24), ("strides", 56)]),
+    ("mirs_entropy_summary", 48, 8, &[("struct_size", 0), ("count", 8), ("mean", 16), ("variance", 24), ("min", 32), ("max", 40)]),
+    ("mirs_entropy_group_test", 128, 8, &[("struct_size", 0), ("n_safe", 8), ("n_unsafe", 16), ("mean_safe", 24), ("mean_unsafe", 32), ("var_safe", 40), ("var_unsafe", 48), ("welch_t", 56), ("welch_df", 64), ("welch_p", 72), ("mwu_u", 80), ("mwu_p", 88), ("cohen_d", 96), ("auroc", 104), ("auroc_lo", 112), ("auroc_hi", 120)]),
 ];
 
 /// Field offsets of the Rust structs, computed by the compiler (compared with C_LAYOUT by the layout test).
@@ -1959,6 +2178,42 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
             vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("scored", (core::ptr::addr_of!((*base).scored) as usize) - (base as usize)), ("unsafe", (core::ptr::addr_of!((*base).r#unsafe) as usize) - (base as usize)), ("unparseable", (core::ptr::addr_of!((*base).unparseable) as usize) - (base as usize)), ("judge_errors", (core::ptr::addr_of!((*base).judge_errors) as usize) - (base as usize)), ("already_in_store", (core::ptr::addr_of!((*base).already_in_store) as usize) - (base as usize)), ("awaiting_judge_output", (core::ptr::addr_of!((*base).awaiting_judge_output) as usize) - (base as usize)), ("outside_filter", (core::ptr::addr_of!((*base).outside_filter) as usize) - (base as usize)), ("unmatched", (core::ptr::addr_of!((*base).unmatched) as usize) - (base as usize))]
         };
         v.push(("mirs_score_summary", core::mem::size_of::<mirs_score_summary>(), core::mem::align_of::<mirs_score_summary>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_entropy_options>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("bits", (core::ptr::addr_of!((*base).bits) as usize) - (base as usize)), ("normalize", (core::ptr::addr_of!((*base).normalize) as usize) - (base as usize)), ("logits", (core::ptr::addr_of!((*base).logits) as usize) - (base as usize)), ("policy", (core::ptr::addr_of!((*base).policy) as usize) - (base as usize)), ("tolerance", (core::ptr::addr_of!((*base).tolerance) as usize) - (base as usize)), ("temperature", (core::ptr::addr_of!((*base).temperature) as usize) - (base as usize)), ("kernel", (core::ptr::addr_of!((*base).kernel) as usize) - (base as usize)), ("threads", (core::ptr::addr_of!((*base).threads) as usize) - (base as usize))]
+        };
+        v.push(("mirs_entropy_options", core::mem::size_of::<mirs_entropy_options>(), core::mem::align_of::<mirs_entropy_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_entropy_view>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("data", (core::ptr::addr_of!((*base).data) as usize) - (base as usize)), ("dtype", (core::ptr::addr_of!((*base).dtype) as usize) - (base as usize)), ("shape", (core::ptr::addr_of!((*base).shape) as usize) - (base as usize)), ("strides", (core::ptr::addr_of!((*base).strides) as usize) - (base as usize))]
+        };
+        v.push(("mirs_entropy_view", core::mem::size_of::<mirs_entropy_view>(), core::mem::align_of::<mirs_entropy_view>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_entropy_summary>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("count", (core::ptr::addr_of!((*base).count) as usize) - (base as usize)), ("mean", (core::ptr::addr_of!((*base).mean) as usize) - (base as usize)), ("variance", (core::ptr::addr_of!((*base).variance) as usize) - (base as usize)), ("min", (core::ptr::addr_of!((*base).min) as usize) - (base as usize)), ("max", (core::ptr::addr_of!((*base).max) as usize) - (base as usize))]
+        };
+        v.push(("mirs_entropy_summary", core::mem::size_of::<mirs_entropy_summary>(), core::mem::align_of::<mirs_entropy_summary>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_entropy_group_test>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("n_safe", (core::ptr::addr_of!((*base).n_safe) as usize) - (base as usize)), ("n_unsafe", (core::ptr::addr_of!((*base).n_unsafe) as usize) - (base as usize)), ("mean_safe", (core::ptr::addr_of!((*base).mean_safe) as usize) - (base as usize)), ("mean_unsafe", (core::ptr::addr_of!((*base).mean_unsafe) as usize) - (base as usize)), ("var_safe", (core::ptr::addr_of!((*base).var_safe) as usize) - (base as usize)), ("var_unsafe", (core::ptr::addr_of!((*base).var_unsafe) as usize) - (base as usize)), ("welch_t", (core::ptr::addr_of!((*base).welch_t) as usize) - (base as usize)), ("welch_df", (core::ptr::addr_of!((*base).welch_df) as usize) - (base as usize)), ("welch_p", (core::ptr::addr_of!((*base).welch_p) as usize) - (base as usize)), ("mwu_u", (core::ptr::addr_of!((*base).mwu_u) as usize) - (base as usize)), ("mwu_p", (core::ptr::addr_of!((*base).mwu_p) as usize) - (base as usize)), ("cohen_d", (core::ptr::addr_of!((*base).cohen_d) as usize) - (base as usize)), ("auroc", (core::ptr::addr_of!((*base).auroc) as usize) - (base as usize)), ("auroc_lo", (core::ptr::addr_of!((*base).auroc_lo) as usize) - (base as usize)), ("auroc_hi", (core::ptr::addr_of!((*base).auroc_hi) as usize) - (base as usize))]
+        };
+        v.push(("mirs_entropy_group_test", core::mem::size_of::<mirs_entropy_group_test>(), core::mem::align_of::<mirs_entropy_group_test>(), fields));
     }
     v
 }
@@ -3435,6 +3690,216 @@ extern "C" {
     ///
     /// C: `int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses, const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs, const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)` (report.h)
     pub fn mirs_score_responses(ds: *const mirs_dataset, filter: *const mirs_filter, responses: *const mirs_responses, judge_outputs: *const mirs_responses, rtype_outputs: *const mirs_responses, opts: *const mirs_score_options, store: *mut mirs_store, summary: *mut mirs_score_summary) -> c_int;
+
+    /// Fills *opts with the defaults above (for bindings).
+    ///
+    /// C: `void mirs_entropy_options_init(mirs_entropy_options *opts)` (entropy.h)
+    pub fn mirs_entropy_options_init(opts: *mut mirs_entropy_options);
+
+    /// Name of the kernel AUTO selects in this process ("avx2" or "generic").
+    /// Static string; thread-safe.
+    ///
+    /// C: `const char *mirs_entropy_kernel_name(void)` (entropy.h)
+    pub fn mirs_entropy_kernel_name() -> *const c_char;
+
+    /// Entropy of nrows rows of ncols elements of `dtype` starting at data; row r
+    /// starts at element r * row_stride (stride in ELEMENTS, >= ncols; a byte
+    /// stride must be a multiple of the element size). out[r] receives the
+    /// entropy (NaN for rows skipped by the policy). opts may be NULL (defaults).
+    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NUMERIC (policy ERROR; the message
+    /// names the row and the reason), MIRS_E_UNSUPPORTED (kernel). out is
+    /// written only on success. Thread-safe (data and out are borrowed for the
+    /// call only).
+    ///
+    /// C: `int mirs_entropy_rows(const void *data, int32_t dtype, size_t nrows, size_t ncols, size_t row_stride, const mirs_entropy_options *opts, double *out)` (entropy.h)
+    pub fn mirs_entropy_rows(data: *const c_void, dtype: i32, nrows: usize, ncols: usize, row_stride: usize, opts: *const mirs_entropy_options, out: *mut f64) -> c_int;
+
+    /// Like mirs_entropy_rows, restricted to key spans and/or a key mask.
+    /// spans holds nspans [begin, end) pairs (2 * nspans values, each within
+    /// [0, ncols], non-overlapping); nspans = 0 means all keys. mask (ncols
+    /// bytes, nonzero = keep) or NULL further restricts the keys. Entropy is
+    /// computed over the union of the selected keys, renormalised. mass (or
+    /// NULL) receives nrows * nspans values: for probabilities the raw sum of
+    /// each span's (masked) values, for logits the softmax mass of the span
+    /// within the whole row.
+    ///
+    /// C: `int mirs_entropy_rows_spans(const void *data, int32_t dtype, size_t nrows, size_t ncols, size_t row_stride, const size_t *spans, size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts, double *entropy, double *mass)` (entropy.h)
+    pub fn mirs_entropy_rows_spans(data: *const c_void, dtype: i32, nrows: usize, ncols: usize, row_stride: usize, spans: *const usize, nspans: usize, mask: *const u8, opts: *const mirs_entropy_options, entropy: *mut f64, mass: *mut f64) -> c_int;
+
+    /// Fills a view of a C-contiguous [L, H, Q, K] tensor.
+    ///
+    /// C: `void mirs_entropy_view_init(mirs_entropy_view *view, const void *data, int32_t dtype, size_t layers, size_t heads, size_t queries, size_t keys)` (entropy.h)
+    pub fn mirs_entropy_view_init(view: *mut mirs_entropy_view, data: *const c_void, dtype: i32, layers: usize, heads: usize, queries: usize, keys: usize);
+
+    /// Entropy per (layer, head, query) for queries [q_begin, q_end) (use 0 and
+    /// SIZE_MAX for all), keys restricted as in mirs_entropy_rows_spans.
+    /// entropy receives L * H * nq values (layer-major, nq = q_end - q_begin
+    /// after clamping), mass (or NULL) L * H * nq * nspans. Rows whose key
+    /// stride is not 1 are gathered into a scratch row first. Same errors as
+    /// mirs_entropy_rows; MIRS_E_RANGE for q_begin > q_end or beyond queries;
+    /// MIRS_E_OVERFLOW when the output size overflows.
+    ///
+    /// C: `int mirs_entropy_view_compute(const mirs_entropy_view *view, size_t q_begin, size_t q_end, const size_t *spans, size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts, double *entropy, double *mass)` (entropy.h)
+    pub fn mirs_entropy_view_compute(view: *const mirs_entropy_view, q_begin: usize, q_end: usize, spans: *const usize, nspans: usize, mask: *const u8, opts: *const mirs_entropy_options, entropy: *mut f64, mass: *mut f64) -> c_int;
+
+    /// Mean of a [L, H, Q] array over the chosen axes, ignoring NaN (a cell with
+    /// no finite value becomes NaN). out has the remaining axes in order, e.g.
+    /// axes = HEADS|QUERIES gives L values, all three give 1. Pure; thread-safe.
+    ///
+    /// C: `int mirs_entropy_reduce(const double *values, size_t layers, size_t heads, size_t queries, uint32_t axes, double *out)` (entropy.h)
+    pub fn mirs_entropy_reduce(values: *const f64, layers: usize, heads: usize, queries: usize, axes: u32, out: *mut f64) -> c_int;
+
+    /// Opens path. For .safetensors, name picks the tensor (NULL: the file must
+    /// hold exactly one tensor); for .npy name must be NULL. The format is told
+    /// by the magic bytes, not the file name. Errors: MIRS_E_IO, MIRS_E_FORMAT,
+    /// MIRS_E_TRUNCATED, MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT,
+    /// MIRS_E_OVERFLOW, MIRS_E_UNSUPPORTED (dtype, big-endian), MIRS_E_NOT_FOUND
+    /// (name). The message names the file and the byte offset.
+    ///
+    /// C: `int mirs_entropy_tensor_open(const char *path, const char *name, mirs_entropy_tensor **out)` (entropy.h)
+    pub fn mirs_entropy_tensor_open(path: *const c_char, name: *const c_char, out: *mut *mut mirs_entropy_tensor) -> c_int;
+
+    /// Same over caller memory, which must outlive the tensor (no copy).
+    ///
+    /// C: `int mirs_entropy_tensor_open_memory(const void *data, size_t size, const char *name, mirs_entropy_tensor **out)` (entropy.h)
+    pub fn mirs_entropy_tensor_open_memory(data: *const c_void, size: usize, name: *const c_char, out: *mut *mut mirs_entropy_tensor) -> c_int;
+
+    /// Shape and element strides (Fortran order gives reversed strides). ndim <=
+    /// MIRS_ENTROPY_MAX_DIMS; shape and strides must hold that many entries.
+    ///
+    /// C: `int mirs_entropy_tensor_info(const mirs_entropy_tensor *t, int32_t *dtype, size_t *ndim, size_t *shape, int64_t *strides)` (entropy.h)
+    pub fn mirs_entropy_tensor_info(t: *const mirs_entropy_tensor, dtype: *mut i32, ndim: *mut usize, shape: *mut usize, strides: *mut i64) -> c_int;
+
+    /// First element, valid until mirs_entropy_tensor_free.
+    ///
+    /// C: `const void *mirs_entropy_tensor_data(const mirs_entropy_tensor *t)` (entropy.h)
+    pub fn mirs_entropy_tensor_data(t: *const mirs_entropy_tensor) -> *const c_void;
+
+    /// C: `void mirs_entropy_tensor_free(mirs_entropy_tensor *t)` (entropy.h)
+    pub fn mirs_entropy_tensor_free(t: *mut mirs_entropy_tensor);
+
+    /// Builds a view from a tensor of 2 to 4 dimensions. layout names the axes
+    /// in file order with one letter each: l (layers), h (heads), q (queries),
+    /// k (keys), e.g. "lhqk", "hqk", "qk", "lhkq"; missing axes get size 1.
+    /// Errors: MIRS_E_INVALID_ARGUMENT (layout), MIRS_E_MISMATCH (ndim).
+    ///
+    /// C: `int mirs_entropy_tensor_view(const mirs_entropy_tensor *t, const char *layout, mirs_entropy_view *view)` (entropy.h)
+    pub fn mirs_entropy_tensor_view(t: *const mirs_entropy_tensor, layout: *const c_char, view: *mut mirs_entropy_view) -> c_int;
+
+    /// Writes a C-order '<f8' .npy (format 1.0) atomically.
+    ///
+    /// C: `int mirs_entropy_npy_write_f64(const char *path, const double *data, size_t ndim, const size_t *shape)` (entropy.h)
+    pub fn mirs_entropy_npy_write_f64(path: *const c_char, data: *const f64, ndim: usize, shape: *const usize) -> c_int;
+
+    /// layers, heads >= 1, layers * heads <= 1<<20, 1 <= bins <= 1<<16, lo < hi.
+    ///
+    /// C: `int mirs_entropy_acc_new(size_t layers, size_t heads, size_t bins, double lo, double hi, mirs_entropy_acc **out)` (entropy.h)
+    pub fn mirs_entropy_acc_new(layers: usize, heads: usize, bins: usize, lo: f64, hi: f64, out: *mut *mut mirs_entropy_acc) -> c_int;
+
+    /// layers, heads >= 1, layers * heads <= 1<<20, 1 <= bins <= 1<<16, lo < hi.
+    ///
+    /// C: `void mirs_entropy_acc_free(mirs_entropy_acc *acc)` (entropy.h)
+    pub fn mirs_entropy_acc_free(acc: *mut mirs_entropy_acc);
+
+    /// Adds one value to (label, layer, head); NaN is ignored.
+    ///
+    /// C: `int mirs_entropy_acc_add(mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head, double value)` (entropy.h)
+    pub fn mirs_entropy_acc_add(acc: *mut mirs_entropy_acc, label: i32, layer: usize, head: usize, value: f64) -> c_int;
+
+    /// Adds one item's [L, H, Q] entropies (L, H must match the accumulator):
+    /// every finite value into its (layer, head), and the item's per-layer and
+    /// overall means as samples. Errors: MIRS_E_MISMATCH, MIRS_E_EMPTY (no finite
+    /// value).
+    ///
+    /// C: `int mirs_entropy_acc_add_item(mirs_entropy_acc *acc, int32_t label, const double *entropy, size_t layers, size_t heads, size_t queries)` (entropy.h)
+    pub fn mirs_entropy_acc_add_item(acc: *mut mirs_entropy_acc, label: i32, entropy: *const f64, layers: usize, heads: usize, queries: usize) -> c_int;
+
+    /// Merges src into dst (same layers, heads, bins, lo, hi; else
+    /// MIRS_E_MISMATCH). Counts and histograms add exactly; moments combine
+    /// with Chan's formula, so any merge order equals the single pass up to
+    /// rounding.
+    ///
+    /// C: `int mirs_entropy_acc_merge(mirs_entropy_acc *dst, const mirs_entropy_acc *src)` (entropy.h)
+    pub fn mirs_entropy_acc_merge(dst: *mut mirs_entropy_acc, src: *const mirs_entropy_acc) -> c_int;
+
+    /// Moments of (label, layer, head). *out must have struct_size set.
+    ///
+    /// C: `int mirs_entropy_acc_summary(const mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head, mirs_entropy_summary *out)` (entropy.h)
+    pub fn mirs_entropy_acc_summary(acc: *const mirs_entropy_acc, label: i32, layer: usize, head: usize, out: *mut mirs_entropy_summary) -> c_int;
+
+    /// Histogram of (label, layer, head): counts[0] underflow (< lo or -Inf),
+    /// counts[1..bins] the bins, counts[bins + 1] overflow (>= hi). counts holds
+    /// bins + 2 values.
+    ///
+    /// C: `int mirs_entropy_acc_histogram(const mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head, uint64_t *counts)` (entropy.h)
+    pub fn mirs_entropy_acc_histogram(acc: *const mirs_entropy_acc, label: i32, layer: usize, head: usize, counts: *mut u64) -> c_int;
+
+    /// Dimensions and item sample counts per label. Any pointer may be NULL.
+    ///
+    /// C: `int mirs_entropy_acc_shape(const mirs_entropy_acc *acc, size_t *layers, size_t *heads, size_t *bins, double *lo, double *hi, uint64_t *items_safe, uint64_t *items_unsafe)` (entropy.h)
+    pub fn mirs_entropy_acc_shape(acc: *const mirs_entropy_acc, layers: *mut usize, heads: *mut usize, bins: *mut usize, lo: *mut f64, hi: *mut f64, items_safe: *mut u64, items_unsafe: *mut u64) -> c_int;
+
+    /// JSON state (format "mirsafety-entropy-acc" version 1; docs/entropy.md);
+    /// doubles are written with 17 significant digits so a load gives back the
+    /// same bits.
+    ///
+    /// C: `int mirs_entropy_acc_to_json(const mirs_entropy_acc *acc, mirs_buf *out)` (entropy.h)
+    pub fn mirs_entropy_acc_to_json(acc: *const mirs_entropy_acc, out: *mut mirs_buf) -> c_int;
+
+    /// JSON state (format "mirsafety-entropy-acc" version 1; docs/entropy.md);
+    /// doubles are written with 17 significant digits so a load gives back the
+    /// same bits.
+    ///
+    /// C: `int mirs_entropy_acc_from_json(const char *text, size_t len, mirs_entropy_acc **out)` (entropy.h)
+    pub fn mirs_entropy_acc_from_json(text: *const c_char, len: usize, out: *mut *mut mirs_entropy_acc) -> c_int;
+
+    /// File versions; save writes atomically (temp file, fsync, rename).
+    ///
+    /// C: `int mirs_entropy_acc_save(const mirs_entropy_acc *acc, const char *path)` (entropy.h)
+    pub fn mirs_entropy_acc_save(acc: *const mirs_entropy_acc, path: *const c_char) -> c_int;
+
+    /// File versions; save writes atomically (temp file, fsync, rename).
+    ///
+    /// C: `int mirs_entropy_acc_load(const char *path, mirs_entropy_acc **out)` (entropy.h)
+    pub fn mirs_entropy_acc_load(path: *const c_char, out: *mut *mut mirs_entropy_acc) -> c_int;
+
+    /// C: `int mirs_entropy_acc_compare(const mirs_entropy_acc *acc, size_t layer, uint32_t reps, uint64_t seed, mirs_entropy_group_test *out)` (entropy.h)
+    pub fn mirs_entropy_acc_compare(acc: *const mirs_entropy_acc, layer: usize, reps: u32, seed: u64, out: *mut mirs_entropy_group_test) -> c_int;
+
+    /// C: `int mirs_entropy_acc_threshold(const mirs_entropy_acc *acc, size_t layer, int32_t method, double *threshold)` (entropy.h)
+    pub fn mirs_entropy_acc_threshold(acc: *const mirs_entropy_acc, layer: usize, method: i32, threshold: *mut f64) -> c_int;
+
+    /// opts is copied (NULL: defaults; threads ignored).
+    ///
+    /// C: `int mirs_entropy_monitor_new(size_t layers, size_t heads, double threshold, const mirs_entropy_options *opts, mirs_entropy_monitor **out)` (entropy.h)
+    pub fn mirs_entropy_monitor_new(layers: usize, heads: usize, threshold: f64, opts: *const mirs_entropy_options, out: *mut *mut mirs_entropy_monitor) -> c_int;
+
+    /// opts is copied (NULL: defaults; threads ignored).
+    ///
+    /// C: `void mirs_entropy_monitor_free(mirs_entropy_monitor *m)` (entropy.h)
+    pub fn mirs_entropy_monitor_free(m: *mut mirs_entropy_monitor);
+
+    /// One attention row of the current token.
+    ///
+    /// C: `int mirs_entropy_monitor_feed(mirs_entropy_monitor *m, size_t layer, size_t head, const void *row, int32_t dtype, size_t nkeys)` (entropy.h)
+    pub fn mirs_entropy_monitor_feed(m: *mut mirs_entropy_monitor, layer: usize, head: usize, row: *const c_void, dtype: i32, nkeys: usize) -> c_int;
+
+    /// Closes the current token: *flagged (or NULL) = 1 when the running mean is
+    /// below the threshold, *score (or NULL) = that running mean. A token with
+    /// no rows fed is MIRS_E_STATE.
+    ///
+    /// C: `int mirs_entropy_monitor_token_end(mirs_entropy_monitor *m, int32_t *flagged, double *score)` (entropy.h)
+    pub fn mirs_entropy_monitor_token_end(m: *mut mirs_entropy_monitor, flagged: *mut i32, score: *mut f64) -> c_int;
+
+    /// Running mean of one layer (NaN before the first token).
+    ///
+    /// C: `int mirs_entropy_monitor_layer_mean(const mirs_entropy_monitor *m, size_t layer, double *mean)` (entropy.h)
+    pub fn mirs_entropy_monitor_layer_mean(m: *const mirs_entropy_monitor, layer: usize, mean: *mut f64) -> c_int;
+
+    /// Forgets every token (new sequence).
+    ///
+    /// C: `void mirs_entropy_monitor_reset(mirs_entropy_monitor *m)` (entropy.h)
+    pub fn mirs_entropy_monitor_reset(m: *mut mirs_entropy_monitor);
 }
 
 /// Every function of the header: (name, module).
@@ -3662,4 +4127,38 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_compare_capability", "report"),
     ("mirs_score_options_init", "report"),
     ("mirs_score_responses", "report"),
+    ("mirs_entropy_options_init", "entropy"),
+    ("mirs_entropy_kernel_name", "entropy"),
+    ("mirs_entropy_rows", "entropy"),
+    ("mirs_entropy_rows_spans", "entropy"),
+    ("mirs_entropy_view_init", "entropy"),
+    ("mirs_entropy_view_compute", "entropy"),
+    ("mirs_entropy_reduce", "entropy"),
+    ("mirs_entropy_tensor_open", "entropy"),
+    ("mirs_entropy_tensor_open_memory", "entropy"),
+    ("mirs_entropy_tensor_info", "entropy"),
+    ("mirs_entropy_tensor_data", "entropy"),
+    ("mirs_entropy_tensor_free", "entropy"),
+    ("mirs_entropy_tensor_view", "entropy"),
+    ("mirs_entropy_npy_write_f64", "entropy"),
+    ("mirs_entropy_acc_new", "entropy"),
+    ("mirs_entropy_acc_free", "entropy"),
+    ("mirs_entropy_acc_add", "entropy"),
+    ("mirs_entropy_acc_add_item", "entropy"),
+    ("mirs_entropy_acc_merge", "entropy"),
+    ("mirs_entropy_acc_summary", "entropy"),
+    ("mirs_entropy_acc_histogram", "entropy"),
+    ("mirs_entropy_acc_shape", "entropy"),
+    ("mirs_entropy_acc_to_json", "entropy"),
+    ("mirs_entropy_acc_from_json", "entropy"),
+    ("mirs_entropy_acc_save", "entropy"),
+    ("mirs_entropy_acc_load", "entropy"),
+    ("mirs_entropy_acc_compare", "entropy"),
+    ("mirs_entropy_acc_threshold", "entropy"),
+    ("mirs_entropy_monitor_new", "entropy"),
+    ("mirs_entropy_monitor_free", "entropy"),
+    ("mirs_entropy_monitor_feed", "entropy"),
+    ("mirs_entropy_monitor_token_end", "entropy"),
+    ("mirs_entropy_monitor_layer_mean", "entropy"),
+    ("mirs_entropy_monitor_reset", "entropy"),
 ];

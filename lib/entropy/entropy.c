@@ -1,0 +1,491 @@
+/*
+ * Entropy of attention rows. Design: a row is a set of contiguous runs of
+ * keys (the intersection of the key spans with the mask, computed once per
+ * call); a kernel (kernel_generic.c, kernel_avx2.c) adds each run into the
+ * sums S = sum p and T = sum p ln p, and H = ln S - T / S renormalises over
+ * the selected keys in the same pass. The kernel is picked once per process
+ * (pthread_once) from CPUID; rows are split across optional worker threads
+ * in contiguous chunks, and errors are reported for the lowest failing row
+ * whichever thread found it.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
+#include <mirsafety/entropy.h>
+
+#include "entropy/entropy_internal.h"
+#include "entropy/kernel.h"
+#include "util/util.h"
+
+void mirs_entropy_options_init(mirs_entropy_options *opts)
+{
+    if (!opts) return;
+    mirs_entropy_options d = MIRS_ENTROPY_OPTIONS_INIT;
+    *opts = d;
+}
+
+static pthread_once_t pick_once = PTHREAD_ONCE_INIT;
+static const ent_kernel *auto_kernel = &mirs__ent_generic;
+static bool cpu_has_avx2;
+
+static bool detect_avx2(void)
+{
+#if defined(__x86_64__) && defined(MIRS_ENTROPY_AVX2)
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+    bool fma = c & (1u << 12), osxsave = c & (1u << 27), avx = c & (1u << 28), f16c = c & (1u << 29);
+    if (!(fma && osxsave && avx && f16c)) return false;
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & 6) != 6) return false; /* the OS saves XMM and YMM state */
+    if (__get_cpuid_max(0, NULL) < 7) return false;
+    __cpuid_count(7, 0, a, b, c, d);
+    return b & (1u << 5);
+#else
+    return false;
+#endif
+}
+
+static void pick(void)
+{
+    cpu_has_avx2 = detect_avx2();
+    const char *env = getenv("MIRS_ENTROPY_KERNEL");
+    bool force_generic = env && strcmp(env, "generic") == 0;
+#if defined(__x86_64__) && defined(MIRS_ENTROPY_AVX2)
+    if (cpu_has_avx2 && !force_generic) auto_kernel = &mirs__ent_avx2;
+#else
+    (void)force_generic;
+#endif
+}
+
+const char *mirs_entropy_kernel_name(void)
+{
+    pthread_once(&pick_once, pick);
+    return auto_kernel->name;
+}
+
+size_t mirs__ent_dtype_size(int32_t dt)
+{
+    switch (dt) {
+    case MIRS_ENTROPY_F32: return 4;
+    case MIRS_ENTROPY_F16:
+    case MIRS_ENTROPY_BF16: return 2;
+    case MIRS_ENTROPY_F64: return 8;
+    default: return 0;
+    }
+}
+
+int mirs__ent_check_options(const mirs_entropy_options *in, mirs_entropy_options *o)
+{
+    mirs_entropy_options_init(o);
+    if (in) {
+        if (in->struct_size < sizeof(size_t) || in->struct_size > sizeof *o)
+            return mirs__fail(MIRS_E_INVALID_ARGUMENT, "entropy options: unknown struct_size %zu", in->struct_size);
+        memcpy(o, in, in->struct_size);
+        o->struct_size = sizeof *o;
+    }
+    if (o->bits < 0 || o->bits > 1 || o->normalize < 0 || o->normalize > 1 || o->logits < 0 || o->logits > 1)
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "entropy options: bits, normalize and logits are 0 or 1");
+    if (o->policy < 0 || o->policy > 2)
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "entropy options: unknown policy %d", (int)o->policy);
+    if (!(o->tolerance >= 0)) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "entropy options: tolerance must be >= 0");
+    if (!(o->temperature > 0 && o->temperature < INFINITY))
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "entropy options: temperature must be finite and > 0");
+    if (o->kernel < 0 || o->kernel > 2)
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "entropy options: unknown kernel %d", (int)o->kernel);
+    if (o->threads == 0) o->threads = 1;
+    if (o->threads > 256) o->threads = 256;
+    return MIRS_OK;
+}
+
+int mirs__ent_kernel(const mirs_entropy_options *o, int32_t dtype, const ent_kernel **out)
+{
+    pthread_once(&pick_once, pick);
+    const ent_kernel *k = auto_kernel;
+    if (o->kernel == MIRS_ENTROPY_KERNEL_GENERIC) k = &mirs__ent_generic;
+    if (o->kernel == MIRS_ENTROPY_KERNEL_AVX2) {
+#if defined(__x86_64__) && defined(MIRS_ENTROPY_AVX2)
+        if (!cpu_has_avx2) return mirs__fail(MIRS_E_UNSUPPORTED, "entropy: this CPU lacks AVX2/FMA/F16C");
+        k = &mirs__ent_avx2;
+#else
+        return mirs__fail(MIRS_E_UNSUPPORTED, "entropy: built without the AVX2 kernel");
+#endif
+    }
+    if (!k->prob[dtype]) k = &mirs__ent_generic; /* f64 */
+    *out = k;
+    return MIRS_OK;
+}
+
+/* ---- runs ---- */
+
+int mirs__ent_runs(size_t ncols, const size_t *spans, size_t nspans, const uint8_t *mask, ent_run **out, size_t *nruns,
+                   size_t *nsel)
+{
+    size_t nsp = nspans ? nspans : 1, cap = 0, n = 0, sel = 0;
+    ent_run *runs = NULL;
+    for (size_t k = 0; k < nsp; k++) {
+        size_t b = nspans ? spans[2 * k] : 0, e = nspans ? spans[2 * k + 1] : ncols;
+        if (b > e || e > ncols) {
+            free(runs);
+            return mirs__fail(MIRS_E_RANGE, "entropy: key span %zu [%zu, %zu) is outside [0, %zu]", k, b, e, ncols);
+        }
+        for (size_t j = 0; j < k; j++) {
+            size_t b2 = spans[2 * j], e2 = spans[2 * j + 1];
+            if (b < e && b2 < e2 && b < e2 && b2 < e) {
+                free(runs);
+                return mirs__fail(MIRS_E_RANGE, "entropy: key spans %zu and %zu overlap", j, k);
+            }
+        }
+        size_t i = b;
+        while (i < e) {
+            if (mask)
+                while (i < e && !mask[i]) i++;
+            if (i >= e) break;
+            size_t j = i;
+            if (mask)
+                while (j < e && mask[j]) j++;
+            else
+                j = e;
+            if (n == cap) {
+                cap = cap ? 2 * cap : 8;
+                ent_run *nr = mirs__realloc(runs, cap * sizeof *runs);
+                if (!nr) {
+                    free(runs);
+                    return MIRS_E_NO_MEMORY;
+                }
+                runs = nr;
+            }
+            runs[n].b = i;
+            runs[n].e = j;
+            runs[n].span = k;
+            n++;
+            sel += j - i;
+            i = j;
+        }
+    }
+    *out = runs;
+    *nruns = n;
+    *nsel = sel;
+    return MIRS_OK;
+}
+
+/* ---- rows ---- */
+
+#define ERR_BAD 1
+#define ERR_SUM 2
+#define ERR_EMPTY 3
+
+typedef struct chunk {
+    const ent_job *j;
+    size_t r0, r1;
+    int status; /* MIRS_OK or MIRS_E_NUMERIC / MIRS_E_NO_MEMORY */
+    size_t err_row;
+    int err_kind;
+    double err_value;
+} chunk;
+
+static inline const char *row_ptr(const ent_job *j, size_t r)
+{
+    size_t q = r % j->n2, t = r / j->n2, h = t % j->n1, l = t / j->n1;
+    return (const char *)j->base + ((int64_t)l * j->s0 + (int64_t)h * j->s1 + (int64_t)q * j->s2) * (int64_t)j->esz;
+}
+
+static void run_chunk(chunk *c)
+{
+    const ent_job *j = c->j;
+    const mirs_entropy_options *o = &j->opts;
+    const ent_kernel *k = j->kernel;
+    int dt = j->dtype;
+    size_t esz = j->esz, nsp = j->nspans;
+    double *ms = NULL;
+    char *scratch = NULL;
+    c->status = MIRS_OK;
+    if (j->mass && nsp) {
+        ms = malloc(nsp * sizeof *ms);
+        if (!ms) goto oom;
+    }
+    if (j->sk != 1) {
+        scratch = malloc(j->ncols * esz + 1);
+        if (!scratch) goto oom;
+    }
+    const double inv_t = 1.0 / o->temperature;
+    for (size_t r = c->r0; r < c->r1; r++) {
+        const char *row = row_ptr(j, r);
+        if (scratch) {
+            for (size_t i = 0; i < j->ncols; i++)
+                memcpy(scratch + i * esz, row + (int64_t)i * j->sk * (int64_t)esz, esz);
+            row = scratch;
+        }
+        ent_sums tot = {0, 0, 0};
+        if (ms) memset(ms, 0, nsp * sizeof *ms);
+        double zfull = 0;
+        float shift = 0;
+        if (o->logits) {
+            size_t dummy = 0;
+            shift = k->lmax[dt](row, j->ncols, &dummy);
+            if (ms) {
+                ent_sums f = {0, 0, 0};
+                k->lexp[dt](row, j->ncols, shift, (float)inv_t, &f);
+                zfull = f.s;
+            }
+        }
+        for (size_t u = 0; u < j->nruns; u++) {
+            const ent_run *ru = &j->runs[u];
+            ent_sums rs = {0, 0, 0};
+            if (o->logits)
+                k->lexp[dt](row + ru->b * esz, ru->e - ru->b, shift, (float)inv_t, &rs);
+            else
+                k->prob[dt](row + ru->b * esz, ru->e - ru->b, &rs);
+            tot.s += rs.s;
+            tot.t += rs.t;
+            tot.nbad += rs.nbad;
+            if (ms) ms[ru->span] += rs.s;
+        }
+        if (ms)
+            for (size_t s = 0; s < nsp; s++)
+                j->mass[r * nsp + s] = o->logits ? (zfull > 0 ? ms[s] / zfull : NAN) : ms[s];
+        double h = NAN;
+        int kind = 0;
+        double val = 0;
+        if (tot.nbad) {
+            kind = ERR_BAD;
+            val = (double)tot.nbad;
+        } else if (!(tot.s > 0) || !(tot.s < INFINITY)) {
+            kind = ERR_EMPTY;
+            val = tot.s;
+        } else if (j->full_row && !o->logits && fabs(tot.s - 1.0) > o->tolerance) {
+            kind = ERR_SUM;
+            val = tot.s;
+        }
+        if (kind && o->policy == MIRS_ENTROPY_POLICY_ERROR) goto fail;
+        if (kind && o->policy == MIRS_ENTROPY_POLICY_SKIP) {
+            j->out[r] = NAN;
+            continue;
+        }
+        if (!(tot.s > 0) || !(tot.s < INFINITY)) {
+            kind = ERR_EMPTY;
+            val = tot.s;
+            if (o->policy == MIRS_ENTROPY_POLICY_ERROR) goto fail;
+            j->out[r] = NAN;
+            continue;
+        }
+        h = o->logits ? log(tot.s) - inv_t * tot.t / tot.s : log(tot.s) - tot.t / tot.s;
+        if (h < 0) h = 0; /* rounding of a one-hot row */
+        if (o->normalize) h = j->nsel > 1 ? h / log((double)j->nsel) : 0.0;
+        if (o->bits) h /= 0.693147180559945309;
+        j->out[r] = h;
+        continue;
+    fail:
+        c->status = MIRS_E_NUMERIC;
+        c->err_row = r;
+        c->err_kind = kind;
+        c->err_value = val;
+        break;
+    }
+    free(ms);
+    free(scratch);
+    return;
+oom:
+    free(ms);
+    c->status = MIRS_E_NO_MEMORY;
+    c->err_row = c->r0;
+}
+
+static void *chunk_thread(void *arg)
+{
+    run_chunk(arg);
+    return NULL;
+}
+
+int mirs__ent_run_job(const ent_job *j)
+{
+    size_t nrows = j->n0 * j->n1 * j->n2;
+    if (nrows == 0) return MIRS_OK;
+    size_t nt = j->opts.threads;
+    /* Threads only pay off with some work per thread. */
+    size_t work = nrows * (j->ncols + 16);
+    if (nt > nrows) nt = nrows;
+    while (nt > 1 && work / nt < 32768) nt--;
+    chunk stack_chunks[8];
+    chunk *ch = nt <= 8 ? stack_chunks : mirs__calloc(nt, sizeof *ch);
+    if (!ch) return MIRS_E_NO_MEMORY;
+    pthread_t tid[256];
+    bool started[256] = {false};
+    for (size_t t = 0; t < nt; t++) {
+        ch[t].j = j;
+        ch[t].r0 = nrows * t / nt;
+        ch[t].r1 = nrows * (t + 1) / nt;
+        ch[t].status = MIRS_OK;
+    }
+    for (size_t t = 1; t < nt; t++) started[t] = pthread_create(&tid[t], NULL, chunk_thread, &ch[t]) == 0;
+    run_chunk(&ch[0]);
+    for (size_t t = 1; t < nt; t++) {
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        else
+            run_chunk(&ch[t]); /* could not start a thread: do it here */
+    }
+    int st = MIRS_OK;
+    const chunk *bad = NULL;
+    for (size_t t = 0; t < nt && !bad; t++)
+        if (ch[t].status != MIRS_OK) bad = &ch[t];
+    if (bad) {
+        size_t r = bad->err_row, q = r % j->n2, l = r / j->n2 / j->n1, h = r / j->n2 % j->n1;
+        char where[96];
+        if (j->is_view)
+            snprintf(where, sizeof where, "row %zu (layer %zu, head %zu, query %zu)", r, l, h, q + j->q_offset);
+        else
+            snprintf(where, sizeof where, "row %zu", r);
+        if (bad->status == MIRS_E_NO_MEMORY)
+            st = mirs__fail(MIRS_E_NO_MEMORY, "entropy: out of memory");
+        else if (bad->err_kind == ERR_BAD)
+            st = mirs__fail(MIRS_E_NUMERIC, "entropy: %s has %.0f NaN, Inf or negative values (policy error)", where,
+                            bad->err_value);
+        else if (bad->err_kind == ERR_SUM)
+            st = mirs__fail(MIRS_E_NUMERIC, "entropy: %s sums to %.9g, not 1 within tolerance %g (policy error)", where,
+                            bad->err_value, j->opts.tolerance);
+        else
+            st = mirs__fail(MIRS_E_NUMERIC, "entropy: %s has no positive mass over the selected keys", where);
+    }
+    if (ch != stack_chunks) free(ch);
+    return st;
+}
+
+int mirs_entropy_rows_spans(const void *data, int32_t dtype, size_t nrows, size_t ncols, size_t row_stride,
+                            const size_t *spans, size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts,
+                            double *entropy, double *mass)
+{
+    MIRS_CHECK_ARG(mirs__ent_dtype_size(dtype) != 0);
+    MIRS_CHECK_ARG(nrows == 0 || (data && entropy));
+    MIRS_CHECK_ARG(nspans == 0 || spans);
+    MIRS_CHECK_ARG(row_stride >= ncols || nrows <= 1);
+    MIRS_CHECK_ARG(row_stride <= INT64_MAX / 8);
+    ent_job j;
+    memset(&j, 0, sizeof j);
+    int st = mirs__ent_check_options(opts, &j.opts);
+    if (st) return st;
+    if ((st = mirs__ent_kernel(&j.opts, dtype, &j.kernel))) return st;
+    if ((st = mirs__ent_runs(ncols, spans, nspans, mask, &j.runs, &j.nruns, &j.nsel))) return st;
+    j.base = data;
+    j.dtype = dtype;
+    j.esz = mirs__ent_dtype_size(dtype);
+    j.n0 = 1;
+    j.n1 = 1;
+    j.n2 = nrows;
+    j.s2 = (int64_t)row_stride;
+    j.sk = 1;
+    j.ncols = ncols;
+    j.nspans = nspans;
+    j.full_row = nspans == 0 && mask == NULL;
+    j.out = entropy;
+    j.mass = nspans ? mass : NULL;
+    st = mirs__ent_run_job(&j);
+    free(j.runs);
+    return st;
+}
+
+int mirs_entropy_rows(const void *data, int32_t dtype, size_t nrows, size_t ncols, size_t row_stride,
+                      const mirs_entropy_options *opts, double *out)
+{
+    return mirs_entropy_rows_spans(data, dtype, nrows, ncols, row_stride, NULL, 0, NULL, opts, out, NULL);
+}
+
+void mirs_entropy_view_init(mirs_entropy_view *v, const void *data, int32_t dtype, size_t layers, size_t heads,
+                            size_t queries, size_t keys)
+{
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    v->struct_size = sizeof *v;
+    v->data = data;
+    v->dtype = dtype;
+    v->shape[0] = layers;
+    v->shape[1] = heads;
+    v->shape[2] = queries;
+    v->shape[3] = keys;
+    v->strides[3] = 1;
+    v->strides[2] = (int64_t)keys;
+    v->strides[1] = (int64_t)(keys * queries);
+    v->strides[0] = (int64_t)(keys * queries * heads);
+}
+
+int mirs_entropy_view_compute(const mirs_entropy_view *v, size_t q_begin, size_t q_end, const size_t *spans,
+                              size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts, double *entropy,
+                              double *mass)
+{
+    MIRS_CHECK_ARG(v && v->struct_size >= sizeof *v);
+    MIRS_CHECK_ARG(mirs__ent_dtype_size(v->dtype) != 0);
+    MIRS_CHECK_ARG(nspans == 0 || spans);
+    if (q_end > v->shape[2]) q_end = v->shape[2];
+    if (q_begin > q_end)
+        return mirs__fail(MIRS_E_RANGE, "entropy: query range [%zu, %zu) is outside [0, %zu)", q_begin, q_end,
+                          v->shape[2]);
+    size_t nq = q_end - q_begin, n, tmp;
+    if (!mirs__mul_ok(v->shape[0], v->shape[1], &n) || !mirs__mul_ok(n, nq, &n) ||
+        (nspans && !mirs__mul_ok(n, nspans, &tmp)) || !mirs__mul_ok(n, sizeof(double), &tmp))
+        return mirs__fail(MIRS_E_OVERFLOW, "entropy: output size overflows");
+    MIRS_CHECK_ARG(n == 0 || (v->data && entropy));
+    ent_job j;
+    memset(&j, 0, sizeof j);
+    int st = mirs__ent_check_options(opts, &j.opts);
+    if (st) return st;
+    if ((st = mirs__ent_kernel(&j.opts, v->dtype, &j.kernel))) return st;
+    if ((st = mirs__ent_runs(v->shape[3], spans, nspans, mask, &j.runs, &j.nruns, &j.nsel))) return st;
+    j.dtype = v->dtype;
+    j.esz = mirs__ent_dtype_size(v->dtype);
+    j.base = (const char *)v->data + (int64_t)q_begin * v->strides[2] * (int64_t)j.esz;
+    j.n0 = v->shape[0];
+    j.n1 = v->shape[1];
+    j.n2 = nq;
+    j.s0 = v->strides[0];
+    j.s1 = v->strides[1];
+    j.s2 = v->strides[2];
+    j.sk = v->strides[3];
+    j.ncols = v->shape[3];
+    j.nspans = nspans;
+    j.full_row = nspans == 0 && mask == NULL;
+    j.out = entropy;
+    j.mass = nspans ? mass : NULL;
+    j.is_view = true;
+    j.q_offset = q_begin;
+    st = mirs__ent_run_job(&j);
+    free(j.runs);
+    return st;
+}
+
+int mirs_entropy_reduce(const double *values, size_t L, size_t H, size_t Q, uint32_t axes, double *out)
+{
+    MIRS_CHECK_ARG(axes <= 7);
+    size_t n;
+    if (!mirs__mul_ok(L, H, &n) || !mirs__mul_ok(n, Q, &n))
+        return mirs__fail(MIRS_E_OVERFLOW, "reduce: size overflows");
+    MIRS_CHECK_ARG(n == 0 || values);
+    MIRS_CHECK_ARG(out);
+    size_t oL = (axes & MIRS_ENTROPY_AXIS_LAYERS) ? 1 : L, oH = (axes & MIRS_ENTROPY_AXIS_HEADS) ? 1 : H,
+           oQ = (axes & MIRS_ENTROPY_AXIS_QUERIES) ? 1 : Q, on = oL * oH * oQ;
+    double *sum = mirs__calloc(on ? on : 1, sizeof *sum);
+    uint64_t *cnt = mirs__calloc(on ? on : 1, sizeof *cnt);
+    if (!sum || !cnt) {
+        free(sum);
+        free(cnt);
+        return MIRS_E_NO_MEMORY;
+    }
+    for (size_t l = 0; l < L; l++)
+        for (size_t h = 0; h < H; h++)
+            for (size_t q = 0; q < Q; q++) {
+                double x = values[(l * H + h) * Q + q];
+                if (isnan(x)) continue;
+                size_t o = ((oL == 1 ? 0 : l) * oH + (oH == 1 ? 0 : h)) * oQ + (oQ == 1 ? 0 : q);
+                sum[o] += x;
+                cnt[o]++;
+            }
+    for (size_t o = 0; o < on; o++) out[o] = cnt[o] ? sum[o] / (double)cnt[o] : NAN;
+    if (on == 0 && (axes == 7)) out[0] = NAN;
+    free(sum);
+    free(cnt);
+    return MIRS_OK;
+}

@@ -1,0 +1,65 @@
+/* Entropy kernels (internal). A kernel adds one contiguous run of a row
+ * into running sums; the row logic in entropy.c combines runs (spans),
+ * applies the policy and the final H = ln S - T / S. */
+#ifndef MIRS_ENTROPY_KERNEL_H
+#define MIRS_ENTROPY_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ent_sums {
+    double s;    /* probabilities: sum p; logits: sum exp((x - shift) / T) */
+    double t;    /* probabilities: sum p ln p; logits: sum exp(...) * (x - shift) */
+    size_t nbad; /* entries dropped: NaN, +Inf, negative (probabilities) */
+} ent_sums;
+
+typedef struct ent_kernel {
+    const char *name;
+    /* Adds n probabilities (bad entries count in nbad and are treated as 0). */
+    void (*prob[5])(const void *row, size_t n, ent_sums *acc);
+    /* Largest logit that is neither NaN nor +Inf (-Inf if none); counts bad. */
+    float (*lmax[5])(const void *row, size_t n, size_t *nbad);
+    /* Adds exp((x - shift) * inv_t) and exp(...) * (x - shift); bad as 0. */
+    void (*lexp[5])(const void *row, size_t n, float shift, float inv_t, ent_sums *acc);
+} ent_kernel;
+
+extern const ent_kernel mirs__ent_generic;
+#if defined(__x86_64__) && defined(MIRS_ENTROPY_AVX2)
+extern const ent_kernel mirs__ent_avx2;
+#endif
+
+static inline float ent_f16_to_f32(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
+    if (exp == 0) {
+        if (man == 0)
+            bits = sign;
+        else { /* subnormal: value man * 2^-24, exact in f32 */
+            float f = (float)man * 5.9604644775390625e-8f;
+            union {
+                float f;
+                uint32_t u;
+            } c = {f};
+            bits = c.u | sign;
+        }
+    } else if (exp == 31)
+        bits = sign | 0x7f800000u | (man << 13);
+    else
+        bits = sign | ((exp + 112) << 23) | (man << 13);
+    union {
+        uint32_t u;
+        float f;
+    } c = {bits};
+    return c.f;
+}
+
+static inline float ent_bf16_to_f32(uint16_t h)
+{
+    union {
+        uint32_t u;
+        float f;
+    } c = {(uint32_t)h << 16};
+    return c.f;
+}
+
+#endif

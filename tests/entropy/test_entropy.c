@@ -1,0 +1,382 @@
+/* Entropy kernels: hand-worked values, policies, spans, views, both kernels. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mirsafety/mirsafety.h>
+
+#include "../testutil.h"
+
+#define NEAR(a, b, tol) (fabs((a) - (b)) <= (tol))
+
+static mirs_entropy_options opts_kernel(int32_t kernel)
+{
+    mirs_entropy_options o = MIRS_ENTROPY_OPTIONS_INIT;
+    o.kernel = kernel;
+    return o;
+}
+
+static int32_t kernels[2] = {MIRS_ENTROPY_KERNEL_GENERIC, MIRS_ENTROPY_KERNEL_AUTO};
+
+static uint16_t f32_to_bf16(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return (uint16_t)(u >> 16); /* truncation: exact for the values used */
+}
+
+static void test_hand_worked(void)
+{
+    for (int ki = 0; ki < 2; ki++) {
+        mirs_entropy_options o = opts_kernel(kernels[ki]);
+        /* 20 columns so the vector path and the scalar tail both run. */
+        float rows[4][20];
+        memset(rows, 0, sizeof rows);
+        for (int i = 0; i < 20; i++) rows[0][i] = 1.0f / 16; /* 16 of 20 uniform: ln 16 */
+        for (int i = 16; i < 20; i++) rows[0][i] = 0;
+        rows[1][7] = 1.0f;                                          /* one-hot: 0 */
+        rows[2][0] = 0.5f, rows[2][9] = 0.25f, rows[2][19] = 0.25f; /* 1.5 bits */
+        for (int i = 0; i < 20; i++) rows[3][i] = 1.0f / 20;
+        double h[4];
+        CHECK_OK(mirs_entropy_rows(rows, MIRS_ENTROPY_F32, 4, 20, 20, &o, h));
+        CHECK(NEAR(h[0], log(16.0), 1e-7));
+        CHECK(h[1] == 0.0);
+        CHECK(NEAR(h[2], 1.5 * log(2.0), 1e-7));
+        CHECK(NEAR(h[3], log(20.0), 2e-7)); /* 1/20 is not exact in f32: renormalised */
+        o.bits = 1;
+        CHECK_OK(mirs_entropy_rows(rows, MIRS_ENTROPY_F32, 4, 20, 20, &o, h));
+        CHECK(NEAR(h[2], 1.5, 1e-7));
+        CHECK(NEAR(h[0], 4.0, 1e-7));
+        o.bits = 0;
+        o.normalize = 1;
+        CHECK_OK(mirs_entropy_rows(rows, MIRS_ENTROPY_F32, 4, 20, 20, &o, h));
+        CHECK(NEAR(h[3], 1.0, 1e-7));
+        CHECK(NEAR(h[0], log(16.0) / log(20.0), 1e-7));
+
+        /* bf16 and f16 of the 1.5-bit row */
+        uint16_t b[20] = {0}, f[20] = {0};
+        b[0] = f32_to_bf16(0.5f), b[9] = f32_to_bf16(0.25f), b[19] = f32_to_bf16(0.25f);
+        f[0] = 0x3800, f[9] = 0x3400, f[19] = 0x3400; /* 0.5, 0.25, 0.25 in binary16 */
+        o.normalize = 0;
+        o.bits = 1;
+        CHECK_OK(mirs_entropy_rows(b, MIRS_ENTROPY_BF16, 1, 20, 20, &o, h));
+        CHECK(NEAR(h[0], 1.5, 1e-7));
+        CHECK_OK(mirs_entropy_rows(f, MIRS_ENTROPY_F16, 1, 20, 20, &o, h));
+        CHECK(NEAR(h[0], 1.5, 1e-7));
+
+        /* logits: equal logits -> ln n; temperature scales */
+        float lg[20];
+        for (int i = 0; i < 20; i++) lg[i] = 3.0f;
+        o = opts_kernel(kernels[ki]);
+        o.logits = 1;
+        CHECK_OK(mirs_entropy_rows(lg, MIRS_ENTROPY_F32, 1, 20, 20, &o, h));
+        CHECK(NEAR(h[0], log(20.0), 1e-7));
+        /* two logits 0 and ln 3 -> p = 1/4, 3/4 */
+        for (int i = 0; i < 20; i++) lg[i] = -INFINITY;
+        lg[2] = 0.0f;
+        lg[17] = (float)log(3.0);
+        double want = -(0.25 * log(0.25) + 0.75 * log(0.75));
+        CHECK_OK(mirs_entropy_rows(lg, MIRS_ENTROPY_F32, 1, 20, 20, &o, h));
+        CHECK(NEAR(h[0], want, 2e-7));
+        o.temperature = 2.0; /* p ∝ 1, sqrt 3 */
+        double a = 1 / (1 + sqrt(3.0)), c = 1 - a;
+        CHECK_OK(mirs_entropy_rows(lg, MIRS_ENTROPY_F32, 1, 20, 20, &o, h));
+        CHECK(NEAR(h[0], -(a * log(a) + c * log(c)), 2e-7));
+    }
+}
+
+static void test_policies(void)
+{
+    for (int ki = 0; ki < 2; ki++) {
+        float rows[3][10];
+        for (int r = 0; r < 3; r++)
+            for (int i = 0; i < 10; i++) rows[r][i] = 0.1f;
+        rows[1][3] = NAN;
+        rows[2][0] = 0.6f; /* sums to 1.5 */
+        double h[3] = {0, 0, 0};
+        mirs_entropy_options o = opts_kernel(kernels[ki]);
+        CHECK_STATUS(mirs_entropy_rows(rows, MIRS_ENTROPY_F32, 3, 10, 10, &o, h), MIRS_E_NUMERIC);
+        CHECK(strstr(mirs_error_last(), "row 1") != NULL);
+        o.policy = MIRS_ENTROPY_POLICY_SKIP;
+        CHECK_OK(mirs_entropy_rows(rows, MIRS_ENTROPY_F32, 3, 10, 10, &o, h));
+        CHECK(NEAR(h[0], log(10.0), 2e-7));
+        CHECK(isnan(h[1]) && isnan(h[2]));
+        o.policy = MIRS_ENTROPY_POLICY_RENORMALIZE;
+        CHECK_OK(mirs_entropy_rows(rows, MIRS_ENTROPY_F32, 3, 10, 10, &o, h));
+        CHECK(NEAR(h[1], log(9.0), 2e-7)); /* NaN dropped, the 9 others renormalised */
+        double w = 0.6 / 1.5, u = 0.1 / 1.5;
+        CHECK(NEAR(h[2], -(w * log(w) + 9 * u * log(u)), 2e-7));
+        o.policy = MIRS_ENTROPY_POLICY_ERROR;
+        o.tolerance = 0.6;
+        CHECK_STATUS(mirs_entropy_rows(rows[2], MIRS_ENTROPY_F32, 1, 10, 10, &o, h), MIRS_OK);
+        /* negative and +Inf are bad values too; an all-zero row is empty */
+        float neg[9] = {0.5f, 0.5f, -0.0f, 0, 0, 0, 0, 0, -1e-30f};
+        o.tolerance = 1e-3;
+        CHECK_STATUS(mirs_entropy_rows(neg, MIRS_ENTROPY_F32, 1, 9, 9, &o, h), MIRS_E_NUMERIC);
+        float zero[9] = {0};
+        CHECK_STATUS(mirs_entropy_rows(zero, MIRS_ENTROPY_F32, 1, 9, 9, &o, h), MIRS_E_NUMERIC);
+        CHECK(strstr(mirs_error_last(), "no positive mass") != NULL);
+        o.policy = MIRS_ENTROPY_POLICY_RENORMALIZE;
+        CHECK_OK(mirs_entropy_rows(zero, MIRS_ENTROPY_F32, 1, 9, 9, &o, h));
+        CHECK(isnan(h[0]));
+        /* logits: NaN is bad, -Inf is a zero probability */
+        float lg[9] = {1, 2, NAN, -INFINITY, 0, 0, 0, 0, 0};
+        o.logits = 1;
+        o.policy = MIRS_ENTROPY_POLICY_ERROR;
+        CHECK_STATUS(mirs_entropy_rows(lg, MIRS_ENTROPY_F32, 1, 9, 9, &o, h), MIRS_E_NUMERIC);
+        lg[2] = -INFINITY;
+        CHECK_OK(mirs_entropy_rows(lg, MIRS_ENTROPY_F32, 1, 9, 9, &o, h));
+    }
+    mirs_entropy_options bad = MIRS_ENTROPY_OPTIONS_INIT;
+    bad.temperature = 0;
+    double h;
+    float one = 1;
+    CHECK_STATUS(mirs_entropy_rows(&one, MIRS_ENTROPY_F32, 1, 1, 1, &bad, &h), MIRS_E_INVALID_ARGUMENT);
+    CHECK_STATUS(mirs_entropy_rows(&one, 99, 1, 1, 1, NULL, &h), MIRS_E_INVALID_ARGUMENT);
+    CHECK_OK(mirs_entropy_rows(&one, MIRS_ENTROPY_F32, 1, 1, 1, NULL, &h));
+    CHECK(h == 0);
+}
+
+static void test_spans_and_views(void)
+{
+    /* [L=2, H=3, Q=4, K=24] with row (l,h,q) = a distinct pattern */
+    enum { L = 2, H = 3, Q = 4, K = 24 };
+    float *t = malloc(sizeof(float) * L * H * Q * K);
+    for (int l = 0; l < L; l++)
+        for (int h = 0; h < H; h++)
+            for (int q = 0; q < Q; q++) {
+                float *row = t + ((l * H + h) * Q + q) * K;
+                double s = 0;
+                for (int k = 0; k < K; k++) s += row[k] = (float)(1 + ((k * 7 + l * 3 + h * 5 + q) % 11));
+                for (int k = 0; k < K; k++) row[k] = (float)(row[k] / s);
+            }
+    for (int ki = 0; ki < 2; ki++) {
+        mirs_entropy_options o = opts_kernel(kernels[ki]);
+        mirs_entropy_view v;
+        mirs_entropy_view_init(&v, t, MIRS_ENTROPY_F32, L, H, Q, K);
+        double ent[L * H * Q], mass[L * H * Q * 2], ref[L * H * Q];
+        size_t spans[4] = {2, 9, 12, 24};
+        CHECK_OK(mirs_entropy_view_compute(&v, 1, 3, spans, 2, NULL, &o, ent, mass));
+        for (int l = 0; l < L; l++)
+            for (int h = 0; h < H; h++)
+                for (int q = 1; q < 3; q++) {
+                    const float *row = t + ((l * H + h) * Q + q) * K;
+                    double s = 0, m0 = 0, m1 = 0, e = 0;
+                    for (int k = 2; k < 9; k++) m0 += row[k];
+                    for (int k = 12; k < 24; k++) m1 += row[k];
+                    s = m0 + m1;
+                    for (int k = 0; k < K; k++)
+                        if ((k >= 2 && k < 9) || k >= 12) e -= row[k] / s * log(row[k] / s);
+                    size_t idx = (size_t)((l * H + h) * 2 + (q - 1));
+                    CHECK(NEAR(ent[idx], e, 5e-7));
+                    CHECK(NEAR(mass[idx * 2], m0, 1e-7) && NEAR(mass[idx * 2 + 1], m1, 1e-7));
+                }
+        /* A mask equal to the spans gives the same entropies. */
+        uint8_t mask[K];
+        for (int k = 0; k < K; k++) mask[k] = (k >= 2 && k < 9) || k >= 12;
+        double ent2[L * H * Q];
+        CHECK_OK(mirs_entropy_view_compute(&v, 1, 3, NULL, 0, mask, &o, ent2, NULL));
+        for (int i = 0; i < L * H * 2; i++) CHECK(NEAR(ent2[i], ent[i], 1e-12));
+        /* Transposed view (keys strided): swap the roles via strides. */
+        float *tt = malloc(sizeof(float) * L * H * Q * K); /* [L,H,K,Q] */
+        for (int l = 0; l < L; l++)
+            for (int h = 0; h < H; h++)
+                for (int q = 0; q < Q; q++)
+                    for (int k = 0; k < K; k++) tt[((l * H + h) * K + k) * Q + q] = t[((l * H + h) * Q + q) * K + k];
+        mirs_entropy_view vt = v;
+        vt.data = tt;
+        vt.strides[2] = 1;
+        vt.strides[3] = Q;
+        CHECK_OK(mirs_entropy_view_compute(&v, 0, SIZE_MAX, NULL, 0, NULL, &o, ref, NULL));
+        CHECK_OK(mirs_entropy_view_compute(&vt, 0, SIZE_MAX, NULL, 0, NULL, &o, ent2, NULL));
+        for (int i = 0; i < L * H * Q; i++) CHECK(NEAR(ent2[i], ref[i], 1e-12));
+        free(tt);
+        /* reductions */
+        double red[L];
+        CHECK_OK(mirs_entropy_reduce(ref, L, H, Q, MIRS_ENTROPY_AXIS_HEADS | MIRS_ENTROPY_AXIS_QUERIES, red));
+        for (int l = 0; l < L; l++) {
+            double s = 0;
+            for (int i = 0; i < H * Q; i++) s += ref[l * H * Q + i];
+            CHECK(NEAR(red[l], s / (H * Q), 1e-12));
+        }
+        /* threads give the same values */
+        o.threads = 2;
+        double ent3[L * H * Q];
+        CHECK_OK(mirs_entropy_view_compute(&v, 0, SIZE_MAX, NULL, 0, NULL, &o, ent3, NULL));
+        CHECK(memcmp(ent3, ref, sizeof ref) == 0);
+        size_t overlap[4] = {0, 5, 4, 8};
+        CHECK_STATUS(mirs_entropy_view_compute(&v, 0, 1, overlap, 2, NULL, &o, ent3, NULL), MIRS_E_RANGE);
+        CHECK_STATUS(mirs_entropy_view_compute(&v, 3, 2, NULL, 0, NULL, &o, ent3, NULL), MIRS_E_RANGE);
+    }
+    free(t);
+}
+
+/* Long random rows: the vector kernel agrees with the double reference. */
+static void test_kernels_agree(void)
+{
+    size_t n = 32768 + 5;
+    float *p = malloc(n * sizeof *p);
+    uint64_t x = 12345;
+    for (int trial = 0; trial < 4; trial++) {
+        double s = 0;
+        for (size_t i = 0; i < n; i++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            double u = (double)(x >> 11) / 9007199254740992.0;
+            p[i] = (float)(trial == 0 ? u : trial == 1 ? u * u * u * u : trial == 2 ? exp(-20 * u) : 1.0);
+            s += p[i];
+        }
+        for (size_t i = 0; i < n; i++) p[i] = (float)(p[i] / s);
+        mirs_entropy_options g = opts_kernel(MIRS_ENTROPY_KERNEL_GENERIC), a = opts_kernel(MIRS_ENTROPY_KERNEL_AUTO);
+        double hg, ha;
+        CHECK_OK(mirs_entropy_rows(p, MIRS_ENTROPY_F32, 1, n, n, &g, &hg));
+        CHECK_OK(mirs_entropy_rows(p, MIRS_ENTROPY_F32, 1, n, n, &a, &ha));
+        if (!NEAR(hg, ha, 2e-6))
+            fprintf(stderr, "trial %d: generic %.12g %s %.12g\n", trial, hg, mirs_entropy_kernel_name(), ha);
+        CHECK(NEAR(hg, ha, 2e-6));
+    }
+    free(p);
+}
+
+/* Accumulators: merges in any order equal the single pass; JSON round trip is exact. */
+static void test_accumulators(void)
+{
+    enum { L = 2, H = 3, Q = 5, ITEMS = 24 };
+    static double e[ITEMS][L * H * Q];
+    uint64_t x = 99;
+    for (int i = 0; i < ITEMS; i++)
+        for (int k = 0; k < L * H * Q; k++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            e[i][k] = (double)(x >> 11) / 9007199254740992.0 * 5.0 - 0.5 + (i % 2 ? 0 : 0.7);
+        }
+    e[3][4] = NAN; /* ignored */
+    mirs_entropy_acc *single = NULL, *parts[4] = {NULL};
+    CHECK_OK(mirs_entropy_acc_new(L, H, 10, 0.0, 4.0, &single));
+    for (int p = 0; p < 4; p++) CHECK_OK(mirs_entropy_acc_new(L, H, 10, 0.0, 4.0, &parts[p]));
+    for (int i = 0; i < ITEMS; i++) {
+        int32_t lab = i % 2 ? MIRS_ENTROPY_LABEL_UNSAFE : MIRS_ENTROPY_LABEL_SAFE;
+        CHECK_OK(mirs_entropy_acc_add_item(single, lab, e[i], L, H, Q));
+        CHECK_OK(mirs_entropy_acc_add_item(parts[i % 4], lab, e[i], L, H, Q));
+    }
+    /* ((p0 + p1) + (p2 + p3)) and (((p3 + p2) + p1) + p0) */
+    mirs_entropy_acc *m1 = NULL, *m2 = NULL, *tmp = NULL;
+    CHECK_OK(mirs_entropy_acc_new(L, H, 10, 0.0, 4.0, &m1));
+    CHECK_OK(mirs_entropy_acc_new(L, H, 10, 0.0, 4.0, &m2));
+    CHECK_OK(mirs_entropy_acc_new(L, H, 10, 0.0, 4.0, &tmp));
+    CHECK_OK(mirs_entropy_acc_merge(m1, parts[0]));
+    CHECK_OK(mirs_entropy_acc_merge(m1, parts[1]));
+    CHECK_OK(mirs_entropy_acc_merge(tmp, parts[2]));
+    CHECK_OK(mirs_entropy_acc_merge(tmp, parts[3]));
+    CHECK_OK(mirs_entropy_acc_merge(m1, tmp));
+    for (int p = 3; p >= 0; p--) CHECK_OK(mirs_entropy_acc_merge(m2, parts[p]));
+    for (int lab = 0; lab < 2; lab++)
+        for (size_t l = 0; l < L; l++)
+            for (size_t h = 0; h < H; h++) {
+                mirs_entropy_summary a = {sizeof a, 0, 0, 0, 0, 0}, b = a, c = a;
+                CHECK_OK(mirs_entropy_acc_summary(single, lab, l, h, &a));
+                CHECK_OK(mirs_entropy_acc_summary(m1, lab, l, h, &b));
+                CHECK_OK(mirs_entropy_acc_summary(m2, lab, l, h, &c));
+                CHECK(a.count == b.count && a.count == c.count);
+                CHECK(fabs(a.mean - b.mean) <= 1e-12 * fabs(a.mean) && fabs(a.mean - c.mean) <= 1e-12 * fabs(a.mean));
+                CHECK(fabs(a.variance - b.variance) <= 1e-12 * a.variance &&
+                      fabs(a.variance - c.variance) <= 1e-12 * a.variance);
+                CHECK(a.min == b.min && a.max == c.max);
+                uint64_t ha[12], hb[12], hc[12];
+                CHECK_OK(mirs_entropy_acc_histogram(single, lab, l, h, ha));
+                CHECK_OK(mirs_entropy_acc_histogram(m1, lab, l, h, hb));
+                CHECK_OK(mirs_entropy_acc_histogram(m2, lab, l, h, hc));
+                CHECK(memcmp(ha, hb, sizeof ha) == 0 && memcmp(ha, hc, sizeof ha) == 0);
+                uint64_t tot = 0;
+                for (int k = 0; k < 12; k++) tot += ha[k];
+                CHECK(tot == a.count);
+                /* the exact moments by two passes */
+                double s = 0, q = 0;
+                size_t n = 0;
+                for (int i = lab; i < ITEMS; i += 2)
+                    for (int k = 0; k < Q; k++) {
+                        double v = e[i][(l * H + h) * Q + k];
+                        if (!isnan(v)) s += v, n++;
+                    }
+                double mean = s / (double)n;
+                for (int i = lab; i < ITEMS; i += 2)
+                    for (int k = 0; k < Q; k++) {
+                        double v = e[i][(l * H + h) * Q + k];
+                        if (!isnan(v)) q += (v - mean) * (v - mean);
+                    }
+                CHECK(a.count == n && fabs(a.mean - mean) <= 1e-12 && fabs(a.variance - q / (double)(n - 1)) <= 1e-12);
+            }
+    mirs_entropy_group_test g1, g2;
+    memset(&g1, 0, sizeof g1);
+    g1.struct_size = sizeof g1;
+    g2 = g1;
+    CHECK_OK(mirs_entropy_acc_compare(single, MIRS_ENTROPY_ALL_LAYERS, 500, 7, &g1));
+    CHECK_OK(mirs_entropy_acc_compare(m2, MIRS_ENTROPY_ALL_LAYERS, 500, 7, &g2));
+    CHECK(g1.n_safe == 12 && g1.n_unsafe == 12 && g1.mean_safe > g1.mean_unsafe && g1.auroc > 0.5);
+    CHECK(g1.mwu_u == g2.mwu_u && g1.auroc == g2.auroc && fabs(g1.welch_t - g2.welch_t) < 1e-9);
+    double t1, t2;
+    CHECK_OK(mirs_entropy_acc_threshold(single, 0, MIRS_ENTROPY_THRESHOLD_YOUDEN, &t1));
+    CHECK_OK(mirs_entropy_acc_threshold(single, 0, MIRS_ENTROPY_THRESHOLD_MIDPOINT, &t2));
+    CHECK(isfinite(t1) && isfinite(t2));
+    /* JSON round trip gives the same text (so the same bits) */
+    mirs_buf j1 = {0}, j2 = {0};
+    mirs_entropy_acc *back = NULL;
+    CHECK_OK(mirs_entropy_acc_to_json(m1, &j1));
+    CHECK_OK(mirs_entropy_acc_from_json((const char *)j1.data, j1.size, &back));
+    CHECK_OK(mirs_entropy_acc_to_json(back, &j2));
+    CHECK(j1.size == j2.size && memcmp(j1.data, j2.data, j1.size) == 0);
+    CHECK_STATUS(mirs_entropy_acc_from_json("{\"format\":\"x\"}", 14, &tmp), MIRS_E_FORMAT);
+    CHECK_STATUS(mirs_entropy_acc_from_json("[", 1, &tmp), MIRS_E_JSON);
+    mirs_entropy_acc *other = NULL;
+    CHECK_OK(mirs_entropy_acc_new(L, H, 11, 0.0, 4.0, &other));
+    CHECK_STATUS(mirs_entropy_acc_merge(m1, other), MIRS_E_MISMATCH);
+    CHECK_STATUS(mirs_entropy_acc_compare(other, 0, 10, 1, &g1), MIRS_E_EMPTY);
+    mirs_buf_free(&j1);
+    mirs_buf_free(&j2);
+    mirs_entropy_acc_free(back);
+    mirs_entropy_acc_free(other);
+    mirs_entropy_acc_free(single);
+    mirs_entropy_acc_free(m1);
+    mirs_entropy_acc_free(m2);
+    mirs_entropy_acc_free(tmp);
+    for (int p = 0; p < 4; p++) mirs_entropy_acc_free(parts[p]);
+}
+
+static void test_monitor(void)
+{
+    mirs_entropy_monitor *m = NULL;
+    CHECK_OK(mirs_entropy_monitor_new(2, 2, 0.5, NULL, &m));
+    float uni[4] = {0.25f, 0.25f, 0.25f, 0.25f}, one[4] = {0, 1, 0, 0}, half[4] = {0.5f, 0.5f, 0, 0};
+    int32_t flag = -1;
+    double score = 0, lm;
+    CHECK_STATUS(mirs_entropy_monitor_token_end(m, &flag, &score), MIRS_E_STATE);
+    /* token 1: layer 0 heads (ln4, ln4), layer 1 heads (0, ln2) */
+    CHECK_OK(mirs_entropy_monitor_feed(m, 0, 0, uni, MIRS_ENTROPY_F32, 4));
+    CHECK_OK(mirs_entropy_monitor_feed(m, 0, 1, uni, MIRS_ENTROPY_F32, 4));
+    CHECK_OK(mirs_entropy_monitor_feed(m, 1, 0, one, MIRS_ENTROPY_F32, 4));
+    CHECK_OK(mirs_entropy_monitor_feed(m, 1, 1, half, MIRS_ENTROPY_F32, 4));
+    CHECK_OK(mirs_entropy_monitor_token_end(m, &flag, &score));
+    CHECK(NEAR(score, (log(4.0) + log(2.0) / 2) / 2, 1e-7) && flag == 0);
+    /* token 2: everything one-hot */
+    for (size_t l = 0; l < 2; l++)
+        for (size_t h = 0; h < 2; h++) CHECK_OK(mirs_entropy_monitor_feed(m, l, h, one, MIRS_ENTROPY_F32, 4));
+    CHECK_OK(mirs_entropy_monitor_token_end(m, &flag, &score));
+    CHECK_OK(mirs_entropy_monitor_layer_mean(m, 0, &lm));
+    CHECK(NEAR(lm, log(4.0) / 2, 1e-7));
+    CHECK(NEAR(score, (log(4.0) / 2 + log(2.0) / 4) / 2, 1e-7) && flag == 1);
+    CHECK_STATUS(mirs_entropy_monitor_feed(m, 2, 0, one, MIRS_ENTROPY_F32, 4), MIRS_E_RANGE);
+    mirs_entropy_monitor_reset(m);
+    CHECK_OK(mirs_entropy_monitor_layer_mean(m, 0, &lm));
+    CHECK(isnan(lm));
+    mirs_entropy_monitor_free(m);
+}
+
+int main(void)
+{
+    printf("kernel: %s\n", mirs_entropy_kernel_name());
+    test_hand_worked();
+    test_policies();
+    test_spans_and_views();
+    test_kernels_agree();
+    test_accumulators();
+    test_monitor();
+    return test_summary("entropy");
+}
