@@ -1,674 +1,723 @@
 /*
- * Statistics for reports and the entropy analysis. The reference for every
- * default is scipy.stats 1.10 (Debian 12's): the same formulas, the same
- * 'auto' rules, so a user can check any number against scipy. Special
- * functions are computed in double precision from lgamma/erfc with
- * continued fractions; nothing here uses fast-math.
+ * Statistics for reports and entropy analysis: binomial intervals, McNemar,
+ * paired differences, Cohen's kappa, rank correlations, Welch's t-test,
+ * Mann-Whitney U, Cohen's d and AUROC with a bootstrap interval.
+ *
+ * Each function mirrors the default computation of scipy 1.10.1 (and
+ * sklearn for kappa) step by step, including its 'auto' method rules; see
+ * docs/stats.md. Exact null distributions are counted in 128-bit integers
+ * where they fit, so they are exact rather than merely close. Every
+ * function is pure: no global state, safe from any number of threads.
  */
-#include "util/util.h"
-
-#include <mirsafety/stats.h>
+#include "stats_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- special functions --------------------------------------------------- */
+#include "util/util.h"
 
-MIRS_API double mirs_stats_normal_cdf(double x) { return 0.5 * erfc(-x / M_SQRT2); }
-
-static double normal_sf(double x) { return 0.5 * erfc(x / M_SQRT2); }
-
-/* Lower-tail quantile for p <= 0.5: Acklam's rational approximation
- * (relative error 1.15e-9) and two Halley steps on erfc, which is accurate
- * in this tail, bring it to double precision. */
-static double normal_quantile_lower(double p)
-{
-    static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
-                               1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
-    static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                               6.680131188771972e+01, -1.328068155288572e+01};
-    static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-                               -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
-    static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
-                               3.754408661907416e+00};
-    double x;
-    if (p < 0.02425) {
-        double q = sqrt(-2 * log(p));
-        x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-            ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-    } else {
-        double q = p - 0.5, r = q * q;
-        x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
-            (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
-    }
-    for (int it = 0; it < 2; it++) {
-        double e = 0.5 * erfc(-x / M_SQRT2) - p;
-        double u = e * sqrt(2 * M_PI) * exp(x * x / 2);
-        x = x - u / (1 + x * u / 2);
-    }
-    return x;
-}
-
-MIRS_API double mirs_stats_normal_quantile(double p)
-{
-    if (isnan(p) || p < 0 || p > 1) return NAN;
-    if (p == 0) return -INFINITY;
-    if (p == 1) return INFINITY;
-    /* 1 - p is exact for p >= 0.5 (Sterbenz), so the upper tail loses nothing. */
-    return p <= 0.5 ? normal_quantile_lower(p) : -normal_quantile_lower(1 - p);
-}
-
-/* Continued fraction of the incomplete beta (modified Lentz). */
-static double betacf(double a, double b, double x)
-{
-    const double tiny = 1e-300, eps = 1e-16;
-    double qab = a + b, qap = a + 1, qam = a - 1;
-    double c = 1, d = 1 - qab * x / qap;
-    if (fabs(d) < tiny) d = tiny;
-    d = 1 / d;
-    double h = d;
-    for (int m = 1; m <= 100000; m++) {
-        int m2 = 2 * m;
-        double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1 + aa * d;
-        if (fabs(d) < tiny) d = tiny;
-        c = 1 + aa / c;
-        if (fabs(c) < tiny) c = tiny;
-        d = 1 / d;
-        h *= d * c;
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1 + aa * d;
-        if (fabs(d) < tiny) d = tiny;
-        c = 1 + aa / c;
-        if (fabs(c) < tiny) c = tiny;
-        d = 1 / d;
-        double del = d * c;
-        h *= del;
-        if (fabs(del - 1) < eps) break;
-    }
-    return h;
-}
-
-MIRS_API double mirs_stats_beta_inc(double a, double b, double x)
-{
-    if (isnan(a) || isnan(b) || isnan(x) || a <= 0 || b <= 0) return NAN;
-    if (x <= 0) return 0;
-    if (x >= 1) return 1;
-    double lbt = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x);
-    double bt = exp(lbt);
-    if (x < (a + 1) / (a + b + 2)) return bt * betacf(a, b, x) / a;
-    return 1 - bt * betacf(b, a, 1 - x) / b;
-}
-
-MIRS_API double mirs_stats_beta_quantile(double a, double b, double p)
-{
-    if (isnan(p) || p < 0 || p > 1 || !(a > 0) || !(b > 0)) return NAN;
-    if (p == 0) return 0;
-    if (p == 1) return 1;
-    /* Bisection to a bracket, then Newton steps guarded by the bracket. */
-    double lo = 0, hi = 1, x = a / (a + b);
-    double lbeta = lgamma(a) + lgamma(b) - lgamma(a + b);
-    for (int it = 0; it < 400; it++) {
-        double f = mirs_stats_beta_inc(a, b, x) - p;
-        if (f == 0) return x;
-        if (f < 0)
-            lo = x;
-        else
-            hi = x;
-        double dens = exp((a - 1) * log(x) + (b - 1) * log1p(-x) - lbeta);
-        double nx = dens > 0 && isfinite(dens) ? x - f / dens : NAN;
-        if (!(nx > lo && nx < hi)) nx = 0.5 * (lo + hi);
-        if (fabs(nx - x) <= 1e-15 * fmax(x, 1e-300) || hi - lo <= 1e-300) return nx;
-        x = nx;
-    }
-    return x;
-}
-
-MIRS_API double mirs_stats_t_sf(double t, double df)
-{
-    if (isnan(t) || !(df > 0)) return NAN;
-    if (isinf(t)) return t > 0 ? 0 : 1;
-    double x = df / (df + t * t);
-    double tail = 0.5 * mirs_stats_beta_inc(df / 2, 0.5, x);
-    return t > 0 ? tail : 1 - tail;
-}
+/* Sizes beyond which sample-based functions refuse (each sample is copied
+ * and ranked; 2^31 values would already need tens of GB). */
+#define MAX_SAMPLES ((size_t)1 << 31)
 
 static int check_conf(double confidence)
 {
-    if (!(confidence > 0 && confidence < 1)) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "confidence must be in (0, 1)");
+    if (!(confidence > 0.0 && confidence < 1.0))
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "confidence %g is not in (0, 1)", confidence);
     return MIRS_OK;
 }
 
-/* ---- binomial intervals ---------------------------------------------------- */
+static int check_sample(const double *v, size_t n, const char *what, bool allow_inf)
+{
+    if (n > MAX_SAMPLES) return mirs__fail(MIRS_E_LIMIT, "%s: %zu values exceed the limit of 2^31", what, n);
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(v[i]) || (!allow_inf && isinf(v[i])))
+            return mirs__fail(MIRS_E_NUMERIC, "%s: value %zu is %s", what, i, isnan(v[i]) ? "NaN" : "infinite");
+    }
+    return MIRS_OK;
+}
 
-MIRS_API int mirs_stats_wilson(uint64_t k, uint64_t n, double confidence, double *lo, double *hi)
+/* ---- binomial intervals ---- */
+
+static void wilson(double k, double n, double z, double *lo, double *hi)
+{
+    /* scipy 1.10 _binom_wilson_conf_int, correction=False, same operation order. */
+    double p = k / n;
+    double denom = 2 * (n + z * z);
+    double center = (2 * n * p + z * z) / denom;
+    double q = 1 - p;
+    double delta = z / denom * sqrt(4 * n * p * q + z * z);
+    *lo = k == 0 ? 0.0 : center - delta;
+    *hi = k == n ? 1.0 : center + delta;
+}
+
+int mirs_stats_wilson(uint64_t k, uint64_t n, double confidence, double *lo, double *hi)
 {
     MIRS_CHECK_ARG(lo && hi);
+    int st = check_conf(confidence);
+    if (st) return st;
+    if (n == 0) return mirs__fail(MIRS_E_EMPTY, "wilson: n = 0");
     if (k > n)
-        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_stats_wilson: k (%llu) > n (%llu)", (unsigned long long)k,
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "wilson: k = %llu > n = %llu", (unsigned long long)k,
                           (unsigned long long)n);
-    int st = check_conf(confidence);
-    if (st) return st;
-    if (n == 0) return mirs__fail(MIRS_E_EMPTY, "mirs_stats_wilson: n = 0");
-    /* scipy's _binom_wilson_conf_int, term for term. */
     double z = mirs_stats_normal_quantile(0.5 + 0.5 * confidence);
-    double dn = (double)n, p = (double)k / dn, q = 1 - p;
-    double denom = 2 * (dn + z * z);
-    double center = (2 * dn * p + z * z) / denom;
-    double dlo = z * sqrt(z * z + 4 * dn * p * q) / denom;
-    *lo = center - dlo;
-    *hi = center + dlo;
+    wilson((double)k, (double)n, z, lo, hi);
     return MIRS_OK;
 }
 
-MIRS_API int mirs_stats_clopper_pearson(uint64_t k, uint64_t n, double confidence, double *lo, double *hi)
+int mirs_stats_clopper_pearson(uint64_t k, uint64_t n, double confidence, double *lo, double *hi)
 {
     MIRS_CHECK_ARG(lo && hi);
-    if (k > n) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_stats_clopper_pearson: k > n");
     int st = check_conf(confidence);
     if (st) return st;
-    if (n == 0) return mirs__fail(MIRS_E_EMPTY, "mirs_stats_clopper_pearson: n = 0");
-    double alpha = (1 - confidence) / 2;
-    double dk = (double)k, dn = (double)n;
-    /* P(X >= k | p) = alpha  <=>  p = B^-1(alpha; k, n - k + 1). */
-    *lo = k == 0 ? 0.0 : mirs_stats_beta_quantile(dk, dn - dk + 1, alpha);
-    *hi = k == n ? 1.0 : mirs_stats_beta_quantile(dk + 1, dn - dk, 1 - alpha);
+    if (n == 0) return mirs__fail(MIRS_E_EMPTY, "clopper_pearson: n = 0");
+    if (k > n)
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "clopper_pearson: k = %llu > n = %llu", (unsigned long long)k,
+                          (unsigned long long)n);
+    double alpha = (1 - confidence) / 2, dk = (double)k, dn = (double)n;
+    /* lo solves P(X >= k | p) = alpha: p = Beta quantile(alpha; k, n-k+1);
+     * hi solves P(X <= k | p) = alpha: 1 - hi = Beta quantile(alpha; n-k, k+1). */
+    double l = k == 0 ? 0.0 : mirs_stats_beta_quantile(dk, dn - dk + 1, alpha);
+    double h = k == n ? 1.0 : 1.0 - mirs_stats_beta_quantile(dn - dk, dk + 1, alpha);
+    if (isnan(l) || isnan(h)) return mirs__fail(MIRS_E_NUMERIC, "clopper_pearson: beta quantile did not converge");
+    *lo = l;
+    *hi = h;
     return MIRS_OK;
 }
 
-/* P(X <= k) for X ~ Binom(n, 1/2). */
-static double binom_half_cdf(uint64_t k, uint64_t n)
+/* ---- McNemar: scipy.stats.binomtest(b, b+c, 0.5).pvalue ---- */
+
+/* scipy's _binary_search_for_binom_tst: index i in [lo, hi] with
+ * a(i) <= d < a(i+1); sign = -1 searches -pmf. */
+static double binom_search(double sign, double d, double lo, double hi, double n)
 {
-    if (k >= n) return 1;
-    return mirs_stats_beta_inc((double)(n - k), (double)k + 1, 0.5);
+    while (lo < hi) {
+        double mid = lo + floor((hi - lo) / 2);
+        double midval = sign * mirs__binom_pmf(mid, n, 0.5, 0.5);
+        if (midval < d)
+            lo = mid + 1;
+        else if (midval > d)
+            hi = mid - 1;
+        else
+            return mid;
+    }
+    if (sign * mirs__binom_pmf(lo, n, 0.5, 0.5) <= d) return lo;
+    return lo - 1;
 }
 
-MIRS_API int mirs_stats_mcnemar_exact(uint64_t b, uint64_t c, double *p_value)
+int mirs_stats_mcnemar_exact(uint64_t b, uint64_t c, double *p_value)
 {
     MIRS_CHECK_ARG(p_value);
-    uint64_t n = b + c;
-    if (n == 0 || b == c) {
+    if (b + c < b) return mirs__fail(MIRS_E_OVERFLOW, "mcnemar: b + c overflows");
+    if (b + c == 0) {
         *p_value = 1.0;
         return MIRS_OK;
     }
-    /* scipy.stats.binomtest(b, b + c, 0.5): with p = 1/2 the distribution is
-     * symmetric, so the two-sided p-value is the mass of both tails. */
-    uint64_t k = b < c ? b : c;
-    double p = 2 * binom_half_cdf(k, n);
-    *p_value = p > 1 ? 1 : p;
+    if (b + c > ((uint64_t)1 << 53)) return mirs__fail(MIRS_E_LIMIT, "mcnemar: b + c exceeds 2^53");
+    double k = (double)b, n = (double)(b + c), pval;
+    double d = mirs__binom_pmf(k, n, 0.5, 0.5);
+    const double rerr = 1 + 1e-7;
+    if (k == 0.5 * n) {
+        pval = 1.0;
+    } else if (k < 0.5 * n) {
+        double ix = binom_search(-1.0, -d * rerr, ceil(0.5 * n), n, n);
+        double y = n - ix + (d * rerr == mirs__binom_pmf(ix, n, 0.5, 0.5) ? 1 : 0);
+        pval = mirs__binom_cdf(k, n, 0.5, 0.5) + mirs__binom_sf(n - y, n, 0.5, 0.5);
+    } else {
+        double ix = binom_search(1.0, d * rerr, 0, floor(0.5 * n), n);
+        double y = ix + 1;
+        pval = mirs__binom_cdf(y - 1, n, 0.5, 0.5) + mirs__binom_sf(k - 1, n, 0.5, 0.5);
+    }
+    if (isnan(pval)) return mirs__fail(MIRS_E_NUMERIC, "mcnemar: p-value computation failed");
+    *p_value = pval < 1.0 ? pval : 1.0;
     return MIRS_OK;
 }
 
-MIRS_API int mirs_stats_paired_difference(uint64_t n11, uint64_t n10, uint64_t n01, uint64_t n00, double confidence,
-                                          double *diff, double *lo, double *hi)
+/* ---- Newcombe (1998) method 10 for paired proportions ---- */
+
+int mirs_stats_paired_difference(uint64_t n11, uint64_t n10, uint64_t n01, uint64_t n00, double confidence,
+                                 double *diff, double *lo, double *hi)
 {
     MIRS_CHECK_ARG(diff && lo && hi);
     int st = check_conf(confidence);
     if (st) return st;
-    uint64_t n = n11 + n10 + n01 + n00;
-    if (n == 0) return mirs__fail(MIRS_E_EMPTY, "mirs_stats_paired_difference: no pairs");
-    double l1, u1, l2, u2;
-    mirs_stats_wilson(n11 + n10, n, confidence, &l1, &u1);
-    mirs_stats_wilson(n11 + n01, n, confidence, &l2, &u2);
-    double dn = (double)n, p1 = (double)(n11 + n10) / dn, p2 = (double)(n11 + n01) / dn;
+    uint64_t n = n11 + n10;
+    if (n < n11 || n + n01 < n || n + n01 + n00 < n + n01)
+        return mirs__fail(MIRS_E_OVERFLOW, "paired_difference: the table total overflows");
+    n += n01 + n00;
+    if (n == 0) return mirs__fail(MIRS_E_EMPTY, "paired_difference: empty table");
+    if (n > ((uint64_t)1 << 53)) return mirs__fail(MIRS_E_LIMIT, "paired_difference: total exceeds 2^53");
+    double dn = (double)n, z = mirs_stats_normal_quantile(0.5 + 0.5 * confidence);
     double a = (double)n11, b = (double)n10, c = (double)n01, d = (double)n00;
-    double prod = (a + b) * (c + d) * (a + c) * (b + d);
-    /* Newcombe (1998) method 10: phi without continuity correction. */
-    double phi = prod > 0 ? (a * d - b * c) / sqrt(prod) : 0.0;
-    double dl = sqrt(fmax(0, (p1 - l1) * (p1 - l1) - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) * (u2 - p2)));
-    double du = sqrt(fmax(0, (u1 - p1) * (u1 - p1) - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) * (p2 - l2)));
-    *diff = p1 - p2;
-    *lo = *diff - dl;
-    *hi = *diff + du;
+    double p1 = (a + b) / dn, p2 = (a + c) / dn;
+    double l1, u1, l2, u2;
+    wilson(a + b, dn, z, &l1, &u1);
+    wilson(a + c, dn, z, &l2, &u2);
+    /* phi with Newcombe's correction: ad - bc reduced by n/2 when positive
+     * (0 if that crosses zero); 0 when a margin is empty. ad - bc is exact
+     * in 128-bit integers. */
+    double phi = 0.0;
+    if (n11 + n10 > 0 && n01 + n00 > 0 && n11 + n01 > 0 && n10 + n00 > 0) {
+        mirs__i128 ad = (mirs__i128)n11 * n00, bc = (mirs__i128)n10 * n01;
+        mirs__i128 num2 = 2 * (ad - bc); /* twice, so n/2 stays an integer */
+        double numer;
+        if (num2 > (mirs__i128)n)
+            numer = (double)(num2 - (mirs__i128)n) / 2.0;
+        else if (num2 >= 0)
+            numer = 0.0;
+        else
+            numer = (double)(num2 / 2);
+        phi = numer / sqrt((a + b) * (c + d) * (a + c) * (b + d));
+    }
+    double est = (b - c) / dn;
+    double dl = (p1 - l1) * (p1 - l1) - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) * (u2 - p2);
+    double du = (p2 - l2) * (p2 - l2) - 2 * phi * (p2 - l2) * (u1 - p1) + (u1 - p1) * (u1 - p1);
+    *diff = est;
+    *lo = est - sqrt(dl > 0 ? dl : 0.0);
+    *hi = est + sqrt(du > 0 ? du : 0.0);
     return MIRS_OK;
 }
 
-MIRS_API int mirs_stats_cohen_kappa(const uint64_t *matrix, size_t k, double *kappa)
+/* ---- Cohen's kappa (sklearn.metrics.cohen_kappa_score, unweighted) ---- */
+
+int mirs_stats_cohen_kappa(const uint64_t *matrix, size_t k, double *kappa)
 {
-    MIRS_CHECK_ARG(matrix && kappa && k > 0 && k <= 4096);
-    double tot = 0, diag = 0, pe = 0;
-    for (size_t i = 0; i < k; i++)
-        for (size_t j = 0; j < k; j++) {
-            tot += (double)matrix[i * k + j];
-            if (i == j) diag += (double)matrix[i * k + j];
-        }
-    if (tot == 0) return mirs__fail(MIRS_E_EMPTY, "mirs_stats_cohen_kappa: empty matrix");
+    MIRS_CHECK_ARG(kappa);
+    MIRS_CHECK_ARG(matrix || k == 0);
+    size_t cells;
+    if (!mirs__mul_ok(k, k, &cells) || k > 65536) return mirs__fail(MIRS_E_LIMIT, "cohen_kappa: k = %zu too large", k);
+    if (k == 0) return mirs__fail(MIRS_E_EMPTY, "cohen_kappa: empty matrix");
+    /* kappa = 1 - N (N - trace) / (N^2 - sum_i row_i col_i), in exact
+     * integers: counts up to 2^63 in total keep every product below 2^126. */
+    mirs__u128 total = 0, trace = 0, rc = 0;
+    for (size_t i = 0; i < cells; i++) total += matrix[i];
+    if (total > ((mirs__u128)1 << 63)) return mirs__fail(MIRS_E_OVERFLOW, "cohen_kappa: total count exceeds 2^63");
+    if (total == 0) return mirs__fail(MIRS_E_EMPTY, "cohen_kappa: all counts are 0");
     for (size_t i = 0; i < k; i++) {
-        double row = 0, col = 0;
-        for (size_t j = 0; j < k; j++) row += (double)matrix[i * k + j], col += (double)matrix[j * k + i];
-        pe += (row / tot) * (col / tot);
+        mirs__u128 row = 0, col = 0;
+        for (size_t j = 0; j < k; j++) {
+            row += matrix[i * k + j];
+            col += matrix[j * k + i];
+        }
+        rc += row * col;
+        trace += matrix[i * k + i];
     }
-    double po = diag / tot;
-    *kappa = pe == 1 ? NAN : (po - pe) / (1 - pe);
+    mirs__u128 den = total * total - rc, num = total * (total - trace);
+    /* den = 0: both raters used one and the same category throughout;
+     * kappa is 0/0 (sklearn returns NaN too). */
+    *kappa = den == 0 ? NAN : 1.0 - (double)num / (double)den;
     return MIRS_OK;
 }
 
-/* ---- ranks ------------------------------------------------------------------ */
+/* ---- Spearman ---- */
 
-typedef struct {
-    double v;
-    size_t i;
-} vi;
-
-static int cmp_vi(const void *a, const void *b)
+int mirs_stats_spearman(const double *x, const double *y, size_t n, double *rho, double *p_value)
 {
-    const vi *x = a, *y = b;
-    if (x->v < y->v) return -1;
-    if (x->v > y->v) return 1;
-    return x->i < y->i ? -1 : x->i > y->i;
-}
-
-/* Average ranks (1-based) as scipy.stats.rankdata; *tie_term gets
- * sum(t^3 - t) over tie groups when non-NULL. */
-static int rankdata(const double *x, size_t n, double *ranks, double *tie_term)
-{
-    vi *s = mirs__malloc(n * sizeof *s);
-    if (!s) return MIRS_E_NO_MEMORY;
-    for (size_t i = 0; i < n; i++) s[i].v = x[i], s[i].i = i;
-    qsort(s, n, sizeof *s, cmp_vi);
-    double tt = 0;
-    for (size_t i = 0; i < n;) {
-        size_t j = i + 1;
-        while (j < n && s[j].v == s[i].v) j++;
-        double r = 0.5 * ((double)(i + 1) + (double)j);
-        for (size_t k = i; k < j; k++) ranks[s[k].i] = r;
-        double t = (double)(j - i);
-        tt += t * t * t - t;
-        i = j;
+    MIRS_CHECK_ARG(rho && p_value);
+    MIRS_CHECK_ARG((x && y) || n == 0);
+    if (n < 3) return mirs__fail(MIRS_E_EMPTY, "spearman: n = %zu < 3", n);
+    int st = check_sample(x, n, "spearman x", true);
+    if (!st) st = check_sample(y, n, "spearman y", true);
+    if (st) return st;
+    bool cx = true, cy = true;
+    for (size_t i = 1; i < n; i++) {
+        if (x[i] != x[0]) cx = false;
+        if (y[i] != y[0]) cy = false;
     }
-    free(s);
-    if (tie_term) *tie_term = tt;
-    return MIRS_OK;
-}
-
-static int check_finite(const double *x, size_t n, const char *what)
-{
-    for (size_t i = 0; i < n; i++)
-        if (isnan(x[i])) return mirs__fail(MIRS_E_NUMERIC, "%s: NaN at index %zu", what, i);
-    return MIRS_OK;
-}
-
-static double pearson(const double *x, const double *y, size_t n)
-{
+    if (cx || cy) { /* scipy: ConstantInputWarning and NaN */
+        *rho = NAN;
+        *p_value = NAN;
+        return MIRS_OK;
+    }
+    double *r = mirs__calloc(n, 2 * sizeof(double));
+    if (!r) return MIRS_E_NO_MEMORY;
+    double *rx = r, *ry = r + n;
+    if (!mirs__rank_average(x, n, rx, NULL) || !mirs__rank_average(y, n, ry, NULL)) {
+        free(r);
+        return mirs__fail(MIRS_E_NO_MEMORY, "spearman: out of memory");
+    }
+    /* Pearson correlation of the ranks, as numpy.corrcoef: centred sums. */
     double mx = 0, my = 0;
-    for (size_t i = 0; i < n; i++) mx += x[i], my += y[i];
-    mx /= (double)n, my /= (double)n;
+    for (size_t i = 0; i < n; i++) {
+        mx += rx[i];
+        my += ry[i];
+    }
+    mx /= (double)n;
+    my /= (double)n;
     double sxy = 0, sxx = 0, syy = 0;
     for (size_t i = 0; i < n; i++) {
-        double dx = x[i] - mx, dy = y[i] - my;
-        sxy += dx * dy, sxx += dx * dx, syy += dy * dy;
+        double dx = rx[i] - mx, dy = ry[i] - my;
+        sxy += dx * dy;
+        sxx += dx * dx;
+        syy += dy * dy;
     }
-    if (sxx == 0 || syy == 0) return NAN;
-    double r = sxy / sqrt(sxx * syy);
-    return r > 1 ? 1 : r < -1 ? -1 : r;
-}
-
-MIRS_API int mirs_stats_spearman(const double *x, const double *y, size_t n, double *rho, double *p_value)
-{
-    MIRS_CHECK_ARG(x && y && rho && p_value);
-    if (n < 3) return mirs__fail(MIRS_E_EMPTY, "mirs_stats_spearman: need at least 3 pairs, got %zu", n);
-    int st;
-    if ((st = check_finite(x, n, "mirs_stats_spearman x")) || (st = check_finite(y, n, "mirs_stats_spearman y")))
-        return st;
-    double *rx = mirs__malloc(2 * n * sizeof *rx);
-    if (!rx) return MIRS_E_NO_MEMORY;
-    double *ry = rx + n;
-    if ((st = rankdata(x, n, rx, NULL)) || (st = rankdata(y, n, ry, NULL))) {
-        free(rx);
-        return st;
-    }
-    double r = pearson(rx, ry, n);
-    free(rx);
-    double dof = (double)n - 2, p;
-    if (isnan(r))
-        p = NAN;
-    else {
-        double t = r * sqrt(fmax(0, dof / ((r + 1) * (1 - r))));
-        if (isnan(t)) t = INFINITY; /* |r| == 1 */
-        p = 2 * mirs_stats_t_sf(fabs(t), dof);
-    }
-    *rho = r;
-    *p_value = p;
+    free(r);
+    /* numpy.corrcoef's order: covariances over n - 1, then divided by each
+     * standard deviation in turn (so perfect orderings give exactly 1). */
+    double fact = (double)n - 1;
+    double rs = sxy / fact / sqrt(sxx / fact) / sqrt(syy / fact);
+    if (rs > 1) rs = 1;
+    if (rs < -1) rs = -1;
+    double dof = (double)n - 2;
+    double arg = dof / ((rs + 1.0) * (1.0 - rs));
+    double t = rs * sqrt(arg > 0 ? arg : 0.0);
+    *rho = rs;
+    *p_value = 2.0 * mirs_stats_t_sf(fabs(t), dof);
     return MIRS_OK;
 }
 
-/* Two-sided exact p-value of Kendall's statistic with c concordant pairs
- * (scipy.stats._mstats_basic._kendall_p_exact). */
-static double kendall_p_exact(size_t n, uint64_t c)
+/* ---- Kendall tau-b ---- */
+
+typedef struct {
+    double x, y;
+} pair_xy;
+
+static int cmp_pair(const void *pa, const void *pb)
 {
-    uint64_t tot = (uint64_t)n * (n - 1) / 2;
-    if (c > tot - c) c = tot - c;
-    if (n <= 2) return 1.0;
-    double prob;
-    if (c == 0) return n < 171 ? fmin(1, 2.0 / tgamma((double)n + 1)) : 0.0;
-    if (c == 1) return n < 172 ? fmin(1, 2.0 / tgamma((double)n)) : 0.0;
-    if (4 * c == (uint64_t)n * (n - 1)) return 1.0;
-    double *v = calloc(c + 1, sizeof *v);
-    if (!v) return NAN;
-    v[0] = v[1] = 1.0;
-    bool big = n >= 171;
-    for (size_t j = 3; j <= n; j++) {
-        double acc = 0;
-        for (uint64_t i = 0; i <= c; i++) {
-            acc += v[i];
-            v[i] = big ? acc / (double)j : acc;
-        }
-        if (j <= c)
-            for (uint64_t i = c; i >= j; i--) v[i] -= v[i - j];
-    }
-    double sum = 0;
-    for (uint64_t i = 0; i <= c; i++) sum += v[i];
-    free(v);
-    prob = big ? sum : 2.0 * sum / tgamma((double)n + 1);
-    return prob > 1 ? 1 : prob < 0 ? 0 : prob;
+    const pair_xy *a = pa, *b = pb;
+    if (a->x != b->x) return a->x < b->x ? -1 : 1;
+    if (a->y != b->y) return a->y < b->y ? -1 : 1;
+    return 0;
 }
 
-MIRS_API int mirs_stats_kendall(const double *x, const double *y, size_t n, double *tau, double *p_value)
+static int cmp_double(const void *pa, const void *pb)
 {
-    MIRS_CHECK_ARG(x && y && tau && p_value);
-    if (n < 2) return mirs__fail(MIRS_E_EMPTY, "mirs_stats_kendall: need at least 2 pairs, got %zu", n);
-    int st;
-    if ((st = check_finite(x, n, "mirs_stats_kendall x")) || (st = check_finite(y, n, "mirs_stats_kendall y")))
-        return st;
-    /* O(n^2) pair counting: the reports correlate tens of models, and an
-     * exact count is simpler to trust than a merge-sort variant. */
-    if (n > 100000) return mirs__fail(MIRS_E_LIMIT, "mirs_stats_kendall: n = %zu exceeds 100000", n);
-    double con = 0, dis = 0, xtie = 0, ytie = 0, ntie = 0;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = i + 1; j < n; j++) {
-            double dx = x[i] - x[j], dy = y[i] - y[j];
-            if (dx == 0 && dy == 0)
-                ntie++, xtie++, ytie++;
-            else if (dx == 0)
-                xtie++;
-            else if (dy == 0)
-                ytie++;
-            else if ((dx > 0) == (dy > 0))
-                con++;
-            else
-                dis++;
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return (a > b) - (a < b);
+}
+
+/* Strict inversions (i < j with v[i] > v[j]) of v by merge sort; sorts v. */
+static uint64_t count_inversions(double *v, double *tmp, size_t n)
+{
+    uint64_t inv = 0;
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            size_t i = lo, j = mid, o = lo;
+            while (i < mid && j < hi) {
+                if (v[j] < v[i]) {
+                    inv += mid - i;
+                    tmp[o++] = v[j++];
+                } else {
+                    tmp[o++] = v[i++];
+                }
+            }
+            while (i < mid) tmp[o++] = v[i++];
+            while (j < hi) tmp[o++] = v[j++];
         }
-    double tot = (double)n * ((double)n - 1) / 2;
+        memcpy(v, tmp, n * sizeof *v);
+    }
+    return inv;
+}
+
+/* Tie statistics of sorted values: sum t(t-1)/2, sum t(t-1)(t-2), sum t(t-1)(2t+5). */
+static void tie_stats(const double *sorted, size_t n, uint64_t *pairs, double *s0, double *s1)
+{
+    uint64_t p = 0;
+    double a0 = 0, a1 = 0;
+    for (size_t s = 0; s < n;) {
+        size_t e = s + 1;
+        while (e < n && sorted[e] == sorted[s]) e++;
+        uint64_t t = e - s;
+        if (t > 1) {
+            p += t * (t - 1) / 2;
+            double dt = (double)t;
+            a0 += dt * (dt - 1.) * (dt - 2);
+            a1 += dt * (dt - 1.) * (2 * dt + 5);
+        }
+        s = e;
+    }
+    *pairs = p;
+    *s0 = a0;
+    *s1 = a1;
+}
+
+/* scipy.stats._mstats_basic._kendall_p_exact(n, c), two-sided, with the
+ * Mahonian numbers counted exactly in 128-bit integers (n! < 2^128 for
+ * n <= 34; larger n only reach here with c <= 1, handled in closed form). */
+static double kendall_p_exact(uint64_t n, uint64_t c)
+{
+    uint64_t tot = n * (n - 1) / 2;
+    if (c > tot - c) c = tot - c;
+    if (n <= 2) return 1.0;
+    if (c == 0) return n < 171 ? 2.0 / tgamma((double)n + 1) : 0.0;
+    if (c == 1) return n < 172 ? 2.0 / tgamma((double)n) : 0.0;
+    if (4 * c == n * (n - 1)) return 1.0;
+    mirs__u128 m[600]; /* c <= tot/2 <= 33*32/4 = 264 */
+    memset(m, 0, sizeof m);
+    m[0] = 1;
+    m[1] = 1;
+    for (uint64_t j = 3; j <= n; j++) {
+        for (uint64_t i = 1; i <= c; i++) m[i] += m[i - 1]; /* prefix sums S */
+        if (j <= c)
+            for (uint64_t i = c; i >= j; i--) m[i] -= m[i - j]; /* S[i] - S[i-j] */
+    }
+    mirs__u128 sum = 0, fact = 1;
+    for (uint64_t i = 0; i <= c; i++) sum += m[i];
+    for (uint64_t i = 2; i <= n; i++) fact *= i;
+    double prob = 2.0 * (double)sum / (double)fact;
+    return prob < 0 ? 0 : prob > 1 ? 1 : prob;
+}
+
+int mirs_stats_kendall(const double *x, const double *y, size_t n, double *tau, double *p_value)
+{
+    MIRS_CHECK_ARG(tau && p_value);
+    MIRS_CHECK_ARG((x && y) || n == 0);
+    if (n < 2) return mirs__fail(MIRS_E_EMPTY, "kendall: n = %zu < 2", n);
+    int st = check_sample(x, n, "kendall x", true);
+    if (!st) st = check_sample(y, n, "kendall y", true);
+    if (st) return st;
+    pair_xy *pr = mirs__calloc(n, sizeof *pr);
+    double *buf = mirs__calloc(n, 2 * sizeof(double));
+    if (!pr || !buf) {
+        free(pr);
+        free(buf);
+        return MIRS_E_NO_MEMORY;
+    }
+    for (size_t i = 0; i < n; i++) {
+        pr[i].x = x[i];
+        pr[i].y = y[i];
+    }
+    /* Sorted by (x, y), discordant pairs are the strict inversions of y. */
+    qsort(pr, n, sizeof *pr, cmp_pair);
+    uint64_t ntie = 0;
+    for (size_t s = 0; s < n;) {
+        size_t e = s + 1;
+        while (e < n && pr[e].x == pr[s].x && pr[e].y == pr[s].y) e++;
+        uint64_t t = e - s;
+        ntie += t * (t - 1) / 2;
+        s = e;
+    }
+    double *v = buf, *tmp = buf + n;
+    for (size_t i = 0; i < n; i++) v[i] = pr[i].y;
+    uint64_t dis = count_inversions(v, tmp, n); /* leaves y sorted in v */
+    uint64_t xtie, ytie;
+    double x0, x1, y0, y1;
+    tie_stats(v, n, &ytie, &y0, &y1);
+    for (size_t i = 0; i < n; i++) v[i] = pr[i].x;
+    tie_stats(v, n, &xtie, &x0, &x1);
+    free(pr);
+    free(buf);
+    uint64_t tot = (uint64_t)n * (n - 1) / 2;
     if (xtie == tot || ytie == tot) {
         *tau = NAN;
         *p_value = NAN;
         return MIRS_OK;
     }
-    double cmd = con - dis;
-    double t = cmd / sqrt(tot - xtie) / sqrt(tot - ytie);
-    t = fmin(1.0, fmax(-1.0, t));
+    double cmd = (double)((int64_t)(tot - xtie - ytie + ntie) - 2 * (int64_t)dis);
+    double t = cmd / sqrt((double)(tot - xtie)) / sqrt((double)(tot - ytie));
+    t = t < -1 ? -1 : t > 1 ? 1 : t;
     double p;
-    if (xtie == 0 && ytie == 0 && (n <= 33 || fmin(dis, tot - dis) <= 1)) {
-        p = kendall_p_exact(n, (uint64_t)(tot - dis));
+    uint64_t mind = dis < tot - dis ? dis : tot - dis;
+    if (xtie == 0 && ytie == 0 && (n <= 33 || mind <= 1)) {
+        p = kendall_p_exact(n, tot - dis);
     } else {
-        /* Tie-corrected variance of con - dis (scipy's asymptotic branch). */
-        double *sx = mirs__malloc(2 * n * sizeof *sx);
-        if (!sx) return MIRS_E_NO_MEMORY;
-        double *sy = sx + n;
-        memcpy(sx, x, n * sizeof *sx);
-        memcpy(sy, y, n * sizeof *sy);
-        double x0 = 0, x1 = 0, y0 = 0, y1 = 0;
-        for (int w = 0; w < 2; w++) {
-            double *s = w ? sy : sx;
-            vi *tmp = mirs__malloc(n * sizeof *tmp);
-            if (!tmp) {
-                free(sx);
-                return MIRS_E_NO_MEMORY;
-            }
-            for (size_t i = 0; i < n; i++) tmp[i].v = s[i], tmp[i].i = i;
-            qsort(tmp, n, sizeof *tmp, cmp_vi);
-            for (size_t i = 0; i < n;) {
-                size_t j = i + 1;
-                while (j < n && tmp[j].v == tmp[i].v) j++;
-                double cnt = (double)(j - i);
-                if (cnt > 1) {
-                    if (w)
-                        y0 += cnt * (cnt - 1) * (cnt - 2), y1 += cnt * (cnt - 1) * (2 * cnt + 5);
-                    else
-                        x0 += cnt * (cnt - 1) * (cnt - 2), x1 += cnt * (cnt - 1) * (2 * cnt + 5);
-                }
-                i = j;
-            }
-            free(tmp);
-        }
-        free(sx);
-        double dn = (double)n, m = dn * (dn - 1);
-        double var = (m * (2 * dn + 5) - x1 - y1) / 18 + (2 * xtie * ytie) / m + x0 * y0 / (9 * m * (dn - 2));
+        double dn = (double)n, m = dn * (dn - 1.);
+        double var =
+            ((m * (2 * dn + 5) - x1 - y1) / 18 + (2 * (double)xtie * (double)ytie) / m + x0 * y0 / (9 * m * (dn - 2)));
         double z = cmd / sqrt(var);
-        p = 2 * normal_sf(fabs(z));
+        p = 2 * mirs_stats_normal_cdf(-fabs(z));
     }
     *tau = t;
     *p_value = p;
     return MIRS_OK;
 }
 
-/* ---- two-sample tests ------------------------------------------------------- */
+/* ---- Welch ---- */
 
-static void moments(const double *a, size_t n, double *mean, double *var)
+static void mean_var(const double *v, size_t n, double *mean, double *var)
 {
-    double m = 0;
-    for (size_t i = 0; i < n; i++) m += a[i];
-    m /= (double)n;
     double s = 0;
-    for (size_t i = 0; i < n; i++) s += (a[i] - m) * (a[i] - m);
+    for (size_t i = 0; i < n; i++) s += v[i];
+    double m = s / (double)n, ss = 0;
+    for (size_t i = 0; i < n; i++) ss += (v[i] - m) * (v[i] - m);
     *mean = m;
-    *var = n > 1 ? s / (double)(n - 1) : NAN;
+    *var = n > 1 ? ss / (double)(n - 1) : NAN;
 }
 
-MIRS_API int mirs_stats_welch_moments(double na, double mean_a, double var_a, double nb, double mean_b, double var_b,
-                                      double *t, double *df, double *p_value)
+static void welch_core(double na, double ma, double va, double nb, double mb, double vb, double *t, double *df,
+                       double *p)
 {
-    MIRS_CHECK_ARG(t && df && p_value);
-    if (!(na >= 2) || !(nb >= 2)) return mirs__fail(MIRS_E_EMPTY, "mirs_stats_welch: each group needs n >= 2");
-    if (isnan(mean_a) || isnan(mean_b) || isnan(var_a) || isnan(var_b))
-        return mirs__fail(MIRS_E_NUMERIC, "mirs_stats_welch: NaN moments");
-    double va = var_a / na, vb = var_b / nb, se2 = va + vb;
-    double tt = (mean_a - mean_b) / sqrt(se2);
-    double d = se2 * se2 / (va * va / (na - 1) + vb * vb / (nb - 1));
+    /* scipy 1.10 _unequal_var_ttest_denom + _ttest_finish. */
+    double vn1 = va / na, vn2 = vb / nb;
+    double d = (vn1 + vn2) * (vn1 + vn2) / (vn1 * vn1 / (na - 1) + vn2 * vn2 / (nb - 1));
+    if (isnan(d)) d = 1;
+    double denom = sqrt(vn1 + vn2);
+    double tt = (ma - mb) / denom;
     *t = tt;
     *df = d;
-    *p_value = isnan(tt) ? NAN : 2 * mirs_stats_t_sf(fabs(tt), d);
-    return MIRS_OK;
+    *p = isnan(tt) ? NAN : 2 * mirs_stats_t_sf(fabs(tt), d);
 }
 
-MIRS_API int mirs_stats_welch(const double *a, size_t na, const double *b, size_t nb, double *t, double *df,
-                              double *p_value)
+int mirs_stats_welch(const double *a, size_t na, const double *b, size_t nb, double *t, double *df, double *p_value)
 {
-    MIRS_CHECK_ARG(a && b && t && df && p_value);
-    if (na < 2 || nb < 2) return mirs__fail(MIRS_E_EMPTY, "mirs_stats_welch: each group needs n >= 2");
-    int st;
-    if ((st = check_finite(a, na, "mirs_stats_welch a")) || (st = check_finite(b, nb, "mirs_stats_welch b"))) return st;
+    MIRS_CHECK_ARG(t && df && p_value);
+    MIRS_CHECK_ARG((a || na == 0) && (b || nb == 0));
+    if (na < 2 || nb < 2) return mirs__fail(MIRS_E_EMPTY, "welch: groups of %zu and %zu values (need 2 each)", na, nb);
+    int st = check_sample(a, na, "welch a", false);
+    if (!st) st = check_sample(b, nb, "welch b", false);
+    if (st) return st;
     double ma, va, mb, vb;
-    moments(a, na, &ma, &va);
-    moments(b, nb, &mb, &vb);
-    return mirs_stats_welch_moments((double)na, ma, va, (double)nb, mb, vb, t, df, p_value);
-}
-
-/* Exact null distribution of U for sizes m, n: counts of U = k are the
- * coefficients of the Gaussian binomial [m+n choose m]_q, built as
- * prod_{i=1..m} (1 - q^(n+i)) / (1 - q^i). Returns P(U >= u). */
-static int mwu_exact_sf(size_t m, size_t n, size_t u, double *out)
-{
-    if (m > n) {
-        size_t t = m;
-        m = n;
-        n = t;
-    }
-    size_t mn;
-    if (!mirs__mul_ok(m, n, &mn) || mn > 50000000)
-        return mirs__fail(MIRS_E_LIMIT, "Mann-Whitney exact: sizes %zu x %zu too large", m, n);
-    double *c = calloc(mn + 1, sizeof *c);
-    if (!c) return mirs__fail(MIRS_E_NO_MEMORY, "out of memory");
-    c[0] = 1;
-    size_t deg = 0;
-    for (size_t i = 1; i <= m; i++) {
-        size_t s = n + i;
-        /* multiply by (1 - q^s) */
-        for (size_t k = deg + s; k >= s; k--) {
-            if (k <= mn) c[k] -= c[k - s];
-            if (k == s) break;
-        }
-        /* divide by (1 - q^i): the prefix recurrence runs over the whole
-         * product (degree deg + s); the quotient has degree deg + n, and the
-         * terms above it cancel to zero, which we make exact. */
-        size_t top = deg + s < mn ? deg + s : mn;
-        for (size_t k = i; k <= top; k++) c[k] += c[k - i];
-        deg += n;
-        for (size_t k = deg + 1; k <= top; k++) c[k] = 0;
-    }
-    double tot = 0, tail = 0;
-    for (size_t k = 0; k <= mn; k++) tot += c[k];
-    /* P(U >= u) = P(U <= mn - u) by symmetry (scipy sums from the left). */
-    size_t lim = u > mn ? 0 : mn - u;
-    for (size_t k = 0; k <= lim && u <= mn; k++) tail += c[k];
-    free(c);
-    *out = tail / tot;
+    mean_var(a, na, &ma, &va);
+    mean_var(b, nb, &mb, &vb);
+    welch_core((double)na, ma, va, (double)nb, mb, vb, t, df, p_value);
     return MIRS_OK;
 }
 
-MIRS_API int mirs_stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb, int32_t method, double *u,
-                                     double *p_value)
+int mirs_stats_welch_moments(double na, double mean_a, double var_a, double nb, double mean_b, double var_b, double *t,
+                             double *df, double *p_value)
 {
-    MIRS_CHECK_ARG(a && b && u && p_value);
-    if (method < MIRS_MWU_AUTO || method > MIRS_MWU_ASYMPTOTIC)
-        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_stats_mann_whitney: unknown method %d", (int)method);
-    if (na == 0 || nb == 0) return mirs__fail(MIRS_E_EMPTY, "mirs_stats_mann_whitney: an empty sample");
-    int st;
-    if ((st = check_finite(a, na, "mirs_stats_mann_whitney a")) ||
-        (st = check_finite(b, nb, "mirs_stats_mann_whitney b")))
-        return st;
+    MIRS_CHECK_ARG(t && df && p_value);
+    if (isnan(na) || isnan(nb) || !(na >= 2) || !(nb >= 2))
+        return mirs__fail(MIRS_E_EMPTY, "welch_moments: counts %g and %g (need 2 each)", na, nb);
+    if (!isfinite(na) || !isfinite(nb) || !isfinite(mean_a) || !isfinite(mean_b) || !isfinite(var_a) ||
+        !isfinite(var_b))
+        return mirs__fail(MIRS_E_NUMERIC, "welch_moments: non-finite moment");
+    if (var_a < 0 || var_b < 0) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "welch_moments: negative variance");
+    welch_core(na, mean_a, var_a, nb, mean_b, var_b, t, df, p_value);
+    return MIRS_OK;
+}
+
+/* ---- Mann-Whitney U ---- */
+
+/* Two-sided exact p = 2 P(U <= k0) under H0 (k0 = min(U1, U2)) for sample
+ * sizes s <= L. Returns NaN when the computation would exceed the limits. */
+static double mwu_exact_p(uint64_t s, uint64_t L, uint64_t k0)
+{
+    /* Number of arrangements C(s+L, s), exactly while it fits in 127 bits. */
+    mirs__u128 total = 1;
+    bool fits = true;
+    for (uint64_t i = 1; i <= s && fits; i++) {
+        mirs__u128 nt;
+        if (__builtin_mul_overflow(total, (mirs__u128)(L + i), &nt) || (nt >> 126) != 0)
+            fits = false;
+        else
+            total = nt / i; /* exact: C(L+i, i) = C(L+i-1, i-1) (L+i) / i */
+    }
+    size_t len = (size_t)k0 + 1;
+    if (k0 > ((uint64_t)1 << 26)) return NAN; /* 1 GiB of counts */
+    if (fits) {
+        /* Gaussian binomial [s+L choose s]_q = prod_{i=1..s} (1 - q^(L+i)) / (1 - q^i),
+         * truncated at q^k0, in wrapping 128-bit arithmetic (the final
+         * coefficients are exact since they fit). O(s k0). */
+        mirs__u128 *g = calloc(len, sizeof *g);
+        if (!g) return NAN;
+        g[0] = 1;
+        for (uint64_t i = 1; i <= s; i++) {
+            for (size_t k = i; k < len; k++) g[k] += g[k - i];
+            uint64_t sh = L + i;
+            if (sh < len)
+                for (size_t k = len - 1; k >= sh; k--) g[k] -= g[k - sh];
+        }
+        mirs__u128 cum = 0;
+        for (size_t k = 0; k < len; k++) cum += g[k];
+        free(g);
+        double p = 2.0 * ((double)cum / (double)total);
+        return p < 1 ? p : 1;
+    }
+    /* Counts too large for 128 bits: add-only recurrence in doubles,
+     * f_n(m, k) = f_n(m-1, k-n) + f_{n-1}(m, k), O(s L k0) work. */
+    double work = (double)s * (double)L * (double)len;
+    if (work > 4e8) return NAN;
+    double lt = lgamma((double)(s + L) + 1) - lgamma((double)s + 1) - lgamma((double)L + 1);
+    if (lt > 700) return NAN;
+    double *f = calloc((size_t)(s + 1) * len, sizeof *f);
+    if (!f) return NAN;
+    for (uint64_t m = 0; m <= s; m++) f[m * len] = 1;
+    for (uint64_t nn = 1; nn <= L; nn++)
+        for (uint64_t m = 1; m <= s; m++)
+            for (size_t k = len - 1; k >= nn && k < len; k--) f[m * len + k] += f[(m - 1) * len + k - nn];
+    double cum = 0;
+    for (size_t k = 0; k < len; k++) cum += f[s * len + k];
+    free(f);
+    double p = 2.0 * cum / exp(lt);
+    return p < 1 ? p : 1;
+}
+
+int mirs_stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb, int32_t method, double *u,
+                            double *p_value)
+{
+    MIRS_CHECK_ARG(u && p_value);
+    MIRS_CHECK_ARG((a || na == 0) && (b || nb == 0));
+    MIRS_CHECK_ARG(method == MIRS_MWU_AUTO || method == MIRS_MWU_EXACT || method == MIRS_MWU_ASYMPTOTIC);
+    if (na == 0 || nb == 0) return mirs__fail(MIRS_E_EMPTY, "mann_whitney: an empty group (%zu, %zu)", na, nb);
+    int st = check_sample(a, na, "mann_whitney a", true);
+    if (!st) st = check_sample(b, nb, "mann_whitney b", true);
+    if (st) return st;
+    if (na + nb > MAX_SAMPLES) return mirs__fail(MIRS_E_LIMIT, "mann_whitney: too many values");
     size_t n = na + nb;
-    double *xy = mirs__malloc(2 * n * sizeof *xy);
-    if (!xy) return MIRS_E_NO_MEMORY;
-    double *ranks = xy + n;
-    memcpy(xy, a, na * sizeof *xy);
-    memcpy(xy + na, b, nb * sizeof *xy);
+    double *v = mirs__calloc(n, 2 * sizeof(double));
+    if (!v) return MIRS_E_NO_MEMORY;
+    memcpy(v, a, na * sizeof *v);
+    memcpy(v + na, b, nb * sizeof *v);
     double tie_term;
-    if ((st = rankdata(xy, n, ranks, &tie_term))) {
-        free(xy);
-        return st;
+    if (!mirs__rank_average(v, n, v + n, &tie_term)) {
+        free(v);
+        return MIRS_E_NO_MEMORY;
     }
     double r1 = 0;
-    for (size_t i = 0; i < na; i++) r1 += ranks[i];
-    free(xy);
+    for (size_t i = 0; i < na; i++) r1 += v[n + i];
+    free(v);
     double n1 = (double)na, n2 = (double)nb;
-    double u1 = r1 - n1 * (n1 + 1) / 2, u2 = n1 * n2 - u1, U = fmax(u1, u2);
-    bool ties = tie_term > 0;
-    if (method == MIRS_MWU_AUTO) method = (na > 8 && nb > 8) || ties ? MIRS_MWU_ASYMPTOTIC : MIRS_MWU_EXACT;
+    double u1 = r1 - n1 * (n1 + 1) / 2, u2 = n1 * n2 - u1;
+    double U = u1 > u2 ? u1 : u2;
+    bool ties = tie_term != 0;
+    if (method == MIRS_MWU_EXACT && ties)
+        return mirs__fail(MIRS_E_UNSUPPORTED, "mann_whitney: the exact method needs samples without ties");
+    bool exact = method == MIRS_MWU_EXACT || (method == MIRS_MWU_AUTO && !(na > 8 && nb > 8) && !ties);
     double p = NAN;
-    if (method == MIRS_MWU_EXACT) {
-        if (ties)
-            return mirs__fail(MIRS_E_UNSUPPORTED, "mirs_stats_mann_whitney: the exact method does not allow ties");
-        if ((st = mwu_exact_sf(na, nb, (size_t)U, &p))) return st;
-    } else {
-        double dn = n1 + n2, mu = n1 * n2 / 2;
-        double s = sqrt(n1 * n2 / 12 * ((dn + 1) - tie_term / (dn * (dn - 1))));
-        double z = (U - mu - 0.5) / s;
-        p = normal_sf(z);
+    if (exact) {
+        uint64_t s = na < nb ? na : nb, L = na < nb ? nb : na;
+        p = mwu_exact_p(s, L, (uint64_t)(n1 * n2 - U));
+        if (isnan(p) && method == MIRS_MWU_EXACT)
+            return mirs__fail(MIRS_E_LIMIT, "mann_whitney: exact distribution for %zu x %zu is too large", na, nb);
+        /* AUTO beyond the exact limits (only min(n) <= 8 with the other
+         * sample in the hundreds of thousands): asymptotic, see docs. */
     }
-    p *= 2;
+    if (isnan(p)) {
+        double nt = n1 + n2, mu = n1 * n2 / 2;
+        double s = sqrt(n1 * n2 / 12 * ((nt + 1) - tie_term / (nt * (nt - 1))));
+        double z = (U - mu - 0.5) / s;
+        p = 2 * mirs_stats_normal_cdf(-z);
+        p = p < 0 ? 0 : p > 1 ? 1 : p;
+    }
     *u = u1;
-    *p_value = p > 1 ? 1 : p < 0 ? 0 : p;
+    *p_value = p;
     return MIRS_OK;
 }
 
-MIRS_API int mirs_stats_cohen_d(const double *a, size_t na, const double *b, size_t nb, double *d)
+/* ---- Cohen's d ---- */
+
+int mirs_stats_cohen_d(const double *a, size_t na, const double *b, size_t nb, double *d)
 {
-    MIRS_CHECK_ARG(a && b && d);
-    if (na < 2 || nb < 2) return mirs__fail(MIRS_E_EMPTY, "mirs_stats_cohen_d: each group needs n >= 2");
-    int st;
-    if ((st = check_finite(a, na, "mirs_stats_cohen_d a")) || (st = check_finite(b, nb, "mirs_stats_cohen_d b")))
-        return st;
+    MIRS_CHECK_ARG(d);
+    MIRS_CHECK_ARG((a || na == 0) && (b || nb == 0));
+    if (na < 1 || nb < 1 || na + nb < 3)
+        return mirs__fail(MIRS_E_EMPTY, "cohen_d: groups of %zu and %zu values (need >= 1 each, 3 in all)", na, nb);
+    int st = check_sample(a, na, "cohen_d a", false);
+    if (!st) st = check_sample(b, nb, "cohen_d b", false);
+    if (st) return st;
     double ma, va, mb, vb;
-    moments(a, na, &ma, &va);
-    moments(b, nb, &mb, &vb);
-    double sp = sqrt(((double)(na - 1) * va + (double)(nb - 1) * vb) / (double)(na + nb - 2));
+    mean_var(a, na, &ma, &va);
+    mean_var(b, nb, &mb, &vb);
+    double ssa = na > 1 ? va * (double)(na - 1) : 0.0, ssb = nb > 1 ? vb * (double)(nb - 1) : 0.0;
+    double sp = sqrt((ssa + ssb) / ((double)na + (double)nb - 2));
     *d = (ma - mb) / sp;
     return MIRS_OK;
 }
 
-/* AUROC by sorting all scores once: U of the positives / (npos * nneg). */
-static int auc_of(const double *pos, size_t npos, const double *neg, size_t nneg, vi *work, double *auc)
+/* ---- AUROC ---- */
+
+int mirs_stats_auroc(const double *pos, size_t npos, const double *neg, size_t nneg, double *auc)
 {
-    size_t n = npos + nneg;
-    for (size_t i = 0; i < npos; i++) work[i].v = pos[i], work[i].i = 0;
-    for (size_t i = 0; i < nneg; i++) work[npos + i].v = neg[i], work[npos + i].i = 1;
-    qsort(work, n, sizeof *work, cmp_vi);
-    double r1 = 0;
-    for (size_t i = 0; i < n;) {
-        size_t j = i + 1, npos_here = work[i].i == 0;
-        while (j < n && work[j].v == work[i].v) npos_here += work[j].i == 0, j++;
-        r1 += (double)npos_here * 0.5 * ((double)(i + 1) + (double)j);
-        i = j;
-    }
-    double u1 = r1 - (double)npos * ((double)npos + 1) / 2;
-    *auc = u1 / ((double)npos * (double)nneg);
+    MIRS_CHECK_ARG(auc);
+    double u, p;
+    /* U of `pos` counts pairs pos > neg plus half the ties. */
+    int st = mirs_stats_mann_whitney(pos, npos, neg, nneg, MIRS_MWU_ASYMPTOTIC, &u, &p);
+    if (st) return st;
+    *auc = u / ((double)npos * (double)nneg);
     return MIRS_OK;
 }
 
-MIRS_API int mirs_stats_auroc(const double *pos, size_t npos, const double *neg, size_t nneg, double *auc)
+/* splitmix64 stream: the i-th output is mix(seed + (i+1) * golden). */
+static uint64_t next_u64(uint64_t *state)
 {
-    MIRS_CHECK_ARG(pos && neg && auc);
-    if (npos == 0 || nneg == 0) return mirs__fail(MIRS_E_EMPTY, "mirs_stats_auroc: an empty group");
-    int st;
-    if ((st = check_finite(pos, npos, "mirs_stats_auroc pos")) ||
-        (st = check_finite(neg, nneg, "mirs_stats_auroc neg")))
-        return st;
-    vi *work = mirs__malloc((npos + nneg) * sizeof *work);
-    if (!work) return MIRS_E_NO_MEMORY;
-    st = auc_of(pos, npos, neg, nneg, work, auc);
-    free(work);
-    return st;
+    uint64_t r = mirs__splitmix64(*state);
+    *state += 0x9e3779b97f4a7c15ull;
+    return r;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
+/* Uniform index in [0, n) by Lemire's multiply-shift (bias < n / 2^64). */
+static size_t draw(uint64_t *state, size_t n) { return (size_t)(((mirs__u128)next_u64(state) * (mirs__u128)n) >> 64); }
 
-/* numpy.quantile's default (linear) on sorted data. */
-static double quantile_sorted(const double *s, size_t n, double q)
+int mirs_stats_auroc_bootstrap(const double *pos, size_t npos, const double *neg, size_t nneg, uint32_t reps,
+                               uint64_t seed, double confidence, double *lo, double *hi)
 {
-    double h = (double)(n - 1) * q;
-    size_t lo = (size_t)floor(h);
-    if (lo + 1 >= n) return s[n - 1];
-    return s[lo] + (h - (double)lo) * (s[lo + 1] - s[lo]);
-}
-
-MIRS_API int mirs_stats_auroc_bootstrap(const double *pos, size_t npos, const double *neg, size_t nneg, uint32_t reps,
-                                        uint64_t seed, double confidence, double *lo, double *hi)
-{
-    MIRS_CHECK_ARG(pos && neg && lo && hi && reps > 0);
+    MIRS_CHECK_ARG(lo && hi);
+    MIRS_CHECK_ARG((pos || npos == 0) && (neg || nneg == 0));
+    if (reps < 1) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "auroc_bootstrap: reps = 0");
+    if (reps > (1u << 24)) return mirs__fail(MIRS_E_LIMIT, "auroc_bootstrap: reps = %u exceeds 2^24", reps);
     int st = check_conf(confidence);
     if (st) return st;
-    if (npos == 0 || nneg == 0) return mirs__fail(MIRS_E_EMPTY, "mirs_stats_auroc_bootstrap: an empty group");
-    if ((st = check_finite(pos, npos, "mirs_stats_auroc_bootstrap pos")) ||
-        (st = check_finite(neg, nneg, "mirs_stats_auroc_bootstrap neg")))
-        return st;
-    size_t n = npos + nneg;
-    double *rs = mirs__malloc((n + reps) * sizeof *rs);
-    vi *work = mirs__malloc(n * sizeof *work);
-    if (!rs || !work) {
-        free(rs);
-        free(work);
+    if (npos == 0 || nneg == 0)
+        return mirs__fail(MIRS_E_EMPTY, "auroc_bootstrap: an empty group (%zu, %zu)", npos, nneg);
+    st = check_sample(pos, npos, "auroc pos", true);
+    if (!st) st = check_sample(neg, nneg, "auroc neg", true);
+    if (st) return st;
+    /* Draws index the sorted scores, so the interval depends only on the
+     * multisets of scores, not on their order.
+     * For each positive, the number of negatives below it and tied with it
+     * (indices into the sorted negatives), so a resample's AUC is
+     * sum over drawn positives of W[lt] + (W[lt+eq] - W[lt]) / 2 with W the
+     * prefix sums of the negatives' draw counts: O(npos + nneg) per rep. */
+    double *sneg = mirs__malloc(nneg * sizeof *sneg), *spos = mirs__malloc(npos * sizeof *spos);
+    size_t *lt = mirs__calloc(npos, 2 * sizeof *lt);
+    uint64_t *w = mirs__calloc(nneg + 1, sizeof *w);
+    double *aucs = mirs__calloc(reps, sizeof *aucs);
+    if (!sneg || !spos || !lt || !w || !aucs) {
+        free(sneg);
+        free(spos);
+        free(lt);
+        free(w);
+        free(aucs);
         return MIRS_E_NO_MEMORY;
     }
-    double *bp = rs, *bn = rs + npos, *aucs = rs + n;
+    size_t *le = lt + npos;
+    memcpy(sneg, neg, nneg * sizeof *sneg);
+    qsort(sneg, nneg, sizeof *sneg, cmp_double);
+    memcpy(spos, pos, npos * sizeof *spos);
+    qsort(spos, npos, sizeof *spos, cmp_double);
+    for (size_t i = 0; i < npos; i++) {
+        size_t l = 0, h = nneg;
+        while (l < h) { /* first index with sneg >= pos[i] */
+            size_t m = l + (h - l) / 2;
+            if (sneg[m] < spos[i])
+                l = m + 1;
+            else
+                h = m;
+        }
+        lt[i] = l;
+        h = nneg;
+        while (l < h) { /* first index with sneg > pos[i] */
+            size_t m = l + (h - l) / 2;
+            if (sneg[m] <= spos[i])
+                l = m + 1;
+            else
+                h = m;
+        }
+        le[i] = l;
+    }
     uint64_t state = seed;
+    double denom = (double)npos * (double)nneg;
     for (uint32_t r = 0; r < reps; r++) {
-        /* Stratified resampling with a splitmix64 stream: index = next % size
-         * (the modulo bias is below 2^-40 for any realistic size). */
-        for (size_t i = 0; i < npos; i++) bp[i] = pos[mirs__splitmix64(state++) % npos];
-        for (size_t i = 0; i < nneg; i++) bn[i] = neg[mirs__splitmix64(state++) % nneg];
-        auc_of(bp, npos, bn, nneg, work, &aucs[r]);
+        memset(w, 0, (nneg + 1) * sizeof *w);
+        for (size_t j = 0; j < nneg; j++) w[draw(&state, nneg) + 1]++;
+        for (size_t j = 0; j < nneg; j++) w[j + 1] += w[j];
+        /* Twice the U statistic, an exact integer. */
+        uint64_t twice_u = 0;
+        for (size_t i = 0; i < npos; i++) {
+            size_t k = draw(&state, npos);
+            twice_u += w[lt[k]] + w[le[k]];
+        }
+        aucs[r] = (double)twice_u / 2.0 / denom;
     }
     qsort(aucs, reps, sizeof *aucs, cmp_double);
-    double alpha = (1 - confidence) / 2;
-    *lo = quantile_sorted(aucs, reps, alpha);
-    *hi = quantile_sorted(aucs, reps, 1 - alpha);
-    free(rs);
-    free(work);
+    /* Percentiles with numpy's default linear interpolation. */
+    double alpha = (1 - confidence) / 2, q[2] = {alpha, 1 - alpha}, out[2];
+    for (int i = 0; i < 2; i++) {
+        double hpos = (double)(reps - 1) * q[i];
+        double fl = floor(hpos);
+        size_t j = (size_t)fl;
+        double frac = hpos - fl;
+        out[i] = j + 1 < reps ? aucs[j] + frac * (aucs[j + 1] - aucs[j]) : aucs[j];
+    }
+    free(sneg);
+    free(spos);
+    free(lt);
+    free(w);
+    free(aucs);
+    *lo = out[0];
+    *hi = out[1];
     return MIRS_OK;
 }

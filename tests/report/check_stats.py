@@ -112,7 +112,11 @@ with tempfile.TemporaryDirectory() as tmp:
     el2, eu2 = (p2 - l2) ** 2, (u2 - p2) ** 2
     a_ = (n11 + b) * (c_ + n00) * (n11 + c_) * (b + n00)
     num = n11 * n00 - b * c_
-    phi = 0.0 if a_ == 0 else num / math.sqrt(a_)  # method 10: no continuity correction
+    # Newcombe's phi correction (AD - BC - N/2 when AD - BC > N/2, 0 when in
+    # [0, N/2]): the only form that reproduces the published Cavo et al.
+    # example (Fagerland, Lydersen & Laake 2017, ch. 8: -0.1186 to -0.0046).
+    num = num - n / 2 if num > n / 2 else (0.0 if num >= 0 else num)
+    phi = 0.0 if a_ == 0 else num / math.sqrt(a_)
     d = p1 - p2
     lo = d - math.sqrt(max(dl2 - 2 * phi * math.sqrt(dl2 * eu2) + eu2, 0))
     hi = d + math.sqrt(max(du2 - 2 * phi * math.sqrt(du2 * el2) + el2, 0))

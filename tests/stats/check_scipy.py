@@ -157,7 +157,13 @@ def newcombe(a, b, c, d, conf):
     l1, u1 = wil(a + b)
     l2, u2 = wil(a + c)
     den = (a + b) * (c + d) * (a + c) * (b + d)
-    phi = (a * d - b * c) / math.sqrt(den) if den else 0.0
+    # Newcombe's phi with its correction: AD - BC - N/2 when AD - BC > N/2,
+    # 0 when 0 <= AD - BC <= N/2. Only this form reproduces the published
+    # Cavo et al. example (Fagerland, Lydersen & Laake 2017, ch. 8:
+    # -0.0621, 95% CI -0.1186 to -0.0046); without it: -0.1174 to -0.0059.
+    A = a * d - b * c
+    A = A - n / 2 if A > n / 2 else (0.0 if A >= 0 else A)
+    phi = A / math.sqrt(den) if den else 0.0
     dl = math.sqrt(max(0, (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2))
     du = math.sqrt(max(0, (u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2))
     return p1 - p2, p1 - p2 - dl, p1 - p2 + du
