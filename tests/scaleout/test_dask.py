@@ -85,3 +85,55 @@ def test_killed_worker_redoes_its_shard(tmp_path):
     assert (dups, conflicts) == (0, 0)
     assert records == ref_summary["scored"]
     assert open(merged, "rb").read() == open(ref, "rb").read()
+
+
+def test_entropy_shards_merge_exactly(tmp_path):
+    """Entropy accumulators over the demo attention dumps: 4 shards on 1 and on
+    2 workers give the same merged state bit for bit, equal to one pass in
+    counts and histograms exactly and in moments to rounding; a killed worker's
+    shard is redone."""
+    from mirsafety.entropy import Accumulator, Tensor
+    store, _ = single_process(tmp_path)
+    files = mdist.attention_files_from_store(store, MODEL, os.path.join(DEMO, "attention"))
+    assert len(files) > 40 and {lab for _, lab in files} == {"safe", "unsafe"}
+    # One pass in this process.
+    one = Accumulator(2, 2, 32, 0.0, 4.0)
+    for p, lab in sorted(files):
+        with Tensor(p) as t:
+            one.add_item(lab, t.attention("lhqk")[0])
+    states = {}
+    for workers in (1, 2):
+        with cluster(workers) as c, distributed.Client(c) as client:
+            out = str(tmp_path / ("ent%d" % workers))
+            acc = mdist.run_entropy(client, files, 4, out, out + ".json", 2, 2, bins=32, lo=0.0, hi=4.0)
+            states[workers] = acc.to_json()
+            for layer in range(2):
+                for head in range(2):
+                    for lab in ("safe", "unsafe"):
+                        assert acc.histogram(lab, layer, head) == one.histogram(lab, layer, head)
+                        a, b = acc.summary(lab, layer, head), one.summary(lab, layer, head)
+                        assert a["count"] == b["count"]
+                        assert a["mean"] == pytest.approx(b["mean"], rel=1e-12)  # summation order only
+            sa, so = acc.shape(), one.shape()
+            assert (sa["items_safe"], sa["items_unsafe"]) == (so["items_safe"], so["items_unsafe"])
+            g = acc.compare()
+            assert g == pytest.approx(one.compare(), rel=1e-9, nan_ok=True)
+    assert states[1] == states[2]
+
+    # A worker killed in the middle of an entropy shard.
+    marker = str(tmp_path / "ent-killed-once")
+
+    def flaky(k, *a, **kw):
+        if k == 1 and not os.path.exists(marker):
+            open(marker, "w").close()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return mdist.entropy_shard(*a, **kw)
+
+    out = str(tmp_path / "entk")
+    with cluster(2) as c, distributed.Client(c) as client:
+        futs = [client.submit(flaky, k, files, (k, 4), out, 2, 2, bins=32, lo=0.0, hi=4.0, pure=False, retries=3)
+                for k in range(4)]
+        res = client.gather(futs)
+    assert os.path.exists(marker)
+    assert sum(i for _, i in res) == len(files)
+    assert mdist.merge_entropy_parts([p for p, _ in res]).to_json() == states[1]

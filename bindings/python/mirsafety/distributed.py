@@ -14,6 +14,10 @@ and merges what they return:
   exact repeats kept once; conflicting verdicts are an error), which gives the
   same bytes whatever the order of the parts and the number of workers.
 - ``run_scoring()`` is the driver: one Dask task per shard, then the merge.
+- ``entropy_shard()`` / ``run_entropy()`` do the same for attention dumps: a
+  shard is the files whose name hashes to it, its partial state is an entropy
+  accumulator saved as JSON (atomically), and the merge combines the states
+  with the exact parallel-moment combination.
 
 Dask is optional: nothing here imports it until ``run_scoring`` is called with a
 client, and ``score_shard``/``merge_parts`` work in any process pool or on any
@@ -132,3 +136,91 @@ def run_scoring(client, dataset, responses, judge_outputs, model, n_shards, out_
                                                                                                   n_shards))
     merge_parts(parts, output)
     return output, [s for _, s in results]
+
+
+# ---- attention entropy -------------------------------------------------------------------------------------------
+
+
+def file_shard(path, n):
+    """The shard of a file among n: the stable key hash of its base name (the same on every machine)."""
+    return lib().mirs_key_shard(text_in(os.path.basename(path)), n)
+
+
+def entropy_part_path(out_dir, k, n):
+    return os.path.join(out_dir, "entropy.part-%05d-of-%05d.json" % (k, n))
+
+
+def entropy_shard(files, shard, out_dir, layers, heads, bins=64, lo=0.0, hi=8.0, layout="lhqk", **opts):
+    """Accumulates the entropy of the files of shard (k, n) and saves the state; returns (part_path, items).
+
+    files is a list of (path, label) with label "safe" or "unsafe"; each file is a .npy or .safetensors attention
+    tensor read with the given layout (mirsafety.entropy.Tensor.attention, keyword options passed on). The state
+    is written to a temporary file and renamed, so a killed worker leaves no partial part."""
+    from .entropy import Accumulator, Tensor
+    k, n = shard
+    final = entropy_part_path(out_dir, k, n)
+    tmp = os.path.join(out_dir, ".tmp-%s-%d-%s" % (os.path.basename(final), os.getpid(), uuid.uuid4().hex))
+    os.makedirs(out_dir, exist_ok=True)
+    items = 0
+    with Accumulator(layers, heads, bins, lo, hi) as acc:
+        for path, label in sorted(files):
+            if file_shard(path, n) != k:
+                continue
+            with Tensor(path) as t:
+                ent, _ = t.attention(layout, **opts)
+            acc.add_item(label, ent)
+            items += 1
+        try:
+            acc.save(tmp)
+            os.replace(tmp, final)
+            _fsync_dir(out_dir)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+    return final, items
+
+
+def merge_entropy_parts(parts, output=None):
+    """Merges saved accumulator states in the order given (sorted by the caller for reproducible bits) and
+    returns the merged Accumulator; with output, also saves it."""
+    from .entropy import Accumulator
+    parts = list(parts)
+    if not parts:
+        raise ValueError("no parts to merge")
+    acc = Accumulator.load(parts[0])
+    for p in parts[1:]:
+        with Accumulator.load(p) as other:
+            acc.merge(other)
+    if output:
+        acc.save(output)
+    return acc
+
+
+def run_entropy(client, files, n_shards, out_dir, output, layers, heads, retries=3, **kwargs):
+    """Entropy statistics of many attention dumps on a Dask cluster: one task per shard of files, then the merge
+    (parts in shard order, so the merged state has the same bits whatever the number of workers). Returns the
+    merged Accumulator (also saved to output)."""
+    files = [(str(p), str(lab)) for p, lab in files]
+    futures = [client.submit(entropy_shard, files, (k, n_shards), out_dir, layers, heads, pure=False, retries=retries,
+                             key="mirs-entropy-%d-of-%d-%s" % (k, n_shards, uuid.uuid4().hex[:8]), **kwargs)
+               for k in range(n_shards)]
+    results = client.gather(futures)
+    if sum(items for _, items in results) != len(files):
+        raise StateError(_ffi.MIRS_E_STATE, "shards accumulated %d files, expected %d" %
+                         (sum(i for _, i in results), len(files)))
+    return merge_entropy_parts([p for p, _ in results], output)
+
+
+def attention_files_from_store(store_path, model, attention_dir, judge="harmbench-mir"):
+    """(path, label) for every safe/unsafe verdict of model whose key has a dump named <key with / as __>.npy."""
+    out = []
+    with Records(store_path) as recs:
+        for r in recs:
+            if r.model != model or r.judge != judge or r.verdict not in (_ffi.MIRS_VERDICT_SAFE,
+                                                                        _ffi.MIRS_VERDICT_UNSAFE):
+                continue
+            p = os.path.join(attention_dir, r.key.replace("/", "__") + ".npy")
+            if os.path.exists(p):
+                out.append((p, "unsafe" if r.verdict == _ffi.MIRS_VERDICT_UNSAFE else "safe"))
+    return out
