@@ -259,7 +259,8 @@ static const char validate_usage[] =
     "(item is the position in the file, \"-\" for a problem with the whole file).\n"
     "Exit status 0 when there is none, 1 when problems were found, 3 when the dataset cannot be read.\n"
     "Filters restrict the item count in the summary; problems are reported for the whole dataset.\n"
-    "  --images          also check that every image file exists and is a regular file\n"
+    "  --images          also check that every image file exists and holds a PNG or JPEG whose header\n"
+    "                    is valid and within the decoding limits (for the filtered items; progress on a terminal)\n"
     "  --strict          stop at the first problem (the one a strict open reports)\n"
     "  --json            {\"ok\", \"items\", \"problems\": [{file, item, status, message}]}\n";
 
@@ -282,16 +283,53 @@ int cli_validate(int argc, char **argv)
     }
     size_t n = mirs_dataset_diagnostic_count(ds);
     if (a.strict && n > 1) n = 1;
+    /* With --images, every image's header is probed as a decoder would read it. */
+    cJSON *img_problems = cJSON_CreateArray();
+    size_t nimg = 0;
+    if (a.images && !(a.strict && n) && img_problems) {
+        cli_progress pg;
+        cli_progress_start(&pg, "checking images", mirs_iter_count(it));
+        const mirs_item *item;
+        size_t done_items = 0;
+        while (mirs_iter_next(it, &item) == MIRS_OK && !(a.strict && nimg)) {
+            for (size_t k = 0; k < mirs_item_image_count(item); k++) {
+                mirs_image_info info = {sizeof info, 0, 0, 0, 0, 0, 0, 0, 0};
+                int pst = mirs_image_probe_file(mirs_item_image_file(item, k), NULL, &info);
+                if (pst == MIRS_OK) continue;
+                cJSON *o = cJSON_CreateObject();
+                cJSON_AddStringToObject(o, "file", mirs_item_source_file(item));
+                cJSON_AddNumberToObject(o, "item", (double)mirs_item_source_index(item));
+                cJSON_AddStringToObject(o, "status", mirs_status_str(pst));
+                cJSON_AddStringToObject(o, "message", mirs_error_last());
+                cJSON_AddItemToArray(img_problems, o);
+                nimg++;
+                if (a.strict) break;
+            }
+            cli_progress_update(&pg, ++done_items);
+        }
+        cli_progress_finish(&pg);
+        mirs_iter_reset(it);
+    }
     if (a.json) {
         cJSON *root = cJSON_CreateObject();
-        cJSON_AddBoolToObject(root, "ok", n == 0);
+        cJSON_AddBoolToObject(root, "ok", n + nimg == 0);
         cJSON_AddNumberToObject(root, "items", (double)mirs_iter_count(it));
-        cJSON_AddItemToObject(root, "problems", diag_json(ds, 0, n));
+        cJSON *probs = diag_json(ds, 0, n);
+        while (nimg && cJSON_GetArraySize(img_problems) > 0)
+            cJSON_AddItemToArray(probs, cJSON_DetachItemFromArray(img_problems, 0));
+        cJSON_AddItemToObject(root, "problems", probs);
+        cJSON_Delete(img_problems);
         rc = print_json(root);
-        if (rc == CLI_EXIT_OK && n) rc = CLI_EXIT_PROBLEMS;
+        if (rc == CLI_EXIT_OK && n + nimg) rc = CLI_EXIT_PROBLEMS;
         goto done;
     }
     for (size_t i = 0; i < n; i++) print_diag(stdout, ds, i);
+    for (cJSON *o = img_problems ? img_problems->child : NULL; o; o = o->next)
+        printf("%s:%d: %s: %s\n", cJSON_GetObjectItem(o, "file")->valuestring,
+               (int)cJSON_GetObjectItem(o, "item")->valuedouble, cJSON_GetObjectItem(o, "status")->valuestring,
+               cJSON_GetObjectItem(o, "message")->valuestring);
+    cJSON_Delete(img_problems);
+    n += nimg;
     if (n) {
         fprintf(stderr, "%s: %zu problem%s found\n", a.path, n, n == 1 ? "" : "s");
         rc = CLI_EXIT_PROBLEMS;
