@@ -164,6 +164,86 @@ static int load_models(const char *store, html_model *models)
     return CLI_EXIT_OK;
 }
 
+/* Mean attention entropy of one bundled dump (every row of the tensor), or
+ * NAN when the item has none. The demo dumps are f16 probabilities, whose
+ * rows sum to 1 only within f16 rounding: renormalise them. */
+static double item_entropy(const char *data, const char *key)
+{
+    char path[PATH_MAX], name[512];
+    size_t j = 0;
+    for (const char *k = key; *k && j + 3 < sizeof name; k++) {
+        if (*k == '/')
+            name[j++] = '_', name[j++] = '_';
+        else
+            name[j++] = *k;
+    }
+    name[j] = '\0';
+    if (pathf(path, sizeof path, "%s/attention/%s.npy", data, name) != 0 || access(path, R_OK) != 0) return NAN;
+    mirs_entropy_tensor *t = NULL;
+    if (mirs_entropy_tensor_open(path, NULL, &t) != MIRS_OK) return NAN;
+    int32_t dtype;
+    size_t ndim, shape[MIRS_ENTROPY_MAX_DIMS];
+    int64_t strides[MIRS_ENTROPY_MAX_DIMS];
+    double mean = NAN;
+    if (mirs_entropy_tensor_info(t, &dtype, &ndim, shape, strides) == MIRS_OK && ndim >= 1 && strides[ndim - 1] == 1) {
+        size_t rows = 1;
+        for (size_t d = 0; d + 1 < ndim; d++) rows *= shape[d];
+        double *h = malloc(rows * sizeof *h);
+        mirs_entropy_options o = MIRS_ENTROPY_OPTIONS_INIT;
+        o.policy = MIRS_ENTROPY_POLICY_RENORMALIZE;
+        if (h && mirs_entropy_rows(mirs_entropy_tensor_data(t), dtype, rows, shape[ndim - 1], shape[ndim - 1], &o, h) ==
+                     MIRS_OK) {
+            double sum = 0;
+            for (size_t r = 0; r < rows; r++) sum += h[r];
+            mean = sum / (double)rows;
+        }
+        free(h);
+    }
+    mirs_entropy_tensor_free(t);
+    return mean;
+}
+
+#define ENT_BINS 20
+
+/* Safe vs unsafe entropy of the first demo model's answers, for the report. */
+static int load_entropy(const char *store, const char *data, html_entropy *e, uint64_t *hs, uint64_t *hu)
+{
+    mirs_records *recs = NULL;
+    if (mirs_records_read(store, 0, &recs) != MIRS_OK) return -1;
+    size_t n = mirs_records_count(recs), ns = 0, nu = 0;
+    double *vs = malloc((n + 1) * sizeof *vs), *vu = malloc((n + 1) * sizeof *vu);
+    for (size_t i = 0; vs && vu && i < n; i++) {
+        const mirs_record *r = mirs_records_get(recs, i);
+        if (strcmp(r->model, demo_models[0]) != 0) continue;
+        if (r->verdict != MIRS_VERDICT_SAFE && r->verdict != MIRS_VERDICT_UNSAFE) continue;
+        double v = item_entropy(data, r->key);
+        if (isnan(v)) continue;
+        if (r->verdict == MIRS_VERDICT_UNSAFE)
+            vu[nu++] = v;
+        else
+            vs[ns++] = v;
+    }
+    mirs_records_free(recs);
+    int rc = -1;
+    if (vs && vu && ns >= 2 && nu >= 2) {
+        double lo = INFINITY, hi = -INFINITY, ms = 0, mu = 0;
+        for (size_t i = 0; i < ns; i++) lo = fmin(lo, vs[i]), hi = fmax(hi, vs[i]), ms += vs[i];
+        for (size_t i = 0; i < nu; i++) lo = fmin(lo, vu[i]), hi = fmax(hi, vu[i]), mu += vu[i];
+        if (hi <= lo) hi = lo + 1;
+        memset(hs, 0, ENT_BINS * sizeof *hs);
+        memset(hu, 0, ENT_BINS * sizeof *hu);
+        for (size_t i = 0; i < ns; i++) hs[(size_t)fmin(ENT_BINS - 1, (vs[i] - lo) / (hi - lo) * ENT_BINS)]++;
+        for (size_t i = 0; i < nu; i++) hu[(size_t)fmin(ENT_BINS - 1, (vu[i] - lo) / (hi - lo) * ENT_BINS)]++;
+        double u, p = NAN;
+        if (mirs_stats_mann_whitney(vs, ns, vu, nu, MIRS_MWU_AUTO, &u, &p) != MIRS_OK) p = NAN;
+        *e = (html_entropy){lo, hi, ENT_BINS, hs, hu, ms / (double)ns, mu / (double)nu, p, "Mann-Whitney U"};
+        rc = 0;
+    }
+    free(vs);
+    free(vu);
+    return rc;
+}
+
 static const char demo_help[] =
     "usage: mirsafety demo [--out DIR] [--sample DIR] [--data DIR]\n"
     "Runs the whole evaluation pipeline on the bundled sample, offline:\n"
@@ -249,8 +329,15 @@ int cli_demo(int argc, char **argv)
     int rc = load_models(store, models);
     if (rc != CLI_EXIT_OK) return rc;
     if (pathf(p5, sizeof p5, "%s/report.html", out) != 0) return CLI_EXIT_USAGE;
+    html_entropy ent;
+    uint64_t hs[ENT_BINS], hu[ENT_BINS];
+    bool have_ent = load_entropy(store, data, &ent, hs, hu) == 0;
+    if (have_ent)
+        say("== attention entropy (%s): safe mean %.4f, unsafe mean %.4f nats, Mann-Whitney p = %.3g\n", demo_models[0],
+            ent.mean_safe, ent.mean_unsafe, ent.p_value);
     int st = html_report_write(p5, "MIR-SafetyBench demo report (bundled sample, fictional models)", models, NMODELS,
-                               NULL, "Data: the bundled sample and fictional demo models; not real benchmark results.");
+                               have_ent ? &ent : NULL,
+                               "Data: the bundled sample and fictional demo models; not real benchmark results.");
     if (st != MIRS_OK) {
         fprintf(stderr, "mirsafety demo: cannot write %s: %s\n", p5, strerror(errno));
         return CLI_EXIT_FAILURE;

@@ -280,7 +280,8 @@ static const char score_usage[] =
     "  --keep-response       store the response text in each record\n"
     "  --lenient             skip bad lines of the input files (listed) instead of failing\n"
     "  --json                JSON summary on stdout\n"
-    "exit: 0 done, 1 some items have no judge output yet or had problems, 3 error\n";
+    "  filters (only these items are scored; --shard K/N scores one shard of a run,\n"
+    "  and the shards' stores merge into the whole run's: docs/scale-out.md):\n";
 
 int cli_score(int argc, char **argv);
 int cli_score(int argc, char **argv)
@@ -290,13 +291,23 @@ int cli_score(int argc, char **argv)
     bool lenient = false, json = false, keep = false;
     int32_t strip = MIRS_STRIP_MIR, pmode = MIRS_PARSE_OFFICIAL;
     mirs_store_options so = MIRS_STORE_OPTIONS_INIT;
+    cli_filter filt;
+    cli_filter_init(&filt);
     for (int i = 1; i < argc; i++) {
         const char *v;
         int r = 0;
         if (cli_is_help(argv[i])) {
-            printf("%s", score_usage);
+            printf("%s%s", score_usage, cli_filter_help);
+            printf("exit: 0 done, 1 some items have no judge output yet or had problems, 3 error\n");
+            cli_filter_free(&filt);
             return CLI_EXIT_OK;
         }
+        int fr = cli_filter_option(&filt, "score", argc, argv, &i);
+        if (fr < 0) {
+            cli_filter_free(&filt);
+            return CLI_EXIT_USAGE;
+        }
+        if (fr > 0) continue;
         if ((r = cli_opt_value("--dataset", argc, argv, &i, &v)))
             dsp = v;
         else if ((r = cli_opt_value("--responses", argc, argv, &i, &v)))
@@ -358,7 +369,6 @@ int cli_score(int argc, char **argv)
     int rc = CLI_EXIT_OK, st;
     mirs_responses_options ro = MIRS_RESPONSES_OPTIONS_INIT;
     ro.lenient = lenient;
-    uint64_t scored = 0, resumed = 0, awaiting = 0, unsafe = 0, failed_judge = 0, unparseable = 0;
     if ((st = mirs_dataset_open(dsp, NULL, &ds))) return cli_fail(st, dsp);
     if ((st = mirs_responses_open(rp, &ro, &resp))) {
         rc = cli_fail(st, rp);
@@ -383,72 +393,19 @@ int cli_score(int argc, char **argv)
     if (mirs_store_torn_bytes(store))
         fprintf(stderr, "mirsafety score: cut a torn last record of %llu bytes from %s\n",
                 (unsigned long long)mirs_store_torn_bytes(store), storep);
-    size_t n = mirs_responses_count(resp);
-    cli_progress pg;
-    cli_progress_start(&pg, "scoring", n);
-    for (size_t i = 0; i < n; i++) {
-        cli_progress_update(&pg, i);
-        const mirs_response *x = mirs_responses_get(resp, i), *last = NULL;
-        const mirs_item *it = mirs_response_match_item(m, i);
-        if (!it) continue;
-        if (mirs_responses_find(resp, x->key, &last) == MIRS_OK && last != x) continue;
-        const char *key = mirs_item_key(it);
-        if (mirs_store_done(store, key, model, judge_name)) {
-            resumed++;
-            continue;
-        }
-        const mirs_response *out = NULL;
-        if (mirs_responses_find(jo, key, &out) != MIRS_OK) {
-            awaiting++;
-            continue;
-        }
-        mirs_record rec = MIRS_RECORD_INIT;
-        mirs_buf cats = {0};
-        rec.key = key;
-        rec.model = model;
-        rec.judge = judge_name;
-        if (out->status != MIRS_RESPONSE_OK)
-            rec.verdict = MIRS_VERDICT_ERROR;
-        else if ((st = mirs_judge_parse(judge, pmode, out->text, out->text_len, &rec.verdict, &cats))) {
-            rc = cli_fail(st, out->source);
-            goto done;
-        }
-        if (cats.size) rec.categories = (const char *)cats.data;
-        rec.judge_output = out->status == MIRS_RESPONSE_OK ? out->text : out->error;
-        if (x->status == MIRS_RESPONSE_FAILED) rec.flags |= MIRS_RECORD_FAILED;
-        if (x->status == MIRS_RESPONSE_CRASHED) rec.flags |= MIRS_RECORD_CRASHED;
-        if (strcmp(x->finish_reason, "length") == 0) rec.flags |= MIRS_RECORD_TRUNCATED;
-        uint32_t sflags = 0;
-        size_t a, b;
-        if (mirs_strip_reasoning_span(x->text, x->text_len, strip, NULL, &a, &b, &sflags) == MIRS_OK &&
-            (sflags & MIRS_STRIP_FLAG_UNTERMINATED))
-            rec.flags |= MIRS_RECORD_UNTERMINATED;
-        if (*x->finish_reason) rec.finish_reason = x->finish_reason;
-        if (keep) rec.response = x->text;
-        const mirs_response *rto = NULL;
-        int32_t rtype;
-        if (rt && mirs_responses_find(rt, key, &rto) == MIRS_OK) {
-            if (rto->status != MIRS_RESPONSE_OK)
-                rtype = MIRS_RTYPE_ERROR;
-            else if (mirs_response_type_parse(rto->text, rto->text_len, &rtype) != MIRS_OK)
-                rtype = MIRS_RTYPE_UNPARSEABLE;
-            rec.response_type = mirs_response_type_name(rtype);
-        }
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        rec.timestamp_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-        st = mirs_store_append(store, &rec);
-        mirs_buf_free(&cats);
-        if (st) {
-            rc = cli_fail(st, storep);
-            goto done;
-        }
-        scored++;
-        unsafe += rec.verdict == MIRS_VERDICT_UNSAFE;
-        failed_judge += rec.verdict == MIRS_VERDICT_ERROR;
-        unparseable += rec.verdict == MIRS_VERDICT_UNPARSEABLE;
+    mirs_score_options sopt = MIRS_SCORE_OPTIONS_INIT;
+    sopt.model = model;
+    sopt.judge = judge;
+    sopt.parse_mode = pmode;
+    sopt.strip_mode = strip;
+    sopt.keep_response = keep;
+    mirs_score_summary sum = {sizeof sum, 0, 0, 0, 0, 0, 0, 0, 0};
+    if ((st = mirs_score_responses(ds, &filt.filter, resp, jo, rt, &sopt, store, &sum))) {
+        rc = cli_fail(st, storep);
+        goto done;
     }
-    cli_progress_finish(&pg);
+    uint64_t scored = sum.scored, resumed = sum.already_in_store, awaiting = sum.awaiting_judge_output,
+             unsafe = sum.unsafe, failed_judge = sum.judge_errors, unparseable = sum.unparseable;
     st = mirs_store_close(store);
     store = NULL;
     if (st) {
@@ -463,6 +420,7 @@ int cli_score(int argc, char **argv)
         cJSON_AddNumberToObject(j, "unparseable", (double)unparseable);
         cJSON_AddNumberToObject(j, "already_in_store", (double)resumed);
         cJSON_AddNumberToObject(j, "awaiting_judge_output", (double)awaiting);
+        cJSON_AddNumberToObject(j, "outside_filter", (double)sum.outside_filter);
         match_summary(resp, m, j);
         rc = print_json(j);
     } else {
@@ -483,6 +441,7 @@ done:
     mirs_responses_free(jo);
     mirs_responses_free(rt);
     mirs_dataset_free(ds);
+    cli_filter_free(&filt);
     return rc;
 }
 

@@ -222,7 +222,7 @@ static void write_rtypes(FILE *f, const html_model *models, size_t n)
                 "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/><text class=\"axis\" x=\"%d\" "
                 "y=\"%d\">%s</text>\n",
                 lx, y + 6, rtype_colors[t], lx + 14, y + 15, rtype_names[t]);
-        lx += 92;
+        lx += 130;
     }
     fputs("</svg>\n", f);
 }

@@ -78,6 +78,7 @@ bool mirs_sb_reserve(mirs_sb *sb, size_t extra)
         sb->oom = true;
         return false;
     }
+    if (!sb->data) p[0] = '\0'; /* a reserved but unwritten string is still "" */
     sb->data = p;
     sb->cap = cap;
     return true;
