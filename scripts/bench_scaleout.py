@@ -22,8 +22,8 @@ MODELS = 19
 
 def make_inputs(work):
     tree = os.path.join(work, "tree")
-    out = subprocess.run(["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "make_synthetic.py"), tree,
-                          "--force"], capture_output=True, text=True, check=True).stdout
+    subprocess.run(["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "make_synthetic.py"), tree, "--force"],
+                   capture_output=True, text=True, check=True)
     keys = []
     import glob
     for f in sorted(glob.glob(os.path.join(tree, "*", "*_final.json"))):
@@ -42,13 +42,6 @@ def make_inputs(work):
                 r.write(json.dumps({"key": k, "response": think + ans, "status": "ok", "finish_reason": "stop"}) + "\n")
                 j.write(json.dumps({"key": k, "output": rng.choice(["Yes", "No", "No"])}) + "\n")
     return tree, len(keys)
-
-
-def score_all(runner, tree, work, tag):
-    outs = []
-    for m in range(MODELS):
-        outs.append(runner(m, os.path.join(work, tag, str(m))))
-    return outs
 
 
 def main():

@@ -3,13 +3,11 @@ processes and in-process, and after a worker is killed in the middle of a
 shard (its shard is redone; nothing lost, nothing counted twice)."""
 import os
 import signal
-import sys
 
 import pytest
 
 distributed = pytest.importorskip("distributed")
 
-import mirsafety
 from mirsafety import distributed as mdist
 
 ROOT = os.environ["MIRS_SOURCE_ROOT"]

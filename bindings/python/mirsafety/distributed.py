@@ -28,7 +28,7 @@ import os
 import uuid
 
 from . import _ffi
-from ._core import check, lib, path_in, text_in
+from ._core import check, lib, text_in
 from .dataset import Dataset, make_filter
 from .errors import StateError
 from .report import Records, Report, Responses, Store, store_merge
