@@ -179,3 +179,38 @@ def options(struct_cls, init_fn, kwargs, what):
         if v is not None:
             setattr(opts, k, int(v) if isinstance(v, bool) else v)
     return opts
+
+
+class Handle:
+    """A library object freed by close(), the context manager or garbage collection, whichever comes first.
+    Subclasses set _free (the name of the mirs_*_free function) and _what (for the closed-object error), and
+    store the pointer in self._ptr."""
+
+    _free = None
+    _what = "object"
+
+    def _h(self):
+        if not getattr(self, "_ptr", None):
+            from .errors import StateError
+            raise StateError(_ffi.MIRS_E_STATE, "the %s is closed" % self._what)
+        return self._ptr
+
+    @property
+    def handle(self):
+        return self._h()
+
+    def close(self):
+        p, self._ptr = getattr(self, "_ptr", None), None
+        if p:
+            getattr(lib(), self._free)(p)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        if getattr(self, "_ptr", None):
+            self.close()
+

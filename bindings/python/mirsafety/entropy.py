@@ -10,7 +10,7 @@ dtype="bf16". Tensor.array() is a zero-copy numpy view of a memory-mapped file.
 import ctypes
 
 from . import _ffi
-from ._core import Array, _np, check, lib, options, path_in, take_buf, text_in, text_out
+from ._core import Array, Handle, _np, check, lib, options, path_in, take_buf, text_in, text_out
 from .score import _Text
 
 
@@ -188,10 +188,13 @@ _CODE_TO_NP = {"MIRS_ENTROPY_F32": "float32", "MIRS_ENTROPY_F16": "float16", "MI
                "MIRS_ENTROPY_BF16": "uint16"}
 
 
-class Tensor:
+class Tensor(Handle):
     """A tensor of a memory-mapped .npy or .safetensors file (or of caller memory, kept alive by the Tensor).
     shape, strides (elements), dtype; array() is a zero-copy read-only numpy view; attention(layout, ...) computes
     entropies over it without copying. Shareable between threads."""
+
+    _free = "mirs_entropy_tensor_free"
+    _what = "tensor"
 
     def __init__(self, path=None, name=None, _ptr=None, _keep=None):
         if _ptr is None:
@@ -211,27 +214,6 @@ class Tensor:
               "mirs_entropy_tensor_open_memory")
         return cls(_ptr=p, _keep=t)
 
-    @property
-    def handle(self):
-        if not self._ptr:
-            from .errors import StateError
-            raise StateError(_ffi.MIRS_E_STATE, "the tensor is closed")
-        return self._ptr
-
-    def close(self):
-        p, self._ptr = getattr(self, "_ptr", None), None
-        if p:
-            lib().mirs_entropy_tensor_free(p)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        if getattr(self, "_ptr", None):
-            self.close()
 
     def info(self):
         """(dtype code, shape, element strides)."""
@@ -280,9 +262,12 @@ class Tensor:
         return ent, mass
 
 
-class Accumulator:
+class Accumulator(Handle):
     """Per (label, layer, head) moments and histograms plus per-item samples; merge() combines shards exactly.
     Accumulator(layers, heads, bins=64, lo=0.0, hi=8.0). One thread at a time."""
+
+    _free = "mirs_entropy_acc_free"
+    _what = "accumulator"
 
     def __init__(self, layers=None, heads=None, bins=64, lo=0.0, hi=8.0, _ptr=None):
         if _ptr is None:
@@ -303,27 +288,6 @@ class Accumulator:
         check(lib().mirs_entropy_acc_load(path_in(path), ctypes.byref(p)), "mirs_entropy_acc_load")
         return cls(_ptr=p)
 
-    @property
-    def handle(self):
-        if not self._ptr:
-            from .errors import StateError
-            raise StateError(_ffi.MIRS_E_STATE, "the accumulator is closed")
-        return self._ptr
-
-    def close(self):
-        p, self._ptr = getattr(self, "_ptr", None), None
-        if p:
-            lib().mirs_entropy_acc_free(p)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        if getattr(self, "_ptr", None):
-            self.close()
 
     @staticmethod
     def _label(label):
@@ -394,9 +358,12 @@ class Accumulator:
         return out.value
 
 
-class Monitor:
+class Monitor(Handle):
     """Online monitor of generated tokens' attention: feed(layer, head, row) per row, token_end() -> (flagged,
     score) per token, layer_mean(layer), reset(). One thread at a time."""
+
+    _free = "mirs_entropy_monitor_free"
+    _what = "monitor"
 
     def __init__(self, layers, heads, threshold, **opts):
         o = _opts(opts)
@@ -405,27 +372,6 @@ class Monitor:
               "mirs_entropy_monitor_new")
         self._ptr = p
 
-    @property
-    def handle(self):
-        if not self._ptr:
-            from .errors import StateError
-            raise StateError(_ffi.MIRS_E_STATE, "the monitor is closed")
-        return self._ptr
-
-    def close(self):
-        p, self._ptr = getattr(self, "_ptr", None), None
-        if p:
-            lib().mirs_entropy_monitor_free(p)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        if getattr(self, "_ptr", None):
-            self.close()
 
     def feed(self, layer, head, row, dtype=None):
         """One attention row (1-D numpy array, passed without copying when contiguous)."""

@@ -7,7 +7,7 @@ max_pixels, max_image_bytes, composite_dir, progress); enumerations take names (
 import ctypes
 
 from . import _ffi
-from ._core import check, lib, path_in, take_buf, text_in, text_out
+from ._core import Handle, check, lib, path_in, take_buf, text_in, text_out
 from .dataset import make_filter
 from .errors import MirsError
 
@@ -49,9 +49,12 @@ def is_request_format(fmt):
     return r == 1
 
 
-class Template:
+class Template(Handle):
     """A parsed prompt template (syntax in docs/prompts.md). Template(text, name=None) or Template.load(path).
     Immutable: share it between threads."""
+
+    _free = "mirs_template_free"
+    _what = "template"
 
     def __init__(self, text=None, name=None, _ptr=None):
         if _ptr is None:
@@ -67,27 +70,6 @@ class Template:
         check(lib().mirs_template_load(path_in(path), ctypes.byref(p)), "mirs_template_load")
         return cls(_ptr=p)
 
-    @property
-    def handle(self):
-        if not self._ptr:
-            from .errors import StateError
-            raise StateError(_ffi.MIRS_E_STATE, "the template is closed")
-        return self._ptr
-
-    def close(self):
-        p, self._ptr = getattr(self, "_ptr", None), None
-        if p:
-            lib().mirs_template_free(p)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        if getattr(self, "_ptr", None):
-            self.close()
 
 
 class _Options:

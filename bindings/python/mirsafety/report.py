@@ -8,7 +8,7 @@ import ctypes
 from collections import namedtuple
 
 from . import _ffi
-from ._core import Array, check, lib, options, path_in, path_out, take_buf, text_in, text_out
+from ._core import Array, Handle, check, lib, options, path_in, path_out, take_buf, text_in, text_out
 from .score import _Text, _enum
 
 Response = namedtuple("Response", "key text status finish_reason error source model")
@@ -42,32 +42,7 @@ def _strlist(count_fn, get_fn, h):
     return [text_out(getattr(L, get_fn)(h, i)) for i in range(getattr(L, count_fn)(h))]
 
 
-class _Handle:
-    """A library object freed by close() / the context manager / garbage collection, whichever comes first."""
-
-    _free = None
-    _what = "object"
-
-    def _h(self):
-        if not self._ptr:
-            from .errors import StateError
-            raise StateError(_ffi.MIRS_E_STATE, "the %s is closed" % self._what)
-        return self._ptr
-
-    def close(self):
-        p, self._ptr = getattr(self, "_ptr", None), None
-        if p:
-            getattr(lib(), self._free)(p)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        if getattr(self, "_ptr", None):
-            self.close()
+_Handle = Handle
 
 
 # ---- responses ---------------------------------------------------------------------------------------------------------

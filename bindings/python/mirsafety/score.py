@@ -11,7 +11,7 @@ import weakref
 from collections import namedtuple
 
 from . import _ffi
-from ._core import check, lib, path_in, take_buf, text_in, text_out
+from ._core import Handle, check, lib, path_in, take_buf, text_in, text_out
 
 Match = namedtuple("Match", "matched phrase offset length count")
 Match.__doc__ = "A search result: matched (bool), phrase index (-1), byte offset and length, count of all matches."
@@ -139,9 +139,12 @@ def preset_phrases(preset):
     return [text_out(L.mirs_preset_phrase(p, i)) for i in range(L.mirs_preset_size(p))]
 
 
-class Matcher:
+class Matcher(Handle):
     """A compiled phrase set (Aho-Corasick). Matcher(phrases, flags=0); Matcher.preset("harmbench");
     Matcher.from_file(path); Matcher.from_text(text). Immutable: share it between threads freely."""
+
+    _free = "mirs_matcher_free"
+    _what = "matcher"
 
     def __init__(self, phrases=None, flags=0, _ptr=None):
         if _ptr is None:
@@ -173,29 +176,10 @@ class Matcher:
                                            ctypes.byref(p)), "mirs_matcher_load_text")
         return cls(_ptr=p)
 
-    @property
-    def handle(self):
-        if not self._ptr:
-            from .errors import StateError
-            raise StateError(_ffi.MIRS_E_STATE, "the matcher is closed")
-        return self._ptr
-
     def close(self):
-        for s in list(self._streams):
+        for s in list(getattr(self, "_streams", ())):
             s.close()
-        p, self._ptr = self._ptr, None
-        if p:
-            lib().mirs_matcher_free(p)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        if getattr(self, "_ptr", None):
-            self.close()
+        super().close()
 
     def __len__(self):
         return lib().mirs_matcher_size(self.handle)
