@@ -127,41 +127,33 @@ static int run_verb(cli_verb_fn fn, int argc, char **argv)
         }                                                                                                              \
     } while (0)
 
-static int load_models(const char *store, html_model *models)
+/* Per-model cell counts through the report accumulator (the same counts
+ * `mirsafety report` prints) and the response-type tallies. */
+static int load_models(const mirs_records *recs, html_model *models)
 {
-    mirs_records *recs = NULL;
-    int st = mirs_records_read(store, 0, &recs);
-    if (st != MIRS_OK) return cli_fail(st, store);
-    for (size_t m = 0; m < NMODELS; m++) {
+    int st = MIRS_OK;
+    for (size_t m = 0; m < NMODELS && st == MIRS_OK; m++) {
         memset(&models[m], 0, sizeof models[m]);
         models[m].name = demo_models[m];
-    }
-    for (size_t i = 0; i < mirs_records_count(recs); i++) {
-        const mirs_record *r = mirs_records_get(recs, i);
-        size_t m = 0;
-        while (m < NMODELS && strcmp(r->model, demo_models[m]) != 0) m++;
-        if (m == NMODELS || r->verdict == MIRS_RECORD_NO_VERDICT) continue;
-        const mirs_item *item = NULL;
-        /* Keys are "<Category>/<Relation>/<id>". */
-        char cat[64], rel[64];
-        const char *s1 = strchr(r->key, '/'), *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
-        if (!s2 || (size_t)(s1 - r->key) >= sizeof cat || (size_t)(s2 - s1 - 1) >= sizeof rel) continue;
-        snprintf(cat, sizeof cat, "%.*s", (int)(s1 - r->key), r->key);
-        snprintf(rel, sizeof rel, "%.*s", (int)(s2 - s1 - 1), s1 + 1);
-        (void)item;
-        int32_t c, rr;
-        if (mirs_category_parse(cat, &c) != MIRS_OK || mirs_relation_parse(rel, &rr) != MIRS_OK) continue;
-        models[m].total[c][rr]++;
-        if (r->verdict == MIRS_VERDICT_UNSAFE) models[m].unsafe[c][rr]++;
-        int32_t t;
-        if (r->response_type && mirs_response_type_from_name(r->response_type, &t) == MIRS_OK && t >= 0 &&
-            t < HTML_RTYPE_COUNT) {
-            models[m].rtypes[t]++;
-            models[m].has_rtypes = 1;
+        mirs_report *rep = NULL;
+        if ((st = mirs_report_new(demo_models[m], "harmbench-mir", &rep))) break;
+        for (size_t i = 0; i < mirs_records_count(recs) && st == MIRS_OK; i++) {
+            const mirs_record *r = mirs_records_get(recs, i);
+            if (strcmp(r->model, demo_models[m]) != 0 || r->verdict == MIRS_RECORD_NO_VERDICT) continue;
+            st = mirs_report_add_record(rep, r);
+            int32_t t;
+            if (r->response_type && mirs_response_type_from_name(r->response_type, &t) == MIRS_OK && t >= 0 &&
+                t < HTML_RTYPE_COUNT) {
+                models[m].rtypes[t]++;
+                models[m].has_rtypes = 1;
+            }
         }
+        for (int32_t c = 0; c < MIRS_CATEGORY_COUNT && st == MIRS_OK; c++)
+            for (int32_t r = 0; r < MIRS_RELATION_COUNT && st == MIRS_OK; r++)
+                st = mirs_report_counts(rep, c, r, -1, MIRS_DENOM_ALL, &models[m].unsafe[c][r], &models[m].total[c][r]);
+        mirs_report_free(rep);
     }
-    mirs_records_free(recs);
-    return CLI_EXIT_OK;
+    return st == MIRS_OK ? CLI_EXIT_OK : cli_fail(st, "counting verdicts");
 }
 
 /* Mean attention entropy of one bundled dump (every row of the tensor), or
@@ -206,10 +198,8 @@ static double item_entropy(const char *data, const char *key)
 #define ENT_BINS 20
 
 /* Safe vs unsafe entropy of the first demo model's answers, for the report. */
-static int load_entropy(const char *store, const char *data, html_entropy *e, uint64_t *hs, uint64_t *hu)
+static int load_entropy(const mirs_records *recs, const char *data, html_entropy *e, uint64_t *hs, uint64_t *hu)
 {
-    mirs_records *recs = NULL;
-    if (mirs_records_read(store, 0, &recs) != MIRS_OK) return -1;
     size_t n = mirs_records_count(recs), ns = 0, nu = 0;
     double *vs = malloc((n + 1) * sizeof *vs), *vu = malloc((n + 1) * sizeof *vu);
     for (size_t i = 0; vs && vu && i < n; i++) {
@@ -223,7 +213,6 @@ static int load_entropy(const char *store, const char *data, html_entropy *e, ui
         else
             vs[ns++] = v;
     }
-    mirs_records_free(recs);
     int rc = -1;
     if (vs && vu && ns >= 2 && nu >= 2) {
         double lo = INFINITY, hi = -INFINITY, ms = 0, mu = 0;
@@ -325,19 +314,26 @@ int cli_demo(int argc, char **argv)
     say("== 4. attack success rates\n");
     RUN(cli_report, "report", store, "--by", "relation");
 
-    html_model models[NMODELS];
-    int rc = load_models(store, models);
-    if (rc != CLI_EXIT_OK) return rc;
     if (pathf(p5, sizeof p5, "%s/report.html", out) != 0) return CLI_EXIT_USAGE;
+    mirs_records *recs = NULL;
+    int st = mirs_records_read(store, 0, &recs);
+    if (st != MIRS_OK) return cli_fail(st, store);
+    html_model models[NMODELS];
+    int rc = load_models(recs, models);
+    if (rc != CLI_EXIT_OK) {
+        mirs_records_free(recs);
+        return rc;
+    }
     html_entropy ent;
     uint64_t hs[ENT_BINS], hu[ENT_BINS];
-    bool have_ent = load_entropy(store, data, &ent, hs, hu) == 0;
+    bool have_ent = load_entropy(recs, data, &ent, hs, hu) == 0;
+    mirs_records_free(recs);
     if (have_ent)
         say("== attention entropy (%s): safe mean %.4f, unsafe mean %.4f nats, Mann-Whitney p = %.3g\n", demo_models[0],
             ent.mean_safe, ent.mean_unsafe, ent.p_value);
-    int st = html_report_write(p5, "MIR-SafetyBench demo report (bundled sample, fictional models)", models, NMODELS,
-                               have_ent ? &ent : NULL,
-                               "Data: the bundled sample and fictional demo models; not real benchmark results.");
+    st = html_report_write(p5, "MIR-SafetyBench demo report (bundled sample, fictional models)", models, NMODELS,
+                           have_ent ? &ent : NULL,
+                           "Data: the bundled sample and fictional demo models; not real benchmark results.");
     if (st != MIRS_OK) {
         fprintf(stderr, "mirsafety demo: cannot write %s: %s\n", p5, strerror(errno));
         return CLI_EXIT_FAILURE;
