@@ -27,6 +27,16 @@ int cli_usage_error(const char *verb, const char *fmt, ...)
 
 bool cli_is_help(const char *arg) { return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0; }
 
+int cli_choose(const char *v, const cli_choice *choices, int *out)
+{
+    for (; choices->name; choices++)
+        if (strcmp(v, choices->name) == 0) {
+            *out = choices->value;
+            return 0;
+        }
+    return -1;
+}
+
 int cli_opt_value(const char *opt, int argc, char **argv, int *i, const char **val)
 {
     const char *a = argv[*i];

@@ -42,6 +42,15 @@ extern const char cli_filter_help[];
 int cli_opt_value(const char *opt, int argc, char **argv, int *i, const char **val);
 bool cli_is_help(const char *arg);
 
+/* One accepted value of an option and what it stands for. */
+typedef struct cli_choice {
+    const char *name;
+    int value;
+} cli_choice;
+/* Sets *out to the value of v's entry in choices (ended by a NULL name);
+ * returns 0, or -1 (and leaves *out alone) when v is not one of them. */
+int cli_choose(const char *v, const cli_choice *choices, int *out);
+
 /* A progress bar on stderr, drawn only when stderr is a terminal. */
 typedef struct cli_progress {
     const char *label;

@@ -47,14 +47,32 @@ static int parse_args(const char *verb, const char *usage, int argc, char **argv
     return -1;
 }
 
-static int open_lenient(const ds_args *a, bool check_images, mirs_dataset **ds)
+/* What every dataset verb does first: parse the arguments, open the dataset
+ * leniently (probing the image files when check_images and --images) and
+ * start the filtered walk. Returns -1 to go on, with *ds and *it set and
+ * a->filter to free; otherwise an exit code, with everything freed. */
+static int start_walk(const char *verb, const char *usage, int argc, char **argv, ds_args *a, bool allow_images,
+                      bool allow_strict, bool check_images, mirs_dataset **ds, mirs_iter **it)
 {
-    mirs_dataset_options o = MIRS_DATASET_OPTIONS_INIT;
-    o.mode = MIRS_DATASET_LENIENT;
-    o.check_images = check_images;
-    int st = mirs_dataset_open(a->path, &o, ds);
-    if (st != MIRS_OK) return cli_fail(st, a->path);
-    return CLI_EXIT_OK;
+    *ds = NULL;
+    *it = NULL;
+    int rc = parse_args(verb, usage, argc, argv, a, allow_images, allow_strict);
+    if (rc < 0) {
+        mirs_dataset_options o = MIRS_DATASET_OPTIONS_INIT;
+        o.mode = MIRS_DATASET_LENIENT;
+        o.check_images = check_images && a->images;
+        int st = mirs_dataset_open(a->path, &o, ds);
+        if (st != MIRS_OK)
+            rc = cli_fail(st, a->path);
+        else if ((st = mirs_iter_new(*ds, &a->filter.filter, it)) != MIRS_OK)
+            rc = cli_fail(st, verb);
+    }
+    if (rc >= 0) {
+        mirs_dataset_free(*ds);
+        *ds = NULL;
+        cli_filter_free(&a->filter);
+    }
+    return rc;
 }
 
 /* "file:item: STATUS: message" ("-" for a problem with the whole file). */
@@ -117,19 +135,11 @@ int cli_info(int argc, char **argv);
 int cli_info(int argc, char **argv)
 {
     ds_args a;
-    int rc = parse_args("info", info_usage, argc, argv, &a, true, false);
-    if (rc >= 0) {
-        cli_filter_free(&a.filter);
-        return rc;
-    }
-    mirs_dataset *ds = NULL;
-    mirs_iter *it = NULL;
-    if ((rc = open_lenient(&a, false, &ds)) != CLI_EXIT_OK) goto done;
-    int st = mirs_iter_new(ds, &a.filter.filter, &it);
-    if (st != MIRS_OK) {
-        rc = cli_fail(st, "info");
-        goto done;
-    }
+    mirs_dataset *ds;
+    mirs_iter *it;
+    int rc = start_walk("info", info_usage, argc, argv, &a, true, false, false, &ds, &it);
+    if (rc >= 0) return rc;
+    rc = CLI_EXIT_OK;
     size_t counts[MIRS_CATEGORY_COUNT][MIRS_RELATION_COUNT] = {{0}};
     size_t items = 0, images = 0;
     const mirs_item *item;
@@ -139,7 +149,7 @@ int cli_info(int argc, char **argv)
         images += mirs_item_image_count(item);
     }
     uint64_t crc = 0;
-    st = mirs_dataset_checksum(ds, a.images ? MIRS_CHECKSUM_IMAGES : MIRS_CHECKSUM_METADATA, &crc);
+    int st = mirs_dataset_checksum(ds, a.images ? MIRS_CHECKSUM_IMAGES : MIRS_CHECKSUM_METADATA, &crc);
     if (st != MIRS_OK) {
         rc = cli_fail(st, "checksum");
         goto done;
@@ -214,19 +224,11 @@ int cli_list(int argc, char **argv);
 int cli_list(int argc, char **argv)
 {
     ds_args a;
-    int rc = parse_args("list", list_usage, argc, argv, &a, false, false);
-    if (rc >= 0) {
-        cli_filter_free(&a.filter);
-        return rc;
-    }
-    mirs_dataset *ds = NULL;
-    mirs_iter *it = NULL;
-    if ((rc = open_lenient(&a, false, &ds)) != CLI_EXIT_OK) goto done;
-    int st = mirs_iter_new(ds, &a.filter.filter, &it);
-    if (st != MIRS_OK) {
-        rc = cli_fail(st, "list");
-        goto done;
-    }
+    mirs_dataset *ds;
+    mirs_iter *it;
+    int rc = start_walk("list", list_usage, argc, argv, &a, false, false, false, &ds, &it);
+    if (rc >= 0) return rc;
+    rc = CLI_EXIT_OK;
     const mirs_item *item;
     if (a.json) {
         cJSON *arr = cJSON_CreateArray();
@@ -268,19 +270,11 @@ int cli_validate(int argc, char **argv);
 int cli_validate(int argc, char **argv)
 {
     ds_args a;
-    int rc = parse_args("validate", validate_usage, argc, argv, &a, true, true);
-    if (rc >= 0) {
-        cli_filter_free(&a.filter);
-        return rc;
-    }
-    mirs_dataset *ds = NULL;
-    mirs_iter *it = NULL;
-    if ((rc = open_lenient(&a, a.images, &ds)) != CLI_EXIT_OK) goto done;
-    int st = mirs_iter_new(ds, &a.filter.filter, &it);
-    if (st != MIRS_OK) {
-        rc = cli_fail(st, "validate");
-        goto done;
-    }
+    mirs_dataset *ds;
+    mirs_iter *it;
+    int rc = start_walk("validate", validate_usage, argc, argv, &a, true, true, true, &ds, &it);
+    if (rc >= 0) return rc;
+    rc = CLI_EXIT_OK;
     size_t n = mirs_dataset_diagnostic_count(ds);
     if (a.strict && n > 1) n = 1;
     /* With --images, every image's header is probed as a decoder would read it. */

@@ -43,20 +43,20 @@ static int print_json(cJSON *j)
     return CLI_EXIT_OK;
 }
 
-static int parse_strip(const char *v, int32_t *mode)
-{
-    if (strcmp(v, "mir") == 0)
-        *mode = MIRS_STRIP_MIR;
-    else if (strcmp(v, "glm") == 0)
-        *mode = MIRS_STRIP_GLM;
-    else if (strcmp(v, "tags") == 0)
-        *mode = MIRS_STRIP_TAGS;
-    else if (strcmp(v, "none") == 0)
-        *mode = MIRS_STRIP_WHITESPACE;
-    else
-        return -1;
-    return 0;
-}
+static const cli_choice strip_modes[] = {
+    {"mir", MIRS_STRIP_MIR}, {"glm", MIRS_STRIP_GLM}, {"tags", MIRS_STRIP_TAGS}, {"none", MIRS_STRIP_WHITESPACE}, {0}};
+static const cli_choice parse_modes[] = {{"official", MIRS_PARSE_OFFICIAL}, {"lenient", MIRS_PARSE_LENIENT}, {0}};
+static const cli_choice durabilities[] = {
+    {"none", MIRS_DURABLE_NONE}, {"flush", MIRS_DURABLE_FLUSH}, {"fsync", MIRS_DURABLE_FSYNC}, {0}};
+static const cli_choice report_formats[] = {{"table", MIRS_REPORT_TABLE}, {"json", MIRS_REPORT_JSON},
+                                            {"csv", MIRS_REPORT_CSV},     {"markdown", MIRS_REPORT_MARKDOWN},
+                                            {"mir", MIRS_REPORT_MIR},     {0}};
+static const cli_choice denominators[] = {{"all", MIRS_DENOM_ALL}, {"answered", MIRS_DENOM_ANSWERED}, {0}};
+static const cli_choice by_parts[] = {{"relation", MIRS_BY_RELATION}, {"category", MIRS_BY_CATEGORY},
+                                      {"group", MIRS_BY_GROUP},       {"matrix", MIRS_BY_MATRIX},
+                                      {"all", MIRS_BY_ALL},           {0}};
+
+static int parse_strip(const char *v, int32_t *mode) { return cli_choose(v, strip_modes, mode); }
 
 static double parse_conf(const char *v)
 {
@@ -323,20 +323,15 @@ int cli_score(int argc, char **argv)
         else if ((r = cli_opt_value("--judge", argc, argv, &i, &v)))
             judge_name = v;
         else if ((r = cli_opt_value("--parse", argc, argv, &i, &v))) {
-            if (r > 0 && strcmp(v, "official") && strcmp(v, "lenient"))
+            if (r > 0 && cli_choose(v, parse_modes, &pmode))
                 return cli_usage_error("score", "--parse wants official or lenient");
-            if (r > 0) pmode = strcmp(v, "official") == 0 ? MIRS_PARSE_OFFICIAL : MIRS_PARSE_LENIENT;
         } else if ((r = cli_opt_value("--strip", argc, argv, &i, &v))) {
             if (r > 0 && parse_strip(v, &strip))
                 return cli_usage_error("score", "--strip wants mir, glm, tags or none");
         } else if ((r = cli_opt_value("--durability", argc, argv, &i, &v))) {
             if (r > 0) {
-                if (strcmp(v, "none") == 0)
-                    so.durability = MIRS_DURABLE_NONE;
-                else if (strcmp(v, "flush") == 0)
-                    so.durability = MIRS_DURABLE_FLUSH;
-                else if (strcmp(v, "fsync") == 0)
-                    so.durability = MIRS_DURABLE_FSYNC;
+                if (cli_choose(v, durabilities, &so.durability) == 0)
+                    ;
                 else if (strncmp(v, "every:", 6) == 0 && atoi(v + 6) > 0) {
                     so.durability = MIRS_DURABLE_FSYNC_EVERY;
                     so.fsync_every = (uint32_t)atoi(v + 6);
@@ -492,18 +487,9 @@ static int parse_by(const char *v, uint32_t *by)
     char buf[128];
     snprintf(buf, sizeof buf, "%s", v);
     for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (strcmp(t, "relation") == 0)
-            *by |= MIRS_BY_RELATION;
-        else if (strcmp(t, "category") == 0)
-            *by |= MIRS_BY_CATEGORY;
-        else if (strcmp(t, "group") == 0)
-            *by |= MIRS_BY_GROUP;
-        else if (strcmp(t, "matrix") == 0)
-            *by |= MIRS_BY_MATRIX;
-        else if (strcmp(t, "all") == 0)
-            *by |= MIRS_BY_ALL;
-        else
-            return -1;
+        int part;
+        if (cli_choose(t, by_parts, &part)) return -1;
+        *by |= (uint32_t)part;
     }
     return 0;
 }
@@ -564,11 +550,7 @@ int cli_report(int argc, char **argv)
         }
         if ((r = cli_opt_value("--format", argc, argv, &i, &v))) {
             if (r < 0) break;
-            static const char *names[] = {"table", "json", "csv", "markdown", "mir"};
-            fmt = -1;
-            for (int k = 0; k < 5; k++)
-                if (strcmp(v, names[k]) == 0) fmt = k;
-            if (fmt < 0) {
+            if (cli_choose(v, report_formats, &fmt)) {
                 rc = cli_usage_error("report", "--format wants table, json, csv, markdown or mir");
                 goto done;
             }
@@ -578,11 +560,10 @@ int cli_report(int argc, char **argv)
                 goto done;
             }
         } else if ((r = cli_opt_value("--denominator", argc, argv, &i, &v))) {
-            if (r > 0 && strcmp(v, "all") && strcmp(v, "answered")) {
+            if (r > 0 && cli_choose(v, denominators, &denom)) {
                 rc = cli_usage_error("report", "--denominator wants all or answered");
                 goto done;
             }
-            if (r > 0) denom = strcmp(v, "all") == 0 ? MIRS_DENOM_ALL : MIRS_DENOM_ANSWERED;
         } else if ((r = cli_opt_value("--confidence", argc, argv, &i, &v))) {
             if (r > 0 && (conf = parse_conf(v)) < 0) {
                 rc = cli_usage_error("report", "--confidence wants a number in (0, 1)");
@@ -930,10 +911,8 @@ int cli_compare(int argc, char **argv)
         else if ((r = cli_opt_value("--confidence", argc, argv, &i, &v))) {
             if (r > 0 && (conf = parse_conf(v)) < 0) rc = cli_usage_error("compare", "--confidence wants (0, 1)");
         } else if ((r = cli_opt_value("--denominator", argc, argv, &i, &v))) {
-            if (r > 0 && strcmp(v, "all") && strcmp(v, "answered"))
+            if (r > 0 && cli_choose(v, denominators, &denom))
                 rc = cli_usage_error("compare", "--denominator wants all or answered");
-            else if (r > 0)
-                denom = strcmp(v, "all") == 0 ? MIRS_DENOM_ALL : MIRS_DENOM_ANSWERED;
         } else if (strcmp(argv[i], "--json") == 0)
             json = true;
         else if (argv[i][0] == '-' && argv[i][1])
