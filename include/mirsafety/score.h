@@ -187,7 +187,8 @@ MIRS_API const char *mirs_matcher_phrase(const mirs_matcher *m, size_t i);
 /* The result of a search. The first match is the one that ends first in
  * the text; among matches ending at the same byte, the longest; among equal
  * phrases, the lowest index. count is the number of all occurrences of all
- * phrases (overlapping ones included; a phrase listed twice counts twice). */
+ * phrases (overlapping ones included; a phrase listed twice counts twice).
+ * Frozen layout (no struct_size): it will never grow; see docs/c-api.md. */
 typedef struct mirs_match {
     int32_t matched; /* 1 when any phrase occurs, else 0 (then the rest is 0 / -1) */
     int32_t phrase;  /* index of the first match's phrase, -1 if none */

@@ -938,6 +938,7 @@ class mirs_match(ctypes.Structure):
 the text; among matches ending at the same byte, the longest; among equal
 phrases, the lowest index. count is the number of all occurrences of all
 phrases (overlapping ones included; a phrase listed twice counts twice).
+Frozen layout (no struct_size): it will never grow; see docs/c-api.md.
 
 matched: 1 when any phrase occurs, else 0 (then the rest is 0 / -1)
 phrase: index of the first match's phrase, -1 if none

@@ -1668,6 +1668,7 @@ const _: () = assert!(core::mem::size_of::<mirs_strip_options>() == 48 && core::
 /// the text; among matches ending at the same byte, the longest; among equal
 /// phrases, the lowest index. count is the number of all occurrences of all
 /// phrases (overlapping ones included; a phrase listed twice counts twice).
+/// Frozen layout (no struct_size): it will never grow; see docs/c-api.md.
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct mirs_match {
