@@ -8,9 +8,9 @@ set -eu
 cd "$(dirname "$0")/.."
 sh scripts/setup-debian.sh
 if [ -f build/build.ninja ]; then
-  meson setup --reconfigure build >/dev/null
+  meson setup --reconfigure -Dexamples=true build >/dev/null
 else
-  meson setup build >/dev/null
+  meson setup -Dexamples=true build >/dev/null
 fi
 ninja -C build
 exec build/examples/mirsafety/mirsafety demo --out demo-out "$@"
