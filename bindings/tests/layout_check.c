@@ -186,6 +186,8 @@ int main(void)
     printf("F mirs_score_options strip_mode %zu\n", offsetof(mirs_score_options, strip_mode));
     printf("F mirs_score_options keep_response %zu\n", offsetof(mirs_score_options, keep_response));
     printf("F mirs_score_options timestamp_ms %zu\n", offsetof(mirs_score_options, timestamp_ms));
+    printf("F mirs_score_options progress %zu\n", offsetof(mirs_score_options, progress));
+    printf("F mirs_score_options progress_userdata %zu\n", offsetof(mirs_score_options, progress_userdata));
     printf("S mirs_score_summary %zu %zu\n", sizeof(mirs_score_summary), alignof(mirs_score_summary));
     printf("F mirs_score_summary struct_size %zu\n", offsetof(mirs_score_summary, struct_size));
     printf("F mirs_score_summary scored %zu\n", offsetof(mirs_score_summary, scored));

@@ -359,20 +359,30 @@ MIRS_API int mirs_compare_capability(const double *asr, const double *capability
 
 /* ---- Scoring a run ---------------------------------------------------------- */
 
-/* Options of mirs_score_responses(). */
+/* Progress of mirs_score_responses(): (responses looked at, responses in
+ * all). Called on the calling thread, at most about 1000 times per run
+ * (every ceil(total / 1000) responses), with done never decreasing; a
+ * successful run always ends with one call where done == total (also when
+ * total is 0). Not called after an error. */
+typedef void (*mirs_score_progress_fn)(void *userdata, size_t done, size_t total);
+
+/* Options of mirs_score_responses(). A caller built against an older header
+ * (struct_size ending at timestamp_ms) gets no progress calls. */
 typedef struct mirs_score_options {
-    size_t struct_size;    /* sizeof(mirs_score_options) */
-    const char *model;     /* required: the model name written in every record */
-    int32_t judge;         /* MIRS_JUDGE_*; default MIRS_JUDGE_HARMBENCH_MIR */
-    int32_t parse_mode;    /* MIRS_PARSE_*; default MIRS_PARSE_OFFICIAL (only an exact "Yes" is unsafe) */
-    int32_t strip_mode;    /* MIRS_STRIP_* used for the unterminated-reasoning flag; default MIRS_STRIP_MIR */
-    int32_t keep_response; /* non-zero: store the response text in each record */
-    int64_t timestamp_ms;  /* written in every record; 0 = the current time of each record */
+    size_t struct_size;              /* sizeof(mirs_score_options) */
+    const char *model;               /* required: the model name written in every record */
+    int32_t judge;                   /* MIRS_JUDGE_*; default MIRS_JUDGE_HARMBENCH_MIR */
+    int32_t parse_mode;              /* MIRS_PARSE_*; default MIRS_PARSE_OFFICIAL (only an exact "Yes" is unsafe) */
+    int32_t strip_mode;              /* MIRS_STRIP_* used for the unterminated-reasoning flag; default MIRS_STRIP_MIR */
+    int32_t keep_response;           /* non-zero: store the response text in each record */
+    int64_t timestamp_ms;            /* written in every record; 0 = the current time of each record */
+    mirs_score_progress_fn progress; /* called with the progress of the run; NULL (default) = none */
+    void *progress_userdata;         /* passed to progress */
 } mirs_score_options;
 
 #define MIRS_SCORE_OPTIONS_INIT                                                                                        \
     {                                                                                                                  \
-        sizeof(mirs_score_options), NULL, 0, 1, 0, 0, 0                                                                \
+        sizeof(mirs_score_options), NULL, 0, 1, 0, 0, 0, NULL, NULL                                                    \
     }
 MIRS_API void mirs_score_options_init(mirs_score_options *opts);
 

@@ -6,6 +6,7 @@
 
 #include <mirsafety/mirsafety.h>
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -52,10 +53,17 @@ static int64_t now_ms(void)
 
 MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses,
                                   const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs,
-                                  const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)
+                                  const mirs_score_options *in_opts, mirs_store *store, mirs_score_summary *summary)
 {
-    MIRS_CHECK_ARG(ds && responses && judge_outputs && opts && store);
-    MIRS_CHECK_ARG(opts->struct_size >= sizeof(mirs_score_options) && opts->model);
+    MIRS_CHECK_ARG(ds && responses && judge_outputs && in_opts && store);
+    /* Callers built before the progress fields end their struct at
+     * timestamp_ms: read only what struct_size covers, the rest defaults. */
+    MIRS_CHECK_ARG(in_opts->struct_size >= offsetof(mirs_score_options, progress));
+    mirs_score_options o = MIRS_SCORE_OPTIONS_INIT;
+    memcpy(&o, in_opts, in_opts->struct_size < sizeof o ? in_opts->struct_size : sizeof o);
+    o.struct_size = sizeof o;
+    const mirs_score_options *opts = &o;
+    MIRS_CHECK_ARG(opts->model);
     MIRS_CHECK_ARG(!summary || summary->struct_size >= sizeof *summary);
     const char *judge_name = mirs_judge_name(opts->judge);
     if (!judge_name)
@@ -68,7 +76,10 @@ MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *fil
     int st = filter_mask(ds, filter, &mask);
     if (!st) st = mirs_responses_match(responses, ds, &m);
     size_t n = st ? 0 : mirs_responses_count(responses);
+    /* Progress every `step` responses: at most ~1000 calls, whatever n. */
+    size_t step = n / 1000 + (n % 1000 != 0);
     for (size_t i = 0; i < n; i++) {
+        if (opts->progress && i && i % step == 0) opts->progress(opts->progress_userdata, i, n);
         const mirs_response *x = mirs_responses_get(responses, i), *last = NULL;
         const mirs_item *it = mirs_response_match_item(m, i);
         if (!it || (mirs_responses_find(responses, x->key, &last) == MIRS_OK && last != x)) {
@@ -130,6 +141,7 @@ MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *fil
     }
     mirs_response_match_free(m);
     free(mask);
+    if (!st && opts->progress) opts->progress(opts->progress_userdata, n, n);
     if (!st && summary) *summary = sum;
     return st;
 }

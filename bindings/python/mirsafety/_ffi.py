@@ -726,7 +726,13 @@ mirs_prompt_progress_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_
 # to stop early (the write then returns MIRS_OK), or a negative status to
 # stop with that status.
 mirs_prompt_sink_fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_char), ctypes.c_size_t)
-CALLBACKS = {'mirs_prompt_progress_fn': mirs_prompt_progress_fn, 'mirs_prompt_sink_fn': mirs_prompt_sink_fn}
+# Progress of mirs_score_responses(): (responses looked at, responses in
+# all). Called on the calling thread, at most about 1000 times per run
+# (every ceil(total / 1000) responses), with done never decreasing; a
+# successful run always ends with one call where done == total (also when
+# total is 0). Not called after an error.
+mirs_score_progress_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t)
+CALLBACKS = {'mirs_prompt_progress_fn': mirs_prompt_progress_fn, 'mirs_prompt_sink_fn': mirs_prompt_sink_fn, 'mirs_score_progress_fn': mirs_score_progress_fn}
 
 # ---- Opaque handles ----
 
@@ -1018,7 +1024,8 @@ both judged unsafe or safe.
 matrix: row-major MIRS_VERDICT_COUNT (6) x 6"""
 
 class mirs_score_options(ctypes.Structure):
-    """Options of mirs_score_responses().
+    """Options of mirs_score_responses(). A caller built against an older header
+(struct_size ending at timestamp_ms) gets no progress calls.
 
 struct_size: sizeof(mirs_score_options)
 model: required: the model name written in every record
@@ -1026,7 +1033,9 @@ judge: MIRS_JUDGE_*; default MIRS_JUDGE_HARMBENCH_MIR
 parse_mode: MIRS_PARSE_*; default MIRS_PARSE_OFFICIAL (only an exact "Yes" is unsafe)
 strip_mode: MIRS_STRIP_* used for the unterminated-reasoning flag; default MIRS_STRIP_MIR
 keep_response: non-zero: store the response text in each record
-timestamp_ms: written in every record; 0 = the current time of each record"""
+timestamp_ms: written in every record; 0 = the current time of each record
+progress: called with the progress of the run; NULL (default) = none
+progress_userdata: passed to progress"""
 
 class mirs_score_summary(ctypes.Structure):
     """What a scoring run did. Every response is counted exactly once: in
@@ -1256,6 +1265,8 @@ mirs_score_options._fields_ = [
     ('strip_mode', ctypes.c_int32),
     ('keep_response', ctypes.c_int32),
     ('timestamp_ms', ctypes.c_int64),
+    ('progress', mirs_score_progress_fn),
+    ('progress_userdata', ctypes.c_void_p),
 ]
 mirs_score_summary._fields_ = [
     ('struct_size', ctypes.c_size_t),
@@ -1333,7 +1344,7 @@ C_LAYOUT = {
     'mirs_store_options': (32, 8, {'struct_size': 0, 'durability': 8, 'fsync_every': 12, 'torn': 16, 'max_json_depth': 20, 'max_line_bytes': 24}),
     'mirs_model_comparison': (104, 8, {'struct_size': 0, 'both_unsafe': 8, 'a_only': 16, 'b_only': 24, 'both_safe': 32, 'only_in_a': 40, 'only_in_b': 48, 'asr_a': 56, 'asr_b': 64, 'diff': 72, 'diff_lo': 80, 'diff_hi': 88, 'mcnemar_p': 96}),
     'mirs_judge_comparison': (336, 8, {'struct_size': 0, 'matrix': 8, 'common': 296, 'only_in_a': 304, 'only_in_b': 312, 'kappa': 320, 'agreement': 328}),
-    'mirs_score_options': (40, 8, {'struct_size': 0, 'model': 8, 'judge': 16, 'parse_mode': 20, 'strip_mode': 24, 'keep_response': 28, 'timestamp_ms': 32}),
+    'mirs_score_options': (56, 8, {'struct_size': 0, 'model': 8, 'judge': 16, 'parse_mode': 20, 'strip_mode': 24, 'keep_response': 28, 'timestamp_ms': 32, 'progress': 40, 'progress_userdata': 48}),
     'mirs_score_summary': (72, 8, {'struct_size': 0, 'scored': 8, 'unsafe': 16, 'unparseable': 24, 'judge_errors': 32, 'already_in_store': 40, 'awaiting_judge_output': 48, 'outside_filter': 56, 'unmatched': 64}),
     'mirs_entropy_options': (48, 8, {'struct_size': 0, 'bits': 8, 'normalize': 12, 'logits': 16, 'policy': 20, 'tolerance': 24, 'temperature': 32, 'kernel': 40, 'threads': 44}),
     'mirs_entropy_view': (88, 8, {'struct_size': 0, 'data': 8, 'dtype': 16, 'shape': 24, 'strides': 56}),

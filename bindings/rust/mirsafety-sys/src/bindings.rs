@@ -1228,6 +1228,13 @@ pub type mirs_prompt_progress_fn = Option<unsafe extern "C" fn(*mut c_void, usiz
 /// stop with that status.
 pub type mirs_prompt_sink_fn = Option<unsafe extern "C" fn(*mut c_void, *const c_char, usize) -> c_int>;
 
+/// Progress of mirs_score_responses(): (responses looked at, responses in
+/// all). Called on the calling thread, at most about 1000 times per run
+/// (every ceil(total / 1000) responses), with done never decreasing; a
+/// successful run always ends with one call where done == total (also when
+/// total is 0). Not called after an error.
+pub type mirs_score_progress_fn = Option<unsafe extern "C" fn(*mut c_void, usize, usize)>;
+
 // ---- Opaque handles ----
 
 /// Opaque: only pointers to it exist.
@@ -1846,7 +1853,8 @@ pub struct mirs_judge_comparison {
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_judge_comparison>() == 336 && core::mem::align_of::<mirs_judge_comparison>() == 8);
 
-/// Options of mirs_score_responses().
+/// Options of mirs_score_responses(). A caller built against an older header
+/// (struct_size ending at timestamp_ms) gets no progress calls.
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct mirs_score_options {
@@ -1864,9 +1872,13 @@ pub struct mirs_score_options {
     pub keep_response: i32,
     /// written in every record; 0 = the current time of each record
     pub timestamp_ms: i64,
+    /// called with the progress of the run; NULL (default) = none
+    pub progress: mirs_score_progress_fn,
+    /// passed to progress
+    pub progress_userdata: *mut c_void,
 }
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(core::mem::size_of::<mirs_score_options>() == 40 && core::mem::align_of::<mirs_score_options>() == 8);
+const _: () = assert!(core::mem::size_of::<mirs_score_options>() == 56 && core::mem::align_of::<mirs_score_options>() == 8);
 
 /// What a scoring run did. Every response is counted exactly once: in
 /// scored, already_in_store, awaiting_judge_output, outside_filter, or (not
@@ -1988,7 +2000,7 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_store_options", 32, 8, &[("struct_size", 0), ("durability", 8), ("fsync_every", 12), ("torn", 16), ("max_json_depth", 20), ("max_line_bytes", 24)]),
     ("mirs_model_comparison", 104, 8, &[("struct_size", 0), ("both_unsafe", 8), ("a_only", 16), ("b_only", 24), ("both_safe", 32), ("only_in_a", 40), ("only_in_b", 48), ("asr_a", 56), ("asr_b", 64), ("diff", 72), ("diff_lo", 80), ("diff_hi", 88), ("mcnemar_p", 96)]),
     ("mirs_judge_comparison", 336, 8, &[("struct_size", 0), ("matrix", 8), ("common", 296), ("only_in_a", 304), ("only_in_b", 312), ("kappa", 320), ("agreement", 328)]),
-    ("mirs_score_options", 40, 8, &[("struct_size", 0), ("model", 8), ("judge", 16), ("parse_mode", 20), ("strip_mode", 24), ("keep_response", 28), ("timestamp_ms", 32)]),
+    ("mirs_score_options", 56, 8, &[("struct_size", 0), ("model", 8), ("judge", 16), ("parse_mode", 20), ("strip_mode", 24), ("keep_response", 28), ("timestamp_ms", 32), ("progress", 40), ("progress_userdata", 48)]),
     ("mirs_score_summary", 72, 8, &[("struct_size", 0), ("scored", 8), ("unsafe", 16), ("unparseable", 24), ("judge_errors", 32), ("already_in_store", 40), ("awaiting_judge_output", 48), ("outside_filter", 56), ("unmatched", 64)]),
     ("mirs_entropy_options", 48, 8, &[("struct_size", 0), ("bits", 8), ("normalize", 12), ("logits", 16), ("policy", 20), ("tolerance", 24), ("temperature", 32), ("kernel", 40), ("threads", 44)]),
     ("mirs_entropy_view", 88, 8, &[("struct_size", 0), ("data", 8), ("dtype", 16), ("shape", 24), ("strides", 56)]),
@@ -2167,7 +2179,7 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
         let base = u.as_ptr();
         #[allow(unused_unsafe)]
         let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("model", (core::ptr::addr_of!((*base).model) as usize) - (base as usize)), ("judge", (core::ptr::addr_of!((*base).judge) as usize) - (base as usize)), ("parse_mode", (core::ptr::addr_of!((*base).parse_mode) as usize) - (base as usize)), ("strip_mode", (core::ptr::addr_of!((*base).strip_mode) as usize) - (base as usize)), ("keep_response", (core::ptr::addr_of!((*base).keep_response) as usize) - (base as usize)), ("timestamp_ms", (core::ptr::addr_of!((*base).timestamp_ms) as usize) - (base as usize))]
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("model", (core::ptr::addr_of!((*base).model) as usize) - (base as usize)), ("judge", (core::ptr::addr_of!((*base).judge) as usize) - (base as usize)), ("parse_mode", (core::ptr::addr_of!((*base).parse_mode) as usize) - (base as usize)), ("strip_mode", (core::ptr::addr_of!((*base).strip_mode) as usize) - (base as usize)), ("keep_response", (core::ptr::addr_of!((*base).keep_response) as usize) - (base as usize)), ("timestamp_ms", (core::ptr::addr_of!((*base).timestamp_ms) as usize) - (base as usize)), ("progress", (core::ptr::addr_of!((*base).progress) as usize) - (base as usize)), ("progress_userdata", (core::ptr::addr_of!((*base).progress_userdata) as usize) - (base as usize))]
         };
         v.push(("mirs_score_options", core::mem::size_of::<mirs_score_options>(), core::mem::align_of::<mirs_score_options>(), fields));
     }
