@@ -394,11 +394,13 @@ class Report(_Handle):
 
 
 def score_responses(dataset, responses, judge_outputs, store, model, rtype_outputs=None, judge="harmbench-mir",
-                    parse_mode="official", strip_mode="mir", keep_response=False, timestamp_ms=0, **filter_args):
+                    parse_mode="official", strip_mode="mir", keep_response=False, timestamp_ms=0, progress=None,
+                    **filter_args):
     """Turns judge outputs into verdict records appended to a Store (what `mirsafety score` runs), for the items
     of dataset that pass the filter (categories, relations, groups, keys, shard). Returns the summary as a dict
     (scored, unsafe, unparseable, judge_errors, already_in_store, awaiting_judge_output, outside_filter,
-    unmatched)."""
+    unmatched). progress(done, total), if given, is called now and then with the responses looked at (at most
+    about 1000 times, the last time with done == total); an exception it raises is raised after the run."""
     from .dataset import make_filter
     from .score import _PARSE_MODES, _STRIP_MODES, judge_from_name
     f, keep = make_filter(**filter_args)
@@ -411,11 +413,21 @@ def score_responses(dataset, responses, judge_outputs, store, model, rtype_outpu
     o.strip_mode = _enum(strip_mode, _STRIP_MODES, None, "strip_mode")
     o.keep_response = 1 if keep_response else 0
     o.timestamp_ms = timestamp_ms
+    progress_error = []
+    if progress is not None:
+        def tramp(_ud, done, total):
+            try:
+                progress(done, total)
+            except BaseException as e:  # a callback must not unwind through C; raised after the call
+                progress_error.append(e)
+        o.progress = _ffi.mirs_score_progress_fn(tramp)  # the struct keeps it alive for the call
     summary = _ffi.mirs_score_summary()
     summary.struct_size = ctypes.sizeof(summary)
     check(lib().mirs_score_responses(dataset.handle, ctypes.byref(f), responses._h(), judge_outputs._h(),
                                      rtype_outputs._h() if rtype_outputs is not None else None, ctypes.byref(o),
                                      store._h(), ctypes.byref(summary)), "mirs_score_responses")
+    if progress_error:
+        raise progress_error[0]
     return _struct_dict(summary)
 
 

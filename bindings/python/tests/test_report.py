@@ -214,8 +214,18 @@ def test_score_responses(sample_dir, tmp_path):
             assert s["scored"] == len(part) - waiting and s["outside_filter"] == len(keys) - len(part)
             assert s["awaiting_judge_output"] == waiting and s["unmatched"] == 0
             assert s["unsafe"] == sum(1 for i, k in enumerate(keys[:-1]) if i % 4 == 0 and k in part)
-            again = report.score_responses(ds, r, j, st, "m", shard=(0, 2))
+            ticks = []
+            again = report.score_responses(ds, r, j, st, "m", shard=(0, 2), progress=lambda d, t: ticks.append((d, t)))
             assert again["scored"] == 0 and again["already_in_store"] == s["scored"]
+            # every response looked at is reported (fewer than 1000 here), ending with (total, total)
+            n = len(keys)
+            assert ticks[-1] == (n, n) and [d for d, _ in ticks] == sorted(d for d, _ in ticks)
+            assert len(ticks) == n and all(t == n for _, t in ticks)
+
+            def boom(done, total):
+                raise KeyError("stop")
+            with pytest.raises(KeyError):
+                report.score_responses(ds, r, j, st, "m", shard=(0, 2), progress=boom)
         recs = list(Records(path))
         assert len(recs) == s["scored"] and all(x.model == "m" and x.judge == "harmbench-mir" for x in recs)
         assert all(x.response_type == "refusal" and x.response.startswith("<think>") for x in recs)

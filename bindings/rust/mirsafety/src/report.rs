@@ -3,7 +3,8 @@
 //! one-thread-at-a-time (`Send` only). Records and responses are copied out as owned values.
 use std::ffi::{CStr, CString};
 use std::marker::PhantomData;
-use std::os::raw::c_char;
+use std::os::raw::{c_char, c_void};
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::ptr::{self, NonNull};
@@ -613,10 +614,63 @@ pub fn score_responses(
     opts: &ScoreOptions,
     store: &mut Store,
 ) -> Result<sys::mirs_score_summary> {
-    let (mut keys, mut ptrs) = (Vec::new(), Vec::new());
-    let f = filter.to_raw(&mut keys, &mut ptrs)?;
     let mut raw = opts.raw;
     raw.model = opts.model.as_ptr();
+    score_raw(ds, filter, responses, judge_outputs, rtype_outputs, &raw, store)
+}
+
+struct ProgressState<F> {
+    f: F,
+    panic: Option<Box<dyn std::any::Any + Send>>,
+}
+
+unsafe extern "C" fn progress_tramp<F: FnMut(usize, usize)>(ud: *mut c_void, done: usize, total: usize) {
+    let st = &mut *(ud as *mut ProgressState<F>);
+    if st.panic.is_some() {
+        return;
+    }
+    // A panic must not unwind through C: it is kept and resumed after the run.
+    if let Err(p) = catch_unwind(AssertUnwindSafe(|| (st.f)(done, total))) {
+        st.panic = Some(p);
+    }
+}
+
+/// [`score_responses`] that calls `progress(done, total)` now and then with the responses looked at (at most about
+/// 1000 times, never going back, the last time with done == total). A panic in `progress` is resumed after the run.
+#[allow(clippy::too_many_arguments)]
+pub fn score_responses_with_progress<F: FnMut(usize, usize)>(
+    ds: &Dataset,
+    filter: &crate::dataset::Filter,
+    responses: &Responses,
+    judge_outputs: &Responses,
+    rtype_outputs: Option<&Responses>,
+    opts: &ScoreOptions,
+    store: &mut Store,
+    progress: F,
+) -> Result<sys::mirs_score_summary> {
+    let mut state = ProgressState { f: progress, panic: None };
+    let mut raw = opts.raw;
+    raw.model = opts.model.as_ptr();
+    raw.progress = Some(progress_tramp::<F>);
+    raw.progress_userdata = &mut state as *mut ProgressState<F> as *mut c_void;
+    let r = score_raw(ds, filter, responses, judge_outputs, rtype_outputs, &raw, store);
+    if let Some(p) = state.panic.take() {
+        resume_unwind(p);
+    }
+    r
+}
+
+fn score_raw(
+    ds: &Dataset,
+    filter: &crate::dataset::Filter,
+    responses: &Responses,
+    judge_outputs: &Responses,
+    rtype_outputs: Option<&Responses>,
+    raw: &sys::mirs_score_options,
+    store: &mut Store,
+) -> Result<sys::mirs_score_summary> {
+    let (mut keys, mut ptrs) = (Vec::new(), Vec::new());
+    let f = filter.to_raw(&mut keys, &mut ptrs)?;
     let mut out: sys::mirs_score_summary = unsafe { std::mem::zeroed() };
     out.struct_size = std::mem::size_of::<sys::mirs_score_summary>();
     check(unsafe {
@@ -626,7 +680,7 @@ pub fn score_responses(
             responses.p(),
             judge_outputs.p(),
             rtype_outputs.map_or(ptr::null(), |r| r.p()),
-            &raw,
+            raw,
             store.p(),
             &mut out,
         )

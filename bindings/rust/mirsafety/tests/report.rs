@@ -213,6 +213,22 @@ fn scoring_a_run() {
     );
     let again = report::score_responses(&ds, &mirsafety::Filter::new(), &r, &j, None, &opts, &mut st).unwrap();
     assert_eq!((again.scored, again.already_in_store), (0, keys.len() as u64));
+    // With progress: never going back, ending at (total, total).
+    let mut ticks = Vec::new();
+    let f = mirsafety::Filter::new();
+    let third =
+        report::score_responses_with_progress(&ds, &f, &r, &j, None, &opts, &mut st, |d, t| ticks.push((d, t)))
+            .unwrap();
+    assert_eq!(third.already_in_store, keys.len() as u64);
+    let n = keys.len();
+    assert_eq!(ticks.last(), Some(&(n, n)));
+    assert!(ticks.windows(2).all(|w| w[0].0 <= w[1].0) && ticks.iter().all(|&(_, t)| t == n));
+    assert!(!ticks.is_empty() && ticks.len() <= n);
+    // A panic in the callback does not cross C: it is resumed after the run.
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        report::score_responses_with_progress(&ds, &f, &r, &j, None, &opts, &mut st, |_, _| panic!("stop")).ok();
+    }));
+    assert!(caught.is_err());
     st.close().unwrap();
     std::fs::remove_dir_all(&d).ok();
 }
