@@ -146,6 +146,7 @@ void cli_progress_update(cli_progress *p, size_t done)
     size_t step = p->total / 200 + 1;
     if (done != p->total && done - p->last_drawn < step && done > p->last_drawn) return;
     p->last_drawn = done;
+    p->drawn = true;
     int width = 30;
     int fill = p->total ? (int)((double)done / (double)p->total * width) : width;
     double el = now_s() - p->start;
@@ -160,4 +161,16 @@ void cli_progress_finish(cli_progress *p)
     if (!p->enabled) return;
     cli_progress_update(p, p->total);
     fputc('\n', stderr);
+}
+
+void cli_progress_stop(cli_progress *p)
+{
+    if (p->enabled && p->drawn) fputc('\n', stderr);
+    p->enabled = false;
+}
+
+void cli_progress_cb(void *userdata, size_t done, size_t total)
+{
+    (void)total;
+    cli_progress_update((cli_progress *)userdata, done);
 }

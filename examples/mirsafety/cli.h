@@ -55,11 +55,16 @@ int cli_choose(const char *v, const cli_choice *choices, int *out);
 typedef struct cli_progress {
     const char *label;
     size_t total, done, last_drawn;
-    bool enabled;
+    bool enabled, drawn;
     double start;
 } cli_progress;
 void cli_progress_start(cli_progress *p, const char *label, size_t total);
 void cli_progress_update(cli_progress *p, size_t done);
 void cli_progress_finish(cli_progress *p);
+/* Ends the bar's line where it stands (after an error: the bar is not filled). */
+void cli_progress_stop(cli_progress *p);
+/* A library progress callback (mirs_prompt_progress_fn, mirs_score_progress_fn)
+ * whose userdata is a cli_progress. */
+void cli_progress_cb(void *userdata, size_t done, size_t total);
 
 #endif

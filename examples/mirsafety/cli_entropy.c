@@ -53,6 +53,53 @@ static void print_double(double v)
         printf("null");
 }
 
+/* mirs_entropy_view_compute over queries [q0, q0 + nq) of every layer and
+ * head, with a progress bar when stderr is a terminal: then the queries go
+ * in chunks (about 1/100 of them, at least 1M elements each so the per-call
+ * cost stays out of sight), each chunk's layer-major results copied to their
+ * places. Elsewhere, or for small inputs, it is one call. */
+static int compute_view(const mirs_entropy_view *v, size_t q0, size_t nq, const size_t *spans, size_t nspans,
+                        const mirs_entropy_options *o, double *ent, double *mass)
+{
+    size_t lh = v->shape[0] * v->shape[1], per_q = lh * v->shape[3];
+    cli_progress pg;
+    cli_progress_start(&pg, "entropy", lh * nq);
+    size_t qc = nq / 100 + 1, min_q = per_q ? ((size_t)1 << 20) / per_q + 1 : nq;
+    if (qc < min_q) qc = min_q;
+    double *ce = NULL, *cm = NULL;
+    if (pg.enabled && qc < nq) {
+        ce = malloc(lh * qc * sizeof *ce);
+        cm = nspans ? malloc(lh * qc * nspans * sizeof *cm) : NULL;
+    }
+    int st = MIRS_OK;
+    if (!ce || (nspans && !cm)) {
+        st = mirs_entropy_view_compute(v, q0, q0 + nq, spans, nspans, NULL, o, ent, mass);
+    } else {
+        for (size_t qa = 0; qa < nq; qa += qc) {
+            size_t qn = nq - qa < qc ? nq - qa : qc;
+            if ((st = mirs_entropy_view_compute(v, q0 + qa, q0 + qa + qn, spans, nspans, NULL, o, ce, cm))) break;
+            for (size_t r = 0; r < lh; r++) {
+                memcpy(ent + r * nq + qa, ce + r * qn, qn * sizeof *ce);
+                if (nspans) memcpy(mass + (r * nq + qa) * nspans, cm + r * qn * nspans, qn * nspans * sizeof *cm);
+            }
+            cli_progress_update(&pg, lh * (qa + qn));
+        }
+        /* A bad row is named by its index within the call: redo the whole
+         * range so the message is the very one a single call gives. */
+        if (st == MIRS_E_NUMERIC) {
+            int whole = mirs_entropy_view_compute(v, q0, q0 + nq, spans, nspans, NULL, o, ent, mass);
+            if (whole) st = whole;
+        }
+    }
+    free(ce);
+    free(cm);
+    if (st)
+        cli_progress_stop(&pg);
+    else
+        cli_progress_finish(&pg);
+    return st;
+}
+
 int cli_entropy(int argc, char **argv);
 int cli_entropy(int argc, char **argv)
 {
@@ -194,7 +241,7 @@ int cli_entropy(int argc, char **argv)
         return CLI_EXIT_FAILURE;
     }
     int rc = CLI_EXIT_OK;
-    st = mirs_entropy_view_compute(&view, q0, q1, nspans ? spans : NULL, nspans, NULL, &o, ent, nspans ? mass : NULL);
+    st = compute_view(&view, q0, nq, nspans ? spans : NULL, nspans, &o, ent, nspans ? mass : NULL);
     if (st) {
         rc = cli_fail(st, file);
         goto done;

@@ -47,12 +47,6 @@ static int write_stdout(void *ud, const char *line, size_t len)
     return MIRS_OK;
 }
 
-static void on_progress(void *ud, size_t done, size_t total)
-{
-    (void)total;
-    cli_progress_update((cli_progress *)ud, done);
-}
-
 static int parse_u64(const char *s, uint64_t *out)
 {
     char *end;
@@ -241,10 +235,13 @@ int cli_prompts(int argc, char **argv)
     size_t written = 0;
     if (out) {
         cli_progress_start(&prog, "prompts", total);
-        o.progress = on_progress;
+        o.progress = cli_progress_cb;
         o.progress_userdata = &prog;
         st = mirs_prompt_write_file(ds, &f.filter, &o, out, &written);
-        cli_progress_finish(&prog);
+        if (st)
+            cli_progress_stop(&prog); /* a failed run does not show a full bar */
+        else
+            cli_progress_finish(&prog);
     } else {
         stdout_sink s = {0};
         st = mirs_prompt_write(ds, &f.filter, &o, write_stdout, &s, &written);

@@ -394,11 +394,17 @@ int cli_score(int argc, char **argv)
     sopt.parse_mode = pmode;
     sopt.strip_mode = strip;
     sopt.keep_response = keep;
+    cli_progress pg; /* on stderr when it is a terminal */
+    cli_progress_start(&pg, "scoring", mirs_responses_count(resp));
+    sopt.progress = cli_progress_cb;
+    sopt.progress_userdata = &pg;
     mirs_score_summary sum = {sizeof sum, 0, 0, 0, 0, 0, 0, 0, 0};
     if ((st = mirs_score_responses(ds, &filt.filter, resp, jo, rt, &sopt, store, &sum))) {
+        cli_progress_stop(&pg);
         rc = cli_fail(st, storep);
         goto done;
     }
+    cli_progress_finish(&pg);
     uint64_t scored = sum.scored, resumed = sum.already_in_store, awaiting = sum.awaiting_judge_output,
              unsafe = sum.unsafe, failed_judge = sum.judge_errors, unparseable = sum.unparseable;
     st = mirs_store_close(store);
