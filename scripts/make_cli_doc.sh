@@ -19,7 +19,8 @@ out=docs/cli.md
   echo
   echo "Every verb that walks a dataset takes the filters \`--category\`, \`--relation\`,"
   echo "\`--group\`, \`--key\` (repeatable), \`--shard K/N\` and \`--shuffle SEED\`. Long work"
-  echo "draws a progress bar on stderr when stderr is a terminal (set"
+  echo "(\`validate --images\`, \`prompts --out\`, \`judge-prompts\`, \`score\`, \`entropy\` on a large"
+  echo "file) draws a progress bar on stderr when stderr is a terminal (set"
   echo "\`MIRSAFETY_NO_PROGRESS=1\` to turn it off); output to a pipe or file stays clean."
   echo
   echo '```console'
