@@ -122,7 +122,7 @@ int cli_filter_option(cli_filter *f, const char *verb, int argc, char **argv, in
     return 0;
 }
 
-static double now_s(void)
+double cli_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -135,7 +135,7 @@ void cli_progress_start(cli_progress *p, const char *label, size_t total)
     p->label = label;
     p->total = total;
     p->enabled = isatty(STDERR_FILENO) && !getenv("MIRSAFETY_NO_PROGRESS");
-    p->start = now_s();
+    p->start = cli_seconds();
 }
 
 void cli_progress_update(cli_progress *p, size_t done)
@@ -147,12 +147,16 @@ void cli_progress_update(cli_progress *p, size_t done)
     if (done != p->total && done - p->last_drawn < step && done > p->last_drawn) return;
     p->last_drawn = done;
     p->drawn = true;
-    int width = 30;
+    enum { width = 30 };
     int fill = p->total ? (int)((double)done / (double)p->total * width) : width;
-    double el = now_s() - p->start;
-    fprintf(stderr, "\r%-18s [", p->label);
-    for (int k = 0; k < width; k++) fputc(k < fill ? '#' : '.', stderr);
-    fprintf(stderr, "] %zu/%zu %.1fs", done, p->total, el);
+    char bar[width + 1];
+    for (int k = 0; k < width; k++) bar[k] = k < fill ? '#' : '.';
+    bar[width] = '\0';
+    /* One write per draw: stderr is unbuffered, and a write per character
+     * costs a terminal round trip each. */
+    char line[160];
+    snprintf(line, sizeof line, "\r%-18s [%s] %zu/%zu %.1fs", p->label, bar, done, p->total, cli_seconds() - p->start);
+    fputs(line, stderr);
     fflush(stderr);
 }
 

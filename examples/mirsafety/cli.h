@@ -51,6 +51,9 @@ typedef struct cli_choice {
  * returns 0, or -1 (and leaves *out alone) when v is not one of them. */
 int cli_choose(const char *v, const cli_choice *choices, int *out);
 
+/* Monotonic clock, in seconds. */
+double cli_seconds(void);
+
 /* A progress bar on stderr, drawn only when stderr is a terminal. */
 typedef struct cli_progress {
     const char *label;

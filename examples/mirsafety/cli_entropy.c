@@ -54,45 +54,65 @@ static void print_double(double v)
 }
 
 /* mirs_entropy_view_compute over queries [q0, q0 + nq) of every layer and
- * head, with a progress bar when stderr is a terminal: then the queries go
- * in chunks (about 1/100 of them, at least 1M elements each so the per-call
- * cost stays out of sight), each chunk's layer-major results copied to their
- * places. Elsewhere, or for small inputs, it is one call. */
+ * head, with a progress bar when stderr is a terminal. Then the view goes in
+ * chunks sized to take about 0.1 s each (from 1M elements up, growing at most
+ * 8x a chunk), so the bar moves ~10 times a second while the cost of a call
+ * (threads started and joined) stays out of sight. Going through the rows in
+ * layer-major order, a chunk is a run of queries of one (layer, head), of
+ * whole heads of one layer, or of whole layers: a sub-view whose results are
+ * the next stretch of the output, written in place, and whose rows lie
+ * together in a C-order file. Elsewhere it is one call. */
 static int compute_view(const mirs_entropy_view *v, size_t q0, size_t nq, const size_t *spans, size_t nspans,
                         const mirs_entropy_options *o, double *ent, double *mass)
 {
-    size_t lh = v->shape[0] * v->shape[1], per_q = lh * v->shape[3];
+    size_t L = v->shape[0], H = v->shape[1], K = v->shape[3] ? v->shape[3] : 1, n = L * H * nq;
+    size_t budget = (size_t)1 << 20, block = nq * K; /* elements of the next chunk; of one (layer, head) */
     cli_progress pg;
-    cli_progress_start(&pg, "entropy", lh * nq);
-    size_t qc = nq / 100 + 1, min_q = per_q ? ((size_t)1 << 20) / per_q + 1 : nq;
-    if (qc < min_q) qc = min_q;
-    double *ce = NULL, *cm = NULL;
-    if (pg.enabled && qc < nq) {
-        ce = malloc(lh * qc * sizeof *ce);
-        cm = nspans ? malloc(lh * qc * nspans * sizeof *cm) : NULL;
-    }
+    cli_progress_start(&pg, "entropy", n);
     int st = MIRS_OK;
-    if (!ce || (nspans && !cm)) {
+    if (!pg.enabled || n * K <= budget) {
         st = mirs_entropy_view_compute(v, q0, q0 + nq, spans, nspans, NULL, o, ent, mass);
     } else {
-        for (size_t qa = 0; qa < nq; qa += qc) {
-            size_t qn = nq - qa < qc ? nq - qa : qc;
-            if ((st = mirs_entropy_view_compute(v, q0 + qa, q0 + qa + qn, spans, nspans, NULL, o, ce, cm))) break;
-            for (size_t r = 0; r < lh; r++) {
-                memcpy(ent + r * nq + qa, ce + r * qn, qn * sizeof *ce);
-                if (nspans) memcpy(mass + (r * nq + qa) * nspans, cm + r * qn * nspans, qn * nspans * sizeof *cm);
+        int64_t esz = v->dtype == MIRS_ENTROPY_F64 ? 8 : v->dtype == MIRS_ENTROPY_F32 ? 4 : 2;
+        size_t l = 0, h = 0, qa = 0, done = 0;
+        while (l < L) {
+            size_t ln = 1, hn = 1, qn = nq - qa;
+            if (qa || budget < block) { /* queries of one (layer, head) */
+                if (qn > budget / K) qn = budget / K ? budget / K : 1;
+            } else if (h || budget < H * block) { /* heads of one layer */
+                hn = H - h < budget / block ? H - h : budget / block;
+            } else { /* whole layers */
+                hn = H;
+                ln = L - l < budget / (H * block) ? L - l : budget / (H * block);
             }
-            cli_progress_update(&pg, lh * (qa + qn));
+            size_t at = (l * H + h) * nq + qa;
+            mirs_entropy_view sub = *v;
+            sub.data = (const char *)v->data + ((int64_t)l * v->strides[0] + (int64_t)h * v->strides[1]) * esz;
+            sub.shape[0] = ln;
+            sub.shape[1] = hn;
+            double t0 = cli_seconds();
+            st = mirs_entropy_view_compute(&sub, q0 + qa, q0 + qa + qn, spans, nspans, NULL, o, ent + at,
+                                           mass ? mass + at * nspans : NULL);
+            if (st) break;
+            double dt = cli_seconds() - t0, grow = dt > 0.1 / 8 ? 0.1 / dt : 8;
+            size_t elems = ln * hn * qn * K;
+            budget =
+                (double)elems * grow < (double)((size_t)1 << 20) ? (size_t)1 << 20 : (size_t)((double)elems * grow);
+            done += ln * hn * qn;
+            cli_progress_update(&pg, done);
+            /* Advance past the chunk: queries, then heads, then layers. */
+            if ((qa += qn) == nq) {
+                qa = 0;
+                if ((h += hn) == H) h = 0, l += ln;
+            }
         }
-        /* A bad row is named by its index within the call: redo the whole
+        /* A bad row is named by its place in the sub-view: redo the whole
          * range so the message is the very one a single call gives. */
         if (st == MIRS_E_NUMERIC) {
             int whole = mirs_entropy_view_compute(v, q0, q0 + nq, spans, nspans, NULL, o, ent, mass);
             if (whole) st = whole;
         }
     }
-    free(ce);
-    free(cm);
     if (st)
         cli_progress_stop(&pg);
     else

@@ -121,6 +121,21 @@ with tempfile.TemporaryDirectory() as tmp:
     got = np.load(rows("tty"))
     ref = -(a * np.log(a)).sum(axis=-1)
     check(got.shape == (L, H, Q) and np.max(np.abs(got - ref)) < 2e-6, "entropy: chunked values")
+    # The other chunk shapes: runs of queries of one (layer, head), runs of whole layers, and a transposed
+    # layout (keys before queries in the file) whose sub-views are strided.
+    for shape, layout in (((1, 1, 8192, 256), None), ((64, 2, 64, 256), None), ((2, 4, 256, 2048), "lhkq")):
+        x = rng.random(shape)
+        x /= x.sum(axis=-2 if layout else -1, keepdims=True)
+        f = os.path.join(tmp, "shape-%s.npy" % "x".join(map(str, shape)))
+        np.save(f, x.astype(np.float32))
+        per = T("per-" + os.path.basename(f))
+        lay = ["--layout", layout] if layout else []
+        lhqk = np.swapaxes(x, -1, -2) if layout else x
+        nrows = lhqk.shape[0] * lhqk.shape[1] * lhqk.shape[2]
+        case(f"entropy {shape}", "entropy", nrows,
+             lambda tag: ["entropy", f, "--json", *lay, "--per-row", per(tag)], min_draws=2, same_files=[per])
+        got = np.load(per("tty"))
+        check(np.max(np.abs(got - (-(lhqk * np.log(lhqk)).sum(axis=-1)))) < 2e-6, f"entropy {shape}: chunked values")
     # queries and key spans, two threads: the per-row values and the span masses agree with one call
     rows2 = T("rows2.npy")
     case("entropy spans", "entropy", L * H * 1997,
