@@ -15,9 +15,14 @@
  */
 #include "pyjson.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__) && defined(__GNUC__)
+#define PYJSON_X86 1
 #include <immintrin.h>
+
+#include "util/utf8_avx2.h"
 #endif
 
 /* json.load at statics.py's stack depth succeeds up to 992 nested containers
@@ -29,69 +34,120 @@ typedef struct scan {
     const unsigned char *s;
     size_t n, i;
     int depth;
-    bool bad_utf8;
-    bool avx2; /* the CPU has AVX2 (looked up once per file) */
+    bool avx2;     /* AVX2 scan, validating UTF-8 as it goes */
+    bool bad_utf8; /* the AVX2 scan saw an invalid sequence */
 } scan;
 
-#if defined(__x86_64__) && defined(__GNUC__)
-/* The first position >= j whose byte is '"', '\\', a control character or
- * >= 0x80 (signed bytes < 0x20 catch the last two at once), or a position
- * within 16 bytes of n. AVX2 when the CPU has it, else SSE2. */
-__attribute__((target("avx2"))) static size_t skip_plain_avx2(const unsigned char *s, size_t j, size_t n)
+/* A byte a string body can hold as it is: not '"', '\\' or a control
+ * character (bytes >= 0x80 are whole-file validated UTF-8 already). */
+static inline bool plain(unsigned char c) { return c >= 0x20 && c != '"' && c != '\\'; }
+
+#ifdef PYJSON_X86
+#define SPECIAL256(v)                                                                                                  \
+    _mm256_or_si256(                                                                                                   \
+        _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"')), _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\'))),    \
+        _mm256_cmpeq_epi8(_mm256_subs_epu8(v, _mm256_set1_epi8(0x1f)), _mm256_setzero_si256()))
+
+/*
+ * The first position >= j whose byte is not plain(), or n. Every 64-byte
+ * block read is also checked as UTF-8 (*bad set on an error), so that the
+ * bytes are read once. Why that validates the whole file: in a text json
+ * accepts, every byte >= 0x80 is in a string body, and every body is read
+ * from its start (after the opening quote) and from after each escape, up
+ * to its closing quote or next backslash, by this function. The bytes just
+ * before j are ASCII ('"' or the end of an escape), so starting from a
+ * zero "previous block" misses nothing: a sequence broken by the quote or
+ * backslash at the end of a run is flagged at that byte, which lies in the
+ * block that found it. Bytes past that point in the block are real bytes
+ * of the file too, so what they flag is a real error. The last block of
+ * the file is read from a zero-padded copy; zeros are control characters,
+ * so the search stops there, and they flag a sequence cut by the end.
+ */
+__attribute__((target("avx2"))) static size_t skip_plain_avx2(const unsigned char *s, size_t j, size_t n, bool *bad)
 {
-    const __m256i quote = _mm256_set1_epi8('"'), bslash = _mm256_set1_epi8('\\'), space = _mm256_set1_epi8(0x20);
-    while (j + 32 <= n) {
-        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + j));
-        __m256i hit = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, bslash)),
-                                      _mm256_cmpgt_epi8(space, v));
-        unsigned mask = (unsigned)_mm256_movemask_epi8(hit);
-        if (mask) return j + (size_t)__builtin_ctz(mask);
-        j += 32;
+    __m256i prev = _mm256_setzero_si256(), err = prev;
+    unsigned char tail[64];
+    for (;;) {
+        const unsigned char *b = s + j;
+        if (j + 64 > n) {
+            memset(tail, 0, sizeof tail);
+            memcpy(tail, s + j, n - j);
+            b = tail;
+        }
+        __m256i va = _mm256_loadu_si256((const __m256i *)(const void *)b);
+        __m256i vb = _mm256_loadu_si256((const __m256i *)(const void *)(b + 32));
+        if (_mm256_movemask_epi8(_mm256_or_si256(va, vb)))
+            err = _mm256_or_si256(err, _mm256_or_si256(u8_block_errors(va, prev), u8_block_errors(vb, va)));
+        else
+            err = _mm256_or_si256(err, u8_incomplete(prev));
+        __m256i ha = SPECIAL256(va), hb = SPECIAL256(vb);
+        if (!_mm256_testz_si256(_mm256_or_si256(ha, hb), _mm256_or_si256(ha, hb))) {
+            uint64_t mask = (uint64_t)(uint32_t)_mm256_movemask_epi8(ha) | (uint64_t)(uint32_t)_mm256_movemask_epi8(hb)
+                                                                               << 32;
+            j += (size_t)__builtin_ctzll(mask);
+            break;
+        }
+        prev = vb;
+        j += 64;
     }
-    return j;
+    if (!_mm256_testz_si256(err, err)) *bad = true;
+    return j < n ? j : n;
 }
 
 static size_t skip_plain_sse2(const unsigned char *s, size_t j, size_t n)
 {
-    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), ctl = _mm_set1_epi8(0x1f),
+                  zero = _mm_setzero_si128();
     while (j + 16 <= n) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + j));
-        __m128i hit =
-            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)), _mm_cmplt_epi8(v, space));
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+                                   _mm_cmpeq_epi8(_mm_subs_epu8(v, ctl), zero));
         unsigned mask = (unsigned)_mm_movemask_epi8(hit);
         if (mask) return j + (size_t)__builtin_ctz(mask);
         j += 16;
     }
     return j;
 }
-
-static inline size_t skip_plain(const unsigned char *s, size_t j, size_t n, bool avx2)
-{
-    return avx2 ? skip_plain_sse2(s, skip_plain_avx2(s, j, n), n) : skip_plain_sse2(s, j, n);
-}
 #endif
 
-/* Length of the valid UTF-8 sequence (2..4 bytes, RFC 3629) at s, or 0. */
-static inline size_t utf8_seq(const unsigned char *s, size_t n)
+/* The end of the run of plain() bytes starting at j (n when it reaches it).
+ * Without AVX2 the file was validated as UTF-8 beforehand. */
+static inline size_t skip_plain(scan *p, size_t j)
 {
-    unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-    size_t len;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        if (c == 0xe0) lo = 0xa0;
-        if (c == 0xed) hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        if (c == 0xf0) lo = 0x90;
-        if (c == 0xf4) hi = 0x8f;
-    } else
-        return 0;
-    if (n < len || s[1] < lo || s[1] > hi) return 0;
-    for (size_t k = 2; k < len; k++)
-        if ((s[k] & 0xc0) != 0x80) return 0;
-    return len;
+    const unsigned char *s = p->s;
+    size_t n = p->n;
+#ifdef PYJSON_X86
+    if (p->avx2) return skip_plain_avx2(s, j, n, &p->bad_utf8);
+#endif
+    for (;;) {
+#ifdef PYJSON_X86
+        j = skip_plain_sse2(s, j, n);
+#endif
+        /* 8 at a time (no '"', no '\\', no byte < 0x20; exact test). */
+        while (j + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + j, 8);
+            uint64_t q = w ^ 0x2222222222222222ull, b = w ^ 0x5c5c5c5c5c5c5c5cull;
+            uint64_t hit = ((q - 0x0101010101010101ull) & ~q) | ((b - 0x0101010101010101ull) & ~b) |
+                           ((w - 0x2020202020202020ull) & ~w);
+            if (hit & 0x8080808080808080ull) break;
+            j += 8;
+        }
+        if (j >= n || !plain(s[j])) return j;
+        j++;
+    }
+}
+
+/* AVX2 unless the CPU lacks it or MIRS_REPORT_SCAN=generic (to test the
+ * portable path on any machine). */
+static bool use_avx2;
+static pthread_once_t use_avx2_once = PTHREAD_ONCE_INIT;
+static void pick_scan(void)
+{
+#ifdef PYJSON_X86
+    const char *env = getenv("MIRS_REPORT_SCAN");
+    use_avx2 = __builtin_cpu_supports("avx2") && !(env && strcmp(env, "generic") == 0);
+#endif
 }
 
 static inline void ws(scan *p)
@@ -148,37 +204,7 @@ static bool string(scan *p, char *out, size_t cap, size_t *dlen)
     size_t len = 0;
     p->i++;
     for (;;) {
-        /* Fast run of plain bytes: 8 at a time while none is '"', '\\', a
-         * control character or non-ASCII; non-ASCII sequences are validated
-         * here (the file is not validated separately). */
-        size_t j = p->i;
-        for (;;) {
-#if defined(__x86_64__) && defined(__GNUC__)
-            j = skip_plain(p->s, j, p->n, p->avx2);
-#endif
-            while (j + 8 <= p->n) {
-                uint64_t w;
-                memcpy(&w, p->s + j, 8);
-                uint64_t q = w ^ 0x2222222222222222ull, b = w ^ 0x5c5c5c5c5c5c5c5cull;
-                uint64_t hit = ((q - 0x0101010101010101ull) & ~q) | ((b - 0x0101010101010101ull) & ~b) |
-                               ((w - 0x2020202020202020ull) & ~w) | w;
-                if (hit & 0x8080808080808080ull) break;
-                j += 8;
-            }
-            if (j >= p->n) break;
-            unsigned char c = p->s[j];
-            if (c == '"' || c == '\\' || c < 0x20) break;
-            if (c < 0x80) {
-                j++;
-                continue;
-            }
-            size_t need = utf8_seq(p->s + j, p->n - j);
-            if (!need) {
-                p->bad_utf8 = true;
-                return false;
-            }
-            j += need;
-        }
+        size_t j = skip_plain(p, p->i);
         if (out && len < cap) {
             size_t k = j - p->i < cap - len ? j - p->i : cap - len;
             memcpy(out + len, p->s + p->i, k);
@@ -500,20 +526,32 @@ static int judge_result(scan *p, pyjson_result *r, bool *ok)
     return MIRS_OK;
 }
 
+bool mirs__pyjson_have_avx2(void)
+{
+#ifdef PYJSON_X86
+    return __builtin_cpu_supports("avx2");
+#else
+    return false;
+#endif
+}
+
 int mirs__pyjson_statics(const char *data, size_t len, pyjson_result *r)
+{
+    return mirs__pyjson_statics_scan(data, len, r, PYJSON_SCAN_AUTO);
+}
+
+int mirs__pyjson_statics_scan(const char *data, size_t len, pyjson_result *r, int scan_kind)
 {
     r->n = 0;
     r->counts = false;
     r->valid = false;
-    /* Bytes >= 0x80 can only be valid inside strings, where string()
-     * validates them; anywhere else they are a syntax error. Either way
-     * Python fails (UnicodeDecodeError or JSONDecodeError), so the file is
-     * not validated separately. */
+    /* open(encoding='utf-8').read() decodes the whole file before json
+     * parses anything: one invalid sequence anywhere fails the file. */
     if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) return MIRS_OK; /* "Unexpected UTF-8 BOM" */
-    scan p = {(const unsigned char *)data, len, 0, 0, false, false};
-#if defined(__x86_64__) && defined(__GNUC__)
-    p.avx2 = __builtin_cpu_supports("avx2");
-#endif
+    pthread_once(&use_avx2_once, pick_scan);
+    bool avx2 = scan_kind == PYJSON_SCAN_AUTO ? use_avx2 : scan_kind == PYJSON_SCAN_AVX2 && mirs__pyjson_have_avx2();
+    scan p = {(const unsigned char *)data, len, 0, 0, avx2, false};
+    if (!p.avx2 && !mirs__utf8_valid(data, len)) return MIRS_OK; /* UnicodeDecodeError */
     ws(&p);
     if (p.i >= p.n) return MIRS_OK;
     bool have_jr = false;
@@ -554,6 +592,7 @@ int mirs__pyjson_statics(const char *data, size_t len, pyjson_result *r)
         return MIRS_OK;
     ws(&p);
     if (p.i != p.n) return MIRS_OK; /* "Extra data" */
+    if (p.bad_utf8) return MIRS_OK; /* UnicodeDecodeError */
     r->valid = true;
     if (!have_jr) {
         /* Not a dict with judge_result: nothing is counted ('in' on a list

@@ -20,7 +20,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include <math.h>
 #include <stdlib.h>
@@ -354,8 +353,17 @@ static int list_official(const char *dir, off_list *l)
     return st;
 }
 
+/* A thread's read buffer, reused from file to file: read() into memory
+ * that stays mapped costs one copy from the page cache, where mmap of every
+ * file costs page-table set-up and, with several threads, a TLB shootdown
+ * at each munmap. */
+typedef struct read_buf {
+    char *data;
+    size_t cap;
+} read_buf;
+
 /* Reads and scans one file (thread-safe: no shared state). */
-static void scan_file(off_file *f)
+static void scan_file(off_file *f, read_buf *rb)
 {
     int fd = open(f->path, O_RDONLY | O_CLOEXEC);
     struct stat sb;
@@ -364,36 +372,51 @@ static void scan_file(off_file *f)
         if (fd >= 0) close(fd);
         return;
     }
-    size_t len = (size_t)sb.st_size;
-    if (len == 0) {
-        close(fd);
-        f->status = mirs__pyjson_statics("", 0, &f->pr);
-        return;
-    }
-    void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-    close(fd);
-    if (m == MAP_FAILED) {
-        char *data;
-        size_t got;
-        f->status = mirs__read_file(f->path, MAX_OFFICIAL_FILE, &data, &got);
-        if (f->status == MIRS_OK) {
-            f->status = mirs__pyjson_statics(data, got, &f->pr);
-            free(data);
+    /* Room for the whole file and one byte more, so that EOF shows as a
+     * short read; a file that grew since fstat makes the buffer grow. */
+    size_t len = 0, want = (size_t)sb.st_size + 1;
+    for (;;) {
+        if (rb->cap < want || len == rb->cap) {
+            if (len > MAX_OFFICIAL_FILE) break;
+            size_t nc = rb->cap ? rb->cap * 2 : 65536;
+            while (nc < want) nc *= 2;
+            char *nd = mirs__realloc(rb->data, nc);
+            if (!nd) {
+                close(fd);
+                f->status = MIRS_E_NO_MEMORY;
+                return;
+            }
+            rb->data = nd;
+            rb->cap = nc;
         }
+        ssize_t got = read(fd, rb->data + len, rb->cap - len);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            close(fd);
+            f->status = MIRS_E_IO;
+            return;
+        }
+        if (got == 0) break;
+        len += (size_t)got;
+    }
+    close(fd);
+    if (len > MAX_OFFICIAL_FILE) {
+        f->status = MIRS_E_IO;
         return;
     }
-    f->status = mirs__pyjson_statics(m, len, &f->pr);
-    munmap(m, len);
+    f->status = mirs__pyjson_statics(rb->data, len, &f->pr);
 }
 
 static void *scan_worker(void *arg)
 {
     off_list *l = arg;
+    read_buf rb = {NULL, 0};
     for (;;) {
         size_t i = atomic_fetch_add(&l->next, 1);
         if (i >= l->n) break;
-        scan_file(&l->v[i]);
+        scan_file(&l->v[i], &rb);
     }
+    free(rb.data);
     return NULL;
 }
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "report/internal.h"
+#include "report/pyjson.h"
 #include "../testutil.h"
 
 static char dir[256];
@@ -244,8 +245,72 @@ static void test_mir_rows(void)
     mirs_report_free(r);
 }
 
+/* The AVX2 scan validates UTF-8 only in the blocks it reads for strings;
+ * the generic one validates the whole file first. They must agree on every
+ * file: a document with long non-ASCII strings, escapes and a value near
+ * the end is damaged at every position with bytes that break sequences,
+ * end strings or start escapes, and cut at every length. */
+static int scans_differ(const char *d, size_t n)
+{
+    pyjson_result a = {0}, b = {0};
+    int bad = 0;
+    if (mirs__pyjson_statics_scan(d, n, &a, PYJSON_SCAN_GENERIC) ||
+        mirs__pyjson_statics_scan(d, n, &b, PYJSON_SCAN_AVX2))
+        bad = 1;
+    else if (a.valid != b.valid || (a.valid && (a.counts != b.counts || a.n != b.n ||
+                                                (a.n && memcmp(a.items, b.items, a.n * sizeof *a.items)))))
+        bad = 1;
+    if (bad) fprintf(stderr, "scans differ (generic valid %d, avx2 valid %d) on %zu bytes\n", a.valid, b.valid, n);
+    free(a.items);
+    free(b.items);
+    return bad;
+}
+
+static void test_scan_utf8(void)
+{
+    if (!mirs__pyjson_have_avx2()) {
+        printf("# no AVX2 on this CPU: the AVX2 scan is not compared\n");
+        return;
+    }
+    char doc[4096];
+    size_t n = 0;
+    n += (size_t)snprintf(doc + n, sizeof doc - n, "{\"ASR\": 1.5, \"judge_result\": [\n");
+    for (int k = 0; k < 3; k++)
+        n += (size_t)snprintf(doc + n, sizeof doc - n,
+                              "  {\"question\": \"caf\xc3\xa9 %d \xe5\xae\x89\xe5\x85\xa8 \\u00e9\\n\\\"x\\\"\", "
+                              "\"answer\": \"<think>\xf0\x9f\x98\x80 long answer text, long enough to span several "
+                              "64-byte blocks of the scan; and more plain ASCII so that whole blocks of it follow a "
+                              "non-ASCII character at every alignment, then some more \xe2\x82\xac\xe2\x82\xac "
+                              "\xc3\xa9t\xc3\xa9\\\\\xc3\xa9 "
+                              "%s\", \"label\": \"%s\"}%s\n",
+                              k, k == 1 ? "[INFERENCE_FAILED: x]" : "ok", k == 2 ? "safe" : "unsafe", k < 2 ? "," : "");
+    n += (size_t)snprintf(doc + n, sizeof doc - n, "], \"z\": \"\xc3\xa9\xe2\x82\xac\"}");
+    CHECK(!scans_differ(doc, n));
+    pyjson_result r = {0};
+    CHECK_OK(mirs__pyjson_statics_scan(doc, n, &r, PYJSON_SCAN_AVX2));
+    CHECK(r.valid && r.counts && r.n == 3);
+    free(r.items);
+    static const unsigned char bytes[] = {0x80, 0xbf, 0xa0, 0xc0, 0xc3, 0xdf, 0xe0, 0xe2, 0xed,
+                                          0xf0, 0xf4, 0xf5, 0xff, '"',  '\\', 0x1f, 'a'};
+    char m[4200];
+    int bad = 0;
+    for (size_t i = 0; i < n && !bad; i++)
+        for (size_t b = 0; b < sizeof bytes && !bad; b++) {
+            memcpy(m, doc, n);
+            m[i] = (char)bytes[b];
+            bad |= scans_differ(m, n); /* replaced */
+            memcpy(m, doc, i);
+            m[i] = (char)bytes[b];
+            memcpy(m + i + 1, doc + i, n - i);
+            bad |= scans_differ(m, n + 1); /* inserted */
+        }
+    for (size_t len = 0; len <= n && !bad; len++) bad |= scans_differ(doc, len);
+    CHECK(!bad);
+}
+
 int main(void)
 {
+    test_scan_utf8();
     snprintf(dir, sizeof dir, "%s/mirs-report-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(dir)) return 1;
     test_batch();

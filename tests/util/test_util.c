@@ -1,6 +1,8 @@
 /* Internal utilities: UTF-8, JSON limits, hashes, base64, numbers, paths. */
 #include <locale.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
@@ -17,6 +19,129 @@ static void test_utf8(void)
     CHECK_EQ_INT(mirs__utf8_valid_prefix("x\xe2\x82", 3), 1);             /* truncated */
     CHECK_EQ_INT(mirs__utf8_valid_prefix("\xff", 1), 0);
 }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include "util/utf8_avx2.h"
+
+/* A whole-buffer validator made of the block check that report/pyjson.c runs
+ * inside its string scan, to test that check exhaustively here. */
+U8_TGT static bool utf8_valid_avx2(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    __m256i err = _mm256_setzero_si256(), prev = err, inc = err;
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+        __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(s + i + 32));
+        if (!_mm256_movemask_epi8(_mm256_or_si256(a, b))) {
+            err = _mm256_or_si256(err, inc);
+            inc = _mm256_setzero_si256();
+        } else {
+            err = _mm256_or_si256(err, _mm256_or_si256(u8_block_errors(a, prev), u8_block_errors(b, a)));
+            inc = u8_incomplete(b);
+        }
+        prev = b;
+    }
+    /* The tail, zero-padded (zeros are ASCII: they end nothing early). */
+    while (i < n) {
+        unsigned char buf[32] = {0};
+        size_t k = n - i < 32 ? n - i : 32;
+        memcpy(buf, s + i, k);
+        __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)buf);
+        err = _mm256_or_si256(err, u8_block_errors(a, prev));
+        inc = u8_incomplete(a);
+        prev = a;
+        i += k;
+    }
+    err = _mm256_or_si256(err, inc);
+    return _mm256_testz_si256(err, err);
+}
+
+/* The AVX2 validator against the scalar one: every sequence of up to four
+ * bytes drawn from the values where the rules change, at offsets that put
+ * it across 32- and 64-byte block edges and at the end of the buffer, then
+ * random mixes of valid characters with random damage. */
+U8_TGT static int avx2_vs_scalar(const unsigned char *b, size_t n)
+{
+    bool want = mirs__utf8_valid((const char *)b, n), got = utf8_valid_avx2((const char *)b, n);
+    if (want != got) {
+        fprintf(stderr, "utf8 avx2 %d, scalar %d, n %zu:", got, want, n);
+        for (size_t i = 0; i < n; i++)
+            if (b[i] >= 0x80) fprintf(stderr, " [%zu]=%02x", i, b[i]);
+        fprintf(stderr, "\n");
+        return 1;
+    }
+    return 0;
+}
+
+static void test_utf8_avx2(void)
+{
+    if (!__builtin_cpu_supports("avx2")) {
+        printf("# no AVX2 on this CPU: the AVX2 UTF-8 validator is not tested\n");
+        return;
+    }
+    static const unsigned char v[] = {0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0,
+                                      0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0,
+                                      0xf1, 0xf3, 0xf4, 0xf5, 0xf7, 0xf8, 0xfb, 0xfc, 0xfe, 0xff};
+    const size_t nv = sizeof v;
+    static const size_t offs[][2] = {{0, 4}, {29, 33}, {30, 64}, {61, 65}, {62, 70}, {93, 97}, {124, 128}, {5, 9}};
+    unsigned char b[160];
+    int bad = 0;
+    for (size_t len = 1; len <= 4 && !bad; len++) {
+        size_t combos = 1;
+        for (size_t k = 0; k < len; k++) combos *= nv;
+        for (size_t o = 0; o < sizeof offs / sizeof offs[0] && !bad; o++) {
+            size_t at = offs[o][0], n = offs[o][1];
+            if (at + len > n) n = at + len;
+            for (size_t c = 0; c < combos && !bad; c++) {
+                memset(b, 'a', sizeof b);
+                size_t x = c;
+                for (size_t k = 0; k < len; k++, x /= nv) b[at + k] = v[x % nv];
+                bad |= avx2_vs_scalar(b, n);
+                bad |= avx2_vs_scalar(b, at + len); /* sequence at the very end */
+            }
+        }
+    }
+    CHECK(!bad);
+    static const char *chars[] = {"a",
+                                  "\xc3\xa9",
+                                  "\xe2\x82\xac",
+                                  "\xf0\x9f\x98\x80",
+                                  "\xed\x9f\xbf",
+                                  "\xf4\x8f\xbf\xbf",
+                                  "\xe0\xa0\x80",
+                                  "\xf0\x90\x80\x80",
+                                  " ",
+                                  "\xc2\x80"};
+    unsigned long long rng = 88172645463325252ull;
+    unsigned char big[600];
+    for (int t = 0; t < 200000 && !bad; t++) {
+        size_t n = 0;
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        size_t want = rng % 560;
+        while (n < want) {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            const char *ch = chars[rng % 10 < 5 ? 0 : rng % 10];
+            size_t l = strlen(ch);
+            memcpy(big + n, ch, l);
+            n += l;
+        }
+        int damage = (int)(rng >> 40) % 4;
+        for (int d = 0; d < damage && n; d++) {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            big[rng % n] = (unsigned char)(rng >> 32);
+        }
+        if ((rng >> 50) % 8 == 0 && n) n -= (size_t)(rng >> 20) % (n < 3 ? n : 3); /* cut inside a character */
+        bad |= avx2_vs_scalar(big, n);
+    }
+    CHECK(!bad);
+    CHECK(utf8_valid_avx2("", 0));
+    CHECK(!utf8_valid_avx2("\xc3", 1));
+}
+
+#else
+static void test_utf8_avx2(void) {}
+#endif
 
 static void test_json(void)
 {
@@ -115,6 +240,7 @@ static void test_errors(void)
 int main(void)
 {
     test_utf8();
+    test_utf8_avx2();
     test_json();
     test_hash();
     test_sb();
