@@ -268,6 +268,7 @@ static bool is_dir(const char *path)
 /* One file of a results folder and, once scanned, its statics.py view. */
 typedef struct off_file {
     char *category, *name, *path;
+    int dir_fd; /* the category folder, for openat() (-1: open the path) */
     int status; /* MIRS_OK, or the read error (the file is then skipped) */
     pyjson_result pr;
 } off_file;
@@ -277,6 +278,8 @@ typedef struct off_list {
     size_t n, cap;
     uint64_t skipped; /* names statics.py could not even print */
     atomic_size_t next;
+    DIR *dirs[64]; /* category folders kept open until the scan ends */
+    size_t ndirs;
 } off_list;
 
 static void off_list_free(off_list *l)
@@ -288,6 +291,7 @@ static void off_list_free(off_list *l)
         free(l->v[i].pr.items);
     }
     free(l->v);
+    for (size_t i = 0; i < l->ndirs; i++) closedir(l->dirs[i]);
 }
 
 /* Lists the files statics.py opens: every *.json in every sub-folder. */
@@ -320,6 +324,9 @@ static int list_official(const char *dir, off_list *l)
             free(sub);
             break;
         }
+        /* Files are opened relative to the folder (no path walk from the
+         * root for each); past 64 folders, by path, to bound open fds. */
+        int dfd = l->ndirs < sizeof l->dirs / sizeof l->dirs[0] ? dirfd(sd) : -1;
         struct dirent *f;
         while (st == MIRS_OK && (f = readdir(sd))) {
             size_t fl = strlen(f->d_name);
@@ -343,10 +350,14 @@ static int list_official(const char *dir, off_list *l)
             of->category = mirs__strdup(e->d_name);
             of->name = mirs__strdup(f->d_name);
             of->path = mirs__path_join(sub, f->d_name);
+            of->dir_fd = dfd;
             l->n++;
             if (!of->category || !of->name || !of->path) st = MIRS_E_NO_MEMORY;
         }
-        closedir(sd);
+        if (dfd >= 0)
+            l->dirs[l->ndirs++] = sd;
+        else
+            closedir(sd);
         free(sub);
     }
     closedir(d);
@@ -365,7 +376,7 @@ typedef struct read_buf {
 /* Reads and scans one file (thread-safe: no shared state). */
 static void scan_file(off_file *f, read_buf *rb)
 {
-    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    int fd = f->dir_fd >= 0 ? openat(f->dir_fd, f->name, O_RDONLY | O_CLOEXEC) : open(f->path, O_RDONLY | O_CLOEXEC);
     struct stat sb;
     if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > MAX_OFFICIAL_FILE) {
         f->status = MIRS_E_IO; /* statics.py prints the error and goes on */
@@ -398,6 +409,9 @@ static void scan_file(off_file *f, read_buf *rb)
         }
         if (got == 0) break;
         len += (size_t)got;
+        /* A short read of a regular file is its end: no second read() to
+         * see 0 (the buffer always asks for more than fstat's size). */
+        if (len < rb->cap && len >= (size_t)sb.st_size) break;
     }
     close(fd);
     if (len > MAX_OFFICIAL_FILE) {
