@@ -48,6 +48,7 @@ int main(void)
     printf("F mirs_image_decode_options target_width %zu\n", offsetof(mirs_image_decode_options, target_width));
     printf("F mirs_image_decode_options target_height %zu\n", offsetof(mirs_image_decode_options, target_height));
     printf("F mirs_image_decode_options png_libpng_only %zu\n", offsetof(mirs_image_decode_options, png_libpng_only));
+    printf("F mirs_image_decode_options threads %zu\n", offsetof(mirs_image_decode_options, threads));
     printf("S mirs_image_info %zu %zu\n", sizeof(mirs_image_info), alignof(mirs_image_info));
     printf("F mirs_image_info struct_size %zu\n", offsetof(mirs_image_info, struct_size));
     printf("F mirs_image_info format %zu\n", offsetof(mirs_image_info, format));

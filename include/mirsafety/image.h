@@ -84,12 +84,24 @@ typedef struct mirs_image_decode_options {
      * used for 8-bit non-interlaced PNGs (both give the same pixels; this is
      * for comparisons and tests). Default 0. */
     int32_t png_libpng_only;
+    /* Threads one JPEG decode may use: 0 = auto (2 when the process may run
+     * on 2 or more CPUs, else 1), 1 = the calling thread only, 2 or more =
+     * up to 2 (the current maximum). With 2, a baseline JPEG of at least
+     * 262,144 pixels is decoded as two bands of rows on two threads, giving
+     * the same pixels, warnings and errors as one thread. The second band
+     * must first read the entropy-coded data of the first, so a decode
+     * costs about 1.3x the CPU time of one thread: set 1 when parallel
+     * decodes of many images already keep every core busy. Progressive,
+     * CMYK, arithmetic-coded and DCT-scaled JPEGs, GRAY8 output from colour
+     * JPEGs and PNGs always use one thread (mirs_image_decode_threads()
+     * tells). See docs/images.md. */
+    uint32_t threads;
 } mirs_image_decode_options;
 
 #define MIRS_IMAGE_DECODE_OPTIONS_INIT                                                                                 \
     {                                                                                                                  \
         sizeof(mirs_image_decode_options), MIRS_LAYOUT_RGB8, MIRS_JPEG_WARNINGS_STRICT, MIRS_JPEG_DCT_EXACT, 32768u,   \
-            32768u, 50000000u, 268435456u, 8388608u, 100000u, 64u, 16u, 0u, 0u, 0                                      \
+            32768u, 50000000u, 268435456u, 8388608u, 100000u, 64u, 16u, 0u, 0u, 0, 0u                                  \
     }
 
 /* Fills *opts with the defaults (for bindings that cannot use the macro). */
@@ -181,6 +193,10 @@ MIRS_API uint32_t mirs_image_source_height(const mirs_image *img);
 /* Codec warnings accepted during decoding (libpng benign errors, tolerated
  * JPEG warnings); 0 for a clean file. */
 MIRS_API uint32_t mirs_image_warning_count(const mirs_image *img);
+/* Threads that decoded the image: 2 when a JPEG was decoded in two bands
+ * (see mirs_image_decode_options.threads), 1 for every other decode and
+ * for images built in memory. */
+MIRS_API uint32_t mirs_image_decode_threads(const mirs_image *img);
 
 /* ---- checksums (CRC-64/XZ, as used across libmirsafety) ---- */
 

@@ -1,7 +1,7 @@
 /* Image decoding benchmark (never run by meson test; bench_image.py drives
  * it and PIL in the same run and prints ratios).
  *   bench_image time PNG JPEG REPS   -> one JSON line per variant (median and min seconds)
- *   bench_image mem FILE [TW TH]     -> peak RSS growth of one decode, in bytes
+ *   bench_image mem FILE [TW TH [THREADS]] -> peak RSS growth of one decode, in bytes
  * "direct" decoders call libpng / libjpeg-turbo the plain way a C programmer
  * would (sequential libpng reading rows from memory; jpeg_mem_src and
  * read_scanlines into RGB rows), as the baseline the library must stay
@@ -131,6 +131,7 @@ typedef struct bctx {
     int kind; /* 0 lib memory, 1 lib file, 2 direct png, 3 direct jpeg */
     uint32_t tw, th;
     int fast, libpng_only;
+    uint32_t threads; /* decode option: 0 auto, 1 one thread */
 } bctx;
 
 static int one(const bctx *c)
@@ -142,6 +143,7 @@ static int one(const bctx *c)
     o.target_height = c->th;
     if (c->fast) o.jpeg_dct = MIRS_JPEG_DCT_FAST;
     o.png_libpng_only = c->libpng_only;
+    o.threads = c->threads;
     int st = 0;
     switch (c->kind) {
     case 0: st = mirs_image_decode_memory(c->d, c->n, &o, &img); break;
@@ -192,14 +194,20 @@ int main(int argc, char **argv)
                                "jpeg_direct",
                                "jpeg_lib_file_fast",
                                "jpeg_lib_file_scaled_half",
-                               "jpeg_lib_file_scaled_quarter"};
-        bctx cs[10] = {
-            {p, pn, argv[2], 0, 0, 0, 0, 0},     {p, pn, argv[2], 1, 0, 0, 0, 0}, {p, pn, argv[2], 2, 0, 0, 0, 0},
-            {p, pn, argv[2], 0, 0, 0, 0, 1},     {j, jn, argv[3], 0, 0, 0, 0, 0}, {j, jn, argv[3], 1, 0, 0, 0, 0},
-            {j, jn, argv[3], 3, 0, 0, 0, 0},     {j, jn, argv[3], 1, 0, 0, 1, 0}, {j, jn, argv[3], 1, 448, 448, 0, 0},
-            {j, jn, argv[3], 1, 224, 224, 0, 0},
+                               "jpeg_lib_file_scaled_quarter",
+                               "jpeg_lib_memory_1thread",
+                               "jpeg_lib_file_1thread"};
+        /* JPEG variants use the default threads (0 = auto: two bands on a
+         * machine with 2+ CPUs) except the *_1thread ones. */
+        bctx cs[12] = {
+            {p, pn, argv[2], 0, 0, 0, 0, 0, 0},     {p, pn, argv[2], 1, 0, 0, 0, 0, 0},
+            {p, pn, argv[2], 2, 0, 0, 0, 0, 0},     {p, pn, argv[2], 0, 0, 0, 0, 1, 0},
+            {j, jn, argv[3], 0, 0, 0, 0, 0, 0},     {j, jn, argv[3], 1, 0, 0, 0, 0, 0},
+            {j, jn, argv[3], 3, 0, 0, 0, 0, 0},     {j, jn, argv[3], 1, 0, 0, 1, 0, 0},
+            {j, jn, argv[3], 1, 448, 448, 0, 0, 0}, {j, jn, argv[3], 1, 224, 224, 0, 0, 0},
+            {j, jn, argv[3], 0, 0, 0, 0, 0, 1},     {j, jn, argv[3], 1, 0, 0, 0, 0, 1},
         };
-        run_interleaved(names, cs, 10, reps);
+        run_interleaved(names, cs, 12, reps);
         free(p);
         free(j);
         return 0;
@@ -208,13 +216,14 @@ int main(int argc, char **argv)
         long h0 = hwm_bytes();
         mirs_image_decode_options o = MIRS_IMAGE_DECODE_OPTIONS_INIT;
         if (argc >= 5) o.target_width = (uint32_t)atoi(argv[3]), o.target_height = (uint32_t)atoi(argv[4]);
+        if (argc >= 6) o.threads = (uint32_t)atoi(argv[5]);
         mirs_image *img = NULL;
         if (mirs_image_decode_file(argv[2], &o, &img) != MIRS_OK) return 1;
-        printf("{\"peak_growth\":%ld,\"output\":%zu}\n", hwm_bytes() - h0,
-               mirs_image_stride(img) * mirs_image_height(img));
+        printf("{\"peak_growth\":%ld,\"output\":%zu,\"threads\":%u}\n", hwm_bytes() - h0,
+               mirs_image_stride(img) * mirs_image_height(img), mirs_image_decode_threads(img));
         mirs_image_free(img);
         return 0;
     }
-    fprintf(stderr, "usage: bench_image time PNG JPEG REPS | mem FILE [TW TH]\n");
+    fprintf(stderr, "usage: bench_image time PNG JPEG REPS | mem FILE [TW TH [THREADS]]\n");
     return 2;
 }

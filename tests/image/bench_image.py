@@ -54,7 +54,7 @@ class DecodeOptions(ctypes.Structure):
                 ("max_png_chunk_bytes", ctypes.c_uint32), ("max_png_chunks", ctypes.c_uint32),
                 ("max_jpeg_scans", ctypes.c_uint32), ("max_jpeg_warnings", ctypes.c_uint32),
                 ("target_width", ctypes.c_uint32), ("target_height", ctypes.c_uint32),
-                ("png_libpng_only", ctypes.c_int32)]
+                ("png_libpng_only", ctypes.c_int32), ("threads", ctypes.c_uint32)]
 
 
 lib = ctypes.CDLL(libpath)
@@ -65,6 +65,9 @@ lib.mirs_image_decode_options_init(ctypes.byref(opts))
 half = DecodeOptions()
 lib.mirs_image_decode_options_init(ctypes.byref(half))
 half.target_width = half.target_height = 448
+one = DecodeOptions()  # threads = 1: the calling thread only
+lib.mirs_image_decode_options_init(ctypes.byref(one))
+one.threads = 1
 
 
 def lib_decode(path, o=opts):
@@ -93,7 +96,8 @@ def pil_jpg_draft():
 # PIL and the library in the same process, interleaved round by round (via
 # ctypes: a few microseconds of call overhead), so machine load hits both alike.
 variants = {"lib_png": lib_decode(png), "pil_png": pil_png, "lib_jpeg": lib_decode(jpg), "pil_jpeg": pil_jpg,
-            "lib_jpeg_half": lib_decode(jpg, half), "pil_jpeg_draft": pil_jpg_draft}
+            "lib_jpeg_1thread": lib_decode(jpg, one), "lib_jpeg_half": lib_decode(jpg, half),
+            "pil_jpeg_draft": pil_jpg_draft}
 times = {k: [] for k in variants}
 for fn in variants.values():
     fn()
@@ -108,14 +112,17 @@ best = {k: min(v) for k, v in times.items()}
 out = subprocess.run([exe, "time", png, jpg, str(reps)], capture_output=True, text=True, check=True).stdout
 c = {j["name"]: j for j in map(json.loads, out.splitlines())}
 mem = {}
-for name, args in (("png", [png]), ("jpeg", [jpg]), ("jpeg 1/2", [jpg, "448", "448"])):
+for name, args in (("png", [png]), ("jpeg", [jpg]), ("jpeg 1 thr", [jpg, "0", "0", "1"]),
+                   ("jpeg 1/2", [jpg, "448", "448"])):
     mem[name] = json.loads(subprocess.run([exe, "mem", *args], capture_output=True, text=True, check=True).stdout)
 
 ms = lambda s: f"{s * 1000:6.2f} ms"
 print(f"files: PNG {os.path.getsize(png)} bytes (zlib level 1), JPEG {os.path.getsize(jpg)} bytes (q90 4:2:0), "
       f"{n}x{n}; median (min) of {reps} interleaved rounds")
-print("-- vs PIL (same process, ctypes), decode from the file:")
-for lk, pk, label in (("lib_png", "pil_png", "PNG"), ("lib_jpeg", "pil_jpeg", "JPEG"),
+print(f"-- vs PIL (same process, ctypes), decode from the file; PIL uses one thread; the library's default "
+      f"(threads = 0, auto) decoded this JPEG on {mem['jpeg']['threads']} thread(s), {os.cpu_count()} CPUs:")
+for lk, pk, label in (("lib_png", "pil_png", "PNG"), ("lib_jpeg", "pil_jpeg", "JPEG (default: auto threads)"),
+                      ("lib_jpeg_1thread", "pil_jpeg", "JPEG, one thread (threads = 1)"),
                       ("lib_jpeg_half", "pil_jpeg_draft", "JPEG scaled to >= 448 (PIL: draft)")):
     print(f"{label:36s} library {ms(med[lk])} ({ms(best[lk])})  PIL {ms(med[pk])} ({ms(best[pk])})  "
           f"PIL/library = {med[pk] / med[lk]:.2f}x ({best[pk] / best[lk]:.2f}x)")
@@ -129,10 +136,13 @@ def ratio(a, b, label):
 
 ratio("png_lib_memory", "png_direct", "PNG library / libpng direct")
 ratio("png_lib_libpng_only", "png_direct", "PNG library (libpng path) / direct")
-ratio("jpeg_lib_memory", "jpeg_direct", "JPEG library / libjpeg-turbo direct")
+ratio("jpeg_lib_memory_1thread", "jpeg_direct", "JPEG library 1 thread / libjpeg direct")
+ratio("jpeg_lib_memory", "jpeg_direct", "JPEG library auto threads / direct")
+ratio("jpeg_lib_file", "jpeg_lib_file_1thread", "JPEG auto threads / 1 thread (file)")
 ratio("jpeg_lib_file_fast", "jpeg_lib_file", "JPEG fast IDCT / exact")
 ratio("jpeg_lib_file_scaled_half", "jpeg_lib_file", "JPEG DCT-scaled 1/2 / full")
 ratio("jpeg_lib_file_scaled_quarter", "jpeg_lib_file", "JPEG DCT-scaled 1/4 / full")
 print("-- peak memory of one decode (VmHWM growth, input file bytes included):")
 for k, v in mem.items():
-    print(f"{k:10s} {v['peak_growth'] / 2**20:6.2f} MiB for an output of {v['output'] / 2**20:.2f} MiB")
+    print(f"{k:10s} {v['peak_growth'] / 2**20:6.2f} MiB for an output of {v['output'] / 2**20:.2f} MiB "
+          f"({v['threads']} thread(s))")

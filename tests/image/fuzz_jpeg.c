@@ -1,7 +1,12 @@
 /* Fuzz target: JPEG (any bytes, recognised by magic) decoded strictly and
  * tolerantly, in every layout, exact and fast IDCT, with and without DCT
- * scaling, and probed. Small limits keep each input cheap. */
+ * scaling, and probed. Small limits keep each input cheap. Each decode is
+ * done on one thread and in two bands (threads = 2), which must agree on
+ * status, message, pixels and warning count (abort() otherwise). */
 #include <mirsafety/mirsafety.h>
+
+#include <stdlib.h>
+#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -18,11 +23,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         o.jpeg_dct = k & 1 ? MIRS_JPEG_DCT_FAST : MIRS_JPEG_DCT_EXACT;
         o.target_width = k == 4 ? 8 : 0;
         o.target_height = k == 4 ? 8 : 0;
-        mirs_image *img = NULL;
-        if (mirs_image_decode_memory(data, size, &o, &img) == MIRS_OK) {
-            uint64_t c = 0;
+        mirs_image *img = NULL, *two = NULL;
+        o.threads = 1;
+        int st = mirs_image_decode_memory(data, size, &o, &img);
+        char msg[512];
+        strncpy(msg, mirs_error_last(), sizeof msg - 1);
+        msg[sizeof msg - 1] = 0;
+        o.threads = 2;
+        if (mirs_image_decode_memory(data, size, &o, &two) != st) abort();
+        if (st != MIRS_OK && strncmp(msg, mirs_error_last(), sizeof msg - 1) != 0) abort();
+        if (st == MIRS_OK) {
+            uint64_t c = 0, c2 = 1;
             mirs_image_checksum_pixels(img, &c);
+            mirs_image_checksum_pixels(two, &c2);
+            if (c != c2 || mirs_image_warning_count(img) != mirs_image_warning_count(two)) abort();
             mirs_image_free(img);
+            mirs_image_free(two);
         }
     }
     return 0;

@@ -425,6 +425,197 @@ static void test_jpeg_hostile(void)
     mirs_buf_free(&jpg);
 }
 
+/* ---- two-band JPEG decoding: the same result as one thread ---- */
+
+typedef struct jspec {
+    uint32_t w, h;
+    int gray, rgb; /* gray: 1 component; rgb: stored as RGB (no YCbCr) */
+    int hs, vs;    /* luma sampling factors (chroma 1x1): 2,2 = 4:2:0 */
+    int quality;
+    unsigned restart_interval, restart_rows; /* in MCUs / MCU rows; 0 none */
+    int noise;                               /* amplitude of the pseudo-random noise */
+} jspec;
+
+/* A picture like the dataset's: smooth shading, hard-edged boxes, noise. */
+static mirs_buf make_jpeg(const jspec *sp)
+{
+    struct jpeg_compress_struct ci;
+    struct jpeg_error_mgr err;
+    ci.err = jpeg_std_error(&err);
+    jpeg_create_compress(&ci);
+    unsigned char *out = NULL;
+    unsigned long outlen = 0;
+    jpeg_mem_dest(&ci, &out, &outlen);
+    ci.image_width = sp->w;
+    ci.image_height = sp->h;
+    ci.input_components = sp->gray ? 1 : 3;
+    ci.in_color_space = sp->gray ? JCS_GRAYSCALE : JCS_RGB;
+    jpeg_set_defaults(&ci);
+    if (sp->rgb) jpeg_set_colorspace(&ci, JCS_RGB);
+    jpeg_set_quality(&ci, sp->quality, TRUE);
+    if (!sp->gray) {
+        ci.comp_info[0].h_samp_factor = sp->hs;
+        ci.comp_info[0].v_samp_factor = sp->vs;
+        for (int k = 1; k < 3; k++) ci.comp_info[k].h_samp_factor = ci.comp_info[k].v_samp_factor = 1;
+    }
+    ci.restart_interval = sp->restart_interval;
+    ci.restart_in_rows = (int)sp->restart_rows;
+    jpeg_start_compress(&ci, TRUE);
+    size_t nc = sp->gray ? 1 : 3;
+    uint8_t *row = malloc(sp->w * nc);
+    uint32_t rng = sp->w * 2654435761u + sp->h;
+    while (ci.next_scanline < sp->h) {
+        uint32_t y = ci.next_scanline;
+        for (uint32_t x = 0; x < sp->w; x++)
+            for (size_t c = 0; c < nc; c++) {
+                rng = rng * 1664525u + 1013904223u;
+                int v = (int)((x * (3 + c) + y * (5 - c)) / 4 % 256);
+                if ((x / 97 + y / 61 + c) % 5 == 0) v = (int)((x / 97 * 71 + y / 61 * 37 + c * 50) % 256);
+                v += (int)(rng >> 24) % (2 * sp->noise + 1) - sp->noise;
+                row[x * nc + c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+            }
+        JSAMPROW r = row;
+        jpeg_write_scanlines(&ci, &r, 1);
+    }
+    free(row);
+    jpeg_finish_compress(&ci);
+    jpeg_destroy_compress(&ci);
+    mirs_buf b = {out, outlen};
+    return b;
+}
+
+/* Decodes with threads 1 and 2 and checks that both give the same status,
+ * message, pixels and warning count; returns the threads the second used
+ * (0 when it failed). */
+static uint32_t same_banded(const uint8_t *d, size_t n, mirs_image_decode_options o, const char *what)
+{
+    mirs_image *one = NULL, *two = NULL;
+    o.threads = 1;
+    int s1 = mirs_image_decode_memory(d, n, &o, &one);
+    char msg1[512];
+    snprintf(msg1, sizeof msg1, "%s", mirs_error_last());
+    o.threads = 2;
+    int s2 = mirs_image_decode_memory(d, n, &o, &two);
+    uint32_t used = 0;
+    int same = s1 == s2;
+    if (same && s1 != MIRS_OK) same = strcmp(msg1, mirs_error_last()) == 0;
+    if (same && s1 == MIRS_OK) {
+        size_t bytes = mirs_image_stride(one) * mirs_image_height(one);
+        same = mirs_image_width(one) == mirs_image_width(two) && mirs_image_height(one) == mirs_image_height(two) &&
+               mirs_image_stride(two) * mirs_image_height(two) == bytes &&
+               memcmp(mirs_image_pixels(one), mirs_image_pixels(two), bytes) == 0 &&
+               mirs_image_warning_count(one) == mirs_image_warning_count(two) && mirs_image_decode_threads(one) == 1;
+        used = mirs_image_decode_threads(two);
+    }
+    if (!same)
+        fprintf(stderr, "banded decode differs: %s layout %d dct %d warnings %d: %s/%s \"%s\" vs \"%s\"\n", what,
+                (int)o.layout, (int)o.jpeg_dct, (int)o.jpeg_warnings, mirs_status_str(s1), mirs_status_str(s2), msg1,
+                mirs_error_last());
+    CHECK(same);
+    mirs_image_free(one);
+    mirs_image_free(two);
+    return used;
+}
+
+static void test_jpeg_banded(void)
+{
+    static const jspec specs[] = {
+        {1024, 1024, 0, 0, 2, 2, 90, 0, 0, 3},                                       /* the benchmark's kind */
+        {640, 480, 0, 0, 2, 2, 75, 0, 0, 2},   {517, 613, 0, 0, 2, 2, 90, 0, 0, 3},  /* odd sizes */
+        {2049, 131, 0, 0, 2, 2, 95, 0, 0, 4},  {333, 1001, 0, 0, 2, 1, 90, 0, 0, 3}, /* 4:2:2 */
+        {700, 401, 0, 0, 1, 1, 90, 0, 0, 3},                                         /* 4:4:4 */
+        {600, 457, 0, 0, 1, 2, 85, 0, 0, 3},                                         /* 4:4:0 */
+        {800, 411, 1, 0, 1, 1, 90, 0, 0, 3},                                         /* grayscale */
+        {640, 509, 0, 1, 1, 1, 90, 0, 0, 2},                                         /* stored as RGB */
+        {777, 555, 0, 0, 2, 2, 90, 7, 0, 3},                                         /* restart every 7 MCUs */
+        {640, 640, 0, 0, 2, 2, 90, 0, 1, 3},                                         /* restart every MCU row */
+        {600, 437, 1, 0, 1, 1, 80, 0, 2, 3},   /* grayscale, restart every 2 rows */
+        {512, 512, 0, 0, 2, 2, 100, 0, 0, 40}, /* dense entropy data */
+        {1000, 300, 0, 0, 2, 2, 50, 0, 0, 0},  /* sparse entropy data */
+    };
+    mirs_image_decode_options o = MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+        const jspec *sp = &specs[i];
+        char what[96];
+        snprintf(what, sizeof what, "%ux%u%s hs %d vs %d q %d rst %u/%u", sp->w, sp->h, sp->gray ? " gray" : "", sp->hs,
+                 sp->vs, sp->quality, sp->restart_interval, sp->restart_rows);
+        mirs_buf j = make_jpeg(sp);
+        for (int k = 0; k < 4; k++) {
+            o = (mirs_image_decode_options)MIRS_IMAGE_DECODE_OPTIONS_INIT;
+            o.layout = k == 3 ? MIRS_LAYOUT_RGB8 : k;
+            o.jpeg_dct = k == 3 ? MIRS_JPEG_DCT_FAST : MIRS_JPEG_DCT_EXACT;
+            /* GRAY8 from a colour file is converted on one thread. */
+            int banded = !(o.layout == MIRS_LAYOUT_GRAY8 && !sp->gray);
+            uint32_t used = same_banded(j.data, j.size, o, what);
+            if (used != (banded ? 2u : 1u)) fprintf(stderr, "%s layout %d: %u threads\n", what, k, used);
+            CHECK_EQ_INT(used, banded ? 2 : 1);
+        }
+        /* Damaged copies: cut short (with and without the last bytes of
+         * data), and bytes overwritten or inserted in the entropy-coded data
+         * above, at and below the split. Strict and tolerant policies must
+         * give the one-thread status, message, pixels and warning count. */
+        uint8_t *bad = malloc(j.size + 16);
+        for (int v = 0; v < 14; v++) {
+            size_t n = j.size;
+            memcpy(bad, j.data, j.size);
+            size_t at = j.size / 8 + (j.size * 6 / 8) * (size_t)(v % 7) / 6; /* spread over the scan */
+            switch (v / 7) {
+            case 0:
+                if (v % 7 == 6)
+                    n = j.size - 2; /* no EOI */
+                else
+                    n = at;
+                break;
+            default:
+                if (v % 2) {
+                    bad[at] ^= 0x5A;
+                    bad[at + 1] = (uint8_t)(bad[at + 1] + 77);
+                } else { /* a stray marker */
+                    memmove(bad + at + 2, bad + at, j.size - at);
+                    bad[at] = 0xFF;
+                    bad[at + 1] = (uint8_t)(0xD0 + v % 8);
+                    n = j.size + 2;
+                }
+            }
+            for (int pol = 0; pol < 2; pol++) {
+                o = (mirs_image_decode_options)MIRS_IMAGE_DECODE_OPTIONS_INIT;
+                o.jpeg_warnings = pol ? MIRS_JPEG_WARNINGS_TOLERATE : MIRS_JPEG_WARNINGS_STRICT;
+                o.max_jpeg_warnings = pol ? 1000 : 0;
+                same_banded(bad, n, o, what);
+            }
+            o.max_jpeg_warnings = 2;
+            same_banded(bad, n, o, what);
+        }
+        free(bad);
+        mirs_buf_free(&j);
+    }
+    /* Files that stay on one thread: small, progressive, DCT-scaled, threads = 1. */
+    jspec big = {640, 480, 0, 0, 2, 2, 90, 0, 0, 3};
+    mirs_buf j = make_jpeg(&big);
+    mirs_image *img = NULL;
+    o = (mirs_image_decode_options)MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    o.threads = 7; /* more than 2 means 2 */
+    CHECK_OK(mirs_image_decode_memory(j.data, j.size, &o, &img));
+    CHECK_EQ_INT(mirs_image_decode_threads(img), 2);
+    mirs_image_free(img);
+    o.target_width = 300;
+    o.target_height = 200;
+    CHECK_EQ_INT(same_banded(j.data, j.size, o, "scaled"), 1);
+    mirs_buf_free(&j);
+    jspec small = {511, 511, 0, 0, 2, 2, 90, 0, 0, 3}; /* 261,121 pixels */
+    j = make_jpeg(&small);
+    o = (mirs_image_decode_options)MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    CHECK_EQ_INT(same_banded(j.data, j.size, o, "small"), 1);
+    mirs_buf_free(&j);
+    mirs_buf many = many_scans_jpeg();
+    o.max_jpeg_scans = 200;
+    CHECK_EQ_INT(same_banded(many.data, many.size, o, "progressive"), 1);
+    mirs_buf_free(&many);
+    img = make_image(8, 8, MIRS_LAYOUT_RGB8, 1);
+    CHECK_EQ_INT(mirs_image_decode_threads(img), 1);
+    mirs_image_free(img);
+}
+
 static void test_data_url_and_checksums(void)
 {
     const uint8_t bytes[] = {0xFF, 0xD8, 0xFF, 0xE0, 'x'};
@@ -537,28 +728,38 @@ static void *worker(void *arg)
 
 static void test_threads(void)
 {
-    mirs_buf inputs[4];
-    uint64_t want[4];
-    for (int i = 0; i < 4; i++) {
-        mirs_image *img = make_image(96 + (uint32_t)i * 8, 64, MIRS_LAYOUT_RGB8, (uint32_t)i);
-        inputs[i] = encode(img, i % 2 ? MIRS_IMAGE_FORMAT_JPEG : MIRS_IMAGE_FORMAT_PNG);
-        mirs_image_free(img);
+    /* Four small images and one JPEG large enough to be decoded in two
+     * bands (threads = 0, auto: on a machine with 2+ CPUs), so helper
+     * threads run alongside the callers' threads. */
+    mirs_buf inputs[5];
+    uint64_t want[5];
+    for (int i = 0; i < 5; i++) {
+        if (i == 4) {
+            jspec sp = {640, 480, 0, 0, 2, 2, 90, 0, 0, 3};
+            inputs[i] = make_jpeg(&sp);
+        } else {
+            mirs_image *img = make_image(96 + (uint32_t)i * 8, 64, MIRS_LAYOUT_RGB8, (uint32_t)i);
+            inputs[i] = encode(img, i % 2 ? MIRS_IMAGE_FORMAT_JPEG : MIRS_IMAGE_FORMAT_PNG);
+            mirs_image_free(img);
+        }
         mirs_image *d;
-        CHECK_OK(mirs_image_decode_memory(inputs[i].data, inputs[i].size, NULL, &d));
+        mirs_image_decode_options one = MIRS_IMAGE_DECODE_OPTIONS_INIT;
+        one.threads = 1;
+        CHECK_OK(mirs_image_decode_memory(inputs[i].data, inputs[i].size, &one, &d));
         CHECK_OK(mirs_image_checksum_pixels(d, &want[i]));
         mirs_image_free(d);
     }
     pthread_t t[4];
     job jobs[4];
     for (int i = 0; i < 4; i++) {
-        jobs[i] = (job){inputs, 4, want, 0};
+        jobs[i] = (job){inputs, 5, want, 0};
         pthread_create(&t[i], NULL, worker, &jobs[i]);
     }
     for (int i = 0; i < 4; i++) {
         pthread_join(t[i], NULL);
         CHECK_EQ_INT(jobs[i].bad, 0);
     }
-    for (int i = 0; i < 4; i++) mirs_buf_free(&inputs[i]);
+    for (int i = 0; i < 5; i++) mirs_buf_free(&inputs[i]);
 }
 
 int main(int argc, char **argv)
@@ -574,6 +775,7 @@ int main(int argc, char **argv)
     test_roundtrip_and_probe();
     test_png_hostile();
     test_jpeg_hostile();
+    test_jpeg_banded();
     test_data_url_and_checksums();
     test_composite();
     test_threads();

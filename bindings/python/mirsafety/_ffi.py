@@ -867,7 +867,8 @@ max_jpeg_scans: limit on scans of a progressive JPEG; default 64; 0 means the de
 max_jpeg_warnings: with MIRS_JPEG_WARNINGS_TOLERATE; default 16; 0 means the default
 target_width: Scale hint: the size the caller will resize to (0 = none). When both are set and the JPEG is at least twice as large on both sides, libjpeg-turbo decodes directly at 1/2, 1/4 or 1/8 scale (the smallest one that stays >= the target on both sides), which is much faster; the image is then ceil(w*s) x ceil(h*s). PNG ignores it.
 target_height: Scale hint: the size the caller will resize to (0 = none). When both are set and the JPEG is at least twice as large on both sides, libjpeg-turbo decodes directly at 1/2, 1/4 or 1/8 scale (the smallest one that stays >= the target on both sides), which is much faster; the image is then ceil(w*s) x ceil(h*s). PNG ignores it.
-png_libpng_only: Non-zero: decode every PNG with libpng, never the libdeflate fast path used for 8-bit non-interlaced PNGs (both give the same pixels; this is for comparisons and tests). Default 0."""
+png_libpng_only: Non-zero: decode every PNG with libpng, never the libdeflate fast path used for 8-bit non-interlaced PNGs (both give the same pixels; this is for comparisons and tests). Default 0.
+threads: Threads one JPEG decode may use: 0 = auto (2 when the process may run on 2 or more CPUs, else 1), 1 = the calling thread only, 2 or more = up to 2 (the current maximum). With 2, a baseline JPEG of at least 262,144 pixels is decoded as two bands of rows on two threads, giving the same pixels, warnings and errors as one thread. The second band must first read the entropy-coded data of the first, so a decode costs about 1.3x the CPU time of one thread: set 1 when parallel decodes of many images already keep every core busy. Progressive, CMYK, arithmetic-coded and DCT-scaled JPEGs, GRAY8 output from colour JPEGs and PNGs always use one thread (mirs_image_decode_threads() tells). See docs/images.md."""
 
 class mirs_image_info(ctypes.Structure):
     """struct_size: set by the caller: sizeof(mirs_image_info)
@@ -1112,6 +1113,7 @@ mirs_image_decode_options._fields_ = [
     ('target_width', ctypes.c_uint32),
     ('target_height', ctypes.c_uint32),
     ('png_libpng_only', ctypes.c_int32),
+    ('threads', ctypes.c_uint32),
 ]
 mirs_image_info._fields_ = [
     ('struct_size', ctypes.c_size_t),
@@ -1329,7 +1331,7 @@ C_LAYOUT = {
     'mirs_buf': (16, 8, {'data': 0, 'size': 8}),
     'mirs_dataset_options': (56, 8, {'struct_size': 0, 'format': 8, 'mode': 12, 'check_images': 16, 'min_images': 20, 'max_images': 24, 'max_json_depth': 28, 'max_file_bytes': 32, 'max_items': 40, 'max_line_bytes': 48}),
     'mirs_filter': (64, 8, {'struct_size': 0, 'categories': 8, 'relations': 12, 'groups': 16, 'keys': 24, 'key_count': 32, 'shard_index': 40, 'shard_count': 44, 'shuffle': 48, 'seed': 56}),
-    'mirs_image_decode_options': (80, 8, {'struct_size': 0, 'layout': 8, 'jpeg_warnings': 12, 'jpeg_dct': 16, 'max_width': 20, 'max_height': 24, 'max_pixels': 32, 'max_input_bytes': 40, 'max_png_chunk_bytes': 48, 'max_png_chunks': 52, 'max_jpeg_scans': 56, 'max_jpeg_warnings': 60, 'target_width': 64, 'target_height': 68, 'png_libpng_only': 72}),
+    'mirs_image_decode_options': (80, 8, {'struct_size': 0, 'layout': 8, 'jpeg_warnings': 12, 'jpeg_dct': 16, 'max_width': 20, 'max_height': 24, 'max_pixels': 32, 'max_input_bytes': 40, 'max_png_chunk_bytes': 48, 'max_png_chunks': 52, 'max_jpeg_scans': 56, 'max_jpeg_warnings': 60, 'target_width': 64, 'target_height': 68, 'png_libpng_only': 72, 'threads': 76}),
     'mirs_image_info': (40, 8, {'struct_size': 0, 'format': 8, 'width': 12, 'height': 16, 'channels': 20, 'bit_depth': 24, 'has_alpha': 28, 'interlaced': 32, 'color_model': 36}),
     'mirs_image_encode_options': (24, 8, {'struct_size': 0, 'format': 8, 'png_level': 12, 'jpeg_quality': 16, 'jpeg_subsampling': 20}),
     'mirs_image_composite_options': (40, 8, {'struct_size': 0, 'arrangement': 8, 'layout': 12, 'columns': 16, 'spacing': 20, 'margin': 24, 'background': 28, 'max_pixels': 32}),
@@ -1961,6 +1963,14 @@ unless the decode used the scale hint)."""),
         'uint32_t mirs_image_warning_count(const mirs_image *img)',
         """Codec warnings accepted during decoding (libpng benign errors, tolerated
 JPEG warnings); 0 for a clean file."""),
+    'mirs_image_decode_threads': (
+        'image', ctypes.c_uint32,
+        [ctypes.POINTER(mirs_image)],
+        ('img',),
+        'uint32_t mirs_image_decode_threads(const mirs_image *img)',
+        """Threads that decoded the image: 2 when a JPEG was decoded in two bands
+(see mirs_image_decode_options.threads), 1 for every other decode and
+for images built in memory."""),
     'mirs_image_checksum_pixels': (
         'image', ctypes.c_int,
         [ctypes.POINTER(mirs_image), ctypes.POINTER(ctypes.c_uint64)],

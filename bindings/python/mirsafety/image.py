@@ -193,6 +193,11 @@ class Image:
     def warning_count(self):
         return lib().mirs_image_warning_count(self.handle)
 
+    @property
+    def decode_threads(self):
+        """2 when a JPEG was decoded in two bands on two threads (option threads), else 1."""
+        return lib().mirs_image_decode_threads(self.handle)
+
     def pixels(self):
         """The pixels without a copy: a read-only numpy array (height, width, channels) viewing the library's
         buffer (a memoryview of rows when numpy is absent). It keeps the image's memory alive."""

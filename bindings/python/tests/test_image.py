@@ -55,7 +55,25 @@ def test_decode_equals_pil(name):
             assert im.size == (want.shape[1], want.shape[0]) and im.channels == 3
             assert im.source_format == info["format"] and im.source_size == im.size
             assert im.warning_count == 0
+            assert im.decode_threads == 1
             np.testing.assert_array_equal(im.pixels(), want)
+
+
+def test_jpeg_two_bands_equal_one_thread_and_pil(tmp_path):
+    rng = np.random.default_rng(7)
+    y, x = np.mgrid[0:601, 0:517]
+    arr = np.stack([x % 256, y % 256, (x + y) % 256], -1) + rng.integers(-4, 5, (601, 517, 3))
+    path = tmp_path / "big.jpg"
+    PILImage.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).save(path, quality=90)
+    want = np.asarray(PILImage.open(path).convert("RGB"))
+    with Image.decode(path, threads=1) as one, Image.decode(path, threads=2) as two:
+        assert (one.decode_threads, two.decode_threads) == (1, 2)
+        np.testing.assert_array_equal(one.pixels(), want)
+        np.testing.assert_array_equal(two.pixels(), want)
+    raw = path.read_bytes()
+    for threads in (1, 2):
+        with pytest.raises(mirsafety.TruncatedError):
+            Image.decode(raw[: len(raw) * 2 // 3], threads=threads)
 
 
 def test_errors_name_the_problem(tmp_path):

@@ -1493,6 +1493,18 @@ pub struct mirs_image_decode_options {
     /// used for 8-bit non-interlaced PNGs (both give the same pixels; this is
     /// for comparisons and tests). Default 0.
     pub png_libpng_only: i32,
+    /// Threads one JPEG decode may use: 0 = auto (2 when the process may run
+    /// on 2 or more CPUs, else 1), 1 = the calling thread only, 2 or more =
+    /// up to 2 (the current maximum). With 2, a baseline JPEG of at least
+    /// 262,144 pixels is decoded as two bands of rows on two threads, giving
+    /// the same pixels, warnings and errors as one thread. The second band
+    /// must first read the entropy-coded data of the first, so a decode
+    /// costs about 1.3x the CPU time of one thread: set 1 when parallel
+    /// decodes of many images already keep every core busy. Progressive,
+    /// CMYK, arithmetic-coded and DCT-scaled JPEGs, GRAY8 output from colour
+    /// JPEGs and PNGs always use one thread (mirs_image_decode_threads()
+    /// tells). See docs/images.md.
+    pub threads: u32,
 }
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_image_decode_options>() == 80 && core::mem::align_of::<mirs_image_decode_options>() == 8);
@@ -1985,7 +1997,7 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_buf", 16, 8, &[("data", 0), ("size", 8)]),
     ("mirs_dataset_options", 56, 8, &[("struct_size", 0), ("format", 8), ("mode", 12), ("check_images", 16), ("min_images", 20), ("max_images", 24), ("max_json_depth", 28), ("max_file_bytes", 32), ("max_items", 40), ("max_line_bytes", 48)]),
     ("mirs_filter", 64, 8, &[("struct_size", 0), ("categories", 8), ("relations", 12), ("groups", 16), ("keys", 24), ("key_count", 32), ("shard_index", 40), ("shard_count", 44), ("shuffle", 48), ("seed", 56)]),
-    ("mirs_image_decode_options", 80, 8, &[("struct_size", 0), ("layout", 8), ("jpeg_warnings", 12), ("jpeg_dct", 16), ("max_width", 20), ("max_height", 24), ("max_pixels", 32), ("max_input_bytes", 40), ("max_png_chunk_bytes", 48), ("max_png_chunks", 52), ("max_jpeg_scans", 56), ("max_jpeg_warnings", 60), ("target_width", 64), ("target_height", 68), ("png_libpng_only", 72)]),
+    ("mirs_image_decode_options", 80, 8, &[("struct_size", 0), ("layout", 8), ("jpeg_warnings", 12), ("jpeg_dct", 16), ("max_width", 20), ("max_height", 24), ("max_pixels", 32), ("max_input_bytes", 40), ("max_png_chunk_bytes", 48), ("max_png_chunks", 52), ("max_jpeg_scans", 56), ("max_jpeg_warnings", 60), ("target_width", 64), ("target_height", 68), ("png_libpng_only", 72), ("threads", 76)]),
     ("mirs_image_info", 40, 8, &[("struct_size", 0), ("format", 8), ("width", 12), ("height", 16), ("channels", 20), ("bit_depth", 24), ("has_alpha", 28), ("interlaced", 32), ("color_model", 36)]),
     ("mirs_image_encode_options", 24, 8, &[("struct_size", 0), ("format", 8), ("png_level", 12), ("jpeg_quality", 16), ("jpeg_subsampling", 20)]),
     ("mirs_image_composite_options", 40, 8, &[("struct_size", 0), ("arrangement", 8), ("layout", 12), ("columns", 16), ("spacing", 20), ("margin", 24), ("background", 28), ("max_pixels", 32)]),
@@ -2044,7 +2056,7 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
         let base = u.as_ptr();
         #[allow(unused_unsafe)]
         let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("layout", (core::ptr::addr_of!((*base).layout) as usize) - (base as usize)), ("jpeg_warnings", (core::ptr::addr_of!((*base).jpeg_warnings) as usize) - (base as usize)), ("jpeg_dct", (core::ptr::addr_of!((*base).jpeg_dct) as usize) - (base as usize)), ("max_width", (core::ptr::addr_of!((*base).max_width) as usize) - (base as usize)), ("max_height", (core::ptr::addr_of!((*base).max_height) as usize) - (base as usize)), ("max_pixels", (core::ptr::addr_of!((*base).max_pixels) as usize) - (base as usize)), ("max_input_bytes", (core::ptr::addr_of!((*base).max_input_bytes) as usize) - (base as usize)), ("max_png_chunk_bytes", (core::ptr::addr_of!((*base).max_png_chunk_bytes) as usize) - (base as usize)), ("max_png_chunks", (core::ptr::addr_of!((*base).max_png_chunks) as usize) - (base as usize)), ("max_jpeg_scans", (core::ptr::addr_of!((*base).max_jpeg_scans) as usize) - (base as usize)), ("max_jpeg_warnings", (core::ptr::addr_of!((*base).max_jpeg_warnings) as usize) - (base as usize)), ("target_width", (core::ptr::addr_of!((*base).target_width) as usize) - (base as usize)), ("target_height", (core::ptr::addr_of!((*base).target_height) as usize) - (base as usize)), ("png_libpng_only", (core::ptr::addr_of!((*base).png_libpng_only) as usize) - (base as usize))]
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("layout", (core::ptr::addr_of!((*base).layout) as usize) - (base as usize)), ("jpeg_warnings", (core::ptr::addr_of!((*base).jpeg_warnings) as usize) - (base as usize)), ("jpeg_dct", (core::ptr::addr_of!((*base).jpeg_dct) as usize) - (base as usize)), ("max_width", (core::ptr::addr_of!((*base).max_width) as usize) - (base as usize)), ("max_height", (core::ptr::addr_of!((*base).max_height) as usize) - (base as usize)), ("max_pixels", (core::ptr::addr_of!((*base).max_pixels) as usize) - (base as usize)), ("max_input_bytes", (core::ptr::addr_of!((*base).max_input_bytes) as usize) - (base as usize)), ("max_png_chunk_bytes", (core::ptr::addr_of!((*base).max_png_chunk_bytes) as usize) - (base as usize)), ("max_png_chunks", (core::ptr::addr_of!((*base).max_png_chunks) as usize) - (base as usize)), ("max_jpeg_scans", (core::ptr::addr_of!((*base).max_jpeg_scans) as usize) - (base as usize)), ("max_jpeg_warnings", (core::ptr::addr_of!((*base).max_jpeg_warnings) as usize) - (base as usize)), ("target_width", (core::ptr::addr_of!((*base).target_width) as usize) - (base as usize)), ("target_height", (core::ptr::addr_of!((*base).target_height) as usize) - (base as usize)), ("png_libpng_only", (core::ptr::addr_of!((*base).png_libpng_only) as usize) - (base as usize)), ("threads", (core::ptr::addr_of!((*base).threads) as usize) - (base as usize))]
         };
         v.push(("mirs_image_decode_options", core::mem::size_of::<mirs_image_decode_options>(), core::mem::align_of::<mirs_image_decode_options>(), fields));
     }
@@ -2753,6 +2765,13 @@ extern "C" {
     ///
     /// C: `uint32_t mirs_image_warning_count(const mirs_image *img)` (image.h)
     pub fn mirs_image_warning_count(img: *const mirs_image) -> u32;
+
+    /// Threads that decoded the image: 2 when a JPEG was decoded in two bands
+    /// (see mirs_image_decode_options.threads), 1 for every other decode and
+    /// for images built in memory.
+    ///
+    /// C: `uint32_t mirs_image_decode_threads(const mirs_image *img)` (image.h)
+    pub fn mirs_image_decode_threads(img: *const mirs_image) -> u32;
 
     /// CRC-64/XZ of the image's pixel bytes, row by row without padding, so the
     /// same pixels give the same value whatever the stride. Thread-safe.
@@ -3998,6 +4017,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_image_source_width", "image"),
     ("mirs_image_source_height", "image"),
     ("mirs_image_warning_count", "image"),
+    ("mirs_image_decode_threads", "image"),
     ("mirs_image_checksum_pixels", "image"),
     ("mirs_image_checksum_bytes", "image"),
     ("mirs_image_checksum_file", "image"),

@@ -31,6 +31,7 @@ fn decode_probe_encode() {
     assert_eq!(a.source_format(), sys::MIRS_IMAGE_FORMAT_PNG);
     assert_eq!(a.source_size(), (a.width(), a.height()));
     assert_eq!(a.warning_count(), 0);
+    assert_eq!(a.decode_threads(), 1);
     let png = a.encode(&EncodeOptions::default()).unwrap();
     let c = Image::decode_memory(&png, &o).unwrap();
     assert_eq!(c.pixels(), a.pixels());
@@ -69,4 +70,21 @@ fn pixels_and_composite() {
     std::thread::scope(|s| {
         s.spawn(|| assert_eq!(a.pixels().len(), 18));
     });
+}
+
+#[test]
+fn jpeg_in_two_bands_equals_one_thread() {
+    let (w, h) = (640u32, 480u32);
+    let px: Vec<u8> = (0..w * h * 3).map(|i| ((i % 1531) * 7 % 251) as u8).collect();
+    let src = Image::from_pixels(w, h, sys::MIRS_LAYOUT_RGB8, &px, w as usize * 3).unwrap();
+    let mut e = EncodeOptions::default();
+    e.raw.format = sys::MIRS_IMAGE_FORMAT_JPEG;
+    let jpg = src.encode(&e).unwrap();
+    let mut o = DecodeOptions::default();
+    o.raw.threads = 1;
+    let one = Image::decode_memory(&jpg, &o).unwrap();
+    o.raw.threads = 2;
+    let two = Image::decode_memory(&jpg, &o).unwrap();
+    assert_eq!((one.decode_threads(), two.decode_threads()), (1, 2));
+    assert_eq!(one.pixels(), two.pixels());
 }
