@@ -400,16 +400,29 @@ static void *band_thread(void *arg)
 }
 
 /* Where to split: this thread decodes rows [0, s) in s*T (T the time of a
- * full decode per row); the helper first entropy-decodes those rows (E per
- * row) and then decodes [s, h): s*E + (h - s)*T. Both end together for
- * s = h * T / (2T - E). E and T come from a model of libjpeg-turbo 2.1 on
- * x86-64 (AVX2) measured on the benchmark images: E = 0.3 ns per pixel +
- * 9 ns per entropy-coded byte, T = E + 2.6 ns per pixel. A split off by
- * 10% costs about 3%. s is rounded to whole iMCU rows (mcu_h rows). */
-static uint32_t band_split(uint32_t w, uint32_t h, size_t scan_bytes, uint32_t mcu_h)
+ * full decode per row); the helper starts up (C), entropy-decodes those
+ * rows (E per row) and then decodes [s, h): C + s*E + (h - s)*T. Both end
+ * together for s = (h*T + C) / (2T - E). The costs come from a model of
+ * libjpeg-turbo 2.1 (x86-64, AVX2) fitted to per-thread CPU times on
+ * 1024x1024 files of quality 50-95, 4:2:0/4:2:2/4:4:4/gray and noise, in ns:
+ * with b = 8x8 blocks per 64 pixels (1.5 for 4:2:0, 3 for 4:4:4, 1 for
+ * gray), E = 0.2 b per pixel + 10 per entropy-coded byte, T = E + (1.4 +
+ * 0.67 b) per pixel, C = 80 us. A split off by 5% costs about 2%. s is
+ * rounded to whole iMCU rows (mcu_h rows). */
+static uint32_t band_split(j_decompress_ptr ci, size_t scan_bytes, uint32_t mcu_h)
 {
-    double px = (double)w * (double)h, e = 0.3 * px + 9.0 * (double)scan_bytes, t = e + 2.6 * px;
-    double s = (double)h * t / (2.0 * t - e);
+    int hmax = 1, vmax = 1, sum = 0;
+    for (int k = 0; k < ci->num_components; k++) {
+        const jpeg_component_info *c = &ci->comp_info[k];
+        if (c->h_samp_factor > hmax) hmax = c->h_samp_factor;
+        if (c->v_samp_factor > vmax) vmax = c->v_samp_factor;
+        sum += c->h_samp_factor * c->v_samp_factor;
+    }
+    uint32_t h = ci->image_height;
+    double b = ci->num_components == 1 ? 1.0 : (double)sum / (hmax * vmax);
+    double px = (double)ci->image_width * (double)h;
+    double e = 0.2 * b * px + 10.0 * (double)scan_bytes, t = e + (1.4 + 0.67 * b) * px;
+    double s = (double)h * (t + 80000.0) / (2.0 * t - e);
     uint32_t r = (uint32_t)(s / mcu_h + 0.5) * mcu_h;
     if (r < mcu_h) r = mcu_h;
     if (r > h - mcu_h) r = (h - mcu_h) / mcu_h * mcu_h;
@@ -449,7 +462,7 @@ static int band_top(jband *a, jband *b, mirs_image **out)
         jpeg_destroy_decompress(ci);
         return 1;
     }
-    uint32_t s = band_split(w, h, ci->src->bytes_in_buffer, mcu_h);
+    uint32_t s = band_split(ci, ci->src->bytes_in_buffer, mcu_h);
     if (mirs__image_new(w, h, o->layout, &a->img) != MIRS_OK) band_give_up(a);
     a->y0 = 0;
     a->y1 = s;
@@ -479,11 +492,43 @@ static int band_top(jband *a, jband *b, mirs_image **out)
     return MIRS_OK;
 }
 
+/* Pixels claimed by the first SOF marker when it is a sequential Huffman
+ * one (SOF0/SOF1), else 0: a walk over the marker segments so that small
+ * or progressive files go to the one-thread decode without a second
+ * header parse. Anything unexpected gives 0 (libjpeg then judges it). */
+static uint64_t sequential_sof_pixels(const uint8_t *d, size_t n)
+{
+    size_t i = 2;
+    while (i + 4 <= n) {
+        if (d[i] != 0xFF) return 0;
+        unsigned m = d[i + 1];
+        if (m == 0xFF) { /* fill byte */
+            i++;
+            continue;
+        }
+        if (m == 0xD8 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) { /* no length */
+            i += 2;
+            continue;
+        }
+        size_t seg = ((size_t)d[i + 2] << 8) | d[i + 3];
+        if (seg < 2) return 0;
+        if (m == 0xC0 || m == 0xC1) {
+            if (i + 9 > n) return 0;
+            uint64_t h = ((uint64_t)d[i + 5] << 8) | d[i + 6], w = ((uint64_t)d[i + 7] << 8) | d[i + 8];
+            return w * h;
+        }
+        if ((m >= 0xC2 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) || m == 0xDA || m == 0xD9) return 0;
+        i += 2 + seg;
+    }
+    return 0;
+}
+
 static int banded_decode(const uint8_t *data, size_t len, const img_opts *o, mirs_image **out)
 {
     /* Auto uses a second thread only where it can run at the same time;
      * an explicit 2 always does (the tests rely on it). */
-    if (o->threads == 1 || len < 1024 || (o->threads == 0 && usable_cpus() < 2)) return 1;
+    if (o->threads == 1 || sequential_sof_pixels(data, len) < BAND_MIN_PIXELS || (o->threads == 0 && usable_cpus() < 2))
+        return 1;
     jband *b = calloc(2, sizeof *b);
     if (!b) return 1;
     atomic_int stop;
