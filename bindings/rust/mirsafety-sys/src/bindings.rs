@@ -1499,7 +1499,7 @@ pub struct mirs_image_decode_options {
     /// 262,144 pixels is decoded as two bands of rows on two threads, giving
     /// the same pixels, warnings and errors as one thread. The second band
     /// must first read the entropy-coded data of the first, so a decode
-    /// costs about 1.3x the CPU time of one thread: set 1 when parallel
+    /// costs 1.2-1.4x the CPU time of one thread: set 1 when parallel
     /// decodes of many images already keep every core busy. Progressive,
     /// CMYK, arithmetic-coded and DCT-scaled JPEGs, GRAY8 output from colour
     /// JPEGs and PNGs always use one thread (mirs_image_decode_threads()
