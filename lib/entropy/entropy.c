@@ -1,9 +1,9 @@
 /*
  * Entropy of attention rows. Design: a row is a set of contiguous runs of
  * keys (the intersection of the key spans with the mask, computed once per
- * call); a kernel (kernel_generic.c, kernel_avx2.c) adds each run into the
- * sums S = sum p and T = sum p ln p, and H = ln S - T / S renormalises over
- * the selected keys in the same pass. The kernel is picked once per process
+ * call); a kernel (kernel_generic.c, or kernel_avx2.c / kernel_sse2.c over
+ * kernel_simd.h) adds each run into the sums S = sum p and T = sum p ln p,
+ * and H = ln S - T / S renormalises over the selected keys in the same pass. The kernel is picked once per process
  * (pthread_once) from CPUID; rows are split across optional worker threads
  * in contiguous chunks, and errors are reported for the lowest failing row
  * whichever thread found it.
@@ -51,15 +51,21 @@ static bool detect_avx2(void)
 #endif
 }
 
+/* AUTO: AVX2 when the CPU has it, else SSE2 on x86-64, else the portable
+ * kernel. MIRS_ENTROPY_KERNEL=generic|sse2|avx2 in the environment overrides
+ * the choice (avx2 only where the CPU has it); the tests use it to run every
+ * kernel through the same checks. */
 static void pick(void)
 {
     cpu_has_avx2 = detect_avx2();
     const char *env = getenv("MIRS_ENTROPY_KERNEL");
-    bool force_generic = env && strcmp(env, "generic") == 0;
+    if (env && strcmp(env, "generic") == 0) return;
+#if defined(__x86_64__) && defined(MIRS_ENTROPY_SSE2)
+    auto_kernel = &mirs__ent_sse2;
+    if (env && strcmp(env, "sse2") == 0) return;
+#endif
 #if defined(__x86_64__) && defined(MIRS_ENTROPY_AVX2)
-    if (cpu_has_avx2 && !force_generic) auto_kernel = &mirs__ent_avx2;
-#else
-    (void)force_generic;
+    if (cpu_has_avx2) auto_kernel = &mirs__ent_avx2;
 #endif
 }
 

@@ -369,9 +369,24 @@ static void test_monitor(void)
     mirs_entropy_monitor_free(m);
 }
 
+/* meson runs this test once per kernel through MIRS_ENTROPY_KERNEL: make sure
+ * the request was honoured, so a kernel cannot silently go untested. */
+static void test_kernel_choice(void)
+{
+    const char *want = getenv("MIRS_ENTROPY_KERNEL"), *got = mirs_entropy_kernel_name();
+    if (!want) return;
+    if (strcmp(want, "generic") == 0) CHECK(strcmp(got, "generic") == 0);
+#if defined(__x86_64__)
+    if (strcmp(want, "sse2") == 0) CHECK(strcmp(got, "sse2") == 0);
+    if (strcmp(want, "avx2") == 0 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        CHECK(strcmp(got, "avx2") == 0);
+#endif
+}
+
 int main(void)
 {
     printf("kernel: %s\n", mirs_entropy_kernel_name());
+    test_kernel_choice();
     test_hand_worked();
     test_policies();
     test_spans_and_views();

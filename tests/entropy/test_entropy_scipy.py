@@ -7,6 +7,7 @@ rounded to the row dtype first, and the reference sees exactly those values
 bound is the issue's 2e-6 nats absolute for rows up to 32k elements.
 """
 import ctypes
+import os
 import sys
 
 import numpy as np
@@ -110,7 +111,15 @@ sub[1, 500:] = 1e-3
 sub[2, :] = 3e-8
 cases.append(("f16-subnormals", sub))
 
-for kernel, kname in [(1, "generic"), (0, lib.mirs_entropy_kernel_name().decode())]:
+# meson also runs this file with MIRS_ENTROPY_KERNEL=sse2 / avx2 so that every
+# vector kernel goes through the same cases; make sure the request was honoured.
+auto_name = lib.mirs_entropy_kernel_name().decode()
+if os.environ.get("MIRS_ENTROPY_KERNEL") == "sse2" and auto_name != "sse2":
+    print(f"FAIL: MIRS_ENTROPY_KERNEL=sse2 but the kernel is {auto_name}")
+    failures += 1
+print(f"kernels: generic and {auto_name}")
+
+for kernel, kname in [(1, "generic"), (0, auto_name)]:
     for name, rows in cases:
         for dtype, dname in [(F32, "f32"), (F16, "f16"), (BF16, "bf16"), (F64, "f64")]:
             data, exact = encode(rows, dtype)

@@ -475,8 +475,9 @@ MIRS_ENTROPY_POLICY_RENORMALIZE = 1
 MIRS_ENTROPY_POLICY_SKIP = 2
 
 # Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them (checked
-# once per process), else the portable C kernel; the environment variable
-# MIRS_ENTROPY_KERNEL=generic forces the portable kernel under AUTO.
+# once per process), else SSE2 on x86-64, else the portable C kernel; the
+# environment variable MIRS_ENTROPY_KERNEL=generic|sse2|avx2 steers AUTO
+# (avx2 only where the CPU has it).
 MIRS_ENTROPY_KERNEL_AUTO = 0
 MIRS_ENTROPY_KERNEL_GENERIC = 1
 #: MIRS_E_UNSUPPORTED when the CPU or build lacks it
@@ -3114,7 +3115,7 @@ errors (records appended before the failure stay in the store)."""),
         [],
         (),
         'const char *mirs_entropy_kernel_name(void)',
-        """Name of the kernel AUTO selects in this process ("avx2" or "generic").
+        """Name of the kernel AUTO selects in this process ("avx2", "sse2" or "generic").
 Static string; thread-safe."""),
     'mirs_entropy_rows': (
         'entropy', ctypes.c_int,

@@ -59,7 +59,7 @@ def _opts(kw):
 
 
 def kernel_name():
-    """The kernel AUTO picks in this process ("avx2" or "generic")."""
+    """The kernel AUTO picks in this process ("avx2", "sse2" or "generic")."""
     return text_out(lib().mirs_entropy_kernel_name())
 
 
