@@ -80,25 +80,22 @@ TGT AI vf ld_bf16(const char *p)
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p)), 16));
 }
 
-/* Per lane, the largest of nv >= 1 vectors, comparing bits as unsigned
- * integers: the order of non-negative values, and a negative value (sign bit
- * set) wins, so the caller sees it in the sign of the result. f16/bf16 take
- * two vectors per load. */
+/* Running per-lane maximum of raw bits compared as unsigned integers: the
+ * order of non-negative values, and a negative value (sign bit set) wins, so
+ * it shows in the sign of the result. f16/bf16 use the low 128 bits. */
 #define ENT_MAX_SEES_SIGN 1
-TGT AI vf block_max(const char *r, size_t nv, int dt)
+typedef __m256i vr;
+TGT AI vr raw_zero(void) { return _mm256_setzero_si256(); }
+TGT AI vr raw_max_ld(vr m, const char *p, int dt)
 {
-    if (dt == 1) {
-        __m256i m = _mm256_loadu_si256((const __m256i *)r);
-        for (size_t j = 1; j < nv; j++) m = _mm256_max_epu32(m, _mm256_loadu_si256((const __m256i *)(r + 32 * j)));
-        return _mm256_castsi256_ps(m);
-    }
-    __m256i m2 = _mm256_setzero_si256();
-    size_t j = 0;
-    for (; j + 2 <= nv; j += 2) m2 = _mm256_max_epu16(m2, _mm256_loadu_si256((const __m256i *)(r + 16 * j)));
-    __m128i m = _mm_max_epu16(_mm256_castsi256_si128(m2), _mm256_extracti128_si256(m2, 1));
-    if (j < nv) m = _mm_max_epu16(m, _mm_loadu_si128((const __m128i *)(r + 16 * j)));
-    if (dt == 2) return _mm256_cvtph_ps(m);
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(m), 16));
+    if (dt == 1) return _mm256_max_epu32(m, _mm256_loadu_si256((const __m256i *)p));
+    return _mm256_castsi128_si256(_mm_max_epu16(_mm256_castsi256_si128(m), _mm_loadu_si128((const __m128i *)p)));
+}
+TGT AI vf raw_to_vf(vr m, int dt)
+{
+    if (dt == 1) return _mm256_castsi256_ps(m);
+    if (dt == 2) return _mm256_cvtph_ps(_mm256_castsi256_si128(m));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm256_castsi256_si128(m)), 16));
 }
 
 #include "entropy/kernel_simd.h"

@@ -3,18 +3,20 @@
  * baseline x86-64). The includer defines: TGT (function attribute), W (lanes),
  * vf / vi (float / int32 vectors), the v_* and i_* operations used below,
  * dacc (a double accumulator of one vf) with dacc_zero/dacc_add/dacc_fma_i/
- * dacc_sum, ld_f32/ld_f16/ld_bf16 (W elements from memory as floats) and
- * block_max (per lane, the largest of nv vectors; only exact for
- * non-negative values). ENT_HAVE_PERM8 selects the table logarithm,
- * ENT_MAX_SEES_SIGN says that block_max lets a negative value show.
+ * dacc_sum, ld_f32/ld_f16/ld_bf16 (W elements from memory as floats), and
+ * vr (raw bits of a vector) with raw_zero/raw_max_ld/raw_to_vf: a per-lane
+ * running maximum of loaded vectors, exact for non-negative values.
+ * ENT_HAVE_PERM8 selects the table logarithm, ENT_MAX_SEES_SIGN says that the
+ * maximum lets a negative value show in its sign bit.
  *
  * Probabilities, by blocks of BLK vectors. ln p = e ln 2 + ln m with m in
  * [sqrt(1/2), sqrt(2)), both from the bits of p with integer operations
  * (valid for every bit pattern, so zeros need no mask: 0 * finite = 0). ln m
  * is a table + degree-4 polynomial (AVX2) or the Cephes logf polynomial in f32
- * (|ln m| < 0.35, error < 3e-8). A first pass over the block takes each
- * lane's largest p; its exponent e0 is the lane's reference, and the second
- * pass (from L1) sums in f32 p (e - e0), p ln m and p. Where p is large,
+ * (|ln m| < 0.35, error < 3e-8). A first pass over the block (fused into the
+ * previous block's loop, so memory streams while that one computes) takes
+ * each lane's largest p; its exponent e0 is the lane's reference, and the
+ * second pass (from L1) sums in f32 p (e - e0), p ln m and p. Where p is large,
  * e - e0 is small, so the rounding of these sums stays far below the 2e-6
  * budget whatever the scale of the row (and a row of equal values sums
  * p (e - e0) = 0 exactly). Each block's sums go into double, with e0 * sum p
@@ -81,17 +83,24 @@ typedef struct {
     dacc e, e0s, lm, s; /* sum p (e - e0), e0 sum p, sum p ln m, sum p */
 } pdacc;
 
-TGT __attribute__((always_inline)) static inline void pblock(pdacc *d, const char *r, size_t nv, int dt, vf *sign)
+/* Sums one block of nv vectors at r, whose per-lane maximum (raw bits) is
+ * mxr. With fuse, it also loads the next block (nv vectors at r + nv vectors)
+ * and returns that block's maximum: the next block streams in from memory
+ * while this one computes, and its second pass then reads from L1. */
+TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char *r, size_t nv, int dt, vf *sign, vr mxr,
+                                                           int fuse)
 {
     const size_t step = (dt == DT_F32 ? 4 : 2) * W;
     const vi k = i_set(0x3f3504f3); /* bits of sqrt(1/2) */
-    vf mx = block_max(r, nv, dt);
+    vf mx = raw_to_vf(mxr, dt);
 #if defined(ENT_MAX_SEES_SIGN)
-    *sign = v_or(*sign, mx); /* block_max took the sign into account */
+    *sign = v_or(*sign, mx); /* the maximum took the sign into account */
 #endif
     vi e0 = i_srai(i_sub(i_fromf(mx), k), 23), e0b = i_slli(e0, 23);
     vf ae = v_zero(), alm = v_zero(), as = v_zero();
+    vr next = raw_zero();
     for (size_t j = 0; j < nv; j++) {
+        if (fuse) next = raw_max_ld(next, r + (nv + j) * step, dt);
         vf p = ld(r + j * step, dt);
 #if !defined(ENT_MAX_SEES_SIGN)
         *sign = v_or(*sign, p);
@@ -108,6 +117,15 @@ TGT __attribute__((always_inline)) static inline void pblock(pdacc *d, const cha
     dacc_add(&d->lm, alm);
     dacc_add(&d->s, as);
     dacc_fma_i(&d->e0s, e0, as);
+    return next;
+}
+
+TGT __attribute__((always_inline)) static inline vr raw_block_max(const char *r, size_t nv, int dt)
+{
+    const size_t step = (dt == DT_F32 ? 4 : 2) * W;
+    vr m = raw_zero();
+    for (size_t j = 0; j < nv; j++) m = raw_max_ld(m, r + j * step, dt);
+    return m;
 }
 
 static inline float conv_scalar(const char *p, int dt)
@@ -130,15 +148,15 @@ TGT __attribute__((always_inline)) static inline int prob_vec(const void *row, s
     pdacc d;
     d.e = d.e0s = d.lm = d.s = dacc_zero();
     vf sign = v_zero();
-    size_t i = 0;
-    for (; i + W <= n; i += BLK * W) {
-        size_t nv = (n - i) / W;
-        pblock(&d, r + i * esz, nv < BLK ? nv : BLK, dt, &sign);
-        if (nv < BLK) {
-            i += nv * W;
-            break;
-        }
+    const size_t nvec = n / W, nb = nvec / BLK, bbytes = BLK * W * esz;
+    if (nb) {
+        vr mx = raw_block_max(r, BLK, dt);
+        for (size_t b = 0; b + 1 < nb; b++) mx = pblock(&d, r + b * bbytes, BLK, dt, &sign, mx, 1);
+        pblock(&d, r + (nb - 1) * bbytes, BLK, dt, &sign, mx, 0);
     }
+    if (nvec > nb * BLK)
+        pblock(&d, r + nb * bbytes, nvec - nb * BLK, dt, &sign, raw_block_max(r + nb * bbytes, nvec - nb * BLK, dt), 0);
+    size_t i = nvec * W;
     double s = dacc_sum(d.s);
     double t = 0.693147180559945309 * (dacc_sum(d.e) + dacc_sum(d.e0s)) + dacc_sum(d.lm);
     for (; i < n; i++) { /* tail */

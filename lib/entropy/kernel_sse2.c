@@ -92,21 +92,19 @@ AI vf ld_bf16(const char *p)
     return _mm_castsi128_ps(_mm_unpacklo_epi16(_mm_setzero_si128(), _mm_loadl_epi64((const __m128i *)p)));
 }
 
-/* Per lane, the largest of nv >= 1 vectors (non-negative values; a negative
- * one is caught by the sign test in the main pass). f16/bf16 compare their
- * bits as signed 16-bit integers, two vectors per load. */
-AI vf block_max(const char *r, size_t nv, int dt)
+/* Running per-lane maximum of non-negative values (a negative one is caught
+ * by the sign test in the main pass): f32 as floats, f16/bf16 bits as signed
+ * 16-bit integers in the low 64 bits. */
+typedef __m128i vr;
+AI vr raw_zero(void) { return _mm_setzero_si128(); }
+AI vr raw_max_ld(vr m, const char *p, int dt)
 {
-    if (dt == 1) {
-        vf m = ld_f32(r);
-        for (size_t j = 1; j < nv; j++) m = _mm_max_ps(m, ld_f32(r + 16 * j));
-        return m;
-    }
-    __m128i m = _mm_setzero_si128();
-    size_t j = 0;
-    for (; j + 2 <= nv; j += 2) m = _mm_max_epi16(m, _mm_loadu_si128((const __m128i *)(r + 8 * j)));
-    m = _mm_max_epi16(m, _mm_unpackhi_epi64(m, m));
-    if (j < nv) m = _mm_max_epi16(m, _mm_loadl_epi64((const __m128i *)(r + 8 * j)));
+    if (dt == 1) return _mm_castps_si128(_mm_max_ps(_mm_castsi128_ps(m), ld_f32(p)));
+    return _mm_max_epi16(m, _mm_loadl_epi64((const __m128i *)p));
+}
+AI vf raw_to_vf(vr m, int dt)
+{
+    if (dt == 1) return _mm_castsi128_ps(m);
     if (dt == 2) return cvt_f16(_mm_unpacklo_epi16(m, _mm_setzero_si128()));
     return _mm_castsi128_ps(_mm_unpacklo_epi16(_mm_setzero_si128(), m));
 }
