@@ -77,7 +77,11 @@ TGT AI vf ld_f32(const char *p) { return _mm256_loadu_ps((const float *)p); }
 TGT AI vf ld_f16(const char *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
 TGT AI vf ld_bf16(const char *p)
 {
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p)), 16));
+    /* both 128-bit halves hold the 8 values; each lane takes its value into its high 16 bits */
+    const __m256i pick = _mm256_setr_epi8(-1, -1, 0, 1, -1, -1, 2, 3, -1, -1, 4, 5, -1, -1, 6, 7, -1, -1, 8, 9, -1, -1,
+                                          10, 11, -1, -1, 12, 13, -1, -1, 14, 15);
+    return _mm256_castsi256_ps(
+        _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)p)), pick));
 }
 
 /* Running per-lane maximum of raw bits compared as unsigned integers: the
