@@ -220,6 +220,12 @@ static void run_chunk(chunk *c)
         if (!scratch) goto oom;
     }
     const double inv_t = 1.0 / o->temperature;
+    /* Logits over whole contiguous rows: the kernel takes the next row's
+     * maximum while it sums this one, so each row is read from memory once. */
+    const bool fuse = o->logits && k->lexp_next[dt] && !scratch && !ms && j->nruns == 1 && j->runs[0].b == 0 &&
+                      j->runs[0].e == j->ncols;
+    bool have_shift = false;
+    float next_shift = 0;
     for (size_t r = c->r0; r < c->r1; r++) {
         const char *row = row_ptr(j, r);
         if (scratch) {
@@ -233,7 +239,8 @@ static void run_chunk(chunk *c)
         float shift = 0;
         if (o->logits) {
             size_t dummy = 0;
-            shift = k->lmax[dt](row, j->ncols, &dummy);
+            shift = have_shift ? next_shift : k->lmax[dt](row, j->ncols, &dummy);
+            have_shift = false;
             if (ms) {
                 ent_sums f = {0, 0, 0};
                 k->lexp[dt](row, j->ncols, shift, (float)inv_t, &f);
@@ -243,7 +250,9 @@ static void run_chunk(chunk *c)
         for (size_t u = 0; u < j->nruns; u++) {
             const ent_run *ru = &j->runs[u];
             ent_sums rs = {0, 0, 0};
-            if (o->logits)
+            if (o->logits && fuse && r + 1 < c->r1)
+                have_shift = k->lexp_next[dt](row, j->ncols, shift, (float)inv_t, &rs, row_ptr(j, r + 1), &next_shift);
+            else if (o->logits)
                 k->lexp[dt](row + ru->b * esz, ru->e - ru->b, shift, (float)inv_t, &rs);
             else
                 k->prob[dt](row + ru->b * esz, ru->e - ru->b, &rs);

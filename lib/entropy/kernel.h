@@ -21,6 +21,11 @@ typedef struct ent_kernel {
     float (*lmax[5])(const void *row, size_t n, size_t *nbad);
     /* Adds exp((x - shift) * inv_t) and exp(...) * (x - shift); bad as 0. */
     void (*lexp[5])(const void *row, size_t n, float shift, float inv_t, ent_sums *acc);
+    /* Optional (NULL in the portable kernel): lexp, and meanwhile the largest
+     * logit of the next row (n elements at next) into *next_max; returns 0
+     * when that maximum is not valid (NaN or +Inf seen: call lmax then). */
+    int (*lexp_next[5])(const void *row, size_t n, float shift, float inv_t, ent_sums *acc, const void *next,
+                        float *next_max);
 } ent_kernel;
 
 extern const ent_kernel mirs__ent_generic;

@@ -241,17 +241,34 @@ TGT __attribute__((always_inline)) static inline void lstep(lacc *acc, vf x, vf 
     acc->t = v_fma(e, ac, acc->t);
 }
 
+/* With next != NULL, also takes the maximum of the next row (n elements at
+ * next) while this one computes, so a row of logits is read from memory once
+ * (its maximum was taken during the previous row) instead of twice; *next_ok
+ * says whether that maximum is valid (no NaN or +Inf seen). */
+TGT __attribute__((always_inline)) static inline void nstep(const char *next, vf *nm, vf *nbad, int dt)
+{
+    vf y = ld(next, dt);
+    *nbad = v_or(*nbad, v_nle(y, v_set(3.40282347e38f)));
+    *nm = v_max(y, *nm); /* a NaN y keeps the maximum */
+}
+
 TGT __attribute__((always_inline)) static inline int lexp_vec(const void *row, size_t n, float shift, float inv_t,
-                                                              ent_sums *acc, int dt)
+                                                              ent_sums *acc, int dt, const char *next, float *next_max,
+                                                              int *next_ok)
 {
     const char *r = (const char *)row;
     const size_t esz = dt == DT_F32 ? 4 : 2;
     const vf sh = v_set(shift), it = v_set(inv_t);
     lacc a0 = {v_zero(), v_zero()}, a1 = a0;
     dacc ds = dacc_zero(), dt_ = dacc_zero();
+    vf nm = v_set(-INFINITY), nbad = v_zero();
     size_t i = 0;
     for (; i + 2 * LBLK * W <= n;) {
         for (int k = 0; k < LBLK; k++, i += 2 * W) {
+            if (next) {
+                nstep(next + i * esz, &nm, &nbad, dt);
+                nstep(next + (i + W) * esz, &nm, &nbad, dt);
+            }
             lstep(&a0, ld(r + i * esz, dt), sh, it);
             lstep(&a1, ld(r + (i + W) * esz, dt), sh, it);
         }
@@ -259,7 +276,23 @@ TGT __attribute__((always_inline)) static inline int lexp_vec(const void *row, s
         dacc_add(&dt_, v_add(a0.t, a1.t));
         a0.s = a0.t = a1.s = a1.t = v_zero();
     }
-    for (; i + W <= n; i += W) lstep(&a0, ld(r + i * esz, dt), sh, it);
+    for (; i + W <= n; i += W) {
+        if (next) nstep(next + i * esz, &nm, &nbad, dt);
+        lstep(&a0, ld(r + i * esz, dt), sh, it);
+    }
+    if (next) {
+        float best = v_hmax(nm);
+        int ok = !v_movemask(nbad);
+        for (size_t j = i; j < n; j++) {
+            float x = conv_scalar(next + j * esz, dt);
+            if (!(x <= 3.40282347e38f)) {
+                if (!(x < 0)) ok = 0; /* NaN or +Inf; -Inf is fine */
+            } else if (x > best)
+                best = x;
+        }
+        *next_max = best;
+        *next_ok = ok;
+    }
     dacc_add(&ds, a0.s);
     dacc_add(&dt_, a0.t);
     double s = dacc_sum(ds), t = dacc_sum(dt_) / (double)inv_t; /* sum exp(a) (x - shift) */
@@ -294,5 +327,14 @@ TGT __attribute__((always_inline)) static inline int lexp_vec(const void *row, s
     }                                                                                                                  \
     TGT static void lexp_##sfx(const void *row, size_t n, float shift, float inv_t, ent_sums *acc)                     \
     {                                                                                                                  \
-        if (!lexp_vec(row, n, shift, inv_t, acc, dt)) mirs__ent_generic.lexp[dt](row, n, shift, inv_t, acc);           \
+        if (!lexp_vec(row, n, shift, inv_t, acc, dt, NULL, NULL, NULL))                                                \
+            mirs__ent_generic.lexp[dt](row, n, shift, inv_t, acc);                                                     \
+    }                                                                                                                  \
+    TGT static int lexpn_##sfx(const void *row, size_t n, float shift, float inv_t, ent_sums *acc, const void *next,   \
+                               float *next_max)                                                                        \
+    {                                                                                                                  \
+        int ok = 0;                                                                                                    \
+        if (!lexp_vec(row, n, shift, inv_t, acc, dt, (const char *)next, next_max, &ok))                               \
+            mirs__ent_generic.lexp[dt](row, n, shift, inv_t, acc);                                                     \
+        return ok;                                                                                                     \
     }

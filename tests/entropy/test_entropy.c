@@ -237,6 +237,31 @@ static void test_kernels_agree(void)
     free(p);
 }
 
+/* Logit rows back to back: the vector kernels take each next row's maximum
+ * while summing the current one; a NaN or +Inf there (in the vector part or
+ * the scalar tail) must not leak into the neighbours. */
+static void test_logit_rows(void)
+{
+    enum { R = 5, N = 37 };
+    float x[R][N];
+    for (int r = 0; r < R; r++)
+        for (int i = 0; i < N; i++) x[r][i] = (float)((i * 7 + r * 3) % 11) - 5.0f + 0.25f * (float)r;
+    x[1][3] = NAN;       /* vector part */
+    x[2][35] = INFINITY; /* scalar tail */
+    x[3][0] = -INFINITY; /* a zero probability */
+    x[4][20] = 40.0f;    /* a new maximum */
+    mirs_entropy_options g = opts_kernel(MIRS_ENTROPY_KERNEL_GENERIC), a = opts_kernel(MIRS_ENTROPY_KERNEL_AUTO);
+    for (int32_t pol = MIRS_ENTROPY_POLICY_RENORMALIZE; pol <= MIRS_ENTROPY_POLICY_SKIP; pol++) {
+        g.logits = a.logits = 1;
+        g.policy = a.policy = pol;
+        double hg[R], ha[R];
+        CHECK_OK(mirs_entropy_rows(x, MIRS_ENTROPY_F32, R, N, N, &g, hg));
+        CHECK_OK(mirs_entropy_rows(x, MIRS_ENTROPY_F32, R, N, N, &a, ha));
+        for (int r = 0; r < R; r++) CHECK((isnan(hg[r]) && isnan(ha[r])) || NEAR(hg[r], ha[r], 1e-6));
+        CHECK(pol != MIRS_ENTROPY_POLICY_SKIP || (isnan(ha[1]) && isnan(ha[2]) && !isnan(ha[3])));
+    }
+}
+
 /* Accumulators: merges in any order equal the single pass; JSON round trip is exact. */
 static void test_accumulators(void)
 {
@@ -391,6 +416,7 @@ int main(void)
     test_policies();
     test_spans_and_views();
     test_kernels_agree();
+    test_logit_rows();
     test_accumulators();
     test_monitor();
     return test_summary("entropy");
