@@ -265,7 +265,7 @@ static int check_image_file(builder *b, const char *file, char *why, size_t whyl
     const char *slash = strrchr(file, '/');
     int dstate = DIR_INSIDE;
     if (slash) {
-        dstate = dir_state(b, file, (size_t)(slash - file ? slash - file : 1));
+        dstate = dir_state(b, file, (size_t)((slash - file) ? slash - file : 1));
         if (dstate < 0) return dstate;
     }
     if (dstate == DIR_OUTSIDE) {

@@ -11,7 +11,7 @@
 static _Thread_local char errbuf[MIRS_ERRBUF];
 static _Thread_local int errstatus;
 
-static void set_msgv(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static void set_msgv(const char *fmt, va_list ap)
 {
     /* vsnprintf of %s/%d/%zu does not depend on the locale's decimal point;
      * callers format doubles with mirs__snprintf_c first. */

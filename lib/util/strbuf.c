@@ -111,7 +111,7 @@ static locale_t c_locale(void)
     return __atomic_load_n(&loc, __ATOMIC_ACQUIRE);
 }
 
-static int vsnprintf_c(char *dst, size_t n, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static int vsnprintf_c(char *dst, size_t n, const char *fmt, va_list ap)
 {
     locale_t loc = c_locale();
     locale_t old = loc ? uselocale(loc) : (locale_t)0;
