@@ -15,6 +15,7 @@ pub use mirsafety_sys as sys;
 
 mod dataset;
 mod error;
+mod progress;
 pub mod entropy;
 pub mod image;
 pub mod prompt;

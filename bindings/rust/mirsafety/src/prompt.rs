@@ -12,6 +12,7 @@ use mirsafety_sys as sys;
 
 use crate::dataset::{Dataset, Filter, Item};
 use crate::error::{check, Error, Result};
+use crate::progress::Progress;
 
 fn cs(s: &str) -> Result<CString> {
     CString::new(s).map_err(|_| Error::new(sys::MIRS_E_INVALID_ARGUMENT, "text contains a NUL byte"))
@@ -283,10 +284,31 @@ pub fn write<F: FnMut(&[u8]) -> bool>(
 
 /// Writes the lines to a file atomically; the number of lines.
 pub fn write_file<P: AsRef<Path>>(ds: &Dataset, filter: &Filter, opts: &PromptOptions<'_>, path: P) -> Result<usize> {
+    write_file_raw(ds, filter, &opts.raw, path.as_ref())
+}
+
+/// [`write_file`] that calls `progress(done, total)` after each item written (what `mirsafety prompts --out` draws
+/// its bar from). A panic in `progress` is resumed after the write.
+pub fn write_file_with_progress<P: AsRef<Path>, F: FnMut(usize, usize)>(
+    ds: &Dataset,
+    filter: &Filter,
+    opts: &PromptOptions<'_>,
+    path: P,
+    progress: F,
+) -> Result<usize> {
+    let mut state = Progress::new(progress);
+    let mut raw = opts.raw;
+    (raw.progress, raw.progress_userdata) = state.raw();
+    let r = write_file_raw(ds, filter, &raw, path.as_ref());
+    state.finish();
+    r
+}
+
+fn write_file_raw(ds: &Dataset, filter: &Filter, raw: &sys::mirs_prompt_options, path: &Path) -> Result<usize> {
     let (mut keys, mut ptrs) = (Vec::new(), Vec::new());
     let f = raw_filter(filter, &mut keys, &mut ptrs)?;
-    let c = cpath(path.as_ref())?;
+    let c = cpath(path)?;
     let mut written = 0usize;
-    check(unsafe { sys::mirs_prompt_write_file(ds.as_ptr(), &f, &opts.raw, c.as_ptr(), &mut written) })?;
+    check(unsafe { sys::mirs_prompt_write_file(ds.as_ptr(), &f, raw, c.as_ptr(), &mut written) })?;
     Ok(written)
 }

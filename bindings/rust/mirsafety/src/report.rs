@@ -3,8 +3,7 @@
 //! one-thread-at-a-time (`Send` only). Records and responses are copied out as owned values.
 use std::ffi::{CStr, CString};
 use std::marker::PhantomData;
-use std::os::raw::{c_char, c_void};
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::os::raw::c_char;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::ptr::{self, NonNull};
@@ -13,6 +12,7 @@ use mirsafety_sys as sys;
 
 use crate::dataset::{Dataset, Item};
 use crate::error::{check, Error, Result};
+use crate::progress::Progress;
 
 fn cs(s: &str) -> Result<CString> {
     CString::new(s).map_err(|_| Error::new(sys::MIRS_E_INVALID_ARGUMENT, "text contains a NUL byte"))
@@ -619,22 +619,6 @@ pub fn score_responses(
     score_raw(ds, filter, responses, judge_outputs, rtype_outputs, &raw, store)
 }
 
-struct ProgressState<F> {
-    f: F,
-    panic: Option<Box<dyn std::any::Any + Send>>,
-}
-
-unsafe extern "C" fn progress_tramp<F: FnMut(usize, usize)>(ud: *mut c_void, done: usize, total: usize) {
-    let st = &mut *(ud as *mut ProgressState<F>);
-    if st.panic.is_some() {
-        return;
-    }
-    // A panic must not unwind through C: it is kept and resumed after the run.
-    if let Err(p) = catch_unwind(AssertUnwindSafe(|| (st.f)(done, total))) {
-        st.panic = Some(p);
-    }
-}
-
 /// [`score_responses`] that calls `progress(done, total)` now and then with the responses looked at (at most about
 /// 1000 times, never going back, the last time with done == total). A panic in `progress` is resumed after the run.
 #[allow(clippy::too_many_arguments)]
@@ -648,15 +632,12 @@ pub fn score_responses_with_progress<F: FnMut(usize, usize)>(
     store: &mut Store,
     progress: F,
 ) -> Result<sys::mirs_score_summary> {
-    let mut state = ProgressState { f: progress, panic: None };
+    let mut state = Progress::new(progress);
     let mut raw = opts.raw;
     raw.model = opts.model.as_ptr();
-    raw.progress = Some(progress_tramp::<F>);
-    raw.progress_userdata = &mut state as *mut ProgressState<F> as *mut c_void;
+    (raw.progress, raw.progress_userdata) = state.raw();
     let r = score_raw(ds, filter, responses, judge_outputs, rtype_outputs, &raw, store);
-    if let Some(p) = state.panic.take() {
-        resume_unwind(p);
-    }
+    state.finish();
     r
 }
 

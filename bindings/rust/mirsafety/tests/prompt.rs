@@ -108,5 +108,18 @@ fn items_and_streaming() {
     assert!(r.is_err()); // the panic crossed back to Rust, not through C
     let path = std::env::temp_dir().join(format!("mirs-rust-prompts-{}.jsonl", std::process::id()));
     assert_eq!(prompt::write_file(&ds, &Filter::new(), &o, &path).unwrap(), ds.len());
+    let plain = std::fs::read(&path).unwrap();
+    // With progress: one call per item, (1, n) .. (n, n), and the same file.
+    let mut ticks = Vec::new();
+    assert_eq!(
+        prompt::write_file_with_progress(&ds, &Filter::new(), &o, &path, |d, t| ticks.push((d, t))).unwrap(),
+        ds.len()
+    );
+    assert_eq!(ticks, (1..=ds.len()).map(|d| (d, ds.len())).collect::<Vec<_>>());
+    assert_eq!(std::fs::read(&path).unwrap(), plain);
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        prompt::write_file_with_progress(&ds, &Filter::new(), &o, &path, |_, _| panic!("progress panics")).ok();
+    }));
+    assert!(r.is_err()); // resumed after the write, not unwound through C
     std::fs::remove_file(&path).ok();
 }
