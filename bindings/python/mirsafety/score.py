@@ -214,20 +214,17 @@ class Matcher(Handle):
         return s
 
 
-class MatcherStream:
+class MatcherStream(Handle):
     """Streaming search: feed chunks, read result() (offsets from the start of the stream). One thread at a time."""
+
+    _free = "mirs_matcher_stream_free"
+    _what = "stream (or its matcher)"
 
     def __init__(self, matcher):
         p = ctypes.POINTER(_ffi.mirs_matcher_stream)()
         check(lib().mirs_matcher_stream_new(matcher.handle, ctypes.byref(p)), "mirs_matcher_stream_new")
         self._ptr = p
         self._matcher = matcher
-
-    def _h(self):
-        if not self._ptr:
-            from .errors import StateError
-            raise StateError(_ffi.MIRS_E_STATE, "the stream (or its matcher) is closed")
-        return self._ptr
 
     def feed(self, chunk):
         t = _Text(chunk)
@@ -241,21 +238,6 @@ class MatcherStream:
 
     def reset(self):
         lib().mirs_matcher_stream_reset(self._h())
-
-    def close(self):
-        p, self._ptr = self._ptr, None
-        if p:
-            lib().mirs_matcher_stream_free(p)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        if getattr(self, "_ptr", None):
-            self.close()
 
 
 # ---- judges ------------------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 //! one-thread-at-a-time (`Send` only). Records and responses are copied out as owned values.
 use std::ffi::{CStr, CString};
 use std::marker::PhantomData;
-use std::os::raw::c_char;
+use std::os::raw::{c_char, c_void};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::ptr::{self, NonNull};
@@ -614,9 +614,7 @@ pub fn score_responses(
     opts: &ScoreOptions,
     store: &mut Store,
 ) -> Result<sys::mirs_score_summary> {
-    let mut raw = opts.raw;
-    raw.model = opts.model.as_ptr();
-    score_raw(ds, filter, responses, judge_outputs, rtype_outputs, &raw, store)
+    score_raw(ds, filter, responses, judge_outputs, rtype_outputs, opts, (None, ptr::null_mut()), store)
 }
 
 /// [`score_responses`] that calls `progress(done, total)` now and then with the responses looked at (at most about
@@ -633,23 +631,25 @@ pub fn score_responses_with_progress<F: FnMut(usize, usize)>(
     progress: F,
 ) -> Result<sys::mirs_score_summary> {
     let mut state = Progress::new(progress);
-    let mut raw = opts.raw;
-    raw.model = opts.model.as_ptr();
-    (raw.progress, raw.progress_userdata) = state.raw();
-    let r = score_raw(ds, filter, responses, judge_outputs, rtype_outputs, &raw, store);
+    let r = score_raw(ds, filter, responses, judge_outputs, rtype_outputs, opts, state.raw(), store);
     state.finish();
     r
 }
 
+#[allow(clippy::too_many_arguments)]
 fn score_raw(
     ds: &Dataset,
     filter: &crate::dataset::Filter,
     responses: &Responses,
     judge_outputs: &Responses,
     rtype_outputs: Option<&Responses>,
-    raw: &sys::mirs_score_options,
+    opts: &ScoreOptions,
+    progress: (sys::mirs_score_progress_fn, *mut c_void),
     store: &mut Store,
 ) -> Result<sys::mirs_score_summary> {
+    let mut raw = opts.raw;
+    raw.model = opts.model.as_ptr();
+    (raw.progress, raw.progress_userdata) = progress;
     let (mut keys, mut ptrs) = (Vec::new(), Vec::new());
     let f = filter.to_raw(&mut keys, &mut ptrs)?;
     let mut out: sys::mirs_score_summary = unsafe { std::mem::zeroed() };
@@ -661,7 +661,7 @@ fn score_raw(
             responses.p(),
             judge_outputs.p(),
             rtype_outputs.map_or(ptr::null(), |r| r.p()),
-            raw,
+            &raw,
             store.p(),
             &mut out,
         )
