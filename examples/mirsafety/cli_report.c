@@ -329,14 +329,11 @@ int cli_score(int argc, char **argv)
             if (r > 0 && parse_strip(v, &strip))
                 return cli_usage_error("score", "--strip wants mir, glm, tags or none");
         } else if ((r = cli_opt_value("--durability", argc, argv, &i, &v))) {
-            if (r > 0) {
-                if (cli_choose(v, durabilities, &so.durability) == 0)
-                    ;
-                else if (strncmp(v, "every:", 6) == 0 && atoi(v + 6) > 0) {
-                    so.durability = MIRS_DURABLE_FSYNC_EVERY;
-                    so.fsync_every = (uint32_t)atoi(v + 6);
-                } else
+            if (r > 0 && cli_choose(v, durabilities, &so.durability) != 0) {
+                if (strncmp(v, "every:", 6) != 0 || atoi(v + 6) <= 0)
                     return cli_usage_error("score", "--durability wants none, flush, fsync or every:N");
+                so.durability = MIRS_DURABLE_FSYNC_EVERY;
+                so.fsync_every = (uint32_t)atoi(v + 6);
             }
         } else if (strcmp(argv[i], "--repair") == 0)
             so.torn = MIRS_TORN_TRUNCATE;
