@@ -10,17 +10,24 @@
  * maximum lets a negative value show in its sign bit.
  *
  * Probabilities, by blocks of BLK vectors. ln p = e ln 2 + ln m with m in
- * [sqrt(1/2), sqrt(2)), both from the bits of p with integer operations
- * (valid for every bit pattern, so zeros need no mask: 0 * finite = 0). ln m
- * is a table + degree-4 polynomial (AVX2) or the Cephes logf polynomial in f32
- * (|ln m| < 0.35, error < 3e-8). A first pass over the block (fused into the
- * previous block's loop, so memory streams while that one computes) takes
- * each lane's largest p; its exponent e0 is the lane's reference, and the
- * second pass (from L1) sums in f32 p (e - e0), p ln m and p. Where p is large,
- * e - e0 is small, so the rounding of these sums stays far below the 2e-6
- * budget whatever the scale of the row (and a row of equal values sums
- * p (e - e0) = 0 exactly). Each block's sums go into double, with e0 * sum p
- * added there: T = sum p ln p = ln 2 (sum p (e - e0) + e0 sum p) + sum p ln m.
+ * [m0, 2 m0), both from the bits of p with integer operations (valid for
+ * every bit pattern, so zeros need no mask: 0 * finite = 0). With AVX2 the
+ * top 3 bits of m's offset from m0 pick an interval j whose centre c_j = C
+ * 2^(j/8) is geometric, so ln m = ln C + j ln 2 / 8 + ln(1 + r), r = m / c_j
+ * - 1 (one table permute for 1 / c_j, a degree-4 polynomial for ln(1 + r)),
+ * and K = 8 e + j comes from a single shift of the bits: one integer carries
+ * both the exponent and the table's logarithm. Without AVX2 (SSE2), K = e
+ * and the Cephes logf polynomial gives ln m, m in [sqrt(1/2), sqrt(2)). A
+ * first pass over the block (fused into the previous block's loop, so memory
+ * streams while that one computes, with a software prefetch PF bytes ahead
+ * because the hardware prefetcher alone leaves a single core short of the
+ * bandwidth) takes each lane's largest p; its exponent e0 is the lane's
+ * reference, and the second pass (from L1) sums in f32 p (K - K0), p ln(1 +
+ * r) (or p ln m) and p, where K0 is K of 2^e0. Where p is large, K - K0 is
+ * small, so the rounding of these sums stays far below the 2e-6 budget
+ * whatever the scale of the row. Each block's sums go into double, with e0 *
+ * sum p added there: T = sum p ln p = s_K (sum p (K - K0)) + ln 2 e0 sum p +
+ * ln C sum p + sum p ln(1 + r), s_K = ln 2 / 8 (AVX2) or ln 2.
  * The hot loop checks nothing per element: NaN and +Inf make the sums
  * non-finite, a negative value (or -0) shows in the sign bits, and f32/bf16
  * subnormals (whose bit split is wrong) can only matter when the run's total
@@ -34,6 +41,9 @@
 
 #define BLK 32 /* vectors per f32 accumulator between flushes into double */
 #define LBLK 8 /* the same for logits (two accumulators) */
+#ifndef PF
+#define PF 4096 /* software prefetch distance in bytes (probabilities) */
+#endif
 
 enum { DT_F32 = 1, DT_F16 = 2, DT_BF16 = 3 };
 
@@ -42,26 +52,45 @@ TGT __attribute__((always_inline)) static inline vf ld(const char *p, int dt)
     return dt == DT_F32 ? ld_f32(p) : dt == DT_F16 ? ld_f16(p) : ld_bf16(p);
 }
 
-/* ln m for m in [sqrt(1/2), sqrt(2)); tmp = bits(p) - bits(sqrt(1/2)). */
-TGT __attribute__((always_inline)) static inline vf log_m(vf m, vi tmp)
+#if defined(ENT_HAVE_PERM8)
+#define ENT_SPLIT 0x3f260000              /* bits of m0 = 0.6484375: m in [m0, 2 m0) */
+#define ENT_KSH 20                        /* K = 8 e + j, j = the interval of m */
+#define ENT_J1 5                          /* the interval of m = 1 */
+#define ENT_KSCALE 0.0866433975699931636f /* ln 2 / 8 */
+#else
+#define ENT_SPLIT 0x3f3504f3 /* bits of sqrt(1/2) */
+#define ENT_KSH 23           /* K = e */
+#define ENT_J1 0
+#define ENT_KSCALE 0.693147180559945309f
+#endif
+
+/* Returns s_K dk + ln(m / c_j), where dk = K - K0 as a float (so the sum is
+ * ln(p / 2^e0)). With the table (AVX2): m in [m0, 2 m0) falls in interval j
+ * and c_j = 2^((j - J1) / 8), exactly 1 for the interval of m = 1; ki's low 3
+ * bits are (j - J1) mod 8 and m arrives doubled where j < J1 (see pstep), so
+ * 1 / c_j is the table's 2^(-i/8) at i = ki mod 8. r = m / c_j - 1 (-0.040 <
+ * r < 0.097), ln(1 + r) by a degree-4 fit (|error| < 7e-8 including the
+ * rounding of the table); r = 0 exactly at m = 1, so a one-hot row and powers
+ * of two sum exactly. Without (SSE2): m in [sqrt(1/2), sqrt(2)), ln m by the
+ * Cephes logf polynomial (c = 1). The exponent term is added where the
+ * polynomial's chain allows, so it costs one fma. */
+TGT __attribute__((always_inline)) static inline vf log_mk(vf m, vi ki, vf dk)
 {
 #if defined(ENT_HAVE_PERM8)
-    /* Eight intervals by the top 3 bits of tmp's mantissa; r = m / c - 1 with
-     * |r| < 0.0568, ln m = ln c + ln(1 + r) by a degree-4 fit (|error| <
-     * 1.6e-8) and ln c from the table (rounding < 1e-8). Interval j holds the
-     * m whose bits are in [sqrt(1/2) + j 2^20, + 2^20); inv_c[j] = f32(2 /
-     * (its ends' sum)), ln_c[j] = f32(-ln inv_c[j]) computed in double. */
-    static const float inv_c[8] = {1.3543589f, 1.2486628f, 1.1582698f,  1.0800807f,
-                                   1.0018433f, 0.907677f,  0.81518626f, 0.73980176f};
-    static const float ln_c[8] = {-0.3033282160758972f, -0.2220732420682907f,   -0.14692731201648712f,
-                                  -0.0770358070731163f, -0.001841636374592781f, 0.09686669707298279f,
-                                  0.2043386548757553f,  0.3013730049133301f};
-    vi idx = i_srli(tmp, 20); /* the permute reads the low 3 bits */
-    vf r = v_fma(m, v_perm8(v_load(inv_c), idx), v_set(-1.0f));
-    vf q = v_fma(v_fma(v_set(-0.25081852078437805f), r, v_set(0.33389389514923096f)), r, v_set(-0.49999910593032837f));
-    return v_fma(r, v_fma(q, r, v_set(1.0f)), v_perm8(v_load(ln_c), idx)); /* ln c + r (1 + r q) */
+    static const float inv_c[8] = {1.0f,
+                                   0.9170040488243103f,
+                                   0.8408964276313782f,
+                                   0.7711054086685181f,
+                                   0.7071067690849304f,
+                                   0.6484197974205017f,
+                                   0.5946035385131836f,
+                                   0.5452538728713989f};
+    vf r = v_fma(m, v_perm8(v_load(inv_c), ki), v_set(-1.0f));
+    vf z = v_mul(r, r);
+    vf q = v_fma(z, v_set(-0.22772017121315002f), v_fma(v_set(0.333251416683197f), r, v_set(-0.5000360608100891f)));
+    return v_fma(z, q, v_fma(dk, v_set(ENT_KSCALE), r)); /* s_K dk + r + r^2 q */
 #else
-    (void)tmp;
+    (void)ki;
     /* Cephes: x - x^2/2 + x^3 P(x), x = m - 1, P by Estrin's scheme (short chains) */
     vf x = v_sub(m, v_set(1.0f)), z = v_mul(x, x), z2 = v_mul(z, z);
     vf q01 = v_fma(v_set(-2.4999993993E-1f), x, v_set(3.3333331174E-1f));
@@ -70,51 +99,76 @@ TGT __attribute__((always_inline)) static inline vf log_m(vf m, vi tmp)
     vf q67 = v_fma(v_set(-1.1514610310E-1f), x, v_set(1.1676998740E-1f));
     vf r03 = v_fma(q23, z, q01), r48 = v_fma(v_set(7.0376836292E-2f), z2, v_fma(q67, z, q45));
     vf y = v_fma(r48, z2, r03);
-    return v_fma(v_fma(y, x, v_set(-0.5f)), z, x); /* x + z (x P - 1/2) */
+    return v_fma(v_fma(y, x, v_set(-0.5f)), z, v_fma(dk, v_set(ENT_KSCALE), x)); /* s_K dk + x + z (x P - 1/2) */
 #endif
 }
 
-/* One block of nv <= BLK vectors: a first pass takes each lane's largest
- * value, whose exponent e0 (per lane) becomes the reference: the second pass
- * (from L1) sums p (e - e0), which is small where p is large, so its f32
- * rounding stays far below the 2e-6 budget whatever the row's scale, and is 0
- * for rows of equal values; e0 * sum p is added in double at the flush. */
+/* Double sums of a run: sum p ln(p / 2^e0) (the f32 block sums), e0 sum p,
+ * sum p. */
 typedef struct {
-    dacc e, e0s, lm, s; /* sum p (e - e0), e0 sum p, sum p ln m, sum p */
+    dacc l, e0s, s;
 } pdacc;
 
+/* A block's f32 sums, in two sets (even and odd vectors) so that neither
+ * accumulator's latency limits the loop. */
+typedef struct {
+    vf al[2], as[2];
+    vi kb; /* bits of m0 plus K0 in K's bit position: (e0 << 23) + (J1 << 20) */
+} pblk;
+
+TGT __attribute__((always_inline)) static inline void pstep(pblk *b, int u, vf p, vf *sign)
+{
+#if !defined(ENT_MAX_SEES_SIGN)
+    *sign = v_or(*sign, p);
+#else
+    (void)sign;
+#endif
+    /* t = bits - m0 bits - K0 in K's bit position, K0 = 8 e0 + J1 (e0 with
+     * SSE2): its top bits are K - K0, its low 23 bits m's offset from m0 less
+     * J1 intervals (mod 2^23), so adding m0 + J1 intervals back gives m, or
+     * 2 m where j < J1 (the table's entries there are halved to match). */
+    vi t = i_sub(i_fromf(p), b->kb);
+    vf m = v_fromi(i_add(i_and(t, i_set(0x7fffff)), i_set(ENT_SPLIT + (ENT_J1 << ENT_KSH))));
+    vi ki = i_srai(t, ENT_KSH); /* K - K0 */
+    b->al[u] = v_fma(p, log_mk(m, ki, v_cvt(ki)), b->al[u]);
+    b->as[u] = v_add(b->as[u], p);
+}
+
 /* Sums one block of nv vectors at r, whose per-lane maximum (raw bits) is
- * mxr. With fuse, it also loads the next block (nv vectors at r + nv vectors)
- * and returns that block's maximum: the next block streams in from memory
- * while this one computes, and its second pass then reads from L1. */
+ * mxr. With fuse, it also loads the next block (nv vectors at r + nv vectors,
+ * nv a multiple of a cache line's vectors) and returns that block's maximum:
+ * the next block streams in from memory while this one computes, and its
+ * second pass then reads from L1. */
 TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char *r, size_t nv, int dt, vf *sign, vr mxr,
                                                            int fuse)
 {
-    const size_t step = (dt == DT_F32 ? 4 : 2) * W;
-    const vi k = i_set(0x3f3504f3); /* bits of sqrt(1/2) */
+    const size_t step = (dt == DT_F32 ? 4 : 2) * W, line = 64 / step; /* vectors per 64-byte line */
     vf mx = raw_to_vf(mxr, dt);
 #if defined(ENT_MAX_SEES_SIGN)
     *sign = v_or(*sign, mx); /* the maximum took the sign into account */
 #endif
-    vi e0 = i_srai(i_sub(i_fromf(mx), k), 23), e0b = i_slli(e0, 23);
-    vf ae = v_zero(), alm = v_zero(), as = v_zero();
+    vi e0 = i_srai(i_sub(i_fromf(mx), i_set(ENT_SPLIT)), 23);
+    pblk b = {
+        {v_zero(), v_zero()}, {v_zero(), v_zero()}, i_add(i_slli(e0, 23), i_set(ENT_SPLIT + (ENT_J1 << ENT_KSH)))};
     vr next = raw_zero();
-    for (size_t j = 0; j < nv; j++) {
-        if (fuse) next = raw_max_ld(next, r + (nv + j) * step, dt);
-        vf p = ld(r + j * step, dt);
-#if !defined(ENT_MAX_SEES_SIGN)
-        *sign = v_or(*sign, p);
-#endif
-        vi bits = i_fromf(p);
-        vi tmp = i_sub(bits, k);
-        vf m = v_fromi(i_sub(bits, i_and(tmp, i_set((int)0xff800000u)))); /* p = m 2^e, e = tmp >> 23 */
-        vf de = v_cvt(i_srai(i_sub(tmp, e0b), 23));                       /* e - e0 */
-        alm = v_fma(p, log_m(m, tmp), alm);
-        ae = v_fma(p, de, ae);
-        as = v_add(as, p);
+    size_t j = 0;
+    if (fuse) {
+        for (; j < nv; j += line) {
+            __builtin_prefetch(r + (nv + j) * step + PF, 0, 0);
+            for (size_t u = 0; u < line; u++) {
+                next = raw_max_ld(next, r + (nv + j + u) * step, dt);
+                pstep(&b, (int)(u & 1), ld(r + (j + u) * step, dt), sign);
+            }
+        }
+    } else {
+        for (; j + 2 <= nv; j += 2) {
+            pstep(&b, 0, ld(r + j * step, dt), sign);
+            pstep(&b, 1, ld(r + (j + 1) * step, dt), sign);
+        }
+        if (j < nv) pstep(&b, 0, ld(r + j * step, dt), sign);
     }
-    dacc_add(&d->e, ae);
-    dacc_add(&d->lm, alm);
+    vf as = v_add(b.as[0], b.as[1]);
+    dacc_add(&d->l, v_add(b.al[0], b.al[1]));
     dacc_add(&d->s, as);
     dacc_fma_i(&d->e0s, e0, as);
     return next;
@@ -146,7 +200,7 @@ TGT __attribute__((always_inline)) static inline int prob_vec(const void *row, s
     const char *r = (const char *)row;
     const size_t esz = dt == DT_F32 ? 4 : 2;
     pdacc d;
-    d.e = d.e0s = d.lm = d.s = dacc_zero();
+    d.l = d.e0s = d.s = dacc_zero();
     vf sign = v_zero();
     const size_t nvec = n / W, nb = nvec / BLK, bbytes = BLK * W * esz;
     if (nb) {
@@ -158,7 +212,7 @@ TGT __attribute__((always_inline)) static inline int prob_vec(const void *row, s
         pblock(&d, r + nb * bbytes, nvec - nb * BLK, dt, &sign, raw_block_max(r + nb * bbytes, nvec - nb * BLK, dt), 0);
     size_t i = nvec * W;
     double s = dacc_sum(d.s);
-    double t = 0.693147180559945309 * (dacc_sum(d.e) + dacc_sum(d.e0s)) + dacc_sum(d.lm);
+    double t = dacc_sum(d.l) + 0.693147180559945309 * dacc_sum(d.e0s);
     for (; i < n; i++) { /* tail */
         float p = conv_scalar(r + i * esz, dt);
         if (!(p >= 0 && p <= 3.40282347e38f)) return 0;

@@ -1,5 +1,7 @@
 /* Entropy benchmark: this machine's single-thread read bandwidth (a sum of
- * 64-bit words over the same buffer size, which the compiler vectorises) and
+ * 64-bit words over the same buffer size, which the compiler vectorises; the
+ * best of a plain loop and loops with software prefetch at several distances,
+ * so the kernels' own prefetch cannot make them look faster than reading) and
  * the kernels on rows that do not fit in cache. Prints one JSON object;
  * bench_entropy.py runs numpy on the same sizes and prints the ratios.
  * Usage: bench_entropy [million_elements] [row_length] */
@@ -27,14 +29,16 @@ __attribute__((noinline)) static uint64_t sum_words(const uint64_t *w, size_t n)
     return a + b + c + d;
 }
 
-static double best_of(int reps, double (*fn)(void *), void *arg)
+/* The same sum with a software prefetch dist bytes ahead (one per 64-byte line). */
+__attribute__((noinline)) static uint64_t sum_words_pf(const uint64_t *w, size_t n, size_t dist)
 {
-    double best = 1e30;
-    for (int r = 0; r < reps; r++) {
-        double t = fn(arg);
-        if (t < best) best = t;
+    uint64_t a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0, h = 0;
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        __builtin_prefetch((const char *)(w + i) + dist, 0, 0);
+        a += w[i], b += w[i + 1], c += w[i + 2], d += w[i + 3];
+        e += w[i + 4], f += w[i + 5], g += w[i + 6], h += w[i + 7];
     }
-    return best;
+    return a + b + c + d + e + f + g + h;
 }
 
 typedef struct {
@@ -51,7 +55,15 @@ static double time_sum(void *arg)
     job *j = arg;
     double t = now();
     sink += sum_words(j->data, j->bytes / 8);
-    return now() - t;
+    double best = now() - t;
+    static const size_t dists[] = {512, 1024, 2048, 4096, 8192};
+    for (size_t k = 0; k < sizeof dists / sizeof *dists; k++) {
+        t = now();
+        sink += sum_words_pf(j->data, j->bytes / 8, dists[k]);
+        t = now() - t;
+        if (t < best) best = t;
+    }
+    return best;
 }
 
 static double time_entropy(void *arg)
@@ -95,29 +107,38 @@ int main(int argc, char **argv)
         h[i] = he <= 0 ? (uint16_t)lrintf(ldexpf(f, 24))
                        : (uint16_t)((he << 10) | ((int)lrintf(ldexpf(m * 2 - 1, 10)) & 0x3ff));
     }
-    int reps = 5;
     job j = {p, n * 4, MIRS_ENTROPY_F32, rows, cols, MIRS_ENTROPY_OPTIONS_INIT, out};
     j.o.policy = MIRS_ENTROPY_POLICY_RENORMALIZE;
-    double t_bw = best_of(reps, time_sum, &j);
-    double t_f32 = best_of(reps, time_entropy, &j);
-    j.o.threads = 2;
-    double t_f32_2 = best_of(reps, time_entropy, &j);
-    j.o.threads = 1;
-    j.o.kernel = MIRS_ENTROPY_KERNEL_GENERIC;
-    double t_gen = best_of(2, time_entropy, &j);
-    j.o.kernel = MIRS_ENTROPY_KERNEL_AUTO;
-    job jh = j, jb = j;
+    job j2 = j, jg = j, jh = j, jb = j, jh2, jl, jl2;
+    j2.o.threads = 2;
+    jg.o.kernel = MIRS_ENTROPY_KERNEL_GENERIC;
     jh.data = h, jh.dtype = MIRS_ENTROPY_F16, jh.bytes = n * 2;
     jb.data = b, jb.dtype = MIRS_ENTROPY_BF16, jb.bytes = n * 2;
-    double t_f16 = best_of(reps, time_entropy, &jh);
-    double t_bf16 = best_of(reps, time_entropy, &jb);
-    jh.o.threads = 2;
-    double t_f16_2 = best_of(reps, time_entropy, &jh);
-    job jl = j;
+    jh2 = jh;
+    jh2.o.threads = 2;
+    jl = j;
     jl.o.logits = 1;
-    double t_log = best_of(reps, time_entropy, &jl);
-    jl.o.threads = 2;
-    double t_log_2 = best_of(reps, time_entropy, &jl);
+    jl2 = jl;
+    jl2.o.threads = 2;
+    /* Rounds that each time every measurement once, keeping the best of each:
+     * a slow spell of a shared machine then hits one round of everything
+     * rather than all repetitions of one measurement. */
+    struct {
+        double (*fn)(void *);
+        job *arg;
+        double best;
+    } m[] = {{time_sum, &j, 1e30},       {time_entropy, &j, 1e30},  {time_entropy, &j2, 1e30},
+             {time_entropy, &jg, 1e30},  {time_entropy, &jh, 1e30}, {time_entropy, &jb, 1e30},
+             {time_entropy, &jh2, 1e30}, {time_entropy, &jl, 1e30}, {time_entropy, &jl2, 1e30}};
+    const size_t nm = sizeof m / sizeof *m;
+    for (int round = 0; round < 7; round++)
+        for (size_t k = 0; k < nm; k++) {
+            if (m[k].arg == &jg && round >= 2) continue; /* the portable kernel is slow: two rounds */
+            double t = m[k].fn(m[k].arg);
+            if (t < m[k].best) m[k].best = t;
+        }
+    double t_bw = m[0].best, t_f32 = m[1].best, t_f32_2 = m[2].best, t_gen = m[3].best, t_f16 = m[4].best,
+           t_bf16 = m[5].best, t_f16_2 = m[6].best, t_log = m[7].best, t_log_2 = m[8].best;
     double ge = 1e-9 * (double)n;
     printf("{\"kernel\":\"%s\",\"elements\":%zu,\"row\":%zu,\"read_gbps\":%.3f,\"f32_gbps\":%.3f,"
            "\"f32_geps\":%.4f,\"f32_2t_geps\":%.4f,\"generic_f32_geps\":%.4f,\"f16_geps\":%.4f,\"f16_2t_geps\":%.4f,"
