@@ -12,22 +12,23 @@
  * Probabilities, by blocks of BLK vectors. ln p = e ln 2 + ln m with m in
  * [m0, 2 m0), both from the bits of p with integer operations (valid for
  * every bit pattern, so zeros need no mask: 0 * finite = 0). With AVX2 the
- * top 3 bits of m's offset from m0 pick an interval j whose centre c_j = C
- * 2^(j/8) is geometric, so ln m = ln C + j ln 2 / 8 + ln(1 + r), r = m / c_j
- * - 1 (one table permute for 1 / c_j, a degree-4 polynomial for ln(1 + r)),
- * and K = 8 e + j comes from a single shift of the bits: one integer carries
- * both the exponent and the table's logarithm. Without AVX2 (SSE2), K = e
- * and the Cephes logf polynomial gives ln m, m in [sqrt(1/2), sqrt(2)). A
- * first pass over the block (fused into the previous block's loop, so memory
- * streams while that one computes, with a software prefetch PF bytes ahead
- * because the hardware prefetcher alone leaves a single core short of the
- * bandwidth) takes each lane's largest p; its exponent e0 is the lane's
- * reference, and the second pass (from L1) sums in f32 p (K - K0), p ln(1 +
- * r) (or p ln m) and p, where K0 is K of 2^e0. Where p is large, K - K0 is
- * small, so the rounding of these sums stays far below the 2e-6 budget
- * whatever the scale of the row. Each block's sums go into double, with e0 *
- * sum p added there: T = sum p ln p = s_K (sum p (K - K0)) + ln 2 e0 sum p +
- * ln C sum p + sum p ln(1 + r), s_K = ln 2 / 8 (AVX2) or ln 2.
+ * top 3 bits of m's offset from m0 pick an interval j whose centre c_j =
+ * 2^((j - J1) / 8) is geometric and exactly 1 for the interval J1 of m = 1,
+ * so ln m = (j - J1) ln 2 / 8 + ln(1 + r), r = m / c_j - 1 (one table
+ * permute for 1 / c_j, a degree-4 polynomial for ln(1 + r)), and K = 8 e + j
+ * comes from a single shift of the bits: one integer carries both the
+ * exponent and the table's logarithm. Without AVX2 (SSE2), K = e and the
+ * Cephes logf polynomial gives ln m, m in [sqrt(1/2), sqrt(2)). A first pass
+ * over the block (fused into the previous block's loop, so memory streams
+ * while that one computes, with a software prefetch PF bytes ahead because
+ * the hardware prefetcher alone leaves a single core short of the bandwidth)
+ * takes each lane's largest p; its exponent e0 is the lane's reference (K0 =
+ * 8 e0 + J1, or e0), and the second pass (from L1) sums in f32 p ln(p / 2^e0)
+ * = p (s_K (K - K0) + ln(1 + r)) (s_K = ln 2 / 8, or ln 2 and ln m) and p.
+ * Where p is large, p / 2^e0 is near 1, so the rounding of these sums stays
+ * far below the 2e-6 budget whatever the scale of the row. Each block's sums
+ * go into double, with e0 sum p added there: T = sum p ln p = sum p ln(p /
+ * 2^e0) + ln 2 e0 sum p.
  * The hot loop checks nothing per element: NaN and +Inf make the sums
  * non-finite, a negative value (or -0) shows in the sign bits, and f32/bf16
  * subnormals (whose bit split is wrong) can only matter when the run's total
@@ -70,10 +71,11 @@ TGT __attribute__((always_inline)) static inline vf ld(const char *p, int dt)
  * bits are (j - J1) mod 8 and m arrives doubled where j < J1 (see pstep), so
  * 1 / c_j is the table's 2^(-i/8) at i = ki mod 8. r = m / c_j - 1 (-0.040 <
  * r < 0.097), ln(1 + r) by a degree-4 fit (|error| < 7e-8 including the
- * rounding of the table); r = 0 exactly at m = 1, so a one-hot row and powers
- * of two sum exactly. Without (SSE2): m in [sqrt(1/2), sqrt(2)), ln m by the
- * Cephes logf polynomial (c = 1). The exponent term is added where the
- * polynomial's chain allows, so it costs one fma. */
+ * rounding of the table); r = 0 exactly at m = 1, so a one-hot row sums to
+ * exactly 0 and powers of two carry no polynomial error. Without (SSE2): m
+ * in [sqrt(1/2), sqrt(2)), ln m by the Cephes logf polynomial (c = 1). The
+ * exponent term is added where the polynomial's chain allows, so it costs
+ * one fma. */
 TGT __attribute__((always_inline)) static inline vf log_mk(vf m, vi ki, vf dk)
 {
 #if defined(ENT_HAVE_PERM8)
