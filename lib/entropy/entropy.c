@@ -195,10 +195,30 @@ typedef struct chunk {
     double err_value;
 } chunk;
 
-static inline const char *row_ptr(const ent_job *j, size_t r)
+/* Row r = (l n1 + h) n2 + q, walked without a division per row. */
+typedef struct {
+    size_t l, h, q;
+} row_it;
+
+static inline row_it row_at(const ent_job *j, size_t r)
 {
-    size_t q = r % j->n2, t = r / j->n2, h = t % j->n1, l = t / j->n1;
-    return (const char *)j->base + ((int64_t)l * j->s0 + (int64_t)h * j->s1 + (int64_t)q * j->s2) * (int64_t)j->esz;
+    row_it it = {r / j->n2 / j->n1, r / j->n2 % j->n1, r % j->n2};
+    return it;
+}
+
+static inline void row_next(const ent_job *j, row_it *it)
+{
+    if (++it->q < j->n2) return;
+    it->q = 0;
+    if (++it->h < j->n1) return;
+    it->h = 0;
+    it->l++;
+}
+
+static inline const char *row_ptr(const ent_job *j, row_it it)
+{
+    return (const char *)j->base +
+           ((int64_t)it.l * j->s0 + (int64_t)it.h * j->s1 + (int64_t)it.q * j->s2) * (int64_t)j->esz;
 }
 
 static void run_chunk(chunk *c)
@@ -226,8 +246,10 @@ static void run_chunk(chunk *c)
                       j->runs[0].e == j->ncols;
     bool have_shift = false;
     float next_shift = 0;
-    for (size_t r = c->r0; r < c->r1; r++) {
-        const char *row = row_ptr(j, r);
+    row_it it = row_at(j, c->r0), nx = it;
+    for (size_t r = c->r0; r < c->r1; r++, it = nx) {
+        row_next(j, &nx); /* nx: row r + 1 */
+        const char *row = row_ptr(j, it);
         if (scratch) {
             for (size_t i = 0; i < j->ncols; i++)
                 memcpy(scratch + i * esz, row + (int64_t)i * j->sk * (int64_t)esz, esz);
@@ -251,7 +273,7 @@ static void run_chunk(chunk *c)
             const ent_run *ru = &j->runs[u];
             ent_sums rs = {0, 0, 0};
             if (o->logits && fuse && r + 1 < c->r1)
-                have_shift = k->lexp_next[dt](row, j->ncols, shift, (float)inv_t, &rs, row_ptr(j, r + 1), &next_shift);
+                have_shift = k->lexp_next[dt](row, j->ncols, shift, (float)inv_t, &rs, row_ptr(j, nx), &next_shift);
             else if (o->logits)
                 k->lexp[dt](row + ru->b * esz, ru->e - ru->b, shift, (float)inv_t, &rs);
             else

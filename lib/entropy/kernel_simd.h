@@ -164,6 +164,8 @@ TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char 
         }
     } else {
         for (; j + 2 <= nv; j += 2) {
+            /* keeps the prefetch stream going into the next row or run */
+            if (j % line == 0) __builtin_prefetch(r + (nv + j) * step + PF, 0, 0);
             pstep(&b, 0, ld(r + j * step, dt), sign);
             pstep(&b, 1, ld(r + (j + 1) * step, dt), sign);
         }
