@@ -20,7 +20,7 @@
  * exponent and the table's logarithm. Without AVX2 (SSE2), K = e and the
  * Cephes logf polynomial gives ln m, m in [sqrt(1/2), sqrt(2)). A first pass
  * over the block (fused into the previous block's loop, so memory streams
- * while that one computes, with a software prefetch PF bytes ahead because
+ * while that one computes, with a software prefetch ENT_PF bytes ahead because
  * the hardware prefetcher alone leaves a single core short of the bandwidth)
  * takes each lane's largest p; its exponent e0 is the lane's reference (K0 =
  * 8 e0 + J1, or e0), and the second pass (from L1) sums in f32 p ln(p / 2^e0)
@@ -40,11 +40,9 @@
  * vectors, then double. A NaN or +Inf logit hands the run to the portable
  * kernel; -Inf (and a <= -86) contribute exact zeros. */
 
-#define BLK 32 /* vectors per f32 accumulator between flushes into double */
-#define LBLK 8 /* the same for logits (two accumulators) */
-#ifndef PF
-#define PF 4096 /* software prefetch distance in bytes (probabilities) */
-#endif
+#define BLK 32      /* vectors per f32 accumulator between flushes into double */
+#define LBLK 8      /* the same for logits (two accumulators) */
+#define ENT_PF 4096 /* software prefetch distance in bytes (probabilities) */
 
 enum { DT_F32 = 1, DT_F16 = 2, DT_BF16 = 3 };
 
@@ -64,6 +62,7 @@ TGT __attribute__((always_inline)) static inline vf ld(const char *p, int dt)
 #define ENT_J1 0
 #define ENT_KSCALE 0.693147180559945309f
 #endif
+#define ENT_MBASE (ENT_SPLIT + (ENT_J1 << ENT_KSH)) /* bits of m0 plus J1 intervals */
 
 /* Returns s_K dk + ln(m / c_j), where dk = K - K0 as a float (so the sum is
  * ln(p / 2^e0)). With the table (AVX2): m in [m0, 2 m0) falls in interval j
@@ -130,7 +129,7 @@ TGT __attribute__((always_inline)) static inline void pstep(pblk *b, int u, vf p
      * J1 intervals (mod 2^23), so adding m0 + J1 intervals back gives m, or
      * 2 m where j < J1 (the table's entries there are halved to match). */
     vi t = i_sub(i_fromf(p), b->kb);
-    vf m = v_fromi(i_add(i_and(t, i_set(0x7fffff)), i_set(ENT_SPLIT + (ENT_J1 << ENT_KSH))));
+    vf m = v_fromi(i_add(i_and(t, i_set(0x7fffff)), i_set(ENT_MBASE)));
     vi ki = i_srai(t, ENT_KSH); /* K - K0 */
     b->al[u] = v_fma(p, log_mk(m, ki, v_cvt(ki)), b->al[u]);
     b->as[u] = v_add(b->as[u], p);
@@ -150,13 +149,12 @@ TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char 
     *sign = v_or(*sign, mx); /* the maximum took the sign into account */
 #endif
     vi e0 = i_srai(i_sub(i_fromf(mx), i_set(ENT_SPLIT)), 23);
-    pblk b = {
-        {v_zero(), v_zero()}, {v_zero(), v_zero()}, i_add(i_slli(e0, 23), i_set(ENT_SPLIT + (ENT_J1 << ENT_KSH)))};
+    pblk b = {{v_zero(), v_zero()}, {v_zero(), v_zero()}, i_add(i_slli(e0, 23), i_set(ENT_MBASE))};
     vr next = raw_zero();
     size_t j = 0;
     if (fuse) {
         for (; j < nv; j += line) {
-            __builtin_prefetch(r + (nv + j) * step + PF, 0, 0);
+            __builtin_prefetch(r + (nv + j) * step + ENT_PF, 0, 0);
             for (size_t u = 0; u < line; u++) {
                 next = raw_max_ld(next, r + (nv + j + u) * step, dt);
                 pstep(&b, (int)(u & 1), ld(r + (j + u) * step, dt), sign);
@@ -165,7 +163,7 @@ TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char 
     } else {
         for (; j + 2 <= nv; j += 2) {
             /* keeps the prefetch stream going into the next row or run */
-            if (j % line == 0) __builtin_prefetch(r + (nv + j) * step + PF, 0, 0);
+            if (j % line == 0) __builtin_prefetch(r + (nv + j) * step + ENT_PF, 0, 0);
             pstep(&b, 0, ld(r + j * step, dt), sign);
             pstep(&b, 1, ld(r + (j + 1) * step, dt), sign);
         }
