@@ -218,9 +218,10 @@ int mirs__png_decode_fast(const uint8_t *data, size_t len, const img_opts *o, co
     for (uint32_t y = 0; y < w->height; y++) {
         uint8_t *row = raw + (size_t)y * (rowlen + 1);
         if (unfilter(row[0], row + 1, prev, rowlen, bpp)) {
+            int filter = row[0]; /* read before raw is freed */
             free(zrow);
             free(raw);
-            return mirs__fail(MIRS_E_CORRUPT, "png: invalid filter type %d in row %u", row[0], y);
+            return mirs__fail(MIRS_E_CORRUPT, "png: invalid filter type %d in row %u", filter, y);
         }
         memmove(raw + (size_t)y * rowlen, row + 1, rowlen);
         prev = raw + (size_t)y * rowlen;
