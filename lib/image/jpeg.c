@@ -33,6 +33,8 @@
 #include <jerror.h>
 #include <jpeglib.h>
 
+#include "jpeg_par.h"
+
 typedef struct jctx {
     struct jpeg_error_mgr pub; /* first: libjpeg hands back this pointer */
     jmp_buf jb;
@@ -523,6 +525,99 @@ static uint64_t sequential_sof_pixels(const uint8_t *d, size_t n)
     return 0;
 }
 
+/* ---- one JPEG on two threads, our own Huffman decoder (jpeg_par.c) ----
+ *
+ * libjpeg reads the headers (any warning declines, as for the bands); a
+ * baseline, single-scan YCbCr 4:2:0/4:2:2/4:4:4 or grayscale file without
+ * restart markers, decoded with the exact IDCT straight to RGB8/RGBA8 (or
+ * GRAY8 from gray), goes to jpeg_par.c. What it declines goes on to the
+ * bands, then to one thread. MIRS_JPEG_TWO_THREADS=bands in the
+ * environment skips this path (the tests run both). */
+
+static int par_wanted(void)
+{
+    static atomic_int cached; /* 0 unknown, 1 yes, 2 no */
+    int v = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (!v) {
+        const char *e = getenv("MIRS_JPEG_TWO_THREADS");
+        v = e && strcmp(e, "bands") == 0 ? 2 : 1;
+        atomic_store_explicit(&cached, v, memory_order_relaxed);
+    }
+    return v == 1;
+}
+
+static int par_top(jband *a, mirs_image **out)
+{
+    j_decompress_ptr ci = &a->ci;
+    if (setjmp(a->c.jb)) {
+        jpeg_destroy_decompress(ci);
+        mirs_image_free(a->img);
+        return 1;
+    }
+    jpeg_create_decompress(ci);
+    jpeg_mem_src(ci, a->data, (unsigned long)a->len);
+    jpeg_read_header(ci, TRUE);
+    const img_opts *o = a->c.o;
+    uint32_t w = ci->image_width, h = ci->image_height;
+    int cs = ci->jpeg_color_space, nc = ci->num_components;
+    jpar_hdr hd;
+    memset(&hd, 0, sizeof hd);
+    int ok = !ci->progressive_mode && !ci->arith_code && ci->data_precision == 8 && ci->restart_interval == 0 &&
+             ci->comps_in_scan == nc && ci->Ss == 0 && ci->Se == 63 && ci->Ah == 0 && ci->Al == 0 &&
+             pick_denom(o, w, h) == 1 && (uint64_t)w * h >= BAND_MIN_PIXELS &&
+             mirs__image_check_size(o, "jpeg", w, h) == MIRS_OK;
+    if (ok && nc == 1)
+        ok = cs == JCS_GRAYSCALE && ci->comp_info[0].h_samp_factor == 1 && ci->comp_info[0].v_samp_factor == 1;
+    else if (ok && nc == 3) {
+        const jpeg_component_info *c = ci->comp_info;
+        int hy = c[0].h_samp_factor, vy = c[0].v_samp_factor;
+        ok = cs == JCS_YCbCr && o->layout != MIRS_LAYOUT_GRAY8 &&
+             ((hy == 1 && vy == 1) || (hy == 2 && vy == 1) || (hy == 2 && vy == 2));
+        for (int k = 1; ok && k < 3; k++) ok = c[k].h_samp_factor == 1 && c[k].v_samp_factor == 1;
+    } else
+        ok = 0;
+    for (int k = 0; ok && k < nc; k++) {
+        const jpeg_component_info *c = &ci->comp_info[k];
+        ok = ci->cur_comp_info[k] == c && c->quant_tbl_no >= 0 && c->quant_tbl_no < NUM_QUANT_TBLS &&
+             ci->quant_tbl_ptrs[c->quant_tbl_no] && c->dc_tbl_no >= 0 && c->dc_tbl_no < NUM_HUFF_TBLS &&
+             c->ac_tbl_no >= 0 && c->ac_tbl_no < NUM_HUFF_TBLS && ci->dc_huff_tbl_ptrs[c->dc_tbl_no] &&
+             ci->ac_huff_tbl_ptrs[c->ac_tbl_no];
+        if (!ok) break;
+        hd.h[k] = c->h_samp_factor;
+        hd.v[k] = c->v_samp_factor;
+        hd.q[k] = ci->quant_tbl_ptrs[c->quant_tbl_no]->quantval;
+        hd.dc_bits[k] = ci->dc_huff_tbl_ptrs[c->dc_tbl_no]->bits;
+        hd.dc_vals[k] = ci->dc_huff_tbl_ptrs[c->dc_tbl_no]->huffval;
+        hd.ac_bits[k] = ci->ac_huff_tbl_ptrs[c->ac_tbl_no]->bits;
+        hd.ac_vals[k] = ci->ac_huff_tbl_ptrs[c->ac_tbl_no]->huffval;
+    }
+    if (!ok) {
+        jpeg_destroy_decompress(ci);
+        return 1;
+    }
+    hd.width = w;
+    hd.height = h;
+    hd.ncomp = nc;
+    hd.scan = ci->src->next_input_byte;
+    hd.scan_len = ci->src->bytes_in_buffer;
+    if (mirs__image_new(w, h, o->layout, &a->img) != MIRS_OK) band_give_up(a);
+    hd.channels = a->img->channels;
+    int st = mirs__jpeg_par_decode(&hd, a->img->pixels, a->img->stride);
+    jpeg_destroy_decompress(ci);
+    if (st != MIRS_OK) {
+        mirs_image_free(a->img);
+        return 1;
+    }
+    mirs_image *img = a->img;
+    img->source_width = w;
+    img->source_height = h;
+    img->source_format = MIRS_IMAGE_FORMAT_JPEG;
+    img->warnings = 0;
+    img->decode_threads = 2;
+    *out = img;
+    return MIRS_OK;
+}
+
 static int banded_decode(const uint8_t *data, size_t len, const img_opts *o, mirs_image **out)
 {
     /* Auto uses a second thread only where it can run at the same time;
@@ -542,7 +637,17 @@ static int banded_decode(const uint8_t *data, size_t len, const img_opts *o, mir
         b[k].len = len;
         b[k].stop = &stop;
     }
-    int st = band_top(&b[0], &b[1], out);
+    int st = 1;
+    if (o->jpeg_dct != MIRS_JPEG_DCT_FAST && par_wanted() && mirs__jpeg_par_supported()) st = par_top(&b[0], out);
+    if (st != MIRS_OK) {
+        memset(&b[0].ci, 0, sizeof b[0].ci); /* a fresh start for the bands */
+        b[0].img = NULL;
+        b[0].c.status = 0;
+        b[0].c.warnings = b[0].c.benign = 0;
+        init_err(&b[0].c);
+        b[0].ci.err = &b[0].c.pub;
+        st = band_top(&b[0], &b[1], out);
+    }
     free(b);
     return st;
 }

@@ -26,7 +26,9 @@ import sys
 import zlib
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFile
+
+ImageFile.MAXBLOCK = 1 << 26  # PIL's optimize=True fails on big noisy images with the default
 
 TOOL, WORK = sys.argv[1], sys.argv[2]
 os.makedirs(WORK, exist_ok=True)
@@ -293,6 +295,39 @@ def jpeg_cases():
     return files
 
 
+def big_jpeg_cases():
+    """JPEGs of 262,144 pixels and more: on a machine with 2+ CPUs the
+    library decodes these on two threads (with its own Huffman decoder and
+    output stage for baseline files, see lib/image/jpeg_par.c), and the
+    pixels must still be PIL's exactly."""
+    files = []
+    sizes = ((640, 480), (517, 613), (1024, 768), (333, 1001), (2049, 131))
+    for i, (w, h) in enumerate(sizes):
+        yy, xx = np.mgrid[0:h, 0:w] / max(w, h)
+        img = np.zeros((h, w, 3))
+        for c in range(3):
+            for _ in range(4):
+                fx, fy, ph = rng.uniform(0.5, 8, 3)
+                img[:, :, c] += rng.uniform(10, 40) * np.sin(2 * np.pi * (fx * xx + fy * yy) + ph)
+        for _ in range(12):  # flat shapes with hard edges
+            x0, y0 = rng.integers(0, w - 20), rng.integers(0, h - 20)
+            img[y0:y0 + rng.integers(5, 120), x0:x0 + rng.integers(5, 120)] = rng.uniform(-128, 128, 3)
+        img += 128 + rng.normal(0, (1, 3, 10, 40, 3)[i], img.shape)
+        im = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8), "RGB")
+        for q in (30, 75, 90, 95, 100):
+            for ss in (0, 1, 2, "gray"):
+                opt = (q + i) % 2 == 0
+                p = f"{WORK}/jb{i}_q{q}_s{ss}{'_o' if opt else ''}.jpg"
+                if ss == "gray":
+                    im.convert("L").save(p, quality=q, optimize=opt)
+                else:
+                    im.save(p, quality=q, subsampling=ss, optimize=opt)
+                files.append(p)
+    for p in files:
+        compare_decode(p)
+    return files
+
+
 def check_dct_scaling():
     """The scale hint: dimensions like PIL's draft() and pixels equal to
     libjpeg's own scaled decode, which PIL's draft uses too."""
@@ -390,6 +425,7 @@ def check_encode():
 png_cases()
 flush()
 jpeg_cases()
+big_jpeg_cases()
 flush()
 check_dct_scaling()
 check_resize()

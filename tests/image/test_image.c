@@ -10,6 +10,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
 static const char *data_dir, *corpus_root;
@@ -762,6 +764,46 @@ static void test_threads(void)
     for (int i = 0; i < 5; i++) mirs_buf_free(&inputs[i]);
 }
 
+/* The two-thread JPEG decoder keeps a worker thread between decodes; a
+ * child made by fork() has none and must start its own (not wait for the
+ * parent's), and the parent's must keep working. */
+static void test_fork_after_decode(void)
+{
+    jspec sp = {640, 480, 0, 0, 2, 2, 90, 0, 0, 3};
+    mirs_buf j = make_jpeg(&sp);
+    mirs_image_decode_options o = MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    o.threads = 2;
+    mirs_image *img = NULL;
+    uint64_t want = 0;
+    CHECK_OK(mirs_image_decode_memory(j.data, j.size, &o, &img));
+    CHECK_OK(mirs_image_checksum_pixels(img, &want));
+    mirs_image_free(img);
+    pid_t pid = fork();
+    if (pid == 0) {
+        alarm(60); /* a hang fails the test instead of stalling it */
+        int ok = 1;
+        for (int i = 0; i < 3; i++) {
+            mirs_image *c = NULL;
+            uint64_t got = 0;
+            ok = ok && mirs_image_decode_memory(j.data, j.size, &o, &c) == MIRS_OK &&
+                 mirs_image_decode_threads(c) == 2 && mirs_image_checksum_pixels(c, &got) == MIRS_OK && got == want;
+            mirs_image_free(c);
+        }
+        _exit(ok ? 0 : 1);
+    }
+    int status = -1;
+    CHECK(pid > 0);
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    img = NULL;
+    uint64_t again = 0;
+    CHECK_OK(mirs_image_decode_memory(j.data, j.size, &o, &img));
+    CHECK_OK(mirs_image_checksum_pixels(img, &again));
+    CHECK(again == want);
+    mirs_image_free(img);
+    mirs_buf_free(&j);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -779,5 +821,6 @@ int main(int argc, char **argv)
     test_data_url_and_checksums();
     test_composite();
     test_threads();
+    test_fork_after_decode();
     return test_summary("image");
 }

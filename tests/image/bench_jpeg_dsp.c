@@ -1,0 +1,207 @@
+/* Speed of jpeg_dsp.c's output stage against libjpeg-turbo's own, in one run (never run by meson
+ * test). A 1024x1024 quality-90 4:2:0 JPEG of smooth gradients plus noise, made in memory:
+ *   render   mirs__jdsp_render of the whole image on one thread (AVX2 kernels where the CPU has
+ *            them; the C kernels are timed too, for reference)
+ *   libjpeg  its output stage (IDCT, upsampling, colour conversion), estimated as a full
+ *            jpeg_read_scanlines decode to RGB (ISLOW, fancy upsampling) minus
+ *            jpeg_read_coefficients of the same file (the Huffman decoding)
+ * Each figure is the median of 30 runs.
+ * usage: bench_jpeg_dsp [REPS] */
+#include "image/jpeg_dsp.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jpeglib.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *t, int n)
+{
+    qsort(t, (size_t)n, sizeof *t, cmp_d);
+    return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+static uint8_t *make_jpeg(uint32_t w, uint32_t h, unsigned long *len)
+{
+    uint8_t *px = malloc((size_t)w * h * 3);
+    uint32_t s = 12345;
+    for (uint32_t y = 0; y < h; y++)
+        for (uint32_t x = 0; x < w; x++)
+            for (int c = 0; c < 3; c++) {
+                s = s * 1664525u + 1013904223u;
+                int v = (int)((x * (3 + (uint32_t)c) + y * (5 - (uint32_t)c)) % 512);
+                v = (v > 255 ? 511 - v : v) + (int)((s >> 8) % 33) - 16;
+                px[((size_t)y * w + x) * 3 + (size_t)c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+            }
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr jerr;
+    c.err = jpeg_std_error(&jerr);
+    jpeg_create_compress(&c);
+    unsigned char *buf = NULL;
+    *len = 0;
+    jpeg_mem_dest(&c, &buf, len);
+    c.image_width = w;
+    c.image_height = h;
+    c.input_components = 3;
+    c.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&c);
+    jpeg_set_quality(&c, 90, TRUE);
+    c.comp_info[0].h_samp_factor = c.comp_info[0].v_samp_factor = 2;
+    jpeg_start_compress(&c, TRUE);
+    while (c.next_scanline < h) {
+        JSAMPROW row = px + (size_t)c.next_scanline * w * 3;
+        jpeg_write_scanlines(&c, &row, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    free(px);
+    return buf;
+}
+
+static void decode_full(const uint8_t *jpg, unsigned long n, uint8_t *px)
+{
+    struct jpeg_decompress_struct d;
+    struct jpeg_error_mgr jerr;
+    d.err = jpeg_std_error(&jerr);
+    jpeg_create_decompress(&d);
+    jpeg_mem_src(&d, jpg, n);
+    jpeg_read_header(&d, TRUE);
+    d.out_color_space = JCS_EXT_RGB;
+    d.dct_method = JDCT_ISLOW;
+    d.do_fancy_upsampling = TRUE;
+    jpeg_start_decompress(&d);
+    size_t rowb = (size_t)d.output_width * 3;
+    while (d.output_scanline < d.output_height) {
+        JSAMPROW rows[16];
+        for (int i = 0; i < 16; i++) rows[i] = px + (size_t)(d.output_scanline + (JDIMENSION)i) * rowb;
+        jpeg_read_scanlines(&d, rows, 16);
+    }
+    jpeg_finish_decompress(&d);
+    jpeg_destroy_decompress(&d);
+}
+
+/* jpeg_read_coefficients; with a frame to fill, also rearranges them for the stage. */
+static void read_coefs(const uint8_t *jpg, unsigned long n, jdsp_frame *f, int16_t **data, const int16_t ***rows,
+                       uint16_t (*q)[64])
+{
+    struct jpeg_decompress_struct d;
+    struct jpeg_error_mgr jerr;
+    d.err = jpeg_std_error(&jerr);
+    jpeg_create_decompress(&d);
+    jpeg_mem_src(&d, jpg, n);
+    jpeg_read_header(&d, TRUE);
+    jvirt_barray_ptr *arr = jpeg_read_coefficients(&d);
+    if (f) {
+        memset(f, 0, sizeof *f);
+        f->width = d.image_width;
+        f->height = d.image_height;
+        f->ncomp = 3;
+        f->mcus_w = d.MCUs_per_row;
+        f->mcus_h = d.MCU_rows_in_scan;
+        f->blocks_per_mcu = 6;
+        f->channels = 3;
+        size_t per_row = (size_t)f->mcus_w * 6 * 64;
+        *data = malloc(per_row * f->mcus_h * sizeof(int16_t));
+        *rows = malloc(f->mcus_h * sizeof **rows);
+        int first = 0;
+        for (int c = 0; c < 3; c++) {
+            int hc = d.comp_info[c].h_samp_factor, vc = d.comp_info[c].v_samp_factor;
+            f->h[c] = hc;
+            f->v[c] = vc;
+            memcpy(q[c], d.comp_info[c].quant_table->quantval, 64 * sizeof(uint16_t));
+            f->q[c] = q[c];
+            for (uint32_t br = 0; br < f->mcus_h * (uint32_t)vc; br++) {
+                JBLOCKARRAY b = (*d.mem->access_virt_barray)((j_common_ptr)&d, arr[c], br, 1, FALSE);
+                for (uint32_t bc = 0; bc < f->mcus_w * (uint32_t)hc; bc++) {
+                    size_t m = bc / (uint32_t)hc, at = (size_t)first + (br % (uint32_t)vc) * (uint32_t)hc + bc % (uint32_t)hc;
+                    int16_t *dst = *data + (br / (uint32_t)vc) * per_row + (m * 6 + at) * 64;
+                    for (int i = 0; i < 64; i++) dst[i] = b[0][bc][i];
+                }
+            }
+            first += hc * vc;
+        }
+        for (uint32_t r = 0; r < f->mcus_h; r++) (*rows)[r] = *data + r * per_row;
+        f->mcu_row = *rows;
+    }
+    jpeg_finish_decompress(&d);
+    jpeg_destroy_decompress(&d);
+}
+
+int main(int argc, char **argv)
+{
+    int reps = argc > 1 ? atoi(argv[1]) : 30;
+    if (reps < 1 || reps > 10000) reps = 30;
+    const uint32_t w = 1024, h = 1024;
+    unsigned long n;
+    uint8_t *jpg = make_jpeg(w, h, &n);
+    jdsp_frame f;
+    int16_t *data;
+    const int16_t **rows;
+    uint16_t q[3][64];
+    read_coefs(jpg, n, &f, &data, &rows, q);
+    uint8_t *ref = malloc((size_t)w * h * 3), *out = malloc((size_t)w * h * 3);
+    double *t = malloc((size_t)reps * sizeof *t);
+
+    decode_full(jpg, n, ref);
+    int have = mirs__jdsp_have_avx2();
+    if (mirs__jdsp_render(&f, 0, h, out, (size_t)w * 3) || memcmp(out, ref, (size_t)w * h * 3)) {
+        fprintf(stderr, "render differs from libjpeg\n");
+        return 1;
+    }
+    for (int i = 0; i < reps; i++) {
+        double t0 = now();
+        mirs__jdsp_render(&f, 0, h, out, (size_t)w * 3);
+        t[i] = now() - t0;
+    }
+    double t_render = median(t, reps);
+    mirs__jdsp_force_c(1);
+    for (int i = 0; i < reps; i++) {
+        double t0 = now();
+        mirs__jdsp_render(&f, 0, h, out, (size_t)w * 3);
+        t[i] = now() - t0;
+    }
+    double t_render_c = median(t, reps);
+    mirs__jdsp_force_c(0);
+    for (int i = 0; i < reps; i++) {
+        double t0 = now();
+        decode_full(jpg, n, out);
+        t[i] = now() - t0;
+    }
+    double t_full = median(t, reps);
+    for (int i = 0; i < reps; i++) {
+        double t0 = now();
+        read_coefs(jpg, n, NULL, NULL, NULL, NULL);
+        t[i] = now() - t0;
+    }
+    double t_coef = median(t, reps);
+    double t_lj = t_full - t_coef;
+    printf("1024x1024 q90 4:2:0, %lu bytes, median of %d runs\n", n, reps);
+    printf("libjpeg full decode           %8.3f ms\n", t_full * 1e3);
+    printf("libjpeg read_coefficients     %8.3f ms\n", t_coef * 1e3);
+    printf("libjpeg output stage (diff)   %8.3f ms\n", t_lj * 1e3);
+    printf("mirs__jdsp_render (%s)      %8.3f ms   ratio render / libjpeg output stage = %.3f\n",
+           have ? "AVX2" : "C   ", t_render * 1e3, t_render / t_lj);
+    printf("mirs__jdsp_render (C)         %8.3f ms   ratio = %.3f\n", t_render_c * 1e3, t_render_c / t_lj);
+    free(t);
+    free(out);
+    free(ref);
+    free(data);
+    free(rows);
+    free(jpg);
+    return 0;
+}
