@@ -9,8 +9,9 @@
  * height_in_blocks, not the dummy blocks that pad the last MCUs), then its
  * pixel rows are upsampled, converted and written straight to the caller's
  * rows. For 4:2:0 three chroma strips rotate (MCU rows r-1, r, r+1), so each
- * chroma MCU row is transformed once per call, plus the context rows at the
- * two ends. Upsampling reads only real samples: the row above chroma row 0 is
+ * chroma MCU row is transformed once per call; of the MCU rows just outside
+ * the call's range only the one chroma sample row next to it is computed
+ * (the context of the upsampler). Upsampling reads only real samples: the row above chroma row 0 is
  * row 0, the row below the last real one is that row (jdmainct.c), the
  * column left of 0 is 0 and right of the last real column is that column
  * (what the C code's end cases and the asm's inserted dummy sample both
@@ -124,6 +125,7 @@ typedef struct slot {
 typedef struct rowjob {
     const int16_t *base; /* the row's first MCU */
     size_t mcu_step;     /* coefficients per MCU */
+    int only;            /* -1: whole blocks; 0 or 7: only that sample row (4:2:0 context) */
     uint32_t nmcu;
     int nslots;
     slot s[6];
@@ -159,49 +161,64 @@ static int dc_block(int32_t dc, const comp *cp, uint8_t *dst, size_t stride)
 
 /* ---- C kernels (the reference) ---- */
 
-/* jidctint.c's 1-D transform before the rounding shift: out[k] for in[0..7] (stride is). */
+/* jidctint.c's 1-D transform before the rounding shift (its variable names): out[k] for
+ * in[0..7] (stride is). */
 static inline void idct8(const int32_t *in, int is, int32_t *out)
 {
     int32_t z2 = in[2 * is], z3 = in[6 * is];
     int32_t z1 = (z2 + z3) * 4433;
     int32_t tmp2 = z1 - z3 * 15137, tmp3 = z1 + z2 * 6270;
     int32_t tmp0 = (in[0] + in[4 * is]) * 8192, tmp1 = (in[0] - in[4 * is]) * 8192;
-    int32_t t10 = tmp0 + tmp3, t13 = tmp0 - tmp3, t11 = tmp1 + tmp2, t12 = tmp1 - tmp2;
-    int32_t o0 = in[7 * is], o1 = in[5 * is], o2 = in[3 * is], o3 = in[is];
-    int32_t y1 = o0 + o3, y2 = o1 + o2, y3 = o0 + o2, y4 = o1 + o3;
-    int32_t z5 = (y3 + y4) * 9633;
-    o0 *= 2446;
-    o1 *= 16819;
-    o2 *= 25172;
-    o3 *= 12299;
-    y1 *= -7373;
-    y2 *= -20995;
-    y3 = y3 * -16069 + z5;
-    y4 = y4 * -3196 + z5;
-    o0 += y1 + y3;
-    o1 += y2 + y4;
-    o2 += y2 + y3;
-    o3 += y1 + y4;
-    out[0] = t10 + o3;
-    out[7] = t10 - o3;
-    out[1] = t11 + o2;
-    out[6] = t11 - o2;
-    out[2] = t12 + o1;
-    out[5] = t12 - o1;
-    out[3] = t13 + o0;
-    out[4] = t13 - o0;
+    int32_t tmp10 = tmp0 + tmp3, tmp13 = tmp0 - tmp3, tmp11 = tmp1 + tmp2, tmp12 = tmp1 - tmp2;
+    tmp0 = in[7 * is];
+    tmp1 = in[5 * is];
+    tmp2 = in[3 * is];
+    tmp3 = in[is];
+    z1 = tmp0 + tmp3;
+    z2 = tmp1 + tmp2;
+    z3 = tmp0 + tmp2;
+    int32_t z4 = tmp1 + tmp3, z5 = (z3 + z4) * 9633;
+    tmp0 *= 2446;
+    tmp1 *= 16819;
+    tmp2 *= 25172;
+    tmp3 *= 12299;
+    z1 *= -7373;
+    z2 *= -20995;
+    z3 = z3 * -16069 + z5;
+    z4 = z4 * -3196 + z5;
+    tmp0 += z1 + z3;
+    tmp1 += z2 + z4;
+    tmp2 += z2 + z3;
+    tmp3 += z1 + z4;
+    out[0] = tmp10 + tmp3;
+    out[7] = tmp10 - tmp3;
+    out[1] = tmp11 + tmp2;
+    out[6] = tmp11 - tmp2;
+    out[2] = tmp12 + tmp1;
+    out[5] = tmp12 - tmp1;
+    out[3] = tmp13 + tmp0;
+    out[4] = tmp13 - tmp0;
+}
+
+/* d = the block dequantized, DC corrected by delta. 1 when some |coef * q| > DEQ_MAX, else 0
+ * with *ac nonzero if an AC coefficient is. */
+static int dequant_c(const int16_t *in, const comp *cp, int32_t delta, int32_t *d, int *ac)
+{
+    *ac = 0;
+    for (int i = 0; i < 64; i++) {
+        int32_t c = i ? in[i] : wrap16(in[0] + delta);
+        if ((c < 0 ? -c : c) > cp->lim[i]) return 1;
+        d[i] = c * (int32_t)cp->qu[i];
+        *ac |= i ? in[i] : 0;
+    }
+    return 0;
 }
 
 static int idct_block_c(const int16_t *in, const comp *cp, int32_t delta, uint8_t *dst, size_t stride)
 {
     int32_t d[64], ws[64], o[8];
-    int ac = 0;
-    for (int i = 0; i < 64; i++) {
-        int32_t c = i ? in[i] : wrap16(in[0] + delta);
-        if ((c < 0 ? -c : c) > cp->lim[i]) return 1;
-        d[i] = c * (int32_t)cp->qu[i];
-        ac |= i ? in[i] : 0;
-    }
+    int ac;
+    if (dequant_c(in, cp, delta, d, &ac)) return 1;
     if (!ac) return dc_block(wrap16(in[0] + delta), cp, dst, stride);
     for (int x = 0; x < 8; x++) {
         idct8(d + x, 8, o);
@@ -222,13 +239,48 @@ static int idct_block_c(const int16_t *in, const comp *cp, int32_t delta, uint8_
     return 0;
 }
 
+/* idct8 as a matrix: out[y] = sum over k of idct_w[y][k] * in[k] (its products and sums are
+ * all exact, so the map is linear), for transforming a single row. */
+static const int32_t idct_w[8][8] = {
+    {8192, 11363, 10703, 9633, 8192, 6437, 4433, 2260},     {8192, 9633, 4433, -2259, -8192, -11362, -10704, -6436},
+    {8192, 6437, -4433, -11362, -8192, 2261, 10704, 9633},  {8192, 2260, -10703, -6436, 8192, 9633, -4433, -11363},
+    {8192, -2260, -10703, 6436, 8192, -9633, -4433, 11363}, {8192, -6437, -4433, 11362, -8192, -2261, 10704, -9633},
+    {8192, -9633, 4433, 2259, -8192, 11362, -10704, 6436},  {8192, -11363, 10703, -9633, 8192, -6437, 4433, -2260}};
+
+/* Sample row y only of a block (dst: the block's top left), checking what that row uses. */
+static int idct_row_c(const int16_t *in, const comp *cp, int32_t delta, int y, uint8_t *dst, size_t stride)
+{
+    int32_t d[64], p[8];
+    int ac;
+    if (dequant_c(in, cp, delta, d, &ac)) return 1;
+    if (!ac) return dc_block(wrap16(in[0] + delta), cp, dst, stride);
+    for (int x = 0; x < 8; x++) {
+        int32_t acc = 0;
+        for (int k = 0; k < 8; k++) acc += idct_w[y][k] * d[k * 8 + x];
+        p[x] = fsr(acc + 1024, 11);
+        if (p[x] < P1_LO || p[x] > P1_HI) return 1;
+    }
+    for (int x = 0; x < 8; x++) {
+        int32_t acc = 0;
+        for (int k = 0; k < 8; k++) acc += idct_w[x][k] * p[k];
+        int32_t v = fsr(acc + (1 << 17), 18);
+        if (v < OUT_LO || v > OUT_HI) return 1;
+        dst[(size_t)y * stride + (size_t)x] = clamp255(v + 128);
+    }
+    return 0;
+}
+
 static int idct_job_c(const rowjob *j)
 {
     for (uint32_t m = 0; m < j->nmcu; m++) {
         const int16_t *mcu = j->base + (size_t)m * j->mcu_step;
         for (int k = 0; k < j->nslots; k++) {
             const slot *sl = &j->s[k];
-            if (m < sl->nmcu && idct_block_c(mcu + sl->blk * 64, sl->cp, sl->delta, sl->dst + m * sl->step, sl->stride))
+            if (m >= sl->nmcu) continue;
+            const int16_t *in = mcu + sl->blk * 64;
+            uint8_t *d = sl->dst + m * sl->step;
+            if (j->only < 0 ? idct_block_c(in, sl->cp, sl->delta, d, sl->stride)
+                            : idct_row_c(in, sl->cp, sl->delta, j->only, d, sl->stride))
                 return 1;
         }
     }
@@ -310,6 +362,12 @@ typedef struct kconst {
     _Alignas(32) int8_t rgb[3][3][16]; /* pshufb: channel c, output chunk t (see color32) */
     _Alignas(32) int8_t gray3[3][16];
     _Alignas(32) int8_t natural[16];
+    _Alignas(32) int8_t rowfix[16];
+    _Alignas(32) int8_t ilv[16]; /* words 0-3 and 4-7 of a lane interleaved */
+    /* single rows: pass-1 weights of (r0, r1) ... (r6, r7) for sample rows 0 and 7; pass-2
+     * weights of (p0, p1) ... (p6, p7) for outputs 0-7 (lane x holds output x's pair) */
+    _Alignas(32) int16_t w1[2][4][16];
+    _Alignas(32) int16_t w2[4][16];
 } kconst;
 
 static const kconst kconsts = {
@@ -317,9 +375,9 @@ static const kconst kconsts = {
     .sign04 = {R8(1), R8(-1)},
     /* even part: [tmp3 | tmp2] from (r2, r6) | (r6, r2) */
     .k26 = {P4(10703, 4433), P4(-10704, 4433)},
-    /* odd part (jidctint.c's tmp0-3 as direct weights of r1, r3, r5, r7, checked in the header
-     * comment's matrix): [tmp3 | tmp2] = (r1, r3) x kA + (r5, r7) x kB in the low lane, (r5, r7) x kA
-     * + (r1, r3) x kB in the high one; [tmp0 | tmp1] likewise with kC, kD */
+    /* odd part, jidctint.c's tmp0-3 as direct weights of r1, r3, r5, r7 (the odd columns of
+     * idct_w): [tmp3 | tmp2] = (r1, r3) x kA + (r5, r7) x kB in the low lane, (r5, r7) x kA +
+     * (r1, r3) x kB in the high one; [tmp0 | tmp1] likewise with kC, kD */
     .kA = {P4(11363, 9633), P4(-11362, -6436)},
     .kB = {P4(6437, 2260), P4(9633, -2259)},
     .kC = {P4(2260, -6436), P4(2261, 9633)},
@@ -352,6 +410,22 @@ static const kconst kconsts = {
               {5, 5, 6, 6, 6, 7, 7, 7, 8, 8, 8, 9, 9, 9, 10, 10},
               {10, 11, 11, 11, 12, 12, 12, 13, 13, 13, 14, 14, 14, 15, 15, 15}},
     .natural = {0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15},
+    .rowfix = {0, 4, 6, 2, 1, 5, 7, 3, 8, 12, 14, 10, 9, 13, 15, 11},
+    .ilv = {0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15},
+    .w1 = {{{P4(8192, 11363), P4(8192, 11363)},
+            {P4(10703, 9633), P4(10703, 9633)},
+            {P4(8192, 6437), P4(8192, 6437)},
+            {P4(4433, 2260), P4(4433, 2260)}},
+           {{P4(8192, -11363), P4(8192, -11363)},
+            {P4(10703, -9633), P4(10703, -9633)},
+            {P4(8192, -6437), P4(8192, -6437)},
+            {P4(4433, -2260), P4(4433, -2260)}}},
+    .w2 = {{8192, 11363, 8192, 9633, 8192, 6437, 8192, 2260, 8192, -2260, 8192, -6437, 8192, -9633, 8192, -11363},
+           {10703, 9633, 4433, -2259, -4433, -11362, -10703, -6436, -10703, 6436, -4433, 11362, 4433, 2259, 10703,
+            -9633},
+           {8192, 6437, -8192, -11362, -8192, 2261, 8192, 9633, 8192, -9633, -8192, -2261, -8192, 11362, 8192, -6437},
+           {4433, 2260, -10704, -6436, 10704, 9633, -4433, -11363, -4433, 11363, 10704, -9633, -10704, 6436, 4433,
+            -2260}},
 };
 
 static inline const kconst *kc(void)
@@ -367,8 +441,8 @@ static inline const kconst *kc(void)
 /* One 1-D pass over 8 columns at once. Inputs: rows (frequencies) in 16-bit lanes, [r0|r4],
  * [r1|r5], [r2|r6], [r3|r7]; outputs (saturated to 16 bits) [o0|o1], [o7|o6], [o3|o2], [o4|o5]
  * after adding 2^rb and shifting by rb + 1. */
-AVX2_INL void idct_pass(__m256i s04, __m256i s15, __m256i s26, __m256i s37, const kconst *k, const int rb,
-                        __m256i *o01, __m256i *o76, __m256i *o32, __m256i *o45)
+AVX2_INL void idct_pass(__m256i s04, __m256i s15, __m256i s26, __m256i s37, const kconst *k, const int rb, __m256i *o01,
+                        __m256i *o76, __m256i *o32, __m256i *o45)
 {
     const __m256i zero = _mm256_setzero_si256(), rnd = rb == 10 ? KL(k->rnd10) : KL(k->rnd17);
     /* even part: [r0 + r4 | r0 - r4] << 13 (the word in the high half of a dword, shifted down),
@@ -401,8 +475,8 @@ AVX2_INL void idct_pass(__m256i s04, __m256i s15, __m256i s26, __m256i s37, cons
 }
 
 /* [y0|y1], [y7|y6], [y3|y2], [y4|y5] (rows of 8 words) -> columns [c0|c4], [c1|c5], [c2|c6], [c3|c7]. */
-AVX2_INL void transpose(__m256i e01, __m256i e76, __m256i e32, __m256i e45, __m256i *t04, __m256i *t15,
-                        __m256i *t26, __m256i *t37)
+AVX2_INL void transpose(__m256i e01, __m256i e76, __m256i e32, __m256i e45, __m256i *t04, __m256i *t15, __m256i *t26,
+                        __m256i *t37)
 {
     __m256i f0 = _mm256_permute4x64_epi64(e01, 0xD8); /* y0 c0-3, y1 c0-3 | y0 c4-7, y1 c4-7 */
     __m256i f2 = _mm256_permute4x64_epi64(e32, 0x72); /* y2, y3 */
@@ -429,7 +503,8 @@ AVX2_INL int idct_block_avx2(const int16_t *in, const comp *cp, __m256i dv, uint
     __m256i c23 = _mm256_loadu_si256((const __m256i *)in + 1);
     __m256i c45 = _mm256_loadu_si256((const __m256i *)in + 2);
     __m256i c67 = _mm256_loadu_si256((const __m256i *)in + 3);
-    __m256i any = _mm256_or_si256(_mm256_or_si256(_mm256_and_si256(c01, KL(k->acmask)), c23), _mm256_or_si256(c45, c67));
+    __m256i any =
+        _mm256_or_si256(_mm256_or_si256(_mm256_and_si256(c01, KL(k->acmask)), c23), _mm256_or_si256(c45, c67));
     if (_mm256_testz_si256(any, any))
         return dc_block(wrap16(_mm_extract_epi16(_mm256_castsi256_si128(c01), 0)), cp, d, st);
     /* |c| <= lim, or a sign bit (abs(-32768) stays negative and fails too) */
@@ -443,8 +518,8 @@ AVX2_INL int idct_block_avx2(const int16_t *in, const comp *cp, __m256i dv, uint
     c67 = _mm256_mullo_epi16(c67, _mm256_load_si256(q + 3));
     __m256i e01, e76, e32, e45, t04, t15, t26, t37;
     idct_pass(_mm256_permute2x128_si256(c01, c45, 0x20), _mm256_permute2x128_si256(c01, c45, 0x31),
-              _mm256_permute2x128_si256(c23, c67, 0x20), _mm256_permute2x128_si256(c23, c67, 0x31), k, 10, &e01,
-              &e76, &e32, &e45);
+              _mm256_permute2x128_si256(c23, c67, 0x20), _mm256_permute2x128_si256(c23, c67, 0x31), k, 10, &e01, &e76,
+              &e32, &e45);
     /* pass-1 outputs in [-16384, 16383]: v + 16384 keeps its sign bit clear */
     const __m256i p1b = KL(k->p1bias);
     e = _mm256_or_si256(e, _mm256_or_si256(_mm256_add_epi16(e01, p1b), _mm256_add_epi16(e76, p1b)));
@@ -457,9 +532,15 @@ AVX2_INL int idct_block_avx2(const int16_t *in, const comp *cp, __m256i dv, uint
     e = _mm256_or_si256(_mm256_add_epi16(e01, ob), _mm256_add_epi16(e76, ob));
     e = _mm256_or_si256(e, _mm256_or_si256(_mm256_add_epi16(e32, ob), _mm256_add_epi16(e45, ob)));
     *obits = _mm256_or_si256(*obits, e);
-    transpose(e01, e76, e32, e45, &t04, &t15, &t26, &t37);
-    __m256i p = _mm256_xor_si256(_mm256_packs_epi16(t04, t15), KL(k->x80)); /* rows 0, 1 | 4, 5 */
-    __m256i r = _mm256_xor_si256(_mm256_packs_epi16(t26, t37), KL(k->x80)); /* rows 2, 3 | 6, 7 */
+    /* to bytes (saturating, + 128), then an 8x8 byte transpose: columns x0 x3 | x1 x2 and
+     * x4 x7 | x5 x6, interleaved to rows of x0 x4 x3 x7 x1 x5 x2 x6, put in order by pshufb */
+    __m256i a = _mm256_xor_si256(_mm256_packs_epi16(e01, e32), KL(k->x80));
+    __m256i b = _mm256_xor_si256(_mm256_packs_epi16(e45, e76), KL(k->x80));
+    __m256i a8 = _mm256_unpacklo_epi8(a, b), b8 = _mm256_unpackhi_epi8(a, b);
+    __m256i c16 = _mm256_unpacklo_epi16(a8, b8), d16 = _mm256_unpackhi_epi16(a8, b8); /* rows 0-3, 4-7 */
+    __m256i f = _mm256_permute2x128_si256(c16, d16, 0x20), g = _mm256_permute2x128_si256(c16, d16, 0x31);
+    __m256i p = _mm256_shuffle_epi8(_mm256_unpacklo_epi32(f, g), KB(k->rowfix)); /* rows 0, 1 | 4, 5 */
+    __m256i r = _mm256_shuffle_epi8(_mm256_unpackhi_epi32(f, g), KB(k->rowfix)); /* rows 2, 3 | 6, 7 */
     __m128i p0 = _mm256_castsi256_si128(p), p1 = _mm256_extracti128_si256(p, 1);
     __m128i r0 = _mm256_castsi256_si128(r), r1 = _mm256_extracti128_si256(r, 1);
     _mm_storel_epi64((__m128i *)d, p0);
@@ -473,6 +554,52 @@ AVX2_INL int idct_block_avx2(const int16_t *in, const comp *cp, __m256i dv, uint
     return 0;
 }
 
+/* Sample row y (0 or 7) only, as idct_row_c: pass 1 as four pmaddwd over (r0, r1) ... pairs of
+ * the 8 columns, pass 2 as four pmaddwd of broadcast (p0, p1) ... pairs by each output's weights. */
+AVX2_INL int idct_row_avx2(const int16_t *in, const comp *cp, __m256i dv, int y, uint8_t *d, size_t st, const kconst *k,
+                           __m256i *sgn, __m256i *obits)
+{
+    const __m256i *q = (const __m256i *)cp->q, *lim = (const __m256i *)cp->lim;
+    __m256i c01 = _mm256_add_epi16(_mm256_loadu_si256((const __m256i *)in), dv);
+    __m256i c23 = _mm256_loadu_si256((const __m256i *)in + 1);
+    __m256i c45 = _mm256_loadu_si256((const __m256i *)in + 2);
+    __m256i c67 = _mm256_loadu_si256((const __m256i *)in + 3);
+    __m256i any =
+        _mm256_or_si256(_mm256_or_si256(_mm256_and_si256(c01, KL(k->acmask)), c23), _mm256_or_si256(c45, c67));
+    if (_mm256_testz_si256(any, any))
+        return dc_block(wrap16(_mm_extract_epi16(_mm256_castsi256_si128(c01), 0)), cp, d, st);
+    __m256i e = _mm256_or_si256(_mm256_sub_epi16(_mm256_load_si256(lim), _mm256_abs_epi16(c01)),
+                                _mm256_sub_epi16(_mm256_load_si256(lim + 1), _mm256_abs_epi16(c23)));
+    e = _mm256_or_si256(e, _mm256_or_si256(_mm256_sub_epi16(_mm256_load_si256(lim + 2), _mm256_abs_epi16(c45)),
+                                           _mm256_sub_epi16(_mm256_load_si256(lim + 3), _mm256_abs_epi16(c67))));
+    const __m256i ilv = KB(k->ilv);
+    const int16_t(*w1)[16] = k->w1[y ? 1 : 0];
+    /* [r0|r1] -> (r0, r1) pairs of columns 0-3 | 4-7 */
+#define PAIRED(c, i)                                                                                                   \
+    _mm256_madd_epi16(                                                                                                 \
+        _mm256_shuffle_epi8(_mm256_permute4x64_epi64(_mm256_mullo_epi16(c, _mm256_load_si256(q + i)), 0xD8), ilv),     \
+        KL(w1[i]))
+    __m256i acc = _mm256_add_epi32(_mm256_add_epi32(PAIRED(c01, 0), PAIRED(c23, 1)),
+                                   _mm256_add_epi32(PAIRED(c45, 2), PAIRED(c67, 3)));
+#undef PAIRED
+    acc = _mm256_srai_epi32(_mm256_add_epi32(acc, KL(k->rnd10)), 11);
+    /* p0-p7 as words, in both lanes */
+    __m256i p = _mm256_permute4x64_epi64(_mm256_packs_epi32(acc, acc), 0x88);
+    e = _mm256_or_si256(e, _mm256_add_epi16(p, KL(k->p1bias)));
+    *sgn = _mm256_or_si256(*sgn, e);
+    __m256i o = _mm256_add_epi32(_mm256_add_epi32(_mm256_madd_epi16(_mm256_shuffle_epi32(p, 0x00), KL(k->w2[0])),
+                                                  _mm256_madd_epi16(_mm256_shuffle_epi32(p, 0x55), KL(k->w2[1]))),
+                                 _mm256_add_epi32(_mm256_madd_epi16(_mm256_shuffle_epi32(p, 0xAA), KL(k->w2[2])),
+                                                  _mm256_madd_epi16(_mm256_shuffle_epi32(p, 0xFF), KL(k->w2[3]))));
+    o = _mm256_srai_epi32(_mm256_add_epi32(o, KL(k->rnd17)), 18);
+    __m128i o16 = _mm_packs_epi32(_mm256_castsi256_si128(o), _mm256_extracti128_si256(o, 1)); /* outputs 0-7 */
+    *obits =
+        _mm256_or_si256(*obits, _mm256_castsi128_si256(_mm_add_epi16(o16, _mm256_castsi256_si128(KL(k->outbias)))));
+    __m128i b = _mm_xor_si128(_mm_packs_epi16(o16, o16), _mm256_castsi256_si128(KL(k->x80)));
+    _mm_storel_epi64((__m128i *)(d + (size_t)y * st), b);
+    return 0;
+}
+
 AVX2 static int idct_job_avx2(const rowjob *j)
 {
     const kconst *k = kc();
@@ -481,17 +608,17 @@ AVX2 static int idct_job_avx2(const rowjob *j)
     int bad = 0;
     for (int i = 0; i < j->nslots; i++)
         dv[i] = _mm256_setr_epi16(wrap16(j->s[i].delta), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-    size_t bytes = j->mcu_step * sizeof(int16_t);
     for (uint32_t m = 0; m < j->nmcu; m++) {
         const int16_t *mcu = j->base + (size_t)m * j->mcu_step;
-        /* the coefficients come from a large array: fetch two MCUs ahead */
-        if (m + 2 < j->nmcu)
-            for (size_t o = 0; o < bytes; o += 64) _mm_prefetch((const char *)mcu + 2 * bytes + o, _MM_HINT_T0);
         for (int i = 0; i < j->nslots; i++) {
             const slot *sl = &j->s[i];
-            if (m < sl->nmcu)
+            if (m >= sl->nmcu) continue;
+            if (j->only < 0)
                 bad |= idct_block_avx2(mcu + sl->blk * 64, sl->cp, dv[i], sl->dst + m * sl->step, sl->stride, k, &sgn,
                                        &obits);
+            else
+                bad |= idct_row_avx2(mcu + sl->blk * 64, sl->cp, dv[i], j->only, sl->dst + m * sl->step, sl->stride, k,
+                                     &sgn, &obits);
         }
     }
     return bad || ((unsigned)_mm256_movemask_epi8(sgn) & 0xAAAAAAAAu) || !_mm256_testz_si256(obits, KL(k->outhigh));
@@ -550,12 +677,12 @@ AVX2_INL void color32(__m256i y, __m256i cbE, __m256i cbO, __m256i crE, __m256i 
         _mm256_packus_epi16(_mm256_add_epi16(yE, g_diff(cbE, crE, k)), _mm256_add_epi16(yO, g_diff(cbO, crO, k)));
     __m256i b = _mm256_packus_epi16(_mm256_add_epi16(yE, b_diff(cbE, k)), _mm256_add_epi16(yO, b_diff(cbO, k)));
     if (ch == 3) {
-        __m256i c[3];
-        for (int t = 0; t < 3; t++)
-            c[t] = _mm256_or_si256(
-                _mm256_or_si256(_mm256_shuffle_epi8(r, KB(k->rgb[0][t])), _mm256_shuffle_epi8(g, KB(k->rgb[1][t]))),
-                _mm256_shuffle_epi8(b, KB(k->rgb[2][t])));
-        store3(c[0], c[1], c[2], o);
+#define CHUNK(t)                                                                                                       \
+    _mm256_or_si256(                                                                                                   \
+        _mm256_or_si256(_mm256_shuffle_epi8(r, KB(k->rgb[0][t])), _mm256_shuffle_epi8(g, KB(k->rgb[1][t]))),           \
+        _mm256_shuffle_epi8(b, KB(k->rgb[2][t])))
+        store3(CHUNK(0), CHUNK(1), CHUNK(2), o);
+#undef CHUNK
     } else {
         const __m256i nat = KB(k->natural);
         store4(_mm256_shuffle_epi8(r, nat), _mm256_shuffle_epi8(g, nat), _mm256_shuffle_epi8(b, nat), o);
@@ -581,7 +708,8 @@ AVX2_INL void h2row_impl(const uint8_t *y, const int16_t *cb, const int16_t *cr,
 {
     const kconst *k = kc();
     /* - (128 << s) centres the chroma inside the rounding shift */
-    const __m256i vE = _mm256_set1_epi16((int16_t)(kE - (128 << s))), vO = _mm256_set1_epi16((int16_t)(kO - (128 << s)));
+    const __m256i vE = _mm256_set1_epi16((int16_t)(kE - (128 << s))),
+                  vO = _mm256_set1_epi16((int16_t)(kO - (128 << s)));
     for (uint32_t x = 0; x < w; x += 32) {
         const int16_t *b = cb + x / 2, *r = cr + x / 2;
         __m256i tb = _mm256_loadu_si256((const __m256i *)b), tr = _mm256_loadu_si256((const __m256i *)r);
@@ -629,8 +757,7 @@ AVX2 static void h2row_avx2(const uint8_t *y, const int16_t *cb, const int16_t *
         (ch == 3 ? h2v1_rgb : h2v1_rgba)(y, cb, cr, w, out);
 }
 
-AVX2_INL void h1row_impl(const uint8_t *y, const uint8_t *cb, const uint8_t *cr, uint32_t w, uint8_t *out,
-                         const int ch)
+AVX2_INL void h1row_impl(const uint8_t *y, const uint8_t *cb, const uint8_t *cr, uint32_t w, uint8_t *out, const int ch)
 {
     const kconst *k = kc();
     for (uint32_t x = 0; x < w; x += 32) {
@@ -719,10 +846,11 @@ typedef struct rctx {
 
 /* Transforms the blocks of components [c0, c1) of MCU row r into planes (Y, Cb, Cr; each with
  * its stride); 1 if a value is out of range. */
-static int idct_row(const rctx *R, uint32_t r, int c0, int c1, uint8_t *const plane[3], const size_t ps[3])
+static int idct_row(const rctx *R, uint32_t r, int c0, int c1, int only, uint8_t *const plane[3], const size_t ps[3])
 {
     const jdsp_frame *f = R->f;
     rowjob j;
+    j.only = only;
     j.base = f->mcu_row[r];
     j.mcu_step = (size_t)f->blocks_per_mcu * 64;
     j.nmcu = f->mcus_w;
@@ -748,17 +876,17 @@ static int idct_row(const rctx *R, uint32_t r, int c0, int c1, uint8_t *const pl
     return idct_job_c(&j);
 }
 
+/* h2v2 (v2, cb and cr are column sums): (3 * colsum + neighbour + 8 or 7) >> 4; h2v1 (samples):
+ * (3 * sample + neighbour + 1 or 2) >> 2. */
 static void h2row(const rctx *R, const uint8_t *y, const int16_t *cb, const int16_t *cr, int v2, uint8_t *out)
 {
-    /* h2v2: (3 * colsum + neighbour + 8 or 7) >> 4; h2v1: (3 * sample + neighbour + 1 or 2) >> 2 */
-    int s = v2 ? 4 : 2, kE = v2 ? 8 : 1, kO = v2 ? 7 : 2;
 #if JDSP_X86
     if (R->avx2) {
         h2row_avx2(y, cb, cr, v2, R->w, out, R->ch);
         return;
     }
 #endif
-    h2row_c(y, cb, cr, s, kE, kO, R->w, out, R->ch);
+    h2row_c(y, cb, cr, v2 ? 4 : 2, v2 ? 8 : 1, v2 ? 7 : 2, R->w, out, R->ch);
 }
 
 static void h1row(const rctx *R, const uint8_t *y, const uint8_t *cb, const uint8_t *cr, uint8_t *out)
@@ -794,8 +922,7 @@ static void edges(int16_t *a, uint32_t n)
     a[n] = a[n - 1];
 }
 
-static void vsum2(const rctx *R, const uint8_t *cur, const uint8_t *ab, const uint8_t *be, int16_t *dtop,
-                  int16_t *dbot)
+static void vsum2(const rctx *R, const uint8_t *cur, const uint8_t *ab, const uint8_t *be, int16_t *dtop, int16_t *dbot)
 {
 #if JDSP_X86
     if (R->avx2)
@@ -889,12 +1016,13 @@ static const uint8_t *crow(const rctx *R, const int *set, uint32_t r, uint32_t g
     return R->cset[set[k]][ci - 1] + (size_t)(g % 8) * R->cs;
 }
 
-/* Transforms MCU row r (components [c0, c1)) into Y strip yb and chroma set cs. */
-static int idct_into(const rctx *R, uint32_t r, int c0, int c1, int yb, int cs)
+/* Transforms MCU row r (components [c0, c1); sample row `only` of each block, or all of them
+ * for -1) into Y strip yb and chroma set cs. */
+static int idct_into(const rctx *R, uint32_t r, int c0, int c1, int only, int yb, int cs)
 {
     uint8_t *const plane[3] = {R->ybuf[yb], R->cset[cs][0], R->cset[cs][1]};
     const size_t ps[3] = {R->ys, R->cs, R->cs};
-    return idct_row(R, r, c0, c1, plane, ps);
+    return idct_row(R, r, c0, c1, only, plane, ps);
 }
 
 static int render_420(rctx *R, uint32_t y0, uint32_t y1, uint8_t *out, size_t stride)
@@ -903,15 +1031,17 @@ static int render_420(rctx *R, uint32_t y0, uint32_t y1, uint8_t *out, size_t st
     uint32_t r0 = y0 / 16, r1 = ceil_div(y1, 16);
     int set[3] = {0, 1, 2}, yb = 0; /* chroma sets: MCU rows r - 1, r, r + 1; Y strip of row r */
     int box = R->cw <= 2;
-    if (r0 > 0 && idct_into(R, r0 - 1, 1, 3, 0, set[0])) return -2;
-    if (idct_into(R, r0, 0, 3, yb, set[1])) return -2;
+    /* of the MCU rows outside the range only the chroma sample row next to it is needed (and
+     * checked: the call rendering that row checks the whole blocks) */
+    if (r0 > 0 && idct_into(R, r0 - 1, 1, 3, 7, 0, set[0])) return -2;
+    if (idct_into(R, r0, 0, 3, -1, yb, set[1])) return -2;
     for (uint32_t r = r0; r < r1; r++) {
         /* the next MCU row: all of it if it is ours, else its chroma as the context below chroma
          * row 8r + 7 if that row is real and output row 16r + 15 is ours */
         if (r + 1 < r1) {
-            if (idct_into(R, r + 1, 0, 3, yb ^ 1, set[2])) return -2;
+            if (idct_into(R, r + 1, 0, 3, -1, yb ^ 1, set[2])) return -2;
         } else if (r + 1 < f->mcus_h && 8 * (r + 1) < R->chh && 16 * r + 15 < y1) {
-            if (idct_into(R, r + 1, 1, 3, yb ^ 1, set[2])) return -2;
+            if (idct_into(R, r + 1, 1, 3, 0, yb ^ 1, set[2])) return -2;
         }
         for (uint32_t lc = 0; lc < 8; lc++) {
             uint32_t yt = 16 * r + 2 * lc, g = 8 * r + lc;
@@ -944,7 +1074,7 @@ static int render_rows(rctx *R, uint32_t y0, uint32_t y1, uint8_t *out, size_t s
 {
     uint32_t r0 = y0 / R->mcuh, r1 = ceil_div(y1, R->mcuh);
     for (uint32_t r = r0; r < r1; r++) {
-        if (idct_into(R, r, 0, R->f->ncomp, 0, 0)) return -2;
+        if (idct_into(R, r, 0, R->f->ncomp, -1, 0, 0)) return -2;
         for (uint32_t ly = 0; ly < R->mcuh; ly++) {
             uint32_t y = r * R->mcuh + ly;
             if (y >= y1) break;
@@ -976,7 +1106,9 @@ int mirs__jdsp_render(const jdsp_frame *f, uint32_t y0, uint32_t y1, uint8_t *ou
     if (st || y0 == y1) return st;
     R.avx2 = mirs__jdsp_have_avx2();
     /* Strips: rows padded for 32-byte vectors past the last block; upsampler rows with 16
-     * elements of room before (a[-1]) and after (whole vectors of 16 and a[n]). */
+     * elements of room before (a[-1]) and after (whole vectors of 16 and a[n]). Vectors read
+     * past the samples the transforms write (results never used, but reads of uninitialized
+     * memory would make runs differ): those tails are zeroed once, not the whole buffer. */
     uint32_t hmax = R.mode == M_420 || R.mode == M_422 ? 2 : 1;
     R.ys = round_up((size_t)f->mcus_w * 8 * hmax, 32) + 64;
     R.cs = round_up((size_t)f->mcus_w * 8, 32) + 64;
@@ -984,7 +1116,7 @@ int mirs__jdsp_render(const jdsp_frame *f, uint32_t y0, uint32_t y1, uint8_t *ou
     int nsets = R.mode == M_420 ? 3 : R.mode == M_GRAY ? 0 : 1, nys = R.mode == M_420 ? 2 : 1;
     size_t ybytes = R.ys * R.mcuh, cbytes = R.cs * 8, abytes = na * sizeof(int16_t);
     size_t total = (size_t)nys * ybytes + (size_t)nsets * 2 * cbytes + 4 * abytes + 64;
-    uint8_t *mem = calloc(1, total);
+    uint8_t *mem = malloc(total);
     if (!mem) return -1;
     uint8_t *p = (uint8_t *)(((uintptr_t)mem + 31) & ~(uintptr_t)31);
     for (int k = 0; k < nys; k++) {
@@ -996,10 +1128,17 @@ int mirs__jdsp_render(const jdsp_frame *f, uint32_t y0, uint32_t y1, uint8_t *ou
             R.cset[k][c] = p;
             p += cbytes;
         }
+    memset(p, 0, 4 * abytes);
     for (int k = 0; k < 4; k++) {
         R.arr[k] = (int16_t *)p + 16;
         p += abytes;
     }
+    size_t yw = (size_t)R.c[0].bw * 8, cw8 = R.mode == M_GRAY ? 0 : (size_t)R.c[1].bw * 8;
+    for (int k = 0; k < nys; k++)
+        for (uint32_t y = 0; y < R.mcuh; y++) memset(R.ybuf[k] + y * R.ys + yw, 0, R.ys - yw);
+    for (int k = 0; k < nsets; k++)
+        for (int c = 0; c < 2; c++)
+            for (int y = 0; y < 8; y++) memset(R.cset[k][c] + (size_t)y * R.cs + cw8, 0, R.cs - cw8);
     st = R.mode == M_420 ? render_420(&R, y0, y1, out, stride) : render_rows(&R, y0, y1, out, stride);
     free(mem);
     return st;

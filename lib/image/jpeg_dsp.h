@@ -45,8 +45,10 @@ typedef struct jdsp_frame {
 /* Writes output rows [y0, y1) of the image: row y at out + (size_t)(y - y0) * stride, `channels`
  * bytes per pixel, exactly `width` pixels per row (nothing past them is written). y0 must be a
  * multiple of the MCU height (8 * max v) and y1 a multiple of it or the image height. Reads
- * mcu_row[r] only for the MCU rows covering [y0, y1) and, for 4:2:0, the MCU row above and the
- * one below them where they exist (chroma context for the upsampler).
+ * mcu_row[r] only for the MCU rows covering [y0, y1) and, for 4:2:0, the chroma blocks of the
+ * MCU row above and of the one below them where they exist (the upsampler's context: of those
+ * only the one sample row next to the range is computed and checked; the call that renders
+ * those rows checks their blocks whole).
  *
  * Reentrant: any number of threads may render disjoint row ranges of one
  * frame at once; the frame and the coefficients are only read. Scratch memory (about 70 *

@@ -33,6 +33,7 @@
 #include "jpeg_par.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -48,10 +49,11 @@
 #define HOT __attribute__((target("avx2,bmi2")))
 #define INL static inline __attribute__((always_inline)) HOT
 
-#define LB 10     /* lookup bits */
-#define PAD 2304u /* zero bytes after the data: one MCU reads at most 6 blocks x 250 bytes past its start */
-#define MAXB 6    /* blocks per MCU (4:2:0) */
-#define SPIN 20000
+#define LB 10           /* lookup bits */
+#define PAD 2304u       /* zero bytes after the data: one MCU reads at most 6 blocks x 250 bytes past its start */
+#define MAXB 6          /* blocks per MCU (4:2:0) */
+#define SPIN_PAUSE 2000 /* polls of a waiting thread before it yields, */
+#define SPIN_YIELD 1000 /* and yields before it sleeps */
 #define SCRATCH_MAX ((size_t)48 << 20)
 #define NO_START UINT64_MAX /* polls before a waiting thread sleeps */
 
@@ -270,7 +272,8 @@ typedef struct par {
     uint32_t off;     /* true MCU number = slot + off */
     uint32_t r_split; /* MCU rows below this are the first thread's */
     int32_t delta[3];
-    atomic_int bad; /* a thread failed: decline the file */
+    atomic_int bad;   /* a thread failed: decline the file */
+    atomic_int ready; /* the first thread has prepared the data */
     void *scratch;
     const int16_t **rows; /* the output stage's view */
     jdsp_frame frame;
@@ -287,12 +290,18 @@ static void wake(par *P)
     pthread_mutex_unlock(&P->mu);
 }
 
-/* Waits until pred(P) holds: polls, then sleeps on the condition variable. */
+/* Waits until pred(P) holds: polls (the other thread usually gets there
+ * within tens of microseconds, less than a sleep and wake-up cost),
+ * yielding the CPU after the first polls in case both threads share one on
+ * a busy machine, then sleeps on the condition variable. */
 static void wait_until(par *P, int (*pred)(par *, uint32_t), uint32_t arg)
 {
-    for (int i = 0; i < SPIN; i++) {
+    for (int i = 0; i < SPIN_PAUSE + SPIN_YIELD; i++) {
         if (pred(P, arg)) return;
-        __builtin_ia32_pause();
+        if (i < SPIN_PAUSE)
+            __builtin_ia32_pause();
+        else
+            sched_yield();
     }
     pthread_mutex_lock(&P->mu);
     P->sleepers++;
@@ -485,8 +494,16 @@ static int render_chunks(par *P, int top)
     return 0;
 }
 
+static int is_ready(par *P, uint32_t arg)
+{
+    (void)arg;
+    return atomic_load_explicit(&P->ready, memory_order_acquire);
+}
+
 static void second_thread(par *P)
 {
+    wait_until(P, is_ready, 0);
+    if (atomic_load_explicit(&P->sync, memory_order_acquire) == SYNC_ABORT) return;
     spec_decode(P);
     wait_until(P, sync_known, 0);
     int s = atomic_load_explicit(&P->sync, memory_order_acquire);
@@ -648,14 +665,10 @@ static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
 
 int mirs__jpeg_par_supported(void) { return __builtin_cpu_supports("bmi2") && mirs__jdsp_have_avx2(); }
 
-int mirs__jpeg_par_decode(const jpar_hdr *h, uint8_t *pixels, size_t stride)
+/* Geometry, scratch, tables and the destuffed data; -1 declines. */
+static int prepare(par *P)
 {
-    par *P = calloc(1, sizeof *P);
-    if (!P) return 1;
-    int ret = 1;
-    P->h = h;
-    P->pixels = pixels;
-    P->stride = stride;
+    const jpar_hdr *h = P->h;
     int hmax = 1, vmax = 1;
     for (int c = 0; c < h->ncomp; c++) {
         if (h->h[c] > hmax) hmax = h->h[c];
@@ -682,9 +695,9 @@ int mirs__jpeg_par_decode(const jpar_hdr *h, uint8_t *pixels, size_t stride)
            o_spos = o_spec + align64((size_t)P->cap * P->mcu_coefs * sizeof(int16_t)),
            o_spred = o_spos + align64((size_t)P->cap * sizeof *P->spos),
            o_end = o_spred + align64((size_t)P->cap * sizeof *P->spred);
-    if (o_end > SCRATCH_MAX) goto out; /* a big image: the bands need far less memory */
+    if (o_end > SCRATCH_MAX) return -1; /* a big image: the bands need far less memory */
     uint8_t *mem = scratch_get(o_end);
-    if (!mem) goto out;
+    if (!mem) return -1;
     P->scratch = mem;
     P->tabs = (htab *)(void *)(mem + o_tabs);
     P->data = mem + o_data;
@@ -695,7 +708,7 @@ int mirs__jpeg_par_decode(const jpar_hdr *h, uint8_t *pixels, size_t stride)
     for (int c = 0; c < h->ncomp; c++)
         if (build_table(&P->tabs[2 * c], h->dc_bits[c], h->dc_vals[c], 1) ||
             build_table(&P->tabs[2 * c + 1], h->ac_bits[c], h->ac_vals[c], 0))
-            goto out;
+            return -1;
     for (int k = 0; k < P->bpm; k++) {
         P->bdc[k] = &P->tabs[2 * P->bcomp[k]];
         P->bac[k] = &P->tabs[2 * P->bcomp[k] + 1];
@@ -711,7 +724,7 @@ int mirs__jpeg_par_decode(const jpar_hdr *h, uint8_t *pixels, size_t stride)
     uint8_t *d = P->data;
     for (;;) {
         const uint8_t *ff = memchr(s, 0xFF, (size_t)(end - s));
-        if (!ff) goto out; /* no EOI: truncated */
+        if (!ff) return -1; /* no EOI: truncated */
         memcpy(d, s, (size_t)(ff - s));
         d += ff - s;
         s = ff + 1;
@@ -721,13 +734,23 @@ int mirs__jpeg_par_decode(const jpar_hdr *h, uint8_t *pixels, size_t stride)
             continue;
         }
         while (s < end && *s == 0xFF) s++;
-        if (s == end || *s != 0xD9) goto out;
+        if (s == end || *s != 0xD9) return -1;
         break;
     }
     size_t n = (size_t)(d - P->data);
     memset(d, 0, PAD);
     P->nbits = (uint64_t)n * 8u;
+    return 0;
+}
 
+int mirs__jpeg_par_decode(const jpar_hdr *h, uint8_t *pixels, size_t stride)
+{
+    par *P = calloc(1, sizeof *P);
+    if (!P) return 1;
+    P->h = h;
+    P->pixels = pixels;
+    P->stride = stride;
+    atomic_init(&P->ready, 0);
     atomic_init(&P->start, NO_START);
     atomic_init(&P->progress, 0);
     atomic_init(&P->sdone, 0);
@@ -738,28 +761,34 @@ int mirs__jpeg_par_decode(const jpar_hdr *h, uint8_t *pixels, size_t stride)
     atomic_init(&P->sync, SYNC_PENDING);
     pthread_mutex_init(&P->mu, NULL);
     pthread_cond_init(&P->cv, NULL);
+    /* The second thread first, so that its wake-up overlaps the preparation. */
     pthread_t tid;
     memset(&tid, 0, sizeof tid);
     int pooled = worker_start(P);
-    if (!pooled && pthread_create(&tid, NULL, transient_thread, P) != 0) {
-        pthread_mutex_destroy(&P->mu);
-        pthread_cond_destroy(&P->cv);
-        goto out;
-    }
-    if (main_decode(P)) {
+    int ret = 1;
+    if (!pooled && pthread_create(&tid, NULL, transient_thread, P) != 0) goto out;
+    if (prepare(P)) {
         atomic_store_explicit(&P->sync, SYNC_ABORT, memory_order_release);
-        wake(P);
         atomic_store_explicit(&P->bad, 1, memory_order_relaxed);
-    } else if (render_chunks(P, 1))
-        atomic_store_explicit(&P->bad, 1, memory_order_relaxed);
+    }
+    atomic_store_explicit(&P->ready, 1, memory_order_release);
+    wake(P);
+    if (!atomic_load_explicit(&P->bad, memory_order_relaxed)) {
+        if (main_decode(P)) {
+            atomic_store_explicit(&P->sync, SYNC_ABORT, memory_order_release);
+            wake(P);
+            atomic_store_explicit(&P->bad, 1, memory_order_relaxed);
+        } else if (render_chunks(P, 1))
+            atomic_store_explicit(&P->bad, 1, memory_order_relaxed);
+    }
     if (pooled)
         worker_finish();
     else
         pthread_join(tid, NULL);
-    pthread_mutex_destroy(&P->mu);
-    pthread_cond_destroy(&P->cv);
     ret = atomic_load(&P->bad) ? 1 : 0;
 out:
+    pthread_mutex_destroy(&P->mu);
+    pthread_cond_destroy(&P->cv);
     scratch_put(P->scratch);
     free(P->rows);
     free(P);

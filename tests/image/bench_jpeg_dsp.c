@@ -128,7 +128,8 @@ static void read_coefs(const uint8_t *jpg, unsigned long n, jdsp_frame *f, int16
             for (uint32_t br = 0; br < f->mcus_h * (uint32_t)vc; br++) {
                 JBLOCKARRAY b = (*d.mem->access_virt_barray)((j_common_ptr)&d, arr[c], br, 1, FALSE);
                 for (uint32_t bc = 0; bc < f->mcus_w * (uint32_t)hc; bc++) {
-                    size_t m = bc / (uint32_t)hc, at = (size_t)first + (br % (uint32_t)vc) * (uint32_t)hc + bc % (uint32_t)hc;
+                    size_t m = bc / (uint32_t)hc,
+                           at = (size_t)first + (br % (uint32_t)vc) * (uint32_t)hc + bc % (uint32_t)hc;
                     int16_t *dst = *data + (br / (uint32_t)vc) * per_row + (m * 6 + at) * 64;
                     for (int i = 0; i < 64; i++) dst[i] = b[0][bc][i];
                 }
@@ -163,12 +164,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "render differs from libjpeg\n");
         return 1;
     }
+    /* the three measured in turn in each round, so that load from elsewhere hits them alike */
+    double *tr = malloc((size_t)reps * sizeof *tr), *tf = malloc((size_t)reps * sizeof *tf);
+    double *tc = malloc((size_t)reps * sizeof *tc);
     for (int i = 0; i < reps; i++) {
         double t0 = now();
         mirs__jdsp_render(&f, 0, h, out, (size_t)w * 3);
-        t[i] = now() - t0;
+        double t1 = now();
+        decode_full(jpg, n, out);
+        double t2 = now();
+        read_coefs(jpg, n, NULL, NULL, NULL, NULL);
+        double t3 = now();
+        tr[i] = t1 - t0;
+        tf[i] = t2 - t1;
+        tc[i] = t3 - t2;
     }
-    double t_render = median(t, reps);
+    double t_render = median(tr, reps), t_full = median(tf, reps), t_coef = median(tc, reps);
     mirs__jdsp_force_c(1);
     for (int i = 0; i < reps; i++) {
         double t0 = now();
@@ -177,18 +188,6 @@ int main(int argc, char **argv)
     }
     double t_render_c = median(t, reps);
     mirs__jdsp_force_c(0);
-    for (int i = 0; i < reps; i++) {
-        double t0 = now();
-        decode_full(jpg, n, out);
-        t[i] = now() - t0;
-    }
-    double t_full = median(t, reps);
-    for (int i = 0; i < reps; i++) {
-        double t0 = now();
-        read_coefs(jpg, n, NULL, NULL, NULL, NULL);
-        t[i] = now() - t0;
-    }
-    double t_coef = median(t, reps);
     double t_lj = t_full - t_coef;
     printf("1024x1024 q90 4:2:0, %lu bytes, median of %d runs\n", n, reps);
     printf("libjpeg full decode           %8.3f ms\n", t_full * 1e3);
@@ -198,6 +197,9 @@ int main(int argc, char **argv)
            have ? "AVX2" : "C   ", t_render * 1e3, t_render / t_lj);
     printf("mirs__jdsp_render (C)         %8.3f ms   ratio = %.3f\n", t_render_c * 1e3, t_render_c / t_lj);
     free(t);
+    free(tr);
+    free(tf);
+    free(tc);
     free(out);
     free(ref);
     free(data);

@@ -1,16 +1,19 @@
 /* jpeg_dsp.c (the two-thread JPEG decoder's output stage) against libjpeg-turbo itself, byte for
  * byte: JPEGs made in memory with libjpeg (4:2:0, 4:2:2, 4:4:4, gray; many sizes and qualities),
  * decoded by libjpeg with ISLOW and fancy upsampling to RGB / RGBA / gray for the expected pixels,
- * and read again with jpeg_read_coefficients for the stage's input. Every file is rendered whole
- * and in two ranges split at a middle MCU row, with the AVX2 kernels (when the CPU has them) and
- * with the C ones. Rewritten files (jpeg_write_coefficients) add hostile coefficients and
- * quantizers, where the stage must match libjpeg or decline (-2), every (Cb, Cr) pair through the
- * colour conversion, and the DC correction jpeg_par.c uses. */
+ * and read again with jpeg_read_coefficients for the stage's input. Every file is rendered whole,
+ * in two ranges split at a middle MCU row, one MCU row per call and (large ones) in two halves on
+ * two threads at once, with the AVX2 kernels (when the CPU has them) and with the C ones.
+ * Rewritten files (jpeg_write_coefficients) add hostile coefficients and quantizers, where the
+ * stage must match libjpeg or decline (-2), every (Cb, Cr) pair through the colour conversion,
+ * and the DC correction jpeg_par.c uses. All of it runs three times: against libjpeg-turbo's AVX2
+ * (default here), SSE2 and plain C code paths (see main). */
 #include "image/jpeg_dsp.h"
 
 #include "testutil.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,7 +153,8 @@ static void read_coefs(const uint8_t *jpg, unsigned long n, coefs *k)
             uint32_t r = br / (uint32_t)vc, by = br % (uint32_t)vc;
             for (uint32_t bc = 0; bc < f->mcus_w * (uint32_t)hc; bc++) {
                 uint32_t m = bc / (uint32_t)hc, bx = bc % (uint32_t)hc;
-                int16_t *dst = k->data + r * per_row + ((size_t)m * (size_t)bpm + (size_t)first + by * (uint32_t)hc + bx) * 64;
+                int16_t *dst =
+                    k->data + r * per_row + ((size_t)m * (size_t)bpm + (size_t)first + by * (uint32_t)hc + bx) * 64;
                 for (int i = 0; i < 64; i++) dst[i] = b[0][bc][i];
             }
         }
@@ -215,9 +219,26 @@ static int render(const jdsp_frame *f, uint32_t y0, uint32_t y1, uint8_t *out, s
     return mirs__jdsp_render(f, y0, y1, out, stride);
 }
 
-/* Renders the whole image, then again as two ranges; compares with ref (and the bytes between
- * rows must stay untouched). hostile: -2 is allowed (then both renders must say so). Returns the
- * status, or 1 after a reported mismatch. */
+typedef struct half {
+    const jdsp_frame *f;
+    uint32_t y0, y1;
+    uint8_t *out;
+    size_t stride;
+    int st;
+} half;
+
+static void *render_half(void *arg)
+{
+    half *a = arg;
+    a->st = mirs__jdsp_render(a->f, a->y0, a->y1, a->out, a->stride);
+    return NULL;
+}
+
+/* Renders the whole image, then again as two ranges split at a middle MCU row (as the two threads
+ * do), then one MCU row per call (every row's context computed at both ends), then (large images)
+ * the two halves on two threads at once; compares with ref (and the bytes between rows must stay
+ * untouched). hostile: -2 is allowed (then every way must say so). Returns the status, or 1
+ * after a reported mismatch. */
 static int check_render(const char *name, const jdsp_frame *f, const uint8_t *ref, int hostile)
 {
     uint32_t w = f->width, h = f->height, mcuh = 8u * (uint32_t)(f->ncomp == 3 ? f->v[0] : 1);
@@ -225,28 +246,48 @@ static int check_render(const char *name, const jdsp_frame *f, const uint8_t *re
     uint8_t *out = malloc(stride * h);
     uint32_t mid = f->mcus_h / 2 * mcuh;
     int status = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        if (pass == 1 && (mid == 0 || mid >= h)) break;
+    static const char *const how[4] = {"whole", "split", "by MCU row", "two threads"};
+    for (int pass = 0; pass < 4; pass++) {
+        if ((pass == 1 || pass == 3) && (mid == 0 || mid >= h)) continue;
+        if (pass == 2 && f->mcus_h < 3) continue;
+        if (pass == 3 && w < 600) continue;
         memset(out, 0xA5, stride * h);
-        int st;
+        int st = 0;
         if (pass == 0)
             st = render(f, 0, h, out, stride);
-        else {
+        else if (pass == 1) {
             st = render(f, 0, mid, out, stride);
             int st2 = render(f, mid, h, out + (size_t)mid * stride, stride);
-            /* a hostile block lies in one half only */
+            /* a hostile block is checked whole only by the call that renders its rows */
             st = st ? st : st2;
+        } else if (pass == 2)
+            for (uint32_t y = 0; y < h; y += mcuh) {
+                int st2 = render(f, y, y + mcuh < h ? y + mcuh : h, out + (size_t)y * stride, stride);
+                st = st ? st : st2;
+            }
+        else {
+            half top = {f, 0, mid, out, stride, 0}, bottom = {f, mid, h, out + (size_t)mid * stride, stride, 0};
+            pthread_t t;
+            n_renders += 2;
+            if (pthread_create(&t, NULL, render_half, &bottom)) {
+                fprintf(stderr, "%s: no thread\n", name);
+                t_fail++;
+                break;
+            }
+            render_half(&top);
+            pthread_join(t, NULL);
+            st = top.st ? top.st : bottom.st;
         }
         if (pass == 0) status = st;
         if (st != status) {
-            fprintf(stderr, "%s: whole image gave %d, split %d\n", name, status, st);
+            fprintf(stderr, "%s: whole image gave %d, %s %d\n", name, status, how[pass], st);
             t_fail++;
             free(out);
             return 1;
         }
         if (st == -2 && hostile) continue;
         if (st != 0) {
-            fprintf(stderr, "%s: render %s returned %d\n", name, pass ? "split" : "whole", st);
+            fprintf(stderr, "%s: render %s returned %d\n", name, how[pass], st);
             t_fail++;
             free(out);
             return 1;
@@ -257,12 +298,12 @@ static int check_render(const char *name, const jdsp_frame *f, const uint8_t *re
                 size_t i = 0;
                 while (a[i] == b[i]) i++;
                 fprintf(stderr, "%s (%s): first mismatch at x=%zu y=%u channel %zu: got %u, libjpeg %u\n", name,
-                        pass ? "split" : "whole", i / (size_t)f->channels, y, i % (size_t)f->channels, a[i], b[i]);
+                        how[pass], i / (size_t)f->channels, y, i % (size_t)f->channels, a[i], b[i]);
                 t_fail++;
                 free(out);
                 return 1;
             }
-            for (size_t g = rowb; g < stride && y + 1 < h; g++)
+            for (size_t g = rowb; g < stride; g++)
                 if (a[g] != 0xA5) {
                     fprintf(stderr, "%s: wrote past the width in row %u\n", name, y);
                     t_fail++;
@@ -349,8 +390,8 @@ static void spike_block(JCOEF *blk)
         }
 }
 
-/* seed % 100 < 20: seed % 5 picks the kind, else kind 4. 0 large AC values (up to the 1023 baseline Huffman coding allows); 1 the same with
- * 16-bit quantizers up to 32767; 2 small changes, quantizers up to 40 (values near the clamp);
+/* seed % 100 < 20: seed % 5 picks the kind, else kind 4. 0 large AC values (up to the 1023 baseline Huffman coding
+ * allows); 1 the same with 16-bit quantizers up to 32767; 2 small changes, quantizers up to 40 (values near the clamp);
  * 3 DC-only blocks, DC quantizers 4-16, samples before clamping mostly within [-600, 600];
  * 4 quantizers 1 and one spiky block. */
 static void mod_hostile(j_decompress_ptr d, jvirt_barray_ptr *arr, JQUANT_TBL **q, uint32_t seed)
@@ -449,9 +490,8 @@ static void mod_all_chroma(j_decompress_ptr d, jvirt_barray_ptr *arr, JQUANT_TBL
 
 static const struct {
     uint32_t w, h;
-} sizes[] = {{1, 1},   {7, 9},     {15, 17},   {16, 16}, {17, 33}, {33, 17}, {100, 75}, {257, 129}, {640, 480},
-             {1024, 1024}, {2, 3}, {3, 2},     {4, 7},   {5, 5},   {6, 6},   {9, 1},   {1, 9},    {31, 47},
-             {48, 49}};
+} sizes[] = {{1, 1}, {7, 9}, {15, 17}, {16, 16}, {17, 33}, {33, 17}, {100, 75}, {257, 129}, {640, 480}, {1024, 1024},
+             {2, 3}, {3, 2}, {4, 7},   {5, 5},   {6, 6},   {9, 1},   {1, 9},    {31, 47},   {48, 49}};
 static const int qualities[] = {30, 75, 90, 95, 100};
 static const struct {
     const char *name;
@@ -490,7 +530,8 @@ static void hostile_cases(void)
                 unsigned long n2;
                 uint8_t *j2 = rewrite(jpg, n, mod_hostile, seed + 100 * (uint32_t)(s * 4 + m), &n2);
                 char name[160];
-                snprintf(name, sizeof name, "%ux%u %s hostile kind %u seed %u", w, h, subs[m].name, seed < 20 ? seed % 5 : 4, seed);
+                snprintf(name, sizeof name, "%ux%u %s hostile kind %u seed %u", w, h, subs[m].name,
+                         seed < 20 ? seed % 5 : 4, seed);
                 check_jpeg(name, j2, n2, 1, NULL);
                 free(j2);
             }
@@ -564,9 +605,9 @@ static void argument_cases(void)
     k.f.channels = 3;
     uint8_t *out = malloc(40 * 40 * 4);
     CHECK_EQ_INT(mirs__jdsp_render(&k.f, 0, 40, out, 120), 0);
-    CHECK_EQ_INT(mirs__jdsp_render(&k.f, 8, 40, out, 120), -2);  /* y0 inside an MCU row */
-    CHECK_EQ_INT(mirs__jdsp_render(&k.f, 0, 24, out, 120), -2);  /* y1 inside one */
-    CHECK_EQ_INT(mirs__jdsp_render(&k.f, 0, 41, out, 120), -2);  /* past the height */
+    CHECK_EQ_INT(mirs__jdsp_render(&k.f, 8, 40, out, 120), -2); /* y0 inside an MCU row */
+    CHECK_EQ_INT(mirs__jdsp_render(&k.f, 0, 24, out, 120), -2); /* y1 inside one */
+    CHECK_EQ_INT(mirs__jdsp_render(&k.f, 0, 41, out, 120), -2); /* past the height */
     CHECK_EQ_INT(mirs__jdsp_render(&k.f, 16, 16, out, 120), 0); /* nothing to do */
     CHECK_EQ_INT(mirs__jdsp_render(&k.f, 0, 40, out, 119), -2); /* stride below a row */
     jdsp_frame f = k.f;
@@ -593,8 +634,8 @@ static int run_all(const char *libjpeg)
     dc_delta_case();
     all_chroma_case();
     hostile_cases();
-    printf("[libjpeg %s] %d files, %d renders; hostile files: %d renders declined (-2), %d matched libjpeg\n",
-           libjpeg, n_files, n_renders, n_declined, n_accepted_hostile);
+    printf("[libjpeg %s] %d files, %d renders; hostile files: %d renders declined (-2), %d matched libjpeg\n", libjpeg,
+           n_files, n_renders, n_declined, n_accepted_hostile);
     /* the hostile files must exercise both outcomes */
     CHECK(n_declined > 0);
     CHECK(n_accepted_hostile > 0);
