@@ -92,7 +92,7 @@ typedef struct mirs_image_decode_options {
      * 262,144 pixels is decoded on two threads, giving the same pixels,
      * warnings and errors as one thread. On x86-64 with AVX2 the library's
      * own decoder splits the entropy-coded data itself (no work is done
-     * twice; about 1.8x faster than one thread); files it does not take
+     * twice; about 2x faster than one thread, for less CPU); files it does not take
      * (restart markers, the fast IDCT, 4:4:0, RGB-coded) are decoded as two
      * bands of rows by libjpeg, where the second band must first read the
      * first's entropy-coded data (1.2-1.4x the CPU time of one thread).
