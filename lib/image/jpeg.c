@@ -431,21 +431,51 @@ static uint32_t band_split(j_decompress_ptr ci, size_t scan_bytes, uint32_t mcu_
     return r;
 }
 
+/* After a libjpeg error or a give-up in this thread's part: stops and
+ * joins the helper if one runs, frees everything; 1 (not done here). */
+static int band_abort(jband *a)
+{
+    atomic_store(a->stop, 1);
+    if (a->started) pthread_join(a->tid, NULL);
+    a->started = 0;
+    jpeg_destroy_decompress(&a->ci);
+    mirs_image_free(a->img);
+    a->img = NULL;
+    return 1;
+}
+
+/* Reads the headers into a->ci (inside the caller's setjmp: libjpeg's
+ * errors longjmp there). */
+static void band_open(jband *a)
+{
+    jpeg_create_decompress(&a->ci);
+    jpeg_mem_src(&a->ci, a->data, (unsigned long)a->len);
+    jpeg_read_header(&a->ci, TRUE);
+}
+
+/* The end of a two-thread decode: the image, or 1 (freed) when it failed. */
+static int two_thread_result(mirs_image *img, int ok, uint32_t w, uint32_t h, mirs_image **out)
+{
+    if (!ok) {
+        mirs_image_free(img);
+        return 1;
+    }
+    img->source_width = w;
+    img->source_height = h;
+    img->source_format = MIRS_IMAGE_FORMAT_JPEG;
+    img->warnings = 0; /* both paths give up at the first warning */
+    img->decode_threads = 2;
+    *out = img;
+    return MIRS_OK;
+}
+
 /* This thread's band; starts the helper. MIRS_OK with *out set, or 1:
  * not eligible or something went wrong, decode on one thread instead. */
 static int band_top(jband *a, jband *b, mirs_image **out)
 {
     j_decompress_ptr ci = &a->ci;
-    if (setjmp(a->c.jb)) {
-        atomic_store(a->stop, 1);
-        if (a->started) pthread_join(a->tid, NULL);
-        jpeg_destroy_decompress(ci);
-        mirs_image_free(a->img);
-        return 1;
-    }
-    jpeg_create_decompress(ci);
-    jpeg_mem_src(ci, a->data, (unsigned long)a->len);
-    jpeg_read_header(ci, TRUE);
+    if (setjmp(a->c.jb)) return band_abort(a);
+    band_open(a);
     const img_opts *o = a->c.o;
     uint32_t w = ci->image_width, h = ci->image_height;
     int cs = ci->jpeg_color_space, nc = ci->num_components, vmax = 1;
@@ -480,18 +510,7 @@ static int band_top(jband *a, jband *b, mirs_image **out)
     jpeg_destroy_decompress(ci); /* rows past s are the helper's */
     pthread_join(a->tid, NULL);
     a->started = 0;
-    if (!b->ok) {
-        mirs_image_free(a->img);
-        return 1;
-    }
-    mirs_image *img = a->img;
-    img->source_width = w;
-    img->source_height = h;
-    img->source_format = MIRS_IMAGE_FORMAT_JPEG;
-    img->warnings = 0;
-    img->decode_threads = 2;
-    *out = img;
-    return MIRS_OK;
+    return two_thread_result(a->img, b->ok, w, h, out);
 }
 
 /* Pixels claimed by the first SOF marker when it is a sequential Huffman
@@ -549,14 +568,8 @@ static int par_wanted(void)
 static int par_top(jband *a, mirs_image **out)
 {
     j_decompress_ptr ci = &a->ci;
-    if (setjmp(a->c.jb)) {
-        jpeg_destroy_decompress(ci);
-        mirs_image_free(a->img);
-        return 1;
-    }
-    jpeg_create_decompress(ci);
-    jpeg_mem_src(ci, a->data, (unsigned long)a->len);
-    jpeg_read_header(ci, TRUE);
+    if (setjmp(a->c.jb)) return band_abort(a);
+    band_open(a);
     const img_opts *o = a->c.o;
     uint32_t w = ci->image_width, h = ci->image_height;
     int cs = ci->jpeg_color_space, nc = ci->num_components;
@@ -604,18 +617,7 @@ static int par_top(jband *a, mirs_image **out)
     hd.channels = a->img->channels;
     int st = mirs__jpeg_par_decode(&hd, a->img->pixels, a->img->stride);
     jpeg_destroy_decompress(ci);
-    if (st != MIRS_OK) {
-        mirs_image_free(a->img);
-        return 1;
-    }
-    mirs_image *img = a->img;
-    img->source_width = w;
-    img->source_height = h;
-    img->source_format = MIRS_IMAGE_FORMAT_JPEG;
-    img->warnings = 0;
-    img->decode_threads = 2;
-    *out = img;
-    return MIRS_OK;
+    return two_thread_result(a->img, st == MIRS_OK, w, h, out);
 }
 
 static int banded_decode(const uint8_t *data, size_t len, const img_opts *o, mirs_image **out)
@@ -642,6 +644,7 @@ static int banded_decode(const uint8_t *data, size_t len, const img_opts *o, mir
     if (st != MIRS_OK) {
         memset(&b[0].ci, 0, sizeof b[0].ci); /* a fresh start for the bands */
         b[0].img = NULL;
+        atomic_store(&stop, 0);
         b[0].c.status = 0;
         b[0].c.warnings = b[0].c.benign = 0;
         init_err(&b[0].c);

@@ -492,26 +492,37 @@ AVX2_INL void transpose(__m256i e01, __m256i e76, __m256i e32, __m256i e45, __m2
     *t37 = _mm256_unpackhi_epi64(h1, h3);
 }
 
+/* A block's coefficients (the DC corrected by dv) as four vectors, and in *e their range check:
+ * |c| <= lim, or a sign bit (abs(-32768) stays negative and fails too). Returns 1, leaving *e
+ * unset, when every AC coefficient is zero: the caller takes the DC-only path. */
+AVX2_INL int load_block(const int16_t *in, const comp *cp, __m256i dv, const kconst *k, __m256i *c01, __m256i *c23,
+                        __m256i *c45, __m256i *c67, __m256i *e)
+{
+    const __m256i *lim = (const __m256i *)cp->lim;
+    *c01 = _mm256_add_epi16(_mm256_loadu_si256((const __m256i *)in), dv);
+    *c23 = _mm256_loadu_si256((const __m256i *)in + 1);
+    *c45 = _mm256_loadu_si256((const __m256i *)in + 2);
+    *c67 = _mm256_loadu_si256((const __m256i *)in + 3);
+    __m256i any =
+        _mm256_or_si256(_mm256_or_si256(_mm256_and_si256(*c01, KL(k->acmask)), *c23), _mm256_or_si256(*c45, *c67));
+    if (_mm256_testz_si256(any, any)) return 1;
+    __m256i v = _mm256_or_si256(_mm256_sub_epi16(_mm256_load_si256(lim), _mm256_abs_epi16(*c01)),
+                                _mm256_sub_epi16(_mm256_load_si256(lim + 1), _mm256_abs_epi16(*c23)));
+    *e = _mm256_or_si256(v, _mm256_or_si256(_mm256_sub_epi16(_mm256_load_si256(lim + 2), _mm256_abs_epi16(*c45)),
+                                            _mm256_sub_epi16(_mm256_load_si256(lim + 3), _mm256_abs_epi16(*c67))));
+    return 0;
+}
+
 /* One block (the C kernel's arithmetic, 16 coefficients per vector). Range checks accumulate:
  * sign bits in *sgn (coefficients, pass 1), bits above 9 in *obits (outputs); returns 1 when a
  * DC-only block fails its checks. */
 AVX2_INL int idct_block_avx2(const int16_t *in, const comp *cp, __m256i dv, uint8_t *d, size_t st, const kconst *k,
                              __m256i *sgn, __m256i *obits)
 {
-    const __m256i *q = (const __m256i *)cp->q, *lim = (const __m256i *)cp->lim;
-    __m256i c01 = _mm256_add_epi16(_mm256_loadu_si256((const __m256i *)in), dv);
-    __m256i c23 = _mm256_loadu_si256((const __m256i *)in + 1);
-    __m256i c45 = _mm256_loadu_si256((const __m256i *)in + 2);
-    __m256i c67 = _mm256_loadu_si256((const __m256i *)in + 3);
-    __m256i any =
-        _mm256_or_si256(_mm256_or_si256(_mm256_and_si256(c01, KL(k->acmask)), c23), _mm256_or_si256(c45, c67));
-    if (_mm256_testz_si256(any, any))
+    const __m256i *q = (const __m256i *)cp->q;
+    __m256i c01, c23, c45, c67, e;
+    if (load_block(in, cp, dv, k, &c01, &c23, &c45, &c67, &e))
         return dc_block(wrap16(_mm_extract_epi16(_mm256_castsi256_si128(c01), 0)), cp, d, st);
-    /* |c| <= lim, or a sign bit (abs(-32768) stays negative and fails too) */
-    __m256i e = _mm256_or_si256(_mm256_sub_epi16(_mm256_load_si256(lim), _mm256_abs_epi16(c01)),
-                                _mm256_sub_epi16(_mm256_load_si256(lim + 1), _mm256_abs_epi16(c23)));
-    e = _mm256_or_si256(e, _mm256_or_si256(_mm256_sub_epi16(_mm256_load_si256(lim + 2), _mm256_abs_epi16(c45)),
-                                           _mm256_sub_epi16(_mm256_load_si256(lim + 3), _mm256_abs_epi16(c67))));
     c01 = _mm256_mullo_epi16(c01, _mm256_load_si256(q));
     c23 = _mm256_mullo_epi16(c23, _mm256_load_si256(q + 1));
     c45 = _mm256_mullo_epi16(c45, _mm256_load_si256(q + 2));
@@ -559,19 +570,10 @@ AVX2_INL int idct_block_avx2(const int16_t *in, const comp *cp, __m256i dv, uint
 AVX2_INL int idct_row_avx2(const int16_t *in, const comp *cp, __m256i dv, int y, uint8_t *d, size_t st, const kconst *k,
                            __m256i *sgn, __m256i *obits)
 {
-    const __m256i *q = (const __m256i *)cp->q, *lim = (const __m256i *)cp->lim;
-    __m256i c01 = _mm256_add_epi16(_mm256_loadu_si256((const __m256i *)in), dv);
-    __m256i c23 = _mm256_loadu_si256((const __m256i *)in + 1);
-    __m256i c45 = _mm256_loadu_si256((const __m256i *)in + 2);
-    __m256i c67 = _mm256_loadu_si256((const __m256i *)in + 3);
-    __m256i any =
-        _mm256_or_si256(_mm256_or_si256(_mm256_and_si256(c01, KL(k->acmask)), c23), _mm256_or_si256(c45, c67));
-    if (_mm256_testz_si256(any, any))
+    const __m256i *q = (const __m256i *)cp->q;
+    __m256i c01, c23, c45, c67, e;
+    if (load_block(in, cp, dv, k, &c01, &c23, &c45, &c67, &e))
         return dc_block(wrap16(_mm_extract_epi16(_mm256_castsi256_si128(c01), 0)), cp, d, st);
-    __m256i e = _mm256_or_si256(_mm256_sub_epi16(_mm256_load_si256(lim), _mm256_abs_epi16(c01)),
-                                _mm256_sub_epi16(_mm256_load_si256(lim + 1), _mm256_abs_epi16(c23)));
-    e = _mm256_or_si256(e, _mm256_or_si256(_mm256_sub_epi16(_mm256_load_si256(lim + 2), _mm256_abs_epi16(c45)),
-                                           _mm256_sub_epi16(_mm256_load_si256(lim + 3), _mm256_abs_epi16(c67))));
     const __m256i ilv = KB(k->ilv);
     const int16_t(*w1)[16] = k->w1[y ? 1 : 0];
     /* [r0|r1] -> (r0, r1) pairs of columns 0-3 | 4-7 */
