@@ -202,7 +202,7 @@ MIRS_API uint32_t mirs_image_source_height(const mirs_image *img);
 /* Codec warnings accepted during decoding (libpng benign errors, tolerated
  * JPEG warnings); 0 for a clean file. */
 MIRS_API uint32_t mirs_image_warning_count(const mirs_image *img);
-/* Threads that decoded the image: 2 when a JPEG was decoded in two bands
+/* Threads that decoded the image: 2 when a JPEG was decoded on two threads
  * (see mirs_image_decode_options.threads), 1 for every other decode and
  * for images built in memory. */
 MIRS_API uint32_t mirs_image_decode_threads(const mirs_image *img);

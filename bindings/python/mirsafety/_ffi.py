@@ -1969,7 +1969,7 @@ JPEG warnings); 0 for a clean file."""),
         [ctypes.POINTER(mirs_image)],
         ('img',),
         'uint32_t mirs_image_decode_threads(const mirs_image *img)',
-        """Threads that decoded the image: 2 when a JPEG was decoded in two bands
+        """Threads that decoded the image: 2 when a JPEG was decoded on two threads
 (see mirs_image_decode_options.threads), 1 for every other decode and
 for images built in memory."""),
     'mirs_image_checksum_pixels': (

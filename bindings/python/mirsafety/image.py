@@ -195,7 +195,7 @@ class Image:
 
     @property
     def decode_threads(self):
-        """2 when a JPEG was decoded in two bands on two threads (option threads), else 1."""
+        """2 when a JPEG was decoded on two threads (option threads), else 1."""
         return lib().mirs_image_decode_threads(self.handle)
 
     def pixels(self):

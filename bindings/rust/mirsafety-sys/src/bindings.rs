@@ -2776,7 +2776,7 @@ extern "C" {
     /// C: `uint32_t mirs_image_warning_count(const mirs_image *img)` (image.h)
     pub fn mirs_image_warning_count(img: *const mirs_image) -> u32;
 
-    /// Threads that decoded the image: 2 when a JPEG was decoded in two bands
+    /// Threads that decoded the image: 2 when a JPEG was decoded on two threads
     /// (see mirs_image_decode_options.threads), 1 for every other decode and
     /// for images built in memory.
     ///

@@ -192,7 +192,7 @@ impl Image {
     pub fn warning_count(&self) -> u32 {
         unsafe { sys::mirs_image_warning_count(self.as_ptr()) }
     }
-    /// 2 when a JPEG was decoded in two bands on two threads, else 1.
+    /// 2 when a JPEG was decoded on two threads, else 1.
     pub fn decode_threads(&self) -> u32 {
         unsafe { sys::mirs_image_decode_threads(self.as_ptr()) }
     }
