@@ -9,6 +9,8 @@
  * usage: bench_jpeg_dsp [REPS] */
 #include "image/jpeg_dsp.h"
 
+#include "jpeg_ref.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,97 +50,18 @@ static uint8_t *make_jpeg(uint32_t w, uint32_t h, unsigned long *len)
                 v = (v > 255 ? 511 - v : v) + (int)((s >> 8) % 33) - 16;
                 px[((size_t)y * w + x) * 3 + (size_t)c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
             }
-    struct jpeg_compress_struct c;
-    struct jpeg_error_mgr jerr;
-    c.err = jpeg_std_error(&jerr);
-    jpeg_create_compress(&c);
-    unsigned char *buf = NULL;
-    *len = 0;
-    jpeg_mem_dest(&c, &buf, len);
-    c.image_width = w;
-    c.image_height = h;
-    c.input_components = 3;
-    c.in_color_space = JCS_RGB;
-    jpeg_set_defaults(&c);
-    jpeg_set_quality(&c, 90, TRUE);
-    c.comp_info[0].h_samp_factor = c.comp_info[0].v_samp_factor = 2;
-    jpeg_start_compress(&c, TRUE);
-    while (c.next_scanline < h) {
-        JSAMPROW row = px + (size_t)c.next_scanline * w * 3;
-        jpeg_write_scanlines(&c, &row, 1);
-    }
-    jpeg_finish_compress(&c);
-    jpeg_destroy_compress(&c);
+    uint8_t *jpg = encode(px, w, h, 3, 90, 2, 2, len);
     free(px);
-    return buf;
+    return jpg;
 }
 
-static void decode_full(const uint8_t *jpg, unsigned long n, uint8_t *px)
+/* jpeg_read_coefficients alone: the Huffman decoding, subtracted from a full decode. */
+static void read_coefs_only(const uint8_t *jpg, unsigned long n)
 {
     struct jpeg_decompress_struct d;
     struct jpeg_error_mgr jerr;
-    d.err = jpeg_std_error(&jerr);
-    jpeg_create_decompress(&d);
-    jpeg_mem_src(&d, jpg, n);
-    jpeg_read_header(&d, TRUE);
-    d.out_color_space = JCS_EXT_RGB;
-    d.dct_method = JDCT_ISLOW;
-    d.do_fancy_upsampling = TRUE;
-    jpeg_start_decompress(&d);
-    size_t rowb = (size_t)d.output_width * 3;
-    while (d.output_scanline < d.output_height) {
-        JSAMPROW rows[16];
-        for (int i = 0; i < 16; i++) rows[i] = px + (size_t)(d.output_scanline + (JDIMENSION)i) * rowb;
-        jpeg_read_scanlines(&d, rows, 16);
-    }
-    jpeg_finish_decompress(&d);
-    jpeg_destroy_decompress(&d);
-}
-
-/* jpeg_read_coefficients; with a frame to fill, also rearranges them for the stage. */
-static void read_coefs(const uint8_t *jpg, unsigned long n, jdsp_frame *f, int16_t **data, const int16_t ***rows,
-                       uint16_t (*q)[64])
-{
-    struct jpeg_decompress_struct d;
-    struct jpeg_error_mgr jerr;
-    d.err = jpeg_std_error(&jerr);
-    jpeg_create_decompress(&d);
-    jpeg_mem_src(&d, jpg, n);
-    jpeg_read_header(&d, TRUE);
-    jvirt_barray_ptr *arr = jpeg_read_coefficients(&d);
-    if (f) {
-        memset(f, 0, sizeof *f);
-        f->width = d.image_width;
-        f->height = d.image_height;
-        f->ncomp = 3;
-        f->mcus_w = d.MCUs_per_row;
-        f->mcus_h = d.MCU_rows_in_scan;
-        f->blocks_per_mcu = 6;
-        f->channels = 3;
-        size_t per_row = (size_t)f->mcus_w * 6 * 64;
-        *data = malloc(per_row * f->mcus_h * sizeof(int16_t));
-        *rows = malloc(f->mcus_h * sizeof **rows);
-        int first = 0;
-        for (int c = 0; c < 3; c++) {
-            int hc = d.comp_info[c].h_samp_factor, vc = d.comp_info[c].v_samp_factor;
-            f->h[c] = hc;
-            f->v[c] = vc;
-            memcpy(q[c], d.comp_info[c].quant_table->quantval, 64 * sizeof(uint16_t));
-            f->q[c] = q[c];
-            for (uint32_t br = 0; br < f->mcus_h * (uint32_t)vc; br++) {
-                JBLOCKARRAY b = (*d.mem->access_virt_barray)((j_common_ptr)&d, arr[c], br, 1, FALSE);
-                for (uint32_t bc = 0; bc < f->mcus_w * (uint32_t)hc; bc++) {
-                    size_t m = bc / (uint32_t)hc,
-                           at = (size_t)first + (br % (uint32_t)vc) * (uint32_t)hc + bc % (uint32_t)hc;
-                    int16_t *dst = *data + (br / (uint32_t)vc) * per_row + (m * 6 + at) * 64;
-                    for (int i = 0; i < 64; i++) dst[i] = b[0][bc][i];
-                }
-            }
-            first += hc * vc;
-        }
-        for (uint32_t r = 0; r < f->mcus_h; r++) (*rows)[r] = *data + r * per_row;
-        f->mcu_row = *rows;
-    }
+    open_decompress(&d, &jerr, jpg, n);
+    jpeg_read_coefficients(&d);
     jpeg_finish_decompress(&d);
     jpeg_destroy_decompress(&d);
 }
@@ -150,17 +73,16 @@ int main(int argc, char **argv)
     const uint32_t w = 1024, h = 1024;
     unsigned long n;
     uint8_t *jpg = make_jpeg(w, h, &n);
-    jdsp_frame f;
-    int16_t *data;
-    const int16_t **rows;
-    uint16_t q[3][64];
-    read_coefs(jpg, n, &f, &data, &rows, q);
+    coefs k;
+    read_coefs(jpg, n, &k);
+    k.f.channels = 3;
+    const jdsp_frame *f = &k.f;
     uint8_t *ref = malloc((size_t)w * h * 3), *out = malloc((size_t)w * h * 3);
     double *t = malloc((size_t)reps * sizeof *t);
 
-    decode_full(jpg, n, ref);
+    decode_ref(jpg, n, 3, ref);
     int have = mirs__jdsp_have_avx2();
-    if (mirs__jdsp_render(&f, 0, h, out, (size_t)w * 3) || memcmp(out, ref, (size_t)w * h * 3)) {
+    if (mirs__jdsp_render(f, 0, h, out, (size_t)w * 3) || memcmp(out, ref, (size_t)w * h * 3)) {
         fprintf(stderr, "render differs from libjpeg\n");
         return 1;
     }
@@ -169,11 +91,11 @@ int main(int argc, char **argv)
     double *tc = malloc((size_t)reps * sizeof *tc);
     for (int i = 0; i < reps; i++) {
         double t0 = now();
-        mirs__jdsp_render(&f, 0, h, out, (size_t)w * 3);
+        mirs__jdsp_render(f, 0, h, out, (size_t)w * 3);
         double t1 = now();
-        decode_full(jpg, n, out);
+        decode_ref(jpg, n, 3, out);
         double t2 = now();
-        read_coefs(jpg, n, NULL, NULL, NULL, NULL);
+        read_coefs_only(jpg, n);
         double t3 = now();
         tr[i] = t1 - t0;
         tf[i] = t2 - t1;
@@ -183,7 +105,7 @@ int main(int argc, char **argv)
     mirs__jdsp_force_c(1);
     for (int i = 0; i < reps; i++) {
         double t0 = now();
-        mirs__jdsp_render(&f, 0, h, out, (size_t)w * 3);
+        mirs__jdsp_render(f, 0, h, out, (size_t)w * 3);
         t[i] = now() - t0;
     }
     double t_render_c = median(t, reps);
@@ -202,8 +124,7 @@ int main(int argc, char **argv)
     free(tc);
     free(out);
     free(ref);
-    free(data);
-    free(rows);
+    free_coefs(&k);
     free(jpg);
     return 0;
 }

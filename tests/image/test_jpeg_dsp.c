@@ -10,6 +10,7 @@
  * (default here), SSE2 and plain C code paths (see main). */
 #include "image/jpeg_dsp.h"
 
+#include "jpeg_ref.h"
 #include "testutil.h"
 
 #include <math.h>
@@ -32,7 +33,7 @@ static uint32_t rnd(void)
 
 static int avx2_cpu;
 
-/* ---- libjpeg helpers (its default error handler exits on errors: the test then fails) ---- */
+/* ---- libjpeg helpers (more in jpeg_ref.h; its default error handler exits on errors: the test then fails) ---- */
 
 /* Smooth gradients, noise and hard-edged rectangles (saturated colours included). */
 static uint8_t *make_pixels(uint32_t w, uint32_t h, int comps, uint32_t seed)
@@ -53,125 +54,6 @@ static uint8_t *make_pixels(uint32_t w, uint32_t h, int comps, uint32_t seed)
     return px;
 }
 
-static uint8_t *encode(const uint8_t *px, uint32_t w, uint32_t h, int comps, int quality, int hs, int vs,
-                       unsigned long *len)
-{
-    struct jpeg_compress_struct c;
-    struct jpeg_error_mgr jerr;
-    c.err = jpeg_std_error(&jerr);
-    jpeg_create_compress(&c);
-    unsigned char *buf = NULL;
-    *len = 0;
-    jpeg_mem_dest(&c, &buf, len);
-    c.image_width = w;
-    c.image_height = h;
-    c.input_components = comps;
-    c.in_color_space = comps == 1 ? JCS_GRAYSCALE : JCS_RGB;
-    jpeg_set_defaults(&c);
-    jpeg_set_quality(&c, quality, TRUE);
-    if (comps == 3) {
-        c.comp_info[0].h_samp_factor = hs;
-        c.comp_info[0].v_samp_factor = vs;
-        for (int k = 1; k < 3; k++) c.comp_info[k].h_samp_factor = c.comp_info[k].v_samp_factor = 1;
-    }
-    jpeg_start_compress(&c, TRUE);
-    while (c.next_scanline < h) {
-        JSAMPROW row = (JSAMPROW)(px + (size_t)c.next_scanline * w * (size_t)comps);
-        jpeg_write_scanlines(&c, &row, 1);
-    }
-    jpeg_finish_compress(&c);
-    jpeg_destroy_compress(&c);
-    return buf;
-}
-
-/* libjpeg's pixels: ISLOW, fancy upsampling, the given output colour space. */
-static uint8_t *decode_ref(const uint8_t *jpg, unsigned long n, int ch)
-{
-    struct jpeg_decompress_struct d;
-    struct jpeg_error_mgr jerr;
-    d.err = jpeg_std_error(&jerr);
-    jpeg_create_decompress(&d);
-    jpeg_mem_src(&d, jpg, n);
-    jpeg_read_header(&d, TRUE);
-    d.out_color_space = ch == 1 ? JCS_GRAYSCALE : ch == 3 ? JCS_EXT_RGB : JCS_EXT_RGBA;
-    d.dct_method = JDCT_ISLOW;
-    d.do_fancy_upsampling = TRUE;
-    jpeg_start_decompress(&d);
-    size_t rowb = (size_t)d.output_width * (size_t)ch;
-    uint8_t *px = malloc(rowb * d.output_height);
-    while (d.output_scanline < d.output_height) {
-        JSAMPROW row = px + (size_t)d.output_scanline * rowb;
-        jpeg_read_scanlines(&d, &row, 1);
-    }
-    jpeg_finish_decompress(&d);
-    jpeg_destroy_decompress(&d);
-    return px;
-}
-
-/* The stage's input: coefficients rearranged MCU by MCU, quantizers, the frame. */
-typedef struct coefs {
-    int16_t *data;
-    const int16_t **rows;
-    uint16_t q[3][64];
-    jdsp_frame f;
-} coefs;
-
-static void read_coefs(const uint8_t *jpg, unsigned long n, coefs *k)
-{
-    struct jpeg_decompress_struct d;
-    struct jpeg_error_mgr jerr;
-    d.err = jpeg_std_error(&jerr);
-    jpeg_create_decompress(&d);
-    jpeg_mem_src(&d, jpg, n);
-    jpeg_read_header(&d, TRUE);
-    jvirt_barray_ptr *arr = jpeg_read_coefficients(&d);
-    memset(k, 0, sizeof *k);
-    jdsp_frame *f = &k->f;
-    f->width = d.image_width;
-    f->height = d.image_height;
-    f->ncomp = d.num_components;
-    int bpm = 0;
-    for (int c = 0; c < f->ncomp; c++) {
-        jpeg_component_info *ci = &d.comp_info[c];
-        f->h[c] = f->ncomp == 1 ? 1 : ci->h_samp_factor;
-        f->v[c] = f->ncomp == 1 ? 1 : ci->v_samp_factor;
-        bpm += f->h[c] * f->v[c];
-        memcpy(k->q[c], ci->quant_table->quantval, sizeof k->q[c]);
-        f->q[c] = k->q[c];
-    }
-    f->blocks_per_mcu = bpm;
-    f->mcus_w = f->ncomp == 1 ? d.comp_info[0].width_in_blocks : d.MCUs_per_row;
-    f->mcus_h = f->ncomp == 1 ? d.comp_info[0].height_in_blocks : d.MCU_rows_in_scan;
-    size_t per_row = (size_t)f->mcus_w * (size_t)bpm * 64;
-    k->data = malloc(per_row * f->mcus_h * sizeof(int16_t));
-    k->rows = malloc(f->mcus_h * sizeof *k->rows);
-    int first = 0;
-    for (int c = 0; c < f->ncomp; c++) {
-        int hc = f->h[c], vc = f->v[c];
-        for (uint32_t br = 0; br < f->mcus_h * (uint32_t)vc; br++) {
-            JBLOCKARRAY b = (*d.mem->access_virt_barray)((j_common_ptr)&d, arr[c], br, 1, FALSE);
-            uint32_t r = br / (uint32_t)vc, by = br % (uint32_t)vc;
-            for (uint32_t bc = 0; bc < f->mcus_w * (uint32_t)hc; bc++) {
-                uint32_t m = bc / (uint32_t)hc, bx = bc % (uint32_t)hc;
-                int16_t *dst =
-                    k->data + r * per_row + ((size_t)m * (size_t)bpm + (size_t)first + by * (uint32_t)hc + bx) * 64;
-                for (int i = 0; i < 64; i++) dst[i] = b[0][bc][i];
-            }
-        }
-        first += hc * vc;
-    }
-    for (uint32_t r = 0; r < f->mcus_h; r++) k->rows[r] = k->data + r * per_row;
-    f->mcu_row = k->rows;
-    jpeg_finish_decompress(&d);
-    jpeg_destroy_decompress(&d);
-}
-
-static void free_coefs(coefs *k)
-{
-    free(k->data);
-    free(k->rows);
-}
-
 /* libjpeg warns on stderr about 16-bit quantizers (not baseline): expected here. */
 static void quiet(j_common_ptr c, int level)
 {
@@ -187,12 +69,9 @@ static uint8_t *rewrite(const uint8_t *jpg, unsigned long n, mod_fn mod, uint32_
     struct jpeg_decompress_struct d;
     struct jpeg_compress_struct c;
     struct jpeg_error_mgr je1, je2;
-    d.err = jpeg_std_error(&je1);
+    open_decompress(&d, &je1, jpg, n);
     c.err = jpeg_std_error(&je2);
     je2.emit_message = quiet;
-    jpeg_create_decompress(&d);
-    jpeg_mem_src(&d, jpg, n);
-    jpeg_read_header(&d, TRUE);
     jvirt_barray_ptr *arr = jpeg_read_coefficients(&d);
     jpeg_create_compress(&c);
     unsigned char *buf = NULL;
@@ -329,7 +208,7 @@ static void check_jpeg(const char *name, const uint8_t *jpg, unsigned long n, in
     int chans[3] = {3, 4, 1}, nch = k.f.ncomp == 1 ? 3 : 2;
     for (int ic = 0; ic < nch; ic++) {
         k.f.channels = chans[ic];
-        uint8_t *ref = decode_ref(jpg, n, chans[ic]);
+        uint8_t *ref = decode_ref(jpg, n, chans[ic], NULL);
         int st_c = 0;
         for (int kern = avx2_cpu ? 0 : 1; kern < 2; kern++) {
             char label[256];
