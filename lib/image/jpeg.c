@@ -620,35 +620,35 @@ static int par_top(jband *a, mirs_image **out)
     return two_thread_result(a->img, st == MIRS_OK, w, h, out);
 }
 
+/* A band with nothing decoded yet, reading data[0, len). */
+static void band_init(jband *b, const uint8_t *data, size_t len, const img_opts *o, atomic_int *stop)
+{
+    memset(b, 0, sizeof *b);
+    b->c.o = o;
+    b->c.banded = 1;
+    init_err(&b->c);
+    b->ci.err = &b->c.pub;
+    b->data = data;
+    b->len = len;
+    b->stop = stop;
+}
+
 static int banded_decode(const uint8_t *data, size_t len, const img_opts *o, mirs_image **out)
 {
     /* Auto uses a second thread only where it can run at the same time;
      * an explicit 2 always does (the tests rely on it). */
     if (o->threads == 1 || sequential_sof_pixels(data, len) < BAND_MIN_PIXELS || (o->threads == 0 && usable_cpus() < 2))
         return 1;
-    jband *b = calloc(2, sizeof *b);
+    jband *b = malloc(2 * sizeof *b);
     if (!b) return 1;
     atomic_int stop;
     atomic_init(&stop, 0);
-    for (int k = 0; k < 2; k++) {
-        b[k].c.o = o;
-        b[k].c.banded = 1;
-        init_err(&b[k].c);
-        b[k].ci.err = &b[k].c.pub;
-        b[k].data = data;
-        b[k].len = len;
-        b[k].stop = &stop;
-    }
+    for (int k = 0; k < 2; k++) band_init(&b[k], data, len, o, &stop);
     int st = 1;
     if (o->jpeg_dct != MIRS_JPEG_DCT_FAST && par_wanted() && mirs__jpeg_par_supported()) st = par_top(&b[0], out);
     if (st != MIRS_OK) {
-        memset(&b[0].ci, 0, sizeof b[0].ci); /* a fresh start for the bands */
-        b[0].img = NULL;
+        band_init(&b[0], data, len, o, &stop); /* a fresh start for the bands */
         atomic_store(&stop, 0);
-        b[0].c.status = 0;
-        b[0].c.warnings = b[0].c.benign = 0;
-        init_err(&b[0].c);
-        b[0].ci.err = &b[0].c.pub;
         st = band_top(&b[0], &b[1], out);
     }
     free(b);

@@ -53,9 +53,9 @@
 #define PAD 2304u       /* zero bytes after the data: one MCU reads at most 6 blocks x 250 bytes past its start */
 #define MAXB 6          /* blocks per MCU (4:2:0) */
 #define SPIN_PAUSE 2000 /* polls of a waiting thread before it yields, */
-#define SPIN_YIELD 1000 /* and yields before it sleeps */
+#define SPIN_YIELD 1000 /* and yields before it sleeps on the condition variable */
 #define SCRATCH_MAX ((size_t)48 << 20)
-#define NO_START UINT64_MAX /* polls before a waiting thread sleeps */
+#define NO_START UINT64_MAX /* P->start before the second thread has chosen its first bit */
 
 /* libjpeg's natural order with 16 extra entries: a run past 63 stores at 63 */
 static const uint8_t natural[80] = {0,  1,  8,  16, 9,  2,  3,  10, 17, 24, 32, 25, 18, 11, 4,  5,  12, 19, 26, 33,
@@ -633,8 +633,7 @@ static void *transient_thread(void *arg)
  * (a decode running at the same time simply allocates its own), given back
  * if the slot is empty, freed otherwise. The memory stays allocated until
  * the process ends. A decode never needs more than SCRATCH_MAX (it
- * declines bigger files). */
-#define KEEP_MAX SCRATCH_MAX
+ * declines bigger files), so nothing bigger is ever kept. */
 
 static _Atomic(void *) kept;
 
@@ -658,7 +657,7 @@ static void scratch_put(void *mem)
     if (!mem) return;
     scratch_head *p = (scratch_head *)mem - 1;
     void *none = NULL;
-    if (p->size > KEEP_MAX || !atomic_compare_exchange_strong(&kept, &none, p)) free(p);
+    if (!atomic_compare_exchange_strong(&kept, &none, p)) free(p);
 }
 
 static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
