@@ -130,7 +130,6 @@ int mirs__image_opts(const mirs_image_decode_options *user, img_opts *o)
     o->target_height = u.target_height;
     o->png_libpng_only = u.png_libpng_only != 0;
     o->threads = u.threads;
-    o->scratch_input = 0;
     if (o->max_input_bytes > SIZE_MAX) o->max_input_bytes = SIZE_MAX;
     return MIRS_OK;
 }
@@ -309,7 +308,6 @@ MIRS_API int mirs_image_decode_file(const char *path, const mirs_image_decode_op
     size_t len;
     st = read_input(path, o.max_input_bytes, &data, &len);
     if (st) return st;
-    o.scratch_input = 1; /* our own copy: the PNG fast path may join IDAT data in place */
     switch (mirs_image_detect_format((const uint8_t *)data, len)) {
     case MIRS_IMAGE_FORMAT_PNG: st = mirs__png_decode((const uint8_t *)data, len, &o, out); break;
     case MIRS_IMAGE_FORMAT_JPEG: st = mirs__jpeg_decode((const uint8_t *)data, len, &o, out); break;

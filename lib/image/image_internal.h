@@ -25,8 +25,7 @@ typedef struct img_opts {
     uint32_t max_png_chunk_bytes, max_png_chunks, max_jpeg_scans, max_jpeg_warnings;
     uint32_t target_width, target_height;
     int png_libpng_only;
-    uint32_t threads;  /* JPEG decode threads: 0 auto, 1 one, >= 2 two */
-    int scratch_input; /* the input buffer is the library's own: decoders may rewrite it */
+    uint32_t threads; /* JPEG decode threads: 0 auto, 1 one, >= 2 two */
 } img_opts;
 
 int mirs__image_opts(const mirs_image_decode_options *user, img_opts *o);

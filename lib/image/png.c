@@ -79,6 +79,7 @@ static int walk(const uint8_t *d, size_t len, const img_opts *o, png_walk *w)
             return mirs__fail(MIRS_E_LIMIT, "png: %.4s chunk of %u bytes at byte %zu exceeds max_png_chunk_bytes %u",
                               (const char *)type, n, pos, o->max_png_chunk_bytes);
         if (!is_idat) {
+            MIRS_ASSERT_LIVE(type, 4 + (size_t)n);
             uint32_t crc = (uint32_t)crc32(0, type, 4 + (uInt)n);
             if (crc != be32(d + pos + 8 + n))
                 return mirs__fail(MIRS_E_CORRUPT, "png: CRC error in the %.4s chunk at byte %zu", (const char *)type,
@@ -303,6 +304,7 @@ static int decode_core(pctx *c, const uint8_t *data, size_t len)
     png_set_crc_action(png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
     png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, 0);
     png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, skip_chunks, (int)(sizeof skip_chunks / 5));
+    MIRS_ASSERT_LIVE(data, len);
     png_process_data(png, info, (png_bytep)(uintptr_t)data, len);
     png_destroy_read_struct(&png, &info, NULL);
     return MIRS_OK;
@@ -381,6 +383,7 @@ static int encode_core(pctx *c, const mirs_image *img, int level)
     png_set_IHDR(png, info, img->width, img->height, 8, ct, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
                  PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
+    MIRS_ASSERT_LIVE(img->pixels, img->stride * img->height);
     for (uint32_t y = 0; y < img->height; y++) png_write_row(png, img->pixels + (size_t)y * img->stride);
     png_write_end(png, NULL);
     png_destroy_write_struct(&png, &info);

@@ -6,11 +6,18 @@
  * buffer of exactly the expected size (h rows of 1 filter byte + the row),
  * the rows are unfiltered in place and packed down to the output stride in
  * the same buffer, which then becomes the image's pixels when no layout
- * conversion is needed. Every IDAT chunk's CRC and the zlib Adler-32 are
- * verified, as libpng does. Anything unusual (16-bit or low-bit samples,
- * Adam7, odd chunk order, odd tRNS) returns 1 before touching the input and
- * goes to the libpng path, so both paths give the same results (tests compare both with
- * PIL). Without libdeflate at build time this file only returns 1.
+ * conversion is needed.
+ *
+ * The rule that keeps this path honest: it only ever succeeds on a file it
+ * has proven well-formed (every IDAT CRC, a plain zlib header, a deflate
+ * stream with a valid Adler-32 that fills exactly the image and ends exactly
+ * at the end of the IDAT data, valid filter bytes); anything else, and
+ * anything unusual (16-bit or low-bit samples, Adam7, odd chunk order, odd
+ * tRNS), returns 1 and libpng decodes the file. So every error, warning and
+ * borderline case is libpng's, and the library's answer never depends on
+ * which path ran (fuzz_png checks status and pixels of both paths). The
+ * input is never modified. Without libdeflate at build time this file only
+ * returns 1.
  */
 #include "image_internal.h"
 
@@ -20,7 +27,6 @@
 
 #ifdef MIRS_HAVE_LIBDEFLATE
 #include <libdeflate.h>
-#include <zlib.h>
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -106,29 +112,13 @@ static void convert(const uint8_t *s, uint8_t *d, uint32_t w, int ct, int layout
     }
 }
 
-/* Inflates the first `want` bytes of a zlib stream with zlib, then stops. */
-static int inflate_prefix(const uint8_t *z, size_t zlen, uint8_t *out, size_t want, size_t *got)
+/* The zlib header of a stream that zlib (libpng's inflater) and libdeflate
+ * read the same way: deflate with a 32 KiB window (CINFO 7: every distance
+ * deflate can code is inside it; a smaller declared window makes zlib refuse
+ * far distances that libdeflate takes), no preset dictionary, valid check. */
+static int plain_zlib_header(const uint8_t *z, size_t n)
 {
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    if (inflateInit(&zs) != Z_OK) return -1;
-    size_t in_done = 0, out_done = 0;
-    int ret = Z_OK;
-    while (out_done < want && ret == Z_OK) {
-        size_t in_n = zlen - in_done, out_n = want - out_done;
-        zs.next_in = (Bytef *)(uintptr_t)(z + in_done);
-        zs.avail_in = in_n > UINT_MAX ? UINT_MAX : (uInt)in_n;
-        zs.next_out = out + out_done;
-        zs.avail_out = out_n > UINT_MAX ? UINT_MAX : (uInt)out_n;
-        uInt ai = zs.avail_in, ao = zs.avail_out;
-        ret = inflate(&zs, Z_SYNC_FLUSH);
-        in_done += ai - zs.avail_in;
-        out_done += ao - zs.avail_out;
-        if (ret == Z_BUF_ERROR && in_done < zlen) ret = Z_OK;
-    }
-    inflateEnd(&zs);
-    *got = out_done;
-    return out_done == want ? 0 : -1;
+    return n >= 2 && z[0] == 0x78 && !(z[1] & 0x20) && ((unsigned)z[0] << 8 | z[1]) % 31 == 0;
 }
 
 int mirs__png_decode_fast(const uint8_t *data, size_t len, const img_opts *o, const png_walk *w, mirs_image **out)
@@ -148,64 +138,55 @@ int mirs__png_decode_fast(const uint8_t *data, size_t len, const img_opts *o, co
     static const int spp[7] = {1, 0, 3, 1, 2, 0, 4};
     size_t bpp = (size_t)spp[ct], rowlen = (size_t)w->width * bpp, raw_size;
     if (!mirs__add_ok(rowlen, 1, &raw_size) || !mirs__mul_ok(raw_size, w->height, &raw_size)) return 1;
-    /* The compressed stream: one IDAT chunk is used in place, several are joined. */
-    const uint8_t *z = data + w->first_idat + 8;
-    uint8_t *joined = NULL;
-    size_t zlen = (size_t)w->idat_bytes;
+    /* From here on, anything this path cannot prove well-formed (a CRC, the
+     * zlib header, the stream, its Adler-32, its exact length, a filter byte)
+     * returns 1 and libpng decides: the answer never depends on the path. */
     size_t pos = w->first_idat;
-    /* Every CRC first: the in-place join below destroys the chunk framing. */
     for (uint32_t i = 0; i < w->idat_count; i++) {
         uint32_t n = be32(data + pos);
-        if (libdeflate_crc32(0, data + pos + 4, 4 + (size_t)n) != be32(data + pos + 8 + n))
-            return mirs__fail(MIRS_E_CORRUPT, "png: CRC error in the IDAT chunk at byte %zu", pos);
+        MIRS_ASSERT_LIVE(data + pos + 4, 4 + (size_t)n);
+        if (libdeflate_crc32(0, data + pos + 4, 4 + (size_t)n) != be32(data + pos + 8 + n)) return 1;
         pos += 12 + (size_t)n;
     }
+    /* The compressed stream: one IDAT chunk is used in place, several are
+     * copied together (the input stays intact for libpng). */
+    const uint8_t *z = data + w->first_idat + 8;
+    size_t zlen = (size_t)w->idat_bytes;
+    uint8_t *joined = NULL;
     if (w->idat_count > 1) {
-        /* A buffer the library owns is joined in place (no copy of the file). */
-        uint8_t *dst = o->scratch_input ? (uint8_t *)(uintptr_t)z : (joined = malloc(zlen ? zlen : 1));
-        if (!dst) return mirs__fail(MIRS_E_NO_MEMORY, "png: out of memory");
+        if (!(joined = malloc(zlen ? zlen : 1))) return mirs__fail(MIRS_E_NO_MEMORY, "png: out of memory");
         size_t k = 0;
         pos = w->first_idat;
         for (uint32_t i = 0; i < w->idat_count; i++) {
             uint32_t n = be32(data + pos);
-            memmove(dst + k, data + pos + 8, n);
+            memcpy(joined + k, data + pos + 8, n);
             k += n;
             pos += 12 + (size_t)n;
         }
-        z = dst;
+        z = joined;
+    }
+    if (!plain_zlib_header(z, zlen)) {
+        free(joined);
+        return 1;
     }
     uint8_t *raw = malloc(raw_size);
-    if (!raw) {
-        free(joined);
-        return mirs__fail(MIRS_E_NO_MEMORY, "png: out of memory for %zu bytes of image data", raw_size);
-    }
-    struct libdeflate_decompressor *dec = libdeflate_alloc_decompressor();
+    struct libdeflate_decompressor *dec = raw ? libdeflate_alloc_decompressor() : NULL;
     if (!dec) {
         free(joined);
         free(raw);
-        return mirs__fail(MIRS_E_NO_MEMORY, "png: out of memory");
+        return mirs__fail(MIRS_E_NO_MEMORY, "png: out of memory for %zu bytes of image data", raw_size);
     }
-    size_t got = 0;
-    enum libdeflate_result r = libdeflate_zlib_decompress(dec, z, zlen, raw, raw_size, &got);
+    size_t in_used = 0, got = 0;
+    MIRS_ASSERT_LIVE(z, zlen);
+    MIRS_ASSERT_LIVE(raw, raw_size);
+    enum libdeflate_result r = libdeflate_zlib_decompress_ex(dec, z, zlen, raw, raw_size, &in_used, &got);
     libdeflate_free_decompressor(dec);
-    free(joined);
-    /* More compressed data than the image needs: like libpng, keep the
-     * complete image and count a warning. libdeflate leaves the buffer
-     * undefined then, so zlib inflates just the image's bytes and stops
-     * (a zlib bomb costs no more than its image). */
-    uint32_t warnings = 0;
-    if (r == LIBDEFLATE_INSUFFICIENT_SPACE) {
-        warnings++;
-        r = inflate_prefix(z, zlen, raw, raw_size, &got) ? LIBDEFLATE_BAD_DATA : LIBDEFLATE_SUCCESS;
-    }
-    if (r != LIBDEFLATE_SUCCESS) {
+    free(joined); /* z is not read after this */
+    /* Exactly the image, from exactly the IDAT data: extra or missing data
+     * (libpng warns or fails by its own rules) goes to libpng. */
+    if (r != LIBDEFLATE_SUCCESS || got != raw_size || in_used != zlen) {
         free(raw);
-        return mirs__fail(MIRS_E_CORRUPT, "png: IDAT: invalid compressed data or Adler-32 mismatch");
-    }
-    if (got != raw_size) {
-        free(raw);
-        return mirs__fail(MIRS_E_TRUNCATED, "png: the image data ends before the last row (%zu of %zu bytes)", got,
-                          raw_size);
+        return 1;
     }
     /* Unfilter in place, then pack the rows down over the filter bytes. */
     static const uint8_t zeros[64];
@@ -217,11 +198,10 @@ int mirs__png_decode_fast(const uint8_t *data, size_t len, const img_opts *o, co
     const uint8_t *prev = zrow ? zrow : zeros;
     for (uint32_t y = 0; y < w->height; y++) {
         uint8_t *row = raw + (size_t)y * (rowlen + 1);
-        if (unfilter(row[0], row + 1, prev, rowlen, bpp)) {
-            int filter = row[0]; /* read before raw is freed */
+        if (unfilter(row[0], row + 1, prev, rowlen, bpp)) { /* an invalid filter type: libpng names it */
             free(zrow);
             free(raw);
-            return mirs__fail(MIRS_E_CORRUPT, "png: invalid filter type %d in row %u", filter, y);
+            return 1;
         }
         memmove(raw + (size_t)y * rowlen, row + 1, rowlen);
         prev = raw + (size_t)y * rowlen;
@@ -268,7 +248,6 @@ int mirs__png_decode_fast(const uint8_t *data, size_t len, const img_opts *o, co
         free(raw);
     }
     img->source_format = MIRS_IMAGE_FORMAT_PNG;
-    img->warnings = warnings;
     *out = img;
     return MIRS_OK;
 }

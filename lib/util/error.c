@@ -115,3 +115,19 @@ MIRS_API void mirs_buf_free(mirs_buf *buf)
     buf->data = NULL;
     buf->size = 0;
 }
+
+#ifdef MIRS_ASAN
+#include <sanitizer/asan_interface.h>
+
+void mirs__assert_live(const void *p, size_t n, const char *file, int line)
+{
+    if (!n) return;
+    void *bad = __asan_region_is_poisoned((void *)(uintptr_t)p, n);
+    if (!bad) return;
+    fprintf(stderr,
+            "mirsafety: %s:%d hands an uninstrumented library %zu bytes at %p, of which byte %zu is not live:\n", file,
+            line, n, p, (size_t)((const char *)bad - (const char *)p));
+    __asan_describe_address(bad);
+    abort();
+}
+#endif

@@ -29,6 +29,27 @@ int mirs__error_prefix(const char *fmt, ...) MIRS_PRINTF(1, 2);
         if (!(cond)) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "%s: invalid argument: %s", __func__, #cond);          \
     } while (0)
 
+/* ---- buffers handed to uninstrumented libraries ----
+ * zlib, libdeflate, libpng and libjpeg are not built with the sanitizers, so
+ * a read of freed or out-of-bounds memory inside them goes unseen (a
+ * use-after-free in the PNG fast path did). In sanitizer builds every buffer
+ * passed to them is first checked to be live and addressable in full: a
+ * poisoned byte prints ASan's description of it and aborts. Other builds: no-op. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MIRS_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(MIRS_ASAN)
+#define MIRS_ASAN 1
+#endif
+#ifdef MIRS_ASAN
+void mirs__assert_live(const void *p, size_t n, const char *file, int line);
+#define MIRS_ASSERT_LIVE(p, n) mirs__assert_live((p), (n), __FILE__, __LINE__)
+#else
+#define MIRS_ASSERT_LIVE(p, n) ((void)(p), (void)(n))
+#endif
+
 /* ---- overflow-checked sizes ---- */
 static inline bool mirs__mul_ok(size_t a, size_t b, size_t *out) { return !__builtin_mul_overflow(a, b, out); }
 static inline bool mirs__add_ok(size_t a, size_t b, size_t *out) { return !__builtin_add_overflow(a, b, out); }
