@@ -323,18 +323,10 @@ int mirs_entropy_tensor_open_memory(const void *data, size_t size, const char *n
 int mirs_entropy_tensor_open(const char *path, const char *name, mirs_entropy_tensor **out)
 {
     MIRS_CHECK_ARG(path && out);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return mirs__fail_errno(errno == ENOENT ? MIRS_E_NOT_FOUND : MIRS_E_IO, errno, "%s", path);
+    int fd;
     struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        int e = errno;
-        close(fd);
-        return mirs__fail_errno(MIRS_E_IO, e, "%s", path);
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        close(fd);
-        return mirs__fail(MIRS_E_IO, "%s: not a regular file", path);
-    }
+    int st = mirs__open_regular(AT_FDCWD, path, NULL, O_RDONLY, 0, &fd, &sb);
+    if (st != MIRS_OK) return st;
     size_t size = (size_t)sb.st_size;
     if (size == 0) {
         close(fd);
@@ -344,7 +336,7 @@ int mirs_entropy_tensor_open(const char *path, const char *name, mirs_entropy_te
     int e = errno;
     close(fd);
     if (map == MAP_FAILED) return mirs__fail_errno(MIRS_E_IO, e, "%s: mmap", path);
-    int st = open_bytes(map, size, name, path, out, map);
+    st = open_bytes(map, size, name, path, out, map);
     if (st) munmap(map, size);
     return st;
 }

@@ -340,8 +340,9 @@ MIRS_API uint64_t mirs_image_checksum_bytes(const uint8_t *data, size_t len)
 MIRS_API int mirs_image_checksum_file(const char *path, uint64_t *out)
 {
     MIRS_CHECK_ARG(path && out);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return mirs__fail_errno(errno == ENOENT ? MIRS_E_NOT_FOUND : MIRS_E_IO, errno, "%s: cannot open", path);
+    int fd;
+    int st = mirs__open_regular(AT_FDCWD, path, NULL, O_RDONLY, 0, &fd, NULL);
+    if (st != MIRS_OK) return st;
     uint8_t *buf = mirs__malloc(1 << 16);
     if (!buf) {
         close(fd);

@@ -699,9 +699,7 @@ int mirs_prompt_write_file(const mirs_dataset *ds, const mirs_filter *filter, co
         mirs_sb_free(&tmp);
         return MIRS_E_NO_MEMORY;
     }
-    f.fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (f.fd < 0) {
-        st = mirs__fail_errno(MIRS_E_IO, errno, "%s: cannot create", tmp.data);
+    if ((st = mirs__open_regular(AT_FDCWD, tmp.data, NULL, O_WRONLY | O_CREAT | O_TRUNC, 0644, &f.fd, NULL))) {
         free(f.buf);
         mirs_sb_free(&tmp);
         return st;

@@ -498,9 +498,11 @@ int mirs_store_open(const char *path, const mirs_store_options *opts, mirs_store
         st = MIRS_E_NO_MEMORY;
         goto fail;
     }
-    s->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (s->fd < 0) {
-        st = mirs__fail_errno(MIRS_E_IO, errno, "%s: cannot open the store", path);
+    /* Read-write and creating, yet a FIFO named as the store must not block
+     * (open) nor be read from (the resume scan): the helper refuses it. */
+    if ((st = mirs__open_regular(AT_FDCWD, path, NULL, O_RDWR | O_APPEND | O_CREAT, 0644, &s->fd, NULL))) {
+        s->fd = -1;
+        mirs__error_prefix("cannot open the store");
         goto fail;
     }
     if (flock(s->fd, LOCK_EX | LOCK_NB) != 0) {
