@@ -146,6 +146,14 @@ MIRS_API int mirs_image_probe_memory(const uint8_t *data, size_t len, const mirs
 /* Same for a file (read whole, up to max_input_bytes). Adds MIRS_E_IO and
  * MIRS_E_NOT_FOUND; messages name the path. */
 MIRS_API int mirs_image_probe_file(const char *path, const mirs_image_decode_options *opts, mirs_image_info *info);
+/* Applies to a probed header the width, height and pixel limits of opts
+ * (NULL for the defaults) exactly as decoding does: the same check, so an
+ * image that passes here is not refused for its size by any decoding path.
+ * Validation (mirsafety validate --images) and request writing (every
+ * mirs_prompt_options.image_format, ORIGINAL included) use it. Errors:
+ * MIRS_E_INVALID_ARGUMENT, MIRS_E_LIMIT and MIRS_E_CORRUPT (zero size), the
+ * message naming the format and the limit. Thread-safe. */
+MIRS_API int mirs_image_check_limits(const mirs_image_info *info, const mirs_image_decode_options *opts);
 
 /* ---- decoding ---- */
 

@@ -1857,6 +1857,18 @@ MIRS_E_TRUNCATED, MIRS_E_CORRUPT, MIRS_E_LIMIT. Thread-safe."""),
         'int mirs_image_probe_file(const char *path, const mirs_image_decode_options *opts, mirs_image_info *info)',
         """Same for a file (read whole, up to max_input_bytes). Adds MIRS_E_IO and
 MIRS_E_NOT_FOUND; messages name the path."""),
+    'mirs_image_check_limits': (
+        'image', ctypes.c_int,
+        [ctypes.POINTER(mirs_image_info), ctypes.POINTER(mirs_image_decode_options)],
+        ('info', 'opts'),
+        'int mirs_image_check_limits(const mirs_image_info *info, const mirs_image_decode_options *opts)',
+        """Applies to a probed header the width, height and pixel limits of opts
+(NULL for the defaults) exactly as decoding does: the same check, so an
+image that passes here is not refused for its size by any decoding path.
+Validation (mirsafety validate --images) and request writing (every
+mirs_prompt_options.image_format, ORIGINAL included) use it. Errors:
+MIRS_E_INVALID_ARGUMENT, MIRS_E_LIMIT and MIRS_E_CORRUPT (zero size), the
+message naming the format and the limit. Thread-safe."""),
     'mirs_image_decode_memory': (
         'image', ctypes.c_int,
         [ctypes.POINTER(ctypes.c_uint8), ctypes.c_size_t, ctypes.POINTER(mirs_image_decode_options), ctypes.POINTER(ctypes.POINTER(mirs_image))],

@@ -2683,6 +2683,17 @@ extern "C" {
     /// C: `int mirs_image_probe_file(const char *path, const mirs_image_decode_options *opts, mirs_image_info *info)` (image.h)
     pub fn mirs_image_probe_file(path: *const c_char, opts: *const mirs_image_decode_options, info: *mut mirs_image_info) -> c_int;
 
+    /// Applies to a probed header the width, height and pixel limits of opts
+    /// (NULL for the defaults) exactly as decoding does: the same check, so an
+    /// image that passes here is not refused for its size by any decoding path.
+    /// Validation (mirsafety validate --images) and request writing (every
+    /// mirs_prompt_options.image_format, ORIGINAL included) use it. Errors:
+    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_LIMIT and MIRS_E_CORRUPT (zero size), the
+    /// message naming the format and the limit. Thread-safe.
+    ///
+    /// C: `int mirs_image_check_limits(const mirs_image_info *info, const mirs_image_decode_options *opts)` (image.h)
+    pub fn mirs_image_check_limits(info: *const mirs_image_info, opts: *const mirs_image_decode_options) -> c_int;
+
     /// Decodes a PNG or JPEG held in memory into a new image in opts->layout
     /// (opts may be NULL for the defaults). The width, height and pixel limits
     /// are checked after the header and before any pixel memory is allocated.
@@ -4013,6 +4024,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_image_decode_options_init", "image"),
     ("mirs_image_probe_memory", "image"),
     ("mirs_image_probe_file", "image"),
+    ("mirs_image_check_limits", "image"),
     ("mirs_image_decode_memory", "image"),
     ("mirs_image_decode_file", "image"),
     ("mirs_image_from_pixels", "image"),
