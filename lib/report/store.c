@@ -239,7 +239,6 @@ static int scan_lines(const char *what, const char *data, size_t len, unsigned d
         line_no++;
         const char *nl = memchr(data + pos, '\n', len - pos);
         size_t ll = nl ? (size_t)(nl - (data + pos)) : len - pos;
-        bool last = !nl || (size_t)(nl - data) + 1 == len;
         if (!nl) {
             /* No newline: the record was never committed, whatever it holds. */
             *good_end = end_ok;
@@ -253,11 +252,10 @@ static int scan_lines(const char *what, const char *data, size_t len, unsigned d
                          : parse_line(data + pos, ll, depth, a, &rec);
             if (st == MIRS_E_NO_MEMORY) return st;
             if (st) {
-                if (last) {
-                    *good_end = end_ok;
-                    *torn = len - end_ok;
-                    return MIRS_OK;
-                }
+                /* A bad line that ends in a newline is never torn, not even
+                 * the last one: a record is written with its newline in one
+                 * append, so a complete line that does not parse (an unknown
+                 * verdict, a hand edit) is damage that repair must not cut. */
                 if (!lenient) {
                     char why[512];
                     snprintf(why, sizeof why, "%s", mirs_error_last());

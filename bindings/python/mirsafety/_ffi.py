@@ -427,8 +427,10 @@ MIRS_DURABLE_FSYNC = 2
 #: write() per record, fdatasync() every fsync_every records
 MIRS_DURABLE_FSYNC_EVERY = 3
 
-# What opening a store does with a torn last line (no trailing newline or
-# not a valid record: what a crash during a write leaves).
+# What opening a store does with a torn last line (no trailing newline:
+# what a crash during a write leaves). A newline-terminated last line that
+# is not a valid record is not torn but MIRS_E_CORRUPT (line and byte named)
+# under either policy: TRUNCATE never cuts a complete line.
 #: fail with MIRS_E_TORN, file untouched
 MIRS_TORN_REFUSE = 0
 #: cut the file back to the last complete record (ftruncate + fsync)
@@ -2918,8 +2920,8 @@ verdict (or, for response records, any record) is in the store, else 0."""),
         [ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.POINTER(mirs_records))],
         ('path', 'lenient', 'out'),
         'int mirs_records_read(const char *path, int32_t lenient, mirs_records **out)',
-        """Reads a store without modifying it. A torn last line is skipped and
-reported (mirs_records_torn_bytes); an interior bad line is
+        """Reads a store without modifying it. A torn last line (no newline) is
+skipped and reported (mirs_records_torn_bytes); any other bad line is
 MIRS_E_CORRUPT unless lenient (then skipped and counted as a
 diagnostic). The result is immutable and shareable between threads."""),
     'mirs_records_parse': (

@@ -1074,14 +1074,18 @@ pub const MIRS_DURABLE_FSYNC: c_int = 2;
 /// write() per record, fdatasync() every fsync_every records
 pub const MIRS_DURABLE_FSYNC_EVERY: c_int = 3;
 
-/// What opening a store does with a torn last line (no trailing newline or
-/// not a valid record: what a crash during a write leaves).
+/// What opening a store does with a torn last line (no trailing newline:
+/// what a crash during a write leaves). A newline-terminated last line that
+/// is not a valid record is not torn but MIRS_E_CORRUPT (line and byte named)
+/// under either policy: TRUNCATE never cuts a complete line.
 ///
 /// fail with MIRS_E_TORN, file untouched
 pub const MIRS_TORN_REFUSE: c_int = 0;
 
-/// What opening a store does with a torn last line (no trailing newline or
-/// not a valid record: what a crash during a write leaves).
+/// What opening a store does with a torn last line (no trailing newline:
+/// what a crash during a write leaves). A newline-terminated last line that
+/// is not a valid record is not torn but MIRS_E_CORRUPT (line and byte named)
+/// under either policy: TRUNCATE never cuts a complete line.
 ///
 /// cut the file back to the last complete record (ftruncate + fsync)
 pub const MIRS_TORN_TRUNCATE: c_int = 1;
@@ -3582,8 +3586,8 @@ extern "C" {
     /// C: `int mirs_store_done(const mirs_store *s, const char *key, const char *model, const char *judge)` (report.h)
     pub fn mirs_store_done(s: *const mirs_store, key: *const c_char, model: *const c_char, judge: *const c_char) -> c_int;
 
-    /// Reads a store without modifying it. A torn last line is skipped and
-    /// reported (mirs_records_torn_bytes); an interior bad line is
+    /// Reads a store without modifying it. A torn last line (no newline) is
+    /// skipped and reported (mirs_records_torn_bytes); any other bad line is
     /// MIRS_E_CORRUPT unless lenient (then skipped and counted as a
     /// diagnostic). The result is immutable and shareable between threads.
     ///
