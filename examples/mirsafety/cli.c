@@ -192,9 +192,15 @@ FILE *cli_fopen_regular(const char *path)
     }
     struct stat st;
     int fl;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (fl = fcntl(fd, F_GETFL)) < 0 ||
-        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
-        fprintf(stderr, "mirsafety: %s: not a regular file [%s]\n", path, mirs_status_str(MIRS_E_IO));
+    const char *why = NULL;
+    if (fstat(fd, &st) != 0)
+        why = strerror(errno);
+    else if (!S_ISREG(st.st_mode))
+        why = "not a regular file";
+    else if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0)
+        why = strerror(errno);
+    if (why) {
+        fprintf(stderr, "mirsafety: %s: %s [%s]\n", path, why, mirs_status_str(MIRS_E_IO));
         close(fd);
         return NULL;
     }
