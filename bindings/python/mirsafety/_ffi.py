@@ -1846,7 +1846,8 @@ neither. Never fails; data may be NULL when len is 0. Thread-safe."""),
         """Reads the header of an image in memory and fills *info (fields beyond
 info->struct_size are left alone, so older callers stay safe). Decodes no
 pixels and applies no width/height/pixel limits, so a hostile header's
-claimed size is reported (opts may be NULL; only max_input_bytes,
+claimed size is reported; mirs_image_check_limits() then applies them as
+decoding would (opts may be NULL; only max_input_bytes,
 max_png_chunks and max_png_chunk_bytes are used). PNG: the chunk framing
 and CRCs of the whole file are checked; JPEG: the markers up to the
 first scan. Errors: MIRS_E_INVALID_ARGUMENT,
