@@ -2,9 +2,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -177,4 +180,34 @@ void cli_progress_cb(void *userdata, size_t done, size_t total)
 {
     (void)total;
     cli_progress_update((cli_progress *)userdata, done);
+}
+
+FILE *cli_fopen_regular(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        fprintf(stderr, "mirsafety: %s: %s [%s]\n", path, strerror(errno),
+                mirs_status_str(errno == ENOENT ? MIRS_E_NOT_FOUND : MIRS_E_IO));
+        return NULL;
+    }
+    struct stat st;
+    int fl;
+    const char *why = NULL;
+    if (fstat(fd, &st) != 0)
+        why = strerror(errno);
+    else if (!S_ISREG(st.st_mode))
+        why = "not a regular file";
+    else if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0)
+        why = strerror(errno);
+    if (why) {
+        fprintf(stderr, "mirsafety: %s: %s [%s]\n", path, why, mirs_status_str(MIRS_E_IO));
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        fprintf(stderr, "mirsafety: %s: %s [%s]\n", path, strerror(errno), mirs_status_str(MIRS_E_IO));
+        close(fd);
+    }
+    return f;
 }

@@ -51,6 +51,13 @@ typedef struct cli_choice {
  * returns 0, or -1 (and leaves *out alone) when v is not one of them. */
 int cli_choose(const char *v, const cli_choice *choices, int *out);
 
+/* Opens a file the tool reads itself (the library opens the others) the way
+ * the library does: O_NONBLOCK so that a FIFO cannot block open(), then
+ * anything but a regular file is refused. NULL after printing
+ * "mirsafety: <path>: not a regular file [MIRS_E_IO]" or the open error.
+ * (The library's helper is internal: the tool links only the public API.) */
+FILE *cli_fopen_regular(const char *path);
+
 /* Monotonic clock, in seconds. */
 double cli_seconds(void);
 

@@ -781,11 +781,8 @@ typedef struct cap_row {
 static int compare_capability(const char *csv, const char **inputs, size_t nin, const char *judge, int32_t denom,
                               bool json)
 {
-    FILE *f = fopen(csv, "rb");
-    if (!f) {
-        fprintf(stderr, "mirsafety: %s: %s\n", csv, strerror(errno));
-        return CLI_EXIT_FAILURE;
-    }
+    FILE *f = cli_fopen_regular(csv);
+    if (!f) return CLI_EXIT_FAILURE;
     cap_row *rows = NULL;
     size_t nrows = 0;
     char line[4096];

@@ -135,7 +135,8 @@ typedef struct mirs_image_info {
 /* Reads the header of an image in memory and fills *info (fields beyond
  * info->struct_size are left alone, so older callers stay safe). Decodes no
  * pixels and applies no width/height/pixel limits, so a hostile header's
- * claimed size is reported (opts may be NULL; only max_input_bytes,
+ * claimed size is reported; mirs_image_check_limits() then applies them as
+ * decoding would (opts may be NULL; only max_input_bytes,
  * max_png_chunks and max_png_chunk_bytes are used). PNG: the chunk framing
  * and CRCs of the whole file are checked; JPEG: the markers up to the
  * first scan. Errors: MIRS_E_INVALID_ARGUMENT,
@@ -146,6 +147,14 @@ MIRS_API int mirs_image_probe_memory(const uint8_t *data, size_t len, const mirs
 /* Same for a file (read whole, up to max_input_bytes). Adds MIRS_E_IO and
  * MIRS_E_NOT_FOUND; messages name the path. */
 MIRS_API int mirs_image_probe_file(const char *path, const mirs_image_decode_options *opts, mirs_image_info *info);
+/* Applies to a probed header the width, height and pixel limits of opts
+ * (NULL for the defaults) exactly as decoding does: the same check, so an
+ * image that passes here is not refused for its size by any decoding path.
+ * Validation (mirsafety validate --images) and request writing (every
+ * mirs_prompt_options.image_format, ORIGINAL included) use it. Errors:
+ * MIRS_E_INVALID_ARGUMENT, MIRS_E_LIMIT and MIRS_E_CORRUPT (zero size), the
+ * message naming the format and the limit. Thread-safe. */
+MIRS_API int mirs_image_check_limits(const mirs_image_info *info, const mirs_image_decode_options *opts);
 
 /* ---- decoding ---- */
 

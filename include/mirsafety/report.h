@@ -168,8 +168,10 @@ MIRS_API int mirs_record_to_json(const mirs_record *rec, mirs_buf *out);
 #define MIRS_DURABLE_FSYNC 2       /* write() and fdatasync() per record: survives power loss */
 #define MIRS_DURABLE_FSYNC_EVERY 3 /* write() per record, fdatasync() every fsync_every records */
 
-/* What opening a store does with a torn last line (no trailing newline or
- * not a valid record: what a crash during a write leaves). */
+/* What opening a store does with a torn last line (no trailing newline:
+ * what a crash during a write leaves). A newline-terminated last line that
+ * is not a valid record is not torn but MIRS_E_CORRUPT (line and byte named)
+ * under either policy: TRUNCATE never cuts a complete line. */
 #define MIRS_TORN_REFUSE 0   /* fail with MIRS_E_TORN, file untouched */
 #define MIRS_TORN_TRUNCATE 1 /* cut the file back to the last complete record (ftruncate + fsync) */
 
@@ -218,8 +220,8 @@ MIRS_API int mirs_store_done(const mirs_store *s, const char *key, const char *m
 
 typedef struct mirs_records mirs_records;
 
-/* Reads a store without modifying it. A torn last line is skipped and
- * reported (mirs_records_torn_bytes); an interior bad line is
+/* Reads a store without modifying it. A torn last line (no newline) is
+ * skipped and reported (mirs_records_torn_bytes); any other bad line is
  * MIRS_E_CORRUPT unless lenient (then skipped and counted as a
  * diagnostic). The result is immutable and shareable between threads. */
 MIRS_API int mirs_records_read(const char *path, int32_t lenient, mirs_records **out);

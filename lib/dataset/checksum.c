@@ -35,13 +35,11 @@ static uint64_t put_list(uint64_t crc, const char *const *v, uint32_t n)
 static int put_file(uint64_t *crc, const mirs_item *it, size_t k, unsigned char *buf, size_t bufsize)
 {
     const char *path = it->image_files[k];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return mirs__fail_errno(MIRS_E_IO, errno, "%s: image %zu \"%s\": cannot open", it->key, k, path);
+    int fd;
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return mirs__fail(MIRS_E_IO, "%s: image %zu \"%s\": not a regular file", it->key, k, path);
-    }
+    int rc = mirs__open_regular(AT_FDCWD, path, NULL, O_RDONLY, 0, &fd, &st);
+    if (rc == MIRS_E_NOT_FOUND) rc = mirs__fail_errno(MIRS_E_IO, ENOENT, "%s: cannot open", path);
+    if (rc != MIRS_OK) return mirs__error_prefix("%s: image %zu", it->key, k);
     uint64_t c = put_u64(*crc, (uint64_t)st.st_size);
     uint64_t got = 0;
     for (;;) {

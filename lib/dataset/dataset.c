@@ -612,61 +612,7 @@ static int parse_jsonl_text(builder *b, char *text, size_t len, const item_ctx *
 static int read_whole(builder *b, const char *path, size_t limit, size_t *len)
 {
     b->buf = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return mirs__fail_errno(errno == ENOENT ? MIRS_E_NOT_FOUND : MIRS_E_IO, errno, "cannot open");
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return mirs__fail(MIRS_E_IO, "not a readable regular file");
-    }
-    if ((uint64_t)st.st_size > (uint64_t)limit) {
-        close(fd);
-        return mirs__fail(MIRS_E_LIMIT, "%lld bytes exceeds the limit of %zu bytes", (long long)st.st_size, limit);
-    }
-    /* One spare byte beyond the size tells a file that grew since fstat. */
-    size_t cap = (size_t)st.st_size + 2, got = 0;
-    char *buf = mirs__malloc(cap);
-    if (!buf) {
-        close(fd);
-        return MIRS_E_NO_MEMORY;
-    }
-    for (;;) {
-        if (got == cap - 1) {
-            if (got > limit) {
-                free(buf);
-                close(fd);
-                return mirs__fail(MIRS_E_LIMIT, "grew past the limit of %zu bytes while being read", limit);
-            }
-            size_t ncap = cap * 2;
-            char *nb = mirs__realloc(buf, ncap);
-            if (!nb) {
-                free(buf);
-                close(fd);
-                return MIRS_E_NO_MEMORY;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        ssize_t r = read(fd, buf + got, cap - 1 - got);
-        if (r == 0) break;
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            int e = errno;
-            free(buf);
-            close(fd);
-            return mirs__fail_errno(MIRS_E_IO, e, "read failed");
-        }
-        got += (size_t)r;
-    }
-    close(fd);
-    if (got > limit) {
-        free(buf);
-        return mirs__fail(MIRS_E_LIMIT, "grew past the limit of %zu bytes while being read", limit);
-    }
-    buf[got] = '\0';
-    b->buf = buf;
-    *len = got;
-    return MIRS_OK;
+    return mirs__read_file(path, limit, &b->buf, len);
 }
 
 /* Hands b->buf to the dataset when items point into it, else frees it. */

@@ -34,10 +34,18 @@ struct mirs_entropy_tensor {
 
 static int set_shape(mirs_entropy_tensor *t, const char *what, size_t avail, size_t want_bytes_exact, bool fortran)
 {
-    size_t n = 1, esz = mirs__ent_dtype_size(t->dtype);
+    size_t n = 1, span = 1, esz = mirs__ent_dtype_size(t->dtype);
     for (size_t i = 0; i < t->ndim; i++)
         if (t->shape[i] > MAX_DIM || !mirs__mul_ok(n, t->shape[i], &n))
             return mirs__fail(MIRS_E_OVERFLOW, "%s: the shape's element count overflows", what);
+    /* The strides multiply the dimensions with a zero one counted as 1, so
+     * (0, 2^40, 2^40, 2^40) has no elements yet strides past 2^63: refuse
+     * it before computing them (signed overflow), in bytes as the views use them. */
+    for (size_t i = 0; i < t->ndim; i++)
+        if (!mirs__mul_ok(span, t->shape[i] ? t->shape[i] : 1, &span))
+            return mirs__fail(MIRS_E_OVERFLOW, "%s: the shape's strides overflow (%zu dimensions)", what, t->ndim);
+    if (!mirs__mul_ok(span, esz, &span) || span > (size_t)INT64_MAX / 2)
+        return mirs__fail(MIRS_E_OVERFLOW, "%s: the shape's strides overflow (%zu dimensions)", what, t->ndim);
     size_t bytes;
     if (!mirs__mul_ok(n, esz, &bytes) || bytes > (size_t)INT64_MAX / 2)
         return mirs__fail(MIRS_E_OVERFLOW, "%s: the tensor's byte size overflows", what);
@@ -323,18 +331,10 @@ int mirs_entropy_tensor_open_memory(const void *data, size_t size, const char *n
 int mirs_entropy_tensor_open(const char *path, const char *name, mirs_entropy_tensor **out)
 {
     MIRS_CHECK_ARG(path && out);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return mirs__fail_errno(errno == ENOENT ? MIRS_E_NOT_FOUND : MIRS_E_IO, errno, "%s", path);
+    int fd;
     struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        int e = errno;
-        close(fd);
-        return mirs__fail_errno(MIRS_E_IO, e, "%s", path);
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        close(fd);
-        return mirs__fail(MIRS_E_IO, "%s: not a regular file", path);
-    }
+    int st = mirs__open_regular(AT_FDCWD, path, NULL, O_RDONLY, 0, &fd, &sb);
+    if (st != MIRS_OK) return st;
     size_t size = (size_t)sb.st_size;
     if (size == 0) {
         close(fd);
@@ -344,7 +344,7 @@ int mirs_entropy_tensor_open(const char *path, const char *name, mirs_entropy_te
     int e = errno;
     close(fd);
     if (map == MAP_FAILED) return mirs__fail_errno(MIRS_E_IO, e, "%s: mmap", path);
-    int st = open_bytes(map, size, name, path, out, map);
+    st = open_bytes(map, size, name, path, out, map);
     if (st) munmap(map, size);
     return st;
 }

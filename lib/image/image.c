@@ -260,6 +260,16 @@ MIRS_API int mirs_image_probe_memory(const uint8_t *data, size_t len, const mirs
     return MIRS_OK;
 }
 
+MIRS_API int mirs_image_check_limits(const mirs_image_info *info, const mirs_image_decode_options *opts)
+{
+    MIRS_CHECK_ARG(info && info->struct_size >= offsetof(mirs_image_info, height) + sizeof(uint32_t));
+    img_opts o;
+    int st = mirs__image_opts(opts, &o);
+    if (st) return st;
+    return mirs__image_check_size(&o, info->format == MIRS_IMAGE_FORMAT_JPEG ? "jpeg" : "png", info->width,
+                                  info->height);
+}
+
 static int read_input(const char *path, uint64_t limit, char **data, size_t *len)
 {
     return mirs__read_file(path, limit > SIZE_MAX - 1 ? SIZE_MAX - 1 : (size_t)limit, data, len);
@@ -338,8 +348,9 @@ MIRS_API uint64_t mirs_image_checksum_bytes(const uint8_t *data, size_t len)
 MIRS_API int mirs_image_checksum_file(const char *path, uint64_t *out)
 {
     MIRS_CHECK_ARG(path && out);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return mirs__fail_errno(errno == ENOENT ? MIRS_E_NOT_FOUND : MIRS_E_IO, errno, "%s: cannot open", path);
+    int fd;
+    int st = mirs__open_regular(AT_FDCWD, path, NULL, O_RDONLY, 0, &fd, NULL);
+    if (st != MIRS_OK) return st;
     uint8_t *buf = mirs__malloc(1 << 16);
     if (!buf) {
         close(fd);

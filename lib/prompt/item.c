@@ -291,17 +291,24 @@ static int image_payload(const mirs_prompt_options *o, const char *file, char **
     int32_t target = o->image_format == MIRS_PROMPT_IMAGE_PNG    ? MIRS_IMAGE_FORMAT_PNG
                      : o->image_format == MIRS_PROMPT_IMAGE_JPEG ? MIRS_IMAGE_FORMAT_JPEG
                                                                  : MIRS_IMAGE_FORMAT_NONE;
-    if (target == MIRS_IMAGE_FORMAT_NONE && o->max_pixels) {
+    if (strcmp(m, "image/png") == 0 || strcmp(m, "image/jpeg") == 0) {
+        /* PNG and JPEG are checked as validation checks them, also when they
+         * travel as they are: a header no decoder would accept (size limits,
+         * broken framing) is refused here, not by the model's API. */
+        mirs_image_decode_options d = MIRS_IMAGE_DECODE_OPTIONS_INIT;
+        d.max_input_bytes = o->max_image_bytes;
         mirs_image_info info;
         memset(&info, 0, sizeof info);
         info.struct_size = sizeof info;
-        st = mirs_image_probe_memory((const uint8_t *)*data, *len, NULL, &info);
+        st = mirs_image_probe_memory((const uint8_t *)*data, *len, &d, &info);
+        if (!st) st = mirs_image_check_limits(&info, &d);
         if (st) {
             free(*data);
             *data = NULL;
             return mirs__error_prefix("%s", file);
         }
-        if ((uint64_t)info.width * info.height > o->max_pixels) target = info.format;
+        if (target == MIRS_IMAGE_FORMAT_NONE && o->max_pixels && (uint64_t)info.width * info.height > o->max_pixels)
+            target = info.format;
     }
     if (target != MIRS_IMAGE_FORMAT_NONE) {
         mirs_image *img = NULL;
@@ -699,9 +706,7 @@ int mirs_prompt_write_file(const mirs_dataset *ds, const mirs_filter *filter, co
         mirs_sb_free(&tmp);
         return MIRS_E_NO_MEMORY;
     }
-    f.fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (f.fd < 0) {
-        st = mirs__fail_errno(MIRS_E_IO, errno, "%s: cannot create", tmp.data);
+    if ((st = mirs__open_regular(AT_FDCWD, tmp.data, NULL, O_WRONLY | O_CREAT | O_TRUNC, 0644, &f.fd, NULL))) {
         free(f.buf);
         mirs_sb_free(&tmp);
         return st;

@@ -376,9 +376,11 @@ typedef struct read_buf {
 /* Reads and scans one file (thread-safe: no shared state). */
 static void scan_file(off_file *f, read_buf *rb)
 {
-    int fd = f->dir_fd >= 0 ? openat(f->dir_fd, f->name, O_RDONLY | O_CLOEXEC) : open(f->path, O_RDONLY | O_CLOEXEC);
+    int fd = -1;
     struct stat sb;
-    if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > MAX_OFFICIAL_FILE) {
+    if (mirs__open_regular(f->dir_fd >= 0 ? f->dir_fd : AT_FDCWD, f->dir_fd >= 0 ? f->name : f->path, f->path, O_RDONLY,
+                           0, &fd, &sb) != MIRS_OK ||
+        (uint64_t)sb.st_size > MAX_OFFICIAL_FILE) {
         f->status = MIRS_E_IO; /* statics.py prints the error and goes on */
         if (fd >= 0) close(fd);
         return;

@@ -97,7 +97,21 @@ static int batch_line(mirs_responses *r, const mirs_responses_options *o, const 
     if (!cJSON_IsObject(resp)) return mirs__fail(MIRS_E_SCHEMA, "neither \"response\" nor \"error\"");
     const cJSON *sc = get(resp, "status_code");
     const cJSON *body = get(resp, "body");
-    int code = cJSON_IsNumber(sc) ? (int)sc->valuedouble : -1;
+    int code = -1; /* missing or null: a failure without a status */
+    if (sc && !cJSON_IsNull(sc)) {
+        /* Checked before any conversion: (int) of 1e300 is undefined, and
+         * 200.7 is no HTTP status (it must not pass as 200). */
+        double v = cJSON_IsNumber(sc) ? sc->valuedouble : -1;
+        if (!cJSON_IsNumber(sc) || !(v >= 100 && v <= 599) || v != (double)(int)v) {
+            char num[40];
+            if (cJSON_IsNumber(sc))
+                mirs__snprintf_c(num, sizeof num, "%.15g", v);
+            else
+                snprintf(num, sizeof num, "(not a number)");
+            return mirs__fail(MIRS_E_SCHEMA, "\"status_code\" %s is not an integer HTTP status (100 to 599)", num);
+        }
+        code = (int)v;
+    }
     if (code != 200) {
         const cJSON *be = cJSON_IsObject(body) ? get(body, "error") : NULL;
         const char *m = cJSON_IsObject(be) ? gstr(be, "message") : NULL;

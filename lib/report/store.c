@@ -239,7 +239,6 @@ static int scan_lines(const char *what, const char *data, size_t len, unsigned d
         line_no++;
         const char *nl = memchr(data + pos, '\n', len - pos);
         size_t ll = nl ? (size_t)(nl - (data + pos)) : len - pos;
-        bool last = !nl || (size_t)(nl - data) + 1 == len;
         if (!nl) {
             /* No newline: the record was never committed, whatever it holds. */
             *good_end = end_ok;
@@ -253,11 +252,10 @@ static int scan_lines(const char *what, const char *data, size_t len, unsigned d
                          : parse_line(data + pos, ll, depth, a, &rec);
             if (st == MIRS_E_NO_MEMORY) return st;
             if (st) {
-                if (last) {
-                    *good_end = end_ok;
-                    *torn = len - end_ok;
-                    return MIRS_OK;
-                }
+                /* A bad line that ends in a newline is never torn, not even
+                 * the last one: a record is written with its newline in one
+                 * append, so a complete line that does not parse (an unknown
+                 * verdict, a hand edit) is damage that repair must not cut. */
                 if (!lenient) {
                     char why[512];
                     snprintf(why, sizeof why, "%s", mirs_error_last());
@@ -498,9 +496,11 @@ int mirs_store_open(const char *path, const mirs_store_options *opts, mirs_store
         st = MIRS_E_NO_MEMORY;
         goto fail;
     }
-    s->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (s->fd < 0) {
-        st = mirs__fail_errno(MIRS_E_IO, errno, "%s: cannot open the store", path);
+    /* Read-write and creating, yet a FIFO named as the store must not block
+     * (open) nor be read from (the resume scan): the helper refuses it. */
+    if ((st = mirs__open_regular(AT_FDCWD, path, NULL, O_RDWR | O_APPEND | O_CREAT, 0644, &s->fd, NULL))) {
+        s->fd = -1;
+        mirs__error_prefix("cannot open the store");
         goto fail;
     }
     if (flock(s->fd, LOCK_EX | LOCK_NB) != 0) {

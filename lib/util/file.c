@@ -9,20 +9,49 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int mirs__read_file(const char *path, size_t limit, char **data, size_t *len)
+/* The one place files are opened. O_NONBLOCK keeps open() from waiting for
+ * a writer on a FIFO (or for carrier on a tty); fstat then refuses anything
+ * that is not a regular file before a read() could block on it. O_NONBLOCK
+ * is then cleared so the caller holds an ordinary blocking descriptor. */
+int mirs__open_regular(int dir_fd, const char *path, const char *disp, int flags, unsigned mode, int *fd_out,
+                       struct stat *st_out)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return mirs__fail_errno(errno == ENOENT ? MIRS_E_NOT_FOUND : MIRS_E_IO, errno, "%s: cannot open", path);
+    if (!disp) disp = path;
+    int fd = openat(dir_fd, path, flags | O_NONBLOCK | O_CLOEXEC, (mode_t)mode);
+    if (fd < 0) {
+        int e = errno;
+        /* O_WRONLY|O_NONBLOCK on a FIFO with no reader. */
+        if (e == ENXIO) return mirs__fail(MIRS_E_IO, "%s: not a regular file", disp);
+        if (flags & O_CREAT) return mirs__fail_errno(MIRS_E_IO, e, "%s: cannot create", disp);
+        return mirs__fail_errno(e == ENOENT ? MIRS_E_NOT_FOUND : MIRS_E_IO, e, "%s: cannot open", disp);
+    }
     struct stat st;
     if (fstat(fd, &st) != 0) {
         int e = errno;
         close(fd);
-        return mirs__fail_errno(MIRS_E_IO, e, "%s: cannot stat", path);
+        return mirs__fail_errno(MIRS_E_IO, e, "%s: cannot stat", disp);
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        return mirs__fail(MIRS_E_IO, "%s: not a regular file", path);
+        return mirs__fail(MIRS_E_IO, "%s: not a regular file", disp);
     }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+        int e = errno;
+        close(fd);
+        return mirs__fail_errno(MIRS_E_IO, e, "%s: cannot clear O_NONBLOCK", disp);
+    }
+    *fd_out = fd;
+    if (st_out) *st_out = st;
+    return MIRS_OK;
+}
+
+int mirs__read_file(const char *path, size_t limit, char **data, size_t *len)
+{
+    int fd;
+    struct stat st;
+    int rc = mirs__open_regular(AT_FDCWD, path, path, O_RDONLY, 0, &fd, &st);
+    if (rc != MIRS_OK) return rc;
     if ((uint64_t)st.st_size > (uint64_t)limit) {
         close(fd);
         return mirs__fail(MIRS_E_LIMIT, "%s: %lld bytes exceeds the limit of %zu bytes", path, (long long)st.st_size,
@@ -107,10 +136,9 @@ int mirs__write_file_atomic(const char *path, const void *data, size_t len)
         mirs_sb_free(&tmp);
         return MIRS_E_NO_MEMORY;
     }
-    int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        int e = errno;
-        int st = mirs__fail_errno(MIRS_E_IO, e, "%s: cannot create", tmp.data);
+    int fd;
+    int st = mirs__open_regular(AT_FDCWD, tmp.data, NULL, O_WRONLY | O_CREAT | O_TRUNC, 0644, &fd, NULL);
+    if (st != MIRS_OK) {
         mirs_sb_free(&tmp);
         return st;
     }
@@ -118,7 +146,7 @@ int mirs__write_file_atomic(const char *path, const void *data, size_t len)
         int e = errno;
         close(fd);
         unlink(tmp.data);
-        int st = mirs__fail_errno(MIRS_E_IO, e, "%s: write failed", tmp.data);
+        st = mirs__fail_errno(MIRS_E_IO, e, "%s: write failed", tmp.data);
         mirs_sb_free(&tmp);
         return st;
     }

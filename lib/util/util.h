@@ -96,6 +96,17 @@ size_t mirs__utf8_valid_prefix(const char *s, size_t n);
 static inline bool mirs__utf8_valid(const char *s, size_t n) { return mirs__utf8_valid_prefix(s, n) == n; }
 
 /* ---- files ---- */
+struct stat;
+/* Opens path (relative to dir_fd, AT_FDCWD for the working folder) with
+ * flags plus O_NONBLOCK|O_CLOEXEC so that a FIFO or device cannot block
+ * open(), then refuses anything but a regular file: MIRS_E_IO "<disp>: not a
+ * regular file" (disp names the file in messages; NULL means path). A
+ * missing file is MIRS_E_NOT_FOUND (without O_CREAT), other open failures
+ * MIRS_E_IO. On
+ * success *fd_out is a blocking descriptor the caller closes and *st_out
+ * (optional) its fstat. Every file the library opens goes through here. */
+int mirs__open_regular(int dir_fd, const char *path, const char *disp, int flags, unsigned mode, int *fd_out,
+                       struct stat *st_out);
 /* Reads a whole regular file; MIRS_E_LIMIT when larger than limit. The
  * result is NUL-terminated (not counted in *len). Caller frees with free(). */
 int mirs__read_file(const char *path, size_t limit, char **data, size_t *len);

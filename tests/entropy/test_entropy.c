@@ -137,6 +137,41 @@ static void test_policies(void)
     CHECK(h == 0);
 }
 
+/* A zero dimension next to huge ones: no elements, but strides past 2^63
+ * (signed overflow in the reader, found by UBSan). Both readers refuse the
+ * shape with MIRS_E_OVERFLOW; a zero dimension with small ones still opens. */
+static void test_zero_dim_strides(void)
+{
+    char npy[128];
+    const char *shapes[] = {"(0, 1099511627776, 1099511627776, 1099511627776)", "(0, 3, 4)"};
+    for (int k = 0; k < 2; k++) {
+        memset(npy, ' ', sizeof npy);
+        memcpy(npy, "\x93NUMPY\x01\x00\x76\x00", 10);
+        int n =
+            snprintf(npy + 10, sizeof npy - 10, "{'descr': '<f4', 'fortran_order': False, 'shape': %s, }", shapes[k]);
+        npy[10 + n] = ' ';
+        npy[127] = '\n';
+        mirs_entropy_tensor *t = NULL;
+        if (k == 0) {
+            CHECK_STATUS(mirs_entropy_tensor_open_memory(npy, sizeof npy, NULL, &t), MIRS_E_OVERFLOW);
+            CHECK(strstr(mirs_error_last(), "strides overflow") != NULL);
+            CHECK(t == NULL);
+        } else {
+            CHECK_OK(mirs_entropy_tensor_open_memory(npy, sizeof npy, NULL, &t));
+            int64_t strides[4];
+            size_t ndim = 0;
+            CHECK_OK(mirs_entropy_tensor_info(t, NULL, &ndim, NULL, strides));
+            CHECK(ndim == 3 && strides[0] == 12 && strides[1] == 4 && strides[2] == 1);
+            mirs_entropy_tensor_free(t);
+        }
+    }
+    static const char st[] = "j\0\0\0\0\0\0\0{\"t\": {\"dtype\": \"F32\", \"shape\": [0, 1099511627776, 1099511627776, "
+                             "1099511627776], \"data_offsets\": [0, 0]}}";
+    mirs_entropy_tensor *t = NULL;
+    CHECK_STATUS(mirs_entropy_tensor_open_memory(st, sizeof st - 1, NULL, &t), MIRS_E_OVERFLOW);
+    CHECK(strstr(mirs_error_last(), "strides overflow") != NULL);
+}
+
 static void test_spans_and_views(void)
 {
     /* [L=2, H=3, Q=4, K=24] with row (l,h,q) = a distinct pattern */
@@ -414,6 +449,7 @@ int main(void)
     test_kernel_choice();
     test_hand_worked();
     test_policies();
+    test_zero_dim_strides();
     test_spans_and_views();
     test_kernels_agree();
     test_logit_rows();

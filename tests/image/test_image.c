@@ -804,6 +804,51 @@ static void test_fork_after_decode(void)
     mirs_buf_free(&j);
 }
 
+/* Validation's limit check (mirs_image_check_limits on a probed header) and
+ * decoding refuse the same headers: the hostile 50000x50000 PNG and
+ * 60000x60000 JPEG, and a PNG within the side limits but over the pixels. */
+static void test_check_limits(void)
+{
+    char path[1024];
+    const char *bombs[] = {"bomb_hdr/Violence/images/Analogy/Analogy_1_1.png",
+                           "bomb_jpeg/Violence/images/Analogy/Analogy_1_1.jpg"};
+    const uint32_t side[] = {50000, 60000};
+    for (int k = 0; k < 2; k++) {
+        snprintf(path, sizeof path, "%s/../%s", data_dir, bombs[k]);
+        mirs_image_info info;
+        memset(&info, 0, sizeof info);
+        info.struct_size = sizeof info;
+        CHECK_OK(mirs_image_probe_file(path, NULL, &info)); /* probing reports the claimed size */
+        CHECK_EQ_INT(info.width, side[k]);
+        CHECK_STATUS(mirs_image_check_limits(&info, NULL), MIRS_E_LIMIT);
+        CHECK(strstr(mirs_error_last(), k ? "jpeg: width 60000" : "png: width 50000") != NULL);
+        mirs_image *img = NULL;
+        CHECK_STATUS(mirs_image_decode_file(path, NULL, &img), MIRS_E_LIMIT);
+        CHECK(img == NULL);
+    }
+    /* 10000x10000: each side within 32768, 10^8 pixels over 5*10^7. */
+    mirs_image *small = make_image(4, 4, MIRS_LAYOUT_RGB8, 1);
+    mirs_buf png = encode(small, MIRS_IMAGE_FORMAT_PNG);
+    mirs_image_free(small);
+    put32(png.data + 16, 10000);
+    put32(png.data + 20, 10000);
+    fix_crc(png.data + 8, 13);
+    mirs_image_info info;
+    memset(&info, 0, sizeof info);
+    info.struct_size = sizeof info;
+    CHECK_OK(mirs_image_probe_memory(png.data, png.size, NULL, &info));
+    CHECK_STATUS(mirs_image_check_limits(&info, NULL), MIRS_E_LIMIT);
+    CHECK(strstr(mirs_error_last(), "pixels exceeds the limit of 50000000") != NULL);
+    CHECK_STATUS(decode_status(png.data, png.size, NULL), MIRS_E_LIMIT);
+    mirs_image_decode_options big = MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    big.max_pixels = 100000000u;
+    CHECK_OK(mirs_image_check_limits(&info, &big)); /* the caller's limits, as decoding takes them */
+    mirs_buf_free(&png);
+    info.width = 0;
+    CHECK_STATUS(mirs_image_check_limits(&info, NULL), MIRS_E_CORRUPT);
+    CHECK_STATUS(mirs_image_check_limits(NULL, NULL), MIRS_E_INVALID_ARGUMENT);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -817,6 +862,7 @@ int main(int argc, char **argv)
     test_roundtrip_and_probe();
     test_png_hostile();
     test_jpeg_hostile();
+    test_check_limits();
     test_jpeg_banded();
     test_data_url_and_checksums();
     test_composite();

@@ -63,6 +63,47 @@ static void test_batch(void)
     mirs_responses_free(r);
 }
 
+/* status_code must be an integer HTTP status: 1e300 used to be converted to
+ * int (undefined; UBSan's float-cast-overflow) and 200.7 passed as 200. */
+static void test_batch_status_code(void)
+{
+    static const char *bad[] = {"1e300", "200.7", "-1e300", "99", "600", "\"200\"", "true", "2555555555555555501"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char t[512];
+        snprintf(t, sizeof t,
+                 "{\"custom_id\":\"a\",\"response\":{\"status_code\":200,\"body\":{\"choices\":[{\"message\":"
+                 "{\"content\":\"x\"}}]}}}\n{\"custom_id\":\"k\",\"response\":{\"status_code\":%s,\"body\":{}}}\n",
+                 bad[i]);
+        mirs_responses *r = NULL;
+        CHECK_STATUS(mirs_responses_parse(t, strlen(t), "s.jsonl", NULL, &r), MIRS_E_SCHEMA);
+        CHECK(r == NULL);
+        CHECK(strstr(mirs_error_last(), "s.jsonl:2") != NULL);
+        CHECK(strstr(mirs_error_last(), "\"status_code\"") != NULL);
+        CHECK(strstr(mirs_error_last(), "is not an integer HTTP status") != NULL);
+        if (i == 1) CHECK(strstr(mirs_error_last(), "200.7 is not") != NULL);
+        mirs_responses_options o = MIRS_RESPONSES_OPTIONS_INIT;
+        o.lenient = 1;
+        CHECK_OK(mirs_responses_parse(t, strlen(t), "s.jsonl", &o, &r));
+        CHECK_EQ_INT(mirs_responses_count(r), 1);
+        CHECK_EQ_INT(mirs_responses_diagnostic_count(r), 1);
+        mirs_responses_free(r);
+    }
+    /* Integers in range keep their meaning: 200.0 is 200, 429 a failure, a missing status a failure. */
+    const char *ok = "{\"custom_id\":\"a\",\"response\":{\"status_code\":200.0,\"body\":{\"choices\":[{\"message\":"
+                     "{\"content\":\"x\"}}]}}}\n{\"custom_id\":\"b\",\"response\":{\"status_code\":429}}\n"
+                     "{\"custom_id\":\"c\",\"response\":{\"body\":{}}}\n";
+    mirs_responses *r = NULL;
+    CHECK_OK(mirs_responses_parse(ok, strlen(ok), "ok.jsonl", NULL, &r));
+    const mirs_response *x = NULL;
+    CHECK_OK(mirs_responses_find(r, "a", &x));
+    CHECK(x && x->status == MIRS_RESPONSE_OK);
+    CHECK_OK(mirs_responses_find(r, "b", &x));
+    CHECK(x && x->status == MIRS_RESPONSE_FAILED && strstr(x->error, "HTTP status 429"));
+    CHECK_OK(mirs_responses_find(r, "c", &x));
+    CHECK(x && x->status == MIRS_RESPONSE_FAILED);
+    mirs_responses_free(r);
+}
+
 static void test_simple(void)
 {
     const char *t = "{\"key\":\"k1\",\"response\":\"hi\",\"status\":\"ok\",\"finish_reason\":\"stop\"}\n"
@@ -314,6 +355,7 @@ int main(void)
     snprintf(dir, sizeof dir, "%s/mirs-report-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(dir)) return 1;
     test_batch();
+    test_batch_status_code();
     test_simple();
     test_official_infer();
     test_accumulator();

@@ -95,11 +95,18 @@ static void test_read_torn_and_corrupt(void)
     CHECK_EQ_INT(mirs_records_count(rs), 1);
     CHECK_EQ_INT(mirs_records_torn_bytes(rs), strlen(text) - strlen(good));
     mirs_records_free(rs);
-    /* Terminated but invalid last line: torn too. */
+    /* Terminated but invalid last line: not torn (a record and its newline
+     * go out in one append) but corrupt, named by line and byte (issue #16:
+     * repair used to delete such a complete line). */
     snprintf(text, sizeof text, "%s{\"key\":\"b\",\"mo\n", good);
-    CHECK_OK(mirs_records_parse(text, strlen(text), "t", 0, &rs));
+    rs = NULL;
+    CHECK_STATUS(mirs_records_parse(text, strlen(text), "t", 0, &rs), MIRS_E_CORRUPT);
+    CHECK(strstr(mirs_error_last(), "t: line 2 (byte 53)") != NULL);
+    CHECK(rs == NULL);
+    CHECK_OK(mirs_records_parse(text, strlen(text), "t", 1, &rs));
     CHECK_EQ_INT(mirs_records_count(rs), 1);
-    CHECK_EQ_INT(mirs_records_torn_bytes(rs), 15);
+    CHECK_EQ_INT(mirs_records_diagnostic_count(rs), 1);
+    CHECK_EQ_INT(mirs_records_torn_bytes(rs), 0);
     mirs_records_free(rs);
     /* An interior bad line is corruption, with line and byte. */
     snprintf(text, sizeof text, "%sgarbage\n%s", good, good);
@@ -202,6 +209,20 @@ static void test_store_torn(void)
     snprintf(text, sizeof text, "%s\x01\n%s", good, good);
     write_text(p, text);
     CHECK_STATUS(mirs_store_open(p, &o, &s), MIRS_E_CORRUPT);
+    /* A complete last line that is no record (an unknown verdict) is not
+     * torn: repair refuses it naming the line and leaves the file alone. */
+    snprintf(text, sizeof text, "%s{\"key\":\"b\",\"model\":\"m\",\"judge\":\"j\",\"verdict\":\"maybe\"}\n", good);
+    write_text(p, text);
+    for (int torn = 0; torn < 2; torn++) {
+        o.torn = torn ? MIRS_TORN_TRUNCATE : MIRS_TORN_REFUSE;
+        s = NULL;
+        CHECK_STATUS(mirs_store_open(p, &o, &s), MIRS_E_CORRUPT);
+        CHECK(s == NULL);
+        CHECK(strstr(mirs_error_last(), "line 2 (byte 53)") != NULL);
+        CHECK(strstr(mirs_error_last(), "verdict") != NULL);
+        CHECK_STR(read_text(p), text);
+    }
+    o.torn = MIRS_TORN_TRUNCATE;
     /* A tail of NUL bytes (what a power loss can leave) is torn. */
     FILE *f = fopen(p, "wb");
     fputs(good, f);

@@ -427,8 +427,10 @@ MIRS_DURABLE_FSYNC = 2
 #: write() per record, fdatasync() every fsync_every records
 MIRS_DURABLE_FSYNC_EVERY = 3
 
-# What opening a store does with a torn last line (no trailing newline or
-# not a valid record: what a crash during a write leaves).
+# What opening a store does with a torn last line (no trailing newline:
+# what a crash during a write leaves). A newline-terminated last line that
+# is not a valid record is not torn but MIRS_E_CORRUPT (line and byte named)
+# under either policy: TRUNCATE never cuts a complete line.
 #: fail with MIRS_E_TORN, file untouched
 MIRS_TORN_REFUSE = 0
 #: cut the file back to the last complete record (ftruncate + fsync)
@@ -1844,7 +1846,8 @@ neither. Never fails; data may be NULL when len is 0. Thread-safe."""),
         """Reads the header of an image in memory and fills *info (fields beyond
 info->struct_size are left alone, so older callers stay safe). Decodes no
 pixels and applies no width/height/pixel limits, so a hostile header's
-claimed size is reported (opts may be NULL; only max_input_bytes,
+claimed size is reported; mirs_image_check_limits() then applies them as
+decoding would (opts may be NULL; only max_input_bytes,
 max_png_chunks and max_png_chunk_bytes are used). PNG: the chunk framing
 and CRCs of the whole file are checked; JPEG: the markers up to the
 first scan. Errors: MIRS_E_INVALID_ARGUMENT,
@@ -1857,6 +1860,18 @@ MIRS_E_TRUNCATED, MIRS_E_CORRUPT, MIRS_E_LIMIT. Thread-safe."""),
         'int mirs_image_probe_file(const char *path, const mirs_image_decode_options *opts, mirs_image_info *info)',
         """Same for a file (read whole, up to max_input_bytes). Adds MIRS_E_IO and
 MIRS_E_NOT_FOUND; messages name the path."""),
+    'mirs_image_check_limits': (
+        'image', ctypes.c_int,
+        [ctypes.POINTER(mirs_image_info), ctypes.POINTER(mirs_image_decode_options)],
+        ('info', 'opts'),
+        'int mirs_image_check_limits(const mirs_image_info *info, const mirs_image_decode_options *opts)',
+        """Applies to a probed header the width, height and pixel limits of opts
+(NULL for the defaults) exactly as decoding does: the same check, so an
+image that passes here is not refused for its size by any decoding path.
+Validation (mirsafety validate --images) and request writing (every
+mirs_prompt_options.image_format, ORIGINAL included) use it. Errors:
+MIRS_E_INVALID_ARGUMENT, MIRS_E_LIMIT and MIRS_E_CORRUPT (zero size), the
+message naming the format and the limit. Thread-safe."""),
     'mirs_image_decode_memory': (
         'image', ctypes.c_int,
         [ctypes.POINTER(ctypes.c_uint8), ctypes.c_size_t, ctypes.POINTER(mirs_image_decode_options), ctypes.POINTER(ctypes.POINTER(mirs_image))],
@@ -2906,8 +2921,8 @@ verdict (or, for response records, any record) is in the store, else 0."""),
         [ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.POINTER(mirs_records))],
         ('path', 'lenient', 'out'),
         'int mirs_records_read(const char *path, int32_t lenient, mirs_records **out)',
-        """Reads a store without modifying it. A torn last line is skipped and
-reported (mirs_records_torn_bytes); an interior bad line is
+        """Reads a store without modifying it. A torn last line (no newline) is
+skipped and reported (mirs_records_torn_bytes); any other bad line is
 MIRS_E_CORRUPT unless lenient (then skipped and counted as a
 diagnostic). The result is immutable and shareable between threads."""),
     'mirs_records_parse': (

@@ -68,6 +68,18 @@ def probe(source, **opts):
     return {f: getattr(info, f) for f, _ in info._fields_ if f != "struct_size"}
 
 
+def check_limits(info, **opts):
+    """Raises LimitError (or CorruptError for a zero size) when a probe() result is over the width, height or
+    pixel limits (defaults, or those given as keyword options), exactly as decoding would; returns None."""
+    o = _decode_opts("rgb", opts)
+    i = _ffi.mirs_image_info()
+    i.struct_size = ctypes.sizeof(i)
+    for f, _ in i._fields_:
+        if f != "struct_size" and f in info:
+            setattr(i, f, info[f])
+    check(lib().mirs_image_check_limits(ctypes.byref(i), ctypes.byref(o)), "mirs_image_check_limits")
+
+
 class _Pixels:
     """Owns one mirs_image; freed when the Image and every pixel view made from it are gone."""
 

@@ -42,6 +42,19 @@ def test_names_and_detection():
     assert image.detect_format(b"GIF89a") == image.FORMAT_NONE
 
 
+def test_check_limits():
+    """probe() reports a hostile header's claimed size; check_limits() refuses it as decoding does."""
+    bomb = os.path.join(DATA, "..", "bomb_hdr", "Violence", "images", "Analogy", "Analogy_1_1.png")
+    info = image.probe(bomb)
+    assert (info["width"], info["height"]) == (50000, 50000)
+    with pytest.raises(mirsafety.errors.LimitError, match="width 50000"):
+        image.check_limits(info)
+    with pytest.raises(mirsafety.errors.LimitError):
+        Image.decode(bomb)
+    image.check_limits(image.probe(os.path.join(DATA, "rgb.png")))
+    image.check_limits(info, max_width=50000, max_height=50000, max_pixels=2500000000)
+
+
 @pytest.mark.parametrize("name", ["rgb.png", "palette.png", "baseline.jpg", "progressive.jpg", "cmyk.jpg"])
 def test_decode_equals_pil(name):
     path = os.path.join(DATA, name)

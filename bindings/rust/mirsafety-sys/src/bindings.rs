@@ -1074,14 +1074,18 @@ pub const MIRS_DURABLE_FSYNC: c_int = 2;
 /// write() per record, fdatasync() every fsync_every records
 pub const MIRS_DURABLE_FSYNC_EVERY: c_int = 3;
 
-/// What opening a store does with a torn last line (no trailing newline or
-/// not a valid record: what a crash during a write leaves).
+/// What opening a store does with a torn last line (no trailing newline:
+/// what a crash during a write leaves). A newline-terminated last line that
+/// is not a valid record is not torn but MIRS_E_CORRUPT (line and byte named)
+/// under either policy: TRUNCATE never cuts a complete line.
 ///
 /// fail with MIRS_E_TORN, file untouched
 pub const MIRS_TORN_REFUSE: c_int = 0;
 
-/// What opening a store does with a torn last line (no trailing newline or
-/// not a valid record: what a crash during a write leaves).
+/// What opening a store does with a torn last line (no trailing newline:
+/// what a crash during a write leaves). A newline-terminated last line that
+/// is not a valid record is not torn but MIRS_E_CORRUPT (line and byte named)
+/// under either policy: TRUNCATE never cuts a complete line.
 ///
 /// cut the file back to the last complete record (ftruncate + fsync)
 pub const MIRS_TORN_TRUNCATE: c_int = 1;
@@ -2667,7 +2671,8 @@ extern "C" {
     /// Reads the header of an image in memory and fills *info (fields beyond
     /// info->struct_size are left alone, so older callers stay safe). Decodes no
     /// pixels and applies no width/height/pixel limits, so a hostile header's
-    /// claimed size is reported (opts may be NULL; only max_input_bytes,
+    /// claimed size is reported; mirs_image_check_limits() then applies them as
+    /// decoding would (opts may be NULL; only max_input_bytes,
     /// max_png_chunks and max_png_chunk_bytes are used). PNG: the chunk framing
     /// and CRCs of the whole file are checked; JPEG: the markers up to the
     /// first scan. Errors: MIRS_E_INVALID_ARGUMENT,
@@ -2682,6 +2687,17 @@ extern "C" {
     ///
     /// C: `int mirs_image_probe_file(const char *path, const mirs_image_decode_options *opts, mirs_image_info *info)` (image.h)
     pub fn mirs_image_probe_file(path: *const c_char, opts: *const mirs_image_decode_options, info: *mut mirs_image_info) -> c_int;
+
+    /// Applies to a probed header the width, height and pixel limits of opts
+    /// (NULL for the defaults) exactly as decoding does: the same check, so an
+    /// image that passes here is not refused for its size by any decoding path.
+    /// Validation (mirsafety validate --images) and request writing (every
+    /// mirs_prompt_options.image_format, ORIGINAL included) use it. Errors:
+    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_LIMIT and MIRS_E_CORRUPT (zero size), the
+    /// message naming the format and the limit. Thread-safe.
+    ///
+    /// C: `int mirs_image_check_limits(const mirs_image_info *info, const mirs_image_decode_options *opts)` (image.h)
+    pub fn mirs_image_check_limits(info: *const mirs_image_info, opts: *const mirs_image_decode_options) -> c_int;
 
     /// Decodes a PNG or JPEG held in memory into a new image in opts->layout
     /// (opts may be NULL for the defaults). The width, height and pixel limits
@@ -3571,8 +3587,8 @@ extern "C" {
     /// C: `int mirs_store_done(const mirs_store *s, const char *key, const char *model, const char *judge)` (report.h)
     pub fn mirs_store_done(s: *const mirs_store, key: *const c_char, model: *const c_char, judge: *const c_char) -> c_int;
 
-    /// Reads a store without modifying it. A torn last line is skipped and
-    /// reported (mirs_records_torn_bytes); an interior bad line is
+    /// Reads a store without modifying it. A torn last line (no newline) is
+    /// skipped and reported (mirs_records_torn_bytes); any other bad line is
     /// MIRS_E_CORRUPT unless lenient (then skipped and counted as a
     /// diagnostic). The result is immutable and shareable between threads.
     ///
@@ -4013,6 +4029,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_image_decode_options_init", "image"),
     ("mirs_image_probe_memory", "image"),
     ("mirs_image_probe_file", "image"),
+    ("mirs_image_check_limits", "image"),
     ("mirs_image_decode_memory", "image"),
     ("mirs_image_decode_file", "image"),
     ("mirs_image_from_pixels", "image"),

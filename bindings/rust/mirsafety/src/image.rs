@@ -107,6 +107,11 @@ pub fn probe_file<P: AsRef<Path>>(path: P, opts: &DecodeOptions) -> Result<sys::
     Ok(i)
 }
 
+/// Applies decoding's width, height and pixel limits to a probed header (Err LIMIT, or CORRUPT for a zero size).
+pub fn check_limits(info: &sys::mirs_image_info, opts: &DecodeOptions) -> Result<()> {
+    check(unsafe { sys::mirs_image_check_limits(info, &opts.raw) }).map(|_| ())
+}
+
 /// A decoded or built 8-bit image. Freed on drop.
 pub struct Image {
     ptr: NonNull<sys::mirs_image>,

@@ -20,6 +20,10 @@ fn decode_probe_encode() {
     let o = DecodeOptions::default();
     let info = image::probe_memory(&raw, &o).unwrap();
     assert_eq!(image::probe_file(data("rgb.png"), &o).unwrap().width, info.width);
+    assert!(image::check_limits(&info, &o).is_ok());
+    let mut big = info;
+    big.width = 50000;
+    assert_eq!(image::check_limits(&big, &o).unwrap_err().status(), sys::MIRS_E_LIMIT);
     let a = Image::decode_memory(&raw, &o).unwrap();
     let b = Image::decode_file(data("rgb.png"), &o).unwrap();
     assert_eq!((a.width(), a.height()), (info.width, info.height));
