@@ -190,8 +190,7 @@ int cli_judge_prompts(int argc, char **argv)
         const mirs_response *x = mirs_responses_get(resp, i);
         const mirs_item *it = mirs_response_match_item(m, i);
         if (!it) continue; /* unknown key: reported */
-        const mirs_response *last = NULL;
-        if (mirs_responses_find(resp, x->key, &last) == MIRS_OK && last != x) continue; /* the last one counts */
+        if (!mirs_responses_latest(resp, i)) continue;
         if (skip_failed && x->status != MIRS_RESPONSE_OK) {
             skipped++;
             continue;
@@ -519,7 +518,7 @@ static int add_input(rep_list *l, const char *in, const char *fmodel, const char
     size_t n = mirs_records_count(recs);
     for (size_t i = 0; i < n; i++) {
         const mirs_record *x = mirs_records_get(recs, i);
-        if (x->verdict == MIRS_RECORD_NO_VERDICT) continue;
+        if (!mirs_records_counted(recs, i)) continue; /* the one verdict of its (key, model, judge) */
         if ((fmodel && strcmp(fmodel, x->model)) || (fjudge && strcmp(fjudge, x->judge))) continue;
         mirs_report *r = rep_for(l, x->model, x->judge, merge, false);
         if (!r || (st = mirs_report_add_record(r, x))) {

@@ -96,6 +96,10 @@ MIRS_API size_t mirs_responses_count(const mirs_responses *r);
 MIRS_API const mirs_response *mirs_responses_get(const mirs_responses *r, size_t i);
 /* The last response with this key, or MIRS_E_NOT_FOUND. */
 MIRS_API int mirs_responses_find(const mirs_responses *r, const char *key, const mirs_response **out);
+/* 1 when response i is the one that counts for its key (the last one with
+ * that key, as mirs_responses_find returns it), else 0 (also out of range).
+ * Judge requests and scoring use only these responses. Thread-safe. */
+MIRS_API int mirs_responses_latest(const mirs_responses *r, size_t i);
 /* Number of keys that occur more than once, and the i-th such key (sorted). */
 MIRS_API size_t mirs_responses_duplicate_count(const mirs_responses *r);
 MIRS_API const char *mirs_responses_duplicate(const mirs_responses *r, size_t i);
@@ -230,6 +234,16 @@ MIRS_API size_t mirs_records_count(const mirs_records *r);
 /* Borrowed record i (file order), NULL when out of range. */
 MIRS_API const mirs_record *mirs_records_get(const mirs_records *r, size_t i);
 MIRS_API uint64_t mirs_records_torn_bytes(const mirs_records *r);
+/* 1 when record i is the verdict that counts for its (key, model, judge),
+ * else 0 (also out of range). Exactly one record per (key, model, judge)
+ * with a verdict counts: the latest (in file order) with a final verdict
+ * (anything but MIRS_VERDICT_ERROR), or, when there is none, the latest
+ * error; a later error never displaces a final verdict, and response-only
+ * records never count. This is the one rule behind reports, comparisons,
+ * resume (mirs_store_done) and merges, so that re-scoring, retries and
+ * resumed runs give the figures of one fresh run (docs/reporting.md).
+ * Thread-safe. */
+MIRS_API int mirs_records_counted(const mirs_records *r, size_t i);
 MIRS_API size_t mirs_records_diagnostic_count(const mirs_records *r);
 MIRS_API const char *mirs_records_diagnostic(const mirs_records *r, size_t i);
 

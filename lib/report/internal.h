@@ -41,5 +41,18 @@ void mirs__rep_arena_free(mirs_rep_arena *a);
 mirs_records *mirs__records_new(void);
 int mirs__records_add(mirs_records *r, const char *key, const char *model, const char *judge, int32_t verdict,
                       uint32_t flags);
+/* Marks the records that count (mirs_records_counted) once all are added. */
+int mirs__records_seal(mirs_records *r);
+
+/* The counting rule (verdicts.c), the one place it lives: of the records of
+ * one (key, model, judge) in store order, the index of the one that counts
+ * (the latest final verdict, else the latest error), SIZE_MAX when none
+ * holds a verdict. */
+size_t mirs__verdict_pick(const mirs_record *const *v, size_t n);
+/* Orders records by key, model, judge. */
+int mirs__triple_cmp(const mirs_record *a, const mirs_record *b);
+/* counted[i] = 1 for the record of v that counts for its (key, model,
+ * judge); *out is freed with free(). */
+int mirs__verdicts_counted(const mirs_record *v, size_t n, unsigned char **out);
 
 #endif

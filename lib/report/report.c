@@ -496,6 +496,7 @@ int mirs_records_from_official(const char *harmbench_model_dir, const char *mode
         }
     }
     off_list_free(&l);
+    if (!st) st = mirs__records_seal(recs);
     if (st) {
         mirs_records_free(recs);
         return st;

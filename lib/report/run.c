@@ -80,9 +80,9 @@ MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *fil
     size_t step = n / 1000 + (n % 1000 != 0);
     for (size_t i = 0; i < n; i++) {
         if (opts->progress && i && i % step == 0) opts->progress(opts->progress_userdata, i, n);
-        const mirs_response *x = mirs_responses_get(responses, i), *last = NULL;
+        const mirs_response *x = mirs_responses_get(responses, i);
         const mirs_item *it = mirs_response_match_item(m, i);
-        if (!it || (mirs_responses_find(responses, x->key, &last) == MIRS_OK && last != x)) {
+        if (!it || !mirs_responses_latest(responses, i)) {
             sum.unmatched++;
             continue;
         }
