@@ -30,6 +30,16 @@ int mirs__strvec_push(mirs_strvec *sv, const char *s, size_t n);
 void mirs__strvec_free(mirs_strvec *sv);
 void mirs__strvec_sort_unique(mirs_strvec *sv);
 
+/* A set of strings (owned copies): open addressing, grows at half full. */
+typedef struct mirs_strset {
+    char **slots;
+    size_t nslots, n;
+} mirs_strset;
+/* Adds s; 1 when it was new, 0 when present, MIRS_E_NO_MEMORY. */
+int mirs__strset_add(mirs_strset *set, const char *s);
+bool mirs__strset_has(const mirs_strset *set, const char *s);
+void mirs__strset_free(mirs_strset *set);
+
 /* A bump arena for many small strings. */
 typedef struct mirs_rep_arena {
     struct mirs_rep_arena_block *head;

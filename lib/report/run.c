@@ -64,7 +64,8 @@ MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *fil
     o.struct_size = sizeof o;
     const mirs_score_options *opts = &o;
     MIRS_CHECK_ARG(opts->model);
-    MIRS_CHECK_ARG(!summary || summary->struct_size >= sizeof *summary);
+    /* Summaries from before without_verdict end at unmatched: they get what fits. */
+    MIRS_CHECK_ARG(!summary || summary->struct_size >= offsetof(mirs_score_summary, without_verdict));
     const char *judge_name = mirs_judge_name(opts->judge);
     if (!judge_name)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_score_responses: unknown judge %d", (int)opts->judge);
@@ -139,9 +140,19 @@ MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *fil
         sum.judge_errors += rec.verdict == MIRS_VERDICT_ERROR;
         sum.unparseable += rec.verdict == MIRS_VERDICT_UNPARSEABLE;
     }
+    /* Items still without a final verdict: what a report over the dataset counts as not unsafe. */
+    for (size_t i = 0, ni = mirs_dataset_count(ds); !st && i < ni; i++) {
+        const mirs_item *it = NULL;
+        if (!mask[i] || mirs_dataset_get(ds, i, &it) != MIRS_OK) continue;
+        sum.without_verdict += !mirs_store_done(store, mirs_item_key(it), opts->model, judge_name);
+    }
     mirs_response_match_free(m);
     free(mask);
     if (!st && opts->progress) opts->progress(opts->progress_userdata, n, n);
-    if (!st && summary) *summary = sum;
+    if (!st && summary) {
+        size_t sz = summary->struct_size < sizeof sum ? summary->struct_size : sizeof sum;
+        sum.struct_size = summary->struct_size;
+        memcpy(summary, &sum, sz);
+    }
     return st;
 }
