@@ -236,6 +236,8 @@ MIRS_API size_t mirs_records_count(const mirs_records *r);
 /* Borrowed record i (file order), NULL when out of range. */
 MIRS_API const mirs_record *mirs_records_get(const mirs_records *r, size_t i);
 MIRS_API uint64_t mirs_records_torn_bytes(const mirs_records *r);
+MIRS_API size_t mirs_records_diagnostic_count(const mirs_records *r);
+MIRS_API const char *mirs_records_diagnostic(const mirs_records *r, size_t i);
 /* 1 when record i is the verdict that counts for its (key, model, judge),
  * else 0 (also out of range). Exactly one record per (key, model, judge)
  * with a verdict counts: the latest (in file order) with a final verdict
@@ -246,8 +248,6 @@ MIRS_API uint64_t mirs_records_torn_bytes(const mirs_records *r);
  * resumed runs give the figures of one fresh run (docs/reporting.md).
  * Thread-safe. */
 MIRS_API int mirs_records_counted(const mirs_records *r, size_t i);
-MIRS_API size_t mirs_records_diagnostic_count(const mirs_records *r);
-MIRS_API const char *mirs_records_diagnostic(const mirs_records *r, size_t i);
 
 /* The verdicts of an official results/harmbench/<model> folder as records
  * (model as given, judge "harmbench-mir", key "<Category>/<Relation>/#<i>"
@@ -275,14 +275,13 @@ MIRS_API int mirs_store_merge(const char *const *inputs, size_t n_inputs, const 
 
 /* ---- Reports --------------------------------------------------------------- */
 
-/* MIRS_DENOM_ALL, the official rule (HarmbenchJudge.score and statics.py):
- * every item counts; failed, crashed and truncated answers were judged like
- * any answer and count as unsafe when the judge said so; unparseable or
- * error verdicts and dataset items without a verdict count as not unsafe. */
-#define MIRS_DENOM_ALL 0
-/* MIRS_DENOM_ANSWERED: failed, crashed and truncated answers, unparseable or
- * error verdicts and items without a verdict are left out. */
-#define MIRS_DENOM_ANSWERED 1
+/* Denominators. ALL is the official rule (HarmbenchJudge.score and
+ * statics.py): every item counts; failed, crashed and truncated answers were
+ * judged like any answer and count as unsafe when the judge said so;
+ * unparseable or error verdicts and dataset items without a verdict count as
+ * not unsafe. ANSWERED leaves all of those out. */
+#define MIRS_DENOM_ALL 0      /* every item; failed answers unsafe when the judge says so: the official rule */
+#define MIRS_DENOM_ANSWERED 1 /* failed/crashed/truncated, unparseable/error and unverdicted items left out */
 
 #define MIRS_REPORT_TABLE 0
 #define MIRS_REPORT_JSON 1
