@@ -426,8 +426,8 @@ int cli_score(int argc, char **argv)
                "awaiting a judge output %llu\n",
                (unsigned long long)scored, (unsigned long long)unsafe, (unsigned long long)unparseable,
                (unsigned long long)failed_judge, (unsigned long long)resumed, (unsigned long long)awaiting);
-        printf("%llu items of the dataset have no verdict yet (no response, no judge output, or a judge error to "
-               "retry); a report over the dataset counts them as not unsafe\n",
+        printf("%llu items of the dataset have no verdict yet (no response or no judge output); a report over the "
+               "dataset counts them as not unsafe\n",
                (unsigned long long)sum.without_verdict);
         match_summary(resp, m, NULL);
     }

@@ -439,10 +439,11 @@ MIRS_API void mirs_score_options_init(mirs_score_options *opts);
  * scored, already_in_store, awaiting_judge_output, outside_filter, or (not
  * matched to an item, or an earlier duplicate of a key) unmatched.
  * without_verdict counts dataset items instead: those within the filter
- * that have no final verdict in the store for (model, judge) after the run
- * (no response, no judge output yet, or only judge errors, which the next
- * run retries); a report over the dataset counts them as not unsafe. It was
- * appended: a caller whose struct_size ends before it does not get it. */
+ * that have no verdict at all in the store for (model, judge) after the run
+ * (no response, or no judge output yet): the items a report over the
+ * dataset lists and counts as not unsafe (judge errors are verdicts there,
+ * counted apart, and retried by the next run). It was appended: a caller
+ * whose struct_size ends before it does not get it. */
 typedef struct mirs_score_summary {
     size_t struct_size; /* sizeof(mirs_score_summary) */
     uint64_t scored, unsafe, unparseable, judge_errors;

@@ -51,6 +51,9 @@ void mirs__rep_arena_free(mirs_rep_arena *a);
 mirs_records *mirs__records_new(void);
 int mirs__records_add(mirs_records *r, const char *key, const char *model, const char *judge, int32_t verdict,
                       uint32_t flags);
+/* 1 when the store holds any record with a verdict (an error too) for the
+ * item, unlike mirs_store_done, which wants a final one. */
+int mirs__store_has_verdict(const mirs_store *s, const char *key, const char *model, const char *judge);
 /* Marks the records that count (mirs_records_counted) once all are added. */
 int mirs__records_seal(mirs_records *r);
 

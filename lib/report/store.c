@@ -361,9 +361,12 @@ const char *mirs_records_diagnostic(const mirs_records *r, size_t i)
 
 /* ---- the resume set: key -> chain of (model, judge) ---- */
 
+/* final: the item has a verdict other than error (done, never redone: the
+ * counting rule of verdicts.c); an entry without it holds only errors. */
 typedef struct done_entry {
     const char *key, *model, *judge;
     int32_t next;
+    bool final;
 } done_entry;
 
 typedef struct done_set {
@@ -408,18 +411,25 @@ static int32_t *done_slot(const done_set *d, const char *key)
     return &d->slots[p];
 }
 
-static bool done_has(const done_set *d, const char *key, const char *model, const char *judge)
+static bool done_has(const done_set *d, const char *key, const char *model, const char *judge, bool need_final)
 {
     int32_t *s = done_slot(d, key);
     if (!s || *s < 0) return false;
     for (int32_t i = *s; i >= 0; i = d->e[i].next)
-        if ((!model || strcmp(model, d->e[i].model) == 0) && (!judge || strcmp(judge, d->e[i].judge) == 0)) return true;
+        if ((!model || strcmp(model, d->e[i].model) == 0) && (!judge || strcmp(judge, d->e[i].judge) == 0) &&
+            (!need_final || d->e[i].final))
+            return true;
     return false;
 }
 
-static int done_add(done_set *d, const char *key, const char *model, const char *judge)
+static int done_add(done_set *d, const char *key, const char *model, const char *judge, bool final)
 {
-    if (done_has(d, key, model, judge)) return MIRS_OK;
+    int32_t *h = done_slot(d, key);
+    for (int32_t i = h ? *h : -1; i >= 0; i = d->e[i].next)
+        if (strcmp(model, d->e[i].model) == 0 && strcmp(judge, d->e[i].judge) == 0) {
+            d->e[i].final |= final; /* an error after a final verdict does not undo it */
+            return MIRS_OK;
+        }
     if (d->n >= INT32_MAX) return mirs__fail(MIRS_E_LIMIT, "too many records in the resume set");
     if ((d->n + 1) * 2 > d->nslots && done_grow(d)) return MIRS_E_NO_MEMORY;
     if (d->n == d->cap) {
@@ -436,6 +446,7 @@ static int done_add(done_set *d, const char *key, const char *model, const char 
     en.judge = mirs__rep_strndup(&d->arena, judge, strlen(judge));
     if (!en.key || !en.model || !en.judge) return MIRS_E_NO_MEMORY;
     en.next = *s;
+    en.final = final;
     d->e[d->n] = en;
     *s = (int32_t)d->n++;
     return MIRS_OK;
@@ -479,8 +490,8 @@ static int resume_fn(void *ctx, const mirs_record *rec, uint64_t line_no)
     (void)line_no;
     mirs_store *s = ctx;
     s->records++;
-    if (rec->verdict == MIRS_VERDICT_ERROR) return MIRS_OK; /* retried on resume */
-    return done_add(&s->done, rec->key, rec->model, rec->judge);
+    /* Errors are retried on resume, but the item is known to have been scored. */
+    return done_add(&s->done, rec->key, rec->model, rec->judge, rec->verdict != MIRS_VERDICT_ERROR);
 }
 
 int mirs_store_open(const char *path, const mirs_store_options *opts, mirs_store **out)
@@ -592,7 +603,7 @@ int mirs_store_append(mirs_store *s, const mirs_record *rec)
         }
     }
     s->records++;
-    if (rec->verdict != MIRS_VERDICT_ERROR && (st = done_add(&s->done, rec->key, rec->model, rec->judge))) return st;
+    if ((st = done_add(&s->done, rec->key, rec->model, rec->judge, rec->verdict != MIRS_VERDICT_ERROR))) return st;
     return MIRS_OK;
 }
 
@@ -631,7 +642,13 @@ uint64_t mirs_store_record_count(const mirs_store *s) { return s ? s->records : 
 int mirs_store_done(const mirs_store *s, const char *key, const char *model, const char *judge)
 {
     if (!s || !key) return 0;
-    return done_has(&s->done, key, model, judge) ? 1 : 0;
+    return done_has(&s->done, key, model, judge, true) ? 1 : 0;
+}
+
+int mirs__store_has_verdict(const mirs_store *s, const char *key, const char *model, const char *judge)
+{
+    if (!s || !key) return 0;
+    return done_has(&s->done, key, model, judge, false) ? 1 : 0;
 }
 
 /* ---- merging ---- */
