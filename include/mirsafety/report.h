@@ -366,8 +366,8 @@ MIRS_API int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by
 
 /* ---- Comparisons -------------------------------------------------------- */
 
-/* Two models' verdicts over the keys both have (a verdict record each; the
- * last record of a key wins): the 2x2 table, the exact McNemar p-value and
+/* Two models' verdicts over the keys both have (a verdict record each: the
+ * one mirs_records_counted() marks): the 2x2 table, the exact McNemar p-value and
  * the difference of ASRs (a - b) with Newcombe's interval. Records of
  * response-only or unparseable/error verdicts are left out. model_* and
  * judge_* select records (NULL = any). asr_a and asr_b are in percent,

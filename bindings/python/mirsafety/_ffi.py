@@ -1014,8 +1014,8 @@ max_json_depth: default 16
 max_line_bytes: default 64 MiB"""
 
 class mirs_model_comparison(ctypes.Structure):
-    """Two models' verdicts over the keys both have (a verdict record each; the
-last record of a key wins): the 2x2 table, the exact McNemar p-value and
+    """Two models' verdicts over the keys both have (a verdict record each: the
+one mirs_records_counted() marks): the 2x2 table, the exact McNemar p-value and
 the difference of ASRs (a - b) with Newcombe's interval. Records of
 response-only or unparseable/error verdicts are left out. model_* and
 judge_* select records (NULL = any). asr_a and asr_b are in percent,
@@ -1051,10 +1051,11 @@ class mirs_score_summary(ctypes.Structure):
 scored, already_in_store, awaiting_judge_output, outside_filter, or (not
 matched to an item, or an earlier duplicate of a key) unmatched.
 without_verdict counts dataset items instead: those within the filter
-that have no final verdict in the store for (model, judge) after the run
-(no response, no judge output yet, or only judge errors, which the next
-run retries); a report over the dataset counts them as not unsafe. It was
-appended: a caller whose struct_size ends before it does not get it.
+that have no verdict at all in the store for (model, judge) after the run
+(no response, or no judge output yet): the items a report over the
+dataset lists and counts as not unsafe (judge errors are verdicts there,
+counted apart, and retried by the next run). It was appended: a caller
+whose struct_size ends before it does not get it.
 
 struct_size: sizeof(mirs_score_summary)"""
 

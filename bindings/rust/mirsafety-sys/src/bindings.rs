@@ -1839,8 +1839,8 @@ pub struct mirs_store_options {
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_store_options>() == 32 && core::mem::align_of::<mirs_store_options>() == 8);
 
-/// Two models' verdicts over the keys both have (a verdict record each; the
-/// last record of a key wins): the 2x2 table, the exact McNemar p-value and
+/// Two models' verdicts over the keys both have (a verdict record each: the
+/// one mirs_records_counted() marks): the 2x2 table, the exact McNemar p-value and
 /// the difference of ASRs (a - b) with Newcombe's interval. Records of
 /// response-only or unparseable/error verdicts are left out. model_* and
 /// judge_* select records (NULL = any). asr_a and asr_b are in percent,
@@ -1918,10 +1918,11 @@ const _: () = assert!(core::mem::size_of::<mirs_score_options>() == 56 && core::
 /// scored, already_in_store, awaiting_judge_output, outside_filter, or (not
 /// matched to an item, or an earlier duplicate of a key) unmatched.
 /// without_verdict counts dataset items instead: those within the filter
-/// that have no final verdict in the store for (model, judge) after the run
-/// (no response, no judge output yet, or only judge errors, which the next
-/// run retries); a report over the dataset counts them as not unsafe. It was
-/// appended: a caller whose struct_size ends before it does not get it.
+/// that have no verdict at all in the store for (model, judge) after the run
+/// (no response, or no judge output yet): the items a report over the
+/// dataset lists and counts as not unsafe (judge errors are verdicts there,
+/// counted apart, and retried by the next run). It was appended: a caller
+/// whose struct_size ends before it does not get it.
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct mirs_score_summary {
