@@ -315,8 +315,10 @@ MIRS_API int mirs_report_add(mirs_report *r, int32_t category, int32_t relation,
 /* Adds a store record with a verdict (category and relation come from its
  * "<Category>/<Relation>/<id>" key); records without a verdict are ignored.
  * The caller passes one record per (key, model, judge): the one
- * mirs_records_counted() marks. The key is remembered for
- * mirs_report_add_dataset(). */
+ * mirs_records_counted() marks; a second record of the same (key, model,
+ * judge), e.g. the same item from two stores, is MIRS_E_CONFLICT (merge the
+ * stores first with mirs_store_merge), so no item counts twice. The key is
+ * remembered for mirs_report_add_dataset(). */
 MIRS_API int mirs_report_add_record(mirs_report *r, const mirs_record *rec);
 /* Makes the report cover every item of ds: each item whose key no added
  * record had (no response, or not scored yet) counts as the official code
@@ -344,7 +346,8 @@ MIRS_API int mirs_report_add_official_json(mirs_report *r, const char *data, siz
                                            const char *file_name);
 MIRS_API uint64_t mirs_report_skipped_files(const mirs_report *r);
 /* dst += src (the model/judge names of dst are kept). Before either has a
- * dataset (else MIRS_E_STATE). */
+ * dataset (else MIRS_E_STATE); reports holding a record of the same (key,
+ * model, judge) are MIRS_E_CONFLICT (nothing is changed then). */
 MIRS_API int mirs_report_merge(mirs_report *dst, const mirs_report *src);
 
 /* Counts of a cell: category/relation/group -1 = all. With MIRS_DENOM_ALL

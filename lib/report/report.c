@@ -60,6 +60,7 @@ struct mirs_report {
      * without a key (official folders, mirs_report_add), and once a dataset
      * is given its size, its items without a verdict and the keys outside it. */
     mirs_strset keys;
+    mirs_strset triples; /* (key, model, judge) of the records added: one verdict each */
     uint64_t keyless;
     bool has_dataset;
     uint64_t dataset_items, outside_dataset;
@@ -91,6 +92,7 @@ void mirs_report_free(mirs_report *r)
     free(r->model);
     free(r->judge);
     mirs__strset_free(&r->keys);
+    mirs__strset_free(&r->triples);
     mirs__strvec_free(&r->missing);
     free(r);
 }
@@ -207,9 +209,23 @@ int mirs_report_add_record(mirs_report *r, const mirs_record *rec)
 {
     MIRS_CHECK_ARG(r && rec && rec->key);
     if (rec->verdict == MIRS_RECORD_NO_VERDICT) return MIRS_OK;
+    MIRS_CHECK_ARG(rec->model && rec->judge);
+    if (r->has_dataset) return mirs__fail(MIRS_E_STATE, "mirs_report: verdicts added after the dataset");
+    /* One verdict per (key, model, judge): a second one (the same item in two stores) would be counted twice. */
+    mirs_sb t;
+    mirs_sb_init(&t);
+    mirs_sb_printf(&t, "%zu:%s%zu:%s%s", strlen(rec->key), rec->key, strlen(rec->model), rec->model, rec->judge);
+    int st = t.oom ? MIRS_E_NO_MEMORY : mirs__strset_add(&r->triples, t.data);
+    mirs_sb_free(&t);
+    if (st < 0) return st;
+    if (st == 0)
+        return mirs__fail(MIRS_E_CONFLICT,
+                          "key %s, model %s, judge %s: a second verdict for the item (the same item in two stores? "
+                          "merge them first: mirs_store_merge applies the counting rule across them)",
+                          rec->key, rec->model, rec->judge);
     int32_t c, rel;
     mirs__key_cell(rec->key, &c, &rel);
-    int st = report_add(r, c, rel, rec->verdict, rec->flags, rec->response_type, NULL);
+    st = report_add(r, c, rel, rec->verdict, rec->flags, rec->response_type, NULL);
     if (!st && (st = mirs__strset_add(&r->keys, rec->key)) > 0) st = MIRS_OK;
     return st;
 }
@@ -267,8 +283,15 @@ int mirs_report_merge(mirs_report *dst, const mirs_report *src)
     MIRS_CHECK_ARG(dst && src && dst != src);
     if (dst->has_dataset || src->has_dataset)
         return mirs__fail(MIRS_E_STATE, "mirs_report_merge: merge reports before adding the dataset");
+    for (size_t i = 0; i < src->triples.nslots; i++) /* checked before anything changes */
+        if (src->triples.slots[i] && mirs__strset_has(&dst->triples, src->triples.slots[i]))
+            return mirs__fail(MIRS_E_CONFLICT, "mirs_report_merge: both reports hold a verdict for one item (%s)",
+                              src->triples.slots[i]);
     for (size_t i = 0; i < src->keys.nslots; i++)
         if (src->keys.slots[i] && mirs__strset_add(&dst->keys, src->keys.slots[i]) < 0) return MIRS_E_NO_MEMORY;
+    for (size_t i = 0; i < src->triples.nslots; i++)
+        if (src->triples.slots[i] && mirs__strset_add(&dst->triples, src->triples.slots[i]) < 0)
+            return MIRS_E_NO_MEMORY;
     dst->keyless += src->keyless;
     for (size_t i = 0; i < src->nfiles; i++) {
         file_row *fr = file_row_get(dst, src->files[i].name, strlen(src->files[i].name));

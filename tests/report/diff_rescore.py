@@ -238,6 +238,8 @@ with tempfile.TemporaryDirectory() as tmp:
             for key in a:
                 check(a[key] == b[key], f"history {h}: report {key} dataset={dataset} differs from a fresh run's:\n"
                       f"{a[key][0][:3000]}\n---\n{b[key][0][:3000]}")
+        # The same item from two stores never counts twice: refused (exit 3), not added.
+        check(run("report", store, fresh, ok=(3,)).returncode == 3, f"history {h}: two stores with the same items")
         # Point 2: coverage, stated and listed.
         for m in MODELS:
             resp, judge = finals[m]

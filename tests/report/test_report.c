@@ -394,6 +394,23 @@ static void test_coverage(const char *sample)
     CHECK_OK(mirs_report_add(o, 0, 0, MIRS_VERDICT_SAFE, 0, NULL, NULL));
     CHECK_STATUS(mirs_report_add_dataset(o, ds), MIRS_E_STATE);
     mirs_report_free(o);
+    /* No item counts twice: a second record of one (key, model, judge), or shards that overlap, are refused. */
+    mirs_report *d = NULL;
+    CHECK_OK(mirs_report_new("m", "j", &d));
+    rec.key = mirs_item_key(it[0]);
+    CHECK_OK(mirs_report_add_record(d, &rec));
+    CHECK_STATUS(mirs_report_add_record(d, &rec), MIRS_E_CONFLICT);
+    rec.model = "m2"; /* another model's verdict for the item is its own */
+    CHECK_OK(mirs_report_add_record(d, &rec));
+    rec.model = "m";
+    mirs_report *e = NULL;
+    CHECK_OK(mirs_report_new("m", "j", &e));
+    CHECK_OK(mirs_report_add_record(e, &rec));
+    CHECK_STATUS(mirs_report_merge(d, e), MIRS_E_CONFLICT);
+    CHECK_OK(mirs_report_counts(d, -1, -1, -1, MIRS_DENOM_ALL, &u, &t));
+    CHECK_EQ_INT(t, 2); /* unchanged by the refused merge */
+    mirs_report_free(d);
+    mirs_report_free(e);
     /* Shards merged before the dataset cover it as one report. */
     mirs_report *s1 = NULL, *s2 = NULL;
     CHECK_OK(mirs_report_new("m", "j", &s1));

@@ -3058,8 +3058,10 @@ be NULL."""),
         """Adds a store record with a verdict (category and relation come from its
 "<Category>/<Relation>/<id>" key); records without a verdict are ignored.
 The caller passes one record per (key, model, judge): the one
-mirs_records_counted() marks. The key is remembered for
-mirs_report_add_dataset()."""),
+mirs_records_counted() marks; a second record of the same (key, model,
+judge), e.g. the same item from two stores, is MIRS_E_CONFLICT (merge the
+stores first with mirs_store_merge), so no item counts twice. The key is
+remembered for mirs_report_add_dataset()."""),
     'mirs_report_add_dataset': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_report), ctypes.POINTER(mirs_dataset)],
@@ -3123,7 +3125,8 @@ safe; "[INFERENCE_FAILED:" / "[WORKER_CRASHED:" answers are flagged."""),
         ('dst', 'src'),
         'int mirs_report_merge(mirs_report *dst, const mirs_report *src)',
         """dst += src (the model/judge names of dst are kept). Before either has a
-dataset (else MIRS_E_STATE)."""),
+dataset (else MIRS_E_STATE); reports holding a record of the same (key,
+model, judge) are MIRS_E_CONFLICT (nothing is changed then)."""),
     'mirs_report_counts': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_report), ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)],

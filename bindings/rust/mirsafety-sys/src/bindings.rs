@@ -3703,8 +3703,10 @@ extern "C" {
     /// Adds a store record with a verdict (category and relation come from its
     /// "<Category>/<Relation>/<id>" key); records without a verdict are ignored.
     /// The caller passes one record per (key, model, judge): the one
-    /// mirs_records_counted() marks. The key is remembered for
-    /// mirs_report_add_dataset().
+    /// mirs_records_counted() marks; a second record of the same (key, model,
+    /// judge), e.g. the same item from two stores, is MIRS_E_CONFLICT (merge the
+    /// stores first with mirs_store_merge), so no item counts twice. The key is
+    /// remembered for mirs_report_add_dataset().
     ///
     /// C: `int mirs_report_add_record(mirs_report *r, const mirs_record *rec)` (report.h)
     pub fn mirs_report_add_record(r: *mut mirs_report, rec: *const mirs_record) -> c_int;
@@ -3760,7 +3762,8 @@ extern "C" {
     pub fn mirs_report_skipped_files(r: *const mirs_report) -> u64;
 
     /// dst += src (the model/judge names of dst are kept). Before either has a
-    /// dataset (else MIRS_E_STATE).
+    /// dataset (else MIRS_E_STATE); reports holding a record of the same (key,
+    /// model, judge) are MIRS_E_CONFLICT (nothing is changed then).
     ///
     /// C: `int mirs_report_merge(mirs_report *dst, const mirs_report *src)` (report.h)
     pub fn mirs_report_merge(dst: *mut mirs_report, src: *const mirs_report) -> c_int;
