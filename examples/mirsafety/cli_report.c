@@ -606,6 +606,14 @@ int cli_report(int argc, char **argv)
         goto done;
     }
     if (!by) by = fmt == MIRS_REPORT_JSON || fmt == MIRS_REPORT_CSV ? MIRS_BY_ALL : MIRS_BY_RELATION;
+    for (size_t i = 0; dsp && i < nin; i++)
+        if (is_dir(inputs[i])) {
+            rc = cli_usage_error("report",
+                                 "--dataset works with verdict stores: %s is a folder (official results "
+                                 "carry no item keys)",
+                                 inputs[i]);
+            goto done;
+        }
     int st;
     if (dsp && (st = mirs_dataset_open(dsp, NULL, &ds))) {
         rc = cli_fail(st, dsp);

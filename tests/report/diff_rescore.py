@@ -260,6 +260,8 @@ with tempfile.TemporaryDirectory() as tmp:
                   f"{mir}\n---\n{official}")
             check(run("report", "--format", "mir", root).stdout == official,
                   f"history {h} {m}: the tool's reading of the official tree")
+            check(run("report", "--dataset", sample, root, ok=(2,)).returncode == 2,
+                  "--dataset with an official folder (no item keys) is a usage error")
             table = run("report", "--model", m, "--dataset", sample, store).stdout
             check(all(f"  no verdict: {k}\n" in table for k in want), f"history {h} {m}: table lists them")
             # Point 8: the words say how failed answers count, and the numbers agree with them.
