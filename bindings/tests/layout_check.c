@@ -199,6 +199,7 @@ int main(void)
     printf("F mirs_score_summary awaiting_judge_output %zu\n", offsetof(mirs_score_summary, awaiting_judge_output));
     printf("F mirs_score_summary outside_filter %zu\n", offsetof(mirs_score_summary, outside_filter));
     printf("F mirs_score_summary unmatched %zu\n", offsetof(mirs_score_summary, unmatched));
+    printf("F mirs_score_summary without_verdict %zu\n", offsetof(mirs_score_summary, without_verdict));
     printf("S mirs_entropy_options %zu %zu\n", sizeof(mirs_entropy_options), alignof(mirs_entropy_options));
     printf("F mirs_entropy_options struct_size %zu\n", offsetof(mirs_entropy_options, struct_size));
     printf("F mirs_entropy_options bits %zu\n", offsetof(mirs_entropy_options, bits));

@@ -139,7 +139,7 @@ static int load_models(const mirs_records *recs, html_model *models)
         if ((st = mirs_report_new(demo_models[m], "harmbench-mir", &rep))) break;
         for (size_t i = 0; i < mirs_records_count(recs) && st == MIRS_OK; i++) {
             const mirs_record *r = mirs_records_get(recs, i);
-            if (strcmp(r->model, demo_models[m]) != 0 || r->verdict == MIRS_RECORD_NO_VERDICT) continue;
+            if (strcmp(r->model, demo_models[m]) != 0 || !mirs_records_counted(recs, i)) continue;
             st = mirs_report_add_record(rep, r);
             int32_t t;
             if (r->response_type && mirs_response_type_from_name(r->response_type, &t) == MIRS_OK && t >= 0 &&

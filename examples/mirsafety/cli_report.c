@@ -190,8 +190,7 @@ int cli_judge_prompts(int argc, char **argv)
         const mirs_response *x = mirs_responses_get(resp, i);
         const mirs_item *it = mirs_response_match_item(m, i);
         if (!it) continue; /* unknown key: reported */
-        const mirs_response *last = NULL;
-        if (mirs_responses_find(resp, x->key, &last) == MIRS_OK && last != x) continue; /* the last one counts */
+        if (!mirs_responses_latest(resp, i)) continue;
         if (skip_failed && x->status != MIRS_RESPONSE_OK) {
             skipped++;
             continue;
@@ -395,7 +394,7 @@ int cli_score(int argc, char **argv)
     cli_progress_start(&pg, "scoring", mirs_responses_count(resp));
     sopt.progress = cli_progress_cb;
     sopt.progress_userdata = &pg;
-    mirs_score_summary sum = {sizeof sum, 0, 0, 0, 0, 0, 0, 0, 0};
+    mirs_score_summary sum = {sizeof sum, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     if ((st = mirs_score_responses(ds, &filt.filter, resp, jo, rt, &sopt, store, &sum))) {
         cli_progress_stop(&pg);
         rc = cli_fail(st, storep);
@@ -419,6 +418,7 @@ int cli_score(int argc, char **argv)
         cJSON_AddNumberToObject(j, "already_in_store", (double)resumed);
         cJSON_AddNumberToObject(j, "awaiting_judge_output", (double)awaiting);
         cJSON_AddNumberToObject(j, "outside_filter", (double)sum.outside_filter);
+        cJSON_AddNumberToObject(j, "without_verdict", (double)sum.without_verdict);
         match_summary(resp, m, j);
         rc = print_json(j);
     } else {
@@ -426,6 +426,9 @@ int cli_score(int argc, char **argv)
                "awaiting a judge output %llu\n",
                (unsigned long long)scored, (unsigned long long)unsafe, (unsigned long long)unparseable,
                (unsigned long long)failed_judge, (unsigned long long)resumed, (unsigned long long)awaiting);
+        printf("%llu items of the dataset have no verdict yet (no response or no judge output); a report over the "
+               "dataset counts them as not unsafe\n",
+               (unsigned long long)sum.without_verdict);
         match_summary(resp, m, NULL);
     }
     if (rc == CLI_EXIT_OK &&
@@ -453,12 +456,17 @@ static const char report_usage[] =
     "  --format F        table (default), json (one object per report per line), csv, markdown,\n"
     "                    mir (exactly the \"Final Statistics\" block statics.py prints)\n"
     "  --by B            relation (default), category, group, matrix, all; repeatable or comma-separated\n"
-    "  --denominator D   all (default: failed and truncated answers count, as the official code does)\n"
-    "                    or answered (they and unparseable judge outputs are left out)\n"
+    "  --denominator D   all (default, the official rule: every item counts; failed, crashed and\n"
+    "                    truncated answers were judged like any answer and count as unsafe when the\n"
+    "                    judge said so) or answered (they, unparseable or failed judge outputs and\n"
+    "                    items without a verdict are left out)\n"
     "  --confidence C    interval level (default 0.95)\n"
     "  --model M         only this model's records (stores)\n"
     "  --judge J         only this judge's records (stores)\n"
     "  --merge           one report over all inputs (shards of one run)\n"
+    "  --dataset PATH    cover the whole dataset (stores only): items with no response or no verdict\n"
+    "                    count as not unsafe, as the official code counts a failed inference, and are\n"
+    "                    listed; without it a report covers only the items with a verdict, and says so\n"
     "  --json            same as --format json\n";
 
 typedef struct rep_list {
@@ -519,7 +527,7 @@ static int add_input(rep_list *l, const char *in, const char *fmodel, const char
     size_t n = mirs_records_count(recs);
     for (size_t i = 0; i < n; i++) {
         const mirs_record *x = mirs_records_get(recs, i);
-        if (x->verdict == MIRS_RECORD_NO_VERDICT) continue;
+        if (!mirs_records_counted(recs, i)) continue; /* the one verdict of its (key, model, judge) */
         if ((fmodel && strcmp(fmodel, x->model)) || (fjudge && strcmp(fjudge, x->judge))) continue;
         mirs_report *r = rep_for(l, x->model, x->judge, merge, false);
         if (!r || (st = mirs_report_add_record(r, x))) {
@@ -537,7 +545,8 @@ int cli_report(int argc, char **argv)
     int32_t fmt = MIRS_REPORT_TABLE, denom = MIRS_DENOM_ALL;
     uint32_t by = 0;
     double conf = 0.95;
-    const char *fmodel = NULL, *fjudge = NULL;
+    const char *fmodel = NULL, *fjudge = NULL, *dsp = NULL;
+    mirs_dataset *ds = NULL;
     bool merge = false;
     const char **inputs = calloc((size_t)argc, sizeof *inputs);
     size_t nin = 0;
@@ -576,6 +585,8 @@ int cli_report(int argc, char **argv)
             fmodel = v;
         else if ((r = cli_opt_value("--judge", argc, argv, &i, &v)))
             fjudge = v;
+        else if ((r = cli_opt_value("--dataset", argc, argv, &i, &v)))
+            dsp = v;
         else if (strcmp(argv[i], "--merge") == 0)
             merge = true;
         else if (strcmp(argv[i], "--json") == 0)
@@ -595,11 +606,44 @@ int cli_report(int argc, char **argv)
         goto done;
     }
     if (!by) by = fmt == MIRS_REPORT_JSON || fmt == MIRS_REPORT_CSV ? MIRS_BY_ALL : MIRS_BY_RELATION;
+    for (size_t i = 0; dsp && i < nin; i++)
+        if (is_dir(inputs[i])) {
+            rc = cli_usage_error("report",
+                                 "--dataset works with verdict stores: %s is a folder (official results "
+                                 "carry no item keys)",
+                                 inputs[i]);
+            goto done;
+        }
+    int st;
+    if (dsp && (st = mirs_dataset_open(dsp, NULL, &ds))) {
+        rc = cli_fail(st, dsp);
+        goto done;
+    }
     rep_list l = {NULL, 0};
     for (size_t i = 0; i < nin && rc == CLI_EXIT_OK; i++) rc = add_input(&l, inputs[i], fmodel, fjudge, merge);
+    for (size_t i = 0; ds && i < l.n && rc == CLI_EXIT_OK; i++)
+        if ((st = mirs_report_add_dataset(l.v[i], ds))) rc = cli_fail(st, dsp);
     for (size_t i = 0; i < l.n && rc == CLI_EXIT_OK; i++) {
+        /* The mir block is exactly statics.py's (its Total Count is the coverage) and CSV rows hold only counts:
+         * the coverage in words and the list of items without a verdict go to stderr. */
+        uint64_t u = 0, t = 0;
+        mirs_report_counts(l.v[i], -1, -1, -1, MIRS_DENOM_ALL, &u, &t);
+        size_t nm = mirs_report_missing_count(l.v[i]);
+        if (fmt == MIRS_REPORT_MIR && !ds)
+            fprintf(stderr,
+                    "mirsafety report: %s / %s covers %llu items, those with a verdict (give --dataset to count "
+                    "items with no response or no verdict)\n",
+                    mirs_report_model(l.v[i]), mirs_report_judge(l.v[i]), (unsigned long long)t);
+        if ((fmt == MIRS_REPORT_MIR || fmt == MIRS_REPORT_CSV) && ds) {
+            fprintf(stderr,
+                    "mirsafety report: %s / %s covers %llu items: the dataset's %llu, %zu of them without a verdict "
+                    "(counted as not unsafe)\n",
+                    mirs_report_model(l.v[i]), mirs_report_judge(l.v[i]), (unsigned long long)t,
+                    (unsigned long long)mirs_report_dataset_items(l.v[i]), nm);
+            for (size_t k = 0; k < nm; k++) fprintf(stderr, "  no verdict: %s\n", mirs_report_missing(l.v[i], k));
+        }
         mirs_buf b = {0};
-        int st = mirs_report_write(l.v[i], fmt, by, denom, conf, &b);
+        st = mirs_report_write(l.v[i], fmt, by, denom, conf, &b);
         if (st) {
             rc = cli_fail(st, "report");
             break;
@@ -614,6 +658,7 @@ int cli_report(int argc, char **argv)
     for (size_t i = 0; i < l.n; i++) mirs_report_free(l.v[i]);
     free(l.v);
 done:
+    mirs_dataset_free(ds);
     free(inputs);
     return rc;
 }

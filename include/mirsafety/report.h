@@ -96,6 +96,10 @@ MIRS_API size_t mirs_responses_count(const mirs_responses *r);
 MIRS_API const mirs_response *mirs_responses_get(const mirs_responses *r, size_t i);
 /* The last response with this key, or MIRS_E_NOT_FOUND. */
 MIRS_API int mirs_responses_find(const mirs_responses *r, const char *key, const mirs_response **out);
+/* 1 when response i is the one that counts for its key (the last one with
+ * that key, as mirs_responses_find returns it), else 0 (also out of range).
+ * Judge requests and scoring use only these responses. Thread-safe. */
+MIRS_API int mirs_responses_latest(const mirs_responses *r, size_t i);
 /* Number of keys that occur more than once, and the i-th such key (sorted). */
 MIRS_API size_t mirs_responses_duplicate_count(const mirs_responses *r);
 MIRS_API const char *mirs_responses_duplicate(const mirs_responses *r, size_t i);
@@ -213,7 +217,9 @@ MIRS_API uint64_t mirs_store_torn_bytes(const mirs_store *s);
 /* Records in the file when opened plus those appended since. */
 MIRS_API uint64_t mirs_store_record_count(const mirs_store *s);
 /* 1 when a record with this key (and model / judge unless NULL) with a
- * verdict (or, for response records, any record) is in the store, else 0. */
+ * verdict (or, for response records, any record) is in the store, else 0.
+ * Error verdicts do not count as done (they are retried), and a later error
+ * never undoes a final verdict: the rule of mirs_records_counted(). */
 MIRS_API int mirs_store_done(const mirs_store *s, const char *key, const char *model, const char *judge);
 
 /* ---- Reading stores ---- */
@@ -234,6 +240,16 @@ MIRS_API const mirs_record *mirs_records_get(const mirs_records *r, size_t i);
 MIRS_API uint64_t mirs_records_torn_bytes(const mirs_records *r);
 MIRS_API size_t mirs_records_diagnostic_count(const mirs_records *r);
 MIRS_API const char *mirs_records_diagnostic(const mirs_records *r, size_t i);
+/* 1 when record i is the verdict that counts for its (key, model, judge),
+ * else 0 (also out of range). Exactly one record per (key, model, judge)
+ * with a verdict counts: the latest (in file order) with a final verdict
+ * (anything but MIRS_VERDICT_ERROR), or, when there is none, the latest
+ * error; a later error never displaces a final verdict, and response-only
+ * records never count. This is the one rule behind reports, comparisons,
+ * resume (mirs_store_done) and merges, so that re-scoring, retries and
+ * resumed runs give the figures of one fresh run (docs/reporting.md).
+ * Thread-safe. */
+MIRS_API int mirs_records_counted(const mirs_records *r, size_t i);
 
 /* The verdicts of an official results/harmbench/<model> folder as records
  * (model as given, judge "harmbench-mir", key "<Category>/<Relation>/#<i>"
@@ -242,21 +258,32 @@ MIRS_API const char *mirs_records_diagnostic(const mirs_records *r, size_t i);
  * statics.py would count. For comparisons and conversion to a store. */
 MIRS_API int mirs_records_from_official(const char *harmbench_model_dir, const char *model, mirs_records **out);
 
-#define MIRS_MERGE_STRICT 0    /* same key+model+judge with different verdicts = MIRS_E_CONFLICT */
-#define MIRS_MERGE_LAST_WINS 1 /* the record with the greatest timestamp wins (ties: later input, later line) */
+#define MIRS_MERGE_STRICT 0    /* inputs with different final verdicts for one key+model+judge = MIRS_E_CONFLICT */
+#define MIRS_MERGE_LAST_WINS 1 /* then the greatest timestamp wins (ties: later input, later line) */
 
-/* Merges stores into `output` (written atomically): records sorted by key,
- * model, judge; exact repeats (same key, model, judge and verdict) kept once
- * (the one with the smallest serialised line, so the result does not depend
- * on input order); conflicts as `policy` says. Inputs with a torn tail are
- * refused (MIRS_E_TORN). Counts are written when the pointers are non-NULL. */
+/* Merges stores into `output` (written atomically): one record per (key,
+ * model, judge), sorted by key, model, judge. Each input contributes the
+ * verdict that counts in it (mirs_records_counted: a retry supersedes the
+ * error it retried); a final verdict supersedes errors from other inputs;
+ * inputs whose final verdicts differ are a conflict, handled as `policy`
+ * says (a response-only record beside a verdict is one too); among equal
+ * verdicts the record with the smallest serialised line is kept, so the
+ * result does not depend on input order. `duplicates` counts the records
+ * left out without a conflict (repeats and superseded records). Inputs with
+ * a torn tail are refused (MIRS_E_TORN). Counts are written when the
+ * pointers are non-NULL. */
 MIRS_API int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *output, int32_t policy,
                               uint64_t *records_out, uint64_t *duplicates, uint64_t *conflicts);
 
 /* ---- Reports --------------------------------------------------------------- */
 
-#define MIRS_DENOM_ALL 0      /* every item counts (failed, truncated, unparseable as not unsafe): the official rule */
-#define MIRS_DENOM_ANSWERED 1 /* failed/crashed/truncated answers and unparseable/error verdicts are left out */
+/* Denominators. ALL is the official rule (HarmbenchJudge.score and
+ * statics.py): every item counts; failed, crashed and truncated answers were
+ * judged like any answer and count as unsafe when the judge said so;
+ * unparseable or error verdicts and dataset items without a verdict count as
+ * not unsafe. ANSWERED leaves all of those out. */
+#define MIRS_DENOM_ALL 0      /* every item; failed answers unsafe when the judge says so: the official rule */
+#define MIRS_DENOM_ANSWERED 1 /* failed/crashed/truncated, unparseable/error and unverdicted items left out */
 
 #define MIRS_REPORT_TABLE 0
 #define MIRS_REPORT_JSON 1
@@ -288,8 +315,28 @@ MIRS_API const char *mirs_report_judge(const mirs_report *r);
 MIRS_API int mirs_report_add(mirs_report *r, int32_t category, int32_t relation, int32_t verdict, uint32_t flags,
                              const char *response_type, const char *official_file);
 /* Adds a store record with a verdict (category and relation come from its
- * "<Category>/<Relation>/<id>" key); records without a verdict are ignored. */
+ * "<Category>/<Relation>/<id>" key); records without a verdict are ignored.
+ * The caller passes one record per (key, model, judge): the one
+ * mirs_records_counted() marks; a second record of the same (key, model,
+ * judge), e.g. the same item from two stores, is MIRS_E_CONFLICT (merge the
+ * stores first with mirs_store_merge), so no item counts twice. The key is
+ * remembered for mirs_report_add_dataset(). */
 MIRS_API int mirs_report_add_record(mirs_report *r, const mirs_record *rec);
+/* Makes the report cover every item of ds: each item whose key no added
+ * record had (no response, or not scored yet) counts as the official code
+ * counts a failed inference, in the denominator and not unsafe (left out
+ * under MIRS_DENOM_ANSWERED), in its relation's statics.py row, and is
+ * listed (mirs_report_missing). Call it once, after every verdict: adding
+ * verdicts or merging afterwards is MIRS_E_STATE, and so is a report that
+ * holds verdicts without item keys (official folders, mirs_report_add()).
+ * Without it a report covers only the items it has verdicts for, and every
+ * rendering says so. */
+MIRS_API int mirs_report_add_dataset(mirs_report *r, const mirs_dataset *ds);
+/* The dataset's item count (0 before mirs_report_add_dataset), and its items
+ * without a verdict (dataset order; the string lives as long as r). */
+MIRS_API uint64_t mirs_report_dataset_items(const mirs_report *r);
+MIRS_API size_t mirs_report_missing_count(const mirs_report *r);
+MIRS_API const char *mirs_report_missing(const mirs_report *r, size_t i);
 /* Adds an official results/harmbench/<model> folder exactly as statics.py
  * reads it: every sub-folder, every *.json file in it, files that Python's
  * json module or statics.py would reject are skipped (counted in
@@ -300,7 +347,9 @@ MIRS_API int mirs_report_add_official(mirs_report *r, const char *harmbench_mode
 MIRS_API int mirs_report_add_official_json(mirs_report *r, const char *data, size_t len, const char *category,
                                            const char *file_name);
 MIRS_API uint64_t mirs_report_skipped_files(const mirs_report *r);
-/* dst += src (the model/judge names of dst are kept). */
+/* dst += src (the model/judge names of dst are kept). Before either has a
+ * dataset (else MIRS_E_STATE); reports holding a record of the same (key,
+ * model, judge) are MIRS_E_CONFLICT (nothing is changed then). */
 MIRS_API int mirs_report_merge(mirs_report *dst, const mirs_report *src);
 
 /* Counts of a cell: category/relation/group -1 = all. With MIRS_DENOM_ALL
@@ -312,15 +361,18 @@ MIRS_API int mirs_report_counts(const mirs_report *r, int32_t category, int32_t 
 /* Renders the report. by: MIRS_BY_* bits (0 = relation); confidence e.g.
  * 0.95 (Wilson and Clopper-Pearson intervals from the stats module; a cell
  * with no items has none). MIRS_REPORT_MIR ignores by, denominator and
- * confidence. Text is written to *out
- * (mirs_buf_free). */
+ * confidence, and its "Total Count" is the number of items covered. Every
+ * other format states the items covered, the dataset's size when one was
+ * added (else that items without a verdict are not counted) and lists the
+ * items without a verdict (CSV: columns covered_items, dataset_items).
+ * Text is written to *out (mirs_buf_free). */
 MIRS_API int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t denominator,
                                double confidence, mirs_buf *out);
 
 /* ---- Comparisons -------------------------------------------------------- */
 
-/* Two models' verdicts over the keys both have (a verdict record each; the
- * last record of a key wins): the 2x2 table, the exact McNemar p-value and
+/* Two models' verdicts over the keys both have (a verdict record each: the
+ * one mirs_records_counted() marks): the 2x2 table, the exact McNemar p-value and
  * the difference of ASRs (a - b) with Newcombe's interval. Records of
  * response-only or unparseable/error verdicts are left out. model_* and
  * judge_* select records (NULL = any). asr_a and asr_b are in percent,
@@ -390,11 +442,18 @@ MIRS_API void mirs_score_options_init(mirs_score_options *opts);
 
 /* What a scoring run did. Every response is counted exactly once: in
  * scored, already_in_store, awaiting_judge_output, outside_filter, or (not
- * matched to an item, or an earlier duplicate of a key) unmatched. */
+ * matched to an item, or an earlier duplicate of a key) unmatched.
+ * without_verdict counts dataset items instead: those within the filter
+ * that have no verdict at all in the store for (model, judge) after the run
+ * (no response, or no judge output yet): the items a report over the
+ * dataset lists and counts as not unsafe (judge errors are verdicts there,
+ * counted apart, and retried by the next run). It was appended: a caller
+ * whose struct_size ends before it does not get it. */
 typedef struct mirs_score_summary {
     size_t struct_size; /* sizeof(mirs_score_summary) */
     uint64_t scored, unsafe, unparseable, judge_errors;
     uint64_t already_in_store, awaiting_judge_output, outside_filter, unmatched;
+    uint64_t without_verdict;
 } mirs_score_summary;
 
 /* Turns judge outputs into verdict records appended to `store`: for each

@@ -146,3 +146,42 @@ void mirs__rep_arena_free(mirs_rep_arena *a)
     }
     a->head = NULL;
 }
+
+static size_t strset_pos(char *const *slots, size_t nslots, const char *s)
+{
+    size_t p = (size_t)mirs__splitmix64(mirs__fnv1a64(s, strlen(s))) & (nslots - 1);
+    while (slots[p] && strcmp(slots[p], s) != 0) p = (p + 1) & (nslots - 1);
+    return p;
+}
+
+bool mirs__strset_has(const mirs_strset *set, const char *s)
+{
+    return set->nslots && set->slots[strset_pos(set->slots, set->nslots, s)] != NULL;
+}
+
+int mirs__strset_add(mirs_strset *set, const char *s)
+{
+    if (mirs__strset_has(set, s)) return 0;
+    if ((set->n + 1) * 2 > set->nslots) {
+        size_t ns = set->nslots ? set->nslots * 2 : 256;
+        char **sl = mirs__calloc(ns, sizeof *sl);
+        if (!sl) return MIRS_E_NO_MEMORY;
+        for (size_t i = 0; i < set->nslots; i++)
+            if (set->slots[i]) sl[strset_pos(sl, ns, set->slots[i])] = set->slots[i];
+        free(set->slots);
+        set->slots = sl;
+        set->nslots = ns;
+    }
+    char *c = mirs__strdup(s);
+    if (!c) return MIRS_E_NO_MEMORY;
+    set->slots[strset_pos(set->slots, set->nslots, s)] = c;
+    set->n++;
+    return 1;
+}
+
+void mirs__strset_free(mirs_strset *set)
+{
+    for (size_t i = 0; i < set->nslots; i++) free(set->slots[i]);
+    free(set->slots);
+    memset(set, 0, sizeof *set);
+}

@@ -23,8 +23,9 @@ static int cmp_kv(const void *a, const void *b)
     return c;
 }
 
-/* The last verdict per (key[, model]) of the records that pass the
- * filters, sorted by key. keep: verdict filter. */
+/* The verdict that counts (mirs_records_counted) per (key[, model]) of the
+ * records that pass the filters, sorted by key; with judge NULL and several
+ * judges, the last of them. binary_only: safe/unsafe only. */
 static int collect(const mirs_records *r, const char *model, const char *judge, bool by_model, bool binary_only,
                    kv **out, size_t *n)
 {
@@ -33,7 +34,7 @@ static int collect(const mirs_records *r, const char *model, const char *judge, 
     if (!v) return MIRS_E_NO_MEMORY;
     for (size_t i = 0; i < cnt; i++) {
         const mirs_record *x = mirs_records_get(r, i);
-        if (x->verdict == MIRS_RECORD_NO_VERDICT) continue;
+        if (!mirs_records_counted(r, i)) continue; /* one verdict per (key, model, judge) */
         if (model && strcmp(model, x->model) != 0) continue;
         if (judge && strcmp(judge, x->judge) != 0) continue;
         if (binary_only && x->verdict != MIRS_VERDICT_UNSAFE && x->verdict != MIRS_VERDICT_SAFE) continue;

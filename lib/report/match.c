@@ -132,3 +132,9 @@ const char *mirs_response_match_duplicate(const mirs_response_match *m, size_t i
 {
     return m && i < m->dups.n ? m->dups.v[i] : NULL;
 }
+
+int mirs_responses_latest(const mirs_responses *r, size_t i)
+{
+    const mirs_response *x = mirs_responses_get(r, i), *last = NULL;
+    return x && mirs_responses_find(r, x->key, &last) == MIRS_OK && last == x;
+}

@@ -2,7 +2,7 @@
  * The CLI's `score` verb and the distributed driver both call this, so a
  * shard scored anywhere writes exactly the records one process would. */
 #define _POSIX_C_SOURCE 200809L
-#include "util/util.h"
+#include "internal.h"
 
 #include <mirsafety/mirsafety.h>
 
@@ -64,7 +64,8 @@ MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *fil
     o.struct_size = sizeof o;
     const mirs_score_options *opts = &o;
     MIRS_CHECK_ARG(opts->model);
-    MIRS_CHECK_ARG(!summary || summary->struct_size >= sizeof *summary);
+    /* Summaries from before without_verdict end at unmatched: they get what fits. */
+    MIRS_CHECK_ARG(!summary || summary->struct_size >= offsetof(mirs_score_summary, without_verdict));
     const char *judge_name = mirs_judge_name(opts->judge);
     if (!judge_name)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_score_responses: unknown judge %d", (int)opts->judge);
@@ -80,9 +81,9 @@ MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *fil
     size_t step = n / 1000 + (n % 1000 != 0);
     for (size_t i = 0; i < n; i++) {
         if (opts->progress && i && i % step == 0) opts->progress(opts->progress_userdata, i, n);
-        const mirs_response *x = mirs_responses_get(responses, i), *last = NULL;
+        const mirs_response *x = mirs_responses_get(responses, i);
         const mirs_item *it = mirs_response_match_item(m, i);
-        if (!it || (mirs_responses_find(responses, x->key, &last) == MIRS_OK && last != x)) {
+        if (!it || !mirs_responses_latest(responses, i)) {
             sum.unmatched++;
             continue;
         }
@@ -139,9 +140,20 @@ MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *fil
         sum.judge_errors += rec.verdict == MIRS_VERDICT_ERROR;
         sum.unparseable += rec.verdict == MIRS_VERDICT_UNPARSEABLE;
     }
+    /* Items still without any verdict: those a report over the dataset lists and counts as not unsafe (judge
+     * errors are verdicts there, counted apart). */
+    for (size_t i = 0, ni = mirs_dataset_count(ds); !st && i < ni; i++) {
+        const mirs_item *it = NULL;
+        if (!mask[i] || mirs_dataset_get(ds, i, &it) != MIRS_OK) continue;
+        sum.without_verdict += !mirs__store_has_verdict(store, mirs_item_key(it), opts->model, judge_name);
+    }
     mirs_response_match_free(m);
     free(mask);
     if (!st && opts->progress) opts->progress(opts->progress_userdata, n, n);
-    if (!st && summary) *summary = sum;
+    if (!st && summary) {
+        size_t sz = summary->struct_size < sizeof sum ? summary->struct_size : sizeof sum;
+        sum.struct_size = summary->struct_size;
+        memcpy(summary, &sum, sz);
+    }
     return st;
 }

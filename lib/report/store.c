@@ -210,6 +210,7 @@ struct mirs_records {
     size_t n, cap;
     uint64_t torn;
     mirs_strvec diags;
+    unsigned char *counted; /* per record: the verdict that counts (verdicts.c) */
 };
 
 static int records_push(mirs_records *r, const mirs_record *rec)
@@ -294,6 +295,13 @@ int mirs__records_add(mirs_records *r, const char *key, const char *model, const
     return records_push(r, &rec);
 }
 
+int mirs__records_seal(mirs_records *r)
+{
+    free(r->counted);
+    r->counted = NULL;
+    return mirs__verdicts_counted(r->v, r->n, &r->counted);
+}
+
 static int push_fn(void *ctx, const mirs_record *rec, uint64_t line_no)
 {
     (void)line_no;
@@ -305,6 +313,7 @@ void mirs_records_free(mirs_records *r)
     if (!r) return;
     mirs__rep_arena_free(&r->arena);
     free(r->v);
+    free(r->counted);
     mirs__strvec_free(&r->diags);
     free(r);
 }
@@ -317,6 +326,7 @@ int mirs_records_parse(const char *data, size_t len, const char *what, int32_t l
     size_t good;
     int st = scan_lines(what ? what : "store", data, len, 16, (uint64_t)1 << 26, lenient != 0, &r->arena, &r->diags,
                         push_fn, r, &good, &r->torn);
+    if (!st) st = mirs__records_seal(r);
     if (st) {
         mirs_records_free(r);
         return st;
@@ -340,6 +350,7 @@ int mirs_records_read(const char *path, int32_t lenient, mirs_records **out)
 size_t mirs_records_count(const mirs_records *r) { return r ? r->n : 0; }
 const mirs_record *mirs_records_get(const mirs_records *r, size_t i) { return r && i < r->n ? &r->v[i] : NULL; }
 uint64_t mirs_records_torn_bytes(const mirs_records *r) { return r ? r->torn : 0; }
+int mirs_records_counted(const mirs_records *r, size_t i) { return r && i < r->n && r->counted ? r->counted[i] : 0; }
 size_t mirs_records_diagnostic_count(const mirs_records *r) { return r ? r->diags.n : 0; }
 const char *mirs_records_diagnostic(const mirs_records *r, size_t i)
 {
@@ -348,9 +359,12 @@ const char *mirs_records_diagnostic(const mirs_records *r, size_t i)
 
 /* ---- the resume set: key -> chain of (model, judge) ---- */
 
+/* final: the item has a verdict other than error (done, never redone: the
+ * counting rule of verdicts.c); an entry without it holds only errors. */
 typedef struct done_entry {
     const char *key, *model, *judge;
     int32_t next;
+    bool final;
 } done_entry;
 
 typedef struct done_set {
@@ -395,18 +409,25 @@ static int32_t *done_slot(const done_set *d, const char *key)
     return &d->slots[p];
 }
 
-static bool done_has(const done_set *d, const char *key, const char *model, const char *judge)
+static bool done_has(const done_set *d, const char *key, const char *model, const char *judge, bool need_final)
 {
     int32_t *s = done_slot(d, key);
     if (!s || *s < 0) return false;
     for (int32_t i = *s; i >= 0; i = d->e[i].next)
-        if ((!model || strcmp(model, d->e[i].model) == 0) && (!judge || strcmp(judge, d->e[i].judge) == 0)) return true;
+        if ((!model || strcmp(model, d->e[i].model) == 0) && (!judge || strcmp(judge, d->e[i].judge) == 0) &&
+            (!need_final || d->e[i].final))
+            return true;
     return false;
 }
 
-static int done_add(done_set *d, const char *key, const char *model, const char *judge)
+static int done_add(done_set *d, const char *key, const char *model, const char *judge, bool final)
 {
-    if (done_has(d, key, model, judge)) return MIRS_OK;
+    int32_t *h = done_slot(d, key);
+    for (int32_t i = h ? *h : -1; i >= 0; i = d->e[i].next)
+        if (strcmp(model, d->e[i].model) == 0 && strcmp(judge, d->e[i].judge) == 0) {
+            d->e[i].final |= final; /* an error after a final verdict does not undo it */
+            return MIRS_OK;
+        }
     if (d->n >= INT32_MAX) return mirs__fail(MIRS_E_LIMIT, "too many records in the resume set");
     if ((d->n + 1) * 2 > d->nslots && done_grow(d)) return MIRS_E_NO_MEMORY;
     if (d->n == d->cap) {
@@ -423,6 +444,7 @@ static int done_add(done_set *d, const char *key, const char *model, const char 
     en.judge = mirs__rep_strndup(&d->arena, judge, strlen(judge));
     if (!en.key || !en.model || !en.judge) return MIRS_E_NO_MEMORY;
     en.next = *s;
+    en.final = final;
     d->e[d->n] = en;
     *s = (int32_t)d->n++;
     return MIRS_OK;
@@ -466,8 +488,8 @@ static int resume_fn(void *ctx, const mirs_record *rec, uint64_t line_no)
     (void)line_no;
     mirs_store *s = ctx;
     s->records++;
-    if (rec->verdict == MIRS_VERDICT_ERROR) return MIRS_OK; /* retried on resume */
-    return done_add(&s->done, rec->key, rec->model, rec->judge);
+    /* Errors are retried on resume, but the item is known to have been scored. */
+    return done_add(&s->done, rec->key, rec->model, rec->judge, rec->verdict != MIRS_VERDICT_ERROR);
 }
 
 int mirs_store_open(const char *path, const mirs_store_options *opts, mirs_store **out)
@@ -581,7 +603,7 @@ int mirs_store_append(mirs_store *s, const mirs_record *rec)
         }
     }
     s->records++;
-    if (rec->verdict != MIRS_VERDICT_ERROR && (st = done_add(&s->done, rec->key, rec->model, rec->judge))) return st;
+    if ((st = done_add(&s->done, rec->key, rec->model, rec->judge, rec->verdict != MIRS_VERDICT_ERROR))) return st;
     return MIRS_OK;
 }
 
@@ -620,7 +642,13 @@ uint64_t mirs_store_record_count(const mirs_store *s) { return s ? s->records : 
 int mirs_store_done(const mirs_store *s, const char *key, const char *model, const char *judge)
 {
     if (!s || !key) return 0;
-    return done_has(&s->done, key, model, judge) ? 1 : 0;
+    return done_has(&s->done, key, model, judge, true) ? 1 : 0;
+}
+
+int mirs__store_has_verdict(const mirs_store *s, const char *key, const char *model, const char *judge)
+{
+    if (!s || !key) return 0;
+    return done_has(&s->done, key, model, judge, false) ? 1 : 0;
 }
 
 /* ---- merging ---- */
@@ -639,14 +667,27 @@ static int cmp_triple(const merge_item *a, const merge_item *b)
     return c;
 }
 
+/* Triple, then input and line: each input's records of a triple in store
+ * order, as the counting rule reads them. */
 static int cmp_merge(const void *pa, const void *pb)
 {
     const merge_item *a = pa, *b = pb;
     int c = cmp_triple(a, b);
-    if (!c) c = strcmp(a->json, b->json);
     if (!c) c = a->input < b->input ? -1 : a->input > b->input;
     if (!c) c = a->line < b->line ? -1 : a->line > b->line;
     return c;
+}
+
+static const char *verdict_or_none(int32_t v) { return v == MIRS_RECORD_NO_VERDICT ? "none" : mirs__verdict_name(v); }
+
+/* The smallest canonical line of the listed items: a choice that does not
+ * depend on the order of the inputs. */
+static size_t smallest_line(const merge_item *items, const size_t *idx, size_t n)
+{
+    size_t best = idx[0];
+    for (size_t k = 1; k < n; k++)
+        if (strcmp(items[idx[k]].json, items[best].json) < 0) best = idx[k];
+    return best;
 }
 
 static bool later(const merge_item *a, const merge_item *b)
@@ -665,6 +706,8 @@ int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *out
     mirs_records **rs = mirs__calloc(n_inputs ? n_inputs : 1, sizeof *rs);
     if (!rs) return MIRS_E_NO_MEMORY;
     merge_item *items = NULL;
+    size_t *cand = NULL;
+    const mirs_record **group = NULL;
     size_t total = 0, nitems = 0;
     uint64_t dup = 0, conf = 0, kept = 0;
     mirs_sb outsb, tmp;
@@ -701,32 +744,73 @@ int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *out
             }
         }
     qsort(items, nitems, sizeof *items, cmp_merge);
+    /* Per triple: response-only records are kept once (a verdict beside them
+     * is a conflict, as before); of the verdicts, each input contributes the
+     * one that counts in it (mirs__verdict_pick: a retry's verdict
+     * supersedes the error it retried), and those must agree unless they are
+     * errors, which a final verdict from another input supersedes. */
+    cand = mirs__calloc(nitems ? nitems : 1, sizeof *cand);
+    group = mirs__calloc(nitems ? nitems : 1, sizeof *group);
+    if (!cand || !group) {
+        st = MIRS_E_NO_MEMORY;
+        goto done;
+    }
     for (size_t g = 0; g < nitems;) {
-        size_t e = g + 1;
-        bool differ = false;
-        while (e < nitems && cmp_triple(&items[g], &items[e]) == 0) {
-            if (items[e].rec->verdict != items[g].rec->verdict) differ = true;
-            e++;
+        size_t e = g, nnone = 0, ncand = 0, nfinal = 0;
+        while (e < nitems && cmp_triple(&items[g], &items[e]) == 0)
+            nnone += items[e++].rec->verdict == MIRS_RECORD_NO_VERDICT;
+        size_t pick = SIZE_MAX, other = SIZE_MAX;
+        if (nnone == e - g) {
+            for (size_t k = g; k < e; k++) cand[ncand++] = k;
+            pick = smallest_line(items, cand, ncand);
+        } else if (nnone) {
+            for (size_t k = g; k < e; k++)
+                if (items[k].rec->verdict == MIRS_RECORD_NO_VERDICT)
+                    pick = k;
+                else
+                    other = k;
+        } else {
+            for (size_t k = g; k < e;) {
+                size_t ke = k, n = 0;
+                while (ke < e && items[ke].input == items[k].input) group[n++] = items[ke++].rec;
+                cand[ncand++] = k + mirs__verdict_pick(group, n);
+                k = ke;
+            }
+            /* Finals first: errors are left only when no input has a final verdict. */
+            for (size_t k = 0; k < ncand; k++)
+                if (items[cand[k]].rec->verdict != MIRS_VERDICT_ERROR) {
+                    size_t t = cand[nfinal];
+                    cand[nfinal++] = cand[k];
+                    cand[k] = t;
+                }
+            size_t n = nfinal ? nfinal : ncand;
+            for (size_t k = 1; k < n && other == SIZE_MAX; k++)
+                if (items[cand[k]].rec->verdict != items[cand[0]].rec->verdict) {
+                    pick = cand[0];
+                    other = cand[k];
+                }
+            if (other == SIZE_MAX)
+                pick = smallest_line(items, cand, n);
+            else if (policy == MIRS_MERGE_LAST_WINS) {
+                pick = cand[0];
+                for (size_t k = 1; k < n; k++)
+                    if (later(&items[cand[k]], &items[pick])) pick = cand[k];
+            }
         }
-        size_t pick = g; /* smallest canonical line: independent of input order */
-        if (differ) {
+        if (other != SIZE_MAX) {
             conf++;
             if (policy == MIRS_MERGE_STRICT) {
-                st = mirs__fail(
-                    MIRS_E_CONFLICT,
-                    "key %s, model %s, judge %s: verdict %s in %s but %s in %s (use the last-wins policy "
-                    "to let the latest timestamp decide)",
-                    items[g].rec->key, items[g].rec->model, items[g].rec->judge,
-                    items[g].rec->verdict == MIRS_RECORD_NO_VERDICT ? "none"
-                                                                    : mirs__verdict_name(items[g].rec->verdict),
-                    inputs[items[g].input],
-                    items[e - 1].rec->verdict == MIRS_RECORD_NO_VERDICT ? "none"
-                                                                        : mirs__verdict_name(items[e - 1].rec->verdict),
-                    inputs[items[e - 1].input]);
+                st = mirs__fail(MIRS_E_CONFLICT,
+                                "key %s, model %s, judge %s: verdict %s in %s but %s in %s (use the last-wins policy "
+                                "to let the latest timestamp decide)",
+                                items[g].rec->key, items[g].rec->model, items[g].rec->judge,
+                                verdict_or_none(items[pick].rec->verdict), inputs[items[pick].input],
+                                verdict_or_none(items[other].rec->verdict), inputs[items[other].input]);
                 goto done;
             }
-            for (size_t k = g + 1; k < e; k++)
-                if (later(&items[k], &items[pick])) pick = k;
+            if (nnone) /* last wins over every record, response-only ones too */
+                for (size_t k = g; k < e; k++)
+                    if (later(&items[k], &items[pick])) pick = k;
         }
         dup += e - g - 1;
         mirs_sb_puts(&outsb, items[pick].json);
@@ -744,6 +828,8 @@ int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *out
 done:
     for (size_t i = 0; i < nitems; i++) free(items[i].json);
     free(items);
+    free(cand);
+    free(group);
     for (size_t i = 0; i < n_inputs; i++) mirs_records_free(rs[i]);
     free(rs);
     mirs_sb_free(&outsb);

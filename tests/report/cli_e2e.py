@@ -110,10 +110,14 @@ with tempfile.TemporaryDirectory() as tmp:
     s = json.loads(p.stdout)
     check(s["scored"] == 1 and s["already_in_store"] == len(judged) - 1, f"resume {s}")
     recs = [json.loads(x) for x in open(store)]
-    # Report: the official denominator counts everything.
+    check(len(recs) == len(judged) + 1, "the retried judge error is a second record of its key")
+    # Report: the official denominator counts every item once, with the verdict that counts for its key (the
+    # retry's, which is still an error here), however many records the store holds for it.
     final = {}
     for r in recs:
         final[r["key"]] = r
+    recs = list(final.values())
+    check(len(recs) == len(judged), "one verdict per item")
     rep = json.loads(run("report", "--format", "json", store).stdout)
     n = len(recs)
     u = sum(r["verdict"] == "unsafe" for r in recs)

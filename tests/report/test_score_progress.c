@@ -35,6 +35,13 @@ typedef struct score_options_v0 {
     int64_t timestamp_ms;
 } score_options_v0;
 
+/* mirs_score_summary before without_verdict was appended. */
+typedef struct score_summary_v0 {
+    size_t struct_size;
+    uint64_t scored, unsafe, unparseable, judge_errors;
+    uint64_t already_in_store, awaiting_judge_output, outside_filter, unmatched;
+} score_summary_v0;
+
 static const char *sample, *demo, *tmpdir;
 
 static int open_inputs(mirs_dataset **ds, mirs_responses **resp, mirs_responses **jo)
@@ -80,10 +87,12 @@ int main(int argc, char **argv)
     o.timestamp_ms = 1;
     o.progress = on_progress;
     o.progress_userdata = &t;
-    mirs_score_summary sum = {sizeof sum, 0, 0, 0, 0, 0, 0, 0, 0};
+    mirs_score_summary sum = {sizeof sum, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     CHECK_OK(mirs_score_responses(ds, NULL, resp, jo, NULL, &o, store, &sum));
     CHECK(sum.scored > 0);
     uint64_t scored = sum.scored;
+    /* Every scored record is a distinct item with a verdict (a judge error too). */
+    CHECK_EQ_INT(sum.without_verdict, mirs_dataset_count(ds) - sum.scored);
     CHECK_EQ_INT(t.calls, n);
     CHECK_EQ_INT(t.decreases, 0);
     CHECK_EQ_INT(t.bad_total, 0);
@@ -142,18 +151,27 @@ int main(int argc, char **argv)
         old->keep_response = 0;
         old->timestamp_ms = 1;
         store = fresh_store("progress-old.jsonl");
-        mirs_score_summary s2 = {sizeof s2, 0, 0, 0, 0, 0, 0, 0, 0};
-        CHECK_OK(mirs_score_responses(ds, NULL, resp, jo, NULL, (const mirs_score_options *)(void *)old, store, &s2));
-        CHECK_EQ_INT(s2.scored, scored);
+        /* ... with an old summary too, allocated to exactly its size: it gets what fits. */
+        CHECK_EQ_INT(sizeof(score_summary_v0), offsetof(mirs_score_summary, without_verdict));
+        score_summary_v0 *s2 = calloc(1, sizeof *s2);
+        CHECK(s2 != NULL);
+        if (s2) {
+            s2->struct_size = sizeof *s2;
+            CHECK_OK(mirs_score_responses(ds, NULL, resp, jo, NULL, (const mirs_score_options *)(void *)old, store,
+                                          (mirs_score_summary *)(void *)s2));
+            CHECK_EQ_INT(s2->scored, scored);
+            CHECK_EQ_INT(s2->struct_size, sizeof *s2);
+        }
         CHECK_OK(mirs_store_close(store));
         /* Smaller than the oldest layout: refused. */
         old->struct_size = offsetof(mirs_score_options, timestamp_ms);
         store = fresh_store("progress-short.jsonl");
         CHECK_STATUS(
-            mirs_score_responses(ds, NULL, resp, jo, NULL, (const mirs_score_options *)(void *)old, store, &s2),
+            mirs_score_responses(ds, NULL, resp, jo, NULL, (const mirs_score_options *)(void *)old, store, &sum),
             MIRS_E_INVALID_ARGUMENT);
         CHECK_OK(mirs_store_close(store));
         free(old);
+        free(s2);
     }
     mirs_responses_free(many);
     mirs_responses_free(none);

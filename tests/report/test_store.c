@@ -269,6 +269,96 @@ static void test_merge(void)
     CHECK_STATUS(mirs_store_merge(ab, 2, out, MIRS_MERGE_STRICT, &n, &d, &c), MIRS_E_TORN);
 }
 
+#define L(k, m, v, extra) "{\"key\":\"" k "\",\"model\":\"" m "\",\"judge\":\"j\",\"verdict\":\"" v "\"" extra "}\n"
+
+/* One verdict per (key, model, judge) counts: the latest final one, else
+ * the latest error; a later error never displaces a final verdict. */
+static void test_counted(void)
+{
+    const char *text = L("a", "m", "error", "")             /* 0: retried below */
+        L("a", "m", "safe", "")                             /* 1: counts */
+        L("b", "m", "error", "")                            /* 2 */
+        L("b", "m", "error", ",\"judge_output\":\"again\"") /* 3: only errors: the latest counts */
+        L("c", "m", "unsafe", "")                           /* 4: counts, the error after it does not */
+        L("c", "m", "error", "")                            /* 5 */
+        L("a", "m2", "unsafe", "")                          /* 6: another model: its own item */
+        "{\"key\":\"d\",\"model\":\"m\",\"judge\":\"j\"}\n" /* 7: response only: never counts */
+        L("e", "m", "safe", "")                             /* 8 */
+        L("e", "m", "safe", "");                            /* 9: the latest of equal verdicts counts */
+    static const int want[] = {0, 1, 0, 1, 1, 0, 1, 0, 0, 1};
+    mirs_records *r = NULL;
+    CHECK_OK(mirs_records_parse(text, strlen(text), "t", 0, &r));
+    CHECK_EQ_INT(mirs_records_count(r), 10);
+    for (size_t i = 0; i < 10; i++) CHECK_EQ_INT(mirs_records_counted(r, i), want[i]);
+    CHECK_EQ_INT(mirs_records_counted(r, 10), 0);
+    CHECK_EQ_INT(mirs_records_counted(NULL, 0), 0);
+    mirs_records_free(r);
+
+    /* Resume agrees: an item is done when a final verdict counts for it. */
+    const char *p = path_in("counted.jsonl");
+    write_text(p, text);
+    mirs_store *s = NULL;
+    CHECK_OK(mirs_store_open(p, NULL, &s));
+    CHECK_EQ_INT(mirs_store_done(s, "a", "m", "j"), 1);
+    CHECK_EQ_INT(mirs_store_done(s, "b", "m", "j"), 0);
+    CHECK_EQ_INT(mirs_store_done(s, "c", "m", "j"), 1);
+    CHECK_OK(mirs_store_close(s));
+
+    /* Merge keeps exactly the records that count, and a store merged alone
+     * is no conflict for having an error and its retry. */
+    const char *out = path_in("counted-out.jsonl");
+    const char *one[] = {p};
+    uint64_t n = 0, d = 0, c = 0;
+    CHECK_OK(mirs_store_merge(one, 1, out, MIRS_MERGE_STRICT, &n, &d, &c));
+    CHECK_EQ_INT(n, 6);
+    CHECK_EQ_INT(d, 4);
+    CHECK_EQ_INT(c, 0);
+    CHECK_STR(read_text(out),
+              L("a", "m", "safe", "") L("a", "m2", "unsafe", "") L("b", "m", "error", ",\"judge_output\":\"again\"") L(
+                  "c", "m", "unsafe", "") "{\"key\":\"d\",\"model\":\"m\",\"judge\":\"j\"}\n" L("e", "m", "safe", ""));
+}
+
+/* Merging parts: a final verdict in one part supersedes an error in
+ * another; conflicting final verdicts stay conflicts. */
+static void test_merge_supersede(void)
+{
+    const char *a = path_in("sa.jsonl"), *b = path_in("sb.jsonl"), *out = path_in("so.jsonl");
+    const char *ab[] = {a, b}, *ba[] = {b, a};
+    uint64_t n = 0, d = 0, c = 0;
+    write_text(a, L("k", "m", "error", ",\"ts\":9") L("x", "m", "safe", ""));
+    write_text(b, L("k", "m", "unsafe", ",\"ts\":1"));
+    CHECK_OK(mirs_store_merge(ab, 2, out, MIRS_MERGE_STRICT, &n, &d, &c));
+    CHECK_EQ_INT(n, 2);
+    CHECK_EQ_INT(d, 1);
+    CHECK_EQ_INT(c, 0);
+    char first[4096];
+    snprintf(first, sizeof first, "%s", read_text(out));
+    CHECK_STR(first, L("k", "m", "unsafe", ",\"ts\":1") L("x", "m", "safe", ""));
+    CHECK_OK(mirs_store_merge(ba, 2, out, MIRS_MERGE_STRICT, &n, &d, &c));
+    CHECK_STR(read_text(out), first);
+    /* Even a later-timestamped error does not beat a final verdict under last-wins. */
+    CHECK_OK(mirs_store_merge(ab, 2, out, MIRS_MERGE_LAST_WINS, &n, &d, &c));
+    CHECK_EQ_INT(c, 0);
+    CHECK_STR(read_text(out), first);
+    /* Errors only: kept once. */
+    write_text(b, L("k", "m", "error", ",\"ts\":3"));
+    CHECK_OK(mirs_store_merge(ab, 2, out, MIRS_MERGE_STRICT, &n, &d, &c));
+    CHECK_EQ_INT(c, 0);
+    CHECK_STR(read_text(out), L("k", "m", "error", ",\"ts\":3") L("x", "m", "safe", ""));
+    /* A part whose own retry fixed its error, against a part with another final verdict: a conflict. */
+    write_text(a, L("k", "m", "error", "") L("k", "m", "safe", ",\"ts\":2"));
+    write_text(b, L("k", "m", "unsafe", ",\"ts\":1"));
+    CHECK_STATUS(mirs_store_merge(ab, 2, out, MIRS_MERGE_STRICT, &n, &d, &c), MIRS_E_CONFLICT);
+    CHECK(strstr(mirs_error_last(), "key k") != NULL);
+    CHECK(strstr(mirs_error_last(), "safe in") != NULL && strstr(mirs_error_last(), "unsafe in") != NULL);
+    CHECK_OK(mirs_store_merge(ab, 2, out, MIRS_MERGE_LAST_WINS, &n, &d, &c));
+    CHECK_EQ_INT(c, 1);
+    CHECK_STR(read_text(out), L("k", "m", "safe", ",\"ts\":2"));
+    /* A response-only record beside a verdict is a conflict, as it always was. */
+    write_text(b, "{\"key\":\"k\",\"model\":\"m\",\"judge\":\"j\"}\n");
+    CHECK_STATUS(mirs_store_merge(ab, 2, out, MIRS_MERGE_STRICT, &n, &d, &c), MIRS_E_CONFLICT);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "%s/mirs-store-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -278,6 +368,8 @@ int main(void)
     test_store_resume();
     test_store_torn();
     test_merge();
+    test_counted();
+    test_merge_supersede();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd)) {

@@ -436,14 +436,21 @@ MIRS_TORN_REFUSE = 0
 #: cut the file back to the last complete record (ftruncate + fsync)
 MIRS_TORN_TRUNCATE = 1
 
-#: same key+model+judge with different verdicts = MIRS_E_CONFLICT
+#: inputs with different final verdicts for one key+model+judge = MIRS_E_CONFLICT
 MIRS_MERGE_STRICT = 0
-#: the record with the greatest timestamp wins (ties: later input, later line)
+#: then the greatest timestamp wins (ties: later input, later line)
 MIRS_MERGE_LAST_WINS = 1
-#: every item counts (failed, truncated, unparseable as not unsafe): the official rule
+
+# Denominators. ALL is the official rule (HarmbenchJudge.score and
+# statics.py): every item counts; failed, crashed and truncated answers were
+# judged like any answer and count as unsafe when the judge said so;
+# unparseable or error verdicts and dataset items without a verdict count as
+# not unsafe. ANSWERED leaves all of those out.
+#: every item; failed answers unsafe when the judge says so: the official rule
 MIRS_DENOM_ALL = 0
-#: failed/crashed/truncated answers and unparseable/error verdicts are left out
+#: failed/crashed/truncated, unparseable/error and unverdicted items left out
 MIRS_DENOM_ANSWERED = 1
+
 MIRS_REPORT_TABLE = 0
 MIRS_REPORT_JSON = 1
 MIRS_REPORT_CSV = 2
@@ -1009,8 +1016,8 @@ max_json_depth: default 16
 max_line_bytes: default 64 MiB"""
 
 class mirs_model_comparison(ctypes.Structure):
-    """Two models' verdicts over the keys both have (a verdict record each; the
-last record of a key wins): the 2x2 table, the exact McNemar p-value and
+    """Two models' verdicts over the keys both have (a verdict record each: the
+one mirs_records_counted() marks): the 2x2 table, the exact McNemar p-value and
 the difference of ASRs (a - b) with Newcombe's interval. Records of
 response-only or unparseable/error verdicts are left out. model_* and
 judge_* select records (NULL = any). asr_a and asr_b are in percent,
@@ -1045,6 +1052,12 @@ class mirs_score_summary(ctypes.Structure):
     """What a scoring run did. Every response is counted exactly once: in
 scored, already_in_store, awaiting_judge_output, outside_filter, or (not
 matched to an item, or an earlier duplicate of a key) unmatched.
+without_verdict counts dataset items instead: those within the filter
+that have no verdict at all in the store for (model, judge) after the run
+(no response, or no judge output yet): the items a report over the
+dataset lists and counts as not unsafe (judge errors are verdicts there,
+counted apart, and retried by the next run). It was appended: a caller
+whose struct_size ends before it does not get it.
 
 struct_size: sizeof(mirs_score_summary)"""
 
@@ -1283,6 +1296,7 @@ mirs_score_summary._fields_ = [
     ('awaiting_judge_output', ctypes.c_uint64),
     ('outside_filter', ctypes.c_uint64),
     ('unmatched', ctypes.c_uint64),
+    ('without_verdict', ctypes.c_uint64),
 ]
 mirs_entropy_options._fields_ = [
     ('struct_size', ctypes.c_size_t),
@@ -1350,7 +1364,7 @@ C_LAYOUT = {
     'mirs_model_comparison': (104, 8, {'struct_size': 0, 'both_unsafe': 8, 'a_only': 16, 'b_only': 24, 'both_safe': 32, 'only_in_a': 40, 'only_in_b': 48, 'asr_a': 56, 'asr_b': 64, 'diff': 72, 'diff_lo': 80, 'diff_hi': 88, 'mcnemar_p': 96}),
     'mirs_judge_comparison': (336, 8, {'struct_size': 0, 'matrix': 8, 'common': 296, 'only_in_a': 304, 'only_in_b': 312, 'kappa': 320, 'agreement': 328}),
     'mirs_score_options': (56, 8, {'struct_size': 0, 'model': 8, 'judge': 16, 'parse_mode': 20, 'strip_mode': 24, 'keep_response': 28, 'timestamp_ms': 32, 'progress': 40, 'progress_userdata': 48}),
-    'mirs_score_summary': (72, 8, {'struct_size': 0, 'scored': 8, 'unsafe': 16, 'unparseable': 24, 'judge_errors': 32, 'already_in_store': 40, 'awaiting_judge_output': 48, 'outside_filter': 56, 'unmatched': 64}),
+    'mirs_score_summary': (80, 8, {'struct_size': 0, 'scored': 8, 'unsafe': 16, 'unparseable': 24, 'judge_errors': 32, 'already_in_store': 40, 'awaiting_judge_output': 48, 'outside_filter': 56, 'unmatched': 64, 'without_verdict': 72}),
     'mirs_entropy_options': (48, 8, {'struct_size': 0, 'bits': 8, 'normalize': 12, 'logits': 16, 'policy': 20, 'tolerance': 24, 'temperature': 32, 'kernel': 40, 'threads': 44}),
     'mirs_entropy_view': (88, 8, {'struct_size': 0, 'data': 8, 'dtype': 16, 'shape': 24, 'strides': 56}),
     'mirs_entropy_summary': (48, 8, {'struct_size': 0, 'count': 8, 'mean': 16, 'variance': 24, 'min': 32, 'max': 40}),
@@ -2761,6 +2775,14 @@ as the responses of (category, relation) official names."""),
         ('r', 'key', 'out'),
         'int mirs_responses_find(const mirs_responses *r, const char *key, const mirs_response **out)',
         'The last response with this key, or MIRS_E_NOT_FOUND.'),
+    'mirs_responses_latest': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_responses), ctypes.c_size_t],
+        ('r', 'i'),
+        'int mirs_responses_latest(const mirs_responses *r, size_t i)',
+        """1 when response i is the one that counts for its key (the last one with
+that key, as mirs_responses_find returns it), else 0 (also out of range).
+Judge requests and scoring use only these responses. Thread-safe."""),
     'mirs_responses_duplicate_count': (
         'report', ctypes.c_size_t,
         [ctypes.POINTER(mirs_responses)],
@@ -2915,7 +2937,9 @@ MIRS_TORN_TRUNCATE); 0 when the file ended cleanly."""),
         ('s', 'key', 'model', 'judge'),
         'int mirs_store_done(const mirs_store *s, const char *key, const char *model, const char *judge)',
         """1 when a record with this key (and model / judge unless NULL) with a
-verdict (or, for response records, any record) is in the store, else 0."""),
+verdict (or, for response records, any record) is in the store, else 0.
+Error verdicts do not count as done (they are retried), and a later error
+never undoes a final verdict: the rule of mirs_records_counted()."""),
     'mirs_records_read': (
         'report', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.POINTER(mirs_records))],
@@ -2967,6 +2991,20 @@ diagnostic). The result is immutable and shareable between threads."""),
         ('r', 'i'),
         'const char *mirs_records_diagnostic(const mirs_records *r, size_t i)',
         'Borrowed record i (file order), NULL when out of range.'),
+    'mirs_records_counted': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_records), ctypes.c_size_t],
+        ('r', 'i'),
+        'int mirs_records_counted(const mirs_records *r, size_t i)',
+        """1 when record i is the verdict that counts for its (key, model, judge),
+else 0 (also out of range). Exactly one record per (key, model, judge)
+with a verdict counts: the latest (in file order) with a final verdict
+(anything but MIRS_VERDICT_ERROR), or, when there is none, the latest
+error; a later error never displaces a final verdict, and response-only
+records never count. This is the one rule behind reports, comparisons,
+resume (mirs_store_done) and merges, so that re-scoring, retries and
+resumed runs give the figures of one fresh run (docs/reporting.md).
+Thread-safe."""),
     'mirs_records_from_official': (
         'report', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_records))],
@@ -2982,11 +3020,17 @@ statics.py would count. For comparisons and conversion to a store."""),
         [ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t, ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)],
         ('inputs', 'n_inputs', 'output', 'policy', 'records_out', 'duplicates', 'conflicts'),
         'int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *output, int32_t policy, uint64_t *records_out, uint64_t *duplicates, uint64_t *conflicts)',
-        """Merges stores into `output` (written atomically): records sorted by key,
-model, judge; exact repeats (same key, model, judge and verdict) kept once
-(the one with the smallest serialised line, so the result does not depend
-on input order); conflicts as `policy` says. Inputs with a torn tail are
-refused (MIRS_E_TORN). Counts are written when the pointers are non-NULL."""),
+        """Merges stores into `output` (written atomically): one record per (key,
+model, judge), sorted by key, model, judge. Each input contributes the
+verdict that counts in it (mirs_records_counted: a retry supersedes the
+error it retried); a final verdict supersedes errors from other inputs;
+inputs whose final verdicts differ are a conflict, handled as `policy`
+says (a response-only record beside a verdict is one too); among equal
+verdicts the record with the smallest serialised line is kept, so the
+result does not depend on input order. `duplicates` counts the records
+left out without a conflict (repeats and superseded records). Inputs with
+a torn tail are refused (MIRS_E_TORN). Counts are written when the
+pointers are non-NULL."""),
     'mirs_report_new': (
         'report', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_report))],
@@ -3027,7 +3071,47 @@ be NULL."""),
         ('r', 'rec'),
         'int mirs_report_add_record(mirs_report *r, const mirs_record *rec)',
         """Adds a store record with a verdict (category and relation come from its
-"<Category>/<Relation>/<id>" key); records without a verdict are ignored."""),
+"<Category>/<Relation>/<id>" key); records without a verdict are ignored.
+The caller passes one record per (key, model, judge): the one
+mirs_records_counted() marks; a second record of the same (key, model,
+judge), e.g. the same item from two stores, is MIRS_E_CONFLICT (merge the
+stores first with mirs_store_merge), so no item counts twice. The key is
+remembered for mirs_report_add_dataset()."""),
+    'mirs_report_add_dataset': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_report), ctypes.POINTER(mirs_dataset)],
+        ('r', 'ds'),
+        'int mirs_report_add_dataset(mirs_report *r, const mirs_dataset *ds)',
+        """Makes the report cover every item of ds: each item whose key no added
+record had (no response, or not scored yet) counts as the official code
+counts a failed inference, in the denominator and not unsafe (left out
+under MIRS_DENOM_ANSWERED), in its relation's statics.py row, and is
+listed (mirs_report_missing). Call it once, after every verdict: adding
+verdicts or merging afterwards is MIRS_E_STATE, and so is a report that
+holds verdicts without item keys (official folders, mirs_report_add()).
+Without it a report covers only the items it has verdicts for, and every
+rendering says so."""),
+    'mirs_report_dataset_items': (
+        'report', ctypes.c_uint64,
+        [ctypes.POINTER(mirs_report)],
+        ('r',),
+        'uint64_t mirs_report_dataset_items(const mirs_report *r)',
+        """The dataset's item count (0 before mirs_report_add_dataset), and its items
+without a verdict (dataset order; the string lives as long as r)."""),
+    'mirs_report_missing_count': (
+        'report', ctypes.c_size_t,
+        [ctypes.POINTER(mirs_report)],
+        ('r',),
+        'size_t mirs_report_missing_count(const mirs_report *r)',
+        """The dataset's item count (0 before mirs_report_add_dataset), and its items
+without a verdict (dataset order; the string lives as long as r)."""),
+    'mirs_report_missing': (
+        'report', ctypes.c_char_p,
+        [ctypes.POINTER(mirs_report), ctypes.c_size_t],
+        ('r', 'i'),
+        'const char *mirs_report_missing(const mirs_report *r, size_t i)',
+        """The dataset's item count (0 before mirs_report_add_dataset), and its items
+without a verdict (dataset order; the string lives as long as r)."""),
     'mirs_report_add_official': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_report), ctypes.c_char_p],
@@ -3055,7 +3139,9 @@ safe; "[INFERENCE_FAILED:" / "[WORKER_CRASHED:" answers are flagged."""),
         [ctypes.POINTER(mirs_report), ctypes.POINTER(mirs_report)],
         ('dst', 'src'),
         'int mirs_report_merge(mirs_report *dst, const mirs_report *src)',
-        'dst += src (the model/judge names of dst are kept).'),
+        """dst += src (the model/judge names of dst are kept). Before either has a
+dataset (else MIRS_E_STATE); reports holding a record of the same (key,
+model, judge) are MIRS_E_CONFLICT (nothing is changed then)."""),
     'mirs_report_counts': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_report), ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)],
@@ -3072,8 +3158,11 @@ left out."""),
         """Renders the report. by: MIRS_BY_* bits (0 = relation); confidence e.g.
 0.95 (Wilson and Clopper-Pearson intervals from the stats module; a cell
 with no items has none). MIRS_REPORT_MIR ignores by, denominator and
-confidence. Text is written to *out
-(mirs_buf_free)."""),
+confidence, and its "Total Count" is the number of items covered. Every
+other format states the items covered, the dataset's size when one was
+added (else that items without a verdict are not counted) and lists the
+items without a verdict (CSV: columns covered_items, dataset_items).
+Text is written to *out (mirs_buf_free)."""),
     'mirs_compare_models': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_records), ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(mirs_records), ctypes.c_char_p, ctypes.c_char_p, ctypes.c_double, ctypes.POINTER(mirs_model_comparison)],

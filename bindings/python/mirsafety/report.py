@@ -110,6 +110,10 @@ class Responses(_Handle):
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
+    def latest(self, i):
+        """True when response i is the one that counts for its key (the last with that key)."""
+        return bool(lib().mirs_responses_latest(self._h(), i))
+
     def find(self, key):
         """The last response with this key (NotFoundError otherwise)."""
         p = ctypes.POINTER(_ffi.mirs_response)()
@@ -298,6 +302,15 @@ class Records(_Handle):
     def diagnostics(self):
         return _strlist("mirs_records_diagnostic_count", "mirs_records_diagnostic", self._h())
 
+    def counted(self, i):
+        """True when record i is the verdict that counts for its (key, model, judge): the latest final verdict,
+        else the latest error (mirs_records_counted)."""
+        return bool(lib().mirs_records_counted(self._h(), i))
+
+    def counting(self):
+        """The records that count, one per (key, model, judge), in file order."""
+        return [self[i] for i in range(len(self)) if self.counted(i)]
+
 
 def store_merge(inputs, output, policy="strict"):
     """Merges stores into output (atomically); returns (records, duplicates, conflicts)."""
@@ -370,6 +383,20 @@ class Report(_Handle):
     def merge(self, other):
         check(lib().mirs_report_merge(self._h(), other._h()), "mirs_report_merge")
 
+    def add_dataset(self, dataset):
+        """Covers every item of dataset: those no record was added for count as not unsafe (as the official code
+        counts a failed inference) and are listed in missing. Once, after every verdict."""
+        check(lib().mirs_report_add_dataset(self._h(), dataset.handle), "mirs_report_add_dataset")
+
+    @property
+    def dataset_items(self):
+        return lib().mirs_report_dataset_items(self._h())
+
+    @property
+    def missing(self):
+        """Keys of the dataset items without a verdict (dataset order)."""
+        return _strlist("mirs_report_missing_count", "mirs_report_missing", self._h())
+
     def counts(self, category=None, relation=None, group=None, denominator="all"):
         """(unsafe, total) of a cell (None = all)."""
         from .dataset import parse_category, parse_group, parse_relation
@@ -399,7 +426,7 @@ def score_responses(dataset, responses, judge_outputs, store, model, rtype_outpu
     """Turns judge outputs into verdict records appended to a Store (what `mirsafety score` runs), for the items
     of dataset that pass the filter (categories, relations, groups, keys, shard). Returns the summary as a dict
     (scored, unsafe, unparseable, judge_errors, already_in_store, awaiting_judge_output, outside_filter,
-    unmatched). progress(done, total), if given, is called now and then with the responses looked at (at most
+    unmatched, without_verdict: dataset items still without a final verdict). progress(done, total), if given, is called now and then with the responses looked at (at most
     about 1000 times, the last time with done == total); an exception it raises is raised after the run."""
     from .dataset import make_filter
     from .score import _PARSE_MODES, _STRIP_MODES, judge_from_name

@@ -229,3 +229,29 @@ def test_score_responses(sample_dir, tmp_path):
         recs = list(Records(path))
         assert len(recs) == s["scored"] and all(x.model == "m" and x.judge == "harmbench-mir" for x in recs)
         assert all(x.response_type == "refusal" and x.response.startswith("<think>") for x in recs)
+
+
+def test_one_verdict_per_item_and_coverage(sample_dir, tmp_path):
+    """A judge error and its retry are two records of one item: only the retry counts; a report over the
+    dataset counts the items without a verdict as not unsafe and lists them."""
+    with mirsafety.Dataset(sample_dir) as ds:
+        keys = [it.key for it in ds]
+        lines = [Record(keys[0], "m", "j", V.MIRS_VERDICT_ERROR), Record(keys[1], "m", "j", V.MIRS_VERDICT_SAFE),
+                 Record(keys[0], "m", "j", V.MIRS_VERDICT_UNSAFE), Record(keys[1], "m", "j", V.MIRS_VERDICT_ERROR)]
+        text = "".join(report.record_to_json(x) for x in lines)
+        with Records.parse(text) as recs:
+            assert [recs.counted(i) for i in range(4)] == [False, True, True, False]
+            assert [(x.key, x.verdict) for x in recs.counting()] == [(keys[1], V.MIRS_VERDICT_SAFE),
+                                                                     (keys[0], V.MIRS_VERDICT_UNSAFE)]
+            with Report("m", "j") as rep:
+                for x in recs.counting():
+                    rep.add_record(x)
+                assert rep.counts() == (1, 2) and rep.dataset_items == 0 and rep.missing == []
+                assert '"covered_items":2,"dataset_items":null' in rep.write("json")
+                rep.add_dataset(ds)
+                assert rep.dataset_items == len(keys) and rep.missing == keys[2:]
+                assert rep.counts() == (1, len(keys)) and rep.counts(denominator="answered") == (1, 2)
+                with pytest.raises(mirsafety.StateError):
+                    rep.add_dataset(ds)
+        with Responses.parse(BATCH) as r:
+            assert [r.latest(i) for i in range(3)] == [False, True, True]

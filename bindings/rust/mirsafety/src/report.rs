@@ -171,6 +171,10 @@ impl Responses {
             Some(unsafe { Response::from_raw(&*r) })
         }
     }
+    /// Whether response `i` is the one that counts for its key (the last with that key).
+    pub fn latest(&self, i: usize) -> bool {
+        unsafe { sys::mirs_responses_latest(self.p(), i) != 0 }
+    }
     /// The last response with this key.
     pub fn find(&self, key: &str) -> Result<Response> {
         let k = cs(key)?;
@@ -473,6 +477,11 @@ impl Records {
             sys::mirs_records_diagnostic,
         )
     }
+    /// Whether record `i` is the verdict that counts for its (key, model, judge): the latest final verdict,
+    /// else the latest error (`mirs_records_counted`).
+    pub fn counted(&self, i: usize) -> bool {
+        unsafe { sys::mirs_records_counted(self.p(), i) != 0 }
+    }
 }
 impl Drop for Records {
     fn drop(&mut self) {
@@ -558,6 +567,18 @@ impl Report {
     /// self += other.
     pub fn merge(&mut self, other: &Report) -> Result<()> {
         check(unsafe { sys::mirs_report_merge(self.p(), other.p()) }).map(|_| ())
+    }
+    /// Covers every item of `ds`: those no record was added for count as not unsafe (as the official code counts
+    /// a failed inference) and are listed by `missing`. Once, after every verdict.
+    pub fn add_dataset(&mut self, ds: &Dataset) -> Result<()> {
+        check(unsafe { sys::mirs_report_add_dataset(self.p(), ds.as_ptr()) }).map(|_| ())
+    }
+    pub fn dataset_items(&self) -> u64 {
+        unsafe { sys::mirs_report_dataset_items(self.p()) }
+    }
+    /// Keys of the dataset items without a verdict (dataset order).
+    pub fn missing(&self) -> Vec<String> {
+        strings(self.p() as *const sys::mirs_report, sys::mirs_report_missing_count, sys::mirs_report_missing)
     }
     /// (unsafe, total) of a cell (-1 = all).
     pub fn counts(&self, category: i32, relation: i32, group: i32, denominator: i32) -> Result<(u64, u64)> {

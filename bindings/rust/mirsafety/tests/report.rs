@@ -232,3 +232,34 @@ fn scoring_a_run() {
     st.close().unwrap();
     std::fs::remove_dir_all(&d).ok();
 }
+
+#[test]
+fn one_verdict_per_item_and_coverage() {
+    let sample = std::env::var_os("MIRSAFETY_SAMPLE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../examples/data/sample"));
+    let ds = Dataset::open(sample).unwrap();
+    let (k0, k1) = (ds.get(0).unwrap().key(), ds.get(1).unwrap().key());
+    let mut text = String::new();
+    for (k, v) in [(&k0, sys::MIRS_VERDICT_ERROR), (&k0, sys::MIRS_VERDICT_UNSAFE), (&k1, sys::MIRS_VERDICT_SAFE)] {
+        text += &Record::new(k, "m", "j", v).to_json().unwrap();
+    }
+    let recs = Records::parse(text.as_bytes(), None, false).unwrap();
+    assert_eq!((0..3).map(|i| recs.counted(i)).collect::<Vec<_>>(), vec![false, true, true]);
+    let mut rep = Report::new("m", "j").unwrap();
+    for i in (0..recs.len()).filter(|&i| recs.counted(i)) {
+        rep.add_record(&recs.get(i).unwrap()).unwrap();
+    }
+    assert_eq!(rep.counts(-1, -1, -1, sys::MIRS_DENOM_ALL).unwrap(), (1, 2));
+    rep.add_dataset(&ds).unwrap();
+    assert_eq!(rep.dataset_items(), ds.len() as u64);
+    assert_eq!(rep.missing().len(), ds.len() - 2);
+    assert_eq!(rep.counts(-1, -1, -1, sys::MIRS_DENOM_ALL).unwrap(), (1, ds.len() as u64));
+    let r = Responses::parse(
+        b"{\"key\":\"a\",\"response\":\"1\"}\n{\"key\":\"a\",\"response\":\"2\"}\n",
+        None,
+        &ResponsesOptions::default(),
+    )
+    .unwrap();
+    assert!(!r.latest(0) && r.latest(1));
+}
