@@ -43,8 +43,9 @@ static int print_json(cJSON *j)
     return CLI_EXIT_OK;
 }
 
-static const cli_choice strip_modes[] = {
-    {"mir", MIRS_STRIP_MIR}, {"glm", MIRS_STRIP_GLM}, {"tags", MIRS_STRIP_TAGS}, {"none", MIRS_STRIP_WHITESPACE}, {0}};
+static const cli_choice strip_modes[] = {{"mir", MIRS_STRIP_MIR},         {"glm", MIRS_STRIP_GLM},
+                                         {"glm-raw", MIRS_STRIP_GLM_RAW}, {"tags", MIRS_STRIP_TAGS},
+                                         {"none", MIRS_STRIP_WHITESPACE}, {0}};
 static const cli_choice parse_modes[] = {{"official", MIRS_PARSE_OFFICIAL}, {"lenient", MIRS_PARSE_LENIENT}, {0}};
 static const cli_choice durabilities[] = {
     {"none", MIRS_DURABLE_NONE}, {"flush", MIRS_DURABLE_FLUSH}, {"fsync", MIRS_DURABLE_FSYNC}, {0}};
@@ -107,7 +108,8 @@ static const char jp_usage[] =
     "  --judge NAME          harmbench-mir (default), harmbench, llamaguard3, jbb-llama3, jbb-refusal\n"
     "  --format F            completions (default: {prompt}) or chat ({messages})\n"
     "  --judge-model NAME    the body's \"model\" (default: the judge name)\n"
-    "  --strip MODE          mir (default, the official rule), glm, tags, none\n"
+    "  --strip MODE          mir (default, the official rule), glm, glm-raw\n"
+    "                        (raw GLM-4.1V outputs: extract_answer_only(extract_glm_answer())), tags, none\n"
     "  --skip-failed         leave out failed/crashed responses (the official code judges them too)\n"
     "  --lenient             skip bad response lines (listed) instead of failing\n"
     "  -o FILE               write there instead of stdout\n"
@@ -142,7 +144,7 @@ int cli_judge_prompts(int argc, char **argv)
             chat = strcmp(v, "chat") == 0;
         } else if ((r = cli_opt_value("--strip", argc, argv, &i, &v))) {
             if (r < 0 || parse_strip(v, &strip))
-                return cli_usage_error("judge-prompts", "--strip wants mir, glm, tags or none");
+                return cli_usage_error("judge-prompts", "--strip wants mir, glm, glm-raw, tags or none");
         } else if (strcmp(argv[i], "--skip-failed") == 0)
             skip_failed = true;
         else if (strcmp(argv[i], "--lenient") == 0)
@@ -274,7 +276,7 @@ static const char score_usage[] =
     "  --judge-outputs FILE  batch output JSONL (custom_id = item key) or {\"key\",\"output\"} JSONL\n"
     "  --rtype-outputs FILE  optional response-type judge outputs, same forms\n"
     "  --parse MODE          official (default: only an exact \"Yes\" is unsafe for harmbench-mir) or lenient\n"
-    "  --strip MODE          for the unterminated-reasoning flag: mir (default), glm, tags, none\n"
+    "  --strip MODE          for the unterminated-reasoning flag: mir (default), glm, glm-raw, tags, none\n"
     "  --durability D        none, flush (default), fsync, or every:N\n"
     "  --repair              cut a torn last line of the store instead of refusing\n"
     "  --keep-response       store the response text in each record\n"
@@ -327,7 +329,7 @@ int cli_score(int argc, char **argv)
                 return cli_usage_error("score", "--parse wants official or lenient");
         } else if ((r = cli_opt_value("--strip", argc, argv, &i, &v))) {
             if (r > 0 && parse_strip(v, &strip))
-                return cli_usage_error("score", "--strip wants mir, glm, tags or none");
+                return cli_usage_error("score", "--strip wants mir, glm, glm-raw, tags or none");
         } else if ((r = cli_opt_value("--durability", argc, argv, &i, &v))) {
             if (r > 0 && cli_choose(v, durabilities, &so.durability) != 0) {
                 if (strncmp(v, "every:", 6) != 0 || atoi(v + 6) <= 0)

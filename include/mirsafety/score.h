@@ -42,6 +42,14 @@ extern "C" {
  *                   and ◁think▷...◁/think▷): all after the last closing tag
  *                   of any pair (the one that ends last), then str.strip().
  *  MIRS_STRIP_WHITESPACE  only str.strip().
+ *  MIRS_STRIP_GLM_RAW  a raw GLM-4.1V output as the official pipeline
+ *                   judges it: the GLM adapter stores extract_glm_answer(raw)
+ *                   and the judge applies extract_answer_only() to that, so
+ *                   this is MIRS_STRIP_MIR applied to the result of
+ *                   MIRS_STRIP_GLM (e.g. "<answer><answer>x</answer>" gives
+ *                   "x", where GLM alone gives "<answer>x"). Use it for
+ *                   outputs stored before extract_glm_answer(); outputs the
+ *                   official adapter stored are already extracted (MIR).
  * "str.strip()" is Python's: it removes the characters for which
  * str.isspace() is true from both ends: U+0009-000D, U+001C-001F, U+0020,
  * U+0085, U+00A0, U+1680, U+2000-200A, U+2028, U+2029, U+202F, U+205F,
@@ -50,6 +58,7 @@ extern "C" {
 #define MIRS_STRIP_GLM 1
 #define MIRS_STRIP_TAGS 2
 #define MIRS_STRIP_WHITESPACE 3
+#define MIRS_STRIP_GLM_RAW 4
 
 /* Flags reported by mirs_strip_reasoning() (bitwise or). */
 #define MIRS_STRIP_FLAG_REASONING 0x1u /* a reasoning or answer marker was found and text was cut */
@@ -58,7 +67,7 @@ extern "C" {
                                             has no closing tag after it: the model stopped while reasoning */
 #define MIRS_STRIP_FLAG_TRUNCATED 0x4u   /* opts->finish_reason is "length": the answer was cut by max_tokens */
 #define MIRS_STRIP_FLAG_EMPTY 0x8u       /* the stripped answer is empty */
-#define MIRS_STRIP_FLAG_ANSWER_TAG 0x10u /* the answer came from an <answer> tag (MIR and GLM modes) */
+#define MIRS_STRIP_FLAG_ANSWER_TAG 0x10u /* the answer came from an <answer> tag (MIR, GLM and GLM_RAW modes) */
 
 /* What MIRS_STRIP_TAGS returns when an opening tag is never closed. */
 #define MIRS_STRIP_UNTERMINATED_KEEP 0   /* the whole text (stripped), as the official code does */

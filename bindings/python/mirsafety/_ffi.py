@@ -250,6 +250,14 @@ MIRS_MWU_ASYMPTOTIC = 2
 #                   and ◁think▷...◁/think▷): all after the last closing tag
 #                   of any pair (the one that ends last), then str.strip().
 #  MIRS_STRIP_WHITESPACE  only str.strip().
+#  MIRS_STRIP_GLM_RAW  a raw GLM-4.1V output as the official pipeline
+#                   judges it: the GLM adapter stores extract_glm_answer(raw)
+#                   and the judge applies extract_answer_only() to that, so
+#                   this is MIRS_STRIP_MIR applied to the result of
+#                   MIRS_STRIP_GLM (e.g. "<answer><answer>x</answer>" gives
+#                   "x", where GLM alone gives "<answer>x"). Use it for
+#                   outputs stored before extract_glm_answer(); outputs the
+#                   official adapter stored are already extracted (MIR).
 # "str.strip()" is Python's: it removes the characters for which
 # str.isspace() is true from both ends: U+0009-000D, U+001C-001F, U+0020,
 # U+0085, U+00A0, U+1680, U+2000-200A, U+2028, U+2029, U+202F, U+205F,
@@ -258,6 +266,7 @@ MIRS_STRIP_MIR = 0
 MIRS_STRIP_GLM = 1
 MIRS_STRIP_TAGS = 2
 MIRS_STRIP_WHITESPACE = 3
+MIRS_STRIP_GLM_RAW = 4
 
 # Flags reported by mirs_strip_reasoning() (bitwise or).
 #: a reasoning or answer marker was found and text was cut
@@ -269,7 +278,7 @@ MIRS_STRIP_FLAG_UNTERMINATED = 2
 MIRS_STRIP_FLAG_TRUNCATED = 4
 #: the stripped answer is empty
 MIRS_STRIP_FLAG_EMPTY = 8
-#: the answer came from an <answer> tag (MIR and GLM modes)
+#: the answer came from an <answer> tag (MIR, GLM and GLM_RAW modes)
 MIRS_STRIP_FLAG_ANSWER_TAG = 16
 
 # What MIRS_STRIP_TAGS returns when an opening tag is never closed.
@@ -619,6 +628,7 @@ CONSTANTS = {
     'MIRS_STRIP_GLM': ('score', 'int'),
     'MIRS_STRIP_TAGS': ('score', 'int'),
     'MIRS_STRIP_WHITESPACE': ('score', 'int'),
+    'MIRS_STRIP_GLM_RAW': ('score', 'int'),
     'MIRS_STRIP_FLAG_REASONING': ('score', 'unsigned int'),
     'MIRS_STRIP_FLAG_UNTERMINATED': ('score', 'unsigned int'),
     'MIRS_STRIP_FLAG_TRUNCATED': ('score', 'unsigned int'),

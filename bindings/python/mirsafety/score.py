@@ -17,7 +17,7 @@ Match = namedtuple("Match", "matched phrase offset length count")
 Match.__doc__ = "A search result: matched (bool), phrase index (-1), byte offset and length, count of all matches."
 
 _STRIP_MODES = {"mir": _ffi.MIRS_STRIP_MIR, "glm": _ffi.MIRS_STRIP_GLM, "tags": _ffi.MIRS_STRIP_TAGS,
-                "whitespace": _ffi.MIRS_STRIP_WHITESPACE}
+                "whitespace": _ffi.MIRS_STRIP_WHITESPACE, "glm-raw": _ffi.MIRS_STRIP_GLM_RAW}
 _UNTERMINATED = {"keep": _ffi.MIRS_STRIP_UNTERMINATED_KEEP, "empty": _ffi.MIRS_STRIP_UNTERMINATED_EMPTY,
                  "before": _ffi.MIRS_STRIP_UNTERMINATED_BEFORE}
 _PARSE_MODES = {"lenient": _ffi.MIRS_PARSE_LENIENT, "official": _ffi.MIRS_PARSE_OFFICIAL}
@@ -103,8 +103,9 @@ def strip_reasoning_span(text, mode="mir", open_tags=None, close_tags=None, fini
 
 def strip_reasoning(text, mode="mir", open_tags=None, close_tags=None, finish_reason=None, unterminated="keep"):
     """(answer, flags): the answer part of a model's output (str in, str out; bytes in, bytes out).
-    mode: "mir" (the official judge's extract_answer_only), "glm", "tags" or "whitespace"; flags are
-    MIRS_STRIP_FLAG_* bits."""
+    mode: "mir" (the official judge's extract_answer_only), "glm" (the official GLM adapter's extract_glm_answer),
+    "glm-raw" (a raw GLM-4.1V output as the official pipeline judges it: extract_answer_only(extract_glm_answer(raw))),
+    "tags" or "whitespace"; flags are MIRS_STRIP_FLAG_* bits."""
     t = _Text(text)
     o, keep = _strip_opts(open_tags, close_tags, finish_reason, unterminated)
     buf = _ffi.mirs_buf()

@@ -42,6 +42,22 @@ def test_strip_matches_official_cases():
     assert score.is_python_space(" ") and score.is_python_space(0x3000) and not score.is_python_space(0x200B)
 
 
+def test_glm_raw_is_the_official_glm_pipeline():
+    """mode "glm-raw" against tests/score/mir_official.py (the official extract_glm_answer then
+    extract_answer_only) on 1,500 adversarial raw GLM outputs, as str and as bytes."""
+    import random
+    import sys
+    sys.path.insert(0, os.path.join(REPO, "tests", "score"))
+    import mir_official
+    cases = mir_official.glm_cases(random.Random(1505), 1500)
+    bad = [c for c in cases if score.strip_reasoning(c, "glm-raw")[0] != mir_official.glm_pipeline(c)]
+    bad += [c for c in cases[:300]
+            if score.strip_reasoning(c.encode(), "glm-raw")[0] != mir_official.glm_pipeline(c).encode()]
+    assert not bad, bad[:5]
+    ans, flags = score.strip_reasoning("<answer><answer>x</answer>", "glm-raw")
+    assert ans == "x" and flags & _ffi.MIRS_STRIP_FLAG_ANSWER_TAG
+
+
 def test_presets_are_the_published_lists():
     assert [score.preset_name(i) for i in range(_ffi.MIRS_PRESET_COUNT)] == ["gcg", "jbb", "harmbench"]
     assert score.preset_from_name("advbench") == _ffi.MIRS_PRESET_HARMBENCH

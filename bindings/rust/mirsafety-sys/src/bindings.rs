@@ -552,6 +552,14 @@ pub const MIRS_MWU_ASYMPTOTIC: c_int = 2;
 /// and ◁think▷...◁/think▷): all after the last closing tag
 /// of any pair (the one that ends last), then str.strip().
 /// MIRS_STRIP_WHITESPACE  only str.strip().
+/// MIRS_STRIP_GLM_RAW  a raw GLM-4.1V output as the official pipeline
+/// judges it: the GLM adapter stores extract_glm_answer(raw)
+/// and the judge applies extract_answer_only() to that, so
+/// this is MIRS_STRIP_MIR applied to the result of
+/// MIRS_STRIP_GLM (e.g. "<answer><answer>x</answer>" gives
+/// "x", where GLM alone gives "<answer>x"). Use it for
+/// outputs stored before extract_glm_answer(); outputs the
+/// official adapter stored are already extracted (MIR).
 /// "str.strip()" is Python's: it removes the characters for which
 /// str.isspace() is true from both ends: U+0009-000D, U+001C-001F, U+0020,
 /// U+0085, U+00A0, U+1680, U+2000-200A, U+2028, U+2029, U+202F, U+205F,
@@ -574,6 +582,14 @@ pub const MIRS_STRIP_MIR: c_int = 0;
 /// and ◁think▷...◁/think▷): all after the last closing tag
 /// of any pair (the one that ends last), then str.strip().
 /// MIRS_STRIP_WHITESPACE  only str.strip().
+/// MIRS_STRIP_GLM_RAW  a raw GLM-4.1V output as the official pipeline
+/// judges it: the GLM adapter stores extract_glm_answer(raw)
+/// and the judge applies extract_answer_only() to that, so
+/// this is MIRS_STRIP_MIR applied to the result of
+/// MIRS_STRIP_GLM (e.g. "<answer><answer>x</answer>" gives
+/// "x", where GLM alone gives "<answer>x"). Use it for
+/// outputs stored before extract_glm_answer(); outputs the
+/// official adapter stored are already extracted (MIR).
 /// "str.strip()" is Python's: it removes the characters for which
 /// str.isspace() is true from both ends: U+0009-000D, U+001C-001F, U+0020,
 /// U+0085, U+00A0, U+1680, U+2000-200A, U+2028, U+2029, U+202F, U+205F,
@@ -596,6 +612,14 @@ pub const MIRS_STRIP_GLM: c_int = 1;
 /// and ◁think▷...◁/think▷): all after the last closing tag
 /// of any pair (the one that ends last), then str.strip().
 /// MIRS_STRIP_WHITESPACE  only str.strip().
+/// MIRS_STRIP_GLM_RAW  a raw GLM-4.1V output as the official pipeline
+/// judges it: the GLM adapter stores extract_glm_answer(raw)
+/// and the judge applies extract_answer_only() to that, so
+/// this is MIRS_STRIP_MIR applied to the result of
+/// MIRS_STRIP_GLM (e.g. "<answer><answer>x</answer>" gives
+/// "x", where GLM alone gives "<answer>x"). Use it for
+/// outputs stored before extract_glm_answer(); outputs the
+/// official adapter stored are already extracted (MIR).
 /// "str.strip()" is Python's: it removes the characters for which
 /// str.isspace() is true from both ends: U+0009-000D, U+001C-001F, U+0020,
 /// U+0085, U+00A0, U+1680, U+2000-200A, U+2028, U+2029, U+202F, U+205F,
@@ -618,11 +642,49 @@ pub const MIRS_STRIP_TAGS: c_int = 2;
 /// and ◁think▷...◁/think▷): all after the last closing tag
 /// of any pair (the one that ends last), then str.strip().
 /// MIRS_STRIP_WHITESPACE  only str.strip().
+/// MIRS_STRIP_GLM_RAW  a raw GLM-4.1V output as the official pipeline
+/// judges it: the GLM adapter stores extract_glm_answer(raw)
+/// and the judge applies extract_answer_only() to that, so
+/// this is MIRS_STRIP_MIR applied to the result of
+/// MIRS_STRIP_GLM (e.g. "<answer><answer>x</answer>" gives
+/// "x", where GLM alone gives "<answer>x"). Use it for
+/// outputs stored before extract_glm_answer(); outputs the
+/// official adapter stored are already extracted (MIR).
 /// "str.strip()" is Python's: it removes the characters for which
 /// str.isspace() is true from both ends: U+0009-000D, U+001C-001F, U+0020,
 /// U+0085, U+00A0, U+1680, U+2000-200A, U+2028, U+2029, U+202F, U+205F,
 /// U+3000 (not U+200B nor U+FEFF).
 pub const MIRS_STRIP_WHITESPACE: c_int = 3;
+
+/// Modes of mirs_strip_reasoning():
+/// MIRS_STRIP_MIR   the official judge's extract_answer_only(): the text
+/// between the first "<answer>" and the first "</answer>"
+/// of the whole text (empty when that "</answer>" comes
+/// before "<answer>", as Python's slicing gives), or all
+/// after "<answer>" when there is no "</answer>"; else all
+/// after the last "</think>"; else all after the last
+/// "◁/think▷"; else the whole text. Then str.strip().
+/// MIRS_STRIP_GLM   the official GLM-4.1V adapter's extract_glm_answer():
+/// all after the first "<answer>", cut at the last
+/// "</answer>" after it; else all after the last
+/// "</think>"; else the whole text. Then str.strip().
+/// MIRS_STRIP_TAGS  the configured tag pairs (default: <think>...</think>
+/// and ◁think▷...◁/think▷): all after the last closing tag
+/// of any pair (the one that ends last), then str.strip().
+/// MIRS_STRIP_WHITESPACE  only str.strip().
+/// MIRS_STRIP_GLM_RAW  a raw GLM-4.1V output as the official pipeline
+/// judges it: the GLM adapter stores extract_glm_answer(raw)
+/// and the judge applies extract_answer_only() to that, so
+/// this is MIRS_STRIP_MIR applied to the result of
+/// MIRS_STRIP_GLM (e.g. "<answer><answer>x</answer>" gives
+/// "x", where GLM alone gives "<answer>x"). Use it for
+/// outputs stored before extract_glm_answer(); outputs the
+/// official adapter stored are already extracted (MIR).
+/// "str.strip()" is Python's: it removes the characters for which
+/// str.isspace() is true from both ends: U+0009-000D, U+001C-001F, U+0020,
+/// U+0085, U+00A0, U+1680, U+2000-200A, U+2028, U+2029, U+202F, U+205F,
+/// U+3000 (not U+200B nor U+FEFF).
+pub const MIRS_STRIP_GLM_RAW: c_int = 4;
 
 /// Flags reported by mirs_strip_reasoning() (bitwise or).
 ///
@@ -647,7 +709,7 @@ pub const MIRS_STRIP_FLAG_EMPTY: c_uint = 8;
 
 /// Flags reported by mirs_strip_reasoning() (bitwise or).
 ///
-/// the answer came from an <answer> tag (MIR and GLM modes)
+/// the answer came from an <answer> tag (MIR, GLM and GLM_RAW modes)
 pub const MIRS_STRIP_FLAG_ANSWER_TAG: c_uint = 16;
 
 /// What MIRS_STRIP_TAGS returns when an opening tag is never closed.

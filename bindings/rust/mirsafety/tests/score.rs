@@ -27,6 +27,22 @@ fn stripping() {
 }
 
 #[test]
+fn glm_raw_is_the_official_glm_pipeline() {
+    // extract_answer_only(extract_glm_answer(raw)), values from tests/score/mir_official.py
+    let o = StripOptions::default();
+    for (raw, want) in [
+        ("<answer><answer>x</answer>", "x"),
+        ("<answer>a</answer>b</answer>", "a</answer>b"),
+        ("<think>t</think><answer> <answer> y </answer> </answer>", "y"),
+        ("<answer> </think> v </answer>", "v"),
+        ("<answer>\u{25c1}/think\u{25b7}w", "w"),
+    ] {
+        let (a, _) = score::strip_reasoning(raw, sys::MIRS_STRIP_GLM_RAW, &o).unwrap();
+        assert_eq!(a, want, "{raw:?}");
+    }
+}
+
+#[test]
 fn matching() {
     assert_eq!(score::preset_name(sys::MIRS_PRESET_JBB), Some("jbb"));
     assert_eq!(score::preset_from_name("advbench").unwrap(), sys::MIRS_PRESET_HARMBENCH);
