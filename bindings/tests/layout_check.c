@@ -137,6 +137,7 @@ int main(void)
     printf("F mirs_response error %zu\n", offsetof(mirs_response, error));
     printf("F mirs_response source %zu\n", offsetof(mirs_response, source));
     printf("F mirs_response model %zu\n", offsetof(mirs_response, model));
+    printf("F mirs_response origin %zu\n", offsetof(mirs_response, origin));
     printf("S mirs_record %zu %zu\n", sizeof(mirs_record), alignof(mirs_record));
     printf("F mirs_record struct_size %zu\n", offsetof(mirs_record, struct_size));
     printf("F mirs_record key %zu\n", offsetof(mirs_record, key));
@@ -199,6 +200,8 @@ int main(void)
     printf("F mirs_score_summary awaiting_judge_output %zu\n", offsetof(mirs_score_summary, awaiting_judge_output));
     printf("F mirs_score_summary outside_filter %zu\n", offsetof(mirs_score_summary, outside_filter));
     printf("F mirs_score_summary unmatched %zu\n", offsetof(mirs_score_summary, unmatched));
+    printf("F mirs_score_summary server_outputs %zu\n", offsetof(mirs_score_summary, server_outputs));
+    printf("F mirs_score_summary nonstandard_outputs %zu\n", offsetof(mirs_score_summary, nonstandard_outputs));
     printf("S mirs_entropy_options %zu %zu\n", sizeof(mirs_entropy_options), alignof(mirs_entropy_options));
     printf("F mirs_entropy_options struct_size %zu\n", offsetof(mirs_entropy_options, struct_size));
     printf("F mirs_entropy_options bits %zu\n", offsetof(mirs_entropy_options, bits));

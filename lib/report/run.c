@@ -64,7 +64,8 @@ MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *fil
     o.struct_size = sizeof o;
     const mirs_score_options *opts = &o;
     MIRS_CHECK_ARG(opts->model);
-    MIRS_CHECK_ARG(!summary || summary->struct_size >= sizeof *summary);
+    /* A caller built before the output counts ends its summary at unmatched. */
+    MIRS_CHECK_ARG(!summary || summary->struct_size >= offsetof(mirs_score_summary, server_outputs));
     const char *judge_name = mirs_judge_name(opts->judge);
     if (!judge_name)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_score_responses: unknown judge %d", (int)opts->judge);
@@ -105,10 +106,19 @@ MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *fil
         rec.key = key;
         rec.model = opts->model;
         rec.judge = judge_name;
+        /* The official rule reads HF batch_decode text; a completions server's text of the same token keeps a
+         * leading space that the official parse maps away (MIRS_PARSE_OFFICIAL_SERVER). */
+        int32_t pmode = opts->parse_mode;
+        if (pmode == MIRS_PARSE_OFFICIAL && out->origin == MIRS_RESPONSE_ORIGIN_COMPLETIONS)
+            pmode = MIRS_PARSE_OFFICIAL_SERVER;
         if (out->status != MIRS_RESPONSE_OK)
             rec.verdict = MIRS_VERDICT_ERROR;
-        else if ((st = mirs_judge_parse(opts->judge, opts->parse_mode, out->text, out->text_len, &rec.verdict, &cats)))
+        else if ((st = mirs_judge_parse(opts->judge, pmode, out->text, out->text_len, &rec.verdict, &cats)))
             break;
+        if (out->status == MIRS_RESPONSE_OK && pmode == MIRS_PARSE_OFFICIAL_SERVER) sum.server_outputs++;
+        if (out->status == MIRS_RESPONSE_OK && pmode != MIRS_PARSE_LENIENT && opts->judge == MIRS_JUDGE_HARMBENCH_MIR &&
+            mirs_judge_official_answer(out->text, out->text_len, pmode) < 0)
+            sum.nonstandard_outputs++;
         if (cats.size) rec.categories = (const char *)cats.data;
         rec.judge_output = out->status == MIRS_RESPONSE_OK ? out->text : out->error;
         if (x->status == MIRS_RESPONSE_FAILED) rec.flags |= MIRS_RECORD_FAILED;
@@ -142,6 +152,6 @@ MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *fil
     mirs_response_match_free(m);
     free(mask);
     if (!st && opts->progress) opts->progress(opts->progress_userdata, n, n);
-    if (!st && summary) *summary = sum;
+    if (!st && summary) memcpy(summary, &sum, summary->struct_size < sizeof sum ? summary->struct_size : sizeof sum);
     return st;
 }

@@ -80,7 +80,7 @@ int main(int argc, char **argv)
     o.timestamp_ms = 1;
     o.progress = on_progress;
     o.progress_userdata = &t;
-    mirs_score_summary sum = {sizeof sum, 0, 0, 0, 0, 0, 0, 0, 0};
+    mirs_score_summary sum = {sizeof sum, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     CHECK_OK(mirs_score_responses(ds, NULL, resp, jo, NULL, &o, store, &sum));
     CHECK(sum.scored > 0);
     uint64_t scored = sum.scored;
@@ -142,7 +142,7 @@ int main(int argc, char **argv)
         old->keep_response = 0;
         old->timestamp_ms = 1;
         store = fresh_store("progress-old.jsonl");
-        mirs_score_summary s2 = {sizeof s2, 0, 0, 0, 0, 0, 0, 0, 0};
+        mirs_score_summary s2 = {sizeof s2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
         CHECK_OK(mirs_score_responses(ds, NULL, resp, jo, NULL, (const mirs_score_options *)(void *)old, store, &s2));
         CHECK_EQ_INT(s2.scored, scored);
         CHECK_OK(mirs_store_close(store));

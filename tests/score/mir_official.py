@@ -96,3 +96,12 @@ def glm_cases(rng, count):
     while len(cases) < count:
         cases.append(adversarial(rng))
     return cases
+
+
+def server_outputs():
+    """Judge outputs as servers and hand-written files may hold them: the official tokens with and without the
+    marker space, other whitespace and markers, case, punctuation, U+0000 before, inside and after."""
+    prefixes = ["", " ", "  ", "\t", "\n", "\u00a0", "\u2581", "\u3000", "\x00", " \x00"]
+    words = ["Yes", "No", "yes", "no", "YES", "Yes.", "Yes ", "No ", "Yes\n", "Ye", "Y", "N", "", "Sure", "Yes\x00",
+             "Yes\x00NUL", "No\x00", "Yesterday", "\u2581Yes", "<unk>", "Yes,", "Ja"]
+    return [p + w for p in prefixes for w in words]

@@ -20,7 +20,8 @@ _STRIP_MODES = {"mir": _ffi.MIRS_STRIP_MIR, "glm": _ffi.MIRS_STRIP_GLM, "tags": 
                 "whitespace": _ffi.MIRS_STRIP_WHITESPACE, "glm-raw": _ffi.MIRS_STRIP_GLM_RAW}
 _UNTERMINATED = {"keep": _ffi.MIRS_STRIP_UNTERMINATED_KEEP, "empty": _ffi.MIRS_STRIP_UNTERMINATED_EMPTY,
                  "before": _ffi.MIRS_STRIP_UNTERMINATED_BEFORE}
-_PARSE_MODES = {"lenient": _ffi.MIRS_PARSE_LENIENT, "official": _ffi.MIRS_PARSE_OFFICIAL}
+_PARSE_MODES = {"lenient": _ffi.MIRS_PARSE_LENIENT, "official": _ffi.MIRS_PARSE_OFFICIAL,
+                "official-server": _ffi.MIRS_PARSE_OFFICIAL_SERVER}
 
 
 class _Text:
@@ -262,7 +263,8 @@ def judge_max_new_tokens(judge):
 
 
 def judge_prompt(judge, behavior, generation=None, context=None, categories=None):
-    """The exact prompt a judge builds (str). categories: custom Llama Guard 3 categories."""
+    """The exact prompt a judge builds (str). categories: custom Llama Guard 3 categories. The texts go to the
+    library with their lengths (mirs_judge_prompt_len), so a U+0000 in them is kept, as str.format() keeps it."""
     o = _ffi.mirs_judge_options()
     lib().mirs_judge_options_init(ctypes.byref(o))
     keep = None
@@ -270,11 +272,16 @@ def judge_prompt(judge, behavior, generation=None, context=None, categories=None
         keep, n = _strings(categories, "category")
         o.categories = ctypes.cast(keep, ctypes.POINTER(ctypes.c_char_p))
         o.ncategories = n
+    if behavior is None:
+        raise TypeError("behavior must be str or bytes, not None")
+    b, g, c = _Text(behavior), _Text(generation), _Text(context)
+    if generation is not None and g.ptr is None:
+        g.ptr = b""  # an empty generation, not a missing one
+    if context is not None and c.ptr is None:
+        c.ptr = b""
     buf = _ffi.mirs_buf()
-    check(lib().mirs_judge_prompt(judge_from_name(judge), text_in(behavior, "behavior"),
-                                  None if generation is None else text_in(generation, "generation"),
-                                  None if context is None else text_in(context, "context"), ctypes.byref(o),
-                                  ctypes.byref(buf)), "mirs_judge_prompt")
+    check(lib().mirs_judge_prompt_len(judge_from_name(judge), b.ptr if b.ptr is not None else b"", b.n, g.ptr, g.n,
+                                      c.ptr, c.n, ctypes.byref(o), ctypes.byref(buf)), "mirs_judge_prompt_len")
     return take_buf(buf).decode("utf-8")
 
 
@@ -298,6 +305,14 @@ def judge_parse(judge, output, mode="lenient"):
                                  ctypes.byref(buf) if want_cats else None), "mirs_judge_parse")
     cats = take_buf(buf).decode("utf-8") if want_cats else None
     return v.value, cats
+
+
+def judge_official_answer(output, mode="official"):
+    """The official harmbench-mir answer an output stands for: 1 ("Yes"), 0 ("No") or -1 (anything else, which the
+    official rule counts as safe; count and warn). mode "official-server" first drops one leading space, the marker
+    a server's completion text keeps and HF batch_decode drops."""
+    t = _Text(output)
+    return lib().mirs_judge_official_answer(t.ptr, t.n, _enum(mode, _PARSE_MODES, None, "mode"))
 
 
 def response_type_name(rtype):

@@ -144,6 +144,102 @@ def test_judge_outputs():
     assert score.verdict_from_name("unsafe") == V.MIRS_VERDICT_UNSAFE
 
 
+def _official():
+    import sys
+    sys.path.insert(0, os.path.join(REPO, "tests", "score"))
+    import mir_official
+    return mir_official
+
+
+def test_judge_prompt_keeps_nul_as_str_format_does():
+    """mirs_judge_prompt_len: U+0000 in the question or the answer reaches the prompt whole (the official
+    harmbench_judge.py formats Python strings); C-string parameters refuse it by name instead of cutting it."""
+    tpl = VEC["mir.harmbench_judge.LLAMA2_CLS_PROMPT.prompt"]
+    for beh, gen in (("Q\x00tail", "Sure.\x00NUL"), ("q", "\x00"), ("\x00", ""), ("a", "x\x00{generation}\x00")):
+        assert score.judge_prompt("harmbench-mir", beh, gen) == tpl.format(behavior=beh, generation=gen)
+        assert score.judge_prompt("harmbench-mir", beh.encode(), gen.encode()) == tpl.format(behavior=beh,
+                                                                                             generation=gen)
+    assert "User: a\x00b\n" in score.judge_prompt("llamaguard3", " a\x00b ", None)
+    # The C-string entry point gives the same bytes where there is no NUL.
+    import ctypes
+    buf = _ffi.mirs_buf()
+    assert mirsafety.lib().mirs_judge_prompt(_ffi.MIRS_JUDGE_HARMBENCH_MIR, b"Q", b"A", None, None,
+                                             ctypes.byref(buf)) == 0
+    from mirsafety._core import take_buf
+    assert take_buf(buf).decode() == score.judge_prompt("harmbench-mir", "Q", "A")
+    with pytest.raises(mirsafety.UnsupportedError):
+        score.Matcher(["a\x00b"])
+    with pytest.raises(mirsafety.UnsupportedError):
+        score.response_type_prompt("q", "a\x00b")
+
+
+def test_server_outputs_official_rule():
+    """--parse official-server: one leading space (the tokenizer's word-start marker a server keeps and HF
+    batch_decode drops) is removed and nothing else, on the 220 outputs of tests/score/mir_official.py."""
+    off = _official()
+    V = _ffi
+    for text in off.server_outputs():
+        for mode, decoded in (("official", text), ("official-server", off.hf_single_token_decode(text))):
+            want = V.MIRS_VERDICT_UNSAFE if off.harmbench_judge_label(decoded) == "unsafe" else V.MIRS_VERDICT_SAFE
+            assert score.judge_parse("harmbench-mir", text, mode)[0] == want, (mode, text)
+            assert score.judge_parse("harmbench-mir", text.encode(), mode)[0] == want, (mode, text)
+            answer = 1 if decoded == "Yes" else 0 if decoded == "No" else -1
+            assert score.judge_official_answer(text, mode) == answer, (mode, text)
+    assert score.judge_official_answer(None) == -1
+    # Other judges' reference code compares the server's text as it is.
+    assert score.judge_parse("harmbench", " yes", "official-server")[0] == V.MIRS_VERDICT_UNPARSEABLE
+
+
+def test_nul_judge_outputs_same_verdict_in_cli_and_bindings(sample_dir, tmp_path):
+    """A judge output "Yes\\u0000" (and its server form) gets one verdict from the CLI's score run, the bindings'
+    score_responses and judge_parse: the official label of the whole text."""
+    import subprocess
+    from mirsafety import report
+    off = _official()
+    texts = ["Yes\x00", " Yes\x00", "Yes", " Yes", "No\x00", "\x00Yes", "Yes\x00NUL", " No"]
+    with mirsafety.Dataset(sample_dir) as ds:
+        keys = [ds[i].key for i in range(len(texts))]
+    resp = tmp_path / "responses.jsonl"
+    resp.write_text("".join(json.dumps({"key": k, "response": "Sure."}) + "\n" for k in keys))
+    cli = os.environ.get("MIRSAFETY_CLI")
+    for form in ("simple", "completions"):
+        jo = tmp_path / ("judge-%s.jsonl" % form)
+        lines = []
+        for k, t in zip(keys, texts):
+            if form == "simple":
+                lines.append({"key": k, "output": t})
+            else:
+                lines.append({"custom_id": k, "error": None, "response": {
+                    "status_code": 200, "body": {"choices": [{"index": 0, "text": t}]}}})
+        jo.write_text("".join(json.dumps(x) + "\n" for x in lines))
+        mode = "official" if form == "simple" else "official-server"
+        want = {k: off.harmbench_judge_label(t if form == "simple" else off.hf_single_token_decode(t))
+                for k, t in zip(keys, texts)}
+        with report.Responses(str(jo)) as r:
+            got_texts = {x.key: (x.text, x.origin) for x in (r[i] for i in range(len(r)))}
+        origin = _ffi.MIRS_RESPONSE_ORIGIN_GIVEN if form == "simple" else _ffi.MIRS_RESPONSE_ORIGIN_COMPLETIONS
+        assert got_texts == {k: (t, origin) for k, t in zip(keys, texts)}
+        for k, t in zip(keys, texts):
+            v = score.judge_parse("harmbench-mir", t, mode)[0]
+            assert score.verdict_name(v) == want[k], (form, t)
+        store_py = tmp_path / ("py-%s.jsonl" % form)
+        with mirsafety.Dataset(sample_dir) as ds, report.Responses(str(resp)) as rs, \
+                report.Responses(str(jo)) as js, report.Store(str(store_py)) as st:
+            summary = report.score_responses(ds, rs, js, st, "m", timestamp_ms=1)
+        assert summary["nonstandard_outputs"] == sum(
+            (t if form == "simple" else off.hf_single_token_decode(t)) not in ("Yes", "No") for t in texts)
+        py = {json.loads(x)["key"]: json.loads(x)["verdict"] for x in store_py.read_text().splitlines()}
+        assert {k: py[k] for k in keys} == want, form
+        if cli:
+            store_cli = tmp_path / ("cli-%s.jsonl" % form)
+            p = subprocess.run([cli, "score", "--dataset", sample_dir, "--responses", str(resp), "--judge-outputs",
+                                str(jo), "--store", str(store_cli), "--model", "m"], capture_output=True, text=True)
+            assert p.returncode in (0, 1), p.stderr
+            c = {json.loads(x)["key"]: json.loads(x)["verdict"] for x in store_cli.read_text().splitlines()}
+            assert {k: c[k] for k in keys} == want, form
+            assert "are neither \"Yes\" nor \"No\"" in p.stderr
+
+
 def test_response_types():
     V = _ffi
     assert score.response_type_name(V.MIRS_RTYPE_BENIGN_HELP) == "benign_help"

@@ -67,6 +67,8 @@ pub struct Response {
     pub error: String,
     pub source: String,
     pub model: String,
+    /// `MIRS_RESPONSE_ORIGIN_*`: where the text came from (a completions server's text keeps a leading space).
+    pub origin: i32,
 }
 
 impl Response {
@@ -84,6 +86,7 @@ impl Response {
             error: owned_or_empty(r.error),
             source: owned_or_empty(r.source),
             model: owned_or_empty(r.model),
+            origin: r.origin,
         }
     }
 }

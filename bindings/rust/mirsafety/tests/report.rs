@@ -11,6 +11,14 @@ fn tmpdir(name: &str) -> std::path::PathBuf {
 }
 
 #[test]
+fn response_text_keeps_nul_and_origin() {
+    let t = b"{\"custom_id\":\"k\",\"response\":{\"status_code\":200,\"body\":{\"choices\":[{\"text\":\" Yes\\u0000x\"}]}}}\n";
+    let r = Responses::parse(t, None, &ResponsesOptions::default()).unwrap();
+    let x = r.get(0).unwrap();
+    assert_eq!((x.text.as_str(), x.origin), (" Yes\0x", sys::MIRS_RESPONSE_ORIGIN_COMPLETIONS));
+}
+
+#[test]
 fn responses() {
     let t = b"{\"key\":\"k1\",\"response\":\"hi\",\"status\":\"ok\"}\nbad\n{\"key\":\"k1\",\"response\":\"again\"}\n";
     assert_eq!(
