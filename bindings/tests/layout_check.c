@@ -151,6 +151,8 @@ int main(void)
     printf("F mirs_record judge_output %zu\n", offsetof(mirs_record, judge_output));
     printf("F mirs_record categories %zu\n", offsetof(mirs_record, categories));
     printf("F mirs_record timestamp_ms %zu\n", offsetof(mirs_record, timestamp_ms));
+    printf("F mirs_record response_len %zu\n", offsetof(mirs_record, response_len));
+    printf("F mirs_record judge_output_len %zu\n", offsetof(mirs_record, judge_output_len));
     printf("S mirs_store_options %zu %zu\n", sizeof(mirs_store_options), alignof(mirs_store_options));
     printf("F mirs_store_options struct_size %zu\n", offsetof(mirs_store_options, struct_size));
     printf("F mirs_store_options durability %zu\n", offsetof(mirs_store_options, durability));

@@ -144,8 +144,11 @@ MIRS_API const char *mirs_response_match_duplicate(const mirs_response_match *m,
 #define MIRS_RECORD_UNTERMINATED 0x8u /* a reasoning trace was opened and never closed */
 
 /* One store record. Strings are NUL-terminated UTF-8; optional ones may be
- * NULL (absent). In records returned by the library every pointer is
- * borrowed from the object that returned it. */
+ * NULL (absent). response and judge_output may hold U+0000 (a model's or a
+ * judge's text): their lengths are response_len and judge_output_len, where
+ * 0 means strlen() (so callers that never set them keep working); records
+ * the library returns always have them set. In records returned by the
+ * library every pointer is borrowed from the object that returned it. */
 typedef struct mirs_record {
     size_t struct_size;        /* sizeof(mirs_record) */
     const char *key;           /* required: the dataset item key */
@@ -159,11 +162,13 @@ typedef struct mirs_record {
     const char *judge_output;  /* optional raw judge output */
     const char *categories;    /* optional judge category codes ("S1,S10") */
     int64_t timestamp_ms;      /* Unix time in ms; 0 = absent */
+    size_t response_len;       /* bytes of response (U+0000 included); 0 = strlen(response) */
+    size_t judge_output_len;   /* bytes of judge_output (U+0000 included); 0 = strlen(judge_output) */
 } mirs_record;
 
 #define MIRS_RECORD_INIT                                                                                               \
     {                                                                                                                  \
-        sizeof(mirs_record), NULL, NULL, NULL, -1, 0, NULL, NULL, NULL, NULL, NULL, 0                                  \
+        sizeof(mirs_record), NULL, NULL, NULL, -1, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0                            \
     }
 MIRS_API void mirs_record_init(mirs_record *rec);
 

@@ -121,6 +121,7 @@ MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *fil
             sum.nonstandard_outputs++;
         if (cats.size) rec.categories = (const char *)cats.data;
         rec.judge_output = out->status == MIRS_RESPONSE_OK ? out->text : out->error;
+        rec.judge_output_len = out->status == MIRS_RESPONSE_OK ? out->text_len : 0; /* the text may hold U+0000 */
         if (x->status == MIRS_RESPONSE_FAILED) rec.flags |= MIRS_RECORD_FAILED;
         if (x->status == MIRS_RESPONSE_CRASHED) rec.flags |= MIRS_RECORD_CRASHED;
         if (strcmp(x->finish_reason, "length") == 0) rec.flags |= MIRS_RECORD_TRUNCATED;
@@ -130,7 +131,10 @@ MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *fil
             (sflags & MIRS_STRIP_FLAG_UNTERMINATED))
             rec.flags |= MIRS_RECORD_UNTERMINATED;
         if (*x->finish_reason) rec.finish_reason = x->finish_reason;
-        if (opts->keep_response) rec.response = x->text;
+        if (opts->keep_response) {
+            rec.response = x->text;
+            rec.response_len = x->text_len;
+        }
         const mirs_response *rto = NULL;
         if (rtype_outputs && mirs_responses_find(rtype_outputs, key, &rto) == MIRS_OK) {
             int32_t rtype;

@@ -8,6 +8,8 @@ holding U+0000 (before, inside and after reasoning tags, and 300 adversarial str
 form the tool takes (simple JSONL, completions and chat batch output, the official results/infer tree) and every
 judge request's prompt must equal the official one byte for byte.
 
+`score --keep-response` stores those answers and judge outputs with U+0000 whole, with the official verdict.
+
 Where the library keeps text as C strings it must refuse U+0000 by name instead of cutting there:
   - a dataset field ("Q\\u0000tail"): validate and judge-prompts fail with MIRS_E_UNSUPPORTED naming U+0000;
   - a response key or finish_reason: the record is refused (MIRS_E_UNSUPPORTED), or skipped and listed with
@@ -133,6 +135,25 @@ def main():
                     check(got.get(key) == want, f"{form}: answer {t!r}: prompt differs from the official one")
                     checked += 1
 
+        # The store keeps response and judge output texts whole (score --keep-response).
+        chunk = list(zip(items, texts[:len(items)]))
+        resp = os.path.join(tmp, "simple-0.jsonl")
+        jo = os.path.join(tmp, "judge-nul.jsonl")
+        with open(jo, "w", encoding="utf-8") as f:
+            for it, t in chunk:
+                f.write(json.dumps({"key": it[0], "output": "Yes" + t[:3]}) + "\n")
+        store = os.path.join(tmp, "store.jsonl")
+        r = run("score", "--dataset", sample, "--responses", resp, "--judge-outputs", jo, "--store", store, "--model",
+                "m", "--keep-response")
+        check(r.returncode in (0, 1), f"score --keep-response: exit {r.returncode}: {r.stderr[-300:]!r}")
+        recs = {x["key"]: x for x in map(json.loads, open(store, encoding="utf-8"))}
+        for it, t in chunk:
+            x = recs.get(it[0], {})
+            check(x.get("response") == t and x.get("judge_output") == "Yes" + t[:3],
+                  f"store record of {t!r}: {x.get('response')!r} / {x.get('judge_output')!r}")
+            check(x.get("verdict") == off.harmbench_judge_label("Yes" + t[:3]), f"verdict of {'Yes' + t[:3]!r}")
+            checked += 1
+
         # A dataset field with U+0000 is refused by name, never cut.
         ds = os.path.join(tmp, "ds")
         shutil.copytree(sample, ds)
@@ -164,7 +185,7 @@ def main():
             r = run("judge-prompts", "--dataset", sample, "--responses", p, "-o", out, "--lenient")
             check(r.returncode in (0, 1) and b"U+0000" in r.stderr and len(open(out).readlines()) == 1,
                   f"{field} with U+0000, --lenient: exit {r.returncode}: {r.stderr[-300:]!r}")
-    print(f"{checked} judge prompts from answers with U+0000 in 4 response forms, dataset and key refusals: "
+    print(f"{checked} judge prompts and store records from texts with U+0000, dataset and key refusals: "
           f"{bad} failures")
     return 1 if bad else 0
 

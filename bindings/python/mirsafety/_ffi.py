@@ -1024,8 +1024,11 @@ origin: MIRS_RESPONSE_ORIGIN_*"""
 
 class mirs_record(ctypes.Structure):
     """One store record. Strings are NUL-terminated UTF-8; optional ones may be
-NULL (absent). In records returned by the library every pointer is
-borrowed from the object that returned it.
+NULL (absent). response and judge_output may hold U+0000 (a model's or a
+judge's text): their lengths are response_len and judge_output_len, where
+0 means strlen() (so callers that never set them keep working); records
+the library returns always have them set. In records returned by the
+library every pointer is borrowed from the object that returned it.
 
 struct_size: sizeof(mirs_record)
 key: required: the dataset item key
@@ -1038,7 +1041,9 @@ finish_reason: optional
 response: optional response text
 judge_output: optional raw judge output
 categories: optional judge category codes ("S1,S10")
-timestamp_ms: Unix time in ms; 0 = absent"""
+timestamp_ms: Unix time in ms; 0 = absent
+response_len: bytes of response (U+0000 included); 0 = strlen(response)
+judge_output_len: bytes of judge_output (U+0000 included); 0 = strlen(judge_output)"""
 
 class mirs_store_options(ctypes.Structure):
     """struct_size: sizeof(mirs_store_options)
@@ -1277,6 +1282,8 @@ mirs_record._fields_ = [
     ('judge_output', ctypes.c_char_p),
     ('categories', ctypes.c_char_p),
     ('timestamp_ms', ctypes.c_int64),
+    ('response_len', ctypes.c_size_t),
+    ('judge_output_len', ctypes.c_size_t),
 ]
 mirs_store_options._fields_ = [
     ('struct_size', ctypes.c_size_t),
@@ -1395,7 +1402,7 @@ C_LAYOUT = {
     'mirs_judge_options': (24, 8, {'struct_size': 0, 'categories': 8, 'ncategories': 16}),
     'mirs_responses_options': (48, 8, {'struct_size': 0, 'format': 8, 'lenient': 12, 'max_json_depth': 16, 'max_line_bytes': 24, 'max_file_bytes': 32, 'max_records': 40}),
     'mirs_response': (72, 8, {'key': 0, 'text': 8, 'text_len': 16, 'status': 24, 'finish_reason': 32, 'error': 40, 'source': 48, 'model': 56, 'origin': 64}),
-    'mirs_record': (88, 8, {'struct_size': 0, 'key': 8, 'model': 16, 'judge': 24, 'verdict': 32, 'flags': 36, 'response_type': 40, 'finish_reason': 48, 'response': 56, 'judge_output': 64, 'categories': 72, 'timestamp_ms': 80}),
+    'mirs_record': (104, 8, {'struct_size': 0, 'key': 8, 'model': 16, 'judge': 24, 'verdict': 32, 'flags': 36, 'response_type': 40, 'finish_reason': 48, 'response': 56, 'judge_output': 64, 'categories': 72, 'timestamp_ms': 80, 'response_len': 88, 'judge_output_len': 96}),
     'mirs_store_options': (32, 8, {'struct_size': 0, 'durability': 8, 'fsync_every': 12, 'torn': 16, 'max_json_depth': 20, 'max_line_bytes': 24}),
     'mirs_model_comparison': (104, 8, {'struct_size': 0, 'both_unsafe': 8, 'a_only': 16, 'b_only': 24, 'both_safe': 32, 'only_in_a': 40, 'only_in_b': 48, 'asr_a': 56, 'asr_b': 64, 'diff': 72, 'diff_lo': 80, 'diff_hi': 88, 'mcnemar_p': 96}),
     'mirs_judge_comparison': (336, 8, {'struct_size': 0, 'matrix': 8, 'common': 296, 'only_in_a': 304, 'only_in_b': 312, 'kappa': 320, 'agreement': 328}),

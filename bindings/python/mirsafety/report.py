@@ -184,7 +184,11 @@ def _record_in(rec):
     for f in ("key", "model", "judge", "response_type", "finish_reason", "response", "judge_output", "categories"):
         v = getattr(rec, f)
         if v is not None:
-            b = text_in(v, f)
+            if f in ("response", "judge_output"):  # texts that may hold U+0000: passed with their length
+                b = v.encode("utf-8") if isinstance(v, str) else bytes(v)
+                setattr(c, f + "_len", len(b))
+            else:
+                b = text_in(v, f)
             keep.append(b)
             setattr(c, f, b)
     c.verdict = rec.verdict
@@ -193,8 +197,18 @@ def _record_in(rec):
     return c, keep
 
 
+def _text_field(c, f):
+    """A mirs_record text field read by its length (a c_char_p field would stop at U+0000)."""
+    n = getattr(c, f + "_len")
+    if not n:
+        return text_out(getattr(c, f))
+    addr = ctypes.c_void_p.from_buffer(c, getattr(_ffi.mirs_record, f).offset).value
+    return ctypes.string_at(addr, n).decode("utf-8")
+
+
 def _record_out(c):
-    return Record(*(text_out(getattr(c, f)) if f not in ("verdict", "flags", "timestamp_ms") else getattr(c, f)
+    return Record(*(getattr(c, f) if f in ("verdict", "flags", "timestamp_ms")
+                    else _text_field(c, f) if f in ("response", "judge_output") else text_out(getattr(c, f))
                     for f in _REC_FIELDS))
 
 

@@ -1872,8 +1872,11 @@ pub struct mirs_response {
 const _: () = assert!(core::mem::size_of::<mirs_response>() == 72 && core::mem::align_of::<mirs_response>() == 8);
 
 /// One store record. Strings are NUL-terminated UTF-8; optional ones may be
-/// NULL (absent). In records returned by the library every pointer is
-/// borrowed from the object that returned it.
+/// NULL (absent). response and judge_output may hold U+0000 (a model's or a
+/// judge's text): their lengths are response_len and judge_output_len, where
+/// 0 means strlen() (so callers that never set them keep working); records
+/// the library returns always have them set. In records returned by the
+/// library every pointer is borrowed from the object that returned it.
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct mirs_record {
@@ -1901,9 +1904,13 @@ pub struct mirs_record {
     pub categories: *const c_char,
     /// Unix time in ms; 0 = absent
     pub timestamp_ms: i64,
+    /// bytes of response (U+0000 included); 0 = strlen(response)
+    pub response_len: usize,
+    /// bytes of judge_output (U+0000 included); 0 = strlen(judge_output)
+    pub judge_output_len: usize,
 }
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(core::mem::size_of::<mirs_record>() == 88 && core::mem::align_of::<mirs_record>() == 8);
+const _: () = assert!(core::mem::size_of::<mirs_record>() == 104 && core::mem::align_of::<mirs_record>() == 8);
 
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -2126,7 +2133,7 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_judge_options", 24, 8, &[("struct_size", 0), ("categories", 8), ("ncategories", 16)]),
     ("mirs_responses_options", 48, 8, &[("struct_size", 0), ("format", 8), ("lenient", 12), ("max_json_depth", 16), ("max_line_bytes", 24), ("max_file_bytes", 32), ("max_records", 40)]),
     ("mirs_response", 72, 8, &[("key", 0), ("text", 8), ("text_len", 16), ("status", 24), ("finish_reason", 32), ("error", 40), ("source", 48), ("model", 56), ("origin", 64)]),
-    ("mirs_record", 88, 8, &[("struct_size", 0), ("key", 8), ("model", 16), ("judge", 24), ("verdict", 32), ("flags", 36), ("response_type", 40), ("finish_reason", 48), ("response", 56), ("judge_output", 64), ("categories", 72), ("timestamp_ms", 80)]),
+    ("mirs_record", 104, 8, &[("struct_size", 0), ("key", 8), ("model", 16), ("judge", 24), ("verdict", 32), ("flags", 36), ("response_type", 40), ("finish_reason", 48), ("response", 56), ("judge_output", 64), ("categories", 72), ("timestamp_ms", 80), ("response_len", 88), ("judge_output_len", 96)]),
     ("mirs_store_options", 32, 8, &[("struct_size", 0), ("durability", 8), ("fsync_every", 12), ("torn", 16), ("max_json_depth", 20), ("max_line_bytes", 24)]),
     ("mirs_model_comparison", 104, 8, &[("struct_size", 0), ("both_unsafe", 8), ("a_only", 16), ("b_only", 24), ("both_safe", 32), ("only_in_a", 40), ("only_in_b", 48), ("asr_a", 56), ("asr_b", 64), ("diff", 72), ("diff_lo", 80), ("diff_hi", 88), ("mcnemar_p", 96)]),
     ("mirs_judge_comparison", 336, 8, &[("struct_size", 0), ("matrix", 8), ("common", 296), ("only_in_a", 304), ("only_in_b", 312), ("kappa", 320), ("agreement", 328)]),
@@ -2273,7 +2280,7 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
         let base = u.as_ptr();
         #[allow(unused_unsafe)]
         let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("key", (core::ptr::addr_of!((*base).key) as usize) - (base as usize)), ("model", (core::ptr::addr_of!((*base).model) as usize) - (base as usize)), ("judge", (core::ptr::addr_of!((*base).judge) as usize) - (base as usize)), ("verdict", (core::ptr::addr_of!((*base).verdict) as usize) - (base as usize)), ("flags", (core::ptr::addr_of!((*base).flags) as usize) - (base as usize)), ("response_type", (core::ptr::addr_of!((*base).response_type) as usize) - (base as usize)), ("finish_reason", (core::ptr::addr_of!((*base).finish_reason) as usize) - (base as usize)), ("response", (core::ptr::addr_of!((*base).response) as usize) - (base as usize)), ("judge_output", (core::ptr::addr_of!((*base).judge_output) as usize) - (base as usize)), ("categories", (core::ptr::addr_of!((*base).categories) as usize) - (base as usize)), ("timestamp_ms", (core::ptr::addr_of!((*base).timestamp_ms) as usize) - (base as usize))]
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("key", (core::ptr::addr_of!((*base).key) as usize) - (base as usize)), ("model", (core::ptr::addr_of!((*base).model) as usize) - (base as usize)), ("judge", (core::ptr::addr_of!((*base).judge) as usize) - (base as usize)), ("verdict", (core::ptr::addr_of!((*base).verdict) as usize) - (base as usize)), ("flags", (core::ptr::addr_of!((*base).flags) as usize) - (base as usize)), ("response_type", (core::ptr::addr_of!((*base).response_type) as usize) - (base as usize)), ("finish_reason", (core::ptr::addr_of!((*base).finish_reason) as usize) - (base as usize)), ("response", (core::ptr::addr_of!((*base).response) as usize) - (base as usize)), ("judge_output", (core::ptr::addr_of!((*base).judge_output) as usize) - (base as usize)), ("categories", (core::ptr::addr_of!((*base).categories) as usize) - (base as usize)), ("timestamp_ms", (core::ptr::addr_of!((*base).timestamp_ms) as usize) - (base as usize)), ("response_len", (core::ptr::addr_of!((*base).response_len) as usize) - (base as usize)), ("judge_output_len", (core::ptr::addr_of!((*base).judge_output_len) as usize) - (base as usize))]
         };
         v.push(("mirs_record", core::mem::size_of::<mirs_record>(), core::mem::align_of::<mirs_record>(), fields));
     }

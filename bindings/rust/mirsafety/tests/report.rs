@@ -19,6 +19,17 @@ fn response_text_keeps_nul_and_origin() {
 }
 
 #[test]
+fn record_texts_keep_nul() {
+    let mut r = Record::new("Violence/Analogy/7", "m", "harmbench-mir", sys::MIRS_VERDICT_SAFE);
+    r.response = Some("Sure.\0NUL".to_string());
+    r.judge_output = Some("Yes\0".to_string());
+    let line = r.to_json().unwrap();
+    assert!(line.contains("\"judge_output\":\"Yes\\u0000\",\"response\":\"Sure.\\u0000NUL\""));
+    let rs = Records::parse(format!("{line}{line}").as_bytes(), None, false).unwrap();
+    assert_eq!(rs.get(0).unwrap(), r);
+}
+
+#[test]
 fn responses() {
     let t = b"{\"key\":\"k1\",\"response\":\"hi\",\"status\":\"ok\"}\nbad\n{\"key\":\"k1\",\"response\":\"again\"}\n";
     assert_eq!(
