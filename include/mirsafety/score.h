@@ -401,6 +401,13 @@ MIRS_API int mirs_response_type_from_name(const char *name, int32_t *out);
 MIRS_API int mirs_response_type_prompt(const char *question, const char *const *descriptions, size_t n,
                                        const char *answer, mirs_buf *out);
 
+/* The same with the question and the answer given with their lengths in
+ * bytes, so they may hold U+0000 and reach the prompt whole (the
+ * descriptions stay NUL-terminated). question / answer may be NULL only
+ * with length 0. Returns as mirs_response_type_prompt(). Thread-safe. */
+MIRS_API int mirs_response_type_prompt_len(const char *question, size_t question_len, const char *const *descriptions,
+                                           size_t n, const char *answer, size_t answer_len, mirs_buf *out);
+
 /* Parses the judge's reply: the first word (Python-whitespace-trimmed,
  * ASCII case-insensitive, "benign_help", "benign-help" or "benign help",
  * trailing punctuation ignored) must be a label; else

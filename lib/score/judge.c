@@ -617,16 +617,16 @@ int mirs_response_type_from_name(const char *name, int32_t *out)
     return mirs__fail(MIRS_E_NOT_FOUND, "unknown response type '%s'", name);
 }
 
-int mirs_response_type_prompt(const char *question, const char *const *descriptions, size_t n, const char *answer,
-                              mirs_buf *out)
+/* Both entry points: question and answer of known length (they may hold NUL), descriptions C strings. */
+static int rtype_prompt(const char *question, size_t ql, const char *const *descriptions, size_t n, const char *answer,
+                        size_t al, mirs_buf *out)
 {
-    MIRS_CHECK_ARG(question && answer && out && (descriptions || n == 0));
     if (n > MAX_DESCRIPTIONS)
         return mirs__fail(MIRS_E_LIMIT, "response-type prompt: %zu image descriptions (at most %d)", n,
                           MAX_DESCRIPTIONS);
-    size_t ql, al, dl;
-    int st = check_field("question", question, &ql);
-    if (!st) st = check_field("answer", answer, &al);
+    size_t dl;
+    int st = check_field_n("question", question, ql);
+    if (!st) st = check_field_n("answer", answer, al);
     for (size_t i = 0; i < n && !st; i++) {
         if (!descriptions[i])
             return mirs__fail(MIRS_E_INVALID_ARGUMENT, "response-type prompt: description %zu is NULL", i);
@@ -646,6 +646,21 @@ int mirs_response_type_prompt(const char *question, const char *const *descripti
     const char *an[] = {"answer"}, *av[] = {answer};
     render(&sb, tpl_rtype_tail, an, av, &al, 1);
     return mirs_sb_to_buf(&sb, out);
+}
+
+int mirs_response_type_prompt(const char *question, const char *const *descriptions, size_t n, const char *answer,
+                              mirs_buf *out)
+{
+    MIRS_CHECK_ARG(question && answer && out && (descriptions || n == 0));
+    return rtype_prompt(question, strnlen(question, MAX_FIELD + 1), descriptions, n, answer,
+                        strnlen(answer, MAX_FIELD + 1), out);
+}
+
+int mirs_response_type_prompt_len(const char *question, size_t question_len, const char *const *descriptions, size_t n,
+                                  const char *answer, size_t answer_len, mirs_buf *out)
+{
+    MIRS_CHECK_ARG(out && (question || question_len == 0) && (answer || answer_len == 0) && (descriptions || n == 0));
+    return rtype_prompt(question ? question : "", question_len, descriptions, n, answer ? answer : "", answer_len, out);
 }
 
 int mirs_response_type_parse(const char *output, size_t len, int32_t *rtype)

@@ -2756,6 +2756,15 @@ item's question, optionally the descriptions of its images
 (descriptions[0..n), NULL when n == 0), and the (stripped) answer; asks
 for exactly one label word. NUL-terminated UTF-8 in, *out as for
 mirs_judge_prompt(). Thread-safe."""),
+    'mirs_response_type_prompt_len': (
+        'score', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(mirs_buf)],
+        ('question', 'question_len', 'descriptions', 'n', 'answer', 'answer_len', 'out'),
+        'int mirs_response_type_prompt_len(const char *question, size_t question_len, const char *const *descriptions, size_t n, const char *answer, size_t answer_len, mirs_buf *out)',
+        """The same with the question and the answer given with their lengths in
+bytes, so they may hold U+0000 and reach the prompt whole (the
+descriptions stay NUL-terminated). question / answer may be NULL only
+with length 0. Returns as mirs_response_type_prompt(). Thread-safe."""),
     'mirs_response_type_parse': (
         'score', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int32)],

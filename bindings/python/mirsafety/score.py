@@ -324,11 +324,16 @@ def response_type_from_name(name):
 
 
 def response_type_prompt(question, answer, descriptions=()):
-    """This project's rubric prompt for the response-type judge."""
+    """This project's rubric prompt for the response-type judge. The question and the answer go to the library
+    with their lengths (mirs_response_type_prompt_len), so a U+0000 in them is kept; descriptions are C strings."""
     arr, n = _strings(list(descriptions), "description")
+    if question is None or answer is None:
+        raise TypeError("question and answer must be str or bytes, not None")
+    q, a = _Text(question), _Text(answer)
     buf = _ffi.mirs_buf()
-    check(lib().mirs_response_type_prompt(text_in(question, "question"), arr if n else None, n,
-                                          text_in(answer, "answer"), ctypes.byref(buf)), "mirs_response_type_prompt")
+    check(lib().mirs_response_type_prompt_len(q.ptr if q.ptr is not None else b"", q.n, arr if n else None, n,
+                                              a.ptr if a.ptr is not None else b"", a.n, ctypes.byref(buf)),
+          "mirs_response_type_prompt_len")
     return take_buf(buf).decode("utf-8")
 
 

@@ -170,7 +170,11 @@ def test_judge_prompt_keeps_nul_as_str_format_does():
     with pytest.raises(mirsafety.UnsupportedError):
         score.Matcher(["a\x00b"])
     with pytest.raises(mirsafety.UnsupportedError):
-        score.response_type_prompt("q", "a\x00b")
+        score.response_type_prompt("q", "a", descriptions=["d\x00e"])
+    assert "a\x00b" in score.response_type_prompt("q", "a\x00b")  # mirs_response_type_prompt_len
+    buf = _ffi.mirs_buf()
+    assert mirsafety.lib().mirs_response_type_prompt(b"q", None, 0, b"a", ctypes.byref(buf)) == 0
+    assert take_buf(buf).decode() == score.response_type_prompt("q", "a")
 
 
 def test_server_outputs_official_rule():

@@ -3530,6 +3530,14 @@ extern "C" {
     /// C: `int mirs_response_type_prompt(const char *question, const char *const *descriptions, size_t n, const char *answer, mirs_buf *out)` (score.h)
     pub fn mirs_response_type_prompt(question: *const c_char, descriptions: *const *const c_char, n: usize, answer: *const c_char, out: *mut mirs_buf) -> c_int;
 
+    /// The same with the question and the answer given with their lengths in
+    /// bytes, so they may hold U+0000 and reach the prompt whole (the
+    /// descriptions stay NUL-terminated). question / answer may be NULL only
+    /// with length 0. Returns as mirs_response_type_prompt(). Thread-safe.
+    ///
+    /// C: `int mirs_response_type_prompt_len(const char *question, size_t question_len, const char *const *descriptions, size_t n, const char *answer, size_t answer_len, mirs_buf *out)` (score.h)
+    pub fn mirs_response_type_prompt_len(question: *const c_char, question_len: usize, descriptions: *const *const c_char, n: usize, answer: *const c_char, answer_len: usize, out: *mut mirs_buf) -> c_int;
+
     /// Parses the judge's reply: the first word (Python-whitespace-trimmed,
     /// ASCII case-insensitive, "benign_help", "benign-help" or "benign help",
     /// trailing punctuation ignored) must be a label; else
@@ -4249,6 +4257,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_response_type_name", "score"),
     ("mirs_response_type_from_name", "score"),
     ("mirs_response_type_prompt", "score"),
+    ("mirs_response_type_prompt_len", "score"),
     ("mirs_response_type_parse", "score"),
     ("mirs_responses_options_init", "report"),
     ("mirs_responses_open", "report"),

@@ -410,18 +410,19 @@ pub fn response_type_name(rtype: i32) -> Option<&'static str> {
 pub fn response_type_from_name(name: &str) -> Result<i32> {
     parse_name(sys::mirs_response_type_from_name, name)
 }
-/// This project's rubric prompt for the response-type judge.
+/// This project's rubric prompt for the response-type judge. The question and the answer are passed with their
+/// lengths (`mirs_response_type_prompt_len`), so a U+0000 in them is kept; descriptions are C strings.
 pub fn response_type_prompt(question: &str, descriptions: &[&str], answer: &str) -> Result<String> {
-    let q = cstring(question, "question")?;
-    let a = cstring(answer, "answer")?;
     let (_k, d) = cstrings(descriptions, "description")?;
     let mut out = empty_buf();
     check(unsafe {
-        sys::mirs_response_type_prompt(
-            q.as_ptr(),
+        sys::mirs_response_type_prompt_len(
+            question.as_ptr() as *const c_char,
+            question.len(),
             if d.is_empty() { ptr::null() } else { d.as_ptr() },
             d.len(),
-            a.as_ptr(),
+            answer.as_ptr() as *const c_char,
+            answer.len(),
             &mut out,
         )
     })?;

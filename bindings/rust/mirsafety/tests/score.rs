@@ -156,6 +156,27 @@ fn response_types() {
     );
     let p = score::response_type_prompt("Q?", &["img one"], "A.").unwrap();
     assert!(p.contains("Q?") && p.contains("img one") && p.contains("A."));
+    // U+0000 in the answer is kept (mirs_response_type_prompt_len) ...
+    let p0 = score::response_type_prompt("Q?", &[], "A\0tail").unwrap();
+    assert!(p0.contains("A\0tail"));
+    // ... and the C-string entry point gives the same bytes where there is none.
+    let mut b = sys::mirs_buf {
+        data: std::ptr::null_mut(),
+        size: 0,
+    };
+    let st = unsafe {
+        sys::mirs_response_type_prompt(
+            b"Q?\0".as_ptr() as *const std::os::raw::c_char,
+            std::ptr::null(),
+            0,
+            b"A.\0".as_ptr() as *const std::os::raw::c_char,
+            &mut b,
+        )
+    };
+    assert_eq!(st, sys::MIRS_OK);
+    let c_text = unsafe { std::slice::from_raw_parts(b.data, b.size) }.to_vec();
+    unsafe { sys::mirs_buf_free(&mut b) };
+    assert_eq!(c_text, score::response_type_prompt("Q?", &[], "A.").unwrap().into_bytes());
     assert_eq!(
         score::response_type_parse(Some(b"Refusal.")).unwrap(),
         sys::MIRS_RTYPE_REFUSAL
