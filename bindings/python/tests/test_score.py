@@ -236,9 +236,12 @@ def test_nul_judge_outputs_same_verdict_in_cli_and_bindings(sample_dir, tmp_path
         assert {k: py[k] for k in keys} == want, form
         if cli:
             store_cli = tmp_path / ("cli-%s.jsonl" % form)
+            # The tool carries its own sanitizer runtime in a sanitized build: no preloaded one for it.
+            env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
             p = subprocess.run([cli, "score", "--dataset", sample_dir, "--responses", str(resp), "--judge-outputs",
-                                str(jo), "--store", str(store_cli), "--model", "m"], capture_output=True, text=True)
-            assert p.returncode in (0, 1), p.stderr
+                                str(jo), "--store", str(store_cli), "--model", "m"], capture_output=True, text=True,
+                               env=env)
+            assert p.returncode in (0, 1) and store_cli.exists(), p.stderr
             c = {json.loads(x)["key"]: json.loads(x)["verdict"] for x in store_cli.read_text().splitlines()}
             assert {k: c[k] for k in keys} == want, form
             assert "are neither \"Yes\" nor \"No\"" in p.stderr
