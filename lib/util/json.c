@@ -90,7 +90,8 @@ static size_t fix_value(const char *t, size_t n, size_t i, cJSON *node, int *st,
     if (*st || i >= n || !node) return n;
     if (t[i] == '"') {
         size_t end, l = str_len(t, n, i, &end);
-        if (node->valuestring && l != strlen(node->valuestring)) node->valuedouble = (double)l;
+        /* Only ever longer than strlen(): a hidden tail after a NUL, never a shorter string. */
+        if (node->valuestring && l > strlen(node->valuestring)) node->valuedouble = (double)l;
         return end;
     }
     if (t[i] == '{' || t[i] == '[') {
@@ -157,7 +158,8 @@ int mirs__json_parse(const char *text, size_t len, unsigned max_depth, const cha
     if (has_nul_escape(text, len)) {
         int st = MIRS_OK;
         size_t nul_at = 0;
-        fix_value(text, len, 0, j, &st, &nul_at);
+        size_t start = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0; /* cJSON skips a BOM */
+        fix_value(text, len, start, j, &st, &nul_at);
         if (st) {
             cJSON_Delete(j);
             return mirs__fail(st, "%s: a member name holds U+0000 at byte %zu (not supported)", what, nul_at);
