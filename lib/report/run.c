@@ -156,6 +156,10 @@ MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *fil
     mirs_response_match_free(m);
     free(mask);
     if (!st && opts->progress) opts->progress(opts->progress_userdata, n, n);
-    if (!st && summary) memcpy(summary, &sum, summary->struct_size < sizeof sum ? summary->struct_size : sizeof sum);
+    if (!st && summary) { /* only what the caller's struct holds; its struct_size stays its own */
+        size_t sz = summary->struct_size < sizeof sum ? summary->struct_size : sizeof sum;
+        sum.struct_size = sz;
+        memcpy(summary, &sum, sz);
+    }
     return st;
 }
