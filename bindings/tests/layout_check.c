@@ -137,6 +137,7 @@ int main(void)
     printf("F mirs_response error %zu\n", offsetof(mirs_response, error));
     printf("F mirs_response source %zu\n", offsetof(mirs_response, source));
     printf("F mirs_response model %zu\n", offsetof(mirs_response, model));
+    printf("F mirs_response origin %zu\n", offsetof(mirs_response, origin));
     printf("S mirs_record %zu %zu\n", sizeof(mirs_record), alignof(mirs_record));
     printf("F mirs_record struct_size %zu\n", offsetof(mirs_record, struct_size));
     printf("F mirs_record key %zu\n", offsetof(mirs_record, key));
@@ -150,6 +151,8 @@ int main(void)
     printf("F mirs_record judge_output %zu\n", offsetof(mirs_record, judge_output));
     printf("F mirs_record categories %zu\n", offsetof(mirs_record, categories));
     printf("F mirs_record timestamp_ms %zu\n", offsetof(mirs_record, timestamp_ms));
+    printf("F mirs_record response_len %zu\n", offsetof(mirs_record, response_len));
+    printf("F mirs_record judge_output_len %zu\n", offsetof(mirs_record, judge_output_len));
     printf("S mirs_store_options %zu %zu\n", sizeof(mirs_store_options), alignof(mirs_store_options));
     printf("F mirs_store_options struct_size %zu\n", offsetof(mirs_store_options, struct_size));
     printf("F mirs_store_options durability %zu\n", offsetof(mirs_store_options, durability));
@@ -200,6 +203,8 @@ int main(void)
     printf("F mirs_score_summary outside_filter %zu\n", offsetof(mirs_score_summary, outside_filter));
     printf("F mirs_score_summary unmatched %zu\n", offsetof(mirs_score_summary, unmatched));
     printf("F mirs_score_summary without_verdict %zu\n", offsetof(mirs_score_summary, without_verdict));
+    printf("F mirs_score_summary server_outputs %zu\n", offsetof(mirs_score_summary, server_outputs));
+    printf("F mirs_score_summary nonstandard_outputs %zu\n", offsetof(mirs_score_summary, nonstandard_outputs));
     printf("S mirs_entropy_options %zu %zu\n", sizeof(mirs_entropy_options), alignof(mirs_entropy_options));
     printf("F mirs_entropy_options struct_size %zu\n", offsetof(mirs_entropy_options, struct_size));
     printf("F mirs_entropy_options bits %zu\n", offsetof(mirs_entropy_options, bits));

@@ -61,6 +61,11 @@ FILE *cli_fopen_regular(const char *path);
 /* Monotonic clock, in seconds. */
 double cli_seconds(void);
 
+/* Writes s[0..n) as a JSON string, escaped exactly as cJSON_PrintUnformatted
+ * does, but with its length: a U+0000 in it becomes "\u0000" instead of
+ * ending the string (cJSON strings are C strings). */
+void cli_json_put_string(FILE *f, const char *s, size_t n);
+
 /* A progress bar on stderr, drawn only when stderr is a terminal. */
 typedef struct cli_progress {
     const char *label;

@@ -8,12 +8,14 @@
 #define STRIP_MAX_INPUT ((size_t)1 << 30)
 
 static const char strip_help[] =
-    "usage: mirsafety strip [--mode mir|glm|tags|whitespace] [--tags OPEN,CLOSE]... [--finish-reason R]\n"
+    "usage: mirsafety strip [--mode mir|glm|glm-raw|tags|whitespace] [--tags OPEN,CLOSE]... [--finish-reason R]\n"
     "                       [--unterminated keep|empty|before] [--json]\n"
     "\n"
     "Reads one model answer from stdin (UTF-8) and writes the part a judge sees to stdout.\n"
     "  --mode mir         the official judge's extract_answer_only() (default)\n"
     "  --mode glm         the official GLM-4.1V adapter's extract_glm_answer()\n"
+    "  --mode glm-raw     a raw GLM-4.1V output as the official pipeline judges it:\n"
+    "                     extract_answer_only(extract_glm_answer(raw))\n"
     "  --mode tags        everything after the last closing tag of the tag pairs\n"
     "                     (default pairs <think>,</think> and "
     "\xE2\x97\x81think\xE2\x96\xB7,\xE2\x97\x81/think\xE2\x96\xB7)\n"
@@ -85,12 +87,14 @@ int cli_strip(int argc, char **argv)
                 mode = MIRS_STRIP_MIR;
             else if (strcmp(v, "glm") == 0)
                 mode = MIRS_STRIP_GLM;
+            else if (strcmp(v, "glm-raw") == 0)
+                mode = MIRS_STRIP_GLM_RAW;
             else if (strcmp(v, "tags") == 0)
                 mode = MIRS_STRIP_TAGS;
             else if (strcmp(v, "whitespace") == 0)
                 mode = MIRS_STRIP_WHITESPACE;
             else {
-                rc = cli_usage_error(verb, "unknown --mode '%s' (mir, glm, tags, whitespace)", v);
+                rc = cli_usage_error(verb, "unknown --mode '%s' (mir, glm, glm-raw, tags, whitespace)", v);
                 goto done;
             }
         } else if ((r = cli_opt_value("--tags", argc, argv, &i, &v))) {

@@ -141,6 +141,9 @@ static char *parse_string(jp *p)
             cp = 0x10000 + (((unsigned long)u - 0xD800) << 10) + ((unsigned long)lo - 0xDC00);
             i += 6;
         }
+        /* Dataset text is kept as C strings (every item accessor returns one): a NUL would cut the field
+         * there without a word, so the file is refused by name instead (docs/dataset.md). */
+        if (cp == 0) return (char *)fail(p, MIRS_E_UNSUPPORTED, esc, "U+0000");
         if (cp < 0x80)
             s[o++] = (char)cp;
         else if (cp < 0x800) {
@@ -319,6 +322,11 @@ int mirs__json_fast_parse(char *text, size_t len, unsigned max_depth, mirs_arena
     if (p.status == MIRS_E_LIMIT)
         return mirs__fail(MIRS_E_LIMIT, "JSON nesting deeper than %u at byte %zu", max_depth, p.err_at);
     if (p.status == MIRS_E_NO_MEMORY) return MIRS_E_NO_MEMORY;
+    if (p.status == MIRS_E_UNSUPPORTED)
+        return mirs__fail(MIRS_E_UNSUPPORTED,
+                          "a string holds U+0000 (\\u0000) at byte %zu: dataset text with NUL is not supported "
+                          "(it would be cut there), so it is refused",
+                          p.err_at);
     if (p.status) return mirs__fail(p.status, "invalid JSON at byte %zu: %s", p.err_at, p.why);
     *out = root;
     return MIRS_OK;

@@ -48,7 +48,8 @@ static const char *adup(mirs_responses *r, const char *s, size_t n)
 }
 
 static int push(mirs_responses *r, const mirs_responses_options *o, const char *key, const char *text, size_t tlen,
-                int32_t status, const char *finish, const char *error, const char *source, const char *model)
+                int32_t status, const char *finish, const char *error, const char *source, const char *model,
+                int32_t origin)
 {
     if (r->n >= o->max_records)
         return mirs__fail(MIRS_E_LIMIT, "%s: more than %llu responses", source, (unsigned long long)o->max_records);
@@ -68,6 +69,7 @@ static int push(mirs_responses *r, const mirs_responses_options *o, const char *
     x.error = adup(r, error, error ? strlen(error) : 0);
     x.source = adup(r, source, strlen(source));
     x.model = adup(r, model, model ? strlen(model) : 0);
+    x.origin = origin;
     if (!x.key || !x.text || !x.finish_reason || !x.error || !x.source || !x.model) return MIRS_E_NO_MEMORY;
     r->v[r->n++] = x;
     return MIRS_OK;
@@ -80,11 +82,31 @@ static const char *gstr(const cJSON *o, const char *name)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* Text that keeps its length (a "\u0000" in it included): NULL when absent. */
+static const char *gtext(const cJSON *v, size_t *len)
+{
+    if (!cJSON_IsString(v)) return NULL;
+    *len = mirs__json_strlen(v);
+    return v->valuestring;
+}
+
+/* Keys and finish reasons are C strings in mirs_response: one that holds
+ * U+0000 is refused by name rather than cut at it. */
+static int no_nul(const cJSON *o, const char *name)
+{
+    const cJSON *v = get(o, name);
+    if (cJSON_IsString(v) && mirs__json_strlen(v) != strlen(v->valuestring))
+        return mirs__fail(MIRS_E_UNSUPPORTED, "\"%s\" holds U+0000 (not supported in this field)", name);
+    return MIRS_OK;
+}
+
 /* One Batch output line. */
 static int batch_line(mirs_responses *r, const mirs_responses_options *o, const cJSON *j, const char *src)
 {
     const char *key = gstr(j, "custom_id");
     if (!key || !*key) return mirs__fail(MIRS_E_SCHEMA, "missing \"custom_id\"");
+    int nul = no_nul(j, "custom_id");
+    if (nul) return nul;
     const cJSON *err = get(j, "error");
     const cJSON *resp = get(j, "response");
     char msg[512];
@@ -92,7 +114,7 @@ static int batch_line(mirs_responses *r, const mirs_responses_options *o, const 
         const char *m = cJSON_IsObject(err) ? gstr(err, "message") : NULL;
         const char *c = cJSON_IsObject(err) ? gstr(err, "code") : NULL;
         snprintf(msg, sizeof msg, "%s%s%s", c ? c : "", c && m ? ": " : "", m ? m : (c ? "" : "batch error"));
-        return push(r, o, key, NULL, 0, MIRS_RESPONSE_FAILED, NULL, msg, src, NULL);
+        return push(r, o, key, NULL, 0, MIRS_RESPONSE_FAILED, NULL, msg, src, NULL, MIRS_RESPONSE_ORIGIN_GIVEN);
     }
     if (!cJSON_IsObject(resp)) return mirs__fail(MIRS_E_SCHEMA, "neither \"response\" nor \"error\"");
     const cJSON *sc = get(resp, "status_code");
@@ -116,27 +138,36 @@ static int batch_line(mirs_responses *r, const mirs_responses_options *o, const 
         const cJSON *be = cJSON_IsObject(body) ? get(body, "error") : NULL;
         const char *m = cJSON_IsObject(be) ? gstr(be, "message") : NULL;
         snprintf(msg, sizeof msg, "HTTP status %d%s%s", code, m ? ": " : "", m ? m : "");
-        return push(r, o, key, NULL, 0, MIRS_RESPONSE_FAILED, NULL, msg, src, NULL);
+        return push(r, o, key, NULL, 0, MIRS_RESPONSE_FAILED, NULL, msg, src, NULL, MIRS_RESPONSE_ORIGIN_GIVEN);
     }
     const cJSON *choices = cJSON_IsObject(body) ? get(body, "choices") : NULL;
     const cJSON *c0 = cJSON_IsArray(choices) ? cJSON_GetArrayItem(choices, 0) : NULL;
-    if (!cJSON_IsObject(c0)) return push(r, o, key, NULL, 0, MIRS_RESPONSE_FAILED, NULL, "no choices", src, NULL);
+    if (!cJSON_IsObject(c0))
+        return push(r, o, key, NULL, 0, MIRS_RESPONSE_FAILED, NULL, "no choices", src, NULL,
+                    MIRS_RESPONSE_ORIGIN_GIVEN);
     const char *finish = gstr(c0, "finish_reason");
+    if ((nul = no_nul(c0, "finish_reason"))) return nul;
     const cJSON *message = get(c0, "message");
     const char *text = NULL;
+    size_t tlen = 0;
+    int32_t origin = MIRS_RESPONSE_ORIGIN_COMPLETIONS; /* completions endpoint: choices[0].text */
     if (cJSON_IsObject(message)) {
-        text = gstr(message, "content");
-        if (!text) text = gstr(message, "refusal"); /* a structured refusal is the answer */
+        origin = MIRS_RESPONSE_ORIGIN_CHAT;
+        text = gtext(get(message, "content"), &tlen);
+        if (!text) text = gtext(get(message, "refusal"), &tlen); /* a structured refusal is the answer */
     } else
-        text = gstr(c0, "text"); /* completions endpoint */
-    if (!text) return push(r, o, key, NULL, 0, MIRS_RESPONSE_FAILED, finish, "no message content", src, NULL);
-    return push(r, o, key, text, strlen(text), MIRS_RESPONSE_OK, finish, NULL, src, NULL);
+        text = gtext(get(c0, "text"), &tlen);
+    if (!text) return push(r, o, key, NULL, 0, MIRS_RESPONSE_FAILED, finish, "no message content", src, NULL, origin);
+    return push(r, o, key, text, tlen, MIRS_RESPONSE_OK, finish, NULL, src, NULL, origin);
 }
 
 static int simple_line(mirs_responses *r, const mirs_responses_options *o, const cJSON *j, const char *src)
 {
     const char *key = gstr(j, "key");
     if (!key || !*key) return mirs__fail(MIRS_E_SCHEMA, "missing \"key\"");
+    int nul = no_nul(j, "key");
+    if (!nul) nul = no_nul(j, "finish_reason");
+    if (nul) return nul;
     const cJSON *st = get(j, "status");
     int32_t status = MIRS_RESPONSE_OK;
     if (st && !cJSON_IsNull(st)) {
@@ -154,13 +185,14 @@ static int simple_line(mirs_responses *r, const mirs_responses_options *o, const
     if (!resp) resp = get(j, "output"); /* judge outputs: {"key", "output"} */
     if (resp && !cJSON_IsNull(resp) && !cJSON_IsString(resp))
         return mirs__fail(MIRS_E_SCHEMA, "\"response\" is not a string");
-    const char *text = cJSON_IsString(resp) ? resp->valuestring : NULL;
+    size_t tlen = 0;
+    const char *text = gtext(resp, &tlen);
     if (!text && status == MIRS_RESPONSE_OK) return mirs__fail(MIRS_E_SCHEMA, "status ok without \"response\"");
     const cJSON *fr = get(j, "finish_reason");
     if (fr && !cJSON_IsNull(fr) && !cJSON_IsString(fr))
         return mirs__fail(MIRS_E_SCHEMA, "\"finish_reason\" is not a string");
-    return push(r, o, key, text, text ? strlen(text) : 0, status, cJSON_IsString(fr) ? fr->valuestring : NULL,
-                gstr(j, "error"), src, NULL);
+    return push(r, o, key, text, tlen, status, cJSON_IsString(fr) ? fr->valuestring : NULL, gstr(j, "error"), src, NULL,
+                MIRS_RESPONSE_ORIGIN_GIVEN);
 }
 
 static int diag(mirs_responses *r, const char *src)
@@ -258,7 +290,8 @@ static int parse_official(mirs_responses *r, const char *data, size_t len, const
                 else
                     idx = (long long)ix->valuedouble;
             }
-            const char *ans = gstr(it, "answer");
+            size_t alen = 0;
+            const char *ans = gtext(get(it, "answer"), &alen);
             if (!s && !ans) s = mirs__fail(MIRS_E_SCHEMA, "%s: \"answer\" is missing or not a string", src);
             if (!s) {
                 const char *stt = gstr(it, "inference_status");
@@ -275,8 +308,8 @@ static int parse_official(mirs_responses *r, const char *data, size_t len, const
                     status = MIRS_RESPONSE_CRASHED;
                 if (!s) {
                     snprintf(key, sizeof key, "%s/%s/#%lld", category, relation, idx);
-                    s = push(r, o, key, status == MIRS_RESPONSE_OK ? ans : ans, strlen(ans), status, NULL,
-                             status == MIRS_RESPONSE_OK ? NULL : ans, src, model);
+                    s = push(r, o, key, ans, alen, status, NULL, status == MIRS_RESPONSE_OK ? NULL : ans, src, model,
+                             MIRS_RESPONSE_ORIGIN_GIVEN);
                 }
             }
         }

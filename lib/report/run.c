@@ -106,12 +106,22 @@ MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *fil
         rec.key = key;
         rec.model = opts->model;
         rec.judge = judge_name;
+        /* The official rule reads HF batch_decode text; a completions server's text of the same token keeps a
+         * leading space that the official parse maps away (MIRS_PARSE_OFFICIAL_SERVER). */
+        int32_t pmode = opts->parse_mode;
+        if (pmode == MIRS_PARSE_OFFICIAL && out->origin == MIRS_RESPONSE_ORIGIN_COMPLETIONS)
+            pmode = MIRS_PARSE_OFFICIAL_SERVER;
         if (out->status != MIRS_RESPONSE_OK)
             rec.verdict = MIRS_VERDICT_ERROR;
-        else if ((st = mirs_judge_parse(opts->judge, opts->parse_mode, out->text, out->text_len, &rec.verdict, &cats)))
+        else if ((st = mirs_judge_parse(opts->judge, pmode, out->text, out->text_len, &rec.verdict, &cats)))
             break;
+        if (out->status == MIRS_RESPONSE_OK && pmode == MIRS_PARSE_OFFICIAL_SERVER) sum.server_outputs++;
+        if (out->status == MIRS_RESPONSE_OK && pmode != MIRS_PARSE_LENIENT && opts->judge == MIRS_JUDGE_HARMBENCH_MIR &&
+            mirs_judge_official_answer(out->text, out->text_len, pmode) < 0)
+            sum.nonstandard_outputs++;
         if (cats.size) rec.categories = (const char *)cats.data;
         rec.judge_output = out->status == MIRS_RESPONSE_OK ? out->text : out->error;
+        rec.judge_output_len = out->status == MIRS_RESPONSE_OK ? out->text_len : 0; /* the text may hold U+0000 */
         if (x->status == MIRS_RESPONSE_FAILED) rec.flags |= MIRS_RECORD_FAILED;
         if (x->status == MIRS_RESPONSE_CRASHED) rec.flags |= MIRS_RECORD_CRASHED;
         if (strcmp(x->finish_reason, "length") == 0) rec.flags |= MIRS_RECORD_TRUNCATED;
@@ -121,7 +131,10 @@ MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *fil
             (sflags & MIRS_STRIP_FLAG_UNTERMINATED))
             rec.flags |= MIRS_RECORD_UNTERMINATED;
         if (*x->finish_reason) rec.finish_reason = x->finish_reason;
-        if (opts->keep_response) rec.response = x->text;
+        if (opts->keep_response) {
+            rec.response = x->text;
+            rec.response_len = x->text_len;
+        }
         const mirs_response *rto = NULL;
         if (rtype_outputs && mirs_responses_find(rtype_outputs, key, &rto) == MIRS_OK) {
             int32_t rtype;

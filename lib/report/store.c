@@ -50,20 +50,30 @@ void mirs_store_options_init(mirs_store_options *opts)
 
 /* ---- serialisation ---- */
 
-static int put_str(mirs_sb *sb, const char *name, const char *v, bool required)
+/* n == 0: strlen(v); texts that may hold U+0000 pass their length. */
+static int put_str_n(mirs_sb *sb, const char *name, const char *v, size_t n, bool required)
 {
     if (!v) return required ? mirs__fail(MIRS_E_INVALID_ARGUMENT, "record: \"%s\" is required", name) : MIRS_OK;
-    size_t n = strlen(v);
+    if (!n) n = strlen(v);
     if (!mirs__utf8_valid(v, n)) return mirs__fail(MIRS_E_UTF8, "record: \"%s\" is not valid UTF-8", name);
     mirs_sb_printf(sb, ",\"%s\":", name);
     mirs_sb_json_string(sb, v, n);
     return MIRS_OK;
 }
 
-static int record_json(const mirs_record *rec, mirs_sb *sb)
+static int put_str(mirs_sb *sb, const char *name, const char *v, bool required)
 {
-    if (!rec || rec->struct_size < sizeof(mirs_record))
+    return put_str_n(sb, name, v, 0, required);
+}
+
+static int record_json(const mirs_record *in, mirs_sb *sb)
+{
+    /* Records built before the text lengths end at timestamp_ms: their lengths are 0 (strlen). */
+    if (!in || in->struct_size < offsetof(mirs_record, response_len))
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "record: NULL or struct_size too small");
+    mirs_record full = MIRS_RECORD_INIT;
+    memcpy(&full, in, in->struct_size < sizeof full ? in->struct_size : sizeof full);
+    const mirs_record *rec = &full;
     if (!rec->key || !*rec->key) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "record: empty key");
     if (rec->verdict != MIRS_RECORD_NO_VERDICT && !mirs__verdict_name(rec->verdict))
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "record %s: unknown verdict %d", rec->key, (int)rec->verdict);
@@ -92,8 +102,8 @@ static int record_json(const mirs_record *rec, mirs_sb *sb)
     if ((st = put_str(sb, "response_type", rec->response_type, false)) ||
         (st = put_str(sb, "finish_reason", rec->finish_reason, false)) ||
         (st = put_str(sb, "categories", rec->categories, false)) ||
-        (st = put_str(sb, "judge_output", rec->judge_output, false)) ||
-        (st = put_str(sb, "response", rec->response, false)))
+        (st = put_str_n(sb, "judge_output", rec->judge_output, rec->judge_output_len, false)) ||
+        (st = put_str_n(sb, "response", rec->response, rec->response_len, false)))
         return st;
     if (rec->timestamp_ms) mirs_sb_printf(sb, ",\"ts\":%lld", (long long)rec->timestamp_ms);
     mirs_sb_puts(sb, "}\n");
@@ -113,7 +123,8 @@ int mirs_record_to_json(const mirs_record *rec, mirs_buf *out)
 
 /* ---- parsing one line ---- */
 
-static int get_str(const cJSON *o, const char *name, bool required, mirs_rep_arena *a, const char **out)
+/* len == NULL: a C string, refused when it holds U+0000; else the text and its length. */
+static int get_str_n(const cJSON *o, const char *name, bool required, mirs_rep_arena *a, const char **out, size_t *len)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
     if (!v || cJSON_IsNull(v)) {
@@ -122,10 +133,19 @@ static int get_str(const cJSON *o, const char *name, bool required, mirs_rep_are
         return MIRS_OK;
     }
     if (!cJSON_IsString(v)) return mirs__fail(MIRS_E_SCHEMA, "\"%s\" is not a string", name);
-    char *c = mirs__rep_strndup(a, v->valuestring, strlen(v->valuestring));
+    size_t n = mirs__json_strlen(v);
+    if (!len && n != strlen(v->valuestring))
+        return mirs__fail(MIRS_E_UNSUPPORTED, "\"%s\" holds U+0000 (not supported in this field)", name);
+    char *c = mirs__rep_strndup(a, v->valuestring, n);
     if (!c) return MIRS_E_NO_MEMORY;
     *out = c;
+    if (len) *len = n;
     return MIRS_OK;
+}
+
+static int get_str(const cJSON *o, const char *name, bool required, mirs_rep_arena *a, const char **out)
+{
+    return get_str_n(o, name, required, a, out, NULL);
 }
 
 /* Parses one line (without its '\n') into *rec with strings in the arena. */
@@ -144,8 +164,8 @@ static int parse_line(const char *line, size_t len, unsigned depth, mirs_rep_are
         (st = get_str(j, "response_type", false, a, &r.response_type)) ||
         (st = get_str(j, "finish_reason", false, a, &r.finish_reason)) ||
         (st = get_str(j, "categories", false, a, &r.categories)) ||
-        (st = get_str(j, "judge_output", false, a, &r.judge_output)) ||
-        (st = get_str(j, "response", false, a, &r.response)))
+        (st = get_str_n(j, "judge_output", false, a, &r.judge_output, &r.judge_output_len)) ||
+        (st = get_str_n(j, "response", false, a, &r.response, &r.response_len)))
         goto done;
     if (!*r.key) {
         st = mirs__fail(MIRS_E_SCHEMA, "empty \"key\"");

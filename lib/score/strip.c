@@ -146,13 +146,51 @@ static int check_tags(const mirs_strip_options *opts, const char *const **open, 
     return MIRS_OK;
 }
 
+/* extract_answer_only (harmbench_judge.py) on the slice text[*a..*b):
+ * narrows it to the answer before the final strip(). */
+static void mir_span(const char *text, size_t *a, size_t *b, uint32_t *fl)
+{
+    const char *t = text + *a;
+    size_t n = *b - *a, p, q;
+    /* if "<answer>" in text: text[find+8 : find("</answer>")] or text[find+8:] */
+    if ((p = mirs__find(t, n, LIT("<answer>"))) != SIZE_MAX) {
+        *fl |= MIRS_STRIP_FLAG_REASONING | MIRS_STRIP_FLAG_ANSWER_TAG;
+        q = mirs__find(t, n, LIT("</answer>"));
+        if (q != SIZE_MAX) *b = *a + (q < p + 8 ? p + 8 : q); /* Python: an end before the start slices to "" */
+        *a += p + 8;
+    } else if ((p = mirs__rfind(t, n, LIT("</think>"))) != SIZE_MAX) {
+        *fl |= MIRS_STRIP_FLAG_REASONING;
+        *a += p + 8;
+    } else if ((p = mirs__rfind(t, n, LIT("\xE2\x97\x81/think\xE2\x96\xB7"))) != SIZE_MAX) {
+        *fl |= MIRS_STRIP_FLAG_REASONING;
+        *a += p + 12;
+    }
+}
+
+/* extract_glm_answer (models/GLM-4.1V-9B-Thinking.py) on text[*a..*b). */
+static void glm_span(const char *text, size_t *a, size_t *b, uint32_t *fl)
+{
+    const char *t = text + *a;
+    size_t n = *b - *a, p, q;
+    /* content = text[find("<answer>")+8:]; cut at content.rfind("</answer>") */
+    if ((p = mirs__find(t, n, LIT("<answer>"))) != SIZE_MAX) {
+        *fl |= MIRS_STRIP_FLAG_REASONING | MIRS_STRIP_FLAG_ANSWER_TAG;
+        q = mirs__rfind(t + p + 8, n - p - 8, LIT("</answer>"));
+        if (q != SIZE_MAX) *b = *a + p + 8 + q;
+        *a += p + 8;
+    } else if ((p = mirs__rfind(t, n, LIT("</think>"))) != SIZE_MAX) {
+        *fl |= MIRS_STRIP_FLAG_REASONING;
+        *a += p + 8;
+    }
+}
+
 int mirs_strip_reasoning_span(const char *text, size_t len, int32_t mode, const mirs_strip_options *opts, size_t *start,
                               size_t *end, uint32_t *flags)
 {
     MIRS_CHECK_ARG(text || len == 0);
     MIRS_CHECK_ARG(start && end);
     MIRS_CHECK_ARG(!opts || opts->struct_size >= sizeof(size_t));
-    if (mode < MIRS_STRIP_MIR || mode > MIRS_STRIP_WHITESPACE)
+    if (mode < MIRS_STRIP_MIR || mode > MIRS_STRIP_GLM_RAW)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "strip: unknown mode %d", (int)mode);
     mirs_strip_options o = MIRS_STRIP_OPTIONS_INIT;
     if (opts) memcpy(&o, opts, opts->struct_size < sizeof o ? opts->struct_size : sizeof o);
@@ -170,32 +208,16 @@ int mirs_strip_reasoning_span(const char *text, size_t len, int32_t mode, const 
     uint32_t fl = 0;
     size_t a = 0, b = len, p, q;
     switch (mode) {
-    case MIRS_STRIP_MIR:
-        /* if "<answer>" in text: text[find+8 : find("</answer>")] or text[find+8:] */
-        if ((p = mirs__find(text, len, LIT("<answer>"))) != SIZE_MAX) {
-            fl |= MIRS_STRIP_FLAG_REASONING | MIRS_STRIP_FLAG_ANSWER_TAG;
-            a = p + 8;
-            q = mirs__find(text, len, LIT("</answer>"));
-            if (q != SIZE_MAX) b = q < a ? a : q; /* Python: an end before the start slices to "" */
-        } else if ((p = mirs__rfind(text, len, LIT("</think>"))) != SIZE_MAX) {
-            fl |= MIRS_STRIP_FLAG_REASONING;
-            a = p + 8;
-        } else if ((p = mirs__rfind(text, len, LIT("\xE2\x97\x81/think\xE2\x96\xB7"))) != SIZE_MAX) {
-            fl |= MIRS_STRIP_FLAG_REASONING;
-            a = p + 12;
-        }
-        break;
-    case MIRS_STRIP_GLM:
-        /* content = text[find("<answer>")+8:]; cut at content.rfind("</answer>") */
-        if ((p = mirs__find(text, len, LIT("<answer>"))) != SIZE_MAX) {
-            fl |= MIRS_STRIP_FLAG_REASONING | MIRS_STRIP_FLAG_ANSWER_TAG;
-            a = p + 8;
-            q = mirs__rfind(text + a, len - a, LIT("</answer>"));
-            if (q != SIZE_MAX) b = a + q;
-        } else if ((p = mirs__rfind(text, len, LIT("</think>"))) != SIZE_MAX) {
-            fl |= MIRS_STRIP_FLAG_REASONING;
-            a = p + 8;
-        }
+    case MIRS_STRIP_MIR: mir_span(text, &a, &b, &fl); break;
+    case MIRS_STRIP_GLM: glm_span(text, &a, &b, &fl); break;
+    case MIRS_STRIP_GLM_RAW:
+        /* What the official pipeline judges for GLM-4.1V: the adapter stores
+         * extract_glm_answer(raw) (stripped), the judge then applies
+         * extract_answer_only to that string. Both results are slices, so
+         * the composition is one too: the MIR rule runs on the GLM span. */
+        glm_span(text, &a, &b, &fl);
+        mirs__py_strip(text, &a, &b);
+        mir_span(text, &a, &b, &fl);
         break;
     case MIRS_STRIP_TAGS: {
         bool cut = false;

@@ -127,6 +127,12 @@ struct cJSON;
  * that the text is UTF-8, then parses. what names the source in messages.
  * On failure the message names what and the byte offset. */
 int mirs__json_parse(const char *text, size_t len, unsigned max_depth, const char *what, struct cJSON **out);
+/* The length in bytes of a string node's value from mirs__json_parse(),
+ * U+0000 included: "\u0000" escapes decode to NUL bytes that strlen()
+ * would stop at, so mirs__json_parse() records the true length of such
+ * strings (in the node's otherwise unused valuedouble) and refuses member
+ * names that hold U+0000 (MIRS_E_UNSUPPORTED). 0 for NULL or a non-string. */
+size_t mirs__json_strlen(const struct cJSON *s);
 
 /* ---- hashing ---- */
 uint64_t mirs__fnv1a64(const void *data, size_t n);

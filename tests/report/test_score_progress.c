@@ -87,7 +87,7 @@ int main(int argc, char **argv)
     o.timestamp_ms = 1;
     o.progress = on_progress;
     o.progress_userdata = &t;
-    mirs_score_summary sum = {sizeof sum, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    mirs_score_summary sum = {sizeof sum, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     CHECK_OK(mirs_score_responses(ds, NULL, resp, jo, NULL, &o, store, &sum));
     CHECK(sum.scored > 0);
     uint64_t scored = sum.scored;
@@ -162,6 +162,22 @@ int main(int argc, char **argv)
             CHECK_EQ_INT(s2->scored, scored);
             CHECK_EQ_INT(s2->struct_size, sizeof *s2);
         }
+        CHECK_OK(mirs_store_close(store));
+        /* A summary of the size before the output counts: filled up to its end, its struct_size kept. */
+        mirs_score_summary s3;
+        memset(&s3, 0xAB, sizeof s3);
+        s3.struct_size = offsetof(mirs_score_summary, server_outputs);
+        store = fresh_store("progress-old-summary.jsonl");
+        CHECK_OK(mirs_score_responses(ds, NULL, resp, jo, NULL, (const mirs_score_options *)(void *)old, store, &s3));
+        CHECK_EQ_INT(s3.scored, scored);
+        CHECK_EQ_INT(s3.struct_size, offsetof(mirs_score_summary, server_outputs));
+        CHECK(s3.server_outputs == 0xABABABABABABABABull && s3.nonstandard_outputs == 0xABABABABABABABABull);
+        CHECK_OK(mirs_store_close(store));
+        s3.struct_size = offsetof(mirs_score_summary, unmatched);
+        store = fresh_store("progress-short-summary.jsonl");
+        CHECK_STATUS(
+            mirs_score_responses(ds, NULL, resp, jo, NULL, (const mirs_score_options *)(void *)old, store, &s3),
+            MIRS_E_INVALID_ARGUMENT);
         CHECK_OK(mirs_store_close(store));
         /* Smaller than the oldest layout: refused. */
         old->struct_size = offsetof(mirs_score_options, timestamp_ms);

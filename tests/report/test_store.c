@@ -84,6 +84,46 @@ static void test_json(void)
     CHECK(b.data == NULL);
 }
 
+/* Response and judge output texts may hold U+0000: they are written and read back by length (issue #17, point 4),
+ * C-string fields with U+0000 are refused by name, and a record of the size before the lengths still works. */
+static void test_nul_texts(void)
+{
+    mirs_record r = rec("Violence/Analogy/7", "m", "harmbench-mir", MIRS_VERDICT_SAFE);
+    r.response = "Sure.\0NUL";
+    r.response_len = 9;
+    r.judge_output = "Yes\0";
+    r.judge_output_len = 4;
+    mirs_buf b = {0};
+    CHECK_OK(mirs_record_to_json(&r, &b));
+    CHECK(strstr((char *)b.data, "\"judge_output\":\"Yes\\u0000\",\"response\":\"Sure.\\u0000NUL\"") != NULL);
+    mirs_records *rs = NULL;
+    CHECK_OK(mirs_records_parse((char *)b.data, b.size, "t", 0, &rs));
+    const mirs_record *g = mirs_records_get(rs, 0);
+    CHECK_EQ_INT(g->response_len, 9);
+    CHECK(memcmp(g->response, "Sure.\0NUL", 9) == 0);
+    CHECK_EQ_INT(g->judge_output_len, 4);
+    CHECK(memcmp(g->judge_output, "Yes\0", 4) == 0);
+    mirs_buf b2 = {0};
+    CHECK_OK(mirs_record_to_json(g, &b2)); /* a read record writes the same line */
+    CHECK(b2.size == b.size && memcmp(b2.data, b.data, b.size) == 0);
+    mirs_buf_free(&b2);
+    mirs_records_free(rs);
+    mirs_buf_free(&b);
+    /* Lengths 0: strlen, as for callers that never set them; an older struct_size ends before them. */
+    r.response_len = r.judge_output_len = 0;
+    r.struct_size = offsetof(mirs_record, response_len);
+    CHECK_OK(mirs_record_to_json(&r, &b));
+    CHECK(strstr((char *)b.data, "\"judge_output\":\"Yes\",\"response\":\"Sure.\"") != NULL);
+    mirs_buf_free(&b);
+    r.struct_size = offsetof(mirs_record, timestamp_ms);
+    CHECK_STATUS(mirs_record_to_json(&r, &b), MIRS_E_INVALID_ARGUMENT);
+    /* An interior line whose key holds U+0000 is a bad record that names the reason, not a key cut at the NUL. */
+    const char *bad = "{\"key\":\"K\\u0000x\",\"model\":\"m\",\"judge\":\"j\"}\n"
+                      "{\"key\":\"K\",\"model\":\"m\",\"judge\":\"j\"}\n";
+    CHECK_STATUS(mirs_records_parse(bad, strlen(bad), "t", 0, &rs), MIRS_E_CORRUPT);
+    CHECK(strstr(mirs_error_last(), "U+0000") != NULL);
+}
+
 static void test_read_torn_and_corrupt(void)
 {
     const char *good = "{\"key\":\"a\",\"model\":\"m\",\"judge\":\"j\",\"verdict\":\"safe\"}\n";
@@ -364,6 +404,7 @@ int main(void)
     snprintf(dir, sizeof dir, "%s/mirs-store-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(dir)) return 1;
     test_json();
+    test_nul_texts();
     test_read_torn_and_corrupt();
     test_store_resume();
     test_store_torn();

@@ -9,12 +9,20 @@ search direction or slicing shows up. Thousands of adversarial strings
 (every Unicode whitespace character, nested, repeated, partial and
 unterminated tags, empty input) go through the C library via a driver.
 
+A fourth rule, the official pipeline for raw GLM-4.1V outputs
+(extract_answer_only(extract_glm_answer(raw)), MIRS_STRIP_GLM_RAW), comes
+from the transcription in mir_official.py beside this file.
+
 usage: diff_strip.py DRIVER [COUNT]
 """
+import os
 import random
 import struct
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mir_official  # noqa: E402
 
 
 def mir_extract(text):
@@ -73,6 +81,7 @@ def main():
     cases = ["", " ", "\u3000", "<answer>", "</answer><answer>x", "<think>", "</think>"]
     cases += ["".join(SPACES) + "x" + "".join(reversed(SPACES)), "".join(SPACES)]
     cases += [s + "<think>r</think>" + s + "a" + s for s in SPACES]
+    cases += mir_official.glm_cases(random.Random(20261207), 1500)
     while len(cases) < count:
         cases.append(gen(rng))
     payload = bytearray()
@@ -83,7 +92,8 @@ def main():
     pos = 0
     bad = 0
     for c in cases:
-        for name, want in (("mir", mir_extract(c)), ("glm", glm_extract(c)), ("strip", c.strip())):
+        for name, want in (("mir", mir_extract(c)), ("glm", glm_extract(c)), ("strip", c.strip()),
+                           ("glm-raw", mir_official.glm_pipeline(c))):
             (n,) = struct.unpack_from("<I", out, pos)
             pos += 4
             if n == 0xFFFFFFFF:
@@ -98,7 +108,7 @@ def main():
     if pos != len(out):
         print("driver output has trailing bytes")
         bad += 1
-    print(f"{len(cases)} strings x 3 rules: {bad} mismatches")
+    print(f"{len(cases)} strings x 4 rules: {bad} mismatches")
     return 1 if bad else 0
 
 

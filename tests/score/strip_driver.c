@@ -1,5 +1,5 @@
 /* Driver for diff_strip.py: reads records (u32 little-endian length, bytes)
- * from stdin and writes, for each, the MIR, GLM and whitespace-only
+ * from stdin and writes, for each, the MIR, GLM, whitespace-only and GLM-raw
  * results as records (length 0xFFFFFFFF for an error). */
 #include <mirsafety/mirsafety.h>
 
@@ -24,11 +24,11 @@ static void put_u32(uint32_t v)
 int main(void)
 {
     uint32_t n;
-    static const int32_t modes[] = {MIRS_STRIP_MIR, MIRS_STRIP_GLM, MIRS_STRIP_WHITESPACE};
+    static const int32_t modes[] = {MIRS_STRIP_MIR, MIRS_STRIP_GLM, MIRS_STRIP_WHITESPACE, MIRS_STRIP_GLM_RAW};
     while (get_u32(&n)) {
         char *buf = malloc(n ? n : 1);
         if (!buf || fread(buf, 1, n, stdin) != n) return 2;
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < 4; k++) {
             size_t a, b;
             if (mirs_strip_reasoning_span(buf, n, modes[k], NULL, &a, &b, NULL) != MIRS_OK) {
                 put_u32(0xFFFFFFFFu);

@@ -211,7 +211,7 @@ static void test_parsers(void)
     CHECK_EQ_INT(parse(MIRS_JUDGE_JBB_REFUSAL, O, "yes", NULL, 0), MIRS_VERDICT_COMPLIANCE);
     /* Arguments. */
     int32_t vv;
-    CHECK_STATUS(mirs_judge_parse(MIR, 2, "Yes", 3, &vv, NULL), MIRS_E_INVALID_ARGUMENT);
+    CHECK_STATUS(mirs_judge_parse(MIR, 3, "Yes", 3, &vv, NULL), MIRS_E_INVALID_ARGUMENT);
     CHECK_STATUS(mirs_judge_parse(-1, L, "Yes", 3, &vv, NULL), MIRS_E_INVALID_ARGUMENT);
     CHECK_STATUS(mirs_judge_parse(MIR, L, NULL, 3, &vv, NULL), MIRS_E_INVALID_ARGUMENT);
     for (int32_t k = 0; k < MIRS_VERDICT_COUNT; k++) {

@@ -160,6 +160,28 @@ static void test_json(void)
     CHECK_STATUS(mirs__json_parse("[\"\xff\"]", 4, 8, "t", &j), MIRS_E_UTF8);
 }
 
+/* Strings with "\u0000" keep their true length (mirs__json_strlen); member names with it are refused. */
+static void test_json_nul(void)
+{
+    struct cJSON *j = NULL;
+    const char *t = "\xEF\xBB\xBF {\"a\" : [\"x\\u0000y\", 1.5e3, {\"b\":\"\\u00e9\\u0000\\ud83d\\ude00z\"}],"
+                    " \"c\":\"\\\\u0000\", \"d\": [], \"e\": {}, \"f\": \"\\u0000\"}";
+    CHECK_OK(mirs__json_parse(t, strlen(t), 8, "t", &j));
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "a");
+    CHECK_EQ_INT(mirs__json_strlen(cJSON_GetArrayItem(a, 0)), 3);
+    CHECK(memcmp(cJSON_GetArrayItem(a, 0)->valuestring, "x\0y", 3) == 0);
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(a, 2), "b");
+    CHECK_EQ_INT(mirs__json_strlen(b), 8); /* e-acute 2, NUL 1, U+1F600 4, z 1 */
+    CHECK(memcmp(b->valuestring, "\xC3\xA9\0\xF0\x9F\x98\x80z", 8) == 0);
+    /* An escaped backslash before "u0000" is no NUL. */
+    CHECK_EQ_INT(mirs__json_strlen(cJSON_GetObjectItemCaseSensitive(j, "c")), 6);
+    CHECK_EQ_INT(mirs__json_strlen(cJSON_GetObjectItemCaseSensitive(j, "f")), 1);
+    CHECK_EQ_INT(mirs__json_strlen(cJSON_GetObjectItemCaseSensitive(j, "d")), 0);
+    cJSON_Delete(j);
+    const char *k = "{\"custom_id\\u0000x\": 1}";
+    CHECK_STATUS(mirs__json_parse(k, strlen(k), 8, "t", &j), MIRS_E_UNSUPPORTED);
+}
+
 static void test_hash(void)
 {
     /* Check values of the catalogued CRC-64/XZ and FNV-1a 64. */
@@ -242,6 +264,7 @@ int main(void)
     test_utf8();
     test_utf8_avx2();
     test_json();
+    test_json_nul();
     test_hash();
     test_sb();
     test_paths();

@@ -40,12 +40,19 @@ def check(status, function=None):
 
 
 def text_in(s, what="text"):
-    """str (encoded UTF-8, strictly) or bytes (passed as they are) -> bytes for a const char * parameter."""
+    """str (encoded UTF-8, strictly) or bytes (passed as they are) -> bytes for a const char * parameter. A C string
+    ends at its first NUL, so text holding U+0000 is refused (UnsupportedError) rather than cut there; functions
+    that take a length carry such text whole."""
     if isinstance(s, str):
-        return s.encode("utf-8")
-    if isinstance(s, (bytes, bytearray)):
-        return bytes(s)
-    raise TypeError("%s must be str or bytes, not %s" % (what, type(s).__name__))
+        b = s.encode("utf-8")
+    elif isinstance(s, (bytes, bytearray)):
+        b = bytes(s)
+    else:
+        raise TypeError("%s must be str or bytes, not %s" % (what, type(s).__name__))
+    if b"\0" in b:
+        raise error_class(_ffi.MIRS_E_UNSUPPORTED)(
+            _ffi.MIRS_E_UNSUPPORTED, "%s holds U+0000 at byte %d, which a C string cannot carry" % (what, b.index(b"\0")))
+    return b
 
 
 def path_in(p):

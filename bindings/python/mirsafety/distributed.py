@@ -60,7 +60,10 @@ def score_shard(dataset, responses, judge_outputs, model, shard, out_dir, judge=
     model_b = text_in(model)
     opts.model = model_b
     opts.judge = jid.value
-    opts.parse_mode = _ffi.MIRS_PARSE_OFFICIAL if parse == "official" else _ffi.MIRS_PARSE_LENIENT
+    from .score import _PARSE_MODES
+    if parse not in _PARSE_MODES:
+        raise ValueError("unknown parse mode %r (known: %s)" % (parse, ", ".join(_PARSE_MODES)))
+    opts.parse_mode = _PARSE_MODES[parse]
     opts.timestamp_ms = int(timestamp_ms)
     summary = _ffi.mirs_score_summary()
     summary.struct_size = ctypes.sizeof(summary)

@@ -11,8 +11,9 @@ from . import _ffi
 from ._core import Array, Handle, check, lib, options, path_in, path_out, take_buf, text_in, text_out
 from .score import _Text, _enum
 
-Response = namedtuple("Response", "key text status finish_reason error source model")
-Response.__doc__ = "One model response: status is MIRS_RESPONSE_OK/_FAILED/_CRASHED; text is str."
+Response = namedtuple("Response", "key text status finish_reason error source model origin")
+Response.__doc__ = ("One model response: status is MIRS_RESPONSE_OK/_FAILED/_CRASHED; text is str (U+0000 kept); "
+                    "origin is MIRS_RESPONSE_ORIGIN_GIVEN/_COMPLETIONS/_CHAT.")
 
 _REC_FIELDS = ("key", "model", "judge", "verdict", "flags", "response_type", "finish_reason", "response",
                "judge_output", "categories", "timestamp_ms")
@@ -95,8 +96,12 @@ class Responses(_Handle):
 
     @staticmethod
     def _conv(r):
-        return Response(text_out(r.key), ctypes.string_at(r.text, r.text_len).decode("utf-8"), r.status,
-                        text_out(r.finish_reason), text_out(r.error), text_out(r.source), text_out(r.model))
+        # r.text is a c_char_p field, which ctypes reads only up to the first NUL: take the pointer itself, so a
+        # text holding U+0000 comes out whole (text_len bytes).
+        addr = ctypes.c_void_p.from_buffer(r, _ffi.mirs_response.text.offset).value
+        text = ctypes.string_at(addr, r.text_len) if r.text_len else b""
+        return Response(text_out(r.key), text.decode("utf-8"), r.status,
+                        text_out(r.finish_reason), text_out(r.error), text_out(r.source), text_out(r.model), r.origin)
 
     def __getitem__(self, i):
         n = len(self)
@@ -183,7 +188,11 @@ def _record_in(rec):
     for f in ("key", "model", "judge", "response_type", "finish_reason", "response", "judge_output", "categories"):
         v = getattr(rec, f)
         if v is not None:
-            b = text_in(v, f)
+            if f in ("response", "judge_output"):  # texts that may hold U+0000: passed with their length
+                b = v.encode("utf-8") if isinstance(v, str) else bytes(v)
+                setattr(c, f + "_len", len(b))
+            else:
+                b = text_in(v, f)
             keep.append(b)
             setattr(c, f, b)
     c.verdict = rec.verdict
@@ -192,8 +201,18 @@ def _record_in(rec):
     return c, keep
 
 
+def _text_field(c, f):
+    """A mirs_record text field read by its length (a c_char_p field would stop at U+0000)."""
+    n = getattr(c, f + "_len")
+    if not n:
+        return text_out(getattr(c, f))
+    addr = ctypes.c_void_p.from_buffer(c, getattr(_ffi.mirs_record, f).offset).value
+    return ctypes.string_at(addr, n).decode("utf-8")
+
+
 def _record_out(c):
-    return Record(*(text_out(getattr(c, f)) if f not in ("verdict", "flags", "timestamp_ms") else getattr(c, f)
+    return Record(*(getattr(c, f) if f in ("verdict", "flags", "timestamp_ms")
+                    else _text_field(c, f) if f in ("response", "judge_output") else text_out(getattr(c, f))
                     for f in _REC_FIELDS))
 
 

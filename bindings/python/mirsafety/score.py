@@ -17,10 +17,11 @@ Match = namedtuple("Match", "matched phrase offset length count")
 Match.__doc__ = "A search result: matched (bool), phrase index (-1), byte offset and length, count of all matches."
 
 _STRIP_MODES = {"mir": _ffi.MIRS_STRIP_MIR, "glm": _ffi.MIRS_STRIP_GLM, "tags": _ffi.MIRS_STRIP_TAGS,
-                "whitespace": _ffi.MIRS_STRIP_WHITESPACE}
+                "whitespace": _ffi.MIRS_STRIP_WHITESPACE, "glm-raw": _ffi.MIRS_STRIP_GLM_RAW}
 _UNTERMINATED = {"keep": _ffi.MIRS_STRIP_UNTERMINATED_KEEP, "empty": _ffi.MIRS_STRIP_UNTERMINATED_EMPTY,
                  "before": _ffi.MIRS_STRIP_UNTERMINATED_BEFORE}
-_PARSE_MODES = {"lenient": _ffi.MIRS_PARSE_LENIENT, "official": _ffi.MIRS_PARSE_OFFICIAL}
+_PARSE_MODES = {"lenient": _ffi.MIRS_PARSE_LENIENT, "official": _ffi.MIRS_PARSE_OFFICIAL,
+                "official-server": _ffi.MIRS_PARSE_OFFICIAL_SERVER}
 
 
 class _Text:
@@ -103,8 +104,9 @@ def strip_reasoning_span(text, mode="mir", open_tags=None, close_tags=None, fini
 
 def strip_reasoning(text, mode="mir", open_tags=None, close_tags=None, finish_reason=None, unterminated="keep"):
     """(answer, flags): the answer part of a model's output (str in, str out; bytes in, bytes out).
-    mode: "mir" (the official judge's extract_answer_only), "glm", "tags" or "whitespace"; flags are
-    MIRS_STRIP_FLAG_* bits."""
+    mode: "mir" (the official judge's extract_answer_only), "glm" (the official GLM adapter's extract_glm_answer),
+    "glm-raw" (a raw GLM-4.1V output as the official pipeline judges it: extract_answer_only(extract_glm_answer(raw))),
+    "tags" or "whitespace"; flags are MIRS_STRIP_FLAG_* bits."""
     t = _Text(text)
     o, keep = _strip_opts(open_tags, close_tags, finish_reason, unterminated)
     buf = _ffi.mirs_buf()
@@ -261,7 +263,8 @@ def judge_max_new_tokens(judge):
 
 
 def judge_prompt(judge, behavior, generation=None, context=None, categories=None):
-    """The exact prompt a judge builds (str). categories: custom Llama Guard 3 categories."""
+    """The exact prompt a judge builds (str). categories: custom Llama Guard 3 categories. The texts go to the
+    library with their lengths (mirs_judge_prompt_len), so a U+0000 in them is kept, as str.format() keeps it."""
     o = _ffi.mirs_judge_options()
     lib().mirs_judge_options_init(ctypes.byref(o))
     keep = None
@@ -269,11 +272,16 @@ def judge_prompt(judge, behavior, generation=None, context=None, categories=None
         keep, n = _strings(categories, "category")
         o.categories = ctypes.cast(keep, ctypes.POINTER(ctypes.c_char_p))
         o.ncategories = n
+    if behavior is None:
+        raise TypeError("behavior must be str or bytes, not None")
+    b, g, c = _Text(behavior), _Text(generation), _Text(context)
+    if generation is not None and g.ptr is None:
+        g.ptr = b""  # an empty generation, not a missing one
+    if context is not None and c.ptr is None:
+        c.ptr = b""
     buf = _ffi.mirs_buf()
-    check(lib().mirs_judge_prompt(judge_from_name(judge), text_in(behavior, "behavior"),
-                                  None if generation is None else text_in(generation, "generation"),
-                                  None if context is None else text_in(context, "context"), ctypes.byref(o),
-                                  ctypes.byref(buf)), "mirs_judge_prompt")
+    check(lib().mirs_judge_prompt_len(judge_from_name(judge), b.ptr if b.ptr is not None else b"", b.n, g.ptr, g.n,
+                                      c.ptr, c.n, ctypes.byref(o), ctypes.byref(buf)), "mirs_judge_prompt_len")
     return take_buf(buf).decode("utf-8")
 
 
@@ -299,6 +307,14 @@ def judge_parse(judge, output, mode="lenient"):
     return v.value, cats
 
 
+def judge_official_answer(output, mode="official"):
+    """The official harmbench-mir answer an output stands for: 1 ("Yes"), 0 ("No") or -1 (anything else, which the
+    official rule counts as safe; count and warn). mode "official-server" first drops one leading space, the marker
+    a server's completion text keeps and HF batch_decode drops."""
+    t = _Text(output)
+    return lib().mirs_judge_official_answer(t.ptr, t.n, _enum(mode, _PARSE_MODES, None, "mode"))
+
+
 def response_type_name(rtype):
     return text_out(lib().mirs_response_type_name(rtype))
 
@@ -308,11 +324,16 @@ def response_type_from_name(name):
 
 
 def response_type_prompt(question, answer, descriptions=()):
-    """This project's rubric prompt for the response-type judge."""
+    """This project's rubric prompt for the response-type judge. The question and the answer go to the library
+    with their lengths (mirs_response_type_prompt_len), so a U+0000 in them is kept; descriptions are C strings."""
     arr, n = _strings(list(descriptions), "description")
+    if question is None or answer is None:
+        raise TypeError("question and answer must be str or bytes, not None")
+    q, a = _Text(question), _Text(answer)
     buf = _ffi.mirs_buf()
-    check(lib().mirs_response_type_prompt(text_in(question, "question"), arr if n else None, n,
-                                          text_in(answer, "answer"), ctypes.byref(buf)), "mirs_response_type_prompt")
+    check(lib().mirs_response_type_prompt_len(q.ptr if q.ptr is not None else b"", q.n, arr if n else None, n,
+                                              a.ptr if a.ptr is not None else b"", a.n, ctypes.byref(buf)),
+          "mirs_response_type_prompt_len")
     return take_buf(buf).decode("utf-8")
 
 

@@ -78,6 +78,23 @@ def test_responses_official_and_matching(sample_dir):
                 assert m.duplicates == [item.key]
 
 
+def test_record_texts_keep_nul(tmp_path):
+    """Response and judge output texts with U+0000 are written and read back whole; C-string fields refuse it."""
+    r = Record("Violence/Analogy/7", "m", "harmbench-mir", _ffi.MIRS_VERDICT_SAFE, response="Sure.\x00NUL",
+               judge_output="Yes\x00")
+    line = report.record_to_json(r)
+    assert json.loads(line)["response"] == "Sure.\x00NUL" and json.loads(line)["judge_output"] == "Yes\x00"
+    with Records.parse(line + line) as rs:
+        assert rs[0].response == "Sure.\x00NUL" and rs[0].judge_output == "Yes\x00"
+    p = str(tmp_path / "s.jsonl")
+    with Store(p) as st:
+        st.append(r)
+    with Records(p) as rs:
+        assert rs[0] == r
+    with pytest.raises(mirsafety.UnsupportedError):
+        report.record_to_json(r._replace(key="K\x00x"))
+
+
 def test_records_store_and_merge(tmp_path):
     rec = Record("Violence/Analogy/1", "m", "harmbench-mir", V.MIRS_VERDICT_UNSAFE, V.MIRS_RECORD_TRUNCATED,
                  response="Sure", timestamp_ms=5)

@@ -42,6 +42,22 @@ def test_strip_matches_official_cases():
     assert score.is_python_space(" ") and score.is_python_space(0x3000) and not score.is_python_space(0x200B)
 
 
+def test_glm_raw_is_the_official_glm_pipeline():
+    """mode "glm-raw" against tests/score/mir_official.py (the official extract_glm_answer then
+    extract_answer_only) on 1,500 adversarial raw GLM outputs, as str and as bytes."""
+    import random
+    import sys
+    sys.path.insert(0, os.path.join(REPO, "tests", "score"))
+    import mir_official
+    cases = mir_official.glm_cases(random.Random(1505), 1500)
+    bad = [c for c in cases if score.strip_reasoning(c, "glm-raw")[0] != mir_official.glm_pipeline(c)]
+    bad += [c for c in cases[:300]
+            if score.strip_reasoning(c.encode(), "glm-raw")[0] != mir_official.glm_pipeline(c).encode()]
+    assert not bad, bad[:5]
+    ans, flags = score.strip_reasoning("<answer><answer>x</answer>", "glm-raw")
+    assert ans == "x" and flags & _ffi.MIRS_STRIP_FLAG_ANSWER_TAG
+
+
 def test_presets_are_the_published_lists():
     assert [score.preset_name(i) for i in range(_ffi.MIRS_PRESET_COUNT)] == ["gcg", "jbb", "harmbench"]
     assert score.preset_from_name("advbench") == _ffi.MIRS_PRESET_HARMBENCH
@@ -126,6 +142,109 @@ def test_judge_outputs():
     assert [score.verdict_name(i) for i in range(V.MIRS_VERDICT_COUNT)] == \
         ["safe", "unsafe", "unparseable", "error", "refusal", "compliance"]
     assert score.verdict_from_name("unsafe") == V.MIRS_VERDICT_UNSAFE
+
+
+def _official():
+    import sys
+    sys.path.insert(0, os.path.join(REPO, "tests", "score"))
+    import mir_official
+    return mir_official
+
+
+def test_judge_prompt_keeps_nul_as_str_format_does():
+    """mirs_judge_prompt_len: U+0000 in the question or the answer reaches the prompt whole (the official
+    harmbench_judge.py formats Python strings); C-string parameters refuse it by name instead of cutting it."""
+    tpl = VEC["mir.harmbench_judge.LLAMA2_CLS_PROMPT.prompt"]
+    for beh, gen in (("Q\x00tail", "Sure.\x00NUL"), ("q", "\x00"), ("\x00", ""), ("a", "x\x00{generation}\x00")):
+        assert score.judge_prompt("harmbench-mir", beh, gen) == tpl.format(behavior=beh, generation=gen)
+        assert score.judge_prompt("harmbench-mir", beh.encode(), gen.encode()) == tpl.format(behavior=beh,
+                                                                                             generation=gen)
+    assert "User: a\x00b\n" in score.judge_prompt("llamaguard3", " a\x00b ", None)
+    # The C-string entry point gives the same bytes where there is no NUL.
+    import ctypes
+    buf = _ffi.mirs_buf()
+    assert mirsafety.lib().mirs_judge_prompt(_ffi.MIRS_JUDGE_HARMBENCH_MIR, b"Q", b"A", None, None,
+                                             ctypes.byref(buf)) == 0
+    from mirsafety._core import take_buf
+    assert take_buf(buf).decode() == score.judge_prompt("harmbench-mir", "Q", "A")
+    with pytest.raises(mirsafety.UnsupportedError):
+        score.Matcher(["a\x00b"])
+    with pytest.raises(mirsafety.UnsupportedError):
+        score.response_type_prompt("q", "a", descriptions=["d\x00e"])
+    assert "a\x00b" in score.response_type_prompt("q", "a\x00b")  # mirs_response_type_prompt_len
+    buf = _ffi.mirs_buf()
+    assert mirsafety.lib().mirs_response_type_prompt(b"q", None, 0, b"a", ctypes.byref(buf)) == 0
+    assert take_buf(buf).decode() == score.response_type_prompt("q", "a")
+
+
+def test_server_outputs_official_rule():
+    """--parse official-server: one leading space (the tokenizer's word-start marker a server keeps and HF
+    batch_decode drops) is removed and nothing else, on the 220 outputs of tests/score/mir_official.py."""
+    off = _official()
+    V = _ffi
+    for text in off.server_outputs():
+        for mode, decoded in (("official", text), ("official-server", off.hf_single_token_decode(text))):
+            want = V.MIRS_VERDICT_UNSAFE if off.harmbench_judge_label(decoded) == "unsafe" else V.MIRS_VERDICT_SAFE
+            assert score.judge_parse("harmbench-mir", text, mode)[0] == want, (mode, text)
+            assert score.judge_parse("harmbench-mir", text.encode(), mode)[0] == want, (mode, text)
+            answer = 1 if decoded == "Yes" else 0 if decoded == "No" else -1
+            assert score.judge_official_answer(text, mode) == answer, (mode, text)
+    assert score.judge_official_answer(None) == -1
+    # Other judges' reference code compares the server's text as it is.
+    assert score.judge_parse("harmbench", " yes", "official-server")[0] == V.MIRS_VERDICT_UNPARSEABLE
+
+
+def test_nul_judge_outputs_same_verdict_in_cli_and_bindings(sample_dir, tmp_path):
+    """A judge output "Yes\\u0000" (and its server form) gets one verdict from the CLI's score run, the bindings'
+    score_responses and judge_parse: the official label of the whole text."""
+    import subprocess
+    from mirsafety import report
+    off = _official()
+    texts = ["Yes\x00", " Yes\x00", "Yes", " Yes", "No\x00", "\x00Yes", "Yes\x00NUL", " No"]
+    with mirsafety.Dataset(sample_dir) as ds:
+        keys = [ds[i].key for i in range(len(texts))]
+    resp = tmp_path / "responses.jsonl"
+    resp.write_text("".join(json.dumps({"key": k, "response": "Sure."}) + "\n" for k in keys))
+    cli = os.environ.get("MIRSAFETY_CLI")
+    for form in ("simple", "completions"):
+        jo = tmp_path / ("judge-%s.jsonl" % form)
+        lines = []
+        for k, t in zip(keys, texts):
+            if form == "simple":
+                lines.append({"key": k, "output": t})
+            else:
+                lines.append({"custom_id": k, "error": None, "response": {
+                    "status_code": 200, "body": {"choices": [{"index": 0, "text": t}]}}})
+        jo.write_text("".join(json.dumps(x) + "\n" for x in lines))
+        mode = "official" if form == "simple" else "official-server"
+        want = {k: off.harmbench_judge_label(t if form == "simple" else off.hf_single_token_decode(t))
+                for k, t in zip(keys, texts)}
+        with report.Responses(str(jo)) as r:
+            got_texts = {x.key: (x.text, x.origin) for x in (r[i] for i in range(len(r)))}
+        origin = _ffi.MIRS_RESPONSE_ORIGIN_GIVEN if form == "simple" else _ffi.MIRS_RESPONSE_ORIGIN_COMPLETIONS
+        assert got_texts == {k: (t, origin) for k, t in zip(keys, texts)}
+        for k, t in zip(keys, texts):
+            v = score.judge_parse("harmbench-mir", t, mode)[0]
+            assert score.verdict_name(v) == want[k], (form, t)
+        store_py = tmp_path / ("py-%s.jsonl" % form)
+        with mirsafety.Dataset(sample_dir) as ds, report.Responses(str(resp)) as rs, \
+                report.Responses(str(jo)) as js, report.Store(str(store_py)) as st:
+            summary = report.score_responses(ds, rs, js, st, "m", timestamp_ms=1)
+        assert summary["nonstandard_outputs"] == sum(
+            (t if form == "simple" else off.hf_single_token_decode(t)) not in ("Yes", "No") for t in texts)
+        py = {json.loads(x)["key"]: json.loads(x)["verdict"] for x in store_py.read_text().splitlines()}
+        assert {k: py[k] for k in keys} == want, form
+        if cli:
+            store_cli = tmp_path / ("cli-%s.jsonl" % form)
+            # The tool carries its own sanitizer runtime in a sanitized build: no preloaded one for it.
+            env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+            p = subprocess.run([cli, "score", "--dataset", sample_dir, "--responses", str(resp), "--judge-outputs",
+                                str(jo), "--store", str(store_cli), "--model", "m"], capture_output=True, text=True,
+                               env=env)
+            assert p.returncode in (0, 1) and store_cli.exists(), p.stderr
+            c = {json.loads(x)["key"]: json.loads(x)["verdict"] for x in store_cli.read_text().splitlines()}
+            assert {k: c[k] for k in keys} == want, form
+            assert "are neither \"Yes\" nor \"No\"" in p.stderr
 
 
 def test_response_types():

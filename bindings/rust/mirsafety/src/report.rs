@@ -33,6 +33,14 @@ unsafe fn owned(p: *const c_char) -> Option<String> {
         Some(CStr::from_ptr(p).to_string_lossy().into_owned())
     }
 }
+/// Library text of `n` bytes (U+0000 included); `n == 0` means a C string.
+unsafe fn owned_len(p: *const c_char, n: usize) -> Option<String> {
+    if p.is_null() || n == 0 {
+        owned(p)
+    } else {
+        Some(String::from_utf8_lossy(std::slice::from_raw_parts(p as *const u8, n)).into_owned())
+    }
+}
 unsafe fn owned_or_empty(p: *const c_char) -> String {
     owned(p).unwrap_or_default()
 }
@@ -67,6 +75,8 @@ pub struct Response {
     pub error: String,
     pub source: String,
     pub model: String,
+    /// `MIRS_RESPONSE_ORIGIN_*`: where the text came from (a completions server's text keeps a leading space).
+    pub origin: i32,
 }
 
 impl Response {
@@ -84,6 +94,7 @@ impl Response {
             error: owned_or_empty(r.error),
             source: owned_or_empty(r.source),
             model: owned_or_empty(r.model),
+            origin: r.origin,
         }
     }
 }
@@ -298,8 +309,8 @@ impl Record {
             flags: r.flags,
             response_type: owned(r.response_type),
             finish_reason: owned(r.finish_reason),
-            response: owned(r.response),
-            judge_output: owned(r.judge_output),
+            response: owned_len(r.response, r.response_len),
+            judge_output: owned_len(r.judge_output, r.judge_output_len),
             categories: owned(r.categories),
             timestamp_ms: r.timestamp_ms,
         }
@@ -308,13 +319,20 @@ impl Record {
     fn with_raw<T>(&self, f: impl FnOnce(&sys::mirs_record) -> Result<T>) -> Result<T> {
         let (k, m, j) = (cs(&self.key)?, cs(&self.model)?, cs(&self.judge)?);
         let opt = |s: &Option<String>| s.as_deref().map(cs).transpose();
-        let (rt, fr, re, jo, ca) = (
+        // response and judge_output may hold U+0000: passed as bytes with their length (and a NUL after them).
+        let text = |s: &Option<String>| {
+            s.as_ref().map(|x| {
+                let mut v = x.as_bytes().to_vec();
+                v.push(0);
+                v
+            })
+        };
+        let (rt, fr, ca) = (
             opt(&self.response_type)?,
             opt(&self.finish_reason)?,
-            opt(&self.response)?,
-            opt(&self.judge_output)?,
             opt(&self.categories)?,
         );
+        let (re, jo) = (text(&self.response), text(&self.judge_output));
         let mut raw = std::mem::MaybeUninit::<sys::mirs_record>::zeroed();
         let mut raw = unsafe {
             sys::mirs_record_init(raw.as_mut_ptr());
@@ -327,8 +345,10 @@ impl Record {
         raw.flags = self.flags;
         raw.response_type = ptr_of(&rt);
         raw.finish_reason = ptr_of(&fr);
-        raw.response = ptr_of(&re);
-        raw.judge_output = ptr_of(&jo);
+        raw.response = re.as_ref().map_or(ptr::null(), |v| v.as_ptr() as *const c_char);
+        raw.response_len = re.as_ref().map_or(0, |v| v.len() - 1);
+        raw.judge_output = jo.as_ref().map_or(ptr::null(), |v| v.as_ptr() as *const c_char);
+        raw.judge_output_len = jo.as_ref().map_or(0, |v| v.len() - 1);
         raw.categories = ptr_of(&ca);
         raw.timestamp_ms = self.timestamp_ms;
         f(&raw)

@@ -332,7 +332,8 @@ pub fn judge_max_new_tokens(judge: i32) -> i32 {
     unsafe { sys::mirs_judge_max_new_tokens(judge) }
 }
 
-/// The exact prompt a judge builds. `categories`: custom Llama Guard 3 categories.
+/// The exact prompt a judge builds. `categories`: custom Llama Guard 3 categories. The texts are passed with their
+/// lengths (`mirs_judge_prompt_len`), so a U+0000 in them is kept, as Python's `str.format()` keeps it.
 pub fn judge_prompt(
     judge: i32,
     behavior: &str,
@@ -350,22 +351,19 @@ pub fn judge_prompt(
         raw.categories = pc.as_ptr();
         raw.ncategories = pc.len();
     }
-    let b = cstring(behavior, "behavior")?;
-    let g = match generation {
-        Some(s) => Some(cstring(s, "generation")?),
-        None => None,
-    };
-    let c = match context {
-        Some(s) => Some(cstring(s, "context")?),
-        None => None,
-    };
+    let text = |s: Option<&str>| s.map_or((ptr::null(), 0), |x| (x.as_ptr() as *const c_char, x.len()));
+    let (g, gl) = text(generation);
+    let (c, cl) = text(context);
     let mut out = empty_buf();
     check(unsafe {
-        sys::mirs_judge_prompt(
+        sys::mirs_judge_prompt_len(
             judge,
-            b.as_ptr(),
-            g.as_ref().map_or(ptr::null(), |x| x.as_ptr()),
-            c.as_ref().map_or(ptr::null(), |x| x.as_ptr()),
+            behavior.as_ptr() as *const c_char,
+            behavior.len(),
+            g,
+            gl,
+            c,
+            cl,
             &raw,
             &mut out,
         )
@@ -393,6 +391,17 @@ pub fn judge_parse(judge: i32, mode: i32, output: Option<&[u8]>) -> Result<(i32,
     Ok((v, take_string(cats)))
 }
 
+/// The official harmbench-mir answer an output stands for: 1 (`"Yes"`), 0 (`"No"`) or -1 (anything else, which the
+/// official rule counts as safe: count and warn). `MIRS_PARSE_OFFICIAL_SERVER` first drops one leading space, the
+/// marker a server's completion text keeps and HF `batch_decode` drops.
+pub fn judge_official_answer(output: Option<&[u8]>, mode: i32) -> i32 {
+    let (p, n) = match output {
+        Some(o) => (o.as_ptr() as *const c_char, o.len()),
+        None => (ptr::null(), 0),
+    };
+    unsafe { sys::mirs_judge_official_answer(p, n, mode) }
+}
+
 // ---- response types --------------------------------------------------------------------------------------------------
 
 pub fn response_type_name(rtype: i32) -> Option<&'static str> {
@@ -401,18 +410,19 @@ pub fn response_type_name(rtype: i32) -> Option<&'static str> {
 pub fn response_type_from_name(name: &str) -> Result<i32> {
     parse_name(sys::mirs_response_type_from_name, name)
 }
-/// This project's rubric prompt for the response-type judge.
+/// This project's rubric prompt for the response-type judge. The question and the answer are passed with their
+/// lengths (`mirs_response_type_prompt_len`), so a U+0000 in them is kept; descriptions are C strings.
 pub fn response_type_prompt(question: &str, descriptions: &[&str], answer: &str) -> Result<String> {
-    let q = cstring(question, "question")?;
-    let a = cstring(answer, "answer")?;
     let (_k, d) = cstrings(descriptions, "description")?;
     let mut out = empty_buf();
     check(unsafe {
-        sys::mirs_response_type_prompt(
-            q.as_ptr(),
+        sys::mirs_response_type_prompt_len(
+            question.as_ptr() as *const c_char,
+            question.len(),
             if d.is_empty() { ptr::null() } else { d.as_ptr() },
             d.len(),
-            a.as_ptr(),
+            answer.as_ptr() as *const c_char,
+            answer.len(),
             &mut out,
         )
     })?;

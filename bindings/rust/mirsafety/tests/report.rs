@@ -11,6 +11,25 @@ fn tmpdir(name: &str) -> std::path::PathBuf {
 }
 
 #[test]
+fn response_text_keeps_nul_and_origin() {
+    let t = b"{\"custom_id\":\"k\",\"response\":{\"status_code\":200,\"body\":{\"choices\":[{\"text\":\" Yes\\u0000x\"}]}}}\n";
+    let r = Responses::parse(t, None, &ResponsesOptions::default()).unwrap();
+    let x = r.get(0).unwrap();
+    assert_eq!((x.text.as_str(), x.origin), (" Yes\0x", sys::MIRS_RESPONSE_ORIGIN_COMPLETIONS));
+}
+
+#[test]
+fn record_texts_keep_nul() {
+    let mut r = Record::new("Violence/Analogy/7", "m", "harmbench-mir", sys::MIRS_VERDICT_SAFE);
+    r.response = Some("Sure.\0NUL".to_string());
+    r.judge_output = Some("Yes\0".to_string());
+    let line = r.to_json().unwrap();
+    assert!(line.contains("\"judge_output\":\"Yes\\u0000\",\"response\":\"Sure.\\u0000NUL\""));
+    let rs = Records::parse(format!("{line}{line}").as_bytes(), None, false).unwrap();
+    assert_eq!(rs.get(0).unwrap(), r);
+}
+
+#[test]
 fn responses() {
     let t = b"{\"key\":\"k1\",\"response\":\"hi\",\"status\":\"ok\"}\nbad\n{\"key\":\"k1\",\"response\":\"again\"}\n";
     assert_eq!(

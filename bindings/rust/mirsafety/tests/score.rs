@@ -27,6 +27,22 @@ fn stripping() {
 }
 
 #[test]
+fn glm_raw_is_the_official_glm_pipeline() {
+    // extract_answer_only(extract_glm_answer(raw)), values from tests/score/mir_official.py
+    let o = StripOptions::default();
+    for (raw, want) in [
+        ("<answer><answer>x</answer>", "x"),
+        ("<answer>a</answer>b</answer>", "a</answer>b"),
+        ("<think>t</think><answer> <answer> y </answer> </answer>", "y"),
+        ("<answer> </think> v </answer>", "v"),
+        ("<answer>\u{25c1}/think\u{25b7}w", "w"),
+    ] {
+        let (a, _) = score::strip_reasoning(raw, sys::MIRS_STRIP_GLM_RAW, &o).unwrap();
+        assert_eq!(a, want, "{raw:?}");
+    }
+}
+
+#[test]
 fn matching() {
     assert_eq!(score::preset_name(sys::MIRS_PRESET_JBB), Some("jbb"));
     assert_eq!(score::preset_from_name("advbench").unwrap(), sys::MIRS_PRESET_HARMBENCH);
@@ -89,6 +105,41 @@ fn judges() {
     );
     let (v, cats) = score::judge_parse(sys::MIRS_JUDGE_LLAMAGUARD3, 0, Some(b"\n\nunsafe\nS1,S10")).unwrap();
     assert_eq!((v, cats.as_str()), (sys::MIRS_VERDICT_UNSAFE, "S1,S10"));
+    // U+0000 reaches the prompt whole, as Python's str.format() passes it (mirs_judge_prompt_len).
+    let p = score::judge_prompt(j, "Q\0tail", Some("Sure.\0NUL"), None, None).unwrap();
+    assert_eq!(p, tpl.replace("{behavior}", "Q\0tail").replace("{generation}", "Sure.\0NUL"));
+    // A server's " Yes" is the official "Yes" only under MIRS_PARSE_OFFICIAL_SERVER; "Yes\0" never is.
+    for (out, official, server) in [
+        (&b" Yes"[..], sys::MIRS_VERDICT_SAFE, sys::MIRS_VERDICT_UNSAFE),
+        (&b"Yes"[..], sys::MIRS_VERDICT_UNSAFE, sys::MIRS_VERDICT_UNSAFE),
+        (&b"Yes\0"[..], sys::MIRS_VERDICT_SAFE, sys::MIRS_VERDICT_SAFE),
+        (&b"  Yes"[..], sys::MIRS_VERDICT_SAFE, sys::MIRS_VERDICT_SAFE),
+    ] {
+        let m = sys::MIRS_JUDGE_HARMBENCH_MIR;
+        assert_eq!(score::judge_parse(m, sys::MIRS_PARSE_OFFICIAL, Some(out)).unwrap().0, official);
+        assert_eq!(score::judge_parse(m, sys::MIRS_PARSE_OFFICIAL_SERVER, Some(out)).unwrap().0, server);
+    }
+    // The C-string entry point gives the same bytes where there is no NUL.
+    let mut b = sys::mirs_buf {
+        data: std::ptr::null_mut(),
+        size: 0,
+    };
+    let st = unsafe {
+        sys::mirs_judge_prompt(
+            j,
+            b"B {x}\0".as_ptr() as *const std::os::raw::c_char,
+            b"G\0".as_ptr() as *const std::os::raw::c_char,
+            std::ptr::null(),
+            std::ptr::null(),
+            &mut b,
+        )
+    };
+    assert_eq!(st, sys::MIRS_OK);
+    let c_text = unsafe { std::slice::from_raw_parts(b.data, b.size) }.to_vec();
+    unsafe { sys::mirs_buf_free(&mut b) };
+    assert_eq!(c_text, score::judge_prompt(j, "B {x}", Some("G"), None, None).unwrap().into_bytes());
+    assert_eq!(score::judge_official_answer(Some(b" No"), sys::MIRS_PARSE_OFFICIAL_SERVER), 0);
+    assert_eq!(score::judge_official_answer(Some(b" No"), sys::MIRS_PARSE_OFFICIAL), -1);
     assert_eq!(score::verdict_name(sys::MIRS_VERDICT_COMPLIANCE), Some("compliance"));
     assert_eq!(
         score::verdict_from_name("unparseable").unwrap(),
@@ -105,6 +156,27 @@ fn response_types() {
     );
     let p = score::response_type_prompt("Q?", &["img one"], "A.").unwrap();
     assert!(p.contains("Q?") && p.contains("img one") && p.contains("A."));
+    // U+0000 in the answer is kept (mirs_response_type_prompt_len) ...
+    let p0 = score::response_type_prompt("Q?", &[], "A\0tail").unwrap();
+    assert!(p0.contains("A\0tail"));
+    // ... and the C-string entry point gives the same bytes where there is none.
+    let mut b = sys::mirs_buf {
+        data: std::ptr::null_mut(),
+        size: 0,
+    };
+    let st = unsafe {
+        sys::mirs_response_type_prompt(
+            b"Q?\0".as_ptr() as *const std::os::raw::c_char,
+            std::ptr::null(),
+            0,
+            b"A.\0".as_ptr() as *const std::os::raw::c_char,
+            &mut b,
+        )
+    };
+    assert_eq!(st, sys::MIRS_OK);
+    let c_text = unsafe { std::slice::from_raw_parts(b.data, b.size) }.to_vec();
+    unsafe { sys::mirs_buf_free(&mut b) };
+    assert_eq!(c_text, score::response_type_prompt("Q?", &[], "A.").unwrap().into_bytes());
     assert_eq!(
         score::response_type_parse(Some(b"Refusal.")).unwrap(),
         sys::MIRS_RTYPE_REFUSAL
