@@ -222,10 +222,22 @@ MIRS_PROMPT_LABELS_OFF = 2
 # How images travel in request formats.
 #: the file's own bytes (media type from the bytes' magic)
 MIRS_PROMPT_IMAGE_ORIGINAL = 0
-#: decoded and re-encoded as PNG
+#: decoded as PIL's convert("RGB") (every PNG mode) and re-encoded as PNG
 MIRS_PROMPT_IMAGE_PNG = 1
 #: decoded and re-encoded as JPEG (jpeg_quality)
 MIRS_PROMPT_IMAGE_JPEG = 2
+
+# Official run profiles: the sampling and vision settings the official
+# MIR-SafetyBench adapters fix in code, written into OPENAI and
+# OPENAI_BATCH request bodies in the fields vLLM's OpenAI-compatible server
+# and run_batch accept (docs/prompts.md lists each field).
+#: "none": only the options' own fields
+MIRS_PROMPT_PROFILE_NONE = 0
+#: "qwen2.5-vl": models/qwen2_5_VL_3B.py
+MIRS_PROMPT_PROFILE_QWEN2_5_VL = 1
+#: "glm-4.1v-thinking": models/GLM-4.1V-9B-Thinking.py
+MIRS_PROMPT_PROFILE_GLM4_1V_THINKING = 2
+MIRS_PROMPT_PROFILE_COUNT = 3
 
 #: exact when min(na, nb) <= 8 and no ties, else asymptotic (scipy's rule)
 MIRS_MWU_AUTO = 0
@@ -614,6 +626,10 @@ CONSTANTS = {
     'MIRS_PROMPT_IMAGE_ORIGINAL': ('prompt', 'int'),
     'MIRS_PROMPT_IMAGE_PNG': ('prompt', 'int'),
     'MIRS_PROMPT_IMAGE_JPEG': ('prompt', 'int'),
+    'MIRS_PROMPT_PROFILE_NONE': ('prompt', 'int'),
+    'MIRS_PROMPT_PROFILE_QWEN2_5_VL': ('prompt', 'int'),
+    'MIRS_PROMPT_PROFILE_GLM4_1V_THINKING': ('prompt', 'int'),
+    'MIRS_PROMPT_PROFILE_COUNT': ('prompt', 'int'),
     'MIRS_MWU_AUTO': ('stats', 'int'),
     'MIRS_MWU_EXACT': ('stats', 'int'),
     'MIRS_MWU_ASYMPTOTIC': ('stats', 'int'),
@@ -920,7 +936,10 @@ max_pixels: Request formats.  > 0: images with more pixels are downscaled to fit
 max_image_bytes: Request formats.  limit on one image file; default 64 MiB
 composite_dir: COMPOSITE variant with a text format: folder where the tiled images are written as PNG (<key with '/' as '__'>.png); required there.
 progress: Streaming.
-progress_userdata: Streaming."""
+progress_userdata: Streaming.
+profile: MIRS_PROMPT_PROFILE_*; default NONE. Only with OPENAI / OPENAI_BATCH (MIRS_E_INVALID_ARGUMENT otherwise). A profile's max_tokens and temperature apply where the options leave them unset (0 / < 0).
+failed_sink: Items the official adapters count as failed inference (an image missing or unreadable, an empty request: docs/prompts.md) reach this sink as a response record, one JSON line {"key", "response": "[INFERENCE_FAILED: ...]", "status": "failed", "error"} in the simple response format, and the job goes on. NULL (the default): such an item fails the job with its error, as before. Called on the calling thread; its return value is handled as the line sink's.
+failed_userdata: Items the official adapters count as failed inference (an image missing or unreadable, an empty request: docs/prompts.md) reach this sink as a response record, one JSON line {"key", "response": "[INFERENCE_FAILED: ...]", "status": "failed", "error"} in the simple response format, and the job goes on. NULL (the default): such an item fails the job with its error, as before. Called on the calling thread; its return value is handled as the line sink's."""
 
 class mirs_prompt_input(ctypes.Structure):
     """What a chat format or template renders, without a dataset: useful for
@@ -1166,6 +1185,9 @@ mirs_prompt_options._fields_ = [
     ('composite_dir', ctypes.c_char_p),
     ('progress', mirs_prompt_progress_fn),
     ('progress_userdata', ctypes.c_void_p),
+    ('profile', ctypes.c_int32),
+    ('failed_sink', mirs_prompt_sink_fn),
+    ('failed_userdata', ctypes.c_void_p),
 ]
 mirs_prompt_input._fields_ = [
     ('struct_size', ctypes.c_size_t),
@@ -1338,7 +1360,7 @@ C_LAYOUT = {
     'mirs_image_info': (40, 8, {'struct_size': 0, 'format': 8, 'width': 12, 'height': 16, 'channels': 20, 'bit_depth': 24, 'has_alpha': 28, 'interlaced': 32, 'color_model': 36}),
     'mirs_image_encode_options': (24, 8, {'struct_size': 0, 'format': 8, 'png_level': 12, 'jpeg_quality': 16, 'jpeg_subsampling': 20}),
     'mirs_image_composite_options': (40, 8, {'struct_size': 0, 'arrangement': 8, 'layout': 12, 'columns': 16, 'spacing': 20, 'margin': 24, 'background': 28, 'max_pixels': 32}),
-    'mirs_prompt_options': (136, 8, {'struct_size': 0, 'format': 8, 'variant': 12, 'labels': 16, 'system': 24, 'image_placeholder': 32, 'tmpl': 40, 'seed': 48, 'model': 56, 'max_tokens': 64, 'temperature': 72, 'detail': 80, 'image_format': 88, 'jpeg_quality': 92, 'max_pixels': 96, 'max_image_bytes': 104, 'composite_dir': 112, 'progress': 120, 'progress_userdata': 128}),
+    'mirs_prompt_options': (160, 8, {'struct_size': 0, 'format': 8, 'variant': 12, 'labels': 16, 'system': 24, 'image_placeholder': 32, 'tmpl': 40, 'seed': 48, 'model': 56, 'max_tokens': 64, 'temperature': 72, 'detail': 80, 'image_format': 88, 'jpeg_quality': 92, 'max_pixels': 96, 'max_image_bytes': 104, 'composite_dir': 112, 'progress': 120, 'progress_userdata': 128, 'profile': 136, 'failed_sink': 144, 'failed_userdata': 152}),
     'mirs_prompt_input': (56, 8, {'struct_size': 0, 'text': 8, 'images': 16, 'image_count': 24, 'relation': 32, 'category': 36, 'key': 40, 'question': 48}),
     'mirs_strip_options': (48, 8, {'struct_size': 0, 'open_tags': 8, 'close_tags': 16, 'ntags': 24, 'finish_reason': 32, 'unterminated': 40}),
     'mirs_match': (32, 8, {'matched': 0, 'phrase': 4, 'offset': 8, 'length': 16, 'count': 24}),
@@ -2211,7 +2233,10 @@ the image module's errors. Thread-safe (the item is read only)."""),
         'int mirs_prompt_item_line(const mirs_item *item, const mirs_prompt_options *opts, mirs_buf *out)',
         """One output line for the item, without the newline: for text formats
 {"key": ..., "text": ..., "images": [image files in the order sent]}; for
-request formats the request object (images read and base64-encoded).
+request formats the request object (images read and base64-encoded; an
+empty text sends no text part, as the official adapter). As the official
+adapters: QWEN2_VL lists only the image files that exist; the other text
+formats need every file to exist (MIRS_E_NOT_FOUND).
 Errors: as above, MIRS_E_INVALID_ARGUMENT (request format without a
 model), MIRS_E_IO / MIRS_E_LIMIT / MIRS_E_FORMAT for image files (the
 message names the file). With COMPOSITE and a text format the tiled

@@ -70,6 +70,10 @@ def test_items_lines_and_streaming(sample_dir, tmp_path):
         assert shuffled["images"] == [item.image_files[i] for i in perm]
         req = json.loads(prompt.item_line(item, format="openai", model="m", max_tokens=64, detail="low"))
         assert req["model"] == "m" and req["max_tokens"] == 64
+        req = json.loads(prompt.item_line(item, format="openai", model="m", profile="qwen2.5-vl"))
+        assert req["top_p"] == 0.001 and req["mm_processor_kwargs"] == {"min_pixels": 50176, "max_pixels": 1003520}
+        with pytest.raises(mirsafety.InvalidArgumentError):
+            prompt.item_line(item, format="anthropic", model="m", profile="glm-4.1v-thinking")
         with pytest.raises(mirsafety.InvalidArgumentError):
             prompt.item_line(item, format="openai")  # no model
         lines, ticks = [], []

@@ -519,13 +519,43 @@ pub const MIRS_PROMPT_IMAGE_ORIGINAL: c_int = 0;
 
 /// How images travel in request formats.
 ///
-/// decoded and re-encoded as PNG
+/// decoded as PIL's convert("RGB") (every PNG mode) and re-encoded as PNG
 pub const MIRS_PROMPT_IMAGE_PNG: c_int = 1;
 
 /// How images travel in request formats.
 ///
 /// decoded and re-encoded as JPEG (jpeg_quality)
 pub const MIRS_PROMPT_IMAGE_JPEG: c_int = 2;
+
+/// Official run profiles: the sampling and vision settings the official
+/// MIR-SafetyBench adapters fix in code, written into OPENAI and
+/// OPENAI_BATCH request bodies in the fields vLLM's OpenAI-compatible server
+/// and run_batch accept (docs/prompts.md lists each field).
+///
+/// "none": only the options' own fields
+pub const MIRS_PROMPT_PROFILE_NONE: c_int = 0;
+
+/// Official run profiles: the sampling and vision settings the official
+/// MIR-SafetyBench adapters fix in code, written into OPENAI and
+/// OPENAI_BATCH request bodies in the fields vLLM's OpenAI-compatible server
+/// and run_batch accept (docs/prompts.md lists each field).
+///
+/// "qwen2.5-vl": models/qwen2_5_VL_3B.py
+pub const MIRS_PROMPT_PROFILE_QWEN2_5_VL: c_int = 1;
+
+/// Official run profiles: the sampling and vision settings the official
+/// MIR-SafetyBench adapters fix in code, written into OPENAI and
+/// OPENAI_BATCH request bodies in the fields vLLM's OpenAI-compatible server
+/// and run_batch accept (docs/prompts.md lists each field).
+///
+/// "glm-4.1v-thinking": models/GLM-4.1V-9B-Thinking.py
+pub const MIRS_PROMPT_PROFILE_GLM4_1V_THINKING: c_int = 2;
+
+/// Official run profiles: the sampling and vision settings the official
+/// MIR-SafetyBench adapters fix in code, written into OPENAI and
+/// OPENAI_BATCH request bodies in the fields vLLM's OpenAI-compatible server
+/// and run_batch accept (docs/prompts.md lists each field).
+pub const MIRS_PROMPT_PROFILE_COUNT: c_int = 3;
 
 /// exact when min(na, nb) <= 8 and no ties, else asymptotic (scipy's rule)
 pub const MIRS_MWU_AUTO: c_int = 0;
@@ -1649,9 +1679,29 @@ pub struct mirs_prompt_options {
     pub progress: mirs_prompt_progress_fn,
     /// Streaming.
     pub progress_userdata: *mut c_void,
+    /// MIRS_PROMPT_PROFILE_*; default NONE. Only with OPENAI / OPENAI_BATCH
+    /// (MIRS_E_INVALID_ARGUMENT otherwise). A profile's max_tokens and
+    /// temperature apply where the options leave them unset (0 / < 0).
+    pub profile: i32,
+    /// Items the official adapters count as failed inference (an image
+    /// missing or unreadable, an empty request: docs/prompts.md) reach this
+    /// sink as a response record, one JSON line {"key", "response":
+    /// "[INFERENCE_FAILED: ...]", "status": "failed", "error"} in the simple
+    /// response format, and the job goes on. NULL (the default): such an item
+    /// fails the job with its error, as before. Called on the calling thread;
+    /// its return value is handled as the line sink's.
+    pub failed_sink: mirs_prompt_sink_fn,
+    /// Items the official adapters count as failed inference (an image
+    /// missing or unreadable, an empty request: docs/prompts.md) reach this
+    /// sink as a response record, one JSON line {"key", "response":
+    /// "[INFERENCE_FAILED: ...]", "status": "failed", "error"} in the simple
+    /// response format, and the job goes on. NULL (the default): such an item
+    /// fails the job with its error, as before. Called on the calling thread;
+    /// its return value is handled as the line sink's.
+    pub failed_userdata: *mut c_void,
 }
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(core::mem::size_of::<mirs_prompt_options>() == 136 && core::mem::align_of::<mirs_prompt_options>() == 8);
+const _: () = assert!(core::mem::size_of::<mirs_prompt_options>() == 160 && core::mem::align_of::<mirs_prompt_options>() == 8);
 
 /// What a chat format or template renders, without a dataset: useful for
 /// new data and for checking formats. Strings are UTF-8 and borrowed for the
@@ -2015,7 +2065,7 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_image_info", 40, 8, &[("struct_size", 0), ("format", 8), ("width", 12), ("height", 16), ("channels", 20), ("bit_depth", 24), ("has_alpha", 28), ("interlaced", 32), ("color_model", 36)]),
     ("mirs_image_encode_options", 24, 8, &[("struct_size", 0), ("format", 8), ("png_level", 12), ("jpeg_quality", 16), ("jpeg_subsampling", 20)]),
     ("mirs_image_composite_options", 40, 8, &[("struct_size", 0), ("arrangement", 8), ("layout", 12), ("columns", 16), ("spacing", 20), ("margin", 24), ("background", 28), ("max_pixels", 32)]),
-    ("mirs_prompt_options", 136, 8, &[("struct_size", 0), ("format", 8), ("variant", 12), ("labels", 16), ("system", 24), ("image_placeholder", 32), ("tmpl", 40), ("seed", 48), ("model", 56), ("max_tokens", 64), ("temperature", 72), ("detail", 80), ("image_format", 88), ("jpeg_quality", 92), ("max_pixels", 96), ("max_image_bytes", 104), ("composite_dir", 112), ("progress", 120), ("progress_userdata", 128)]),
+    ("mirs_prompt_options", 160, 8, &[("struct_size", 0), ("format", 8), ("variant", 12), ("labels", 16), ("system", 24), ("image_placeholder", 32), ("tmpl", 40), ("seed", 48), ("model", 56), ("max_tokens", 64), ("temperature", 72), ("detail", 80), ("image_format", 88), ("jpeg_quality", 92), ("max_pixels", 96), ("max_image_bytes", 104), ("composite_dir", 112), ("progress", 120), ("progress_userdata", 128), ("profile", 136), ("failed_sink", 144), ("failed_userdata", 152)]),
     ("mirs_prompt_input", 56, 8, &[("struct_size", 0), ("text", 8), ("images", 16), ("image_count", 24), ("relation", 32), ("category", 36), ("key", 40), ("question", 48)]),
     ("mirs_strip_options", 48, 8, &[("struct_size", 0), ("open_tags", 8), ("close_tags", 16), ("ntags", 24), ("finish_reason", 32), ("unterminated", 40)]),
     ("mirs_match", 32, 8, &[("matched", 0), ("phrase", 4), ("offset", 8), ("length", 16), ("count", 24)]),
@@ -2106,7 +2156,7 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
         let base = u.as_ptr();
         #[allow(unused_unsafe)]
         let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("variant", (core::ptr::addr_of!((*base).variant) as usize) - (base as usize)), ("labels", (core::ptr::addr_of!((*base).labels) as usize) - (base as usize)), ("system", (core::ptr::addr_of!((*base).system) as usize) - (base as usize)), ("image_placeholder", (core::ptr::addr_of!((*base).image_placeholder) as usize) - (base as usize)), ("tmpl", (core::ptr::addr_of!((*base).tmpl) as usize) - (base as usize)), ("seed", (core::ptr::addr_of!((*base).seed) as usize) - (base as usize)), ("model", (core::ptr::addr_of!((*base).model) as usize) - (base as usize)), ("max_tokens", (core::ptr::addr_of!((*base).max_tokens) as usize) - (base as usize)), ("temperature", (core::ptr::addr_of!((*base).temperature) as usize) - (base as usize)), ("detail", (core::ptr::addr_of!((*base).detail) as usize) - (base as usize)), ("image_format", (core::ptr::addr_of!((*base).image_format) as usize) - (base as usize)), ("jpeg_quality", (core::ptr::addr_of!((*base).jpeg_quality) as usize) - (base as usize)), ("max_pixels", (core::ptr::addr_of!((*base).max_pixels) as usize) - (base as usize)), ("max_image_bytes", (core::ptr::addr_of!((*base).max_image_bytes) as usize) - (base as usize)), ("composite_dir", (core::ptr::addr_of!((*base).composite_dir) as usize) - (base as usize)), ("progress", (core::ptr::addr_of!((*base).progress) as usize) - (base as usize)), ("progress_userdata", (core::ptr::addr_of!((*base).progress_userdata) as usize) - (base as usize))]
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("variant", (core::ptr::addr_of!((*base).variant) as usize) - (base as usize)), ("labels", (core::ptr::addr_of!((*base).labels) as usize) - (base as usize)), ("system", (core::ptr::addr_of!((*base).system) as usize) - (base as usize)), ("image_placeholder", (core::ptr::addr_of!((*base).image_placeholder) as usize) - (base as usize)), ("tmpl", (core::ptr::addr_of!((*base).tmpl) as usize) - (base as usize)), ("seed", (core::ptr::addr_of!((*base).seed) as usize) - (base as usize)), ("model", (core::ptr::addr_of!((*base).model) as usize) - (base as usize)), ("max_tokens", (core::ptr::addr_of!((*base).max_tokens) as usize) - (base as usize)), ("temperature", (core::ptr::addr_of!((*base).temperature) as usize) - (base as usize)), ("detail", (core::ptr::addr_of!((*base).detail) as usize) - (base as usize)), ("image_format", (core::ptr::addr_of!((*base).image_format) as usize) - (base as usize)), ("jpeg_quality", (core::ptr::addr_of!((*base).jpeg_quality) as usize) - (base as usize)), ("max_pixels", (core::ptr::addr_of!((*base).max_pixels) as usize) - (base as usize)), ("max_image_bytes", (core::ptr::addr_of!((*base).max_image_bytes) as usize) - (base as usize)), ("composite_dir", (core::ptr::addr_of!((*base).composite_dir) as usize) - (base as usize)), ("progress", (core::ptr::addr_of!((*base).progress) as usize) - (base as usize)), ("progress_userdata", (core::ptr::addr_of!((*base).progress_userdata) as usize) - (base as usize)), ("profile", (core::ptr::addr_of!((*base).profile) as usize) - (base as usize)), ("failed_sink", (core::ptr::addr_of!((*base).failed_sink) as usize) - (base as usize)), ("failed_userdata", (core::ptr::addr_of!((*base).failed_userdata) as usize) - (base as usize))]
         };
         v.push(("mirs_prompt_options", core::mem::size_of::<mirs_prompt_options>(), core::mem::align_of::<mirs_prompt_options>(), fields));
     }
@@ -2986,7 +3036,10 @@ extern "C" {
 
     /// One output line for the item, without the newline: for text formats
     /// {"key": ..., "text": ..., "images": [image files in the order sent]}; for
-    /// request formats the request object (images read and base64-encoded).
+    /// request formats the request object (images read and base64-encoded; an
+    /// empty text sends no text part, as the official adapter). As the official
+    /// adapters: QWEN2_VL lists only the image files that exist; the other text
+    /// formats need every file to exist (MIRS_E_NOT_FOUND).
     /// Errors: as above, MIRS_E_INVALID_ARGUMENT (request format without a
     /// model), MIRS_E_IO / MIRS_E_LIMIT / MIRS_E_FORMAT for image files (the
     /// message names the file). With COMPOSITE and a text format the tiled
