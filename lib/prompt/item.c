@@ -115,6 +115,13 @@ static int item_fail(view *v, int status, const char *official)
     return status;
 }
 
+/* os.path.exists: anything stat() finds (a dangling symlink is missing). */
+static bool file_exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
 /* The official close_source_model.py error texts. */
 #define OFFICIAL_IMAGE_FAILED "图片加载失败或未找到"
 #define OFFICIAL_EMPTY_CONTENT "content_parts为空，输入无效"
@@ -212,6 +219,12 @@ static int build_composite(const mirs_item *item, const mirs_prompt_options *o, 
 {
     size_t n = mirs_item_image_count(item);
     if (n == 0) return mirs__fail(MIRS_E_SCHEMA, "%s: the composite variant needs images", v->ctx.key);
+    for (size_t i = 0; i < n; i++)
+        if (!file_exists(mirs_item_image_file(item, i)))
+            return item_fail(v,
+                             mirs__fail(MIRS_E_NOT_FOUND, "%s: composite: image %zu: %s: the file does not exist",
+                                        v->ctx.key, i, mirs_item_image_file(item, i)),
+                             NULL);
     mirs_image **imgs = mirs__calloc(n, sizeof *imgs);
     if (!imgs) return MIRS_E_NO_MEMORY;
     int st = MIRS_OK;
@@ -244,8 +257,7 @@ static int missing_images(const mirs_prompt_options *o, view *v, size_t *n)
 {
     size_t k = 0;
     for (size_t i = 0; i < *n; i++) {
-        struct stat sb;
-        if (stat(v->files[i], &sb) == 0) { /* os.path.exists */
+        if (file_exists(v->files[i])) {
             v->files[k] = v->files[i];
             v->perm[k++] = v->perm[i];
             continue;
@@ -279,6 +291,9 @@ static int view_build(const mirs_item *item, const mirs_prompt_options *o, view 
     c->key = mirs_item_key(item);
     c->id = mirs_item_id(item);
     mirs__prompt_ctx_names(c, mirs_item_relation(item), mirs_item_category(item));
+    /* Unknown ones (accepted oddities) keep the names their key has. */
+    if (mirs_item_relation(item) < 0) c->relation = mirs_item_relation_name(item);
+    if (mirs_item_category(item) < 0) c->category = mirs_item_category_name(item);
     c->placeholder = o->image_placeholder ? o->image_placeholder : "<image>";
     c->text = c->prompt;
     switch (o->variant) {
@@ -324,7 +339,7 @@ static int view_build(const mirs_item *item, const mirs_prompt_options *o, view 
     }
     case MIRS_PROMPT_VARIANT_COMPOSITE: {
         int st = build_composite(item, o, v);
-        if (st) return item_fail(v, st, NULL); /* an image the adapters could not load */
+        if (st) return st;
         v->tiled_path = composite_name(o->composite_dir, c->key);
         if (!v->tiled_path) return MIRS_E_NO_MEMORY;
         v->tiled_ref[0] = v->tiled_path;
@@ -500,10 +515,17 @@ static int image_parts(const mirs_prompt_options *o, view *v, bool anthropic, mi
         char *data = NULL;
         size_t len = 0;
         const char *mime = NULL;
+        /* eval.py's worker turns a missing image into None, and the adapter
+         * fails the item (close_source_model.py, _single_infer). Other image
+         * errors (over the limits, not a regular file, corrupt) still stop the
+         * job: hostile input is refused, not sent as a failed item. */
+        if (!file_exists(v->files[i]))
+            return item_fail(v,
+                             mirs__fail(MIRS_E_NOT_FOUND, "%s: image %zu: %s: the file does not exist", v->ctx.key,
+                                        v->perm[i], v->files[i]),
+                             OFFICIAL_IMAGE_FAILED);
         int st = image_payload(o, v->files[i], &data, &len, &mime);
-        /* eval.py's worker turns an image it cannot load into None, and the
-         * adapter fails the item (close_source_model.py, _single_infer). */
-        if (st) return item_fail(v, mirs__error_prefix("%s: image %zu", v->ctx.key, v->perm[i]), OFFICIAL_IMAGE_FAILED);
+        if (st) return mirs__error_prefix("%s: image %zu", v->ctx.key, i);
         if (i) mirs_sb_putc(sb, ',');
         image_part(o, anthropic, mime, data, len, sb);
         free(data);
