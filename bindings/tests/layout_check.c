@@ -21,6 +21,7 @@ int main(void)
     printf("F mirs_dataset_options max_file_bytes %zu\n", offsetof(mirs_dataset_options, max_file_bytes));
     printf("F mirs_dataset_options max_items %zu\n", offsetof(mirs_dataset_options, max_items));
     printf("F mirs_dataset_options max_line_bytes %zu\n", offsetof(mirs_dataset_options, max_line_bytes));
+    printf("F mirs_dataset_options oddities %zu\n", offsetof(mirs_dataset_options, oddities));
     printf("S mirs_filter %zu %zu\n", sizeof(mirs_filter), alignof(mirs_filter));
     printf("F mirs_filter struct_size %zu\n", offsetof(mirs_filter, struct_size));
     printf("F mirs_filter categories %zu\n", offsetof(mirs_filter, categories));

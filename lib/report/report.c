@@ -189,6 +189,15 @@ int mirs_report_add_record(mirs_report *r, const mirs_record *rec)
     if (rec->verdict == MIRS_RECORD_NO_VERDICT) return MIRS_OK;
     int32_t c, rel;
     mirs__key_cell(rec->key, &c, &rel);
+    /* statics.py (analyze_results) keeps a row per result file name, which
+     * eval.py names after the relation file's method: an unknown relation
+     * of an accepted dataset item is its own row, as there. */
+    char fname[256];
+    const char *a = strchr(rec->key, '/'), *b = a ? strchr(a + 1, '/') : NULL;
+    if (rel < 0 && b && (size_t)(b - a - 1) < sizeof fname - 6) {
+        snprintf(fname, sizeof fname, "%.*s.json", (int)(b - a - 1), a + 1);
+        return mirs_report_add(r, c, rel, rec->verdict, rec->flags, rec->response_type, fname);
+    }
     return mirs_report_add(r, c, rel, rec->verdict, rec->flags, rec->response_type, NULL);
 }
 

@@ -114,6 +114,18 @@ MIRS_DATASET_FORMAT_JSONL = 2
 MIRS_DATASET_STRICT = 0
 #: bad items are skipped and recorded as diagnostics
 MIRS_DATASET_LENIENT = 1
+
+# Oddities: items the official eval.py evaluates although they are not what
+# the documented layout describes (docs/dataset.md lists them: an image count
+# outside min_images..max_images, an unknown category folder or relation
+# file, no usable "id", a non-integer "iteration", non-string keywords or
+# descriptions, a missing prompt or question...). ACCEPT (the default) keeps
+# such an item, with the official code's reading of the odd field, and
+# records one diagnostic per oddity whose status is MIRS_OK (in both modes);
+# REFUSE treats each as a problem (the mode then decides).
+MIRS_DATASET_ODDITIES_ACCEPT = 0
+MIRS_DATASET_ODDITIES_REFUSE = 1
+
 #: every item's fields, in order
 MIRS_CHECKSUM_METADATA = 0
 #: also the bytes of every image file
@@ -583,6 +595,8 @@ CONSTANTS = {
     'MIRS_DATASET_FORMAT_JSONL': ('dataset', 'int'),
     'MIRS_DATASET_STRICT': ('dataset', 'int'),
     'MIRS_DATASET_LENIENT': ('dataset', 'int'),
+    'MIRS_DATASET_ODDITIES_ACCEPT': ('dataset', 'int'),
+    'MIRS_DATASET_ODDITIES_REFUSE': ('dataset', 'int'),
     'MIRS_CHECKSUM_METADATA': ('dataset', 'int'),
     'MIRS_CHECKSUM_IMAGES': ('dataset', 'int'),
     'MIRS_IMAGE_FORMAT_NONE': ('image', 'int'),
@@ -859,7 +873,8 @@ max_images: default 4
 max_json_depth: nesting limit of any JSON file, 2..1024; default 64
 max_file_bytes: size limit of one JSON file or manifest; default 256 MiB
 max_items: limit on items in the whole dataset; default 10,000,000
-max_line_bytes: size limit of one JSONL line; default 16 MiB"""
+max_line_bytes: size limit of one JSONL line; default 16 MiB
+oddities: MIRS_DATASET_ODDITIES_*; default ACCEPT"""
 
 class mirs_filter(ctypes.Structure):
     """struct_size: sizeof(mirs_filter)
@@ -1106,6 +1121,7 @@ mirs_dataset_options._fields_ = [
     ('max_file_bytes', ctypes.c_uint64),
     ('max_items', ctypes.c_uint64),
     ('max_line_bytes', ctypes.c_uint64),
+    ('oddities', ctypes.c_int32),
 ]
 mirs_filter._fields_ = [
     ('struct_size', ctypes.c_size_t),
@@ -1354,7 +1370,7 @@ mirs_entropy_group_test._fields_ = [
 #: C layout as clang computed it when generating: name -> (sizeof, alignof, {field: offsetof}).
 C_LAYOUT = {
     'mirs_buf': (16, 8, {'data': 0, 'size': 8}),
-    'mirs_dataset_options': (56, 8, {'struct_size': 0, 'format': 8, 'mode': 12, 'check_images': 16, 'min_images': 20, 'max_images': 24, 'max_json_depth': 28, 'max_file_bytes': 32, 'max_items': 40, 'max_line_bytes': 48}),
+    'mirs_dataset_options': (64, 8, {'struct_size': 0, 'format': 8, 'mode': 12, 'check_images': 16, 'min_images': 20, 'max_images': 24, 'max_json_depth': 28, 'max_file_bytes': 32, 'max_items': 40, 'max_line_bytes': 48, 'oddities': 56}),
     'mirs_filter': (64, 8, {'struct_size': 0, 'categories': 8, 'relations': 12, 'groups': 16, 'keys': 24, 'key_count': 32, 'shard_index': 40, 'shard_count': 44, 'shuffle': 48, 'seed': 56}),
     'mirs_image_decode_options': (80, 8, {'struct_size': 0, 'layout': 8, 'jpeg_warnings': 12, 'jpeg_dct': 16, 'max_width': 20, 'max_height': 24, 'max_pixels': 32, 'max_input_bytes': 40, 'max_png_chunk_bytes': 48, 'max_png_chunks': 52, 'max_jpeg_scans': 56, 'max_jpeg_warnings': 60, 'target_width': 64, 'target_height': 68, 'png_libpng_only': 72, 'threads': 76}),
     'mirs_image_info': (40, 8, {'struct_size': 0, 'format': 8, 'width': 12, 'height': 16, 'channels': 20, 'bit_depth': 24, 'has_alpha': 28, 'interlaced': 32, 'color_model': 36}),
@@ -1591,14 +1607,17 @@ may be called from any number of threads at once."""),
         [ctypes.POINTER(mirs_dataset), ctypes.c_int32, ctypes.c_int32],
         ('ds', 'category', 'relation'),
         'size_t mirs_dataset_count_cell(const mirs_dataset *ds, int32_t category, int32_t relation)',
-        'Items with the given category and relation (0 when out of range).'),
+        """Items with the given category and relation (0 when out of range;
+items of unknown categories or relations are in no cell)."""),
     'mirs_dataset_diagnostic_count': (
         'dataset', ctypes.c_size_t,
         [ctypes.POINTER(mirs_dataset)],
         ('ds',),
         'size_t mirs_dataset_diagnostic_count(const mirs_dataset *ds)',
-        """Diagnostics recorded by a lenient open (strict opens record none), in a
-stable order. Borrowed strings live as long as ds. file is the dataset
+        """Diagnostics recorded by a lenient open (strict opens record only
+oddities), in a stable order. *status is the problem's status (the item or
+file was skipped), or MIRS_OK for an accepted oddity (the item was kept).
+Borrowed strings live as long as ds. file is the dataset
 path joined with the file's (or folder's) relative path; message is the
 reason alone. item_index is the item's position in its file (line
 number - 1 for JSONL), or -1 when the problem is the file itself.
@@ -1608,8 +1627,10 @@ MIRS_E_RANGE when i >= the count; outputs may be NULL."""),
         [ctypes.POINTER(mirs_dataset), ctypes.c_size_t, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_char_p)],
         ('ds', 'i', 'status', 'file', 'item_index', 'message'),
         'int mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i, int *status, const char **file, int64_t *item_index, const char **message)',
-        """Diagnostics recorded by a lenient open (strict opens record none), in a
-stable order. Borrowed strings live as long as ds. file is the dataset
+        """Diagnostics recorded by a lenient open (strict opens record only
+oddities), in a stable order. *status is the problem's status (the item or
+file was skipped), or MIRS_OK for an accepted oddity (the item was kept).
+Borrowed strings live as long as ds. file is the dataset
 path joined with the file's (or folder's) relative path; message is the
 reason alone. item_index is the item's position in its file (line
 number - 1 for JSONL), or -1 when the problem is the file itself.
@@ -1649,7 +1670,9 @@ every machine. With MIRS_CHECKSUM_IMAGES a missing image is MIRS_E_IO."""),
         [ctypes.POINTER(mirs_item)],
         ('item',),
         'const char *mirs_item_key(const mirs_item *item)',
-        '"<Category>/<Relation>/<id>" with official names.'),
+        """"<Category>/<Relation>/<id>" with official names (see
+mirs_item_category_name). An item without a usable "id" (an accepted
+oddity) has the id "#N", N its position in its file."""),
     'mirs_item_id': (
         'dataset', ctypes.c_char_p,
         [ctypes.POINTER(mirs_item)],
@@ -1667,13 +1690,31 @@ every machine. With MIRS_CHECKSUM_IMAGES a missing image is MIRS_E_IO."""),
         [ctypes.POINTER(mirs_item)],
         ('item',),
         'int32_t mirs_item_category(const mirs_item *item)',
-        'The id as text (integers in decimal) and whether the file held an integer.'),
+        """MIRS_CATEGORY_* / MIRS_RELATION_*, or -1 for an accepted unknown category
+folder or relation file (see oddities)."""),
     'mirs_item_relation': (
         'dataset', ctypes.c_int32,
         [ctypes.POINTER(mirs_item)],
         ('item',),
         'int32_t mirs_item_relation(const mirs_item *item)',
-        'The id as text (integers in decimal) and whether the file held an integer.'),
+        """MIRS_CATEGORY_* / MIRS_RELATION_*, or -1 for an accepted unknown category
+folder or relation file (see oddities)."""),
+    'mirs_item_category_name': (
+        'dataset', ctypes.c_char_p,
+        [ctypes.POINTER(mirs_item)],
+        ('item',),
+        'const char *mirs_item_category_name(const mirs_item *item)',
+        """The category and relation as the key spells them: the official name, or
+an unknown folder's name and an unknown file's relation as eval.py derives
+it (the file name's stem with every "_final" removed)."""),
+    'mirs_item_relation_name': (
+        'dataset', ctypes.c_char_p,
+        [ctypes.POINTER(mirs_item)],
+        ('item',),
+        'const char *mirs_item_relation_name(const mirs_item *item)',
+        """The category and relation as the key spells them: the official name, or
+an unknown folder's name and an unknown file's relation as eval.py derives
+it (the file name's stem with every "_final" removed)."""),
     'mirs_item_index': (
         'dataset', ctypes.c_size_t,
         [ctypes.POINTER(mirs_item)],
@@ -1795,7 +1836,8 @@ splitmix64 finaliser): the same on every machine and every run."""),
         ('ds', 'filter', 'out'),
         'int mirs_iter_new(const mirs_dataset *ds, const mirs_filter *filter, mirs_iter **out)',
         """A new iterator over the items that pass every filter (filter may be NULL).
-Filters combine with AND. Order: dataset order, or with shuffle the order
+Filters combine with AND; an item of an unknown category (relation)
+passes only when no category (relation or group) bit is set. Order: dataset order, or with shuffle the order
 of splitmix64(seed ^ mirs_key_hash(key)) then key, which is the same on
 every machine and keeps the relative order of any subset. Iterators are
 one-thread-at-a-time; make one per thread. The dataset must outlive it.

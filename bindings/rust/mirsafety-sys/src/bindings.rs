@@ -336,6 +336,26 @@ pub const MIRS_DATASET_STRICT: c_int = 0;
 /// bad items are skipped and recorded as diagnostics
 pub const MIRS_DATASET_LENIENT: c_int = 1;
 
+/// Oddities: items the official eval.py evaluates although they are not what
+/// the documented layout describes (docs/dataset.md lists them: an image count
+/// outside min_images..max_images, an unknown category folder or relation
+/// file, no usable "id", a non-integer "iteration", non-string keywords or
+/// descriptions, a missing prompt or question...). ACCEPT (the default) keeps
+/// such an item, with the official code's reading of the odd field, and
+/// records one diagnostic per oddity whose status is MIRS_OK (in both modes);
+/// REFUSE treats each as a problem (the mode then decides).
+pub const MIRS_DATASET_ODDITIES_ACCEPT: c_int = 0;
+
+/// Oddities: items the official eval.py evaluates although they are not what
+/// the documented layout describes (docs/dataset.md lists them: an image count
+/// outside min_images..max_images, an unknown category folder or relation
+/// file, no usable "id", a non-integer "iteration", non-string keywords or
+/// descriptions, a missing prompt or question...). ACCEPT (the default) keeps
+/// such an item, with the official code's reading of the odd field, and
+/// records one diagnostic per oddity whose status is MIRS_OK (in both modes);
+/// REFUSE treats each as a problem (the mode then decides).
+pub const MIRS_DATASET_ODDITIES_REFUSE: c_int = 1;
+
 /// every item's fields, in order
 pub const MIRS_CHECKSUM_METADATA: c_int = 0;
 
@@ -1458,9 +1478,11 @@ pub struct mirs_dataset_options {
     pub max_items: u64,
     /// size limit of one JSONL line; default 16 MiB
     pub max_line_bytes: u64,
+    /// MIRS_DATASET_ODDITIES_*; default ACCEPT
+    pub oddities: i32,
 }
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(core::mem::size_of::<mirs_dataset_options>() == 56 && core::mem::align_of::<mirs_dataset_options>() == 8);
+const _: () = assert!(core::mem::size_of::<mirs_dataset_options>() == 64 && core::mem::align_of::<mirs_dataset_options>() == 8);
 
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -2059,7 +2081,7 @@ const _: () = assert!(core::mem::size_of::<mirs_entropy_group_test>() == 128 && 
 #[cfg(target_pointer_width = "64")]
 pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_buf", 16, 8, &[("data", 0), ("size", 8)]),
-    ("mirs_dataset_options", 56, 8, &[("struct_size", 0), ("format", 8), ("mode", 12), ("check_images", 16), ("min_images", 20), ("max_images", 24), ("max_json_depth", 28), ("max_file_bytes", 32), ("max_items", 40), ("max_line_bytes", 48)]),
+    ("mirs_dataset_options", 64, 8, &[("struct_size", 0), ("format", 8), ("mode", 12), ("check_images", 16), ("min_images", 20), ("max_images", 24), ("max_json_depth", 28), ("max_file_bytes", 32), ("max_items", 40), ("max_line_bytes", 48), ("oddities", 56)]),
     ("mirs_filter", 64, 8, &[("struct_size", 0), ("categories", 8), ("relations", 12), ("groups", 16), ("keys", 24), ("key_count", 32), ("shard_index", 40), ("shard_count", 44), ("shuffle", 48), ("seed", 56)]),
     ("mirs_image_decode_options", 80, 8, &[("struct_size", 0), ("layout", 8), ("jpeg_warnings", 12), ("jpeg_dct", 16), ("max_width", 20), ("max_height", 24), ("max_pixels", 32), ("max_input_bytes", 40), ("max_png_chunk_bytes", 48), ("max_png_chunks", 52), ("max_jpeg_scans", 56), ("max_jpeg_warnings", 60), ("target_width", 64), ("target_height", 68), ("png_libpng_only", 72), ("threads", 76)]),
     ("mirs_image_info", 40, 8, &[("struct_size", 0), ("format", 8), ("width", 12), ("height", 16), ("channels", 20), ("bit_depth", 24), ("has_alpha", 28), ("interlaced", 32), ("color_model", 36)]),
@@ -2102,7 +2124,7 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
         let base = u.as_ptr();
         #[allow(unused_unsafe)]
         let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("mode", (core::ptr::addr_of!((*base).mode) as usize) - (base as usize)), ("check_images", (core::ptr::addr_of!((*base).check_images) as usize) - (base as usize)), ("min_images", (core::ptr::addr_of!((*base).min_images) as usize) - (base as usize)), ("max_images", (core::ptr::addr_of!((*base).max_images) as usize) - (base as usize)), ("max_json_depth", (core::ptr::addr_of!((*base).max_json_depth) as usize) - (base as usize)), ("max_file_bytes", (core::ptr::addr_of!((*base).max_file_bytes) as usize) - (base as usize)), ("max_items", (core::ptr::addr_of!((*base).max_items) as usize) - (base as usize)), ("max_line_bytes", (core::ptr::addr_of!((*base).max_line_bytes) as usize) - (base as usize))]
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("mode", (core::ptr::addr_of!((*base).mode) as usize) - (base as usize)), ("check_images", (core::ptr::addr_of!((*base).check_images) as usize) - (base as usize)), ("min_images", (core::ptr::addr_of!((*base).min_images) as usize) - (base as usize)), ("max_images", (core::ptr::addr_of!((*base).max_images) as usize) - (base as usize)), ("max_json_depth", (core::ptr::addr_of!((*base).max_json_depth) as usize) - (base as usize)), ("max_file_bytes", (core::ptr::addr_of!((*base).max_file_bytes) as usize) - (base as usize)), ("max_items", (core::ptr::addr_of!((*base).max_items) as usize) - (base as usize)), ("max_line_bytes", (core::ptr::addr_of!((*base).max_line_bytes) as usize) - (base as usize)), ("oddities", (core::ptr::addr_of!((*base).oddities) as usize) - (base as usize))]
         };
         v.push(("mirs_dataset_options", core::mem::size_of::<mirs_dataset_options>(), core::mem::align_of::<mirs_dataset_options>(), fields));
     }
@@ -2484,13 +2506,16 @@ extern "C" {
     /// C: `size_t mirs_dataset_image_total(const mirs_dataset *ds)` (dataset.h)
     pub fn mirs_dataset_image_total(ds: *const mirs_dataset) -> usize;
 
-    /// Items with the given category and relation (0 when out of range).
+    /// Items with the given category and relation (0 when out of range;
+    /// items of unknown categories or relations are in no cell).
     ///
     /// C: `size_t mirs_dataset_count_cell(const mirs_dataset *ds, int32_t category, int32_t relation)` (dataset.h)
     pub fn mirs_dataset_count_cell(ds: *const mirs_dataset, category: i32, relation: i32) -> usize;
 
-    /// Diagnostics recorded by a lenient open (strict opens record none), in a
-    /// stable order. Borrowed strings live as long as ds. file is the dataset
+    /// Diagnostics recorded by a lenient open (strict opens record only
+    /// oddities), in a stable order. *status is the problem's status (the item or
+    /// file was skipped), or MIRS_OK for an accepted oddity (the item was kept).
+    /// Borrowed strings live as long as ds. file is the dataset
     /// path joined with the file's (or folder's) relative path; message is the
     /// reason alone. item_index is the item's position in its file (line
     /// number - 1 for JSONL), or -1 when the problem is the file itself.
@@ -2499,8 +2524,10 @@ extern "C" {
     /// C: `size_t mirs_dataset_diagnostic_count(const mirs_dataset *ds)` (dataset.h)
     pub fn mirs_dataset_diagnostic_count(ds: *const mirs_dataset) -> usize;
 
-    /// Diagnostics recorded by a lenient open (strict opens record none), in a
-    /// stable order. Borrowed strings live as long as ds. file is the dataset
+    /// Diagnostics recorded by a lenient open (strict opens record only
+    /// oddities), in a stable order. *status is the problem's status (the item or
+    /// file was skipped), or MIRS_OK for an accepted oddity (the item was kept).
+    /// Borrowed strings live as long as ds. file is the dataset
     /// path joined with the file's (or folder's) relative path; message is the
     /// reason alone. item_index is the item's position in its file (line
     /// number - 1 for JSONL), or -1 when the problem is the file itself.
@@ -2536,7 +2563,9 @@ extern "C" {
     /// C: `int mirs_dataset_checksum(const mirs_dataset *ds, int32_t flags, uint64_t *out)` (dataset.h)
     pub fn mirs_dataset_checksum(ds: *const mirs_dataset, flags: i32, out: *mut u64) -> c_int;
 
-    /// "<Category>/<Relation>/<id>" with official names.
+    /// "<Category>/<Relation>/<id>" with official names (see
+    /// mirs_item_category_name). An item without a usable "id" (an accepted
+    /// oddity) has the id "#N", N its position in its file.
     ///
     /// C: `const char *mirs_item_key(const mirs_item *item)` (dataset.h)
     pub fn mirs_item_key(item: *const mirs_item) -> *const c_char;
@@ -2551,15 +2580,31 @@ extern "C" {
     /// C: `int32_t mirs_item_id_is_int(const mirs_item *item)` (dataset.h)
     pub fn mirs_item_id_is_int(item: *const mirs_item) -> i32;
 
-    /// The id as text (integers in decimal) and whether the file held an integer.
+    /// MIRS_CATEGORY_* / MIRS_RELATION_*, or -1 for an accepted unknown category
+    /// folder or relation file (see oddities).
     ///
     /// C: `int32_t mirs_item_category(const mirs_item *item)` (dataset.h)
     pub fn mirs_item_category(item: *const mirs_item) -> i32;
 
-    /// The id as text (integers in decimal) and whether the file held an integer.
+    /// MIRS_CATEGORY_* / MIRS_RELATION_*, or -1 for an accepted unknown category
+    /// folder or relation file (see oddities).
     ///
     /// C: `int32_t mirs_item_relation(const mirs_item *item)` (dataset.h)
     pub fn mirs_item_relation(item: *const mirs_item) -> i32;
+
+    /// The category and relation as the key spells them: the official name, or
+    /// an unknown folder's name and an unknown file's relation as eval.py derives
+    /// it (the file name's stem with every "_final" removed).
+    ///
+    /// C: `const char *mirs_item_category_name(const mirs_item *item)` (dataset.h)
+    pub fn mirs_item_category_name(item: *const mirs_item) -> *const c_char;
+
+    /// The category and relation as the key spells them: the official name, or
+    /// an unknown folder's name and an unknown file's relation as eval.py derives
+    /// it (the file name's stem with every "_final" removed).
+    ///
+    /// C: `const char *mirs_item_relation_name(const mirs_item *item)` (dataset.h)
+    pub fn mirs_item_relation_name(item: *const mirs_item) -> *const c_char;
 
     /// Position in the dataset (mirs_dataset_get order).
     ///
@@ -2658,7 +2703,8 @@ extern "C" {
     pub fn mirs_key_shard(key: *const c_char, shard_count: u32) -> u32;
 
     /// A new iterator over the items that pass every filter (filter may be NULL).
-    /// Filters combine with AND. Order: dataset order, or with shuffle the order
+    /// Filters combine with AND; an item of an unknown category (relation)
+    /// passes only when no category (relation or group) bit is set. Order: dataset order, or with shuffle the order
     /// of splitmix64(seed ^ mirs_key_hash(key)) then key, which is the same on
     /// every machine and keeps the relative order of any subset. Iterators are
     /// one-thread-at-a-time; make one per thread. The dataset must outlive it.
@@ -4053,6 +4099,8 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_item_id_is_int", "dataset"),
     ("mirs_item_category", "dataset"),
     ("mirs_item_relation", "dataset"),
+    ("mirs_item_category_name", "dataset"),
+    ("mirs_item_relation_name", "dataset"),
     ("mirs_item_index", "dataset"),
     ("mirs_item_revised_prompt", "dataset"),
     ("mirs_item_original_question", "dataset"),
