@@ -181,6 +181,24 @@ info = json.loads(p.stdout)
 check(info["oddities"] == len(notes) and info["items"] == len(tasks), f"info counts: {info['oddities']}, {info['items']}")
 run("validate", root, "--strict", expect=1)
 
+# Official inference results (results/infer/<model>/<Category>/<method>.json,
+# eval.py writer_process: a list with item_index) match every item by position,
+# unknown categories and relations included.
+infer = os.path.join(WORK, "infer", "m")
+by_file = {}
+for t in tasks:
+    by_file.setdefault((t["category"], t["method"]), []).append(
+        {"original_question": t["question"], "revised_prompt": t["prompt"], "answer": f"A{t['item_index']}",
+         "item_index": t["item_index"], "inference_status": "success"})
+for (cat, method), items in by_file.items():
+    os.makedirs(os.path.join(infer, cat), exist_ok=True)
+    with open(os.path.join(infer, cat, method + ".json"), "w", encoding="utf-8") as f:
+        json.dump(items, f, ensure_ascii=False)
+p = run("judge-prompts", "--dataset", root, "--responses", infer)
+reqs = p.stdout.decode("utf-8").splitlines()
+check(len(reqs) == len(tasks), f"judge requests from official results: {len(reqs)} of {len(tasks)}: "
+      f"{p.stderr.decode()[:300]}")
+
 # Reports: verdicts through score and report --format mir, against statics.py
 # over the results/harmbench tree eval.py would write for the same verdicts.
 resp, outs = os.path.join(WORK, "responses.jsonl"), os.path.join(WORK, "judge.jsonl")
