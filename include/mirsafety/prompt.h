@@ -221,9 +221,12 @@ MIRS_API int mirs_prompt_item_line(const mirs_item *item, const mirs_prompt_opti
 /* ---- Streaming a dataset ----------------------------------------------------- */
 
 /* Writes one line per item that passes `filter` (NULL = all), in the
- * iterator's order, to `sink`. Memory stays constant in the number of
- * items (one line is built at a time). *written (may be NULL) receives the
- * number of lines handed to the sink, also on failure. Not thread-safe with
+ * iterator's order, to `sink` (or, for an item the official adapters count
+ * as failed inference, a record to options.failed_sink when one is set).
+ * Memory stays constant in the number of items (one line is built at a
+ * time). *written (may be NULL) receives the number of lines handed to
+ * `sink` (failed records not counted), also on failure; progress counts
+ * every item. Not thread-safe with
  * respect to the sink; the dataset is only read. */
 MIRS_API int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter, const mirs_prompt_options *opts,
                                mirs_prompt_sink_fn sink, void *userdata, size_t *written);

@@ -789,6 +789,7 @@ int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter, const m
         fail.failed = false;
         mirs_prompt_sink_fn to = sink;
         void *ud = userdata;
+        bool to_failed = false;
         if ((st = build_line(item, &o, &sb, o.failed_sink ? &fail : NULL))) {
             if (!fail.failed) break;
             /* The item goes to the failed sink as the official adapters
@@ -803,6 +804,7 @@ int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter, const m
             mirs_sb_putc(&sb, '}');
             to = o.failed_sink;
             ud = o.failed_userdata;
+            to_failed = true;
         }
         mirs_sb_putc(&sb, '\n');
         if (sb.oom) {
@@ -812,7 +814,7 @@ int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter, const m
         int r = to(ud, sb.data, sb.len);
         if (r == MIRS_DONE) {
             st = MIRS_DONE;
-            if (to == sink) done++;
+            if (!to_failed) done++;
             break;
         }
         if (r != MIRS_OK) {
@@ -822,7 +824,7 @@ int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter, const m
             break;
         }
         st = MIRS_OK;
-        if (to == sink) done++;
+        if (!to_failed) done++;
         items++;
         if (written) *written = done;
         if (o.progress) o.progress(o.progress_userdata, items, total);
