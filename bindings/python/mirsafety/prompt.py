@@ -2,7 +2,8 @@
 
 Options are keyword arguments named like mirs_prompt_options' fields (format, variant, labels, system,
 image_placeholder, template, seed, model, max_tokens, temperature, detail, image_format, jpeg_quality,
-max_pixels, max_image_bytes, composite_dir, progress, profile); enumerations take names ("qwen2-vl", "shuffled",
+max_pixels, max_image_bytes, composite_dir, progress, profile, failed: a callable given each failed
+response record); enumerations take names ("qwen2-vl", "shuffled",
 "qwen2.5-vl") or ints.
 """
 import ctypes
@@ -83,6 +84,7 @@ class _Options:
         lib().mirs_prompt_options_init(ctypes.byref(o))
         self.keep = []
         self.progress_error = None
+        self.failed_error = None
         names = {f for f, _ in o._fields_} - {"struct_size", "tmpl", "progress", "progress_userdata", "failed_sink",
                                               "failed_userdata"}
         for k, v in kw.items():
@@ -98,6 +100,19 @@ class _Options:
                 o.image_format = _IMAGES[v] if isinstance(v, str) else v
             elif k == "profile":
                 o.profile = _PROFILES[v] if isinstance(v, str) else v
+            elif k == "failed":
+                # failed(record: str): items the official adapters count as failed inference
+                # (docs/prompts.md); without it such an item fails the call, as before.
+                def ftramp(_ud, line, n, _f=v):
+                    try:
+                        _f(ctypes.string_at(line, n).decode("utf-8"))
+                        return _ffi.MIRS_OK
+                    except BaseException as e:  # never unwind through C: stop, re-raise afterwards
+                        self.failed_error = self.failed_error or e
+                        return _ffi.MIRS_E_STATE
+                fcb = _ffi.mirs_prompt_sink_fn(ftramp)
+                self.keep.append(fcb)
+                o.failed_sink = fcb
             elif k == "template":
                 o.tmpl = v.handle
                 self.keep.append(v)
@@ -124,6 +139,8 @@ class _Options:
         return ctypes.byref(self.o)
 
     def reraise(self):
+        if self.failed_error is not None:
+            raise self.failed_error
         if self.progress_error is not None:
             raise self.progress_error
 
