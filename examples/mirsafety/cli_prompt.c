@@ -37,6 +37,8 @@ static const char prompts_help[] =
     "                      image) go, as failed response records (default: FILE.failed.jsonl with\n"
     "                      --out, else standard error); the job goes on without them\n"
     "  --json              with --out: print a JSON summary on standard output\n"
+    "  --strict            refuse dataset items the official code evaluates but the layout does not\n"
+    "                      describe (oddities: see 'mirsafety validate'); default: accept them\n"
     "\n"
     "filters:\n";
 
@@ -87,7 +89,7 @@ int cli_prompts(int argc, char **argv)
 {
     const char *verb = "prompts";
     const char *path = NULL, *out = NULL, *template_path = NULL, *failed_path = NULL;
-    bool json = false, have_format = false;
+    bool json = false, have_format = false, strict = false;
     mirs_prompt_options o = MIRS_PROMPT_OPTIONS_INIT;
     cli_filter f;
     cli_filter_init(&f);
@@ -110,6 +112,8 @@ int cli_prompts(int argc, char **argv)
         }
         if (strcmp(a, "--json") == 0) {
             json = true;
+        } else if (strcmp(a, "--strict") == 0) {
+            strict = true;
         } else if ((r = cli_opt_value("--format", argc, argv, &i, &v))) {
             if (r < 0 || mirs_prompt_format_parse(v, &o.format) != MIRS_OK) {
                 rc = cli_usage_error(verb, "unknown --format '%s'", r < 0 ? "" : v);
@@ -257,7 +261,9 @@ int cli_prompts(int argc, char **argv)
         o.tmpl = tmpl;
     }
     mirs_dataset *ds = NULL;
-    int st = mirs_dataset_open(path, NULL, &ds);
+    mirs_dataset_options dso = MIRS_DATASET_OPTIONS_INIT;
+    dso.oddities = strict ? MIRS_DATASET_ODDITIES_REFUSE : MIRS_DATASET_ODDITIES_ACCEPT;
+    int st = mirs_dataset_open(path, &dso, &ds);
     if (st) {
         rc = cli_fail(st, path);
         mirs_template_free(tmpl);

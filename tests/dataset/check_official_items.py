@@ -180,6 +180,8 @@ p = run("info", root, "--json")
 info = json.loads(p.stdout)
 check(info["oddities"] == len(notes) and info["items"] == len(tasks), f"info counts: {info['oddities']}, {info['items']}")
 run("validate", root, "--strict", expect=1)
+# prompts and judge-prompts: accepted by default (checked above and below), refused with --strict.
+run("prompts", root, "--format", "qwen2-vl", "--strict", expect=3)
 
 # Official inference results (results/infer/<model>/<Category>/<method>.json,
 # eval.py writer_process: a list with item_index) match every item by position,
@@ -198,6 +200,7 @@ p = run("judge-prompts", "--dataset", root, "--responses", infer)
 reqs = p.stdout.decode("utf-8").splitlines()
 check(len(reqs) == len(tasks), f"judge requests from official results: {len(reqs)} of {len(tasks)}: "
       f"{p.stderr.decode()[:300]}")
+run("judge-prompts", "--dataset", root, "--responses", infer, "--strict", expect=3)
 
 # Reports: verdicts through score and report --format mir, against statics.py
 # over the results/harmbench tree eval.py would write for the same verdicts.
