@@ -295,6 +295,26 @@ for fmt in ("openai", "openai-batch", "anthropic"):
             check(same, f"{fmt} {key} image {k} ({it['images'][k]}): pixels equal PIL convert('RGB')")
     check(len(got) == len(ok_keys), f"{fmt}: {len(got)} requests for {len(ok_keys)} items")
 
+# The failed records join a batch output file (each line read by its own form):
+# every item reaches the judge, the failed ones with the official failure text
+# (eval.py keeps them in the denominator and judges them).
+combined = os.path.join(WORK, "combined.jsonl")
+with open(combined, "w", encoding="utf-8") as f:
+    p = run("--format", "openai-batch", "--model", "m", "--failed", os.path.join(WORK, "batch.failed.jsonl"))
+    for line in p.stdout.decode("utf-8").splitlines():
+        key = json.loads(line)["custom_id"]
+        f.write(json.dumps({"custom_id": key, "response": {"status_code": 200, "body": {
+            "choices": [{"message": {"content": "fine"}, "finish_reason": "stop"}]}}}) + "\n")
+    f.write(open(os.path.join(WORK, "batch.failed.jsonl"), encoding="utf-8").read())
+p = subprocess.run([EXE, "judge-prompts", "--dataset", manifest, "--responses", combined], capture_output=True)
+check(p.returncode == 0, f"judge-prompts over batch output + failed records: {p.stderr.decode()[:300]}")
+judged = {json.loads(x)["custom_id"]: json.loads(x) for x in p.stdout.decode("utf-8").splitlines()}
+check(set(judged) == set(by_key), f"every item is judged: {sorted(set(by_key) - set(judged))}")
+for key, it in by_key.items():
+    want = close_source_content(it["revised_prompt"], eval_worker_images(files_of(it)))
+    if isinstance(want, dict) and key in judged:
+        check(failed_answer(want["error"]) in judged[key]["body"]["prompt"], f"{key}: the judge sees the failure text")
+
 # Text formats: qwen2-vl lists the adapter's valid paths; glm-4.1v fails the item.
 p = run("--format", "qwen2-vl", "--failed", os.path.join(WORK, "qwen.failed.jsonl"))
 lines = [json.loads(x) for x in p.stdout.decode("utf-8").splitlines()]

@@ -420,7 +420,8 @@ MIRS_RESPONSE_FAILED = 1
 #: the worker crashed ("[WORKER_CRASHED: ...]")
 MIRS_RESPONSE_CRASHED = 2
 
-#: a directory is OFFICIAL; a file is BATCH or SIMPLE by its first record
+#: a directory is OFFICIAL; a file's lines are BATCH or SIMPLE each by its own form
+#: (a "custom_id" or not), and the handle's format is the first record's
 MIRS_RESPONSES_AUTO = 0
 #: OpenAI Batch output JSONL
 MIRS_RESPONSES_BATCH = 1

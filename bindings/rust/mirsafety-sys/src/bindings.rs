@@ -1069,7 +1069,8 @@ pub const MIRS_RESPONSE_FAILED: c_int = 1;
 /// the worker crashed ("[WORKER_CRASHED: ...]")
 pub const MIRS_RESPONSE_CRASHED: c_int = 2;
 
-/// a directory is OFFICIAL; a file is BATCH or SIMPLE by its first record
+/// a directory is OFFICIAL; a file's lines are BATCH or SIMPLE each by its own form
+/// (a "custom_id" or not), and the handle's format is the first record's
 pub const MIRS_RESPONSES_AUTO: c_int = 0;
 
 /// OpenAI Batch output JSONL
