@@ -21,6 +21,7 @@ int main(void)
     printf("F mirs_dataset_options max_file_bytes %zu\n", offsetof(mirs_dataset_options, max_file_bytes));
     printf("F mirs_dataset_options max_items %zu\n", offsetof(mirs_dataset_options, max_items));
     printf("F mirs_dataset_options max_line_bytes %zu\n", offsetof(mirs_dataset_options, max_line_bytes));
+    printf("F mirs_dataset_options oddities %zu\n", offsetof(mirs_dataset_options, oddities));
     printf("S mirs_filter %zu %zu\n", sizeof(mirs_filter), alignof(mirs_filter));
     printf("F mirs_filter struct_size %zu\n", offsetof(mirs_filter, struct_size));
     printf("F mirs_filter categories %zu\n", offsetof(mirs_filter, categories));
@@ -94,6 +95,9 @@ int main(void)
     printf("F mirs_prompt_options composite_dir %zu\n", offsetof(mirs_prompt_options, composite_dir));
     printf("F mirs_prompt_options progress %zu\n", offsetof(mirs_prompt_options, progress));
     printf("F mirs_prompt_options progress_userdata %zu\n", offsetof(mirs_prompt_options, progress_userdata));
+    printf("F mirs_prompt_options profile %zu\n", offsetof(mirs_prompt_options, profile));
+    printf("F mirs_prompt_options failed_sink %zu\n", offsetof(mirs_prompt_options, failed_sink));
+    printf("F mirs_prompt_options failed_userdata %zu\n", offsetof(mirs_prompt_options, failed_userdata));
     printf("S mirs_prompt_input %zu %zu\n", sizeof(mirs_prompt_input), alignof(mirs_prompt_input));
     printf("F mirs_prompt_input struct_size %zu\n", offsetof(mirs_prompt_input, struct_size));
     printf("F mirs_prompt_input text %zu\n", offsetof(mirs_prompt_input, text));

@@ -60,6 +60,7 @@ static int start_walk(const char *verb, const char *usage, int argc, char **argv
     if (rc < 0) {
         mirs_dataset_options o = MIRS_DATASET_OPTIONS_INIT;
         o.mode = MIRS_DATASET_LENIENT;
+        o.oddities = a->strict ? MIRS_DATASET_ODDITIES_REFUSE : MIRS_DATASET_ODDITIES_ACCEPT;
         o.check_images = check_images && a->images;
         int st = mirs_dataset_open(a->path, &o, ds);
         if (st != MIRS_OK)
@@ -75,20 +76,35 @@ static int start_walk(const char *verb, const char *usage, int argc, char **argv
     return rc;
 }
 
-/* "file:item: STATUS: message" ("-" for a problem with the whole file). */
+/* Accepted oddities are diagnostics with status MIRS_OK. */
+static size_t count_oddities(const mirs_dataset *ds)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < mirs_dataset_diagnostic_count(ds); i++) {
+        int st = -1;
+        if (mirs_dataset_diagnostic(ds, i, &st, NULL, NULL, NULL) == MIRS_OK && st == MIRS_OK) n++;
+    }
+    return n;
+}
+
+/* "file:item: STATUS: message" ("-" for a problem with the whole file);
+ * STATUS is "note" for an accepted oddity. */
 static void print_diag(FILE *f, const mirs_dataset *ds, size_t i)
 {
     int st;
     const char *file, *msg;
     int64_t item;
     if (mirs_dataset_diagnostic(ds, i, &st, &file, &item, &msg) != MIRS_OK) return;
+    const char *what = st == MIRS_OK ? "note" : mirs_status_str(st);
     if (item >= 0)
-        fprintf(f, "%s:%" PRId64 ": %s: %s\n", file, item, mirs_status_str(st), msg);
+        fprintf(f, "%s:%" PRId64 ": %s: %s\n", file, item, what, msg);
     else
-        fprintf(f, "%s:-: %s: %s\n", file, mirs_status_str(st), msg);
+        fprintf(f, "%s:-: %s: %s\n", file, what, msg);
 }
 
-static cJSON *diag_json(const mirs_dataset *ds, size_t from, size_t to)
+enum { DIAG_ALL, DIAG_PROBLEMS, DIAG_NOTES };
+
+static cJSON *diag_json(const mirs_dataset *ds, size_t from, size_t to, int which)
 {
     cJSON *arr = cJSON_CreateArray();
     for (size_t i = from; arr && i < to; i++) {
@@ -96,13 +112,14 @@ static cJSON *diag_json(const mirs_dataset *ds, size_t from, size_t to)
         const char *file, *msg;
         int64_t item;
         if (mirs_dataset_diagnostic(ds, i, &st, &file, &item, &msg) != MIRS_OK) continue;
+        if ((which == DIAG_PROBLEMS && st == MIRS_OK) || (which == DIAG_NOTES && st != MIRS_OK)) continue;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "file", file);
         if (item >= 0)
             cJSON_AddNumberToObject(o, "item", (double)item);
         else
             cJSON_AddNullToObject(o, "item");
-        cJSON_AddStringToObject(o, "status", mirs_status_str(st));
+        cJSON_AddStringToObject(o, "status", st == MIRS_OK ? "note" : mirs_status_str(st));
         cJSON_AddStringToObject(o, "message", msg);
         cJSON_AddItemToArray(arr, o);
     }
@@ -141,10 +158,14 @@ int cli_info(int argc, char **argv)
     if (rc >= 0) return rc;
     rc = CLI_EXIT_OK;
     size_t counts[MIRS_CATEGORY_COUNT][MIRS_RELATION_COUNT] = {{0}};
-    size_t items = 0, images = 0;
+    size_t items = 0, images = 0, odd_items = 0;
     const mirs_item *item;
     while (mirs_iter_next(it, &item) == MIRS_OK) {
-        counts[mirs_item_category(item)][mirs_item_relation(item)]++;
+        /* Items of unknown categories or relations (accepted oddities) are in no cell of the table. */
+        if (mirs_item_category(item) >= 0 && mirs_item_relation(item) >= 0)
+            counts[mirs_item_category(item)][mirs_item_relation(item)]++;
+        else
+            odd_items++;
         items++;
         images += mirs_item_image_count(item);
     }
@@ -156,7 +177,7 @@ int cli_info(int argc, char **argv)
     }
     char crchex[17];
     snprintf(crchex, sizeof crchex, "%016" PRIx64, crc);
-    size_t ndiag = mirs_dataset_diagnostic_count(ds);
+    size_t ndiag = mirs_dataset_diagnostic_count(ds), noddities = count_oddities(ds);
     const char *fmt = mirs_dataset_format(ds) == MIRS_DATASET_FORMAT_JSONL ? "jsonl" : "official";
 
     if (a.json) {
@@ -171,9 +192,11 @@ int cli_info(int argc, char **argv)
             for (int32_t ri = 0; r && ri < MIRS_RELATION_COUNT; ri++)
                 cJSON_AddNumberToObject(r, mirs_relation_name(ri), (double)counts[ci][ri]);
         }
+        cJSON_AddNumberToObject(root, "unknown_category_or_relation_items", (double)odd_items);
+        cJSON_AddNumberToObject(root, "oddities", (double)noddities);
         cJSON_AddStringToObject(root, "checksum", crchex);
         cJSON_AddBoolToObject(root, "checksum_images", a.images);
-        cJSON_AddItemToObject(root, "diagnostics", diag_json(ds, 0, ndiag));
+        cJSON_AddItemToObject(root, "diagnostics", diag_json(ds, 0, ndiag, DIAG_ALL));
         rc = print_json(root);
         goto done;
     }
@@ -181,7 +204,12 @@ int cli_info(int argc, char **argv)
     printf("items        %zu\n", items);
     printf("images       %zu\n", images);
     printf("checksum     %s (%s)\n", crchex, a.images ? "metadata and image bytes" : "metadata");
-    printf("diagnostics  %zu\n\n", ndiag);
+    if (noddities)
+        printf("diagnostics  %zu (%zu oddities: what the official code evaluates, accepted)\n", ndiag, noddities);
+    else
+        printf("diagnostics  %zu\n", ndiag);
+    if (odd_items) printf("unknown      %zu items of unknown categories or relations (not in the table)\n", odd_items);
+    printf("\n");
     printf("%-22s", "");
     for (int32_t ci = 0; ci < MIRS_CATEGORY_COUNT; ci++)
         printf(" %*s", (int)strlen(mirs_category_name(ci)) > 8 ? (int)strlen(mirs_category_name(ci)) : 8,
@@ -235,8 +263,8 @@ int cli_list(int argc, char **argv)
         while (arr && mirs_iter_next(it, &item) == MIRS_OK) {
             cJSON *o = cJSON_CreateObject();
             cJSON_AddStringToObject(o, "key", mirs_item_key(item));
-            cJSON_AddStringToObject(o, "category", mirs_category_name(mirs_item_category(item)));
-            cJSON_AddStringToObject(o, "relation", mirs_relation_name(mirs_item_relation(item)));
+            cJSON_AddStringToObject(o, "category", mirs_item_category_name(item));
+            cJSON_AddStringToObject(o, "relation", mirs_item_relation_name(item));
             cJSON_AddStringToObject(o, "id", mirs_item_id(item));
             cJSON_AddNumberToObject(o, "images", (double)mirs_item_image_count(item));
             cJSON_AddItemToArray(arr, o);
@@ -245,10 +273,11 @@ int cli_list(int argc, char **argv)
         goto done;
     }
     while (mirs_iter_next(it, &item) == MIRS_OK) printf("%s\n", mirs_item_key(item));
-done:
-    if (ds && mirs_dataset_diagnostic_count(ds))
-        fprintf(stderr, "mirsafety list: %zu problem%s skipped (see 'mirsafety validate %s')\n",
-                mirs_dataset_diagnostic_count(ds), mirs_dataset_diagnostic_count(ds) == 1 ? "" : "s", a.path);
+done:;
+    size_t nprob = ds ? mirs_dataset_diagnostic_count(ds) - count_oddities(ds) : 0;
+    if (nprob)
+        fprintf(stderr, "mirsafety list: %zu problem%s skipped (see 'mirsafety validate %s')\n", nprob,
+                nprob == 1 ? "" : "s", a.path);
     mirs_iter_free(it);
     mirs_dataset_free(ds);
     cli_filter_free(&a.filter);
@@ -263,8 +292,10 @@ static const char validate_usage[] =
     "Filters restrict the item count in the summary; problems are reported for the whole dataset.\n"
     "  --images          also check that every image file exists and holds a PNG or JPEG whose header\n"
     "                    is valid and within the decoding limits (for the filtered items; progress on a terminal)\n"
-    "  --strict          stop at the first problem (the one a strict open reports)\n"
-    "  --json            {\"ok\", \"items\", \"problems\": [{file, item, status, message}]}\n";
+    "  --strict          refuse what the official code accepts (notes become problems) and stop at the\n"
+    "                    first problem (the one a strict open reports)\n"
+    "  --json            {\"ok\", \"items\", \"problems\": [{file, item, status, message}], \"notes\": [...]}\n"
+    "Notes (status \"note\") are oddities the official code evaluates: the items are kept.\n";
 
 int cli_validate(int argc, char **argv);
 int cli_validate(int argc, char **argv)
@@ -275,8 +306,10 @@ int cli_validate(int argc, char **argv)
     int rc = start_walk("validate", validate_usage, argc, argv, &a, true, true, true, &ds, &it);
     if (rc >= 0) return rc;
     rc = CLI_EXIT_OK;
-    size_t n = mirs_dataset_diagnostic_count(ds);
-    if (a.strict && n > 1) n = 1;
+    /* Accepted oddities (only without --strict) are notes, not problems. */
+    size_t n = mirs_dataset_diagnostic_count(ds), nnotes = count_oddities(ds), ndiag = n;
+    n -= nnotes;
+    if (a.strict && n > 1) n = ndiag = 1;
     /* With --images, every image's header is probed as a decoder would read it. */
     cJSON *img_problems = cJSON_CreateArray();
     size_t nimg = 0;
@@ -313,7 +346,8 @@ int cli_validate(int argc, char **argv)
         cJSON *root = cJSON_CreateObject();
         cJSON_AddBoolToObject(root, "ok", n + nimg == 0);
         cJSON_AddNumberToObject(root, "items", (double)mirs_iter_count(it));
-        cJSON *probs = diag_json(ds, 0, n);
+        cJSON *probs = diag_json(ds, 0, ndiag, DIAG_PROBLEMS);
+        cJSON_AddItemToObject(root, "notes", diag_json(ds, 0, ndiag, DIAG_NOTES));
         while (nimg && cJSON_GetArraySize(img_problems) > 0)
             cJSON_AddItemToArray(probs, cJSON_DetachItemFromArray(img_problems, 0));
         cJSON_AddItemToObject(root, "problems", probs);
@@ -322,7 +356,7 @@ int cli_validate(int argc, char **argv)
         if (rc == CLI_EXIT_OK && n + nimg) rc = CLI_EXIT_PROBLEMS;
         goto done;
     }
-    for (size_t i = 0; i < n; i++) print_diag(stdout, ds, i);
+    for (size_t i = 0; i < ndiag; i++) print_diag(stdout, ds, i);
     for (cJSON *o = img_problems ? img_problems->child : NULL; o; o = o->next)
         printf("%s:%d: %s: %s\n", cJSON_GetObjectItem(o, "file")->valuestring,
                (int)cJSON_GetObjectItem(o, "item")->valuedouble, cJSON_GetObjectItem(o, "status")->valuestring,
@@ -333,7 +367,8 @@ int cli_validate(int argc, char **argv)
         fprintf(stderr, "%s: %zu problem%s found\n", a.path, n, n == 1 ? "" : "s");
         rc = CLI_EXIT_PROBLEMS;
     } else
-        fprintf(stderr, "%s: ok, %zu items, no problems\n", a.path, mirs_iter_count(it));
+        fprintf(stderr, "%s: ok, %zu items, no problems%s\n", a.path, mirs_iter_count(it),
+                nnotes ? " (notes: items the official code evaluates, accepted)" : "");
 done:
     mirs_iter_free(it);
     mirs_dataset_free(ds);

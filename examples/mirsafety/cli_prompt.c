@@ -30,8 +30,15 @@ static const char prompts_help[] =
     "  --jpeg-quality Q    1..100 for --image-format jpeg (default 90)\n"
     "  --max-pixels N      downscale larger images to at most N pixels before sending\n"
     "  --composite-dir D   where --variant composite writes tiled PNGs for the text formats\n"
+    "  --profile P         official run settings in openai/openai-batch bodies: qwen2.5-vl or\n"
+    "                      glm-4.1v-thinking (sampling, and qwen's pixel bounds; docs/prompts.md)\n"
     "  --out FILE          write atomically to FILE (default: standard output)\n"
+    "  --failed FILE       where items the official adapters count as failed inference (a missing\n"
+    "                      image) go, as failed response records (default: FILE.failed.jsonl with\n"
+    "                      --out, else standard error); the job goes on without them\n"
     "  --json              with --out: print a JSON summary on standard output\n"
+    "  --strict            refuse dataset items the official code evaluates but the layout does not\n"
+    "                      describe (oddities: see 'mirsafety validate'); default: accept them\n"
     "\n"
     "filters:\n";
 
@@ -44,6 +51,24 @@ static int write_stdout(void *ud, const char *line, size_t len)
     stdout_sink *s = ud;
     if (fwrite(line, 1, len, stdout) != len) return MIRS_E_IO;
     s->lines++;
+    return MIRS_OK;
+}
+
+static const cli_choice profiles[] = {{"none", MIRS_PROMPT_PROFILE_NONE},
+                                      {"qwen2.5-vl", MIRS_PROMPT_PROFILE_QWEN2_5_VL},
+                                      {"glm-4.1v-thinking", MIRS_PROMPT_PROFILE_GLM4_1V_THINKING},
+                                      {0}};
+
+typedef struct failed_sink {
+    FILE *f;
+    size_t n;
+} failed_sink;
+
+static int write_failed(void *ud, const char *line, size_t len)
+{
+    failed_sink *s = ud;
+    if (fwrite(line, 1, len, s->f) != len) return MIRS_E_IO;
+    s->n++;
     return MIRS_OK;
 }
 
@@ -63,8 +88,8 @@ int cli_prompts(int argc, char **argv); /* called through main.c's verb table */
 int cli_prompts(int argc, char **argv)
 {
     const char *verb = "prompts";
-    const char *path = NULL, *out = NULL, *template_path = NULL;
-    bool json = false, have_format = false;
+    const char *path = NULL, *out = NULL, *template_path = NULL, *failed_path = NULL;
+    bool json = false, have_format = false, strict = false;
     mirs_prompt_options o = MIRS_PROMPT_OPTIONS_INIT;
     cli_filter f;
     cli_filter_init(&f);
@@ -87,6 +112,8 @@ int cli_prompts(int argc, char **argv)
         }
         if (strcmp(a, "--json") == 0) {
             json = true;
+        } else if (strcmp(a, "--strict") == 0) {
+            strict = true;
         } else if ((r = cli_opt_value("--format", argc, argv, &i, &v))) {
             if (r < 0 || mirs_prompt_format_parse(v, &o.format) != MIRS_OK) {
                 rc = cli_usage_error(verb, "unknown --format '%s'", r < 0 ? "" : v);
@@ -138,6 +165,16 @@ int cli_prompts(int argc, char **argv)
         } else if ((r = cli_opt_value("--composite-dir", argc, argv, &i, &v))) {
             if (r < 0) goto missing;
             o.composite_dir = v;
+        } else if ((r = cli_opt_value("--profile", argc, argv, &i, &v))) {
+            int p;
+            if (r < 0 || cli_choose(v, profiles, &p)) {
+                rc = cli_usage_error(verb, "--profile wants qwen2.5-vl, glm-4.1v-thinking or none");
+                goto done;
+            }
+            o.profile = p;
+        } else if ((r = cli_opt_value("--failed", argc, argv, &i, &v))) {
+            if (r < 0) goto missing;
+            failed_path = v;
         } else if ((r = cli_opt_value("--out", argc, argv, &i, &v))) {
             if (r < 0) goto missing;
             out = v;
@@ -208,6 +245,11 @@ int cli_prompts(int argc, char **argv)
         rc = cli_usage_error(verb, "--format %s needs --model NAME", mirs_prompt_format_name(o.format));
         goto done;
     }
+    if (o.profile != MIRS_PROMPT_PROFILE_NONE && o.format != MIRS_PROMPT_FORMAT_OPENAI &&
+        o.format != MIRS_PROMPT_FORMAT_OPENAI_BATCH) {
+        rc = cli_usage_error(verb, "--profile needs --format openai or openai-batch (vLLM request bodies)");
+        goto done;
+    }
 
     mirs_template *tmpl = NULL;
     if (template_path) {
@@ -219,12 +261,32 @@ int cli_prompts(int argc, char **argv)
         o.tmpl = tmpl;
     }
     mirs_dataset *ds = NULL;
-    int st = mirs_dataset_open(path, NULL, &ds);
+    mirs_dataset_options dso = MIRS_DATASET_OPTIONS_INIT;
+    dso.oddities = strict ? MIRS_DATASET_ODDITIES_REFUSE : MIRS_DATASET_ODDITIES_ACCEPT;
+    int st = mirs_dataset_open(path, &dso, &ds);
     if (st) {
         rc = cli_fail(st, path);
         mirs_template_free(tmpl);
         goto done;
     }
+    /* Failed items are data, not errors: the official code records them as
+     * failed inference and goes on. */
+    char *failed_default = NULL;
+    if (!failed_path && out) {
+        size_t n = strlen(out) + sizeof ".failed.jsonl";
+        if ((failed_default = malloc(n))) snprintf(failed_default, n, "%s.failed.jsonl", out);
+        failed_path = failed_default;
+    }
+    failed_sink fs = {stderr, 0};
+    if (failed_path && !(fs.f = fopen(failed_path, "w"))) {
+        rc = cli_fail(MIRS_E_IO, failed_path);
+        mirs_dataset_free(ds);
+        mirs_template_free(tmpl);
+        free(failed_default);
+        goto done;
+    }
+    o.failed_sink = write_failed;
+    o.failed_userdata = &fs;
     cli_progress prog;
     mirs_iter *it = NULL;
     size_t total = 0;
@@ -247,16 +309,24 @@ int cli_prompts(int argc, char **argv)
         st = mirs_prompt_write(ds, &f.filter, &o, write_stdout, &s, &written);
         if (fflush(stdout) != 0 && !st) st = MIRS_E_IO;
     }
-    if (st) {
+    bool failed_io = fs.f != stderr && fclose(fs.f) != 0;
+    if (!st && failed_io) {
+        rc = cli_fail(MIRS_E_IO, failed_path);
+    } else if (st) {
         rc = cli_fail(st, out ? out : "writing prompts");
     } else if (out) {
         if (json)
-            printf("{\"lines\":%zu,\"format\":\"%s\",\"variant\":\"%s\"}\n", written, mirs_prompt_format_name(o.format),
-                   mirs_prompt_variant_name(o.variant));
+            printf("{\"lines\":%zu,\"failed\":%zu,\"format\":\"%s\",\"variant\":\"%s\"}\n", written, fs.n,
+                   mirs_prompt_format_name(o.format), mirs_prompt_variant_name(o.variant));
         else
             fprintf(stderr, "wrote %zu lines (%s, %s)\n", written, mirs_prompt_format_name(o.format),
                     mirs_prompt_variant_name(o.variant));
     }
+    if (!st && fs.n)
+        fprintf(stderr,
+                "warning: %zu items failed as the official adapters fail them (missing image...): records in %s\n",
+                fs.n, failed_path ? failed_path : "standard error");
+    free(failed_default);
     mirs_dataset_free(ds);
     mirs_template_free(tmpl);
 done:

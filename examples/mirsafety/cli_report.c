@@ -115,6 +115,8 @@ static const char jp_usage[] =
     "                        (raw GLM-4.1V outputs: extract_answer_only(extract_glm_answer())), tags, none\n"
     "  --skip-failed         leave out failed/crashed responses (the official code judges them too)\n"
     "  --lenient             skip bad response lines (listed) instead of failing\n"
+    "  --strict              refuse dataset items the official code evaluates but the layout does not\n"
+    "                        describe (oddities: see 'mirsafety validate'); default: accept them\n"
     "  -o FILE               write there instead of stdout\n"
     "  --json                print a JSON summary (counts, unknown keys, missing items) on stderr\n";
 
@@ -122,7 +124,7 @@ int cli_judge_prompts(int argc, char **argv);
 int cli_judge_prompts(int argc, char **argv)
 {
     const char *dsp = NULL, *rp = NULL, *judge_name = "harmbench-mir", *jmodel = NULL, *outp = NULL;
-    bool chat = false, skip_failed = false, lenient = false, json = false;
+    bool chat = false, skip_failed = false, lenient = false, json = false, strict = false;
     int32_t strip = MIRS_STRIP_MIR;
     for (int i = 1; i < argc; i++) {
         const char *v;
@@ -152,6 +154,8 @@ int cli_judge_prompts(int argc, char **argv)
             skip_failed = true;
         else if (strcmp(argv[i], "--lenient") == 0)
             lenient = true;
+        else if (strcmp(argv[i], "--strict") == 0)
+            strict = true;
         else if (strcmp(argv[i], "--json") == 0)
             json = true;
         else
@@ -173,7 +177,9 @@ int cli_judge_prompts(int argc, char **argv)
     int rc = CLI_EXIT_OK, st;
     mirs_responses_options ro = MIRS_RESPONSES_OPTIONS_INIT;
     ro.lenient = lenient;
-    if ((st = mirs_dataset_open(dsp, NULL, &ds))) return cli_fail(st, dsp);
+    mirs_dataset_options dso = MIRS_DATASET_OPTIONS_INIT;
+    dso.oddities = strict ? MIRS_DATASET_ODDITIES_REFUSE : MIRS_DATASET_ODDITIES_ACCEPT;
+    if ((st = mirs_dataset_open(dsp, &dso, &ds))) return cli_fail(st, dsp);
     if ((st = mirs_responses_open(rp, &ro, &resp))) {
         rc = cli_fail(st, rp);
         goto done;

@@ -86,6 +86,17 @@ typedef struct mirs_iter mirs_iter;
 #define MIRS_DATASET_STRICT 0  /* the first problem fails the open */
 #define MIRS_DATASET_LENIENT 1 /* bad items are skipped and recorded as diagnostics */
 
+/* Oddities: items the official eval.py evaluates although they are not what
+ * the documented layout describes (docs/dataset.md lists them: an image count
+ * outside min_images..max_images, an unknown category folder or relation
+ * file, no usable "id", a non-integer "iteration", non-string keywords or
+ * descriptions, a missing prompt or question...). ACCEPT (the default) keeps
+ * such an item, with the official code's reading of the odd field, and
+ * records one diagnostic per oddity whose status is MIRS_OK (in both modes);
+ * REFUSE treats each as a problem (the mode then decides). */
+#define MIRS_DATASET_ODDITIES_ACCEPT 0
+#define MIRS_DATASET_ODDITIES_REFUSE 1
+
 typedef struct mirs_dataset_options {
     size_t struct_size;      /* sizeof(mirs_dataset_options) */
     int32_t format;          /* MIRS_DATASET_FORMAT_*; default AUTO */
@@ -97,11 +108,13 @@ typedef struct mirs_dataset_options {
     uint64_t max_file_bytes; /* size limit of one JSON file or manifest; default 256 MiB */
     uint64_t max_items;      /* limit on items in the whole dataset; default 10,000,000 */
     uint64_t max_line_bytes; /* size limit of one JSONL line; default 16 MiB */
+    int32_t oddities;        /* MIRS_DATASET_ODDITIES_*; default ACCEPT */
 } mirs_dataset_options;
 
 #define MIRS_DATASET_OPTIONS_INIT                                                                                      \
     {                                                                                                                  \
-        sizeof(mirs_dataset_options), 0, 0, 0, 2, 4, 64, 268435456u, 10000000u, 16777216u                              \
+        sizeof(mirs_dataset_options), 0, 0, 0, 2, 4, 64, 268435456u, 10000000u, 16777216u,                             \
+            MIRS_DATASET_ODDITIES_ACCEPT                                                                               \
     }
 
 /* Fills *opts with the defaults (for bindings that cannot use the macro). */
@@ -131,11 +144,14 @@ MIRS_API int32_t mirs_dataset_format(const mirs_dataset *ds);
 /* Number of items, and of image references over all items. */
 MIRS_API size_t mirs_dataset_count(const mirs_dataset *ds);
 MIRS_API size_t mirs_dataset_image_total(const mirs_dataset *ds);
-/* Items with the given category and relation (0 when out of range). */
+/* Items with the given category and relation (0 when out of range;
+ * items of unknown categories or relations are in no cell). */
 MIRS_API size_t mirs_dataset_count_cell(const mirs_dataset *ds, int32_t category, int32_t relation);
 
-/* Diagnostics recorded by a lenient open (strict opens record none), in a
- * stable order. Borrowed strings live as long as ds. file is the dataset
+/* Diagnostics recorded by a lenient open (strict opens record only
+ * oddities), in a stable order. *status is the problem's status (the item or
+ * file was skipped), or MIRS_OK for an accepted oddity (the item was kept).
+ * Borrowed strings live as long as ds. file is the dataset
  * path joined with the file's (or folder's) relative path; message is the
  * reason alone. item_index is the item's position in its file (line
  * number - 1 for JSONL), or -1 when the problem is the file itself.
@@ -166,13 +182,22 @@ MIRS_API int mirs_dataset_checksum(const mirs_dataset *ds, int32_t flags, uint64
 /* Every string below is borrowed from the dataset, NUL-terminated, valid
  * UTF-8, and lives as long as the dataset. Items are immutable; thread-safe. */
 
-/* "<Category>/<Relation>/<id>" with official names. */
+/* "<Category>/<Relation>/<id>" with official names (see
+ * mirs_item_category_name). An item without a usable "id" (an accepted
+ * oddity) has the id "#N", N its position in its file. */
 MIRS_API const char *mirs_item_key(const mirs_item *item);
 /* The id as text (integers in decimal) and whether the file held an integer. */
 MIRS_API const char *mirs_item_id(const mirs_item *item);
 MIRS_API int32_t mirs_item_id_is_int(const mirs_item *item);
+/* MIRS_CATEGORY_* / MIRS_RELATION_*, or -1 for an accepted unknown category
+ * folder or relation file (see oddities). */
 MIRS_API int32_t mirs_item_category(const mirs_item *item);
 MIRS_API int32_t mirs_item_relation(const mirs_item *item);
+/* The category and relation as the key spells them: the official name, or
+ * an unknown folder's name and an unknown file's relation as eval.py derives
+ * it (the file name's stem with every "_final" removed). */
+MIRS_API const char *mirs_item_category_name(const mirs_item *item);
+MIRS_API const char *mirs_item_relation_name(const mirs_item *item);
 /* Position in the dataset (mirs_dataset_get order). */
 MIRS_API size_t mirs_item_index(const mirs_item *item);
 /* What the model sees, and the seed question (the judge's behaviour). */
@@ -228,7 +253,8 @@ MIRS_API uint64_t mirs_key_hash(const char *key);
 MIRS_API uint32_t mirs_key_shard(const char *key, uint32_t shard_count);
 
 /* A new iterator over the items that pass every filter (filter may be NULL).
- * Filters combine with AND. Order: dataset order, or with shuffle the order
+ * Filters combine with AND; an item of an unknown category (relation)
+ * passes only when no category (relation or group) bit is set. Order: dataset order, or with shuffle the order
  * of splitmix64(seed ^ mirs_key_hash(key)) then key, which is the same on
  * every machine and keeps the relative order of any subset. Iterators are
  * one-thread-at-a-time; make one per thread. The dataset must outlive it.

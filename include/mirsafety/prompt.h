@@ -59,8 +59,17 @@ extern "C" {
 
 /* How images travel in request formats. */
 #define MIRS_PROMPT_IMAGE_ORIGINAL 0 /* the file's own bytes (media type from the bytes' magic) */
-#define MIRS_PROMPT_IMAGE_PNG 1      /* decoded and re-encoded as PNG */
+#define MIRS_PROMPT_IMAGE_PNG 1      /* decoded as PIL's convert("RGB") (every PNG mode) and re-encoded as PNG */
 #define MIRS_PROMPT_IMAGE_JPEG 2     /* decoded and re-encoded as JPEG (jpeg_quality) */
+
+/* Official run profiles: the sampling and vision settings the official
+ * MIR-SafetyBench adapters fix in code, written into OPENAI and
+ * OPENAI_BATCH request bodies in the fields vLLM's OpenAI-compatible server
+ * and run_batch accept (docs/prompts.md lists each field). */
+#define MIRS_PROMPT_PROFILE_NONE 0             /* "none": only the options' own fields */
+#define MIRS_PROMPT_PROFILE_QWEN2_5_VL 1       /* "qwen2.5-vl": models/qwen2_5_VL_3B.py */
+#define MIRS_PROMPT_PROFILE_GLM4_1V_THINKING 2 /* "glm-4.1v-thinking": models/GLM-4.1V-9B-Thinking.py */
+#define MIRS_PROMPT_PROFILE_COUNT 3
 
 /* Static names ("qwen2-vl", "multi-image"); NULL when out of range. */
 MIRS_API const char *mirs_prompt_format_name(int32_t format);
@@ -97,6 +106,12 @@ MIRS_API void mirs_template_free(mirs_template *tmpl);
  * NULL. Runs on the calling thread. */
 typedef void (*mirs_prompt_progress_fn)(void *userdata, size_t done, size_t total);
 
+/* Receives each output line, newline included (line[len - 1] == '\n'); the
+ * bytes are valid only during the call. Return MIRS_OK to go on, MIRS_DONE
+ * to stop early (the write then returns MIRS_OK), or a negative status to
+ * stop with that status. */
+typedef int (*mirs_prompt_sink_fn)(void *userdata, const char *line, size_t len);
+
 typedef struct mirs_prompt_options {
     size_t struct_size;            /* sizeof(mirs_prompt_options) */
     int32_t format;                /* MIRS_PROMPT_FORMAT_*; default QWEN2_VL */
@@ -122,13 +137,26 @@ typedef struct mirs_prompt_options {
     /* Streaming. */
     mirs_prompt_progress_fn progress;
     void *progress_userdata;
+    /* MIRS_PROMPT_PROFILE_*; default NONE. Only with OPENAI / OPENAI_BATCH
+     * (MIRS_E_INVALID_ARGUMENT otherwise). A profile's max_tokens and
+     * temperature apply where the options leave them unset (0 / < 0). */
+    int32_t profile;
+    /* Items the official adapters count as failed inference (an image
+     * missing or unreadable, an empty request: docs/prompts.md) reach this
+     * sink as a response record, one JSON line {"key", "response":
+     * "[INFERENCE_FAILED: ...]", "status": "failed", "error"} in the simple
+     * response format, and the job goes on. NULL (the default): such an item
+     * fails the job with its error, as before. Called on the calling thread;
+     * its return value is handled as the line sink's. */
+    mirs_prompt_sink_fn failed_sink;
+    void *failed_userdata;
 } mirs_prompt_options;
 
 #define MIRS_PROMPT_OPTIONS_INIT                                                                                       \
     {                                                                                                                  \
         sizeof(mirs_prompt_options), MIRS_PROMPT_FORMAT_QWEN2_VL, MIRS_PROMPT_VARIANT_MULTI_IMAGE,                     \
             MIRS_PROMPT_LABELS_AUTO, NULL, NULL, NULL, 0, NULL, 0, -1.0, NULL, MIRS_PROMPT_IMAGE_ORIGINAL, 90, 0,      \
-            67108864u, NULL, NULL, NULL                                                                                \
+            67108864u, NULL, NULL, NULL, MIRS_PROMPT_PROFILE_NONE, NULL, NULL                                          \
     }
 /* Fills *opts with the defaults (for bindings that cannot use the macro). */
 MIRS_API void mirs_prompt_options_init(mirs_prompt_options *opts);
@@ -178,7 +206,10 @@ MIRS_API int mirs_prompt_item_text(const mirs_item *item, const mirs_prompt_opti
 
 /* One output line for the item, without the newline: for text formats
  * {"key": ..., "text": ..., "images": [image files in the order sent]}; for
- * request formats the request object (images read and base64-encoded).
+ * request formats the request object (images read and base64-encoded; an
+ * empty text sends no text part, as the official adapter). As the official
+ * adapters: QWEN2_VL lists only the image files that exist; the other text
+ * formats need every file to exist (MIRS_E_NOT_FOUND).
  * Errors: as above, MIRS_E_INVALID_ARGUMENT (request format without a
  * model), MIRS_E_IO / MIRS_E_LIMIT / MIRS_E_FORMAT for image files (the
  * message names the file). With COMPOSITE and a text format the tiled
@@ -189,16 +220,13 @@ MIRS_API int mirs_prompt_item_line(const mirs_item *item, const mirs_prompt_opti
 
 /* ---- Streaming a dataset ----------------------------------------------------- */
 
-/* Receives each output line, newline included (line[len - 1] == '\n'); the
- * bytes are valid only during the call. Return MIRS_OK to go on, MIRS_DONE
- * to stop early (the write then returns MIRS_OK), or a negative status to
- * stop with that status. */
-typedef int (*mirs_prompt_sink_fn)(void *userdata, const char *line, size_t len);
-
 /* Writes one line per item that passes `filter` (NULL = all), in the
- * iterator's order, to `sink`. Memory stays constant in the number of
- * items (one line is built at a time). *written (may be NULL) receives the
- * number of lines handed to the sink, also on failure. Not thread-safe with
+ * iterator's order, to `sink` (or, for an item the official adapters count
+ * as failed inference, a record to options.failed_sink when one is set).
+ * Memory stays constant in the number of items (one line is built at a
+ * time). *written (may be NULL) receives the number of lines handed to
+ * `sink` (failed records not counted), also on failure; progress counts
+ * every item. Not thread-safe with
  * respect to the sink; the dataset is only read. */
 MIRS_API int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter, const mirs_prompt_options *opts,
                                mirs_prompt_sink_fn sink, void *userdata, size_t *written);

@@ -28,7 +28,9 @@ extern "C" {
 #define MIRS_RESPONSE_FAILED 1  /* the request failed (error line, non-200 status, "[INFERENCE_FAILED: ...]") */
 #define MIRS_RESPONSE_CRASHED 2 /* the worker crashed ("[WORKER_CRASHED: ...]") */
 
-#define MIRS_RESPONSES_AUTO 0     /* a directory is OFFICIAL; a file is BATCH or SIMPLE by its first record */
+#define MIRS_RESPONSES_AUTO                                                                                            \
+    0                             /* a directory is OFFICIAL; a file's lines are BATCH or SIMPLE each by its own form  \
+                                     (a "custom_id" or not), and the handle's format is the first record's */
 #define MIRS_RESPONSES_BATCH 1    /* OpenAI Batch output JSONL */
 #define MIRS_RESPONSES_SIMPLE 2   /* {"key","response","status","finish_reason"} JSONL ("output" for "response" too) */
 #define MIRS_RESPONSES_OFFICIAL 3 /* results/infer/<model>/<Category>/<Relation>.json */

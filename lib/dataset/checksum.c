@@ -75,8 +75,8 @@ MIRS_API int mirs_dataset_checksum(const mirs_dataset *ds, int32_t flags, uint64
         crc = put_str(crc, it->key);
         crc = put_str(crc, it->id);
         crc = put_u64(crc, (uint64_t)it->id_is_int);
-        crc = put_str(crc, mirs_category_name(it->category));
-        crc = put_str(crc, mirs_relation_name(it->relation));
+        crc = put_str(crc, it->category_name); /* the official names for known ones, as before */
+        crc = put_str(crc, it->relation_name);
         crc = put_str(crc, it->relationship_type);
         crc = put_str(crc, it->original_question);
         crc = put_str(crc, it->revised_prompt);

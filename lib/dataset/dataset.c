@@ -156,6 +156,36 @@ static int problem(builder *b, int status, const char *file, int64_t item, const
     return MIRS_OK;
 }
 
+/* An oddity: something eval.py evaluates that the documented layout does
+ * not have. Refused: a problem like any other (returns what problem()
+ * returns: the caller returns it). Accepted: a diagnostic with status
+ * MIRS_OK, and ODD_ACCEPTED for the caller to go on with the official
+ * reading. */
+#define ODD_ACCEPTED 1
+static int oddity(builder *b, int status, const char *file, int64_t item, const char *fmt, ...) MIRS_PRINTF(5, 6);
+static int oddity(builder *b, int status, const char *file, int64_t item, const char *fmt, ...)
+{
+    char why[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    if (b->o.oddities == MIRS_DATASET_ODDITIES_REFUSE) return problem(b, status, file, item, "%s", why);
+    bool strict = b->strict;
+    b->strict = false; /* recorded in both modes */
+    int st = problem(b, MIRS_OK, file, item, "%s (accepted: the official code evaluates it)", why);
+    b->strict = strict;
+    return st ? st : ODD_ACCEPTED;
+}
+#define ODD(...)                                                                                                       \
+    do {                                                                                                               \
+        int odd_ = oddity(b, __VA_ARGS__);                                                                             \
+        if (odd_ != ODD_ACCEPTED) return odd_;                                                                         \
+    } while (0)
+
+/* Hard limit on images per item, also when an unusual count is accepted. */
+#define MAX_IMAGES_HARD 65536u
+
 static const char *json_type_name(const cJSON *j)
 {
     if (!j) return "missing";
@@ -306,10 +336,11 @@ static int check_image_file(builder *b, const char *file, char *why, size_t whyl
 }
 
 typedef struct item_ctx {
-    int32_t category, relation;
-    const char *file_rel;  /* stored in the item (arena copy) */
-    const char *file_disp; /* names the file in messages */
-    const char *base;      /* folder the image paths are relative to; NULL: no file system checks */
+    int32_t category, relation;      /* -1: unknown (an accepted oddity) */
+    const char *cat_name, *rel_name; /* as keys spell them (arena copies for unknown ones) */
+    const char *file_rel;            /* stored in the item (arena copy) */
+    const char *file_disp;           /* names the file in messages */
+    const char *base;                /* folder the image paths are relative to; NULL: no file system checks */
     bool jsonl;
 } item_ctx;
 
@@ -374,59 +405,76 @@ static int add_item(builder *b, const cJSON *obj, const item_ctx *cx, int64_t id
     const char *idtext;
     int32_t id_is_int = 0;
     int64_t iv;
-    if (!jid) return problem(b, MIRS_E_SCHEMA, file, idx, "missing field \"id\"");
-    if (cJSON_IsNumber(jid)) {
+    /* eval.py never reads "id" (results are matched by position): an item
+     * without a usable one is keyed by its position, "#N". */
+    snprintf(idbuf, sizeof idbuf, "#%lld", (long long)idx);
+    idtext = idbuf;
+    if (!jid)
+        ODD(MIRS_E_SCHEMA, file, idx, "missing field \"id\"");
+    else if (cJSON_IsNumber(jid)) {
         if (!json_int(jid, &iv))
-            return problem(b, MIRS_E_SCHEMA, file, idx, "field \"id\" is a number but not an integer within +-2^53");
-        snprintf(idbuf, sizeof idbuf, "%lld", (long long)iv);
-        idtext = idbuf;
-        id_is_int = 1;
+            ODD(MIRS_E_SCHEMA, file, idx, "field \"id\" is a number but not an integer within +-2^53");
+        else {
+            snprintf(idbuf, sizeof idbuf, "%lld", (long long)iv);
+            id_is_int = 1;
+        }
     } else if (cJSON_IsString(jid)) {
-        idtext = jid->valuestring;
-        if (!*idtext) return problem(b, MIRS_E_SCHEMA, file, idx, "field \"id\" is an empty string");
+        if (!*jid->valuestring)
+            ODD(MIRS_E_SCHEMA, file, idx, "field \"id\" is an empty string");
+        else
+            idtext = jid->valuestring;
     } else
-        return problem(b, MIRS_E_SCHEMA, file, idx, "field \"id\" is %s, not an integer or a string",
-                       json_type_name(jid));
+        ODD(MIRS_E_SCHEMA, file, idx, "field \"id\" is %s, not an integer or a string", json_type_name(jid));
 
     /* required and optional strings */
+    /* eval.py reads both with .get(name, ''): a missing one is empty. */
     static const int required[] = {F_ORIGINAL_QUESTION, F_REVISED_PROMPT};
     for (size_t k = 0; k < 2; k++) {
         const cJSON *j = f[required[k]];
-        if (!j) return problem(b, MIRS_E_SCHEMA, file, idx, "missing field \"%s\"", field_names[required[k]]);
-        if (!cJSON_IsString(j))
+        if (!j)
+            ODD(MIRS_E_SCHEMA, file, idx, "missing field \"%s\"", field_names[required[k]]);
+        else if (!cJSON_IsString(j))
             return problem(b, MIRS_E_SCHEMA, file, idx, "field \"%s\" is %s, not a string", field_names[required[k]],
                            json_type_name(j));
     }
+    /* The official code reads neither relationship_type nor iteration. */
     const cJSON *jrt = f[F_RELATIONSHIP_TYPE];
-    if (jrt && !cJSON_IsNull(jrt) && !cJSON_IsString(jrt))
-        return problem(b, MIRS_E_SCHEMA, file, idx, "field \"relationship_type\" is %s, not a string",
-                       json_type_name(jrt));
+    if (jrt && !cJSON_IsNull(jrt) && !cJSON_IsString(jrt)) {
+        ODD(MIRS_E_SCHEMA, file, idx, "field \"relationship_type\" is %s, not a string", json_type_name(jrt));
+        jrt = NULL;
+    }
     int64_t iteration = 0;
     const cJSON *jit = f[F_ITERATION];
-    if (jit && !cJSON_IsNull(jit) && !json_int(jit, &iteration))
-        return problem(b, MIRS_E_SCHEMA, file, idx, "field \"iteration\" is %s, not an integer", json_type_name(jit));
+    if (jit && !cJSON_IsNull(jit) && !json_int(jit, &iteration)) {
+        ODD(MIRS_E_SCHEMA, file, idx, "field \"iteration\" is %s, not an integer", json_type_name(jit));
+        iteration = 0;
+    }
 
     /* descriptions and keywords: a list of strings or one string */
     uint32_t ndesc, nkw;
     size_t bad;
     static const int lists[] = {F_IMAGE_DESCRIPTIONS, F_IMAGE_KEYWORDS};
     uint32_t *counts[] = {&ndesc, &nkw};
+    const cJSON *jlists[2] = {f[F_IMAGE_DESCRIPTIONS], f[F_IMAGE_KEYWORDS]};
     for (size_t k = 0; k < 2; k++)
-        if (!string_list_shape(f[lists[k]], counts[k], &bad)) {
+        if (!string_list_shape(jlists[k], counts[k], &bad)) {
+            /* Not read by the official code either: kept as an empty list. */
             if (bad != SIZE_MAX)
-                return problem(b, MIRS_E_SCHEMA, file, idx, "field \"%s\": element %zu is not a string",
-                               field_names[lists[k]], bad);
-            return problem(b, MIRS_E_SCHEMA, file, idx, "field \"%s\" is %s, not a list of strings or a string",
-                           field_names[lists[k]], json_type_name(f[lists[k]]));
+                ODD(MIRS_E_SCHEMA, file, idx, "field \"%s\": element %zu is not a string", field_names[lists[k]], bad);
+            else
+                ODD(MIRS_E_SCHEMA, file, idx, "field \"%s\" is %s, not a list of strings or a string",
+                    field_names[lists[k]], json_type_name(jlists[k]));
+            *counts[k] = 0;
+            jlists[k] = NULL;
         }
 
     /* images */
     const cJSON *jim = f[F_IMAGES];
-    if (!jim) return problem(b, MIRS_E_SCHEMA, file, idx, "missing field \"images\"");
-    if (!cJSON_IsArray(jim))
+    if (!jim) ODD(MIRS_E_SCHEMA, file, idx, "missing field \"images\""); /* .get('images', []) */
+    if (jim && !cJSON_IsArray(jim))
         return problem(b, MIRS_E_SCHEMA, file, idx, "field \"images\" is %s, not a list", json_type_name(jim));
     uint32_t nimg = 0;
-    for (const cJSON *e = jim->child; e; e = e->next) {
+    for (const cJSON *e = jim ? jim->child : NULL; e; e = e->next) {
         if (!cJSON_IsString(e))
             return problem(b, MIRS_E_SCHEMA, file, idx, "image %u is %s, not a path string", nimg, json_type_name(e));
         const char *p = e->valuestring;
@@ -435,15 +483,15 @@ static int add_item(builder *b, const cJSON *obj, const item_ctx *cx, int64_t id
         if (!mirs__path_is_contained(p))
             return problem(b, MIRS_E_PATH, file, idx, "image %u path \"%.200s\" leaves the dataset root (\"..\")", nimg,
                            p);
-        if (nimg == UINT32_MAX - 1) break;
+        if (nimg == MAX_IMAGES_HARD) return problem(b, MIRS_E_LIMIT, file, idx, "more than %u images", MAX_IMAGES_HARD);
         nimg++;
     }
     if (nimg < b->o.min_images || nimg > b->o.max_images)
-        return problem(b, MIRS_E_RANGE, file, idx, "%u images, outside the allowed %u to %u", nimg, b->o.min_images,
-                       b->o.max_images);
+        ODD(MIRS_E_RANGE, file, idx, "%u images, outside the allowed %u to %u", nimg, b->o.min_images, b->o.max_images);
 
     /* key and duplicates */
-    const char *cname = mirs_category_name(cat), *rname = mirs_relation_name(rel);
+    const char *cname = cx->jsonl ? mirs_category_name(cat) : cx->cat_name;
+    const char *rname = cx->jsonl ? mirs_relation_name(rel) : cx->rel_name;
     mirs_sb_clear(&b->key);
     mirs_sb_printf(&b->key, "%s/%s/", cname, rname);
     mirs_sb_puts(&b->key, idtext);
@@ -458,7 +506,7 @@ static int add_item(builder *b, const cJSON *obj, const item_ctx *cx, int64_t id
     char why[256];
     mirs_sb path;
     mirs_sb_init(&path);
-    if (cx->base && b->root_real) {
+    if (cx->base && b->root_real && jim) {
         uint32_t k = 0;
         for (const cJSON *e = jim->child; e && k < nimg; e = e->next, k++) {
             mirs_sb_clear(&path);
@@ -500,6 +548,8 @@ static int add_item(builder *b, const cJSON *obj, const item_ctx *cx, int64_t id
     memset(it, 0, sizeof *it);
     it->category = cat;
     it->relation = rel;
+    it->category_name = cname;
+    it->relation_name = rname;
     it->id_is_int = id_is_int;
     it->iteration = iteration;
     it->source_index = idx;
@@ -507,22 +557,22 @@ static int add_item(builder *b, const cJSON *obj, const item_ctx *cx, int64_t id
     it->hash = h;
     it->key = mirs__arena_strndup(a, b->key.data, b->key.len);
     it->id = it->key ? it->key + strlen(cname) + strlen(rname) + 2 : NULL;
-    it->revised_prompt = f[F_REVISED_PROMPT]->valuestring;
-    it->original_question = f[F_ORIGINAL_QUESTION]->valuestring;
+    it->revised_prompt = f[F_REVISED_PROMPT] ? f[F_REVISED_PROMPT]->valuestring : "";
+    it->original_question = f[F_ORIGINAL_QUESTION] ? f[F_ORIGINAL_QUESTION]->valuestring : "";
     it->relationship_type = cJSON_IsString(jrt) ? jrt->valuestring : "";
     it->nimages = nimg;
     it->ndesc = ndesc;
     it->nkw = nkw;
-    it->descriptions = list_strings(a, f[F_IMAGE_DESCRIPTIONS], ndesc);
-    it->keywords = list_strings(a, f[F_IMAGE_KEYWORDS], nkw);
-    it->image_paths = mirs__arena_alloc(a, (size_t)nimg * 2 * sizeof(char *));
+    it->descriptions = list_strings(a, jlists[0], ndesc);
+    it->keywords = list_strings(a, jlists[1], nkw);
+    it->image_paths = mirs__arena_alloc(a, (size_t)(nimg ? nimg : 1) * 2 * sizeof(char *));
     if (!it->key || !it->revised_prompt || !it->original_question || !it->relationship_type || !it->descriptions ||
         !it->keywords || !it->image_paths)
         return MIRS_E_NO_MEMORY;
     it->image_files = it->image_paths + nimg;
     uint32_t k = 0;
     size_t lb = cx->base ? strlen(cx->base) : 0;
-    for (const cJSON *e = jim->child; e && k < nimg; e = e->next, k++) {
+    for (const cJSON *e = jim ? jim->child : NULL; e && k < nimg; e = e->next, k++) {
         size_t lp = strlen(e->valuestring);
         const char *p = it->image_paths[k] = e->valuestring;
         if (!cx->base) {
@@ -537,7 +587,7 @@ static int add_item(builder *b, const cJSON *obj, const item_ctx *cx, int64_t id
         it->image_files[k] = full;
     }
     ds->image_total += nimg;
-    ds->counts[cat][rel]++;
+    if (cat >= 0 && rel >= 0) ds->counts[cat][rel]++;
     table_put(ds, ds->count);
     ds->count++;
     return MIRS_OK;
@@ -714,10 +764,52 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && memcmp(s + n - m, suffix, m) == 0;
 }
 
-static int open_category(builder *b, int32_t c)
+/* eval.py (extract_category_method): the method is the file's stem with
+ * every "_final" removed (pathlib's stem, then str.replace). */
+static char *official_method(const char *name)
+{
+    size_t n = strlen(name);
+    const char *dot = NULL;
+    for (const char *p = name + 1; *p; p++) /* a leading dot does not start a suffix */
+        if (*p == '.') dot = p;
+    size_t stem = dot ? (size_t)(dot - name) : n;
+    mirs_sb sb;
+    mirs_sb_init(&sb);
+    for (size_t i = 0; i < stem;) {
+        if (i + 6 <= stem && memcmp(name + i, "_final", 6) == 0) {
+            i += 6;
+            continue;
+        }
+        mirs_sb_putc(&sb, name[i++]);
+    }
+    if (!sb.data) mirs_sb_puts(&sb, "");
+    if (sb.oom) {
+        mirs_sb_free(&sb);
+        return NULL;
+    }
+    return sb.data;
+}
+
+typedef struct rel_file {
+    int32_t relation;   /* -1: unknown */
+    const char *method; /* arena copy: the relation as keys spell it */
+    const char *name;   /* the file name */
+} rel_file;
+
+static int cmp_rel_file(const void *pa, const void *pb)
+{
+    const rel_file *a = pa, *b = pb;
+    /* Official relations in official order, then unknown ones by file name. */
+    if ((a->relation < 0) != (b->relation < 0)) return a->relation < 0 ? 1 : -1;
+    if (a->relation >= 0 && a->relation != b->relation) return a->relation < b->relation ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+/* One category folder: c is MIRS_CATEGORY_* or -1 for an accepted unknown
+ * folder named cname. */
+static int open_category(builder *b, int32_t c, const char *cname)
 {
     const char *root = b->ds->path;
-    const char *cname = mirs_category_name(c);
     char *cdir = mirs__path_join(root, cname);
     if (!cdir) return MIRS_E_NO_MEMORY;
     name_list names = {0};
@@ -727,34 +819,58 @@ static int open_category(builder *b, int32_t c)
         free(cdir);
         return st;
     }
-    bool present[MIRS_RELATION_COUNT] = {0};
+    rel_file *files = mirs__calloc(names.n ? names.n : 1, sizeof *files);
+    size_t nfiles = 0;
+    if (!files) st = MIRS_E_NO_MEMORY;
     for (size_t i = 0; i < names.n && st == MIRS_OK; i++) {
         const char *nm = names.v[i];
         if (!ends_with(nm, FINAL_SUFFIX)) continue;
-        size_t stem = strlen(nm) - strlen(FINAL_SUFFIX);
-        int32_t r = -1;
-        for (int32_t k = 0; k < MIRS_RELATION_COUNT; k++)
-            if (strlen(mirs_relation_name(k)) == stem && strncmp(nm, mirs_relation_name(k), stem) == 0) r = k;
+        char *method = official_method(nm);
         char *full = mirs__path_join(cdir, nm);
-        if (!full) {
+        if (!method || !full) {
+            free(method);
+            free(full);
             st = MIRS_E_NO_MEMORY;
             break;
         }
+        int32_t r = -1;
+        for (int32_t k = 0; k < MIRS_RELATION_COUNT; k++)
+            if (strcmp(method, mirs_relation_name(k)) == 0) r = k;
         struct stat sb;
         if (stat(full, &sb) == 0 && !S_ISREG(sb.st_mode))
             st = problem(b, MIRS_E_SCHEMA, full, -1, "a relation file that is not a regular file");
-        else if (r < 0)
-            st = problem(b, MIRS_E_SCHEMA, full, -1,
-                         "unknown relation file (the stem before \"_final.json\" must be an official relation name)");
-        else
-            present[r] = true;
+        else if (!mirs__utf8_valid(method, strlen(method)) || strchr(method, '/'))
+            st = problem(b, MIRS_E_UTF8, full, -1, "a relation file name that is not valid UTF-8");
+        else {
+            bool ok = true;
+            if (r < 0) {
+                int o = oddity(b, MIRS_E_SCHEMA, full, -1,
+                               "unknown relation file (the stem before \"_final.json\" must be an official relation "
+                               "name): its items are kept as relation \"%.200s\"",
+                               method);
+                ok = o == ODD_ACCEPTED;
+                if (!ok) st = o;
+            }
+            if (ok) {
+                const char *m = mirs__arena_strndup(&b->ds->arena, method, strlen(method));
+                const char *n = mirs__arena_strndup(&b->ds->arena, nm, strlen(nm));
+                if (!m || !n)
+                    st = MIRS_E_NO_MEMORY;
+                else
+                    files[nfiles++] = (rel_file){r, m, n};
+            }
+        }
+        free(method);
         free(full);
     }
-    for (int32_t r = 0; r < MIRS_RELATION_COUNT && st == MIRS_OK; r++) {
-        if (!present[r]) continue;
+    if (nfiles > 1) qsort(files, nfiles, sizeof *files, cmp_rel_file);
+    const char *cname_kept = c >= 0 ? mirs_category_name(c) : mirs__arena_strndup(&b->ds->arena, cname, strlen(cname));
+    if (!cname_kept && st == MIRS_OK) st = MIRS_E_NO_MEMORY;
+    for (size_t i = 0; i < nfiles && st == MIRS_OK; i++) {
+        int32_t r = files[i].relation;
         mirs_sb rel;
         mirs_sb_init(&rel);
-        mirs_sb_printf(&rel, "%s/%s%s", cname, mirs_relation_name(r), FINAL_SUFFIX);
+        mirs_sb_printf(&rel, "%s/%s", cname, files[i].name);
         char *full = rel.oom ? NULL : mirs__path_join(root, rel.data);
         char *frel = rel.oom ? NULL : mirs__arena_strndup(&b->ds->arena, rel.data, rel.len);
         mirs_sb_free(&rel);
@@ -763,10 +879,12 @@ static int open_category(builder *b, int32_t c)
             st = MIRS_E_NO_MEMORY;
             break;
         }
-        item_ctx cx = {c, r, frel, full, cdir, false};
+        const char *rname = r >= 0 ? mirs_relation_name(r) : files[i].method;
+        item_ctx cx = {c, r, cname_kept, rname, frel, full, cdir, false};
         st = read_and_parse(b, full, &cx);
         free(full);
     }
+    free(files);
     names_free(&names);
     free(cdir);
     return st;
@@ -789,6 +907,11 @@ static int open_official(builder *b)
         return mirs__fail(MIRS_E_NOT_FOUND, "%s: no category folders (Hate_Speech, Violence, ...) found: not a dataset",
                           root);
     }
+    bool *unknown = mirs__calloc(names.n ? names.n : 1, sizeof *unknown);
+    if (!unknown) {
+        names_free(&names);
+        return MIRS_E_NO_MEMORY;
+    }
     for (size_t i = 0; i < names.n && st == MIRS_OK; i++) {
         int32_t c = -1;
         for (int32_t k = 0; k < MIRS_CATEGORY_COUNT; k++)
@@ -806,16 +929,27 @@ static int open_official(builder *b)
                 present[c] = false;
                 st = problem(b, MIRS_E_SCHEMA, full, -1, "a category that is not a folder");
             }
-        } else if (c < 0)
-            st = problem(b, MIRS_E_SCHEMA, full, -1,
-                         "unknown category folder (expected Hate_Speech, Violence, Self-Harm, "
-                         "Illegal_Activities, Harassment or Privacy)");
+        } else if (c < 0 && !mirs__utf8_valid(names.v[i], strlen(names.v[i])))
+            st = problem(b, MIRS_E_UTF8, full, -1, "a category folder name that is not valid UTF-8");
+        else if (c < 0) {
+            /* eval.py (load_json_files) reads every folder of the root. */
+            int o = oddity(b, MIRS_E_SCHEMA, full, -1,
+                           "unknown category folder (expected Hate_Speech, Violence, Self-Harm, "
+                           "Illegal_Activities, Harassment or Privacy): its items are kept as category \"%.200s\"",
+                           names.v[i]);
+            if (o == ODD_ACCEPTED)
+                unknown[i] = true;
+            else
+                st = o;
+        }
         free(full);
     }
-    names_free(&names);
-    if (st != MIRS_OK) return st;
     for (int32_t c = 0; c < MIRS_CATEGORY_COUNT && st == MIRS_OK; c++)
-        if (present[c]) st = open_category(b, c);
+        if (present[c]) st = open_category(b, c, mirs_category_name(c));
+    for (size_t i = 0; i < names.n && st == MIRS_OK; i++)
+        if (unknown[i]) st = open_category(b, -1, names.v[i]);
+    free(unknown);
+    names_free(&names);
     return st;
 }
 
@@ -850,6 +984,8 @@ static int check_options(const mirs_dataset_options *opts, mirs_dataset_options 
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_dataset_open: unknown format %d", (int)o->format);
     if (o->mode != MIRS_DATASET_STRICT && o->mode != MIRS_DATASET_LENIENT)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_dataset_open: unknown mode %d", (int)o->mode);
+    if (o->oddities != MIRS_DATASET_ODDITIES_ACCEPT && o->oddities != MIRS_DATASET_ODDITIES_REFUSE)
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_dataset_open: unknown oddities setting %d", (int)o->oddities);
     if (o->min_images > o->max_images)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_dataset_open: min_images %u > max_images %u", o->min_images,
                           o->max_images);
@@ -931,7 +1067,7 @@ MIRS_API int mirs_dataset_open(const char *path, const mirs_dataset_options *opt
             st = mirs__fail_errno(MIRS_E_IO, errno, "%s: cannot resolve the manifest's folder", dir);
         else {
             b.root_real_len = strlen(b.root_real);
-            item_ctx cx = {0, 0, frel, path, dir, true};
+            item_ctx cx = {0, 0, NULL, NULL, frel, path, dir, true};
             st = read_and_parse(&b, path, &cx);
         }
         free(dir);
@@ -955,7 +1091,9 @@ int mirs__dataset_parse_memory(const char *data, size_t len, int32_t format, int
             st = mirs__fail(MIRS_E_LIMIT, "<memory>: %zu bytes exceeds the limit", len);
         else {
             bool jsonl = format == MIRS_DATASET_FORMAT_JSONL;
-            item_ctx cx = {category, relation, "<memory>", "<memory>", NULL, jsonl};
+            item_ctx cx = {
+                category, relation, mirs_category_name(category), mirs_relation_name(relation), "<memory>", "<memory>",
+                NULL,     jsonl};
             char *copy = b.buf = mirs__malloc(len + 1); /* the parser decodes strings in place */
             if (!copy)
                 st = MIRS_E_NO_MEMORY;
@@ -1039,6 +1177,8 @@ MIRS_API const char *mirs_item_id(const mirs_item *it) { return it ? it->id : NU
 MIRS_API int32_t mirs_item_id_is_int(const mirs_item *it) { return it ? it->id_is_int : 0; }
 MIRS_API int32_t mirs_item_category(const mirs_item *it) { return it ? it->category : -1; }
 MIRS_API int32_t mirs_item_relation(const mirs_item *it) { return it ? it->relation : -1; }
+MIRS_API const char *mirs_item_category_name(const mirs_item *it) { return it ? it->category_name : NULL; }
+MIRS_API const char *mirs_item_relation_name(const mirs_item *it) { return it ? it->relation_name : NULL; }
 MIRS_API size_t mirs_item_index(const mirs_item *it) { return it ? it->index : 0; }
 MIRS_API const char *mirs_item_revised_prompt(const mirs_item *it) { return it ? it->revised_prompt : NULL; }
 MIRS_API const char *mirs_item_original_question(const mirs_item *it) { return it ? it->original_question : NULL; }

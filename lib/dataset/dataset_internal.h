@@ -40,6 +40,7 @@ int mirs__json_fast_parse(char *text, size_t len, unsigned max_depth, mirs_arena
 
 struct mirs_item {
     const char *key, *id, *revised_prompt, *original_question, *relationship_type, *source_file;
+    const char *category_name, *relation_name; /* as in the key (unknown ones: folder and file names) */
     const char **image_paths, **image_files, **descriptions, **keywords;
     uint64_t hash; /* mirs_key_hash(key) */
     int64_t iteration, source_index;

@@ -90,9 +90,10 @@ MIRS_API int mirs_iter_new(const mirs_dataset *ds, const mirs_filter *filter, mi
             if (f.groups & (1u << mirs_relation_group(r))) groups_rel |= 1u << r;
     for (size_t i = 0; i < ds->count; i++) {
         const mirs_item *item = &ds->items[i];
-        if (f.categories && !(f.categories & (1u << item->category))) continue;
-        if (f.relations && !(f.relations & (1u << item->relation))) continue;
-        if (f.groups && !(groups_rel & (1u << item->relation))) continue;
+        /* Unknown categories and relations (-1) match no bit. */
+        if (f.categories && (item->category < 0 || !(f.categories & (1u << item->category)))) continue;
+        if (f.relations && (item->relation < 0 || !(f.relations & (1u << item->relation)))) continue;
+        if (f.groups && (item->relation < 0 || !(groups_rel & (1u << item->relation)))) continue;
         if (wanted && !wanted[i]) continue;
         if (f.shard_count > 1 && item->hash % f.shard_count != f.shard_index) continue;
         it->order[it->n++] = i;

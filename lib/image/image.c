@@ -130,6 +130,7 @@ int mirs__image_opts(const mirs_image_decode_options *user, img_opts *o)
     o->target_height = u.target_height;
     o->png_libpng_only = u.png_libpng_only != 0;
     o->threads = u.threads;
+    o->gray16_clip = 0;
     if (o->max_input_bytes > SIZE_MAX) o->max_input_bytes = SIZE_MAX;
     return MIRS_OK;
 }
@@ -298,6 +299,24 @@ MIRS_API int mirs_image_decode_memory(const uint8_t *data, size_t len, const mir
     img_opts o;
     int st = mirs__image_opts(opts, &o);
     if (st) return st;
+    if (len > o.max_input_bytes)
+        return mirs__fail(MIRS_E_LIMIT, "image input of %zu bytes exceeds the limit of %llu bytes", len,
+                          (unsigned long long)o.max_input_bytes);
+    switch (mirs_image_detect_format(data, len)) {
+    case MIRS_IMAGE_FORMAT_PNG: return mirs__png_decode(data, len, &o, out);
+    case MIRS_IMAGE_FORMAT_JPEG: return mirs__jpeg_decode(data, len, &o, out);
+    default: return unknown_format(data, len);
+    }
+}
+
+int mirs__image_decode_memory_pil(const uint8_t *data, size_t len, const mirs_image_decode_options *opts,
+                                  mirs_image **out)
+{
+    MIRS_CHECK_ARG((data || len == 0) && out);
+    img_opts o;
+    int st = mirs__image_opts(opts, &o);
+    if (st) return st;
+    o.gray16_clip = 1;
     if (len > o.max_input_bytes)
         return mirs__fail(MIRS_E_LIMIT, "image input of %zu bytes exceeds the limit of %llu bytes", len,
                           (unsigned long long)o.max_input_bytes);

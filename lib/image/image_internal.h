@@ -26,6 +26,7 @@ typedef struct img_opts {
     uint32_t target_width, target_height;
     int png_libpng_only;
     uint32_t threads; /* JPEG decode threads: 0 auto, 1 one, >= 2 two */
+    int gray16_clip;  /* 16-bit gray PNG: clip to 255 as PIL's mode "I" does, not keep the high byte */
 } img_opts;
 
 int mirs__image_opts(const mirs_image_decode_options *user, img_opts *o);
@@ -65,6 +66,14 @@ int mirs__png_encode(const mirs_image *img, int level, mirs_sb *sb);
 int mirs__jpeg_probe(const uint8_t *data, size_t len, const img_opts *o, mirs_image_info *info);
 int mirs__jpeg_decode(const uint8_t *data, size_t len, const img_opts *o, mirs_image **out);
 int mirs__jpeg_encode(const mirs_image *img, int quality, int subsampling, mirs_sb *sb);
+
+/* mirs_image_decode_memory with the pixels PIL's Image.open(f).convert()
+ * gives for every PNG mode: as the public decoder, except that 16-bit gray
+ * (with or without tRNS; RGB8 and GRAY8 layouts) is clipped to 255 as
+ * PIL's mode "I" is, where the public decoder keeps the high byte. For the
+ * request files, which must carry the bytes the official adapters send. */
+int mirs__image_decode_memory_pil(const uint8_t *data, size_t len, const mirs_image_decode_options *opts,
+                                  mirs_image **out);
 
 /* Names other image formats by their magic (for clear errors); NULL if none. */
 const char *mirs__image_other_format(const uint8_t *data, size_t len);

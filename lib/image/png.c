@@ -152,6 +152,7 @@ typedef struct pctx {
     char msg[160];
     mirs_image *img;
     int via_rgb, interlaced, done;
+    int clip16; /* 16-bit gray rows clipped to 8 bits here (img_opts.gray16_clip) */
     uint32_t rows_seen;
     int last_pass, complete; /* the row that completes the image, and whether it came */
     uint32_t last_row;
@@ -198,8 +199,14 @@ static void info_cb(png_structp png, png_infop info)
     int trns = png_get_valid(png, info, PNG_INFO_tRNS) != 0;
     int gray_src = !(ct & PNG_COLOR_MASK_COLOR);
     c->via_rgb = layout == MIRS_LAYOUT_GRAY8 && !gray_src; /* decode RGB, then PIL's luma */
-    int want_ch = c->via_rgb ? 3 : mirs_image_layout_channels(layout);
-    if (bd == 16) png_set_strip_16(png);
+    /* PIL opens 16-bit gray as mode "I" and clips it to 8 bits (40000 -> 255);
+     * libpng has no such transform, so those rows arrive as 16 bits and
+     * clip16_row converts them. Every other 16-bit mode PIL reads by its high
+     * byte, as png_set_strip_16 does. */
+    c->clip16 = c->o->gray16_clip && bd == 16 && ct == PNG_COLOR_TYPE_GRAY && layout != MIRS_LAYOUT_RGBA8;
+    int want_ch = c->clip16 ? 1 : c->via_rgb ? 3 : mirs_image_layout_channels(layout);
+    int want_bd = c->clip16 ? 16 : 8;
+    if (bd == 16 && !c->clip16) png_set_strip_16(png);
     if (ct == PNG_COLOR_TYPE_PALETTE) {
         /* Indices past the PLTE entries read as gray i, as in PIL (whose
          * palettes start as a gray ramp); libpng would give black. */
@@ -220,7 +227,7 @@ static void info_cb(png_structp png, png_infop info)
         png_set_add_alpha(png, 0xff, PNG_FILLER_AFTER);
     } else {
         png_set_strip_alpha(png);
-        if (gray_src && layout == MIRS_LAYOUT_RGB8) png_set_gray_to_rgb(png);
+        if (gray_src && layout == MIRS_LAYOUT_RGB8 && !c->clip16) png_set_gray_to_rgb(png);
     }
     c->interlaced = png_set_interlace_handling(png) > 1;
     /* The last row libpng delivers: of the last non-empty Adam7 pass. */
@@ -236,13 +243,13 @@ static void info_cb(png_structp png, png_infop info)
             }
     png_read_update_info(png, info);
     uint32_t w = c->w->width, h = c->w->height;
-    if (png_get_channels(png, info) != want_ch || png_get_bit_depth(png, info) != 8 ||
-        png_get_rowbytes(png, info) != (size_t)w * (size_t)want_ch)
+    if (png_get_channels(png, info) != want_ch || png_get_bit_depth(png, info) != want_bd ||
+        png_get_rowbytes(png, info) != (size_t)w * (size_t)want_ch * (size_t)(want_bd / 8))
         fail_in_callback(png, c, MIRS_E_INTERNAL, "unexpected row format after transformations");
     int st = mirs__image_new(w, h, layout, &c->img);
     if (st) fail_in_callback(png, c, st, "cannot allocate the image");
-    size_t rowbytes = (size_t)w * (size_t)want_ch, total;
-    if (c->via_rgb) {
+    size_t rowbytes = (size_t)w * (size_t)want_ch * (size_t)(want_bd / 8), total;
+    if (c->via_rgb || (c->clip16 && c->interlaced)) {
         size_t n = c->interlaced ? h : 1;
         if (!mirs__mul_ok(rowbytes, n, &total) || !(c->tmp = calloc(total, 1)))
             fail_in_callback(png, c, MIRS_E_NO_MEMORY, "out of memory");
@@ -252,8 +259,19 @@ static void info_cb(png_structp png, png_infop info)
         if (!(c->rows = malloc((size_t)h * sizeof *c->rows)))
             fail_in_callback(png, c, MIRS_E_NO_MEMORY, "out of memory");
         for (uint32_t y = 0; y < h; y++)
-            c->rows[y] = c->via_rgb ? c->tmp + (size_t)y * rowbytes : c->img->pixels + (size_t)y * c->img->stride;
-        if (!c->via_rgb) memset(c->img->pixels, 0, c->img->stride * h);
+            c->rows[y] = c->tmp ? c->tmp + (size_t)y * rowbytes : c->img->pixels + (size_t)y * c->img->stride;
+        if (!c->tmp) memset(c->img->pixels, 0, c->img->stride * h);
+    }
+}
+
+/* n big-endian 16-bit gray samples to n pixels of ch (1 or 3) channels,
+ * clipped to 255 as PIL converts mode "I". */
+static void clip16_row(const uint8_t *src, uint8_t *dst, int ch, size_t n)
+{
+    for (size_t x = 0; x < n; x++) {
+        unsigned v = (unsigned)src[2 * x] << 8 | src[2 * x + 1];
+        uint8_t b = v > 255 ? 255 : (uint8_t)v;
+        for (int k = 0; k < ch; k++) *dst++ = b;
     }
 }
 
@@ -268,6 +286,8 @@ static void row_cb(png_structp png, png_bytep row, png_uint_32 y, int pass)
         png_progressive_combine_row(png, c->rows[y], row);
     else if (c->via_rgb)
         mirs__rows_to_gray(row, 3, c->img->pixels + (size_t)y * c->img->stride, c->w->width);
+    else if (c->clip16)
+        clip16_row(row, c->img->pixels + (size_t)y * c->img->stride, c->img->channels, c->w->width);
     else
         memcpy(c->img->pixels + (size_t)y * c->img->stride, row, c->img->stride);
 }
@@ -336,6 +356,9 @@ int mirs__png_decode(const uint8_t *data, size_t len, const img_opts *o, mirs_im
     if (st == MIRS_OK && c.via_rgb && c.interlaced)
         for (uint32_t y = 0; y < w.height; y++)
             mirs__rows_to_gray(c.rows[y], 3, c.img->pixels + (size_t)y * c.img->stride, w.width);
+    if (st == MIRS_OK && c.clip16 && c.interlaced)
+        for (uint32_t y = 0; y < w.height; y++)
+            clip16_row(c.rows[y], c.img->pixels + (size_t)y * c.img->stride, c.img->channels, w.width);
     free(c.tmp);
     free(c.rows);
     if (st) {

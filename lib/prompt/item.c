@@ -8,6 +8,8 @@
  */
 #include "prompt_internal.h"
 
+#include "image/image_internal.h"
+
 #include <mirsafety/image.h>
 
 #include <errno.h>
@@ -16,6 +18,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_PERMUTATION 65536u
@@ -48,6 +51,14 @@ int mirs_prompt_permutation(const char *key, uint64_t seed, size_t n, size_t *ou
 
 /* ---- one item as the model will see it ---- */
 
+/* An item the official adapters would send to the model as failed inference
+ * (its answer "[INFERENCE_FAILED: ...]"), not a failure of the job. */
+typedef struct item_failure {
+    bool failed;
+    char answer[640]; /* the official answer text */
+    char error[512];  /* our reason, naming the file */
+} item_failure;
+
 typedef struct view {
     mirs__prompt_ctx ctx;
     const char **files; /* image files in the order sent */
@@ -57,6 +68,7 @@ typedef struct view {
     mirs_image *tiled; /* the composite variant's image */
     char *tiled_path;  /* ... and its file name for the text formats */
     const char *tiled_ref[1];
+    item_failure *fail;
 } view;
 
 static void view_free(view *v)
@@ -66,8 +78,53 @@ static void view_free(view *v)
     mirs_sb_free(&v->text);
     mirs_image_free(v->tiled);
     free(v->tiled_path);
+    item_failure *f = v->fail;
     memset(v, 0, sizeof *v);
+    v->fail = f;
 }
+
+/* The first n code points of s (Python's str(e)[:n]); s is valid UTF-8. */
+static size_t utf8_prefix(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (size_t cp = 0; s[i] && cp < n; cp++) {
+        i++;
+        while ((s[i] & 0xC0) == 0x80) i++;
+    }
+    return i;
+}
+
+/* Marks the item failed: `official` is the error text the official adapter
+ * would report (NULL: our own reason), cut as eval.py's dynamic_worker cuts
+ * it (str(error)[:200]); the reason is the current error message. Returns
+ * the status that ends the item (MIRS_E_NO_MEMORY and unrelated failures
+ * pass through unchanged for the caller to treat as fatal). */
+static int item_fail(view *v, int status, const char *official)
+{
+    if (status == MIRS_E_NO_MEMORY || !v->fail) return status;
+    item_failure *f = v->fail;
+    const char *why = mirs_error_last();
+    size_t wn = strlen(why);
+    if (!mirs__utf8_valid(why, wn)) wn = mirs__utf8_valid_prefix(why, wn);
+    snprintf(f->error, sizeof f->error, "%.*s", (int)(wn < sizeof f->error ? wn : sizeof f->error - 1), why);
+    if (!mirs__utf8_valid(f->error, strlen(f->error)))
+        f->error[mirs__utf8_valid_prefix(f->error, strlen(f->error))] = 0;
+    const char *src = official ? official : f->error;
+    snprintf(f->answer, sizeof f->answer, "[INFERENCE_FAILED: %.*s]", (int)utf8_prefix(src, 200), src);
+    f->failed = true;
+    return status;
+}
+
+/* os.path.exists: anything stat() finds (a dangling symlink is missing). */
+static bool file_exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+/* The official close_source_model.py error texts. */
+#define OFFICIAL_IMAGE_FAILED "图片加载失败或未找到"
+#define OFFICIAL_EMPTY_CONTENT "content_parts为空，输入无效"
 
 /* ---- decoding, downscaling, tiling ---- */
 
@@ -81,7 +138,8 @@ static int decode_bytes(const mirs_prompt_options *o, const char *file, const ch
     mirs_image_decode_options d = MIRS_IMAGE_DECODE_OPTIONS_INIT;
     d.layout = MIRS_LAYOUT_RGB8; /* as PIL's convert("RGB") in the official adapters */
     d.max_input_bytes = o->max_image_bytes;
-    int st = mirs_image_decode_memory((const uint8_t *)data, len, &d, out);
+    /* PIL's pixels for every PNG mode (16-bit gray clipped, not scaled). */
+    int st = mirs__image_decode_memory_pil((const uint8_t *)data, len, &d, out);
     return st ? mirs__error_prefix("%s", file) : MIRS_OK;
 }
 
@@ -161,6 +219,12 @@ static int build_composite(const mirs_item *item, const mirs_prompt_options *o, 
 {
     size_t n = mirs_item_image_count(item);
     if (n == 0) return mirs__fail(MIRS_E_SCHEMA, "%s: the composite variant needs images", v->ctx.key);
+    for (size_t i = 0; i < n; i++)
+        if (!file_exists(mirs_item_image_file(item, i)))
+            return item_fail(v,
+                             mirs__fail(MIRS_E_NOT_FOUND, "%s: composite: image %zu: %s: the file does not exist",
+                                        v->ctx.key, i, mirs_item_image_file(item, i)),
+                             NULL);
     mirs_image **imgs = mirs__calloc(n, sizeof *imgs);
     if (!imgs) return MIRS_E_NO_MEMORY;
     int st = MIRS_OK;
@@ -183,12 +247,42 @@ static int build_composite(const mirs_item *item, const mirs_prompt_options *o, 
     return st ? mirs__error_prefix("%s: composite", v->ctx.key) : MIRS_OK;
 }
 
+/* Text formats list image files for the caller's runner; a missing file is
+ * handled as the official adapters handle it: the Qwen2.5-VL adapter
+ * (models/qwen2_5_VL_3B.py, infer) sends only the paths that exist, the
+ * GLM-4.1V adapter (models/GLM-4.1V-9B-Thinking.py, load_image) raises
+ * FileNotFoundError, a failed inference; the formats without an official
+ * adapter follow GLM's. Request formats find missing files when reading them. */
+static int missing_images(const mirs_prompt_options *o, view *v, size_t *n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < *n; i++) {
+        if (file_exists(v->files[i])) {
+            v->files[k] = v->files[i];
+            v->perm[k++] = v->perm[i];
+            continue;
+        }
+        if (o->format == MIRS_PROMPT_FORMAT_QWEN2_VL) continue;
+        int st = mirs__fail(MIRS_E_NOT_FOUND, "%s: image %zu: %s: the file does not exist", v->ctx.key, v->perm[i],
+                            v->files[i]);
+        if (o->format != MIRS_PROMPT_FORMAT_GLM4_1V) return item_fail(v, st, NULL);
+        char official[512];
+        snprintf(official, sizeof official, "Image not found at %s", v->files[i]);
+        return item_fail(v, st, official);
+    }
+    *n = k;
+    return MIRS_OK;
+}
+
 /* The wording of the captions variant (docs/prompts.md). */
 #define CAPTIONS_HEAD "The images are described below, in order.\n"
 
+/* v->fail is set by the caller (NULL: every problem is an error). */
 static int view_build(const mirs_item *item, const mirs_prompt_options *o, view *v)
 {
+    item_failure *fail = v->fail;
     memset(v, 0, sizeof *v);
+    v->fail = fail;
     mirs__prompt_ctx *c = &v->ctx;
     size_t n = mirs_item_image_count(item);
     c->system = o->system;
@@ -197,6 +291,9 @@ static int view_build(const mirs_item *item, const mirs_prompt_options *o, view 
     c->key = mirs_item_key(item);
     c->id = mirs_item_id(item);
     mirs__prompt_ctx_names(c, mirs_item_relation(item), mirs_item_category(item));
+    /* Unknown ones (accepted oddities) keep the names their key has. */
+    if (mirs_item_relation(item) < 0) c->relation = mirs_item_relation_name(item);
+    if (mirs_item_category(item) < 0) c->category = mirs_item_category_name(item);
     c->placeholder = o->image_placeholder ? o->image_placeholder : "<image>";
     c->text = c->prompt;
     switch (o->variant) {
@@ -215,6 +312,10 @@ static int view_build(const mirs_item *item, const mirs_prompt_options *o, view 
             /* The dataset path comes from the caller, not the data: keep the output valid JSON. */
             if (!mirs__utf8_valid(v->files[i], strlen(v->files[i])))
                 return mirs__fail(MIRS_E_UTF8, "%s: image path %zu is not valid UTF-8", c->key, v->perm[i]);
+        }
+        if (!mirs_prompt_format_is_request(o->format)) {
+            int st = missing_images(o, v, &n);
+            if (st) return st;
         }
         v->nfiles = n;
         break;
@@ -383,7 +484,7 @@ static void image_part(const mirs_prompt_options *o, bool anthropic, const char 
         mirs_sb_puts(sb, mime);
         mirs_sb_puts(sb, "\",\"data\":\"");
         base64_fast(sb, data, len);
-        mirs_sb_puts(sb, "\"}},");
+        mirs_sb_puts(sb, "\"}}");
     } else {
         mirs_sb_puts(sb, "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:");
         mirs_sb_puts(sb, mime);
@@ -394,11 +495,11 @@ static void image_part(const mirs_prompt_options *o, bool anthropic, const char 
             mirs_sb_puts(sb, ",\"detail\":");
             json_str(sb, o->detail);
         }
-        mirs_sb_puts(sb, "}},");
+        mirs_sb_puts(sb, "}}");
     }
 }
 
-static int image_parts(const mirs_prompt_options *o, const view *v, bool anthropic, mirs_sb *sb)
+static int image_parts(const mirs_prompt_options *o, view *v, bool anthropic, mirs_sb *sb)
 {
     if (v->tiled) {
         /* A composite has no original bytes: PNG unless JPEG is asked for. */
@@ -414,8 +515,18 @@ static int image_parts(const mirs_prompt_options *o, const view *v, bool anthrop
         char *data = NULL;
         size_t len = 0;
         const char *mime = NULL;
+        /* eval.py's worker turns a missing image into None, and the adapter
+         * fails the item (close_source_model.py, _single_infer). Other image
+         * errors (over the limits, not a regular file, corrupt) still stop the
+         * job: hostile input is refused, not sent as a failed item. */
+        if (!file_exists(v->files[i]))
+            return item_fail(v,
+                             mirs__fail(MIRS_E_NOT_FOUND, "%s: image %zu: %s: the file does not exist", v->ctx.key,
+                                        v->perm[i], v->files[i]),
+                             OFFICIAL_IMAGE_FAILED);
         int st = image_payload(o, v->files[i], &data, &len, &mime);
         if (st) return mirs__error_prefix("%s: image %zu", v->ctx.key, i);
+        if (i) mirs_sb_putc(sb, ',');
         image_part(o, anthropic, mime, data, len, sb);
         free(data);
         if (sb->oom) return MIRS_E_NO_MEMORY;
@@ -423,7 +534,46 @@ static int image_parts(const mirs_prompt_options *o, const view *v, bool anthrop
     return MIRS_OK;
 }
 
-static int openai_body(const mirs_prompt_options *o, const view *v, mirs_sb *sb)
+/* The content parts: every image, then the text unless it is empty
+ * (close_source_model.py, _single_infer: "if prompt:"); no part at all is
+ * the adapter's "content_parts is empty" failure. */
+static int content_parts(const mirs_prompt_options *o, view *v, bool anthropic, mirs_sb *sb)
+{
+    size_t before = sb->len;
+    int st = image_parts(o, v, anthropic, sb);
+    if (st) return st;
+    const char *text = v->ctx.text;
+    if (text && *text) {
+        if (sb->len > before) mirs_sb_putc(sb, ',');
+        mirs_sb_puts(sb, "{\"type\":\"text\",\"text\":");
+        json_str(sb, text);
+        mirs_sb_putc(sb, '}');
+    } else if (sb->len == before) {
+        return item_fail(v, mirs__fail(MIRS_E_SCHEMA, "%s: nothing to send: no image and an empty text", v->ctx.key),
+                         OFFICIAL_EMPTY_CONTENT);
+    }
+    return sb->oom ? MIRS_E_NO_MEMORY : MIRS_OK;
+}
+
+/* ---- official run profiles ---- */
+
+/* The sampling and vision settings the official adapters fix in code,
+ * SamplingParams(...) in each adapter's infer(); qwen's pixel bounds are
+ * the per-image min_pixels / max_pixels its messages give qwen_vl_utils
+ * (224 * 224 and 1280 * 28 * 28). 0 / -1 = not set. */
+typedef struct profile {
+    int64_t max_tokens;
+    double temperature, top_p, repetition_penalty;
+    uint32_t min_pixels, max_pixels;
+} profile;
+
+static const profile profiles[MIRS_PROMPT_PROFILE_COUNT] = {
+    [MIRS_PROMPT_PROFILE_NONE] = {0, -1.0, 0, 0, 0, 0},
+    [MIRS_PROMPT_PROFILE_QWEN2_5_VL] = {4096, 0.0, 0.001, 1.05, 224 * 224, 1280 * 28 * 28},
+    [MIRS_PROMPT_PROFILE_GLM4_1V_THINKING] = {8192, 0.8, 0.9, 0, 0, 0},
+};
+
+static int openai_body(const mirs_prompt_options *o, view *v, mirs_sb *sb)
 {
     mirs_sb_puts(sb, "{\"model\":");
     json_str(sb, o->model);
@@ -434,21 +584,33 @@ static int openai_body(const mirs_prompt_options *o, const view *v, mirs_sb *sb)
         mirs_sb_puts(sb, "},");
     }
     mirs_sb_puts(sb, "{\"role\":\"user\",\"content\":[");
-    int st = image_parts(o, v, false, sb);
+    int st = content_parts(o, v, false, sb);
     if (st) return st;
-    mirs_sb_puts(sb, "{\"type\":\"text\",\"text\":");
-    json_str(sb, v->ctx.text);
-    mirs_sb_puts(sb, "}]}]");
-    if (o->max_tokens > 0) mirs_sb_printf(sb, ",\"max_tokens\":%lld", (long long)o->max_tokens);
-    if (o->temperature >= 0) {
+    mirs_sb_puts(sb, "]}]");
+    const profile *p = &profiles[o->profile];
+    int64_t max_tokens = o->max_tokens > 0 ? o->max_tokens : p->max_tokens;
+    double temperature = o->temperature >= 0 ? o->temperature : p->temperature;
+    if (max_tokens > 0) mirs_sb_printf(sb, ",\"max_tokens\":%lld", (long long)max_tokens);
+    if (temperature >= 0) {
         mirs_sb_puts(sb, ",\"temperature\":");
-        mirs_sb_json_double(sb, o->temperature);
+        mirs_sb_json_double(sb, temperature);
     }
+    if (p->top_p > 0) {
+        mirs_sb_puts(sb, ",\"top_p\":");
+        mirs_sb_json_double(sb, p->top_p);
+    }
+    if (p->repetition_penalty > 0) {
+        mirs_sb_puts(sb, ",\"repetition_penalty\":");
+        mirs_sb_json_double(sb, p->repetition_penalty);
+    }
+    if (p->max_pixels)
+        mirs_sb_printf(sb, ",\"mm_processor_kwargs\":{\"min_pixels\":%u,\"max_pixels\":%u}", p->min_pixels,
+                       p->max_pixels);
     mirs_sb_putc(sb, '}');
     return sb->oom ? MIRS_E_NO_MEMORY : MIRS_OK;
 }
 
-static int anthropic_body(const mirs_prompt_options *o, const view *v, mirs_sb *sb)
+static int anthropic_body(const mirs_prompt_options *o, view *v, mirs_sb *sb)
 {
     mirs_sb_puts(sb, "{\"model\":");
     json_str(sb, o->model);
@@ -458,11 +620,9 @@ static int anthropic_body(const mirs_prompt_options *o, const view *v, mirs_sb *
         json_str(sb, o->system);
     }
     mirs_sb_puts(sb, ",\"messages\":[{\"role\":\"user\",\"content\":[");
-    int st = image_parts(o, v, true, sb);
+    int st = content_parts(o, v, true, sb);
     if (st) return st;
-    mirs_sb_puts(sb, "{\"type\":\"text\",\"text\":");
-    json_str(sb, v->ctx.text);
-    mirs_sb_puts(sb, "}]}]");
+    mirs_sb_puts(sb, "]}]");
     if (o->temperature >= 0) {
         mirs_sb_puts(sb, ",\"temperature\":");
         mirs_sb_json_double(sb, o->temperature);
@@ -482,6 +642,14 @@ static int check_options(const mirs_prompt_options *in, mirs_prompt_options *o)
             return mirs__fail(MIRS_E_UTF8, "prompt options: a string option is not valid UTF-8");
     if (mirs_prompt_format_is_request(o->format) && (!o->model || !o->model[0]))
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "the '%s' request format needs a model name",
+                          mirs_prompt_format_name(o->format));
+    if (o->profile < 0 || o->profile >= MIRS_PROMPT_PROFILE_COUNT)
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "unknown prompt profile %d", (int)o->profile);
+    if (o->profile != MIRS_PROMPT_PROFILE_NONE && o->format != MIRS_PROMPT_FORMAT_OPENAI &&
+        o->format != MIRS_PROMPT_FORMAT_OPENAI_BATCH)
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT,
+                          "run profiles go into vLLM request bodies: they need the openai or openai-batch format, "
+                          "not '%s'",
                           mirs_prompt_format_name(o->format));
     return MIRS_OK;
 }
@@ -510,10 +678,13 @@ static int check_job(const mirs_prompt_options *o)
     return MIRS_OK;
 }
 
-/* Appends the item's output line (no newline) to sb. */
-static int build_line(const mirs_item *item, const mirs_prompt_options *o, mirs_sb *sb)
+/* Appends the item's output line (no newline) to sb. With fail, an item
+ * the official adapters count as failed inference sets fail->failed (and
+ * returns that failure's status) instead of being an error of the job. */
+static int build_line(const mirs_item *item, const mirs_prompt_options *o, mirs_sb *sb, item_failure *fail)
 {
     view v;
+    v.fail = fail;
     int st = view_build(item, o, &v);
     if (st) {
         view_free(&v);
@@ -566,6 +737,7 @@ int mirs_prompt_item_text(const mirs_item *item, const mirs_prompt_options *opts
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_prompt_item_text: '%s' is a request format",
                           mirs_prompt_format_name(o.format));
     view v;
+    v.fail = NULL;
     st = view_build(item, &o, &v);
     mirs_sb sb;
     mirs_sb_init(&sb);
@@ -586,7 +758,7 @@ int mirs_prompt_item_line(const mirs_item *item, const mirs_prompt_options *opts
     if (st) return st;
     mirs_sb sb;
     mirs_sb_init(&sb);
-    st = build_line(item, &o, &sb);
+    st = build_line(item, &o, &sb, NULL);
     if (st) {
         mirs_sb_free(&sb);
         return st;
@@ -607,22 +779,42 @@ int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter, const m
     if (st) return st;
     mirs_iter *it = NULL;
     if ((st = mirs_iter_new(ds, filter, &it))) return st;
-    size_t total = mirs_iter_count(it), done = 0;
+    size_t total = mirs_iter_count(it), done = 0, items = 0;
     mirs_sb sb;
     mirs_sb_init(&sb);
+    item_failure fail;
     const mirs_item *item;
     while ((st = mirs_iter_next(it, &item)) == MIRS_OK) {
         mirs_sb_clear(&sb);
-        if ((st = build_line(item, &o, &sb))) break;
+        fail.failed = false;
+        mirs_prompt_sink_fn to = sink;
+        void *ud = userdata;
+        bool to_failed = false;
+        if ((st = build_line(item, &o, &sb, o.failed_sink ? &fail : NULL))) {
+            if (!fail.failed) break;
+            /* The item goes to the failed sink as the official adapters
+             * record it: a response whose answer is the failure text. */
+            mirs_sb_clear(&sb);
+            mirs_sb_puts(&sb, "{\"key\":");
+            json_str(&sb, mirs_item_key(item));
+            mirs_sb_puts(&sb, ",\"response\":");
+            json_str(&sb, fail.answer);
+            mirs_sb_puts(&sb, ",\"status\":\"failed\",\"error\":");
+            json_str(&sb, fail.error);
+            mirs_sb_putc(&sb, '}');
+            to = o.failed_sink;
+            ud = o.failed_userdata;
+            to_failed = true;
+        }
         mirs_sb_putc(&sb, '\n');
         if (sb.oom) {
             st = MIRS_E_NO_MEMORY;
             break;
         }
-        int r = sink(userdata, sb.data, sb.len);
+        int r = to(ud, sb.data, sb.len);
         if (r == MIRS_DONE) {
             st = MIRS_DONE;
-            done++;
+            if (!to_failed) done++;
             break;
         }
         if (r != MIRS_OK) {
@@ -631,9 +823,11 @@ int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter, const m
                 mirs__fail(st, "the prompt sink stopped the job with status %d after %zu lines", r, done);
             break;
         }
-        done++;
+        st = MIRS_OK;
+        if (!to_failed) done++;
+        items++;
         if (written) *written = done;
-        if (o.progress) o.progress(o.progress_userdata, done, total);
+        if (o.progress) o.progress(o.progress_userdata, items, total);
     }
     if (written) *written = done;
     mirs_sb_free(&sb);

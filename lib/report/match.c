@@ -21,8 +21,10 @@ void mirs_response_match_free(mirs_response_match *m)
     free(m);
 }
 
+/* By names, not codes: official results of an unknown category folder or
+ * relation file (accepted dataset oddities) match by position too. */
 typedef struct pos_entry {
-    int32_t cat, rel;
+    const char *cat, *rel;
     int64_t idx;
     const mirs_item *item;
 } pos_entry;
@@ -30,13 +32,15 @@ typedef struct pos_entry {
 static int cmp_pos(const void *a, const void *b)
 {
     const pos_entry *x = a, *y = b;
-    if (x->cat != y->cat) return x->cat < y->cat ? -1 : 1;
-    if (x->rel != y->rel) return x->rel < y->rel ? -1 : 1;
+    int c = strcmp(x->cat, y->cat);
+    if (!c) c = strcmp(x->rel, y->rel);
+    if (c) return c < 0 ? -1 : 1;
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-/* "<Category>/<Relation>/#<n>" -> (cat, rel, n); false for other keys. */
-static bool positional_key(const char *key, int32_t *cat, int32_t *rel, int64_t *idx)
+/* "<Category>/<Relation>/#<n>" -> (cat, rel, n) with the names copied into
+ * cbuf and rbuf (256 bytes each); false for other keys. */
+static bool positional_key(const char *key, char *cbuf, char *rbuf, int64_t *idx)
 {
     const char *a = strchr(key, '/');
     if (!a) return false;
@@ -47,10 +51,14 @@ static bool positional_key(const char *key, int32_t *cat, int32_t *rel, int64_t 
         if (*p < '0' || *p > '9' || v > INT64_MAX / 10 - 10) return false;
         v = v * 10 + (*p - '0');
     }
-    *cat = mirs__category_exact(key, (size_t)(a - key));
-    *rel = mirs__relation_exact(a + 1, (size_t)(b - a - 1));
+    size_t cn = (size_t)(a - key), rn = (size_t)(b - a - 1);
+    if (!cn || !rn || cn >= 256 || rn >= 256) return false;
+    memcpy(cbuf, key, cn);
+    cbuf[cn] = '\0';
+    memcpy(rbuf, a + 1, rn);
+    rbuf[rn] = '\0';
     *idx = v;
-    return *cat >= 0 && *rel >= 0;
+    return true;
 }
 
 int mirs_responses_match(const mirs_responses *r, const mirs_dataset *ds, mirs_response_match **out)
@@ -69,8 +77,8 @@ int mirs_responses_match(const mirs_responses *r, const mirs_dataset *ds, mirs_r
     for (size_t i = 0; i < nitems; i++) {
         const mirs_item *it = NULL;
         if ((st = mirs_dataset_get(ds, i, &it))) goto done;
-        pos[i].cat = mirs_item_category(it);
-        pos[i].rel = mirs_item_relation(it);
+        pos[i].cat = mirs_item_category_name(it);
+        pos[i].rel = mirs_item_relation_name(it);
         pos[i].idx = mirs_item_source_index(it);
         pos[i].item = it;
     }
@@ -79,7 +87,10 @@ int mirs_responses_match(const mirs_responses *r, const mirs_dataset *ds, mirs_r
         const mirs_response *x = mirs_responses_get(r, i);
         const mirs_item *it = NULL;
         pos_entry want;
-        if (positional_key(x->key, &want.cat, &want.rel, &want.idx)) {
+        char cbuf[256], rbuf[256];
+        want.cat = cbuf;
+        want.rel = rbuf;
+        if (positional_key(x->key, cbuf, rbuf, &want.idx)) {
             const pos_entry *hit = bsearch(&want, pos, nitems, sizeof *pos, cmp_pos);
             if (hit) it = hit->item;
         } else if (mirs_dataset_find(ds, x->key, &it) != MIRS_OK)

@@ -205,6 +205,18 @@ int mirs_report_add(mirs_report *r, int32_t category, int32_t relation, int32_t 
     return st;
 }
 
+/* statics.py (analyze_results) keeps a row per result file name, which
+ * eval.py names after the relation file's method: an item of an unknown
+ * relation (key Category/Relation/id) is its own row, as there. Returns the
+ * row's file name in buf (256 bytes), or NULL for a known relation. */
+static const char *unknown_relation_row(const char *key, int32_t rel, char *buf)
+{
+    const char *a = strchr(key, '/'), *b = a ? strchr(a + 1, '/') : NULL;
+    if (rel >= 0 || !b || (size_t)(b - a - 1) >= 256 - 6) return NULL;
+    snprintf(buf, 256, "%.*s.json", (int)(b - a - 1), a + 1);
+    return buf;
+}
+
 int mirs_report_add_record(mirs_report *r, const mirs_record *rec)
 {
     MIRS_CHECK_ARG(r && rec && rec->key);
@@ -225,7 +237,9 @@ int mirs_report_add_record(mirs_report *r, const mirs_record *rec)
                           rec->key, rec->model, rec->judge);
     int32_t c, rel;
     mirs__key_cell(rec->key, &c, &rel);
-    st = report_add(r, c, rel, rec->verdict, rec->flags, rec->response_type, NULL);
+    char fname[256];
+    st =
+        report_add(r, c, rel, rec->verdict, rec->flags, rec->response_type, unknown_relation_row(rec->key, rel, fname));
     if (!st && (st = mirs__strset_add(&r->keys, rec->key)) > 0) st = MIRS_OK;
     return st;
 }
@@ -255,8 +269,8 @@ int mirs_report_add_dataset(mirs_report *r, const mirs_dataset *ds)
         int32_t c, rel;
         mirs__key_cell(key, &c, &rel);
         const char *rs = mirs__relation_str(rel);
-        char fname[64];
-        snprintf(fname, sizeof fname, "%s.json", rs ? rs : "unclassified");
+        char fname[256];
+        if (!unknown_relation_row(key, rel, fname)) snprintf(fname, sizeof fname, "%s.json", rs ? rs : "unclassified");
         file_row *fr = file_row_get(r, fname, strlen(fname));
         if (!fr || mirs__strvec_push(&r->missing, key, strlen(key))) return MIRS_E_NO_MEMORY;
         fr->total++;

@@ -211,6 +211,7 @@ static int parse_jsonl(mirs_responses *r, const char *data, size_t len, const ch
     size_t pos = 0;
     uint64_t line = 0;
     char src[600];
+    bool per_line = r->format == MIRS_RESPONSES_AUTO; /* a format given by the caller holds for every line */
     while (pos < len) {
         line++;
         const char *nl = memchr(data + pos, '\n', len - pos);
@@ -229,9 +230,12 @@ static int parse_jsonl(mirs_responses *r, const char *data, size_t len, const ch
             st = mirs__json_parse(data + start, ll, o->max_json_depth, "line", &j);
         if (!st && !cJSON_IsObject(j)) st = mirs__fail(MIRS_E_SCHEMA, "a line is not a JSON object");
         if (!st) {
-            if (r->format == MIRS_RESPONSES_AUTO)
-                r->format = get(j, "custom_id") ? MIRS_RESPONSES_BATCH : MIRS_RESPONSES_SIMPLE;
-            st = r->format == MIRS_RESPONSES_BATCH ? batch_line(r, o, j, src) : simple_line(r, o, j, src);
+            /* Each line by its own form: failed records from `prompts` (simple
+             * lines) may be appended to a batch output file. The handle's
+             * format is the first line's. */
+            bool batch = per_line ? get(j, "custom_id") != NULL : r->format == MIRS_RESPONSES_BATCH;
+            if (r->format == MIRS_RESPONSES_AUTO) r->format = batch ? MIRS_RESPONSES_BATCH : MIRS_RESPONSES_SIMPLE;
+            st = batch ? batch_line(r, o, j, src) : simple_line(r, o, j, src);
         }
         cJSON_Delete(j);
         if (st == MIRS_E_NO_MEMORY) return st;

@@ -60,7 +60,10 @@ static void differential(const uint8_t *data, size_t size)
     free(copy);
 }
 
-static void walk(const mirs_dataset *ds)
+/* refuse_oddities: every diagnostic is a problem (status < 0); otherwise
+ * accepted oddities (status MIRS_OK) may come too, and they alone in strict
+ * mode (strict_mode). */
+static void walk(const mirs_dataset *ds, int refuse_oddities, int strict_mode)
 {
     size_t n = mirs_dataset_count(ds), sum = 0;
     for (size_t i = 0; i < n; i++) {
@@ -79,8 +82,18 @@ static void walk(const mirs_dataset *ds)
         int st;
         const char *file, *msg;
         int64_t item;
-        if (mirs_dataset_diagnostic(ds, i, &st, &file, &item, &msg) != MIRS_OK || st >= 0) abort();
+        if (mirs_dataset_diagnostic(ds, i, &st, &file, &item, &msg) != MIRS_OK || st > 0) abort();
+        if (st == MIRS_OK && refuse_oddities) abort();
+        if (st < 0 && strict_mode) abort();
         sum += strlen(file) + strlen(msg);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const mirs_item *it;
+        if (mirs_dataset_get(ds, i, &it) != MIRS_OK) abort();
+        /* Names of known categories and relations are the official ones. */
+        if (strcmp(mirs_item_category_name(it), mirs_category_name(mirs_item_category(it))) ||
+            strcmp(mirs_item_relation_name(it), mirs_relation_name(mirs_item_relation(it))))
+            abort();
     }
     mirs_filter f = MIRS_FILTER_INIT;
     f.shuffle = 1;
@@ -109,16 +122,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.max_json_depth = 32;
     o.max_items = 4096;
     for (int format = MIRS_DATASET_FORMAT_OFFICIAL; format <= MIRS_DATASET_FORMAT_JSONL; format++)
-        for (int mode = MIRS_DATASET_STRICT; mode <= MIRS_DATASET_LENIENT; mode++) {
-            o.mode = mode;
+        for (int mode = 0; mode < 4; mode++) {
+            o.mode = mode & 1 ? MIRS_DATASET_LENIENT : MIRS_DATASET_STRICT;
+            o.oddities = mode & 2 ? MIRS_DATASET_ODDITIES_REFUSE : MIRS_DATASET_ODDITIES_ACCEPT;
             o.min_images = size % 2;
             mirs_dataset *ds = NULL;
             int st = mirs__dataset_parse_memory((const char *)data, size, format, MIRS_CATEGORY_PRIVACY,
                                                 MIRS_RELATION_ANALOGY, &o, &ds);
             if (st == MIRS_OK) {
                 if (!ds) abort();
-                if (mode == MIRS_DATASET_STRICT && mirs_dataset_diagnostic_count(ds)) abort();
-                walk(ds);
+                if (o.mode == MIRS_DATASET_STRICT && o.oddities == MIRS_DATASET_ODDITIES_REFUSE &&
+                    mirs_dataset_diagnostic_count(ds))
+                    abort();
+                walk(ds, o.oddities == MIRS_DATASET_ODDITIES_REFUSE, o.mode == MIRS_DATASET_STRICT);
                 mirs_dataset_free(ds);
             } else if (ds || st >= 0 || !*mirs_error_last())
                 abort();

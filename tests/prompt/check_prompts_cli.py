@@ -14,6 +14,7 @@ Usage: check_prompts_cli.py MIRSAFETY SAMPLE_DIR TEMPLATES_DIR"""
 import base64
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -255,21 +256,36 @@ with tempfile.TemporaryDirectory() as d:
     summary = run(*args, "--out", out, "--json")
     check(open(out, "rb").read() == stdout, "--out bytes == stdout bytes")
     check(json.loads(summary)["lines"] == len(lines_of(stdout)), "--json summary")
-    # A dataset with an unreadable image fails mid-way: the old file stays, no temporary is left.
+    # A missing image fails its item only, as the official adapters do: the
+    # item becomes a failed response record and the job goes on.
     bad = os.path.join(d, "bad.jsonl")
     with open(bad, "w") as f:
         f.write(json.dumps({"id": 1, "category": "Privacy", "relationship_type": "Analogy",
                             "original_question": "q", "revised_prompt": "p", "image_descriptions": ["d", "e"],
                             "image_keywords": [], "images": ["missing0.png", "missing1.png"]}) + "\n")
-    p = subprocess.run([EXE, "prompts", bad, "--format", "openai", "--model", "m", "--out", out],
+    out2 = os.path.join(d, "b.jsonl")
+    p = subprocess.run([EXE, "prompts", bad, "--format", "openai", "--model", "m", "--out", out2, "--json"],
                        capture_output=True, env=env)
-    check(p.returncode == 3, f"missing image fails with exit 3 ({p.returncode}: {p.stderr.decode()[:200]})")
-    check(b"missing0.png" in p.stderr, "the message names the file")
+    check(p.returncode == 0, f"missing image fails its item only ({p.returncode}: {p.stderr.decode()[:200]})")
+    check(json.loads(p.stdout)["failed"] == 1 and json.loads(p.stdout)["lines"] == 0, "summary counts it")
+    rec = [json.loads(x) for x in open(out2 + ".failed.jsonl")]
+    check(len(rec) == 1 and rec[0]["status"] == "failed" and "missing0.png" in rec[0]["error"],
+          f"the failed record names the file: {rec}")
+    check(open(out2, "rb").read() == b"", "no request for the failed item")
+    # A failure of the job (an image path that is not UTF-8, from the caller's
+    # dataset path) leaves the old file untouched and no temporary behind.
+    sub = os.path.join(d.encode(), b"sub\xff")
+    os.mkdir(sub)
+    shutil.copy(bad, os.path.join(sub, b"bad.jsonl"))
+    p = subprocess.run([EXE.encode(), b"prompts", os.path.join(sub, b"bad.jsonl"), b"--format", b"qwen2-vl",
+                        b"--out", out.encode(), b"--failed", os.path.join(d.encode(), b"f.jsonl")],
+                       capture_output=True, env=env)
+    check(p.returncode == 3, f"a job error fails with exit 3 ({p.returncode}: {p.stderr.decode()[:200]})")
     check(open(out, "rb").read() == stdout, "failed run leaves the old file untouched")
-    check(sorted(os.listdir(d)) == ["bad.jsonl", "p.jsonl"], f"no temporary file left: {os.listdir(d)}")
-    # The text formats do not read images, so the same manifest works there.
+    check(not [n for n in os.listdir(d) if ".tmp." in n], f"no temporary file left: {os.listdir(d)}")
+    # The Qwen2.5-VL adapter sends only the images that exist (qwen2_5_VL_3B.py, infer).
     t = roundtrip(lines_of(run(bad, "--format", "qwen2-vl")), "bad-text")
-    check(len(t) == 1 and t[0]["images"][0].endswith("missing0.png"), "text formats list the files")
+    check(len(t) == 1 and t[0]["images"] == [], "qwen2-vl drops missing images as the adapter does")
 
 # Re-encoding and the composite variant, checked against PIL.
 from PIL import Image, ImageChops, ImageStat

@@ -4,7 +4,9 @@
  * Usage: test_prompt_items SAMPLE_DIR SCRATCH_DIR */
 #include <mirsafety/mirsafety.h>
 
+#include <stddef.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../testutil.h"
@@ -239,6 +241,99 @@ static void check_streaming(const mirs_dataset *ds, const char *scratch)
     unlink(path);
 }
 
+/* Issue #17: failed items through the library (failed_sink, and the old
+ * behaviour without it), no text part for an empty prompt, profiles, and an
+ * options struct from before those fields. */
+typedef struct strsink {
+    char buf[4096];
+    size_t len, lines;
+} strsink;
+
+static int strsink_fn(void *ud, const char *line, size_t len)
+{
+    strsink *s = ud;
+    if (s->len + len < sizeof s->buf) {
+        memcpy(s->buf + s->len, line, len);
+        s->len += len;
+        s->buf[s->len] = '\0';
+    }
+    s->lines++;
+    return MIRS_OK;
+}
+
+static void check_official_adapters(const char *scratch)
+{
+    char dir[1024], path[1100];
+    snprintf(dir, sizeof dir, "%s/official17", scratch);
+    mkdir(dir, 0755);
+    snprintf(path, sizeof path, "%s/img.png", dir);
+    /* a 1x1 8-bit gray PNG */
+    static const unsigned char png[] = {
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00,
+        0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x3a, 0x7e, 0x9b, 0x55, 0x00,
+        0x00, 0x00, 0x0a, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01,
+        0x48, 0xaf, 0xa4, 0x71, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (!f) return;
+    fwrite(png, 1, sizeof png, f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/m.jsonl", dir);
+    f = fopen(path, "w");
+    if (!f) return;
+    fputs("{\"id\":1,\"category\":\"Privacy\",\"relation\":\"Analogy\",\"original_question\":\"q\",\"revised_prompt\":"
+          "\"\",\"images\":[\"img.png\",\"img.png\"]}\n"
+          "{\"id\":2,\"category\":\"Privacy\",\"relation\":\"Analogy\",\"original_question\":\"q\",\"revised_prompt\":"
+          "\"p\",\"images\":[\"img.png\",\"gone.png\"]}\n",
+          f);
+    fclose(f);
+    mirs_dataset *ds = NULL;
+    CHECK_OK(mirs_dataset_open(path, NULL, &ds));
+    if (!ds) return;
+    mirs_prompt_options o = MIRS_PROMPT_OPTIONS_INIT;
+    o.format = MIRS_PROMPT_FORMAT_OPENAI;
+    o.model = "m";
+    strsink lines = {{0}, 0, 0}, failed = {{0}, 0, 0};
+    size_t written = 0;
+    /* Without a failed sink the missing image fails the job, as before. */
+    CHECK_STATUS(mirs_prompt_write(ds, NULL, &o, strsink_fn, &lines, &written), MIRS_E_NOT_FOUND);
+    CHECK(strstr(mirs_error_last(), "gone.png") != NULL);
+    CHECK_EQ_INT(written, 1);
+    memset(&lines, 0, sizeof lines);
+    o.failed_sink = strsink_fn;
+    o.failed_userdata = &failed;
+    o.profile = MIRS_PROMPT_PROFILE_QWEN2_5_VL;
+    CHECK_OK(mirs_prompt_write(ds, NULL, &o, strsink_fn, &lines, &written));
+    CHECK_EQ_INT(written, 1);
+    CHECK_EQ_INT(lines.lines, 1);
+    CHECK_EQ_INT(failed.lines, 1);
+    CHECK(strstr(lines.buf, "\"type\":\"text\"") == NULL); /* empty prompt: no text part */
+    CHECK(strstr(lines.buf, "\"}},{\"type\":\"image_url\"") != NULL && strstr(lines.buf, "\"}}]}]") != NULL);
+    CHECK(strstr(lines.buf, "]}],\"max_tokens\":4096,\"temperature\":0,\"top_p\":0.001,\"repetition_penalty\":1.05,"
+                            "\"mm_processor_kwargs\":{\"min_pixels\":50176,\"max_pixels\":1003520}}\n") != NULL);
+    CHECK(starts(failed.buf, "{\"key\":\"Privacy/Analogy/2\",\"response\":\"[INFERENCE_FAILED: "
+                             "图片加载失败或未找到]\",\"status\":\"failed\",\"error\":\""));
+    /* A single item: the error, whatever the failed sink. */
+    const mirs_item *it = NULL;
+    CHECK_OK(mirs_dataset_find(ds, "Privacy/Analogy/2", &it));
+    mirs_buf b = {0, 0};
+    CHECK_STATUS(mirs_prompt_item_line(it, &o, &b), MIRS_E_NOT_FOUND);
+    /* Profiles only in vLLM bodies; unknown profiles refused. */
+    o.format = MIRS_PROMPT_FORMAT_ANTHROPIC;
+    CHECK_STATUS(mirs_prompt_write(ds, NULL, &o, strsink_fn, &lines, NULL), MIRS_E_INVALID_ARGUMENT);
+    o.format = MIRS_PROMPT_FORMAT_OPENAI;
+    o.profile = MIRS_PROMPT_PROFILE_COUNT;
+    CHECK_STATUS(mirs_prompt_write(ds, NULL, &o, strsink_fn, &lines, NULL), MIRS_E_INVALID_ARGUMENT);
+    /* A caller built before the profile and failed-sink fields: their defaults. */
+    o.profile = MIRS_PROMPT_PROFILE_GLM4_1V_THINKING;
+    o.struct_size = offsetof(mirs_prompt_options, profile);
+    CHECK_OK(mirs_dataset_find(ds, "Privacy/Analogy/1", &it));
+    CHECK_OK(mirs_prompt_item_line(it, &o, &b));
+    CHECK(b.data && strstr((const char *)b.data, "top_p") == NULL);
+    mirs_buf_free(&b);
+    mirs_dataset_free(ds);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -251,6 +346,7 @@ int main(int argc, char **argv)
     check_permutation();
     check_items(ds);
     check_streaming(ds, argv[2]);
+    check_official_adapters(argv[2]);
     mirs_dataset_free(ds);
     return test_summary("prompt-items");
 }

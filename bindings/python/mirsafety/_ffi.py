@@ -114,6 +114,18 @@ MIRS_DATASET_FORMAT_JSONL = 2
 MIRS_DATASET_STRICT = 0
 #: bad items are skipped and recorded as diagnostics
 MIRS_DATASET_LENIENT = 1
+
+# Oddities: items the official eval.py evaluates although they are not what
+# the documented layout describes (docs/dataset.md lists them: an image count
+# outside min_images..max_images, an unknown category folder or relation
+# file, no usable "id", a non-integer "iteration", non-string keywords or
+# descriptions, a missing prompt or question...). ACCEPT (the default) keeps
+# such an item, with the official code's reading of the odd field, and
+# records one diagnostic per oddity whose status is MIRS_OK (in both modes);
+# REFUSE treats each as a problem (the mode then decides).
+MIRS_DATASET_ODDITIES_ACCEPT = 0
+MIRS_DATASET_ODDITIES_REFUSE = 1
+
 #: every item's fields, in order
 MIRS_CHECKSUM_METADATA = 0
 #: also the bytes of every image file
@@ -222,10 +234,22 @@ MIRS_PROMPT_LABELS_OFF = 2
 # How images travel in request formats.
 #: the file's own bytes (media type from the bytes' magic)
 MIRS_PROMPT_IMAGE_ORIGINAL = 0
-#: decoded and re-encoded as PNG
+#: decoded as PIL's convert("RGB") (every PNG mode) and re-encoded as PNG
 MIRS_PROMPT_IMAGE_PNG = 1
 #: decoded and re-encoded as JPEG (jpeg_quality)
 MIRS_PROMPT_IMAGE_JPEG = 2
+
+# Official run profiles: the sampling and vision settings the official
+# MIR-SafetyBench adapters fix in code, written into OPENAI and
+# OPENAI_BATCH request bodies in the fields vLLM's OpenAI-compatible server
+# and run_batch accept (docs/prompts.md lists each field).
+#: "none": only the options' own fields
+MIRS_PROMPT_PROFILE_NONE = 0
+#: "qwen2.5-vl": models/qwen2_5_VL_3B.py
+MIRS_PROMPT_PROFILE_QWEN2_5_VL = 1
+#: "glm-4.1v-thinking": models/GLM-4.1V-9B-Thinking.py
+MIRS_PROMPT_PROFILE_GLM4_1V_THINKING = 2
+MIRS_PROMPT_PROFILE_COUNT = 3
 
 #: exact when min(na, nb) <= 8 and no ties, else asymptotic (scipy's rule)
 MIRS_MWU_AUTO = 0
@@ -419,7 +443,8 @@ MIRS_RESPONSE_FAILED = 1
 #: the worker crashed ("[WORKER_CRASHED: ...]")
 MIRS_RESPONSE_CRASHED = 2
 
-#: a directory is OFFICIAL; a file is BATCH or SIMPLE by its first record
+#: a directory is OFFICIAL; a file's lines are BATCH or SIMPLE each by its own form
+#: (a "custom_id" or not), and the handle's format is the first record's
 MIRS_RESPONSES_AUTO = 0
 #: OpenAI Batch output JSONL
 MIRS_RESPONSES_BATCH = 1
@@ -610,6 +635,8 @@ CONSTANTS = {
     'MIRS_DATASET_FORMAT_JSONL': ('dataset', 'int'),
     'MIRS_DATASET_STRICT': ('dataset', 'int'),
     'MIRS_DATASET_LENIENT': ('dataset', 'int'),
+    'MIRS_DATASET_ODDITIES_ACCEPT': ('dataset', 'int'),
+    'MIRS_DATASET_ODDITIES_REFUSE': ('dataset', 'int'),
     'MIRS_CHECKSUM_METADATA': ('dataset', 'int'),
     'MIRS_CHECKSUM_IMAGES': ('dataset', 'int'),
     'MIRS_IMAGE_FORMAT_NONE': ('image', 'int'),
@@ -653,6 +680,10 @@ CONSTANTS = {
     'MIRS_PROMPT_IMAGE_ORIGINAL': ('prompt', 'int'),
     'MIRS_PROMPT_IMAGE_PNG': ('prompt', 'int'),
     'MIRS_PROMPT_IMAGE_JPEG': ('prompt', 'int'),
+    'MIRS_PROMPT_PROFILE_NONE': ('prompt', 'int'),
+    'MIRS_PROMPT_PROFILE_QWEN2_5_VL': ('prompt', 'int'),
+    'MIRS_PROMPT_PROFILE_GLM4_1V_THINKING': ('prompt', 'int'),
+    'MIRS_PROMPT_PROFILE_COUNT': ('prompt', 'int'),
     'MIRS_MWU_AUTO': ('stats', 'int'),
     'MIRS_MWU_EXACT': ('stats', 'int'),
     'MIRS_MWU_ASYMPTOTIC': ('stats', 'int'),
@@ -887,7 +918,8 @@ max_images: default 4
 max_json_depth: nesting limit of any JSON file, 2..1024; default 64
 max_file_bytes: size limit of one JSON file or manifest; default 256 MiB
 max_items: limit on items in the whole dataset; default 10,000,000
-max_line_bytes: size limit of one JSONL line; default 16 MiB"""
+max_line_bytes: size limit of one JSONL line; default 16 MiB
+oddities: MIRS_DATASET_ODDITIES_*; default ACCEPT"""
 
 class mirs_filter(ctypes.Structure):
     """struct_size: sizeof(mirs_filter)
@@ -964,7 +996,10 @@ max_pixels: Request formats.  > 0: images with more pixels are downscaled to fit
 max_image_bytes: Request formats.  limit on one image file; default 64 MiB
 composite_dir: COMPOSITE variant with a text format: folder where the tiled images are written as PNG (<key with '/' as '__'>.png); required there.
 progress: Streaming.
-progress_userdata: Streaming."""
+progress_userdata: Streaming.
+profile: MIRS_PROMPT_PROFILE_*; default NONE. Only with OPENAI / OPENAI_BATCH (MIRS_E_INVALID_ARGUMENT otherwise). A profile's max_tokens and temperature apply where the options leave them unset (0 / < 0).
+failed_sink: Items the official adapters count as failed inference (an image missing or unreadable, an empty request: docs/prompts.md) reach this sink as a response record, one JSON line {"key", "response": "[INFERENCE_FAILED: ...]", "status": "failed", "error"} in the simple response format, and the job goes on. NULL (the default): such an item fails the job with its error, as before. Called on the calling thread; its return value is handled as the line sink's.
+failed_userdata: Items the official adapters count as failed inference (an image missing or unreadable, an empty request: docs/prompts.md) reach this sink as a response record, one JSON line {"key", "response": "[INFERENCE_FAILED: ...]", "status": "failed", "error"} in the simple response format, and the job goes on. NULL (the default): such an item fails the job with its error, as before. Called on the calling thread; its return value is handled as the line sink's."""
 
 class mirs_prompt_input(ctypes.Structure):
     """What a chat format or template renders, without a dataset: useful for
@@ -1154,6 +1189,7 @@ mirs_dataset_options._fields_ = [
     ('max_file_bytes', ctypes.c_uint64),
     ('max_items', ctypes.c_uint64),
     ('max_line_bytes', ctypes.c_uint64),
+    ('oddities', ctypes.c_int32),
 ]
 mirs_filter._fields_ = [
     ('struct_size', ctypes.c_size_t),
@@ -1233,6 +1269,9 @@ mirs_prompt_options._fields_ = [
     ('composite_dir', ctypes.c_char_p),
     ('progress', mirs_prompt_progress_fn),
     ('progress_userdata', ctypes.c_void_p),
+    ('profile', ctypes.c_int32),
+    ('failed_sink', mirs_prompt_sink_fn),
+    ('failed_userdata', ctypes.c_void_p),
 ]
 mirs_prompt_input._fields_ = [
     ('struct_size', ctypes.c_size_t),
@@ -1405,13 +1444,13 @@ mirs_entropy_group_test._fields_ = [
 #: C layout as clang computed it when generating: name -> (sizeof, alignof, {field: offsetof}).
 C_LAYOUT = {
     'mirs_buf': (16, 8, {'data': 0, 'size': 8}),
-    'mirs_dataset_options': (56, 8, {'struct_size': 0, 'format': 8, 'mode': 12, 'check_images': 16, 'min_images': 20, 'max_images': 24, 'max_json_depth': 28, 'max_file_bytes': 32, 'max_items': 40, 'max_line_bytes': 48}),
+    'mirs_dataset_options': (64, 8, {'struct_size': 0, 'format': 8, 'mode': 12, 'check_images': 16, 'min_images': 20, 'max_images': 24, 'max_json_depth': 28, 'max_file_bytes': 32, 'max_items': 40, 'max_line_bytes': 48, 'oddities': 56}),
     'mirs_filter': (64, 8, {'struct_size': 0, 'categories': 8, 'relations': 12, 'groups': 16, 'keys': 24, 'key_count': 32, 'shard_index': 40, 'shard_count': 44, 'shuffle': 48, 'seed': 56}),
     'mirs_image_decode_options': (80, 8, {'struct_size': 0, 'layout': 8, 'jpeg_warnings': 12, 'jpeg_dct': 16, 'max_width': 20, 'max_height': 24, 'max_pixels': 32, 'max_input_bytes': 40, 'max_png_chunk_bytes': 48, 'max_png_chunks': 52, 'max_jpeg_scans': 56, 'max_jpeg_warnings': 60, 'target_width': 64, 'target_height': 68, 'png_libpng_only': 72, 'threads': 76}),
     'mirs_image_info': (40, 8, {'struct_size': 0, 'format': 8, 'width': 12, 'height': 16, 'channels': 20, 'bit_depth': 24, 'has_alpha': 28, 'interlaced': 32, 'color_model': 36}),
     'mirs_image_encode_options': (24, 8, {'struct_size': 0, 'format': 8, 'png_level': 12, 'jpeg_quality': 16, 'jpeg_subsampling': 20}),
     'mirs_image_composite_options': (40, 8, {'struct_size': 0, 'arrangement': 8, 'layout': 12, 'columns': 16, 'spacing': 20, 'margin': 24, 'background': 28, 'max_pixels': 32}),
-    'mirs_prompt_options': (136, 8, {'struct_size': 0, 'format': 8, 'variant': 12, 'labels': 16, 'system': 24, 'image_placeholder': 32, 'tmpl': 40, 'seed': 48, 'model': 56, 'max_tokens': 64, 'temperature': 72, 'detail': 80, 'image_format': 88, 'jpeg_quality': 92, 'max_pixels': 96, 'max_image_bytes': 104, 'composite_dir': 112, 'progress': 120, 'progress_userdata': 128}),
+    'mirs_prompt_options': (160, 8, {'struct_size': 0, 'format': 8, 'variant': 12, 'labels': 16, 'system': 24, 'image_placeholder': 32, 'tmpl': 40, 'seed': 48, 'model': 56, 'max_tokens': 64, 'temperature': 72, 'detail': 80, 'image_format': 88, 'jpeg_quality': 92, 'max_pixels': 96, 'max_image_bytes': 104, 'composite_dir': 112, 'progress': 120, 'progress_userdata': 128, 'profile': 136, 'failed_sink': 144, 'failed_userdata': 152}),
     'mirs_prompt_input': (56, 8, {'struct_size': 0, 'text': 8, 'images': 16, 'image_count': 24, 'relation': 32, 'category': 36, 'key': 40, 'question': 48}),
     'mirs_strip_options': (48, 8, {'struct_size': 0, 'open_tags': 8, 'close_tags': 16, 'ntags': 24, 'finish_reason': 32, 'unterminated': 40}),
     'mirs_match': (32, 8, {'matched': 0, 'phrase': 4, 'offset': 8, 'length': 16, 'count': 24}),
@@ -1642,14 +1681,17 @@ may be called from any number of threads at once."""),
         [ctypes.POINTER(mirs_dataset), ctypes.c_int32, ctypes.c_int32],
         ('ds', 'category', 'relation'),
         'size_t mirs_dataset_count_cell(const mirs_dataset *ds, int32_t category, int32_t relation)',
-        'Items with the given category and relation (0 when out of range).'),
+        """Items with the given category and relation (0 when out of range;
+items of unknown categories or relations are in no cell)."""),
     'mirs_dataset_diagnostic_count': (
         'dataset', ctypes.c_size_t,
         [ctypes.POINTER(mirs_dataset)],
         ('ds',),
         'size_t mirs_dataset_diagnostic_count(const mirs_dataset *ds)',
-        """Diagnostics recorded by a lenient open (strict opens record none), in a
-stable order. Borrowed strings live as long as ds. file is the dataset
+        """Diagnostics recorded by a lenient open (strict opens record only
+oddities), in a stable order. *status is the problem's status (the item or
+file was skipped), or MIRS_OK for an accepted oddity (the item was kept).
+Borrowed strings live as long as ds. file is the dataset
 path joined with the file's (or folder's) relative path; message is the
 reason alone. item_index is the item's position in its file (line
 number - 1 for JSONL), or -1 when the problem is the file itself.
@@ -1659,8 +1701,10 @@ MIRS_E_RANGE when i >= the count; outputs may be NULL."""),
         [ctypes.POINTER(mirs_dataset), ctypes.c_size_t, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_char_p)],
         ('ds', 'i', 'status', 'file', 'item_index', 'message'),
         'int mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i, int *status, const char **file, int64_t *item_index, const char **message)',
-        """Diagnostics recorded by a lenient open (strict opens record none), in a
-stable order. Borrowed strings live as long as ds. file is the dataset
+        """Diagnostics recorded by a lenient open (strict opens record only
+oddities), in a stable order. *status is the problem's status (the item or
+file was skipped), or MIRS_OK for an accepted oddity (the item was kept).
+Borrowed strings live as long as ds. file is the dataset
 path joined with the file's (or folder's) relative path; message is the
 reason alone. item_index is the item's position in its file (line
 number - 1 for JSONL), or -1 when the problem is the file itself.
@@ -1700,7 +1744,9 @@ every machine. With MIRS_CHECKSUM_IMAGES a missing image is MIRS_E_IO."""),
         [ctypes.POINTER(mirs_item)],
         ('item',),
         'const char *mirs_item_key(const mirs_item *item)',
-        '"<Category>/<Relation>/<id>" with official names.'),
+        """"<Category>/<Relation>/<id>" with official names (see
+mirs_item_category_name). An item without a usable "id" (an accepted
+oddity) has the id "#N", N its position in its file."""),
     'mirs_item_id': (
         'dataset', ctypes.c_char_p,
         [ctypes.POINTER(mirs_item)],
@@ -1718,13 +1764,31 @@ every machine. With MIRS_CHECKSUM_IMAGES a missing image is MIRS_E_IO."""),
         [ctypes.POINTER(mirs_item)],
         ('item',),
         'int32_t mirs_item_category(const mirs_item *item)',
-        'The id as text (integers in decimal) and whether the file held an integer.'),
+        """MIRS_CATEGORY_* / MIRS_RELATION_*, or -1 for an accepted unknown category
+folder or relation file (see oddities)."""),
     'mirs_item_relation': (
         'dataset', ctypes.c_int32,
         [ctypes.POINTER(mirs_item)],
         ('item',),
         'int32_t mirs_item_relation(const mirs_item *item)',
-        'The id as text (integers in decimal) and whether the file held an integer.'),
+        """MIRS_CATEGORY_* / MIRS_RELATION_*, or -1 for an accepted unknown category
+folder or relation file (see oddities)."""),
+    'mirs_item_category_name': (
+        'dataset', ctypes.c_char_p,
+        [ctypes.POINTER(mirs_item)],
+        ('item',),
+        'const char *mirs_item_category_name(const mirs_item *item)',
+        """The category and relation as the key spells them: the official name, or
+an unknown folder's name and an unknown file's relation as eval.py derives
+it (the file name's stem with every "_final" removed)."""),
+    'mirs_item_relation_name': (
+        'dataset', ctypes.c_char_p,
+        [ctypes.POINTER(mirs_item)],
+        ('item',),
+        'const char *mirs_item_relation_name(const mirs_item *item)',
+        """The category and relation as the key spells them: the official name, or
+an unknown folder's name and an unknown file's relation as eval.py derives
+it (the file name's stem with every "_final" removed)."""),
     'mirs_item_index': (
         'dataset', ctypes.c_size_t,
         [ctypes.POINTER(mirs_item)],
@@ -1846,7 +1910,8 @@ splitmix64 finaliser): the same on every machine and every run."""),
         ('ds', 'filter', 'out'),
         'int mirs_iter_new(const mirs_dataset *ds, const mirs_filter *filter, mirs_iter **out)',
         """A new iterator over the items that pass every filter (filter may be NULL).
-Filters combine with AND. Order: dataset order, or with shuffle the order
+Filters combine with AND; an item of an unknown category (relation)
+passes only when no category (relation or group) bit is set. Order: dataset order, or with shuffle the order
 of splitmix64(seed ^ mirs_key_hash(key)) then key, which is the same on
 every machine and keeps the relative order of any subset. Iterators are
 one-thread-at-a-time; make one per thread. The dataset must outlive it.
@@ -2284,7 +2349,10 @@ the image module's errors. Thread-safe (the item is read only)."""),
         'int mirs_prompt_item_line(const mirs_item *item, const mirs_prompt_options *opts, mirs_buf *out)',
         """One output line for the item, without the newline: for text formats
 {"key": ..., "text": ..., "images": [image files in the order sent]}; for
-request formats the request object (images read and base64-encoded).
+request formats the request object (images read and base64-encoded; an
+empty text sends no text part, as the official adapter). As the official
+adapters: QWEN2_VL lists only the image files that exist; the other text
+formats need every file to exist (MIRS_E_NOT_FOUND).
 Errors: as above, MIRS_E_INVALID_ARGUMENT (request format without a
 model), MIRS_E_IO / MIRS_E_LIMIT / MIRS_E_FORMAT for image files (the
 message names the file). With COMPOSITE and a text format the tiled
@@ -2297,9 +2365,12 @@ composite at once)."""),
         ('ds', 'filter', 'opts', 'sink', 'userdata', 'written'),
         'int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter, const mirs_prompt_options *opts, mirs_prompt_sink_fn sink, void *userdata, size_t *written)',
         """Writes one line per item that passes `filter` (NULL = all), in the
-iterator's order, to `sink`. Memory stays constant in the number of
-items (one line is built at a time). *written (may be NULL) receives the
-number of lines handed to the sink, also on failure. Not thread-safe with
+iterator's order, to `sink` (or, for an item the official adapters count
+as failed inference, a record to options.failed_sink when one is set).
+Memory stays constant in the number of items (one line is built at a
+time). *written (may be NULL) receives the number of lines handed to
+`sink` (failed records not counted), also on failure; progress counts
+every item. Not thread-safe with
 respect to the sink; the dataset is only read."""),
     'mirs_prompt_write_file': (
         'prompt', ctypes.c_int,

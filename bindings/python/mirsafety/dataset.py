@@ -395,7 +395,8 @@ class Item:
 
     @property
     def category_name(self):
-        return category_name(self.category)
+        """The category as the key spells it (an unknown folder's own name; category is then -1)."""
+        return text_out(_core.LIB.mirs_item_category_name(self._p if self._ds._ptr else self._h()))
 
     @property
     def relation(self):
@@ -403,7 +404,8 @@ class Item:
 
     @property
     def relation_name(self):
-        return relation_name(self.relation)
+        """The relation as the key spells it (an unknown file's relation; relation is then -1)."""
+        return text_out(_core.LIB.mirs_item_relation_name(self._p if self._ds._ptr else self._h()))
 
     @property
     def index(self):

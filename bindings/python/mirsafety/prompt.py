@@ -2,7 +2,9 @@
 
 Options are keyword arguments named like mirs_prompt_options' fields (format, variant, labels, system,
 image_placeholder, template, seed, model, max_tokens, temperature, detail, image_format, jpeg_quality,
-max_pixels, max_image_bytes, composite_dir, progress); enumerations take names ("qwen2-vl", "shuffled") or ints.
+max_pixels, max_image_bytes, composite_dir, progress, profile, failed: a callable given each failed
+response record); enumerations take names ("qwen2-vl", "shuffled",
+"qwen2.5-vl") or ints.
 """
 import ctypes
 
@@ -14,6 +16,8 @@ from .errors import MirsError
 _LABELS = {"auto": _ffi.MIRS_PROMPT_LABELS_AUTO, "on": _ffi.MIRS_PROMPT_LABELS_ON, "off": _ffi.MIRS_PROMPT_LABELS_OFF}
 _IMAGES = {"original": _ffi.MIRS_PROMPT_IMAGE_ORIGINAL, "png": _ffi.MIRS_PROMPT_IMAGE_PNG,
            "jpeg": _ffi.MIRS_PROMPT_IMAGE_JPEG}
+_PROFILES = {"none": _ffi.MIRS_PROMPT_PROFILE_NONE, "qwen2.5-vl": _ffi.MIRS_PROMPT_PROFILE_QWEN2_5_VL,
+             "glm-4.1v-thinking": _ffi.MIRS_PROMPT_PROFILE_GLM4_1V_THINKING}
 
 
 def format_name(fmt):
@@ -80,7 +84,9 @@ class _Options:
         lib().mirs_prompt_options_init(ctypes.byref(o))
         self.keep = []
         self.progress_error = None
-        names = {f for f, _ in o._fields_} - {"struct_size", "tmpl", "progress", "progress_userdata"}
+        self.failed_error = None
+        names = {f for f, _ in o._fields_} - {"struct_size", "tmpl", "progress", "progress_userdata", "failed_sink",
+                                              "failed_userdata"}
         for k, v in kw.items():
             if v is None:
                 continue
@@ -92,6 +98,21 @@ class _Options:
                 o.labels = _LABELS[v] if isinstance(v, str) else v
             elif k == "image_format":
                 o.image_format = _IMAGES[v] if isinstance(v, str) else v
+            elif k == "profile":
+                o.profile = _PROFILES[v] if isinstance(v, str) else v
+            elif k == "failed":
+                # failed(record: str): items the official adapters count as failed inference
+                # (docs/prompts.md); without it such an item fails the call, as before.
+                def ftramp(_ud, line, n, _f=v):
+                    try:
+                        _f(ctypes.string_at(line, n).decode("utf-8"))
+                        return _ffi.MIRS_OK
+                    except BaseException as e:  # never unwind through C: stop, re-raise afterwards
+                        self.failed_error = self.failed_error or e
+                        return _ffi.MIRS_E_STATE
+                fcb = _ffi.mirs_prompt_sink_fn(ftramp)
+                self.keep.append(fcb)
+                o.failed_sink = fcb
             elif k == "template":
                 o.tmpl = v.handle
                 self.keep.append(v)
@@ -118,6 +139,8 @@ class _Options:
         return ctypes.byref(self.o)
 
     def reraise(self):
+        if self.failed_error is not None:
+            raise self.failed_error
         if self.progress_error is not None:
             raise self.progress_error
 

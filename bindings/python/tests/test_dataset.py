@@ -89,6 +89,7 @@ def test_item_fields_match_reference(ds, sample_dir):
         cat, rel, pos, raw = ref[item.key]
         assert item.index == i and ds[i] == item and ds[item.key] == item
         assert item.category_name == cat and item.relation_name == rel
+        assert mirsafety.category_name(item.category) == cat and mirsafety.relation_name(item.relation) == rel
         assert item.id == str(raw["id"]) and item.id_is_int == isinstance(raw["id"], int)
         assert item.revised_prompt == raw["revised_prompt"]
         assert item.original_question == raw["original_question"]

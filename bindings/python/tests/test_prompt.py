@@ -70,6 +70,26 @@ def test_items_lines_and_streaming(sample_dir, tmp_path):
         assert shuffled["images"] == [item.image_files[i] for i in perm]
         req = json.loads(prompt.item_line(item, format="openai", model="m", max_tokens=64, detail="low"))
         assert req["model"] == "m" and req["max_tokens"] == 64
+        req = json.loads(prompt.item_line(item, format="openai", model="m", profile="qwen2.5-vl"))
+        assert req["top_p"] == 0.001 and req["mm_processor_kwargs"] == {"min_pixels": 50176, "max_pixels": 1003520}
+        with pytest.raises(mirsafety.InvalidArgumentError):
+            prompt.item_line(item, format="anthropic", model="m", profile="glm-4.1v-thinking")
+        # A missing image: a failed record through failed=, the other items go on.
+        import shutil
+        root = tmp_path / "ds"
+        shutil.copytree(sample_dir, root)
+        rel = os.path.relpath(ds[0].image_files[0], sample_dir)
+        assert not rel.startswith("..")
+        os.remove(root / rel)  # the copy's file, never the sample's
+        with mirsafety.Dataset(root) as ds2:
+            lines, failed = [], []
+            n = prompt.write(ds2, lines.append, format="openai", model="m", failed=failed.append)
+            assert n == len(ds2) - 1 and len(lines) == n and len(failed) == 1
+            rec = json.loads(failed[0])
+            assert rec["key"] == ds2[0].key and rec["status"] == "failed"
+            assert rec["response"].startswith("[INFERENCE_FAILED: ")
+            with pytest.raises(mirsafety.MirsError):
+                prompt.write(ds2, lines.append, format="openai", model="m")
         with pytest.raises(mirsafety.InvalidArgumentError):
             prompt.item_line(item, format="openai")  # no model
         lines, ticks = [], []

@@ -336,6 +336,26 @@ pub const MIRS_DATASET_STRICT: c_int = 0;
 /// bad items are skipped and recorded as diagnostics
 pub const MIRS_DATASET_LENIENT: c_int = 1;
 
+/// Oddities: items the official eval.py evaluates although they are not what
+/// the documented layout describes (docs/dataset.md lists them: an image count
+/// outside min_images..max_images, an unknown category folder or relation
+/// file, no usable "id", a non-integer "iteration", non-string keywords or
+/// descriptions, a missing prompt or question...). ACCEPT (the default) keeps
+/// such an item, with the official code's reading of the odd field, and
+/// records one diagnostic per oddity whose status is MIRS_OK (in both modes);
+/// REFUSE treats each as a problem (the mode then decides).
+pub const MIRS_DATASET_ODDITIES_ACCEPT: c_int = 0;
+
+/// Oddities: items the official eval.py evaluates although they are not what
+/// the documented layout describes (docs/dataset.md lists them: an image count
+/// outside min_images..max_images, an unknown category folder or relation
+/// file, no usable "id", a non-integer "iteration", non-string keywords or
+/// descriptions, a missing prompt or question...). ACCEPT (the default) keeps
+/// such an item, with the official code's reading of the odd field, and
+/// records one diagnostic per oddity whose status is MIRS_OK (in both modes);
+/// REFUSE treats each as a problem (the mode then decides).
+pub const MIRS_DATASET_ODDITIES_REFUSE: c_int = 1;
+
 /// every item's fields, in order
 pub const MIRS_CHECKSUM_METADATA: c_int = 0;
 
@@ -519,13 +539,43 @@ pub const MIRS_PROMPT_IMAGE_ORIGINAL: c_int = 0;
 
 /// How images travel in request formats.
 ///
-/// decoded and re-encoded as PNG
+/// decoded as PIL's convert("RGB") (every PNG mode) and re-encoded as PNG
 pub const MIRS_PROMPT_IMAGE_PNG: c_int = 1;
 
 /// How images travel in request formats.
 ///
 /// decoded and re-encoded as JPEG (jpeg_quality)
 pub const MIRS_PROMPT_IMAGE_JPEG: c_int = 2;
+
+/// Official run profiles: the sampling and vision settings the official
+/// MIR-SafetyBench adapters fix in code, written into OPENAI and
+/// OPENAI_BATCH request bodies in the fields vLLM's OpenAI-compatible server
+/// and run_batch accept (docs/prompts.md lists each field).
+///
+/// "none": only the options' own fields
+pub const MIRS_PROMPT_PROFILE_NONE: c_int = 0;
+
+/// Official run profiles: the sampling and vision settings the official
+/// MIR-SafetyBench adapters fix in code, written into OPENAI and
+/// OPENAI_BATCH request bodies in the fields vLLM's OpenAI-compatible server
+/// and run_batch accept (docs/prompts.md lists each field).
+///
+/// "qwen2.5-vl": models/qwen2_5_VL_3B.py
+pub const MIRS_PROMPT_PROFILE_QWEN2_5_VL: c_int = 1;
+
+/// Official run profiles: the sampling and vision settings the official
+/// MIR-SafetyBench adapters fix in code, written into OPENAI and
+/// OPENAI_BATCH request bodies in the fields vLLM's OpenAI-compatible server
+/// and run_batch accept (docs/prompts.md lists each field).
+///
+/// "glm-4.1v-thinking": models/GLM-4.1V-9B-Thinking.py
+pub const MIRS_PROMPT_PROFILE_GLM4_1V_THINKING: c_int = 2;
+
+/// Official run profiles: the sampling and vision settings the official
+/// MIR-SafetyBench adapters fix in code, written into OPENAI and
+/// OPENAI_BATCH request bodies in the fields vLLM's OpenAI-compatible server
+/// and run_batch accept (docs/prompts.md lists each field).
+pub const MIRS_PROMPT_PROFILE_COUNT: c_int = 3;
 
 /// exact when min(na, nb) <= 8 and no ties, else asymptotic (scipy's rule)
 pub const MIRS_MWU_AUTO: c_int = 0;
@@ -1095,7 +1145,8 @@ pub const MIRS_RESPONSE_FAILED: c_int = 1;
 /// the worker crashed ("[WORKER_CRASHED: ...]")
 pub const MIRS_RESPONSE_CRASHED: c_int = 2;
 
-/// a directory is OFFICIAL; a file is BATCH or SIMPLE by its first record
+/// a directory is OFFICIAL; a file's lines are BATCH or SIMPLE each by its own form
+/// (a "custom_id" or not), and the handle's format is the first record's
 pub const MIRS_RESPONSES_AUTO: c_int = 0;
 
 /// OpenAI Batch output JSONL
@@ -1531,9 +1582,11 @@ pub struct mirs_dataset_options {
     pub max_items: u64,
     /// size limit of one JSONL line; default 16 MiB
     pub max_line_bytes: u64,
+    /// MIRS_DATASET_ODDITIES_*; default ACCEPT
+    pub oddities: i32,
 }
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(core::mem::size_of::<mirs_dataset_options>() == 56 && core::mem::align_of::<mirs_dataset_options>() == 8);
+const _: () = assert!(core::mem::size_of::<mirs_dataset_options>() == 64 && core::mem::align_of::<mirs_dataset_options>() == 8);
 
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -1752,9 +1805,29 @@ pub struct mirs_prompt_options {
     pub progress: mirs_prompt_progress_fn,
     /// Streaming.
     pub progress_userdata: *mut c_void,
+    /// MIRS_PROMPT_PROFILE_*; default NONE. Only with OPENAI / OPENAI_BATCH
+    /// (MIRS_E_INVALID_ARGUMENT otherwise). A profile's max_tokens and
+    /// temperature apply where the options leave them unset (0 / < 0).
+    pub profile: i32,
+    /// Items the official adapters count as failed inference (an image
+    /// missing or unreadable, an empty request: docs/prompts.md) reach this
+    /// sink as a response record, one JSON line {"key", "response":
+    /// "[INFERENCE_FAILED: ...]", "status": "failed", "error"} in the simple
+    /// response format, and the job goes on. NULL (the default): such an item
+    /// fails the job with its error, as before. Called on the calling thread;
+    /// its return value is handled as the line sink's.
+    pub failed_sink: mirs_prompt_sink_fn,
+    /// Items the official adapters count as failed inference (an image
+    /// missing or unreadable, an empty request: docs/prompts.md) reach this
+    /// sink as a response record, one JSON line {"key", "response":
+    /// "[INFERENCE_FAILED: ...]", "status": "failed", "error"} in the simple
+    /// response format, and the job goes on. NULL (the default): such an item
+    /// fails the job with its error, as before. Called on the calling thread;
+    /// its return value is handled as the line sink's.
+    pub failed_userdata: *mut c_void,
 }
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(core::mem::size_of::<mirs_prompt_options>() == 136 && core::mem::align_of::<mirs_prompt_options>() == 8);
+const _: () = assert!(core::mem::size_of::<mirs_prompt_options>() == 160 && core::mem::align_of::<mirs_prompt_options>() == 8);
 
 /// What a chat format or template renders, without a dataset: useful for
 /// new data and for checking formats. Strings are UTF-8 and borrowed for the
@@ -2143,13 +2216,13 @@ const _: () = assert!(core::mem::size_of::<mirs_entropy_group_test>() == 128 && 
 #[cfg(target_pointer_width = "64")]
 pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_buf", 16, 8, &[("data", 0), ("size", 8)]),
-    ("mirs_dataset_options", 56, 8, &[("struct_size", 0), ("format", 8), ("mode", 12), ("check_images", 16), ("min_images", 20), ("max_images", 24), ("max_json_depth", 28), ("max_file_bytes", 32), ("max_items", 40), ("max_line_bytes", 48)]),
+    ("mirs_dataset_options", 64, 8, &[("struct_size", 0), ("format", 8), ("mode", 12), ("check_images", 16), ("min_images", 20), ("max_images", 24), ("max_json_depth", 28), ("max_file_bytes", 32), ("max_items", 40), ("max_line_bytes", 48), ("oddities", 56)]),
     ("mirs_filter", 64, 8, &[("struct_size", 0), ("categories", 8), ("relations", 12), ("groups", 16), ("keys", 24), ("key_count", 32), ("shard_index", 40), ("shard_count", 44), ("shuffle", 48), ("seed", 56)]),
     ("mirs_image_decode_options", 80, 8, &[("struct_size", 0), ("layout", 8), ("jpeg_warnings", 12), ("jpeg_dct", 16), ("max_width", 20), ("max_height", 24), ("max_pixels", 32), ("max_input_bytes", 40), ("max_png_chunk_bytes", 48), ("max_png_chunks", 52), ("max_jpeg_scans", 56), ("max_jpeg_warnings", 60), ("target_width", 64), ("target_height", 68), ("png_libpng_only", 72), ("threads", 76)]),
     ("mirs_image_info", 40, 8, &[("struct_size", 0), ("format", 8), ("width", 12), ("height", 16), ("channels", 20), ("bit_depth", 24), ("has_alpha", 28), ("interlaced", 32), ("color_model", 36)]),
     ("mirs_image_encode_options", 24, 8, &[("struct_size", 0), ("format", 8), ("png_level", 12), ("jpeg_quality", 16), ("jpeg_subsampling", 20)]),
     ("mirs_image_composite_options", 40, 8, &[("struct_size", 0), ("arrangement", 8), ("layout", 12), ("columns", 16), ("spacing", 20), ("margin", 24), ("background", 28), ("max_pixels", 32)]),
-    ("mirs_prompt_options", 136, 8, &[("struct_size", 0), ("format", 8), ("variant", 12), ("labels", 16), ("system", 24), ("image_placeholder", 32), ("tmpl", 40), ("seed", 48), ("model", 56), ("max_tokens", 64), ("temperature", 72), ("detail", 80), ("image_format", 88), ("jpeg_quality", 92), ("max_pixels", 96), ("max_image_bytes", 104), ("composite_dir", 112), ("progress", 120), ("progress_userdata", 128)]),
+    ("mirs_prompt_options", 160, 8, &[("struct_size", 0), ("format", 8), ("variant", 12), ("labels", 16), ("system", 24), ("image_placeholder", 32), ("tmpl", 40), ("seed", 48), ("model", 56), ("max_tokens", 64), ("temperature", 72), ("detail", 80), ("image_format", 88), ("jpeg_quality", 92), ("max_pixels", 96), ("max_image_bytes", 104), ("composite_dir", 112), ("progress", 120), ("progress_userdata", 128), ("profile", 136), ("failed_sink", 144), ("failed_userdata", 152)]),
     ("mirs_prompt_input", 56, 8, &[("struct_size", 0), ("text", 8), ("images", 16), ("image_count", 24), ("relation", 32), ("category", 36), ("key", 40), ("question", 48)]),
     ("mirs_strip_options", 48, 8, &[("struct_size", 0), ("open_tags", 8), ("close_tags", 16), ("ntags", 24), ("finish_reason", 32), ("unterminated", 40)]),
     ("mirs_match", 32, 8, &[("matched", 0), ("phrase", 4), ("offset", 8), ("length", 16), ("count", 24)]),
@@ -2186,7 +2259,7 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
         let base = u.as_ptr();
         #[allow(unused_unsafe)]
         let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("mode", (core::ptr::addr_of!((*base).mode) as usize) - (base as usize)), ("check_images", (core::ptr::addr_of!((*base).check_images) as usize) - (base as usize)), ("min_images", (core::ptr::addr_of!((*base).min_images) as usize) - (base as usize)), ("max_images", (core::ptr::addr_of!((*base).max_images) as usize) - (base as usize)), ("max_json_depth", (core::ptr::addr_of!((*base).max_json_depth) as usize) - (base as usize)), ("max_file_bytes", (core::ptr::addr_of!((*base).max_file_bytes) as usize) - (base as usize)), ("max_items", (core::ptr::addr_of!((*base).max_items) as usize) - (base as usize)), ("max_line_bytes", (core::ptr::addr_of!((*base).max_line_bytes) as usize) - (base as usize))]
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("mode", (core::ptr::addr_of!((*base).mode) as usize) - (base as usize)), ("check_images", (core::ptr::addr_of!((*base).check_images) as usize) - (base as usize)), ("min_images", (core::ptr::addr_of!((*base).min_images) as usize) - (base as usize)), ("max_images", (core::ptr::addr_of!((*base).max_images) as usize) - (base as usize)), ("max_json_depth", (core::ptr::addr_of!((*base).max_json_depth) as usize) - (base as usize)), ("max_file_bytes", (core::ptr::addr_of!((*base).max_file_bytes) as usize) - (base as usize)), ("max_items", (core::ptr::addr_of!((*base).max_items) as usize) - (base as usize)), ("max_line_bytes", (core::ptr::addr_of!((*base).max_line_bytes) as usize) - (base as usize)), ("oddities", (core::ptr::addr_of!((*base).oddities) as usize) - (base as usize))]
         };
         v.push(("mirs_dataset_options", core::mem::size_of::<mirs_dataset_options>(), core::mem::align_of::<mirs_dataset_options>(), fields));
     }
@@ -2240,7 +2313,7 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
         let base = u.as_ptr();
         #[allow(unused_unsafe)]
         let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("variant", (core::ptr::addr_of!((*base).variant) as usize) - (base as usize)), ("labels", (core::ptr::addr_of!((*base).labels) as usize) - (base as usize)), ("system", (core::ptr::addr_of!((*base).system) as usize) - (base as usize)), ("image_placeholder", (core::ptr::addr_of!((*base).image_placeholder) as usize) - (base as usize)), ("tmpl", (core::ptr::addr_of!((*base).tmpl) as usize) - (base as usize)), ("seed", (core::ptr::addr_of!((*base).seed) as usize) - (base as usize)), ("model", (core::ptr::addr_of!((*base).model) as usize) - (base as usize)), ("max_tokens", (core::ptr::addr_of!((*base).max_tokens) as usize) - (base as usize)), ("temperature", (core::ptr::addr_of!((*base).temperature) as usize) - (base as usize)), ("detail", (core::ptr::addr_of!((*base).detail) as usize) - (base as usize)), ("image_format", (core::ptr::addr_of!((*base).image_format) as usize) - (base as usize)), ("jpeg_quality", (core::ptr::addr_of!((*base).jpeg_quality) as usize) - (base as usize)), ("max_pixels", (core::ptr::addr_of!((*base).max_pixels) as usize) - (base as usize)), ("max_image_bytes", (core::ptr::addr_of!((*base).max_image_bytes) as usize) - (base as usize)), ("composite_dir", (core::ptr::addr_of!((*base).composite_dir) as usize) - (base as usize)), ("progress", (core::ptr::addr_of!((*base).progress) as usize) - (base as usize)), ("progress_userdata", (core::ptr::addr_of!((*base).progress_userdata) as usize) - (base as usize))]
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("variant", (core::ptr::addr_of!((*base).variant) as usize) - (base as usize)), ("labels", (core::ptr::addr_of!((*base).labels) as usize) - (base as usize)), ("system", (core::ptr::addr_of!((*base).system) as usize) - (base as usize)), ("image_placeholder", (core::ptr::addr_of!((*base).image_placeholder) as usize) - (base as usize)), ("tmpl", (core::ptr::addr_of!((*base).tmpl) as usize) - (base as usize)), ("seed", (core::ptr::addr_of!((*base).seed) as usize) - (base as usize)), ("model", (core::ptr::addr_of!((*base).model) as usize) - (base as usize)), ("max_tokens", (core::ptr::addr_of!((*base).max_tokens) as usize) - (base as usize)), ("temperature", (core::ptr::addr_of!((*base).temperature) as usize) - (base as usize)), ("detail", (core::ptr::addr_of!((*base).detail) as usize) - (base as usize)), ("image_format", (core::ptr::addr_of!((*base).image_format) as usize) - (base as usize)), ("jpeg_quality", (core::ptr::addr_of!((*base).jpeg_quality) as usize) - (base as usize)), ("max_pixels", (core::ptr::addr_of!((*base).max_pixels) as usize) - (base as usize)), ("max_image_bytes", (core::ptr::addr_of!((*base).max_image_bytes) as usize) - (base as usize)), ("composite_dir", (core::ptr::addr_of!((*base).composite_dir) as usize) - (base as usize)), ("progress", (core::ptr::addr_of!((*base).progress) as usize) - (base as usize)), ("progress_userdata", (core::ptr::addr_of!((*base).progress_userdata) as usize) - (base as usize)), ("profile", (core::ptr::addr_of!((*base).profile) as usize) - (base as usize)), ("failed_sink", (core::ptr::addr_of!((*base).failed_sink) as usize) - (base as usize)), ("failed_userdata", (core::ptr::addr_of!((*base).failed_userdata) as usize) - (base as usize))]
         };
         v.push(("mirs_prompt_options", core::mem::size_of::<mirs_prompt_options>(), core::mem::align_of::<mirs_prompt_options>(), fields));
     }
@@ -2568,13 +2641,16 @@ extern "C" {
     /// C: `size_t mirs_dataset_image_total(const mirs_dataset *ds)` (dataset.h)
     pub fn mirs_dataset_image_total(ds: *const mirs_dataset) -> usize;
 
-    /// Items with the given category and relation (0 when out of range).
+    /// Items with the given category and relation (0 when out of range;
+    /// items of unknown categories or relations are in no cell).
     ///
     /// C: `size_t mirs_dataset_count_cell(const mirs_dataset *ds, int32_t category, int32_t relation)` (dataset.h)
     pub fn mirs_dataset_count_cell(ds: *const mirs_dataset, category: i32, relation: i32) -> usize;
 
-    /// Diagnostics recorded by a lenient open (strict opens record none), in a
-    /// stable order. Borrowed strings live as long as ds. file is the dataset
+    /// Diagnostics recorded by a lenient open (strict opens record only
+    /// oddities), in a stable order. *status is the problem's status (the item or
+    /// file was skipped), or MIRS_OK for an accepted oddity (the item was kept).
+    /// Borrowed strings live as long as ds. file is the dataset
     /// path joined with the file's (or folder's) relative path; message is the
     /// reason alone. item_index is the item's position in its file (line
     /// number - 1 for JSONL), or -1 when the problem is the file itself.
@@ -2583,8 +2659,10 @@ extern "C" {
     /// C: `size_t mirs_dataset_diagnostic_count(const mirs_dataset *ds)` (dataset.h)
     pub fn mirs_dataset_diagnostic_count(ds: *const mirs_dataset) -> usize;
 
-    /// Diagnostics recorded by a lenient open (strict opens record none), in a
-    /// stable order. Borrowed strings live as long as ds. file is the dataset
+    /// Diagnostics recorded by a lenient open (strict opens record only
+    /// oddities), in a stable order. *status is the problem's status (the item or
+    /// file was skipped), or MIRS_OK for an accepted oddity (the item was kept).
+    /// Borrowed strings live as long as ds. file is the dataset
     /// path joined with the file's (or folder's) relative path; message is the
     /// reason alone. item_index is the item's position in its file (line
     /// number - 1 for JSONL), or -1 when the problem is the file itself.
@@ -2620,7 +2698,9 @@ extern "C" {
     /// C: `int mirs_dataset_checksum(const mirs_dataset *ds, int32_t flags, uint64_t *out)` (dataset.h)
     pub fn mirs_dataset_checksum(ds: *const mirs_dataset, flags: i32, out: *mut u64) -> c_int;
 
-    /// "<Category>/<Relation>/<id>" with official names.
+    /// "<Category>/<Relation>/<id>" with official names (see
+    /// mirs_item_category_name). An item without a usable "id" (an accepted
+    /// oddity) has the id "#N", N its position in its file.
     ///
     /// C: `const char *mirs_item_key(const mirs_item *item)` (dataset.h)
     pub fn mirs_item_key(item: *const mirs_item) -> *const c_char;
@@ -2635,15 +2715,31 @@ extern "C" {
     /// C: `int32_t mirs_item_id_is_int(const mirs_item *item)` (dataset.h)
     pub fn mirs_item_id_is_int(item: *const mirs_item) -> i32;
 
-    /// The id as text (integers in decimal) and whether the file held an integer.
+    /// MIRS_CATEGORY_* / MIRS_RELATION_*, or -1 for an accepted unknown category
+    /// folder or relation file (see oddities).
     ///
     /// C: `int32_t mirs_item_category(const mirs_item *item)` (dataset.h)
     pub fn mirs_item_category(item: *const mirs_item) -> i32;
 
-    /// The id as text (integers in decimal) and whether the file held an integer.
+    /// MIRS_CATEGORY_* / MIRS_RELATION_*, or -1 for an accepted unknown category
+    /// folder or relation file (see oddities).
     ///
     /// C: `int32_t mirs_item_relation(const mirs_item *item)` (dataset.h)
     pub fn mirs_item_relation(item: *const mirs_item) -> i32;
+
+    /// The category and relation as the key spells them: the official name, or
+    /// an unknown folder's name and an unknown file's relation as eval.py derives
+    /// it (the file name's stem with every "_final" removed).
+    ///
+    /// C: `const char *mirs_item_category_name(const mirs_item *item)` (dataset.h)
+    pub fn mirs_item_category_name(item: *const mirs_item) -> *const c_char;
+
+    /// The category and relation as the key spells them: the official name, or
+    /// an unknown folder's name and an unknown file's relation as eval.py derives
+    /// it (the file name's stem with every "_final" removed).
+    ///
+    /// C: `const char *mirs_item_relation_name(const mirs_item *item)` (dataset.h)
+    pub fn mirs_item_relation_name(item: *const mirs_item) -> *const c_char;
 
     /// Position in the dataset (mirs_dataset_get order).
     ///
@@ -2742,7 +2838,8 @@ extern "C" {
     pub fn mirs_key_shard(key: *const c_char, shard_count: u32) -> u32;
 
     /// A new iterator over the items that pass every filter (filter may be NULL).
-    /// Filters combine with AND. Order: dataset order, or with shuffle the order
+    /// Filters combine with AND; an item of an unknown category (relation)
+    /// passes only when no category (relation or group) bit is set. Order: dataset order, or with shuffle the order
     /// of splitmix64(seed ^ mirs_key_hash(key)) then key, which is the same on
     /// every machine and keeps the relative order of any subset. Iterators are
     /// one-thread-at-a-time; make one per thread. The dataset must outlive it.
@@ -3120,7 +3217,10 @@ extern "C" {
 
     /// One output line for the item, without the newline: for text formats
     /// {"key": ..., "text": ..., "images": [image files in the order sent]}; for
-    /// request formats the request object (images read and base64-encoded).
+    /// request formats the request object (images read and base64-encoded; an
+    /// empty text sends no text part, as the official adapter). As the official
+    /// adapters: QWEN2_VL lists only the image files that exist; the other text
+    /// formats need every file to exist (MIRS_E_NOT_FOUND).
     /// Errors: as above, MIRS_E_INVALID_ARGUMENT (request format without a
     /// model), MIRS_E_IO / MIRS_E_LIMIT / MIRS_E_FORMAT for image files (the
     /// message names the file). With COMPOSITE and a text format the tiled
@@ -3132,9 +3232,12 @@ extern "C" {
     pub fn mirs_prompt_item_line(item: *const mirs_item, opts: *const mirs_prompt_options, out: *mut mirs_buf) -> c_int;
 
     /// Writes one line per item that passes `filter` (NULL = all), in the
-    /// iterator's order, to `sink`. Memory stays constant in the number of
-    /// items (one line is built at a time). *written (may be NULL) receives the
-    /// number of lines handed to the sink, also on failure. Not thread-safe with
+    /// iterator's order, to `sink` (or, for an item the official adapters count
+    /// as failed inference, a record to options.failed_sink when one is set).
+    /// Memory stays constant in the number of items (one line is built at a
+    /// time). *written (may be NULL) receives the number of lines handed to
+    /// `sink` (failed records not counted), also on failure; progress counts
+    /// every item. Not thread-safe with
     /// respect to the sink; the dataset is only read.
     ///
     /// C: `int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter, const mirs_prompt_options *opts, mirs_prompt_sink_fn sink, void *userdata, size_t *written)` (prompt.h)
@@ -4234,6 +4337,8 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_item_id_is_int", "dataset"),
     ("mirs_item_category", "dataset"),
     ("mirs_item_relation", "dataset"),
+    ("mirs_item_category_name", "dataset"),
+    ("mirs_item_relation_name", "dataset"),
     ("mirs_item_index", "dataset"),
     ("mirs_item_revised_prompt", "dataset"),
     ("mirs_item_original_question", "dataset"),

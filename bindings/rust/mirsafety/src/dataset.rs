@@ -472,6 +472,14 @@ impl<'ds> Item<'ds> {
     pub fn relation(&self) -> i32 {
         unsafe { sys::mirs_item_relation(self.p()) }
     }
+    /// The category as the key spells it (an unknown folder's own name; `category()` is then -1).
+    pub fn category_name(&self) -> &'ds str {
+        unsafe { text(sys::mirs_item_category_name(self.p())) }
+    }
+    /// The relation as the key spells it (an unknown file's relation; `relation()` is then -1).
+    pub fn relation_name(&self) -> &'ds str {
+        unsafe { text(sys::mirs_item_relation_name(self.p())) }
+    }
     /// Position in the dataset.
     pub fn index(&self) -> usize {
         unsafe { sys::mirs_item_index(self.p()) }

@@ -81,6 +81,8 @@ fn open_iterate_get_find() {
             item.id()
         );
         assert_eq!(item.key(), key);
+        assert_eq!(item.category_name(), mirsafety::category_name(item.category()).unwrap());
+        assert_eq!(item.relation_name(), mirsafety::relation_name(item.relation()).unwrap());
         assert!(!item.revised_prompt().is_empty() && !item.original_question().is_empty());
         let _ = (
             item.id_is_int(),

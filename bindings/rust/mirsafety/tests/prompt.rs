@@ -94,6 +94,9 @@ fn items_and_streaming() {
     assert!(prompt::item_line(&item, &o).unwrap().contains(item.key()));
     let req = PromptOptions::new(sys::MIRS_PROMPT_FORMAT_OPENAI).model("m").unwrap();
     assert!(prompt::item_line(&item, &req).unwrap().contains("\"model\":\"m\""));
+    let mut prof = PromptOptions::new(sys::MIRS_PROMPT_FORMAT_OPENAI).model("m").unwrap();
+    prof.raw.profile = sys::MIRS_PROMPT_PROFILE_GLM4_1V_THINKING;
+    assert!(prompt::item_line(&item, &prof).unwrap().contains("\"top_p\":0.9"));
     let mut lines = Vec::new();
     let n = prompt::write(&ds, &Filter::new().shard(0, 2), &o, |l| {
         lines.push(String::from_utf8(l.to_vec()).unwrap());
