@@ -173,6 +173,8 @@ int main(void)
     printf("F mirs_model_comparison mcnemar_p %zu\n", offsetof(mirs_model_comparison, mcnemar_p));
     printf("S mirs_judge_comparison %zu %zu\n", sizeof(mirs_judge_comparison), alignof(mirs_judge_comparison));
     printf("F mirs_judge_comparison struct_size %zu\n", offsetof(mirs_judge_comparison, struct_size));
+    printf("F mirs_judge_comparison verdict_count %zu\n", offsetof(mirs_judge_comparison, verdict_count));
+    printf("F mirs_judge_comparison reserved %zu\n", offsetof(mirs_judge_comparison, reserved));
     printf("F mirs_judge_comparison matrix %zu\n", offsetof(mirs_judge_comparison, matrix));
     printf("F mirs_judge_comparison common %zu\n", offsetof(mirs_judge_comparison, common));
     printf("F mirs_judge_comparison only_in_a %zu\n", offsetof(mirs_judge_comparison, only_in_a));

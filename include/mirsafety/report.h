@@ -47,7 +47,12 @@ typedef struct mirs_responses_options {
     {                                                                                                                  \
         sizeof(mirs_responses_options), 0, 0, 64, 67108864u, 4294967296u, 100000000u                                   \
     }
-MIRS_API void mirs_responses_options_init(mirs_responses_options *opts);
+/* Writes the defaults into the first `size` bytes of *opts and sets its
+ * struct_size to size (pass sizeof(mirs_responses_options)); never writes past size bytes,
+ * so a program built against another version's header stays safe.
+ * MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+ * above 64 KiB). For bindings; C code can use the _INIT macro. */
+MIRS_API int mirs_responses_options_init(mirs_responses_options *opts, size_t size);
 
 /* One response, borrowed from its mirs_responses (lives as long as it).
  * key: the custom_id / "key" of a JSONL record; for the official tree
@@ -155,7 +160,12 @@ typedef struct mirs_record {
     {                                                                                                                  \
         sizeof(mirs_record), NULL, NULL, NULL, -1, 0, NULL, NULL, NULL, NULL, NULL, 0                                  \
     }
-MIRS_API void mirs_record_init(mirs_record *rec);
+/* Writes the defaults into the first `size` bytes of *rec and sets its
+ * struct_size to size (pass sizeof(mirs_record)); never writes past size bytes,
+ * so a program built against another version's header stays safe.
+ * MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+ * above 64 KiB). For bindings; C code can use the _INIT macro. */
+MIRS_API int mirs_record_init(mirs_record *rec, size_t size);
 
 /* Serialises a record as one JSON line with its '\n' (the store format).
  * Errors: MIRS_E_INVALID_ARGUMENT (NULL key/model/judge, unknown verdict,
@@ -186,7 +196,12 @@ typedef struct mirs_store_options {
     {                                                                                                                  \
         sizeof(mirs_store_options), 1, 64, 0, 16, 67108864u                                                            \
     }
-MIRS_API void mirs_store_options_init(mirs_store_options *opts);
+/* Writes the defaults into the first `size` bytes of *opts and sets its
+ * struct_size to size (pass sizeof(mirs_store_options)); never writes past size bytes,
+ * so a program built against another version's header stays safe.
+ * MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+ * above 64 KiB). For bindings; C code can use the _INIT macro. */
+MIRS_API int mirs_store_options_init(mirs_store_options *opts, size_t size);
 
 typedef struct mirs_store mirs_store;
 
@@ -335,14 +350,22 @@ MIRS_API int mirs_compare_models(const mirs_records *a, const char *model_a, con
                                  const char *model_b, const char *judge_b, double confidence,
                                  mirs_model_comparison *out);
 
+/* Side of the judge comparison matrix: room for every verdict value this
+ * and later versions may define, so appending a verdict never changes the
+ * struct's layout. Verdicts are < MIRS_VERDICT_COUNT <= this. */
+#define MIRS_JUDGE_MATRIX_DIM 16
+
 /* Two judges on the same responses (pairs of key and model; model NULL =
- * all models): confusion matrix over the verdicts
- * (rows judge a, columns judge b, indexed by the MIRS_VERDICT_* value, so
- * MIRS_VERDICT_COUNT x MIRS_VERDICT_COUNT) and Cohen's kappa over the items
- * both judged unsafe or safe. */
+ * all models): confusion matrix over the verdicts (rows judge a, columns
+ * judge b, indexed by the MIRS_VERDICT_* value: cell (va, vb) is
+ * matrix[va * MIRS_JUDGE_MATRIX_DIM + vb]; rows and columns from
+ * verdict_count on are 0) and Cohen's kappa over the items both judged
+ * unsafe or safe. */
 typedef struct mirs_judge_comparison {
     size_t struct_size;
-    uint64_t matrix[36]; /* row-major MIRS_VERDICT_COUNT (6) x 6 */
+    uint32_t verdict_count; /* MIRS_VERDICT_COUNT of the library that filled it */
+    uint32_t reserved;      /* 0 */
+    uint64_t matrix[MIRS_JUDGE_MATRIX_DIM * MIRS_JUDGE_MATRIX_DIM]; /* row-major, see above */
     uint64_t common, only_in_a, only_in_b;
     double kappa, agreement;
 } mirs_judge_comparison;
@@ -384,7 +407,12 @@ typedef struct mirs_score_options {
     {                                                                                                                  \
         sizeof(mirs_score_options), NULL, 0, 1, 0, 0, 0, NULL, NULL                                                    \
     }
-MIRS_API void mirs_score_options_init(mirs_score_options *opts);
+/* Writes the defaults into the first `size` bytes of *opts and sets its
+ * struct_size to size (pass sizeof(mirs_score_options)); never writes past size bytes,
+ * so a program built against another version's header stays safe.
+ * MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+ * above 64 KiB). For bindings; C code can use the _INIT macro. */
+MIRS_API int mirs_score_options_init(mirs_score_options *opts, size_t size);
 
 /* What a scoring run did. Every response is counted exactly once: in
  * scored, already_in_store, awaiting_judge_output, outside_filter, or (not

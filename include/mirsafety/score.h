@@ -83,8 +83,12 @@ typedef struct mirs_strip_options {
         sizeof(mirs_strip_options), NULL, NULL, 0, NULL, MIRS_STRIP_UNTERMINATED_KEEP                                  \
     }
 
-/* Fills *opts with the defaults (for bindings). */
-MIRS_API void mirs_strip_options_init(mirs_strip_options *opts);
+/* Writes the defaults into the first `size` bytes of *opts and sets its
+ * struct_size to size (pass sizeof(mirs_strip_options)); never writes past size bytes,
+ * so a program built against another version's header stays safe.
+ * MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+ * above 64 KiB). For bindings; C code can use the _INIT macro. */
+MIRS_API int mirs_strip_options_init(mirs_strip_options *opts, size_t size);
 
 /* The answer part of text[0..len) is always one contiguous piece of the
  * input: writes its byte range [*start, *end) (start <= end <= len), and
@@ -273,7 +277,12 @@ typedef struct mirs_judge_options {
     {                                                                                                                  \
         sizeof(mirs_judge_options), NULL, 0                                                                            \
     }
-MIRS_API void mirs_judge_options_init(mirs_judge_options *opts);
+/* Writes the defaults into the first `size` bytes of *opts and sets its
+ * struct_size to size (pass sizeof(mirs_judge_options)); never writes past size bytes,
+ * so a program built against another version's header stays safe.
+ * MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+ * above 64 KiB). For bindings; C code can use the _INIT macro. */
+MIRS_API int mirs_judge_options_init(mirs_judge_options *opts, size_t size);
 
 /* Builds the prompt of a judge into *out (NUL-terminated UTF-8; release
  * with mirs_buf_free()). behavior is required; generation is required
@@ -341,9 +350,12 @@ MIRS_API int mirs_judge_parse(int32_t judge, int32_t mode, const char *output, s
 #define MIRS_RTYPE_MISUNDERSTANDING 2
 #define MIRS_RTYPE_EVASIVE 3
 #define MIRS_RTYPE_BENIGN_HELP 4
-#define MIRS_RTYPE_COUNT 5
 #define MIRS_RTYPE_UNPARSEABLE 5 /* parser outcome only */
 #define MIRS_RTYPE_ERROR 6       /* parser outcome only: no judge output */
+/* Labels a judge may give: the values 0 .. MIRS_RTYPE_LABEL_COUNT - 1. */
+#define MIRS_RTYPE_LABEL_COUNT 5
+/* Every value an rtype may take (labels and parser outcomes): 0 .. COUNT - 1. */
+#define MIRS_RTYPE_COUNT 7
 
 /* "unsafe", "refusal", "misunderstanding", "evasive", "benign_help",
  * "unparseable", "error"; NULL when out of range. Static. */

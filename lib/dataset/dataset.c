@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "dataset_internal.h"
+#include "util/versioned.h"
 
 #include <cjson/cJSON.h>
 
@@ -31,11 +32,10 @@
 
 #define FINAL_SUFFIX "_final.json"
 
-MIRS_API void mirs_dataset_options_init(mirs_dataset_options *opts)
+MIRS_API int mirs_dataset_options_init(mirs_dataset_options *opts, size_t size)
 {
-    if (!opts) return;
-    mirs_dataset_options d = MIRS_DATASET_OPTIONS_INIT;
-    *opts = d;
+    static const mirs_dataset_options d = MIRS_DATASET_OPTIONS_INIT;
+    return MIRS__STRUCT_INIT(mirs_dataset_options, opts, size, &d);
 }
 
 /* ---- key table ---------------------------------------------------------- */
@@ -893,13 +893,11 @@ static void finish_order(mirs_dataset *ds)
 
 static int check_options(const mirs_dataset_options *opts, mirs_dataset_options *o)
 {
-    mirs_dataset_options_init(o);
+    static const mirs_dataset_options defaults = MIRS_DATASET_OPTIONS_INIT;
+    *o = defaults;
     if (!opts) return MIRS_OK;
-    if (opts->struct_size < sizeof *o)
-        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_dataset_open: options struct_size %zu is too small",
-                          opts->struct_size);
-    *o = *opts;
-    o->struct_size = sizeof *o;
+    int rc = MIRS__STRUCT_IN(mirs_dataset_options, opts, o);
+    if (rc) return rc;
     if (o->format < 0 || o->format > MIRS_DATASET_FORMAT_JSONL)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_dataset_open: unknown format %d", (int)o->format);
     if (o->mode != MIRS_DATASET_STRICT && o->mode != MIRS_DATASET_LENIENT)

@@ -13,6 +13,7 @@
 
 #include "entropy/entropy_internal.h"
 #include "util/util.h"
+#include "util/versioned.h"
 
 #define MAX_CELLS ((size_t)1 << 20)
 #define MAX_BINS ((size_t)1 << 16)
@@ -237,7 +238,8 @@ int mirs_entropy_acc_summary(const mirs_entropy_acc *a, int32_t label, size_t l,
     size_t i = 0;
     int st = cell_of(a, label, l, h, &i);
     if (st) return st;
-    MIRS_CHECK_ARG(out && out->struct_size >= sizeof *out);
+    st = MIRS__STRUCT_OUT_CHECK(mirs_entropy_summary, out);
+    if (st) return st;
     const cell *c = &a->cells[i];
     mirs_entropy_summary s;
     s.struct_size = sizeof s;
@@ -246,7 +248,7 @@ int mirs_entropy_acc_summary(const mirs_entropy_acc *a, int32_t label, size_t l,
     s.variance = c->n >= 2 ? c->m2 / (double)(c->n - 1) : NAN;
     s.min = c->n ? c->min : NAN;
     s.max = c->n ? c->max : NAN;
-    *out = s;
+    mirs__struct_out(out, &s, sizeof s);
     return MIRS_OK;
 }
 
@@ -517,9 +519,10 @@ static int columns(const mirs_entropy_acc *a, size_t layer, double **s, double *
 int mirs_entropy_acc_compare(const mirs_entropy_acc *a, size_t layer, uint32_t reps, uint64_t seed,
                              mirs_entropy_group_test *out)
 {
-    MIRS_CHECK_ARG(out && out->struct_size >= sizeof *out);
+    int st = MIRS__STRUCT_OUT_CHECK(mirs_entropy_group_test, out);
+    if (st) return st;
     double *s = NULL, *u = NULL;
-    int st = columns(a, layer, &s, &u);
+    st = columns(a, layer, &s, &u);
     if (st) return st;
     size_t ns = a->nitems[0], nu = a->nitems[1];
     mirs_entropy_group_test g;

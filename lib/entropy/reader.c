@@ -17,6 +17,7 @@
 
 #include "entropy/entropy_internal.h"
 #include "util/util.h"
+#include "util/versioned.h"
 
 #define NPY_MAX_HEADER (1u << 20)          /* numpy itself writes < 64 KiB headers */
 #define ST_MAX_HEADER (100u * 1024 * 1024) /* the safetensors format's own limit */
@@ -388,6 +389,8 @@ int mirs_entropy_tensor_view(const mirs_entropy_tensor *t, const char *layout, m
     }
     if (n != t->ndim)
         return mirs__fail(MIRS_E_MISMATCH, "layout '%s' names %zu axes but the tensor has %zu", layout, n, t->ndim);
+    int rc = MIRS__STRUCT_OUT_CHECK(mirs_entropy_view, v);
+    if (rc) return rc;
     mirs_entropy_view w;
     memset(&w, 0, sizeof w);
     w.struct_size = sizeof w;
@@ -397,7 +400,7 @@ int mirs_entropy_tensor_view(const mirs_entropy_tensor *t, const char *layout, m
         w.shape[a] = seen[a] >= 0 ? t->shape[seen[a]] : 1;
         w.strides[a] = seen[a] >= 0 ? t->strides[seen[a]] : 0;
     }
-    *v = w;
+    mirs__struct_out(v, &w, sizeof w);
     return MIRS_OK;
 }
 

@@ -11,6 +11,7 @@
  * except for GRAY8 output of interlaced colour PNGs).
  */
 #include "image_internal.h"
+#include "util/versioned.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -88,23 +89,17 @@ static int unknown_format(const uint8_t *data, size_t len)
 
 /* ---- options ---- */
 
-MIRS_API void mirs_image_decode_options_init(mirs_image_decode_options *opts)
+MIRS_API int mirs_image_decode_options_init(mirs_image_decode_options *opts, size_t size)
 {
-    if (!opts) return;
-    mirs_image_decode_options d = MIRS_IMAGE_DECODE_OPTIONS_INIT;
-    *opts = d;
+    static const mirs_image_decode_options d = MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    return MIRS__STRUCT_INIT(mirs_image_decode_options, opts, size, &d);
 }
 
 int mirs__image_opts(const mirs_image_decode_options *user, img_opts *o)
 {
     mirs_image_decode_options u = MIRS_IMAGE_DECODE_OPTIONS_INIT;
-    if (user) {
-        if (user->struct_size < offsetof(mirs_image_decode_options, layout) + sizeof(int32_t))
-            return mirs__fail(MIRS_E_INVALID_ARGUMENT, "image decode options: struct_size %zu is too small",
-                              user->struct_size);
-        size_t n = user->struct_size < sizeof u ? user->struct_size : sizeof u;
-        memcpy(&u, user, n);
-    }
+    int rc = MIRS__STRUCT_IN(mirs_image_decode_options, user, &u);
+    if (rc) return rc;
     const mirs_image_decode_options d = MIRS_IMAGE_DECODE_OPTIONS_INIT;
     if (mirs_image_layout_channels(u.layout) == 0)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "image decode options: unknown layout %d", (int)u.layout);
@@ -236,11 +231,10 @@ MIRS_API int mirs_image_probe_memory(const uint8_t *data, size_t len, const mirs
                                      mirs_image_info *info)
 {
     MIRS_CHECK_ARG((data || len == 0) && info);
-    if (info->struct_size < offsetof(mirs_image_info, height) + sizeof(uint32_t))
-        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_image_probe: info->struct_size %zu is too small",
-                          info->struct_size);
+    int st = MIRS__STRUCT_OUT_CHECK(mirs_image_info, info);
+    if (st) return st;
     img_opts o;
-    int st = mirs__image_opts(opts, &o);
+    st = mirs__image_opts(opts, &o);
     if (st) return st;
     if (len > o.max_input_bytes)
         return mirs__fail(MIRS_E_LIMIT, "image input of %zu bytes exceeds the limit of %llu bytes", len,
@@ -254,10 +248,7 @@ MIRS_API int mirs_image_probe_memory(const uint8_t *data, size_t len, const mirs
     default: return unknown_format(data, len);
     }
     if (st) return st;
-    size_t n = info->struct_size < sizeof tmp ? info->struct_size : sizeof tmp;
-    size_t keep = info->struct_size;
-    memcpy(info, &tmp, n);
-    info->struct_size = keep;
+    mirs__struct_out(info, &tmp, sizeof tmp);
     return MIRS_OK;
 }
 
@@ -415,23 +406,18 @@ MIRS_API int mirs_image_data_url_file(const char *path, uint64_t max_bytes, mirs
 
 /* ---- encoding ---- */
 
-MIRS_API void mirs_image_encode_options_init(mirs_image_encode_options *opts)
+MIRS_API int mirs_image_encode_options_init(mirs_image_encode_options *opts, size_t size)
 {
-    if (!opts) return;
-    mirs_image_encode_options d = MIRS_IMAGE_ENCODE_OPTIONS_INIT;
-    *opts = d;
+    static const mirs_image_encode_options d = MIRS_IMAGE_ENCODE_OPTIONS_INIT;
+    return MIRS__STRUCT_INIT(mirs_image_encode_options, opts, size, &d);
 }
 
 MIRS_API int mirs_image_encode(const mirs_image *img, const mirs_image_encode_options *opts, mirs_buf *out)
 {
     MIRS_CHECK_ARG(img && out);
     mirs_image_encode_options o = MIRS_IMAGE_ENCODE_OPTIONS_INIT;
-    if (opts) {
-        if (opts->struct_size < offsetof(mirs_image_encode_options, format) + sizeof(int32_t))
-            return mirs__fail(MIRS_E_INVALID_ARGUMENT, "image encode options: struct_size %zu is too small",
-                              opts->struct_size);
-        memcpy(&o, opts, opts->struct_size < sizeof o ? opts->struct_size : sizeof o);
-    }
+    int rc = MIRS__STRUCT_IN(mirs_image_encode_options, opts, &o);
+    if (rc) return rc;
     mirs_sb sb;
     mirs_sb_init(&sb);
     int st;

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "internal.h"
 #include "pyjson.h"
+#include "util/versioned.h"
 
 #include <mirsafety/stats.h>
 
@@ -185,7 +186,12 @@ int mirs_report_add(mirs_report *r, int32_t category, int32_t relation, int32_t 
 
 int mirs_report_add_record(mirs_report *r, const mirs_record *rec)
 {
-    MIRS_CHECK_ARG(r && rec && rec->key);
+    MIRS_CHECK_ARG(r && rec);
+    mirs_record copy = MIRS_RECORD_INIT;
+    int rc = MIRS__STRUCT_IN(mirs_record, rec, &copy);
+    if (rc) return rc;
+    rec = &copy;
+    if (!rec->key) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_report_add_record: rec->key is NULL");
     if (rec->verdict == MIRS_RECORD_NO_VERDICT) return MIRS_OK;
     int32_t c, rel;
     mirs__key_cell(rec->key, &c, &rel);

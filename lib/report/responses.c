@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "internal.h"
+#include "util/versioned.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -24,11 +25,10 @@ struct mirs_responses {
     mirs_strvec dups, diags;
 };
 
-void mirs_responses_options_init(mirs_responses_options *opts)
+int mirs_responses_options_init(mirs_responses_options *opts, size_t size)
 {
-    if (!opts) return;
-    mirs_responses_options d = MIRS_RESPONSES_OPTIONS_INIT;
-    *opts = d;
+    static const mirs_responses_options d = MIRS_RESPONSES_OPTIONS_INIT;
+    return MIRS__STRUCT_INIT(mirs_responses_options, opts, size, &d);
 }
 
 void mirs_responses_free(mirs_responses *r)
@@ -314,11 +314,13 @@ static int finish(mirs_responses *r)
 static int resolve_opts(const mirs_responses_options *opts, mirs_responses_options *o)
 {
     mirs_responses_options d = MIRS_RESPONSES_OPTIONS_INIT;
-    if (opts) {
-        MIRS_CHECK_ARG(opts->struct_size >= sizeof d);
-        d = *opts;
-    }
-    MIRS_CHECK_ARG(d.format >= MIRS_RESPONSES_AUTO && d.format <= MIRS_RESPONSES_OFFICIAL);
+    int rc = MIRS__STRUCT_IN(mirs_responses_options, opts, &d);
+    if (rc) return rc;
+    if (d.format < MIRS_RESPONSES_AUTO || d.format > MIRS_RESPONSES_OFFICIAL)
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT,
+                          "mirs_responses_options: format %d is not one of MIRS_RESPONSES_AUTO, _BATCH, _SIMPLE, "
+                          "_OFFICIAL (0..3)",
+                          (int)d.format);
     if (!d.max_json_depth) d.max_json_depth = 64;
     if (!d.max_line_bytes) d.max_line_bytes = 67108864u;
     if (!d.max_file_bytes) d.max_file_bytes = 4294967296u;

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "internal.h"
+#include "util/versioned.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -34,18 +35,16 @@ static const struct {
 #define FLAG_COUNT (sizeof flag_names / sizeof *flag_names)
 #define KNOWN_FLAGS (MIRS_RECORD_FAILED | MIRS_RECORD_CRASHED | MIRS_RECORD_TRUNCATED | MIRS_RECORD_UNTERMINATED)
 
-void mirs_record_init(mirs_record *rec)
+int mirs_record_init(mirs_record *rec, size_t size)
 {
-    if (!rec) return;
-    mirs_record d = MIRS_RECORD_INIT;
-    *rec = d;
+    static const mirs_record d = MIRS_RECORD_INIT;
+    return MIRS__STRUCT_INIT(mirs_record, rec, size, &d);
 }
 
-void mirs_store_options_init(mirs_store_options *opts)
+int mirs_store_options_init(mirs_store_options *opts, size_t size)
 {
-    if (!opts) return;
-    mirs_store_options d = MIRS_STORE_OPTIONS_INIT;
-    *opts = d;
+    static const mirs_store_options d = MIRS_STORE_OPTIONS_INIT;
+    return MIRS__STRUCT_INIT(mirs_store_options, opts, size, &d);
 }
 
 /* ---- serialisation ---- */
@@ -60,10 +59,13 @@ static int put_str(mirs_sb *sb, const char *name, const char *v, bool required)
     return MIRS_OK;
 }
 
-static int record_json(const mirs_record *rec, mirs_sb *sb)
+static int record_json(const mirs_record *user, mirs_sb *sb)
 {
-    if (!rec || rec->struct_size < sizeof(mirs_record))
-        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "record: NULL or struct_size too small");
+    if (!user) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "record: the mirs_record is NULL");
+    mirs_record r = MIRS_RECORD_INIT;
+    int rc = MIRS__STRUCT_IN(mirs_record, user, &r);
+    if (rc) return rc;
+    const mirs_record *rec = &r;
     if (!rec->key || !*rec->key) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "record: empty key");
     if (rec->verdict != MIRS_RECORD_NO_VERDICT && !mirs__verdict_name(rec->verdict))
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "record %s: unknown verdict %d", rec->key, (int)rec->verdict);
@@ -476,11 +478,8 @@ int mirs_store_open(const char *path, const mirs_store_options *opts, mirs_store
 {
     MIRS_CHECK_ARG(path && out);
     mirs_store_options o = MIRS_STORE_OPTIONS_INIT;
-    if (opts) {
-        MIRS_CHECK_ARG(opts->struct_size >= sizeof o);
-        o = *opts;
-        o.struct_size = sizeof o;
-    }
+    int rc = MIRS__STRUCT_IN(mirs_store_options, opts, &o);
+    if (rc) return rc;
     MIRS_CHECK_ARG(o.durability >= MIRS_DURABLE_NONE && o.durability <= MIRS_DURABLE_FSYNC_EVERY);
     MIRS_CHECK_ARG(o.torn == MIRS_TORN_REFUSE || o.torn == MIRS_TORN_TRUNCATE);
     MIRS_CHECK_ARG(o.durability != MIRS_DURABLE_FSYNC_EVERY || o.fsync_every > 0);

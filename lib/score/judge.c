@@ -12,6 +12,7 @@
  */
 #include "score_internal.h"
 #include "util/util.h"
+#include "util/versioned.h"
 
 #include <string.h>
 
@@ -281,11 +282,10 @@ int mirs_judge_from_name(const char *name, int32_t *out)
                       name);
 }
 
-void mirs_judge_options_init(mirs_judge_options *opts)
+int mirs_judge_options_init(mirs_judge_options *opts, size_t size)
 {
-    if (!opts) return;
-    mirs_judge_options d = MIRS_JUDGE_OPTIONS_INIT;
-    *opts = d;
+    static const mirs_judge_options d = MIRS_JUDGE_OPTIONS_INIT;
+    return MIRS__STRUCT_INIT(mirs_judge_options, opts, size, &d);
 }
 
 static int check_field(const char *what, const char *s, size_t *len)
@@ -362,7 +362,6 @@ int mirs_judge_prompt(int32_t judge, const char *behavior, const char *generatio
                       const mirs_judge_options *opts, mirs_buf *out)
 {
     MIRS_CHECK_ARG(out && behavior);
-    MIRS_CHECK_ARG(!opts || opts->struct_size >= sizeof(size_t));
     if (judge < 0 || judge >= MIRS_JUDGE_COUNT)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "judge prompt: unknown judge %d", (int)judge);
     if (!generation && judge != MIRS_JUDGE_LLAMAGUARD3)
@@ -370,9 +369,10 @@ int mirs_judge_prompt(int32_t judge, const char *behavior, const char *generatio
     if (!context && judge == MIRS_JUDGE_HARMBENCH_CONTEXTUAL)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "judge prompt: harmbench-contextual needs a context");
     mirs_judge_options o = MIRS_JUDGE_OPTIONS_INIT;
-    if (opts) memcpy(&o, opts, opts->struct_size < sizeof o ? opts->struct_size : sizeof o);
+    int st = MIRS__STRUCT_IN(mirs_judge_options, opts, &o);
+    if (st) return st;
     size_t bl, gl = 0, cl = 0;
-    int st = check_field("behavior", behavior, &bl);
+    st = check_field("behavior", behavior, &bl);
     if (!st && generation) st = check_field("generation", generation, &gl);
     if (!st && context && judge == MIRS_JUDGE_HARMBENCH_CONTEXTUAL) st = check_field("context", context, &cl);
     if (st) return st;

@@ -153,7 +153,7 @@ static void test_spans_and_views(void)
     for (int ki = 0; ki < 2; ki++) {
         mirs_entropy_options o = opts_kernel(kernels[ki]);
         mirs_entropy_view v;
-        mirs_entropy_view_init(&v, t, MIRS_ENTROPY_F32, L, H, Q, K);
+        mirs_entropy_view_init(&v, sizeof v, t, MIRS_ENTROPY_F32, L, H, Q, K);
         double ent[L * H * Q], mass[L * H * Q * 2], ref[L * H * Q];
         size_t spans[4] = {2, 9, 12, 24};
         CHECK_OK(mirs_entropy_view_compute(&v, 1, 3, spans, 2, NULL, &o, ent, mass));

@@ -117,6 +117,7 @@ for order in ["C", "F"]:
     h = ctypes.c_void_p()
     lib.mirs_entropy_tensor_open(P("e.npy").encode(), None, ctypes.byref(h))
     v = View()
+    v.struct_size = ctypes.sizeof(v)  # an output struct: the library fills it up to the caller's size
     check(lib.mirs_entropy_tensor_view(h, b"hqk", ctypes.byref(v)) != 0, "layout with the wrong rank is refused")
     check(lib.mirs_entropy_tensor_view(h, b"lhqk", ctypes.byref(v)) == 0, "layout lhqk")
     out = np.empty((2, 3, 5))

@@ -382,11 +382,16 @@ MIRS_RTYPE_REFUSAL = 1
 MIRS_RTYPE_MISUNDERSTANDING = 2
 MIRS_RTYPE_EVASIVE = 3
 MIRS_RTYPE_BENIGN_HELP = 4
-MIRS_RTYPE_COUNT = 5
 #: parser outcome only
 MIRS_RTYPE_UNPARSEABLE = 5
 #: parser outcome only: no judge output
 MIRS_RTYPE_ERROR = 6
+
+# Labels a judge may give: the values 0 .. MIRS_RTYPE_LABEL_COUNT - 1.
+MIRS_RTYPE_LABEL_COUNT = 5
+
+# Every value an rtype may take (labels and parser outcomes): 0 .. COUNT - 1.
+MIRS_RTYPE_COUNT = 7
 
 # Status of one response.
 #: the model answered
@@ -453,6 +458,11 @@ MIRS_BY_CATEGORY = 2
 MIRS_BY_GROUP = 4
 MIRS_BY_MATRIX = 8
 MIRS_BY_ALL = 15
+
+# Side of the judge comparison matrix: room for every verdict value this
+# and later versions may define, so appending a verdict never changes the
+# struct's layout. Verdicts are < MIRS_VERDICT_COUNT <= this.
+MIRS_JUDGE_MATRIX_DIM = 16
 
 # Element types (int32_t dtype arguments).
 MIRS_ENTROPY_F32 = 1
@@ -661,9 +671,10 @@ CONSTANTS = {
     'MIRS_RTYPE_MISUNDERSTANDING': ('score', 'int'),
     'MIRS_RTYPE_EVASIVE': ('score', 'int'),
     'MIRS_RTYPE_BENIGN_HELP': ('score', 'int'),
-    'MIRS_RTYPE_COUNT': ('score', 'int'),
     'MIRS_RTYPE_UNPARSEABLE': ('score', 'int'),
     'MIRS_RTYPE_ERROR': ('score', 'int'),
+    'MIRS_RTYPE_LABEL_COUNT': ('score', 'int'),
+    'MIRS_RTYPE_COUNT': ('score', 'int'),
     'MIRS_RESPONSE_OK': ('report', 'int'),
     'MIRS_RESPONSE_FAILED': ('report', 'int'),
     'MIRS_RESPONSE_CRASHED': ('report', 'int'),
@@ -696,6 +707,7 @@ CONSTANTS = {
     'MIRS_BY_GROUP': ('report', 'unsigned int'),
     'MIRS_BY_MATRIX': ('report', 'unsigned int'),
     'MIRS_BY_ALL': ('report', 'unsigned int'),
+    'MIRS_JUDGE_MATRIX_DIM': ('report', 'int'),
     'MIRS_ENTROPY_F32': ('entropy', 'int'),
     'MIRS_ENTROPY_F16': ('entropy', 'int'),
     'MIRS_ENTROPY_BF16': ('entropy', 'int'),
@@ -1018,12 +1030,15 @@ MIRS_E_INVALID_ARGUMENT, MIRS_E_EMPTY (no common key). Thread-safe."""
 
 class mirs_judge_comparison(ctypes.Structure):
     """Two judges on the same responses (pairs of key and model; model NULL =
-all models): confusion matrix over the verdicts
-(rows judge a, columns judge b, indexed by the MIRS_VERDICT_* value, so
-MIRS_VERDICT_COUNT x MIRS_VERDICT_COUNT) and Cohen's kappa over the items
-both judged unsafe or safe.
+all models): confusion matrix over the verdicts (rows judge a, columns
+judge b, indexed by the MIRS_VERDICT_* value: cell (va, vb) is
+matrix[va * MIRS_JUDGE_MATRIX_DIM + vb]; rows and columns from
+verdict_count on are 0) and Cohen's kappa over the items both judged
+unsafe or safe.
 
-matrix: row-major MIRS_VERDICT_COUNT (6) x 6"""
+verdict_count: MIRS_VERDICT_COUNT of the library that filled it
+reserved: 0
+matrix: row-major, see above"""
 
 class mirs_score_options(ctypes.Structure):
     """Options of mirs_score_responses(). A caller built against an older header
@@ -1253,7 +1268,9 @@ mirs_model_comparison._fields_ = [
 ]
 mirs_judge_comparison._fields_ = [
     ('struct_size', ctypes.c_size_t),
-    ('matrix', (ctypes.c_uint64 * 36)),
+    ('verdict_count', ctypes.c_uint32),
+    ('reserved', ctypes.c_uint32),
+    ('matrix', (ctypes.c_uint64 * 256)),
     ('common', ctypes.c_uint64),
     ('only_in_a', ctypes.c_uint64),
     ('only_in_b', ctypes.c_uint64),
@@ -1346,7 +1363,7 @@ C_LAYOUT = {
     'mirs_record': (88, 8, {'struct_size': 0, 'key': 8, 'model': 16, 'judge': 24, 'verdict': 32, 'flags': 36, 'response_type': 40, 'finish_reason': 48, 'response': 56, 'judge_output': 64, 'categories': 72, 'timestamp_ms': 80}),
     'mirs_store_options': (32, 8, {'struct_size': 0, 'durability': 8, 'fsync_every': 12, 'torn': 16, 'max_json_depth': 20, 'max_line_bytes': 24}),
     'mirs_model_comparison': (104, 8, {'struct_size': 0, 'both_unsafe': 8, 'a_only': 16, 'b_only': 24, 'both_safe': 32, 'only_in_a': 40, 'only_in_b': 48, 'asr_a': 56, 'asr_b': 64, 'diff': 72, 'diff_lo': 80, 'diff_hi': 88, 'mcnemar_p': 96}),
-    'mirs_judge_comparison': (336, 8, {'struct_size': 0, 'matrix': 8, 'common': 296, 'only_in_a': 304, 'only_in_b': 312, 'kappa': 320, 'agreement': 328}),
+    'mirs_judge_comparison': (2104, 8, {'struct_size': 0, 'verdict_count': 8, 'reserved': 12, 'matrix': 16, 'common': 2064, 'only_in_a': 2072, 'only_in_b': 2080, 'kappa': 2088, 'agreement': 2096}),
     'mirs_score_options': (56, 8, {'struct_size': 0, 'model': 8, 'judge': 16, 'parse_mode': 20, 'strip_mode': 24, 'keep_response': 28, 'timestamp_ms': 32, 'progress': 40, 'progress_userdata': 48}),
     'mirs_score_summary': (72, 8, {'struct_size': 0, 'scored': 8, 'unsafe': 16, 'unparseable': 24, 'judge_errors': 32, 'already_in_store': 40, 'awaiting_judge_output': 48, 'outside_filter': 56, 'unmatched': 64}),
     'mirs_entropy_options': (48, 8, {'struct_size': 0, 'bits': 8, 'normalize': 12, 'logits': 16, 'policy': 20, 'tolerance': 24, 'temperature': 32, 'kernel': 40, 'threads': 44}),
@@ -1495,11 +1512,15 @@ Returns MIRS_OK and writes *out, or MIRS_E_NOT_FOUND. Thread-safe."""),
 ("self harm", "SELF_HARM", "Self-Harm" are all MIRS_CATEGORY_SELF_HARM).
 Returns MIRS_OK and writes *out, or MIRS_E_NOT_FOUND. Thread-safe."""),
     'mirs_dataset_options_init': (
-        'dataset', None,
-        [ctypes.POINTER(mirs_dataset_options)],
-        ('opts',),
-        'void mirs_dataset_options_init(mirs_dataset_options *opts)',
-        'Fills *opts with the defaults (for bindings that cannot use the macro).'),
+        'dataset', ctypes.c_int,
+        [ctypes.POINTER(mirs_dataset_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_dataset_options_init(mirs_dataset_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_dataset_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_dataset_open': (
         'dataset', ctypes.c_int,
         [ctypes.c_char_p, ctypes.POINTER(mirs_dataset_options), ctypes.POINTER(ctypes.POINTER(mirs_dataset))],
@@ -1747,11 +1768,15 @@ is a list of one). NULL when i is out of range."""),
         """Descriptions and keywords, always as lists (a single string in the file
 is a list of one). NULL when i is out of range."""),
     'mirs_filter_init': (
-        'dataset', None,
-        [ctypes.POINTER(mirs_filter)],
-        ('filter',),
-        'void mirs_filter_init(mirs_filter *filter)',
-        ''),
+        'dataset', ctypes.c_int,
+        [ctypes.POINTER(mirs_filter), ctypes.c_size_t],
+        ('filter', 'size'),
+        'int mirs_filter_init(mirs_filter *filter, size_t size)',
+        """Writes the defaults into the first `size` bytes of *filter and sets its
+struct_size to size (pass sizeof(mirs_filter)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_key_hash': (
         'dataset', ctypes.c_uint64,
         [ctypes.c_char_p],
@@ -1831,11 +1856,15 @@ MIRS_DONE at the end (*out untouched)."""),
 MIRS_IMAGE_FORMAT_PNG, _JPEG, or MIRS_IMAGE_FORMAT_NONE when the bytes are
 neither. Never fails; data may be NULL when len is 0. Thread-safe."""),
     'mirs_image_decode_options_init': (
-        'image', None,
-        [ctypes.POINTER(mirs_image_decode_options)],
-        ('opts',),
-        'void mirs_image_decode_options_init(mirs_image_decode_options *opts)',
-        'Fills *opts with the defaults (for bindings that cannot use the macro).'),
+        'image', ctypes.c_int,
+        [ctypes.POINTER(mirs_image_decode_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_image_decode_options_init(mirs_image_decode_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_image_decode_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_image_probe_memory': (
         'image', ctypes.c_int,
         [ctypes.POINTER(ctypes.c_uint8), ctypes.c_size_t, ctypes.POINTER(mirs_image_decode_options), ctypes.POINTER(mirs_image_info)],
@@ -2019,11 +2048,15 @@ Errors: MIRS_E_INVALID_ARGUMENT (zero sizes or factor, NULL outputs),
 MIRS_E_RANGE (aspect ratio max/min > 200, as Qwen raises ValueError),
 MIRS_E_OVERFLOW (results that do not fit uint32). Thread-safe."""),
     'mirs_image_encode_options_init': (
-        'image', None,
-        [ctypes.POINTER(mirs_image_encode_options)],
-        ('opts',),
-        'void mirs_image_encode_options_init(mirs_image_encode_options *opts)',
-        ''),
+        'image', ctypes.c_int,
+        [ctypes.POINTER(mirs_image_encode_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_image_encode_options_init(mirs_image_encode_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_image_encode_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_image_encode': (
         'image', ctypes.c_int,
         [ctypes.POINTER(mirs_image), ctypes.POINTER(mirs_image_encode_options), ctypes.POINTER(mirs_buf)],
@@ -2069,11 +2102,15 @@ Adds MIRS_E_IO, MIRS_E_NOT_FOUND, MIRS_E_LIMIT."""),
         'int mirs_image_encode_data_url(const mirs_image *img, const mirs_image_encode_options *opts, mirs_buf *out)',
         'Encodes img with opts (as mirs_image_encode) and returns its data: URL.'),
     'mirs_image_composite_options_init': (
-        'image', None,
-        [ctypes.POINTER(mirs_image_composite_options)],
-        ('opts',),
-        'void mirs_image_composite_options_init(mirs_image_composite_options *opts)',
-        ''),
+        'image', ctypes.c_int,
+        [ctypes.POINTER(mirs_image_composite_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_image_composite_options_init(mirs_image_composite_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_image_composite_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_image_composite': (
         'image', ctypes.c_int,
         [ctypes.POINTER(ctypes.POINTER(mirs_image)), ctypes.c_size_t, ctypes.POINTER(mirs_image_composite_options), ctypes.POINTER(ctypes.POINTER(mirs_image))],
@@ -2150,17 +2187,25 @@ newline). Also MIRS_E_IO / MIRS_E_NOT_FOUND for the file."""),
         """Reads and parses a template file (every byte counts, including a final
 newline). Also MIRS_E_IO / MIRS_E_NOT_FOUND for the file."""),
     'mirs_prompt_options_init': (
-        'prompt', None,
-        [ctypes.POINTER(mirs_prompt_options)],
-        ('opts',),
-        'void mirs_prompt_options_init(mirs_prompt_options *opts)',
-        'Fills *opts with the defaults (for bindings that cannot use the macro).'),
+        'prompt', ctypes.c_int,
+        [ctypes.POINTER(mirs_prompt_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_prompt_options_init(mirs_prompt_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_prompt_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_prompt_input_init': (
-        'prompt', None,
-        [ctypes.POINTER(mirs_prompt_input)],
-        ('in',),
-        'void mirs_prompt_input_init(mirs_prompt_input *in)',
-        ''),
+        'prompt', ctypes.c_int,
+        [ctypes.POINTER(mirs_prompt_input), ctypes.c_size_t],
+        ('in', 'size'),
+        'int mirs_prompt_input_init(mirs_prompt_input *in, size_t size)',
+        """Writes the defaults into the first `size` bytes of *in and sets its
+struct_size to size (pass sizeof(mirs_prompt_input)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_prompt_render': (
         'prompt', ctypes.c_int,
         [ctypes.POINTER(mirs_prompt_input), ctypes.POINTER(mirs_prompt_options), ctypes.POINTER(mirs_buf)],
@@ -2422,11 +2467,15 @@ regularised I_x(a, b)"""),
 They return NaN for NaN or out-of-domain arguments (p outside [0,1],
 a, b, df <= 0, x outside [0,1]); never fail otherwise. Thread-safe."""),
     'mirs_strip_options_init': (
-        'score', None,
-        [ctypes.POINTER(mirs_strip_options)],
-        ('opts',),
-        'void mirs_strip_options_init(mirs_strip_options *opts)',
-        'Fills *opts with the defaults (for bindings).'),
+        'score', ctypes.c_int,
+        [ctypes.POINTER(mirs_strip_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_strip_options_init(mirs_strip_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_strip_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_strip_reasoning_span': (
         'score', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int32, ctypes.POINTER(mirs_strip_options), ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_uint32)],
@@ -2605,11 +2654,15 @@ template). Static; NULL when out of range."""),
         """The number of new tokens the judge needs (the official MIR code asks
 harmbench for 1); 0 when out of range."""),
     'mirs_judge_options_init': (
-        'score', None,
-        [ctypes.POINTER(mirs_judge_options)],
-        ('opts',),
-        'void mirs_judge_options_init(mirs_judge_options *opts)',
-        ''),
+        'score', ctypes.c_int,
+        [ctypes.POINTER(mirs_judge_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_judge_options_init(mirs_judge_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_judge_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_judge_prompt': (
         'score', ctypes.c_int,
         [ctypes.c_int32, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(mirs_judge_options), ctypes.POINTER(mirs_buf)],
@@ -2683,11 +2736,15 @@ trailing punctuation ignored) must be a label; else
 MIRS_RTYPE_UNPARSEABLE; NULL output with len 0 gives MIRS_RTYPE_ERROR.
 Returns MIRS_OK or MIRS_E_INVALID_ARGUMENT. Thread-safe."""),
     'mirs_responses_options_init': (
-        'report', None,
-        [ctypes.POINTER(mirs_responses_options)],
-        ('opts',),
-        'void mirs_responses_options_init(mirs_responses_options *opts)',
-        ''),
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_responses_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_responses_options_init(mirs_responses_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_responses_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_responses_open': (
         'report', ctypes.c_int,
         [ctypes.c_char_p, ctypes.POINTER(mirs_responses_options), ctypes.POINTER(ctypes.POINTER(mirs_responses))],
@@ -2831,11 +2888,15 @@ as the responses of (category, relation) official names."""),
         'const char *mirs_response_match_duplicate(const mirs_response_match *m, size_t i)',
         'Items that got more than one response (sorted item keys).'),
     'mirs_record_init': (
-        'report', None,
-        [ctypes.POINTER(mirs_record)],
-        ('rec',),
-        'void mirs_record_init(mirs_record *rec)',
-        ''),
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_record), ctypes.c_size_t],
+        ('rec', 'size'),
+        'int mirs_record_init(mirs_record *rec, size_t size)',
+        """Writes the defaults into the first `size` bytes of *rec and sets its
+struct_size to size (pass sizeof(mirs_record)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_record_to_json': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_record), ctypes.POINTER(mirs_buf)],
@@ -2845,11 +2906,15 @@ as the responses of (category, relation) official names."""),
 Errors: MIRS_E_INVALID_ARGUMENT (NULL key/model/judge, unknown verdict,
 unknown flag bits), MIRS_E_UTF8."""),
     'mirs_store_options_init': (
-        'report', None,
-        [ctypes.POINTER(mirs_store_options)],
-        ('opts',),
-        'void mirs_store_options_init(mirs_store_options *opts)',
-        ''),
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_store_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_store_options_init(mirs_store_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_store_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_store_open': (
         'report', ctypes.c_int,
         [ctypes.c_char_p, ctypes.POINTER(mirs_store_options), ctypes.POINTER(ctypes.POINTER(mirs_store))],
@@ -3081,11 +3146,15 @@ score (the paper's headline analysis), with scipy's p-values (see
 mirs_stats_spearman / mirs_stats_kendall for n limits and ties).
 Thread-safe."""),
     'mirs_score_options_init': (
-        'report', None,
-        [ctypes.POINTER(mirs_score_options)],
-        ('opts',),
-        'void mirs_score_options_init(mirs_score_options *opts)',
-        ''),
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_score_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_score_options_init(mirs_score_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_score_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_score_responses': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_dataset), ctypes.POINTER(mirs_filter), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_score_options), ctypes.POINTER(mirs_store), ctypes.POINTER(mirs_score_summary)],
@@ -3105,11 +3174,15 @@ result. The objects are only read; the store is one-thread-at-a-time.
 Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write
 errors (records appended before the failure stay in the store)."""),
     'mirs_entropy_options_init': (
-        'entropy', None,
-        [ctypes.POINTER(mirs_entropy_options)],
-        ('opts',),
-        'void mirs_entropy_options_init(mirs_entropy_options *opts)',
-        'Fills *opts with the defaults above (for bindings).'),
+        'entropy', ctypes.c_int,
+        [ctypes.POINTER(mirs_entropy_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_entropy_options_init(mirs_entropy_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_entropy_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_entropy_kernel_name': (
         'entropy', ctypes.c_char_p,
         [],
@@ -3144,11 +3217,15 @@ NULL) receives nrows * nspans values: for probabilities the raw sum of
 each span's (masked) values, for logits the softmax mass of the span
 within the whole row."""),
     'mirs_entropy_view_init': (
-        'entropy', None,
-        [ctypes.POINTER(mirs_entropy_view), ctypes.c_void_p, ctypes.c_int32, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t],
-        ('view', 'data', 'dtype', 'layers', 'heads', 'queries', 'keys'),
-        'void mirs_entropy_view_init(mirs_entropy_view *view, const void *data, int32_t dtype, size_t layers, size_t heads, size_t queries, size_t keys)',
-        'Fills a view of a C-contiguous [L, H, Q, K] tensor.'),
+        'entropy', ctypes.c_int,
+        [ctypes.POINTER(mirs_entropy_view), ctypes.c_size_t, ctypes.c_void_p, ctypes.c_int32, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t],
+        ('view', 'size', 'data', 'dtype', 'layers', 'heads', 'queries', 'keys'),
+        'int mirs_entropy_view_init(mirs_entropy_view *view, size_t size, const void *data, int32_t dtype, size_t layers, size_t heads, size_t queries, size_t keys)',
+        """Fills a view of a C-contiguous [L, H, Q, K] tensor: the first `size`
+bytes of *view (pass sizeof(mirs_entropy_view)), struct_size = size, as
+the options init functions do; never writes past size bytes. MIRS_OK or
+MIRS_E_INVALID_ARGUMENT (NULL view; size below sizeof(size_t) or above
+64 KiB). data is borrowed: it must outlive every use of the view."""),
     'mirs_entropy_view_compute': (
         'entropy', ctypes.c_int,
         [ctypes.POINTER(mirs_entropy_view), ctypes.c_size_t, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t), ctypes.c_size_t, ctypes.POINTER(ctypes.c_uint8), ctypes.POINTER(mirs_entropy_options), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)],

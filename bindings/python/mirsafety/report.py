@@ -461,8 +461,9 @@ def compare_judges(a, judge_a, b, judge_b, model=None):
     check(lib().mirs_compare_judges(a._h(), text_in(judge_a), b._h(), text_in(judge_b), _opt(model),
                                     ctypes.byref(out)), "mirs_compare_judges")
     d = _struct_dict(out)
-    k = _ffi.MIRS_VERDICT_COUNT
-    d["matrix"] = [d["matrix"][i * k:(i + 1) * k] for i in range(k)]
+    k, dim = _ffi.MIRS_VERDICT_COUNT, _ffi.MIRS_JUDGE_MATRIX_DIM
+    d["matrix"] = [d["matrix"][i * dim:i * dim + k] for i in range(k)]
+    del d["reserved"]
     return d
 
 

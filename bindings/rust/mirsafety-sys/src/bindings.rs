@@ -980,15 +980,6 @@ pub const MIRS_RTYPE_BENIGN_HELP: c_int = 4;
 /// MISUNDERSTANDING  it answers something else because it misread the images or the task;
 /// EVASIVE           it engages but stays vague, deflects or only warns, without refusing;
 /// BENIGN_HELP       it helps with a safe reading of the request or redirects to safe help.
-pub const MIRS_RTYPE_COUNT: c_int = 5;
-
-/// This project's breakdown of answers (the paper's point that many "safe"
-/// answers are superficial):
-/// UNSAFE            the answer provides the harmful content asked for;
-/// REFUSAL           it declines, explicitly;
-/// MISUNDERSTANDING  it answers something else because it misread the images or the task;
-/// EVASIVE           it engages but stays vague, deflects or only warns, without refusing;
-/// BENIGN_HELP       it helps with a safe reading of the request or redirects to safe help.
 ///
 /// parser outcome only
 pub const MIRS_RTYPE_UNPARSEABLE: c_int = 5;
@@ -1003,6 +994,12 @@ pub const MIRS_RTYPE_UNPARSEABLE: c_int = 5;
 ///
 /// parser outcome only: no judge output
 pub const MIRS_RTYPE_ERROR: c_int = 6;
+
+/// Labels a judge may give: the values 0 .. MIRS_RTYPE_LABEL_COUNT - 1.
+pub const MIRS_RTYPE_LABEL_COUNT: c_int = 5;
+
+/// Every value an rtype may take (labels and parser outcomes): 0 .. COUNT - 1.
+pub const MIRS_RTYPE_COUNT: c_int = 7;
 
 /// Status of one response.
 ///
@@ -1118,6 +1115,11 @@ pub const MIRS_BY_GROUP: c_uint = 4;
 pub const MIRS_BY_MATRIX: c_uint = 8;
 
 pub const MIRS_BY_ALL: c_uint = 15;
+
+/// Side of the judge comparison matrix: room for every verdict value this
+/// and later versions may define, so appending a verdict never changes the
+/// struct's layout. Verdicts are < MIRS_VERDICT_COUNT <= this.
+pub const MIRS_JUDGE_MATRIX_DIM: c_int = 16;
 
 /// Element types (int32_t dtype arguments).
 pub const MIRS_ENTROPY_F32: c_int = 1;
@@ -1856,16 +1858,21 @@ pub struct mirs_model_comparison {
 const _: () = assert!(core::mem::size_of::<mirs_model_comparison>() == 104 && core::mem::align_of::<mirs_model_comparison>() == 8);
 
 /// Two judges on the same responses (pairs of key and model; model NULL =
-/// all models): confusion matrix over the verdicts
-/// (rows judge a, columns judge b, indexed by the MIRS_VERDICT_* value, so
-/// MIRS_VERDICT_COUNT x MIRS_VERDICT_COUNT) and Cohen's kappa over the items
-/// both judged unsafe or safe.
+/// all models): confusion matrix over the verdicts (rows judge a, columns
+/// judge b, indexed by the MIRS_VERDICT_* value: cell (va, vb) is
+/// matrix[va * MIRS_JUDGE_MATRIX_DIM + vb]; rows and columns from
+/// verdict_count on are 0) and Cohen's kappa over the items both judged
+/// unsafe or safe.
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct mirs_judge_comparison {
     pub struct_size: usize,
-    /// row-major MIRS_VERDICT_COUNT (6) x 6
-    pub matrix: [u64; 36],
+    /// MIRS_VERDICT_COUNT of the library that filled it
+    pub verdict_count: u32,
+    /// 0
+    pub reserved: u32,
+    /// row-major, see above
+    pub matrix: [u64; 256],
     pub common: u64,
     pub only_in_a: u64,
     pub only_in_b: u64,
@@ -1873,7 +1880,7 @@ pub struct mirs_judge_comparison {
     pub agreement: f64,
 }
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(core::mem::size_of::<mirs_judge_comparison>() == 336 && core::mem::align_of::<mirs_judge_comparison>() == 8);
+const _: () = assert!(core::mem::size_of::<mirs_judge_comparison>() == 2104 && core::mem::align_of::<mirs_judge_comparison>() == 8);
 
 /// Options of mirs_score_responses(). A caller built against an older header
 /// (struct_size ending at timestamp_ms) gets no progress calls.
@@ -2021,7 +2028,7 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_record", 88, 8, &[("struct_size", 0), ("key", 8), ("model", 16), ("judge", 24), ("verdict", 32), ("flags", 36), ("response_type", 40), ("finish_reason", 48), ("response", 56), ("judge_output", 64), ("categories", 72), ("timestamp_ms", 80)]),
     ("mirs_store_options", 32, 8, &[("struct_size", 0), ("durability", 8), ("fsync_every", 12), ("torn", 16), ("max_json_depth", 20), ("max_line_bytes", 24)]),
     ("mirs_model_comparison", 104, 8, &[("struct_size", 0), ("both_unsafe", 8), ("a_only", 16), ("b_only", 24), ("both_safe", 32), ("only_in_a", 40), ("only_in_b", 48), ("asr_a", 56), ("asr_b", 64), ("diff", 72), ("diff_lo", 80), ("diff_hi", 88), ("mcnemar_p", 96)]),
-    ("mirs_judge_comparison", 336, 8, &[("struct_size", 0), ("matrix", 8), ("common", 296), ("only_in_a", 304), ("only_in_b", 312), ("kappa", 320), ("agreement", 328)]),
+    ("mirs_judge_comparison", 2104, 8, &[("struct_size", 0), ("verdict_count", 8), ("reserved", 12), ("matrix", 16), ("common", 2064), ("only_in_a", 2072), ("only_in_b", 2080), ("kappa", 2088), ("agreement", 2096)]),
     ("mirs_score_options", 56, 8, &[("struct_size", 0), ("model", 8), ("judge", 16), ("parse_mode", 20), ("strip_mode", 24), ("keep_response", 28), ("timestamp_ms", 32), ("progress", 40), ("progress_userdata", 48)]),
     ("mirs_score_summary", 72, 8, &[("struct_size", 0), ("scored", 8), ("unsafe", 16), ("unparseable", 24), ("judge_errors", 32), ("already_in_store", 40), ("awaiting_judge_output", 48), ("outside_filter", 56), ("unmatched", 64)]),
     ("mirs_entropy_options", 48, 8, &[("struct_size", 0), ("bits", 8), ("normalize", 12), ("logits", 16), ("policy", 20), ("tolerance", 24), ("temperature", 32), ("kernel", 40), ("threads", 44)]),
@@ -2192,7 +2199,7 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
         let base = u.as_ptr();
         #[allow(unused_unsafe)]
         let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("matrix", (core::ptr::addr_of!((*base).matrix) as usize) - (base as usize)), ("common", (core::ptr::addr_of!((*base).common) as usize) - (base as usize)), ("only_in_a", (core::ptr::addr_of!((*base).only_in_a) as usize) - (base as usize)), ("only_in_b", (core::ptr::addr_of!((*base).only_in_b) as usize) - (base as usize)), ("kappa", (core::ptr::addr_of!((*base).kappa) as usize) - (base as usize)), ("agreement", (core::ptr::addr_of!((*base).agreement) as usize) - (base as usize))]
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("verdict_count", (core::ptr::addr_of!((*base).verdict_count) as usize) - (base as usize)), ("reserved", (core::ptr::addr_of!((*base).reserved) as usize) - (base as usize)), ("matrix", (core::ptr::addr_of!((*base).matrix) as usize) - (base as usize)), ("common", (core::ptr::addr_of!((*base).common) as usize) - (base as usize)), ("only_in_a", (core::ptr::addr_of!((*base).only_in_a) as usize) - (base as usize)), ("only_in_b", (core::ptr::addr_of!((*base).only_in_b) as usize) - (base as usize)), ("kappa", (core::ptr::addr_of!((*base).kappa) as usize) - (base as usize)), ("agreement", (core::ptr::addr_of!((*base).agreement) as usize) - (base as usize))]
         };
         v.push(("mirs_judge_comparison", core::mem::size_of::<mirs_judge_comparison>(), core::mem::align_of::<mirs_judge_comparison>(), fields));
     }
@@ -2369,10 +2376,14 @@ extern "C" {
     /// C: `int mirs_group_parse(const char *name, int32_t *out)` (dataset.h)
     pub fn mirs_group_parse(name: *const c_char, out: *mut i32) -> c_int;
 
-    /// Fills *opts with the defaults (for bindings that cannot use the macro).
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_dataset_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
     ///
-    /// C: `void mirs_dataset_options_init(mirs_dataset_options *opts)` (dataset.h)
-    pub fn mirs_dataset_options_init(opts: *mut mirs_dataset_options);
+    /// C: `int mirs_dataset_options_init(mirs_dataset_options *opts, size_t size)` (dataset.h)
+    pub fn mirs_dataset_options_init(opts: *mut mirs_dataset_options, size: usize) -> c_int;
 
     /// Opens a dataset. path is the root directory of the official layout or a
     /// JSONL manifest file (image paths relative to the manifest's folder; each
@@ -2589,8 +2600,14 @@ extern "C" {
     /// C: `const char *mirs_item_keyword(const mirs_item *item, size_t i)` (dataset.h)
     pub fn mirs_item_keyword(item: *const mirs_item, i: usize) -> *const c_char;
 
-    /// C: `void mirs_filter_init(mirs_filter *filter)` (dataset.h)
-    pub fn mirs_filter_init(filter: *mut mirs_filter);
+    /// Writes the defaults into the first `size` bytes of *filter and sets its
+    /// struct_size to size (pass sizeof(mirs_filter)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
+    ///
+    /// C: `int mirs_filter_init(mirs_filter *filter, size_t size)` (dataset.h)
+    pub fn mirs_filter_init(filter: *mut mirs_filter, size: usize) -> c_int;
 
     /// The stable 64-bit hash of a key (FNV-1a over its UTF-8 bytes, then the
     /// splitmix64 finaliser): the same on every machine and every run.
@@ -2659,10 +2676,14 @@ extern "C" {
     /// C: `int32_t mirs_image_detect_format(const uint8_t *data, size_t len)` (image.h)
     pub fn mirs_image_detect_format(data: *const u8, len: usize) -> i32;
 
-    /// Fills *opts with the defaults (for bindings that cannot use the macro).
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_image_decode_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
     ///
-    /// C: `void mirs_image_decode_options_init(mirs_image_decode_options *opts)` (image.h)
-    pub fn mirs_image_decode_options_init(opts: *mut mirs_image_decode_options);
+    /// C: `int mirs_image_decode_options_init(mirs_image_decode_options *opts, size_t size)` (image.h)
+    pub fn mirs_image_decode_options_init(opts: *mut mirs_image_decode_options, size: usize) -> c_int;
 
     /// Reads the header of an image in memory and fills *info (fields beyond
     /// info->struct_size are left alone, so older callers stay safe). Decodes no
@@ -2824,8 +2845,14 @@ extern "C" {
     /// C: `int mirs_image_smart_resize(uint32_t height, uint32_t width, uint32_t factor, uint64_t min_pixels, uint64_t max_pixels, uint32_t *out_height, uint32_t *out_width)` (image.h)
     pub fn mirs_image_smart_resize(height: u32, width: u32, factor: u32, min_pixels: u64, max_pixels: u64, out_height: *mut u32, out_width: *mut u32) -> c_int;
 
-    /// C: `void mirs_image_encode_options_init(mirs_image_encode_options *opts)` (image.h)
-    pub fn mirs_image_encode_options_init(opts: *mut mirs_image_encode_options);
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_image_encode_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
+    ///
+    /// C: `int mirs_image_encode_options_init(mirs_image_encode_options *opts, size_t size)` (image.h)
+    pub fn mirs_image_encode_options_init(opts: *mut mirs_image_encode_options, size: usize) -> c_int;
 
     /// Encodes img (opts may be NULL: PNG level 6) into out, a library-owned
     /// buffer released with mirs_buf_free(). PNG keeps the layout (RGB, RGBA or
@@ -2866,8 +2893,14 @@ extern "C" {
     /// C: `int mirs_image_encode_data_url(const mirs_image *img, const mirs_image_encode_options *opts, mirs_buf *out)` (image.h)
     pub fn mirs_image_encode_data_url(img: *const mirs_image, opts: *const mirs_image_encode_options, out: *mut mirs_buf) -> c_int;
 
-    /// C: `void mirs_image_composite_options_init(mirs_image_composite_options *opts)` (image.h)
-    pub fn mirs_image_composite_options_init(opts: *mut mirs_image_composite_options);
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_image_composite_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
+    ///
+    /// C: `int mirs_image_composite_options_init(mirs_image_composite_options *opts, size_t size)` (image.h)
+    pub fn mirs_image_composite_options_init(opts: *mut mirs_image_composite_options, size: usize) -> c_int;
 
     /// Tiles n >= 1 images into one new image. Every cell has the size of the
     /// largest input (max width x max height over all inputs); each image is
@@ -2935,13 +2968,23 @@ extern "C" {
     /// C: `void mirs_template_free(mirs_template *tmpl)` (prompt.h)
     pub fn mirs_template_free(tmpl: *mut mirs_template);
 
-    /// Fills *opts with the defaults (for bindings that cannot use the macro).
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_prompt_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
     ///
-    /// C: `void mirs_prompt_options_init(mirs_prompt_options *opts)` (prompt.h)
-    pub fn mirs_prompt_options_init(opts: *mut mirs_prompt_options);
+    /// C: `int mirs_prompt_options_init(mirs_prompt_options *opts, size_t size)` (prompt.h)
+    pub fn mirs_prompt_options_init(opts: *mut mirs_prompt_options, size: usize) -> c_int;
 
-    /// C: `void mirs_prompt_input_init(mirs_prompt_input *in)` (prompt.h)
-    pub fn mirs_prompt_input_init(r#in: *mut mirs_prompt_input);
+    /// Writes the defaults into the first `size` bytes of *in and sets its
+    /// struct_size to size (pass sizeof(mirs_prompt_input)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
+    ///
+    /// C: `int mirs_prompt_input_init(mirs_prompt_input *in, size_t size)` (prompt.h)
+    pub fn mirs_prompt_input_init(r#in: *mut mirs_prompt_input, size: usize) -> c_int;
 
     /// Renders `in` with a text format (QWEN2_VL .. TEMPLATE) into *out (text,
     /// NUL-terminated). The variant is ignored here: the input is rendered as
@@ -3179,10 +3222,14 @@ extern "C" {
     /// C: `double mirs_stats_beta_quantile(double a, double b, double p)` (stats.h)
     pub fn mirs_stats_beta_quantile(a: f64, b: f64, p: f64) -> f64;
 
-    /// Fills *opts with the defaults (for bindings).
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_strip_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
     ///
-    /// C: `void mirs_strip_options_init(mirs_strip_options *opts)` (score.h)
-    pub fn mirs_strip_options_init(opts: *mut mirs_strip_options);
+    /// C: `int mirs_strip_options_init(mirs_strip_options *opts, size_t size)` (score.h)
+    pub fn mirs_strip_options_init(opts: *mut mirs_strip_options, size: usize) -> c_int;
 
     /// The answer part of text[0..len) is always one contiguous piece of the
     /// input: writes its byte range [*start, *end) (start <= end <= len), and
@@ -3334,8 +3381,14 @@ extern "C" {
     /// C: `int32_t mirs_judge_max_new_tokens(int32_t judge)` (score.h)
     pub fn mirs_judge_max_new_tokens(judge: i32) -> i32;
 
-    /// C: `void mirs_judge_options_init(mirs_judge_options *opts)` (score.h)
-    pub fn mirs_judge_options_init(opts: *mut mirs_judge_options);
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_judge_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
+    ///
+    /// C: `int mirs_judge_options_init(mirs_judge_options *opts, size_t size)` (score.h)
+    pub fn mirs_judge_options_init(opts: *mut mirs_judge_options, size: usize) -> c_int;
 
     /// Builds the prompt of a judge into *out (NUL-terminated UTF-8; release
     /// with mirs_buf_free()). behavior is required; generation is required
@@ -3401,8 +3454,14 @@ extern "C" {
     /// C: `int mirs_response_type_parse(const char *output, size_t len, int32_t *rtype)` (score.h)
     pub fn mirs_response_type_parse(output: *const c_char, len: usize, rtype: *mut i32) -> c_int;
 
-    /// C: `void mirs_responses_options_init(mirs_responses_options *opts)` (report.h)
-    pub fn mirs_responses_options_init(opts: *mut mirs_responses_options);
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_responses_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
+    ///
+    /// C: `int mirs_responses_options_init(mirs_responses_options *opts, size_t size)` (report.h)
+    pub fn mirs_responses_options_init(opts: *mut mirs_responses_options, size: usize) -> c_int;
 
     /// Reads responses from a file or an official results/infer/<model> folder.
     /// opts may be NULL. Records with the same key are all kept and counted in
@@ -3514,8 +3573,14 @@ extern "C" {
     /// C: `const char *mirs_response_match_duplicate(const mirs_response_match *m, size_t i)` (report.h)
     pub fn mirs_response_match_duplicate(m: *const mirs_response_match, i: usize) -> *const c_char;
 
-    /// C: `void mirs_record_init(mirs_record *rec)` (report.h)
-    pub fn mirs_record_init(rec: *mut mirs_record);
+    /// Writes the defaults into the first `size` bytes of *rec and sets its
+    /// struct_size to size (pass sizeof(mirs_record)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
+    ///
+    /// C: `int mirs_record_init(mirs_record *rec, size_t size)` (report.h)
+    pub fn mirs_record_init(rec: *mut mirs_record, size: usize) -> c_int;
 
     /// Serialises a record as one JSON line with its '\n' (the store format).
     /// Errors: MIRS_E_INVALID_ARGUMENT (NULL key/model/judge, unknown verdict,
@@ -3524,8 +3589,14 @@ extern "C" {
     /// C: `int mirs_record_to_json(const mirs_record *rec, mirs_buf *out)` (report.h)
     pub fn mirs_record_to_json(rec: *const mirs_record, out: *mut mirs_buf) -> c_int;
 
-    /// C: `void mirs_store_options_init(mirs_store_options *opts)` (report.h)
-    pub fn mirs_store_options_init(opts: *mut mirs_store_options);
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_store_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
+    ///
+    /// C: `int mirs_store_options_init(mirs_store_options *opts, size_t size)` (report.h)
+    pub fn mirs_store_options_init(opts: *mut mirs_store_options, size: usize) -> c_int;
 
     /// Opens (creating it if needed) a store for appending with O_APPEND and an
     /// exclusive advisory lock (a second writer gets MIRS_E_STATE). Every existing
@@ -3713,8 +3784,14 @@ extern "C" {
     /// C: `int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)` (report.h)
     pub fn mirs_compare_capability(asr: *const f64, capability: *const f64, n: usize, spearman_rho: *mut f64, spearman_p: *mut f64, kendall_tau: *mut f64, kendall_p: *mut f64) -> c_int;
 
-    /// C: `void mirs_score_options_init(mirs_score_options *opts)` (report.h)
-    pub fn mirs_score_options_init(opts: *mut mirs_score_options);
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_score_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
+    ///
+    /// C: `int mirs_score_options_init(mirs_score_options *opts, size_t size)` (report.h)
+    pub fn mirs_score_options_init(opts: *mut mirs_score_options, size: usize) -> c_int;
 
     /// Turns judge outputs into verdict records appended to `store`: for each
     /// response matched to an item of ds that passes `filter` (NULL = all; only
@@ -3733,10 +3810,14 @@ extern "C" {
     /// C: `int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses, const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs, const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)` (report.h)
     pub fn mirs_score_responses(ds: *const mirs_dataset, filter: *const mirs_filter, responses: *const mirs_responses, judge_outputs: *const mirs_responses, rtype_outputs: *const mirs_responses, opts: *const mirs_score_options, store: *mut mirs_store, summary: *mut mirs_score_summary) -> c_int;
 
-    /// Fills *opts with the defaults above (for bindings).
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_entropy_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
     ///
-    /// C: `void mirs_entropy_options_init(mirs_entropy_options *opts)` (entropy.h)
-    pub fn mirs_entropy_options_init(opts: *mut mirs_entropy_options);
+    /// C: `int mirs_entropy_options_init(mirs_entropy_options *opts, size_t size)` (entropy.h)
+    pub fn mirs_entropy_options_init(opts: *mut mirs_entropy_options, size: usize) -> c_int;
 
     /// Name of the kernel AUTO selects in this process ("avx2", "sse2" or "generic").
     /// Static string; thread-safe.
@@ -3768,10 +3849,14 @@ extern "C" {
     /// C: `int mirs_entropy_rows_spans(const void *data, int32_t dtype, size_t nrows, size_t ncols, size_t row_stride, const size_t *spans, size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts, double *entropy, double *mass)` (entropy.h)
     pub fn mirs_entropy_rows_spans(data: *const c_void, dtype: i32, nrows: usize, ncols: usize, row_stride: usize, spans: *const usize, nspans: usize, mask: *const u8, opts: *const mirs_entropy_options, entropy: *mut f64, mass: *mut f64) -> c_int;
 
-    /// Fills a view of a C-contiguous [L, H, Q, K] tensor.
+    /// Fills a view of a C-contiguous [L, H, Q, K] tensor: the first `size`
+    /// bytes of *view (pass sizeof(mirs_entropy_view)), struct_size = size, as
+    /// the options init functions do; never writes past size bytes. MIRS_OK or
+    /// MIRS_E_INVALID_ARGUMENT (NULL view; size below sizeof(size_t) or above
+    /// 64 KiB). data is borrowed: it must outlive every use of the view.
     ///
-    /// C: `void mirs_entropy_view_init(mirs_entropy_view *view, const void *data, int32_t dtype, size_t layers, size_t heads, size_t queries, size_t keys)` (entropy.h)
-    pub fn mirs_entropy_view_init(view: *mut mirs_entropy_view, data: *const c_void, dtype: i32, layers: usize, heads: usize, queries: usize, keys: usize);
+    /// C: `int mirs_entropy_view_init(mirs_entropy_view *view, size_t size, const void *data, int32_t dtype, size_t layers, size_t heads, size_t queries, size_t keys)` (entropy.h)
+    pub fn mirs_entropy_view_init(view: *mut mirs_entropy_view, size: usize, data: *const c_void, dtype: i32, layers: usize, heads: usize, queries: usize, keys: usize) -> c_int;
 
     /// Entropy per (layer, head, query) for queries [q_begin, q_end) (use 0 and
     /// SIZE_MAX for all), keys restricted as in mirs_entropy_rows_spans.
