@@ -174,7 +174,7 @@ def _record_in(rec):
     if isinstance(rec, dict):
         rec = Record(**rec)
     c = _ffi.mirs_record()
-    lib().mirs_record_init(ctypes.byref(c))
+    lib().mirs_record_init(ctypes.byref(c), ctypes.sizeof(c))
     keep = []
     for f in ("key", "model", "judge", "response_type", "finish_reason", "response", "judge_output", "categories"):
         v = getattr(rec, f)
@@ -405,7 +405,7 @@ def score_responses(dataset, responses, judge_outputs, store, model, rtype_outpu
     from .score import _PARSE_MODES, _STRIP_MODES, judge_from_name
     f, keep = make_filter(**filter_args)
     o = _ffi.mirs_score_options()
-    lib().mirs_score_options_init(ctypes.byref(o))
+    lib().mirs_score_options_init(ctypes.byref(o), ctypes.sizeof(o))
     m = text_in(model, "model")
     o.model = m
     o.judge = judge_from_name(judge)

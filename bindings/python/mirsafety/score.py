@@ -71,7 +71,7 @@ def _strings(items, what):
 
 def _strip_opts(open_tags, close_tags, finish_reason, unterminated):
     o = _ffi.mirs_strip_options()
-    lib().mirs_strip_options_init(ctypes.byref(o))
+    lib().mirs_strip_options_init(ctypes.byref(o), ctypes.sizeof(o))
     keep = []
     if open_tags is not None or close_tags is not None:
         if open_tags is None or close_tags is None or len(open_tags) != len(close_tags):
@@ -263,7 +263,7 @@ def judge_max_new_tokens(judge):
 def judge_prompt(judge, behavior, generation=None, context=None, categories=None):
     """The exact prompt a judge builds (str). categories: custom Llama Guard 3 categories."""
     o = _ffi.mirs_judge_options()
-    lib().mirs_judge_options_init(ctypes.byref(o))
+    lib().mirs_judge_options_init(ctypes.byref(o), ctypes.sizeof(o))
     keep = None
     if categories is not None:
         keep, n = _strings(categories, "category")

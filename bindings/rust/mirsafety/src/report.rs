@@ -97,7 +97,7 @@ impl Default for ResponsesOptions {
     fn default() -> Self {
         let mut raw = std::mem::MaybeUninit::zeroed();
         unsafe {
-            sys::mirs_responses_options_init(raw.as_mut_ptr());
+            sys::mirs_responses_options_init(raw.as_mut_ptr(), std::mem::size_of_val(&raw));
             ResponsesOptions { raw: raw.assume_init() }
         }
     }
@@ -313,7 +313,7 @@ impl Record {
         );
         let mut raw = std::mem::MaybeUninit::<sys::mirs_record>::zeroed();
         let mut raw = unsafe {
-            sys::mirs_record_init(raw.as_mut_ptr());
+            sys::mirs_record_init(raw.as_mut_ptr(), std::mem::size_of_val(&raw));
             raw.assume_init()
         };
         raw.key = k.as_ptr();
@@ -351,7 +351,7 @@ impl Default for StoreOptions {
     fn default() -> Self {
         let mut raw = std::mem::MaybeUninit::zeroed();
         unsafe {
-            sys::mirs_store_options_init(raw.as_mut_ptr());
+            sys::mirs_store_options_init(raw.as_mut_ptr(), std::mem::size_of_val(&raw));
             StoreOptions { raw: raw.assume_init() }
         }
     }
@@ -595,7 +595,7 @@ impl ScoreOptions {
         let model = cs(model)?;
         let mut raw = std::mem::MaybeUninit::<sys::mirs_score_options>::zeroed();
         let mut raw = unsafe {
-            sys::mirs_score_options_init(raw.as_mut_ptr());
+            sys::mirs_score_options_init(raw.as_mut_ptr(), std::mem::size_of_val(&raw));
             raw.assume_init()
         };
         raw.model = model.as_ptr();

@@ -70,7 +70,7 @@ pub struct StripOptions<'a> {
 fn with_strip_opts<T>(o: &StripOptions<'_>, f: impl FnOnce(&sys::mirs_strip_options) -> Result<T>) -> Result<T> {
     let mut raw = std::mem::MaybeUninit::<sys::mirs_strip_options>::zeroed();
     let mut raw = unsafe {
-        sys::mirs_strip_options_init(raw.as_mut_ptr());
+        sys::mirs_strip_options_init(raw.as_mut_ptr(), std::mem::size_of_val(&raw));
         raw.assume_init()
     };
     let opens: Vec<&str> = o.tags.iter().map(|t| t.0).collect();
@@ -342,7 +342,7 @@ pub fn judge_prompt(
 ) -> Result<String> {
     let mut raw = std::mem::MaybeUninit::<sys::mirs_judge_options>::zeroed();
     let mut raw = unsafe {
-        sys::mirs_judge_options_init(raw.as_mut_ptr());
+        sys::mirs_judge_options_init(raw.as_mut_ptr(), std::mem::size_of_val(&raw));
         raw.assume_init()
     };
     let (_kc, pc) = cstrings(categories.unwrap_or(&[]), "category")?;
