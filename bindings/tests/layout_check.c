@@ -110,6 +110,7 @@ int main(void)
     printf("F mirs_strip_options ntags %zu\n", offsetof(mirs_strip_options, ntags));
     printf("F mirs_strip_options finish_reason %zu\n", offsetof(mirs_strip_options, finish_reason));
     printf("F mirs_strip_options unterminated %zu\n", offsetof(mirs_strip_options, unterminated));
+    printf("F mirs_strip_options reserved %zu\n", offsetof(mirs_strip_options, reserved));
     printf("S mirs_match %zu %zu\n", sizeof(mirs_match), alignof(mirs_match));
     printf("F mirs_match matched %zu\n", offsetof(mirs_match, matched));
     printf("F mirs_match phrase %zu\n", offsetof(mirs_match, phrase));

@@ -76,11 +76,12 @@ typedef struct mirs_strip_options {
     size_t ntags;                  /* 0 = the defaults (<think>/</think>, ◁think▷/◁/think▷) */
     const char *finish_reason;     /* NULL or the generation's finish_reason; "length" sets TRUNCATED */
     int32_t unterminated;          /* MIRS_STRIP_UNTERMINATED_*, MIRS_STRIP_TAGS only; default KEEP */
+    uint32_t reserved;             /* 0 (makes the size end at a field: see docs/c-api.md) */
 } mirs_strip_options;
 
 #define MIRS_STRIP_OPTIONS_INIT                                                                                        \
     {                                                                                                                  \
-        sizeof(mirs_strip_options), NULL, NULL, 0, NULL, MIRS_STRIP_UNTERMINATED_KEEP                                  \
+        sizeof(mirs_strip_options), NULL, NULL, 0, NULL, MIRS_STRIP_UNTERMINATED_KEEP, 0                               \
     }
 
 /* Writes the defaults into the first `size` bytes of *opts and sets its

@@ -540,7 +540,7 @@ int mirs_entropy_acc_compare(const mirs_entropy_acc *a, size_t layer, uint32_t r
     if ((st = mirs_stats_cohen_d(s, ns, u, nu, &g.cohen_d))) goto out;
     if ((st = mirs_stats_auroc(s, ns, u, nu, &g.auroc))) goto out;
     if (reps && (st = mirs_stats_auroc_bootstrap(s, ns, u, nu, reps, seed, 0.95, &g.auroc_lo, &g.auroc_hi))) goto out;
-    *out = g;
+    mirs__struct_out(out, &g, sizeof g);
 out:
     free(s);
     free(u);

@@ -951,7 +951,8 @@ open_tags: MIRS_STRIP_TAGS: ntags opening tags; NULL = the defaults
 close_tags: MIRS_STRIP_TAGS: ntags closing tags; NULL = the defaults
 ntags: 0 = the defaults (<think>/</think>, ◁think▷/◁/think▷)
 finish_reason: NULL or the generation's finish_reason; "length" sets TRUNCATED
-unterminated: MIRS_STRIP_UNTERMINATED_*, MIRS_STRIP_TAGS only; default KEEP"""
+unterminated: MIRS_STRIP_UNTERMINATED_*, MIRS_STRIP_TAGS only; default KEEP
+reserved: 0 (makes the size end at a field: see docs/c-api.md)"""
 
 class mirs_match(ctypes.Structure):
     """The result of a search. The first match is the one that ends first in
@@ -1197,6 +1198,7 @@ mirs_strip_options._fields_ = [
     ('ntags', ctypes.c_size_t),
     ('finish_reason', ctypes.c_char_p),
     ('unterminated', ctypes.c_int32),
+    ('reserved', ctypes.c_uint32),
 ]
 mirs_match._fields_ = [
     ('matched', ctypes.c_int32),
@@ -1355,7 +1357,7 @@ C_LAYOUT = {
     'mirs_image_composite_options': (40, 8, {'struct_size': 0, 'arrangement': 8, 'layout': 12, 'columns': 16, 'spacing': 20, 'margin': 24, 'background': 28, 'max_pixels': 32}),
     'mirs_prompt_options': (136, 8, {'struct_size': 0, 'format': 8, 'variant': 12, 'labels': 16, 'system': 24, 'image_placeholder': 32, 'tmpl': 40, 'seed': 48, 'model': 56, 'max_tokens': 64, 'temperature': 72, 'detail': 80, 'image_format': 88, 'jpeg_quality': 92, 'max_pixels': 96, 'max_image_bytes': 104, 'composite_dir': 112, 'progress': 120, 'progress_userdata': 128}),
     'mirs_prompt_input': (56, 8, {'struct_size': 0, 'text': 8, 'images': 16, 'image_count': 24, 'relation': 32, 'category': 36, 'key': 40, 'question': 48}),
-    'mirs_strip_options': (48, 8, {'struct_size': 0, 'open_tags': 8, 'close_tags': 16, 'ntags': 24, 'finish_reason': 32, 'unterminated': 40}),
+    'mirs_strip_options': (48, 8, {'struct_size': 0, 'open_tags': 8, 'close_tags': 16, 'ntags': 24, 'finish_reason': 32, 'unterminated': 40, 'reserved': 44}),
     'mirs_match': (32, 8, {'matched': 0, 'phrase': 4, 'offset': 8, 'length': 16, 'count': 24}),
     'mirs_judge_options': (24, 8, {'struct_size': 0, 'categories': 8, 'ncategories': 16}),
     'mirs_responses_options': (48, 8, {'struct_size': 0, 'format': 8, 'lenient': 12, 'max_json_depth': 16, 'max_line_bytes': 24, 'max_file_bytes': 32, 'max_records': 40}),

@@ -1691,6 +1691,8 @@ pub struct mirs_strip_options {
     pub finish_reason: *const c_char,
     /// MIRS_STRIP_UNTERMINATED_*, MIRS_STRIP_TAGS only; default KEEP
     pub unterminated: i32,
+    /// 0 (makes the size end at a field: see docs/c-api.md)
+    pub reserved: u32,
 }
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_strip_options>() == 48 && core::mem::align_of::<mirs_strip_options>() == 8);
@@ -2020,7 +2022,7 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_image_composite_options", 40, 8, &[("struct_size", 0), ("arrangement", 8), ("layout", 12), ("columns", 16), ("spacing", 20), ("margin", 24), ("background", 28), ("max_pixels", 32)]),
     ("mirs_prompt_options", 136, 8, &[("struct_size", 0), ("format", 8), ("variant", 12), ("labels", 16), ("system", 24), ("image_placeholder", 32), ("tmpl", 40), ("seed", 48), ("model", 56), ("max_tokens", 64), ("temperature", 72), ("detail", 80), ("image_format", 88), ("jpeg_quality", 92), ("max_pixels", 96), ("max_image_bytes", 104), ("composite_dir", 112), ("progress", 120), ("progress_userdata", 128)]),
     ("mirs_prompt_input", 56, 8, &[("struct_size", 0), ("text", 8), ("images", 16), ("image_count", 24), ("relation", 32), ("category", 36), ("key", 40), ("question", 48)]),
-    ("mirs_strip_options", 48, 8, &[("struct_size", 0), ("open_tags", 8), ("close_tags", 16), ("ntags", 24), ("finish_reason", 32), ("unterminated", 40)]),
+    ("mirs_strip_options", 48, 8, &[("struct_size", 0), ("open_tags", 8), ("close_tags", 16), ("ntags", 24), ("finish_reason", 32), ("unterminated", 40), ("reserved", 44)]),
     ("mirs_match", 32, 8, &[("matched", 0), ("phrase", 4), ("offset", 8), ("length", 16), ("count", 24)]),
     ("mirs_judge_options", 24, 8, &[("struct_size", 0), ("categories", 8), ("ncategories", 16)]),
     ("mirs_responses_options", 48, 8, &[("struct_size", 0), ("format", 8), ("lenient", 12), ("max_json_depth", 16), ("max_line_bytes", 24), ("max_file_bytes", 32), ("max_records", 40)]),
@@ -2127,7 +2129,7 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
         let base = u.as_ptr();
         #[allow(unused_unsafe)]
         let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("open_tags", (core::ptr::addr_of!((*base).open_tags) as usize) - (base as usize)), ("close_tags", (core::ptr::addr_of!((*base).close_tags) as usize) - (base as usize)), ("ntags", (core::ptr::addr_of!((*base).ntags) as usize) - (base as usize)), ("finish_reason", (core::ptr::addr_of!((*base).finish_reason) as usize) - (base as usize)), ("unterminated", (core::ptr::addr_of!((*base).unterminated) as usize) - (base as usize))]
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("open_tags", (core::ptr::addr_of!((*base).open_tags) as usize) - (base as usize)), ("close_tags", (core::ptr::addr_of!((*base).close_tags) as usize) - (base as usize)), ("ntags", (core::ptr::addr_of!((*base).ntags) as usize) - (base as usize)), ("finish_reason", (core::ptr::addr_of!((*base).finish_reason) as usize) - (base as usize)), ("unterminated", (core::ptr::addr_of!((*base).unterminated) as usize) - (base as usize)), ("reserved", (core::ptr::addr_of!((*base).reserved) as usize) - (base as usize))]
         };
         v.push(("mirs_strip_options", core::mem::size_of::<mirs_strip_options>(), core::mem::align_of::<mirs_strip_options>(), fields));
     }
