@@ -9,23 +9,33 @@ use std::os::raw::{c_char, c_int, c_long, c_longlong, c_schar, c_short, c_uchar,
 // ---- Constants ----
 
 /// Version of the headers. mirs_version_*() return the library's own; the
-/// bindings compare the two and refuse to load a mismatched library.
+/// bindings compare the two and refuse a library that cannot serve them
+/// (another major; in 0.x another minor; from 1.0 an older minor; the patch
+/// never matters): docs/c-api.md, "Versions and compatibility".
 pub const MIRS_VERSION_MAJOR: c_int = 0;
 
 /// Version of the headers. mirs_version_*() return the library's own; the
-/// bindings compare the two and refuse to load a mismatched library.
+/// bindings compare the two and refuse a library that cannot serve them
+/// (another major; in 0.x another minor; from 1.0 an older minor; the patch
+/// never matters): docs/c-api.md, "Versions and compatibility".
 pub const MIRS_VERSION_MINOR: c_int = 1;
 
 /// Version of the headers. mirs_version_*() return the library's own; the
-/// bindings compare the two and refuse to load a mismatched library.
+/// bindings compare the two and refuse a library that cannot serve them
+/// (another major; in 0.x another minor; from 1.0 an older minor; the patch
+/// never matters): docs/c-api.md, "Versions and compatibility".
 pub const MIRS_VERSION_PATCH: c_int = 0;
 
 /// Version of the headers. mirs_version_*() return the library's own; the
-/// bindings compare the two and refuse to load a mismatched library.
+/// bindings compare the two and refuse a library that cannot serve them
+/// (another major; in 0.x another minor; from 1.0 an older minor; the patch
+/// never matters): docs/c-api.md, "Versions and compatibility".
 pub const MIRS_VERSION_STRING: &str = "0.1.0";
 
 /// Version of the headers. mirs_version_*() return the library's own; the
-/// bindings compare the two and refuse to load a mismatched library.
+/// bindings compare the two and refuse a library that cannot serve them
+/// (another major; in 0.x another minor; from 1.0 an older minor; the patch
+/// never matters): docs/c-api.md, "Versions and compatibility".
 pub const MIRS_VERSION_NUMBER: c_int = 100;
 
 /// Status codes. Fallible functions return MIRS_OK (0), MIRS_DONE (1) at the
