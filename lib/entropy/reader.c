@@ -302,8 +302,14 @@ static int open_bytes(const void *data, size_t size, const char *name, const cha
     if (size >= 6 && memcmp(d, "\x93NUMPY", 6) == 0) {
         st = name ? mirs__fail(MIRS_E_INVALID_ARGUMENT, "%s: a .npy file holds one unnamed tensor", what)
                   : parse_npy(t, d, size, what);
-    } else
+    } else if (size >= 9 && d[8] == '{') {
+        /* A .safetensors file: 8 bytes of header length, then the JSON header. */
         st = parse_safetensors(t, d, size, name, what);
+    } else
+        st = mirs__fail(MIRS_E_FORMAT,
+                        "%s: neither a .npy file (starting with \\x93NUMPY) nor a .safetensors file (an 8-byte "
+                        "header length, then '{')",
+                        what);
     if (st) {
         free(t);
         return st;

@@ -141,7 +141,7 @@ np.save(good, a.astype(np.float32))
 good = good.getvalue()
 bad = {
     "truncated-data": (good[:-5], "MIRS_E_TRUNCATED"),
-    "not-npy-or-st": (b"hello world, not a tensor", "MIRS_E_LIMIT"),  # read as a safetensors size
+    "not-npy-or-st": (b"hello world, not a tensor", "MIRS_E_FORMAT"),  # not a 16-exabyte safetensors header
     "npy-version-9": (b"\x93NUMPY\x09\x00" + good[8:], "MIRS_E_UNSUPPORTED"),
     "npy-header-past-end": (good[:8] + b"\xff\xff" + good[10:40], "MIRS_E_TRUNCATED"),
     "npy-bad-dict": (good.replace(b"'fortran_order': False", b"'fortran_order': Fals_"), "MIRS_E_FORMAT"),

@@ -3890,7 +3890,8 @@ extern "C" {
 
     /// Opens path. For .safetensors, name picks the tensor (NULL: the file must
     /// hold exactly one tensor); for .npy name must be NULL. The format is told
-    /// by the magic bytes, not the file name. Errors: MIRS_E_IO, MIRS_E_FORMAT,
+    /// by the magic bytes, not the file name (MIRS_E_FORMAT for bytes that are
+    /// neither). Errors: MIRS_E_IO, MIRS_E_FORMAT,
     /// MIRS_E_TRUNCATED, MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT,
     /// MIRS_E_OVERFLOW, MIRS_E_UNSUPPORTED (dtype, big-endian), MIRS_E_NOT_FOUND
     /// (name). The message names the file and the byte offset.
