@@ -226,7 +226,9 @@ MIRS_API uint64_t mirs_store_torn_bytes(const mirs_store *s);
 /* Records in the file when opened plus those appended since. */
 MIRS_API uint64_t mirs_store_record_count(const mirs_store *s);
 /* 1 when a record with this key (and model / judge unless NULL) with a
- * verdict (or, for response records, any record) is in the store, else 0. */
+ * verdict (or, for response records, any record) is in the store, 0 when
+ * none is, MIRS_E_INVALID_ARGUMENT (negative) for a NULL store or key: test
+ * `== 1`, not non-zero. */
 MIRS_API int mirs_store_done(const mirs_store *s, const char *key, const char *model, const char *judge);
 
 /* ---- Reading stores ---- */

@@ -206,9 +206,11 @@ typedef struct mirs_match {
  * Returns MIRS_OK or MIRS_E_INVALID_ARGUMENT. Thread-safe. */
 MIRS_API int mirs_matcher_find(const mirs_matcher *m, const char *text, size_t len, mirs_match *out);
 
-/* 1 when any phrase occurs in text[0..len), else 0 (stops at the first
- * match: the fastest test); 0 on bad arguments. Thread-safe. */
-MIRS_API int32_t mirs_matcher_test(const mirs_matcher *m, const char *text, size_t len);
+/* 1 when any phrase occurs in text[0..len), 0 when none does (stops at
+ * the first match: the fastest test), MIRS_E_INVALID_ARGUMENT (negative)
+ * for a NULL matcher or NULL text with len > 0, so test `== 1`, not
+ * non-zero. Thread-safe. */
+MIRS_API int mirs_matcher_test(const mirs_matcher *m, const char *text, size_t len);
 
 /* A streaming search: feed the text in chunks as it is generated; the
  * automaton state is kept between chunks, so matches that span chunk

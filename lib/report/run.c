@@ -90,7 +90,12 @@ MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *fil
             continue;
         }
         const char *key = mirs_item_key(it);
-        if (mirs_store_done(store, key, opts->model, judge_name)) {
+        int done = mirs_store_done(store, key, opts->model, judge_name);
+        if (done < 0) {
+            st = done;
+            break;
+        }
+        if (done == 1) {
             sum.already_in_store++;
             continue;
         }

@@ -618,7 +618,8 @@ uint64_t mirs_store_record_count(const mirs_store *s) { return s ? s->records : 
 
 int mirs_store_done(const mirs_store *s, const char *key, const char *model, const char *judge)
 {
-    if (!s || !key) return 0;
+    if (!s) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_store_done: the store is NULL");
+    if (!key) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_store_done: key is NULL");
     return done_has(&s->done, key, model, judge) ? 1 : 0;
 }
 

@@ -768,9 +768,12 @@ int mirs_matcher_find(const mirs_matcher *m, const char *text, size_t len, mirs_
     return MIRS_OK;
 }
 
-int32_t mirs_matcher_test(const mirs_matcher *m, const char *text, size_t len)
+int mirs_matcher_test(const mirs_matcher *m, const char *text, size_t len)
 {
-    if (!m || (!text && len)) return 0;
+    if (!m) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_matcher_test: the matcher is NULL");
+    if (!text && len)
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_matcher_test: text is NULL with len %zu (NULL needs len 0)",
+                          len);
     mirs_match r;
     search(m, (const uint8_t *)(text ? text : ""), len, &r, true);
     return r.matched;

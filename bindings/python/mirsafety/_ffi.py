@@ -2592,12 +2592,14 @@ matcher lives; NULL when out of range)."""),
         """Searches text[0..len) (any bytes; NULL ok when len == 0) and fills *out.
 Returns MIRS_OK or MIRS_E_INVALID_ARGUMENT. Thread-safe."""),
     'mirs_matcher_test': (
-        'score', ctypes.c_int32,
+        'score', ctypes.c_int,
         [ctypes.POINTER(mirs_matcher), ctypes.c_char_p, ctypes.c_size_t],
         ('m', 'text', 'len'),
-        'int32_t mirs_matcher_test(const mirs_matcher *m, const char *text, size_t len)',
-        """1 when any phrase occurs in text[0..len), else 0 (stops at the first
-match: the fastest test); 0 on bad arguments. Thread-safe."""),
+        'int mirs_matcher_test(const mirs_matcher *m, const char *text, size_t len)',
+        """1 when any phrase occurs in text[0..len), 0 when none does (stops at
+the first match: the fastest test), MIRS_E_INVALID_ARGUMENT (negative)
+for a NULL matcher or NULL text with len > 0, so test `== 1`, not
+non-zero. Thread-safe."""),
     'mirs_matcher_stream_new': (
         'score', ctypes.c_int,
         [ctypes.POINTER(mirs_matcher), ctypes.POINTER(ctypes.POINTER(mirs_matcher_stream))],
@@ -2969,7 +2971,9 @@ MIRS_TORN_TRUNCATE); 0 when the file ended cleanly."""),
         ('s', 'key', 'model', 'judge'),
         'int mirs_store_done(const mirs_store *s, const char *key, const char *model, const char *judge)',
         """1 when a record with this key (and model / judge unless NULL) with a
-verdict (or, for response records, any record) is in the store, else 0."""),
+verdict (or, for response records, any record) is in the store, 0 when
+none is, MIRS_E_INVALID_ARGUMENT (negative) for a NULL store or key: test
+`== 1`, not non-zero."""),
     'mirs_records_read': (
         'report', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.POINTER(mirs_records))],

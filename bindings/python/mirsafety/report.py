@@ -242,7 +242,10 @@ class Store(_Handle):
 
     def done(self, key, model=None, judge=None):
         """Whether a record for this key (and model / judge) with a verdict is already stored (resume)."""
-        return lib().mirs_store_done(self._h(), text_in(key), _opt(model), _opt(judge)) == 1
+        r = lib().mirs_store_done(self._h(), text_in(key), _opt(model), _opt(judge))
+        if r < 0:
+            check(r, "mirs_store_done")
+        return r == 1
 
 
 class Records(_Handle):

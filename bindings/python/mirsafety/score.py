@@ -203,7 +203,10 @@ class Matcher(Handle):
     def test(self, text):
         """Whether any phrase occurs (stops at the first match)."""
         t = _Text(text)
-        return bool(lib().mirs_matcher_test(self.handle, t.ptr, t.n))
+        r = lib().mirs_matcher_test(self.handle, t.ptr, t.n)
+        if r < 0:
+            check(r, "mirs_matcher_test")
+        return r == 1
 
     def __contains__(self, text):
         return self.test(text)

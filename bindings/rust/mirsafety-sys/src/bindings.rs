@@ -3339,11 +3339,13 @@ extern "C" {
     /// C: `int mirs_matcher_find(const mirs_matcher *m, const char *text, size_t len, mirs_match *out)` (score.h)
     pub fn mirs_matcher_find(m: *const mirs_matcher, text: *const c_char, len: usize, out: *mut mirs_match) -> c_int;
 
-    /// 1 when any phrase occurs in text[0..len), else 0 (stops at the first
-    /// match: the fastest test); 0 on bad arguments. Thread-safe.
+    /// 1 when any phrase occurs in text[0..len), 0 when none does (stops at
+    /// the first match: the fastest test), MIRS_E_INVALID_ARGUMENT (negative)
+    /// for a NULL matcher or NULL text with len > 0, so test `== 1`, not
+    /// non-zero. Thread-safe.
     ///
-    /// C: `int32_t mirs_matcher_test(const mirs_matcher *m, const char *text, size_t len)` (score.h)
-    pub fn mirs_matcher_test(m: *const mirs_matcher, text: *const c_char, len: usize) -> i32;
+    /// C: `int mirs_matcher_test(const mirs_matcher *m, const char *text, size_t len)` (score.h)
+    pub fn mirs_matcher_test(m: *const mirs_matcher, text: *const c_char, len: usize) -> c_int;
 
     /// C: `int mirs_matcher_stream_new(const mirs_matcher *m, mirs_matcher_stream **out)` (score.h)
     pub fn mirs_matcher_stream_new(m: *const mirs_matcher, out: *mut *mut mirs_matcher_stream) -> c_int;
@@ -3649,7 +3651,9 @@ extern "C" {
     pub fn mirs_store_record_count(s: *const mirs_store) -> u64;
 
     /// 1 when a record with this key (and model / judge unless NULL) with a
-    /// verdict (or, for response records, any record) is in the store, else 0.
+    /// verdict (or, for response records, any record) is in the store, 0 when
+    /// none is, MIRS_E_INVALID_ARGUMENT (negative) for a NULL store or key: test
+    /// `== 1`, not non-zero.
     ///
     /// C: `int mirs_store_done(const mirs_store *s, const char *key, const char *model, const char *judge)` (report.h)
     pub fn mirs_store_done(s: *const mirs_store, key: *const c_char, model: *const c_char, judge: *const c_char) -> c_int;

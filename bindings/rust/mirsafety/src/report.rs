@@ -395,7 +395,11 @@ impl Store {
     /// Whether a record for this key (and model / judge) with a verdict is stored.
     pub fn done(&self, key: &str, model: Option<&str>, judge: Option<&str>) -> Result<bool> {
         let (k, m, j) = (cs(key)?, opt_cs(model)?, opt_cs(judge)?);
-        Ok(unsafe { sys::mirs_store_done(self.p(), k.as_ptr(), ptr_of(&m), ptr_of(&j)) } == 1)
+        let r = unsafe { sys::mirs_store_done(self.p(), k.as_ptr(), ptr_of(&m), ptr_of(&j)) };
+        if r < 0 {
+            check(r)?;
+        }
+        Ok(r == 1)
     }
 }
 impl Drop for Store {

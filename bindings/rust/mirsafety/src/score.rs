@@ -268,7 +268,8 @@ impl Matcher {
     }
     /// Whether any phrase occurs (the fastest test).
     pub fn test(&self, text: &[u8]) -> bool {
-        unsafe { sys::mirs_matcher_test(self.ptr.as_ptr(), text.as_ptr() as *const c_char, text.len()) != 0 }
+        // 1 yes, 0 no; negative only for a NULL matcher or text, which a live matcher and a slice never are.
+        unsafe { sys::mirs_matcher_test(self.ptr.as_ptr(), text.as_ptr() as *const c_char, text.len()) == 1 }
     }
     /// A streaming search over this matcher.
     pub fn stream(&self) -> Result<MatcherStream<'_>> {
