@@ -943,8 +943,8 @@ static void builder_done(builder *b, int st, mirs_dataset **out)
 
 MIRS_API int mirs_dataset_open(const char *path, const mirs_dataset_options *opts, mirs_dataset **out)
 {
-    MIRS_CHECK_ARG(path != NULL && *path);
-    MIRS_CHECK_ARG(out != NULL);
+    MIRS_CHECK_ARG(path != NULL && *path, "path must not be NULL or empty");
+    MIRS_CHECK_ARG(out != NULL, "out must not be NULL");
     builder b;
     int st = builder_init(&b, path, opts);
     if (st != MIRS_OK) {
@@ -995,10 +995,12 @@ MIRS_API int mirs_dataset_open(const char *path, const mirs_dataset_options *opt
 int mirs__dataset_parse_memory(const char *data, size_t len, int32_t format, int32_t category, int32_t relation,
                                const mirs_dataset_options *opts, mirs_dataset **out)
 {
-    MIRS_CHECK_ARG(data != NULL || len == 0);
-    MIRS_CHECK_ARG(out != NULL);
-    MIRS_CHECK_ARG(format == MIRS_DATASET_FORMAT_OFFICIAL || format == MIRS_DATASET_FORMAT_JSONL);
-    MIRS_CHECK_ARG(mirs_category_name(category) && mirs_relation_name(relation));
+    MIRS_CHECK_ARG(data != NULL || len == 0, "data must not be NULL when len > 0");
+    MIRS_CHECK_ARG(out != NULL, "out must not be NULL");
+    MIRS_CHECK_ARG(format == MIRS_DATASET_FORMAT_OFFICIAL || format == MIRS_DATASET_FORMAT_JSONL,
+                   "format must be MIRS_DATASET_FORMAT_OFFICIAL or MIRS_DATASET_FORMAT_JSONL");
+    MIRS_CHECK_ARG(mirs_category_name(category) && mirs_relation_name(relation),
+                   "category and relation must be MIRS_CATEGORY_* and MIRS_RELATION_* values");
     builder b;
     int st = builder_init(&b, "<memory>", opts);
     if (st == MIRS_OK) {
@@ -1054,7 +1056,7 @@ MIRS_API size_t mirs_dataset_diagnostic_count(const mirs_dataset *ds) { return d
 MIRS_API int mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i, int *status, const char **file,
                                      int64_t *item_index, const char **message)
 {
-    MIRS_CHECK_ARG(ds != NULL);
+    MIRS_CHECK_ARG(ds != NULL, "ds must not be NULL");
     if (i >= ds->ndiag)
         return mirs__fail(MIRS_E_RANGE, "diagnostic %zu out of range (the dataset has %zu)", i, ds->ndiag);
     const mirs_diag *d = &ds->diags[i];
@@ -1067,8 +1069,8 @@ MIRS_API int mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i, int *stat
 
 MIRS_API int mirs_dataset_get(const mirs_dataset *ds, size_t index, const mirs_item **out)
 {
-    MIRS_CHECK_ARG(ds != NULL);
-    MIRS_CHECK_ARG(out != NULL);
+    MIRS_CHECK_ARG(ds != NULL, "ds must not be NULL");
+    MIRS_CHECK_ARG(out != NULL, "out must not be NULL");
     if (index >= ds->count)
         return mirs__fail(MIRS_E_RANGE, "item index %zu out of range (the dataset has %zu items)", index, ds->count);
     *out = &ds->items[index];
@@ -1077,9 +1079,9 @@ MIRS_API int mirs_dataset_get(const mirs_dataset *ds, size_t index, const mirs_i
 
 MIRS_API int mirs_dataset_find(const mirs_dataset *ds, const char *key, const mirs_item **out)
 {
-    MIRS_CHECK_ARG(ds != NULL);
-    MIRS_CHECK_ARG(key != NULL);
-    MIRS_CHECK_ARG(out != NULL);
+    MIRS_CHECK_ARG(ds != NULL, "ds must not be NULL");
+    MIRS_CHECK_ARG(key != NULL, "key must not be NULL");
+    MIRS_CHECK_ARG(out != NULL, "out must not be NULL");
     size_t i = mirs__dataset_lookup(ds, key, mirs_key_hash(key));
     if (i == SIZE_MAX) return mirs__fail(MIRS_E_NOT_FOUND, "no item with key \"%.300s\"", key);
     *out = &ds->items[i];

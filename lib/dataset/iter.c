@@ -45,8 +45,8 @@ static int cmp_shuffle(const void *pa, const void *pb)
 
 MIRS_API int mirs_iter_new(const mirs_dataset *ds, const mirs_filter *filter, mirs_iter **out)
 {
-    MIRS_CHECK_ARG(ds != NULL);
-    MIRS_CHECK_ARG(out != NULL);
+    MIRS_CHECK_ARG(ds != NULL, "ds must not be NULL");
+    MIRS_CHECK_ARG(out != NULL, "out must not be NULL");
     mirs_filter f = MIRS_FILTER_INIT;
     int rc = MIRS__STRUCT_IN(mirs_filter, filter, &f);
     if (rc) return rc;
@@ -114,8 +114,8 @@ MIRS_API int mirs_iter_new(const mirs_dataset *ds, const mirs_filter *filter, mi
 
 MIRS_API int mirs_iter_next(mirs_iter *it, const mirs_item **out)
 {
-    MIRS_CHECK_ARG(it != NULL);
-    MIRS_CHECK_ARG(out != NULL);
+    MIRS_CHECK_ARG(it != NULL, "it must not be NULL");
+    MIRS_CHECK_ARG(out != NULL, "out must not be NULL");
     if (it->pos >= it->n) return MIRS_DONE;
     *out = &it->ds->items[it->order[it->pos++]];
     return MIRS_OK;

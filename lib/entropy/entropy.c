@@ -394,11 +394,11 @@ int mirs_entropy_rows_spans(const void *data, int32_t dtype, size_t nrows, size_
                             const size_t *spans, size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts,
                             double *entropy, double *mass)
 {
-    MIRS_CHECK_ARG(mirs__ent_dtype_size(dtype) != 0);
-    MIRS_CHECK_ARG(nrows == 0 || (data && entropy));
-    MIRS_CHECK_ARG(nspans == 0 || spans);
-    MIRS_CHECK_ARG(row_stride >= ncols || nrows <= 1);
-    MIRS_CHECK_ARG(row_stride <= INT64_MAX / 8);
+    MIRS_CHECK_ARG(mirs__ent_dtype_size(dtype) != 0, "dtype must be MIRS_ENTROPY_F32, _F16, _BF16 or _F64");
+    MIRS_CHECK_ARG(nrows == 0 || (data && entropy), "data and entropy must not be NULL when nrows > 0");
+    MIRS_CHECK_ARG(nspans == 0 || spans, "spans must not be NULL when nspans > 0");
+    MIRS_CHECK_ARG(row_stride >= ncols || nrows <= 1, "row_stride must be >= ncols (with more than one row)");
+    MIRS_CHECK_ARG(row_stride <= INT64_MAX / 8, "row_stride must be at most INT64_MAX / 8 elements");
     ent_job j;
     memset(&j, 0, sizeof j);
     int st = mirs__ent_check_options(opts, &j.opts);
@@ -463,7 +463,7 @@ int mirs_entropy_view_compute(const mirs_entropy_view *v, size_t q_begin, size_t
         return mirs__fail(MIRS_E_INVALID_ARGUMENT,
                           "mirs_entropy_view_compute: view dtype %d is not one of MIRS_ENTROPY_F32, _F16, _BF16, _F64",
                           (int)v->dtype);
-    MIRS_CHECK_ARG(nspans == 0 || spans);
+    MIRS_CHECK_ARG(nspans == 0 || spans, "spans must not be NULL when nspans > 0");
     if (q_end > v->shape[2]) q_end = v->shape[2];
     if (q_begin > q_end)
         return mirs__fail(MIRS_E_RANGE, "entropy: query range [%zu, %zu) is outside [0, %zu)", q_begin, q_end,
@@ -472,7 +472,7 @@ int mirs_entropy_view_compute(const mirs_entropy_view *v, size_t q_begin, size_t
     if (!mirs__mul_ok(v->shape[0], v->shape[1], &n) || !mirs__mul_ok(n, nq, &n) ||
         (nspans && !mirs__mul_ok(n, nspans, &tmp)) || !mirs__mul_ok(n, sizeof(double), &tmp))
         return mirs__fail(MIRS_E_OVERFLOW, "entropy: output size overflows");
-    MIRS_CHECK_ARG(n == 0 || (v->data && entropy));
+    MIRS_CHECK_ARG(n == 0 || (v->data && entropy), "view->data and entropy must not be NULL for a non-empty view");
     ent_job j;
     memset(&j, 0, sizeof j);
     int st = mirs__ent_check_options(opts, &j.opts);
@@ -503,12 +503,12 @@ int mirs_entropy_view_compute(const mirs_entropy_view *v, size_t q_begin, size_t
 
 int mirs_entropy_reduce(const double *values, size_t L, size_t H, size_t Q, uint32_t axes, double *out)
 {
-    MIRS_CHECK_ARG(axes <= 7);
+    MIRS_CHECK_ARG(axes <= 7, "axes must be an OR of MIRS_ENTROPY_AXIS_LAYERS, _HEADS, _QUERIES");
     size_t n;
     if (!mirs__mul_ok(L, H, &n) || !mirs__mul_ok(n, Q, &n))
         return mirs__fail(MIRS_E_OVERFLOW, "reduce: size overflows");
-    MIRS_CHECK_ARG(n == 0 || values);
-    MIRS_CHECK_ARG(out);
+    MIRS_CHECK_ARG(n == 0 || values, "values must not be NULL when n > 0");
+    MIRS_CHECK_ARG(out, "out must not be NULL");
     size_t oL = (axes & MIRS_ENTROPY_AXIS_LAYERS) ? 1 : L, oH = (axes & MIRS_ENTROPY_AXIS_HEADS) ? 1 : H,
            oQ = (axes & MIRS_ENTROPY_AXIS_QUERIES) ? 1 : Q, on = oL * oH * oQ;
     double *sum = mirs__calloc(on ? on : 1, sizeof *sum);

@@ -322,14 +322,14 @@ static int open_bytes(const void *data, size_t size, const char *name, const cha
 
 int mirs_entropy_tensor_open_memory(const void *data, size_t size, const char *name, mirs_entropy_tensor **out)
 {
-    MIRS_CHECK_ARG(out);
-    MIRS_CHECK_ARG(data || size == 0);
+    MIRS_CHECK_ARG(out, "out must not be NULL");
+    MIRS_CHECK_ARG(data || size == 0, "data must not be NULL when size > 0");
     return open_bytes(data ? data : "", size, name, "memory", out, NULL);
 }
 
 int mirs_entropy_tensor_open(const char *path, const char *name, mirs_entropy_tensor **out)
 {
-    MIRS_CHECK_ARG(path && out);
+    MIRS_CHECK_ARG(path && out, "path and out must not be NULL");
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return mirs__fail_errno(errno == ENOENT ? MIRS_E_NOT_FOUND : MIRS_E_IO, errno, "%s", path);
     struct stat sb;
@@ -359,7 +359,7 @@ int mirs_entropy_tensor_open(const char *path, const char *name, mirs_entropy_te
 int mirs_entropy_tensor_info(const mirs_entropy_tensor *t, int32_t *dtype, size_t *ndim, size_t *shape,
                              int64_t *strides)
 {
-    MIRS_CHECK_ARG(t);
+    MIRS_CHECK_ARG(t, "t must not be NULL");
     if (dtype) *dtype = t->dtype;
     if (ndim) *ndim = t->ndim;
     for (size_t i = 0; i < t->ndim; i++) {
@@ -380,7 +380,7 @@ void mirs_entropy_tensor_free(mirs_entropy_tensor *t)
 
 int mirs_entropy_tensor_view(const mirs_entropy_tensor *t, const char *layout, mirs_entropy_view *v)
 {
-    MIRS_CHECK_ARG(t && layout && v);
+    MIRS_CHECK_ARG(t && layout && v, "t, layout and view must not be NULL");
     size_t n = strlen(layout);
     if (n < 2 || n > 4 || !strchr(layout, 'q') || !strchr(layout, 'k'))
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "layout '%s': 2 to 4 of the letters l, h, q, k with q and k",
@@ -412,13 +412,14 @@ int mirs_entropy_tensor_view(const mirs_entropy_tensor *t, const char *layout, m
 
 int mirs_entropy_npy_write_f64(const char *path, const double *data, size_t ndim, const size_t *shape)
 {
-    MIRS_CHECK_ARG(path && ndim <= MIRS_ENTROPY_MAX_DIMS && (ndim == 0 || shape));
+    MIRS_CHECK_ARG(path && ndim <= MIRS_ENTROPY_MAX_DIMS && (ndim == 0 || shape),
+                   "path must not be NULL, ndim at most MIRS_ENTROPY_MAX_DIMS, and shape not NULL when ndim > 0");
     size_t n = 1;
     for (size_t i = 0; i < ndim; i++)
         if (!mirs__mul_ok(n, shape[i], &n)) return mirs__fail(MIRS_E_OVERFLOW, "npy: shape overflows");
     size_t bytes;
     if (!mirs__mul_ok(n, 8, &bytes)) return mirs__fail(MIRS_E_OVERFLOW, "npy: size overflows");
-    MIRS_CHECK_ARG(n == 0 || data);
+    MIRS_CHECK_ARG(n == 0 || data, "data must not be NULL when n > 0");
     mirs_sb h;
     mirs_sb_init(&h);
     mirs_sb_puts(&h, "{'descr': '<f8', 'fortran_order': False, 'shape': (");

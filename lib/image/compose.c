@@ -52,7 +52,7 @@ static void convert_row(const uint8_t *s, int sl, uint8_t *d, int dl, size_t n, 
 MIRS_API int mirs_image_composite(const mirs_image *const *images, size_t n, const mirs_image_composite_options *opts,
                                   mirs_image **out)
 {
-    MIRS_CHECK_ARG(images && n >= 1 && out);
+    MIRS_CHECK_ARG(images && n >= 1 && out, "images and out must not be NULL, and n must be >= 1");
     mirs_image_composite_options o = MIRS_IMAGE_COMPOSITE_OPTIONS_INIT;
     int rc = MIRS__STRUCT_IN(mirs_image_composite_options, opts, &o);
     if (rc) return rc;

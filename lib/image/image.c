@@ -177,7 +177,7 @@ int mirs__image_new(uint32_t w, uint32_t h, int32_t layout, mirs_image **out)
 MIRS_API int mirs_image_from_pixels(uint32_t width, uint32_t height, int32_t layout, const uint8_t *pixels,
                                     size_t stride, mirs_image **out)
 {
-    MIRS_CHECK_ARG(pixels && out);
+    MIRS_CHECK_ARG(pixels && out, "pixels and out must not be NULL");
     int32_t ch = mirs_image_layout_channels(layout);
     if (ch == 0) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_image_from_pixels: unknown layout %d", (int)layout);
     if (width == 0 || height == 0 || width > MIRS_IMAGE_DIM_LIMIT || height > MIRS_IMAGE_DIM_LIMIT)
@@ -230,7 +230,7 @@ void mirs__rows_to_gray(const uint8_t *src, int src_ch, uint8_t *dst, size_t n)
 MIRS_API int mirs_image_probe_memory(const uint8_t *data, size_t len, const mirs_image_decode_options *opts,
                                      mirs_image_info *info)
 {
-    MIRS_CHECK_ARG((data || len == 0) && info);
+    MIRS_CHECK_ARG((data || len == 0) && info, "info must not be NULL; data must not be NULL when len > 0");
     int st = MIRS__STRUCT_OUT_CHECK(mirs_image_info, info);
     if (st) return st;
     img_opts o;
@@ -259,7 +259,7 @@ static int read_input(const char *path, uint64_t limit, char **data, size_t *len
 
 MIRS_API int mirs_image_probe_file(const char *path, const mirs_image_decode_options *opts, mirs_image_info *info)
 {
-    MIRS_CHECK_ARG(path && info);
+    MIRS_CHECK_ARG(path && info, "path and info must not be NULL");
     img_opts o;
     int st = mirs__image_opts(opts, &o);
     if (st) return st;
@@ -276,7 +276,7 @@ MIRS_API int mirs_image_probe_file(const char *path, const mirs_image_decode_opt
 MIRS_API int mirs_image_decode_memory(const uint8_t *data, size_t len, const mirs_image_decode_options *opts,
                                       mirs_image **out)
 {
-    MIRS_CHECK_ARG((data || len == 0) && out);
+    MIRS_CHECK_ARG((data || len == 0) && out, "out must not be NULL; data must not be NULL when len > 0");
     img_opts o;
     int st = mirs__image_opts(opts, &o);
     if (st) return st;
@@ -292,7 +292,7 @@ MIRS_API int mirs_image_decode_memory(const uint8_t *data, size_t len, const mir
 
 MIRS_API int mirs_image_decode_file(const char *path, const mirs_image_decode_options *opts, mirs_image **out)
 {
-    MIRS_CHECK_ARG(path && out);
+    MIRS_CHECK_ARG(path && out, "path and out must not be NULL");
     img_opts o;
     int st = mirs__image_opts(opts, &o);
     if (st) return st;
@@ -315,7 +315,7 @@ MIRS_API int mirs_image_decode_file(const char *path, const mirs_image_decode_op
 
 MIRS_API int mirs_image_checksum_pixels(const mirs_image *img, uint64_t *out)
 {
-    MIRS_CHECK_ARG(img && out);
+    MIRS_CHECK_ARG(img && out, "img and out must not be NULL");
     uint64_t crc = 0;
     size_t row = (size_t)img->width * (size_t)img->channels;
     for (uint32_t y = 0; y < img->height; y++) crc = mirs__crc64(crc, img->pixels + (size_t)y * img->stride, row);
@@ -330,7 +330,7 @@ MIRS_API uint64_t mirs_image_checksum_bytes(const uint8_t *data, size_t len)
 
 MIRS_API int mirs_image_checksum_file(const char *path, uint64_t *out)
 {
-    MIRS_CHECK_ARG(path && out);
+    MIRS_CHECK_ARG(path && out, "path and out must not be NULL");
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return mirs__fail_errno(errno == ENOENT ? MIRS_E_NOT_FOUND : MIRS_E_IO, errno, "%s: cannot open", path);
     uint8_t *buf = mirs__malloc(1 << 16);
@@ -377,13 +377,13 @@ static int base64_into(const char *prefix, const uint8_t *data, size_t len, mirs
 
 MIRS_API int mirs_image_base64(const uint8_t *data, size_t len, mirs_buf *out)
 {
-    MIRS_CHECK_ARG((data || len == 0) && out);
+    MIRS_CHECK_ARG((data || len == 0) && out, "out must not be NULL; data must not be NULL when len > 0");
     return base64_into("", data ? data : (const uint8_t *)"", len, out);
 }
 
 MIRS_API int mirs_image_data_url(const uint8_t *data, size_t len, mirs_buf *out)
 {
-    MIRS_CHECK_ARG((data || len == 0) && out);
+    MIRS_CHECK_ARG((data || len == 0) && out, "out must not be NULL; data must not be NULL when len > 0");
     int32_t fmt = mirs_image_detect_format(data, len);
     if (fmt == MIRS_IMAGE_FORMAT_NONE) return unknown_format(data, len);
     char prefix[40];
@@ -393,7 +393,7 @@ MIRS_API int mirs_image_data_url(const uint8_t *data, size_t len, mirs_buf *out)
 
 MIRS_API int mirs_image_data_url_file(const char *path, uint64_t max_bytes, mirs_buf *out)
 {
-    MIRS_CHECK_ARG(path && out);
+    MIRS_CHECK_ARG(path && out, "path and out must not be NULL");
     char *data;
     size_t len;
     int st = read_input(path, max_bytes ? max_bytes : 268435456u, &data, &len);
@@ -414,7 +414,7 @@ MIRS_API int mirs_image_encode_options_init(mirs_image_encode_options *opts, siz
 
 MIRS_API int mirs_image_encode(const mirs_image *img, const mirs_image_encode_options *opts, mirs_buf *out)
 {
-    MIRS_CHECK_ARG(img && out);
+    MIRS_CHECK_ARG(img && out, "img and out must not be NULL");
     mirs_image_encode_options o = MIRS_IMAGE_ENCODE_OPTIONS_INIT;
     int rc = MIRS__STRUCT_IN(mirs_image_encode_options, opts, &o);
     if (rc) return rc;
@@ -444,7 +444,7 @@ MIRS_API int mirs_image_encode(const mirs_image *img, const mirs_image_encode_op
 
 MIRS_API int mirs_image_encode_data_url(const mirs_image *img, const mirs_image_encode_options *opts, mirs_buf *out)
 {
-    MIRS_CHECK_ARG(img && out);
+    MIRS_CHECK_ARG(img && out, "img and out must not be NULL");
     mirs_buf enc = {0};
     int st = mirs_image_encode(img, opts, &enc);
     if (st) return st;

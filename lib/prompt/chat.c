@@ -50,7 +50,7 @@ static void squash(const char *s, char *dst, size_t cap)
 static int parse_name(const char *name, const char *const *names, size_t n, const char *const *aliases,
                       const int32_t *alias_ids, const char *what, int32_t *out)
 {
-    MIRS_CHECK_ARG(name && out);
+    MIRS_CHECK_ARG(name && out, "name and out must not be NULL");
     char want[64], have[64];
     if (strlen(name) >= sizeof want) return mirs__fail(MIRS_E_NOT_FOUND, "unknown %s '%.60s...'", what, name);
     squash(name, want, sizeof want);
@@ -238,7 +238,7 @@ static bool valid_str(const char *s) { return !s || mirs__utf8_valid(s, strlen(s
 
 int mirs_prompt_render(const mirs_prompt_input *in, const mirs_prompt_options *opts, mirs_buf *out)
 {
-    MIRS_CHECK_ARG(in && out);
+    MIRS_CHECK_ARG(in && out, "in and out must not be NULL");
     mirs_prompt_input pin = MIRS_PROMPT_INPUT_INIT;
     int st = MIRS__STRUCT_IN(mirs_prompt_input, in, &pin);
     if (st) return st;
@@ -248,8 +248,8 @@ int mirs_prompt_render(const mirs_prompt_input *in, const mirs_prompt_options *o
     if (mirs_prompt_format_is_request(o.format))
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_prompt_render: '%s' is a request format",
                           mirs_prompt_format_name(o.format));
-    MIRS_CHECK_ARG(pin.text);
-    MIRS_CHECK_ARG(pin.images || pin.image_count == 0);
+    MIRS_CHECK_ARG(pin.text, "in->text must not be NULL");
+    MIRS_CHECK_ARG(pin.images || pin.image_count == 0, "in->images must not be NULL when in->image_count > 0");
     if (!valid_str(pin.text) || !valid_str(o.system) || !valid_str(pin.key) || !valid_str(pin.question) ||
         !valid_str(o.image_placeholder))
         return mirs__fail(MIRS_E_UTF8, "mirs_prompt_render: text is not valid UTF-8");

@@ -59,7 +59,7 @@ static int collect(const mirs_records *r, const char *model, const char *judge, 
 int mirs_compare_models(const mirs_records *a, const char *model_a, const char *judge_a, const mirs_records *b,
                         const char *model_b, const char *judge_b, double confidence, mirs_model_comparison *out)
 {
-    MIRS_CHECK_ARG(a && b);
+    MIRS_CHECK_ARG(a && b, "a and b must not be NULL");
     int rc = MIRS__STRUCT_OUT_CHECK(mirs_model_comparison, out);
     if (rc) return rc;
     if (!(confidence > 0 && confidence < 1))
@@ -116,7 +116,7 @@ done:
 int mirs_compare_judges(const mirs_records *a, const char *judge_a, const mirs_records *b, const char *judge_b,
                         const char *model, mirs_judge_comparison *out)
 {
-    MIRS_CHECK_ARG(a && b);
+    MIRS_CHECK_ARG(a && b, "a and b must not be NULL");
     int rc = MIRS__STRUCT_OUT_CHECK(mirs_judge_comparison, out);
     if (rc) return rc;
     kv *va = NULL, *vb = NULL;
@@ -168,7 +168,8 @@ done:
 int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho,
                             double *spearman_p, double *kendall_tau, double *kendall_p)
 {
-    MIRS_CHECK_ARG(asr && capability && spearman_rho && spearman_p && kendall_tau && kendall_p);
+    MIRS_CHECK_ARG(asr && capability && spearman_rho && spearman_p && kendall_tau && kendall_p,
+                   "asr, capability, spearman_rho, spearman_p, kendall_tau and kendall_p must not be NULL");
     double r, rp, t, tp;
     int st = mirs_stats_spearman(asr, capability, n, &r, &rp);
     if (st) return st;

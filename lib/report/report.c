@@ -60,7 +60,7 @@ struct mirs_report {
 
 int mirs_report_new(const char *model, const char *judge, mirs_report **out)
 {
-    MIRS_CHECK_ARG(out);
+    MIRS_CHECK_ARG(out, "out must not be NULL");
     mirs_report *r = mirs__calloc(1, sizeof *r);
     if (!r) return MIRS_E_NO_MEMORY;
     r->model = mirs__strdup(model ? model : "");
@@ -161,10 +161,13 @@ static void cell_add(cell *c, int32_t verdict, uint32_t flags)
 int mirs_report_add(mirs_report *r, int32_t category, int32_t relation, int32_t verdict, uint32_t flags,
                     const char *response_type, const char *official_file)
 {
-    MIRS_CHECK_ARG(r);
-    MIRS_CHECK_ARG(category >= -1 && category < MIRS_CATEGORY_COUNT);
-    MIRS_CHECK_ARG(relation >= -1 && relation < MIRS_RELATION_COUNT);
-    MIRS_CHECK_ARG(verdict >= 0 && verdict < MIRS_VERDICT_COUNT);
+    MIRS_CHECK_ARG(r, "r must not be NULL");
+    MIRS_CHECK_ARG(category >= -1 && category < MIRS_CATEGORY_COUNT,
+                   "category must be -1 (any) or a MIRS_CATEGORY_* value");
+    MIRS_CHECK_ARG(relation >= -1 && relation < MIRS_RELATION_COUNT,
+                   "relation must be -1 (any) or a MIRS_RELATION_* value");
+    MIRS_CHECK_ARG(verdict >= 0 && verdict < MIRS_VERDICT_COUNT,
+                   "verdict must be a MIRS_VERDICT_* value (0 .. MIRS_VERDICT_COUNT - 1)");
     const char *rel = mirs__relation_str(relation);
     char fname[64];
     if (!official_file) {
@@ -186,7 +189,7 @@ int mirs_report_add(mirs_report *r, int32_t category, int32_t relation, int32_t 
 
 int mirs_report_add_record(mirs_report *r, const mirs_record *rec)
 {
-    MIRS_CHECK_ARG(r && rec);
+    MIRS_CHECK_ARG(r && rec, "r and rec must not be NULL");
     mirs_record copy = MIRS_RECORD_INIT;
     int rc = MIRS__STRUCT_IN(mirs_record, rec, &copy);
     if (rc) return rc;
@@ -200,7 +203,7 @@ int mirs_report_add_record(mirs_report *r, const mirs_record *rec)
 
 int mirs_report_merge(mirs_report *dst, const mirs_report *src)
 {
-    MIRS_CHECK_ARG(dst && src && dst != src);
+    MIRS_CHECK_ARG(dst && src && dst != src, "dst and src must not be NULL and must differ");
     for (size_t i = 0; i < src->nfiles; i++) {
         file_row *fr = file_row_get(dst, src->files[i].name, strlen(src->files[i].name));
         if (!fr) return MIRS_E_NO_MEMORY;
@@ -257,7 +260,8 @@ static int add_pr(mirs_report *r, const char *category, const char *file_name, c
 int mirs_report_add_official_json(mirs_report *r, const char *data, size_t len, const char *category,
                                   const char *file_name)
 {
-    MIRS_CHECK_ARG(r && (data || !len) && category && file_name);
+    MIRS_CHECK_ARG(r && (data || !len) && category && file_name,
+                   "r, category and file_name must not be NULL; data must not be NULL when len > 0");
     pyjson_result pr = {0};
     int st = mirs__pyjson_statics(data, len, &pr);
     if (!st) st = add_pr(r, category, file_name, &pr);
@@ -458,7 +462,7 @@ static void scan_all(off_list *l)
 
 int mirs_report_add_official(mirs_report *r, const char *dir)
 {
-    MIRS_CHECK_ARG(r && dir);
+    MIRS_CHECK_ARG(r && dir, "r and harmbench_model_dir must not be NULL");
     off_list l;
     memset(&l, 0, sizeof l);
     int st = list_official(dir, &l);
@@ -480,7 +484,7 @@ int mirs_report_add_official(mirs_report *r, const char *dir)
 
 int mirs_records_from_official(const char *harmbench_model_dir, const char *model, mirs_records **out)
 {
-    MIRS_CHECK_ARG(harmbench_model_dir && model && out);
+    MIRS_CHECK_ARG(harmbench_model_dir && model && out, "harmbench_model_dir, model and out must not be NULL");
     off_list l;
     memset(&l, 0, sizeof l);
     mirs_records *recs = NULL;
@@ -539,11 +543,14 @@ static cell sum_cells(const mirs_report *r, int32_t category, int32_t relation, 
 int mirs_report_counts(const mirs_report *r, int32_t category, int32_t relation, int32_t group, int32_t denominator,
                        uint64_t *unsafe, uint64_t *total)
 {
-    MIRS_CHECK_ARG(r && unsafe && total);
-    MIRS_CHECK_ARG(category >= -1 && category < MIRS_CATEGORY_COUNT);
-    MIRS_CHECK_ARG(relation >= -1 && relation < MIRS_RELATION_COUNT);
-    MIRS_CHECK_ARG(group >= -1 && group < MIRS_GROUP_COUNT);
-    MIRS_CHECK_ARG(denominator == MIRS_DENOM_ALL || denominator == MIRS_DENOM_ANSWERED);
+    MIRS_CHECK_ARG(r && unsafe && total, "r, unsafe and total must not be NULL");
+    MIRS_CHECK_ARG(category >= -1 && category < MIRS_CATEGORY_COUNT,
+                   "category must be -1 (any) or a MIRS_CATEGORY_* value");
+    MIRS_CHECK_ARG(relation >= -1 && relation < MIRS_RELATION_COUNT,
+                   "relation must be -1 (any) or a MIRS_RELATION_* value");
+    MIRS_CHECK_ARG(group >= -1 && group < MIRS_GROUP_COUNT, "group must be -1 (any) or a MIRS_GROUP_* value");
+    MIRS_CHECK_ARG(denominator == MIRS_DENOM_ALL || denominator == MIRS_DENOM_ANSWERED,
+                   "denominator must be MIRS_DENOM_ALL or MIRS_DENOM_ANSWERED");
     cell s = sum_cells(r, category, relation, group);
     if (denominator == MIRS_DENOM_ANSWERED) {
         s.unsafe -= s.excluded_unsafe;
@@ -845,11 +852,13 @@ static void text_matrix(const mirs_report *r, mirs_sb *sb, int32_t denom, double
 int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t denominator, double confidence,
                       mirs_buf *out)
 {
-    MIRS_CHECK_ARG(r && out);
-    MIRS_CHECK_ARG(format >= MIRS_REPORT_TABLE && format <= MIRS_REPORT_MIR);
-    MIRS_CHECK_ARG((by & ~MIRS_BY_ALL) == 0);
-    MIRS_CHECK_ARG(denominator == MIRS_DENOM_ALL || denominator == MIRS_DENOM_ANSWERED);
-    MIRS_CHECK_ARG(confidence > 0.0 && confidence < 1.0);
+    MIRS_CHECK_ARG(r && out, "r and out must not be NULL");
+    MIRS_CHECK_ARG(format >= MIRS_REPORT_TABLE && format <= MIRS_REPORT_MIR,
+                   "format must be a MIRS_REPORT_* value (TABLE, JSON, CSV, MARKDOWN, MIR)");
+    MIRS_CHECK_ARG((by & ~MIRS_BY_ALL) == 0, "by must be an OR of MIRS_BY_* bits");
+    MIRS_CHECK_ARG(denominator == MIRS_DENOM_ALL || denominator == MIRS_DENOM_ANSWERED,
+                   "denominator must be MIRS_DENOM_ALL or MIRS_DENOM_ANSWERED");
+    MIRS_CHECK_ARG(confidence > 0.0 && confidence < 1.0, "confidence must be in (0, 1), e.g. 0.95");
     if (!by) by = MIRS_BY_RELATION;
     mirs_sb sb;
     mirs_sb_init(&sb);

@@ -332,11 +332,13 @@ static int resolve_opts(const mirs_responses_options *opts, mirs_responses_optio
 int mirs_responses_parse(const char *data, size_t len, const char *what, const mirs_responses_options *opts,
                          mirs_responses **out)
 {
-    MIRS_CHECK_ARG(out && (data || !len));
+    MIRS_CHECK_ARG(out && (data || !len), "out must not be NULL; data must not be NULL when len > 0");
     mirs_responses_options o;
     int st = resolve_opts(opts, &o);
     if (st) return st;
-    MIRS_CHECK_ARG(o.format != MIRS_RESPONSES_OFFICIAL);
+    MIRS_CHECK_ARG(
+        o.format != MIRS_RESPONSES_OFFICIAL,
+        "opts->format MIRS_RESPONSES_OFFICIAL needs a folder (mirs_responses_open); text is BATCH, SIMPLE or AUTO");
     mirs_responses *r = mirs__calloc(1, sizeof *r);
     if (!r) return MIRS_E_NO_MEMORY;
     r->format = o.format;
@@ -354,7 +356,8 @@ int mirs_responses_parse(const char *data, size_t len, const char *what, const m
 int mirs_responses_parse_official(const char *data, size_t len, const char *category, const char *relation,
                                   const mirs_responses_options *opts, mirs_responses **out)
 {
-    MIRS_CHECK_ARG(out && (data || !len) && category && relation);
+    MIRS_CHECK_ARG(out && (data || !len) && category && relation,
+                   "out, category and relation must not be NULL; data must not be NULL when len > 0");
     mirs_responses_options o;
     int st = resolve_opts(opts, &o);
     if (st) return st;
@@ -445,7 +448,7 @@ static int open_official(mirs_responses *r, const char *path, const mirs_respons
 
 int mirs_responses_open(const char *path, const mirs_responses_options *opts, mirs_responses **out)
 {
-    MIRS_CHECK_ARG(path && out);
+    MIRS_CHECK_ARG(path && out, "path and out must not be NULL");
     mirs_responses_options o;
     int st = resolve_opts(opts, &o);
     if (st) return st;
@@ -496,7 +499,7 @@ const char *mirs_responses_diagnostic(const mirs_responses *r, size_t i)
 
 int mirs_responses_find(const mirs_responses *r, const char *key, const mirs_response **out)
 {
-    MIRS_CHECK_ARG(r && key && out);
+    MIRS_CHECK_ARG(r && key && out, "r, key and out must not be NULL");
     /* The last entry with this key in (key, position) order. */
     size_t lo = 0, hi = r->n;
     while (lo < hi) {

@@ -55,7 +55,8 @@ MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *fil
                                   const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs,
                                   const mirs_score_options *in_opts, mirs_store *store, mirs_score_summary *summary)
 {
-    MIRS_CHECK_ARG(ds && responses && judge_outputs && in_opts && store);
+    MIRS_CHECK_ARG(ds && responses && judge_outputs && in_opts && store,
+                   "ds, responses, judge_outputs, opts and store must not be NULL");
     mirs_score_options o = MIRS_SCORE_OPTIONS_INIT;
     int rc = MIRS__STRUCT_IN(mirs_score_options, in_opts, &o);
     if (rc) return rc;

@@ -104,7 +104,7 @@ static int record_json(const mirs_record *user, mirs_sb *sb)
 
 int mirs_record_to_json(const mirs_record *rec, mirs_buf *out)
 {
-    MIRS_CHECK_ARG(out);
+    MIRS_CHECK_ARG(out, "out must not be NULL");
     mirs_sb sb;
     mirs_sb_init(&sb);
     int st = record_json(rec, &sb);
@@ -315,7 +315,7 @@ void mirs_records_free(mirs_records *r)
 
 int mirs_records_parse(const char *data, size_t len, const char *what, int32_t lenient, mirs_records **out)
 {
-    MIRS_CHECK_ARG(out && (data || !len));
+    MIRS_CHECK_ARG(out && (data || !len), "out must not be NULL; data must not be NULL when len > 0");
     mirs_records *r = mirs__calloc(1, sizeof *r);
     if (!r) return MIRS_E_NO_MEMORY;
     size_t good;
@@ -331,7 +331,7 @@ int mirs_records_parse(const char *data, size_t len, const char *what, int32_t l
 
 int mirs_records_read(const char *path, int32_t lenient, mirs_records **out)
 {
-    MIRS_CHECK_ARG(path && out);
+    MIRS_CHECK_ARG(path && out, "path and out must not be NULL");
     char *data;
     size_t len;
     int st = mirs__read_file(path, STORE_MAX_FILE, &data, &len);
@@ -476,13 +476,16 @@ static int resume_fn(void *ctx, const mirs_record *rec, uint64_t line_no)
 
 int mirs_store_open(const char *path, const mirs_store_options *opts, mirs_store **out)
 {
-    MIRS_CHECK_ARG(path && out);
+    MIRS_CHECK_ARG(path && out, "path and out must not be NULL");
     mirs_store_options o = MIRS_STORE_OPTIONS_INIT;
     int rc = MIRS__STRUCT_IN(mirs_store_options, opts, &o);
     if (rc) return rc;
-    MIRS_CHECK_ARG(o.durability >= MIRS_DURABLE_NONE && o.durability <= MIRS_DURABLE_FSYNC_EVERY);
-    MIRS_CHECK_ARG(o.torn == MIRS_TORN_REFUSE || o.torn == MIRS_TORN_TRUNCATE);
-    MIRS_CHECK_ARG(o.durability != MIRS_DURABLE_FSYNC_EVERY || o.fsync_every > 0);
+    MIRS_CHECK_ARG(o.durability >= MIRS_DURABLE_NONE && o.durability <= MIRS_DURABLE_FSYNC_EVERY,
+                   "opts->durability must be a MIRS_DURABLE_* value (0..3)");
+    MIRS_CHECK_ARG(o.torn == MIRS_TORN_REFUSE || o.torn == MIRS_TORN_TRUNCATE,
+                   "opts->torn must be MIRS_TORN_REFUSE or MIRS_TORN_TRUNCATE");
+    MIRS_CHECK_ARG(o.durability != MIRS_DURABLE_FSYNC_EVERY || o.fsync_every > 0,
+                   "opts->fsync_every must be > 0 with MIRS_DURABLE_FSYNC_EVERY");
     if (!o.max_json_depth) o.max_json_depth = 16;
     if (!o.max_line_bytes) o.max_line_bytes = (uint64_t)1 << 26;
 
@@ -556,7 +559,7 @@ static int store_flush_pending(mirs_store *s)
 
 int mirs_store_append(mirs_store *s, const mirs_record *rec)
 {
-    MIRS_CHECK_ARG(s && rec && s->fd >= 0);
+    MIRS_CHECK_ARG(s && rec && s->fd >= 0, "the store must be open and rec must not be NULL");
     mirs_sb_clear(&s->line);
     int st = record_json(rec, &s->line);
     if (st) return st;
@@ -586,7 +589,7 @@ int mirs_store_append(mirs_store *s, const mirs_record *rec)
 
 int mirs_store_sync(mirs_store *s)
 {
-    MIRS_CHECK_ARG(s && s->fd >= 0);
+    MIRS_CHECK_ARG(s && s->fd >= 0, "the store must not be NULL or closed");
     int st = store_flush_pending(s);
     if (st) return st;
     if (fdatasync(s->fd) != 0) return mirs__fail_errno(MIRS_E_IO, errno, "%s: fdatasync failed", s->path);
@@ -659,9 +662,11 @@ static bool later(const merge_item *a, const merge_item *b)
 int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *output, int32_t policy,
                      uint64_t *records_out, uint64_t *duplicates, uint64_t *conflicts)
 {
-    MIRS_CHECK_ARG((inputs || !n_inputs) && output);
-    MIRS_CHECK_ARG(policy == MIRS_MERGE_STRICT || policy == MIRS_MERGE_LAST_WINS);
-    for (size_t i = 0; i < n_inputs; i++) MIRS_CHECK_ARG(inputs[i]);
+    MIRS_CHECK_ARG((inputs || !n_inputs) && output,
+                   "output must not be NULL; inputs must not be NULL when n_inputs > 0");
+    MIRS_CHECK_ARG(policy == MIRS_MERGE_STRICT || policy == MIRS_MERGE_LAST_WINS,
+                   "policy must be MIRS_MERGE_STRICT or MIRS_MERGE_LAST_WINS");
+    for (size_t i = 0; i < n_inputs; i++) MIRS_CHECK_ARG(inputs[i], "inputs must not hold NULL paths");
     mirs_records **rs = mirs__calloc(n_inputs ? n_inputs : 1, sizeof *rs);
     if (!rs) return MIRS_E_NO_MEMORY;
     merge_item *items = NULL;

@@ -266,7 +266,7 @@ static bool name_eq(const char *a, const char *b)
 
 int mirs_judge_from_name(const char *name, int32_t *out)
 {
-    MIRS_CHECK_ARG(name && out);
+    MIRS_CHECK_ARG(name && out, "name and out must not be NULL");
     for (int32_t j = 0; j < MIRS_JUDGE_COUNT; j++)
         if (name_eq(name, judge_names[j])) {
             *out = j;
@@ -361,7 +361,7 @@ static void render_llamaguard3(mirs_sb *sb, const char *user, size_t ul, const c
 int mirs_judge_prompt(int32_t judge, const char *behavior, const char *generation, const char *context,
                       const mirs_judge_options *opts, mirs_buf *out)
 {
-    MIRS_CHECK_ARG(out && behavior);
+    MIRS_CHECK_ARG(out && behavior, "out and behavior must not be NULL");
     if (judge < 0 || judge >= MIRS_JUDGE_COUNT)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "judge prompt: unknown judge %d", (int)judge);
     if (!generation && judge != MIRS_JUDGE_LLAMAGUARD3)
@@ -428,7 +428,7 @@ const char *mirs_verdict_name(int32_t v) { return v >= 0 && v < MIRS_VERDICT_COU
 
 int mirs_verdict_from_name(const char *name, int32_t *out)
 {
-    MIRS_CHECK_ARG(name && out);
+    MIRS_CHECK_ARG(name && out, "name and out must not be NULL");
     for (int32_t v = 0; v < MIRS_VERDICT_COUNT; v++)
         if (name_eq(name, verdict_names[v])) {
             *out = v;
@@ -481,7 +481,7 @@ static void lg_categories(const char *s, size_t n, mirs_sb *cats)
 int mirs_judge_parse(int32_t judge, int32_t mode, const char *output, size_t len, int32_t *verdict,
                      mirs_buf *categories)
 {
-    MIRS_CHECK_ARG(verdict && (output || len == 0));
+    MIRS_CHECK_ARG(verdict && (output || len == 0), "verdict must not be NULL; output must not be NULL when len > 0");
     if (judge < 0 || judge >= MIRS_JUDGE_COUNT)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "judge parse: unknown judge %d", (int)judge);
     if (mode != MIRS_PARSE_LENIENT && mode != MIRS_PARSE_OFFICIAL)
@@ -559,7 +559,7 @@ const char *mirs_response_type_name(int32_t t) { return t >= 0 && t <= MIRS_RTYP
 
 int mirs_response_type_from_name(const char *name, int32_t *out)
 {
-    MIRS_CHECK_ARG(name && out);
+    MIRS_CHECK_ARG(name && out, "name and out must not be NULL");
     for (int32_t t = 0; t <= MIRS_RTYPE_ERROR; t++)
         if (name_eq(name, rtype_names[t]) || (t == MIRS_RTYPE_BENIGN_HELP && name_eq(name, "benign help"))) {
             *out = t;
@@ -571,7 +571,8 @@ int mirs_response_type_from_name(const char *name, int32_t *out)
 int mirs_response_type_prompt(const char *question, const char *const *descriptions, size_t n, const char *answer,
                               mirs_buf *out)
 {
-    MIRS_CHECK_ARG(question && answer && out && (descriptions || n == 0));
+    MIRS_CHECK_ARG(question && answer && out && (descriptions || n == 0),
+                   "question, answer and out must not be NULL; descriptions must not be NULL when n > 0");
     if (n > MAX_DESCRIPTIONS)
         return mirs__fail(MIRS_E_LIMIT, "response-type prompt: %zu image descriptions (at most %d)", n,
                           MAX_DESCRIPTIONS);
@@ -601,7 +602,7 @@ int mirs_response_type_prompt(const char *question, const char *const *descripti
 
 int mirs_response_type_parse(const char *output, size_t len, int32_t *rtype)
 {
-    MIRS_CHECK_ARG(rtype && (output || len == 0));
+    MIRS_CHECK_ARG(rtype && (output || len == 0), "rtype must not be NULL; output must not be NULL when len > 0");
     if (!output) {
         *rtype = MIRS_RTYPE_ERROR;
         return MIRS_OK;

@@ -149,8 +149,8 @@ static int check_tags(const mirs_strip_options *opts, const char *const **open, 
 int mirs_strip_reasoning_span(const char *text, size_t len, int32_t mode, const mirs_strip_options *opts, size_t *start,
                               size_t *end, uint32_t *flags)
 {
-    MIRS_CHECK_ARG(text || len == 0);
-    MIRS_CHECK_ARG(start && end);
+    MIRS_CHECK_ARG(text || len == 0, "text must not be NULL when len > 0");
+    MIRS_CHECK_ARG(start && end, "start and end must not be NULL");
     if (mode < MIRS_STRIP_MIR || mode > MIRS_STRIP_WHITESPACE)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "strip: unknown mode %d", (int)mode);
     mirs_strip_options o = MIRS_STRIP_OPTIONS_INIT;
@@ -240,7 +240,7 @@ int mirs_strip_reasoning_span(const char *text, size_t len, int32_t mode, const 
 int mirs_strip_reasoning(const char *text, size_t len, int32_t mode, const mirs_strip_options *opts, mirs_buf *out,
                          uint32_t *flags)
 {
-    MIRS_CHECK_ARG(out);
+    MIRS_CHECK_ARG(out, "out must not be NULL");
     size_t a, b;
     uint32_t fl;
     int st = mirs_strip_reasoning_span(text, len, mode, opts, &a, &b, &fl);
