@@ -791,7 +791,10 @@ class mirs_responses(ctypes.Structure):
 class mirs_response_match(ctypes.Structure):
     """Matching responses to a dataset. Keys "<Category>/<Relation>/#<n>" match
 the item at position n of that category/relation file; other keys match
-mirs_item_key().
+mirs_item_key(). On success *out owns a new immutable match
+(mirs_response_match_free), which refers to both r and ds: they must
+outlive it. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY.
+Thread-safe; the match may be read from many threads.
 
 Opaque handle (only pointers to it exist)."""
 
@@ -1028,8 +1031,10 @@ the difference of ASRs (a - b) with Newcombe's interval. Records of
 response-only or unparseable/error verdicts are left out. model_* and
 judge_* select records (NULL = any). asr_a and asr_b are in percent,
 like every ASR of this module; diff, diff_lo and diff_hi are proportions
-in [-1, 1] (as mirs_stats_paired_difference gives them). Errors:
-MIRS_E_INVALID_ARGUMENT, MIRS_E_EMPTY (no common key). Thread-safe."""
+in [-1, 1] (as mirs_stats_paired_difference gives them). *out is the
+caller's (struct_size set; filled up to it, only on success); the
+records are only read. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY,
+MIRS_E_EMPTY (no common key). Thread-safe."""
 
 class mirs_judge_comparison(ctypes.Structure):
     """Two judges on the same responses (pairs of key and model; model NULL =
@@ -1037,7 +1042,9 @@ all models): confusion matrix over the verdicts (rows judge a, columns
 judge b, indexed by the MIRS_VERDICT_* value: cell (va, vb) is
 matrix[va * MIRS_JUDGE_MATRIX_DIM + vb]; rows and columns from
 verdict_count on are 0) and Cohen's kappa over the items both judged
-unsafe or safe.
+unsafe or safe. *out as for mirs_compare_models. Errors:
+MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_EMPTY (no item both
+judges judged safe or unsafe). Thread-safe.
 
 verdict_count: MIRS_VERDICT_COUNT of the library that filled it
 reserved: 0
@@ -2757,20 +2764,25 @@ above 64 KiB). For bindings; C code can use the _INIT macro."""),
         ('path', 'opts', 'out'),
         'int mirs_responses_open(const char *path, const mirs_responses_options *opts, mirs_responses **out)',
         """Reads responses from a file or an official results/infer/<model> folder.
-opts may be NULL. Records with the same key are all kept and counted in
-mirs_responses_duplicate_count() (mirs_responses_find returns the last
-one). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_IO, MIRS_E_NOT_FOUND, and in
-strict mode the first bad record's MIRS_E_JSON / MIRS_E_SCHEMA /
+opts may be NULL (defaults). Records with the same key are all kept and
+counted in mirs_responses_duplicate_count() (mirs_responses_find returns
+the last one). On success *out owns a new object (mirs_responses_free);
+the text is copied, nothing stays borrowed. Errors:
+MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_NOT_FOUND,
+and in strict mode the first bad record's MIRS_E_JSON / MIRS_E_SCHEMA /
 MIRS_E_LIMIT / MIRS_E_UTF8 / MIRS_E_FORMAT (message names file, line and
-byte offset). The object is immutable after return: its const functions
-may be called from many threads."""),
+byte offset). Thread-safe; the object is immutable after return: its
+const functions may be called from many threads."""),
     'mirs_responses_parse': (
         'report', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.POINTER(mirs_responses_options), ctypes.POINTER(ctypes.POINTER(mirs_responses))],
         ('data', 'len', 'what', 'opts', 'out'),
         'int mirs_responses_parse(const char *data, size_t len, const char *what, const mirs_responses_options *opts, mirs_responses **out)',
         """Parses JSONL text already in memory (format BATCH or SIMPLE; AUTO picks
-by the first record). `what` names the source in messages (may be NULL)."""),
+by the first record; OFFICIAL is MIRS_E_INVALID_ARGUMENT). `what` names
+the source in messages (may be NULL). data is read during the call only
+(copied); ownership, errors (no MIRS_E_IO / MIRS_E_NOT_FOUND) and
+thread-safety as mirs_responses_open."""),
     'mirs_responses_parse_official': (
         'report', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(mirs_responses_options), ctypes.POINTER(ctypes.POINTER(mirs_responses))],
@@ -2778,61 +2790,72 @@ by the first record). `what` names the source in messages (may be NULL)."""),
         'int mirs_responses_parse_official(const char *data, size_t len, const char *category, const char *relation, const mirs_responses_options *opts, mirs_responses **out)',
         """Parses one official results/infer JSON file's text (a list of
 {original_question, revised_prompt, answer, item_index, inference_status})
-as the responses of (category, relation) official names."""),
+as the responses of (category, relation) official names. Arguments are
+read during the call only; ownership, errors and thread-safety as
+mirs_responses_parse."""),
     'mirs_responses_free': (
         'report', None,
         [ctypes.POINTER(mirs_responses)],
         ('r',),
         'void mirs_responses_free(mirs_responses *r)',
-        ''),
+        """Frees r and everything borrowed from it (NULL is ignored). Not while
+another thread uses r."""),
     'mirs_responses_format': (
         'report', ctypes.c_int32,
         [ctypes.POINTER(mirs_responses)],
         ('r',),
         'int32_t mirs_responses_format(const mirs_responses *r)',
-        ''),
+        """The format that was read (MIRS_RESPONSES_BATCH, _SIMPLE or _OFFICIAL; -1
+for NULL). Thread-safe."""),
     'mirs_responses_count': (
         'report', ctypes.c_size_t,
         [ctypes.POINTER(mirs_responses)],
         ('r',),
         'size_t mirs_responses_count(const mirs_responses *r)',
-        ''),
+        'Number of responses (0 for NULL). Thread-safe.'),
     'mirs_responses_get': (
         'report', ctypes.POINTER(mirs_response),
         [ctypes.POINTER(mirs_responses), ctypes.c_size_t],
         ('r', 'i'),
         'const mirs_response *mirs_responses_get(const mirs_responses *r, size_t i)',
-        'Borrowed response i (file order), or NULL when out of range.'),
+        """Response i (file order), borrowed: lives as long as r. NULL when r is
+NULL or i is out of range. Thread-safe."""),
     'mirs_responses_find': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_responses), ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_response))],
         ('r', 'key', 'out'),
         'int mirs_responses_find(const mirs_responses *r, const char *key, const mirs_response **out)',
-        'The last response with this key, or MIRS_E_NOT_FOUND.'),
+        """The last response with this key in *out (borrowed, lives as long as r).
+MIRS_OK, MIRS_E_NOT_FOUND (no such key; *out untouched) or
+MIRS_E_INVALID_ARGUMENT (NULL r, key or out). Thread-safe."""),
     'mirs_responses_duplicate_count': (
         'report', ctypes.c_size_t,
         [ctypes.POINTER(mirs_responses)],
         ('r',),
         'size_t mirs_responses_duplicate_count(const mirs_responses *r)',
-        'Number of keys that occur more than once, and the i-th such key (sorted).'),
+        """Number of keys that occur more than once, and the i-th such key (sorted;
+borrowed, lives as long as r; NULL out of range). Thread-safe."""),
     'mirs_responses_duplicate': (
         'report', ctypes.c_char_p,
         [ctypes.POINTER(mirs_responses), ctypes.c_size_t],
         ('r', 'i'),
         'const char *mirs_responses_duplicate(const mirs_responses *r, size_t i)',
-        'Number of keys that occur more than once, and the i-th such key (sorted).'),
+        """Number of keys that occur more than once, and the i-th such key (sorted;
+borrowed, lives as long as r; NULL out of range). Thread-safe."""),
     'mirs_responses_diagnostic_count': (
         'report', ctypes.c_size_t,
         [ctypes.POINTER(mirs_responses)],
         ('r',),
         'size_t mirs_responses_diagnostic_count(const mirs_responses *r)',
-        'Problems a lenient read skipped ("file:line: message"); NULL out of range.'),
+        """Problems a lenient read skipped ("file:line: message"; borrowed, lives as
+long as r; NULL out of range). Thread-safe."""),
     'mirs_responses_diagnostic': (
         'report', ctypes.c_char_p,
         [ctypes.POINTER(mirs_responses), ctypes.c_size_t],
         ('r', 'i'),
         'const char *mirs_responses_diagnostic(const mirs_responses *r, size_t i)',
-        'Problems a lenient read skipped ("file:line: message"); NULL out of range.'),
+        """Problems a lenient read skipped ("file:line: message"; borrowed, lives as
+long as r; NULL out of range). Thread-safe."""),
     'mirs_responses_match': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_dataset), ctypes.POINTER(ctypes.POINTER(mirs_response_match))],
@@ -2844,7 +2867,7 @@ as the responses of (category, relation) official names."""),
         [ctypes.POINTER(mirs_response_match)],
         ('m',),
         'void mirs_response_match_free(mirs_response_match *m)',
-        ''),
+        'Frees m (NULL is ignored). Not while another thread uses m.'),
     'mirs_response_match_matched_count': (
         'report', ctypes.c_size_t,
         [ctypes.POINTER(mirs_response_match)],
@@ -2908,9 +2931,12 @@ above 64 KiB). For bindings; C code can use the _INIT macro."""),
         [ctypes.POINTER(mirs_record), ctypes.POINTER(mirs_buf)],
         ('rec', 'out'),
         'int mirs_record_to_json(const mirs_record *rec, mirs_buf *out)',
-        """Serialises a record as one JSON line with its '\\n' (the store format).
-Errors: MIRS_E_INVALID_ARGUMENT (NULL key/model/judge, unknown verdict,
-unknown flag bits), MIRS_E_UTF8."""),
+        """Serialises a record as one JSON line with its '\\n' (the store format)
+into *out (library-owned text, released with mirs_buf_free; written only
+on success). rec is read during the call only. Errors:
+MIRS_E_INVALID_ARGUMENT (NULL key/model/judge, unknown verdict, unknown
+flag bits, a struct_size this library does not accept), MIRS_E_UTF8,
+MIRS_E_NO_MEMORY. Thread-safe."""),
     'mirs_store_options_init': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_store_options), ctypes.c_size_t],
@@ -2930,21 +2956,28 @@ above 64 KiB). For bindings; C code can use the _INIT macro."""),
 exclusive advisory lock (a second writer gets MIRS_E_STATE). Every existing
 line is read to build the resume set; an interior line that is not a
 valid record is MIRS_E_CORRUPT (message names line and byte offset); a
-torn last line follows opts->torn (see mirs_store_torn_bytes). Errors also:
-MIRS_E_IO, MIRS_E_LIMIT, MIRS_E_TORN. One thread at a time per store."""),
+torn last line follows opts->torn (see mirs_store_torn_bytes). opts may
+be NULL (defaults). On success *out owns the store; mirs_store_close
+writes, unlocks and frees it. Errors also: MIRS_E_INVALID_ARGUMENT,
+MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_LIMIT, MIRS_E_TORN. One thread at a
+time per store (every function below that takes it)."""),
     'mirs_store_append': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_store), ctypes.POINTER(mirs_record)],
         ('s', 'rec'),
         'int mirs_store_append(mirs_store *s, const mirs_record *rec)',
-        """Appends one record (validated as mirs_record_to_json does), written with
-a single write() as far as the kernel allows and synced by the policy."""),
+        """Appends one record (validated as mirs_record_to_json does; read during
+the call only), written with a single write() as far as the kernel allows
+and synced by the policy. Errors: those of mirs_record_to_json,
+MIRS_E_LIMIT (longer than max_line_bytes), MIRS_E_IO (the record may be
+partly written; reopening truncates or refuses the torn line)."""),
     'mirs_store_sync': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_store)],
         ('s',),
         'int mirs_store_sync(mirs_store *s)',
-        'Writes buffered records and fdatasync()s the file.'),
+        """Writes buffered records and fdatasync()s the file. MIRS_OK,
+MIRS_E_INVALID_ARGUMENT or MIRS_E_IO."""),
     'mirs_store_close': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_store)],
@@ -2958,13 +2991,13 @@ the status of that last write/sync; s is freed in every case (NULL ok)."""),
         ('s',),
         'uint64_t mirs_store_torn_bytes(const mirs_store *s)',
         """Bytes of torn tail that were found when opening (and cut away with
-MIRS_TORN_TRUNCATE); 0 when the file ended cleanly."""),
+MIRS_TORN_TRUNCATE); 0 when the file ended cleanly or s is NULL."""),
     'mirs_store_record_count': (
         'report', ctypes.c_uint64,
         [ctypes.POINTER(mirs_store)],
         ('s',),
         'uint64_t mirs_store_record_count(const mirs_store *s)',
-        'Records in the file when opened plus those appended since.'),
+        'Records in the file when opened plus those appended since (0 for NULL).'),
     'mirs_store_done': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_store), ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p],
@@ -2979,52 +3012,63 @@ none is, MIRS_E_INVALID_ARGUMENT (negative) for a NULL store or key: test
         [ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.POINTER(mirs_records))],
         ('path', 'lenient', 'out'),
         'int mirs_records_read(const char *path, int32_t lenient, mirs_records **out)',
-        """Reads a store without modifying it. A torn last line is skipped and
-reported (mirs_records_torn_bytes); an interior bad line is
-MIRS_E_CORRUPT unless lenient (then skipped and counted as a
-diagnostic). The result is immutable and shareable between threads."""),
+        """Reads a store without modifying it (no lock is taken). A torn last line
+is skipped and reported (mirs_records_torn_bytes); an interior bad line
+is MIRS_E_CORRUPT unless lenient (then skipped and counted as a
+diagnostic). On success *out owns the records (mirs_records_free).
+Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
+MIRS_E_NOT_FOUND, MIRS_E_LIMIT (file size), MIRS_E_CORRUPT. Thread-safe;
+the result
+is immutable and shareable between threads."""),
     'mirs_records_parse': (
         'report', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.POINTER(mirs_records))],
         ('data', 'len', 'what', 'lenient', 'out'),
         'int mirs_records_parse(const char *data, size_t len, const char *what, int32_t lenient, mirs_records **out)',
-        'Same over text in memory.'),
+        """Same over text in memory (read during the call only; `what` names it in
+messages, may be NULL)."""),
     'mirs_records_free': (
         'report', None,
         [ctypes.POINTER(mirs_records)],
         ('r',),
         'void mirs_records_free(mirs_records *r)',
-        'Same over text in memory.'),
+        """Frees r and every record borrowed from it (NULL is ignored). Not while
+another thread uses r."""),
     'mirs_records_count': (
         'report', ctypes.c_size_t,
         [ctypes.POINTER(mirs_records)],
         ('r',),
         'size_t mirs_records_count(const mirs_records *r)',
-        'Same over text in memory.'),
+        """The accessors below never fail (0 / NULL for a NULL r or an index out
+of range) and are thread-safe. Number of records."""),
     'mirs_records_get': (
         'report', ctypes.POINTER(mirs_record),
         [ctypes.POINTER(mirs_records), ctypes.c_size_t],
         ('r', 'i'),
         'const mirs_record *mirs_records_get(const mirs_records *r, size_t i)',
-        'Borrowed record i (file order), NULL when out of range.'),
+        """Record i (file order), borrowed with all its strings: lives as long as r.
+Its struct_size is this library's sizeof(mirs_record); read only the
+fields your header declares."""),
     'mirs_records_torn_bytes': (
         'report', ctypes.c_uint64,
         [ctypes.POINTER(mirs_records)],
         ('r',),
         'uint64_t mirs_records_torn_bytes(const mirs_records *r)',
-        'Borrowed record i (file order), NULL when out of range.'),
+        'Bytes of a torn last line that was skipped (0 if none).'),
     'mirs_records_diagnostic_count': (
         'report', ctypes.c_size_t,
         [ctypes.POINTER(mirs_records)],
         ('r',),
         'size_t mirs_records_diagnostic_count(const mirs_records *r)',
-        'Borrowed record i (file order), NULL when out of range.'),
+        """Lines a lenient read skipped ("what:line: message"; borrowed, lives as
+long as r)."""),
     'mirs_records_diagnostic': (
         'report', ctypes.c_char_p,
         [ctypes.POINTER(mirs_records), ctypes.c_size_t],
         ('r', 'i'),
         'const char *mirs_records_diagnostic(const mirs_records *r, size_t i)',
-        'Borrowed record i (file order), NULL when out of range.'),
+        """Lines a lenient read skipped ("what:line: message"; borrowed, lives as
+long as r)."""),
     'mirs_records_from_official': (
         'report', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_records))],
@@ -3034,7 +3078,10 @@ diagnostic). The result is immutable and shareable between threads."""),
 (model as given, judge "harmbench-mir", key "<Category>/<Relation>/#<i>"
 with i the position in the file's judge_result, which is the item's
 position in the dataset file when inference was complete), from the files
-statics.py would count. For comparisons and conversion to a store."""),
+statics.py would count. For comparisons and conversion to a store. On
+success *out owns new records (mirs_records_free). Errors:
+MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_NOT_FOUND.
+Thread-safe."""),
     'mirs_store_merge': (
         'report', ctypes.c_int,
         [ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t, ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)],
@@ -3044,31 +3091,40 @@ statics.py would count. For comparisons and conversion to a store."""),
 model, judge; exact repeats (same key, model, judge and verdict) kept once
 (the one with the smallest serialised line, so the result does not depend
 on input order); conflicts as `policy` says. Inputs with a torn tail are
-refused (MIRS_E_TORN). Counts are written when the pointers are non-NULL."""),
+refused (MIRS_E_TORN). Counts are written when the pointers are non-NULL
+(only on success). The inputs are only read; output is written to a
+temporary file and renamed over. Errors: MIRS_E_INVALID_ARGUMENT,
+MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_CORRUPT, MIRS_E_TORN,
+MIRS_E_CONFLICT (MIRS_MERGE_STRICT). Thread-safe (do not write the same
+output from two threads)."""),
     'mirs_report_new': (
         'report', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_report))],
         ('model', 'judge', 'out'),
         'int mirs_report_new(const char *model, const char *judge, mirs_report **out)',
-        ''),
+        """A new empty report for (model, judge) (both copied; NULL is ""). On
+success *out owns it (mirs_report_free). Errors: MIRS_E_INVALID_ARGUMENT
+(NULL out), MIRS_E_NO_MEMORY. Thread-safe."""),
     'mirs_report_free': (
         'report', None,
         [ctypes.POINTER(mirs_report)],
         ('r',),
         'void mirs_report_free(mirs_report *r)',
-        ''),
+        'Frees r (NULL is ignored).'),
     'mirs_report_model': (
         'report', ctypes.c_char_p,
         [ctypes.POINTER(mirs_report)],
         ('r',),
         'const char *mirs_report_model(const mirs_report *r)',
-        ''),
+        """The names given to mirs_report_new (borrowed, live as long as r; NULL
+for a NULL r). Safe to call while no thread modifies r."""),
     'mirs_report_judge': (
         'report', ctypes.c_char_p,
         [ctypes.POINTER(mirs_report)],
         ('r',),
         'const char *mirs_report_judge(const mirs_report *r)',
-        ''),
+        """The names given to mirs_report_new (borrowed, live as long as r; NULL
+for a NULL r). Safe to call while no thread modifies r."""),
     'mirs_report_add': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_report), ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_uint32, ctypes.c_char_p, ctypes.c_char_p],
@@ -3078,14 +3134,20 @@ refused (MIRS_E_TORN). Counts are written when the pointers are non-NULL."""),
 or -1 when unknown (the item then counts in the overall figures and as
 "unclassified"). official_file is the statics.py row name ("Analogy.json";
 NULL = "<relation name>.json"). flags are MIRS_RECORD_*; response_type may
-be NULL."""),
+be NULL. Strings are read during the call only. Errors:
+MIRS_E_INVALID_ARGUMENT (an unknown category, relation, verdict or flag),
+MIRS_E_NO_MEMORY. The functions that add to or merge into r below are
+one-thread-at-a-time per report."""),
     'mirs_report_add_record': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_report), ctypes.POINTER(mirs_record)],
         ('r', 'rec'),
         'int mirs_report_add_record(mirs_report *r, const mirs_record *rec)',
         """Adds a store record with a verdict (category and relation come from its
-"<Category>/<Relation>/<id>" key); records without a verdict are ignored."""),
+"<Category>/<Relation>/<id>" key); records without a verdict are ignored
+(MIRS_OK). rec is read during the call only. Errors as mirs_report_add,
+and MIRS_E_INVALID_ARGUMENT for a NULL key or a struct_size this library
+does not accept."""),
     'mirs_report_add_official': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_report), ctypes.c_char_p],
@@ -3095,25 +3157,31 @@ be NULL."""),
 reads it: every sub-folder, every *.json file in it, files that Python's
 json module or statics.py would reject are skipped (counted in
 mirs_report_skipped_files); labels "unsafe" are unsafe, everything else
-safe; "[INFERENCE_FAILED:" / "[WORKER_CRASHED:" answers are flagged."""),
+safe; "[INFERENCE_FAILED:" / "[WORKER_CRASHED:" answers are flagged.
+Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
+MIRS_E_NOT_FOUND (no such folder)."""),
     'mirs_report_add_official_json': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_report), ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_char_p],
         ('r', 'data', 'len', 'category', 'file_name'),
         'int mirs_report_add_official_json(mirs_report *r, const char *data, size_t len, const char *category, const char *file_name)',
-        'Same for the text of one such file (for tests and fuzzing).'),
+        """Same for the text of one such file (for tests and fuzzing; read during
+the call only). Text Python's json module would reject is skipped and
+counted, as a file is (MIRS_OK)."""),
     'mirs_report_skipped_files': (
         'report', ctypes.c_uint64,
         [ctypes.POINTER(mirs_report)],
         ('r',),
         'uint64_t mirs_report_skipped_files(const mirs_report *r)',
-        'Same for the text of one such file (for tests and fuzzing).'),
+        'Files (or texts) mirs_report_add_official* skipped (0 for NULL).'),
     'mirs_report_merge': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_report), ctypes.POINTER(mirs_report)],
         ('dst', 'src'),
         'int mirs_report_merge(mirs_report *dst, const mirs_report *src)',
-        'dst += src (the model/judge names of dst are kept).'),
+        """dst += src (the model/judge names of dst are kept); src is only read and
+must differ from dst. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY
+(dst may then be partly merged: discard it)."""),
     'mirs_report_counts': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_report), ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)],
@@ -3121,7 +3189,9 @@ safe; "[INFERENCE_FAILED:" / "[WORKER_CRASHED:" answers are flagged."""),
         'int mirs_report_counts(const mirs_report *r, int32_t category, int32_t relation, int32_t group, int32_t denominator, uint64_t *unsafe, uint64_t *total)',
         """Counts of a cell: category/relation/group -1 = all. With MIRS_DENOM_ALL
 total counts every added verdict; with ANSWERED the excluded ones are
-left out."""),
+left out. Writes *unsafe and *total. Errors: MIRS_E_INVALID_ARGUMENT (a
+NULL pointer, an unknown cell or denominator). Safe to call while no
+thread modifies r."""),
     'mirs_report_write': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_report), ctypes.c_int32, ctypes.c_uint32, ctypes.c_int32, ctypes.c_double, ctypes.POINTER(mirs_buf)],
@@ -3130,8 +3200,10 @@ left out."""),
         """Renders the report. by: MIRS_BY_* bits (0 = relation); confidence e.g.
 0.95 (Wilson and Clopper-Pearson intervals from the stats module; a cell
 with no items has none). MIRS_REPORT_MIR ignores by, denominator and
-confidence. Text is written to *out
-(mirs_buf_free)."""),
+confidence. Text is written to *out (library-owned, released with
+mirs_buf_free; only on success). Errors: MIRS_E_INVALID_ARGUMENT (format,
+by bits, denominator, confidence outside (0, 1)), MIRS_E_NO_MEMORY. Safe
+to call while no thread modifies r."""),
     'mirs_compare_models': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_records), ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(mirs_records), ctypes.c_char_p, ctypes.c_char_p, ctypes.c_double, ctypes.POINTER(mirs_model_comparison)],
@@ -3151,8 +3223,10 @@ confidence. Text is written to *out
         'int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)',
         """Spearman and Kendall correlation of n models' ASRs with a capability
 score (the paper's headline analysis), with scipy's p-values (see
-mirs_stats_spearman / mirs_stats_kendall for n limits and ties).
-Thread-safe."""),
+mirs_stats_spearman / mirs_stats_kendall for n limits and ties). The
+arrays (n values each) are read during the call only; every output is
+written on success. Errors: MIRS_E_INVALID_ARGUMENT and those of
+mirs_stats_spearman and mirs_stats_kendall. Thread-safe."""),
     'mirs_score_options_init': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_score_options), ctypes.c_size_t],
@@ -3178,9 +3252,11 @@ MIRS_VERDICT_ERROR); flags record failed/crashed/truncated responses and
 unterminated reasoning; rtype_outputs (may be NULL) give the response
 type. This is what `mirsafety score` runs; shards with disjoint filters
 write stores that mirs_store_merge() combines into the single-process
-result. The objects are only read; the store is one-thread-at-a-time.
-Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write
-errors (records appended before the failure stay in the store)."""),
+result. The objects, filter and opts are only read (during the call);
+the store is one-thread-at-a-time; *summary (or NULL) is the caller's,
+with struct_size set, filled up to it on success. Errors:
+MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write errors
+(records appended before the failure stay in the store)."""),
     'mirs_entropy_options_init': (
         'entropy', ctypes.c_int,
         [ctypes.POINTER(mirs_entropy_options), ctypes.c_size_t],

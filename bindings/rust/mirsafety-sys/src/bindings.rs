@@ -1323,7 +1323,10 @@ pub struct mirs_responses {
 
 /// Matching responses to a dataset. Keys "<Category>/<Relation>/#<n>" match
 /// the item at position n of that category/relation file; other keys match
-/// mirs_item_key().
+/// mirs_item_key(). On success *out owns a new immutable match
+/// (mirs_response_match_free), which refers to both r and ds: they must
+/// outlive it. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY.
+/// Thread-safe; the match may be read from many threads.
 ///
 /// Opaque: only pointers to it exist.
 #[repr(C)]
@@ -1847,8 +1850,10 @@ const _: () = assert!(core::mem::size_of::<mirs_store_options>() == 32 && core::
 /// response-only or unparseable/error verdicts are left out. model_* and
 /// judge_* select records (NULL = any). asr_a and asr_b are in percent,
 /// like every ASR of this module; diff, diff_lo and diff_hi are proportions
-/// in [-1, 1] (as mirs_stats_paired_difference gives them). Errors:
-/// MIRS_E_INVALID_ARGUMENT, MIRS_E_EMPTY (no common key). Thread-safe.
+/// in [-1, 1] (as mirs_stats_paired_difference gives them). *out is the
+/// caller's (struct_size set; filled up to it, only on success); the
+/// records are only read. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY,
+/// MIRS_E_EMPTY (no common key). Thread-safe.
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct mirs_model_comparison {
@@ -1874,7 +1879,9 @@ const _: () = assert!(core::mem::size_of::<mirs_model_comparison>() == 104 && co
 /// judge b, indexed by the MIRS_VERDICT_* value: cell (va, vb) is
 /// matrix[va * MIRS_JUDGE_MATRIX_DIM + vb]; rows and columns from
 /// verdict_count on are 0) and Cohen's kappa over the items both judged
-/// unsafe or safe.
+/// unsafe or safe. *out as for mirs_compare_models. Errors:
+/// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_EMPTY (no item both
+/// judges judged safe or unsafe). Thread-safe.
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct mirs_judge_comparison {
@@ -3478,65 +3485,87 @@ extern "C" {
     pub fn mirs_responses_options_init(opts: *mut mirs_responses_options, size: usize) -> c_int;
 
     /// Reads responses from a file or an official results/infer/<model> folder.
-    /// opts may be NULL. Records with the same key are all kept and counted in
-    /// mirs_responses_duplicate_count() (mirs_responses_find returns the last
-    /// one). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_IO, MIRS_E_NOT_FOUND, and in
-    /// strict mode the first bad record's MIRS_E_JSON / MIRS_E_SCHEMA /
+    /// opts may be NULL (defaults). Records with the same key are all kept and
+    /// counted in mirs_responses_duplicate_count() (mirs_responses_find returns
+    /// the last one). On success *out owns a new object (mirs_responses_free);
+    /// the text is copied, nothing stays borrowed. Errors:
+    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_NOT_FOUND,
+    /// and in strict mode the first bad record's MIRS_E_JSON / MIRS_E_SCHEMA /
     /// MIRS_E_LIMIT / MIRS_E_UTF8 / MIRS_E_FORMAT (message names file, line and
-    /// byte offset). The object is immutable after return: its const functions
-    /// may be called from many threads.
+    /// byte offset). Thread-safe; the object is immutable after return: its
+    /// const functions may be called from many threads.
     ///
     /// C: `int mirs_responses_open(const char *path, const mirs_responses_options *opts, mirs_responses **out)` (report.h)
     pub fn mirs_responses_open(path: *const c_char, opts: *const mirs_responses_options, out: *mut *mut mirs_responses) -> c_int;
 
     /// Parses JSONL text already in memory (format BATCH or SIMPLE; AUTO picks
-    /// by the first record). `what` names the source in messages (may be NULL).
+    /// by the first record; OFFICIAL is MIRS_E_INVALID_ARGUMENT). `what` names
+    /// the source in messages (may be NULL). data is read during the call only
+    /// (copied); ownership, errors (no MIRS_E_IO / MIRS_E_NOT_FOUND) and
+    /// thread-safety as mirs_responses_open.
     ///
     /// C: `int mirs_responses_parse(const char *data, size_t len, const char *what, const mirs_responses_options *opts, mirs_responses **out)` (report.h)
     pub fn mirs_responses_parse(data: *const c_char, len: usize, what: *const c_char, opts: *const mirs_responses_options, out: *mut *mut mirs_responses) -> c_int;
 
     /// Parses one official results/infer JSON file's text (a list of
     /// {original_question, revised_prompt, answer, item_index, inference_status})
-    /// as the responses of (category, relation) official names.
+    /// as the responses of (category, relation) official names. Arguments are
+    /// read during the call only; ownership, errors and thread-safety as
+    /// mirs_responses_parse.
     ///
     /// C: `int mirs_responses_parse_official(const char *data, size_t len, const char *category, const char *relation, const mirs_responses_options *opts, mirs_responses **out)` (report.h)
     pub fn mirs_responses_parse_official(data: *const c_char, len: usize, category: *const c_char, relation: *const c_char, opts: *const mirs_responses_options, out: *mut *mut mirs_responses) -> c_int;
 
+    /// Frees r and everything borrowed from it (NULL is ignored). Not while
+    /// another thread uses r.
+    ///
     /// C: `void mirs_responses_free(mirs_responses *r)` (report.h)
     pub fn mirs_responses_free(r: *mut mirs_responses);
 
+    /// The format that was read (MIRS_RESPONSES_BATCH, _SIMPLE or _OFFICIAL; -1
+    /// for NULL). Thread-safe.
+    ///
     /// C: `int32_t mirs_responses_format(const mirs_responses *r)` (report.h)
     pub fn mirs_responses_format(r: *const mirs_responses) -> i32;
 
+    /// Number of responses (0 for NULL). Thread-safe.
+    ///
     /// C: `size_t mirs_responses_count(const mirs_responses *r)` (report.h)
     pub fn mirs_responses_count(r: *const mirs_responses) -> usize;
 
-    /// Borrowed response i (file order), or NULL when out of range.
+    /// Response i (file order), borrowed: lives as long as r. NULL when r is
+    /// NULL or i is out of range. Thread-safe.
     ///
     /// C: `const mirs_response *mirs_responses_get(const mirs_responses *r, size_t i)` (report.h)
     pub fn mirs_responses_get(r: *const mirs_responses, i: usize) -> *const mirs_response;
 
-    /// The last response with this key, or MIRS_E_NOT_FOUND.
+    /// The last response with this key in *out (borrowed, lives as long as r).
+    /// MIRS_OK, MIRS_E_NOT_FOUND (no such key; *out untouched) or
+    /// MIRS_E_INVALID_ARGUMENT (NULL r, key or out). Thread-safe.
     ///
     /// C: `int mirs_responses_find(const mirs_responses *r, const char *key, const mirs_response **out)` (report.h)
     pub fn mirs_responses_find(r: *const mirs_responses, key: *const c_char, out: *mut *const mirs_response) -> c_int;
 
-    /// Number of keys that occur more than once, and the i-th such key (sorted).
+    /// Number of keys that occur more than once, and the i-th such key (sorted;
+    /// borrowed, lives as long as r; NULL out of range). Thread-safe.
     ///
     /// C: `size_t mirs_responses_duplicate_count(const mirs_responses *r)` (report.h)
     pub fn mirs_responses_duplicate_count(r: *const mirs_responses) -> usize;
 
-    /// Number of keys that occur more than once, and the i-th such key (sorted).
+    /// Number of keys that occur more than once, and the i-th such key (sorted;
+    /// borrowed, lives as long as r; NULL out of range). Thread-safe.
     ///
     /// C: `const char *mirs_responses_duplicate(const mirs_responses *r, size_t i)` (report.h)
     pub fn mirs_responses_duplicate(r: *const mirs_responses, i: usize) -> *const c_char;
 
-    /// Problems a lenient read skipped ("file:line: message"); NULL out of range.
+    /// Problems a lenient read skipped ("file:line: message"; borrowed, lives as
+    /// long as r; NULL out of range). Thread-safe.
     ///
     /// C: `size_t mirs_responses_diagnostic_count(const mirs_responses *r)` (report.h)
     pub fn mirs_responses_diagnostic_count(r: *const mirs_responses) -> usize;
 
-    /// Problems a lenient read skipped ("file:line: message"); NULL out of range.
+    /// Problems a lenient read skipped ("file:line: message"; borrowed, lives as
+    /// long as r; NULL out of range). Thread-safe.
     ///
     /// C: `const char *mirs_responses_diagnostic(const mirs_responses *r, size_t i)` (report.h)
     pub fn mirs_responses_diagnostic(r: *const mirs_responses, i: usize) -> *const c_char;
@@ -3544,6 +3573,8 @@ extern "C" {
     /// C: `int mirs_responses_match(const mirs_responses *r, const mirs_dataset *ds, mirs_response_match **out)` (report.h)
     pub fn mirs_responses_match(r: *const mirs_responses, ds: *const mirs_dataset, out: *mut *mut mirs_response_match) -> c_int;
 
+    /// Frees m (NULL is ignored). Not while another thread uses m.
+    ///
     /// C: `void mirs_response_match_free(mirs_response_match *m)` (report.h)
     pub fn mirs_response_match_free(m: *mut mirs_response_match);
 
@@ -3596,9 +3627,12 @@ extern "C" {
     /// C: `int mirs_record_init(mirs_record *rec, size_t size)` (report.h)
     pub fn mirs_record_init(rec: *mut mirs_record, size: usize) -> c_int;
 
-    /// Serialises a record as one JSON line with its '\n' (the store format).
-    /// Errors: MIRS_E_INVALID_ARGUMENT (NULL key/model/judge, unknown verdict,
-    /// unknown flag bits), MIRS_E_UTF8.
+    /// Serialises a record as one JSON line with its '\n' (the store format)
+    /// into *out (library-owned text, released with mirs_buf_free; written only
+    /// on success). rec is read during the call only. Errors:
+    /// MIRS_E_INVALID_ARGUMENT (NULL key/model/judge, unknown verdict, unknown
+    /// flag bits, a struct_size this library does not accept), MIRS_E_UTF8,
+    /// MIRS_E_NO_MEMORY. Thread-safe.
     ///
     /// C: `int mirs_record_to_json(const mirs_record *rec, mirs_buf *out)` (report.h)
     pub fn mirs_record_to_json(rec: *const mirs_record, out: *mut mirs_buf) -> c_int;
@@ -3616,19 +3650,26 @@ extern "C" {
     /// exclusive advisory lock (a second writer gets MIRS_E_STATE). Every existing
     /// line is read to build the resume set; an interior line that is not a
     /// valid record is MIRS_E_CORRUPT (message names line and byte offset); a
-    /// torn last line follows opts->torn (see mirs_store_torn_bytes). Errors also:
-    /// MIRS_E_IO, MIRS_E_LIMIT, MIRS_E_TORN. One thread at a time per store.
+    /// torn last line follows opts->torn (see mirs_store_torn_bytes). opts may
+    /// be NULL (defaults). On success *out owns the store; mirs_store_close
+    /// writes, unlocks and frees it. Errors also: MIRS_E_INVALID_ARGUMENT,
+    /// MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_LIMIT, MIRS_E_TORN. One thread at a
+    /// time per store (every function below that takes it).
     ///
     /// C: `int mirs_store_open(const char *path, const mirs_store_options *opts, mirs_store **out)` (report.h)
     pub fn mirs_store_open(path: *const c_char, opts: *const mirs_store_options, out: *mut *mut mirs_store) -> c_int;
 
-    /// Appends one record (validated as mirs_record_to_json does), written with
-    /// a single write() as far as the kernel allows and synced by the policy.
+    /// Appends one record (validated as mirs_record_to_json does; read during
+    /// the call only), written with a single write() as far as the kernel allows
+    /// and synced by the policy. Errors: those of mirs_record_to_json,
+    /// MIRS_E_LIMIT (longer than max_line_bytes), MIRS_E_IO (the record may be
+    /// partly written; reopening truncates or refuses the torn line).
     ///
     /// C: `int mirs_store_append(mirs_store *s, const mirs_record *rec)` (report.h)
     pub fn mirs_store_append(s: *mut mirs_store, rec: *const mirs_record) -> c_int;
 
-    /// Writes buffered records and fdatasync()s the file.
+    /// Writes buffered records and fdatasync()s the file. MIRS_OK,
+    /// MIRS_E_INVALID_ARGUMENT or MIRS_E_IO.
     ///
     /// C: `int mirs_store_sync(mirs_store *s)` (report.h)
     pub fn mirs_store_sync(s: *mut mirs_store) -> c_int;
@@ -3640,12 +3681,12 @@ extern "C" {
     pub fn mirs_store_close(s: *mut mirs_store) -> c_int;
 
     /// Bytes of torn tail that were found when opening (and cut away with
-    /// MIRS_TORN_TRUNCATE); 0 when the file ended cleanly.
+    /// MIRS_TORN_TRUNCATE); 0 when the file ended cleanly or s is NULL.
     ///
     /// C: `uint64_t mirs_store_torn_bytes(const mirs_store *s)` (report.h)
     pub fn mirs_store_torn_bytes(s: *const mirs_store) -> u64;
 
-    /// Records in the file when opened plus those appended since.
+    /// Records in the file when opened plus those appended since (0 for NULL).
     ///
     /// C: `uint64_t mirs_store_record_count(const mirs_store *s)` (report.h)
     pub fn mirs_store_record_count(s: *const mirs_store) -> u64;
@@ -3658,45 +3699,56 @@ extern "C" {
     /// C: `int mirs_store_done(const mirs_store *s, const char *key, const char *model, const char *judge)` (report.h)
     pub fn mirs_store_done(s: *const mirs_store, key: *const c_char, model: *const c_char, judge: *const c_char) -> c_int;
 
-    /// Reads a store without modifying it. A torn last line is skipped and
-    /// reported (mirs_records_torn_bytes); an interior bad line is
-    /// MIRS_E_CORRUPT unless lenient (then skipped and counted as a
-    /// diagnostic). The result is immutable and shareable between threads.
+    /// Reads a store without modifying it (no lock is taken). A torn last line
+    /// is skipped and reported (mirs_records_torn_bytes); an interior bad line
+    /// is MIRS_E_CORRUPT unless lenient (then skipped and counted as a
+    /// diagnostic). On success *out owns the records (mirs_records_free).
+    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
+    /// MIRS_E_NOT_FOUND, MIRS_E_LIMIT (file size), MIRS_E_CORRUPT. Thread-safe;
+    /// the result
+    /// is immutable and shareable between threads.
     ///
     /// C: `int mirs_records_read(const char *path, int32_t lenient, mirs_records **out)` (report.h)
     pub fn mirs_records_read(path: *const c_char, lenient: i32, out: *mut *mut mirs_records) -> c_int;
 
-    /// Same over text in memory.
+    /// Same over text in memory (read during the call only; `what` names it in
+    /// messages, may be NULL).
     ///
     /// C: `int mirs_records_parse(const char *data, size_t len, const char *what, int32_t lenient, mirs_records **out)` (report.h)
     pub fn mirs_records_parse(data: *const c_char, len: usize, what: *const c_char, lenient: i32, out: *mut *mut mirs_records) -> c_int;
 
-    /// Same over text in memory.
+    /// Frees r and every record borrowed from it (NULL is ignored). Not while
+    /// another thread uses r.
     ///
     /// C: `void mirs_records_free(mirs_records *r)` (report.h)
     pub fn mirs_records_free(r: *mut mirs_records);
 
-    /// Same over text in memory.
+    /// The accessors below never fail (0 / NULL for a NULL r or an index out
+    /// of range) and are thread-safe. Number of records.
     ///
     /// C: `size_t mirs_records_count(const mirs_records *r)` (report.h)
     pub fn mirs_records_count(r: *const mirs_records) -> usize;
 
-    /// Borrowed record i (file order), NULL when out of range.
+    /// Record i (file order), borrowed with all its strings: lives as long as r.
+    /// Its struct_size is this library's sizeof(mirs_record); read only the
+    /// fields your header declares.
     ///
     /// C: `const mirs_record *mirs_records_get(const mirs_records *r, size_t i)` (report.h)
     pub fn mirs_records_get(r: *const mirs_records, i: usize) -> *const mirs_record;
 
-    /// Borrowed record i (file order), NULL when out of range.
+    /// Bytes of a torn last line that was skipped (0 if none).
     ///
     /// C: `uint64_t mirs_records_torn_bytes(const mirs_records *r)` (report.h)
     pub fn mirs_records_torn_bytes(r: *const mirs_records) -> u64;
 
-    /// Borrowed record i (file order), NULL when out of range.
+    /// Lines a lenient read skipped ("what:line: message"; borrowed, lives as
+    /// long as r).
     ///
     /// C: `size_t mirs_records_diagnostic_count(const mirs_records *r)` (report.h)
     pub fn mirs_records_diagnostic_count(r: *const mirs_records) -> usize;
 
-    /// Borrowed record i (file order), NULL when out of range.
+    /// Lines a lenient read skipped ("what:line: message"; borrowed, lives as
+    /// long as r).
     ///
     /// C: `const char *mirs_records_diagnostic(const mirs_records *r, size_t i)` (report.h)
     pub fn mirs_records_diagnostic(r: *const mirs_records, i: usize) -> *const c_char;
@@ -3705,7 +3757,10 @@ extern "C" {
     /// (model as given, judge "harmbench-mir", key "<Category>/<Relation>/#<i>"
     /// with i the position in the file's judge_result, which is the item's
     /// position in the dataset file when inference was complete), from the files
-    /// statics.py would count. For comparisons and conversion to a store.
+    /// statics.py would count. For comparisons and conversion to a store. On
+    /// success *out owns new records (mirs_records_free). Errors:
+    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_NOT_FOUND.
+    /// Thread-safe.
     ///
     /// C: `int mirs_records_from_official(const char *harmbench_model_dir, const char *model, mirs_records **out)` (report.h)
     pub fn mirs_records_from_official(harmbench_model_dir: *const c_char, model: *const c_char, out: *mut *mut mirs_records) -> c_int;
@@ -3714,20 +3769,37 @@ extern "C" {
     /// model, judge; exact repeats (same key, model, judge and verdict) kept once
     /// (the one with the smallest serialised line, so the result does not depend
     /// on input order); conflicts as `policy` says. Inputs with a torn tail are
-    /// refused (MIRS_E_TORN). Counts are written when the pointers are non-NULL.
+    /// refused (MIRS_E_TORN). Counts are written when the pointers are non-NULL
+    /// (only on success). The inputs are only read; output is written to a
+    /// temporary file and renamed over. Errors: MIRS_E_INVALID_ARGUMENT,
+    /// MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_CORRUPT, MIRS_E_TORN,
+    /// MIRS_E_CONFLICT (MIRS_MERGE_STRICT). Thread-safe (do not write the same
+    /// output from two threads).
     ///
     /// C: `int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *output, int32_t policy, uint64_t *records_out, uint64_t *duplicates, uint64_t *conflicts)` (report.h)
     pub fn mirs_store_merge(inputs: *const *const c_char, n_inputs: usize, output: *const c_char, policy: i32, records_out: *mut u64, duplicates: *mut u64, conflicts: *mut u64) -> c_int;
 
+    /// A new empty report for (model, judge) (both copied; NULL is ""). On
+    /// success *out owns it (mirs_report_free). Errors: MIRS_E_INVALID_ARGUMENT
+    /// (NULL out), MIRS_E_NO_MEMORY. Thread-safe.
+    ///
     /// C: `int mirs_report_new(const char *model, const char *judge, mirs_report **out)` (report.h)
     pub fn mirs_report_new(model: *const c_char, judge: *const c_char, out: *mut *mut mirs_report) -> c_int;
 
+    /// Frees r (NULL is ignored).
+    ///
     /// C: `void mirs_report_free(mirs_report *r)` (report.h)
     pub fn mirs_report_free(r: *mut mirs_report);
 
+    /// The names given to mirs_report_new (borrowed, live as long as r; NULL
+    /// for a NULL r). Safe to call while no thread modifies r.
+    ///
     /// C: `const char *mirs_report_model(const mirs_report *r)` (report.h)
     pub fn mirs_report_model(r: *const mirs_report) -> *const c_char;
 
+    /// The names given to mirs_report_new (borrowed, live as long as r; NULL
+    /// for a NULL r). Safe to call while no thread modifies r.
+    ///
     /// C: `const char *mirs_report_judge(const mirs_report *r)` (report.h)
     pub fn mirs_report_judge(r: *const mirs_report) -> *const c_char;
 
@@ -3735,13 +3807,19 @@ extern "C" {
     /// or -1 when unknown (the item then counts in the overall figures and as
     /// "unclassified"). official_file is the statics.py row name ("Analogy.json";
     /// NULL = "<relation name>.json"). flags are MIRS_RECORD_*; response_type may
-    /// be NULL.
+    /// be NULL. Strings are read during the call only. Errors:
+    /// MIRS_E_INVALID_ARGUMENT (an unknown category, relation, verdict or flag),
+    /// MIRS_E_NO_MEMORY. The functions that add to or merge into r below are
+    /// one-thread-at-a-time per report.
     ///
     /// C: `int mirs_report_add(mirs_report *r, int32_t category, int32_t relation, int32_t verdict, uint32_t flags, const char *response_type, const char *official_file)` (report.h)
     pub fn mirs_report_add(r: *mut mirs_report, category: i32, relation: i32, verdict: i32, flags: u32, response_type: *const c_char, official_file: *const c_char) -> c_int;
 
     /// Adds a store record with a verdict (category and relation come from its
-    /// "<Category>/<Relation>/<id>" key); records without a verdict are ignored.
+    /// "<Category>/<Relation>/<id>" key); records without a verdict are ignored
+    /// (MIRS_OK). rec is read during the call only. Errors as mirs_report_add,
+    /// and MIRS_E_INVALID_ARGUMENT for a NULL key or a struct_size this library
+    /// does not accept.
     ///
     /// C: `int mirs_report_add_record(mirs_report *r, const mirs_record *rec)` (report.h)
     pub fn mirs_report_add_record(r: *mut mirs_report, rec: *const mirs_record) -> c_int;
@@ -3751,28 +3829,36 @@ extern "C" {
     /// json module or statics.py would reject are skipped (counted in
     /// mirs_report_skipped_files); labels "unsafe" are unsafe, everything else
     /// safe; "[INFERENCE_FAILED:" / "[WORKER_CRASHED:" answers are flagged.
+    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
+    /// MIRS_E_NOT_FOUND (no such folder).
     ///
     /// C: `int mirs_report_add_official(mirs_report *r, const char *harmbench_model_dir)` (report.h)
     pub fn mirs_report_add_official(r: *mut mirs_report, harmbench_model_dir: *const c_char) -> c_int;
 
-    /// Same for the text of one such file (for tests and fuzzing).
+    /// Same for the text of one such file (for tests and fuzzing; read during
+    /// the call only). Text Python's json module would reject is skipped and
+    /// counted, as a file is (MIRS_OK).
     ///
     /// C: `int mirs_report_add_official_json(mirs_report *r, const char *data, size_t len, const char *category, const char *file_name)` (report.h)
     pub fn mirs_report_add_official_json(r: *mut mirs_report, data: *const c_char, len: usize, category: *const c_char, file_name: *const c_char) -> c_int;
 
-    /// Same for the text of one such file (for tests and fuzzing).
+    /// Files (or texts) mirs_report_add_official* skipped (0 for NULL).
     ///
     /// C: `uint64_t mirs_report_skipped_files(const mirs_report *r)` (report.h)
     pub fn mirs_report_skipped_files(r: *const mirs_report) -> u64;
 
-    /// dst += src (the model/judge names of dst are kept).
+    /// dst += src (the model/judge names of dst are kept); src is only read and
+    /// must differ from dst. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY
+    /// (dst may then be partly merged: discard it).
     ///
     /// C: `int mirs_report_merge(mirs_report *dst, const mirs_report *src)` (report.h)
     pub fn mirs_report_merge(dst: *mut mirs_report, src: *const mirs_report) -> c_int;
 
     /// Counts of a cell: category/relation/group -1 = all. With MIRS_DENOM_ALL
     /// total counts every added verdict; with ANSWERED the excluded ones are
-    /// left out.
+    /// left out. Writes *unsafe and *total. Errors: MIRS_E_INVALID_ARGUMENT (a
+    /// NULL pointer, an unknown cell or denominator). Safe to call while no
+    /// thread modifies r.
     ///
     /// C: `int mirs_report_counts(const mirs_report *r, int32_t category, int32_t relation, int32_t group, int32_t denominator, uint64_t *unsafe, uint64_t *total)` (report.h)
     pub fn mirs_report_counts(r: *const mirs_report, category: i32, relation: i32, group: i32, denominator: i32, r#unsafe: *mut u64, total: *mut u64) -> c_int;
@@ -3780,8 +3866,10 @@ extern "C" {
     /// Renders the report. by: MIRS_BY_* bits (0 = relation); confidence e.g.
     /// 0.95 (Wilson and Clopper-Pearson intervals from the stats module; a cell
     /// with no items has none). MIRS_REPORT_MIR ignores by, denominator and
-    /// confidence. Text is written to *out
-    /// (mirs_buf_free).
+    /// confidence. Text is written to *out (library-owned, released with
+    /// mirs_buf_free; only on success). Errors: MIRS_E_INVALID_ARGUMENT (format,
+    /// by bits, denominator, confidence outside (0, 1)), MIRS_E_NO_MEMORY. Safe
+    /// to call while no thread modifies r.
     ///
     /// C: `int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t denominator, double confidence, mirs_buf *out)` (report.h)
     pub fn mirs_report_write(r: *const mirs_report, format: i32, by: u32, denominator: i32, confidence: f64, out: *mut mirs_buf) -> c_int;
@@ -3794,8 +3882,10 @@ extern "C" {
 
     /// Spearman and Kendall correlation of n models' ASRs with a capability
     /// score (the paper's headline analysis), with scipy's p-values (see
-    /// mirs_stats_spearman / mirs_stats_kendall for n limits and ties).
-    /// Thread-safe.
+    /// mirs_stats_spearman / mirs_stats_kendall for n limits and ties). The
+    /// arrays (n values each) are read during the call only; every output is
+    /// written on success. Errors: MIRS_E_INVALID_ARGUMENT and those of
+    /// mirs_stats_spearman and mirs_stats_kendall. Thread-safe.
     ///
     /// C: `int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)` (report.h)
     pub fn mirs_compare_capability(asr: *const f64, capability: *const f64, n: usize, spearman_rho: *mut f64, spearman_p: *mut f64, kendall_tau: *mut f64, kendall_p: *mut f64) -> c_int;
@@ -3819,9 +3909,11 @@ extern "C" {
     /// unterminated reasoning; rtype_outputs (may be NULL) give the response
     /// type. This is what `mirsafety score` runs; shards with disjoint filters
     /// write stores that mirs_store_merge() combines into the single-process
-    /// result. The objects are only read; the store is one-thread-at-a-time.
-    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write
-    /// errors (records appended before the failure stay in the store).
+    /// result. The objects, filter and opts are only read (during the call);
+    /// the store is one-thread-at-a-time; *summary (or NULL) is the caller's,
+    /// with struct_size set, filled up to it on success. Errors:
+    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write errors
+    /// (records appended before the failure stay in the store).
     ///
     /// C: `int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses, const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs, const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)` (report.h)
     pub fn mirs_score_responses(ds: *const mirs_dataset, filter: *const mirs_filter, responses: *const mirs_responses, judge_outputs: *const mirs_responses, rtype_outputs: *const mirs_responses, opts: *const mirs_score_options, store: *mut mirs_store, summary: *mut mirs_score_summary) -> c_int;
