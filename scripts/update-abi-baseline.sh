@@ -10,14 +10,17 @@
 #     array, a struct without struct_size that grows) also needs the soname's major number (mirs_soversion in
 #     meson.build) raised in the same change; docs/c-api.md has the policy.
 # The meson test 'abi-baseline' (suite abi) diffs every build's library against this file.
-# Usage: sh scripts/update-abi-baseline.sh [BUILD_DIR]   (default: build-abi-baseline, created if needed)
+# Usage: sh scripts/update-abi-baseline.sh   (builds in build-abi-baseline/, created if needed: always that
+# folder of the source tree, since the source paths abidw records are relative to the build folder)
 set -eu
 cd "$(dirname "$0")/.."
-dir=${1:-build-abi-baseline}
+dir=build-abi-baseline
 command -v abidw >/dev/null || { echo "update-abi-baseline: abidw not found (apt install abigail-tools)" >&2; exit 1; }
 if [ ! -f "$dir/build.ninja" ]; then
+  log=$(mktemp)
   meson setup "$dir" --buildtype=debugoptimized -Dtests=false -Dexamples=false -Dbenchmarks=false -Dbindings=false \
-    >"$dir.setup.log" 2>&1 || { cat "$dir.setup.log" >&2; exit 1; }
+    >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; exit 1; }
+  rm -f "$log"
 fi
 ninja -C "$dir" >/dev/null
 lib=$(ls "$dir"/lib/libmirsafety.so.*.*.* | head -n 1)
