@@ -22,6 +22,7 @@ int main(void)
     printf("F mirs_dataset_options max_items %zu\n", offsetof(mirs_dataset_options, max_items));
     printf("F mirs_dataset_options max_line_bytes %zu\n", offsetof(mirs_dataset_options, max_line_bytes));
     printf("F mirs_dataset_options oddities %zu\n", offsetof(mirs_dataset_options, oddities));
+    printf("F mirs_dataset_options reserved %zu\n", offsetof(mirs_dataset_options, reserved));
     printf("S mirs_filter %zu %zu\n", sizeof(mirs_filter), alignof(mirs_filter));
     printf("F mirs_filter struct_size %zu\n", offsetof(mirs_filter, struct_size));
     printf("F mirs_filter categories %zu\n", offsetof(mirs_filter, categories));
@@ -114,6 +115,7 @@ int main(void)
     printf("F mirs_strip_options ntags %zu\n", offsetof(mirs_strip_options, ntags));
     printf("F mirs_strip_options finish_reason %zu\n", offsetof(mirs_strip_options, finish_reason));
     printf("F mirs_strip_options unterminated %zu\n", offsetof(mirs_strip_options, unterminated));
+    printf("F mirs_strip_options reserved %zu\n", offsetof(mirs_strip_options, reserved));
     printf("S mirs_match %zu %zu\n", sizeof(mirs_match), alignof(mirs_match));
     printf("F mirs_match matched %zu\n", offsetof(mirs_match, matched));
     printf("F mirs_match phrase %zu\n", offsetof(mirs_match, phrase));
@@ -180,6 +182,8 @@ int main(void)
     printf("F mirs_model_comparison mcnemar_p %zu\n", offsetof(mirs_model_comparison, mcnemar_p));
     printf("S mirs_judge_comparison %zu %zu\n", sizeof(mirs_judge_comparison), alignof(mirs_judge_comparison));
     printf("F mirs_judge_comparison struct_size %zu\n", offsetof(mirs_judge_comparison, struct_size));
+    printf("F mirs_judge_comparison verdict_count %zu\n", offsetof(mirs_judge_comparison, verdict_count));
+    printf("F mirs_judge_comparison reserved %zu\n", offsetof(mirs_judge_comparison, reserved));
     printf("F mirs_judge_comparison matrix %zu\n", offsetof(mirs_judge_comparison, matrix));
     printf("F mirs_judge_comparison common %zu\n", offsetof(mirs_judge_comparison, common));
     printf("F mirs_judge_comparison only_in_a %zu\n", offsetof(mirs_judge_comparison, only_in_a));

@@ -66,7 +66,7 @@ const char cli_filter_help[] =
 void cli_filter_init(cli_filter *f)
 {
     memset(f, 0, sizeof *f);
-    mirs_filter_init(&f->filter);
+    mirs_filter_init(&f->filter, sizeof f->filter);
 }
 
 void cli_filter_free(cli_filter *f) { free(f->keys); }

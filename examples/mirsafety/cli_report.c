@@ -801,7 +801,7 @@ static int compare_judges(const char *a, const char *b, const char *ja, const ch
         for (int32_t x = 0; x < MIRS_VERDICT_COUNT; x++) {
             cJSON *row = NULL;
             for (int32_t y = 0; y < MIRS_VERDICT_COUNT; y++) {
-                uint64_t v = c.matrix[x * MIRS_VERDICT_COUNT + y];
+                uint64_t v = c.matrix[x * MIRS_JUDGE_MATRIX_DIM + y];
                 if (!v) continue;
                 if (!row) row = cJSON_AddObjectToObject(m, mirs_verdict_name(x));
                 cJSON_AddNumberToObject(row, mirs_verdict_name(y), (double)v);
@@ -817,7 +817,7 @@ static int compare_judges(const char *a, const char *b, const char *ja, const ch
         for (int32_t x = 0; x < MIRS_VERDICT_COUNT; x++) {
             printf("%-12s", mirs_verdict_name(x));
             for (int32_t y = 0; y < MIRS_VERDICT_COUNT; y++)
-                printf(" %11llu", (unsigned long long)c.matrix[x * MIRS_VERDICT_COUNT + y]);
+                printf(" %11llu", (unsigned long long)c.matrix[x * MIRS_JUDGE_MATRIX_DIM + y]);
             printf("\n");
         }
         printf("agreement %.4f, Cohen's kappa %.4f (items both judged safe or unsafe)\n", c.agreement, c.kappa);

@@ -21,7 +21,9 @@ extern "C" {
 #endif
 
 /* Version of the headers. mirs_version_*() return the library's own; the
- * bindings compare the two and refuse to load a mismatched library. */
+ * bindings compare the two and refuse a library that cannot serve them
+ * (another major; in 0.x another minor; from 1.0 an older minor; the patch
+ * never matters): docs/c-api.md, "Versions and compatibility". */
 #define MIRS_VERSION_MAJOR 0
 #define MIRS_VERSION_MINOR 1
 #define MIRS_VERSION_PATCH 0

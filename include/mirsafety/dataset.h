@@ -109,16 +109,21 @@ typedef struct mirs_dataset_options {
     uint64_t max_items;      /* limit on items in the whole dataset; default 10,000,000 */
     uint64_t max_line_bytes; /* size limit of one JSONL line; default 16 MiB */
     int32_t oddities;        /* MIRS_DATASET_ODDITIES_*; default ACCEPT */
+    uint32_t reserved;       /* must be 0 (keeps the struct free of trailing padding) */
 } mirs_dataset_options;
 
 #define MIRS_DATASET_OPTIONS_INIT                                                                                      \
     {                                                                                                                  \
         sizeof(mirs_dataset_options), 0, 0, 0, 2, 4, 64, 268435456u, 10000000u, 16777216u,                             \
-            MIRS_DATASET_ODDITIES_ACCEPT                                                                               \
+            MIRS_DATASET_ODDITIES_ACCEPT, 0                                                                            \
     }
 
-/* Fills *opts with the defaults (for bindings that cannot use the macro). */
-MIRS_API void mirs_dataset_options_init(mirs_dataset_options *opts);
+/* Writes the defaults into the first `size` bytes of *opts and sets its
+ * struct_size to size (pass sizeof(mirs_dataset_options)); never writes past size bytes,
+ * so a program built against another version's header stays safe.
+ * MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+ * above 64 KiB). For bindings; C code can use the _INIT macro. */
+MIRS_API int mirs_dataset_options_init(mirs_dataset_options *opts, size_t size);
 
 /* Opens a dataset. path is the root directory of the official layout or a
  * JSONL manifest file (image paths relative to the manifest's folder; each
@@ -244,7 +249,12 @@ typedef struct mirs_filter {
     {                                                                                                                  \
         sizeof(mirs_filter), 0, 0, 0, NULL, 0, 0, 0, 0, 0                                                              \
     }
-MIRS_API void mirs_filter_init(mirs_filter *filter);
+/* Writes the defaults into the first `size` bytes of *filter and sets its
+ * struct_size to size (pass sizeof(mirs_filter)); never writes past size bytes,
+ * so a program built against another version's header stays safe.
+ * MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+ * above 64 KiB). For bindings; C code can use the _INIT macro. */
+MIRS_API int mirs_filter_init(mirs_filter *filter, size_t size);
 
 /* The stable 64-bit hash of a key (FNV-1a over its UTF-8 bytes, then the
  * splitmix64 finaliser): the same on every machine and every run. */

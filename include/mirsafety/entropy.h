@@ -59,8 +59,12 @@ typedef struct mirs_entropy_options {
         sizeof(mirs_entropy_options), 0, 0, 0, MIRS_ENTROPY_POLICY_ERROR, 1e-3, 1.0, MIRS_ENTROPY_KERNEL_AUTO, 1       \
     }
 
-/* Fills *opts with the defaults above (for bindings). */
-MIRS_API void mirs_entropy_options_init(mirs_entropy_options *opts);
+/* Writes the defaults into the first `size` bytes of *opts and sets its
+ * struct_size to size (pass sizeof(mirs_entropy_options)); never writes past size bytes,
+ * so a program built against another version's header stays safe.
+ * MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+ * above 64 KiB). For bindings; C code can use the _INIT macro. */
+MIRS_API int mirs_entropy_options_init(mirs_entropy_options *opts, size_t size);
 
 /* Name of the kernel AUTO selects in this process ("avx2", "sse2" or "generic").
  * Static string; thread-safe. */
@@ -100,9 +104,13 @@ typedef struct mirs_entropy_view {
     int64_t strides[4];
 } mirs_entropy_view;
 
-/* Fills a view of a C-contiguous [L, H, Q, K] tensor. */
-MIRS_API void mirs_entropy_view_init(mirs_entropy_view *view, const void *data, int32_t dtype, size_t layers,
-                                     size_t heads, size_t queries, size_t keys);
+/* Fills a view of a C-contiguous [L, H, Q, K] tensor: the first `size`
+ * bytes of *view (pass sizeof(mirs_entropy_view)), struct_size = size, as
+ * the options init functions do; never writes past size bytes. MIRS_OK or
+ * MIRS_E_INVALID_ARGUMENT (NULL view; size below sizeof(size_t) or above
+ * 64 KiB). data is borrowed: it must outlive every use of the view. */
+MIRS_API int mirs_entropy_view_init(mirs_entropy_view *view, size_t size, const void *data, int32_t dtype,
+                                    size_t layers, size_t heads, size_t queries, size_t keys);
 
 /* Entropy per (layer, head, query) for queries [q_begin, q_end) (use 0 and
  * SIZE_MAX for all), keys restricted as in mirs_entropy_rows_spans.
@@ -140,7 +148,8 @@ typedef struct mirs_entropy_tensor mirs_entropy_tensor;
 
 /* Opens path. For .safetensors, name picks the tensor (NULL: the file must
  * hold exactly one tensor); for .npy name must be NULL. The format is told
- * by the magic bytes, not the file name. Errors: MIRS_E_IO, MIRS_E_FORMAT,
+ * by the magic bytes, not the file name (MIRS_E_FORMAT for bytes that are
+ * neither). Errors: MIRS_E_IO, MIRS_E_FORMAT,
  * MIRS_E_TRUNCATED, MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT,
  * MIRS_E_OVERFLOW, MIRS_E_UNSUPPORTED (dtype, big-endian), MIRS_E_NOT_FOUND
  * (name). The message names the file and the byte offset. */

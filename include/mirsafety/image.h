@@ -113,8 +113,12 @@ typedef struct mirs_image_decode_options {
             32768u, 50000000u, 268435456u, 8388608u, 100000u, 64u, 16u, 0u, 0u, 0, 0u                                  \
     }
 
-/* Fills *opts with the defaults (for bindings that cannot use the macro). */
-MIRS_API void mirs_image_decode_options_init(mirs_image_decode_options *opts);
+/* Writes the defaults into the first `size` bytes of *opts and sets its
+ * struct_size to size (pass sizeof(mirs_image_decode_options)); never writes past size bytes,
+ * so a program built against another version's header stays safe.
+ * MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+ * above 64 KiB). For bindings; C code can use the _INIT macro. */
+MIRS_API int mirs_image_decode_options_init(mirs_image_decode_options *opts, size_t size);
 
 /* ---- probing (header only, no pixel decoding) ---- */
 
@@ -284,7 +288,12 @@ typedef struct mirs_image_encode_options {
         sizeof(mirs_image_encode_options), MIRS_IMAGE_FORMAT_PNG, 6, 90, MIRS_JPEG_SUBSAMPLING_420                     \
     }
 
-MIRS_API void mirs_image_encode_options_init(mirs_image_encode_options *opts);
+/* Writes the defaults into the first `size` bytes of *opts and sets its
+ * struct_size to size (pass sizeof(mirs_image_encode_options)); never writes past size bytes,
+ * so a program built against another version's header stays safe.
+ * MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+ * above 64 KiB). For bindings; C code can use the _INIT macro. */
+MIRS_API int mirs_image_encode_options_init(mirs_image_encode_options *opts, size_t size);
 
 /* Encodes img (opts may be NULL: PNG level 6) into out, a library-owned
  * buffer released with mirs_buf_free(). PNG keeps the layout (RGB, RGBA or
@@ -337,7 +346,12 @@ typedef struct mirs_image_composite_options {
             50000000u                                                                                                  \
     }
 
-MIRS_API void mirs_image_composite_options_init(mirs_image_composite_options *opts);
+/* Writes the defaults into the first `size` bytes of *opts and sets its
+ * struct_size to size (pass sizeof(mirs_image_composite_options)); never writes past size bytes,
+ * so a program built against another version's header stays safe.
+ * MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+ * above 64 KiB). For bindings; C code can use the _INIT macro. */
+MIRS_API int mirs_image_composite_options_init(mirs_image_composite_options *opts, size_t size);
 
 /* Tiles n >= 1 images into one new image. Every cell has the size of the
  * largest input (max width x max height over all inputs); each image is

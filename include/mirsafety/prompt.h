@@ -158,8 +158,12 @@ typedef struct mirs_prompt_options {
             MIRS_PROMPT_LABELS_AUTO, NULL, NULL, NULL, 0, NULL, 0, -1.0, NULL, MIRS_PROMPT_IMAGE_ORIGINAL, 90, 0,      \
             67108864u, NULL, NULL, NULL, MIRS_PROMPT_PROFILE_NONE, NULL, NULL                                          \
     }
-/* Fills *opts with the defaults (for bindings that cannot use the macro). */
-MIRS_API void mirs_prompt_options_init(mirs_prompt_options *opts);
+/* Writes the defaults into the first `size` bytes of *opts and sets its
+ * struct_size to size (pass sizeof(mirs_prompt_options)); never writes past size bytes,
+ * so a program built against another version's header stays safe.
+ * MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+ * above 64 KiB). For bindings; C code can use the _INIT macro. */
+MIRS_API int mirs_prompt_options_init(mirs_prompt_options *opts, size_t size);
 
 /* ---- Rendering plain inputs --------------------------------------------- */
 
@@ -181,7 +185,12 @@ typedef struct mirs_prompt_input {
     {                                                                                                                  \
         sizeof(mirs_prompt_input), NULL, NULL, 0, -1, -1, NULL, NULL                                                   \
     }
-MIRS_API void mirs_prompt_input_init(mirs_prompt_input *in);
+/* Writes the defaults into the first `size` bytes of *in and sets its
+ * struct_size to size (pass sizeof(mirs_prompt_input)); never writes past size bytes,
+ * so a program built against another version's header stays safe.
+ * MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+ * above 64 KiB). For bindings; C code can use the _INIT macro. */
+MIRS_API int mirs_prompt_input_init(mirs_prompt_input *in, size_t size);
 
 /* Renders `in` with a text format (QWEN2_VL .. TEMPLATE) into *out (text,
  * NUL-terminated). The variant is ignored here: the input is rendered as

@@ -85,15 +85,20 @@ typedef struct mirs_strip_options {
     size_t ntags;                  /* 0 = the defaults (<think>/</think>, ◁think▷/◁/think▷) */
     const char *finish_reason;     /* NULL or the generation's finish_reason; "length" sets TRUNCATED */
     int32_t unterminated;          /* MIRS_STRIP_UNTERMINATED_*, MIRS_STRIP_TAGS only; default KEEP */
+    uint32_t reserved;             /* 0 (makes the size end at a field: see docs/c-api.md) */
 } mirs_strip_options;
 
 #define MIRS_STRIP_OPTIONS_INIT                                                                                        \
     {                                                                                                                  \
-        sizeof(mirs_strip_options), NULL, NULL, 0, NULL, MIRS_STRIP_UNTERMINATED_KEEP                                  \
+        sizeof(mirs_strip_options), NULL, NULL, 0, NULL, MIRS_STRIP_UNTERMINATED_KEEP, 0                               \
     }
 
-/* Fills *opts with the defaults (for bindings). */
-MIRS_API void mirs_strip_options_init(mirs_strip_options *opts);
+/* Writes the defaults into the first `size` bytes of *opts and sets its
+ * struct_size to size (pass sizeof(mirs_strip_options)); never writes past size bytes,
+ * so a program built against another version's header stays safe.
+ * MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+ * above 64 KiB). For bindings; C code can use the _INIT macro. */
+MIRS_API int mirs_strip_options_init(mirs_strip_options *opts, size_t size);
 
 /* The answer part of text[0..len) is always one contiguous piece of the
  * input: writes its byte range [*start, *end) (start <= end <= len), and
@@ -210,9 +215,11 @@ typedef struct mirs_match {
  * Returns MIRS_OK or MIRS_E_INVALID_ARGUMENT. Thread-safe. */
 MIRS_API int mirs_matcher_find(const mirs_matcher *m, const char *text, size_t len, mirs_match *out);
 
-/* 1 when any phrase occurs in text[0..len), else 0 (stops at the first
- * match: the fastest test); 0 on bad arguments. Thread-safe. */
-MIRS_API int32_t mirs_matcher_test(const mirs_matcher *m, const char *text, size_t len);
+/* 1 when any phrase occurs in text[0..len), 0 when none does (stops at
+ * the first match: the fastest test), MIRS_E_INVALID_ARGUMENT (negative)
+ * for a NULL matcher or NULL text with len > 0, so test `== 1`, not
+ * non-zero. Thread-safe. */
+MIRS_API int mirs_matcher_test(const mirs_matcher *m, const char *text, size_t len);
 
 /* A streaming search: feed the text in chunks as it is generated; the
  * automaton state is kept between chunks, so matches that span chunk
@@ -282,7 +289,12 @@ typedef struct mirs_judge_options {
     {                                                                                                                  \
         sizeof(mirs_judge_options), NULL, 0                                                                            \
     }
-MIRS_API void mirs_judge_options_init(mirs_judge_options *opts);
+/* Writes the defaults into the first `size` bytes of *opts and sets its
+ * struct_size to size (pass sizeof(mirs_judge_options)); never writes past size bytes,
+ * so a program built against another version's header stays safe.
+ * MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+ * above 64 KiB). For bindings; C code can use the _INIT macro. */
+MIRS_API int mirs_judge_options_init(mirs_judge_options *opts, size_t size);
 
 /* Builds the prompt of a judge into *out (NUL-terminated UTF-8; release
  * with mirs_buf_free()). behavior is required; generation is required
@@ -384,9 +396,12 @@ MIRS_API int32_t mirs_judge_official_answer(const char *output, size_t len, int3
 #define MIRS_RTYPE_MISUNDERSTANDING 2
 #define MIRS_RTYPE_EVASIVE 3
 #define MIRS_RTYPE_BENIGN_HELP 4
-#define MIRS_RTYPE_COUNT 5
 #define MIRS_RTYPE_UNPARSEABLE 5 /* parser outcome only */
 #define MIRS_RTYPE_ERROR 6       /* parser outcome only: no judge output */
+/* Labels a judge may give: the values 0 .. MIRS_RTYPE_LABEL_COUNT - 1. */
+#define MIRS_RTYPE_LABEL_COUNT 5
+/* Every value an rtype may take (labels and parser outcomes): 0 .. COUNT - 1. */
+#define MIRS_RTYPE_COUNT 7
 
 /* "unsafe", "refusal", "misunderstanding", "evasive", "benign_help",
  * "unparseable", "error"; NULL when out of range. Static. */

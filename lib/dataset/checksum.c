@@ -63,9 +63,10 @@ static int put_file(uint64_t *crc, const mirs_item *it, size_t k, unsigned char 
 
 MIRS_API int mirs_dataset_checksum(const mirs_dataset *ds, int32_t flags, uint64_t *out)
 {
-    MIRS_CHECK_ARG(ds != NULL);
-    MIRS_CHECK_ARG(out != NULL);
-    MIRS_CHECK_ARG(flags == MIRS_CHECKSUM_METADATA || flags == MIRS_CHECKSUM_IMAGES);
+    MIRS_CHECK_ARG(ds != NULL, "ds must not be NULL");
+    MIRS_CHECK_ARG(out != NULL, "out must not be NULL");
+    MIRS_CHECK_ARG(flags == MIRS_CHECKSUM_METADATA || flags == MIRS_CHECKSUM_IMAGES,
+                   "flags must be MIRS_CHECKSUM_METADATA or MIRS_CHECKSUM_IMAGES");
     unsigned char buf[65536];
     uint64_t crc = put_str(0, "mirsafety-dataset-checksum-v1");
     crc = put_u64(crc, (uint64_t)flags);

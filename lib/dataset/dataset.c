@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "dataset_internal.h"
+#include "util/versioned.h"
 
 #include <cjson/cJSON.h>
 
@@ -31,11 +32,10 @@
 
 #define FINAL_SUFFIX "_final.json"
 
-MIRS_API void mirs_dataset_options_init(mirs_dataset_options *opts)
+MIRS_API int mirs_dataset_options_init(mirs_dataset_options *opts, size_t size)
 {
-    if (!opts) return;
-    mirs_dataset_options d = MIRS_DATASET_OPTIONS_INIT;
-    *opts = d;
+    static const mirs_dataset_options d = MIRS_DATASET_OPTIONS_INIT;
+    return MIRS__STRUCT_INIT(mirs_dataset_options, opts, size, &d);
 }
 
 /* ---- key table ---------------------------------------------------------- */
@@ -973,13 +973,11 @@ static void finish_order(mirs_dataset *ds)
 
 static int check_options(const mirs_dataset_options *opts, mirs_dataset_options *o)
 {
-    mirs_dataset_options_init(o);
+    static const mirs_dataset_options defaults = MIRS_DATASET_OPTIONS_INIT;
+    *o = defaults;
     if (!opts) return MIRS_OK;
-    if (opts->struct_size < sizeof *o)
-        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_dataset_open: options struct_size %zu is too small",
-                          opts->struct_size);
-    *o = *opts;
-    o->struct_size = sizeof *o;
+    int rc = MIRS__STRUCT_IN(mirs_dataset_options, opts, o);
+    if (rc) return rc;
     if (o->format < 0 || o->format > MIRS_DATASET_FORMAT_JSONL)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_dataset_open: unknown format %d", (int)o->format);
     if (o->mode != MIRS_DATASET_STRICT && o->mode != MIRS_DATASET_LENIENT)
@@ -1027,8 +1025,8 @@ static void builder_done(builder *b, int st, mirs_dataset **out)
 
 MIRS_API int mirs_dataset_open(const char *path, const mirs_dataset_options *opts, mirs_dataset **out)
 {
-    MIRS_CHECK_ARG(path != NULL && *path);
-    MIRS_CHECK_ARG(out != NULL);
+    MIRS_CHECK_ARG(path != NULL && *path, "path must not be NULL or empty");
+    MIRS_CHECK_ARG(out != NULL, "out must not be NULL");
     builder b;
     int st = builder_init(&b, path, opts);
     if (st != MIRS_OK) {
@@ -1079,10 +1077,12 @@ MIRS_API int mirs_dataset_open(const char *path, const mirs_dataset_options *opt
 int mirs__dataset_parse_memory(const char *data, size_t len, int32_t format, int32_t category, int32_t relation,
                                const mirs_dataset_options *opts, mirs_dataset **out)
 {
-    MIRS_CHECK_ARG(data != NULL || len == 0);
-    MIRS_CHECK_ARG(out != NULL);
-    MIRS_CHECK_ARG(format == MIRS_DATASET_FORMAT_OFFICIAL || format == MIRS_DATASET_FORMAT_JSONL);
-    MIRS_CHECK_ARG(mirs_category_name(category) && mirs_relation_name(relation));
+    MIRS_CHECK_ARG(data != NULL || len == 0, "data must not be NULL when len > 0");
+    MIRS_CHECK_ARG(out != NULL, "out must not be NULL");
+    MIRS_CHECK_ARG(format == MIRS_DATASET_FORMAT_OFFICIAL || format == MIRS_DATASET_FORMAT_JSONL,
+                   "format must be MIRS_DATASET_FORMAT_OFFICIAL or MIRS_DATASET_FORMAT_JSONL");
+    MIRS_CHECK_ARG(mirs_category_name(category) && mirs_relation_name(relation),
+                   "category and relation must be MIRS_CATEGORY_* and MIRS_RELATION_* values");
     builder b;
     int st = builder_init(&b, "<memory>", opts);
     if (st == MIRS_OK) {
@@ -1140,7 +1140,7 @@ MIRS_API size_t mirs_dataset_diagnostic_count(const mirs_dataset *ds) { return d
 MIRS_API int mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i, int *status, const char **file,
                                      int64_t *item_index, const char **message)
 {
-    MIRS_CHECK_ARG(ds != NULL);
+    MIRS_CHECK_ARG(ds != NULL, "ds must not be NULL");
     if (i >= ds->ndiag)
         return mirs__fail(MIRS_E_RANGE, "diagnostic %zu out of range (the dataset has %zu)", i, ds->ndiag);
     const mirs_diag *d = &ds->diags[i];
@@ -1153,8 +1153,8 @@ MIRS_API int mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i, int *stat
 
 MIRS_API int mirs_dataset_get(const mirs_dataset *ds, size_t index, const mirs_item **out)
 {
-    MIRS_CHECK_ARG(ds != NULL);
-    MIRS_CHECK_ARG(out != NULL);
+    MIRS_CHECK_ARG(ds != NULL, "ds must not be NULL");
+    MIRS_CHECK_ARG(out != NULL, "out must not be NULL");
     if (index >= ds->count)
         return mirs__fail(MIRS_E_RANGE, "item index %zu out of range (the dataset has %zu items)", index, ds->count);
     *out = &ds->items[index];
@@ -1163,9 +1163,9 @@ MIRS_API int mirs_dataset_get(const mirs_dataset *ds, size_t index, const mirs_i
 
 MIRS_API int mirs_dataset_find(const mirs_dataset *ds, const char *key, const mirs_item **out)
 {
-    MIRS_CHECK_ARG(ds != NULL);
-    MIRS_CHECK_ARG(key != NULL);
-    MIRS_CHECK_ARG(out != NULL);
+    MIRS_CHECK_ARG(ds != NULL, "ds must not be NULL");
+    MIRS_CHECK_ARG(key != NULL, "key must not be NULL");
+    MIRS_CHECK_ARG(out != NULL, "out must not be NULL");
     size_t i = mirs__dataset_lookup(ds, key, mirs_key_hash(key));
     if (i == SIZE_MAX) return mirs__fail(MIRS_E_NOT_FOUND, "no item with key \"%.300s\"", key);
     *out = &ds->items[i];

@@ -2,6 +2,7 @@
  * list of item indices, so iteration itself never fails and the dataset is
  * only read. */
 #include "dataset_internal.h"
+#include "util/versioned.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +13,10 @@ struct mirs_iter {
     size_t n, pos;
 };
 
-MIRS_API void mirs_filter_init(mirs_filter *filter)
+MIRS_API int mirs_filter_init(mirs_filter *filter, size_t size)
 {
-    if (!filter) return;
-    mirs_filter f = MIRS_FILTER_INIT;
-    *filter = f;
+    static const mirs_filter f = MIRS_FILTER_INIT;
+    return MIRS__STRUCT_INIT(mirs_filter, filter, size, &f);
 }
 
 MIRS_API uint64_t mirs_key_hash(const char *key)
@@ -45,15 +45,11 @@ static int cmp_shuffle(const void *pa, const void *pb)
 
 MIRS_API int mirs_iter_new(const mirs_dataset *ds, const mirs_filter *filter, mirs_iter **out)
 {
-    MIRS_CHECK_ARG(ds != NULL);
-    MIRS_CHECK_ARG(out != NULL);
+    MIRS_CHECK_ARG(ds != NULL, "ds must not be NULL");
+    MIRS_CHECK_ARG(out != NULL, "out must not be NULL");
     mirs_filter f = MIRS_FILTER_INIT;
-    if (filter) {
-        if (filter->struct_size < sizeof f)
-            return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_iter_new: filter struct_size %zu is too small",
-                              filter->struct_size);
-        f = *filter;
-    }
+    int rc = MIRS__STRUCT_IN(mirs_filter, filter, &f);
+    if (rc) return rc;
     if ((f.categories >> MIRS_CATEGORY_COUNT) || (f.relations >> MIRS_RELATION_COUNT) || (f.groups >> MIRS_GROUP_COUNT))
         return mirs__fail(MIRS_E_INVALID_ARGUMENT,
                           "mirs_iter_new: filter bits beyond the known categories, relations or groups "
@@ -119,8 +115,8 @@ MIRS_API int mirs_iter_new(const mirs_dataset *ds, const mirs_filter *filter, mi
 
 MIRS_API int mirs_iter_next(mirs_iter *it, const mirs_item **out)
 {
-    MIRS_CHECK_ARG(it != NULL);
-    MIRS_CHECK_ARG(out != NULL);
+    MIRS_CHECK_ARG(it != NULL, "it must not be NULL");
+    MIRS_CHECK_ARG(out != NULL, "out must not be NULL");
     if (it->pos >= it->n) return MIRS_DONE;
     *out = &it->ds->items[it->order[it->pos++]];
     return MIRS_OK;

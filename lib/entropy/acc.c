@@ -13,6 +13,7 @@
 
 #include "entropy/entropy_internal.h"
 #include "util/util.h"
+#include "util/versioned.h"
 
 #define MAX_CELLS ((size_t)1 << 20)
 #define MAX_BINS ((size_t)1 << 16)
@@ -38,7 +39,7 @@ static size_t ncell(const mirs_entropy_acc *a) { return a->L * a->H; }
 
 int mirs_entropy_acc_new(size_t L, size_t H, size_t bins, double lo, double hi, mirs_entropy_acc **out)
 {
-    MIRS_CHECK_ARG(out);
+    MIRS_CHECK_ARG(out, "out must not be NULL");
     size_t c;
     if (L == 0 || H == 0 || !mirs__mul_ok(L, H, &c) || c > MAX_CELLS)
         return mirs__fail(MIRS_E_LIMIT, "entropy accumulator: %zu x %zu (layers x heads) outside [1, 2^20] cells", L,
@@ -105,7 +106,7 @@ static void add_value(mirs_entropy_acc *a, int32_t label, size_t l, size_t h, do
 
 int mirs_entropy_acc_add(mirs_entropy_acc *a, int32_t label, size_t layer, size_t head, double value)
 {
-    MIRS_CHECK_ARG(a);
+    MIRS_CHECK_ARG(a, "acc must not be NULL");
     CHECK_LABEL(label);
     if (layer >= a->L || head >= a->H)
         return mirs__fail(MIRS_E_RANGE, "entropy accumulator: (layer %zu, head %zu) outside %zu x %zu", layer, head,
@@ -136,12 +137,12 @@ static int push_item(mirs_entropy_acc *a, int32_t label, const double *row)
 
 int mirs_entropy_acc_add_item(mirs_entropy_acc *a, int32_t label, const double *e, size_t L, size_t H, size_t Q)
 {
-    MIRS_CHECK_ARG(a);
+    MIRS_CHECK_ARG(a, "acc must not be NULL");
     CHECK_LABEL(label);
     if (L != a->L || H != a->H)
         return mirs__fail(MIRS_E_MISMATCH, "entropy accumulator: item has %zu x %zu (layers x heads), state %zu x %zu",
                           L, H, a->L, a->H);
-    MIRS_CHECK_ARG(e || Q == 0);
+    MIRS_CHECK_ARG(e || Q == 0, "entropy must not be NULL when queries > 0");
     double *row = mirs__malloc((L + 1) * sizeof *row);
     if (!row) return MIRS_E_NO_MEMORY;
     double all = 0;
@@ -194,7 +195,7 @@ static void merge_cell(cell *d, const cell *s)
 
 int mirs_entropy_acc_merge(mirs_entropy_acc *d, const mirs_entropy_acc *s)
 {
-    MIRS_CHECK_ARG(d && s && d != s);
+    MIRS_CHECK_ARG(d && s && d != s, "dst and src must not be NULL and must differ");
     if (d->L != s->L || d->H != s->H || d->bins != s->bins || d->lo != s->lo || d->hi != s->hi)
         return mirs__fail(MIRS_E_MISMATCH, "entropy accumulators differ in layers, heads or histogram bins");
     for (int lab = 0; lab < 2; lab++)
@@ -223,7 +224,7 @@ int mirs_entropy_acc_merge(mirs_entropy_acc *d, const mirs_entropy_acc *s)
 
 static int cell_of(const mirs_entropy_acc *a, int32_t label, size_t l, size_t h, size_t *idx)
 {
-    MIRS_CHECK_ARG(a);
+    MIRS_CHECK_ARG(a, "acc must not be NULL");
     CHECK_LABEL(label);
     if (l >= a->L || h >= a->H)
         return mirs__fail(MIRS_E_RANGE, "entropy accumulator: (layer %zu, head %zu) outside %zu x %zu", l, h, a->L,
@@ -237,7 +238,8 @@ int mirs_entropy_acc_summary(const mirs_entropy_acc *a, int32_t label, size_t l,
     size_t i = 0;
     int st = cell_of(a, label, l, h, &i);
     if (st) return st;
-    MIRS_CHECK_ARG(out && out->struct_size >= sizeof *out);
+    st = MIRS__STRUCT_OUT_CHECK(mirs_entropy_summary, out);
+    if (st) return st;
     const cell *c = &a->cells[i];
     mirs_entropy_summary s;
     s.struct_size = sizeof s;
@@ -246,7 +248,7 @@ int mirs_entropy_acc_summary(const mirs_entropy_acc *a, int32_t label, size_t l,
     s.variance = c->n >= 2 ? c->m2 / (double)(c->n - 1) : NAN;
     s.min = c->n ? c->min : NAN;
     s.max = c->n ? c->max : NAN;
-    *out = s;
+    mirs__struct_out(out, &s, sizeof s);
     return MIRS_OK;
 }
 
@@ -255,7 +257,7 @@ int mirs_entropy_acc_histogram(const mirs_entropy_acc *a, int32_t label, size_t 
     size_t i = 0;
     int st = cell_of(a, label, l, h, &i);
     if (st) return st;
-    MIRS_CHECK_ARG(counts);
+    MIRS_CHECK_ARG(counts, "counts must not be NULL");
     memcpy(counts, a->hist + i * (a->bins + 2), (a->bins + 2) * sizeof *counts);
     return MIRS_OK;
 }
@@ -263,7 +265,7 @@ int mirs_entropy_acc_histogram(const mirs_entropy_acc *a, int32_t label, size_t 
 int mirs_entropy_acc_shape(const mirs_entropy_acc *a, size_t *L, size_t *H, size_t *bins, double *lo, double *hi,
                            uint64_t *items_safe, uint64_t *items_unsafe)
 {
-    MIRS_CHECK_ARG(a);
+    MIRS_CHECK_ARG(a, "acc must not be NULL");
     if (L) *L = a->L;
     if (H) *H = a->H;
     if (bins) *bins = a->bins;
@@ -278,7 +280,7 @@ int mirs_entropy_acc_shape(const mirs_entropy_acc *a, size_t *L, size_t *H, size
 
 int mirs_entropy_acc_to_json(const mirs_entropy_acc *a, mirs_buf *out)
 {
-    MIRS_CHECK_ARG(a && out);
+    MIRS_CHECK_ARG(a && out, "acc and out must not be NULL");
     mirs_sb sb;
     mirs_sb_init(&sb);
     mirs_sb_printf(&sb,
@@ -344,7 +346,7 @@ static bool get_double(const cJSON *j, double *out, bool null_ok)
 
 int mirs_entropy_acc_from_json(const char *text, size_t len, mirs_entropy_acc **out)
 {
-    MIRS_CHECK_ARG(text && out);
+    MIRS_CHECK_ARG(text && out, "text and out must not be NULL");
     cJSON *root = NULL;
     int st = mirs__json_parse(text, len, 6, "entropy state", &root);
     if (st) return st;
@@ -455,7 +457,7 @@ out:
 
 int mirs_entropy_acc_save(const mirs_entropy_acc *a, const char *path)
 {
-    MIRS_CHECK_ARG(a && path);
+    MIRS_CHECK_ARG(a && path, "acc and path must not be NULL");
     mirs_buf b = {0};
     int st = mirs_entropy_acc_to_json(a, &b);
     if (st) return st;
@@ -466,7 +468,7 @@ int mirs_entropy_acc_save(const mirs_entropy_acc *a, const char *path)
 
 int mirs_entropy_acc_load(const char *path, mirs_entropy_acc **out)
 {
-    MIRS_CHECK_ARG(path && out);
+    MIRS_CHECK_ARG(path && out, "path and out must not be NULL");
     char *text = NULL;
     size_t len = 0;
     int st = mirs__read_file(path, MAX_STATE_BYTES, &text, &len);
@@ -501,7 +503,7 @@ static void moments(const double *x, size_t n, double *mean, double *var)
 
 static int columns(const mirs_entropy_acc *a, size_t layer, double **s, double **u)
 {
-    MIRS_CHECK_ARG(a);
+    MIRS_CHECK_ARG(a, "acc must not be NULL");
     if (layer != MIRS_ENTROPY_ALL_LAYERS && layer >= a->L)
         return mirs__fail(MIRS_E_RANGE, "entropy accumulator: layer %zu of %zu", layer, a->L);
     if (a->nitems[0] < 2 || a->nitems[1] < 2)
@@ -517,9 +519,10 @@ static int columns(const mirs_entropy_acc *a, size_t layer, double **s, double *
 int mirs_entropy_acc_compare(const mirs_entropy_acc *a, size_t layer, uint32_t reps, uint64_t seed,
                              mirs_entropy_group_test *out)
 {
-    MIRS_CHECK_ARG(out && out->struct_size >= sizeof *out);
+    int st = MIRS__STRUCT_OUT_CHECK(mirs_entropy_group_test, out);
+    if (st) return st;
     double *s = NULL, *u = NULL;
-    int st = columns(a, layer, &s, &u);
+    st = columns(a, layer, &s, &u);
     if (st) return st;
     size_t ns = a->nitems[0], nu = a->nitems[1];
     mirs_entropy_group_test g;
@@ -537,7 +540,7 @@ int mirs_entropy_acc_compare(const mirs_entropy_acc *a, size_t layer, uint32_t r
     if ((st = mirs_stats_cohen_d(s, ns, u, nu, &g.cohen_d))) goto out;
     if ((st = mirs_stats_auroc(s, ns, u, nu, &g.auroc))) goto out;
     if (reps && (st = mirs_stats_auroc_bootstrap(s, ns, u, nu, reps, seed, 0.95, &g.auroc_lo, &g.auroc_hi))) goto out;
-    *out = g;
+    mirs__struct_out(out, &g, sizeof g);
 out:
     free(s);
     free(u);
@@ -552,8 +555,9 @@ static int cmp_pair(const void *x, const void *y)
 
 int mirs_entropy_acc_threshold(const mirs_entropy_acc *a, size_t layer, int32_t method, double *threshold)
 {
-    MIRS_CHECK_ARG(threshold);
-    MIRS_CHECK_ARG(method == MIRS_ENTROPY_THRESHOLD_MIDPOINT || method == MIRS_ENTROPY_THRESHOLD_YOUDEN);
+    MIRS_CHECK_ARG(threshold, "threshold must not be NULL");
+    MIRS_CHECK_ARG(method == MIRS_ENTROPY_THRESHOLD_MIDPOINT || method == MIRS_ENTROPY_THRESHOLD_YOUDEN,
+                   "method must be MIRS_ENTROPY_THRESHOLD_MIDPOINT or MIRS_ENTROPY_THRESHOLD_YOUDEN");
     double *s = NULL, *u = NULL;
     int st = columns(a, layer, &s, &u);
     if (st) return st;

@@ -21,12 +21,12 @@
 #include "entropy/entropy_internal.h"
 #include "entropy/kernel.h"
 #include "util/util.h"
+#include "util/versioned.h"
 
-void mirs_entropy_options_init(mirs_entropy_options *opts)
+int mirs_entropy_options_init(mirs_entropy_options *opts, size_t size)
 {
-    if (!opts) return;
-    mirs_entropy_options d = MIRS_ENTROPY_OPTIONS_INIT;
-    *opts = d;
+    static const mirs_entropy_options d = MIRS_ENTROPY_OPTIONS_INIT;
+    return MIRS__STRUCT_INIT(mirs_entropy_options, opts, size, &d);
 }
 
 static pthread_once_t pick_once = PTHREAD_ONCE_INIT;
@@ -88,13 +88,10 @@ size_t mirs__ent_dtype_size(int32_t dt)
 
 int mirs__ent_check_options(const mirs_entropy_options *in, mirs_entropy_options *o)
 {
-    mirs_entropy_options_init(o);
-    if (in) {
-        if (in->struct_size < sizeof(size_t) || in->struct_size > sizeof *o)
-            return mirs__fail(MIRS_E_INVALID_ARGUMENT, "entropy options: unknown struct_size %zu", in->struct_size);
-        memcpy(o, in, in->struct_size);
-        o->struct_size = sizeof *o;
-    }
+    static const mirs_entropy_options defaults = MIRS_ENTROPY_OPTIONS_INIT;
+    *o = defaults;
+    int rc = MIRS__STRUCT_IN(mirs_entropy_options, in, o);
+    if (rc) return rc;
     if (o->bits < 0 || o->bits > 1 || o->normalize < 0 || o->normalize > 1 || o->logits < 0 || o->logits > 1)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "entropy options: bits, normalize and logits are 0 or 1");
     if (o->policy < 0 || o->policy > 2)
@@ -397,11 +394,11 @@ int mirs_entropy_rows_spans(const void *data, int32_t dtype, size_t nrows, size_
                             const size_t *spans, size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts,
                             double *entropy, double *mass)
 {
-    MIRS_CHECK_ARG(mirs__ent_dtype_size(dtype) != 0);
-    MIRS_CHECK_ARG(nrows == 0 || (data && entropy));
-    MIRS_CHECK_ARG(nspans == 0 || spans);
-    MIRS_CHECK_ARG(row_stride >= ncols || nrows <= 1);
-    MIRS_CHECK_ARG(row_stride <= INT64_MAX / 8);
+    MIRS_CHECK_ARG(mirs__ent_dtype_size(dtype) != 0, "dtype must be MIRS_ENTROPY_F32, _F16, _BF16 or _F64");
+    MIRS_CHECK_ARG(nrows == 0 || (data && entropy), "data and entropy must not be NULL when nrows > 0");
+    MIRS_CHECK_ARG(nspans == 0 || spans, "spans must not be NULL when nspans > 0");
+    MIRS_CHECK_ARG(row_stride >= ncols || nrows <= 1, "row_stride must be >= ncols (with more than one row)");
+    MIRS_CHECK_ARG(row_stride <= INT64_MAX / 8, "row_stride must be at most INT64_MAX / 8 elements");
     ent_job j;
     memset(&j, 0, sizeof j);
     int st = mirs__ent_check_options(opts, &j.opts);
@@ -432,31 +429,41 @@ int mirs_entropy_rows(const void *data, int32_t dtype, size_t nrows, size_t ncol
     return mirs_entropy_rows_spans(data, dtype, nrows, ncols, row_stride, NULL, 0, NULL, opts, out, NULL);
 }
 
-void mirs_entropy_view_init(mirs_entropy_view *v, const void *data, int32_t dtype, size_t layers, size_t heads,
-                            size_t queries, size_t keys)
+int mirs_entropy_view_init(mirs_entropy_view *v, size_t size, const void *data, int32_t dtype, size_t layers,
+                           size_t heads, size_t queries, size_t keys)
 {
-    if (!v) return;
-    memset(v, 0, sizeof *v);
-    v->struct_size = sizeof *v;
-    v->data = data;
-    v->dtype = dtype;
-    v->shape[0] = layers;
-    v->shape[1] = heads;
-    v->shape[2] = queries;
-    v->shape[3] = keys;
-    v->strides[3] = 1;
-    v->strides[2] = (int64_t)keys;
-    v->strides[1] = (int64_t)(keys * queries);
-    v->strides[0] = (int64_t)(keys * queries * heads);
+    mirs_entropy_view w;
+    memset(&w, 0, sizeof w);
+    w.struct_size = sizeof w;
+    w.data = data;
+    w.dtype = dtype;
+    w.shape[0] = layers;
+    w.shape[1] = heads;
+    w.shape[2] = queries;
+    w.shape[3] = keys;
+    w.strides[3] = 1;
+    w.strides[2] = (int64_t)keys;
+    w.strides[1] = (int64_t)(keys * queries);
+    w.strides[0] = (int64_t)(keys * queries * heads);
+    return MIRS__STRUCT_INIT(mirs_entropy_view, v, size, &w);
 }
 
 int mirs_entropy_view_compute(const mirs_entropy_view *v, size_t q_begin, size_t q_end, const size_t *spans,
                               size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts, double *entropy,
                               double *mass)
 {
-    MIRS_CHECK_ARG(v && v->struct_size >= sizeof *v);
-    MIRS_CHECK_ARG(mirs__ent_dtype_size(v->dtype) != 0);
-    MIRS_CHECK_ARG(nspans == 0 || spans);
+    if (!v) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_entropy_view_compute: view is NULL");
+    mirs_entropy_view view;
+    memset(&view, 0, sizeof view);
+    view.struct_size = sizeof view;
+    int rc = MIRS__STRUCT_IN(mirs_entropy_view, v, &view);
+    if (rc) return rc;
+    v = &view;
+    if (mirs__ent_dtype_size(v->dtype) == 0)
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT,
+                          "mirs_entropy_view_compute: view dtype %d is not one of MIRS_ENTROPY_F32, _F16, _BF16, _F64",
+                          (int)v->dtype);
+    MIRS_CHECK_ARG(nspans == 0 || spans, "spans must not be NULL when nspans > 0");
     if (q_end > v->shape[2]) q_end = v->shape[2];
     if (q_begin > q_end)
         return mirs__fail(MIRS_E_RANGE, "entropy: query range [%zu, %zu) is outside [0, %zu)", q_begin, q_end,
@@ -465,7 +472,7 @@ int mirs_entropy_view_compute(const mirs_entropy_view *v, size_t q_begin, size_t
     if (!mirs__mul_ok(v->shape[0], v->shape[1], &n) || !mirs__mul_ok(n, nq, &n) ||
         (nspans && !mirs__mul_ok(n, nspans, &tmp)) || !mirs__mul_ok(n, sizeof(double), &tmp))
         return mirs__fail(MIRS_E_OVERFLOW, "entropy: output size overflows");
-    MIRS_CHECK_ARG(n == 0 || (v->data && entropy));
+    MIRS_CHECK_ARG(n == 0 || (v->data && entropy), "view->data and entropy must not be NULL for a non-empty view");
     ent_job j;
     memset(&j, 0, sizeof j);
     int st = mirs__ent_check_options(opts, &j.opts);
@@ -496,12 +503,12 @@ int mirs_entropy_view_compute(const mirs_entropy_view *v, size_t q_begin, size_t
 
 int mirs_entropy_reduce(const double *values, size_t L, size_t H, size_t Q, uint32_t axes, double *out)
 {
-    MIRS_CHECK_ARG(axes <= 7);
+    MIRS_CHECK_ARG(axes <= 7, "axes must be an OR of MIRS_ENTROPY_AXIS_LAYERS, _HEADS, _QUERIES");
     size_t n;
     if (!mirs__mul_ok(L, H, &n) || !mirs__mul_ok(n, Q, &n))
         return mirs__fail(MIRS_E_OVERFLOW, "reduce: size overflows");
-    MIRS_CHECK_ARG(n == 0 || values);
-    MIRS_CHECK_ARG(out);
+    MIRS_CHECK_ARG(n == 0 || values, "values must not be NULL when n > 0");
+    MIRS_CHECK_ARG(out, "out must not be NULL");
     size_t oL = (axes & MIRS_ENTROPY_AXIS_LAYERS) ? 1 : L, oH = (axes & MIRS_ENTROPY_AXIS_HEADS) ? 1 : H,
            oQ = (axes & MIRS_ENTROPY_AXIS_QUERIES) ? 1 : Q, on = oL * oH * oQ;
     double *sum = mirs__calloc(on ? on : 1, sizeof *sum);

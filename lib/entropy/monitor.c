@@ -23,10 +23,10 @@ struct mirs_entropy_monitor {
 int mirs_entropy_monitor_new(size_t L, size_t H, double threshold, const mirs_entropy_options *opts,
                              mirs_entropy_monitor **out)
 {
-    MIRS_CHECK_ARG(out);
+    MIRS_CHECK_ARG(out, "out must not be NULL");
     if (L == 0 || H == 0 || L > (1u << 16) || H > (1u << 16))
         return mirs__fail(MIRS_E_LIMIT, "entropy monitor: layers and heads must be in [1, 65536]");
-    MIRS_CHECK_ARG(!isnan(threshold));
+    MIRS_CHECK_ARG(!isnan(threshold), "threshold must not be NaN");
     mirs_entropy_monitor *m = mirs__calloc(1, sizeof *m);
     if (!m) return MIRS_E_NO_MEMORY;
     int st = mirs__ent_check_options(opts, &m->opts);
@@ -61,8 +61,8 @@ void mirs_entropy_monitor_free(mirs_entropy_monitor *m)
 int mirs_entropy_monitor_feed(mirs_entropy_monitor *m, size_t layer, size_t head, const void *row, int32_t dtype,
                               size_t nkeys)
 {
-    MIRS_CHECK_ARG(m && row && nkeys > 0);
-    MIRS_CHECK_ARG(mirs__ent_dtype_size(dtype) != 0);
+    MIRS_CHECK_ARG(m && row && nkeys > 0, "the monitor and row must not be NULL, and nkeys must be > 0");
+    MIRS_CHECK_ARG(mirs__ent_dtype_size(dtype) != 0, "dtype must be MIRS_ENTROPY_F32, _F16, _BF16 or _F64");
     if (layer >= m->L || head >= m->H)
         return mirs__fail(MIRS_E_RANGE, "entropy monitor: (layer %zu, head %zu) outside %zu x %zu", layer, head, m->L,
                           m->H);
@@ -106,7 +106,7 @@ static double score_of(const mirs_entropy_monitor *m)
 
 int mirs_entropy_monitor_token_end(mirs_entropy_monitor *m, int32_t *flagged, double *score)
 {
-    MIRS_CHECK_ARG(m);
+    MIRS_CHECK_ARG(m, "m must not be NULL");
     if (!m->fed) return mirs__fail(MIRS_E_STATE, "entropy monitor: token ended without any row fed");
     for (size_t l = 0; l < m->L; l++) {
         if (m->tok_n[l]) {
@@ -125,7 +125,7 @@ int mirs_entropy_monitor_token_end(mirs_entropy_monitor *m, int32_t *flagged, do
 
 int mirs_entropy_monitor_layer_mean(const mirs_entropy_monitor *m, size_t layer, double *mean)
 {
-    MIRS_CHECK_ARG(m && mean);
+    MIRS_CHECK_ARG(m && mean, "m and mean must not be NULL");
     if (layer >= m->L) return mirs__fail(MIRS_E_RANGE, "entropy monitor: layer %zu of %zu", layer, m->L);
     *mean = m->run_n[layer] ? m->run_sum[layer] / (double)m->run_n[layer] : NAN;
     return MIRS_OK;

@@ -17,6 +17,7 @@
 
 #include "entropy/entropy_internal.h"
 #include "util/util.h"
+#include "util/versioned.h"
 
 #define NPY_MAX_HEADER (1u << 20)          /* numpy itself writes < 64 KiB headers */
 #define ST_MAX_HEADER (100u * 1024 * 1024) /* the safetensors format's own limit */
@@ -309,8 +310,14 @@ static int open_bytes(const void *data, size_t size, const char *name, const cha
     if (size >= 6 && memcmp(d, "\x93NUMPY", 6) == 0) {
         st = name ? mirs__fail(MIRS_E_INVALID_ARGUMENT, "%s: a .npy file holds one unnamed tensor", what)
                   : parse_npy(t, d, size, what);
-    } else
+    } else if (size >= 9 && d[8] == '{') {
+        /* A .safetensors file: 8 bytes of header length, then the JSON header. */
         st = parse_safetensors(t, d, size, name, what);
+    } else
+        st = mirs__fail(MIRS_E_FORMAT,
+                        "%s: neither a .npy file (starting with \\x93NUMPY) nor a .safetensors file (an 8-byte "
+                        "header length, then '{')",
+                        what);
     if (st) {
         free(t);
         return st;
@@ -323,14 +330,14 @@ static int open_bytes(const void *data, size_t size, const char *name, const cha
 
 int mirs_entropy_tensor_open_memory(const void *data, size_t size, const char *name, mirs_entropy_tensor **out)
 {
-    MIRS_CHECK_ARG(out);
-    MIRS_CHECK_ARG(data || size == 0);
+    MIRS_CHECK_ARG(out, "out must not be NULL");
+    MIRS_CHECK_ARG(data || size == 0, "data must not be NULL when size > 0");
     return open_bytes(data ? data : "", size, name, "memory", out, NULL);
 }
 
 int mirs_entropy_tensor_open(const char *path, const char *name, mirs_entropy_tensor **out)
 {
-    MIRS_CHECK_ARG(path && out);
+    MIRS_CHECK_ARG(path && out, "path and out must not be NULL");
     int fd;
     struct stat sb;
     int st = mirs__open_regular(AT_FDCWD, path, NULL, O_RDONLY, 0, &fd, &sb);
@@ -352,7 +359,7 @@ int mirs_entropy_tensor_open(const char *path, const char *name, mirs_entropy_te
 int mirs_entropy_tensor_info(const mirs_entropy_tensor *t, int32_t *dtype, size_t *ndim, size_t *shape,
                              int64_t *strides)
 {
-    MIRS_CHECK_ARG(t);
+    MIRS_CHECK_ARG(t, "t must not be NULL");
     if (dtype) *dtype = t->dtype;
     if (ndim) *ndim = t->ndim;
     for (size_t i = 0; i < t->ndim; i++) {
@@ -373,7 +380,7 @@ void mirs_entropy_tensor_free(mirs_entropy_tensor *t)
 
 int mirs_entropy_tensor_view(const mirs_entropy_tensor *t, const char *layout, mirs_entropy_view *v)
 {
-    MIRS_CHECK_ARG(t && layout && v);
+    MIRS_CHECK_ARG(t && layout && v, "t, layout and view must not be NULL");
     size_t n = strlen(layout);
     if (n < 2 || n > 4 || !strchr(layout, 'q') || !strchr(layout, 'k'))
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "layout '%s': 2 to 4 of the letters l, h, q, k with q and k",
@@ -388,6 +395,8 @@ int mirs_entropy_tensor_view(const mirs_entropy_tensor *t, const char *layout, m
     }
     if (n != t->ndim)
         return mirs__fail(MIRS_E_MISMATCH, "layout '%s' names %zu axes but the tensor has %zu", layout, n, t->ndim);
+    int rc = MIRS__STRUCT_OUT_CHECK(mirs_entropy_view, v);
+    if (rc) return rc;
     mirs_entropy_view w;
     memset(&w, 0, sizeof w);
     w.struct_size = sizeof w;
@@ -397,19 +406,20 @@ int mirs_entropy_tensor_view(const mirs_entropy_tensor *t, const char *layout, m
         w.shape[a] = seen[a] >= 0 ? t->shape[seen[a]] : 1;
         w.strides[a] = seen[a] >= 0 ? t->strides[seen[a]] : 0;
     }
-    *v = w;
+    mirs__struct_out(v, &w, sizeof w);
     return MIRS_OK;
 }
 
 int mirs_entropy_npy_write_f64(const char *path, const double *data, size_t ndim, const size_t *shape)
 {
-    MIRS_CHECK_ARG(path && ndim <= MIRS_ENTROPY_MAX_DIMS && (ndim == 0 || shape));
+    MIRS_CHECK_ARG(path && ndim <= MIRS_ENTROPY_MAX_DIMS && (ndim == 0 || shape),
+                   "path must not be NULL, ndim at most MIRS_ENTROPY_MAX_DIMS, and shape not NULL when ndim > 0");
     size_t n = 1;
     for (size_t i = 0; i < ndim; i++)
         if (!mirs__mul_ok(n, shape[i], &n)) return mirs__fail(MIRS_E_OVERFLOW, "npy: shape overflows");
     size_t bytes;
     if (!mirs__mul_ok(n, 8, &bytes)) return mirs__fail(MIRS_E_OVERFLOW, "npy: size overflows");
-    MIRS_CHECK_ARG(n == 0 || data);
+    MIRS_CHECK_ARG(n == 0 || data, "data must not be NULL when n > 0");
     mirs_sb h;
     mirs_sb_init(&h);
     mirs_sb_puts(&h, "{'descr': '<f8', 'fortran_order': False, 'shape': (");

@@ -3,15 +3,15 @@
  * each centred unscaled in a cell the size of the largest input.
  */
 #include "image_internal.h"
+#include "util/versioned.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-MIRS_API void mirs_image_composite_options_init(mirs_image_composite_options *opts)
+MIRS_API int mirs_image_composite_options_init(mirs_image_composite_options *opts, size_t size)
 {
-    if (!opts) return;
-    mirs_image_composite_options d = MIRS_IMAGE_COMPOSITE_OPTIONS_INIT;
-    *opts = d;
+    static const mirs_image_composite_options d = MIRS_IMAGE_COMPOSITE_OPTIONS_INIT;
+    return MIRS__STRUCT_INIT(mirs_image_composite_options, opts, size, &d);
 }
 
 static inline uint8_t blend(unsigned v, unsigned a, unsigned bg)
@@ -52,14 +52,10 @@ static void convert_row(const uint8_t *s, int sl, uint8_t *d, int dl, size_t n, 
 MIRS_API int mirs_image_composite(const mirs_image *const *images, size_t n, const mirs_image_composite_options *opts,
                                   mirs_image **out)
 {
-    MIRS_CHECK_ARG(images && n >= 1 && out);
+    MIRS_CHECK_ARG(images && n >= 1 && out, "images and out must not be NULL, and n must be >= 1");
     mirs_image_composite_options o = MIRS_IMAGE_COMPOSITE_OPTIONS_INIT;
-    if (opts) {
-        if (opts->struct_size < offsetof(mirs_image_composite_options, arrangement) + sizeof(int32_t))
-            return mirs__fail(MIRS_E_INVALID_ARGUMENT, "composite options: struct_size %zu is too small",
-                              opts->struct_size);
-        memcpy(&o, opts, opts->struct_size < sizeof o ? opts->struct_size : sizeof o);
-    }
+    int rc = MIRS__STRUCT_IN(mirs_image_composite_options, opts, &o);
+    if (rc) return rc;
     if (!o.max_pixels) o.max_pixels = 50000000u;
     int32_t ch = mirs_image_layout_channels(o.layout);
     if (ch == 0) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "composite: unknown layout %d", (int)o.layout);

@@ -11,6 +11,7 @@
  * except for GRAY8 output of interlaced colour PNGs).
  */
 #include "image_internal.h"
+#include "util/versioned.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -88,23 +89,17 @@ static int unknown_format(const uint8_t *data, size_t len)
 
 /* ---- options ---- */
 
-MIRS_API void mirs_image_decode_options_init(mirs_image_decode_options *opts)
+MIRS_API int mirs_image_decode_options_init(mirs_image_decode_options *opts, size_t size)
 {
-    if (!opts) return;
-    mirs_image_decode_options d = MIRS_IMAGE_DECODE_OPTIONS_INIT;
-    *opts = d;
+    static const mirs_image_decode_options d = MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    return MIRS__STRUCT_INIT(mirs_image_decode_options, opts, size, &d);
 }
 
 int mirs__image_opts(const mirs_image_decode_options *user, img_opts *o)
 {
     mirs_image_decode_options u = MIRS_IMAGE_DECODE_OPTIONS_INIT;
-    if (user) {
-        if (user->struct_size < offsetof(mirs_image_decode_options, layout) + sizeof(int32_t))
-            return mirs__fail(MIRS_E_INVALID_ARGUMENT, "image decode options: struct_size %zu is too small",
-                              user->struct_size);
-        size_t n = user->struct_size < sizeof u ? user->struct_size : sizeof u;
-        memcpy(&u, user, n);
-    }
+    int rc = MIRS__STRUCT_IN(mirs_image_decode_options, user, &u);
+    if (rc) return rc;
     const mirs_image_decode_options d = MIRS_IMAGE_DECODE_OPTIONS_INIT;
     if (mirs_image_layout_channels(u.layout) == 0)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "image decode options: unknown layout %d", (int)u.layout);
@@ -182,7 +177,7 @@ int mirs__image_new(uint32_t w, uint32_t h, int32_t layout, mirs_image **out)
 MIRS_API int mirs_image_from_pixels(uint32_t width, uint32_t height, int32_t layout, const uint8_t *pixels,
                                     size_t stride, mirs_image **out)
 {
-    MIRS_CHECK_ARG(pixels && out);
+    MIRS_CHECK_ARG(pixels && out, "pixels and out must not be NULL");
     int32_t ch = mirs_image_layout_channels(layout);
     if (ch == 0) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_image_from_pixels: unknown layout %d", (int)layout);
     if (width == 0 || height == 0 || width > MIRS_IMAGE_DIM_LIMIT || height > MIRS_IMAGE_DIM_LIMIT)
@@ -235,12 +230,11 @@ void mirs__rows_to_gray(const uint8_t *src, int src_ch, uint8_t *dst, size_t n)
 MIRS_API int mirs_image_probe_memory(const uint8_t *data, size_t len, const mirs_image_decode_options *opts,
                                      mirs_image_info *info)
 {
-    MIRS_CHECK_ARG((data || len == 0) && info);
-    if (info->struct_size < offsetof(mirs_image_info, height) + sizeof(uint32_t))
-        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_image_probe: info->struct_size %zu is too small",
-                          info->struct_size);
+    MIRS_CHECK_ARG((data || len == 0) && info, "info must not be NULL; data must not be NULL when len > 0");
+    int st = MIRS__STRUCT_OUT_CHECK(mirs_image_info, info);
+    if (st) return st;
     img_opts o;
-    int st = mirs__image_opts(opts, &o);
+    st = mirs__image_opts(opts, &o);
     if (st) return st;
     if (len > o.max_input_bytes)
         return mirs__fail(MIRS_E_LIMIT, "image input of %zu bytes exceeds the limit of %llu bytes", len,
@@ -254,21 +248,21 @@ MIRS_API int mirs_image_probe_memory(const uint8_t *data, size_t len, const mirs
     default: return unknown_format(data, len);
     }
     if (st) return st;
-    size_t n = info->struct_size < sizeof tmp ? info->struct_size : sizeof tmp;
-    size_t keep = info->struct_size;
-    memcpy(info, &tmp, n);
-    info->struct_size = keep;
+    mirs__struct_out(info, &tmp, sizeof tmp);
     return MIRS_OK;
 }
 
 MIRS_API int mirs_image_check_limits(const mirs_image_info *info, const mirs_image_decode_options *opts)
 {
-    MIRS_CHECK_ARG(info && info->struct_size >= offsetof(mirs_image_info, height) + sizeof(uint32_t));
-    img_opts o;
-    int st = mirs__image_opts(opts, &o);
+    MIRS_CHECK_ARG(info, "info must not be NULL");
+    mirs_image_info in;
+    memset(&in, 0, sizeof in);
+    in.struct_size = sizeof in;
+    int st = MIRS__STRUCT_IN(mirs_image_info, info, &in);
     if (st) return st;
-    return mirs__image_check_size(&o, info->format == MIRS_IMAGE_FORMAT_JPEG ? "jpeg" : "png", info->width,
-                                  info->height);
+    img_opts o;
+    if ((st = mirs__image_opts(opts, &o))) return st;
+    return mirs__image_check_size(&o, in.format == MIRS_IMAGE_FORMAT_JPEG ? "jpeg" : "png", in.width, in.height);
 }
 
 static int read_input(const char *path, uint64_t limit, char **data, size_t *len)
@@ -278,7 +272,7 @@ static int read_input(const char *path, uint64_t limit, char **data, size_t *len
 
 MIRS_API int mirs_image_probe_file(const char *path, const mirs_image_decode_options *opts, mirs_image_info *info)
 {
-    MIRS_CHECK_ARG(path && info);
+    MIRS_CHECK_ARG(path && info, "path and info must not be NULL");
     img_opts o;
     int st = mirs__image_opts(opts, &o);
     if (st) return st;
@@ -295,7 +289,7 @@ MIRS_API int mirs_image_probe_file(const char *path, const mirs_image_decode_opt
 MIRS_API int mirs_image_decode_memory(const uint8_t *data, size_t len, const mirs_image_decode_options *opts,
                                       mirs_image **out)
 {
-    MIRS_CHECK_ARG((data || len == 0) && out);
+    MIRS_CHECK_ARG((data || len == 0) && out, "out must not be NULL; data must not be NULL when len > 0");
     img_opts o;
     int st = mirs__image_opts(opts, &o);
     if (st) return st;
@@ -312,7 +306,7 @@ MIRS_API int mirs_image_decode_memory(const uint8_t *data, size_t len, const mir
 int mirs__image_decode_memory_pil(const uint8_t *data, size_t len, const mirs_image_decode_options *opts,
                                   mirs_image **out)
 {
-    MIRS_CHECK_ARG((data || len == 0) && out);
+    MIRS_CHECK_ARG((data || len == 0) && out, "out must not be NULL, nor data when len > 0");
     img_opts o;
     int st = mirs__image_opts(opts, &o);
     if (st) return st;
@@ -329,7 +323,7 @@ int mirs__image_decode_memory_pil(const uint8_t *data, size_t len, const mirs_im
 
 MIRS_API int mirs_image_decode_file(const char *path, const mirs_image_decode_options *opts, mirs_image **out)
 {
-    MIRS_CHECK_ARG(path && out);
+    MIRS_CHECK_ARG(path && out, "path and out must not be NULL");
     img_opts o;
     int st = mirs__image_opts(opts, &o);
     if (st) return st;
@@ -351,7 +345,7 @@ MIRS_API int mirs_image_decode_file(const char *path, const mirs_image_decode_op
 
 MIRS_API int mirs_image_checksum_pixels(const mirs_image *img, uint64_t *out)
 {
-    MIRS_CHECK_ARG(img && out);
+    MIRS_CHECK_ARG(img && out, "img and out must not be NULL");
     uint64_t crc = 0;
     size_t row = (size_t)img->width * (size_t)img->channels;
     for (uint32_t y = 0; y < img->height; y++) crc = mirs__crc64(crc, img->pixels + (size_t)y * img->stride, row);
@@ -366,7 +360,7 @@ MIRS_API uint64_t mirs_image_checksum_bytes(const uint8_t *data, size_t len)
 
 MIRS_API int mirs_image_checksum_file(const char *path, uint64_t *out)
 {
-    MIRS_CHECK_ARG(path && out);
+    MIRS_CHECK_ARG(path && out, "path and out must not be NULL");
     int fd;
     int st = mirs__open_regular(AT_FDCWD, path, NULL, O_RDONLY, 0, &fd, NULL);
     if (st != MIRS_OK) return st;
@@ -414,13 +408,13 @@ static int base64_into(const char *prefix, const uint8_t *data, size_t len, mirs
 
 MIRS_API int mirs_image_base64(const uint8_t *data, size_t len, mirs_buf *out)
 {
-    MIRS_CHECK_ARG((data || len == 0) && out);
+    MIRS_CHECK_ARG((data || len == 0) && out, "out must not be NULL; data must not be NULL when len > 0");
     return base64_into("", data ? data : (const uint8_t *)"", len, out);
 }
 
 MIRS_API int mirs_image_data_url(const uint8_t *data, size_t len, mirs_buf *out)
 {
-    MIRS_CHECK_ARG((data || len == 0) && out);
+    MIRS_CHECK_ARG((data || len == 0) && out, "out must not be NULL; data must not be NULL when len > 0");
     int32_t fmt = mirs_image_detect_format(data, len);
     if (fmt == MIRS_IMAGE_FORMAT_NONE) return unknown_format(data, len);
     char prefix[40];
@@ -430,7 +424,7 @@ MIRS_API int mirs_image_data_url(const uint8_t *data, size_t len, mirs_buf *out)
 
 MIRS_API int mirs_image_data_url_file(const char *path, uint64_t max_bytes, mirs_buf *out)
 {
-    MIRS_CHECK_ARG(path && out);
+    MIRS_CHECK_ARG(path && out, "path and out must not be NULL");
     char *data;
     size_t len;
     int st = read_input(path, max_bytes ? max_bytes : 268435456u, &data, &len);
@@ -443,23 +437,18 @@ MIRS_API int mirs_image_data_url_file(const char *path, uint64_t max_bytes, mirs
 
 /* ---- encoding ---- */
 
-MIRS_API void mirs_image_encode_options_init(mirs_image_encode_options *opts)
+MIRS_API int mirs_image_encode_options_init(mirs_image_encode_options *opts, size_t size)
 {
-    if (!opts) return;
-    mirs_image_encode_options d = MIRS_IMAGE_ENCODE_OPTIONS_INIT;
-    *opts = d;
+    static const mirs_image_encode_options d = MIRS_IMAGE_ENCODE_OPTIONS_INIT;
+    return MIRS__STRUCT_INIT(mirs_image_encode_options, opts, size, &d);
 }
 
 MIRS_API int mirs_image_encode(const mirs_image *img, const mirs_image_encode_options *opts, mirs_buf *out)
 {
-    MIRS_CHECK_ARG(img && out);
+    MIRS_CHECK_ARG(img && out, "img and out must not be NULL");
     mirs_image_encode_options o = MIRS_IMAGE_ENCODE_OPTIONS_INIT;
-    if (opts) {
-        if (opts->struct_size < offsetof(mirs_image_encode_options, format) + sizeof(int32_t))
-            return mirs__fail(MIRS_E_INVALID_ARGUMENT, "image encode options: struct_size %zu is too small",
-                              opts->struct_size);
-        memcpy(&o, opts, opts->struct_size < sizeof o ? opts->struct_size : sizeof o);
-    }
+    int rc = MIRS__STRUCT_IN(mirs_image_encode_options, opts, &o);
+    if (rc) return rc;
     mirs_sb sb;
     mirs_sb_init(&sb);
     int st;
@@ -486,7 +475,7 @@ MIRS_API int mirs_image_encode(const mirs_image *img, const mirs_image_encode_op
 
 MIRS_API int mirs_image_encode_data_url(const mirs_image *img, const mirs_image_encode_options *opts, mirs_buf *out)
 {
-    MIRS_CHECK_ARG(img && out);
+    MIRS_CHECK_ARG(img && out, "img and out must not be NULL");
     mirs_buf enc = {0};
     int st = mirs_image_encode(img, opts, &enc);
     if (st) return st;

@@ -279,7 +279,7 @@ done:
 
 MIRS_API int mirs_image_resize(const mirs_image *img, uint32_t width, uint32_t height, int32_t method, mirs_image **out)
 {
-    MIRS_CHECK_ARG(img && out);
+    MIRS_CHECK_ARG(img && out, "img and out must not be NULL");
     if (width == 0 || height == 0 || width > RESIZE_DIM_LIMIT || height > RESIZE_DIM_LIMIT)
         return mirs__fail(MIRS_E_LIMIT, "resize: target %ux%u outside 1..%u", width, height, RESIZE_DIM_LIMIT);
     if (method != MIRS_RESIZE_AREA && method != MIRS_RESIZE_BILINEAR && method != MIRS_RESIZE_BICUBIC)
@@ -305,7 +305,7 @@ MIRS_API int mirs_image_resize(const mirs_image *img, uint32_t width, uint32_t h
 MIRS_API int mirs_image_smart_resize(uint32_t height, uint32_t width, uint32_t factor, uint64_t min_pixels,
                                      uint64_t max_pixels, uint32_t *out_height, uint32_t *out_width)
 {
-    MIRS_CHECK_ARG(out_height && out_width);
+    MIRS_CHECK_ARG(out_height && out_width, "out_height and out_width must not be NULL");
     if (height == 0 || width == 0 || factor == 0)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT,
                           "smart_resize: height, width and factor must be > 0 (got %u, %u, %u)", height, width, factor);

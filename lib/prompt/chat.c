@@ -6,6 +6,7 @@
  * renders the official Jinja templates to check both.
  */
 #include "prompt_internal.h"
+#include "util/versioned.h"
 
 #include <math.h>
 #include <string.h>
@@ -49,7 +50,7 @@ static void squash(const char *s, char *dst, size_t cap)
 static int parse_name(const char *name, const char *const *names, size_t n, const char *const *aliases,
                       const int32_t *alias_ids, const char *what, int32_t *out)
 {
-    MIRS_CHECK_ARG(name && out);
+    MIRS_CHECK_ARG(name && out, "name and out must not be NULL");
     char want[64], have[64];
     if (strlen(name) >= sizeof want) return mirs__fail(MIRS_E_NOT_FOUND, "unknown %s '%.60s...'", what, name);
     squash(name, want, sizeof want);
@@ -92,28 +93,25 @@ int mirs_prompt_variant_parse(const char *name, int32_t *out)
     return parse_name(name, variant_names, MIRS_PROMPT_VARIANT_COUNT, aliases, ids, "prompt variant", out);
 }
 
-void mirs_prompt_options_init(mirs_prompt_options *opts)
+int mirs_prompt_options_init(mirs_prompt_options *opts, size_t size)
 {
-    if (!opts) return;
-    mirs_prompt_options d = MIRS_PROMPT_OPTIONS_INIT;
-    *opts = d;
+    static const mirs_prompt_options d = MIRS_PROMPT_OPTIONS_INIT;
+    return MIRS__STRUCT_INIT(mirs_prompt_options, opts, size, &d);
 }
 
-void mirs_prompt_input_init(mirs_prompt_input *in)
+int mirs_prompt_input_init(mirs_prompt_input *in, size_t size)
 {
-    if (!in) return;
-    mirs_prompt_input d = MIRS_PROMPT_INPUT_INIT;
-    *in = d;
+    static const mirs_prompt_input d = MIRS_PROMPT_INPUT_INIT;
+    return MIRS__STRUCT_INIT(mirs_prompt_input, in, size, &d);
 }
 
 int mirs__prompt_options_get(const mirs_prompt_options *in, mirs_prompt_options *out)
 {
-    mirs_prompt_options_init(out);
+    static const mirs_prompt_options defaults = MIRS_PROMPT_OPTIONS_INIT;
+    *out = defaults;
     if (!in) return MIRS_OK;
-    if (in->struct_size < offsetof(mirs_prompt_options, labels) || in->struct_size > sizeof *out)
-        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_prompt_options: bad struct_size %zu", in->struct_size);
-    memcpy(out, in, in->struct_size);
-    out->struct_size = sizeof *out;
+    int rc = MIRS__STRUCT_IN(mirs_prompt_options, in, out);
+    if (rc) return rc;
     if (out->format < 0 || out->format >= MIRS_PROMPT_FORMAT_COUNT)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "unknown prompt format %d", (int)out->format);
     if (out->variant < 0 || out->variant >= MIRS_PROMPT_VARIANT_COUNT)
@@ -240,19 +238,18 @@ static bool valid_str(const char *s) { return !s || mirs__utf8_valid(s, strlen(s
 
 int mirs_prompt_render(const mirs_prompt_input *in, const mirs_prompt_options *opts, mirs_buf *out)
 {
-    MIRS_CHECK_ARG(in && out);
-    if (in->struct_size < offsetof(mirs_prompt_input, relation) || in->struct_size > sizeof *in)
-        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_prompt_input: bad struct_size %zu", in->struct_size);
+    MIRS_CHECK_ARG(in && out, "in and out must not be NULL");
     mirs_prompt_input pin = MIRS_PROMPT_INPUT_INIT;
-    memcpy(&pin, in, in->struct_size);
+    int st = MIRS__STRUCT_IN(mirs_prompt_input, in, &pin);
+    if (st) return st;
     mirs_prompt_options o;
-    int st = mirs__prompt_options_get(opts, &o);
+    st = mirs__prompt_options_get(opts, &o);
     if (st) return st;
     if (mirs_prompt_format_is_request(o.format))
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_prompt_render: '%s' is a request format",
                           mirs_prompt_format_name(o.format));
-    MIRS_CHECK_ARG(pin.text);
-    MIRS_CHECK_ARG(pin.images || pin.image_count == 0);
+    MIRS_CHECK_ARG(pin.text, "in->text must not be NULL");
+    MIRS_CHECK_ARG(pin.images || pin.image_count == 0, "in->images must not be NULL when in->image_count > 0");
     if (!valid_str(pin.text) || !valid_str(o.system) || !valid_str(pin.key) || !valid_str(pin.question) ||
         !valid_str(o.image_placeholder))
         return mirs__fail(MIRS_E_UTF8, "mirs_prompt_render: text is not valid UTF-8");

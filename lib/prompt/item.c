@@ -42,7 +42,7 @@ static void permute(uint64_t state, size_t n, size_t *out)
 
 int mirs_prompt_permutation(const char *key, uint64_t seed, size_t n, size_t *out)
 {
-    MIRS_CHECK_ARG(key && (out || n == 0));
+    MIRS_CHECK_ARG(key && (out || n == 0), "key must not be NULL; out must not be NULL when n > 0");
     if (n > MAX_PERMUTATION)
         return mirs__fail(MIRS_E_LIMIT, "permutation of %zu elements exceeds %u", n, MAX_PERMUTATION);
     permute(seed ^ mirs_key_hash(key), n, out);
@@ -729,7 +729,7 @@ static int build_line(const mirs_item *item, const mirs_prompt_options *o, mirs_
 
 int mirs_prompt_item_text(const mirs_item *item, const mirs_prompt_options *opts, mirs_buf *out)
 {
-    MIRS_CHECK_ARG(item && out);
+    MIRS_CHECK_ARG(item && out, "item and out must not be NULL");
     mirs_prompt_options o;
     int st = check_options(opts, &o);
     if (st) return st;
@@ -752,7 +752,7 @@ int mirs_prompt_item_text(const mirs_item *item, const mirs_prompt_options *opts
 
 int mirs_prompt_item_line(const mirs_item *item, const mirs_prompt_options *opts, mirs_buf *out)
 {
-    MIRS_CHECK_ARG(item && out);
+    MIRS_CHECK_ARG(item && out, "item and out must not be NULL");
     mirs_prompt_options o;
     int st = check_options(opts, &o);
     if (st) return st;
@@ -772,7 +772,7 @@ int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter, const m
                       mirs_prompt_sink_fn sink, void *userdata, size_t *written)
 {
     if (written) *written = 0;
-    MIRS_CHECK_ARG(ds && sink);
+    MIRS_CHECK_ARG(ds && sink, "ds and sink must not be NULL");
     mirs_prompt_options o;
     int st = check_options(opts, &o);
     if (!st) st = check_job(&o);
@@ -883,7 +883,7 @@ int mirs_prompt_write_file(const mirs_dataset *ds, const mirs_filter *filter, co
                            const char *path, size_t *written)
 {
     if (written) *written = 0;
-    MIRS_CHECK_ARG(ds && path && *path);
+    MIRS_CHECK_ARG(ds && path && *path, "ds and path must not be NULL, path not empty");
     mirs_prompt_options o;
     int st = check_options(opts, &o); /* before creating anything */
     if (!st) st = check_job(&o);

@@ -418,7 +418,7 @@ static int parse_list(parser *p, node_list *l, int depth, bool in_images, tag_ki
 
 int mirs_template_parse(const char *text, size_t len, const char *name, mirs_template **out)
 {
-    MIRS_CHECK_ARG(text && out);
+    MIRS_CHECK_ARG(text && out, "text and out must not be NULL");
     if (!name) name = "template";
     if (len > TEMPLATE_MAX_BYTES)
         return mirs__fail(MIRS_E_LIMIT, "%s: template of %zu bytes exceeds the %u-byte limit", name, len,
@@ -451,7 +451,7 @@ int mirs_template_parse(const char *text, size_t len, const char *name, mirs_tem
 
 int mirs_template_load(const char *path, mirs_template **out)
 {
-    MIRS_CHECK_ARG(path && out);
+    MIRS_CHECK_ARG(path && out, "path and out must not be NULL");
     char *data;
     size_t len;
     int st = mirs__read_file(path, TEMPLATE_MAX_BYTES, &data, &len);

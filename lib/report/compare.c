@@ -2,6 +2,7 @@
  * matrix, Cohen's kappa), many models against a capability score (rank
  * correlations). The statistics come from the stats module. */
 #include "internal.h"
+#include "util/versioned.h"
 
 #include <math.h>
 #include <mirsafety/stats.h>
@@ -59,8 +60,11 @@ static int collect(const mirs_records *r, const char *model, const char *judge, 
 int mirs_compare_models(const mirs_records *a, const char *model_a, const char *judge_a, const mirs_records *b,
                         const char *model_b, const char *judge_b, double confidence, mirs_model_comparison *out)
 {
-    MIRS_CHECK_ARG(a && b && out && out->struct_size >= sizeof *out);
-    MIRS_CHECK_ARG(confidence > 0 && confidence < 1);
+    MIRS_CHECK_ARG(a && b, "a and b must not be NULL");
+    int rc = MIRS__STRUCT_OUT_CHECK(mirs_model_comparison, out);
+    if (rc) return rc;
+    if (!(confidence > 0 && confidence < 1))
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_compare_models: confidence %g is not in (0, 1)", confidence);
     kv *va = NULL, *vb = NULL;
     size_t na, nb;
     int st = collect(a, model_a, judge_a, false, true, &va, &na);
@@ -103,7 +107,7 @@ int mirs_compare_models(const mirs_records *a, const char *model_a, const char *
     if ((st = mirs_stats_paired_difference(c.both_unsafe, c.a_only, c.b_only, c.both_safe, confidence, &c.diff,
                                            &c.diff_lo, &c.diff_hi)))
         goto done;
-    *out = c;
+    mirs__struct_out(out, &c, sizeof c);
 done:
     free(va);
     free(vb);
@@ -113,7 +117,9 @@ done:
 int mirs_compare_judges(const mirs_records *a, const char *judge_a, const mirs_records *b, const char *judge_b,
                         const char *model, mirs_judge_comparison *out)
 {
-    MIRS_CHECK_ARG(a && b && out && out->struct_size >= sizeof *out);
+    MIRS_CHECK_ARG(a && b, "a and b must not be NULL");
+    int rc = MIRS__STRUCT_OUT_CHECK(mirs_judge_comparison, out);
+    if (rc) return rc;
     kv *va = NULL, *vb = NULL;
     size_t na, nb;
     int st = collect(a, model, judge_a, true, false, &va, &nb);
@@ -123,6 +129,7 @@ int mirs_compare_judges(const mirs_records *a, const char *judge_a, const mirs_r
     mirs_judge_comparison c;
     memset(&c, 0, sizeof c);
     c.struct_size = sizeof c;
+    c.verdict_count = MIRS_VERDICT_COUNT;
     size_t i = 0, j = 0;
     while (i < na || j < nb) {
         int cmp = i == na ? 1 : j == nb ? -1 : strcmp(va[i].key, vb[j].key);
@@ -134,17 +141,17 @@ int mirs_compare_judges(const mirs_records *a, const char *judge_a, const mirs_r
             c.only_in_b++;
             j++;
         } else {
-            c.matrix[va[i].verdict * MIRS_VERDICT_COUNT + vb[j].verdict]++;
+            c.matrix[va[i].verdict * MIRS_JUDGE_MATRIX_DIM + vb[j].verdict]++;
             c.common++;
             i++;
             j++;
         }
     }
     /* Kappa on the unsafe/safe decisions both judges made. */
-    uint64_t m2[4] = {c.matrix[MIRS_VERDICT_UNSAFE * MIRS_VERDICT_COUNT + MIRS_VERDICT_UNSAFE],
-                      c.matrix[MIRS_VERDICT_UNSAFE * MIRS_VERDICT_COUNT + MIRS_VERDICT_SAFE],
-                      c.matrix[MIRS_VERDICT_SAFE * MIRS_VERDICT_COUNT + MIRS_VERDICT_UNSAFE],
-                      c.matrix[MIRS_VERDICT_SAFE * MIRS_VERDICT_COUNT + MIRS_VERDICT_SAFE]};
+    uint64_t m2[4] = {c.matrix[MIRS_VERDICT_UNSAFE * MIRS_JUDGE_MATRIX_DIM + MIRS_VERDICT_UNSAFE],
+                      c.matrix[MIRS_VERDICT_UNSAFE * MIRS_JUDGE_MATRIX_DIM + MIRS_VERDICT_SAFE],
+                      c.matrix[MIRS_VERDICT_SAFE * MIRS_JUDGE_MATRIX_DIM + MIRS_VERDICT_UNSAFE],
+                      c.matrix[MIRS_VERDICT_SAFE * MIRS_JUDGE_MATRIX_DIM + MIRS_VERDICT_SAFE]};
     uint64_t tot = m2[0] + m2[1] + m2[2] + m2[3];
     if (!tot) {
         st = mirs__fail(MIRS_E_EMPTY, "the two judges share no item both judged safe or unsafe");
@@ -152,7 +159,7 @@ int mirs_compare_judges(const mirs_records *a, const char *judge_a, const mirs_r
     }
     c.agreement = (double)(m2[0] + m2[3]) / (double)tot;
     if ((st = mirs_stats_cohen_kappa(m2, 2, &c.kappa))) goto done;
-    *out = c;
+    mirs__struct_out(out, &c, sizeof c);
 done:
     free(va);
     free(vb);
@@ -162,7 +169,8 @@ done:
 int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho,
                             double *spearman_p, double *kendall_tau, double *kendall_p)
 {
-    MIRS_CHECK_ARG(asr && capability && spearman_rho && spearman_p && kendall_tau && kendall_p);
+    MIRS_CHECK_ARG(asr && capability && spearman_rho && spearman_p && kendall_tau && kendall_p,
+                   "asr, capability, spearman_rho, spearman_p, kendall_tau and kendall_p must not be NULL");
     double r, rp, t, tp;
     int st = mirs_stats_spearman(asr, capability, n, &r, &rp);
     if (st) return st;

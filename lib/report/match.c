@@ -63,7 +63,7 @@ static bool positional_key(const char *key, char *cbuf, char *rbuf, int64_t *idx
 
 int mirs_responses_match(const mirs_responses *r, const mirs_dataset *ds, mirs_response_match **out)
 {
-    MIRS_CHECK_ARG(r && ds && out);
+    MIRS_CHECK_ARG(r && ds && out, "r, ds and out must not be NULL");
     size_t nitems = mirs_dataset_count(ds), nresp = mirs_responses_count(r);
     mirs_response_match *m = mirs__calloc(1, sizeof *m);
     pos_entry *pos = mirs__calloc(nitems ? nitems : 1, sizeof *pos);

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "internal.h"
 #include "pyjson.h"
+#include "util/versioned.h"
 
 #include <mirsafety/stats.h>
 
@@ -69,7 +70,7 @@ struct mirs_report {
 
 int mirs_report_new(const char *model, const char *judge, mirs_report **out)
 {
-    MIRS_CHECK_ARG(out);
+    MIRS_CHECK_ARG(out, "out must not be NULL");
     mirs_report *r = mirs__calloc(1, sizeof *r);
     if (!r) return MIRS_E_NO_MEMORY;
     r->model = mirs__strdup(model ? model : "");
@@ -173,11 +174,14 @@ static void cell_add(cell *c, int32_t verdict, uint32_t flags)
 static int report_add(mirs_report *r, int32_t category, int32_t relation, int32_t verdict, uint32_t flags,
                       const char *response_type, const char *official_file)
 {
-    MIRS_CHECK_ARG(r);
+    MIRS_CHECK_ARG(r, "r must not be NULL");
     if (r->has_dataset) return mirs__fail(MIRS_E_STATE, "mirs_report: verdicts added after the dataset");
-    MIRS_CHECK_ARG(category >= -1 && category < MIRS_CATEGORY_COUNT);
-    MIRS_CHECK_ARG(relation >= -1 && relation < MIRS_RELATION_COUNT);
-    MIRS_CHECK_ARG(verdict >= 0 && verdict < MIRS_VERDICT_COUNT);
+    MIRS_CHECK_ARG(category >= -1 && category < MIRS_CATEGORY_COUNT,
+                   "category must be -1 (any) or a MIRS_CATEGORY_* value");
+    MIRS_CHECK_ARG(relation >= -1 && relation < MIRS_RELATION_COUNT,
+                   "relation must be -1 (any) or a MIRS_RELATION_* value");
+    MIRS_CHECK_ARG(verdict >= 0 && verdict < MIRS_VERDICT_COUNT,
+                   "verdict must be a MIRS_VERDICT_* value (0 .. MIRS_VERDICT_COUNT - 1)");
     const char *rel = mirs__relation_str(relation);
     char fname[64];
     if (!official_file) {
@@ -219,9 +223,14 @@ static const char *unknown_relation_row(const char *key, int32_t rel, char *buf)
 
 int mirs_report_add_record(mirs_report *r, const mirs_record *rec)
 {
-    MIRS_CHECK_ARG(r && rec && rec->key);
+    MIRS_CHECK_ARG(r && rec, "r and rec must not be NULL");
+    mirs_record copy = MIRS_RECORD_INIT;
+    int rc = MIRS__STRUCT_IN(mirs_record, rec, &copy);
+    if (rc) return rc;
+    rec = &copy;
+    if (!rec->key) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_report_add_record: rec->key is NULL");
     if (rec->verdict == MIRS_RECORD_NO_VERDICT) return MIRS_OK;
-    MIRS_CHECK_ARG(rec->model && rec->judge);
+    MIRS_CHECK_ARG(rec->model && rec->judge, "a record with a verdict needs its model and judge");
     if (r->has_dataset) return mirs__fail(MIRS_E_STATE, "mirs_report: verdicts added after the dataset");
     /* One verdict per (key, model, judge): a second one (the same item in two stores) would be counted twice. */
     mirs_sb t;
@@ -246,7 +255,7 @@ int mirs_report_add_record(mirs_report *r, const mirs_record *rec)
 
 int mirs_report_add_dataset(mirs_report *r, const mirs_dataset *ds)
 {
-    MIRS_CHECK_ARG(r && ds);
+    MIRS_CHECK_ARG(r && ds, "r and ds must not be NULL");
     if (r->has_dataset) return mirs__fail(MIRS_E_STATE, "mirs_report_add_dataset: the report already has a dataset");
     if (r->keyless)
         return mirs__fail(MIRS_E_STATE,
@@ -294,7 +303,7 @@ const char *mirs_report_missing(const mirs_report *r, size_t i)
 
 int mirs_report_merge(mirs_report *dst, const mirs_report *src)
 {
-    MIRS_CHECK_ARG(dst && src && dst != src);
+    MIRS_CHECK_ARG(dst && src && dst != src, "dst and src must not be NULL and must differ");
     if (dst->has_dataset || src->has_dataset)
         return mirs__fail(MIRS_E_STATE, "mirs_report_merge: merge reports before adding the dataset");
     for (size_t i = 0; i < src->triples.nslots; i++) /* checked before anything changes */
@@ -366,7 +375,8 @@ static int add_pr(mirs_report *r, const char *category, const char *file_name, c
 int mirs_report_add_official_json(mirs_report *r, const char *data, size_t len, const char *category,
                                   const char *file_name)
 {
-    MIRS_CHECK_ARG(r && (data || !len) && category && file_name);
+    MIRS_CHECK_ARG(r && (data || !len) && category && file_name,
+                   "r, category and file_name must not be NULL; data must not be NULL when len > 0");
     pyjson_result pr = {0};
     int st = mirs__pyjson_statics(data, len, &pr);
     if (!st) st = add_pr(r, category, file_name, &pr);
@@ -569,7 +579,7 @@ static void scan_all(off_list *l)
 
 int mirs_report_add_official(mirs_report *r, const char *dir)
 {
-    MIRS_CHECK_ARG(r && dir);
+    MIRS_CHECK_ARG(r && dir, "r and harmbench_model_dir must not be NULL");
     off_list l;
     memset(&l, 0, sizeof l);
     int st = list_official(dir, &l);
@@ -591,7 +601,7 @@ int mirs_report_add_official(mirs_report *r, const char *dir)
 
 int mirs_records_from_official(const char *harmbench_model_dir, const char *model, mirs_records **out)
 {
-    MIRS_CHECK_ARG(harmbench_model_dir && model && out);
+    MIRS_CHECK_ARG(harmbench_model_dir && model && out, "harmbench_model_dir, model and out must not be NULL");
     off_list l;
     memset(&l, 0, sizeof l);
     mirs_records *recs = NULL;
@@ -652,11 +662,14 @@ static cell sum_cells(const mirs_report *r, int32_t category, int32_t relation, 
 int mirs_report_counts(const mirs_report *r, int32_t category, int32_t relation, int32_t group, int32_t denominator,
                        uint64_t *unsafe, uint64_t *total)
 {
-    MIRS_CHECK_ARG(r && unsafe && total);
-    MIRS_CHECK_ARG(category >= -1 && category < MIRS_CATEGORY_COUNT);
-    MIRS_CHECK_ARG(relation >= -1 && relation < MIRS_RELATION_COUNT);
-    MIRS_CHECK_ARG(group >= -1 && group < MIRS_GROUP_COUNT);
-    MIRS_CHECK_ARG(denominator == MIRS_DENOM_ALL || denominator == MIRS_DENOM_ANSWERED);
+    MIRS_CHECK_ARG(r && unsafe && total, "r, unsafe and total must not be NULL");
+    MIRS_CHECK_ARG(category >= -1 && category < MIRS_CATEGORY_COUNT,
+                   "category must be -1 (any) or a MIRS_CATEGORY_* value");
+    MIRS_CHECK_ARG(relation >= -1 && relation < MIRS_RELATION_COUNT,
+                   "relation must be -1 (any) or a MIRS_RELATION_* value");
+    MIRS_CHECK_ARG(group >= -1 && group < MIRS_GROUP_COUNT, "group must be -1 (any) or a MIRS_GROUP_* value");
+    MIRS_CHECK_ARG(denominator == MIRS_DENOM_ALL || denominator == MIRS_DENOM_ANSWERED,
+                   "denominator must be MIRS_DENOM_ALL or MIRS_DENOM_ANSWERED");
     cell s = sum_cells(r, category, relation, group);
     if (denominator == MIRS_DENOM_ANSWERED) {
         s.unsafe -= s.excluded_unsafe;
@@ -991,11 +1004,13 @@ static void text_matrix(const mirs_report *r, mirs_sb *sb, int32_t denom, double
 int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t denominator, double confidence,
                       mirs_buf *out)
 {
-    MIRS_CHECK_ARG(r && out);
-    MIRS_CHECK_ARG(format >= MIRS_REPORT_TABLE && format <= MIRS_REPORT_MIR);
-    MIRS_CHECK_ARG((by & ~MIRS_BY_ALL) == 0);
-    MIRS_CHECK_ARG(denominator == MIRS_DENOM_ALL || denominator == MIRS_DENOM_ANSWERED);
-    MIRS_CHECK_ARG(confidence > 0.0 && confidence < 1.0);
+    MIRS_CHECK_ARG(r && out, "r and out must not be NULL");
+    MIRS_CHECK_ARG(format >= MIRS_REPORT_TABLE && format <= MIRS_REPORT_MIR,
+                   "format must be a MIRS_REPORT_* value (TABLE, JSON, CSV, MARKDOWN, MIR)");
+    MIRS_CHECK_ARG((by & ~MIRS_BY_ALL) == 0, "by must be an OR of MIRS_BY_* bits");
+    MIRS_CHECK_ARG(denominator == MIRS_DENOM_ALL || denominator == MIRS_DENOM_ANSWERED,
+                   "denominator must be MIRS_DENOM_ALL or MIRS_DENOM_ANSWERED");
+    MIRS_CHECK_ARG(confidence > 0.0 && confidence < 1.0, "confidence must be in (0, 1), e.g. 0.95");
     if (!by) by = MIRS_BY_RELATION;
     mirs_sb sb;
     mirs_sb_init(&sb);

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "internal.h"
+#include "util/versioned.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -24,11 +25,10 @@ struct mirs_responses {
     mirs_strvec dups, diags;
 };
 
-void mirs_responses_options_init(mirs_responses_options *opts)
+int mirs_responses_options_init(mirs_responses_options *opts, size_t size)
 {
-    if (!opts) return;
-    mirs_responses_options d = MIRS_RESPONSES_OPTIONS_INIT;
-    *opts = d;
+    static const mirs_responses_options d = MIRS_RESPONSES_OPTIONS_INIT;
+    return MIRS__STRUCT_INIT(mirs_responses_options, opts, size, &d);
 }
 
 void mirs_responses_free(mirs_responses *r)
@@ -365,11 +365,13 @@ static int finish(mirs_responses *r)
 static int resolve_opts(const mirs_responses_options *opts, mirs_responses_options *o)
 {
     mirs_responses_options d = MIRS_RESPONSES_OPTIONS_INIT;
-    if (opts) {
-        MIRS_CHECK_ARG(opts->struct_size >= sizeof d);
-        d = *opts;
-    }
-    MIRS_CHECK_ARG(d.format >= MIRS_RESPONSES_AUTO && d.format <= MIRS_RESPONSES_OFFICIAL);
+    int rc = MIRS__STRUCT_IN(mirs_responses_options, opts, &d);
+    if (rc) return rc;
+    if (d.format < MIRS_RESPONSES_AUTO || d.format > MIRS_RESPONSES_OFFICIAL)
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT,
+                          "mirs_responses_options: format %d is not one of MIRS_RESPONSES_AUTO, _BATCH, _SIMPLE, "
+                          "_OFFICIAL (0..3)",
+                          (int)d.format);
     if (!d.max_json_depth) d.max_json_depth = 64;
     if (!d.max_line_bytes) d.max_line_bytes = 67108864u;
     if (!d.max_file_bytes) d.max_file_bytes = 4294967296u;
@@ -381,11 +383,13 @@ static int resolve_opts(const mirs_responses_options *opts, mirs_responses_optio
 int mirs_responses_parse(const char *data, size_t len, const char *what, const mirs_responses_options *opts,
                          mirs_responses **out)
 {
-    MIRS_CHECK_ARG(out && (data || !len));
+    MIRS_CHECK_ARG(out && (data || !len), "out must not be NULL; data must not be NULL when len > 0");
     mirs_responses_options o;
     int st = resolve_opts(opts, &o);
     if (st) return st;
-    MIRS_CHECK_ARG(o.format != MIRS_RESPONSES_OFFICIAL);
+    MIRS_CHECK_ARG(
+        o.format != MIRS_RESPONSES_OFFICIAL,
+        "opts->format MIRS_RESPONSES_OFFICIAL needs a folder (mirs_responses_open); text is BATCH, SIMPLE or AUTO");
     mirs_responses *r = mirs__calloc(1, sizeof *r);
     if (!r) return MIRS_E_NO_MEMORY;
     r->format = o.format;
@@ -403,7 +407,8 @@ int mirs_responses_parse(const char *data, size_t len, const char *what, const m
 int mirs_responses_parse_official(const char *data, size_t len, const char *category, const char *relation,
                                   const mirs_responses_options *opts, mirs_responses **out)
 {
-    MIRS_CHECK_ARG(out && (data || !len) && category && relation);
+    MIRS_CHECK_ARG(out && (data || !len) && category && relation,
+                   "out, category and relation must not be NULL; data must not be NULL when len > 0");
     mirs_responses_options o;
     int st = resolve_opts(opts, &o);
     if (st) return st;
@@ -494,7 +499,7 @@ static int open_official(mirs_responses *r, const char *path, const mirs_respons
 
 int mirs_responses_open(const char *path, const mirs_responses_options *opts, mirs_responses **out)
 {
-    MIRS_CHECK_ARG(path && out);
+    MIRS_CHECK_ARG(path && out, "path and out must not be NULL");
     mirs_responses_options o;
     int st = resolve_opts(opts, &o);
     if (st) return st;
@@ -545,7 +550,7 @@ const char *mirs_responses_diagnostic(const mirs_responses *r, size_t i)
 
 int mirs_responses_find(const mirs_responses *r, const char *key, const mirs_response **out)
 {
-    MIRS_CHECK_ARG(r && key && out);
+    MIRS_CHECK_ARG(r && key && out, "r, key and out must not be NULL");
     /* The last entry with this key in (key, position) order. */
     size_t lo = 0, hi = r->n;
     while (lo < hi) {

@@ -3,6 +3,7 @@
  * shard scored anywhere writes exactly the records one process would. */
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
+#include "util/versioned.h"
 
 #include <mirsafety/mirsafety.h>
 
@@ -11,11 +12,10 @@
 #include <string.h>
 #include <time.h>
 
-MIRS_API void mirs_score_options_init(mirs_score_options *opts)
+MIRS_API int mirs_score_options_init(mirs_score_options *opts, size_t size)
 {
-    if (!opts) return;
-    mirs_score_options d = MIRS_SCORE_OPTIONS_INIT;
-    *opts = d;
+    static const mirs_score_options d = MIRS_SCORE_OPTIONS_INIT;
+    return MIRS__STRUCT_INIT(mirs_score_options, opts, size, &d);
 }
 
 /* The set of item indices a filter keeps (NULL filter: all). */
@@ -25,14 +25,14 @@ static int filter_mask(const mirs_dataset *ds, const mirs_filter *filter, unsign
     unsigned char *mask = mirs__calloc(n ? n : 1, 1);
     if (!mask) return MIRS_E_NO_MEMORY;
     mirs_filter f = MIRS_FILTER_INIT;
-    if (filter) {
-        size_t sz = filter->struct_size < sizeof f ? filter->struct_size : sizeof f;
-        memcpy(&f, filter, sz);
-        f.struct_size = sizeof f;
+    int st = MIRS__STRUCT_IN(mirs_filter, filter, &f);
+    if (st) {
+        free(mask);
+        return st;
     }
     f.shuffle = 0; /* order does not matter for a set */
     mirs_iter *it = NULL;
-    int st = mirs_iter_new(ds, &f, &it);
+    st = mirs_iter_new(ds, &f, &it);
     if (st) {
         free(mask);
         return st;
@@ -55,17 +55,16 @@ MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *fil
                                   const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs,
                                   const mirs_score_options *in_opts, mirs_store *store, mirs_score_summary *summary)
 {
-    MIRS_CHECK_ARG(ds && responses && judge_outputs && in_opts && store);
-    /* Callers built before the progress fields end their struct at
-     * timestamp_ms: read only what struct_size covers, the rest defaults. */
-    MIRS_CHECK_ARG(in_opts->struct_size >= offsetof(mirs_score_options, progress));
+    MIRS_CHECK_ARG(ds && responses && judge_outputs && in_opts && store,
+                   "ds, responses, judge_outputs, opts and store must not be NULL");
     mirs_score_options o = MIRS_SCORE_OPTIONS_INIT;
-    memcpy(&o, in_opts, in_opts->struct_size < sizeof o ? in_opts->struct_size : sizeof o);
-    o.struct_size = sizeof o;
+    int rc = MIRS__STRUCT_IN(mirs_score_options, in_opts, &o);
+    if (rc) return rc;
+    if (summary && (rc = MIRS__STRUCT_OUT_CHECK(mirs_score_summary, summary))) return rc;
     const mirs_score_options *opts = &o;
-    MIRS_CHECK_ARG(opts->model);
-    /* Summaries from before without_verdict end at unmatched: they get what fits. */
-    MIRS_CHECK_ARG(!summary || summary->struct_size >= offsetof(mirs_score_summary, without_verdict));
+    if (!opts->model)
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT,
+                          "mirs_score_responses: opts->model is NULL (the model name is required)");
     const char *judge_name = mirs_judge_name(opts->judge);
     if (!judge_name)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_score_responses: unknown judge %d", (int)opts->judge);
@@ -92,7 +91,12 @@ MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *fil
             continue;
         }
         const char *key = mirs_item_key(it);
-        if (mirs_store_done(store, key, opts->model, judge_name)) {
+        int done = mirs_store_done(store, key, opts->model, judge_name);
+        if (done < 0) {
+            st = done;
+            break;
+        }
+        if (done == 1) {
             sum.already_in_store++;
             continue;
         }
@@ -163,10 +167,6 @@ MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *fil
     mirs_response_match_free(m);
     free(mask);
     if (!st && opts->progress) opts->progress(opts->progress_userdata, n, n);
-    if (!st && summary) {
-        size_t sz = summary->struct_size < sizeof sum ? summary->struct_size : sizeof sum;
-        sum.struct_size = summary->struct_size;
-        memcpy(summary, &sum, sz);
-    }
+    if (!st && summary) mirs__struct_out(summary, &sum, sizeof sum);
     return st;
 }

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "internal.h"
+#include "util/versioned.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -34,18 +35,16 @@ static const struct {
 #define FLAG_COUNT (sizeof flag_names / sizeof *flag_names)
 #define KNOWN_FLAGS (MIRS_RECORD_FAILED | MIRS_RECORD_CRASHED | MIRS_RECORD_TRUNCATED | MIRS_RECORD_UNTERMINATED)
 
-void mirs_record_init(mirs_record *rec)
+int mirs_record_init(mirs_record *rec, size_t size)
 {
-    if (!rec) return;
-    mirs_record d = MIRS_RECORD_INIT;
-    *rec = d;
+    static const mirs_record d = MIRS_RECORD_INIT;
+    return MIRS__STRUCT_INIT(mirs_record, rec, size, &d);
 }
 
-void mirs_store_options_init(mirs_store_options *opts)
+int mirs_store_options_init(mirs_store_options *opts, size_t size)
 {
-    if (!opts) return;
-    mirs_store_options d = MIRS_STORE_OPTIONS_INIT;
-    *opts = d;
+    static const mirs_store_options d = MIRS_STORE_OPTIONS_INIT;
+    return MIRS__STRUCT_INIT(mirs_store_options, opts, size, &d);
 }
 
 /* ---- serialisation ---- */
@@ -66,14 +65,13 @@ static int put_str(mirs_sb *sb, const char *name, const char *v, bool required)
     return put_str_n(sb, name, v, 0, required);
 }
 
-static int record_json(const mirs_record *in, mirs_sb *sb)
+static int record_json(const mirs_record *user, mirs_sb *sb)
 {
-    /* Records built before the text lengths end at timestamp_ms: their lengths are 0 (strlen). */
-    if (!in || in->struct_size < offsetof(mirs_record, response_len))
-        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "record: NULL or struct_size too small");
-    mirs_record full = MIRS_RECORD_INIT;
-    memcpy(&full, in, in->struct_size < sizeof full ? in->struct_size : sizeof full);
-    const mirs_record *rec = &full;
+    if (!user) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "record: the mirs_record is NULL");
+    mirs_record r = MIRS_RECORD_INIT;
+    int rc = MIRS__STRUCT_IN(mirs_record, user, &r);
+    if (rc) return rc;
+    const mirs_record *rec = &r;
     if (!rec->key || !*rec->key) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "record: empty key");
     if (rec->verdict != MIRS_RECORD_NO_VERDICT && !mirs__verdict_name(rec->verdict))
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "record %s: unknown verdict %d", rec->key, (int)rec->verdict);
@@ -112,7 +110,7 @@ static int record_json(const mirs_record *in, mirs_sb *sb)
 
 int mirs_record_to_json(const mirs_record *rec, mirs_buf *out)
 {
-    MIRS_CHECK_ARG(out);
+    MIRS_CHECK_ARG(out, "out must not be NULL");
     mirs_sb sb;
     mirs_sb_init(&sb);
     int st = record_json(rec, &sb);
@@ -340,7 +338,7 @@ void mirs_records_free(mirs_records *r)
 
 int mirs_records_parse(const char *data, size_t len, const char *what, int32_t lenient, mirs_records **out)
 {
-    MIRS_CHECK_ARG(out && (data || !len));
+    MIRS_CHECK_ARG(out && (data || !len), "out must not be NULL; data must not be NULL when len > 0");
     mirs_records *r = mirs__calloc(1, sizeof *r);
     if (!r) return MIRS_E_NO_MEMORY;
     size_t good;
@@ -357,7 +355,7 @@ int mirs_records_parse(const char *data, size_t len, const char *what, int32_t l
 
 int mirs_records_read(const char *path, int32_t lenient, mirs_records **out)
 {
-    MIRS_CHECK_ARG(path && out);
+    MIRS_CHECK_ARG(path && out, "path and out must not be NULL");
     char *data;
     size_t len;
     int st = mirs__read_file(path, STORE_MAX_FILE, &data, &len);
@@ -514,16 +512,16 @@ static int resume_fn(void *ctx, const mirs_record *rec, uint64_t line_no)
 
 int mirs_store_open(const char *path, const mirs_store_options *opts, mirs_store **out)
 {
-    MIRS_CHECK_ARG(path && out);
+    MIRS_CHECK_ARG(path && out, "path and out must not be NULL");
     mirs_store_options o = MIRS_STORE_OPTIONS_INIT;
-    if (opts) {
-        MIRS_CHECK_ARG(opts->struct_size >= sizeof o);
-        o = *opts;
-        o.struct_size = sizeof o;
-    }
-    MIRS_CHECK_ARG(o.durability >= MIRS_DURABLE_NONE && o.durability <= MIRS_DURABLE_FSYNC_EVERY);
-    MIRS_CHECK_ARG(o.torn == MIRS_TORN_REFUSE || o.torn == MIRS_TORN_TRUNCATE);
-    MIRS_CHECK_ARG(o.durability != MIRS_DURABLE_FSYNC_EVERY || o.fsync_every > 0);
+    int rc = MIRS__STRUCT_IN(mirs_store_options, opts, &o);
+    if (rc) return rc;
+    MIRS_CHECK_ARG(o.durability >= MIRS_DURABLE_NONE && o.durability <= MIRS_DURABLE_FSYNC_EVERY,
+                   "opts->durability must be a MIRS_DURABLE_* value (0..3)");
+    MIRS_CHECK_ARG(o.torn == MIRS_TORN_REFUSE || o.torn == MIRS_TORN_TRUNCATE,
+                   "opts->torn must be MIRS_TORN_REFUSE or MIRS_TORN_TRUNCATE");
+    MIRS_CHECK_ARG(o.durability != MIRS_DURABLE_FSYNC_EVERY || o.fsync_every > 0,
+                   "opts->fsync_every must be > 0 with MIRS_DURABLE_FSYNC_EVERY");
     if (!o.max_json_depth) o.max_json_depth = 16;
     if (!o.max_line_bytes) o.max_line_bytes = (uint64_t)1 << 26;
 
@@ -599,7 +597,7 @@ static int store_flush_pending(mirs_store *s)
 
 int mirs_store_append(mirs_store *s, const mirs_record *rec)
 {
-    MIRS_CHECK_ARG(s && rec && s->fd >= 0);
+    MIRS_CHECK_ARG(s && rec && s->fd >= 0, "the store must be open and rec must not be NULL");
     mirs_sb_clear(&s->line);
     int st = record_json(rec, &s->line);
     if (st) return st;
@@ -629,7 +627,7 @@ int mirs_store_append(mirs_store *s, const mirs_record *rec)
 
 int mirs_store_sync(mirs_store *s)
 {
-    MIRS_CHECK_ARG(s && s->fd >= 0);
+    MIRS_CHECK_ARG(s && s->fd >= 0, "the store must not be NULL or closed");
     int st = store_flush_pending(s);
     if (st) return st;
     if (fdatasync(s->fd) != 0) return mirs__fail_errno(MIRS_E_IO, errno, "%s: fdatasync failed", s->path);
@@ -661,7 +659,8 @@ uint64_t mirs_store_record_count(const mirs_store *s) { return s ? s->records : 
 
 int mirs_store_done(const mirs_store *s, const char *key, const char *model, const char *judge)
 {
-    if (!s || !key) return 0;
+    if (!s) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_store_done: the store is NULL");
+    if (!key) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_store_done: key is NULL");
     return done_has(&s->done, key, model, judge, true) ? 1 : 0;
 }
 
@@ -720,9 +719,11 @@ static bool later(const merge_item *a, const merge_item *b)
 int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *output, int32_t policy,
                      uint64_t *records_out, uint64_t *duplicates, uint64_t *conflicts)
 {
-    MIRS_CHECK_ARG((inputs || !n_inputs) && output);
-    MIRS_CHECK_ARG(policy == MIRS_MERGE_STRICT || policy == MIRS_MERGE_LAST_WINS);
-    for (size_t i = 0; i < n_inputs; i++) MIRS_CHECK_ARG(inputs[i]);
+    MIRS_CHECK_ARG((inputs || !n_inputs) && output,
+                   "output must not be NULL; inputs must not be NULL when n_inputs > 0");
+    MIRS_CHECK_ARG(policy == MIRS_MERGE_STRICT || policy == MIRS_MERGE_LAST_WINS,
+                   "policy must be MIRS_MERGE_STRICT or MIRS_MERGE_LAST_WINS");
+    for (size_t i = 0; i < n_inputs; i++) MIRS_CHECK_ARG(inputs[i], "inputs must not hold NULL paths");
     mirs_records **rs = mirs__calloc(n_inputs ? n_inputs : 1, sizeof *rs);
     if (!rs) return MIRS_E_NO_MEMORY;
     merge_item *items = NULL;

@@ -12,6 +12,7 @@
  */
 #include "score_internal.h"
 #include "util/util.h"
+#include "util/versioned.h"
 
 #include <string.h>
 
@@ -265,7 +266,7 @@ static bool name_eq(const char *a, const char *b)
 
 int mirs_judge_from_name(const char *name, int32_t *out)
 {
-    MIRS_CHECK_ARG(name && out);
+    MIRS_CHECK_ARG(name && out, "name and out must not be NULL");
     for (int32_t j = 0; j < MIRS_JUDGE_COUNT; j++)
         if (name_eq(name, judge_names[j])) {
             *out = j;
@@ -281,11 +282,10 @@ int mirs_judge_from_name(const char *name, int32_t *out)
                       name);
 }
 
-void mirs_judge_options_init(mirs_judge_options *opts)
+int mirs_judge_options_init(mirs_judge_options *opts, size_t size)
 {
-    if (!opts) return;
-    mirs_judge_options d = MIRS_JUDGE_OPTIONS_INIT;
-    *opts = d;
+    static const mirs_judge_options d = MIRS_JUDGE_OPTIONS_INIT;
+    return MIRS__STRUCT_INIT(mirs_judge_options, opts, size, &d);
 }
 
 /* A value given with its length (any bytes but valid UTF-8; NUL included). */
@@ -372,7 +372,6 @@ static void render_llamaguard3(mirs_sb *sb, const char *user, size_t ul, const c
 static int judge_prompt(int32_t judge, const char *behavior, size_t bl, const char *generation, size_t gl,
                         const char *context, size_t cl, const mirs_judge_options *opts, mirs_buf *out)
 {
-    MIRS_CHECK_ARG(!opts || opts->struct_size >= sizeof(size_t));
     if (judge < 0 || judge >= MIRS_JUDGE_COUNT)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "judge prompt: unknown judge %d", (int)judge);
     if (!generation && judge != MIRS_JUDGE_LLAMAGUARD3)
@@ -380,10 +379,11 @@ static int judge_prompt(int32_t judge, const char *behavior, size_t bl, const ch
     if (!context && judge == MIRS_JUDGE_HARMBENCH_CONTEXTUAL)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "judge prompt: harmbench-contextual needs a context");
     mirs_judge_options o = MIRS_JUDGE_OPTIONS_INIT;
-    if (opts) memcpy(&o, opts, opts->struct_size < sizeof o ? opts->struct_size : sizeof o);
+    int st = MIRS__STRUCT_IN(mirs_judge_options, opts, &o);
+    if (st) return st;
     if (!generation) gl = 0;
     if (!context || judge != MIRS_JUDGE_HARMBENCH_CONTEXTUAL) cl = 0;
-    int st = check_field_n("behavior", behavior, bl);
+    st = check_field_n("behavior", behavior, bl);
     if (!st && generation) st = check_field_n("generation", generation, gl);
     if (!st && context && judge == MIRS_JUDGE_HARMBENCH_CONTEXTUAL) st = check_field_n("context", context, cl);
     if (st) return st;
@@ -436,7 +436,7 @@ static int judge_prompt(int32_t judge, const char *behavior, size_t bl, const ch
 int mirs_judge_prompt(int32_t judge, const char *behavior, const char *generation, const char *context,
                       const mirs_judge_options *opts, mirs_buf *out)
 {
-    MIRS_CHECK_ARG(out && behavior);
+    MIRS_CHECK_ARG(out && behavior, "out and behavior must not be NULL");
     /* Lengths up to one byte past the limit, which judge_prompt() then refuses. */
     size_t bl = strnlen(behavior, MAX_FIELD + 1), gl = generation ? strnlen(generation, MAX_FIELD + 1) : 0;
     size_t cl = context && judge == MIRS_JUDGE_HARMBENCH_CONTEXTUAL ? strnlen(context, MAX_FIELD + 1) : 0;
@@ -447,9 +447,9 @@ int mirs_judge_prompt_len(int32_t judge, const char *behavior, size_t behavior_l
                           size_t generation_len, const char *context, size_t context_len,
                           const mirs_judge_options *opts, mirs_buf *out)
 {
-    MIRS_CHECK_ARG(out && (behavior || behavior_len == 0));
-    MIRS_CHECK_ARG(generation || generation_len == 0);
-    MIRS_CHECK_ARG(context || context_len == 0);
+    MIRS_CHECK_ARG(out && (behavior || behavior_len == 0), "out must not be NULL, nor behavior when behavior_len > 0");
+    MIRS_CHECK_ARG(generation || generation_len == 0, "generation must not be NULL when generation_len > 0");
+    MIRS_CHECK_ARG(context || context_len == 0, "context must not be NULL when context_len > 0");
     return judge_prompt(judge, behavior ? behavior : "", behavior_len, generation, generation_len, context, context_len,
                         opts, out);
 }
@@ -463,7 +463,7 @@ const char *mirs_verdict_name(int32_t v) { return v >= 0 && v < MIRS_VERDICT_COU
 
 int mirs_verdict_from_name(const char *name, int32_t *out)
 {
-    MIRS_CHECK_ARG(name && out);
+    MIRS_CHECK_ARG(name && out, "name and out must not be NULL");
     for (int32_t v = 0; v < MIRS_VERDICT_COUNT; v++)
         if (name_eq(name, verdict_names[v])) {
             *out = v;
@@ -529,7 +529,7 @@ int32_t mirs_judge_official_answer(const char *output, size_t len, int32_t mode)
 int mirs_judge_parse(int32_t judge, int32_t mode, const char *output, size_t len, int32_t *verdict,
                      mirs_buf *categories)
 {
-    MIRS_CHECK_ARG(verdict && (output || len == 0));
+    MIRS_CHECK_ARG(verdict && (output || len == 0), "verdict must not be NULL; output must not be NULL when len > 0");
     if (judge < 0 || judge >= MIRS_JUDGE_COUNT)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "judge parse: unknown judge %d", (int)judge);
     if (mode != MIRS_PARSE_LENIENT && mode != MIRS_PARSE_OFFICIAL && mode != MIRS_PARSE_OFFICIAL_SERVER)
@@ -608,7 +608,7 @@ const char *mirs_response_type_name(int32_t t) { return t >= 0 && t <= MIRS_RTYP
 
 int mirs_response_type_from_name(const char *name, int32_t *out)
 {
-    MIRS_CHECK_ARG(name && out);
+    MIRS_CHECK_ARG(name && out, "name and out must not be NULL");
     for (int32_t t = 0; t <= MIRS_RTYPE_ERROR; t++)
         if (name_eq(name, rtype_names[t]) || (t == MIRS_RTYPE_BENIGN_HELP && name_eq(name, "benign help"))) {
             *out = t;
@@ -651,7 +651,8 @@ static int rtype_prompt(const char *question, size_t ql, const char *const *desc
 int mirs_response_type_prompt(const char *question, const char *const *descriptions, size_t n, const char *answer,
                               mirs_buf *out)
 {
-    MIRS_CHECK_ARG(question && answer && out && (descriptions || n == 0));
+    MIRS_CHECK_ARG(question && answer && out && (descriptions || n == 0),
+                   "question, answer and out must not be NULL; descriptions must not be NULL when n > 0");
     return rtype_prompt(question, strnlen(question, MAX_FIELD + 1), descriptions, n, answer,
                         strnlen(answer, MAX_FIELD + 1), out);
 }
@@ -659,13 +660,14 @@ int mirs_response_type_prompt(const char *question, const char *const *descripti
 int mirs_response_type_prompt_len(const char *question, size_t question_len, const char *const *descriptions, size_t n,
                                   const char *answer, size_t answer_len, mirs_buf *out)
 {
-    MIRS_CHECK_ARG(out && (question || question_len == 0) && (answer || answer_len == 0) && (descriptions || n == 0));
+    MIRS_CHECK_ARG(out && (question || question_len == 0) && (answer || answer_len == 0) && (descriptions || n == 0),
+                   "out must not be NULL; question, answer and descriptions must not be NULL when their length is > 0");
     return rtype_prompt(question ? question : "", question_len, descriptions, n, answer ? answer : "", answer_len, out);
 }
 
 int mirs_response_type_parse(const char *output, size_t len, int32_t *rtype)
 {
-    MIRS_CHECK_ARG(rtype && (output || len == 0));
+    MIRS_CHECK_ARG(rtype && (output || len == 0), "rtype must not be NULL; output must not be NULL when len > 0");
     if (!output) {
         *rtype = MIRS_RTYPE_ERROR;
         return MIRS_OK;

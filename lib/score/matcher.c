@@ -117,7 +117,7 @@ static bool ascii_ieq(const char *a, const char *b)
 
 int mirs_preset_from_name(const char *name, int32_t *out)
 {
-    MIRS_CHECK_ARG(name && out);
+    MIRS_CHECK_ARG(name && out, "name and out must not be NULL");
     static const struct {
         const char *n;
         int32_t p;
@@ -504,8 +504,8 @@ void mirs_matcher_free(mirs_matcher *m)
 
 int mirs_matcher_new(const char *const *phrases, size_t n, uint32_t flags, mirs_matcher **out)
 {
-    MIRS_CHECK_ARG(out);
-    MIRS_CHECK_ARG(phrases || n == 0);
+    MIRS_CHECK_ARG(out, "out must not be NULL");
+    MIRS_CHECK_ARG(phrases || n == 0, "phrases must not be NULL when n > 0");
     if (n == 0) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "matcher: no phrases");
     if (flags & ~(uint32_t)MIRS_MATCH_CASE_INSENSITIVE)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "matcher: unknown flags 0x%x", (unsigned)flags);
@@ -553,7 +553,7 @@ int mirs_matcher_new(const char *const *phrases, size_t n, uint32_t flags, mirs_
 
 int mirs_matcher_new_preset(int32_t preset, uint32_t flags, mirs_matcher **out)
 {
-    MIRS_CHECK_ARG(out);
+    MIRS_CHECK_ARG(out, "out must not be NULL");
     if (preset < 0 || preset >= MIRS_PRESET_COUNT)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "matcher: unknown preset %d", (int)preset);
     return mirs_matcher_new(presets[preset].items, presets[preset].n, flags, out);
@@ -561,7 +561,7 @@ int mirs_matcher_new_preset(int32_t preset, uint32_t flags, mirs_matcher **out)
 
 int mirs_matcher_load_text(const char *text, size_t len, uint32_t flags, const char *what, mirs_matcher **out)
 {
-    MIRS_CHECK_ARG(out && (text || len == 0));
+    MIRS_CHECK_ARG(out && (text || len == 0), "out must not be NULL; text must not be NULL when len > 0");
     if (!what) what = "phrase list";
     if (!text) text = "";
     if (len > MIRS_MATCHER_MAX_FILE_BYTES)
@@ -623,7 +623,7 @@ int mirs_matcher_load_text(const char *text, size_t len, uint32_t flags, const c
 
 int mirs_matcher_load_file(const char *path, uint32_t flags, mirs_matcher **out)
 {
-    MIRS_CHECK_ARG(path && out);
+    MIRS_CHECK_ARG(path && out, "path and out must not be NULL");
     char *data;
     size_t len;
     int st = mirs__read_file(path, MIRS_MATCHER_MAX_FILE_BYTES, &data, &len);
@@ -763,14 +763,17 @@ static uint32_t scan(const mirs_matcher *m, uint32_t s, const uint8_t *p, size_t
 
 int mirs_matcher_find(const mirs_matcher *m, const char *text, size_t len, mirs_match *out)
 {
-    MIRS_CHECK_ARG(m && out && (text || len == 0));
+    MIRS_CHECK_ARG(m && out && (text || len == 0), "m and out must not be NULL; text must not be NULL when len > 0");
     search(m, (const uint8_t *)(text ? text : ""), len, out, false);
     return MIRS_OK;
 }
 
-int32_t mirs_matcher_test(const mirs_matcher *m, const char *text, size_t len)
+int mirs_matcher_test(const mirs_matcher *m, const char *text, size_t len)
 {
-    if (!m || (!text && len)) return 0;
+    if (!m) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_matcher_test: the matcher is NULL");
+    if (!text && len)
+        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_matcher_test: text is NULL with len %zu (NULL needs len 0)",
+                          len);
     mirs_match r;
     search(m, (const uint8_t *)(text ? text : ""), len, &r, true);
     return r.matched;
@@ -780,7 +783,7 @@ int32_t mirs_matcher_test(const mirs_matcher *m, const char *text, size_t len)
 
 int mirs_matcher_stream_new(const mirs_matcher *m, mirs_matcher_stream **out)
 {
-    MIRS_CHECK_ARG(m && out);
+    MIRS_CHECK_ARG(m && out, "m and out must not be NULL");
     mirs_matcher_stream *s = mirs__calloc(1, sizeof *s);
     if (!s) return MIRS_E_NO_MEMORY;
     s->m = m;
@@ -791,7 +794,7 @@ int mirs_matcher_stream_new(const mirs_matcher *m, mirs_matcher_stream **out)
 
 int mirs_matcher_stream_feed(mirs_matcher_stream *s, const char *chunk, size_t len)
 {
-    MIRS_CHECK_ARG(s && (chunk || len == 0));
+    MIRS_CHECK_ARG(s && (chunk || len == 0), "s must not be NULL; chunk must not be NULL when len > 0");
     if (len > SIZE_MAX - s->pos) return mirs__fail(MIRS_E_OVERFLOW, "matcher stream: more than SIZE_MAX bytes fed");
     if (len) s->state = scan(s->m, s->state, (const uint8_t *)chunk, len, s->pos, &s->res);
     s->pos += len;
@@ -800,7 +803,7 @@ int mirs_matcher_stream_feed(mirs_matcher_stream *s, const char *chunk, size_t l
 
 int mirs_matcher_stream_result(const mirs_matcher_stream *s, mirs_match *out)
 {
-    MIRS_CHECK_ARG(s && out);
+    MIRS_CHECK_ARG(s && out, "s and out must not be NULL");
     *out = s->res;
     return MIRS_OK;
 }

@@ -8,14 +8,14 @@
  */
 #include "score_internal.h"
 #include "util/util.h"
+#include "util/versioned.h"
 
 #include <string.h>
 
-void mirs_strip_options_init(mirs_strip_options *opts)
+int mirs_strip_options_init(mirs_strip_options *opts, size_t size)
 {
-    if (!opts) return;
-    mirs_strip_options d = MIRS_STRIP_OPTIONS_INIT;
-    *opts = d;
+    static const mirs_strip_options d = MIRS_STRIP_OPTIONS_INIT;
+    return MIRS__STRUCT_INIT(mirs_strip_options, opts, size, &d);
 }
 
 int32_t mirs_is_python_space(uint32_t c)
@@ -187,17 +187,16 @@ static void glm_span(const char *text, size_t *a, size_t *b, uint32_t *fl)
 int mirs_strip_reasoning_span(const char *text, size_t len, int32_t mode, const mirs_strip_options *opts, size_t *start,
                               size_t *end, uint32_t *flags)
 {
-    MIRS_CHECK_ARG(text || len == 0);
-    MIRS_CHECK_ARG(start && end);
-    MIRS_CHECK_ARG(!opts || opts->struct_size >= sizeof(size_t));
+    MIRS_CHECK_ARG(text || len == 0, "text must not be NULL when len > 0");
+    MIRS_CHECK_ARG(start && end, "start and end must not be NULL");
     if (mode < MIRS_STRIP_MIR || mode > MIRS_STRIP_GLM_RAW)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "strip: unknown mode %d", (int)mode);
     mirs_strip_options o = MIRS_STRIP_OPTIONS_INIT;
-    if (opts) memcpy(&o, opts, opts->struct_size < sizeof o ? opts->struct_size : sizeof o);
-    o.struct_size = sizeof o;
+    int st = MIRS__STRUCT_IN(mirs_strip_options, opts, &o);
+    if (st) return st;
     const char *const *open = default_open, *const *close = default_close;
     size_t np = 2;
-    int st = check_tags(mode == MIRS_STRIP_TAGS ? &o : NULL, &open, &close, &np);
+    st = check_tags(mode == MIRS_STRIP_TAGS ? &o : NULL, &open, &close, &np);
     if (st) return st;
     if (o.unterminated < MIRS_STRIP_UNTERMINATED_KEEP || o.unterminated > MIRS_STRIP_UNTERMINATED_BEFORE)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "strip: unknown unterminated policy %d", (int)o.unterminated);
@@ -263,7 +262,7 @@ int mirs_strip_reasoning_span(const char *text, size_t len, int32_t mode, const 
 int mirs_strip_reasoning(const char *text, size_t len, int32_t mode, const mirs_strip_options *opts, mirs_buf *out,
                          uint32_t *flags)
 {
-    MIRS_CHECK_ARG(out);
+    MIRS_CHECK_ARG(out, "out must not be NULL");
     size_t a, b;
     uint32_t fl;
     int st = mirs_strip_reasoning_span(text, len, mode, opts, &a, &b, &fl);

@@ -54,7 +54,7 @@ static void wilson(double k, double n, double z, double *lo, double *hi)
 
 int mirs_stats_wilson(uint64_t k, uint64_t n, double confidence, double *lo, double *hi)
 {
-    MIRS_CHECK_ARG(lo && hi);
+    MIRS_CHECK_ARG(lo && hi, "lo and hi must not be NULL");
     int st = check_conf(confidence);
     if (st) return st;
     if (n == 0) return mirs__fail(MIRS_E_EMPTY, "wilson: n = 0");
@@ -68,7 +68,7 @@ int mirs_stats_wilson(uint64_t k, uint64_t n, double confidence, double *lo, dou
 
 int mirs_stats_clopper_pearson(uint64_t k, uint64_t n, double confidence, double *lo, double *hi)
 {
-    MIRS_CHECK_ARG(lo && hi);
+    MIRS_CHECK_ARG(lo && hi, "lo and hi must not be NULL");
     int st = check_conf(confidence);
     if (st) return st;
     if (n == 0) return mirs__fail(MIRS_E_EMPTY, "clopper_pearson: n = 0");
@@ -108,7 +108,7 @@ static double binom_search(double sign, double d, double lo, double hi, double n
 
 int mirs_stats_mcnemar_exact(uint64_t b, uint64_t c, double *p_value)
 {
-    MIRS_CHECK_ARG(p_value);
+    MIRS_CHECK_ARG(p_value, "p_value must not be NULL");
     if (b + c < b) return mirs__fail(MIRS_E_OVERFLOW, "mcnemar: b + c overflows");
     if (b + c == 0) {
         *p_value = 1.0;
@@ -139,7 +139,7 @@ int mirs_stats_mcnemar_exact(uint64_t b, uint64_t c, double *p_value)
 int mirs_stats_paired_difference(uint64_t n11, uint64_t n10, uint64_t n01, uint64_t n00, double confidence,
                                  double *diff, double *lo, double *hi)
 {
-    MIRS_CHECK_ARG(diff && lo && hi);
+    MIRS_CHECK_ARG(diff && lo && hi, "diff, lo and hi must not be NULL");
     int st = check_conf(confidence);
     if (st) return st;
     uint64_t n = n11 + n10;
@@ -183,8 +183,8 @@ int mirs_stats_paired_difference(uint64_t n11, uint64_t n10, uint64_t n01, uint6
 
 int mirs_stats_cohen_kappa(const uint64_t *matrix, size_t k, double *kappa)
 {
-    MIRS_CHECK_ARG(kappa);
-    MIRS_CHECK_ARG(matrix || k == 0);
+    MIRS_CHECK_ARG(kappa, "kappa must not be NULL");
+    MIRS_CHECK_ARG(matrix || k == 0, "matrix must not be NULL when k > 0");
     size_t cells;
     if (!mirs__mul_ok(k, k, &cells) || k > 65536) return mirs__fail(MIRS_E_LIMIT, "cohen_kappa: k = %zu too large", k);
     if (k == 0) return mirs__fail(MIRS_E_EMPTY, "cohen_kappa: empty matrix");
@@ -214,8 +214,8 @@ int mirs_stats_cohen_kappa(const uint64_t *matrix, size_t k, double *kappa)
 
 int mirs_stats_spearman(const double *x, const double *y, size_t n, double *rho, double *p_value)
 {
-    MIRS_CHECK_ARG(rho && p_value);
-    MIRS_CHECK_ARG((x && y) || n == 0);
+    MIRS_CHECK_ARG(rho && p_value, "rho and p_value must not be NULL");
+    MIRS_CHECK_ARG((x && y) || n == 0, "x and y must not be NULL when n > 0");
     if (n < 3) return mirs__fail(MIRS_E_EMPTY, "spearman: n = %zu < 3", n);
     int st = check_sample(x, n, "spearman x", true);
     if (!st) st = check_sample(y, n, "spearman y", true);
@@ -362,8 +362,8 @@ static double kendall_p_exact(uint64_t n, uint64_t c)
 
 int mirs_stats_kendall(const double *x, const double *y, size_t n, double *tau, double *p_value)
 {
-    MIRS_CHECK_ARG(tau && p_value);
-    MIRS_CHECK_ARG((x && y) || n == 0);
+    MIRS_CHECK_ARG(tau && p_value, "tau and p_value must not be NULL");
+    MIRS_CHECK_ARG((x && y) || n == 0, "x and y must not be NULL when n > 0");
     if (n < 2) return mirs__fail(MIRS_E_EMPTY, "kendall: n = %zu < 2", n);
     int st = check_sample(x, n, "kendall x", true);
     if (!st) st = check_sample(y, n, "kendall y", true);
@@ -452,8 +452,8 @@ static void welch_core(double na, double ma, double va, double nb, double mb, do
 
 int mirs_stats_welch(const double *a, size_t na, const double *b, size_t nb, double *t, double *df, double *p_value)
 {
-    MIRS_CHECK_ARG(t && df && p_value);
-    MIRS_CHECK_ARG((a || na == 0) && (b || nb == 0));
+    MIRS_CHECK_ARG(t && df && p_value, "t, df and p_value must not be NULL");
+    MIRS_CHECK_ARG((a || na == 0) && (b || nb == 0), "a must not be NULL when na > 0; b must not be NULL when nb > 0");
     if (na < 2 || nb < 2) return mirs__fail(MIRS_E_EMPTY, "welch: groups of %zu and %zu values (need 2 each)", na, nb);
     int st = check_sample(a, na, "welch a", false);
     if (!st) st = check_sample(b, nb, "welch b", false);
@@ -468,7 +468,7 @@ int mirs_stats_welch(const double *a, size_t na, const double *b, size_t nb, dou
 int mirs_stats_welch_moments(double na, double mean_a, double var_a, double nb, double mean_b, double var_b, double *t,
                              double *df, double *p_value)
 {
-    MIRS_CHECK_ARG(t && df && p_value);
+    MIRS_CHECK_ARG(t && df && p_value, "t, df and p_value must not be NULL");
     if (isnan(na) || isnan(nb) || !(na >= 2) || !(nb >= 2))
         return mirs__fail(MIRS_E_EMPTY, "welch_moments: counts %g and %g (need 2 each)", na, nb);
     if (!isfinite(na) || !isfinite(nb) || !isfinite(mean_a) || !isfinite(mean_b) || !isfinite(var_a) ||
@@ -538,9 +538,10 @@ static double mwu_exact_p(uint64_t s, uint64_t L, uint64_t k0)
 int mirs_stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb, int32_t method, double *u,
                             double *p_value)
 {
-    MIRS_CHECK_ARG(u && p_value);
-    MIRS_CHECK_ARG((a || na == 0) && (b || nb == 0));
-    MIRS_CHECK_ARG(method == MIRS_MWU_AUTO || method == MIRS_MWU_EXACT || method == MIRS_MWU_ASYMPTOTIC);
+    MIRS_CHECK_ARG(u && p_value, "u and p_value must not be NULL");
+    MIRS_CHECK_ARG((a || na == 0) && (b || nb == 0), "a must not be NULL when na > 0; b must not be NULL when nb > 0");
+    MIRS_CHECK_ARG(method == MIRS_MWU_AUTO || method == MIRS_MWU_EXACT || method == MIRS_MWU_ASYMPTOTIC,
+                   "method must be MIRS_MWU_AUTO, MIRS_MWU_EXACT or MIRS_MWU_ASYMPTOTIC");
     if (na == 0 || nb == 0) return mirs__fail(MIRS_E_EMPTY, "mann_whitney: an empty group (%zu, %zu)", na, nb);
     int st = check_sample(a, na, "mann_whitney a", true);
     if (!st) st = check_sample(b, nb, "mann_whitney b", true);
@@ -591,8 +592,8 @@ int mirs_stats_mann_whitney(const double *a, size_t na, const double *b, size_t 
 
 int mirs_stats_cohen_d(const double *a, size_t na, const double *b, size_t nb, double *d)
 {
-    MIRS_CHECK_ARG(d);
-    MIRS_CHECK_ARG((a || na == 0) && (b || nb == 0));
+    MIRS_CHECK_ARG(d, "d must not be NULL");
+    MIRS_CHECK_ARG((a || na == 0) && (b || nb == 0), "a must not be NULL when na > 0; b must not be NULL when nb > 0");
     if (na < 1 || nb < 1 || na + nb < 3)
         return mirs__fail(MIRS_E_EMPTY, "cohen_d: groups of %zu and %zu values (need >= 1 each, 3 in all)", na, nb);
     int st = check_sample(a, na, "cohen_d a", false);
@@ -611,7 +612,7 @@ int mirs_stats_cohen_d(const double *a, size_t na, const double *b, size_t nb, d
 
 int mirs_stats_auroc(const double *pos, size_t npos, const double *neg, size_t nneg, double *auc)
 {
-    MIRS_CHECK_ARG(auc);
+    MIRS_CHECK_ARG(auc, "auc must not be NULL");
     double u, p;
     /* U of `pos` counts pairs pos > neg plus half the ties. */
     int st = mirs_stats_mann_whitney(pos, npos, neg, nneg, MIRS_MWU_ASYMPTOTIC, &u, &p);
@@ -634,8 +635,9 @@ static size_t draw(uint64_t *state, size_t n) { return (size_t)(((mirs__u128)nex
 int mirs_stats_auroc_bootstrap(const double *pos, size_t npos, const double *neg, size_t nneg, uint32_t reps,
                                uint64_t seed, double confidence, double *lo, double *hi)
 {
-    MIRS_CHECK_ARG(lo && hi);
-    MIRS_CHECK_ARG((pos || npos == 0) && (neg || nneg == 0));
+    MIRS_CHECK_ARG(lo && hi, "lo and hi must not be NULL");
+    MIRS_CHECK_ARG((pos || npos == 0) && (neg || nneg == 0),
+                   "pos must not be NULL when npos > 0; neg must not be NULL when nneg > 0");
     if (reps < 1) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "auroc_bootstrap: reps = 0");
     if (reps > (1u << 24)) return mirs__fail(MIRS_E_LIMIT, "auroc_bootstrap: reps = %u exceeds 2^24", reps);
     int st = check_conf(confidence);

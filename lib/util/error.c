@@ -28,6 +28,13 @@ int mirs__fail(int status, const char *fmt, ...)
     return status;
 }
 
+int mirs__fail_arg(const char *func, const char *what)
+{
+    bool public_fn = strncmp(func, "mirs_", 5) == 0 && func[5] != '_';
+    if (public_fn) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "%s: %s", func, what);
+    return mirs__fail(MIRS_E_INVALID_ARGUMENT, "%s", what);
+}
+
 int mirs__fail_errno(int status, int errnum, const char *fmt, ...)
 {
     va_list ap;

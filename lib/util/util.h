@@ -24,9 +24,15 @@ int mirs__fail(int status, const char *fmt, ...) MIRS_PRINTF(2, 3);
 int mirs__fail_errno(int status, int errnum, const char *fmt, ...) MIRS_PRINTF(3, 4);
 /* Prepends "prefix: " to the current message, keeps the status; returns it. */
 int mirs__error_prefix(const char *fmt, ...) MIRS_PRINTF(1, 2);
-#define MIRS_CHECK_ARG(cond)                                                                                           \
+/* MIRS_E_INVALID_ARGUMENT with "<public function>: <what>"; `what` names
+ * the argument and its valid values in the header's words ("out must not
+ * be NULL", "method must be MIRS_MWU_AUTO, ..."), never the C expression.
+ * The function's name is prefixed only for public functions (an internal
+ * helper's name means nothing to the caller). */
+int mirs__fail_arg(const char *func, const char *what);
+#define MIRS_CHECK_ARG(cond, what)                                                                                     \
     do {                                                                                                               \
-        if (!(cond)) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "%s: invalid argument: %s", __func__, #cond);          \
+        if (!(cond)) return mirs__fail_arg(__func__, what);                                                            \
     } while (0)
 
 /* ---- buffers handed to uninstrumented libraries ----

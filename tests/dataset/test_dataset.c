@@ -234,14 +234,14 @@ static void test_filters(void)
     CHECK_EQ_INT(collect(ds, &f, v, 128), 14);
     f.relations = (1u << MIRS_RELATION_ANALOGY) | (1u << MIRS_RELATION_RELEVANCE);
     CHECK_EQ_INT(collect(ds, &f, v, 128), 4);
-    mirs_filter_init(&f);
+    mirs_filter_init(&f, sizeof f);
     f.groups = 1u << MIRS_GROUP_SEMANTIC; /* Relevance + Complementarity: 9 + 9 */
     CHECK_EQ_INT(collect(ds, &f, v, 128), 18);
     for (size_t i = 0; i < 18; i++) CHECK(mirs_relation_group(mirs_item_relation(v[i])) == MIRS_GROUP_SEMANTIC);
     f.relations = 1u << MIRS_RELATION_ANALOGY; /* AND: nothing is both */
     CHECK_EQ_INT(collect(ds, &f, v, 128), 0);
 
-    mirs_filter_init(&f);
+    mirs_filter_init(&f, sizeof f);
     const char *keys[] = {"Violence/Analogy/23", "No/Such/key", "Hate_Speech/Temporal_Jump/2", "Violence/Analogy/23"};
     f.keys = keys;
     f.key_count = 4;
@@ -254,22 +254,22 @@ static void test_filters(void)
     mirs_iter *it = (mirs_iter *)1;
     CHECK_STATUS(mirs_iter_new(ds, &f, &it), MIRS_E_INVALID_ARGUMENT);
     CHECK(it == (mirs_iter *)1);
-    mirs_filter_init(&f);
+    mirs_filter_init(&f, sizeof f);
     f.shard_count = 3;
     f.shard_index = 3;
     CHECK_STATUS(mirs_iter_new(ds, &f, &it), MIRS_E_RANGE);
     f.struct_size = 8;
     CHECK_STATUS(mirs_iter_new(ds, &f, &it), MIRS_E_INVALID_ARGUMENT);
-    mirs_filter_init(&f);
+    mirs_filter_init(&f, sizeof f);
     f.shard_index = 1; /* without a shard count */
     CHECK_STATUS(mirs_iter_new(ds, &f, &it), MIRS_E_RANGE);
-    mirs_filter_init(&f);
+    mirs_filter_init(&f, sizeof f);
     f.categories = 1u << MIRS_CATEGORY_COUNT;
     CHECK_STATUS(mirs_iter_new(ds, &f, &it), MIRS_E_INVALID_ARGUMENT);
-    mirs_filter_init(&f);
+    mirs_filter_init(&f, sizeof f);
     f.relations = 1u << MIRS_RELATION_COUNT;
     CHECK_STATUS(mirs_iter_new(ds, &f, &it), MIRS_E_INVALID_ARGUMENT);
-    mirs_filter_init(&f);
+    mirs_filter_init(&f, sizeof f);
     f.groups = 1u << MIRS_GROUP_COUNT;
     CHECK_STATUS(mirs_iter_new(ds, &f, &it), MIRS_E_INVALID_ARGUMENT);
     CHECK(it == (mirs_iter *)1);
@@ -279,7 +279,7 @@ static void test_filters(void)
         unsigned char seen[128] = {0};
         size_t sum = 0;
         for (uint32_t k = 0; k < sc; k++) {
-            mirs_filter_init(&f);
+            mirs_filter_init(&f, sizeof f);
             f.shard_count = sc;
             f.shard_index = k;
             size_t m = collect(ds, &f, v, 128);
@@ -296,7 +296,7 @@ static void test_filters(void)
 
     /* Shuffle: a permutation, the same for the same seed, different for another seed,
      * and a subset keeps its relative order. */
-    mirs_filter_init(&f);
+    mirs_filter_init(&f, sizeof f);
     f.shuffle = 1;
     f.seed = 42;
     CHECK_EQ_INT(collect(ds, &f, v, 128), 81);
@@ -432,13 +432,13 @@ static void test_args(void)
     mirs_dataset_options o = MIRS_DATASET_OPTIONS_INIT;
     o.min_images = 5;
     CHECK_STATUS(mirs_dataset_open(sample_dir, &o, &ds), MIRS_E_INVALID_ARGUMENT);
-    mirs_dataset_options_init(&o);
+    mirs_dataset_options_init(&o, sizeof o);
     o.format = 3;
     CHECK_STATUS(mirs_dataset_open(sample_dir, &o, &ds), MIRS_E_INVALID_ARGUMENT);
-    mirs_dataset_options_init(&o);
+    mirs_dataset_options_init(&o, sizeof o);
     o.struct_size = 4;
     CHECK_STATUS(mirs_dataset_open(sample_dir, &o, &ds), MIRS_E_INVALID_ARGUMENT);
-    mirs_dataset_options_init(&o);
+    mirs_dataset_options_init(&o, sizeof o);
     o.format = MIRS_DATASET_FORMAT_JSONL;
     CHECK_STATUS(mirs_dataset_open(sample_dir, &o, &ds), MIRS_E_INVALID_ARGUMENT);
     o.format = MIRS_DATASET_FORMAT_OFFICIAL;

@@ -294,14 +294,14 @@ static void test_files(void)
     put(root, "Violence/Analogy_final.json", text);
     EXPECT(root, &o, MIRS_E_LIMIT, "Violence/Analogy_final.json", -1, "nesting deeper than 2", 0);
     /* file size limit */
-    mirs_dataset_options_init(&o);
+    mirs_dataset_options_init(&o, sizeof o);
     o.max_file_bytes = 100;
     new_root(root, sizeof root);
     put(root, "Violence/Analogy_final.json", text);
     put(root, "Violence/Relevance_final.json", "[]");
     EXPECT(root, &o, MIRS_E_LIMIT, "Violence/Analogy_final.json", -1, "exceeds the limit of 100 bytes", 0);
     /* item limit: fatal in both modes */
-    mirs_dataset_options_init(&o);
+    mirs_dataset_options_init(&o, sizeof o);
     o.max_items = 1;
     new_root(root, sizeof root);
     char b2[1024];

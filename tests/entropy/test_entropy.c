@@ -188,7 +188,7 @@ static void test_spans_and_views(void)
     for (int ki = 0; ki < 2; ki++) {
         mirs_entropy_options o = opts_kernel(kernels[ki]);
         mirs_entropy_view v;
-        mirs_entropy_view_init(&v, t, MIRS_ENTROPY_F32, L, H, Q, K);
+        mirs_entropy_view_init(&v, sizeof v, t, MIRS_ENTROPY_F32, L, H, Q, K);
         double ent[L * H * Q], mass[L * H * Q * 2], ref[L * H * Q];
         size_t spans[4] = {2, 9, 12, 24};
         CHECK_OK(mirs_entropy_view_compute(&v, 1, 3, spans, 2, NULL, &o, ent, mass));
@@ -443,9 +443,27 @@ static void test_kernel_choice(void)
 #endif
 }
 
+/* Argument errors name the argument and its valid values, never the C
+ * expression or an internal function. */
+static void test_argument_messages(void)
+{
+    float row[2] = {0.5f, 0.5f};
+    double h;
+    CHECK_STATUS(mirs_entropy_rows(row, 99, 1, 2, 2, NULL, &h), MIRS_E_INVALID_ARGUMENT);
+    CHECK_STR(mirs_error_last(), "mirs_entropy_rows_spans: dtype must be MIRS_ENTROPY_F32, _F16, _BF16 or _F64");
+    CHECK_STATUS(mirs_entropy_rows(NULL, MIRS_ENTROPY_F32, 1, 2, 2, NULL, &h), MIRS_E_INVALID_ARGUMENT);
+    CHECK(strstr(mirs_error_last(), "data and entropy must not be NULL when nrows > 0") != NULL);
+    CHECK(strstr(mirs_error_last(), "&&") == NULL && strstr(mirs_error_last(), "mirs__") == NULL);
+    mirs_entropy_options o = MIRS_ENTROPY_OPTIONS_INIT;
+    o.struct_size = 3;
+    CHECK_STATUS(mirs_entropy_rows(row, MIRS_ENTROPY_F32, 1, 2, 2, &o, &h), MIRS_E_INVALID_ARGUMENT);
+    CHECK(strstr(mirs_error_last(), "mirs_entropy_options: struct_size 3 ") == mirs_error_last());
+}
+
 int main(void)
 {
     printf("kernel: %s\n", mirs_entropy_kernel_name());
+    test_argument_messages();
     test_kernel_choice();
     test_hand_worked();
     test_policies();

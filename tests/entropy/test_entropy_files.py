@@ -117,6 +117,7 @@ for order in ["C", "F"]:
     h = ctypes.c_void_p()
     lib.mirs_entropy_tensor_open(P("e.npy").encode(), None, ctypes.byref(h))
     v = View()
+    v.struct_size = ctypes.sizeof(v)  # an output struct: the library fills it up to the caller's size
     check(lib.mirs_entropy_tensor_view(h, b"hqk", ctypes.byref(v)) != 0, "layout with the wrong rank is refused")
     check(lib.mirs_entropy_tensor_view(h, b"lhqk", ctypes.byref(v)) == 0, "layout lhqk")
     out = np.empty((2, 3, 5))
@@ -140,7 +141,7 @@ np.save(good, a.astype(np.float32))
 good = good.getvalue()
 bad = {
     "truncated-data": (good[:-5], "MIRS_E_TRUNCATED"),
-    "not-npy-or-st": (b"hello world, not a tensor", "MIRS_E_LIMIT"),  # read as a safetensors size
+    "not-npy-or-st": (b"hello world, not a tensor", "MIRS_E_FORMAT"),  # not a 16-exabyte safetensors header
     "npy-version-9": (b"\x93NUMPY\x09\x00" + good[8:], "MIRS_E_UNSUPPORTED"),
     "npy-header-past-end": (good[:8] + b"\xff\xff" + good[10:40], "MIRS_E_TRUNCATED"),
     "npy-bad-dict": (good.replace(b"'fortran_order': False", b"'fortran_order': Fals_"), "MIRS_E_FORMAT"),

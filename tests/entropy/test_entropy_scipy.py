@@ -25,7 +25,7 @@ class Options(ctypes.Structure):
                 ("temperature", ctypes.c_double), ("kernel", ctypes.c_int32), ("threads", ctypes.c_uint32)]
 
 
-lib.mirs_entropy_options_init.argtypes = [ctypes.POINTER(Options)]
+lib.mirs_entropy_options_init.argtypes = [ctypes.POINTER(Options), ctypes.c_size_t]
 lib.mirs_entropy_rows.argtypes = [ctypes.c_void_p, ctypes.c_int32, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t,
                                   ctypes.POINTER(Options), ctypes.c_void_p]
 lib.mirs_entropy_kernel_name.restype = ctypes.c_char_p
@@ -59,7 +59,7 @@ def encode(rows, dtype):
 
 def run(data, dtype, kernel, **kw):
     o = Options()
-    lib.mirs_entropy_options_init(ctypes.byref(o))
+    lib.mirs_entropy_options_init(ctypes.byref(o), ctypes.sizeof(o))
     o.kernel = kernel
     o.policy = 1  # renormalise: the reference always renormalises (scipy)
     for k, v in kw.items():

@@ -61,12 +61,12 @@ lib = ctypes.CDLL(libpath)
 lib.mirs_image_decode_file.argtypes = [ctypes.c_char_p, ctypes.POINTER(DecodeOptions), ctypes.POINTER(ctypes.c_void_p)]
 lib.mirs_image_free.argtypes = [ctypes.c_void_p]
 opts = DecodeOptions()
-lib.mirs_image_decode_options_init(ctypes.byref(opts))
+lib.mirs_image_decode_options_init(ctypes.byref(opts), ctypes.c_size_t(ctypes.sizeof(opts)))
 half = DecodeOptions()
-lib.mirs_image_decode_options_init(ctypes.byref(half))
+lib.mirs_image_decode_options_init(ctypes.byref(half), ctypes.c_size_t(ctypes.sizeof(half)))
 half.target_width = half.target_height = 448
 one = DecodeOptions()  # threads = 1: the calling thread only
-lib.mirs_image_decode_options_init(ctypes.byref(one))
+lib.mirs_image_decode_options_init(ctypes.byref(one), ctypes.c_size_t(ctypes.sizeof(one)))
 one.threads = 1
 
 

@@ -135,6 +135,14 @@ with tempfile.TemporaryDirectory() as tmp:
     pe = (m.sum(1) * m.sum(0)).sum() / m.sum() ** 2
     close(out["kappa"], (po - pe) / (1 - pe), "kappa")
     close(out["agreement"], po, "agreement")
+    # The confusion matrix cell by cell (mirs_judge_comparison.matrix, read with its MIRS_JUDGE_MATRIX_DIM stride).
+    want = {}
+    for k in ja:
+        want.setdefault(ja[k], {}).setdefault(jb[k], 0)
+        want[ja[k]][jb[k]] += 1
+    if out["confusion"] != want:
+        print("FAIL confusion matrix", out["confusion"], "!=", want)
+        failures += 1
 
     # Capability correlation.
     caps = {"a": 61.0, "b": 70.5, "c": 48.0, "d": 80.0, "e": 40.0}

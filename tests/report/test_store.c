@@ -201,6 +201,9 @@ static void test_store_resume(void)
         CHECK_EQ_INT(mirs_store_done(s, "k3", "m2", "j"), 1);
         CHECK_EQ_INT(mirs_store_done(s, "k2", NULL, NULL), 0);
         CHECK_EQ_INT(mirs_store_done(s, "k9", NULL, NULL), 0);
+        /* A bad argument is not a "no". */
+        CHECK_STATUS(mirs_store_done(s, NULL, NULL, NULL), MIRS_E_INVALID_ARGUMENT);
+        CHECK_STATUS(mirs_store_done(NULL, "k1", NULL, NULL), MIRS_E_INVALID_ARGUMENT);
         CHECK_OK(mirs_store_close(s));
     }
     /* Many keys: exercises the resume set's growth. */

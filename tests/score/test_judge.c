@@ -125,7 +125,7 @@ static void test_prompts(cJSON *v)
     /* Custom categories. */
     const char *cats[] = {"Hate Speech.", "Self-Harm."};
     mirs_judge_options o;
-    mirs_judge_options_init(&o);
+    mirs_judge_options_init(&o, sizeof o);
     o.categories = cats;
     o.ncategories = 2;
     got = prompt(MIRS_JUDGE_LLAMAGUARD3, "q", "a", NULL, &o);

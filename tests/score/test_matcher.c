@@ -64,6 +64,10 @@ static void test_basic(void)
     CHECK_EQ_INT(r.count, 4);
     CHECK_EQ_INT(mirs_matcher_test(m, t, strlen(t)), 1);
     CHECK_EQ_INT(mirs_matcher_test(m, "Here is how.", 12), 0);
+    /* A bad argument is not a "no". */
+    CHECK_STATUS(mirs_matcher_test(NULL, "I'm sorry", 9), MIRS_E_INVALID_ARGUMENT);
+    CHECK_STATUS(mirs_matcher_test(m, NULL, 3), MIRS_E_INVALID_ARGUMENT);
+    CHECK_EQ_INT(mirs_matcher_test(m, NULL, 0), 0);
     /* Case-sensitive like Python's `in`: "i'm sorry" is not "I'm sorry". */
     CHECK_EQ_INT(mirs_matcher_test(m, "well i'm sorry", 14), 0);
     CHECK_EQ_INT(mirs_matcher_test(m, "I\xE2\x80\x99m sorry", 11), 0);

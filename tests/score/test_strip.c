@@ -110,7 +110,7 @@ static void test_flags(void)
 static void test_tags(void)
 {
     mirs_strip_options o;
-    mirs_strip_options_init(&o);
+    mirs_strip_options_init(&o, sizeof o);
     CHECK_EQ_INT(o.struct_size, sizeof o);
     check_strip("<think>a</think> b \xE2\x97\x81think\xE2\x96\xB7r\xE2\x97\x81/think\xE2\x96\xB7 c", MIRS_STRIP_TAGS,
                 "c");

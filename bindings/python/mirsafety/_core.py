@@ -174,10 +174,11 @@ class Array:
 
 
 def options(struct_cls, init_fn, kwargs, what):
-    """A struct_size-first options struct filled by its *_options_init() function, then with the given fields.
-    Field names are the C names; unknown names raise TypeError. None leaves the default."""
+    """A struct_size-first options struct filled by its *_options_init(opts, size) function (size is the struct's
+    size as these bindings know it: the library writes no further), then with the given fields. Field names are the
+    C names; unknown names raise TypeError. None leaves the default."""
     opts = struct_cls()
-    init_fn(ctypes.byref(opts))
+    init_fn(ctypes.byref(opts), ctypes.sizeof(opts))
     names = {f[0] for f in struct_cls._fields_}
     for k, v in kwargs.items():
         if k == "struct_size" or k not in names:

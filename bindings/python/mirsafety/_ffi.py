@@ -9,7 +9,9 @@ import ctypes
 # ---- Constants (#define in the headers) ----
 
 # Version of the headers. mirs_version_*() return the library's own; the
-# bindings compare the two and refuse to load a mismatched library.
+# bindings compare the two and refuse a library that cannot serve them
+# (another major; in 0.x another minor; from 1.0 an older minor; the patch
+# never matters): docs/c-api.md, "Versions and compatibility".
 MIRS_VERSION_MAJOR = 0
 MIRS_VERSION_MINOR = 1
 MIRS_VERSION_PATCH = 0
@@ -429,11 +431,16 @@ MIRS_RTYPE_REFUSAL = 1
 MIRS_RTYPE_MISUNDERSTANDING = 2
 MIRS_RTYPE_EVASIVE = 3
 MIRS_RTYPE_BENIGN_HELP = 4
-MIRS_RTYPE_COUNT = 5
 #: parser outcome only
 MIRS_RTYPE_UNPARSEABLE = 5
 #: parser outcome only: no judge output
 MIRS_RTYPE_ERROR = 6
+
+# Labels a judge may give: the values 0 .. MIRS_RTYPE_LABEL_COUNT - 1.
+MIRS_RTYPE_LABEL_COUNT = 5
+
+# Every value an rtype may take (labels and parser outcomes): 0 .. COUNT - 1.
+MIRS_RTYPE_COUNT = 7
 
 # Status of one response.
 #: the model answered
@@ -519,6 +526,11 @@ MIRS_BY_CATEGORY = 2
 MIRS_BY_GROUP = 4
 MIRS_BY_MATRIX = 8
 MIRS_BY_ALL = 15
+
+# Side of the judge comparison matrix: room for every verdict value this
+# and later versions may define, so appending a verdict never changes the
+# struct's layout. Verdicts are < MIRS_VERDICT_COUNT <= this.
+MIRS_JUDGE_MATRIX_DIM = 16
 
 # Element types (int32_t dtype arguments).
 MIRS_ENTROPY_F32 = 1
@@ -735,9 +747,10 @@ CONSTANTS = {
     'MIRS_RTYPE_MISUNDERSTANDING': ('score', 'int'),
     'MIRS_RTYPE_EVASIVE': ('score', 'int'),
     'MIRS_RTYPE_BENIGN_HELP': ('score', 'int'),
-    'MIRS_RTYPE_COUNT': ('score', 'int'),
     'MIRS_RTYPE_UNPARSEABLE': ('score', 'int'),
     'MIRS_RTYPE_ERROR': ('score', 'int'),
+    'MIRS_RTYPE_LABEL_COUNT': ('score', 'int'),
+    'MIRS_RTYPE_COUNT': ('score', 'int'),
     'MIRS_RESPONSE_OK': ('report', 'int'),
     'MIRS_RESPONSE_FAILED': ('report', 'int'),
     'MIRS_RESPONSE_CRASHED': ('report', 'int'),
@@ -773,6 +786,7 @@ CONSTANTS = {
     'MIRS_BY_GROUP': ('report', 'unsigned int'),
     'MIRS_BY_MATRIX': ('report', 'unsigned int'),
     'MIRS_BY_ALL': ('report', 'unsigned int'),
+    'MIRS_JUDGE_MATRIX_DIM': ('report', 'int'),
     'MIRS_ENTROPY_F32': ('entropy', 'int'),
     'MIRS_ENTROPY_F16': ('entropy', 'int'),
     'MIRS_ENTROPY_BF16': ('entropy', 'int'),
@@ -854,7 +868,10 @@ class mirs_responses(ctypes.Structure):
 class mirs_response_match(ctypes.Structure):
     """Matching responses to a dataset. Keys "<Category>/<Relation>/#<n>" match
 the item at position n of that category/relation file; other keys match
-mirs_item_key().
+mirs_item_key(). On success *out owns a new immutable match
+(mirs_response_match_free), which refers to both r and ds: they must
+outlive it. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY.
+Thread-safe; the match may be read from many threads.
 
 Opaque handle (only pointers to it exist)."""
 
@@ -919,7 +936,8 @@ max_json_depth: nesting limit of any JSON file, 2..1024; default 64
 max_file_bytes: size limit of one JSON file or manifest; default 256 MiB
 max_items: limit on items in the whole dataset; default 10,000,000
 max_line_bytes: size limit of one JSONL line; default 16 MiB
-oddities: MIRS_DATASET_ODDITIES_*; default ACCEPT"""
+oddities: MIRS_DATASET_ODDITIES_*; default ACCEPT
+reserved: must be 0 (keeps the struct free of trailing padding)"""
 
 class mirs_filter(ctypes.Structure):
     """struct_size: sizeof(mirs_filter)
@@ -1020,7 +1038,8 @@ open_tags: MIRS_STRIP_TAGS: ntags opening tags; NULL = the defaults
 close_tags: MIRS_STRIP_TAGS: ntags closing tags; NULL = the defaults
 ntags: 0 = the defaults (<think>/</think>, ◁think▷/◁/think▷)
 finish_reason: NULL or the generation's finish_reason; "length" sets TRUNCATED
-unterminated: MIRS_STRIP_UNTERMINATED_*, MIRS_STRIP_TAGS only; default KEEP"""
+unterminated: MIRS_STRIP_UNTERMINATED_*, MIRS_STRIP_TAGS only; default KEEP
+reserved: 0 (makes the size end at a field: see docs/c-api.md)"""
 
 class mirs_match(ctypes.Structure):
     """The result of a search. The first match is the one that ends first in
@@ -1104,17 +1123,24 @@ the difference of ASRs (a - b) with Newcombe's interval. Records of
 response-only or unparseable/error verdicts are left out. model_* and
 judge_* select records (NULL = any). asr_a and asr_b are in percent,
 like every ASR of this module; diff, diff_lo and diff_hi are proportions
-in [-1, 1] (as mirs_stats_paired_difference gives them). Errors:
-MIRS_E_INVALID_ARGUMENT, MIRS_E_EMPTY (no common key). Thread-safe."""
+in [-1, 1] (as mirs_stats_paired_difference gives them). *out is the
+caller's (struct_size set; filled up to it, only on success); the
+records are only read. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY,
+MIRS_E_EMPTY (no common key). Thread-safe."""
 
 class mirs_judge_comparison(ctypes.Structure):
     """Two judges on the same responses (pairs of key and model; model NULL =
-all models): confusion matrix over the verdicts
-(rows judge a, columns judge b, indexed by the MIRS_VERDICT_* value, so
-MIRS_VERDICT_COUNT x MIRS_VERDICT_COUNT) and Cohen's kappa over the items
-both judged unsafe or safe.
+all models): confusion matrix over the verdicts (rows judge a, columns
+judge b, indexed by the MIRS_VERDICT_* value: cell (va, vb) is
+matrix[va * MIRS_JUDGE_MATRIX_DIM + vb]; rows and columns from
+verdict_count on are 0) and Cohen's kappa over the items both judged
+unsafe or safe. *out as for mirs_compare_models. Errors:
+MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_EMPTY (no item both
+judges judged safe or unsafe). Thread-safe.
 
-matrix: row-major MIRS_VERDICT_COUNT (6) x 6"""
+verdict_count: MIRS_VERDICT_COUNT of the library that filled it
+reserved: 0
+matrix: row-major, see above"""
 
 class mirs_score_options(ctypes.Structure):
     """Options of mirs_score_responses(). A caller built against an older header
@@ -1190,6 +1216,7 @@ mirs_dataset_options._fields_ = [
     ('max_items', ctypes.c_uint64),
     ('max_line_bytes', ctypes.c_uint64),
     ('oddities', ctypes.c_int32),
+    ('reserved', ctypes.c_uint32),
 ]
 mirs_filter._fields_ = [
     ('struct_size', ctypes.c_size_t),
@@ -1290,6 +1317,7 @@ mirs_strip_options._fields_ = [
     ('ntags', ctypes.c_size_t),
     ('finish_reason', ctypes.c_char_p),
     ('unterminated', ctypes.c_int32),
+    ('reserved', ctypes.c_uint32),
 ]
 mirs_match._fields_ = [
     ('matched', ctypes.c_int32),
@@ -1364,7 +1392,9 @@ mirs_model_comparison._fields_ = [
 ]
 mirs_judge_comparison._fields_ = [
     ('struct_size', ctypes.c_size_t),
-    ('matrix', (ctypes.c_uint64 * 36)),
+    ('verdict_count', ctypes.c_uint32),
+    ('reserved', ctypes.c_uint32),
+    ('matrix', (ctypes.c_uint64 * 256)),
     ('common', ctypes.c_uint64),
     ('only_in_a', ctypes.c_uint64),
     ('only_in_b', ctypes.c_uint64),
@@ -1444,7 +1474,7 @@ mirs_entropy_group_test._fields_ = [
 #: C layout as clang computed it when generating: name -> (sizeof, alignof, {field: offsetof}).
 C_LAYOUT = {
     'mirs_buf': (16, 8, {'data': 0, 'size': 8}),
-    'mirs_dataset_options': (64, 8, {'struct_size': 0, 'format': 8, 'mode': 12, 'check_images': 16, 'min_images': 20, 'max_images': 24, 'max_json_depth': 28, 'max_file_bytes': 32, 'max_items': 40, 'max_line_bytes': 48, 'oddities': 56}),
+    'mirs_dataset_options': (64, 8, {'struct_size': 0, 'format': 8, 'mode': 12, 'check_images': 16, 'min_images': 20, 'max_images': 24, 'max_json_depth': 28, 'max_file_bytes': 32, 'max_items': 40, 'max_line_bytes': 48, 'oddities': 56, 'reserved': 60}),
     'mirs_filter': (64, 8, {'struct_size': 0, 'categories': 8, 'relations': 12, 'groups': 16, 'keys': 24, 'key_count': 32, 'shard_index': 40, 'shard_count': 44, 'shuffle': 48, 'seed': 56}),
     'mirs_image_decode_options': (80, 8, {'struct_size': 0, 'layout': 8, 'jpeg_warnings': 12, 'jpeg_dct': 16, 'max_width': 20, 'max_height': 24, 'max_pixels': 32, 'max_input_bytes': 40, 'max_png_chunk_bytes': 48, 'max_png_chunks': 52, 'max_jpeg_scans': 56, 'max_jpeg_warnings': 60, 'target_width': 64, 'target_height': 68, 'png_libpng_only': 72, 'threads': 76}),
     'mirs_image_info': (40, 8, {'struct_size': 0, 'format': 8, 'width': 12, 'height': 16, 'channels': 20, 'bit_depth': 24, 'has_alpha': 28, 'interlaced': 32, 'color_model': 36}),
@@ -1452,7 +1482,7 @@ C_LAYOUT = {
     'mirs_image_composite_options': (40, 8, {'struct_size': 0, 'arrangement': 8, 'layout': 12, 'columns': 16, 'spacing': 20, 'margin': 24, 'background': 28, 'max_pixels': 32}),
     'mirs_prompt_options': (160, 8, {'struct_size': 0, 'format': 8, 'variant': 12, 'labels': 16, 'system': 24, 'image_placeholder': 32, 'tmpl': 40, 'seed': 48, 'model': 56, 'max_tokens': 64, 'temperature': 72, 'detail': 80, 'image_format': 88, 'jpeg_quality': 92, 'max_pixels': 96, 'max_image_bytes': 104, 'composite_dir': 112, 'progress': 120, 'progress_userdata': 128, 'profile': 136, 'failed_sink': 144, 'failed_userdata': 152}),
     'mirs_prompt_input': (56, 8, {'struct_size': 0, 'text': 8, 'images': 16, 'image_count': 24, 'relation': 32, 'category': 36, 'key': 40, 'question': 48}),
-    'mirs_strip_options': (48, 8, {'struct_size': 0, 'open_tags': 8, 'close_tags': 16, 'ntags': 24, 'finish_reason': 32, 'unterminated': 40}),
+    'mirs_strip_options': (48, 8, {'struct_size': 0, 'open_tags': 8, 'close_tags': 16, 'ntags': 24, 'finish_reason': 32, 'unterminated': 40, 'reserved': 44}),
     'mirs_match': (32, 8, {'matched': 0, 'phrase': 4, 'offset': 8, 'length': 16, 'count': 24}),
     'mirs_judge_options': (24, 8, {'struct_size': 0, 'categories': 8, 'ncategories': 16}),
     'mirs_responses_options': (48, 8, {'struct_size': 0, 'format': 8, 'lenient': 12, 'max_json_depth': 16, 'max_line_bytes': 24, 'max_file_bytes': 32, 'max_records': 40}),
@@ -1460,7 +1490,7 @@ C_LAYOUT = {
     'mirs_record': (104, 8, {'struct_size': 0, 'key': 8, 'model': 16, 'judge': 24, 'verdict': 32, 'flags': 36, 'response_type': 40, 'finish_reason': 48, 'response': 56, 'judge_output': 64, 'categories': 72, 'timestamp_ms': 80, 'response_len': 88, 'judge_output_len': 96}),
     'mirs_store_options': (32, 8, {'struct_size': 0, 'durability': 8, 'fsync_every': 12, 'torn': 16, 'max_json_depth': 20, 'max_line_bytes': 24}),
     'mirs_model_comparison': (104, 8, {'struct_size': 0, 'both_unsafe': 8, 'a_only': 16, 'b_only': 24, 'both_safe': 32, 'only_in_a': 40, 'only_in_b': 48, 'asr_a': 56, 'asr_b': 64, 'diff': 72, 'diff_lo': 80, 'diff_hi': 88, 'mcnemar_p': 96}),
-    'mirs_judge_comparison': (336, 8, {'struct_size': 0, 'matrix': 8, 'common': 296, 'only_in_a': 304, 'only_in_b': 312, 'kappa': 320, 'agreement': 328}),
+    'mirs_judge_comparison': (2104, 8, {'struct_size': 0, 'verdict_count': 8, 'reserved': 12, 'matrix': 16, 'common': 2064, 'only_in_a': 2072, 'only_in_b': 2080, 'kappa': 2088, 'agreement': 2096}),
     'mirs_score_options': (56, 8, {'struct_size': 0, 'model': 8, 'judge': 16, 'parse_mode': 20, 'strip_mode': 24, 'keep_response': 28, 'timestamp_ms': 32, 'progress': 40, 'progress_userdata': 48}),
     'mirs_score_summary': (96, 8, {'struct_size': 0, 'scored': 8, 'unsafe': 16, 'unparseable': 24, 'judge_errors': 32, 'already_in_store': 40, 'awaiting_judge_output': 48, 'outside_filter': 56, 'unmatched': 64, 'without_verdict': 72, 'server_outputs': 80, 'nonstandard_outputs': 88}),
     'mirs_entropy_options': (48, 8, {'struct_size': 0, 'bits': 8, 'normalize': 12, 'logits': 16, 'policy': 20, 'tolerance': 24, 'temperature': 32, 'kernel': 40, 'threads': 44}),
@@ -1609,11 +1639,15 @@ Returns MIRS_OK and writes *out, or MIRS_E_NOT_FOUND. Thread-safe."""),
 ("self harm", "SELF_HARM", "Self-Harm" are all MIRS_CATEGORY_SELF_HARM).
 Returns MIRS_OK and writes *out, or MIRS_E_NOT_FOUND. Thread-safe."""),
     'mirs_dataset_options_init': (
-        'dataset', None,
-        [ctypes.POINTER(mirs_dataset_options)],
-        ('opts',),
-        'void mirs_dataset_options_init(mirs_dataset_options *opts)',
-        'Fills *opts with the defaults (for bindings that cannot use the macro).'),
+        'dataset', ctypes.c_int,
+        [ctypes.POINTER(mirs_dataset_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_dataset_options_init(mirs_dataset_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_dataset_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_dataset_open': (
         'dataset', ctypes.c_int,
         [ctypes.c_char_p, ctypes.POINTER(mirs_dataset_options), ctypes.POINTER(ctypes.POINTER(mirs_dataset))],
@@ -1886,11 +1920,15 @@ is a list of one). NULL when i is out of range."""),
         """Descriptions and keywords, always as lists (a single string in the file
 is a list of one). NULL when i is out of range."""),
     'mirs_filter_init': (
-        'dataset', None,
-        [ctypes.POINTER(mirs_filter)],
-        ('filter',),
-        'void mirs_filter_init(mirs_filter *filter)',
-        ''),
+        'dataset', ctypes.c_int,
+        [ctypes.POINTER(mirs_filter), ctypes.c_size_t],
+        ('filter', 'size'),
+        'int mirs_filter_init(mirs_filter *filter, size_t size)',
+        """Writes the defaults into the first `size` bytes of *filter and sets its
+struct_size to size (pass sizeof(mirs_filter)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_key_hash': (
         'dataset', ctypes.c_uint64,
         [ctypes.c_char_p],
@@ -1971,11 +2009,15 @@ MIRS_DONE at the end (*out untouched)."""),
 MIRS_IMAGE_FORMAT_PNG, _JPEG, or MIRS_IMAGE_FORMAT_NONE when the bytes are
 neither. Never fails; data may be NULL when len is 0. Thread-safe."""),
     'mirs_image_decode_options_init': (
-        'image', None,
-        [ctypes.POINTER(mirs_image_decode_options)],
-        ('opts',),
-        'void mirs_image_decode_options_init(mirs_image_decode_options *opts)',
-        'Fills *opts with the defaults (for bindings that cannot use the macro).'),
+        'image', ctypes.c_int,
+        [ctypes.POINTER(mirs_image_decode_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_image_decode_options_init(mirs_image_decode_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_image_decode_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_image_probe_memory': (
         'image', ctypes.c_int,
         [ctypes.POINTER(ctypes.c_uint8), ctypes.c_size_t, ctypes.POINTER(mirs_image_decode_options), ctypes.POINTER(mirs_image_info)],
@@ -2172,11 +2214,15 @@ Errors: MIRS_E_INVALID_ARGUMENT (zero sizes or factor, NULL outputs),
 MIRS_E_RANGE (aspect ratio max/min > 200, as Qwen raises ValueError),
 MIRS_E_OVERFLOW (results that do not fit uint32). Thread-safe."""),
     'mirs_image_encode_options_init': (
-        'image', None,
-        [ctypes.POINTER(mirs_image_encode_options)],
-        ('opts',),
-        'void mirs_image_encode_options_init(mirs_image_encode_options *opts)',
-        ''),
+        'image', ctypes.c_int,
+        [ctypes.POINTER(mirs_image_encode_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_image_encode_options_init(mirs_image_encode_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_image_encode_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_image_encode': (
         'image', ctypes.c_int,
         [ctypes.POINTER(mirs_image), ctypes.POINTER(mirs_image_encode_options), ctypes.POINTER(mirs_buf)],
@@ -2222,11 +2268,15 @@ Adds MIRS_E_IO, MIRS_E_NOT_FOUND, MIRS_E_LIMIT."""),
         'int mirs_image_encode_data_url(const mirs_image *img, const mirs_image_encode_options *opts, mirs_buf *out)',
         'Encodes img with opts (as mirs_image_encode) and returns its data: URL.'),
     'mirs_image_composite_options_init': (
-        'image', None,
-        [ctypes.POINTER(mirs_image_composite_options)],
-        ('opts',),
-        'void mirs_image_composite_options_init(mirs_image_composite_options *opts)',
-        ''),
+        'image', ctypes.c_int,
+        [ctypes.POINTER(mirs_image_composite_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_image_composite_options_init(mirs_image_composite_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_image_composite_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_image_composite': (
         'image', ctypes.c_int,
         [ctypes.POINTER(ctypes.POINTER(mirs_image)), ctypes.c_size_t, ctypes.POINTER(mirs_image_composite_options), ctypes.POINTER(ctypes.POINTER(mirs_image))],
@@ -2303,17 +2353,25 @@ newline). Also MIRS_E_IO / MIRS_E_NOT_FOUND for the file."""),
         """Reads and parses a template file (every byte counts, including a final
 newline). Also MIRS_E_IO / MIRS_E_NOT_FOUND for the file."""),
     'mirs_prompt_options_init': (
-        'prompt', None,
-        [ctypes.POINTER(mirs_prompt_options)],
-        ('opts',),
-        'void mirs_prompt_options_init(mirs_prompt_options *opts)',
-        'Fills *opts with the defaults (for bindings that cannot use the macro).'),
+        'prompt', ctypes.c_int,
+        [ctypes.POINTER(mirs_prompt_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_prompt_options_init(mirs_prompt_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_prompt_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_prompt_input_init': (
-        'prompt', None,
-        [ctypes.POINTER(mirs_prompt_input)],
-        ('in',),
-        'void mirs_prompt_input_init(mirs_prompt_input *in)',
-        ''),
+        'prompt', ctypes.c_int,
+        [ctypes.POINTER(mirs_prompt_input), ctypes.c_size_t],
+        ('in', 'size'),
+        'int mirs_prompt_input_init(mirs_prompt_input *in, size_t size)',
+        """Writes the defaults into the first `size` bytes of *in and sets its
+struct_size to size (pass sizeof(mirs_prompt_input)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_prompt_render': (
         'prompt', ctypes.c_int,
         [ctypes.POINTER(mirs_prompt_input), ctypes.POINTER(mirs_prompt_options), ctypes.POINTER(mirs_buf)],
@@ -2581,11 +2639,15 @@ regularised I_x(a, b)"""),
 They return NaN for NaN or out-of-domain arguments (p outside [0,1],
 a, b, df <= 0, x outside [0,1]); never fail otherwise. Thread-safe."""),
     'mirs_strip_options_init': (
-        'score', None,
-        [ctypes.POINTER(mirs_strip_options)],
-        ('opts',),
-        'void mirs_strip_options_init(mirs_strip_options *opts)',
-        'Fills *opts with the defaults (for bindings).'),
+        'score', ctypes.c_int,
+        [ctypes.POINTER(mirs_strip_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_strip_options_init(mirs_strip_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_strip_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_strip_reasoning_span': (
         'score', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int32, ctypes.POINTER(mirs_strip_options), ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_uint32)],
@@ -2698,12 +2760,14 @@ matcher lives; NULL when out of range)."""),
         """Searches text[0..len) (any bytes; NULL ok when len == 0) and fills *out.
 Returns MIRS_OK or MIRS_E_INVALID_ARGUMENT. Thread-safe."""),
     'mirs_matcher_test': (
-        'score', ctypes.c_int32,
+        'score', ctypes.c_int,
         [ctypes.POINTER(mirs_matcher), ctypes.c_char_p, ctypes.c_size_t],
         ('m', 'text', 'len'),
-        'int32_t mirs_matcher_test(const mirs_matcher *m, const char *text, size_t len)',
-        """1 when any phrase occurs in text[0..len), else 0 (stops at the first
-match: the fastest test); 0 on bad arguments. Thread-safe."""),
+        'int mirs_matcher_test(const mirs_matcher *m, const char *text, size_t len)',
+        """1 when any phrase occurs in text[0..len), 0 when none does (stops at
+the first match: the fastest test), MIRS_E_INVALID_ARGUMENT (negative)
+for a NULL matcher or NULL text with len > 0, so test `== 1`, not
+non-zero. Thread-safe."""),
     'mirs_matcher_stream_new': (
         'score', ctypes.c_int,
         [ctypes.POINTER(mirs_matcher), ctypes.POINTER(ctypes.POINTER(mirs_matcher_stream))],
@@ -2764,11 +2828,15 @@ template). Static; NULL when out of range."""),
         """The number of new tokens the judge needs (the official MIR code asks
 harmbench for 1); 0 when out of range."""),
     'mirs_judge_options_init': (
-        'score', None,
-        [ctypes.POINTER(mirs_judge_options)],
-        ('opts',),
-        'void mirs_judge_options_init(mirs_judge_options *opts)',
-        ''),
+        'score', ctypes.c_int,
+        [ctypes.POINTER(mirs_judge_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_judge_options_init(mirs_judge_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_judge_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_judge_prompt': (
         'score', ctypes.c_int,
         [ctypes.c_int32, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(mirs_judge_options), ctypes.POINTER(mirs_buf)],
@@ -2876,31 +2944,40 @@ trailing punctuation ignored) must be a label; else
 MIRS_RTYPE_UNPARSEABLE; NULL output with len 0 gives MIRS_RTYPE_ERROR.
 Returns MIRS_OK or MIRS_E_INVALID_ARGUMENT. Thread-safe."""),
     'mirs_responses_options_init': (
-        'report', None,
-        [ctypes.POINTER(mirs_responses_options)],
-        ('opts',),
-        'void mirs_responses_options_init(mirs_responses_options *opts)',
-        ''),
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_responses_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_responses_options_init(mirs_responses_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_responses_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_responses_open': (
         'report', ctypes.c_int,
         [ctypes.c_char_p, ctypes.POINTER(mirs_responses_options), ctypes.POINTER(ctypes.POINTER(mirs_responses))],
         ('path', 'opts', 'out'),
         'int mirs_responses_open(const char *path, const mirs_responses_options *opts, mirs_responses **out)',
         """Reads responses from a file or an official results/infer/<model> folder.
-opts may be NULL. Records with the same key are all kept and counted in
-mirs_responses_duplicate_count() (mirs_responses_find returns the last
-one). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_IO, MIRS_E_NOT_FOUND, and in
-strict mode the first bad record's MIRS_E_JSON / MIRS_E_SCHEMA /
+opts may be NULL (defaults). Records with the same key are all kept and
+counted in mirs_responses_duplicate_count() (mirs_responses_find returns
+the last one). On success *out owns a new object (mirs_responses_free);
+the text is copied, nothing stays borrowed. Errors:
+MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_NOT_FOUND,
+and in strict mode the first bad record's MIRS_E_JSON / MIRS_E_SCHEMA /
 MIRS_E_LIMIT / MIRS_E_UTF8 / MIRS_E_FORMAT (message names file, line and
-byte offset). The object is immutable after return: its const functions
-may be called from many threads."""),
+byte offset). Thread-safe; the object is immutable after return: its
+const functions may be called from many threads."""),
     'mirs_responses_parse': (
         'report', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.POINTER(mirs_responses_options), ctypes.POINTER(ctypes.POINTER(mirs_responses))],
         ('data', 'len', 'what', 'opts', 'out'),
         'int mirs_responses_parse(const char *data, size_t len, const char *what, const mirs_responses_options *opts, mirs_responses **out)',
         """Parses JSONL text already in memory (format BATCH or SIMPLE; AUTO picks
-by the first record). `what` names the source in messages (may be NULL)."""),
+by the first record; OFFICIAL is MIRS_E_INVALID_ARGUMENT). `what` names
+the source in messages (may be NULL). data is read during the call only
+(copied); ownership, errors (no MIRS_E_IO / MIRS_E_NOT_FOUND) and
+thread-safety as mirs_responses_open."""),
     'mirs_responses_parse_official': (
         'report', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(mirs_responses_options), ctypes.POINTER(ctypes.POINTER(mirs_responses))],
@@ -2908,37 +2985,44 @@ by the first record). `what` names the source in messages (may be NULL)."""),
         'int mirs_responses_parse_official(const char *data, size_t len, const char *category, const char *relation, const mirs_responses_options *opts, mirs_responses **out)',
         """Parses one official results/infer JSON file's text (a list of
 {original_question, revised_prompt, answer, item_index, inference_status})
-as the responses of (category, relation) official names."""),
+as the responses of (category, relation) official names. Arguments are
+read during the call only; ownership, errors and thread-safety as
+mirs_responses_parse."""),
     'mirs_responses_free': (
         'report', None,
         [ctypes.POINTER(mirs_responses)],
         ('r',),
         'void mirs_responses_free(mirs_responses *r)',
-        ''),
+        """Frees r and everything borrowed from it (NULL is ignored). Not while
+another thread uses r."""),
     'mirs_responses_format': (
         'report', ctypes.c_int32,
         [ctypes.POINTER(mirs_responses)],
         ('r',),
         'int32_t mirs_responses_format(const mirs_responses *r)',
-        ''),
+        """The format that was read (MIRS_RESPONSES_BATCH, _SIMPLE or _OFFICIAL; -1
+for NULL). Thread-safe."""),
     'mirs_responses_count': (
         'report', ctypes.c_size_t,
         [ctypes.POINTER(mirs_responses)],
         ('r',),
         'size_t mirs_responses_count(const mirs_responses *r)',
-        ''),
+        'Number of responses (0 for NULL). Thread-safe.'),
     'mirs_responses_get': (
         'report', ctypes.POINTER(mirs_response),
         [ctypes.POINTER(mirs_responses), ctypes.c_size_t],
         ('r', 'i'),
         'const mirs_response *mirs_responses_get(const mirs_responses *r, size_t i)',
-        'Borrowed response i (file order), or NULL when out of range.'),
+        """Response i (file order), borrowed: lives as long as r. NULL when r is
+NULL or i is out of range. Thread-safe."""),
     'mirs_responses_find': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_responses), ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_response))],
         ('r', 'key', 'out'),
         'int mirs_responses_find(const mirs_responses *r, const char *key, const mirs_response **out)',
-        'The last response with this key, or MIRS_E_NOT_FOUND.'),
+        """The last response with this key in *out (borrowed, lives as long as r).
+MIRS_OK, MIRS_E_NOT_FOUND (no such key; *out untouched) or
+MIRS_E_INVALID_ARGUMENT (NULL r, key or out). Thread-safe."""),
     'mirs_responses_latest': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_responses), ctypes.c_size_t],
@@ -2952,25 +3036,29 @@ Judge requests and scoring use only these responses. Thread-safe."""),
         [ctypes.POINTER(mirs_responses)],
         ('r',),
         'size_t mirs_responses_duplicate_count(const mirs_responses *r)',
-        'Number of keys that occur more than once, and the i-th such key (sorted).'),
+        """Number of keys that occur more than once, and the i-th such key (sorted;
+borrowed, lives as long as r; NULL out of range). Thread-safe."""),
     'mirs_responses_duplicate': (
         'report', ctypes.c_char_p,
         [ctypes.POINTER(mirs_responses), ctypes.c_size_t],
         ('r', 'i'),
         'const char *mirs_responses_duplicate(const mirs_responses *r, size_t i)',
-        'Number of keys that occur more than once, and the i-th such key (sorted).'),
+        """Number of keys that occur more than once, and the i-th such key (sorted;
+borrowed, lives as long as r; NULL out of range). Thread-safe."""),
     'mirs_responses_diagnostic_count': (
         'report', ctypes.c_size_t,
         [ctypes.POINTER(mirs_responses)],
         ('r',),
         'size_t mirs_responses_diagnostic_count(const mirs_responses *r)',
-        'Problems a lenient read skipped ("file:line: message"); NULL out of range.'),
+        """Problems a lenient read skipped ("file:line: message"; borrowed, lives as
+long as r; NULL out of range). Thread-safe."""),
     'mirs_responses_diagnostic': (
         'report', ctypes.c_char_p,
         [ctypes.POINTER(mirs_responses), ctypes.c_size_t],
         ('r', 'i'),
         'const char *mirs_responses_diagnostic(const mirs_responses *r, size_t i)',
-        'Problems a lenient read skipped ("file:line: message"); NULL out of range.'),
+        """Problems a lenient read skipped ("file:line: message"; borrowed, lives as
+long as r; NULL out of range). Thread-safe."""),
     'mirs_responses_match': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_dataset), ctypes.POINTER(ctypes.POINTER(mirs_response_match))],
@@ -2982,7 +3070,7 @@ Judge requests and scoring use only these responses. Thread-safe."""),
         [ctypes.POINTER(mirs_response_match)],
         ('m',),
         'void mirs_response_match_free(mirs_response_match *m)',
-        ''),
+        'Frees m (NULL is ignored). Not while another thread uses m.'),
     'mirs_response_match_matched_count': (
         'report', ctypes.c_size_t,
         [ctypes.POINTER(mirs_response_match)],
@@ -3032,25 +3120,36 @@ Judge requests and scoring use only these responses. Thread-safe."""),
         'const char *mirs_response_match_duplicate(const mirs_response_match *m, size_t i)',
         'Items that got more than one response (sorted item keys).'),
     'mirs_record_init': (
-        'report', None,
-        [ctypes.POINTER(mirs_record)],
-        ('rec',),
-        'void mirs_record_init(mirs_record *rec)',
-        ''),
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_record), ctypes.c_size_t],
+        ('rec', 'size'),
+        'int mirs_record_init(mirs_record *rec, size_t size)',
+        """Writes the defaults into the first `size` bytes of *rec and sets its
+struct_size to size (pass sizeof(mirs_record)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_record_to_json': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_record), ctypes.POINTER(mirs_buf)],
         ('rec', 'out'),
         'int mirs_record_to_json(const mirs_record *rec, mirs_buf *out)',
-        """Serialises a record as one JSON line with its '\\n' (the store format).
-Errors: MIRS_E_INVALID_ARGUMENT (NULL key/model/judge, unknown verdict,
-unknown flag bits), MIRS_E_UTF8."""),
+        """Serialises a record as one JSON line with its '\\n' (the store format)
+into *out (library-owned text, released with mirs_buf_free; written only
+on success). rec is read during the call only. Errors:
+MIRS_E_INVALID_ARGUMENT (NULL key/model/judge, unknown verdict, unknown
+flag bits, a struct_size this library does not accept), MIRS_E_UTF8,
+MIRS_E_NO_MEMORY. Thread-safe."""),
     'mirs_store_options_init': (
-        'report', None,
-        [ctypes.POINTER(mirs_store_options)],
-        ('opts',),
-        'void mirs_store_options_init(mirs_store_options *opts)',
-        ''),
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_store_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_store_options_init(mirs_store_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_store_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_store_open': (
         'report', ctypes.c_int,
         [ctypes.c_char_p, ctypes.POINTER(mirs_store_options), ctypes.POINTER(ctypes.POINTER(mirs_store))],
@@ -3060,21 +3159,28 @@ unknown flag bits), MIRS_E_UTF8."""),
 exclusive advisory lock (a second writer gets MIRS_E_STATE). Every existing
 line is read to build the resume set; an interior line that is not a
 valid record is MIRS_E_CORRUPT (message names line and byte offset); a
-torn last line follows opts->torn (see mirs_store_torn_bytes). Errors also:
-MIRS_E_IO, MIRS_E_LIMIT, MIRS_E_TORN. One thread at a time per store."""),
+torn last line follows opts->torn (see mirs_store_torn_bytes). opts may
+be NULL (defaults). On success *out owns the store; mirs_store_close
+writes, unlocks and frees it. Errors also: MIRS_E_INVALID_ARGUMENT,
+MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_LIMIT, MIRS_E_TORN. One thread at a
+time per store (every function below that takes it)."""),
     'mirs_store_append': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_store), ctypes.POINTER(mirs_record)],
         ('s', 'rec'),
         'int mirs_store_append(mirs_store *s, const mirs_record *rec)',
-        """Appends one record (validated as mirs_record_to_json does), written with
-a single write() as far as the kernel allows and synced by the policy."""),
+        """Appends one record (validated as mirs_record_to_json does; read during
+the call only), written with a single write() as far as the kernel allows
+and synced by the policy. Errors: those of mirs_record_to_json,
+MIRS_E_LIMIT (longer than max_line_bytes), MIRS_E_IO (the record may be
+partly written; reopening truncates or refuses the torn line)."""),
     'mirs_store_sync': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_store)],
         ('s',),
         'int mirs_store_sync(mirs_store *s)',
-        'Writes buffered records and fdatasync()s the file.'),
+        """Writes buffered records and fdatasync()s the file. MIRS_OK,
+MIRS_E_INVALID_ARGUMENT or MIRS_E_IO."""),
     'mirs_store_close': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_store)],
@@ -3088,73 +3194,85 @@ the status of that last write/sync; s is freed in every case (NULL ok)."""),
         ('s',),
         'uint64_t mirs_store_torn_bytes(const mirs_store *s)',
         """Bytes of torn tail that were found when opening (and cut away with
-MIRS_TORN_TRUNCATE); 0 when the file ended cleanly."""),
+MIRS_TORN_TRUNCATE); 0 when the file ended cleanly or s is NULL."""),
     'mirs_store_record_count': (
         'report', ctypes.c_uint64,
         [ctypes.POINTER(mirs_store)],
         ('s',),
         'uint64_t mirs_store_record_count(const mirs_store *s)',
-        'Records in the file when opened plus those appended since.'),
+        'Records in the file when opened plus those appended since (0 for NULL).'),
     'mirs_store_done': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_store), ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p],
         ('s', 'key', 'model', 'judge'),
         'int mirs_store_done(const mirs_store *s, const char *key, const char *model, const char *judge)',
         """1 when a record with this key (and model / judge unless NULL) with a
-verdict (or, for response records, any record) is in the store, else 0.
-Error verdicts do not count as done (they are retried), and a later error
-never undoes a final verdict: the rule of mirs_records_counted()."""),
+verdict (or, for response records, any record) is in the store, 0 when
+none is, MIRS_E_INVALID_ARGUMENT (negative) for a NULL store or key: test
+`== 1`, not non-zero. Error verdicts do not count as done (they are
+retried), and a later error never undoes a final verdict: the rule of
+mirs_records_counted()."""),
     'mirs_records_read': (
         'report', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.POINTER(mirs_records))],
         ('path', 'lenient', 'out'),
         'int mirs_records_read(const char *path, int32_t lenient, mirs_records **out)',
-        """Reads a store without modifying it. A torn last line (no newline) is
-skipped and reported (mirs_records_torn_bytes); any other bad line is
-MIRS_E_CORRUPT unless lenient (then skipped and counted as a
-diagnostic). The result is immutable and shareable between threads."""),
+        """Reads a store without modifying it (no lock is taken). A torn last line
+(no newline) is skipped and reported (mirs_records_torn_bytes); any other
+bad line is MIRS_E_CORRUPT unless lenient (then skipped and counted as a
+diagnostic). On success *out owns the records (mirs_records_free).
+Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
+MIRS_E_NOT_FOUND, MIRS_E_LIMIT (file size), MIRS_E_CORRUPT. Thread-safe;
+the result is immutable and shareable between threads."""),
     'mirs_records_parse': (
         'report', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.POINTER(mirs_records))],
         ('data', 'len', 'what', 'lenient', 'out'),
         'int mirs_records_parse(const char *data, size_t len, const char *what, int32_t lenient, mirs_records **out)',
-        'Same over text in memory.'),
+        """Same over text in memory (read during the call only; `what` names it in
+messages, may be NULL)."""),
     'mirs_records_free': (
         'report', None,
         [ctypes.POINTER(mirs_records)],
         ('r',),
         'void mirs_records_free(mirs_records *r)',
-        'Same over text in memory.'),
+        """Frees r and every record borrowed from it (NULL is ignored). Not while
+another thread uses r."""),
     'mirs_records_count': (
         'report', ctypes.c_size_t,
         [ctypes.POINTER(mirs_records)],
         ('r',),
         'size_t mirs_records_count(const mirs_records *r)',
-        'Same over text in memory.'),
+        """The accessors below never fail (0 / NULL for a NULL r or an index out
+of range) and are thread-safe. Number of records."""),
     'mirs_records_get': (
         'report', ctypes.POINTER(mirs_record),
         [ctypes.POINTER(mirs_records), ctypes.c_size_t],
         ('r', 'i'),
         'const mirs_record *mirs_records_get(const mirs_records *r, size_t i)',
-        'Borrowed record i (file order), NULL when out of range.'),
+        """Record i (file order), borrowed with all its strings: lives as long as r.
+Its struct_size is this library's sizeof(mirs_record); read only the
+fields your header declares."""),
     'mirs_records_torn_bytes': (
         'report', ctypes.c_uint64,
         [ctypes.POINTER(mirs_records)],
         ('r',),
         'uint64_t mirs_records_torn_bytes(const mirs_records *r)',
-        'Borrowed record i (file order), NULL when out of range.'),
+        'Bytes of a torn last line that was skipped (0 if none).'),
     'mirs_records_diagnostic_count': (
         'report', ctypes.c_size_t,
         [ctypes.POINTER(mirs_records)],
         ('r',),
         'size_t mirs_records_diagnostic_count(const mirs_records *r)',
-        'Borrowed record i (file order), NULL when out of range.'),
+        """Lines a lenient read skipped ("what:line: message"; borrowed, lives as
+long as r)."""),
     'mirs_records_diagnostic': (
         'report', ctypes.c_char_p,
         [ctypes.POINTER(mirs_records), ctypes.c_size_t],
         ('r', 'i'),
         'const char *mirs_records_diagnostic(const mirs_records *r, size_t i)',
-        'Borrowed record i (file order), NULL when out of range.'),
+        """Lines a lenient read skipped ("what:line: message"; borrowed, lives as
+long as r)."""),
     'mirs_records_counted': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_records), ctypes.c_size_t],
@@ -3178,7 +3296,10 @@ Thread-safe."""),
 (model as given, judge "harmbench-mir", key "<Category>/<Relation>/#<i>"
 with i the position in the file's judge_result, which is the item's
 position in the dataset file when inference was complete), from the files
-statics.py would count. For comparisons and conversion to a store."""),
+statics.py would count. For comparisons and conversion to a store. On
+success *out owns new records (mirs_records_free). Errors:
+MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_NOT_FOUND.
+Thread-safe."""),
     'mirs_store_merge': (
         'report', ctypes.c_int,
         [ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t, ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)],
@@ -3194,31 +3315,39 @@ verdicts the record with the smallest serialised line is kept, so the
 result does not depend on input order. `duplicates` counts the records
 left out without a conflict (repeats and superseded records). Inputs with
 a torn tail are refused (MIRS_E_TORN). Counts are written when the
-pointers are non-NULL."""),
+pointers are non-NULL (only on success). The inputs are only read; output
+is written to a temporary file and renamed over. Errors:
+MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_CORRUPT,
+MIRS_E_TORN, MIRS_E_CONFLICT (MIRS_MERGE_STRICT). Thread-safe (do not
+write the same output from two threads)."""),
     'mirs_report_new': (
         'report', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_report))],
         ('model', 'judge', 'out'),
         'int mirs_report_new(const char *model, const char *judge, mirs_report **out)',
-        ''),
+        """A new empty report for (model, judge) (both copied; NULL is ""). On
+success *out owns it (mirs_report_free). Errors: MIRS_E_INVALID_ARGUMENT
+(NULL out), MIRS_E_NO_MEMORY. Thread-safe."""),
     'mirs_report_free': (
         'report', None,
         [ctypes.POINTER(mirs_report)],
         ('r',),
         'void mirs_report_free(mirs_report *r)',
-        ''),
+        'Frees r (NULL is ignored).'),
     'mirs_report_model': (
         'report', ctypes.c_char_p,
         [ctypes.POINTER(mirs_report)],
         ('r',),
         'const char *mirs_report_model(const mirs_report *r)',
-        ''),
+        """The names given to mirs_report_new (borrowed, live as long as r; NULL
+for a NULL r). Safe to call while no thread modifies r."""),
     'mirs_report_judge': (
         'report', ctypes.c_char_p,
         [ctypes.POINTER(mirs_report)],
         ('r',),
         'const char *mirs_report_judge(const mirs_report *r)',
-        ''),
+        """The names given to mirs_report_new (borrowed, live as long as r; NULL
+for a NULL r). Safe to call while no thread modifies r."""),
     'mirs_report_add': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_report), ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_uint32, ctypes.c_char_p, ctypes.c_char_p],
@@ -3228,19 +3357,25 @@ pointers are non-NULL."""),
 or -1 when unknown (the item then counts in the overall figures and as
 "unclassified"). official_file is the statics.py row name ("Analogy.json";
 NULL = "<relation name>.json"). flags are MIRS_RECORD_*; response_type may
-be NULL."""),
+be NULL. Strings are read during the call only. Errors:
+MIRS_E_INVALID_ARGUMENT (an unknown category, relation, verdict or flag),
+MIRS_E_NO_MEMORY. The functions that add to or merge into r below are
+one-thread-at-a-time per report."""),
     'mirs_report_add_record': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_report), ctypes.POINTER(mirs_record)],
         ('r', 'rec'),
         'int mirs_report_add_record(mirs_report *r, const mirs_record *rec)',
         """Adds a store record with a verdict (category and relation come from its
-"<Category>/<Relation>/<id>" key); records without a verdict are ignored.
-The caller passes one record per (key, model, judge): the one
-mirs_records_counted() marks; a second record of the same (key, model,
-judge), e.g. the same item from two stores, is MIRS_E_CONFLICT (merge the
-stores first with mirs_store_merge), so no item counts twice. The key is
-remembered for mirs_report_add_dataset()."""),
+"<Category>/<Relation>/<id>" key); records without a verdict are ignored
+(MIRS_OK). rec is read during the call only. The caller passes one record
+per (key, model, judge): the one mirs_records_counted() marks; a second
+record of the same (key, model, judge), e.g. the same item from two
+stores, is MIRS_E_CONFLICT (merge the stores first with mirs_store_merge),
+so no item counts twice. The key is remembered for
+mirs_report_add_dataset(). Errors as mirs_report_add, and
+MIRS_E_INVALID_ARGUMENT for a NULL key or a struct_size this library does
+not accept."""),
     'mirs_report_add_dataset': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_report), ctypes.POINTER(mirs_dataset)],
@@ -3285,27 +3420,34 @@ without a verdict (dataset order; the string lives as long as r)."""),
 reads it: every sub-folder, every *.json file in it, files that Python's
 json module or statics.py would reject are skipped (counted in
 mirs_report_skipped_files); labels "unsafe" are unsafe, everything else
-safe; "[INFERENCE_FAILED:" / "[WORKER_CRASHED:" answers are flagged."""),
+safe; "[INFERENCE_FAILED:" / "[WORKER_CRASHED:" answers are flagged.
+Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
+MIRS_E_NOT_FOUND (no such folder)."""),
     'mirs_report_add_official_json': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_report), ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_char_p],
         ('r', 'data', 'len', 'category', 'file_name'),
         'int mirs_report_add_official_json(mirs_report *r, const char *data, size_t len, const char *category, const char *file_name)',
-        'Same for the text of one such file (for tests and fuzzing).'),
+        """Same for the text of one such file (for tests and fuzzing; read during
+the call only). Text Python's json module would reject is skipped and
+counted, as a file is (MIRS_OK)."""),
     'mirs_report_skipped_files': (
         'report', ctypes.c_uint64,
         [ctypes.POINTER(mirs_report)],
         ('r',),
         'uint64_t mirs_report_skipped_files(const mirs_report *r)',
-        'Same for the text of one such file (for tests and fuzzing).'),
+        'Files (or texts) mirs_report_add_official* skipped (0 for NULL).'),
     'mirs_report_merge': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_report), ctypes.POINTER(mirs_report)],
         ('dst', 'src'),
         'int mirs_report_merge(mirs_report *dst, const mirs_report *src)',
-        """dst += src (the model/judge names of dst are kept). Before either has a
-dataset (else MIRS_E_STATE); reports holding a record of the same (key,
-model, judge) are MIRS_E_CONFLICT (nothing is changed then)."""),
+        """dst += src (the model/judge names of dst are kept); src is only read and
+must differ from dst. Before either has a dataset (else MIRS_E_STATE);
+reports holding a record of the same (key, model, judge) are
+MIRS_E_CONFLICT (nothing is changed then). Errors also:
+MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY (dst may then be partly merged:
+discard it)."""),
     'mirs_report_counts': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_report), ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)],
@@ -3313,7 +3455,9 @@ model, judge) are MIRS_E_CONFLICT (nothing is changed then)."""),
         'int mirs_report_counts(const mirs_report *r, int32_t category, int32_t relation, int32_t group, int32_t denominator, uint64_t *unsafe, uint64_t *total)',
         """Counts of a cell: category/relation/group -1 = all. With MIRS_DENOM_ALL
 total counts every added verdict; with ANSWERED the excluded ones are
-left out."""),
+left out. Writes *unsafe and *total. Errors: MIRS_E_INVALID_ARGUMENT (a
+NULL pointer, an unknown cell or denominator). Safe to call while no
+thread modifies r."""),
     'mirs_report_write': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_report), ctypes.c_int32, ctypes.c_uint32, ctypes.c_int32, ctypes.c_double, ctypes.POINTER(mirs_buf)],
@@ -3326,7 +3470,10 @@ confidence, and its "Total Count" is the number of items covered. Every
 other format states the items covered, the dataset's size when one was
 added (else that items without a verdict are not counted) and lists the
 items without a verdict (CSV: columns covered_items, dataset_items).
-Text is written to *out (mirs_buf_free)."""),
+Text is written to *out (library-owned, released with mirs_buf_free; only
+on success). Errors: MIRS_E_INVALID_ARGUMENT (format, by bits,
+denominator, confidence outside (0, 1)), MIRS_E_NO_MEMORY. Safe to call
+while no thread modifies r."""),
     'mirs_compare_models': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_records), ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(mirs_records), ctypes.c_char_p, ctypes.c_char_p, ctypes.c_double, ctypes.POINTER(mirs_model_comparison)],
@@ -3346,14 +3493,20 @@ Text is written to *out (mirs_buf_free)."""),
         'int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)',
         """Spearman and Kendall correlation of n models' ASRs with a capability
 score (the paper's headline analysis), with scipy's p-values (see
-mirs_stats_spearman / mirs_stats_kendall for n limits and ties).
-Thread-safe."""),
+mirs_stats_spearman / mirs_stats_kendall for n limits and ties). The
+arrays (n values each) are read during the call only; every output is
+written on success. Errors: MIRS_E_INVALID_ARGUMENT and those of
+mirs_stats_spearman and mirs_stats_kendall. Thread-safe."""),
     'mirs_score_options_init': (
-        'report', None,
-        [ctypes.POINTER(mirs_score_options)],
-        ('opts',),
-        'void mirs_score_options_init(mirs_score_options *opts)',
-        ''),
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_score_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_score_options_init(mirs_score_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_score_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_score_responses': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_dataset), ctypes.POINTER(mirs_filter), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_score_options), ctypes.POINTER(mirs_store), ctypes.POINTER(mirs_score_summary)],
@@ -3369,15 +3522,21 @@ MIRS_VERDICT_ERROR); flags record failed/crashed/truncated responses and
 unterminated reasoning; rtype_outputs (may be NULL) give the response
 type. This is what `mirsafety score` runs; shards with disjoint filters
 write stores that mirs_store_merge() combines into the single-process
-result. The objects are only read; the store is one-thread-at-a-time.
-Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write
-errors (records appended before the failure stay in the store)."""),
+result. The objects, filter and opts are only read (during the call);
+the store is one-thread-at-a-time; *summary (or NULL) is the caller's,
+with struct_size set, filled up to it on success. Errors:
+MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write errors
+(records appended before the failure stay in the store)."""),
     'mirs_entropy_options_init': (
-        'entropy', None,
-        [ctypes.POINTER(mirs_entropy_options)],
-        ('opts',),
-        'void mirs_entropy_options_init(mirs_entropy_options *opts)',
-        'Fills *opts with the defaults above (for bindings).'),
+        'entropy', ctypes.c_int,
+        [ctypes.POINTER(mirs_entropy_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_entropy_options_init(mirs_entropy_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_entropy_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_entropy_kernel_name': (
         'entropy', ctypes.c_char_p,
         [],
@@ -3412,11 +3571,15 @@ NULL) receives nrows * nspans values: for probabilities the raw sum of
 each span's (masked) values, for logits the softmax mass of the span
 within the whole row."""),
     'mirs_entropy_view_init': (
-        'entropy', None,
-        [ctypes.POINTER(mirs_entropy_view), ctypes.c_void_p, ctypes.c_int32, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t],
-        ('view', 'data', 'dtype', 'layers', 'heads', 'queries', 'keys'),
-        'void mirs_entropy_view_init(mirs_entropy_view *view, const void *data, int32_t dtype, size_t layers, size_t heads, size_t queries, size_t keys)',
-        'Fills a view of a C-contiguous [L, H, Q, K] tensor.'),
+        'entropy', ctypes.c_int,
+        [ctypes.POINTER(mirs_entropy_view), ctypes.c_size_t, ctypes.c_void_p, ctypes.c_int32, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t],
+        ('view', 'size', 'data', 'dtype', 'layers', 'heads', 'queries', 'keys'),
+        'int mirs_entropy_view_init(mirs_entropy_view *view, size_t size, const void *data, int32_t dtype, size_t layers, size_t heads, size_t queries, size_t keys)',
+        """Fills a view of a C-contiguous [L, H, Q, K] tensor: the first `size`
+bytes of *view (pass sizeof(mirs_entropy_view)), struct_size = size, as
+the options init functions do; never writes past size bytes. MIRS_OK or
+MIRS_E_INVALID_ARGUMENT (NULL view; size below sizeof(size_t) or above
+64 KiB). data is borrowed: it must outlive every use of the view."""),
     'mirs_entropy_view_compute': (
         'entropy', ctypes.c_int,
         [ctypes.POINTER(mirs_entropy_view), ctypes.c_size_t, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t), ctypes.c_size_t, ctypes.POINTER(ctypes.c_uint8), ctypes.POINTER(mirs_entropy_options), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)],
@@ -3444,7 +3607,8 @@ axes = HEADS|QUERIES gives L values, all three give 1. Pure; thread-safe."""),
         'int mirs_entropy_tensor_open(const char *path, const char *name, mirs_entropy_tensor **out)',
         """Opens path. For .safetensors, name picks the tensor (NULL: the file must
 hold exactly one tensor); for .npy name must be NULL. The format is told
-by the magic bytes, not the file name. Errors: MIRS_E_IO, MIRS_E_FORMAT,
+by the magic bytes, not the file name (MIRS_E_FORMAT for bytes that are
+neither). Errors: MIRS_E_IO, MIRS_E_FORMAT,
 MIRS_E_TRUNCATED, MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT,
 MIRS_E_OVERFLOW, MIRS_E_UNSUPPORTED (dtype, big-endian), MIRS_E_NOT_FOUND
 (name). The message names the file and the byte offset."""),

@@ -64,14 +64,23 @@ def load():
                               "(tried: %s)" % "; ".join(errors))
 
 
+def compatible(header, library):
+    """Whether a library of version `library` (major, minor) serves bindings generated from headers of version
+    `header` (docs/c-api.md, "Versions and compatibility"): the same major, and in 0.x the same minor (a 0.x minor
+    release may change the ABI); from 1.0 on the library's minor may be newer (minor releases only add). The patch
+    never matters: patch releases change neither the API nor the ABI."""
+    if header[0] != library[0]:
+        return False
+    return header[1] == library[1] if header[0] == 0 else library[1] >= header[1]
+
+
 def _check_version(fns, where):
     want = (_ffi.MIRS_VERSION_MAJOR, _ffi.MIRS_VERSION_MINOR)
     try:
         have = (fns.mirs_version_major(), fns.mirs_version_minor(), fns.mirs_version_patch())
     except (AttributeError, NotImplementedError) as e:
         raise VersionMismatch("%s does not look like libmirsafety: %s" % (where, e))
-    # Major and minor fix the API and ABI (0.x: a minor change may break it); patch releases only fix bugs.
-    if have[:2] != want:
+    if not compatible(want, have[:2]):
         raise VersionMismatch("%s is libmirsafety %d.%d.%d but these bindings were generated from the %s headers"
                               % ((where,) + have + (_ffi.MIRS_VERSION_STRING,)))
 

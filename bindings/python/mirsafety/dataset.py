@@ -279,7 +279,7 @@ def _mask(values, parse):
 def make_filter(categories=None, relations=None, groups=None, keys=None, shard=None, shuffle=False, seed=0):
     """A mirs_filter from the Python filter arguments, and the object that must outlive its use."""
     f = _ffi.mirs_filter()
-    lib().mirs_filter_init(ctypes.byref(f))
+    lib().mirs_filter_init(ctypes.byref(f), ctypes.sizeof(f))
     f.categories = _mask(categories, parse_category)
     f.relations = _mask(relations, parse_relation)
     f.groups = _mask(groups, parse_group)

@@ -56,7 +56,7 @@ def score_shard(dataset, responses, judge_outputs, model, shard, out_dir, judge=
     jid = ctypes.c_int32()
     check(lib().mirs_judge_from_name(text_in(judge), ctypes.byref(jid)), "mirs_judge_from_name")
     opts = _ffi.mirs_score_options()
-    lib().mirs_score_options_init(ctypes.byref(opts))
+    lib().mirs_score_options_init(ctypes.byref(opts), ctypes.sizeof(opts))
     model_b = text_in(model)
     opts.model = model_b
     opts.judge = jid.value

@@ -133,7 +133,7 @@ def _view_of(arr, dtype):
     if any(s % isz for s in a.strides):
         a = _np.ascontiguousarray(a)  # strides that are not whole elements cannot be described to the library
     v = _ffi.mirs_entropy_view()
-    lib().mirs_entropy_view_init(ctypes.byref(v), ctypes.c_void_p(a.ctypes.data), code, *a.shape)
+    lib().mirs_entropy_view_init(ctypes.byref(v), ctypes.sizeof(v), ctypes.c_void_p(a.ctypes.data), code, *a.shape)
     for i in range(4):
         v.strides[i] = a.strides[i] // isz
     return v, a

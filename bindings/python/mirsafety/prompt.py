@@ -81,7 +81,7 @@ class _Options:
 
     def __init__(self, kw):
         o = _ffi.mirs_prompt_options()
-        lib().mirs_prompt_options_init(ctypes.byref(o))
+        lib().mirs_prompt_options_init(ctypes.byref(o), ctypes.sizeof(o))
         self.keep = []
         self.progress_error = None
         self.failed_error = None
@@ -149,7 +149,7 @@ def render(text, images=(), relation=None, category=None, key=None, question=Non
     """Renders one input with a text format (or a Template) without a dataset."""
     from .dataset import parse_category, parse_relation
     inp = _ffi.mirs_prompt_input()
-    lib().mirs_prompt_input_init(ctypes.byref(inp))
+    lib().mirs_prompt_input_init(ctypes.byref(inp), ctypes.sizeof(inp))
     t = text_in(text, "text")
     imgs = [path_in(i) for i in images]
     arr = (ctypes.c_char_p * max(1, len(imgs)))(*imgs)

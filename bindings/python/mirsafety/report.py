@@ -183,7 +183,7 @@ def _record_in(rec):
     if isinstance(rec, dict):
         rec = Record(**rec)
     c = _ffi.mirs_record()
-    lib().mirs_record_init(ctypes.byref(c))
+    lib().mirs_record_init(ctypes.byref(c), ctypes.sizeof(c))
     keep = []
     for f in ("key", "model", "judge", "response_type", "finish_reason", "response", "judge_output", "categories"):
         v = getattr(rec, f)
@@ -265,7 +265,10 @@ class Store(_Handle):
 
     def done(self, key, model=None, judge=None):
         """Whether a record for this key (and model / judge) with a verdict is already stored (resume)."""
-        return lib().mirs_store_done(self._h(), text_in(key), _opt(model), _opt(judge)) == 1
+        r = lib().mirs_store_done(self._h(), text_in(key), _opt(model), _opt(judge))
+        if r < 0:
+            check(r, "mirs_store_done")
+        return r == 1
 
 
 class Records(_Handle):
@@ -451,7 +454,7 @@ def score_responses(dataset, responses, judge_outputs, store, model, rtype_outpu
     from .score import _PARSE_MODES, _STRIP_MODES, judge_from_name
     f, keep = make_filter(**filter_args)
     o = _ffi.mirs_score_options()
-    lib().mirs_score_options_init(ctypes.byref(o))
+    lib().mirs_score_options_init(ctypes.byref(o), ctypes.sizeof(o))
     m = text_in(model, "model")
     o.model = m
     o.judge = judge_from_name(judge)
@@ -507,8 +510,9 @@ def compare_judges(a, judge_a, b, judge_b, model=None):
     check(lib().mirs_compare_judges(a._h(), text_in(judge_a), b._h(), text_in(judge_b), _opt(model),
                                     ctypes.byref(out)), "mirs_compare_judges")
     d = _struct_dict(out)
-    k = _ffi.MIRS_VERDICT_COUNT
-    d["matrix"] = [d["matrix"][i * k:(i + 1) * k] for i in range(k)]
+    k, dim = _ffi.MIRS_VERDICT_COUNT, _ffi.MIRS_JUDGE_MATRIX_DIM
+    d["matrix"] = [d["matrix"][i * dim:i * dim + k] for i in range(k)]
+    del d["reserved"]
     return d
 
 

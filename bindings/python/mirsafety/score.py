@@ -72,7 +72,7 @@ def _strings(items, what):
 
 def _strip_opts(open_tags, close_tags, finish_reason, unterminated):
     o = _ffi.mirs_strip_options()
-    lib().mirs_strip_options_init(ctypes.byref(o))
+    lib().mirs_strip_options_init(ctypes.byref(o), ctypes.sizeof(o))
     keep = []
     if open_tags is not None or close_tags is not None:
         if open_tags is None or close_tags is None or len(open_tags) != len(close_tags):
@@ -205,7 +205,10 @@ class Matcher(Handle):
     def test(self, text):
         """Whether any phrase occurs (stops at the first match)."""
         t = _Text(text)
-        return bool(lib().mirs_matcher_test(self.handle, t.ptr, t.n))
+        r = lib().mirs_matcher_test(self.handle, t.ptr, t.n)
+        if r < 0:
+            check(r, "mirs_matcher_test")
+        return r == 1
 
     def __contains__(self, text):
         return self.test(text)
@@ -266,7 +269,7 @@ def judge_prompt(judge, behavior, generation=None, context=None, categories=None
     """The exact prompt a judge builds (str). categories: custom Llama Guard 3 categories. The texts go to the
     library with their lengths (mirs_judge_prompt_len), so a U+0000 in them is kept, as str.format() keeps it."""
     o = _ffi.mirs_judge_options()
-    lib().mirs_judge_options_init(ctypes.byref(o))
+    lib().mirs_judge_options_init(ctypes.byref(o), ctypes.sizeof(o))
     keep = None
     if categories is not None:
         keep, n = _strings(categories, "category")

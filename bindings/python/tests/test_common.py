@@ -88,3 +88,28 @@ def test_version_mismatch_is_refused(monkeypatch):
 
     with pytest.raises(mirsafety.VersionMismatch):
         _loader._check_version(Fake(), "fake")
+
+
+def test_version_policy():
+    # docs/c-api.md "Versions and compatibility": any patch; in 0.x the same minor; from 1.0 a newer minor too.
+    from mirsafety._loader import compatible
+    assert compatible((0, 1), (0, 1))
+    assert not compatible((0, 1), (0, 2)) and not compatible((0, 2), (0, 1))
+    assert not compatible((0, 1), (1, 1)) and not compatible((1, 0), (2, 0))
+    assert compatible((1, 2), (1, 2)) and compatible((1, 2), (1, 5)) and not compatible((1, 2), (1, 1))
+
+
+def test_other_patch_is_accepted():
+    from mirsafety import _loader
+
+    class Fake:
+        def mirs_version_major(self):
+            return _ffi.MIRS_VERSION_MAJOR
+
+        def mirs_version_minor(self):
+            return _ffi.MIRS_VERSION_MINOR
+
+        def mirs_version_patch(self):
+            return _ffi.MIRS_VERSION_PATCH + 7
+
+    _loader._check_version(Fake(), "fake")

@@ -49,18 +49,27 @@ def test_options_structs_start_with_struct_size():
 
 
 def test_init_functions_set_struct_size():
-    # Every mirs_X_init(T *) / mirs_X_options_init(T *) fills struct_size with sizeof(T).
+    # Every mirs_X_init(T *, size_t size) / mirs_X_options_init(T *, size_t size) fills struct_size with the
+    # size it is given, and writes nothing past it (an older caller's smaller struct keeps its guard bytes).
     L = mirsafety.lib()
     checked = 0
     for name, (module, restype, argtypes, argnames, decl, doc) in _ffi.FUNCTIONS.items():
-        if not name.endswith("_init") or len(argtypes) != 1 or name in L.missing:
+        if not name.endswith("_init") or len(argtypes) != 2 or argtypes[1] is not ctypes.c_size_t:
+            continue
+        if name in L.missing:
             continue
         target = getattr(argtypes[0], "_type_", None)
         if target is None or not issubclass(target, ctypes.Structure) or not getattr(target, "_fields_", None):
             continue
         s = target()
-        getattr(L, name)(ctypes.byref(s))
+        assert getattr(L, name)(ctypes.byref(s), ctypes.sizeof(target)) == 0, name
         assert s.struct_size == ctypes.sizeof(target), name
+        last = target._fields_[-1][0]
+        older = getattr(target, last).offset
+        buf = (ctypes.c_uint8 * ctypes.sizeof(target))(*([0xA5] * ctypes.sizeof(target)))
+        assert getattr(L, name)(ctypes.cast(buf, argtypes[0]), older) == 0, name
+        assert ctypes.cast(buf, ctypes.POINTER(ctypes.c_size_t))[0] == older, name
+        assert all(b == 0xA5 for b in bytes(buf)[older:]), name + " wrote past the size it was given"
         checked += 1
     if checked == 0:
         pytest.skip("no *_init function exported yet")

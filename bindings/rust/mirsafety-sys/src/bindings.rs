@@ -9,23 +9,33 @@ use std::os::raw::{c_char, c_int, c_long, c_longlong, c_schar, c_short, c_uchar,
 // ---- Constants ----
 
 /// Version of the headers. mirs_version_*() return the library's own; the
-/// bindings compare the two and refuse to load a mismatched library.
+/// bindings compare the two and refuse a library that cannot serve them
+/// (another major; in 0.x another minor; from 1.0 an older minor; the patch
+/// never matters): docs/c-api.md, "Versions and compatibility".
 pub const MIRS_VERSION_MAJOR: c_int = 0;
 
 /// Version of the headers. mirs_version_*() return the library's own; the
-/// bindings compare the two and refuse to load a mismatched library.
+/// bindings compare the two and refuse a library that cannot serve them
+/// (another major; in 0.x another minor; from 1.0 an older minor; the patch
+/// never matters): docs/c-api.md, "Versions and compatibility".
 pub const MIRS_VERSION_MINOR: c_int = 1;
 
 /// Version of the headers. mirs_version_*() return the library's own; the
-/// bindings compare the two and refuse to load a mismatched library.
+/// bindings compare the two and refuse a library that cannot serve them
+/// (another major; in 0.x another minor; from 1.0 an older minor; the patch
+/// never matters): docs/c-api.md, "Versions and compatibility".
 pub const MIRS_VERSION_PATCH: c_int = 0;
 
 /// Version of the headers. mirs_version_*() return the library's own; the
-/// bindings compare the two and refuse to load a mismatched library.
+/// bindings compare the two and refuse a library that cannot serve them
+/// (another major; in 0.x another minor; from 1.0 an older minor; the patch
+/// never matters): docs/c-api.md, "Versions and compatibility".
 pub const MIRS_VERSION_STRING: &str = "0.1.0";
 
 /// Version of the headers. mirs_version_*() return the library's own; the
-/// bindings compare the two and refuse to load a mismatched library.
+/// bindings compare the two and refuse a library that cannot serve them
+/// (another major; in 0.x another minor; from 1.0 an older minor; the patch
+/// never matters): docs/c-api.md, "Versions and compatibility".
 pub const MIRS_VERSION_NUMBER: c_int = 100;
 
 /// Status codes. Fallible functions return MIRS_OK (0), MIRS_DONE (1) at the
@@ -1106,15 +1116,6 @@ pub const MIRS_RTYPE_BENIGN_HELP: c_int = 4;
 /// MISUNDERSTANDING  it answers something else because it misread the images or the task;
 /// EVASIVE           it engages but stays vague, deflects or only warns, without refusing;
 /// BENIGN_HELP       it helps with a safe reading of the request or redirects to safe help.
-pub const MIRS_RTYPE_COUNT: c_int = 5;
-
-/// This project's breakdown of answers (the paper's point that many "safe"
-/// answers are superficial):
-/// UNSAFE            the answer provides the harmful content asked for;
-/// REFUSAL           it declines, explicitly;
-/// MISUNDERSTANDING  it answers something else because it misread the images or the task;
-/// EVASIVE           it engages but stays vague, deflects or only warns, without refusing;
-/// BENIGN_HELP       it helps with a safe reading of the request or redirects to safe help.
 ///
 /// parser outcome only
 pub const MIRS_RTYPE_UNPARSEABLE: c_int = 5;
@@ -1129,6 +1130,12 @@ pub const MIRS_RTYPE_UNPARSEABLE: c_int = 5;
 ///
 /// parser outcome only: no judge output
 pub const MIRS_RTYPE_ERROR: c_int = 6;
+
+/// Labels a judge may give: the values 0 .. MIRS_RTYPE_LABEL_COUNT - 1.
+pub const MIRS_RTYPE_LABEL_COUNT: c_int = 5;
+
+/// Every value an rtype may take (labels and parser outcomes): 0 .. COUNT - 1.
+pub const MIRS_RTYPE_COUNT: c_int = 7;
 
 /// Status of one response.
 ///
@@ -1276,6 +1283,11 @@ pub const MIRS_BY_GROUP: c_uint = 4;
 pub const MIRS_BY_MATRIX: c_uint = 8;
 
 pub const MIRS_BY_ALL: c_uint = 15;
+
+/// Side of the judge comparison matrix: room for every verdict value this
+/// and later versions may define, so appending a verdict never changes the
+/// struct's layout. Verdicts are < MIRS_VERDICT_COUNT <= this.
+pub const MIRS_JUDGE_MATRIX_DIM: c_int = 16;
 
 /// Element types (int32_t dtype arguments).
 pub const MIRS_ENTROPY_F32: c_int = 1;
@@ -1469,7 +1481,10 @@ pub struct mirs_responses {
 
 /// Matching responses to a dataset. Keys "<Category>/<Relation>/#<n>" match
 /// the item at position n of that category/relation file; other keys match
-/// mirs_item_key().
+/// mirs_item_key(). On success *out owns a new immutable match
+/// (mirs_response_match_free), which refers to both r and ds: they must
+/// outlive it. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY.
+/// Thread-safe; the match may be read from many threads.
 ///
 /// Opaque: only pointers to it exist.
 #[repr(C)]
@@ -1584,6 +1599,8 @@ pub struct mirs_dataset_options {
     pub max_line_bytes: u64,
     /// MIRS_DATASET_ODDITIES_*; default ACCEPT
     pub oddities: i32,
+    /// must be 0 (keeps the struct free of trailing padding)
+    pub reserved: u32,
 }
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_dataset_options>() == 64 && core::mem::align_of::<mirs_dataset_options>() == 8);
@@ -1869,6 +1886,8 @@ pub struct mirs_strip_options {
     pub finish_reason: *const c_char,
     /// MIRS_STRIP_UNTERMINATED_*, MIRS_STRIP_TAGS only; default KEEP
     pub unterminated: i32,
+    /// 0 (makes the size end at a field: see docs/c-api.md)
+    pub reserved: u32,
 }
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_strip_options>() == 48 && core::mem::align_of::<mirs_strip_options>() == 8);
@@ -2026,8 +2045,10 @@ const _: () = assert!(core::mem::size_of::<mirs_store_options>() == 32 && core::
 /// response-only or unparseable/error verdicts are left out. model_* and
 /// judge_* select records (NULL = any). asr_a and asr_b are in percent,
 /// like every ASR of this module; diff, diff_lo and diff_hi are proportions
-/// in [-1, 1] (as mirs_stats_paired_difference gives them). Errors:
-/// MIRS_E_INVALID_ARGUMENT, MIRS_E_EMPTY (no common key). Thread-safe.
+/// in [-1, 1] (as mirs_stats_paired_difference gives them). *out is the
+/// caller's (struct_size set; filled up to it, only on success); the
+/// records are only read. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY,
+/// MIRS_E_EMPTY (no common key). Thread-safe.
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct mirs_model_comparison {
@@ -2049,16 +2070,23 @@ pub struct mirs_model_comparison {
 const _: () = assert!(core::mem::size_of::<mirs_model_comparison>() == 104 && core::mem::align_of::<mirs_model_comparison>() == 8);
 
 /// Two judges on the same responses (pairs of key and model; model NULL =
-/// all models): confusion matrix over the verdicts
-/// (rows judge a, columns judge b, indexed by the MIRS_VERDICT_* value, so
-/// MIRS_VERDICT_COUNT x MIRS_VERDICT_COUNT) and Cohen's kappa over the items
-/// both judged unsafe or safe.
+/// all models): confusion matrix over the verdicts (rows judge a, columns
+/// judge b, indexed by the MIRS_VERDICT_* value: cell (va, vb) is
+/// matrix[va * MIRS_JUDGE_MATRIX_DIM + vb]; rows and columns from
+/// verdict_count on are 0) and Cohen's kappa over the items both judged
+/// unsafe or safe. *out as for mirs_compare_models. Errors:
+/// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_EMPTY (no item both
+/// judges judged safe or unsafe). Thread-safe.
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct mirs_judge_comparison {
     pub struct_size: usize,
-    /// row-major MIRS_VERDICT_COUNT (6) x 6
-    pub matrix: [u64; 36],
+    /// MIRS_VERDICT_COUNT of the library that filled it
+    pub verdict_count: u32,
+    /// 0
+    pub reserved: u32,
+    /// row-major, see above
+    pub matrix: [u64; 256],
     pub common: u64,
     pub only_in_a: u64,
     pub only_in_b: u64,
@@ -2066,7 +2094,7 @@ pub struct mirs_judge_comparison {
     pub agreement: f64,
 }
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(core::mem::size_of::<mirs_judge_comparison>() == 336 && core::mem::align_of::<mirs_judge_comparison>() == 8);
+const _: () = assert!(core::mem::size_of::<mirs_judge_comparison>() == 2104 && core::mem::align_of::<mirs_judge_comparison>() == 8);
 
 /// Options of mirs_score_responses(). A caller built against an older header
 /// (struct_size ending at timestamp_ms) gets no progress calls.
@@ -2216,7 +2244,7 @@ const _: () = assert!(core::mem::size_of::<mirs_entropy_group_test>() == 128 && 
 #[cfg(target_pointer_width = "64")]
 pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_buf", 16, 8, &[("data", 0), ("size", 8)]),
-    ("mirs_dataset_options", 64, 8, &[("struct_size", 0), ("format", 8), ("mode", 12), ("check_images", 16), ("min_images", 20), ("max_images", 24), ("max_json_depth", 28), ("max_file_bytes", 32), ("max_items", 40), ("max_line_bytes", 48), ("oddities", 56)]),
+    ("mirs_dataset_options", 64, 8, &[("struct_size", 0), ("format", 8), ("mode", 12), ("check_images", 16), ("min_images", 20), ("max_images", 24), ("max_json_depth", 28), ("max_file_bytes", 32), ("max_items", 40), ("max_line_bytes", 48), ("oddities", 56), ("reserved", 60)]),
     ("mirs_filter", 64, 8, &[("struct_size", 0), ("categories", 8), ("relations", 12), ("groups", 16), ("keys", 24), ("key_count", 32), ("shard_index", 40), ("shard_count", 44), ("shuffle", 48), ("seed", 56)]),
     ("mirs_image_decode_options", 80, 8, &[("struct_size", 0), ("layout", 8), ("jpeg_warnings", 12), ("jpeg_dct", 16), ("max_width", 20), ("max_height", 24), ("max_pixels", 32), ("max_input_bytes", 40), ("max_png_chunk_bytes", 48), ("max_png_chunks", 52), ("max_jpeg_scans", 56), ("max_jpeg_warnings", 60), ("target_width", 64), ("target_height", 68), ("png_libpng_only", 72), ("threads", 76)]),
     ("mirs_image_info", 40, 8, &[("struct_size", 0), ("format", 8), ("width", 12), ("height", 16), ("channels", 20), ("bit_depth", 24), ("has_alpha", 28), ("interlaced", 32), ("color_model", 36)]),
@@ -2224,7 +2252,7 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_image_composite_options", 40, 8, &[("struct_size", 0), ("arrangement", 8), ("layout", 12), ("columns", 16), ("spacing", 20), ("margin", 24), ("background", 28), ("max_pixels", 32)]),
     ("mirs_prompt_options", 160, 8, &[("struct_size", 0), ("format", 8), ("variant", 12), ("labels", 16), ("system", 24), ("image_placeholder", 32), ("tmpl", 40), ("seed", 48), ("model", 56), ("max_tokens", 64), ("temperature", 72), ("detail", 80), ("image_format", 88), ("jpeg_quality", 92), ("max_pixels", 96), ("max_image_bytes", 104), ("composite_dir", 112), ("progress", 120), ("progress_userdata", 128), ("profile", 136), ("failed_sink", 144), ("failed_userdata", 152)]),
     ("mirs_prompt_input", 56, 8, &[("struct_size", 0), ("text", 8), ("images", 16), ("image_count", 24), ("relation", 32), ("category", 36), ("key", 40), ("question", 48)]),
-    ("mirs_strip_options", 48, 8, &[("struct_size", 0), ("open_tags", 8), ("close_tags", 16), ("ntags", 24), ("finish_reason", 32), ("unterminated", 40)]),
+    ("mirs_strip_options", 48, 8, &[("struct_size", 0), ("open_tags", 8), ("close_tags", 16), ("ntags", 24), ("finish_reason", 32), ("unterminated", 40), ("reserved", 44)]),
     ("mirs_match", 32, 8, &[("matched", 0), ("phrase", 4), ("offset", 8), ("length", 16), ("count", 24)]),
     ("mirs_judge_options", 24, 8, &[("struct_size", 0), ("categories", 8), ("ncategories", 16)]),
     ("mirs_responses_options", 48, 8, &[("struct_size", 0), ("format", 8), ("lenient", 12), ("max_json_depth", 16), ("max_line_bytes", 24), ("max_file_bytes", 32), ("max_records", 40)]),
@@ -2232,7 +2260,7 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_record", 104, 8, &[("struct_size", 0), ("key", 8), ("model", 16), ("judge", 24), ("verdict", 32), ("flags", 36), ("response_type", 40), ("finish_reason", 48), ("response", 56), ("judge_output", 64), ("categories", 72), ("timestamp_ms", 80), ("response_len", 88), ("judge_output_len", 96)]),
     ("mirs_store_options", 32, 8, &[("struct_size", 0), ("durability", 8), ("fsync_every", 12), ("torn", 16), ("max_json_depth", 20), ("max_line_bytes", 24)]),
     ("mirs_model_comparison", 104, 8, &[("struct_size", 0), ("both_unsafe", 8), ("a_only", 16), ("b_only", 24), ("both_safe", 32), ("only_in_a", 40), ("only_in_b", 48), ("asr_a", 56), ("asr_b", 64), ("diff", 72), ("diff_lo", 80), ("diff_hi", 88), ("mcnemar_p", 96)]),
-    ("mirs_judge_comparison", 336, 8, &[("struct_size", 0), ("matrix", 8), ("common", 296), ("only_in_a", 304), ("only_in_b", 312), ("kappa", 320), ("agreement", 328)]),
+    ("mirs_judge_comparison", 2104, 8, &[("struct_size", 0), ("verdict_count", 8), ("reserved", 12), ("matrix", 16), ("common", 2064), ("only_in_a", 2072), ("only_in_b", 2080), ("kappa", 2088), ("agreement", 2096)]),
     ("mirs_score_options", 56, 8, &[("struct_size", 0), ("model", 8), ("judge", 16), ("parse_mode", 20), ("strip_mode", 24), ("keep_response", 28), ("timestamp_ms", 32), ("progress", 40), ("progress_userdata", 48)]),
     ("mirs_score_summary", 96, 8, &[("struct_size", 0), ("scored", 8), ("unsafe", 16), ("unparseable", 24), ("judge_errors", 32), ("already_in_store", 40), ("awaiting_judge_output", 48), ("outside_filter", 56), ("unmatched", 64), ("without_verdict", 72), ("server_outputs", 80), ("nonstandard_outputs", 88)]),
     ("mirs_entropy_options", 48, 8, &[("struct_size", 0), ("bits", 8), ("normalize", 12), ("logits", 16), ("policy", 20), ("tolerance", 24), ("temperature", 32), ("kernel", 40), ("threads", 44)]),
@@ -2259,7 +2287,7 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
         let base = u.as_ptr();
         #[allow(unused_unsafe)]
         let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("mode", (core::ptr::addr_of!((*base).mode) as usize) - (base as usize)), ("check_images", (core::ptr::addr_of!((*base).check_images) as usize) - (base as usize)), ("min_images", (core::ptr::addr_of!((*base).min_images) as usize) - (base as usize)), ("max_images", (core::ptr::addr_of!((*base).max_images) as usize) - (base as usize)), ("max_json_depth", (core::ptr::addr_of!((*base).max_json_depth) as usize) - (base as usize)), ("max_file_bytes", (core::ptr::addr_of!((*base).max_file_bytes) as usize) - (base as usize)), ("max_items", (core::ptr::addr_of!((*base).max_items) as usize) - (base as usize)), ("max_line_bytes", (core::ptr::addr_of!((*base).max_line_bytes) as usize) - (base as usize)), ("oddities", (core::ptr::addr_of!((*base).oddities) as usize) - (base as usize))]
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("mode", (core::ptr::addr_of!((*base).mode) as usize) - (base as usize)), ("check_images", (core::ptr::addr_of!((*base).check_images) as usize) - (base as usize)), ("min_images", (core::ptr::addr_of!((*base).min_images) as usize) - (base as usize)), ("max_images", (core::ptr::addr_of!((*base).max_images) as usize) - (base as usize)), ("max_json_depth", (core::ptr::addr_of!((*base).max_json_depth) as usize) - (base as usize)), ("max_file_bytes", (core::ptr::addr_of!((*base).max_file_bytes) as usize) - (base as usize)), ("max_items", (core::ptr::addr_of!((*base).max_items) as usize) - (base as usize)), ("max_line_bytes", (core::ptr::addr_of!((*base).max_line_bytes) as usize) - (base as usize)), ("oddities", (core::ptr::addr_of!((*base).oddities) as usize) - (base as usize)), ("reserved", (core::ptr::addr_of!((*base).reserved) as usize) - (base as usize))]
         };
         v.push(("mirs_dataset_options", core::mem::size_of::<mirs_dataset_options>(), core::mem::align_of::<mirs_dataset_options>(), fields));
     }
@@ -2331,7 +2359,7 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
         let base = u.as_ptr();
         #[allow(unused_unsafe)]
         let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("open_tags", (core::ptr::addr_of!((*base).open_tags) as usize) - (base as usize)), ("close_tags", (core::ptr::addr_of!((*base).close_tags) as usize) - (base as usize)), ("ntags", (core::ptr::addr_of!((*base).ntags) as usize) - (base as usize)), ("finish_reason", (core::ptr::addr_of!((*base).finish_reason) as usize) - (base as usize)), ("unterminated", (core::ptr::addr_of!((*base).unterminated) as usize) - (base as usize))]
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("open_tags", (core::ptr::addr_of!((*base).open_tags) as usize) - (base as usize)), ("close_tags", (core::ptr::addr_of!((*base).close_tags) as usize) - (base as usize)), ("ntags", (core::ptr::addr_of!((*base).ntags) as usize) - (base as usize)), ("finish_reason", (core::ptr::addr_of!((*base).finish_reason) as usize) - (base as usize)), ("unterminated", (core::ptr::addr_of!((*base).unterminated) as usize) - (base as usize)), ("reserved", (core::ptr::addr_of!((*base).reserved) as usize) - (base as usize))]
         };
         v.push(("mirs_strip_options", core::mem::size_of::<mirs_strip_options>(), core::mem::align_of::<mirs_strip_options>(), fields));
     }
@@ -2403,7 +2431,7 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
         let base = u.as_ptr();
         #[allow(unused_unsafe)]
         let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("matrix", (core::ptr::addr_of!((*base).matrix) as usize) - (base as usize)), ("common", (core::ptr::addr_of!((*base).common) as usize) - (base as usize)), ("only_in_a", (core::ptr::addr_of!((*base).only_in_a) as usize) - (base as usize)), ("only_in_b", (core::ptr::addr_of!((*base).only_in_b) as usize) - (base as usize)), ("kappa", (core::ptr::addr_of!((*base).kappa) as usize) - (base as usize)), ("agreement", (core::ptr::addr_of!((*base).agreement) as usize) - (base as usize))]
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("verdict_count", (core::ptr::addr_of!((*base).verdict_count) as usize) - (base as usize)), ("reserved", (core::ptr::addr_of!((*base).reserved) as usize) - (base as usize)), ("matrix", (core::ptr::addr_of!((*base).matrix) as usize) - (base as usize)), ("common", (core::ptr::addr_of!((*base).common) as usize) - (base as usize)), ("only_in_a", (core::ptr::addr_of!((*base).only_in_a) as usize) - (base as usize)), ("only_in_b", (core::ptr::addr_of!((*base).only_in_b) as usize) - (base as usize)), ("kappa", (core::ptr::addr_of!((*base).kappa) as usize) - (base as usize)), ("agreement", (core::ptr::addr_of!((*base).agreement) as usize) - (base as usize))]
         };
         v.push(("mirs_judge_comparison", core::mem::size_of::<mirs_judge_comparison>(), core::mem::align_of::<mirs_judge_comparison>(), fields));
     }
@@ -2580,10 +2608,14 @@ extern "C" {
     /// C: `int mirs_group_parse(const char *name, int32_t *out)` (dataset.h)
     pub fn mirs_group_parse(name: *const c_char, out: *mut i32) -> c_int;
 
-    /// Fills *opts with the defaults (for bindings that cannot use the macro).
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_dataset_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
     ///
-    /// C: `void mirs_dataset_options_init(mirs_dataset_options *opts)` (dataset.h)
-    pub fn mirs_dataset_options_init(opts: *mut mirs_dataset_options);
+    /// C: `int mirs_dataset_options_init(mirs_dataset_options *opts, size_t size)` (dataset.h)
+    pub fn mirs_dataset_options_init(opts: *mut mirs_dataset_options, size: usize) -> c_int;
 
     /// Opens a dataset. path is the root directory of the official layout or a
     /// JSONL manifest file (image paths relative to the manifest's folder; each
@@ -2823,8 +2855,14 @@ extern "C" {
     /// C: `const char *mirs_item_keyword(const mirs_item *item, size_t i)` (dataset.h)
     pub fn mirs_item_keyword(item: *const mirs_item, i: usize) -> *const c_char;
 
-    /// C: `void mirs_filter_init(mirs_filter *filter)` (dataset.h)
-    pub fn mirs_filter_init(filter: *mut mirs_filter);
+    /// Writes the defaults into the first `size` bytes of *filter and sets its
+    /// struct_size to size (pass sizeof(mirs_filter)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
+    ///
+    /// C: `int mirs_filter_init(mirs_filter *filter, size_t size)` (dataset.h)
+    pub fn mirs_filter_init(filter: *mut mirs_filter, size: usize) -> c_int;
 
     /// The stable 64-bit hash of a key (FNV-1a over its UTF-8 bytes, then the
     /// splitmix64 finaliser): the same on every machine and every run.
@@ -2894,10 +2932,14 @@ extern "C" {
     /// C: `int32_t mirs_image_detect_format(const uint8_t *data, size_t len)` (image.h)
     pub fn mirs_image_detect_format(data: *const u8, len: usize) -> i32;
 
-    /// Fills *opts with the defaults (for bindings that cannot use the macro).
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_image_decode_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
     ///
-    /// C: `void mirs_image_decode_options_init(mirs_image_decode_options *opts)` (image.h)
-    pub fn mirs_image_decode_options_init(opts: *mut mirs_image_decode_options);
+    /// C: `int mirs_image_decode_options_init(mirs_image_decode_options *opts, size_t size)` (image.h)
+    pub fn mirs_image_decode_options_init(opts: *mut mirs_image_decode_options, size: usize) -> c_int;
 
     /// Reads the header of an image in memory and fills *info (fields beyond
     /// info->struct_size are left alone, so older callers stay safe). Decodes no
@@ -3071,8 +3113,14 @@ extern "C" {
     /// C: `int mirs_image_smart_resize(uint32_t height, uint32_t width, uint32_t factor, uint64_t min_pixels, uint64_t max_pixels, uint32_t *out_height, uint32_t *out_width)` (image.h)
     pub fn mirs_image_smart_resize(height: u32, width: u32, factor: u32, min_pixels: u64, max_pixels: u64, out_height: *mut u32, out_width: *mut u32) -> c_int;
 
-    /// C: `void mirs_image_encode_options_init(mirs_image_encode_options *opts)` (image.h)
-    pub fn mirs_image_encode_options_init(opts: *mut mirs_image_encode_options);
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_image_encode_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
+    ///
+    /// C: `int mirs_image_encode_options_init(mirs_image_encode_options *opts, size_t size)` (image.h)
+    pub fn mirs_image_encode_options_init(opts: *mut mirs_image_encode_options, size: usize) -> c_int;
 
     /// Encodes img (opts may be NULL: PNG level 6) into out, a library-owned
     /// buffer released with mirs_buf_free(). PNG keeps the layout (RGB, RGBA or
@@ -3113,8 +3161,14 @@ extern "C" {
     /// C: `int mirs_image_encode_data_url(const mirs_image *img, const mirs_image_encode_options *opts, mirs_buf *out)` (image.h)
     pub fn mirs_image_encode_data_url(img: *const mirs_image, opts: *const mirs_image_encode_options, out: *mut mirs_buf) -> c_int;
 
-    /// C: `void mirs_image_composite_options_init(mirs_image_composite_options *opts)` (image.h)
-    pub fn mirs_image_composite_options_init(opts: *mut mirs_image_composite_options);
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_image_composite_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
+    ///
+    /// C: `int mirs_image_composite_options_init(mirs_image_composite_options *opts, size_t size)` (image.h)
+    pub fn mirs_image_composite_options_init(opts: *mut mirs_image_composite_options, size: usize) -> c_int;
 
     /// Tiles n >= 1 images into one new image. Every cell has the size of the
     /// largest input (max width x max height over all inputs); each image is
@@ -3182,13 +3236,23 @@ extern "C" {
     /// C: `void mirs_template_free(mirs_template *tmpl)` (prompt.h)
     pub fn mirs_template_free(tmpl: *mut mirs_template);
 
-    /// Fills *opts with the defaults (for bindings that cannot use the macro).
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_prompt_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
     ///
-    /// C: `void mirs_prompt_options_init(mirs_prompt_options *opts)` (prompt.h)
-    pub fn mirs_prompt_options_init(opts: *mut mirs_prompt_options);
+    /// C: `int mirs_prompt_options_init(mirs_prompt_options *opts, size_t size)` (prompt.h)
+    pub fn mirs_prompt_options_init(opts: *mut mirs_prompt_options, size: usize) -> c_int;
 
-    /// C: `void mirs_prompt_input_init(mirs_prompt_input *in)` (prompt.h)
-    pub fn mirs_prompt_input_init(r#in: *mut mirs_prompt_input);
+    /// Writes the defaults into the first `size` bytes of *in and sets its
+    /// struct_size to size (pass sizeof(mirs_prompt_input)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
+    ///
+    /// C: `int mirs_prompt_input_init(mirs_prompt_input *in, size_t size)` (prompt.h)
+    pub fn mirs_prompt_input_init(r#in: *mut mirs_prompt_input, size: usize) -> c_int;
 
     /// Renders `in` with a text format (QWEN2_VL .. TEMPLATE) into *out (text,
     /// NUL-terminated). The variant is ignored here: the input is rendered as
@@ -3432,10 +3496,14 @@ extern "C" {
     /// C: `double mirs_stats_beta_quantile(double a, double b, double p)` (stats.h)
     pub fn mirs_stats_beta_quantile(a: f64, b: f64, p: f64) -> f64;
 
-    /// Fills *opts with the defaults (for bindings).
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_strip_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
     ///
-    /// C: `void mirs_strip_options_init(mirs_strip_options *opts)` (score.h)
-    pub fn mirs_strip_options_init(opts: *mut mirs_strip_options);
+    /// C: `int mirs_strip_options_init(mirs_strip_options *opts, size_t size)` (score.h)
+    pub fn mirs_strip_options_init(opts: *mut mirs_strip_options, size: usize) -> c_int;
 
     /// The answer part of text[0..len) is always one contiguous piece of the
     /// input: writes its byte range [*start, *end) (start <= end <= len), and
@@ -3533,11 +3601,13 @@ extern "C" {
     /// C: `int mirs_matcher_find(const mirs_matcher *m, const char *text, size_t len, mirs_match *out)` (score.h)
     pub fn mirs_matcher_find(m: *const mirs_matcher, text: *const c_char, len: usize, out: *mut mirs_match) -> c_int;
 
-    /// 1 when any phrase occurs in text[0..len), else 0 (stops at the first
-    /// match: the fastest test); 0 on bad arguments. Thread-safe.
+    /// 1 when any phrase occurs in text[0..len), 0 when none does (stops at
+    /// the first match: the fastest test), MIRS_E_INVALID_ARGUMENT (negative)
+    /// for a NULL matcher or NULL text with len > 0, so test `== 1`, not
+    /// non-zero. Thread-safe.
     ///
-    /// C: `int32_t mirs_matcher_test(const mirs_matcher *m, const char *text, size_t len)` (score.h)
-    pub fn mirs_matcher_test(m: *const mirs_matcher, text: *const c_char, len: usize) -> i32;
+    /// C: `int mirs_matcher_test(const mirs_matcher *m, const char *text, size_t len)` (score.h)
+    pub fn mirs_matcher_test(m: *const mirs_matcher, text: *const c_char, len: usize) -> c_int;
 
     /// C: `int mirs_matcher_stream_new(const mirs_matcher *m, mirs_matcher_stream **out)` (score.h)
     pub fn mirs_matcher_stream_new(m: *const mirs_matcher, out: *mut *mut mirs_matcher_stream) -> c_int;
@@ -3587,8 +3657,14 @@ extern "C" {
     /// C: `int32_t mirs_judge_max_new_tokens(int32_t judge)` (score.h)
     pub fn mirs_judge_max_new_tokens(judge: i32) -> i32;
 
-    /// C: `void mirs_judge_options_init(mirs_judge_options *opts)` (score.h)
-    pub fn mirs_judge_options_init(opts: *mut mirs_judge_options);
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_judge_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
+    ///
+    /// C: `int mirs_judge_options_init(mirs_judge_options *opts, size_t size)` (score.h)
+    pub fn mirs_judge_options_init(opts: *mut mirs_judge_options, size: usize) -> c_int;
 
     /// Builds the prompt of a judge into *out (NUL-terminated UTF-8; release
     /// with mirs_buf_free()). behavior is required; generation is required
@@ -3685,49 +3761,73 @@ extern "C" {
     /// C: `int mirs_response_type_parse(const char *output, size_t len, int32_t *rtype)` (score.h)
     pub fn mirs_response_type_parse(output: *const c_char, len: usize, rtype: *mut i32) -> c_int;
 
-    /// C: `void mirs_responses_options_init(mirs_responses_options *opts)` (report.h)
-    pub fn mirs_responses_options_init(opts: *mut mirs_responses_options);
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_responses_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
+    ///
+    /// C: `int mirs_responses_options_init(mirs_responses_options *opts, size_t size)` (report.h)
+    pub fn mirs_responses_options_init(opts: *mut mirs_responses_options, size: usize) -> c_int;
 
     /// Reads responses from a file or an official results/infer/<model> folder.
-    /// opts may be NULL. Records with the same key are all kept and counted in
-    /// mirs_responses_duplicate_count() (mirs_responses_find returns the last
-    /// one). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_IO, MIRS_E_NOT_FOUND, and in
-    /// strict mode the first bad record's MIRS_E_JSON / MIRS_E_SCHEMA /
+    /// opts may be NULL (defaults). Records with the same key are all kept and
+    /// counted in mirs_responses_duplicate_count() (mirs_responses_find returns
+    /// the last one). On success *out owns a new object (mirs_responses_free);
+    /// the text is copied, nothing stays borrowed. Errors:
+    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_NOT_FOUND,
+    /// and in strict mode the first bad record's MIRS_E_JSON / MIRS_E_SCHEMA /
     /// MIRS_E_LIMIT / MIRS_E_UTF8 / MIRS_E_FORMAT (message names file, line and
-    /// byte offset). The object is immutable after return: its const functions
-    /// may be called from many threads.
+    /// byte offset). Thread-safe; the object is immutable after return: its
+    /// const functions may be called from many threads.
     ///
     /// C: `int mirs_responses_open(const char *path, const mirs_responses_options *opts, mirs_responses **out)` (report.h)
     pub fn mirs_responses_open(path: *const c_char, opts: *const mirs_responses_options, out: *mut *mut mirs_responses) -> c_int;
 
     /// Parses JSONL text already in memory (format BATCH or SIMPLE; AUTO picks
-    /// by the first record). `what` names the source in messages (may be NULL).
+    /// by the first record; OFFICIAL is MIRS_E_INVALID_ARGUMENT). `what` names
+    /// the source in messages (may be NULL). data is read during the call only
+    /// (copied); ownership, errors (no MIRS_E_IO / MIRS_E_NOT_FOUND) and
+    /// thread-safety as mirs_responses_open.
     ///
     /// C: `int mirs_responses_parse(const char *data, size_t len, const char *what, const mirs_responses_options *opts, mirs_responses **out)` (report.h)
     pub fn mirs_responses_parse(data: *const c_char, len: usize, what: *const c_char, opts: *const mirs_responses_options, out: *mut *mut mirs_responses) -> c_int;
 
     /// Parses one official results/infer JSON file's text (a list of
     /// {original_question, revised_prompt, answer, item_index, inference_status})
-    /// as the responses of (category, relation) official names.
+    /// as the responses of (category, relation) official names. Arguments are
+    /// read during the call only; ownership, errors and thread-safety as
+    /// mirs_responses_parse.
     ///
     /// C: `int mirs_responses_parse_official(const char *data, size_t len, const char *category, const char *relation, const mirs_responses_options *opts, mirs_responses **out)` (report.h)
     pub fn mirs_responses_parse_official(data: *const c_char, len: usize, category: *const c_char, relation: *const c_char, opts: *const mirs_responses_options, out: *mut *mut mirs_responses) -> c_int;
 
+    /// Frees r and everything borrowed from it (NULL is ignored). Not while
+    /// another thread uses r.
+    ///
     /// C: `void mirs_responses_free(mirs_responses *r)` (report.h)
     pub fn mirs_responses_free(r: *mut mirs_responses);
 
+    /// The format that was read (MIRS_RESPONSES_BATCH, _SIMPLE or _OFFICIAL; -1
+    /// for NULL). Thread-safe.
+    ///
     /// C: `int32_t mirs_responses_format(const mirs_responses *r)` (report.h)
     pub fn mirs_responses_format(r: *const mirs_responses) -> i32;
 
+    /// Number of responses (0 for NULL). Thread-safe.
+    ///
     /// C: `size_t mirs_responses_count(const mirs_responses *r)` (report.h)
     pub fn mirs_responses_count(r: *const mirs_responses) -> usize;
 
-    /// Borrowed response i (file order), or NULL when out of range.
+    /// Response i (file order), borrowed: lives as long as r. NULL when r is
+    /// NULL or i is out of range. Thread-safe.
     ///
     /// C: `const mirs_response *mirs_responses_get(const mirs_responses *r, size_t i)` (report.h)
     pub fn mirs_responses_get(r: *const mirs_responses, i: usize) -> *const mirs_response;
 
-    /// The last response with this key, or MIRS_E_NOT_FOUND.
+    /// The last response with this key in *out (borrowed, lives as long as r).
+    /// MIRS_OK, MIRS_E_NOT_FOUND (no such key; *out untouched) or
+    /// MIRS_E_INVALID_ARGUMENT (NULL r, key or out). Thread-safe.
     ///
     /// C: `int mirs_responses_find(const mirs_responses *r, const char *key, const mirs_response **out)` (report.h)
     pub fn mirs_responses_find(r: *const mirs_responses, key: *const c_char, out: *mut *const mirs_response) -> c_int;
@@ -3739,22 +3839,26 @@ extern "C" {
     /// C: `int mirs_responses_latest(const mirs_responses *r, size_t i)` (report.h)
     pub fn mirs_responses_latest(r: *const mirs_responses, i: usize) -> c_int;
 
-    /// Number of keys that occur more than once, and the i-th such key (sorted).
+    /// Number of keys that occur more than once, and the i-th such key (sorted;
+    /// borrowed, lives as long as r; NULL out of range). Thread-safe.
     ///
     /// C: `size_t mirs_responses_duplicate_count(const mirs_responses *r)` (report.h)
     pub fn mirs_responses_duplicate_count(r: *const mirs_responses) -> usize;
 
-    /// Number of keys that occur more than once, and the i-th such key (sorted).
+    /// Number of keys that occur more than once, and the i-th such key (sorted;
+    /// borrowed, lives as long as r; NULL out of range). Thread-safe.
     ///
     /// C: `const char *mirs_responses_duplicate(const mirs_responses *r, size_t i)` (report.h)
     pub fn mirs_responses_duplicate(r: *const mirs_responses, i: usize) -> *const c_char;
 
-    /// Problems a lenient read skipped ("file:line: message"); NULL out of range.
+    /// Problems a lenient read skipped ("file:line: message"; borrowed, lives as
+    /// long as r; NULL out of range). Thread-safe.
     ///
     /// C: `size_t mirs_responses_diagnostic_count(const mirs_responses *r)` (report.h)
     pub fn mirs_responses_diagnostic_count(r: *const mirs_responses) -> usize;
 
-    /// Problems a lenient read skipped ("file:line: message"); NULL out of range.
+    /// Problems a lenient read skipped ("file:line: message"; borrowed, lives as
+    /// long as r; NULL out of range). Thread-safe.
     ///
     /// C: `const char *mirs_responses_diagnostic(const mirs_responses *r, size_t i)` (report.h)
     pub fn mirs_responses_diagnostic(r: *const mirs_responses, i: usize) -> *const c_char;
@@ -3762,6 +3866,8 @@ extern "C" {
     /// C: `int mirs_responses_match(const mirs_responses *r, const mirs_dataset *ds, mirs_response_match **out)` (report.h)
     pub fn mirs_responses_match(r: *const mirs_responses, ds: *const mirs_dataset, out: *mut *mut mirs_response_match) -> c_int;
 
+    /// Frees m (NULL is ignored). Not while another thread uses m.
+    ///
     /// C: `void mirs_response_match_free(mirs_response_match *m)` (report.h)
     pub fn mirs_response_match_free(m: *mut mirs_response_match);
 
@@ -3805,36 +3911,58 @@ extern "C" {
     /// C: `const char *mirs_response_match_duplicate(const mirs_response_match *m, size_t i)` (report.h)
     pub fn mirs_response_match_duplicate(m: *const mirs_response_match, i: usize) -> *const c_char;
 
-    /// C: `void mirs_record_init(mirs_record *rec)` (report.h)
-    pub fn mirs_record_init(rec: *mut mirs_record);
+    /// Writes the defaults into the first `size` bytes of *rec and sets its
+    /// struct_size to size (pass sizeof(mirs_record)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
+    ///
+    /// C: `int mirs_record_init(mirs_record *rec, size_t size)` (report.h)
+    pub fn mirs_record_init(rec: *mut mirs_record, size: usize) -> c_int;
 
-    /// Serialises a record as one JSON line with its '\n' (the store format).
-    /// Errors: MIRS_E_INVALID_ARGUMENT (NULL key/model/judge, unknown verdict,
-    /// unknown flag bits), MIRS_E_UTF8.
+    /// Serialises a record as one JSON line with its '\n' (the store format)
+    /// into *out (library-owned text, released with mirs_buf_free; written only
+    /// on success). rec is read during the call only. Errors:
+    /// MIRS_E_INVALID_ARGUMENT (NULL key/model/judge, unknown verdict, unknown
+    /// flag bits, a struct_size this library does not accept), MIRS_E_UTF8,
+    /// MIRS_E_NO_MEMORY. Thread-safe.
     ///
     /// C: `int mirs_record_to_json(const mirs_record *rec, mirs_buf *out)` (report.h)
     pub fn mirs_record_to_json(rec: *const mirs_record, out: *mut mirs_buf) -> c_int;
 
-    /// C: `void mirs_store_options_init(mirs_store_options *opts)` (report.h)
-    pub fn mirs_store_options_init(opts: *mut mirs_store_options);
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_store_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
+    ///
+    /// C: `int mirs_store_options_init(mirs_store_options *opts, size_t size)` (report.h)
+    pub fn mirs_store_options_init(opts: *mut mirs_store_options, size: usize) -> c_int;
 
     /// Opens (creating it if needed) a store for appending with O_APPEND and an
     /// exclusive advisory lock (a second writer gets MIRS_E_STATE). Every existing
     /// line is read to build the resume set; an interior line that is not a
     /// valid record is MIRS_E_CORRUPT (message names line and byte offset); a
-    /// torn last line follows opts->torn (see mirs_store_torn_bytes). Errors also:
-    /// MIRS_E_IO, MIRS_E_LIMIT, MIRS_E_TORN. One thread at a time per store.
+    /// torn last line follows opts->torn (see mirs_store_torn_bytes). opts may
+    /// be NULL (defaults). On success *out owns the store; mirs_store_close
+    /// writes, unlocks and frees it. Errors also: MIRS_E_INVALID_ARGUMENT,
+    /// MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_LIMIT, MIRS_E_TORN. One thread at a
+    /// time per store (every function below that takes it).
     ///
     /// C: `int mirs_store_open(const char *path, const mirs_store_options *opts, mirs_store **out)` (report.h)
     pub fn mirs_store_open(path: *const c_char, opts: *const mirs_store_options, out: *mut *mut mirs_store) -> c_int;
 
-    /// Appends one record (validated as mirs_record_to_json does), written with
-    /// a single write() as far as the kernel allows and synced by the policy.
+    /// Appends one record (validated as mirs_record_to_json does; read during
+    /// the call only), written with a single write() as far as the kernel allows
+    /// and synced by the policy. Errors: those of mirs_record_to_json,
+    /// MIRS_E_LIMIT (longer than max_line_bytes), MIRS_E_IO (the record may be
+    /// partly written; reopening truncates or refuses the torn line).
     ///
     /// C: `int mirs_store_append(mirs_store *s, const mirs_record *rec)` (report.h)
     pub fn mirs_store_append(s: *mut mirs_store, rec: *const mirs_record) -> c_int;
 
-    /// Writes buffered records and fdatasync()s the file.
+    /// Writes buffered records and fdatasync()s the file. MIRS_OK,
+    /// MIRS_E_INVALID_ARGUMENT or MIRS_E_IO.
     ///
     /// C: `int mirs_store_sync(mirs_store *s)` (report.h)
     pub fn mirs_store_sync(s: *mut mirs_store) -> c_int;
@@ -3846,63 +3974,75 @@ extern "C" {
     pub fn mirs_store_close(s: *mut mirs_store) -> c_int;
 
     /// Bytes of torn tail that were found when opening (and cut away with
-    /// MIRS_TORN_TRUNCATE); 0 when the file ended cleanly.
+    /// MIRS_TORN_TRUNCATE); 0 when the file ended cleanly or s is NULL.
     ///
     /// C: `uint64_t mirs_store_torn_bytes(const mirs_store *s)` (report.h)
     pub fn mirs_store_torn_bytes(s: *const mirs_store) -> u64;
 
-    /// Records in the file when opened plus those appended since.
+    /// Records in the file when opened plus those appended since (0 for NULL).
     ///
     /// C: `uint64_t mirs_store_record_count(const mirs_store *s)` (report.h)
     pub fn mirs_store_record_count(s: *const mirs_store) -> u64;
 
     /// 1 when a record with this key (and model / judge unless NULL) with a
-    /// verdict (or, for response records, any record) is in the store, else 0.
-    /// Error verdicts do not count as done (they are retried), and a later error
-    /// never undoes a final verdict: the rule of mirs_records_counted().
+    /// verdict (or, for response records, any record) is in the store, 0 when
+    /// none is, MIRS_E_INVALID_ARGUMENT (negative) for a NULL store or key: test
+    /// `== 1`, not non-zero. Error verdicts do not count as done (they are
+    /// retried), and a later error never undoes a final verdict: the rule of
+    /// mirs_records_counted().
     ///
     /// C: `int mirs_store_done(const mirs_store *s, const char *key, const char *model, const char *judge)` (report.h)
     pub fn mirs_store_done(s: *const mirs_store, key: *const c_char, model: *const c_char, judge: *const c_char) -> c_int;
 
-    /// Reads a store without modifying it. A torn last line (no newline) is
-    /// skipped and reported (mirs_records_torn_bytes); any other bad line is
-    /// MIRS_E_CORRUPT unless lenient (then skipped and counted as a
-    /// diagnostic). The result is immutable and shareable between threads.
+    /// Reads a store without modifying it (no lock is taken). A torn last line
+    /// (no newline) is skipped and reported (mirs_records_torn_bytes); any other
+    /// bad line is MIRS_E_CORRUPT unless lenient (then skipped and counted as a
+    /// diagnostic). On success *out owns the records (mirs_records_free).
+    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
+    /// MIRS_E_NOT_FOUND, MIRS_E_LIMIT (file size), MIRS_E_CORRUPT. Thread-safe;
+    /// the result is immutable and shareable between threads.
     ///
     /// C: `int mirs_records_read(const char *path, int32_t lenient, mirs_records **out)` (report.h)
     pub fn mirs_records_read(path: *const c_char, lenient: i32, out: *mut *mut mirs_records) -> c_int;
 
-    /// Same over text in memory.
+    /// Same over text in memory (read during the call only; `what` names it in
+    /// messages, may be NULL).
     ///
     /// C: `int mirs_records_parse(const char *data, size_t len, const char *what, int32_t lenient, mirs_records **out)` (report.h)
     pub fn mirs_records_parse(data: *const c_char, len: usize, what: *const c_char, lenient: i32, out: *mut *mut mirs_records) -> c_int;
 
-    /// Same over text in memory.
+    /// Frees r and every record borrowed from it (NULL is ignored). Not while
+    /// another thread uses r.
     ///
     /// C: `void mirs_records_free(mirs_records *r)` (report.h)
     pub fn mirs_records_free(r: *mut mirs_records);
 
-    /// Same over text in memory.
+    /// The accessors below never fail (0 / NULL for a NULL r or an index out
+    /// of range) and are thread-safe. Number of records.
     ///
     /// C: `size_t mirs_records_count(const mirs_records *r)` (report.h)
     pub fn mirs_records_count(r: *const mirs_records) -> usize;
 
-    /// Borrowed record i (file order), NULL when out of range.
+    /// Record i (file order), borrowed with all its strings: lives as long as r.
+    /// Its struct_size is this library's sizeof(mirs_record); read only the
+    /// fields your header declares.
     ///
     /// C: `const mirs_record *mirs_records_get(const mirs_records *r, size_t i)` (report.h)
     pub fn mirs_records_get(r: *const mirs_records, i: usize) -> *const mirs_record;
 
-    /// Borrowed record i (file order), NULL when out of range.
+    /// Bytes of a torn last line that was skipped (0 if none).
     ///
     /// C: `uint64_t mirs_records_torn_bytes(const mirs_records *r)` (report.h)
     pub fn mirs_records_torn_bytes(r: *const mirs_records) -> u64;
 
-    /// Borrowed record i (file order), NULL when out of range.
+    /// Lines a lenient read skipped ("what:line: message"; borrowed, lives as
+    /// long as r).
     ///
     /// C: `size_t mirs_records_diagnostic_count(const mirs_records *r)` (report.h)
     pub fn mirs_records_diagnostic_count(r: *const mirs_records) -> usize;
 
-    /// Borrowed record i (file order), NULL when out of range.
+    /// Lines a lenient read skipped ("what:line: message"; borrowed, lives as
+    /// long as r).
     ///
     /// C: `const char *mirs_records_diagnostic(const mirs_records *r, size_t i)` (report.h)
     pub fn mirs_records_diagnostic(r: *const mirs_records, i: usize) -> *const c_char;
@@ -3924,7 +4064,10 @@ extern "C" {
     /// (model as given, judge "harmbench-mir", key "<Category>/<Relation>/#<i>"
     /// with i the position in the file's judge_result, which is the item's
     /// position in the dataset file when inference was complete), from the files
-    /// statics.py would count. For comparisons and conversion to a store.
+    /// statics.py would count. For comparisons and conversion to a store. On
+    /// success *out owns new records (mirs_records_free). Errors:
+    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_NOT_FOUND.
+    /// Thread-safe.
     ///
     /// C: `int mirs_records_from_official(const char *harmbench_model_dir, const char *model, mirs_records **out)` (report.h)
     pub fn mirs_records_from_official(harmbench_model_dir: *const c_char, model: *const c_char, out: *mut *mut mirs_records) -> c_int;
@@ -3939,20 +4082,36 @@ extern "C" {
     /// result does not depend on input order. `duplicates` counts the records
     /// left out without a conflict (repeats and superseded records). Inputs with
     /// a torn tail are refused (MIRS_E_TORN). Counts are written when the
-    /// pointers are non-NULL.
+    /// pointers are non-NULL (only on success). The inputs are only read; output
+    /// is written to a temporary file and renamed over. Errors:
+    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_CORRUPT,
+    /// MIRS_E_TORN, MIRS_E_CONFLICT (MIRS_MERGE_STRICT). Thread-safe (do not
+    /// write the same output from two threads).
     ///
     /// C: `int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *output, int32_t policy, uint64_t *records_out, uint64_t *duplicates, uint64_t *conflicts)` (report.h)
     pub fn mirs_store_merge(inputs: *const *const c_char, n_inputs: usize, output: *const c_char, policy: i32, records_out: *mut u64, duplicates: *mut u64, conflicts: *mut u64) -> c_int;
 
+    /// A new empty report for (model, judge) (both copied; NULL is ""). On
+    /// success *out owns it (mirs_report_free). Errors: MIRS_E_INVALID_ARGUMENT
+    /// (NULL out), MIRS_E_NO_MEMORY. Thread-safe.
+    ///
     /// C: `int mirs_report_new(const char *model, const char *judge, mirs_report **out)` (report.h)
     pub fn mirs_report_new(model: *const c_char, judge: *const c_char, out: *mut *mut mirs_report) -> c_int;
 
+    /// Frees r (NULL is ignored).
+    ///
     /// C: `void mirs_report_free(mirs_report *r)` (report.h)
     pub fn mirs_report_free(r: *mut mirs_report);
 
+    /// The names given to mirs_report_new (borrowed, live as long as r; NULL
+    /// for a NULL r). Safe to call while no thread modifies r.
+    ///
     /// C: `const char *mirs_report_model(const mirs_report *r)` (report.h)
     pub fn mirs_report_model(r: *const mirs_report) -> *const c_char;
 
+    /// The names given to mirs_report_new (borrowed, live as long as r; NULL
+    /// for a NULL r). Safe to call while no thread modifies r.
+    ///
     /// C: `const char *mirs_report_judge(const mirs_report *r)` (report.h)
     pub fn mirs_report_judge(r: *const mirs_report) -> *const c_char;
 
@@ -3960,18 +4119,24 @@ extern "C" {
     /// or -1 when unknown (the item then counts in the overall figures and as
     /// "unclassified"). official_file is the statics.py row name ("Analogy.json";
     /// NULL = "<relation name>.json"). flags are MIRS_RECORD_*; response_type may
-    /// be NULL.
+    /// be NULL. Strings are read during the call only. Errors:
+    /// MIRS_E_INVALID_ARGUMENT (an unknown category, relation, verdict or flag),
+    /// MIRS_E_NO_MEMORY. The functions that add to or merge into r below are
+    /// one-thread-at-a-time per report.
     ///
     /// C: `int mirs_report_add(mirs_report *r, int32_t category, int32_t relation, int32_t verdict, uint32_t flags, const char *response_type, const char *official_file)` (report.h)
     pub fn mirs_report_add(r: *mut mirs_report, category: i32, relation: i32, verdict: i32, flags: u32, response_type: *const c_char, official_file: *const c_char) -> c_int;
 
     /// Adds a store record with a verdict (category and relation come from its
-    /// "<Category>/<Relation>/<id>" key); records without a verdict are ignored.
-    /// The caller passes one record per (key, model, judge): the one
-    /// mirs_records_counted() marks; a second record of the same (key, model,
-    /// judge), e.g. the same item from two stores, is MIRS_E_CONFLICT (merge the
-    /// stores first with mirs_store_merge), so no item counts twice. The key is
-    /// remembered for mirs_report_add_dataset().
+    /// "<Category>/<Relation>/<id>" key); records without a verdict are ignored
+    /// (MIRS_OK). rec is read during the call only. The caller passes one record
+    /// per (key, model, judge): the one mirs_records_counted() marks; a second
+    /// record of the same (key, model, judge), e.g. the same item from two
+    /// stores, is MIRS_E_CONFLICT (merge the stores first with mirs_store_merge),
+    /// so no item counts twice. The key is remembered for
+    /// mirs_report_add_dataset(). Errors as mirs_report_add, and
+    /// MIRS_E_INVALID_ARGUMENT for a NULL key or a struct_size this library does
+    /// not accept.
     ///
     /// C: `int mirs_report_add_record(mirs_report *r, const mirs_record *rec)` (report.h)
     pub fn mirs_report_add_record(r: *mut mirs_report, rec: *const mirs_record) -> c_int;
@@ -4012,30 +4177,39 @@ extern "C" {
     /// json module or statics.py would reject are skipped (counted in
     /// mirs_report_skipped_files); labels "unsafe" are unsafe, everything else
     /// safe; "[INFERENCE_FAILED:" / "[WORKER_CRASHED:" answers are flagged.
+    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
+    /// MIRS_E_NOT_FOUND (no such folder).
     ///
     /// C: `int mirs_report_add_official(mirs_report *r, const char *harmbench_model_dir)` (report.h)
     pub fn mirs_report_add_official(r: *mut mirs_report, harmbench_model_dir: *const c_char) -> c_int;
 
-    /// Same for the text of one such file (for tests and fuzzing).
+    /// Same for the text of one such file (for tests and fuzzing; read during
+    /// the call only). Text Python's json module would reject is skipped and
+    /// counted, as a file is (MIRS_OK).
     ///
     /// C: `int mirs_report_add_official_json(mirs_report *r, const char *data, size_t len, const char *category, const char *file_name)` (report.h)
     pub fn mirs_report_add_official_json(r: *mut mirs_report, data: *const c_char, len: usize, category: *const c_char, file_name: *const c_char) -> c_int;
 
-    /// Same for the text of one such file (for tests and fuzzing).
+    /// Files (or texts) mirs_report_add_official* skipped (0 for NULL).
     ///
     /// C: `uint64_t mirs_report_skipped_files(const mirs_report *r)` (report.h)
     pub fn mirs_report_skipped_files(r: *const mirs_report) -> u64;
 
-    /// dst += src (the model/judge names of dst are kept). Before either has a
-    /// dataset (else MIRS_E_STATE); reports holding a record of the same (key,
-    /// model, judge) are MIRS_E_CONFLICT (nothing is changed then).
+    /// dst += src (the model/judge names of dst are kept); src is only read and
+    /// must differ from dst. Before either has a dataset (else MIRS_E_STATE);
+    /// reports holding a record of the same (key, model, judge) are
+    /// MIRS_E_CONFLICT (nothing is changed then). Errors also:
+    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY (dst may then be partly merged:
+    /// discard it).
     ///
     /// C: `int mirs_report_merge(mirs_report *dst, const mirs_report *src)` (report.h)
     pub fn mirs_report_merge(dst: *mut mirs_report, src: *const mirs_report) -> c_int;
 
     /// Counts of a cell: category/relation/group -1 = all. With MIRS_DENOM_ALL
     /// total counts every added verdict; with ANSWERED the excluded ones are
-    /// left out.
+    /// left out. Writes *unsafe and *total. Errors: MIRS_E_INVALID_ARGUMENT (a
+    /// NULL pointer, an unknown cell or denominator). Safe to call while no
+    /// thread modifies r.
     ///
     /// C: `int mirs_report_counts(const mirs_report *r, int32_t category, int32_t relation, int32_t group, int32_t denominator, uint64_t *unsafe, uint64_t *total)` (report.h)
     pub fn mirs_report_counts(r: *const mirs_report, category: i32, relation: i32, group: i32, denominator: i32, r#unsafe: *mut u64, total: *mut u64) -> c_int;
@@ -4047,7 +4221,10 @@ extern "C" {
     /// other format states the items covered, the dataset's size when one was
     /// added (else that items without a verdict are not counted) and lists the
     /// items without a verdict (CSV: columns covered_items, dataset_items).
-    /// Text is written to *out (mirs_buf_free).
+    /// Text is written to *out (library-owned, released with mirs_buf_free; only
+    /// on success). Errors: MIRS_E_INVALID_ARGUMENT (format, by bits,
+    /// denominator, confidence outside (0, 1)), MIRS_E_NO_MEMORY. Safe to call
+    /// while no thread modifies r.
     ///
     /// C: `int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t denominator, double confidence, mirs_buf *out)` (report.h)
     pub fn mirs_report_write(r: *const mirs_report, format: i32, by: u32, denominator: i32, confidence: f64, out: *mut mirs_buf) -> c_int;
@@ -4060,14 +4237,22 @@ extern "C" {
 
     /// Spearman and Kendall correlation of n models' ASRs with a capability
     /// score (the paper's headline analysis), with scipy's p-values (see
-    /// mirs_stats_spearman / mirs_stats_kendall for n limits and ties).
-    /// Thread-safe.
+    /// mirs_stats_spearman / mirs_stats_kendall for n limits and ties). The
+    /// arrays (n values each) are read during the call only; every output is
+    /// written on success. Errors: MIRS_E_INVALID_ARGUMENT and those of
+    /// mirs_stats_spearman and mirs_stats_kendall. Thread-safe.
     ///
     /// C: `int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)` (report.h)
     pub fn mirs_compare_capability(asr: *const f64, capability: *const f64, n: usize, spearman_rho: *mut f64, spearman_p: *mut f64, kendall_tau: *mut f64, kendall_p: *mut f64) -> c_int;
 
-    /// C: `void mirs_score_options_init(mirs_score_options *opts)` (report.h)
-    pub fn mirs_score_options_init(opts: *mut mirs_score_options);
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_score_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
+    ///
+    /// C: `int mirs_score_options_init(mirs_score_options *opts, size_t size)` (report.h)
+    pub fn mirs_score_options_init(opts: *mut mirs_score_options, size: usize) -> c_int;
 
     /// Turns judge outputs into verdict records appended to `store`: for each
     /// response matched to an item of ds that passes `filter` (NULL = all; only
@@ -4079,17 +4264,23 @@ extern "C" {
     /// unterminated reasoning; rtype_outputs (may be NULL) give the response
     /// type. This is what `mirsafety score` runs; shards with disjoint filters
     /// write stores that mirs_store_merge() combines into the single-process
-    /// result. The objects are only read; the store is one-thread-at-a-time.
-    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write
-    /// errors (records appended before the failure stay in the store).
+    /// result. The objects, filter and opts are only read (during the call);
+    /// the store is one-thread-at-a-time; *summary (or NULL) is the caller's,
+    /// with struct_size set, filled up to it on success. Errors:
+    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write errors
+    /// (records appended before the failure stay in the store).
     ///
     /// C: `int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses, const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs, const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)` (report.h)
     pub fn mirs_score_responses(ds: *const mirs_dataset, filter: *const mirs_filter, responses: *const mirs_responses, judge_outputs: *const mirs_responses, rtype_outputs: *const mirs_responses, opts: *const mirs_score_options, store: *mut mirs_store, summary: *mut mirs_score_summary) -> c_int;
 
-    /// Fills *opts with the defaults above (for bindings).
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_entropy_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
     ///
-    /// C: `void mirs_entropy_options_init(mirs_entropy_options *opts)` (entropy.h)
-    pub fn mirs_entropy_options_init(opts: *mut mirs_entropy_options);
+    /// C: `int mirs_entropy_options_init(mirs_entropy_options *opts, size_t size)` (entropy.h)
+    pub fn mirs_entropy_options_init(opts: *mut mirs_entropy_options, size: usize) -> c_int;
 
     /// Name of the kernel AUTO selects in this process ("avx2", "sse2" or "generic").
     /// Static string; thread-safe.
@@ -4121,10 +4312,14 @@ extern "C" {
     /// C: `int mirs_entropy_rows_spans(const void *data, int32_t dtype, size_t nrows, size_t ncols, size_t row_stride, const size_t *spans, size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts, double *entropy, double *mass)` (entropy.h)
     pub fn mirs_entropy_rows_spans(data: *const c_void, dtype: i32, nrows: usize, ncols: usize, row_stride: usize, spans: *const usize, nspans: usize, mask: *const u8, opts: *const mirs_entropy_options, entropy: *mut f64, mass: *mut f64) -> c_int;
 
-    /// Fills a view of a C-contiguous [L, H, Q, K] tensor.
+    /// Fills a view of a C-contiguous [L, H, Q, K] tensor: the first `size`
+    /// bytes of *view (pass sizeof(mirs_entropy_view)), struct_size = size, as
+    /// the options init functions do; never writes past size bytes. MIRS_OK or
+    /// MIRS_E_INVALID_ARGUMENT (NULL view; size below sizeof(size_t) or above
+    /// 64 KiB). data is borrowed: it must outlive every use of the view.
     ///
-    /// C: `void mirs_entropy_view_init(mirs_entropy_view *view, const void *data, int32_t dtype, size_t layers, size_t heads, size_t queries, size_t keys)` (entropy.h)
-    pub fn mirs_entropy_view_init(view: *mut mirs_entropy_view, data: *const c_void, dtype: i32, layers: usize, heads: usize, queries: usize, keys: usize);
+    /// C: `int mirs_entropy_view_init(mirs_entropy_view *view, size_t size, const void *data, int32_t dtype, size_t layers, size_t heads, size_t queries, size_t keys)` (entropy.h)
+    pub fn mirs_entropy_view_init(view: *mut mirs_entropy_view, size: usize, data: *const c_void, dtype: i32, layers: usize, heads: usize, queries: usize, keys: usize) -> c_int;
 
     /// Entropy per (layer, head, query) for queries [q_begin, q_end) (use 0 and
     /// SIZE_MAX for all), keys restricted as in mirs_entropy_rows_spans.
@@ -4146,7 +4341,8 @@ extern "C" {
 
     /// Opens path. For .safetensors, name picks the tensor (NULL: the file must
     /// hold exactly one tensor); for .npy name must be NULL. The format is told
-    /// by the magic bytes, not the file name. Errors: MIRS_E_IO, MIRS_E_FORMAT,
+    /// by the magic bytes, not the file name (MIRS_E_FORMAT for bytes that are
+    /// neither). Errors: MIRS_E_IO, MIRS_E_FORMAT,
     /// MIRS_E_TRUNCATED, MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT,
     /// MIRS_E_OVERFLOW, MIRS_E_UNSUPPORTED (dtype, big-endian), MIRS_E_NOT_FOUND
     /// (name). The message names the file and the byte offset.

@@ -123,7 +123,7 @@ impl Default for DatasetOptions {
     fn default() -> Self {
         let mut raw = std::mem::MaybeUninit::<sys::mirs_dataset_options>::zeroed();
         unsafe {
-            sys::mirs_dataset_options_init(raw.as_mut_ptr());
+            sys::mirs_dataset_options_init(raw.as_mut_ptr(), std::mem::size_of_val(&raw));
             DatasetOptions { raw: raw.assume_init() }
         }
     }
@@ -326,7 +326,7 @@ impl Filter {
         *ptrs = keys.iter().map(|k| k.as_ptr()).collect();
         let mut raw = std::mem::MaybeUninit::<sys::mirs_filter>::zeroed();
         let mut raw = unsafe {
-            sys::mirs_filter_init(raw.as_mut_ptr());
+            sys::mirs_filter_init(raw.as_mut_ptr(), std::mem::size_of_val(&raw));
             raw.assume_init()
         };
         raw.categories = self.categories;

@@ -7,7 +7,7 @@ use crate::error::{check, Error, Result};
 pub fn default_options() -> sys::mirs_entropy_options {
     let mut o = std::mem::MaybeUninit::<sys::mirs_entropy_options>::zeroed();
     unsafe {
-        sys::mirs_entropy_options_init(o.as_mut_ptr());
+        sys::mirs_entropy_options_init(o.as_mut_ptr(), std::mem::size_of_val(&o));
         o.assume_init()
     }
 }
@@ -97,6 +97,7 @@ pub fn view_f32(
     let v = unsafe {
         sys::mirs_entropy_view_init(
             v.as_mut_ptr(),
+            std::mem::size_of::<sys::mirs_entropy_view>(),
             data.as_ptr().cast(),
             sys::MIRS_ENTROPY_F32,
             shape[0],
@@ -215,9 +216,10 @@ impl Tensor {
     /// Entropy per (layer, head, query) reading the tensor with `layout` ("lhqk", "hqk", "qk", ...).
     pub fn entropy(&self, layout: &str, opts: &sys::mirs_entropy_options) -> Result<Vec<f64>> {
         let l = std::ffi::CString::new(layout).map_err(|_| Error::new(sys::MIRS_E_INVALID_ARGUMENT, "NUL in layout"))?;
-        let mut v = std::mem::MaybeUninit::<sys::mirs_entropy_view>::zeroed();
-        check(unsafe { sys::mirs_entropy_tensor_view(self.ptr, l.as_ptr(), v.as_mut_ptr()) })?;
-        let v = unsafe { v.assume_init() };
+        // An output struct: zeroed, with struct_size telling the library how much it may fill.
+        let mut v: sys::mirs_entropy_view = unsafe { std::mem::zeroed() };
+        v.struct_size = std::mem::size_of::<sys::mirs_entropy_view>();
+        check(unsafe { sys::mirs_entropy_tensor_view(self.ptr, l.as_ptr(), &mut v) })?;
         assert!(!unsafe { sys::mirs_entropy_tensor_data(self.ptr) }.is_null());
         let mut out = vec![0.0; v.shape[0] * v.shape[1] * v.shape[2]];
         check(unsafe {

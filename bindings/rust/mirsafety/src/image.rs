@@ -63,7 +63,7 @@ macro_rules! options_type {
             fn default() -> Self {
                 let mut raw = std::mem::MaybeUninit::zeroed();
                 unsafe {
-                    $init(raw.as_mut_ptr());
+                    $init(raw.as_mut_ptr(), std::mem::size_of_val(&raw));
                     $name {
                         raw: raw.assume_init(),
                     }

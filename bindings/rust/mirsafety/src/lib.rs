@@ -43,12 +43,18 @@ pub fn library_version() -> (i32, i32, i32, String) {
 /// The header version these bindings were generated from, as `MIRS_VERSION_NUMBER`.
 pub const HEADER_VERSION_NUMBER: i32 = sys::MIRS_VERSION_NUMBER;
 
-/// Fails with `MIRS_E_VERSION` when the loaded library's major.minor differs from the header these bindings were
-/// generated from (patch releases only fix bugs). Called by [`Dataset::open`].
+/// Whether a library of version `library` (major, minor) serves bindings generated from headers of version `header`
+/// (docs/c-api.md, "Versions and compatibility"): the same major, and in 0.x the same minor (a 0.x minor release may
+/// change the ABI); from 1.0 on the library's minor may be newer (minor releases only add). The patch never matters.
+pub fn version_compatible(header: (i32, i32), library: (i32, i32)) -> bool {
+    header.0 == library.0 && if header.0 == 0 { header.1 == library.1 } else { library.1 >= header.1 }
+}
+
+/// Fails with `MIRS_E_VERSION` when the loaded library cannot serve the header these bindings were generated from
+/// ([`version_compatible`]). Called by [`Dataset::open`].
 pub fn check_version() -> Result<()> {
     let (maj, min, _, s) = library_version();
-    let num = unsafe { sys::mirs_version_number() };
-    if maj != sys::MIRS_VERSION_MAJOR || min != sys::MIRS_VERSION_MINOR || num / 100 != HEADER_VERSION_NUMBER / 100 {
+    if !version_compatible((sys::MIRS_VERSION_MAJOR, sys::MIRS_VERSION_MINOR), (maj, min)) {
         return Err(Error::new(
             sys::MIRS_E_VERSION,
             format!(

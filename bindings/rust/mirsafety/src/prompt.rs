@@ -119,7 +119,7 @@ impl Default for PromptOptions<'_> {
     fn default() -> Self {
         let mut raw = std::mem::MaybeUninit::zeroed();
         let raw = unsafe {
-            sys::mirs_prompt_options_init(raw.as_mut_ptr());
+            sys::mirs_prompt_options_init(raw.as_mut_ptr(), std::mem::size_of_val(&raw));
             raw.assume_init()
         };
         PromptOptions {
@@ -193,7 +193,7 @@ pub fn render(input: &Input<'_>, opts: &PromptOptions<'_>) -> Result<String> {
     let q = input.question.map(cs).transpose()?;
     let mut raw = std::mem::MaybeUninit::<sys::mirs_prompt_input>::zeroed();
     let mut raw = unsafe {
-        sys::mirs_prompt_input_init(raw.as_mut_ptr());
+        sys::mirs_prompt_input_init(raw.as_mut_ptr(), std::mem::size_of_val(&raw));
         raw.assume_init()
     };
     raw.text = text.as_ptr();

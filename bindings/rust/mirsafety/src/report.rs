@@ -108,7 +108,7 @@ impl Default for ResponsesOptions {
     fn default() -> Self {
         let mut raw = std::mem::MaybeUninit::zeroed();
         unsafe {
-            sys::mirs_responses_options_init(raw.as_mut_ptr());
+            sys::mirs_responses_options_init(raw.as_mut_ptr(), std::mem::size_of_val(&raw));
             ResponsesOptions { raw: raw.assume_init() }
         }
     }
@@ -335,7 +335,7 @@ impl Record {
         let (re, jo) = (text(&self.response), text(&self.judge_output));
         let mut raw = std::mem::MaybeUninit::<sys::mirs_record>::zeroed();
         let mut raw = unsafe {
-            sys::mirs_record_init(raw.as_mut_ptr());
+            sys::mirs_record_init(raw.as_mut_ptr(), std::mem::size_of_val(&raw));
             raw.assume_init()
         };
         raw.key = k.as_ptr();
@@ -375,7 +375,7 @@ impl Default for StoreOptions {
     fn default() -> Self {
         let mut raw = std::mem::MaybeUninit::zeroed();
         unsafe {
-            sys::mirs_store_options_init(raw.as_mut_ptr());
+            sys::mirs_store_options_init(raw.as_mut_ptr(), std::mem::size_of_val(&raw));
             StoreOptions { raw: raw.assume_init() }
         }
     }
@@ -419,7 +419,11 @@ impl Store {
     /// Whether a record for this key (and model / judge) with a verdict is stored.
     pub fn done(&self, key: &str, model: Option<&str>, judge: Option<&str>) -> Result<bool> {
         let (k, m, j) = (cs(key)?, opt_cs(model)?, opt_cs(judge)?);
-        Ok(unsafe { sys::mirs_store_done(self.p(), k.as_ptr(), ptr_of(&m), ptr_of(&j)) } == 1)
+        let r = unsafe { sys::mirs_store_done(self.p(), k.as_ptr(), ptr_of(&m), ptr_of(&j)) };
+        if r < 0 {
+            check(r)?;
+        }
+        Ok(r == 1)
     }
 }
 impl Drop for Store {
@@ -636,7 +640,7 @@ impl ScoreOptions {
         let model = cs(model)?;
         let mut raw = std::mem::MaybeUninit::<sys::mirs_score_options>::zeroed();
         let mut raw = unsafe {
-            sys::mirs_score_options_init(raw.as_mut_ptr());
+            sys::mirs_score_options_init(raw.as_mut_ptr(), std::mem::size_of_val(&raw));
             raw.assume_init()
         };
         raw.model = model.as_ptr();

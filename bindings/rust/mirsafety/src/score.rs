@@ -70,7 +70,7 @@ pub struct StripOptions<'a> {
 fn with_strip_opts<T>(o: &StripOptions<'_>, f: impl FnOnce(&sys::mirs_strip_options) -> Result<T>) -> Result<T> {
     let mut raw = std::mem::MaybeUninit::<sys::mirs_strip_options>::zeroed();
     let mut raw = unsafe {
-        sys::mirs_strip_options_init(raw.as_mut_ptr());
+        sys::mirs_strip_options_init(raw.as_mut_ptr(), std::mem::size_of_val(&raw));
         raw.assume_init()
     };
     let opens: Vec<&str> = o.tags.iter().map(|t| t.0).collect();
@@ -268,7 +268,8 @@ impl Matcher {
     }
     /// Whether any phrase occurs (the fastest test).
     pub fn test(&self, text: &[u8]) -> bool {
-        unsafe { sys::mirs_matcher_test(self.ptr.as_ptr(), text.as_ptr() as *const c_char, text.len()) != 0 }
+        // 1 yes, 0 no; negative only for a NULL matcher or text, which a live matcher and a slice never are.
+        unsafe { sys::mirs_matcher_test(self.ptr.as_ptr(), text.as_ptr() as *const c_char, text.len()) == 1 }
     }
     /// A streaming search over this matcher.
     pub fn stream(&self) -> Result<MatcherStream<'_>> {
@@ -343,7 +344,7 @@ pub fn judge_prompt(
 ) -> Result<String> {
     let mut raw = std::mem::MaybeUninit::<sys::mirs_judge_options>::zeroed();
     let mut raw = unsafe {
-        sys::mirs_judge_options_init(raw.as_mut_ptr());
+        sys::mirs_judge_options_init(raw.as_mut_ptr(), std::mem::size_of_val(&raw));
         raw.assume_init()
     };
     let (_kc, pc) = cstrings(categories.unwrap_or(&[]), "category")?;

@@ -8,6 +8,17 @@ fn version() {
     assert_eq!(s, format!("{}.{}.{}", maj, min, patch));
     assert!(mirsafety::check_version().is_ok());
     assert_eq!(mirsafety::HEADER_VERSION_NUMBER, sys::MIRS_VERSION_NUMBER);
+    assert_eq!(unsafe { sys::mirs_version_number() }, maj * 10000 + min * 100 + patch);
+}
+
+#[test]
+fn version_policy() {
+    // docs/c-api.md "Versions and compatibility": any patch; in 0.x the same minor; from 1.0 a newer minor too.
+    use mirsafety::version_compatible as ok;
+    assert!(ok((0, 1), (0, 1)));
+    assert!(!ok((0, 1), (0, 2)) && !ok((0, 2), (0, 1)));
+    assert!(!ok((0, 1), (1, 1)) && !ok((1, 0), (2, 0)));
+    assert!(ok((1, 2), (1, 2)) && ok((1, 2), (1, 5)) && !ok((1, 2), (1, 1)));
 }
 
 #[test]
