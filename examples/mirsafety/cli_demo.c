@@ -218,7 +218,7 @@ static const char demo_help[] =
     "  2. reads the bundled model responses and writes judge requests          -> DIR/judge-requests/\n"
     "  3. reads the bundled judge outputs and response types into a store      -> DIR/verdicts.jsonl\n"
     "  4. prints the ASR table                                                 -> stdout\n"
-    "  5. writes the HTML report (report --format html), with attention entropy -> DIR/report.html\n"
+    "  5. writes the HTML report (report --format html, attention entropy too) -> DIR/report.html\n"
     "The store is resumable: rerunning skips what is already scored.\n"
     "  --out DIR      output folder (default demo-out)\n"
     "  --sample DIR   the dataset (default examples/data/sample)\n"
