@@ -35,6 +35,17 @@ out=docs/cli.md
     echo "\$ mirsafety $verb --help"
     "$tool" "$verb" --help
     echo '```'
+    if [ "$verb" = report ]; then
+      echo
+      echo "\`--format html\` writes one self-contained page (inline CSS and SVG, no scripts, nothing fetched) for"
+      echo "every model and judge in the inputs: the models with ASR and intervals, ASR by relation, a category ×"
+      echo "relation heatmap per model (ASR and n in each cell), response types with counts, entropy histograms"
+      echo "(\`--entropy\`), the denominator rule and the coverage. The numbers are those of \`--format json\`;"
+      echo "the charts scale to the window, from a phone's 480 px up. \`mirsafety demo\` writes the page below"
+      echo "([reporting.md](reporting.md#the-html-report) has the details):"
+      echo
+      echo "![the HTML report of mirsafety demo](report-screenshot.png)"
+    fi
   done
 } > "$out"
 echo "wrote $out"

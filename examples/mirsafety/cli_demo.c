@@ -3,7 +3,6 @@
  * HTML report. Everything it reads is bundled; nothing touches the network. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
-#include "html_report.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -127,35 +126,6 @@ static int run_verb(cli_verb_fn fn, int argc, char **argv)
         }                                                                                                              \
     } while (0)
 
-/* Per-model cell counts through the report accumulator (the same counts
- * `mirsafety report` prints) and the response-type tallies. */
-static int load_models(const mirs_records *recs, html_model *models)
-{
-    int st = MIRS_OK;
-    for (size_t m = 0; m < NMODELS && st == MIRS_OK; m++) {
-        memset(&models[m], 0, sizeof models[m]);
-        models[m].name = demo_models[m];
-        mirs_report *rep = NULL;
-        if ((st = mirs_report_new(demo_models[m], "harmbench-mir", &rep))) break;
-        for (size_t i = 0; i < mirs_records_count(recs) && st == MIRS_OK; i++) {
-            const mirs_record *r = mirs_records_get(recs, i);
-            if (strcmp(r->model, demo_models[m]) != 0 || !mirs_records_counted(recs, i)) continue;
-            st = mirs_report_add_record(rep, r);
-            int32_t t;
-            if (r->response_type && mirs_response_type_from_name(r->response_type, &t) == MIRS_OK && t >= 0 &&
-                t < HTML_RTYPE_COUNT) {
-                models[m].rtypes[t]++;
-                models[m].has_rtypes = 1;
-            }
-        }
-        for (int32_t c = 0; c < MIRS_CATEGORY_COUNT && st == MIRS_OK; c++)
-            for (int32_t r = 0; r < MIRS_RELATION_COUNT && st == MIRS_OK; r++)
-                st = mirs_report_counts(rep, c, r, -1, MIRS_DENOM_ALL, &models[m].unsafe[c][r], &models[m].total[c][r]);
-        mirs_report_free(rep);
-    }
-    return st == MIRS_OK ? CLI_EXIT_OK : cli_fail(st, "counting verdicts");
-}
-
 /* Mean attention entropy of one bundled dump (every row of the tensor), or
  * NAN when the item has none. The demo dumps are f16 probabilities, whose
  * rows sum to 1 only within f16 rounding: renormalise them. */
@@ -197,14 +167,17 @@ static double item_entropy(const char *data, const char *key)
 
 #define ENT_BINS 20
 
-/* Safe vs unsafe entropy of the first demo model's answers, for the report. */
-static int load_entropy(const mirs_records *recs, const char *data, html_entropy *e, uint64_t *hs, uint64_t *hu)
+/* Safe vs unsafe mean entropy of the first demo model's answers, one value
+ * per item, into an accumulator state at path (what `mirsafety entropy
+ * --label ... --state` builds from a model's own dumps). Returns 0 when
+ * both groups have two items or more, else -1 (no entropy section). */
+static int save_entropy(const mirs_records *recs, const char *data, const char *path)
 {
     size_t n = mirs_records_count(recs), ns = 0, nu = 0;
     double *vs = malloc((n + 1) * sizeof *vs), *vu = malloc((n + 1) * sizeof *vu);
     for (size_t i = 0; vs && vu && i < n; i++) {
         const mirs_record *r = mirs_records_get(recs, i);
-        if (strcmp(r->model, demo_models[0]) != 0) continue;
+        if (strcmp(r->model, demo_models[0]) != 0 || !mirs_records_counted(recs, i)) continue;
         if (r->verdict != MIRS_VERDICT_SAFE && r->verdict != MIRS_VERDICT_UNSAFE) continue;
         double v = item_entropy(data, r->key);
         if (isnan(v)) continue;
@@ -215,18 +188,23 @@ static int load_entropy(const mirs_records *recs, const char *data, html_entropy
     }
     int rc = -1;
     if (vs && vu && ns >= 2 && nu >= 2) {
-        double lo = INFINITY, hi = -INFINITY, ms = 0, mu = 0;
-        for (size_t i = 0; i < ns; i++) lo = fmin(lo, vs[i]), hi = fmax(hi, vs[i]), ms += vs[i];
-        for (size_t i = 0; i < nu; i++) lo = fmin(lo, vu[i]), hi = fmax(hi, vu[i]), mu += vu[i];
-        if (hi <= lo) hi = lo + 1;
-        memset(hs, 0, ENT_BINS * sizeof *hs);
-        memset(hu, 0, ENT_BINS * sizeof *hu);
-        for (size_t i = 0; i < ns; i++) hs[(size_t)fmin(ENT_BINS - 1, (vs[i] - lo) / (hi - lo) * ENT_BINS)]++;
-        for (size_t i = 0; i < nu; i++) hu[(size_t)fmin(ENT_BINS - 1, (vu[i] - lo) / (hi - lo) * ENT_BINS)]++;
-        double u, p = NAN;
-        if (mirs_stats_mann_whitney(vs, ns, vu, nu, MIRS_MWU_AUTO, &u, &p) != MIRS_OK) p = NAN;
-        *e = (html_entropy){lo, hi, ENT_BINS, hs, hu, ms / (double)ns, mu / (double)nu, p, "Mann-Whitney U"};
-        rc = 0;
+        /* The histogram spans the values seen, widened to round edges so its ticks read well. */
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t i = 0; i < ns; i++) lo = fmin(lo, vs[i]), hi = fmax(hi, vs[i]);
+        for (size_t i = 0; i < nu; i++) lo = fmin(lo, vu[i]), hi = fmax(hi, vu[i]);
+        lo = floor(lo * 10) / 10;
+        hi = ceil(hi * 10) / 10;
+        if (hi <= lo) hi = lo + 0.1;
+        hi = nextafter(hi, INFINITY); /* the largest value falls inside [lo, hi) */
+        mirs_entropy_acc *acc = NULL;
+        int st = mirs_entropy_acc_new(1, 1, ENT_BINS, lo, hi, &acc);
+        for (size_t i = 0; i < ns && !st; i++)
+            st = mirs_entropy_acc_add_item(acc, MIRS_ENTROPY_LABEL_SAFE, &vs[i], 1, 1, 1);
+        for (size_t i = 0; i < nu && !st; i++)
+            st = mirs_entropy_acc_add_item(acc, MIRS_ENTROPY_LABEL_UNSAFE, &vu[i], 1, 1, 1);
+        if (!st) st = mirs_entropy_acc_save(acc, path);
+        mirs_entropy_acc_free(acc);
+        rc = st ? -1 : 0;
     }
     free(vs);
     free(vu);
@@ -239,7 +217,8 @@ static const char demo_help[] =
     "  1. writes OpenAI batch requests (images embedded) for each demo model   -> DIR/requests/\n"
     "  2. reads the bundled model responses and writes judge requests          -> DIR/judge-requests/\n"
     "  3. reads the bundled judge outputs and response types into a store      -> DIR/verdicts.jsonl\n"
-    "  4. prints the ASR table and writes the HTML report                      -> DIR/report.html\n"
+    "  4. prints the ASR table                                                 -> stdout\n"
+    "  5. writes the HTML report (report --format html, attention entropy too) -> DIR/report.html\n"
     "The store is resumable: rerunning skips what is already scored.\n"
     "  --out DIR      output folder (default demo-out)\n"
     "  --sample DIR   the dataset (default examples/data/sample)\n"
@@ -315,29 +294,24 @@ int cli_demo(int argc, char **argv)
     RUN(cli_report, "report", store, "--by", "relation");
 
     if (pathf(p5, sizeof p5, "%s/report.html", out) != 0) return CLI_EXIT_USAGE;
+    if (pathf(p4, sizeof p4, "%s/entropy.json", out) != 0) return CLI_EXIT_USAGE;
     mirs_records *recs = NULL;
     int st = mirs_records_read(store, 0, &recs);
     if (st != MIRS_OK) return cli_fail(st, store);
-    html_model models[NMODELS];
-    int rc = load_models(recs, models);
-    if (rc != CLI_EXIT_OK) {
-        mirs_records_free(recs);
-        return rc;
-    }
-    html_entropy ent;
-    uint64_t hs[ENT_BINS], hu[ENT_BINS];
-    bool have_ent = load_entropy(recs, data, &ent, hs, hu) == 0;
+    bool have_ent = save_entropy(recs, data, p4) == 0;
     mirs_records_free(recs);
-    if (have_ent)
-        say("== attention entropy (%s): safe mean %.4f, unsafe mean %.4f nats, Mann-Whitney p = %.3g\n", demo_models[0],
-            ent.mean_safe, ent.mean_unsafe, ent.p_value);
-    st = html_report_write(p5, "MIR-SafetyBench demo report (bundled sample, fictional models)", models, NMODELS,
-                           have_ent ? &ent : NULL,
-                           "Data: the bundled sample and fictional demo models; not real benchmark results.");
-    if (st != MIRS_OK) {
-        fprintf(stderr, "mirsafety demo: cannot write %s: %s\n", p5, strerror(errno));
-        return CLI_EXIT_FAILURE;
-    }
+    char ent_arg[PATH_MAX + 64];
+    if (pathf(ent_arg, sizeof ent_arg, "%s=%s", demo_models[0], p4) != 0) return CLI_EXIT_USAGE;
+    say("== 5. HTML report (the same page `mirsafety report --format html` writes for any stores)\n");
+    if (have_ent) {
+        say("   attention entropy of %s's answers, one value per item -> %s\n", demo_models[0], p4);
+        RUN(cli_report, "report", store, "--format", "html", "-o", p5, "--entropy", ent_arg, "--title",
+            "MIR-SafetyBench demo report (bundled sample, fictional models)", "--note",
+            "Data: the bundled sample and fictional demo models; not real benchmark results.");
+    } else
+        RUN(cli_report, "report", store, "--format", "html", "-o", p5, "--title",
+            "MIR-SafetyBench demo report (bundled sample, fictional models)", "--note",
+            "Data: the bundled sample and fictional demo models; not real benchmark results.");
     say("== HTML report: %s\n", p5);
     if (quiet) {
         printf("{\"out\": ");
@@ -347,13 +321,20 @@ int cli_demo(int argc, char **argv)
         printf(", \"report\": ");
         json_str(p5);
         printf(", \"models\": {");
+        mirs_records *rr = NULL;
+        if ((st = mirs_records_read(store, 0, &rr)) != MIRS_OK) return cli_fail(st, store);
         for (size_t m = 0; m < NMODELS; m++) {
             uint64_t u = 0, t = 0;
-            for (int c = 0; c < MIRS_CATEGORY_COUNT; c++)
-                for (int r = 0; r < MIRS_RELATION_COUNT; r++) u += models[m].unsafe[c][r], t += models[m].total[c][r];
+            for (size_t i = 0; i < mirs_records_count(rr); i++) {
+                const mirs_record *r = mirs_records_get(rr, i);
+                if (strcmp(r->model, demo_models[m]) != 0 || !mirs_records_counted(rr, i) || r->verdict < 0) continue;
+                t++;
+                u += r->verdict == MIRS_VERDICT_UNSAFE;
+            }
             printf("%s\"%s\": {\"unsafe\": %llu, \"total\": %llu}", m ? ", " : "", demo_models[m],
                    (unsigned long long)u, (unsigned long long)t);
         }
+        mirs_records_free(rr);
         printf("}}\n");
     }
     return CLI_EXIT_OK;

@@ -2,6 +2,7 @@
  * compare. Everything here goes through the public API. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "html_report.h"
 
 #include <cjson/cJSON.h>
 
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---- shared helpers ---- */
 
@@ -52,9 +54,15 @@ static const cli_choice parse_modes[] = {{"official", MIRS_PARSE_OFFICIAL},
                                          {0}};
 static const cli_choice durabilities[] = {
     {"none", MIRS_DURABLE_NONE}, {"flush", MIRS_DURABLE_FLUSH}, {"fsync", MIRS_DURABLE_FSYNC}, {0}};
-static const cli_choice report_formats[] = {{"table", MIRS_REPORT_TABLE}, {"json", MIRS_REPORT_JSON},
-                                            {"csv", MIRS_REPORT_CSV},     {"markdown", MIRS_REPORT_MARKDOWN},
-                                            {"mir", MIRS_REPORT_MIR},     {0}};
+/* The page is the tool's (html_report.c), drawn from the library's JSON rendering. */
+#define CLI_REPORT_HTML 100
+static const cli_choice report_formats[] = {{"table", MIRS_REPORT_TABLE},
+                                            {"json", MIRS_REPORT_JSON},
+                                            {"csv", MIRS_REPORT_CSV},
+                                            {"markdown", MIRS_REPORT_MARKDOWN},
+                                            {"mir", MIRS_REPORT_MIR},
+                                            {"html", CLI_REPORT_HTML},
+                                            {0}};
 static const cli_choice denominators[] = {{"all", MIRS_DENOM_ALL}, {"answered", MIRS_DENOM_ANSWERED}, {0}};
 static const cli_choice by_parts[] = {{"relation", MIRS_BY_RELATION}, {"category", MIRS_BY_CATEGORY},
                                       {"group", MIRS_BY_GROUP},       {"matrix", MIRS_BY_MATRIX},
@@ -464,7 +472,8 @@ static const char report_usage[] =
     "them) or official results/harmbench/<model> folders (read exactly as the\n"
     "official statics.py reads them).\n"
     "  --format F        table (default), json (one object per report per line), csv, markdown,\n"
-    "                    mir (exactly the \"Final Statistics\" block statics.py prints)\n"
+    "                    mir (exactly the \"Final Statistics\" block statics.py prints), html (one\n"
+    "                    self-contained page: every model and judge, charts, coverage; no scripts)\n"
     "  --by B            relation (default), category, group, matrix, all; repeatable or comma-separated\n"
     "  --denominator D   all (default, the official rule: every item counts; failed, crashed and\n"
     "                    truncated answers were judged like any answer and count as unsafe when the\n"
@@ -477,7 +486,13 @@ static const char report_usage[] =
     "  --dataset PATH    cover the whole dataset (stores only): items with no response or no verdict\n"
     "                    count as not unsafe, as the official code counts a failed inference, and are\n"
     "                    listed; without it a report covers only the items with a verdict, and says so\n"
-    "  --json            same as --format json\n";
+    "  --json            same as --format json\n"
+    "  -o, --out FILE    write the report to FILE (atomically) instead of stdout\n"
+    "  html only:\n"
+    "  --entropy [NAME=]ACC.json  add the safe vs unsafe histograms of an entropy accumulator state\n"
+    "                    (mirsafety entropy --state); NAME (default: the file name) says whose; repeatable\n"
+    "  --entropy-unit U  the unit the states were filled in: nats (default), bits or normalised\n"
+    "  --title TEXT      the page title; --note TEXT a sentence under it (e.g. where the data comes from)\n";
 
 typedef struct rep_list {
     mirs_report **v;
@@ -549,18 +564,126 @@ static int add_input(rep_list *l, const char *in, const char *fmodel, const char
     return CLI_EXIT_OK;
 }
 
+/* An output file written atomically: a temporary file beside it, renamed
+ * over it only when everything was written. */
+typedef struct out_file {
+    FILE *f;
+    char *path, *tmp;
+} out_file;
+
+static int out_open(out_file *o, const char *path)
+{
+    o->f = stdout;
+    o->path = o->tmp = NULL;
+    if (!path || strcmp(path, "-") == 0) return CLI_EXIT_OK;
+    size_t n = strlen(path) + 32;
+    if (!(o->tmp = malloc(n))) return cli_fail(MIRS_E_NO_MEMORY, path);
+    snprintf(o->tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    if (!(o->f = fopen(o->tmp, "wb"))) {
+        fprintf(stderr, "mirsafety: %s: %s\n", path, strerror(errno));
+        free(o->tmp);
+        o->tmp = NULL;
+        o->f = stdout;
+        return CLI_EXIT_FAILURE;
+    }
+    o->path = (char *)path;
+    return CLI_EXIT_OK;
+}
+
+/* Commits (ok) or removes the temporary file. */
+static int out_close(out_file *o, bool ok)
+{
+    if (!o->tmp) return ok ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+    int rc = CLI_EXIT_OK;
+    bool bad = ferror(o->f) || fflush(o->f) != 0 || fsync(fileno(o->f)) != 0;
+    if (fclose(o->f) != 0) bad = true;
+    if (ok && (bad || rename(o->tmp, o->path) != 0)) {
+        fprintf(stderr, "mirsafety: %s: %s\n", o->path, strerror(errno ? errno : EIO));
+        rc = CLI_EXIT_FAILURE;
+    }
+    if (!ok || rc) unlink(o->tmp);
+    free(o->tmp);
+    o->tmp = NULL;
+    o->f = stdout;
+    return ok ? rc : CLI_EXIT_FAILURE;
+}
+
+typedef struct ent_list {
+    html_entropy *v;
+    mirs_entropy_acc **acc;
+    char **names;
+    size_t n;
+} ent_list;
+
+static void ent_free(ent_list *e)
+{
+    for (size_t i = 0; i < e->n; i++) {
+        mirs_entropy_acc_free(e->acc[i]);
+        free(e->names[i]);
+    }
+    free(e->v);
+    free(e->acc);
+    free(e->names);
+}
+
+/* Loads "[NAME=]ACC.json": an existing file by its whole name wins over a NAME= prefix. */
+static int ent_add(ent_list *e, const char *arg, const char *unit)
+{
+    const char *path = arg, *eq = strchr(arg, '=');
+    char nb[512];
+    char *name;
+    struct stat st_;
+    if (eq && eq != arg && stat(arg, &st_) != 0) {
+        path = eq + 1;
+        name = strndup(arg, (size_t)(eq - arg));
+    } else {
+        base_name(path, nb, sizeof nb);
+        size_t l = strlen(nb);
+        if (l > 5 && strcmp(nb + l - 5, ".json") == 0) nb[l - 5] = '\0';
+        name = strdup(nb);
+    }
+    html_entropy *nv = realloc(e->v, (e->n + 1) * sizeof *nv);
+    if (nv) e->v = nv;
+    mirs_entropy_acc **na = realloc(e->acc, (e->n + 1) * sizeof *na);
+    if (na) e->acc = na;
+    char **nn = realloc(e->names, (e->n + 1) * sizeof *nn);
+    if (nn) e->names = nn;
+    if (!name || !nv || !na || !nn) {
+        free(name);
+        return cli_fail(MIRS_E_NO_MEMORY, path);
+    }
+    mirs_entropy_acc *acc = NULL;
+    int st = mirs_entropy_acc_load(path, &acc);
+    if (st) {
+        free(name);
+        return cli_fail(st, path);
+    }
+    e->acc[e->n] = acc;
+    e->names[e->n] = name;
+    e->v[e->n] = (html_entropy){name, unit, acc};
+    e->n++;
+    return CLI_EXIT_OK;
+}
+
 int cli_report(int argc, char **argv);
 int cli_report(int argc, char **argv)
 {
     int32_t fmt = MIRS_REPORT_TABLE, denom = MIRS_DENOM_ALL;
     uint32_t by = 0;
     double conf = 0.95;
-    const char *fmodel = NULL, *fjudge = NULL, *dsp = NULL;
+    const char *fmodel = NULL, *fjudge = NULL, *dsp = NULL, *outp = NULL, *title = NULL, *note = NULL, *unit = "nats";
     mirs_dataset *ds = NULL;
     bool merge = false;
-    const char **inputs = calloc((size_t)argc, sizeof *inputs);
-    size_t nin = 0;
-    if (!inputs) return cli_fail(MIRS_E_NO_MEMORY, "report");
+    const char **inputs = calloc((size_t)argc, sizeof *inputs), **ents = calloc((size_t)argc, sizeof *ents);
+    size_t nin = 0, nent = 0;
+    rep_list l = {NULL, 0};
+    ent_list el = {NULL, NULL, NULL, 0};
+    out_file out = {stdout, NULL, NULL};
+    if (!inputs || !ents) {
+        free(inputs);
+        free(ents);
+        return cli_fail(MIRS_E_NO_MEMORY, "report");
+    }
     int rc = CLI_EXIT_OK;
     for (int i = 1; i < argc; i++) {
         const char *v;
@@ -568,12 +691,13 @@ int cli_report(int argc, char **argv)
         if (cli_is_help(argv[i])) {
             printf("%s", report_usage);
             free(inputs);
+            free(ents);
             return CLI_EXIT_OK;
         }
         if ((r = cli_opt_value("--format", argc, argv, &i, &v))) {
             if (r < 0) break;
             if (cli_choose(v, report_formats, &fmt)) {
-                rc = cli_usage_error("report", "--format wants table, json, csv, markdown or mir");
+                rc = cli_usage_error("report", "--format wants table, json, csv, markdown, mir or html");
                 goto done;
             }
         } else if ((r = cli_opt_value("--by", argc, argv, &i, &v))) {
@@ -597,6 +721,20 @@ int cli_report(int argc, char **argv)
             fjudge = v;
         else if ((r = cli_opt_value("--dataset", argc, argv, &i, &v)))
             dsp = v;
+        else if ((r = cli_opt_value("-o", argc, argv, &i, &v)) || (r = cli_opt_value("--out", argc, argv, &i, &v)))
+            outp = v;
+        else if ((r = cli_opt_value("--entropy", argc, argv, &i, &v))) {
+            if (r > 0) ents[nent++] = v;
+        } else if ((r = cli_opt_value("--entropy-unit", argc, argv, &i, &v))) {
+            if (r > 0 && strcmp(v, "nats") && strcmp(v, "bits") && strcmp(v, "normalised") && strcmp(v, "normalized")) {
+                rc = cli_usage_error("report", "--entropy-unit wants nats, bits or normalised");
+                goto done;
+            }
+            unit = v;
+        } else if ((r = cli_opt_value("--title", argc, argv, &i, &v)))
+            title = v;
+        else if ((r = cli_opt_value("--note", argc, argv, &i, &v)))
+            note = v;
         else if (strcmp(argv[i], "--merge") == 0)
             merge = true;
         else if (strcmp(argv[i], "--json") == 0)
@@ -615,6 +753,10 @@ int cli_report(int argc, char **argv)
         rc = cli_usage_error("report", "missing INPUT (a verdict store or a results/harmbench/<model> folder)");
         goto done;
     }
+    if ((nent || title || note) && fmt != CLI_REPORT_HTML) {
+        rc = cli_usage_error("report", "--entropy, --title and --note go with --format html");
+        goto done;
+    }
     if (!by) by = fmt == MIRS_REPORT_JSON || fmt == MIRS_REPORT_CSV ? MIRS_BY_ALL : MIRS_BY_RELATION;
     for (size_t i = 0; dsp && i < nin; i++)
         if (is_dir(inputs[i])) {
@@ -624,16 +766,25 @@ int cli_report(int argc, char **argv)
                                  inputs[i]);
             goto done;
         }
+    if (strcmp(unit, "normalized") == 0) unit = "normalised";
     int st;
     if (dsp && (st = mirs_dataset_open(dsp, NULL, &ds))) {
         rc = cli_fail(st, dsp);
         goto done;
     }
-    rep_list l = {NULL, 0};
+    for (size_t i = 0; i < nent && rc == CLI_EXIT_OK; i++) rc = ent_add(&el, ents[i], unit);
     for (size_t i = 0; i < nin && rc == CLI_EXIT_OK; i++) rc = add_input(&l, inputs[i], fmodel, fjudge, merge);
     for (size_t i = 0; ds && i < l.n && rc == CLI_EXIT_OK; i++)
         if ((st = mirs_report_add_dataset(l.v[i], ds))) rc = cli_fail(st, dsp);
-    for (size_t i = 0; i < l.n && rc == CLI_EXIT_OK; i++) {
+    if (rc == CLI_EXIT_OK && l.n == 0) fprintf(stderr, "mirsafety report: no verdicts found\n");
+    if (rc == CLI_EXIT_OK) rc = out_open(&out, outp);
+    if (rc != CLI_EXIT_OK) goto done;
+    if (fmt == CLI_REPORT_HTML) {
+        /* The page states the coverage and lists the items without a verdict itself. */
+        html_options ho = {title, note, denom, conf};
+        if ((st = html_report_render(out.f, &ho, l.v, l.n, el.v, el.n))) rc = cli_fail(st, "html report");
+    }
+    for (size_t i = 0; i < l.n && rc == CLI_EXIT_OK && fmt != CLI_REPORT_HTML; i++) {
         /* The mir block is exactly statics.py's (its Total Count is the coverage) and CSV rows hold only counts:
          * the coverage in words and the list of items without a verdict go to stderr. */
         uint64_t u = 0, t = 0;
@@ -660,16 +811,21 @@ int cli_report(int argc, char **argv)
         }
         const char *text = (const char *)b.data;
         if (fmt == MIRS_REPORT_CSV && i > 0) text = strchr(text, '\n') + 1; /* one header */
-        if (fmt == MIRS_REPORT_TABLE && i > 0) fputc('\n', stdout);
-        fputs(text, stdout);
+        if (fmt == MIRS_REPORT_TABLE && i > 0) fputc('\n', out.f);
+        fputs(text, out.f);
         mirs_buf_free(&b);
     }
-    if (rc == CLI_EXIT_OK && l.n == 0) fprintf(stderr, "mirsafety report: no verdicts found\n");
+    {
+        int crc = out_close(&out, rc == CLI_EXIT_OK);
+        if (rc == CLI_EXIT_OK) rc = crc;
+    }
+done:
     for (size_t i = 0; i < l.n; i++) mirs_report_free(l.v[i]);
     free(l.v);
-done:
+    ent_free(&el);
     mirs_dataset_free(ds);
     free(inputs);
+    free(ents);
     return rc;
 }
 

@@ -1,34 +1,35 @@
 /* A self-contained HTML report (inline SVG and CSS, no scripts, no external
- * assets, nothing fetched) of ASR results for one or more models. */
+ * references, nothing fetched) of the ASR reports of any number of models
+ * and judges, with optional entropy accumulators. `mirsafety report
+ * --format html` and `mirsafety demo` both write it. */
 #ifndef MIRS_HTML_REPORT_H
 #define MIRS_HTML_REPORT_H
 
 #include <mirsafety/mirsafety.h>
 
 #include <stdint.h>
+#include <stdio.h>
 
-#define HTML_RTYPE_COUNT 5 /* unsafe, refusal, misunderstanding, evasive, benign_help */
-
-typedef struct html_model {
-    const char *name;
-    uint64_t unsafe[MIRS_CATEGORY_COUNT][MIRS_RELATION_COUNT];
-    uint64_t total[MIRS_CATEGORY_COUNT][MIRS_RELATION_COUNT];
-    int has_rtypes;
-    uint64_t rtypes[HTML_RTYPE_COUNT];
-} html_model;
-
+/* One entropy accumulator to draw: safe vs unsafe histograms of every value
+ * it holds (all layers and heads pooled) and the item-level group tests. */
 typedef struct html_entropy {
-    double lo, hi; /* histogram range */
-    size_t nbins;
-    const uint64_t *safe, *unsafe; /* nbins counts each */
-    double mean_safe, mean_unsafe;
-    double p_value; /* Mann-Whitney or Welch, NaN if unknown */
-    const char *test_name;
+    const char *name; /* what it holds, e.g. the model; shown in the heading */
+    const char *unit; /* the unit of its values: "nats", "bits" or "normalised" */
+    const mirs_entropy_acc *acc;
 } html_entropy;
 
-/* Writes the report atomically to path; entropy may be NULL. Returns a
- * MIRS_* status (message in mirs_error_last() or errno text). */
-int html_report_write(const char *path, const char *title, const html_model *models, size_t nmodels,
-                      const html_entropy *entropy, const char *footer);
+typedef struct html_options {
+    const char *title;   /* NULL: a default */
+    const char *note;    /* a sentence under the title (data source); may be NULL */
+    int32_t denominator; /* MIRS_DENOM_* */
+    double confidence;   /* interval level, e.g. 0.95 */
+} html_options;
+
+/* Writes the page to f. Every figure comes from mirs_report_write()'s JSON
+ * rendering of each report (by = MIRS_BY_ALL), so the page and `report
+ * --format json` cannot disagree. Output depends only on the inputs (no
+ * time stamps). Returns a MIRS_* status (message in mirs_error_last()). */
+int html_report_render(FILE *f, const html_options *opts, mirs_report *const *reports, size_t nreports,
+                       const html_entropy *entropy, size_t nentropy);
 
 #endif
