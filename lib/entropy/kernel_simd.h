@@ -6,8 +6,10 @@
  * dacc_sum, ld_f32/ld_f16/ld_bf16 (W elements from memory as floats), and
  * vr (raw bits of a vector) with raw_zero/raw_max_ld/raw_to_vf: a per-lane
  * running maximum of loaded vectors, exact for non-negative values.
- * ENT_HAVE_PERM8 selects the table logarithm, ENT_MAX_SEES_SIGN says that the
- * maximum lets a negative value show in its sign bit.
+ * ENT_HAVE_PERM8 selects the table logarithm (v_table8 loads its 8 entries
+ * so that v_perm8 picks entry i mod 8), ENT_MAX_SEES_SIGN says that the
+ * maximum lets a negative value show in its sign bit. kernel_avx512.c (16
+ * lanes) includes it too.
  *
  * Probabilities, by blocks of BLK vectors. ln p = e ln 2 + ln m with m in
  * [m0, 2 m0), both from the bits of p with integer operations (valid for
@@ -86,7 +88,7 @@ TGT __attribute__((always_inline)) static inline vf log_mk(vf m, vi ki, vf dk)
                                    0.6484197974205017f,
                                    0.5946035385131836f,
                                    0.5452538728713989f};
-    vf r = v_fma(m, v_perm8(v_load(inv_c), ki), v_set(-1.0f));
+    vf r = v_fma(m, v_perm8(v_table8(inv_c), ki), v_set(-1.0f));
     vf z = v_mul(r, r);
     vf q = v_fma(z, v_set(-0.22772017121315002f), v_fma(v_set(0.333251416683197f), r, v_set(-0.5000360608100891f)));
     return v_fma(z, q, v_fma(dk, v_set(ENT_KSCALE), r)); /* s_K dk + r + r^2 q */
@@ -157,7 +159,7 @@ TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char 
             __builtin_prefetch(r + (nv + j) * step + ENT_PF, 0, 0);
             for (size_t u = 0; u < line; u++) {
                 next = raw_max_ld(next, r + (nv + j + u) * step, dt);
-                pstep(&b, (int)(u & 1), ld(r + (j + u) * step, dt), sign);
+                pstep(&b, (int)((j + u) & 1), ld(r + (j + u) * step, dt), sign);
             }
         }
     } else {
