@@ -25,7 +25,7 @@ _ITEMSIZE = {"MIRS_ENTROPY_F32": 4, "MIRS_ENTROPY_F16": 2, "MIRS_ENTROPY_BF16": 
 _POLICY = {"error": "MIRS_ENTROPY_POLICY_ERROR", "renormalize": "MIRS_ENTROPY_POLICY_RENORMALIZE",
            "skip": "MIRS_ENTROPY_POLICY_SKIP"}
 _KERNEL = {"auto": "MIRS_ENTROPY_KERNEL_AUTO", "generic": "MIRS_ENTROPY_KERNEL_GENERIC",
-           "avx2": "MIRS_ENTROPY_KERNEL_AVX2"}
+           "avx2": "MIRS_ENTROPY_KERNEL_AVX2", "avx512": "MIRS_ENTROPY_KERNEL_AVX512"}
 _AXES = {"layers": "MIRS_ENTROPY_AXIS_LAYERS", "heads": "MIRS_ENTROPY_AXIS_HEADS",
          "queries": "MIRS_ENTROPY_AXIS_QUERIES"}
 
@@ -59,7 +59,7 @@ def _opts(kw):
 
 
 def kernel_name():
-    """The kernel AUTO picks in this process ("avx2", "sse2" or "generic")."""
+    """The kernel AUTO picks in this process ("avx512", "avx2", "sse2" or "generic")."""
     return text_out(lib().mirs_entropy_kernel_name())
 
 
