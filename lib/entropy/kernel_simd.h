@@ -141,7 +141,7 @@ TGT __attribute__((always_inline)) static inline void pstep(pblk *b, int u, vf p
  * mxr. With fuse, it also loads the next block (nv vectors at r + nv vectors,
  * nv a multiple of a cache line's vectors) and returns that block's maximum:
  * the next block streams in from memory while this one computes, and its
- * second pass then reads from L1. */
+ * second pass then reads from L1. nv is even when fuse is set. */
 TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char *r, size_t nv, int dt, vf *sign, vr mxr,
                                                            int fuse)
 {
@@ -155,17 +155,22 @@ TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char 
     vr next = raw_zero();
     size_t j = 0;
     if (fuse) {
-        for (; j < nv; j += line) {
-            __builtin_prefetch(r + (nv + j) * step + ENT_PF, 0, 0);
-            for (size_t u = 0; u < line; u++) {
+        /* by whole lines and at least two vectors, so that the accumulator
+         * index is a constant and the sums stay in registers (16 lanes of
+         * f32 fill a line with one vector) */
+        const size_t un = line < 2 ? 2 : line;
+        for (; j < nv; j += un) {
+            for (size_t q = 0; q < un * step; q += 64) __builtin_prefetch(r + (nv + j) * step + q + ENT_PF, 0, 0);
+            for (size_t u = 0; u < un; u++) {
                 next = raw_max_ld(next, r + (nv + j + u) * step, dt);
-                pstep(&b, (int)((j + u) & 1), ld(r + (j + u) * step, dt), sign);
+                pstep(&b, (int)(u & 1), ld(r + (j + u) * step, dt), sign);
             }
         }
     } else {
         for (; j + 2 <= nv; j += 2) {
             /* keeps the prefetch stream going into the next row or run */
-            if (j % line == 0) __builtin_prefetch(r + (nv + j) * step + ENT_PF, 0, 0);
+            for (size_t q = 0; q < 2 * step; q += 64)
+                if ((j * step + q) % 64 == 0) __builtin_prefetch(r + (nv + j) * step + q + ENT_PF, 0, 0);
             pstep(&b, 0, ld(r + j * step, dt), sign);
             pstep(&b, 1, ld(r + (j + 1) * step, dt), sign);
         }
