@@ -45,6 +45,9 @@
 #define BLK 32      /* vectors per f32 accumulator between flushes into double */
 #define LBLK 8      /* the same for logits (two accumulators) */
 #define ENT_PF 4096 /* software prefetch distance in bytes (probabilities) */
+#ifndef ENT_PF_LOC
+#define ENT_PF_LOC 0 /* its locality hint: prefetchnta, as the AVX2 kernel was tuned on Zen 3 */
+#endif
 
 enum { DT_F32 = 1, DT_F16 = 2, DT_BF16 = 3 };
 
@@ -160,7 +163,8 @@ TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char 
          * f32 fill a line with one vector) */
         const size_t un = line < 2 ? 2 : line;
         for (; j < nv; j += un) {
-            for (size_t q = 0; q < un * step; q += 64) __builtin_prefetch(r + (nv + j) * step + q + ENT_PF, 0, 0);
+            for (size_t q = 0; q < un * step; q += 64)
+                __builtin_prefetch(r + (nv + j) * step + q + ENT_PF, 0, ENT_PF_LOC);
             for (size_t u = 0; u < un; u++) {
                 next = raw_max_ld(next, r + (nv + j + u) * step, dt);
                 pstep(&b, (int)(u & 1), ld(r + (j + u) * step, dt), sign);
@@ -170,7 +174,7 @@ TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char 
         for (; j + 2 <= nv; j += 2) {
             /* keeps the prefetch stream going into the next row or run */
             for (size_t q = 0; q < 2 * step; q += 64)
-                if ((j * step + q) % 64 == 0) __builtin_prefetch(r + (nv + j) * step + q + ENT_PF, 0, 0);
+                if ((j * step + q) % 64 == 0) __builtin_prefetch(r + (nv + j) * step + q + ENT_PF, 0, ENT_PF_LOC);
             pstep(&b, 0, ld(r + j * step, dt), sign);
             pstep(&b, 1, ld(r + (j + 1) * step, dt), sign);
         }
