@@ -34,13 +34,15 @@ extern "C" {
 #define MIRS_ENTROPY_POLICY_RENORMALIZE 1 /* drop bad entries (as 0), renormalise; an empty row gives NaN */
 #define MIRS_ENTROPY_POLICY_SKIP 2        /* the row's entropy is NaN (reductions ignore NaN) */
 
-/* Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them (checked
- * once per process), else SSE2 on x86-64, else the portable C kernel; the
- * environment variable MIRS_ENTROPY_KERNEL=generic|sse2|avx2 steers AUTO
- * (avx2 only where the CPU has it). */
+/* Kernel choice. AUTO picks AVX-512 (F, BW, DQ, VL, with AVX2+FMA+F16C) when
+ * the CPU and OS have it (checked once per process), else AVX2+FMA+F16C,
+ * else SSE2 on x86-64, else the portable C kernel; the environment variable
+ * MIRS_ENTROPY_KERNEL=generic|sse2|avx2|avx512 steers AUTO (avx2 and avx512
+ * only where the CPU has them). */
 #define MIRS_ENTROPY_KERNEL_AUTO 0
 #define MIRS_ENTROPY_KERNEL_GENERIC 1
-#define MIRS_ENTROPY_KERNEL_AVX2 2 /* MIRS_E_UNSUPPORTED when the CPU or build lacks it */
+#define MIRS_ENTROPY_KERNEL_AVX2 2   /* MIRS_E_UNSUPPORTED when the CPU or build lacks it */
+#define MIRS_ENTROPY_KERNEL_AVX512 3 /* MIRS_E_UNSUPPORTED when the CPU, OS or build lacks it */
 
 typedef struct mirs_entropy_options {
     size_t struct_size;
@@ -66,7 +68,8 @@ typedef struct mirs_entropy_options {
  * above 64 KiB). For bindings; C code can use the _INIT macro. */
 MIRS_API int mirs_entropy_options_init(mirs_entropy_options *opts, size_t size);
 
-/* Name of the kernel AUTO selects in this process ("avx2", "sse2" or "generic").
+/* Name of the kernel AUTO selects in this process ("avx512", "avx2", "sse2"
+ * or "generic").
  * Static string; thread-safe. */
 MIRS_API const char *mirs_entropy_kernel_name(void);
 

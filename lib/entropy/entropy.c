@@ -1,8 +1,8 @@
 /*
  * Entropy of attention rows. Design: a row is a set of contiguous runs of
  * keys (the intersection of the key spans with the mask, computed once per
- * call); a kernel (kernel_generic.c, or kernel_avx2.c / kernel_sse2.c over
- * kernel_simd.h) adds each run into the sums S = sum p and T = sum p ln p,
+ * call); a kernel (kernel_generic.c, or kernel_avx512.c / kernel_avx2.c /
+ * kernel_sse2.c over kernel_simd.h) adds each run into the sums S = sum p and T = sum p ln p,
  * and H = ln S - T / S renormalises over the selected keys in the same pass. The kernel is picked once per process
  * (pthread_once) from CPUID; rows are split across optional worker threads
  * in contiguous chunks, and errors are reported for the lowest failing row
@@ -51,13 +51,35 @@ static bool detect_avx2(void)
 #endif
 }
 
-/* AUTO: AVX2 when the CPU has it, else SSE2 on x86-64, else the portable
- * kernel. MIRS_ENTROPY_KERNEL=generic|sse2|avx2 in the environment overrides
- * the choice (avx2 only where the CPU has it); the tests use it to run every
- * kernel through the same checks. */
+/* ---- AVX-512 detection (kept apart so that it moves as one piece into
+ * the library's single CPU detector) ---- */
+static bool cpu_has_avx512;
+
+/* AVX-512 F, DQ, BW and VL, on top of AVX2+FMA+F16C, with the OS saving the
+ * opmask and all 512-bit registers (XCR0 bits 1, 2, 5, 6, 7). */
+static bool detect_avx512(void)
+{
+#if defined(__x86_64__) && defined(MIRS_ENTROPY_AVX512)
+    if (!detect_avx2()) return false;
+    unsigned lo, hi, a, b, c, d;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & 0xe6) != 0xe6) return false;
+    __cpuid_count(7, 0, a, b, c, d);
+    const unsigned f = 1u << 16, dq = 1u << 17, bw = 1u << 30, vl = 1u << 31;
+    return (b & (f | dq | bw | vl)) == (f | dq | bw | vl);
+#else
+    return false;
+#endif
+}
+
+/* AUTO: AVX-512 when the CPU has it, else AVX2, else SSE2 on x86-64, else
+ * the portable kernel. MIRS_ENTROPY_KERNEL=generic|sse2|avx2|avx512 in the
+ * environment overrides the choice (avx2 and avx512 only where the CPU has
+ * them); the tests use it to run every kernel through the same checks. */
 static void pick(void)
 {
     cpu_has_avx2 = detect_avx2();
+    cpu_has_avx512 = detect_avx512();
     const char *env = getenv("MIRS_ENTROPY_KERNEL");
     if (env && strcmp(env, "generic") == 0) return;
 #if defined(__x86_64__) && defined(MIRS_ENTROPY_SSE2)
@@ -66,6 +88,10 @@ static void pick(void)
 #endif
 #if defined(__x86_64__) && defined(MIRS_ENTROPY_AVX2)
     if (cpu_has_avx2) auto_kernel = &mirs__ent_avx2;
+    if (env && strcmp(env, "avx2") == 0) return;
+#endif
+#if defined(__x86_64__) && defined(MIRS_ENTROPY_AVX512)
+    if (cpu_has_avx512) auto_kernel = &mirs__ent_avx512;
 #endif
 }
 
@@ -99,7 +125,7 @@ int mirs__ent_check_options(const mirs_entropy_options *in, mirs_entropy_options
     if (!(o->tolerance >= 0)) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "entropy options: tolerance must be >= 0");
     if (!(o->temperature > 0 && o->temperature < INFINITY))
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "entropy options: temperature must be finite and > 0");
-    if (o->kernel < 0 || o->kernel > 2)
+    if (o->kernel < 0 || o->kernel > MIRS_ENTROPY_KERNEL_AVX512)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "entropy options: unknown kernel %d", (int)o->kernel);
     if (o->threads == 0) o->threads = 1;
     if (o->threads > 256) o->threads = 256;
@@ -117,6 +143,14 @@ int mirs__ent_kernel(const mirs_entropy_options *o, int32_t dtype, const ent_ker
         k = &mirs__ent_avx2;
 #else
         return mirs__fail(MIRS_E_UNSUPPORTED, "entropy: built without the AVX2 kernel");
+#endif
+    }
+    if (o->kernel == MIRS_ENTROPY_KERNEL_AVX512) {
+#if defined(__x86_64__) && defined(MIRS_ENTROPY_AVX512)
+        if (!cpu_has_avx512) return mirs__fail(MIRS_E_UNSUPPORTED, "entropy: this CPU or OS lacks AVX-512 F/BW/DQ/VL");
+        k = &mirs__ent_avx512;
+#else
+        return mirs__fail(MIRS_E_UNSUPPORTED, "entropy: built without the AVX-512 kernel");
 #endif
     }
     if (!k->prob[dtype]) k = &mirs__ent_generic; /* f64 */

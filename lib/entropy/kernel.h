@@ -32,6 +32,9 @@ extern const ent_kernel mirs__ent_generic;
 #if defined(__x86_64__) && defined(MIRS_ENTROPY_AVX2)
 extern const ent_kernel mirs__ent_avx2;
 #endif
+#if defined(__x86_64__) && defined(MIRS_ENTROPY_AVX512)
+extern const ent_kernel mirs__ent_avx512;
+#endif
 #if defined(__x86_64__) && defined(MIRS_ENTROPY_SSE2)
 extern const ent_kernel mirs__ent_sse2;
 #endif

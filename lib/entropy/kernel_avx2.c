@@ -39,7 +39,7 @@ TGT AI vi i_and(vi a, vi b) { return _mm256_and_si256(a, b); }
 #define i_srli(a, k) _mm256_srli_epi32(a, k)
 #define ENT_HAVE_PERM8 1
 TGT AI vf v_perm8(vf t, vi i) { return _mm256_permutevar8x32_ps(t, i); }
-TGT AI vf v_load(const float *p) { return _mm256_loadu_ps(p); }
+TGT AI vf v_table8(const float *p) { return _mm256_loadu_ps(p); }
 TGT AI vf v_fromi(vi a) { return _mm256_castsi256_ps(a); }
 TGT AI vi i_fromf(vf a) { return _mm256_castps_si256(a); }
 TGT AI vf v_cvt(vi a) { return _mm256_cvtepi32_ps(a); }

@@ -6,8 +6,10 @@
  * dacc_sum, ld_f32/ld_f16/ld_bf16 (W elements from memory as floats), and
  * vr (raw bits of a vector) with raw_zero/raw_max_ld/raw_to_vf: a per-lane
  * running maximum of loaded vectors, exact for non-negative values.
- * ENT_HAVE_PERM8 selects the table logarithm, ENT_MAX_SEES_SIGN says that the
- * maximum lets a negative value show in its sign bit.
+ * ENT_HAVE_PERM8 selects the table logarithm (v_table8 loads its 8 entries
+ * so that v_perm8 picks entry i mod 8), ENT_MAX_SEES_SIGN says that the
+ * maximum lets a negative value show in its sign bit. kernel_avx512.c (16
+ * lanes) includes it too.
  *
  * Probabilities, by blocks of BLK vectors. ln p = e ln 2 + ln m with m in
  * [m0, 2 m0), both from the bits of p with integer operations (valid for
@@ -43,6 +45,9 @@
 #define BLK 32      /* vectors per f32 accumulator between flushes into double */
 #define LBLK 8      /* the same for logits (two accumulators) */
 #define ENT_PF 4096 /* software prefetch distance in bytes (probabilities) */
+#ifndef ENT_PF_LOC
+#define ENT_PF_LOC 0 /* its locality hint: prefetchnta, as the AVX2 kernel was tuned on Zen 3 */
+#endif
 
 enum { DT_F32 = 1, DT_F16 = 2, DT_BF16 = 3 };
 
@@ -86,7 +91,7 @@ TGT __attribute__((always_inline)) static inline vf log_mk(vf m, vi ki, vf dk)
                                    0.6484197974205017f,
                                    0.5946035385131836f,
                                    0.5452538728713989f};
-    vf r = v_fma(m, v_perm8(v_load(inv_c), ki), v_set(-1.0f));
+    vf r = v_fma(m, v_perm8(v_table8(inv_c), ki), v_set(-1.0f));
     vf z = v_mul(r, r);
     vf q = v_fma(z, v_set(-0.22772017121315002f), v_fma(v_set(0.333251416683197f), r, v_set(-0.5000360608100891f)));
     return v_fma(z, q, v_fma(dk, v_set(ENT_KSCALE), r)); /* s_K dk + r + r^2 q */
@@ -139,7 +144,7 @@ TGT __attribute__((always_inline)) static inline void pstep(pblk *b, int u, vf p
  * mxr. With fuse, it also loads the next block (nv vectors at r + nv vectors,
  * nv a multiple of a cache line's vectors) and returns that block's maximum:
  * the next block streams in from memory while this one computes, and its
- * second pass then reads from L1. */
+ * second pass then reads from L1. nv is even when fuse is set. */
 TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char *r, size_t nv, int dt, vf *sign, vr mxr,
                                                            int fuse)
 {
@@ -153,9 +158,14 @@ TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char 
     vr next = raw_zero();
     size_t j = 0;
     if (fuse) {
-        for (; j < nv; j += line) {
-            __builtin_prefetch(r + (nv + j) * step + ENT_PF, 0, 0);
-            for (size_t u = 0; u < line; u++) {
+        /* by whole lines and at least two vectors, so that the accumulator
+         * index is a constant and the sums stay in registers (16 lanes of
+         * f32 fill a line with one vector) */
+        const size_t un = line < 2 ? 2 : line;
+        for (; j < nv; j += un) {
+            for (size_t q = 0; q < un * step; q += 64)
+                __builtin_prefetch(r + (nv + j) * step + q + ENT_PF, 0, ENT_PF_LOC);
+            for (size_t u = 0; u < un; u++) {
                 next = raw_max_ld(next, r + (nv + j + u) * step, dt);
                 pstep(&b, (int)(u & 1), ld(r + (j + u) * step, dt), sign);
             }
@@ -163,7 +173,8 @@ TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char 
     } else {
         for (; j + 2 <= nv; j += 2) {
             /* keeps the prefetch stream going into the next row or run */
-            if (j % line == 0) __builtin_prefetch(r + (nv + j) * step + ENT_PF, 0, 0);
+            for (size_t q = 0; q < 2 * step; q += 64)
+                if ((j * step + q) % 64 == 0) __builtin_prefetch(r + (nv + j) * step + q + ENT_PF, 0, ENT_PF_LOC);
             pstep(&b, 0, ld(r + j * step, dt), sign);
             pstep(&b, 1, ld(r + (j + 1) * step, dt), sign);
         }

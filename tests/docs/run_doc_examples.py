@@ -40,6 +40,13 @@ def blocks(path, kind="console"):
             i += 1
 
 
+def have_torch():
+    """Whether the examples' interpreter can import torch (an optional dependency)."""
+    if not hasattr(have_torch, "known"):
+        have_torch.known = subprocess.run(["/usr/bin/python3", "-c", "import torch"], capture_output=True).returncode == 0
+    return have_torch.known
+
+
 def transcript(lines):
     cmd, out = None, []
     for line in lines:
@@ -126,6 +133,9 @@ def main():
                 pyenv["LD_PRELOAD"] = os.environ["DOC_PY_PRELOAD"]
             for lineno, block in blocks(doc, "python"):
                 where = f"{os.path.relpath(doc, root)}:{lineno}"
+                if any(l.startswith("import torch") for l in block) and not have_torch():
+                    print(f"skipped, PyTorch is not installed (optional): {where}")
+                    continue
                 if os.environ.get("DOC_PY_PRELOAD") and any("import distributed" in l for l in block):
                     # Dask's worker processes do not all inherit the sanitizer
                     # preload; the plain build runs this example.

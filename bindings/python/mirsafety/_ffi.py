@@ -552,14 +552,17 @@ MIRS_ENTROPY_POLICY_RENORMALIZE = 1
 #: the row's entropy is NaN (reductions ignore NaN)
 MIRS_ENTROPY_POLICY_SKIP = 2
 
-# Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them (checked
-# once per process), else SSE2 on x86-64, else the portable C kernel; the
-# environment variable MIRS_ENTROPY_KERNEL=generic|sse2|avx2 steers AUTO
-# (avx2 only where the CPU has it).
+# Kernel choice. AUTO picks AVX-512 (F, BW, DQ, VL, with AVX2+FMA+F16C) when
+# the CPU and OS have it (checked once per process), else AVX2+FMA+F16C,
+# else SSE2 on x86-64, else the portable C kernel; the environment variable
+# MIRS_ENTROPY_KERNEL=generic|sse2|avx2|avx512 steers AUTO (avx2 and avx512
+# only where the CPU has them).
 MIRS_ENTROPY_KERNEL_AUTO = 0
 MIRS_ENTROPY_KERNEL_GENERIC = 1
 #: MIRS_E_UNSUPPORTED when the CPU or build lacks it
 MIRS_ENTROPY_KERNEL_AVX2 = 2
+#: MIRS_E_UNSUPPORTED when the CPU, OS or build lacks it
+MIRS_ENTROPY_KERNEL_AVX512 = 3
 
 # Axes for mirs_entropy_reduce (OR them together).
 MIRS_ENTROPY_AXIS_LAYERS = 1
@@ -797,6 +800,7 @@ CONSTANTS = {
     'MIRS_ENTROPY_KERNEL_AUTO': ('entropy', 'int'),
     'MIRS_ENTROPY_KERNEL_GENERIC': ('entropy', 'int'),
     'MIRS_ENTROPY_KERNEL_AVX2': ('entropy', 'int'),
+    'MIRS_ENTROPY_KERNEL_AVX512': ('entropy', 'int'),
     'MIRS_ENTROPY_AXIS_LAYERS': ('entropy', 'unsigned int'),
     'MIRS_ENTROPY_AXIS_HEADS': ('entropy', 'unsigned int'),
     'MIRS_ENTROPY_AXIS_QUERIES': ('entropy', 'unsigned int'),
@@ -3542,7 +3546,8 @@ above 64 KiB). For bindings; C code can use the _INIT macro."""),
         [],
         (),
         'const char *mirs_entropy_kernel_name(void)',
-        """Name of the kernel AUTO selects in this process ("avx2", "sse2" or "generic").
+        """Name of the kernel AUTO selects in this process ("avx512", "avx2", "sse2"
+or "generic").
 Static string; thread-safe."""),
     'mirs_entropy_rows': (
         'entropy', ctypes.c_int,

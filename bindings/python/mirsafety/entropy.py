@@ -6,8 +6,14 @@ numpy arrays go to the library without copies: rows(), rows_spans() and attentio
 through its strides (any element strides for attention(), including negative and zero ones) and write their
 results into numpy arrays they allocate (no copy either way). bf16 data is passed as a uint16 array with
 dtype="bf16". Tensor.array() is a zero-copy numpy view of a memory-mapped file.
+
+PyTorch CPU tensors (float32, float16, bfloat16, float64; any strides) are taken wherever numpy arrays are, also
+without copies: they are viewed through torch's own numpy bridge (a bfloat16 tensor as its uint16 bits, with
+dtype="bf16" implied). torch is never imported by this module. Accumulator.add_attentions() takes a Hugging Face
+style `outputs.attentions` tuple directly.
 """
 import ctypes
+import sys
 
 from . import _ffi
 from ._core import Array, Handle, _np, check, lib, options, path_in, take_buf, text_in, text_out
@@ -25,13 +31,36 @@ _ITEMSIZE = {"MIRS_ENTROPY_F32": 4, "MIRS_ENTROPY_F16": 2, "MIRS_ENTROPY_BF16": 
 _POLICY = {"error": "MIRS_ENTROPY_POLICY_ERROR", "renormalize": "MIRS_ENTROPY_POLICY_RENORMALIZE",
            "skip": "MIRS_ENTROPY_POLICY_SKIP"}
 _KERNEL = {"auto": "MIRS_ENTROPY_KERNEL_AUTO", "generic": "MIRS_ENTROPY_KERNEL_GENERIC",
-           "avx2": "MIRS_ENTROPY_KERNEL_AVX2"}
+           "avx2": "MIRS_ENTROPY_KERNEL_AVX2", "avx512": "MIRS_ENTROPY_KERNEL_AVX512"}
 _AXES = {"layers": "MIRS_ENTROPY_AXIS_LAYERS", "heads": "MIRS_ENTROPY_AXIS_HEADS",
          "queries": "MIRS_ENTROPY_AXIS_QUERIES"}
 
 
 def _c(name):
     return getattr(_ffi, name)
+
+
+def _is_torch(x):
+    return type(x).__module__.split(".")[0] == "torch" and hasattr(x, "data_ptr")
+
+
+def _from_torch(x, dtype):
+    """(numpy view of a CPU tensor's memory, dtype): no copy; a bfloat16 tensor becomes its uint16 bits."""
+    if x.device.type != "cpu":
+        raise TypeError("entropy: a CPU tensor expected (this one is on %s); move it with .cpu()" % x.device)
+    x = x.detach()
+    if str(x.dtype) == "torch.bfloat16":
+        a = x.view(sys.modules["torch"].int16).numpy().view(_np.uint16)
+        return a, "bf16" if dtype is None else dtype
+    return x.numpy(), dtype
+
+
+def _array_in(data, dtype):
+    """(numpy array, dtype) for a numpy array or anything numpy takes, or a torch tensor (no copy)."""
+    _need_numpy()
+    if _is_torch(data):
+        return _from_torch(data, dtype)
+    return _np.asarray(data), dtype
 
 
 def _dtype_of(arr, dtype):
@@ -59,14 +88,13 @@ def _opts(kw):
 
 
 def kernel_name():
-    """The kernel AUTO picks in this process ("avx2", "sse2" or "generic")."""
+    """The kernel AUTO picks in this process ("avx512", "avx2", "sse2" or "generic")."""
     return text_out(lib().mirs_entropy_kernel_name())
 
 
 def _rows_layout(data, dtype):
     """(array, code, row stride in elements) with rows contiguous inside; copies only when they are not."""
-    _need_numpy()
-    a = _np.asarray(data)
+    a, dtype = _array_in(data, dtype)
     if a.ndim == 1:
         a = a[None, :]
     if a.ndim != 2:
@@ -123,8 +151,7 @@ def rows_spans(data, spans=None, mask=None, dtype=None, **opts):
 def _view_of(arr, dtype):
     """A mirs_entropy_view over a numpy array of 2 to 4 dimensions ([L, H, Q, K], leading axes added), using the
     array's own strides (converted to elements): no copy."""
-    _need_numpy()
-    a = _np.asarray(arr)
+    a, dtype = _array_in(arr, dtype)
     if not 2 <= a.ndim <= 4:
         raise ValueError("attention: 2 to 4 dimensions ([layers, heads,] queries, keys)")
     while a.ndim < 4:
@@ -307,6 +334,34 @@ class Accumulator(Handle):
         check(lib().mirs_entropy_acc_add_item(self.handle, self._label(label), a.ptr, *a.shape),
               "mirs_entropy_acc_add_item")
 
+    def add_attentions(self, label, attentions, spans=None, mask=None, q_begin=0, q_end=None, dtype=None, **opts):
+        """Adds a Hugging Face style `outputs.attentions` (a sequence of one [batch, heads, queries, keys] tensor
+        or array per layer; torch CPU tensors of float32/float16/bfloat16 or numpy arrays, any strides, no copy)
+        as one item per batch element: per layer and head the entropy of queries [q_begin, q_end) over the keys
+        in `spans` (e.g. the image-token spans [(begin, end), ...]; None: all keys), renormalised over them, as
+        add_item() does. Options as for attention(). Returns the entropies, float64 [batch, layers, heads, nq]."""
+        layers = [_array_in(a, dtype) for a in attentions]
+        if not layers:
+            raise ValueError("add_attentions: no layers")
+        sh = self.shape()
+        nl, nh = sh["layers"], sh["heads"]
+        if len(layers) != nl:
+            raise ValueError("add_attentions: %d layers for an accumulator of %d" % (len(layers), nl))
+        batch = layers[0][0].shape[0]
+        out = None
+        for li, (a, dt) in enumerate(layers):
+            if a.ndim != 4 or a.shape[0] != batch or a.shape[1] != nh:
+                raise ValueError("add_attentions: layer %d has shape %s, expected [%d, %d, queries, keys]"
+                                 % (li, a.shape, batch, nh))
+            for b in range(batch):
+                ent, _ = attention(a[b], q_begin, q_end, spans, mask, dt, **opts)
+                if out is None:
+                    out = _np.empty((batch, nl, nh, ent.shape[2]), dtype=_np.float64)
+                out[b, li] = ent[0]
+        for b in range(batch):
+            self.add_item(label, out[b])
+        return out
+
     def merge(self, other):
         check(lib().mirs_entropy_acc_merge(self.handle, other.handle), "mirs_entropy_acc_merge")
 
@@ -375,8 +430,7 @@ class Monitor(Handle):
 
     def feed(self, layer, head, row, dtype=None):
         """One attention row (1-D numpy array, passed without copying when contiguous)."""
-        _need_numpy()
-        a = _np.asarray(row)
+        a, dtype = _array_in(row, dtype)
         code, isz = _dtype_of(a, dtype)
         if a.ndim != 1 or a.strides[0] != isz:
             a = _np.ascontiguousarray(a).reshape(-1)

@@ -1331,25 +1331,37 @@ pub const MIRS_ENTROPY_POLICY_RENORMALIZE: c_int = 1;
 /// the row's entropy is NaN (reductions ignore NaN)
 pub const MIRS_ENTROPY_POLICY_SKIP: c_int = 2;
 
-/// Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them (checked
-/// once per process), else SSE2 on x86-64, else the portable C kernel; the
-/// environment variable MIRS_ENTROPY_KERNEL=generic|sse2|avx2 steers AUTO
-/// (avx2 only where the CPU has it).
+/// Kernel choice. AUTO picks AVX-512 (F, BW, DQ, VL, with AVX2+FMA+F16C) when
+/// the CPU and OS have it (checked once per process), else AVX2+FMA+F16C,
+/// else SSE2 on x86-64, else the portable C kernel; the environment variable
+/// MIRS_ENTROPY_KERNEL=generic|sse2|avx2|avx512 steers AUTO (avx2 and avx512
+/// only where the CPU has them).
 pub const MIRS_ENTROPY_KERNEL_AUTO: c_int = 0;
 
-/// Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them (checked
-/// once per process), else SSE2 on x86-64, else the portable C kernel; the
-/// environment variable MIRS_ENTROPY_KERNEL=generic|sse2|avx2 steers AUTO
-/// (avx2 only where the CPU has it).
+/// Kernel choice. AUTO picks AVX-512 (F, BW, DQ, VL, with AVX2+FMA+F16C) when
+/// the CPU and OS have it (checked once per process), else AVX2+FMA+F16C,
+/// else SSE2 on x86-64, else the portable C kernel; the environment variable
+/// MIRS_ENTROPY_KERNEL=generic|sse2|avx2|avx512 steers AUTO (avx2 and avx512
+/// only where the CPU has them).
 pub const MIRS_ENTROPY_KERNEL_GENERIC: c_int = 1;
 
-/// Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them (checked
-/// once per process), else SSE2 on x86-64, else the portable C kernel; the
-/// environment variable MIRS_ENTROPY_KERNEL=generic|sse2|avx2 steers AUTO
-/// (avx2 only where the CPU has it).
+/// Kernel choice. AUTO picks AVX-512 (F, BW, DQ, VL, with AVX2+FMA+F16C) when
+/// the CPU and OS have it (checked once per process), else AVX2+FMA+F16C,
+/// else SSE2 on x86-64, else the portable C kernel; the environment variable
+/// MIRS_ENTROPY_KERNEL=generic|sse2|avx2|avx512 steers AUTO (avx2 and avx512
+/// only where the CPU has them).
 ///
 /// MIRS_E_UNSUPPORTED when the CPU or build lacks it
 pub const MIRS_ENTROPY_KERNEL_AVX2: c_int = 2;
+
+/// Kernel choice. AUTO picks AVX-512 (F, BW, DQ, VL, with AVX2+FMA+F16C) when
+/// the CPU and OS have it (checked once per process), else AVX2+FMA+F16C,
+/// else SSE2 on x86-64, else the portable C kernel; the environment variable
+/// MIRS_ENTROPY_KERNEL=generic|sse2|avx2|avx512 steers AUTO (avx2 and avx512
+/// only where the CPU has them).
+///
+/// MIRS_E_UNSUPPORTED when the CPU, OS or build lacks it
+pub const MIRS_ENTROPY_KERNEL_AVX512: c_int = 3;
 
 /// Axes for mirs_entropy_reduce (OR them together).
 pub const MIRS_ENTROPY_AXIS_LAYERS: c_uint = 1;
@@ -4282,7 +4294,8 @@ extern "C" {
     /// C: `int mirs_entropy_options_init(mirs_entropy_options *opts, size_t size)` (entropy.h)
     pub fn mirs_entropy_options_init(opts: *mut mirs_entropy_options, size: usize) -> c_int;
 
-    /// Name of the kernel AUTO selects in this process ("avx2", "sse2" or "generic").
+    /// Name of the kernel AUTO selects in this process ("avx512", "avx2", "sse2"
+    /// or "generic").
     /// Static string; thread-safe.
     ///
     /// C: `const char *mirs_entropy_kernel_name(void)` (entropy.h)

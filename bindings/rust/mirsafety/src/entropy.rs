@@ -12,7 +12,7 @@ pub fn default_options() -> sys::mirs_entropy_options {
     }
 }
 
-/// The kernel the library picked for this CPU ("avx2", "sse2" or "generic").
+/// The kernel the library picked for this CPU ("avx512", "avx2", "sse2" or "generic").
 pub fn kernel_name() -> String {
     unsafe {
         std::ffi::CStr::from_ptr(sys::mirs_entropy_kernel_name())

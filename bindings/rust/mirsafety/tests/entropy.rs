@@ -8,7 +8,7 @@ fn near(a: f64, b: f64, tol: f64) -> bool {
 
 #[test]
 fn rows_by_hand() {
-    assert!(["avx2", "sse2", "generic"].contains(&entropy::kernel_name().as_str()));
+    assert!(["avx512", "avx2", "sse2", "generic"].contains(&entropy::kernel_name().as_str()));
     let mut o = entropy::default_options();
     let data = [
         0.25f32, 0.25, 0.25, 0.25, 0.5, 0.25, 0.25, 0.0, 0.0, 1.0, 0.0, 0.0,

@@ -1,0 +1,127 @@
+/* AVX-512 kernels (16 lanes; F, BW, DQ, VL, plus the AVX2/FMA/F16C the
+ * selection also requires), compiled with per-function target attributes so
+ * the rest of the library stays baseline x86-64; entropy.c only calls them
+ * after CPUID and XGETBV said yes. The algorithm is kernel_simd.h's, the same
+ * as the AVX2 kernel's at twice the width: half the instructions per element,
+ * which is what a core that runs the AVX2 kernel compute-bound needs.
+ * Conversions: f16 by AVX-512F's 16-lane vcvtph2ps (exact, subnormals
+ * included); bf16 by widening the 16 bits into the top of each lane, which is
+ * exact and is also all AVX512-BF16 offers in that direction (its
+ * instructions convert f32 to bf16 and take bf16 dot products, neither of
+ * which the entropy needs). AVX512-FP16 arithmetic is not used: computing in
+ * binary16 would lose the 2e-6 accuracy, and its conversions do nothing
+ * vcvtph2ps does not. */
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <math.h>
+
+#include <mirsafety/entropy.h>
+
+#include "entropy/kernel.h"
+
+#define TGT __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")))
+#define W 16
+typedef __m512 vf;
+typedef __m512i vi;
+typedef struct {
+    __m512d lo, hi;
+} dacc;
+
+#define AI __attribute__((always_inline)) static inline
+TGT AI vf v_set(float f) { return _mm512_set1_ps(f); }
+TGT AI vi i_set(int x) { return _mm512_set1_epi32(x); }
+TGT AI vf v_zero(void) { return _mm512_setzero_ps(); }
+TGT AI vf v_add(vf a, vf b) { return _mm512_add_ps(a, b); }
+TGT AI vf v_sub(vf a, vf b) { return _mm512_sub_ps(a, b); }
+TGT AI vf v_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
+TGT AI vf v_fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
+TGT AI vf v_fnma(vf a, vf b, vf c) { return _mm512_fnmadd_ps(a, b, c); }
+TGT AI vf v_max(vf a, vf b) { return _mm512_max_ps(a, b); }
+TGT AI vf v_and(vf a, vf b) { return _mm512_and_ps(a, b); }
+TGT AI vf v_or(vf a, vf b) { return _mm512_or_ps(a, b); }
+/* Comparisons give all-ones lanes, as with AVX2, so kernel_simd.h can and/or
+ * them with values (vpmovm2d from the mask register). */
+TGT AI vf v_nle(vf a, vf b) { return _mm512_castsi512_ps(_mm512_movm_epi32(_mm512_cmp_ps_mask(a, b, _CMP_NLE_UQ))); }
+TGT AI int v_movemask(vf a) { return (int)_mm512_movepi32_mask(_mm512_castps_si512(a)); }
+TGT AI vi i_add(vi a, vi b) { return _mm512_add_epi32(a, b); }
+TGT AI vi i_sub(vi a, vi b) { return _mm512_sub_epi32(a, b); }
+TGT AI vi i_and(vi a, vi b) { return _mm512_and_si512(a, b); }
+#define i_srai(a, k) _mm512_srai_epi32(a, k)
+#define i_slli(a, k) _mm512_slli_epi32(a, k)
+#define ENT_HAVE_PERM8 1
+/* The 8-entry table sits in both 256-bit halves, so vpermps's 4-bit index
+ * picks entry i mod 8 as the AVX2 kernel's 3-bit one does. */
+TGT AI vf v_table8(const float *p) { return _mm512_broadcast_f32x8(_mm256_loadu_ps(p)); }
+TGT AI vf v_perm8(vf t, vi i) { return _mm512_permutexvar_ps(i, t); }
+TGT AI vf v_fromi(vi a) { return _mm512_castsi512_ps(a); }
+TGT AI vi i_fromf(vf a) { return _mm512_castps_si512(a); }
+TGT AI vf v_cvt(vi a) { return _mm512_cvtepi32_ps(a); }
+TGT AI float v_hmax(vf a) { return _mm512_reduce_max_ps(a); }
+TGT AI dacc dacc_zero(void)
+{
+    dacc d = {_mm512_setzero_pd(), _mm512_setzero_pd()};
+    return d;
+}
+TGT AI void dacc_add(dacc *d, vf a)
+{
+    d->lo = _mm512_add_pd(d->lo, _mm512_cvtps_pd(_mm512_castps512_ps256(a)));
+    d->hi = _mm512_add_pd(d->hi, _mm512_cvtps_pd(_mm512_extractf32x8_ps(a, 1)));
+}
+TGT AI void dacc_fma_i(dacc *d, vi k, vf a) /* d += k * a */
+{
+    d->lo = _mm512_fmadd_pd(_mm512_cvtepi32_pd(_mm512_castsi512_si256(k)), _mm512_cvtps_pd(_mm512_castps512_ps256(a)),
+                            d->lo);
+    d->hi = _mm512_fmadd_pd(_mm512_cvtepi32_pd(_mm512_extracti32x8_epi32(k, 1)),
+                            _mm512_cvtps_pd(_mm512_extractf32x8_ps(a, 1)), d->hi);
+}
+TGT AI double dacc_sum(dacc d)
+{
+    /* the same pairwise order as a store and a tree of adds */
+    double a[8];
+    _mm512_storeu_pd(a, _mm512_add_pd(d.lo, d.hi));
+    return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+}
+TGT AI vf ld_f32(const char *p) { return _mm512_loadu_ps((const float *)p); }
+TGT AI vf ld_f16(const char *p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p)); }
+TGT AI vf ld_bf16(const char *p)
+{
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)p)), 16));
+}
+
+/* Running per-lane maximum of raw bits compared as unsigned integers (see
+ * kernel_avx2.c): a negative value wins and shows in the sign of the result.
+ * f16/bf16 use the low 256 bits. */
+#define ENT_MAX_SEES_SIGN 1
+typedef __m512i vr;
+TGT AI vr raw_zero(void) { return _mm512_setzero_si512(); }
+TGT AI vr raw_max_ld(vr m, const char *p, int dt)
+{
+    if (dt == 1) return _mm512_max_epu32(m, _mm512_loadu_si512((const void *)p));
+    return _mm512_castsi256_si512(_mm256_max_epu16(_mm512_castsi512_si256(m), _mm256_loadu_si256((const __m256i *)p)));
+}
+TGT AI vf raw_to_vf(vr m, int dt)
+{
+    if (dt == 1) return _mm512_castsi512_ps(m);
+    if (dt == 2) return _mm512_cvtph_ps(_mm512_castsi512_si256(m));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_castsi512_si256(m)), 16));
+}
+
+/* Prefetch into L2 (prefetcht1) rather than non-temporally: on the Zen 4
+ * machine this kernel was tuned on, prefetchnta left f32 rows of 32768 at
+ * 2.7 G el/s out of cache against 5.1 with prefetcht1 (in cache it runs at
+ * 6.1); see docs/performance.md. */
+#define ENT_PF_LOC 2
+#include "entropy/kernel_simd.h"
+
+ENT_DEFINE_KERNELS(f32, DT_F32)
+ENT_DEFINE_KERNELS(f16, DT_F16)
+ENT_DEFINE_KERNELS(bf16, DT_BF16)
+
+const ent_kernel mirs__ent_avx512 = {
+    "avx512",
+    {NULL, prob_f32, prob_f16, prob_bf16, NULL},
+    {NULL, lmax_f32, lmax_f16, lmax_bf16, NULL},
+    {NULL, lexp_f32, lexp_f16, lexp_bf16, NULL},
+    {NULL, lexpn_f32, lexpn_f16, lexpn_bf16, NULL},
+};
+#endif
