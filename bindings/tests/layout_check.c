@@ -48,7 +48,6 @@ int main(void)
     printf("F mirs_image_decode_options target_width %zu\n", offsetof(mirs_image_decode_options, target_width));
     printf("F mirs_image_decode_options target_height %zu\n", offsetof(mirs_image_decode_options, target_height));
     printf("F mirs_image_decode_options png_libpng_only %zu\n", offsetof(mirs_image_decode_options, png_libpng_only));
-    printf("F mirs_image_decode_options threads %zu\n", offsetof(mirs_image_decode_options, threads));
     printf("S mirs_image_info %zu %zu\n", sizeof(mirs_image_info), alignof(mirs_image_info));
     printf("F mirs_image_info struct_size %zu\n", offsetof(mirs_image_info, struct_size));
     printf("F mirs_image_info format %zu\n", offsetof(mirs_image_info, format));
@@ -74,6 +73,13 @@ int main(void)
     printf("F mirs_image_composite_options margin %zu\n", offsetof(mirs_image_composite_options, margin));
     printf("F mirs_image_composite_options background %zu\n", offsetof(mirs_image_composite_options, background));
     printf("F mirs_image_composite_options max_pixels %zu\n", offsetof(mirs_image_composite_options, max_pixels));
+    printf("S mirs_image_batch_options %zu %zu\n", sizeof(mirs_image_batch_options), alignof(mirs_image_batch_options));
+    printf("F mirs_image_batch_options struct_size %zu\n", offsetof(mirs_image_batch_options, struct_size));
+    printf("F mirs_image_batch_options threads %zu\n", offsetof(mirs_image_batch_options, threads));
+    printf("F mirs_image_batch_options resize_method %zu\n", offsetof(mirs_image_batch_options, resize_method));
+    printf("F mirs_image_batch_options dct_scaling %zu\n", offsetof(mirs_image_batch_options, dct_scaling));
+    printf("F mirs_image_batch_options decode %zu\n", offsetof(mirs_image_batch_options, decode));
+    printf("F mirs_image_batch_options encode %zu\n", offsetof(mirs_image_batch_options, encode));
     printf("S mirs_prompt_options %zu %zu\n", sizeof(mirs_prompt_options), alignof(mirs_prompt_options));
     printf("F mirs_prompt_options struct_size %zu\n", offsetof(mirs_prompt_options, struct_size));
     printf("F mirs_prompt_options format %zu\n", offsetof(mirs_prompt_options, format));

@@ -14,7 +14,6 @@ struct mirs_image {
     int32_t source_format;
     uint32_t source_width, source_height;
     uint32_t warnings;
-    uint32_t decode_threads; /* 0 or 1: one thread */
 };
 
 /* Decode options with every default filled in. */
@@ -25,7 +24,6 @@ typedef struct img_opts {
     uint32_t max_png_chunk_bytes, max_png_chunks, max_jpeg_scans, max_jpeg_warnings;
     uint32_t target_width, target_height;
     int png_libpng_only;
-    uint32_t threads;  /* JPEG decode threads: 0 auto, 1 one, >= 2 two */
     int scratch_input; /* the input buffer is the library's own: decoders may rewrite it */
 } img_opts;
 

@@ -1217,7 +1217,7 @@ pub const MIRS_ENTROPY_THRESHOLD_MIDPOINT: c_int = 0;
 /// (midpoint between adjacent sorted samples).
 pub const MIRS_ENTROPY_THRESHOLD_YOUDEN: c_int = 1;
 
-// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
+// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
 
 // ---- Callback types ----
 
@@ -1264,6 +1264,13 @@ pub struct mirs_iter {
 /// Opaque: only pointers to it exist.
 #[repr(C)]
 pub struct mirs_image {
+    _p: [u8; 0],
+    _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// Opaque: only pointers to it exist.
+#[repr(C)]
+pub struct mirs_image_batch {
     _p: [u8; 0],
     _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
 }
@@ -1496,25 +1503,6 @@ pub struct mirs_image_decode_options {
     /// used for 8-bit non-interlaced PNGs (both give the same pixels; this is
     /// for comparisons and tests). Default 0.
     pub png_libpng_only: i32,
-    /// Threads one JPEG decode may use: 0 = auto (2 when the process may run
-    /// on 2 or more CPUs, else 1), 1 = the calling thread only, 2 or more =
-    /// up to 2 (the current maximum). With 2, a baseline JPEG of at least
-    /// 262,144 pixels is decoded on two threads, giving the same pixels,
-    /// warnings and errors as one thread. On x86-64 with AVX2 the library's
-    /// own decoder splits the entropy-coded data itself (no work is done
-    /// twice; about 2x faster than one thread, for less CPU); files it does not take
-    /// (restart markers, the fast IDCT, 4:4:0, RGB-coded) are decoded as two
-    /// bands of rows by libjpeg, where the second band must first read the
-    /// first's entropy-coded data (1.2-1.4x the CPU time of one thread).
-    /// The first two-thread decode starts a worker thread that then sleeps
-    /// until the next one (a new one after fork()), and its scratch buffer
-    /// (5.25 bytes per pixel for 4:2:0, 3.5-10.5 for the others; files that
-    /// would need more than 48 MiB take the bands) is kept for the next
-    /// decode until the process ends. Set 1 when parallel decodes of many images already keep
-    /// every core busy. Progressive, CMYK, arithmetic-coded and DCT-scaled
-    /// JPEGs, GRAY8 output from colour JPEGs and PNGs always use one thread
-    /// (mirs_image_decode_threads() tells). See docs/images.md.
-    pub threads: u32,
 }
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_image_decode_options>() == 80 && core::mem::align_of::<mirs_image_decode_options>() == 8);
@@ -1585,6 +1573,35 @@ pub struct mirs_image_composite_options {
 }
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_image_composite_options>() == 40 && core::mem::align_of::<mirs_image_composite_options>() == 8);
+
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_image_batch_options {
+    /// sizeof(mirs_image_batch_options)
+    pub struct_size: usize,
+    /// Threads that work on the batch, the calling thread included: default
+    /// 1 (only the calling thread); 0 means 1. More threads than inputs are
+    /// not started. The threads are joined before mirs_image_batch_run()
+    /// returns; none outlives the call.
+    pub threads: u32,
+    /// MIRS_RESIZE_* for inputs with a target size; default BICUBIC (Qwen2-VL's).
+    pub resize_method: i32,
+    /// Non-zero (default 1): a JPEG whose target is at most half its size on
+    /// both sides is decoded at the smallest 1/2^k scale that stays >= the
+    /// target (faster; pixels differ slightly from a full decode followed
+    /// by the same resize). 0: always decode at full size.
+    pub dct_scaling: i32,
+    /// Decoding options for every input (NULL: the defaults). Their
+    /// target_width/target_height are ignored (each input has its own).
+    pub decode: *const mirs_image_decode_options,
+    /// NULL (default): keep each decoded (and resized) image, read with
+    /// mirs_image_batch_image(). Otherwise each result is encoded with these
+    /// options, the pixels are dropped, and mirs_image_batch_encoded() gives
+    /// the bytes.
+    pub encode: *const mirs_image_encode_options,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_image_batch_options>() == 40 && core::mem::align_of::<mirs_image_batch_options>() == 8);
 
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -2007,10 +2024,11 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_buf", 16, 8, &[("data", 0), ("size", 8)]),
     ("mirs_dataset_options", 56, 8, &[("struct_size", 0), ("format", 8), ("mode", 12), ("check_images", 16), ("min_images", 20), ("max_images", 24), ("max_json_depth", 28), ("max_file_bytes", 32), ("max_items", 40), ("max_line_bytes", 48)]),
     ("mirs_filter", 64, 8, &[("struct_size", 0), ("categories", 8), ("relations", 12), ("groups", 16), ("keys", 24), ("key_count", 32), ("shard_index", 40), ("shard_count", 44), ("shuffle", 48), ("seed", 56)]),
-    ("mirs_image_decode_options", 80, 8, &[("struct_size", 0), ("layout", 8), ("jpeg_warnings", 12), ("jpeg_dct", 16), ("max_width", 20), ("max_height", 24), ("max_pixels", 32), ("max_input_bytes", 40), ("max_png_chunk_bytes", 48), ("max_png_chunks", 52), ("max_jpeg_scans", 56), ("max_jpeg_warnings", 60), ("target_width", 64), ("target_height", 68), ("png_libpng_only", 72), ("threads", 76)]),
+    ("mirs_image_decode_options", 80, 8, &[("struct_size", 0), ("layout", 8), ("jpeg_warnings", 12), ("jpeg_dct", 16), ("max_width", 20), ("max_height", 24), ("max_pixels", 32), ("max_input_bytes", 40), ("max_png_chunk_bytes", 48), ("max_png_chunks", 52), ("max_jpeg_scans", 56), ("max_jpeg_warnings", 60), ("target_width", 64), ("target_height", 68), ("png_libpng_only", 72)]),
     ("mirs_image_info", 40, 8, &[("struct_size", 0), ("format", 8), ("width", 12), ("height", 16), ("channels", 20), ("bit_depth", 24), ("has_alpha", 28), ("interlaced", 32), ("color_model", 36)]),
     ("mirs_image_encode_options", 24, 8, &[("struct_size", 0), ("format", 8), ("png_level", 12), ("jpeg_quality", 16), ("jpeg_subsampling", 20)]),
     ("mirs_image_composite_options", 40, 8, &[("struct_size", 0), ("arrangement", 8), ("layout", 12), ("columns", 16), ("spacing", 20), ("margin", 24), ("background", 28), ("max_pixels", 32)]),
+    ("mirs_image_batch_options", 40, 8, &[("struct_size", 0), ("threads", 8), ("resize_method", 12), ("dct_scaling", 16), ("decode", 24), ("encode", 32)]),
     ("mirs_prompt_options", 136, 8, &[("struct_size", 0), ("format", 8), ("variant", 12), ("labels", 16), ("system", 24), ("image_placeholder", 32), ("tmpl", 40), ("seed", 48), ("model", 56), ("max_tokens", 64), ("temperature", 72), ("detail", 80), ("image_format", 88), ("jpeg_quality", 92), ("max_pixels", 96), ("max_image_bytes", 104), ("composite_dir", 112), ("progress", 120), ("progress_userdata", 128)]),
     ("mirs_prompt_input", 56, 8, &[("struct_size", 0), ("text", 8), ("images", 16), ("image_count", 24), ("relation", 32), ("category", 36), ("key", 40), ("question", 48)]),
     ("mirs_strip_options", 48, 8, &[("struct_size", 0), ("open_tags", 8), ("close_tags", 16), ("ntags", 24), ("finish_reason", 32), ("unterminated", 40)]),
@@ -2066,7 +2084,7 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
         let base = u.as_ptr();
         #[allow(unused_unsafe)]
         let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("layout", (core::ptr::addr_of!((*base).layout) as usize) - (base as usize)), ("jpeg_warnings", (core::ptr::addr_of!((*base).jpeg_warnings) as usize) - (base as usize)), ("jpeg_dct", (core::ptr::addr_of!((*base).jpeg_dct) as usize) - (base as usize)), ("max_width", (core::ptr::addr_of!((*base).max_width) as usize) - (base as usize)), ("max_height", (core::ptr::addr_of!((*base).max_height) as usize) - (base as usize)), ("max_pixels", (core::ptr::addr_of!((*base).max_pixels) as usize) - (base as usize)), ("max_input_bytes", (core::ptr::addr_of!((*base).max_input_bytes) as usize) - (base as usize)), ("max_png_chunk_bytes", (core::ptr::addr_of!((*base).max_png_chunk_bytes) as usize) - (base as usize)), ("max_png_chunks", (core::ptr::addr_of!((*base).max_png_chunks) as usize) - (base as usize)), ("max_jpeg_scans", (core::ptr::addr_of!((*base).max_jpeg_scans) as usize) - (base as usize)), ("max_jpeg_warnings", (core::ptr::addr_of!((*base).max_jpeg_warnings) as usize) - (base as usize)), ("target_width", (core::ptr::addr_of!((*base).target_width) as usize) - (base as usize)), ("target_height", (core::ptr::addr_of!((*base).target_height) as usize) - (base as usize)), ("png_libpng_only", (core::ptr::addr_of!((*base).png_libpng_only) as usize) - (base as usize)), ("threads", (core::ptr::addr_of!((*base).threads) as usize) - (base as usize))]
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("layout", (core::ptr::addr_of!((*base).layout) as usize) - (base as usize)), ("jpeg_warnings", (core::ptr::addr_of!((*base).jpeg_warnings) as usize) - (base as usize)), ("jpeg_dct", (core::ptr::addr_of!((*base).jpeg_dct) as usize) - (base as usize)), ("max_width", (core::ptr::addr_of!((*base).max_width) as usize) - (base as usize)), ("max_height", (core::ptr::addr_of!((*base).max_height) as usize) - (base as usize)), ("max_pixels", (core::ptr::addr_of!((*base).max_pixels) as usize) - (base as usize)), ("max_input_bytes", (core::ptr::addr_of!((*base).max_input_bytes) as usize) - (base as usize)), ("max_png_chunk_bytes", (core::ptr::addr_of!((*base).max_png_chunk_bytes) as usize) - (base as usize)), ("max_png_chunks", (core::ptr::addr_of!((*base).max_png_chunks) as usize) - (base as usize)), ("max_jpeg_scans", (core::ptr::addr_of!((*base).max_jpeg_scans) as usize) - (base as usize)), ("max_jpeg_warnings", (core::ptr::addr_of!((*base).max_jpeg_warnings) as usize) - (base as usize)), ("target_width", (core::ptr::addr_of!((*base).target_width) as usize) - (base as usize)), ("target_height", (core::ptr::addr_of!((*base).target_height) as usize) - (base as usize)), ("png_libpng_only", (core::ptr::addr_of!((*base).png_libpng_only) as usize) - (base as usize))]
         };
         v.push(("mirs_image_decode_options", core::mem::size_of::<mirs_image_decode_options>(), core::mem::align_of::<mirs_image_decode_options>(), fields));
     }
@@ -2096,6 +2114,15 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
             vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("arrangement", (core::ptr::addr_of!((*base).arrangement) as usize) - (base as usize)), ("layout", (core::ptr::addr_of!((*base).layout) as usize) - (base as usize)), ("columns", (core::ptr::addr_of!((*base).columns) as usize) - (base as usize)), ("spacing", (core::ptr::addr_of!((*base).spacing) as usize) - (base as usize)), ("margin", (core::ptr::addr_of!((*base).margin) as usize) - (base as usize)), ("background", (core::ptr::addr_of!((*base).background) as usize) - (base as usize)), ("max_pixels", (core::ptr::addr_of!((*base).max_pixels) as usize) - (base as usize))]
         };
         v.push(("mirs_image_composite_options", core::mem::size_of::<mirs_image_composite_options>(), core::mem::align_of::<mirs_image_composite_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_image_batch_options>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("threads", (core::ptr::addr_of!((*base).threads) as usize) - (base as usize)), ("resize_method", (core::ptr::addr_of!((*base).resize_method) as usize) - (base as usize)), ("dct_scaling", (core::ptr::addr_of!((*base).dct_scaling) as usize) - (base as usize)), ("decode", (core::ptr::addr_of!((*base).decode) as usize) - (base as usize)), ("encode", (core::ptr::addr_of!((*base).encode) as usize) - (base as usize))]
+        };
+        v.push(("mirs_image_batch_options", core::mem::size_of::<mirs_image_batch_options>(), core::mem::align_of::<mirs_image_batch_options>(), fields));
     }
     {
         let u = core::mem::MaybeUninit::<mirs_prompt_options>::uninit();
@@ -2776,13 +2803,6 @@ extern "C" {
     /// C: `uint32_t mirs_image_warning_count(const mirs_image *img)` (image.h)
     pub fn mirs_image_warning_count(img: *const mirs_image) -> u32;
 
-    /// Threads that decoded the image: 2 when a JPEG was decoded on two threads
-    /// (see mirs_image_decode_options.threads), 1 for every other decode and
-    /// for images built in memory.
-    ///
-    /// C: `uint32_t mirs_image_decode_threads(const mirs_image *img)` (image.h)
-    pub fn mirs_image_decode_threads(img: *const mirs_image) -> u32;
-
     /// CRC-64/XZ of the image's pixel bytes, row by row without padding, so the
     /// same pixels give the same value whatever the stride. Thread-safe.
     ///
@@ -2883,6 +2903,87 @@ extern "C" {
     ///
     /// C: `int mirs_image_composite(const mirs_image *const *images, size_t n, const mirs_image_composite_options *opts, mirs_image **out)` (image.h)
     pub fn mirs_image_composite(images: *const *const mirs_image, n: usize, opts: *const mirs_image_composite_options, out: *mut *mut mirs_image) -> c_int;
+
+    /// Fills *opts with the defaults (for bindings that cannot use the macro).
+    ///
+    /// C: `void mirs_image_batch_options_init(mirs_image_batch_options *opts)` (image.h)
+    pub fn mirs_image_batch_options_init(opts: *mut mirs_image_batch_options);
+
+    /// A new empty batch, owned by the caller (mirs_image_batch_free()).
+    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY.
+    ///
+    /// C: `int mirs_image_batch_new(mirs_image_batch **out)` (image.h)
+    pub fn mirs_image_batch_new(out: *mut *mut mirs_image_batch) -> c_int;
+
+    /// Releases a batch, its results and its copies of paths (NULL is fine).
+    ///
+    /// C: `void mirs_image_batch_free(mirs_image_batch *batch)` (image.h)
+    pub fn mirs_image_batch_free(batch: *mut mirs_image_batch);
+
+    /// Appends a file input (the path is copied). target_width x target_height
+    /// is the size of the result; 0 x 0 keeps the decoded size (one of them 0
+    /// and not the other is MIRS_E_INVALID_ARGUMENT). Errors:
+    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY. The file is read only by
+    /// mirs_image_batch_run().
+    ///
+    /// C: `int mirs_image_batch_add_file(mirs_image_batch *batch, const char *path, uint32_t target_width, uint32_t target_height)` (image.h)
+    pub fn mirs_image_batch_add_file(batch: *mut mirs_image_batch, path: *const c_char, target_width: u32, target_height: u32) -> c_int;
+
+    /// Appends an input held in memory, borrowed: data must stay valid and
+    /// unchanged until the last mirs_image_batch_run() of this batch returns.
+    /// Targets as for mirs_image_batch_add_file().
+    ///
+    /// C: `int mirs_image_batch_add_memory(mirs_image_batch *batch, const uint8_t *data, size_t len, uint32_t target_width, uint32_t target_height)` (image.h)
+    pub fn mirs_image_batch_add_memory(batch: *mut mirs_image_batch, data: *const u8, len: usize, target_width: u32, target_height: u32) -> c_int;
+
+    /// Number of inputs added (0 for NULL).
+    ///
+    /// C: `size_t mirs_image_batch_count(const mirs_image_batch *batch)` (image.h)
+    pub fn mirs_image_batch_count(batch: *const mirs_image_batch) -> usize;
+
+    /// Prepares every input (opts may be NULL for the defaults: one thread,
+    /// bicubic, DCT scaling, default decode options, no encoding), replacing the
+    /// results of an earlier run. Returns MIRS_OK when the batch ran, even if
+    /// some inputs failed (like a lenient load: the failures stay on the batch,
+    /// read each with mirs_image_batch_status()); *failed (may be NULL)
+    /// receives the number of failed inputs. Errors, when it could not run at
+    /// all: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY.
+    ///
+    /// C: `int mirs_image_batch_run(mirs_image_batch *batch, const mirs_image_batch_options *opts, size_t *failed)` (image.h)
+    pub fn mirs_image_batch_run(batch: *mut mirs_image_batch, opts: *const mirs_image_batch_options, failed: *mut usize) -> c_int;
+
+    /// Result of input i after a run: MIRS_OK or the negative status that
+    /// reading, decoding, resizing or encoding that input gave. MIRS_E_RANGE for
+    /// an index out of range, MIRS_E_STATE when no run has happened since the
+    /// input was added.
+    ///
+    /// C: `int mirs_image_batch_status(const mirs_image_batch *batch, size_t i)` (image.h)
+    pub fn mirs_image_batch_status(batch: *const mirs_image_batch, i: usize) -> c_int;
+
+    /// Message of input i's failure, naming the file for file inputs ("" when
+    /// it succeeded). Borrowed: valid until the next run or the free. Never NULL.
+    ///
+    /// C: `const char *mirs_image_batch_message(const mirs_image_batch *batch, size_t i)` (image.h)
+    pub fn mirs_image_batch_message(batch: *const mirs_image_batch, i: usize) -> *const c_char;
+
+    /// Input i's image (NULL when it failed or was encoded). Borrowed: valid
+    /// until the next run, mirs_image_batch_take_image() or the free.
+    ///
+    /// C: `const mirs_image *mirs_image_batch_image(const mirs_image_batch *batch, size_t i)` (image.h)
+    pub fn mirs_image_batch_image(batch: *const mirs_image_batch, i: usize) -> *const mirs_image;
+
+    /// Moves input i's image to the caller (*out, freed with mirs_image_free()).
+    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE, MIRS_E_NOT_FOUND (the input
+    /// failed, was encoded or was already taken).
+    ///
+    /// C: `int mirs_image_batch_take_image(mirs_image_batch *batch, size_t i, mirs_image **out)` (image.h)
+    pub fn mirs_image_batch_take_image(batch: *mut mirs_image_batch, i: usize, out: *mut *mut mirs_image) -> c_int;
+
+    /// Input i's encoded bytes when the run had encode options (NULL with
+    /// *len = 0 otherwise). Borrowed: valid until the next run or the free.
+    ///
+    /// C: `const uint8_t *mirs_image_batch_encoded(const mirs_image_batch *batch, size_t i, size_t *len)` (image.h)
+    pub fn mirs_image_batch_encoded(batch: *const mirs_image_batch, i: usize, len: *mut usize) -> *const u8;
 
     /// Static names ("qwen2-vl", "multi-image"); NULL when out of range.
     ///
@@ -4027,7 +4128,6 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_image_source_width", "image"),
     ("mirs_image_source_height", "image"),
     ("mirs_image_warning_count", "image"),
-    ("mirs_image_decode_threads", "image"),
     ("mirs_image_checksum_pixels", "image"),
     ("mirs_image_checksum_bytes", "image"),
     ("mirs_image_checksum_file", "image"),
@@ -4041,6 +4141,18 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_image_encode_data_url", "image"),
     ("mirs_image_composite_options_init", "image"),
     ("mirs_image_composite", "image"),
+    ("mirs_image_batch_options_init", "image"),
+    ("mirs_image_batch_new", "image"),
+    ("mirs_image_batch_free", "image"),
+    ("mirs_image_batch_add_file", "image"),
+    ("mirs_image_batch_add_memory", "image"),
+    ("mirs_image_batch_count", "image"),
+    ("mirs_image_batch_run", "image"),
+    ("mirs_image_batch_status", "image"),
+    ("mirs_image_batch_message", "image"),
+    ("mirs_image_batch_image", "image"),
+    ("mirs_image_batch_take_image", "image"),
+    ("mirs_image_batch_encoded", "image"),
     ("mirs_prompt_format_name", "prompt"),
     ("mirs_prompt_variant_name", "prompt"),
     ("mirs_prompt_format_parse", "prompt"),
