@@ -34,13 +34,13 @@ extern "C" {
 #define MIRS_ENTROPY_POLICY_RENORMALIZE 1 /* drop bad entries (as 0), renormalise; an empty row gives NaN */
 #define MIRS_ENTROPY_POLICY_SKIP 2        /* the row's entropy is NaN (reductions ignore NaN) */
 
-/* Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them (checked
- * once per process), else SSE2 on x86-64, else the portable C kernel; the
- * environment variable MIRS_ENTROPY_KERNEL=generic|sse2|avx2 steers AUTO
- * (avx2 only where the CPU has it). */
+/* Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them, else SSE2
+ * on x86-64, else the portable C kernel. No environment variable changes
+ * the choice; ask for a kernel explicitly to compare or test them. */
 #define MIRS_ENTROPY_KERNEL_AUTO 0
 #define MIRS_ENTROPY_KERNEL_GENERIC 1
 #define MIRS_ENTROPY_KERNEL_AVX2 2 /* MIRS_E_UNSUPPORTED when the CPU or build lacks it */
+#define MIRS_ENTROPY_KERNEL_SSE2 3 /* MIRS_E_UNSUPPORTED off x86-64 */
 
 typedef struct mirs_entropy_options {
     size_t struct_size;
