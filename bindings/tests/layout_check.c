@@ -163,6 +163,9 @@ int main(void)
     printf("F mirs_store_options torn %zu\n", offsetof(mirs_store_options, torn));
     printf("F mirs_store_options max_json_depth %zu\n", offsetof(mirs_store_options, max_json_depth));
     printf("F mirs_store_options max_line_bytes %zu\n", offsetof(mirs_store_options, max_line_bytes));
+    printf("S mirs_official_options %zu %zu\n", sizeof(mirs_official_options), alignof(mirs_official_options));
+    printf("F mirs_official_options struct_size %zu\n", offsetof(mirs_official_options, struct_size));
+    printf("F mirs_official_options threads %zu\n", offsetof(mirs_official_options, threads));
     printf("S mirs_model_comparison %zu %zu\n", sizeof(mirs_model_comparison), alignof(mirs_model_comparison));
     printf("F mirs_model_comparison struct_size %zu\n", offsetof(mirs_model_comparison, struct_size));
     printf("F mirs_model_comparison both_unsafe %zu\n", offsetof(mirs_model_comparison, both_unsafe));

@@ -233,12 +233,34 @@ MIRS_API uint64_t mirs_records_torn_bytes(const mirs_records *r);
 MIRS_API size_t mirs_records_diagnostic_count(const mirs_records *r);
 MIRS_API const char *mirs_records_diagnostic(const mirs_records *r, size_t i);
 
+/* Options of the official results/harmbench readers
+ * (mirs_records_from_official, mirs_report_add_official). */
+typedef struct mirs_official_options {
+    size_t struct_size; /* sizeof(mirs_official_options) */
+    /* Threads that read and scan the folder's files, the calling thread
+     * included: default 1 (only the calling thread); 0 means 1; at most 8
+     * are used, and at most one per 4 files. They are started and joined
+     * inside the call; none outlives it. The result is the same for any
+     * number. */
+    uint32_t threads;
+} mirs_official_options;
+
+#define MIRS_OFFICIAL_OPTIONS_INIT                                                                                     \
+    {                                                                                                                  \
+        sizeof(mirs_official_options), 1u                                                                              \
+    }
+
+/* Fills *opts with the defaults (for bindings that cannot use the macro). */
+MIRS_API void mirs_official_options_init(mirs_official_options *opts);
+
 /* The verdicts of an official results/harmbench/<model> folder as records
  * (model as given, judge "harmbench-mir", key "<Category>/<Relation>/#<i>"
  * with i the position in the file's judge_result, which is the item's
  * position in the dataset file when inference was complete), from the files
- * statics.py would count. For comparisons and conversion to a store. */
-MIRS_API int mirs_records_from_official(const char *harmbench_model_dir, const char *model, mirs_records **out);
+ * statics.py would count. For comparisons and conversion to a store. opts
+ * may be NULL (one thread). */
+MIRS_API int mirs_records_from_official(const char *harmbench_model_dir, const char *model,
+                                        const mirs_official_options *opts, mirs_records **out);
 
 #define MIRS_MERGE_STRICT 0    /* same key+model+judge with different verdicts = MIRS_E_CONFLICT */
 #define MIRS_MERGE_LAST_WINS 1 /* the record with the greatest timestamp wins (ties: later input, later line) */
@@ -292,8 +314,10 @@ MIRS_API int mirs_report_add_record(mirs_report *r, const mirs_record *rec);
  * reads it: every sub-folder, every *.json file in it, files that Python's
  * json module or statics.py would reject are skipped (counted in
  * mirs_report_skipped_files); labels "unsafe" are unsafe, everything else
- * safe; "[INFERENCE_FAILED:" / "[WORKER_CRASHED:" answers are flagged. */
-MIRS_API int mirs_report_add_official(mirs_report *r, const char *harmbench_model_dir);
+ * safe; "[INFERENCE_FAILED:" / "[WORKER_CRASHED:" answers are flagged.
+ * opts may be NULL (one thread; see mirs_official_options.threads). */
+MIRS_API int mirs_report_add_official(mirs_report *r, const char *harmbench_model_dir,
+                                      const mirs_official_options *opts);
 /* Same for the text of one such file (for tests and fuzzing). */
 MIRS_API int mirs_report_add_official_json(mirs_report *r, const char *data, size_t len, const char *category,
                                            const char *file_name);

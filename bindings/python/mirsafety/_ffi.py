@@ -474,14 +474,15 @@ MIRS_ENTROPY_POLICY_RENORMALIZE = 1
 #: the row's entropy is NaN (reductions ignore NaN)
 MIRS_ENTROPY_POLICY_SKIP = 2
 
-# Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them (checked
-# once per process), else SSE2 on x86-64, else the portable C kernel; the
-# environment variable MIRS_ENTROPY_KERNEL=generic|sse2|avx2 steers AUTO
-# (avx2 only where the CPU has it).
+# Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them, else SSE2
+# on x86-64, else the portable C kernel. No environment variable changes
+# the choice; ask for a kernel explicitly to compare or test them.
 MIRS_ENTROPY_KERNEL_AUTO = 0
 MIRS_ENTROPY_KERNEL_GENERIC = 1
 #: MIRS_E_UNSUPPORTED when the CPU or build lacks it
 MIRS_ENTROPY_KERNEL_AVX2 = 2
+#: MIRS_E_UNSUPPORTED off x86-64
+MIRS_ENTROPY_KERNEL_SSE2 = 3
 
 # Axes for mirs_entropy_reduce (OR them together).
 MIRS_ENTROPY_AXIS_LAYERS = 1
@@ -508,7 +509,7 @@ MIRS_ENTROPY_ALL_LAYERS = 18446744073709551615
 MIRS_ENTROPY_THRESHOLD_MIDPOINT = 0
 MIRS_ENTROPY_THRESHOLD_YOUDEN = 1
 
-# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
+# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_OFFICIAL_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
 
 CONSTANTS = {
     'MIRS_VERSION_MAJOR': ('common', 'int'),
@@ -706,6 +707,7 @@ CONSTANTS = {
     'MIRS_ENTROPY_KERNEL_AUTO': ('entropy', 'int'),
     'MIRS_ENTROPY_KERNEL_GENERIC': ('entropy', 'int'),
     'MIRS_ENTROPY_KERNEL_AVX2': ('entropy', 'int'),
+    'MIRS_ENTROPY_KERNEL_SSE2': ('entropy', 'int'),
     'MIRS_ENTROPY_AXIS_LAYERS': ('entropy', 'unsigned int'),
     'MIRS_ENTROPY_AXIS_HEADS': ('entropy', 'unsigned int'),
     'MIRS_ENTROPY_AXIS_QUERIES': ('entropy', 'unsigned int'),
@@ -1016,6 +1018,13 @@ torn: MIRS_TORN_*; default REFUSE
 max_json_depth: default 16
 max_line_bytes: default 64 MiB"""
 
+class mirs_official_options(ctypes.Structure):
+    """Options of the official results/harmbench readers
+(mirs_records_from_official, mirs_report_add_official).
+
+struct_size: sizeof(mirs_official_options)
+threads: Threads that read and scan the folder's files, the calling thread included: default 1 (only the calling thread); 0 means 1; at most 8 are used, and at most one per 4 files. They are started and joined inside the call; none outlives it. The result is the same for any number."""
+
 class mirs_model_comparison(ctypes.Structure):
     """Two models' verdicts over the keys both have (a verdict record each; the
 last record of a key wins): the 2x2 table, the exact McNemar p-value and
@@ -1253,6 +1262,10 @@ mirs_store_options._fields_ = [
     ('max_json_depth', ctypes.c_uint32),
     ('max_line_bytes', ctypes.c_uint64),
 ]
+mirs_official_options._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('threads', ctypes.c_uint32),
+]
 mirs_model_comparison._fields_ = [
     ('struct_size', ctypes.c_size_t),
     ('both_unsafe', ctypes.c_uint64),
@@ -1363,6 +1376,7 @@ C_LAYOUT = {
     'mirs_response': (64, 8, {'key': 0, 'text': 8, 'text_len': 16, 'status': 24, 'finish_reason': 32, 'error': 40, 'source': 48, 'model': 56}),
     'mirs_record': (88, 8, {'struct_size': 0, 'key': 8, 'model': 16, 'judge': 24, 'verdict': 32, 'flags': 36, 'response_type': 40, 'finish_reason': 48, 'response': 56, 'judge_output': 64, 'categories': 72, 'timestamp_ms': 80}),
     'mirs_store_options': (32, 8, {'struct_size': 0, 'durability': 8, 'fsync_every': 12, 'torn': 16, 'max_json_depth': 20, 'max_line_bytes': 24}),
+    'mirs_official_options': (16, 8, {'struct_size': 0, 'threads': 8}),
     'mirs_model_comparison': (104, 8, {'struct_size': 0, 'both_unsafe': 8, 'a_only': 16, 'b_only': 24, 'both_safe': 32, 'only_in_a': 40, 'only_in_b': 48, 'asr_a': 56, 'asr_b': 64, 'diff': 72, 'diff_lo': 80, 'diff_hi': 88, 'mcnemar_p': 96}),
     'mirs_judge_comparison': (336, 8, {'struct_size': 0, 'matrix': 8, 'common': 296, 'only_in_a': 304, 'only_in_b': 312, 'kappa': 320, 'agreement': 328}),
     'mirs_score_options': (56, 8, {'struct_size': 0, 'model': 8, 'judge': 16, 'parse_mode': 20, 'strip_mode': 24, 'keep_response': 28, 'timestamp_ms': 32, 'progress': 40, 'progress_userdata': 48}),
@@ -1372,7 +1386,7 @@ C_LAYOUT = {
     'mirs_entropy_summary': (48, 8, {'struct_size': 0, 'count': 8, 'mean': 16, 'variance': 24, 'min': 32, 'max': 40}),
     'mirs_entropy_group_test': (128, 8, {'struct_size': 0, 'n_safe': 8, 'n_unsafe': 16, 'mean_safe': 24, 'mean_unsafe': 32, 'var_safe': 40, 'var_unsafe': 48, 'welch_t': 56, 'welch_df': 64, 'welch_p': 72, 'mwu_u': 80, 'mwu_p': 88, 'cohen_d': 96, 'auroc': 104, 'auroc_lo': 112, 'auroc_hi': 120}),
 }
-STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_image_batch_options': mirs_image_batch_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison, 'mirs_score_options': mirs_score_options, 'mirs_score_summary': mirs_score_summary, 'mirs_entropy_options': mirs_entropy_options, 'mirs_entropy_view': mirs_entropy_view, 'mirs_entropy_summary': mirs_entropy_summary, 'mirs_entropy_group_test': mirs_entropy_group_test}
+STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_image_batch_options': mirs_image_batch_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_official_options': mirs_official_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison, 'mirs_score_options': mirs_score_options, 'mirs_score_summary': mirs_score_summary, 'mirs_entropy_options': mirs_entropy_options, 'mirs_entropy_view': mirs_entropy_view, 'mirs_entropy_summary': mirs_entropy_summary, 'mirs_entropy_group_test': mirs_entropy_group_test}
 OPAQUE = {'mirs_dataset': mirs_dataset, 'mirs_item': mirs_item, 'mirs_iter': mirs_iter, 'mirs_image': mirs_image, 'mirs_image_batch': mirs_image_batch, 'mirs_template': mirs_template, 'mirs_matcher': mirs_matcher, 'mirs_matcher_stream': mirs_matcher_stream, 'mirs_responses': mirs_responses, 'mirs_response_match': mirs_response_match, 'mirs_store': mirs_store, 'mirs_records': mirs_records, 'mirs_report': mirs_report, 'mirs_entropy_tensor': mirs_entropy_tensor, 'mirs_entropy_acc': mirs_entropy_acc, 'mirs_entropy_monitor': mirs_entropy_monitor}
 
 # ---- Functions: name -> (module, restype, argtypes, argnames, C declaration, doc) ----
@@ -3055,16 +3069,23 @@ diagnostic). The result is immutable and shareable between threads."""),
         ('r', 'i'),
         'const char *mirs_records_diagnostic(const mirs_records *r, size_t i)',
         'Borrowed record i (file order), NULL when out of range.'),
+    'mirs_official_options_init': (
+        'report', None,
+        [ctypes.POINTER(mirs_official_options)],
+        ('opts',),
+        'void mirs_official_options_init(mirs_official_options *opts)',
+        'Fills *opts with the defaults (for bindings that cannot use the macro).'),
     'mirs_records_from_official': (
         'report', ctypes.c_int,
-        [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_records))],
-        ('harmbench_model_dir', 'model', 'out'),
-        'int mirs_records_from_official(const char *harmbench_model_dir, const char *model, mirs_records **out)',
+        [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(mirs_official_options), ctypes.POINTER(ctypes.POINTER(mirs_records))],
+        ('harmbench_model_dir', 'model', 'opts', 'out'),
+        'int mirs_records_from_official(const char *harmbench_model_dir, const char *model, const mirs_official_options *opts, mirs_records **out)',
         """The verdicts of an official results/harmbench/<model> folder as records
 (model as given, judge "harmbench-mir", key "<Category>/<Relation>/#<i>"
 with i the position in the file's judge_result, which is the item's
 position in the dataset file when inference was complete), from the files
-statics.py would count. For comparisons and conversion to a store."""),
+statics.py would count. For comparisons and conversion to a store. opts
+may be NULL (one thread)."""),
     'mirs_store_merge': (
         'report', ctypes.c_int,
         [ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t, ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)],
@@ -3118,14 +3139,15 @@ be NULL."""),
 "<Category>/<Relation>/<id>" key); records without a verdict are ignored."""),
     'mirs_report_add_official': (
         'report', ctypes.c_int,
-        [ctypes.POINTER(mirs_report), ctypes.c_char_p],
-        ('r', 'harmbench_model_dir'),
-        'int mirs_report_add_official(mirs_report *r, const char *harmbench_model_dir)',
+        [ctypes.POINTER(mirs_report), ctypes.c_char_p, ctypes.POINTER(mirs_official_options)],
+        ('r', 'harmbench_model_dir', 'opts'),
+        'int mirs_report_add_official(mirs_report *r, const char *harmbench_model_dir, const mirs_official_options *opts)',
         """Adds an official results/harmbench/<model> folder exactly as statics.py
 reads it: every sub-folder, every *.json file in it, files that Python's
 json module or statics.py would reject are skipped (counted in
 mirs_report_skipped_files); labels "unsafe" are unsafe, everything else
-safe; "[INFERENCE_FAILED:" / "[WORKER_CRASHED:" answers are flagged."""),
+safe; "[INFERENCE_FAILED:" / "[WORKER_CRASHED:" answers are flagged.
+opts may be NULL (one thread; see mirs_official_options.threads)."""),
     'mirs_report_add_official_json': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_report), ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_char_p],

@@ -1161,25 +1161,29 @@ pub const MIRS_ENTROPY_POLICY_RENORMALIZE: c_int = 1;
 /// the row's entropy is NaN (reductions ignore NaN)
 pub const MIRS_ENTROPY_POLICY_SKIP: c_int = 2;
 
-/// Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them (checked
-/// once per process), else SSE2 on x86-64, else the portable C kernel; the
-/// environment variable MIRS_ENTROPY_KERNEL=generic|sse2|avx2 steers AUTO
-/// (avx2 only where the CPU has it).
+/// Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them, else SSE2
+/// on x86-64, else the portable C kernel. No environment variable changes
+/// the choice; ask for a kernel explicitly to compare or test them.
 pub const MIRS_ENTROPY_KERNEL_AUTO: c_int = 0;
 
-/// Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them (checked
-/// once per process), else SSE2 on x86-64, else the portable C kernel; the
-/// environment variable MIRS_ENTROPY_KERNEL=generic|sse2|avx2 steers AUTO
-/// (avx2 only where the CPU has it).
+/// Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them, else SSE2
+/// on x86-64, else the portable C kernel. No environment variable changes
+/// the choice; ask for a kernel explicitly to compare or test them.
 pub const MIRS_ENTROPY_KERNEL_GENERIC: c_int = 1;
 
-/// Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them (checked
-/// once per process), else SSE2 on x86-64, else the portable C kernel; the
-/// environment variable MIRS_ENTROPY_KERNEL=generic|sse2|avx2 steers AUTO
-/// (avx2 only where the CPU has it).
+/// Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them, else SSE2
+/// on x86-64, else the portable C kernel. No environment variable changes
+/// the choice; ask for a kernel explicitly to compare or test them.
 ///
 /// MIRS_E_UNSUPPORTED when the CPU or build lacks it
 pub const MIRS_ENTROPY_KERNEL_AVX2: c_int = 2;
+
+/// Kernel choice. AUTO picks AVX2+FMA+F16C when the CPU has them, else SSE2
+/// on x86-64, else the portable C kernel. No environment variable changes
+/// the choice; ask for a kernel explicitly to compare or test them.
+///
+/// MIRS_E_UNSUPPORTED off x86-64
+pub const MIRS_ENTROPY_KERNEL_SSE2: c_int = 3;
 
 /// Axes for mirs_entropy_reduce (OR them together).
 pub const MIRS_ENTROPY_AXIS_LAYERS: c_uint = 1;
@@ -1217,7 +1221,7 @@ pub const MIRS_ENTROPY_THRESHOLD_MIDPOINT: c_int = 0;
 /// (midpoint between adjacent sorted samples).
 pub const MIRS_ENTROPY_THRESHOLD_YOUDEN: c_int = 1;
 
-// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
+// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_OFFICIAL_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
 
 // ---- Callback types ----
 
@@ -1844,6 +1848,23 @@ pub struct mirs_store_options {
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_store_options>() == 32 && core::mem::align_of::<mirs_store_options>() == 8);
 
+/// Options of the official results/harmbench readers
+/// (mirs_records_from_official, mirs_report_add_official).
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_official_options {
+    /// sizeof(mirs_official_options)
+    pub struct_size: usize,
+    /// Threads that read and scan the folder's files, the calling thread
+    /// included: default 1 (only the calling thread); 0 means 1; at most 8
+    /// are used, and at most one per 4 files. They are started and joined
+    /// inside the call; none outlives it. The result is the same for any
+    /// number.
+    pub threads: u32,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_official_options>() == 16 && core::mem::align_of::<mirs_official_options>() == 8);
+
 /// Two models' verdicts over the keys both have (a verdict record each; the
 /// last record of a key wins): the 2x2 table, the exact McNemar p-value and
 /// the difference of ASRs (a - b) with Newcombe's interval. Records of
@@ -2038,6 +2059,7 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_response", 64, 8, &[("key", 0), ("text", 8), ("text_len", 16), ("status", 24), ("finish_reason", 32), ("error", 40), ("source", 48), ("model", 56)]),
     ("mirs_record", 88, 8, &[("struct_size", 0), ("key", 8), ("model", 16), ("judge", 24), ("verdict", 32), ("flags", 36), ("response_type", 40), ("finish_reason", 48), ("response", 56), ("judge_output", 64), ("categories", 72), ("timestamp_ms", 80)]),
     ("mirs_store_options", 32, 8, &[("struct_size", 0), ("durability", 8), ("fsync_every", 12), ("torn", 16), ("max_json_depth", 20), ("max_line_bytes", 24)]),
+    ("mirs_official_options", 16, 8, &[("struct_size", 0), ("threads", 8)]),
     ("mirs_model_comparison", 104, 8, &[("struct_size", 0), ("both_unsafe", 8), ("a_only", 16), ("b_only", 24), ("both_safe", 32), ("only_in_a", 40), ("only_in_b", 48), ("asr_a", 56), ("asr_b", 64), ("diff", 72), ("diff_lo", 80), ("diff_hi", 88), ("mcnemar_p", 96)]),
     ("mirs_judge_comparison", 336, 8, &[("struct_size", 0), ("matrix", 8), ("common", 296), ("only_in_a", 304), ("only_in_b", 312), ("kappa", 320), ("agreement", 328)]),
     ("mirs_score_options", 56, 8, &[("struct_size", 0), ("model", 8), ("judge", 16), ("parse_mode", 20), ("strip_mode", 24), ("keep_response", 28), ("timestamp_ms", 32), ("progress", 40), ("progress_userdata", 48)]),
@@ -2204,6 +2226,15 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
             vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("durability", (core::ptr::addr_of!((*base).durability) as usize) - (base as usize)), ("fsync_every", (core::ptr::addr_of!((*base).fsync_every) as usize) - (base as usize)), ("torn", (core::ptr::addr_of!((*base).torn) as usize) - (base as usize)), ("max_json_depth", (core::ptr::addr_of!((*base).max_json_depth) as usize) - (base as usize)), ("max_line_bytes", (core::ptr::addr_of!((*base).max_line_bytes) as usize) - (base as usize))]
         };
         v.push(("mirs_store_options", core::mem::size_of::<mirs_store_options>(), core::mem::align_of::<mirs_store_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_official_options>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("threads", (core::ptr::addr_of!((*base).threads) as usize) - (base as usize))]
+        };
+        v.push(("mirs_official_options", core::mem::size_of::<mirs_official_options>(), core::mem::align_of::<mirs_official_options>(), fields));
     }
     {
         let u = core::mem::MaybeUninit::<mirs_model_comparison>::uninit();
@@ -3715,14 +3746,20 @@ extern "C" {
     /// C: `const char *mirs_records_diagnostic(const mirs_records *r, size_t i)` (report.h)
     pub fn mirs_records_diagnostic(r: *const mirs_records, i: usize) -> *const c_char;
 
+    /// Fills *opts with the defaults (for bindings that cannot use the macro).
+    ///
+    /// C: `void mirs_official_options_init(mirs_official_options *opts)` (report.h)
+    pub fn mirs_official_options_init(opts: *mut mirs_official_options);
+
     /// The verdicts of an official results/harmbench/<model> folder as records
     /// (model as given, judge "harmbench-mir", key "<Category>/<Relation>/#<i>"
     /// with i the position in the file's judge_result, which is the item's
     /// position in the dataset file when inference was complete), from the files
-    /// statics.py would count. For comparisons and conversion to a store.
+    /// statics.py would count. For comparisons and conversion to a store. opts
+    /// may be NULL (one thread).
     ///
-    /// C: `int mirs_records_from_official(const char *harmbench_model_dir, const char *model, mirs_records **out)` (report.h)
-    pub fn mirs_records_from_official(harmbench_model_dir: *const c_char, model: *const c_char, out: *mut *mut mirs_records) -> c_int;
+    /// C: `int mirs_records_from_official(const char *harmbench_model_dir, const char *model, const mirs_official_options *opts, mirs_records **out)` (report.h)
+    pub fn mirs_records_from_official(harmbench_model_dir: *const c_char, model: *const c_char, opts: *const mirs_official_options, out: *mut *mut mirs_records) -> c_int;
 
     /// Merges stores into `output` (written atomically): records sorted by key,
     /// model, judge; exact repeats (same key, model, judge and verdict) kept once
@@ -3765,9 +3802,10 @@ extern "C" {
     /// json module or statics.py would reject are skipped (counted in
     /// mirs_report_skipped_files); labels "unsafe" are unsafe, everything else
     /// safe; "[INFERENCE_FAILED:" / "[WORKER_CRASHED:" answers are flagged.
+    /// opts may be NULL (one thread; see mirs_official_options.threads).
     ///
-    /// C: `int mirs_report_add_official(mirs_report *r, const char *harmbench_model_dir)` (report.h)
-    pub fn mirs_report_add_official(r: *mut mirs_report, harmbench_model_dir: *const c_char) -> c_int;
+    /// C: `int mirs_report_add_official(mirs_report *r, const char *harmbench_model_dir, const mirs_official_options *opts)` (report.h)
+    pub fn mirs_report_add_official(r: *mut mirs_report, harmbench_model_dir: *const c_char, opts: *const mirs_official_options) -> c_int;
 
     /// Same for the text of one such file (for tests and fuzzing).
     ///
@@ -4263,6 +4301,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_records_torn_bytes", "report"),
     ("mirs_records_diagnostic_count", "report"),
     ("mirs_records_diagnostic", "report"),
+    ("mirs_official_options_init", "report"),
     ("mirs_records_from_official", "report"),
     ("mirs_store_merge", "report"),
     ("mirs_report_new", "report"),
