@@ -100,6 +100,7 @@ int main(void)
     printf("F mirs_prompt_options composite_dir %zu\n", offsetof(mirs_prompt_options, composite_dir));
     printf("F mirs_prompt_options progress %zu\n", offsetof(mirs_prompt_options, progress));
     printf("F mirs_prompt_options progress_userdata %zu\n", offsetof(mirs_prompt_options, progress_userdata));
+    printf("F mirs_prompt_options threads %zu\n", offsetof(mirs_prompt_options, threads));
     printf("S mirs_prompt_input %zu %zu\n", sizeof(mirs_prompt_input), alignof(mirs_prompt_input));
     printf("F mirs_prompt_input struct_size %zu\n", offsetof(mirs_prompt_input, struct_size));
     printf("F mirs_prompt_input text %zu\n", offsetof(mirs_prompt_input, text));

@@ -122,13 +122,18 @@ typedef struct mirs_prompt_options {
     /* Streaming. */
     mirs_prompt_progress_fn progress;
     void *progress_userdata;
+    /* Threads that re-encode one request's images (image_format PNG/JPEG
+     * or max_pixels), the calling thread included: default 1; 0 means 1.
+     * Started and joined inside each call (mirs_image_batch_run()); the
+     * bytes do not depend on the number. */
+    uint32_t threads;
 } mirs_prompt_options;
 
 #define MIRS_PROMPT_OPTIONS_INIT                                                                                       \
     {                                                                                                                  \
         sizeof(mirs_prompt_options), MIRS_PROMPT_FORMAT_QWEN2_VL, MIRS_PROMPT_VARIANT_MULTI_IMAGE,                     \
             MIRS_PROMPT_LABELS_AUTO, NULL, NULL, NULL, 0, NULL, 0, -1.0, NULL, MIRS_PROMPT_IMAGE_ORIGINAL, 90, 0,      \
-            67108864u, NULL, NULL, NULL                                                                                \
+            67108864u, NULL, NULL, NULL, 1u                                                                            \
     }
 /* Fills *opts with the defaults (for bindings that cannot use the macro). */
 MIRS_API void mirs_prompt_options_init(mirs_prompt_options *opts);

@@ -274,57 +274,101 @@ static const char *sniff_mime(const unsigned char *p, size_t n)
     return NULL;
 }
 
-/* Reads an image and returns (in *data, malloc'd) the bytes and media type
- * it travels with: the file's own bytes, or decoded (RGB), fitted to
- * max_pixels and re-encoded. ORIGINAL with max_pixels re-encodes only the
- * images over the budget, each in its own format. */
-static int image_payload(const mirs_prompt_options *o, const char *file, char **data, size_t *len, const char **mime)
+/* One image of a request: the bytes it travels with and their media type,
+ * and, when it must be re-encoded, the format and size to re-encode to. */
+typedef struct payload {
+    char *data; /* malloc'd */
+    size_t len;
+    const char *mime;
+    int32_t target;  /* MIRS_IMAGE_FORMAT_NONE: send the file's own bytes */
+    uint32_t tw, th; /* re-encode at this size (0 x 0: the decoded size) */
+} payload;
+
+/* Reads an image and decides how it travels: the file's own bytes, or
+ * decoded (RGB), fitted to max_pixels and re-encoded. ORIGINAL with
+ * max_pixels re-encodes only the images over the budget, each in its own
+ * format. The size to fit comes from the header (the decoded size). */
+static int read_payload(const mirs_prompt_options *o, const char *file, payload *p)
 {
-    int st = mirs__read_file(file, byte_limit(o), data, len);
+    int st = mirs__read_file(file, byte_limit(o), &p->data, &p->len);
     if (st) return st;
-    const char *m = sniff_mime((const unsigned char *)*data, *len);
-    if (!m) {
-        free(*data);
-        *data = NULL;
+    p->mime = sniff_mime((const unsigned char *)p->data, p->len);
+    if (!p->mime)
         return mirs__fail(MIRS_E_FORMAT, "%s: not a PNG, JPEG, GIF or WebP image (unknown magic bytes)", file);
+    p->target = o->image_format == MIRS_PROMPT_IMAGE_PNG    ? MIRS_IMAGE_FORMAT_PNG
+                : o->image_format == MIRS_PROMPT_IMAGE_JPEG ? MIRS_IMAGE_FORMAT_JPEG
+                                                            : MIRS_IMAGE_FORMAT_NONE;
+    if (!o->max_pixels) return MIRS_OK;
+    mirs_image_info info;
+    memset(&info, 0, sizeof info);
+    info.struct_size = sizeof info;
+    st = mirs_image_probe_memory((const uint8_t *)p->data, p->len, NULL, &info);
+    if (st) {
+        if (p->target == MIRS_IMAGE_FORMAT_NONE) return mirs__error_prefix("%s", file);
+        return MIRS_OK; /* the decode will report it, as a re-encoding failure */
     }
-    int32_t target = o->image_format == MIRS_PROMPT_IMAGE_PNG    ? MIRS_IMAGE_FORMAT_PNG
-                     : o->image_format == MIRS_PROMPT_IMAGE_JPEG ? MIRS_IMAGE_FORMAT_JPEG
-                                                                 : MIRS_IMAGE_FORMAT_NONE;
-    if (target == MIRS_IMAGE_FORMAT_NONE && o->max_pixels) {
-        mirs_image_info info;
-        memset(&info, 0, sizeof info);
-        info.struct_size = sizeof info;
-        st = mirs_image_probe_memory((const uint8_t *)*data, *len, NULL, &info);
-        if (st) {
-            free(*data);
-            *data = NULL;
-            return mirs__error_prefix("%s", file);
-        }
-        if ((uint64_t)info.width * info.height > o->max_pixels) target = info.format;
-    }
-    if (target != MIRS_IMAGE_FORMAT_NONE) {
-        mirs_image *img = NULL;
-        st = decode_bytes(o, file, *data, *len, &img);
-        free(*data);
-        *data = NULL;
-        if (!st) st = fit_image(o, &img);
-        mirs_buf enc = {0, 0};
-        if (!st) st = encode_image(o, img, target, &enc);
-        mirs_image_free(img);
-        if (st) return mirs__error_prefix("%s: re-encoding", file);
-        *data = mirs__malloc(enc.size ? enc.size : 1);
-        if (!*data) {
-            mirs_buf_free(&enc);
-            return MIRS_E_NO_MEMORY;
-        }
-        memcpy(*data, enc.data, enc.size);
-        *len = enc.size;
-        mirs_buf_free(&enc);
-        m = sniff_mime((const unsigned char *)*data, *len);
-    }
-    *mime = m;
+    if ((uint64_t)info.width * info.height <= o->max_pixels) return MIRS_OK;
+    if (p->target == MIRS_IMAGE_FORMAT_NONE) p->target = info.format;
+    fit_pixels(info.width, info.height, o->max_pixels, &p->tw, &p->th);
     return MIRS_OK;
+}
+
+/* Re-encodes every payload whose target is `format`, as one image batch on
+ * o->threads threads (the images of a request are independent). Area
+ * averaging from a full-size decode, as a single image is fitted, so the
+ * bytes do not depend on the thread count. *bad gets the lowest index that
+ * failed (or stays). */
+static int reencode(const mirs_prompt_options *o, const view *v, payload *pl, int32_t format, size_t *bad,
+                    int *bad_status, char *bad_msg, size_t bad_cap)
+{
+    size_t n = v->nfiles, count = 0;
+    for (size_t i = 0; i < n; i++) count += pl[i].target == format;
+    if (!count) return MIRS_OK;
+    mirs_image_batch *b = NULL;
+    int st = mirs_image_batch_new(&b);
+    for (size_t i = 0; !st && i < n; i++)
+        if (pl[i].target == format)
+            st = mirs_image_batch_add_memory(b, (const uint8_t *)pl[i].data, pl[i].len, pl[i].tw, pl[i].th);
+    mirs_image_decode_options d = MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    d.layout = MIRS_LAYOUT_RGB8; /* as PIL's convert("RGB") in the official adapters */
+    d.max_input_bytes = o->max_image_bytes;
+    mirs_image_encode_options e = MIRS_IMAGE_ENCODE_OPTIONS_INIT;
+    e.format = format;
+    e.jpeg_quality = o->jpeg_quality;
+    mirs_image_batch_options bo = MIRS_IMAGE_BATCH_OPTIONS_INIT;
+    bo.threads = o->threads ? o->threads : 1;
+    bo.resize_method = MIRS_RESIZE_AREA;
+    bo.dct_scaling = 0;
+    bo.decode = &d;
+    bo.encode = &e;
+    if (!st) st = mirs_image_batch_run(b, &bo, NULL);
+    for (size_t i = 0, k = 0; !st && i < n; i++) {
+        if (pl[i].target != format) continue;
+        size_t j = k++;
+        int s = mirs_image_batch_status(b, j);
+        if (s) {
+            if (i < *bad) {
+                *bad = i;
+                *bad_status = s;
+                mirs__snprintf_c(bad_msg, bad_cap, "%s", mirs_image_batch_message(b, j));
+            }
+            continue;
+        }
+        size_t len = 0;
+        const uint8_t *enc = mirs_image_batch_encoded(b, j, &len);
+        char *copy = mirs__malloc(len ? len : 1);
+        if (!copy) {
+            st = MIRS_E_NO_MEMORY;
+            break;
+        }
+        memcpy(copy, enc, len);
+        free(pl[i].data);
+        pl[i].data = copy;
+        pl[i].len = len;
+        pl[i].mime = sniff_mime((const unsigned char *)copy, len);
+    }
+    mirs_image_batch_free(b);
+    return st;
 }
 
 /* ---- request objects ---- */
@@ -403,17 +447,26 @@ static int image_parts(const mirs_prompt_options *o, const view *v, bool anthrop
         mirs_buf_free(&enc);
         return sb->oom ? MIRS_E_NO_MEMORY : MIRS_OK;
     }
-    for (size_t i = 0; i < v->nfiles; i++) {
-        char *data = NULL;
-        size_t len = 0;
-        const char *mime = NULL;
-        int st = image_payload(o, v->files[i], &data, &len, &mime);
-        if (st) return mirs__error_prefix("%s: image %zu", v->ctx.key, i);
-        image_part(o, anthropic, mime, data, len, sb);
-        free(data);
-        if (sb->oom) return MIRS_E_NO_MEMORY;
+    size_t n = v->nfiles;
+    payload *pl = n ? mirs__calloc(n, sizeof *pl) : NULL;
+    if (n && !pl) return MIRS_E_NO_MEMORY;
+    int st = MIRS_OK;
+    for (size_t i = 0; !st && i < n; i++)
+        if ((st = read_payload(o, v->files[i], &pl[i]))) mirs__error_prefix("%s: image %zu", v->ctx.key, i);
+    size_t bad = SIZE_MAX;
+    int bad_status = MIRS_OK;
+    char bad_msg[512] = "";
+    if (!st) st = reencode(o, v, pl, MIRS_IMAGE_FORMAT_PNG, &bad, &bad_status, bad_msg, sizeof bad_msg);
+    if (!st) st = reencode(o, v, pl, MIRS_IMAGE_FORMAT_JPEG, &bad, &bad_status, bad_msg, sizeof bad_msg);
+    if (!st && bad != SIZE_MAX)
+        st = mirs__fail(bad_status, "%s: image %zu: %s: re-encoding: %s", v->ctx.key, bad, v->files[bad], bad_msg);
+    for (size_t i = 0; !st && i < n; i++) {
+        image_part(o, anthropic, pl[i].mime, pl[i].data, pl[i].len, sb);
+        if (sb->oom) st = MIRS_E_NO_MEMORY;
     }
-    return MIRS_OK;
+    for (size_t i = 0; i < n; i++) free(pl[i].data);
+    free(pl);
+    return st;
 }
 
 static int openai_body(const mirs_prompt_options *o, const view *v, mirs_sb *sb)

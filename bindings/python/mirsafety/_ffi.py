@@ -930,7 +930,8 @@ max_pixels: Request formats.  > 0: images with more pixels are downscaled to fit
 max_image_bytes: Request formats.  limit on one image file; default 64 MiB
 composite_dir: COMPOSITE variant with a text format: folder where the tiled images are written as PNG (<key with '/' as '__'>.png); required there.
 progress: Streaming.
-progress_userdata: Streaming."""
+progress_userdata: Streaming.
+threads: Threads that re-encode one request's images (image_format PNG/JPEG or max_pixels), the calling thread included: default 1; 0 means 1. Started and joined inside each call (mirs_image_batch_run()); the bytes do not depend on the number."""
 
 class mirs_prompt_input(ctypes.Structure):
     """What a chat format or template renders, without a dataset: useful for
@@ -1190,6 +1191,7 @@ mirs_prompt_options._fields_ = [
     ('composite_dir', ctypes.c_char_p),
     ('progress', mirs_prompt_progress_fn),
     ('progress_userdata', ctypes.c_void_p),
+    ('threads', ctypes.c_uint32),
 ]
 mirs_prompt_input._fields_ = [
     ('struct_size', ctypes.c_size_t),
@@ -1367,7 +1369,7 @@ C_LAYOUT = {
     'mirs_image_encode_options': (24, 8, {'struct_size': 0, 'format': 8, 'png_level': 12, 'jpeg_quality': 16, 'jpeg_subsampling': 20}),
     'mirs_image_composite_options': (40, 8, {'struct_size': 0, 'arrangement': 8, 'layout': 12, 'columns': 16, 'spacing': 20, 'margin': 24, 'background': 28, 'max_pixels': 32}),
     'mirs_image_batch_options': (40, 8, {'struct_size': 0, 'threads': 8, 'resize_method': 12, 'dct_scaling': 16, 'decode': 24, 'encode': 32}),
-    'mirs_prompt_options': (136, 8, {'struct_size': 0, 'format': 8, 'variant': 12, 'labels': 16, 'system': 24, 'image_placeholder': 32, 'tmpl': 40, 'seed': 48, 'model': 56, 'max_tokens': 64, 'temperature': 72, 'detail': 80, 'image_format': 88, 'jpeg_quality': 92, 'max_pixels': 96, 'max_image_bytes': 104, 'composite_dir': 112, 'progress': 120, 'progress_userdata': 128}),
+    'mirs_prompt_options': (144, 8, {'struct_size': 0, 'format': 8, 'variant': 12, 'labels': 16, 'system': 24, 'image_placeholder': 32, 'tmpl': 40, 'seed': 48, 'model': 56, 'max_tokens': 64, 'temperature': 72, 'detail': 80, 'image_format': 88, 'jpeg_quality': 92, 'max_pixels': 96, 'max_image_bytes': 104, 'composite_dir': 112, 'progress': 120, 'progress_userdata': 128, 'threads': 136}),
     'mirs_prompt_input': (56, 8, {'struct_size': 0, 'text': 8, 'images': 16, 'image_count': 24, 'relation': 32, 'category': 36, 'key': 40, 'question': 48}),
     'mirs_strip_options': (48, 8, {'struct_size': 0, 'open_tags': 8, 'close_tags': 16, 'ntags': 24, 'finish_reason': 32, 'unterminated': 40}),
     'mirs_match': (32, 8, {'matched': 0, 'phrase': 4, 'offset': 8, 'length': 16, 'count': 24}),

@@ -1666,9 +1666,14 @@ pub struct mirs_prompt_options {
     pub progress: mirs_prompt_progress_fn,
     /// Streaming.
     pub progress_userdata: *mut c_void,
+    /// Threads that re-encode one request's images (image_format PNG/JPEG
+    /// or max_pixels), the calling thread included: default 1; 0 means 1.
+    /// Started and joined inside each call (mirs_image_batch_run()); the
+    /// bytes do not depend on the number.
+    pub threads: u32,
 }
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(core::mem::size_of::<mirs_prompt_options>() == 136 && core::mem::align_of::<mirs_prompt_options>() == 8);
+const _: () = assert!(core::mem::size_of::<mirs_prompt_options>() == 144 && core::mem::align_of::<mirs_prompt_options>() == 8);
 
 /// What a chat format or template renders, without a dataset: useful for
 /// new data and for checking formats. Strings are UTF-8 and borrowed for the
@@ -2050,7 +2055,7 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_image_encode_options", 24, 8, &[("struct_size", 0), ("format", 8), ("png_level", 12), ("jpeg_quality", 16), ("jpeg_subsampling", 20)]),
     ("mirs_image_composite_options", 40, 8, &[("struct_size", 0), ("arrangement", 8), ("layout", 12), ("columns", 16), ("spacing", 20), ("margin", 24), ("background", 28), ("max_pixels", 32)]),
     ("mirs_image_batch_options", 40, 8, &[("struct_size", 0), ("threads", 8), ("resize_method", 12), ("dct_scaling", 16), ("decode", 24), ("encode", 32)]),
-    ("mirs_prompt_options", 136, 8, &[("struct_size", 0), ("format", 8), ("variant", 12), ("labels", 16), ("system", 24), ("image_placeholder", 32), ("tmpl", 40), ("seed", 48), ("model", 56), ("max_tokens", 64), ("temperature", 72), ("detail", 80), ("image_format", 88), ("jpeg_quality", 92), ("max_pixels", 96), ("max_image_bytes", 104), ("composite_dir", 112), ("progress", 120), ("progress_userdata", 128)]),
+    ("mirs_prompt_options", 144, 8, &[("struct_size", 0), ("format", 8), ("variant", 12), ("labels", 16), ("system", 24), ("image_placeholder", 32), ("tmpl", 40), ("seed", 48), ("model", 56), ("max_tokens", 64), ("temperature", 72), ("detail", 80), ("image_format", 88), ("jpeg_quality", 92), ("max_pixels", 96), ("max_image_bytes", 104), ("composite_dir", 112), ("progress", 120), ("progress_userdata", 128), ("threads", 136)]),
     ("mirs_prompt_input", 56, 8, &[("struct_size", 0), ("text", 8), ("images", 16), ("image_count", 24), ("relation", 32), ("category", 36), ("key", 40), ("question", 48)]),
     ("mirs_strip_options", 48, 8, &[("struct_size", 0), ("open_tags", 8), ("close_tags", 16), ("ntags", 24), ("finish_reason", 32), ("unterminated", 40)]),
     ("mirs_match", 32, 8, &[("matched", 0), ("phrase", 4), ("offset", 8), ("length", 16), ("count", 24)]),
@@ -2151,7 +2156,7 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
         let base = u.as_ptr();
         #[allow(unused_unsafe)]
         let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("variant", (core::ptr::addr_of!((*base).variant) as usize) - (base as usize)), ("labels", (core::ptr::addr_of!((*base).labels) as usize) - (base as usize)), ("system", (core::ptr::addr_of!((*base).system) as usize) - (base as usize)), ("image_placeholder", (core::ptr::addr_of!((*base).image_placeholder) as usize) - (base as usize)), ("tmpl", (core::ptr::addr_of!((*base).tmpl) as usize) - (base as usize)), ("seed", (core::ptr::addr_of!((*base).seed) as usize) - (base as usize)), ("model", (core::ptr::addr_of!((*base).model) as usize) - (base as usize)), ("max_tokens", (core::ptr::addr_of!((*base).max_tokens) as usize) - (base as usize)), ("temperature", (core::ptr::addr_of!((*base).temperature) as usize) - (base as usize)), ("detail", (core::ptr::addr_of!((*base).detail) as usize) - (base as usize)), ("image_format", (core::ptr::addr_of!((*base).image_format) as usize) - (base as usize)), ("jpeg_quality", (core::ptr::addr_of!((*base).jpeg_quality) as usize) - (base as usize)), ("max_pixels", (core::ptr::addr_of!((*base).max_pixels) as usize) - (base as usize)), ("max_image_bytes", (core::ptr::addr_of!((*base).max_image_bytes) as usize) - (base as usize)), ("composite_dir", (core::ptr::addr_of!((*base).composite_dir) as usize) - (base as usize)), ("progress", (core::ptr::addr_of!((*base).progress) as usize) - (base as usize)), ("progress_userdata", (core::ptr::addr_of!((*base).progress_userdata) as usize) - (base as usize))]
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("variant", (core::ptr::addr_of!((*base).variant) as usize) - (base as usize)), ("labels", (core::ptr::addr_of!((*base).labels) as usize) - (base as usize)), ("system", (core::ptr::addr_of!((*base).system) as usize) - (base as usize)), ("image_placeholder", (core::ptr::addr_of!((*base).image_placeholder) as usize) - (base as usize)), ("tmpl", (core::ptr::addr_of!((*base).tmpl) as usize) - (base as usize)), ("seed", (core::ptr::addr_of!((*base).seed) as usize) - (base as usize)), ("model", (core::ptr::addr_of!((*base).model) as usize) - (base as usize)), ("max_tokens", (core::ptr::addr_of!((*base).max_tokens) as usize) - (base as usize)), ("temperature", (core::ptr::addr_of!((*base).temperature) as usize) - (base as usize)), ("detail", (core::ptr::addr_of!((*base).detail) as usize) - (base as usize)), ("image_format", (core::ptr::addr_of!((*base).image_format) as usize) - (base as usize)), ("jpeg_quality", (core::ptr::addr_of!((*base).jpeg_quality) as usize) - (base as usize)), ("max_pixels", (core::ptr::addr_of!((*base).max_pixels) as usize) - (base as usize)), ("max_image_bytes", (core::ptr::addr_of!((*base).max_image_bytes) as usize) - (base as usize)), ("composite_dir", (core::ptr::addr_of!((*base).composite_dir) as usize) - (base as usize)), ("progress", (core::ptr::addr_of!((*base).progress) as usize) - (base as usize)), ("progress_userdata", (core::ptr::addr_of!((*base).progress_userdata) as usize) - (base as usize)), ("threads", (core::ptr::addr_of!((*base).threads) as usize) - (base as usize))]
         };
         v.push(("mirs_prompt_options", core::mem::size_of::<mirs_prompt_options>(), core::mem::align_of::<mirs_prompt_options>(), fields));
     }
