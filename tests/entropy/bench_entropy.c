@@ -4,7 +4,8 @@
  * so the kernels' own prefetch cannot make them look faster than reading) and
  * the kernels on rows that do not fit in cache. Prints one JSON object;
  * bench_entropy.py runs numpy on the same sizes and prints the ratios.
- * Usage: bench_entropy [million_elements] [row_length] */
+ * Usage: bench_entropy [million_elements] [row_length] [auto|sse2|avx2]
+ * (the third names the kernel measured as "the" kernel; default auto). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +102,9 @@ int main(int argc, char **argv)
     }
     job j = {p, n * 4, MIRS_ENTROPY_F32, rows, cols, MIRS_ENTROPY_OPTIONS_INIT, out};
     j.o.policy = MIRS_ENTROPY_POLICY_RENORMALIZE;
+    const char *kname = argc > 3 ? argv[3] : "auto";
+    if (strcmp(kname, "sse2") == 0) j.o.kernel = MIRS_ENTROPY_KERNEL_SSE2;
+    if (strcmp(kname, "avx2") == 0) j.o.kernel = MIRS_ENTROPY_KERNEL_AVX2;
     job j2 = j, jg = j, jh = j, jb = j, jh2, jl, jl2;
     j2.o.threads = 2;
     jg.o.kernel = MIRS_ENTROPY_KERNEL_GENERIC;
@@ -135,8 +139,8 @@ int main(int argc, char **argv)
     printf("{\"kernel\":\"%s\",\"elements\":%zu,\"row\":%zu,\"read_gbps\":%.3f,\"f32_gbps\":%.3f,"
            "\"f32_geps\":%.4f,\"f32_2t_geps\":%.4f,\"generic_f32_geps\":%.4f,\"f16_geps\":%.4f,\"f16_2t_geps\":%.4f,"
            "\"bf16_geps\":%.4f,\"logits_geps\":%.4f,\"logits_2t_geps\":%.4f}\n",
-           mirs_entropy_kernel_name(), n, cols, 4 * ge / t_bw, 4 * ge / t_f32, ge / t_f32, ge / t_f32_2, ge / t_gen,
-           ge / t_f16, ge / t_f16_2, ge / t_bf16, ge / t_log, ge / t_log_2);
+           strcmp(kname, "auto") ? kname : mirs_entropy_kernel_name(), n, cols, 4 * ge / t_bw, 4 * ge / t_f32,
+           ge / t_f32, ge / t_f32_2, ge / t_gen, ge / t_f16, ge / t_f16_2, ge / t_bf16, ge / t_log, ge / t_log_2);
     free(p);
     free(h);
     free(b);
