@@ -122,10 +122,11 @@ typedef struct mirs_prompt_options {
     /* Streaming. */
     mirs_prompt_progress_fn progress;
     void *progress_userdata;
-    /* Threads that re-encode one request's images (image_format PNG/JPEG
-     * or max_pixels), the calling thread included: default 1; 0 means 1.
-     * Started and joined inside each call (mirs_image_batch_run()); the
-     * bytes do not depend on the number. */
+    /* Threads that decode one item's images where they are decoded (the
+     * COMPOSITE variant; request formats with image_format PNG/JPEG or
+     * max_pixels, which also re-encode them), the calling thread included:
+     * default 1; 0 means 1. Started and joined inside each call
+     * (mirs_image_batch_run()); the bytes do not depend on the number. */
     uint32_t threads;
 } mirs_prompt_options;
 

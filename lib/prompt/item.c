@@ -76,15 +76,6 @@ static size_t byte_limit(const mirs_prompt_options *o)
     return o->max_image_bytes > SIZE_MAX ? SIZE_MAX : (size_t)o->max_image_bytes;
 }
 
-static int decode_bytes(const mirs_prompt_options *o, const char *file, const char *data, size_t len, mirs_image **out)
-{
-    mirs_image_decode_options d = MIRS_IMAGE_DECODE_OPTIONS_INIT;
-    d.layout = MIRS_LAYOUT_RGB8; /* as PIL's convert("RGB") in the official adapters */
-    d.max_input_bytes = o->max_image_bytes;
-    int st = mirs_image_decode_memory((const uint8_t *)data, len, &d, out);
-    return st ? mirs__error_prefix("%s", file) : MIRS_OK;
-}
-
 /* The largest size with the aspect ratio kept (rounded down) and at most
  * max_pixels pixels, each side at least 1. */
 static void fit_pixels(uint32_t w, uint32_t h, uint64_t max_pixels, uint32_t *nw, uint32_t *nh)
@@ -163,15 +154,25 @@ static int build_composite(const mirs_item *item, const mirs_prompt_options *o, 
     if (n == 0) return mirs__fail(MIRS_E_SCHEMA, "%s: the composite variant needs images", v->ctx.key);
     mirs_image **imgs = mirs__calloc(n, sizeof *imgs);
     if (!imgs) return MIRS_E_NO_MEMORY;
-    int st = MIRS_OK;
+    /* The item's images are independent: one batch on o->threads threads. */
+    mirs_image_batch *b = NULL;
+    int st = mirs_image_batch_new(&b);
+    for (size_t i = 0; i < n && !st; i++) st = mirs_image_batch_add_file(b, mirs_item_image_file(item, i), 0, 0);
+    mirs_image_decode_options d = MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    d.layout = MIRS_LAYOUT_RGB8; /* as PIL's convert("RGB") in the official adapters */
+    d.max_input_bytes = o->max_image_bytes;
+    mirs_image_batch_options bo = MIRS_IMAGE_BATCH_OPTIONS_INIT;
+    bo.threads = o->threads ? o->threads : 1;
+    bo.decode = &d;
+    if (!st) st = mirs_image_batch_run(b, &bo, NULL);
     for (size_t i = 0; i < n && !st; i++) {
-        const char *file = mirs_item_image_file(item, i);
-        char *data = NULL;
-        size_t len = 0;
-        st = mirs__read_file(file, byte_limit(o), &data, &len);
-        if (!st) st = decode_bytes(o, file, data, len, &imgs[i]);
-        free(data);
+        st = mirs_image_batch_status(b, i);
+        if (st)
+            mirs__fail(st, "%s", mirs_image_batch_message(b, i)); /* the first failing image, in item order */
+        else
+            st = mirs_image_batch_take_image(b, i, &imgs[i]);
     }
+    mirs_image_batch_free(b);
     if (!st) {
         mirs_image_composite_options c = MIRS_IMAGE_COMPOSITE_OPTIONS_INIT;
         c.arrangement = MIRS_COMPOSITE_GRID;

@@ -931,7 +931,7 @@ max_image_bytes: Request formats.  limit on one image file; default 64 MiB
 composite_dir: COMPOSITE variant with a text format: folder where the tiled images are written as PNG (<key with '/' as '__'>.png); required there.
 progress: Streaming.
 progress_userdata: Streaming.
-threads: Threads that re-encode one request's images (image_format PNG/JPEG or max_pixels), the calling thread included: default 1; 0 means 1. Started and joined inside each call (mirs_image_batch_run()); the bytes do not depend on the number."""
+threads: Threads that decode one item's images where they are decoded (the COMPOSITE variant; request formats with image_format PNG/JPEG or max_pixels, which also re-encode them), the calling thread included: default 1; 0 means 1. Started and joined inside each call (mirs_image_batch_run()); the bytes do not depend on the number."""
 
 class mirs_prompt_input(ctypes.Structure):
     """What a chat format or template renders, without a dataset: useful for

@@ -1666,10 +1666,11 @@ pub struct mirs_prompt_options {
     pub progress: mirs_prompt_progress_fn,
     /// Streaming.
     pub progress_userdata: *mut c_void,
-    /// Threads that re-encode one request's images (image_format PNG/JPEG
-    /// or max_pixels), the calling thread included: default 1; 0 means 1.
-    /// Started and joined inside each call (mirs_image_batch_run()); the
-    /// bytes do not depend on the number.
+    /// Threads that decode one item's images where they are decoded (the
+    /// COMPOSITE variant; request formats with image_format PNG/JPEG or
+    /// max_pixels, which also re-encode them), the calling thread included:
+    /// default 1; 0 means 1. Started and joined inside each call
+    /// (mirs_image_batch_run()); the bytes do not depend on the number.
     pub threads: u32,
 }
 #[cfg(target_pointer_width = "64")]
