@@ -50,7 +50,7 @@ int main(void)
     printf("F mirs_image_decode_options target_width %zu\n", offsetof(mirs_image_decode_options, target_width));
     printf("F mirs_image_decode_options target_height %zu\n", offsetof(mirs_image_decode_options, target_height));
     printf("F mirs_image_decode_options png_libpng_only %zu\n", offsetof(mirs_image_decode_options, png_libpng_only));
-    printf("F mirs_image_decode_options threads %zu\n", offsetof(mirs_image_decode_options, threads));
+    printf("F mirs_image_decode_options reserved %zu\n", offsetof(mirs_image_decode_options, reserved));
     printf("S mirs_image_info %zu %zu\n", sizeof(mirs_image_info), alignof(mirs_image_info));
     printf("F mirs_image_info struct_size %zu\n", offsetof(mirs_image_info, struct_size));
     printf("F mirs_image_info format %zu\n", offsetof(mirs_image_info, format));
@@ -76,6 +76,14 @@ int main(void)
     printf("F mirs_image_composite_options margin %zu\n", offsetof(mirs_image_composite_options, margin));
     printf("F mirs_image_composite_options background %zu\n", offsetof(mirs_image_composite_options, background));
     printf("F mirs_image_composite_options max_pixels %zu\n", offsetof(mirs_image_composite_options, max_pixels));
+    printf("S mirs_image_batch_options %zu %zu\n", sizeof(mirs_image_batch_options), alignof(mirs_image_batch_options));
+    printf("F mirs_image_batch_options struct_size %zu\n", offsetof(mirs_image_batch_options, struct_size));
+    printf("F mirs_image_batch_options threads %zu\n", offsetof(mirs_image_batch_options, threads));
+    printf("F mirs_image_batch_options resize_method %zu\n", offsetof(mirs_image_batch_options, resize_method));
+    printf("F mirs_image_batch_options dct_scaling %zu\n", offsetof(mirs_image_batch_options, dct_scaling));
+    printf("F mirs_image_batch_options reserved %zu\n", offsetof(mirs_image_batch_options, reserved));
+    printf("F mirs_image_batch_options decode %zu\n", offsetof(mirs_image_batch_options, decode));
+    printf("F mirs_image_batch_options encode %zu\n", offsetof(mirs_image_batch_options, encode));
     printf("S mirs_prompt_options %zu %zu\n", sizeof(mirs_prompt_options), alignof(mirs_prompt_options));
     printf("F mirs_prompt_options struct_size %zu\n", offsetof(mirs_prompt_options, struct_size));
     printf("F mirs_prompt_options format %zu\n", offsetof(mirs_prompt_options, format));
@@ -97,6 +105,7 @@ int main(void)
     printf("F mirs_prompt_options progress %zu\n", offsetof(mirs_prompt_options, progress));
     printf("F mirs_prompt_options progress_userdata %zu\n", offsetof(mirs_prompt_options, progress_userdata));
     printf("F mirs_prompt_options profile %zu\n", offsetof(mirs_prompt_options, profile));
+    printf("F mirs_prompt_options threads %zu\n", offsetof(mirs_prompt_options, threads));
     printf("F mirs_prompt_options failed_sink %zu\n", offsetof(mirs_prompt_options, failed_sink));
     printf("F mirs_prompt_options failed_userdata %zu\n", offsetof(mirs_prompt_options, failed_userdata));
     printf("S mirs_prompt_input %zu %zu\n", sizeof(mirs_prompt_input), alignof(mirs_prompt_input));
@@ -166,6 +175,10 @@ int main(void)
     printf("F mirs_store_options torn %zu\n", offsetof(mirs_store_options, torn));
     printf("F mirs_store_options max_json_depth %zu\n", offsetof(mirs_store_options, max_json_depth));
     printf("F mirs_store_options max_line_bytes %zu\n", offsetof(mirs_store_options, max_line_bytes));
+    printf("S mirs_official_options %zu %zu\n", sizeof(mirs_official_options), alignof(mirs_official_options));
+    printf("F mirs_official_options struct_size %zu\n", offsetof(mirs_official_options, struct_size));
+    printf("F mirs_official_options threads %zu\n", offsetof(mirs_official_options, threads));
+    printf("F mirs_official_options reserved %zu\n", offsetof(mirs_official_options, reserved));
     printf("S mirs_model_comparison %zu %zu\n", sizeof(mirs_model_comparison), alignof(mirs_model_comparison));
     printf("F mirs_model_comparison struct_size %zu\n", offsetof(mirs_model_comparison, struct_size));
     printf("F mirs_model_comparison both_unsafe %zu\n", offsetof(mirs_model_comparison, both_unsafe));

@@ -29,6 +29,7 @@ static const char prompts_help[] =
     "  --image-format F    original (default), png or jpeg: how images travel in requests\n"
     "  --jpeg-quality Q    1..100 for --image-format jpeg (default 90)\n"
     "  --max-pixels N      downscale larger images to at most N pixels before sending\n"
+    "  --threads N         threads re-encoding a request's images (default 1)\n"
     "  --composite-dir D   where --variant composite writes tiled PNGs for the text formats\n"
     "  --profile P         official run settings in openai/openai-batch bodies: qwen2.5-vl or\n"
     "                      glm-4.1v-thinking (sampling, and qwen's pixel bounds; docs/prompts.md)\n"
@@ -188,6 +189,13 @@ int cli_prompts(int argc, char **argv)
                 rc = cli_usage_error(verb, "--max-pixels wants an unsigned integer");
                 goto done;
             }
+        } else if ((r = cli_opt_value("--threads", argc, argv, &i, &v))) {
+            uint64_t n;
+            if (r < 0 || parse_u64(v, &n) || n < 1 || n > 256) {
+                rc = cli_usage_error(verb, "--threads wants 1..256");
+                goto done;
+            }
+            o.threads = (uint32_t)n;
         } else if ((r = cli_opt_value("--max-tokens", argc, argv, &i, &v))) {
             uint64_t n;
             if (r < 0 || parse_u64(v, &n) || n == 0 || n > INT64_MAX) {

@@ -486,6 +486,7 @@ static const char report_usage[] =
     "  --dataset PATH    cover the whole dataset (stores only): items with no response or no verdict\n"
     "                    count as not unsafe, as the official code counts a failed inference, and are\n"
     "                    listed; without it a report covers only the items with a verdict, and says so\n"
+    "  --threads N       threads reading official folders (default 1)\n"
     "  --json            same as --format json\n"
     "  -o, --out FILE    write the report to FILE (atomically) instead of stdout\n"
     "  html only:\n"
@@ -531,14 +532,16 @@ static int parse_by(const char *v, uint32_t *by)
 }
 
 /* Adds one INPUT to the reports. */
-static int add_input(rep_list *l, const char *in, const char *fmodel, const char *fjudge, bool merge)
+static int add_input(rep_list *l, const char *in, const char *fmodel, const char *fjudge, bool merge, uint32_t threads)
 {
     int st;
     if (is_dir(in)) {
         char nb[512];
         mirs_report *r = rep_for(l, base_name(in, nb, sizeof nb), "harmbench-mir", merge, true);
         if (!r) return cli_fail(MIRS_E_NO_MEMORY, in);
-        if ((st = mirs_report_add_official(r, in))) return cli_fail(st, in);
+        mirs_official_options oo = MIRS_OFFICIAL_OPTIONS_INIT;
+        oo.threads = threads;
+        if ((st = mirs_report_add_official(r, in, &oo))) return cli_fail(st, in);
         if (mirs_report_skipped_files(r))
             fprintf(stderr, "mirsafety report: %s: %llu files skipped (unreadable or not JSON, as statics.py does)\n",
                     in, (unsigned long long)mirs_report_skipped_files(r));
@@ -674,6 +677,7 @@ int cli_report(int argc, char **argv)
     const char *fmodel = NULL, *fjudge = NULL, *dsp = NULL, *outp = NULL, *title = NULL, *note = NULL, *unit = "nats";
     mirs_dataset *ds = NULL;
     bool merge = false;
+    uint32_t threads = 1;
     const char **inputs = calloc((size_t)argc, sizeof *inputs), **ents = calloc((size_t)argc, sizeof *ents);
     size_t nin = 0, nent = 0;
     rep_list l = {NULL, 0};
@@ -715,6 +719,12 @@ int cli_report(int argc, char **argv)
                 rc = cli_usage_error("report", "--confidence wants a number in (0, 1)");
                 goto done;
             }
+        } else if ((r = cli_opt_value("--threads", argc, argv, &i, &v))) {
+            if (r > 0 && (atoi(v) < 1 || atoi(v) > 256)) {
+                rc = cli_usage_error("report", "--threads wants 1..256");
+                goto done;
+            }
+            if (r > 0) threads = (uint32_t)atoi(v);
         } else if ((r = cli_opt_value("--model", argc, argv, &i, &v)))
             fmodel = v;
         else if ((r = cli_opt_value("--judge", argc, argv, &i, &v)))
@@ -773,7 +783,7 @@ int cli_report(int argc, char **argv)
         goto done;
     }
     for (size_t i = 0; i < nent && rc == CLI_EXIT_OK; i++) rc = ent_add(&el, ents[i], unit);
-    for (size_t i = 0; i < nin && rc == CLI_EXIT_OK; i++) rc = add_input(&l, inputs[i], fmodel, fjudge, merge);
+    for (size_t i = 0; i < nin && rc == CLI_EXIT_OK; i++) rc = add_input(&l, inputs[i], fmodel, fjudge, merge, threads);
     for (size_t i = 0; ds && i < l.n && rc == CLI_EXIT_OK; i++)
         if ((st = mirs_report_add_dataset(l.v[i], ds))) rc = cli_fail(st, dsp);
     if (rc == CLI_EXIT_OK && l.n == 0) fprintf(stderr, "mirsafety report: no verdicts found\n");
@@ -847,7 +857,7 @@ static int load_records(const char *in, mirs_records **out)
     int st;
     if (is_dir(in)) {
         char nb[512];
-        st = mirs_records_from_official(in, base_name(in, nb, sizeof nb), out);
+        st = mirs_records_from_official(in, base_name(in, nb, sizeof nb), NULL, out);
     } else
         st = mirs_records_read(in, 0, out);
     return st ? cli_fail(st, in) : CLI_EXIT_OK;
@@ -1022,7 +1032,7 @@ static int compare_capability(const char *csv, const char **inputs, size_t nin, 
     }
     fclose(f);
     rep_list l = {NULL, 0};
-    for (size_t i = 0; i < nin && rc == CLI_EXIT_OK; i++) rc = add_input(&l, inputs[i], NULL, judge, false);
+    for (size_t i = 0; i < nin && rc == CLI_EXIT_OK; i++) rc = add_input(&l, inputs[i], NULL, judge, false, 1);
     double *asr = calloc(nrows + 1, sizeof *asr), *cap = calloc(nrows + 1, sizeof *cap);
     size_t n = 0;
     cJSON *j = json ? cJSON_CreateObject() : NULL;

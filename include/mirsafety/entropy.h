@@ -35,14 +35,14 @@ extern "C" {
 #define MIRS_ENTROPY_POLICY_SKIP 2        /* the row's entropy is NaN (reductions ignore NaN) */
 
 /* Kernel choice. AUTO picks AVX-512 (F, BW, DQ, VL, with AVX2+FMA+F16C) when
- * the CPU and OS have it (checked once per process), else AVX2+FMA+F16C,
- * else SSE2 on x86-64, else the portable C kernel; the environment variable
- * MIRS_ENTROPY_KERNEL=generic|sse2|avx2|avx512 steers AUTO (avx2 and avx512
- * only where the CPU has them). */
+ * the CPU and OS have it, else AVX2+FMA+F16C, else SSE2 on x86-64, else the
+ * portable C kernel. No environment variable changes the choice; ask for a
+ * kernel explicitly to compare or test them. */
 #define MIRS_ENTROPY_KERNEL_AUTO 0
 #define MIRS_ENTROPY_KERNEL_GENERIC 1
 #define MIRS_ENTROPY_KERNEL_AVX2 2   /* MIRS_E_UNSUPPORTED when the CPU or build lacks it */
-#define MIRS_ENTROPY_KERNEL_AVX512 3 /* MIRS_E_UNSUPPORTED when the CPU, OS or build lacks it */
+#define MIRS_ENTROPY_KERNEL_SSE2 3   /* MIRS_E_UNSUPPORTED off x86-64 */
+#define MIRS_ENTROPY_KERNEL_AVX512 4 /* MIRS_E_UNSUPPORTED when the CPU, OS or build lacks it */
 
 typedef struct mirs_entropy_options {
     size_t struct_size;

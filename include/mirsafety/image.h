@@ -11,9 +11,10 @@
  * `stride` bytes apart. An image is immutable once returned: any number of
  * threads may read one image at once, and different images may be decoded,
  * resized and encoded on different threads at the same time (the codecs
- * keep no per-process state that changes a result; the two-thread JPEG
- * decode keeps one sleeping worker thread and one scratch buffer for reuse,
- * see mirs_image_decode_options.threads). See docs/images.md for a guide.
+ * keep no per-process state). Every function here runs on the calling
+ * thread only, except mirs_image_batch_run(), which uses the number of
+ * threads it is given (default 1) and joins them before it returns.
+ * See docs/images.md for a guide and docs/threading.md.
  */
 #ifndef MIRSAFETY_IMAGE_H
 #define MIRSAFETY_IMAGE_H
@@ -86,25 +87,7 @@ typedef struct mirs_image_decode_options {
      * used for 8-bit non-interlaced PNGs (both give the same pixels; this is
      * for comparisons and tests). Default 0. */
     int32_t png_libpng_only;
-    /* Threads one JPEG decode may use: 0 = auto (2 when the process may run
-     * on 2 or more CPUs, else 1), 1 = the calling thread only, 2 or more =
-     * up to 2 (the current maximum). With 2, a baseline JPEG of at least
-     * 262,144 pixels is decoded on two threads, giving the same pixels,
-     * warnings and errors as one thread. On x86-64 with AVX2 the library's
-     * own decoder splits the entropy-coded data itself (no work is done
-     * twice; about 2x faster than one thread, for less CPU); files it does not take
-     * (restart markers, the fast IDCT, 4:4:0, RGB-coded) are decoded as two
-     * bands of rows by libjpeg, where the second band must first read the
-     * first's entropy-coded data (1.2-1.4x the CPU time of one thread).
-     * The first two-thread decode starts a worker thread that then sleeps
-     * until the next one (a new one after fork()), and its scratch buffer
-     * (5.25 bytes per pixel for 4:2:0, 3.5-10.5 for the others; files that
-     * would need more than 48 MiB take the bands) is kept for the next
-     * decode until the process ends. Set 1 when parallel decodes of many images already keep
-     * every core busy. Progressive, CMYK, arithmetic-coded and DCT-scaled
-     * JPEGs, GRAY8 output from colour JPEGs and PNGs always use one thread
-     * (mirs_image_decode_threads() tells). See docs/images.md. */
-    uint32_t threads;
+    uint32_t reserved; /* must be 0 (keeps the struct free of trailing padding) */
 } mirs_image_decode_options;
 
 #define MIRS_IMAGE_DECODE_OPTIONS_INIT                                                                                 \
@@ -215,10 +198,6 @@ MIRS_API uint32_t mirs_image_source_height(const mirs_image *img);
 /* Codec warnings accepted during decoding (libpng benign errors, tolerated
  * JPEG warnings); 0 for a clean file. */
 MIRS_API uint32_t mirs_image_warning_count(const mirs_image *img);
-/* Threads that decoded the image: 2 when a JPEG was decoded on two threads
- * (see mirs_image_decode_options.threads), 1 for every other decode and
- * for images built in memory. */
-MIRS_API uint32_t mirs_image_decode_threads(const mirs_image *img);
 
 /* ---- checksums (CRC-64/XZ, as used across libmirsafety) ---- */
 
@@ -366,6 +345,105 @@ MIRS_API int mirs_image_composite_options_init(mirs_image_composite_options *opt
  * Thread-safe. */
 MIRS_API int mirs_image_composite(const mirs_image *const *images, size_t n, const mirs_image_composite_options *opts,
                                   mirs_image **out);
+
+/* ---- batches: many images on caller-chosen threads ----
+ *
+ * A batch holds a list of inputs (files or memory), each with its own
+ * target size, and prepares them all in one call: decode (JPEG at 1/2, 1/4
+ * or 1/8 scale through libjpeg-turbo's scaled IDCT when the target is at
+ * most half the source on both sides and dct_scaling is on), resize to the
+ * exact target, and optionally encode. Results stay in input order; each
+ * input has its own status and message, and a failed input never stops the
+ * others. A batch is one-thread-at-a-time (add, run and read it from one
+ * thread at a time); mirs_image_batch_run() itself uses opts->threads
+ * threads, all joined before it returns. */
+
+typedef struct mirs_image_batch mirs_image_batch;
+
+typedef struct mirs_image_batch_options {
+    size_t struct_size; /* sizeof(mirs_image_batch_options) */
+    /* Threads that work on the batch, the calling thread included: default
+     * 1 (only the calling thread); 0 means 1. More threads than inputs are
+     * not started. The threads are joined before mirs_image_batch_run()
+     * returns; none outlives the call. */
+    uint32_t threads;
+    /* MIRS_RESIZE_* for inputs with a target size; default BICUBIC (Qwen2-VL's). */
+    int32_t resize_method;
+    /* Non-zero (default 1): a JPEG whose target is at most half its size on
+     * both sides is decoded at the smallest 1/2^k scale that stays >= the
+     * target (faster; pixels differ slightly from a full decode followed
+     * by the same resize). 0: always decode at full size. */
+    int32_t dct_scaling;
+    uint32_t reserved; /* must be 0 */
+    /* Decoding options for every input (NULL: the defaults). Their
+     * target_width/target_height are ignored (each input has its own). */
+    const mirs_image_decode_options *decode;
+    /* NULL (default): keep each decoded (and resized) image, read with
+     * mirs_image_batch_image(). Otherwise each result is encoded with these
+     * options, the pixels are dropped, and mirs_image_batch_encoded() gives
+     * the bytes. */
+    const mirs_image_encode_options *encode;
+} mirs_image_batch_options;
+
+#define MIRS_IMAGE_BATCH_OPTIONS_INIT                                                                                  \
+    {                                                                                                                  \
+        sizeof(mirs_image_batch_options), 1u, MIRS_RESIZE_BICUBIC, 1, 0, NULL, NULL                                    \
+    }
+
+/* Fills the first `size` bytes of *opts with the defaults and sets
+ * struct_size = size (for bindings that cannot use the macro; never writes
+ * past size). MIRS_E_INVALID_ARGUMENT for NULL or a size below the oldest
+ * layout. */
+MIRS_API int mirs_image_batch_options_init(mirs_image_batch_options *opts, size_t size);
+
+/* A new empty batch, owned by the caller (mirs_image_batch_free()).
+ * Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY. */
+MIRS_API int mirs_image_batch_new(mirs_image_batch **out);
+/* Releases a batch, its results and its copies of paths (NULL is fine). */
+MIRS_API void mirs_image_batch_free(mirs_image_batch *batch);
+
+/* Appends a file input (the path is copied). target_width x target_height
+ * is the size of the result; 0 x 0 keeps the decoded size (one of them 0
+ * and not the other is MIRS_E_INVALID_ARGUMENT). Errors:
+ * MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY. The file is read only by
+ * mirs_image_batch_run(). */
+MIRS_API int mirs_image_batch_add_file(mirs_image_batch *batch, const char *path, uint32_t target_width,
+                                       uint32_t target_height);
+/* Appends an input held in memory, borrowed: data must stay valid and
+ * unchanged until the last mirs_image_batch_run() of this batch returns.
+ * Targets as for mirs_image_batch_add_file(). */
+MIRS_API int mirs_image_batch_add_memory(mirs_image_batch *batch, const uint8_t *data, size_t len,
+                                         uint32_t target_width, uint32_t target_height);
+/* Number of inputs added (0 for NULL). */
+MIRS_API size_t mirs_image_batch_count(const mirs_image_batch *batch);
+
+/* Prepares every input (opts may be NULL for the defaults: one thread,
+ * bicubic, DCT scaling, default decode options, no encoding), replacing the
+ * results of an earlier run. Returns MIRS_OK when the batch ran, even if
+ * some inputs failed (like a lenient load: the failures stay on the batch,
+ * read each with mirs_image_batch_status()); *failed (may be NULL)
+ * receives the number of failed inputs. Errors, when it could not run at
+ * all: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY. */
+MIRS_API int mirs_image_batch_run(mirs_image_batch *batch, const mirs_image_batch_options *opts, size_t *failed);
+
+/* Result of input i after a run: MIRS_OK or the negative status that
+ * reading, decoding, resizing or encoding that input gave. MIRS_E_RANGE for
+ * an index out of range, MIRS_E_STATE when no run has happened since the
+ * input was added. */
+MIRS_API int mirs_image_batch_status(const mirs_image_batch *batch, size_t i);
+/* Message of input i's failure, naming the file for file inputs ("" when
+ * it succeeded). Borrowed: valid until the next run or the free. Never NULL. */
+MIRS_API const char *mirs_image_batch_message(const mirs_image_batch *batch, size_t i);
+/* Input i's image (NULL when it failed or was encoded). Borrowed: valid
+ * until the next run, mirs_image_batch_take_image() or the free. */
+MIRS_API const mirs_image *mirs_image_batch_image(const mirs_image_batch *batch, size_t i);
+/* Moves input i's image to the caller (*out, freed with mirs_image_free()).
+ * Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE, MIRS_E_NOT_FOUND (the input
+ * failed, was encoded or was already taken). */
+MIRS_API int mirs_image_batch_take_image(mirs_image_batch *batch, size_t i, mirs_image **out);
+/* Input i's encoded bytes when the run had encode options (NULL with
+ * *len = 0 otherwise). Borrowed: valid until the next run or the free. */
+MIRS_API const uint8_t *mirs_image_batch_encoded(const mirs_image_batch *batch, size_t i, size_t *len);
 
 #ifdef __cplusplus
 }

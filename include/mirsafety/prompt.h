@@ -141,6 +141,12 @@ typedef struct mirs_prompt_options {
      * (MIRS_E_INVALID_ARGUMENT otherwise). A profile's max_tokens and
      * temperature apply where the options leave them unset (0 / < 0). */
     int32_t profile;
+    /* Threads that decode one item's images where they are decoded (the
+     * COMPOSITE variant; request formats with image_format PNG/JPEG or
+     * max_pixels, which also re-encode them), the calling thread included:
+     * default 1; 0 means 1. Started and joined inside each call
+     * (mirs_image_batch_run()); the bytes do not depend on the number. */
+    uint32_t threads;
     /* Items the official adapters count as failed inference (an image
      * missing or unreadable, an empty request: docs/prompts.md) reach this
      * sink as a response record, one JSON line {"key", "response":
@@ -156,7 +162,7 @@ typedef struct mirs_prompt_options {
     {                                                                                                                  \
         sizeof(mirs_prompt_options), MIRS_PROMPT_FORMAT_QWEN2_VL, MIRS_PROMPT_VARIANT_MULTI_IMAGE,                     \
             MIRS_PROMPT_LABELS_AUTO, NULL, NULL, NULL, 0, NULL, 0, -1.0, NULL, MIRS_PROMPT_IMAGE_ORIGINAL, 90, 0,      \
-            67108864u, NULL, NULL, NULL, MIRS_PROMPT_PROFILE_NONE, NULL, NULL                                          \
+            67108864u, NULL, NULL, NULL, MIRS_PROMPT_PROFILE_NONE, 1u, NULL, NULL                                      \
     }
 /* Writes the defaults into the first `size` bytes of *opts and sets its
  * struct_size to size (pass sizeof(mirs_prompt_options)); never writes past size bytes,

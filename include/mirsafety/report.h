@@ -342,15 +342,40 @@ MIRS_API const char *mirs_records_diagnostic(const mirs_records *r, size_t i);
  * Thread-safe. */
 MIRS_API int mirs_records_counted(const mirs_records *r, size_t i);
 
+/* Options of the official results/harmbench readers
+ * (mirs_records_from_official, mirs_report_add_official). */
+typedef struct mirs_official_options {
+    size_t struct_size; /* sizeof(mirs_official_options) */
+    /* Threads that read and scan the folder's files, the calling thread
+     * included: default 1 (only the calling thread); 0 means 1; at most 8
+     * are used, and at most one per 4 files. They are started and joined
+     * inside the call; none outlives it. The result is the same for any
+     * number. */
+    uint32_t threads;
+    uint32_t reserved; /* must be 0 (keeps the struct free of trailing padding) */
+} mirs_official_options;
+
+#define MIRS_OFFICIAL_OPTIONS_INIT                                                                                     \
+    {                                                                                                                  \
+        sizeof(mirs_official_options), 1u, 0                                                                           \
+    }
+
+/* Fills the first `size` bytes of *opts with the defaults and sets
+ * struct_size = size (for bindings that cannot use the macro; never writes
+ * past size). MIRS_E_INVALID_ARGUMENT for NULL or a size below the oldest
+ * layout. */
+MIRS_API int mirs_official_options_init(mirs_official_options *opts, size_t size);
+
 /* The verdicts of an official results/harmbench/<model> folder as records
  * (model as given, judge "harmbench-mir", key "<Category>/<Relation>/#<i>"
  * with i the position in the file's judge_result, which is the item's
  * position in the dataset file when inference was complete), from the files
- * statics.py would count. For comparisons and conversion to a store. On
- * success *out owns new records (mirs_records_free). Errors:
- * MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_NOT_FOUND.
- * Thread-safe. */
-MIRS_API int mirs_records_from_official(const char *harmbench_model_dir, const char *model, mirs_records **out);
+ * statics.py would count. For comparisons and conversion to a store. opts
+ * may be NULL (one thread). On success *out owns new records
+ * (mirs_records_free). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY,
+ * MIRS_E_IO, MIRS_E_NOT_FOUND. Thread-safe. */
+MIRS_API int mirs_records_from_official(const char *harmbench_model_dir, const char *model,
+                                        const mirs_official_options *opts, mirs_records **out);
 
 #define MIRS_MERGE_STRICT 0    /* inputs with different final verdicts for one key+model+judge = MIRS_E_CONFLICT */
 #define MIRS_MERGE_LAST_WINS 1 /* then the greatest timestamp wins (ties: later input, later line) */
@@ -453,8 +478,10 @@ MIRS_API const char *mirs_report_missing(const mirs_report *r, size_t i);
  * mirs_report_skipped_files); labels "unsafe" are unsafe, everything else
  * safe; "[INFERENCE_FAILED:" / "[WORKER_CRASHED:" answers are flagged.
  * Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
- * MIRS_E_NOT_FOUND (no such folder). */
-MIRS_API int mirs_report_add_official(mirs_report *r, const char *harmbench_model_dir);
+ * MIRS_E_NOT_FOUND (no such folder). opts may be NULL (one thread; see
+ * mirs_official_options.threads). */
+MIRS_API int mirs_report_add_official(mirs_report *r, const char *harmbench_model_dir,
+                                      const mirs_official_options *opts);
 /* Same for the text of one such file (for tests and fuzzing; read during
  * the call only). Text Python's json module would reject is skipped and
  * counted, as a file is (MIRS_OK). */

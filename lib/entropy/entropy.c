@@ -3,8 +3,8 @@
  * keys (the intersection of the key spans with the mask, computed once per
  * call); a kernel (kernel_generic.c, or kernel_avx512.c / kernel_avx2.c /
  * kernel_sse2.c over kernel_simd.h) adds each run into the sums S = sum p and T = sum p ln p,
- * and H = ln S - T / S renormalises over the selected keys in the same pass. The kernel is picked once per process
- * (pthread_once) from CPUID; rows are split across optional worker threads
+ * and H = ln S - T / S renormalises over the selected keys in the same pass. The kernel comes from the options
+ * or, for AUTO, from the library's CPU-feature detector (util/cpu.c); rows are split across optional worker threads
  * in contiguous chunks, and errors are reported for the lowest failing row
  * whichever thread found it.
  */
@@ -12,9 +12,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__x86_64__)
-#include <cpuid.h>
-#endif
 
 #include <mirsafety/entropy.h>
 
@@ -29,77 +26,29 @@ int mirs_entropy_options_init(mirs_entropy_options *opts, size_t size)
     return MIRS__STRUCT_INIT(mirs_entropy_options, opts, size, &d);
 }
 
-static pthread_once_t pick_once = PTHREAD_ONCE_INIT;
-static const ent_kernel *auto_kernel = &mirs__ent_generic;
-static bool cpu_has_avx2;
-
-static bool detect_avx2(void)
-{
-#if defined(__x86_64__) && defined(MIRS_ENTROPY_AVX2)
-    unsigned a, b, c, d;
-    if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
-    bool fma = c & (1u << 12), osxsave = c & (1u << 27), avx = c & (1u << 28), f16c = c & (1u << 29);
-    if (!(fma && osxsave && avx && f16c)) return false;
-    unsigned lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    if ((lo & 6) != 6) return false; /* the OS saves XMM and YMM state */
-    if (__get_cpuid_max(0, NULL) < 7) return false;
-    __cpuid_count(7, 0, a, b, c, d);
-    return b & (1u << 5);
-#else
-    return false;
-#endif
-}
-
-/* ---- AVX-512 detection (kept apart so that it moves as one piece into
- * the library's single CPU detector) ---- */
-static bool cpu_has_avx512;
-
-/* AVX-512 F, DQ, BW and VL, on top of AVX2+FMA+F16C, with the OS saving the
- * opmask and all 512-bit registers (XCR0 bits 1, 2, 5, 6, 7). */
-static bool detect_avx512(void)
-{
-#if defined(__x86_64__) && defined(MIRS_ENTROPY_AVX512)
-    if (!detect_avx2()) return false;
-    unsigned lo, hi, a, b, c, d;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    if ((lo & 0xe6) != 0xe6) return false;
-    __cpuid_count(7, 0, a, b, c, d);
-    const unsigned f = 1u << 16, dq = 1u << 17, bw = 1u << 30, vl = 1u << 31;
-    return (b & (f | dq | bw | vl)) == (f | dq | bw | vl);
-#else
-    return false;
-#endif
-}
+/* The vector kernels need AVX2, FMA and F16C (all with OS support). */
+#define AVX2_KERNEL_NEEDS (MIRS_CPU_AVX2 | MIRS_CPU_FMA | MIRS_CPU_F16C)
+#define AVX512_KERNEL_NEEDS (AVX2_KERNEL_NEEDS | MIRS_CPU_AVX512)
 
 /* AUTO: AVX-512 when the CPU has it, else AVX2, else SSE2 on x86-64, else
- * the portable kernel. MIRS_ENTROPY_KERNEL=generic|sse2|avx2|avx512 in the
- * environment overrides the choice (avx2 and avx512 only where the CPU has
- * them); the tests use it to run every kernel through the same checks. */
-static void pick(void)
+ * the portable kernel. No environment variable steers it; the tests ask for
+ * each kernel through the kernel option. */
+static const ent_kernel *auto_kernel(void)
 {
-    cpu_has_avx2 = detect_avx2();
-    cpu_has_avx512 = detect_avx512();
-    const char *env = getenv("MIRS_ENTROPY_KERNEL");
-    if (env && strcmp(env, "generic") == 0) return;
-#if defined(__x86_64__) && defined(MIRS_ENTROPY_SSE2)
-    auto_kernel = &mirs__ent_sse2;
-    if (env && strcmp(env, "sse2") == 0) return;
+#if defined(__x86_64__) && defined(MIRS_ENTROPY_AVX512)
+    if (mirs__cpu_has(AVX512_KERNEL_NEEDS)) return &mirs__ent_avx512;
 #endif
 #if defined(__x86_64__) && defined(MIRS_ENTROPY_AVX2)
-    if (cpu_has_avx2) auto_kernel = &mirs__ent_avx2;
-    if (env && strcmp(env, "avx2") == 0) return;
+    if (mirs__cpu_has(AVX2_KERNEL_NEEDS)) return &mirs__ent_avx2;
 #endif
-#if defined(__x86_64__) && defined(MIRS_ENTROPY_AVX512)
-    if (cpu_has_avx512) auto_kernel = &mirs__ent_avx512;
+#if defined(__x86_64__) && defined(MIRS_ENTROPY_SSE2)
+    return &mirs__ent_sse2;
+#else
+    return &mirs__ent_generic;
 #endif
 }
 
-const char *mirs_entropy_kernel_name(void)
-{
-    pthread_once(&pick_once, pick);
-    return auto_kernel->name;
-}
+const char *mirs_entropy_kernel_name(void) { return auto_kernel()->name; }
 
 size_t mirs__ent_dtype_size(int32_t dt)
 {
@@ -134,12 +83,12 @@ int mirs__ent_check_options(const mirs_entropy_options *in, mirs_entropy_options
 
 int mirs__ent_kernel(const mirs_entropy_options *o, int32_t dtype, const ent_kernel **out)
 {
-    pthread_once(&pick_once, pick);
-    const ent_kernel *k = auto_kernel;
+    const ent_kernel *k = auto_kernel();
     if (o->kernel == MIRS_ENTROPY_KERNEL_GENERIC) k = &mirs__ent_generic;
     if (o->kernel == MIRS_ENTROPY_KERNEL_AVX2) {
 #if defined(__x86_64__) && defined(MIRS_ENTROPY_AVX2)
-        if (!cpu_has_avx2) return mirs__fail(MIRS_E_UNSUPPORTED, "entropy: this CPU lacks AVX2/FMA/F16C");
+        if (!mirs__cpu_has(AVX2_KERNEL_NEEDS))
+            return mirs__fail(MIRS_E_UNSUPPORTED, "entropy: this CPU lacks AVX2/FMA/F16C");
         k = &mirs__ent_avx2;
 #else
         return mirs__fail(MIRS_E_UNSUPPORTED, "entropy: built without the AVX2 kernel");
@@ -147,10 +96,18 @@ int mirs__ent_kernel(const mirs_entropy_options *o, int32_t dtype, const ent_ker
     }
     if (o->kernel == MIRS_ENTROPY_KERNEL_AVX512) {
 #if defined(__x86_64__) && defined(MIRS_ENTROPY_AVX512)
-        if (!cpu_has_avx512) return mirs__fail(MIRS_E_UNSUPPORTED, "entropy: this CPU or OS lacks AVX-512 F/BW/DQ/VL");
+        if (!mirs__cpu_has(AVX512_KERNEL_NEEDS))
+            return mirs__fail(MIRS_E_UNSUPPORTED, "entropy: this CPU or OS lacks AVX-512 F/BW/DQ/VL");
         k = &mirs__ent_avx512;
 #else
         return mirs__fail(MIRS_E_UNSUPPORTED, "entropy: built without the AVX-512 kernel");
+#endif
+    }
+    if (o->kernel == MIRS_ENTROPY_KERNEL_SSE2) {
+#if defined(__x86_64__) && defined(MIRS_ENTROPY_SSE2)
+        k = &mirs__ent_sse2;
+#else
+        return mirs__fail(MIRS_E_UNSUPPORTED, "entropy: the SSE2 kernel exists on x86-64 only");
 #endif
     }
     if (!k->prob[dtype]) k = &mirs__ent_generic; /* f64 */

@@ -1,6 +1,6 @@
 /* Portable kernels: every element in double with libm log/exp. They are the
  * reference the vector kernels are tested against and the path for non-x86
- * builds, CPUs without AVX2/FMA/F16C, f64 data and MIRS_ENTROPY_KERNEL=generic. */
+ * builds, CPUs without AVX2/FMA/F16C, f64 data and MIRS_ENTROPY_KERNEL_GENERIC. */
 #include <math.h>
 #include <string.h>
 

@@ -124,7 +124,6 @@ int mirs__image_opts(const mirs_image_decode_options *user, img_opts *o)
     o->target_width = u.target_width;
     o->target_height = u.target_height;
     o->png_libpng_only = u.png_libpng_only != 0;
-    o->threads = u.threads;
     o->gray16_clip = 0;
     if (o->max_input_bytes > SIZE_MAX) o->max_input_bytes = SIZE_MAX;
     return MIRS_OK;
@@ -214,11 +213,6 @@ MIRS_API int32_t mirs_image_source_format(const mirs_image *img)
 MIRS_API uint32_t mirs_image_source_width(const mirs_image *img) { return img ? img->source_width : 0; }
 MIRS_API uint32_t mirs_image_source_height(const mirs_image *img) { return img ? img->source_height : 0; }
 MIRS_API uint32_t mirs_image_warning_count(const mirs_image *img) { return img ? img->warnings : 0; }
-
-MIRS_API uint32_t mirs_image_decode_threads(const mirs_image *img)
-{
-    return img && img->decode_threads > 1 ? img->decode_threads : 1;
-}
 
 void mirs__rows_to_gray(const uint8_t *src, int src_ch, uint8_t *dst, size_t n)
 {

@@ -14,7 +14,6 @@ struct mirs_image {
     int32_t source_format;
     uint32_t source_width, source_height;
     uint32_t warnings;
-    uint32_t decode_threads; /* 0 or 1: one thread */
 };
 
 /* Decode options with every default filled in. */
@@ -25,8 +24,7 @@ typedef struct img_opts {
     uint32_t max_png_chunk_bytes, max_png_chunks, max_jpeg_scans, max_jpeg_warnings;
     uint32_t target_width, target_height;
     int png_libpng_only;
-    uint32_t threads; /* JPEG decode threads: 0 auto, 1 one, >= 2 two */
-    int gray16_clip;  /* 16-bit gray PNG: clip to 255 as PIL's mode "I" does, not keep the high byte */
+    int gray16_clip; /* 16-bit gray PNG: clip to 255 as PIL's mode "I" does, not keep the high byte */
 } img_opts;
 
 int mirs__image_opts(const mirs_image_decode_options *user, img_opts *o);
@@ -72,6 +70,8 @@ int mirs__jpeg_encode(const mirs_image *img, int quality, int subsampling, mirs_
  * (with or without tRNS; RGB8 and GRAY8 layouts) is clipped to 255 as
  * PIL's mode "I" is, where the public decoder keeps the high byte. For the
  * request files, which must carry the bytes the official adapters send. */
+/* Makes a batch's memory inputs decode as mirs__image_decode_memory_pil does. */
+void mirs__image_batch_pil(mirs_image_batch *b);
 int mirs__image_decode_memory_pil(const uint8_t *data, size_t len, const mirs_image_decode_options *opts,
                                   mirs_image **out);
 

@@ -133,16 +133,6 @@ static size_t byte_limit(const mirs_prompt_options *o)
     return o->max_image_bytes > SIZE_MAX ? SIZE_MAX : (size_t)o->max_image_bytes;
 }
 
-static int decode_bytes(const mirs_prompt_options *o, const char *file, const char *data, size_t len, mirs_image **out)
-{
-    mirs_image_decode_options d = MIRS_IMAGE_DECODE_OPTIONS_INIT;
-    d.layout = MIRS_LAYOUT_RGB8; /* as PIL's convert("RGB") in the official adapters */
-    d.max_input_bytes = o->max_image_bytes;
-    /* PIL's pixels for every PNG mode (16-bit gray clipped, not scaled). */
-    int st = mirs__image_decode_memory_pil((const uint8_t *)data, len, &d, out);
-    return st ? mirs__error_prefix("%s", file) : MIRS_OK;
-}
-
 /* The largest size with the aspect ratio kept (rounded down) and at most
  * max_pixels pixels, each side at least 1. */
 static void fit_pixels(uint32_t w, uint32_t h, uint64_t max_pixels, uint32_t *nw, uint32_t *nh)
@@ -227,15 +217,25 @@ static int build_composite(const mirs_item *item, const mirs_prompt_options *o, 
                              NULL);
     mirs_image **imgs = mirs__calloc(n, sizeof *imgs);
     if (!imgs) return MIRS_E_NO_MEMORY;
-    int st = MIRS_OK;
+    /* The item's images are independent: one batch on o->threads threads. */
+    mirs_image_batch *b = NULL;
+    int st = mirs_image_batch_new(&b);
+    for (size_t i = 0; i < n && !st; i++) st = mirs_image_batch_add_file(b, mirs_item_image_file(item, i), 0, 0);
+    mirs_image_decode_options d = MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    d.layout = MIRS_LAYOUT_RGB8; /* as PIL's convert("RGB") in the official adapters */
+    d.max_input_bytes = o->max_image_bytes;
+    mirs_image_batch_options bo = MIRS_IMAGE_BATCH_OPTIONS_INIT;
+    bo.threads = o->threads ? o->threads : 1;
+    bo.decode = &d;
+    if (!st) st = mirs_image_batch_run(b, &bo, NULL);
     for (size_t i = 0; i < n && !st; i++) {
-        const char *file = mirs_item_image_file(item, i);
-        char *data = NULL;
-        size_t len = 0;
-        st = mirs__read_file(file, byte_limit(o), &data, &len);
-        if (!st) st = decode_bytes(o, file, data, len, &imgs[i]);
-        free(data);
+        st = mirs_image_batch_status(b, i);
+        if (st)
+            mirs__fail(st, "%s", mirs_image_batch_message(b, i)); /* the first failing image, in item order */
+        else
+            st = mirs_image_batch_take_image(b, i, &imgs[i]);
     }
+    mirs_image_batch_free(b);
     if (!st) {
         mirs_image_composite_options c = MIRS_IMAGE_COMPOSITE_OPTIONS_INIT;
         c.arrangement = MIRS_COMPOSITE_GRID;
@@ -375,64 +375,105 @@ static const char *sniff_mime(const unsigned char *p, size_t n)
     return NULL;
 }
 
-/* Reads an image and returns (in *data, malloc'd) the bytes and media type
- * it travels with: the file's own bytes, or decoded (RGB), fitted to
- * max_pixels and re-encoded. ORIGINAL with max_pixels re-encodes only the
- * images over the budget, each in its own format. */
-static int image_payload(const mirs_prompt_options *o, const char *file, char **data, size_t *len, const char **mime)
+/* One image of a request: the bytes it travels with and their media type,
+ * and, when it must be re-encoded, the format and size to re-encode to. */
+typedef struct payload {
+    char *data; /* malloc'd */
+    size_t len;
+    const char *mime;
+    int32_t target;  /* MIRS_IMAGE_FORMAT_NONE: send the file's own bytes */
+    uint32_t tw, th; /* re-encode at this size (0 x 0: the decoded size) */
+} payload;
+
+/* Reads an image and decides how it travels: the file's own bytes, or
+ * decoded (RGB), fitted to max_pixels and re-encoded. ORIGINAL with
+ * max_pixels re-encodes only the images over the budget, each in its own
+ * format. The size to fit comes from the header (the decoded size). */
+static int read_payload(const mirs_prompt_options *o, const char *file, payload *p)
 {
-    int st = mirs__read_file(file, byte_limit(o), data, len);
+    int st = mirs__read_file(file, byte_limit(o), &p->data, &p->len);
     if (st) return st;
-    const char *m = sniff_mime((const unsigned char *)*data, *len);
-    if (!m) {
-        free(*data);
-        *data = NULL;
+    p->mime = sniff_mime((const unsigned char *)p->data, p->len);
+    if (!p->mime)
         return mirs__fail(MIRS_E_FORMAT, "%s: not a PNG, JPEG, GIF or WebP image (unknown magic bytes)", file);
-    }
-    int32_t target = o->image_format == MIRS_PROMPT_IMAGE_PNG    ? MIRS_IMAGE_FORMAT_PNG
-                     : o->image_format == MIRS_PROMPT_IMAGE_JPEG ? MIRS_IMAGE_FORMAT_JPEG
-                                                                 : MIRS_IMAGE_FORMAT_NONE;
-    if (strcmp(m, "image/png") == 0 || strcmp(m, "image/jpeg") == 0) {
-        /* PNG and JPEG are checked as validation checks them, also when they
-         * travel as they are: a header no decoder would accept (size limits,
-         * broken framing) is refused here, not by the model's API. */
-        mirs_image_decode_options d = MIRS_IMAGE_DECODE_OPTIONS_INIT;
-        d.max_input_bytes = o->max_image_bytes;
-        mirs_image_info info;
-        memset(&info, 0, sizeof info);
-        info.struct_size = sizeof info;
-        st = mirs_image_probe_memory((const uint8_t *)*data, *len, &d, &info);
-        if (!st) st = mirs_image_check_limits(&info, &d);
-        if (st) {
-            free(*data);
-            *data = NULL;
-            return mirs__error_prefix("%s", file);
-        }
-        if (target == MIRS_IMAGE_FORMAT_NONE && o->max_pixels && (uint64_t)info.width * info.height > o->max_pixels)
-            target = info.format;
-    }
-    if (target != MIRS_IMAGE_FORMAT_NONE) {
-        mirs_image *img = NULL;
-        st = decode_bytes(o, file, *data, *len, &img);
-        free(*data);
-        *data = NULL;
-        if (!st) st = fit_image(o, &img);
-        mirs_buf enc = {0, 0};
-        if (!st) st = encode_image(o, img, target, &enc);
-        mirs_image_free(img);
-        if (st) return mirs__error_prefix("%s: re-encoding", file);
-        *data = mirs__malloc(enc.size ? enc.size : 1);
-        if (!*data) {
-            mirs_buf_free(&enc);
-            return MIRS_E_NO_MEMORY;
-        }
-        memcpy(*data, enc.data, enc.size);
-        *len = enc.size;
-        mirs_buf_free(&enc);
-        m = sniff_mime((const unsigned char *)*data, *len);
-    }
-    *mime = m;
+    p->target = o->image_format == MIRS_PROMPT_IMAGE_PNG    ? MIRS_IMAGE_FORMAT_PNG
+                : o->image_format == MIRS_PROMPT_IMAGE_JPEG ? MIRS_IMAGE_FORMAT_JPEG
+                                                            : MIRS_IMAGE_FORMAT_NONE;
+    if (strcmp(p->mime, "image/png") != 0 && strcmp(p->mime, "image/jpeg") != 0) return MIRS_OK;
+    /* PNG and JPEG are checked as validation checks them, also when they
+     * travel as they are: a header no decoder would accept (size limits,
+     * broken framing) is refused here, not by the model's API. */
+    mirs_image_decode_options d = MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    d.max_input_bytes = o->max_image_bytes;
+    mirs_image_info info;
+    memset(&info, 0, sizeof info);
+    info.struct_size = sizeof info;
+    st = mirs_image_probe_memory((const uint8_t *)p->data, p->len, &d, &info);
+    if (!st) st = mirs_image_check_limits(&info, &d);
+    if (st) return mirs__error_prefix("%s", file);
+    if (!o->max_pixels || (uint64_t)info.width * info.height <= o->max_pixels) return MIRS_OK;
+    if (p->target == MIRS_IMAGE_FORMAT_NONE) p->target = info.format;
+    fit_pixels(info.width, info.height, o->max_pixels, &p->tw, &p->th);
     return MIRS_OK;
+}
+
+/* Re-encodes every payload whose target is `format`, as one image batch on
+ * o->threads threads (the images of a request are independent). Area
+ * averaging from a full-size decode, as a single image is fitted, so the
+ * bytes do not depend on the thread count. *bad gets the lowest index that
+ * failed (or stays). */
+static int reencode(const mirs_prompt_options *o, const view *v, payload *pl, int32_t format, size_t *bad,
+                    int *bad_status, char *bad_msg, size_t bad_cap)
+{
+    size_t n = v->nfiles, count = 0;
+    for (size_t i = 0; i < n; i++) count += pl[i].target == format;
+    if (!count) return MIRS_OK;
+    mirs_image_batch *b = NULL;
+    int st = mirs_image_batch_new(&b);
+    if (!st) mirs__image_batch_pil(b); /* PIL's convert("RGB") for every PNG mode, as the official adapters */
+    for (size_t i = 0; !st && i < n; i++)
+        if (pl[i].target == format)
+            st = mirs_image_batch_add_memory(b, (const uint8_t *)pl[i].data, pl[i].len, pl[i].tw, pl[i].th);
+    mirs_image_decode_options d = MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    d.layout = MIRS_LAYOUT_RGB8; /* as PIL's convert("RGB") in the official adapters */
+    d.max_input_bytes = o->max_image_bytes;
+    mirs_image_encode_options e = MIRS_IMAGE_ENCODE_OPTIONS_INIT;
+    e.format = format;
+    e.jpeg_quality = o->jpeg_quality;
+    mirs_image_batch_options bo = MIRS_IMAGE_BATCH_OPTIONS_INIT;
+    bo.threads = o->threads ? o->threads : 1;
+    bo.resize_method = MIRS_RESIZE_AREA;
+    bo.dct_scaling = 0;
+    bo.decode = &d;
+    bo.encode = &e;
+    if (!st) st = mirs_image_batch_run(b, &bo, NULL);
+    for (size_t i = 0, k = 0; !st && i < n; i++) {
+        if (pl[i].target != format) continue;
+        size_t j = k++;
+        int s = mirs_image_batch_status(b, j);
+        if (s) {
+            if (i < *bad) {
+                *bad = i;
+                *bad_status = s;
+                mirs__snprintf_c(bad_msg, bad_cap, "%s", mirs_image_batch_message(b, j));
+            }
+            continue;
+        }
+        size_t len = 0;
+        const uint8_t *enc = mirs_image_batch_encoded(b, j, &len);
+        char *copy = mirs__malloc(len ? len : 1);
+        if (!copy) {
+            st = MIRS_E_NO_MEMORY;
+            break;
+        }
+        memcpy(copy, enc, len);
+        free(pl[i].data);
+        pl[i].data = copy;
+        pl[i].len = len;
+        pl[i].mime = sniff_mime((const unsigned char *)copy, len);
+    }
+    mirs_image_batch_free(b);
+    return st;
 }
 
 /* ---- request objects ---- */
@@ -511,27 +552,38 @@ static int image_parts(const mirs_prompt_options *o, view *v, bool anthropic, mi
         mirs_buf_free(&enc);
         return sb->oom ? MIRS_E_NO_MEMORY : MIRS_OK;
     }
-    for (size_t i = 0; i < v->nfiles; i++) {
-        char *data = NULL;
-        size_t len = 0;
-        const char *mime = NULL;
+    size_t n = v->nfiles;
+    payload *pl = n ? mirs__calloc(n, sizeof *pl) : NULL;
+    if (n && !pl) return MIRS_E_NO_MEMORY;
+    int st = MIRS_OK;
+    for (size_t i = 0; !st && i < n; i++) {
         /* eval.py's worker turns a missing image into None, and the adapter
          * fails the item (close_source_model.py, _single_infer). Other image
          * errors (over the limits, not a regular file, corrupt) still stop the
          * job: hostile input is refused, not sent as a failed item. */
         if (!file_exists(v->files[i]))
-            return item_fail(v,
-                             mirs__fail(MIRS_E_NOT_FOUND, "%s: image %zu: %s: the file does not exist", v->ctx.key,
-                                        v->perm[i], v->files[i]),
-                             OFFICIAL_IMAGE_FAILED);
-        int st = image_payload(o, v->files[i], &data, &len, &mime);
-        if (st) return mirs__error_prefix("%s: image %zu", v->ctx.key, i);
-        if (i) mirs_sb_putc(sb, ',');
-        image_part(o, anthropic, mime, data, len, sb);
-        free(data);
-        if (sb->oom) return MIRS_E_NO_MEMORY;
+            st = item_fail(v,
+                           mirs__fail(MIRS_E_NOT_FOUND, "%s: image %zu: %s: the file does not exist", v->ctx.key,
+                                      v->perm[i], v->files[i]),
+                           OFFICIAL_IMAGE_FAILED);
+        else if ((st = read_payload(o, v->files[i], &pl[i])))
+            mirs__error_prefix("%s: image %zu", v->ctx.key, i);
     }
-    return MIRS_OK;
+    size_t bad = SIZE_MAX;
+    int bad_status = MIRS_OK;
+    char bad_msg[512] = "";
+    if (!st) st = reencode(o, v, pl, MIRS_IMAGE_FORMAT_PNG, &bad, &bad_status, bad_msg, sizeof bad_msg);
+    if (!st) st = reencode(o, v, pl, MIRS_IMAGE_FORMAT_JPEG, &bad, &bad_status, bad_msg, sizeof bad_msg);
+    if (!st && bad != SIZE_MAX)
+        st = mirs__fail(bad_status, "%s: image %zu: %s: re-encoding: %s", v->ctx.key, bad, v->files[bad], bad_msg);
+    for (size_t i = 0; !st && i < n; i++) {
+        if (i) mirs_sb_putc(sb, ',');
+        image_part(o, anthropic, pl[i].mime, pl[i].data, pl[i].len, sb);
+        if (sb->oom) st = MIRS_E_NO_MEMORY;
+    }
+    for (size_t i = 0; i < n; i++) free(pl[i].data);
+    free(pl);
+    return st;
 }
 
 /* The content parts: every image, then the text unless it is empty

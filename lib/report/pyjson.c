@@ -15,7 +15,7 @@
  */
 #include "pyjson.h"
 
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -138,17 +138,11 @@ static inline size_t skip_plain(scan *p, size_t j)
     }
 }
 
-/* AVX2 unless the CPU lacks it or MIRS_REPORT_SCAN=generic (to test the
- * portable path on any machine). */
-static bool use_avx2;
-static pthread_once_t use_avx2_once = PTHREAD_ONCE_INIT;
-static void pick_scan(void)
-{
-#ifdef PYJSON_X86
-    const char *env = getenv("MIRS_REPORT_SCAN");
-    use_avx2 = __builtin_cpu_supports("avx2") && !(env && strcmp(env, "generic") == 0);
-#endif
-}
+/* PYJSON_SCAN_AUTO means this, unless a test program asked for another
+ * scan (mirs__pyjson_test_scan). No environment variable changes it. */
+static atomic_int test_scan = PYJSON_SCAN_AUTO;
+
+void mirs__pyjson_test_scan(int scan_kind) { atomic_store(&test_scan, scan_kind); }
 
 static inline void ws(scan *p)
 {
@@ -529,7 +523,7 @@ static int judge_result(scan *p, pyjson_result *r, bool *ok)
 bool mirs__pyjson_have_avx2(void)
 {
 #ifdef PYJSON_X86
-    return __builtin_cpu_supports("avx2");
+    return mirs__cpu_has(MIRS_CPU_AVX2);
 #else
     return false;
 #endif
@@ -537,7 +531,7 @@ bool mirs__pyjson_have_avx2(void)
 
 int mirs__pyjson_statics(const char *data, size_t len, pyjson_result *r)
 {
-    return mirs__pyjson_statics_scan(data, len, r, PYJSON_SCAN_AUTO);
+    return mirs__pyjson_statics_scan(data, len, r, atomic_load(&test_scan));
 }
 
 int mirs__pyjson_statics_scan(const char *data, size_t len, pyjson_result *r, int scan_kind)
@@ -548,8 +542,7 @@ int mirs__pyjson_statics_scan(const char *data, size_t len, pyjson_result *r, in
     /* open(encoding='utf-8').read() decodes the whole file before json
      * parses anything: one invalid sequence anywhere fails the file. */
     if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) return MIRS_OK; /* "Unexpected UTF-8 BOM" */
-    pthread_once(&use_avx2_once, pick_scan);
-    bool avx2 = scan_kind == PYJSON_SCAN_AUTO ? use_avx2 : scan_kind == PYJSON_SCAN_AVX2 && mirs__pyjson_have_avx2();
+    bool avx2 = scan_kind != PYJSON_SCAN_GENERIC && mirs__pyjson_have_avx2();
     scan p = {(const unsigned char *)data, len, 0, 0, avx2, false};
     if (!p.avx2 && !mirs__utf8_valid(data, len)) return MIRS_OK; /* UnicodeDecodeError */
     ws(&p);

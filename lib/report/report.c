@@ -561,11 +561,27 @@ static void *scan_worker(void *arg)
     return NULL;
 }
 
-/* Scans every listed file, on up to 8 threads (one per online CPU). */
-static void scan_all(off_list *l)
+MIRS_API int mirs_official_options_init(mirs_official_options *opts, size_t size)
 {
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t nt = cpus > 1 ? (size_t)cpus : 1;
+    const mirs_official_options d = MIRS_OFFICIAL_OPTIONS_INIT;
+    return MIRS__STRUCT_INIT(mirs_official_options, opts, size, &d);
+}
+
+/* The caller's thread count (1 when opts is NULL or says 0). */
+static int official_threads(const mirs_official_options *opts, size_t *threads)
+{
+    mirs_official_options o = MIRS_OFFICIAL_OPTIONS_INIT;
+    int st = MIRS__STRUCT_IN(mirs_official_options, opts, &o);
+    if (st) return st;
+    *threads = o.threads > 1 ? o.threads : 1;
+    return MIRS_OK;
+}
+
+/* Scans every listed file on the calling thread and up to threads - 1 more
+ * (at most 8 in all, one per 4 files), joined before it returns. */
+static void scan_all(off_list *l, size_t threads)
+{
+    size_t nt = threads;
     if (nt > 8) nt = 8;
     if (nt > l->n / 4) nt = l->n / 4 ? l->n / 4 : 1;
     atomic_store(&l->next, 0);
@@ -577,14 +593,17 @@ static void scan_all(off_list *l)
     for (size_t k = 0; k < started; k++) pthread_join(th[k], NULL);
 }
 
-int mirs_report_add_official(mirs_report *r, const char *dir)
+int mirs_report_add_official(mirs_report *r, const char *dir, const mirs_official_options *opts)
 {
     MIRS_CHECK_ARG(r && dir, "r and harmbench_model_dir must not be NULL");
+    size_t threads;
+    int st = official_threads(opts, &threads);
+    if (st) return st;
     off_list l;
     memset(&l, 0, sizeof l);
-    int st = list_official(dir, &l);
+    st = list_official(dir, &l);
     if (!st) {
-        scan_all(&l);
+        scan_all(&l, threads);
         r->skipped_files += l.skipped;
         for (size_t i = 0; !st && i < l.n; i++) {
             if (l.v[i].status == MIRS_E_NO_MEMORY)
@@ -599,15 +618,19 @@ int mirs_report_add_official(mirs_report *r, const char *dir)
     return st;
 }
 
-int mirs_records_from_official(const char *harmbench_model_dir, const char *model, mirs_records **out)
+int mirs_records_from_official(const char *harmbench_model_dir, const char *model, const mirs_official_options *opts,
+                               mirs_records **out)
 {
     MIRS_CHECK_ARG(harmbench_model_dir && model && out, "harmbench_model_dir, model and out must not be NULL");
+    size_t threads;
+    int st = official_threads(opts, &threads);
+    if (st) return st;
     off_list l;
     memset(&l, 0, sizeof l);
     mirs_records *recs = NULL;
-    int st = list_official(harmbench_model_dir, &l);
+    st = list_official(harmbench_model_dir, &l);
     if (!st && !(recs = mirs__records_new())) st = MIRS_E_NO_MEMORY;
-    if (!st) scan_all(&l);
+    if (!st) scan_all(&l, threads);
     for (size_t i = 0; !st && i < l.n; i++) {
         const off_file *f = &l.v[i];
         if (f->status == MIRS_E_NO_MEMORY) st = mirs__fail(MIRS_E_NO_MEMORY, "%s: out of memory", f->path);

@@ -1,7 +1,7 @@
 /* The AVX2 UTF-8 block check shared by the whole-buffer validator
  * (utf8.c) and the official-results scanner (report/pyjson.c), which runs it
  * on the blocks it reads anyway. Include only on x86-64 with GCC or clang;
- * call only after __builtin_cpu_supports("avx2"). */
+ * call only when mirs__cpu_has(MIRS_CPU_AVX2) (util/cpu.c). */
 #ifndef MIRS_UTIL_UTF8_AVX2_H
 #define MIRS_UTIL_UTF8_AVX2_H
 

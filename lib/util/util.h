@@ -56,6 +56,18 @@ void mirs__assert_live(const void *p, size_t n, const char *file, int line);
 #define MIRS_ASSERT_LIVE(p, n) ((void)(p), (void)(n))
 #endif
 
+/* ---- CPU features (cpu.c: the library's only detector) ---- */
+#define MIRS_CPU_KNOWN 1u /* always set in the result */
+#define MIRS_CPU_SSE2 2u
+#define MIRS_CPU_AVX2 4u /* AVX2 with OS support for the YMM registers */
+#define MIRS_CPU_FMA 8u  /* FMA3, likewise */
+#define MIRS_CPU_F16C 16u
+#define MIRS_CPU_BMI2 32u
+#define MIRS_CPU_AVX512 64u /* AVX-512 F, DQ, BW and VL with OS support for the opmask and ZMM registers */
+/* MIRS_CPU_* bits of this machine. Thread-safe. */
+unsigned mirs__cpu_features(void);
+static inline bool mirs__cpu_has(unsigned bits) { return (mirs__cpu_features() & bits) == bits; }
+
 /* ---- overflow-checked sizes ---- */
 static inline bool mirs__mul_ok(size_t a, size_t b, size_t *out) { return !__builtin_mul_overflow(a, b, out); }
 static inline bool mirs__add_ok(size_t a, size_t b, size_t *out) { return !__builtin_add_overflow(a, b, out); }

@@ -62,6 +62,8 @@ int mirs__struct_init(void *user, size_t size, const void *defaults, size_t lib_
 #define MIRS__OLDEST_mirs_score_summary offsetof(mirs_score_summary, without_verdict)
 #define MIRS__OLDEST_mirs_strip_options sizeof(size_t)
 #define MIRS__OLDEST_mirs_judge_options sizeof(size_t)
+#define MIRS__OLDEST_mirs_image_batch_options offsetof(mirs_image_batch_options, encode)
+#define MIRS__OLDEST_mirs_official_options offsetof(mirs_official_options, reserved)
 
 /* The calls every module makes: T is the struct's typedef name, which
  * picks its MIRS__OLDEST_ entry (a struct without one does not compile). */

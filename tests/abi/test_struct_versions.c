@@ -21,7 +21,9 @@
 #include <mirsafety/mirsafety.h>
 
 #include <stdint.h>
+#include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -249,6 +251,18 @@ static int c_check_limits_info(void *s)
     return mirs_image_check_limits(s, NULL);
 }
 
+static int c_batch_run(void *s)
+{
+    mirs_image_batch *b = NULL;
+    int st = mirs_image_batch_new(&b);
+    if (!st) st = mirs_image_batch_add_memory(b, png.data, png.size, 2, 2);
+    size_t failed = 1;
+    if (!st) st = mirs_image_batch_run(b, s, &failed);
+    if (!st && (failed || mirs_image_batch_status(b, 0))) st = MIRS_E_INTERNAL;
+    mirs_image_batch_free(b);
+    return st;
+}
+
 static int c_probe_file_opts(void *s)
 {
     mirs_image_info info = {sizeof info, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -339,6 +353,37 @@ static int c_judge_prompt_len(void *s)
     mirs_buf b = {0, 0};
     return free_buf(mirs_judge_prompt_len(MIRS_JUDGE_LLAMAGUARD3, "behaviour", 9, "gen\0eration", 11, NULL, 0, s, &b),
                     &b);
+}
+
+/* An official results/harmbench/<model> folder with one category and no files: read, nothing counted. */
+static int official_dir(char *p, size_t n)
+{
+    snprintf(p, n, "%s/official", tmp_dir);
+    char cat[400];
+    snprintf(cat, sizeof cat, "%s/Violence", p);
+    if ((mkdir(p, 0700) && errno != EEXIST) || (mkdir(cat, 0700) && errno != EEXIST)) return -1;
+    return 0;
+}
+
+static int c_records_from_official(void *s)
+{
+    char p[300];
+    if (official_dir(p, sizeof p)) return MIRS_E_IO;
+    mirs_records *r = NULL;
+    int st = mirs_records_from_official(p, "m", s, &r);
+    mirs_records_free(r);
+    return st;
+}
+
+static int c_report_add_official(void *s)
+{
+    char p[300];
+    if (official_dir(p, sizeof p)) return MIRS_E_IO;
+    mirs_report *r = NULL;
+    int st = mirs_report_new("m", "harmbench-mir", &r);
+    if (!st) st = mirs_report_add_official(r, p, s);
+    mirs_report_free(r);
+    return st;
 }
 
 static int c_responses_open(void *s)
@@ -472,6 +517,9 @@ static const driver drivers[] = {
     {"mirs_image_decode_memory", "mirs_image_decode_options", NULL, c_decode_memory},
     {"mirs_image_decode_file", "mirs_image_decode_options", NULL, c_decode_file},
     {"mirs_image_probe_memory", "mirs_image_info", NULL, c_probe_memory_info},
+    {"mirs_image_batch_run", "mirs_image_batch_options", NULL, c_batch_run},
+    {"mirs_records_from_official", "mirs_official_options", NULL, c_records_from_official},
+    {"mirs_report_add_official", "mirs_official_options", NULL, c_report_add_official},
     {"mirs_image_check_limits", "mirs_image_decode_options", NULL, c_check_limits_opts},
     {"mirs_image_check_limits", "mirs_image_info", NULL, c_check_limits_info},
     {"mirs_image_probe_file", "mirs_image_info", NULL, c_probe_file_info},

@@ -58,6 +58,13 @@ static int vs_stack_mirs_image_composite_options(void (*fill)(void *s), int (*ca
     if (fill) fill(&s);
     return call(&s);
 }
+static int vs_init_mirs_image_batch_options(void *p, size_t size) { return mirs_image_batch_options_init((mirs_image_batch_options *)p, size); }
+static int vs_stack_mirs_image_batch_options(void (*fill)(void *s), int (*call)(void *s))
+{
+    mirs_image_batch_options s = MIRS_IMAGE_BATCH_OPTIONS_INIT;
+    if (fill) fill(&s);
+    return call(&s);
+}
 static int vs_init_mirs_prompt_options(void *p, size_t size) { return mirs_prompt_options_init((mirs_prompt_options *)p, size); }
 static int vs_stack_mirs_prompt_options(void (*fill)(void *s), int (*call)(void *s))
 {
@@ -107,6 +114,13 @@ static int vs_stack_mirs_store_options(void (*fill)(void *s), int (*call)(void *
     if (fill) fill(&s);
     return call(&s);
 }
+static int vs_init_mirs_official_options(void *p, size_t size) { return mirs_official_options_init((mirs_official_options *)p, size); }
+static int vs_stack_mirs_official_options(void (*fill)(void *s), int (*call)(void *s))
+{
+    mirs_official_options s = MIRS_OFFICIAL_OPTIONS_INIT;
+    if (fill) fill(&s);
+    return call(&s);
+}
 static int vs_init_mirs_score_options(void *p, size_t size) { return mirs_score_options_init((mirs_score_options *)p, size); }
 static int vs_stack_mirs_score_options(void (*fill)(void *s), int (*call)(void *s))
 {
@@ -126,10 +140,11 @@ static int vs_init_mirs_entropy_view(void *p, size_t size) { return mirs_entropy
 static const vs_struct vs_structs[] = {
     {"mirs_dataset_options", sizeof(mirs_dataset_options), offsetof(mirs_dataset_options, reserved), vs_init_mirs_dataset_options, vs_stack_mirs_dataset_options},
     {"mirs_filter", sizeof(mirs_filter), offsetof(mirs_filter, seed), vs_init_mirs_filter, vs_stack_mirs_filter},
-    {"mirs_image_decode_options", sizeof(mirs_image_decode_options), offsetof(mirs_image_decode_options, threads), vs_init_mirs_image_decode_options, vs_stack_mirs_image_decode_options},
+    {"mirs_image_decode_options", sizeof(mirs_image_decode_options), offsetof(mirs_image_decode_options, reserved), vs_init_mirs_image_decode_options, vs_stack_mirs_image_decode_options},
     {"mirs_image_info", sizeof(mirs_image_info), offsetof(mirs_image_info, color_model), NULL, NULL},
     {"mirs_image_encode_options", sizeof(mirs_image_encode_options), offsetof(mirs_image_encode_options, jpeg_subsampling), vs_init_mirs_image_encode_options, vs_stack_mirs_image_encode_options},
     {"mirs_image_composite_options", sizeof(mirs_image_composite_options), offsetof(mirs_image_composite_options, max_pixels), vs_init_mirs_image_composite_options, vs_stack_mirs_image_composite_options},
+    {"mirs_image_batch_options", sizeof(mirs_image_batch_options), offsetof(mirs_image_batch_options, encode), vs_init_mirs_image_batch_options, vs_stack_mirs_image_batch_options},
     {"mirs_prompt_options", sizeof(mirs_prompt_options), offsetof(mirs_prompt_options, failed_userdata), vs_init_mirs_prompt_options, vs_stack_mirs_prompt_options},
     {"mirs_prompt_input", sizeof(mirs_prompt_input), offsetof(mirs_prompt_input, question), vs_init_mirs_prompt_input, vs_stack_mirs_prompt_input},
     {"mirs_strip_options", sizeof(mirs_strip_options), offsetof(mirs_strip_options, reserved), vs_init_mirs_strip_options, vs_stack_mirs_strip_options},
@@ -137,6 +152,7 @@ static const vs_struct vs_structs[] = {
     {"mirs_responses_options", sizeof(mirs_responses_options), offsetof(mirs_responses_options, max_records), vs_init_mirs_responses_options, vs_stack_mirs_responses_options},
     {"mirs_record", sizeof(mirs_record), offsetof(mirs_record, judge_output_len), vs_init_mirs_record, vs_stack_mirs_record},
     {"mirs_store_options", sizeof(mirs_store_options), offsetof(mirs_store_options, max_line_bytes), vs_init_mirs_store_options, vs_stack_mirs_store_options},
+    {"mirs_official_options", sizeof(mirs_official_options), offsetof(mirs_official_options, reserved), vs_init_mirs_official_options, vs_stack_mirs_official_options},
     {"mirs_model_comparison", sizeof(mirs_model_comparison), offsetof(mirs_model_comparison, mcnemar_p), NULL, NULL},
     {"mirs_judge_comparison", sizeof(mirs_judge_comparison), offsetof(mirs_judge_comparison, agreement), NULL, NULL},
     {"mirs_score_options", sizeof(mirs_score_options), offsetof(mirs_score_options, progress_userdata), vs_init_mirs_score_options, vs_stack_mirs_score_options},
@@ -164,6 +180,7 @@ static const vs_use vs_uses[] = {
     {"mirs_image_encode", "mirs_image_encode_options", 1},
     {"mirs_image_encode_data_url", "mirs_image_encode_options", 1},
     {"mirs_image_composite", "mirs_image_composite_options", 2},
+    {"mirs_image_batch_run", "mirs_image_batch_options", 1},
     {"mirs_prompt_render", "mirs_prompt_options", 1},
     {"mirs_prompt_item_text", "mirs_prompt_options", 1},
     {"mirs_prompt_item_line", "mirs_prompt_options", 1},
@@ -181,6 +198,8 @@ static const vs_use vs_uses[] = {
     {"mirs_store_append", "mirs_record", 1},
     {"mirs_report_add_record", "mirs_record", 1},
     {"mirs_store_open", "mirs_store_options", 1},
+    {"mirs_records_from_official", "mirs_official_options", 2},
+    {"mirs_report_add_official", "mirs_official_options", 2},
     {"mirs_compare_models", "mirs_model_comparison", 7},
     {"mirs_compare_judges", "mirs_judge_comparison", 5},
     {"mirs_score_responses", "mirs_score_options", 5},

@@ -194,6 +194,10 @@ int main(int argc, char **argv)
     }
     job j = {p, n * 4, MIRS_ENTROPY_F32, rows, cols, MIRS_ENTROPY_OPTIONS_INIT, out};
     j.o.policy = MIRS_ENTROPY_POLICY_RENORMALIZE;
+    const char *kname = argc > 3 ? argv[3] : "auto";
+    if (strcmp(kname, "sse2") == 0) j.o.kernel = MIRS_ENTROPY_KERNEL_SSE2;
+    if (strcmp(kname, "avx2") == 0) j.o.kernel = MIRS_ENTROPY_KERNEL_AVX2;
+    if (strcmp(kname, "avx512") == 0) j.o.kernel = MIRS_ENTROPY_KERNEL_AVX512;
     job j2 = j, jg = j, jh = j, jb = j, jh2, jl, jl2;
     j2.o.threads = 2;
     jg.o.kernel = MIRS_ENTROPY_KERNEL_GENERIC;

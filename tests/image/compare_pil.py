@@ -296,10 +296,9 @@ def jpeg_cases():
 
 
 def big_jpeg_cases():
-    """JPEGs of 262,144 pixels and more: on a machine with 2+ CPUs the
-    library decodes these on two threads (with its own Huffman decoder and
-    output stage for baseline files, see lib/image/jpeg_par.c), and the
-    pixels must still be PIL's exactly."""
+    """Larger JPEGs of odd and even sizes (once the cases of the removed
+    two-thread decoder, kept as more files whose pixels must be PIL's
+    exactly)."""
     files = []
     sizes = ((640, 480), (517, 613), (1024, 768), (333, 1001), (2049, 131))
     for i, (w, h) in enumerate(sizes):

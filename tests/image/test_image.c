@@ -486,40 +486,47 @@ static mirs_buf make_jpeg(const jspec *sp)
     return b;
 }
 
-/* Decodes with threads 1 and 2 and checks that both give the same status,
- * message, pixels and warning count; returns the threads the second used
- * (0 when it failed). */
-static uint32_t same_banded(const uint8_t *d, size_t n, mirs_image_decode_options o, const char *what)
+/* Decodes alone and as three copies in a batch on two threads; all four
+ * must give the same status, message, pixels and warning count. */
+static void same_batched(const uint8_t *d, size_t n, mirs_image_decode_options o, const char *what)
 {
-    mirs_image *one = NULL, *two = NULL;
-    o.threads = 1;
+    mirs_image *one = NULL;
     int s1 = mirs_image_decode_memory(d, n, &o, &one);
     char msg1[512];
     snprintf(msg1, sizeof msg1, "%s", mirs_error_last());
-    o.threads = 2;
-    int s2 = mirs_image_decode_memory(d, n, &o, &two);
-    uint32_t used = 0;
-    int same = s1 == s2;
-    if (same && s1 != MIRS_OK) same = strcmp(msg1, mirs_error_last()) == 0;
-    if (same && s1 == MIRS_OK) {
-        size_t bytes = mirs_image_stride(one) * mirs_image_height(one);
-        same = mirs_image_width(one) == mirs_image_width(two) && mirs_image_height(one) == mirs_image_height(two) &&
-               mirs_image_stride(two) * mirs_image_height(two) == bytes &&
-               memcmp(mirs_image_pixels(one), mirs_image_pixels(two), bytes) == 0 &&
-               mirs_image_warning_count(one) == mirs_image_warning_count(two) && mirs_image_decode_threads(one) == 1;
-        used = mirs_image_decode_threads(two);
+    mirs_image_batch *b = NULL;
+    CHECK_OK(mirs_image_batch_new(&b));
+    for (int k = 0; k < 3; k++) CHECK_OK(mirs_image_batch_add_memory(b, d, n, 0, 0));
+    mirs_image_batch_options bo = MIRS_IMAGE_BATCH_OPTIONS_INIT;
+    bo.threads = 2;
+    bo.decode = &o;
+    size_t failed = 99;
+    CHECK_OK(mirs_image_batch_run(b, &bo, &failed));
+    CHECK_EQ_INT(failed, s1 == MIRS_OK ? 0 : 3);
+    int same = 1;
+    for (size_t k = 0; k < 3; k++) {
+        const mirs_image *two = mirs_image_batch_image(b, k);
+        same = same && mirs_image_batch_status(b, k) == s1;
+        if (same && s1 != MIRS_OK) same = strcmp(msg1, mirs_image_batch_message(b, k)) == 0 && !two;
+        if (same && s1 == MIRS_OK) {
+            size_t bytes = mirs_image_stride(one) * mirs_image_height(one);
+            same = two && !strcmp(mirs_image_batch_message(b, k), "") &&
+                   mirs_image_width(one) == mirs_image_width(two) && mirs_image_height(one) == mirs_image_height(two) &&
+                   mirs_image_stride(two) * mirs_image_height(two) == bytes &&
+                   memcmp(mirs_image_pixels(one), mirs_image_pixels(two), bytes) == 0 &&
+                   mirs_image_warning_count(one) == mirs_image_warning_count(two);
+        }
     }
     if (!same)
-        fprintf(stderr, "banded decode differs: %s layout %d dct %d warnings %d: %s/%s \"%s\" vs \"%s\"\n", what,
-                (int)o.layout, (int)o.jpeg_dct, (int)o.jpeg_warnings, mirs_status_str(s1), mirs_status_str(s2), msg1,
-                mirs_error_last());
+        fprintf(stderr, "batched decode differs: %s layout %d dct %d warnings %d: %s/%s \"%s\" vs \"%s\"\n", what,
+                (int)o.layout, (int)o.jpeg_dct, (int)o.jpeg_warnings, mirs_status_str(s1),
+                mirs_status_str(mirs_image_batch_status(b, 0)), msg1, mirs_image_batch_message(b, 0));
     CHECK(same);
+    mirs_image_batch_free(b);
     mirs_image_free(one);
-    mirs_image_free(two);
-    return used;
 }
 
-static void test_jpeg_banded(void)
+static void test_jpeg_batched(void)
 {
     static const jspec specs[] = {
         {1024, 1024, 0, 0, 2, 2, 90, 0, 0, 3},                                       /* the benchmark's kind */
@@ -546,16 +553,12 @@ static void test_jpeg_banded(void)
             o = (mirs_image_decode_options)MIRS_IMAGE_DECODE_OPTIONS_INIT;
             o.layout = k == 3 ? MIRS_LAYOUT_RGB8 : k;
             o.jpeg_dct = k == 3 ? MIRS_JPEG_DCT_FAST : MIRS_JPEG_DCT_EXACT;
-            /* GRAY8 from a colour file is converted on one thread. */
-            int banded = !(o.layout == MIRS_LAYOUT_GRAY8 && !sp->gray);
-            uint32_t used = same_banded(j.data, j.size, o, what);
-            if (used != (banded ? 2u : 1u)) fprintf(stderr, "%s layout %d: %u threads\n", what, k, used);
-            CHECK_EQ_INT(used, banded ? 2 : 1);
+            same_batched(j.data, j.size, o, what);
         }
         /* Damaged copies: cut short (with and without the last bytes of
          * data), and bytes overwritten or inserted in the entropy-coded data
-         * above, at and below the split. Strict and tolerant policies must
-         * give the one-thread status, message, pixels and warning count. */
+         * at several places. Strict and tolerant policies must give the
+         * one-image status, message, pixels and warning count. */
         uint8_t *bad = malloc(j.size + 16);
         for (int v = 0; v < 14; v++) {
             size_t n = j.size;
@@ -583,39 +586,20 @@ static void test_jpeg_banded(void)
                 o = (mirs_image_decode_options)MIRS_IMAGE_DECODE_OPTIONS_INIT;
                 o.jpeg_warnings = pol ? MIRS_JPEG_WARNINGS_TOLERATE : MIRS_JPEG_WARNINGS_STRICT;
                 o.max_jpeg_warnings = pol ? 1000 : 0;
-                same_banded(bad, n, o, what);
+                same_batched(bad, n, o, what);
             }
             o.max_jpeg_warnings = 2;
-            same_banded(bad, n, o, what);
+            same_batched(bad, n, o, what);
         }
         free(bad);
         mirs_buf_free(&j);
     }
-    /* Files that stay on one thread: small, progressive, DCT-scaled, threads = 1. */
-    jspec big = {640, 480, 0, 0, 2, 2, 90, 0, 0, 3};
-    mirs_buf j = make_jpeg(&big);
-    mirs_image *img = NULL;
-    o = (mirs_image_decode_options)MIRS_IMAGE_DECODE_OPTIONS_INIT;
-    o.threads = 7; /* more than 2 means 2 */
-    CHECK_OK(mirs_image_decode_memory(j.data, j.size, &o, &img));
-    CHECK_EQ_INT(mirs_image_decode_threads(img), 2);
-    mirs_image_free(img);
-    o.target_width = 300;
-    o.target_height = 200;
-    CHECK_EQ_INT(same_banded(j.data, j.size, o, "scaled"), 1);
-    mirs_buf_free(&j);
-    jspec small = {511, 511, 0, 0, 2, 2, 90, 0, 0, 3}; /* 261,121 pixels */
-    j = make_jpeg(&small);
-    o = (mirs_image_decode_options)MIRS_IMAGE_DECODE_OPTIONS_INIT;
-    CHECK_EQ_INT(same_banded(j.data, j.size, o, "small"), 1);
-    mirs_buf_free(&j);
+    /* A progressive file (DCT-scaled batch inputs: test_batch). */
     mirs_buf many = many_scans_jpeg();
+    o = (mirs_image_decode_options)MIRS_IMAGE_DECODE_OPTIONS_INIT;
     o.max_jpeg_scans = 200;
-    CHECK_EQ_INT(same_banded(many.data, many.size, o, "progressive"), 1);
+    same_batched(many.data, many.size, o, "progressive");
     mirs_buf_free(&many);
-    img = make_image(8, 8, MIRS_LAYOUT_RGB8, 1);
-    CHECK_EQ_INT(mirs_image_decode_threads(img), 1);
-    mirs_image_free(img);
 }
 
 static void test_data_url_and_checksums(void)
@@ -730,9 +714,7 @@ static void *worker(void *arg)
 
 static void test_threads(void)
 {
-    /* Four small images and one JPEG large enough to be decoded in two
-     * bands (threads = 0, auto: on a machine with 2+ CPUs), so helper
-     * threads run alongside the callers' threads. */
+    /* Four small images and one larger JPEG. */
     mirs_buf inputs[5];
     uint64_t want[5];
     for (int i = 0; i < 5; i++) {
@@ -745,9 +727,7 @@ static void test_threads(void)
             mirs_image_free(img);
         }
         mirs_image *d;
-        mirs_image_decode_options one = MIRS_IMAGE_DECODE_OPTIONS_INIT;
-        one.threads = 1;
-        CHECK_OK(mirs_image_decode_memory(inputs[i].data, inputs[i].size, &one, &d));
+        CHECK_OK(mirs_image_decode_memory(inputs[i].data, inputs[i].size, NULL, &d));
         CHECK_OK(mirs_image_checksum_pixels(d, &want[i]));
         mirs_image_free(d);
     }
@@ -764,43 +744,148 @@ static void test_threads(void)
     for (int i = 0; i < 5; i++) mirs_buf_free(&inputs[i]);
 }
 
-/* The two-thread JPEG decoder keeps a worker thread between decodes; a
- * child made by fork() has none and must start its own (not wait for the
- * parent's), and the parent's must keep working. */
-static void test_fork_after_decode(void)
+/* ---- batches ---- */
+
+static void test_batch(void)
 {
+    char png_path[1024], jpg_path[1024], missing[1024];
+    snprintf(png_path, sizeof png_path, "%s/rgb.png", data_dir);
+    snprintf(jpg_path, sizeof jpg_path, "%s/baseline.jpg", data_dir);
+    snprintf(missing, sizeof missing, "%s/no-such-file.png", data_dir);
     jspec sp = {640, 480, 0, 0, 2, 2, 90, 0, 0, 3};
     mirs_buf j = make_jpeg(&sp);
-    mirs_image_decode_options o = MIRS_IMAGE_DECODE_OPTIONS_INIT;
-    o.threads = 2;
+    const uint8_t junk[] = "not an image at all";
+
+    mirs_image_batch *b = NULL;
+    CHECK_STATUS(mirs_image_batch_new(NULL), MIRS_E_INVALID_ARGUMENT);
+    CHECK_OK(mirs_image_batch_new(&b));
+    CHECK_EQ_INT(mirs_image_batch_count(b), 0);
+    size_t failed = 99;
+    CHECK_OK(mirs_image_batch_run(b, NULL, &failed)); /* an empty batch runs */
+    CHECK_EQ_INT(failed, 0);
+    CHECK_STATUS(mirs_image_batch_add_file(b, png_path, 10, 0), MIRS_E_INVALID_ARGUMENT);
+    CHECK_STATUS(mirs_image_batch_add_file(b, NULL, 0, 0), MIRS_E_INVALID_ARGUMENT);
+    CHECK_OK(mirs_image_batch_add_file(b, png_path, 0, 0));             /* 0 */
+    CHECK_OK(mirs_image_batch_add_memory(b, j.data, j.size, 0, 0));     /* 1 */
+    CHECK_OK(mirs_image_batch_add_file(b, missing, 0, 0));              /* 2: fails */
+    CHECK_OK(mirs_image_batch_add_memory(b, junk, sizeof junk, 0, 0));  /* 3: fails */
+    CHECK_OK(mirs_image_batch_add_memory(b, j.data, j.size, 100, 75));  /* 4: 1/4 scale, then bicubic */
+    CHECK_OK(mirs_image_batch_add_file(b, jpg_path, 0, 0));             /* 5 */
+    CHECK_OK(mirs_image_batch_add_memory(b, j.data, j.size / 2, 0, 0)); /* 6: truncated */
+    CHECK_EQ_INT(mirs_image_batch_count(b), 7);
+    CHECK_EQ_INT(mirs_image_batch_status(b, 0), MIRS_E_STATE);
+    CHECK_EQ_INT(mirs_image_batch_status(b, 7), MIRS_E_RANGE);
+    CHECK(mirs_image_batch_image(b, 0) == NULL);
+
+    /* What each input gives on its own. */
+    uint64_t want[7] = {0};
     mirs_image *img = NULL;
-    uint64_t want = 0;
-    CHECK_OK(mirs_image_decode_memory(j.data, j.size, &o, &img));
-    CHECK_OK(mirs_image_checksum_pixels(img, &want));
+    CHECK_OK(mirs_image_decode_file(png_path, NULL, &img));
+    CHECK_OK(mirs_image_checksum_pixels(img, &want[0]));
     mirs_image_free(img);
-    pid_t pid = fork();
-    if (pid == 0) {
-        alarm(60); /* a hang fails the test instead of stalling it */
-        int ok = 1;
-        for (int i = 0; i < 3; i++) {
-            mirs_image *c = NULL;
-            uint64_t got = 0;
-            ok = ok && mirs_image_decode_memory(j.data, j.size, &o, &c) == MIRS_OK &&
-                 mirs_image_decode_threads(c) == 2 && mirs_image_checksum_pixels(c, &got) == MIRS_OK && got == want;
-            mirs_image_free(c);
+    CHECK_OK(mirs_image_decode_memory(j.data, j.size, NULL, &img));
+    CHECK_OK(mirs_image_checksum_pixels(img, &want[1]));
+    mirs_image_free(img);
+    mirs_image_decode_options hint = MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    hint.target_width = 100;
+    hint.target_height = 75;
+    CHECK_OK(mirs_image_decode_memory(j.data, j.size, &hint, &img));
+    CHECK_EQ_INT(mirs_image_width(img), 160); /* 640 / 4 */
+    mirs_image *rs = NULL;
+    CHECK_OK(mirs_image_resize(img, 100, 75, MIRS_RESIZE_BICUBIC, &rs));
+    CHECK_OK(mirs_image_checksum_pixels(rs, &want[4]));
+    mirs_image_free(rs);
+    mirs_image_free(img);
+    CHECK_OK(mirs_image_decode_file(jpg_path, NULL, &img));
+    CHECK_OK(mirs_image_checksum_pixels(img, &want[5]));
+    mirs_image_free(img);
+
+    for (uint32_t threads = 0; threads <= 9; threads += 3) {
+        mirs_image_batch_options bo = MIRS_IMAGE_BATCH_OPTIONS_INIT;
+        CHECK_EQ_INT(bo.threads, 1);
+        bo.threads = threads;
+        failed = 99;
+        CHECK_OK(mirs_image_batch_run(b, &bo, &failed));
+        CHECK_EQ_INT(failed, 3);
+        for (size_t i = 0; i < 7; i++) {
+            int bad = i == 2 || i == 3 || i == 6;
+            const mirs_image *im = mirs_image_batch_image(b, i);
+            uint64_t c = 0;
+            if (bad) {
+                CHECK(im == NULL);
+                CHECK(mirs_image_batch_status(b, i) < 0);
+                CHECK(strlen(mirs_image_batch_message(b, i)) > 0);
+            } else {
+                CHECK_OK(mirs_image_batch_status(b, i));
+                CHECK_STR(mirs_image_batch_message(b, i), "");
+                CHECK(im && mirs_image_checksum_pixels(im, &c) == MIRS_OK && c == want[i]);
+            }
         }
-        _exit(ok ? 0 : 1);
+        CHECK_EQ_INT(mirs_image_batch_status(b, 2), MIRS_E_NOT_FOUND);
+        CHECK(strstr(mirs_image_batch_message(b, 2), "no-such-file.png") != NULL);
+        CHECK_EQ_INT(mirs_image_batch_status(b, 3), MIRS_E_FORMAT);
+        CHECK_EQ_INT(mirs_image_batch_status(b, 6), MIRS_E_TRUNCATED);
+        CHECK_EQ_INT(mirs_image_width(mirs_image_batch_image(b, 4)), 100);
+        CHECK_EQ_INT(mirs_image_height(mirs_image_batch_image(b, 4)), 75);
     }
-    int status = -1;
-    CHECK(pid > 0);
-    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    img = NULL;
-    uint64_t again = 0;
-    CHECK_OK(mirs_image_decode_memory(j.data, j.size, &o, &img));
-    CHECK_OK(mirs_image_checksum_pixels(img, &again));
-    CHECK(again == want);
+    /* Without DCT scaling: a full decode, then the same resize. */
+    mirs_image_batch_options bo = MIRS_IMAGE_BATCH_OPTIONS_INIT;
+    bo.dct_scaling = 0;
+    bo.resize_method = MIRS_RESIZE_AREA;
+    CHECK_OK(mirs_image_batch_run(b, &bo, NULL));
+    CHECK_OK(mirs_image_decode_memory(j.data, j.size, NULL, &img));
+    CHECK_OK(mirs_image_resize(img, 100, 75, MIRS_RESIZE_AREA, &rs));
+    uint64_t c1 = 0, c2 = 0;
+    CHECK_OK(mirs_image_checksum_pixels(rs, &c1));
+    CHECK_OK(mirs_image_checksum_pixels(mirs_image_batch_image(b, 4), &c2));
+    CHECK(c1 == c2);
+    mirs_image_free(rs);
     mirs_image_free(img);
+    /* Taking an image moves it out. */
+    CHECK_OK(mirs_image_batch_take_image(b, 0, &img));
+    CHECK(mirs_image_batch_image(b, 0) == NULL);
+    CHECK_STATUS(mirs_image_batch_take_image(b, 0, &rs), MIRS_E_NOT_FOUND);
+    CHECK_STATUS(mirs_image_batch_take_image(b, 2, &rs), MIRS_E_NOT_FOUND);
+    CHECK_STATUS(mirs_image_batch_take_image(b, 70, &rs), MIRS_E_RANGE);
+    mirs_image_free(img);
+    /* Encoding: the bytes of mirs_image_encode() of the same image. */
+    mirs_image_encode_options eo = MIRS_IMAGE_ENCODE_OPTIONS_INIT;
+    eo.format = MIRS_IMAGE_FORMAT_JPEG;
+    bo = (mirs_image_batch_options)MIRS_IMAGE_BATCH_OPTIONS_INIT;
+    bo.threads = 2;
+    bo.encode = &eo;
+    CHECK_OK(mirs_image_batch_run(b, &bo, &failed));
+    CHECK_EQ_INT(failed, 3);
+    CHECK(mirs_image_batch_image(b, 1) == NULL);
+    size_t len = 1;
+    CHECK(mirs_image_batch_encoded(b, 2, &len) == NULL && len == 0);
+    const uint8_t *enc = mirs_image_batch_encoded(b, 1, &len);
+    CHECK_OK(mirs_image_decode_memory(j.data, j.size, NULL, &img));
+    mirs_buf e = {0, 0};
+    CHECK_OK(mirs_image_encode(img, &eo, &e));
+    CHECK(enc && len == e.size && memcmp(enc, e.data, len) == 0);
+    mirs_buf_free(&e);
+    mirs_image_free(img);
+    /* Bad options fail the call, not the inputs. */
+    bo = (mirs_image_batch_options)MIRS_IMAGE_BATCH_OPTIONS_INIT;
+    bo.resize_method = 9;
+    CHECK_STATUS(mirs_image_batch_run(b, &bo, NULL), MIRS_E_INVALID_ARGUMENT);
+    bo = (mirs_image_batch_options)MIRS_IMAGE_BATCH_OPTIONS_INIT;
+    mirs_image_decode_options bad = MIRS_IMAGE_DECODE_OPTIONS_INIT;
+    bad.layout = 77;
+    bo.decode = &bad;
+    CHECK_STATUS(mirs_image_batch_run(b, &bo, NULL), MIRS_E_INVALID_ARGUMENT);
+    bo.struct_size = 4;
+    CHECK_STATUS(mirs_image_batch_run(b, &bo, NULL), MIRS_E_INVALID_ARGUMENT);
+    mirs_image_batch_options init;
+    memset(&init, 0xAB, sizeof init);
+    CHECK_OK(mirs_image_batch_options_init(&init, sizeof init));
+    CHECK_EQ_INT(init.threads, 1);
+    CHECK_EQ_INT(init.resize_method, MIRS_RESIZE_BICUBIC);
+    CHECK_EQ_INT(init.dct_scaling, 1);
+    CHECK(init.decode == NULL && init.encode == NULL);
+    mirs_image_batch_free(b);
+    mirs_image_batch_free(NULL);
     mirs_buf_free(&j);
 }
 
@@ -863,10 +948,10 @@ int main(int argc, char **argv)
     test_png_hostile();
     test_jpeg_hostile();
     test_check_limits();
-    test_jpeg_banded();
+    test_jpeg_batched();
+    test_batch();
     test_data_url_and_checksums();
     test_composite();
     test_threads();
-    test_fork_after_decode();
     return test_summary("image");
 }

@@ -356,6 +356,14 @@ for o in objs:
         check(im.size[0] * im.size[1] >= 900, f"uses the budget {im.size}")
         check(part["source"]["media_type"] == sniff(raw), "media type of the re-encoded bytes")
 
+# --threads: a request's images re-encoded (or a composite's decoded) on several threads give the same bytes as on one.
+for extra in (["--image-format", "png"], ["--image-format", "jpeg", "--max-pixels", "5000"], ["--max-pixels", "1000"],
+              ["--variant", "composite"]):
+    one = run(SAMPLE, "--format", "openai", "--model", "m", *extra, *keyargs)
+    three = run(SAMPLE, "--format", "openai", "--model", "m", "--threads", "3", *extra, *keyargs)
+    check(one == three and len(one) > 0, f"--threads 3 == --threads 1 for {extra}")
+run(SAMPLE, "--format", "openai", "--model", "m", "--threads", "0", expect=2)
+
 # Composite: text formats write the tile where the line says; requests embed the same pixels.
 with tempfile.TemporaryDirectory() as d:
     objs = roundtrip(lines_of(run(SAMPLE, "--format", "qwen2-vl", "--variant", "composite", "--composite-dir", d,

@@ -90,12 +90,16 @@ def main():
         for d in dirs:
             subprocess.run([sys.executable, script, d], capture_output=True, check=True)
         best_script = min(best_script, time.perf_counter() - t0)
-    out = subprocess.run([bench, str(reps), *dirs], capture_output=True, text=True, check=True).stdout.split()
+    # The reader's threads are the caller's choice (default 1): one per CPU, at most 8, as the CLI's --threads.
+    threads = str(min(8, os.cpu_count() or 1))
+    out = subprocess.run([bench, "--threads", threads, str(reps), *dirs], capture_output=True, text=True,
+                         check=True).stdout.split()
     best_c, best_c_cpu = float(out[0]), float(out[2])
     best_cli = 1e30
     for _ in range(reps):
         t0 = time.perf_counter()
-        cli = subprocess.run([tool, "report", "--format", "mir", *dirs], capture_output=True, text=True, check=True)
+        cli = subprocess.run([tool, "report", "--format", "mir", "--threads", threads, *dirs], capture_output=True,
+                             text=True, check=True)
         best_cli = min(best_cli, time.perf_counter() - t0)
     same = cli.stdout == "".join(py_blocks)
     print(f"statics.py transcription (in-process, json.load): {best_py:.3f} s")

@@ -6,8 +6,9 @@ keys, escapes, deep nesting, huge integers, non-ASCII and long names), are
 reported by the C library (`--format mir`) and by a transcription of
 statics.py; the printed blocks must be byte-identical and the JSON report's
 numbers equal to Python's.
-Usage: diff_statics.py TOOL [--cli] [--seed N] [--models N]
-TOOL is report_dump (args: mir|json DIR) or, with --cli, the mirsafety tool."""
+Usage: diff_statics.py TOOL [--cli] [--seed N] [--models N] [--threads N] [--generic]
+TOOL is report_dump (args: mir|json DIR) or, with --cli, the mirsafety tool
+(--threads is passed to either; --generic only to report_dump)."""
 import json
 import os
 import random
@@ -160,6 +161,12 @@ def main():
     args = sys.argv[1:]
     tool = args[0]
     cli = "--cli" in args
+    # report_dump's own options (--generic, --threads N) go before its mode.
+    pre = []
+    if "--generic" in args:
+        pre.append("--generic")
+    if "--threads" in args:
+        pre += ["--threads", args[args.index("--threads") + 1]]
     seed = int(args[args.index("--seed") + 1]) if "--seed" in args else 20260128
     models = int(args[args.index("--models") + 1]) if "--models" in args else 8
     rng = random.Random(seed)
@@ -169,12 +176,12 @@ def main():
             root = os.path.join(tmp, f"model{m}")
             make_tree(root, rng, m)
             want = statics_ref.block(statics_ref.collect(root))
-            cmd = [tool, "report", "--format", "mir", root] if cli else [tool, "mir", root]
+            cmd = [tool, "report", "--format", "mir", *pre, root] if cli else [tool, *pre, "mir", root]
             got = subprocess.run(cmd, capture_output=True).stdout.decode("utf-8", "replace")
             if got != want:
                 failures += 1
                 print(f"model{m}: mir block differs\n--- python\n{want}\n--- C\n{got}")
-            cmd = [tool, "report", "--format", "json", root] if cli else [tool, "json", root]
+            cmd = [tool, "report", "--format", "json", *pre, root] if cli else [tool, *pre, "json", root]
             rep = json.loads(subprocess.run(cmd, capture_output=True, check=True).stdout)
             rows = statics_ref.collect(root)
             files = {f["file"]: (f["unsafe"], f["total"], f["asr_pct"]) for f in rep["official_files"]}

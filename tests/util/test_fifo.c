@@ -133,9 +133,9 @@ static void test_public(void)
     CHECK(mkdir(res, 0700) == 0 && mkdir(cat, 0700) == 0 && mkfifo(rf, 0600) == 0);
     mirs_report *rep = NULL;
     CHECK_OK(mirs_report_new("m", "harmbench-mir", &rep));
-    CHECK_OK(mirs_report_add_official(rep, res));
+    CHECK_OK(mirs_report_add_official(rep, res, NULL));
     mirs_report_free(rep);
-    CHECK_OK(mirs_records_from_official(res, "m", &recs));
+    CHECK_OK(mirs_records_from_official(res, "m", NULL, &recs));
     CHECK_EQ_INT(mirs_records_count(recs), 0);
     mirs_records_free(recs);
 }

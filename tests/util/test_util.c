@@ -74,9 +74,27 @@ U8_TGT static int avx2_vs_scalar(const unsigned char *b, size_t n)
     return 0;
 }
 
+/* The library's one detector against the compiler's own (an independent
+ * reading of CPUID and XGETBV). */
+static void test_cpu_features(void)
+{
+    unsigned f = mirs__cpu_features();
+    CHECK(f & MIRS_CPU_KNOWN);
+    CHECK(mirs__cpu_features() == f);
+#if defined(__x86_64__)
+    CHECK(f & MIRS_CPU_SSE2);
+    CHECK(!!(f & MIRS_CPU_AVX2) == !!__builtin_cpu_supports("avx2"));
+    CHECK(!!(f & MIRS_CPU_FMA) == !!__builtin_cpu_supports("fma"));
+    CHECK(!!(f & MIRS_CPU_BMI2) == !!__builtin_cpu_supports("bmi2"));
+#else
+    CHECK(!(f & MIRS_CPU_AVX2));
+#endif
+    printf("# cpu features: %#x\n", f);
+}
+
 static void test_utf8_avx2(void)
 {
-    if (!__builtin_cpu_supports("avx2")) {
+    if (!mirs__cpu_has(MIRS_CPU_AVX2)) {
         printf("# no AVX2 on this CPU: the AVX2 UTF-8 validator is not tested\n");
         return;
     }
@@ -261,6 +279,7 @@ static void test_errors(void)
 
 int main(void)
 {
+    test_cpu_features();
     test_utf8();
     test_utf8_avx2();
     test_json();

@@ -553,16 +553,17 @@ MIRS_ENTROPY_POLICY_RENORMALIZE = 1
 MIRS_ENTROPY_POLICY_SKIP = 2
 
 # Kernel choice. AUTO picks AVX-512 (F, BW, DQ, VL, with AVX2+FMA+F16C) when
-# the CPU and OS have it (checked once per process), else AVX2+FMA+F16C,
-# else SSE2 on x86-64, else the portable C kernel; the environment variable
-# MIRS_ENTROPY_KERNEL=generic|sse2|avx2|avx512 steers AUTO (avx2 and avx512
-# only where the CPU has them).
+# the CPU and OS have it, else AVX2+FMA+F16C, else SSE2 on x86-64, else the
+# portable C kernel. No environment variable changes the choice; ask for a
+# kernel explicitly to compare or test them.
 MIRS_ENTROPY_KERNEL_AUTO = 0
 MIRS_ENTROPY_KERNEL_GENERIC = 1
 #: MIRS_E_UNSUPPORTED when the CPU or build lacks it
 MIRS_ENTROPY_KERNEL_AVX2 = 2
+#: MIRS_E_UNSUPPORTED off x86-64
+MIRS_ENTROPY_KERNEL_SSE2 = 3
 #: MIRS_E_UNSUPPORTED when the CPU, OS or build lacks it
-MIRS_ENTROPY_KERNEL_AVX512 = 3
+MIRS_ENTROPY_KERNEL_AVX512 = 4
 
 # Axes for mirs_entropy_reduce (OR them together).
 MIRS_ENTROPY_AXIS_LAYERS = 1
@@ -589,7 +590,7 @@ MIRS_ENTROPY_ALL_LAYERS = 18446744073709551615
 MIRS_ENTROPY_THRESHOLD_MIDPOINT = 0
 MIRS_ENTROPY_THRESHOLD_YOUDEN = 1
 
-# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
+# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_OFFICIAL_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
 
 CONSTANTS = {
     'MIRS_VERSION_MAJOR': ('common', 'int'),
@@ -800,6 +801,7 @@ CONSTANTS = {
     'MIRS_ENTROPY_KERNEL_AUTO': ('entropy', 'int'),
     'MIRS_ENTROPY_KERNEL_GENERIC': ('entropy', 'int'),
     'MIRS_ENTROPY_KERNEL_AVX2': ('entropy', 'int'),
+    'MIRS_ENTROPY_KERNEL_SSE2': ('entropy', 'int'),
     'MIRS_ENTROPY_KERNEL_AVX512': ('entropy', 'int'),
     'MIRS_ENTROPY_AXIS_LAYERS': ('entropy', 'unsigned int'),
     'MIRS_ENTROPY_AXIS_HEADS': ('entropy', 'unsigned int'),
@@ -842,6 +844,9 @@ class mirs_iter(ctypes.Structure):
     'Opaque handle (only pointers to it exist).'
 
 class mirs_image(ctypes.Structure):
+    'Opaque handle (only pointers to it exist).'
+
+class mirs_image_batch(ctypes.Structure):
     'Opaque handle (only pointers to it exist).'
 
 class mirs_template(ctypes.Structure):
@@ -969,7 +974,7 @@ max_jpeg_warnings: with MIRS_JPEG_WARNINGS_TOLERATE; default 16; 0 means the def
 target_width: Scale hint: the size the caller will resize to (0 = none). When both are set and the JPEG is at least twice as large on both sides, libjpeg-turbo decodes directly at 1/2, 1/4 or 1/8 scale (the smallest one that stays >= the target on both sides), which is much faster; the image is then ceil(w*s) x ceil(h*s). PNG ignores it.
 target_height: Scale hint: the size the caller will resize to (0 = none). When both are set and the JPEG is at least twice as large on both sides, libjpeg-turbo decodes directly at 1/2, 1/4 or 1/8 scale (the smallest one that stays >= the target on both sides), which is much faster; the image is then ceil(w*s) x ceil(h*s). PNG ignores it.
 png_libpng_only: Non-zero: decode every PNG with libpng, never the libdeflate fast path used for 8-bit non-interlaced PNGs (both give the same pixels; this is for comparisons and tests). Default 0.
-threads: Threads one JPEG decode may use: 0 = auto (2 when the process may run on 2 or more CPUs, else 1), 1 = the calling thread only, 2 or more = up to 2 (the current maximum). With 2, a baseline JPEG of at least 262,144 pixels is decoded on two threads, giving the same pixels, warnings and errors as one thread. On x86-64 with AVX2 the library's own decoder splits the entropy-coded data itself (no work is done twice; about 2x faster than one thread, for less CPU); files it does not take (restart markers, the fast IDCT, 4:4:0, RGB-coded) are decoded as two bands of rows by libjpeg, where the second band must first read the first's entropy-coded data (1.2-1.4x the CPU time of one thread). The first two-thread decode starts a worker thread that then sleeps until the next one (a new one after fork()), and its scratch buffer (5.25 bytes per pixel for 4:2:0, 3.5-10.5 for the others; files that would need more than 48 MiB take the bands) is kept for the next decode until the process ends. Set 1 when parallel decodes of many images already keep every core busy. Progressive, CMYK, arithmetic-coded and DCT-scaled JPEGs, GRAY8 output from colour JPEGs and PNGs always use one thread (mirs_image_decode_threads() tells). See docs/images.md."""
+reserved: Non-zero: decode every PNG with libpng, never the libdeflate fast path used for 8-bit non-interlaced PNGs (both give the same pixels; this is for comparisons and tests). Default 0.  must be 0 (keeps the struct free of trailing padding)"""
 
 class mirs_image_info(ctypes.Structure):
     """struct_size: set by the caller: sizeof(mirs_image_info)
@@ -999,6 +1004,15 @@ margin: pixels around the whole composite; default 0
 background: R,G,B,A of the empty area; default white, opaque
 max_pixels: limit on the result; default 50,000,000; 0 means the default"""
 
+class mirs_image_batch_options(ctypes.Structure):
+    """struct_size: sizeof(mirs_image_batch_options)
+threads: Threads that work on the batch, the calling thread included: default 1 (only the calling thread); 0 means 1. More threads than inputs are not started. The threads are joined before mirs_image_batch_run() returns; none outlives the call.
+resize_method: MIRS_RESIZE_* for inputs with a target size; default BICUBIC (Qwen2-VL's).
+dct_scaling: Non-zero (default 1): a JPEG whose target is at most half its size on both sides is decoded at the smallest 1/2^k scale that stays >= the target (faster; pixels differ slightly from a full decode followed by the same resize). 0: always decode at full size.
+reserved: Non-zero (default 1): a JPEG whose target is at most half its size on both sides is decoded at the smallest 1/2^k scale that stays >= the target (faster; pixels differ slightly from a full decode followed by the same resize). 0: always decode at full size.  must be 0
+decode: Decoding options for every input (NULL: the defaults). Their target_width/target_height are ignored (each input has its own).
+encode: NULL (default): keep each decoded (and resized) image, read with mirs_image_batch_image(). Otherwise each result is encoded with these options, the pixels are dropped, and mirs_image_batch_encoded() gives the bytes."""
+
 class mirs_prompt_options(ctypes.Structure):
     """struct_size: sizeof(mirs_prompt_options)
 format: MIRS_PROMPT_FORMAT_*; default QWEN2_VL
@@ -1020,6 +1034,7 @@ composite_dir: COMPOSITE variant with a text format: folder where the tiled imag
 progress: Streaming.
 progress_userdata: Streaming.
 profile: MIRS_PROMPT_PROFILE_*; default NONE. Only with OPENAI / OPENAI_BATCH (MIRS_E_INVALID_ARGUMENT otherwise). A profile's max_tokens and temperature apply where the options leave them unset (0 / < 0).
+threads: Threads that decode one item's images where they are decoded (the COMPOSITE variant; request formats with image_format PNG/JPEG or max_pixels, which also re-encode them), the calling thread included: default 1; 0 means 1. Started and joined inside each call (mirs_image_batch_run()); the bytes do not depend on the number.
 failed_sink: Items the official adapters count as failed inference (an image missing or unreadable, an empty request: docs/prompts.md) reach this sink as a response record, one JSON line {"key", "response": "[INFERENCE_FAILED: ...]", "status": "failed", "error"} in the simple response format, and the job goes on. NULL (the default): such an item fails the job with its error, as before. Called on the calling thread; its return value is handled as the line sink's.
 failed_userdata: Items the official adapters count as failed inference (an image missing or unreadable, an empty request: docs/prompts.md) reach this sink as a response record, one JSON line {"key", "response": "[INFERENCE_FAILED: ...]", "status": "failed", "error"} in the simple response format, and the job goes on. NULL (the default): such an item fails the job with its error, as before. Called on the calling thread; its return value is handled as the line sink's."""
 
@@ -1119,6 +1134,14 @@ fsync_every: for FSYNC_EVERY; default 64
 torn: MIRS_TORN_*; default REFUSE
 max_json_depth: default 16
 max_line_bytes: default 64 MiB"""
+
+class mirs_official_options(ctypes.Structure):
+    """Options of the official results/harmbench readers
+(mirs_records_from_official, mirs_report_add_official).
+
+struct_size: sizeof(mirs_official_options)
+threads: Threads that read and scan the folder's files, the calling thread included: default 1 (only the calling thread); 0 means 1; at most 8 are used, and at most one per 4 files. They are started and joined inside the call; none outlives it. The result is the same for any number.
+reserved: Threads that read and scan the folder's files, the calling thread included: default 1 (only the calling thread); 0 means 1; at most 8 are used, and at most one per 4 files. They are started and joined inside the call; none outlives it. The result is the same for any number.  must be 0 (keeps the struct free of trailing padding)"""
 
 class mirs_model_comparison(ctypes.Structure):
     """Two models' verdicts over the keys both have (a verdict record each: the
@@ -1250,7 +1273,7 @@ mirs_image_decode_options._fields_ = [
     ('target_width', ctypes.c_uint32),
     ('target_height', ctypes.c_uint32),
     ('png_libpng_only', ctypes.c_int32),
-    ('threads', ctypes.c_uint32),
+    ('reserved', ctypes.c_uint32),
 ]
 mirs_image_info._fields_ = [
     ('struct_size', ctypes.c_size_t),
@@ -1280,6 +1303,15 @@ mirs_image_composite_options._fields_ = [
     ('background', (ctypes.c_uint8 * 4)),
     ('max_pixels', ctypes.c_uint64),
 ]
+mirs_image_batch_options._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('threads', ctypes.c_uint32),
+    ('resize_method', ctypes.c_int32),
+    ('dct_scaling', ctypes.c_int32),
+    ('reserved', ctypes.c_uint32),
+    ('decode', ctypes.POINTER(mirs_image_decode_options)),
+    ('encode', ctypes.POINTER(mirs_image_encode_options)),
+]
 mirs_prompt_options._fields_ = [
     ('struct_size', ctypes.c_size_t),
     ('format', ctypes.c_int32),
@@ -1301,6 +1333,7 @@ mirs_prompt_options._fields_ = [
     ('progress', mirs_prompt_progress_fn),
     ('progress_userdata', ctypes.c_void_p),
     ('profile', ctypes.c_int32),
+    ('threads', ctypes.c_uint32),
     ('failed_sink', mirs_prompt_sink_fn),
     ('failed_userdata', ctypes.c_void_p),
 ]
@@ -1378,6 +1411,11 @@ mirs_store_options._fields_ = [
     ('torn', ctypes.c_int32),
     ('max_json_depth', ctypes.c_uint32),
     ('max_line_bytes', ctypes.c_uint64),
+]
+mirs_official_options._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('threads', ctypes.c_uint32),
+    ('reserved', ctypes.c_uint32),
 ]
 mirs_model_comparison._fields_ = [
     ('struct_size', ctypes.c_size_t),
@@ -1480,11 +1518,12 @@ C_LAYOUT = {
     'mirs_buf': (16, 8, {'data': 0, 'size': 8}),
     'mirs_dataset_options': (64, 8, {'struct_size': 0, 'format': 8, 'mode': 12, 'check_images': 16, 'min_images': 20, 'max_images': 24, 'max_json_depth': 28, 'max_file_bytes': 32, 'max_items': 40, 'max_line_bytes': 48, 'oddities': 56, 'reserved': 60}),
     'mirs_filter': (64, 8, {'struct_size': 0, 'categories': 8, 'relations': 12, 'groups': 16, 'keys': 24, 'key_count': 32, 'shard_index': 40, 'shard_count': 44, 'shuffle': 48, 'seed': 56}),
-    'mirs_image_decode_options': (80, 8, {'struct_size': 0, 'layout': 8, 'jpeg_warnings': 12, 'jpeg_dct': 16, 'max_width': 20, 'max_height': 24, 'max_pixels': 32, 'max_input_bytes': 40, 'max_png_chunk_bytes': 48, 'max_png_chunks': 52, 'max_jpeg_scans': 56, 'max_jpeg_warnings': 60, 'target_width': 64, 'target_height': 68, 'png_libpng_only': 72, 'threads': 76}),
+    'mirs_image_decode_options': (80, 8, {'struct_size': 0, 'layout': 8, 'jpeg_warnings': 12, 'jpeg_dct': 16, 'max_width': 20, 'max_height': 24, 'max_pixels': 32, 'max_input_bytes': 40, 'max_png_chunk_bytes': 48, 'max_png_chunks': 52, 'max_jpeg_scans': 56, 'max_jpeg_warnings': 60, 'target_width': 64, 'target_height': 68, 'png_libpng_only': 72, 'reserved': 76}),
     'mirs_image_info': (40, 8, {'struct_size': 0, 'format': 8, 'width': 12, 'height': 16, 'channels': 20, 'bit_depth': 24, 'has_alpha': 28, 'interlaced': 32, 'color_model': 36}),
     'mirs_image_encode_options': (24, 8, {'struct_size': 0, 'format': 8, 'png_level': 12, 'jpeg_quality': 16, 'jpeg_subsampling': 20}),
     'mirs_image_composite_options': (40, 8, {'struct_size': 0, 'arrangement': 8, 'layout': 12, 'columns': 16, 'spacing': 20, 'margin': 24, 'background': 28, 'max_pixels': 32}),
-    'mirs_prompt_options': (160, 8, {'struct_size': 0, 'format': 8, 'variant': 12, 'labels': 16, 'system': 24, 'image_placeholder': 32, 'tmpl': 40, 'seed': 48, 'model': 56, 'max_tokens': 64, 'temperature': 72, 'detail': 80, 'image_format': 88, 'jpeg_quality': 92, 'max_pixels': 96, 'max_image_bytes': 104, 'composite_dir': 112, 'progress': 120, 'progress_userdata': 128, 'profile': 136, 'failed_sink': 144, 'failed_userdata': 152}),
+    'mirs_image_batch_options': (40, 8, {'struct_size': 0, 'threads': 8, 'resize_method': 12, 'dct_scaling': 16, 'reserved': 20, 'decode': 24, 'encode': 32}),
+    'mirs_prompt_options': (160, 8, {'struct_size': 0, 'format': 8, 'variant': 12, 'labels': 16, 'system': 24, 'image_placeholder': 32, 'tmpl': 40, 'seed': 48, 'model': 56, 'max_tokens': 64, 'temperature': 72, 'detail': 80, 'image_format': 88, 'jpeg_quality': 92, 'max_pixels': 96, 'max_image_bytes': 104, 'composite_dir': 112, 'progress': 120, 'progress_userdata': 128, 'profile': 136, 'threads': 140, 'failed_sink': 144, 'failed_userdata': 152}),
     'mirs_prompt_input': (56, 8, {'struct_size': 0, 'text': 8, 'images': 16, 'image_count': 24, 'relation': 32, 'category': 36, 'key': 40, 'question': 48}),
     'mirs_strip_options': (48, 8, {'struct_size': 0, 'open_tags': 8, 'close_tags': 16, 'ntags': 24, 'finish_reason': 32, 'unterminated': 40, 'reserved': 44}),
     'mirs_match': (32, 8, {'matched': 0, 'phrase': 4, 'offset': 8, 'length': 16, 'count': 24}),
@@ -1493,6 +1532,7 @@ C_LAYOUT = {
     'mirs_response': (72, 8, {'key': 0, 'text': 8, 'text_len': 16, 'status': 24, 'finish_reason': 32, 'error': 40, 'source': 48, 'model': 56, 'origin': 64}),
     'mirs_record': (104, 8, {'struct_size': 0, 'key': 8, 'model': 16, 'judge': 24, 'verdict': 32, 'flags': 36, 'response_type': 40, 'finish_reason': 48, 'response': 56, 'judge_output': 64, 'categories': 72, 'timestamp_ms': 80, 'response_len': 88, 'judge_output_len': 96}),
     'mirs_store_options': (32, 8, {'struct_size': 0, 'durability': 8, 'fsync_every': 12, 'torn': 16, 'max_json_depth': 20, 'max_line_bytes': 24}),
+    'mirs_official_options': (16, 8, {'struct_size': 0, 'threads': 8, 'reserved': 12}),
     'mirs_model_comparison': (104, 8, {'struct_size': 0, 'both_unsafe': 8, 'a_only': 16, 'b_only': 24, 'both_safe': 32, 'only_in_a': 40, 'only_in_b': 48, 'asr_a': 56, 'asr_b': 64, 'diff': 72, 'diff_lo': 80, 'diff_hi': 88, 'mcnemar_p': 96}),
     'mirs_judge_comparison': (2104, 8, {'struct_size': 0, 'verdict_count': 8, 'reserved': 12, 'matrix': 16, 'common': 2064, 'only_in_a': 2072, 'only_in_b': 2080, 'kappa': 2088, 'agreement': 2096}),
     'mirs_score_options': (56, 8, {'struct_size': 0, 'model': 8, 'judge': 16, 'parse_mode': 20, 'strip_mode': 24, 'keep_response': 28, 'timestamp_ms': 32, 'progress': 40, 'progress_userdata': 48}),
@@ -1502,8 +1542,8 @@ C_LAYOUT = {
     'mirs_entropy_summary': (48, 8, {'struct_size': 0, 'count': 8, 'mean': 16, 'variance': 24, 'min': 32, 'max': 40}),
     'mirs_entropy_group_test': (128, 8, {'struct_size': 0, 'n_safe': 8, 'n_unsafe': 16, 'mean_safe': 24, 'mean_unsafe': 32, 'var_safe': 40, 'var_unsafe': 48, 'welch_t': 56, 'welch_df': 64, 'welch_p': 72, 'mwu_u': 80, 'mwu_p': 88, 'cohen_d': 96, 'auroc': 104, 'auroc_lo': 112, 'auroc_hi': 120}),
 }
-STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison, 'mirs_score_options': mirs_score_options, 'mirs_score_summary': mirs_score_summary, 'mirs_entropy_options': mirs_entropy_options, 'mirs_entropy_view': mirs_entropy_view, 'mirs_entropy_summary': mirs_entropy_summary, 'mirs_entropy_group_test': mirs_entropy_group_test}
-OPAQUE = {'mirs_dataset': mirs_dataset, 'mirs_item': mirs_item, 'mirs_iter': mirs_iter, 'mirs_image': mirs_image, 'mirs_template': mirs_template, 'mirs_matcher': mirs_matcher, 'mirs_matcher_stream': mirs_matcher_stream, 'mirs_responses': mirs_responses, 'mirs_response_match': mirs_response_match, 'mirs_store': mirs_store, 'mirs_records': mirs_records, 'mirs_report': mirs_report, 'mirs_entropy_tensor': mirs_entropy_tensor, 'mirs_entropy_acc': mirs_entropy_acc, 'mirs_entropy_monitor': mirs_entropy_monitor}
+STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_image_batch_options': mirs_image_batch_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_official_options': mirs_official_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison, 'mirs_score_options': mirs_score_options, 'mirs_score_summary': mirs_score_summary, 'mirs_entropy_options': mirs_entropy_options, 'mirs_entropy_view': mirs_entropy_view, 'mirs_entropy_summary': mirs_entropy_summary, 'mirs_entropy_group_test': mirs_entropy_group_test}
+OPAQUE = {'mirs_dataset': mirs_dataset, 'mirs_item': mirs_item, 'mirs_iter': mirs_iter, 'mirs_image': mirs_image, 'mirs_image_batch': mirs_image_batch, 'mirs_template': mirs_template, 'mirs_matcher': mirs_matcher, 'mirs_matcher_stream': mirs_matcher_stream, 'mirs_responses': mirs_responses, 'mirs_response_match': mirs_response_match, 'mirs_store': mirs_store, 'mirs_records': mirs_records, 'mirs_report': mirs_report, 'mirs_entropy_tensor': mirs_entropy_tensor, 'mirs_entropy_acc': mirs_entropy_acc, 'mirs_entropy_monitor': mirs_entropy_monitor}
 
 # ---- Functions: name -> (module, restype, argtypes, argnames, C declaration, doc) ----
 FUNCTIONS = {
@@ -2163,14 +2203,6 @@ unless the decode used the scale hint)."""),
         'uint32_t mirs_image_warning_count(const mirs_image *img)',
         """Codec warnings accepted during decoding (libpng benign errors, tolerated
 JPEG warnings); 0 for a clean file."""),
-    'mirs_image_decode_threads': (
-        'image', ctypes.c_uint32,
-        [ctypes.POINTER(mirs_image)],
-        ('img',),
-        'uint32_t mirs_image_decode_threads(const mirs_image *img)',
-        """Threads that decoded the image: 2 when a JPEG was decoded on two threads
-(see mirs_image_decode_options.threads), 1 for every other decode and
-for images built in memory."""),
     'mirs_image_checksum_pixels': (
         'image', ctypes.c_int,
         [ctypes.POINTER(mirs_image), ctypes.POINTER(ctypes.c_uint64)],
@@ -2297,6 +2329,102 @@ luma formula of decoding. Resize the inputs first (mirs_image_resize) to
 scale them to a common height. Errors: MIRS_E_INVALID_ARGUMENT,
 MIRS_E_LIMIT (result larger than max_pixels), MIRS_E_NO_MEMORY.
 Thread-safe."""),
+    'mirs_image_batch_options_init': (
+        'image', ctypes.c_int,
+        [ctypes.POINTER(mirs_image_batch_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_image_batch_options_init(mirs_image_batch_options *opts, size_t size)',
+        """Fills the first `size` bytes of *opts with the defaults and sets
+struct_size = size (for bindings that cannot use the macro; never writes
+past size). MIRS_E_INVALID_ARGUMENT for NULL or a size below the oldest
+layout."""),
+    'mirs_image_batch_new': (
+        'image', ctypes.c_int,
+        [ctypes.POINTER(ctypes.POINTER(mirs_image_batch))],
+        ('out',),
+        'int mirs_image_batch_new(mirs_image_batch **out)',
+        """A new empty batch, owned by the caller (mirs_image_batch_free()).
+Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY."""),
+    'mirs_image_batch_free': (
+        'image', None,
+        [ctypes.POINTER(mirs_image_batch)],
+        ('batch',),
+        'void mirs_image_batch_free(mirs_image_batch *batch)',
+        'Releases a batch, its results and its copies of paths (NULL is fine).'),
+    'mirs_image_batch_add_file': (
+        'image', ctypes.c_int,
+        [ctypes.POINTER(mirs_image_batch), ctypes.c_char_p, ctypes.c_uint32, ctypes.c_uint32],
+        ('batch', 'path', 'target_width', 'target_height'),
+        'int mirs_image_batch_add_file(mirs_image_batch *batch, const char *path, uint32_t target_width, uint32_t target_height)',
+        """Appends a file input (the path is copied). target_width x target_height
+is the size of the result; 0 x 0 keeps the decoded size (one of them 0
+and not the other is MIRS_E_INVALID_ARGUMENT). Errors:
+MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY. The file is read only by
+mirs_image_batch_run()."""),
+    'mirs_image_batch_add_memory': (
+        'image', ctypes.c_int,
+        [ctypes.POINTER(mirs_image_batch), ctypes.POINTER(ctypes.c_uint8), ctypes.c_size_t, ctypes.c_uint32, ctypes.c_uint32],
+        ('batch', 'data', 'len', 'target_width', 'target_height'),
+        'int mirs_image_batch_add_memory(mirs_image_batch *batch, const uint8_t *data, size_t len, uint32_t target_width, uint32_t target_height)',
+        """Appends an input held in memory, borrowed: data must stay valid and
+unchanged until the last mirs_image_batch_run() of this batch returns.
+Targets as for mirs_image_batch_add_file()."""),
+    'mirs_image_batch_count': (
+        'image', ctypes.c_size_t,
+        [ctypes.POINTER(mirs_image_batch)],
+        ('batch',),
+        'size_t mirs_image_batch_count(const mirs_image_batch *batch)',
+        'Number of inputs added (0 for NULL).'),
+    'mirs_image_batch_run': (
+        'image', ctypes.c_int,
+        [ctypes.POINTER(mirs_image_batch), ctypes.POINTER(mirs_image_batch_options), ctypes.POINTER(ctypes.c_size_t)],
+        ('batch', 'opts', 'failed'),
+        'int mirs_image_batch_run(mirs_image_batch *batch, const mirs_image_batch_options *opts, size_t *failed)',
+        """Prepares every input (opts may be NULL for the defaults: one thread,
+bicubic, DCT scaling, default decode options, no encoding), replacing the
+results of an earlier run. Returns MIRS_OK when the batch ran, even if
+some inputs failed (like a lenient load: the failures stay on the batch,
+read each with mirs_image_batch_status()); *failed (may be NULL)
+receives the number of failed inputs. Errors, when it could not run at
+all: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY."""),
+    'mirs_image_batch_status': (
+        'image', ctypes.c_int,
+        [ctypes.POINTER(mirs_image_batch), ctypes.c_size_t],
+        ('batch', 'i'),
+        'int mirs_image_batch_status(const mirs_image_batch *batch, size_t i)',
+        """Result of input i after a run: MIRS_OK or the negative status that
+reading, decoding, resizing or encoding that input gave. MIRS_E_RANGE for
+an index out of range, MIRS_E_STATE when no run has happened since the
+input was added."""),
+    'mirs_image_batch_message': (
+        'image', ctypes.c_char_p,
+        [ctypes.POINTER(mirs_image_batch), ctypes.c_size_t],
+        ('batch', 'i'),
+        'const char *mirs_image_batch_message(const mirs_image_batch *batch, size_t i)',
+        """Message of input i's failure, naming the file for file inputs ("" when
+it succeeded). Borrowed: valid until the next run or the free. Never NULL."""),
+    'mirs_image_batch_image': (
+        'image', ctypes.POINTER(mirs_image),
+        [ctypes.POINTER(mirs_image_batch), ctypes.c_size_t],
+        ('batch', 'i'),
+        'const mirs_image *mirs_image_batch_image(const mirs_image_batch *batch, size_t i)',
+        """Input i's image (NULL when it failed or was encoded). Borrowed: valid
+until the next run, mirs_image_batch_take_image() or the free."""),
+    'mirs_image_batch_take_image': (
+        'image', ctypes.c_int,
+        [ctypes.POINTER(mirs_image_batch), ctypes.c_size_t, ctypes.POINTER(ctypes.POINTER(mirs_image))],
+        ('batch', 'i', 'out'),
+        'int mirs_image_batch_take_image(mirs_image_batch *batch, size_t i, mirs_image **out)',
+        """Moves input i's image to the caller (*out, freed with mirs_image_free()).
+Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE, MIRS_E_NOT_FOUND (the input
+failed, was encoded or was already taken)."""),
+    'mirs_image_batch_encoded': (
+        'image', ctypes.POINTER(ctypes.c_uint8),
+        [ctypes.POINTER(mirs_image_batch), ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)],
+        ('batch', 'i', 'len'),
+        'const uint8_t *mirs_image_batch_encoded(const mirs_image_batch *batch, size_t i, size_t *len)',
+        """Input i's encoded bytes when the run had encode options (NULL with
+*len = 0 otherwise). Borrowed: valid until the next run or the free."""),
     'mirs_prompt_format_name': (
         'prompt', ctypes.c_char_p,
         [ctypes.c_int32],
@@ -3291,19 +3419,28 @@ records never count. This is the one rule behind reports, comparisons,
 resume (mirs_store_done) and merges, so that re-scoring, retries and
 resumed runs give the figures of one fresh run (docs/reporting.md).
 Thread-safe."""),
+    'mirs_official_options_init': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_official_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_official_options_init(mirs_official_options *opts, size_t size)',
+        """Fills the first `size` bytes of *opts with the defaults and sets
+struct_size = size (for bindings that cannot use the macro; never writes
+past size). MIRS_E_INVALID_ARGUMENT for NULL or a size below the oldest
+layout."""),
     'mirs_records_from_official': (
         'report', ctypes.c_int,
-        [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_records))],
-        ('harmbench_model_dir', 'model', 'out'),
-        'int mirs_records_from_official(const char *harmbench_model_dir, const char *model, mirs_records **out)',
+        [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(mirs_official_options), ctypes.POINTER(ctypes.POINTER(mirs_records))],
+        ('harmbench_model_dir', 'model', 'opts', 'out'),
+        'int mirs_records_from_official(const char *harmbench_model_dir, const char *model, const mirs_official_options *opts, mirs_records **out)',
         """The verdicts of an official results/harmbench/<model> folder as records
 (model as given, judge "harmbench-mir", key "<Category>/<Relation>/#<i>"
 with i the position in the file's judge_result, which is the item's
 position in the dataset file when inference was complete), from the files
-statics.py would count. For comparisons and conversion to a store. On
-success *out owns new records (mirs_records_free). Errors:
-MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_NOT_FOUND.
-Thread-safe."""),
+statics.py would count. For comparisons and conversion to a store. opts
+may be NULL (one thread). On success *out owns new records
+(mirs_records_free). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY,
+MIRS_E_IO, MIRS_E_NOT_FOUND. Thread-safe."""),
     'mirs_store_merge': (
         'report', ctypes.c_int,
         [ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t, ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)],
@@ -3417,16 +3554,17 @@ without a verdict (dataset order; the string lives as long as r)."""),
 without a verdict (dataset order; the string lives as long as r)."""),
     'mirs_report_add_official': (
         'report', ctypes.c_int,
-        [ctypes.POINTER(mirs_report), ctypes.c_char_p],
-        ('r', 'harmbench_model_dir'),
-        'int mirs_report_add_official(mirs_report *r, const char *harmbench_model_dir)',
+        [ctypes.POINTER(mirs_report), ctypes.c_char_p, ctypes.POINTER(mirs_official_options)],
+        ('r', 'harmbench_model_dir', 'opts'),
+        'int mirs_report_add_official(mirs_report *r, const char *harmbench_model_dir, const mirs_official_options *opts)',
         """Adds an official results/harmbench/<model> folder exactly as statics.py
 reads it: every sub-folder, every *.json file in it, files that Python's
 json module or statics.py would reject are skipped (counted in
 mirs_report_skipped_files); labels "unsafe" are unsafe, everything else
 safe; "[INFERENCE_FAILED:" / "[WORKER_CRASHED:" answers are flagged.
 Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
-MIRS_E_NOT_FOUND (no such folder)."""),
+MIRS_E_NOT_FOUND (no such folder). opts may be NULL (one thread; see
+mirs_official_options.threads)."""),
     'mirs_report_add_official_json': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_report), ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_char_p],

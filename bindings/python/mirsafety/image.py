@@ -9,6 +9,7 @@ import math
 
 from . import _ffi
 from ._core import Array, _np, check, lib, options, path_in, take_buf, text_out
+from .errors import error_class
 from .score import _enum
 
 FORMAT_NONE = _ffi.MIRS_IMAGE_FORMAT_NONE
@@ -205,11 +206,6 @@ class Image:
     def warning_count(self):
         return lib().mirs_image_warning_count(self.handle)
 
-    @property
-    def decode_threads(self):
-        """2 when a JPEG was decoded on two threads (option threads), else 1."""
-        return lib().mirs_image_decode_threads(self.handle)
-
     def pixels(self):
         """The pixels without a copy: a read-only numpy array (height, width, channels) viewing the library's
         buffer (a memoryview of rows when numpy is absent). It keeps the image's memory alive."""
@@ -320,3 +316,68 @@ def composite(images, arrangement="row", layout="rgb", **opts):
     p = ctypes.POINTER(_ffi.mirs_image)()
     check(lib().mirs_image_composite(arr, len(images), ctypes.byref(o), ctypes.byref(p)), "mirs_image_composite")
     return Image(p)
+
+
+def _is_bytes(source):
+    return isinstance(source, (bytes, bytearray, memoryview)) or (_np is not None and isinstance(source, _np.ndarray))
+
+
+def prepare_batch(sources, targets=None, threads=1, resize="bicubic", dct_scaling=True, layout="rgb", encode=None,
+                  **opts):
+    """Decodes many images in one call on `threads` threads (default 1; all joined before it returns), through
+    mirs_image_batch_run(). sources: paths or bytes-like objects (borrowed for the call, not copied). targets: None,
+    or one (width, height) or None per source: the exact size of that result, reached with the `resize` filter after
+    a JPEG is decoded at 1/2, 1/4 or 1/8 scale when the target allows (dct_scaling). encode: None to get Image
+    objects, or "png"/"jpeg" (or a dict of encode options with "format") to get the encoded bytes. Other keyword
+    arguments are decode options (limits, jpeg_warnings, ...).
+
+    Returns a list in input order holding, per source, an Image (or bytes) or the MirsError subclass instance that
+    source failed with; a failed source never stops the others and nothing is raised for it."""
+    sources = list(sources)
+    if targets is not None:
+        targets = list(targets)
+        if len(targets) != len(sources):
+            raise ValueError("prepare_batch: %d targets for %d sources" % (len(targets), len(sources)))
+    d = _decode_opts(layout, opts)
+    e = None
+    if encode is not None:
+        eo = dict(encode) if isinstance(encode, dict) else {"format": encode}
+        e = _encode_opts(eo.pop("format", "png"), eo)
+    bo = options(_ffi.mirs_image_batch_options, lib().mirs_image_batch_options_init,
+                 dict(threads=threads, resize_method=_enum(resize, _RESIZE, None, "resize"),
+                      dct_scaling=1 if dct_scaling else 0), "batch")
+    bo.decode = ctypes.pointer(d)
+    if e is not None:
+        bo.encode = ctypes.pointer(e)
+    b = ctypes.POINTER(_ffi.mirs_image_batch)()
+    check(lib().mirs_image_batch_new(ctypes.byref(b)), "mirs_image_batch_new")
+    keep = []  # the borrowed input buffers, alive until the run returns
+    try:
+        for i, src in enumerate(sources):
+            tw, th = (0, 0) if targets is None or targets[i] is None else targets[i]
+            if _is_bytes(src):
+                a = _bytes_arg(src)
+                keep.append(a)
+                check(lib().mirs_image_batch_add_memory(b, a.ptr, a.n, tw, th), "mirs_image_batch_add_memory")
+            else:
+                check(lib().mirs_image_batch_add_file(b, path_in(src), tw, th), "mirs_image_batch_add_file")
+        assert lib().mirs_image_batch_count(b) == len(sources)
+        check(lib().mirs_image_batch_run(b, ctypes.byref(bo), None), "mirs_image_batch_run")
+        out = []
+        for i in range(len(sources)):
+            st = lib().mirs_image_batch_status(b, i)
+            if st < 0:
+                msg = text_out(lib().mirs_image_batch_message(b, i))
+                out.append(error_class(st)(st, msg, "mirs_image_batch_run"))
+            elif e is not None:
+                n = ctypes.c_size_t()
+                ptr = lib().mirs_image_batch_encoded(b, i, ctypes.byref(n))
+                out.append(ctypes.string_at(ptr, n.value) if n.value else b"")
+            else:
+                assert lib().mirs_image_batch_image(b, i)  # borrowed until taken, just below
+                p = ctypes.POINTER(_ffi.mirs_image)()
+                check(lib().mirs_image_batch_take_image(b, i, ctypes.byref(p)), "mirs_image_batch_take_image")
+                out.append(Image(p))
+        return out
+    finally:
+        lib().mirs_image_batch_free(b)

@@ -11,6 +11,11 @@ from . import _ffi
 from ._core import Array, Handle, check, lib, options, path_in, path_out, take_buf, text_in, text_out
 from .score import _Text, _enum
 
+
+
+def _official_opts(threads):
+    return options(_ffi.mirs_official_options, lib().mirs_official_options_init, {"threads": threads}, "official")
+
 Response = namedtuple("Response", "key text status finish_reason error source model origin")
 Response.__doc__ = ("One model response: status is MIRS_RESPONSE_OK/_FAILED/_CRASHED; text is str (U+0000 kept); "
                     "origin is MIRS_RESPONSE_ORIGIN_GIVEN/_COMPLETIONS/_CHAT.")
@@ -285,12 +290,13 @@ class Records(_Handle):
         self._ptr = _ptr
 
     @classmethod
-    def from_official(cls, harmbench_model_dir, model):
+    def from_official(cls, harmbench_model_dir, model, threads=1):
         """The verdicts of an official results/harmbench/<model> folder as records (judge "harmbench-mir", keys
-        "<Category>/<Relation>/#<i>")."""
+        "<Category>/<Relation>/#<i>"), read on `threads` threads (default 1; joined before it returns)."""
         p = ctypes.POINTER(_ffi.mirs_records)()
-        check(lib().mirs_records_from_official(path_in(harmbench_model_dir), text_in(model), ctypes.byref(p)),
-              "mirs_records_from_official")
+        o = _official_opts(threads)
+        check(lib().mirs_records_from_official(path_in(harmbench_model_dir), text_in(model), ctypes.byref(o),
+                                               ctypes.byref(p)), "mirs_records_from_official")
         return cls(_ptr=p)
 
     @classmethod
@@ -390,8 +396,12 @@ class Report(_Handle):
         c, keep = _record_in(rec)
         check(lib().mirs_report_add_record(self._h(), ctypes.byref(c)), "mirs_report_add_record")
 
-    def add_official(self, harmbench_model_dir):
-        check(lib().mirs_report_add_official(self._h(), path_in(harmbench_model_dir)), "mirs_report_add_official")
+    def add_official(self, harmbench_model_dir, threads=1):
+        """Adds an official results/harmbench/<model> folder as statics.py reads it, on `threads` threads (default 1;
+        joined before it returns)."""
+        o = _official_opts(threads)
+        check(lib().mirs_report_add_official(self._h(), path_in(harmbench_model_dir), ctypes.byref(o)),
+              "mirs_report_add_official")
 
     def add_official_json(self, data, category, file_name):
         t = _Text(data)

@@ -68,25 +68,42 @@ def test_decode_equals_pil(name):
             assert im.size == (want.shape[1], want.shape[0]) and im.channels == 3
             assert im.source_format == info["format"] and im.source_size == im.size
             assert im.warning_count == 0
-            assert im.decode_threads == 1
             np.testing.assert_array_equal(im.pixels(), want)
 
 
-def test_jpeg_two_bands_equal_one_thread_and_pil(tmp_path):
+def test_prepare_batch_in_order_with_errors(tmp_path):
     rng = np.random.default_rng(7)
     y, x = np.mgrid[0:601, 0:517]
     arr = np.stack([x % 256, y % 256, (x + y) % 256], -1) + rng.integers(-4, 5, (601, 517, 3))
     path = tmp_path / "big.jpg"
     PILImage.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).save(path, quality=90)
     want = np.asarray(PILImage.open(path).convert("RGB"))
-    with Image.decode(path, threads=1) as one, Image.decode(path, threads=2) as two:
-        assert (one.decode_threads, two.decode_threads) == (1, 2)
-        np.testing.assert_array_equal(one.pixels(), want)
-        np.testing.assert_array_equal(two.pixels(), want)
     raw = path.read_bytes()
-    for threads in (1, 2):
-        with pytest.raises(mirsafety.TruncatedError):
-            Image.decode(raw[: len(raw) * 2 // 3], threads=threads)
+    png = os.path.join(DATA, "rgb.png")
+    sources = [path, raw, tmp_path / "missing.png", raw[: len(raw) * 2 // 3], png, b"junk", str(path)]
+    targets = [None, None, None, None, None, None, (129, 150)]
+    for threads in (1, 2, 5):
+        out = image.prepare_batch(sources, targets, threads=threads)
+        assert len(out) == len(sources)
+        np.testing.assert_array_equal(out[0].pixels(), want)
+        np.testing.assert_array_equal(out[1].pixels(), want)
+        assert isinstance(out[2], mirsafety.NotFoundError) and "missing.png" in out[2].message
+        assert isinstance(out[3], mirsafety.TruncatedError)
+        np.testing.assert_array_equal(out[4].pixels(), np.asarray(PILImage.open(png).convert("RGB")))
+        assert isinstance(out[5], mirsafety.FormatError)
+        # 517x601 -> 129x150: decoded at 1/4 scale (130x151, still >= the target), then bicubic to the target.
+        with Image.decode(path, target_width=129, target_height=150) as quarter:
+            assert quarter.size == (130, 151)
+            np.testing.assert_array_equal(out[6].pixels(), quarter.resize(129, 150, "bicubic").pixels())
+    enc = image.prepare_batch([raw, b"junk"], encode="png", threads=2)
+    assert isinstance(enc[0], bytes) and enc[0][:8] == b"\x89PNG\r\n\x1a\n"
+    np.testing.assert_array_equal(Image.decode(enc[0]).pixels(), want)
+    assert isinstance(enc[1], mirsafety.FormatError)
+    assert image.prepare_batch([]) == []
+    with pytest.raises(ValueError):
+        image.prepare_batch([raw], [None, None])
+    with pytest.raises(mirsafety.InvalidArgumentError):
+        image.prepare_batch([raw], [(10, 0)])
 
 
 def test_errors_name_the_problem(tmp_path):

@@ -159,7 +159,12 @@ def test_report_matches_official_statics(tmp_path):
         j = json.loads(r.write("json", by="all"))
         assert isinstance(j, dict)
         assert "Analogy" in r.write("markdown") and "Analogy" in r.write("csv", by=["category", "relation"])
+    with Report("model", "harmbench-mir") as r3:  # the reader's threads do not change the result
+        r3.add_official(root, threads=3)
+        assert r3.write("mir") == want and r3.skipped_files == 1
     recs = Records.from_official(root, "model")
+    assert [(x.key, x.verdict) for x in Records.from_official(root, "model", threads=4)] == \
+        [(x.key, x.verdict) for x in recs]
     assert len(recs) == sum(v[0] for v in rows.values())
     assert {x.judge for x in recs} == {"harmbench-mir"} and {x.model for x in recs} == {"model"}
     assert sum(x.verdict == V.MIRS_VERDICT_UNSAFE for x in recs) == sum(v[1] for v in rows.values())

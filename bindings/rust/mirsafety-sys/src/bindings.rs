@@ -1332,36 +1332,40 @@ pub const MIRS_ENTROPY_POLICY_RENORMALIZE: c_int = 1;
 pub const MIRS_ENTROPY_POLICY_SKIP: c_int = 2;
 
 /// Kernel choice. AUTO picks AVX-512 (F, BW, DQ, VL, with AVX2+FMA+F16C) when
-/// the CPU and OS have it (checked once per process), else AVX2+FMA+F16C,
-/// else SSE2 on x86-64, else the portable C kernel; the environment variable
-/// MIRS_ENTROPY_KERNEL=generic|sse2|avx2|avx512 steers AUTO (avx2 and avx512
-/// only where the CPU has them).
+/// the CPU and OS have it, else AVX2+FMA+F16C, else SSE2 on x86-64, else the
+/// portable C kernel. No environment variable changes the choice; ask for a
+/// kernel explicitly to compare or test them.
 pub const MIRS_ENTROPY_KERNEL_AUTO: c_int = 0;
 
 /// Kernel choice. AUTO picks AVX-512 (F, BW, DQ, VL, with AVX2+FMA+F16C) when
-/// the CPU and OS have it (checked once per process), else AVX2+FMA+F16C,
-/// else SSE2 on x86-64, else the portable C kernel; the environment variable
-/// MIRS_ENTROPY_KERNEL=generic|sse2|avx2|avx512 steers AUTO (avx2 and avx512
-/// only where the CPU has them).
+/// the CPU and OS have it, else AVX2+FMA+F16C, else SSE2 on x86-64, else the
+/// portable C kernel. No environment variable changes the choice; ask for a
+/// kernel explicitly to compare or test them.
 pub const MIRS_ENTROPY_KERNEL_GENERIC: c_int = 1;
 
 /// Kernel choice. AUTO picks AVX-512 (F, BW, DQ, VL, with AVX2+FMA+F16C) when
-/// the CPU and OS have it (checked once per process), else AVX2+FMA+F16C,
-/// else SSE2 on x86-64, else the portable C kernel; the environment variable
-/// MIRS_ENTROPY_KERNEL=generic|sse2|avx2|avx512 steers AUTO (avx2 and avx512
-/// only where the CPU has them).
+/// the CPU and OS have it, else AVX2+FMA+F16C, else SSE2 on x86-64, else the
+/// portable C kernel. No environment variable changes the choice; ask for a
+/// kernel explicitly to compare or test them.
 ///
 /// MIRS_E_UNSUPPORTED when the CPU or build lacks it
 pub const MIRS_ENTROPY_KERNEL_AVX2: c_int = 2;
 
 /// Kernel choice. AUTO picks AVX-512 (F, BW, DQ, VL, with AVX2+FMA+F16C) when
-/// the CPU and OS have it (checked once per process), else AVX2+FMA+F16C,
-/// else SSE2 on x86-64, else the portable C kernel; the environment variable
-/// MIRS_ENTROPY_KERNEL=generic|sse2|avx2|avx512 steers AUTO (avx2 and avx512
-/// only where the CPU has them).
+/// the CPU and OS have it, else AVX2+FMA+F16C, else SSE2 on x86-64, else the
+/// portable C kernel. No environment variable changes the choice; ask for a
+/// kernel explicitly to compare or test them.
+///
+/// MIRS_E_UNSUPPORTED off x86-64
+pub const MIRS_ENTROPY_KERNEL_SSE2: c_int = 3;
+
+/// Kernel choice. AUTO picks AVX-512 (F, BW, DQ, VL, with AVX2+FMA+F16C) when
+/// the CPU and OS have it, else AVX2+FMA+F16C, else SSE2 on x86-64, else the
+/// portable C kernel. No environment variable changes the choice; ask for a
+/// kernel explicitly to compare or test them.
 ///
 /// MIRS_E_UNSUPPORTED when the CPU, OS or build lacks it
-pub const MIRS_ENTROPY_KERNEL_AVX512: c_int = 3;
+pub const MIRS_ENTROPY_KERNEL_AVX512: c_int = 4;
 
 /// Axes for mirs_entropy_reduce (OR them together).
 pub const MIRS_ENTROPY_AXIS_LAYERS: c_uint = 1;
@@ -1399,7 +1403,7 @@ pub const MIRS_ENTROPY_THRESHOLD_MIDPOINT: c_int = 0;
 /// (midpoint between adjacent sorted samples).
 pub const MIRS_ENTROPY_THRESHOLD_YOUDEN: c_int = 1;
 
-// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
+// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_OFFICIAL_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
 
 // ---- Callback types ----
 
@@ -1446,6 +1450,13 @@ pub struct mirs_iter {
 /// Opaque: only pointers to it exist.
 #[repr(C)]
 pub struct mirs_image {
+    _p: [u8; 0],
+    _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// Opaque: only pointers to it exist.
+#[repr(C)]
+pub struct mirs_image_batch {
     _p: [u8; 0],
     _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
 }
@@ -1685,25 +1696,12 @@ pub struct mirs_image_decode_options {
     /// used for 8-bit non-interlaced PNGs (both give the same pixels; this is
     /// for comparisons and tests). Default 0.
     pub png_libpng_only: i32,
-    /// Threads one JPEG decode may use: 0 = auto (2 when the process may run
-    /// on 2 or more CPUs, else 1), 1 = the calling thread only, 2 or more =
-    /// up to 2 (the current maximum). With 2, a baseline JPEG of at least
-    /// 262,144 pixels is decoded on two threads, giving the same pixels,
-    /// warnings and errors as one thread. On x86-64 with AVX2 the library's
-    /// own decoder splits the entropy-coded data itself (no work is done
-    /// twice; about 2x faster than one thread, for less CPU); files it does not take
-    /// (restart markers, the fast IDCT, 4:4:0, RGB-coded) are decoded as two
-    /// bands of rows by libjpeg, where the second band must first read the
-    /// first's entropy-coded data (1.2-1.4x the CPU time of one thread).
-    /// The first two-thread decode starts a worker thread that then sleeps
-    /// until the next one (a new one after fork()), and its scratch buffer
-    /// (5.25 bytes per pixel for 4:2:0, 3.5-10.5 for the others; files that
-    /// would need more than 48 MiB take the bands) is kept for the next
-    /// decode until the process ends. Set 1 when parallel decodes of many images already keep
-    /// every core busy. Progressive, CMYK, arithmetic-coded and DCT-scaled
-    /// JPEGs, GRAY8 output from colour JPEGs and PNGs always use one thread
-    /// (mirs_image_decode_threads() tells). See docs/images.md.
-    pub threads: u32,
+    /// Non-zero: decode every PNG with libpng, never the libdeflate fast path
+    /// used for 8-bit non-interlaced PNGs (both give the same pixels; this is
+    /// for comparisons and tests). Default 0.
+    ///
+    /// must be 0 (keeps the struct free of trailing padding)
+    pub reserved: u32,
 }
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_image_decode_options>() == 80 && core::mem::align_of::<mirs_image_decode_options>() == 8);
@@ -1777,6 +1775,42 @@ const _: () = assert!(core::mem::size_of::<mirs_image_composite_options>() == 40
 
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
+pub struct mirs_image_batch_options {
+    /// sizeof(mirs_image_batch_options)
+    pub struct_size: usize,
+    /// Threads that work on the batch, the calling thread included: default
+    /// 1 (only the calling thread); 0 means 1. More threads than inputs are
+    /// not started. The threads are joined before mirs_image_batch_run()
+    /// returns; none outlives the call.
+    pub threads: u32,
+    /// MIRS_RESIZE_* for inputs with a target size; default BICUBIC (Qwen2-VL's).
+    pub resize_method: i32,
+    /// Non-zero (default 1): a JPEG whose target is at most half its size on
+    /// both sides is decoded at the smallest 1/2^k scale that stays >= the
+    /// target (faster; pixels differ slightly from a full decode followed
+    /// by the same resize). 0: always decode at full size.
+    pub dct_scaling: i32,
+    /// Non-zero (default 1): a JPEG whose target is at most half its size on
+    /// both sides is decoded at the smallest 1/2^k scale that stays >= the
+    /// target (faster; pixels differ slightly from a full decode followed
+    /// by the same resize). 0: always decode at full size.
+    ///
+    /// must be 0
+    pub reserved: u32,
+    /// Decoding options for every input (NULL: the defaults). Their
+    /// target_width/target_height are ignored (each input has its own).
+    pub decode: *const mirs_image_decode_options,
+    /// NULL (default): keep each decoded (and resized) image, read with
+    /// mirs_image_batch_image(). Otherwise each result is encoded with these
+    /// options, the pixels are dropped, and mirs_image_batch_encoded() gives
+    /// the bytes.
+    pub encode: *const mirs_image_encode_options,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_image_batch_options>() == 40 && core::mem::align_of::<mirs_image_batch_options>() == 8);
+
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
 pub struct mirs_prompt_options {
     /// sizeof(mirs_prompt_options)
     pub struct_size: usize,
@@ -1838,6 +1872,12 @@ pub struct mirs_prompt_options {
     /// (MIRS_E_INVALID_ARGUMENT otherwise). A profile's max_tokens and
     /// temperature apply where the options leave them unset (0 / < 0).
     pub profile: i32,
+    /// Threads that decode one item's images where they are decoded (the
+    /// COMPOSITE variant; request formats with image_format PNG/JPEG or
+    /// max_pixels, which also re-encode them), the calling thread included:
+    /// default 1; 0 means 1. Started and joined inside each call
+    /// (mirs_image_batch_run()); the bytes do not depend on the number.
+    pub threads: u32,
     /// Items the official adapters count as failed inference (an image
     /// missing or unreadable, an empty request: docs/prompts.md) reach this
     /// sink as a response record, one JSON line {"key", "response":
@@ -2051,6 +2091,31 @@ pub struct mirs_store_options {
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_store_options>() == 32 && core::mem::align_of::<mirs_store_options>() == 8);
 
+/// Options of the official results/harmbench readers
+/// (mirs_records_from_official, mirs_report_add_official).
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_official_options {
+    /// sizeof(mirs_official_options)
+    pub struct_size: usize,
+    /// Threads that read and scan the folder's files, the calling thread
+    /// included: default 1 (only the calling thread); 0 means 1; at most 8
+    /// are used, and at most one per 4 files. They are started and joined
+    /// inside the call; none outlives it. The result is the same for any
+    /// number.
+    pub threads: u32,
+    /// Threads that read and scan the folder's files, the calling thread
+    /// included: default 1 (only the calling thread); 0 means 1; at most 8
+    /// are used, and at most one per 4 files. They are started and joined
+    /// inside the call; none outlives it. The result is the same for any
+    /// number.
+    ///
+    /// must be 0 (keeps the struct free of trailing padding)
+    pub reserved: u32,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_official_options>() == 16 && core::mem::align_of::<mirs_official_options>() == 8);
+
 /// Two models' verdicts over the keys both have (a verdict record each: the
 /// one mirs_records_counted() marks): the 2x2 table, the exact McNemar p-value and
 /// the difference of ASRs (a - b) with Newcombe's interval. Records of
@@ -2258,11 +2323,12 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_buf", 16, 8, &[("data", 0), ("size", 8)]),
     ("mirs_dataset_options", 64, 8, &[("struct_size", 0), ("format", 8), ("mode", 12), ("check_images", 16), ("min_images", 20), ("max_images", 24), ("max_json_depth", 28), ("max_file_bytes", 32), ("max_items", 40), ("max_line_bytes", 48), ("oddities", 56), ("reserved", 60)]),
     ("mirs_filter", 64, 8, &[("struct_size", 0), ("categories", 8), ("relations", 12), ("groups", 16), ("keys", 24), ("key_count", 32), ("shard_index", 40), ("shard_count", 44), ("shuffle", 48), ("seed", 56)]),
-    ("mirs_image_decode_options", 80, 8, &[("struct_size", 0), ("layout", 8), ("jpeg_warnings", 12), ("jpeg_dct", 16), ("max_width", 20), ("max_height", 24), ("max_pixels", 32), ("max_input_bytes", 40), ("max_png_chunk_bytes", 48), ("max_png_chunks", 52), ("max_jpeg_scans", 56), ("max_jpeg_warnings", 60), ("target_width", 64), ("target_height", 68), ("png_libpng_only", 72), ("threads", 76)]),
+    ("mirs_image_decode_options", 80, 8, &[("struct_size", 0), ("layout", 8), ("jpeg_warnings", 12), ("jpeg_dct", 16), ("max_width", 20), ("max_height", 24), ("max_pixels", 32), ("max_input_bytes", 40), ("max_png_chunk_bytes", 48), ("max_png_chunks", 52), ("max_jpeg_scans", 56), ("max_jpeg_warnings", 60), ("target_width", 64), ("target_height", 68), ("png_libpng_only", 72), ("reserved", 76)]),
     ("mirs_image_info", 40, 8, &[("struct_size", 0), ("format", 8), ("width", 12), ("height", 16), ("channels", 20), ("bit_depth", 24), ("has_alpha", 28), ("interlaced", 32), ("color_model", 36)]),
     ("mirs_image_encode_options", 24, 8, &[("struct_size", 0), ("format", 8), ("png_level", 12), ("jpeg_quality", 16), ("jpeg_subsampling", 20)]),
     ("mirs_image_composite_options", 40, 8, &[("struct_size", 0), ("arrangement", 8), ("layout", 12), ("columns", 16), ("spacing", 20), ("margin", 24), ("background", 28), ("max_pixels", 32)]),
-    ("mirs_prompt_options", 160, 8, &[("struct_size", 0), ("format", 8), ("variant", 12), ("labels", 16), ("system", 24), ("image_placeholder", 32), ("tmpl", 40), ("seed", 48), ("model", 56), ("max_tokens", 64), ("temperature", 72), ("detail", 80), ("image_format", 88), ("jpeg_quality", 92), ("max_pixels", 96), ("max_image_bytes", 104), ("composite_dir", 112), ("progress", 120), ("progress_userdata", 128), ("profile", 136), ("failed_sink", 144), ("failed_userdata", 152)]),
+    ("mirs_image_batch_options", 40, 8, &[("struct_size", 0), ("threads", 8), ("resize_method", 12), ("dct_scaling", 16), ("reserved", 20), ("decode", 24), ("encode", 32)]),
+    ("mirs_prompt_options", 160, 8, &[("struct_size", 0), ("format", 8), ("variant", 12), ("labels", 16), ("system", 24), ("image_placeholder", 32), ("tmpl", 40), ("seed", 48), ("model", 56), ("max_tokens", 64), ("temperature", 72), ("detail", 80), ("image_format", 88), ("jpeg_quality", 92), ("max_pixels", 96), ("max_image_bytes", 104), ("composite_dir", 112), ("progress", 120), ("progress_userdata", 128), ("profile", 136), ("threads", 140), ("failed_sink", 144), ("failed_userdata", 152)]),
     ("mirs_prompt_input", 56, 8, &[("struct_size", 0), ("text", 8), ("images", 16), ("image_count", 24), ("relation", 32), ("category", 36), ("key", 40), ("question", 48)]),
     ("mirs_strip_options", 48, 8, &[("struct_size", 0), ("open_tags", 8), ("close_tags", 16), ("ntags", 24), ("finish_reason", 32), ("unterminated", 40), ("reserved", 44)]),
     ("mirs_match", 32, 8, &[("matched", 0), ("phrase", 4), ("offset", 8), ("length", 16), ("count", 24)]),
@@ -2271,6 +2337,7 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_response", 72, 8, &[("key", 0), ("text", 8), ("text_len", 16), ("status", 24), ("finish_reason", 32), ("error", 40), ("source", 48), ("model", 56), ("origin", 64)]),
     ("mirs_record", 104, 8, &[("struct_size", 0), ("key", 8), ("model", 16), ("judge", 24), ("verdict", 32), ("flags", 36), ("response_type", 40), ("finish_reason", 48), ("response", 56), ("judge_output", 64), ("categories", 72), ("timestamp_ms", 80), ("response_len", 88), ("judge_output_len", 96)]),
     ("mirs_store_options", 32, 8, &[("struct_size", 0), ("durability", 8), ("fsync_every", 12), ("torn", 16), ("max_json_depth", 20), ("max_line_bytes", 24)]),
+    ("mirs_official_options", 16, 8, &[("struct_size", 0), ("threads", 8), ("reserved", 12)]),
     ("mirs_model_comparison", 104, 8, &[("struct_size", 0), ("both_unsafe", 8), ("a_only", 16), ("b_only", 24), ("both_safe", 32), ("only_in_a", 40), ("only_in_b", 48), ("asr_a", 56), ("asr_b", 64), ("diff", 72), ("diff_lo", 80), ("diff_hi", 88), ("mcnemar_p", 96)]),
     ("mirs_judge_comparison", 2104, 8, &[("struct_size", 0), ("verdict_count", 8), ("reserved", 12), ("matrix", 16), ("common", 2064), ("only_in_a", 2072), ("only_in_b", 2080), ("kappa", 2088), ("agreement", 2096)]),
     ("mirs_score_options", 56, 8, &[("struct_size", 0), ("model", 8), ("judge", 16), ("parse_mode", 20), ("strip_mode", 24), ("keep_response", 28), ("timestamp_ms", 32), ("progress", 40), ("progress_userdata", 48)]),
@@ -2317,7 +2384,7 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
         let base = u.as_ptr();
         #[allow(unused_unsafe)]
         let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("layout", (core::ptr::addr_of!((*base).layout) as usize) - (base as usize)), ("jpeg_warnings", (core::ptr::addr_of!((*base).jpeg_warnings) as usize) - (base as usize)), ("jpeg_dct", (core::ptr::addr_of!((*base).jpeg_dct) as usize) - (base as usize)), ("max_width", (core::ptr::addr_of!((*base).max_width) as usize) - (base as usize)), ("max_height", (core::ptr::addr_of!((*base).max_height) as usize) - (base as usize)), ("max_pixels", (core::ptr::addr_of!((*base).max_pixels) as usize) - (base as usize)), ("max_input_bytes", (core::ptr::addr_of!((*base).max_input_bytes) as usize) - (base as usize)), ("max_png_chunk_bytes", (core::ptr::addr_of!((*base).max_png_chunk_bytes) as usize) - (base as usize)), ("max_png_chunks", (core::ptr::addr_of!((*base).max_png_chunks) as usize) - (base as usize)), ("max_jpeg_scans", (core::ptr::addr_of!((*base).max_jpeg_scans) as usize) - (base as usize)), ("max_jpeg_warnings", (core::ptr::addr_of!((*base).max_jpeg_warnings) as usize) - (base as usize)), ("target_width", (core::ptr::addr_of!((*base).target_width) as usize) - (base as usize)), ("target_height", (core::ptr::addr_of!((*base).target_height) as usize) - (base as usize)), ("png_libpng_only", (core::ptr::addr_of!((*base).png_libpng_only) as usize) - (base as usize)), ("threads", (core::ptr::addr_of!((*base).threads) as usize) - (base as usize))]
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("layout", (core::ptr::addr_of!((*base).layout) as usize) - (base as usize)), ("jpeg_warnings", (core::ptr::addr_of!((*base).jpeg_warnings) as usize) - (base as usize)), ("jpeg_dct", (core::ptr::addr_of!((*base).jpeg_dct) as usize) - (base as usize)), ("max_width", (core::ptr::addr_of!((*base).max_width) as usize) - (base as usize)), ("max_height", (core::ptr::addr_of!((*base).max_height) as usize) - (base as usize)), ("max_pixels", (core::ptr::addr_of!((*base).max_pixels) as usize) - (base as usize)), ("max_input_bytes", (core::ptr::addr_of!((*base).max_input_bytes) as usize) - (base as usize)), ("max_png_chunk_bytes", (core::ptr::addr_of!((*base).max_png_chunk_bytes) as usize) - (base as usize)), ("max_png_chunks", (core::ptr::addr_of!((*base).max_png_chunks) as usize) - (base as usize)), ("max_jpeg_scans", (core::ptr::addr_of!((*base).max_jpeg_scans) as usize) - (base as usize)), ("max_jpeg_warnings", (core::ptr::addr_of!((*base).max_jpeg_warnings) as usize) - (base as usize)), ("target_width", (core::ptr::addr_of!((*base).target_width) as usize) - (base as usize)), ("target_height", (core::ptr::addr_of!((*base).target_height) as usize) - (base as usize)), ("png_libpng_only", (core::ptr::addr_of!((*base).png_libpng_only) as usize) - (base as usize)), ("reserved", (core::ptr::addr_of!((*base).reserved) as usize) - (base as usize))]
         };
         v.push(("mirs_image_decode_options", core::mem::size_of::<mirs_image_decode_options>(), core::mem::align_of::<mirs_image_decode_options>(), fields));
     }
@@ -2349,11 +2416,20 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
         v.push(("mirs_image_composite_options", core::mem::size_of::<mirs_image_composite_options>(), core::mem::align_of::<mirs_image_composite_options>(), fields));
     }
     {
+        let u = core::mem::MaybeUninit::<mirs_image_batch_options>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("threads", (core::ptr::addr_of!((*base).threads) as usize) - (base as usize)), ("resize_method", (core::ptr::addr_of!((*base).resize_method) as usize) - (base as usize)), ("dct_scaling", (core::ptr::addr_of!((*base).dct_scaling) as usize) - (base as usize)), ("reserved", (core::ptr::addr_of!((*base).reserved) as usize) - (base as usize)), ("decode", (core::ptr::addr_of!((*base).decode) as usize) - (base as usize)), ("encode", (core::ptr::addr_of!((*base).encode) as usize) - (base as usize))]
+        };
+        v.push(("mirs_image_batch_options", core::mem::size_of::<mirs_image_batch_options>(), core::mem::align_of::<mirs_image_batch_options>(), fields));
+    }
+    {
         let u = core::mem::MaybeUninit::<mirs_prompt_options>::uninit();
         let base = u.as_ptr();
         #[allow(unused_unsafe)]
         let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("variant", (core::ptr::addr_of!((*base).variant) as usize) - (base as usize)), ("labels", (core::ptr::addr_of!((*base).labels) as usize) - (base as usize)), ("system", (core::ptr::addr_of!((*base).system) as usize) - (base as usize)), ("image_placeholder", (core::ptr::addr_of!((*base).image_placeholder) as usize) - (base as usize)), ("tmpl", (core::ptr::addr_of!((*base).tmpl) as usize) - (base as usize)), ("seed", (core::ptr::addr_of!((*base).seed) as usize) - (base as usize)), ("model", (core::ptr::addr_of!((*base).model) as usize) - (base as usize)), ("max_tokens", (core::ptr::addr_of!((*base).max_tokens) as usize) - (base as usize)), ("temperature", (core::ptr::addr_of!((*base).temperature) as usize) - (base as usize)), ("detail", (core::ptr::addr_of!((*base).detail) as usize) - (base as usize)), ("image_format", (core::ptr::addr_of!((*base).image_format) as usize) - (base as usize)), ("jpeg_quality", (core::ptr::addr_of!((*base).jpeg_quality) as usize) - (base as usize)), ("max_pixels", (core::ptr::addr_of!((*base).max_pixels) as usize) - (base as usize)), ("max_image_bytes", (core::ptr::addr_of!((*base).max_image_bytes) as usize) - (base as usize)), ("composite_dir", (core::ptr::addr_of!((*base).composite_dir) as usize) - (base as usize)), ("progress", (core::ptr::addr_of!((*base).progress) as usize) - (base as usize)), ("progress_userdata", (core::ptr::addr_of!((*base).progress_userdata) as usize) - (base as usize)), ("profile", (core::ptr::addr_of!((*base).profile) as usize) - (base as usize)), ("failed_sink", (core::ptr::addr_of!((*base).failed_sink) as usize) - (base as usize)), ("failed_userdata", (core::ptr::addr_of!((*base).failed_userdata) as usize) - (base as usize))]
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("variant", (core::ptr::addr_of!((*base).variant) as usize) - (base as usize)), ("labels", (core::ptr::addr_of!((*base).labels) as usize) - (base as usize)), ("system", (core::ptr::addr_of!((*base).system) as usize) - (base as usize)), ("image_placeholder", (core::ptr::addr_of!((*base).image_placeholder) as usize) - (base as usize)), ("tmpl", (core::ptr::addr_of!((*base).tmpl) as usize) - (base as usize)), ("seed", (core::ptr::addr_of!((*base).seed) as usize) - (base as usize)), ("model", (core::ptr::addr_of!((*base).model) as usize) - (base as usize)), ("max_tokens", (core::ptr::addr_of!((*base).max_tokens) as usize) - (base as usize)), ("temperature", (core::ptr::addr_of!((*base).temperature) as usize) - (base as usize)), ("detail", (core::ptr::addr_of!((*base).detail) as usize) - (base as usize)), ("image_format", (core::ptr::addr_of!((*base).image_format) as usize) - (base as usize)), ("jpeg_quality", (core::ptr::addr_of!((*base).jpeg_quality) as usize) - (base as usize)), ("max_pixels", (core::ptr::addr_of!((*base).max_pixels) as usize) - (base as usize)), ("max_image_bytes", (core::ptr::addr_of!((*base).max_image_bytes) as usize) - (base as usize)), ("composite_dir", (core::ptr::addr_of!((*base).composite_dir) as usize) - (base as usize)), ("progress", (core::ptr::addr_of!((*base).progress) as usize) - (base as usize)), ("progress_userdata", (core::ptr::addr_of!((*base).progress_userdata) as usize) - (base as usize)), ("profile", (core::ptr::addr_of!((*base).profile) as usize) - (base as usize)), ("threads", (core::ptr::addr_of!((*base).threads) as usize) - (base as usize)), ("failed_sink", (core::ptr::addr_of!((*base).failed_sink) as usize) - (base as usize)), ("failed_userdata", (core::ptr::addr_of!((*base).failed_userdata) as usize) - (base as usize))]
         };
         v.push(("mirs_prompt_options", core::mem::size_of::<mirs_prompt_options>(), core::mem::align_of::<mirs_prompt_options>(), fields));
     }
@@ -2428,6 +2504,15 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
             vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("durability", (core::ptr::addr_of!((*base).durability) as usize) - (base as usize)), ("fsync_every", (core::ptr::addr_of!((*base).fsync_every) as usize) - (base as usize)), ("torn", (core::ptr::addr_of!((*base).torn) as usize) - (base as usize)), ("max_json_depth", (core::ptr::addr_of!((*base).max_json_depth) as usize) - (base as usize)), ("max_line_bytes", (core::ptr::addr_of!((*base).max_line_bytes) as usize) - (base as usize))]
         };
         v.push(("mirs_store_options", core::mem::size_of::<mirs_store_options>(), core::mem::align_of::<mirs_store_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_official_options>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("threads", (core::ptr::addr_of!((*base).threads) as usize) - (base as usize)), ("reserved", (core::ptr::addr_of!((*base).reserved) as usize) - (base as usize))]
+        };
+        v.push(("mirs_official_options", core::mem::size_of::<mirs_official_options>(), core::mem::align_of::<mirs_official_options>(), fields));
     }
     {
         let u = core::mem::MaybeUninit::<mirs_model_comparison>::uninit();
@@ -3077,13 +3162,6 @@ extern "C" {
     /// C: `uint32_t mirs_image_warning_count(const mirs_image *img)` (image.h)
     pub fn mirs_image_warning_count(img: *const mirs_image) -> u32;
 
-    /// Threads that decoded the image: 2 when a JPEG was decoded on two threads
-    /// (see mirs_image_decode_options.threads), 1 for every other decode and
-    /// for images built in memory.
-    ///
-    /// C: `uint32_t mirs_image_decode_threads(const mirs_image *img)` (image.h)
-    pub fn mirs_image_decode_threads(img: *const mirs_image) -> u32;
-
     /// CRC-64/XZ of the image's pixel bytes, row by row without padding, so the
     /// same pixels give the same value whatever the stride. Thread-safe.
     ///
@@ -3196,6 +3274,90 @@ extern "C" {
     ///
     /// C: `int mirs_image_composite(const mirs_image *const *images, size_t n, const mirs_image_composite_options *opts, mirs_image **out)` (image.h)
     pub fn mirs_image_composite(images: *const *const mirs_image, n: usize, opts: *const mirs_image_composite_options, out: *mut *mut mirs_image) -> c_int;
+
+    /// Fills the first `size` bytes of *opts with the defaults and sets
+    /// struct_size = size (for bindings that cannot use the macro; never writes
+    /// past size). MIRS_E_INVALID_ARGUMENT for NULL or a size below the oldest
+    /// layout.
+    ///
+    /// C: `int mirs_image_batch_options_init(mirs_image_batch_options *opts, size_t size)` (image.h)
+    pub fn mirs_image_batch_options_init(opts: *mut mirs_image_batch_options, size: usize) -> c_int;
+
+    /// A new empty batch, owned by the caller (mirs_image_batch_free()).
+    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY.
+    ///
+    /// C: `int mirs_image_batch_new(mirs_image_batch **out)` (image.h)
+    pub fn mirs_image_batch_new(out: *mut *mut mirs_image_batch) -> c_int;
+
+    /// Releases a batch, its results and its copies of paths (NULL is fine).
+    ///
+    /// C: `void mirs_image_batch_free(mirs_image_batch *batch)` (image.h)
+    pub fn mirs_image_batch_free(batch: *mut mirs_image_batch);
+
+    /// Appends a file input (the path is copied). target_width x target_height
+    /// is the size of the result; 0 x 0 keeps the decoded size (one of them 0
+    /// and not the other is MIRS_E_INVALID_ARGUMENT). Errors:
+    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY. The file is read only by
+    /// mirs_image_batch_run().
+    ///
+    /// C: `int mirs_image_batch_add_file(mirs_image_batch *batch, const char *path, uint32_t target_width, uint32_t target_height)` (image.h)
+    pub fn mirs_image_batch_add_file(batch: *mut mirs_image_batch, path: *const c_char, target_width: u32, target_height: u32) -> c_int;
+
+    /// Appends an input held in memory, borrowed: data must stay valid and
+    /// unchanged until the last mirs_image_batch_run() of this batch returns.
+    /// Targets as for mirs_image_batch_add_file().
+    ///
+    /// C: `int mirs_image_batch_add_memory(mirs_image_batch *batch, const uint8_t *data, size_t len, uint32_t target_width, uint32_t target_height)` (image.h)
+    pub fn mirs_image_batch_add_memory(batch: *mut mirs_image_batch, data: *const u8, len: usize, target_width: u32, target_height: u32) -> c_int;
+
+    /// Number of inputs added (0 for NULL).
+    ///
+    /// C: `size_t mirs_image_batch_count(const mirs_image_batch *batch)` (image.h)
+    pub fn mirs_image_batch_count(batch: *const mirs_image_batch) -> usize;
+
+    /// Prepares every input (opts may be NULL for the defaults: one thread,
+    /// bicubic, DCT scaling, default decode options, no encoding), replacing the
+    /// results of an earlier run. Returns MIRS_OK when the batch ran, even if
+    /// some inputs failed (like a lenient load: the failures stay on the batch,
+    /// read each with mirs_image_batch_status()); *failed (may be NULL)
+    /// receives the number of failed inputs. Errors, when it could not run at
+    /// all: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY.
+    ///
+    /// C: `int mirs_image_batch_run(mirs_image_batch *batch, const mirs_image_batch_options *opts, size_t *failed)` (image.h)
+    pub fn mirs_image_batch_run(batch: *mut mirs_image_batch, opts: *const mirs_image_batch_options, failed: *mut usize) -> c_int;
+
+    /// Result of input i after a run: MIRS_OK or the negative status that
+    /// reading, decoding, resizing or encoding that input gave. MIRS_E_RANGE for
+    /// an index out of range, MIRS_E_STATE when no run has happened since the
+    /// input was added.
+    ///
+    /// C: `int mirs_image_batch_status(const mirs_image_batch *batch, size_t i)` (image.h)
+    pub fn mirs_image_batch_status(batch: *const mirs_image_batch, i: usize) -> c_int;
+
+    /// Message of input i's failure, naming the file for file inputs ("" when
+    /// it succeeded). Borrowed: valid until the next run or the free. Never NULL.
+    ///
+    /// C: `const char *mirs_image_batch_message(const mirs_image_batch *batch, size_t i)` (image.h)
+    pub fn mirs_image_batch_message(batch: *const mirs_image_batch, i: usize) -> *const c_char;
+
+    /// Input i's image (NULL when it failed or was encoded). Borrowed: valid
+    /// until the next run, mirs_image_batch_take_image() or the free.
+    ///
+    /// C: `const mirs_image *mirs_image_batch_image(const mirs_image_batch *batch, size_t i)` (image.h)
+    pub fn mirs_image_batch_image(batch: *const mirs_image_batch, i: usize) -> *const mirs_image;
+
+    /// Moves input i's image to the caller (*out, freed with mirs_image_free()).
+    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE, MIRS_E_NOT_FOUND (the input
+    /// failed, was encoded or was already taken).
+    ///
+    /// C: `int mirs_image_batch_take_image(mirs_image_batch *batch, size_t i, mirs_image **out)` (image.h)
+    pub fn mirs_image_batch_take_image(batch: *mut mirs_image_batch, i: usize, out: *mut *mut mirs_image) -> c_int;
+
+    /// Input i's encoded bytes when the run had encode options (NULL with
+    /// *len = 0 otherwise). Borrowed: valid until the next run or the free.
+    ///
+    /// C: `const uint8_t *mirs_image_batch_encoded(const mirs_image_batch *batch, size_t i, size_t *len)` (image.h)
+    pub fn mirs_image_batch_encoded(batch: *const mirs_image_batch, i: usize, len: *mut usize) -> *const u8;
 
     /// Static names ("qwen2-vl", "multi-image"); NULL when out of range.
     ///
@@ -4072,17 +4234,25 @@ extern "C" {
     /// C: `int mirs_records_counted(const mirs_records *r, size_t i)` (report.h)
     pub fn mirs_records_counted(r: *const mirs_records, i: usize) -> c_int;
 
+    /// Fills the first `size` bytes of *opts with the defaults and sets
+    /// struct_size = size (for bindings that cannot use the macro; never writes
+    /// past size). MIRS_E_INVALID_ARGUMENT for NULL or a size below the oldest
+    /// layout.
+    ///
+    /// C: `int mirs_official_options_init(mirs_official_options *opts, size_t size)` (report.h)
+    pub fn mirs_official_options_init(opts: *mut mirs_official_options, size: usize) -> c_int;
+
     /// The verdicts of an official results/harmbench/<model> folder as records
     /// (model as given, judge "harmbench-mir", key "<Category>/<Relation>/#<i>"
     /// with i the position in the file's judge_result, which is the item's
     /// position in the dataset file when inference was complete), from the files
-    /// statics.py would count. For comparisons and conversion to a store. On
-    /// success *out owns new records (mirs_records_free). Errors:
-    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_NOT_FOUND.
-    /// Thread-safe.
+    /// statics.py would count. For comparisons and conversion to a store. opts
+    /// may be NULL (one thread). On success *out owns new records
+    /// (mirs_records_free). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY,
+    /// MIRS_E_IO, MIRS_E_NOT_FOUND. Thread-safe.
     ///
-    /// C: `int mirs_records_from_official(const char *harmbench_model_dir, const char *model, mirs_records **out)` (report.h)
-    pub fn mirs_records_from_official(harmbench_model_dir: *const c_char, model: *const c_char, out: *mut *mut mirs_records) -> c_int;
+    /// C: `int mirs_records_from_official(const char *harmbench_model_dir, const char *model, const mirs_official_options *opts, mirs_records **out)` (report.h)
+    pub fn mirs_records_from_official(harmbench_model_dir: *const c_char, model: *const c_char, opts: *const mirs_official_options, out: *mut *mut mirs_records) -> c_int;
 
     /// Merges stores into `output` (written atomically): one record per (key,
     /// model, judge), sorted by key, model, judge. Each input contributes the
@@ -4190,10 +4360,11 @@ extern "C" {
     /// mirs_report_skipped_files); labels "unsafe" are unsafe, everything else
     /// safe; "[INFERENCE_FAILED:" / "[WORKER_CRASHED:" answers are flagged.
     /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
-    /// MIRS_E_NOT_FOUND (no such folder).
+    /// MIRS_E_NOT_FOUND (no such folder). opts may be NULL (one thread; see
+    /// mirs_official_options.threads).
     ///
-    /// C: `int mirs_report_add_official(mirs_report *r, const char *harmbench_model_dir)` (report.h)
-    pub fn mirs_report_add_official(r: *mut mirs_report, harmbench_model_dir: *const c_char) -> c_int;
+    /// C: `int mirs_report_add_official(mirs_report *r, const char *harmbench_model_dir, const mirs_official_options *opts)` (report.h)
+    pub fn mirs_report_add_official(r: *mut mirs_report, harmbench_model_dir: *const c_char, opts: *const mirs_official_options) -> c_int;
 
     /// Same for the text of one such file (for tests and fuzzing; read during
     /// the call only). Text Python's json module would reject is skipped and
@@ -4592,7 +4763,6 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_image_source_width", "image"),
     ("mirs_image_source_height", "image"),
     ("mirs_image_warning_count", "image"),
-    ("mirs_image_decode_threads", "image"),
     ("mirs_image_checksum_pixels", "image"),
     ("mirs_image_checksum_bytes", "image"),
     ("mirs_image_checksum_file", "image"),
@@ -4606,6 +4776,18 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_image_encode_data_url", "image"),
     ("mirs_image_composite_options_init", "image"),
     ("mirs_image_composite", "image"),
+    ("mirs_image_batch_options_init", "image"),
+    ("mirs_image_batch_new", "image"),
+    ("mirs_image_batch_free", "image"),
+    ("mirs_image_batch_add_file", "image"),
+    ("mirs_image_batch_add_memory", "image"),
+    ("mirs_image_batch_count", "image"),
+    ("mirs_image_batch_run", "image"),
+    ("mirs_image_batch_status", "image"),
+    ("mirs_image_batch_message", "image"),
+    ("mirs_image_batch_image", "image"),
+    ("mirs_image_batch_take_image", "image"),
+    ("mirs_image_batch_encoded", "image"),
     ("mirs_prompt_format_name", "prompt"),
     ("mirs_prompt_variant_name", "prompt"),
     ("mirs_prompt_format_parse", "prompt"),
@@ -4721,6 +4903,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_records_diagnostic_count", "report"),
     ("mirs_records_diagnostic", "report"),
     ("mirs_records_counted", "report"),
+    ("mirs_official_options_init", "report"),
     ("mirs_records_from_official", "report"),
     ("mirs_store_merge", "report"),
     ("mirs_report_new", "report"),

@@ -83,6 +83,11 @@ options_type!(
     sys::mirs_image_encode_options_init
 );
 options_type!(
+    BatchOptions,
+    sys::mirs_image_batch_options,
+    sys::mirs_image_batch_options_init
+);
+options_type!(
     CompositeOptions,
     sys::mirs_image_composite_options,
     sys::mirs_image_composite_options_init
@@ -197,10 +202,6 @@ impl Image {
     pub fn warning_count(&self) -> u32 {
         unsafe { sys::mirs_image_warning_count(self.as_ptr()) }
     }
-    /// 2 when a JPEG was decoded on two threads, else 1.
-    pub fn decode_threads(&self) -> u32 {
-        unsafe { sys::mirs_image_decode_threads(self.as_ptr()) }
-    }
     /// CRC-64/XZ of the pixel bytes.
     pub fn checksum(&self) -> Result<u64> {
         let mut v = 0;
@@ -270,4 +271,102 @@ pub fn composite(images: &[&Image], opts: &CompositeOptions) -> Result<Image> {
     let mut out = ptr::null_mut();
     check(unsafe { sys::mirs_image_composite(ptrs.as_ptr(), ptrs.len(), &opts.raw, &mut out) })?;
     Image::wrap(out)
+}
+
+/// Where one input of [`prepare_batch`] comes from.
+#[derive(Clone, Copy, Debug)]
+pub enum BatchSource<'a> {
+    File(&'a Path),
+    Memory(&'a [u8]),
+}
+
+/// One input of [`prepare_batch`]: its source and, optionally, the exact size of its result.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchInput<'a> {
+    pub source: BatchSource<'a>,
+    pub target: Option<(u32, u32)>,
+}
+
+/// One result of [`prepare_batch`]: the image, or its encoded bytes when encode options were given.
+#[derive(Debug)]
+pub enum Prepared {
+    Image(Image),
+    Encoded(Vec<u8>),
+}
+
+impl std::fmt::Debug for Image {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Image({}x{}, layout {})",
+            self.width(),
+            self.height(),
+            self.layout()
+        )
+    }
+}
+
+struct Batch(*mut sys::mirs_image_batch);
+impl Drop for Batch {
+    fn drop(&mut self) {
+        unsafe { sys::mirs_image_batch_free(self.0) }
+    }
+}
+
+/// Decodes (resizes, encodes) many inputs in one call on `opts.raw.threads` threads (default 1; all joined
+/// before it returns), through `mirs_image_batch_run()`. `opts.raw.decode`/`encode` are replaced by `decode`
+/// and `encode`. The outer `Err` is a call that could not run (bad options, no memory); each input has its own
+/// inner `Result`, in input order, and a failed input never stops the others.
+pub fn prepare_batch(
+    inputs: &[BatchInput<'_>],
+    opts: &BatchOptions,
+    decode: Option<&DecodeOptions>,
+    encode: Option<&EncodeOptions>,
+) -> Result<Vec<Result<Prepared>>> {
+    let mut raw = opts.raw;
+    raw.decode = decode.map_or(ptr::null(), |d| &d.raw as *const _);
+    raw.encode = encode.map_or(ptr::null(), |e| &e.raw as *const _);
+    let mut p = ptr::null_mut();
+    check(unsafe { sys::mirs_image_batch_new(&mut p) })?;
+    let b = Batch(p);
+    for inp in inputs {
+        let (tw, th) = inp.target.unwrap_or((0, 0));
+        match inp.source {
+            BatchSource::File(path) => {
+                let c = cpath(path)?;
+                check(unsafe { sys::mirs_image_batch_add_file(b.0, c.as_ptr(), tw, th) })?;
+            }
+            BatchSource::Memory(data) => {
+                // The slices outlive the run: they are borrowed for this whole function.
+                check(unsafe {
+                    sys::mirs_image_batch_add_memory(b.0, data.as_ptr(), data.len(), tw, th)
+                })?;
+            }
+        }
+    }
+    debug_assert_eq!(unsafe { sys::mirs_image_batch_count(b.0) }, inputs.len());
+    check(unsafe { sys::mirs_image_batch_run(b.0, &raw, ptr::null_mut()) })?;
+    let mut out = Vec::with_capacity(inputs.len());
+    for i in 0..inputs.len() {
+        let status = unsafe { sys::mirs_image_batch_status(b.0, i) };
+        if status < 0 {
+            let msg = unsafe { CStr::from_ptr(sys::mirs_image_batch_message(b.0, i)) };
+            out.push(Err(Error::new(status, msg.to_string_lossy().into_owned())));
+        } else if encode.is_some() {
+            let mut n = 0usize;
+            let d = unsafe { sys::mirs_image_batch_encoded(b.0, i, &mut n) };
+            let v = if d.is_null() {
+                Vec::new()
+            } else {
+                unsafe { std::slice::from_raw_parts(d, n) }.to_vec()
+            };
+            out.push(Ok(Prepared::Encoded(v)));
+        } else {
+            debug_assert!(!unsafe { sys::mirs_image_batch_image(b.0, i) }.is_null());
+            let mut img = ptr::null_mut();
+            check(unsafe { sys::mirs_image_batch_take_image(b.0, i, &mut img) })?;
+            out.push(Ok(Prepared::Image(Image::wrap(img)?)));
+        }
+    }
+    Ok(out)
 }

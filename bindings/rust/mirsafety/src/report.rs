@@ -453,11 +453,13 @@ impl Records {
         check(unsafe { sys::mirs_records_read(c.as_ptr(), lenient as i32, &mut out) })?;
         Self::wrap(out)
     }
-    /// The verdicts of an official results/harmbench/<model> folder as records.
-    pub fn from_official<P: AsRef<Path>>(harmbench_model_dir: P, model: &str) -> Result<Records> {
+    /// The verdicts of an official results/harmbench/<model> folder as records, read on `threads` threads
+    /// (1 is the library's default; all joined before it returns).
+    pub fn from_official<P: AsRef<Path>>(harmbench_model_dir: P, model: &str, threads: u32) -> Result<Records> {
         let (c, m) = (cpath(harmbench_model_dir.as_ref())?, cs(model)?);
+        let o = official_options(threads);
         let mut out = ptr::null_mut();
-        check(unsafe { sys::mirs_records_from_official(c.as_ptr(), m.as_ptr(), &mut out) })?;
+        check(unsafe { sys::mirs_records_from_official(c.as_ptr(), m.as_ptr(), &o, &mut out) })?;
         Self::wrap(out)
     }
     pub fn parse(data: &[u8], what: Option<&str>, lenient: bool) -> Result<Records> {
@@ -567,10 +569,12 @@ impl Report {
         let p = self.p();
         rec.with_raw(|raw| check(unsafe { sys::mirs_report_add_record(p, raw) }).map(|_| ()))
     }
-    /// Adds an official results/harmbench/<model> folder as statics.py reads it.
-    pub fn add_official<P: AsRef<Path>>(&mut self, dir: P) -> Result<()> {
+    /// Adds an official results/harmbench/<model> folder as statics.py reads it, on `threads` threads (1 is the
+    /// library's default; all joined before it returns).
+    pub fn add_official<P: AsRef<Path>>(&mut self, dir: P, threads: u32) -> Result<()> {
         let c = cpath(dir.as_ref())?;
-        check(unsafe { sys::mirs_report_add_official(self.p(), c.as_ptr()) }).map(|_| ())
+        let o = official_options(threads);
+        check(unsafe { sys::mirs_report_add_official(self.p(), c.as_ptr(), &o) }).map(|_| ())
     }
     pub fn add_official_json(&mut self, data: &[u8], category: &str, file_name: &str) -> Result<()> {
         let (c, f) = (cs(category)?, cs(file_name)?);
@@ -777,4 +781,14 @@ pub fn compare_capability(asr: &[f64], capability: &[f64]) -> Result<(f64, f64, 
         )
     })?;
     Ok((a, b, c, d))
+}
+
+fn official_options(threads: u32) -> sys::mirs_official_options {
+    let mut o = std::mem::MaybeUninit::<sys::mirs_official_options>::zeroed();
+    unsafe {
+        sys::mirs_official_options_init(o.as_mut_ptr(), std::mem::size_of::<sys::mirs_official_options>());
+        let mut o = o.assume_init();
+        o.threads = threads;
+        o
+    }
 }

@@ -1,6 +1,8 @@
 #![cfg(mirs_module = "image")]
 //! image.h through the safe layer.
-use mirsafety::image::{self, CompositeOptions, DecodeOptions, EncodeOptions, Image};
+use mirsafety::image::{
+    self, BatchInput, BatchOptions, BatchSource, CompositeOptions, DecodeOptions, EncodeOptions, Image, Prepared,
+};
 use mirsafety::sys;
 use std::path::PathBuf;
 
@@ -35,7 +37,6 @@ fn decode_probe_encode() {
     assert_eq!(a.source_format(), sys::MIRS_IMAGE_FORMAT_PNG);
     assert_eq!(a.source_size(), (a.width(), a.height()));
     assert_eq!(a.warning_count(), 0);
-    assert_eq!(a.decode_threads(), 1);
     let png = a.encode(&EncodeOptions::default()).unwrap();
     let c = Image::decode_memory(&png, &o).unwrap();
     assert_eq!(c.pixels(), a.pixels());
@@ -77,18 +78,90 @@ fn pixels_and_composite() {
 }
 
 #[test]
-fn jpeg_in_two_bands_equals_one_thread() {
+fn prepare_batch_keeps_order_and_per_input_errors() {
     let (w, h) = (640u32, 480u32);
-    let px: Vec<u8> = (0..w * h * 3).map(|i| ((i % 1531) * 7 % 251) as u8).collect();
+    let px: Vec<u8> = (0..w * h * 3)
+        .map(|i| ((i % 1531) * 7 % 251) as u8)
+        .collect();
     let src = Image::from_pixels(w, h, sys::MIRS_LAYOUT_RGB8, &px, w as usize * 3).unwrap();
     let mut e = EncodeOptions::default();
     e.raw.format = sys::MIRS_IMAGE_FORMAT_JPEG;
     let jpg = src.encode(&e).unwrap();
-    let mut o = DecodeOptions::default();
-    o.raw.threads = 1;
-    let one = Image::decode_memory(&jpg, &o).unwrap();
-    o.raw.threads = 2;
-    let two = Image::decode_memory(&jpg, &o).unwrap();
-    assert_eq!((one.decode_threads(), two.decode_threads()), (1, 2));
-    assert_eq!(one.pixels(), two.pixels());
+    let o = DecodeOptions::default();
+    let want = Image::decode_memory(&jpg, &o).unwrap();
+    let png_path = data("rgb.png");
+    let missing = data("missing.png");
+    let inputs = [
+        BatchInput {
+            source: BatchSource::Memory(&jpg),
+            target: None,
+        },
+        BatchInput {
+            source: BatchSource::File(&missing),
+            target: None,
+        },
+        BatchInput {
+            source: BatchSource::Memory(&jpg[..jpg.len() / 2]),
+            target: None,
+        },
+        BatchInput {
+            source: BatchSource::File(&png_path),
+            target: None,
+        },
+        BatchInput {
+            source: BatchSource::Memory(&jpg),
+            target: Some((100, 75)),
+        },
+    ];
+    let mut bo = BatchOptions::default();
+    assert_eq!(bo.raw.threads, 1);
+    for threads in [1u32, 2, 4] {
+        bo.raw.threads = threads;
+        let out = image::prepare_batch(&inputs, &bo, None, None).unwrap();
+        assert_eq!(out.len(), 5);
+        match &out[0] {
+            Ok(Prepared::Image(i)) => assert_eq!(i.pixels(), want.pixels()),
+            r => panic!("input 0: {:?}", r),
+        }
+        let err = out[1].as_ref().unwrap_err();
+        assert_eq!(err.status(), sys::MIRS_E_NOT_FOUND);
+        assert!(err.message().contains("missing.png"));
+        assert_eq!(out[2].as_ref().unwrap_err().status(), sys::MIRS_E_TRUNCATED);
+        match &out[3] {
+            Ok(Prepared::Image(i)) => {
+                assert_eq!(
+                    i.pixels(),
+                    Image::decode_file(&png_path, &o).unwrap().pixels()
+                )
+            }
+            r => panic!("input 3: {:?}", r),
+        }
+        let mut hint = DecodeOptions::default();
+        hint.raw.target_width = 100;
+        hint.raw.target_height = 75;
+        let quarter = Image::decode_memory(&jpg, &hint).unwrap();
+        assert_eq!((quarter.width(), quarter.height()), (160, 120));
+        let r = quarter.resize(100, 75, sys::MIRS_RESIZE_BICUBIC).unwrap();
+        match &out[4] {
+            Ok(Prepared::Image(i)) => assert_eq!(i.pixels(), r.pixels()),
+            r => panic!("input 4: {:?}", r),
+        }
+    }
+    let out =
+        image::prepare_batch(&inputs[..2], &bo, Some(&o), Some(&EncodeOptions::default())).unwrap();
+    match &out[0] {
+        Ok(Prepared::Encoded(b)) => {
+            assert_eq!(&b[..4], b"\x89PNG");
+            assert_eq!(Image::decode_memory(b, &o).unwrap().pixels(), want.pixels());
+        }
+        r => panic!("encoded: {:?}", r),
+    }
+    assert!(out[1].is_err());
+    bo.raw.resize_method = 42;
+    assert_eq!(
+        image::prepare_batch(&inputs, &bo, None, None)
+            .unwrap_err()
+            .status(),
+        sys::MIRS_E_INVALID_ARGUMENT
+    );
 }

@@ -168,9 +168,12 @@ fn reports_and_comparisons() {
     .unwrap();
     std::fs::write(d.join("Violence/bad.json"), "{").unwrap();
     let mut o = Report::new("x", "harmbench-mir").unwrap();
-    o.add_official(&d).unwrap();
+    o.add_official(&d, 1).unwrap();
     assert_eq!((o.counts(-1, -1, -1, 0).unwrap(), o.skipped_files()), ((1, 1), 1));
-    let fo = Records::from_official(&d, "x").unwrap();
+    let mut o2 = Report::new("x", "harmbench-mir").unwrap();
+    o2.add_official(&d, 3).unwrap(); // the reader's threads do not change the result
+    assert_eq!((o2.counts(-1, -1, -1, 0).unwrap(), o2.skipped_files()), ((1, 1), 1));
+    let fo = Records::from_official(&d, "x", 2).unwrap();
     assert_eq!(fo.len(), 1);
     assert_eq!(fo.get(0).unwrap().verdict, sys::MIRS_VERDICT_UNSAFE);
     std::fs::remove_dir_all(&d).ok();
