@@ -8,9 +8,11 @@
 # Decoder targets (png, jpeg) run --decoder-seconds (default 600), the others
 # --other-seconds (default 180). New inputs go to DIR/<target>/new (default
 # DIR: fuzz-out/); crashes, leaks, timeouts and OOMs to DIR/<target>/. With
-# --merge, the inputs that add coverage are merged into the committed corpus
-# (libFuzzer -merge=1: nothing already there is removed, so the reproducers
-# stay). Prints one line per target (executions, coverage, findings) and a
+# --merge, the committed corpus is replaced by a minimised one: the smallest
+# set of the old corpus and the new inputs that keeps every feature
+# (libFuzzer -merge=1 into an empty folder), plus every hand-named seed
+# (reproducers and hand-made cases keep their names and are never dropped).
+# Prints one line per target (executions, coverage, findings) and a
 # markdown table in DIR/summary.md; exits 1 if anything was found.
 set -eu
 cd "$(dirname "$0")/.."
@@ -74,7 +76,22 @@ for t in $targets; do
     found_any=1
   fi
   if [ "$merge" = 1 ] && [ "$findings" = 0 ]; then
-    "$bin" -merge=1 "$corpus" "$dir/new" >"$dir/merge.log" 2>&1 || true
+    # Minimise: the smallest set of the old corpus and the new inputs that
+    # keeps every feature, plus every hand-named seed (reproducers, hand-made
+    # cases: anything not named by its SHA-1 as libFuzzer names its finds).
+    rm -rf "$dir/min"
+    mkdir -p "$dir/min"
+    if "$bin" -merge=1 "$dir/min" "$corpus" "$dir/new" >"$dir/merge.log" 2>&1; then
+      for f in "$corpus"/*; do
+        b=$(basename "$f")
+        if ! echo "$b" | grep -Eq '^[0-9a-f]{40}$'; then
+          rm -f "$dir/min/$(sha1sum <"$f" | cut -c1-40)" # kept under its own name instead
+          cp "$f" "$dir/min/$b"
+        fi
+      done
+      rm -f "$corpus"/*
+      cp "$dir/min"/* "$corpus"/
+    fi
   fi
   after=$(ls "$corpus" | wc -l)
   echo "fuzz $t: ${secs}s, ${execs:-?} executions, cov ${cov:-?}, ft ${ft:-?}, corpus $before -> $after, findings $findings"

@@ -184,6 +184,7 @@ static int decode_core(jctx *c, struct jpeg_decompress_struct *ci, const uint8_t
     jpeg_create_decompress(ci);
     c->progress.progress_monitor = progress_monitor;
     ci->progress = &c->progress;
+    MIRS_ASSERT_LIVE(data, len); /* libjpeg reads it until the decode ends: it must stay live that long */
     jpeg_mem_src(ci, data, (unsigned long)len);
     jpeg_read_header(ci, TRUE);
     int cs = ci->jpeg_color_space, nc = ci->num_components;
@@ -344,6 +345,7 @@ static int encode_core(jctx *c, struct jpeg_compress_struct *ci, const mirs_imag
         ci->comp_info[0].v_samp_factor = ss == MIRS_JPEG_SUBSAMPLING_420 ? 2 : 1;
         for (int k = 1; k < 3; k++) ci->comp_info[k].h_samp_factor = ci->comp_info[k].v_samp_factor = 1;
     }
+    MIRS_ASSERT_LIVE(img->pixels, img->stride * img->height);
     jpeg_start_compress(ci, TRUE);
     while (ci->next_scanline < ci->image_height) {
         JSAMPROW row = (JSAMPROW)(img->pixels + (size_t)ci->next_scanline * img->stride);
