@@ -1,7 +1,10 @@
 #!/bin/sh
 # Runs every test: the format check, a gcc build with warnings as errors, a
-# clang AddressSanitizer+UndefinedBehaviorSanitizer build, and in each the
-# whole meson test suite (unit, abi, fuzz-regression, bindings, slow).
+# clang AddressSanitizer+UndefinedBehaviorSanitizer build and a clang
+# ThreadSanitizer build, and in each the whole meson test suite (unit, abi,
+# fuzz-regression, bindings, slow; under TSan the tests that load the library
+# into /usr/bin/python3 or a Rust binary are skipped with the reason printed,
+# since TSan's runtime cannot be preloaded there).
 # This is the README's second command and what .ci/run calls.
 set -eu
 cd "$(dirname "$0")/.."
@@ -35,6 +38,8 @@ run_suite() { # name, meson setup args...
 
 run_suite gcc -Dwerror=true --buildtype=debugoptimized || status=1
 CC=clang run_suite asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug || status=1
+# A data race is a failure: TSan exits 66 from any test that had one.
+CC=clang run_suite tsan -Db_sanitize=thread -Db_lundef=false --buildtype=debug || status=1
 
 # One closing line over both builds, in the form CI reads.
 /usr/bin/python3 - "$root" <<'PY' || status=1

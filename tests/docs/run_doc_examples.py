@@ -133,6 +133,9 @@ def main():
                 pyenv["LD_PRELOAD"] = os.environ["DOC_PY_PRELOAD"]
             for lineno, block in blocks(doc, "python"):
                 where = f"{os.path.relpath(doc, root)}:{lineno}"
+                if os.environ.get("DOC_PY_SKIP"):
+                    print(f"skipped: {where}: {os.environ['DOC_PY_SKIP']}")
+                    continue
                 if any(l.startswith("import torch") for l in block) and not have_torch():
                     print(f"skipped, PyTorch is not installed (optional): {where}")
                     continue

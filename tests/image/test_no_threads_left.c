@@ -64,8 +64,22 @@ static int write_file(const char *path, const mirs_buf *b)
     return fclose(f) == 0 && n == b->size ? 0 : -1;
 }
 
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+
 int main(int argc, char **argv)
 {
+#ifdef UNDER_TSAN
+    /* ThreadSanitizer's runtime keeps a background thread of its own, so the
+     * count cannot be the process's alone; the gcc and ASan builds check it. */
+    (void)argv;
+    printf("SKIP: ThreadSanitizer runs a thread of its own; the thread count is checked in the other builds\n");
+    (void)argc;
+    return 77;
+#endif
     if (argc != 2 && argc != 5) {
         fprintf(stderr, "usage: test_no_threads_left TMPDIR [WIDTH HEIGHT REPS]\n");
         return 2;
