@@ -280,13 +280,15 @@ MIRS_API int mirs_image_probe_file(const char *path, const mirs_image_decode_opt
     return st;
 }
 
-MIRS_API int mirs_image_decode_memory(const uint8_t *data, size_t len, const mirs_image_decode_options *opts,
-                                      mirs_image **out)
+/* Both memory decoders: gray16_clip gives PIL's convert("RGB") of 16-bit gray (request files). */
+static int decode_memory(const uint8_t *data, size_t len, const mirs_image_decode_options *opts, int gray16_clip,
+                         mirs_image **out)
 {
     MIRS_CHECK_ARG((data || len == 0) && out, "out must not be NULL; data must not be NULL when len > 0");
     img_opts o;
     int st = mirs__image_opts(opts, &o);
     if (st) return st;
+    o.gray16_clip = gray16_clip;
     if (len > o.max_input_bytes)
         return mirs__fail(MIRS_E_LIMIT, "image input of %zu bytes exceeds the limit of %llu bytes", len,
                           (unsigned long long)o.max_input_bytes);
@@ -297,22 +299,16 @@ MIRS_API int mirs_image_decode_memory(const uint8_t *data, size_t len, const mir
     }
 }
 
+MIRS_API int mirs_image_decode_memory(const uint8_t *data, size_t len, const mirs_image_decode_options *opts,
+                                      mirs_image **out)
+{
+    return decode_memory(data, len, opts, 0, out);
+}
+
 int mirs__image_decode_memory_pil(const uint8_t *data, size_t len, const mirs_image_decode_options *opts,
                                   mirs_image **out)
 {
-    MIRS_CHECK_ARG((data || len == 0) && out, "out must not be NULL, nor data when len > 0");
-    img_opts o;
-    int st = mirs__image_opts(opts, &o);
-    if (st) return st;
-    o.gray16_clip = 1;
-    if (len > o.max_input_bytes)
-        return mirs__fail(MIRS_E_LIMIT, "image input of %zu bytes exceeds the limit of %llu bytes", len,
-                          (unsigned long long)o.max_input_bytes);
-    switch (mirs_image_detect_format(data, len)) {
-    case MIRS_IMAGE_FORMAT_PNG: return mirs__png_decode(data, len, &o, out);
-    case MIRS_IMAGE_FORMAT_JPEG: return mirs__jpeg_decode(data, len, &o, out);
-    default: return unknown_format(data, len);
-    }
+    return decode_memory(data, len, opts, 1, out);
 }
 
 MIRS_API int mirs_image_decode_file(const char *path, const mirs_image_decode_options *opts, mirs_image **out)
