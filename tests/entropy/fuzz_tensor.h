@@ -17,7 +17,9 @@ static void touch(const mirs_entropy_tensor *t)
     if (mirs_entropy_tensor_info(t, &dt, &nd, shape, strides) != MIRS_OK) return;
     for (size_t i = 0; i < nd; i++) n *= shape[i];
     if (nd == 0 || n == 0 || n > (1u << 22)) return;
-    mirs_entropy_view v;
+    mirs_entropy_view v; /* an output struct: zeroed, its struct_size saying how much the library may fill */
+    memset(&v, 0, sizeof v);
+    v.struct_size = sizeof v;
     const char *layouts[] = {"", "", "qk", "hqk", "lhqk"};
     if (nd < 2 || nd > 4 || mirs_entropy_tensor_view(t, layouts[nd], &v) != MIRS_OK) {
         /* read it as one row */
