@@ -43,7 +43,7 @@ void mirs__image_batch_pil(mirs_image_batch *b) { b->pil_gray = 1; }
 
 typedef struct batch_run {
     mirs_image_batch *b;
-    mirs_image_decode_options decode; /* the caller's, read once by the struct rule */
+    mirs_image_decode_options decode;        /* the caller's, read once by the struct rule */
     const mirs_image_encode_options *encode; /* NULL: keep images */
     int32_t method;
     int dct_scaling;
@@ -143,7 +143,7 @@ static int prepare(const batch_run *r, batch_item *it)
     d.target_width = r->dct_scaling ? it->tw : 0;
     d.target_height = r->dct_scaling ? it->th : 0;
     mirs_image *img = NULL;
-    int st = it->path        ? mirs_image_decode_file(it->path, &d, &img)
+    int st = it->path         ? mirs_image_decode_file(it->path, &d, &img)
              : r->b->pil_gray ? mirs__image_decode_memory_pil(it->data, it->len, &d, &img)
                               : mirs_image_decode_memory(it->data, it->len, &d, &img);
     if (st) return st;
