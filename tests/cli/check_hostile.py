@@ -9,6 +9,8 @@ report (the sanitizer build runs this too).
   - score --repair on a store whose complete last line is no record:
     MIRS_E_CORRUPT naming line 2, file untouched (was deleted as "torn");
     a line without its newline is still cut.
+  - prompts --image-format png (and --variant composite) on the tree whose
+    PNG crashed the fast path: one request, PNG parts.
 Arguments: mirsafety executable, sample dataset, tests/fuzz/corpus."""
 import os
 import subprocess
@@ -78,5 +80,25 @@ with tempfile.TemporaryDirectory() as tmp:
     if open(store).read() != good:
         fails += 1
         print("FAIL: --repair did not cut the torn tail:", open(store).read(), file=sys.stderr)
+
+    # The PNG fast path's use-after-free (tests/data/hostile/uaf_tree: a 1x1 PNG whose zlib stream carries
+    # 1 MiB more than the image needs, over two IDAT chunks) crashed these two jobs: now one request each,
+    # the image re-encoded (libpng's answer: the pixel decodes).
+    import base64
+    import json
+    uaf = os.path.join(os.path.dirname(os.path.dirname(corpus)), "data", "hostile", "uaf_tree")
+    for variant, parts in [([], 2), (["--variant", "composite"], 1)]:
+        r = run(["prompts", uaf, "--format", "openai-batch", "--model", "m", "--image-format", "png"] + variant, 0,
+                [])
+        if r is None or r.returncode != 0:
+            continue
+        lines = r.stdout.splitlines()
+        content = json.loads(lines[0])["body"]["messages"][-1]["content"] if len(lines) == 1 else []
+        urls = [c["image_url"]["url"] for c in content if c.get("type") == "image_url"]
+        if len(urls) != parts or not all(base64.b64decode(u.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+                                         for u in urls):
+            fails += 1
+            print("FAIL: prompts on uaf_tree", variant, "gave", len(lines), "lines,", len(urls), "PNG parts",
+                  file=sys.stderr)
 print(f"hostile: {runs - fails} passed, {fails} failed")
 sys.exit(1 if fails else 0)
