@@ -284,7 +284,6 @@ MIRS_API int mirs_image_probe_file(const char *path, const mirs_image_decode_opt
 static int decode_memory(const uint8_t *data, size_t len, const mirs_image_decode_options *opts, int gray16_clip,
                          mirs_image **out)
 {
-    MIRS_CHECK_ARG((data || len == 0) && out, "out must not be NULL; data must not be NULL when len > 0");
     img_opts o;
     int st = mirs__image_opts(opts, &o);
     if (st) return st;
@@ -302,12 +301,15 @@ static int decode_memory(const uint8_t *data, size_t len, const mirs_image_decod
 MIRS_API int mirs_image_decode_memory(const uint8_t *data, size_t len, const mirs_image_decode_options *opts,
                                       mirs_image **out)
 {
+    /* Checked here, so the message names the public function. */
+    MIRS_CHECK_ARG((data || len == 0) && out, "out must not be NULL; data must not be NULL when len > 0");
     return decode_memory(data, len, opts, 0, out);
 }
 
 int mirs__image_decode_memory_pil(const uint8_t *data, size_t len, const mirs_image_decode_options *opts,
                                   mirs_image **out)
 {
+    MIRS_CHECK_ARG((data || len == 0) && out, "out must not be NULL; data must not be NULL when len > 0");
     return decode_memory(data, len, opts, 1, out);
 }
 
