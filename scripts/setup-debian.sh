@@ -5,7 +5,7 @@
 set -eu
 pkgs="meson ninja-build pkg-config gcc clang lld libclang-rt-14-dev libcjson-dev libpng-dev libjpeg-dev libturbojpeg0-dev libdeflate-dev zlib1g-dev \
 python3 python3-pytest python3-numpy python3-scipy python3-pil python3-jinja2 python3-clang-14 python3-distributed python3-venv \
-python3-torch \
+python3-torch python3-mypy libcurl4-openssl-dev \
 clang-format binutils abigail-tools chromium cargo"
 missing=""
 for p in $pkgs; do
