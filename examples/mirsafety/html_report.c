@@ -134,10 +134,20 @@ static int rep_load(rep *r, const mirs_report *src, int32_t denom, double conf)
     /* The library writes the breakdowns in the taxonomy's order (relations; categories x relations). */
     const cJSON *br = cJSON_GetObjectItemCaseSensitive(r->j, "by_relation");
     for (int k = 0; k < MIRS_RELATION_COUNT; k++) r->rel[k] = fig_of(cJSON_GetArrayItem(br, k));
-    const cJSON *bm = cJSON_GetObjectItemCaseSensitive(r->j, "by_matrix");
+    /* The matrix also holds cells of names outside the taxonomy (after each category's own, and rows of unknown
+     * categories): the heatmap's cells are found by name. */
+    const cJSON *bm = cJSON_GetObjectItemCaseSensitive(r->j, "by_matrix"), *cellj;
     for (int c = 0; c < MIRS_CATEGORY_COUNT; c++)
-        for (int k = 0; k < MIRS_RELATION_COUNT; k++)
-            r->mat[c][k] = fig_of(cJSON_GetArrayItem(bm, c * MIRS_RELATION_COUNT + k));
+        for (int k = 0; k < MIRS_RELATION_COUNT; k++) r->mat[c][k] = fig_of(NULL);
+    cJSON_ArrayForEach(cellj, bm)
+    {
+        int32_t c, k;
+        if (mirs_category_parse(str(cellj, "category"), &c) == MIRS_OK &&
+            mirs_relation_parse(str(cellj, "relation"), &k) == MIRS_OK &&
+            strcmp(str(cellj, "category"), mirs_category_name(c)) == 0 &&
+            strcmp(str(cellj, "relation"), mirs_relation_name(k)) == 0)
+            r->mat[c][k] = fig_of(cellj);
+    }
     return MIRS_OK;
 }
 

@@ -438,7 +438,8 @@ MIRS_API const char *mirs_report_judge(const mirs_report *r);
 
 /* Adds one verdict. category/relation are MIRS_CATEGORY_* / MIRS_RELATION_*
  * or -1 when unknown (the item then counts in the overall figures and as
- * "unclassified"). official_file is the statics.py row name ("Analogy.json";
+ * "unclassified"; items added by key or from official folders keep the
+ * unknown name and are rows of their own in the breakdowns). official_file is the statics.py row name ("Analogy.json";
  * NULL = "<relation name>.json"). flags are MIRS_RECORD_*; response_type may
  * be NULL. Strings are read during the call only. Errors:
  * MIRS_E_INVALID_ARGUMENT (an unknown category, relation, verdict or flag),

@@ -44,6 +44,15 @@ typedef struct file_row {
     uint64_t unsafe, total;
 } file_row;
 
+/* The counts of one (category, relation) pair where either name is not one
+ * of the taxonomy's: the official statics keeps such items in rows of their
+ * own, so the breakdowns do too. Names are as found (the canonical name for
+ * the known half); the array is sorted by (category, relation). */
+typedef struct named_cell {
+    char *cat, *rel;
+    cell c;
+} named_cell;
+
 typedef struct rtype_row {
     char *name;
     uint64_t count;
@@ -52,6 +61,8 @@ typedef struct rtype_row {
 struct mirs_report {
     char *model, *judge;
     cell cells[NCAT][NREL];
+    named_cell *named;
+    size_t nnamed, capnamed;
     file_row *files;
     size_t nfiles, capfiles;
     rtype_row *rtypes;
@@ -88,6 +99,11 @@ void mirs_report_free(mirs_report *r)
     if (!r) return;
     for (size_t i = 0; i < r->nfiles; i++) free(r->files[i].name);
     for (size_t i = 0; i < r->nrtypes; i++) free(r->rtypes[i].name);
+    for (size_t i = 0; i < r->nnamed; i++) {
+        free(r->named[i].cat);
+        free(r->named[i].rel);
+    }
+    free(r->named);
     free(r->files);
     free(r->rtypes);
     free(r->model);
@@ -171,6 +187,67 @@ static void cell_add(cell *c, int32_t verdict, uint32_t flags)
     c->error += verdict == MIRS_VERDICT_ERROR;
 }
 
+static void cell_missing(cell *x)
+{
+    x->n++;
+    x->excluded++;
+    x->missing++;
+}
+
+static int cmp_len(const char *a, const char *b, size_t bl)
+{
+    size_t al = strlen(a);
+    int c = memcmp(a, b, al < bl ? al : bl);
+    return c ? c : al < bl ? -1 : al > bl;
+}
+
+/* The named cell of (cat, rel), made on first use (NULL: out of memory). */
+static named_cell *named_get(mirs_report *r, const char *cat, size_t cl, const char *rel, size_t rl)
+{
+    size_t lo = 0, hi = r->nnamed;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = cmp_len(r->named[mid].cat, cat, cl);
+        if (!c) c = cmp_len(r->named[mid].rel, rel, rl);
+        if (!c) return &r->named[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (r->nnamed == r->capnamed) {
+        size_t nc = r->capnamed ? r->capnamed * 2 : 8;
+        named_cell *nv = mirs__realloc(r->named, nc * sizeof *nv);
+        if (!nv) return NULL;
+        r->named = nv;
+        r->capnamed = nc;
+    }
+    char *a = mirs__strndup(cat, cl), *b = mirs__strndup(rel, rl);
+    if (!a || !b) {
+        free(a);
+        free(b);
+        return NULL;
+    }
+    memmove(&r->named[lo + 1], &r->named[lo], (r->nnamed - lo) * sizeof *r->named);
+    memset(&r->named[lo], 0, sizeof *r->named);
+    r->named[lo].cat = a;
+    r->named[lo].rel = b;
+    r->nnamed++;
+    return &r->named[lo];
+}
+
+/* The named cell of an item whose category or relation is outside the
+ * taxonomy, from its key (Category/Relation/id); *out is NULL when both are
+ * known or the key names neither. */
+static int named_of_key(mirs_report *r, const char *key, int32_t c, int32_t rel, named_cell **out)
+{
+    *out = NULL;
+    const char *a = strchr(key, '/'), *b = a ? strchr(a + 1, '/') : NULL;
+    if ((c >= 0 && rel >= 0) || !b) return MIRS_OK;
+    if (!(*out = named_get(r, key, (size_t)(a - key), a + 1, (size_t)(b - a - 1)))) return MIRS_E_NO_MEMORY;
+    return MIRS_OK;
+}
+
 static int report_add(mirs_report *r, int32_t category, int32_t relation, int32_t verdict, uint32_t flags,
                       const char *response_type, const char *official_file)
 {
@@ -247,8 +324,11 @@ int mirs_report_add_record(mirs_report *r, const mirs_record *rec)
     int32_t c, rel;
     mirs__key_cell(rec->key, &c, &rel);
     char fname[256];
+    named_cell *nc;
+    if ((st = named_of_key(r, rec->key, c, rel, &nc))) return st;
     st =
         report_add(r, c, rel, rec->verdict, rec->flags, rec->response_type, unknown_relation_row(rec->key, rel, fname));
+    if (!st && nc) cell_add(&nc->c, rec->verdict, rec->flags);
     if (!st && (st = mirs__strset_add(&r->keys, rec->key)) > 0) st = MIRS_OK;
     return st;
 }
@@ -282,11 +362,11 @@ int mirs_report_add_dataset(mirs_report *r, const mirs_dataset *ds)
         if (!unknown_relation_row(key, rel, fname)) snprintf(fname, sizeof fname, "%s.json", rs ? rs : "unclassified");
         file_row *fr = file_row_get(r, fname, strlen(fname));
         if (!fr || mirs__strvec_push(&r->missing, key, strlen(key))) return MIRS_E_NO_MEMORY;
+        named_cell *nc;
+        if ((st = named_of_key(r, key, c, rel, &nc))) return st;
         fr->total++;
-        cell *x = &r->cells[c < 0 ? MIRS_CATEGORY_COUNT : c][rel < 0 ? MIRS_RELATION_COUNT : rel];
-        x->n++;
-        x->excluded++;
-        x->missing++;
+        cell_missing(&r->cells[c < 0 ? MIRS_CATEGORY_COUNT : c][rel < 0 ? MIRS_RELATION_COUNT : rel]);
+        if (nc) cell_missing(&nc->c);
     }
     r->has_dataset = true;
     r->dataset_items = n;
@@ -299,6 +379,20 @@ size_t mirs_report_missing_count(const mirs_report *r) { return r ? r->missing.n
 const char *mirs_report_missing(const mirs_report *r, size_t i)
 {
     return r && i < r->missing.n ? r->missing.v[i] : NULL;
+}
+
+static void cell_sum(cell *d, const cell *s)
+{
+    d->n += s->n;
+    d->unsafe += s->unsafe;
+    d->excluded += s->excluded;
+    d->excluded_unsafe += s->excluded_unsafe;
+    d->failed += s->failed;
+    d->crashed += s->crashed;
+    d->truncated += s->truncated;
+    d->unparseable += s->unparseable;
+    d->error += s->error;
+    d->missing += s->missing;
 }
 
 int mirs_report_merge(mirs_report *dst, const mirs_report *src)
@@ -326,21 +420,14 @@ int mirs_report_merge(mirs_report *dst, const mirs_report *src)
         int st = rtype_add(dst, src->rtypes[i].name, src->rtypes[i].count);
         if (st) return st;
     }
+    for (size_t i = 0; i < src->nnamed; i++) {
+        const named_cell *s = &src->named[i];
+        named_cell *d = named_get(dst, s->cat, strlen(s->cat), s->rel, strlen(s->rel));
+        if (!d) return MIRS_E_NO_MEMORY;
+        cell_sum(&d->c, &s->c);
+    }
     for (int c = 0; c < NCAT; c++)
-        for (int k = 0; k < NREL; k++) {
-            cell *d = &dst->cells[c][k];
-            const cell *s = &src->cells[c][k];
-            d->n += s->n;
-            d->unsafe += s->unsafe;
-            d->excluded += s->excluded;
-            d->excluded_unsafe += s->excluded_unsafe;
-            d->failed += s->failed;
-            d->crashed += s->crashed;
-            d->truncated += s->truncated;
-            d->unparseable += s->unparseable;
-            d->error += s->error;
-            d->missing += s->missing;
-        }
+        for (int k = 0; k < NREL; k++) cell_sum(&dst->cells[c][k], &src->cells[c][k]);
     dst->skipped_files += src->skipped_files;
     return MIRS_OK;
 }
@@ -361,10 +448,15 @@ static int add_pr(mirs_report *r, const char *category, const char *file_name, c
     file_row *fr = file_row_get(r, file_name, fl);
     if (!fr) return MIRS_E_NO_MEMORY;
     cell *c = &r->cells[cat < 0 ? MIRS_CATEGORY_COUNT : cat][rel < 0 ? MIRS_RELATION_COUNT : rel];
+    named_cell *nc = NULL;
+    if ((cat < 0 || rel < 0) && !(nc = named_get(r, category, strlen(category), file_name,
+                                                 fl >= 5 && memcmp(file_name + fl - 5, ".json", 5) == 0 ? fl - 5 : fl)))
+        return MIRS_E_NO_MEMORY;
     for (size_t i = 0; i < pr->n; i++) {
         uint32_t flags = (pr->items[i].answer_flags & PYJSON_FAILED ? MIRS_RECORD_FAILED : 0) |
                          (pr->items[i].answer_flags & PYJSON_CRASHED ? MIRS_RECORD_CRASHED : 0);
         cell_add(c, pr->items[i].unsafe ? MIRS_VERDICT_UNSAFE : MIRS_VERDICT_SAFE, flags);
+        if (nc) cell_add(&nc->c, pr->items[i].unsafe ? MIRS_VERDICT_UNSAFE : MIRS_VERDICT_SAFE, flags);
         fr->total++;
         fr->unsafe += pr->items[i].unsafe;
     }
@@ -666,17 +758,7 @@ static cell sum_cells(const mirs_report *r, int32_t category, int32_t relation, 
         for (int k = 0; k < NREL; k++) {
             if (relation >= 0 && k != relation) continue;
             if (group >= 0 && (k == MIRS_RELATION_COUNT || mirs__relation_group_of(k) != group)) continue;
-            const cell *x = &r->cells[c][k];
-            s.n += x->n;
-            s.unsafe += x->unsafe;
-            s.excluded += x->excluded;
-            s.excluded_unsafe += x->excluded_unsafe;
-            s.failed += x->failed;
-            s.crashed += x->crashed;
-            s.truncated += x->truncated;
-            s.unparseable += x->unparseable;
-            s.error += x->error;
-            s.missing += x->missing;
+            cell_sum(&s, &r->cells[c][k]);
         }
     }
     return s;
@@ -705,20 +787,20 @@ int mirs_report_counts(const mirs_report *r, int32_t category, int32_t relation,
 
 typedef struct fig {
     const char *label;
-    int32_t category, relation, group;
+    const char *cat, *rel; /* the row's names (NULL: any) */
+    int32_t group;         /* -1: any */
     uint64_t k, n;
     double asr, wlo, whi, clo, chi; /* percent; NaN when undefined */
 } fig;
 
-static fig make_fig(const mirs_report *r, const char *label, int32_t category, int32_t relation, int32_t group,
-                    int32_t denom, double conf)
+static fig fig_of_cell(const char *label, const char *cat, const char *rel, int32_t group, cell s, int32_t denom,
+                       double conf)
 {
     fig f;
     f.label = label;
-    f.category = category;
-    f.relation = relation;
+    f.cat = cat;
+    f.rel = rel;
     f.group = group;
-    cell s = sum_cells(r, category, relation, group);
     f.k = s.unsafe - (denom == MIRS_DENOM_ANSWERED ? s.excluded_unsafe : 0);
     f.n = s.n - (denom == MIRS_DENOM_ANSWERED ? s.excluded : 0);
     f.asr = f.wlo = f.whi = f.clo = f.chi = NAN;
@@ -735,6 +817,60 @@ static fig make_fig(const mirs_report *r, const char *label, int32_t category, i
         }
     }
     return f;
+}
+
+static fig make_fig(const mirs_report *r, const char *label, int32_t category, int32_t relation, int32_t group,
+                    int32_t denom, double conf)
+{
+    return fig_of_cell(label, mirs__category_str(category), mirs__relation_str(relation), group,
+                       sum_cells(r, category, relation, group), denom, conf);
+}
+
+/* The sum of the named cells of category cat and relation rel (NULL: any). */
+static cell sum_named(const mirs_report *r, const char *cat, const char *rel)
+{
+    cell s;
+    memset(&s, 0, sizeof s);
+    for (size_t i = 0; i < r->nnamed; i++)
+        if ((!cat || strcmp(r->named[i].cat, cat) == 0) && (!rel || strcmp(r->named[i].rel, rel) == 0))
+            cell_sum(&s, &r->named[i].c);
+    return s;
+}
+
+/* The figure of a row or cell given by names, either of which may be
+ * outside the taxonomy (NULL: any). */
+static fig named_fig(const mirs_report *r, const char *label, const char *cat, const char *rel, int32_t denom,
+                     double conf)
+{
+    int32_t c = cat ? mirs__category_exact(cat, strlen(cat)) : -1;
+    int32_t k = rel ? mirs__relation_exact(rel, strlen(rel)) : -1;
+    if ((!cat || c >= 0) && (!rel || k >= 0)) return make_fig(r, label, c, k, -1, denom, conf);
+    return fig_of_cell(label, cat, rel, -1, sum_named(r, cat, rel), denom, conf);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+/* The report's row names of one axis: the taxonomy's, in its order, then the
+ * names outside it that items carry, sorted by code point (statics.py's
+ * order). Returns the count, or 0 when out of memory. */
+static size_t axis_names(const mirs_report *r, bool relations, const char ***out)
+{
+    size_t nknown = relations ? MIRS_RELATION_COUNT : MIRS_CATEGORY_COUNT;
+    const char **v = mirs__calloc(nknown + r->nnamed + 1, sizeof *v);
+    if (!v) return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < nknown; i++)
+        v[n++] = relations ? mirs__relation_str((int32_t)i) : mirs__category_str((int32_t)i);
+    for (size_t i = 0; i < r->nnamed; i++) {
+        const char *s = relations ? r->named[i].rel : r->named[i].cat;
+        if ((relations ? mirs__relation_exact(s, strlen(s)) : mirs__category_exact(s, strlen(s))) < 0) v[n++] = s;
+    }
+    qsort(v + nknown, n - nknown, sizeof *v, cmp_str);
+    size_t m = nknown;
+    for (size_t i = nknown; i < n; i++)
+        if (m == nknown || strcmp(v[m - 1], v[i]) != 0) v[m++] = v[i];
+    *out = v;
+    return m;
 }
 
 static void put_pct(mirs_sb *sb, double v, int width)
@@ -769,8 +905,16 @@ static void json_num(mirs_sb *sb, double v)
 static void json_fig(mirs_sb *sb, const fig *f)
 {
     mirs_sb_putc(sb, '{');
-    if (f->category >= 0) mirs_sb_printf(sb, "\"category\":\"%s\",", mirs__category_str(f->category));
-    if (f->relation >= 0) mirs_sb_printf(sb, "\"relation\":\"%s\",", mirs__relation_str(f->relation));
+    if (f->cat) {
+        mirs_sb_puts(sb, "\"category\":");
+        mirs_sb_json_string(sb, f->cat, strlen(f->cat));
+        mirs_sb_putc(sb, ',');
+    }
+    if (f->rel) {
+        mirs_sb_puts(sb, "\"relation\":");
+        mirs_sb_json_string(sb, f->rel, strlen(f->rel));
+        mirs_sb_putc(sb, ',');
+    }
     if (f->group >= 0) mirs_sb_printf(sb, "\"group\":\"%s\",", mirs__group_str(f->group));
     mirs_sb_printf(sb, "\"unsafe\":%llu,\"total\":%llu,\"asr_pct\":", (unsigned long long)f->k,
                    (unsigned long long)f->n);
@@ -848,24 +992,43 @@ static void coverage_text(const mirs_report *r, mirs_sb *sb, bool md)
     if (md && r->missing.n) mirs_sb_putc(sb, '\n');
 }
 
-/* Figures of one breakdown, in the official orders. */
-static size_t breakdown(const mirs_report *r, uint32_t by, int32_t denom, double conf, fig *out)
+/* Figures of one breakdown, in the official orders, each axis followed by
+ * the names outside the taxonomy that items carry. The matrix has every cell
+ * of the taxonomy and the cells outside it that hold items. Returns the count
+ * in *n, the figures in *out (free()), or MIRS_E_NO_MEMORY. */
+static int breakdown(const mirs_report *r, uint32_t by, int32_t denom, double conf, fig **out, size_t *n)
 {
-    size_t n = 0;
+    const char **cats = NULL, **rels = NULL;
+    size_t nc = axis_names(r, false, &cats), nr = axis_names(r, true, &rels);
+    fig *f =
+        nc && nr ? mirs__calloc(nc * MIRS_RELATION_COUNT + r->nnamed + nr + nc + MIRS_GROUP_COUNT, sizeof *f) : NULL;
+    if (!f) {
+        free(cats);
+        free(rels);
+        return MIRS_E_NO_MEMORY;
+    }
+    size_t m = 0;
     if (by == MIRS_BY_RELATION)
-        for (int32_t k = 0; k < MIRS_RELATION_COUNT; k++)
-            out[n++] = make_fig(r, mirs__relation_str(k), -1, k, -1, denom, conf);
+        for (size_t k = 0; k < nr; k++) f[m++] = named_fig(r, rels[k], NULL, rels[k], denom, conf);
     else if (by == MIRS_BY_CATEGORY)
-        for (int32_t c = 0; c < MIRS_CATEGORY_COUNT; c++)
-            out[n++] = make_fig(r, mirs__category_str(c), c, -1, -1, denom, conf);
+        for (size_t c = 0; c < nc; c++) f[m++] = named_fig(r, cats[c], cats[c], NULL, denom, conf);
     else if (by == MIRS_BY_GROUP)
-        for (int32_t g = 0; g < MIRS_GROUP_COUNT; g++)
-            out[n++] = make_fig(r, mirs__group_str(g), -1, -1, g, denom, conf);
+        for (int32_t g = 0; g < MIRS_GROUP_COUNT; g++) f[m++] = make_fig(r, mirs__group_str(g), -1, -1, g, denom, conf);
     else if (by == MIRS_BY_MATRIX)
-        for (int32_t c = 0; c < MIRS_CATEGORY_COUNT; c++)
+        for (size_t c = 0; c < nc; c++) {
             for (int32_t k = 0; k < MIRS_RELATION_COUNT; k++)
-                out[n++] = make_fig(r, mirs__relation_str(k), c, k, -1, denom, conf);
-    return n;
+                f[m++] = named_fig(r, rels[k], cats[c], rels[k], denom, conf);
+            for (size_t i = 0; i < r->nnamed; i++) /* sorted by (category, relation) */
+                if (strcmp(r->named[i].cat, cats[c]) == 0 &&
+                    mirs__relation_exact(r->named[i].rel, strlen(r->named[i].rel)) < 0)
+                    f[m++] =
+                        fig_of_cell(r->named[i].rel, r->named[i].cat, r->named[i].rel, -1, r->named[i].c, denom, conf);
+        }
+    free(cats);
+    free(rels);
+    *out = f;
+    *n = m;
+    return MIRS_OK;
 }
 
 static const char *by_name(uint32_t by)
@@ -994,34 +1157,57 @@ static void text_table(mirs_sb *sb, const char *head, const fig *f, size_t n, co
     }
 }
 
-static void text_matrix(const mirs_report *r, mirs_sb *sb, int32_t denom, double conf, bool md)
+/* The category x relation matrix: every row and column the report has (the
+ * taxonomy's, then names outside it), full names, and the totals. */
+static int text_matrix(const mirs_report *r, mirs_sb *sb, int32_t denom, double conf, bool md)
 {
-    mirs_sb_puts(sb, md ? "\n| ASR (%) |" : "\nASR (%)             ");
-    for (int32_t k = 0; k < MIRS_RELATION_COUNT; k++)
-        mirs_sb_printf(sb, md ? " %s |" : " %12.12s", mirs__relation_str(k));
-    mirs_sb_puts(sb, md ? " All |\n|---|" : "          All\n");
+    const char **cats = NULL, **rels = NULL;
+    size_t nc = axis_names(r, false, &cats), nr = axis_names(r, true, &rels);
+    if (!nc || !nr) {
+        free(cats);
+        free(rels);
+        return MIRS_E_NO_MEMORY;
+    }
+    size_t w0 = strlen("ASR (%)");
+    for (size_t c = 0; c < nc; c++)
+        if (utf8_chars(cats[c]) > w0) w0 = utf8_chars(cats[c]);
+    mirs_sb_puts(sb, md ? "\n| ASR (%) |" : "\n");
+    if (!md) pad_left(sb, "ASR (%)", w0);
+    for (size_t k = 0; k <= nr; k++) {
+        const char *name = k < nr ? rels[k] : "All";
+        if (md) {
+            mirs_sb_printf(sb, " %s |", name);
+            continue;
+        }
+        mirs_sb_putc(sb, ' ');
+        for (size_t n = utf8_chars(name); n < 7; n++) mirs_sb_putc(sb, ' ');
+        mirs_sb_puts(sb, name);
+    }
+    mirs_sb_putc(sb, '\n');
     if (md) {
-        for (int32_t k = 0; k <= MIRS_RELATION_COUNT; k++) mirs_sb_puts(sb, "---:|");
+        mirs_sb_puts(sb, "|---|");
+        for (size_t k = 0; k <= nr; k++) mirs_sb_puts(sb, "---:|");
         mirs_sb_putc(sb, '\n');
     }
-    for (int32_t c = -1 + 1; c <= MIRS_CATEGORY_COUNT; c++) {
-        int32_t cc = c < MIRS_CATEGORY_COUNT ? c : -1;
-        const char *name = cc >= 0 ? mirs__category_str(cc) : "All";
-        mirs_sb_printf(sb, md ? "| %s |" : "%-20s", name);
-        for (int32_t k = 0; k <= MIRS_RELATION_COUNT; k++) {
-            int32_t kk = k < MIRS_RELATION_COUNT ? k : -1;
-            fig f = make_fig(r, name, cc, kk, -1, denom, conf);
-            if (md) {
-                mirs_sb_putc(sb, ' ');
-                put_pct(sb, f.asr, 0);
-                mirs_sb_puts(sb, " |");
-            } else {
-                mirs_sb_putc(sb, ' ');
-                put_pct(sb, f.asr, 12);
-            }
+    for (size_t c = 0; c <= nc; c++) {
+        const char *cat = c < nc ? cats[c] : NULL;
+        const char *name = cat ? cat : "All";
+        if (md)
+            mirs_sb_printf(sb, "| %s |", name);
+        else
+            pad_left(sb, name, w0);
+        for (size_t k = 0; k <= nr; k++) {
+            fig f = named_fig(r, name, cat, k < nr ? rels[k] : NULL, denom, conf);
+            size_t w = k < nr ? utf8_chars(rels[k]) : 3;
+            mirs_sb_putc(sb, ' ');
+            put_pct(sb, f.asr, md ? 0 : (int)(w > 7 ? w : 7));
+            if (md) mirs_sb_puts(sb, " |");
         }
         mirs_sb_putc(sb, '\n');
     }
+    free(cats);
+    free(rels);
+    return MIRS_OK;
 }
 
 int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t denominator, double confidence,
@@ -1037,7 +1223,9 @@ int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t
     if (!by) by = MIRS_BY_RELATION;
     mirs_sb sb;
     mirs_sb_init(&sb);
-    fig f[MIRS_CATEGORY_COUNT * MIRS_RELATION_COUNT];
+    fig *f = NULL;
+    size_t n = 0;
+    int st = MIRS_OK;
     fig overall = make_fig(r, "Overall", -1, -1, -1, denominator, confidence);
     static const uint32_t order[4] = {MIRS_BY_RELATION, MIRS_BY_CATEGORY, MIRS_BY_GROUP, MIRS_BY_MATRIX};
     if (format == MIRS_REPORT_MIR) {
@@ -1074,14 +1262,14 @@ int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t
         }
         mirs_sb_puts(&sb, "],\"overall\":");
         json_fig(&sb, &overall);
-        fig unc = make_fig(r, "unclassified", -1, -1, -1, denominator, confidence);
         cell u1 = sum_cells(r, MIRS_CATEGORY_COUNT, -1, -1), u2 = sum_cells(r, -1, MIRS_RELATION_COUNT, -1);
-        (void)unc;
         mirs_sb_printf(&sb, ",\"unclassified\":%llu",
                        (unsigned long long)(u1.n + u2.n - r->cells[NCAT - 1][NREL - 1].n));
-        for (int o = 0; o < 4; o++) {
+        for (int o = 0; !st && o < 4; o++) {
             if (!(by & order[o])) continue;
-            size_t n = breakdown(r, order[o], denominator, confidence, f);
+            free(f);
+            f = NULL;
+            if ((st = breakdown(r, order[o], denominator, confidence, &f, &n))) break;
             mirs_sb_printf(&sb, ",\"by_%s\":[", by_name(order[o]));
             for (size_t i = 0; i < n; i++) {
                 if (i) mirs_sb_putc(&sb, ',');
@@ -1119,32 +1307,35 @@ int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t
                      (unsigned long long)r->dataset_items);
         else
             snprintf(cover, sizeof cover, ",%llu,\n", (unsigned long long)all.n);
-        for (int o = -1; o < 4; o++) {
-            size_t n = 1;
+        for (int o = -1; !st && o < 4; o++) {
+            const fig *rows = &overall;
+            n = 1;
             if (o >= 0) {
                 if (!(by & order[o])) continue;
-                n = breakdown(r, order[o], denominator, confidence, f);
-            } else
-                f[0] = overall;
+                free(f);
+                f = NULL;
+                if ((st = breakdown(r, order[o], denominator, confidence, &f, &n))) break;
+                rows = f;
+            }
             for (size_t i = 0; i < n; i++) {
                 csv_field(&sb, r->model);
                 mirs_sb_putc(&sb, ',');
                 csv_field(&sb, r->judge);
-                mirs_sb_printf(&sb, ",%s,%s,%s,%s,%s,%llu,%llu,", denom_name(denominator),
-                               o < 0 ? "overall" : by_name(order[o]),
-                               f[i].category >= 0 ? mirs__category_str(f[i].category) : "",
-                               f[i].relation >= 0 ? mirs__relation_str(f[i].relation) : "",
-                               f[i].group >= 0 ? mirs__group_str(f[i].group) : "", (unsigned long long)f[i].k,
-                               (unsigned long long)f[i].n);
-                csv_num(&sb, f[i].asr);
+                mirs_sb_printf(&sb, ",%s,%s,", denom_name(denominator), o < 0 ? "overall" : by_name(order[o]));
+                csv_field(&sb, rows[i].cat ? rows[i].cat : "");
                 mirs_sb_putc(&sb, ',');
-                csv_num(&sb, f[i].wlo);
+                csv_field(&sb, rows[i].rel ? rows[i].rel : "");
+                mirs_sb_printf(&sb, ",%s,%llu,%llu,", rows[i].group >= 0 ? mirs__group_str(rows[i].group) : "",
+                               (unsigned long long)rows[i].k, (unsigned long long)rows[i].n);
+                csv_num(&sb, rows[i].asr);
                 mirs_sb_putc(&sb, ',');
-                csv_num(&sb, f[i].whi);
+                csv_num(&sb, rows[i].wlo);
                 mirs_sb_putc(&sb, ',');
-                csv_num(&sb, f[i].clo);
+                csv_num(&sb, rows[i].whi);
                 mirs_sb_putc(&sb, ',');
-                csv_num(&sb, f[i].chi);
+                csv_num(&sb, rows[i].clo);
+                mirs_sb_putc(&sb, ',');
+                csv_num(&sb, rows[i].chi);
                 mirs_sb_puts(&sb, cover);
             }
         }
@@ -1152,13 +1343,15 @@ int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t
         bool md = format == MIRS_REPORT_MARKDOWN;
         text_header(r, &sb, denominator, md);
         static const char *heads[4] = {"Relation", "Category", "Group", "Matrix"};
-        for (int o = 0; o < 4; o++) {
+        for (int o = 0; !st && o < 4; o++) {
             if (!(by & order[o])) continue;
             if (order[o] == MIRS_BY_MATRIX) {
-                text_matrix(r, &sb, denominator, confidence, md);
+                st = text_matrix(r, &sb, denominator, confidence, md);
                 continue;
             }
-            size_t n = breakdown(r, order[o], denominator, confidence, f);
+            free(f);
+            f = NULL;
+            if ((st = breakdown(r, order[o], denominator, confidence, &f, &n))) break;
             text_table(&sb, heads[o], f, n, &overall, md, confidence);
         }
         if (r->nrtypes) {
@@ -1168,7 +1361,8 @@ int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t
                                (unsigned long long)r->rtypes[i].count);
         }
     }
-    int st = mirs_sb_to_buf(&sb, out);
+    free(f);
+    if (!st) st = mirs_sb_to_buf(&sb, out);
     mirs_sb_free(&sb);
     return st;
 }

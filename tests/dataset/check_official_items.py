@@ -226,5 +226,40 @@ want = statics_ref.block(statics_ref.collect(harm))
 check(mir == want, f"report --format mir equals statics.py\n--- statics.py\n{want}\n--- report\n{mir}")
 check("Irony.json" in mir and "Pun_v2.json" in mir, "unknown relations are their own rows")
 
+# The other breakdowns name unknown categories and relations too, each its
+# own row, with the counts statics.py gives when run on the files of that row:
+# a relation's row is its file name pooled over every category folder (the
+# mir block's row), a category's row is statics.py over that category's
+# folder alone, a matrix cell is the one file. The same from the store and
+# from the official results folder.
+want_rel = {name[:-5]: tuple(v) for name, v in statics_ref.collect(harm).items()}
+want_cat, want_cell = {}, {}
+for cat in os.listdir(harm):
+    one = os.path.join(WORK, "one-category", cat)
+    shutil.rmtree(os.path.dirname(one), ignore_errors=True)
+    shutil.copytree(os.path.join(harm, cat), os.path.join(one, cat))
+    rows = statics_ref.collect(one)
+    want_cat[cat] = (sum(v[0] for v in rows.values()), sum(v[1] for v in rows.values()))
+    for name, v in rows.items():
+        want_cell[(cat, name[:-5])] = tuple(v)
+check(any(c not in ("Hate_Speech", "Violence", "Self-Harm", "Illegal_Activities", "Harassment", "Privacy")
+          for c in want_cat), "the dataset has an unknown category")
+for src in (store, harm):
+    rep = json.loads(run("report", "--format", "json", "--by", "relation,category,matrix", src).stdout)
+    if isinstance(rep, list):
+        rep = rep[0]
+    got_rel = {x["relation"]: (x["total"], x["unsafe"]) for x in rep["by_relation"] if x["total"]}
+    check(got_rel == want_rel, f"{src}: by_relation rows {got_rel} vs statics.py {want_rel}")
+    got_cat = {x["category"]: (x["total"], x["unsafe"]) for x in rep["by_category"] if x["total"]}
+    check(got_cat == want_cat, f"{src}: by_category rows {got_cat} vs statics.py per folder {want_cat}")
+    got_cell = {(x["category"], x["relation"]): (x["total"], x["unsafe"]) for x in rep["by_matrix"] if x["total"]}
+    check(got_cell == want_cell, f"{src}: by_matrix cells {got_cell} vs statics.py per file {want_cell}")
+    csv = run("report", "--format", "csv", "--by", "category", src).stdout.decode("utf-8")
+    for cat in want_cat:
+        check(f",category,{cat}," in csv, f"{src}: the CSV report has the category row {cat}")
+    table = run("report", "--by", "category,matrix", src).stdout.decode("utf-8")
+    for name in list(want_cat) + list(want_rel):
+        check(name in table, f"{src}: the table report names {name!r}")
+
 print(f"check_official_items: {checks} checks, {failures} failures")
 sys.exit(1 if failures else 0)
