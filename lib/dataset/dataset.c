@@ -478,9 +478,11 @@ static int add_item(builder *b, const cJSON *obj, const item_ctx *cx, int64_t id
         if (!cJSON_IsString(e))
             return problem(b, MIRS_E_SCHEMA, file, idx, "image %u is %s, not a path string", nimg, json_type_name(e));
         const char *p = e->valuestring;
-        if (!*p) return problem(b, MIRS_E_PATH, file, idx, "image %u has an empty path", nimg);
+        /* eval.py joins an empty path to the file's folder and the worker fails to open it: the item is
+         * evaluated (an inference failure), so it is kept with a note; opening its image fails its item only. */
+        if (!*p) ODD(MIRS_E_PATH, file, idx, "image %u has an empty path (names the category folder itself)", nimg);
         if (p[0] == '/') return problem(b, MIRS_E_PATH, file, idx, "image %u path \"%.200s\" is absolute", nimg, p);
-        if (!mirs__path_is_contained(p))
+        if (*p && !mirs__path_is_contained(p))
             return problem(b, MIRS_E_PATH, file, idx, "image %u path \"%.200s\" leaves the dataset root (\"..\")", nimg,
                            p);
         if (nimg == MAX_IMAGES_HARD) return problem(b, MIRS_E_LIMIT, file, idx, "more than %u images", MAX_IMAGES_HARD);

@@ -143,6 +143,9 @@ write("Scams/Analogy_final.json", [good("Scams", "Analogy", 12), good("Scams", "
 bare = good("Privacy", "Decomposition", 14)
 del bare["revised_prompt"], bare["original_question"]
 write("Privacy/Decomposition_final.json", [bare])
+empty_path = good("Harassment", "Analogy", 15)
+empty_path["images"][1] = ""                                                     # eval.py: base_dir + "" (a folder)
+write("Harassment/Analogy_final.json", [empty_path])
 
 tasks = official_tasks(root)
 
@@ -174,8 +177,8 @@ v = json.loads(p.stdout)
 notes = v["notes"]
 check(v["ok"] is True and v["problems"] == [], f"validate: no problems {v['problems']}")
 # folder Scams, files Irony and Pun_v2; items: 1/5/6 images, no id, float id, iteration, keywords,
-# and the item without prompt fields (two missing fields).
-check(len(notes) == 3 + 3 + 4 + 2, f"validate: one note per oddity ({len(notes)}): {[n['message'] for n in notes]}")
+# and the item without prompt fields (two missing fields), the empty image path.
+check(len(notes) == 3 + 3 + 4 + 2 + 1, f"validate: one note per oddity ({len(notes)}): {[n['message'] for n in notes]}")
 p = run("info", root, "--json")
 info = json.loads(p.stdout)
 check(info["oddities"] == len(notes) and info["items"] == len(tasks), f"info counts: {info['oddities']}, {info['items']}")
