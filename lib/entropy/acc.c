@@ -12,6 +12,7 @@
 #include <mirsafety/stats.h>
 
 #include "entropy/entropy_internal.h"
+#include "stats/stats_internal.h"
 #include "util/util.h"
 #include "util/versioned.h"
 
@@ -491,16 +492,6 @@ static int column(const mirs_entropy_acc *a, int lab, size_t col, double **out)
     return MIRS_OK;
 }
 
-static void moments(const double *x, size_t n, double *mean, double *var)
-{
-    double s = 0;
-    for (size_t i = 0; i < n; i++) s += x[i];
-    double m = s / (double)n, q = 0;
-    for (size_t i = 0; i < n; i++) q += (x[i] - m) * (x[i] - m);
-    *mean = m;
-    *var = n > 1 ? q / (double)(n - 1) : NAN;
-}
-
 static int columns(const mirs_entropy_acc *a, size_t layer, double **s, double **u)
 {
     MIRS_CHECK_ARG(a, "acc must not be NULL");
@@ -530,8 +521,8 @@ int mirs_entropy_acc_compare(const mirs_entropy_acc *a, size_t layer, uint32_t r
     g.struct_size = sizeof g;
     g.n_safe = ns;
     g.n_unsafe = nu;
-    moments(s, ns, &g.mean_safe, &g.var_safe);
-    moments(u, nu, &g.mean_unsafe, &g.var_unsafe);
+    mirs__mean_var(s, ns, &g.mean_safe, &g.var_safe);
+    mirs__mean_var(u, nu, &g.mean_unsafe, &g.var_unsafe);
     g.auroc_lo = g.auroc_hi = NAN;
     if ((st = mirs_stats_welch_moments((double)ns, g.mean_safe, g.var_safe, (double)nu, g.mean_unsafe, g.var_unsafe,
                                        &g.welch_t, &g.welch_df, &g.welch_p)))
@@ -565,8 +556,8 @@ int mirs_entropy_acc_threshold(const mirs_entropy_acc *a, size_t layer, int32_t 
     double t = NAN;
     if (method == MIRS_ENTROPY_THRESHOLD_MIDPOINT) {
         double ms, mu, v;
-        moments(s, ns, &ms, &v);
-        moments(u, nu, &mu, &v);
+        mirs__mean_var(s, ns, &ms, &v);
+        mirs__mean_var(u, nu, &mu, &v);
         t = (ms + mu) / 2;
     } else {
         /* pairs (value, is_unsafe) sorted by value; cut between distinct values */

@@ -4,58 +4,41 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The score module's names (mirs_verdict_name); kept here so that the
- * store does not need the score library. */
-static const char *const verdict_names[MIRS_VERDICT_COUNT] = {"safe",  "unsafe",  "unparseable",
-                                                              "error", "refusal", "compliance"};
+/* Verdict and taxonomy names come from the modules that own them (score
+ * and dataset); the store and the report match them exactly, as the
+ * official code spells them in keys, folders and file stems. */
+#include <mirsafety/dataset.h>
+#include <mirsafety/score.h>
 
-const char *mirs__verdict_name(int32_t verdict)
-{
-    return verdict >= 0 && verdict < MIRS_VERDICT_COUNT ? verdict_names[verdict] : NULL;
-}
+const char *mirs__verdict_name(int32_t verdict) { return mirs_verdict_name(verdict); }
 
 int mirs__verdict_parse(const char *name, int32_t *verdict)
 {
     for (int32_t i = 0; i < MIRS_VERDICT_COUNT; i++)
-        if (strcmp(name, verdict_names[i]) == 0) {
+        if (strcmp(name, mirs_verdict_name(i)) == 0) {
             *verdict = i;
             return MIRS_OK;
         }
     return MIRS_E_SCHEMA;
 }
 
-/* The official names (folder names and file stems). The dataset module
- * owns the taxonomy; these exact-match tables let the report read official
- * trees without a dataset; tests check they agree with mirs_*_name(). */
-static const char *const category_names[MIRS_CATEGORY_COUNT] = {"Hate_Speech",        "Violence",   "Self-Harm",
-                                                                "Illegal_Activities", "Harassment", "Privacy"};
-static const char *const relation_names[MIRS_RELATION_COUNT] = {"Temporal_Continuity",
-                                                                "Temporal_Jump",
-                                                                "Spatial_Juxtaposition",
-                                                                "Spatial_Embedding",
-                                                                "Relevance",
-                                                                "Complementarity",
-                                                                "Analogy",
-                                                                "Causality",
-                                                                "Decomposition"};
-static const int32_t relation_groups[MIRS_RELATION_COUNT] = {0, 0, 1, 1, 2, 2, 3, 3, 3};
-static const char *const group_names[MIRS_GROUP_COUNT] = {"Temporal", "Spatial", "Semantic", "Logical"};
+const char *mirs__category_str(int32_t c) { return mirs_category_name(c); }
+const char *mirs__relation_str(int32_t r) { return mirs_relation_name(r); }
+const char *mirs__group_str(int32_t g) { return mirs_group_name(g); }
+int32_t mirs__relation_group_of(int32_t r) { return mirs_relation_group(r); }
 
-const char *mirs__category_str(int32_t c) { return c >= 0 && c < MIRS_CATEGORY_COUNT ? category_names[c] : NULL; }
-const char *mirs__relation_str(int32_t r) { return r >= 0 && r < MIRS_RELATION_COUNT ? relation_names[r] : NULL; }
-const char *mirs__group_str(int32_t g) { return g >= 0 && g < MIRS_GROUP_COUNT ? group_names[g] : NULL; }
-int32_t mirs__relation_group_of(int32_t r) { return r >= 0 && r < MIRS_RELATION_COUNT ? relation_groups[r] : -1; }
-
-static int32_t lookup(const char *const *names, int32_t count, const char *s, size_t n)
+static int32_t lookup(const char *(*name)(int32_t), int32_t count, const char *s, size_t n)
 {
-    for (int32_t i = 0; i < count; i++)
-        if (strlen(names[i]) == n && memcmp(names[i], s, n) == 0) return i;
+    for (int32_t i = 0; i < count; i++) {
+        const char *x = name(i);
+        if (strlen(x) == n && memcmp(x, s, n) == 0) return i;
+    }
     return -1;
 }
 
-int32_t mirs__category_exact(const char *s, size_t n) { return lookup(category_names, MIRS_CATEGORY_COUNT, s, n); }
+int32_t mirs__category_exact(const char *s, size_t n) { return lookup(mirs_category_name, MIRS_CATEGORY_COUNT, s, n); }
 
-int32_t mirs__relation_exact(const char *s, size_t n) { return lookup(relation_names, MIRS_RELATION_COUNT, s, n); }
+int32_t mirs__relation_exact(const char *s, size_t n) { return lookup(mirs_relation_name, MIRS_RELATION_COUNT, s, n); }
 
 void mirs__key_cell(const char *key, int32_t *category, int32_t *relation)
 {

@@ -426,7 +426,9 @@ int mirs_stats_kendall(const double *x, const double *y, size_t n, double *tau, 
 
 /* ---- Welch ---- */
 
-static void mean_var(const double *v, size_t n, double *mean, double *var)
+/* The mean and the sample variance (n - 1; NaN when n < 2) of v[0..n), two
+ * passes as numpy's mean and var(ddof=1) compute them. */
+void mirs__mean_var(const double *v, size_t n, double *mean, double *var)
 {
     double s = 0;
     for (size_t i = 0; i < n; i++) s += v[i];
@@ -459,8 +461,8 @@ int mirs_stats_welch(const double *a, size_t na, const double *b, size_t nb, dou
     if (!st) st = check_sample(b, nb, "welch b", false);
     if (st) return st;
     double ma, va, mb, vb;
-    mean_var(a, na, &ma, &va);
-    mean_var(b, nb, &mb, &vb);
+    mirs__mean_var(a, na, &ma, &va);
+    mirs__mean_var(b, nb, &mb, &vb);
     welch_core((double)na, ma, va, (double)nb, mb, vb, t, df, p_value);
     return MIRS_OK;
 }
@@ -600,8 +602,8 @@ int mirs_stats_cohen_d(const double *a, size_t na, const double *b, size_t nb, d
     if (!st) st = check_sample(b, nb, "cohen_d b", false);
     if (st) return st;
     double ma, va, mb, vb;
-    mean_var(a, na, &ma, &va);
-    mean_var(b, nb, &mb, &vb);
+    mirs__mean_var(a, na, &ma, &va);
+    mirs__mean_var(b, nb, &mb, &vb);
     double ssa = na > 1 ? va * (double)(na - 1) : 0.0, ssb = nb > 1 ? vb * (double)(nb - 1) : 0.0;
     double sp = sqrt((ssa + ssb) / ((double)na + (double)nb - 2));
     *d = (ma - mb) / sp;

@@ -25,6 +25,7 @@ double mirs__binom_sf(double k, double n, double p, double q);  /* P(X > k) */
 /* Average ranks (1-based, ties get the mean of their positions) of v[0..n).
  * Writes ranks into out, and when tie_term is not NULL the sum of t^3 - t
  * over groups of t tied values. Returns false on allocation failure. */
+void mirs__mean_var(const double *v, size_t n, double *mean, double *var);
 bool mirs__rank_average(const double *v, size_t n, double *out, double *tie_term);
 
 #endif
