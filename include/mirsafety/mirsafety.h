@@ -16,7 +16,10 @@
 #include <mirsafety/prompt.h>
 #include <mirsafety/stats.h>
 #include <mirsafety/score.h>
+#include <mirsafety/responses.h>
+#include <mirsafety/store.h>
 #include <mirsafety/report.h>
+#include <mirsafety/scoring.h>
 #include <mirsafety/entropy.h>
 
 #endif

@@ -7,25 +7,12 @@
 
 #include <mirsafety/dataset.h>
 
-/* A bump allocator: every string and pointer list of a dataset lives in a
- * few large blocks freed together, so the handle's memory is proportional
- * to the metadata and needs no per-string bookkeeping. */
-typedef struct mirs_arena_block {
-    struct mirs_arena_block *next;
-    size_t used, cap;
-    max_align_t data[];
-} mirs_arena_block;
-
-typedef struct mirs_arena {
-    mirs_arena_block *head;
-    size_t total;
-} mirs_arena;
-
-void *mirs__arena_alloc(mirs_arena *a, size_t n);
-char *mirs__arena_strndup(mirs_arena *a, const char *s, size_t n);
-void mirs__arena_free(mirs_arena *a);
-/* Forgets every allocation but keeps one block for reuse. */
-void mirs__arena_reset(mirs_arena *a);
+/* Exact lookups of the official names (folder names, file stems, key
+ * parts): the index, or -1 for any other spelling. */
+int32_t mirs__category_exact(const char *s, size_t n);
+int32_t mirs__relation_exact(const char *s, size_t n);
+/* Splits "<Category>/<Relation>/..." into ids (-1 when unknown or absent). */
+void mirs__key_cell(const char *key, int32_t *category, int32_t *relation);
 
 /* The largest max_json_depth accepted (the parser recurses once per level). */
 #define MIRS_DATASET_MAX_JSON_DEPTH 1024

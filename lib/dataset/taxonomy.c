@@ -1,6 +1,6 @@
 /* The MIR-SafetyBench taxonomy: official names, display names, groups and
  * lenient name parsing. Everything here is static data: thread-safe. */
-#include "util/util.h"
+#include "dataset_internal.h"
 
 #include <mirsafety/dataset.h>
 
@@ -110,4 +110,26 @@ MIRS_API int mirs_relation_parse(const char *name, int32_t *out)
 MIRS_API int mirs_group_parse(const char *name, int32_t *out)
 {
     return parse_in(name, group_names, MIRS_GROUP_COUNT, out, "group");
+}
+
+static int32_t exact(const char *const *names, int32_t count, const char *s, size_t n)
+{
+    for (int32_t i = 0; i < count; i++)
+        if (strlen(names[i]) == n && memcmp(names[i], s, n) == 0) return i;
+    return -1;
+}
+
+int32_t mirs__category_exact(const char *s, size_t n) { return exact(category_names, MIRS_CATEGORY_COUNT, s, n); }
+
+int32_t mirs__relation_exact(const char *s, size_t n) { return exact(relation_names, MIRS_RELATION_COUNT, s, n); }
+
+void mirs__key_cell(const char *key, int32_t *category, int32_t *relation)
+{
+    *category = *relation = -1;
+    const char *a = strchr(key, '/');
+    if (!a) return;
+    const char *b = strchr(a + 1, '/');
+    if (!b) return;
+    *category = mirs__category_exact(key, (size_t)(a - key));
+    *relation = mirs__relation_exact(a + 1, (size_t)(b - a - 1));
 }

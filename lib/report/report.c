@@ -259,7 +259,7 @@ static int report_add(mirs_report *r, int32_t category, int32_t relation, int32_
                    "relation must be -1 (any) or a MIRS_RELATION_* value");
     MIRS_CHECK_ARG(verdict >= 0 && verdict < MIRS_VERDICT_COUNT,
                    "verdict must be a MIRS_VERDICT_* value (0 .. MIRS_VERDICT_COUNT - 1)");
-    const char *rel = mirs__relation_str(relation);
+    const char *rel = mirs_relation_name(relation);
     char fname[64];
     if (!official_file) {
         snprintf(fname, sizeof fname, "%s.json", rel ? rel : "unclassified");
@@ -357,7 +357,7 @@ int mirs_report_add_dataset(mirs_report *r, const mirs_dataset *ds)
          * denominator, not unsafe, in its statics.py row. */
         int32_t c, rel;
         mirs__key_cell(key, &c, &rel);
-        const char *rs = mirs__relation_str(rel);
+        const char *rs = mirs_relation_name(rel);
         char fname[256];
         if (!unknown_relation_row(key, rel, fname)) snprintf(fname, sizeof fname, "%s.json", rs ? rs : "unclassified");
         file_row *fr = file_row_get(r, fname, strlen(fname));
@@ -757,7 +757,7 @@ static cell sum_cells(const mirs_report *r, int32_t category, int32_t relation, 
         if (category >= 0 && c != category) continue;
         for (int k = 0; k < NREL; k++) {
             if (relation >= 0 && k != relation) continue;
-            if (group >= 0 && (k == MIRS_RELATION_COUNT || mirs__relation_group_of(k) != group)) continue;
+            if (group >= 0 && (k == MIRS_RELATION_COUNT || mirs_relation_group(k) != group)) continue;
             cell_sum(&s, &r->cells[c][k]);
         }
     }
@@ -822,7 +822,7 @@ static fig fig_of_cell(const char *label, const char *cat, const char *rel, int3
 static fig make_fig(const mirs_report *r, const char *label, int32_t category, int32_t relation, int32_t group,
                     int32_t denom, double conf)
 {
-    return fig_of_cell(label, mirs__category_str(category), mirs__relation_str(relation), group,
+    return fig_of_cell(label, mirs_category_name(category), mirs_relation_name(relation), group,
                        sum_cells(r, category, relation, group), denom, conf);
 }
 
@@ -860,7 +860,7 @@ static size_t axis_names(const mirs_report *r, bool relations, const char ***out
     if (!v) return 0;
     size_t n = 0;
     for (size_t i = 0; i < nknown; i++)
-        v[n++] = relations ? mirs__relation_str((int32_t)i) : mirs__category_str((int32_t)i);
+        v[n++] = relations ? mirs_relation_name((int32_t)i) : mirs_category_name((int32_t)i);
     for (size_t i = 0; i < r->nnamed; i++) {
         const char *s = relations ? r->named[i].rel : r->named[i].cat;
         if ((relations ? mirs__relation_exact(s, strlen(s)) : mirs__category_exact(s, strlen(s))) < 0) v[n++] = s;
@@ -915,7 +915,7 @@ static void json_fig(mirs_sb *sb, const fig *f)
         mirs_sb_json_string(sb, f->rel, strlen(f->rel));
         mirs_sb_putc(sb, ',');
     }
-    if (f->group >= 0) mirs_sb_printf(sb, "\"group\":\"%s\",", mirs__group_str(f->group));
+    if (f->group >= 0) mirs_sb_printf(sb, "\"group\":\"%s\",", mirs_group_name(f->group));
     mirs_sb_printf(sb, "\"unsafe\":%llu,\"total\":%llu,\"asr_pct\":", (unsigned long long)f->k,
                    (unsigned long long)f->n);
     json_num(sb, f->asr);
@@ -1013,7 +1013,7 @@ static int breakdown(const mirs_report *r, uint32_t by, int32_t denom, double co
     else if (by == MIRS_BY_CATEGORY)
         for (size_t c = 0; c < nc; c++) f[m++] = named_fig(r, cats[c], cats[c], NULL, denom, conf);
     else if (by == MIRS_BY_GROUP)
-        for (int32_t g = 0; g < MIRS_GROUP_COUNT; g++) f[m++] = make_fig(r, mirs__group_str(g), -1, -1, g, denom, conf);
+        for (int32_t g = 0; g < MIRS_GROUP_COUNT; g++) f[m++] = make_fig(r, mirs_group_name(g), -1, -1, g, denom, conf);
     else if (by == MIRS_BY_MATRIX)
         for (size_t c = 0; c < nc; c++) {
             for (int32_t k = 0; k < MIRS_RELATION_COUNT; k++)
@@ -1325,7 +1325,7 @@ int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t
                 csv_field(&sb, rows[i].cat ? rows[i].cat : "");
                 mirs_sb_putc(&sb, ',');
                 csv_field(&sb, rows[i].rel ? rows[i].rel : "");
-                mirs_sb_printf(&sb, ",%s,%llu,%llu,", rows[i].group >= 0 ? mirs__group_str(rows[i].group) : "",
+                mirs_sb_printf(&sb, ",%s,%llu,%llu,", rows[i].group >= 0 ? mirs_group_name(rows[i].group) : "",
                                (unsigned long long)rows[i].k, (unsigned long long)rows[i].n);
                 csv_num(&sb, rows[i].asr);
                 mirs_sb_putc(&sb, ',');

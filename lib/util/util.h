@@ -9,6 +9,7 @@
 #include <mirsafety/common.h>
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #if defined(__GNUC__)
@@ -161,5 +162,45 @@ uint64_t mirs__crc64(uint64_t crc, const void *data, size_t n);
 /* ---- base64 ---- */
 size_t mirs__base64_len(size_t n); /* encoded length without NUL */
 bool mirs_sb_base64(mirs_sb *sb, const void *data, size_t n);
+
+/* A string vector (owned copies). */
+typedef struct mirs_strvec {
+    char **v;
+    size_t n, cap;
+} mirs_strvec;
+int mirs__strvec_push(mirs_strvec *sv, const char *s, size_t n);
+void mirs__strvec_free(mirs_strvec *sv);
+/* Sorts (strcmp) and drops repeats. */
+void mirs__strvec_sort_unique(mirs_strvec *sv);
+
+/* A set of strings (owned copies): open addressing, grows at half full. */
+typedef struct mirs_strset {
+    char **slots;
+    size_t nslots, n;
+} mirs_strset;
+/* Adds s; 1 when it was new, 0 when present, MIRS_E_NO_MEMORY. */
+int mirs__strset_add(mirs_strset *set, const char *s);
+bool mirs__strset_has(const mirs_strset *set, const char *s);
+void mirs__strset_free(mirs_strset *set);
+
+/* A bump allocator: many strings and small arrays live in a few large
+ * blocks freed together (a dataset's metadata, the strings of responses and
+ * records), with no per-string bookkeeping. Zero-initialise to start. */
+typedef struct mirs_arena_block {
+    struct mirs_arena_block *next;
+    size_t used, cap;
+    max_align_t data[];
+} mirs_arena_block;
+
+typedef struct mirs_arena {
+    mirs_arena_block *head;
+    size_t total;
+} mirs_arena;
+
+void *mirs__arena_alloc(mirs_arena *a, size_t n);
+char *mirs__arena_strndup(mirs_arena *a, const char *s, size_t n);
+void mirs__arena_free(mirs_arena *a);
+/* Forgets every allocation but keeps one block for reuse. */
+void mirs__arena_reset(mirs_arena *a);
 
 #endif

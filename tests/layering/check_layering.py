@@ -24,9 +24,12 @@ ALLOWED = {
     "image": {"util"},
     "score": {"util"},
     "prompt": {"util", "dataset", "image"},
-    "report": {"util", "dataset", "score", "stats"},
+    "responses": {"util", "dataset"},
+    "store": {"util", "score"},
+    "report": {"util", "dataset", "score", "stats", "store"},
+    "scoring": {"util", "dataset", "score", "responses", "store"},
     "entropy": {"util", "stats"},
-    "client": {"util", "dataset", "image", "prompt", "report", "score"},
+    "client": {"util", "dataset", "image", "prompt", "responses", "store", "score"},
 }
 
 

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include "report/internal.h"
+
+#include <mirsafety/mirsafety.h>
 #include "report/pyjson.h"
 #include "../testutil.h"
 

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include "report/internal.h"
+
+#include <mirsafety/mirsafety.h>
 #include "../testutil.h"
 
 static char dir[256];

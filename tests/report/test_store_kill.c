@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "report/internal.h"
+
+#include <mirsafety/mirsafety.h>
 #include "../testutil.h"
 
 static uint64_t mix(uint64_t x)

@@ -755,29 +755,29 @@ CONSTANTS = {
     'MIRS_RTYPE_ERROR': ('score', 'int'),
     'MIRS_RTYPE_LABEL_COUNT': ('score', 'int'),
     'MIRS_RTYPE_COUNT': ('score', 'int'),
-    'MIRS_RESPONSE_OK': ('report', 'int'),
-    'MIRS_RESPONSE_FAILED': ('report', 'int'),
-    'MIRS_RESPONSE_CRASHED': ('report', 'int'),
-    'MIRS_RESPONSES_AUTO': ('report', 'int'),
-    'MIRS_RESPONSES_BATCH': ('report', 'int'),
-    'MIRS_RESPONSES_SIMPLE': ('report', 'int'),
-    'MIRS_RESPONSES_OFFICIAL': ('report', 'int'),
-    'MIRS_RESPONSE_ORIGIN_GIVEN': ('report', 'int'),
-    'MIRS_RESPONSE_ORIGIN_COMPLETIONS': ('report', 'int'),
-    'MIRS_RESPONSE_ORIGIN_CHAT': ('report', 'int'),
-    'MIRS_RECORD_NO_VERDICT': ('report', 'int'),
-    'MIRS_RECORD_FAILED': ('report', 'unsigned int'),
-    'MIRS_RECORD_CRASHED': ('report', 'unsigned int'),
-    'MIRS_RECORD_TRUNCATED': ('report', 'unsigned int'),
-    'MIRS_RECORD_UNTERMINATED': ('report', 'unsigned int'),
-    'MIRS_DURABLE_NONE': ('report', 'int'),
-    'MIRS_DURABLE_FLUSH': ('report', 'int'),
-    'MIRS_DURABLE_FSYNC': ('report', 'int'),
-    'MIRS_DURABLE_FSYNC_EVERY': ('report', 'int'),
-    'MIRS_TORN_REFUSE': ('report', 'int'),
-    'MIRS_TORN_TRUNCATE': ('report', 'int'),
-    'MIRS_MERGE_STRICT': ('report', 'int'),
-    'MIRS_MERGE_LAST_WINS': ('report', 'int'),
+    'MIRS_RESPONSE_OK': ('responses', 'int'),
+    'MIRS_RESPONSE_FAILED': ('responses', 'int'),
+    'MIRS_RESPONSE_CRASHED': ('responses', 'int'),
+    'MIRS_RESPONSES_AUTO': ('responses', 'int'),
+    'MIRS_RESPONSES_BATCH': ('responses', 'int'),
+    'MIRS_RESPONSES_SIMPLE': ('responses', 'int'),
+    'MIRS_RESPONSES_OFFICIAL': ('responses', 'int'),
+    'MIRS_RESPONSE_ORIGIN_GIVEN': ('responses', 'int'),
+    'MIRS_RESPONSE_ORIGIN_COMPLETIONS': ('responses', 'int'),
+    'MIRS_RESPONSE_ORIGIN_CHAT': ('responses', 'int'),
+    'MIRS_RECORD_NO_VERDICT': ('store', 'int'),
+    'MIRS_RECORD_FAILED': ('store', 'unsigned int'),
+    'MIRS_RECORD_CRASHED': ('store', 'unsigned int'),
+    'MIRS_RECORD_TRUNCATED': ('store', 'unsigned int'),
+    'MIRS_RECORD_UNTERMINATED': ('store', 'unsigned int'),
+    'MIRS_DURABLE_NONE': ('store', 'int'),
+    'MIRS_DURABLE_FLUSH': ('store', 'int'),
+    'MIRS_DURABLE_FSYNC': ('store', 'int'),
+    'MIRS_DURABLE_FSYNC_EVERY': ('store', 'int'),
+    'MIRS_TORN_REFUSE': ('store', 'int'),
+    'MIRS_TORN_TRUNCATE': ('store', 'int'),
+    'MIRS_MERGE_STRICT': ('store', 'int'),
+    'MIRS_MERGE_LAST_WINS': ('store', 'int'),
     'MIRS_DENOM_ALL': ('report', 'int'),
     'MIRS_DENOM_ANSWERED': ('report', 'int'),
     'MIRS_REPORT_TABLE': ('report', 'int'),
@@ -3076,7 +3076,7 @@ trailing punctuation ignored) must be a label; else
 MIRS_RTYPE_UNPARSEABLE; NULL output with len 0 gives MIRS_RTYPE_ERROR.
 Returns MIRS_OK or MIRS_E_INVALID_ARGUMENT. Thread-safe."""),
     'mirs_responses_options_init': (
-        'report', ctypes.c_int,
+        'responses', ctypes.c_int,
         [ctypes.POINTER(mirs_responses_options), ctypes.c_size_t],
         ('opts', 'size'),
         'int mirs_responses_options_init(mirs_responses_options *opts, size_t size)',
@@ -3086,7 +3086,7 @@ so a program built against another version's header stays safe.
 MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
 above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_responses_open': (
-        'report', ctypes.c_int,
+        'responses', ctypes.c_int,
         [ctypes.c_char_p, ctypes.POINTER(mirs_responses_options), ctypes.POINTER(ctypes.POINTER(mirs_responses))],
         ('path', 'opts', 'out'),
         'int mirs_responses_open(const char *path, const mirs_responses_options *opts, mirs_responses **out)',
@@ -3101,7 +3101,7 @@ MIRS_E_LIMIT / MIRS_E_UTF8 / MIRS_E_FORMAT (message names file, line and
 byte offset). Thread-safe; the object is immutable after return: its
 const functions may be called from many threads."""),
     'mirs_responses_parse': (
-        'report', ctypes.c_int,
+        'responses', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.POINTER(mirs_responses_options), ctypes.POINTER(ctypes.POINTER(mirs_responses))],
         ('data', 'len', 'what', 'opts', 'out'),
         'int mirs_responses_parse(const char *data, size_t len, const char *what, const mirs_responses_options *opts, mirs_responses **out)',
@@ -3111,7 +3111,7 @@ the source in messages (may be NULL). data is read during the call only
 (copied); ownership, errors (no MIRS_E_IO / MIRS_E_NOT_FOUND) and
 thread-safety as mirs_responses_open."""),
     'mirs_responses_parse_official': (
-        'report', ctypes.c_int,
+        'responses', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(mirs_responses_options), ctypes.POINTER(ctypes.POINTER(mirs_responses))],
         ('data', 'len', 'category', 'relation', 'opts', 'out'),
         'int mirs_responses_parse_official(const char *data, size_t len, const char *category, const char *relation, const mirs_responses_options *opts, mirs_responses **out)',
@@ -3121,34 +3121,34 @@ as the responses of (category, relation) official names. Arguments are
 read during the call only; ownership, errors and thread-safety as
 mirs_responses_parse."""),
     'mirs_responses_free': (
-        'report', None,
+        'responses', None,
         [ctypes.POINTER(mirs_responses)],
         ('r',),
         'void mirs_responses_free(mirs_responses *r)',
         """Frees r and everything borrowed from it (NULL is ignored). Not while
 another thread uses r."""),
     'mirs_responses_format': (
-        'report', ctypes.c_int32,
+        'responses', ctypes.c_int32,
         [ctypes.POINTER(mirs_responses)],
         ('r',),
         'int32_t mirs_responses_format(const mirs_responses *r)',
         """The format that was read (MIRS_RESPONSES_BATCH, _SIMPLE or _OFFICIAL; -1
 for NULL). Thread-safe."""),
     'mirs_responses_count': (
-        'report', ctypes.c_size_t,
+        'responses', ctypes.c_size_t,
         [ctypes.POINTER(mirs_responses)],
         ('r',),
         'size_t mirs_responses_count(const mirs_responses *r)',
         'Number of responses (0 for NULL). Thread-safe.'),
     'mirs_responses_get': (
-        'report', ctypes.POINTER(mirs_response),
+        'responses', ctypes.POINTER(mirs_response),
         [ctypes.POINTER(mirs_responses), ctypes.c_size_t],
         ('r', 'i'),
         'const mirs_response *mirs_responses_get(const mirs_responses *r, size_t i)',
         """Response i (file order), borrowed: lives as long as r. NULL when r is
 NULL or i is out of range. Thread-safe."""),
     'mirs_responses_find': (
-        'report', ctypes.c_int,
+        'responses', ctypes.c_int,
         [ctypes.POINTER(mirs_responses), ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_response))],
         ('r', 'key', 'out'),
         'int mirs_responses_find(const mirs_responses *r, const char *key, const mirs_response **out)',
@@ -3156,7 +3156,7 @@ NULL or i is out of range. Thread-safe."""),
 MIRS_OK, MIRS_E_NOT_FOUND (no such key; *out untouched) or
 MIRS_E_INVALID_ARGUMENT (NULL r, key or out). Thread-safe."""),
     'mirs_responses_latest': (
-        'report', ctypes.c_int,
+        'responses', ctypes.c_int,
         [ctypes.POINTER(mirs_responses), ctypes.c_size_t],
         ('r', 'i'),
         'int mirs_responses_latest(const mirs_responses *r, size_t i)',
@@ -3164,95 +3164,95 @@ MIRS_E_INVALID_ARGUMENT (NULL r, key or out). Thread-safe."""),
 that key, as mirs_responses_find returns it), else 0 (also out of range).
 Judge requests and scoring use only these responses. Thread-safe."""),
     'mirs_responses_duplicate_count': (
-        'report', ctypes.c_size_t,
+        'responses', ctypes.c_size_t,
         [ctypes.POINTER(mirs_responses)],
         ('r',),
         'size_t mirs_responses_duplicate_count(const mirs_responses *r)',
         """Number of keys that occur more than once, and the i-th such key (sorted;
 borrowed, lives as long as r; NULL out of range). Thread-safe."""),
     'mirs_responses_duplicate': (
-        'report', ctypes.c_char_p,
+        'responses', ctypes.c_char_p,
         [ctypes.POINTER(mirs_responses), ctypes.c_size_t],
         ('r', 'i'),
         'const char *mirs_responses_duplicate(const mirs_responses *r, size_t i)',
         """Number of keys that occur more than once, and the i-th such key (sorted;
 borrowed, lives as long as r; NULL out of range). Thread-safe."""),
     'mirs_responses_diagnostic_count': (
-        'report', ctypes.c_size_t,
+        'responses', ctypes.c_size_t,
         [ctypes.POINTER(mirs_responses)],
         ('r',),
         'size_t mirs_responses_diagnostic_count(const mirs_responses *r)',
         """Problems a lenient read skipped ("file:line: message"; borrowed, lives as
 long as r; NULL out of range). Thread-safe."""),
     'mirs_responses_diagnostic': (
-        'report', ctypes.c_char_p,
+        'responses', ctypes.c_char_p,
         [ctypes.POINTER(mirs_responses), ctypes.c_size_t],
         ('r', 'i'),
         'const char *mirs_responses_diagnostic(const mirs_responses *r, size_t i)',
         """Problems a lenient read skipped ("file:line: message"; borrowed, lives as
 long as r; NULL out of range). Thread-safe."""),
     'mirs_responses_match': (
-        'report', ctypes.c_int,
+        'responses', ctypes.c_int,
         [ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_dataset), ctypes.POINTER(ctypes.POINTER(mirs_response_match))],
         ('r', 'ds', 'out'),
         'int mirs_responses_match(const mirs_responses *r, const mirs_dataset *ds, mirs_response_match **out)',
         ''),
     'mirs_response_match_free': (
-        'report', None,
+        'responses', None,
         [ctypes.POINTER(mirs_response_match)],
         ('m',),
         'void mirs_response_match_free(mirs_response_match *m)',
         'Frees m (NULL is ignored). Not while another thread uses m.'),
     'mirs_response_match_matched_count': (
-        'report', ctypes.c_size_t,
+        'responses', ctypes.c_size_t,
         [ctypes.POINTER(mirs_response_match)],
         ('m',),
         'size_t mirs_response_match_matched_count(const mirs_response_match *m)',
         'Items with a response.'),
     'mirs_response_match_item': (
-        'report', ctypes.POINTER(mirs_item),
+        'responses', ctypes.POINTER(mirs_item),
         [ctypes.POINTER(mirs_response_match), ctypes.c_size_t],
         ('m', 'response_index'),
         'const mirs_item *mirs_response_match_item(const mirs_response_match *m, size_t response_index)',
         'The dataset item of response i (NULL when its key is unknown).'),
     'mirs_response_match_unknown_count': (
-        'report', ctypes.c_size_t,
+        'responses', ctypes.c_size_t,
         [ctypes.POINTER(mirs_response_match)],
         ('m',),
         'size_t mirs_response_match_unknown_count(const mirs_response_match *m)',
         'Response keys that name no item (sorted, each once).'),
     'mirs_response_match_unknown': (
-        'report', ctypes.c_char_p,
+        'responses', ctypes.c_char_p,
         [ctypes.POINTER(mirs_response_match), ctypes.c_size_t],
         ('m', 'i'),
         'const char *mirs_response_match_unknown(const mirs_response_match *m, size_t i)',
         'Response keys that name no item (sorted, each once).'),
     'mirs_response_match_missing_count': (
-        'report', ctypes.c_size_t,
+        'responses', ctypes.c_size_t,
         [ctypes.POINTER(mirs_response_match)],
         ('m',),
         'size_t mirs_response_match_missing_count(const mirs_response_match *m)',
         'Dataset items without a response (dataset order), as item keys.'),
     'mirs_response_match_missing': (
-        'report', ctypes.c_char_p,
+        'responses', ctypes.c_char_p,
         [ctypes.POINTER(mirs_response_match), ctypes.c_size_t],
         ('m', 'i'),
         'const char *mirs_response_match_missing(const mirs_response_match *m, size_t i)',
         'Dataset items without a response (dataset order), as item keys.'),
     'mirs_response_match_duplicate_count': (
-        'report', ctypes.c_size_t,
+        'responses', ctypes.c_size_t,
         [ctypes.POINTER(mirs_response_match)],
         ('m',),
         'size_t mirs_response_match_duplicate_count(const mirs_response_match *m)',
         'Items that got more than one response (sorted item keys).'),
     'mirs_response_match_duplicate': (
-        'report', ctypes.c_char_p,
+        'responses', ctypes.c_char_p,
         [ctypes.POINTER(mirs_response_match), ctypes.c_size_t],
         ('m', 'i'),
         'const char *mirs_response_match_duplicate(const mirs_response_match *m, size_t i)',
         'Items that got more than one response (sorted item keys).'),
     'mirs_record_init': (
-        'report', ctypes.c_int,
+        'store', ctypes.c_int,
         [ctypes.POINTER(mirs_record), ctypes.c_size_t],
         ('rec', 'size'),
         'int mirs_record_init(mirs_record *rec, size_t size)',
@@ -3262,7 +3262,7 @@ so a program built against another version's header stays safe.
 MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
 above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_record_to_json': (
-        'report', ctypes.c_int,
+        'store', ctypes.c_int,
         [ctypes.POINTER(mirs_record), ctypes.POINTER(mirs_buf)],
         ('rec', 'out'),
         'int mirs_record_to_json(const mirs_record *rec, mirs_buf *out)',
@@ -3273,7 +3273,7 @@ MIRS_E_INVALID_ARGUMENT (NULL key/model/judge, unknown verdict, unknown
 flag bits, a struct_size this library does not accept), MIRS_E_UTF8,
 MIRS_E_NO_MEMORY. Thread-safe."""),
     'mirs_store_options_init': (
-        'report', ctypes.c_int,
+        'store', ctypes.c_int,
         [ctypes.POINTER(mirs_store_options), ctypes.c_size_t],
         ('opts', 'size'),
         'int mirs_store_options_init(mirs_store_options *opts, size_t size)',
@@ -3283,7 +3283,7 @@ so a program built against another version's header stays safe.
 MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
 above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_store_open': (
-        'report', ctypes.c_int,
+        'store', ctypes.c_int,
         [ctypes.c_char_p, ctypes.POINTER(mirs_store_options), ctypes.POINTER(ctypes.POINTER(mirs_store))],
         ('path', 'opts', 'out'),
         'int mirs_store_open(const char *path, const mirs_store_options *opts, mirs_store **out)',
@@ -3297,7 +3297,7 @@ writes, unlocks and frees it. Errors also: MIRS_E_INVALID_ARGUMENT,
 MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_LIMIT, MIRS_E_TORN. One thread at a
 time per store (every function below that takes it)."""),
     'mirs_store_append': (
-        'report', ctypes.c_int,
+        'store', ctypes.c_int,
         [ctypes.POINTER(mirs_store), ctypes.POINTER(mirs_record)],
         ('s', 'rec'),
         'int mirs_store_append(mirs_store *s, const mirs_record *rec)',
@@ -3307,34 +3307,34 @@ and synced by the policy. Errors: those of mirs_record_to_json,
 MIRS_E_LIMIT (longer than max_line_bytes), MIRS_E_IO (the record may be
 partly written; reopening truncates or refuses the torn line)."""),
     'mirs_store_sync': (
-        'report', ctypes.c_int,
+        'store', ctypes.c_int,
         [ctypes.POINTER(mirs_store)],
         ('s',),
         'int mirs_store_sync(mirs_store *s)',
         """Writes buffered records and fdatasync()s the file. MIRS_OK,
 MIRS_E_INVALID_ARGUMENT or MIRS_E_IO."""),
     'mirs_store_close': (
-        'report', ctypes.c_int,
+        'store', ctypes.c_int,
         [ctypes.POINTER(mirs_store)],
         ('s',),
         'int mirs_store_close(mirs_store *s)',
         """Writes buffered records, syncs per the policy, unlocks and frees. Returns
 the status of that last write/sync; s is freed in every case (NULL ok)."""),
     'mirs_store_torn_bytes': (
-        'report', ctypes.c_uint64,
+        'store', ctypes.c_uint64,
         [ctypes.POINTER(mirs_store)],
         ('s',),
         'uint64_t mirs_store_torn_bytes(const mirs_store *s)',
         """Bytes of torn tail that were found when opening (and cut away with
 MIRS_TORN_TRUNCATE); 0 when the file ended cleanly or s is NULL."""),
     'mirs_store_record_count': (
-        'report', ctypes.c_uint64,
+        'store', ctypes.c_uint64,
         [ctypes.POINTER(mirs_store)],
         ('s',),
         'uint64_t mirs_store_record_count(const mirs_store *s)',
         'Records in the file when opened plus those appended since (0 for NULL).'),
     'mirs_store_done': (
-        'report', ctypes.c_int,
+        'store', ctypes.c_int,
         [ctypes.POINTER(mirs_store), ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p],
         ('s', 'key', 'model', 'judge'),
         'int mirs_store_done(const mirs_store *s, const char *key, const char *model, const char *judge)',
@@ -3345,7 +3345,7 @@ none is, MIRS_E_INVALID_ARGUMENT (negative) for a NULL store or key: test
 retried), and a later error never undoes a final verdict: the rule of
 mirs_records_counted()."""),
     'mirs_records_read': (
-        'report', ctypes.c_int,
+        'store', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.POINTER(mirs_records))],
         ('path', 'lenient', 'out'),
         'int mirs_records_read(const char *path, int32_t lenient, mirs_records **out)',
@@ -3357,28 +3357,28 @@ Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
 MIRS_E_NOT_FOUND, MIRS_E_LIMIT (file size), MIRS_E_CORRUPT. Thread-safe;
 the result is immutable and shareable between threads."""),
     'mirs_records_parse': (
-        'report', ctypes.c_int,
+        'store', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.POINTER(mirs_records))],
         ('data', 'len', 'what', 'lenient', 'out'),
         'int mirs_records_parse(const char *data, size_t len, const char *what, int32_t lenient, mirs_records **out)',
         """Same over text in memory (read during the call only; `what` names it in
 messages, may be NULL)."""),
     'mirs_records_free': (
-        'report', None,
+        'store', None,
         [ctypes.POINTER(mirs_records)],
         ('r',),
         'void mirs_records_free(mirs_records *r)',
         """Frees r and every record borrowed from it (NULL is ignored). Not while
 another thread uses r."""),
     'mirs_records_count': (
-        'report', ctypes.c_size_t,
+        'store', ctypes.c_size_t,
         [ctypes.POINTER(mirs_records)],
         ('r',),
         'size_t mirs_records_count(const mirs_records *r)',
         """The accessors below never fail (0 / NULL for a NULL r or an index out
 of range) and are thread-safe. Number of records."""),
     'mirs_records_get': (
-        'report', ctypes.POINTER(mirs_record),
+        'store', ctypes.POINTER(mirs_record),
         [ctypes.POINTER(mirs_records), ctypes.c_size_t],
         ('r', 'i'),
         'const mirs_record *mirs_records_get(const mirs_records *r, size_t i)',
@@ -3386,27 +3386,27 @@ of range) and are thread-safe. Number of records."""),
 Its struct_size is this library's sizeof(mirs_record); read only the
 fields your header declares."""),
     'mirs_records_torn_bytes': (
-        'report', ctypes.c_uint64,
+        'store', ctypes.c_uint64,
         [ctypes.POINTER(mirs_records)],
         ('r',),
         'uint64_t mirs_records_torn_bytes(const mirs_records *r)',
         'Bytes of a torn last line that was skipped (0 if none).'),
     'mirs_records_diagnostic_count': (
-        'report', ctypes.c_size_t,
+        'store', ctypes.c_size_t,
         [ctypes.POINTER(mirs_records)],
         ('r',),
         'size_t mirs_records_diagnostic_count(const mirs_records *r)',
         """Lines a lenient read skipped ("what:line: message"; borrowed, lives as
 long as r)."""),
     'mirs_records_diagnostic': (
-        'report', ctypes.c_char_p,
+        'store', ctypes.c_char_p,
         [ctypes.POINTER(mirs_records), ctypes.c_size_t],
         ('r', 'i'),
         'const char *mirs_records_diagnostic(const mirs_records *r, size_t i)',
         """Lines a lenient read skipped ("what:line: message"; borrowed, lives as
 long as r)."""),
     'mirs_records_counted': (
-        'report', ctypes.c_int,
+        'store', ctypes.c_int,
         [ctypes.POINTER(mirs_records), ctypes.c_size_t],
         ('r', 'i'),
         'int mirs_records_counted(const mirs_records *r, size_t i)',
@@ -3419,6 +3419,26 @@ records never count. This is the one rule behind reports, comparisons,
 resume (mirs_store_done) and merges, so that re-scoring, retries and
 resumed runs give the figures of one fresh run (docs/reporting.md).
 Thread-safe."""),
+    'mirs_store_merge': (
+        'store', ctypes.c_int,
+        [ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t, ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)],
+        ('inputs', 'n_inputs', 'output', 'policy', 'records_out', 'duplicates', 'conflicts'),
+        'int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *output, int32_t policy, uint64_t *records_out, uint64_t *duplicates, uint64_t *conflicts)',
+        """Merges stores into `output` (written atomically): one record per (key,
+model, judge), sorted by key, model, judge. Each input contributes the
+verdict that counts in it (mirs_records_counted: a retry supersedes the
+error it retried); a final verdict supersedes errors from other inputs;
+inputs whose final verdicts differ are a conflict, handled as `policy`
+says (a response-only record beside a verdict is one too); among equal
+verdicts the record with the smallest serialised line is kept, so the
+result does not depend on input order. `duplicates` counts the records
+left out without a conflict (repeats and superseded records). Inputs with
+a torn tail are refused (MIRS_E_TORN). Counts are written when the
+pointers are non-NULL (only on success). The inputs are only read; output
+is written to a temporary file and renamed over. Errors:
+MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_CORRUPT,
+MIRS_E_TORN, MIRS_E_CONFLICT (MIRS_MERGE_STRICT). Thread-safe (do not
+write the same output from two threads)."""),
     'mirs_official_options_init': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_official_options), ctypes.c_size_t],
@@ -3441,26 +3461,6 @@ statics.py would count. For comparisons and conversion to a store. opts
 may be NULL (one thread). On success *out owns new records
 (mirs_records_free). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY,
 MIRS_E_IO, MIRS_E_NOT_FOUND. Thread-safe."""),
-    'mirs_store_merge': (
-        'report', ctypes.c_int,
-        [ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t, ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)],
-        ('inputs', 'n_inputs', 'output', 'policy', 'records_out', 'duplicates', 'conflicts'),
-        'int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *output, int32_t policy, uint64_t *records_out, uint64_t *duplicates, uint64_t *conflicts)',
-        """Merges stores into `output` (written atomically): one record per (key,
-model, judge), sorted by key, model, judge. Each input contributes the
-verdict that counts in it (mirs_records_counted: a retry supersedes the
-error it retried); a final verdict supersedes errors from other inputs;
-inputs whose final verdicts differ are a conflict, handled as `policy`
-says (a response-only record beside a verdict is one too); among equal
-verdicts the record with the smallest serialised line is kept, so the
-result does not depend on input order. `duplicates` counts the records
-left out without a conflict (repeats and superseded records). Inputs with
-a torn tail are refused (MIRS_E_TORN). Counts are written when the
-pointers are non-NULL (only on success). The inputs are only read; output
-is written to a temporary file and renamed over. Errors:
-MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_CORRUPT,
-MIRS_E_TORN, MIRS_E_CONFLICT (MIRS_MERGE_STRICT). Thread-safe (do not
-write the same output from two threads)."""),
     'mirs_report_new': (
         'report', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_report))],
@@ -3641,7 +3641,7 @@ arrays (n values each) are read during the call only; every output is
 written on success. Errors: MIRS_E_INVALID_ARGUMENT and those of
 mirs_stats_spearman and mirs_stats_kendall. Thread-safe."""),
     'mirs_score_options_init': (
-        'report', ctypes.c_int,
+        'scoring', ctypes.c_int,
         [ctypes.POINTER(mirs_score_options), ctypes.c_size_t],
         ('opts', 'size'),
         'int mirs_score_options_init(mirs_score_options *opts, size_t size)',
@@ -3651,7 +3651,7 @@ so a program built against another version's header stays safe.
 MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
 above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_score_responses': (
-        'report', ctypes.c_int,
+        'scoring', ctypes.c_int,
         [ctypes.POINTER(mirs_dataset), ctypes.POINTER(mirs_filter), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_score_options), ctypes.POINTER(mirs_store), ctypes.POINTER(mirs_score_summary)],
         ('ds', 'filter', 'responses', 'judge_outputs', 'rtype_outputs', 'opts', 'store', 'summary'),
         'int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses, const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs, const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)',

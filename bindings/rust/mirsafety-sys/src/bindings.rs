@@ -3941,7 +3941,7 @@ extern "C" {
     /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
     /// above 64 KiB). For bindings; C code can use the _INIT macro.
     ///
-    /// C: `int mirs_responses_options_init(mirs_responses_options *opts, size_t size)` (report.h)
+    /// C: `int mirs_responses_options_init(mirs_responses_options *opts, size_t size)` (responses.h)
     pub fn mirs_responses_options_init(opts: *mut mirs_responses_options, size: usize) -> c_int;
 
     /// Reads responses from a file or an official results/infer/<model> folder.
@@ -3955,7 +3955,7 @@ extern "C" {
     /// byte offset). Thread-safe; the object is immutable after return: its
     /// const functions may be called from many threads.
     ///
-    /// C: `int mirs_responses_open(const char *path, const mirs_responses_options *opts, mirs_responses **out)` (report.h)
+    /// C: `int mirs_responses_open(const char *path, const mirs_responses_options *opts, mirs_responses **out)` (responses.h)
     pub fn mirs_responses_open(path: *const c_char, opts: *const mirs_responses_options, out: *mut *mut mirs_responses) -> c_int;
 
     /// Parses JSONL text already in memory (format BATCH or SIMPLE; AUTO picks
@@ -3964,7 +3964,7 @@ extern "C" {
     /// (copied); ownership, errors (no MIRS_E_IO / MIRS_E_NOT_FOUND) and
     /// thread-safety as mirs_responses_open.
     ///
-    /// C: `int mirs_responses_parse(const char *data, size_t len, const char *what, const mirs_responses_options *opts, mirs_responses **out)` (report.h)
+    /// C: `int mirs_responses_parse(const char *data, size_t len, const char *what, const mirs_responses_options *opts, mirs_responses **out)` (responses.h)
     pub fn mirs_responses_parse(data: *const c_char, len: usize, what: *const c_char, opts: *const mirs_responses_options, out: *mut *mut mirs_responses) -> c_int;
 
     /// Parses one official results/infer JSON file's text (a list of
@@ -3973,116 +3973,116 @@ extern "C" {
     /// read during the call only; ownership, errors and thread-safety as
     /// mirs_responses_parse.
     ///
-    /// C: `int mirs_responses_parse_official(const char *data, size_t len, const char *category, const char *relation, const mirs_responses_options *opts, mirs_responses **out)` (report.h)
+    /// C: `int mirs_responses_parse_official(const char *data, size_t len, const char *category, const char *relation, const mirs_responses_options *opts, mirs_responses **out)` (responses.h)
     pub fn mirs_responses_parse_official(data: *const c_char, len: usize, category: *const c_char, relation: *const c_char, opts: *const mirs_responses_options, out: *mut *mut mirs_responses) -> c_int;
 
     /// Frees r and everything borrowed from it (NULL is ignored). Not while
     /// another thread uses r.
     ///
-    /// C: `void mirs_responses_free(mirs_responses *r)` (report.h)
+    /// C: `void mirs_responses_free(mirs_responses *r)` (responses.h)
     pub fn mirs_responses_free(r: *mut mirs_responses);
 
     /// The format that was read (MIRS_RESPONSES_BATCH, _SIMPLE or _OFFICIAL; -1
     /// for NULL). Thread-safe.
     ///
-    /// C: `int32_t mirs_responses_format(const mirs_responses *r)` (report.h)
+    /// C: `int32_t mirs_responses_format(const mirs_responses *r)` (responses.h)
     pub fn mirs_responses_format(r: *const mirs_responses) -> i32;
 
     /// Number of responses (0 for NULL). Thread-safe.
     ///
-    /// C: `size_t mirs_responses_count(const mirs_responses *r)` (report.h)
+    /// C: `size_t mirs_responses_count(const mirs_responses *r)` (responses.h)
     pub fn mirs_responses_count(r: *const mirs_responses) -> usize;
 
     /// Response i (file order), borrowed: lives as long as r. NULL when r is
     /// NULL or i is out of range. Thread-safe.
     ///
-    /// C: `const mirs_response *mirs_responses_get(const mirs_responses *r, size_t i)` (report.h)
+    /// C: `const mirs_response *mirs_responses_get(const mirs_responses *r, size_t i)` (responses.h)
     pub fn mirs_responses_get(r: *const mirs_responses, i: usize) -> *const mirs_response;
 
     /// The last response with this key in *out (borrowed, lives as long as r).
     /// MIRS_OK, MIRS_E_NOT_FOUND (no such key; *out untouched) or
     /// MIRS_E_INVALID_ARGUMENT (NULL r, key or out). Thread-safe.
     ///
-    /// C: `int mirs_responses_find(const mirs_responses *r, const char *key, const mirs_response **out)` (report.h)
+    /// C: `int mirs_responses_find(const mirs_responses *r, const char *key, const mirs_response **out)` (responses.h)
     pub fn mirs_responses_find(r: *const mirs_responses, key: *const c_char, out: *mut *const mirs_response) -> c_int;
 
     /// 1 when response i is the one that counts for its key (the last one with
     /// that key, as mirs_responses_find returns it), else 0 (also out of range).
     /// Judge requests and scoring use only these responses. Thread-safe.
     ///
-    /// C: `int mirs_responses_latest(const mirs_responses *r, size_t i)` (report.h)
+    /// C: `int mirs_responses_latest(const mirs_responses *r, size_t i)` (responses.h)
     pub fn mirs_responses_latest(r: *const mirs_responses, i: usize) -> c_int;
 
     /// Number of keys that occur more than once, and the i-th such key (sorted;
     /// borrowed, lives as long as r; NULL out of range). Thread-safe.
     ///
-    /// C: `size_t mirs_responses_duplicate_count(const mirs_responses *r)` (report.h)
+    /// C: `size_t mirs_responses_duplicate_count(const mirs_responses *r)` (responses.h)
     pub fn mirs_responses_duplicate_count(r: *const mirs_responses) -> usize;
 
     /// Number of keys that occur more than once, and the i-th such key (sorted;
     /// borrowed, lives as long as r; NULL out of range). Thread-safe.
     ///
-    /// C: `const char *mirs_responses_duplicate(const mirs_responses *r, size_t i)` (report.h)
+    /// C: `const char *mirs_responses_duplicate(const mirs_responses *r, size_t i)` (responses.h)
     pub fn mirs_responses_duplicate(r: *const mirs_responses, i: usize) -> *const c_char;
 
     /// Problems a lenient read skipped ("file:line: message"; borrowed, lives as
     /// long as r; NULL out of range). Thread-safe.
     ///
-    /// C: `size_t mirs_responses_diagnostic_count(const mirs_responses *r)` (report.h)
+    /// C: `size_t mirs_responses_diagnostic_count(const mirs_responses *r)` (responses.h)
     pub fn mirs_responses_diagnostic_count(r: *const mirs_responses) -> usize;
 
     /// Problems a lenient read skipped ("file:line: message"; borrowed, lives as
     /// long as r; NULL out of range). Thread-safe.
     ///
-    /// C: `const char *mirs_responses_diagnostic(const mirs_responses *r, size_t i)` (report.h)
+    /// C: `const char *mirs_responses_diagnostic(const mirs_responses *r, size_t i)` (responses.h)
     pub fn mirs_responses_diagnostic(r: *const mirs_responses, i: usize) -> *const c_char;
 
-    /// C: `int mirs_responses_match(const mirs_responses *r, const mirs_dataset *ds, mirs_response_match **out)` (report.h)
+    /// C: `int mirs_responses_match(const mirs_responses *r, const mirs_dataset *ds, mirs_response_match **out)` (responses.h)
     pub fn mirs_responses_match(r: *const mirs_responses, ds: *const mirs_dataset, out: *mut *mut mirs_response_match) -> c_int;
 
     /// Frees m (NULL is ignored). Not while another thread uses m.
     ///
-    /// C: `void mirs_response_match_free(mirs_response_match *m)` (report.h)
+    /// C: `void mirs_response_match_free(mirs_response_match *m)` (responses.h)
     pub fn mirs_response_match_free(m: *mut mirs_response_match);
 
     /// Items with a response.
     ///
-    /// C: `size_t mirs_response_match_matched_count(const mirs_response_match *m)` (report.h)
+    /// C: `size_t mirs_response_match_matched_count(const mirs_response_match *m)` (responses.h)
     pub fn mirs_response_match_matched_count(m: *const mirs_response_match) -> usize;
 
     /// The dataset item of response i (NULL when its key is unknown).
     ///
-    /// C: `const mirs_item *mirs_response_match_item(const mirs_response_match *m, size_t response_index)` (report.h)
+    /// C: `const mirs_item *mirs_response_match_item(const mirs_response_match *m, size_t response_index)` (responses.h)
     pub fn mirs_response_match_item(m: *const mirs_response_match, response_index: usize) -> *const mirs_item;
 
     /// Response keys that name no item (sorted, each once).
     ///
-    /// C: `size_t mirs_response_match_unknown_count(const mirs_response_match *m)` (report.h)
+    /// C: `size_t mirs_response_match_unknown_count(const mirs_response_match *m)` (responses.h)
     pub fn mirs_response_match_unknown_count(m: *const mirs_response_match) -> usize;
 
     /// Response keys that name no item (sorted, each once).
     ///
-    /// C: `const char *mirs_response_match_unknown(const mirs_response_match *m, size_t i)` (report.h)
+    /// C: `const char *mirs_response_match_unknown(const mirs_response_match *m, size_t i)` (responses.h)
     pub fn mirs_response_match_unknown(m: *const mirs_response_match, i: usize) -> *const c_char;
 
     /// Dataset items without a response (dataset order), as item keys.
     ///
-    /// C: `size_t mirs_response_match_missing_count(const mirs_response_match *m)` (report.h)
+    /// C: `size_t mirs_response_match_missing_count(const mirs_response_match *m)` (responses.h)
     pub fn mirs_response_match_missing_count(m: *const mirs_response_match) -> usize;
 
     /// Dataset items without a response (dataset order), as item keys.
     ///
-    /// C: `const char *mirs_response_match_missing(const mirs_response_match *m, size_t i)` (report.h)
+    /// C: `const char *mirs_response_match_missing(const mirs_response_match *m, size_t i)` (responses.h)
     pub fn mirs_response_match_missing(m: *const mirs_response_match, i: usize) -> *const c_char;
 
     /// Items that got more than one response (sorted item keys).
     ///
-    /// C: `size_t mirs_response_match_duplicate_count(const mirs_response_match *m)` (report.h)
+    /// C: `size_t mirs_response_match_duplicate_count(const mirs_response_match *m)` (responses.h)
     pub fn mirs_response_match_duplicate_count(m: *const mirs_response_match) -> usize;
 
     /// Items that got more than one response (sorted item keys).
     ///
-    /// C: `const char *mirs_response_match_duplicate(const mirs_response_match *m, size_t i)` (report.h)
+    /// C: `const char *mirs_response_match_duplicate(const mirs_response_match *m, size_t i)` (responses.h)
     pub fn mirs_response_match_duplicate(m: *const mirs_response_match, i: usize) -> *const c_char;
 
     /// Writes the defaults into the first `size` bytes of *rec and sets its
@@ -4091,7 +4091,7 @@ extern "C" {
     /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
     /// above 64 KiB). For bindings; C code can use the _INIT macro.
     ///
-    /// C: `int mirs_record_init(mirs_record *rec, size_t size)` (report.h)
+    /// C: `int mirs_record_init(mirs_record *rec, size_t size)` (store.h)
     pub fn mirs_record_init(rec: *mut mirs_record, size: usize) -> c_int;
 
     /// Serialises a record as one JSON line with its '\n' (the store format)
@@ -4101,7 +4101,7 @@ extern "C" {
     /// flag bits, a struct_size this library does not accept), MIRS_E_UTF8,
     /// MIRS_E_NO_MEMORY. Thread-safe.
     ///
-    /// C: `int mirs_record_to_json(const mirs_record *rec, mirs_buf *out)` (report.h)
+    /// C: `int mirs_record_to_json(const mirs_record *rec, mirs_buf *out)` (store.h)
     pub fn mirs_record_to_json(rec: *const mirs_record, out: *mut mirs_buf) -> c_int;
 
     /// Writes the defaults into the first `size` bytes of *opts and sets its
@@ -4110,7 +4110,7 @@ extern "C" {
     /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
     /// above 64 KiB). For bindings; C code can use the _INIT macro.
     ///
-    /// C: `int mirs_store_options_init(mirs_store_options *opts, size_t size)` (report.h)
+    /// C: `int mirs_store_options_init(mirs_store_options *opts, size_t size)` (store.h)
     pub fn mirs_store_options_init(opts: *mut mirs_store_options, size: usize) -> c_int;
 
     /// Opens (creating it if needed) a store for appending with O_APPEND and an
@@ -4123,7 +4123,7 @@ extern "C" {
     /// MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_LIMIT, MIRS_E_TORN. One thread at a
     /// time per store (every function below that takes it).
     ///
-    /// C: `int mirs_store_open(const char *path, const mirs_store_options *opts, mirs_store **out)` (report.h)
+    /// C: `int mirs_store_open(const char *path, const mirs_store_options *opts, mirs_store **out)` (store.h)
     pub fn mirs_store_open(path: *const c_char, opts: *const mirs_store_options, out: *mut *mut mirs_store) -> c_int;
 
     /// Appends one record (validated as mirs_record_to_json does; read during
@@ -4132,30 +4132,30 @@ extern "C" {
     /// MIRS_E_LIMIT (longer than max_line_bytes), MIRS_E_IO (the record may be
     /// partly written; reopening truncates or refuses the torn line).
     ///
-    /// C: `int mirs_store_append(mirs_store *s, const mirs_record *rec)` (report.h)
+    /// C: `int mirs_store_append(mirs_store *s, const mirs_record *rec)` (store.h)
     pub fn mirs_store_append(s: *mut mirs_store, rec: *const mirs_record) -> c_int;
 
     /// Writes buffered records and fdatasync()s the file. MIRS_OK,
     /// MIRS_E_INVALID_ARGUMENT or MIRS_E_IO.
     ///
-    /// C: `int mirs_store_sync(mirs_store *s)` (report.h)
+    /// C: `int mirs_store_sync(mirs_store *s)` (store.h)
     pub fn mirs_store_sync(s: *mut mirs_store) -> c_int;
 
     /// Writes buffered records, syncs per the policy, unlocks and frees. Returns
     /// the status of that last write/sync; s is freed in every case (NULL ok).
     ///
-    /// C: `int mirs_store_close(mirs_store *s)` (report.h)
+    /// C: `int mirs_store_close(mirs_store *s)` (store.h)
     pub fn mirs_store_close(s: *mut mirs_store) -> c_int;
 
     /// Bytes of torn tail that were found when opening (and cut away with
     /// MIRS_TORN_TRUNCATE); 0 when the file ended cleanly or s is NULL.
     ///
-    /// C: `uint64_t mirs_store_torn_bytes(const mirs_store *s)` (report.h)
+    /// C: `uint64_t mirs_store_torn_bytes(const mirs_store *s)` (store.h)
     pub fn mirs_store_torn_bytes(s: *const mirs_store) -> u64;
 
     /// Records in the file when opened plus those appended since (0 for NULL).
     ///
-    /// C: `uint64_t mirs_store_record_count(const mirs_store *s)` (report.h)
+    /// C: `uint64_t mirs_store_record_count(const mirs_store *s)` (store.h)
     pub fn mirs_store_record_count(s: *const mirs_store) -> u64;
 
     /// 1 when a record with this key (and model / judge unless NULL) with a
@@ -4165,7 +4165,7 @@ extern "C" {
     /// retried), and a later error never undoes a final verdict: the rule of
     /// mirs_records_counted().
     ///
-    /// C: `int mirs_store_done(const mirs_store *s, const char *key, const char *model, const char *judge)` (report.h)
+    /// C: `int mirs_store_done(const mirs_store *s, const char *key, const char *model, const char *judge)` (store.h)
     pub fn mirs_store_done(s: *const mirs_store, key: *const c_char, model: *const c_char, judge: *const c_char) -> c_int;
 
     /// Reads a store without modifying it (no lock is taken). A torn last line
@@ -4176,49 +4176,49 @@ extern "C" {
     /// MIRS_E_NOT_FOUND, MIRS_E_LIMIT (file size), MIRS_E_CORRUPT. Thread-safe;
     /// the result is immutable and shareable between threads.
     ///
-    /// C: `int mirs_records_read(const char *path, int32_t lenient, mirs_records **out)` (report.h)
+    /// C: `int mirs_records_read(const char *path, int32_t lenient, mirs_records **out)` (store.h)
     pub fn mirs_records_read(path: *const c_char, lenient: i32, out: *mut *mut mirs_records) -> c_int;
 
     /// Same over text in memory (read during the call only; `what` names it in
     /// messages, may be NULL).
     ///
-    /// C: `int mirs_records_parse(const char *data, size_t len, const char *what, int32_t lenient, mirs_records **out)` (report.h)
+    /// C: `int mirs_records_parse(const char *data, size_t len, const char *what, int32_t lenient, mirs_records **out)` (store.h)
     pub fn mirs_records_parse(data: *const c_char, len: usize, what: *const c_char, lenient: i32, out: *mut *mut mirs_records) -> c_int;
 
     /// Frees r and every record borrowed from it (NULL is ignored). Not while
     /// another thread uses r.
     ///
-    /// C: `void mirs_records_free(mirs_records *r)` (report.h)
+    /// C: `void mirs_records_free(mirs_records *r)` (store.h)
     pub fn mirs_records_free(r: *mut mirs_records);
 
     /// The accessors below never fail (0 / NULL for a NULL r or an index out
     /// of range) and are thread-safe. Number of records.
     ///
-    /// C: `size_t mirs_records_count(const mirs_records *r)` (report.h)
+    /// C: `size_t mirs_records_count(const mirs_records *r)` (store.h)
     pub fn mirs_records_count(r: *const mirs_records) -> usize;
 
     /// Record i (file order), borrowed with all its strings: lives as long as r.
     /// Its struct_size is this library's sizeof(mirs_record); read only the
     /// fields your header declares.
     ///
-    /// C: `const mirs_record *mirs_records_get(const mirs_records *r, size_t i)` (report.h)
+    /// C: `const mirs_record *mirs_records_get(const mirs_records *r, size_t i)` (store.h)
     pub fn mirs_records_get(r: *const mirs_records, i: usize) -> *const mirs_record;
 
     /// Bytes of a torn last line that was skipped (0 if none).
     ///
-    /// C: `uint64_t mirs_records_torn_bytes(const mirs_records *r)` (report.h)
+    /// C: `uint64_t mirs_records_torn_bytes(const mirs_records *r)` (store.h)
     pub fn mirs_records_torn_bytes(r: *const mirs_records) -> u64;
 
     /// Lines a lenient read skipped ("what:line: message"; borrowed, lives as
     /// long as r).
     ///
-    /// C: `size_t mirs_records_diagnostic_count(const mirs_records *r)` (report.h)
+    /// C: `size_t mirs_records_diagnostic_count(const mirs_records *r)` (store.h)
     pub fn mirs_records_diagnostic_count(r: *const mirs_records) -> usize;
 
     /// Lines a lenient read skipped ("what:line: message"; borrowed, lives as
     /// long as r).
     ///
-    /// C: `const char *mirs_records_diagnostic(const mirs_records *r, size_t i)` (report.h)
+    /// C: `const char *mirs_records_diagnostic(const mirs_records *r, size_t i)` (store.h)
     pub fn mirs_records_diagnostic(r: *const mirs_records, i: usize) -> *const c_char;
 
     /// 1 when record i is the verdict that counts for its (key, model, judge),
@@ -4231,8 +4231,27 @@ extern "C" {
     /// resumed runs give the figures of one fresh run (docs/reporting.md).
     /// Thread-safe.
     ///
-    /// C: `int mirs_records_counted(const mirs_records *r, size_t i)` (report.h)
+    /// C: `int mirs_records_counted(const mirs_records *r, size_t i)` (store.h)
     pub fn mirs_records_counted(r: *const mirs_records, i: usize) -> c_int;
+
+    /// Merges stores into `output` (written atomically): one record per (key,
+    /// model, judge), sorted by key, model, judge. Each input contributes the
+    /// verdict that counts in it (mirs_records_counted: a retry supersedes the
+    /// error it retried); a final verdict supersedes errors from other inputs;
+    /// inputs whose final verdicts differ are a conflict, handled as `policy`
+    /// says (a response-only record beside a verdict is one too); among equal
+    /// verdicts the record with the smallest serialised line is kept, so the
+    /// result does not depend on input order. `duplicates` counts the records
+    /// left out without a conflict (repeats and superseded records). Inputs with
+    /// a torn tail are refused (MIRS_E_TORN). Counts are written when the
+    /// pointers are non-NULL (only on success). The inputs are only read; output
+    /// is written to a temporary file and renamed over. Errors:
+    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_CORRUPT,
+    /// MIRS_E_TORN, MIRS_E_CONFLICT (MIRS_MERGE_STRICT). Thread-safe (do not
+    /// write the same output from two threads).
+    ///
+    /// C: `int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *output, int32_t policy, uint64_t *records_out, uint64_t *duplicates, uint64_t *conflicts)` (store.h)
+    pub fn mirs_store_merge(inputs: *const *const c_char, n_inputs: usize, output: *const c_char, policy: i32, records_out: *mut u64, duplicates: *mut u64, conflicts: *mut u64) -> c_int;
 
     /// Fills the first `size` bytes of *opts with the defaults and sets
     /// struct_size = size (for bindings that cannot use the macro; never writes
@@ -4253,25 +4272,6 @@ extern "C" {
     ///
     /// C: `int mirs_records_from_official(const char *harmbench_model_dir, const char *model, const mirs_official_options *opts, mirs_records **out)` (report.h)
     pub fn mirs_records_from_official(harmbench_model_dir: *const c_char, model: *const c_char, opts: *const mirs_official_options, out: *mut *mut mirs_records) -> c_int;
-
-    /// Merges stores into `output` (written atomically): one record per (key,
-    /// model, judge), sorted by key, model, judge. Each input contributes the
-    /// verdict that counts in it (mirs_records_counted: a retry supersedes the
-    /// error it retried); a final verdict supersedes errors from other inputs;
-    /// inputs whose final verdicts differ are a conflict, handled as `policy`
-    /// says (a response-only record beside a verdict is one too); among equal
-    /// verdicts the record with the smallest serialised line is kept, so the
-    /// result does not depend on input order. `duplicates` counts the records
-    /// left out without a conflict (repeats and superseded records). Inputs with
-    /// a torn tail are refused (MIRS_E_TORN). Counts are written when the
-    /// pointers are non-NULL (only on success). The inputs are only read; output
-    /// is written to a temporary file and renamed over. Errors:
-    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_CORRUPT,
-    /// MIRS_E_TORN, MIRS_E_CONFLICT (MIRS_MERGE_STRICT). Thread-safe (do not
-    /// write the same output from two threads).
-    ///
-    /// C: `int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *output, int32_t policy, uint64_t *records_out, uint64_t *duplicates, uint64_t *conflicts)` (report.h)
-    pub fn mirs_store_merge(inputs: *const *const c_char, n_inputs: usize, output: *const c_char, policy: i32, records_out: *mut u64, duplicates: *mut u64, conflicts: *mut u64) -> c_int;
 
     /// A new empty report for (model, judge) (both copied; NULL is ""). On
     /// success *out owns it (mirs_report_free). Errors: MIRS_E_INVALID_ARGUMENT
@@ -4435,7 +4435,7 @@ extern "C" {
     /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
     /// above 64 KiB). For bindings; C code can use the _INIT macro.
     ///
-    /// C: `int mirs_score_options_init(mirs_score_options *opts, size_t size)` (report.h)
+    /// C: `int mirs_score_options_init(mirs_score_options *opts, size_t size)` (scoring.h)
     pub fn mirs_score_options_init(opts: *mut mirs_score_options, size: usize) -> c_int;
 
     /// Turns judge outputs into verdict records appended to `store`: for each
@@ -4454,7 +4454,7 @@ extern "C" {
     /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write errors
     /// (records appended before the failure stay in the store).
     ///
-    /// C: `int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses, const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs, const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)` (report.h)
+    /// C: `int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses, const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs, const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)` (scoring.h)
     pub fn mirs_score_responses(ds: *const mirs_dataset, filter: *const mirs_filter, responses: *const mirs_responses, judge_outputs: *const mirs_responses, rtype_outputs: *const mirs_responses, opts: *const mirs_score_options, store: *mut mirs_store, summary: *mut mirs_score_summary) -> c_int;
 
     /// Writes the defaults into the first `size` bytes of *opts and sets its
@@ -4861,52 +4861,52 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_response_type_prompt", "score"),
     ("mirs_response_type_prompt_len", "score"),
     ("mirs_response_type_parse", "score"),
-    ("mirs_responses_options_init", "report"),
-    ("mirs_responses_open", "report"),
-    ("mirs_responses_parse", "report"),
-    ("mirs_responses_parse_official", "report"),
-    ("mirs_responses_free", "report"),
-    ("mirs_responses_format", "report"),
-    ("mirs_responses_count", "report"),
-    ("mirs_responses_get", "report"),
-    ("mirs_responses_find", "report"),
-    ("mirs_responses_latest", "report"),
-    ("mirs_responses_duplicate_count", "report"),
-    ("mirs_responses_duplicate", "report"),
-    ("mirs_responses_diagnostic_count", "report"),
-    ("mirs_responses_diagnostic", "report"),
-    ("mirs_responses_match", "report"),
-    ("mirs_response_match_free", "report"),
-    ("mirs_response_match_matched_count", "report"),
-    ("mirs_response_match_item", "report"),
-    ("mirs_response_match_unknown_count", "report"),
-    ("mirs_response_match_unknown", "report"),
-    ("mirs_response_match_missing_count", "report"),
-    ("mirs_response_match_missing", "report"),
-    ("mirs_response_match_duplicate_count", "report"),
-    ("mirs_response_match_duplicate", "report"),
-    ("mirs_record_init", "report"),
-    ("mirs_record_to_json", "report"),
-    ("mirs_store_options_init", "report"),
-    ("mirs_store_open", "report"),
-    ("mirs_store_append", "report"),
-    ("mirs_store_sync", "report"),
-    ("mirs_store_close", "report"),
-    ("mirs_store_torn_bytes", "report"),
-    ("mirs_store_record_count", "report"),
-    ("mirs_store_done", "report"),
-    ("mirs_records_read", "report"),
-    ("mirs_records_parse", "report"),
-    ("mirs_records_free", "report"),
-    ("mirs_records_count", "report"),
-    ("mirs_records_get", "report"),
-    ("mirs_records_torn_bytes", "report"),
-    ("mirs_records_diagnostic_count", "report"),
-    ("mirs_records_diagnostic", "report"),
-    ("mirs_records_counted", "report"),
+    ("mirs_responses_options_init", "responses"),
+    ("mirs_responses_open", "responses"),
+    ("mirs_responses_parse", "responses"),
+    ("mirs_responses_parse_official", "responses"),
+    ("mirs_responses_free", "responses"),
+    ("mirs_responses_format", "responses"),
+    ("mirs_responses_count", "responses"),
+    ("mirs_responses_get", "responses"),
+    ("mirs_responses_find", "responses"),
+    ("mirs_responses_latest", "responses"),
+    ("mirs_responses_duplicate_count", "responses"),
+    ("mirs_responses_duplicate", "responses"),
+    ("mirs_responses_diagnostic_count", "responses"),
+    ("mirs_responses_diagnostic", "responses"),
+    ("mirs_responses_match", "responses"),
+    ("mirs_response_match_free", "responses"),
+    ("mirs_response_match_matched_count", "responses"),
+    ("mirs_response_match_item", "responses"),
+    ("mirs_response_match_unknown_count", "responses"),
+    ("mirs_response_match_unknown", "responses"),
+    ("mirs_response_match_missing_count", "responses"),
+    ("mirs_response_match_missing", "responses"),
+    ("mirs_response_match_duplicate_count", "responses"),
+    ("mirs_response_match_duplicate", "responses"),
+    ("mirs_record_init", "store"),
+    ("mirs_record_to_json", "store"),
+    ("mirs_store_options_init", "store"),
+    ("mirs_store_open", "store"),
+    ("mirs_store_append", "store"),
+    ("mirs_store_sync", "store"),
+    ("mirs_store_close", "store"),
+    ("mirs_store_torn_bytes", "store"),
+    ("mirs_store_record_count", "store"),
+    ("mirs_store_done", "store"),
+    ("mirs_records_read", "store"),
+    ("mirs_records_parse", "store"),
+    ("mirs_records_free", "store"),
+    ("mirs_records_count", "store"),
+    ("mirs_records_get", "store"),
+    ("mirs_records_torn_bytes", "store"),
+    ("mirs_records_diagnostic_count", "store"),
+    ("mirs_records_diagnostic", "store"),
+    ("mirs_records_counted", "store"),
+    ("mirs_store_merge", "store"),
     ("mirs_official_options_init", "report"),
     ("mirs_records_from_official", "report"),
-    ("mirs_store_merge", "report"),
     ("mirs_report_new", "report"),
     ("mirs_report_free", "report"),
     ("mirs_report_model", "report"),
@@ -4926,8 +4926,8 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_compare_models", "report"),
     ("mirs_compare_judges", "report"),
     ("mirs_compare_capability", "report"),
-    ("mirs_score_options_init", "report"),
-    ("mirs_score_responses", "report"),
+    ("mirs_score_options_init", "scoring"),
+    ("mirs_score_responses", "scoring"),
     ("mirs_entropy_options_init", "entropy"),
     ("mirs_entropy_kernel_name", "entropy"),
     ("mirs_entropy_rows", "entropy"),

@@ -1,6 +1,8 @@
 /* Matching responses to dataset items: by item key, or for official
  * results by (category, relation, position in the dataset file). */
-#include "internal.h"
+#include "util/util.h"
+
+#include <mirsafety/responses.h>
 
 #include <stdlib.h>
 #include <string.h>

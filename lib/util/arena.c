@@ -1,5 +1,5 @@
-/* The dataset's bump allocator (see dataset_internal.h). */
-#include "dataset_internal.h"
+/* The bump allocator (see util.h). */
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>

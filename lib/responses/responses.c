@@ -6,7 +6,9 @@
  * missing items.
  */
 #define _GNU_SOURCE
-#include "internal.h"
+#include "util/util.h"
+
+#include <mirsafety/responses.h>
 #include "util/versioned.h"
 
 #include <cjson/cJSON.h>
@@ -18,7 +20,7 @@
 
 struct mirs_responses {
     int32_t format;
-    mirs_rep_arena arena;
+    mirs_arena arena;
     mirs_response *v;
     size_t n, cap;
     size_t *by_key; /* indices sorted by (key, position) */
@@ -34,7 +36,7 @@ int mirs_responses_options_init(mirs_responses_options *opts, size_t size)
 void mirs_responses_free(mirs_responses *r)
 {
     if (!r) return;
-    mirs__rep_arena_free(&r->arena);
+    mirs__arena_free(&r->arena);
     free(r->v);
     free(r->by_key);
     mirs__strvec_free(&r->dups);
@@ -44,7 +46,7 @@ void mirs_responses_free(mirs_responses *r)
 
 static const char *adup(mirs_responses *r, const char *s, size_t n)
 {
-    return mirs__rep_strndup(&r->arena, s ? s : "", s ? n : 0);
+    return mirs__arena_strndup(&r->arena, s ? s : "", s ? n : 0);
 }
 
 static int push(mirs_responses *r, const mirs_responses_options *o, const char *key, const char *text, size_t tlen,

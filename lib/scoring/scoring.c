@@ -2,7 +2,10 @@
  * The CLI's `score` verb and the distributed driver both call this, so a
  * shard scored anywhere writes exactly the records one process would. */
 #define _POSIX_C_SOURCE 200809L
-#include "internal.h"
+#include "store/store_internal.h"
+#include "util/util.h"
+
+#include <mirsafety/scoring.h>
 #include "util/versioned.h"
 
 #include <mirsafety/mirsafety.h>

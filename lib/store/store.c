@@ -9,7 +9,9 @@
  * and judge so that the result never depends on the order of the inputs.
  */
 #define _GNU_SOURCE
-#include "internal.h"
+#include "store_internal.h"
+
+#include <mirsafety/score.h>
 #include "util/versioned.h"
 
 #include <cjson/cJSON.h>
@@ -73,7 +75,7 @@ static int record_json(const mirs_record *user, mirs_sb *sb)
     if (rc) return rc;
     const mirs_record *rec = &r;
     if (!rec->key || !*rec->key) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "record: empty key");
-    if (rec->verdict != MIRS_RECORD_NO_VERDICT && !mirs__verdict_name(rec->verdict))
+    if (rec->verdict != MIRS_RECORD_NO_VERDICT && !mirs_verdict_name(rec->verdict))
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "record %s: unknown verdict %d", rec->key, (int)rec->verdict);
     if (rec->flags & ~KNOWN_FLAGS)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "record %s: unknown flag bits 0x%x", rec->key,
@@ -86,7 +88,7 @@ static int record_json(const mirs_record *user, mirs_sb *sb)
     int st;
     if ((st = put_str(sb, "model", rec->model, true)) || (st = put_str(sb, "judge", rec->judge, true))) return st;
     if (rec->verdict != MIRS_RECORD_NO_VERDICT)
-        mirs_sb_printf(sb, ",\"verdict\":\"%s\"", mirs__verdict_name(rec->verdict));
+        mirs_sb_printf(sb, ",\"verdict\":\"%s\"", mirs_verdict_name(rec->verdict));
     if (rec->flags) {
         mirs_sb_puts(sb, ",\"flags\":[");
         bool first = true;
@@ -122,7 +124,7 @@ int mirs_record_to_json(const mirs_record *rec, mirs_buf *out)
 /* ---- parsing one line ---- */
 
 /* len == NULL: a C string, refused when it holds U+0000; else the text and its length. */
-static int get_str_n(const cJSON *o, const char *name, bool required, mirs_rep_arena *a, const char **out, size_t *len)
+static int get_str_n(const cJSON *o, const char *name, bool required, mirs_arena *a, const char **out, size_t *len)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
     if (!v || cJSON_IsNull(v)) {
@@ -134,20 +136,20 @@ static int get_str_n(const cJSON *o, const char *name, bool required, mirs_rep_a
     size_t n = mirs__json_strlen(v);
     if (!len && n != strlen(v->valuestring))
         return mirs__fail(MIRS_E_UNSUPPORTED, "\"%s\" holds U+0000 (not supported in this field)", name);
-    char *c = mirs__rep_strndup(a, v->valuestring, n);
+    char *c = mirs__arena_strndup(a, v->valuestring, n);
     if (!c) return MIRS_E_NO_MEMORY;
     *out = c;
     if (len) *len = n;
     return MIRS_OK;
 }
 
-static int get_str(const cJSON *o, const char *name, bool required, mirs_rep_arena *a, const char **out)
+static int get_str(const cJSON *o, const char *name, bool required, mirs_arena *a, const char **out)
 {
     return get_str_n(o, name, required, a, out, NULL);
 }
 
 /* Parses one line (without its '\n') into *rec with strings in the arena. */
-static int parse_line(const char *line, size_t len, unsigned depth, mirs_rep_arena *a, mirs_record *rec)
+static int parse_line(const char *line, size_t len, unsigned depth, mirs_arena *a, mirs_record *rec)
 {
     cJSON *j = NULL;
     int st = mirs__json_parse(line, len, depth, "record", &j);
@@ -223,7 +225,7 @@ static bool blank(const char *s, size_t n)
 /* ---- reading ---- */
 
 struct mirs_records {
-    mirs_rep_arena arena;
+    mirs_arena arena;
     mirs_record *v;
     size_t n, cap;
     uint64_t torn;
@@ -250,7 +252,7 @@ static int records_push(mirs_records *r, const mirs_record *rec)
 typedef int (*line_fn)(void *ctx, const mirs_record *rec, uint64_t line_no);
 
 static int scan_lines(const char *what, const char *data, size_t len, unsigned depth, uint64_t max_line, bool lenient,
-                      mirs_rep_arena *a, mirs_strvec *diags, line_fn fn, void *ctx, size_t *good_end, uint64_t *torn)
+                      mirs_arena *a, mirs_strvec *diags, line_fn fn, void *ctx, size_t *good_end, uint64_t *torn)
 {
     size_t pos = 0, end_ok = 0;
     uint64_t line_no = 0;
@@ -304,9 +306,9 @@ int mirs__records_add(mirs_records *r, const char *key, const char *model, const
                       uint32_t flags)
 {
     mirs_record rec = MIRS_RECORD_INIT;
-    rec.key = mirs__rep_strndup(&r->arena, key, strlen(key));
-    rec.model = mirs__rep_strndup(&r->arena, model, strlen(model));
-    rec.judge = mirs__rep_strndup(&r->arena, judge, strlen(judge));
+    rec.key = mirs__arena_strndup(&r->arena, key, strlen(key));
+    rec.model = mirs__arena_strndup(&r->arena, model, strlen(model));
+    rec.judge = mirs__arena_strndup(&r->arena, judge, strlen(judge));
     if (!rec.key || !rec.model || !rec.judge) return MIRS_E_NO_MEMORY;
     rec.verdict = verdict;
     rec.flags = flags;
@@ -329,7 +331,7 @@ static int push_fn(void *ctx, const mirs_record *rec, uint64_t line_no)
 void mirs_records_free(mirs_records *r)
 {
     if (!r) return;
-    mirs__rep_arena_free(&r->arena);
+    mirs__arena_free(&r->arena);
     free(r->v);
     free(r->counted);
     mirs__strvec_free(&r->diags);
@@ -390,7 +392,7 @@ typedef struct done_set {
     size_t nslots;
     done_entry *e;
     size_t n, cap;
-    mirs_rep_arena arena;
+    mirs_arena arena;
 } done_set;
 
 static uint64_t hstr(const char *s) { return mirs__splitmix64(mirs__fnv1a64(s, strlen(s))); }
@@ -457,9 +459,9 @@ static int done_add(done_set *d, const char *key, const char *model, const char 
     }
     int32_t *s = done_slot(d, key);
     done_entry en;
-    en.key = *s >= 0 ? d->e[*s].key : mirs__rep_strndup(&d->arena, key, strlen(key));
-    en.model = mirs__rep_strndup(&d->arena, model, strlen(model));
-    en.judge = mirs__rep_strndup(&d->arena, judge, strlen(judge));
+    en.key = *s >= 0 ? d->e[*s].key : mirs__arena_strndup(&d->arena, key, strlen(key));
+    en.model = mirs__arena_strndup(&d->arena, model, strlen(model));
+    en.judge = mirs__arena_strndup(&d->arena, judge, strlen(judge));
     if (!en.key || !en.model || !en.judge) return MIRS_E_NO_MEMORY;
     en.next = *s;
     en.final = final;
@@ -472,7 +474,7 @@ static void done_free(done_set *d)
 {
     free(d->slots);
     free(d->e);
-    mirs__rep_arena_free(&d->arena);
+    mirs__arena_free(&d->arena);
 }
 
 /* ---- the writer ---- */
@@ -551,11 +553,11 @@ int mirs_store_open(const char *path, const mirs_store_options *opts, mirs_store
     char *data;
     size_t len;
     if ((st = mirs__read_file(path, STORE_MAX_FILE, &data, &len))) goto fail;
-    mirs_rep_arena tmp = {0};
+    mirs_arena tmp = {0};
     size_t good;
     st = scan_lines(path, data, len, o.max_json_depth, o.max_line_bytes, false, &tmp, NULL, resume_fn, s, &good,
                     &s->torn);
-    mirs__rep_arena_free(&tmp);
+    mirs__arena_free(&tmp);
     free(data);
     if (st) goto fail;
     if (s->torn) {
@@ -697,7 +699,7 @@ static int cmp_merge(const void *pa, const void *pb)
     return c;
 }
 
-static const char *verdict_or_none(int32_t v) { return v == MIRS_RECORD_NO_VERDICT ? "none" : mirs__verdict_name(v); }
+static const char *verdict_or_none(int32_t v) { return v == MIRS_RECORD_NO_VERDICT ? "none" : mirs_verdict_name(v); }
 
 /* The smallest canonical line of the listed items: a choice that does not
  * depend on the order of the inputs. */

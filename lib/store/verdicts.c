@@ -14,7 +14,9 @@
  * that fails again must not undo an earlier success). Response-only records
  * hold no verdict and never count.
  */
-#include "internal.h"
+#include "store_internal.h"
+
+#include <mirsafety/score.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -83,4 +85,14 @@ int mirs__verdicts_counted(const mirs_record *v, size_t n, unsigned char **out)
     free(group);
     *out = counted;
     return MIRS_OK;
+}
+
+int mirs__verdict_parse(const char *name, int32_t *verdict)
+{
+    for (int32_t i = 0; i < MIRS_VERDICT_COUNT; i++)
+        if (strcmp(name, mirs_verdict_name(i)) == 0) {
+            *verdict = i;
+            return MIRS_OK;
+        }
+    return MIRS_E_SCHEMA;
 }
