@@ -14,16 +14,19 @@
 pub use mirsafety_sys as sys;
 
 mod dataset;
+mod enums;
 mod error;
 mod progress;
 pub mod entropy;
 pub mod image;
 pub mod prompt;
 pub mod report;
+pub mod safety;
 pub mod score;
 pub mod stats;
 
 pub use dataset::*;
+pub use enums::*;
 pub use error::{clear_error, last_error, status_str, Error, Result};
 
 /// The library's version as (major, minor, patch, string).
