@@ -27,6 +27,7 @@ import ctypes
 import difflib
 import glob
 import os
+import re
 import sys
 
 import clang.cindex as ci
@@ -666,9 +667,11 @@ def rs_type(m):
 
 
 def rs_doc(doc, indent=""):
+    """Doc comment lines of a header comment. rustdoc reads them as Markdown: brackets and angle brackets of the
+    C text ([0,1], <answer>, out[k]) are escaped so that they stay text (not links or HTML)."""
     out = []
     for ln in doc.split("\n"):
-        ln = ln.strip()
+        ln = re.sub(r"([\[\]<>])", r"\\\1", ln.strip())
         out.append(indent + ("/// " + ln if ln else "///"))
     return out
 

@@ -570,7 +570,7 @@ impl<'ds> Item<'ds> {
     pub fn as_ptr(&self) -> *const sys::mirs_item {
         self.p()
     }
-    /// "<Category>/<Relation>/<id>".
+    /// `"<Category>/<Relation>/<id>"`.
     pub fn key(&self) -> &'ds str {
         unsafe { text(sys::mirs_item_key(self.p())) }
     }

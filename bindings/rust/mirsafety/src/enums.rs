@@ -356,7 +356,7 @@ pub enum DatasetFormat {
     ///
     /// `MIRS_DATASET_FORMAT_AUTO`
     Auto = sys::MIRS_DATASET_FORMAT_AUTO as i32,
-    /// <root>/<Category>/<Relation>_final.json
+    /// \<root\>/\<Category\>/\<Relation\>_final.json
     ///
     /// `MIRS_DATASET_FORMAT_OFFICIAL`
     Official = sys::MIRS_DATASET_FORMAT_OFFICIAL as i32,
@@ -875,7 +875,7 @@ pub enum PromptFormat {
     ///
     /// `MIRS_PROMPT_FORMAT_GLM4_1V`
     Glm4_1v = sys::MIRS_PROMPT_FORMAT_GLM4_1V as i32,
-    /// "plain": [system\n\n] placeholder\n per image, then the text
+    /// "plain": \[system\n\n\] placeholder\n per image, then the text
     ///
     /// `MIRS_PROMPT_FORMAT_PLAIN`
     Plain = sys::MIRS_PROMPT_FORMAT_PLAIN as i32,
@@ -1165,7 +1165,7 @@ impl TryFrom<i32> for Profile {
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MwuMethod {
-    /// exact when min(na, nb) <= 8 and no ties, else asymptotic (scipy's rule)
+    /// exact when min(na, nb) \<= 8 and no ties, else asymptotic (scipy's rule)
     ///
     /// `MIRS_MWU_AUTO`
     Auto = sys::MIRS_MWU_AUTO as i32,
@@ -1213,17 +1213,17 @@ impl TryFrom<i32> for MwuMethod {
 
 /// Modes of mirs_strip_reasoning():
 /// MIRS_STRIP_MIR   the official judge's extract_answer_only(): the text
-/// between the first "<answer>" and the first "</answer>"
-/// of the whole text (empty when that "</answer>" comes
-/// before "<answer>", as Python's slicing gives), or all
-/// after "<answer>" when there is no "</answer>"; else all
-/// after the last "</think>"; else all after the last
+/// between the first "\<answer\>" and the first "\</answer\>"
+/// of the whole text (empty when that "\</answer\>" comes
+/// before "\<answer\>", as Python's slicing gives), or all
+/// after "\<answer\>" when there is no "\</answer\>"; else all
+/// after the last "\</think\>"; else all after the last
 /// "◁/think▷"; else the whole text. Then str.strip().
 /// MIRS_STRIP_GLM   the official GLM-4.1V adapter's extract_glm_answer():
-/// all after the first "<answer>", cut at the last
-/// "</answer>" after it; else all after the last
-/// "</think>"; else the whole text. Then str.strip().
-/// MIRS_STRIP_TAGS  the configured tag pairs (default: <think>...</think>
+/// all after the first "\<answer\>", cut at the last
+/// "\</answer\>" after it; else all after the last
+/// "\</think\>"; else the whole text. Then str.strip().
+/// MIRS_STRIP_TAGS  the configured tag pairs (default: \<think\>...\</think\>
 /// and ◁think▷...◁/think▷): all after the last closing tag
 /// of any pair (the one that ends last), then str.strip().
 /// MIRS_STRIP_WHITESPACE  only str.strip().
@@ -1231,8 +1231,8 @@ impl TryFrom<i32> for MwuMethod {
 /// judges it: the GLM adapter stores extract_glm_answer(raw)
 /// and the judge applies extract_answer_only() to that, so
 /// this is MIRS_STRIP_MIR applied to the result of
-/// MIRS_STRIP_GLM (e.g. "<answer><answer>x</answer>" gives
-/// "x", where GLM alone gives "<answer>x"). Use it for
+/// MIRS_STRIP_GLM (e.g. "\<answer\>\<answer\>x\</answer\>" gives
+/// "x", where GLM alone gives "\<answer\>x"). Use it for
 /// outputs stored before extract_glm_answer(); outputs the
 /// official adapter stored are already extracted (MIR).
 /// "str.strip()" is Python's: it removes the characters for which
@@ -1399,10 +1399,10 @@ impl TryFrom<i32> for Preset {
 
 /// Judges, with the exact prompt each one builds:
 /// MIRS_JUDGE_HARMBENCH_MIR         "harmbench-mir": the official MIR-SafetyBench
-/// harmbench_judge.py LLAMA2_CLS_PROMPT["prompt"] (HarmBench's classifier
+/// harmbench_judge.py LLAMA2_CLS_PROMPT\["prompt"\] (HarmBench's classifier
 /// prompt with every line after the first indented by 8 spaces).
-/// MIRS_JUDGE_HARMBENCH             "harmbench": HarmBench eval_utils.py LLAMA2_CLS_PROMPT["prompt"].
-/// MIRS_JUDGE_HARMBENCH_CONTEXTUAL  "harmbench-contextual": ...["prompt_contextual"] (needs context).
+/// MIRS_JUDGE_HARMBENCH             "harmbench": HarmBench eval_utils.py LLAMA2_CLS_PROMPT\["prompt"\].
+/// MIRS_JUDGE_HARMBENCH_CONTEXTUAL  "harmbench-contextual": ...\["prompt_contextual"\] (needs context).
 /// MIRS_JUDGE_LLAMAGUARD3           "llamaguard3": Llama Guard 3 8B's chat template rendered
 /// (user-only when generation is NULL, else user + assistant), categories S1..S14 or custom.
 /// MIRS_JUDGE_JBB_LLAMA3            "jbb-llama3": JailbreakBench Llama3JailbreakJudge.USER_PROMPT.
@@ -1530,7 +1530,7 @@ impl TryFrom<i32> for Verdict {
 /// MIRS_PARSE_LENIENT   Python-whitespace-trimmed output; harmbench*: "yes"/"no" in any
 /// ASCII case as the first word, optionally followed by punctuation or more text
 /// after a non-letter ("Yes", " yes.", "No, ..."); llamaguard3: first line
-/// "safe" / "unsafe", category codes "S<n>" from the second line; jbb-llama3:
+/// "safe" / "unsafe", category codes "S\<n\>" from the second line; jbb-llama3:
 /// first word "safe"/"unsafe"; jbb-refusal: first word "Yes"/"No". Anything
 /// else is UNPARSEABLE.
 /// MIRS_PARSE_OFFICIAL  the reference code's rule exactly: harmbench-mir: output ==
@@ -1665,11 +1665,11 @@ pub enum ResponseStatus {
     ///
     /// `MIRS_RESPONSE_OK`
     Ok = sys::MIRS_RESPONSE_OK as i32,
-    /// the request failed (error line, non-200 status, "[INFERENCE_FAILED: ...]")
+    /// the request failed (error line, non-200 status, "\[INFERENCE_FAILED: ...\]")
     ///
     /// `MIRS_RESPONSE_FAILED`
     Failed = sys::MIRS_RESPONSE_FAILED as i32,
-    /// the worker crashed ("[WORKER_CRASHED: ...]")
+    /// the worker crashed ("\[WORKER_CRASHED: ...\]")
     ///
     /// `MIRS_RESPONSE_CRASHED`
     Crashed = sys::MIRS_RESPONSE_CRASHED as i32,
@@ -1727,7 +1727,7 @@ pub enum ResponsesFormat {
     ///
     /// `MIRS_RESPONSES_SIMPLE`
     Simple = sys::MIRS_RESPONSES_SIMPLE as i32,
-    /// results/infer/<model>/<Category>/<Relation>.json
+    /// results/infer/\<model\>/\<Category\>/\<Relation\>.json
     ///
     /// `MIRS_RESPONSES_OFFICIAL`
     Official = sys::MIRS_RESPONSES_OFFICIAL as i32,
@@ -1777,11 +1777,11 @@ pub enum ResponseOrigin {
     ///
     /// `MIRS_RESPONSE_ORIGIN_GIVEN`
     Given = sys::MIRS_RESPONSE_ORIGIN_GIVEN as i32,
-    /// choices[0].text of an OpenAI-compatible /v1/completions body
+    /// choices\[0\].text of an OpenAI-compatible /v1/completions body
     ///
     /// `MIRS_RESPONSE_ORIGIN_COMPLETIONS`
     Completions = sys::MIRS_RESPONSE_ORIGIN_COMPLETIONS as i32,
-    /// choices[0].message.content (or .refusal) of a chat completions body
+    /// choices\[0\].message.content (or .refusal) of a chat completions body
     ///
     /// `MIRS_RESPONSE_ORIGIN_CHAT`
     Chat = sys::MIRS_RESPONSE_ORIGIN_CHAT as i32,
@@ -2303,7 +2303,7 @@ impl TryFrom<i32> for EntropyLabel {
 
 /// Threshold on the mean entropy of a layer (or ALL_LAYERS) that separates
 /// the groups: MIDPOINT = (mean_safe + mean_unsafe) / 2; YOUDEN = the cut t
-/// maximising TPR - FPR for "unsafe when entropy < t" over the item samples
+/// maximising TPR - FPR for "unsafe when entropy \< t" over the item samples
 /// (midpoint between adjacent sorted samples).
 ///
 /// The C values are the `MIRS_ENTROPY_THRESHOLD_*` constants; [`ThresholdMethod::raw`] and [`ThresholdMethod::from_raw`] convert.
@@ -2430,12 +2430,12 @@ impl StripFlags {
     ///
     /// `MIRS_STRIP_FLAG_REASONING`
     pub const REASONING: StripFlags = StripFlags(sys::MIRS_STRIP_FLAG_REASONING as u32);
-    /// an opening reasoning tag (<think>, ◁think▷ or a configured one)
+    /// an opening reasoning tag (\<think\>, ◁think▷ or a configured one)
     /// has no closing tag after it: the model stopped while reasoning
     ///
     /// `MIRS_STRIP_FLAG_UNTERMINATED`
     pub const UNTERMINATED: StripFlags = StripFlags(sys::MIRS_STRIP_FLAG_UNTERMINATED as u32);
-    /// opts->finish_reason is "length": the answer was cut by max_tokens
+    /// opts-\>finish_reason is "length": the answer was cut by max_tokens
     ///
     /// `MIRS_STRIP_FLAG_TRUNCATED`
     pub const TRUNCATED: StripFlags = StripFlags(sys::MIRS_STRIP_FLAG_TRUNCATED as u32);
@@ -2443,7 +2443,7 @@ impl StripFlags {
     ///
     /// `MIRS_STRIP_FLAG_EMPTY`
     pub const EMPTY: StripFlags = StripFlags(sys::MIRS_STRIP_FLAG_EMPTY as u32);
-    /// the answer came from an <answer> tag (MIR, GLM and GLM_RAW modes)
+    /// the answer came from an \<answer\> tag (MIR, GLM and GLM_RAW modes)
     ///
     /// `MIRS_STRIP_FLAG_ANSWER_TAG`
     pub const ANSWER_TAG: StripFlags = StripFlags(sys::MIRS_STRIP_FLAG_ANSWER_TAG as u32);
@@ -2744,7 +2744,7 @@ impl ImageInfo {
 /// (MIRS_PARSE_OFFICIAL_SERVER, given or chosen for completions outputs).
 /// nonstandard_outputs: harmbench-mir outputs under an official parse mode
 /// that are neither "Yes" nor "No" after that mapping
-/// (mirs_judge_official_answer() < 0): the official rule counts them safe,
+/// (mirs_judge_official_answer() \< 0): the official rule counts them safe,
 /// so a caller should warn with the count. A caller whose struct_size
 /// ends before a field does not get it (the library writes only what fits).
 ///
@@ -2795,7 +2795,7 @@ impl ScoreSummary {
 /// response-only or unparseable/error verdicts are left out. model_* and
 /// judge_* select records (NULL = any). asr_a and asr_b are in percent,
 /// like every ASR of this module; diff, diff_lo and diff_hi are proportions
-/// in [-1, 1] (as mirs_stats_paired_difference gives them). *out is the
+/// in \[-1, 1\] (as mirs_stats_paired_difference gives them). *out is the
 /// caller's (struct_size set; filled up to it, only on success); the
 /// records are only read. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY,
 /// MIRS_E_EMPTY (no common key). Thread-safe.
@@ -2846,7 +2846,7 @@ impl ModelComparison {
 /// Two judges on the same responses (pairs of key and model; model NULL =
 /// all models): confusion matrix over the verdicts (rows judge a, columns
 /// judge b, indexed by the MIRS_VERDICT_* value: cell (va, vb) is
-/// matrix[va * MIRS_JUDGE_MATRIX_DIM + vb]; rows and columns from
+/// matrix\[va * MIRS_JUDGE_MATRIX_DIM + vb\]; rows and columns from
 /// verdict_count on are 0) and Cohen's kappa over the items both judged
 /// unsafe or safe. *out as for mirs_compare_models. Errors:
 /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_EMPTY (no item both
@@ -2891,9 +2891,9 @@ impl JudgeComparison {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EntropySummary {
     pub count: u64,
-    /// unbiased (n - 1); NaN when count < 2
+    /// unbiased (n - 1); NaN when count \< 2
     pub mean: f64,
-    /// unbiased (n - 1); NaN when count < 2
+    /// unbiased (n - 1); NaN when count \< 2
     pub variance: f64,
     /// NaN when count = 0
     pub min: f64,

@@ -201,7 +201,7 @@ impl<'t> PromptOptions<'t> {
         self.system = Some(cs(s)?);
         Ok(self)
     }
-    /// The PLAIN format's image marker (default "<image>").
+    /// The PLAIN format's image marker (default `"<image>"`).
     pub fn image_placeholder(mut self, s: &str) -> Result<Self> {
         self.image_placeholder = Some(cs(s)?);
         Ok(self)

@@ -572,7 +572,7 @@ impl Records {
         check(unsafe { sys::mirs_records_read(c.as_ptr(), lenient as i32, &mut out) })?;
         Self::wrap(out)
     }
-    /// The verdicts of an official results/harmbench/<model> folder as records, read on `threads` threads
+    /// The verdicts of an official `results/harmbench/<model>` folder as records, read on `threads` threads
     /// (1 is the library's default; all joined before it returns).
     pub fn from_official<P: AsRef<Path>>(harmbench_model_dir: P, model: &str, threads: u32) -> Result<Records> {
         let (c, m) = (cpath(harmbench_model_dir.as_ref())?, cs(model)?);
@@ -746,7 +746,7 @@ impl Report {
         let p = self.p();
         rec.with_raw(|raw| check(unsafe { sys::mirs_report_add_record(p, raw) }).map(|_| ()))
     }
-    /// Adds an official results/harmbench/<model> folder as statics.py reads it, on `threads` threads (1 is the
+    /// Adds an official `results/harmbench/<model>` folder as statics.py reads it, on `threads` threads (1 is the
     /// library's default; all joined before it returns).
     pub fn add_official<P: AsRef<Path>>(&mut self, dir: P, threads: u32) -> Result<()> {
         let c = cpath(dir.as_ref())?;
