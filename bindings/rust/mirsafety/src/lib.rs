@@ -25,6 +25,11 @@ pub mod safety;
 pub mod score;
 pub mod stats;
 
+/// The Rust blocks of docs/rust.md, run as doc tests so that the guide cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../../docs/rust.md")]
+pub struct RustGuideExamples;
+
 pub use dataset::*;
 pub use enums::*;
 pub use error::{clear_error, last_error, status_str, Error, Result};

@@ -313,6 +313,13 @@ pub fn render(input: &Input<'_>, opts: &PromptOptions<'_>) -> Result<String> {
 /// The shuffled variant's image order for an item key.
 pub fn permutation(key: &str, seed: u64, n: usize) -> Result<Vec<usize>> {
     let k = cs(key)?;
+    // The library's limit, checked before the buffer is allocated (same status and message).
+    if n > 65536 {
+        return Err(Error::new(
+            sys::MIRS_E_LIMIT,
+            format!("permutation of {} elements exceeds 65536", n),
+        ));
+    }
     let mut out = vec![0usize; n.max(1)];
     check(unsafe { sys::mirs_prompt_permutation(k.as_ptr(), seed, n, out.as_mut_ptr()) })?;
     out.truncate(n);
@@ -358,23 +365,54 @@ fn raw_filter(filter: &Filter, keys: &mut Vec<CString>, ptrs: &mut Vec<*const c_
 }
 
 /// Streams one line per item passing `filter` to `sink` (newline included); `sink` returns false to stop early.
-/// Returns the number of lines written.
+/// Returns the number of lines written. An item the official adapters count as failed inference (a missing
+/// image) fails the write; see [`write_with_failed`].
 pub fn write<F: FnMut(&[u8]) -> bool>(
     ds: &Dataset,
     filter: &Filter,
     opts: &PromptOptions<'_>,
     sink: F,
 ) -> Result<usize> {
+    write_raw(ds, filter, opts.to_raw(), sink)
+}
+
+/// [`write()`] that hands each item the official adapters count as failed inference to `failed` as a response
+/// record (one JSON line `{"key", "response": "[INFERENCE_FAILED: ...]", "status": "failed", "error"}`, newline
+/// included) and goes on (`mirs_prompt_options.failed_sink`). Returns the lines given to `sink`.
+pub fn write_with_failed<F: FnMut(&[u8]) -> bool, G: FnMut(&[u8]) -> bool>(
+    ds: &Dataset,
+    filter: &Filter,
+    opts: &PromptOptions<'_>,
+    sink: F,
+    failed: G,
+) -> Result<usize> {
+    let mut fstate = SinkState { f: failed, panic: None };
+    let mut raw = opts.to_raw();
+    raw.failed_sink = Some(sink_tramp::<G>);
+    raw.failed_userdata = &mut fstate as *mut SinkState<G> as *mut c_void;
+    let r = write_raw(ds, filter, raw, sink);
+    if let Some(p) = fstate.panic.take() {
+        resume_unwind(p);
+    }
+    r
+}
+
+/// `raw`'s pointers must stay valid for the call (they point into the options and the caller's frame).
+fn write_raw<F: FnMut(&[u8]) -> bool>(
+    ds: &Dataset,
+    filter: &Filter,
+    raw: sys::mirs_prompt_options,
+    sink: F,
+) -> Result<usize> {
     let (mut keys, mut ptrs) = (Vec::new(), Vec::new());
     let f = raw_filter(filter, &mut keys, &mut ptrs)?;
     let mut state = SinkState { f: sink, panic: None };
     let mut written = 0usize;
-    let o = opts.to_raw();
     let st = unsafe {
         sys::mirs_prompt_write(
             ds.as_ptr(),
             &f,
-            &o,
+            &raw,
             Some(sink_tramp::<F>),
             &mut state as *mut SinkState<F> as *mut c_void,
             &mut written,
@@ -390,6 +428,25 @@ pub fn write<F: FnMut(&[u8]) -> bool>(
 /// Writes the lines to a file atomically; the number of lines.
 pub fn write_file<P: AsRef<Path>>(ds: &Dataset, filter: &Filter, opts: &PromptOptions<'_>, path: P) -> Result<usize> {
     write_file_raw(ds, filter, &opts.to_raw(), path.as_ref())
+}
+
+/// [`write_file()`] that hands failed-inference items to `failed`, as [`write_with_failed()`] does.
+pub fn write_file_with_failed<P: AsRef<Path>, G: FnMut(&[u8]) -> bool>(
+    ds: &Dataset,
+    filter: &Filter,
+    opts: &PromptOptions<'_>,
+    path: P,
+    failed: G,
+) -> Result<usize> {
+    let mut fstate = SinkState { f: failed, panic: None };
+    let mut raw = opts.to_raw();
+    raw.failed_sink = Some(sink_tramp::<G>);
+    raw.failed_userdata = &mut fstate as *mut SinkState<G> as *mut c_void;
+    let r = write_file_raw(ds, filter, &raw, path.as_ref());
+    if let Some(p) = fstate.panic.take() {
+        resume_unwind(p);
+    }
+    r
 }
 
 /// [`write_file`] that calls `progress(done, total)` after each item written (what `mirsafety prompts --out` draws

@@ -158,3 +158,58 @@ fn items_and_streaming() {
     assert!(r.is_err()); // resumed after the write, not unwound through C
     std::fs::remove_file(&path).ok();
 }
+
+#[test]
+fn failed_items_reach_their_own_sink() {
+    // As tests/prompt/test_prompt_items.c (issue #17): the second item's image is missing.
+    let ds = Dataset::open(sample()).unwrap();
+    let img = ds.get(0).unwrap().image_files()[0].to_path_buf();
+    let dir = std::env::temp_dir().join(format!("mirs-rust-failed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&img, dir.join("img.png")).unwrap();
+    let rec = |id: u32, prompt: &str, second: &str| {
+        format!(
+            "{{\"id\":{},\"category\":\"Privacy\",\"relation\":\"Analogy\",\"original_question\":\"q\",\
+             \"revised_prompt\":\"{}\",\"images\":[\"img.png\",\"{}\"]}}\n",
+            id, prompt, second
+        )
+    };
+    std::fs::write(dir.join("m.jsonl"), rec(1, "", "img.png") + &rec(2, "p", "gone.png")).unwrap();
+    let ds = Dataset::open(dir.join("m.jsonl")).unwrap();
+    let o = PromptOptions::new(mirsafety::PromptFormat::Openai).model("m").unwrap();
+    // Without a failed sink the missing image fails the job.
+    let e = prompt::write(&ds, &Filter::new(), &o, |_| true).unwrap_err();
+    assert!(e.kind() == mirsafety::ErrorKind::NotFound && e.message().contains("gone.png"), "{}", e);
+    let (mut lines, mut failed) = (Vec::new(), Vec::new());
+    let n = prompt::write_with_failed(
+        &ds,
+        &Filter::new(),
+        &o,
+        |l| {
+            lines.push(l.to_vec());
+            true
+        },
+        |l| {
+            failed.push(String::from_utf8(l.to_vec()).unwrap());
+            true
+        },
+    )
+    .unwrap();
+    assert_eq!((n, lines.len(), failed.len()), (1, 1, 1));
+    assert!(failed[0].starts_with("{\"key\":\"Privacy/Analogy/2\",\"response\":\"[INFERENCE_FAILED: "), "{}", failed[0]);
+    assert!(failed[0].ends_with('\n'));
+    let out = dir.join("out.jsonl");
+    let mut nfailed = 0;
+    assert_eq!(prompt::write_file_with_failed(&ds, &Filter::new(), &o, &out, |_| { nfailed += 1; true }).unwrap(), 1);
+    assert_eq!((nfailed, std::fs::read(&out).unwrap()), (1, lines.concat()));
+    // A panic in the failed sink stops the write and comes back here.
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        prompt::write_with_failed(&ds, &Filter::new(), &o, |_| true, |_| panic!("failed sink panics")).ok();
+    }));
+    assert!(r.is_err());
+    assert_eq!(
+        prompt::permutation("k", 0, 65537).unwrap_err().status(),
+        sys::MIRS_E_LIMIT
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
