@@ -348,7 +348,12 @@ struct SinkState<F> {
 
 unsafe extern "C" fn sink_tramp<F: FnMut(&[u8]) -> bool>(ud: *mut c_void, line: *const c_char, len: usize) -> c_int {
     let st = &mut *(ud as *mut SinkState<F>);
-    let bytes = std::slice::from_raw_parts(line as *const u8, len);
+    // The line is valid for the call (the header); a slice may not be made from NULL, even empty.
+    let bytes: &[u8] = if line.is_null() || len == 0 {
+        &[]
+    } else {
+        std::slice::from_raw_parts(line as *const u8, len)
+    };
     // A panic must not unwind through C: it stops the write and is resumed after it.
     match catch_unwind(AssertUnwindSafe(|| (st.f)(bytes))) {
         Ok(true) => sys::MIRS_OK,

@@ -256,12 +256,16 @@ impl Responses {
             sys::mirs_responses_diagnostic,
         )
     }
-    /// Matches the responses to a dataset's items.
-    pub fn match_dataset<'d>(&self, ds: &'d Dataset) -> Result<ResponseMatch<'d>> {
+    /// Matches the responses to a dataset's items. The match refers to both (the header): it borrows them.
+    pub fn match_dataset<'r, 'd>(&'r self, ds: &'d Dataset) -> Result<ResponseMatch<'r, 'd>> {
         let mut out = ptr::null_mut();
         check(unsafe { sys::mirs_responses_match(self.p(), ds.as_ptr(), &mut out) })?;
         let ptr = NonNull::new(out).ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL"))?;
-        Ok(ResponseMatch { ptr, _ds: PhantomData })
+        Ok(ResponseMatch {
+            ptr,
+            _r: PhantomData,
+            _ds: PhantomData,
+        })
     }
 }
 impl Drop for Responses {
@@ -310,12 +314,17 @@ impl DoubleEndedIterator for ResponsesIter<'_> {
 impl ExactSizeIterator for ResponsesIter<'_> {}
 impl std::iter::FusedIterator for ResponsesIter<'_> {}
 
-/// Responses matched to a dataset (borrows the dataset, whose items it hands out).
-pub struct ResponseMatch<'d> {
+/// Responses matched to a dataset: borrows both (the library's match refers to them), and hands out items that
+/// live as long as the dataset. Immutable: `Send + Sync`.
+pub struct ResponseMatch<'r, 'd> {
     ptr: NonNull<sys::mirs_response_match>,
+    _r: PhantomData<&'r Responses>,
     _ds: PhantomData<&'d Dataset>,
 }
-impl<'d> ResponseMatch<'d> {
+// The header: "the match may be read from many threads"; it is freed only in Drop.
+unsafe impl Send for ResponseMatch<'_, '_> {}
+unsafe impl Sync for ResponseMatch<'_, '_> {}
+impl<'d> ResponseMatch<'_, 'd> {
     fn p(&self) -> *const sys::mirs_response_match {
         self.ptr.as_ptr()
     }
@@ -349,7 +358,7 @@ impl<'d> ResponseMatch<'d> {
         )
     }
 }
-impl Drop for ResponseMatch<'_> {
+impl Drop for ResponseMatch<'_, '_> {
     fn drop(&mut self) {
         unsafe { sys::mirs_response_match_free(self.ptr.as_ptr()) }
     }

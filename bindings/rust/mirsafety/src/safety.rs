@@ -64,6 +64,17 @@
 //! answer.len();
 //! ```
 //!
+//! A match of responses to a dataset refers to both, so it borrows both:
+//!
+//! ```compile_fail,E0505
+//! # use mirsafety::report::{Responses, ResponsesOptions};
+//! let ds = mirsafety::Dataset::open("examples/data/sample").unwrap();
+//! let r = Responses::parse(b"", None, &ResponsesOptions::default()).unwrap();
+//! let m = r.match_dataset(&ds).unwrap();
+//! drop(r);
+//! m.matched_count();
+//! ```
+//!
 //! Options borrow the template they use; a streaming matcher borrows its matcher:
 //!
 //! ```compile_fail,E0597
@@ -86,7 +97,7 @@
 //!
 //! **`Send` and `Sync` follow the header.** Immutable handles ([`crate::Dataset`], [`crate::Item`],
 //! [`crate::score::Matcher`], [`crate::report::Records`], [`crate::report::Responses`], [`crate::image::Image`],
-//! [`crate::prompt::Template`], [`crate::entropy::Tensor`]) are `Send + Sync`; one-thread-at-a-time ones
+//! [`crate::prompt::Template`], [`crate::report::ResponseMatch`], [`crate::entropy::Tensor`]) are `Send + Sync`; one-thread-at-a-time ones
 //! ([`crate::Iter`], [`crate::score::MatcherStream`], [`crate::report::Store`], [`crate::report::Report`],
 //! [`crate::entropy::Accumulator`], [`crate::entropy::Monitor`]) are `Send` only:
 //!
