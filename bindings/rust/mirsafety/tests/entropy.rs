@@ -207,3 +207,32 @@ fn tensor_views_and_borrowed_bytes() {
     send::<entropy::Accumulator>();
     send::<entropy::Monitor>();
 }
+
+#[test]
+fn every_option_reaches_the_library() {
+    let p = [0.25f32, 0.25, 0.25, 0.25, 0.5, f32::NAN, 0.5, 0.0];
+    let o = entropy::EntropyOptions::new();
+    assert_eq!(entropy::rows(&p, 4, &o).unwrap_err().status(), sys::MIRS_E_NUMERIC);
+    let h = entropy::rows(&p, 4, &o.policy(mirsafety::EntropyPolicy::Skip)).unwrap();
+    assert!(near(h[0], 4f64.ln(), 1e-7) && h[1].is_nan());
+    let h = entropy::rows(&p[..4], 4, &o.normalize(true)).unwrap();
+    assert!(near(h[0], 1.0, 1e-7));
+    // A row summing to 1.01 passes a tolerance of 0.1, not the default 1e-3.
+    let q = [0.26f32, 0.25, 0.25, 0.25];
+    assert!(entropy::rows(&q, 4, &o).is_err());
+    assert!(entropy::rows(&q, 4, &o.tolerance(0.1)).is_ok());
+    // Logits [0, ln 3] at temperature 1 are probabilities [1/4, 3/4]; at a huge temperature nearly uniform.
+    let l = [0.0f64, 3f64.ln()];
+    let t1 = entropy::rows(&l, 2, &o.logits(true)).unwrap()[0];
+    assert!(near(t1, -(0.25 * 0.25f64.ln() + 0.75 * 0.75f64.ln()), 1e-12));
+    let hot = entropy::rows(&l, 2, &o.logits(true).temperature(1e9)).unwrap()[0];
+    assert!(near(hot, 2f64.ln(), 1e-9));
+    assert_eq!(
+        entropy::rows(&l, 2, &o.logits(true).temperature(0.0)).unwrap_err().status(),
+        sys::MIRS_E_INVALID_ARGUMENT
+    );
+    let many: Vec<f32> = (0..4096 * 16).map(|i| ((i * 7 % 13) + 1) as f32).collect();
+    let a = entropy::rows(&many, 16, &o.logits(true)).unwrap();
+    let b = entropy::rows(&many, 16, &o.logits(true).threads(2)).unwrap();
+    assert_eq!(a, b);
+}

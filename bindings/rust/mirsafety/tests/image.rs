@@ -166,3 +166,35 @@ fn prepare_batch_keeps_order_and_per_input_errors() {
     assert_eq!(unsafe { sys::mirs_image_batch_run(b, &raw, std::ptr::null_mut()) }, sys::MIRS_E_INVALID_ARGUMENT);
     unsafe { sys::mirs_image_batch_free(b) };
 }
+
+#[test]
+fn every_option_reaches_the_library() {
+    let raw = std::fs::read(data("rgb.png")).unwrap();
+    let d = DecodeOptions::new();
+    let full = Image::decode_memory(&raw, &d).unwrap();
+    let e = Image::decode_memory(&raw, &d.max_width(1)).unwrap_err();
+    assert_eq!(e.kind(), mirsafety::ErrorKind::Limit);
+    assert_eq!(Image::decode_memory(&raw, &d.max_input_bytes(8)).unwrap_err().kind(), mirsafety::ErrorKind::Limit);
+    let g = Image::decode_memory(&raw, &d.layout(mirsafety::Layout::Gray8).png_libpng_only(true)).unwrap();
+    assert_eq!((g.layout(), g.channels(), g.width()), (mirsafety::Layout::Gray8, 1, full.width()));
+    let e = EncodeOptions::new();
+    let fast = full.encode(&e.png_level(0)).unwrap();
+    let small = full.encode(&e.png_level(9)).unwrap();
+    assert!(fast.len() >= small.len());
+    let jpg = full
+        .encode(&e.format(mirsafety::ImageFormat::Jpeg).jpeg_subsampling(mirsafety::JpegSubsampling::S444))
+        .unwrap();
+    assert_eq!(image::detect_format(&jpg), mirsafety::ImageFormat::Jpeg);
+    assert_eq!(
+        full.encode(&e.format(mirsafety::ImageFormat::Jpeg).jpeg_quality(0)).unwrap_err().kind(),
+        mirsafety::ErrorKind::InvalidArgument
+    );
+    let c = CompositeOptions::new().margin(2).background([1, 2, 3, 255]);
+    let out = image::composite(&[&full], &c).unwrap();
+    assert_eq!((out.width(), out.height()), (full.width() + 4, full.height() + 4));
+    assert_eq!(&out.pixels()[..3], &[1, 2, 3]);
+    let col = image::composite(&[&full, &full], &CompositeOptions::new().arrangement(mirsafety::Arrangement::Column))
+        .unwrap();
+    assert_eq!(col.height(), 2 * full.height());
+    assert!(image::composite(&[&full, &full], &CompositeOptions::new().max_pixels(1)).is_err());
+}

@@ -255,6 +255,21 @@ fn scoring_a_run() {
     }));
     assert!(caught.is_err());
     st.close().unwrap();
+    // The builder's fields reach the records.
+    let mut st2 = Store::open(d.join("s2.jsonl"), &StoreOptions::new().durability(mirsafety::Durability::Flush))
+        .unwrap();
+    let opts2 = report::ScoreOptions::new("m2")
+        .unwrap()
+        .judge(mirsafety::Judge::HarmbenchMir)
+        .parse_mode(mirsafety::ParseMode::Lenient)
+        .strip_mode(mirsafety::StripMode::Mir)
+        .keep_response(true)
+        .timestamp_ms(7);
+    let s2 = report::score_responses(&ds, &f, &r, &j, None, &opts2, &mut st2).unwrap();
+    assert_eq!(s2.scored, keys.len() as u64);
+    st2.close().unwrap();
+    let recs = Records::read(d.join("s2.jsonl"), false).unwrap();
+    assert!(recs.iter().all(|x| x.model == "m2" && x.timestamp_ms == 7 && x.response.as_deref() == Some("an answer")));
     std::fs::remove_dir_all(&d).ok();
 }
 
