@@ -19,6 +19,8 @@ Outputs (relative to --out-dir, default the repository root):
   bindings/tests/layout_check.c   (prints the C compiler's own layout)
   tests/abi/versioned_structs.h   (every struct with struct_size, its init function and _INIT macro, and every
                                    function that takes it: the table tests/abi/test_struct_versions.c walks)
+  bindings/rust/mirsafety/src/enums.rs  (the safe crate's enums and flag sets, from the groups of constants named
+                                   in RUST_ENUMS / RUST_FLAGS, and plain Rust copies of the output structs)
 
 Usage: /usr/bin/python3 bindings/gen/generate.py [--out-dir DIR] [--check]
 """
