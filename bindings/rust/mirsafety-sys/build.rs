@@ -35,6 +35,36 @@ fn pkg_config_dirs() -> Option<Vec<PathBuf>> {
     )
 }
 
+/// The version pkg-config reports, when it knows mirsafety.
+fn pkg_config_version() -> Option<String> {
+    let prog = env::var("PKG_CONFIG").unwrap_or_else(|_| "pkg-config".to_string());
+    let out = Command::new(prog).args(["--modversion", "mirsafety"]).output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The header version the bindings were generated from (MIRS_VERSION_STRING in src/bindings.rs).
+fn header_version(manifest: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(manifest.join("src").join("bindings.rs")).ok()?;
+    let line = text.lines().find(|l| l.starts_with("pub const MIRS_VERSION_STRING"))?;
+    Some(line.split('"').nth(1)?.to_string())
+}
+
+/// The rule of docs/c-api.md ("Versions and compatibility"), as mirsafety::version_compatible applies it at run
+/// time: the same major, in 0.x the same minor, from 1.0 a library minor at least the header's.
+fn compatible(header: &str, library: &str) -> bool {
+    let mm = |v: &str| -> Option<(u32, u32)> {
+        let mut it = v.split('.').map(|x| x.parse::<u32>().ok());
+        Some((it.next()??, it.next()??))
+    };
+    match (mm(header), mm(library)) {
+        (Some(h), Some(l)) => h.0 == l.0 && if h.0 == 0 { h.1 == l.1 } else { l.1 >= h.1 },
+        _ => false,
+    }
+}
+
 /// Whether the dynamic loader finds the library in `dir` without help: its cache lists a libmirsafety there.
 fn loader_default(dir: &Path) -> bool {
     let canon = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
@@ -69,6 +99,16 @@ fn main() {
     let dirs: Option<Vec<PathBuf>> = if let Ok(d) = env::var("MIRSAFETY_LIB_DIR") {
         Some(vec![PathBuf::from(d)])
     } else if let Some(d) = pkg_config_dirs() {
+        // A library these bindings cannot serve fails at run time (mirsafety::check_version); say so now.
+        if let (Some(lib), Some(hdr)) = (pkg_config_version(), header_version(&manifest)) {
+            if !compatible(&hdr, &lib) {
+                println!(
+                    "cargo:warning=pkg-config finds libmirsafety {} but these bindings were generated from the {} \
+                     header: mirsafety::check_version() will refuse it",
+                    lib, hdr
+                );
+            }
+        }
         Some(d)
     } else {
         let build = manifest.join("../../../build/lib");
