@@ -18,10 +18,7 @@ use std::process::Command;
 /// `Some(dirs)` when pkg-config knows mirsafety (dirs may be empty: a system directory), `None` otherwise.
 fn pkg_config_dirs() -> Option<Vec<PathBuf>> {
     let prog = env::var("PKG_CONFIG").unwrap_or_else(|_| "pkg-config".to_string());
-    let out = Command::new(prog)
-        .args(["--libs-only-L", "mirsafety"])
-        .output()
-        .ok()?;
+    let out = Command::new(prog).args(["--libs-only-L", "mirsafety"]).output().ok()?;
     if !out.status.success() {
         return None;
     }

@@ -390,7 +390,9 @@ impl Tensor<'static> {
         let p = cpath(path.as_ref())?;
         let n = name_arg(name)?;
         let mut out = ptr::null_mut();
-        check(unsafe { sys::mirs_entropy_tensor_open(p.as_ptr(), n.as_ref().map_or(ptr::null(), |c| c.as_ptr()), &mut out) })?;
+        check(unsafe {
+            sys::mirs_entropy_tensor_open(p.as_ptr(), n.as_ref().map_or(ptr::null(), |c| c.as_ptr()), &mut out)
+        })?;
         Tensor::wrap(out)
     }
 
@@ -403,7 +405,10 @@ impl Tensor<'static> {
 impl<'a> Tensor<'a> {
     fn wrap(p: *mut sys::mirs_entropy_tensor) -> Result<Tensor<'a>> {
         NonNull::new(p)
-            .map(|ptr| Tensor { ptr, _bytes: PhantomData })
+            .map(|ptr| Tensor {
+                ptr,
+                _bytes: PhantomData,
+            })
             .ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL tensor"))
     }
 
@@ -429,10 +434,20 @@ impl<'a> Tensor<'a> {
         let mut shape = [0usize; sys::MIRS_ENTROPY_MAX_DIMS as usize];
         let mut strides = [0i64; sys::MIRS_ENTROPY_MAX_DIMS as usize];
         let st = unsafe {
-            sys::mirs_entropy_tensor_info(self.ptr.as_ptr(), &mut dt, &mut nd, shape.as_mut_ptr(), strides.as_mut_ptr())
+            sys::mirs_entropy_tensor_info(
+                self.ptr.as_ptr(),
+                &mut dt,
+                &mut nd,
+                shape.as_mut_ptr(),
+                strides.as_mut_ptr(),
+            )
         };
         let nd = if st < 0 { 0 } else { nd.min(shape.len()) };
-        (Dtype::from_raw(dt).unwrap_or(Dtype::F32), shape[..nd].to_vec(), strides[..nd].to_vec())
+        (
+            Dtype::from_raw(dt).unwrap_or(Dtype::F32),
+            shape[..nd].to_vec(),
+            strides[..nd].to_vec(),
+        )
     }
 
     /// The elements in memory order (C or Fortran, see [`Tensor::info`]'s strides), borrowed from the tensor:
@@ -445,10 +460,13 @@ impl<'a> Tensor<'a> {
         }
         let n = product(&shape).ok()?;
         // The mapped elements are exactly n, compact (every stride non-negative, the last element at n - 1).
-        let last = shape
-            .iter()
-            .zip(&strides)
-            .try_fold(0i64, |a, (&d, &s)| if s < 0 { None } else { a.checked_add((d as i64 - 1).max(0) * s) })?;
+        let last = shape.iter().zip(&strides).try_fold(0i64, |a, (&d, &s)| {
+            if s < 0 {
+                None
+            } else {
+                a.checked_add((d as i64 - 1).max(0) * s)
+            }
+        })?;
         if n > 0 && last as usize + 1 != n {
             return None;
         }
@@ -472,7 +490,10 @@ impl<'a> Tensor<'a> {
         let mut v: sys::mirs_entropy_view = unsafe { std::mem::zeroed() };
         v.struct_size = std::mem::size_of::<sys::mirs_entropy_view>();
         check(unsafe { sys::mirs_entropy_tensor_view(self.ptr.as_ptr(), l.as_ptr(), &mut v) })?;
-        Ok(TensorView { raw: v, _t: PhantomData })
+        Ok(TensorView {
+            raw: v,
+            _t: PhantomData,
+        })
     }
 
     /// Entropy per (layer, head, query) reading the tensor with `layout` ([`Tensor::view`], then
@@ -555,7 +576,14 @@ impl Accumulator {
         Ok(())
     }
     /// One item's [layers, heads, queries] entropies.
-    pub fn add_item(&mut self, label: EntropyLabel, e: &[f64], layers: usize, heads: usize, queries: usize) -> Result<()> {
+    pub fn add_item(
+        &mut self,
+        label: EntropyLabel,
+        e: &[f64],
+        layers: usize,
+        heads: usize,
+        queries: usize,
+    ) -> Result<()> {
         if product(&[layers, heads, queries])? != e.len() {
             return Err(mismatch("shape does not match the data length".into()));
         }
@@ -574,7 +602,9 @@ impl Accumulator {
     /// (layers, heads, bins, lo, hi, safe items, unsafe items).
     pub fn shape(&self) -> Result<(usize, usize, usize, f64, f64, u64, u64)> {
         let (mut bins, mut l, mut h, mut lo, mut hi, mut a, mut b) = (0usize, 0usize, 0usize, 0.0, 0.0, 0u64, 0u64);
-        check(unsafe { sys::mirs_entropy_acc_shape(self.p(), &mut l, &mut h, &mut bins, &mut lo, &mut hi, &mut a, &mut b) })?;
+        check(unsafe {
+            sys::mirs_entropy_acc_shape(self.p(), &mut l, &mut h, &mut bins, &mut lo, &mut hi, &mut a, &mut b)
+        })?;
         Ok((l, h, bins, lo, hi, a, b))
     }
     /// The histogram's bins plus the underflow and overflow counts (bins + 2 values).
@@ -650,7 +680,9 @@ impl Monitor {
     }
     /// One attention row of (layer, head) for the current token.
     pub fn feed<T: Element>(&mut self, layer: usize, head: usize, row: &[T]) -> Result<()> {
-        check(unsafe { sys::mirs_entropy_monitor_feed(self.p(), layer, head, row.as_ptr().cast(), T::DTYPE.raw(), row.len()) })?;
+        check(unsafe {
+            sys::mirs_entropy_monitor_feed(self.p(), layer, head, row.as_ptr().cast(), T::DTYPE.raw(), row.len())
+        })?;
         Ok(())
     }
     /// [`Monitor::feed`] of an `f32` row.

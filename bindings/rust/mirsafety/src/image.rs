@@ -55,7 +55,8 @@ pub fn layout_channels(layout: Layout) -> usize {
 }
 /// The format of encoded bytes from their first bytes ([`ImageFormat::None`] when neither).
 pub fn detect_format(data: &[u8]) -> ImageFormat {
-    ImageFormat::from_raw(unsafe { sys::mirs_image_detect_format(data.as_ptr(), data.len()) }).unwrap_or(ImageFormat::None)
+    ImageFormat::from_raw(unsafe { sys::mirs_image_detect_format(data.as_ptr(), data.len()) })
+        .unwrap_or(ImageFormat::None)
 }
 
 macro_rules! options_type {
@@ -101,7 +102,11 @@ macro_rules! setter {
 pub struct DecodeOptions {
     raw: sys::mirs_image_decode_options,
 }
-options_type!(DecodeOptions, sys::mirs_image_decode_options, sys::mirs_image_decode_options_init);
+options_type!(
+    DecodeOptions,
+    sys::mirs_image_decode_options,
+    sys::mirs_image_decode_options_init
+);
 impl DecodeOptions {
     setter!(/// Pixel layout of the result (default RGB8).
         layout, layout, enum Layout);
@@ -143,7 +148,11 @@ impl DecodeOptions {
 pub struct EncodeOptions {
     raw: sys::mirs_image_encode_options,
 }
-options_type!(EncodeOptions, sys::mirs_image_encode_options, sys::mirs_image_encode_options_init);
+options_type!(
+    EncodeOptions,
+    sys::mirs_image_encode_options,
+    sys::mirs_image_encode_options_init
+);
 impl EncodeOptions {
     setter!(/// PNG (default) or JPEG.
         format, format, enum ImageFormat);
@@ -164,7 +173,11 @@ pub struct BatchOptions {
 // The C struct's two pointers stay NULL here: prepare_batch fills them for its call.
 unsafe impl Send for BatchOptions {}
 unsafe impl Sync for BatchOptions {}
-options_type!(BatchOptions, sys::mirs_image_batch_options, sys::mirs_image_batch_options_init);
+options_type!(
+    BatchOptions,
+    sys::mirs_image_batch_options,
+    sys::mirs_image_batch_options_init
+);
 impl BatchOptions {
     setter!(/// Threads (default 1, the calling thread; all joined before the call returns).
         threads, threads, u32);
@@ -182,7 +195,11 @@ impl BatchOptions {
 pub struct CompositeOptions {
     raw: sys::mirs_image_composite_options,
 }
-options_type!(CompositeOptions, sys::mirs_image_composite_options, sys::mirs_image_composite_options_init);
+options_type!(
+    CompositeOptions,
+    sys::mirs_image_composite_options,
+    sys::mirs_image_composite_options_init
+);
 impl CompositeOptions {
     setter!(/// Row, column or grid.
         arrangement, arrangement, enum Arrangement);
@@ -421,13 +438,7 @@ pub enum Prepared {
 
 impl std::fmt::Debug for Image {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "Image({}x{}, {:?})",
-            self.width(),
-            self.height(),
-            self.layout()
-        )
+        write!(f, "Image({}x{}, {:?})", self.width(), self.height(), self.layout())
     }
 }
 
@@ -463,9 +474,7 @@ pub fn prepare_batch(
             }
             BatchSource::Memory(data) => {
                 // The slices outlive the run: they are borrowed for this whole function.
-                check(unsafe {
-                    sys::mirs_image_batch_add_memory(b.0, data.as_ptr(), data.len(), tw, th)
-                })?;
+                check(unsafe { sys::mirs_image_batch_add_memory(b.0, data.as_ptr(), data.len(), tw, th) })?;
             }
         }
     }

@@ -14,11 +14,11 @@
 pub use mirsafety_sys as sys;
 
 mod dataset;
+pub mod entropy;
 mod enums;
 mod error;
-mod progress;
-pub mod entropy;
 pub mod image;
+mod progress;
 pub mod prompt;
 pub mod report;
 pub mod safety;
@@ -55,7 +55,12 @@ pub const HEADER_VERSION_NUMBER: i32 = sys::MIRS_VERSION_NUMBER;
 /// (docs/c-api.md, "Versions and compatibility"): the same major, and in 0.x the same minor (a 0.x minor release may
 /// change the ABI); from 1.0 on the library's minor may be newer (minor releases only add). The patch never matters.
 pub fn version_compatible(header: (i32, i32), library: (i32, i32)) -> bool {
-    header.0 == library.0 && if header.0 == 0 { header.1 == library.1 } else { library.1 >= header.1 }
+    header.0 == library.0
+        && if header.0 == 0 {
+            header.1 == library.1
+        } else {
+            library.1 >= header.1
+        }
 }
 
 /// Fails with `MIRS_E_VERSION` when the loaded library cannot serve the header these bindings were generated from

@@ -10,8 +10,8 @@ use mirsafety_sys as sys;
 
 use crate::dataset::{Dataset, Filter, Item};
 use crate::error::{check, cpath, cstring, empty_buf, take_string, Error, Result};
-use crate::{Category, Labels, Profile, PromptFormat, PromptImageFormat, Relation, Variant};
 use crate::progress::Progress;
+use crate::{Category, Labels, Profile, PromptFormat, PromptImageFormat, Relation, Variant};
 
 fn cs(s: &str) -> Result<CString> {
     cstring(s, "text")

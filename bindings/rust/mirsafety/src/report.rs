@@ -12,12 +12,12 @@ use mirsafety_sys as sys;
 
 use crate::dataset::{Dataset, Item};
 use crate::error::{check, Error, Result};
+use crate::progress::Progress;
 use crate::{
     Category, Denominator, Durability, Group, Judge, JudgeComparison, MergePolicy, ModelComparison, ParseMode,
     RecordFlags, Relation, ReportBy, ReportFormat, ResponseOrigin, ResponseStatus, ResponsesFormat, ScoreSummary,
     StripMode, TornPolicy, Verdict,
 };
-use crate::progress::Progress;
 
 fn cs(s: &str) -> Result<CString> {
     CString::new(s).map_err(|_| Error::new(sys::MIRS_E_INVALID_ARGUMENT, "text contains a NUL byte"))
@@ -692,12 +692,26 @@ impl ExactSizeIterator for RecordsIter<'_> {}
 impl std::iter::FusedIterator for RecordsIter<'_> {}
 
 /// Merges stores into `output` atomically: (records, duplicates, conflicts).
-pub fn store_merge<P: AsRef<Path>, Q: AsRef<Path>>(inputs: &[P], output: Q, policy: MergePolicy) -> Result<(u64, u64, u64)> {
+pub fn store_merge<P: AsRef<Path>, Q: AsRef<Path>>(
+    inputs: &[P],
+    output: Q,
+    policy: MergePolicy,
+) -> Result<(u64, u64, u64)> {
     let ins = inputs.iter().map(|p| cpath(p.as_ref())).collect::<Result<Vec<_>>>()?;
     let ptrs: Vec<*const c_char> = ins.iter().map(|c| c.as_ptr()).collect();
     let o = cpath(output.as_ref())?;
     let (mut r, mut d, mut c) = (0u64, 0u64, 0u64);
-    check(unsafe { sys::mirs_store_merge(ptrs.as_ptr(), ptrs.len(), o.as_ptr(), policy.raw(), &mut r, &mut d, &mut c) })?;
+    check(unsafe {
+        sys::mirs_store_merge(
+            ptrs.as_ptr(),
+            ptrs.len(),
+            o.as_ptr(),
+            policy.raw(),
+            &mut r,
+            &mut d,
+            &mut c,
+        )
+    })?;
     Ok((r, d, c))
 }
 
@@ -749,7 +763,7 @@ impl Report {
                 ptr_of(&of),
             )
         })
-            .map(|_| ())
+        .map(|_| ())
     }
     pub fn add_record(&mut self, rec: &Record) -> Result<()> {
         let p = self.p();
@@ -792,7 +806,11 @@ impl Report {
     }
     /// Keys of the dataset items without a verdict (dataset order).
     pub fn missing(&self) -> Vec<String> {
-        strings(self.p() as *const sys::mirs_report, sys::mirs_report_missing_count, sys::mirs_report_missing)
+        strings(
+            self.p() as *const sys::mirs_report,
+            sys::mirs_report_missing_count,
+            sys::mirs_report_missing,
+        )
     }
     /// (unsafe, total) of a cell (None = all).
     pub fn counts(
@@ -817,12 +835,20 @@ impl Report {
         Ok((u, t))
     }
     /// The rendered report.
-    pub fn write(&self, format: ReportFormat, by: ReportBy, denominator: Denominator, confidence: f64) -> Result<String> {
+    pub fn write(
+        &self,
+        format: ReportFormat,
+        by: ReportBy,
+        denominator: Denominator,
+        confidence: f64,
+    ) -> Result<String> {
         let mut b = sys::mirs_buf {
             data: ptr::null_mut(),
             size: 0,
         };
-        check(unsafe { sys::mirs_report_write(self.p(), format.raw(), by.bits(), denominator.raw(), confidence, &mut b) })?;
+        check(unsafe {
+            sys::mirs_report_write(self.p(), format.raw(), by.bits(), denominator.raw(), confidence, &mut b)
+        })?;
         Ok(take_string(b))
     }
 }
@@ -896,7 +922,16 @@ pub fn score_responses(
     opts: &ScoreOptions,
     store: &mut Store,
 ) -> Result<ScoreSummary> {
-    score_raw(ds, filter, responses, judge_outputs, rtype_outputs, opts, (None, ptr::null_mut()), store)
+    score_raw(
+        ds,
+        filter,
+        responses,
+        judge_outputs,
+        rtype_outputs,
+        opts,
+        (None, ptr::null_mut()),
+        store,
+    )
 }
 
 /// [`score_responses`] that calls `progress(done, total)` now and then with the responses looked at (at most about
@@ -913,7 +948,16 @@ pub fn score_responses_with_progress<F: FnMut(usize, usize)>(
     progress: F,
 ) -> Result<ScoreSummary> {
     let mut state = Progress::new(progress);
-    let r = score_raw(ds, filter, responses, judge_outputs, rtype_outputs, opts, state.raw(), store);
+    let r = score_raw(
+        ds,
+        filter,
+        responses,
+        judge_outputs,
+        rtype_outputs,
+        opts,
+        state.raw(),
+        store,
+    );
     state.finish();
     r
 }

@@ -104,7 +104,11 @@ fn with_strip_opts<T>(o: &StripOptions<'_>, f: impl FnOnce(&sys::mirs_strip_opti
 }
 
 /// The answer's byte range `start..end` in `text` and what was found; nothing is copied.
-pub fn strip_reasoning_span(text: &[u8], mode: StripMode, opts: &StripOptions<'_>) -> Result<(usize, usize, StripFlags)> {
+pub fn strip_reasoning_span(
+    text: &[u8],
+    mode: StripMode,
+    opts: &StripOptions<'_>,
+) -> Result<(usize, usize, StripFlags)> {
     with_strip_opts(opts, |raw| {
         let (mut s, mut e, mut f) = (0usize, 0usize, 0u32);
         check(unsafe {
@@ -139,7 +143,14 @@ pub fn strip_reasoning_owned(text: &str, mode: StripMode, opts: &StripOptions<'_
         let mut b = empty_buf();
         let mut f = 0u32;
         check(unsafe {
-            sys::mirs_strip_reasoning(text.as_ptr() as *const c_char, text.len(), mode.raw(), raw, &mut b, &mut f)
+            sys::mirs_strip_reasoning(
+                text.as_ptr() as *const c_char,
+                text.len(),
+                mode.raw(),
+                raw,
+                &mut b,
+                &mut f,
+            )
         })?;
         Ok((take_string(b), StripFlags::from_bits(f).unwrap_or(StripFlags::NONE)))
     })

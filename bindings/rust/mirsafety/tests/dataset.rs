@@ -32,8 +32,14 @@ fn taxonomy() {
     assert_eq!(Relation::TemporalJump.name(), "Temporal_Jump");
     assert_eq!(mirsafety::relation_name(Relation::TemporalJump), "Temporal_Jump");
     assert_eq!(mirsafety::group_name(Group::Semantic), "Semantic");
-    assert_eq!(mirsafety::category_display_name(Category::IllegalActivities), "Illegal Activities");
-    assert_eq!(mirsafety::relation_display_name(Relation::TemporalJump), "Temporal Jump");
+    assert_eq!(
+        mirsafety::category_display_name(Category::IllegalActivities),
+        "Illegal Activities"
+    );
+    assert_eq!(
+        mirsafety::relation_display_name(Relation::TemporalJump),
+        "Temporal Jump"
+    );
     assert!(!mirsafety::relation_description(Relation::TemporalContinuity).is_empty());
     assert_eq!(mirsafety::relation_group(Relation::Causality), Group::Logical);
     // Every value of the header and only those (the C name functions answer NULL past the end).
@@ -56,11 +62,17 @@ fn taxonomy() {
     }
     for v in [-1, 9, 31, 32, 99] {
         assert!(unsafe { sys::mirs_relation_name(v) }.is_null());
-        assert_eq!(Relation::try_from(v).unwrap_err().status(), sys::MIRS_E_INVALID_ARGUMENT);
+        assert_eq!(
+            Relation::try_from(v).unwrap_err().status(),
+            sys::MIRS_E_INVALID_ARGUMENT
+        );
     }
     assert_eq!(Group::try_from(4).unwrap_err().status(), sys::MIRS_E_INVALID_ARGUMENT);
     assert_eq!(mirsafety::parse_category("self harm").unwrap(), Category::SelfHarm);
-    assert_eq!(mirsafety::parse_relation("TEMPORAL_JUMP").unwrap(), Relation::TemporalJump);
+    assert_eq!(
+        mirsafety::parse_relation("TEMPORAL_JUMP").unwrap(),
+        Relation::TemporalJump
+    );
     assert_eq!(mirsafety::parse_group("logical").unwrap(), Group::Logical);
     let e = mirsafety::parse_category("nope").unwrap_err();
     assert_eq!(e.status(), sys::MIRS_E_NOT_FOUND);
@@ -164,7 +176,11 @@ fn filters_shards_shuffle() {
         .unwrap()
         .map(|i| i.key())
         .collect();
-    let want: Vec<&str> = ds.iter().filter(|i| i.category() == Some(cat)).map(|i| i.key()).collect();
+    let want: Vec<&str> = ds
+        .iter()
+        .filter(|i| i.category() == Some(cat))
+        .map(|i| i.key())
+        .collect();
     assert_eq!(only, want);
     let rel = ds.get(0).unwrap().relation().unwrap();
     let it = ds.iter_filtered(&Filter::new().relations(&[rel])).unwrap();
@@ -176,15 +192,22 @@ fn filters_shards_shuffle() {
     let n = ds.iter_filtered(&Filter::new().groups(&[g])).unwrap().count();
     assert_eq!(
         n,
-        ds.iter()
-            .filter(|i| i.relation().map(|r| r.group()) == Some(g))
-            .count()
+        ds.iter().filter(|i| i.relation().map(|r| r.group()) == Some(g)).count()
     );
     // Issue #18: an out-of-range relation used to become an empty mask, which keeps every item. It cannot be
     // written any more: the value is refused where it becomes a Relation, with the C library's status.
-    assert_eq!(Relation::try_from(99).unwrap_err().status(), sys::MIRS_E_INVALID_ARGUMENT);
-    assert_eq!(Relation::try_from(-1).unwrap_err().status(), sys::MIRS_E_INVALID_ARGUMENT);
-    assert_eq!(Relation::try_from(32).unwrap_err().status(), sys::MIRS_E_INVALID_ARGUMENT);
+    assert_eq!(
+        Relation::try_from(99).unwrap_err().status(),
+        sys::MIRS_E_INVALID_ARGUMENT
+    );
+    assert_eq!(
+        Relation::try_from(-1).unwrap_err().status(),
+        sys::MIRS_E_INVALID_ARGUMENT
+    );
+    assert_eq!(
+        Relation::try_from(32).unwrap_err().status(),
+        sys::MIRS_E_INVALID_ARGUMENT
+    );
     let pick: Vec<&str> = all.iter().step_by(3).cloned().collect();
     let got: Vec<&str> = ds
         .iter_filtered(&Filter::new().keys(&pick))
@@ -235,7 +258,11 @@ fn options_and_errors() {
     assert!(ds.len() == full && !d.is_empty() && d.iter().all(|x| x.status == 0));
     let ds = Dataset::open_with(sample(), &few.oddities(mirsafety::Oddities::Refuse)).unwrap();
     let d = ds.diagnostics().unwrap();
-    assert!(ds.len() < full && d.iter().any(|x| x.status < 0 && x.kind() != mirsafety::ErrorKind::Other));
+    assert!(
+        ds.len() < full
+            && d.iter()
+                .any(|x| x.status < 0 && x.kind() != mirsafety::ErrorKind::Other)
+    );
 }
 
 #[test]

@@ -2,7 +2,12 @@
 //! case is a length, a size product, a value or an order of drops that a C caller could get wrong; here it is an
 //! `Err` (or a compile error: see `mirsafety::safety`). Run under ASan by the meson suite, where an out-of-bounds
 //! access in the library would abort the test.
-#![cfg(all(mirs_module = "dataset", mirs_module = "entropy", mirs_module = "image", mirs_module = "prompt"))]
+#![cfg(all(
+    mirs_module = "dataset",
+    mirs_module = "entropy",
+    mirs_module = "image",
+    mirs_module = "prompt"
+))]
 use mirsafety::entropy::{self, EntropyOptions};
 use mirsafety::image::{self, Image};
 use mirsafety::prompt::{self, PromptOptions};
@@ -20,21 +25,32 @@ fn issue_18_reproducers() {
     let item = ds.get(0).unwrap();
     // The options' text fields are owned strings; the numeric ones are methods. What used to be
     // `o.raw.model = 0x10 as _` does not compile (mirsafety::safety); a model that is not a C string is refused.
-    let e = PromptOptions::new(mirsafety::PromptFormat::Openai).model("a\0b").unwrap_err();
+    let e = PromptOptions::new(mirsafety::PromptFormat::Openai)
+        .model("a\0b")
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
-    let o = PromptOptions::new(mirsafety::PromptFormat::Openai).model("m").unwrap().max_tokens(5);
+    let o = PromptOptions::new(mirsafety::PromptFormat::Openai)
+        .model("m")
+        .unwrap()
+        .max_tokens(5);
     assert!(prompt::item_line(&item, &o).unwrap().contains("\"max_tokens\":5"));
     // Filter::relations(&[99]) kept every item: 99, -1 and 32 are no relation, refused as 9..31 are.
     for v in [99, -1, 32, 9, 31] {
         let e = mirsafety::Relation::try_from(v).unwrap_err();
-        assert_eq!((e.status(), e.kind()), (sys::MIRS_E_INVALID_ARGUMENT, ErrorKind::InvalidArgument));
+        assert_eq!(
+            (e.status(), e.kind()),
+            (sys::MIRS_E_INVALID_ARGUMENT, ErrorKind::InvalidArgument)
+        );
     }
     // The C library refuses the same bits in a raw filter (bits 9..31; 32 and more cannot be set in a u32).
     let mut raw: sys::mirs_filter = unsafe { std::mem::zeroed() };
     unsafe { sys::mirs_filter_init(&mut raw, std::mem::size_of_val(&raw)) };
     raw.relations = 1 << 9;
     let mut it = std::ptr::null_mut();
-    assert_eq!(unsafe { sys::mirs_iter_new(ds.as_ptr(), &raw, &mut it) }, sys::MIRS_E_INVALID_ARGUMENT);
+    assert_eq!(
+        unsafe { sys::mirs_iter_new(ds.as_ptr(), &raw, &mut it) },
+        sys::MIRS_E_INVALID_ARGUMENT
+    );
     // Every relation the enum can hold keeps a strict subset.
     for r in mirsafety::Relation::ALL {
         let n = ds.iter_filtered(&Filter::new().relations(&[r])).unwrap().len();
@@ -54,22 +70,49 @@ fn sizes_that_overflow_are_errors_not_short_buffers() {
     let mut acc = entropy::Accumulator::new(1, 1, 4, 0.0, 1.0).unwrap();
     let e = acc.add_item(mirsafety::EntropyLabel::Safe, &[], big, 2, 1).unwrap_err();
     assert!(matches!(e.kind(), ErrorKind::Overflow | ErrorKind::Mismatch), "{}", e);
-    assert_eq!(entropy::npy_write_f64("/nonexistent/x.npy", &[], &[big, 2]).unwrap_err().kind(), ErrorKind::Overflow);
+    assert_eq!(
+        entropy::npy_write_f64("/nonexistent/x.npy", &[], &[big, 2])
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Overflow
+    );
     // rows_spans: nrows * nspans must not wrap.
     let e = entropy::rows_spans(&[0.25f32, 0.25, 0.5], 3, &[(0, 1), (1, 2), (2, 3)], &o).unwrap();
     assert_eq!(e.1, vec![0.25, 0.25, 0.5]);
     // Lengths that are not whole rows.
-    assert_eq!(entropy::rows(&[0.5f32; 3], 2, &o).unwrap_err().kind(), ErrorKind::Mismatch);
-    assert_eq!(entropy::rows(&[0.5f32; 3], 0, &o).unwrap_err().kind(), ErrorKind::Mismatch);
-    assert_eq!(prompt::permutation("k", 0, usize::MAX).unwrap_err().kind(), ErrorKind::Limit);
+    assert_eq!(
+        entropy::rows(&[0.5f32; 3], 2, &o).unwrap_err().kind(),
+        ErrorKind::Mismatch
+    );
+    assert_eq!(
+        entropy::rows(&[0.5f32; 3], 0, &o).unwrap_err().kind(),
+        ErrorKind::Mismatch
+    );
+    assert_eq!(
+        prompt::permutation("k", 0, usize::MAX).unwrap_err().kind(),
+        ErrorKind::Limit
+    );
 }
 
 #[test]
 fn pixel_slices_shorter_than_the_image_are_refused() {
     let px = [0u8; 12];
-    for (w, h, stride, n) in [(2u32, 2u32, 6usize, 11usize), (2, 2, 5, 12), (4, 1, 12, 11), (1, 3, 4, 10)] {
+    for (w, h, stride, n) in [
+        (2u32, 2u32, 6usize, 11usize),
+        (2, 2, 5, 12),
+        (4, 1, 12, 11),
+        (1, 3, 4, 10),
+    ] {
         let e = Image::from_pixels(w, h, mirsafety::Layout::Rgb8, &px[..n], stride).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{}x{} stride {} len {}", w, h, stride, n);
+        assert_eq!(
+            e.kind(),
+            ErrorKind::InvalidArgument,
+            "{}x{} stride {} len {}",
+            w,
+            h,
+            stride,
+            n
+        );
     }
     let e = Image::from_pixels(u32::MAX, u32::MAX, mirsafety::Layout::Rgba8, &px, usize::MAX).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);

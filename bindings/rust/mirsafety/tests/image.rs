@@ -68,7 +68,9 @@ fn pixels_and_composite() {
     assert_eq!(a.pixels(), &px[..]);
     assert!(Image::from_pixels(3, 2, mirsafety::Layout::Rgb8, &px[..10], 9).is_err());
     let b = Image::from_pixels(1, 1, mirsafety::Layout::Gray8, &[7], 1).unwrap();
-    let o = CompositeOptions::default().spacing(1).arrangement(mirsafety::Arrangement::Row);
+    let o = CompositeOptions::default()
+        .spacing(1)
+        .arrangement(mirsafety::Arrangement::Row);
     let c = image::composite(&[&a, &b], &o).unwrap();
     assert_eq!((c.width(), c.height()), (3 + 1 + 3, 2));
     std::thread::scope(|s| {
@@ -79,11 +81,11 @@ fn pixels_and_composite() {
 #[test]
 fn prepare_batch_keeps_order_and_per_input_errors() {
     let (w, h) = (640u32, 480u32);
-    let px: Vec<u8> = (0..w * h * 3)
-        .map(|i| ((i % 1531) * 7 % 251) as u8)
-        .collect();
+    let px: Vec<u8> = (0..w * h * 3).map(|i| ((i % 1531) * 7 % 251) as u8).collect();
     let src = Image::from_pixels(w, h, mirsafety::Layout::Rgb8, &px, w as usize * 3).unwrap();
-    let e = EncodeOptions::default().format(mirsafety::ImageFormat::Jpeg).jpeg_quality(90);
+    let e = EncodeOptions::default()
+        .format(mirsafety::ImageFormat::Jpeg)
+        .jpeg_quality(90);
     let jpg = src.encode(&e).unwrap();
     let o = DecodeOptions::default();
     let want = Image::decode_memory(&jpg, &o).unwrap();
@@ -126,10 +128,7 @@ fn prepare_batch_keeps_order_and_per_input_errors() {
         assert_eq!(out[2].as_ref().unwrap_err().status(), sys::MIRS_E_TRUNCATED);
         match &out[3] {
             Ok(Prepared::Image(i)) => {
-                assert_eq!(
-                    i.pixels(),
-                    Image::decode_file(&png_path, &o).unwrap().pixels()
-                )
+                assert_eq!(i.pixels(), Image::decode_file(&png_path, &o).unwrap().pixels())
             }
             r => panic!("input 3: {:?}", r),
         }
@@ -142,8 +141,7 @@ fn prepare_batch_keeps_order_and_per_input_errors() {
             r => panic!("input 4: {:?}", r),
         }
     }
-    let out =
-        image::prepare_batch(&inputs[..2], &bo, Some(&o), Some(&EncodeOptions::default())).unwrap();
+    let out = image::prepare_batch(&inputs[..2], &bo, Some(&o), Some(&EncodeOptions::default())).unwrap();
     match &out[0] {
         Ok(Prepared::Encoded(b)) => {
             assert_eq!(&b[..4], b"\x89PNG");
@@ -163,7 +161,10 @@ fn prepare_batch_keeps_order_and_per_input_errors() {
     raw.resize_method = 42;
     let mut b = std::ptr::null_mut();
     assert_eq!(unsafe { sys::mirs_image_batch_new(&mut b) }, sys::MIRS_OK);
-    assert_eq!(unsafe { sys::mirs_image_batch_run(b, &raw, std::ptr::null_mut()) }, sys::MIRS_E_INVALID_ARGUMENT);
+    assert_eq!(
+        unsafe { sys::mirs_image_batch_run(b, &raw, std::ptr::null_mut()) },
+        sys::MIRS_E_INVALID_ARGUMENT
+    );
     unsafe { sys::mirs_image_batch_free(b) };
 }
 
@@ -174,27 +175,41 @@ fn every_option_reaches_the_library() {
     let full = Image::decode_memory(&raw, &d).unwrap();
     let e = Image::decode_memory(&raw, &d.max_width(1)).unwrap_err();
     assert_eq!(e.kind(), mirsafety::ErrorKind::Limit);
-    assert_eq!(Image::decode_memory(&raw, &d.max_input_bytes(8)).unwrap_err().kind(), mirsafety::ErrorKind::Limit);
+    assert_eq!(
+        Image::decode_memory(&raw, &d.max_input_bytes(8)).unwrap_err().kind(),
+        mirsafety::ErrorKind::Limit
+    );
     let g = Image::decode_memory(&raw, &d.layout(mirsafety::Layout::Gray8).png_libpng_only(true)).unwrap();
-    assert_eq!((g.layout(), g.channels(), g.width()), (mirsafety::Layout::Gray8, 1, full.width()));
+    assert_eq!(
+        (g.layout(), g.channels(), g.width()),
+        (mirsafety::Layout::Gray8, 1, full.width())
+    );
     let e = EncodeOptions::new();
     let fast = full.encode(&e.png_level(0)).unwrap();
     let small = full.encode(&e.png_level(9)).unwrap();
     assert!(fast.len() >= small.len());
     let jpg = full
-        .encode(&e.format(mirsafety::ImageFormat::Jpeg).jpeg_subsampling(mirsafety::JpegSubsampling::S444))
+        .encode(
+            &e.format(mirsafety::ImageFormat::Jpeg)
+                .jpeg_subsampling(mirsafety::JpegSubsampling::S444),
+        )
         .unwrap();
     assert_eq!(image::detect_format(&jpg), mirsafety::ImageFormat::Jpeg);
     assert_eq!(
-        full.encode(&e.format(mirsafety::ImageFormat::Jpeg).jpeg_quality(0)).unwrap_err().kind(),
+        full.encode(&e.format(mirsafety::ImageFormat::Jpeg).jpeg_quality(0))
+            .unwrap_err()
+            .kind(),
         mirsafety::ErrorKind::InvalidArgument
     );
     let c = CompositeOptions::new().margin(2).background([1, 2, 3, 255]);
     let out = image::composite(&[&full], &c).unwrap();
     assert_eq!((out.width(), out.height()), (full.width() + 4, full.height() + 4));
     assert_eq!(&out.pixels()[..3], &[1, 2, 3]);
-    let col = image::composite(&[&full, &full], &CompositeOptions::new().arrangement(mirsafety::Arrangement::Column))
-        .unwrap();
+    let col = image::composite(
+        &[&full, &full],
+        &CompositeOptions::new().arrangement(mirsafety::Arrangement::Column),
+    )
+    .unwrap();
     assert_eq!(col.height(), 2 * full.height());
     assert!(image::composite(&[&full, &full], &CompositeOptions::new().max_pixels(1)).is_err());
 }

@@ -20,7 +20,9 @@ fn names_render_templates() {
         assert_eq!(mirsafety::Variant::parse(v.name()).unwrap(), v);
     }
     assert_eq!(
-        mirsafety::PromptFormat::try_from(sys::MIRS_PROMPT_FORMAT_COUNT).unwrap_err().status(),
+        mirsafety::PromptFormat::try_from(sys::MIRS_PROMPT_FORMAT_COUNT)
+            .unwrap_err()
+            .status(),
         sys::MIRS_E_INVALID_ARGUMENT
     );
     assert_eq!(
@@ -115,13 +117,21 @@ fn items_and_streaming() {
         .detail("low")
         .unwrap();
     let line = prompt::item_line(&item, &req).unwrap();
-    assert!(line.contains("\"max_tokens\":77") && line.contains("\"temperature\":0.5"), "{}", line);
+    assert!(
+        line.contains("\"max_tokens\":77") && line.contains("\"temperature\":0.5"),
+        "{}",
+        line
+    );
     assert!(line.contains("\"detail\":\"low\""), "{}", line);
     // A request format without a model is refused by the library, not a crash.
     let e = prompt::item_line(&item, &PromptOptions::new(mirsafety::PromptFormat::Openai)).unwrap_err();
     assert_eq!(e.kind(), mirsafety::ErrorKind::InvalidArgument);
     // The options may be cloned, moved and shared: the strings move with them.
-    let moved = std::thread::scope(|s| s.spawn(|| prompt::item_line(&item, &req.clone()).unwrap()).join().unwrap());
+    let moved = std::thread::scope(|s| {
+        s.spawn(|| prompt::item_line(&item, &req.clone()).unwrap())
+            .join()
+            .unwrap()
+    });
     assert_eq!(moved, line);
     let shuffled = PromptOptions::new(mirsafety::PromptFormat::Plain)
         .variant(mirsafety::Variant::Shuffled)
@@ -179,7 +189,11 @@ fn failed_items_reach_their_own_sink() {
     let o = PromptOptions::new(mirsafety::PromptFormat::Openai).model("m").unwrap();
     // Without a failed sink the missing image fails the job.
     let e = prompt::write(&ds, &Filter::new(), &o, |_| true).unwrap_err();
-    assert!(e.kind() == mirsafety::ErrorKind::NotFound && e.message().contains("gone.png"), "{}", e);
+    assert!(
+        e.kind() == mirsafety::ErrorKind::NotFound && e.message().contains("gone.png"),
+        "{}",
+        e
+    );
     let (mut lines, mut failed) = (Vec::new(), Vec::new());
     let n = prompt::write_with_failed(
         &ds,
@@ -196,11 +210,22 @@ fn failed_items_reach_their_own_sink() {
     )
     .unwrap();
     assert_eq!((n, lines.len(), failed.len()), (1, 1, 1));
-    assert!(failed[0].starts_with("{\"key\":\"Privacy/Analogy/2\",\"response\":\"[INFERENCE_FAILED: "), "{}", failed[0]);
+    assert!(
+        failed[0].starts_with("{\"key\":\"Privacy/Analogy/2\",\"response\":\"[INFERENCE_FAILED: "),
+        "{}",
+        failed[0]
+    );
     assert!(failed[0].ends_with('\n'));
     let out = dir.join("out.jsonl");
     let mut nfailed = 0;
-    assert_eq!(prompt::write_file_with_failed(&ds, &Filter::new(), &o, &out, |_| { nfailed += 1; true }).unwrap(), 1);
+    assert_eq!(
+        prompt::write_file_with_failed(&ds, &Filter::new(), &o, &out, |_| {
+            nfailed += 1;
+            true
+        })
+        .unwrap(),
+        1
+    );
     assert_eq!((nfailed, std::fs::read(&out).unwrap()), (1, lines.concat()));
     // A panic in the failed sink stops the write and comes back here.
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -20,7 +20,9 @@ fn stripping() {
     assert_eq!((s, e), (11, 12));
     assert!(f.contains(mirsafety::StripFlags::TRUNCATED));
     assert_eq!(
-        score::strip_reasoning_span(b"\xff", mirsafety::StripMode::Mir, &o).unwrap_err().status(),
+        score::strip_reasoning_span(b"\xff", mirsafety::StripMode::Mir, &o)
+            .unwrap_err()
+            .status(),
         sys::MIRS_E_UTF8
     );
     assert!(score::is_python_space('\u{3000}') && !score::is_python_space('\u{200b}'));
@@ -45,7 +47,10 @@ fn glm_raw_is_the_official_glm_pipeline() {
 #[test]
 fn matching() {
     assert_eq!(score::preset_name(mirsafety::Preset::Jbb), "jbb");
-    assert_eq!(score::preset_from_name("advbench").unwrap(), mirsafety::Preset::Harmbench);
+    assert_eq!(
+        score::preset_from_name("advbench").unwrap(),
+        mirsafety::Preset::Harmbench
+    );
     assert_eq!(score::preset_phrases(mirsafety::Preset::Gcg).len(), 7);
     for p in mirsafety::Preset::ALL {
         assert_eq!(mirsafety::Preset::parse(p.name()).unwrap(), p);
@@ -86,8 +91,15 @@ fn matching() {
     let dir = std::env::temp_dir().join(format!("mirs-rust-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("p.txt"), "one\ntwo\n").unwrap();
-    assert_eq!(Matcher::from_file(dir.join("p.txt"), mirsafety::MatchFlags::NONE).unwrap().len(), 2);
-    let e = Matcher::from_file(dir.join("missing.txt"), mirsafety::MatchFlags::NONE).err().unwrap();
+    assert_eq!(
+        Matcher::from_file(dir.join("p.txt"), mirsafety::MatchFlags::NONE)
+            .unwrap()
+            .len(),
+        2
+    );
+    let e = Matcher::from_file(dir.join("missing.txt"), mirsafety::MatchFlags::NONE)
+        .err()
+        .unwrap();
     assert!(e.message().contains("missing.txt"));
     std::fs::remove_dir_all(&dir).ok();
     assert_eq!(
@@ -108,20 +120,35 @@ fn judges() {
     let lg = score::judge_prompt(mirsafety::Judge::Llamaguard3, "hi", None, None, Some(&["Spam."])).unwrap();
     assert!(lg.contains("S1: Spam."));
     assert_eq!(
-        score::judge_parse(mirsafety::Judge::HarmbenchMir, mirsafety::ParseMode::Official, Some(b"Yes"))
-            .unwrap()
-            .0,
+        score::judge_parse(
+            mirsafety::Judge::HarmbenchMir,
+            mirsafety::ParseMode::Official,
+            Some(b"Yes")
+        )
+        .unwrap()
+        .0,
         mirsafety::Verdict::Unsafe
     );
     assert_eq!(
-        score::judge_parse(mirsafety::Judge::Harmbench, mirsafety::ParseMode::Lenient, None).unwrap().0,
+        score::judge_parse(mirsafety::Judge::Harmbench, mirsafety::ParseMode::Lenient, None)
+            .unwrap()
+            .0,
         mirsafety::Verdict::Error
     );
-    let (v, cats) = score::judge_parse(mirsafety::Judge::Llamaguard3, mirsafety::ParseMode::Lenient, Some(b"\n\nunsafe\nS1,S10")).unwrap();
+    let (v, cats) = score::judge_parse(
+        mirsafety::Judge::Llamaguard3,
+        mirsafety::ParseMode::Lenient,
+        Some(b"\n\nunsafe\nS1,S10"),
+    )
+    .unwrap();
     assert_eq!((v, cats.as_str()), (mirsafety::Verdict::Unsafe, "S1,S10"));
     // U+0000 reaches the prompt whole, as Python's str.format() passes it (mirs_judge_prompt_len).
     let p = score::judge_prompt(j, "Q\0tail", Some("Sure.\0NUL"), None, None).unwrap();
-    assert_eq!(p, tpl.replace("{behavior}", "Q\0tail").replace("{generation}", "Sure.\0NUL"));
+    assert_eq!(
+        p,
+        tpl.replace("{behavior}", "Q\0tail")
+            .replace("{generation}", "Sure.\0NUL")
+    );
     // A server's " Yes" is the official "Yes" only under MIRS_PARSE_OFFICIAL_SERVER; "Yes\0" never is.
     for (out, official, server) in [
         (&b" Yes"[..], mirsafety::Verdict::Safe, mirsafety::Verdict::Unsafe),
@@ -130,8 +157,18 @@ fn judges() {
         (&b"  Yes"[..], mirsafety::Verdict::Safe, mirsafety::Verdict::Safe),
     ] {
         let m = mirsafety::Judge::HarmbenchMir;
-        assert_eq!(score::judge_parse(m, mirsafety::ParseMode::Official, Some(out)).unwrap().0, official);
-        assert_eq!(score::judge_parse(m, mirsafety::ParseMode::OfficialServer, Some(out)).unwrap().0, server);
+        assert_eq!(
+            score::judge_parse(m, mirsafety::ParseMode::Official, Some(out))
+                .unwrap()
+                .0,
+            official
+        );
+        assert_eq!(
+            score::judge_parse(m, mirsafety::ParseMode::OfficialServer, Some(out))
+                .unwrap()
+                .0,
+            server
+        );
     }
     // The C-string entry point gives the same bytes where there is no NUL.
     let mut b = sys::mirs_buf {
@@ -151,9 +188,20 @@ fn judges() {
     assert_eq!(st, sys::MIRS_OK);
     let c_text = unsafe { std::slice::from_raw_parts(b.data, b.size) }.to_vec();
     unsafe { sys::mirs_buf_free(&mut b) };
-    assert_eq!(c_text, score::judge_prompt(j, "B {x}", Some("G"), None, None).unwrap().into_bytes());
-    assert_eq!(score::judge_official_answer(Some(b" No"), mirsafety::ParseMode::OfficialServer), 0);
-    assert_eq!(score::judge_official_answer(Some(b" No"), mirsafety::ParseMode::Official), -1);
+    assert_eq!(
+        c_text,
+        score::judge_prompt(j, "B {x}", Some("G"), None, None)
+            .unwrap()
+            .into_bytes()
+    );
+    assert_eq!(
+        score::judge_official_answer(Some(b" No"), mirsafety::ParseMode::OfficialServer),
+        0
+    );
+    assert_eq!(
+        score::judge_official_answer(Some(b" No"), mirsafety::ParseMode::Official),
+        -1
+    );
     assert_eq!(score::verdict_name(mirsafety::Verdict::Compliance), "compliance");
     assert_eq!(
         score::verdict_from_name("unparseable").unwrap(),
@@ -190,10 +238,16 @@ fn response_types() {
     assert_eq!(st, sys::MIRS_OK);
     let c_text = unsafe { std::slice::from_raw_parts(b.data, b.size) }.to_vec();
     unsafe { sys::mirs_buf_free(&mut b) };
-    assert_eq!(c_text, score::response_type_prompt("Q?", &[], "A.").unwrap().into_bytes());
+    assert_eq!(
+        c_text,
+        score::response_type_prompt("Q?", &[], "A.").unwrap().into_bytes()
+    );
     assert_eq!(
         score::response_type_parse(Some(b"Refusal.")).unwrap(),
         mirsafety::ResponseType::Refusal
     );
-    assert_eq!(score::response_type_parse(None).unwrap(), mirsafety::ResponseType::Error);
+    assert_eq!(
+        score::response_type_parse(None).unwrap(),
+        mirsafety::ResponseType::Error
+    );
 }
