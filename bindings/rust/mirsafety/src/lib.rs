@@ -15,6 +15,7 @@ pub use mirsafety_sys as sys;
 
 mod dataset;
 pub mod entropy;
+#[rustfmt::skip] // generated (bindings/gen/generate.py)
 mod enums;
 mod error;
 pub mod image;
