@@ -8,9 +8,11 @@
 //! # Ok::<(), mirsafety::Error>(())
 //! ```
 //!
-//! Handles free themselves on drop; failures are [`Error`]s holding the status and the library's message (copied
-//! at once). `Send`/`Sync` follow the header: a [`Dataset`] is both, an [`Iter`] only `Send`.
-//! The raw layer is re-exported as [`sys`].
+//! Handles free themselves on drop; failures are [`Error`]s holding the status ([`Error::kind`]) and the
+//! library's message (copied at once). Options are builders, the header's constants are enums and flag sets
+//! ([`Relation`], [`Verdict`], [`MatchFlags`], ...), and borrowed memory is tied to lifetimes: no safe code can
+//! cause undefined behaviour ([`safety`] lists the guarantees and the tests that pin them). `Send`/`Sync`
+//! follow the header: a [`Dataset`] is both, an [`Iter`] only `Send`. The raw layer is re-exported as [`sys`].
 pub use mirsafety_sys as sys;
 
 mod dataset;
