@@ -334,7 +334,7 @@ pub const MIRS_GROUP_COUNT: c_int = 4;
 /// a directory is the official layout, a file a JSONL manifest
 pub const MIRS_DATASET_FORMAT_AUTO: c_int = 0;
 
-/// <root>/<Category>/<Relation>_final.json
+/// \<root\>/\<Category\>/\<Relation\>_final.json
 pub const MIRS_DATASET_FORMAT_OFFICIAL: c_int = 1;
 
 /// one item per line with a "category" field
@@ -478,7 +478,7 @@ pub const MIRS_PROMPT_FORMAT_GLM4_1V: c_int = 3;
 
 /// Text formats: the output is the model's prompt text.
 ///
-/// "plain": [system\n\n] placeholder\n per image, then the text
+/// "plain": \[system\n\n\] placeholder\n per image, then the text
 pub const MIRS_PROMPT_FORMAT_PLAIN: c_int = 4;
 
 /// Text formats: the output is the model's prompt text.
@@ -587,7 +587,7 @@ pub const MIRS_PROMPT_PROFILE_GLM4_1V_THINKING: c_int = 2;
 /// and run_batch accept (docs/prompts.md lists each field).
 pub const MIRS_PROMPT_PROFILE_COUNT: c_int = 3;
 
-/// exact when min(na, nb) <= 8 and no ties, else asymptotic (scipy's rule)
+/// exact when min(na, nb) \<= 8 and no ties, else asymptotic (scipy's rule)
 pub const MIRS_MWU_AUTO: c_int = 0;
 
 /// exact distribution (no ties allowed: MIRS_E_UNSUPPORTED otherwise)
@@ -598,17 +598,17 @@ pub const MIRS_MWU_ASYMPTOTIC: c_int = 2;
 
 /// Modes of mirs_strip_reasoning():
 /// MIRS_STRIP_MIR   the official judge's extract_answer_only(): the text
-/// between the first "<answer>" and the first "</answer>"
-/// of the whole text (empty when that "</answer>" comes
-/// before "<answer>", as Python's slicing gives), or all
-/// after "<answer>" when there is no "</answer>"; else all
-/// after the last "</think>"; else all after the last
+/// between the first "\<answer\>" and the first "\</answer\>"
+/// of the whole text (empty when that "\</answer\>" comes
+/// before "\<answer\>", as Python's slicing gives), or all
+/// after "\<answer\>" when there is no "\</answer\>"; else all
+/// after the last "\</think\>"; else all after the last
 /// "◁/think▷"; else the whole text. Then str.strip().
 /// MIRS_STRIP_GLM   the official GLM-4.1V adapter's extract_glm_answer():
-/// all after the first "<answer>", cut at the last
-/// "</answer>" after it; else all after the last
-/// "</think>"; else the whole text. Then str.strip().
-/// MIRS_STRIP_TAGS  the configured tag pairs (default: <think>...</think>
+/// all after the first "\<answer\>", cut at the last
+/// "\</answer\>" after it; else all after the last
+/// "\</think\>"; else the whole text. Then str.strip().
+/// MIRS_STRIP_TAGS  the configured tag pairs (default: \<think\>...\</think\>
 /// and ◁think▷...◁/think▷): all after the last closing tag
 /// of any pair (the one that ends last), then str.strip().
 /// MIRS_STRIP_WHITESPACE  only str.strip().
@@ -616,8 +616,8 @@ pub const MIRS_MWU_ASYMPTOTIC: c_int = 2;
 /// judges it: the GLM adapter stores extract_glm_answer(raw)
 /// and the judge applies extract_answer_only() to that, so
 /// this is MIRS_STRIP_MIR applied to the result of
-/// MIRS_STRIP_GLM (e.g. "<answer><answer>x</answer>" gives
-/// "x", where GLM alone gives "<answer>x"). Use it for
+/// MIRS_STRIP_GLM (e.g. "\<answer\>\<answer\>x\</answer\>" gives
+/// "x", where GLM alone gives "\<answer\>x"). Use it for
 /// outputs stored before extract_glm_answer(); outputs the
 /// official adapter stored are already extracted (MIR).
 /// "str.strip()" is Python's: it removes the characters for which
@@ -628,17 +628,17 @@ pub const MIRS_STRIP_MIR: c_int = 0;
 
 /// Modes of mirs_strip_reasoning():
 /// MIRS_STRIP_MIR   the official judge's extract_answer_only(): the text
-/// between the first "<answer>" and the first "</answer>"
-/// of the whole text (empty when that "</answer>" comes
-/// before "<answer>", as Python's slicing gives), or all
-/// after "<answer>" when there is no "</answer>"; else all
-/// after the last "</think>"; else all after the last
+/// between the first "\<answer\>" and the first "\</answer\>"
+/// of the whole text (empty when that "\</answer\>" comes
+/// before "\<answer\>", as Python's slicing gives), or all
+/// after "\<answer\>" when there is no "\</answer\>"; else all
+/// after the last "\</think\>"; else all after the last
 /// "◁/think▷"; else the whole text. Then str.strip().
 /// MIRS_STRIP_GLM   the official GLM-4.1V adapter's extract_glm_answer():
-/// all after the first "<answer>", cut at the last
-/// "</answer>" after it; else all after the last
-/// "</think>"; else the whole text. Then str.strip().
-/// MIRS_STRIP_TAGS  the configured tag pairs (default: <think>...</think>
+/// all after the first "\<answer\>", cut at the last
+/// "\</answer\>" after it; else all after the last
+/// "\</think\>"; else the whole text. Then str.strip().
+/// MIRS_STRIP_TAGS  the configured tag pairs (default: \<think\>...\</think\>
 /// and ◁think▷...◁/think▷): all after the last closing tag
 /// of any pair (the one that ends last), then str.strip().
 /// MIRS_STRIP_WHITESPACE  only str.strip().
@@ -646,8 +646,8 @@ pub const MIRS_STRIP_MIR: c_int = 0;
 /// judges it: the GLM adapter stores extract_glm_answer(raw)
 /// and the judge applies extract_answer_only() to that, so
 /// this is MIRS_STRIP_MIR applied to the result of
-/// MIRS_STRIP_GLM (e.g. "<answer><answer>x</answer>" gives
-/// "x", where GLM alone gives "<answer>x"). Use it for
+/// MIRS_STRIP_GLM (e.g. "\<answer\>\<answer\>x\</answer\>" gives
+/// "x", where GLM alone gives "\<answer\>x"). Use it for
 /// outputs stored before extract_glm_answer(); outputs the
 /// official adapter stored are already extracted (MIR).
 /// "str.strip()" is Python's: it removes the characters for which
@@ -658,17 +658,17 @@ pub const MIRS_STRIP_GLM: c_int = 1;
 
 /// Modes of mirs_strip_reasoning():
 /// MIRS_STRIP_MIR   the official judge's extract_answer_only(): the text
-/// between the first "<answer>" and the first "</answer>"
-/// of the whole text (empty when that "</answer>" comes
-/// before "<answer>", as Python's slicing gives), or all
-/// after "<answer>" when there is no "</answer>"; else all
-/// after the last "</think>"; else all after the last
+/// between the first "\<answer\>" and the first "\</answer\>"
+/// of the whole text (empty when that "\</answer\>" comes
+/// before "\<answer\>", as Python's slicing gives), or all
+/// after "\<answer\>" when there is no "\</answer\>"; else all
+/// after the last "\</think\>"; else all after the last
 /// "◁/think▷"; else the whole text. Then str.strip().
 /// MIRS_STRIP_GLM   the official GLM-4.1V adapter's extract_glm_answer():
-/// all after the first "<answer>", cut at the last
-/// "</answer>" after it; else all after the last
-/// "</think>"; else the whole text. Then str.strip().
-/// MIRS_STRIP_TAGS  the configured tag pairs (default: <think>...</think>
+/// all after the first "\<answer\>", cut at the last
+/// "\</answer\>" after it; else all after the last
+/// "\</think\>"; else the whole text. Then str.strip().
+/// MIRS_STRIP_TAGS  the configured tag pairs (default: \<think\>...\</think\>
 /// and ◁think▷...◁/think▷): all after the last closing tag
 /// of any pair (the one that ends last), then str.strip().
 /// MIRS_STRIP_WHITESPACE  only str.strip().
@@ -676,8 +676,8 @@ pub const MIRS_STRIP_GLM: c_int = 1;
 /// judges it: the GLM adapter stores extract_glm_answer(raw)
 /// and the judge applies extract_answer_only() to that, so
 /// this is MIRS_STRIP_MIR applied to the result of
-/// MIRS_STRIP_GLM (e.g. "<answer><answer>x</answer>" gives
-/// "x", where GLM alone gives "<answer>x"). Use it for
+/// MIRS_STRIP_GLM (e.g. "\<answer\>\<answer\>x\</answer\>" gives
+/// "x", where GLM alone gives "\<answer\>x"). Use it for
 /// outputs stored before extract_glm_answer(); outputs the
 /// official adapter stored are already extracted (MIR).
 /// "str.strip()" is Python's: it removes the characters for which
@@ -688,17 +688,17 @@ pub const MIRS_STRIP_TAGS: c_int = 2;
 
 /// Modes of mirs_strip_reasoning():
 /// MIRS_STRIP_MIR   the official judge's extract_answer_only(): the text
-/// between the first "<answer>" and the first "</answer>"
-/// of the whole text (empty when that "</answer>" comes
-/// before "<answer>", as Python's slicing gives), or all
-/// after "<answer>" when there is no "</answer>"; else all
-/// after the last "</think>"; else all after the last
+/// between the first "\<answer\>" and the first "\</answer\>"
+/// of the whole text (empty when that "\</answer\>" comes
+/// before "\<answer\>", as Python's slicing gives), or all
+/// after "\<answer\>" when there is no "\</answer\>"; else all
+/// after the last "\</think\>"; else all after the last
 /// "◁/think▷"; else the whole text. Then str.strip().
 /// MIRS_STRIP_GLM   the official GLM-4.1V adapter's extract_glm_answer():
-/// all after the first "<answer>", cut at the last
-/// "</answer>" after it; else all after the last
-/// "</think>"; else the whole text. Then str.strip().
-/// MIRS_STRIP_TAGS  the configured tag pairs (default: <think>...</think>
+/// all after the first "\<answer\>", cut at the last
+/// "\</answer\>" after it; else all after the last
+/// "\</think\>"; else the whole text. Then str.strip().
+/// MIRS_STRIP_TAGS  the configured tag pairs (default: \<think\>...\</think\>
 /// and ◁think▷...◁/think▷): all after the last closing tag
 /// of any pair (the one that ends last), then str.strip().
 /// MIRS_STRIP_WHITESPACE  only str.strip().
@@ -706,8 +706,8 @@ pub const MIRS_STRIP_TAGS: c_int = 2;
 /// judges it: the GLM adapter stores extract_glm_answer(raw)
 /// and the judge applies extract_answer_only() to that, so
 /// this is MIRS_STRIP_MIR applied to the result of
-/// MIRS_STRIP_GLM (e.g. "<answer><answer>x</answer>" gives
-/// "x", where GLM alone gives "<answer>x"). Use it for
+/// MIRS_STRIP_GLM (e.g. "\<answer\>\<answer\>x\</answer\>" gives
+/// "x", where GLM alone gives "\<answer\>x"). Use it for
 /// outputs stored before extract_glm_answer(); outputs the
 /// official adapter stored are already extracted (MIR).
 /// "str.strip()" is Python's: it removes the characters for which
@@ -718,17 +718,17 @@ pub const MIRS_STRIP_WHITESPACE: c_int = 3;
 
 /// Modes of mirs_strip_reasoning():
 /// MIRS_STRIP_MIR   the official judge's extract_answer_only(): the text
-/// between the first "<answer>" and the first "</answer>"
-/// of the whole text (empty when that "</answer>" comes
-/// before "<answer>", as Python's slicing gives), or all
-/// after "<answer>" when there is no "</answer>"; else all
-/// after the last "</think>"; else all after the last
+/// between the first "\<answer\>" and the first "\</answer\>"
+/// of the whole text (empty when that "\</answer\>" comes
+/// before "\<answer\>", as Python's slicing gives), or all
+/// after "\<answer\>" when there is no "\</answer\>"; else all
+/// after the last "\</think\>"; else all after the last
 /// "◁/think▷"; else the whole text. Then str.strip().
 /// MIRS_STRIP_GLM   the official GLM-4.1V adapter's extract_glm_answer():
-/// all after the first "<answer>", cut at the last
-/// "</answer>" after it; else all after the last
-/// "</think>"; else the whole text. Then str.strip().
-/// MIRS_STRIP_TAGS  the configured tag pairs (default: <think>...</think>
+/// all after the first "\<answer\>", cut at the last
+/// "\</answer\>" after it; else all after the last
+/// "\</think\>"; else the whole text. Then str.strip().
+/// MIRS_STRIP_TAGS  the configured tag pairs (default: \<think\>...\</think\>
 /// and ◁think▷...◁/think▷): all after the last closing tag
 /// of any pair (the one that ends last), then str.strip().
 /// MIRS_STRIP_WHITESPACE  only str.strip().
@@ -736,8 +736,8 @@ pub const MIRS_STRIP_WHITESPACE: c_int = 3;
 /// judges it: the GLM adapter stores extract_glm_answer(raw)
 /// and the judge applies extract_answer_only() to that, so
 /// this is MIRS_STRIP_MIR applied to the result of
-/// MIRS_STRIP_GLM (e.g. "<answer><answer>x</answer>" gives
-/// "x", where GLM alone gives "<answer>x"). Use it for
+/// MIRS_STRIP_GLM (e.g. "\<answer\>\<answer\>x\</answer\>" gives
+/// "x", where GLM alone gives "\<answer\>x"). Use it for
 /// outputs stored before extract_glm_answer(); outputs the
 /// official adapter stored are already extracted (MIR).
 /// "str.strip()" is Python's: it removes the characters for which
@@ -753,13 +753,13 @@ pub const MIRS_STRIP_FLAG_REASONING: c_uint = 1;
 
 /// Flags reported by mirs_strip_reasoning() (bitwise or).
 ///
-/// an opening reasoning tag (<think>, ◁think▷ or a configured one)
+/// an opening reasoning tag (\<think\>, ◁think▷ or a configured one)
 /// has no closing tag after it: the model stopped while reasoning
 pub const MIRS_STRIP_FLAG_UNTERMINATED: c_uint = 2;
 
 /// Flags reported by mirs_strip_reasoning() (bitwise or).
 ///
-/// opts->finish_reason is "length": the answer was cut by max_tokens
+/// opts-\>finish_reason is "length": the answer was cut by max_tokens
 pub const MIRS_STRIP_FLAG_TRUNCATED: c_uint = 4;
 
 /// Flags reported by mirs_strip_reasoning() (bitwise or).
@@ -769,7 +769,7 @@ pub const MIRS_STRIP_FLAG_EMPTY: c_uint = 8;
 
 /// Flags reported by mirs_strip_reasoning() (bitwise or).
 ///
-/// the answer came from an <answer> tag (MIR, GLM and GLM_RAW modes)
+/// the answer came from an \<answer\> tag (MIR, GLM and GLM_RAW modes)
 pub const MIRS_STRIP_FLAG_ANSWER_TAG: c_uint = 16;
 
 /// What MIRS_STRIP_TAGS returns when an opening tag is never closed.
@@ -882,10 +882,10 @@ pub const MIRS_MATCHER_MAX_FILE_BYTES: c_uint = 16777216;
 
 /// Judges, with the exact prompt each one builds:
 /// MIRS_JUDGE_HARMBENCH_MIR         "harmbench-mir": the official MIR-SafetyBench
-/// harmbench_judge.py LLAMA2_CLS_PROMPT["prompt"] (HarmBench's classifier
+/// harmbench_judge.py LLAMA2_CLS_PROMPT\["prompt"\] (HarmBench's classifier
 /// prompt with every line after the first indented by 8 spaces).
-/// MIRS_JUDGE_HARMBENCH             "harmbench": HarmBench eval_utils.py LLAMA2_CLS_PROMPT["prompt"].
-/// MIRS_JUDGE_HARMBENCH_CONTEXTUAL  "harmbench-contextual": ...["prompt_contextual"] (needs context).
+/// MIRS_JUDGE_HARMBENCH             "harmbench": HarmBench eval_utils.py LLAMA2_CLS_PROMPT\["prompt"\].
+/// MIRS_JUDGE_HARMBENCH_CONTEXTUAL  "harmbench-contextual": ...\["prompt_contextual"\] (needs context).
 /// MIRS_JUDGE_LLAMAGUARD3           "llamaguard3": Llama Guard 3 8B's chat template rendered
 /// (user-only when generation is NULL, else user + assistant), categories S1..S14 or custom.
 /// MIRS_JUDGE_JBB_LLAMA3            "jbb-llama3": JailbreakBench Llama3JailbreakJudge.USER_PROMPT.
@@ -898,10 +898,10 @@ pub const MIRS_JUDGE_HARMBENCH_MIR: c_int = 0;
 
 /// Judges, with the exact prompt each one builds:
 /// MIRS_JUDGE_HARMBENCH_MIR         "harmbench-mir": the official MIR-SafetyBench
-/// harmbench_judge.py LLAMA2_CLS_PROMPT["prompt"] (HarmBench's classifier
+/// harmbench_judge.py LLAMA2_CLS_PROMPT\["prompt"\] (HarmBench's classifier
 /// prompt with every line after the first indented by 8 spaces).
-/// MIRS_JUDGE_HARMBENCH             "harmbench": HarmBench eval_utils.py LLAMA2_CLS_PROMPT["prompt"].
-/// MIRS_JUDGE_HARMBENCH_CONTEXTUAL  "harmbench-contextual": ...["prompt_contextual"] (needs context).
+/// MIRS_JUDGE_HARMBENCH             "harmbench": HarmBench eval_utils.py LLAMA2_CLS_PROMPT\["prompt"\].
+/// MIRS_JUDGE_HARMBENCH_CONTEXTUAL  "harmbench-contextual": ...\["prompt_contextual"\] (needs context).
 /// MIRS_JUDGE_LLAMAGUARD3           "llamaguard3": Llama Guard 3 8B's chat template rendered
 /// (user-only when generation is NULL, else user + assistant), categories S1..S14 or custom.
 /// MIRS_JUDGE_JBB_LLAMA3            "jbb-llama3": JailbreakBench Llama3JailbreakJudge.USER_PROMPT.
@@ -914,10 +914,10 @@ pub const MIRS_JUDGE_HARMBENCH: c_int = 1;
 
 /// Judges, with the exact prompt each one builds:
 /// MIRS_JUDGE_HARMBENCH_MIR         "harmbench-mir": the official MIR-SafetyBench
-/// harmbench_judge.py LLAMA2_CLS_PROMPT["prompt"] (HarmBench's classifier
+/// harmbench_judge.py LLAMA2_CLS_PROMPT\["prompt"\] (HarmBench's classifier
 /// prompt with every line after the first indented by 8 spaces).
-/// MIRS_JUDGE_HARMBENCH             "harmbench": HarmBench eval_utils.py LLAMA2_CLS_PROMPT["prompt"].
-/// MIRS_JUDGE_HARMBENCH_CONTEXTUAL  "harmbench-contextual": ...["prompt_contextual"] (needs context).
+/// MIRS_JUDGE_HARMBENCH             "harmbench": HarmBench eval_utils.py LLAMA2_CLS_PROMPT\["prompt"\].
+/// MIRS_JUDGE_HARMBENCH_CONTEXTUAL  "harmbench-contextual": ...\["prompt_contextual"\] (needs context).
 /// MIRS_JUDGE_LLAMAGUARD3           "llamaguard3": Llama Guard 3 8B's chat template rendered
 /// (user-only when generation is NULL, else user + assistant), categories S1..S14 or custom.
 /// MIRS_JUDGE_JBB_LLAMA3            "jbb-llama3": JailbreakBench Llama3JailbreakJudge.USER_PROMPT.
@@ -930,10 +930,10 @@ pub const MIRS_JUDGE_HARMBENCH_CONTEXTUAL: c_int = 2;
 
 /// Judges, with the exact prompt each one builds:
 /// MIRS_JUDGE_HARMBENCH_MIR         "harmbench-mir": the official MIR-SafetyBench
-/// harmbench_judge.py LLAMA2_CLS_PROMPT["prompt"] (HarmBench's classifier
+/// harmbench_judge.py LLAMA2_CLS_PROMPT\["prompt"\] (HarmBench's classifier
 /// prompt with every line after the first indented by 8 spaces).
-/// MIRS_JUDGE_HARMBENCH             "harmbench": HarmBench eval_utils.py LLAMA2_CLS_PROMPT["prompt"].
-/// MIRS_JUDGE_HARMBENCH_CONTEXTUAL  "harmbench-contextual": ...["prompt_contextual"] (needs context).
+/// MIRS_JUDGE_HARMBENCH             "harmbench": HarmBench eval_utils.py LLAMA2_CLS_PROMPT\["prompt"\].
+/// MIRS_JUDGE_HARMBENCH_CONTEXTUAL  "harmbench-contextual": ...\["prompt_contextual"\] (needs context).
 /// MIRS_JUDGE_LLAMAGUARD3           "llamaguard3": Llama Guard 3 8B's chat template rendered
 /// (user-only when generation is NULL, else user + assistant), categories S1..S14 or custom.
 /// MIRS_JUDGE_JBB_LLAMA3            "jbb-llama3": JailbreakBench Llama3JailbreakJudge.USER_PROMPT.
@@ -946,10 +946,10 @@ pub const MIRS_JUDGE_LLAMAGUARD3: c_int = 3;
 
 /// Judges, with the exact prompt each one builds:
 /// MIRS_JUDGE_HARMBENCH_MIR         "harmbench-mir": the official MIR-SafetyBench
-/// harmbench_judge.py LLAMA2_CLS_PROMPT["prompt"] (HarmBench's classifier
+/// harmbench_judge.py LLAMA2_CLS_PROMPT\["prompt"\] (HarmBench's classifier
 /// prompt with every line after the first indented by 8 spaces).
-/// MIRS_JUDGE_HARMBENCH             "harmbench": HarmBench eval_utils.py LLAMA2_CLS_PROMPT["prompt"].
-/// MIRS_JUDGE_HARMBENCH_CONTEXTUAL  "harmbench-contextual": ...["prompt_contextual"] (needs context).
+/// MIRS_JUDGE_HARMBENCH             "harmbench": HarmBench eval_utils.py LLAMA2_CLS_PROMPT\["prompt"\].
+/// MIRS_JUDGE_HARMBENCH_CONTEXTUAL  "harmbench-contextual": ...\["prompt_contextual"\] (needs context).
 /// MIRS_JUDGE_LLAMAGUARD3           "llamaguard3": Llama Guard 3 8B's chat template rendered
 /// (user-only when generation is NULL, else user + assistant), categories S1..S14 or custom.
 /// MIRS_JUDGE_JBB_LLAMA3            "jbb-llama3": JailbreakBench Llama3JailbreakJudge.USER_PROMPT.
@@ -962,10 +962,10 @@ pub const MIRS_JUDGE_JBB_LLAMA3: c_int = 4;
 
 /// Judges, with the exact prompt each one builds:
 /// MIRS_JUDGE_HARMBENCH_MIR         "harmbench-mir": the official MIR-SafetyBench
-/// harmbench_judge.py LLAMA2_CLS_PROMPT["prompt"] (HarmBench's classifier
+/// harmbench_judge.py LLAMA2_CLS_PROMPT\["prompt"\] (HarmBench's classifier
 /// prompt with every line after the first indented by 8 spaces).
-/// MIRS_JUDGE_HARMBENCH             "harmbench": HarmBench eval_utils.py LLAMA2_CLS_PROMPT["prompt"].
-/// MIRS_JUDGE_HARMBENCH_CONTEXTUAL  "harmbench-contextual": ...["prompt_contextual"] (needs context).
+/// MIRS_JUDGE_HARMBENCH             "harmbench": HarmBench eval_utils.py LLAMA2_CLS_PROMPT\["prompt"\].
+/// MIRS_JUDGE_HARMBENCH_CONTEXTUAL  "harmbench-contextual": ...\["prompt_contextual"\] (needs context).
 /// MIRS_JUDGE_LLAMAGUARD3           "llamaguard3": Llama Guard 3 8B's chat template rendered
 /// (user-only when generation is NULL, else user + assistant), categories S1..S14 or custom.
 /// MIRS_JUDGE_JBB_LLAMA3            "jbb-llama3": JailbreakBench Llama3JailbreakJudge.USER_PROMPT.
@@ -978,10 +978,10 @@ pub const MIRS_JUDGE_JBB_REFUSAL: c_int = 5;
 
 /// Judges, with the exact prompt each one builds:
 /// MIRS_JUDGE_HARMBENCH_MIR         "harmbench-mir": the official MIR-SafetyBench
-/// harmbench_judge.py LLAMA2_CLS_PROMPT["prompt"] (HarmBench's classifier
+/// harmbench_judge.py LLAMA2_CLS_PROMPT\["prompt"\] (HarmBench's classifier
 /// prompt with every line after the first indented by 8 spaces).
-/// MIRS_JUDGE_HARMBENCH             "harmbench": HarmBench eval_utils.py LLAMA2_CLS_PROMPT["prompt"].
-/// MIRS_JUDGE_HARMBENCH_CONTEXTUAL  "harmbench-contextual": ...["prompt_contextual"] (needs context).
+/// MIRS_JUDGE_HARMBENCH             "harmbench": HarmBench eval_utils.py LLAMA2_CLS_PROMPT\["prompt"\].
+/// MIRS_JUDGE_HARMBENCH_CONTEXTUAL  "harmbench-contextual": ...\["prompt_contextual"\] (needs context).
 /// MIRS_JUDGE_LLAMAGUARD3           "llamaguard3": Llama Guard 3 8B's chat template rendered
 /// (user-only when generation is NULL, else user + assistant), categories S1..S14 or custom.
 /// MIRS_JUDGE_JBB_LLAMA3            "jbb-llama3": JailbreakBench Llama3JailbreakJudge.USER_PROMPT.
@@ -1024,7 +1024,7 @@ pub const MIRS_VERDICT_COUNT: c_int = 6;
 /// MIRS_PARSE_LENIENT   Python-whitespace-trimmed output; harmbench*: "yes"/"no" in any
 /// ASCII case as the first word, optionally followed by punctuation or more text
 /// after a non-letter ("Yes", " yes.", "No, ..."); llamaguard3: first line
-/// "safe" / "unsafe", category codes "S<n>" from the second line; jbb-llama3:
+/// "safe" / "unsafe", category codes "S\<n\>" from the second line; jbb-llama3:
 /// first word "safe"/"unsafe"; jbb-refusal: first word "Yes"/"No". Anything
 /// else is UNPARSEABLE.
 /// MIRS_PARSE_OFFICIAL  the reference code's rule exactly: harmbench-mir: output ==
@@ -1039,7 +1039,7 @@ pub const MIRS_PARSE_LENIENT: c_int = 0;
 /// MIRS_PARSE_LENIENT   Python-whitespace-trimmed output; harmbench*: "yes"/"no" in any
 /// ASCII case as the first word, optionally followed by punctuation or more text
 /// after a non-letter ("Yes", " yes.", "No, ..."); llamaguard3: first line
-/// "safe" / "unsafe", category codes "S<n>" from the second line; jbb-llama3:
+/// "safe" / "unsafe", category codes "S\<n\>" from the second line; jbb-llama3:
 /// first word "safe"/"unsafe"; jbb-refusal: first word "Yes"/"No". Anything
 /// else is UNPARSEABLE.
 /// MIRS_PARSE_OFFICIAL  the reference code's rule exactly: harmbench-mir: output ==
@@ -1144,12 +1144,12 @@ pub const MIRS_RESPONSE_OK: c_int = 0;
 
 /// Status of one response.
 ///
-/// the request failed (error line, non-200 status, "[INFERENCE_FAILED: ...]")
+/// the request failed (error line, non-200 status, "\[INFERENCE_FAILED: ...\]")
 pub const MIRS_RESPONSE_FAILED: c_int = 1;
 
 /// Status of one response.
 ///
-/// the worker crashed ("[WORKER_CRASHED: ...]")
+/// the worker crashed ("\[WORKER_CRASHED: ...\]")
 pub const MIRS_RESPONSE_CRASHED: c_int = 2;
 
 /// a directory is OFFICIAL; a file's lines are BATCH or SIMPLE each by its own form
@@ -1162,7 +1162,7 @@ pub const MIRS_RESPONSES_BATCH: c_int = 1;
 /// {"key","response","status","finish_reason"} JSONL ("output" for "response" too)
 pub const MIRS_RESPONSES_SIMPLE: c_int = 2;
 
-/// results/infer/<model>/<Category>/<Relation>.json
+/// results/infer/\<model\>/\<Category\>/\<Relation\>.json
 pub const MIRS_RESPONSES_OFFICIAL: c_int = 3;
 
 /// Where a response's text came from (mirs_response.origin).
@@ -1172,12 +1172,12 @@ pub const MIRS_RESPONSE_ORIGIN_GIVEN: c_int = 0;
 
 /// Where a response's text came from (mirs_response.origin).
 ///
-/// choices[0].text of an OpenAI-compatible /v1/completions body
+/// choices\[0\].text of an OpenAI-compatible /v1/completions body
 pub const MIRS_RESPONSE_ORIGIN_COMPLETIONS: c_int = 1;
 
 /// Where a response's text came from (mirs_response.origin).
 ///
-/// choices[0].message.content (or .refusal) of a chat completions body
+/// choices\[0\].message.content (or .refusal) of a chat completions body
 pub const MIRS_RESPONSE_ORIGIN_CHAT: c_int = 2;
 
 /// a record that holds a response only
@@ -1286,7 +1286,7 @@ pub const MIRS_BY_ALL: c_uint = 15;
 
 /// Side of the judge comparison matrix: room for every verdict value this
 /// and later versions may define, so appending a verdict never changes the
-/// struct's layout. Verdicts are < MIRS_VERDICT_COUNT <= this.
+/// struct's layout. Verdicts are \< MIRS_VERDICT_COUNT \<= this.
 pub const MIRS_JUDGE_MATRIX_DIM: c_int = 16;
 
 /// Element types (int32_t dtype arguments).
@@ -1388,18 +1388,18 @@ pub const MIRS_ENTROPY_LABEL_UNSAFE: c_int = 1;
 /// Mann–Whitney U (MIRS_MWU_AUTO), Cohen's d (pooled), AUROC with safe as
 /// the positive class (safe should have the higher entropy) and a 95%
 /// bootstrap interval from `reps` resamples seeded with `seed`. Each group
-/// needs >= 2 samples (else MIRS_E_EMPTY).
+/// needs \>= 2 samples (else MIRS_E_EMPTY).
 pub const MIRS_ENTROPY_ALL_LAYERS: usize = 18446744073709551615;
 
 /// Threshold on the mean entropy of a layer (or ALL_LAYERS) that separates
 /// the groups: MIDPOINT = (mean_safe + mean_unsafe) / 2; YOUDEN = the cut t
-/// maximising TPR - FPR for "unsafe when entropy < t" over the item samples
+/// maximising TPR - FPR for "unsafe when entropy \< t" over the item samples
 /// (midpoint between adjacent sorted samples).
 pub const MIRS_ENTROPY_THRESHOLD_MIDPOINT: c_int = 0;
 
 /// Threshold on the mean entropy of a layer (or ALL_LAYERS) that separates
 /// the groups: MIDPOINT = (mean_safe + mean_unsafe) / 2; YOUDEN = the cut t
-/// maximising TPR - FPR for "unsafe when entropy < t" over the item samples
+/// maximising TPR - FPR for "unsafe when entropy \< t" over the item samples
 /// (midpoint between adjacent sorted samples).
 pub const MIRS_ENTROPY_THRESHOLD_YOUDEN: c_int = 1;
 
@@ -1411,7 +1411,7 @@ pub const MIRS_ENTROPY_THRESHOLD_YOUDEN: c_int = 1;
 /// NULL. Runs on the calling thread.
 pub type mirs_prompt_progress_fn = Option<unsafe extern "C" fn(*mut c_void, usize, usize)>;
 
-/// Receives each output line, newline included (line[len - 1] == '\n'); the
+/// Receives each output line, newline included (line\[len - 1\] == '\n'); the
 /// bytes are valid only during the call. Return MIRS_OK to go on, MIRS_DONE
 /// to stop early (the write then returns MIRS_OK), or a negative status to
 /// stop with that status.
@@ -1502,7 +1502,7 @@ pub struct mirs_responses {
     _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
 }
 
-/// Matching responses to a dataset. Keys "<Category>/<Relation>/#<n>" match
+/// Matching responses to a dataset. Keys "\<Category\>/\<Relation\>/#\<n\>" match
 /// the item at position n of that category/relation file; other keys match
 /// mirs_item_key(). On success *out owns a new immutable match
 /// (mirs_response_match_free), which refers to both r and ds: they must
@@ -1542,7 +1542,7 @@ pub struct mirs_report {
 }
 
 /// A tensor read from a memory-mapped .npy (format versions 1.0, 2.0, 3.0;
-/// descr '<f4', '<f2', '<f8', and '<V2'/'|V2' read as bf16 since numpy has
+/// descr '\<f4', '\<f2', '\<f8', and '\<V2'/'|V2' read as bf16 since numpy has
 /// no bf16 type; C or Fortran order) or .safetensors file (F32, F16, BF16,
 /// F64). Every header field is
 /// validated against the file size and the limits in docs/entropy.md before
@@ -1556,7 +1556,7 @@ pub struct mirs_entropy_tensor {
 }
 
 /// Per (label, layer, head): count, mean, M2, min, max and a histogram of
-/// `bins` equal bins over [lo, hi) plus underflow and overflow counts,
+/// `bins` equal bins over \[lo, hi) plus underflow and overflow counts,
 /// updated one value at a time (Welford) and merged with Chan et al.'s
 /// parallel combination. Per (label, item) it also keeps one sample per
 /// layer and one overall (mean over heads and queries), which the group tests
@@ -1633,11 +1633,11 @@ const _: () = assert!(core::mem::size_of::<mirs_dataset_options>() == 64 && core
 pub struct mirs_filter {
     /// sizeof(mirs_filter)
     pub struct_size: usize,
-    /// bit (1u << MIRS_CATEGORY_*) set = kept; 0 = all
+    /// bit (1u \<\< MIRS_CATEGORY_*) set = kept; 0 = all
     pub categories: u32,
-    /// bit (1u << MIRS_RELATION_*); 0 = all
+    /// bit (1u \<\< MIRS_RELATION_*); 0 = all
     pub relations: u32,
-    /// bit (1u << MIRS_GROUP_*); 0 = all
+    /// bit (1u \<\< MIRS_GROUP_*); 0 = all
     pub groups: u32,
     /// keep only these keys (unknown keys are ignored); NULL = all
     pub keys: *const *const c_char,
@@ -1683,13 +1683,13 @@ pub struct mirs_image_decode_options {
     /// Scale hint: the size the caller will resize to (0 = none). When both
     /// are set and the JPEG is at least twice as large on both sides,
     /// libjpeg-turbo decodes directly at 1/2, 1/4 or 1/8 scale (the
-    /// smallest one that stays >= the target on both sides), which is much
+    /// smallest one that stays \>= the target on both sides), which is much
     /// faster; the image is then ceil(w*s) x ceil(h*s). PNG ignores it.
     pub target_width: u32,
     /// Scale hint: the size the caller will resize to (0 = none). When both
     /// are set and the JPEG is at least twice as large on both sides,
     /// libjpeg-turbo decodes directly at 1/2, 1/4 or 1/8 scale (the
-    /// smallest one that stays >= the target on both sides), which is much
+    /// smallest one that stays \>= the target on both sides), which is much
     /// faster; the image is then ceil(w*s) x ceil(h*s). PNG ignores it.
     pub target_height: u32,
     /// Non-zero: decode every PNG with libpng, never the libdeflate fast path
@@ -1786,12 +1786,12 @@ pub struct mirs_image_batch_options {
     /// MIRS_RESIZE_* for inputs with a target size; default BICUBIC (Qwen2-VL's).
     pub resize_method: i32,
     /// Non-zero (default 1): a JPEG whose target is at most half its size on
-    /// both sides is decoded at the smallest 1/2^k scale that stays >= the
+    /// both sides is decoded at the smallest 1/2^k scale that stays \>= the
     /// target (faster; pixels differ slightly from a full decode followed
     /// by the same resize). 0: always decode at full size.
     pub dct_scaling: i32,
     /// Non-zero (default 1): a JPEG whose target is at most half its size on
-    /// both sides is decoded at the smallest 1/2^k scale that stays >= the
+    /// both sides is decoded at the smallest 1/2^k scale that stays \>= the
     /// target (faster; pixels differ slightly from a full decode followed
     /// by the same resize). 0: always decode at full size.
     ///
@@ -1822,7 +1822,7 @@ pub struct mirs_prompt_options {
     pub labels: i32,
     /// system prompt; NULL = none given (the format's default applies)
     pub system: *const c_char,
-    /// PLAIN format's image marker; NULL = "<image>"
+    /// PLAIN format's image marker; NULL = "\<image\>"
     pub image_placeholder: *const c_char,
     /// the template of FORMAT_TEMPLATE (borrowed for the call)
     pub tmpl: *const mirs_template,
@@ -1834,11 +1834,11 @@ pub struct mirs_prompt_options {
     pub model: *const c_char,
     /// Request formats.
     ///
-    /// > 0: sent as max_tokens; 0 = omitted (ANTHROPIC, which requires it: 4096)
+    /// \> 0: sent as max_tokens; 0 = omitted (ANTHROPIC, which requires it: 4096)
     pub max_tokens: i64,
     /// Request formats.
     ///
-    /// >= 0: sent; < 0 (default -1) = omitted
+    /// \>= 0: sent; \< 0 (default -1) = omitted
     pub temperature: f64,
     /// Request formats.
     ///
@@ -1854,7 +1854,7 @@ pub struct mirs_prompt_options {
     pub jpeg_quality: i32,
     /// Request formats.
     ///
-    /// > 0: images with more pixels are downscaled to fit (aspect kept) and
+    /// \> 0: images with more pixels are downscaled to fit (aspect kept) and
     /// re-encoded (ORIGINAL keeps each image's own format); 0 = no limit
     pub max_pixels: u64,
     /// Request formats.
@@ -1862,7 +1862,7 @@ pub struct mirs_prompt_options {
     /// limit on one image file; default 64 MiB
     pub max_image_bytes: u64,
     /// COMPOSITE variant with a text format: folder where the tiled images
-    /// are written as PNG (<key with '/' as '__'>.png); required there.
+    /// are written as PNG (\<key with '/' as '__'\>.png); required there.
     pub composite_dir: *const c_char,
     /// Streaming.
     pub progress: mirs_prompt_progress_fn,
@@ -1870,7 +1870,7 @@ pub struct mirs_prompt_options {
     pub progress_userdata: *mut c_void,
     /// MIRS_PROMPT_PROFILE_*; default NONE. Only with OPENAI / OPENAI_BATCH
     /// (MIRS_E_INVALID_ARGUMENT otherwise). A profile's max_tokens and
-    /// temperature apply where the options leave them unset (0 / < 0).
+    /// temperature apply where the options leave them unset (0 / \< 0).
     pub profile: i32,
     /// Threads that decode one item's images where they are decoded (the
     /// COMPOSITE variant; request formats with image_format PNG/JPEG or
@@ -1881,7 +1881,7 @@ pub struct mirs_prompt_options {
     /// Items the official adapters count as failed inference (an image
     /// missing or unreadable, an empty request: docs/prompts.md) reach this
     /// sink as a response record, one JSON line {"key", "response":
-    /// "[INFERENCE_FAILED: ...]", "status": "failed", "error"} in the simple
+    /// "\[INFERENCE_FAILED: ...\]", "status": "failed", "error"} in the simple
     /// response format, and the job goes on. NULL (the default): such an item
     /// fails the job with its error, as before. Called on the calling thread;
     /// its return value is handled as the line sink's.
@@ -1889,7 +1889,7 @@ pub struct mirs_prompt_options {
     /// Items the official adapters count as failed inference (an image
     /// missing or unreadable, an empty request: docs/prompts.md) reach this
     /// sink as a response record, one JSON line {"key", "response":
-    /// "[INFERENCE_FAILED: ...]", "status": "failed", "error"} in the simple
+    /// "\[INFERENCE_FAILED: ...\]", "status": "failed", "error"} in the simple
     /// response format, and the job goes on. NULL (the default): such an item
     /// fails the job with its error, as before. Called on the calling thread;
     /// its return value is handled as the line sink's.
@@ -1932,7 +1932,7 @@ pub struct mirs_strip_options {
     pub open_tags: *const *const c_char,
     /// MIRS_STRIP_TAGS: ntags closing tags; NULL = the defaults
     pub close_tags: *const *const c_char,
-    /// 0 = the defaults (<think>/</think>, ◁think▷/◁/think▷)
+    /// 0 = the defaults (\<think\>/\</think\>, ◁think▷/◁/think▷)
     pub ntags: usize,
     /// NULL or the generation's finish_reason; "length" sets TRUNCATED
     pub finish_reason: *const c_char,
@@ -1971,7 +1971,7 @@ const _: () = assert!(core::mem::size_of::<mirs_match>() == 32 && core::mem::ali
 pub struct mirs_judge_options {
     /// sizeof(mirs_judge_options)
     pub struct_size: usize,
-    /// llamaguard3: custom categories, written "S<i>: <text>" with i from 1;
+    /// llamaguard3: custom categories, written "S\<i\>: \<text\>" with i from 1;
     /// NULL = the 14 defaults
     pub categories: *const *const c_char,
     /// 1..64 when categories is set
@@ -2003,7 +2003,7 @@ const _: () = assert!(core::mem::size_of::<mirs_responses_options>() == 48 && co
 
 /// One response, borrowed from its mirs_responses (lives as long as it).
 /// key: the custom_id / "key" of a JSONL record; for the official tree
-/// "<Category>/<Relation>/#<item_index>" (position in the dataset file).
+/// "\<Category\>/\<Relation\>/#\<item_index\>" (position in the dataset file).
 /// text is UTF-8 of text_len bytes followed by a NUL ("" for a failure
 /// without text); it may itself hold U+0000 (a "\u0000" escape in the
 /// JSON), so always use text_len. key and finish_reason are C strings: a
@@ -2122,7 +2122,7 @@ const _: () = assert!(core::mem::size_of::<mirs_official_options>() == 16 && cor
 /// response-only or unparseable/error verdicts are left out. model_* and
 /// judge_* select records (NULL = any). asr_a and asr_b are in percent,
 /// like every ASR of this module; diff, diff_lo and diff_hi are proportions
-/// in [-1, 1] (as mirs_stats_paired_difference gives them). *out is the
+/// in \[-1, 1\] (as mirs_stats_paired_difference gives them). *out is the
 /// caller's (struct_size set; filled up to it, only on success); the
 /// records are only read. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY,
 /// MIRS_E_EMPTY (no common key). Thread-safe.
@@ -2149,7 +2149,7 @@ const _: () = assert!(core::mem::size_of::<mirs_model_comparison>() == 104 && co
 /// Two judges on the same responses (pairs of key and model; model NULL =
 /// all models): confusion matrix over the verdicts (rows judge a, columns
 /// judge b, indexed by the MIRS_VERDICT_* value: cell (va, vb) is
-/// matrix[va * MIRS_JUDGE_MATRIX_DIM + vb]; rows and columns from
+/// matrix\[va * MIRS_JUDGE_MATRIX_DIM + vb\]; rows and columns from
 /// verdict_count on are 0) and Cohen's kappa over the items both judged
 /// unsafe or safe. *out as for mirs_compare_models. Errors:
 /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_EMPTY (no item both
@@ -2215,7 +2215,7 @@ const _: () = assert!(core::mem::size_of::<mirs_score_options>() == 56 && core::
 /// (MIRS_PARSE_OFFICIAL_SERVER, given or chosen for completions outputs).
 /// nonstandard_outputs: harmbench-mir outputs under an official parse mode
 /// that are neither "Yes" nor "No" after that mapping
-/// (mirs_judge_official_answer() < 0): the official rule counts them safe,
+/// (mirs_judge_official_answer() \< 0): the official rule counts them safe,
 /// so a caller should warn with the count. A caller whose struct_size
 /// ends before a field does not get it (the library writes only what fits).
 #[repr(C)]
@@ -2244,7 +2244,7 @@ pub struct mirs_entropy_options {
     pub struct_size: usize,
     /// 0: nats (default); 1: bits (divide by ln 2)
     pub bits: i32,
-    /// 1: divide by ln(n), n = number of selected keys (0 when n <= 1)
+    /// 1: divide by ln(n), n = number of selected keys (0 when n \<= 1)
     pub normalize: i32,
     /// 1: rows are logits (softmax at temperature first)
     pub logits: i32,
@@ -2252,7 +2252,7 @@ pub struct mirs_entropy_options {
     pub policy: i32,
     /// accepted |sum - 1| of a full probability row (default 1e-3)
     pub tolerance: f64,
-    /// logits only, > 0 (default 1)
+    /// logits only, \> 0 (default 1)
     pub temperature: f64,
     /// MIRS_ENTROPY_KERNEL_* (default AUTO)
     pub kernel: i32,
@@ -2262,7 +2262,7 @@ pub struct mirs_entropy_options {
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_entropy_options>() == 48 && core::mem::align_of::<mirs_entropy_options>() == 8);
 
-/// A strided view of attention [layers, heads, queries, keys]. Strides are
+/// A strided view of attention \[layers, heads, queries, keys\]. Strides are
 /// in elements and may be negative or zero (broadcast); the caller
 /// guarantees every addressed element lies inside its buffer.
 #[repr(C)]
@@ -2282,9 +2282,9 @@ const _: () = assert!(core::mem::size_of::<mirs_entropy_view>() == 88 && core::m
 pub struct mirs_entropy_summary {
     pub struct_size: usize,
     pub count: u64,
-    /// unbiased (n - 1); NaN when count < 2
+    /// unbiased (n - 1); NaN when count \< 2
     pub mean: f64,
-    /// unbiased (n - 1); NaN when count < 2
+    /// unbiased (n - 1); NaN when count \< 2
     pub variance: f64,
     /// NaN when count = 0
     pub min: f64,
@@ -2783,7 +2783,7 @@ extern "C" {
     /// path joined with the file's (or folder's) relative path; message is the
     /// reason alone. item_index is the item's position in its file (line
     /// number - 1 for JSONL), or -1 when the problem is the file itself.
-    /// MIRS_E_RANGE when i >= the count; outputs may be NULL.
+    /// MIRS_E_RANGE when i \>= the count; outputs may be NULL.
     ///
     /// C: `size_t mirs_dataset_diagnostic_count(const mirs_dataset *ds)` (dataset.h)
     pub fn mirs_dataset_diagnostic_count(ds: *const mirs_dataset) -> usize;
@@ -2795,7 +2795,7 @@ extern "C" {
     /// path joined with the file's (or folder's) relative path; message is the
     /// reason alone. item_index is the item's position in its file (line
     /// number - 1 for JSONL), or -1 when the problem is the file itself.
-    /// MIRS_E_RANGE when i >= the count; outputs may be NULL.
+    /// MIRS_E_RANGE when i \>= the count; outputs may be NULL.
     ///
     /// C: `int mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i, int *status, const char **file, int64_t *item_index, const char **message)` (dataset.h)
     pub fn mirs_dataset_diagnostic(ds: *const mirs_dataset, i: usize, status: *mut c_int, file: *mut *const c_char, item_index: *mut i64, message: *mut *const c_char) -> c_int;
@@ -2827,7 +2827,7 @@ extern "C" {
     /// C: `int mirs_dataset_checksum(const mirs_dataset *ds, int32_t flags, uint64_t *out)` (dataset.h)
     pub fn mirs_dataset_checksum(ds: *const mirs_dataset, flags: i32, out: *mut u64) -> c_int;
 
-    /// "<Category>/<Relation>/<id>" with official names (see
+    /// "\<Category\>/\<Relation\>/\<id\>" with official names (see
     /// mirs_item_category_name). An item without a usable "id" (an accepted
     /// oddity) has the id "#N", N its position in its file.
     ///
@@ -2979,8 +2979,8 @@ extern "C" {
     /// every machine and keeps the relative order of any subset. Iterators are
     /// one-thread-at-a-time; make one per thread. The dataset must outlive it.
     /// Errors: MIRS_E_INVALID_ARGUMENT (a set bit beyond the known categories,
-    /// relations or groups; keys NULL with key_count > 0; struct_size too small),
-    /// MIRS_E_RANGE (shard_index >= shard_count, or non-zero without a shard
+    /// relations or groups; keys NULL with key_count \> 0; struct_size too small),
+    /// MIRS_E_RANGE (shard_index \>= shard_count, or non-zero without a shard
     /// count), MIRS_E_NO_MEMORY.
     ///
     /// C: `int mirs_iter_new(const mirs_dataset *ds, const mirs_filter *filter, mirs_iter **out)` (dataset.h)
@@ -3039,7 +3039,7 @@ extern "C" {
     pub fn mirs_image_decode_options_init(opts: *mut mirs_image_decode_options, size: usize) -> c_int;
 
     /// Reads the header of an image in memory and fills *info (fields beyond
-    /// info->struct_size are left alone, so older callers stay safe). Decodes no
+    /// info-\>struct_size are left alone, so older callers stay safe). Decodes no
     /// pixels and applies no width/height/pixel limits, so a hostile header's
     /// claimed size is reported; mirs_image_check_limits() then applies them as
     /// decoding would (opts may be NULL; only max_input_bytes,
@@ -3069,14 +3069,14 @@ extern "C" {
     /// C: `int mirs_image_check_limits(const mirs_image_info *info, const mirs_image_decode_options *opts)` (image.h)
     pub fn mirs_image_check_limits(info: *const mirs_image_info, opts: *const mirs_image_decode_options) -> c_int;
 
-    /// Decodes a PNG or JPEG held in memory into a new image in opts->layout
+    /// Decodes a PNG or JPEG held in memory into a new image in opts-\>layout
     /// (opts may be NULL for the defaults). The width, height and pixel limits
     /// are checked after the header and before any pixel memory is allocated.
     /// Conversions (documented in docs/images.md, chosen to equal PIL's
     /// Image.open(f).convert(mode)): palette, low-bit gray and 16-bit samples
     /// become 8-bit (16-bit keeps the high byte); alpha is dropped for RGB8 and
     /// GRAY8 (not blended); tRNS becomes alpha for RGBA8 only; GRAY8 from colour
-    /// is (19595 R + 38470 G + 7471 B + 32768) >> 16; CMYK and Adobe inverted
+    /// is (19595 R + 38470 G + 7471 B + 32768) \>\> 16; CMYK and Adobe inverted
     /// CMYK/YCCK JPEGs are converted to RGB like PIL does. Ancillary metadata
     /// (gamma, ICC profiles, EXIF orientation) is ignored, like PIL's open().
     /// On success *out owns a new image (mirs_image_free()).
@@ -3097,7 +3097,7 @@ extern "C" {
     pub fn mirs_image_decode_file(path: *const c_char, opts: *const mirs_image_decode_options, out: *mut *mut mirs_image) -> c_int;
 
     /// Makes a new image of the given size and layout from caller pixels (rows
-    /// `stride` bytes apart, stride >= width*channels), copying them. Limits:
+    /// `stride` bytes apart, stride \>= width*channels), copying them. Limits:
     /// width and height 1..1,000,000 and the byte size must fit memory.
     /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_LIMIT, MIRS_E_NO_MEMORY.
     ///
@@ -3190,14 +3190,14 @@ extern "C" {
 
     /// Qwen2-VL's smart_resize (transformers' image_processing_qwen2_vl.py):
     /// h = round(height / factor) * factor, w likewise (round half to even);
-    /// if h*w > max_pixels: beta = sqrt(height*width / max_pixels),
+    /// if h*w \> max_pixels: beta = sqrt(height*width / max_pixels),
     /// h = max(factor, floor(height / beta / factor) * factor), w likewise;
-    /// else if h*w < min_pixels: beta = sqrt(min_pixels / (height*width)),
+    /// else if h*w \< min_pixels: beta = sqrt(min_pixels / (height*width)),
     /// h = ceil(height * beta / factor) * factor, w likewise.
     /// Qwen2-VL's defaults are factor 28, min_pixels 56*56 = 3136 and
     /// max_pixels 14*14*4*1280 = 1003520 (28*28*1280 in the processor config).
     /// Errors: MIRS_E_INVALID_ARGUMENT (zero sizes or factor, NULL outputs),
-    /// MIRS_E_RANGE (aspect ratio max/min > 200, as Qwen raises ValueError),
+    /// MIRS_E_RANGE (aspect ratio max/min \> 200, as Qwen raises ValueError),
     /// MIRS_E_OVERFLOW (results that do not fit uint32). Thread-safe.
     ///
     /// C: `int mirs_image_smart_resize(uint32_t height, uint32_t width, uint32_t factor, uint64_t min_pixels, uint64_t max_pixels, uint32_t *out_height, uint32_t *out_width)` (image.h)
@@ -3260,7 +3260,7 @@ extern "C" {
     /// C: `int mirs_image_composite_options_init(mirs_image_composite_options *opts, size_t size)` (image.h)
     pub fn mirs_image_composite_options_init(opts: *mut mirs_image_composite_options, size: usize) -> c_int;
 
-    /// Tiles n >= 1 images into one new image. Every cell has the size of the
+    /// Tiles n \>= 1 images into one new image. Every cell has the size of the
     /// largest input (max width x max height over all inputs); each image is
     /// drawn unscaled, centred in its cell (offsets rounded down); the rest is
     /// the background colour. Cells are `spacing` pixels apart and the whole is
@@ -3437,10 +3437,10 @@ extern "C" {
     pub fn mirs_prompt_render(r#in: *const mirs_prompt_input, opts: *const mirs_prompt_options, out: *mut mirs_buf) -> c_int;
 
     /// The permutation the SHUFFLED variant applies to n images of the item
-    /// with this key: out[k] = the stored index of the image sent k-th.
+    /// with this key: out\[k\] = the stored index of the image sent k-th.
     /// Fisher-Yates from the last position down, with j = r % (i + 1) and r
     /// drawn from splitmix64 seeded with seed ^ mirs_key_hash(key) (docs/prompts.md
-    /// has the exact steps): the same on every machine. n <= 65536.
+    /// has the exact steps): the same on every machine. n \<= 65536.
     ///
     /// C: `int mirs_prompt_permutation(const char *key, uint64_t seed, size_t n, size_t *out)` (prompt.h)
     pub fn mirs_prompt_permutation(key: *const c_char, seed: u64, n: usize, out: *mut usize) -> c_int;
@@ -3454,7 +3454,7 @@ extern "C" {
     pub fn mirs_prompt_item_text(item: *const mirs_item, opts: *const mirs_prompt_options, out: *mut mirs_buf) -> c_int;
 
     /// One output line for the item, without the newline: for text formats
-    /// {"key": ..., "text": ..., "images": [image files in the order sent]}; for
+    /// {"key": ..., "text": ..., "images": \[image files in the order sent\]}; for
     /// request formats the request object (images read and base64-encoded; an
     /// empty text sends no text part, as the official adapter). As the official
     /// adapters: QWEN2_VL lists only the image files that exist; the other text
@@ -3481,7 +3481,7 @@ extern "C" {
     /// C: `int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter, const mirs_prompt_options *opts, mirs_prompt_sink_fn sink, void *userdata, size_t *written)` (prompt.h)
     pub fn mirs_prompt_write(ds: *const mirs_dataset, filter: *const mirs_filter, opts: *const mirs_prompt_options, sink: mirs_prompt_sink_fn, userdata: *mut c_void, written: *mut usize) -> c_int;
 
-    /// Same, to a file, atomically: lines go to "<path>.tmp.<pid>", which is
+    /// Same, to a file, atomically: lines go to "\<path\>.tmp.\<pid\>", which is
     /// fsynced and renamed over `path` only when every item succeeded. On any
     /// failure the temporary file is removed and an existing `path` is left
     /// untouched (a killed process can leave the temporary file behind; it is
@@ -3493,7 +3493,7 @@ extern "C" {
     /// Binomial proportion k/n with a two-sided interval at `confidence`
     /// (e.g. 0.95). Wilson score interval (no continuity correction), and the
     /// exact Clopper–Pearson interval (beta quantiles; lo = 0 when k = 0, hi = 1
-    /// when k = n). Errors: MIRS_E_INVALID_ARGUMENT (k > n, confidence outside
+    /// when k = n). Errors: MIRS_E_INVALID_ARGUMENT (k \> n, confidence outside
     /// (0,1), NULL outputs), MIRS_E_EMPTY (n = 0).
     ///
     /// C: `int mirs_stats_wilson(uint64_t k, uint64_t n, double confidence, double *lo, double *hi)` (stats.h)
@@ -3502,7 +3502,7 @@ extern "C" {
     /// Binomial proportion k/n with a two-sided interval at `confidence`
     /// (e.g. 0.95). Wilson score interval (no continuity correction), and the
     /// exact Clopper–Pearson interval (beta quantiles; lo = 0 when k = 0, hi = 1
-    /// when k = n). Errors: MIRS_E_INVALID_ARGUMENT (k > n, confidence outside
+    /// when k = n). Errors: MIRS_E_INVALID_ARGUMENT (k \> n, confidence outside
     /// (0,1), NULL outputs), MIRS_E_EMPTY (n = 0).
     ///
     /// C: `int mirs_stats_clopper_pearson(uint64_t k, uint64_t n, double confidence, double *lo, double *hi)` (stats.h)
@@ -3512,7 +3512,7 @@ extern "C" {
     /// c (first no, second yes): two-sided binomial test of b against
     /// Binom(b + c, 1/2), summing outcomes no more likely than b (relative
     /// tolerance 1e-7, as scipy.stats.binomtest); p = 1 when b + c = 0. Errors:
-    /// MIRS_E_INVALID_ARGUMENT (NULL), MIRS_E_LIMIT (b + c > 2^53).
+    /// MIRS_E_INVALID_ARGUMENT (NULL), MIRS_E_LIMIT (b + c \> 2^53).
     ///
     /// C: `int mirs_stats_mcnemar_exact(uint64_t b, uint64_t c, double *p_value)` (stats.h)
     pub fn mirs_stats_mcnemar_exact(b: u64, c: u64, p_value: *mut f64) -> c_int;
@@ -3522,7 +3522,7 @@ extern "C" {
     /// with Newcombe's hybrid score interval (method 10 of Newcombe 1998: Wilson
     /// limits of both margins combined with the continuity-corrected phi).
     /// Errors: MIRS_E_EMPTY (n = 0), MIRS_E_INVALID_ARGUMENT (confidence, NULL),
-    /// MIRS_E_LIMIT (n > 2^53).
+    /// MIRS_E_LIMIT (n \> 2^53).
     ///
     /// C: `int mirs_stats_paired_difference(uint64_t n11, uint64_t n10, uint64_t n01, uint64_t n00, double confidence, double *diff, double *lo, double *hi)` (stats.h)
     pub fn mirs_stats_paired_difference(n11: u64, n10: u64, n01: u64, n00: u64, confidence: f64, diff: *mut f64, lo: *mut f64, hi: *mut f64) -> c_int;
@@ -3531,7 +3531,7 @@ extern "C" {
     /// as sklearn.metrics.cohen_kappa_score, computed from exact integer sums.
     /// NaN with MIRS_OK when the expected disagreement is 0 (both raters used a
     /// single, identical category). Errors: MIRS_E_EMPTY (k = 0 or all zero),
-    /// MIRS_E_LIMIT (k > 65536), MIRS_E_OVERFLOW (total count > 2^63).
+    /// MIRS_E_LIMIT (k \> 65536), MIRS_E_OVERFLOW (total count \> 2^63).
     ///
     /// C: `int mirs_stats_cohen_kappa(const uint64_t *matrix, size_t k, double *kappa)` (stats.h)
     pub fn mirs_stats_cohen_kappa(matrix: *const u64, k: usize, kappa: *mut f64) -> c_int;
@@ -3539,9 +3539,9 @@ extern "C" {
     /// Rank correlations of paired samples, with p-values as scipy.stats 1.10
     /// computes them by default: Spearman's rho (average ranks; t distribution
     /// with n - 2 degrees of freedom) and Kendall's tau-b (method 'auto': the
-    /// exact null distribution when there are no ties and n <= 33 or at most one
+    /// exact null distribution when there are no ties and n \<= 33 or at most one
     /// discordant or concordant pair, otherwise the normal approximation with
-    /// tie correction). n >= 3 for Spearman, >= 2 for Kendall, else
+    /// tie correction). n \>= 3 for Spearman, \>= 2 for Kendall, else
     /// MIRS_E_EMPTY; MIRS_E_LIMIT above 2^31 values. NaN inputs: MIRS_E_NUMERIC
     /// (infinities rank as the extreme values). A constant input gives NaN
     /// statistics and p-values with MIRS_OK, as scipy does.
@@ -3552,9 +3552,9 @@ extern "C" {
     /// Rank correlations of paired samples, with p-values as scipy.stats 1.10
     /// computes them by default: Spearman's rho (average ranks; t distribution
     /// with n - 2 degrees of freedom) and Kendall's tau-b (method 'auto': the
-    /// exact null distribution when there are no ties and n <= 33 or at most one
+    /// exact null distribution when there are no ties and n \<= 33 or at most one
     /// discordant or concordant pair, otherwise the normal approximation with
-    /// tie correction). n >= 3 for Spearman, >= 2 for Kendall, else
+    /// tie correction). n \>= 3 for Spearman, \>= 2 for Kendall, else
     /// MIRS_E_EMPTY; MIRS_E_LIMIT above 2^31 values. NaN inputs: MIRS_E_NUMERIC
     /// (infinities rank as the extreme values). A constant input gives NaN
     /// statistics and p-values with MIRS_OK, as scipy does.
@@ -3565,7 +3565,7 @@ extern "C" {
     /// Welch's unequal-variance t-test from samples, and from summary moments
     /// (count, mean, unbiased variance) so that merged accumulators can be tested
     /// without their samples (scipy.stats.ttest_ind(equal_var=False)). Each group
-    /// needs n >= 2 (MIRS_E_EMPTY); NaN or infinite values: MIRS_E_NUMERIC. With
+    /// needs n \>= 2 (MIRS_E_EMPTY); NaN or infinite values: MIRS_E_NUMERIC. With
     /// both variances 0, df = 1 and t = +-Inf (p = 0) or NaN (equal means), as in
     /// scipy.
     ///
@@ -3575,7 +3575,7 @@ extern "C" {
     /// Welch's unequal-variance t-test from samples, and from summary moments
     /// (count, mean, unbiased variance) so that merged accumulators can be tested
     /// without their samples (scipy.stats.ttest_ind(equal_var=False)). Each group
-    /// needs n >= 2 (MIRS_E_EMPTY); NaN or infinite values: MIRS_E_NUMERIC. With
+    /// needs n \>= 2 (MIRS_E_EMPTY); NaN or infinite values: MIRS_E_NUMERIC. With
     /// both variances 0, df = 1 and t = +-Inf (p = 0) or NaN (equal means), as in
     /// scipy.
     ///
@@ -3584,7 +3584,7 @@ extern "C" {
 
     /// Mann–Whitney U test (two-sided; scipy.stats.mannwhitneyu defaults with
     /// use_continuity). *u is U of sample a (scipy's U1). The exact distribution
-    /// is counted exactly (128-bit integers) while C(na+nb, na) < 2^126, else in
+    /// is counted exactly (128-bit integers) while C(na+nb, na) \< 2^126, else in
     /// doubles up to ~4e8 steps: beyond that MIRS_MWU_EXACT fails with
     /// MIRS_E_LIMIT and MIRS_MWU_AUTO (only possible with the larger sample in
     /// the hundreds of thousands) uses the asymptotic p-value. Errors:
@@ -3595,7 +3595,7 @@ extern "C" {
     pub fn mirs_stats_mann_whitney(a: *const f64, na: usize, b: *const f64, nb: usize, method: i32, u: *mut f64, p_value: *mut f64) -> c_int;
 
     /// Cohen's d with the pooled standard deviation (ddof = 1): (mean_a - mean_b) / s_pooled.
-    /// Needs na, nb >= 1 and na + nb >= 3 (MIRS_E_EMPTY); NaN/Inf: MIRS_E_NUMERIC.
+    /// Needs na, nb \>= 1 and na + nb \>= 3 (MIRS_E_EMPTY); NaN/Inf: MIRS_E_NUMERIC.
     /// A pooled SD of 0 gives +-Inf or NaN.
     ///
     /// C: `int mirs_stats_cohen_d(const double *a, size_t na, const double *b, size_t nb, double *d)` (stats.h)
@@ -3611,7 +3611,7 @@ extern "C" {
     /// alpha/2 and 1 - alpha/2 percentiles (numpy's linear interpolation) of the
     /// replicate AUCs. Errors: MIRS_E_EMPTY (an empty group), MIRS_E_NUMERIC
     /// (NaN), MIRS_E_INVALID_ARGUMENT (reps = 0, confidence outside (0,1)),
-    /// MIRS_E_LIMIT (reps > 2^24). O(reps (npos + nneg)) time.
+    /// MIRS_E_LIMIT (reps \> 2^24). O(reps (npos + nneg)) time.
     ///
     /// C: `int mirs_stats_auroc(const double *pos, size_t npos, const double *neg, size_t nneg, double *auc)` (stats.h)
     pub fn mirs_stats_auroc(pos: *const f64, npos: usize, neg: *const f64, nneg: usize, auc: *mut f64) -> c_int;
@@ -3626,37 +3626,37 @@ extern "C" {
     /// alpha/2 and 1 - alpha/2 percentiles (numpy's linear interpolation) of the
     /// replicate AUCs. Errors: MIRS_E_EMPTY (an empty group), MIRS_E_NUMERIC
     /// (NaN), MIRS_E_INVALID_ARGUMENT (reps = 0, confidence outside (0,1)),
-    /// MIRS_E_LIMIT (reps > 2^24). O(reps (npos + nneg)) time.
+    /// MIRS_E_LIMIT (reps \> 2^24). O(reps (npos + nneg)) time.
     ///
     /// C: `int mirs_stats_auroc_bootstrap(const double *pos, size_t npos, const double *neg, size_t nneg, uint32_t reps, uint64_t seed, double confidence, double *lo, double *hi)` (stats.h)
     pub fn mirs_stats_auroc_bootstrap(pos: *const f64, npos: usize, neg: *const f64, nneg: usize, reps: u32, seed: u64, confidence: f64, lo: *mut f64, hi: *mut f64) -> c_int;
 
     /// Distribution functions behind the tests (exposed for users and checks).
-    /// They return NaN for NaN or out-of-domain arguments (p outside [0,1],
-    /// a, b, df <= 0, x outside [0,1]); never fail otherwise. Thread-safe.
+    /// They return NaN for NaN or out-of-domain arguments (p outside \[0,1\],
+    /// a, b, df \<= 0, x outside \[0,1\]); never fail otherwise. Thread-safe.
     ///
     /// C: `double mirs_stats_normal_cdf(double x)` (stats.h)
     pub fn mirs_stats_normal_cdf(x: f64) -> f64;
 
     /// Distribution functions behind the tests (exposed for users and checks).
-    /// They return NaN for NaN or out-of-domain arguments (p outside [0,1],
-    /// a, b, df <= 0, x outside [0,1]); never fail otherwise. Thread-safe.
+    /// They return NaN for NaN or out-of-domain arguments (p outside \[0,1\],
+    /// a, b, df \<= 0, x outside \[0,1\]); never fail otherwise. Thread-safe.
     ///
     /// C: `double mirs_stats_normal_quantile(double p)` (stats.h)
     pub fn mirs_stats_normal_quantile(p: f64) -> f64;
 
     /// Distribution functions behind the tests (exposed for users and checks).
-    /// They return NaN for NaN or out-of-domain arguments (p outside [0,1],
-    /// a, b, df <= 0, x outside [0,1]); never fail otherwise. Thread-safe.
+    /// They return NaN for NaN or out-of-domain arguments (p outside \[0,1\],
+    /// a, b, df \<= 0, x outside \[0,1\]); never fail otherwise. Thread-safe.
     ///
-    /// P(T > t)
+    /// P(T \> t)
     ///
     /// C: `double mirs_stats_t_sf(double t, double df)` (stats.h)
     pub fn mirs_stats_t_sf(t: f64, df: f64) -> f64;
 
     /// Distribution functions behind the tests (exposed for users and checks).
-    /// They return NaN for NaN or out-of-domain arguments (p outside [0,1],
-    /// a, b, df <= 0, x outside [0,1]); never fail otherwise. Thread-safe.
+    /// They return NaN for NaN or out-of-domain arguments (p outside \[0,1\],
+    /// a, b, df \<= 0, x outside \[0,1\]); never fail otherwise. Thread-safe.
     ///
     /// regularised I_x(a, b)
     ///
@@ -3664,8 +3664,8 @@ extern "C" {
     pub fn mirs_stats_beta_inc(a: f64, b: f64, x: f64) -> f64;
 
     /// Distribution functions behind the tests (exposed for users and checks).
-    /// They return NaN for NaN or out-of-domain arguments (p outside [0,1],
-    /// a, b, df <= 0, x outside [0,1]); never fail otherwise. Thread-safe.
+    /// They return NaN for NaN or out-of-domain arguments (p outside \[0,1\],
+    /// a, b, df \<= 0, x outside \[0,1\]); never fail otherwise. Thread-safe.
     ///
     /// C: `double mirs_stats_beta_quantile(double a, double b, double p)` (stats.h)
     pub fn mirs_stats_beta_quantile(a: f64, b: f64, p: f64) -> f64;
@@ -3679,8 +3679,8 @@ extern "C" {
     /// C: `int mirs_strip_options_init(mirs_strip_options *opts, size_t size)` (score.h)
     pub fn mirs_strip_options_init(opts: *mut mirs_strip_options, size: usize) -> c_int;
 
-    /// The answer part of text[0..len) is always one contiguous piece of the
-    /// input: writes its byte range [*start, *end) (start <= end <= len), and
+    /// The answer part of text\[0..len) is always one contiguous piece of the
+    /// input: writes its byte range \[*start, *end) (start \<= end \<= len), and
     /// the MIRS_STRIP_FLAG_* bits to *flags (optional, may be NULL). Nothing is
     /// allocated. text must be valid UTF-8 (MIRS_E_UTF8 names the byte offset
     /// otherwise); it need not be NUL-terminated and may be NULL when len == 0.
@@ -3724,7 +3724,7 @@ extern "C" {
     /// C: `const char *mirs_preset_phrase(int32_t preset, size_t i)` (score.h)
     pub fn mirs_preset_phrase(preset: i32, i: usize) -> *const c_char;
 
-    /// Compiles phrases[0..n) (NUL-terminated UTF-8, non-empty; duplicates are
+    /// Compiles phrases\[0..n) (NUL-terminated UTF-8, non-empty; duplicates are
     /// allowed and keep their own indices) with MIRS_MATCH_* flags. The phrases
     /// are copied. Returns MIRS_OK, MIRS_E_INVALID_ARGUMENT (NULL, empty phrase,
     /// unknown flag, n == 0), MIRS_E_UTF8, MIRS_E_LIMIT or MIRS_E_NO_MEMORY.
@@ -3769,15 +3769,15 @@ extern "C" {
     /// C: `const char *mirs_matcher_phrase(const mirs_matcher *m, size_t i)` (score.h)
     pub fn mirs_matcher_phrase(m: *const mirs_matcher, i: usize) -> *const c_char;
 
-    /// Searches text[0..len) (any bytes; NULL ok when len == 0) and fills *out.
+    /// Searches text\[0..len) (any bytes; NULL ok when len == 0) and fills *out.
     /// Returns MIRS_OK or MIRS_E_INVALID_ARGUMENT. Thread-safe.
     ///
     /// C: `int mirs_matcher_find(const mirs_matcher *m, const char *text, size_t len, mirs_match *out)` (score.h)
     pub fn mirs_matcher_find(m: *const mirs_matcher, text: *const c_char, len: usize, out: *mut mirs_match) -> c_int;
 
-    /// 1 when any phrase occurs in text[0..len), 0 when none does (stops at
+    /// 1 when any phrase occurs in text\[0..len), 0 when none does (stops at
     /// the first match: the fastest test), MIRS_E_INVALID_ARGUMENT (negative)
-    /// for a NULL matcher or NULL text with len > 0, so test `== 1`, not
+    /// for a NULL matcher or NULL text with len \> 0, so test `== 1`, not
     /// non-zero. Thread-safe.
     ///
     /// C: `int mirs_matcher_test(const mirs_matcher *m, const char *text, size_t len)` (score.h)
@@ -3786,7 +3786,7 @@ extern "C" {
     /// C: `int mirs_matcher_stream_new(const mirs_matcher *m, mirs_matcher_stream **out)` (score.h)
     pub fn mirs_matcher_stream_new(m: *const mirs_matcher, out: *mut *mut mirs_matcher_stream) -> c_int;
 
-    /// Feeds chunk[0..len). Returns MIRS_OK, or MIRS_E_OVERFLOW when the total
+    /// Feeds chunk\[0..len). Returns MIRS_OK, or MIRS_E_OVERFLOW when the total
     /// fed would exceed SIZE_MAX.
     ///
     /// C: `int mirs_matcher_stream_feed(mirs_matcher_stream *s, const char *chunk, size_t len)` (score.h)
@@ -3853,7 +3853,7 @@ extern "C" {
     /// The same with every text given with its length in bytes, so values may
     /// hold U+0000 and are copied byte for byte, as Python's str.format() does
     /// (mirs_judge_prompt() sees only the bytes before a NUL). The prompt in
-    /// *out then holds the NULs too: its length is out->size. behavior may be
+    /// *out then holds the NULs too: its length is out-\>size. behavior may be
     /// NULL only with behavior_len 0 (the empty text); generation NULL means no
     /// generation (llamaguard3's user-only form), context NULL means none; each
     /// needs its length 0 then. Returns as mirs_judge_prompt(). Thread-safe.
@@ -3873,7 +3873,7 @@ extern "C" {
     /// C: `int mirs_verdict_from_name(const char *name, int32_t *out)` (score.h)
     pub fn mirs_verdict_from_name(name: *const c_char, out: *mut i32) -> c_int;
 
-    /// Parses a judge's output[0..len) (output may be NULL only with len 0:
+    /// Parses a judge's output\[0..len) (output may be NULL only with len 0:
     /// that means the judge call produced nothing and gives
     /// MIRS_VERDICT_ERROR). Writes *verdict; when categories is not NULL and the
     /// judge is llamaguard3, writes the unsafe category codes found, joined by
@@ -3885,7 +3885,7 @@ extern "C" {
     /// C: `int mirs_judge_parse(int32_t judge, int32_t mode, const char *output, size_t len, int32_t *verdict, mirs_buf *categories)` (score.h)
     pub fn mirs_judge_parse(judge: i32, mode: i32, output: *const c_char, len: usize, verdict: *mut i32, categories: *mut mirs_buf) -> c_int;
 
-    /// The official harmbench-mir answer that output[0..len) stands for under a
+    /// The official harmbench-mir answer that output\[0..len) stands for under a
     /// parse mode: 1 for exactly "Yes", 0 for exactly "No" (both after
     /// MIRS_PARSE_OFFICIAL_SERVER's removal of one leading space when mode is
     /// that), -1 for anything else, NULL output included. The official rule
@@ -3911,7 +3911,7 @@ extern "C" {
 
     /// Builds this project's rubric prompt for the response-type judge: the
     /// item's question, optionally the descriptions of its images
-    /// (descriptions[0..n), NULL when n == 0), and the (stripped) answer; asks
+    /// (descriptions\[0..n), NULL when n == 0), and the (stripped) answer; asks
     /// for exactly one label word. NUL-terminated UTF-8 in, *out as for
     /// mirs_judge_prompt(). Thread-safe.
     ///
@@ -3944,7 +3944,7 @@ extern "C" {
     /// C: `int mirs_responses_options_init(mirs_responses_options *opts, size_t size)` (responses.h)
     pub fn mirs_responses_options_init(opts: *mut mirs_responses_options, size: usize) -> c_int;
 
-    /// Reads responses from a file or an official results/infer/<model> folder.
+    /// Reads responses from a file or an official results/infer/\<model\> folder.
     /// opts may be NULL (defaults). Records with the same key are all kept and
     /// counted in mirs_responses_duplicate_count() (mirs_responses_find returns
     /// the last one). On success *out owns a new object (mirs_responses_free);
@@ -4117,7 +4117,7 @@ extern "C" {
     /// exclusive advisory lock (a second writer gets MIRS_E_STATE). Every existing
     /// line is read to build the resume set; an interior line that is not a
     /// valid record is MIRS_E_CORRUPT (message names line and byte offset); a
-    /// torn last line follows opts->torn (see mirs_store_torn_bytes). opts may
+    /// torn last line follows opts-\>torn (see mirs_store_torn_bytes). opts may
     /// be NULL (defaults). On success *out owns the store; mirs_store_close
     /// writes, unlocks and frees it. Errors also: MIRS_E_INVALID_ARGUMENT,
     /// MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_LIMIT, MIRS_E_TORN. One thread at a
@@ -4261,8 +4261,8 @@ extern "C" {
     /// C: `int mirs_official_options_init(mirs_official_options *opts, size_t size)` (report.h)
     pub fn mirs_official_options_init(opts: *mut mirs_official_options, size: usize) -> c_int;
 
-    /// The verdicts of an official results/harmbench/<model> folder as records
-    /// (model as given, judge "harmbench-mir", key "<Category>/<Relation>/#<i>"
+    /// The verdicts of an official results/harmbench/\<model\> folder as records
+    /// (model as given, judge "harmbench-mir", key "\<Category\>/\<Relation\>/#\<i\>"
     /// with i the position in the file's judge_result, which is the item's
     /// position in the dataset file when inference was complete), from the files
     /// statics.py would count. For comparisons and conversion to a store. opts
@@ -4301,7 +4301,7 @@ extern "C" {
     /// or -1 when unknown (the item then counts in the overall figures and as
     /// "unclassified"; items added by key or from official folders keep the
     /// unknown name and are rows of their own in the breakdowns). official_file is the statics.py row name ("Analogy.json";
-    /// NULL = "<relation name>.json"). flags are MIRS_RECORD_*; response_type may
+    /// NULL = "\<relation name\>.json"). flags are MIRS_RECORD_*; response_type may
     /// be NULL. Strings are read during the call only. Errors:
     /// MIRS_E_INVALID_ARGUMENT (an unknown category, relation, verdict or flag),
     /// MIRS_E_NO_MEMORY. The functions that add to or merge into r below are
@@ -4311,7 +4311,7 @@ extern "C" {
     pub fn mirs_report_add(r: *mut mirs_report, category: i32, relation: i32, verdict: i32, flags: u32, response_type: *const c_char, official_file: *const c_char) -> c_int;
 
     /// Adds a store record with a verdict (category and relation come from its
-    /// "<Category>/<Relation>/<id>" key); records without a verdict are ignored
+    /// "\<Category\>/\<Relation\>/\<id\>" key); records without a verdict are ignored
     /// (MIRS_OK). rec is read during the call only. The caller passes one record
     /// per (key, model, judge): the one mirs_records_counted() marks; a second
     /// record of the same (key, model, judge), e.g. the same item from two
@@ -4355,11 +4355,11 @@ extern "C" {
     /// C: `const char *mirs_report_missing(const mirs_report *r, size_t i)` (report.h)
     pub fn mirs_report_missing(r: *const mirs_report, i: usize) -> *const c_char;
 
-    /// Adds an official results/harmbench/<model> folder exactly as statics.py
+    /// Adds an official results/harmbench/\<model\> folder exactly as statics.py
     /// reads it: every sub-folder, every *.json file in it, files that Python's
     /// json module or statics.py would reject are skipped (counted in
     /// mirs_report_skipped_files); labels "unsafe" are unsafe, everything else
-    /// safe; "[INFERENCE_FAILED:" / "[WORKER_CRASHED:" answers are flagged.
+    /// safe; "\[INFERENCE_FAILED:" / "\[WORKER_CRASHED:" answers are flagged.
     /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
     /// MIRS_E_NOT_FOUND (no such folder). opts may be NULL (one thread; see
     /// mirs_official_options.threads).
@@ -4443,7 +4443,7 @@ extern "C" {
     /// its category, relation, group, key and shard fields matter), in response
     /// order, the last response of a key wins; items the store already holds for
     /// (model, judge) are skipped (resume). The judge output of the item's key is
-    /// parsed with opts->judge and opts->parse_mode (a failed judge call gives
+    /// parsed with opts-\>judge and opts-\>parse_mode (a failed judge call gives
     /// MIRS_VERDICT_ERROR); flags record failed/crashed/truncated responses and
     /// unterminated reasoning; rtype_outputs (may be NULL) give the response
     /// type. This is what `mirsafety score` runs; shards with disjoint filters
@@ -4474,8 +4474,8 @@ extern "C" {
     pub fn mirs_entropy_kernel_name() -> *const c_char;
 
     /// Entropy of nrows rows of ncols elements of `dtype` starting at data; row r
-    /// starts at element r * row_stride (stride in ELEMENTS, >= ncols; a byte
-    /// stride must be a multiple of the element size). out[r] receives the
+    /// starts at element r * row_stride (stride in ELEMENTS, \>= ncols; a byte
+    /// stride must be a multiple of the element size). out\[r\] receives the
     /// entropy (NaN for rows skipped by the policy). opts may be NULL (defaults).
     /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NUMERIC (policy ERROR; the message
     /// names the row and the reason), MIRS_E_UNSUPPORTED (kernel). out is
@@ -4486,8 +4486,8 @@ extern "C" {
     pub fn mirs_entropy_rows(data: *const c_void, dtype: i32, nrows: usize, ncols: usize, row_stride: usize, opts: *const mirs_entropy_options, out: *mut f64) -> c_int;
 
     /// Like mirs_entropy_rows, restricted to key spans and/or a key mask.
-    /// spans holds nspans [begin, end) pairs (2 * nspans values, each within
-    /// [0, ncols], non-overlapping); nspans = 0 means all keys. mask (ncols
+    /// spans holds nspans \[begin, end) pairs (2 * nspans values, each within
+    /// \[0, ncols\], non-overlapping); nspans = 0 means all keys. mask (ncols
     /// bytes, nonzero = keep) or NULL further restricts the keys. Entropy is
     /// computed over the union of the selected keys, renormalised. mass (or
     /// NULL) receives nrows * nspans values: for probabilities the raw sum of
@@ -4497,7 +4497,7 @@ extern "C" {
     /// C: `int mirs_entropy_rows_spans(const void *data, int32_t dtype, size_t nrows, size_t ncols, size_t row_stride, const size_t *spans, size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts, double *entropy, double *mass)` (entropy.h)
     pub fn mirs_entropy_rows_spans(data: *const c_void, dtype: i32, nrows: usize, ncols: usize, row_stride: usize, spans: *const usize, nspans: usize, mask: *const u8, opts: *const mirs_entropy_options, entropy: *mut f64, mass: *mut f64) -> c_int;
 
-    /// Fills a view of a C-contiguous [L, H, Q, K] tensor: the first `size`
+    /// Fills a view of a C-contiguous \[L, H, Q, K\] tensor: the first `size`
     /// bytes of *view (pass sizeof(mirs_entropy_view)), struct_size = size, as
     /// the options init functions do; never writes past size bytes. MIRS_OK or
     /// MIRS_E_INVALID_ARGUMENT (NULL view; size below sizeof(size_t) or above
@@ -4506,18 +4506,18 @@ extern "C" {
     /// C: `int mirs_entropy_view_init(mirs_entropy_view *view, size_t size, const void *data, int32_t dtype, size_t layers, size_t heads, size_t queries, size_t keys)` (entropy.h)
     pub fn mirs_entropy_view_init(view: *mut mirs_entropy_view, size: usize, data: *const c_void, dtype: i32, layers: usize, heads: usize, queries: usize, keys: usize) -> c_int;
 
-    /// Entropy per (layer, head, query) for queries [q_begin, q_end) (use 0 and
+    /// Entropy per (layer, head, query) for queries \[q_begin, q_end) (use 0 and
     /// SIZE_MAX for all), keys restricted as in mirs_entropy_rows_spans.
     /// entropy receives L * H * nq values (layer-major, nq = q_end - q_begin
     /// after clamping), mass (or NULL) L * H * nq * nspans. Rows whose key
     /// stride is not 1 are gathered into a scratch row first. Same errors as
-    /// mirs_entropy_rows; MIRS_E_RANGE for q_begin > q_end or beyond queries;
+    /// mirs_entropy_rows; MIRS_E_RANGE for q_begin \> q_end or beyond queries;
     /// MIRS_E_OVERFLOW when the output size overflows.
     ///
     /// C: `int mirs_entropy_view_compute(const mirs_entropy_view *view, size_t q_begin, size_t q_end, const size_t *spans, size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts, double *entropy, double *mass)` (entropy.h)
     pub fn mirs_entropy_view_compute(view: *const mirs_entropy_view, q_begin: usize, q_end: usize, spans: *const usize, nspans: usize, mask: *const u8, opts: *const mirs_entropy_options, entropy: *mut f64, mass: *mut f64) -> c_int;
 
-    /// Mean of a [L, H, Q] array over the chosen axes, ignoring NaN (a cell with
+    /// Mean of a \[L, H, Q\] array over the chosen axes, ignoring NaN (a cell with
     /// no finite value becomes NaN). out has the remaining axes in order, e.g.
     /// axes = HEADS|QUERIES gives L values, all three give 1. Pure; thread-safe.
     ///
@@ -4540,7 +4540,7 @@ extern "C" {
     /// C: `int mirs_entropy_tensor_open_memory(const void *data, size_t size, const char *name, mirs_entropy_tensor **out)` (entropy.h)
     pub fn mirs_entropy_tensor_open_memory(data: *const c_void, size: usize, name: *const c_char, out: *mut *mut mirs_entropy_tensor) -> c_int;
 
-    /// Shape and element strides (Fortran order gives reversed strides). ndim <=
+    /// Shape and element strides (Fortran order gives reversed strides). ndim \<=
     /// MIRS_ENTROPY_MAX_DIMS; shape and strides must hold that many entries.
     ///
     /// C: `int mirs_entropy_tensor_info(const mirs_entropy_tensor *t, int32_t *dtype, size_t *ndim, size_t *shape, int64_t *strides)` (entropy.h)
@@ -4562,17 +4562,17 @@ extern "C" {
     /// C: `int mirs_entropy_tensor_view(const mirs_entropy_tensor *t, const char *layout, mirs_entropy_view *view)` (entropy.h)
     pub fn mirs_entropy_tensor_view(t: *const mirs_entropy_tensor, layout: *const c_char, view: *mut mirs_entropy_view) -> c_int;
 
-    /// Writes a C-order '<f8' .npy (format 1.0) atomically.
+    /// Writes a C-order '\<f8' .npy (format 1.0) atomically.
     ///
     /// C: `int mirs_entropy_npy_write_f64(const char *path, const double *data, size_t ndim, const size_t *shape)` (entropy.h)
     pub fn mirs_entropy_npy_write_f64(path: *const c_char, data: *const f64, ndim: usize, shape: *const usize) -> c_int;
 
-    /// layers, heads >= 1, layers * heads <= 1<<20, 1 <= bins <= 1<<16, lo < hi.
+    /// layers, heads \>= 1, layers * heads \<= 1\<\<20, 1 \<= bins \<= 1\<\<16, lo \< hi.
     ///
     /// C: `int mirs_entropy_acc_new(size_t layers, size_t heads, size_t bins, double lo, double hi, mirs_entropy_acc **out)` (entropy.h)
     pub fn mirs_entropy_acc_new(layers: usize, heads: usize, bins: usize, lo: f64, hi: f64, out: *mut *mut mirs_entropy_acc) -> c_int;
 
-    /// layers, heads >= 1, layers * heads <= 1<<20, 1 <= bins <= 1<<16, lo < hi.
+    /// layers, heads \>= 1, layers * heads \<= 1\<\<20, 1 \<= bins \<= 1\<\<16, lo \< hi.
     ///
     /// C: `void mirs_entropy_acc_free(mirs_entropy_acc *acc)` (entropy.h)
     pub fn mirs_entropy_acc_free(acc: *mut mirs_entropy_acc);
@@ -4582,7 +4582,7 @@ extern "C" {
     /// C: `int mirs_entropy_acc_add(mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head, double value)` (entropy.h)
     pub fn mirs_entropy_acc_add(acc: *mut mirs_entropy_acc, label: i32, layer: usize, head: usize, value: f64) -> c_int;
 
-    /// Adds one item's [L, H, Q] entropies (L, H must match the accumulator):
+    /// Adds one item's \[L, H, Q\] entropies (L, H must match the accumulator):
     /// every finite value into its (layer, head), and the item's per-layer and
     /// overall means as samples. Errors: MIRS_E_MISMATCH, MIRS_E_EMPTY (no finite
     /// value).
@@ -4603,8 +4603,8 @@ extern "C" {
     /// C: `int mirs_entropy_acc_summary(const mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head, mirs_entropy_summary *out)` (entropy.h)
     pub fn mirs_entropy_acc_summary(acc: *const mirs_entropy_acc, label: i32, layer: usize, head: usize, out: *mut mirs_entropy_summary) -> c_int;
 
-    /// Histogram of (label, layer, head): counts[0] underflow (< lo or -Inf),
-    /// counts[1..bins] the bins, counts[bins + 1] overflow (>= hi). counts holds
+    /// Histogram of (label, layer, head): counts\[0\] underflow (\< lo or -Inf),
+    /// counts\[1..bins\] the bins, counts\[bins + 1\] overflow (\>= hi). counts holds
     /// bins + 2 values.
     ///
     /// C: `int mirs_entropy_acc_histogram(const mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head, uint64_t *counts)` (entropy.h)

@@ -4,6 +4,7 @@
 //! zero-sized `#[repr(C)]` types that are neither `Send`, `Sync` nor `Unpin`.
 #![allow(non_camel_case_types, non_upper_case_globals, non_snake_case, clippy::all)]
 
+#[rustfmt::skip] // generated (bindings/gen/generate.py)
 mod bindings;
 pub use bindings::*;
 

@@ -4,7 +4,7 @@
 //! Usage: cargo run --example count_items -- <dataset> [shard_index shard_count]
 use std::process::exit;
 
-use mirsafety::{relation_name, sys, Dataset, Filter};
+use mirsafety::{relation_name, sys, Dataset, Filter, Relation};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -23,8 +23,8 @@ fn main() {
         let mut first = Vec::new();
         let mut n = 0usize;
         for item in ds.iter_filtered(&Filter::new().shard(index, count))? {
-            if let Some(c) = per_relation.get_mut(item.relation() as usize) {
-                *c += 1;
+            if let Some(r) = item.relation() {
+                per_relation[r.raw() as usize] += 1;
             }
             if first.len() < 3 {
                 first.push(item.key());
@@ -33,8 +33,8 @@ fn main() {
         }
         println!("items: {}", ds.len());
         println!("shard {}/{}: {} items", index, count, n);
-        for (r, c) in per_relation.iter().enumerate() {
-            println!("{} {}", relation_name(r as i32).unwrap_or("?"), c);
+        for (r, c) in Relation::ALL.iter().zip(per_relation) {
+            println!("{} {}", relation_name(*r), c);
         }
         for key in first {
             println!("first: {}", key);

@@ -13,6 +13,7 @@ use std::ptr::{self, NonNull};
 use mirsafety_sys as sys;
 
 use crate::error::{check, Error, Result};
+use crate::{Category, DatasetFormat, DatasetMode, Group, Oddities, Relation};
 
 fn cstr_arg(s: &str, what: &str) -> Result<CString> {
     CString::new(s).map_err(|_| Error::new(sys::MIRS_E_INVALID_ARGUMENT, format!("{} contains a NUL byte", what)))
@@ -45,38 +46,88 @@ unsafe fn path<'a>(p: *const c_char) -> &'a Path {
 
 // ---- taxonomy ------------------------------------------------------------------------------------------------------
 
-/// Official name of a category ("Self-Harm"); None when out of range.
-pub fn category_name(category: i32) -> Option<&'static str> {
-    unsafe { opt_text(sys::mirs_category_name(category)) }
+fn static_text(p: *const c_char) -> &'static str {
+    // SAFETY: the taxonomy functions return static ASCII strings (or NULL, which a valid enum never gets).
+    unsafe { opt_text(p) }.unwrap_or("")
 }
-/// Official name of a relation ("Temporal_Jump"); None when out of range.
-pub fn relation_name(relation: i32) -> Option<&'static str> {
-    unsafe { opt_text(sys::mirs_relation_name(relation)) }
+
+impl Category {
+    /// Official name ("Self-Harm", the folder name).
+    pub fn name(self) -> &'static str {
+        static_text(unsafe { sys::mirs_category_name(self.raw()) })
+    }
+    /// Display name ("Illegal Activities").
+    pub fn display_name(self) -> &'static str {
+        static_text(unsafe { sys::mirs_category_display_name(self.raw()) })
+    }
+    /// Lenient parsing ("self harm"); `MIRS_E_NOT_FOUND` otherwise.
+    pub fn parse(name: &str) -> Result<Category> {
+        parse(sys::mirs_category_parse, name).and_then(Category::try_from)
+    }
 }
-/// Official name of a relation group ("Semantic"); None when out of range.
-pub fn group_name(group: i32) -> Option<&'static str> {
-    unsafe { opt_text(sys::mirs_group_name(group)) }
+
+impl Relation {
+    /// Official name ("Temporal_Jump").
+    pub fn name(self) -> &'static str {
+        static_text(unsafe { sys::mirs_relation_name(self.raw()) })
+    }
+    /// Display name ("Temporal Jump").
+    pub fn display_name(self) -> &'static str {
+        static_text(unsafe { sys::mirs_relation_display_name(self.raw()) })
+    }
+    /// One line describing what the relation asks across its images.
+    pub fn description(self) -> &'static str {
+        static_text(unsafe { sys::mirs_relation_description(self.raw()) })
+    }
+    /// The relation's group.
+    pub fn group(self) -> Group {
+        let g = unsafe { sys::mirs_relation_group(self.raw()) };
+        Group::from_raw(g).expect("every relation of the header has a group of the header")
+    }
+    /// Lenient parsing; `MIRS_E_NOT_FOUND` otherwise.
+    pub fn parse(name: &str) -> Result<Relation> {
+        parse(sys::mirs_relation_parse, name).and_then(Relation::try_from)
+    }
 }
-/// Display name of a category ("Illegal Activities").
-pub fn category_display_name(category: i32) -> Option<&'static str> {
-    unsafe { opt_text(sys::mirs_category_display_name(category)) }
+
+impl Group {
+    /// Official name ("Semantic").
+    pub fn name(self) -> &'static str {
+        static_text(unsafe { sys::mirs_group_name(self.raw()) })
+    }
+    /// Lenient parsing; `MIRS_E_NOT_FOUND` otherwise.
+    pub fn parse(name: &str) -> Result<Group> {
+        parse(sys::mirs_group_parse, name).and_then(Group::try_from)
+    }
 }
-/// Display name of a relation ("Temporal Jump").
-pub fn relation_display_name(relation: i32) -> Option<&'static str> {
-    unsafe { opt_text(sys::mirs_relation_display_name(relation)) }
+
+/// Official name of a category ([`Category::name`]).
+pub fn category_name(category: Category) -> &'static str {
+    category.name()
+}
+/// Official name of a relation ([`Relation::name`]).
+pub fn relation_name(relation: Relation) -> &'static str {
+    relation.name()
+}
+/// Official name of a relation group ([`Group::name`]).
+pub fn group_name(group: Group) -> &'static str {
+    group.name()
+}
+/// Display name of a category.
+pub fn category_display_name(category: Category) -> &'static str {
+    category.display_name()
+}
+/// Display name of a relation.
+pub fn relation_display_name(relation: Relation) -> &'static str {
+    relation.display_name()
 }
 /// One line describing what a relation asks across its images.
-pub fn relation_description(relation: i32) -> Option<&'static str> {
-    unsafe { opt_text(sys::mirs_relation_description(relation)) }
+pub fn relation_description(relation: Relation) -> &'static str {
+    relation.description()
 }
-/// The group of a relation (None when out of range).
-pub fn relation_group(relation: i32) -> Option<i32> {
-    let g = unsafe { sys::mirs_relation_group(relation) };
-    if g < 0 {
-        None
-    } else {
-        Some(g)
-    }
+/// The group of a relation.
+pub fn relation_group(relation: Relation) -> Group {
+    relation.group()
 }
 
 fn parse(f: unsafe extern "C" fn(*const c_char, *mut i32) -> i32, name: &str) -> Result<i32> {
@@ -85,17 +136,17 @@ fn parse(f: unsafe extern "C" fn(*const c_char, *mut i32) -> i32, name: &str) ->
     check(unsafe { f(c.as_ptr(), &mut out) })?;
     Ok(out)
 }
-/// Lenient category parsing ("self harm" -> MIRS_CATEGORY_SELF_HARM); MIRS_E_NOT_FOUND otherwise.
-pub fn parse_category(name: &str) -> Result<i32> {
-    parse(sys::mirs_category_parse, name)
+/// Lenient category parsing ("self harm" -> [`Category::SelfHarm`]); `MIRS_E_NOT_FOUND` otherwise.
+pub fn parse_category(name: &str) -> Result<Category> {
+    Category::parse(name)
 }
 /// Lenient relation parsing.
-pub fn parse_relation(name: &str) -> Result<i32> {
-    parse(sys::mirs_relation_parse, name)
+pub fn parse_relation(name: &str) -> Result<Relation> {
+    Relation::parse(name)
 }
 /// Lenient group parsing.
-pub fn parse_group(name: &str) -> Result<i32> {
-    parse(sys::mirs_group_parse, name)
+pub fn parse_group(name: &str) -> Result<Group> {
+    Group::parse(name)
 }
 
 /// The stable 64-bit hash of a key (same on every machine). Keys with a NUL byte hash their prefix.
@@ -112,11 +163,10 @@ pub fn key_shard(key: &str, shard_count: u32) -> u32 {
 // ---- options -------------------------------------------------------------------------------------------------------
 
 /// Options of [`Dataset::open_with`]: the defaults of `mirs_dataset_options_init`, changed through the builder
-/// methods or the raw struct.
+/// methods (one per field of `mirs_dataset_options`).
 #[derive(Clone, Copy, Debug)]
 pub struct DatasetOptions {
-    /// The C struct (struct_size already set).
-    pub raw: sys::mirs_dataset_options,
+    raw: sys::mirs_dataset_options,
 }
 
 impl Default for DatasetOptions {
@@ -133,23 +183,58 @@ impl DatasetOptions {
     pub fn new() -> Self {
         Self::default()
     }
-    /// `MIRS_DATASET_FORMAT_*`.
-    pub fn format(mut self, format: i32) -> Self {
-        self.raw.format = format;
+    /// The layout to read (default [`DatasetFormat::Auto`]).
+    pub fn format(mut self, format: DatasetFormat) -> Self {
+        self.raw.format = format.raw();
         self
     }
-    /// Skip bad items and record diagnostics instead of failing.
-    pub fn lenient(mut self, yes: bool) -> Self {
-        self.raw.mode = if yes {
-            sys::MIRS_DATASET_LENIENT
-        } else {
-            sys::MIRS_DATASET_STRICT
-        };
+    /// Strict (default) or lenient validation.
+    pub fn mode(mut self, mode: DatasetMode) -> Self {
+        self.raw.mode = mode.raw();
         self
+    }
+    /// Skip bad items and record diagnostics instead of failing ([`DatasetMode::Lenient`]).
+    pub fn lenient(self, yes: bool) -> Self {
+        self.mode(if yes { DatasetMode::Lenient } else { DatasetMode::Strict })
     }
     /// A missing or non-regular image file is a problem.
     pub fn check_images(mut self, yes: bool) -> Self {
         self.raw.check_images = yes as i32;
+        self
+    }
+    /// Fewest images an item may have.
+    pub fn min_images(mut self, n: u32) -> Self {
+        self.raw.min_images = n;
+        self
+    }
+    /// Most images an item may have.
+    pub fn max_images(mut self, n: u32) -> Self {
+        self.raw.max_images = n;
+        self
+    }
+    /// Deepest JSON nesting accepted.
+    pub fn max_json_depth(mut self, n: u32) -> Self {
+        self.raw.max_json_depth = n;
+        self
+    }
+    /// Largest metadata file accepted, in bytes.
+    pub fn max_file_bytes(mut self, n: u64) -> Self {
+        self.raw.max_file_bytes = n;
+        self
+    }
+    /// Most items accepted (in both modes).
+    pub fn max_items(mut self, n: u64) -> Self {
+        self.raw.max_items = n;
+        self
+    }
+    /// Longest JSONL line accepted, in bytes.
+    pub fn max_line_bytes(mut self, n: u64) -> Self {
+        self.raw.max_line_bytes = n;
+        self
+    }
+    /// Whether the known oddities of the official data are accepted (default) or refused.
+    pub fn oddities(mut self, o: Oddities) -> Self {
+        self.raw.oddities = o.raw();
         self
     }
 }
@@ -159,11 +244,19 @@ impl DatasetOptions {
 /// A problem a lenient open skipped.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// The `MIRS_E_*` status of the problem.
     pub status: i32,
     pub file: String,
     /// Position of the item in its file, or -1 when the problem is the file itself.
     pub item_index: i64,
     pub message: String,
+}
+
+impl Diagnostic {
+    /// The status as an [`ErrorKind`](crate::ErrorKind).
+    pub fn kind(&self) -> crate::ErrorKind {
+        crate::ErrorKind::from_raw(self.status).unwrap_or(crate::ErrorKind::Other)
+    }
 }
 
 /// An opened, immutable dataset. Freed on drop.
@@ -203,9 +296,9 @@ impl Dataset {
     pub fn path(&self) -> &Path {
         unsafe { path(sys::mirs_dataset_path(self.as_ptr())) }
     }
-    /// `MIRS_DATASET_FORMAT_OFFICIAL` or `_JSONL`.
-    pub fn format(&self) -> i32 {
-        unsafe { sys::mirs_dataset_format(self.as_ptr()) }
+    /// [`DatasetFormat::Official`] or [`DatasetFormat::Jsonl`].
+    pub fn format(&self) -> DatasetFormat {
+        DatasetFormat::from_raw(unsafe { sys::mirs_dataset_format(self.as_ptr()) }).unwrap_or(DatasetFormat::Auto)
     }
     /// Number of items.
     pub fn len(&self) -> usize {
@@ -219,8 +312,8 @@ impl Dataset {
         unsafe { sys::mirs_dataset_image_total(self.as_ptr()) }
     }
     /// Items with this category and relation.
-    pub fn count_cell(&self, category: i32, relation: i32) -> usize {
-        unsafe { sys::mirs_dataset_count_cell(self.as_ptr(), category, relation) }
+    pub fn count_cell(&self, category: Category, relation: Relation) -> usize {
+        unsafe { sys::mirs_dataset_count_cell(self.as_ptr(), category.raw(), relation.raw()) }
     }
     /// Problems skipped by a lenient open.
     pub fn diagnostics(&self) -> Result<Vec<Diagnostic>> {
@@ -273,6 +366,7 @@ impl Dataset {
         Ok(Iter {
             ptr,
             error: None,
+            yielded: 0,
             _ds: PhantomData,
         })
     }
@@ -297,19 +391,24 @@ impl<'a> IntoIterator for &'a Dataset {
     }
 }
 
-/// Which items an [`Iter`] yields (all filters combine with AND). Masks have bit `1 << MIRS_CATEGORY_*` (etc.) set
-/// for kept values; 0 keeps all.
-#[derive(Clone, Debug, Default)]
+/// Which items an [`Iter`] yields (all filters combine with AND): categories, relations and groups to keep (none
+/// given keeps all), keys, a shard, a seeded order. Built with the methods; an out-of-range value cannot be
+/// expressed (the enums), so none is silently dropped.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Filter {
-    pub categories: u32,
-    pub relations: u32,
-    pub groups: u32,
-    keys: Vec<String>,
-    keys_set: bool,
-    pub shard_index: u32,
-    pub shard_count: u32,
-    pub shuffle: bool,
-    pub seed: u64,
+    categories: u32,
+    relations: u32,
+    groups: u32,
+    keys: Option<Vec<String>>,
+    shard_index: u32,
+    shard_count: u32,
+    shuffle: bool,
+    seed: u64,
+}
+
+fn mask<T: Copy>(values: &[T], raw: impl Fn(T) -> i32) -> u32 {
+    // Every enum value is in 0..32 (the header's counts are below 32; the mask type is u32).
+    values.iter().fold(0, |m, &v| m | 1u32 << raw(v))
 }
 
 impl Filter {
@@ -321,6 +420,7 @@ impl Filter {
         *keys = self
             .keys
             .iter()
+            .flatten()
             .map(|k| cstr_arg(k, "key"))
             .collect::<Result<Vec<_>>>()?;
         *ptrs = keys.iter().map(|k| k.as_ptr()).collect();
@@ -332,7 +432,7 @@ impl Filter {
         raw.categories = self.categories;
         raw.relations = self.relations;
         raw.groups = self.groups;
-        if self.keys_set {
+        if self.keys.is_some() {
             raw.keys = ptrs.as_ptr();
             raw.key_count = ptrs.len();
         }
@@ -342,30 +442,27 @@ impl Filter {
         raw.seed = self.seed;
         Ok(raw)
     }
-    /// Keep these categories (`MIRS_CATEGORY_*`).
-    pub fn categories(mut self, cats: &[i32]) -> Filter {
-        self.categories = cats.iter().fold(0, |m, &c| m | 1u32.checked_shl(c as u32).unwrap_or(0));
+    /// Keep these categories (an empty slice keeps all).
+    pub fn categories(mut self, cats: &[Category]) -> Filter {
+        self.categories = mask(cats, Category::raw);
         self
     }
-    /// Keep these relations (`MIRS_RELATION_*`).
-    pub fn relations(mut self, rels: &[i32]) -> Filter {
-        self.relations = rels.iter().fold(0, |m, &c| m | 1u32.checked_shl(c as u32).unwrap_or(0));
+    /// Keep these relations (an empty slice keeps all).
+    pub fn relations(mut self, rels: &[Relation]) -> Filter {
+        self.relations = mask(rels, Relation::raw);
         self
     }
-    /// Keep these relation groups (`MIRS_GROUP_*`).
-    pub fn groups(mut self, groups: &[i32]) -> Filter {
-        self.groups = groups
-            .iter()
-            .fold(0, |m, &c| m | 1u32.checked_shl(c as u32).unwrap_or(0));
+    /// Keep these relation groups (an empty slice keeps all).
+    pub fn groups(mut self, groups: &[Group]) -> Filter {
+        self.groups = mask(groups, Group::raw);
         self
     }
-    /// Keep only these keys.
+    /// Keep only these keys (an empty slice keeps none).
     pub fn keys<S: AsRef<str>>(mut self, keys: &[S]) -> Filter {
-        self.keys = keys.iter().map(|k| k.as_ref().to_string()).collect();
-        self.keys_set = true;
+        self.keys = Some(keys.iter().map(|k| k.as_ref().to_string()).collect());
         self
     }
-    /// Keep shard `index` of `count` (by key hash).
+    /// Keep shard `index` of `count` (by key hash; the library refuses `index >= count`).
     pub fn shard(mut self, index: u32, count: u32) -> Filter {
         self.shard_index = index;
         self.shard_count = count;
@@ -383,6 +480,8 @@ impl Filter {
 pub struct Iter<'ds> {
     ptr: NonNull<sys::mirs_iter>,
     error: Option<crate::Error>,
+    /// Items yielded since the start (or the last reset): the exact size_hint is total() - yielded.
+    yielded: usize,
     _ds: PhantomData<&'ds Dataset>,
 }
 
@@ -396,7 +495,9 @@ impl<'ds> Iter<'ds> {
     }
     /// Back to the first item.
     pub fn reset(&mut self) {
-        unsafe { sys::mirs_iter_reset(self.ptr.as_ptr()) }
+        unsafe { sys::mirs_iter_reset(self.ptr.as_ptr()) };
+        self.yielded = 0;
+        self.error = None;
     }
     /// The error that ended the iteration early, if any (the library reports none for valid iterators).
     pub fn error(&self) -> Option<&crate::Error> {
@@ -410,15 +511,30 @@ impl<'ds> Iterator for Iter<'ds> {
         let mut out: *const sys::mirs_item = ptr::null();
         let st = unsafe { sys::mirs_iter_next(self.ptr.as_ptr(), &mut out) };
         if st == sys::MIRS_OK && !out.is_null() {
+            self.yielded += 1;
             Some(Item::new(out))
         } else {
             if st < 0 {
                 self.error = Some(Error::last(st));
             }
+            // Whatever ended it, the iteration is over: size_hint says so from now on.
+            self.yielded = self.total();
             None
         }
     }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.len();
+        (n, Some(n))
+    }
 }
+
+impl ExactSizeIterator for Iter<'_> {
+    fn len(&self) -> usize {
+        self.total().saturating_sub(self.yielded)
+    }
+}
+
+impl std::iter::FusedIterator for Iter<'_> {}
 
 impl Drop for Iter<'_> {
     fn drop(&mut self) {
@@ -454,7 +570,7 @@ impl<'ds> Item<'ds> {
     pub fn as_ptr(&self) -> *const sys::mirs_item {
         self.p()
     }
-    /// "<Category>/<Relation>/<id>".
+    /// `"<Category>/<Relation>/<id>"`.
     pub fn key(&self) -> &'ds str {
         unsafe { text(sys::mirs_item_key(self.p())) }
     }
@@ -466,17 +582,19 @@ impl<'ds> Item<'ds> {
     pub fn id_is_int(&self) -> bool {
         unsafe { sys::mirs_item_id_is_int(self.p()) != 0 }
     }
-    pub fn category(&self) -> i32 {
-        unsafe { sys::mirs_item_category(self.p()) }
+    /// The category (`None` for a folder the taxonomy does not know: see [`Item::category_name`]).
+    pub fn category(&self) -> Option<Category> {
+        Category::from_raw(unsafe { sys::mirs_item_category(self.p()) })
     }
-    pub fn relation(&self) -> i32 {
-        unsafe { sys::mirs_item_relation(self.p()) }
+    /// The relation (`None` for a file the taxonomy does not know: see [`Item::relation_name`]).
+    pub fn relation(&self) -> Option<Relation> {
+        Relation::from_raw(unsafe { sys::mirs_item_relation(self.p()) })
     }
-    /// The category as the key spells it (an unknown folder's own name; `category()` is then -1).
+    /// The category as the key spells it (an unknown folder's own name; `category()` is then None).
     pub fn category_name(&self) -> &'ds str {
         unsafe { text(sys::mirs_item_category_name(self.p())) }
     }
-    /// The relation as the key spells it (an unknown file's relation; `relation()` is then -1).
+    /// The relation as the key spells it (an unknown file's relation; `relation()` is then None).
     pub fn relation_name(&self) -> &'ds str {
         unsafe { text(sys::mirs_item_relation_name(self.p())) }
     }

@@ -3,6 +3,8 @@ use std::fmt;
 
 use mirsafety_sys as sys;
 
+use crate::ErrorKind;
+
 /// A libmirsafety failure: the status (a negative `MIRS_E_*`) and the library's message, copied from the
 /// thread-local buffer at the moment of the failure.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +38,11 @@ impl Error {
         self.status
     }
 
+    /// The status as an [`ErrorKind`] (`ErrorKind::Other` for a status these bindings do not know).
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::from_raw(self.status).unwrap_or(ErrorKind::Other)
+    }
+
     /// The library's static name of the status ("MIRS_E_IO").
     pub fn status_name(&self) -> &'static str {
         status_str(self.status)
@@ -54,6 +61,56 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// The error for a number that is not one of the values of a group of constants (an enum's `try_from`).
+pub(crate) fn invalid_value(what: &str, v: i64) -> Error {
+    Error::new(sys::MIRS_E_INVALID_ARGUMENT, format!("{} is not a {} value", v, what))
+}
+
+/// The error for a text or path with a NUL byte, which a C string cannot hold.
+pub(crate) fn nul_error(what: &str) -> Error {
+    Error::new(sys::MIRS_E_INVALID_ARGUMENT, format!("{} contains a NUL byte", what))
+}
+
+/// A C string of `s`.
+pub(crate) fn cstring(s: &str, what: &str) -> Result<std::ffi::CString> {
+    std::ffi::CString::new(s).map_err(|_| nul_error(what))
+}
+
+/// A C string of a path (its bytes as they are: paths need not be UTF-8).
+pub(crate) fn cpath(p: &std::path::Path) -> Result<std::ffi::CString> {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(|_| nul_error("path"))
+}
+
+/// Copies a buffer the library filled and frees it.
+pub(crate) fn take_bytes(mut b: sys::mirs_buf) -> Vec<u8> {
+    let v = if b.data.is_null() || b.size == 0 {
+        Vec::new()
+    } else {
+        // SAFETY: the library filled b with `size` bytes it owns until mirs_buf_free.
+        unsafe { std::slice::from_raw_parts(b.data, b.size) }.to_vec()
+    };
+    // SAFETY: b came from the library (or is the empty buffer, which mirs_buf_free accepts).
+    unsafe { sys::mirs_buf_free(&mut b) };
+    v
+}
+
+/// [`take_bytes`] as text (the library writes UTF-8; anything else is replaced, never trusted).
+pub(crate) fn take_string(b: sys::mirs_buf) -> String {
+    match String::from_utf8(take_bytes(b)) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+/// An empty buffer for the library to fill.
+pub(crate) fn empty_buf() -> sys::mirs_buf {
+    sys::mirs_buf {
+        data: std::ptr::null_mut(),
+        size: 0,
+    }
+}
 
 /// `Ok(status)` for MIRS_OK / MIRS_DONE, the thread's error for negative statuses.
 pub(crate) fn check(status: i32) -> Result<i32> {

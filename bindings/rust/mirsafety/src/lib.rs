@@ -8,22 +8,33 @@
 //! # Ok::<(), mirsafety::Error>(())
 //! ```
 //!
-//! Handles free themselves on drop; failures are [`Error`]s holding the status and the library's message (copied
-//! at once). `Send`/`Sync` follow the header: a [`Dataset`] is both, an [`Iter`] only `Send`.
-//! The raw layer is re-exported as [`sys`].
+//! Handles free themselves on drop; failures are [`Error`]s holding the status ([`Error::kind`]) and the
+//! library's message (copied at once). Options are builders, the header's constants are enums and flag sets
+//! ([`Relation`], [`Verdict`], [`MatchFlags`], ...), and borrowed memory is tied to lifetimes: no safe code can
+//! cause undefined behaviour ([`safety`] lists the guarantees and the tests that pin them). `Send`/`Sync`
+//! follow the header: a [`Dataset`] is both, an [`Iter`] only `Send`. The raw layer is re-exported as [`sys`].
 pub use mirsafety_sys as sys;
 
 mod dataset;
-mod error;
-mod progress;
 pub mod entropy;
+#[rustfmt::skip] // generated (bindings/gen/generate.py)
+mod enums;
+mod error;
 pub mod image;
+mod progress;
 pub mod prompt;
 pub mod report;
+pub mod safety;
 pub mod score;
 pub mod stats;
 
+/// The Rust blocks of docs/rust.md, run as doc tests so that the guide cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../../docs/rust.md")]
+pub struct RustGuideExamples;
+
 pub use dataset::*;
+pub use enums::*;
 pub use error::{clear_error, last_error, status_str, Error, Result};
 
 /// The library's version as (major, minor, patch, string).
@@ -47,7 +58,12 @@ pub const HEADER_VERSION_NUMBER: i32 = sys::MIRS_VERSION_NUMBER;
 /// (docs/c-api.md, "Versions and compatibility"): the same major, and in 0.x the same minor (a 0.x minor release may
 /// change the ABI); from 1.0 on the library's minor may be newer (minor releases only add). The patch never matters.
 pub fn version_compatible(header: (i32, i32), library: (i32, i32)) -> bool {
-    header.0 == library.0 && if header.0 == 0 { header.1 == library.1 } else { library.1 >= header.1 }
+    header.0 == library.0
+        && if header.0 == 0 {
+            header.1 == library.1
+        } else {
+            library.1 >= header.1
+        }
 }
 
 /// Fails with `MIRS_E_VERSION` when the loaded library cannot serve the header these bindings were generated from

@@ -1,9 +1,7 @@
 //! Prompts and API requests (prompt.h): chat formats, templates, variants, streaming a dataset to a closure or
 //! a file. A [`Template`] is immutable (`Send + Sync`).
 use std::ffi::{CStr, CString};
-use std::marker::PhantomData;
 use std::os::raw::{c_char, c_int, c_void};
-use std::os::unix::ffi::OsStrExt;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::ptr::{self, NonNull};
@@ -11,29 +9,12 @@ use std::ptr::{self, NonNull};
 use mirsafety_sys as sys;
 
 use crate::dataset::{Dataset, Filter, Item};
-use crate::error::{check, Error, Result};
+use crate::error::{check, cpath, cstring, empty_buf, take_string, Error, Result};
 use crate::progress::Progress;
+use crate::{Category, Labels, Profile, PromptFormat, PromptImageFormat, Relation, Variant};
 
 fn cs(s: &str) -> Result<CString> {
-    CString::new(s).map_err(|_| Error::new(sys::MIRS_E_INVALID_ARGUMENT, "text contains a NUL byte"))
-}
-fn cpath(p: &Path) -> Result<CString> {
-    CString::new(p.as_os_str().as_bytes()).map_err(|_| Error::new(sys::MIRS_E_INVALID_ARGUMENT, "NUL in path"))
-}
-fn take_string(mut b: sys::mirs_buf) -> String {
-    let s = if b.data.is_null() {
-        String::new()
-    } else {
-        String::from_utf8_lossy(unsafe { std::slice::from_raw_parts(b.data, b.size) }).into_owned()
-    };
-    unsafe { sys::mirs_buf_free(&mut b) };
-    s
-}
-fn empty() -> sys::mirs_buf {
-    sys::mirs_buf {
-        data: ptr::null_mut(),
-        size: 0,
-    }
+    cstring(s, "text")
 }
 fn parse(f: unsafe extern "C" fn(*const c_char, *mut i32) -> c_int, name: &str) -> Result<i32> {
     let c = cs(name)?;
@@ -41,33 +22,60 @@ fn parse(f: unsafe extern "C" fn(*const c_char, *mut i32) -> c_int, name: &str) 
     check(unsafe { f(c.as_ptr(), &mut out) })?;
     Ok(out)
 }
-unsafe fn st(p: *const c_char) -> Option<&'static str> {
+fn static_name(p: *const c_char) -> &'static str {
     if p.is_null() {
-        None
+        ""
     } else {
-        CStr::from_ptr(p).to_str().ok()
+        // SAFETY: the name functions return static ASCII strings.
+        unsafe { CStr::from_ptr(p) }.to_str().unwrap_or("")
     }
 }
 
-pub fn format_name(format: i32) -> Option<&'static str> {
-    unsafe { st(sys::mirs_prompt_format_name(format)) }
-}
-pub fn variant_name(variant: i32) -> Option<&'static str> {
-    unsafe { st(sys::mirs_prompt_variant_name(variant)) }
-}
-pub fn parse_format(name: &str) -> Result<i32> {
-    parse(sys::mirs_prompt_format_parse, name)
-}
-pub fn parse_variant(name: &str) -> Result<i32> {
-    parse(sys::mirs_prompt_variant_parse, name)
-}
-/// Some(true) for request formats, Some(false) for text formats, None when out of range.
-pub fn is_request_format(format: i32) -> Option<bool> {
-    match unsafe { sys::mirs_prompt_format_is_request(format) } {
-        1 => Some(true),
-        0 => Some(false),
-        _ => None,
+impl PromptFormat {
+    /// The format's name ("qwen2-vl", the CLI's spelling).
+    pub fn name(self) -> &'static str {
+        static_name(unsafe { sys::mirs_prompt_format_name(self.raw()) })
     }
+    /// Parses a format name; `MIRS_E_NOT_FOUND` otherwise.
+    pub fn parse(name: &str) -> Result<PromptFormat> {
+        parse(sys::mirs_prompt_format_parse, name).and_then(PromptFormat::try_from)
+    }
+    /// Whether the format writes API requests (OPENAI, ANTHROPIC, OPENAI_BATCH) rather than text.
+    pub fn is_request(self) -> bool {
+        unsafe { sys::mirs_prompt_format_is_request(self.raw()) == 1 }
+    }
+}
+
+impl Variant {
+    /// The variant's name ("text-only").
+    pub fn name(self) -> &'static str {
+        static_name(unsafe { sys::mirs_prompt_variant_name(self.raw()) })
+    }
+    /// Parses a variant name; `MIRS_E_NOT_FOUND` otherwise.
+    pub fn parse(name: &str) -> Result<Variant> {
+        parse(sys::mirs_prompt_variant_parse, name).and_then(Variant::try_from)
+    }
+}
+
+/// [`PromptFormat::name`].
+pub fn format_name(format: PromptFormat) -> &'static str {
+    format.name()
+}
+/// [`Variant::name`].
+pub fn variant_name(variant: Variant) -> &'static str {
+    variant.name()
+}
+/// [`PromptFormat::parse`].
+pub fn parse_format(name: &str) -> Result<PromptFormat> {
+    PromptFormat::parse(name)
+}
+/// [`Variant::parse`].
+pub fn parse_variant(name: &str) -> Result<Variant> {
+    Variant::parse(name)
+}
+/// [`PromptFormat::is_request`].
+pub fn is_request_format(format: PromptFormat) -> bool {
+    format.is_request()
 }
 
 /// A parsed prompt template.
@@ -108,13 +116,31 @@ impl Drop for Template {
     }
 }
 
-/// Options of the prompt functions (defaults from `mirs_prompt_options_init`). Text fields are set through the
-/// methods (they keep the strings alive); numeric ones directly on `raw`.
+/// Options of the prompt functions: the defaults of `mirs_prompt_options_init`, changed through one builder
+/// method per field of `mirs_prompt_options` (the progress callback is the closure of
+/// [`write_file_with_progress`]). Strings are kept here and the C struct is built for each call, so nothing the
+/// library reads can dangle; a template is borrowed for `'t`.
+#[derive(Clone, Debug)]
 pub struct PromptOptions<'t> {
-    pub raw: sys::mirs_prompt_options,
-    strings: Vec<CString>,
-    _t: PhantomData<&'t Template>,
+    raw: sys::mirs_prompt_options,
+    system: Option<CString>,
+    image_placeholder: Option<CString>,
+    model: Option<CString>,
+    detail: Option<CString>,
+    composite_dir: Option<CString>,
+    tmpl: Option<&'t Template>,
 }
+// The C struct's pointers are all NULL here (the strings and the template are filled in per call), and a template
+// is Sync: the options may move to and be shared with other threads.
+unsafe impl Send for PromptOptions<'_> {}
+unsafe impl Sync for PromptOptions<'_> {}
+
+impl std::fmt::Debug for Template {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Template")
+    }
+}
+
 impl Default for PromptOptions<'_> {
     fn default() -> Self {
         let mut raw = std::mem::MaybeUninit::zeroed();
@@ -124,51 +150,126 @@ impl Default for PromptOptions<'_> {
         };
         PromptOptions {
             raw,
-            strings: Vec::new(),
-            _t: PhantomData,
+            system: None,
+            image_placeholder: None,
+            model: None,
+            detail: None,
+            composite_dir: None,
+            tmpl: None,
         }
     }
 }
+
+fn opt_ptr(c: &Option<CString>) -> *const c_char {
+    c.as_ref().map_or(ptr::null(), |c| c.as_ptr())
+}
+
 impl<'t> PromptOptions<'t> {
-    pub fn new(format: i32) -> Self {
-        let mut o = Self::default();
-        o.raw.format = format;
-        o
+    /// The defaults with this format.
+    pub fn new(format: PromptFormat) -> Self {
+        Self::default().format(format)
     }
-    fn keep(&mut self, s: &str) -> Result<*const c_char> {
-        let c = cs(s)?;
-        let p = c.as_ptr();
-        self.strings.push(c);
-        Ok(p)
+    /// The C struct for one call: valid while `self` is borrowed.
+    pub(crate) fn to_raw(&self) -> sys::mirs_prompt_options {
+        let mut r = self.raw;
+        r.system = opt_ptr(&self.system);
+        r.image_placeholder = opt_ptr(&self.image_placeholder);
+        r.model = opt_ptr(&self.model);
+        r.detail = opt_ptr(&self.detail);
+        r.composite_dir = opt_ptr(&self.composite_dir);
+        r.tmpl = self.tmpl.map_or(ptr::null(), |t| t.ptr.as_ptr() as *const _);
+        r
     }
-    pub fn variant(mut self, variant: i32) -> Self {
-        self.raw.variant = variant;
+    /// The chat format or request format (default [`PromptFormat::Qwen2Vl`]). [`PromptFormat::Template`] needs
+    /// [`PromptOptions::template`], which sets it.
+    pub fn format(mut self, format: PromptFormat) -> Self {
+        self.raw.format = format.raw();
         self
     }
+    /// The experiment variant (default [`Variant::MultiImage`]).
+    pub fn variant(mut self, variant: Variant) -> Self {
+        self.raw.variant = variant.raw();
+        self
+    }
+    /// Image labels (default [`Labels::Auto`]).
+    pub fn labels(mut self, labels: Labels) -> Self {
+        self.raw.labels = labels.raw();
+        self
+    }
+    /// The system prompt (default: the format's own).
     pub fn system(mut self, s: &str) -> Result<Self> {
-        self.raw.system = self.keep(s)?;
+        self.system = Some(cs(s)?);
         Ok(self)
     }
+    /// The PLAIN format's image marker (default `"<image>"`).
     pub fn image_placeholder(mut self, s: &str) -> Result<Self> {
-        self.raw.image_placeholder = self.keep(s)?;
+        self.image_placeholder = Some(cs(s)?);
         Ok(self)
     }
-    pub fn model(mut self, s: &str) -> Result<Self> {
-        self.raw.model = self.keep(s)?;
-        Ok(self)
-    }
-    pub fn detail(mut self, s: &str) -> Result<Self> {
-        self.raw.detail = self.keep(s)?;
-        Ok(self)
-    }
-    pub fn composite_dir(mut self, s: &str) -> Result<Self> {
-        self.raw.composite_dir = self.keep(s)?;
-        Ok(self)
-    }
-    /// FORMAT_TEMPLATE with this template (borrowed by the options).
+    /// [`PromptFormat::Template`] with this template (borrowed by the options).
     pub fn template(mut self, t: &'t Template) -> Self {
         self.raw.format = sys::MIRS_PROMPT_FORMAT_TEMPLATE;
-        self.raw.tmpl = t.ptr.as_ptr();
+        self.tmpl = Some(t);
+        self
+    }
+    /// The SHUFFLED variant's seed (default 0).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.raw.seed = seed;
+        self
+    }
+    /// The request's "model" field (required by the request formats).
+    pub fn model(mut self, s: &str) -> Result<Self> {
+        self.model = Some(cs(s)?);
+        Ok(self)
+    }
+    /// `max_tokens` of a request (> 0: sent; 0, the default: omitted, ANTHROPIC then sends 4096).
+    pub fn max_tokens(mut self, n: i64) -> Self {
+        self.raw.max_tokens = n;
+        self
+    }
+    /// `temperature` of a request (>= 0: sent; < 0, the default -1: omitted).
+    pub fn temperature(mut self, t: f64) -> Self {
+        self.raw.temperature = t;
+        self
+    }
+    /// OPENAI image_url "detail" ("low", "high", "auto"; default omitted).
+    pub fn detail(mut self, s: &str) -> Result<Self> {
+        self.detail = Some(cs(s)?);
+        Ok(self)
+    }
+    /// How request formats send images (default [`PromptImageFormat::Original`]).
+    pub fn image_format(mut self, f: PromptImageFormat) -> Self {
+        self.raw.image_format = f.raw();
+        self
+    }
+    /// JPEG quality 1..100 for [`PromptImageFormat::Jpeg`] (default 90).
+    pub fn jpeg_quality(mut self, q: i32) -> Self {
+        self.raw.jpeg_quality = q;
+        self
+    }
+    /// Images with more pixels are downscaled to fit and re-encoded (0, the default: no limit).
+    pub fn max_pixels(mut self, n: u64) -> Self {
+        self.raw.max_pixels = n;
+        self
+    }
+    /// Limit on one image file in bytes (default 64 MiB).
+    pub fn max_image_bytes(mut self, n: u64) -> Self {
+        self.raw.max_image_bytes = n;
+        self
+    }
+    /// Folder where the COMPOSITE variant writes its tiled images with a text format (required there).
+    pub fn composite_dir<P: AsRef<Path>>(mut self, dir: P) -> Result<Self> {
+        self.composite_dir = Some(cpath(dir.as_ref())?);
+        Ok(self)
+    }
+    /// A model profile (OPENAI / OPENAI_BATCH only; default [`Profile::None`]).
+    pub fn profile(mut self, p: Profile) -> Self {
+        self.raw.profile = p.raw();
+        self
+    }
+    /// Threads that decode one item's images where they are decoded (default 1; the bytes do not depend on it).
+    pub fn threads(mut self, n: u32) -> Self {
+        self.raw.threads = n;
         self
     }
 }
@@ -178,8 +279,8 @@ impl<'t> PromptOptions<'t> {
 pub struct Input<'a> {
     pub text: &'a str,
     pub images: Vec<&'a str>,
-    pub relation: Option<i32>,
-    pub category: Option<i32>,
+    pub relation: Option<Relation>,
+    pub category: Option<Category>,
     pub key: Option<&'a str>,
     pub question: Option<&'a str>,
 }
@@ -199,18 +300,26 @@ pub fn render(input: &Input<'_>, opts: &PromptOptions<'_>) -> Result<String> {
     raw.text = text.as_ptr();
     raw.images = if ptrs.is_empty() { ptr::null() } else { ptrs.as_ptr() };
     raw.image_count = ptrs.len();
-    raw.relation = input.relation.unwrap_or(-1);
-    raw.category = input.category.unwrap_or(-1);
+    raw.relation = input.relation.map_or(-1, Relation::raw);
+    raw.category = input.category.map_or(-1, Category::raw);
     raw.key = key.as_ref().map_or(ptr::null(), |c| c.as_ptr());
     raw.question = q.as_ref().map_or(ptr::null(), |c| c.as_ptr());
-    let mut b = empty();
-    check(unsafe { sys::mirs_prompt_render(&raw, &opts.raw, &mut b) })?;
+    let mut b = empty_buf();
+    let o = opts.to_raw();
+    check(unsafe { sys::mirs_prompt_render(&raw, &o, &mut b) })?;
     Ok(take_string(b))
 }
 
 /// The shuffled variant's image order for an item key.
 pub fn permutation(key: &str, seed: u64, n: usize) -> Result<Vec<usize>> {
     let k = cs(key)?;
+    // The library's limit, checked before the buffer is allocated (same status and message).
+    if n > 65536 {
+        return Err(Error::new(
+            sys::MIRS_E_LIMIT,
+            format!("permutation of {} elements exceeds 65536", n),
+        ));
+    }
     let mut out = vec![0usize; n.max(1)];
     check(unsafe { sys::mirs_prompt_permutation(k.as_ptr(), seed, n, out.as_mut_ptr()) })?;
     out.truncate(n);
@@ -219,14 +328,16 @@ pub fn permutation(key: &str, seed: u64, n: usize) -> Result<Vec<usize>> {
 
 /// The model-facing text of an item.
 pub fn item_text(item: &Item<'_>, opts: &PromptOptions<'_>) -> Result<String> {
-    let mut b = empty();
-    check(unsafe { sys::mirs_prompt_item_text(item.as_ptr(), &opts.raw, &mut b) })?;
+    let mut b = empty_buf();
+    let o = opts.to_raw();
+    check(unsafe { sys::mirs_prompt_item_text(item.as_ptr(), &o, &mut b) })?;
     Ok(take_string(b))
 }
 /// One output line for an item (no newline).
 pub fn item_line(item: &Item<'_>, opts: &PromptOptions<'_>) -> Result<String> {
-    let mut b = empty();
-    check(unsafe { sys::mirs_prompt_item_line(item.as_ptr(), &opts.raw, &mut b) })?;
+    let mut b = empty_buf();
+    let o = opts.to_raw();
+    check(unsafe { sys::mirs_prompt_item_line(item.as_ptr(), &o, &mut b) })?;
     Ok(take_string(b))
 }
 
@@ -237,7 +348,12 @@ struct SinkState<F> {
 
 unsafe extern "C" fn sink_tramp<F: FnMut(&[u8]) -> bool>(ud: *mut c_void, line: *const c_char, len: usize) -> c_int {
     let st = &mut *(ud as *mut SinkState<F>);
-    let bytes = std::slice::from_raw_parts(line as *const u8, len);
+    // The line is valid for the call (the header); a slice may not be made from NULL, even empty.
+    let bytes: &[u8] = if line.is_null() || len == 0 {
+        &[]
+    } else {
+        std::slice::from_raw_parts(line as *const u8, len)
+    };
     // A panic must not unwind through C: it stops the write and is resumed after it.
     match catch_unwind(AssertUnwindSafe(|| (st.f)(bytes))) {
         Ok(true) => sys::MIRS_OK,
@@ -254,11 +370,43 @@ fn raw_filter(filter: &Filter, keys: &mut Vec<CString>, ptrs: &mut Vec<*const c_
 }
 
 /// Streams one line per item passing `filter` to `sink` (newline included); `sink` returns false to stop early.
-/// Returns the number of lines written.
+/// Returns the number of lines written. An item the official adapters count as failed inference (a missing
+/// image) fails the write; see [`write_with_failed`].
 pub fn write<F: FnMut(&[u8]) -> bool>(
     ds: &Dataset,
     filter: &Filter,
     opts: &PromptOptions<'_>,
+    sink: F,
+) -> Result<usize> {
+    write_raw(ds, filter, opts.to_raw(), sink)
+}
+
+/// [`write()`] that hands each item the official adapters count as failed inference to `failed` as a response
+/// record (one JSON line `{"key", "response": "[INFERENCE_FAILED: ...]", "status": "failed", "error"}`, newline
+/// included) and goes on (`mirs_prompt_options.failed_sink`). Returns the lines given to `sink`.
+pub fn write_with_failed<F: FnMut(&[u8]) -> bool, G: FnMut(&[u8]) -> bool>(
+    ds: &Dataset,
+    filter: &Filter,
+    opts: &PromptOptions<'_>,
+    sink: F,
+    failed: G,
+) -> Result<usize> {
+    let mut fstate = SinkState { f: failed, panic: None };
+    let mut raw = opts.to_raw();
+    raw.failed_sink = Some(sink_tramp::<G>);
+    raw.failed_userdata = &mut fstate as *mut SinkState<G> as *mut c_void;
+    let r = write_raw(ds, filter, raw, sink);
+    if let Some(p) = fstate.panic.take() {
+        resume_unwind(p);
+    }
+    r
+}
+
+/// `raw`'s pointers must stay valid for the call (they point into the options and the caller's frame).
+fn write_raw<F: FnMut(&[u8]) -> bool>(
+    ds: &Dataset,
+    filter: &Filter,
+    raw: sys::mirs_prompt_options,
     sink: F,
 ) -> Result<usize> {
     let (mut keys, mut ptrs) = (Vec::new(), Vec::new());
@@ -269,7 +417,7 @@ pub fn write<F: FnMut(&[u8]) -> bool>(
         sys::mirs_prompt_write(
             ds.as_ptr(),
             &f,
-            &opts.raw,
+            &raw,
             Some(sink_tramp::<F>),
             &mut state as *mut SinkState<F> as *mut c_void,
             &mut written,
@@ -284,7 +432,26 @@ pub fn write<F: FnMut(&[u8]) -> bool>(
 
 /// Writes the lines to a file atomically; the number of lines.
 pub fn write_file<P: AsRef<Path>>(ds: &Dataset, filter: &Filter, opts: &PromptOptions<'_>, path: P) -> Result<usize> {
-    write_file_raw(ds, filter, &opts.raw, path.as_ref())
+    write_file_raw(ds, filter, &opts.to_raw(), path.as_ref())
+}
+
+/// [`write_file()`] that hands failed-inference items to `failed`, as [`write_with_failed()`] does.
+pub fn write_file_with_failed<P: AsRef<Path>, G: FnMut(&[u8]) -> bool>(
+    ds: &Dataset,
+    filter: &Filter,
+    opts: &PromptOptions<'_>,
+    path: P,
+    failed: G,
+) -> Result<usize> {
+    let mut fstate = SinkState { f: failed, panic: None };
+    let mut raw = opts.to_raw();
+    raw.failed_sink = Some(sink_tramp::<G>);
+    raw.failed_userdata = &mut fstate as *mut SinkState<G> as *mut c_void;
+    let r = write_file_raw(ds, filter, &raw, path.as_ref());
+    if let Some(p) = fstate.panic.take() {
+        resume_unwind(p);
+    }
+    r
 }
 
 /// [`write_file`] that calls `progress(done, total)` after each item written (what `mirsafety prompts --out` draws
@@ -297,7 +464,7 @@ pub fn write_file_with_progress<P: AsRef<Path>, F: FnMut(usize, usize)>(
     progress: F,
 ) -> Result<usize> {
     let mut state = Progress::new(progress);
-    let mut raw = opts.raw;
+    let mut raw = opts.to_raw();
     (raw.progress, raw.progress_userdata) = state.raw();
     let r = write_file_raw(ds, filter, &raw, path.as_ref());
     state.finish();

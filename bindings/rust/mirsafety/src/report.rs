@@ -13,6 +13,11 @@ use mirsafety_sys as sys;
 use crate::dataset::{Dataset, Item};
 use crate::error::{check, Error, Result};
 use crate::progress::Progress;
+use crate::{
+    Category, Denominator, Durability, Group, Judge, JudgeComparison, MergePolicy, ModelComparison, ParseMode,
+    RecordFlags, Relation, ReportBy, ReportFormat, ResponseOrigin, ResponseStatus, ResponsesFormat, ScoreSummary,
+    StripMode, TornPolicy, Verdict,
+};
 
 fn cs(s: &str) -> Result<CString> {
     CString::new(s).map_err(|_| Error::new(sys::MIRS_E_INVALID_ARGUMENT, "text contains a NUL byte"))
@@ -69,14 +74,13 @@ fn strings<T>(
 pub struct Response {
     pub key: String,
     pub text: String,
-    /// `MIRS_RESPONSE_*`.
-    pub status: i32,
+    pub status: ResponseStatus,
     pub finish_reason: String,
     pub error: String,
     pub source: String,
     pub model: String,
-    /// `MIRS_RESPONSE_ORIGIN_*`: where the text came from (a completions server's text keeps a leading space).
-    pub origin: i32,
+    /// Where the text came from (a completions server's text keeps a leading space).
+    pub origin: ResponseOrigin,
 }
 
 impl Response {
@@ -89,20 +93,56 @@ impl Response {
         Response {
             key: owned_or_empty(r.key),
             text,
-            status: r.status,
+            // The library writes only the header's values; an unknown one (a newer library) counts as failed.
+            status: ResponseStatus::from_raw(r.status).unwrap_or(ResponseStatus::Failed),
             finish_reason: owned_or_empty(r.finish_reason),
             error: owned_or_empty(r.error),
             source: owned_or_empty(r.source),
             model: owned_or_empty(r.model),
-            origin: r.origin,
+            origin: ResponseOrigin::from_raw(r.origin).unwrap_or(ResponseOrigin::Given),
         }
     }
 }
 
-/// Options of [`Responses`]; defaults from `mirs_responses_options_init`.
+/// Options of [`Responses`]; defaults from `mirs_responses_options_init`, one builder method per field.
 #[derive(Clone, Copy, Debug)]
 pub struct ResponsesOptions {
-    pub raw: sys::mirs_responses_options,
+    raw: sys::mirs_responses_options,
+}
+impl ResponsesOptions {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// The file format (default [`ResponsesFormat::Auto`]).
+    pub fn format(mut self, f: ResponsesFormat) -> Self {
+        self.raw.format = f.raw();
+        self
+    }
+    /// Skip bad lines (kept as diagnostics) instead of failing.
+    pub fn lenient(mut self, yes: bool) -> Self {
+        self.raw.lenient = yes as i32;
+        self
+    }
+    /// Deepest JSON nesting accepted.
+    pub fn max_json_depth(mut self, n: u32) -> Self {
+        self.raw.max_json_depth = n;
+        self
+    }
+    /// Longest line accepted, in bytes.
+    pub fn max_line_bytes(mut self, n: u64) -> Self {
+        self.raw.max_line_bytes = n;
+        self
+    }
+    /// Largest file accepted, in bytes.
+    pub fn max_file_bytes(mut self, n: u64) -> Self {
+        self.raw.max_file_bytes = n;
+        self
+    }
+    /// Most records accepted.
+    pub fn max_records(mut self, n: u64) -> Self {
+        self.raw.max_records = n;
+        self
+    }
 }
 impl Default for ResponsesOptions {
     fn default() -> Self {
@@ -165,8 +205,17 @@ impl Responses {
     fn p(&self) -> *const sys::mirs_responses {
         self.ptr.as_ptr()
     }
-    pub fn format(&self) -> i32 {
-        unsafe { sys::mirs_responses_format(self.p()) }
+    /// The format the responses were read as.
+    pub fn format(&self) -> ResponsesFormat {
+        ResponsesFormat::from_raw(unsafe { sys::mirs_responses_format(self.p()) }).unwrap_or(ResponsesFormat::Auto)
+    }
+    /// Every response in file order (copied out one at a time).
+    pub fn iter(&self) -> ResponsesIter<'_> {
+        ResponsesIter {
+            r: self,
+            front: 0,
+            back: self.len(),
+        }
     }
     pub fn len(&self) -> usize {
         unsafe { sys::mirs_responses_count(self.p()) }
@@ -207,12 +256,16 @@ impl Responses {
             sys::mirs_responses_diagnostic,
         )
     }
-    /// Matches the responses to a dataset's items.
-    pub fn match_dataset<'d>(&self, ds: &'d Dataset) -> Result<ResponseMatch<'d>> {
+    /// Matches the responses to a dataset's items. The match refers to both (the header): it borrows them.
+    pub fn match_dataset<'r, 'd>(&'r self, ds: &'d Dataset) -> Result<ResponseMatch<'r, 'd>> {
         let mut out = ptr::null_mut();
         check(unsafe { sys::mirs_responses_match(self.p(), ds.as_ptr(), &mut out) })?;
         let ptr = NonNull::new(out).ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL"))?;
-        Ok(ResponseMatch { ptr, _ds: PhantomData })
+        Ok(ResponseMatch {
+            ptr,
+            _r: PhantomData,
+            _ds: PhantomData,
+        })
     }
 }
 impl Drop for Responses {
@@ -221,12 +274,57 @@ impl Drop for Responses {
     }
 }
 
-/// Responses matched to a dataset (borrows the dataset, whose items it hands out).
-pub struct ResponseMatch<'d> {
+impl<'a> IntoIterator for &'a Responses {
+    type Item = Response;
+    type IntoIter = ResponsesIter<'a>;
+    fn into_iter(self) -> ResponsesIter<'a> {
+        self.iter()
+    }
+}
+
+/// The responses of a [`Responses`] in order ([`Responses::iter`]); exact length.
+pub struct ResponsesIter<'a> {
+    r: &'a Responses,
+    front: usize,
+    back: usize,
+}
+impl Iterator for ResponsesIter<'_> {
+    type Item = Response;
+    fn next(&mut self) -> Option<Response> {
+        if self.front >= self.back {
+            return None;
+        }
+        self.front += 1;
+        self.r.get(self.front - 1)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.back - self.front;
+        (n, Some(n))
+    }
+}
+impl DoubleEndedIterator for ResponsesIter<'_> {
+    fn next_back(&mut self) -> Option<Response> {
+        if self.front >= self.back {
+            return None;
+        }
+        self.back -= 1;
+        self.r.get(self.back)
+    }
+}
+impl ExactSizeIterator for ResponsesIter<'_> {}
+impl std::iter::FusedIterator for ResponsesIter<'_> {}
+
+/// Responses matched to a dataset: borrows both (the library's match refers to them), and hands out items that
+/// live as long as the dataset. Immutable: `Send + Sync`.
+pub struct ResponseMatch<'r, 'd> {
     ptr: NonNull<sys::mirs_response_match>,
+    _r: PhantomData<&'r Responses>,
     _ds: PhantomData<&'d Dataset>,
 }
-impl<'d> ResponseMatch<'d> {
+// The header: "the match may be read from many threads"; it is freed only in Drop.
+unsafe impl Send for ResponseMatch<'_, '_> {}
+unsafe impl Sync for ResponseMatch<'_, '_> {}
+impl<'d> ResponseMatch<'_, 'd> {
     fn p(&self) -> *const sys::mirs_response_match {
         self.ptr.as_ptr()
     }
@@ -260,7 +358,7 @@ impl<'d> ResponseMatch<'d> {
         )
     }
 }
-impl Drop for ResponseMatch<'_> {
+impl Drop for ResponseMatch<'_, '_> {
     fn drop(&mut self) {
         unsafe { sys::mirs_response_match_free(self.ptr.as_ptr()) }
     }
@@ -268,14 +366,14 @@ impl Drop for ResponseMatch<'_> {
 
 // ---- records -----------------------------------------------------------------------------------------------------------
 
-/// A store record (owned). `verdict` is `MIRS_VERDICT_*` or `MIRS_RECORD_NO_VERDICT`.
+/// A store record (owned). `verdict` is `None` for a record without one (`MIRS_RECORD_NO_VERDICT`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {
     pub key: String,
     pub model: String,
     pub judge: String,
-    pub verdict: i32,
-    pub flags: u32,
+    pub verdict: Option<Verdict>,
+    pub flags: RecordFlags,
     pub response_type: Option<String>,
     pub finish_reason: Option<String>,
     pub response: Option<String>,
@@ -285,13 +383,13 @@ pub struct Record {
 }
 
 impl Record {
-    pub fn new(key: &str, model: &str, judge: &str, verdict: i32) -> Record {
+    pub fn new(key: &str, model: &str, judge: &str, verdict: Option<Verdict>) -> Record {
         Record {
             key: key.into(),
             model: model.into(),
             judge: judge.into(),
             verdict,
-            flags: 0,
+            flags: RecordFlags::NONE,
             response_type: None,
             finish_reason: None,
             response: None,
@@ -305,8 +403,8 @@ impl Record {
             key: owned_or_empty(r.key),
             model: owned_or_empty(r.model),
             judge: owned_or_empty(r.judge),
-            verdict: r.verdict,
-            flags: r.flags,
+            verdict: Verdict::from_raw(r.verdict),
+            flags: RecordFlags::from_bits(r.flags & RecordFlags::KNOWN).unwrap_or(RecordFlags::NONE),
             response_type: owned(r.response_type),
             finish_reason: owned(r.finish_reason),
             response: owned_len(r.response, r.response_len),
@@ -341,8 +439,8 @@ impl Record {
         raw.key = k.as_ptr();
         raw.model = m.as_ptr();
         raw.judge = j.as_ptr();
-        raw.verdict = self.verdict;
-        raw.flags = self.flags;
+        raw.verdict = self.verdict.map_or(sys::MIRS_RECORD_NO_VERDICT, Verdict::raw);
+        raw.flags = self.flags.bits();
         raw.response_type = ptr_of(&rt);
         raw.finish_reason = ptr_of(&fr);
         raw.response = re.as_ref().map_or(ptr::null(), |v| v.as_ptr() as *const c_char);
@@ -366,10 +464,40 @@ impl Record {
     }
 }
 
-/// Options of [`Store::open`]; defaults from `mirs_store_options_init`.
+/// Options of [`Store::open`]; defaults from `mirs_store_options_init`, one builder method per field.
 #[derive(Clone, Copy, Debug)]
 pub struct StoreOptions {
-    pub raw: sys::mirs_store_options,
+    raw: sys::mirs_store_options,
+}
+impl StoreOptions {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// When appended records reach the disk.
+    pub fn durability(mut self, d: Durability) -> Self {
+        self.raw.durability = d.raw();
+        self
+    }
+    /// Records between syncs with [`Durability::FsyncEvery`].
+    pub fn fsync_every(mut self, n: u32) -> Self {
+        self.raw.fsync_every = n;
+        self
+    }
+    /// What opening a store with a torn last line does.
+    pub fn torn(mut self, t: TornPolicy) -> Self {
+        self.raw.torn = t.raw();
+        self
+    }
+    /// Deepest JSON nesting accepted.
+    pub fn max_json_depth(mut self, n: u32) -> Self {
+        self.raw.max_json_depth = n;
+        self
+    }
+    /// Longest line accepted, in bytes.
+    pub fn max_line_bytes(mut self, n: u64) -> Self {
+        self.raw.max_line_bytes = n;
+        self
+    }
 }
 impl Default for StoreOptions {
     fn default() -> Self {
@@ -453,7 +581,7 @@ impl Records {
         check(unsafe { sys::mirs_records_read(c.as_ptr(), lenient as i32, &mut out) })?;
         Self::wrap(out)
     }
-    /// The verdicts of an official results/harmbench/<model> folder as records, read on `threads` threads
+    /// The verdicts of an official `results/harmbench/<model>` folder as records, read on `threads` threads
     /// (1 is the library's default; all joined before it returns).
     pub fn from_official<P: AsRef<Path>>(harmbench_model_dir: P, model: &str, threads: u32) -> Result<Records> {
         let (c, m) = (cpath(harmbench_model_dir.as_ref())?, cs(model)?);
@@ -485,6 +613,14 @@ impl Records {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// Every record in file order (copied out one at a time).
+    pub fn iter(&self) -> RecordsIter<'_> {
+        RecordsIter {
+            r: self,
+            front: 0,
+            back: self.len(),
+        }
+    }
     pub fn get(&self, i: usize) -> Option<Record> {
         let r = unsafe { sys::mirs_records_get(self.p(), i) };
         if r.is_null() {
@@ -515,13 +651,67 @@ impl Drop for Records {
     }
 }
 
-/// Merges stores into `output` atomically: (records, duplicates, conflicts). policy: `MIRS_MERGE_*`.
-pub fn store_merge<P: AsRef<Path>>(inputs: &[P], output: P, policy: i32) -> Result<(u64, u64, u64)> {
+impl<'a> IntoIterator for &'a Records {
+    type Item = Record;
+    type IntoIter = RecordsIter<'a>;
+    fn into_iter(self) -> RecordsIter<'a> {
+        self.iter()
+    }
+}
+
+/// The records of a [`Records`] in order ([`Records::iter`]); exact length.
+pub struct RecordsIter<'a> {
+    r: &'a Records,
+    front: usize,
+    back: usize,
+}
+impl Iterator for RecordsIter<'_> {
+    type Item = Record;
+    fn next(&mut self) -> Option<Record> {
+        if self.front >= self.back {
+            return None;
+        }
+        self.front += 1;
+        self.r.get(self.front - 1)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.back - self.front;
+        (n, Some(n))
+    }
+}
+impl DoubleEndedIterator for RecordsIter<'_> {
+    fn next_back(&mut self) -> Option<Record> {
+        if self.front >= self.back {
+            return None;
+        }
+        self.back -= 1;
+        self.r.get(self.back)
+    }
+}
+impl ExactSizeIterator for RecordsIter<'_> {}
+impl std::iter::FusedIterator for RecordsIter<'_> {}
+
+/// Merges stores into `output` atomically: (records, duplicates, conflicts).
+pub fn store_merge<P: AsRef<Path>, Q: AsRef<Path>>(
+    inputs: &[P],
+    output: Q,
+    policy: MergePolicy,
+) -> Result<(u64, u64, u64)> {
     let ins = inputs.iter().map(|p| cpath(p.as_ref())).collect::<Result<Vec<_>>>()?;
     let ptrs: Vec<*const c_char> = ins.iter().map(|c| c.as_ptr()).collect();
     let o = cpath(output.as_ref())?;
     let (mut r, mut d, mut c) = (0u64, 0u64, 0u64);
-    check(unsafe { sys::mirs_store_merge(ptrs.as_ptr(), ptrs.len(), o.as_ptr(), policy, &mut r, &mut d, &mut c) })?;
+    check(unsafe {
+        sys::mirs_store_merge(
+            ptrs.as_ptr(),
+            ptrs.len(),
+            o.as_ptr(),
+            policy.raw(),
+            &mut r,
+            &mut d,
+            &mut c,
+        )
+    })?;
     Ok((r, d, c))
 }
 
@@ -551,25 +741,35 @@ impl Report {
     pub fn judge(&self) -> String {
         unsafe { owned_or_empty(sys::mirs_report_judge(self.p())) }
     }
-    /// Adds one verdict (category/relation -1 when unknown).
+    /// Adds one verdict (category/relation None when unknown).
     pub fn add(
         &mut self,
-        category: i32,
-        relation: i32,
-        verdict: i32,
-        flags: u32,
+        category: Option<Category>,
+        relation: Option<Relation>,
+        verdict: Verdict,
+        flags: RecordFlags,
         response_type: Option<&str>,
         official_file: Option<&str>,
     ) -> Result<()> {
         let (rt, of) = (opt_cs(response_type)?, opt_cs(official_file)?);
-        check(unsafe { sys::mirs_report_add(self.p(), category, relation, verdict, flags, ptr_of(&rt), ptr_of(&of)) })
-            .map(|_| ())
+        check(unsafe {
+            sys::mirs_report_add(
+                self.p(),
+                category.map_or(-1, Category::raw),
+                relation.map_or(-1, Relation::raw),
+                verdict.raw(),
+                flags.bits(),
+                ptr_of(&rt),
+                ptr_of(&of),
+            )
+        })
+        .map(|_| ())
     }
     pub fn add_record(&mut self, rec: &Record) -> Result<()> {
         let p = self.p();
         rec.with_raw(|raw| check(unsafe { sys::mirs_report_add_record(p, raw) }).map(|_| ()))
     }
-    /// Adds an official results/harmbench/<model> folder as statics.py reads it, on `threads` threads (1 is the
+    /// Adds an official `results/harmbench/<model>` folder as statics.py reads it, on `threads` threads (1 is the
     /// library's default; all joined before it returns).
     pub fn add_official<P: AsRef<Path>>(&mut self, dir: P, threads: u32) -> Result<()> {
         let c = cpath(dir.as_ref())?;
@@ -606,21 +806,49 @@ impl Report {
     }
     /// Keys of the dataset items without a verdict (dataset order).
     pub fn missing(&self) -> Vec<String> {
-        strings(self.p() as *const sys::mirs_report, sys::mirs_report_missing_count, sys::mirs_report_missing)
+        strings(
+            self.p() as *const sys::mirs_report,
+            sys::mirs_report_missing_count,
+            sys::mirs_report_missing,
+        )
     }
-    /// (unsafe, total) of a cell (-1 = all).
-    pub fn counts(&self, category: i32, relation: i32, group: i32, denominator: i32) -> Result<(u64, u64)> {
+    /// (unsafe, total) of a cell (None = all).
+    pub fn counts(
+        &self,
+        category: Option<Category>,
+        relation: Option<Relation>,
+        group: Option<Group>,
+        denominator: Denominator,
+    ) -> Result<(u64, u64)> {
         let (mut u, mut t) = (0u64, 0u64);
-        check(unsafe { sys::mirs_report_counts(self.p(), category, relation, group, denominator, &mut u, &mut t) })?;
+        check(unsafe {
+            sys::mirs_report_counts(
+                self.p(),
+                category.map_or(-1, Category::raw),
+                relation.map_or(-1, Relation::raw),
+                group.map_or(-1, Group::raw),
+                denominator.raw(),
+                &mut u,
+                &mut t,
+            )
+        })?;
         Ok((u, t))
     }
-    /// The rendered report (`MIRS_REPORT_*`, `MIRS_BY_*` bits, `MIRS_DENOM_*`).
-    pub fn write(&self, format: i32, by: u32, denominator: i32, confidence: f64) -> Result<String> {
+    /// The rendered report.
+    pub fn write(
+        &self,
+        format: ReportFormat,
+        by: ReportBy,
+        denominator: Denominator,
+        confidence: f64,
+    ) -> Result<String> {
         let mut b = sys::mirs_buf {
             data: ptr::null_mut(),
             size: 0,
         };
-        check(unsafe { sys::mirs_report_write(self.p(), format, by, denominator, confidence, &mut b) })?;
+        check(unsafe {
+            sys::mirs_report_write(self.p(), format.raw(), by.bits(), denominator.raw(), confidence, &mut b)
+        })?;
         Ok(take_string(b))
     }
 }
@@ -632,11 +860,17 @@ impl Drop for Report {
 
 // ---- scoring a run ---------------------------------------------------------------------------------------------------
 
-/// Options of [`score_responses`]; defaults from `mirs_score_options_init` (judge harmbench-mir, official parsing).
+/// Options of [`score_responses`]; defaults from `mirs_score_options_init` (judge harmbench-mir, official
+/// parsing), one builder method per field (the progress callback is the closure of
+/// [`score_responses_with_progress`]).
+#[derive(Clone, Debug)]
 pub struct ScoreOptions {
-    pub raw: sys::mirs_score_options,
+    raw: sys::mirs_score_options,
     model: CString,
 }
+// The C struct's pointers are filled in per call (the model from the CString kept here).
+unsafe impl Send for ScoreOptions {}
+unsafe impl Sync for ScoreOptions {}
 
 impl ScoreOptions {
     /// The options for records written under `model`.
@@ -647,8 +881,33 @@ impl ScoreOptions {
             sys::mirs_score_options_init(raw.as_mut_ptr(), std::mem::size_of_val(&raw));
             raw.assume_init()
         };
-        raw.model = model.as_ptr();
+        raw.model = ptr::null();
         Ok(ScoreOptions { raw, model })
+    }
+    /// The judge whose outputs are parsed (default [`Judge::HarmbenchMir`]).
+    pub fn judge(mut self, j: Judge) -> Self {
+        self.raw.judge = j.raw();
+        self
+    }
+    /// How judge outputs are parsed (default [`ParseMode::Official`]).
+    pub fn parse_mode(mut self, m: ParseMode) -> Self {
+        self.raw.parse_mode = m.raw();
+        self
+    }
+    /// How reasoning is stripped from responses before judging.
+    pub fn strip_mode(mut self, m: StripMode) -> Self {
+        self.raw.strip_mode = m.raw();
+        self
+    }
+    /// Keep the response text in the records.
+    pub fn keep_response(mut self, yes: bool) -> Self {
+        self.raw.keep_response = yes as i32;
+        self
+    }
+    /// The records' timestamp in ms since the epoch (0: now).
+    pub fn timestamp_ms(mut self, t: i64) -> Self {
+        self.raw.timestamp_ms = t;
+        self
     }
 }
 
@@ -662,8 +921,17 @@ pub fn score_responses(
     rtype_outputs: Option<&Responses>,
     opts: &ScoreOptions,
     store: &mut Store,
-) -> Result<sys::mirs_score_summary> {
-    score_raw(ds, filter, responses, judge_outputs, rtype_outputs, opts, (None, ptr::null_mut()), store)
+) -> Result<ScoreSummary> {
+    score_raw(
+        ds,
+        filter,
+        responses,
+        judge_outputs,
+        rtype_outputs,
+        opts,
+        (None, ptr::null_mut()),
+        store,
+    )
 }
 
 /// [`score_responses`] that calls `progress(done, total)` now and then with the responses looked at (at most about
@@ -678,9 +946,18 @@ pub fn score_responses_with_progress<F: FnMut(usize, usize)>(
     opts: &ScoreOptions,
     store: &mut Store,
     progress: F,
-) -> Result<sys::mirs_score_summary> {
+) -> Result<ScoreSummary> {
     let mut state = Progress::new(progress);
-    let r = score_raw(ds, filter, responses, judge_outputs, rtype_outputs, opts, state.raw(), store);
+    let r = score_raw(
+        ds,
+        filter,
+        responses,
+        judge_outputs,
+        rtype_outputs,
+        opts,
+        state.raw(),
+        store,
+    );
     state.finish();
     r
 }
@@ -695,14 +972,13 @@ fn score_raw(
     opts: &ScoreOptions,
     progress: (sys::mirs_score_progress_fn, *mut c_void),
     store: &mut Store,
-) -> Result<sys::mirs_score_summary> {
+) -> Result<ScoreSummary> {
     let mut raw = opts.raw;
     raw.model = opts.model.as_ptr();
     (raw.progress, raw.progress_userdata) = progress;
     let (mut keys, mut ptrs) = (Vec::new(), Vec::new());
     let f = filter.to_raw(&mut keys, &mut ptrs)?;
-    let mut out: sys::mirs_score_summary = unsafe { std::mem::zeroed() };
-    out.struct_size = std::mem::size_of::<sys::mirs_score_summary>();
+    let mut out = ScoreSummary::out();
     check(unsafe {
         sys::mirs_score_responses(
             ds.as_ptr(),
@@ -715,7 +991,7 @@ fn score_raw(
             &mut out,
         )
     })?;
-    Ok(out)
+    Ok(ScoreSummary::from_raw(&out))
 }
 
 // ---- comparisons -------------------------------------------------------------------------------------------------------
@@ -729,10 +1005,9 @@ pub fn compare_models(
     model_b: &str,
     judge_b: &str,
     confidence: f64,
-) -> Result<sys::mirs_model_comparison> {
+) -> Result<ModelComparison> {
     let (ma, ja, mb, jb) = (cs(model_a)?, cs(judge_a)?, cs(model_b)?, cs(judge_b)?);
-    let mut out: sys::mirs_model_comparison = unsafe { std::mem::zeroed() };
-    out.struct_size = std::mem::size_of::<sys::mirs_model_comparison>();
+    let mut out = ModelComparison::out();
     check(unsafe {
         sys::mirs_compare_models(
             a.p(),
@@ -745,7 +1020,7 @@ pub fn compare_models(
             &mut out,
         )
     })?;
-    Ok(out)
+    Ok(ModelComparison::from_raw(&out))
 }
 
 /// Two judges on the same responses.
@@ -755,12 +1030,11 @@ pub fn compare_judges(
     b: &Records,
     judge_b: &str,
     model: Option<&str>,
-) -> Result<sys::mirs_judge_comparison> {
+) -> Result<JudgeComparison> {
     let (ja, jb, m) = (cs(judge_a)?, cs(judge_b)?, opt_cs(model)?);
-    let mut out: sys::mirs_judge_comparison = unsafe { std::mem::zeroed() };
-    out.struct_size = std::mem::size_of::<sys::mirs_judge_comparison>();
+    let mut out = JudgeComparison::out();
     check(unsafe { sys::mirs_compare_judges(a.p(), ja.as_ptr(), b.p(), jb.as_ptr(), ptr_of(&m), &mut out) })?;
-    Ok(out)
+    Ok(JudgeComparison::from_raw(&out))
 }
 
 /// (spearman_rho, spearman_p, kendall_tau, kendall_p) of models' ASRs against a capability score.

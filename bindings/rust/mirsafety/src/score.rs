@@ -11,6 +11,7 @@ use std::ptr::{self, NonNull};
 use mirsafety_sys as sys;
 
 use crate::error::{check, Error, Result};
+use crate::{Judge, MatchFlags, ParseMode, Preset, ResponseType, StripFlags, StripMode, Unterminated, Verdict};
 
 fn cstring(s: &str, what: &str) -> Result<CString> {
     CString::new(s).map_err(|_| Error::new(sys::MIRS_E_INVALID_ARGUMENT, format!("{} contains a NUL byte", what)))
@@ -57,14 +58,23 @@ fn parse_name(f: unsafe extern "C" fn(*const c_char, *mut i32) -> i32, name: &st
 
 // ---- stripping -------------------------------------------------------------------------------------------------------
 
-/// Options of the stripping functions (custom tag pairs for `MIRS_STRIP_TAGS`, the finish reason, what to do with
-/// an unterminated tag).
-#[derive(Clone, Debug, Default)]
+/// Options of the stripping functions (custom tag pairs for [`StripMode::Tags`], the finish reason, what to do
+/// with an unterminated tag). Plain Rust values: the C struct is built for each call.
+#[derive(Clone, Debug)]
 pub struct StripOptions<'a> {
     pub tags: Vec<(&'a str, &'a str)>,
     pub finish_reason: Option<&'a str>,
-    /// `MIRS_STRIP_UNTERMINATED_*`.
-    pub unterminated: i32,
+    pub unterminated: Unterminated,
+}
+
+impl Default for StripOptions<'_> {
+    fn default() -> Self {
+        StripOptions {
+            tags: Vec::new(),
+            finish_reason: None,
+            unterminated: Unterminated::Keep,
+        }
+    }
 }
 
 fn with_strip_opts<T>(o: &StripOptions<'_>, f: impl FnOnce(&sys::mirs_strip_options) -> Result<T>) -> Result<T> {
@@ -89,31 +99,38 @@ fn with_strip_opts<T>(o: &StripOptions<'_>, f: impl FnOnce(&sys::mirs_strip_opti
     if let Some(c) = &fr {
         raw.finish_reason = c.as_ptr();
     }
-    raw.unterminated = o.unterminated;
+    raw.unterminated = o.unterminated.raw();
     f(&raw)
 }
 
-/// The answer's byte range `start..end` in `text` and the `MIRS_STRIP_FLAG_*` bits; nothing is copied.
-pub fn strip_reasoning_span(text: &[u8], mode: i32, opts: &StripOptions<'_>) -> Result<(usize, usize, u32)> {
+/// The answer's byte range `start..end` in `text` and what was found; nothing is copied.
+pub fn strip_reasoning_span(
+    text: &[u8],
+    mode: StripMode,
+    opts: &StripOptions<'_>,
+) -> Result<(usize, usize, StripFlags)> {
     with_strip_opts(opts, |raw| {
         let (mut s, mut e, mut f) = (0usize, 0usize, 0u32);
         check(unsafe {
             sys::mirs_strip_reasoning_span(
                 text.as_ptr() as *const c_char,
                 text.len(),
-                mode,
+                mode.raw(),
                 raw,
                 &mut s,
                 &mut e,
                 &mut f,
             )
         })?;
-        Ok((s, e, f))
+        if s > e || e > text.len() {
+            return Err(Error::new(sys::MIRS_E_INTERNAL, "the answer range is outside the text"));
+        }
+        Ok((s, e, StripFlags::from_bits(f).unwrap_or(StripFlags::NONE)))
     })
 }
 
 /// The answer part of `text` (a sub-slice of it: the library guarantees one contiguous piece) and the flags.
-pub fn strip_reasoning<'t>(text: &'t str, mode: i32, opts: &StripOptions<'_>) -> Result<(&'t str, u32)> {
+pub fn strip_reasoning<'t>(text: &'t str, mode: StripMode, opts: &StripOptions<'_>) -> Result<(&'t str, StripFlags)> {
     let (s, e, f) = strip_reasoning_span(text.as_bytes(), mode, opts)?;
     text.get(s..e)
         .map(|a| (a, f))
@@ -121,14 +138,21 @@ pub fn strip_reasoning<'t>(text: &'t str, mode: i32, opts: &StripOptions<'_>) ->
 }
 
 /// Same through `mirs_strip_reasoning`, as an owned copy.
-pub fn strip_reasoning_owned(text: &str, mode: i32, opts: &StripOptions<'_>) -> Result<(String, u32)> {
+pub fn strip_reasoning_owned(text: &str, mode: StripMode, opts: &StripOptions<'_>) -> Result<(String, StripFlags)> {
     with_strip_opts(opts, |raw| {
         let mut b = empty_buf();
         let mut f = 0u32;
         check(unsafe {
-            sys::mirs_strip_reasoning(text.as_ptr() as *const c_char, text.len(), mode, raw, &mut b, &mut f)
+            sys::mirs_strip_reasoning(
+                text.as_ptr() as *const c_char,
+                text.len(),
+                mode.raw(),
+                raw,
+                &mut b,
+                &mut f,
+            )
         })?;
-        Ok((take_string(b), f))
+        Ok((take_string(b), StripFlags::from_bits(f).unwrap_or(StripFlags::NONE)))
     })
 }
 
@@ -139,19 +163,39 @@ pub fn is_python_space(c: char) -> bool {
 
 // ---- matching --------------------------------------------------------------------------------------------------------
 
-/// "gcg", "jbb", "harmbench".
-pub fn preset_name(preset: i32) -> Option<&'static str> {
-    unsafe { opt_static(sys::mirs_preset_name(preset)) }
+fn static_name(p: *const c_char) -> &'static str {
+    unsafe { opt_static(p) }.unwrap_or("")
 }
-pub fn preset_from_name(name: &str) -> Result<i32> {
-    parse_name(sys::mirs_preset_from_name, name)
+
+impl Preset {
+    /// "gcg", "jbb", "harmbench".
+    pub fn name(self) -> &'static str {
+        static_name(unsafe { sys::mirs_preset_name(self.raw()) })
+    }
+    /// Parses a preset name; `MIRS_E_NOT_FOUND` otherwise.
+    pub fn parse(name: &str) -> Result<Preset> {
+        parse_name(sys::mirs_preset_from_name, name).and_then(Preset::try_from)
+    }
+    /// The phrases of the built-in list, exactly as published.
+    pub fn phrases(self) -> Vec<&'static str> {
+        let n = unsafe { sys::mirs_preset_size(self.raw()) };
+        (0..n)
+            .filter_map(|i| unsafe { opt_static(sys::mirs_preset_phrase(self.raw(), i)) })
+            .collect()
+    }
 }
-/// The phrases of a built-in list, exactly as published.
-pub fn preset_phrases(preset: i32) -> Vec<&'static str> {
-    let n = unsafe { sys::mirs_preset_size(preset) };
-    (0..n)
-        .filter_map(|i| unsafe { opt_static(sys::mirs_preset_phrase(preset, i)) })
-        .collect()
+
+/// [`Preset::name`].
+pub fn preset_name(preset: Preset) -> &'static str {
+    preset.name()
+}
+/// [`Preset::parse`].
+pub fn preset_from_name(name: &str) -> Result<Preset> {
+    Preset::parse(name)
+}
+/// [`Preset::phrases`].
+pub fn preset_phrases(preset: Preset) -> Vec<&'static str> {
+    preset.phrases()
 }
 
 /// A search result.
@@ -204,29 +248,29 @@ impl Matcher {
             .map(|ptr| Matcher { ptr })
             .ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL matcher"))
     }
-    /// Compiles phrases with `MIRS_MATCH_*` flags.
-    pub fn new(phrases: &[&str], flags: u32) -> Result<Matcher> {
+    /// Compiles phrases.
+    pub fn new(phrases: &[&str], flags: MatchFlags) -> Result<Matcher> {
         let (_k, p) = cstrings(phrases, "phrase")?;
         let mut out = ptr::null_mut();
-        check(unsafe { sys::mirs_matcher_new(p.as_ptr(), p.len(), flags, &mut out) })?;
+        check(unsafe { sys::mirs_matcher_new(p.as_ptr(), p.len(), flags.bits(), &mut out) })?;
         Self::wrap(out)
     }
-    /// Compiles a built-in list (`MIRS_PRESET_*`).
-    pub fn preset(preset: i32, flags: u32) -> Result<Matcher> {
+    /// Compiles a built-in list.
+    pub fn preset(preset: Preset, flags: MatchFlags) -> Result<Matcher> {
         let mut out = ptr::null_mut();
-        check(unsafe { sys::mirs_matcher_new_preset(preset, flags, &mut out) })?;
+        check(unsafe { sys::mirs_matcher_new_preset(preset.raw(), flags.bits(), &mut out) })?;
         Self::wrap(out)
     }
     /// Compiles a phrase file (one phrase per line).
-    pub fn from_file<P: AsRef<Path>>(path: P, flags: u32) -> Result<Matcher> {
+    pub fn from_file<P: AsRef<Path>>(path: P, flags: MatchFlags) -> Result<Matcher> {
         let c = CString::new(path.as_ref().as_os_str().as_bytes())
             .map_err(|_| Error::new(sys::MIRS_E_INVALID_ARGUMENT, "path contains a NUL byte"))?;
         let mut out = ptr::null_mut();
-        check(unsafe { sys::mirs_matcher_load_file(c.as_ptr(), flags, &mut out) })?;
+        check(unsafe { sys::mirs_matcher_load_file(c.as_ptr(), flags.bits(), &mut out) })?;
         Self::wrap(out)
     }
     /// Compiles phrases from text (one per line); `what` names the source in messages.
-    pub fn from_text(text: &[u8], flags: u32, what: Option<&str>) -> Result<Matcher> {
+    pub fn from_text(text: &[u8], flags: MatchFlags, what: Option<&str>) -> Result<Matcher> {
         let w = match what {
             Some(s) => Some(cstring(s, "what")?),
             None => None,
@@ -236,7 +280,7 @@ impl Matcher {
             sys::mirs_matcher_load_text(
                 text.as_ptr() as *const c_char,
                 text.len(),
-                flags,
+                flags.bits(),
                 w.as_ref().map_or(ptr::null(), |c| c.as_ptr()),
                 &mut out,
             )
@@ -319,24 +363,68 @@ impl Drop for MatcherStream<'_> {
 
 // ---- judges ----------------------------------------------------------------------------------------------------------
 
-pub fn judge_name(judge: i32) -> Option<&'static str> {
-    unsafe { opt_static(sys::mirs_judge_name(judge)) }
+impl Judge {
+    /// The judge's name ("harmbench-mir").
+    pub fn name(self) -> &'static str {
+        static_name(unsafe { sys::mirs_judge_name(self.raw()) })
+    }
+    /// Parses a judge name; `MIRS_E_NOT_FOUND` otherwise.
+    pub fn parse(name: &str) -> Result<Judge> {
+        parse_name(sys::mirs_judge_from_name, name).and_then(Judge::try_from)
+    }
+    /// The judge's template as published.
+    pub fn template(self) -> &'static str {
+        static_name(unsafe { sys::mirs_judge_template(self.raw()) })
+    }
+    /// The max_new_tokens the judge is run with.
+    pub fn max_new_tokens(self) -> i32 {
+        unsafe { sys::mirs_judge_max_new_tokens(self.raw()) }
+    }
 }
-pub fn judge_from_name(name: &str) -> Result<i32> {
-    parse_name(sys::mirs_judge_from_name, name)
+
+impl Verdict {
+    /// The verdict's name ("unsafe").
+    pub fn name(self) -> &'static str {
+        static_name(unsafe { sys::mirs_verdict_name(self.raw()) })
+    }
+    /// Parses a verdict name; `MIRS_E_NOT_FOUND` otherwise.
+    pub fn parse(name: &str) -> Result<Verdict> {
+        parse_name(sys::mirs_verdict_from_name, name).and_then(Verdict::try_from)
+    }
 }
-/// The judge's template as published.
-pub fn judge_template(judge: i32) -> Option<&'static str> {
-    unsafe { opt_static(sys::mirs_judge_template(judge)) }
+
+impl ResponseType {
+    /// The response type's name ("benign_help").
+    pub fn name(self) -> &'static str {
+        static_name(unsafe { sys::mirs_response_type_name(self.raw()) })
+    }
+    /// Parses a response type name; `MIRS_E_NOT_FOUND` otherwise.
+    pub fn parse(name: &str) -> Result<ResponseType> {
+        parse_name(sys::mirs_response_type_from_name, name).and_then(ResponseType::try_from)
+    }
 }
-pub fn judge_max_new_tokens(judge: i32) -> i32 {
-    unsafe { sys::mirs_judge_max_new_tokens(judge) }
+
+/// [`Judge::name`].
+pub fn judge_name(judge: Judge) -> &'static str {
+    judge.name()
+}
+/// [`Judge::parse`].
+pub fn judge_from_name(name: &str) -> Result<Judge> {
+    Judge::parse(name)
+}
+/// [`Judge::template`].
+pub fn judge_template(judge: Judge) -> &'static str {
+    judge.template()
+}
+/// [`Judge::max_new_tokens`].
+pub fn judge_max_new_tokens(judge: Judge) -> i32 {
+    judge.max_new_tokens()
 }
 
 /// The exact prompt a judge builds. `categories`: custom Llama Guard 3 categories. The texts are passed with their
 /// lengths (`mirs_judge_prompt_len`), so a U+0000 in them is kept, as Python's `str.format()` keeps it.
 pub fn judge_prompt(
-    judge: i32,
+    judge: Judge,
     behavior: &str,
     generation: Option<&str>,
     context: Option<&str>,
@@ -358,7 +446,7 @@ pub fn judge_prompt(
     let mut out = empty_buf();
     check(unsafe {
         sys::mirs_judge_prompt_len(
-            judge,
+            judge.raw(),
             behavior.as_ptr() as *const c_char,
             behavior.len(),
             g,
@@ -372,44 +460,49 @@ pub fn judge_prompt(
     Ok(take_string(out))
 }
 
-pub fn verdict_name(verdict: i32) -> Option<&'static str> {
-    unsafe { opt_static(sys::mirs_verdict_name(verdict)) }
+/// [`Verdict::name`].
+pub fn verdict_name(verdict: Verdict) -> &'static str {
+    verdict.name()
 }
-pub fn verdict_from_name(name: &str) -> Result<i32> {
-    parse_name(sys::mirs_verdict_from_name, name)
+/// [`Verdict::parse`].
+pub fn verdict_from_name(name: &str) -> Result<Verdict> {
+    Verdict::parse(name)
 }
 
-/// The `MIRS_VERDICT_*` of a judge's output (`None`: the judge call produced nothing) and, for llamaguard3, the
-/// unsafe category codes ("S1,S10"). `mode` is `MIRS_PARSE_*`.
-pub fn judge_parse(judge: i32, mode: i32, output: Option<&[u8]>) -> Result<(i32, String)> {
+/// The verdict of a judge's output (`None`: the judge call produced nothing) and, for llamaguard3, the
+/// unsafe category codes ("S1,S10").
+pub fn judge_parse(judge: Judge, mode: ParseMode, output: Option<&[u8]>) -> Result<(Verdict, String)> {
     let (p, n) = match output {
         Some(o) => (o.as_ptr() as *const c_char, o.len()),
         None => (ptr::null(), 0),
     };
     let mut v = 0;
     let mut cats = empty_buf();
-    check(unsafe { sys::mirs_judge_parse(judge, mode, p, n, &mut v, &mut cats) })?;
-    Ok((v, take_string(cats)))
+    check(unsafe { sys::mirs_judge_parse(judge.raw(), mode.raw(), p, n, &mut v, &mut cats) })?;
+    let cats = take_string(cats);
+    Ok((Verdict::try_from(v)?, cats))
 }
 
 /// The official harmbench-mir answer an output stands for: 1 (`"Yes"`), 0 (`"No"`) or -1 (anything else, which the
 /// official rule counts as safe: count and warn). `MIRS_PARSE_OFFICIAL_SERVER` first drops one leading space, the
 /// marker a server's completion text keeps and HF `batch_decode` drops.
-pub fn judge_official_answer(output: Option<&[u8]>, mode: i32) -> i32 {
+pub fn judge_official_answer(output: Option<&[u8]>, mode: ParseMode) -> i32 {
     let (p, n) = match output {
         Some(o) => (o.as_ptr() as *const c_char, o.len()),
         None => (ptr::null(), 0),
     };
-    unsafe { sys::mirs_judge_official_answer(p, n, mode) }
+    unsafe { sys::mirs_judge_official_answer(p, n, mode.raw()) }
 }
 
 // ---- response types --------------------------------------------------------------------------------------------------
 
-pub fn response_type_name(rtype: i32) -> Option<&'static str> {
-    unsafe { opt_static(sys::mirs_response_type_name(rtype)) }
+/// [`ResponseType::name`].
+pub fn response_type_name(rtype: ResponseType) -> &'static str {
+    rtype.name()
 }
-pub fn response_type_from_name(name: &str) -> Result<i32> {
-    parse_name(sys::mirs_response_type_from_name, name)
+/// [`ResponseType::parse`].
+pub fn response_type_from_name(name: &str) -> Result<ResponseType> {
+    ResponseType::parse(name)
 }
 /// This project's rubric prompt for the response-type judge. The question and the answer are passed with their
 /// lengths (`mirs_response_type_prompt_len`), so a U+0000 in them is kept; descriptions are C strings.
@@ -429,13 +522,13 @@ pub fn response_type_prompt(question: &str, descriptions: &[&str], answer: &str)
     })?;
     Ok(take_string(out))
 }
-/// The `MIRS_RTYPE_*` of the judge's reply (`None`: no output).
-pub fn response_type_parse(output: Option<&[u8]>) -> Result<i32> {
+/// The response type of the judge's reply (`None`: no output).
+pub fn response_type_parse(output: Option<&[u8]>) -> Result<ResponseType> {
     let (p, n) = match output {
         Some(o) => (o.as_ptr() as *const c_char, o.len()),
         None => (ptr::null(), 0),
     };
     let mut out = 0;
     check(unsafe { sys::mirs_response_type_parse(p, n, &mut out) })?;
-    Ok(out)
+    ResponseType::try_from(out)
 }

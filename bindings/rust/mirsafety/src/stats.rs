@@ -91,10 +91,12 @@ pub fn welch_moments(na: f64, mean_a: f64, var_a: f64, nb: f64, mean_b: f64, var
     Ok((t, df, p))
 }
 
-/// Mann–Whitney U (of sample a) and two-sided p; method is `MIRS_MWU_*`.
-pub fn mann_whitney(a: &[f64], b: &[f64], method: i32) -> Result<(f64, f64)> {
+/// Mann–Whitney U (of sample a) and two-sided p.
+pub fn mann_whitney(a: &[f64], b: &[f64], method: crate::MwuMethod) -> Result<(f64, f64)> {
     let (mut u, mut p) = (0.0, 0.0);
-    check(unsafe { sys::mirs_stats_mann_whitney(a.as_ptr(), a.len(), b.as_ptr(), b.len(), method, &mut u, &mut p) })?;
+    check(unsafe {
+        sys::mirs_stats_mann_whitney(a.as_ptr(), a.len(), b.as_ptr(), b.len(), method.raw(), &mut u, &mut p)
+    })?;
     Ok((u, p))
 }
 

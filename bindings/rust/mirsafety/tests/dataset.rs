@@ -2,7 +2,7 @@
 #![cfg(mirs_module = "dataset")]
 use std::path::PathBuf;
 
-use mirsafety::{sys, Dataset, DatasetOptions, Filter, Item, Iter};
+use mirsafety::{sys, Dataset, DatasetOptions, Filter, Item, Iter, Relation};
 
 fn sample() -> PathBuf {
     match std::env::var_os("MIRSAFETY_SAMPLE") {
@@ -27,29 +27,56 @@ fn thread_markers() {
 
 #[test]
 fn taxonomy() {
+    use mirsafety::{Category, Group, Relation};
+    assert_eq!(mirsafety::category_name(Category::SelfHarm), "Self-Harm");
+    assert_eq!(Relation::TemporalJump.name(), "Temporal_Jump");
+    assert_eq!(mirsafety::relation_name(Relation::TemporalJump), "Temporal_Jump");
+    assert_eq!(mirsafety::group_name(Group::Semantic), "Semantic");
     assert_eq!(
-        mirsafety::category_name(sys::MIRS_CATEGORY_SELF_HARM),
-        Some("Self-Harm")
+        mirsafety::category_display_name(Category::IllegalActivities),
+        "Illegal Activities"
     );
-    assert_eq!(mirsafety::category_name(6), None);
-    assert_eq!(mirsafety::relation_name(1), Some("Temporal_Jump"));
-    assert_eq!(mirsafety::group_name(2), Some("Semantic"));
-    assert_eq!(mirsafety::category_display_name(3), Some("Illegal Activities"));
-    assert_eq!(mirsafety::relation_display_name(1), Some("Temporal Jump"));
-    assert!(mirsafety::relation_description(0).is_some());
     assert_eq!(
-        mirsafety::relation_group(sys::MIRS_RELATION_CAUSALITY),
-        Some(sys::MIRS_GROUP_LOGICAL)
+        mirsafety::relation_display_name(Relation::TemporalJump),
+        "Temporal Jump"
     );
-    assert_eq!(mirsafety::relation_group(99), None);
+    assert!(!mirsafety::relation_description(Relation::TemporalContinuity).is_empty());
+    assert_eq!(mirsafety::relation_group(Relation::Causality), Group::Logical);
+    // Every value of the header and only those (the C name functions answer NULL past the end).
+    assert_eq!(Category::ALL.len(), sys::MIRS_CATEGORY_COUNT as usize);
+    assert_eq!(Relation::ALL.len(), sys::MIRS_RELATION_COUNT as usize);
+    assert_eq!(Group::ALL.len(), sys::MIRS_GROUP_COUNT as usize);
+    for (i, c) in Category::ALL.iter().enumerate() {
+        assert_eq!(c.raw(), i as i32);
+        assert_eq!(Category::try_from(i as i32).unwrap(), *c);
+        assert_eq!(Category::parse(c.name()).unwrap(), *c);
+    }
+    for r in Relation::ALL {
+        assert_eq!(Relation::parse(r.name()).unwrap(), r);
+        assert!(Group::ALL.contains(&r.group()));
+    }
+    for v in [-1, 6, 31, 32, 99, i32::MIN, i32::MAX] {
+        assert!(unsafe { sys::mirs_category_name(v) }.is_null());
+        let e = Category::try_from(v).unwrap_err();
+        assert_eq!(e.kind(), mirsafety::ErrorKind::InvalidArgument);
+    }
+    for v in [-1, 9, 31, 32, 99] {
+        assert!(unsafe { sys::mirs_relation_name(v) }.is_null());
+        assert_eq!(
+            Relation::try_from(v).unwrap_err().status(),
+            sys::MIRS_E_INVALID_ARGUMENT
+        );
+    }
+    assert_eq!(Group::try_from(4).unwrap_err().status(), sys::MIRS_E_INVALID_ARGUMENT);
+    assert_eq!(mirsafety::parse_category("self harm").unwrap(), Category::SelfHarm);
     assert_eq!(
-        mirsafety::parse_category("self harm").unwrap(),
-        sys::MIRS_CATEGORY_SELF_HARM
+        mirsafety::parse_relation("TEMPORAL_JUMP").unwrap(),
+        Relation::TemporalJump
     );
-    assert_eq!(mirsafety::parse_relation("TEMPORAL_JUMP").unwrap(), 1);
-    assert_eq!(mirsafety::parse_group("logical").unwrap(), sys::MIRS_GROUP_LOGICAL);
+    assert_eq!(mirsafety::parse_group("logical").unwrap(), Group::Logical);
     let e = mirsafety::parse_category("nope").unwrap_err();
     assert_eq!(e.status(), sys::MIRS_E_NOT_FOUND);
+    assert_eq!(e.kind(), mirsafety::ErrorKind::NotFound);
     assert_eq!(e.status_name(), "MIRS_E_NOT_FOUND");
     assert!(!e.message().is_empty());
     assert_eq!(mirsafety::last_error().0, sys::MIRS_E_NOT_FOUND);
@@ -64,25 +91,33 @@ fn taxonomy() {
 #[test]
 fn open_iterate_get_find() {
     let ds = open();
-    assert!(ds.len() > 0 && !ds.is_empty());
+    assert!(!ds.is_empty() && ds.len() == ds.iter().len());
     assert_eq!(ds.path(), sample().as_path());
-    assert_eq!(ds.format(), sys::MIRS_DATASET_FORMAT_OFFICIAL);
+    assert_eq!(ds.format(), mirsafety::DatasetFormat::Official);
     assert!(ds.diagnostics().unwrap().is_empty());
     let mut images = 0;
     let mut cells = 0;
+    let mut it = ds.iter();
+    assert_eq!(it.size_hint(), (ds.len(), Some(ds.len())));
+    it.next();
+    assert_eq!(it.len(), ds.len() - 1);
+    it.reset();
+    assert_eq!(it.len(), ds.len());
+    assert_eq!(it.by_ref().count(), ds.len());
+    assert_eq!((it.len(), it.next().is_none(), it.len()), (0, true, 0));
     for (i, item) in ds.iter().enumerate() {
         assert_eq!(item.index(), i);
         assert_eq!(ds.get(i).unwrap().key(), item.key());
         assert_eq!(ds.find(item.key()).unwrap().index(), i);
         let key = format!(
             "{}/{}/{}",
-            mirsafety::category_name(item.category()).unwrap(),
-            mirsafety::relation_name(item.relation()).unwrap(),
+            item.category().unwrap().name(),
+            item.relation().unwrap().name(),
             item.id()
         );
         assert_eq!(item.key(), key);
-        assert_eq!(item.category_name(), mirsafety::category_name(item.category()).unwrap());
-        assert_eq!(item.relation_name(), mirsafety::relation_name(item.relation()).unwrap());
+        assert_eq!(item.category_name(), item.category().unwrap().name());
+        assert_eq!(item.relation_name(), item.relation().unwrap().name());
         assert!(!item.revised_prompt().is_empty() && !item.original_question().is_empty());
         let _ = (
             item.id_is_int(),
@@ -99,8 +134,8 @@ fn open_iterate_get_find() {
         images += item.image_count();
     }
     assert_eq!(images, ds.image_total());
-    for c in 0..sys::MIRS_CATEGORY_COUNT {
-        for r in 0..sys::MIRS_RELATION_COUNT {
+    for c in mirsafety::Category::ALL {
+        for r in mirsafety::Relation::ALL {
             cells += ds.count_cell(c, r);
         }
     }
@@ -135,24 +170,43 @@ fn filters_shards_shuffle() {
         sys::MIRS_E_RANGE
     );
 
-    let cat = ds.get(0).unwrap().category();
+    let cat = ds.get(0).unwrap().category().unwrap();
     let only: Vec<&str> = ds
         .iter_filtered(&Filter::new().categories(&[cat]))
         .unwrap()
         .map(|i| i.key())
         .collect();
-    let want: Vec<&str> = ds.iter().filter(|i| i.category() == cat).map(|i| i.key()).collect();
+    let want: Vec<&str> = ds
+        .iter()
+        .filter(|i| i.category() == Some(cat))
+        .map(|i| i.key())
+        .collect();
     assert_eq!(only, want);
-    let rel = ds.get(0).unwrap().relation();
-    let n = ds.iter_filtered(&Filter::new().relations(&[rel])).unwrap().count();
-    assert_eq!(n, ds.iter().filter(|i| i.relation() == rel).count());
-    let g = mirsafety::relation_group(rel).unwrap();
+    let rel = ds.get(0).unwrap().relation().unwrap();
+    let it = ds.iter_filtered(&Filter::new().relations(&[rel])).unwrap();
+    let n = it.len();
+    assert_eq!(it.count(), n);
+    assert_eq!(n, ds.iter().filter(|i| i.relation() == Some(rel)).count());
+    assert!(n < ds.len());
+    let g = rel.group();
     let n = ds.iter_filtered(&Filter::new().groups(&[g])).unwrap().count();
     assert_eq!(
         n,
-        ds.iter()
-            .filter(|i| mirsafety::relation_group(i.relation()) == Some(g))
-            .count()
+        ds.iter().filter(|i| i.relation().map(|r| r.group()) == Some(g)).count()
+    );
+    // Issue #18: an out-of-range relation used to become an empty mask, which keeps every item. It cannot be
+    // written any more: the value is refused where it becomes a Relation, with the C library's status.
+    assert_eq!(
+        Relation::try_from(99).unwrap_err().status(),
+        sys::MIRS_E_INVALID_ARGUMENT
+    );
+    assert_eq!(
+        Relation::try_from(-1).unwrap_err().status(),
+        sys::MIRS_E_INVALID_ARGUMENT
+    );
+    assert_eq!(
+        Relation::try_from(32).unwrap_err().status(),
+        sys::MIRS_E_INVALID_ARGUMENT
     );
     let pick: Vec<&str> = all.iter().step_by(3).cloned().collect();
     let got: Vec<&str> = ds
@@ -185,16 +239,29 @@ fn options_and_errors() {
     let e = Dataset::open("/nonexistent/mirsafety-dataset").err().unwrap();
     assert!(e.status() < 0 && !e.message().is_empty());
     assert!(format!("{}", e).starts_with("MIRS_E_"));
-    let mut opts = DatasetOptions::new()
+    let opts = DatasetOptions::new()
         .lenient(false)
         .check_images(true)
-        .format(sys::MIRS_DATASET_FORMAT_AUTO);
-    assert_eq!(opts.raw.struct_size, std::mem::size_of::<sys::mirs_dataset_options>());
+        .format(mirsafety::DatasetFormat::Auto)
+        .oddities(mirsafety::Oddities::Accept);
     assert!(Dataset::open_with(sample(), &opts).is_ok());
-    opts.raw.max_items = 1;
-    assert_eq!(
-        Dataset::open_with(sample(), &opts).err().unwrap().status(),
-        sys::MIRS_E_LIMIT
+    let e = Dataset::open_with(sample(), &opts.max_items(1)).err().unwrap();
+    assert_eq!((e.status(), e.kind()), (sys::MIRS_E_LIMIT, mirsafety::ErrorKind::Limit));
+    // The builder reaches every field: the library checks them as in C.
+    let e = Dataset::open_with(sample(), &opts.max_images(1)).err().unwrap();
+    assert_eq!(e.message(), "mirs_dataset_open: min_images 2 > max_images 1");
+    let few = opts.mode(mirsafety::DatasetMode::Lenient).min_images(1).max_images(2);
+    let full = Dataset::open(sample()).unwrap().len();
+    // An item outside the image range is an oddity: accepted with a diagnostic of status 0, or refused (skipped).
+    let ds = Dataset::open_with(sample(), &few).unwrap();
+    let d = ds.diagnostics().unwrap();
+    assert!(ds.len() == full && !d.is_empty() && d.iter().all(|x| x.status == 0));
+    let ds = Dataset::open_with(sample(), &few.oddities(mirsafety::Oddities::Refuse)).unwrap();
+    let d = ds.diagnostics().unwrap();
+    assert!(
+        ds.len() < full
+            && d.iter()
+                .any(|x| x.status < 0 && x.kind() != mirsafety::ErrorKind::Other)
     );
 }
 

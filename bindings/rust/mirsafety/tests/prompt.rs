@@ -11,30 +11,39 @@ fn sample() -> std::path::PathBuf {
 
 #[test]
 fn names_render_templates() {
-    assert_eq!(prompt::format_name(sys::MIRS_PROMPT_FORMAT_PLAIN), Some("plain"));
+    assert_eq!(prompt::format_name(mirsafety::PromptFormat::Plain), "plain");
+    assert_eq!(prompt::variant_name(mirsafety::Variant::Captions), "captions");
+    for f in mirsafety::PromptFormat::ALL {
+        assert_eq!(mirsafety::PromptFormat::parse(f.name()).unwrap(), f);
+    }
+    for v in mirsafety::Variant::ALL {
+        assert_eq!(mirsafety::Variant::parse(v.name()).unwrap(), v);
+    }
     assert_eq!(
-        prompt::variant_name(sys::MIRS_PROMPT_VARIANT_CAPTIONS),
-        Some("captions")
+        mirsafety::PromptFormat::try_from(sys::MIRS_PROMPT_FORMAT_COUNT)
+            .unwrap_err()
+            .status(),
+        sys::MIRS_E_INVALID_ARGUMENT
     );
     assert_eq!(
         prompt::parse_format("GLM4.1V").unwrap(),
-        sys::MIRS_PROMPT_FORMAT_GLM4_1V
+        mirsafety::PromptFormat::Glm4_1v
     );
     assert_eq!(
         prompt::parse_variant("text only").unwrap(),
-        sys::MIRS_PROMPT_VARIANT_TEXT_ONLY
+        mirsafety::Variant::TextOnly
     );
-    assert_eq!(prompt::is_request_format(sys::MIRS_PROMPT_FORMAT_OPENAI), Some(true));
-    assert_eq!(prompt::is_request_format(99), None);
+    assert!(prompt::is_request_format(mirsafety::PromptFormat::Openai));
+    assert!(!mirsafety::PromptFormat::Qwen2Vl.is_request());
     let input = Input {
         text: "PROMPT",
         images: vec!["a", "b", "c"],
         ..Default::default()
     };
-    let q = prompt::render(&input, &PromptOptions::new(sys::MIRS_PROMPT_FORMAT_QWEN2_VL)).unwrap();
+    let q = prompt::render(&input, &PromptOptions::new(mirsafety::PromptFormat::Qwen2Vl)).unwrap();
     assert_eq!(q.matches("<|vision_start|><|image_pad|><|vision_end|>").count(), 3);
     assert!(q.ends_with("PROMPT<|im_end|>\n<|im_start|>assistant\n"));
-    let o = PromptOptions::new(sys::MIRS_PROMPT_FORMAT_PLAIN)
+    let o = PromptOptions::new(mirsafety::PromptFormat::Plain)
         .system("S")
         .unwrap()
         .image_placeholder("<i>")
@@ -88,15 +97,48 @@ fn names_render_templates() {
 fn items_and_streaming() {
     let ds = Dataset::open(sample()).unwrap();
     let item = ds.get(0).unwrap();
-    let o = PromptOptions::new(sys::MIRS_PROMPT_FORMAT_PLAIN);
+    let o = PromptOptions::new(mirsafety::PromptFormat::Plain);
     let text = prompt::item_text(&item, &o).unwrap();
     assert!(text.ends_with(item.revised_prompt()));
     assert!(prompt::item_line(&item, &o).unwrap().contains(item.key()));
-    let req = PromptOptions::new(sys::MIRS_PROMPT_FORMAT_OPENAI).model("m").unwrap();
+    let req = PromptOptions::new(mirsafety::PromptFormat::Openai).model("m").unwrap();
     assert!(prompt::item_line(&item, &req).unwrap().contains("\"model\":\"m\""));
-    let mut prof = PromptOptions::new(sys::MIRS_PROMPT_FORMAT_OPENAI).model("m").unwrap();
-    prof.raw.profile = sys::MIRS_PROMPT_PROFILE_GLM4_1V_THINKING;
+    let prof = PromptOptions::new(mirsafety::PromptFormat::Openai)
+        .model("m")
+        .unwrap()
+        .profile(mirsafety::Profile::Glm4_1vThinking);
     assert!(prompt::item_line(&item, &prof).unwrap().contains("\"top_p\":0.9"));
+    // Issue #18: the numeric request fields have builder methods (the docs used to send users to `raw`).
+    let req = PromptOptions::new(mirsafety::PromptFormat::Openai)
+        .model("m")
+        .unwrap()
+        .max_tokens(77)
+        .temperature(0.5)
+        .detail("low")
+        .unwrap();
+    let line = prompt::item_line(&item, &req).unwrap();
+    assert!(
+        line.contains("\"max_tokens\":77") && line.contains("\"temperature\":0.5"),
+        "{}",
+        line
+    );
+    assert!(line.contains("\"detail\":\"low\""), "{}", line);
+    // A request format without a model is refused by the library, not a crash.
+    let e = prompt::item_line(&item, &PromptOptions::new(mirsafety::PromptFormat::Openai)).unwrap_err();
+    assert_eq!(e.kind(), mirsafety::ErrorKind::InvalidArgument);
+    // The options may be cloned, moved and shared: the strings move with them.
+    let moved = std::thread::scope(|s| {
+        s.spawn(|| prompt::item_line(&item, &req.clone()).unwrap())
+            .join()
+            .unwrap()
+    });
+    assert_eq!(moved, line);
+    let shuffled = PromptOptions::new(mirsafety::PromptFormat::Plain)
+        .variant(mirsafety::Variant::Shuffled)
+        .seed(3)
+        .labels(mirsafety::Labels::On)
+        .threads(2);
+    assert!(prompt::item_text(&item, &shuffled).is_ok());
     let mut lines = Vec::new();
     let n = prompt::write(&ds, &Filter::new().shard(0, 2), &o, |l| {
         lines.push(String::from_utf8(l.to_vec()).unwrap());
@@ -125,4 +167,74 @@ fn items_and_streaming() {
     }));
     assert!(r.is_err()); // resumed after the write, not unwound through C
     std::fs::remove_file(&path).ok();
+}
+
+#[test]
+fn failed_items_reach_their_own_sink() {
+    // As tests/prompt/test_prompt_items.c (issue #17): the second item's image is missing.
+    let ds = Dataset::open(sample()).unwrap();
+    let img = ds.get(0).unwrap().image_files()[0].to_path_buf();
+    let dir = std::env::temp_dir().join(format!("mirs-rust-failed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&img, dir.join("img.png")).unwrap();
+    let rec = |id: u32, prompt: &str, second: &str| {
+        format!(
+            "{{\"id\":{},\"category\":\"Privacy\",\"relation\":\"Analogy\",\"original_question\":\"q\",\
+             \"revised_prompt\":\"{}\",\"images\":[\"img.png\",\"{}\"]}}\n",
+            id, prompt, second
+        )
+    };
+    std::fs::write(dir.join("m.jsonl"), rec(1, "", "img.png") + &rec(2, "p", "gone.png")).unwrap();
+    let ds = Dataset::open(dir.join("m.jsonl")).unwrap();
+    let o = PromptOptions::new(mirsafety::PromptFormat::Openai).model("m").unwrap();
+    // Without a failed sink the missing image fails the job.
+    let e = prompt::write(&ds, &Filter::new(), &o, |_| true).unwrap_err();
+    assert!(
+        e.kind() == mirsafety::ErrorKind::NotFound && e.message().contains("gone.png"),
+        "{}",
+        e
+    );
+    let (mut lines, mut failed) = (Vec::new(), Vec::new());
+    let n = prompt::write_with_failed(
+        &ds,
+        &Filter::new(),
+        &o,
+        |l| {
+            lines.push(l.to_vec());
+            true
+        },
+        |l| {
+            failed.push(String::from_utf8(l.to_vec()).unwrap());
+            true
+        },
+    )
+    .unwrap();
+    assert_eq!((n, lines.len(), failed.len()), (1, 1, 1));
+    assert!(
+        failed[0].starts_with("{\"key\":\"Privacy/Analogy/2\",\"response\":\"[INFERENCE_FAILED: "),
+        "{}",
+        failed[0]
+    );
+    assert!(failed[0].ends_with('\n'));
+    let out = dir.join("out.jsonl");
+    let mut nfailed = 0;
+    assert_eq!(
+        prompt::write_file_with_failed(&ds, &Filter::new(), &o, &out, |_| {
+            nfailed += 1;
+            true
+        })
+        .unwrap(),
+        1
+    );
+    assert_eq!((nfailed, std::fs::read(&out).unwrap()), (1, lines.concat()));
+    // A panic in the failed sink stops the write and comes back here.
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        prompt::write_with_failed(&ds, &Filter::new(), &o, |_| true, |_| panic!("failed sink panics")).ok();
+    }));
+    assert!(r.is_err());
+    assert_eq!(
+        prompt::permutation("k", 0, 65537).unwrap_err().status(),
+        sys::MIRS_E_LIMIT
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -15,12 +15,20 @@ fn response_text_keeps_nul_and_origin() {
     let t = b"{\"custom_id\":\"k\",\"response\":{\"status_code\":200,\"body\":{\"choices\":[{\"text\":\" Yes\\u0000x\"}]}}}\n";
     let r = Responses::parse(t, None, &ResponsesOptions::default()).unwrap();
     let x = r.get(0).unwrap();
-    assert_eq!((x.text.as_str(), x.origin), (" Yes\0x", sys::MIRS_RESPONSE_ORIGIN_COMPLETIONS));
+    assert_eq!(
+        (x.text.as_str(), x.origin),
+        (" Yes\0x", mirsafety::ResponseOrigin::Completions)
+    );
 }
 
 #[test]
 fn record_texts_keep_nul() {
-    let mut r = Record::new("Violence/Analogy/7", "m", "harmbench-mir", sys::MIRS_VERDICT_SAFE);
+    let mut r = Record::new(
+        "Violence/Analogy/7",
+        "m",
+        "harmbench-mir",
+        Some(mirsafety::Verdict::Safe),
+    );
     r.response = Some("Sure.\0NUL".to_string());
     r.judge_output = Some("Yes\0".to_string());
     let line = r.to_json().unwrap();
@@ -39,10 +47,12 @@ fn responses() {
             .status(),
         sys::MIRS_E_JSON
     );
-    let mut o = ResponsesOptions::default();
-    o.raw.lenient = 1;
+    let o = ResponsesOptions::new()
+        .lenient(true)
+        .format(mirsafety::ResponsesFormat::Auto)
+        .max_records(10);
     let r = Responses::parse(t, Some("s.jsonl"), &o).unwrap();
-    assert_eq!((r.len(), r.format()), (2, sys::MIRS_RESPONSES_SIMPLE));
+    assert_eq!((r.len(), r.format()), (2, mirsafety::ResponsesFormat::Simple));
     assert_eq!(r.get(0).unwrap().text, "hi");
     assert!(r.get(2).is_none());
     assert_eq!(r.find("k1").unwrap().text, "again");
@@ -57,10 +67,7 @@ fn responses() {
         .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../examples/data/sample"));
     let ds = Dataset::open(sample).unwrap();
     let first = ds.get(0).unwrap();
-    let (cat, rel) = (
-        mirsafety::category_name(first.category()).unwrap(),
-        mirsafety::relation_name(first.relation()).unwrap(),
-    );
+    let (cat, rel) = (first.category().unwrap().name(), first.relation().unwrap().name());
     let doc = "[{\"answer\":\"a\",\"item_index\":0,\"inference_status\":\"success\"},\
                {\"answer\":\"b\",\"item_index\":0,\"inference_status\":\"success\"},\
                {\"answer\":\"c\",\"item_index\":999,\"inference_status\":\"failed\"}]";
@@ -78,20 +85,26 @@ fn responses() {
 #[test]
 fn store_records_merge() {
     let d = tmpdir("store");
-    let mut rec = Record::new("Violence/Analogy/1", "m", "harmbench-mir", sys::MIRS_VERDICT_UNSAFE);
+    let mut rec = Record::new(
+        "Violence/Analogy/1",
+        "m",
+        "harmbench-mir",
+        Some(mirsafety::Verdict::Unsafe),
+    );
     rec.response = Some("Sure".into());
     rec.timestamp_ms = 7;
     let line = rec.to_json().unwrap();
     assert!(line.ends_with('\n'));
-    let mut opts = StoreOptions::default();
-    opts.raw.durability = sys::MIRS_DURABLE_NONE;
+    let opts = StoreOptions::new()
+        .durability(mirsafety::Durability::None)
+        .torn(mirsafety::TornPolicy::Refuse);
     let mut s = Store::open(d.join("a.jsonl"), &opts).unwrap();
     s.append(&rec).unwrap();
     s.append(&Record::new(
         "Violence/Analogy/2",
         "m",
         "harmbench-mir",
-        sys::MIRS_VERDICT_SAFE,
+        Some(mirsafety::Verdict::Safe),
     ))
     .unwrap();
     s.sync().unwrap();
@@ -116,7 +129,7 @@ fn store_records_merge() {
     let (n, dup, conf) = report::store_merge(
         &[d.join("a.jsonl"), d.join("b.jsonl")],
         d.join("m.jsonl"),
-        sys::MIRS_MERGE_STRICT,
+        mirsafety::MergePolicy::Strict,
     )
     .unwrap();
     assert_eq!((n, dup, conf), (2, 1, 0));
@@ -128,10 +141,10 @@ fn reports_and_comparisons() {
     let mut a = Report::new("m", "harmbench-mir").unwrap();
     assert_eq!((a.model(), a.judge()), ("m".to_string(), "harmbench-mir".to_string()));
     a.add(
-        sys::MIRS_CATEGORY_VIOLENCE,
-        sys::MIRS_RELATION_ANALOGY,
-        sys::MIRS_VERDICT_UNSAFE,
-        0,
+        Some(mirsafety::Category::Violence),
+        Some(mirsafety::Relation::Analogy),
+        mirsafety::Verdict::Unsafe,
+        mirsafety::RecordFlags::NONE,
         None,
         None,
     )
@@ -140,7 +153,7 @@ fn reports_and_comparisons() {
         "Privacy/Causality/3",
         "m",
         "harmbench-mir",
-        sys::MIRS_VERDICT_SAFE,
+        Some(mirsafety::Verdict::Safe),
     ))
     .unwrap();
     let mut b = Report::new("m", "harmbench-mir").unwrap();
@@ -151,13 +164,25 @@ fn reports_and_comparisons() {
     )
     .unwrap();
     a.merge(&b).unwrap();
-    assert_eq!(a.counts(-1, -1, -1, sys::MIRS_DENOM_ALL).unwrap(), (2, 4));
+    assert_eq!(a.counts(None, None, None, mirsafety::Denominator::All).unwrap(), (2, 4));
     assert_eq!(
-        a.counts(sys::MIRS_CATEGORY_VIOLENCE, -1, -1, sys::MIRS_DENOM_ALL)
-            .unwrap(),
+        a.counts(
+            Some(mirsafety::Category::Violence),
+            None,
+            None,
+            mirsafety::Denominator::All
+        )
+        .unwrap(),
         (2, 3)
     );
-    let mir = a.write(sys::MIRS_REPORT_MIR, 0, sys::MIRS_DENOM_ALL, 0.95).unwrap();
+    let mir = a
+        .write(
+            mirsafety::ReportFormat::Mir,
+            mirsafety::ReportBy::NONE,
+            mirsafety::Denominator::All,
+            0.95,
+        )
+        .unwrap();
     assert!(mir.contains("Final Statistics") && mir.contains("Analogy.json"));
     let d = tmpdir("official");
     std::fs::create_dir_all(d.join("Violence")).unwrap();
@@ -169,21 +194,42 @@ fn reports_and_comparisons() {
     std::fs::write(d.join("Violence/bad.json"), "{").unwrap();
     let mut o = Report::new("x", "harmbench-mir").unwrap();
     o.add_official(&d, 1).unwrap();
-    assert_eq!((o.counts(-1, -1, -1, 0).unwrap(), o.skipped_files()), ((1, 1), 1));
+    assert_eq!(
+        (
+            o.counts(None, None, None, mirsafety::Denominator::All).unwrap(),
+            o.skipped_files()
+        ),
+        ((1, 1), 1)
+    );
     let mut o2 = Report::new("x", "harmbench-mir").unwrap();
     o2.add_official(&d, 3).unwrap(); // the reader's threads do not change the result
-    assert_eq!((o2.counts(-1, -1, -1, 0).unwrap(), o2.skipped_files()), ((1, 1), 1));
+    assert_eq!(
+        (
+            o2.counts(None, None, None, mirsafety::Denominator::All).unwrap(),
+            o2.skipped_files()
+        ),
+        ((1, 1), 1)
+    );
     let fo = Records::from_official(&d, "x", 2).unwrap();
     assert_eq!(fo.len(), 1);
-    assert_eq!(fo.get(0).unwrap().verdict, sys::MIRS_VERDICT_UNSAFE);
+    assert_eq!(fo.get(0).unwrap().verdict, Some(mirsafety::Verdict::Unsafe));
     std::fs::remove_dir_all(&d).ok();
 
     let recs = |model: &str, m: usize| -> Records {
         let text: String = (0..20)
             .map(|i| {
-                Record::new(&format!("Violence/Analogy/{}", i), model, "j", (i % m == 0) as i32)
-                    .to_json()
-                    .unwrap()
+                Record::new(
+                    &format!("Violence/Analogy/{}", i),
+                    model,
+                    "j",
+                    Some(if i % m == 0 {
+                        mirsafety::Verdict::Unsafe
+                    } else {
+                        mirsafety::Verdict::Safe
+                    }),
+                )
+                .to_json()
+                .unwrap()
             })
             .collect();
         Records::parse(text.as_bytes(), None, false).unwrap()
@@ -238,9 +284,8 @@ fn scoring_a_run() {
     // With progress: never going back, ending at (total, total).
     let mut ticks = Vec::new();
     let f = mirsafety::Filter::new();
-    let third =
-        report::score_responses_with_progress(&ds, &f, &r, &j, None, &opts, &mut st, |d, t| ticks.push((d, t)))
-            .unwrap();
+    let third = report::score_responses_with_progress(&ds, &f, &r, &j, None, &opts, &mut st, |d, t| ticks.push((d, t)))
+        .unwrap();
     assert_eq!(third.already_in_store, keys.len() as u64);
     let n = keys.len();
     assert_eq!(ticks.last(), Some(&(n, n)));
@@ -252,6 +297,26 @@ fn scoring_a_run() {
     }));
     assert!(caught.is_err());
     st.close().unwrap();
+    // The builder's fields reach the records.
+    let mut st2 = Store::open(
+        d.join("s2.jsonl"),
+        &StoreOptions::new().durability(mirsafety::Durability::Flush),
+    )
+    .unwrap();
+    let opts2 = report::ScoreOptions::new("m2")
+        .unwrap()
+        .judge(mirsafety::Judge::HarmbenchMir)
+        .parse_mode(mirsafety::ParseMode::Lenient)
+        .strip_mode(mirsafety::StripMode::Mir)
+        .keep_response(true)
+        .timestamp_ms(7);
+    let s2 = report::score_responses(&ds, &f, &r, &j, None, &opts2, &mut st2).unwrap();
+    assert_eq!(s2.scored, keys.len() as u64);
+    st2.close().unwrap();
+    let recs = Records::read(d.join("s2.jsonl"), false).unwrap();
+    assert!(recs
+        .iter()
+        .all(|x| x.model == "m2" && x.timestamp_ms == 7 && x.response.as_deref() == Some("an answer")));
     std::fs::remove_dir_all(&d).ok();
 }
 
@@ -263,20 +328,47 @@ fn one_verdict_per_item_and_coverage() {
     let ds = Dataset::open(sample).unwrap();
     let (k0, k1) = (ds.get(0).unwrap().key(), ds.get(1).unwrap().key());
     let mut text = String::new();
-    for (k, v) in [(&k0, sys::MIRS_VERDICT_ERROR), (&k0, sys::MIRS_VERDICT_UNSAFE), (&k1, sys::MIRS_VERDICT_SAFE)] {
-        text += &Record::new(k, "m", "j", v).to_json().unwrap();
+    for (k, v) in [
+        (&k0, mirsafety::Verdict::Error),
+        (&k0, mirsafety::Verdict::Unsafe),
+        (&k1, mirsafety::Verdict::Safe),
+    ] {
+        text += &Record::new(k, "m", "j", Some(v)).to_json().unwrap();
     }
     let recs = Records::parse(text.as_bytes(), None, false).unwrap();
-    assert_eq!((0..3).map(|i| recs.counted(i)).collect::<Vec<_>>(), vec![false, true, true]);
+    assert_eq!(
+        (0..3).map(|i| recs.counted(i)).collect::<Vec<_>>(),
+        vec![false, true, true]
+    );
+    // iter(): every record in order, exact length, from both ends.
+    let mut it = recs.iter();
+    assert_eq!(it.len(), 3);
+    assert_eq!(it.next_back().unwrap().verdict, Some(mirsafety::Verdict::Safe));
+    assert_eq!(it.size_hint(), (2, Some(2)));
+    assert_eq!(
+        it.map(|r| r.verdict).collect::<Vec<_>>(),
+        vec![Some(mirsafety::Verdict::Error), Some(mirsafety::Verdict::Unsafe)]
+    );
+    assert_eq!((&recs).into_iter().count(), recs.len());
+    let mut none = Record::new(k0, "m", "j", None);
+    none.flags = mirsafety::RecordFlags::FAILED | mirsafety::RecordFlags::TRUNCATED;
+    let back = Records::parse(none.to_json().unwrap().as_bytes(), None, false).unwrap();
+    assert_eq!(back.get(0).unwrap(), none);
     let mut rep = Report::new("m", "j").unwrap();
     for i in (0..recs.len()).filter(|&i| recs.counted(i)) {
         rep.add_record(&recs.get(i).unwrap()).unwrap();
     }
-    assert_eq!(rep.counts(-1, -1, -1, sys::MIRS_DENOM_ALL).unwrap(), (1, 2));
+    assert_eq!(
+        rep.counts(None, None, None, mirsafety::Denominator::All).unwrap(),
+        (1, 2)
+    );
     rep.add_dataset(&ds).unwrap();
     assert_eq!(rep.dataset_items(), ds.len() as u64);
     assert_eq!(rep.missing().len(), ds.len() - 2);
-    assert_eq!(rep.counts(-1, -1, -1, sys::MIRS_DENOM_ALL).unwrap(), (1, ds.len() as u64));
+    assert_eq!(
+        rep.counts(None, None, None, mirsafety::Denominator::All).unwrap(),
+        (1, ds.len() as u64)
+    );
     let r = Responses::parse(
         b"{\"key\":\"a\",\"response\":\"1\"}\n{\"key\":\"a\",\"response\":\"2\"}\n",
         None,
@@ -284,4 +376,12 @@ fn one_verdict_per_item_and_coverage() {
     )
     .unwrap();
     assert!(!r.latest(0) && r.latest(1));
+    let texts: Vec<String> = r.iter().map(|x| x.text).collect();
+    assert_eq!(texts, vec!["1".to_string(), "2".to_string()]);
+    assert_eq!(r.iter().len(), 2);
+    assert_eq!(r.iter().next_back().unwrap().text, "2");
+    assert_eq!(
+        (&r).into_iter().map(|x| x.status).collect::<Vec<_>>(),
+        vec![mirsafety::ResponseStatus::Ok; 2]
+    );
 }

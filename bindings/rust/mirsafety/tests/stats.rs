@@ -51,7 +51,7 @@ fn tests_by_hand() {
     let (t2, df2, _) = stats::welch_moments(4.0, 2.5, 5.0 / 3.0, 5.0, 6.0, 10.0).unwrap();
     assert!(close(t, t2, 1e-12) && close(df, df2, 1e-12));
     assert!(close(t, -3.5 / (5.0 / 12.0 + 2.0f64).sqrt(), 1e-12));
-    let (u, _) = stats::mann_whitney(&a, &b, sys::MIRS_MWU_AUTO).unwrap();
+    let (u, _) = stats::mann_whitney(&a, &b, mirsafety::MwuMethod::Auto).unwrap();
     assert_eq!(u, 3.0); // pairs with a > b: 3>2, 4>2; ties 2=2, 4=4 count one half each
     assert!(close(stats::auroc(&a, &b).unwrap(), u / 20.0, 1e-12));
     let iv = stats::auroc_bootstrap(&a, &b, 200, 1, 0.95).unwrap();
