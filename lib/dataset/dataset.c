@@ -364,12 +364,28 @@ static const char *const field_names[F_COUNT] = {
 
 /* Validates one item and, if it is good, appends it. Returns MIRS_OK (added,
  * or skipped with a diagnostic) or a status that fails the open. */
+/* True when a node of the tree under j holds U+0000 in a string or a member name. */
+static bool has_nul(const cJSON *j)
+{
+    if (j->type & MIRS__JSON_HAS_NUL) return true;
+    for (const cJSON *c = j->child; c; c = c->next)
+        if (has_nul(c)) return true;
+    return false;
+}
+
 static int add_item(builder *b, const cJSON *obj, const item_ctx *cx, int64_t idx)
 {
     mirs_dataset *ds = b->ds;
     const char *file = cx->file_disp;
     if (!cJSON_IsObject(obj))
         return problem(b, MIRS_E_SCHEMA, file, idx, "not a JSON object but %s", json_type_name(obj));
+    /* Text with NUL would be cut there (items give C strings): the item is refused by name, not truncated. */
+    for (const cJSON *c = obj->child; c; c = c->next)
+        if (has_nul(c))
+            return problem(b, MIRS_E_UNSUPPORTED, file, idx,
+                           "field \"%.100s\" holds U+0000 (\\u0000): dataset text with NUL is not supported (it "
+                           "would be cut there), so the item is refused",
+                           c->string ? c->string : "?");
 
     const cJSON *f[F_COUNT] = {0};
     for (const cJSON *c = obj->child; c; c = c->next) {

@@ -23,6 +23,10 @@ struct cJSON;
  * in place (text is modified) and nodes are cJSON structs allocated in
  * scratch. The tree lives until scratch is reset or freed and must NOT be
  * given to cJSON_Delete. Messages: "invalid JSON at byte N: why", ... */
+/* A node type bit (beside cJSON's, which use the low 10 bits) of the nodes
+ * of mirs__json_fast_parse whose string value or member name holds U+0000:
+ * the C string stops at the NUL, so the dataset refuses the item. */
+#define MIRS__JSON_HAS_NUL (1 << 14)
 int mirs__json_fast_parse(char *text, size_t len, unsigned max_depth, mirs_arena *scratch, struct cJSON **out);
 
 struct mirs_item {

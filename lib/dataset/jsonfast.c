@@ -26,6 +26,7 @@ typedef struct jp {
     int status;
     size_t err_at;
     const char *why;
+    size_t nuls; /* "\u0000" escapes decoded so far */
 } jp;
 
 static cJSON *fail(jp *p, int status, size_t at, const char *why)
@@ -142,8 +143,9 @@ static char *parse_string(jp *p)
             i += 6;
         }
         /* Dataset text is kept as C strings (every item accessor returns one): a NUL would cut the field
-         * there without a word, so the file is refused by name instead (docs/dataset.md). */
-        if (cp == 0) return (char *)fail(p, MIRS_E_UNSUPPORTED, esc, "U+0000");
+         * there without a word, so the node is marked (MIRS__JSON_HAS_NUL) and its item refused by name
+         * (docs/dataset.md). The NUL is still written, so the C string is what cJSON gives. */
+        if (cp == 0) p->nuls++;
         if (cp < 0x80)
             s[o++] = (char)cp;
         else if (cp < 0x800) {
@@ -233,6 +235,7 @@ static cJSON *parse_container(jp *p, bool object)
     cJSON *last = NULL;
     for (;;) {
         char *key = NULL;
+        size_t key_nuls = p->nuls;
         if (object) {
             if (p->pos >= p->len || p->s[p->pos] != '"') return fail(p, MIRS_E_JSON, p->pos, "expected a member name");
             if (!(key = parse_string(p))) return NULL;
@@ -241,9 +244,11 @@ static cJSON *parse_container(jp *p, bool object)
             p->pos++;
             skip_ws(p);
         }
+        key_nuls = p->nuls - key_nuls;
         cJSON *v = parse_value(p);
         if (!v) return NULL;
         v->string = key;
+        if (key_nuls) v->type |= MIRS__JSON_HAS_NUL; /* the member name holds U+0000 */
         if (last) {
             last->next = v;
             v->prev = last;
@@ -283,9 +288,10 @@ static cJSON *parse_value(jp *p)
     case '{': return parse_container(p, true);
     case '[': return parse_container(p, false);
     case '"': {
+        size_t nuls = p->nuls;
         char *s = parse_string(p);
         if (!s) return NULL;
-        cJSON *n = node(p, cJSON_String);
+        cJSON *n = node(p, cJSON_String | (p->nuls != nuls ? MIRS__JSON_HAS_NUL : 0));
         if (n) n->valuestring = s;
         return n;
     }
@@ -312,7 +318,7 @@ int mirs__json_fast_parse(char *text, size_t len, unsigned max_depth, mirs_arena
 {
     size_t bad = mirs__utf8_valid_prefix(text, len);
     if (bad != len) return mirs__fail(MIRS_E_UTF8, "invalid UTF-8 at byte %zu", bad);
-    jp p = {text, len, 0, 0, max_depth, scratch, 0, 0, NULL};
+    jp p = {text, len, 0, 0, max_depth, scratch, 0, 0, NULL, 0};
     skip_ws(&p);
     cJSON *root = parse_value(&p);
     if (root) {
@@ -322,11 +328,6 @@ int mirs__json_fast_parse(char *text, size_t len, unsigned max_depth, mirs_arena
     if (p.status == MIRS_E_LIMIT)
         return mirs__fail(MIRS_E_LIMIT, "JSON nesting deeper than %u at byte %zu", max_depth, p.err_at);
     if (p.status == MIRS_E_NO_MEMORY) return MIRS_E_NO_MEMORY;
-    if (p.status == MIRS_E_UNSUPPORTED)
-        return mirs__fail(MIRS_E_UNSUPPORTED,
-                          "a string holds U+0000 (\\u0000) at byte %zu: dataset text with NUL is not supported "
-                          "(it would be cut there), so it is refused",
-                          p.err_at);
     if (p.status) return mirs__fail(p.status, "invalid JSON at byte %zu: %s", p.err_at, p.why);
     *out = root;
     return MIRS_OK;

@@ -165,6 +165,13 @@ def main():
         err = (r.stdout + r.stderr).decode("utf-8", "replace")
         check(r.returncode != 0 and "MIRS_E_UNSUPPORTED" in err and "U+0000" in err,
               f"validate of a question with U+0000: exit {r.returncode}: {err[-300:]!r}")
+        # Only that item is refused: the rest of its file is read (the official code would read them all).
+        whole = json.loads(run("validate", sample, "--json").stdout)["items"]
+        v = json.loads(run("validate", ds, "--json").stdout)
+        probs = v["problems"]
+        check(v["items"] == whole - 1 and len(probs) == 1 and probs[0]["item"] == 0
+              and probs[0]["file"].endswith("Analogy_final.json") and '"original_question"' in probs[0]["message"],
+              f"one item refused, the others read: {v['items']} of {whole}, {probs}")
         simple = os.path.join(tmp, "simple-0.jsonl")
         r = run("judge-prompts", "--dataset", ds, "--responses", simple, "-o", os.path.join(tmp, "x.jsonl"))
         check(r.returncode == 3 and b"U+0000" in r.stderr, f"judge-prompts on that dataset: exit {r.returncode}")
