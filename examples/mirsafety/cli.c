@@ -187,6 +187,10 @@ int cli_out_close(cli_out *o, bool ok)
 
 /* ---- "-" for standard input ---- */
 
+static int input_rc = CLI_EXIT_FAILURE;
+
+int cli_input_failed(void) { return input_rc; }
+
 static void stdin_cleanup(void)
 {
     if (stdin_file[0]) unlink(stdin_file);
@@ -197,33 +201,42 @@ const char *cli_input_path(const char *verb, const char *path)
 {
     if (!path || strcmp(path, "-") != 0) return path;
     if (stdin_file[0]) {
-        cli_usage_error(verb, "standard input ('-') can be read only once");
+        input_rc = cli_usage_error(verb, "standard input ('-') can be read only once");
         return NULL;
     }
+    input_rc = CLI_EXIT_FAILURE;
     /* The library reads files by name (it maps, probes and seeks them): standard input goes to a
-     * private copy first. The library never reads the environment; the tool honours TMPDIR. */
-    const char *t = getenv("TMPDIR");
-    snprintf(stdin_dir, sizeof stdin_dir, "%s/mirsafety-stdin.XXXXXX", t && *t ? t : "/tmp");
-    if (!mkdtemp(stdin_dir)) {
-        fprintf(stderr, "mirsafety: standard input: cannot create a temporary folder: %s\n", strerror(errno));
-        stdin_dir[0] = '\0';
-        return NULL;
-    }
-    atexit(stdin_cleanup);
+     * private copy first, in the current folder so that a manifest's relative image paths mean
+     * what they mean to the user (they are relative to the manifest's folder), else in TMPDIR
+     * (the tool, not the library, reads the environment). */
     char head[16] = {0};
     size_t hn = fread(head, 1, sizeof head, stdin);
     /* A name the library's readers recognise by its extension; the content decides the rest. */
     const char *ext = hn >= 6 && memcmp(head, "\x93NUMPY", 6) == 0 ? ".npy"
                       : hn >= 9 && head[8] == '{'                  ? ".safetensors"
                                                                    : "";
-    snprintf(stdin_file, sizeof stdin_file, "%s/stdin%s", stdin_dir, ext);
+    snprintf(stdin_file, sizeof stdin_file, ".mirsafety-stdin-XXXXXX%s", ext);
+    int fd = mkstemps(stdin_file, (int)strlen(ext));
+    if (fd < 0) {
+        const char *t = getenv("TMPDIR");
+        snprintf(stdin_dir, sizeof stdin_dir, "%s/mirsafety-stdin.XXXXXX", t && *t ? t : "/tmp");
+        if (!mkdtemp(stdin_dir)) {
+            fprintf(stderr, "mirsafety: standard input: cannot create a temporary file: %s\n", strerror(errno));
+            stdin_dir[0] = stdin_file[0] = '\0';
+            return NULL;
+        }
+        snprintf(stdin_file, sizeof stdin_file, "%s/stdin%s", stdin_dir, ext);
+        fd = open(stdin_file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    }
+    atexit(stdin_cleanup);
     cli_cleanup_add(stdin_file);
-    FILE *f = fopen(stdin_file, "wb");
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     bool ok = f && fwrite(head, 1, hn, f) == hn;
     char buf[65536];
     for (size_t n; ok && (n = fread(buf, 1, sizeof buf, stdin)) > 0;) ok = fwrite(buf, 1, n, f) == n;
     if (ferror(stdin)) ok = false;
     if (f && fclose(f) != 0) ok = false;
+    if (!f && fd >= 0) close(fd);
     if (!ok) {
         fprintf(stderr, "mirsafety: standard input: cannot copy it to %s: %s\n", stdin_file, strerror(errno));
         return NULL;

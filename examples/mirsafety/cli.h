@@ -74,6 +74,8 @@ void cli_cleanup_remove(const char *path);
  * exit and on the signals above) whose path is returned; any other path is returned as is. NULL
  * after printing the error. Standard input can be read once: a second "-" is a usage error. */
 const char *cli_input_path(const char *verb, const char *path);
+/* The exit code after cli_input_path() returned NULL: CLI_EXIT_USAGE or CLI_EXIT_FAILURE. */
+int cli_input_failed(void);
 
 /* One accepted value of an option and what it stands for. */
 typedef struct cli_choice {

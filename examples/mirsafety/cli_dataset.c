@@ -44,7 +44,7 @@ static int parse_args(const char *verb, const char *usage, int argc, char **argv
             a->path = s;
     }
     if (!a->path) return cli_usage_error(verb, "missing PATH (a dataset folder or a JSONL manifest)");
-    if (!(a->path = cli_input_path(verb, a->path))) return CLI_EXIT_FAILURE;
+    if (!(a->path = cli_input_path(verb, a->path))) return cli_input_failed();
     return -1;
 }
 

@@ -229,7 +229,7 @@ int cli_entropy(int argc, char **argv)
         }
     }
 
-    if (!(file = cli_input_path("entropy", file))) return CLI_EXIT_FAILURE;
+    if (!(file = cli_input_path("entropy", file))) return cli_input_failed();
     mirs_entropy_tensor *t = NULL;
     int st = mirs_entropy_tensor_open(file, tensor, &t);
     if (st) return cli_fail(st, file);
@@ -416,7 +416,7 @@ int cli_entropy_compare(int argc, char **argv)
             file = argv[i];
     }
     if (!file) return cli_usage_error("entropy-compare", "ACC.json is required");
-    if (!(file = cli_input_path("entropy-compare", file))) return CLI_EXIT_FAILURE;
+    if (!(file = cli_input_path("entropy-compare", file))) return cli_input_failed();
     mirs_entropy_acc *acc = NULL;
     int st = mirs_entropy_acc_load(file, &acc);
     if (st) return cli_fail(st, file);

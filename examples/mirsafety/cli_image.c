@@ -86,7 +86,7 @@ static int image_info(int argc, char **argv)
         if (f[0] == '-' && f[1]) continue;
         const char *name = f; /* "-" is named so, not by its temporary copy */
         if (!(f = cli_input_path("image info", f))) {
-            status = CLI_EXIT_FAILURE;
+            status = cli_input_failed();
             continue;
         }
         mirs_image_info info;
@@ -245,7 +245,7 @@ static int image_convert(int argc, char **argv)
     }
     if (!in || !out) return cli_usage_error(verb, "needs IN and OUT");
     const char *in_name = in;
-    if (!(in = cli_input_path(verb, in))) return CLI_EXIT_FAILURE;
+    if (!(in = cli_input_path(verb, in))) return cli_input_failed();
     if (smart && rw) return cli_usage_error(verb, "--resize and --smart-resize exclude each other");
     if (format < 0)
         format = ends_with(out, ".jpg") || ends_with(out, ".jpeg") ? MIRS_IMAGE_FORMAT_JPEG : MIRS_IMAGE_FORMAT_PNG;

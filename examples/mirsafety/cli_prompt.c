@@ -268,7 +268,7 @@ int cli_prompts(int argc, char **argv)
     }
     if (!(path = cli_input_path(verb, path)) ||
         (template_path && !(template_path = cli_input_path(verb, template_path)))) {
-        rc = CLI_EXIT_FAILURE;
+        rc = cli_input_failed();
         goto done;
     }
     mirs_template *tmpl = NULL;

@@ -206,7 +206,7 @@ int cli_judge_prompts(int argc, char **argv)
         return cli_usage_error("judge-prompts", "harmbench-contextual needs a context, which items do not have");
     if (!jmodel) jmodel = rtype ? "response-type" : mirs_judge_name(judge);
     if (!(dsp = cli_input_path("judge-prompts", dsp)) || !(rp = cli_input_path("judge-prompts", rp)))
-        return CLI_EXIT_FAILURE;
+        return cli_input_failed();
 
     mirs_dataset *ds = NULL;
     mirs_responses *resp = NULL;
@@ -401,7 +401,7 @@ int cli_score(int argc, char **argv)
     if (!(dsp = cli_input_path("score", dsp)) || !(rp = cli_input_path("score", rp)) ||
         !(jop = cli_input_path("score", jop)) || (rtp && !(rtp = cli_input_path("score", rtp)))) {
         cli_filter_free(&filt);
-        return CLI_EXIT_FAILURE;
+        return cli_input_failed();
     }
 
     mirs_dataset *ds = NULL;
@@ -778,11 +778,11 @@ int cli_report(int argc, char **argv)
     if (strcmp(unit, "normalized") == 0) unit = "normalised";
     for (size_t i = 0; i < nin; i++)
         if (!(inputs[i] = cli_input_path("report", inputs[i]))) {
-            rc = CLI_EXIT_FAILURE;
+            rc = cli_input_failed();
             goto done;
         }
     if (dsp && !(dsp = cli_input_path("report", dsp))) {
-        rc = CLI_EXIT_FAILURE;
+        rc = cli_input_failed();
         goto done;
     }
     int st;
@@ -1163,7 +1163,7 @@ int cli_compare(int argc, char **argv)
         if (r < 0) rc = cli_usage_error("compare", "%s needs a value", argv[i]);
     }
     for (size_t k = 0; rc < 0 && k < npos; k++)
-        if (!(pos[k] = cli_input_path("compare", pos[k]))) rc = CLI_EXIT_FAILURE;
+        if (!(pos[k] = cli_input_path("compare", pos[k]))) rc = cli_input_failed();
     if (rc < 0) {
         if (strcmp(what, "models") == 0 && (npos == 1 || npos == 2))
             rc = compare_models(pos[0], npos == 2 ? pos[1] : NULL, ma, mb, judge, conf, json);
