@@ -298,13 +298,15 @@ int cli_prompts(int argc, char **argv)
         failed_path = failed_default;
     }
     failed_sink fs = {stderr, 0};
-    if (failed_path && !(fs.f = fopen(failed_path, "w"))) {
-        rc = cli_fail(MIRS_E_IO, failed_path);
+    /* Atomic as the output is: an interrupted run leaves neither file behind. */
+    cli_out fo = {stderr, NULL, NULL};
+    if (failed_path && (rc = cli_out_open(&fo, failed_path)) != CLI_EXIT_OK) {
         mirs_dataset_free(ds);
         mirs_template_free(tmpl);
         free(failed_default);
         goto done;
     }
+    if (failed_path) fs.f = fo.f;
     o.failed_sink = write_failed;
     o.failed_userdata = &fs;
     cli_progress prog;
@@ -319,7 +321,7 @@ int cli_prompts(int argc, char **argv)
      * removed on SIGINT/SIGTERM and found stale by the next run. */
     cli_out of = {stdout, NULL, NULL};
     if ((rc = cli_out_open(&of, out)) != CLI_EXIT_OK) {
-        if (fs.f != stderr) fclose(fs.f);
+        if (failed_path) cli_out_close(&fo, false);
         free(failed_default);
         mirs_dataset_free(ds);
         mirs_template_free(tmpl);
@@ -339,12 +341,13 @@ int cli_prompts(int argc, char **argv)
             cli_progress_finish(&prog);
     }
     bool close_failed = cli_out_close(&of, st == MIRS_OK) != CLI_EXIT_OK && !st; /* message printed */
-    bool failed_io = fs.f != stderr && fclose(fs.f) != 0;
+    bool failed_io = failed_path && cli_out_close(&fo, st == MIRS_OK && !close_failed) != CLI_EXIT_OK && !st &&
+                     !close_failed; /* message printed */
     if (close_failed) {
         rc = CLI_EXIT_FAILURE;
         st = MIRS_E_IO;
-    } else if (!st && failed_io) {
-        rc = cli_fail(MIRS_E_IO, failed_path);
+    } else if (failed_io) {
+        rc = CLI_EXIT_FAILURE;
     } else if (st) {
         rc = cli_fail(st, out ? out : "writing prompts");
     } else if (out) {

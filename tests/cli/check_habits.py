@@ -117,7 +117,8 @@ with tempfile.TemporaryDirectory() as tmp:
         pr.send_signal(sig)
         code = pr.wait(60)
         check(seen and code == -sig, f"signal {sig}: the writer was caught writing ({seen}) and died of it ({code})")
-        check(not os.path.exists(tmpf) and not os.path.exists(out), f"signal {sig}: {tmpf} removed, no output")
+        left = [x for x in os.listdir(tmp) if x.startswith(os.path.basename(out))]
+        check(not left, f"signal {sig}: no output, temporary or failed-items file left: {left}")
     out = J("stale.jsonl")
     dead, live = f"{out}.tmp.999999999", f"{out}.tmp.{os.getpid()}"
     for f in (dead, live):
