@@ -44,7 +44,7 @@ FENCE = re.compile(r"^```(\S*)\s*$")
 NOT_RUN = re.compile(r"^<!--\s*not-run:\s*(.+?)\s*-->$")
 SHELL = ("console", "sh", "bash", "shell")
 # The time one shell command may take, and all of them together (the docs' commands take seconds).
-COMMAND_TIMEOUT, TOTAL_TIMEOUT = 300, 900
+COMMAND_TIMEOUT, TOTAL_TIMEOUT = 300, 400  # under the test's own 600 s
 
 
 def fenced(path):
@@ -227,13 +227,13 @@ def main():
                               "\n".join(expected), file=sys.stderr)
                     else:
                         passed += 1
-        src, root = root, clone  # the C and Python examples run in the copy too
+        src_root, root = root, clone  # the C and Python examples run in the copy too
         for doc in docs:
             for lineno, block in blocks(doc, "c"):
                 src = "\n".join(block)
                 if "main(" not in src:
                     continue
-                where = f"{os.path.relpath(doc, src)}:{lineno}"
+                where = f"{os.path.relpath(doc, src_root)}:{lineno}"
                 c_file = os.path.join(scratch, "example.c")
                 exe = os.path.join(scratch, "example")
                 with open(c_file, "w") as f:
@@ -256,7 +256,7 @@ def main():
             if os.environ.get("DOC_PY_PRELOAD"):
                 pyenv["LD_PRELOAD"] = os.environ["DOC_PY_PRELOAD"]
             for lineno, block in blocks(doc, "python"):
-                where = f"{os.path.relpath(doc, src)}:{lineno}"
+                where = f"{os.path.relpath(doc, src_root)}:{lineno}"
                 if os.environ.get("DOC_PY_SKIP"):
                     print(f"skipped: {where}: {os.environ['DOC_PY_SKIP']}")
                     continue
