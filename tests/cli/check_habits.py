@@ -282,7 +282,11 @@ with tempfile.TemporaryDirectory() as tmp:
     rq = J("rtype-requests.jsonl")
     p = run("judge-prompts", "--dataset", sample, "--responses", resp, "--judge", "response-type", "-o", rq)
     reqs = [json.loads(x) for x in open(rq)] if p.returncode == 0 else []
-    check(len(reqs) == 81 and all("benign" in r["body"]["prompt"] for r in reqs), f"rtype requests: {p.stderr!r}")
+    check(len(reqs) == 81 and all("benign_help" in r["body"]["prompt"] for r in reqs), f"rtype requests: {p.stderr!r}")
+    answers = {x["key"]: x.get("response") or "" for x in map(json.loads, open(resp))}
+    check(all(r["body"]["max_tokens"] <= 16 and "[ANSWER]:\n" in r["body"]["prompt"] and
+              answers[r["custom_id"]].strip()[-60:] in r["body"]["prompt"] for r in reqs),
+          "rtype requests hold each item's stripped answer and ask for a label word")
     labels = ["unsafe", "refusal", "misunderstanding", "evasive", "benign_help"]
     outs = J("rtype-outputs.jsonl")
     with open(outs, "w") as f:
