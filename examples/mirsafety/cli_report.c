@@ -533,7 +533,7 @@ static const char report_usage[] =
     "  --json            same as --format json\n"
     "  -o, --out FILE    write the report to FILE (atomically) instead of stdout\n"
     "  html only:\n"
-    "  --entropy [NAME=]ACC.json  add the safe vs unsafe histograms of an entropy accumulator state\n"
+    "  --entropy [NAME=]ACC.json  add the safe vs unsafe histograms of an entropy accumulator state ('-': stdin)\n"
     "                    (mirsafety entropy --state); NAME (default: the file name) says whose; repeatable\n"
     "  --entropy-unit U  the unit the states were filled in: nats (default), bits or normalised\n"
     "  --title TEXT      the page title; --note TEXT a sentence under it (e.g. where the data comes from)\n";
@@ -642,7 +642,11 @@ static int ent_add(ent_list *e, const char *arg, const char *unit)
         base_name(path, nb, sizeof nb);
         size_t l = strlen(nb);
         if (l > 5 && strcmp(nb + l - 5, ".json") == 0) nb[l - 5] = '\0';
-        name = strdup(nb);
+        name = strdup(strcmp(path, "-") == 0 ? "stdin" : nb);
+    }
+    if (!(path = cli_input_path("report", path))) {
+        free(name);
+        return cli_input_failed();
     }
     html_entropy *nv = realloc(e->v, (e->n + 1) * sizeof *nv);
     if (nv) e->v = nv;
