@@ -140,9 +140,16 @@ def main():
         with open(a.manifest, "w", encoding="utf-8") as f:
             for m in manifest:
                 f.write(json.dumps(m, ensure_ascii=False) + "\n")
-    json.dump({"items": n_items, "images": n_images,
-               "counts": {c: {r: counts[(c, r)] for r in RELATIONS} for c in CATEGORIES}}, sys.stdout)
-    sys.stdout.write("\n")
+    summary = json.dumps({"items": n_items, "images": n_images,
+                          "counts": {c: {r: counts[(c, r)] for r in RELATIONS} for c in CATEGORIES}})
+    try:
+        sys.stdout.write(summary + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `make_synthetic.py ... | head`: the reader has what it wanted and the tree is written.
+        # Python would print a traceback, and again at exit when it flushes stdout: point stdout
+        # at /dev/null first (as the Python documentation advises) and end quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":

@@ -16,7 +16,10 @@
 
 typedef int (*cli_verb_fn)(int argc, char **argv);
 
-/* Prints "mirsafety: <what>: <library message> [STATUS]" to stderr; returns CLI_EXIT_FAILURE. */
+/* Prints "mirsafety: <what>: <library message> [STATUS]" to stderr; returns CLI_EXIT_FAILURE.
+ * A path is named once: when the library's message already starts with what, what is not repeated.
+ * Hints of the library's message that name C constants are given as the tool's flags
+ * ("open with MIRS_TORN_TRUNCATE" -> "run 'mirsafety score' with --repair"). */
 int cli_fail(int status, const char *what);
 /* Prints "mirsafety <verb>: <message>" and a pointer to --help; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -41,6 +44,38 @@ extern const char cli_filter_help[];
  * Returns 1 and sets *val when argv[*i] is opt, 0 when it is not, -1 when the value is missing. */
 int cli_opt_value(const char *opt, int argc, char **argv, int *i, const char **val);
 bool cli_is_help(const char *arg);
+/* "-o FILE", "--out FILE", "-o=FILE", "--out=FILE": every verb that writes a file takes both spellings. */
+int cli_out_option(int argc, char **argv, int *i, const char **val);
+/* For a verb run with no arguments at all when it needs some: prints its usage to stderr and
+ * returns CLI_EXIT_USAGE (stdout stays empty, as for every usage error). */
+int cli_usage_bare(const char *usage);
+
+/* An output file written atomically: "<path>.tmp.<pid>" beside it, renamed over it only when
+ * everything was written. The temporary file is removed on failure, on SIGINT, SIGTERM, SIGHUP
+ * and SIGPIPE (the handler unlinks it and dies of the signal), and temporary files of the same
+ * output left by a process that no longer exists (a kill -9, a power cut) are removed when the
+ * next run opens it. path NULL or "-" is standard output. */
+typedef struct cli_out {
+    FILE *f;
+    const char *path;
+    char *tmp;
+} cli_out;
+int cli_out_open(cli_out *o, const char *path);
+/* Commits (ok) or removes the temporary file; CLI_EXIT_OK or CLI_EXIT_FAILURE (message printed). */
+int cli_out_close(cli_out *o, bool ok);
+/* Removes "<path>.tmp.<pid>" files whose process is gone; returns how many. */
+size_t cli_out_clean_stale(const char *path);
+/* Registers a file to remove when the tool is killed by SIGINT/SIGTERM/SIGHUP/SIGPIPE (at most 16 at
+ * once), and forgets it again. For files the tool writes through a library call. */
+void cli_cleanup_add(const char *path);
+void cli_cleanup_remove(const char *path);
+
+/* An input file argument: "-" is standard input, copied to a private temporary file (removed at
+ * exit and on the signals above) whose path is returned; any other path is returned as is. NULL
+ * after printing the error. Standard input can be read once: a second "-" is a usage error. */
+const char *cli_input_path(const char *verb, const char *path);
+/* The exit code after cli_input_path() returned NULL: CLI_EXIT_USAGE or CLI_EXIT_FAILURE. */
+int cli_input_failed(void);
 
 /* One accepted value of an option and what it stands for. */
 typedef struct cli_choice {
@@ -66,10 +101,13 @@ double cli_seconds(void);
  * ending the string (cJSON strings are C strings). */
 void cli_json_put_string(FILE *f, const char *s, size_t n);
 
-/* A progress bar on stderr, drawn only when stderr is a terminal. */
+/* A progress bar on stderr, drawn only when stderr is a terminal, in one line that fits its
+ * width (TIOCGWINSZ; 80 columns when the terminal does not say): the bar shrinks first, then the
+ * label, so that a redraw never wraps. */
 typedef struct cli_progress {
     const char *label;
     size_t total, done, last_drawn;
+    int columns;
     bool enabled, drawn;
     double start;
 } cli_progress;

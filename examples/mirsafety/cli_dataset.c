@@ -44,6 +44,7 @@ static int parse_args(const char *verb, const char *usage, int argc, char **argv
             a->path = s;
     }
     if (!a->path) return cli_usage_error(verb, "missing PATH (a dataset folder or a JSONL manifest)");
+    if (!(a->path = cli_input_path(verb, a->path))) return cli_input_failed();
     return -1;
 }
 
@@ -303,7 +304,9 @@ int cli_validate(int argc, char **argv)
     ds_args a;
     mirs_dataset *ds;
     mirs_iter *it;
-    int rc = start_walk("validate", validate_usage, argc, argv, &a, true, true, true, &ds, &it);
+    /* The images are probed below, item by item, rather than by the open: an item with a missing image
+     * stays in the walk, so validate counts the items info counts, and names its files the same way. */
+    int rc = start_walk("validate", validate_usage, argc, argv, &a, true, true, false, &ds, &it);
     if (rc >= 0) return rc;
     rc = CLI_EXIT_OK;
     /* Accepted oddities (only without --strict) are notes, not problems. */
@@ -329,7 +332,15 @@ int cli_validate(int argc, char **argv)
                 char msg[1024]; /* the probe's message names the file; the limit check's does not */
                 snprintf(msg, sizeof msg, "%s%s%s", probed ? file : "", probed ? ": " : "", mirs_error_last());
                 cJSON *o = cJSON_CreateObject();
-                cJSON_AddStringToObject(o, "file", mirs_item_source_file(item));
+                /* Named as the library names the files of its diagnostics: the dataset path, then the file. */
+                char src[4096];
+                const char *sf = mirs_item_source_file(item);
+                if (mirs_dataset_format(ds) == MIRS_DATASET_FORMAT_JSONL || sf[0] == '/')
+                    snprintf(src, sizeof src, "%s", mirs_dataset_format(ds) == MIRS_DATASET_FORMAT_JSONL ? a.path : sf);
+                else
+                    snprintf(src, sizeof src, "%s%s%s", a.path,
+                             a.path[0] && a.path[strlen(a.path) - 1] == '/' ? "" : "/", sf);
+                cJSON_AddStringToObject(o, "file", src);
                 cJSON_AddNumberToObject(o, "item", (double)mirs_item_source_index(item));
                 cJSON_AddStringToObject(o, "status", mirs_status_str(pst));
                 cJSON_AddStringToObject(o, "message", msg);

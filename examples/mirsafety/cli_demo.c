@@ -212,7 +212,7 @@ static int save_entropy(const mirs_records *recs, const char *data, const char *
 }
 
 static const char demo_help[] =
-    "usage: mirsafety demo [--out DIR] [--sample DIR] [--data DIR]\n"
+    "usage: mirsafety demo [-o|--out DIR] [--sample DIR] [--data DIR] [--json]\n"
     "Runs the whole evaluation pipeline on the bundled sample, offline:\n"
     "  1. writes OpenAI batch requests (images embedded) for each demo model   -> DIR/requests/\n"
     "  2. reads the bundled model responses and writes judge requests          -> DIR/judge-requests/\n"
@@ -220,7 +220,7 @@ static const char demo_help[] =
     "  4. prints the ASR table                                                 -> stdout\n"
     "  5. writes the HTML report (report --format html, attention entropy too) -> DIR/report.html\n"
     "The store is resumable: rerunning skips what is already scored.\n"
-    "  --out DIR      output folder (default demo-out)\n"
+    "  -o, --out DIR  output folder (default demo-out)\n"
     "  --sample DIR   the dataset (default examples/data/sample)\n"
     "  --data DIR     bundled responses and judge outputs (default examples/data/demo)\n"
     "  --json         print a JSON summary (files written, each model's ASR) instead of the steps\n";
@@ -237,7 +237,7 @@ int cli_demo(int argc, char **argv)
             return CLI_EXIT_OK;
         } else if (strcmp(argv[i], "--json") == 0) {
             quiet = true;
-        } else if ((r = cli_opt_value("--out", argc, argv, &i, &v))) {
+        } else if ((r = cli_out_option(argc, argv, &i, &v))) {
             if (r < 0) return cli_usage_error("demo", "--out needs a folder");
             out = v;
         } else if ((r = cli_opt_value("--sample", argc, argv, &i, &v))) {

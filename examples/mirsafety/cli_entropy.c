@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 static const char entropy_help[] =
-    "usage: mirsafety entropy FILE [options]\n"
+    "usage: mirsafety entropy FILE [options]   (FILE '-': standard input)\n"
     "Shannon entropy per (layer, head, query) of attention stored in a .npy or .safetensors file.\n\n"
     "  --tensor NAME       the .safetensors tensor to read (needed when the file holds several)\n"
     "  --layout L          axis letters in file order: lhqk, hqk, qk, lhkq, ... (default by rank: qk, hqk, lhqk)\n"
@@ -229,6 +229,7 @@ int cli_entropy(int argc, char **argv)
         }
     }
 
+    if (!(file = cli_input_path("entropy", file))) return cli_input_failed();
     mirs_entropy_tensor *t = NULL;
     int st = mirs_entropy_tensor_open(file, tensor, &t);
     if (st) return cli_fail(st, file);
@@ -357,7 +358,7 @@ done:
 }
 
 static const char compare_help[] =
-    "usage: mirsafety entropy-compare ACC.json [--reps N] [--seed S] [--json]\n"
+    "usage: mirsafety entropy-compare ACC.json [--reps N] [--seed S] [--json]   (ACC.json '-': stdin)\n"
     "Safe vs unsafe tests on the item samples of an accumulator state, per layer and overall:\n"
     "Welch's t, Mann-Whitney U, Cohen's d, AUROC (safe = positive) with a seeded 95% bootstrap interval\n"
     "(--reps resamples, default 1000; --seed, default 0), and the Youden threshold for the monitor.\n";
@@ -407,7 +408,7 @@ int cli_entropy_compare(int argc, char **argv)
         }
         if (strcmp(argv[i], "--json") == 0)
             json = true;
-        else if (argv[i][0] == '-')
+        else if (argv[i][0] == '-' && argv[i][1])
             return cli_usage_error("entropy-compare", "unknown option '%s'", argv[i]);
         else if (file)
             return cli_usage_error("entropy-compare", "one state file only");
@@ -415,6 +416,7 @@ int cli_entropy_compare(int argc, char **argv)
             file = argv[i];
     }
     if (!file) return cli_usage_error("entropy-compare", "ACC.json is required");
+    if (!(file = cli_input_path("entropy-compare", file))) return cli_input_failed();
     mirs_entropy_acc *acc = NULL;
     int st = mirs_entropy_acc_load(file, &acc);
     if (st) return cli_fail(st, file);

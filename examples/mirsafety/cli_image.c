@@ -18,14 +18,16 @@ static const char info_usage[] =
     "usage: mirsafety image info FILE... [--json] [--checksum]\n"
     "Reads the header of each PNG or JPEG file (the format comes from the bytes, never the name)\n"
     "without decoding its pixels.\n"
-    "  --json       one JSON object per file: file, format, width, height, channels, bit_depth,\n"
-    "               has_alpha, interlaced (and file_crc64, pixels_crc64 with --checksum)\n"
+    "FILE '-' is standard input.\n"
+    "  --json       one JSON array, an object per file read: file, format, width, height, channels,\n"
+    "               bit_depth, has_alpha, interlaced (and file_crc64, pixels_crc64 with --checksum)\n"
     "  --checksum   also the CRC-64/XZ of the file bytes and of the decoded RGB pixels\n"
     "exit status: 0 all files read, 3 a file could not be read or is not a valid image\n";
 
 static const char convert_usage[] =
-    "usage: mirsafety image convert IN OUT [options]\n"
-    "Decodes IN (PNG or JPEG, recognised from its bytes) and writes OUT.\n"
+    "usage: mirsafety image convert IN OUT [options]   (or IN -o OUT)\n"
+    "Decodes IN (PNG or JPEG, recognised from its bytes; '-' is standard input) and writes OUT\n"
+    "atomically (-o, --out OUT: the same).\n"
     "  --format png|jpeg       output format (default: from OUT's extension, .jpg/.jpeg = jpeg, else png)\n"
     "  --quality Q             JPEG quality 1..100 (default 90)\n"
     "  --subsampling S         JPEG chroma subsampling 444, 422 or 420 (default 420)\n"
@@ -77,9 +79,16 @@ static int image_info(int argc, char **argv)
             nfiles++;
     }
     if (!nfiles) return cli_usage_error("image info", "missing FILE");
+    cJSON *arr = json ? cJSON_CreateArray() : NULL;
+    if (json && !arr) return cli_fail(MIRS_E_NO_MEMORY, "json");
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i];
         if (f[0] == '-' && f[1]) continue;
+        const char *name = f; /* "-" is named so, not by its temporary copy */
+        if (!(f = cli_input_path("image info", f))) {
+            status = cli_input_failed();
+            continue;
+        }
         mirs_image_info info;
         memset(&info, 0, sizeof info);
         info.struct_size = sizeof info;
@@ -93,7 +102,7 @@ static int image_info(int argc, char **argv)
             mirs_image_free(img);
         }
         if (st != MIRS_OK) {
-            status = cli_fail(st, "image info");
+            status = cli_fail(st, name == f ? f : "standard input");
             continue;
         }
         char fc[17], pc[17];
@@ -101,7 +110,7 @@ static int image_info(int argc, char **argv)
         snprintf(pc, sizeof pc, "%016" PRIx64, pcrc);
         if (json) {
             cJSON *o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "file", f);
+            cJSON_AddStringToObject(o, "file", name);
             cJSON_AddStringToObject(o, "format", mirs_image_format_name(info.format));
             cJSON_AddNumberToObject(o, "width", info.width);
             cJSON_AddNumberToObject(o, "height", info.height);
@@ -113,16 +122,20 @@ static int image_info(int argc, char **argv)
                 cJSON_AddStringToObject(o, "file_crc64", fc);
                 cJSON_AddStringToObject(o, "pixels_crc64", pc);
             }
-            int r = print_json(o);
-            if (r) status = r;
+            cJSON_AddItemToArray(arr, o);
         } else {
-            printf("%s: %s %ux%u, %d channel%s, %d-bit%s%s", f, mirs_image_format_name(info.format), info.width,
+            printf("%s: %s %ux%u, %d channel%s, %d-bit%s%s", name, mirs_image_format_name(info.format), info.width,
                    info.height, (int)info.channels, info.channels == 1 ? "" : "s", (int)info.bit_depth,
                    info.has_alpha ? ", alpha" : "",
                    info.interlaced ? (info.format == MIRS_IMAGE_FORMAT_PNG ? ", interlaced" : ", progressive") : "");
             if (checksum) printf(", file crc64 %s, pixels crc64 %s", fc, pc);
             printf("\n");
         }
+    }
+    if (arr) {
+        /* One document: the files read (the others are named on stderr). */
+        int r = print_json(arr);
+        if (r) status = r;
     }
     return status;
 }
@@ -141,22 +154,11 @@ static bool ends_with(const char *s, const char *suffix)
 
 static int write_all(const char *path, const mirs_buf *b)
 {
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    if (!tmp) return cli_fail(MIRS_E_NO_MEMORY, path);
-    snprintf(tmp, n, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    bool ok = f && fwrite(b->data, 1, b->size, f) == b->size;
-    if (f && fclose(f) != 0) ok = false;
-    if (ok && rename(tmp, path) != 0) ok = false;
-    if (!ok) {
-        remove(tmp);
-        free(tmp);
-        fprintf(stderr, "mirsafety: %s: cannot write the output file\n", path);
-        return CLI_EXIT_FAILURE;
-    }
-    free(tmp);
-    return CLI_EXIT_OK;
+    cli_out o;
+    int rc = cli_out_open(&o, path);
+    if (rc) return rc;
+    bool ok = fwrite(b->data, 1, b->size, o.f) == b->size;
+    return cli_out_close(&o, ok);
 }
 
 static int image_convert(int argc, char **argv)
@@ -229,6 +231,9 @@ static int image_convert(int argc, char **argv)
                 method = MIRS_RESIZE_BICUBIC;
             else
                 return cli_usage_error(verb, "--method wants area, bilinear or bicubic");
+        } else if ((r = cli_out_option(argc, argv, &i, &v))) {
+            if (r < 0 || out) return cli_usage_error(verb, "one OUT: the second argument or -o/--out FILE");
+            out = v;
         } else if (s[0] == '-' && s[1]) {
             return cli_usage_error(verb, "unknown option '%s'", s);
         } else if (!in) {
@@ -239,6 +244,8 @@ static int image_convert(int argc, char **argv)
             return cli_usage_error(verb, "unexpected argument '%s'", s);
     }
     if (!in || !out) return cli_usage_error(verb, "needs IN and OUT");
+    const char *in_name = in;
+    if (!(in = cli_input_path(verb, in))) return cli_input_failed();
     if (smart && rw) return cli_usage_error(verb, "--resize and --smart-resize exclude each other");
     if (format < 0)
         format = ends_with(out, ".jpg") || ends_with(out, ".jpeg") ? MIRS_IMAGE_FORMAT_JPEG : MIRS_IMAGE_FORMAT_PNG;
@@ -247,7 +254,7 @@ static int image_convert(int argc, char **argv)
         return cli_usage_error(verb, "JPEG cannot store alpha: use --layout rgb or gray");
     mirs_image *img = NULL, *resized = NULL;
     int st = mirs_image_decode_file(in, &d, &img);
-    if (st) return cli_fail(st, "image convert");
+    if (st) return cli_fail(st, in == in_name ? in : "standard input");
     if (smart) {
         uint32_t h2, w2;
         st = mirs_image_smart_resize(mirs_image_height(img), mirs_image_width(img), 28, 56 * 56, 28 * 28 * 1280, &h2,
@@ -277,7 +284,7 @@ static int image_convert(int argc, char **argv)
     int rc = write_all(out, &b);
     if (rc == CLI_EXIT_OK && json) {
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "input", in);
+        cJSON_AddStringToObject(o, "input", in_name);
         cJSON_AddStringToObject(o, "output", out);
         cJSON_AddStringToObject(o, "format", mirs_image_format_name(format));
         cJSON_AddNumberToObject(o, "width", mirs_image_width(img));

@@ -11,7 +11,8 @@ static const char prompts_help[] =
     "usage: mirsafety prompts PATH --format F [options] [filters]\n"
     "\n"
     "Writes one JSON line per item of the dataset at PATH (official layout folder or\n"
-    "JSONL manifest). Text formats give {\"key\", \"text\", \"images\": [files]}; request\n"
+    "JSONL manifest; '-' reads the manifest from standard input). Text formats give {\"key\", \"text\", \"images\": "
+    "[files]}; request\n"
     "formats give the request object itself, images embedded as base64.\n"
     "\n"
     "  --format F          text: qwen2-vl, llava-1.5, internvl, glm-4.1v, plain, template\n"
@@ -33,7 +34,7 @@ static const char prompts_help[] =
     "  --composite-dir D   where --variant composite writes tiled PNGs for the text formats\n"
     "  --profile P         official run settings in openai/openai-batch bodies: qwen2.5-vl or\n"
     "                      glm-4.1v-thinking (sampling, and qwen's pixel bounds; docs/prompts.md)\n"
-    "  --out FILE          write atomically to FILE (default: standard output)\n"
+    "  -o, --out FILE      write atomically to FILE (default: standard output)\n"
     "  --failed FILE       where items the official adapters count as failed inference (a missing\n"
     "                      image) go, as failed response records (default: FILE.failed.jsonl with\n"
     "                      --out, else standard error); the job goes on without them\n"
@@ -43,14 +44,16 @@ static const char prompts_help[] =
     "\n"
     "filters:\n";
 
-typedef struct stdout_sink {
+/* Lines go to standard output or to the temporary file of an atomic --out. */
+typedef struct out_sink {
+    FILE *f;
     size_t lines;
-} stdout_sink;
+} out_sink;
 
-static int write_stdout(void *ud, const char *line, size_t len)
+static int write_out(void *ud, const char *line, size_t len)
 {
-    stdout_sink *s = ud;
-    if (fwrite(line, 1, len, stdout) != len) return MIRS_E_IO;
+    out_sink *s = ud;
+    if (fwrite(line, 1, len, s->f) != len) return MIRS_E_IO;
     s->lines++;
     return MIRS_OK;
 }
@@ -176,7 +179,7 @@ int cli_prompts(int argc, char **argv)
         } else if ((r = cli_opt_value("--failed", argc, argv, &i, &v))) {
             if (r < 0) goto missing;
             failed_path = v;
-        } else if ((r = cli_opt_value("--out", argc, argv, &i, &v))) {
+        } else if ((r = cli_out_option(argc, argv, &i, &v))) {
             if (r < 0) goto missing;
             out = v;
         } else if ((r = cli_opt_value("--seed", argc, argv, &i, &v))) {
@@ -259,6 +262,15 @@ int cli_prompts(int argc, char **argv)
         goto done;
     }
 
+    if (json && !out) {
+        rc = cli_usage_error(verb, "--json prints a summary on stdout: give the prompts -o FILE");
+        goto done;
+    }
+    if (!(path = cli_input_path(verb, path)) ||
+        (template_path && !(template_path = cli_input_path(verb, template_path)))) {
+        rc = cli_input_failed();
+        goto done;
+    }
     mirs_template *tmpl = NULL;
     if (template_path) {
         int st = mirs_template_load(template_path, &tmpl);
@@ -286,13 +298,15 @@ int cli_prompts(int argc, char **argv)
         failed_path = failed_default;
     }
     failed_sink fs = {stderr, 0};
-    if (failed_path && !(fs.f = fopen(failed_path, "w"))) {
-        rc = cli_fail(MIRS_E_IO, failed_path);
+    /* Atomic as the output is: an interrupted run leaves neither file behind. */
+    cli_out fo = {stderr, NULL, NULL};
+    if (failed_path && (rc = cli_out_open(&fo, failed_path)) != CLI_EXIT_OK) {
         mirs_dataset_free(ds);
         mirs_template_free(tmpl);
         free(failed_default);
         goto done;
     }
+    if (failed_path) fs.f = fo.f;
     o.failed_sink = write_failed;
     o.failed_userdata = &fs;
     cli_progress prog;
@@ -303,23 +317,37 @@ int cli_prompts(int argc, char **argv)
         mirs_iter_free(it);
     }
     size_t written = 0;
+    /* The tool writes --out itself (not mirs_prompt_write_file) so that its temporary file is the one
+     * removed on SIGINT/SIGTERM and found stale by the next run. */
+    cli_out of = {stdout, NULL, NULL};
+    if ((rc = cli_out_open(&of, out)) != CLI_EXIT_OK) {
+        if (failed_path) cli_out_close(&fo, false);
+        free(failed_default);
+        mirs_dataset_free(ds);
+        mirs_template_free(tmpl);
+        goto done;
+    }
+    out_sink s = {of.f, 0};
     if (out) {
         cli_progress_start(&prog, "prompts", total);
         o.progress = cli_progress_cb;
         o.progress_userdata = &prog;
-        st = mirs_prompt_write_file(ds, &f.filter, &o, out, &written);
+    }
+    st = mirs_prompt_write(ds, &f.filter, &o, write_out, &s, &written);
+    if (out) {
         if (st)
             cli_progress_stop(&prog); /* a failed run does not show a full bar */
         else
             cli_progress_finish(&prog);
-    } else {
-        stdout_sink s = {0};
-        st = mirs_prompt_write(ds, &f.filter, &o, write_stdout, &s, &written);
-        if (fflush(stdout) != 0 && !st) st = MIRS_E_IO;
     }
-    bool failed_io = fs.f != stderr && fclose(fs.f) != 0;
-    if (!st && failed_io) {
-        rc = cli_fail(MIRS_E_IO, failed_path);
+    bool close_failed = cli_out_close(&of, st == MIRS_OK) != CLI_EXIT_OK && !st; /* message printed */
+    bool failed_io = failed_path && cli_out_close(&fo, st == MIRS_OK && !close_failed) != CLI_EXIT_OK && !st &&
+                     !close_failed; /* message printed */
+    if (close_failed) {
+        rc = CLI_EXIT_FAILURE;
+        st = MIRS_E_IO;
+    } else if (failed_io) {
+        rc = CLI_EXIT_FAILURE;
     } else if (st) {
         rc = cli_fail(st, out ? out : "writing prompts");
     } else if (out) {

@@ -77,6 +77,25 @@ static double parse_conf(const char *v)
     return *end || !(c > 0 && c < 1) ? -1 : c;
 }
 
+/* A list in a JSON summary: its count and at most CLI_JSON_EXAMPLES of its
+ * entries, so that a summary of a large run stays a summary. */
+#define CLI_JSON_EXAMPLES 5
+static void json_examples(cJSON *j, const char *name, size_t n, const char *(*get)(const void *, size_t),
+                          const void *obj)
+{
+    cJSON *o = cJSON_AddObjectToObject(j, name);
+    if (!o) return;
+    cJSON_AddNumberToObject(o, "count", (double)n);
+    cJSON *a = cJSON_AddArrayToObject(o, "examples");
+    for (size_t i = 0; a && i < n && i < CLI_JSON_EXAMPLES; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(get(obj, i)));
+}
+
+static const char *get_unknown(const void *m, size_t i) { return mirs_response_match_unknown(m, i); }
+static const char *get_missing(const void *m, size_t i) { return mirs_response_match_missing(m, i); }
+static const char *get_duplicate(const void *m, size_t i) { return mirs_response_match_duplicate(m, i); }
+static const char *get_skipped(const void *r, size_t i) { return mirs_responses_diagnostic(r, i); }
+
 /* Prints the counts of a response/dataset match to stderr (or into j). */
 static void match_summary(const mirs_responses *r, const mirs_response_match *m, cJSON *j)
 {
@@ -85,26 +104,26 @@ static void match_summary(const mirs_responses *r, const mirs_response_match *m,
     if (j) {
         cJSON_AddNumberToObject(j, "responses", (double)mirs_responses_count(r));
         cJSON_AddNumberToObject(j, "matched_items", (double)mirs_response_match_matched_count(m));
-        cJSON *a = cJSON_AddArrayToObject(j, "unknown_keys");
-        for (size_t i = 0; i < nu; i++) cJSON_AddItemToArray(a, cJSON_CreateString(mirs_response_match_unknown(m, i)));
-        a = cJSON_AddArrayToObject(j, "missing_items");
-        for (size_t i = 0; i < nm; i++) cJSON_AddItemToArray(a, cJSON_CreateString(mirs_response_match_missing(m, i)));
-        a = cJSON_AddArrayToObject(j, "duplicate_items");
-        for (size_t i = 0; i < nd; i++)
-            cJSON_AddItemToArray(a, cJSON_CreateString(mirs_response_match_duplicate(m, i)));
-        a = cJSON_AddArrayToObject(j, "skipped_lines");
-        for (size_t i = 0; i < nrd; i++) cJSON_AddItemToArray(a, cJSON_CreateString(mirs_responses_diagnostic(r, i)));
+        json_examples(j, "unknown_keys", nu, get_unknown, m);
+        json_examples(j, "missing_items", nm, get_missing, m);
+        json_examples(j, "duplicate_items", nd, get_duplicate, m);
+        json_examples(j, "skipped_lines", nrd, get_skipped, r);
         return;
     }
     fprintf(stderr, "responses %zu, matched items %zu, unknown keys %zu, missing items %zu, duplicated items %zu\n",
             mirs_responses_count(r), mirs_response_match_matched_count(m), nu, nm, nd);
-    for (size_t i = 0; i < nu && i < 10; i++) fprintf(stderr, "  unknown key: %s\n", mirs_response_match_unknown(m, i));
-    if (nu > 10) fprintf(stderr, "  ... %zu more unknown keys (--json lists all)\n", nu - 10);
-    for (size_t i = 0; i < nm && i < 10; i++) fprintf(stderr, "  missing: %s\n", mirs_response_match_missing(m, i));
-    if (nm > 10) fprintf(stderr, "  ... %zu more missing items (--json lists all)\n", nm - 10);
-    for (size_t i = 0; i < nd && i < 10; i++)
+    for (size_t i = 0; i < nu && i < CLI_JSON_EXAMPLES; i++)
+        fprintf(stderr, "  unknown key: %s\n", mirs_response_match_unknown(m, i));
+    if (nu > CLI_JSON_EXAMPLES) fprintf(stderr, "  ... %zu more unknown keys\n", nu - CLI_JSON_EXAMPLES);
+    for (size_t i = 0; i < nm && i < CLI_JSON_EXAMPLES; i++)
+        fprintf(stderr, "  missing: %s\n", mirs_response_match_missing(m, i));
+    if (nm > CLI_JSON_EXAMPLES) fprintf(stderr, "  ... %zu more missing items\n", nm - CLI_JSON_EXAMPLES);
+    for (size_t i = 0; i < nd && i < CLI_JSON_EXAMPLES; i++)
         fprintf(stderr, "  duplicated: %s\n", mirs_response_match_duplicate(m, i));
-    for (size_t i = 0; i < nrd && i < 10; i++) fprintf(stderr, "  skipped: %s\n", mirs_responses_diagnostic(r, i));
+    if (nd > CLI_JSON_EXAMPLES) fprintf(stderr, "  ... %zu more duplicated items\n", nd - CLI_JSON_EXAMPLES);
+    for (size_t i = 0; i < nrd && i < CLI_JSON_EXAMPLES; i++)
+        fprintf(stderr, "  skipped: %s\n", mirs_responses_diagnostic(r, i));
+    if (nrd > CLI_JSON_EXAMPLES) fprintf(stderr, "  ... %zu more skipped lines\n", nrd - CLI_JSON_EXAMPLES);
 }
 
 /* ---- judge-prompts ---- */
@@ -114,9 +133,11 @@ static const char jp_usage[] =
     "Writes one judge request per answered item as JSONL for batch runners\n"
     "(OpenAI batch input lines, custom_id = the item key). The behaviour is the\n"
     "item's original question, the generation the reasoning-stripped answer.\n"
-    "  --dataset PATH        dataset folder or JSONL manifest\n"
-    "  --responses PATH      batch output JSONL, simple JSONL, or results/infer/<model> folder\n"
-    "  --judge NAME          harmbench-mir (default), harmbench, llamaguard3, jbb-llama3, jbb-refusal\n"
+    "  --dataset PATH        dataset folder or JSONL manifest ('-': standard input)\n"
+    "  --responses PATH      batch output JSONL, simple JSONL, or results/infer/<model> folder ('-': stdin)\n"
+    "  --judge NAME          harmbench-mir (default), harmbench, llamaguard3, jbb-llama3, jbb-refusal, or\n"
+    "                        response-type (this project's rubric: the answer's type, a label word; its\n"
+    "                        outputs go to 'mirsafety score --rtype-outputs')\n"
     "  --format F            completions (default: {prompt}) or chat ({messages})\n"
     "  --judge-model NAME    the body's \"model\" (default: the judge name)\n"
     "  --strip MODE          mir (default, the official rule), glm, glm-raw\n"
@@ -125,8 +146,12 @@ static const char jp_usage[] =
     "  --lenient             skip bad response lines (listed) instead of failing\n"
     "  --strict              refuse dataset items the official code evaluates but the layout does not\n"
     "                        describe (oddities: see 'mirsafety validate'); default: accept them\n"
-    "  -o FILE               write there instead of stdout\n"
-    "  --json                print a JSON summary (counts, unknown keys, missing items) on stderr\n";
+    "  -o, --out FILE        write to FILE (atomically) instead of stdout\n"
+    "  --json                print a JSON summary on stdout (with -o; counts, and up to 5 examples of\n"
+    "                        unknown keys, missing items...)\n";
+
+/* The tokens a response-type label takes ("benign_help" is the longest), with room to spare. */
+#define RTYPE_MAX_TOKENS 16
 
 int cli_judge_prompts(int argc, char **argv);
 int cli_judge_prompts(int argc, char **argv)
@@ -149,7 +174,7 @@ int cli_judge_prompts(int argc, char **argv)
             judge_name = r > 0 ? v : NULL;
         else if ((r = cli_opt_value("--judge-model", argc, argv, &i, &v)))
             jmodel = r > 0 ? v : NULL;
-        else if ((r = cli_opt_value("-o", argc, argv, &i, &v)))
+        else if ((r = cli_out_option(argc, argv, &i, &v)))
             outp = r > 0 ? v : NULL;
         else if ((r = cli_opt_value("--format", argc, argv, &i, &v))) {
             if (r < 0 || (strcmp(v, "chat") && strcmp(v, "completions")))
@@ -171,17 +196,22 @@ int cli_judge_prompts(int argc, char **argv)
         if (r < 0) return cli_usage_error("judge-prompts", "%s needs a value", argv[i]);
     }
     if (!dsp || !rp || !judge_name) return cli_usage_error("judge-prompts", "--dataset and --responses are required");
-    int32_t judge;
-    if (mirs_judge_from_name(judge_name, &judge) != MIRS_OK)
+    if (json && !outp)
+        return cli_usage_error("judge-prompts", "--json prints a summary on stdout: give the requests -o FILE");
+    int32_t judge = -1;
+    bool rtype = strcmp(judge_name, "response-type") == 0 || strcmp(judge_name, "rtype") == 0;
+    if (!rtype && mirs_judge_from_name(judge_name, &judge) != MIRS_OK)
         return cli_usage_error("judge-prompts", "unknown judge '%s'", judge_name);
     if (judge == MIRS_JUDGE_HARMBENCH_CONTEXTUAL)
         return cli_usage_error("judge-prompts", "harmbench-contextual needs a context, which items do not have");
-    if (!jmodel) jmodel = mirs_judge_name(judge);
+    if (!jmodel) jmodel = rtype ? "response-type" : mirs_judge_name(judge);
+    if (!(dsp = cli_input_path("judge-prompts", dsp)) || !(rp = cli_input_path("judge-prompts", rp)))
+        return cli_input_failed();
 
     mirs_dataset *ds = NULL;
     mirs_responses *resp = NULL;
     mirs_response_match *m = NULL;
-    FILE *out = stdout;
+    cli_out out = {stdout, NULL, NULL};
     int rc = CLI_EXIT_OK, st;
     mirs_responses_options ro = MIRS_RESPONSES_OPTIONS_INIT;
     ro.lenient = lenient;
@@ -196,11 +226,7 @@ int cli_judge_prompts(int argc, char **argv)
         rc = cli_fail(st, "matching responses to the dataset");
         goto done;
     }
-    if (outp && !(out = fopen(outp, "wb"))) {
-        fprintf(stderr, "mirsafety: %s: %s\n", outp, strerror(errno));
-        rc = CLI_EXIT_FAILURE;
-        goto done;
-    }
+    if ((rc = cli_out_open(&out, outp))) goto done;
     size_t written = 0, skipped = 0, n = mirs_responses_count(resp);
     cli_progress pg;
     cli_progress_start(&pg, "judge prompts", n);
@@ -219,48 +245,56 @@ int cli_judge_prompts(int argc, char **argv)
         so.finish_reason = x->finish_reason;
         /* Lengths all the way, so an answer with U+0000 reaches the judge whole, as str.format() passes it. */
         const char *q = mirs_item_original_question(it);
-        if ((st = mirs_strip_reasoning(x->text, x->text_len, strip, &so, &ans, NULL)) ||
-            (st = mirs_judge_prompt_len(judge, q, strlen(q), (const char *)ans.data, ans.size, NULL, 0, NULL,
-                                        &prompt))) {
+        if ((st = mirs_strip_reasoning(x->text, x->text_len, strip, &so, &ans, NULL)) == MIRS_OK) {
+            if (rtype) {
+                /* The rubric sees what the model saw: the images' descriptions, when the item has them. */
+                size_t nd = mirs_item_description_count(it);
+                const char *descs[8];
+                if (nd > sizeof descs / sizeof *descs) nd = sizeof descs / sizeof *descs;
+                for (size_t k = 0; k < nd; k++) descs[k] = mirs_item_description(it, k);
+                st = mirs_response_type_prompt_len(q, strlen(q), nd ? descs : NULL, nd, (const char *)ans.data,
+                                                   ans.size, &prompt);
+            } else
+                st = mirs_judge_prompt_len(judge, q, strlen(q), (const char *)ans.data, ans.size, NULL, 0, NULL,
+                                           &prompt);
+        }
+        if (st) {
             mirs_buf_free(&ans);
+            cli_progress_stop(&pg);
             rc = cli_fail(st, x->source);
             goto done;
         }
         /* The line as cJSON_PrintUnformatted wrote it, with the prompt written by length. */
-        fputs("{\"custom_id\":", out);
-        cli_json_put_string(out, mirs_item_key(it), strlen(mirs_item_key(it)));
-        fprintf(out, ",\"method\":\"POST\",\"url\":\"%s\",\"body\":{\"model\":",
+        fputs("{\"custom_id\":", out.f);
+        cli_json_put_string(out.f, mirs_item_key(it), strlen(mirs_item_key(it)));
+        fprintf(out.f, ",\"method\":\"POST\",\"url\":\"%s\",\"body\":{\"model\":",
                 chat ? "/v1/chat/completions" : "/v1/completions");
-        cli_json_put_string(out, jmodel, strlen(jmodel));
-        fputs(chat ? ",\"messages\":[{\"role\":\"user\",\"content\":" : ",\"prompt\":", out);
-        cli_json_put_string(out, (const char *)prompt.data, prompt.size);
-        fprintf(out, "%s,\"max_tokens\":%d,\"temperature\":0}}\n", chat ? "}]" : "",
-                (int)mirs_judge_max_new_tokens(judge));
+        cli_json_put_string(out.f, jmodel, strlen(jmodel));
+        fputs(chat ? ",\"messages\":[{\"role\":\"user\",\"content\":" : ",\"prompt\":", out.f);
+        cli_json_put_string(out.f, (const char *)prompt.data, prompt.size);
+        fprintf(out.f, "%s,\"max_tokens\":%d,\"temperature\":0}}\n", chat ? "}]" : "",
+                rtype ? RTYPE_MAX_TOKENS : (int)mirs_judge_max_new_tokens(judge));
         mirs_buf_free(&ans);
         mirs_buf_free(&prompt);
         written++;
     }
     cli_progress_finish(&pg);
-    if (out != stdout && fclose(out) != 0) {
-        fprintf(stderr, "mirsafety: %s: %s\n", outp, strerror(errno));
-        rc = CLI_EXIT_FAILURE;
-    }
-    out = stdout;
+    rc = cli_out_close(&out, true);
+    if (rc) goto done;
     if (json) {
         cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "judge", rtype ? "response-type" : mirs_judge_name(judge));
         cJSON_AddNumberToObject(j, "written", (double)written);
         cJSON_AddNumberToObject(j, "skipped_failed", (double)skipped);
         match_summary(resp, m, j);
-        char *s = cJSON_PrintUnformatted(j);
-        cJSON_Delete(j);
-        if (s) fprintf(stderr, "%s\n", s);
-        free(s);
+        rc = print_json(j);
     } else {
-        fprintf(stderr, "%zu judge requests written, %zu failed responses skipped\n", written, skipped);
+        fprintf(stderr, "%zu %s requests written, %zu failed responses skipped\n", written,
+                rtype ? "response-type judge" : "judge", skipped);
         match_summary(resp, m, NULL);
     }
 done:
-    if (out != stdout) fclose(out);
+    if (out.tmp) cli_out_close(&out, false);
     mirs_response_match_free(m);
     mirs_responses_free(resp);
     mirs_dataset_free(ds);
@@ -273,10 +307,12 @@ static const char score_usage[] =
     "usage: mirsafety score --dataset PATH --responses PATH --judge-outputs FILE --store FILE --model NAME\n"
     "                       [options]\n"
     "Turns judge outputs into verdicts appended to a result store (JSONL). Items\n"
-    "already in the store for this model and judge are skipped (resume).\n"
+    "already in the store for this model and judge are skipped (resume). One of the\n"
+    "input files (--dataset, --responses, --judge-outputs, --rtype-outputs) may be '-', stdin.\n"
     "  --judge NAME          the judge that produced the outputs (default harmbench-mir)\n"
     "  --judge-outputs FILE  batch output JSONL (custom_id = item key) or {\"key\",\"output\"} JSONL\n"
-    "  --rtype-outputs FILE  optional response-type judge outputs, same forms\n"
+    "  --rtype-outputs FILE  optional response-type judge outputs, same forms (requests:\n"
+    "                        'mirsafety judge-prompts --judge response-type')\n"
     "  --parse MODE          official (default: only an exact \"Yes\" is unsafe for harmbench-mir, as HF\n"
     "                        batch_decode gives it; outputs from /v1/completions bodies keep a server's\n"
     "                        leading space, which is dropped first), official-server (every output is a\n"
@@ -287,7 +323,8 @@ static const char score_usage[] =
     "  --repair              cut a torn last line of the store instead of refusing\n"
     "  --keep-response       store the response text in each record\n"
     "  --lenient             skip bad lines of the input files (listed) instead of failing\n"
-    "  --json                JSON summary on stdout\n"
+    "  --json                JSON summary on stdout (counts, and up to 5 examples of unknown keys,\n"
+    "                        missing items...)\n"
     "  filters (only these items are scored; --shard K/N scores one shard of a run,\n"
     "  and the shards' stores merge into the whole run's: docs/scale-out.md):\n";
 
@@ -361,6 +398,11 @@ int cli_score(int argc, char **argv)
     if (mirs_judge_from_name(judge_name, &judge) != MIRS_OK)
         return cli_usage_error("score", "unknown judge '%s'", judge_name);
     judge_name = mirs_judge_name(judge);
+    if (!(dsp = cli_input_path("score", dsp)) || !(rp = cli_input_path("score", rp)) ||
+        !(jop = cli_input_path("score", jop)) || (rtp && !(rtp = cli_input_path("score", rtp)))) {
+        cli_filter_free(&filt);
+        return cli_input_failed();
+    }
 
     mirs_dataset *ds = NULL;
     mirs_responses *resp = NULL, *jo = NULL, *rt = NULL;
@@ -470,8 +512,9 @@ static const char report_usage[] =
     "usage: mirsafety report INPUT... [options]\n"
     "Attack success rates from verdict stores (one report per model and judge in\n"
     "them) or official results/harmbench/<model> folders (read exactly as the\n"
-    "official statics.py reads them).\n"
-    "  --format F        table (default), json (one object per report per line), csv, markdown,\n"
+    "official statics.py reads them). INPUT '-' is a store on standard input.\n"
+    "  --format F        table (default), json (one array of reports, one object per model and judge), csv,\n"
+    "                    markdown,\n"
     "                    mir (exactly the \"Final Statistics\" block statics.py prints), html (one\n"
     "                    self-contained page: every model and judge, charts, coverage; no scripts)\n"
     "  --by B            relation (default), category, group, matrix, all; repeatable or comma-separated\n"
@@ -490,7 +533,7 @@ static const char report_usage[] =
     "  --json            same as --format json\n"
     "  -o, --out FILE    write the report to FILE (atomically) instead of stdout\n"
     "  html only:\n"
-    "  --entropy [NAME=]ACC.json  add the safe vs unsafe histograms of an entropy accumulator state\n"
+    "  --entropy [NAME=]ACC.json  add the safe vs unsafe histograms of an entropy accumulator state ('-': stdin)\n"
     "                    (mirsafety entropy --state); NAME (default: the file name) says whose; repeatable\n"
     "  --entropy-unit U  the unit the states were filled in: nats (default), bits or normalised\n"
     "  --title TEXT      the page title; --note TEXT a sentence under it (e.g. where the data comes from)\n";
@@ -567,50 +610,6 @@ static int add_input(rep_list *l, const char *in, const char *fmodel, const char
     return CLI_EXIT_OK;
 }
 
-/* An output file written atomically: a temporary file beside it, renamed
- * over it only when everything was written. */
-typedef struct out_file {
-    FILE *f;
-    char *path, *tmp;
-} out_file;
-
-static int out_open(out_file *o, const char *path)
-{
-    o->f = stdout;
-    o->path = o->tmp = NULL;
-    if (!path || strcmp(path, "-") == 0) return CLI_EXIT_OK;
-    size_t n = strlen(path) + 32;
-    if (!(o->tmp = malloc(n))) return cli_fail(MIRS_E_NO_MEMORY, path);
-    snprintf(o->tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    if (!(o->f = fopen(o->tmp, "wb"))) {
-        fprintf(stderr, "mirsafety: %s: %s\n", path, strerror(errno));
-        free(o->tmp);
-        o->tmp = NULL;
-        o->f = stdout;
-        return CLI_EXIT_FAILURE;
-    }
-    o->path = (char *)path;
-    return CLI_EXIT_OK;
-}
-
-/* Commits (ok) or removes the temporary file. */
-static int out_close(out_file *o, bool ok)
-{
-    if (!o->tmp) return ok ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
-    int rc = CLI_EXIT_OK;
-    bool bad = ferror(o->f) || fflush(o->f) != 0 || fsync(fileno(o->f)) != 0;
-    if (fclose(o->f) != 0) bad = true;
-    if (ok && (bad || rename(o->tmp, o->path) != 0)) {
-        fprintf(stderr, "mirsafety: %s: %s\n", o->path, strerror(errno ? errno : EIO));
-        rc = CLI_EXIT_FAILURE;
-    }
-    if (!ok || rc) unlink(o->tmp);
-    free(o->tmp);
-    o->tmp = NULL;
-    o->f = stdout;
-    return ok ? rc : CLI_EXIT_FAILURE;
-}
-
 typedef struct ent_list {
     html_entropy *v;
     mirs_entropy_acc **acc;
@@ -643,7 +642,11 @@ static int ent_add(ent_list *e, const char *arg, const char *unit)
         base_name(path, nb, sizeof nb);
         size_t l = strlen(nb);
         if (l > 5 && strcmp(nb + l - 5, ".json") == 0) nb[l - 5] = '\0';
-        name = strdup(nb);
+        name = strdup(strcmp(path, "-") == 0 ? "stdin" : nb);
+    }
+    if (!(path = cli_input_path("report", path))) {
+        free(name);
+        return cli_input_failed();
     }
     html_entropy *nv = realloc(e->v, (e->n + 1) * sizeof *nv);
     if (nv) e->v = nv;
@@ -682,7 +685,7 @@ int cli_report(int argc, char **argv)
     size_t nin = 0, nent = 0;
     rep_list l = {NULL, 0};
     ent_list el = {NULL, NULL, NULL, 0};
-    out_file out = {stdout, NULL, NULL};
+    cli_out out = {stdout, NULL, NULL};
     if (!inputs || !ents) {
         free(inputs);
         free(ents);
@@ -731,7 +734,7 @@ int cli_report(int argc, char **argv)
             fjudge = v;
         else if ((r = cli_opt_value("--dataset", argc, argv, &i, &v)))
             dsp = v;
-        else if ((r = cli_opt_value("-o", argc, argv, &i, &v)) || (r = cli_opt_value("--out", argc, argv, &i, &v)))
+        else if ((r = cli_out_option(argc, argv, &i, &v)))
             outp = v;
         else if ((r = cli_opt_value("--entropy", argc, argv, &i, &v))) {
             if (r > 0) ents[nent++] = v;
@@ -777,6 +780,15 @@ int cli_report(int argc, char **argv)
             goto done;
         }
     if (strcmp(unit, "normalized") == 0) unit = "normalised";
+    for (size_t i = 0; i < nin; i++)
+        if (!(inputs[i] = cli_input_path("report", inputs[i]))) {
+            rc = cli_input_failed();
+            goto done;
+        }
+    if (dsp && !(dsp = cli_input_path("report", dsp))) {
+        rc = cli_input_failed();
+        goto done;
+    }
     int st;
     if (dsp && (st = mirs_dataset_open(dsp, NULL, &ds))) {
         rc = cli_fail(st, dsp);
@@ -787,7 +799,7 @@ int cli_report(int argc, char **argv)
     for (size_t i = 0; ds && i < l.n && rc == CLI_EXIT_OK; i++)
         if ((st = mirs_report_add_dataset(l.v[i], ds))) rc = cli_fail(st, dsp);
     if (rc == CLI_EXIT_OK && l.n == 0) fprintf(stderr, "mirsafety report: no verdicts found\n");
-    if (rc == CLI_EXIT_OK) rc = out_open(&out, outp);
+    if (rc == CLI_EXIT_OK) rc = cli_out_open(&out, outp);
     if (rc != CLI_EXIT_OK) goto done;
     if (fmt == CLI_REPORT_HTML) {
         /* The page states the coverage and lists the items without a verdict itself. */
@@ -811,7 +823,10 @@ int cli_report(int argc, char **argv)
                     "(counted as not unsafe)\n",
                     mirs_report_model(l.v[i]), mirs_report_judge(l.v[i]), (unsigned long long)t,
                     (unsigned long long)mirs_report_dataset_items(l.v[i]), nm);
-            for (size_t k = 0; k < nm; k++) fprintf(stderr, "  no verdict: %s\n", mirs_report_missing(l.v[i], k));
+            for (size_t k = 0; k < nm && k < CLI_JSON_EXAMPLES; k++)
+                fprintf(stderr, "  no verdict: %s\n", mirs_report_missing(l.v[i], k));
+            if (nm > CLI_JSON_EXAMPLES)
+                fprintf(stderr, "  ... %zu more (the JSON report lists them all)\n", nm - CLI_JSON_EXAMPLES);
         }
         mirs_buf b = {0};
         st = mirs_report_write(l.v[i], fmt, by, denom, conf, &b);
@@ -822,11 +837,19 @@ int cli_report(int argc, char **argv)
         const char *text = (const char *)b.data;
         if (fmt == MIRS_REPORT_CSV && i > 0) text = strchr(text, '\n') + 1; /* one header */
         if (fmt == MIRS_REPORT_TABLE && i > 0) fputc('\n', out.f);
-        fputs(text, out.f);
+        if (fmt == MIRS_REPORT_JSON) {
+            /* One JSON document, as every --json output is: an array of the reports (one object each). */
+            size_t tl = strlen(text);
+            while (tl && text[tl - 1] == '\n') tl--;
+            fputs(i ? "," : "[", out.f);
+            fwrite(text, 1, tl, out.f);
+        } else
+            fputs(text, out.f);
         mirs_buf_free(&b);
     }
+    if (fmt == MIRS_REPORT_JSON && rc == CLI_EXIT_OK) fputs(l.n ? "]\n" : "[]\n", out.f);
     {
-        int crc = out_close(&out, rc == CLI_EXIT_OK);
+        int crc = cli_out_close(&out, rc == CLI_EXIT_OK);
         if (rc == CLI_EXIT_OK) rc = crc;
     }
 done:
@@ -845,7 +868,7 @@ static const char compare_usage[] =
     "usage: mirsafety compare models A [B] [--model-a M] [--model-b M] [--judge J] [--confidence C] [--json]\n"
     "       mirsafety compare judges A [B] --judge-a J1 --judge-b J2 [--model M] [--json]\n"
     "       mirsafety compare capability SCORES.csv INPUT... [--judge J] [--denominator all|answered] [--json]\n"
-    "A, B and INPUT are verdict stores or official results/harmbench/<model> folders.\n"
+    "A, B and INPUT are verdict stores or official results/harmbench/<model> folders ('-': stdin).\n"
     "  models      paired comparison over the items both models have: 2x2 table, exact McNemar\n"
     "              p-value, ASR difference (A - B) with Newcombe's interval\n"
     "  judges      confusion matrix of two judges' verdicts on the same items and Cohen's kappa\n"
@@ -1098,9 +1121,10 @@ static int compare_capability(const char *csv, const char **inputs, size_t nin, 
 int cli_compare(int argc, char **argv);
 int cli_compare(int argc, char **argv)
 {
-    if (argc < 2 || cli_is_help(argv[1])) {
+    if (argc < 2) return cli_usage_bare(compare_usage);
+    if (cli_is_help(argv[1])) {
         printf("%s", compare_usage);
-        return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+        return CLI_EXIT_OK;
     }
     const char *what = argv[1];
     const char *ma = NULL, *mb = NULL, *judge = NULL, *ja = NULL, *jb = NULL, *model = NULL;
@@ -1142,6 +1166,8 @@ int cli_compare(int argc, char **argv)
             pos[npos++] = argv[i];
         if (r < 0) rc = cli_usage_error("compare", "%s needs a value", argv[i]);
     }
+    for (size_t k = 0; rc < 0 && k < npos; k++)
+        if (!(pos[k] = cli_input_path("compare", pos[k]))) rc = cli_input_failed();
     if (rc < 0) {
         if (strcmp(what, "models") == 0 && (npos == 1 || npos == 2))
             rc = compare_models(pos[0], npos == 2 ? pos[1] : NULL, ma, mb, judge, conf, json);

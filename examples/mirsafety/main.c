@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <string.h>
+#include <unistd.h>
 
 static int cli_version(int argc, char **argv);
 
@@ -46,19 +47,57 @@ static const struct verb {
     {"version", cli_version, "print the library and tool version"},
 };
 
+static const char version_usage[] = "usage: mirsafety version   (also: mirsafety --version, mirsafety -V)\n"
+                                    "Prints the tool's version and the version of the library it runs on.\n";
+
 static int cli_version(int argc, char **argv)
 {
-    (void)argc, (void)argv;
+    for (int i = 1; i < argc; i++) {
+        if (cli_is_help(argv[i])) {
+            fputs(version_usage, stdout);
+            return CLI_EXIT_OK;
+        }
+        return cli_usage_error("version", "unexpected argument '%s'", argv[i]);
+    }
     printf("mirsafety %s (library %s)\n", MIRS_VERSION_STRING, mirs_version_string());
     return CLI_EXIT_OK;
 }
 
+/* Verbs that do their work without arguments; every other verb run bare
+ * prints its usage to stderr and exits 2. */
+static const char *const runs_bare[] = {"demo", "strip", "version"};
+
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: mirsafety VERB [options]   ('mirsafety VERB --help' for a verb's options)\n\nverbs:\n");
+    fprintf(f, "usage: mirsafety VERB [options]   ('mirsafety help VERB' or 'mirsafety VERB --help' for a verb's "
+               "options)\n\nverbs:\n");
     for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
         if (verbs[i].fn) fprintf(f, "  %-16s %s\n", verbs[i].name, verbs[i].help);
-    fprintf(f, "\nexit codes: 0 success, 1 problems found, 2 usage error, 3 library error\n");
+    fprintf(f, "\noptions: -h, --help (this text), -V, --version\n");
+    fprintf(f, "exit codes: 0 success, 1 problems found, 2 usage error, 3 library error\n");
+}
+
+static const struct verb *find_verb(const char *name)
+{
+    for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
+        if (strcmp(name, verbs[i].name) == 0) return &verbs[i];
+    return NULL;
+}
+
+/* A verb's --help, on stderr (a bare verb) or stdout (mirsafety help VERB). */
+static int verb_help(const struct verb *v, bool to_stderr)
+{
+    char *av[] = {(char *)v->name, "--help", NULL};
+    fflush(stdout);
+    int saved = to_stderr ? dup(STDOUT_FILENO) : -1;
+    if (saved >= 0) dup2(STDERR_FILENO, STDOUT_FILENO);
+    int rc = v->fn(2, av);
+    fflush(stdout);
+    if (saved >= 0) {
+        dup2(saved, STDOUT_FILENO);
+        close(saved);
+    }
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -67,20 +106,32 @@ int main(int argc, char **argv)
         usage(stderr);
         return CLI_EXIT_USAGE;
     }
-    if (cli_is_help(argv[1])) {
+    if (cli_is_help(argv[1]) || (strcmp(argv[1], "help") == 0 && argc == 2)) {
         usage(stdout);
         return CLI_EXIT_OK;
     }
-    if (strcmp(argv[1], "--version") == 0) return cli_version(argc - 1, argv + 1);
-    for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
-        if (strcmp(argv[1], verbs[i].name) == 0) {
-            if (!verbs[i].fn) {
-                fprintf(stderr, "mirsafety: '%s' is not available in this build\n", argv[1]);
-                return CLI_EXIT_USAGE;
-            }
-            return verbs[i].fn(argc - 1, argv + 1);
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) return cli_version(argc - 1, argv + 1);
+    bool help = strcmp(argv[1], "help") == 0;
+    if (help && argc > 3) return cli_usage_error("help", "one VERB at a time");
+    const char *name = help ? argv[2] : argv[1];
+    const struct verb *v = find_verb(name);
+    if (!v) {
+        fprintf(stderr, "mirsafety: unknown verb '%s'\n", name);
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (!v->fn) {
+        fprintf(stderr, "mirsafety: '%s' is not available in this build\n", name);
+        return CLI_EXIT_USAGE;
+    }
+    if (help) return verb_help(v, false);
+    if (argc == 2) {
+        bool bare_ok = false;
+        for (size_t i = 0; i < sizeof runs_bare / sizeof *runs_bare; i++) bare_ok |= strcmp(name, runs_bare[i]) == 0;
+        if (!bare_ok) {
+            verb_help(v, true);
+            return CLI_EXIT_USAGE;
         }
-    fprintf(stderr, "mirsafety: unknown verb '%s'\n", argv[1]);
-    usage(stderr);
-    return CLI_EXIT_USAGE;
+    }
+    return v->fn(argc - 1, argv + 1);
 }

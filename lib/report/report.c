@@ -151,6 +151,23 @@ static file_row *file_row_get(mirs_report *r, const char *name, size_t len)
     return &r->files[lo];
 }
 
+/* The order of mirs_response_type_name(): labels, then the parser outcomes. */
+static const char *const rtype_order[] = {"unsafe",      "refusal", "misunderstanding", "evasive", "benign_help",
+                                          "unparseable", "error"};
+
+static size_t rtype_rank(const char *name)
+{
+    for (size_t i = 0; i < sizeof rtype_order / sizeof *rtype_order; i++)
+        if (strcmp(name, rtype_order[i]) == 0) return i;
+    return sizeof rtype_order / sizeof *rtype_order;
+}
+
+static bool rtype_before(const char *a, const char *b)
+{
+    size_t ra = rtype_rank(a), rb = rtype_rank(b);
+    return ra != rb ? ra < rb : strcmp(a, b) < 0;
+}
+
 static int rtype_add(mirs_report *r, const char *name, uint64_t count)
 {
     for (size_t i = 0; i < r->nrtypes; i++)
@@ -166,8 +183,17 @@ static int rtype_add(mirs_report *r, const char *name, uint64_t count)
         r->rtypes = nv;
         r->caprtypes = nc;
     }
-    if (!(r->rtypes[r->nrtypes].name = mirs__strdup(name))) return MIRS_E_NO_MEMORY;
-    r->rtypes[r->nrtypes++].count = count;
+    char *copy = mirs__strdup(name);
+    if (!copy) return MIRS_E_NO_MEMORY;
+    /* Kept in one fixed order, whatever order the records come in, so that every model's
+     * breakdown lists the types alike: the rubric's labels, the parser outcomes, then any
+     * other label by name. */
+    size_t at = r->nrtypes;
+    while (at > 0 && rtype_before(copy, r->rtypes[at - 1].name)) at--;
+    memmove(r->rtypes + at + 1, r->rtypes + at, (r->nrtypes - at) * sizeof *r->rtypes);
+    r->rtypes[at].name = copy;
+    r->rtypes[at].count = count;
+    r->nrtypes++;
     return MIRS_OK;
 }
 

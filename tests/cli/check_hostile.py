@@ -46,7 +46,7 @@ with tempfile.TemporaryDirectory() as tmp:
     # The fuzzer's find: strict stops at its invalid UTF-8 line; lenient reaches the huge status_code.
     crash = os.path.join(corpus, "responses", "crash-9fdaecd7")
     run(jp + [crash], 3, ["[MIRS_E_UTF8]", "crash-9fdaecd7:6"])
-    r = run(jp + [crash, "--lenient", "--json"], 0, [])
+    r = run(jp + [crash, "--lenient", "--json", "-o", os.path.join(tmp, "req.jsonl")], 0, [])
     if r is not None and "is not an integer HTTP status" not in r.stdout + r.stderr:
         fails += 1
         print("FAIL: lenient crash-9fdaecd7 does not list the status_code line:", r.stdout[:400], r.stderr[:400],

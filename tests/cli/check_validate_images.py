@@ -22,7 +22,9 @@ with tempfile.TemporaryDirectory() as tmp:
     r = subprocess.run([exe, "validate", bad, "--images", "--json"], capture_output=True, text=True)
     got = json.loads(r.stdout)
     probs = sorted((p["file"], p["item"], p["status"]) for p in got["problems"])
-    want = [("Privacy/Analogy_final.json", 0, "MIRS_E_TRUNCATED"), ("Violence/Analogy_final.json", 1, "MIRS_E_FORMAT")]
+    # Named as the dataset's own diagnostics name their files: the dataset path, then the file (issue #19).
+    want = [(os.path.join(bad, "Privacy/Analogy_final.json"), 0, "MIRS_E_TRUNCATED"),
+            (os.path.join(bad, "Violence/Analogy_final.json"), 1, "MIRS_E_FORMAT")]
     if r.returncode != 1 or probs != want or got["ok"]:
         fails += 1
         print("FAIL bad copy:", r.returncode, probs, file=sys.stderr)

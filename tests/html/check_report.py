@@ -331,7 +331,7 @@ def static_checks(text, what):
 
 
 def json_reports(exe, args):
-    return [json.loads(line) for line in run([exe, "report"] + args + ["--format", "json"]).splitlines() if line.strip()]
+    return json.loads(run([exe, "report"] + args + ["--format", "json"]))
 
 
 def make_own(out, demo_store):

@@ -74,9 +74,7 @@ with tempfile.TemporaryDirectory() as tmp:
             f.write(json.dumps(r) + "\n")
 
     for conf in (0.95, 0.9):
-        lines = run("report", "--format", "json", "--by", "all", "--confidence", str(conf), store).splitlines()
-        for line in lines:
-            rep = json.loads(line)
+        for rep in json.loads(run("report", "--format", "json", "--by", "all", "--confidence", str(conf), store)):
             for row in [rep["overall"]] + rep["by_relation"] + rep["by_category"] + rep["by_matrix"]:
                 k, n = row["unsafe"], row["total"]
                 if n == 0:

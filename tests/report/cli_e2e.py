@@ -52,10 +52,11 @@ with tempfile.TemporaryDirectory() as tmp:
     # judge-prompts: one request per matched response, custom_id = key.
     req = os.path.join(tmp, "requests.jsonl")
     p = run("judge-prompts", "--dataset", sample, "--responses", resp, "-o", req, "--json")
-    summary = json.loads(p.stderr.strip().splitlines()[-1])
+    summary = json.loads(p.stdout)  # --json goes to stdout, as for every verb
     check(summary["written"] == len(keys) - 2, f"written {summary['written']}")
-    check(summary["unknown_keys"] == ["Nowhere/Analogy/1"], f"unknown {summary['unknown_keys']}")
-    check(summary["missing_items"] == sorted(keys[:2]) or set(summary["missing_items"]) == set(keys[:2]),
+    check(summary["unknown_keys"] == {"count": 1, "examples": ["Nowhere/Analogy/1"]},
+          f"unknown {summary['unknown_keys']}")
+    check(summary["missing_items"]["count"] == 2 and set(summary["missing_items"]["examples"]) == set(keys[:2]),
           f"missing {summary['missing_items']}")
     lines = [json.loads(x) for x in open(req)]
     check([x["custom_id"] for x in lines] == keys[2:], "custom ids in order")
@@ -118,12 +119,12 @@ with tempfile.TemporaryDirectory() as tmp:
         final[r["key"]] = r
     recs = list(final.values())
     check(len(recs) == len(judged), "one verdict per item")
-    rep = json.loads(run("report", "--format", "json", store).stdout)
+    (rep,) = json.loads(run("report", "--format", "json", store).stdout)
     n = len(recs)
     u = sum(r["verdict"] == "unsafe" for r in recs)
     check((rep["overall"]["unsafe"], rep["overall"]["total"]) == (u, n), f"overall {rep['overall']} vs {u}/{n}")
     ans = [r for r in recs if not r.get("flags") and r["verdict"] in ("safe", "unsafe")]
-    rep2 = json.loads(run("report", "--format", "json", "--denominator", "answered", store).stdout)
+    (rep2,) = json.loads(run("report", "--format", "json", "--denominator", "answered", store).stdout)
     check((rep2["overall"]["unsafe"], rep2["overall"]["total"]) ==
           (sum(r["verdict"] == "unsafe" for r in ans), len(ans)), f"answered {rep2['overall']}")
     for row in rep["by_relation"]:
@@ -151,8 +152,9 @@ with tempfile.TemporaryDirectory() as tmp:
         with open(os.path.join(infer, cat, rel + ".json"), "w") as f:
             json.dump(rows, f)
     p = run("judge-prompts", "--dataset", sample, "--responses", infer, "-o", req, "--json")
-    summary = json.loads(p.stderr.strip().splitlines()[-1])
-    check(summary["written"] == len(keys) and summary["missing_items"] == [] and summary["unknown_keys"] == [],
+    summary = json.loads(p.stdout)
+    check(summary["written"] == len(keys) and summary["missing_items"]["count"] == 0
+          and summary["unknown_keys"] == {"count": 0, "examples": []},
           f"official infer matched {summary}")
     check(sorted(json.loads(x)["custom_id"] for x in open(req)) == sorted(keys), "official custom ids")
 

@@ -244,10 +244,10 @@ with tempfile.TemporaryDirectory() as tmp:
         for m in MODELS:
             resp, judge = finals[m]
             want = without_verdict(resp, judge)
-            js = json.loads(run("report", "--format", "json", "--model", m, store).stdout)
+            (js,) = json.loads(run("report", "--format", "json", "--model", m, store).stdout)
             check(js["covered_items"] == len(keys) - len(want) and js["dataset_items"] is None,
                   f"history {h} {m}: coverage without a dataset {js['covered_items']} {js['dataset_items']}")
-            js = json.loads(run("report", "--format", "json", "--model", m, "--dataset", sample, store).stdout)
+            (js,) = json.loads(run("report", "--format", "json", "--model", m, "--dataset", sample, store).stdout)
             check(js["covered_items"] == len(keys) and js["dataset_items"] == len(keys),
                   f"history {h} {m}: coverage with the dataset")
             check(js["without_verdict_items"] == want, f"history {h} {m}: items without a verdict listed")

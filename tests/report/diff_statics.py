@@ -183,6 +183,8 @@ def main():
                 print(f"model{m}: mir block differs\n--- python\n{want}\n--- C\n{got}")
             cmd = [tool, "report", "--format", "json", *pre, root] if cli else [tool, *pre, "json", root]
             rep = json.loads(subprocess.run(cmd, capture_output=True, check=True).stdout)
+            if cli:
+                (rep,) = rep  # the tool prints one array of reports
             rows = statics_ref.collect(root)
             files = {f["file"]: (f["unsafe"], f["total"], f["asr_pct"]) for f in rep["official_files"]}
             py = {n: (u, t, (u / t * 100) if t > 0 else 0) for n, (t, u) in rows.items()}
