@@ -170,6 +170,49 @@ class Array:
         self.copied = True
 
 
+def choice(table, value, what, function=None):
+    """The int for `value`: an int (or IntEnum) passes; a str is looked up in `table` (name -> int), ignoring
+    case and treating "-" like "_"; anything else raises UnknownNameError (a ValueError) listing the choices."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str):
+        v = table.get(value) if value in table else table.get(value.lower().replace("-", "_"))
+        if v is None:
+            v = table.get(value.lower())
+        if v is not None:
+            return int(v)
+    from .errors import unknown_name
+    raise unknown_name(what, value, list(table), function)
+
+
+_NAME_FNS = {"mirs_preset_from_name": "mirs_preset_name", "mirs_judge_from_name": "mirs_judge_name",
+             "mirs_verdict_from_name": "mirs_verdict_name", "mirs_response_type_from_name": "mirs_response_type_name",
+             "mirs_prompt_format_parse": "mirs_prompt_format_name",
+             "mirs_prompt_variant_parse": "mirs_prompt_variant_name"}
+
+
+def parse_name(parse_fn, value, what):
+    """The int for a name through the library's lenient parser `parse_fn` (ints pass); an unknown name raises
+    UnknownNameError listing the library's names (a ValueError and a NotFoundError)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    if not isinstance(value, (str, bytes)):
+        raise TypeError("%s: a name or an int, not %s" % (what, type(value).__name__))
+    out = ctypes.c_int32()
+    st = getattr(lib(), parse_fn)(text_in(value, what), ctypes.byref(out))
+    if st == _ffi.MIRS_E_NOT_FOUND and parse_fn in _NAME_FNS:
+        from .errors import unknown_name
+        name_fn = getattr(lib(), _NAME_FNS[parse_fn])
+        names = list(dict.fromkeys(text_out(n) for n in (name_fn(i) for i in range(-4, 64)) if n))
+        msg = text_out(lib().mirs_error_last())
+        e = unknown_name(what, value, names, parse_fn)
+        if names and names[0] in msg:  # the library's message already lists the choices: keep it as it is
+            e = type(e)(st, msg, parse_fn, names)
+        raise e
+    check(st, parse_fn)
+    return out.value
+
+
 # ---- option structs ------------------------------------------------------------------------------------------------
 
 
@@ -189,36 +232,84 @@ def options(struct_cls, init_fn, kwargs, what):
     return opts
 
 
+class Anchor:
+    """Frees one library object when the last reference to it goes: the handle that made it, the borrowed objects
+    (items, streams, iterators, numpy views) made from it, and every call in flight, whose pointer argument holds
+    the Anchor (see anchored()). close() only drops the handle's own reference, so a thread inside a call, or an
+    array still viewing the memory, can never see it freed (docs/python.md, "Lifetimes and threads").
+    `deps` are kept alive as long as this object (the owner of memory the library object borrows)."""
+
+    __slots__ = ("_free", "_type", "_addr", "_deps")
+
+    def __init__(self, ptr, free, deps=()):
+        self._free = free
+        self._type = type(ptr)
+        # not ctypes.cast(): it would put ptr into its own _objects, a cycle that only the collector breaks
+        self._addr = ctypes.c_void_p.from_buffer(ptr).value
+        self._deps = deps
+
+    def __del__(self):
+        a, self._addr = self._addr, None
+        if a:
+            try:
+                getattr(LIB, self._free)(self._type.from_buffer_copy(ctypes.c_void_p(a)))
+            except Exception:  # pragma: no cover - only at interpreter shutdown, when ctypes may be gone
+                pass
+
+
+def anchored(ptr, free, deps=()):
+    """`ptr` (a ctypes pointer to a new library object) with an Anchor attached that calls the library function
+    named `free` (looked up when it runs) once nothing
+    refers to the pointer any more. The pointer object itself is what handles store and pass to calls; anything
+    that must keep the object alive holds the pointer. `deps`: objects the library object borrows from."""
+    ptr._anchor = Anchor(ptr, free, deps)
+    return ptr
+
+
 class Handle:
-    """A library object freed by close(), the context manager or garbage collection, whichever comes first.
-    Subclasses set _free (the name of the mirs_*_free function) and _what (for the closed-object error), and
-    store the pointer in self._ptr."""
+    """A library object freed once it is closed (close(), the context manager or garbage collection) and no
+    borrowed object or call in flight still uses it. Subclasses set _free (the name of the mirs_*_free function)
+    and _what (for the closed-object error), and store the new pointer in self._ptr, which anchors it. After
+    close() every use raises StateError, in every thread; calls already running finish on live memory."""
 
     _free = None
     _what = "object"
+    _p = None
+
+    @property
+    def _ptr(self):
+        return self._p
+
+    @_ptr.setter
+    def _ptr(self, p):
+        if p and self._free and getattr(p, "_anchor", None) is None:
+            p = anchored(p, self._free)
+        self._p = p
 
     def _h(self):
-        if not getattr(self, "_ptr", None):
+        p = self._p
+        if not p:
             from .errors import StateError
             raise StateError(_ffi.MIRS_E_STATE, "the %s is closed" % self._what)
-        return self._ptr
+        return p
 
     @property
     def handle(self):
+        """The raw pointer for the mirsafety._ffi layer (it keeps the object alive while you hold it)."""
         return self._h()
 
+    @property
+    def closed(self):
+        """Whether close() was called."""
+        return not self._p
+
     def close(self):
-        p, self._ptr = getattr(self, "_ptr", None), None
-        if p:
-            getattr(lib(), self._free)(p)
+        """Closes the object: later uses raise StateError; the memory goes with the last user. Safe to call
+        twice."""
+        self._p = None
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
-
-    def __del__(self):
-        if getattr(self, "_ptr", None):
-            self.close()
-

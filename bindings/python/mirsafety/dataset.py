@@ -10,7 +10,7 @@ import weakref
 from collections import namedtuple
 
 from . import _core, _ffi
-from ._core import check, lib, options, path_in, path_out, text_in, text_out
+from ._core import anchored, check, choice, lib, options, path_in, path_out, text_in, text_out
 from .errors import MirsError
 
 # ---- taxonomy ---------------------------------------------------------------------------------------------------------
@@ -49,10 +49,17 @@ def relation_group(relation):
 
 
 def _parse(fn, name, what):
-    if isinstance(name, int):
-        return name
+    if isinstance(name, int) and not isinstance(name, bool):
+        return int(name)
+    if not isinstance(name, (str, bytes)):
+        raise TypeError("%s: a name or an int, not %s" % (what, type(name).__name__))
     out = ctypes.c_int32()
-    check(getattr(lib(), fn)(text_in(name, what), ctypes.byref(out)), fn)
+    st = getattr(lib(), fn)(text_in(name, what), ctypes.byref(out))
+    if st == _ffi.MIRS_E_NOT_FOUND:
+        from .errors import unknown_name
+        names = {"category": categories, "relation": relations, "group": groups}[what]()
+        raise unknown_name(what, name, names, fn)
+    check(st, fn)
     return out.value
 
 
@@ -118,38 +125,34 @@ class Dataset:
     """
 
     def __init__(self, path, format="auto", mode="strict", **opts):
-        if isinstance(format, str):
-            format = _FORMATS[format.lower()]
-        if isinstance(mode, str):
-            mode = _MODES[mode.lower()]
+        format = choice(_FORMATS, format, "format")
+        mode = choice(_MODES, mode, "mode")
         o = options(_ffi.mirs_dataset_options, lib().mirs_dataset_options_init,
                     dict(opts, format=format, mode=mode), "Dataset")
         ptr = ctypes.POINTER(_ffi.mirs_dataset)()
         check(lib().mirs_dataset_open(path_in(path), ctypes.byref(o), ctypes.byref(ptr)), "mirs_dataset_open")
-        self._ptr = ptr
         self._iters = weakref.WeakSet()
         self._lock = threading.Lock()
+        # The pointer anchors the library object: every Item, iterator and call in flight holds it, so the memory
+        # goes with the last of them, never under a thread that is still reading (docs/python.md).
+        self._ptr = anchored(ptr, "mirs_dataset_free")
 
     # lifetime
     def close(self):
-        """Frees the dataset now (iterators made from it are closed first). Safe to call twice."""
+        """Closes the dataset (its iterators first): from now on every use of it, of its iterators and of its
+        Items raises StateError, in every thread. The memory is freed at once unless an Item or iterator still
+        exists or a call is in flight in another thread; then with the last of them. Safe to call twice."""
         with self._lock:
-            ptr, self._ptr = self._ptr, None
+            self._ptr = None
             its = list(self._iters)
         for it in its:
             it.close()
-        if ptr:
-            lib().mirs_dataset_free(ptr)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
-
-    def __del__(self):
-        if getattr(self, "_ptr", None):
-            self.close()
 
     @property
     def closed(self):
@@ -207,14 +210,16 @@ class Dataset:
         if not 0 <= index < n:
             raise IndexError("dataset index out of range")
         p = ctypes.POINTER(_ffi.mirs_item)()
-        check(lib().mirs_dataset_get(self.handle, index, ctypes.byref(p)), "mirs_dataset_get")
-        return Item(self, p)
+        h = self.handle
+        check(lib().mirs_dataset_get(h, index, ctypes.byref(p)), "mirs_dataset_get")
+        return Item(self, p, h)
 
     def find(self, key):
         """The item with this key ("Category/Relation/id"); NotFoundError when there is none."""
         p = ctypes.POINTER(_ffi.mirs_item)()
-        check(lib().mirs_dataset_find(self.handle, text_in(key, "key"), ctypes.byref(p)), "mirs_dataset_find")
-        return Item(self, p)
+        h = self.handle
+        check(lib().mirs_dataset_find(h, text_in(key, "key"), ctypes.byref(p)), "mirs_dataset_find")
+        return Item(self, p, h)
 
     def __getitem__(self, k):
         if isinstance(k, slice):
@@ -304,8 +309,10 @@ class ItemIterator:
                  seed=0):
         f, self._keys = make_filter(categories, relations, groups, keys, shard, shuffle, seed)
         ptr = ctypes.POINTER(_ffi.mirs_iter)()
-        check(lib().mirs_iter_new(dataset.handle, ctypes.byref(f), ctypes.byref(ptr)), "mirs_iter_new")
-        self._ptr = ptr
+        dh = dataset.handle
+        check(lib().mirs_iter_new(dh, ctypes.byref(f), ctypes.byref(ptr)), "mirs_iter_new")
+        self._dh = dh  # the dataset's anchor: its items stay valid while this iterator yields them
+        self._ptr = anchored(ptr, "mirs_iter_free", (dh,))
         self._ds = dataset
         dataset._iters.add(self)
 
@@ -325,7 +332,7 @@ class ItemIterator:
         p = _ITEM_PTR()
         st = _core.LIB.mirs_iter_next(h, _byref(p))
         if st == 0:
-            return Item(self._ds, p)
+            return Item(self._ds, p, self._dh)
         if st == _ffi.MIRS_DONE:
             raise StopIteration
         check(st, "mirs_iter_next")
@@ -337,9 +344,8 @@ class ItemIterator:
         lib().mirs_iter_reset(self._handle())
 
     def close(self):
-        ptr, self._ptr = self._ptr, None
-        if ptr:
-            lib().mirs_iter_free(ptr)
+        """Closes the iterator (later use raises StateError; a call in flight finishes first). Safe twice."""
+        self._ptr = None
 
     def __enter__(self):
         return self
@@ -347,19 +353,17 @@ class ItemIterator:
     def __exit__(self, *exc):
         self.close()
 
-    def __del__(self):
-        if getattr(self, "_ptr", None):
-            self.close()
-
 
 class Item:
-    """One benchmark item, borrowed from its Dataset (valid while the dataset is open). Immutable; text is str."""
+    """One benchmark item, borrowed from its Dataset: readable while the dataset is open, StateError after
+    Dataset.close() (also in threads that were reading it then). Immutable; text is str."""
 
-    __slots__ = ("_ds", "_p")
+    __slots__ = ("_ds", "_p", "_k")
 
-    def __init__(self, dataset, ptr):
+    def __init__(self, dataset, ptr, keep=None):
         self._ds = dataset
         self._p = ptr
+        self._k = keep if keep is not None else dataset._ptr  # the dataset's anchor: its memory outlives the item
 
     def _h(self):
         if not self._ds._ptr:

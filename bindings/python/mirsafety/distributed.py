@@ -28,7 +28,7 @@ import os
 import uuid
 
 from . import _ffi
-from ._core import check, lib, text_in
+from ._core import check, choice, lib, text_in
 from .dataset import Dataset, make_filter
 from .errors import StateError
 from .report import Records, Report, Responses, Store, store_merge
@@ -63,7 +63,7 @@ def score_shard(dataset, responses, judge_outputs, model, shard, out_dir, judge=
     from .score import _PARSE_MODES
     if parse not in _PARSE_MODES:
         raise ValueError("unknown parse mode %r (known: %s)" % (parse, ", ".join(_PARSE_MODES)))
-    opts.parse_mode = _PARSE_MODES[parse]
+    opts.parse_mode = choice(_PARSE_MODES, parse, "parse")
     opts.timestamp_ms = int(timestamp_ms)
     summary = _ffi.mirs_score_summary()
     summary.struct_size = ctypes.sizeof(summary)

@@ -16,7 +16,7 @@ import ctypes
 import sys
 
 from . import _ffi
-from ._core import Array, Handle, _np, check, lib, options, path_in, take_buf, text_in, text_out
+from ._core import Array, Handle, _np, anchored, check, choice, lib, options, path_in, take_buf, text_in, text_out
 from .score import _Text
 
 
@@ -67,11 +67,24 @@ def _array_in(data, dtype):
 def _dtype_of(arr, dtype):
     """The MIRS_ENTROPY_* code of an array (dtype overrides: "bf16" for uint16 data)."""
     if dtype is not None:
-        name = _NAMES[dtype] if isinstance(dtype, str) else None
-        code = _c(name) if name else dtype
+        if isinstance(dtype, str):
+            name = _NAMES.get(dtype.lower())
+            if name is None:
+                from .errors import unknown_name
+                raise unknown_name("dtype", dtype, list(_NAMES))
+        else:
+            name = next((k for k in _ITEMSIZE if _c(k) == dtype), None)
+            if name is None:
+                from .errors import unknown_name
+                raise unknown_name("dtype", dtype, list(_NAMES) + [str(_c(k)) for k in _ITEMSIZE])
+        code = _c(name)
         if name == "MIRS_ENTROPY_BF16" and arr.dtype.itemsize != 2:
             raise TypeError("bf16 data must be a 2-byte (uint16) array")
-        return code, (name and _ITEMSIZE[name]) or arr.dtype.itemsize
+        if arr.dtype.kind not in "fui" or arr.dtype.itemsize != _ITEMSIZE[name]:
+            # the library would read the memory as the named type: a float64 array called "f32" is garbage
+            raise TypeError("entropy: dtype=%r needs %d-byte elements (that float type, or its bits as an unsigned "
+                            "integer), not %s" % (dtype, _ITEMSIZE[name], arr.dtype))
+        return code, _ITEMSIZE[name]
     name = _NP_TO_DTYPE.get(arr.dtype.name)
     if name is None:
         raise TypeError("entropy: float32, float16, float64 or bf16 (uint16 with dtype='bf16') data, not %s"
@@ -82,9 +95,9 @@ def _dtype_of(arr, dtype):
 def _opts(kw):
     kw = dict(kw)
     if isinstance(kw.get("policy"), str):
-        kw["policy"] = _c(_POLICY[kw["policy"]])
+        kw["policy"] = choice({k: _c(v) for k, v in _POLICY.items()}, kw["policy"], "policy")
     if isinstance(kw.get("kernel"), str):
-        kw["kernel"] = _c(_KERNEL[kw["kernel"]])
+        kw["kernel"] = choice({k: _c(v) for k, v in _KERNEL.items()}, kw["kernel"], "kernel")
     return options(_ffi.mirs_entropy_options, lib().mirs_entropy_options_init, kw, "entropy")
 
 
@@ -194,7 +207,7 @@ def reduce(values, axes):
     if isinstance(axes, str):
         axes = [axes]
     if not isinstance(axes, int):
-        axes = sum(_c(_AXES[x]) for x in axes)
+        axes = sum(choice({k: _c(v) for k, v in _AXES.items()}, x, "axis") for x in axes)
     keep = [n for n, bit in zip(a.shape, (1, 2, 4)) if not axes & bit]
     out = _np.empty(keep or [1], dtype=_np.float64)
     dp = ctypes.POINTER(ctypes.c_double)
@@ -229,7 +242,8 @@ class Tensor(Handle):
             _ptr = ctypes.POINTER(_ffi.mirs_entropy_tensor)()
             check(lib().mirs_entropy_tensor_open(path_in(path), None if name is None else text_in(name),
                                                  ctypes.byref(_ptr)), "mirs_entropy_tensor_open")
-        self._ptr = _ptr
+        # the source bytes of from_bytes() live as long as the library object (and the arrays viewing it)
+        self._ptr = anchored(_ptr, "mirs_entropy_tensor_free", (_keep,))
         self._keep = _keep
 
     @classmethod
@@ -257,16 +271,17 @@ class Tensor(Handle):
         return self.info()[1]
 
     def array(self):
-        """A read-only numpy view of the tensor's memory (no copy; valid while the Tensor is open). bf16 comes as
-        uint16."""
+        """A read-only numpy view of the tensor's memory (no copy). The array keeps the memory alive: it stays
+        valid after the Tensor is closed (the file is unmapped with the last array). bf16 comes as uint16."""
         _need_numpy()
+        h = self.handle
         code, shape, strides = self.info()
         name = next(k for k in _CODE_TO_NP if _c(k) == code)
         dt = _np.dtype(_CODE_TO_NP[name])
-        addr = lib().mirs_entropy_tensor_data(self.handle)
+        addr = lib().mirs_entropy_tensor_data(h)
         span = 1 + sum((s - 1) * abs(st) for s, st in zip(shape, strides)) if all(shape) else 0
         buf = (ctypes.c_char * (span * dt.itemsize)).from_address(addr)
-        buf._owner = self
+        buf._owner = h  # the anchored pointer: the tensor is freed only after the last view of it
         base = _np.frombuffer(buf, dtype=dt)
         return _np.lib.stride_tricks.as_strided(base, shape, [s * dt.itemsize for s in strides], writeable=False)
 
@@ -274,7 +289,8 @@ class Tensor(Handle):
         """Entropies over the tensor read as attention with the given axis letters (l, h, q, k)."""
         v = _ffi.mirs_entropy_view()
         v.struct_size = ctypes.sizeof(v)
-        check(lib().mirs_entropy_tensor_view(self.handle, text_in(layout), ctypes.byref(v)), "mirs_entropy_tensor_view")
+        h = self.handle  # held to the end: the view points into the tensor's memory
+        check(lib().mirs_entropy_tensor_view(h, text_in(layout), ctypes.byref(v)), "mirs_entropy_tensor_view")
         L, H, Q, K = list(v.shape)
         qe = Q if q_end is None else min(q_end, Q)
         nq = max(0, qe - q_begin)
@@ -320,7 +336,8 @@ class Accumulator(Handle):
     @staticmethod
     def _label(label):
         if isinstance(label, str):
-            return _c({"safe": "MIRS_ENTROPY_LABEL_SAFE", "unsafe": "MIRS_ENTROPY_LABEL_UNSAFE"}[label])
+            return choice({"safe": _ffi.MIRS_ENTROPY_LABEL_SAFE, "unsafe": _ffi.MIRS_ENTROPY_LABEL_UNSAFE}, label,
+                          "label")
         return label
 
     def add(self, label, layer, head, value):
@@ -406,8 +423,8 @@ class Accumulator(Handle):
         return {f: getattr(g, f) for f, _ in g._fields_ if f != "struct_size"}
 
     def threshold(self, layer=None, method="youden"):
-        m = method if isinstance(method, int) else _c({"midpoint": "MIRS_ENTROPY_THRESHOLD_MIDPOINT",
-                                                       "youden": "MIRS_ENTROPY_THRESHOLD_YOUDEN"}[method])
+        m = choice({"midpoint": _ffi.MIRS_ENTROPY_THRESHOLD_MIDPOINT, "youden": _ffi.MIRS_ENTROPY_THRESHOLD_YOUDEN},
+                   method, "method")
         out = ctypes.c_double()
         lay = _ffi.MIRS_ENTROPY_ALL_LAYERS if layer is None else layer
         check(lib().mirs_entropy_acc_threshold(self.handle, lay, m, ctypes.byref(out)), "mirs_entropy_acc_threshold")
@@ -430,11 +447,16 @@ class Monitor(Handle):
 
 
     def feed(self, layer, head, row, dtype=None):
-        """One attention row (1-D numpy array, passed without copying when contiguous)."""
+        """One attention row (a 1-D array, passed without copying when contiguous); any other rank raises
+        ValueError."""
         a, dtype = _array_in(row, dtype)
+        if a.ndim != 1:
+            # a block would be read as one long row (issue #18: a 4 x 8 block gave ln 32): refuse it
+            raise ValueError("Monitor.feed: one attention row (a 1-D array) expected, got shape %s; feed each row "
+                             "of a block separately" % (a.shape,))
         code, isz = _dtype_of(a, dtype)
-        if a.ndim != 1 or a.strides[0] != isz:
-            a = _np.ascontiguousarray(a).reshape(-1)
+        if a.strides[0] != isz:
+            a = _np.ascontiguousarray(a)
         check(lib().mirs_entropy_monitor_feed(self.handle, layer, head, ctypes.c_void_p(a.ctypes.data), code, a.size),
               "mirs_entropy_monitor_feed")
 

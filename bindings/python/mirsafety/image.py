@@ -8,7 +8,7 @@ import ctypes
 import math
 
 from . import _ffi
-from ._core import Array, _np, check, lib, options, path_in, take_buf, text_out
+from ._core import Array, _np, anchored, check, choice, lib, options, path_in, take_buf, text_out
 from .errors import error_class
 from .score import _enum
 
@@ -81,20 +81,6 @@ def check_limits(info, **opts):
     check(lib().mirs_image_check_limits(ctypes.byref(i), ctypes.byref(o)), "mirs_image_check_limits")
 
 
-class _Pixels:
-    """Owns one mirs_image; freed when the Image and every pixel view made from it are gone."""
-
-    __slots__ = ("ptr", "__weakref__")
-
-    def __init__(self, ptr):
-        self.ptr = ptr
-
-    def __del__(self):
-        p, self.ptr = self.ptr, None
-        if p:
-            lib().mirs_image_free(p)
-
-
 class Image:
     """A decoded (or built) 8-bit image. Image.decode(bytes_or_path, layout="rgb", **limits),
     Image.from_pixels(array, layout=None). width, height, layout, channels, stride; pixels() -> numpy
@@ -102,15 +88,16 @@ class Image:
     checksum(). close() releases the image now unless pixel views still use it (then with the last view)."""
 
     def __init__(self, _ptr):
-        self._own = _Pixels(_ptr)
+        # the anchored pointer: pixel views and calls in flight hold it, so the memory goes with the last of them
+        self._own = anchored(_ptr, "mirs_image_free")
 
     @property
     def handle(self):
         o = self._own
-        if o is None or not o.ptr:
+        if o is None:
             from .errors import StateError
             raise StateError(_ffi.MIRS_E_STATE, "the image is closed")
-        return o.ptr
+        return o
 
     def close(self):
         self._own = None  # frees now unless a pixel view holds the owner
@@ -213,7 +200,7 @@ class Image:
         n = self.stride * self.height
         addr = ctypes.cast(lib().mirs_image_pixels(h), ctypes.c_void_p).value
         buf = (ctypes.c_uint8 * n).from_address(addr)
-        buf._owner = self._own  # the buffer (and every view of it) keeps the image alive
+        buf._owner = h  # the buffer (and every view of it) keeps the image alive
         if _np is None:
             return memoryview(buf).toreadonly()
         a = _np.frombuffer(buf, dtype=_np.uint8)
@@ -255,7 +242,7 @@ class Image:
 
 def _encode_opts(format, opts):
     if "jpeg_subsampling" in opts and isinstance(opts["jpeg_subsampling"], str):
-        opts = dict(opts, jpeg_subsampling=_SUBSAMPLING[opts["jpeg_subsampling"]])
+        opts = dict(opts, jpeg_subsampling=choice(_SUBSAMPLING, opts["jpeg_subsampling"], "jpeg_subsampling"))
     return options(_ffi.mirs_image_encode_options, lib().mirs_image_encode_options_init,
                    dict(opts, format=_enum(format, _FORMATS, None, "format")), "encode")
 

@@ -9,7 +9,7 @@ response record); enumerations take names ("qwen2-vl", "shuffled",
 import ctypes
 
 from . import _ffi
-from ._core import Handle, check, lib, path_in, take_buf, text_in, text_out
+from ._core import Handle, check, choice, parse_name, lib, path_in, take_buf, text_in, text_out
 from .dataset import make_filter
 from .errors import MirsError
 
@@ -30,19 +30,11 @@ def variant_name(variant):
 
 def parse_format(name):
     """Lenient format parsing ("Qwen2_VL", "qwen2.5-vl"); ints pass through."""
-    if isinstance(name, int):
-        return name
-    out = ctypes.c_int32()
-    check(lib().mirs_prompt_format_parse(text_in(name), ctypes.byref(out)), "mirs_prompt_format_parse")
-    return out.value
+    return parse_name("mirs_prompt_format_parse", name, "format")
 
 
 def parse_variant(name):
-    if isinstance(name, int):
-        return name
-    out = ctypes.c_int32()
-    check(lib().mirs_prompt_variant_parse(text_in(name), ctypes.byref(out)), "mirs_prompt_variant_parse")
-    return out.value
+    return parse_name("mirs_prompt_variant_parse", name, "variant")
 
 
 def is_request_format(fmt):
@@ -95,11 +87,11 @@ class _Options:
             elif k == "variant":
                 o.variant = parse_variant(v)
             elif k == "labels":
-                o.labels = _LABELS[v] if isinstance(v, str) else v
+                o.labels = choice(_LABELS, v, "labels")
             elif k == "image_format":
-                o.image_format = _IMAGES[v] if isinstance(v, str) else v
+                o.image_format = choice(_IMAGES, v, "image_format")
             elif k == "profile":
-                o.profile = _PROFILES[v] if isinstance(v, str) else v
+                o.profile = choice(_PROFILES, v, "profile")
             elif k == "failed":
                 # failed(record: str): items the official adapters count as failed inference
                 # (docs/prompts.md); without it such an item fails the call, as before.

@@ -8,7 +8,7 @@ import ctypes
 from collections import namedtuple
 
 from . import _ffi
-from ._core import Array, Handle, check, lib, options, path_in, path_out, take_buf, text_in, text_out
+from ._core import Array, Handle, anchored, check, choice, lib, options, path_in, path_out, take_buf, text_in, text_out
 from .score import _Text, _enum
 
 
@@ -112,7 +112,8 @@ class Responses(_Handle):
         n = len(self)
         if i < 0:
             i += n
-        p = lib().mirs_responses_get(self._h(), i) if 0 <= i < n else None
+        h = self._h()  # held while the borrowed response is copied out
+        p = lib().mirs_responses_get(h, i) if 0 <= i < n else None
         if not p:
             raise IndexError(i)
         return self._conv(p.contents)
@@ -127,7 +128,8 @@ class Responses(_Handle):
     def find(self, key):
         """The last response with this key (NotFoundError otherwise)."""
         p = ctypes.POINTER(_ffi.mirs_response)()
-        check(lib().mirs_responses_find(self._h(), text_in(key), ctypes.byref(p)), "mirs_responses_find")
+        h = self._h()  # held while the borrowed response is copied out
+        check(lib().mirs_responses_find(h, text_in(key), ctypes.byref(p)), "mirs_responses_find")
         return self._conv(p.contents)
 
     @property
@@ -152,8 +154,9 @@ class ResponseMatch(_Handle):
 
     def __init__(self, responses, dataset):
         p = ctypes.POINTER(_ffi.mirs_response_match)()
-        check(lib().mirs_responses_match(responses._h(), dataset.handle, ctypes.byref(p)), "mirs_responses_match")
-        self._ptr = p
+        rh, dh = responses._h(), dataset.handle
+        check(lib().mirs_responses_match(rh, dh, ctypes.byref(p)), "mirs_responses_match")
+        self._ptr = anchored(p, "mirs_response_match_free", (rh, dh))
         self._responses = responses
         self._dataset = dataset
 
@@ -163,9 +166,9 @@ class ResponseMatch(_Handle):
 
     def item(self, response_index):
         from .dataset import Item
-        self._dataset.handle  # the items are borrowed from the dataset: it must still be open
+        dh = self._dataset.handle  # the items are borrowed from the dataset: it must still be open
         p = lib().mirs_response_match_item(self._h(), response_index)
-        return Item(self._dataset, p) if p else None
+        return Item(self._dataset, p, dh) if p else None
 
     @property
     def unknown(self):
@@ -314,7 +317,8 @@ class Records(_Handle):
         n = len(self)
         if i < 0:
             i += n
-        p = lib().mirs_records_get(self._h(), i) if 0 <= i < n else None
+        h = self._h()  # held while the borrowed record is copied out
+        p = lib().mirs_records_get(h, i) if 0 <= i < n else None
         if not p:
             raise IndexError(i)
         return _record_out(p.contents)
@@ -360,7 +364,7 @@ def _by(by):
         by = [by]
     m = 0
     for b in by:
-        m |= _BY[b]
+        m |= choice(_BY, b, "by")
     return m
 
 

@@ -11,7 +11,7 @@ import weakref
 from collections import namedtuple
 
 from . import _ffi
-from ._core import Handle, check, lib, path_in, take_buf, text_in, text_out
+from ._core import Handle, anchored, check, choice, parse_name, lib, path_in, take_buf, text_in, text_out
 
 Match = namedtuple("Match", "matched phrase offset length count")
 Match.__doc__ = "A search result: matched (bool), phrase index (-1), byte offset and length, count of all matches."
@@ -50,16 +50,9 @@ class _Text:
 
 
 def _enum(value, table, parse_fn, what):
-    if isinstance(value, int):
-        return value
     if parse_fn is not None:
-        out = ctypes.c_int32()
-        check(getattr(lib(), parse_fn)(text_in(value, what), ctypes.byref(out)), parse_fn)
-        return out.value
-    try:
-        return table[value.lower()]
-    except KeyError:
-        raise ValueError("unknown %s %r (known: %s)" % (what, value, ", ".join(table))) from None
+        return parse_name(parse_fn, value, what)
+    return choice(table, value, what)
 
 
 def _strings(items, what):
@@ -227,8 +220,9 @@ class MatcherStream(Handle):
 
     def __init__(self, matcher):
         p = ctypes.POINTER(_ffi.mirs_matcher_stream)()
-        check(lib().mirs_matcher_stream_new(matcher.handle, ctypes.byref(p)), "mirs_matcher_stream_new")
-        self._ptr = p
+        mh = matcher.handle
+        check(lib().mirs_matcher_stream_new(mh, ctypes.byref(p)), "mirs_matcher_stream_new")
+        self._ptr = anchored(p, "mirs_matcher_stream_free", (mh,))
         self._matcher = matcher
 
     def feed(self, chunk):

@@ -8,7 +8,7 @@ import ctypes
 from collections import namedtuple
 
 from . import _ffi
-from ._core import Array, check, lib
+from ._core import Array, check, choice, lib
 
 Interval = namedtuple("Interval", "lo hi")
 Difference = namedtuple("Difference", "diff lo hi")
@@ -119,7 +119,7 @@ def welch_moments(na, mean_a, var_a, nb, mean_b, var_b):
 def mann_whitney(a, b, method="auto"):
     """Two-sided Mann-Whitney U test; u is U of sample a (scipy's U1). method: auto, exact, asymptotic."""
     if isinstance(method, str):
-        method = _MWU[method]
+        method = choice(_MWU, method, "method")
     aa, ab = Array(a, _d, "a"), Array(b, _d, "b")
     o = _outs(2)
     check(lib().mirs_stats_mann_whitney(aa.ptr, aa.n, ab.ptr, ab.n, method, *_refs(o)), "mirs_stats_mann_whitney")
