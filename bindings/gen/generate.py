@@ -36,6 +36,7 @@ HEADER_DIR = os.path.join(ROOT, "include")
 UMBRELLA = os.path.join(HEADER_DIR, "mirsafety", "mirsafety.h")
 OUTPUTS = {
     "python": "bindings/python/mirsafety/_ffi.py",
+    "python_enums": "bindings/python/mirsafety/enums.py",
     "rust": "bindings/rust/mirsafety-sys/src/bindings.rs",
     "layout": "bindings/tests/layout_check.c",
     "versioned": "tests/abi/versioned_structs.h",
@@ -923,6 +924,104 @@ def check_names(api):
         raise GenError("; ".join(problems))
 
 
+# Python IntEnum classes made from groups of #define constants: (class, prefix, names left out, extra
+# names). A constant belongs to the group of the longest prefix that matches it; *_COUNT, *_MAX_* and the
+# like are sizes, not values. IntFlag for bit masks.
+PY_ENUMS = [
+    ("Status", "MIRS_E_", (), ("MIRS_OK", "MIRS_DONE"), "IntEnum"),
+    ("Category", "MIRS_CATEGORY_", ("MIRS_CATEGORY_COUNT",), (), "IntEnum"),
+    ("Relation", "MIRS_RELATION_", ("MIRS_RELATION_COUNT",), (), "IntEnum"),
+    ("Group", "MIRS_GROUP_", ("MIRS_GROUP_COUNT",), (), "IntEnum"),
+    ("DatasetFormat", "MIRS_DATASET_FORMAT_", (), (), "IntEnum"),
+    ("DatasetMode", "MIRS_DATASET_", ("MIRS_DATASET_ODDITIES_ACCEPT", "MIRS_DATASET_ODDITIES_REFUSE"), (), "IntEnum"),
+    ("Oddities", "MIRS_DATASET_ODDITIES_", (), (), "IntEnum"),
+    ("Checksum", "MIRS_CHECKSUM_", (), (), "IntEnum"),
+    ("ImageFormat", "MIRS_IMAGE_FORMAT_", (), (), "IntEnum"),
+    ("Layout", "MIRS_LAYOUT_", (), (), "IntEnum"),
+    ("Resize", "MIRS_RESIZE_", (), (), "IntEnum"),
+    ("JpegSubsampling", "MIRS_JPEG_SUBSAMPLING_", (), (), "IntEnum"),
+    ("Composite", "MIRS_COMPOSITE_", (), (), "IntEnum"),
+    ("PromptFormat", "MIRS_PROMPT_FORMAT_", (), (), "IntEnum"),
+    ("PromptVariant", "MIRS_PROMPT_VARIANT_", (), (), "IntEnum"),
+    ("PromptLabels", "MIRS_PROMPT_LABELS_", (), (), "IntEnum"),
+    ("PromptImage", "MIRS_PROMPT_IMAGE_", (), (), "IntEnum"),
+    ("PromptProfile", "MIRS_PROMPT_PROFILE_", (), (), "IntEnum"),
+    ("MannWhitney", "MIRS_MWU_", (), (), "IntEnum"),
+    ("Strip", "MIRS_STRIP_", ("MIRS_STRIP_MAX_TAGS", "MIRS_STRIP_MAX_TAG_LEN"), (), "IntEnum"),
+    ("StripFlag", "MIRS_STRIP_FLAG_", (), (), "IntFlag"),
+    ("StripUnterminated", "MIRS_STRIP_UNTERMINATED_", (), (), "IntEnum"),
+    ("Preset", "MIRS_PRESET_", ("MIRS_PRESET_COUNT",), (), "IntEnum"),
+    ("Judge", "MIRS_JUDGE_", ("MIRS_JUDGE_COUNT", "MIRS_JUDGE_MATRIX_DIM"), (), "IntEnum"),
+    ("Verdict", "MIRS_VERDICT_", ("MIRS_VERDICT_COUNT",), (), "IntEnum"),
+    ("ParseMode", "MIRS_PARSE_", (), (), "IntEnum"),
+    ("ResponseType", "MIRS_RTYPE_", ("MIRS_RTYPE_COUNT", "MIRS_RTYPE_LABEL_COUNT"), (), "IntEnum"),
+    ("ResponseStatus", "MIRS_RESPONSE_", (), (), "IntEnum"),
+    ("ResponsesFormat", "MIRS_RESPONSES_", (), (), "IntEnum"),
+    ("ResponseOrigin", "MIRS_RESPONSE_ORIGIN_", (), (), "IntEnum"),
+    ("Durability", "MIRS_DURABLE_", (), (), "IntEnum"),
+    ("Torn", "MIRS_TORN_", (), (), "IntEnum"),
+    ("ReportFormat", "MIRS_REPORT_", (), (), "IntEnum"),
+    ("By", "MIRS_BY_", (), (), "IntFlag"),
+    ("Dtype", "MIRS_ENTROPY_", (), (), "IntEnum"),  # the element types: the MIRS_ENTROPY_<NAME> left over
+    ("Policy", "MIRS_ENTROPY_POLICY_", (), (), "IntEnum"),
+    ("Kernel", "MIRS_ENTROPY_KERNEL_", (), (), "IntEnum"),
+    ("Axis", "MIRS_ENTROPY_AXIS_", (), (), "IntFlag"),
+    ("EntropyLabel", "MIRS_ENTROPY_LABEL_", (), (), "IntEnum"),
+    ("Threshold", "MIRS_ENTROPY_THRESHOLD_", (), (), "IntEnum"),
+]
+
+
+def gen_python_enums(api):
+    consts = [c for c in api.constants if isinstance(c["value"], int)]
+    byname = {c["name"]: c for c in consts}
+    groups = {e[0]: [] for e in PY_ENUMS}
+    for c in consts:
+        n = c["name"]
+        best = None
+        for cls, prefix, skip, extra, _ in PY_ENUMS:
+            if n in extra or (n.startswith(prefix) and n not in skip and "_MAX_" not in n and not n.endswith("_COUNT")
+                              and n not in ("MIRS_ENTROPY_ALL_LAYERS",)):
+                if best is None or n in extra or len(prefix) > len(best[1]):
+                    best = (cls, prefix)
+        if best:
+            groups[best[0]].append(c)
+    o = []
+    w = o.append
+    w('"""The header\'s groups of constants as IntEnum (IntFlag for bit masks) classes.')
+    w("")
+    w(GENERATED_NOTE)
+    w("Every function of the package that takes one of these values also takes its name or plain int, and the")
+    w("members compare equal to the _ffi constants (Category.SELF_HARM == _ffi.MIRS_CATEGORY_SELF_HARM).")
+    w('"""')
+    w("# fmt: off")
+    w("import enum")
+    w("")
+    names = []
+    for cls, prefix, skip, extra, base in PY_ENUMS:
+        members = groups[cls]
+        if not members:
+            raise GenError("enum %s: no constant has the prefix %s" % (cls, prefix))
+        names.append(cls)
+        w("")
+        w("class %s(enum.%s):" % (cls, base))
+        lead = members[0]["lead"] or ""
+        doc = "%s (%s*)%s" % (cls, prefix, (": " + " ".join(lead.split())) if lead else "")
+        w("    %s" % py_str(doc))
+        w("")
+        for c in members:
+            mname = c["name"][len(prefix):] if c["name"].startswith(prefix) else c["name"][len("MIRS_"):]
+            if mname[0].isdigit():
+                mname = "_" + mname
+            w("    %s = %d%s" % (mname, c["value"], ("  #: " + " ".join(c["trail"].split())) if c["trail"] else ""))
+    w("")
+    w("")
+    w("__all__ = [")
+    for n in names:
+        w("    %r," % n)
+    w("]")
+    return "\n".join(o) + "\n"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out-dir", default=ROOT, help="write the outputs under this directory (default: the repo)")
@@ -931,7 +1030,8 @@ def main():
     try:
         api = collect()
         check_names(api)
-        texts = {"python": gen_python(api), "rust": gen_rust(api), "layout": gen_layout_c(api),
+        texts = {"python": gen_python(api), "python_enums": gen_python_enums(api), "rust": gen_rust(api),
+                 "layout": gen_layout_c(api),
                  "versioned": gen_versioned_c(api)}
     except GenError as e:
         sys.exit("generate.py: " + str(e))

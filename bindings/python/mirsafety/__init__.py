@@ -10,14 +10,15 @@ one-to-one ctypes layer is mirsafety._ffi, bound to the loaded library as mirsaf
 The library is found through $MIRSAFETY_LIBRARY, the repository's build/ tree, or the system loader, and must
 be the version these bindings were generated from (VersionMismatch otherwise).
 """
-from . import _ffi, entropy, errors, image, prompt, report, score, stats
+from . import _ffi, entropy, enums, errors, image, prompt, report, score, stats
 from ._core import lib
 from ._loader import LibraryNotFound, VersionMismatch, library_path
 from .dataset import (Dataset, Diagnostic, Item, ItemIterator, categories, category_display_name, category_name,
                       group_name, groups, key_hash, key_shard, parse_category, parse_group, parse_relation,
                       relation_description, relation_display_name, relation_group, relation_name, relations)
 from .errors import *  # noqa: F401,F403  (MirsError and one subclass per status)
-from .errors import MirsError, status_name
+from .errors import MirsError, UnknownNameError, status_name
+from .enums import *  # noqa: F401,F403  (IntEnum classes of the header's constants)
 from .image import Image
 from .report import Record, Records, Report, Response, Responses, Store
 from .score import Match, Matcher, MatcherStream
@@ -51,3 +52,16 @@ def clear_error():
 def open(path, **kwargs):  # noqa: A001 - mirrors mirs_dataset_open
     """Opens a Dataset (see Dataset for the options)."""
     return Dataset(path, **kwargs)
+
+
+# What `from mirsafety import *` brings: the classes, functions, exceptions and enums of the idiomatic layer; not the
+# submodules' helpers, and no name that shadows a built-in (open, OverflowError, ...: use mirsafety.open).
+__all__ = sorted(set([
+    "Dataset", "Diagnostic", "Item", "ItemIterator", "categories", "category_display_name", "category_name",
+    "group_name", "groups", "key_hash", "key_shard", "parse_category", "parse_group", "parse_relation",
+    "relation_description", "relation_display_name", "relation_group", "relation_name", "relations",
+    "Image", "Record", "Records", "Report", "Response", "Responses", "Store", "Match", "Matcher", "MatcherStream",
+    "LibraryNotFound", "VersionMismatch", "library_path", "library_version", "status_str", "last_error",
+    "clear_error", "lib", "HEADER_VERSION", "entropy", "errors", "enums", "image", "prompt", "report", "score",
+    "stats", "status_name",
+] + list(errors.__all__) + list(enums.__all__)))

@@ -99,4 +99,7 @@ def error_class(status):
     return _BY_STATUS.get(status, MirsError)
 
 
-__all__ = ["MirsError", "UnknownNameError", "status_name", "error_class"] + sorted(c.__name__ for c in _BY_STATUS.values())
+# A star import must not shadow a built-in: OverflowError (MIRS_E_OVERFLOW) stays reachable as
+# mirsafety.errors.OverflowError (a subclass of the built-in one) but is not exported by name.
+__all__ = ["MirsError", "UnknownNameError", "status_name", "error_class"] + sorted(
+    c.__name__ for c in _BY_STATUS.values() if not hasattr(__import__("builtins"), c.__name__))

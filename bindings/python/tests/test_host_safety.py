@@ -180,7 +180,7 @@ def test_errors_derive_from_builtins():
     assert issubclass(mirsafety.JsonError, ValueError)
     assert issubclass(mirsafety.StateError, RuntimeError)
     assert issubclass(mirsafety.NoMemoryError, MemoryError)
-    assert issubclass(mirsafety.OverflowError, OverflowError)
+    assert issubclass(errors.OverflowError, OverflowError)
     for status in range(-1, -25, -1):
         assert issubclass(errors.error_class(status), mirsafety.MirsError)
     with pytest.raises(FileNotFoundError):
@@ -313,3 +313,45 @@ def test_default_tolerance_accepts_rounded_bf16_softmax():
     row[0, 0] += 0.01
     with pytest.raises(mirsafety.NumericError, match="rounding"):
         E.rows(_bf16_rne(row), dtype="bf16")
+
+
+# ---- enums and the star import ---------------------------------------------------------------------------------------
+
+
+def test_enums_are_generated_and_accepted(sample_dir):
+    from mirsafety import enums
+    assert mirsafety.Category.SELF_HARM == _ffi.MIRS_CATEGORY_SELF_HARM
+    assert mirsafety.Relation.TEMPORAL_JUMP == _ffi.MIRS_RELATION_TEMPORAL_JUMP
+    assert mirsafety.Dtype.BF16 == _ffi.MIRS_ENTROPY_BF16 and mirsafety.Judge.LLAMAGUARD3 == _ffi.MIRS_JUDGE_LLAMAGUARD3
+    assert mirsafety.Verdict.UNSAFE == _ffi.MIRS_VERDICT_UNSAFE
+    assert mirsafety.ResponseType.REFUSAL == _ffi.MIRS_RTYPE_REFUSAL
+    for name in enums.__all__:  # every member is the header's constant of that name
+        cls = getattr(enums, name)
+        for m in cls:
+            assert any(getattr(_ffi, c) == m.value for c in _ffi.CONSTANTS if c.endswith(m.name.lstrip("_")))
+    with mirsafety.Dataset(sample_dir, format=mirsafety.DatasetFormat.OFFICIAL,
+                           mode=mirsafety.DatasetMode.STRICT) as ds:
+        by_enum = [it.key for it in ds.iter(categories=[mirsafety.Category.VIOLENCE])]
+        by_name = [it.key for it in ds.iter(categories=["Violence"])]
+        assert by_enum == by_name
+        assert ds.count_cell(mirsafety.Category.VIOLENCE, mirsafety.Relation.ANALOGY) == \
+            ds.count_cell("Violence", "Analogy")
+    p = np.full((2, 8), 1 / 8, np.float32)
+    np.testing.assert_allclose(E.rows(p, policy=mirsafety.Policy.SKIP, kernel=mirsafety.Kernel.GENERIC),
+                               E.rows(p, policy="skip", kernel="generic"))
+    assert score.judge_from_name(mirsafety.Judge.HARMBENCH) == _ffi.MIRS_JUDGE_HARMBENCH
+    assert score.judge_parse(mirsafety.Judge.HARMBENCH, "Yes") == score.judge_parse("harmbench", "Yes")
+
+
+def test_star_import_shadows_nothing():
+    import builtins
+    ns = {}
+    exec("from mirsafety import *", ns)
+    ns.pop("__builtins__", None)
+    assert not [n for n in ns if hasattr(builtins, n)]
+    assert set(ns) == set(mirsafety.__all__)
+    assert "Dataset" in ns and "Category" in ns and "NotFoundError" in ns
+    ns = {}
+    exec("from mirsafety.errors import *", ns)
+    ns.pop("__builtins__", None)
+    assert not [n for n in ns if hasattr(builtins, n)]
