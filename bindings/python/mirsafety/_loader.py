@@ -2,6 +2,8 @@
 import ctypes
 import ctypes.util
 import os
+import shutil
+import subprocess
 import threading
 
 from . import _ffi
@@ -19,23 +21,58 @@ class VersionMismatch(ImportError):
     """The loaded libmirsafety is not the version these bindings were generated from."""
 
 
+_SONAME = "libmirsafety.so.0"
+
+
+def _in_folder(d):
+    """The library file in folder d: the soname link, else the development link (a build tree has both)."""
+    for name in (_SONAME, "libmirsafety.so"):
+        p = os.path.join(d, name)
+        if os.path.exists(p):
+            return p
+    return os.path.join(d, _SONAME)
+
+
+def _pkg_config_libdir():
+    """libdir of mirsafety.pc as pkg-config finds it (PKG_CONFIG_PATH honoured), or None; bounded in time."""
+    exe = shutil.which("pkg-config") or shutil.which("pkgconf")
+    if not exe:
+        return None
+    try:
+        r = subprocess.run([exe, "--variable=libdir", "mirsafety"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    d = r.stdout.strip()
+    return d if r.returncode == 0 and d else None
+
+
 def _candidates():
+    """[(where, path or soname)] in the order tried; each place once."""
     env = os.environ.get("MIRSAFETY_LIBRARY")
     if env:
         # An explicit choice is the only candidate: silently falling back would hide a wrong setting.
-        return [env]
+        where = "$MIRSAFETY_LIBRARY"
+        return [(where, _in_folder(env) if os.path.isdir(env) else env)]
     out = []
     here = os.path.dirname(os.path.abspath(__file__))
     repo = os.path.normpath(os.path.join(here, "..", "..", ".."))  # bindings/python/mirsafety -> repository root
     for build in ("build", "builddir"):
         p = os.path.join(repo, build, "lib", "libmirsafety.so")
         if os.path.exists(p):
-            out.append(p)
+            out.append(("the source tree's build directory", p))
+    d = _pkg_config_libdir()
+    if d:
+        out.append(("pkg-config (libdir of mirsafety.pc)", _in_folder(d)))
     found = ctypes.util.find_library("mirsafety")
-    if found:
-        out.append(found)
-    out.append("libmirsafety.so.0")
-    return out
+    if found and found != _SONAME:
+        out.append(("the system loader (ldconfig cache)", found))
+    out.append(("the system loader", _SONAME))
+    seen, uniq = set(), []
+    for where, p in out:
+        if p not in seen:
+            seen.add(p)
+            uniq.append((where, p))
+    return uniq
 
 
 def load():
@@ -47,11 +84,12 @@ def load():
         if _lib is not None:
             return _lib
         errors = []
-        for cand in _candidates():
+        for where, cand in _candidates():
             try:
                 cdll = ctypes.CDLL(cand)
             except OSError as e:
-                errors.append("%s: %s" % (cand, e))
+                msg = str(e)
+                errors.append("%s: %s" % (where, msg if cand in msg else "%s: %s" % (cand, msg)))
                 continue
             fns = _ffi.Functions(cdll, cand)
             _check_version(fns, cand)
@@ -60,8 +98,11 @@ def load():
             from . import _core
             _core.LIB = fns  # hot paths read the bound functions through this attribute (no call)
             return _lib
-        raise LibraryNotFound("libmirsafety not found; set MIRSAFETY_LIBRARY to the path of libmirsafety.so "
-                              "(tried: %s)" % "; ".join(errors))
+        raise LibraryNotFound(
+            "libmirsafety not found. Tried:\n  " + "\n  ".join(errors) + "\nInstall it (meson install; then "
+            "sudo ldconfig for a system prefix), point PKG_CONFIG_PATH at <prefix>/lib/<arch>/pkgconfig, or set "
+            "MIRSAFETY_LIBRARY to the library file or its folder (a build tree: build/lib). docs/python.md, "
+            "\"Finding the library\".")
 
 
 def compatible(header, library):
