@@ -26,6 +26,7 @@ import argparse
 import ctypes
 import difflib
 import glob
+import keyword
 import os
 import sys
 
@@ -37,6 +38,7 @@ UMBRELLA = os.path.join(HEADER_DIR, "mirsafety", "mirsafety.h")
 OUTPUTS = {
     "python": "bindings/python/mirsafety/_ffi.py",
     "python_enums": "bindings/python/mirsafety/enums.py",
+    "python_stub": "bindings/python/mirsafety/_ffi.pyi",
     "rust": "bindings/rust/mirsafety-sys/src/bindings.rs",
     "layout": "bindings/tests/layout_check.c",
     "versioned": "tests/abi/versioned_structs.h",
@@ -924,6 +926,94 @@ def check_names(api):
         raise GenError("; ".join(problems))
 
 
+def py_ann(m, ret=False):
+    """The Python annotation of a C type as the ctypes layer of _ffi converts it: integers int, floating types
+    float, const char * bytes (None for NULL), void * an int address (results), other pointers, arrays and
+    callbacks Any for arguments (ctypes takes pointers, byref(), arrays and None) and ctypes._Pointer[T] for
+    results."""
+    k = m[0]
+    if k == "scalar":
+        if m[1] == "void":
+            return "None"
+        if m[1] in ("float", "double"):
+            return "float"
+        if m[1] == "_Bool":
+            return "bool"
+        return "int" if m[1] != "char" else "bytes"
+    if k == "ptr":
+        inner = m[1]
+        if inner == ("scalar", "char") and m[2]:
+            return "bytes | None" if ret else "Any"
+        if inner == ("scalar", "void"):
+            return "int | None" if ret else "Any"
+        if ret and inner[0] == "struct":
+            return "ctypes._Pointer[%s]" % inner[1]
+        return "Any"
+    return "Any"
+
+
+def gen_python_stub(api):
+    """Type information of _ffi for mypy (_ffi.pyi): every constant, struct field and bound function with the
+    Python types ctypes gives them, made from the same header model as _ffi.py."""
+    o = []
+    w = o.append
+    w('"""Types of the ctypes declarations in _ffi.py, for type checkers.')
+    w("")
+    w(GENERATED_NOTE)
+    w('"""')
+    w("# fmt: off")
+    w("import ctypes")
+    w("from typing import Any")
+    w("")
+    for c in api.constants:
+        v = c["value"]
+        w("%s: %s" % (c["name"], "str" if isinstance(v, str) else "float" if isinstance(v, float) else "int"))
+    w("CONSTANTS: dict[str, tuple[str, str]]")
+    w("")
+    for cb in api.callbacks:
+        w("%s: Any" % cb["name"])
+    w("CALLBACKS: dict[str, Any]")
+    for s in api.opaque:
+        w("")
+        w("")
+        w("class %s(ctypes.Structure): ..." % s["name"])
+    for s in api.structs:
+        w("")
+        w("")
+        w("class %s(ctypes.Structure):" % s["name"])
+        for f in s["fields"]:
+            w("    %s: %s" % (f["name"], py_ann(f["type"], True) if f["type"][0] != "ptr" or
+                              f["type"][1] == ("scalar", "char") else "Any"))
+        if not s["fields"]:
+            w("    ...")
+    w("")
+    w("")
+    w("C_LAYOUT: dict[str, tuple[int, int, dict[str, int]]]")
+    w("STRUCTS: dict[str, type[ctypes.Structure]]")
+    w("OPAQUE: dict[str, type[ctypes.Structure]]")
+    w("FUNCTIONS: dict[str, tuple[str, Any, list[Any], tuple[str, ...], str, str]]")
+    w("")
+    w("")
+    w("class MissingFunction:")
+    w("    __name__: str")
+    w("")
+    w("    def __init__(self, name: str, libname: str) -> None: ...")
+    w("")
+    w("    def __call__(self, *args: Any) -> Any: ...")
+    w("")
+    w("")
+    w("class Functions:")
+    w("    missing: list[str]")
+    w("")
+    w("    def __init__(self, cdll: ctypes.CDLL, libname: str | None = ...) -> None: ...")
+    for f in api.functions:
+        params = ", ".join(["self"] + ["%s: %s" % ((p[0] or "arg%d" % i) + ("_" if keyword.iskeyword(p[0]) else ""),
+                                                 py_ann(p[1])) for i, p in enumerate(f["params"])])
+        w("")
+        w("    def %s(%s) -> %s: ..." % (f["name"], params, py_ann(f["ret"], True)))
+    return "\n".join(o) + "\n"
+
+
 # Python IntEnum classes made from groups of #define constants: (class, prefix, names left out, extra
 # names). A constant belongs to the group of the longest prefix that matches it; *_COUNT, *_MAX_* and the
 # like are sizes, not values. IntFlag for bit masks.
@@ -1030,7 +1120,8 @@ def main():
     try:
         api = collect()
         check_names(api)
-        texts = {"python": gen_python(api), "python_enums": gen_python_enums(api), "rust": gen_rust(api),
+        texts = {"python": gen_python(api), "python_enums": gen_python_enums(api),
+                 "python_stub": gen_python_stub(api), "rust": gen_rust(api),
                  "layout": gen_layout_c(api),
                  "versioned": gen_versioned_c(api)}
     except GenError as e:

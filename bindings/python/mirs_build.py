@@ -37,7 +37,7 @@ def _files():
     for dirpath, dirnames, filenames in os.walk(os.path.join(HERE, "mirsafety")):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
         for f in sorted(filenames):
-            if f.endswith(".py") or f == "py.typed":
+            if f.endswith(".py") or f.endswith(".pyi") or f == "py.typed":
                 full = os.path.join(dirpath, f)
                 out.append((os.path.relpath(full, HERE).replace(os.sep, "/"), full))
     return out
