@@ -39,6 +39,7 @@ OUTPUTS = {
     "python": "bindings/python/mirsafety/_ffi.py",
     "python_enums": "bindings/python/mirsafety/enums.py",
     "python_stub": "bindings/python/mirsafety/_ffi.pyi",
+    "python_errors": "bindings/python/mirsafety/_errors.py",
     "rust": "bindings/rust/mirsafety-sys/src/bindings.rs",
     "layout": "bindings/tests/layout_check.c",
     "versioned": "tests/abi/versioned_structs.h",
@@ -1014,6 +1015,65 @@ def gen_python_stub(api):
     return "\n".join(o) + "\n"
 
 
+# The built-in each status's exception class also derives from (mirsafety/errors.py): what a Python programmer
+# would catch for that failure. A status missing here gets RuntimeError.
+PY_ERROR_BASES = {
+    "INVALID_ARGUMENT": "ValueError", "NO_MEMORY": "MemoryError", "IO": "OSError", "NOT_FOUND": "FileNotFoundError",
+    "JSON": "ValueError", "SCHEMA": "ValueError", "LIMIT": "ValueError", "UTF8": "ValueError", "PATH": "ValueError",
+    "DUPLICATE": "ValueError", "FORMAT": "ValueError", "CORRUPT": "ValueError", "TRUNCATED": "ValueError",
+    "UNSUPPORTED": "ValueError", "RANGE": "ValueError", "STATE": "RuntimeError", "NUMERIC": "ValueError",
+    "VERSION": "ValueError", "INTERNAL": "RuntimeError", "TORN": "ValueError", "CONFLICT": "ValueError",
+    "MISMATCH": "ValueError", "EMPTY": "ValueError", "OVERFLOW": "OverflowError",
+}
+
+
+def py_error_class_name(const):
+    return "".join(p[:1] + p[1:].lower() for p in const[len("MIRS_E_"):].split("_")) + "Error"
+
+
+def gen_python_errors(api):
+    """One exception class per MIRS_E_* status (mirsafety/_errors.py), statically, so type checkers know them."""
+    o = []
+    w = o.append
+    w('"""The exception class of each MIRS_E_* status: a MirsError and the matching built-in exception.')
+    w("")
+    w(GENERATED_NOTE)
+    w('"""')
+    w("# fmt: off")
+    w("from __future__ import annotations")
+    w("")
+    w("import builtins")
+    w("")
+    w("from .errors import MirsError")
+    names = []
+    for c in api.constants:
+        if not c["name"].startswith("MIRS_E_") or not isinstance(c["value"], int):
+            continue
+        cls = py_error_class_name(c["name"])
+        base = PY_ERROR_BASES.get(c["name"][len("MIRS_E_"):], "RuntimeError")
+        names.append((cls, c["value"]))
+        w("")
+        w("")
+        w("class %s(MirsError, builtins.%s):" % (cls, base))
+        what = " ".join((c["trail"] or c["doc"] or "").split())
+        w("    %s" % py_str("%s (%d)%s. Derives from %s too." % (c["name"], c["value"], ": " + what if what else "", base)))
+        w("")
+        w("    code = %d" % c["value"])
+    w("")
+    w("")
+    w("#: status -> exception class")
+    w("BY_STATUS: dict[int, type[MirsError]] = {")
+    for cls, v in names:
+        w("    %d: %s," % (v, cls))
+    w("}")
+    w("")
+    w("__all__ = [")
+    for cls, _ in names:
+        w("    %r," % cls)
+    w("]")
+    return "\n".join(o) + "\n"
+
+
 # Python IntEnum classes made from groups of #define constants: (class, prefix, names left out, extra
 # names). A constant belongs to the group of the longest prefix that matches it; *_COUNT, *_MAX_* and the
 # like are sizes, not values. IntFlag for bit masks.
@@ -1121,7 +1181,7 @@ def main():
         api = collect()
         check_names(api)
         texts = {"python": gen_python(api), "python_enums": gen_python_enums(api),
-                 "python_stub": gen_python_stub(api), "rust": gen_rust(api),
+                 "python_stub": gen_python_stub(api), "python_errors": gen_python_errors(api), "rust": gen_rust(api),
                  "layout": gen_layout_c(api),
                  "versioned": gen_versioned_c(api)}
     except GenError as e:

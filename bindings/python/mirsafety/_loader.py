@@ -1,16 +1,19 @@
 """Finds and loads libmirsafety, binds the generated declarations and checks the version."""
+from __future__ import annotations
+
 import ctypes
 import ctypes.util
 import os
 import shutil
 import subprocess
 import threading
+from typing import List, Optional, Sequence, Tuple
 
 from . import _ffi
 
 _lock = threading.Lock()
-_lib = None
-_path = None
+_lib: Optional[_ffi.Functions] = None
+_path: Optional[str] = None
 
 
 class LibraryNotFound(OSError):
@@ -24,7 +27,7 @@ class VersionMismatch(ImportError):
 _SONAME = "libmirsafety.so.0"
 
 
-def _in_folder(d):
+def _in_folder(d: str) -> str:
     """The library file in folder d: the soname link, else the development link (a build tree has both)."""
     for name in (_SONAME, "libmirsafety.so"):
         p = os.path.join(d, name)
@@ -33,7 +36,7 @@ def _in_folder(d):
     return os.path.join(d, _SONAME)
 
 
-def _pkg_config_libdir():
+def _pkg_config_libdir() -> Optional[str]:
     """libdir of mirsafety.pc as pkg-config finds it (PKG_CONFIG_PATH honoured), or None; bounded in time."""
     exe = shutil.which("pkg-config") or shutil.which("pkgconf")
     if not exe:
@@ -46,14 +49,14 @@ def _pkg_config_libdir():
     return d if r.returncode == 0 and d else None
 
 
-def _candidates():
+def _candidates() -> List[Tuple[str, str]]:
     """[(where, path or soname)] in the order tried; each place once."""
     env = os.environ.get("MIRSAFETY_LIBRARY")
     if env:
         # An explicit choice is the only candidate: silently falling back would hide a wrong setting.
         where = "$MIRSAFETY_LIBRARY"
         return [(where, _in_folder(env) if os.path.isdir(env) else env)]
-    out = []
+    out: List[Tuple[str, str]] = []
     here = os.path.dirname(os.path.abspath(__file__))
     repo = os.path.normpath(os.path.join(here, "..", "..", ".."))  # bindings/python/mirsafety -> repository root
     for build in ("build", "builddir"):
@@ -67,7 +70,8 @@ def _candidates():
     if found and found != _SONAME:
         out.append(("the system loader (ldconfig cache)", found))
     out.append(("the system loader", _SONAME))
-    seen, uniq = set(), []
+    seen = set()  # type: set[str]
+    uniq: List[Tuple[str, str]] = []
     for where, p in out:
         if p not in seen:
             seen.add(p)
@@ -75,7 +79,7 @@ def _candidates():
     return uniq
 
 
-def load():
+def load() -> _ffi.Functions:
     """The bound library (an _ffi.Functions), loading it on first use."""
     global _lib, _path
     if _lib is not None:
@@ -83,7 +87,7 @@ def load():
     with _lock:
         if _lib is not None:
             return _lib
-        errors = []
+        errors: List[str] = []
         for where, cand in _candidates():
             try:
                 cdll = ctypes.CDLL(cand)
@@ -105,7 +109,7 @@ def load():
             "\"Finding the library\".")
 
 
-def compatible(header, library):
+def compatible(header: Sequence[int], library: Sequence[int]) -> bool:
     """Whether a library of version `library` (major, minor) serves bindings generated from headers of version
     `header` (docs/c-api.md, "Versions and compatibility"): the same major, and in 0.x the same minor (a 0.x minor
     release may change the ABI); from 1.0 on the library's minor may be newer (minor releases only add). The patch
@@ -115,7 +119,7 @@ def compatible(header, library):
     return header[1] == library[1] if header[0] == 0 else library[1] >= header[1]
 
 
-def _check_version(fns, where):
+def _check_version(fns: _ffi.Functions, where: str) -> None:
     want = (_ffi.MIRS_VERSION_MAJOR, _ffi.MIRS_VERSION_MINOR)
     try:
         have = (fns.mirs_version_major(), fns.mirs_version_minor(), fns.mirs_version_patch())
@@ -126,7 +130,8 @@ def _check_version(fns, where):
                               % ((where,) + have + (_ffi.MIRS_VERSION_STRING,)))
 
 
-def library_path():
+def library_path() -> str:
     """The path (or soname) the library was loaded from."""
     load()
+    assert _path is not None
     return _path
