@@ -213,11 +213,13 @@ class Array:
         self.copied = True
 
 
-def choice(table: Mapping[str, int], value: Union[str, int], what: str, function: Optional[str] = None) -> int:
+def choice(table: Mapping[str, int], value: object, what: str, function: Optional[str] = None) -> int:
     """The int for `value`: an int (or IntEnum) passes; a str is looked up in `table` (name -> int), ignoring
     case and treating "-" like "_"; anything else raises UnknownNameError (a ValueError) listing the choices."""
     if isinstance(value, int) and not isinstance(value, bool):
         return int(value)
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
     if isinstance(value, str):
         v = table.get(value) if value in table else table.get(value.lower().replace("-", "_"))
         if v is None:
