@@ -51,7 +51,6 @@ def _rebuild(cls: Type[MirsError], status: int, message: str, function: Optional
 from ._errors import *  # noqa: E402,F401,F403  (one class per status, generated)
 from ._errors import BY_STATUS as _BY_STATUS  # noqa: E402
 from ._errors import NotFoundError  # noqa: E402
-from ._errors import __all__ as _STATUS_CLASSES  # noqa: E402
 
 _STATUS_NAMES = {v: n for n, v in ((n, getattr(_ffi, n)) for n in _ffi.CONSTANTS if n.startswith("MIRS_E_"))
                  if isinstance(v, int)}
@@ -92,4 +91,4 @@ def error_class(status: int) -> Type[MirsError]:
 # A star import must not shadow a built-in: OverflowError (MIRS_E_OVERFLOW) stays reachable as
 # mirsafety.errors.OverflowError (a subclass of the built-in one) but is not exported by name.
 __all__ = ["MirsError", "UnknownNameError", "status_name", "error_class"] + sorted(
-    n for n in _STATUS_CLASSES if not hasattr(__import__("builtins"), n))
+    c.__name__ for c in _BY_STATUS.values() if not hasattr(__import__("builtins"), c.__name__))
