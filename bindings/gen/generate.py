@@ -1067,7 +1067,7 @@ def gen_python_errors(api):
         w("    %d: %s," % (v, cls))
     w("}")
     w("")
-    w("__all__ = [")
+    w("__all__: list[str] = [")
     for cls, _ in names:
         w("    %r," % cls)
     w("]")

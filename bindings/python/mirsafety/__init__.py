@@ -61,12 +61,14 @@ def open(path: PathLike, **kwargs: Any) -> Dataset:  # noqa: A001 - mirrors mirs
 
 # What `from mirsafety import *` brings: the classes, functions, exceptions and enums of the idiomatic layer; not the
 # submodules' helpers, and no name that shadows a built-in (open, OverflowError, ...: use mirsafety.open).
-__all__ = sorted(set([
+__all__ = [
     "Dataset", "Diagnostic", "Item", "ItemIterator", "categories", "category_display_name", "category_name",
     "group_name", "groups", "key_hash", "key_shard", "parse_category", "parse_group", "parse_relation",
     "relation_description", "relation_display_name", "relation_group", "relation_name", "relations",
     "Image", "Record", "Records", "Report", "Response", "Responses", "Store", "Match", "Matcher", "MatcherStream",
     "LibraryNotFound", "VersionMismatch", "library_path", "library_version", "status_str", "last_error",
     "clear_error", "lib", "HEADER_VERSION", "entropy", "errors", "enums", "image", "prompt", "report", "score",
-    "stats", "status_name",
-] + list(errors.__all__) + list(enums.__all__)))
+    "stats",
+]
+__all__ += errors.__all__
+__all__ += enums.__all__

@@ -182,7 +182,7 @@ BY_STATUS: dict[int, type[MirsError]] = {
     -24: OverflowError,
 }
 
-__all__ = [
+__all__: list[str] = [
     'InvalidArgumentError',
     'NoMemoryError',
     'IoError',
