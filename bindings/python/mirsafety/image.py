@@ -256,16 +256,19 @@ class Image:
                                       ctypes.byref(p)), "mirs_image_resize")
         return Image(p)
 
-    def encode(self, format: Union[str, int] = "png", **opts: Any) -> bytes:
-        """PNG (png_level) or JPEG (jpeg_quality, jpeg_subsampling) bytes."""
-        o = _encode_opts(format, opts)
+    def encode(self, format: Union[str, int] = "png", *, png_level: Optional[int] = None,
+               jpeg_quality: Optional[int] = None, jpeg_subsampling: Union[str, int, None] = None) -> bytes:
+        """PNG (png_level 0-9) or JPEG (jpeg_quality 1-100, jpeg_subsampling "444", "422", "420") bytes; None
+        keeps the library's default."""
+        o = _encode_opts(format, dict(png_level=png_level, jpeg_quality=jpeg_quality, jpeg_subsampling=jpeg_subsampling))
         buf = _ffi.mirs_buf()
         check(lib().mirs_image_encode(self.handle, ctypes.byref(o), ctypes.byref(buf)), "mirs_image_encode")
         return take_buf(buf)
 
-    def data_url(self, format: Union[str, int] = "png", **opts: Any) -> str:
+    def data_url(self, format: Union[str, int] = "png", *, png_level: Optional[int] = None,
+                 jpeg_quality: Optional[int] = None, jpeg_subsampling: Union[str, int, None] = None) -> str:
         """A data: URL of the encoded image (options as for encode())."""
-        o = _encode_opts(format, opts)
+        o = _encode_opts(format, dict(png_level=png_level, jpeg_quality=jpeg_quality, jpeg_subsampling=jpeg_subsampling))
         buf = _ffi.mirs_buf()
         check(lib().mirs_image_encode_data_url(self.handle, ctypes.byref(o), ctypes.byref(buf)),
               "mirs_image_encode_data_url")
@@ -334,10 +337,13 @@ def data_url_file(path: PathLike, max_bytes: int = 0) -> str:
     return take_buf(buf).decode("ascii")
 
 
-def composite(images: Sequence[Image], arrangement: Union[str, int] = "row", layout: LayoutArg = "rgb",
-              **opts: Any) -> Image:
-    """Tiles images into a new Image (columns, spacing, margin, background=(r,g,b,a), max_pixels)."""
-    bg = opts.pop("background", None)
+def composite(images: Sequence[Image], arrangement: Union[str, int] = "row", layout: LayoutArg = "rgb", *,
+              columns: Optional[int] = None, spacing: Optional[int] = None, margin: Optional[int] = None,
+              background: Optional[Sequence[int]] = None, max_pixels: Optional[int] = None) -> Image:
+    """Tiles images into a new Image: arrangement "row", "column" or "grid" (columns per row), spacing and margin
+    in pixels, background=(r, g, b, a), max_pixels of the result (None keeps the library's defaults)."""
+    bg = background
+    opts = dict(columns=columns, spacing=spacing, margin=margin, max_pixels=max_pixels)
     o = options(_ffi.mirs_image_composite_options, lib().mirs_image_composite_options_init,
                 dict(opts, arrangement=_enum(arrangement, _ARRANGE, None, "arrangement"),
                      layout=_enum(layout, _LAYOUTS, None, "layout")), "composite")

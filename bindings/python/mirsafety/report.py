@@ -83,7 +83,7 @@ _Handle = Handle
 # ---- responses ---------------------------------------------------------------------------------------------------------
 
 
-def _resp_opts(format: NameArg, lenient: bool, opts: Dict[str, Any]) -> _ffi.mirs_responses_options:
+def _resp_opts(format: NameArg, lenient: bool, opts: Dict[str, Optional[int]]) -> _ffi.mirs_responses_options:
     return options(_ffi.mirs_responses_options, lib().mirs_responses_options_init,
                    dict(opts, format=_enum(format, _RESP_FORMATS, None, "format"), lenient=lenient), "Responses")
 
@@ -97,9 +97,12 @@ class Responses(_Handle):
     _what = "responses object"
 
     def __init__(self, path: Optional[PathLike] = None, format: NameArg = "auto", lenient: bool = False,
-                 _ptr: Any = None, **opts: Any) -> None:
+                 _ptr: Any = None, *, max_json_depth: Optional[int] = None, max_line_bytes: Optional[int] = None,
+                 max_file_bytes: Optional[int] = None, max_records: Optional[int] = None) -> None:
         """Reads a responses file or folder (format: "auto", "batch", "simple", "official"); lenient skips bad
-        lines into diagnostics. Keyword options: the other fields of mirs_responses_options."""
+        lines into diagnostics; the limits are mirs_responses_options' (None keeps the library's default)."""
+        opts = dict(max_json_depth=max_json_depth, max_line_bytes=max_line_bytes, max_file_bytes=max_file_bytes,
+                    max_records=max_records)
         if _ptr is None:
             if path is None:
                 raise TypeError("Responses: a path (or use Responses.parse)")
@@ -109,9 +112,12 @@ class Responses(_Handle):
         self._ptr = _ptr
 
     @classmethod
-    def parse(cls, data: TextArg, what: Optional[Text] = None, format: NameArg = "auto", lenient: bool = False,
-              **opts: Any) -> Responses:
-        """Responses from text in memory (what names it in messages)."""
+    def parse(cls, data: TextArg, what: Optional[Text] = None, format: NameArg = "auto", lenient: bool = False, *,
+              max_json_depth: Optional[int] = None, max_line_bytes: Optional[int] = None,
+              max_file_bytes: Optional[int] = None, max_records: Optional[int] = None) -> Responses:
+        """Responses from text in memory (what names it in messages; limits as for Responses())."""
+        opts = dict(max_json_depth=max_json_depth, max_line_bytes=max_line_bytes, max_file_bytes=max_file_bytes,
+                    max_records=max_records)
         o = _resp_opts(format, lenient, opts)
         t = _Text(data)
         p = ctypes.POINTER(_ffi.mirs_responses)()
@@ -120,9 +126,12 @@ class Responses(_Handle):
         return cls(_ptr=p)
 
     @classmethod
-    def parse_official(cls, data: TextArg, category: Text, relation: Text, lenient: bool = False,
-                       **opts: Any) -> Responses:
+    def parse_official(cls, data: TextArg, category: Text, relation: Text, lenient: bool = False, *,
+                       max_json_depth: Optional[int] = None, max_line_bytes: Optional[int] = None,
+                       max_file_bytes: Optional[int] = None, max_records: Optional[int] = None) -> Responses:
         """Responses from the text of one official results/infer file of a category and relation."""
+        opts = dict(max_json_depth=max_json_depth, max_line_bytes=max_line_bytes, max_file_bytes=max_file_bytes,
+                    max_records=max_records)
         o = _resp_opts("auto", lenient, opts)
         t = _Text(data)
         p = ctypes.POINTER(_ffi.mirs_responses)()
@@ -286,10 +295,13 @@ class Store(_Handle):
 
     _what = "store"
 
-    def __init__(self, path: PathLike, durability: NameArg = "flush", torn: NameArg = "refuse", **opts: Any) -> None:
-        """Opens (creating) a store with an exclusive lock. durability: "none", "flush", "fsync", "fsync_every";
-        torn: "refuse" or "truncate" (a torn last line); keyword options: the other mirs_store_options fields
-        (fsync_every, ...)."""
+    def __init__(self, path: PathLike, durability: NameArg = "flush", torn: NameArg = "refuse", *,
+                 fsync_every: Optional[int] = None, max_json_depth: Optional[int] = None,
+                 max_line_bytes: Optional[int] = None) -> None:
+        """Opens (creating) a store with an exclusive lock. durability: "none", "flush", "fsync", "fsync_every"
+        (every fsync_every records); torn: "refuse" or "truncate" (a torn last line); limits for reading the
+        existing records (None keeps the library's defaults)."""
+        opts = dict(fsync_every=fsync_every, max_json_depth=max_json_depth, max_line_bytes=max_line_bytes)
         o = options(_ffi.mirs_store_options, lib().mirs_store_options_init,
                     dict(opts, durability=_enum(durability, _DURABLE, None, "durability"),
                          torn=_enum(torn, _TORN, None, "torn")), "Store")
