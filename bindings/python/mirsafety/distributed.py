@@ -79,9 +79,10 @@ def score_shard(dataset: str, responses: str, judge_outputs: str, model: str, sh
         try:
             store = Store(tmp, durability="none")
             try:
-                check(lib().mirs_score_responses(ds.handle, ctypes.byref(f), resp._h(), jo._h(),
-                                                 rt._h() if rt else None, ctypes.byref(opts), store._h(),
-                                                 ctypes.byref(summary)), "mirs_score_responses")
+                with store._using() as sh:
+                    check(lib().mirs_score_responses(ds.handle, ctypes.byref(f), resp._h(), jo._h(),
+                                                     rt._h() if rt else None, ctypes.byref(opts), sh,
+                                                     ctypes.byref(summary)), "mirs_score_responses")
             finally:
                 store.close()  # writes and fsyncs the store
             os.replace(tmp, final)

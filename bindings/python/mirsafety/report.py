@@ -6,7 +6,9 @@ stay valid after the object that produced them is closed.
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import threading
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from . import _ffi
@@ -291,7 +293,11 @@ def record_to_json(rec: Union[Record, Mapping[str, Any]]) -> str:
 class Store(_Handle):
     """An append-only, crash-safe record file with an exclusive lock. Store(path, durability="flush",
     torn="refuse", fsync_every=64, ...). append(record), sync(), done(key, model, judge), len(), torn_bytes.
-    close() reports the status of the last write (raises on failure); the store is freed either way."""
+    close() reports the status of the last write (raises on failure); the store is freed either way.
+
+    close() must report mirs_store_close's status, so it cannot leave the freeing to the last user as the other
+    handles do: instead every call into the store holds its lock, and close() waits for the call in flight, then
+    closes; a thread that uses the store afterwards gets StateError."""
 
     _what = "store"
 
@@ -307,39 +313,56 @@ class Store(_Handle):
                          torn=_enum(torn, _TORN, None, "torn")), "Store")
         p = ctypes.POINTER(_ffi.mirs_store)()
         check(lib().mirs_store_open(path_in(path), ctypes.byref(o), ctypes.byref(p)), "mirs_store_open")
+        self._lock = threading.RLock()
         self._ptr = p
+
+    @contextlib.contextmanager
+    def _using(self) -> Iterator[Any]:
+        """The store pointer, valid (the store open) until the with block ends: close() waits for it."""
+        with self._lock:
+            yield self._h()
 
     def append(self, rec: Union[Record, Mapping[str, Any]]) -> None:
         """Appends one record (a Record or a dict of its fields)."""
         c, keep = _record_in(rec)
-        check(lib().mirs_store_append(self._h(), ctypes.byref(c)), "mirs_store_append")
+        with self._using() as h:
+            check(lib().mirs_store_append(h, ctypes.byref(c)), "mirs_store_append")
 
     def sync(self) -> None:
         """Writes buffered records through to the disk (fsync)."""
-        check(lib().mirs_store_sync(self._h()), "mirs_store_sync")
+        with self._using() as h:
+            check(lib().mirs_store_sync(h), "mirs_store_sync")
 
     def close(self) -> None:
         """Closes the store, raising the status of its last write (it is freed either way)."""
-        p, self._ptr = getattr(self, "_ptr", None), None
-        if p:
-            check(lib().mirs_store_close(p), "mirs_store_close")
+        lock = getattr(self, "_lock", None)
+        if lock is None:
+            return
+        with lock:
+            p, self._ptr = self._p, None
+            if p:
+                check(lib().mirs_store_close(p), "mirs_store_close")
 
     def __del__(self) -> None:
-        p, self._ptr = getattr(self, "_ptr", None), None
+        p, self._ptr = self._p, None  # no other reference to self exists: no call can be in flight
         if p:
             lib().mirs_store_close(p)  # no exception from a finaliser; call close() to see the status
 
     @property
     def torn_bytes(self) -> int:
         """Bytes of a torn last line found (and truncated) when the store was opened."""
-        return lib().mirs_store_torn_bytes(self._h())
+        with self._using() as h:
+            return lib().mirs_store_torn_bytes(h)
 
     def __len__(self) -> int:
-        return lib().mirs_store_record_count(self._h())
+        with self._using() as h:
+            return lib().mirs_store_record_count(h)
 
     def done(self, key: Text, model: Optional[Text] = None, judge: Optional[Text] = None) -> bool:
         """Whether a record for this key (and model / judge) with a verdict is already stored (resume)."""
-        r = lib().mirs_store_done(self._h(), text_in(key), _opt(model), _opt(judge))
+        k, m, j = text_in(key), _opt(model), _opt(judge)
+        with self._using() as h:
+            r = lib().mirs_store_done(h, k, m, j)
         if r < 0:
             check(r, "mirs_store_done")
         return r == 1
@@ -575,9 +598,10 @@ def score_responses(dataset: Dataset, responses: Responses, judge_outputs: Respo
         o.progress = _ffi.mirs_score_progress_fn(tramp)  # the struct keeps it alive for the call
     summary = _ffi.mirs_score_summary()
     summary.struct_size = ctypes.sizeof(summary)
-    check(lib().mirs_score_responses(dataset.handle, ctypes.byref(f), responses._h(), judge_outputs._h(),
-                                     rtype_outputs._h() if rtype_outputs is not None else None, ctypes.byref(o),
-                                     store._h(), ctypes.byref(summary)), "mirs_score_responses")
+    with store._using() as sh:
+        check(lib().mirs_score_responses(dataset.handle, ctypes.byref(f), responses._h(), judge_outputs._h(),
+                                         rtype_outputs._h() if rtype_outputs is not None else None, ctypes.byref(o),
+                                         sh, ctypes.byref(summary)), "mirs_score_responses")
     if progress_error:
         raise progress_error[0]
     return _struct_dict(summary)

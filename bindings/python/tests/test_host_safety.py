@@ -156,6 +156,40 @@ def test_image_close_while_reading():
           lambda img: img.close())
 
 
+def test_store_close_while_appending(tmp_path):
+    # the Store's close() reports the last write's status, so it waits for the call in flight (a lock), then closes
+    n = [0]
+
+    def make():
+        n[0] += 1
+        return mirsafety.Store(tmp_path / ("s%d.jsonl" % n[0]), durability="none")
+
+    def use(st):
+        st.append(mirsafety.Record(key="Violence/Analogy/1", model="m", judge="harmbench-mir", verdict=1))
+        len(st)
+        st.done("Violence/Analogy/1", "m")
+
+    _race(ROUNDS // 4, make, use, lambda st: st.close())
+
+
+def test_accumulator_and_monitor_close_while_used():
+    ent = np.full((2, 2, 3), 0.5)
+
+    def use_acc(acc):
+        acc.add_item("safe", ent)
+        acc.shape()
+
+    # one-thread-at-a-time objects: one user thread, closed from another
+    _race(ROUNDS // 4, lambda: E.Accumulator(2, 2), use_acc, lambda acc: acc.close(), nthreads=1)
+    row = np.full(16, 1 / 16, np.float32)
+
+    def use_mon(m):
+        m.feed(0, 0, row)
+        m.layer_mean(0)
+
+    _race(ROUNDS // 4, lambda: E.Monitor(1, 1, 1.0), use_mon, lambda m: m.close(), nthreads=1)
+
+
 # ---- errors cross process boundaries ---------------------------------------------------------------------------------
 
 
