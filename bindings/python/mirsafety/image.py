@@ -68,15 +68,25 @@ def detect_format(data: BytesLike) -> int:
     return lib().mirs_image_detect_format(a.ptr, a.n)
 
 
+def _given(params: Dict[str, Any]) -> Dict[str, Any]:
+    """The decode options among a function's parameters (its locals() at entry)."""
+    return {k: v for k, v in params.items() if k in DECODE_OPTIONS}
+
+
 def _decode_opts(layout: LayoutArg, opts: Dict[str, Any]) -> _ffi.mirs_image_decode_options:
     return options(_ffi.mirs_image_decode_options, lib().mirs_image_decode_options_init,
                    dict(opts, layout=_enum(layout, _LAYOUTS, None, "layout")), "decode")
 
 
-def probe(source: Source, **opts: Any) -> Dict[str, int]:
+def probe(source: Source, *, jpeg_warnings: Optional[int] = None, jpeg_dct: Optional[int] = None,
+          max_width: Optional[int] = None, max_height: Optional[int] = None, max_pixels: Optional[int] = None,
+          max_input_bytes: Optional[int] = None, max_png_chunk_bytes: Optional[int] = None,
+          max_png_chunks: Optional[int] = None, max_jpeg_scans: Optional[int] = None,
+          max_jpeg_warnings: Optional[int] = None, target_width: Optional[int] = None,
+          target_height: Optional[int] = None) -> Dict[str, int]:
     """Header facts of an image (bytes-like or a path) without decoding pixels, as a dict of mirs_image_info's
     fields. Keyword options: the decode options (DECODE_OPTIONS: max_width, max_height, max_pixels, ...)."""
-    o = _decode_opts("rgb", opts)
+    o = _decode_opts("rgb", _given(locals()))
     info = _ffi.mirs_image_info()
     info.struct_size = ctypes.sizeof(info)
     if isinstance(source, (bytes, bytearray, memoryview)) or (_np is not None and isinstance(source, _np.ndarray)):
@@ -89,10 +99,15 @@ def probe(source: Source, **opts: Any) -> Dict[str, int]:
     return {f: getattr(info, f) for f, _ in info._fields_ if f != "struct_size"}
 
 
-def check_limits(info: Dict[str, int], **opts: Any) -> None:
+def check_limits(info: Dict[str, int], *, jpeg_warnings: Optional[int] = None, jpeg_dct: Optional[int] = None,
+                 max_width: Optional[int] = None, max_height: Optional[int] = None, max_pixels: Optional[int] = None,
+                 max_input_bytes: Optional[int] = None, max_png_chunk_bytes: Optional[int] = None,
+                 max_png_chunks: Optional[int] = None, max_jpeg_scans: Optional[int] = None,
+                 max_jpeg_warnings: Optional[int] = None, target_width: Optional[int] = None,
+                 target_height: Optional[int] = None) -> None:
     """Raises LimitError (or CorruptError for a zero size) when a probe() result is over the width, height or
     pixel limits (defaults, or those given as keyword options), exactly as decoding would; returns None."""
-    o = _decode_opts("rgb", opts)
+    o = _decode_opts("rgb", _given(locals()))
     i = _ffi.mirs_image_info()
     i.struct_size = ctypes.sizeof(i)
     for f, _ in i._fields_:
@@ -132,11 +147,16 @@ class Image:
         self.close()
 
     @classmethod
-    def decode(cls, source: Source, layout: LayoutArg = "rgb", **opts: Any) -> Image:
+    def decode(cls, source: Source, layout: LayoutArg = "rgb", *, jpeg_warnings: Optional[int] = None, jpeg_dct: Optional[int] = None,
+               max_width: Optional[int] = None, max_height: Optional[int] = None, max_pixels: Optional[int] = None,
+               max_input_bytes: Optional[int] = None, max_png_chunk_bytes: Optional[int] = None,
+               max_png_chunks: Optional[int] = None, max_jpeg_scans: Optional[int] = None,
+               max_jpeg_warnings: Optional[int] = None, target_width: Optional[int] = None,
+               target_height: Optional[int] = None) -> Image:
         """Decodes PNG/JPEG bytes (bytes-like, passed without copying) or a file path. Keyword options: the decode
         options (DECODE_OPTIONS: jpeg_warnings, jpeg_dct, max_width, max_height, max_pixels, max_input_bytes,
         max_png_chunk_bytes, max_png_chunks, max_jpeg_scans, max_jpeg_warnings, target_width, target_height)."""
-        o = _decode_opts(layout, opts)
+        o = _decode_opts(layout, _given(locals()))
         p = ctypes.POINTER(_ffi.mirs_image)()
         if isinstance(source, (bytes, bytearray, memoryview)) or (_np is not None and isinstance(source, _np.ndarray)):
             a = _bytes_arg(source)
@@ -287,9 +307,18 @@ def _encode_opts(format: Union[str, int], opts: Dict[str, Any]) -> _ffi.mirs_ima
                    dict(opts, format=_enum(format, _FORMATS, None, "format")), "encode")
 
 
-def decode(source: Source, layout: LayoutArg = "rgb", **opts: Any) -> Image:
-    """Image.decode(source, layout, **opts)."""
-    return Image.decode(source, layout, **opts)
+def decode(source: Source, layout: LayoutArg = "rgb", *, jpeg_warnings: Optional[int] = None, jpeg_dct: Optional[int] = None,
+           max_width: Optional[int] = None, max_height: Optional[int] = None, max_pixels: Optional[int] = None,
+           max_input_bytes: Optional[int] = None, max_png_chunk_bytes: Optional[int] = None,
+           max_png_chunks: Optional[int] = None, max_jpeg_scans: Optional[int] = None,
+           max_jpeg_warnings: Optional[int] = None, target_width: Optional[int] = None,
+           target_height: Optional[int] = None) -> Image:
+    """Image.decode(source, layout, ...) with the same decode options."""
+    return Image.decode(source, layout, jpeg_warnings=jpeg_warnings, jpeg_dct=jpeg_dct, max_width=max_width,
+                        max_height=max_height, max_pixels=max_pixels, max_input_bytes=max_input_bytes,
+                        max_png_chunk_bytes=max_png_chunk_bytes, max_png_chunks=max_png_chunks,
+                        max_jpeg_scans=max_jpeg_scans, max_jpeg_warnings=max_jpeg_warnings, target_width=target_width,
+                        target_height=target_height)
 
 
 def checksum_bytes(data: BytesLike) -> int:
