@@ -390,8 +390,12 @@ def _is_bytes(source: object) -> bool:
 
 def prepare_batch(sources: Iterable[Source], targets: Optional[Iterable[Optional[Tuple[int, int]]]] = None,
                   threads: int = 1, resize: Union[str, int] = "bicubic", dct_scaling: bool = True,
-                  layout: LayoutArg = "rgb", encode: Union[str, Dict[str, Any], None] = None,
-                  **opts: Any) -> List[Union[Image, bytes, MirsError]]:
+                  layout: LayoutArg = "rgb", encode: Union[str, Dict[str, Any], None] = None, *,
+                  jpeg_warnings: Optional[int] = None, jpeg_dct: Optional[int] = None,
+                  max_width: Optional[int] = None, max_height: Optional[int] = None, max_pixels: Optional[int] = None,
+                  max_input_bytes: Optional[int] = None, max_png_chunk_bytes: Optional[int] = None,
+                  max_png_chunks: Optional[int] = None, max_jpeg_scans: Optional[int] = None,
+                  max_jpeg_warnings: Optional[int] = None) -> List[Union[Image, bytes, MirsError]]:
     """Decodes many images in one call on `threads` threads (default 1; all joined before it returns), through
     mirs_image_batch_run(). sources: paths or bytes-like objects (borrowed for the call, not copied). targets: None,
     or one (width, height) or None per source: the exact size of that result, reached with the `resize` filter after
@@ -401,6 +405,7 @@ def prepare_batch(sources: Iterable[Source], targets: Optional[Iterable[Optional
 
     Returns a list in input order holding, per source, an Image (or bytes) or the MirsError subclass instance that
     source failed with; a failed source never stops the others and nothing is raised for it."""
+    opts = _given(locals())
     sources = list(sources)
     tlist = None if targets is None else list(targets)
     if tlist is not None and len(tlist) != len(sources):

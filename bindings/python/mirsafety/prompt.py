@@ -13,8 +13,19 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 from . import _ffi
 from ._core import Handle, PathLike, Text, check, choice, lib, parse_name, path_in, take_buf, text_in, text_out
-from .dataset import Dataset, Item, make_filter
+from .dataset import Dataset, Filter, Item, make_filter
 from .errors import MirsError
+
+#: the prompt options (mirs_prompt_options), keyword arguments of render, item_text, item_line, write, write_file
+PROMPT_OPTIONS = ("format", "variant", "labels", "system", "image_placeholder", "template", "seed", "model",
+                  "max_tokens", "temperature", "detail", "image_format", "jpeg_quality", "max_pixels",
+                  "max_image_bytes", "composite_dir", "progress", "profile", "threads", "failed")
+
+
+def _given(params: Dict[str, Any]) -> Dict[str, Any]:
+    """The prompt options among a function's parameters (its locals() at entry)."""
+    return {k: v for k, v in params.items() if k in PROMPT_OPTIONS}
+
 
 _LABELS = {"auto": _ffi.MIRS_PROMPT_LABELS_AUTO, "on": _ffi.MIRS_PROMPT_LABELS_ON, "off": _ffi.MIRS_PROMPT_LABELS_OFF}
 _IMAGES = {"original": _ffi.MIRS_PROMPT_IMAGE_ORIGINAL, "png": _ffi.MIRS_PROMPT_IMAGE_PNG,
@@ -157,9 +168,18 @@ class _Options:
 
 def render(text: Text, images: Iterable[PathLike] = (), relation: Optional[NameArg] = None,
            category: Optional[NameArg] = None, key: Optional[Text] = None, question: Optional[Text] = None,
-           **opts: Any) -> str:
+           *, format: Optional[NameArg] = None, variant: Optional[NameArg] = None,
+           labels: Union[str, int, None] = None, system: Optional[Text] = None,
+           image_placeholder: Optional[Text] = None, template: Optional[Template] = None, seed: Optional[int] = None,
+           model: Optional[Text] = None, max_tokens: Optional[int] = None, temperature: Optional[float] = None,
+           detail: Optional[Text] = None, image_format: Union[str, int, None] = None,
+           jpeg_quality: Optional[int] = None, max_pixels: Optional[int] = None, max_image_bytes: Optional[int] = None,
+           composite_dir: Optional[PathLike] = None, progress: Optional[Callable[[int, int], object]] = None,
+           profile: Union[str, int, None] = None, threads: Optional[int] = None,
+           failed: Optional[Callable[[str], object]] = None) -> str:
     """Renders one input with a text format (or a Template) without a dataset. Keyword options: the prompt
-    options (see the module's docstring: format, variant, labels, system, template, ...)."""
+    options (see the module's docstring)."""
+    opts = _given(locals())
     from .dataset import parse_category, parse_relation
     inp = _ffi.mirs_prompt_input()
     lib().mirs_prompt_input_init(ctypes.byref(inp), ctypes.sizeof(inp))
@@ -187,37 +207,56 @@ def permutation(key: Text, seed: int, n: int) -> List[int]:
     return list(out[:n])
 
 
-def item_text(item: Item, **opts: Any) -> str:
+def item_text(item: Item, *, format: Optional[NameArg] = None, variant: Optional[NameArg] = None,
+              labels: Union[str, int, None] = None, system: Optional[Text] = None,
+              image_placeholder: Optional[Text] = None, template: Optional[Template] = None, seed: Optional[int] = None,
+              model: Optional[Text] = None, max_tokens: Optional[int] = None, temperature: Optional[float] = None,
+              detail: Optional[Text] = None, image_format: Union[str, int, None] = None,
+              jpeg_quality: Optional[int] = None, max_pixels: Optional[int] = None, max_image_bytes: Optional[int] = None,
+              composite_dir: Optional[PathLike] = None, progress: Optional[Callable[[int, int], object]] = None,
+              profile: Union[str, int, None] = None, threads: Optional[int] = None,
+              failed: Optional[Callable[[str], object]] = None) -> str:
     """The model-facing text of one Item with a text format and the options' variant."""
+    opts = _given(locals())
     o = _Options(opts)
     buf = _ffi.mirs_buf()
     check(lib().mirs_prompt_item_text(item._h(), o.ref(), ctypes.byref(buf)), "mirs_prompt_item_text")
     return take_buf(buf).decode("utf-8")
 
 
-def item_line(item: Item, **opts: Any) -> str:
+def item_line(item: Item, *, format: Optional[NameArg] = None, variant: Optional[NameArg] = None,
+              labels: Union[str, int, None] = None, system: Optional[Text] = None,
+              image_placeholder: Optional[Text] = None, template: Optional[Template] = None, seed: Optional[int] = None,
+              model: Optional[Text] = None, max_tokens: Optional[int] = None, temperature: Optional[float] = None,
+              detail: Optional[Text] = None, image_format: Union[str, int, None] = None,
+              jpeg_quality: Optional[int] = None, max_pixels: Optional[int] = None, max_image_bytes: Optional[int] = None,
+              composite_dir: Optional[PathLike] = None, progress: Optional[Callable[[int, int], object]] = None,
+              profile: Union[str, int, None] = None, threads: Optional[int] = None,
+              failed: Optional[Callable[[str], object]] = None) -> str:
     """One output line for an Item (JSON, without the newline): {"key", "text", "images"} or a request."""
+    opts = _given(locals())
     o = _Options(opts)
     buf = _ffi.mirs_buf()
     check(lib().mirs_prompt_item_line(item._h(), o.ref(), ctypes.byref(buf)), "mirs_prompt_item_line")
     return take_buf(buf).decode("utf-8")
 
 
-_FILTER_KEYS = ("categories", "relations", "groups", "keys", "shard", "shuffle", "seed_order")
-
-
-def _split(kw: Dict[str, Any]) -> Tuple[Tuple[_ffi.mirs_filter, Any], Dict[str, Any]]:
-    fk = {k: kw.pop(k) for k in list(kw) if k in _FILTER_KEYS}
-    if "seed_order" in fk:
-        fk["seed"] = fk.pop("seed_order")
-    return make_filter(**fk), kw
-
-
-def write(dataset: Dataset, sink: Callable[[str], Optional[bool]], **kw: Any) -> int:
+def write(dataset: Dataset, sink: Callable[[str], Optional[bool]], *, categories: Optional[Filter] = None, relations: Optional[Filter] = None,
+          groups: Optional[Filter] = None, keys: Optional[Iterable[Text]] = None, shard: Optional[Tuple[int, int]] = None,
+          shuffle: bool = False, seed_order: int = 0, format: Optional[NameArg] = None, variant: Optional[NameArg] = None,
+          labels: Union[str, int, None] = None, system: Optional[Text] = None,
+          image_placeholder: Optional[Text] = None, template: Optional[Template] = None, seed: Optional[int] = None,
+          model: Optional[Text] = None, max_tokens: Optional[int] = None, temperature: Optional[float] = None,
+          detail: Optional[Text] = None, image_format: Union[str, int, None] = None,
+          jpeg_quality: Optional[int] = None, max_pixels: Optional[int] = None, max_image_bytes: Optional[int] = None,
+          composite_dir: Optional[PathLike] = None, progress: Optional[Callable[[int, int], object]] = None,
+          profile: Union[str, int, None] = None, threads: Optional[int] = None,
+          failed: Optional[Callable[[str], object]] = None) -> int:
     """Streams one line per item to sink(line: str) (newline included), in iteration order; filter arguments
     (categories, relations, groups, keys, shard, shuffle, seed_order) select items. sink may return False to
     stop early. Returns the number of lines written. An exception in sink stops the write and is re-raised."""
-    (f, keep), opts = _split(dict(kw))
+    opts = _given(locals())
+    f, keep = make_filter(categories, relations, groups, keys, shard, shuffle, seed_order)
     o = _Options(opts)
     state: Dict[str, Optional[BaseException]] = {"error": None}
 
@@ -240,9 +279,21 @@ def write(dataset: Dataset, sink: Callable[[str], Optional[bool]], **kw: Any) ->
     return written.value
 
 
-def write_file(dataset: Dataset, path: PathLike, **kw: Any) -> int:
-    """Writes the lines to a file atomically (all or nothing). Returns the number of lines."""
-    (f, keep), opts = _split(dict(kw))
+def write_file(dataset: Dataset, path: PathLike, *, categories: Optional[Filter] = None, relations: Optional[Filter] = None,
+               groups: Optional[Filter] = None, keys: Optional[Iterable[Text]] = None, shard: Optional[Tuple[int, int]] = None,
+               shuffle: bool = False, seed_order: int = 0, format: Optional[NameArg] = None, variant: Optional[NameArg] = None,
+               labels: Union[str, int, None] = None, system: Optional[Text] = None,
+               image_placeholder: Optional[Text] = None, template: Optional[Template] = None, seed: Optional[int] = None,
+               model: Optional[Text] = None, max_tokens: Optional[int] = None, temperature: Optional[float] = None,
+               detail: Optional[Text] = None, image_format: Union[str, int, None] = None,
+               jpeg_quality: Optional[int] = None, max_pixels: Optional[int] = None, max_image_bytes: Optional[int] = None,
+               composite_dir: Optional[PathLike] = None, progress: Optional[Callable[[int, int], object]] = None,
+               profile: Union[str, int, None] = None, threads: Optional[int] = None,
+               failed: Optional[Callable[[str], object]] = None) -> int:
+    """Writes the lines to a file atomically (all or nothing), with the filter and options of write(). Returns the
+    number of lines."""
+    opts = _given(locals())
+    f, keep = make_filter(categories, relations, groups, keys, shard, shuffle, seed_order)
     o = _Options(opts)
     written = ctypes.c_size_t()
     st = lib().mirs_prompt_write_file(dataset.handle, ctypes.byref(f), o.ref(), path_in(path), ctypes.byref(written))

@@ -436,7 +436,9 @@ def test_every_public_name_is_documented_and_annotated():
     for fn in (mirsafety.Dataset.__init__, E.rows, E.rows_spans, E.attention, E.Monitor.__init__, E.Tensor.attention,
                E.Accumulator.add_attentions, mirsafety.Responses.__init__, mirsafety.Responses.parse,
                mirsafety.Store.__init__, mirsafety.Image.encode, mirsafety.Image.data_url, image.composite,
-               mirsafety.Image.decode, image.decode, image.probe, image.check_limits):
+               mirsafety.Image.decode, image.decode, image.probe, image.check_limits, image.prepare_batch,
+               mirsafety.prompt.render, mirsafety.prompt.item_text, mirsafety.prompt.item_line,
+               mirsafety.prompt.write, mirsafety.prompt.write_file):
         params = inspect.signature(fn).parameters
         assert not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()), fn
     assert "policy" in inspect.signature(E.rows).parameters
