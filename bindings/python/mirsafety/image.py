@@ -178,6 +178,9 @@ class Image:
                 raise TypeError("from_pixels: uint8 pixels expected, got %s" % pixels.dtype)
             if pixels.ndim == 2:
                 pixels = pixels[:, :, None]
+            if pixels.ndim != 3:
+                raise ValueError("from_pixels: a (height, width) or (height, width, channels) array expected, got "
+                                 "shape %s" % (pixels.shape,))
             h, w, c = pixels.shape
             if layout is None:
                 layout = {1: "gray", 3: "rgb", 4: "rgba"}.get(c)

@@ -647,7 +647,8 @@ def compare_judges(a: Records, judge_a: Text, b: Records, judge_b: Text, model: 
 def compare_capability(asr: Any, capability: Any) -> Tuple[float, float, float, float]:
     """(spearman_rho, spearman_p, kendall_tau, kendall_p) of models' ASRs against a capability score. Arrays pass
     without copying (float64 numpy arrays or buffers)."""
-    a, c = Array(asr, ctypes.c_double, "asr"), Array(capability, ctypes.c_double, "capability")
+    from .stats import _vec
+    a, c = _vec(asr, "asr"), _vec(capability, "capability")
     if a.n != c.n:
         raise ValueError("asr and capability differ in length")
     o = [ctypes.c_double() for _ in range(4)]

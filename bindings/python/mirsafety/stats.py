@@ -56,6 +56,14 @@ _MWU = {"auto": MWU_AUTO, "exact": MWU_EXACT, "asymptotic": MWU_ASYMPTOTIC}
 _d = ctypes.c_double
 
 
+def _vec(x: Numbers, what: str) -> Array:
+    """A 1-D float64 argument; other ranks are refused (a 2-D array would be read flattened)."""
+    a = Array(x, _d, what)
+    if a.shape is not None and len(a.shape) != 1:
+        raise ValueError("%s: a 1-D array of numbers expected, got shape %s" % (what, tuple(a.shape)))
+    return a
+
+
 def _outs(n: int) -> List[ctypes.c_double]:
     return [_d() for _ in range(n)]
 
@@ -110,7 +118,7 @@ def cohen_kappa(matrix: Numbers) -> float:
 
 
 def _pair(x: Numbers, y: Numbers, what: str) -> Tuple[Array, Array]:
-    ax, ay = Array(x, _d, what + " x"), Array(y, _d, what + " y")
+    ax, ay = _vec(x, what + " x"), _vec(y, what + " y")
     if ax.n != ay.n:
         raise ValueError("%s: x and y differ in length (%d, %d)" % (what, ax.n, ay.n))
     return ax, ay
@@ -134,7 +142,7 @@ def kendall(x: Numbers, y: Numbers) -> Correlation:
 
 def welch(a: Numbers, b: Numbers) -> TTest:
     """Welch's unequal-variance t-test of two samples."""
-    aa, ab = Array(a, _d, "a"), Array(b, _d, "b")
+    aa, ab = _vec(a, "a"), _vec(b, "b")
     o = _outs(3)
     check(lib().mirs_stats_welch(aa.ptr, aa.n, ab.ptr, ab.n, *_refs(o)), "mirs_stats_welch")
     return TTest(o[0].value, o[1].value, o[2].value)
@@ -151,7 +159,7 @@ def welch_moments(na: float, mean_a: float, var_a: float, nb: float, mean_b: flo
 def mann_whitney(a: Numbers, b: Numbers, method: Union[str, int] = "auto") -> MannWhitney:
     """Two-sided Mann-Whitney U test; u is U of sample a (scipy's U1). method: auto, exact, asymptotic."""
     m = choice(_MWU, method, "method")
-    aa, ab = Array(a, _d, "a"), Array(b, _d, "b")
+    aa, ab = _vec(a, "a"), _vec(b, "b")
     o = _outs(2)
     check(lib().mirs_stats_mann_whitney(aa.ptr, aa.n, ab.ptr, ab.n, m, *_refs(o)), "mirs_stats_mann_whitney")
     return MannWhitney(o[0].value, o[1].value)
@@ -159,7 +167,7 @@ def mann_whitney(a: Numbers, b: Numbers, method: Union[str, int] = "auto") -> Ma
 
 def cohen_d(a: Numbers, b: Numbers) -> float:
     """Cohen's d with the pooled standard deviation."""
-    aa, ab = Array(a, _d, "a"), Array(b, _d, "b")
+    aa, ab = _vec(a, "a"), _vec(b, "b")
     out = _d()
     check(lib().mirs_stats_cohen_d(aa.ptr, aa.n, ab.ptr, ab.n, ctypes.byref(out)), "mirs_stats_cohen_d")
     return out.value
@@ -167,7 +175,7 @@ def cohen_d(a: Numbers, b: Numbers) -> float:
 
 def auroc(pos: Numbers, neg: Numbers) -> float:
     """AUROC of scores where pos should score higher than neg (ties count one half)."""
-    ap, an = Array(pos, _d, "pos"), Array(neg, _d, "neg")
+    ap, an = _vec(pos, "pos"), _vec(neg, "neg")
     out = _d()
     check(lib().mirs_stats_auroc(ap.ptr, ap.n, an.ptr, an.n, ctypes.byref(out)), "mirs_stats_auroc")
     return out.value
@@ -176,7 +184,7 @@ def auroc(pos: Numbers, neg: Numbers) -> float:
 def auroc_bootstrap(pos: Numbers, neg: Numbers, reps: int = 1000, seed: int = 0,
                     confidence: float = 0.95) -> Interval:
     """Percentile bootstrap interval of the AUROC (stratified, seeded: the same on every machine)."""
-    ap, an = Array(pos, _d, "pos"), Array(neg, _d, "neg")
+    ap, an = _vec(pos, "pos"), _vec(neg, "neg")
     o = _outs(2)
     check(lib().mirs_stats_auroc_bootstrap(ap.ptr, ap.n, an.ptr, an.n, reps, seed, confidence, *_refs(o)),
           "mirs_stats_auroc_bootstrap")

@@ -315,6 +315,19 @@ def test_wrong_rank_or_dtype_refused():
         E.rows(np.ones((2, 4), np.int64))
     with pytest.raises(TypeError, match="2-byte"):
         E.rows(np.ones((2, 4), np.float32), dtype="bf16")
+    from mirsafety import stats
+    with pytest.raises(ValueError, match="1-D"):
+        stats.spearman(np.ones((2, 3)), np.ones((2, 3)))  # not silently flattened
+    with pytest.raises(ValueError, match="1-D"):
+        stats.welch([[1.0, 2.0], [3.0, 4.0]], [1.0, 2.0])
+    with pytest.raises(TypeError, match="numeric"):
+        stats.auroc(np.array(["a", "b"]), np.array([1.0]))
+    with pytest.raises(ValueError, match="height, width"):
+        mirsafety.Image.from_pixels(np.zeros(12, np.uint8))
+    with pytest.raises(TypeError, match="uint8"):
+        mirsafety.Image.from_pixels(np.zeros((2, 2, 3), np.float32))
+    with pytest.raises(ValueError, match="layers, heads, queries"):
+        E.Accumulator(1, 1).add_item("safe", np.zeros((1, 1)))
 
 
 # ---- bf16 tolerance --------------------------------------------------------------------------------------------------
