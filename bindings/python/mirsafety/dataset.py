@@ -18,40 +18,43 @@ from .errors import MirsError
 # ---- taxonomy ---------------------------------------------------------------------------------------------------------
 
 
-def category_name(category: int) -> Optional[str]:
-    """Official name of a category ("Self-Harm"); None when out of range."""
-    return text_out(lib().mirs_category_name(category))
+def category_name(category: Name) -> Optional[str]:
+    """Official name of a category ("Self-Harm") given its int, Category member or any spelling of its name;
+    None when the int is out of range."""
+    return text_out(lib().mirs_category_name(parse_category(category)))
 
 
-def relation_name(relation: int) -> Optional[str]:
-    """Official name of a relation ("Temporal_Jump"); None when out of range."""
-    return text_out(lib().mirs_relation_name(relation))
+def relation_name(relation: Name) -> Optional[str]:
+    """Official name of a relation ("Temporal_Jump") given its int, Relation member or name; None when out of
+    range."""
+    return text_out(lib().mirs_relation_name(parse_relation(relation)))
 
 
-def group_name(group: int) -> Optional[str]:
-    """Official name of a relation group ("Semantic"); None when out of range."""
-    return text_out(lib().mirs_group_name(group))
+def group_name(group: Name) -> Optional[str]:
+    """Official name of a relation group ("Semantic") given its int, Group member or name; None when out of
+    range."""
+    return text_out(lib().mirs_group_name(parse_group(group)))
 
 
-def category_display_name(category: int) -> Optional[str]:
+def category_display_name(category: Name) -> Optional[str]:
     """Display name of a category ("Self-Harm" -> "Self-harm" style, as the paper prints it); None when out of
     range."""
-    return text_out(lib().mirs_category_display_name(category))
+    return text_out(lib().mirs_category_display_name(parse_category(category)))
 
 
-def relation_display_name(relation: int) -> Optional[str]:
+def relation_display_name(relation: Name) -> Optional[str]:
     """Display name of a relation, as the paper prints it; None when out of range."""
-    return text_out(lib().mirs_relation_display_name(relation))
+    return text_out(lib().mirs_relation_display_name(parse_relation(relation)))
 
 
-def relation_description(relation: int) -> Optional[str]:
+def relation_description(relation: Name) -> Optional[str]:
     """One-line description of a relation type; None when out of range."""
-    return text_out(lib().mirs_relation_description(relation))
+    return text_out(lib().mirs_relation_description(parse_relation(relation)))
 
 
-def relation_group(relation: int) -> int:
+def relation_group(relation: Name) -> int:
     """The group of a relation, or -1 when out of range."""
-    return lib().mirs_relation_group(relation)
+    return lib().mirs_relation_group(parse_relation(relation))
 
 
 #: a category, relation or group: its name (parsed leniently), an int or an enums member (an int)

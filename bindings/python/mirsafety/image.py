@@ -47,14 +47,14 @@ def _bytes_arg(data: BytesLike) -> Array:
     return a
 
 
-def format_name(fmt: int) -> Optional[str]:
+def format_name(fmt: Union[str, int]) -> Optional[str]:
     """The name of an image format ("png", "jpeg", "none"); None when out of range."""
-    return text_out(lib().mirs_image_format_name(fmt))
+    return text_out(lib().mirs_image_format_name(_enum(fmt, _FORMATS, None, "format")))
 
 
-def format_mime(fmt: int) -> Optional[str]:
+def format_mime(fmt: Union[str, int]) -> Optional[str]:
     """The MIME type of an image format ("image/png", ...); None when it has none."""
-    return text_out(lib().mirs_image_format_mime(fmt))
+    return text_out(lib().mirs_image_format_mime(_enum(fmt, _FORMATS, None, "format")))
 
 
 def layout_channels(layout: LayoutArg) -> int:

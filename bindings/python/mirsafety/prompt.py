@@ -38,14 +38,14 @@ _PROFILES = {"none": _ffi.MIRS_PROMPT_PROFILE_NONE, "qwen2.5-vl": _ffi.MIRS_PROM
 NameArg = Union[str, bytes, int]
 
 
-def format_name(fmt: int) -> Optional[str]:
+def format_name(fmt: NameArg) -> Optional[str]:
     """The name of a prompt format ("qwen2-vl", ...); None when out of range."""
-    return text_out(lib().mirs_prompt_format_name(fmt))
+    return text_out(lib().mirs_prompt_format_name(parse_format(fmt)))
 
 
-def variant_name(variant: int) -> Optional[str]:
+def variant_name(variant: NameArg) -> Optional[str]:
     """The name of a prompt variant ("multi-image", "shuffled", ...); None when out of range."""
-    return text_out(lib().mirs_prompt_variant_name(variant))
+    return text_out(lib().mirs_prompt_variant_name(parse_variant(variant)))
 
 
 def parse_format(name: NameArg) -> int:

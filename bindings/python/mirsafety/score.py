@@ -155,9 +155,9 @@ def is_python_space(ch: Union[str, int]) -> bool:
 # ---- refusal matching ------------------------------------------------------------------------------------------------
 
 
-def preset_name(preset: int) -> Optional[str]:
+def preset_name(preset: NameArg) -> Optional[str]:
     """The name of a built-in phrase list ("gcg", "jbb", "harmbench"); None when out of range."""
-    return text_out(lib().mirs_preset_name(preset))
+    return text_out(lib().mirs_preset_name(preset_from_name(preset)))
 
 
 def preset_from_name(name: NameArg) -> int:
@@ -291,9 +291,9 @@ class MatcherStream(Handle):
 # ---- judges ------------------------------------------------------------------------------------------------------------
 
 
-def judge_name(judge: int) -> Optional[str]:
+def judge_name(judge: NameArg) -> Optional[str]:
     """The name of a judge ("harmbench-mir", ...); None when out of range."""
-    return text_out(lib().mirs_judge_name(judge))
+    return text_out(lib().mirs_judge_name(judge_from_name(judge)))
 
 
 def judge_from_name(name: NameArg) -> int:
@@ -335,9 +335,9 @@ def judge_prompt(judge: NameArg, behavior: TextArg, generation: Optional[TextArg
     return take_buf(buf).decode("utf-8")
 
 
-def verdict_name(verdict: int) -> Optional[str]:
+def verdict_name(verdict: NameArg) -> Optional[str]:
     """The name of a verdict ("safe", "unsafe", ...); None when out of range."""
-    return text_out(lib().mirs_verdict_name(verdict))
+    return text_out(lib().mirs_verdict_name(verdict_from_name(verdict)))
 
 
 def verdict_from_name(name: NameArg) -> int:
@@ -367,9 +367,9 @@ def judge_official_answer(output: Optional[TextArg], mode: NameArg = "official")
     return lib().mirs_judge_official_answer(t.ptr, t.n, _enum(mode, _PARSE_MODES, None, "mode"))
 
 
-def response_type_name(rtype: int) -> Optional[str]:
+def response_type_name(rtype: NameArg) -> Optional[str]:
     """The name of a response type ("refusal", ...); None when out of range."""
-    return text_out(lib().mirs_response_type_name(rtype))
+    return text_out(lib().mirs_response_type_name(response_type_from_name(rtype)))
 
 
 def response_type_from_name(name: NameArg) -> int:

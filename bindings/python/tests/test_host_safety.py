@@ -288,6 +288,15 @@ def test_unknown_names_are_value_errors_listing_choices(sample_dir):
         (lambda: score.preset_from_name("nope"), "gcg"),
         (lambda: mirsafety.prompt.parse_format("nope"), "qwen"),
     ]
+    cases += [
+        (lambda: mirsafety.category_name("Nope"), "Privacy"),
+        (lambda: score.verdict_name("maybe"), "unsafe"),
+        (lambda: mirsafety.image.format_name("gif"), "png"),
+    ]
+    # the *_name functions take names (any spelling the parsers accept), ints and enums members alike
+    assert mirsafety.category_name("self harm") == mirsafety.category_name(mirsafety.Category.SELF_HARM) == "Self-Harm"
+    assert score.judge_name(mirsafety.Judge.HARMBENCH) == score.judge_name("harmbench") == "harmbench"
+    assert mirsafety.category_name(99) is None
     for fn, choice in cases:
         with pytest.raises(ValueError) as ei:
             fn()
