@@ -53,7 +53,7 @@ typedef struct mirs_entropy_options {
     int32_t normalize;  /* 1: divide by ln(n), n = number of selected keys (0 when n <= 1) */
     int32_t logits;     /* 1: rows are logits (softmax at temperature first) */
     int32_t policy;     /* MIRS_ENTROPY_POLICY_* (default ERROR) */
-    double tolerance;   /* accepted |sum - 1| of a full probability row beyond the rounding of its dtype (default 1e-3) */
+    double tolerance;   /* accepted |sum - 1| of a full row beyond its dtype's rounding (default 1e-3) */
     double temperature; /* logits only, > 0 (default 1) */
     int32_t kernel;     /* MIRS_ENTROPY_KERNEL_* (default AUTO) */
     uint32_t threads;   /* worker threads across rows (default 1; capped at 256) */

@@ -1211,7 +1211,7 @@ class mirs_entropy_options(ctypes.Structure):
 normalize: 1: divide by ln(n), n = number of selected keys (0 when n <= 1)
 logits: 1: rows are logits (softmax at temperature first)
 policy: MIRS_ENTROPY_POLICY_* (default ERROR)
-tolerance: accepted |sum - 1| of a full probability row beyond the rounding of its dtype (default 1e-3)
+tolerance: accepted |sum - 1| of a full row beyond its dtype's rounding (default 1e-3)
 temperature: logits only, > 0 (default 1)
 kernel: MIRS_ENTROPY_KERNEL_* (default AUTO)
 threads: worker threads across rows (default 1; capped at 256)"""

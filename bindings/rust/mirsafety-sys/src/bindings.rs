@@ -2259,7 +2259,7 @@ pub struct mirs_entropy_options {
     pub logits: i32,
     /// MIRS_ENTROPY_POLICY_* (default ERROR)
     pub policy: i32,
-    /// accepted |sum - 1| of a full probability row beyond the rounding of its dtype (default 1e-3)
+    /// accepted |sum - 1| of a full row beyond its dtype's rounding (default 1e-3)
     pub tolerance: f64,
     /// logits only, > 0 (default 1)
     pub temperature: f64,
