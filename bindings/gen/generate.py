@@ -28,6 +28,7 @@ import argparse
 import ctypes
 import difflib
 import glob
+import keyword
 import os
 import re
 import sys
@@ -39,6 +40,9 @@ HEADER_DIR = os.path.join(ROOT, "include")
 UMBRELLA = os.path.join(HEADER_DIR, "mirsafety", "mirsafety.h")
 OUTPUTS = {
     "python": "bindings/python/mirsafety/_ffi.py",
+    "python_enums": "bindings/python/mirsafety/enums.py",
+    "python_stub": "bindings/python/mirsafety/_ffi.pyi",
+    "python_errors": "bindings/python/mirsafety/_errors.py",
     "rust": "bindings/rust/mirsafety-sys/src/bindings.rs",
     "layout": "bindings/tests/layout_check.c",
     "versioned": "tests/abi/versioned_structs.h",
@@ -1182,6 +1186,251 @@ def gen_rust_enums(api):
     return "\n".join(o) + "\n"
 
 
+def py_ann(m, ret=False):
+    """The Python annotation of a C type as the ctypes layer of _ffi converts it: integers int, floating types
+    float, const char * bytes (None for NULL), void * an int address (results), other pointers, arrays and
+    callbacks Any for arguments (ctypes takes pointers, byref(), arrays and None) and ctypes._Pointer[T] for
+    results."""
+    k = m[0]
+    if k == "scalar":
+        if m[1] == "void":
+            return "None"
+        if m[1] in ("float", "double"):
+            return "float"
+        if m[1] == "_Bool":
+            return "bool"
+        return "int" if m[1] != "char" else "bytes"
+    if k == "ptr":
+        inner = m[1]
+        if inner == ("scalar", "char") and m[2]:
+            return "bytes | None" if ret else "Any"
+        if inner == ("scalar", "void"):
+            return "int | None" if ret else "Any"
+        if ret and inner[0] == "struct":
+            return "ctypes._Pointer[%s]" % inner[1]
+        return "Any"
+    return "Any"
+
+
+def gen_python_stub(api):
+    """Type information of _ffi for mypy (_ffi.pyi): every constant, struct field and bound function with the
+    Python types ctypes gives them, made from the same header model as _ffi.py."""
+    o = []
+    w = o.append
+    w('"""Types of the ctypes declarations in _ffi.py, for type checkers.')
+    w("")
+    w(GENERATED_NOTE)
+    w('"""')
+    w("# fmt: off")
+    w("import ctypes")
+    w("from typing import Any")
+    w("")
+    for c in api.constants:
+        v = c["value"]
+        w("%s: %s" % (c["name"], "str" if isinstance(v, str) else "float" if isinstance(v, float) else "int"))
+    w("CONSTANTS: dict[str, tuple[str, str]]")
+    w("")
+    for cb in api.callbacks:
+        w("%s: Any" % cb["name"])
+    w("CALLBACKS: dict[str, Any]")
+    for s in api.opaque:
+        w("")
+        w("")
+        w("class %s(ctypes.Structure): ..." % s["name"])
+    for s in api.structs:
+        w("")
+        w("")
+        w("class %s(ctypes.Structure):" % s["name"])
+        for f in s["fields"]:
+            w("    %s: %s" % (f["name"], py_ann(f["type"], True) if f["type"][0] != "ptr" or
+                              f["type"][1] == ("scalar", "char") else "Any"))
+        if not s["fields"]:
+            w("    ...")
+    w("")
+    w("")
+    w("C_LAYOUT: dict[str, tuple[int, int, dict[str, int]]]")
+    w("STRUCTS: dict[str, type[ctypes.Structure]]")
+    w("OPAQUE: dict[str, type[ctypes.Structure]]")
+    w("FUNCTIONS: dict[str, tuple[str, Any, list[Any], tuple[str, ...], str, str]]")
+    w("")
+    w("")
+    w("class MissingFunction:")
+    w("    __name__: str")
+    w("")
+    w("    def __init__(self, name: str, libname: str) -> None: ...")
+    w("")
+    w("    def __call__(self, *args: Any) -> Any: ...")
+    w("")
+    w("")
+    w("class Functions:")
+    w("    missing: list[str]")
+    w("")
+    w("    def __init__(self, cdll: ctypes.CDLL, libname: str | None = ...) -> None: ...")
+    for f in api.functions:
+        params = ", ".join(["self"] + ["%s: %s" % ((p[0] or "arg%d" % i) + ("_" if keyword.iskeyword(p[0]) else ""),
+                                                 py_ann(p[1])) for i, p in enumerate(f["params"])])
+        w("")
+        w("    def %s(%s) -> %s: ..." % (f["name"], params, py_ann(f["ret"], True)))
+    return "\n".join(o) + "\n"
+
+
+# The built-in each status's exception class also derives from (mirsafety/errors.py): what a Python programmer
+# would catch for that failure. A status missing here gets RuntimeError.
+PY_ERROR_BASES = {
+    "INVALID_ARGUMENT": "ValueError", "NO_MEMORY": "MemoryError", "IO": "OSError", "NOT_FOUND": "FileNotFoundError",
+    "JSON": "ValueError", "SCHEMA": "ValueError", "LIMIT": "ValueError", "UTF8": "ValueError", "PATH": "ValueError",
+    "DUPLICATE": "ValueError", "FORMAT": "ValueError", "CORRUPT": "ValueError", "TRUNCATED": "ValueError",
+    "UNSUPPORTED": "ValueError", "RANGE": "ValueError", "STATE": "RuntimeError", "NUMERIC": "ValueError",
+    "VERSION": "ValueError", "INTERNAL": "RuntimeError", "TORN": "ValueError", "CONFLICT": "ValueError",
+    "MISMATCH": "ValueError", "EMPTY": "ValueError", "OVERFLOW": "OverflowError",
+}
+
+
+def py_error_class_name(const):
+    return "".join(p[:1] + p[1:].lower() for p in const[len("MIRS_E_"):].split("_")) + "Error"
+
+
+def gen_python_errors(api):
+    """One exception class per MIRS_E_* status (mirsafety/_errors.py), statically, so type checkers know them."""
+    o = []
+    w = o.append
+    w('"""The exception class of each MIRS_E_* status: a MirsError and the matching built-in exception.')
+    w("")
+    w(GENERATED_NOTE)
+    w('"""')
+    w("# fmt: off")
+    w("from __future__ import annotations")
+    w("")
+    w("import builtins")
+    w("")
+    w("from .errors import MirsError")
+    names = []
+    for c in api.constants:
+        if not c["name"].startswith("MIRS_E_") or not isinstance(c["value"], int):
+            continue
+        cls = py_error_class_name(c["name"])
+        base = PY_ERROR_BASES.get(c["name"][len("MIRS_E_"):], "RuntimeError")
+        names.append((cls, c["value"]))
+        w("")
+        w("")
+        w("class %s(MirsError, builtins.%s):" % (cls, base))
+        what = " ".join((c["trail"] or c["doc"] or "").split())
+        w("    %s" % py_str("%s (%d)%s. Derives from %s too." % (c["name"], c["value"], ": " + what if what else "", base)))
+        w("")
+        w("    code = %d" % c["value"])
+    w("")
+    w("")
+    w("#: status -> exception class")
+    w("BY_STATUS: dict[int, type[MirsError]] = {")
+    for cls, v in names:
+        w("    %d: %s," % (v, cls))
+    w("}")
+    w("")
+    w("__all__: list[str] = [")
+    for cls, _ in names:
+        w("    %r," % cls)
+    w("]")
+    return "\n".join(o) + "\n"
+
+
+# Python IntEnum classes made from groups of #define constants: (class, prefix, names left out, extra
+# names). A constant belongs to the group of the longest prefix that matches it; *_COUNT, *_MAX_* and the
+# like are sizes, not values. IntFlag for bit masks.
+PY_ENUMS = [
+    ("Status", "MIRS_E_", (), ("MIRS_OK", "MIRS_DONE"), "IntEnum"),
+    ("Category", "MIRS_CATEGORY_", ("MIRS_CATEGORY_COUNT",), (), "IntEnum"),
+    ("Relation", "MIRS_RELATION_", ("MIRS_RELATION_COUNT",), (), "IntEnum"),
+    ("Group", "MIRS_GROUP_", ("MIRS_GROUP_COUNT",), (), "IntEnum"),
+    ("DatasetFormat", "MIRS_DATASET_FORMAT_", (), (), "IntEnum"),
+    ("DatasetMode", "MIRS_DATASET_", ("MIRS_DATASET_ODDITIES_ACCEPT", "MIRS_DATASET_ODDITIES_REFUSE"), (), "IntEnum"),
+    ("Oddities", "MIRS_DATASET_ODDITIES_", (), (), "IntEnum"),
+    ("Checksum", "MIRS_CHECKSUM_", (), (), "IntEnum"),
+    ("ImageFormat", "MIRS_IMAGE_FORMAT_", (), (), "IntEnum"),
+    ("Layout", "MIRS_LAYOUT_", (), (), "IntEnum"),
+    ("Resize", "MIRS_RESIZE_", (), (), "IntEnum"),
+    ("JpegSubsampling", "MIRS_JPEG_SUBSAMPLING_", (), (), "IntEnum"),
+    ("Composite", "MIRS_COMPOSITE_", (), (), "IntEnum"),
+    ("PromptFormat", "MIRS_PROMPT_FORMAT_", (), (), "IntEnum"),
+    ("PromptVariant", "MIRS_PROMPT_VARIANT_", (), (), "IntEnum"),
+    ("PromptLabels", "MIRS_PROMPT_LABELS_", (), (), "IntEnum"),
+    ("PromptImage", "MIRS_PROMPT_IMAGE_", (), (), "IntEnum"),
+    ("PromptProfile", "MIRS_PROMPT_PROFILE_", (), (), "IntEnum"),
+    ("MannWhitney", "MIRS_MWU_", (), (), "IntEnum"),
+    ("Strip", "MIRS_STRIP_", ("MIRS_STRIP_MAX_TAGS", "MIRS_STRIP_MAX_TAG_LEN"), (), "IntEnum"),
+    ("StripFlag", "MIRS_STRIP_FLAG_", (), (), "IntFlag"),
+    ("StripUnterminated", "MIRS_STRIP_UNTERMINATED_", (), (), "IntEnum"),
+    ("Preset", "MIRS_PRESET_", ("MIRS_PRESET_COUNT",), (), "IntEnum"),
+    ("Judge", "MIRS_JUDGE_", ("MIRS_JUDGE_COUNT", "MIRS_JUDGE_MATRIX_DIM"), (), "IntEnum"),
+    ("Verdict", "MIRS_VERDICT_", ("MIRS_VERDICT_COUNT",), (), "IntEnum"),
+    ("ParseMode", "MIRS_PARSE_", (), (), "IntEnum"),
+    ("ResponseType", "MIRS_RTYPE_", ("MIRS_RTYPE_COUNT", "MIRS_RTYPE_LABEL_COUNT"), (), "IntEnum"),
+    ("ResponseStatus", "MIRS_RESPONSE_", (), (), "IntEnum"),
+    ("ResponsesFormat", "MIRS_RESPONSES_", (), (), "IntEnum"),
+    ("ResponseOrigin", "MIRS_RESPONSE_ORIGIN_", (), (), "IntEnum"),
+    ("Durability", "MIRS_DURABLE_", (), (), "IntEnum"),
+    ("Torn", "MIRS_TORN_", (), (), "IntEnum"),
+    ("ReportFormat", "MIRS_REPORT_", (), (), "IntEnum"),
+    ("By", "MIRS_BY_", (), (), "IntFlag"),
+    ("Dtype", "MIRS_ENTROPY_", (), (), "IntEnum"),  # the element types: the MIRS_ENTROPY_<NAME> left over
+    ("Policy", "MIRS_ENTROPY_POLICY_", (), (), "IntEnum"),
+    ("Kernel", "MIRS_ENTROPY_KERNEL_", (), (), "IntEnum"),
+    ("Axis", "MIRS_ENTROPY_AXIS_", (), (), "IntFlag"),
+    ("EntropyLabel", "MIRS_ENTROPY_LABEL_", (), (), "IntEnum"),
+    ("Threshold", "MIRS_ENTROPY_THRESHOLD_", (), (), "IntEnum"),
+]
+
+
+def gen_python_enums(api):
+    consts = [c for c in api.constants if isinstance(c["value"], int)]
+    byname = {c["name"]: c for c in consts}
+    groups = {e[0]: [] for e in PY_ENUMS}
+    for c in consts:
+        n = c["name"]
+        best = None
+        for cls, prefix, skip, extra, _ in PY_ENUMS:
+            if n in extra or (n.startswith(prefix) and n not in skip and "_MAX_" not in n and not n.endswith("_COUNT")
+                              and n not in ("MIRS_ENTROPY_ALL_LAYERS",)):
+                if best is None or n in extra or len(prefix) > len(best[1]):
+                    best = (cls, prefix)
+        if best:
+            groups[best[0]].append(c)
+    o = []
+    w = o.append
+    w('"""The header\'s groups of constants as IntEnum (IntFlag for bit masks) classes.')
+    w("")
+    w(GENERATED_NOTE)
+    w("Every function of the package that takes one of these values also takes its name or plain int, and the")
+    w("members compare equal to the _ffi constants (Category.SELF_HARM == _ffi.MIRS_CATEGORY_SELF_HARM).")
+    w('"""')
+    w("# fmt: off")
+    w("import enum")
+    w("")
+    names = []
+    for cls, prefix, skip, extra, base in PY_ENUMS:
+        members = groups[cls]
+        if not members:
+            raise GenError("enum %s: no constant has the prefix %s" % (cls, prefix))
+        names.append(cls)
+        w("")
+        w("class %s(enum.%s):" % (cls, base))
+        lead = members[0]["lead"] or ""
+        doc = "%s (%s*)%s" % (cls, prefix, (": " + " ".join(lead.split())) if lead else "")
+        w("    %s" % py_str(doc))
+        w("")
+        for c in members:
+            mname = c["name"][len(prefix):] if c["name"].startswith(prefix) else c["name"][len("MIRS_"):]
+            if mname[0].isdigit():
+                mname = "_" + mname
+            w("    %s = %d%s" % (mname, c["value"], ("  #: " + " ".join(c["trail"].split())) if c["trail"] else ""))
+    w("")
+    w("")
+    w("__all__ = [")
+    for n in names:
+        w("    %r," % n)
+    w("]")
+    return "\n".join(o) + "\n"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out-dir", default=ROOT, help="write the outputs under this directory (default: the repo)")
@@ -1190,8 +1439,9 @@ def main():
     try:
         api = collect()
         check_names(api)
-        texts = {"python": gen_python(api), "rust": gen_rust(api), "layout": gen_layout_c(api),
-                 "versioned": gen_versioned_c(api), "rust_enums": gen_rust_enums(api)}
+        texts = {"python": gen_python(api), "python_enums": gen_python_enums(api),
+                 "python_stub": gen_python_stub(api), "python_errors": gen_python_errors(api), "rust": gen_rust(api),
+                 "layout": gen_layout_c(api), "versioned": gen_versioned_c(api), "rust_enums": gen_rust_enums(api)}
     except GenError as e:
         sys.exit("generate.py: " + str(e))
     status = 0

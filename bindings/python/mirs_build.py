@@ -5,6 +5,7 @@
 works offline on a machine with nothing but Debian's python3 and pip: the package is pure Python (ctypes), so a
 wheel is a zip of mirsafety/ plus its metadata, and no build requirement has to be downloaded into pip's
 isolated build environment. (--no-build-isolation works too.) Metadata comes from pyproject.toml's [project].
+`pip install -e` (PEP 660) gets a wheel holding only a .pth file that puts this folder on sys.path.
 """
 import base64
 import hashlib
@@ -36,7 +37,7 @@ def _files():
     for dirpath, dirnames, filenames in os.walk(os.path.join(HERE, "mirsafety")):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
         for f in sorted(filenames):
-            if f.endswith(".py") or f == "py.typed":
+            if f.endswith(".py") or f.endswith(".pyi") or f == "py.typed":
                 full = os.path.join(dirpath, f)
                 out.append((os.path.relpath(full, HERE).replace(os.sep, "/"), full))
     return out
@@ -84,7 +85,7 @@ def _record_line(path, data):
     return "%s,sha256=%s,%d" % (path, digest, len(data))
 
 
-def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None, editable=False):
     name, version, _, _ = _project()
     fname = "%s-%s-py3-none-any.whl" % (name, version)
     di = _dist_info()
@@ -99,7 +100,9 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
         records.append(_record_line(arc, data))
 
     with zipfile.ZipFile(os.path.join(wheel_directory, fname), "w") as zf:
-        for arc, full in _files():
+        if editable:
+            add(zf, "mirsafety-editable.pth", (HERE + "\n").encode("utf-8"))
+        for arc, full in ([] if editable else _files()):
             with open(full, "rb") as fh:
                 add(zf, arc, fh.read())
         add(zf, di + "/METADATA", _metadata().encode("utf-8"))
@@ -110,6 +113,20 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
         info.external_attr = 0o644 << 16
         zf.writestr(info, "\n".join(records) + "\n")
     return fname
+
+
+def get_requires_for_build_editable(config_settings=None):
+    return []
+
+
+def prepare_metadata_for_build_editable(metadata_directory, config_settings=None):
+    return prepare_metadata_for_build_wheel(metadata_directory, config_settings)
+
+
+def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
+    """An editable install: the wheel's only module file is mirsafety-editable.pth naming this folder, so the
+    installed package is the source tree's (edits show without reinstalling; the library is found as usual)."""
+    return build_wheel(wheel_directory, config_settings, metadata_directory, editable=True)
 
 
 def build_sdist(sdist_directory, config_settings=None):

@@ -5,19 +5,20 @@ Usage: count_items.py <dataset> [shard_index shard_count]
 """
 import sys
 from collections import Counter
+from typing import List
 
 import mirsafety
 
 
-def main(argv):
+def main(argv: List[str]) -> int:
     if len(argv) not in (2, 4):
         print("usage: count_items.py <dataset> [shard_index shard_count]", file=sys.stderr)
         return 2
     shard = (int(argv[2]), int(argv[3])) if len(argv) == 4 else (0, 0)
     try:
         with mirsafety.Dataset(argv[1]) as ds, ds.iter(shard=shard) as items:
-            per_relation = Counter()
-            first = []
+            per_relation: Counter[int] = Counter()
+            first: List[str] = []
             n = 0
             for item in items:
                 per_relation[item.relation] += 1

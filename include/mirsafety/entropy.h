@@ -29,7 +29,10 @@ extern "C" {
 /* What to do with a row that holds NaN, +Inf or negative values (for logits:
  * NaN or +Inf; -Inf logits are ordinary zero probabilities), that sums to
  * zero, or (full rows of probabilities only) whose sum differs from 1 by
- * more than the tolerance. */
+ * more than the tolerance plus what rounding each value to the element type
+ * can move the sum by (2^-8 + 2^-15 for bf16, 2^-11 + 2^-15 + ncols 2^-25 for
+ * f16, 2^-24 + 2^-15 for f32, ncols 2^-53 for f64; docs/entropy.md), so that a
+ * correctly rounded softmax always passes the default. */
 #define MIRS_ENTROPY_POLICY_ERROR 0       /* fail with MIRS_E_NUMERIC naming the row (default) */
 #define MIRS_ENTROPY_POLICY_RENORMALIZE 1 /* drop bad entries (as 0), renormalise; an empty row gives NaN */
 #define MIRS_ENTROPY_POLICY_SKIP 2        /* the row's entropy is NaN (reductions ignore NaN) */
@@ -50,7 +53,7 @@ typedef struct mirs_entropy_options {
     int32_t normalize;  /* 1: divide by ln(n), n = number of selected keys (0 when n <= 1) */
     int32_t logits;     /* 1: rows are logits (softmax at temperature first) */
     int32_t policy;     /* MIRS_ENTROPY_POLICY_* (default ERROR) */
-    double tolerance;   /* accepted |sum - 1| of a full probability row (default 1e-3) */
+    double tolerance;   /* accepted |sum - 1| of a full row beyond its dtype's rounding (default 1e-3) */
     double temperature; /* logits only, > 0 (default 1) */
     int32_t kernel;     /* MIRS_ENTROPY_KERNEL_* (default AUTO) */
     uint32_t threads;   /* worker threads across rows (default 1; capped at 256) */

@@ -209,6 +209,24 @@ static inline const char *row_ptr(const ent_job *j, row_it it)
            ((int64_t)it.l * j->s0 + (int64_t)it.h * j->s1 + (int64_t)it.q * j->s2) * (int64_t)j->esz;
 }
 
+/* What rounding each element of a correctly rounded probability row to the
+ * element type can move the row's sum by, on top of the caller's tolerance:
+ * each value moves by at most u |p| (u = 2^-(p) for p significand bits: 2^-8
+ * bf16, 2^-11 f16, 2^-24 f32, 2^-53 f64), so the sum by u; f16 values below
+ * 2^-14 are subnormal and move by up to 2^-25 each, whatever their size; and
+ * the vector kernels sum blocks of at most 512 values in f32 (2^-15 relative).
+ * Without this a bf16 softmax rounded to nearest fails the 1e-3 default on
+ * peaky rows (issue #18). docs/entropy.md states the same bound. */
+static double rounding_slack(int32_t dtype, size_t ncols)
+{
+    switch (dtype) {
+    case MIRS_ENTROPY_BF16: return 0x1p-8 + 0x1p-15;
+    case MIRS_ENTROPY_F16: return 0x1p-11 + 0x1p-15 + (double)ncols * 0x1p-25;
+    case MIRS_ENTROPY_F32: return 0x1p-24 + 0x1p-15;
+    default: return (double)ncols * 0x1p-53;
+    }
+}
+
 static void run_chunk(chunk *c)
 {
     const ent_job *j = c->j;
@@ -228,6 +246,7 @@ static void run_chunk(chunk *c)
         if (!scratch) goto oom;
     }
     const double inv_t = 1.0 / o->temperature;
+    const double sum_limit = o->tolerance + rounding_slack(dt, j->ncols);
     /* Logits over whole contiguous rows: the kernel takes the next row's
      * maximum while it sums this one, so each row is read from memory once. */
     const bool fuse = o->logits && k->lexp_next[dt] && !scratch && !ms && j->nruns == 1 && j->runs[0].b == 0 &&
@@ -283,7 +302,7 @@ static void run_chunk(chunk *c)
         } else if (!(tot.s > 0) || !(tot.s < INFINITY)) {
             kind = ERR_EMPTY;
             val = tot.s;
-        } else if (j->full_row && !o->logits && fabs(tot.s - 1.0) > o->tolerance) {
+        } else if (j->full_row && !o->logits && fabs(tot.s - 1.0) > sum_limit) {
             kind = ERR_SUM;
             val = tot.s;
         }
@@ -372,8 +391,10 @@ int mirs__ent_run_job(const ent_job *j)
             st = mirs__fail(MIRS_E_NUMERIC, "entropy: %s has %.0f NaN, Inf or negative values (policy error)", where,
                             bad->err_value);
         else if (bad->err_kind == ERR_SUM)
-            st = mirs__fail(MIRS_E_NUMERIC, "entropy: %s sums to %.9g, not 1 within tolerance %g (policy error)", where,
-                            bad->err_value, j->opts.tolerance);
+            st = mirs__fail(MIRS_E_NUMERIC,
+                            "entropy: %s sums to %.9g, not 1 within tolerance %g + %g for the rounding of its element "
+                            "type (policy error)",
+                            where, bad->err_value, j->opts.tolerance, rounding_slack(j->dtype, j->ncols));
         else
             st = mirs__fail(MIRS_E_NUMERIC, "entropy: %s has no positive mass over the selected keys", where);
     }

@@ -143,6 +143,32 @@ static void test_policies(void)
 /* A zero dimension next to huge ones: no elements, but strides past 2^63
  * (signed overflow in the reader, found by UBSan). Both readers refuse the
  * shape with MIRS_E_OVERFLOW; a zero dimension with small ones still opens. */
+/* The sum check allows, on top of the tolerance, what rounding to the
+ * element type can move a row's sum by (2^-8 + 2^-15 for bf16, 2^-24 + 2^-15
+ * for f32): a bf16 row off by 2^-9 (as a correctly rounded softmax can be)
+ * passes the default, the same row in f32 does not, and a bf16 row off by
+ * 3 * 2^-9 = 0.00586 > 1e-3 + 2^-8 + 2^-15 = 0.00494 fails (issue #18). */
+static void test_rounding_slack(void)
+{
+    for (int ki = 0; ki < 2; ki++) {
+        mirs_entropy_options o = opts_kernel(kernels[ki]);
+        double h[1] = {0};
+        uint16_t b[20] = {0};
+        float f[20] = {0};
+        b[0] = f32_to_bf16(0.5f), b[7] = f32_to_bf16(0.25f + 0x1p-9f), b[19] = f32_to_bf16(0.25f);
+        f[0] = 0.5f, f[7] = 0.25f + 0x1p-9f, f[19] = 0.25f;
+        CHECK_OK(mirs_entropy_rows(b, MIRS_ENTROPY_BF16, 1, 20, 20, &o, h));
+        double sum = 1 + 0x1p-9, q0 = 0.5 / sum, q1 = (0.25 + 0x1p-9) / sum, q2 = 0.25 / sum;
+        CHECK(NEAR(h[0], -(q0 * log(q0) + q1 * log(q1) + q2 * log(q2)), 2e-6)); /* renormalised, as always */
+        CHECK_STATUS(mirs_entropy_rows(f, MIRS_ENTROPY_F32, 1, 20, 20, &o, h), MIRS_E_NUMERIC);
+        CHECK(strstr(mirs_error_last(), "within tolerance 0.001 + ") != NULL);
+        b[7] = f32_to_bf16(0.25f + 3 * 0x1p-9f);
+        CHECK_STATUS(mirs_entropy_rows(b, MIRS_ENTROPY_BF16, 1, 20, 20, &o, h), MIRS_E_NUMERIC);
+        o.tolerance = 0.002;
+        CHECK_OK(mirs_entropy_rows(b, MIRS_ENTROPY_BF16, 1, 20, 20, &o, h));
+    }
+}
+
 static void test_zero_dim_strides(void)
 {
     char npy[128];
@@ -539,6 +565,7 @@ int main(int argc, char **argv)
     test_argument_messages();
     test_hand_worked();
     test_policies();
+    test_rounding_slack();
     test_zero_dim_strides();
     test_spans_and_views();
     test_kernels_agree();

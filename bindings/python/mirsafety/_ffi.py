@@ -544,7 +544,10 @@ MIRS_ENTROPY_F64 = 4
 # What to do with a row that holds NaN, +Inf or negative values (for logits:
 # NaN or +Inf; -Inf logits are ordinary zero probabilities), that sums to
 # zero, or (full rows of probabilities only) whose sum differs from 1 by
-# more than the tolerance.
+# more than the tolerance plus what rounding each value to the element type
+# can move the sum by (2^-8 + 2^-15 for bf16, 2^-11 + 2^-15 + ncols 2^-25 for
+# f16, 2^-24 + 2^-15 for f32, ncols 2^-53 for f64; docs/entropy.md), so that a
+# correctly rounded softmax always passes the default.
 #: fail with MIRS_E_NUMERIC naming the row (default)
 MIRS_ENTROPY_POLICY_ERROR = 0
 #: drop bad entries (as 0), renormalise; an empty row gives NaN
@@ -1208,7 +1211,7 @@ class mirs_entropy_options(ctypes.Structure):
 normalize: 1: divide by ln(n), n = number of selected keys (0 when n <= 1)
 logits: 1: rows are logits (softmax at temperature first)
 policy: MIRS_ENTROPY_POLICY_* (default ERROR)
-tolerance: accepted |sum - 1| of a full probability row (default 1e-3)
+tolerance: accepted |sum - 1| of a full row beyond its dtype's rounding (default 1e-3)
 temperature: logits only, > 0 (default 1)
 kernel: MIRS_ENTROPY_KERNEL_* (default AUTO)
 threads: worker threads across rows (default 1; capped at 256)"""

@@ -23,26 +23,31 @@ Dask is optional: nothing here imports it until ``run_scoring`` is called with a
 client, and ``score_shard``/``merge_parts`` work in any process pool or on any
 batch system (one command per shard, then one merge). See docs/scale-out.md.
 """
+from __future__ import annotations
+
 import ctypes
 import os
 import uuid
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _ffi
-from ._core import check, lib, text_in
+from ._core import PathLike, check, choice, lib, text_in
 from .dataset import Dataset, make_filter
+from .entropy import Accumulator
 from .errors import StateError
 from .report import Records, Report, Responses, Store, store_merge
 
 _PART = "{model}.{judge}.part-{k:05d}-of-{n:05d}.jsonl"
 
 
-def part_path(out_dir, model, judge, k, n):
+def part_path(out_dir: str, model: str, judge: str, k: int, n: int) -> str:
     """The part file of shard k of n (one output per shard)."""
     return os.path.join(out_dir, _PART.format(model=model.replace("/", "_"), judge=judge, k=k, n=n))
 
 
-def score_shard(dataset, responses, judge_outputs, model, shard, out_dir, judge="harmbench-mir", rtype_outputs=None,
-                parse="official", timestamp_ms=0):
+def score_shard(dataset: str, responses: str, judge_outputs: str, model: str, shard: Tuple[int, int], out_dir: str,
+                judge: str = "harmbench-mir", rtype_outputs: Optional[str] = None, parse: str = "official",
+                timestamp_ms: int = 0) -> Tuple[str, Dict[str, Any]]:
     """Scores shard ``(k, n)`` into ``out_dir`` and returns ``(part_path, summary)``.
 
     The records go to a temporary store named for this attempt, which is closed
@@ -63,7 +68,7 @@ def score_shard(dataset, responses, judge_outputs, model, shard, out_dir, judge=
     from .score import _PARSE_MODES
     if parse not in _PARSE_MODES:
         raise ValueError("unknown parse mode %r (known: %s)" % (parse, ", ".join(_PARSE_MODES)))
-    opts.parse_mode = _PARSE_MODES[parse]
+    opts.parse_mode = choice(_PARSE_MODES, parse, "parse")
     opts.timestamp_ms = int(timestamp_ms)
     summary = _ffi.mirs_score_summary()
     summary.struct_size = ctypes.sizeof(summary)
@@ -74,9 +79,10 @@ def score_shard(dataset, responses, judge_outputs, model, shard, out_dir, judge=
         try:
             store = Store(tmp, durability="none")
             try:
-                check(lib().mirs_score_responses(ds.handle, ctypes.byref(f), resp._h(), jo._h(),
-                                                 rt._h() if rt else None, ctypes.byref(opts), store._h(),
-                                                 ctypes.byref(summary)), "mirs_score_responses")
+                with store._using() as sh:
+                    check(lib().mirs_score_responses(ds.handle, ctypes.byref(f), resp._h(), jo._h(),
+                                                     rt._h() if rt else None, ctypes.byref(opts), sh,
+                                                     ctypes.byref(summary)), "mirs_score_responses")
             finally:
                 store.close()  # writes and fsyncs the store
             os.replace(tmp, final)
@@ -88,11 +94,11 @@ def score_shard(dataset, responses, judge_outputs, model, shard, out_dir, judge=
         finally:
             if rt:
                 rt.close()
-    fields = [name for name, _ in _ffi.mirs_score_summary._fields_ if name != "struct_size"]
+    fields = [f[0] for f in _ffi.mirs_score_summary._fields_ if f[0] != "struct_size"]
     return final, {name: getattr(summary, name) for name in fields}
 
 
-def _fsync_dir(d):
+def _fsync_dir(d: str) -> None:
     fd = os.open(d, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -100,12 +106,13 @@ def _fsync_dir(d):
         os.close(fd)
 
 
-def merge_parts(parts, output, policy="strict"):
+def merge_parts(parts: Iterable[PathLike], output: PathLike, policy: str = "strict") -> Tuple[int, int, int]:
     """Merges part stores into ``output`` (atomically); returns (records, duplicates, conflicts)."""
     return store_merge(list(parts), output, policy=policy)
 
 
-def report_counts(store_path, model, judge="harmbench-mir", denominator="all"):
+def report_counts(store_path: PathLike, model: str, judge: str = "harmbench-mir",
+                  denominator: str = "all") -> Tuple[Dict[Tuple[str, str], Tuple[int, int]], Tuple[int, int]]:
     """{(category, relation): (unsafe, total)} and the overall (unsafe, total) of one model in a store."""
     from .dataset import categories, relations
     with Records(store_path) as recs, Report(model, judge) as rep:
@@ -116,8 +123,9 @@ def report_counts(store_path, model, judge="harmbench-mir", denominator="all"):
         return cells, rep.counts(denominator=denominator)
 
 
-def run_scoring(client, dataset, responses, judge_outputs, model, n_shards, out_dir, output, judge="harmbench-mir",
-                rtype_outputs=None, parse="official", timestamp_ms=0, retries=3):
+def run_scoring(client: Any, dataset: str, responses: str, judge_outputs: str, model: str, n_shards: int, out_dir: str,
+                output: str, judge: str = "harmbench-mir", rtype_outputs: Optional[str] = None, parse: str = "official",
+                timestamp_ms: int = 0, retries: int = 3) -> Tuple[str, List[Dict[str, Any]]]:
     """Scores a whole run on a Dask cluster: one task per shard, then the merge.
 
     A worker that dies in the middle of a shard has that task rescheduled by
@@ -144,22 +152,25 @@ def run_scoring(client, dataset, responses, judge_outputs, model, n_shards, out_
 # ---- attention entropy -------------------------------------------------------------------------------------------
 
 
-def file_shard(path, n):
+def file_shard(path: str, n: int) -> int:
     """The shard of a file among n: the stable key hash of its base name (the same on every machine)."""
     return lib().mirs_key_shard(text_in(os.path.basename(path)), n)
 
 
-def entropy_part_path(out_dir, k, n):
+def entropy_part_path(out_dir: str, k: int, n: int) -> str:
+    """The part file of entropy shard k of n."""
     return os.path.join(out_dir, "entropy.part-%05d-of-%05d.json" % (k, n))
 
 
-def entropy_shard(files, shard, out_dir, layers, heads, bins=64, lo=0.0, hi=8.0, layout="lhqk", **opts):
+def entropy_shard(files: Iterable[Tuple[str, str]], shard: Tuple[int, int], out_dir: str, layers: int, heads: int,
+                  bins: int = 64, lo: float = 0.0, hi: float = 8.0, layout: str = "lhqk",
+                  **opts: Any) -> Tuple[str, int]:
     """Accumulates the entropy of the files of shard (k, n) and saves the state; returns (part_path, items).
 
     files is a list of (path, label) with label "safe" or "unsafe"; each file is a .npy or .safetensors attention
     tensor read with the given layout (mirsafety.entropy.Tensor.attention, keyword options passed on). The state
     is written to a temporary file and renamed, so a killed worker leaves no partial part."""
-    from .entropy import Accumulator, Tensor
+    from .entropy import Tensor
     k, n = shard
     final = entropy_part_path(out_dir, k, n)
     tmp = os.path.join(out_dir, ".tmp-%s-%d-%s" % (os.path.basename(final), os.getpid(), uuid.uuid4().hex))
@@ -184,15 +195,14 @@ def entropy_shard(files, shard, out_dir, layers, heads, bins=64, lo=0.0, hi=8.0,
     return final, items
 
 
-def merge_entropy_parts(parts, output=None):
+def merge_entropy_parts(parts: Iterable[str], output: Optional[str] = None) -> Accumulator:
     """Merges saved accumulator states in the order given (sorted by the caller for reproducible bits) and
     returns the merged Accumulator; with output, also saves it."""
-    from .entropy import Accumulator
-    parts = list(parts)
-    if not parts:
+    plist = list(parts)
+    if not plist:
         raise ValueError("no parts to merge")
-    acc = Accumulator.load(parts[0])
-    for p in parts[1:]:
+    acc = Accumulator.load(plist[0])
+    for p in plist[1:]:
         with Accumulator.load(p) as other:
             acc.merge(other)
     if output:
@@ -200,24 +210,26 @@ def merge_entropy_parts(parts, output=None):
     return acc
 
 
-def run_entropy(client, files, n_shards, out_dir, output, layers, heads, retries=3, **kwargs):
+def run_entropy(client: Any, files: Iterable[Tuple[Any, Any]], n_shards: int, out_dir: str, output: Optional[str],
+                layers: int, heads: int, retries: int = 3, **kwargs: Any) -> Accumulator:
     """Entropy statistics of many attention dumps on a Dask cluster: one task per shard of files, then the merge
     (parts in shard order, so the merged state has the same bits whatever the number of workers). Returns the
     merged Accumulator (also saved to output)."""
-    files = [(str(p), str(lab)) for p, lab in files]
-    futures = [client.submit(entropy_shard, files, (k, n_shards), out_dir, layers, heads, pure=False, retries=retries,
+    flist = [(str(p), str(lab)) for p, lab in files]
+    futures = [client.submit(entropy_shard, flist, (k, n_shards), out_dir, layers, heads, pure=False, retries=retries,
                              key="mirs-entropy-%d-of-%d-%s" % (k, n_shards, uuid.uuid4().hex[:8]), **kwargs)
                for k in range(n_shards)]
     results = client.gather(futures)
-    if sum(items for _, items in results) != len(files):
+    if sum(items for _, items in results) != len(flist):
         raise StateError(_ffi.MIRS_E_STATE, "shards accumulated %d files, expected %d" %
-                         (sum(i for _, i in results), len(files)))
+                         (sum(i for _, i in results), len(flist)))
     return merge_entropy_parts([p for p, _ in results], output)
 
 
-def attention_files_from_store(store_path, model, attention_dir, judge="harmbench-mir"):
+def attention_files_from_store(store_path: PathLike, model: str, attention_dir: str,
+                               judge: str = "harmbench-mir") -> List[Tuple[str, str]]:
     """(path, label) for every safe/unsafe verdict of model whose key has a dump named <key with / as __>.npy."""
-    out = []
+    out: List[Tuple[str, str]] = []
     with Records(store_path) as recs:
         for r in recs:
             if r.model != model or r.judge != judge or r.verdict not in (_ffi.MIRS_VERDICT_SAFE,

@@ -6,12 +6,26 @@ max_pixels, max_image_bytes, composite_dir, progress, profile, failed: a callabl
 response record); enumerations take names ("qwen2-vl", "shuffled",
 "qwen2.5-vl") or ints.
 """
+from __future__ import annotations
+
 import ctypes
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 from . import _ffi
-from ._core import Handle, check, lib, path_in, take_buf, text_in, text_out
-from .dataset import make_filter
+from ._core import Handle, PathLike, Text, check, choice, lib, parse_name, path_in, take_buf, text_in, text_out
+from .dataset import Dataset, Filter, Item, make_filter
 from .errors import MirsError
+
+#: the prompt options (mirs_prompt_options), keyword arguments of render, item_text, item_line, write, write_file
+PROMPT_OPTIONS = ("format", "variant", "labels", "system", "image_placeholder", "template", "seed", "model",
+                  "max_tokens", "temperature", "detail", "image_format", "jpeg_quality", "max_pixels",
+                  "max_image_bytes", "composite_dir", "progress", "profile", "threads", "failed")
+
+
+def _given(params: Dict[str, Any]) -> Dict[str, Any]:
+    """The prompt options among a function's parameters (its locals() at entry)."""
+    return {k: v for k, v in params.items() if k in PROMPT_OPTIONS}
+
 
 _LABELS = {"auto": _ffi.MIRS_PROMPT_LABELS_AUTO, "on": _ffi.MIRS_PROMPT_LABELS_ON, "off": _ffi.MIRS_PROMPT_LABELS_OFF}
 _IMAGES = {"original": _ffi.MIRS_PROMPT_IMAGE_ORIGINAL, "png": _ffi.MIRS_PROMPT_IMAGE_PNG,
@@ -20,32 +34,31 @@ _PROFILES = {"none": _ffi.MIRS_PROMPT_PROFILE_NONE, "qwen2.5-vl": _ffi.MIRS_PROM
              "glm-4.1v-thinking": _ffi.MIRS_PROMPT_PROFILE_GLM4_1V_THINKING}
 
 
-def format_name(fmt):
-    return text_out(lib().mirs_prompt_format_name(fmt))
+#: a name or int of a library enumeration (format, variant, ...): an enums member is an int
+NameArg = Union[str, bytes, int]
 
 
-def variant_name(variant):
-    return text_out(lib().mirs_prompt_variant_name(variant))
+def format_name(fmt: NameArg) -> Optional[str]:
+    """The name of a prompt format ("qwen2-vl", ...); None when out of range."""
+    return text_out(lib().mirs_prompt_format_name(parse_format(fmt)))
 
 
-def parse_format(name):
+def variant_name(variant: NameArg) -> Optional[str]:
+    """The name of a prompt variant ("multi-image", "shuffled", ...); None when out of range."""
+    return text_out(lib().mirs_prompt_variant_name(parse_variant(variant)))
+
+
+def parse_format(name: NameArg) -> int:
     """Lenient format parsing ("Qwen2_VL", "qwen2.5-vl"); ints pass through."""
-    if isinstance(name, int):
-        return name
-    out = ctypes.c_int32()
-    check(lib().mirs_prompt_format_parse(text_in(name), ctypes.byref(out)), "mirs_prompt_format_parse")
-    return out.value
+    return parse_name("mirs_prompt_format_parse", name, "format")
 
 
-def parse_variant(name):
-    if isinstance(name, int):
-        return name
-    out = ctypes.c_int32()
-    check(lib().mirs_prompt_variant_parse(text_in(name), ctypes.byref(out)), "mirs_prompt_variant_parse")
-    return out.value
+def parse_variant(name: NameArg) -> int:
+    """Lenient variant parsing ("TextOnly", "text-only"); UnknownNameError listing the variants otherwise."""
+    return parse_name("mirs_prompt_variant_parse", name, "variant")
 
 
-def is_request_format(fmt):
+def is_request_format(fmt: NameArg) -> bool:
     """True for the request formats (openai, anthropic, openai-batch)."""
     r = lib().mirs_prompt_format_is_request(parse_format(fmt))
     if r < 0:
@@ -60,8 +73,11 @@ class Template(Handle):
     _free = "mirs_template_free"
     _what = "template"
 
-    def __init__(self, text=None, name=None, _ptr=None):
+    def __init__(self, text: Optional[Text] = None, name: Optional[Text] = None, _ptr: Any = None) -> None:
+        """Parses a template text (name shows in error messages)."""
         if _ptr is None:
+            if text is None:
+                raise TypeError("Template: a text (or use Template.load)")
             b = text_in(text, "template")
             _ptr = ctypes.POINTER(_ffi.mirs_template)()
             check(lib().mirs_template_parse(b, len(b), None if name is None else text_in(name), ctypes.byref(_ptr)),
@@ -69,7 +85,8 @@ class Template(Handle):
         self._ptr = _ptr
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path: PathLike) -> Template:
+        """Parses a template file."""
         p = ctypes.POINTER(_ffi.mirs_template)()
         check(lib().mirs_template_load(path_in(path), ctypes.byref(p)), "mirs_template_load")
         return cls(_ptr=p)
@@ -79,7 +96,11 @@ class Template(Handle):
 class _Options:
     """mirs_prompt_options from keyword arguments, with everything it points to kept alive."""
 
-    def __init__(self, kw):
+    keep: List[Any]
+    progress_error: Optional[BaseException]
+    failed_error: Optional[BaseException]
+
+    def __init__(self, kw: Dict[str, Any]) -> None:
         o = _ffi.mirs_prompt_options()
         lib().mirs_prompt_options_init(ctypes.byref(o), ctypes.sizeof(o))
         self.keep = []
@@ -95,15 +116,15 @@ class _Options:
             elif k == "variant":
                 o.variant = parse_variant(v)
             elif k == "labels":
-                o.labels = _LABELS[v] if isinstance(v, str) else v
+                o.labels = choice(_LABELS, v, "labels")
             elif k == "image_format":
-                o.image_format = _IMAGES[v] if isinstance(v, str) else v
+                o.image_format = choice(_IMAGES, v, "image_format")
             elif k == "profile":
-                o.profile = _PROFILES[v] if isinstance(v, str) else v
+                o.profile = choice(_PROFILES, v, "profile")
             elif k == "failed":
                 # failed(record: str): items the official adapters count as failed inference
                 # (docs/prompts.md); without it such an item fails the call, as before.
-                def ftramp(_ud, line, n, _f=v):
+                def ftramp(_ud: Any, line: Any, n: int, _f: Callable[[str], object] = v) -> int:
                     try:
                         _f(ctypes.string_at(line, n).decode("utf-8"))
                         return _ffi.MIRS_OK
@@ -117,7 +138,7 @@ class _Options:
                 o.tmpl = v.handle
                 self.keep.append(v)
             elif k == "progress":
-                def tramp(_ud, done, total, _f=v):
+                def tramp(_ud: Any, done: int, total: int, _f: Callable[[int, int], object] = v) -> None:
                     try:
                         _f(done, total)
                     except BaseException as e:  # a callback must not unwind through C; reported after the call
@@ -135,18 +156,30 @@ class _Options:
                 raise TypeError("unknown prompt option %r" % k)
         self.o = o
 
-    def ref(self):
+    def ref(self) -> Any:
         return ctypes.byref(self.o)
 
-    def reraise(self):
+    def reraise(self) -> None:
         if self.failed_error is not None:
             raise self.failed_error
         if self.progress_error is not None:
             raise self.progress_error
 
 
-def render(text, images=(), relation=None, category=None, key=None, question=None, **opts):
-    """Renders one input with a text format (or a Template) without a dataset."""
+def render(text: Text, images: Iterable[PathLike] = (), relation: Optional[NameArg] = None,
+           category: Optional[NameArg] = None, key: Optional[Text] = None, question: Optional[Text] = None,
+           *, format: Optional[NameArg] = None, variant: Optional[NameArg] = None,
+           labels: Union[str, int, None] = None, system: Optional[Text] = None,
+           image_placeholder: Optional[Text] = None, template: Optional[Template] = None, seed: Optional[int] = None,
+           model: Optional[Text] = None, max_tokens: Optional[int] = None, temperature: Optional[float] = None,
+           detail: Optional[Text] = None, image_format: Union[str, int, None] = None,
+           jpeg_quality: Optional[int] = None, max_pixels: Optional[int] = None, max_image_bytes: Optional[int] = None,
+           composite_dir: Optional[PathLike] = None, progress: Optional[Callable[[int, int], object]] = None,
+           profile: Union[str, int, None] = None, threads: Optional[int] = None,
+           failed: Optional[Callable[[str], object]] = None) -> str:
+    """Renders one input with a text format (or a Template) without a dataset. Keyword options: the prompt
+    options (see the module's docstring)."""
+    opts = _given(locals())
     from .dataset import parse_category, parse_relation
     inp = _ffi.mirs_prompt_input()
     lib().mirs_prompt_input_init(ctypes.byref(inp), ctypes.sizeof(inp))
@@ -167,48 +200,67 @@ def render(text, images=(), relation=None, category=None, key=None, question=Non
     return take_buf(buf).decode("utf-8")
 
 
-def permutation(key, seed, n):
+def permutation(key: Text, seed: int, n: int) -> List[int]:
     """The image order of the shuffled variant: out[k] = stored index of the image sent k-th."""
     out = (ctypes.c_size_t * max(1, n))()
     check(lib().mirs_prompt_permutation(text_in(key), seed, n, out), "mirs_prompt_permutation")
     return list(out[:n])
 
 
-def item_text(item, **opts):
+def item_text(item: Item, *, format: Optional[NameArg] = None, variant: Optional[NameArg] = None,
+              labels: Union[str, int, None] = None, system: Optional[Text] = None,
+              image_placeholder: Optional[Text] = None, template: Optional[Template] = None, seed: Optional[int] = None,
+              model: Optional[Text] = None, max_tokens: Optional[int] = None, temperature: Optional[float] = None,
+              detail: Optional[Text] = None, image_format: Union[str, int, None] = None,
+              jpeg_quality: Optional[int] = None, max_pixels: Optional[int] = None, max_image_bytes: Optional[int] = None,
+              composite_dir: Optional[PathLike] = None, progress: Optional[Callable[[int, int], object]] = None,
+              profile: Union[str, int, None] = None, threads: Optional[int] = None,
+              failed: Optional[Callable[[str], object]] = None) -> str:
     """The model-facing text of one Item with a text format and the options' variant."""
+    opts = _given(locals())
     o = _Options(opts)
     buf = _ffi.mirs_buf()
     check(lib().mirs_prompt_item_text(item._h(), o.ref(), ctypes.byref(buf)), "mirs_prompt_item_text")
     return take_buf(buf).decode("utf-8")
 
 
-def item_line(item, **opts):
+def item_line(item: Item, *, format: Optional[NameArg] = None, variant: Optional[NameArg] = None,
+              labels: Union[str, int, None] = None, system: Optional[Text] = None,
+              image_placeholder: Optional[Text] = None, template: Optional[Template] = None, seed: Optional[int] = None,
+              model: Optional[Text] = None, max_tokens: Optional[int] = None, temperature: Optional[float] = None,
+              detail: Optional[Text] = None, image_format: Union[str, int, None] = None,
+              jpeg_quality: Optional[int] = None, max_pixels: Optional[int] = None, max_image_bytes: Optional[int] = None,
+              composite_dir: Optional[PathLike] = None, progress: Optional[Callable[[int, int], object]] = None,
+              profile: Union[str, int, None] = None, threads: Optional[int] = None,
+              failed: Optional[Callable[[str], object]] = None) -> str:
     """One output line for an Item (JSON, without the newline): {"key", "text", "images"} or a request."""
+    opts = _given(locals())
     o = _Options(opts)
     buf = _ffi.mirs_buf()
     check(lib().mirs_prompt_item_line(item._h(), o.ref(), ctypes.byref(buf)), "mirs_prompt_item_line")
     return take_buf(buf).decode("utf-8")
 
 
-_FILTER_KEYS = ("categories", "relations", "groups", "keys", "shard", "shuffle", "seed_order")
-
-
-def _split(kw):
-    fk = {k: kw.pop(k) for k in list(kw) if k in _FILTER_KEYS}
-    if "seed_order" in fk:
-        fk["seed"] = fk.pop("seed_order")
-    return make_filter(**fk), kw
-
-
-def write(dataset, sink, **kw):
+def write(dataset: Dataset, sink: Callable[[str], Optional[bool]], *, categories: Optional[Filter] = None, relations: Optional[Filter] = None,
+          groups: Optional[Filter] = None, keys: Optional[Iterable[Text]] = None, shard: Optional[Tuple[int, int]] = None,
+          shuffle: bool = False, seed_order: int = 0, format: Optional[NameArg] = None, variant: Optional[NameArg] = None,
+          labels: Union[str, int, None] = None, system: Optional[Text] = None,
+          image_placeholder: Optional[Text] = None, template: Optional[Template] = None, seed: Optional[int] = None,
+          model: Optional[Text] = None, max_tokens: Optional[int] = None, temperature: Optional[float] = None,
+          detail: Optional[Text] = None, image_format: Union[str, int, None] = None,
+          jpeg_quality: Optional[int] = None, max_pixels: Optional[int] = None, max_image_bytes: Optional[int] = None,
+          composite_dir: Optional[PathLike] = None, progress: Optional[Callable[[int, int], object]] = None,
+          profile: Union[str, int, None] = None, threads: Optional[int] = None,
+          failed: Optional[Callable[[str], object]] = None) -> int:
     """Streams one line per item to sink(line: str) (newline included), in iteration order; filter arguments
     (categories, relations, groups, keys, shard, shuffle, seed_order) select items. sink may return False to
     stop early. Returns the number of lines written. An exception in sink stops the write and is re-raised."""
-    (f, keep), opts = _split(dict(kw))
+    opts = _given(locals())
+    f, keep = make_filter(categories, relations, groups, keys, shard, shuffle, seed_order)
     o = _Options(opts)
-    state = {"error": None}
+    state: Dict[str, Optional[BaseException]] = {"error": None}
 
-    def tramp(_ud, line, n):
+    def tramp(_ud: Any, line: Any, n: int) -> int:
         try:
             r = sink(ctypes.string_at(line, n).decode("utf-8"))
             return _ffi.MIRS_DONE if r is False else _ffi.MIRS_OK
@@ -219,16 +271,29 @@ def write(dataset, sink, **kw):
     cb = _ffi.mirs_prompt_sink_fn(tramp)
     written = ctypes.c_size_t()
     st = lib().mirs_prompt_write(dataset.handle, ctypes.byref(f), o.ref(), cb, None, ctypes.byref(written))
-    if state["error"] is not None:
-        raise state["error"]
+    err = state["error"]
+    if err is not None:
+        raise err
     o.reraise()
     check(st, "mirs_prompt_write")
     return written.value
 
 
-def write_file(dataset, path, **kw):
-    """Writes the lines to a file atomically (all or nothing). Returns the number of lines."""
-    (f, keep), opts = _split(dict(kw))
+def write_file(dataset: Dataset, path: PathLike, *, categories: Optional[Filter] = None, relations: Optional[Filter] = None,
+               groups: Optional[Filter] = None, keys: Optional[Iterable[Text]] = None, shard: Optional[Tuple[int, int]] = None,
+               shuffle: bool = False, seed_order: int = 0, format: Optional[NameArg] = None, variant: Optional[NameArg] = None,
+               labels: Union[str, int, None] = None, system: Optional[Text] = None,
+               image_placeholder: Optional[Text] = None, template: Optional[Template] = None, seed: Optional[int] = None,
+               model: Optional[Text] = None, max_tokens: Optional[int] = None, temperature: Optional[float] = None,
+               detail: Optional[Text] = None, image_format: Union[str, int, None] = None,
+               jpeg_quality: Optional[int] = None, max_pixels: Optional[int] = None, max_image_bytes: Optional[int] = None,
+               composite_dir: Optional[PathLike] = None, progress: Optional[Callable[[int, int], object]] = None,
+               profile: Union[str, int, None] = None, threads: Optional[int] = None,
+               failed: Optional[Callable[[str], object]] = None) -> int:
+    """Writes the lines to a file atomically (all or nothing), with the filter and options of write(). Returns the
+    number of lines."""
+    opts = _given(locals())
+    f, keep = make_filter(categories, relations, groups, keys, shard, shuffle, seed_order)
     o = _Options(opts)
     written = ctypes.c_size_t()
     st = lib().mirs_prompt_write_file(dataset.handle, ctypes.byref(f), o.ref(), path_in(path), ctypes.byref(written))

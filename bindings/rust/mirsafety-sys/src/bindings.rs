@@ -1310,7 +1310,10 @@ pub const MIRS_ENTROPY_F64: c_int = 4;
 /// What to do with a row that holds NaN, +Inf or negative values (for logits:
 /// NaN or +Inf; -Inf logits are ordinary zero probabilities), that sums to
 /// zero, or (full rows of probabilities only) whose sum differs from 1 by
-/// more than the tolerance.
+/// more than the tolerance plus what rounding each value to the element type
+/// can move the sum by (2^-8 + 2^-15 for bf16, 2^-11 + 2^-15 + ncols 2^-25 for
+/// f16, 2^-24 + 2^-15 for f32, ncols 2^-53 for f64; docs/entropy.md), so that a
+/// correctly rounded softmax always passes the default.
 ///
 /// fail with MIRS_E_NUMERIC naming the row (default)
 pub const MIRS_ENTROPY_POLICY_ERROR: c_int = 0;
@@ -1318,7 +1321,10 @@ pub const MIRS_ENTROPY_POLICY_ERROR: c_int = 0;
 /// What to do with a row that holds NaN, +Inf or negative values (for logits:
 /// NaN or +Inf; -Inf logits are ordinary zero probabilities), that sums to
 /// zero, or (full rows of probabilities only) whose sum differs from 1 by
-/// more than the tolerance.
+/// more than the tolerance plus what rounding each value to the element type
+/// can move the sum by (2^-8 + 2^-15 for bf16, 2^-11 + 2^-15 + ncols 2^-25 for
+/// f16, 2^-24 + 2^-15 for f32, ncols 2^-53 for f64; docs/entropy.md), so that a
+/// correctly rounded softmax always passes the default.
 ///
 /// drop bad entries (as 0), renormalise; an empty row gives NaN
 pub const MIRS_ENTROPY_POLICY_RENORMALIZE: c_int = 1;
@@ -1326,7 +1332,10 @@ pub const MIRS_ENTROPY_POLICY_RENORMALIZE: c_int = 1;
 /// What to do with a row that holds NaN, +Inf or negative values (for logits:
 /// NaN or +Inf; -Inf logits are ordinary zero probabilities), that sums to
 /// zero, or (full rows of probabilities only) whose sum differs from 1 by
-/// more than the tolerance.
+/// more than the tolerance plus what rounding each value to the element type
+/// can move the sum by (2^-8 + 2^-15 for bf16, 2^-11 + 2^-15 + ncols 2^-25 for
+/// f16, 2^-24 + 2^-15 for f32, ncols 2^-53 for f64; docs/entropy.md), so that a
+/// correctly rounded softmax always passes the default.
 ///
 /// the row's entropy is NaN (reductions ignore NaN)
 pub const MIRS_ENTROPY_POLICY_SKIP: c_int = 2;
@@ -2250,7 +2259,7 @@ pub struct mirs_entropy_options {
     pub logits: i32,
     /// MIRS_ENTROPY_POLICY_* (default ERROR)
     pub policy: i32,
-    /// accepted |sum - 1| of a full probability row (default 1e-3)
+    /// accepted |sum - 1| of a full row beyond its dtype's rounding (default 1e-3)
     pub tolerance: f64,
     /// logits only, \> 0 (default 1)
     pub temperature: f64,

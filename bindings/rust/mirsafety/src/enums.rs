@@ -2142,7 +2142,10 @@ impl TryFrom<i32> for Dtype {
 /// What to do with a row that holds NaN, +Inf or negative values (for logits:
 /// NaN or +Inf; -Inf logits are ordinary zero probabilities), that sums to
 /// zero, or (full rows of probabilities only) whose sum differs from 1 by
-/// more than the tolerance.
+/// more than the tolerance plus what rounding each value to the element type
+/// can move the sum by (2^-8 + 2^-15 for bf16, 2^-11 + 2^-15 + ncols 2^-25 for
+/// f16, 2^-24 + 2^-15 for f32, ncols 2^-53 for f64; docs/entropy.md), so that a
+/// correctly rounded softmax always passes the default.
 ///
 /// The C values are the `MIRS_ENTROPY_POLICY_*` constants; [`EntropyPolicy::raw`] and [`EntropyPolicy::from_raw`] convert.
 #[repr(i32)]
