@@ -312,7 +312,7 @@ int cli_entropy(int argc, char **argv)
         for (const char *p = file; *p; p++) printf(*p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
         printf("\",\"layout\":\"%s\",\"layers\":%zu,\"heads\":%zu,\"queries\":%zu,\"query_begin\":%zu,\"keys\":%zu,"
                "\"unit\":\"%s\",\"kernel\":\"%s\",\"mean\":",
-               layout, L, H, nq, q0, K, unit, mirs_entropy_kernel_name());
+               layout, L, H, nq, q0, K, unit, mirs_entropy_kernel_name(mirs_entropy_auto_kernel()));
         print_double(overall);
         printf(",\"per_layer\":[");
         for (size_t l = 0; l < L; l++) {
@@ -337,7 +337,7 @@ int cli_entropy(int argc, char **argv)
         printf("}\n");
     } else {
         printf("%s: %zu layers x %zu heads x %zu queries (from %zu) x %zu keys, layout %s, kernel %s\n", file, L, H, nq,
-               q0, K, layout, mirs_entropy_kernel_name());
+               q0, K, layout, mirs_entropy_kernel_name(mirs_entropy_auto_kernel()));
         printf("mean entropy (%s): %.6f\n", unit, overall);
         for (size_t l = 0; l < L; l++) printf("  layer %3zu: %.6f\n", l, per_layer[l]);
         for (size_t s = 0; s < nspans; s++) {

@@ -281,6 +281,29 @@ MIRS_API size_t mirs_iter_count(const mirs_iter *it);
 MIRS_API void mirs_iter_reset(mirs_iter *it);
 MIRS_API void mirs_iter_free(mirs_iter *it);
 
+/* ---- Names of the constant groups ------------------------------------------ */
+
+/* For each group, mirs_<group>_name(value) gives the static canonical name
+ * (NULL for a value outside the group) and mirs_<group>_from_name(name, &out)
+ * the value of a name, ignoring ASCII case, spaces, '_' and '-' (MIRS_OK;
+ * MIRS_E_NOT_FOUND with the choices in the message; MIRS_E_INVALID_ARGUMENT
+ * for NULL). Thread-safe. */
+/* MIRS_DATASET_FORMAT_*: "auto", "official", "jsonl". */
+MIRS_API const char *mirs_dataset_format_name(int32_t value);
+MIRS_API int mirs_dataset_format_from_name(const char *name, int32_t *out);
+/* MIRS_DATASET_ODDITIES_*: "accept", "refuse". */
+MIRS_API const char *mirs_dataset_oddities_name(int32_t value);
+MIRS_API int mirs_dataset_oddities_from_name(const char *name, int32_t *out);
+/* MIRS_CHECKSUM_*: "metadata", "images". */
+MIRS_API const char *mirs_checksum_name(int32_t value);
+MIRS_API int mirs_checksum_from_name(const char *name, int32_t *out);
+/* MIRS_CATEGORY_*: the names of mirs_category_name(), as mirs_category_parse() reads them. */
+MIRS_API int mirs_category_from_name(const char *name, int32_t *out);
+/* MIRS_RELATION_*: the names of mirs_relation_name(), as mirs_relation_parse() reads them. */
+MIRS_API int mirs_relation_from_name(const char *name, int32_t *out);
+/* MIRS_GROUP_*: the names of mirs_group_name(), as mirs_group_parse() reads them. */
+MIRS_API int mirs_group_from_name(const char *name, int32_t *out);
+
 #ifdef __cplusplus
 }
 #endif

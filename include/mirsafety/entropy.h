@@ -71,10 +71,10 @@ typedef struct mirs_entropy_options {
  * above 64 KiB). For bindings; C code can use the _INIT macro. */
 MIRS_API int mirs_entropy_options_init(mirs_entropy_options *opts, size_t size);
 
-/* Name of the kernel AUTO selects in this process ("avx512", "avx2", "sse2"
- * or "generic").
- * Static string; thread-safe. */
-MIRS_API const char *mirs_entropy_kernel_name(void);
+/* The kernel AUTO selects in this process: MIRS_ENTROPY_KERNEL_AVX512,
+ * _AVX2, _SSE2 or _GENERIC (its name: mirs_entropy_kernel_name()).
+ * Thread-safe. */
+MIRS_API int32_t mirs_entropy_auto_kernel(void);
 
 /* Entropy of nrows rows of ncols elements of `dtype` starting at data; row r
  * starts at element r * row_stride (stride in ELEMENTS, >= ncols; a byte
@@ -302,6 +302,29 @@ MIRS_API int mirs_entropy_monitor_token_end(mirs_entropy_monitor *m, int32_t *fl
 MIRS_API int mirs_entropy_monitor_layer_mean(const mirs_entropy_monitor *m, size_t layer, double *mean);
 /* Forgets every token (new sequence). */
 MIRS_API void mirs_entropy_monitor_reset(mirs_entropy_monitor *m);
+
+/* ---- Names of the constant groups ------------------------------------------ */
+
+/* For each group, mirs_<group>_name(value) gives the static canonical name
+ * (NULL for a value outside the group) and mirs_<group>_from_name(name, &out)
+ * the value of a name, ignoring ASCII case, spaces, '_' and '-' (MIRS_OK;
+ * MIRS_E_NOT_FOUND with the choices in the message; MIRS_E_INVALID_ARGUMENT
+ * for NULL). Thread-safe. */
+/* MIRS_ENTROPY_F32, _F16, _BF16, _F64 (numpy's names "float32" ... are accepted too): "f32", "f16", "bf16", "f64". */
+MIRS_API const char *mirs_entropy_dtype_name(int32_t value);
+MIRS_API int mirs_entropy_dtype_from_name(const char *name, int32_t *out);
+/* MIRS_ENTROPY_POLICY_*: "error", "renormalize", "skip". */
+MIRS_API const char *mirs_entropy_policy_name(int32_t value);
+MIRS_API int mirs_entropy_policy_from_name(const char *name, int32_t *out);
+/* MIRS_ENTROPY_KERNEL_*: "auto", "generic", "avx2", "sse2", "avx512". */
+MIRS_API const char *mirs_entropy_kernel_name(int32_t value);
+MIRS_API int mirs_entropy_kernel_from_name(const char *name, int32_t *out);
+/* MIRS_ENTROPY_LABEL_*: "safe", "unsafe". */
+MIRS_API const char *mirs_entropy_label_name(int32_t value);
+MIRS_API int mirs_entropy_label_from_name(const char *name, int32_t *out);
+/* MIRS_ENTROPY_THRESHOLD_*: "midpoint", "youden". */
+MIRS_API const char *mirs_entropy_threshold_name(int32_t value);
+MIRS_API int mirs_entropy_threshold_from_name(const char *name, int32_t *out);
 
 #ifdef __cplusplus
 }

@@ -36,8 +36,6 @@ extern "C" {
 #define MIRS_LAYOUT_RGBA8 1 /* R,G,B,A (4 channels), straight (not premultiplied) alpha */
 #define MIRS_LAYOUT_GRAY8 2 /* luma (1 channel) */
 
-/* Static name of a format ("png", "jpeg", "none"; "unknown" otherwise). */
-MIRS_API const char *mirs_image_format_name(int32_t format);
 /* Static MIME type of a format ("image/png", "image/jpeg"; NULL otherwise). */
 MIRS_API const char *mirs_image_format_mime(int32_t format);
 /* Channels of a layout (3, 4, 1), or 0 for an unknown layout. */
@@ -444,6 +442,35 @@ MIRS_API int mirs_image_batch_take_image(mirs_image_batch *batch, size_t i, mirs
 /* Input i's encoded bytes when the run had encode options (NULL with
  * *len = 0 otherwise). Borrowed: valid until the next run or the free. */
 MIRS_API const uint8_t *mirs_image_batch_encoded(const mirs_image_batch *batch, size_t i, size_t *len);
+
+/* ---- Names of the constant groups ------------------------------------------ */
+
+/* For each group, mirs_<group>_name(value) gives the static canonical name
+ * (NULL for a value outside the group) and mirs_<group>_from_name(name, &out)
+ * the value of a name, ignoring ASCII case, spaces, '_' and '-' (MIRS_OK;
+ * MIRS_E_NOT_FOUND with the choices in the message; MIRS_E_INVALID_ARGUMENT
+ * for NULL). Thread-safe. */
+/* MIRS_IMAGE_FORMAT_*: "none", "png", "jpeg". */
+MIRS_API const char *mirs_image_format_name(int32_t value);
+MIRS_API int mirs_image_format_from_name(const char *name, int32_t *out);
+/* MIRS_LAYOUT_*: "rgb8", "rgba8", "gray8". */
+MIRS_API const char *mirs_layout_name(int32_t value);
+MIRS_API int mirs_layout_from_name(const char *name, int32_t *out);
+/* MIRS_JPEG_WARNINGS_*: "strict", "tolerate". */
+MIRS_API const char *mirs_jpeg_warnings_name(int32_t value);
+MIRS_API int mirs_jpeg_warnings_from_name(const char *name, int32_t *out);
+/* MIRS_JPEG_DCT_*: "exact", "fast". */
+MIRS_API const char *mirs_jpeg_dct_name(int32_t value);
+MIRS_API int mirs_jpeg_dct_from_name(const char *name, int32_t *out);
+/* MIRS_JPEG_SUBSAMPLING_*: "444", "422", "420". */
+MIRS_API const char *mirs_jpeg_subsampling_name(int32_t value);
+MIRS_API int mirs_jpeg_subsampling_from_name(const char *name, int32_t *out);
+/* MIRS_RESIZE_*: "area", "bilinear", "bicubic". */
+MIRS_API const char *mirs_resize_name(int32_t value);
+MIRS_API int mirs_resize_from_name(const char *name, int32_t *out);
+/* MIRS_COMPOSITE_*: "row", "column", "grid". */
+MIRS_API const char *mirs_composite_name(int32_t value);
+MIRS_API int mirs_composite_from_name(const char *name, int32_t *out);
 
 #ifdef __cplusplus
 }

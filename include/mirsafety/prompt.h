@@ -254,6 +254,27 @@ MIRS_API int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter
 MIRS_API int mirs_prompt_write_file(const mirs_dataset *ds, const mirs_filter *filter, const mirs_prompt_options *opts,
                                     const char *path, size_t *written);
 
+/* ---- Names of the constant groups ------------------------------------------ */
+
+/* For each group, mirs_<group>_name(value) gives the static canonical name
+ * (NULL for a value outside the group) and mirs_<group>_from_name(name, &out)
+ * the value of a name, ignoring ASCII case, spaces, '_' and '-' (MIRS_OK;
+ * MIRS_E_NOT_FOUND with the choices in the message; MIRS_E_INVALID_ARGUMENT
+ * for NULL). Thread-safe. */
+/* MIRS_PROMPT_LABELS_*: "auto", "on", "off". */
+MIRS_API const char *mirs_prompt_labels_name(int32_t value);
+MIRS_API int mirs_prompt_labels_from_name(const char *name, int32_t *out);
+/* MIRS_PROMPT_IMAGE_*: "original", "png", "jpeg". */
+MIRS_API const char *mirs_prompt_image_name(int32_t value);
+MIRS_API int mirs_prompt_image_from_name(const char *name, int32_t *out);
+/* MIRS_PROMPT_PROFILE_*: "none", "qwen2.5-vl", "glm-4.1v-thinking". */
+MIRS_API const char *mirs_prompt_profile_name(int32_t value);
+MIRS_API int mirs_prompt_profile_from_name(const char *name, int32_t *out);
+/* MIRS_PROMPT_FORMAT_*: the names of mirs_prompt_format_name(), as mirs_prompt_format_parse() reads them. */
+MIRS_API int mirs_prompt_format_from_name(const char *name, int32_t *out);
+/* MIRS_PROMPT_VARIANT_*: the names of mirs_prompt_variant_name(), as mirs_prompt_variant_parse() reads them. */
+MIRS_API int mirs_prompt_variant_from_name(const char *name, int32_t *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -238,6 +238,20 @@ MIRS_API int mirs_compare_judges(const mirs_records *a, const char *judge_a, con
 MIRS_API int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho,
                                      double *spearman_p, double *kendall_tau, double *kendall_p);
 
+/* ---- Names of the constant groups ------------------------------------------ */
+
+/* For each group, mirs_<group>_name(value) gives the static canonical name
+ * (NULL for a value outside the group) and mirs_<group>_from_name(name, &out)
+ * the value of a name, ignoring ASCII case, spaces, '_' and '-' (MIRS_OK;
+ * MIRS_E_NOT_FOUND with the choices in the message; MIRS_E_INVALID_ARGUMENT
+ * for NULL). Thread-safe. */
+/* MIRS_DENOM_*: "all", "answered". */
+MIRS_API const char *mirs_denominator_name(int32_t value);
+MIRS_API int mirs_denominator_from_name(const char *name, int32_t *out);
+/* MIRS_REPORT_*: "table", "json", "csv", "markdown", "mir". */
+MIRS_API const char *mirs_report_format_name(int32_t value);
+MIRS_API int mirs_report_format_from_name(const char *name, int32_t *out);
+
 #ifdef __cplusplus
 }
 #endif

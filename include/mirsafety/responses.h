@@ -169,6 +169,23 @@ MIRS_API const char *mirs_response_match_missing(const mirs_response_match *m, s
 MIRS_API size_t mirs_response_match_duplicate_count(const mirs_response_match *m);
 MIRS_API const char *mirs_response_match_duplicate(const mirs_response_match *m, size_t i);
 
+/* ---- Names of the constant groups ------------------------------------------ */
+
+/* For each group, mirs_<group>_name(value) gives the static canonical name
+ * (NULL for a value outside the group) and mirs_<group>_from_name(name, &out)
+ * the value of a name, ignoring ASCII case, spaces, '_' and '-' (MIRS_OK;
+ * MIRS_E_NOT_FOUND with the choices in the message; MIRS_E_INVALID_ARGUMENT
+ * for NULL). Thread-safe. */
+/* MIRS_RESPONSE_OK, _FAILED, _CRASHED: "ok", "failed", "crashed". */
+MIRS_API const char *mirs_response_status_name(int32_t value);
+MIRS_API int mirs_response_status_from_name(const char *name, int32_t *out);
+/* MIRS_RESPONSES_*: "auto", "batch", "simple", "official". */
+MIRS_API const char *mirs_responses_format_name(int32_t value);
+MIRS_API int mirs_responses_format_from_name(const char *name, int32_t *out);
+/* MIRS_RESPONSE_ORIGIN_*: "given", "completions", "chat". */
+MIRS_API const char *mirs_response_origin_name(int32_t value);
+MIRS_API int mirs_response_origin_from_name(const char *name, int32_t *out);
+
 #ifdef __cplusplus
 }
 #endif

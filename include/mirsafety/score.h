@@ -430,6 +430,23 @@ MIRS_API int mirs_response_type_prompt_len(const char *question, size_t question
  * Returns MIRS_OK or MIRS_E_INVALID_ARGUMENT. Thread-safe. */
 MIRS_API int mirs_response_type_parse(const char *output, size_t len, int32_t *rtype);
 
+/* ---- Names of the constant groups ------------------------------------------ */
+
+/* For each group, mirs_<group>_name(value) gives the static canonical name
+ * (NULL for a value outside the group) and mirs_<group>_from_name(name, &out)
+ * the value of a name, ignoring ASCII case, spaces, '_' and '-' (MIRS_OK;
+ * MIRS_E_NOT_FOUND with the choices in the message; MIRS_E_INVALID_ARGUMENT
+ * for NULL). Thread-safe. */
+/* MIRS_STRIP_* modes (MIRS_STRIP_WHITESPACE also as "none": only whitespace is stripped): "mir", "glm", "tags", "whitespace", "glm-raw". */
+MIRS_API const char *mirs_strip_mode_name(int32_t value);
+MIRS_API int mirs_strip_mode_from_name(const char *name, int32_t *out);
+/* MIRS_STRIP_UNTERMINATED_*: "keep", "empty", "before". */
+MIRS_API const char *mirs_strip_unterminated_name(int32_t value);
+MIRS_API int mirs_strip_unterminated_from_name(const char *name, int32_t *out);
+/* MIRS_PARSE_*: "lenient", "official", "official-server". */
+MIRS_API const char *mirs_parse_mode_name(int32_t value);
+MIRS_API int mirs_parse_mode_from_name(const char *name, int32_t *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -112,6 +112,17 @@ MIRS_API double mirs_stats_t_sf(double t, double df);              /* P(T > t) *
 MIRS_API double mirs_stats_beta_inc(double a, double b, double x); /* regularised I_x(a, b) */
 MIRS_API double mirs_stats_beta_quantile(double a, double b, double p);
 
+/* ---- Names of the constant groups ------------------------------------------ */
+
+/* For each group, mirs_<group>_name(value) gives the static canonical name
+ * (NULL for a value outside the group) and mirs_<group>_from_name(name, &out)
+ * the value of a name, ignoring ASCII case, spaces, '_' and '-' (MIRS_OK;
+ * MIRS_E_NOT_FOUND with the choices in the message; MIRS_E_INVALID_ARGUMENT
+ * for NULL). Thread-safe. */
+/* MIRS_MWU_*: "auto", "exact", "asymptotic". */
+MIRS_API const char *mirs_mwu_method_name(int32_t value);
+MIRS_API int mirs_mwu_method_from_name(const char *name, int32_t *out);
+
 #ifdef __cplusplus
 }
 #endif

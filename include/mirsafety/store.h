@@ -207,6 +207,23 @@ MIRS_API int mirs_records_counted(const mirs_records *r, size_t i);
 MIRS_API int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *output, int32_t policy,
                               uint64_t *records_out, uint64_t *duplicates, uint64_t *conflicts);
 
+/* ---- Names of the constant groups ------------------------------------------ */
+
+/* For each group, mirs_<group>_name(value) gives the static canonical name
+ * (NULL for a value outside the group) and mirs_<group>_from_name(name, &out)
+ * the value of a name, ignoring ASCII case, spaces, '_' and '-' (MIRS_OK;
+ * MIRS_E_NOT_FOUND with the choices in the message; MIRS_E_INVALID_ARGUMENT
+ * for NULL). Thread-safe. */
+/* MIRS_DURABLE_*: "none", "flush", "fsync", "fsync-every". */
+MIRS_API const char *mirs_durability_name(int32_t value);
+MIRS_API int mirs_durability_from_name(const char *name, int32_t *out);
+/* MIRS_TORN_* ("repair", the tool's flag, is TRUNCATE too): "refuse", "truncate". */
+MIRS_API const char *mirs_torn_name(int32_t value);
+MIRS_API int mirs_torn_from_name(const char *name, int32_t *out);
+/* MIRS_MERGE_*: "strict", "last-wins". */
+MIRS_API const char *mirs_merge_policy_name(int32_t value);
+MIRS_API int mirs_merge_policy_from_name(const char *name, int32_t *out);
+
 #ifdef __cplusplus
 }
 #endif

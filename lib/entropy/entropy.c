@@ -48,7 +48,12 @@ static const ent_kernel *auto_kernel(void)
 #endif
 }
 
-const char *mirs_entropy_kernel_name(void) { return auto_kernel()->name; }
+int32_t mirs_entropy_auto_kernel(void)
+{
+    int32_t k = MIRS_ENTROPY_KERNEL_GENERIC;
+    mirs_entropy_kernel_from_name(auto_kernel()->name, &k);
+    return k;
+}
 
 size_t mirs__ent_dtype_size(int32_t dt)
 {

@@ -21,15 +21,6 @@
 
 #define MIRS_IMAGE_DIM_LIMIT 1000000u
 
-MIRS_API const char *mirs_image_format_name(int32_t format)
-{
-    switch (format) {
-    case MIRS_IMAGE_FORMAT_NONE: return "none";
-    case MIRS_IMAGE_FORMAT_PNG: return "png";
-    case MIRS_IMAGE_FORMAT_JPEG: return "jpeg";
-    default: return "unknown";
-    }
-}
 
 MIRS_API const char *mirs_image_format_mime(int32_t format)
 {

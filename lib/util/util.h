@@ -203,4 +203,21 @@ void mirs__arena_free(mirs_arena *a);
 /* Forgets every allocation but keeps one block for reuse. */
 void mirs__arena_reset(mirs_arena *a);
 
+/* A name of a public constant group (MIRS_STRIP_*, MIRS_DURABLE_*, ...).
+ * Each group's table lists its canonical names first, in value order, then
+ * any aliases; mirs_<group>_name() gives the first name of a value and
+ * mirs_<group>_from_name() accepts any, ignoring ASCII case, spaces, '_'
+ * and '-' (mirs__name_eq). */
+typedef struct mirs__name {
+    const char *name;
+    int32_t value;
+} mirs__name;
+bool mirs__name_eq(const char *a, const char *b);
+const char *mirs__name_of(const mirs__name *t, size_t n, int32_t value);
+/* MIRS_OK with *out; MIRS_E_NOT_FOUND naming `what` and listing the
+ * canonical names; MIRS_E_INVALID_ARGUMENT for NULL. */
+int mirs__from_name(const mirs__name *t, size_t n, const char *name, const char *what, int32_t *out);
+/* Defines the public pair mirs_<group>_name / mirs_<group>_from_name over a table. */
+#define MIRS__NAME_PAIR(group, table, what)                                                                                MIRS_API const char *mirs_##group##_name(int32_t value)                                                                {                                                                                                                          return mirs__name_of(table, sizeof table / sizeof *table, value);                                                  }                                                                                                                      MIRS_API int mirs_##group##_from_name(const char *name, int32_t *out)                                                  {                                                                                                                          return mirs__from_name(table, sizeof table / sizeof *table, name, what, out);                                      }
+
 #endif

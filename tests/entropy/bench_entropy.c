@@ -245,7 +245,7 @@ int main(int argc, char **argv)
         }
     double ge = 1e-9 * (double)n;
     printf("{\"kernel\":\"%s\",\"elements\":%zu,\"row\":%zu,\"llc_bytes\":%zu,\"f32_bytes\":%zu,\"rounds\":%d",
-           mirs_entropy_kernel_name(), n, cols, llc, n * 4, ROUNDS);
+           mirs_entropy_kernel_name(mirs_entropy_auto_kernel()), n, cols, llc, n * 4, ROUNDS);
     /* read loops in GB/s of the f32 array, kernels in G elements/s */
     for (size_t k = 0; k < nm; k++) {
         if (!m[k].rounds) {

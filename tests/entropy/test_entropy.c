@@ -295,7 +295,7 @@ static void test_kernels_agree(void)
         CHECK_OK(mirs_entropy_rows(p, MIRS_ENTROPY_F32, 1, n, n, &g, &hg));
         CHECK_OK(mirs_entropy_rows(p, MIRS_ENTROPY_F32, 1, n, n, &a, &ha));
         if (!NEAR(hg, ha, 2e-6))
-            fprintf(stderr, "trial %d: generic %.12g %s %.12g\n", trial, hg, mirs_entropy_kernel_name(), ha);
+            fprintf(stderr, "trial %d: generic %.12g %s %.12g\n", trial, hg, mirs_entropy_kernel_name(mirs_entropy_auto_kernel()), ha);
         CHECK(NEAR(hg, ha, 2e-6));
     }
     free(p);
@@ -561,7 +561,7 @@ int main(int argc, char **argv)
         int st = pick_kernel(argv[1]);
         if (st) return st;
     }
-    printf("kernel: %s (auto: %s)\n", kernel_label, mirs_entropy_kernel_name());
+    printf("kernel: %s (auto: %s)\n", kernel_label, mirs_entropy_kernel_name(mirs_entropy_auto_kernel()));
     test_argument_messages();
     test_hand_worked();
     test_policies();

@@ -30,6 +30,8 @@ lib.mirs_entropy_options_init.argtypes = [ctypes.POINTER(Options), ctypes.c_size
 lib.mirs_entropy_rows.argtypes = [ctypes.c_void_p, ctypes.c_int32, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t,
                                   ctypes.POINTER(Options), ctypes.c_void_p]
 lib.mirs_entropy_kernel_name.restype = ctypes.c_char_p
+lib.mirs_entropy_kernel_name.argtypes = [ctypes.c_int32]
+lib.mirs_entropy_auto_kernel.restype = ctypes.c_int32
 lib.mirs_error_last.restype = ctypes.c_char_p
 
 F32, F16, BF16, F64 = 1, 2, 3, 4
@@ -142,7 +144,7 @@ cases.append(("n=1000003", big / big.sum(1, keepdims=True)))
 # that every vector kernel goes through the same cases, asked for through the
 # kernel option (no environment variable steers the library).
 KERNELS = {"generic": 1, "avx2": 2, "sse2": 3, "avx512": 4}
-auto_name = lib.mirs_entropy_kernel_name().decode()
+auto_name = lib.mirs_entropy_kernel_name(lib.mirs_entropy_auto_kernel()).decode()
 want = sys.argv[2] if len(sys.argv) > 2 else None
 under_test = (0, auto_name) if want is None else (KERNELS[want], want)
 print(f"kernels: generic and {under_test[1]} (auto: {auto_name})")

@@ -2029,12 +2029,60 @@ MIRS_DONE at the end (*out untouched)."""),
         ('it',),
         'void mirs_iter_free(mirs_iter *it)',
         'Number of items the iterator yields in all, and back to the first one.'),
-    'mirs_image_format_name': (
-        'image', ctypes.c_char_p,
+    'mirs_dataset_format_name': (
+        'dataset', ctypes.c_char_p,
         [ctypes.c_int32],
-        ('format',),
-        'const char *mirs_image_format_name(int32_t format)',
-        'Static name of a format ("png", "jpeg", "none"; "unknown" otherwise).'),
+        ('value',),
+        'const char *mirs_dataset_format_name(int32_t value)',
+        'MIRS_DATASET_FORMAT_*: "auto", "official", "jsonl".'),
+    'mirs_dataset_format_from_name': (
+        'dataset', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_dataset_format_from_name(const char *name, int32_t *out)',
+        'MIRS_DATASET_FORMAT_*: "auto", "official", "jsonl".'),
+    'mirs_dataset_oddities_name': (
+        'dataset', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_dataset_oddities_name(int32_t value)',
+        'MIRS_DATASET_ODDITIES_*: "accept", "refuse".'),
+    'mirs_dataset_oddities_from_name': (
+        'dataset', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_dataset_oddities_from_name(const char *name, int32_t *out)',
+        'MIRS_DATASET_ODDITIES_*: "accept", "refuse".'),
+    'mirs_checksum_name': (
+        'dataset', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_checksum_name(int32_t value)',
+        'MIRS_CHECKSUM_*: "metadata", "images".'),
+    'mirs_checksum_from_name': (
+        'dataset', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_checksum_from_name(const char *name, int32_t *out)',
+        'MIRS_CHECKSUM_*: "metadata", "images".'),
+    'mirs_category_from_name': (
+        'dataset', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_category_from_name(const char *name, int32_t *out)',
+        'MIRS_CATEGORY_*: the names of mirs_category_name(), as mirs_category_parse() reads them.'),
+    'mirs_relation_from_name': (
+        'dataset', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_relation_from_name(const char *name, int32_t *out)',
+        'MIRS_RELATION_*: the names of mirs_relation_name(), as mirs_relation_parse() reads them.'),
+    'mirs_group_from_name': (
+        'dataset', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_group_from_name(const char *name, int32_t *out)',
+        'MIRS_GROUP_*: the names of mirs_group_name(), as mirs_group_parse() reads them.'),
     'mirs_image_format_mime': (
         'image', ctypes.c_char_p,
         [ctypes.c_int32],
@@ -2428,6 +2476,90 @@ failed, was encoded or was already taken)."""),
         'const uint8_t *mirs_image_batch_encoded(const mirs_image_batch *batch, size_t i, size_t *len)',
         """Input i's encoded bytes when the run had encode options (NULL with
 *len = 0 otherwise). Borrowed: valid until the next run or the free."""),
+    'mirs_image_format_name': (
+        'image', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_image_format_name(int32_t value)',
+        'MIRS_IMAGE_FORMAT_*: "none", "png", "jpeg".'),
+    'mirs_image_format_from_name': (
+        'image', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_image_format_from_name(const char *name, int32_t *out)',
+        'MIRS_IMAGE_FORMAT_*: "none", "png", "jpeg".'),
+    'mirs_layout_name': (
+        'image', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_layout_name(int32_t value)',
+        'MIRS_LAYOUT_*: "rgb8", "rgba8", "gray8".'),
+    'mirs_layout_from_name': (
+        'image', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_layout_from_name(const char *name, int32_t *out)',
+        'MIRS_LAYOUT_*: "rgb8", "rgba8", "gray8".'),
+    'mirs_jpeg_warnings_name': (
+        'image', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_jpeg_warnings_name(int32_t value)',
+        'MIRS_JPEG_WARNINGS_*: "strict", "tolerate".'),
+    'mirs_jpeg_warnings_from_name': (
+        'image', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_jpeg_warnings_from_name(const char *name, int32_t *out)',
+        'MIRS_JPEG_WARNINGS_*: "strict", "tolerate".'),
+    'mirs_jpeg_dct_name': (
+        'image', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_jpeg_dct_name(int32_t value)',
+        'MIRS_JPEG_DCT_*: "exact", "fast".'),
+    'mirs_jpeg_dct_from_name': (
+        'image', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_jpeg_dct_from_name(const char *name, int32_t *out)',
+        'MIRS_JPEG_DCT_*: "exact", "fast".'),
+    'mirs_jpeg_subsampling_name': (
+        'image', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_jpeg_subsampling_name(int32_t value)',
+        'MIRS_JPEG_SUBSAMPLING_*: "444", "422", "420".'),
+    'mirs_jpeg_subsampling_from_name': (
+        'image', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_jpeg_subsampling_from_name(const char *name, int32_t *out)',
+        'MIRS_JPEG_SUBSAMPLING_*: "444", "422", "420".'),
+    'mirs_resize_name': (
+        'image', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_resize_name(int32_t value)',
+        'MIRS_RESIZE_*: "area", "bilinear", "bicubic".'),
+    'mirs_resize_from_name': (
+        'image', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_resize_from_name(const char *name, int32_t *out)',
+        'MIRS_RESIZE_*: "area", "bilinear", "bicubic".'),
+    'mirs_composite_name': (
+        'image', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_composite_name(int32_t value)',
+        'MIRS_COMPOSITE_*: "row", "column", "grid".'),
+    'mirs_composite_from_name': (
+        'image', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_composite_from_name(const char *name, int32_t *out)',
+        'MIRS_COMPOSITE_*: "row", "column", "grid".'),
     'mirs_prompt_format_name': (
         'prompt', ctypes.c_char_p,
         [ctypes.c_int32],
@@ -2575,6 +2707,54 @@ fsynced and renamed over `path` only when every item succeeded. On any
 failure the temporary file is removed and an existing `path` is left
 untouched (a killed process can leave the temporary file behind; it is
 never read). There is no partial resume: split large jobs with shards."""),
+    'mirs_prompt_labels_name': (
+        'prompt', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_prompt_labels_name(int32_t value)',
+        'MIRS_PROMPT_LABELS_*: "auto", "on", "off".'),
+    'mirs_prompt_labels_from_name': (
+        'prompt', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_prompt_labels_from_name(const char *name, int32_t *out)',
+        'MIRS_PROMPT_LABELS_*: "auto", "on", "off".'),
+    'mirs_prompt_image_name': (
+        'prompt', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_prompt_image_name(int32_t value)',
+        'MIRS_PROMPT_IMAGE_*: "original", "png", "jpeg".'),
+    'mirs_prompt_image_from_name': (
+        'prompt', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_prompt_image_from_name(const char *name, int32_t *out)',
+        'MIRS_PROMPT_IMAGE_*: "original", "png", "jpeg".'),
+    'mirs_prompt_profile_name': (
+        'prompt', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_prompt_profile_name(int32_t value)',
+        'MIRS_PROMPT_PROFILE_*: "none", "qwen2.5-vl", "glm-4.1v-thinking".'),
+    'mirs_prompt_profile_from_name': (
+        'prompt', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_prompt_profile_from_name(const char *name, int32_t *out)',
+        'MIRS_PROMPT_PROFILE_*: "none", "qwen2.5-vl", "glm-4.1v-thinking".'),
+    'mirs_prompt_format_from_name': (
+        'prompt', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_prompt_format_from_name(const char *name, int32_t *out)',
+        'MIRS_PROMPT_FORMAT_*: the names of mirs_prompt_format_name(), as mirs_prompt_format_parse() reads them.'),
+    'mirs_prompt_variant_from_name': (
+        'prompt', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_prompt_variant_from_name(const char *name, int32_t *out)',
+        'MIRS_PROMPT_VARIANT_*: the names of mirs_prompt_variant_name(), as mirs_prompt_variant_parse() reads them.'),
     'mirs_stats_wilson': (
         'stats', ctypes.c_int,
         [ctypes.c_uint64, ctypes.c_uint64, ctypes.c_double, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)],
@@ -2773,6 +2953,18 @@ regularised I_x(a, b)"""),
         """Distribution functions behind the tests (exposed for users and checks).
 They return NaN for NaN or out-of-domain arguments (p outside [0,1],
 a, b, df <= 0, x outside [0,1]); never fail otherwise. Thread-safe."""),
+    'mirs_mwu_method_name': (
+        'stats', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_mwu_method_name(int32_t value)',
+        'MIRS_MWU_*: "auto", "exact", "asymptotic".'),
+    'mirs_mwu_method_from_name': (
+        'stats', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_mwu_method_from_name(const char *name, int32_t *out)',
+        'MIRS_MWU_*: "auto", "exact", "asymptotic".'),
     'mirs_strip_options_init': (
         'score', ctypes.c_int,
         [ctypes.POINTER(mirs_strip_options), ctypes.c_size_t],
@@ -3078,6 +3270,42 @@ ASCII case-insensitive, "benign_help", "benign-help" or "benign help",
 trailing punctuation ignored) must be a label; else
 MIRS_RTYPE_UNPARSEABLE; NULL output with len 0 gives MIRS_RTYPE_ERROR.
 Returns MIRS_OK or MIRS_E_INVALID_ARGUMENT. Thread-safe."""),
+    'mirs_strip_mode_name': (
+        'score', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_strip_mode_name(int32_t value)',
+        'MIRS_STRIP_* modes (MIRS_STRIP_WHITESPACE also as "none": only whitespace is stripped): "mir", "glm", "tags", "whitespace", "glm-raw".'),
+    'mirs_strip_mode_from_name': (
+        'score', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_strip_mode_from_name(const char *name, int32_t *out)',
+        'MIRS_STRIP_* modes (MIRS_STRIP_WHITESPACE also as "none": only whitespace is stripped): "mir", "glm", "tags", "whitespace", "glm-raw".'),
+    'mirs_strip_unterminated_name': (
+        'score', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_strip_unterminated_name(int32_t value)',
+        'MIRS_STRIP_UNTERMINATED_*: "keep", "empty", "before".'),
+    'mirs_strip_unterminated_from_name': (
+        'score', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_strip_unterminated_from_name(const char *name, int32_t *out)',
+        'MIRS_STRIP_UNTERMINATED_*: "keep", "empty", "before".'),
+    'mirs_parse_mode_name': (
+        'score', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_parse_mode_name(int32_t value)',
+        'MIRS_PARSE_*: "lenient", "official", "official-server".'),
+    'mirs_parse_mode_from_name': (
+        'score', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_parse_mode_from_name(const char *name, int32_t *out)',
+        'MIRS_PARSE_*: "lenient", "official", "official-server".'),
     'mirs_responses_options_init': (
         'responses', ctypes.c_int,
         [ctypes.POINTER(mirs_responses_options), ctypes.c_size_t],
@@ -3254,6 +3482,42 @@ long as r; NULL out of range). Thread-safe."""),
         ('m', 'i'),
         'const char *mirs_response_match_duplicate(const mirs_response_match *m, size_t i)',
         'Items that got more than one response (sorted item keys).'),
+    'mirs_response_status_name': (
+        'responses', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_response_status_name(int32_t value)',
+        'MIRS_RESPONSE_OK, _FAILED, _CRASHED: "ok", "failed", "crashed".'),
+    'mirs_response_status_from_name': (
+        'responses', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_response_status_from_name(const char *name, int32_t *out)',
+        'MIRS_RESPONSE_OK, _FAILED, _CRASHED: "ok", "failed", "crashed".'),
+    'mirs_responses_format_name': (
+        'responses', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_responses_format_name(int32_t value)',
+        'MIRS_RESPONSES_*: "auto", "batch", "simple", "official".'),
+    'mirs_responses_format_from_name': (
+        'responses', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_responses_format_from_name(const char *name, int32_t *out)',
+        'MIRS_RESPONSES_*: "auto", "batch", "simple", "official".'),
+    'mirs_response_origin_name': (
+        'responses', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_response_origin_name(int32_t value)',
+        'MIRS_RESPONSE_ORIGIN_*: "given", "completions", "chat".'),
+    'mirs_response_origin_from_name': (
+        'responses', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_response_origin_from_name(const char *name, int32_t *out)',
+        'MIRS_RESPONSE_ORIGIN_*: "given", "completions", "chat".'),
     'mirs_record_init': (
         'store', ctypes.c_int,
         [ctypes.POINTER(mirs_record), ctypes.c_size_t],
@@ -3442,6 +3706,42 @@ is written to a temporary file and renamed over. Errors:
 MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_CORRUPT,
 MIRS_E_TORN, MIRS_E_CONFLICT (MIRS_MERGE_STRICT). Thread-safe (do not
 write the same output from two threads)."""),
+    'mirs_durability_name': (
+        'store', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_durability_name(int32_t value)',
+        'MIRS_DURABLE_*: "none", "flush", "fsync", "fsync-every".'),
+    'mirs_durability_from_name': (
+        'store', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_durability_from_name(const char *name, int32_t *out)',
+        'MIRS_DURABLE_*: "none", "flush", "fsync", "fsync-every".'),
+    'mirs_torn_name': (
+        'store', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_torn_name(int32_t value)',
+        'MIRS_TORN_* ("repair", the tool\'s flag, is TRUNCATE too): "refuse", "truncate".'),
+    'mirs_torn_from_name': (
+        'store', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_torn_from_name(const char *name, int32_t *out)',
+        'MIRS_TORN_* ("repair", the tool\'s flag, is TRUNCATE too): "refuse", "truncate".'),
+    'mirs_merge_policy_name': (
+        'store', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_merge_policy_name(int32_t value)',
+        'MIRS_MERGE_*: "strict", "last-wins".'),
+    'mirs_merge_policy_from_name': (
+        'store', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_merge_policy_from_name(const char *name, int32_t *out)',
+        'MIRS_MERGE_*: "strict", "last-wins".'),
     'mirs_official_options_init': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_official_options), ctypes.c_size_t],
@@ -3643,6 +3943,30 @@ mirs_stats_spearman / mirs_stats_kendall for n limits and ties). The
 arrays (n values each) are read during the call only; every output is
 written on success. Errors: MIRS_E_INVALID_ARGUMENT and those of
 mirs_stats_spearman and mirs_stats_kendall. Thread-safe."""),
+    'mirs_denominator_name': (
+        'report', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_denominator_name(int32_t value)',
+        'MIRS_DENOM_*: "all", "answered".'),
+    'mirs_denominator_from_name': (
+        'report', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_denominator_from_name(const char *name, int32_t *out)',
+        'MIRS_DENOM_*: "all", "answered".'),
+    'mirs_report_format_name': (
+        'report', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_report_format_name(int32_t value)',
+        'MIRS_REPORT_*: "table", "json", "csv", "markdown", "mir".'),
+    'mirs_report_format_from_name': (
+        'report', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_report_format_from_name(const char *name, int32_t *out)',
+        'MIRS_REPORT_*: "table", "json", "csv", "markdown", "mir".'),
     'mirs_score_options_init': (
         'scoring', ctypes.c_int,
         [ctypes.POINTER(mirs_score_options), ctypes.c_size_t],
@@ -3683,14 +4007,14 @@ struct_size to size (pass sizeof(mirs_entropy_options)); never writes past size 
 so a program built against another version's header stays safe.
 MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
 above 64 KiB). For bindings; C code can use the _INIT macro."""),
-    'mirs_entropy_kernel_name': (
-        'entropy', ctypes.c_char_p,
+    'mirs_entropy_auto_kernel': (
+        'entropy', ctypes.c_int32,
         [],
         (),
-        'const char *mirs_entropy_kernel_name(void)',
-        """Name of the kernel AUTO selects in this process ("avx512", "avx2", "sse2"
-or "generic").
-Static string; thread-safe."""),
+        'int32_t mirs_entropy_auto_kernel(void)',
+        """The kernel AUTO selects in this process: MIRS_ENTROPY_KERNEL_AVX512,
+_AVX2, _SSE2 or _GENERIC (its name: mirs_entropy_kernel_name()).
+Thread-safe."""),
     'mirs_entropy_rows': (
         'entropy', ctypes.c_int,
         [ctypes.c_void_p, ctypes.c_int32, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t, ctypes.POINTER(mirs_entropy_options), ctypes.POINTER(ctypes.c_double)],
@@ -3933,6 +4257,66 @@ no rows fed is MIRS_E_STATE."""),
         ('m',),
         'void mirs_entropy_monitor_reset(mirs_entropy_monitor *m)',
         'Forgets every token (new sequence).'),
+    'mirs_entropy_dtype_name': (
+        'entropy', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_entropy_dtype_name(int32_t value)',
+        'MIRS_ENTROPY_F32, _F16, _BF16, _F64 (numpy\'s names "float32" ... are accepted too): "f32", "f16", "bf16", "f64".'),
+    'mirs_entropy_dtype_from_name': (
+        'entropy', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_entropy_dtype_from_name(const char *name, int32_t *out)',
+        'MIRS_ENTROPY_F32, _F16, _BF16, _F64 (numpy\'s names "float32" ... are accepted too): "f32", "f16", "bf16", "f64".'),
+    'mirs_entropy_policy_name': (
+        'entropy', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_entropy_policy_name(int32_t value)',
+        'MIRS_ENTROPY_POLICY_*: "error", "renormalize", "skip".'),
+    'mirs_entropy_policy_from_name': (
+        'entropy', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_entropy_policy_from_name(const char *name, int32_t *out)',
+        'MIRS_ENTROPY_POLICY_*: "error", "renormalize", "skip".'),
+    'mirs_entropy_kernel_name': (
+        'entropy', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_entropy_kernel_name(int32_t value)',
+        'MIRS_ENTROPY_KERNEL_*: "auto", "generic", "avx2", "sse2", "avx512".'),
+    'mirs_entropy_kernel_from_name': (
+        'entropy', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_entropy_kernel_from_name(const char *name, int32_t *out)',
+        'MIRS_ENTROPY_KERNEL_*: "auto", "generic", "avx2", "sse2", "avx512".'),
+    'mirs_entropy_label_name': (
+        'entropy', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_entropy_label_name(int32_t value)',
+        'MIRS_ENTROPY_LABEL_*: "safe", "unsafe".'),
+    'mirs_entropy_label_from_name': (
+        'entropy', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_entropy_label_from_name(const char *name, int32_t *out)',
+        'MIRS_ENTROPY_LABEL_*: "safe", "unsafe".'),
+    'mirs_entropy_threshold_name': (
+        'entropy', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_entropy_threshold_name(int32_t value)',
+        'MIRS_ENTROPY_THRESHOLD_*: "midpoint", "youden".'),
+    'mirs_entropy_threshold_from_name': (
+        'entropy', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_entropy_threshold_from_name(const char *name, int32_t *out)',
+        'MIRS_ENTROPY_THRESHOLD_*: "midpoint", "youden".'),
 }
 
 

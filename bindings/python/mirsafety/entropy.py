@@ -116,7 +116,7 @@ def _opts(given: Mapping[str, Any]) -> _ffi.mirs_entropy_options:
 
 def kernel_name() -> str:
     """The kernel AUTO picks in this process ("avx512", "avx2", "sse2" or "generic")."""
-    return text_str(lib().mirs_entropy_kernel_name())
+    return text_str(lib().mirs_entropy_kernel_name(lib().mirs_entropy_auto_kernel()))
 
 
 def _rows_layout(data: ArrayLike, dtype: DtypeArg) -> Tuple[NDArray, int, int]:

@@ -3016,10 +3016,50 @@ extern "C" {
     /// C: `void mirs_iter_free(mirs_iter *it)` (dataset.h)
     pub fn mirs_iter_free(it: *mut mirs_iter);
 
-    /// Static name of a format ("png", "jpeg", "none"; "unknown" otherwise).
+    /// MIRS_DATASET_FORMAT_*: "auto", "official", "jsonl".
     ///
-    /// C: `const char *mirs_image_format_name(int32_t format)` (image.h)
-    pub fn mirs_image_format_name(format: i32) -> *const c_char;
+    /// C: `const char *mirs_dataset_format_name(int32_t value)` (dataset.h)
+    pub fn mirs_dataset_format_name(value: i32) -> *const c_char;
+
+    /// MIRS_DATASET_FORMAT_*: "auto", "official", "jsonl".
+    ///
+    /// C: `int mirs_dataset_format_from_name(const char *name, int32_t *out)` (dataset.h)
+    pub fn mirs_dataset_format_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_DATASET_ODDITIES_*: "accept", "refuse".
+    ///
+    /// C: `const char *mirs_dataset_oddities_name(int32_t value)` (dataset.h)
+    pub fn mirs_dataset_oddities_name(value: i32) -> *const c_char;
+
+    /// MIRS_DATASET_ODDITIES_*: "accept", "refuse".
+    ///
+    /// C: `int mirs_dataset_oddities_from_name(const char *name, int32_t *out)` (dataset.h)
+    pub fn mirs_dataset_oddities_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_CHECKSUM_*: "metadata", "images".
+    ///
+    /// C: `const char *mirs_checksum_name(int32_t value)` (dataset.h)
+    pub fn mirs_checksum_name(value: i32) -> *const c_char;
+
+    /// MIRS_CHECKSUM_*: "metadata", "images".
+    ///
+    /// C: `int mirs_checksum_from_name(const char *name, int32_t *out)` (dataset.h)
+    pub fn mirs_checksum_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_CATEGORY_*: the names of mirs_category_name(), as mirs_category_parse() reads them.
+    ///
+    /// C: `int mirs_category_from_name(const char *name, int32_t *out)` (dataset.h)
+    pub fn mirs_category_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_RELATION_*: the names of mirs_relation_name(), as mirs_relation_parse() reads them.
+    ///
+    /// C: `int mirs_relation_from_name(const char *name, int32_t *out)` (dataset.h)
+    pub fn mirs_relation_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_GROUP_*: the names of mirs_group_name(), as mirs_group_parse() reads them.
+    ///
+    /// C: `int mirs_group_from_name(const char *name, int32_t *out)` (dataset.h)
+    pub fn mirs_group_from_name(name: *const c_char, out: *mut i32) -> c_int;
 
     /// Static MIME type of a format ("image/png", "image/jpeg"; NULL otherwise).
     ///
@@ -3368,6 +3408,76 @@ extern "C" {
     /// C: `const uint8_t *mirs_image_batch_encoded(const mirs_image_batch *batch, size_t i, size_t *len)` (image.h)
     pub fn mirs_image_batch_encoded(batch: *const mirs_image_batch, i: usize, len: *mut usize) -> *const u8;
 
+    /// MIRS_IMAGE_FORMAT_*: "none", "png", "jpeg".
+    ///
+    /// C: `const char *mirs_image_format_name(int32_t value)` (image.h)
+    pub fn mirs_image_format_name(value: i32) -> *const c_char;
+
+    /// MIRS_IMAGE_FORMAT_*: "none", "png", "jpeg".
+    ///
+    /// C: `int mirs_image_format_from_name(const char *name, int32_t *out)` (image.h)
+    pub fn mirs_image_format_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_LAYOUT_*: "rgb8", "rgba8", "gray8".
+    ///
+    /// C: `const char *mirs_layout_name(int32_t value)` (image.h)
+    pub fn mirs_layout_name(value: i32) -> *const c_char;
+
+    /// MIRS_LAYOUT_*: "rgb8", "rgba8", "gray8".
+    ///
+    /// C: `int mirs_layout_from_name(const char *name, int32_t *out)` (image.h)
+    pub fn mirs_layout_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_JPEG_WARNINGS_*: "strict", "tolerate".
+    ///
+    /// C: `const char *mirs_jpeg_warnings_name(int32_t value)` (image.h)
+    pub fn mirs_jpeg_warnings_name(value: i32) -> *const c_char;
+
+    /// MIRS_JPEG_WARNINGS_*: "strict", "tolerate".
+    ///
+    /// C: `int mirs_jpeg_warnings_from_name(const char *name, int32_t *out)` (image.h)
+    pub fn mirs_jpeg_warnings_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_JPEG_DCT_*: "exact", "fast".
+    ///
+    /// C: `const char *mirs_jpeg_dct_name(int32_t value)` (image.h)
+    pub fn mirs_jpeg_dct_name(value: i32) -> *const c_char;
+
+    /// MIRS_JPEG_DCT_*: "exact", "fast".
+    ///
+    /// C: `int mirs_jpeg_dct_from_name(const char *name, int32_t *out)` (image.h)
+    pub fn mirs_jpeg_dct_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_JPEG_SUBSAMPLING_*: "444", "422", "420".
+    ///
+    /// C: `const char *mirs_jpeg_subsampling_name(int32_t value)` (image.h)
+    pub fn mirs_jpeg_subsampling_name(value: i32) -> *const c_char;
+
+    /// MIRS_JPEG_SUBSAMPLING_*: "444", "422", "420".
+    ///
+    /// C: `int mirs_jpeg_subsampling_from_name(const char *name, int32_t *out)` (image.h)
+    pub fn mirs_jpeg_subsampling_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_RESIZE_*: "area", "bilinear", "bicubic".
+    ///
+    /// C: `const char *mirs_resize_name(int32_t value)` (image.h)
+    pub fn mirs_resize_name(value: i32) -> *const c_char;
+
+    /// MIRS_RESIZE_*: "area", "bilinear", "bicubic".
+    ///
+    /// C: `int mirs_resize_from_name(const char *name, int32_t *out)` (image.h)
+    pub fn mirs_resize_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_COMPOSITE_*: "row", "column", "grid".
+    ///
+    /// C: `const char *mirs_composite_name(int32_t value)` (image.h)
+    pub fn mirs_composite_name(value: i32) -> *const c_char;
+
+    /// MIRS_COMPOSITE_*: "row", "column", "grid".
+    ///
+    /// C: `int mirs_composite_from_name(const char *name, int32_t *out)` (image.h)
+    pub fn mirs_composite_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
     /// Static names ("qwen2-vl", "multi-image"); NULL when out of range.
     ///
     /// C: `const char *mirs_prompt_format_name(int32_t format)` (prompt.h)
@@ -3498,6 +3608,46 @@ extern "C" {
     ///
     /// C: `int mirs_prompt_write_file(const mirs_dataset *ds, const mirs_filter *filter, const mirs_prompt_options *opts, const char *path, size_t *written)` (prompt.h)
     pub fn mirs_prompt_write_file(ds: *const mirs_dataset, filter: *const mirs_filter, opts: *const mirs_prompt_options, path: *const c_char, written: *mut usize) -> c_int;
+
+    /// MIRS_PROMPT_LABELS_*: "auto", "on", "off".
+    ///
+    /// C: `const char *mirs_prompt_labels_name(int32_t value)` (prompt.h)
+    pub fn mirs_prompt_labels_name(value: i32) -> *const c_char;
+
+    /// MIRS_PROMPT_LABELS_*: "auto", "on", "off".
+    ///
+    /// C: `int mirs_prompt_labels_from_name(const char *name, int32_t *out)` (prompt.h)
+    pub fn mirs_prompt_labels_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_PROMPT_IMAGE_*: "original", "png", "jpeg".
+    ///
+    /// C: `const char *mirs_prompt_image_name(int32_t value)` (prompt.h)
+    pub fn mirs_prompt_image_name(value: i32) -> *const c_char;
+
+    /// MIRS_PROMPT_IMAGE_*: "original", "png", "jpeg".
+    ///
+    /// C: `int mirs_prompt_image_from_name(const char *name, int32_t *out)` (prompt.h)
+    pub fn mirs_prompt_image_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_PROMPT_PROFILE_*: "none", "qwen2.5-vl", "glm-4.1v-thinking".
+    ///
+    /// C: `const char *mirs_prompt_profile_name(int32_t value)` (prompt.h)
+    pub fn mirs_prompt_profile_name(value: i32) -> *const c_char;
+
+    /// MIRS_PROMPT_PROFILE_*: "none", "qwen2.5-vl", "glm-4.1v-thinking".
+    ///
+    /// C: `int mirs_prompt_profile_from_name(const char *name, int32_t *out)` (prompt.h)
+    pub fn mirs_prompt_profile_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_PROMPT_FORMAT_*: the names of mirs_prompt_format_name(), as mirs_prompt_format_parse() reads them.
+    ///
+    /// C: `int mirs_prompt_format_from_name(const char *name, int32_t *out)` (prompt.h)
+    pub fn mirs_prompt_format_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_PROMPT_VARIANT_*: the names of mirs_prompt_variant_name(), as mirs_prompt_variant_parse() reads them.
+    ///
+    /// C: `int mirs_prompt_variant_from_name(const char *name, int32_t *out)` (prompt.h)
+    pub fn mirs_prompt_variant_from_name(name: *const c_char, out: *mut i32) -> c_int;
 
     /// Binomial proportion k/n with a two-sided interval at `confidence`
     /// (e.g. 0.95). Wilson score interval (no continuity correction), and the
@@ -3678,6 +3828,16 @@ extern "C" {
     ///
     /// C: `double mirs_stats_beta_quantile(double a, double b, double p)` (stats.h)
     pub fn mirs_stats_beta_quantile(a: f64, b: f64, p: f64) -> f64;
+
+    /// MIRS_MWU_*: "auto", "exact", "asymptotic".
+    ///
+    /// C: `const char *mirs_mwu_method_name(int32_t value)` (stats.h)
+    pub fn mirs_mwu_method_name(value: i32) -> *const c_char;
+
+    /// MIRS_MWU_*: "auto", "exact", "asymptotic".
+    ///
+    /// C: `int mirs_mwu_method_from_name(const char *name, int32_t *out)` (stats.h)
+    pub fn mirs_mwu_method_from_name(name: *const c_char, out: *mut i32) -> c_int;
 
     /// Writes the defaults into the first `size` bytes of *opts and sets its
     /// struct_size to size (pass sizeof(mirs_strip_options)); never writes past size bytes,
@@ -3944,6 +4104,36 @@ extern "C" {
     /// C: `int mirs_response_type_parse(const char *output, size_t len, int32_t *rtype)` (score.h)
     pub fn mirs_response_type_parse(output: *const c_char, len: usize, rtype: *mut i32) -> c_int;
 
+    /// MIRS_STRIP_* modes (MIRS_STRIP_WHITESPACE also as "none": only whitespace is stripped): "mir", "glm", "tags", "whitespace", "glm-raw".
+    ///
+    /// C: `const char *mirs_strip_mode_name(int32_t value)` (score.h)
+    pub fn mirs_strip_mode_name(value: i32) -> *const c_char;
+
+    /// MIRS_STRIP_* modes (MIRS_STRIP_WHITESPACE also as "none": only whitespace is stripped): "mir", "glm", "tags", "whitespace", "glm-raw".
+    ///
+    /// C: `int mirs_strip_mode_from_name(const char *name, int32_t *out)` (score.h)
+    pub fn mirs_strip_mode_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_STRIP_UNTERMINATED_*: "keep", "empty", "before".
+    ///
+    /// C: `const char *mirs_strip_unterminated_name(int32_t value)` (score.h)
+    pub fn mirs_strip_unterminated_name(value: i32) -> *const c_char;
+
+    /// MIRS_STRIP_UNTERMINATED_*: "keep", "empty", "before".
+    ///
+    /// C: `int mirs_strip_unterminated_from_name(const char *name, int32_t *out)` (score.h)
+    pub fn mirs_strip_unterminated_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_PARSE_*: "lenient", "official", "official-server".
+    ///
+    /// C: `const char *mirs_parse_mode_name(int32_t value)` (score.h)
+    pub fn mirs_parse_mode_name(value: i32) -> *const c_char;
+
+    /// MIRS_PARSE_*: "lenient", "official", "official-server".
+    ///
+    /// C: `int mirs_parse_mode_from_name(const char *name, int32_t *out)` (score.h)
+    pub fn mirs_parse_mode_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
     /// Writes the defaults into the first `size` bytes of *opts and sets its
     /// struct_size to size (pass sizeof(mirs_responses_options)); never writes past size bytes,
     /// so a program built against another version's header stays safe.
@@ -4093,6 +4283,36 @@ extern "C" {
     ///
     /// C: `const char *mirs_response_match_duplicate(const mirs_response_match *m, size_t i)` (responses.h)
     pub fn mirs_response_match_duplicate(m: *const mirs_response_match, i: usize) -> *const c_char;
+
+    /// MIRS_RESPONSE_OK, _FAILED, _CRASHED: "ok", "failed", "crashed".
+    ///
+    /// C: `const char *mirs_response_status_name(int32_t value)` (responses.h)
+    pub fn mirs_response_status_name(value: i32) -> *const c_char;
+
+    /// MIRS_RESPONSE_OK, _FAILED, _CRASHED: "ok", "failed", "crashed".
+    ///
+    /// C: `int mirs_response_status_from_name(const char *name, int32_t *out)` (responses.h)
+    pub fn mirs_response_status_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_RESPONSES_*: "auto", "batch", "simple", "official".
+    ///
+    /// C: `const char *mirs_responses_format_name(int32_t value)` (responses.h)
+    pub fn mirs_responses_format_name(value: i32) -> *const c_char;
+
+    /// MIRS_RESPONSES_*: "auto", "batch", "simple", "official".
+    ///
+    /// C: `int mirs_responses_format_from_name(const char *name, int32_t *out)` (responses.h)
+    pub fn mirs_responses_format_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_RESPONSE_ORIGIN_*: "given", "completions", "chat".
+    ///
+    /// C: `const char *mirs_response_origin_name(int32_t value)` (responses.h)
+    pub fn mirs_response_origin_name(value: i32) -> *const c_char;
+
+    /// MIRS_RESPONSE_ORIGIN_*: "given", "completions", "chat".
+    ///
+    /// C: `int mirs_response_origin_from_name(const char *name, int32_t *out)` (responses.h)
+    pub fn mirs_response_origin_from_name(name: *const c_char, out: *mut i32) -> c_int;
 
     /// Writes the defaults into the first `size` bytes of *rec and sets its
     /// struct_size to size (pass sizeof(mirs_record)); never writes past size bytes,
@@ -4261,6 +4481,36 @@ extern "C" {
     ///
     /// C: `int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *output, int32_t policy, uint64_t *records_out, uint64_t *duplicates, uint64_t *conflicts)` (store.h)
     pub fn mirs_store_merge(inputs: *const *const c_char, n_inputs: usize, output: *const c_char, policy: i32, records_out: *mut u64, duplicates: *mut u64, conflicts: *mut u64) -> c_int;
+
+    /// MIRS_DURABLE_*: "none", "flush", "fsync", "fsync-every".
+    ///
+    /// C: `const char *mirs_durability_name(int32_t value)` (store.h)
+    pub fn mirs_durability_name(value: i32) -> *const c_char;
+
+    /// MIRS_DURABLE_*: "none", "flush", "fsync", "fsync-every".
+    ///
+    /// C: `int mirs_durability_from_name(const char *name, int32_t *out)` (store.h)
+    pub fn mirs_durability_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_TORN_* ("repair", the tool's flag, is TRUNCATE too): "refuse", "truncate".
+    ///
+    /// C: `const char *mirs_torn_name(int32_t value)` (store.h)
+    pub fn mirs_torn_name(value: i32) -> *const c_char;
+
+    /// MIRS_TORN_* ("repair", the tool's flag, is TRUNCATE too): "refuse", "truncate".
+    ///
+    /// C: `int mirs_torn_from_name(const char *name, int32_t *out)` (store.h)
+    pub fn mirs_torn_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_MERGE_*: "strict", "last-wins".
+    ///
+    /// C: `const char *mirs_merge_policy_name(int32_t value)` (store.h)
+    pub fn mirs_merge_policy_name(value: i32) -> *const c_char;
+
+    /// MIRS_MERGE_*: "strict", "last-wins".
+    ///
+    /// C: `int mirs_merge_policy_from_name(const char *name, int32_t *out)` (store.h)
+    pub fn mirs_merge_policy_from_name(name: *const c_char, out: *mut i32) -> c_int;
 
     /// Fills the first `size` bytes of *opts with the defaults and sets
     /// struct_size = size (for bindings that cannot use the macro; never writes
@@ -4438,6 +4688,26 @@ extern "C" {
     /// C: `int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)` (report.h)
     pub fn mirs_compare_capability(asr: *const f64, capability: *const f64, n: usize, spearman_rho: *mut f64, spearman_p: *mut f64, kendall_tau: *mut f64, kendall_p: *mut f64) -> c_int;
 
+    /// MIRS_DENOM_*: "all", "answered".
+    ///
+    /// C: `const char *mirs_denominator_name(int32_t value)` (report.h)
+    pub fn mirs_denominator_name(value: i32) -> *const c_char;
+
+    /// MIRS_DENOM_*: "all", "answered".
+    ///
+    /// C: `int mirs_denominator_from_name(const char *name, int32_t *out)` (report.h)
+    pub fn mirs_denominator_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_REPORT_*: "table", "json", "csv", "markdown", "mir".
+    ///
+    /// C: `const char *mirs_report_format_name(int32_t value)` (report.h)
+    pub fn mirs_report_format_name(value: i32) -> *const c_char;
+
+    /// MIRS_REPORT_*: "table", "json", "csv", "markdown", "mir".
+    ///
+    /// C: `int mirs_report_format_from_name(const char *name, int32_t *out)` (report.h)
+    pub fn mirs_report_format_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
     /// Writes the defaults into the first `size` bytes of *opts and sets its
     /// struct_size to size (pass sizeof(mirs_score_options)); never writes past size bytes,
     /// so a program built against another version's header stays safe.
@@ -4475,12 +4745,12 @@ extern "C" {
     /// C: `int mirs_entropy_options_init(mirs_entropy_options *opts, size_t size)` (entropy.h)
     pub fn mirs_entropy_options_init(opts: *mut mirs_entropy_options, size: usize) -> c_int;
 
-    /// Name of the kernel AUTO selects in this process ("avx512", "avx2", "sse2"
-    /// or "generic").
-    /// Static string; thread-safe.
+    /// The kernel AUTO selects in this process: MIRS_ENTROPY_KERNEL_AVX512,
+    /// _AVX2, _SSE2 or _GENERIC (its name: mirs_entropy_kernel_name()).
+    /// Thread-safe.
     ///
-    /// C: `const char *mirs_entropy_kernel_name(void)` (entropy.h)
-    pub fn mirs_entropy_kernel_name() -> *const c_char;
+    /// C: `int32_t mirs_entropy_auto_kernel(void)` (entropy.h)
+    pub fn mirs_entropy_auto_kernel() -> i32;
 
     /// Entropy of nrows rows of ncols elements of `dtype` starting at data; row r
     /// starts at element r * row_stride (stride in ELEMENTS, \>= ncols; a byte
@@ -4685,6 +4955,56 @@ extern "C" {
     ///
     /// C: `void mirs_entropy_monitor_reset(mirs_entropy_monitor *m)` (entropy.h)
     pub fn mirs_entropy_monitor_reset(m: *mut mirs_entropy_monitor);
+
+    /// MIRS_ENTROPY_F32, _F16, _BF16, _F64 (numpy's names "float32" ... are accepted too): "f32", "f16", "bf16", "f64".
+    ///
+    /// C: `const char *mirs_entropy_dtype_name(int32_t value)` (entropy.h)
+    pub fn mirs_entropy_dtype_name(value: i32) -> *const c_char;
+
+    /// MIRS_ENTROPY_F32, _F16, _BF16, _F64 (numpy's names "float32" ... are accepted too): "f32", "f16", "bf16", "f64".
+    ///
+    /// C: `int mirs_entropy_dtype_from_name(const char *name, int32_t *out)` (entropy.h)
+    pub fn mirs_entropy_dtype_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_ENTROPY_POLICY_*: "error", "renormalize", "skip".
+    ///
+    /// C: `const char *mirs_entropy_policy_name(int32_t value)` (entropy.h)
+    pub fn mirs_entropy_policy_name(value: i32) -> *const c_char;
+
+    /// MIRS_ENTROPY_POLICY_*: "error", "renormalize", "skip".
+    ///
+    /// C: `int mirs_entropy_policy_from_name(const char *name, int32_t *out)` (entropy.h)
+    pub fn mirs_entropy_policy_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_ENTROPY_KERNEL_*: "auto", "generic", "avx2", "sse2", "avx512".
+    ///
+    /// C: `const char *mirs_entropy_kernel_name(int32_t value)` (entropy.h)
+    pub fn mirs_entropy_kernel_name(value: i32) -> *const c_char;
+
+    /// MIRS_ENTROPY_KERNEL_*: "auto", "generic", "avx2", "sse2", "avx512".
+    ///
+    /// C: `int mirs_entropy_kernel_from_name(const char *name, int32_t *out)` (entropy.h)
+    pub fn mirs_entropy_kernel_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_ENTROPY_LABEL_*: "safe", "unsafe".
+    ///
+    /// C: `const char *mirs_entropy_label_name(int32_t value)` (entropy.h)
+    pub fn mirs_entropy_label_name(value: i32) -> *const c_char;
+
+    /// MIRS_ENTROPY_LABEL_*: "safe", "unsafe".
+    ///
+    /// C: `int mirs_entropy_label_from_name(const char *name, int32_t *out)` (entropy.h)
+    pub fn mirs_entropy_label_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_ENTROPY_THRESHOLD_*: "midpoint", "youden".
+    ///
+    /// C: `const char *mirs_entropy_threshold_name(int32_t value)` (entropy.h)
+    pub fn mirs_entropy_threshold_name(value: i32) -> *const c_char;
+
+    /// MIRS_ENTROPY_THRESHOLD_*: "midpoint", "youden".
+    ///
+    /// C: `int mirs_entropy_threshold_from_name(const char *name, int32_t *out)` (entropy.h)
+    pub fn mirs_entropy_threshold_from_name(name: *const c_char, out: *mut i32) -> c_int;
 }
 
 /// Every function of the header: (name, module).
@@ -4751,7 +5071,15 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_iter_count", "dataset"),
     ("mirs_iter_reset", "dataset"),
     ("mirs_iter_free", "dataset"),
-    ("mirs_image_format_name", "image"),
+    ("mirs_dataset_format_name", "dataset"),
+    ("mirs_dataset_format_from_name", "dataset"),
+    ("mirs_dataset_oddities_name", "dataset"),
+    ("mirs_dataset_oddities_from_name", "dataset"),
+    ("mirs_checksum_name", "dataset"),
+    ("mirs_checksum_from_name", "dataset"),
+    ("mirs_category_from_name", "dataset"),
+    ("mirs_relation_from_name", "dataset"),
+    ("mirs_group_from_name", "dataset"),
     ("mirs_image_format_mime", "image"),
     ("mirs_image_layout_channels", "image"),
     ("mirs_image_detect_format", "image"),
@@ -4798,6 +5126,20 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_image_batch_image", "image"),
     ("mirs_image_batch_take_image", "image"),
     ("mirs_image_batch_encoded", "image"),
+    ("mirs_image_format_name", "image"),
+    ("mirs_image_format_from_name", "image"),
+    ("mirs_layout_name", "image"),
+    ("mirs_layout_from_name", "image"),
+    ("mirs_jpeg_warnings_name", "image"),
+    ("mirs_jpeg_warnings_from_name", "image"),
+    ("mirs_jpeg_dct_name", "image"),
+    ("mirs_jpeg_dct_from_name", "image"),
+    ("mirs_jpeg_subsampling_name", "image"),
+    ("mirs_jpeg_subsampling_from_name", "image"),
+    ("mirs_resize_name", "image"),
+    ("mirs_resize_from_name", "image"),
+    ("mirs_composite_name", "image"),
+    ("mirs_composite_from_name", "image"),
     ("mirs_prompt_format_name", "prompt"),
     ("mirs_prompt_variant_name", "prompt"),
     ("mirs_prompt_format_parse", "prompt"),
@@ -4814,6 +5156,14 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_prompt_item_line", "prompt"),
     ("mirs_prompt_write", "prompt"),
     ("mirs_prompt_write_file", "prompt"),
+    ("mirs_prompt_labels_name", "prompt"),
+    ("mirs_prompt_labels_from_name", "prompt"),
+    ("mirs_prompt_image_name", "prompt"),
+    ("mirs_prompt_image_from_name", "prompt"),
+    ("mirs_prompt_profile_name", "prompt"),
+    ("mirs_prompt_profile_from_name", "prompt"),
+    ("mirs_prompt_format_from_name", "prompt"),
+    ("mirs_prompt_variant_from_name", "prompt"),
     ("mirs_stats_wilson", "stats"),
     ("mirs_stats_clopper_pearson", "stats"),
     ("mirs_stats_mcnemar_exact", "stats"),
@@ -4832,6 +5182,8 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_stats_t_sf", "stats"),
     ("mirs_stats_beta_inc", "stats"),
     ("mirs_stats_beta_quantile", "stats"),
+    ("mirs_mwu_method_name", "stats"),
+    ("mirs_mwu_method_from_name", "stats"),
     ("mirs_strip_options_init", "score"),
     ("mirs_strip_reasoning_span", "score"),
     ("mirs_strip_reasoning", "score"),
@@ -4870,6 +5222,12 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_response_type_prompt", "score"),
     ("mirs_response_type_prompt_len", "score"),
     ("mirs_response_type_parse", "score"),
+    ("mirs_strip_mode_name", "score"),
+    ("mirs_strip_mode_from_name", "score"),
+    ("mirs_strip_unterminated_name", "score"),
+    ("mirs_strip_unterminated_from_name", "score"),
+    ("mirs_parse_mode_name", "score"),
+    ("mirs_parse_mode_from_name", "score"),
     ("mirs_responses_options_init", "responses"),
     ("mirs_responses_open", "responses"),
     ("mirs_responses_parse", "responses"),
@@ -4894,6 +5252,12 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_response_match_missing", "responses"),
     ("mirs_response_match_duplicate_count", "responses"),
     ("mirs_response_match_duplicate", "responses"),
+    ("mirs_response_status_name", "responses"),
+    ("mirs_response_status_from_name", "responses"),
+    ("mirs_responses_format_name", "responses"),
+    ("mirs_responses_format_from_name", "responses"),
+    ("mirs_response_origin_name", "responses"),
+    ("mirs_response_origin_from_name", "responses"),
     ("mirs_record_init", "store"),
     ("mirs_record_to_json", "store"),
     ("mirs_store_options_init", "store"),
@@ -4914,6 +5278,12 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_records_diagnostic", "store"),
     ("mirs_records_counted", "store"),
     ("mirs_store_merge", "store"),
+    ("mirs_durability_name", "store"),
+    ("mirs_durability_from_name", "store"),
+    ("mirs_torn_name", "store"),
+    ("mirs_torn_from_name", "store"),
+    ("mirs_merge_policy_name", "store"),
+    ("mirs_merge_policy_from_name", "store"),
     ("mirs_official_options_init", "report"),
     ("mirs_records_from_official", "report"),
     ("mirs_report_new", "report"),
@@ -4935,10 +5305,14 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_compare_models", "report"),
     ("mirs_compare_judges", "report"),
     ("mirs_compare_capability", "report"),
+    ("mirs_denominator_name", "report"),
+    ("mirs_denominator_from_name", "report"),
+    ("mirs_report_format_name", "report"),
+    ("mirs_report_format_from_name", "report"),
     ("mirs_score_options_init", "scoring"),
     ("mirs_score_responses", "scoring"),
     ("mirs_entropy_options_init", "entropy"),
-    ("mirs_entropy_kernel_name", "entropy"),
+    ("mirs_entropy_auto_kernel", "entropy"),
     ("mirs_entropy_rows", "entropy"),
     ("mirs_entropy_rows_spans", "entropy"),
     ("mirs_entropy_view_init", "entropy"),
@@ -4971,4 +5345,14 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_entropy_monitor_token_end", "entropy"),
     ("mirs_entropy_monitor_layer_mean", "entropy"),
     ("mirs_entropy_monitor_reset", "entropy"),
+    ("mirs_entropy_dtype_name", "entropy"),
+    ("mirs_entropy_dtype_from_name", "entropy"),
+    ("mirs_entropy_policy_name", "entropy"),
+    ("mirs_entropy_policy_from_name", "entropy"),
+    ("mirs_entropy_kernel_name", "entropy"),
+    ("mirs_entropy_kernel_from_name", "entropy"),
+    ("mirs_entropy_label_name", "entropy"),
+    ("mirs_entropy_label_from_name", "entropy"),
+    ("mirs_entropy_threshold_name", "entropy"),
+    ("mirs_entropy_threshold_from_name", "entropy"),
 ];

@@ -221,7 +221,7 @@ pub fn default_options() -> EntropyOptions {
 /// The kernel the library picked for this CPU ("avx512", "avx2", "sse2" or "generic").
 pub fn kernel_name() -> String {
     unsafe {
-        std::ffi::CStr::from_ptr(sys::mirs_entropy_kernel_name())
+        std::ffi::CStr::from_ptr(sys::mirs_entropy_kernel_name(sys::mirs_entropy_auto_kernel()))
             .to_string_lossy()
             .into_owned()
     }
