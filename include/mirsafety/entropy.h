@@ -142,6 +142,16 @@ MIRS_API int mirs_entropy_reduce(const double *values, size_t layers, size_t hea
 
 /* ---- tensors from files ---------------------------------------------- */
 
+/* The file name of an item's attention dump, as the tool, the Python
+ * distributed driver and the scripts name it: the item key with every "/"
+ * written "__", then ".npy" ("Violence/Analogy/12" gives
+ * "Violence__Analogy__12.npy"). Two keys that differ only in "/" against
+ * "__" share a name; the official keys never hold "__". Errors:
+ * MIRS_E_INVALID_ARGUMENT (NULL, an empty key), MIRS_E_LIMIT (a name over
+ * 255 bytes, the file system's limit), MIRS_E_NO_MEMORY. On success *out
+ * holds the NUL-terminated name (mirs_buf_free). Thread-safe. */
+MIRS_API int mirs_entropy_dump_name(const char *key, mirs_buf *out);
+
 /* A tensor read from a memory-mapped .npy (format versions 1.0, 2.0, 3.0;
  * descr '<f4', '<f2', '<f8', and '<V2'/'|V2' read as bf16 since numpy has
  * no bf16 type; C or Fortran order) or .safetensors file (F32, F16, BF16,

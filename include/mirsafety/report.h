@@ -238,6 +238,29 @@ MIRS_API int mirs_compare_judges(const mirs_records *a, const char *judge_a, con
 MIRS_API int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho,
                                      double *spearman_p, double *kendall_tau, double *kendall_p);
 
+/* Capability scores: one per model, from a CSV of "model,score" rows (the
+ * multi-image reasoning scores the paper correlates with ASR). Fields may be
+ * quoted as RFC 4180 says ("" is a quote inside a quoted field), CRLF line
+ * ends and a UTF-8 BOM are accepted, blank lines are skipped, and a first
+ * row whose score is not a number is a header. Errors name the file (what,
+ * or the path) and the line: MIRS_E_SCHEMA (not two fields, a score that is
+ * not a finite number, an empty model name), MIRS_E_DUPLICATE (a model
+ * twice), MIRS_E_UTF8, MIRS_E_FORMAT (a NUL byte), MIRS_E_LIMIT (over
+ * 16 MiB), MIRS_E_NO_MEMORY; _read also MIRS_E_IO / MIRS_E_NOT_FOUND. On
+ * success *out owns the scores (mirs_capability_free). Immutable once made:
+ * any number of threads may read one. */
+typedef struct mirs_capability mirs_capability;
+MIRS_API int mirs_capability_read(const char *path, mirs_capability **out);
+MIRS_API int mirs_capability_parse(const char *data, size_t len, const char *what, mirs_capability **out);
+MIRS_API void mirs_capability_free(mirs_capability *c);
+/* The rows in file order: count, and the model (borrowed, lives as long as
+ * c; NULL when i >= count) and score (NaN when i >= count) of row i. */
+MIRS_API size_t mirs_capability_count(const mirs_capability *c);
+MIRS_API const char *mirs_capability_model(const mirs_capability *c, size_t i);
+MIRS_API double mirs_capability_score(const mirs_capability *c, size_t i);
+/* The row of a model (exact name): MIRS_OK with *index, MIRS_E_NOT_FOUND. */
+MIRS_API int mirs_capability_find(const mirs_capability *c, const char *model, size_t *index);
+
 /* ---- Names of the constant groups ------------------------------------------ */
 
 /* For each group, mirs_<group>_name(value) gives the static canonical name

@@ -444,3 +444,25 @@ int mirs_entropy_npy_write_f64(const char *path, const double *data, size_t ndim
     mirs_sb_free(&f);
     return st;
 }
+
+int mirs_entropy_dump_name(const char *key, mirs_buf *out)
+{
+    MIRS_CHECK_ARG(key && *key && out, "key must be a non-empty string and out must not be NULL");
+    mirs_sb sb;
+    mirs_sb_init(&sb);
+    for (const char *k = key; *k; k++)
+        if (*k == '/')
+            mirs_sb_puts(&sb, "__");
+        else
+            mirs_sb_putc(&sb, *k);
+    mirs_sb_puts(&sb, ".npy");
+    if (!sb.oom && sb.len > 255) {
+        size_t n = sb.len;
+        mirs_sb_free(&sb);
+        return mirs__fail(MIRS_E_LIMIT, "key \"%.100s...\": its dump name would be %zu bytes (the limit is 255)", key,
+                          n);
+    }
+    int st = mirs_sb_to_buf(&sb, out);
+    mirs_sb_free(&sb);
+    return st;
+}

@@ -900,6 +900,21 @@ shards merged give exactly the single-process result.
 
 Opaque handle (only pointers to it exist)."""
 
+class mirs_capability(ctypes.Structure):
+    """Capability scores: one per model, from a CSV of "model,score" rows (the
+multi-image reasoning scores the paper correlates with ASR). Fields may be
+quoted as RFC 4180 says ("" is a quote inside a quoted field), CRLF line
+ends and a UTF-8 BOM are accepted, blank lines are skipped, and a first
+row whose score is not a number is a header. Errors name the file (what,
+or the path) and the line: MIRS_E_SCHEMA (not two fields, a score that is
+not a finite number, an empty model name), MIRS_E_DUPLICATE (a model
+twice), MIRS_E_UTF8, MIRS_E_FORMAT (a NUL byte), MIRS_E_LIMIT (over
+16 MiB), MIRS_E_NO_MEMORY; _read also MIRS_E_IO / MIRS_E_NOT_FOUND. On
+success *out owns the scores (mirs_capability_free). Immutable once made:
+any number of threads may read one.
+
+Opaque handle (only pointers to it exist)."""
+
 class mirs_entropy_tensor(ctypes.Structure):
     """A tensor read from a memory-mapped .npy (format versions 1.0, 2.0, 3.0;
 descr '<f4', '<f2', '<f8', and '<V2'/'|V2' read as bf16 since numpy has
@@ -1546,7 +1561,7 @@ C_LAYOUT = {
     'mirs_entropy_group_test': (128, 8, {'struct_size': 0, 'n_safe': 8, 'n_unsafe': 16, 'mean_safe': 24, 'mean_unsafe': 32, 'var_safe': 40, 'var_unsafe': 48, 'welch_t': 56, 'welch_df': 64, 'welch_p': 72, 'mwu_u': 80, 'mwu_p': 88, 'cohen_d': 96, 'auroc': 104, 'auroc_lo': 112, 'auroc_hi': 120}),
 }
 STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_image_batch_options': mirs_image_batch_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_official_options': mirs_official_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison, 'mirs_score_options': mirs_score_options, 'mirs_score_summary': mirs_score_summary, 'mirs_entropy_options': mirs_entropy_options, 'mirs_entropy_view': mirs_entropy_view, 'mirs_entropy_summary': mirs_entropy_summary, 'mirs_entropy_group_test': mirs_entropy_group_test}
-OPAQUE = {'mirs_dataset': mirs_dataset, 'mirs_item': mirs_item, 'mirs_iter': mirs_iter, 'mirs_image': mirs_image, 'mirs_image_batch': mirs_image_batch, 'mirs_template': mirs_template, 'mirs_matcher': mirs_matcher, 'mirs_matcher_stream': mirs_matcher_stream, 'mirs_responses': mirs_responses, 'mirs_response_match': mirs_response_match, 'mirs_store': mirs_store, 'mirs_records': mirs_records, 'mirs_report': mirs_report, 'mirs_entropy_tensor': mirs_entropy_tensor, 'mirs_entropy_acc': mirs_entropy_acc, 'mirs_entropy_monitor': mirs_entropy_monitor}
+OPAQUE = {'mirs_dataset': mirs_dataset, 'mirs_item': mirs_item, 'mirs_iter': mirs_iter, 'mirs_image': mirs_image, 'mirs_image_batch': mirs_image_batch, 'mirs_template': mirs_template, 'mirs_matcher': mirs_matcher, 'mirs_matcher_stream': mirs_matcher_stream, 'mirs_responses': mirs_responses, 'mirs_response_match': mirs_response_match, 'mirs_store': mirs_store, 'mirs_records': mirs_records, 'mirs_report': mirs_report, 'mirs_capability': mirs_capability, 'mirs_entropy_tensor': mirs_entropy_tensor, 'mirs_entropy_acc': mirs_entropy_acc, 'mirs_entropy_monitor': mirs_entropy_monitor}
 
 # ---- Functions: name -> (module, restype, argtypes, argnames, C declaration, doc) ----
 FUNCTIONS = {
@@ -3943,6 +3958,51 @@ mirs_stats_spearman / mirs_stats_kendall for n limits and ties). The
 arrays (n values each) are read during the call only; every output is
 written on success. Errors: MIRS_E_INVALID_ARGUMENT and those of
 mirs_stats_spearman and mirs_stats_kendall. Thread-safe."""),
+    'mirs_capability_read': (
+        'report', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_capability))],
+        ('path', 'out'),
+        'int mirs_capability_read(const char *path, mirs_capability **out)',
+        ''),
+    'mirs_capability_parse': (
+        'report', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_capability))],
+        ('data', 'len', 'what', 'out'),
+        'int mirs_capability_parse(const char *data, size_t len, const char *what, mirs_capability **out)',
+        ''),
+    'mirs_capability_free': (
+        'report', None,
+        [ctypes.POINTER(mirs_capability)],
+        ('c',),
+        'void mirs_capability_free(mirs_capability *c)',
+        ''),
+    'mirs_capability_count': (
+        'report', ctypes.c_size_t,
+        [ctypes.POINTER(mirs_capability)],
+        ('c',),
+        'size_t mirs_capability_count(const mirs_capability *c)',
+        """The rows in file order: count, and the model (borrowed, lives as long as
+c; NULL when i >= count) and score (NaN when i >= count) of row i."""),
+    'mirs_capability_model': (
+        'report', ctypes.c_char_p,
+        [ctypes.POINTER(mirs_capability), ctypes.c_size_t],
+        ('c', 'i'),
+        'const char *mirs_capability_model(const mirs_capability *c, size_t i)',
+        """The rows in file order: count, and the model (borrowed, lives as long as
+c; NULL when i >= count) and score (NaN when i >= count) of row i."""),
+    'mirs_capability_score': (
+        'report', ctypes.c_double,
+        [ctypes.POINTER(mirs_capability), ctypes.c_size_t],
+        ('c', 'i'),
+        'double mirs_capability_score(const mirs_capability *c, size_t i)',
+        """The rows in file order: count, and the model (borrowed, lives as long as
+c; NULL when i >= count) and score (NaN when i >= count) of row i."""),
+    'mirs_capability_find': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_capability), ctypes.c_char_p, ctypes.POINTER(ctypes.c_size_t)],
+        ('c', 'model', 'index'),
+        'int mirs_capability_find(const mirs_capability *c, const char *model, size_t *index)',
+        'The row of a model (exact name): MIRS_OK with *index, MIRS_E_NOT_FOUND.'),
     'mirs_denominator_name': (
         'report', ctypes.c_char_p,
         [ctypes.c_int32],
@@ -4071,6 +4131,19 @@ MIRS_E_OVERFLOW when the output size overflows."""),
         """Mean of a [L, H, Q] array over the chosen axes, ignoring NaN (a cell with
 no finite value becomes NaN). out has the remaining axes in order, e.g.
 axes = HEADS|QUERIES gives L values, all three give 1. Pure; thread-safe."""),
+    'mirs_entropy_dump_name': (
+        'entropy', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(mirs_buf)],
+        ('key', 'out'),
+        'int mirs_entropy_dump_name(const char *key, mirs_buf *out)',
+        """The file name of an item's attention dump, as the tool, the Python
+distributed driver and the scripts name it: the item key with every "/"
+written "__", then ".npy" ("Violence/Analogy/12" gives
+"Violence__Analogy__12.npy"). Two keys that differ only in "/" against
+"__" share a name; the official keys never hold "__". Errors:
+MIRS_E_INVALID_ARGUMENT (NULL, an empty key), MIRS_E_LIMIT (a name over
+255 bytes, the file system's limit), MIRS_E_NO_MEMORY. On success *out
+holds the NUL-terminated name (mirs_buf_free). Thread-safe."""),
     'mirs_entropy_tensor_open': (
         'entropy', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_entropy_tensor))],

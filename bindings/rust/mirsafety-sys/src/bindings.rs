@@ -1550,6 +1550,25 @@ pub struct mirs_report {
     _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
 }
 
+/// Capability scores: one per model, from a CSV of "model,score" rows (the
+/// multi-image reasoning scores the paper correlates with ASR). Fields may be
+/// quoted as RFC 4180 says ("" is a quote inside a quoted field), CRLF line
+/// ends and a UTF-8 BOM are accepted, blank lines are skipped, and a first
+/// row whose score is not a number is a header. Errors name the file (what,
+/// or the path) and the line: MIRS_E_SCHEMA (not two fields, a score that is
+/// not a finite number, an empty model name), MIRS_E_DUPLICATE (a model
+/// twice), MIRS_E_UTF8, MIRS_E_FORMAT (a NUL byte), MIRS_E_LIMIT (over
+/// 16 MiB), MIRS_E_NO_MEMORY; _read also MIRS_E_IO / MIRS_E_NOT_FOUND. On
+/// success *out owns the scores (mirs_capability_free). Immutable once made:
+/// any number of threads may read one.
+///
+/// Opaque: only pointers to it exist.
+#[repr(C)]
+pub struct mirs_capability {
+    _p: [u8; 0],
+    _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
 /// A tensor read from a memory-mapped .npy (format versions 1.0, 2.0, 3.0;
 /// descr '\<f4', '\<f2', '\<f8', and '\<V2'/'|V2' read as bf16 since numpy has
 /// no bf16 type; C or Fortran order) or .safetensors file (F32, F16, BF16,
@@ -4688,6 +4707,38 @@ extern "C" {
     /// C: `int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)` (report.h)
     pub fn mirs_compare_capability(asr: *const f64, capability: *const f64, n: usize, spearman_rho: *mut f64, spearman_p: *mut f64, kendall_tau: *mut f64, kendall_p: *mut f64) -> c_int;
 
+    /// C: `int mirs_capability_read(const char *path, mirs_capability **out)` (report.h)
+    pub fn mirs_capability_read(path: *const c_char, out: *mut *mut mirs_capability) -> c_int;
+
+    /// C: `int mirs_capability_parse(const char *data, size_t len, const char *what, mirs_capability **out)` (report.h)
+    pub fn mirs_capability_parse(data: *const c_char, len: usize, what: *const c_char, out: *mut *mut mirs_capability) -> c_int;
+
+    /// C: `void mirs_capability_free(mirs_capability *c)` (report.h)
+    pub fn mirs_capability_free(c: *mut mirs_capability);
+
+    /// The rows in file order: count, and the model (borrowed, lives as long as
+    /// c; NULL when i >= count) and score (NaN when i >= count) of row i.
+    ///
+    /// C: `size_t mirs_capability_count(const mirs_capability *c)` (report.h)
+    pub fn mirs_capability_count(c: *const mirs_capability) -> usize;
+
+    /// The rows in file order: count, and the model (borrowed, lives as long as
+    /// c; NULL when i >= count) and score (NaN when i >= count) of row i.
+    ///
+    /// C: `const char *mirs_capability_model(const mirs_capability *c, size_t i)` (report.h)
+    pub fn mirs_capability_model(c: *const mirs_capability, i: usize) -> *const c_char;
+
+    /// The rows in file order: count, and the model (borrowed, lives as long as
+    /// c; NULL when i >= count) and score (NaN when i >= count) of row i.
+    ///
+    /// C: `double mirs_capability_score(const mirs_capability *c, size_t i)` (report.h)
+    pub fn mirs_capability_score(c: *const mirs_capability, i: usize) -> f64;
+
+    /// The row of a model (exact name): MIRS_OK with *index, MIRS_E_NOT_FOUND.
+    ///
+    /// C: `int mirs_capability_find(const mirs_capability *c, const char *model, size_t *index)` (report.h)
+    pub fn mirs_capability_find(c: *const mirs_capability, model: *const c_char, index: *mut usize) -> c_int;
+
     /// MIRS_DENOM_*: "all", "answered".
     ///
     /// C: `const char *mirs_denominator_name(int32_t value)` (report.h)
@@ -4802,6 +4853,18 @@ extern "C" {
     ///
     /// C: `int mirs_entropy_reduce(const double *values, size_t layers, size_t heads, size_t queries, uint32_t axes, double *out)` (entropy.h)
     pub fn mirs_entropy_reduce(values: *const f64, layers: usize, heads: usize, queries: usize, axes: u32, out: *mut f64) -> c_int;
+
+    /// The file name of an item's attention dump, as the tool, the Python
+    /// distributed driver and the scripts name it: the item key with every "/"
+    /// written "__", then ".npy" ("Violence/Analogy/12" gives
+    /// "Violence__Analogy__12.npy"). Two keys that differ only in "/" against
+    /// "__" share a name; the official keys never hold "__". Errors:
+    /// MIRS_E_INVALID_ARGUMENT (NULL, an empty key), MIRS_E_LIMIT (a name over
+    /// 255 bytes, the file system's limit), MIRS_E_NO_MEMORY. On success *out
+    /// holds the NUL-terminated name (mirs_buf_free). Thread-safe.
+    ///
+    /// C: `int mirs_entropy_dump_name(const char *key, mirs_buf *out)` (entropy.h)
+    pub fn mirs_entropy_dump_name(key: *const c_char, out: *mut mirs_buf) -> c_int;
 
     /// Opens path. For .safetensors, name picks the tensor (NULL: the file must
     /// hold exactly one tensor); for .npy name must be NULL. The format is told
@@ -5305,6 +5368,13 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_compare_models", "report"),
     ("mirs_compare_judges", "report"),
     ("mirs_compare_capability", "report"),
+    ("mirs_capability_read", "report"),
+    ("mirs_capability_parse", "report"),
+    ("mirs_capability_free", "report"),
+    ("mirs_capability_count", "report"),
+    ("mirs_capability_model", "report"),
+    ("mirs_capability_score", "report"),
+    ("mirs_capability_find", "report"),
     ("mirs_denominator_name", "report"),
     ("mirs_denominator_from_name", "report"),
     ("mirs_report_format_name", "report"),
@@ -5318,6 +5388,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_entropy_view_init", "entropy"),
     ("mirs_entropy_view_compute", "entropy"),
     ("mirs_entropy_reduce", "entropy"),
+    ("mirs_entropy_dump_name", "entropy"),
     ("mirs_entropy_tensor_open", "entropy"),
     ("mirs_entropy_tensor_open_memory", "entropy"),
     ("mirs_entropy_tensor_info", "entropy"),
