@@ -944,6 +944,7 @@ RUST_ENUMS = [
     ("DatasetFormat", "MIRS_DATASET_FORMAT_", None, ()),
     ("DatasetMode", "MIRS_DATASET_", ("STRICT", "LENIENT"), ()),
     ("Oddities", "MIRS_DATASET_ODDITIES_", None, ()),
+    ("ChecksumKind", "MIRS_CHECKSUM_", None, ()),
     ("ImageFormat", "MIRS_IMAGE_FORMAT_", None, ()),
     ("Layout", "MIRS_LAYOUT_", None, ()),
     ("JpegWarnings", "MIRS_JPEG_WARNINGS_", None, ()),
@@ -978,6 +979,22 @@ RUST_ENUMS = [
     ("EntropyLabel", "MIRS_ENTROPY_LABEL_", None, ()),
     ("ThresholdMethod", "MIRS_ENTROPY_THRESHOLD_", None, ()),
 ]
+# The C name pair (mirs_<group>_name / mirs_<group>_from_name) of each enum that has one: the enum's name(),
+# from_name(), Display and FromStr go through it, so Rust, Python and the tool spell every value one way.
+RUST_ENUM_GROUPS = {
+    "Category": "category", "Relation": "relation", "Group": "group", "DatasetFormat": "dataset_format",
+    "Oddities": "dataset_oddities", "ChecksumKind": "checksum", "ImageFormat": "image_format", "Layout": "layout",
+    "JpegWarnings": "jpeg_warnings", "JpegDct": "jpeg_dct", "ResizeMethod": "resize",
+    "JpegSubsampling": "jpeg_subsampling", "Arrangement": "composite", "PromptFormat": "prompt_format",
+    "Variant": "prompt_variant", "Labels": "prompt_labels", "PromptImageFormat": "prompt_image",
+    "Profile": "prompt_profile", "MwuMethod": "mwu_method", "StripMode": "strip_mode",
+    "Unterminated": "strip_unterminated", "Preset": "preset", "Judge": "judge", "Verdict": "verdict",
+    "ParseMode": "parse_mode", "ResponseType": "response_type", "ResponseStatus": "response_status",
+    "ResponsesFormat": "responses_format", "ResponseOrigin": "response_origin", "Durability": "durability",
+    "TornPolicy": "torn", "MergePolicy": "merge_policy", "Denominator": "denominator",
+    "ReportFormat": "report_format", "Dtype": "entropy_dtype", "EntropyPolicy": "entropy_policy",
+    "Kernel": "entropy_kernel", "EntropyLabel": "entropy_label", "ThresholdMethod": "entropy_threshold",
+}
 RUST_FLAGS = [
     ("MatchFlags", "MIRS_MATCH_", None, ()),
     ("StripFlags", "MIRS_STRIP_FLAG_", None, ()),
@@ -1083,6 +1100,45 @@ def gen_rust_enums(api):
         w("        %s::from_raw(v).ok_or_else(|| crate::error::invalid_value(\"%s*\", v as i64))" % (name, prefix))
         w("    }")
         w("}")
+        group = RUST_ENUM_GROUPS.get(name)
+        if group:
+            w("")
+            w("impl %s {" % name)
+            w("    /// The library's name of the value (`mirs_%s_name`)." % group)
+            w("    pub fn name(self) -> &'static str {")
+            w("        let p = unsafe { sys::mirs_%s_name(self.raw()) };" % group)
+            w("        if p.is_null() {")
+            w("            return \"\";")
+            w("        }")
+            w("        // SAFETY: the name functions return static NUL-terminated ASCII strings.")
+            w("        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or(\"\")")
+            w("    }")
+            w("    /// The value of a name (`mirs_%s_from_name`: ASCII case, spaces, `_` and `-` are ignored);" % group)
+            w("    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.")
+            w("    pub fn from_name(name: &str) -> crate::Result<%s> {" % name)
+            w("        let c = std::ffi::CString::new(name)")
+            w("            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, \"name holds a NUL byte\"))?;")
+            w("        let mut v = 0i32;")
+            w("        let st = unsafe { sys::mirs_%s_from_name(c.as_ptr(), &mut v) };" % group)
+            w("        if st != 0 {")
+            w("            return Err(crate::Error::last(st));")
+            w("        }")
+            w("        %s::try_from(v)" % name)
+            w("    }")
+            w("}")
+            w("")
+            w("impl std::fmt::Display for %s {" % name)
+            w("    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {")
+            w("        f.write_str(self.name())")
+            w("    }")
+            w("}")
+            w("")
+            w("impl std::str::FromStr for %s {" % name)
+            w("    type Err = crate::Error;")
+            w("    fn from_str(s: &str) -> crate::Result<%s> {" % name)
+            w("        %s::from_name(s)" % name)
+            w("    }")
+            w("}")
     for name, prefix, names, leave_out in RUST_FLAGS:
         members = rs_members(api, prefix, names, leave_out)
         doc = members[0]["lead"] or ("The `%s*` bits." % prefix)

@@ -305,19 +305,19 @@ int cli_filter_option(cli_filter *f, const char *verb, int argc, char **argv, in
     int32_t id;
     if ((r = cli_opt_value("--category", argc, argv, i, &v))) {
         if (r < 0) return cli_usage_error(verb, "--category needs a value"), -1;
-        if (mirs_category_parse(v, &id) != MIRS_OK) return cli_usage_error(verb, "unknown category '%s'", v), -1;
+        if (mirs_category_from_name(v, &id) != MIRS_OK) return cli_usage_error(verb, "unknown category '%s'", v), -1;
         f->filter.categories |= 1u << id;
         return 1;
     }
     if ((r = cli_opt_value("--relation", argc, argv, i, &v))) {
         if (r < 0) return cli_usage_error(verb, "--relation needs a value"), -1;
-        if (mirs_relation_parse(v, &id) != MIRS_OK) return cli_usage_error(verb, "unknown relation '%s'", v), -1;
+        if (mirs_relation_from_name(v, &id) != MIRS_OK) return cli_usage_error(verb, "unknown relation '%s'", v), -1;
         f->filter.relations |= 1u << id;
         return 1;
     }
     if ((r = cli_opt_value("--group", argc, argv, i, &v))) {
         if (r < 0) return cli_usage_error(verb, "--group needs a value"), -1;
-        if (mirs_group_parse(v, &id) != MIRS_OK) return cli_usage_error(verb, "unknown group '%s'", v), -1;
+        if (mirs_group_from_name(v, &id) != MIRS_OK) return cli_usage_error(verb, "unknown group '%s'", v), -1;
         f->filter.groups |= 1u << id;
         return 1;
     }

@@ -119,13 +119,13 @@ int cli_prompts(int argc, char **argv)
         } else if (strcmp(a, "--strict") == 0) {
             strict = true;
         } else if ((r = cli_opt_value("--format", argc, argv, &i, &v))) {
-            if (r < 0 || mirs_prompt_format_parse(v, &o.format) != MIRS_OK) {
+            if (r < 0 || mirs_prompt_format_from_name(v, &o.format) != MIRS_OK) {
                 rc = cli_usage_error(verb, "unknown --format '%s'", r < 0 ? "" : v);
                 goto done;
             }
             have_format = true;
         } else if ((r = cli_opt_value("--variant", argc, argv, &i, &v))) {
-            if (r < 0 || mirs_prompt_variant_parse(v, &o.variant) != MIRS_OK) {
+            if (r < 0 || mirs_prompt_variant_from_name(v, &o.variant) != MIRS_OK) {
                 rc = cli_usage_error(verb, "unknown --variant '%s'", r < 0 ? "" : v);
                 goto done;
             }

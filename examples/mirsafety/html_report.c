@@ -142,8 +142,8 @@ static int rep_load(rep *r, const mirs_report *src, int32_t denom, double conf)
     cJSON_ArrayForEach(cellj, bm)
     {
         int32_t c, k;
-        if (mirs_category_parse(str(cellj, "category"), &c) == MIRS_OK &&
-            mirs_relation_parse(str(cellj, "relation"), &k) == MIRS_OK &&
+        if (mirs_category_from_name(str(cellj, "category"), &c) == MIRS_OK &&
+            mirs_relation_from_name(str(cellj, "relation"), &k) == MIRS_OK &&
             strcmp(str(cellj, "category"), mirs_category_name(c)) == 0 &&
             strcmp(str(cellj, "relation"), mirs_relation_name(k)) == 0)
             r->mat[c][k] = fig_of(cellj);

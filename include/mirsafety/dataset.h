@@ -69,9 +69,9 @@ MIRS_API int32_t mirs_relation_group(int32_t relation);
 /* Lenient name parsing: case, spaces, underscores and hyphens are ignored
  * ("self harm", "SELF_HARM", "Self-Harm" are all MIRS_CATEGORY_SELF_HARM).
  * Returns MIRS_OK and writes *out, or MIRS_E_NOT_FOUND. Thread-safe. */
-MIRS_API int mirs_category_parse(const char *name, int32_t *out);
-MIRS_API int mirs_relation_parse(const char *name, int32_t *out);
-MIRS_API int mirs_group_parse(const char *name, int32_t *out);
+MIRS_API int mirs_category_from_name(const char *name, int32_t *out);
+MIRS_API int mirs_relation_from_name(const char *name, int32_t *out);
+MIRS_API int mirs_group_from_name(const char *name, int32_t *out);
 
 /* ---- Opening ----------------------------------------------------------- */
 
@@ -297,12 +297,6 @@ MIRS_API int mirs_dataset_oddities_from_name(const char *name, int32_t *out);
 /* MIRS_CHECKSUM_*: "metadata", "images". */
 MIRS_API const char *mirs_checksum_name(int32_t value);
 MIRS_API int mirs_checksum_from_name(const char *name, int32_t *out);
-/* MIRS_CATEGORY_*: the names of mirs_category_name(), as mirs_category_parse() reads them. */
-MIRS_API int mirs_category_from_name(const char *name, int32_t *out);
-/* MIRS_RELATION_*: the names of mirs_relation_name(), as mirs_relation_parse() reads them. */
-MIRS_API int mirs_relation_from_name(const char *name, int32_t *out);
-/* MIRS_GROUP_*: the names of mirs_group_name(), as mirs_group_parse() reads them. */
-MIRS_API int mirs_group_from_name(const char *name, int32_t *out);
 
 #ifdef __cplusplus
 }

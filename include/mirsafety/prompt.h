@@ -77,8 +77,8 @@ MIRS_API const char *mirs_prompt_variant_name(int32_t variant);
 /* Lenient parsing (case, spaces, underscores, hyphens and dots ignored:
  * "Qwen2_VL", "qwen2.5-vl", "GLM4.1V", "TextOnly"). MIRS_OK and *out, or
  * MIRS_E_NOT_FOUND. Thread-safe. */
-MIRS_API int mirs_prompt_format_parse(const char *name, int32_t *out);
-MIRS_API int mirs_prompt_variant_parse(const char *name, int32_t *out);
+MIRS_API int mirs_prompt_format_from_name(const char *name, int32_t *out);
+MIRS_API int mirs_prompt_variant_from_name(const char *name, int32_t *out);
 /* 1 for the request formats (OPENAI, ANTHROPIC, OPENAI_BATCH), 0 for the
  * text formats, -1 when out of range. */
 MIRS_API int32_t mirs_prompt_format_is_request(int32_t format);
@@ -270,10 +270,6 @@ MIRS_API int mirs_prompt_image_from_name(const char *name, int32_t *out);
 /* MIRS_PROMPT_PROFILE_*: "none", "qwen2.5-vl", "glm-4.1v-thinking". */
 MIRS_API const char *mirs_prompt_profile_name(int32_t value);
 MIRS_API int mirs_prompt_profile_from_name(const char *name, int32_t *out);
-/* MIRS_PROMPT_FORMAT_*: the names of mirs_prompt_format_name(), as mirs_prompt_format_parse() reads them. */
-MIRS_API int mirs_prompt_format_from_name(const char *name, int32_t *out);
-/* MIRS_PROMPT_VARIANT_*: the names of mirs_prompt_variant_name(), as mirs_prompt_variant_parse() reads them. */
-MIRS_API int mirs_prompt_variant_from_name(const char *name, int32_t *out);
 
 #ifdef __cplusplus
 }

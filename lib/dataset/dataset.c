@@ -403,14 +403,14 @@ static int add_item(builder *b, const cJSON *obj, const item_ctx *cx, int64_t id
         if (!cJSON_IsString(f[F_CATEGORY]))
             return problem(b, MIRS_E_SCHEMA, file, idx, "field \"category\" is %s, not a string",
                            json_type_name(f[F_CATEGORY]));
-        if (mirs_category_parse(f[F_CATEGORY]->valuestring, &cat) != MIRS_OK)
+        if (mirs_category_from_name(f[F_CATEGORY]->valuestring, &cat) != MIRS_OK)
             return problem(b, MIRS_E_SCHEMA, file, idx, "unknown category \"%.200s\"", f[F_CATEGORY]->valuestring);
         const cJSON *r = f[F_RELATION] && !cJSON_IsNull(f[F_RELATION]) ? f[F_RELATION] : f[F_RELATIONSHIP_TYPE];
         const char *rname = r == f[F_RELATION] ? "relation" : "relationship_type";
         if (!r) return problem(b, MIRS_E_SCHEMA, file, idx, "missing field \"relation\" (or \"relationship_type\")");
         if (!cJSON_IsString(r))
             return problem(b, MIRS_E_SCHEMA, file, idx, "field \"%s\" is %s, not a string", rname, json_type_name(r));
-        if (mirs_relation_parse(r->valuestring, &rel) != MIRS_OK)
+        if (mirs_relation_from_name(r->valuestring, &rel) != MIRS_OK)
             return problem(b, MIRS_E_SCHEMA, file, idx, "unknown relation \"%.200s\" in field \"%s\"", r->valuestring,
                            rname);
     }

@@ -22,8 +22,3 @@ static const mirs__name checksum_names[] = {
 };
 MIRS__NAME_PAIR(checksum, checksum_names, "checksum kind")
 
-MIRS_API int mirs_category_from_name(const char *name, int32_t *out) { return mirs_category_parse(name, out); }
-
-MIRS_API int mirs_relation_from_name(const char *name, int32_t *out) { return mirs_relation_parse(name, out); }
-
-MIRS_API int mirs_group_from_name(const char *name, int32_t *out) { return mirs_group_parse(name, out); }

@@ -5,6 +5,7 @@
 #include <mirsafety/dataset.h>
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char *const category_names[MIRS_CATEGORY_COUNT] = {
@@ -96,18 +97,26 @@ static int parse_in(const char *name, const char *const *names, int32_t n, int32
             *out = i;
             return MIRS_OK;
         }
-    return mirs__fail(MIRS_E_NOT_FOUND, "unknown %s name \"%.200s\"", what, name);
+    char choices[512];
+    size_t at = 0;
+    choices[0] = '\0';
+    for (int32_t i = 0; i < n && at < sizeof choices; i++) {
+        int w = snprintf(choices + at, sizeof choices - at, "%s%s", i ? ", " : "", names[i]);
+        if (w < 0) break;
+        at += (size_t)w;
+    }
+    return mirs__fail(MIRS_E_NOT_FOUND, "unknown %s \"%.200s\" (choices: %s)", what, name, choices);
 }
 
-MIRS_API int mirs_category_parse(const char *name, int32_t *out)
+MIRS_API int mirs_category_from_name(const char *name, int32_t *out)
 {
     return parse_in(name, category_names, MIRS_CATEGORY_COUNT, out, "category");
 }
-MIRS_API int mirs_relation_parse(const char *name, int32_t *out)
+MIRS_API int mirs_relation_from_name(const char *name, int32_t *out)
 {
     return parse_in(name, relation_names, MIRS_RELATION_COUNT, out, "relation");
 }
-MIRS_API int mirs_group_parse(const char *name, int32_t *out)
+MIRS_API int mirs_group_from_name(const char *name, int32_t *out)
 {
     return parse_in(name, group_names, MIRS_GROUP_COUNT, out, "group");
 }

@@ -71,7 +71,7 @@ static int parse_name(const char *name, const char *const *names, size_t n, cons
     return mirs__fail(MIRS_E_NOT_FOUND, "unknown %s '%s'", what, name);
 }
 
-int mirs_prompt_format_parse(const char *name, int32_t *out)
+int mirs_prompt_format_from_name(const char *name, int32_t *out)
 {
     static const char *const aliases[] = {"qwen2.5-vl", "qwen",  "chatml", "llava",       "internvl2.5",
                                           "internvl2",  "glm4v", "glm",    "openai-chat", "chat-completions",
@@ -84,7 +84,7 @@ int mirs_prompt_format_parse(const char *name, int32_t *out)
     return parse_name(name, format_names, MIRS_PROMPT_FORMAT_COUNT, aliases, ids, "prompt format", out);
 }
 
-int mirs_prompt_variant_parse(const char *name, int32_t *out)
+int mirs_prompt_variant_from_name(const char *name, int32_t *out)
 {
     static const char *const aliases[] = {"multi", "images", "text", "caption", "tiled", "shuffle", NULL};
     static const int32_t ids[] = {MIRS_PROMPT_VARIANT_MULTI_IMAGE, MIRS_PROMPT_VARIANT_MULTI_IMAGE,

@@ -24,12 +24,3 @@ static const mirs__name prompt_profile_names[] = {
 };
 MIRS__NAME_PAIR(prompt_profile, prompt_profile_names, "run profile")
 
-MIRS_API int mirs_prompt_format_from_name(const char *name, int32_t *out)
-{
-    return mirs_prompt_format_parse(name, out);
-}
-
-MIRS_API int mirs_prompt_variant_from_name(const char *name, int32_t *out)
-{
-    return mirs_prompt_variant_parse(name, out);
-}

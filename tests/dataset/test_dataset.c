@@ -30,21 +30,21 @@ static void test_taxonomy(void)
     for (int32_t r = 0; r < MIRS_RELATION_COUNT; r++) CHECK_EQ_INT(mirs_relation_group(r), groups[r]);
     CHECK_EQ_INT(mirs_relation_group(9), -1);
     int32_t v = -7;
-    CHECK_OK(mirs_category_parse("self harm", &v));
+    CHECK_OK(mirs_category_from_name("self harm", &v));
     CHECK_EQ_INT(v, MIRS_CATEGORY_SELF_HARM);
-    CHECK_OK(mirs_category_parse("SELF_HARM", &v));
+    CHECK_OK(mirs_category_from_name("SELF_HARM", &v));
     CHECK_EQ_INT(v, MIRS_CATEGORY_SELF_HARM);
-    CHECK_OK(mirs_category_parse("Illegal Activities", &v));
+    CHECK_OK(mirs_category_from_name("Illegal Activities", &v));
     CHECK_EQ_INT(v, MIRS_CATEGORY_ILLEGAL_ACTIVITIES);
-    CHECK_OK(mirs_relation_parse("temporal-jump", &v));
+    CHECK_OK(mirs_relation_from_name("temporal-jump", &v));
     CHECK_EQ_INT(v, MIRS_RELATION_TEMPORAL_JUMP);
-    CHECK_OK(mirs_group_parse("LOGICAL", &v));
+    CHECK_OK(mirs_group_from_name("LOGICAL", &v));
     CHECK_EQ_INT(v, MIRS_GROUP_LOGICAL);
     v = -7;
-    CHECK_STATUS(mirs_category_parse("selfharmx", &v), MIRS_E_NOT_FOUND);
-    CHECK_STATUS(mirs_category_parse("", &v), MIRS_E_NOT_FOUND);
-    CHECK_STATUS(mirs_relation_parse("_-_", &v), MIRS_E_NOT_FOUND);
-    CHECK_STATUS(mirs_relation_parse(NULL, &v), MIRS_E_INVALID_ARGUMENT);
+    CHECK_STATUS(mirs_category_from_name("selfharmx", &v), MIRS_E_NOT_FOUND);
+    CHECK_STATUS(mirs_category_from_name("", &v), MIRS_E_NOT_FOUND);
+    CHECK_STATUS(mirs_relation_from_name("_-_", &v), MIRS_E_NOT_FOUND);
+    CHECK_STATUS(mirs_relation_from_name(NULL, &v), MIRS_E_INVALID_ARGUMENT);
     CHECK_EQ_INT(v, -7);
 }
 

@@ -248,22 +248,22 @@ static void check_syntax(void)
 static void check_names_and_args(void)
 {
     int32_t v = -1;
-    CHECK_OK(mirs_prompt_format_parse("Qwen2.5-VL", &v));
+    CHECK_OK(mirs_prompt_format_from_name("Qwen2.5-VL", &v));
     CHECK_EQ_INT(v, MIRS_PROMPT_FORMAT_QWEN2_VL);
-    CHECK_OK(mirs_prompt_format_parse("GLM4.1V", &v));
+    CHECK_OK(mirs_prompt_format_from_name("GLM4.1V", &v));
     CHECK_EQ_INT(v, MIRS_PROMPT_FORMAT_GLM4_1V);
-    CHECK_OK(mirs_prompt_format_parse("OPENAI_BATCH", &v));
+    CHECK_OK(mirs_prompt_format_from_name("OPENAI_BATCH", &v));
     CHECK_EQ_INT(v, MIRS_PROMPT_FORMAT_OPENAI_BATCH);
-    CHECK_STATUS(mirs_prompt_format_parse("gpt", &v), MIRS_E_NOT_FOUND);
-    CHECK_OK(mirs_prompt_variant_parse("Text Only", &v));
+    CHECK_STATUS(mirs_prompt_format_from_name("gpt", &v), MIRS_E_NOT_FOUND);
+    CHECK_OK(mirs_prompt_variant_from_name("Text Only", &v));
     CHECK_EQ_INT(v, MIRS_PROMPT_VARIANT_TEXT_ONLY);
-    CHECK_STATUS(mirs_prompt_variant_parse(NULL, &v), MIRS_E_INVALID_ARGUMENT);
+    CHECK_STATUS(mirs_prompt_variant_from_name(NULL, &v), MIRS_E_INVALID_ARGUMENT);
     for (int32_t f = 0; f < MIRS_PROMPT_FORMAT_COUNT; f++) {
-        CHECK_OK(mirs_prompt_format_parse(mirs_prompt_format_name(f), &v));
+        CHECK_OK(mirs_prompt_format_from_name(mirs_prompt_format_name(f), &v));
         CHECK_EQ_INT(v, f);
     }
     for (int32_t f = 0; f < MIRS_PROMPT_VARIANT_COUNT; f++) {
-        CHECK_OK(mirs_prompt_variant_parse(mirs_prompt_variant_name(f), &v));
+        CHECK_OK(mirs_prompt_variant_from_name(mirs_prompt_variant_name(f), &v));
         CHECK_EQ_INT(v, f);
     }
     CHECK(mirs_prompt_format_name(99) == NULL);

@@ -232,8 +232,8 @@ def choice(table: Mapping[str, int], value: object, what: str, function: Optiona
 
 _NAME_FNS = {"mirs_preset_from_name": "mirs_preset_name", "mirs_judge_from_name": "mirs_judge_name",
              "mirs_verdict_from_name": "mirs_verdict_name", "mirs_response_type_from_name": "mirs_response_type_name",
-             "mirs_prompt_format_parse": "mirs_prompt_format_name",
-             "mirs_prompt_variant_parse": "mirs_prompt_variant_name"}
+             "mirs_prompt_format_from_name": "mirs_prompt_format_name",
+             "mirs_prompt_variant_from_name": "mirs_prompt_variant_name"}
 
 
 def parse_name(parse_fn: str, value: Union[str, bytes, int], what: str) -> int:

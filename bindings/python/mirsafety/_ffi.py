@@ -1676,27 +1676,27 @@ do across its images. NULL when out of range. Static; thread-safe."""),
         ('relation',),
         'int32_t mirs_relation_group(int32_t relation)',
         'The group of a relation, or -1 when out of range.'),
-    'mirs_category_parse': (
+    'mirs_category_from_name': (
         'dataset', ctypes.c_int,
         [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
         ('name', 'out'),
-        'int mirs_category_parse(const char *name, int32_t *out)',
+        'int mirs_category_from_name(const char *name, int32_t *out)',
         """Lenient name parsing: case, spaces, underscores and hyphens are ignored
 ("self harm", "SELF_HARM", "Self-Harm" are all MIRS_CATEGORY_SELF_HARM).
 Returns MIRS_OK and writes *out, or MIRS_E_NOT_FOUND. Thread-safe."""),
-    'mirs_relation_parse': (
+    'mirs_relation_from_name': (
         'dataset', ctypes.c_int,
         [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
         ('name', 'out'),
-        'int mirs_relation_parse(const char *name, int32_t *out)',
+        'int mirs_relation_from_name(const char *name, int32_t *out)',
         """Lenient name parsing: case, spaces, underscores and hyphens are ignored
 ("self harm", "SELF_HARM", "Self-Harm" are all MIRS_CATEGORY_SELF_HARM).
 Returns MIRS_OK and writes *out, or MIRS_E_NOT_FOUND. Thread-safe."""),
-    'mirs_group_parse': (
+    'mirs_group_from_name': (
         'dataset', ctypes.c_int,
         [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
         ('name', 'out'),
-        'int mirs_group_parse(const char *name, int32_t *out)',
+        'int mirs_group_from_name(const char *name, int32_t *out)',
         """Lenient name parsing: case, spaces, underscores and hyphens are ignored
 ("self harm", "SELF_HARM", "Self-Harm" are all MIRS_CATEGORY_SELF_HARM).
 Returns MIRS_OK and writes *out, or MIRS_E_NOT_FOUND. Thread-safe."""),
@@ -2080,24 +2080,6 @@ MIRS_DONE at the end (*out untouched)."""),
         ('name', 'out'),
         'int mirs_checksum_from_name(const char *name, int32_t *out)',
         'MIRS_CHECKSUM_*: "metadata", "images".'),
-    'mirs_category_from_name': (
-        'dataset', ctypes.c_int,
-        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
-        ('name', 'out'),
-        'int mirs_category_from_name(const char *name, int32_t *out)',
-        'MIRS_CATEGORY_*: the names of mirs_category_name(), as mirs_category_parse() reads them.'),
-    'mirs_relation_from_name': (
-        'dataset', ctypes.c_int,
-        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
-        ('name', 'out'),
-        'int mirs_relation_from_name(const char *name, int32_t *out)',
-        'MIRS_RELATION_*: the names of mirs_relation_name(), as mirs_relation_parse() reads them.'),
-    'mirs_group_from_name': (
-        'dataset', ctypes.c_int,
-        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
-        ('name', 'out'),
-        'int mirs_group_from_name(const char *name, int32_t *out)',
-        'MIRS_GROUP_*: the names of mirs_group_name(), as mirs_group_parse() reads them.'),
     'mirs_image_format_mime': (
         'image', ctypes.c_char_p,
         [ctypes.c_int32],
@@ -2587,19 +2569,19 @@ failed, was encoded or was already taken)."""),
         ('variant',),
         'const char *mirs_prompt_variant_name(int32_t variant)',
         'Static names ("qwen2-vl", "multi-image"); NULL when out of range.'),
-    'mirs_prompt_format_parse': (
+    'mirs_prompt_format_from_name': (
         'prompt', ctypes.c_int,
         [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
         ('name', 'out'),
-        'int mirs_prompt_format_parse(const char *name, int32_t *out)',
+        'int mirs_prompt_format_from_name(const char *name, int32_t *out)',
         """Lenient parsing (case, spaces, underscores, hyphens and dots ignored:
 "Qwen2_VL", "qwen2.5-vl", "GLM4.1V", "TextOnly"). MIRS_OK and *out, or
 MIRS_E_NOT_FOUND. Thread-safe."""),
-    'mirs_prompt_variant_parse': (
+    'mirs_prompt_variant_from_name': (
         'prompt', ctypes.c_int,
         [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
         ('name', 'out'),
-        'int mirs_prompt_variant_parse(const char *name, int32_t *out)',
+        'int mirs_prompt_variant_from_name(const char *name, int32_t *out)',
         """Lenient parsing (case, spaces, underscores, hyphens and dots ignored:
 "Qwen2_VL", "qwen2.5-vl", "GLM4.1V", "TextOnly"). MIRS_OK and *out, or
 MIRS_E_NOT_FOUND. Thread-safe."""),
@@ -2758,18 +2740,6 @@ never read). There is no partial resume: split large jobs with shards."""),
         ('name', 'out'),
         'int mirs_prompt_profile_from_name(const char *name, int32_t *out)',
         'MIRS_PROMPT_PROFILE_*: "none", "qwen2.5-vl", "glm-4.1v-thinking".'),
-    'mirs_prompt_format_from_name': (
-        'prompt', ctypes.c_int,
-        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
-        ('name', 'out'),
-        'int mirs_prompt_format_from_name(const char *name, int32_t *out)',
-        'MIRS_PROMPT_FORMAT_*: the names of mirs_prompt_format_name(), as mirs_prompt_format_parse() reads them.'),
-    'mirs_prompt_variant_from_name': (
-        'prompt', ctypes.c_int,
-        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
-        ('name', 'out'),
-        'int mirs_prompt_variant_from_name(const char *name, int32_t *out)',
-        'MIRS_PROMPT_VARIANT_*: the names of mirs_prompt_variant_name(), as mirs_prompt_variant_parse() reads them.'),
     'mirs_stats_wilson': (
         'stats', ctypes.c_int,
         [ctypes.c_uint64, ctypes.c_uint64, ctypes.c_double, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)],

@@ -78,19 +78,19 @@ def _parse(fn: str, name: Name, what: str) -> int:
 
 def parse_category(name: Name) -> int:
     """Lenient category parsing ("self harm" -> MIRS_CATEGORY_SELF_HARM); NotFoundError otherwise. Ints pass."""
-    return _parse("mirs_category_parse", name, "category")
+    return _parse("mirs_category_from_name", name, "category")
 
 
 def parse_relation(name: Name) -> int:
     """Lenient relation parsing ("temporal-jump" -> MIRS_RELATION_TEMPORAL_JUMP); UnknownNameError (a ValueError)
     listing the relations otherwise. Ints pass."""
-    return _parse("mirs_relation_parse", name, "relation")
+    return _parse("mirs_relation_from_name", name, "relation")
 
 
 def parse_group(name: Name) -> int:
     """Lenient group parsing ("SEMANTIC" -> MIRS_GROUP_SEMANTIC); UnknownNameError listing the groups otherwise.
     Ints pass."""
-    return _parse("mirs_group_parse", name, "group")
+    return _parse("mirs_group_from_name", name, "group")
 
 
 def categories() -> List[str]:

@@ -50,12 +50,12 @@ def variant_name(variant: NameArg) -> Optional[str]:
 
 def parse_format(name: NameArg) -> int:
     """Lenient format parsing ("Qwen2_VL", "qwen2.5-vl"); ints pass through."""
-    return parse_name("mirs_prompt_format_parse", name, "format")
+    return parse_name("mirs_prompt_format_from_name", name, "format")
 
 
 def parse_variant(name: NameArg) -> int:
     """Lenient variant parsing ("TextOnly", "text-only"); UnknownNameError listing the variants otherwise."""
-    return parse_name("mirs_prompt_variant_parse", name, "variant")
+    return parse_name("mirs_prompt_variant_from_name", name, "variant")
 
 
 def is_request_format(fmt: NameArg) -> bool:

@@ -41,7 +41,7 @@ def test_error_carries_status_and_message():
     if "mirs_preset_from_name" not in mirsafety.lib().missing:
         fail = lambda: mirsafety.score.preset_from_name("no such preset")  # noqa: E731
     else:
-        require("mirs_category_parse")
+        require("mirs_category_from_name")
         fail = lambda: mirsafety.parse_category("no such category")  # noqa: E731
     with pytest.raises(mirsafety.NotFoundError) as ei:
         fail()

@@ -2716,22 +2716,22 @@ extern "C" {
     /// ("self harm", "SELF_HARM", "Self-Harm" are all MIRS_CATEGORY_SELF_HARM).
     /// Returns MIRS_OK and writes *out, or MIRS_E_NOT_FOUND. Thread-safe.
     ///
-    /// C: `int mirs_category_parse(const char *name, int32_t *out)` (dataset.h)
-    pub fn mirs_category_parse(name: *const c_char, out: *mut i32) -> c_int;
+    /// C: `int mirs_category_from_name(const char *name, int32_t *out)` (dataset.h)
+    pub fn mirs_category_from_name(name: *const c_char, out: *mut i32) -> c_int;
 
     /// Lenient name parsing: case, spaces, underscores and hyphens are ignored
     /// ("self harm", "SELF_HARM", "Self-Harm" are all MIRS_CATEGORY_SELF_HARM).
     /// Returns MIRS_OK and writes *out, or MIRS_E_NOT_FOUND. Thread-safe.
     ///
-    /// C: `int mirs_relation_parse(const char *name, int32_t *out)` (dataset.h)
-    pub fn mirs_relation_parse(name: *const c_char, out: *mut i32) -> c_int;
+    /// C: `int mirs_relation_from_name(const char *name, int32_t *out)` (dataset.h)
+    pub fn mirs_relation_from_name(name: *const c_char, out: *mut i32) -> c_int;
 
     /// Lenient name parsing: case, spaces, underscores and hyphens are ignored
     /// ("self harm", "SELF_HARM", "Self-Harm" are all MIRS_CATEGORY_SELF_HARM).
     /// Returns MIRS_OK and writes *out, or MIRS_E_NOT_FOUND. Thread-safe.
     ///
-    /// C: `int mirs_group_parse(const char *name, int32_t *out)` (dataset.h)
-    pub fn mirs_group_parse(name: *const c_char, out: *mut i32) -> c_int;
+    /// C: `int mirs_group_from_name(const char *name, int32_t *out)` (dataset.h)
+    pub fn mirs_group_from_name(name: *const c_char, out: *mut i32) -> c_int;
 
     /// Writes the defaults into the first `size` bytes of *opts and sets its
     /// struct_size to size (pass sizeof(mirs_dataset_options)); never writes past size bytes,
@@ -3064,21 +3064,6 @@ extern "C" {
     ///
     /// C: `int mirs_checksum_from_name(const char *name, int32_t *out)` (dataset.h)
     pub fn mirs_checksum_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_CATEGORY_*: the names of mirs_category_name(), as mirs_category_parse() reads them.
-    ///
-    /// C: `int mirs_category_from_name(const char *name, int32_t *out)` (dataset.h)
-    pub fn mirs_category_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_RELATION_*: the names of mirs_relation_name(), as mirs_relation_parse() reads them.
-    ///
-    /// C: `int mirs_relation_from_name(const char *name, int32_t *out)` (dataset.h)
-    pub fn mirs_relation_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_GROUP_*: the names of mirs_group_name(), as mirs_group_parse() reads them.
-    ///
-    /// C: `int mirs_group_from_name(const char *name, int32_t *out)` (dataset.h)
-    pub fn mirs_group_from_name(name: *const c_char, out: *mut i32) -> c_int;
 
     /// Static MIME type of a format ("image/png", "image/jpeg"; NULL otherwise).
     ///
@@ -3511,15 +3496,15 @@ extern "C" {
     /// "Qwen2_VL", "qwen2.5-vl", "GLM4.1V", "TextOnly"). MIRS_OK and *out, or
     /// MIRS_E_NOT_FOUND. Thread-safe.
     ///
-    /// C: `int mirs_prompt_format_parse(const char *name, int32_t *out)` (prompt.h)
-    pub fn mirs_prompt_format_parse(name: *const c_char, out: *mut i32) -> c_int;
+    /// C: `int mirs_prompt_format_from_name(const char *name, int32_t *out)` (prompt.h)
+    pub fn mirs_prompt_format_from_name(name: *const c_char, out: *mut i32) -> c_int;
 
     /// Lenient parsing (case, spaces, underscores, hyphens and dots ignored:
     /// "Qwen2_VL", "qwen2.5-vl", "GLM4.1V", "TextOnly"). MIRS_OK and *out, or
     /// MIRS_E_NOT_FOUND. Thread-safe.
     ///
-    /// C: `int mirs_prompt_variant_parse(const char *name, int32_t *out)` (prompt.h)
-    pub fn mirs_prompt_variant_parse(name: *const c_char, out: *mut i32) -> c_int;
+    /// C: `int mirs_prompt_variant_from_name(const char *name, int32_t *out)` (prompt.h)
+    pub fn mirs_prompt_variant_from_name(name: *const c_char, out: *mut i32) -> c_int;
 
     /// 1 for the request formats (OPENAI, ANTHROPIC, OPENAI_BATCH), 0 for the
     /// text formats, -1 when out of range.
@@ -3657,16 +3642,6 @@ extern "C" {
     ///
     /// C: `int mirs_prompt_profile_from_name(const char *name, int32_t *out)` (prompt.h)
     pub fn mirs_prompt_profile_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_PROMPT_FORMAT_*: the names of mirs_prompt_format_name(), as mirs_prompt_format_parse() reads them.
-    ///
-    /// C: `int mirs_prompt_format_from_name(const char *name, int32_t *out)` (prompt.h)
-    pub fn mirs_prompt_format_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_PROMPT_VARIANT_*: the names of mirs_prompt_variant_name(), as mirs_prompt_variant_parse() reads them.
-    ///
-    /// C: `int mirs_prompt_variant_from_name(const char *name, int32_t *out)` (prompt.h)
-    pub fn mirs_prompt_variant_from_name(name: *const c_char, out: *mut i32) -> c_int;
 
     /// Binomial proportion k/n with a two-sided interval at `confidence`
     /// (e.g. 0.95). Wilson score interval (no continuity correction), and the
@@ -4717,19 +4692,19 @@ extern "C" {
     pub fn mirs_capability_free(c: *mut mirs_capability);
 
     /// The rows in file order: count, and the model (borrowed, lives as long as
-    /// c; NULL when i >= count) and score (NaN when i >= count) of row i.
+    /// c; NULL when i \>= count) and score (NaN when i \>= count) of row i.
     ///
     /// C: `size_t mirs_capability_count(const mirs_capability *c)` (report.h)
     pub fn mirs_capability_count(c: *const mirs_capability) -> usize;
 
     /// The rows in file order: count, and the model (borrowed, lives as long as
-    /// c; NULL when i >= count) and score (NaN when i >= count) of row i.
+    /// c; NULL when i \>= count) and score (NaN when i \>= count) of row i.
     ///
     /// C: `const char *mirs_capability_model(const mirs_capability *c, size_t i)` (report.h)
     pub fn mirs_capability_model(c: *const mirs_capability, i: usize) -> *const c_char;
 
     /// The rows in file order: count, and the model (borrowed, lives as long as
-    /// c; NULL when i >= count) and score (NaN when i >= count) of row i.
+    /// c; NULL when i \>= count) and score (NaN when i \>= count) of row i.
     ///
     /// C: `double mirs_capability_score(const mirs_capability *c, size_t i)` (report.h)
     pub fn mirs_capability_score(c: *const mirs_capability, i: usize) -> f64;
@@ -5089,9 +5064,9 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_relation_display_name", "dataset"),
     ("mirs_relation_description", "dataset"),
     ("mirs_relation_group", "dataset"),
-    ("mirs_category_parse", "dataset"),
-    ("mirs_relation_parse", "dataset"),
-    ("mirs_group_parse", "dataset"),
+    ("mirs_category_from_name", "dataset"),
+    ("mirs_relation_from_name", "dataset"),
+    ("mirs_group_from_name", "dataset"),
     ("mirs_dataset_options_init", "dataset"),
     ("mirs_dataset_open", "dataset"),
     ("mirs_dataset_free", "dataset"),
@@ -5140,9 +5115,6 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_dataset_oddities_from_name", "dataset"),
     ("mirs_checksum_name", "dataset"),
     ("mirs_checksum_from_name", "dataset"),
-    ("mirs_category_from_name", "dataset"),
-    ("mirs_relation_from_name", "dataset"),
-    ("mirs_group_from_name", "dataset"),
     ("mirs_image_format_mime", "image"),
     ("mirs_image_layout_channels", "image"),
     ("mirs_image_detect_format", "image"),
@@ -5205,8 +5177,8 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_composite_from_name", "image"),
     ("mirs_prompt_format_name", "prompt"),
     ("mirs_prompt_variant_name", "prompt"),
-    ("mirs_prompt_format_parse", "prompt"),
-    ("mirs_prompt_variant_parse", "prompt"),
+    ("mirs_prompt_format_from_name", "prompt"),
+    ("mirs_prompt_variant_from_name", "prompt"),
     ("mirs_prompt_format_is_request", "prompt"),
     ("mirs_template_parse", "prompt"),
     ("mirs_template_load", "prompt"),
@@ -5225,8 +5197,6 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_prompt_image_from_name", "prompt"),
     ("mirs_prompt_profile_name", "prompt"),
     ("mirs_prompt_profile_from_name", "prompt"),
-    ("mirs_prompt_format_from_name", "prompt"),
-    ("mirs_prompt_variant_from_name", "prompt"),
     ("mirs_stats_wilson", "stats"),
     ("mirs_stats_clopper_pearson", "stats"),
     ("mirs_stats_mcnemar_exact", "stats"),

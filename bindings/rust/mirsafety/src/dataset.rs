@@ -52,25 +52,13 @@ fn static_text(p: *const c_char) -> &'static str {
 }
 
 impl Category {
-    /// Official name ("Self-Harm", the folder name).
-    pub fn name(self) -> &'static str {
-        static_text(unsafe { sys::mirs_category_name(self.raw()) })
-    }
     /// Display name ("Illegal Activities").
     pub fn display_name(self) -> &'static str {
         static_text(unsafe { sys::mirs_category_display_name(self.raw()) })
     }
-    /// Lenient parsing ("self harm"); `MIRS_E_NOT_FOUND` otherwise.
-    pub fn parse(name: &str) -> Result<Category> {
-        parse(sys::mirs_category_parse, name).and_then(Category::try_from)
-    }
 }
 
 impl Relation {
-    /// Official name ("Temporal_Jump").
-    pub fn name(self) -> &'static str {
-        static_text(unsafe { sys::mirs_relation_name(self.raw()) })
-    }
     /// Display name ("Temporal Jump").
     pub fn display_name(self) -> &'static str {
         static_text(unsafe { sys::mirs_relation_display_name(self.raw()) })
@@ -84,22 +72,9 @@ impl Relation {
         let g = unsafe { sys::mirs_relation_group(self.raw()) };
         Group::from_raw(g).expect("every relation of the header has a group of the header")
     }
-    /// Lenient parsing; `MIRS_E_NOT_FOUND` otherwise.
-    pub fn parse(name: &str) -> Result<Relation> {
-        parse(sys::mirs_relation_parse, name).and_then(Relation::try_from)
-    }
 }
 
-impl Group {
-    /// Official name ("Semantic").
-    pub fn name(self) -> &'static str {
-        static_text(unsafe { sys::mirs_group_name(self.raw()) })
-    }
-    /// Lenient parsing; `MIRS_E_NOT_FOUND` otherwise.
-    pub fn parse(name: &str) -> Result<Group> {
-        parse(sys::mirs_group_parse, name).and_then(Group::try_from)
-    }
-}
+impl Group {}
 
 /// Official name of a category ([`Category::name`]).
 pub fn category_name(category: Category) -> &'static str {
@@ -130,23 +105,17 @@ pub fn relation_group(relation: Relation) -> Group {
     relation.group()
 }
 
-fn parse(f: unsafe extern "C" fn(*const c_char, *mut i32) -> i32, name: &str) -> Result<i32> {
-    let c = cstr_arg(name, "name")?;
-    let mut out = 0i32;
-    check(unsafe { f(c.as_ptr(), &mut out) })?;
-    Ok(out)
-}
 /// Lenient category parsing ("self harm" -> [`Category::SelfHarm`]); `MIRS_E_NOT_FOUND` otherwise.
 pub fn parse_category(name: &str) -> Result<Category> {
-    Category::parse(name)
+    Category::from_name(name)
 }
 /// Lenient relation parsing.
 pub fn parse_relation(name: &str) -> Result<Relation> {
-    Relation::parse(name)
+    Relation::from_name(name)
 }
 /// Lenient group parsing.
 pub fn parse_group(name: &str) -> Result<Group> {
-    Group::parse(name)
+    Group::from_name(name)
 }
 
 /// The stable 64-bit hash of a key (same on every machine). Keys with a NUL byte hash their prefix.

@@ -227,6 +227,15 @@ pub fn kernel_name() -> String {
     }
 }
 
+/// The file name of an item's attention dump: the key with every `/` as `__`, then `.npy`
+/// (`mirs_entropy_dump_name`; the name the tool and the Python driver use).
+pub fn dump_name(key: &str) -> Result<String> {
+    let c = cstring(key, "key")?;
+    let mut b = empty_buf();
+    check(unsafe { sys::mirs_entropy_dump_name(c.as_ptr(), &mut b) })?;
+    Ok(take_string(b))
+}
+
 fn mismatch(msg: String) -> Error {
     Error::new(sys::MIRS_E_MISMATCH, msg)
 }

@@ -226,6 +226,43 @@ impl TryFrom<i32> for Category {
     }
 }
 
+impl Category {
+    /// The library's name of the value (`mirs_category_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_category_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_category_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<Category> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_category_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        Category::try_from(v)
+    }
+}
+
+impl std::fmt::Display for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Category {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Category> {
+        Category::from_name(s)
+    }
+}
+
 /// Multi-image relation types, in the official order. Official names are
 /// the file stems: Temporal_Continuity, Temporal_Jump, Spatial_Juxtaposition,
 /// Spatial_Embedding, Relevance, Complementarity, Analogy, Causality,
@@ -294,6 +331,43 @@ impl TryFrom<i32> for Relation {
     }
 }
 
+impl Relation {
+    /// The library's name of the value (`mirs_relation_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_relation_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_relation_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<Relation> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_relation_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        Relation::try_from(v)
+    }
+}
+
+impl std::fmt::Display for Relation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Relation {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Relation> {
+        Relation::from_name(s)
+    }
+}
+
 /// Relation groups: Temporal, Spatial, Semantic (Relevance,
 /// Complementarity), Logical (Analogy, Causality, Decomposition).
 ///
@@ -342,6 +416,43 @@ impl TryFrom<i32> for Group {
     /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
     fn try_from(v: i32) -> crate::Result<Group> {
         Group::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_GROUP_*", v as i64))
+    }
+}
+
+impl Group {
+    /// The library's name of the value (`mirs_group_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_group_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_group_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<Group> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_group_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        Group::try_from(v)
+    }
+}
+
+impl std::fmt::Display for Group {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Group {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Group> {
+        Group::from_name(s)
     }
 }
 
@@ -395,6 +506,43 @@ impl TryFrom<i32> for DatasetFormat {
     /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
     fn try_from(v: i32) -> crate::Result<DatasetFormat> {
         DatasetFormat::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_DATASET_FORMAT_*", v as i64))
+    }
+}
+
+impl DatasetFormat {
+    /// The library's name of the value (`mirs_dataset_format_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_dataset_format_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_dataset_format_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<DatasetFormat> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_dataset_format_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        DatasetFormat::try_from(v)
+    }
+}
+
+impl std::fmt::Display for DatasetFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for DatasetFormat {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<DatasetFormat> {
+        DatasetFormat::from_name(s)
     }
 }
 
@@ -497,6 +645,128 @@ impl TryFrom<i32> for Oddities {
     }
 }
 
+impl Oddities {
+    /// The library's name of the value (`mirs_dataset_oddities_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_dataset_oddities_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_dataset_oddities_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<Oddities> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_dataset_oddities_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        Oddities::try_from(v)
+    }
+}
+
+impl std::fmt::Display for Oddities {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Oddities {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Oddities> {
+        Oddities::from_name(s)
+    }
+}
+
+/// The `MIRS_CHECKSUM_*` constants.
+///
+/// The C values are the `MIRS_CHECKSUM_*` constants; [`ChecksumKind::raw`] and [`ChecksumKind::from_raw`] convert.
+#[repr(i32)]
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ChecksumKind {
+    /// every item's fields, in order
+    ///
+    /// `MIRS_CHECKSUM_METADATA`
+    Metadata = sys::MIRS_CHECKSUM_METADATA as i32,
+    /// also the bytes of every image file
+    ///
+    /// `MIRS_CHECKSUM_IMAGES`
+    Images = sys::MIRS_CHECKSUM_IMAGES as i32,
+}
+
+impl ChecksumKind {
+    /// Every value, in the header's order.
+    pub const ALL: [ChecksumKind; 2] = [ChecksumKind::Metadata, ChecksumKind::Images];
+    /// The C value.
+    pub const fn raw(self) -> i32 {
+        self as i32
+    }
+    /// The value of a C constant; `None` for a value the header does not define.
+    pub const fn from_raw(v: i32) -> Option<ChecksumKind> {
+        match v {
+            x if x == sys::MIRS_CHECKSUM_METADATA as i32 => Some(ChecksumKind::Metadata),
+            x if x == sys::MIRS_CHECKSUM_IMAGES as i32 => Some(ChecksumKind::Images),
+            _ => None,
+        }
+    }
+}
+
+impl From<ChecksumKind> for i32 {
+    fn from(v: ChecksumKind) -> i32 {
+        v.raw()
+    }
+}
+
+impl TryFrom<i32> for ChecksumKind {
+    type Error = crate::Error;
+    /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
+    fn try_from(v: i32) -> crate::Result<ChecksumKind> {
+        ChecksumKind::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_CHECKSUM_*", v as i64))
+    }
+}
+
+impl ChecksumKind {
+    /// The library's name of the value (`mirs_checksum_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_checksum_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_checksum_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<ChecksumKind> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_checksum_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        ChecksumKind::try_from(v)
+    }
+}
+
+impl std::fmt::Display for ChecksumKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for ChecksumKind {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<ChecksumKind> {
+        ChecksumKind::from_name(s)
+    }
+}
+
 /// The `MIRS_IMAGE_FORMAT_*` constants.
 ///
 /// The C values are the `MIRS_IMAGE_FORMAT_*` constants; [`ImageFormat::raw`] and [`ImageFormat::from_raw`] convert.
@@ -543,6 +813,43 @@ impl TryFrom<i32> for ImageFormat {
     /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
     fn try_from(v: i32) -> crate::Result<ImageFormat> {
         ImageFormat::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_IMAGE_FORMAT_*", v as i64))
+    }
+}
+
+impl ImageFormat {
+    /// The library's name of the value (`mirs_image_format_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_image_format_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_image_format_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<ImageFormat> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_image_format_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        ImageFormat::try_from(v)
+    }
+}
+
+impl std::fmt::Display for ImageFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for ImageFormat {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<ImageFormat> {
+        ImageFormat::from_name(s)
     }
 }
 
@@ -599,6 +906,43 @@ impl TryFrom<i32> for Layout {
     }
 }
 
+impl Layout {
+    /// The library's name of the value (`mirs_layout_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_layout_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_layout_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<Layout> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_layout_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        Layout::try_from(v)
+    }
+}
+
+impl std::fmt::Display for Layout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Layout {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Layout> {
+        Layout::from_name(s)
+    }
+}
+
 /// What to do with libjpeg's "corrupt data" warnings (bad Huffman codes,
 /// data segments cut by a marker, ...). A JPEG that ends early is always
 /// MIRS_E_TRUNCATED, whatever the policy. Warnings that cannot affect the
@@ -652,6 +996,43 @@ impl TryFrom<i32> for JpegWarnings {
     }
 }
 
+impl JpegWarnings {
+    /// The library's name of the value (`mirs_jpeg_warnings_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_jpeg_warnings_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_jpeg_warnings_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<JpegWarnings> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_jpeg_warnings_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        JpegWarnings::try_from(v)
+    }
+}
+
+impl std::fmt::Display for JpegWarnings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for JpegWarnings {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<JpegWarnings> {
+        JpegWarnings::from_name(s)
+    }
+}
+
 /// JPEG inverse DCT and chroma upsampling.
 ///
 /// The C values are the `MIRS_JPEG_DCT_*` constants; [`JpegDct::raw`] and [`JpegDct::from_raw`] convert.
@@ -697,6 +1078,43 @@ impl TryFrom<i32> for JpegDct {
     /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
     fn try_from(v: i32) -> crate::Result<JpegDct> {
         JpegDct::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_JPEG_DCT_*", v as i64))
+    }
+}
+
+impl JpegDct {
+    /// The library's name of the value (`mirs_jpeg_dct_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_jpeg_dct_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_jpeg_dct_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<JpegDct> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_jpeg_dct_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        JpegDct::try_from(v)
+    }
+}
+
+impl std::fmt::Display for JpegDct {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for JpegDct {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<JpegDct> {
+        JpegDct::from_name(s)
     }
 }
 
@@ -750,6 +1168,43 @@ impl TryFrom<i32> for ResizeMethod {
     }
 }
 
+impl ResizeMethod {
+    /// The library's name of the value (`mirs_resize_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_resize_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_resize_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<ResizeMethod> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_resize_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        ResizeMethod::try_from(v)
+    }
+}
+
+impl std::fmt::Display for ResizeMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for ResizeMethod {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<ResizeMethod> {
+        ResizeMethod::from_name(s)
+    }
+}
+
 /// The `MIRS_JPEG_SUBSAMPLING_*` constants.
 ///
 /// The C values are the `MIRS_JPEG_SUBSAMPLING_*` constants; [`JpegSubsampling::raw`] and [`JpegSubsampling::from_raw`] convert.
@@ -796,6 +1251,43 @@ impl TryFrom<i32> for JpegSubsampling {
     /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
     fn try_from(v: i32) -> crate::Result<JpegSubsampling> {
         JpegSubsampling::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_JPEG_SUBSAMPLING_*", v as i64))
+    }
+}
+
+impl JpegSubsampling {
+    /// The library's name of the value (`mirs_jpeg_subsampling_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_jpeg_subsampling_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_jpeg_subsampling_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<JpegSubsampling> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_jpeg_subsampling_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        JpegSubsampling::try_from(v)
+    }
+}
+
+impl std::fmt::Display for JpegSubsampling {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for JpegSubsampling {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<JpegSubsampling> {
+        JpegSubsampling::from_name(s)
     }
 }
 
@@ -849,6 +1341,43 @@ impl TryFrom<i32> for Arrangement {
     /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
     fn try_from(v: i32) -> crate::Result<Arrangement> {
         Arrangement::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_COMPOSITE_*", v as i64))
+    }
+}
+
+impl Arrangement {
+    /// The library's name of the value (`mirs_composite_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_composite_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_composite_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<Arrangement> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_composite_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        Arrangement::try_from(v)
+    }
+}
+
+impl std::fmt::Display for Arrangement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Arrangement {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Arrangement> {
+        Arrangement::from_name(s)
     }
 }
 
@@ -935,6 +1464,43 @@ impl TryFrom<i32> for PromptFormat {
     }
 }
 
+impl PromptFormat {
+    /// The library's name of the value (`mirs_prompt_format_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_prompt_format_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_prompt_format_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<PromptFormat> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_prompt_format_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        PromptFormat::try_from(v)
+    }
+}
+
+impl std::fmt::Display for PromptFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for PromptFormat {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<PromptFormat> {
+        PromptFormat::from_name(s)
+    }
+}
+
 /// The `MIRS_PROMPT_VARIANT_*` constants.
 ///
 /// The C values are the `MIRS_PROMPT_VARIANT_*` constants; [`Variant::raw`] and [`Variant::from_raw`] convert.
@@ -998,6 +1564,43 @@ impl TryFrom<i32> for Variant {
     }
 }
 
+impl Variant {
+    /// The library's name of the value (`mirs_prompt_variant_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_prompt_variant_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_prompt_variant_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<Variant> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_prompt_variant_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        Variant::try_from(v)
+    }
+}
+
+impl std::fmt::Display for Variant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Variant {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Variant> {
+        Variant::from_name(s)
+    }
+}
+
 /// Per-image labels ("Picture 1: " for Qwen, "Image-1: " for InternVL,
 /// "Image 1: " elsewhere). AUTO is each format's own default: off for
 /// Qwen2-VL (as the official MIR adapter sends), on for InternVL when there
@@ -1046,6 +1649,43 @@ impl TryFrom<i32> for Labels {
     /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
     fn try_from(v: i32) -> crate::Result<Labels> {
         Labels::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_PROMPT_LABELS_*", v as i64))
+    }
+}
+
+impl Labels {
+    /// The library's name of the value (`mirs_prompt_labels_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_prompt_labels_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_prompt_labels_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<Labels> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_prompt_labels_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        Labels::try_from(v)
+    }
+}
+
+impl std::fmt::Display for Labels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Labels {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Labels> {
+        Labels::from_name(s)
     }
 }
 
@@ -1099,6 +1739,43 @@ impl TryFrom<i32> for PromptImageFormat {
     /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
     fn try_from(v: i32) -> crate::Result<PromptImageFormat> {
         PromptImageFormat::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_PROMPT_IMAGE_*", v as i64))
+    }
+}
+
+impl PromptImageFormat {
+    /// The library's name of the value (`mirs_prompt_image_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_prompt_image_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_prompt_image_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<PromptImageFormat> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_prompt_image_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        PromptImageFormat::try_from(v)
+    }
+}
+
+impl std::fmt::Display for PromptImageFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for PromptImageFormat {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<PromptImageFormat> {
+        PromptImageFormat::from_name(s)
     }
 }
 
@@ -1158,6 +1835,43 @@ impl TryFrom<i32> for Profile {
     }
 }
 
+impl Profile {
+    /// The library's name of the value (`mirs_prompt_profile_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_prompt_profile_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_prompt_profile_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<Profile> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_prompt_profile_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        Profile::try_from(v)
+    }
+}
+
+impl std::fmt::Display for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Profile {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Profile> {
+        Profile::from_name(s)
+    }
+}
+
 /// The `MIRS_MWU_*` constants.
 ///
 /// The C values are the `MIRS_MWU_*` constants; [`MwuMethod::raw`] and [`MwuMethod::from_raw`] convert.
@@ -1208,6 +1922,43 @@ impl TryFrom<i32> for MwuMethod {
     /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
     fn try_from(v: i32) -> crate::Result<MwuMethod> {
         MwuMethod::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_MWU_*", v as i64))
+    }
+}
+
+impl MwuMethod {
+    /// The library's name of the value (`mirs_mwu_method_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_mwu_method_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_mwu_method_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<MwuMethod> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_mwu_method_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        MwuMethod::try_from(v)
+    }
+}
+
+impl std::fmt::Display for MwuMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for MwuMethod {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<MwuMethod> {
+        MwuMethod::from_name(s)
     }
 }
 
@@ -1291,6 +2042,43 @@ impl TryFrom<i32> for StripMode {
     }
 }
 
+impl StripMode {
+    /// The library's name of the value (`mirs_strip_mode_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_strip_mode_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_strip_mode_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<StripMode> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_strip_mode_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        StripMode::try_from(v)
+    }
+}
+
+impl std::fmt::Display for StripMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for StripMode {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<StripMode> {
+        StripMode::from_name(s)
+    }
+}
+
 /// What MIRS_STRIP_TAGS returns when an opening tag is never closed.
 ///
 /// The C values are the `MIRS_STRIP_UNTERMINATED_*` constants; [`Unterminated::raw`] and [`Unterminated::from_raw`] convert.
@@ -1344,6 +2132,43 @@ impl TryFrom<i32> for Unterminated {
     }
 }
 
+impl Unterminated {
+    /// The library's name of the value (`mirs_strip_unterminated_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_strip_unterminated_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_strip_unterminated_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<Unterminated> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_strip_unterminated_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        Unterminated::try_from(v)
+    }
+}
+
+impl std::fmt::Display for Unterminated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Unterminated {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Unterminated> {
+        Unterminated::from_name(s)
+    }
+}
+
 /// Built-in phrase lists, exactly as published (sha256 of the items joined
 /// with "\n" in docs/scoring.md and pinned by a test):
 /// MIRS_PRESET_GCG        7: llm-attacks attack_manager test_prefixes default
@@ -1394,6 +2219,43 @@ impl TryFrom<i32> for Preset {
     /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
     fn try_from(v: i32) -> crate::Result<Preset> {
         Preset::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_PRESET_*", v as i64))
+    }
+}
+
+impl Preset {
+    /// The library's name of the value (`mirs_preset_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_preset_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_preset_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<Preset> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_preset_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        Preset::try_from(v)
+    }
+}
+
+impl std::fmt::Display for Preset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Preset {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Preset> {
+        Preset::from_name(s)
     }
 }
 
@@ -1466,6 +2328,43 @@ impl TryFrom<i32> for Judge {
     }
 }
 
+impl Judge {
+    /// The library's name of the value (`mirs_judge_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_judge_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_judge_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<Judge> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_judge_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        Judge::try_from(v)
+    }
+}
+
+impl std::fmt::Display for Judge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Judge {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Judge> {
+        Judge::from_name(s)
+    }
+}
+
 /// Verdicts. REFUSAL / COMPLIANCE are the jbb-refusal judge's outcomes.
 ///
 /// The C values are the `MIRS_VERDICT_*` constants; [`Verdict::raw`] and [`Verdict::from_raw`] convert.
@@ -1526,6 +2425,43 @@ impl TryFrom<i32> for Verdict {
     }
 }
 
+impl Verdict {
+    /// The library's name of the value (`mirs_verdict_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_verdict_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_verdict_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<Verdict> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_verdict_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        Verdict::try_from(v)
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Verdict {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Verdict> {
+        Verdict::from_name(s)
+    }
+}
+
 /// Parse modes:
 /// MIRS_PARSE_LENIENT   Python-whitespace-trimmed output; harmbench*: "yes"/"no" in any
 /// ASCII case as the first word, optionally followed by punctuation or more text
@@ -1582,6 +2518,43 @@ impl TryFrom<i32> for ParseMode {
     /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
     fn try_from(v: i32) -> crate::Result<ParseMode> {
         ParseMode::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_PARSE_*", v as i64))
+    }
+}
+
+impl ParseMode {
+    /// The library's name of the value (`mirs_parse_mode_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_parse_mode_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_parse_mode_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<ParseMode> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_parse_mode_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        ParseMode::try_from(v)
+    }
+}
+
+impl std::fmt::Display for ParseMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for ParseMode {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<ParseMode> {
+        ParseMode::from_name(s)
     }
 }
 
@@ -1654,6 +2627,43 @@ impl TryFrom<i32> for ResponseType {
     }
 }
 
+impl ResponseType {
+    /// The library's name of the value (`mirs_response_type_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_response_type_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_response_type_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<ResponseType> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_response_type_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        ResponseType::try_from(v)
+    }
+}
+
+impl std::fmt::Display for ResponseType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for ResponseType {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<ResponseType> {
+        ResponseType::from_name(s)
+    }
+}
+
 /// Status of one response.
 ///
 /// The C values are the `MIRS_RESPONSE_*` constants; [`ResponseStatus::raw`] and [`ResponseStatus::from_raw`] convert.
@@ -1704,6 +2714,43 @@ impl TryFrom<i32> for ResponseStatus {
     /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
     fn try_from(v: i32) -> crate::Result<ResponseStatus> {
         ResponseStatus::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_RESPONSE_*", v as i64))
+    }
+}
+
+impl ResponseStatus {
+    /// The library's name of the value (`mirs_response_status_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_response_status_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_response_status_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<ResponseStatus> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_response_status_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        ResponseStatus::try_from(v)
+    }
+}
+
+impl std::fmt::Display for ResponseStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for ResponseStatus {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<ResponseStatus> {
+        ResponseStatus::from_name(s)
     }
 }
 
@@ -1766,6 +2813,43 @@ impl TryFrom<i32> for ResponsesFormat {
     }
 }
 
+impl ResponsesFormat {
+    /// The library's name of the value (`mirs_responses_format_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_responses_format_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_responses_format_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<ResponsesFormat> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_responses_format_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        ResponsesFormat::try_from(v)
+    }
+}
+
+impl std::fmt::Display for ResponsesFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for ResponsesFormat {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<ResponsesFormat> {
+        ResponsesFormat::from_name(s)
+    }
+}
+
 /// Where a response's text came from (mirs_response.origin).
 ///
 /// The C values are the `MIRS_RESPONSE_ORIGIN_*` constants; [`ResponseOrigin::raw`] and [`ResponseOrigin::from_raw`] convert.
@@ -1816,6 +2900,43 @@ impl TryFrom<i32> for ResponseOrigin {
     /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
     fn try_from(v: i32) -> crate::Result<ResponseOrigin> {
         ResponseOrigin::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_RESPONSE_ORIGIN_*", v as i64))
+    }
+}
+
+impl ResponseOrigin {
+    /// The library's name of the value (`mirs_response_origin_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_response_origin_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_response_origin_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<ResponseOrigin> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_response_origin_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        ResponseOrigin::try_from(v)
+    }
+}
+
+impl std::fmt::Display for ResponseOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for ResponseOrigin {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<ResponseOrigin> {
+        ResponseOrigin::from_name(s)
     }
 }
 
@@ -1877,6 +2998,43 @@ impl TryFrom<i32> for Durability {
     }
 }
 
+impl Durability {
+    /// The library's name of the value (`mirs_durability_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_durability_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_durability_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<Durability> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_durability_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        Durability::try_from(v)
+    }
+}
+
+impl std::fmt::Display for Durability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Durability {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Durability> {
+        Durability::from_name(s)
+    }
+}
+
 /// What opening a store does with a torn last line (no trailing newline:
 /// what a crash during a write leaves). A newline-terminated last line that
 /// is not a valid record is not torn but MIRS_E_CORRUPT (line and byte named)
@@ -1928,6 +3086,43 @@ impl TryFrom<i32> for TornPolicy {
     }
 }
 
+impl TornPolicy {
+    /// The library's name of the value (`mirs_torn_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_torn_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_torn_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<TornPolicy> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_torn_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        TornPolicy::try_from(v)
+    }
+}
+
+impl std::fmt::Display for TornPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for TornPolicy {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<TornPolicy> {
+        TornPolicy::from_name(s)
+    }
+}
+
 /// The `MIRS_MERGE_*` constants.
 ///
 /// The C values are the `MIRS_MERGE_*` constants; [`MergePolicy::raw`] and [`MergePolicy::from_raw`] convert.
@@ -1973,6 +3168,43 @@ impl TryFrom<i32> for MergePolicy {
     /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
     fn try_from(v: i32) -> crate::Result<MergePolicy> {
         MergePolicy::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_MERGE_*", v as i64))
+    }
+}
+
+impl MergePolicy {
+    /// The library's name of the value (`mirs_merge_policy_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_merge_policy_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_merge_policy_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<MergePolicy> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_merge_policy_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        MergePolicy::try_from(v)
+    }
+}
+
+impl std::fmt::Display for MergePolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for MergePolicy {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<MergePolicy> {
+        MergePolicy::from_name(s)
     }
 }
 
@@ -2028,6 +3260,43 @@ impl TryFrom<i32> for Denominator {
     }
 }
 
+impl Denominator {
+    /// The library's name of the value (`mirs_denominator_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_denominator_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_denominator_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<Denominator> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_denominator_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        Denominator::try_from(v)
+    }
+}
+
+impl std::fmt::Display for Denominator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Denominator {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Denominator> {
+        Denominator::from_name(s)
+    }
+}
+
 /// The `MIRS_REPORT_*` constants.
 ///
 /// The C values are the `MIRS_REPORT_*` constants; [`ReportFormat::raw`] and [`ReportFormat::from_raw`] convert.
@@ -2080,6 +3349,43 @@ impl TryFrom<i32> for ReportFormat {
     /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
     fn try_from(v: i32) -> crate::Result<ReportFormat> {
         ReportFormat::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_REPORT_*", v as i64))
+    }
+}
+
+impl ReportFormat {
+    /// The library's name of the value (`mirs_report_format_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_report_format_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_report_format_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<ReportFormat> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_report_format_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        ReportFormat::try_from(v)
+    }
+}
+
+impl std::fmt::Display for ReportFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for ReportFormat {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<ReportFormat> {
+        ReportFormat::from_name(s)
     }
 }
 
@@ -2139,6 +3445,43 @@ impl TryFrom<i32> for Dtype {
     }
 }
 
+impl Dtype {
+    /// The library's name of the value (`mirs_entropy_dtype_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_entropy_dtype_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_entropy_dtype_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<Dtype> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_entropy_dtype_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        Dtype::try_from(v)
+    }
+}
+
+impl std::fmt::Display for Dtype {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Dtype {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Dtype> {
+        Dtype::from_name(s)
+    }
+}
+
 /// What to do with a row that holds NaN, +Inf or negative values (for logits:
 /// NaN or +Inf; -Inf logits are ordinary zero probabilities), that sums to
 /// zero, or (full rows of probabilities only) whose sum differs from 1 by
@@ -2195,6 +3538,43 @@ impl TryFrom<i32> for EntropyPolicy {
     /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
     fn try_from(v: i32) -> crate::Result<EntropyPolicy> {
         EntropyPolicy::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_ENTROPY_POLICY_*", v as i64))
+    }
+}
+
+impl EntropyPolicy {
+    /// The library's name of the value (`mirs_entropy_policy_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_entropy_policy_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_entropy_policy_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<EntropyPolicy> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_entropy_policy_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        EntropyPolicy::try_from(v)
+    }
+}
+
+impl std::fmt::Display for EntropyPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for EntropyPolicy {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<EntropyPolicy> {
+        EntropyPolicy::from_name(s)
     }
 }
 
@@ -2260,6 +3640,43 @@ impl TryFrom<i32> for Kernel {
     }
 }
 
+impl Kernel {
+    /// The library's name of the value (`mirs_entropy_kernel_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_entropy_kernel_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_entropy_kernel_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<Kernel> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_entropy_kernel_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        Kernel::try_from(v)
+    }
+}
+
+impl std::fmt::Display for Kernel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Kernel {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Kernel> {
+        Kernel::from_name(s)
+    }
+}
+
 /// The `MIRS_ENTROPY_LABEL_*` constants.
 ///
 /// The C values are the `MIRS_ENTROPY_LABEL_*` constants; [`EntropyLabel::raw`] and [`EntropyLabel::from_raw`] convert.
@@ -2301,6 +3718,43 @@ impl TryFrom<i32> for EntropyLabel {
     /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
     fn try_from(v: i32) -> crate::Result<EntropyLabel> {
         EntropyLabel::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_ENTROPY_LABEL_*", v as i64))
+    }
+}
+
+impl EntropyLabel {
+    /// The library's name of the value (`mirs_entropy_label_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_entropy_label_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_entropy_label_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<EntropyLabel> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_entropy_label_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        EntropyLabel::try_from(v)
+    }
+}
+
+impl std::fmt::Display for EntropyLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for EntropyLabel {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<EntropyLabel> {
+        EntropyLabel::from_name(s)
     }
 }
 
@@ -2348,6 +3802,43 @@ impl TryFrom<i32> for ThresholdMethod {
     /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
     fn try_from(v: i32) -> crate::Result<ThresholdMethod> {
         ThresholdMethod::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_ENTROPY_THRESHOLD_*", v as i64))
+    }
+}
+
+impl ThresholdMethod {
+    /// The library's name of the value (`mirs_entropy_threshold_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_entropy_threshold_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_entropy_threshold_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<ThresholdMethod> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_entropy_threshold_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        ThresholdMethod::try_from(v)
+    }
+}
+
+impl std::fmt::Display for ThresholdMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for ThresholdMethod {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<ThresholdMethod> {
+        ThresholdMethod::from_name(s)
     }
 }
 

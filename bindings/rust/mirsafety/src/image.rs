@@ -24,10 +24,6 @@ unsafe fn st(p: *const std::os::raw::c_char) -> &'static str {
 }
 
 impl ImageFormat {
-    /// "png", "jpeg" ("none" for [`ImageFormat::None`]).
-    pub fn name(self) -> &'static str {
-        unsafe { st(sys::mirs_image_format_name(self.raw())) }
-    }
     /// "image/png", "image/jpeg" ("" for none).
     pub fn mime(self) -> &'static str {
         unsafe { st(sys::mirs_image_format_mime(self.raw())) }

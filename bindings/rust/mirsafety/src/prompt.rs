@@ -1,6 +1,6 @@
 //! Prompts and API requests (prompt.h): chat formats, templates, variants, streaming a dataset to a closure or
 //! a file. A [`Template`] is immutable (`Send + Sync`).
-use std::ffi::{CStr, CString};
+use std::ffi::CString;
 use std::os::raw::{c_char, c_int, c_void};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::path::Path;
@@ -16,44 +16,11 @@ use crate::{Category, Labels, Profile, PromptFormat, PromptImageFormat, Relation
 fn cs(s: &str) -> Result<CString> {
     cstring(s, "text")
 }
-fn parse(f: unsafe extern "C" fn(*const c_char, *mut i32) -> c_int, name: &str) -> Result<i32> {
-    let c = cs(name)?;
-    let mut out = 0;
-    check(unsafe { f(c.as_ptr(), &mut out) })?;
-    Ok(out)
-}
-fn static_name(p: *const c_char) -> &'static str {
-    if p.is_null() {
-        ""
-    } else {
-        // SAFETY: the name functions return static ASCII strings.
-        unsafe { CStr::from_ptr(p) }.to_str().unwrap_or("")
-    }
-}
 
 impl PromptFormat {
-    /// The format's name ("qwen2-vl", the CLI's spelling).
-    pub fn name(self) -> &'static str {
-        static_name(unsafe { sys::mirs_prompt_format_name(self.raw()) })
-    }
-    /// Parses a format name; `MIRS_E_NOT_FOUND` otherwise.
-    pub fn parse(name: &str) -> Result<PromptFormat> {
-        parse(sys::mirs_prompt_format_parse, name).and_then(PromptFormat::try_from)
-    }
     /// Whether the format writes API requests (OPENAI, ANTHROPIC, OPENAI_BATCH) rather than text.
     pub fn is_request(self) -> bool {
         unsafe { sys::mirs_prompt_format_is_request(self.raw()) == 1 }
-    }
-}
-
-impl Variant {
-    /// The variant's name ("text-only").
-    pub fn name(self) -> &'static str {
-        static_name(unsafe { sys::mirs_prompt_variant_name(self.raw()) })
-    }
-    /// Parses a variant name; `MIRS_E_NOT_FOUND` otherwise.
-    pub fn parse(name: &str) -> Result<Variant> {
-        parse(sys::mirs_prompt_variant_parse, name).and_then(Variant::try_from)
     }
 }
 
@@ -65,13 +32,13 @@ pub fn format_name(format: PromptFormat) -> &'static str {
 pub fn variant_name(variant: Variant) -> &'static str {
     variant.name()
 }
-/// [`PromptFormat::parse`].
+/// [`PromptFormat::from_name`].
 pub fn parse_format(name: &str) -> Result<PromptFormat> {
-    PromptFormat::parse(name)
+    PromptFormat::from_name(name)
 }
-/// [`Variant::parse`].
+/// [`Variant::from_name`].
 pub fn parse_variant(name: &str) -> Result<Variant> {
-    Variant::parse(name)
+    Variant::from_name(name)
 }
 /// [`PromptFormat::is_request`].
 pub fn is_request_format(format: PromptFormat) -> bool {

@@ -1057,6 +1057,74 @@ pub fn compare_capability(asr: &[f64], capability: &[f64]) -> Result<(f64, f64, 
     Ok((a, b, c, d))
 }
 
+/// Capability scores, one per model, from a `model,score` CSV (RFC 4180 quoting, an optional header row):
+/// what [`compare_capability`] correlates ASR with. Errors name the file and line.
+pub struct Capability {
+    ptr: NonNull<sys::mirs_capability>,
+}
+// SAFETY: immutable once made; the header allows any number of readers.
+unsafe impl Send for Capability {}
+unsafe impl Sync for Capability {}
+
+impl Capability {
+    fn wrap(p: *mut sys::mirs_capability) -> Result<Capability> {
+        NonNull::new(p)
+            .map(|ptr| Capability { ptr })
+            .ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL"))
+    }
+    /// Reads the CSV at `path`.
+    pub fn read<P: AsRef<Path>>(path: P) -> Result<Capability> {
+        let c = cpath(path.as_ref())?;
+        let mut out = ptr::null_mut();
+        check(unsafe { sys::mirs_capability_read(c.as_ptr(), &mut out) })?;
+        Self::wrap(out)
+    }
+    /// Parses CSV text; `what` names it in errors.
+    pub fn parse(data: &[u8], what: Option<&str>) -> Result<Capability> {
+        let w = opt_cs(what)?;
+        let mut out = ptr::null_mut();
+        check(unsafe { sys::mirs_capability_parse(data.as_ptr() as *const c_char, data.len(), ptr_of(&w), &mut out) })?;
+        Self::wrap(out)
+    }
+    /// The number of models.
+    pub fn len(&self) -> usize {
+        unsafe { sys::mirs_capability_count(self.ptr.as_ptr()) }
+    }
+    /// Whether there are no models.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Row `i`: (model, score), in file order.
+    pub fn get(&self, i: usize) -> Option<(&str, f64)> {
+        let m = unsafe { sys::mirs_capability_model(self.ptr.as_ptr(), i) };
+        if m.is_null() {
+            return None;
+        }
+        // SAFETY: the model name lives as long as self and is valid UTF-8 (the reader checks).
+        let name = unsafe { CStr::from_ptr(m) }.to_str().unwrap_or("");
+        Some((name, unsafe { sys::mirs_capability_score(self.ptr.as_ptr(), i) }))
+    }
+    /// The score of a model (exact name), if it has one.
+    pub fn score_of(&self, model: &str) -> Option<f64> {
+        let c = cs(model).ok()?;
+        let mut i = 0usize;
+        if unsafe { sys::mirs_capability_find(self.ptr.as_ptr(), c.as_ptr(), &mut i) } != 0 {
+            return None;
+        }
+        self.get(i).map(|(_, v)| v)
+    }
+    /// The rows in file order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, f64)> + '_ {
+        (0..self.len()).map(move |i| self.get(i).expect("index below len"))
+    }
+}
+
+impl Drop for Capability {
+    fn drop(&mut self) {
+        unsafe { sys::mirs_capability_free(self.ptr.as_ptr()) }
+    }
+}
+
 fn official_options(threads: u32) -> sys::mirs_official_options {
     let mut o = std::mem::MaybeUninit::<sys::mirs_official_options>::zeroed();
     unsafe {

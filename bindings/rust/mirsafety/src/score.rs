@@ -49,13 +49,6 @@ fn empty_buf() -> sys::mirs_buf {
     }
 }
 
-fn parse_name(f: unsafe extern "C" fn(*const c_char, *mut i32) -> i32, name: &str) -> Result<i32> {
-    let c = cstring(name, "name")?;
-    let mut out = 0;
-    check(unsafe { f(c.as_ptr(), &mut out) })?;
-    Ok(out)
-}
-
 // ---- stripping -------------------------------------------------------------------------------------------------------
 
 /// Options of the stripping functions (custom tag pairs for [`StripMode::Tags`], the finish reason, what to do
@@ -168,14 +161,6 @@ fn static_name(p: *const c_char) -> &'static str {
 }
 
 impl Preset {
-    /// "gcg", "jbb", "harmbench".
-    pub fn name(self) -> &'static str {
-        static_name(unsafe { sys::mirs_preset_name(self.raw()) })
-    }
-    /// Parses a preset name; `MIRS_E_NOT_FOUND` otherwise.
-    pub fn parse(name: &str) -> Result<Preset> {
-        parse_name(sys::mirs_preset_from_name, name).and_then(Preset::try_from)
-    }
     /// The phrases of the built-in list, exactly as published.
     pub fn phrases(self) -> Vec<&'static str> {
         let n = unsafe { sys::mirs_preset_size(self.raw()) };
@@ -189,9 +174,9 @@ impl Preset {
 pub fn preset_name(preset: Preset) -> &'static str {
     preset.name()
 }
-/// [`Preset::parse`].
+/// [`Preset::from_name`].
 pub fn preset_from_name(name: &str) -> Result<Preset> {
-    Preset::parse(name)
+    Preset::from_name(name)
 }
 /// [`Preset::phrases`].
 pub fn preset_phrases(preset: Preset) -> Vec<&'static str> {
@@ -364,14 +349,6 @@ impl Drop for MatcherStream<'_> {
 // ---- judges ----------------------------------------------------------------------------------------------------------
 
 impl Judge {
-    /// The judge's name ("harmbench-mir").
-    pub fn name(self) -> &'static str {
-        static_name(unsafe { sys::mirs_judge_name(self.raw()) })
-    }
-    /// Parses a judge name; `MIRS_E_NOT_FOUND` otherwise.
-    pub fn parse(name: &str) -> Result<Judge> {
-        parse_name(sys::mirs_judge_from_name, name).and_then(Judge::try_from)
-    }
     /// The judge's template as published.
     pub fn template(self) -> &'static str {
         static_name(unsafe { sys::mirs_judge_template(self.raw()) })
@@ -382,35 +359,13 @@ impl Judge {
     }
 }
 
-impl Verdict {
-    /// The verdict's name ("unsafe").
-    pub fn name(self) -> &'static str {
-        static_name(unsafe { sys::mirs_verdict_name(self.raw()) })
-    }
-    /// Parses a verdict name; `MIRS_E_NOT_FOUND` otherwise.
-    pub fn parse(name: &str) -> Result<Verdict> {
-        parse_name(sys::mirs_verdict_from_name, name).and_then(Verdict::try_from)
-    }
-}
-
-impl ResponseType {
-    /// The response type's name ("benign_help").
-    pub fn name(self) -> &'static str {
-        static_name(unsafe { sys::mirs_response_type_name(self.raw()) })
-    }
-    /// Parses a response type name; `MIRS_E_NOT_FOUND` otherwise.
-    pub fn parse(name: &str) -> Result<ResponseType> {
-        parse_name(sys::mirs_response_type_from_name, name).and_then(ResponseType::try_from)
-    }
-}
-
 /// [`Judge::name`].
 pub fn judge_name(judge: Judge) -> &'static str {
     judge.name()
 }
-/// [`Judge::parse`].
+/// [`Judge::from_name`].
 pub fn judge_from_name(name: &str) -> Result<Judge> {
-    Judge::parse(name)
+    Judge::from_name(name)
 }
 /// [`Judge::template`].
 pub fn judge_template(judge: Judge) -> &'static str {
@@ -464,9 +419,9 @@ pub fn judge_prompt(
 pub fn verdict_name(verdict: Verdict) -> &'static str {
     verdict.name()
 }
-/// [`Verdict::parse`].
+/// [`Verdict::from_name`].
 pub fn verdict_from_name(name: &str) -> Result<Verdict> {
-    Verdict::parse(name)
+    Verdict::from_name(name)
 }
 
 /// The verdict of a judge's output (`None`: the judge call produced nothing) and, for llamaguard3, the
@@ -500,9 +455,9 @@ pub fn judge_official_answer(output: Option<&[u8]>, mode: ParseMode) -> i32 {
 pub fn response_type_name(rtype: ResponseType) -> &'static str {
     rtype.name()
 }
-/// [`ResponseType::parse`].
+/// [`ResponseType::from_name`].
 pub fn response_type_from_name(name: &str) -> Result<ResponseType> {
-    ResponseType::parse(name)
+    ResponseType::from_name(name)
 }
 /// This project's rubric prompt for the response-type judge. The question and the answer are passed with their
 /// lengths (`mirs_response_type_prompt_len`), so a U+0000 in them is kept; descriptions are C strings.

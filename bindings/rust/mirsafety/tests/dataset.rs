@@ -49,10 +49,10 @@ fn taxonomy() {
     for (i, c) in Category::ALL.iter().enumerate() {
         assert_eq!(c.raw(), i as i32);
         assert_eq!(Category::try_from(i as i32).unwrap(), *c);
-        assert_eq!(Category::parse(c.name()).unwrap(), *c);
+        assert_eq!(Category::from_name(c.name()).unwrap(), *c);
     }
     for r in Relation::ALL {
-        assert_eq!(Relation::parse(r.name()).unwrap(), r);
+        assert_eq!(Relation::from_name(r.name()).unwrap(), r);
         assert!(Group::ALL.contains(&r.group()));
     }
     for v in [-1, 6, 31, 32, 99, i32::MIN, i32::MAX] {

@@ -14,10 +14,10 @@ fn names_render_templates() {
     assert_eq!(prompt::format_name(mirsafety::PromptFormat::Plain), "plain");
     assert_eq!(prompt::variant_name(mirsafety::Variant::Captions), "captions");
     for f in mirsafety::PromptFormat::ALL {
-        assert_eq!(mirsafety::PromptFormat::parse(f.name()).unwrap(), f);
+        assert_eq!(mirsafety::PromptFormat::from_name(f.name()).unwrap(), f);
     }
     for v in mirsafety::Variant::ALL {
-        assert_eq!(mirsafety::Variant::parse(v.name()).unwrap(), v);
+        assert_eq!(mirsafety::Variant::from_name(v.name()).unwrap(), v);
     }
     assert_eq!(
         mirsafety::PromptFormat::try_from(sys::MIRS_PROMPT_FORMAT_COUNT)

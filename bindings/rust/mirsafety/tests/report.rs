@@ -385,3 +385,40 @@ fn one_verdict_per_item_and_coverage() {
         vec![mirsafety::ResponseStatus::Ok; 2]
     );
 }
+
+#[test]
+fn capability_scores_and_dump_names() {
+    let c = mirsafety::report::Capability::parse(b"model,score\n\"a, b\",1.5\nc,2\n", Some("caps.csv")).unwrap();
+    assert_eq!(c.len(), 2);
+    assert_eq!(c.get(0), Some(("a, b", 1.5)));
+    assert_eq!(c.score_of("c"), Some(2.0));
+    assert_eq!(c.score_of("x"), None);
+    assert_eq!(c.iter().len(), 2);
+    let e = mirsafety::report::Capability::parse(b"a,1\nb,zz\n", Some("caps.csv"))
+        .err()
+        .unwrap();
+    assert!(e.message().contains("caps.csv: line 2"), "{}", e.message());
+    assert_eq!(
+        mirsafety::entropy::dump_name("Violence/Analogy/12").unwrap(),
+        "Violence__Analogy__12.npy"
+    );
+    assert!(mirsafety::entropy::dump_name("").is_err());
+}
+
+#[test]
+fn enum_names_are_the_library_names() {
+    use mirsafety::{Durability, StripMode, Verdict};
+    assert_eq!(StripMode::GlmRaw.name(), "glm-raw");
+    assert_eq!("none".parse::<StripMode>().unwrap(), StripMode::Whitespace);
+    assert_eq!(Durability::from_name("FSYNC").unwrap(), Durability::Fsync);
+    assert_eq!(Verdict::Unsafe.to_string(), "unsafe");
+    let e = StripMode::from_name("bogus").err().unwrap();
+    assert!(
+        e.message().contains("choices: mir, glm, tags, whitespace, glm-raw"),
+        "{}",
+        e.message()
+    );
+    for v in StripMode::ALL {
+        assert_eq!(StripMode::from_name(v.name()).unwrap(), v);
+    }
+}

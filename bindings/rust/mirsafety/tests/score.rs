@@ -53,7 +53,7 @@ fn matching() {
     );
     assert_eq!(score::preset_phrases(mirsafety::Preset::Gcg).len(), 7);
     for p in mirsafety::Preset::ALL {
-        assert_eq!(mirsafety::Preset::parse(p.name()).unwrap(), p);
+        assert_eq!(mirsafety::Preset::from_name(p.name()).unwrap(), p);
     }
     assert_eq!(
         mirsafety::MatchFlags::FOLD_CASE | mirsafety::MatchFlags::FOLD_APOSTROPHES,
