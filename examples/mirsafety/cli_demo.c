@@ -131,16 +131,12 @@ static int run_verb(cli_verb_fn fn, int argc, char **argv)
  * rows sum to 1 only within f16 rounding: renormalise them. */
 static double item_entropy(const char *data, const char *key)
 {
-    char path[PATH_MAX], name[512];
-    size_t j = 0;
-    for (const char *k = key; *k && j + 3 < sizeof name; k++) {
-        if (*k == '/')
-            name[j++] = '_', name[j++] = '_';
-        else
-            name[j++] = *k;
-    }
-    name[j] = '\0';
-    if (pathf(path, sizeof path, "%s/attention/%s.npy", data, name) != 0 || access(path, R_OK) != 0) return NAN;
+    char path[PATH_MAX];
+    mirs_buf name = {0};
+    if (mirs_entropy_dump_name(key, &name) != MIRS_OK) return NAN;
+    int bad = pathf(path, sizeof path, "%s/attention/%s", data, (const char *)name.data);
+    mirs_buf_free(&name);
+    if (bad != 0 || access(path, R_OK) != 0) return NAN;
     mirs_entropy_tensor *t = NULL;
     if (mirs_entropy_tensor_open(path, NULL, &t) != MIRS_OK) return NAN;
     int32_t dtype;

@@ -58,11 +58,6 @@ static int write_out(void *ud, const char *line, size_t len)
     return MIRS_OK;
 }
 
-static const cli_choice profiles[] = {{"none", MIRS_PROMPT_PROFILE_NONE},
-                                      {"qwen2.5-vl", MIRS_PROMPT_PROFILE_QWEN2_5_VL},
-                                      {"glm-4.1v-thinking", MIRS_PROMPT_PROFILE_GLM4_1V_THINKING},
-                                      {0}};
-
 typedef struct failed_sink {
     FILE *f;
     size_t n;
@@ -170,8 +165,8 @@ int cli_prompts(int argc, char **argv)
             if (r < 0) goto missing;
             o.composite_dir = v;
         } else if ((r = cli_opt_value("--profile", argc, argv, &i, &v))) {
-            int p;
-            if (r < 0 || cli_choose(v, profiles, &p)) {
+            int32_t p;
+            if (r < 0 || mirs_prompt_profile_from_name(v, &p) != MIRS_OK) {
                 rc = cli_usage_error(verb, "--profile wants qwen2.5-vl, glm-4.1v-thinking or none");
                 goto done;
             }

@@ -45,30 +45,22 @@ static int print_json(cJSON *j)
     return CLI_EXIT_OK;
 }
 
-static const cli_choice strip_modes[] = {{"mir", MIRS_STRIP_MIR},         {"glm", MIRS_STRIP_GLM},
-                                         {"glm-raw", MIRS_STRIP_GLM_RAW}, {"tags", MIRS_STRIP_TAGS},
-                                         {"none", MIRS_STRIP_WHITESPACE}, {0}};
-static const cli_choice parse_modes[] = {{"official", MIRS_PARSE_OFFICIAL},
-                                         {"official-server", MIRS_PARSE_OFFICIAL_SERVER},
-                                         {"lenient", MIRS_PARSE_LENIENT},
-                                         {0}};
-static const cli_choice durabilities[] = {
-    {"none", MIRS_DURABLE_NONE}, {"flush", MIRS_DURABLE_FLUSH}, {"fsync", MIRS_DURABLE_FSYNC}, {0}};
+/* The names of the library's constant groups are its own (mirs_<group>_from_name): the tool keeps no table of them. */
 /* The page is the tool's (html_report.c), drawn from the library's JSON rendering. */
 #define CLI_REPORT_HTML 100
-static const cli_choice report_formats[] = {{"table", MIRS_REPORT_TABLE},
-                                            {"json", MIRS_REPORT_JSON},
-                                            {"csv", MIRS_REPORT_CSV},
-                                            {"markdown", MIRS_REPORT_MARKDOWN},
-                                            {"mir", MIRS_REPORT_MIR},
-                                            {"html", CLI_REPORT_HTML},
-                                            {0}};
-static const cli_choice denominators[] = {{"all", MIRS_DENOM_ALL}, {"answered", MIRS_DENOM_ANSWERED}, {0}};
+static int parse_report_format(const char *v, int32_t *fmt)
+{
+    if (strcmp(v, "html") == 0) {
+        *fmt = CLI_REPORT_HTML;
+        return 0;
+    }
+    return mirs_report_format_from_name(v, fmt) == MIRS_OK ? 0 : -1;
+}
 static const cli_choice by_parts[] = {{"relation", MIRS_BY_RELATION}, {"category", MIRS_BY_CATEGORY},
                                       {"group", MIRS_BY_GROUP},       {"matrix", MIRS_BY_MATRIX},
                                       {"all", MIRS_BY_ALL},           {0}};
 
-static int parse_strip(const char *v, int32_t *mode) { return cli_choose(v, strip_modes, mode); }
+static int parse_strip(const char *v, int32_t *mode) { return mirs_strip_mode_from_name(v, mode) == MIRS_OK ? 0 : -1; }
 
 static double parse_conf(const char *v)
 {
@@ -368,13 +360,14 @@ int cli_score(int argc, char **argv)
         else if ((r = cli_opt_value("--judge", argc, argv, &i, &v)))
             judge_name = v;
         else if ((r = cli_opt_value("--parse", argc, argv, &i, &v))) {
-            if (r > 0 && cli_choose(v, parse_modes, &pmode))
+            if (r > 0 && mirs_parse_mode_from_name(v, &pmode) != MIRS_OK)
                 return cli_usage_error("score", "--parse wants official, official-server or lenient");
         } else if ((r = cli_opt_value("--strip", argc, argv, &i, &v))) {
             if (r > 0 && parse_strip(v, &strip))
                 return cli_usage_error("score", "--strip wants mir, glm, glm-raw, tags or none");
         } else if ((r = cli_opt_value("--durability", argc, argv, &i, &v))) {
-            if (r > 0 && cli_choose(v, durabilities, &so.durability) != 0) {
+            if (r > 0 && (mirs_durability_from_name(v, &so.durability) != MIRS_OK ||
+                          so.durability == MIRS_DURABLE_FSYNC_EVERY)) {
                 if (strncmp(v, "every:", 6) != 0 || atoi(v + 6) <= 0)
                     return cli_usage_error("score", "--durability wants none, flush, fsync or every:N");
                 so.durability = MIRS_DURABLE_FSYNC_EVERY;
@@ -703,7 +696,7 @@ int cli_report(int argc, char **argv)
         }
         if ((r = cli_opt_value("--format", argc, argv, &i, &v))) {
             if (r < 0) break;
-            if (cli_choose(v, report_formats, &fmt)) {
+            if (parse_report_format(v, &fmt)) {
                 rc = cli_usage_error("report", "--format wants table, json, csv, markdown, mir or html");
                 goto done;
             }
@@ -713,7 +706,7 @@ int cli_report(int argc, char **argv)
                 goto done;
             }
         } else if ((r = cli_opt_value("--denominator", argc, argv, &i, &v))) {
-            if (r > 0 && cli_choose(v, denominators, &denom)) {
+            if (r > 0 && mirs_denominator_from_name(v, &denom) != MIRS_OK) {
                 rc = cli_usage_error("report", "--denominator wants all or answered");
                 goto done;
             }
@@ -1016,44 +1009,14 @@ static int compare_judges(const char *a, const char *b, const char *ja, const ch
     return rc;
 }
 
-typedef struct cap_row {
-    char *model;
-    double score;
-    mirs_report *rep;
-} cap_row;
-
 static int compare_capability(const char *csv, const char **inputs, size_t nin, const char *judge, int32_t denom,
                               bool json)
 {
-    FILE *f = cli_fopen_regular(csv);
-    if (!f) return CLI_EXIT_FAILURE;
-    cap_row *rows = NULL;
-    size_t nrows = 0;
-    char line[4096];
+    mirs_capability *caps = NULL;
+    int st = mirs_capability_read(csv, &caps);
+    if (st) return cli_fail(st, csv);
+    size_t nrows = mirs_capability_count(caps);
     int rc = CLI_EXIT_OK;
-    for (int ln = 1; fgets(line, sizeof line, f); ln++) {
-        line[strcspn(line, "\r\n")] = 0;
-        if (!*line) continue;
-        char *comma = strrchr(line, ',');
-        char *end = NULL;
-        double v = comma ? strtod(comma + 1, &end) : NAN;
-        if (!comma || end == comma + 1 || *end || !isfinite(v)) {
-            if (ln == 1) continue; /* header */
-            fclose(f);
-            for (size_t i = 0; i < nrows; i++) free(rows[i].model);
-            free(rows);
-            return cli_usage_error("compare", "%s:%d: expected \"model,score\"", csv, ln);
-        }
-        *comma = 0;
-        cap_row *nr = realloc(rows, (nrows + 1) * sizeof *rows);
-        if (!nr) break;
-        rows = nr;
-        rows[nrows].model = strdup(line);
-        rows[nrows].score = v;
-        rows[nrows].rep = NULL;
-        nrows++;
-    }
-    fclose(f);
     rep_list l = {NULL, 0};
     for (size_t i = 0; i < nin && rc == CLI_EXIT_OK; i++) rc = add_input(&l, inputs[i], NULL, judge, false, 1);
     double *asr = calloc(nrows + 1, sizeof *asr), *cap = calloc(nrows + 1, sizeof *cap);
@@ -1064,36 +1027,37 @@ static int compare_capability(const char *csv, const char **inputs, size_t nin, 
     for (size_t i = 0; i < nrows && rc == CLI_EXIT_OK; i++) {
         mirs_report *r = NULL;
         for (size_t k = 0; k < l.n; k++)
-            if (strcmp(mirs_report_model(l.v[k]), rows[i].model) == 0) r = l.v[k];
+            if (strcmp(mirs_report_model(l.v[k]), mirs_capability_model(caps, i)) == 0) r = l.v[k];
         uint64_t u = 0, t = 0;
         if (r) mirs_report_counts(r, -1, -1, -1, denom, &u, &t);
         if (!r || !t) {
-            fprintf(stderr, "mirsafety compare: no verdicts for model '%s'\n", rows[i].model);
+            fprintf(stderr, "mirsafety compare: no verdicts for model '%s'\n", mirs_capability_model(caps, i));
             continue;
         }
         asr[n] = (double)u / (double)t * 100.0;
-        cap[n] = rows[i].score;
+        cap[n] = mirs_capability_score(caps, i);
         if (json) {
             cJSON *o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "model", rows[i].model);
+            cJSON_AddStringToObject(o, "model", mirs_capability_model(caps, i));
             cJSON_AddNumberToObject(o, "capability", cap[n]);
             cJSON_AddNumberToObject(o, "asr_pct", asr[n]);
             cJSON_AddNumberToObject(o, "unsafe", (double)u);
             cJSON_AddNumberToObject(o, "total", (double)t);
             cJSON_AddItemToArray(jm, o);
         } else
-            printf("%-32s %10g %8.2f %8llu\n", rows[i].model, cap[n], asr[n], (unsigned long long)t);
+            printf("%-32s %10g %8.2f %8llu\n", mirs_capability_model(caps, i), cap[n], asr[n], (unsigned long long)t);
         n++;
     }
     for (size_t k = 0; k < l.n; k++) {
         bool listed = false;
-        for (size_t i = 0; i < nrows; i++) listed |= strcmp(mirs_report_model(l.v[k]), rows[i].model) == 0;
+        for (size_t i = 0; i < nrows; i++)
+            listed |= strcmp(mirs_report_model(l.v[k]), mirs_capability_model(caps, i)) == 0;
         if (!listed)
             fprintf(stderr, "mirsafety compare: model '%s' has no capability score\n", mirs_report_model(l.v[k]));
     }
     if (rc == CLI_EXIT_OK) {
         double rho, rp, tau, tp;
-        int st = mirs_compare_capability(asr, cap, n, &rho, &rp, &tau, &tp);
+        st = mirs_compare_capability(asr, cap, n, &rho, &rp, &tau, &tp);
         if (st)
             rc = cli_fail(st, "compare capability");
         else if (json) {
@@ -1111,8 +1075,7 @@ static int compare_capability(const char *csv, const char **inputs, size_t nin, 
     cJSON_Delete(j);
     free(asr);
     free(cap);
-    for (size_t i = 0; i < nrows; i++) free(rows[i].model);
-    free(rows);
+    mirs_capability_free(caps);
     for (size_t k = 0; k < l.n; k++) mirs_report_free(l.v[k]);
     free(l.v);
     return rc;
@@ -1156,7 +1119,7 @@ int cli_compare(int argc, char **argv)
         else if ((r = cli_opt_value("--confidence", argc, argv, &i, &v))) {
             if (r > 0 && (conf = parse_conf(v)) < 0) rc = cli_usage_error("compare", "--confidence wants (0, 1)");
         } else if ((r = cli_opt_value("--denominator", argc, argv, &i, &v))) {
-            if (r > 0 && cli_choose(v, denominators, &denom))
+            if (r > 0 && mirs_denominator_from_name(v, &denom) != MIRS_OK)
                 rc = cli_usage_error("compare", "--denominator wants all or answered");
         } else if (strcmp(argv[i], "--json") == 0)
             json = true;
