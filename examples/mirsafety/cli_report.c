@@ -143,7 +143,17 @@ static const char jp_usage[] =
     "                        unknown keys, missing items...)\n";
 
 /* The tokens a response-type label takes ("benign_help" is the longest), with room to spare. */
-#define RTYPE_MAX_TOKENS 16
+
+static void jp_progress(void *ud, size_t done, size_t total)
+{
+    (void)total;
+    cli_progress_update(ud, done);
+}
+
+static int write_file_line(void *ud, const char *line, size_t len)
+{
+    return fwrite(line, 1, len, (FILE *)ud) == len ? MIRS_OK : MIRS_E_IO;
+}
 
 int cli_judge_prompts(int argc, char **argv);
 int cli_judge_prompts(int argc, char **argv)
@@ -219,57 +229,26 @@ int cli_judge_prompts(int argc, char **argv)
         goto done;
     }
     if ((rc = cli_out_open(&out, outp))) goto done;
-    size_t written = 0, skipped = 0, n = mirs_responses_count(resp);
     cli_progress pg;
-    cli_progress_start(&pg, "judge prompts", n);
-    for (size_t i = 0; i < n; i++) {
-        cli_progress_update(&pg, i);
-        const mirs_response *x = mirs_responses_get(resp, i);
-        const mirs_item *it = mirs_response_match_item(m, i);
-        if (!it) continue; /* unknown key: reported */
-        if (!mirs_responses_latest(resp, i)) continue;
-        if (skip_failed && x->status != MIRS_RESPONSE_OK) {
-            skipped++;
-            continue;
-        }
-        mirs_buf ans = {0}, prompt = {0};
-        mirs_strip_options so = MIRS_STRIP_OPTIONS_INIT;
-        so.finish_reason = x->finish_reason;
-        /* Lengths all the way, so an answer with U+0000 reaches the judge whole, as str.format() passes it. */
-        const char *q = mirs_item_original_question(it);
-        if ((st = mirs_strip_reasoning(x->text, x->text_len, strip, &so, &ans, NULL)) == MIRS_OK) {
-            if (rtype) {
-                /* The rubric sees what the model saw: the images' descriptions, when the item has them. */
-                size_t nd = mirs_item_description_count(it);
-                const char *descs[8];
-                if (nd > sizeof descs / sizeof *descs) nd = sizeof descs / sizeof *descs;
-                for (size_t k = 0; k < nd; k++) descs[k] = mirs_item_description(it, k);
-                st = mirs_response_type_prompt_len(q, strlen(q), nd ? descs : NULL, nd, (const char *)ans.data,
-                                                   ans.size, &prompt);
-            } else
-                st = mirs_judge_prompt_len(judge, q, strlen(q), (const char *)ans.data, ans.size, NULL, 0, NULL,
-                                           &prompt);
-        }
-        if (st) {
-            mirs_buf_free(&ans);
-            cli_progress_stop(&pg);
-            rc = cli_fail(st, x->source);
-            goto done;
-        }
-        /* The line as cJSON_PrintUnformatted wrote it, with the prompt written by length. */
-        fputs("{\"custom_id\":", out.f);
-        cli_json_put_string(out.f, mirs_item_key(it), strlen(mirs_item_key(it)));
-        fprintf(out.f, ",\"method\":\"POST\",\"url\":\"%s\",\"body\":{\"model\":",
-                chat ? "/v1/chat/completions" : "/v1/completions");
-        cli_json_put_string(out.f, jmodel, strlen(jmodel));
-        fputs(chat ? ",\"messages\":[{\"role\":\"user\",\"content\":" : ",\"prompt\":", out.f);
-        cli_json_put_string(out.f, (const char *)prompt.data, prompt.size);
-        fprintf(out.f, "%s,\"max_tokens\":%d,\"temperature\":0}}\n", chat ? "}]" : "",
-                rtype ? RTYPE_MAX_TOKENS : (int)mirs_judge_max_new_tokens(judge));
-        mirs_buf_free(&ans);
-        mirs_buf_free(&prompt);
-        written++;
+    cli_progress_start(&pg, "judge prompts", mirs_responses_count(resp));
+    mirs_judge_requests_options jo = MIRS_JUDGE_REQUESTS_OPTIONS_INIT;
+    jo.judge = rtype ? MIRS_JUDGE_HARMBENCH_MIR : judge;
+    jo.rubric = rtype;
+    jo.chat = chat;
+    jo.strip_mode = strip;
+    jo.skip_failed = skip_failed;
+    jo.model = jmodel;
+    jo.progress = jp_progress;
+    jo.progress_userdata = &pg;
+    mirs_judge_requests_summary sum;
+    memset(&sum, 0, sizeof sum);
+    sum.struct_size = sizeof sum;
+    if ((st = mirs_judge_requests_write(resp, m, &jo, write_file_line, out.f, &sum))) {
+        cli_progress_stop(&pg);
+        rc = cli_fail(st, "writing judge requests");
+        goto done;
     }
+    size_t written = (size_t)sum.written, skipped = (size_t)sum.skipped_failed;
     cli_progress_finish(&pg);
     rc = cli_out_close(&out, true);
     if (rc) goto done;

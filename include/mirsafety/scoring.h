@@ -18,6 +18,7 @@
 #include <mirsafety/score.h>
 #include <mirsafety/responses.h>
 #include <mirsafety/store.h>
+#include <mirsafety/prompt.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -101,6 +102,66 @@ typedef struct mirs_score_summary {
 MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses,
                                   const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs,
                                   const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary);
+
+/* ---- Judge requests ----------------------------------------------------------- */
+
+/* The largest answer the response-type rubric asks for (one label word). */
+#define MIRS_RTYPE_MAX_TOKENS 16
+
+/* Options of mirs_judge_requests_write(). */
+typedef struct mirs_judge_requests_options {
+    size_t struct_size;  /* sizeof(mirs_judge_requests_options) */
+    int32_t judge;       /* MIRS_JUDGE_*; default MIRS_JUDGE_HARMBENCH_MIR (HARMBENCH_CONTEXTUAL is refused:
+                            items have no context) */
+    int32_t rubric;      /* non-zero: the response-type rubric's requests (mirs_response_type_prompt_len, with
+                            the item's image descriptions; max_tokens MIRS_RTYPE_MAX_TOKENS) instead of the
+                            judge's; default 0 */
+    int32_t chat;        /* non-zero: /v1/chat/completions bodies (one user message); default 0:
+                            /v1/completions bodies with "prompt", as the HarmBench classifiers are served */
+    int32_t strip_mode;  /* MIRS_STRIP_* applied to each answer first; default MIRS_STRIP_MIR (the official
+                            judge's extract_answer_only) */
+    int32_t skip_failed; /* non-zero: failed and crashed responses get no request; default 0 (the official
+                            code judges their "[INFERENCE_FAILED: ...]" text like any answer) */
+    uint32_t reserved;   /* 0 */
+    const char *model;   /* the body's "model"; NULL (default) = the judge's name ("response-type" for the
+                            rubric) */
+    mirs_score_progress_fn progress; /* (responses looked at, responses in all), as mirs_score_options */
+    void *progress_userdata;
+} mirs_judge_requests_options;
+
+#define MIRS_JUDGE_REQUESTS_OPTIONS_INIT                                                                               \
+    {                                                                                                                  \
+        sizeof(mirs_judge_requests_options), MIRS_JUDGE_HARMBENCH_MIR, 0, 0, MIRS_STRIP_MIR, 0, 0u, NULL, NULL, NULL   \
+    }
+
+MIRS_API int mirs_judge_requests_options_init(mirs_judge_requests_options *opts, size_t size);
+
+/* What mirs_judge_requests_write() wrote. Set struct_size before the call. */
+typedef struct mirs_judge_requests_summary {
+    size_t struct_size;      /* sizeof(mirs_judge_requests_summary) */
+    uint64_t written;        /* request lines */
+    uint64_t skipped_failed; /* failed or crashed responses left out (skip_failed) */
+    uint64_t unmatched;      /* responses whose key is not in the dataset (listed by m) */
+    uint64_t superseded;     /* earlier responses of a key: only its last one is judged */
+} mirs_judge_requests_summary;
+
+/* Writes one judge request per item that has a response: the last response
+ * of each key (mirs_responses_latest, the rule scoring and the official
+ * resume follow), matched to its dataset item by m, its answer stripped,
+ * the judge's prompt built by length (an answer with U+0000 reaches the
+ * judge whole), as an OpenAI batch-input line
+ * {"custom_id":KEY,"method":"POST","url":...,"body":{"model":...,
+ * "prompt"|"messages":...,"max_tokens":N,"temperature":0}} with a trailing
+ * newline, in response order, to sink (which may stop the run early by
+ * returning a positive value, after which the call succeeds with the lines
+ * written so far, or fail it with a negative status, which is returned). max_tokens is the judge's
+ * (mirs_judge_max_new_tokens). opts may be NULL (defaults); summary may be
+ * NULL. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, the strip and
+ * prompt errors (naming the response's source), the sink's status.
+ * Thread-safe (resp, m and ds are only read). */
+MIRS_API int mirs_judge_requests_write(const mirs_responses *resp, const mirs_response_match *m,
+                                       const mirs_judge_requests_options *opts, mirs_prompt_sink_fn sink,
+                                       void *userdata, mirs_judge_requests_summary *summary);
 
 #ifdef __cplusplus
 }

@@ -224,6 +224,18 @@ static int c_score_filter(void *s) { return score(s, NULL, NULL); }
 static int c_score_opts(void *s) { return score(NULL, s, NULL); }
 static int c_score_summary(void *s) { return score(NULL, NULL, s); }
 
+static int judge_requests(const mirs_judge_requests_options *o, mirs_judge_requests_summary *sum)
+{
+    mirs_response_match *m = NULL;
+    int st = mirs_responses_match(responses, ds, &m);
+    if (!st) st = mirs_judge_requests_write(responses, m, o, sink, NULL, sum);
+    mirs_response_match_free(m);
+    return st;
+}
+
+static int c_judge_requests_opts(void *s) { return judge_requests(s, NULL); }
+static int c_judge_requests_summary(void *s) { return judge_requests(NULL, s); }
+
 static int c_probe_memory_opts(void *s)
 {
     mirs_image_info info = {sizeof info, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -547,6 +559,8 @@ static const driver drivers[] = {
     {"mirs_compare_judges", "mirs_judge_comparison", NULL, c_compare_judges},
     {"mirs_score_responses", "mirs_score_options", fill_score_options, c_score_opts},
     {"mirs_score_responses", "mirs_score_summary", NULL, c_score_summary},
+    {"mirs_judge_requests_write", "mirs_judge_requests_options", NULL, c_judge_requests_opts},
+    {"mirs_judge_requests_write", "mirs_judge_requests_summary", NULL, c_judge_requests_summary},
     {"mirs_entropy_rows", "mirs_entropy_options", NULL, c_entropy_rows},
     {"mirs_entropy_rows_spans", "mirs_entropy_options", NULL, c_entropy_rows_spans},
     {"mirs_entropy_view_compute", "mirs_entropy_options", NULL, c_view_compute_opts},

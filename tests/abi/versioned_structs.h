@@ -128,6 +128,13 @@ static int vs_stack_mirs_score_options(void (*fill)(void *s), int (*call)(void *
     if (fill) fill(&s);
     return call(&s);
 }
+static int vs_init_mirs_judge_requests_options(void *p, size_t size) { return mirs_judge_requests_options_init((mirs_judge_requests_options *)p, size); }
+static int vs_stack_mirs_judge_requests_options(void (*fill)(void *s), int (*call)(void *s))
+{
+    mirs_judge_requests_options s = MIRS_JUDGE_REQUESTS_OPTIONS_INIT;
+    if (fill) fill(&s);
+    return call(&s);
+}
 static int vs_init_mirs_entropy_options(void *p, size_t size) { return mirs_entropy_options_init((mirs_entropy_options *)p, size); }
 static int vs_stack_mirs_entropy_options(void (*fill)(void *s), int (*call)(void *s))
 {
@@ -157,6 +164,8 @@ static const vs_struct vs_structs[] = {
     {"mirs_judge_comparison", sizeof(mirs_judge_comparison), offsetof(mirs_judge_comparison, agreement), NULL, NULL},
     {"mirs_score_options", sizeof(mirs_score_options), offsetof(mirs_score_options, progress_userdata), vs_init_mirs_score_options, vs_stack_mirs_score_options},
     {"mirs_score_summary", sizeof(mirs_score_summary), offsetof(mirs_score_summary, nonstandard_outputs), NULL, NULL},
+    {"mirs_judge_requests_options", sizeof(mirs_judge_requests_options), offsetof(mirs_judge_requests_options, progress_userdata), vs_init_mirs_judge_requests_options, vs_stack_mirs_judge_requests_options},
+    {"mirs_judge_requests_summary", sizeof(mirs_judge_requests_summary), offsetof(mirs_judge_requests_summary, superseded), NULL, NULL},
     {"mirs_entropy_options", sizeof(mirs_entropy_options), offsetof(mirs_entropy_options, threads), vs_init_mirs_entropy_options, vs_stack_mirs_entropy_options},
     {"mirs_entropy_view", sizeof(mirs_entropy_view), offsetof(mirs_entropy_view, strides), vs_init_mirs_entropy_view, NULL},
     {"mirs_entropy_summary", sizeof(mirs_entropy_summary), offsetof(mirs_entropy_summary, max), NULL, NULL},
@@ -204,6 +213,8 @@ static const vs_use vs_uses[] = {
     {"mirs_compare_judges", "mirs_judge_comparison", 5},
     {"mirs_score_responses", "mirs_score_options", 5},
     {"mirs_score_responses", "mirs_score_summary", 7},
+    {"mirs_judge_requests_write", "mirs_judge_requests_options", 2},
+    {"mirs_judge_requests_write", "mirs_judge_requests_summary", 5},
     {"mirs_entropy_rows", "mirs_entropy_options", 5},
     {"mirs_entropy_rows_spans", "mirs_entropy_options", 8},
     {"mirs_entropy_view_compute", "mirs_entropy_options", 6},

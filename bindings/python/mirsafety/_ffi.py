@@ -532,6 +532,9 @@ MIRS_BY_ALL = 15
 # struct's layout. Verdicts are < MIRS_VERDICT_COUNT <= this.
 MIRS_JUDGE_MATRIX_DIM = 16
 
+# The largest answer the response-type rubric asks for (one label word).
+MIRS_RTYPE_MAX_TOKENS = 16
+
 # Element types (int32_t dtype arguments).
 MIRS_ENTROPY_F32 = 1
 #: IEEE binary16
@@ -593,7 +596,7 @@ MIRS_ENTROPY_ALL_LAYERS = 18446744073709551615
 MIRS_ENTROPY_THRESHOLD_MIDPOINT = 0
 MIRS_ENTROPY_THRESHOLD_YOUDEN = 1
 
-# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_OFFICIAL_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
+# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_OFFICIAL_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_JUDGE_REQUESTS_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
 
 CONSTANTS = {
     'MIRS_VERSION_MAJOR': ('common', 'int'),
@@ -794,6 +797,7 @@ CONSTANTS = {
     'MIRS_BY_MATRIX': ('report', 'unsigned int'),
     'MIRS_BY_ALL': ('report', 'unsigned int'),
     'MIRS_JUDGE_MATRIX_DIM': ('report', 'int'),
+    'MIRS_RTYPE_MAX_TOKENS': ('scoring', 'int'),
     'MIRS_ENTROPY_F32': ('entropy', 'int'),
     'MIRS_ENTROPY_F16': ('entropy', 'int'),
     'MIRS_ENTROPY_BF16': ('entropy', 'int'),
@@ -1221,6 +1225,28 @@ ends before a field does not get it (the library writes only what fits).
 
 struct_size: sizeof(mirs_score_summary)"""
 
+class mirs_judge_requests_options(ctypes.Structure):
+    """Options of mirs_judge_requests_write().
+
+struct_size: sizeof(mirs_judge_requests_options)
+judge: MIRS_JUDGE_*; default MIRS_JUDGE_HARMBENCH_MIR (HARMBENCH_CONTEXTUAL is refused: items have no context)
+rubric: non-zero: the response-type rubric's requests (mirs_response_type_prompt_len, with the item's image descriptions; max_tokens MIRS_RTYPE_MAX_TOKENS) instead of the judge's; default 0
+chat: non-zero: /v1/chat/completions bodies (one user message); default 0: /v1/completions bodies with "prompt", as the HarmBench classifiers are served
+strip_mode: MIRS_STRIP_* applied to each answer first; default MIRS_STRIP_MIR (the official judge's extract_answer_only)
+skip_failed: non-zero: failed and crashed responses get no request; default 0 (the official code judges their "[INFERENCE_FAILED: ...]" text like any answer)
+reserved: 0
+model: the body's "model"; NULL (default) = the judge's name ("response-type" for the rubric)
+progress: (responses looked at, responses in all), as mirs_score_options"""
+
+class mirs_judge_requests_summary(ctypes.Structure):
+    """What mirs_judge_requests_write() wrote. Set struct_size before the call.
+
+struct_size: sizeof(mirs_judge_requests_summary)
+written: request lines
+skipped_failed: failed or crashed responses left out (skip_failed)
+unmatched: responses whose key is not in the dataset (listed by m)
+superseded: earlier responses of a key: only its last one is judged"""
+
 class mirs_entropy_options(ctypes.Structure):
     """bits: 0: nats (default); 1: bits (divide by ln 2)
 normalize: 1: divide by ln(n), n = number of selected keys (0 when n <= 1)
@@ -1486,6 +1512,25 @@ mirs_score_summary._fields_ = [
     ('server_outputs', ctypes.c_uint64),
     ('nonstandard_outputs', ctypes.c_uint64),
 ]
+mirs_judge_requests_options._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('judge', ctypes.c_int32),
+    ('rubric', ctypes.c_int32),
+    ('chat', ctypes.c_int32),
+    ('strip_mode', ctypes.c_int32),
+    ('skip_failed', ctypes.c_int32),
+    ('reserved', ctypes.c_uint32),
+    ('model', ctypes.c_char_p),
+    ('progress', mirs_score_progress_fn),
+    ('progress_userdata', ctypes.c_void_p),
+]
+mirs_judge_requests_summary._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('written', ctypes.c_uint64),
+    ('skipped_failed', ctypes.c_uint64),
+    ('unmatched', ctypes.c_uint64),
+    ('superseded', ctypes.c_uint64),
+]
 mirs_entropy_options._fields_ = [
     ('struct_size', ctypes.c_size_t),
     ('bits', ctypes.c_int32),
@@ -1555,12 +1600,14 @@ C_LAYOUT = {
     'mirs_judge_comparison': (2104, 8, {'struct_size': 0, 'verdict_count': 8, 'reserved': 12, 'matrix': 16, 'common': 2064, 'only_in_a': 2072, 'only_in_b': 2080, 'kappa': 2088, 'agreement': 2096}),
     'mirs_score_options': (56, 8, {'struct_size': 0, 'model': 8, 'judge': 16, 'parse_mode': 20, 'strip_mode': 24, 'keep_response': 28, 'timestamp_ms': 32, 'progress': 40, 'progress_userdata': 48}),
     'mirs_score_summary': (96, 8, {'struct_size': 0, 'scored': 8, 'unsafe': 16, 'unparseable': 24, 'judge_errors': 32, 'already_in_store': 40, 'awaiting_judge_output': 48, 'outside_filter': 56, 'unmatched': 64, 'without_verdict': 72, 'server_outputs': 80, 'nonstandard_outputs': 88}),
+    'mirs_judge_requests_options': (56, 8, {'struct_size': 0, 'judge': 8, 'rubric': 12, 'chat': 16, 'strip_mode': 20, 'skip_failed': 24, 'reserved': 28, 'model': 32, 'progress': 40, 'progress_userdata': 48}),
+    'mirs_judge_requests_summary': (40, 8, {'struct_size': 0, 'written': 8, 'skipped_failed': 16, 'unmatched': 24, 'superseded': 32}),
     'mirs_entropy_options': (48, 8, {'struct_size': 0, 'bits': 8, 'normalize': 12, 'logits': 16, 'policy': 20, 'tolerance': 24, 'temperature': 32, 'kernel': 40, 'threads': 44}),
     'mirs_entropy_view': (88, 8, {'struct_size': 0, 'data': 8, 'dtype': 16, 'shape': 24, 'strides': 56}),
     'mirs_entropy_summary': (48, 8, {'struct_size': 0, 'count': 8, 'mean': 16, 'variance': 24, 'min': 32, 'max': 40}),
     'mirs_entropy_group_test': (128, 8, {'struct_size': 0, 'n_safe': 8, 'n_unsafe': 16, 'mean_safe': 24, 'mean_unsafe': 32, 'var_safe': 40, 'var_unsafe': 48, 'welch_t': 56, 'welch_df': 64, 'welch_p': 72, 'mwu_u': 80, 'mwu_p': 88, 'cohen_d': 96, 'auroc': 104, 'auroc_lo': 112, 'auroc_hi': 120}),
 }
-STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_image_batch_options': mirs_image_batch_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_official_options': mirs_official_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison, 'mirs_score_options': mirs_score_options, 'mirs_score_summary': mirs_score_summary, 'mirs_entropy_options': mirs_entropy_options, 'mirs_entropy_view': mirs_entropy_view, 'mirs_entropy_summary': mirs_entropy_summary, 'mirs_entropy_group_test': mirs_entropy_group_test}
+STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_image_batch_options': mirs_image_batch_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_official_options': mirs_official_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison, 'mirs_score_options': mirs_score_options, 'mirs_score_summary': mirs_score_summary, 'mirs_judge_requests_options': mirs_judge_requests_options, 'mirs_judge_requests_summary': mirs_judge_requests_summary, 'mirs_entropy_options': mirs_entropy_options, 'mirs_entropy_view': mirs_entropy_view, 'mirs_entropy_summary': mirs_entropy_summary, 'mirs_entropy_group_test': mirs_entropy_group_test}
 OPAQUE = {'mirs_dataset': mirs_dataset, 'mirs_item': mirs_item, 'mirs_iter': mirs_iter, 'mirs_image': mirs_image, 'mirs_image_batch': mirs_image_batch, 'mirs_template': mirs_template, 'mirs_matcher': mirs_matcher, 'mirs_matcher_stream': mirs_matcher_stream, 'mirs_responses': mirs_responses, 'mirs_response_match': mirs_response_match, 'mirs_store': mirs_store, 'mirs_records': mirs_records, 'mirs_report': mirs_report, 'mirs_capability': mirs_capability, 'mirs_entropy_tensor': mirs_entropy_tensor, 'mirs_entropy_acc': mirs_entropy_acc, 'mirs_entropy_monitor': mirs_entropy_monitor}
 
 # ---- Functions: name -> (module, restype, argtypes, argnames, C declaration, doc) ----
@@ -4027,6 +4074,30 @@ the store is one-thread-at-a-time; *summary (or NULL) is the caller's,
 with struct_size set, filled up to it on success. Errors:
 MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write errors
 (records appended before the failure stay in the store)."""),
+    'mirs_judge_requests_options_init': (
+        'scoring', ctypes.c_int,
+        [ctypes.POINTER(mirs_judge_requests_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_judge_requests_options_init(mirs_judge_requests_options *opts, size_t size)',
+        ''),
+    'mirs_judge_requests_write': (
+        'scoring', ctypes.c_int,
+        [ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_response_match), ctypes.POINTER(mirs_judge_requests_options), mirs_prompt_sink_fn, ctypes.c_void_p, ctypes.POINTER(mirs_judge_requests_summary)],
+        ('resp', 'm', 'opts', 'sink', 'userdata', 'summary'),
+        'int mirs_judge_requests_write(const mirs_responses *resp, const mirs_response_match *m, const mirs_judge_requests_options *opts, mirs_prompt_sink_fn sink, void *userdata, mirs_judge_requests_summary *summary)',
+        """Writes one judge request per item that has a response: the last response
+of each key (mirs_responses_latest, the rule scoring and the official
+resume follow), matched to its dataset item by m, its answer stripped,
+the judge's prompt built by length (an answer with U+0000 reaches the
+judge whole), as an OpenAI batch-input line
+{"custom_id":KEY,"method":"POST","url":...,"body":{"model":...,
+"prompt"|"messages":...,"max_tokens":N,"temperature":0}} with a trailing
+newline, in response order, to sink (which may stop the run by returning
+non-zero: that status is returned). max_tokens is the judge's
+(mirs_judge_max_new_tokens). opts may be NULL (defaults); summary may be
+NULL. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, the strip and
+prompt errors (naming the response's source), the sink's status.
+Thread-safe (resp, m and ds are only read)."""),
     'mirs_entropy_options_init': (
         'entropy', ctypes.c_int,
         [ctypes.POINTER(mirs_entropy_options), ctypes.c_size_t],

@@ -1289,6 +1289,9 @@ pub const MIRS_BY_ALL: c_uint = 15;
 /// struct's layout. Verdicts are \< MIRS_VERDICT_COUNT \<= this.
 pub const MIRS_JUDGE_MATRIX_DIM: c_int = 16;
 
+/// The largest answer the response-type rubric asks for (one label word).
+pub const MIRS_RTYPE_MAX_TOKENS: c_int = 16;
+
 /// Element types (int32_t dtype arguments).
 pub const MIRS_ENTROPY_F32: c_int = 1;
 
@@ -1412,7 +1415,7 @@ pub const MIRS_ENTROPY_THRESHOLD_MIDPOINT: c_int = 0;
 /// (midpoint between adjacent sorted samples).
 pub const MIRS_ENTROPY_THRESHOLD_YOUDEN: c_int = 1;
 
-// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_OFFICIAL_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
+// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_OFFICIAL_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_JUDGE_REQUESTS_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
 
 // ---- Callback types ----
 
@@ -2266,6 +2269,58 @@ pub struct mirs_score_summary {
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_score_summary>() == 96 && core::mem::align_of::<mirs_score_summary>() == 8);
 
+/// Options of mirs_judge_requests_write().
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_judge_requests_options {
+    /// sizeof(mirs_judge_requests_options)
+    pub struct_size: usize,
+    /// MIRS_JUDGE_*; default MIRS_JUDGE_HARMBENCH_MIR (HARMBENCH_CONTEXTUAL is refused:
+    /// items have no context)
+    pub judge: i32,
+    /// non-zero: the response-type rubric's requests (mirs_response_type_prompt_len, with
+    /// the item's image descriptions; max_tokens MIRS_RTYPE_MAX_TOKENS) instead of the
+    /// judge's; default 0
+    pub rubric: i32,
+    /// non-zero: /v1/chat/completions bodies (one user message); default 0:
+    /// /v1/completions bodies with "prompt", as the HarmBench classifiers are served
+    pub chat: i32,
+    /// MIRS_STRIP_* applied to each answer first; default MIRS_STRIP_MIR (the official
+    /// judge's extract_answer_only)
+    pub strip_mode: i32,
+    /// non-zero: failed and crashed responses get no request; default 0 (the official
+    /// code judges their "\[INFERENCE_FAILED: ...\]" text like any answer)
+    pub skip_failed: i32,
+    /// 0
+    pub reserved: u32,
+    /// the body's "model"; NULL (default) = the judge's name ("response-type" for the
+    /// rubric)
+    pub model: *const c_char,
+    /// (responses looked at, responses in all), as mirs_score_options
+    pub progress: mirs_score_progress_fn,
+    pub progress_userdata: *mut c_void,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_judge_requests_options>() == 56 && core::mem::align_of::<mirs_judge_requests_options>() == 8);
+
+/// What mirs_judge_requests_write() wrote. Set struct_size before the call.
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_judge_requests_summary {
+    /// sizeof(mirs_judge_requests_summary)
+    pub struct_size: usize,
+    /// request lines
+    pub written: u64,
+    /// failed or crashed responses left out (skip_failed)
+    pub skipped_failed: u64,
+    /// responses whose key is not in the dataset (listed by m)
+    pub unmatched: u64,
+    /// earlier responses of a key: only its last one is judged
+    pub superseded: u64,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_judge_requests_summary>() == 40 && core::mem::align_of::<mirs_judge_requests_summary>() == 8);
+
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct mirs_entropy_options {
@@ -2370,6 +2425,8 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_judge_comparison", 2104, 8, &[("struct_size", 0), ("verdict_count", 8), ("reserved", 12), ("matrix", 16), ("common", 2064), ("only_in_a", 2072), ("only_in_b", 2080), ("kappa", 2088), ("agreement", 2096)]),
     ("mirs_score_options", 56, 8, &[("struct_size", 0), ("model", 8), ("judge", 16), ("parse_mode", 20), ("strip_mode", 24), ("keep_response", 28), ("timestamp_ms", 32), ("progress", 40), ("progress_userdata", 48)]),
     ("mirs_score_summary", 96, 8, &[("struct_size", 0), ("scored", 8), ("unsafe", 16), ("unparseable", 24), ("judge_errors", 32), ("already_in_store", 40), ("awaiting_judge_output", 48), ("outside_filter", 56), ("unmatched", 64), ("without_verdict", 72), ("server_outputs", 80), ("nonstandard_outputs", 88)]),
+    ("mirs_judge_requests_options", 56, 8, &[("struct_size", 0), ("judge", 8), ("rubric", 12), ("chat", 16), ("strip_mode", 20), ("skip_failed", 24), ("reserved", 28), ("model", 32), ("progress", 40), ("progress_userdata", 48)]),
+    ("mirs_judge_requests_summary", 40, 8, &[("struct_size", 0), ("written", 8), ("skipped_failed", 16), ("unmatched", 24), ("superseded", 32)]),
     ("mirs_entropy_options", 48, 8, &[("struct_size", 0), ("bits", 8), ("normalize", 12), ("logits", 16), ("policy", 20), ("tolerance", 24), ("temperature", 32), ("kernel", 40), ("threads", 44)]),
     ("mirs_entropy_view", 88, 8, &[("struct_size", 0), ("data", 8), ("dtype", 16), ("shape", 24), ("strides", 56)]),
     ("mirs_entropy_summary", 48, 8, &[("struct_size", 0), ("count", 8), ("mean", 16), ("variance", 24), ("min", 32), ("max", 40)]),
@@ -2577,6 +2634,24 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
             vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("scored", (core::ptr::addr_of!((*base).scored) as usize) - (base as usize)), ("unsafe", (core::ptr::addr_of!((*base).r#unsafe) as usize) - (base as usize)), ("unparseable", (core::ptr::addr_of!((*base).unparseable) as usize) - (base as usize)), ("judge_errors", (core::ptr::addr_of!((*base).judge_errors) as usize) - (base as usize)), ("already_in_store", (core::ptr::addr_of!((*base).already_in_store) as usize) - (base as usize)), ("awaiting_judge_output", (core::ptr::addr_of!((*base).awaiting_judge_output) as usize) - (base as usize)), ("outside_filter", (core::ptr::addr_of!((*base).outside_filter) as usize) - (base as usize)), ("unmatched", (core::ptr::addr_of!((*base).unmatched) as usize) - (base as usize)), ("without_verdict", (core::ptr::addr_of!((*base).without_verdict) as usize) - (base as usize)), ("server_outputs", (core::ptr::addr_of!((*base).server_outputs) as usize) - (base as usize)), ("nonstandard_outputs", (core::ptr::addr_of!((*base).nonstandard_outputs) as usize) - (base as usize))]
         };
         v.push(("mirs_score_summary", core::mem::size_of::<mirs_score_summary>(), core::mem::align_of::<mirs_score_summary>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_judge_requests_options>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("judge", (core::ptr::addr_of!((*base).judge) as usize) - (base as usize)), ("rubric", (core::ptr::addr_of!((*base).rubric) as usize) - (base as usize)), ("chat", (core::ptr::addr_of!((*base).chat) as usize) - (base as usize)), ("strip_mode", (core::ptr::addr_of!((*base).strip_mode) as usize) - (base as usize)), ("skip_failed", (core::ptr::addr_of!((*base).skip_failed) as usize) - (base as usize)), ("reserved", (core::ptr::addr_of!((*base).reserved) as usize) - (base as usize)), ("model", (core::ptr::addr_of!((*base).model) as usize) - (base as usize)), ("progress", (core::ptr::addr_of!((*base).progress) as usize) - (base as usize)), ("progress_userdata", (core::ptr::addr_of!((*base).progress_userdata) as usize) - (base as usize))]
+        };
+        v.push(("mirs_judge_requests_options", core::mem::size_of::<mirs_judge_requests_options>(), core::mem::align_of::<mirs_judge_requests_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_judge_requests_summary>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("written", (core::ptr::addr_of!((*base).written) as usize) - (base as usize)), ("skipped_failed", (core::ptr::addr_of!((*base).skipped_failed) as usize) - (base as usize)), ("unmatched", (core::ptr::addr_of!((*base).unmatched) as usize) - (base as usize)), ("superseded", (core::ptr::addr_of!((*base).superseded) as usize) - (base as usize))]
+        };
+        v.push(("mirs_judge_requests_summary", core::mem::size_of::<mirs_judge_requests_summary>(), core::mem::align_of::<mirs_judge_requests_summary>(), fields));
     }
     {
         let u = core::mem::MaybeUninit::<mirs_entropy_options>::uninit();
@@ -4762,6 +4837,26 @@ extern "C" {
     /// C: `int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses, const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs, const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)` (scoring.h)
     pub fn mirs_score_responses(ds: *const mirs_dataset, filter: *const mirs_filter, responses: *const mirs_responses, judge_outputs: *const mirs_responses, rtype_outputs: *const mirs_responses, opts: *const mirs_score_options, store: *mut mirs_store, summary: *mut mirs_score_summary) -> c_int;
 
+    /// C: `int mirs_judge_requests_options_init(mirs_judge_requests_options *opts, size_t size)` (scoring.h)
+    pub fn mirs_judge_requests_options_init(opts: *mut mirs_judge_requests_options, size: usize) -> c_int;
+
+    /// Writes one judge request per item that has a response: the last response
+    /// of each key (mirs_responses_latest, the rule scoring and the official
+    /// resume follow), matched to its dataset item by m, its answer stripped,
+    /// the judge's prompt built by length (an answer with U+0000 reaches the
+    /// judge whole), as an OpenAI batch-input line
+    /// {"custom_id":KEY,"method":"POST","url":...,"body":{"model":...,
+    /// "prompt"|"messages":...,"max_tokens":N,"temperature":0}} with a trailing
+    /// newline, in response order, to sink (which may stop the run by returning
+    /// non-zero: that status is returned). max_tokens is the judge's
+    /// (mirs_judge_max_new_tokens). opts may be NULL (defaults); summary may be
+    /// NULL. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, the strip and
+    /// prompt errors (naming the response's source), the sink's status.
+    /// Thread-safe (resp, m and ds are only read).
+    ///
+    /// C: `int mirs_judge_requests_write(const mirs_responses *resp, const mirs_response_match *m, const mirs_judge_requests_options *opts, mirs_prompt_sink_fn sink, void *userdata, mirs_judge_requests_summary *summary)` (scoring.h)
+    pub fn mirs_judge_requests_write(resp: *const mirs_responses, m: *const mirs_response_match, opts: *const mirs_judge_requests_options, sink: mirs_prompt_sink_fn, userdata: *mut c_void, summary: *mut mirs_judge_requests_summary) -> c_int;
+
     /// Writes the defaults into the first `size` bytes of *opts and sets its
     /// struct_size to size (pass sizeof(mirs_entropy_options)); never writes past size bytes,
     /// so a program built against another version's header stays safe.
@@ -5351,6 +5446,8 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_report_format_from_name", "report"),
     ("mirs_score_options_init", "scoring"),
     ("mirs_score_responses", "scoring"),
+    ("mirs_judge_requests_options_init", "scoring"),
+    ("mirs_judge_requests_write", "scoring"),
     ("mirs_entropy_options_init", "entropy"),
     ("mirs_entropy_auto_kernel", "entropy"),
     ("mirs_entropy_rows", "entropy"),

@@ -2589,11 +2589,13 @@ pub enum ResponseType {
     ///
     /// `MIRS_RTYPE_ERROR`
     Error = sys::MIRS_RTYPE_ERROR as i32,
+    /// `MIRS_RTYPE_MAX_TOKENS`
+    MaxTokens = sys::MIRS_RTYPE_MAX_TOKENS as i32,
 }
 
 impl ResponseType {
     /// Every value, in the header's order.
-    pub const ALL: [ResponseType; 7] = [ResponseType::Unsafe, ResponseType::Refusal, ResponseType::Misunderstanding, ResponseType::Evasive, ResponseType::BenignHelp, ResponseType::Unparseable, ResponseType::Error];
+    pub const ALL: [ResponseType; 8] = [ResponseType::Unsafe, ResponseType::Refusal, ResponseType::Misunderstanding, ResponseType::Evasive, ResponseType::BenignHelp, ResponseType::Unparseable, ResponseType::Error, ResponseType::MaxTokens];
     /// The C value.
     pub const fn raw(self) -> i32 {
         self as i32
@@ -2608,6 +2610,7 @@ impl ResponseType {
             x if x == sys::MIRS_RTYPE_BENIGN_HELP as i32 => Some(ResponseType::BenignHelp),
             x if x == sys::MIRS_RTYPE_UNPARSEABLE as i32 => Some(ResponseType::Unparseable),
             x if x == sys::MIRS_RTYPE_ERROR as i32 => Some(ResponseType::Error),
+            x if x == sys::MIRS_RTYPE_MAX_TOKENS as i32 => Some(ResponseType::MaxTokens),
             _ => None,
         }
     }

@@ -308,12 +308,16 @@ pub fn item_line(item: &Item<'_>, opts: &PromptOptions<'_>) -> Result<String> {
     Ok(take_string(b))
 }
 
-struct SinkState<F> {
-    f: F,
-    panic: Option<Box<dyn std::any::Any + Send>>,
+pub(crate) struct SinkState<F> {
+    pub(crate) f: F,
+    pub(crate) panic: Option<Box<dyn std::any::Any + Send>>,
 }
 
-unsafe extern "C" fn sink_tramp<F: FnMut(&[u8]) -> bool>(ud: *mut c_void, line: *const c_char, len: usize) -> c_int {
+pub(crate) unsafe extern "C" fn sink_tramp<F: FnMut(&[u8]) -> bool>(
+    ud: *mut c_void,
+    line: *const c_char,
+    len: usize,
+) -> c_int {
     let st = &mut *(ud as *mut SinkState<F>);
     // The line is valid for the call (the header); a slice may not be made from NULL, even empty.
     let bytes: &[u8] = if line.is_null() || len == 0 {

@@ -1057,6 +1057,121 @@ pub fn compare_capability(asr: &[f64], capability: &[f64]) -> Result<(f64, f64, 
     Ok((a, b, c, d))
 }
 
+/// Options of [`judge_requests`]: which judge (or the response-type rubric), the request body form, the
+/// stripping applied to answers, whether failed responses are left out, and the body's model name.
+#[derive(Clone, Debug)]
+pub struct JudgeRequestsOptions {
+    judge: Judge,
+    rubric: bool,
+    chat: bool,
+    strip: StripMode,
+    skip_failed: bool,
+    model: Option<CString>,
+}
+
+impl Default for JudgeRequestsOptions {
+    fn default() -> Self {
+        JudgeRequestsOptions {
+            judge: Judge::HarmbenchMir,
+            rubric: false,
+            chat: false,
+            strip: StripMode::Mir,
+            skip_failed: false,
+            model: None,
+        }
+    }
+}
+
+impl JudgeRequestsOptions {
+    /// The judge whose prompt is built (default harmbench-mir).
+    pub fn judge(mut self, judge: Judge) -> Self {
+        self.judge = judge;
+        self
+    }
+    /// The response-type rubric's requests instead of the judge's.
+    pub fn rubric(mut self, yes: bool) -> Self {
+        self.rubric = yes;
+        self
+    }
+    /// `/v1/chat/completions` bodies instead of `/v1/completions`.
+    pub fn chat(mut self, yes: bool) -> Self {
+        self.chat = yes;
+        self
+    }
+    /// The stripping applied to each answer (default [`StripMode::Mir`], the official judge's).
+    pub fn strip(mut self, mode: StripMode) -> Self {
+        self.strip = mode;
+        self
+    }
+    /// Leave failed and crashed responses out (the official code judges them).
+    pub fn skip_failed(mut self, yes: bool) -> Self {
+        self.skip_failed = yes;
+        self
+    }
+    /// The body's `model` (default: the judge's name).
+    pub fn model(mut self, name: &str) -> Result<Self> {
+        self.model = Some(cs(name)?);
+        Ok(self)
+    }
+}
+
+/// What [`judge_requests`] wrote.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JudgeRequestsSummary {
+    pub written: u64,
+    pub skipped_failed: u64,
+    pub unmatched: u64,
+    pub superseded: u64,
+}
+
+/// One judge request line (OpenAI batch input, newline included) per item with a response, the last response
+/// of each key, to `sink` (`mirs_judge_requests_write`); `sink` returns false to stop early.
+pub fn judge_requests<F: FnMut(&[u8]) -> bool>(
+    resp: &Responses,
+    m: &ResponseMatch<'_, '_>,
+    opts: &JudgeRequestsOptions,
+    sink: F,
+) -> Result<JudgeRequestsSummary> {
+    let mut raw = std::mem::MaybeUninit::<sys::mirs_judge_requests_options>::zeroed();
+    let mut raw = unsafe {
+        sys::mirs_judge_requests_options_init(
+            raw.as_mut_ptr(),
+            std::mem::size_of::<sys::mirs_judge_requests_options>(),
+        );
+        raw.assume_init()
+    };
+    raw.judge = opts.judge.raw();
+    raw.rubric = opts.rubric as i32;
+    raw.chat = opts.chat as i32;
+    raw.strip_mode = opts.strip.raw();
+    raw.skip_failed = opts.skip_failed as i32;
+    raw.model = ptr_of(&opts.model);
+    let sum = std::mem::MaybeUninit::<sys::mirs_judge_requests_summary>::zeroed();
+    let mut sum = unsafe { sum.assume_init() };
+    sum.struct_size = std::mem::size_of::<sys::mirs_judge_requests_summary>();
+    let mut state = crate::prompt::SinkState { f: sink, panic: None };
+    let st = unsafe {
+        sys::mirs_judge_requests_write(
+            resp.ptr.as_ptr(),
+            m.ptr.as_ptr(),
+            &raw,
+            Some(crate::prompt::sink_tramp::<F>),
+            &mut state as *mut crate::prompt::SinkState<F> as *mut c_void,
+            &mut sum,
+        )
+    };
+    if let Some(p) = state.panic.take() {
+        std::panic::resume_unwind(p);
+    }
+    check(st)?;
+    Ok(JudgeRequestsSummary {
+        written: sum.written,
+        skipped_failed: sum.skipped_failed,
+        unmatched: sum.unmatched,
+        superseded: sum.superseded,
+    })
+}
+
 /// Capability scores, one per model, from a `model,score` CSV (RFC 4180 quoting, an optional header row):
 /// what [`compare_capability`] correlates ASR with. Errors name the file and line.
 pub struct Capability {

@@ -422,3 +422,62 @@ fn enum_names_are_the_library_names() {
         assert_eq!(StripMode::from_name(v.name()).unwrap(), v);
     }
 }
+
+#[test]
+fn judge_requests_one_per_item_last_response_wins() {
+    let sample = std::env::var_os("MIRSAFETY_SAMPLE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../examples/data/sample"));
+    let ds = Dataset::open(sample).unwrap();
+    let key = ds.get(0).unwrap().key().to_string();
+    let text = format!(
+        "{{\"key\":\"{k}\",\"response\":\"first\"}}\n{{\"key\":\"{k}\",\"response\":\"<think>x</think>second\"}}\n\
+         {{\"key\":\"nope/x/1\",\"response\":\"z\"}}\n",
+        k = key
+    );
+    let r = Responses::parse(text.as_bytes(), None, &ResponsesOptions::default()).unwrap();
+    let m = r.match_dataset(&ds).unwrap();
+    let mut lines = Vec::new();
+    let sum = report::judge_requests(&r, &m, &report::JudgeRequestsOptions::default(), |l| {
+        lines.push(String::from_utf8(l.to_vec()).unwrap());
+        true
+    })
+    .unwrap();
+    assert_eq!((sum.written, sum.superseded, sum.unmatched), (1, 1, 1));
+    assert_eq!(lines.len(), 1);
+    assert!(
+        lines[0].starts_with(&format!("{{\"custom_id\":\"{}\"", key)),
+        "{}",
+        lines[0]
+    );
+    // The last response of the key is the one judged, its reasoning stripped (the item's question may say
+    // "first" too, so look at the generation's place only).
+    let gen = lines[0]
+        .split("Generation:")
+        .nth(1)
+        .unwrap_or("")
+        .split("---")
+        .next()
+        .unwrap_or("");
+    assert!(
+        gen.contains("second") && !gen.contains("first") && !gen.contains("</think>"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[0].ends_with("\"max_tokens\":1,\"temperature\":0}}\n"),
+        "{}",
+        lines[0]
+    );
+    let rub = report::JudgeRequestsOptions::default().rubric(true).chat(true);
+    let mut n = 0;
+    report::judge_requests(&r, &m, &rub, |l| {
+        assert!(std::str::from_utf8(l)
+            .unwrap()
+            .contains("\"messages\":[{\"role\":\"user\""));
+        n += 1;
+        true
+    })
+    .unwrap();
+    assert_eq!(n, 1);
+}
