@@ -11,6 +11,7 @@ unterminated reasoning trace). The assignment is a deterministic function of
 the item key, so rerunning the script reproduces the files byte for byte.
 
 Usage: /usr/bin/python3 scripts/make_demo_data.py [SAMPLE_DIR] [OUT_DIR]
+(after a build: attention dumps are named by the library's rule, mirsafety.entropy.dump_name)
 """
 import glob
 import hashlib
@@ -19,6 +20,9 @@ import os
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bindings", "python"))
+from mirsafety.entropy import dump_name  # noqa: E402  (the one key -> dump file name rule)
 
 CATEGORIES = ["Hate_Speech", "Violence", "Self-Harm", "Illegal_Activities", "Harassment", "Privacy"]
 RELATIONS = ["Temporal_Continuity", "Temporal_Jump", "Spatial_Juxtaposition", "Spatial_Embedding", "Relevance",
@@ -127,7 +131,7 @@ def main():
             judge.append({"key": key, "output": judge_output(kind, key)})
             rtype.append({"key": key, "output": RTYPE[kind]})
             if model == "demo-strong-reasoner":
-                name = key.replace("/", "__") + ".npy"
+                name = dump_name(key)
                 np.save(os.path.join(out, "attention", name), attention(kind, key))
         # One judge answer that is not a clean Yes/No: the official rule counts it safe.
         judge[len(judge) // 2]["output"] = "I cannot classify this generation."

@@ -925,6 +925,23 @@ def check_names(api):
         if s["name"].endswith("_options") and not (init and macro):
             problems.append("%s: an options struct needs a mirs_..._init(T *, size_t size) function and a %s macro"
                             % (s["name"], s["name"].upper() + "_INIT"))
+    # The prefix rules (docs/c-api.md): public names are mirs_ / MIRS_; mirs__ / MIRS__ is internal and never in
+    # a public header. Every public function is documented where it is declared (its own comment or the one
+    # over its group of declarations): the header is the documentation.
+    for kind, items in (("function", api.functions), ("struct", api.structs), ("opaque type", api.opaque),
+                        ("callback type", api.callbacks)):
+        for it in items:
+            n = it["name"]
+            if not n.startswith("mirs_") or n.startswith("mirs__"):
+                problems.append("%s %s: public names start with mirs_ (mirs__ is internal)" % (kind, n))
+    for c in api.constants:
+        n = c["name"]
+        if not n.startswith("MIRS_") or n.startswith("MIRS__"):
+            problems.append("constant %s: public constants start with MIRS_ (MIRS__ is internal)" % n)
+    for f in api.functions:
+        if not (f["doc"] or "").strip():
+            problems.append("function %s: no comment in its header (say what it does, its errors and who owns what)"
+                            % f["name"])
     names = [f["name"] for f in api.functions]
     dup = {n for n in names if names.count(n) > 1}
     if dup:
@@ -1405,6 +1422,8 @@ PY_ENUMS = [
     ("Layout", "MIRS_LAYOUT_", (), (), "IntEnum"),
     ("Resize", "MIRS_RESIZE_", (), (), "IntEnum"),
     ("JpegSubsampling", "MIRS_JPEG_SUBSAMPLING_", (), (), "IntEnum"),
+    ("JpegWarnings", "MIRS_JPEG_WARNINGS_", (), (), "IntEnum"),
+    ("JpegDct", "MIRS_JPEG_DCT_", (), (), "IntEnum"),
     ("Composite", "MIRS_COMPOSITE_", (), (), "IntEnum"),
     ("PromptFormat", "MIRS_PROMPT_FORMAT_", (), (), "IntEnum"),
     ("PromptVariant", "MIRS_PROMPT_VARIANT_", (), (), "IntEnum"),
@@ -1425,6 +1444,8 @@ PY_ENUMS = [
     ("ResponseOrigin", "MIRS_RESPONSE_ORIGIN_", (), (), "IntEnum"),
     ("Durability", "MIRS_DURABLE_", (), (), "IntEnum"),
     ("Torn", "MIRS_TORN_", (), (), "IntEnum"),
+    ("MergePolicy", "MIRS_MERGE_", (), (), "IntEnum"),
+    ("Denominator", "MIRS_DENOM_", (), (), "IntEnum"),
     ("ReportFormat", "MIRS_REPORT_", (), (), "IntEnum"),
     ("By", "MIRS_BY_", (), (), "IntFlag"),
     ("Dtype", "MIRS_ENTROPY_", (), (), "IntEnum"),  # the element types: the MIRS_ENTROPY_<NAME> left over
@@ -1434,6 +1455,24 @@ PY_ENUMS = [
     ("EntropyLabel", "MIRS_ENTROPY_LABEL_", (), (), "IntEnum"),
     ("Threshold", "MIRS_ENTROPY_THRESHOLD_", (), (), "IntEnum"),
 ]
+
+
+# The C name pair (mirs_<group>_name / _from_name) of each Python enum that has one: its lib_name and
+# from_name() go through it, so Python spells every value as the library and the tool do.
+PY_ENUM_GROUPS = {
+    "Category": "category", "Relation": "relation", "Group": "group", "DatasetFormat": "dataset_format",
+    "Oddities": "dataset_oddities", "Checksum": "checksum", "ImageFormat": "image_format", "Layout": "layout",
+    "Resize": "resize", "JpegSubsampling": "jpeg_subsampling", "JpegWarnings": "jpeg_warnings",
+    "JpegDct": "jpeg_dct", "MergePolicy": "merge_policy", "Denominator": "denominator", "Composite": "composite",
+    "PromptFormat": "prompt_format", "PromptVariant": "prompt_variant", "PromptLabels": "prompt_labels",
+    "PromptImage": "prompt_image", "PromptProfile": "prompt_profile", "MannWhitney": "mwu_method",
+    "Strip": "strip_mode", "StripUnterminated": "strip_unterminated", "Preset": "preset", "Judge": "judge",
+    "Verdict": "verdict", "ParseMode": "parse_mode", "ResponseType": "response_type",
+    "ResponseStatus": "response_status", "ResponsesFormat": "responses_format", "ResponseOrigin": "response_origin",
+    "Durability": "durability", "Torn": "torn", "ReportFormat": "report_format", "Dtype": "entropy_dtype",
+    "Policy": "entropy_policy", "Kernel": "entropy_kernel", "EntropyLabel": "entropy_label",
+    "Threshold": "entropy_threshold",
+}
 
 
 def gen_python_enums(api):
@@ -1478,6 +1517,21 @@ def gen_python_enums(api):
             if mname[0].isdigit():
                 mname = "_" + mname
             w("    %s = %d%s" % (mname, c["value"], ("  #: " + " ".join(c["trail"].split())) if c["trail"] else ""))
+        group = PY_ENUM_GROUPS.get(cls)
+        if group:
+            w("")
+            w("    @property")
+            w("    def lib_name(self) -> str:")
+            w("        %s" % py_str("The library's name of the value (mirs_%s_name), as the tool spells it." % group))
+            w("        from ._core import group_name")
+            w("        return group_name(%r, int(self)) or \"\"" % group)
+            w("")
+            w("    @classmethod")
+            w("    def from_name(cls, name: str) -> %s:" % py_str(cls).replace("'", '"'))
+            w("        %s" % py_str("The member of a name (mirs_%s_from_name: ASCII case, spaces, '_' and '-' "
+                                   "are ignored); UnknownNameError listing the names otherwise." % group))
+            w("        from ._core import choice")
+            w("        return cls(choice(%r, name, %r))" % (group, cls))
     w("")
     w("")
     w("__all__ = [")

@@ -91,6 +91,7 @@ typedef struct mirs_buf {
     size_t size;
 } mirs_buf;
 
+/* Frees buf's data and zeroes it (NULL and a zeroed buffer are ignored). */
 MIRS_API void mirs_buf_free(mirs_buf *buf);
 
 #ifdef __cplusplus

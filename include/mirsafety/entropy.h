@@ -183,6 +183,7 @@ MIRS_API int mirs_entropy_tensor_info(const mirs_entropy_tensor *t, int32_t *dty
 /* First element, valid until mirs_entropy_tensor_free. */
 MIRS_API const void *mirs_entropy_tensor_data(const mirs_entropy_tensor *t);
 
+/* Unmaps and frees t (NULL is ignored); views and data pointers of t end with it. */
 MIRS_API void mirs_entropy_tensor_free(mirs_entropy_tensor *t);
 
 /* Builds a view from a tensor of 2 to 4 dimensions. layout names the axes
@@ -277,6 +278,9 @@ typedef struct mirs_entropy_group_test {
     double auroc, auroc_lo, auroc_hi;
 } mirs_entropy_group_test;
 
+/* Fills *out (struct_size set by the caller) with the comparison described
+ * above. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE (layer), MIRS_E_EMPTY,
+ * MIRS_E_NO_MEMORY. Thread-safe while no thread modifies acc. */
 MIRS_API int mirs_entropy_acc_compare(const mirs_entropy_acc *acc, size_t layer, uint32_t reps, uint64_t seed,
                                       mirs_entropy_group_test *out);
 
@@ -286,6 +290,8 @@ MIRS_API int mirs_entropy_acc_compare(const mirs_entropy_acc *acc, size_t layer,
  * (midpoint between adjacent sorted samples). */
 #define MIRS_ENTROPY_THRESHOLD_MIDPOINT 0
 #define MIRS_ENTROPY_THRESHOLD_YOUDEN 1
+/* Writes the threshold of method (MIRS_ENTROPY_THRESHOLD_*) to *threshold.
+ * Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE, MIRS_E_EMPTY. */
 MIRS_API int mirs_entropy_acc_threshold(const mirs_entropy_acc *acc, size_t layer, int32_t method, double *threshold);
 
 /* ---- online monitor -------------------------------------------------- */

@@ -453,7 +453,7 @@ MIRS_API const uint8_t *mirs_image_batch_encoded(const mirs_image_batch *batch, 
 /* MIRS_IMAGE_FORMAT_*: "none", "png", "jpeg". */
 MIRS_API const char *mirs_image_format_name(int32_t value);
 MIRS_API int mirs_image_format_from_name(const char *name, int32_t *out);
-/* MIRS_LAYOUT_*: "rgb8", "rgba8", "gray8". */
+/* MIRS_LAYOUT_* ("rgb", "rgba", "gray" and PIL's "L" are accepted too): "rgb8", "rgba8", "gray8". */
 MIRS_API const char *mirs_layout_name(int32_t value);
 MIRS_API int mirs_layout_from_name(const char *name, int32_t *out);
 /* MIRS_JPEG_WARNINGS_*: "strict", "tolerate". */

@@ -200,6 +200,7 @@ typedef struct mirs_model_comparison {
     double asr_a, asr_b, diff, diff_lo, diff_hi, mcnemar_p;
 } mirs_model_comparison;
 
+/* Compares two models as described above (mirs_model_comparison). */
 MIRS_API int mirs_compare_models(const mirs_records *a, const char *model_a, const char *judge_a, const mirs_records *b,
                                  const char *model_b, const char *judge_b, double confidence,
                                  mirs_model_comparison *out);
@@ -226,6 +227,7 @@ typedef struct mirs_judge_comparison {
     double kappa, agreement;
 } mirs_judge_comparison;
 
+/* Compares two judges as described above (mirs_judge_comparison). */
 MIRS_API int mirs_compare_judges(const mirs_records *a, const char *judge_a, const mirs_records *b, const char *judge_b,
                                  const char *model, mirs_judge_comparison *out);
 
@@ -250,8 +252,11 @@ MIRS_API int mirs_compare_capability(const double *asr, const double *capability
  * success *out owns the scores (mirs_capability_free). Immutable once made:
  * any number of threads may read one. */
 typedef struct mirs_capability mirs_capability;
+/* Reads the CSV file at path (errors name it). */
 MIRS_API int mirs_capability_read(const char *path, mirs_capability **out);
+/* Parses CSV text data[0..len); what names it in errors (NULL: "capability scores"). */
 MIRS_API int mirs_capability_parse(const char *data, size_t len, const char *what, mirs_capability **out);
+/* Frees c (NULL is ignored). Not while another thread uses c. */
 MIRS_API void mirs_capability_free(mirs_capability *c);
 /* The rows in file order: count, and the model (borrowed, lives as long as
  * c; NULL when i >= count) and score (NaN when i >= count) of row i. */

@@ -149,6 +149,7 @@ MIRS_API const char *mirs_responses_diagnostic(const mirs_responses *r, size_t i
  * outlive it. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY.
  * Thread-safe; the match may be read from many threads. */
 typedef struct mirs_response_match mirs_response_match;
+/* Matches r to ds as described above; *out owns the match. */
 MIRS_API int mirs_responses_match(const mirs_responses *r, const mirs_dataset *ds, mirs_response_match **out);
 /* Frees m (NULL is ignored). Not while another thread uses m. */
 MIRS_API void mirs_response_match_free(mirs_response_match *m);

@@ -228,6 +228,9 @@ MIRS_API int mirs_matcher_test(const mirs_matcher *m, const char *text, size_t l
  * one matcher, which must outlive them. */
 typedef struct mirs_matcher_stream mirs_matcher_stream;
 
+/* A new stream over m (which must outlive it): *out, freed with
+ * mirs_matcher_stream_free. Errors: MIRS_E_INVALID_ARGUMENT,
+ * MIRS_E_NO_MEMORY. Thread-safe. */
 MIRS_API int mirs_matcher_stream_new(const mirs_matcher *m, mirs_matcher_stream **out);
 /* Feeds chunk[0..len). Returns MIRS_OK, or MIRS_E_OVERFLOW when the total
  * fed would exceed SIZE_MAX. */
@@ -437,7 +440,8 @@ MIRS_API int mirs_response_type_parse(const char *output, size_t len, int32_t *r
  * the value of a name, ignoring ASCII case, spaces, '_' and '-' (MIRS_OK;
  * MIRS_E_NOT_FOUND with the choices in the message; MIRS_E_INVALID_ARGUMENT
  * for NULL). Thread-safe. */
-/* MIRS_STRIP_* modes (MIRS_STRIP_WHITESPACE also as "none": only whitespace is stripped): "mir", "glm", "tags", "whitespace", "glm-raw". */
+/* MIRS_STRIP_* modes (MIRS_STRIP_WHITESPACE also as "none": only whitespace is stripped): "mir", "glm", "tags",
+ * "whitespace", "glm-raw". */
 MIRS_API const char *mirs_strip_mode_name(int32_t value);
 MIRS_API int mirs_strip_mode_from_name(const char *name, int32_t *out);
 /* MIRS_STRIP_UNTERMINATED_*: "keep", "empty", "before". */

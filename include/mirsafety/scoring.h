@@ -134,6 +134,7 @@ typedef struct mirs_judge_requests_options {
         sizeof(mirs_judge_requests_options), MIRS_JUDGE_HARMBENCH_MIR, 0, 0, MIRS_STRIP_MIR, 0, 0u, NULL, NULL, NULL   \
     }
 
+/* Writes the defaults into opts (size bytes; the struct rule of docs/c-api.md). */
 MIRS_API int mirs_judge_requests_options_init(mirs_judge_requests_options *opts, size_t size);
 
 /* What mirs_judge_requests_write() wrote. Set struct_size before the call. */

@@ -118,9 +118,9 @@ typedef struct builder {
     char *root_real; /* realpath of the folder image paths may not leave; NULL: no file system checks */
     size_t root_real_len;
     dir_cache dirs;
-    mirs_sb key;
-    mirs_arena scratch; /* the current file's (or line's) JSON nodes */
-    char *buf;          /* the current file's bytes until keep_buffer() */
+    mirs__sb key;
+    mirs__arena scratch; /* the current file's (or line's) JSON nodes */
+    char *buf;           /* the current file's bytes until keep_buffer() */
 } builder;
 
 /* Records a problem. Strict: sets the error ("FILE: item N: reason") and
@@ -235,7 +235,7 @@ static bool string_list_shape(const cJSON *j, uint32_t *n, size_t *bad)
 
 /* The strings stay where the parser decoded them: in the file's buffer,
  * which the dataset keeps (see keep_buffer). */
-static const char **list_strings(mirs_arena *a, const cJSON *j, uint32_t n)
+static const char **list_strings(mirs__arena *a, const cJSON *j, uint32_t n)
 {
     const char **v = mirs__arena_alloc(a, (n ? n : 1) * sizeof *v);
     if (!v) return NULL;
@@ -510,9 +510,9 @@ static int add_item(builder *b, const cJSON *obj, const item_ctx *cx, int64_t id
     /* key and duplicates */
     const char *cname = cx->jsonl ? mirs_category_name(cat) : cx->cat_name;
     const char *rname = cx->jsonl ? mirs_relation_name(rel) : cx->rel_name;
-    mirs_sb_clear(&b->key);
-    mirs_sb_printf(&b->key, "%s/%s/", cname, rname);
-    mirs_sb_puts(&b->key, idtext);
+    mirs__sb_clear(&b->key);
+    mirs__sb_printf(&b->key, "%s/%s/", cname, rname);
+    mirs__sb_puts(&b->key, idtext);
     if (b->key.oom) return MIRS_E_NO_MEMORY;
     uint64_t h = mirs_key_hash(b->key.data);
     size_t prev = mirs__dataset_lookup(ds, b->key.data, h);
@@ -522,31 +522,31 @@ static int add_item(builder *b, const cJSON *obj, const item_ctx *cx, int64_t id
 
     /* file system checks of every image */
     char why[256];
-    mirs_sb path;
-    mirs_sb_init(&path);
+    mirs__sb path;
+    mirs__sb_init(&path);
     if (cx->base && b->root_real && jim) {
         uint32_t k = 0;
         for (const cJSON *e = jim->child; e && k < nimg; e = e->next, k++) {
-            mirs_sb_clear(&path);
-            mirs_sb_puts(&path, cx->base);
-            mirs_sb_putc(&path, '/');
-            mirs_sb_puts(&path, e->valuestring);
+            mirs__sb_clear(&path);
+            mirs__sb_puts(&path, cx->base);
+            mirs__sb_putc(&path, '/');
+            mirs__sb_puts(&path, e->valuestring);
             if (path.oom) {
-                mirs_sb_free(&path);
+                mirs__sb_free(&path);
                 return MIRS_E_NO_MEMORY;
             }
             int st = check_image_file(b, path.data, why, sizeof why);
             if (st < 0 && !why[0]) {
-                mirs_sb_free(&path);
+                mirs__sb_free(&path);
                 return st;
             }
             if (st < 0) {
-                mirs_sb_free(&path);
+                mirs__sb_free(&path);
                 return problem(b, st, file, idx, "image %u \"%.200s\": %s", k, e->valuestring, why);
             }
         }
     }
-    mirs_sb_free(&path);
+    mirs__sb_free(&path);
 
     if (ds->count >= b->o.max_items || ds->count >= UINT32_MAX - 1)
         return mirs__fail(MIRS_E_LIMIT, "%s: item %lld: more than the limit of %llu items in the dataset", file,
@@ -561,7 +561,7 @@ static int add_item(builder *b, const cJSON *obj, const item_ctx *cx, int64_t id
         ds->cap = cap;
     }
     if (table_grow(ds, ds->count + 1) != MIRS_OK) return MIRS_E_NO_MEMORY;
-    mirs_arena *a = &ds->arena;
+    mirs__arena *a = &ds->arena;
     mirs_item *it = &ds->items[ds->count];
     memset(it, 0, sizeof *it);
     it->category = cat;
@@ -791,18 +791,18 @@ static char *official_method(const char *name)
     for (const char *p = name + 1; *p; p++) /* a leading dot does not start a suffix */
         if (*p == '.') dot = p;
     size_t stem = dot ? (size_t)(dot - name) : n;
-    mirs_sb sb;
-    mirs_sb_init(&sb);
+    mirs__sb sb;
+    mirs__sb_init(&sb);
     for (size_t i = 0; i < stem;) {
         if (i + 6 <= stem && memcmp(name + i, "_final", 6) == 0) {
             i += 6;
             continue;
         }
-        mirs_sb_putc(&sb, name[i++]);
+        mirs__sb_putc(&sb, name[i++]);
     }
-    if (!sb.data) mirs_sb_puts(&sb, "");
+    if (!sb.data) mirs__sb_puts(&sb, "");
     if (sb.oom) {
-        mirs_sb_free(&sb);
+        mirs__sb_free(&sb);
         return NULL;
     }
     return sb.data;
@@ -886,12 +886,12 @@ static int open_category(builder *b, int32_t c, const char *cname)
     if (!cname_kept && st == MIRS_OK) st = MIRS_E_NO_MEMORY;
     for (size_t i = 0; i < nfiles && st == MIRS_OK; i++) {
         int32_t r = files[i].relation;
-        mirs_sb rel;
-        mirs_sb_init(&rel);
-        mirs_sb_printf(&rel, "%s/%s", cname, files[i].name);
+        mirs__sb rel;
+        mirs__sb_init(&rel);
+        mirs__sb_printf(&rel, "%s/%s", cname, files[i].name);
         char *full = rel.oom ? NULL : mirs__path_join(root, rel.data);
         char *frel = rel.oom ? NULL : mirs__arena_strndup(&b->ds->arena, rel.data, rel.len);
-        mirs_sb_free(&rel);
+        mirs__sb_free(&rel);
         if (!full || !frel) {
             free(full);
             st = MIRS_E_NO_MEMORY;
@@ -1019,7 +1019,7 @@ static int builder_init(builder *b, const char *path, const mirs_dataset_options
     int st = check_options(opts, &b->o);
     if (st != MIRS_OK) return st;
     b->strict = b->o.mode == MIRS_DATASET_STRICT;
-    mirs_sb_init(&b->key);
+    mirs__sb_init(&b->key);
     b->ds = mirs__calloc(1, sizeof *b->ds);
     if (!b->ds) return MIRS_E_NO_MEMORY;
     b->ds->path = mirs__strdup(path);
@@ -1038,7 +1038,7 @@ static void builder_done(builder *b, int st, mirs_dataset **out)
     mirs__arena_free(&b->scratch);
     free(b->buf);
     dir_cache_free(&b->dirs);
-    mirs_sb_free(&b->key);
+    mirs__sb_free(&b->key);
 }
 
 MIRS_API int mirs_dataset_open(const char *path, const mirs_dataset_options *opts, mirs_dataset **out)

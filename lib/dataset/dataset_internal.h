@@ -27,7 +27,7 @@ struct cJSON;
  * of mirs__json_fast_parse whose string value or member name holds U+0000:
  * the C string stops at the NUL, so the dataset refuses the item. */
 #define MIRS__JSON_HAS_NUL (1 << 14)
-int mirs__json_fast_parse(char *text, size_t len, unsigned max_depth, mirs_arena *scratch, struct cJSON **out);
+int mirs__json_fast_parse(char *text, size_t len, unsigned max_depth, mirs__arena *scratch, struct cJSON **out);
 
 struct mirs_item {
     const char *key, *id, *revised_prompt, *original_question, *relationship_type, *source_file;
@@ -49,8 +49,8 @@ typedef struct mirs_diag {
 struct mirs_dataset {
     char *path;
     int32_t format;
-    mirs_arena arena; /* keys, joined image files, pointer lists, diagnostics */
-    char **bufs;      /* the files' bytes: item strings point into them (decoded in place) */
+    mirs__arena arena; /* keys, joined image files, pointer lists, diagnostics */
+    char **bufs;       /* the files' bytes: item strings point into them (decoded in place) */
     size_t nbufs, bufs_cap;
     mirs_item *items;
     size_t count, cap;

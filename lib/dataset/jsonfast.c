@@ -22,7 +22,7 @@ typedef struct jp {
     char *s;
     size_t len, pos;
     unsigned depth, max_depth;
-    mirs_arena *a;
+    mirs__arena *a;
     int status;
     size_t err_at;
     const char *why;
@@ -314,7 +314,7 @@ static cJSON *parse_value(jp *p)
     return fail(p, MIRS_E_JSON, p->pos, "unexpected character");
 }
 
-int mirs__json_fast_parse(char *text, size_t len, unsigned max_depth, mirs_arena *scratch, struct cJSON **out)
+int mirs__json_fast_parse(char *text, size_t len, unsigned max_depth, mirs__arena *scratch, struct cJSON **out)
 {
     size_t bad = mirs__utf8_valid_prefix(text, len);
     if (bad != len) return mirs__fail(MIRS_E_UTF8, "invalid UTF-8 at byte %zu", bad);

@@ -21,4 +21,3 @@ static const mirs__name checksum_names[] = {
     {"images", MIRS_CHECKSUM_IMAGES},
 };
 MIRS__NAME_PAIR(checksum, checksum_names, "checksum kind")
-

@@ -282,47 +282,47 @@ int mirs_entropy_acc_shape(const mirs_entropy_acc *a, size_t *L, size_t *H, size
 int mirs_entropy_acc_to_json(const mirs_entropy_acc *a, mirs_buf *out)
 {
     MIRS_CHECK_ARG(a && out, "acc and out must not be NULL");
-    mirs_sb sb;
-    mirs_sb_init(&sb);
-    mirs_sb_printf(&sb,
-                   "{\"format\":\"mirsafety-entropy-acc\",\"version\":1,\"layers\":%zu,\"heads\":%zu,\"bins\":%zu,",
-                   a->L, a->H, a->bins);
-    mirs_sb_puts(&sb, "\"lo\":");
-    mirs_sb_json_double(&sb, a->lo);
-    mirs_sb_puts(&sb, ",\"hi\":");
-    mirs_sb_json_double(&sb, a->hi);
+    mirs__sb sb;
+    mirs__sb_init(&sb);
+    mirs__sb_printf(&sb,
+                    "{\"format\":\"mirsafety-entropy-acc\",\"version\":1,\"layers\":%zu,\"heads\":%zu,\"bins\":%zu,",
+                    a->L, a->H, a->bins);
+    mirs__sb_puts(&sb, "\"lo\":");
+    mirs__sb_json_double(&sb, a->lo);
+    mirs__sb_puts(&sb, ",\"hi\":");
+    mirs__sb_json_double(&sb, a->hi);
     static const char *names[2] = {"safe", "unsafe"};
     for (int lab = 0; lab < 2; lab++) {
-        mirs_sb_printf(&sb, ",\n\"%s\":{\"cells\":[", names[lab]);
+        mirs__sb_printf(&sb, ",\n\"%s\":{\"cells\":[", names[lab]);
         for (size_t i = 0; i < ncell(a); i++) {
             const cell *c = &a->cells[(size_t)lab * ncell(a) + i];
-            mirs_sb_printf(&sb, "%s[%llu,", i ? ",\n" : "\n", (unsigned long long)c->n);
-            mirs_sb_json_double(&sb, c->mean);
-            mirs_sb_putc(&sb, ',');
-            mirs_sb_json_double(&sb, c->m2);
-            mirs_sb_putc(&sb, ',');
-            mirs_sb_json_double(&sb, c->n ? c->min : NAN); /* null when empty */
-            mirs_sb_putc(&sb, ',');
-            mirs_sb_json_double(&sb, c->n ? c->max : NAN);
-            mirs_sb_puts(&sb, ",[");
+            mirs__sb_printf(&sb, "%s[%llu,", i ? ",\n" : "\n", (unsigned long long)c->n);
+            mirs__sb_json_double(&sb, c->mean);
+            mirs__sb_putc(&sb, ',');
+            mirs__sb_json_double(&sb, c->m2);
+            mirs__sb_putc(&sb, ',');
+            mirs__sb_json_double(&sb, c->n ? c->min : NAN); /* null when empty */
+            mirs__sb_putc(&sb, ',');
+            mirs__sb_json_double(&sb, c->n ? c->max : NAN);
+            mirs__sb_puts(&sb, ",[");
             const uint64_t *hh = a->hist + ((size_t)lab * ncell(a) + i) * (a->bins + 2);
             for (size_t b = 0; b < a->bins + 2; b++)
-                mirs_sb_printf(&sb, b ? ",%llu" : "%llu", (unsigned long long)hh[b]);
-            mirs_sb_puts(&sb, "]]");
+                mirs__sb_printf(&sb, b ? ",%llu" : "%llu", (unsigned long long)hh[b]);
+            mirs__sb_puts(&sb, "]]");
         }
-        mirs_sb_puts(&sb, "],\"items\":[");
+        mirs__sb_puts(&sb, "],\"items\":[");
         for (size_t it = 0; it < a->nitems[lab]; it++) {
-            mirs_sb_puts(&sb, it ? ",\n[" : "\n[");
+            mirs__sb_puts(&sb, it ? ",\n[" : "\n[");
             for (size_t l = 0; l <= a->L; l++) {
-                if (l) mirs_sb_putc(&sb, ',');
-                mirs_sb_json_double(&sb, a->smp[lab][it * (a->L + 1) + l]);
+                if (l) mirs__sb_putc(&sb, ',');
+                mirs__sb_json_double(&sb, a->smp[lab][it * (a->L + 1) + l]);
             }
-            mirs_sb_putc(&sb, ']');
+            mirs__sb_putc(&sb, ']');
         }
-        mirs_sb_puts(&sb, "]}");
+        mirs__sb_puts(&sb, "]}");
     }
-    mirs_sb_puts(&sb, "}\n");
-    return mirs_sb_to_buf(&sb, out);
+    mirs__sb_puts(&sb, "}\n");
+    return mirs__sb_to_buf(&sb, out);
 }
 
 static bool get_count(const cJSON *j, uint64_t *out)

@@ -420,49 +420,49 @@ int mirs_entropy_npy_write_f64(const char *path, const double *data, size_t ndim
     size_t bytes;
     if (!mirs__mul_ok(n, 8, &bytes)) return mirs__fail(MIRS_E_OVERFLOW, "npy: size overflows");
     MIRS_CHECK_ARG(n == 0 || data, "data must not be NULL when n > 0");
-    mirs_sb h;
-    mirs_sb_init(&h);
-    mirs_sb_puts(&h, "{'descr': '<f8', 'fortran_order': False, 'shape': (");
-    for (size_t i = 0; i < ndim; i++) mirs_sb_printf(&h, i ? ", %zu" : "%zu", shape[i]);
-    mirs_sb_puts(&h, ndim == 1 ? ",), }" : "), }");
-    while ((10 + h.len + 1) % 64) mirs_sb_putc(&h, ' ');
-    mirs_sb_putc(&h, '\n');
-    mirs_sb f;
-    mirs_sb_init(&f);
+    mirs__sb h;
+    mirs__sb_init(&h);
+    mirs__sb_puts(&h, "{'descr': '<f8', 'fortran_order': False, 'shape': (");
+    for (size_t i = 0; i < ndim; i++) mirs__sb_printf(&h, i ? ", %zu" : "%zu", shape[i]);
+    mirs__sb_puts(&h, ndim == 1 ? ",), }" : "), }");
+    while ((10 + h.len + 1) % 64) mirs__sb_putc(&h, ' ');
+    mirs__sb_putc(&h, '\n');
+    mirs__sb f;
+    mirs__sb_init(&f);
     unsigned char pre[10] = {
         0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(h.len & 0xff), (unsigned char)(h.len >> 8)};
-    if (!mirs_sb_reserve(&f, 10 + h.len + bytes)) {
-        mirs_sb_free(&h);
-        mirs_sb_free(&f);
+    if (!mirs__sb_reserve(&f, 10 + h.len + bytes)) {
+        mirs__sb_free(&h);
+        mirs__sb_free(&f);
         return MIRS_E_NO_MEMORY;
     }
-    mirs_sb_append(&f, pre, 10);
-    mirs_sb_append(&f, h.data, h.len);
-    if (bytes) mirs_sb_append(&f, data, bytes); /* little-endian host (x86-64, aarch64) */
+    mirs__sb_append(&f, pre, 10);
+    mirs__sb_append(&f, h.data, h.len);
+    if (bytes) mirs__sb_append(&f, data, bytes); /* little-endian host (x86-64, aarch64) */
     int st = h.oom || f.oom ? MIRS_E_NO_MEMORY : mirs__write_file_atomic(path, f.data, f.len);
-    mirs_sb_free(&h);
-    mirs_sb_free(&f);
+    mirs__sb_free(&h);
+    mirs__sb_free(&f);
     return st;
 }
 
 int mirs_entropy_dump_name(const char *key, mirs_buf *out)
 {
     MIRS_CHECK_ARG(key && *key && out, "key must be a non-empty string and out must not be NULL");
-    mirs_sb sb;
-    mirs_sb_init(&sb);
+    mirs__sb sb;
+    mirs__sb_init(&sb);
     for (const char *k = key; *k; k++)
         if (*k == '/')
-            mirs_sb_puts(&sb, "__");
+            mirs__sb_puts(&sb, "__");
         else
-            mirs_sb_putc(&sb, *k);
-    mirs_sb_puts(&sb, ".npy");
+            mirs__sb_putc(&sb, *k);
+    mirs__sb_puts(&sb, ".npy");
     if (!sb.oom && sb.len > 255) {
         size_t n = sb.len;
-        mirs_sb_free(&sb);
+        mirs__sb_free(&sb);
         return mirs__fail(MIRS_E_LIMIT, "key \"%.100s...\": its dump name would be %zu bytes (the limit is 255)", key,
                           n);
     }
-    int st = mirs_sb_to_buf(&sb, out);
-    mirs_sb_free(&sb);
+    int st = mirs__sb_to_buf(&sb, out);
+    mirs__sb_free(&sb);
     return st;
 }

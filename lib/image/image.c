@@ -21,7 +21,6 @@
 
 #define MIRS_IMAGE_DIM_LIMIT 1000000u
 
-
 MIRS_API const char *mirs_image_format_mime(int32_t format)
 {
     switch (format) {
@@ -378,15 +377,15 @@ static int base64_into(const char *prefix, const uint8_t *data, size_t len, mirs
     size_t need;
     if (len > (SIZE_MAX - 64) / 4 * 3 || !mirs__add_ok(mirs__base64_len(len), strlen(prefix) + 1, &need))
         return mirs__fail(MIRS_E_OVERFLOW, "base64 of %zu bytes does not fit in memory", len);
-    mirs_sb sb;
-    mirs_sb_init(&sb);
-    if (!mirs_sb_reserve(&sb, need)) {
-        mirs_sb_free(&sb);
+    mirs__sb sb;
+    mirs__sb_init(&sb);
+    if (!mirs__sb_reserve(&sb, need)) {
+        mirs__sb_free(&sb);
         return mirs__fail(MIRS_E_NO_MEMORY, "out of memory for %zu bytes of base64", need);
     }
-    mirs_sb_puts(&sb, prefix);
-    mirs_sb_base64(&sb, data, len);
-    return mirs_sb_to_buf(&sb, out);
+    mirs__sb_puts(&sb, prefix);
+    mirs__sb_base64(&sb, data, len);
+    return mirs__sb_to_buf(&sb, out);
 }
 
 MIRS_API int mirs_image_base64(const uint8_t *data, size_t len, mirs_buf *out)
@@ -432,8 +431,8 @@ MIRS_API int mirs_image_encode(const mirs_image *img, const mirs_image_encode_op
     mirs_image_encode_options o = MIRS_IMAGE_ENCODE_OPTIONS_INIT;
     int rc = MIRS__STRUCT_IN(mirs_image_encode_options, opts, &o);
     if (rc) return rc;
-    mirs_sb sb;
-    mirs_sb_init(&sb);
+    mirs__sb sb;
+    mirs__sb_init(&sb);
     int st;
     if (o.format == MIRS_IMAGE_FORMAT_PNG) {
         if (o.png_level < 0 || o.png_level > 9)
@@ -450,10 +449,10 @@ MIRS_API int mirs_image_encode(const mirs_image *img, const mirs_image_encode_op
     } else
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "unknown encode format %d", (int)o.format);
     if (st) {
-        mirs_sb_free(&sb);
+        mirs__sb_free(&sb);
         return st;
     }
-    return mirs_sb_to_buf(&sb, out);
+    return mirs__sb_to_buf(&sb, out);
 }
 
 MIRS_API int mirs_image_encode_data_url(const mirs_image *img, const mirs_image_encode_options *opts, mirs_buf *out)

@@ -60,10 +60,10 @@ int mirs__png_decode_fast(const uint8_t *data, size_t len, const img_opts *o, co
 /* Codecs: memory in, image out. info->struct_size is sizeof(mirs_image_info). */
 int mirs__png_probe(const uint8_t *data, size_t len, const img_opts *o, mirs_image_info *info);
 int mirs__png_decode(const uint8_t *data, size_t len, const img_opts *o, mirs_image **out);
-int mirs__png_encode(const mirs_image *img, int level, mirs_sb *sb);
+int mirs__png_encode(const mirs_image *img, int level, mirs__sb *sb);
 int mirs__jpeg_probe(const uint8_t *data, size_t len, const img_opts *o, mirs_image_info *info);
 int mirs__jpeg_decode(const uint8_t *data, size_t len, const img_opts *o, mirs_image **out);
-int mirs__jpeg_encode(const mirs_image *img, int quality, int subsampling, mirs_sb *sb);
+int mirs__jpeg_encode(const mirs_image *img, int quality, int subsampling, mirs__sb *sb);
 
 /* mirs_image_decode_memory with the pixels PIL's Image.open(f).convert()
  * gives for every PNG mode: as the public decoder, except that 16-bit gray

@@ -39,7 +39,7 @@ typedef struct jctx {
     mirs_image *img;
     mirs_image_info *info;
     uint8_t *tmp; /* conversion rows */
-    mirs_sb *sb;  /* encoding */
+    mirs__sb *sb; /* encoding */
     struct jpeg_destination_mgr dest;
     uint8_t outbuf[16384];
 } jctx;
@@ -307,7 +307,7 @@ static void dest_init(j_compress_ptr ci)
 static boolean dest_empty(j_compress_ptr ci)
 {
     jctx *c = (jctx *)ci->err;
-    if (!mirs_sb_append(c->sb, c->outbuf, sizeof c->outbuf)) fail_jump((j_common_ptr)ci, MIRS_E_NO_MEMORY);
+    if (!mirs__sb_append(c->sb, c->outbuf, sizeof c->outbuf)) fail_jump((j_common_ptr)ci, MIRS_E_NO_MEMORY);
     ci->dest->next_output_byte = c->outbuf;
     ci->dest->free_in_buffer = sizeof c->outbuf;
     return TRUE;
@@ -316,7 +316,7 @@ static boolean dest_empty(j_compress_ptr ci)
 static void dest_term(j_compress_ptr ci)
 {
     jctx *c = (jctx *)ci->err;
-    if (!mirs_sb_append(c->sb, c->outbuf, sizeof c->outbuf - ci->dest->free_in_buffer))
+    if (!mirs__sb_append(c->sb, c->outbuf, sizeof c->outbuf - ci->dest->free_in_buffer))
         fail_jump((j_common_ptr)ci, MIRS_E_NO_MEMORY);
 }
 
@@ -356,7 +356,7 @@ static int encode_core(jctx *c, struct jpeg_compress_struct *ci, const mirs_imag
     return MIRS_OK;
 }
 
-int mirs__jpeg_encode(const mirs_image *img, int quality, int subsampling, mirs_sb *sb)
+int mirs__jpeg_encode(const mirs_image *img, int quality, int subsampling, mirs__sb *sb)
 {
     jctx *c = mirs__calloc(1, sizeof *c);
     if (!c) return MIRS_E_NO_MEMORY;
@@ -387,7 +387,7 @@ int mirs__jpeg_decode(const uint8_t *data, size_t len, const img_opts *o, mirs_i
     return mirs__fail(MIRS_E_UNSUPPORTED, "jpeg: this build has no JPEG support (-Djpeg=disabled)");
 }
 
-int mirs__jpeg_encode(const mirs_image *img, int quality, int subsampling, mirs_sb *sb)
+int mirs__jpeg_encode(const mirs_image *img, int quality, int subsampling, mirs__sb *sb)
 {
     (void)img, (void)quality, (void)subsampling, (void)sb;
     return mirs__fail(MIRS_E_UNSUPPORTED, "jpeg: this build has no JPEG support (-Djpeg=disabled)");

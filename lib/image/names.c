@@ -12,9 +12,8 @@ static const mirs__name image_format_names[] = {
 MIRS__NAME_PAIR(image_format, image_format_names, "image format")
 
 static const mirs__name layout_names[] = {
-    {"rgb8", MIRS_LAYOUT_RGB8},
-    {"rgba8", MIRS_LAYOUT_RGBA8},
-    {"gray8", MIRS_LAYOUT_GRAY8},
+    {"rgb8", MIRS_LAYOUT_RGB8},  {"rgba8", MIRS_LAYOUT_RGBA8}, {"gray8", MIRS_LAYOUT_GRAY8}, {"rgb", MIRS_LAYOUT_RGB8},
+    {"rgba", MIRS_LAYOUT_RGBA8}, {"gray", MIRS_LAYOUT_GRAY8},  {"l", MIRS_LAYOUT_GRAY8},
 };
 MIRS__NAME_PAIR(layout, layout_names, "pixel layout")
 

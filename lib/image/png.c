@@ -158,7 +158,7 @@ typedef struct pctx {
     uint32_t last_row;
     uint8_t *tmp;    /* GRAY8 from colour: RGB rows (one, or all when interlaced) */
     png_bytep *rows; /* interlaced: row pointers into the output or tmp */
-    mirs_sb *sb;     /* encoding */
+    mirs__sb *sb;    /* encoding */
 } pctx;
 
 static void error_cb(png_structp png, png_const_charp msg)
@@ -376,7 +376,7 @@ int mirs__png_decode(const uint8_t *data, size_t len, const img_opts *o, mirs_im
 static void write_cb(png_structp png, png_bytep data, size_t n)
 {
     pctx *c = png_get_io_ptr(png);
-    if (!mirs_sb_append(c->sb, data, n)) {
+    if (!mirs__sb_append(c->sb, data, n)) {
         c->status = MIRS_E_NO_MEMORY;
         png_error(png, "out of memory");
     }
@@ -413,7 +413,7 @@ static int encode_core(pctx *c, const mirs_image *img, int level)
     return MIRS_OK;
 }
 
-int mirs__png_encode(const mirs_image *img, int level, mirs_sb *sb)
+int mirs__png_encode(const mirs_image *img, int level, mirs__sb *sb)
 {
     pctx c;
     memset(&c, 0, sizeof c);
@@ -435,7 +435,7 @@ int mirs__png_decode(const uint8_t *data, size_t len, const img_opts *o, mirs_im
     return mirs__fail(MIRS_E_UNSUPPORTED, "png: this build has no PNG support (-Dpng=disabled)");
 }
 
-int mirs__png_encode(const mirs_image *img, int level, mirs_sb *sb)
+int mirs__png_encode(const mirs_image *img, int level, mirs__sb *sb)
 {
     (void)img, (void)level, (void)sb;
     return mirs__fail(MIRS_E_UNSUPPORTED, "png: this build has no PNG support (-Dpng=disabled)");

@@ -152,9 +152,9 @@ void mirs__prompt_ctx_names(mirs__prompt_ctx *c, int32_t relation, int32_t categ
 }
 
 /* Appends "<prefix><k>: " e.g. "Picture 2: ". */
-static void label(mirs_sb *out, const char *prefix, size_t k) { mirs_sb_printf(out, "%s%zu: ", prefix, k); }
+static void label(mirs__sb *out, const char *prefix, size_t k) { mirs__sb_printf(out, "%s%zu: ", prefix, k); }
 
-int mirs__chat_render(int32_t format, const mirs__prompt_ctx *c, mirs_sb *out)
+int mirs__chat_render(int32_t format, const mirs__prompt_ctx *c, mirs__sb *out)
 {
     size_t n = c->image_count;
     switch (format) {
@@ -162,72 +162,72 @@ int mirs__chat_render(int32_t format, const mirs__prompt_ctx *c, mirs_sb *out)
         /* Qwen2-VL chat_template: a first message that is not a system
          * message gets the default system turn; a system message's string
          * content is written as is. */
-        mirs_sb_puts(out, "<|im_start|>system\n");
-        mirs_sb_puts(out, c->system ? c->system : "You are a helpful assistant.");
-        mirs_sb_puts(out, "<|im_end|>\n<|im_start|>user\n");
+        mirs__sb_puts(out, "<|im_start|>system\n");
+        mirs__sb_puts(out, c->system ? c->system : "You are a helpful assistant.");
+        mirs__sb_puts(out, "<|im_end|>\n<|im_start|>user\n");
         for (size_t k = 1; k <= n; k++) {
             if (c->labels) label(out, "Picture ", k);
-            mirs_sb_puts(out, "<|vision_start|><|image_pad|><|vision_end|>");
+            mirs__sb_puts(out, "<|vision_start|><|image_pad|><|vision_end|>");
         }
-        mirs_sb_puts(out, c->text);
-        mirs_sb_puts(out, "<|im_end|>\n<|im_start|>assistant\n");
+        mirs__sb_puts(out, c->text);
+        mirs__sb_puts(out, "<|im_end|>\n<|im_start|>assistant\n");
         break;
     case MIRS_PROMPT_FORMAT_LLAVA_1_5:
         /* llava-hf chat_template.json: a system turn has no role prefix;
          * every text part is followed by one space. */
         if (c->system) {
-            mirs_sb_puts(out, c->system);
-            mirs_sb_putc(out, ' ');
+            mirs__sb_puts(out, c->system);
+            mirs__sb_putc(out, ' ');
         }
-        mirs_sb_puts(out, "USER: ");
+        mirs__sb_puts(out, "USER: ");
         for (size_t k = 1; k <= n; k++) {
             if (c->labels) label(out, "Image ", k);
-            mirs_sb_puts(out, "<image>\n");
+            mirs__sb_puts(out, "<image>\n");
         }
-        mirs_sb_puts(out, c->text);
-        mirs_sb_puts(out, " ASSISTANT:");
+        mirs__sb_puts(out, c->text);
+        mirs__sb_puts(out, " ASSISTANT:");
         break;
     case MIRS_PROMPT_FORMAT_INTERNVL:
         /* internvl2_5 conversation (MPT separator style) around the
          * question that chat() builds. */
-        mirs_sb_puts(out, "<|im_start|>system\n");
-        mirs_sb_puts(out, c->system ? c->system : MIRS__INTERNVL_DEFAULT_SYSTEM);
-        mirs_sb_puts(out, "<|im_end|>\n<|im_start|>user\n");
+        mirs__sb_puts(out, "<|im_start|>system\n");
+        mirs__sb_puts(out, c->system ? c->system : MIRS__INTERNVL_DEFAULT_SYSTEM);
+        mirs__sb_puts(out, "<|im_end|>\n<|im_start|>user\n");
         for (size_t k = 1; k <= n; k++) {
             if (c->labels) label(out, "Image-", k);
-            mirs_sb_puts(out, "<image>\n");
+            mirs__sb_puts(out, "<image>\n");
         }
-        mirs_sb_puts(out, c->text);
+        mirs__sb_puts(out, c->text);
         /* MPT style skips the separator of an empty message. */
-        if (n || c->text[0]) mirs_sb_puts(out, "<|im_end|>\n");
-        mirs_sb_puts(out, "<|im_start|>assistant\n");
+        if (n || c->text[0]) mirs__sb_puts(out, "<|im_end|>\n");
+        mirs__sb_puts(out, "<|im_start|>assistant\n");
         break;
     case MIRS_PROMPT_FORMAT_GLM4_1V:
         /* GLM-4.1V-9B-Thinking chat_template (trim_blocks, lstrip_blocks). */
-        mirs_sb_puts(out, "[gMASK]<sop>");
+        mirs__sb_puts(out, "[gMASK]<sop>");
         if (c->system) {
-            mirs_sb_puts(out, "<|system|>\n");
-            mirs_sb_puts(out, c->system);
+            mirs__sb_puts(out, "<|system|>\n");
+            mirs__sb_puts(out, c->system);
         }
-        mirs_sb_puts(out, "<|user|>\n");
+        mirs__sb_puts(out, "<|user|>\n");
         for (size_t k = 1; k <= n; k++) {
             if (c->labels) label(out, "Image ", k);
-            mirs_sb_puts(out, "<|begin_of_image|><|image|><|end_of_image|>");
+            mirs__sb_puts(out, "<|begin_of_image|><|image|><|end_of_image|>");
         }
-        mirs_sb_puts(out, c->text);
-        mirs_sb_puts(out, "<|assistant|>\n");
+        mirs__sb_puts(out, c->text);
+        mirs__sb_puts(out, "<|assistant|>\n");
         break;
     case MIRS_PROMPT_FORMAT_PLAIN:
         if (c->system) {
-            mirs_sb_puts(out, c->system);
-            mirs_sb_puts(out, "\n\n");
+            mirs__sb_puts(out, c->system);
+            mirs__sb_puts(out, "\n\n");
         }
         for (size_t k = 1; k <= n; k++) {
             if (c->labels) label(out, "Image ", k);
-            mirs_sb_puts(out, c->placeholder);
-            mirs_sb_putc(out, '\n');
+            mirs__sb_puts(out, c->placeholder);
+            mirs__sb_putc(out, '\n');
         }
-        mirs_sb_puts(out, c->text);
+        mirs__sb_puts(out, c->text);
         break;
     default: return mirs__fail(MIRS_E_INVALID_ARGUMENT, "format %d is not a built-in chat format", (int)format);
     }
@@ -271,13 +271,13 @@ int mirs_prompt_render(const mirs_prompt_input *in, const mirs_prompt_options *o
     c.labels = mirs__prompt_labels(o.format, o.labels, pin.image_count);
     c.labels_mode = o.labels;
     c.placeholder = o.image_placeholder ? o.image_placeholder : "<image>";
-    mirs_sb sb;
-    mirs_sb_init(&sb);
+    mirs__sb sb;
+    mirs__sb_init(&sb);
     st = o.format == MIRS_PROMPT_FORMAT_TEMPLATE ? mirs__template_render(o.tmpl, &c, &sb)
                                                  : mirs__chat_render(o.format, &c, &sb);
     if (st) {
-        mirs_sb_free(&sb);
+        mirs__sb_free(&sb);
         return st;
     }
-    return mirs_sb_to_buf(&sb, out);
+    return mirs__sb_to_buf(&sb, out);
 }

@@ -64,7 +64,7 @@ typedef struct view {
     const char **files; /* image files in the order sent */
     size_t nfiles;
     size_t *perm;
-    mirs_sb text;      /* the captions variant's text */
+    mirs__sb text;     /* the captions variant's text */
     mirs_image *tiled; /* the composite variant's image */
     char *tiled_path;  /* ... and its file name for the text formats */
     const char *tiled_ref[1];
@@ -75,7 +75,7 @@ static void view_free(view *v)
 {
     free(v->files);
     free(v->perm);
-    mirs_sb_free(&v->text);
+    mirs__sb_free(&v->text);
     mirs_image_free(v->tiled);
     free(v->tiled_path);
     item_failure *f = v->fail;
@@ -178,25 +178,25 @@ static int encode_image(const mirs_prompt_options *o, const mirs_image *img, int
  * outside [A-Za-z0-9._-] as '_', then ".png", in dir. */
 static char *composite_name(const char *dir, const char *key)
 {
-    mirs_sb sb;
-    mirs_sb_init(&sb);
+    mirs__sb sb;
+    mirs__sb_init(&sb);
     if (dir && *dir) {
-        mirs_sb_puts(&sb, dir);
-        if (sb.len && sb.data[sb.len - 1] != '/') mirs_sb_putc(&sb, '/');
+        mirs__sb_puts(&sb, dir);
+        if (sb.len && sb.data[sb.len - 1] != '/') mirs__sb_putc(&sb, '/');
     }
     for (const char *k = key; *k; k++) {
         char c = *k;
         if (c == '/')
-            mirs_sb_puts(&sb, "__");
+            mirs__sb_puts(&sb, "__");
         else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
                  c == '_')
-            mirs_sb_putc(&sb, c);
+            mirs__sb_putc(&sb, c);
         else
-            mirs_sb_putc(&sb, '_');
+            mirs__sb_putc(&sb, '_');
     }
-    mirs_sb_puts(&sb, ".png");
+    mirs__sb_puts(&sb, ".png");
     if (sb.oom) {
-        mirs_sb_free(&sb);
+        mirs__sb_free(&sb);
         return NULL;
     }
     return sb.data;
@@ -328,11 +328,11 @@ static int view_build(const mirs_item *item, const mirs_prompt_options *o, view 
         if (nd == 0)
             return mirs__fail(MIRS_E_SCHEMA, "%s: the captions variant needs image descriptions, the item has none",
                               c->key);
-        mirs_sb_puts(&v->text, CAPTIONS_HEAD);
+        mirs__sb_puts(&v->text, CAPTIONS_HEAD);
         for (size_t i = 0; i < nd; i++)
-            mirs_sb_printf(&v->text, "Image %zu: %s\n", i + 1, mirs_item_description(item, i));
-        mirs_sb_putc(&v->text, '\n');
-        mirs_sb_puts(&v->text, c->prompt);
+            mirs__sb_printf(&v->text, "Image %zu: %s\n", i + 1, mirs_item_description(item, i));
+        mirs__sb_putc(&v->text, '\n');
+        mirs__sb_puts(&v->text, c->prompt);
         if (v->text.oom) return MIRS_E_NO_MEMORY;
         c->text = v->text.data;
         break;
@@ -358,7 +358,7 @@ static int view_build(const mirs_item *item, const mirs_prompt_options *o, view 
     return MIRS_OK;
 }
 
-static int render_text(const mirs_prompt_options *o, const mirs__prompt_ctx *c, mirs_sb *out)
+static int render_text(const mirs_prompt_options *o, const mirs__prompt_ctx *c, mirs__sb *out)
 {
     return o->format == MIRS_PROMPT_FORMAT_TEMPLATE ? mirs__template_render(o->tmpl, c, out)
                                                     : mirs__chat_render(o->format, c, out);
@@ -478,11 +478,11 @@ static int reencode(const mirs_prompt_options *o, const view *v, payload *pl, in
 
 /* ---- request objects ---- */
 
-static void json_str(mirs_sb *sb, const char *s) { mirs_sb_json_string(sb, s, strlen(s)); }
+static void json_str(mirs__sb *sb, const char *s) { mirs__sb_json_string(sb, s, strlen(s)); }
 
 /* Base64 is most of the CPU time of a request file: a table of all 4096
  * two-character pairs turns each 3 input bytes into two 16-bit copies. The
- * output is the same as mirs_sb_base64 (RFC 4648, padded). */
+ * output is the same as mirs__sb_base64 (RFC 4648, padded). */
 static char b64_pairs[4096][2];
 static pthread_once_t b64_once = PTHREAD_ONCE_INIT;
 
@@ -495,15 +495,15 @@ static void b64_init(void)
     }
 }
 
-static void base64_fast(mirs_sb *sb, const void *data, size_t n)
+static void base64_fast(mirs__sb *sb, const void *data, size_t n)
 {
     size_t full = n / 3 * 3;
     if (full < 48) { /* small inputs: the plain encoder */
-        mirs_sb_base64(sb, data, n);
+        mirs__sb_base64(sb, data, n);
         return;
     }
     pthread_once(&b64_once, b64_init);
-    if (!mirs_sb_reserve(sb, mirs__base64_len(full))) return;
+    if (!mirs__sb_reserve(sb, mirs__base64_len(full))) return;
     const unsigned char *p = data;
     char *o = sb->data + sb->len;
     for (size_t i = 0; i < full; i += 3) {
@@ -514,33 +514,33 @@ static void base64_fast(mirs_sb *sb, const void *data, size_t n)
     }
     sb->len += mirs__base64_len(full);
     sb->data[sb->len] = '\0';
-    mirs_sb_base64(sb, p + full, n - full); /* the padded tail */
+    mirs__sb_base64(sb, p + full, n - full); /* the padded tail */
 }
 
 static void image_part(const mirs_prompt_options *o, bool anthropic, const char *mime, const void *data, size_t len,
-                       mirs_sb *sb)
+                       mirs__sb *sb)
 {
     if (anthropic) {
-        mirs_sb_puts(sb, "{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":\"");
-        mirs_sb_puts(sb, mime);
-        mirs_sb_puts(sb, "\",\"data\":\"");
+        mirs__sb_puts(sb, "{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":\"");
+        mirs__sb_puts(sb, mime);
+        mirs__sb_puts(sb, "\",\"data\":\"");
         base64_fast(sb, data, len);
-        mirs_sb_puts(sb, "\"}}");
+        mirs__sb_puts(sb, "\"}}");
     } else {
-        mirs_sb_puts(sb, "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:");
-        mirs_sb_puts(sb, mime);
-        mirs_sb_puts(sb, ";base64,");
+        mirs__sb_puts(sb, "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:");
+        mirs__sb_puts(sb, mime);
+        mirs__sb_puts(sb, ";base64,");
         base64_fast(sb, data, len);
-        mirs_sb_putc(sb, '"');
+        mirs__sb_putc(sb, '"');
         if (o->detail) {
-            mirs_sb_puts(sb, ",\"detail\":");
+            mirs__sb_puts(sb, ",\"detail\":");
             json_str(sb, o->detail);
         }
-        mirs_sb_puts(sb, "}}");
+        mirs__sb_puts(sb, "}}");
     }
 }
 
-static int image_parts(const mirs_prompt_options *o, view *v, bool anthropic, mirs_sb *sb)
+static int image_parts(const mirs_prompt_options *o, view *v, bool anthropic, mirs__sb *sb)
 {
     if (v->tiled) {
         /* A composite has no original bytes: PNG unless JPEG is asked for. */
@@ -577,7 +577,7 @@ static int image_parts(const mirs_prompt_options *o, view *v, bool anthropic, mi
     if (!st && bad != SIZE_MAX)
         st = mirs__fail(bad_status, "%s: image %zu: %s: re-encoding: %s", v->ctx.key, bad, v->files[bad], bad_msg);
     for (size_t i = 0; !st && i < n; i++) {
-        if (i) mirs_sb_putc(sb, ',');
+        if (i) mirs__sb_putc(sb, ',');
         image_part(o, anthropic, pl[i].mime, pl[i].data, pl[i].len, sb);
         if (sb->oom) st = MIRS_E_NO_MEMORY;
     }
@@ -589,17 +589,17 @@ static int image_parts(const mirs_prompt_options *o, view *v, bool anthropic, mi
 /* The content parts: every image, then the text unless it is empty
  * (close_source_model.py, _single_infer: "if prompt:"); no part at all is
  * the adapter's "content_parts is empty" failure. */
-static int content_parts(const mirs_prompt_options *o, view *v, bool anthropic, mirs_sb *sb)
+static int content_parts(const mirs_prompt_options *o, view *v, bool anthropic, mirs__sb *sb)
 {
     size_t before = sb->len;
     int st = image_parts(o, v, anthropic, sb);
     if (st) return st;
     const char *text = v->ctx.text;
     if (text && *text) {
-        if (sb->len > before) mirs_sb_putc(sb, ',');
-        mirs_sb_puts(sb, "{\"type\":\"text\",\"text\":");
+        if (sb->len > before) mirs__sb_putc(sb, ',');
+        mirs__sb_puts(sb, "{\"type\":\"text\",\"text\":");
         json_str(sb, text);
-        mirs_sb_putc(sb, '}');
+        mirs__sb_putc(sb, '}');
     } else if (sb->len == before) {
         return item_fail(v, mirs__fail(MIRS_E_SCHEMA, "%s: nothing to send: no image and an empty text", v->ctx.key),
                          OFFICIAL_EMPTY_CONTENT);
@@ -625,61 +625,61 @@ static const profile profiles[MIRS_PROMPT_PROFILE_COUNT] = {
     [MIRS_PROMPT_PROFILE_GLM4_1V_THINKING] = {8192, 0.8, 0.9, 0, 0, 0},
 };
 
-static int openai_body(const mirs_prompt_options *o, view *v, mirs_sb *sb)
+static int openai_body(const mirs_prompt_options *o, view *v, mirs__sb *sb)
 {
-    mirs_sb_puts(sb, "{\"model\":");
+    mirs__sb_puts(sb, "{\"model\":");
     json_str(sb, o->model);
-    mirs_sb_puts(sb, ",\"messages\":[");
+    mirs__sb_puts(sb, ",\"messages\":[");
     if (o->system) {
-        mirs_sb_puts(sb, "{\"role\":\"system\",\"content\":");
+        mirs__sb_puts(sb, "{\"role\":\"system\",\"content\":");
         json_str(sb, o->system);
-        mirs_sb_puts(sb, "},");
+        mirs__sb_puts(sb, "},");
     }
-    mirs_sb_puts(sb, "{\"role\":\"user\",\"content\":[");
+    mirs__sb_puts(sb, "{\"role\":\"user\",\"content\":[");
     int st = content_parts(o, v, false, sb);
     if (st) return st;
-    mirs_sb_puts(sb, "]}]");
+    mirs__sb_puts(sb, "]}]");
     const profile *p = &profiles[o->profile];
     int64_t max_tokens = o->max_tokens > 0 ? o->max_tokens : p->max_tokens;
     double temperature = o->temperature >= 0 ? o->temperature : p->temperature;
-    if (max_tokens > 0) mirs_sb_printf(sb, ",\"max_tokens\":%lld", (long long)max_tokens);
+    if (max_tokens > 0) mirs__sb_printf(sb, ",\"max_tokens\":%lld", (long long)max_tokens);
     if (temperature >= 0) {
-        mirs_sb_puts(sb, ",\"temperature\":");
-        mirs_sb_json_double(sb, temperature);
+        mirs__sb_puts(sb, ",\"temperature\":");
+        mirs__sb_json_double(sb, temperature);
     }
     if (p->top_p > 0) {
-        mirs_sb_puts(sb, ",\"top_p\":");
-        mirs_sb_json_double(sb, p->top_p);
+        mirs__sb_puts(sb, ",\"top_p\":");
+        mirs__sb_json_double(sb, p->top_p);
     }
     if (p->repetition_penalty > 0) {
-        mirs_sb_puts(sb, ",\"repetition_penalty\":");
-        mirs_sb_json_double(sb, p->repetition_penalty);
+        mirs__sb_puts(sb, ",\"repetition_penalty\":");
+        mirs__sb_json_double(sb, p->repetition_penalty);
     }
     if (p->max_pixels)
-        mirs_sb_printf(sb, ",\"mm_processor_kwargs\":{\"min_pixels\":%u,\"max_pixels\":%u}", p->min_pixels,
-                       p->max_pixels);
-    mirs_sb_putc(sb, '}');
+        mirs__sb_printf(sb, ",\"mm_processor_kwargs\":{\"min_pixels\":%u,\"max_pixels\":%u}", p->min_pixels,
+                        p->max_pixels);
+    mirs__sb_putc(sb, '}');
     return sb->oom ? MIRS_E_NO_MEMORY : MIRS_OK;
 }
 
-static int anthropic_body(const mirs_prompt_options *o, view *v, mirs_sb *sb)
+static int anthropic_body(const mirs_prompt_options *o, view *v, mirs__sb *sb)
 {
-    mirs_sb_puts(sb, "{\"model\":");
+    mirs__sb_puts(sb, "{\"model\":");
     json_str(sb, o->model);
-    mirs_sb_printf(sb, ",\"max_tokens\":%lld", (long long)(o->max_tokens > 0 ? o->max_tokens : 4096));
+    mirs__sb_printf(sb, ",\"max_tokens\":%lld", (long long)(o->max_tokens > 0 ? o->max_tokens : 4096));
     if (o->system) {
-        mirs_sb_puts(sb, ",\"system\":");
+        mirs__sb_puts(sb, ",\"system\":");
         json_str(sb, o->system);
     }
-    mirs_sb_puts(sb, ",\"messages\":[{\"role\":\"user\",\"content\":[");
+    mirs__sb_puts(sb, ",\"messages\":[{\"role\":\"user\",\"content\":[");
     int st = content_parts(o, v, true, sb);
     if (st) return st;
-    mirs_sb_puts(sb, "]}]");
+    mirs__sb_puts(sb, "]}]");
     if (o->temperature >= 0) {
-        mirs_sb_puts(sb, ",\"temperature\":");
-        mirs_sb_json_double(sb, o->temperature);
+        mirs__sb_puts(sb, ",\"temperature\":");
+        mirs__sb_json_double(sb, o->temperature);
     }
-    mirs_sb_putc(sb, '}');
+    mirs__sb_putc(sb, '}');
     return sb->oom ? MIRS_E_NO_MEMORY : MIRS_OK;
 }
 
@@ -733,7 +733,7 @@ static int check_job(const mirs_prompt_options *o)
 /* Appends the item's output line (no newline) to sb. With fail, an item
  * the official adapters count as failed inference sets fail->failed (and
  * returns that failure's status) instead of being an error of the job. */
-static int build_line(const mirs_item *item, const mirs_prompt_options *o, mirs_sb *sb, item_failure *fail)
+static int build_line(const mirs_item *item, const mirs_prompt_options *o, mirs__sb *sb, item_failure *fail)
 {
     view v;
     v.fail = fail;
@@ -746,32 +746,32 @@ static int build_line(const mirs_item *item, const mirs_prompt_options *o, mirs_
     case MIRS_PROMPT_FORMAT_OPENAI: st = openai_body(o, &v, sb); break;
     case MIRS_PROMPT_FORMAT_ANTHROPIC: st = anthropic_body(o, &v, sb); break;
     case MIRS_PROMPT_FORMAT_OPENAI_BATCH:
-        mirs_sb_puts(sb, "{\"custom_id\":");
+        mirs__sb_puts(sb, "{\"custom_id\":");
         json_str(sb, v.ctx.key);
-        mirs_sb_puts(sb, ",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":");
+        mirs__sb_puts(sb, ",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":");
         st = openai_body(o, &v, sb);
-        mirs_sb_putc(sb, '}');
+        mirs__sb_putc(sb, '}');
         break;
     default: {
         /* Text formats: {"key","text","images"}; the text is rendered into
          * a scratch string first so it can be escaped as one JSON string. */
-        mirs_sb text;
-        mirs_sb_init(&text);
+        mirs__sb text;
+        mirs__sb_init(&text);
         if (v.tiled) st = write_composite(o, &v);
         if (!st) st = render_text(o, &v.ctx, &text);
         if (!st) {
-            mirs_sb_puts(sb, "{\"key\":");
+            mirs__sb_puts(sb, "{\"key\":");
             json_str(sb, v.ctx.key);
-            mirs_sb_puts(sb, ",\"text\":");
-            mirs_sb_json_string(sb, text.data ? text.data : "", text.len);
-            mirs_sb_puts(sb, ",\"images\":[");
+            mirs__sb_puts(sb, ",\"text\":");
+            mirs__sb_json_string(sb, text.data ? text.data : "", text.len);
+            mirs__sb_puts(sb, ",\"images\":[");
             for (size_t i = 0; i < v.ctx.image_count; i++) {
-                if (i) mirs_sb_putc(sb, ',');
+                if (i) mirs__sb_putc(sb, ',');
                 json_str(sb, v.ctx.images[i]);
             }
-            mirs_sb_puts(sb, "]}");
+            mirs__sb_puts(sb, "]}");
         }
-        mirs_sb_free(&text);
+        mirs__sb_free(&text);
     }
     }
     view_free(&v);
@@ -791,15 +791,15 @@ int mirs_prompt_item_text(const mirs_item *item, const mirs_prompt_options *opts
     view v;
     v.fail = NULL;
     st = view_build(item, &o, &v);
-    mirs_sb sb;
-    mirs_sb_init(&sb);
+    mirs__sb sb;
+    mirs__sb_init(&sb);
     if (!st) st = render_text(&o, &v.ctx, &sb);
     view_free(&v);
     if (st) {
-        mirs_sb_free(&sb);
+        mirs__sb_free(&sb);
         return st;
     }
-    return mirs_sb_to_buf(&sb, out);
+    return mirs__sb_to_buf(&sb, out);
 }
 
 int mirs_prompt_item_line(const mirs_item *item, const mirs_prompt_options *opts, mirs_buf *out)
@@ -808,14 +808,14 @@ int mirs_prompt_item_line(const mirs_item *item, const mirs_prompt_options *opts
     mirs_prompt_options o;
     int st = check_options(opts, &o);
     if (st) return st;
-    mirs_sb sb;
-    mirs_sb_init(&sb);
+    mirs__sb sb;
+    mirs__sb_init(&sb);
     st = build_line(item, &o, &sb, NULL);
     if (st) {
-        mirs_sb_free(&sb);
+        mirs__sb_free(&sb);
         return st;
     }
-    return mirs_sb_to_buf(&sb, out);
+    return mirs__sb_to_buf(&sb, out);
 }
 
 /* ---- streaming ---- */
@@ -832,12 +832,12 @@ int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter, const m
     mirs_iter *it = NULL;
     if ((st = mirs_iter_new(ds, filter, &it))) return st;
     size_t total = mirs_iter_count(it), done = 0, items = 0;
-    mirs_sb sb;
-    mirs_sb_init(&sb);
+    mirs__sb sb;
+    mirs__sb_init(&sb);
     item_failure fail;
     const mirs_item *item;
     while ((st = mirs_iter_next(it, &item)) == MIRS_OK) {
-        mirs_sb_clear(&sb);
+        mirs__sb_clear(&sb);
         fail.failed = false;
         mirs_prompt_sink_fn to = sink;
         void *ud = userdata;
@@ -846,19 +846,19 @@ int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter, const m
             if (!fail.failed) break;
             /* The item goes to the failed sink as the official adapters
              * record it: a response whose answer is the failure text. */
-            mirs_sb_clear(&sb);
-            mirs_sb_puts(&sb, "{\"key\":");
+            mirs__sb_clear(&sb);
+            mirs__sb_puts(&sb, "{\"key\":");
             json_str(&sb, mirs_item_key(item));
-            mirs_sb_puts(&sb, ",\"response\":");
+            mirs__sb_puts(&sb, ",\"response\":");
             json_str(&sb, fail.answer);
-            mirs_sb_puts(&sb, ",\"status\":\"failed\",\"error\":");
+            mirs__sb_puts(&sb, ",\"status\":\"failed\",\"error\":");
             json_str(&sb, fail.error);
-            mirs_sb_putc(&sb, '}');
+            mirs__sb_putc(&sb, '}');
             to = o.failed_sink;
             ud = o.failed_userdata;
             to_failed = true;
         }
-        mirs_sb_putc(&sb, '\n');
+        mirs__sb_putc(&sb, '\n');
         if (sb.oom) {
             st = MIRS_E_NO_MEMORY;
             break;
@@ -882,7 +882,7 @@ int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter, const m
         if (o.progress) o.progress(o.progress_userdata, items, total);
     }
     if (written) *written = done;
-    mirs_sb_free(&sb);
+    mirs__sb_free(&sb);
     mirs_iter_free(it);
     return st == MIRS_DONE ? MIRS_OK : st;
 }
@@ -940,21 +940,21 @@ int mirs_prompt_write_file(const mirs_dataset *ds, const mirs_filter *filter, co
     int st = check_options(opts, &o); /* before creating anything */
     if (!st) st = check_job(&o);
     if (st) return st;
-    mirs_sb tmp;
-    mirs_sb_init(&tmp);
-    if (!mirs_sb_printf(&tmp, "%s.tmp.%ld", path, (long)getpid())) {
-        mirs_sb_free(&tmp);
+    mirs__sb tmp;
+    mirs__sb_init(&tmp);
+    if (!mirs__sb_printf(&tmp, "%s.tmp.%ld", path, (long)getpid())) {
+        mirs__sb_free(&tmp);
         return MIRS_E_NO_MEMORY;
     }
     file_sink f = {-1, tmp.data, NULL, 0, 1u << 20};
     f.buf = mirs__malloc(f.cap);
     if (!f.buf) {
-        mirs_sb_free(&tmp);
+        mirs__sb_free(&tmp);
         return MIRS_E_NO_MEMORY;
     }
     if ((st = mirs__open_regular(AT_FDCWD, tmp.data, NULL, O_WRONLY | O_CREAT | O_TRUNC, 0644, &f.fd, NULL))) {
         free(f.buf);
-        mirs_sb_free(&tmp);
+        mirs__sb_free(&tmp);
         return st;
     }
     st = mirs_prompt_write(ds, filter, opts, file_sink_fn, &f, written);
@@ -976,6 +976,6 @@ int mirs_prompt_write_file(const mirs_dataset *ds, const mirs_filter *filter, co
         }
     }
     free(f.buf);
-    mirs_sb_free(&tmp);
+    mirs__sb_free(&tmp);
     return st;
 }

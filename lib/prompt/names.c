@@ -23,4 +23,3 @@ static const mirs__name prompt_profile_names[] = {
     {"glm-4.1v-thinking", MIRS_PROMPT_PROFILE_GLM4_1V_THINKING},
 };
 MIRS__NAME_PAIR(prompt_profile, prompt_profile_names, "run profile")
-

@@ -27,10 +27,10 @@ typedef struct mirs__prompt_ctx {
 bool mirs__prompt_labels(int32_t format, int32_t labels, size_t image_count);
 
 /* Appends the rendering of a built-in text format (QWEN2_VL .. PLAIN). */
-int mirs__chat_render(int32_t format, const mirs__prompt_ctx *c, mirs_sb *out);
+int mirs__chat_render(int32_t format, const mirs__prompt_ctx *c, mirs__sb *out);
 
 /* Appends the rendering of a template. */
-int mirs__template_render(const mirs_template *t, const mirs__prompt_ctx *c, mirs_sb *out);
+int mirs__template_render(const mirs_template *t, const mirs__prompt_ctx *c, mirs__sb *out);
 
 /* Fills the taxonomy names of a context from codes (-1 = unknown). */
 void mirs__prompt_ctx_names(mirs__prompt_ctx *c, int32_t relation, int32_t category);

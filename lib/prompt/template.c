@@ -501,23 +501,23 @@ static bool cond(const mirs__prompt_ctx *c, int v, size_t k)
     }
 }
 
-static void render_list(const mirs_template *t, const node_list *l, const mirs__prompt_ctx *c, size_t k, mirs_sb *out)
+static void render_list(const mirs_template *t, const node_list *l, const mirs__prompt_ctx *c, size_t k, mirs__sb *out)
 {
     for (size_t i = 0; i < l->n; i++) {
         const node *nd = &l->v[i];
         switch (nd->type) {
-        case N_TEXT: mirs_sb_append(out, t->src + nd->off, nd->len); break;
+        case N_TEXT: mirs__sb_append(out, t->src + nd->off, nd->len); break;
         case N_VAR:
             if (nd->var == V_IMAGE_COUNT)
-                mirs_sb_printf(out, "%zu", c->image_count);
+                mirs__sb_printf(out, "%zu", c->image_count);
             else if (nd->var == V_INDEX)
-                mirs_sb_printf(out, "%zu", k + 1);
+                mirs__sb_printf(out, "%zu", k + 1);
             else if (nd->var == V_INDEX0)
-                mirs_sb_printf(out, "%zu", k);
+                mirs__sb_printf(out, "%zu", k);
             else if (nd->var == V_IMAGE)
-                mirs_sb_puts(out, c->images && c->images[k] ? c->images[k] : "");
+                mirs__sb_puts(out, c->images && c->images[k] ? c->images[k] : "");
             else
-                mirs_sb_puts(out, var_str(c, nd->var));
+                mirs__sb_puts(out, var_str(c, nd->var));
             break;
         case N_IF:
             if (cond(c, nd->var, k) != nd->negate)
@@ -532,7 +532,7 @@ static void render_list(const mirs_template *t, const node_list *l, const mirs__
     }
 }
 
-int mirs__template_render(const mirs_template *t, const mirs__prompt_ctx *c, mirs_sb *out)
+int mirs__template_render(const mirs_template *t, const mirs__prompt_ctx *c, mirs__sb *out)
 {
     if (!t) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "no template");
     render_list(t, &t->root, c, 0, out);

@@ -46,31 +46,31 @@ int mirs_capability_find(const mirs_capability *c, const char *model, size_t *in
 /* One CSV field from *p (up to a ',' or the end of the line) into sb; *p is
  * left on the ',' or the line end. Returns false for a quote that does not
  * close on the line or text after a closing quote. */
-static bool field(const char **p, const char *end, mirs_sb *sb)
+static bool field(const char **p, const char *end, mirs__sb *sb)
 {
     const char *s = *p;
-    mirs_sb_clear(sb);
+    mirs__sb_clear(sb);
     if (s < end && *s == '"') {
         s++;
         for (;;) {
             if (s >= end) return false;
             if (*s == '"') {
                 if (s + 1 < end && s[1] == '"') {
-                    mirs_sb_putc(sb, '"');
+                    mirs__sb_putc(sb, '"');
                     s += 2;
                     continue;
                 }
                 s++;
                 break;
             }
-            mirs_sb_putc(sb, *s++);
+            mirs__sb_putc(sb, *s++);
         }
         if (s < end && *s != ',') return false;
     } else {
         const char *e = memchr(s, ',', (size_t)(end - s));
         if (!e) e = end;
         if (memchr(s, '"', (size_t)(e - s))) return false;
-        mirs_sb_append(sb, s, (size_t)(e - s));
+        mirs__sb_append(sb, s, (size_t)(e - s));
         s = e;
     }
     *p = s;
@@ -116,9 +116,9 @@ int mirs_capability_parse(const char *data, size_t len, const char *what, mirs_c
     if (!mirs__utf8_valid(data, len)) return mirs__fail(MIRS_E_UTF8, "%s: not valid UTF-8", what);
     mirs_capability *c = mirs__calloc(1, sizeof *c);
     if (!c) return MIRS_E_NO_MEMORY;
-    mirs_sb a, b;
-    mirs_sb_init(&a);
-    mirs_sb_init(&b);
+    mirs__sb a, b;
+    mirs__sb_init(&a);
+    mirs__sb_init(&b);
     int st = MIRS_OK;
     size_t line = 0;
     bool first = true;
@@ -148,8 +148,8 @@ int mirs_capability_parse(const char *data, size_t len, const char *what, mirs_c
             st = MIRS_E_NO_MEMORY;
             break;
         }
-        mirs_sb_putc(&a, '\0');
-        mirs_sb_putc(&b, '\0');
+        mirs__sb_putc(&a, '\0');
+        mirs__sb_putc(&b, '\0');
         double v;
         if (!parse_score(b.data, &v)) {
             if (first) { /* a header row */
@@ -170,8 +170,8 @@ int mirs_capability_parse(const char *data, size_t len, const char *what, mirs_c
                                 a.data);
         if (!st) st = add_row(c, a.data, v);
     }
-    mirs_sb_free(&a);
-    mirs_sb_free(&b);
+    mirs__sb_free(&a);
+    mirs__sb_free(&b);
     if (st) {
         mirs_capability_free(c);
         return st;

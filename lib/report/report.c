@@ -71,12 +71,12 @@ struct mirs_report {
     /* Coverage: the item keys of the verdicts added, the verdicts added
      * without a key (official folders, mirs_report_add), and once a dataset
      * is given its size, its items without a verdict and the keys outside it. */
-    mirs_strset keys;
-    mirs_strset triples; /* (key, model, judge) of the records added: one verdict each */
+    mirs__strset keys;
+    mirs__strset triples; /* (key, model, judge) of the records added: one verdict each */
     uint64_t keyless;
     bool has_dataset;
     uint64_t dataset_items, outside_dataset;
-    mirs_strvec missing;
+    mirs__strvec missing;
 };
 
 int mirs_report_new(const char *model, const char *judge, mirs_report **out)
@@ -336,11 +336,11 @@ int mirs_report_add_record(mirs_report *r, const mirs_record *rec)
     MIRS_CHECK_ARG(rec->model && rec->judge, "a record with a verdict needs its model and judge");
     if (r->has_dataset) return mirs__fail(MIRS_E_STATE, "mirs_report: verdicts added after the dataset");
     /* One verdict per (key, model, judge): a second one (the same item in two stores) would be counted twice. */
-    mirs_sb t;
-    mirs_sb_init(&t);
-    mirs_sb_printf(&t, "%zu:%s%zu:%s%s", strlen(rec->key), rec->key, strlen(rec->model), rec->model, rec->judge);
+    mirs__sb t;
+    mirs__sb_init(&t);
+    mirs__sb_printf(&t, "%zu:%s%zu:%s%s", strlen(rec->key), rec->key, strlen(rec->model), rec->model, rec->judge);
     int st = t.oom ? MIRS_E_NO_MEMORY : mirs__strset_add(&r->triples, t.data);
-    mirs_sb_free(&t);
+    mirs__sb_free(&t);
     if (st < 0) return st;
     if (st == 0)
         return mirs__fail(MIRS_E_CONFLICT,
@@ -899,81 +899,81 @@ static size_t axis_names(const mirs_report *r, bool relations, const char ***out
     return m;
 }
 
-static void put_pct(mirs_sb *sb, double v, int width)
+static void put_pct(mirs__sb *sb, double v, int width)
 {
     char b[64];
     if (isnan(v))
         snprintf(b, sizeof b, "%*s", width, "-");
     else
         mirs__snprintf_c(b, sizeof b, "%*.2f", width, v);
-    mirs_sb_puts(sb, b);
+    mirs__sb_puts(sb, b);
 }
 
-static void put_interval(mirs_sb *sb, double lo, double hi)
+static void put_interval(mirs__sb *sb, double lo, double hi)
 {
     if (isnan(lo) || isnan(hi)) {
-        mirs_sb_printf(sb, "%-16s", "-");
+        mirs__sb_printf(sb, "%-16s", "-");
         return;
     }
     char b[64];
     mirs__snprintf_c(b, sizeof b, "[%6.2f, %6.2f]", lo, hi);
-    mirs_sb_printf(sb, "%-16s", b);
+    mirs__sb_printf(sb, "%-16s", b);
 }
 
-static void json_num(mirs_sb *sb, double v)
+static void json_num(mirs__sb *sb, double v)
 {
     if (isnan(v))
-        mirs_sb_puts(sb, "null");
+        mirs__sb_puts(sb, "null");
     else
-        mirs_sb_json_double(sb, v);
+        mirs__sb_json_double(sb, v);
 }
 
-static void json_fig(mirs_sb *sb, const fig *f)
+static void json_fig(mirs__sb *sb, const fig *f)
 {
-    mirs_sb_putc(sb, '{');
+    mirs__sb_putc(sb, '{');
     if (f->cat) {
-        mirs_sb_puts(sb, "\"category\":");
-        mirs_sb_json_string(sb, f->cat, strlen(f->cat));
-        mirs_sb_putc(sb, ',');
+        mirs__sb_puts(sb, "\"category\":");
+        mirs__sb_json_string(sb, f->cat, strlen(f->cat));
+        mirs__sb_putc(sb, ',');
     }
     if (f->rel) {
-        mirs_sb_puts(sb, "\"relation\":");
-        mirs_sb_json_string(sb, f->rel, strlen(f->rel));
-        mirs_sb_putc(sb, ',');
+        mirs__sb_puts(sb, "\"relation\":");
+        mirs__sb_json_string(sb, f->rel, strlen(f->rel));
+        mirs__sb_putc(sb, ',');
     }
-    if (f->group >= 0) mirs_sb_printf(sb, "\"group\":\"%s\",", mirs_group_name(f->group));
-    mirs_sb_printf(sb, "\"unsafe\":%llu,\"total\":%llu,\"asr_pct\":", (unsigned long long)f->k,
-                   (unsigned long long)f->n);
+    if (f->group >= 0) mirs__sb_printf(sb, "\"group\":\"%s\",", mirs_group_name(f->group));
+    mirs__sb_printf(sb, "\"unsafe\":%llu,\"total\":%llu,\"asr_pct\":", (unsigned long long)f->k,
+                    (unsigned long long)f->n);
     json_num(sb, f->asr);
-    mirs_sb_puts(sb, ",\"wilson_pct\":[");
+    mirs__sb_puts(sb, ",\"wilson_pct\":[");
     json_num(sb, f->wlo);
-    mirs_sb_putc(sb, ',');
+    mirs__sb_putc(sb, ',');
     json_num(sb, f->whi);
-    mirs_sb_puts(sb, "],\"clopper_pearson_pct\":[");
+    mirs__sb_puts(sb, "],\"clopper_pearson_pct\":[");
     json_num(sb, f->clo);
-    mirs_sb_putc(sb, ',');
+    mirs__sb_putc(sb, ',');
     json_num(sb, f->chi);
-    mirs_sb_puts(sb, "]}");
+    mirs__sb_puts(sb, "]}");
 }
 
-static void csv_field(mirs_sb *sb, const char *s)
+static void csv_field(mirs__sb *sb, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n")) {
-        mirs_sb_puts(sb, s);
+        mirs__sb_puts(sb, s);
         return;
     }
-    mirs_sb_putc(sb, '"');
+    mirs__sb_putc(sb, '"');
     for (; *s; s++) {
-        if (*s == '"') mirs_sb_putc(sb, '"');
-        mirs_sb_putc(sb, *s);
+        if (*s == '"') mirs__sb_putc(sb, '"');
+        mirs__sb_putc(sb, *s);
     }
-    mirs_sb_putc(sb, '"');
+    mirs__sb_putc(sb, '"');
 }
 
-static void csv_num(mirs_sb *sb, double v)
+static void csv_num(mirs__sb *sb, double v)
 {
     if (isnan(v)) return;
-    mirs_sb_json_double(sb, v);
+    mirs__sb_json_double(sb, v);
 }
 
 static const char *denom_name(int32_t d) { return d == MIRS_DENOM_ALL ? "all" : "answered"; }
@@ -993,29 +993,29 @@ static const char *denom_note(int32_t d)
 }
 
 /* What the report covers, in words (table and Markdown). */
-static void coverage_text(const mirs_report *r, mirs_sb *sb, bool md)
+static void coverage_text(const mirs_report *r, mirs__sb *sb, bool md)
 {
     cell all = sum_cells(r, -1, -1, -1);
     const char *b = md ? "**" : "";
     if (!r->has_dataset) {
-        mirs_sb_printf(sb,
-                       "%scoverage:%s %llu items, those with a verdict (no dataset given: items with no response or "
-                       "no verdict are not counted)\n%s",
-                       b, b, (unsigned long long)all.n, md ? "\n" : "");
+        mirs__sb_printf(sb,
+                        "%scoverage:%s %llu items, those with a verdict (no dataset given: items with no response or "
+                        "no verdict are not counted)\n%s",
+                        b, b, (unsigned long long)all.n, md ? "\n" : "");
         return;
     }
-    mirs_sb_printf(sb,
-                   "%scoverage:%s %llu items: the dataset's %llu, %llu with a verdict and %llu without one (no "
-                   "response or not scored yet; in the denominator and not unsafe, as the official code counts a "
-                   "failed inference)",
-                   b, b, (unsigned long long)all.n, (unsigned long long)r->dataset_items,
-                   (unsigned long long)(r->dataset_items - all.missing), (unsigned long long)all.missing);
+    mirs__sb_printf(sb,
+                    "%scoverage:%s %llu items: the dataset's %llu, %llu with a verdict and %llu without one (no "
+                    "response or not scored yet; in the denominator and not unsafe, as the official code counts a "
+                    "failed inference)",
+                    b, b, (unsigned long long)all.n, (unsigned long long)r->dataset_items,
+                    (unsigned long long)(r->dataset_items - all.missing), (unsigned long long)all.missing);
     if (r->outside_dataset)
-        mirs_sb_printf(sb, ", and %llu verdicts for keys outside the dataset", (unsigned long long)r->outside_dataset);
-    mirs_sb_puts(sb, md ? "\n\n" : "\n");
+        mirs__sb_printf(sb, ", and %llu verdicts for keys outside the dataset", (unsigned long long)r->outside_dataset);
+    mirs__sb_puts(sb, md ? "\n\n" : "\n");
     for (size_t i = 0; i < r->missing.n; i++)
-        mirs_sb_printf(sb, md ? "- no verdict: %s\n" : "  no verdict: %s\n", r->missing.v[i]);
-    if (md && r->missing.n) mirs_sb_putc(sb, '\n');
+        mirs__sb_printf(sb, md ? "- no verdict: %s\n" : "  no verdict: %s\n", r->missing.v[i]);
+    if (md && r->missing.n) mirs__sb_putc(sb, '\n');
 }
 
 /* Figures of one breakdown, in the official orders, each axis followed by
@@ -1075,44 +1075,44 @@ static size_t utf8_chars(const char *s)
 }
 
 /* Python's f"{s:<w}": pads to w code points. */
-static void pad_left(mirs_sb *sb, const char *s, size_t w)
+static void pad_left(mirs__sb *sb, const char *s, size_t w)
 {
-    mirs_sb_puts(sb, s);
-    for (size_t n = utf8_chars(s); n < w; n++) mirs_sb_putc(sb, ' ');
+    mirs__sb_puts(sb, s);
+    for (size_t n = utf8_chars(s); n < w; n++) mirs__sb_putc(sb, ' ');
 }
 
-static void mir_row(mirs_sb *sb, const char *name, uint64_t unsafe, uint64_t total)
+static void mir_row(mirs__sb *sb, const char *name, uint64_t unsafe, uint64_t total)
 {
     char num[32], pct[64];
     pad_left(sb, name, 30);
-    mirs_sb_putc(sb, ' ');
+    mirs__sb_putc(sb, ' ');
     snprintf(num, sizeof num, "%llu", (unsigned long long)unsafe);
     pad_left(sb, num, 13);
-    mirs_sb_putc(sb, ' ');
+    mirs__sb_putc(sb, ' ');
     snprintf(num, sizeof num, "%llu", (unsigned long long)total);
     pad_left(sb, num, 13);
-    mirs_sb_putc(sb, ' ');
+    mirs__sb_putc(sb, ' ');
     double asr = total > 0 ? (double)unsafe / (double)total * 100.0 : 0.0;
     mirs__snprintf_c(pct, sizeof pct, "%.2f%%\n", asr);
-    mirs_sb_puts(sb, pct);
+    mirs__sb_puts(sb, pct);
 }
 
-static void rule(mirs_sb *sb, char c)
+static void rule(mirs__sb *sb, char c)
 {
     char line[82];
     memset(line, c, 80);
     line[80] = '\n';
     line[81] = 0;
-    mirs_sb_puts(sb, line);
+    mirs__sb_puts(sb, line);
 }
 
-static void write_mir(const mirs_report *r, mirs_sb *sb)
+static void write_mir(const mirs_report *r, mirs__sb *sb)
 {
-    mirs_sb_putc(sb, '\n');
+    mirs__sb_putc(sb, '\n');
     rule(sb, '=');
-    mirs_sb_puts(sb, "Final Statistics\n");
+    mirs__sb_puts(sb, "Final Statistics\n");
     rule(sb, '=');
-    mirs_sb_puts(sb, "Filename                       Unsafe Count  Total Count   ASR(%)    \n");
+    mirs__sb_puts(sb, "Filename                       Unsafe Count  Total Count   ASR(%)    \n");
     rule(sb, '-');
     uint64_t tu = 0, tt = 0;
     for (size_t i = 0; i < r->nfiles; i++) {
@@ -1125,67 +1125,67 @@ static void write_mir(const mirs_report *r, mirs_sb *sb)
     rule(sb, '=');
 }
 
-static void text_header(const mirs_report *r, mirs_sb *sb, int32_t denom, bool markdown)
+static void text_header(const mirs_report *r, mirs__sb *sb, int32_t denom, bool markdown)
 {
     cell all = sum_cells(r, -1, -1, -1);
     cell unc = sum_cells(r, MIRS_CATEGORY_COUNT, -1, -1);
     cell unr = sum_cells(r, -1, MIRS_RELATION_COUNT, -1);
     const char *b = markdown ? "**" : "";
-    mirs_sb_printf(sb, "%smodel:%s %s  %sjudge:%s %s\n%s", b, b, r->model, b, b, r->judge, markdown ? "\n" : "");
-    mirs_sb_printf(sb, "%sdenominator:%s %s (%s)\n%s", b, b, denom_name(denom), denom_note(denom),
-                   markdown ? "\n" : "");
+    mirs__sb_printf(sb, "%smodel:%s %s  %sjudge:%s %s\n%s", b, b, r->model, b, b, r->judge, markdown ? "\n" : "");
+    mirs__sb_printf(sb, "%sdenominator:%s %s (%s)\n%s", b, b, denom_name(denom), denom_note(denom),
+                    markdown ? "\n" : "");
     coverage_text(r, sb, markdown);
-    mirs_sb_printf(sb,
-                   "items %llu: failed %llu, crashed %llu, truncated %llu, unparseable %llu, judge errors %llu, "
-                   "without a verdict %llu, unclassified %llu\n",
-                   (unsigned long long)all.n, (unsigned long long)all.failed, (unsigned long long)all.crashed,
-                   (unsigned long long)all.truncated, (unsigned long long)all.unparseable,
-                   (unsigned long long)all.error, (unsigned long long)all.missing,
-                   (unsigned long long)(unc.n + unr.n - r->cells[NCAT - 1][NREL - 1].n));
-    if (r->skipped_files) mirs_sb_printf(sb, "skipped files: %llu\n", (unsigned long long)r->skipped_files);
+    mirs__sb_printf(sb,
+                    "items %llu: failed %llu, crashed %llu, truncated %llu, unparseable %llu, judge errors %llu, "
+                    "without a verdict %llu, unclassified %llu\n",
+                    (unsigned long long)all.n, (unsigned long long)all.failed, (unsigned long long)all.crashed,
+                    (unsigned long long)all.truncated, (unsigned long long)all.unparseable,
+                    (unsigned long long)all.error, (unsigned long long)all.missing,
+                    (unsigned long long)(unc.n + unr.n - r->cells[NCAT - 1][NREL - 1].n));
+    if (r->skipped_files) mirs__sb_printf(sb, "skipped files: %llu\n", (unsigned long long)r->skipped_files);
 }
 
-static void text_table(mirs_sb *sb, const char *head, const fig *f, size_t n, const fig *overall, bool md, double conf)
+static void text_table(mirs__sb *sb, const char *head, const fig *f, size_t n, const fig *overall, bool md, double conf)
 {
     char ci[32];
     mirs__snprintf_c(ci, sizeof ci, "%g%%", conf * 100.0);
     if (md) {
-        mirs_sb_printf(sb, "\n| %s | Unsafe | Total | ASR (%%) | Wilson %s | Clopper-Pearson %s |\n", head, ci, ci);
-        mirs_sb_puts(sb, "|---|---:|---:|---:|---:|---:|\n");
+        mirs__sb_printf(sb, "\n| %s | Unsafe | Total | ASR (%%) | Wilson %s | Clopper-Pearson %s |\n", head, ci, ci);
+        mirs__sb_puts(sb, "|---|---:|---:|---:|---:|---:|\n");
     } else {
         char wh[48], ch[48];
         snprintf(wh, sizeof wh, "Wilson %s", ci);
         snprintf(ch, sizeof ch, "Clopper-Pearson %s", ci);
-        mirs_sb_printf(sb, "\n%-22s %8s %8s %7s  %-16s %s\n", head, "Unsafe", "Total", "ASR(%)", wh, ch);
+        mirs__sb_printf(sb, "\n%-22s %8s %8s %7s  %-16s %s\n", head, "Unsafe", "Total", "ASR(%)", wh, ch);
     }
     for (size_t i = 0; i <= n; i++) {
         const fig *x = i < n ? &f[i] : overall;
         if (md) {
-            mirs_sb_printf(sb, "| %s%s%s | %llu | %llu | ", i < n ? "" : "**", x->label, i < n ? "" : "**",
-                           (unsigned long long)x->k, (unsigned long long)x->n);
+            mirs__sb_printf(sb, "| %s%s%s | %llu | %llu | ", i < n ? "" : "**", x->label, i < n ? "" : "**",
+                            (unsigned long long)x->k, (unsigned long long)x->n);
             put_pct(sb, x->asr, 0);
-            mirs_sb_puts(sb, " | ");
+            mirs__sb_puts(sb, " | ");
             put_interval(sb, x->wlo, x->whi);
-            mirs_sb_puts(sb, " | ");
+            mirs__sb_puts(sb, " | ");
             put_interval(sb, x->clo, x->chi);
-            mirs_sb_puts(sb, " |\n");
+            mirs__sb_puts(sb, " |\n");
         } else {
             if (i == n)
-                mirs_sb_puts(sb, "--------------------------------------------------------------------------------\n");
-            mirs_sb_printf(sb, "%-22s %8llu %8llu ", x->label, (unsigned long long)x->k, (unsigned long long)x->n);
+                mirs__sb_puts(sb, "--------------------------------------------------------------------------------\n");
+            mirs__sb_printf(sb, "%-22s %8llu %8llu ", x->label, (unsigned long long)x->k, (unsigned long long)x->n);
             put_pct(sb, x->asr, 7);
-            mirs_sb_puts(sb, "  ");
+            mirs__sb_puts(sb, "  ");
             put_interval(sb, x->wlo, x->whi);
-            mirs_sb_putc(sb, ' ');
+            mirs__sb_putc(sb, ' ');
             put_interval(sb, x->clo, x->chi);
-            mirs_sb_putc(sb, '\n');
+            mirs__sb_putc(sb, '\n');
         }
     }
 }
 
 /* The category x relation matrix: every row and column the report has (the
  * taxonomy's, then names outside it), full names, and the totals. */
-static int text_matrix(const mirs_report *r, mirs_sb *sb, int32_t denom, double conf, bool md)
+static int text_matrix(const mirs_report *r, mirs__sb *sb, int32_t denom, double conf, bool md)
 {
     const char **cats = NULL, **rels = NULL;
     size_t nc = axis_names(r, false, &cats), nr = axis_names(r, true, &rels);
@@ -1197,39 +1197,39 @@ static int text_matrix(const mirs_report *r, mirs_sb *sb, int32_t denom, double 
     size_t w0 = strlen("ASR (%)");
     for (size_t c = 0; c < nc; c++)
         if (utf8_chars(cats[c]) > w0) w0 = utf8_chars(cats[c]);
-    mirs_sb_puts(sb, md ? "\n| ASR (%) |" : "\n");
+    mirs__sb_puts(sb, md ? "\n| ASR (%) |" : "\n");
     if (!md) pad_left(sb, "ASR (%)", w0);
     for (size_t k = 0; k <= nr; k++) {
         const char *name = k < nr ? rels[k] : "All";
         if (md) {
-            mirs_sb_printf(sb, " %s |", name);
+            mirs__sb_printf(sb, " %s |", name);
             continue;
         }
-        mirs_sb_putc(sb, ' ');
-        for (size_t n = utf8_chars(name); n < 7; n++) mirs_sb_putc(sb, ' ');
-        mirs_sb_puts(sb, name);
+        mirs__sb_putc(sb, ' ');
+        for (size_t n = utf8_chars(name); n < 7; n++) mirs__sb_putc(sb, ' ');
+        mirs__sb_puts(sb, name);
     }
-    mirs_sb_putc(sb, '\n');
+    mirs__sb_putc(sb, '\n');
     if (md) {
-        mirs_sb_puts(sb, "|---|");
-        for (size_t k = 0; k <= nr; k++) mirs_sb_puts(sb, "---:|");
-        mirs_sb_putc(sb, '\n');
+        mirs__sb_puts(sb, "|---|");
+        for (size_t k = 0; k <= nr; k++) mirs__sb_puts(sb, "---:|");
+        mirs__sb_putc(sb, '\n');
     }
     for (size_t c = 0; c <= nc; c++) {
         const char *cat = c < nc ? cats[c] : NULL;
         const char *name = cat ? cat : "All";
         if (md)
-            mirs_sb_printf(sb, "| %s |", name);
+            mirs__sb_printf(sb, "| %s |", name);
         else
             pad_left(sb, name, w0);
         for (size_t k = 0; k <= nr; k++) {
             fig f = named_fig(r, name, cat, k < nr ? rels[k] : NULL, denom, conf);
             size_t w = k < nr ? utf8_chars(rels[k]) : 3;
-            mirs_sb_putc(sb, ' ');
+            mirs__sb_putc(sb, ' ');
             put_pct(sb, f.asr, md ? 0 : (int)(w > 7 ? w : 7));
-            if (md) mirs_sb_puts(sb, " |");
+            if (md) mirs__sb_puts(sb, " |");
         }
-        mirs_sb_putc(sb, '\n');
+        mirs__sb_putc(sb, '\n');
     }
     free(cats);
     free(rels);
@@ -1247,8 +1247,8 @@ int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t
                    "denominator must be MIRS_DENOM_ALL or MIRS_DENOM_ANSWERED");
     MIRS_CHECK_ARG(confidence > 0.0 && confidence < 1.0, "confidence must be in (0, 1), e.g. 0.95");
     if (!by) by = MIRS_BY_RELATION;
-    mirs_sb sb;
-    mirs_sb_init(&sb);
+    mirs__sb sb;
+    mirs__sb_init(&sb);
     fig *f = NULL;
     size_t n = 0;
     int st = MIRS_OK;
@@ -1258,72 +1258,72 @@ int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t
         write_mir(r, &sb);
     } else if (format == MIRS_REPORT_JSON) {
         cell all = sum_cells(r, -1, -1, -1);
-        mirs_sb_puts(&sb, "{\"model\":");
-        mirs_sb_json_string(&sb, r->model, strlen(r->model));
-        mirs_sb_puts(&sb, ",\"judge\":");
-        mirs_sb_json_string(&sb, r->judge, strlen(r->judge));
-        mirs_sb_printf(&sb,
-                       ",\"denominator\":\"%s\",\"denominator_note\":\"%s\",\"confidence\":", denom_name(denominator),
-                       denom_note(denominator));
-        mirs_sb_json_double(&sb, confidence);
-        mirs_sb_printf(&sb,
-                       ",\"items\":%llu,\"failed\":%llu,\"crashed\":%llu,\"truncated\":%llu,\"unparseable\":%llu,"
-                       "\"judge_errors\":%llu,\"excluded_when_answered\":%llu,\"skipped_files\":%llu,",
-                       (unsigned long long)all.n, (unsigned long long)all.failed, (unsigned long long)all.crashed,
-                       (unsigned long long)all.truncated, (unsigned long long)all.unparseable,
-                       (unsigned long long)all.error, (unsigned long long)all.excluded,
-                       (unsigned long long)r->skipped_files);
+        mirs__sb_puts(&sb, "{\"model\":");
+        mirs__sb_json_string(&sb, r->model, strlen(r->model));
+        mirs__sb_puts(&sb, ",\"judge\":");
+        mirs__sb_json_string(&sb, r->judge, strlen(r->judge));
+        mirs__sb_printf(&sb,
+                        ",\"denominator\":\"%s\",\"denominator_note\":\"%s\",\"confidence\":", denom_name(denominator),
+                        denom_note(denominator));
+        mirs__sb_json_double(&sb, confidence);
+        mirs__sb_printf(&sb,
+                        ",\"items\":%llu,\"failed\":%llu,\"crashed\":%llu,\"truncated\":%llu,\"unparseable\":%llu,"
+                        "\"judge_errors\":%llu,\"excluded_when_answered\":%llu,\"skipped_files\":%llu,",
+                        (unsigned long long)all.n, (unsigned long long)all.failed, (unsigned long long)all.crashed,
+                        (unsigned long long)all.truncated, (unsigned long long)all.unparseable,
+                        (unsigned long long)all.error, (unsigned long long)all.excluded,
+                        (unsigned long long)r->skipped_files);
         /* Coverage: every item counted; the dataset's size (null: none given, so items without a verdict are not
          * known) and its items without a verdict. */
-        mirs_sb_printf(&sb, "\"covered_items\":%llu,\"dataset_items\":", (unsigned long long)all.n);
+        mirs__sb_printf(&sb, "\"covered_items\":%llu,\"dataset_items\":", (unsigned long long)all.n);
         if (r->has_dataset)
-            mirs_sb_printf(&sb, "%llu", (unsigned long long)r->dataset_items);
+            mirs__sb_printf(&sb, "%llu", (unsigned long long)r->dataset_items);
         else
-            mirs_sb_puts(&sb, "null");
-        mirs_sb_printf(&sb, ",\"without_verdict\":%llu,\"outside_dataset\":%llu,\"without_verdict_items\":[",
-                       (unsigned long long)all.missing, (unsigned long long)r->outside_dataset);
+            mirs__sb_puts(&sb, "null");
+        mirs__sb_printf(&sb, ",\"without_verdict\":%llu,\"outside_dataset\":%llu,\"without_verdict_items\":[",
+                        (unsigned long long)all.missing, (unsigned long long)r->outside_dataset);
         for (size_t i = 0; i < r->missing.n; i++) {
-            if (i) mirs_sb_putc(&sb, ',');
-            mirs_sb_json_string(&sb, r->missing.v[i], strlen(r->missing.v[i]));
+            if (i) mirs__sb_putc(&sb, ',');
+            mirs__sb_json_string(&sb, r->missing.v[i], strlen(r->missing.v[i]));
         }
-        mirs_sb_puts(&sb, "],\"overall\":");
+        mirs__sb_puts(&sb, "],\"overall\":");
         json_fig(&sb, &overall);
         cell u1 = sum_cells(r, MIRS_CATEGORY_COUNT, -1, -1), u2 = sum_cells(r, -1, MIRS_RELATION_COUNT, -1);
-        mirs_sb_printf(&sb, ",\"unclassified\":%llu",
-                       (unsigned long long)(u1.n + u2.n - r->cells[NCAT - 1][NREL - 1].n));
+        mirs__sb_printf(&sb, ",\"unclassified\":%llu",
+                        (unsigned long long)(u1.n + u2.n - r->cells[NCAT - 1][NREL - 1].n));
         for (int o = 0; !st && o < 4; o++) {
             if (!(by & order[o])) continue;
             free(f);
             f = NULL;
             if ((st = breakdown(r, order[o], denominator, confidence, &f, &n))) break;
-            mirs_sb_printf(&sb, ",\"by_%s\":[", by_name(order[o]));
+            mirs__sb_printf(&sb, ",\"by_%s\":[", by_name(order[o]));
             for (size_t i = 0; i < n; i++) {
-                if (i) mirs_sb_putc(&sb, ',');
+                if (i) mirs__sb_putc(&sb, ',');
                 json_fig(&sb, &f[i]);
             }
-            mirs_sb_putc(&sb, ']');
+            mirs__sb_putc(&sb, ']');
         }
-        mirs_sb_puts(&sb, ",\"response_types\":{");
+        mirs__sb_puts(&sb, ",\"response_types\":{");
         for (size_t i = 0; i < r->nrtypes; i++) {
-            if (i) mirs_sb_putc(&sb, ',');
-            mirs_sb_json_string(&sb, r->rtypes[i].name, strlen(r->rtypes[i].name));
-            mirs_sb_printf(&sb, ":%llu", (unsigned long long)r->rtypes[i].count);
+            if (i) mirs__sb_putc(&sb, ',');
+            mirs__sb_json_string(&sb, r->rtypes[i].name, strlen(r->rtypes[i].name));
+            mirs__sb_printf(&sb, ":%llu", (unsigned long long)r->rtypes[i].count);
         }
-        mirs_sb_puts(&sb, "},\"official_files\":[");
+        mirs__sb_puts(&sb, "},\"official_files\":[");
         for (size_t i = 0; i < r->nfiles; i++) {
-            if (i) mirs_sb_putc(&sb, ',');
-            mirs_sb_puts(&sb, "{\"file\":");
-            mirs_sb_json_string(&sb, r->files[i].name, strlen(r->files[i].name));
-            mirs_sb_printf(&sb, ",\"unsafe\":%llu,\"total\":%llu,\"asr_pct\":", (unsigned long long)r->files[i].unsafe,
-                           (unsigned long long)r->files[i].total);
-            mirs_sb_json_double(&sb, r->files[i].total ? (double)r->files[i].unsafe / (double)r->files[i].total * 100.0
-                                                       : 0.0);
-            mirs_sb_putc(&sb, '}');
+            if (i) mirs__sb_putc(&sb, ',');
+            mirs__sb_puts(&sb, "{\"file\":");
+            mirs__sb_json_string(&sb, r->files[i].name, strlen(r->files[i].name));
+            mirs__sb_printf(&sb, ",\"unsafe\":%llu,\"total\":%llu,\"asr_pct\":", (unsigned long long)r->files[i].unsafe,
+                            (unsigned long long)r->files[i].total);
+            mirs__sb_json_double(&sb, r->files[i].total ? (double)r->files[i].unsafe / (double)r->files[i].total * 100.0
+                                                        : 0.0);
+            mirs__sb_putc(&sb, '}');
         }
-        mirs_sb_puts(&sb, "]}\n");
+        mirs__sb_puts(&sb, "]}\n");
     } else if (format == MIRS_REPORT_CSV) {
-        mirs_sb_puts(&sb, "model,judge,denominator,breakdown,category,relation,group,unsafe,total,asr_pct,"
-                          "wilson_lo_pct,wilson_hi_pct,cp_lo_pct,cp_hi_pct,covered_items,dataset_items\n");
+        mirs__sb_puts(&sb, "model,judge,denominator,breakdown,category,relation,group,unsafe,total,asr_pct,"
+                           "wilson_lo_pct,wilson_hi_pct,cp_lo_pct,cp_hi_pct,covered_items,dataset_items\n");
         /* Every row says what the report covers (dataset_items empty: no dataset given, items without a verdict
          * are not known). */
         char cover[64];
@@ -1345,24 +1345,24 @@ int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t
             }
             for (size_t i = 0; i < n; i++) {
                 csv_field(&sb, r->model);
-                mirs_sb_putc(&sb, ',');
+                mirs__sb_putc(&sb, ',');
                 csv_field(&sb, r->judge);
-                mirs_sb_printf(&sb, ",%s,%s,", denom_name(denominator), o < 0 ? "overall" : by_name(order[o]));
+                mirs__sb_printf(&sb, ",%s,%s,", denom_name(denominator), o < 0 ? "overall" : by_name(order[o]));
                 csv_field(&sb, rows[i].cat ? rows[i].cat : "");
-                mirs_sb_putc(&sb, ',');
+                mirs__sb_putc(&sb, ',');
                 csv_field(&sb, rows[i].rel ? rows[i].rel : "");
-                mirs_sb_printf(&sb, ",%s,%llu,%llu,", rows[i].group >= 0 ? mirs_group_name(rows[i].group) : "",
-                               (unsigned long long)rows[i].k, (unsigned long long)rows[i].n);
+                mirs__sb_printf(&sb, ",%s,%llu,%llu,", rows[i].group >= 0 ? mirs_group_name(rows[i].group) : "",
+                                (unsigned long long)rows[i].k, (unsigned long long)rows[i].n);
                 csv_num(&sb, rows[i].asr);
-                mirs_sb_putc(&sb, ',');
+                mirs__sb_putc(&sb, ',');
                 csv_num(&sb, rows[i].wlo);
-                mirs_sb_putc(&sb, ',');
+                mirs__sb_putc(&sb, ',');
                 csv_num(&sb, rows[i].whi);
-                mirs_sb_putc(&sb, ',');
+                mirs__sb_putc(&sb, ',');
                 csv_num(&sb, rows[i].clo);
-                mirs_sb_putc(&sb, ',');
+                mirs__sb_putc(&sb, ',');
                 csv_num(&sb, rows[i].chi);
-                mirs_sb_puts(&sb, cover);
+                mirs__sb_puts(&sb, cover);
             }
         }
     } else {
@@ -1381,14 +1381,14 @@ int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t
             text_table(&sb, heads[o], f, n, &overall, md, confidence);
         }
         if (r->nrtypes) {
-            mirs_sb_puts(&sb, md ? "\n| Response type | Count |\n|---|---:|\n" : "\nResponse type          Count\n");
+            mirs__sb_puts(&sb, md ? "\n| Response type | Count |\n|---|---:|\n" : "\nResponse type          Count\n");
             for (size_t i = 0; i < r->nrtypes; i++)
-                mirs_sb_printf(&sb, md ? "| %s | %llu |\n" : "%-22s %6llu\n", r->rtypes[i].name,
-                               (unsigned long long)r->rtypes[i].count);
+                mirs__sb_printf(&sb, md ? "| %s | %llu |\n" : "%-22s %6llu\n", r->rtypes[i].name,
+                                (unsigned long long)r->rtypes[i].count);
         }
     }
     free(f);
-    if (!st) st = mirs_sb_to_buf(&sb, out);
-    mirs_sb_free(&sb);
+    if (!st) st = mirs__sb_to_buf(&sb, out);
+    mirs__sb_free(&sb);
     return st;
 }

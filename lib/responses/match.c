@@ -10,7 +10,7 @@
 struct mirs_response_match {
     const mirs_item **item_of; /* per response */
     size_t nresp, matched;
-    mirs_strvec unknown, missing, dups;
+    mirs__strvec unknown, missing, dups;
 };
 
 void mirs_response_match_free(mirs_response_match *m)

@@ -20,11 +20,11 @@
 
 struct mirs_responses {
     int32_t format;
-    mirs_arena arena;
+    mirs__arena arena;
     mirs_response *v;
     size_t n, cap;
     size_t *by_key; /* indices sorted by (key, position) */
-    mirs_strvec dups, diags;
+    mirs__strvec dups, diags;
 };
 
 int mirs_responses_options_init(mirs_responses_options *opts, size_t size)
@@ -199,11 +199,11 @@ static int simple_line(mirs_responses *r, const mirs_responses_options *o, const
 
 static int diag(mirs_responses *r, const char *src)
 {
-    mirs_sb m;
-    mirs_sb_init(&m);
-    mirs_sb_printf(&m, "%s: %s", src, mirs_error_last());
+    mirs__sb m;
+    mirs__sb_init(&m);
+    mirs__sb_printf(&m, "%s: %s", src, mirs_error_last());
     int st = m.oom ? MIRS_E_NO_MEMORY : mirs__strvec_push(&r->diags, m.data, m.len);
-    mirs_sb_free(&m);
+    mirs__sb_free(&m);
     return st;
 }
 
@@ -430,7 +430,7 @@ int mirs_responses_parse_official(const char *data, size_t len, const char *cate
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* Sorted names of the entries of dir (directories or files as asked). */
-static int list_dir(const char *dir, bool want_dirs, mirs_strvec *out)
+static int list_dir(const char *dir, bool want_dirs, mirs__strvec *out)
 {
     DIR *d = opendir(dir);
     if (!d) return mirs__fail_errno(errno == ENOENT ? MIRS_E_NOT_FOUND : MIRS_E_IO, errno, "%s: cannot open", dir);
@@ -462,7 +462,7 @@ static int open_official(mirs_responses *r, const char *path, const mirs_respons
     if (!trimmed) return MIRS_E_NO_MEMORY;
     slash = strrchr(trimmed, '/');
     const char *model = slash ? slash + 1 : trimmed;
-    mirs_strvec cats = {0};
+    mirs__strvec cats = {0};
     int st = list_dir(trimmed, true, &cats);
     for (size_t c = 0; !st && c < cats.n; c++) {
         char *cdir = mirs__path_join(trimmed, cats.v[c]);
@@ -470,7 +470,7 @@ static int open_official(mirs_responses *r, const char *path, const mirs_respons
             st = MIRS_E_NO_MEMORY;
             break;
         }
-        mirs_strvec files = {0};
+        mirs__strvec files = {0};
         st = list_dir(cdir, false, &files);
         for (size_t f = 0; !st && f < files.n; f++) {
             size_t fl = strlen(files.v[f]);

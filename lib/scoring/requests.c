@@ -63,8 +63,8 @@ MIRS_API int mirs_judge_requests_write(const mirs_responses *resp, const mirs_re
     sum.struct_size = sizeof sum;
     size_t n = mirs_responses_count(resp);
     size_t every = n / 1000 + 1;
-    mirs_sb line;
-    mirs_sb_init(&line);
+    mirs__sb line;
+    mirs__sb_init(&line);
     for (size_t i = 0; i < n && !st; i++) {
         if (o.progress && i % every == 0) o.progress(o.progress_userdata, i, n);
         const mirs_response *x = mirs_responses_get(resp, i);
@@ -88,15 +88,15 @@ MIRS_API int mirs_judge_requests_write(const mirs_responses *resp, const mirs_re
         }
         /* The line as cJSON_PrintUnformatted writes it, with the prompt written by length. */
         const char *key = mirs_item_key(it);
-        mirs_sb_clear(&line);
-        mirs_sb_puts(&line, "{\"custom_id\":");
-        mirs_sb_json_string(&line, key, strlen(key));
-        mirs_sb_printf(&line, ",\"method\":\"POST\",\"url\":\"%s\",\"body\":{\"model\":",
-                       o.chat ? "/v1/chat/completions" : "/v1/completions");
-        mirs_sb_json_string(&line, model, strlen(model));
-        mirs_sb_puts(&line, o.chat ? ",\"messages\":[{\"role\":\"user\",\"content\":" : ",\"prompt\":");
-        mirs_sb_json_string(&line, (const char *)prompt.data, prompt.size);
-        mirs_sb_printf(&line, "%s,\"max_tokens\":%d,\"temperature\":0}}\n", o.chat ? "}]" : "", max_tokens);
+        mirs__sb_clear(&line);
+        mirs__sb_puts(&line, "{\"custom_id\":");
+        mirs__sb_json_string(&line, key, strlen(key));
+        mirs__sb_printf(&line, ",\"method\":\"POST\",\"url\":\"%s\",\"body\":{\"model\":",
+                        o.chat ? "/v1/chat/completions" : "/v1/completions");
+        mirs__sb_json_string(&line, model, strlen(model));
+        mirs__sb_puts(&line, o.chat ? ",\"messages\":[{\"role\":\"user\",\"content\":" : ",\"prompt\":");
+        mirs__sb_json_string(&line, (const char *)prompt.data, prompt.size);
+        mirs__sb_printf(&line, "%s,\"max_tokens\":%d,\"temperature\":0}}\n", o.chat ? "}]" : "", max_tokens);
         mirs_buf_free(&prompt);
         if (line.oom) {
             st = MIRS_E_NO_MEMORY;
@@ -105,7 +105,7 @@ MIRS_API int mirs_judge_requests_write(const mirs_responses *resp, const mirs_re
         if ((st = sink(userdata, line.data, line.len)) != MIRS_OK) break;
         sum.written++;
     }
-    mirs_sb_free(&line);
+    mirs__sb_free(&line);
     if (st < 0) return st;
     if (st > 0) { /* the sink stopped the run: what was written stands */
         if (summary) mirs__struct_out(summary, &sum, sizeof sum);

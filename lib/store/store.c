@@ -52,22 +52,22 @@ int mirs_store_options_init(mirs_store_options *opts, size_t size)
 /* ---- serialisation ---- */
 
 /* n == 0: strlen(v); texts that may hold U+0000 pass their length. */
-static int put_str_n(mirs_sb *sb, const char *name, const char *v, size_t n, bool required)
+static int put_str_n(mirs__sb *sb, const char *name, const char *v, size_t n, bool required)
 {
     if (!v) return required ? mirs__fail(MIRS_E_INVALID_ARGUMENT, "record: \"%s\" is required", name) : MIRS_OK;
     if (!n) n = strlen(v);
     if (!mirs__utf8_valid(v, n)) return mirs__fail(MIRS_E_UTF8, "record: \"%s\" is not valid UTF-8", name);
-    mirs_sb_printf(sb, ",\"%s\":", name);
-    mirs_sb_json_string(sb, v, n);
+    mirs__sb_printf(sb, ",\"%s\":", name);
+    mirs__sb_json_string(sb, v, n);
     return MIRS_OK;
 }
 
-static int put_str(mirs_sb *sb, const char *name, const char *v, bool required)
+static int put_str(mirs__sb *sb, const char *name, const char *v, bool required)
 {
     return put_str_n(sb, name, v, 0, required);
 }
 
-static int record_json(const mirs_record *user, mirs_sb *sb)
+static int record_json(const mirs_record *user, mirs__sb *sb)
 {
     if (!user) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "record: the mirs_record is NULL");
     mirs_record r = MIRS_RECORD_INIT;
@@ -83,21 +83,21 @@ static int record_json(const mirs_record *user, mirs_sb *sb)
     if (rec->timestamp_ms < 0) return mirs__fail(MIRS_E_INVALID_ARGUMENT, "record %s: negative timestamp", rec->key);
     size_t kl = strlen(rec->key);
     if (!mirs__utf8_valid(rec->key, kl)) return mirs__fail(MIRS_E_UTF8, "record: key is not valid UTF-8");
-    mirs_sb_puts(sb, "{\"key\":");
-    mirs_sb_json_string(sb, rec->key, kl);
+    mirs__sb_puts(sb, "{\"key\":");
+    mirs__sb_json_string(sb, rec->key, kl);
     int st;
     if ((st = put_str(sb, "model", rec->model, true)) || (st = put_str(sb, "judge", rec->judge, true))) return st;
     if (rec->verdict != MIRS_RECORD_NO_VERDICT)
-        mirs_sb_printf(sb, ",\"verdict\":\"%s\"", mirs_verdict_name(rec->verdict));
+        mirs__sb_printf(sb, ",\"verdict\":\"%s\"", mirs_verdict_name(rec->verdict));
     if (rec->flags) {
-        mirs_sb_puts(sb, ",\"flags\":[");
+        mirs__sb_puts(sb, ",\"flags\":[");
         bool first = true;
         for (size_t i = 0; i < FLAG_COUNT; i++)
             if (rec->flags & flag_names[i].bit) {
-                mirs_sb_printf(sb, "%s\"%s\"", first ? "" : ",", flag_names[i].name);
+                mirs__sb_printf(sb, "%s\"%s\"", first ? "" : ",", flag_names[i].name);
                 first = false;
             }
-        mirs_sb_putc(sb, ']');
+        mirs__sb_putc(sb, ']');
     }
     if ((st = put_str(sb, "response_type", rec->response_type, false)) ||
         (st = put_str(sb, "finish_reason", rec->finish_reason, false)) ||
@@ -105,26 +105,26 @@ static int record_json(const mirs_record *user, mirs_sb *sb)
         (st = put_str_n(sb, "judge_output", rec->judge_output, rec->judge_output_len, false)) ||
         (st = put_str_n(sb, "response", rec->response, rec->response_len, false)))
         return st;
-    if (rec->timestamp_ms) mirs_sb_printf(sb, ",\"ts\":%lld", (long long)rec->timestamp_ms);
-    mirs_sb_puts(sb, "}\n");
+    if (rec->timestamp_ms) mirs__sb_printf(sb, ",\"ts\":%lld", (long long)rec->timestamp_ms);
+    mirs__sb_puts(sb, "}\n");
     return sb->oom ? MIRS_E_NO_MEMORY : MIRS_OK;
 }
 
 int mirs_record_to_json(const mirs_record *rec, mirs_buf *out)
 {
     MIRS_CHECK_ARG(out, "out must not be NULL");
-    mirs_sb sb;
-    mirs_sb_init(&sb);
+    mirs__sb sb;
+    mirs__sb_init(&sb);
     int st = record_json(rec, &sb);
-    if (st == MIRS_OK) st = mirs_sb_to_buf(&sb, out);
-    mirs_sb_free(&sb);
+    if (st == MIRS_OK) st = mirs__sb_to_buf(&sb, out);
+    mirs__sb_free(&sb);
     return st;
 }
 
 /* ---- parsing one line ---- */
 
 /* len == NULL: a C string, refused when it holds U+0000; else the text and its length. */
-static int get_str_n(const cJSON *o, const char *name, bool required, mirs_arena *a, const char **out, size_t *len)
+static int get_str_n(const cJSON *o, const char *name, bool required, mirs__arena *a, const char **out, size_t *len)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
     if (!v || cJSON_IsNull(v)) {
@@ -143,13 +143,13 @@ static int get_str_n(const cJSON *o, const char *name, bool required, mirs_arena
     return MIRS_OK;
 }
 
-static int get_str(const cJSON *o, const char *name, bool required, mirs_arena *a, const char **out)
+static int get_str(const cJSON *o, const char *name, bool required, mirs__arena *a, const char **out)
 {
     return get_str_n(o, name, required, a, out, NULL);
 }
 
 /* Parses one line (without its '\n') into *rec with strings in the arena. */
-static int parse_line(const char *line, size_t len, unsigned depth, mirs_arena *a, mirs_record *rec)
+static int parse_line(const char *line, size_t len, unsigned depth, mirs__arena *a, mirs_record *rec)
 {
     cJSON *j = NULL;
     int st = mirs__json_parse(line, len, depth, "record", &j);
@@ -225,11 +225,11 @@ static bool blank(const char *s, size_t n)
 /* ---- reading ---- */
 
 struct mirs_records {
-    mirs_arena arena;
+    mirs__arena arena;
     mirs_record *v;
     size_t n, cap;
     uint64_t torn;
-    mirs_strvec diags;
+    mirs__strvec diags;
     unsigned char *counted; /* per record: the verdict that counts (verdicts.c) */
 };
 
@@ -252,7 +252,7 @@ static int records_push(mirs_records *r, const mirs_record *rec)
 typedef int (*line_fn)(void *ctx, const mirs_record *rec, uint64_t line_no);
 
 static int scan_lines(const char *what, const char *data, size_t len, unsigned depth, uint64_t max_line, bool lenient,
-                      mirs_arena *a, mirs_strvec *diags, line_fn fn, void *ctx, size_t *good_end, uint64_t *torn)
+                      mirs__arena *a, mirs__strvec *diags, line_fn fn, void *ctx, size_t *good_end, uint64_t *torn)
 {
     size_t pos = 0, end_ok = 0;
     uint64_t line_no = 0;
@@ -283,11 +283,11 @@ static int scan_lines(const char *what, const char *data, size_t len, unsigned d
                     return mirs__fail(MIRS_E_CORRUPT, "%s: line %llu (byte %zu): corrupt record: %s", what,
                                       (unsigned long long)line_no, pos, why);
                 }
-                mirs_sb m;
-                mirs_sb_init(&m);
-                mirs_sb_printf(&m, "%s:%llu: %s", what, (unsigned long long)line_no, mirs_error_last());
+                mirs__sb m;
+                mirs__sb_init(&m);
+                mirs__sb_printf(&m, "%s:%llu: %s", what, (unsigned long long)line_no, mirs_error_last());
                 int ps = m.oom ? MIRS_E_NO_MEMORY : mirs__strvec_push(diags, m.data, m.len);
-                mirs_sb_free(&m);
+                mirs__sb_free(&m);
                 if (ps) return ps;
             } else if ((st = fn(ctx, &rec, line_no)))
                 return st;
@@ -392,7 +392,7 @@ typedef struct done_set {
     size_t nslots;
     done_entry *e;
     size_t n, cap;
-    mirs_arena arena;
+    mirs__arena arena;
 } done_set;
 
 static uint64_t hstr(const char *s) { return mirs__splitmix64(mirs__fnv1a64(s, strlen(s))); }
@@ -486,7 +486,7 @@ struct mirs_store {
     uint64_t size; /* bytes committed to the file (after the last complete line) */
     uint64_t torn, records, since_sync;
     done_set done;
-    mirs_sb line, pending;
+    mirs__sb line, pending;
 };
 
 static int write_all(int fd, const char *p, size_t n)
@@ -531,8 +531,8 @@ int mirs_store_open(const char *path, const mirs_store_options *opts, mirs_store
     if (!s) return MIRS_E_NO_MEMORY;
     s->fd = -1;
     s->opts = o;
-    mirs_sb_init(&s->line);
-    mirs_sb_init(&s->pending);
+    mirs__sb_init(&s->line);
+    mirs__sb_init(&s->pending);
     int st = MIRS_OK;
     if (!(s->path = mirs__strdup(path))) {
         st = MIRS_E_NO_MEMORY;
@@ -553,7 +553,7 @@ int mirs_store_open(const char *path, const mirs_store_options *opts, mirs_store
     char *data;
     size_t len;
     if ((st = mirs__read_file(path, STORE_MAX_FILE, &data, &len))) goto fail;
-    mirs_arena tmp = {0};
+    mirs__arena tmp = {0};
     size_t good;
     st = scan_lines(path, data, len, o.max_json_depth, o.max_line_bytes, false, &tmp, NULL, resume_fn, s, &good,
                     &s->torn);
@@ -589,24 +589,24 @@ static int store_flush_pending(mirs_store *s)
         /* Leave no partial record behind us. */
         if (ftruncate(s->fd, (off_t)s->size) != 0) { /* keep the first error */
         }
-        mirs_sb_clear(&s->pending);
+        mirs__sb_clear(&s->pending);
         return mirs__fail_errno(MIRS_E_IO, e, "%s: write failed", s->path);
     }
     s->size += s->pending.len;
-    mirs_sb_clear(&s->pending);
+    mirs__sb_clear(&s->pending);
     return MIRS_OK;
 }
 
 int mirs_store_append(mirs_store *s, const mirs_record *rec)
 {
     MIRS_CHECK_ARG(s && rec && s->fd >= 0, "the store must be open and rec must not be NULL");
-    mirs_sb_clear(&s->line);
+    mirs__sb_clear(&s->line);
     int st = record_json(rec, &s->line);
     if (st) return st;
     if (s->line.len > s->opts.max_line_bytes)
         return mirs__fail(MIRS_E_LIMIT, "record %s: %zu bytes exceeds the line limit", rec->key, s->line.len);
     if (s->opts.durability == MIRS_DURABLE_NONE) {
-        if (!mirs_sb_append(&s->pending, s->line.data, s->line.len)) return MIRS_E_NO_MEMORY;
+        if (!mirs__sb_append(&s->pending, s->line.data, s->line.len)) return MIRS_E_NO_MEMORY;
         if (s->pending.len >= NONE_BUFFER_BYTES && (st = store_flush_pending(s))) return st;
     } else {
         if (write_all(s->fd, s->line.data, s->line.len) != 0) {
@@ -650,8 +650,8 @@ int mirs_store_close(mirs_store *s)
     }
     free(s->path);
     done_free(&s->done);
-    mirs_sb_free(&s->line);
-    mirs_sb_free(&s->pending);
+    mirs__sb_free(&s->line);
+    mirs__sb_free(&s->pending);
     free(s);
     return st;
 }
@@ -733,9 +733,9 @@ int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *out
     const mirs_record **group = NULL;
     size_t total = 0, nitems = 0;
     uint64_t dup = 0, conf = 0, kept = 0;
-    mirs_sb outsb, tmp;
-    mirs_sb_init(&outsb);
-    mirs_sb_init(&tmp);
+    mirs__sb outsb, tmp;
+    mirs__sb_init(&outsb);
+    mirs__sb_init(&tmp);
     int st = MIRS_OK;
     for (size_t i = 0; i < n_inputs; i++) {
         if ((st = mirs_records_read(inputs[i], 0, &rs[i]))) goto done;
@@ -755,7 +755,7 @@ int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *out
     }
     for (size_t i = 0; i < n_inputs; i++)
         for (size_t k = 0; k < rs[i]->n; k++) {
-            mirs_sb_clear(&tmp);
+            mirs__sb_clear(&tmp);
             if ((st = record_json(&rs[i]->v[k], &tmp))) goto done;
             merge_item *m = &items[nitems++];
             m->rec = &rs[i]->v[k];
@@ -836,7 +836,7 @@ int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *out
                     if (later(&items[k], &items[pick])) pick = k;
         }
         dup += e - g - 1;
-        mirs_sb_puts(&outsb, items[pick].json);
+        mirs__sb_puts(&outsb, items[pick].json);
         kept++;
         g = e;
     }
@@ -855,7 +855,7 @@ done:
     free(group);
     for (size_t i = 0; i < n_inputs; i++) mirs_records_free(rs[i]);
     free(rs);
-    mirs_sb_free(&outsb);
-    mirs_sb_free(&tmp);
+    mirs__sb_free(&outsb);
+    mirs__sb_free(&tmp);
     return st;
 }

@@ -6,9 +6,9 @@
 
 #define ARENA_BLOCK (256 * 1024)
 
-static void *arena_alloc(mirs_arena *a, size_t n, size_t align)
+static void *arena_alloc(mirs__arena *a, size_t n, size_t align)
 {
-    mirs_arena_block *b = a->head;
+    mirs__arena_block *b = a->head;
     if (b) {
         size_t at = (b->used + align - 1) & ~(align - 1);
         if (at <= b->cap && b->cap - at >= n) {
@@ -20,11 +20,11 @@ static void *arena_alloc(mirs_arena *a, size_t n, size_t align)
      * behind the current one, so the current block's free space stays usable. */
     bool big = n > ARENA_BLOCK / 4;
     size_t cap = big ? n : ARENA_BLOCK, bytes;
-    if (!mirs__add_ok(cap, sizeof(mirs_arena_block), &bytes)) {
+    if (!mirs__add_ok(cap, sizeof(mirs__arena_block), &bytes)) {
         mirs__fail(MIRS_E_OVERFLOW, "arena: allocation of %zu bytes overflows", n);
         return NULL;
     }
-    mirs_arena_block *nb = mirs__malloc(bytes);
+    mirs__arena_block *nb = mirs__malloc(bytes);
     if (!nb) return NULL;
     nb->cap = cap;
     nb->used = n;
@@ -39,9 +39,9 @@ static void *arena_alloc(mirs_arena *a, size_t n, size_t align)
     return (char *)nb->data;
 }
 
-void *mirs__arena_alloc(mirs_arena *a, size_t n) { return arena_alloc(a, n ? n : 1, sizeof(void *)); }
+void *mirs__arena_alloc(mirs__arena *a, size_t n) { return arena_alloc(a, n ? n : 1, sizeof(void *)); }
 
-char *mirs__arena_strndup(mirs_arena *a, const char *s, size_t n)
+char *mirs__arena_strndup(mirs__arena *a, const char *s, size_t n)
 {
     size_t n1;
     if (!mirs__add_ok(n, 1, &n1)) {
@@ -55,11 +55,11 @@ char *mirs__arena_strndup(mirs_arena *a, const char *s, size_t n)
     return p;
 }
 
-void mirs__arena_free(mirs_arena *a)
+void mirs__arena_free(mirs__arena *a)
 {
-    mirs_arena_block *b = a->head;
+    mirs__arena_block *b = a->head;
     while (b) {
-        mirs_arena_block *n = b->next;
+        mirs__arena_block *n = b->next;
         free(b);
         b = n;
     }
@@ -67,11 +67,11 @@ void mirs__arena_free(mirs_arena *a)
     a->total = 0;
 }
 
-void mirs__arena_reset(mirs_arena *a)
+void mirs__arena_reset(mirs__arena *a)
 {
-    mirs_arena_block *keep = NULL, *b = a->head;
+    mirs__arena_block *keep = NULL, *b = a->head;
     while (b) {
-        mirs_arena_block *n = b->next;
+        mirs__arena_block *n = b->next;
         if (!keep && b->cap == ARENA_BLOCK) {
             keep = b;
         } else {

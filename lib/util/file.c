@@ -130,16 +130,16 @@ static int write_all(int fd, const void *data, size_t len)
 
 int mirs__write_file_atomic(const char *path, const void *data, size_t len)
 {
-    mirs_sb tmp;
-    mirs_sb_init(&tmp);
-    if (!mirs_sb_printf(&tmp, "%s.tmp.%ld", path, (long)getpid())) {
-        mirs_sb_free(&tmp);
+    mirs__sb tmp;
+    mirs__sb_init(&tmp);
+    if (!mirs__sb_printf(&tmp, "%s.tmp.%ld", path, (long)getpid())) {
+        mirs__sb_free(&tmp);
         return MIRS_E_NO_MEMORY;
     }
     int fd;
     int st = mirs__open_regular(AT_FDCWD, tmp.data, NULL, O_WRONLY | O_CREAT | O_TRUNC, 0644, &fd, NULL);
     if (st != MIRS_OK) {
-        mirs_sb_free(&tmp);
+        mirs__sb_free(&tmp);
         return st;
     }
     if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
@@ -147,17 +147,17 @@ int mirs__write_file_atomic(const char *path, const void *data, size_t len)
         close(fd);
         unlink(tmp.data);
         st = mirs__fail_errno(MIRS_E_IO, e, "%s: write failed", tmp.data);
-        mirs_sb_free(&tmp);
+        mirs__sb_free(&tmp);
         return st;
     }
     close(fd);
     if (rename(tmp.data, path) != 0) {
         int e = errno;
         unlink(tmp.data);
-        mirs_sb_free(&tmp);
+        mirs__sb_free(&tmp);
         return mirs__fail_errno(MIRS_E_IO, e, "%s: rename failed", path);
     }
-    mirs_sb_free(&tmp);
+    mirs__sb_free(&tmp);
     char *dir = mirs__path_dirname(path);
     if (dir) {
         int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -41,21 +41,21 @@ char *mirs__strndup(const char *s, size_t n)
 
 char *mirs__strdup(const char *s) { return mirs__strndup(s, strlen(s)); }
 
-void mirs_sb_init(mirs_sb *sb) { memset(sb, 0, sizeof *sb); }
+void mirs__sb_init(mirs__sb *sb) { memset(sb, 0, sizeof *sb); }
 
-void mirs_sb_free(mirs_sb *sb)
+void mirs__sb_free(mirs__sb *sb)
 {
     free(sb->data);
     memset(sb, 0, sizeof *sb);
 }
 
-void mirs_sb_clear(mirs_sb *sb)
+void mirs__sb_clear(mirs__sb *sb)
 {
     sb->len = 0;
     if (sb->data) sb->data[0] = '\0';
 }
 
-bool mirs_sb_reserve(mirs_sb *sb, size_t extra)
+bool mirs__sb_reserve(mirs__sb *sb, size_t extra)
 {
     if (sb->oom) return false;
     size_t need;
@@ -84,18 +84,18 @@ bool mirs_sb_reserve(mirs_sb *sb, size_t extra)
     return true;
 }
 
-bool mirs_sb_append(mirs_sb *sb, const void *data, size_t n)
+bool mirs__sb_append(mirs__sb *sb, const void *data, size_t n)
 {
-    if (!mirs_sb_reserve(sb, n)) return false;
+    if (!mirs__sb_reserve(sb, n)) return false;
     if (n) memcpy(sb->data + sb->len, data, n);
     sb->len += n;
     sb->data[sb->len] = '\0';
     return true;
 }
 
-bool mirs_sb_puts(mirs_sb *sb, const char *s) { return mirs_sb_append(sb, s, strlen(s)); }
+bool mirs__sb_puts(mirs__sb *sb, const char *s) { return mirs__sb_append(sb, s, strlen(s)); }
 
-bool mirs_sb_putc(mirs_sb *sb, char c) { return mirs_sb_append(sb, &c, 1); }
+bool mirs__sb_putc(mirs__sb *sb, char c) { return mirs__sb_append(sb, &c, 1); }
 
 static locale_t c_locale(void)
 {
@@ -136,7 +136,7 @@ double mirs__strtod_c(const char *s, char **end)
     return strtod(s, end);
 }
 
-bool mirs_sb_printf(mirs_sb *sb, const char *fmt, ...)
+bool mirs__sb_printf(mirs__sb *sb, const char *fmt, ...)
 {
     char tmp[256];
     va_list ap;
@@ -148,8 +148,8 @@ bool mirs_sb_printf(mirs_sb *sb, const char *fmt, ...)
         mirs__fail(MIRS_E_INTERNAL, "formatting failed");
         return false;
     }
-    if ((size_t)n < sizeof tmp) return mirs_sb_append(sb, tmp, (size_t)n);
-    if (!mirs_sb_reserve(sb, (size_t)n)) return false;
+    if ((size_t)n < sizeof tmp) return mirs__sb_append(sb, tmp, (size_t)n);
+    if (!mirs__sb_reserve(sb, (size_t)n)) return false;
     va_start(ap, fmt);
     vsnprintf_c(sb->data + sb->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
@@ -157,11 +157,11 @@ bool mirs_sb_printf(mirs_sb *sb, const char *fmt, ...)
     return true;
 }
 
-bool mirs_sb_json_string(mirs_sb *sb, const char *s, size_t n)
+bool mirs__sb_json_string(mirs__sb *sb, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    if (!mirs_sb_reserve(sb, n + 2)) return false;
-    mirs_sb_putc(sb, '"');
+    if (!mirs__sb_reserve(sb, n + 2)) return false;
+    mirs__sb_putc(sb, '"');
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -178,42 +178,42 @@ bool mirs_sb_json_string(mirs_sb *sb, const char *s, size_t n)
         default:
             if (c < 0x20) {
                 u[0] = '\\', u[1] = 'u', u[2] = '0', u[3] = '0', u[4] = hex[c >> 4], u[5] = hex[c & 15];
-                mirs_sb_append(sb, s + i - run, run);
+                mirs__sb_append(sb, s + i - run, run);
                 run = 0;
-                mirs_sb_append(sb, u, 6);
+                mirs__sb_append(sb, u, 6);
                 continue;
             }
             run++;
             continue;
         }
-        mirs_sb_append(sb, s + i - run, run);
+        mirs__sb_append(sb, s + i - run, run);
         run = 0;
-        mirs_sb_puts(sb, esc);
+        mirs__sb_puts(sb, esc);
     }
-    mirs_sb_append(sb, s + n - run, run);
-    return mirs_sb_putc(sb, '"');
+    mirs__sb_append(sb, s + n - run, run);
+    return mirs__sb_putc(sb, '"');
 }
 
-bool mirs_sb_json_double(mirs_sb *sb, double v)
+bool mirs__sb_json_double(mirs__sb *sb, double v)
 {
-    if (!isfinite(v)) return mirs_sb_puts(sb, "null");
+    if (!isfinite(v)) return mirs__sb_puts(sb, "null");
     char tmp[40];
     for (int prec = 15; prec <= 17; prec++) {
         mirs__snprintf_c(tmp, sizeof tmp, "%.*g", prec, v);
         if (mirs__strtod_c(tmp, NULL) == v) break;
     }
     /* JSON has no bare "inf"/"nan" (excluded above); "1e+20" is valid. */
-    return mirs_sb_puts(sb, tmp);
+    return mirs__sb_puts(sb, tmp);
 }
 
-int mirs_sb_to_buf(mirs_sb *sb, mirs_buf *out)
+int mirs__sb_to_buf(mirs__sb *sb, mirs_buf *out)
 {
     if (sb->oom) {
-        mirs_sb_free(sb);
+        mirs__sb_free(sb);
         return mirs__fail(MIRS_E_NO_MEMORY, "out of memory building output");
     }
     if (!sb->data) {
-        if (!mirs_sb_reserve(sb, 0)) return MIRS_E_NO_MEMORY;
+        if (!mirs__sb_reserve(sb, 0)) return MIRS_E_NO_MEMORY;
         sb->data[0] = '\0'; /* an empty text is still NUL-terminated */
     }
     out->data = (uint8_t *)sb->data;
@@ -224,7 +224,7 @@ int mirs_sb_to_buf(mirs_sb *sb, mirs_buf *out)
 
 size_t mirs__base64_len(size_t n) { return (n + 2) / 3 * 4; }
 
-bool mirs_sb_base64(mirs_sb *sb, const void *data, size_t n)
+bool mirs__sb_base64(mirs__sb *sb, const void *data, size_t n)
 {
     static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     if (n > (SIZE_MAX / 4) * 3 - 3) {
@@ -233,7 +233,7 @@ bool mirs_sb_base64(mirs_sb *sb, const void *data, size_t n)
         return false;
     }
     size_t olen = mirs__base64_len(n);
-    if (!mirs_sb_reserve(sb, olen)) return false;
+    if (!mirs__sb_reserve(sb, olen)) return false;
     const unsigned char *p = data;
     char *o = sb->data + sb->len;
     size_t i = 0;

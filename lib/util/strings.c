@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int mirs__strvec_push(mirs_strvec *sv, const char *s, size_t n)
+int mirs__strvec_push(mirs__strvec *sv, const char *s, size_t n)
 {
     if (sv->n == sv->cap) {
         size_t nc = sv->cap ? sv->cap * 2 : 16;
@@ -20,7 +20,7 @@ int mirs__strvec_push(mirs_strvec *sv, const char *s, size_t n)
     return MIRS_OK;
 }
 
-void mirs__strvec_free(mirs_strvec *sv)
+void mirs__strvec_free(mirs__strvec *sv)
 {
     for (size_t i = 0; i < sv->n; i++) free(sv->v[i]);
     free(sv->v);
@@ -29,7 +29,7 @@ void mirs__strvec_free(mirs_strvec *sv)
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-void mirs__strvec_sort_unique(mirs_strvec *sv)
+void mirs__strvec_sort_unique(mirs__strvec *sv)
 {
     if (sv->n < 2) return;
     qsort(sv->v, sv->n, sizeof *sv->v, cmp_str);
@@ -50,12 +50,12 @@ static size_t strset_pos(char *const *slots, size_t nslots, const char *s)
     return p;
 }
 
-bool mirs__strset_has(const mirs_strset *set, const char *s)
+bool mirs__strset_has(const mirs__strset *set, const char *s)
 {
     return set->nslots && set->slots[strset_pos(set->slots, set->nslots, s)] != NULL;
 }
 
-int mirs__strset_add(mirs_strset *set, const char *s)
+int mirs__strset_add(mirs__strset *set, const char *s)
 {
     if (mirs__strset_has(set, s)) return 0;
     if ((set->n + 1) * 2 > set->nslots) {
@@ -75,7 +75,7 @@ int mirs__strset_add(mirs_strset *set, const char *s)
     return 1;
 }
 
-void mirs__strset_free(mirs_strset *set)
+void mirs__strset_free(mirs__strset *set)
 {
     for (size_t i = 0; i < set->nslots; i++) free(set->slots[i]);
     free(set->slots);

@@ -81,26 +81,26 @@ char *mirs__strdup(const char *s);
 char *mirs__strndup(const char *s, size_t n);
 
 /* ---- growable byte string (always NUL-terminated when data != NULL) ---- */
-typedef struct mirs_sb {
+typedef struct mirs__sb {
     char *data;
     size_t len, cap;
     bool oom; /* sticky: an append failed */
-} mirs_sb;
-void mirs_sb_init(mirs_sb *sb);
-void mirs_sb_free(mirs_sb *sb);
-bool mirs_sb_reserve(mirs_sb *sb, size_t extra);
-bool mirs_sb_append(mirs_sb *sb, const void *data, size_t n);
-bool mirs_sb_puts(mirs_sb *sb, const char *s);
-bool mirs_sb_putc(mirs_sb *sb, char c);
-bool mirs_sb_printf(mirs_sb *sb, const char *fmt, ...) MIRS_PRINTF(2, 3);
+} mirs__sb;
+void mirs__sb_init(mirs__sb *sb);
+void mirs__sb_free(mirs__sb *sb);
+bool mirs__sb_reserve(mirs__sb *sb, size_t extra);
+bool mirs__sb_append(mirs__sb *sb, const void *data, size_t n);
+bool mirs__sb_puts(mirs__sb *sb, const char *s);
+bool mirs__sb_putc(mirs__sb *sb, char c);
+bool mirs__sb_printf(mirs__sb *sb, const char *fmt, ...) MIRS_PRINTF(2, 3);
 /* Appends s as a JSON string literal (quotes included); s must be UTF-8. */
-bool mirs_sb_json_string(mirs_sb *sb, const char *s, size_t n);
+bool mirs__sb_json_string(mirs__sb *sb, const char *s, size_t n);
 /* Appends a double the way JSON wants it, locale-independent: shortest
  * round-trip ("%.17g" tried from 15 digits up); NaN/Inf become null. */
-bool mirs_sb_json_double(mirs_sb *sb, double v);
-void mirs_sb_clear(mirs_sb *sb);
+bool mirs__sb_json_double(mirs__sb *sb, double v);
+void mirs__sb_clear(mirs__sb *sb);
 /* Hands the contents to a mirs_buf (sb is left empty). MIRS_E_NO_MEMORY if oom. */
-int mirs_sb_to_buf(mirs_sb *sb, mirs_buf *out);
+int mirs__sb_to_buf(mirs__sb *sb, mirs_buf *out);
 
 /* ---- locale-independent numbers ---- */
 /* Formats like snprintf(fmt) in the "C" locale whatever the host set. */
@@ -161,47 +161,47 @@ uint64_t mirs__crc64(uint64_t crc, const void *data, size_t n);
 
 /* ---- base64 ---- */
 size_t mirs__base64_len(size_t n); /* encoded length without NUL */
-bool mirs_sb_base64(mirs_sb *sb, const void *data, size_t n);
+bool mirs__sb_base64(mirs__sb *sb, const void *data, size_t n);
 
 /* A string vector (owned copies). */
-typedef struct mirs_strvec {
+typedef struct mirs__strvec {
     char **v;
     size_t n, cap;
-} mirs_strvec;
-int mirs__strvec_push(mirs_strvec *sv, const char *s, size_t n);
-void mirs__strvec_free(mirs_strvec *sv);
+} mirs__strvec;
+int mirs__strvec_push(mirs__strvec *sv, const char *s, size_t n);
+void mirs__strvec_free(mirs__strvec *sv);
 /* Sorts (strcmp) and drops repeats. */
-void mirs__strvec_sort_unique(mirs_strvec *sv);
+void mirs__strvec_sort_unique(mirs__strvec *sv);
 
 /* A set of strings (owned copies): open addressing, grows at half full. */
-typedef struct mirs_strset {
+typedef struct mirs__strset {
     char **slots;
     size_t nslots, n;
-} mirs_strset;
+} mirs__strset;
 /* Adds s; 1 when it was new, 0 when present, MIRS_E_NO_MEMORY. */
-int mirs__strset_add(mirs_strset *set, const char *s);
-bool mirs__strset_has(const mirs_strset *set, const char *s);
-void mirs__strset_free(mirs_strset *set);
+int mirs__strset_add(mirs__strset *set, const char *s);
+bool mirs__strset_has(const mirs__strset *set, const char *s);
+void mirs__strset_free(mirs__strset *set);
 
 /* A bump allocator: many strings and small arrays live in a few large
  * blocks freed together (a dataset's metadata, the strings of responses and
  * records), with no per-string bookkeeping. Zero-initialise to start. */
-typedef struct mirs_arena_block {
-    struct mirs_arena_block *next;
+typedef struct mirs__arena_block {
+    struct mirs__arena_block *next;
     size_t used, cap;
     max_align_t data[];
-} mirs_arena_block;
+} mirs__arena_block;
 
-typedef struct mirs_arena {
-    mirs_arena_block *head;
+typedef struct mirs__arena {
+    mirs__arena_block *head;
     size_t total;
-} mirs_arena;
+} mirs__arena;
 
-void *mirs__arena_alloc(mirs_arena *a, size_t n);
-char *mirs__arena_strndup(mirs_arena *a, const char *s, size_t n);
-void mirs__arena_free(mirs_arena *a);
+void *mirs__arena_alloc(mirs__arena *a, size_t n);
+char *mirs__arena_strndup(mirs__arena *a, const char *s, size_t n);
+void mirs__arena_free(mirs__arena *a);
 /* Forgets every allocation but keeps one block for reuse. */
-void mirs__arena_reset(mirs_arena *a);
+void mirs__arena_reset(mirs__arena *a);
 
 /* A name of a public constant group (MIRS_STRIP_*, MIRS_DURABLE_*, ...).
  * Each group's table lists its canonical names first, in value order, then
@@ -218,6 +218,14 @@ const char *mirs__name_of(const mirs__name *t, size_t n, int32_t value);
  * canonical names; MIRS_E_INVALID_ARGUMENT for NULL. */
 int mirs__from_name(const mirs__name *t, size_t n, const char *name, const char *what, int32_t *out);
 /* Defines the public pair mirs_<group>_name / mirs_<group>_from_name over a table. */
-#define MIRS__NAME_PAIR(group, table, what)                                                                                MIRS_API const char *mirs_##group##_name(int32_t value)                                                                {                                                                                                                          return mirs__name_of(table, sizeof table / sizeof *table, value);                                                  }                                                                                                                      MIRS_API int mirs_##group##_from_name(const char *name, int32_t *out)                                                  {                                                                                                                          return mirs__from_name(table, sizeof table / sizeof *table, name, what, out);                                      }
+#define MIRS__NAME_PAIR(group, table, what)                                                                            \
+    MIRS_API const char *mirs_##group##_name(int32_t value)                                                            \
+    {                                                                                                                  \
+        return mirs__name_of(table, sizeof table / sizeof *table, value);                                              \
+    }                                                                                                                  \
+    MIRS_API int mirs_##group##_from_name(const char *name, int32_t *out)                                              \
+    {                                                                                                                  \
+        return mirs__from_name(table, sizeof table / sizeof *table, name, what, out);                                  \
+    }
 
 #endif

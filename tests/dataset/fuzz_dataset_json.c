@@ -46,7 +46,7 @@ static void differential(const uint8_t *data, size_t size)
     if (!copy) return;
     memcpy(copy, data, size);
     copy[size] = '\0';
-    mirs_arena scratch = {0};
+    mirs__arena scratch = {0};
     struct cJSON *mine = NULL;
     int st = mirs__json_fast_parse(copy, size, 32, &scratch, &mine);
     if (st == MIRS_OK && !has_long_number(data, size)) {

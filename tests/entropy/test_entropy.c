@@ -295,7 +295,8 @@ static void test_kernels_agree(void)
         CHECK_OK(mirs_entropy_rows(p, MIRS_ENTROPY_F32, 1, n, n, &g, &hg));
         CHECK_OK(mirs_entropy_rows(p, MIRS_ENTROPY_F32, 1, n, n, &a, &ha));
         if (!NEAR(hg, ha, 2e-6))
-            fprintf(stderr, "trial %d: generic %.12g %s %.12g\n", trial, hg, mirs_entropy_kernel_name(mirs_entropy_auto_kernel()), ha);
+            fprintf(stderr, "trial %d: generic %.12g %s %.12g\n", trial, hg,
+                    mirs_entropy_kernel_name(mirs_entropy_auto_kernel()), ha);
         CHECK(NEAR(hg, ha, 2e-6));
     }
     free(p);

@@ -10,8 +10,8 @@
  * braces: what the reference code does, written independently here. */
 static char *py_format(const char *tpl, const char *const *names, const char *const *vals, int n)
 {
-    mirs_sb sb;
-    mirs_sb_init(&sb);
+    mirs__sb sb;
+    mirs__sb_init(&sb);
     for (const char *p = tpl; *p;) {
         int k;
         for (k = 0; k < n; k++) {
@@ -19,10 +19,10 @@ static char *py_format(const char *tpl, const char *const *names, const char *co
             if (p[0] == '{' && strncmp(p + 1, names[k], l) == 0 && p[1 + l] == '}') break;
         }
         if (k < n) {
-            mirs_sb_puts(&sb, vals[k]);
+            mirs__sb_puts(&sb, vals[k]);
             p += strlen(names[k]) + 2;
         } else
-            mirs_sb_putc(&sb, *p++);
+            mirs__sb_putc(&sb, *p++);
     }
     return sb.data;
 }

@@ -21,17 +21,17 @@ static void test_presets(cJSON *v)
         CHECK_EQ_INT(mirs_preset_size(p), sizes[p]);
         const cJSON *list = cJSON_GetObjectItemCaseSensitive(v, preset_keys[p]);
         CHECK_EQ_INT(cJSON_GetArraySize(list), (int)sizes[p]);
-        mirs_sb sb;
-        mirs_sb_init(&sb);
+        mirs__sb sb;
+        mirs__sb_init(&sb);
         for (size_t i = 0; i < mirs_preset_size(p); i++) {
             CHECK_STR(mirs_preset_phrase(p, i), cJSON_GetArrayItem(list, (int)i)->valuestring);
-            if (i) mirs_sb_putc(&sb, '\n');
-            mirs_sb_puts(&sb, mirs_preset_phrase(p, i));
+            if (i) mirs__sb_putc(&sb, '\n');
+            mirs__sb_puts(&sb, mirs_preset_phrase(p, i));
         }
         char hex[65];
         sha256_hex(sb.data, sb.len, hex);
         CHECK_STR(hex, vec_sha(v, preset_keys[p]));
-        mirs_sb_free(&sb);
+        mirs__sb_free(&sb);
         int32_t q = -1;
         CHECK_OK(mirs_preset_from_name(mirs_preset_name(p), &q));
         CHECK_EQ_INT(q, p);

@@ -212,32 +212,32 @@ static void test_hash(void)
 
 static void test_sb(void)
 {
-    mirs_sb sb;
-    mirs_sb_init(&sb);
-    mirs_sb_base64(&sb, "Man", 3);
-    mirs_sb_base64(&sb, "Ma", 2);
-    mirs_sb_base64(&sb, "M", 1);
+    mirs__sb sb;
+    mirs__sb_init(&sb);
+    mirs__sb_base64(&sb, "Man", 3);
+    mirs__sb_base64(&sb, "Ma", 2);
+    mirs__sb_base64(&sb, "M", 1);
     CHECK_STR(sb.data, "TWFuTWE=TQ==");
-    mirs_sb_clear(&sb);
-    mirs_sb_json_string(&sb, "a\"b\\c\n\x01\xc3\xa9", 9);
+    mirs__sb_clear(&sb);
+    mirs__sb_json_string(&sb, "a\"b\\c\n\x01\xc3\xa9", 9);
     CHECK_STR(sb.data, "\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\"");
-    mirs_sb_clear(&sb);
-    mirs_sb_json_double(&sb, 0.1);
-    mirs_sb_putc(&sb, ' ');
-    mirs_sb_json_double(&sb, 1.0 / 3.0);
-    mirs_sb_putc(&sb, ' ');
-    mirs_sb_json_double(&sb, 0.0 / 0.0);
+    mirs__sb_clear(&sb);
+    mirs__sb_json_double(&sb, 0.1);
+    mirs__sb_putc(&sb, ' ');
+    mirs__sb_json_double(&sb, 1.0 / 3.0);
+    mirs__sb_putc(&sb, ' ');
+    mirs__sb_json_double(&sb, 0.0 / 0.0);
     CHECK_STR(sb.data, "0.1 0.3333333333333333 null"); /* shortest round trip: 16 digits */
     /* The host's locale must not change numbers (skip if not installed). */
     if (setlocale(LC_NUMERIC, "de_DE.UTF-8") || setlocale(LC_NUMERIC, "fr_FR.UTF-8")) {
-        mirs_sb_clear(&sb);
-        mirs_sb_json_double(&sb, 2.5);
+        mirs__sb_clear(&sb);
+        mirs__sb_json_double(&sb, 2.5);
         CHECK_STR(sb.data, "2.5");
         CHECK(mirs__strtod_c("2.5", NULL) == 2.5);
         setlocale(LC_NUMERIC, "C");
     }
     mirs_buf b;
-    CHECK_OK(mirs_sb_to_buf(&sb, &b));
+    CHECK_OK(mirs__sb_to_buf(&sb, &b));
     CHECK(sb.data == NULL);
     mirs_buf_free(&b);
 }

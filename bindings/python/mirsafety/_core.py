@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ctypes
 import os
-from typing import Any, Dict, overload, Iterable, Mapping, NoReturn, Optional, Sequence, Tuple, Type, TypeVar, Union
+from typing import Any, Dict, overload, Iterable, List, Mapping, NoReturn, Optional, Sequence, Tuple, Type, TypeVar, Union
 
 from . import _ffi
 from ._loader import load
@@ -213,9 +213,30 @@ class Array:
         self.copied = True
 
 
-def choice(table: Mapping[str, int], value: object, what: str, function: Optional[str] = None) -> int:
-    """The int for `value`: an int (or IntEnum) passes; a str is looked up in `table` (name -> int), ignoring
-    case and treating "-" like "_"; anything else raises UnknownNameError (a ValueError) listing the choices."""
+def group_names(group: str) -> List[str]:
+    """The library's names of a constant group (mirs_<group>_name over its values), in value order."""
+    fn = getattr(lib(), "mirs_%s_name" % group)
+    return list(dict.fromkeys(text_out(n) for n in (fn(i) for i in range(-4, 64)) if n))
+
+
+def group_name(group: str, value: int) -> Optional[str]:
+    """The library's name of one value of a constant group (mirs_<group>_name); None outside the group."""
+    n = getattr(lib(), "mirs_%s_name" % group)(int(value))
+    return text_out(n) if n else None
+
+
+def choice(table: Union[Mapping[str, int], str], value: object, what: str, function: Optional[str] = None) -> int:
+    """The int for `value`: an int (or IntEnum) passes; a str is read by the library's name function when `table`
+    names a constant group ("strip_mode": mirs_strip_mode_from_name, one table for the tool, Python and Rust),
+    else looked up in `table` (name -> int), ignoring case and treating "-" like "_"; anything else raises
+    UnknownNameError (a ValueError) listing the choices."""
+    if isinstance(table, str):
+        if isinstance(value, (str, bytes)):
+            return parse_name("mirs_%s_from_name" % table, value, what)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return int(value)
+        from .errors import unknown_name
+        raise unknown_name(what, value, group_names(table), function)
     if isinstance(value, int) and not isinstance(value, bool):
         return int(value)
     if isinstance(value, bytes):
@@ -245,9 +266,11 @@ def parse_name(parse_fn: str, value: Union[str, bytes, int], what: str) -> int:
         raise TypeError("%s: a name or an int, not %s" % (what, type(value).__name__))
     out = ctypes.c_int32()
     st = getattr(lib(), parse_fn)(text_in(value, what), ctypes.byref(out))
-    if st == _ffi.MIRS_E_NOT_FOUND and parse_fn in _NAME_FNS:
+    name_fn_name = _NAME_FNS.get(parse_fn) or (parse_fn[:-len("_from_name")] + "_name"
+                                                if parse_fn.endswith("_from_name") else None)
+    if st == _ffi.MIRS_E_NOT_FOUND and name_fn_name and hasattr(lib(), name_fn_name):
         from .errors import unknown_name
-        name_fn = getattr(lib(), _NAME_FNS[parse_fn])
+        name_fn = getattr(lib(), name_fn_name)
         names = list(dict.fromkeys(text_out(n) for n in (name_fn(i) for i in range(-4, 64)) if n))
         msg = text_str(lib().mirs_error_last())
         e = unknown_name(what, value, names, parse_fn)

@@ -1674,7 +1674,7 @@ into the library on the same thread. Thread-safe (per-thread storage)."""),
         [ctypes.POINTER(mirs_buf)],
         ('buf',),
         'void mirs_buf_free(mirs_buf *buf)',
-        ''),
+        "Frees buf's data and zeroes it (NULL and a zeroed buffer are ignored)."),
     'mirs_category_name': (
         'dataset', ctypes.c_char_p,
         [ctypes.c_int32],
@@ -2537,13 +2537,13 @@ failed, was encoded or was already taken)."""),
         [ctypes.c_int32],
         ('value',),
         'const char *mirs_layout_name(int32_t value)',
-        'MIRS_LAYOUT_*: "rgb8", "rgba8", "gray8".'),
+        'MIRS_LAYOUT_* ("rgb", "rgba", "gray" and PIL\'s "L" are accepted too): "rgb8", "rgba8", "gray8".'),
     'mirs_layout_from_name': (
         'image', ctypes.c_int,
         [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
         ('name', 'out'),
         'int mirs_layout_from_name(const char *name, int32_t *out)',
-        'MIRS_LAYOUT_*: "rgb8", "rgba8", "gray8".'),
+        'MIRS_LAYOUT_* ("rgb", "rgba", "gray" and PIL\'s "L" are accepted too): "rgb8", "rgba8", "gray8".'),
     'mirs_jpeg_warnings_name': (
         'image', ctypes.c_char_p,
         [ctypes.c_int32],
@@ -3132,7 +3132,9 @@ non-zero. Thread-safe."""),
         [ctypes.POINTER(mirs_matcher), ctypes.POINTER(ctypes.POINTER(mirs_matcher_stream))],
         ('m', 'out'),
         'int mirs_matcher_stream_new(const mirs_matcher *m, mirs_matcher_stream **out)',
-        ''),
+        """A new stream over m (which must outlive it): *out, freed with
+mirs_matcher_stream_free. Errors: MIRS_E_INVALID_ARGUMENT,
+MIRS_E_NO_MEMORY. Thread-safe."""),
     'mirs_matcher_stream_feed': (
         'score', ctypes.c_int,
         [ctypes.POINTER(mirs_matcher_stream), ctypes.c_char_p, ctypes.c_size_t],
@@ -3307,13 +3309,15 @@ Returns MIRS_OK or MIRS_E_INVALID_ARGUMENT. Thread-safe."""),
         [ctypes.c_int32],
         ('value',),
         'const char *mirs_strip_mode_name(int32_t value)',
-        'MIRS_STRIP_* modes (MIRS_STRIP_WHITESPACE also as "none": only whitespace is stripped): "mir", "glm", "tags", "whitespace", "glm-raw".'),
+        """MIRS_STRIP_* modes (MIRS_STRIP_WHITESPACE also as "none": only whitespace is stripped): "mir", "glm", "tags",
+"whitespace", "glm-raw"."""),
     'mirs_strip_mode_from_name': (
         'score', ctypes.c_int,
         [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
         ('name', 'out'),
         'int mirs_strip_mode_from_name(const char *name, int32_t *out)',
-        'MIRS_STRIP_* modes (MIRS_STRIP_WHITESPACE also as "none": only whitespace is stripped): "mir", "glm", "tags", "whitespace", "glm-raw".'),
+        """MIRS_STRIP_* modes (MIRS_STRIP_WHITESPACE also as "none": only whitespace is stripped): "mir", "glm", "tags",
+"whitespace", "glm-raw"."""),
     'mirs_strip_unterminated_name': (
         'score', ctypes.c_char_p,
         [ctypes.c_int32],
@@ -3459,7 +3463,7 @@ long as r; NULL out of range). Thread-safe."""),
         [ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_dataset), ctypes.POINTER(ctypes.POINTER(mirs_response_match))],
         ('r', 'ds', 'out'),
         'int mirs_responses_match(const mirs_responses *r, const mirs_dataset *ds, mirs_response_match **out)',
-        ''),
+        'Matches r to ds as described above; *out owns the match.'),
     'mirs_response_match_free': (
         'responses', None,
         [ctypes.POINTER(mirs_response_match)],
@@ -3957,13 +3961,13 @@ while no thread modifies r."""),
         [ctypes.POINTER(mirs_records), ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(mirs_records), ctypes.c_char_p, ctypes.c_char_p, ctypes.c_double, ctypes.POINTER(mirs_model_comparison)],
         ('a', 'model_a', 'judge_a', 'b', 'model_b', 'judge_b', 'confidence', 'out'),
         'int mirs_compare_models(const mirs_records *a, const char *model_a, const char *judge_a, const mirs_records *b, const char *model_b, const char *judge_b, double confidence, mirs_model_comparison *out)',
-        ''),
+        'Compares two models as described above (mirs_model_comparison).'),
     'mirs_compare_judges': (
         'report', ctypes.c_int,
         [ctypes.POINTER(mirs_records), ctypes.c_char_p, ctypes.POINTER(mirs_records), ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(mirs_judge_comparison)],
         ('a', 'judge_a', 'b', 'judge_b', 'model', 'out'),
         'int mirs_compare_judges(const mirs_records *a, const char *judge_a, const mirs_records *b, const char *judge_b, const char *model, mirs_judge_comparison *out)',
-        ''),
+        'Compares two judges as described above (mirs_judge_comparison).'),
     'mirs_compare_capability': (
         'report', ctypes.c_int,
         [ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double), ctypes.c_size_t, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)],
@@ -3980,19 +3984,19 @@ mirs_stats_spearman and mirs_stats_kendall. Thread-safe."""),
         [ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_capability))],
         ('path', 'out'),
         'int mirs_capability_read(const char *path, mirs_capability **out)',
-        ''),
+        'Reads the CSV file at path (errors name it).'),
     'mirs_capability_parse': (
         'report', ctypes.c_int,
         [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_capability))],
         ('data', 'len', 'what', 'out'),
         'int mirs_capability_parse(const char *data, size_t len, const char *what, mirs_capability **out)',
-        ''),
+        'Parses CSV text data[0..len); what names it in errors (NULL: "capability scores").'),
     'mirs_capability_free': (
         'report', None,
         [ctypes.POINTER(mirs_capability)],
         ('c',),
         'void mirs_capability_free(mirs_capability *c)',
-        ''),
+        'Frees c (NULL is ignored). Not while another thread uses c.'),
     'mirs_capability_count': (
         'report', ctypes.c_size_t,
         [ctypes.POINTER(mirs_capability)],
@@ -4079,7 +4083,7 @@ MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write errors
         [ctypes.POINTER(mirs_judge_requests_options), ctypes.c_size_t],
         ('opts', 'size'),
         'int mirs_judge_requests_options_init(mirs_judge_requests_options *opts, size_t size)',
-        ''),
+        'Writes the defaults into opts (size bytes; the struct rule of docs/c-api.md).'),
     'mirs_judge_requests_write': (
         'scoring', ctypes.c_int,
         [ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_response_match), ctypes.POINTER(mirs_judge_requests_options), mirs_prompt_sink_fn, ctypes.c_void_p, ctypes.POINTER(mirs_judge_requests_summary)],
@@ -4092,8 +4096,9 @@ the judge's prompt built by length (an answer with U+0000 reaches the
 judge whole), as an OpenAI batch-input line
 {"custom_id":KEY,"method":"POST","url":...,"body":{"model":...,
 "prompt"|"messages":...,"max_tokens":N,"temperature":0}} with a trailing
-newline, in response order, to sink (which may stop the run by returning
-non-zero: that status is returned). max_tokens is the judge's
+newline, in response order, to sink (which may stop the run early by
+returning a positive value, after which the call succeeds with the lines
+written so far, or fail it with a negative status, which is returned). max_tokens is the judge's
 (mirs_judge_max_new_tokens). opts may be NULL (defaults); summary may be
 NULL. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, the strip and
 prompt errors (naming the response's source), the sink's status.
@@ -4221,7 +4226,7 @@ MIRS_ENTROPY_MAX_DIMS; shape and strides must hold that many entries."""),
         [ctypes.POINTER(mirs_entropy_tensor)],
         ('t',),
         'void mirs_entropy_tensor_free(mirs_entropy_tensor *t)',
-        ''),
+        'Unmaps and frees t (NULL is ignored); views and data pointers of t end with it.'),
     'mirs_entropy_tensor_view': (
         'entropy', ctypes.c_int,
         [ctypes.POINTER(mirs_entropy_tensor), ctypes.c_char_p, ctypes.POINTER(mirs_entropy_view)],
@@ -4326,13 +4331,16 @@ same bits."""),
         [ctypes.POINTER(mirs_entropy_acc), ctypes.c_size_t, ctypes.c_uint32, ctypes.c_uint64, ctypes.POINTER(mirs_entropy_group_test)],
         ('acc', 'layer', 'reps', 'seed', 'out'),
         'int mirs_entropy_acc_compare(const mirs_entropy_acc *acc, size_t layer, uint32_t reps, uint64_t seed, mirs_entropy_group_test *out)',
-        ''),
+        """Fills *out (struct_size set by the caller) with the comparison described
+above. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE (layer), MIRS_E_EMPTY,
+MIRS_E_NO_MEMORY. Thread-safe while no thread modifies acc."""),
     'mirs_entropy_acc_threshold': (
         'entropy', ctypes.c_int,
         [ctypes.POINTER(mirs_entropy_acc), ctypes.c_size_t, ctypes.c_int32, ctypes.POINTER(ctypes.c_double)],
         ('acc', 'layer', 'method', 'threshold'),
         'int mirs_entropy_acc_threshold(const mirs_entropy_acc *acc, size_t layer, int32_t method, double *threshold)',
-        ''),
+        """Writes the threshold of method (MIRS_ENTROPY_THRESHOLD_*) to *threshold.
+Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE, MIRS_E_EMPTY."""),
     'mirs_entropy_monitor_new': (
         'entropy', ctypes.c_int,
         [ctypes.c_size_t, ctypes.c_size_t, ctypes.c_double, ctypes.POINTER(mirs_entropy_options), ctypes.POINTER(ctypes.POINTER(mirs_entropy_monitor))],

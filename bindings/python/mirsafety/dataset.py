@@ -134,9 +134,9 @@ class Diagnostic(NamedTuple):
 FORMAT_AUTO = _ffi.MIRS_DATASET_FORMAT_AUTO
 FORMAT_OFFICIAL = _ffi.MIRS_DATASET_FORMAT_OFFICIAL
 FORMAT_JSONL = _ffi.MIRS_DATASET_FORMAT_JSONL
-_FORMATS = {"auto": FORMAT_AUTO, "official": FORMAT_OFFICIAL, "jsonl": FORMAT_JSONL}
+_FORMATS = "dataset_format"  # constant groups are named by the library (mirs_<group>_from_name)
 _MODES = {"strict": _ffi.MIRS_DATASET_STRICT, "lenient": _ffi.MIRS_DATASET_LENIENT}
-_ODDITIES = {"accept": _ffi.MIRS_DATASET_ODDITIES_ACCEPT, "refuse": _ffi.MIRS_DATASET_ODDITIES_REFUSE}
+_ODDITIES = "dataset_oddities"
 
 
 class Dataset:

@@ -33,7 +33,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 from . import _ffi
 from ._core import PathLike, check, choice, lib, text_in
 from .dataset import Dataset, make_filter
-from .entropy import Accumulator
+from .entropy import Accumulator, dump_name
 from .errors import StateError
 from .report import Records, Report, Responses, Store, store_merge
 
@@ -65,10 +65,7 @@ def score_shard(dataset: str, responses: str, judge_outputs: str, model: str, sh
     model_b = text_in(model)
     opts.model = model_b
     opts.judge = jid.value
-    from .score import _PARSE_MODES
-    if parse not in _PARSE_MODES:
-        raise ValueError("unknown parse mode %r (known: %s)" % (parse, ", ".join(_PARSE_MODES)))
-    opts.parse_mode = choice(_PARSE_MODES, parse, "parse")
+    opts.parse_mode = choice("parse_mode", parse, "parse")
     opts.timestamp_ms = int(timestamp_ms)
     summary = _ffi.mirs_score_summary()
     summary.struct_size = ctypes.sizeof(summary)
@@ -235,7 +232,7 @@ def attention_files_from_store(store_path: PathLike, model: str, attention_dir: 
             if r.model != model or r.judge != judge or r.verdict not in (_ffi.MIRS_VERDICT_SAFE,
                                                                         _ffi.MIRS_VERDICT_UNSAFE):
                 continue
-            p = os.path.join(attention_dir, r.key.replace("/", "__") + ".npy")
+            p = os.path.join(attention_dir, dump_name(r.key))
             if os.path.exists(p):
                 out.append((p, "unsafe" if r.verdict == _ffi.MIRS_VERDICT_UNSAFE else "safe"))
     return out

@@ -41,11 +41,6 @@ def _need_numpy() -> None:
 _NP_TO_DTYPE = {"float32": "MIRS_ENTROPY_F32", "float16": "MIRS_ENTROPY_F16", "float64": "MIRS_ENTROPY_F64"}
 _NAMES = {"f32": "MIRS_ENTROPY_F32", "f16": "MIRS_ENTROPY_F16", "bf16": "MIRS_ENTROPY_BF16", "f64": "MIRS_ENTROPY_F64"}
 _ITEMSIZE = {"MIRS_ENTROPY_F32": 4, "MIRS_ENTROPY_F16": 2, "MIRS_ENTROPY_BF16": 2, "MIRS_ENTROPY_F64": 8}
-_POLICY = {"error": "MIRS_ENTROPY_POLICY_ERROR", "renormalize": "MIRS_ENTROPY_POLICY_RENORMALIZE",
-           "skip": "MIRS_ENTROPY_POLICY_SKIP"}
-_KERNEL = {"auto": "MIRS_ENTROPY_KERNEL_AUTO", "generic": "MIRS_ENTROPY_KERNEL_GENERIC",
-           "avx2": "MIRS_ENTROPY_KERNEL_AVX2", "sse2": "MIRS_ENTROPY_KERNEL_SSE2",
-           "avx512": "MIRS_ENTROPY_KERNEL_AVX512"}
 _AXES = {"layers": "MIRS_ENTROPY_AXIS_LAYERS", "heads": "MIRS_ENTROPY_AXIS_HEADS",
          "queries": "MIRS_ENTROPY_AXIS_QUERIES"}
 
@@ -108,15 +103,23 @@ def _dtype_of(arr: NDArray, dtype: DtypeArg) -> Tuple[int, int]:
 def _opts(given: Mapping[str, Any]) -> _ffi.mirs_entropy_options:
     kw = dict(given)
     if isinstance(kw.get("policy"), str):
-        kw["policy"] = choice({k: _c(v) for k, v in _POLICY.items()}, kw["policy"], "policy")
+        kw["policy"] = choice("entropy_policy", kw["policy"], "policy")
     if isinstance(kw.get("kernel"), str):
-        kw["kernel"] = choice({k: _c(v) for k, v in _KERNEL.items()}, kw["kernel"], "kernel")
+        kw["kernel"] = choice("entropy_kernel", kw["kernel"], "kernel")
     return options(_ffi.mirs_entropy_options, lib().mirs_entropy_options_init, kw, "entropy")
 
 
 def kernel_name() -> str:
     """The kernel AUTO picks in this process ("avx512", "avx2", "sse2" or "generic")."""
     return text_str(lib().mirs_entropy_kernel_name(lib().mirs_entropy_auto_kernel()))
+
+
+def dump_name(key: Text) -> str:
+    """The file name of an item's attention dump, as the tool and the distributed driver name it: the key with
+    every "/" as "__", then ".npy" (mirs_entropy_dump_name)."""
+    buf = _ffi.mirs_buf()
+    check(lib().mirs_entropy_dump_name(text_in(key, "key"), ctypes.byref(buf)), "mirs_entropy_dump_name")
+    return take_buf(buf).decode("utf-8")
 
 
 def _rows_layout(data: ArrayLike, dtype: DtypeArg) -> Tuple[NDArray, int, int]:
@@ -375,7 +378,7 @@ class Accumulator(Handle):
     @staticmethod
     def _label(label: Union[str, int]) -> int:
         if isinstance(label, str):
-            return choice({"safe": _ffi.MIRS_ENTROPY_LABEL_SAFE, "unsafe": _ffi.MIRS_ENTROPY_LABEL_UNSAFE}, label,
+            return choice("entropy_label", label,
                           "label")
         return label
 
@@ -474,7 +477,7 @@ class Accumulator(Handle):
 
     def threshold(self, layer: Optional[int] = None, method: Union[str, int] = "youden") -> float:
         """The safe/unsafe decision threshold of a layer's item entropies (None: overall); "youden" or "midpoint"."""
-        m = choice({"midpoint": _ffi.MIRS_ENTROPY_THRESHOLD_MIDPOINT, "youden": _ffi.MIRS_ENTROPY_THRESHOLD_YOUDEN},
+        m = choice("entropy_threshold",
                    method, "method")
         out = ctypes.c_double()
         lay = _ffi.MIRS_ENTROPY_ALL_LAYERS if layer is None else layer

@@ -19,14 +19,12 @@ from .score import _enum
 FORMAT_NONE = _ffi.MIRS_IMAGE_FORMAT_NONE
 FORMAT_PNG = _ffi.MIRS_IMAGE_FORMAT_PNG
 FORMAT_JPEG = _ffi.MIRS_IMAGE_FORMAT_JPEG
-_FORMATS = {"none": FORMAT_NONE, "png": FORMAT_PNG, "jpeg": FORMAT_JPEG, "jpg": FORMAT_JPEG}
-_LAYOUTS = {"rgb": _ffi.MIRS_LAYOUT_RGB8, "rgb8": _ffi.MIRS_LAYOUT_RGB8, "rgba": _ffi.MIRS_LAYOUT_RGBA8,
-            "rgba8": _ffi.MIRS_LAYOUT_RGBA8, "gray": _ffi.MIRS_LAYOUT_GRAY8, "gray8": _ffi.MIRS_LAYOUT_GRAY8,
-            "l": _ffi.MIRS_LAYOUT_GRAY8}
-_RESIZE = {"area": _ffi.MIRS_RESIZE_AREA, "bilinear": _ffi.MIRS_RESIZE_BILINEAR, "bicubic": _ffi.MIRS_RESIZE_BICUBIC}
-_ARRANGE = {"row": _ffi.MIRS_COMPOSITE_ROW, "column": _ffi.MIRS_COMPOSITE_COLUMN, "grid": _ffi.MIRS_COMPOSITE_GRID}
-_SUBSAMPLING = {"444": _ffi.MIRS_JPEG_SUBSAMPLING_444, "422": _ffi.MIRS_JPEG_SUBSAMPLING_422,
-                "420": _ffi.MIRS_JPEG_SUBSAMPLING_420}
+# Constant groups are named by the library (mirs_<group>_from_name): one table for the tool, Python and Rust.
+_FORMATS = "image_format"
+_LAYOUTS = "layout"
+_RESIZE = "resize"
+_ARRANGE = "composite"
+_SUBSAMPLING = "jpeg_subsampling"
 _U8P = ctypes.POINTER(ctypes.c_uint8)
 
 #: encoded image bytes: bytes, bytearray, memoryview or a uint8 numpy array (passed without copying)

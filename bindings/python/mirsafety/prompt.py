@@ -27,11 +27,10 @@ def _given(params: Dict[str, Any]) -> Dict[str, Any]:
     return {k: v for k, v in params.items() if k in PROMPT_OPTIONS}
 
 
-_LABELS = {"auto": _ffi.MIRS_PROMPT_LABELS_AUTO, "on": _ffi.MIRS_PROMPT_LABELS_ON, "off": _ffi.MIRS_PROMPT_LABELS_OFF}
-_IMAGES = {"original": _ffi.MIRS_PROMPT_IMAGE_ORIGINAL, "png": _ffi.MIRS_PROMPT_IMAGE_PNG,
-           "jpeg": _ffi.MIRS_PROMPT_IMAGE_JPEG}
-_PROFILES = {"none": _ffi.MIRS_PROMPT_PROFILE_NONE, "qwen2.5-vl": _ffi.MIRS_PROMPT_PROFILE_QWEN2_5_VL,
-             "glm-4.1v-thinking": _ffi.MIRS_PROMPT_PROFILE_GLM4_1V_THINKING}
+# Constant groups are named by the library (mirs_<group>_from_name).
+_LABELS = "prompt_labels"
+_IMAGES = "prompt_image"
+_PROFILES = "prompt_profile"
 
 
 #: a name or int of a library enumeration (format, variant, ...): an enums member is an int

@@ -57,15 +57,13 @@ class Record(NamedTuple):
     timestamp_ms: int = 0
 
 
-_RESP_FORMATS = {"auto": _ffi.MIRS_RESPONSES_AUTO, "batch": _ffi.MIRS_RESPONSES_BATCH,
-                 "simple": _ffi.MIRS_RESPONSES_SIMPLE, "official": _ffi.MIRS_RESPONSES_OFFICIAL}
-_DURABLE = {"none": _ffi.MIRS_DURABLE_NONE, "flush": _ffi.MIRS_DURABLE_FLUSH, "fsync": _ffi.MIRS_DURABLE_FSYNC,
-            "fsync_every": _ffi.MIRS_DURABLE_FSYNC_EVERY}
-_TORN = {"refuse": _ffi.MIRS_TORN_REFUSE, "truncate": _ffi.MIRS_TORN_TRUNCATE}
-_MERGE = {"strict": _ffi.MIRS_MERGE_STRICT, "last_wins": _ffi.MIRS_MERGE_LAST_WINS}
-_DENOM = {"all": _ffi.MIRS_DENOM_ALL, "answered": _ffi.MIRS_DENOM_ANSWERED}
-_FORMATS = {"table": _ffi.MIRS_REPORT_TABLE, "json": _ffi.MIRS_REPORT_JSON, "csv": _ffi.MIRS_REPORT_CSV,
-            "markdown": _ffi.MIRS_REPORT_MARKDOWN, "mir": _ffi.MIRS_REPORT_MIR}
+# Constant groups are named by the library (mirs_<group>_from_name); _BY is a set of bits, not a group.
+_RESP_FORMATS = "responses_format"
+_DURABLE = "durability"
+_TORN = "torn"
+_MERGE = "merge_policy"
+_DENOM = "denominator"
+_FORMATS = "report_format"
 _BY = {"relation": _ffi.MIRS_BY_RELATION, "category": _ffi.MIRS_BY_CATEGORY, "group": _ffi.MIRS_BY_GROUP,
        "matrix": _ffi.MIRS_BY_MATRIX, "all": _ffi.MIRS_BY_ALL}
 
@@ -437,6 +435,96 @@ class Records(_Handle):
     def counting(self) -> List[Record]:
         """The records that count, one per (key, model, judge), in file order."""
         return [self[i] for i in range(len(self)) if self.counted(i)]
+
+
+def judge_requests(responses: Responses, match: ResponseMatch, sink: Callable[[str], object], *,
+                   judge: NameArg = "harmbench-mir", rubric: bool = False, chat: bool = False,
+                   strip_mode: NameArg = "mir", skip_failed: bool = False, model: Optional[Text] = None) -> Dict[str, Any]:
+    """Writes one judge request line (OpenAI batch input, newline included) per item that has a response, the
+    last response of each key, to sink (mirs_judge_requests_write; what `mirsafety judge-prompts` writes): the
+    judge's prompt, or the response-type rubric's with rubric=True; /v1/completions bodies, or chat with chat=True;
+    answers stripped with strip_mode; failed responses left out with skip_failed; the body's model (default the
+    judge's name). sink may return False to stop early; an exception in it stops the write and is re-raised.
+    Returns the summary (written, skipped_failed, unmatched, superseded)."""
+    from .score import judge_from_name
+    o = _ffi.mirs_judge_requests_options()
+    lib().mirs_judge_requests_options_init(ctypes.byref(o), ctypes.sizeof(o))
+    o.judge = judge_from_name(judge)
+    o.rubric = 1 if rubric else 0
+    o.chat = 1 if chat else 0
+    o.strip_mode = choice("strip_mode", strip_mode, "strip_mode")
+    o.skip_failed = 1 if skip_failed else 0
+    mb = text_in(model, "model") if model is not None else None
+    o.model = mb
+    state: Dict[str, Optional[BaseException]] = {"error": None}
+
+    def tramp(_ud: Any, line: Any, n: int) -> int:
+        try:
+            r = sink(ctypes.string_at(line, n).decode("utf-8"))
+            return _ffi.MIRS_DONE if r is False else _ffi.MIRS_OK
+        except BaseException as e:  # never unwind through C: stop the write, re-raise afterwards
+            state["error"] = e
+            return _ffi.MIRS_E_STATE
+
+    cb = _ffi.mirs_prompt_sink_fn(tramp)
+    summary = _ffi.mirs_judge_requests_summary()
+    summary.struct_size = ctypes.sizeof(summary)
+    st = lib().mirs_judge_requests_write(responses._h(), match._h(), ctypes.byref(o), cb, None, ctypes.byref(summary))
+    err = state["error"]
+    if err is not None:
+        raise err
+    check(st, "mirs_judge_requests_write")
+    return _struct_dict(summary)
+
+
+class Capability(_Handle):
+    """Capability scores, one per model, from a "model,score" CSV (RFC 4180 quoting, an optional header row):
+    Capability(path) or Capability.parse(text). len(), [i] a (model, score) pair, score_of(model). What
+    compare_capability correlates ASR with. Shareable between threads."""
+
+    _free = "mirs_capability_free"
+    _what = "capability scores"
+
+    def __init__(self, path: Optional[PathLike] = None, _ptr: Any = None) -> None:
+        """Reads the CSV at path (errors name the file and line)."""
+        if _ptr is None:
+            if path is None:
+                raise TypeError("Capability: a path (or use Capability.parse)")
+            _ptr = ctypes.POINTER(_ffi.mirs_capability)()
+            check(lib().mirs_capability_read(path_in(path), ctypes.byref(_ptr)), "mirs_capability_read")
+        self._ptr = _ptr
+
+    @classmethod
+    def parse(cls, data: TextArg, what: Optional[Text] = None) -> Capability:
+        """Scores from CSV text in memory; what names it in errors."""
+        t = _Text(data)
+        p = ctypes.POINTER(_ffi.mirs_capability)()
+        check(lib().mirs_capability_parse(t.ptr, t.n, _opt(what), ctypes.byref(p)), "mirs_capability_parse")
+        return cls(_ptr=p)
+
+    def __len__(self) -> int:
+        return lib().mirs_capability_count(self._h())
+
+    def __getitem__(self, i: int) -> Tuple[str, float]:
+        n = len(self)
+        if i < 0:
+            i += n
+        h = self._h()
+        m = lib().mirs_capability_model(h, i) if 0 <= i < n else None
+        if not m:
+            raise IndexError(i)
+        return text_str(m), lib().mirs_capability_score(h, i)
+
+    def __iter__(self) -> Iterator[Tuple[str, float]]:
+        return (self[i] for i in range(len(self)))
+
+    def score_of(self, model: Text) -> Optional[float]:
+        """The score of a model (exact name), or None."""
+        i = ctypes.c_size_t()
+        h = self._h()
+        if lib().mirs_capability_find(h, text_in(model, "model"), ctypes.byref(i)) != _ffi.MIRS_OK:
+            return None
+        return lib().mirs_capability_score(h, i.value)
 
 
 def store_merge(inputs: Iterable[PathLike], output: PathLike, policy: NameArg = "strict") -> Tuple[int, int, int]:

@@ -29,12 +29,10 @@ class Match(NamedTuple):
     length: int
     count: int  # type: ignore[assignment]  # shadows tuple.count, as the C field is named
 
-_STRIP_MODES = {"mir": _ffi.MIRS_STRIP_MIR, "glm": _ffi.MIRS_STRIP_GLM, "tags": _ffi.MIRS_STRIP_TAGS,
-                "whitespace": _ffi.MIRS_STRIP_WHITESPACE, "glm-raw": _ffi.MIRS_STRIP_GLM_RAW}
-_UNTERMINATED = {"keep": _ffi.MIRS_STRIP_UNTERMINATED_KEEP, "empty": _ffi.MIRS_STRIP_UNTERMINATED_EMPTY,
-                 "before": _ffi.MIRS_STRIP_UNTERMINATED_BEFORE}
-_PARSE_MODES = {"lenient": _ffi.MIRS_PARSE_LENIENT, "official": _ffi.MIRS_PARSE_OFFICIAL,
-                "official-server": _ffi.MIRS_PARSE_OFFICIAL_SERVER}
+# Constant groups are named by the library (mirs_<group>_from_name).
+_STRIP_MODES = "strip_mode"
+_UNTERMINATED = "strip_unterminated"
+_PARSE_MODES = "parse_mode"
 
 
 class _Text:

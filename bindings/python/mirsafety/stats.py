@@ -51,7 +51,7 @@ class MannWhitney(NamedTuple):
 MWU_AUTO = _ffi.MIRS_MWU_AUTO
 MWU_EXACT = _ffi.MIRS_MWU_EXACT
 MWU_ASYMPTOTIC = _ffi.MIRS_MWU_ASYMPTOTIC
-_MWU = {"auto": MWU_AUTO, "exact": MWU_EXACT, "asymptotic": MWU_ASYMPTOTIC}
+_MWU = "mwu_method"  # named by the library (mirs_mwu_method_from_name)
 
 _d = ctypes.c_double
 

@@ -2743,6 +2743,8 @@ extern "C" {
     /// C: `int32_t mirs_version_number(void)` (common.h)
     pub fn mirs_version_number() -> i32;
 
+    /// Frees buf's data and zeroes it (NULL and a zeroed buffer are ignored).
+    ///
     /// C: `void mirs_buf_free(mirs_buf *buf)` (common.h)
     pub fn mirs_buf_free(buf: *mut mirs_buf);
 
@@ -3497,12 +3499,12 @@ extern "C" {
     /// C: `int mirs_image_format_from_name(const char *name, int32_t *out)` (image.h)
     pub fn mirs_image_format_from_name(name: *const c_char, out: *mut i32) -> c_int;
 
-    /// MIRS_LAYOUT_*: "rgb8", "rgba8", "gray8".
+    /// MIRS_LAYOUT_* ("rgb", "rgba", "gray" and PIL's "L" are accepted too): "rgb8", "rgba8", "gray8".
     ///
     /// C: `const char *mirs_layout_name(int32_t value)` (image.h)
     pub fn mirs_layout_name(value: i32) -> *const c_char;
 
-    /// MIRS_LAYOUT_*: "rgb8", "rgba8", "gray8".
+    /// MIRS_LAYOUT_* ("rgb", "rgba", "gray" and PIL's "L" are accepted too): "rgb8", "rgba8", "gray8".
     ///
     /// C: `int mirs_layout_from_name(const char *name, int32_t *out)` (image.h)
     pub fn mirs_layout_from_name(name: *const c_char, out: *mut i32) -> c_int;
@@ -4021,6 +4023,10 @@ extern "C" {
     /// C: `int mirs_matcher_test(const mirs_matcher *m, const char *text, size_t len)` (score.h)
     pub fn mirs_matcher_test(m: *const mirs_matcher, text: *const c_char, len: usize) -> c_int;
 
+    /// A new stream over m (which must outlive it): *out, freed with
+    /// mirs_matcher_stream_free. Errors: MIRS_E_INVALID_ARGUMENT,
+    /// MIRS_E_NO_MEMORY. Thread-safe.
+    ///
     /// C: `int mirs_matcher_stream_new(const mirs_matcher *m, mirs_matcher_stream **out)` (score.h)
     pub fn mirs_matcher_stream_new(m: *const mirs_matcher, out: *mut *mut mirs_matcher_stream) -> c_int;
 
@@ -4173,12 +4179,14 @@ extern "C" {
     /// C: `int mirs_response_type_parse(const char *output, size_t len, int32_t *rtype)` (score.h)
     pub fn mirs_response_type_parse(output: *const c_char, len: usize, rtype: *mut i32) -> c_int;
 
-    /// MIRS_STRIP_* modes (MIRS_STRIP_WHITESPACE also as "none": only whitespace is stripped): "mir", "glm", "tags", "whitespace", "glm-raw".
+    /// MIRS_STRIP_* modes (MIRS_STRIP_WHITESPACE also as "none": only whitespace is stripped): "mir", "glm", "tags",
+    /// "whitespace", "glm-raw".
     ///
     /// C: `const char *mirs_strip_mode_name(int32_t value)` (score.h)
     pub fn mirs_strip_mode_name(value: i32) -> *const c_char;
 
-    /// MIRS_STRIP_* modes (MIRS_STRIP_WHITESPACE also as "none": only whitespace is stripped): "mir", "glm", "tags", "whitespace", "glm-raw".
+    /// MIRS_STRIP_* modes (MIRS_STRIP_WHITESPACE also as "none": only whitespace is stripped): "mir", "glm", "tags",
+    /// "whitespace", "glm-raw".
     ///
     /// C: `int mirs_strip_mode_from_name(const char *name, int32_t *out)` (score.h)
     pub fn mirs_strip_mode_from_name(name: *const c_char, out: *mut i32) -> c_int;
@@ -4305,6 +4313,8 @@ extern "C" {
     /// C: `const char *mirs_responses_diagnostic(const mirs_responses *r, size_t i)` (responses.h)
     pub fn mirs_responses_diagnostic(r: *const mirs_responses, i: usize) -> *const c_char;
 
+    /// Matches r to ds as described above; *out owns the match.
+    ///
     /// C: `int mirs_responses_match(const mirs_responses *r, const mirs_dataset *ds, mirs_response_match **out)` (responses.h)
     pub fn mirs_responses_match(r: *const mirs_responses, ds: *const mirs_dataset, out: *mut *mut mirs_response_match) -> c_int;
 
@@ -4741,9 +4751,13 @@ extern "C" {
     /// C: `int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t denominator, double confidence, mirs_buf *out)` (report.h)
     pub fn mirs_report_write(r: *const mirs_report, format: i32, by: u32, denominator: i32, confidence: f64, out: *mut mirs_buf) -> c_int;
 
+    /// Compares two models as described above (mirs_model_comparison).
+    ///
     /// C: `int mirs_compare_models(const mirs_records *a, const char *model_a, const char *judge_a, const mirs_records *b, const char *model_b, const char *judge_b, double confidence, mirs_model_comparison *out)` (report.h)
     pub fn mirs_compare_models(a: *const mirs_records, model_a: *const c_char, judge_a: *const c_char, b: *const mirs_records, model_b: *const c_char, judge_b: *const c_char, confidence: f64, out: *mut mirs_model_comparison) -> c_int;
 
+    /// Compares two judges as described above (mirs_judge_comparison).
+    ///
     /// C: `int mirs_compare_judges(const mirs_records *a, const char *judge_a, const mirs_records *b, const char *judge_b, const char *model, mirs_judge_comparison *out)` (report.h)
     pub fn mirs_compare_judges(a: *const mirs_records, judge_a: *const c_char, b: *const mirs_records, judge_b: *const c_char, model: *const c_char, out: *mut mirs_judge_comparison) -> c_int;
 
@@ -4757,12 +4771,18 @@ extern "C" {
     /// C: `int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)` (report.h)
     pub fn mirs_compare_capability(asr: *const f64, capability: *const f64, n: usize, spearman_rho: *mut f64, spearman_p: *mut f64, kendall_tau: *mut f64, kendall_p: *mut f64) -> c_int;
 
+    /// Reads the CSV file at path (errors name it).
+    ///
     /// C: `int mirs_capability_read(const char *path, mirs_capability **out)` (report.h)
     pub fn mirs_capability_read(path: *const c_char, out: *mut *mut mirs_capability) -> c_int;
 
+    /// Parses CSV text data\[0..len); what names it in errors (NULL: "capability scores").
+    ///
     /// C: `int mirs_capability_parse(const char *data, size_t len, const char *what, mirs_capability **out)` (report.h)
     pub fn mirs_capability_parse(data: *const c_char, len: usize, what: *const c_char, out: *mut *mut mirs_capability) -> c_int;
 
+    /// Frees c (NULL is ignored). Not while another thread uses c.
+    ///
     /// C: `void mirs_capability_free(mirs_capability *c)` (report.h)
     pub fn mirs_capability_free(c: *mut mirs_capability);
 
@@ -4837,6 +4857,8 @@ extern "C" {
     /// C: `int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses, const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs, const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)` (scoring.h)
     pub fn mirs_score_responses(ds: *const mirs_dataset, filter: *const mirs_filter, responses: *const mirs_responses, judge_outputs: *const mirs_responses, rtype_outputs: *const mirs_responses, opts: *const mirs_score_options, store: *mut mirs_store, summary: *mut mirs_score_summary) -> c_int;
 
+    /// Writes the defaults into opts (size bytes; the struct rule of docs/c-api.md).
+    ///
     /// C: `int mirs_judge_requests_options_init(mirs_judge_requests_options *opts, size_t size)` (scoring.h)
     pub fn mirs_judge_requests_options_init(opts: *mut mirs_judge_requests_options, size: usize) -> c_int;
 
@@ -4847,8 +4869,9 @@ extern "C" {
     /// judge whole), as an OpenAI batch-input line
     /// {"custom_id":KEY,"method":"POST","url":...,"body":{"model":...,
     /// "prompt"|"messages":...,"max_tokens":N,"temperature":0}} with a trailing
-    /// newline, in response order, to sink (which may stop the run by returning
-    /// non-zero: that status is returned). max_tokens is the judge's
+    /// newline, in response order, to sink (which may stop the run early by
+    /// returning a positive value, after which the call succeeds with the lines
+    /// written so far, or fail it with a negative status, which is returned). max_tokens is the judge's
     /// (mirs_judge_max_new_tokens). opts may be NULL (defaults); summary may be
     /// NULL. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, the strip and
     /// prompt errors (naming the response's source), the sink's status.
@@ -4963,6 +4986,8 @@ extern "C" {
     /// C: `const void *mirs_entropy_tensor_data(const mirs_entropy_tensor *t)` (entropy.h)
     pub fn mirs_entropy_tensor_data(t: *const mirs_entropy_tensor) -> *const c_void;
 
+    /// Unmaps and frees t (NULL is ignored); views and data pointers of t end with it.
+    ///
     /// C: `void mirs_entropy_tensor_free(mirs_entropy_tensor *t)` (entropy.h)
     pub fn mirs_entropy_tensor_free(t: *mut mirs_entropy_tensor);
 
@@ -5051,9 +5076,16 @@ extern "C" {
     /// C: `int mirs_entropy_acc_load(const char *path, mirs_entropy_acc **out)` (entropy.h)
     pub fn mirs_entropy_acc_load(path: *const c_char, out: *mut *mut mirs_entropy_acc) -> c_int;
 
+    /// Fills *out (struct_size set by the caller) with the comparison described
+    /// above. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE (layer), MIRS_E_EMPTY,
+    /// MIRS_E_NO_MEMORY. Thread-safe while no thread modifies acc.
+    ///
     /// C: `int mirs_entropy_acc_compare(const mirs_entropy_acc *acc, size_t layer, uint32_t reps, uint64_t seed, mirs_entropy_group_test *out)` (entropy.h)
     pub fn mirs_entropy_acc_compare(acc: *const mirs_entropy_acc, layer: usize, reps: u32, seed: u64, out: *mut mirs_entropy_group_test) -> c_int;
 
+    /// Writes the threshold of method (MIRS_ENTROPY_THRESHOLD_*) to *threshold.
+    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE, MIRS_E_EMPTY.
+    ///
     /// C: `int mirs_entropy_acc_threshold(const mirs_entropy_acc *acc, size_t layer, int32_t method, double *threshold)` (entropy.h)
     pub fn mirs_entropy_acc_threshold(acc: *const mirs_entropy_acc, layer: usize, method: i32, threshold: *mut f64) -> c_int;
 
