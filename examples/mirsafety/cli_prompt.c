@@ -125,24 +125,12 @@ int cli_prompts(int argc, char **argv)
                 goto done;
             }
         } else if ((r = cli_opt_value("--labels", argc, argv, &i, &v))) {
-            if (r > 0 && strcmp(v, "on") == 0)
-                o.labels = MIRS_PROMPT_LABELS_ON;
-            else if (r > 0 && strcmp(v, "off") == 0)
-                o.labels = MIRS_PROMPT_LABELS_OFF;
-            else if (r > 0 && strcmp(v, "auto") == 0)
-                o.labels = MIRS_PROMPT_LABELS_AUTO;
-            else {
+            if (r <= 0 || mirs_prompt_labels_from_name(v, &o.labels) != MIRS_OK) {
                 rc = cli_usage_error(verb, "--labels wants on, off or auto");
                 goto done;
             }
         } else if ((r = cli_opt_value("--image-format", argc, argv, &i, &v))) {
-            if (r > 0 && strcmp(v, "original") == 0)
-                o.image_format = MIRS_PROMPT_IMAGE_ORIGINAL;
-            else if (r > 0 && strcmp(v, "png") == 0)
-                o.image_format = MIRS_PROMPT_IMAGE_PNG;
-            else if (r > 0 && (strcmp(v, "jpeg") == 0 || strcmp(v, "jpg") == 0))
-                o.image_format = MIRS_PROMPT_IMAGE_JPEG;
-            else {
+            if (r <= 0 || mirs_prompt_image_from_name(v, &o.image_format) != MIRS_OK) {
                 rc = cli_usage_error(verb, "--image-format wants original, png or jpeg");
                 goto done;
             }
@@ -242,20 +230,6 @@ int cli_prompts(int argc, char **argv)
         rc = cli_usage_error(verb, "--format template needs --template FILE");
         goto done;
     }
-    if (o.variant == MIRS_PROMPT_VARIANT_COMPOSITE && mirs_prompt_format_is_request(o.format) == 0 &&
-        !o.composite_dir) {
-        rc = cli_usage_error(verb, "--variant composite with a text format needs --composite-dir DIR");
-        goto done;
-    }
-    if (mirs_prompt_format_is_request(o.format) == 1 && !o.model) {
-        rc = cli_usage_error(verb, "--format %s needs --model NAME", mirs_prompt_format_name(o.format));
-        goto done;
-    }
-    if (o.profile != MIRS_PROMPT_PROFILE_NONE && o.format != MIRS_PROMPT_FORMAT_OPENAI &&
-        o.format != MIRS_PROMPT_FORMAT_OPENAI_BATCH) {
-        rc = cli_usage_error(verb, "--profile needs --format openai or openai-batch (vLLM request bodies)");
-        goto done;
-    }
 
     if (json && !out) {
         rc = cli_usage_error(verb, "--json prints a summary on stdout: give the prompts -o FILE");
@@ -274,6 +248,12 @@ int cli_prompts(int argc, char **argv)
             goto done;
         }
         o.tmpl = tmpl;
+    }
+    /* The library's own checks of the options, before the dataset is opened: a usage error here. */
+    if (mirs_prompt_options_check(&o) != MIRS_OK) {
+        rc = cli_usage_error(verb, "%s (see --model, --profile, --composite-dir)", mirs_error_last());
+        mirs_template_free(tmpl);
+        goto done;
     }
     mirs_dataset *ds = NULL;
     mirs_dataset_options dso = MIRS_DATASET_OPTIONS_INIT;

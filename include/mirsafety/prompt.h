@@ -171,6 +171,14 @@ typedef struct mirs_prompt_options {
  * above 64 KiB). For bindings; C code can use the _INIT macro. */
 MIRS_API int mirs_prompt_options_init(mirs_prompt_options *opts, size_t size);
 
+/* Checks options as a whole job would before writing anything (the
+ * mirs_prompt_write family runs the same checks): a request format needs a
+ * model, a run profile the openai or openai-batch format, the composite
+ * variant with a text format a composite_dir, string options valid UTF-8.
+ * Lets a tool refuse its command line before opening a dataset. MIRS_OK,
+ * or MIRS_E_INVALID_ARGUMENT / MIRS_E_UTF8 with the reason. Thread-safe. */
+MIRS_API int mirs_prompt_options_check(const mirs_prompt_options *opts);
+
 /* ---- Rendering plain inputs --------------------------------------------- */
 
 /* What a chat format or template renders, without a dataset: useful for
@@ -264,7 +272,7 @@ MIRS_API int mirs_prompt_write_file(const mirs_dataset *ds, const mirs_filter *f
 /* MIRS_PROMPT_LABELS_*: "auto", "on", "off". */
 MIRS_API const char *mirs_prompt_labels_name(int32_t value);
 MIRS_API int mirs_prompt_labels_from_name(const char *name, int32_t *out);
-/* MIRS_PROMPT_IMAGE_*: "original", "png", "jpeg". */
+/* MIRS_PROMPT_IMAGE_* ("jpg" is accepted too): "original", "png", "jpeg". */
 MIRS_API const char *mirs_prompt_image_name(int32_t value);
 MIRS_API int mirs_prompt_image_from_name(const char *name, int32_t *out);
 /* MIRS_PROMPT_PROFILE_*: "none", "qwen2.5-vl", "glm-4.1v-thinking". */

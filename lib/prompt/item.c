@@ -730,6 +730,13 @@ static int check_job(const mirs_prompt_options *o)
     return MIRS_OK;
 }
 
+MIRS_API int mirs_prompt_options_check(const mirs_prompt_options *opts)
+{
+    mirs_prompt_options o;
+    int st = check_options(opts, &o);
+    return st ? st : check_job(&o);
+}
+
 /* Appends the item's output line (no newline) to sb. With fail, an item
  * the official adapters count as failed inference sets fail->failed (and
  * returns that failure's status) instead of being an error of the job. */

@@ -14,6 +14,7 @@ static const mirs__name prompt_image_names[] = {
     {"original", MIRS_PROMPT_IMAGE_ORIGINAL},
     {"png", MIRS_PROMPT_IMAGE_PNG},
     {"jpeg", MIRS_PROMPT_IMAGE_JPEG},
+    {"jpg", MIRS_PROMPT_IMAGE_JPEG},
 };
 MIRS__NAME_PAIR(prompt_image, prompt_image_names, "request image format")
 

@@ -191,6 +191,7 @@ static int c_iter_new(void *s)
 
 static int c_prompt_write_filter(void *s) { return mirs_prompt_write(ds, s, NULL, sink, NULL, NULL); }
 static int c_prompt_write_opts(void *s) { return mirs_prompt_write(ds, NULL, s, sink, NULL, NULL); }
+static int c_prompt_options_check(void *s) { return mirs_prompt_options_check(s); }
 
 static int c_prompt_write_file_filter(void *s)
 {
@@ -542,6 +543,7 @@ static const driver drivers[] = {
     {"mirs_prompt_item_text", "mirs_prompt_options", NULL, c_item_text},
     {"mirs_prompt_item_line", "mirs_prompt_options", NULL, c_item_line},
     {"mirs_prompt_write", "mirs_prompt_options", NULL, c_prompt_write_opts},
+    {"mirs_prompt_options_check", "mirs_prompt_options", NULL, c_prompt_options_check},
     {"mirs_prompt_write_file", "mirs_prompt_options", NULL, c_prompt_write_file_opts},
     {"mirs_prompt_render", "mirs_prompt_input", fill_prompt_input, c_render_input},
     {"mirs_strip_reasoning_span", "mirs_strip_options", NULL, c_strip_span},

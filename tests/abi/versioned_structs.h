@@ -190,6 +190,7 @@ static const vs_use vs_uses[] = {
     {"mirs_image_encode_data_url", "mirs_image_encode_options", 1},
     {"mirs_image_composite", "mirs_image_composite_options", 2},
     {"mirs_image_batch_run", "mirs_image_batch_options", 1},
+    {"mirs_prompt_options_check", "mirs_prompt_options", 0},
     {"mirs_prompt_render", "mirs_prompt_options", 1},
     {"mirs_prompt_item_text", "mirs_prompt_options", 1},
     {"mirs_prompt_item_line", "mirs_prompt_options", 1},

@@ -2673,6 +2673,17 @@ struct_size to size (pass sizeof(mirs_prompt_options)); never writes past size b
 so a program built against another version's header stays safe.
 MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
 above 64 KiB). For bindings; C code can use the _INIT macro."""),
+    'mirs_prompt_options_check': (
+        'prompt', ctypes.c_int,
+        [ctypes.POINTER(mirs_prompt_options)],
+        ('opts',),
+        'int mirs_prompt_options_check(const mirs_prompt_options *opts)',
+        """Checks options as a whole job would before writing anything (the
+mirs_prompt_write family runs the same checks): a request format needs a
+model, a run profile the openai or openai-batch format, the composite
+variant with a text format a composite_dir, string options valid UTF-8.
+Lets a tool refuse its command line before opening a dataset. MIRS_OK,
+or MIRS_E_INVALID_ARGUMENT / MIRS_E_UTF8 with the reason. Thread-safe."""),
     'mirs_prompt_input_init': (
         'prompt', ctypes.c_int,
         [ctypes.POINTER(mirs_prompt_input), ctypes.c_size_t],
@@ -2768,13 +2779,13 @@ never read). There is no partial resume: split large jobs with shards."""),
         [ctypes.c_int32],
         ('value',),
         'const char *mirs_prompt_image_name(int32_t value)',
-        'MIRS_PROMPT_IMAGE_*: "original", "png", "jpeg".'),
+        'MIRS_PROMPT_IMAGE_* ("jpg" is accepted too): "original", "png", "jpeg".'),
     'mirs_prompt_image_from_name': (
         'prompt', ctypes.c_int,
         [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
         ('name', 'out'),
         'int mirs_prompt_image_from_name(const char *name, int32_t *out)',
-        'MIRS_PROMPT_IMAGE_*: "original", "png", "jpeg".'),
+        'MIRS_PROMPT_IMAGE_* ("jpg" is accepted too): "original", "png", "jpeg".'),
     'mirs_prompt_profile_name': (
         'prompt', ctypes.c_char_p,
         [ctypes.c_int32],

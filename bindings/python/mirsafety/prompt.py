@@ -223,6 +223,23 @@ def item_text(item: Item, *, format: Optional[NameArg] = None, variant: Optional
     return take_buf(buf).decode("utf-8")
 
 
+def check_options(*, format: Optional[NameArg] = None, variant: Optional[NameArg] = None,
+                  labels: Union[str, int, None] = None, system: Optional[Text] = None,
+                  image_placeholder: Optional[Text] = None, template: Optional[Template] = None,
+                  seed: Optional[int] = None, model: Optional[Text] = None, max_tokens: Optional[int] = None,
+                  temperature: Optional[float] = None, detail: Optional[Text] = None,
+                  image_format: Union[str, int, None] = None, jpeg_quality: Optional[int] = None,
+                  max_pixels: Optional[int] = None, max_image_bytes: Optional[int] = None,
+                  composite_dir: Optional[PathLike] = None, profile: Union[str, int, None] = None,
+                  threads: Optional[int] = None) -> None:
+    """Checks options as a whole write would before writing anything (mirs_prompt_options_check): a request
+    format needs a model, a run profile the openai or openai-batch format, the composite variant with a text
+    format a composite_dir. Raises InvalidArgumentError with the reason."""
+    opts = _given(locals())
+    o = _Options(opts)
+    check(lib().mirs_prompt_options_check(o.ref()), "mirs_prompt_options_check")
+
+
 def item_line(item: Item, *, format: Optional[NameArg] = None, variant: Optional[NameArg] = None,
               labels: Union[str, int, None] = None, system: Optional[Text] = None,
               image_placeholder: Optional[Text] = None, template: Optional[Template] = None, seed: Optional[int] = None,

@@ -109,3 +109,16 @@ def test_items_lines_and_streaming(sample_dir, tmp_path):
         with pytest.raises(mirsafety.InvalidArgumentError):
             prompt.write_file(ds, tmp_path / "no.jsonl", format="openai")
         assert not (tmp_path / "no.jsonl").exists()
+
+
+def test_check_options_is_the_librarys():
+    from mirsafety import prompt
+    from mirsafety.errors import InvalidArgumentError
+    prompt.check_options(format="qwen2-vl")
+    prompt.check_options(format="openai", model="m", profile="qwen2.5-vl")
+    with pytest.raises(InvalidArgumentError, match="needs a model name"):
+        prompt.check_options(format="openai")
+    with pytest.raises(InvalidArgumentError, match="openai or openai-batch"):
+        prompt.check_options(format="qwen2-vl", profile="qwen2.5-vl")
+    with pytest.raises(InvalidArgumentError, match="composite_dir"):
+        prompt.check_options(format="qwen2-vl", variant="composite")

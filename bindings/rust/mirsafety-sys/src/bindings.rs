@@ -3619,6 +3619,16 @@ extern "C" {
     /// C: `int mirs_prompt_options_init(mirs_prompt_options *opts, size_t size)` (prompt.h)
     pub fn mirs_prompt_options_init(opts: *mut mirs_prompt_options, size: usize) -> c_int;
 
+    /// Checks options as a whole job would before writing anything (the
+    /// mirs_prompt_write family runs the same checks): a request format needs a
+    /// model, a run profile the openai or openai-batch format, the composite
+    /// variant with a text format a composite_dir, string options valid UTF-8.
+    /// Lets a tool refuse its command line before opening a dataset. MIRS_OK,
+    /// or MIRS_E_INVALID_ARGUMENT / MIRS_E_UTF8 with the reason. Thread-safe.
+    ///
+    /// C: `int mirs_prompt_options_check(const mirs_prompt_options *opts)` (prompt.h)
+    pub fn mirs_prompt_options_check(opts: *const mirs_prompt_options) -> c_int;
+
     /// Writes the defaults into the first `size` bytes of *in and sets its
     /// struct_size to size (pass sizeof(mirs_prompt_input)); never writes past size bytes,
     /// so a program built against another version's header stays safe.
@@ -3700,12 +3710,12 @@ extern "C" {
     /// C: `int mirs_prompt_labels_from_name(const char *name, int32_t *out)` (prompt.h)
     pub fn mirs_prompt_labels_from_name(name: *const c_char, out: *mut i32) -> c_int;
 
-    /// MIRS_PROMPT_IMAGE_*: "original", "png", "jpeg".
+    /// MIRS_PROMPT_IMAGE_* ("jpg" is accepted too): "original", "png", "jpeg".
     ///
     /// C: `const char *mirs_prompt_image_name(int32_t value)` (prompt.h)
     pub fn mirs_prompt_image_name(value: i32) -> *const c_char;
 
-    /// MIRS_PROMPT_IMAGE_*: "original", "png", "jpeg".
+    /// MIRS_PROMPT_IMAGE_* ("jpg" is accepted too): "original", "png", "jpeg".
     ///
     /// C: `int mirs_prompt_image_from_name(const char *name, int32_t *out)` (prompt.h)
     pub fn mirs_prompt_image_from_name(name: *const c_char, out: *mut i32) -> c_int;
@@ -5311,6 +5321,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_template_load", "prompt"),
     ("mirs_template_free", "prompt"),
     ("mirs_prompt_options_init", "prompt"),
+    ("mirs_prompt_options_check", "prompt"),
     ("mirs_prompt_input_init", "prompt"),
     ("mirs_prompt_render", "prompt"),
     ("mirs_prompt_permutation", "prompt"),

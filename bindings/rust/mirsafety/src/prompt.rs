@@ -136,6 +136,13 @@ impl<'t> PromptOptions<'t> {
     pub fn new(format: PromptFormat) -> Self {
         Self::default().format(format)
     }
+    /// Checks the options as a whole write would before writing anything (`mirs_prompt_options_check`): a request
+    /// format needs a model, a run profile the openai formats, the composite variant with a text format a
+    /// composite directory.
+    pub fn check(&self) -> Result<()> {
+        let o = self.to_raw();
+        check(unsafe { sys::mirs_prompt_options_check(&o) }).map(|_| ())
+    }
     /// The C struct for one call: valid while `self` is borrowed.
     pub(crate) fn to_raw(&self) -> sys::mirs_prompt_options {
         let mut r = self.raw;

@@ -238,3 +238,12 @@ fn failed_items_reach_their_own_sink() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn options_are_checked_by_the_library() {
+    use mirsafety::prompt::PromptOptions;
+    use mirsafety::PromptFormat;
+    assert!(PromptOptions::new(PromptFormat::Qwen2Vl).check().is_ok());
+    let e = PromptOptions::new(PromptFormat::Openai).check().err().unwrap();
+    assert!(e.message().contains("needs a model name"), "{}", e.message());
+}
