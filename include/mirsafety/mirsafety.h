@@ -18,5 +18,6 @@
 #include <mirsafety/score.h>
 #include <mirsafety/report.h>
 #include <mirsafety/entropy.h>
+#include <mirsafety/client.h>
 
 #endif
