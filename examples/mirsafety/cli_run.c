@@ -124,7 +124,7 @@ static int client_option(const char *verb, mirs_client_options *o, bool *json, i
 #define U64_OPT(name, field, max)                                                                                      \
     if ((r = cli_opt_value(name, argc, argv, i, &v))) {                                                                \
         if (r < 0 || parse_u64(v, &x) || x > (max)) {                                                                  \
-            cli_usage_error(verb, "%s wants a whole number up to %llu", name, (unsigned long long)(max));            \
+            cli_usage_error(verb, "%s wants a whole number up to %llu", name, (unsigned long long)(max));              \
             return -1;                                                                                                 \
         }                                                                                                              \
         o->field = x;                                                                                                  \

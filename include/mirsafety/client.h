@@ -40,10 +40,11 @@ extern "C" {
 #endif
 
 /* The API spoken (mirs_client_options.api). */
-#define MIRS_CLIENT_API_AUTO 0 /* per line: a "url" ending in "/completions" but not "/chat/completions" is  \
-                                  COMPLETIONS, one ending in "/messages" or a "params" body is ANTHROPIC,  \
-                                  anything else CHAT */
-#define MIRS_CLIENT_API_OPENAI_CHAT 1        /* POST <endpoint>/chat/completions */
+#define MIRS_CLIENT_API_AUTO                                                                                           \
+    0                                 /* per line: a "url" ending in "/completions" but not "/chat/completions" is     \
+                                         COMPLETIONS, one ending in "/messages" or a "params" body is ANTHROPIC,       \
+                                         anything else CHAT */
+#define MIRS_CLIENT_API_OPENAI_CHAT 1 /* POST <endpoint>/chat/completions */
 #define MIRS_CLIENT_API_OPENAI_COMPLETIONS 2 /* POST <endpoint>/completions */
 #define MIRS_CLIENT_API_ANTHROPIC 3          /* POST <endpoint>/messages (x-api-key, anthropic-version 2023-06-01) */
 
@@ -100,7 +101,7 @@ typedef struct mirs_client_options {
 #define MIRS_CLIENT_OPTIONS_INIT                                                                                       \
     {                                                                                                                  \
         sizeof(mirs_client_options), NULL, NULL, NULL, MIRS_CLIENT_API_AUTO, MIRS_CLIENT_OUTPUT_RESPONSES, 1u, 8u,     \
-            10u, 1, 149000, 5000, 120000, 0.2, 0u, 0u, 16777216u, MIRS_CLIENT_DURABLE_WRITE, 0u, 0u, NULL, NULL, NULL \
+            10u, 1, 149000, 5000, 120000, 0.2, 0u, 0u, 16777216u, MIRS_CLIENT_DURABLE_WRITE, 0u, 0u, NULL, NULL, NULL  \
     }
 /* Writes the defaults into the first `size` bytes of *opts and sets its
  * struct_size to size (pass sizeof(mirs_client_options)); never writes past

@@ -47,8 +47,9 @@ int mirs_client_available(void) { return 0; }
 
 static int unsupported(const char *func)
 {
-    return mirs__fail(MIRS_E_UNSUPPORTED, "%s: this libmirsafety was built without libcurl (meson -Dclient=enabled "
-                                          "and libcurl's development files give the served-model client)",
+    return mirs__fail(MIRS_E_UNSUPPORTED,
+                      "%s: this libmirsafety was built without libcurl (meson -Dclient=enabled "
+                      "and libcurl's development files give the served-model client)",
                       func);
 }
 
@@ -499,7 +500,8 @@ static int retry_or_fail(run *r, slot *s, int64_t now)
     if (d > r->o.backoff_cap_ms) d = r->o.backoff_cap_ms;
     double f = 1.0 + r->o.backoff_jitter * (2.0 * uniform01(r) - 1.0);
     int64_t delay = (int64_t)((double)d * f);
-    if (s->retry_after_ms >= 0) delay = s->retry_after_ms < r->o.backoff_cap_ms ? s->retry_after_ms : r->o.backoff_cap_ms;
+    if (s->retry_after_ms >= 0)
+        delay = s->retry_after_ms < r->o.backoff_cap_ms ? s->retry_after_ms : r->o.backoff_cap_ms;
     s->not_before = now + delay;
     return MIRS_OK;
 }
@@ -507,8 +509,7 @@ static int retry_or_fail(run *r, slot *s, int64_t now)
 static bool blank_text(const char *t, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (t[i] != ' ' && t[i] != '\t' && t[i] != '\n' && t[i] != '\r' && t[i] != '\f' && t[i] != '\v')
-            return false;
+        if (t[i] != ' ' && t[i] != '\t' && t[i] != '\n' && t[i] != '\r' && t[i] != '\f' && t[i] != '\v') return false;
     return true;
 }
 
@@ -572,7 +573,8 @@ static void error_excerpt(mirs_sb *dst, const mirs_sb *body)
     if (!n) return;
     n = mirs__utf8_valid_prefix(body->data, n);
     mirs_sb_puts(dst, ": ");
-    for (size_t i = 0; i < n; i++) mirs_sb_putc(dst, body->data[i] == '\n' || body->data[i] == '\r' ? ' ' : body->data[i]);
+    for (size_t i = 0; i < n; i++)
+        mirs_sb_putc(dst, body->data[i] == '\n' || body->data[i] == '\r' ? ' ' : body->data[i]);
 }
 
 static int finish_attempt(run *r, slot *s, CURLcode res, int64_t now)
@@ -628,8 +630,8 @@ static int finish_attempt(run *r, slot *s, CURLcode res, int64_t now)
         r->s.prompt_tokens += pt;
         r->s.completion_tokens += ct;
         if (r->o.tpm) r->tpm_bucket -= (double)(tt ? tt : pt + ct);
-        rc = write_record(r, s->key, true, text.data ? text.data : "", text.len, finish, usage, NULL,
-                          now - s->started, s->attempts);
+        rc = write_record(r, s->key, true, text.data ? text.data : "", text.len, finish, usage, NULL, now - s->started,
+                          s->attempts);
         slot_release(s);
     }
     mirs_sb_free(&text);
