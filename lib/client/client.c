@@ -45,26 +45,33 @@ int mirs_client_options_init(mirs_client_options *opts, size_t size)
 
 int mirs_client_available(void) { return 0; }
 
-static int unsupported(const char *func)
+/* The arguments and structs are checked as with libcurl (a caller's
+ * mistake is reported as such), then the call is refused. */
+static int unsupported(const char *func, const mirs_client_options *opts, mirs_client_summary *summary)
 {
+    mirs_client_options o = MIRS_CLIENT_OPTIONS_INIT;
+    int rc;
+    if (summary && (rc = MIRS__STRUCT_OUT_CHECK(mirs_client_summary, summary))) return rc;
+    if ((rc = MIRS__STRUCT_IN(mirs_client_options, opts, &o))) return rc;
     return mirs__fail(MIRS_E_UNSUPPORTED,
-                      "%s: this libmirsafety was built without libcurl (meson -Dclient=enabled "
-                      "and libcurl's development files give the served-model client)",
+                      "%s: this libmirsafety was built without libcurl (install libcurl's development files and "
+                      "configure with -Dclient=enabled for the served-model client)",
                       func);
 }
 
 int mirs_client_run(mirs_client_source_fn source, void *userdata, const char *output_path,
                     const mirs_client_options *opts, mirs_client_summary *summary)
 {
-    (void)source, (void)userdata, (void)output_path, (void)opts, (void)summary;
-    return unsupported("mirs_client_run");
+    (void)userdata;
+    MIRS_CHECK_ARG(source && output_path && opts, "source, output_path and opts must not be NULL");
+    return unsupported("mirs_client_run", opts, summary);
 }
 
 int mirs_client_run_file(const char *requests_path, const char *output_path, const mirs_client_options *opts,
                          mirs_client_summary *summary)
 {
-    (void)requests_path, (void)output_path, (void)opts, (void)summary;
-    return unsupported("mirs_client_run_file");
+    MIRS_CHECK_ARG(requests_path && output_path && opts, "requests_path, output_path and opts must not be NULL");
+    return unsupported("mirs_client_run_file", opts, summary);
 }
 
 #else

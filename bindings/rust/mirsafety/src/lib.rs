@@ -13,6 +13,7 @@
 //! The raw layer is re-exported as [`sys`].
 pub use mirsafety_sys as sys;
 
+pub mod client;
 mod dataset;
 mod error;
 mod progress;
