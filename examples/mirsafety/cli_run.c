@@ -44,7 +44,7 @@ typedef struct run_progress {
     bool started;
 } run_progress;
 
-static void run_progress_cb(void *userdata, size_t done, size_t total)
+static void run_progress_cb(void *userdata, size_t done, size_t total, size_t failed, size_t in_flight)
 {
     run_progress *p = userdata;
     if (!p->enabled) return;
@@ -65,8 +65,8 @@ static void run_progress_cb(void *userdata, size_t done, size_t total)
         snprintf(eta, sizeof eta, "%d:%02d:%02d", (int)(s / 3600), (int)(s / 60) % 60, (int)s % 60);
     }
     char line[256];
-    int n = snprintf(line, sizeof line, "requests %zu/%zu  %5.1f%%  %.1f/s  ETA %s", done, all,
-                     all ? 100.0 * (double)done / (double)all : 100.0, rate, eta);
+    int n = snprintf(line, sizeof line, "requests %zu/%zu  %5.1f%%  %.1f/s  ETA %s  failed %zu  in flight %zu", done,
+                     all, all ? 100.0 * (double)done / (double)all : 100.0, rate, eta, failed, in_flight);
     struct winsize ws;
     size_t width = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 ? (size_t)ws.ws_col - 1 : 79;
     if (n < 0) return;
@@ -303,15 +303,26 @@ static int file_next(void *userdata, const char **line, size_t *len)
     }
 }
 
+/* Non-blank lines, for the progress line's total (read in blocks: a
+ * request file of images is large). */
 static size_t count_lines(FILE *f)
 {
-    size_t n = 0;
-    int c, prev = '\n';
-    while ((c = getc(f)) != EOF) {
-        if (c == '\n' && prev != '\n') n++;
-        prev = c;
+    static char buf[1 << 16];
+    size_t n = 0, got;
+    bool empty = true; /* the current line has nothing but its newline so far */
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+        for (const char *p = buf, *e = buf + got; p < e;) {
+            const char *nl = memchr(p, '\n', (size_t)(e - p));
+            if (!nl) {
+                empty = false;
+                break;
+            }
+            if (nl > p || !empty) n++;
+            empty = true;
+            p = nl + 1;
+        }
     }
-    if (prev != '\n') n++;
+    if (!empty) n++;
     rewind(f);
     return n;
 }
@@ -346,6 +357,9 @@ static const char run_usage[] =
     "  --max-tokens N        sent as max_tokens\n"
     "  --temperature T       sent as temperature\n"
     "  --system TEXT         system prompt\n"
+    "  --image-format F      original (default: the files' bytes), png (as the official API adapter sends\n"
+    "                        them: PNG data URLs) or jpeg\n"
+    "  --max-pixels N        downscale larger images to fit (aspect kept)\n"
     "  --requests FILE       send this request file instead of building requests from a dataset\n"
     "  -o FILE               the responses file (appended to; required)\n";
 
@@ -405,6 +419,24 @@ int cli_run(int argc, char **argv)
                 cli_usage_error("run", "unknown --variant '%s'", r > 0 ? v : "");
                 goto usage;
             }
+        } else if ((r = cli_opt_value("--image-format", argc, argv, &i, &v))) {
+            static const cli_choice imf[] = {{"original", MIRS_PROMPT_IMAGE_ORIGINAL},
+                                             {"png", MIRS_PROMPT_IMAGE_PNG},
+                                             {"jpeg", MIRS_PROMPT_IMAGE_JPEG},
+                                             {NULL, 0}};
+            int f = 0;
+            if (r < 0 || cli_choose(v, imf, &f)) {
+                cli_usage_error("run", "--image-format wants original, png or jpeg");
+                goto usage;
+            }
+            po.image_format = f;
+        } else if ((r = cli_opt_value("--max-pixels", argc, argv, &i, &v))) {
+            uint64_t x;
+            if (r < 0 || parse_u64(v, &x)) {
+                cli_usage_error("run", "--max-pixels wants a whole number");
+                goto usage;
+            }
+            po.max_pixels = x;
         } else if ((r = cli_opt_value("--max-tokens", argc, argv, &i, &v))) {
             uint64_t x;
             if (r < 0 || parse_u64(v, &x) || x > INT64_MAX) {

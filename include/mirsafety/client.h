@@ -56,11 +56,15 @@ extern "C" {
 #define MIRS_CLIENT_DURABLE_WRITE 0 /* one write(2) per record: survives a kill of the process (default) */
 #define MIRS_CLIENT_DURABLE_FSYNC 1 /* write(2) and fdatasync(2) per record: survives power loss */
 
-/* Called on the calling thread after each record is written (and once at
- * the start, with done = records already in the file): done = items with a
- * record of this run or an ok record from before, total = items read from
- * the source so far (the final count once the source has ended). */
-typedef void (*mirs_client_progress_fn)(void *userdata, size_t done, size_t total);
+/* Called on the calling thread after each record is written, after each
+ * line read that needs no request, and at least every 500 ms while
+ * requests are in flight: done = items finished (a record written by this
+ * run, or an ok record from before), total = request lines read so far
+ * (the final count once the source has ended; a caller that knows the
+ * count beforehand uses its own), failed = failed records written by this
+ * run, in_flight = items being sent or waiting out a backoff. A rate is
+ * done's growth over the caller's clock. */
+typedef void (*mirs_client_progress_fn)(void *userdata, size_t done, size_t total, size_t failed, size_t in_flight);
 
 /* Every default is the official adapter's value unless said otherwise. */
 typedef struct mirs_client_options {

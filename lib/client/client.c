@@ -33,6 +33,7 @@
 #include <curl/curl.h>
 #include <stdio.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #endif
 
 int mirs_client_options_init(mirs_client_options *opts, size_t size)
@@ -107,6 +108,8 @@ typedef struct run {
     bool source_end;
     uint64_t line_no;
     CURLM *multi;
+    int epfd;           /* the sockets libcurl wants watched (CURLMOPT_SOCKETFUNCTION) */
+    int64_t curl_timer; /* when libcurl wants CURL_SOCKET_TIMEOUT (ms), -1 for never */
     slot *slots;
     uint32_t nslots;
     int fd;
@@ -117,11 +120,15 @@ typedef struct run {
     char *key_value; /* the API key (scrubbed from error texts, zeroed at the end) */
     uint64_t rng;
     size_t progress_done;
-    int64_t next_start;   /* rpm spacing */
-    double tpm_bucket;    /* tokens that may still be spent */
-    int64_t tpm_refilled; /* ms of the last refill */
+    int64_t last_progress; /* ms of the last progress call */
+    int64_t next_start;    /* rpm spacing */
+    double tpm_bucket;     /* tokens that may still be spent */
+    int64_t tpm_refilled;  /* ms of the last refill */
     mirs_sb rec;
 } run;
+
+static int on_socket(CURL *e, curl_socket_t fd, int what, void *userp, void *socketp);
+static int on_timer(CURLM *m, long timeout_ms, void *userp);
 
 static int64_t now_ms(void)
 {
@@ -241,7 +248,11 @@ static void scrub(run *r, mirs_sb *sb)
 
 static void progress(run *r)
 {
-    if (r->o.progress) r->o.progress(r->o.progress_userdata, r->progress_done, (size_t)r->s.requests);
+    if (!r->o.progress) return;
+    size_t busy = 0;
+    for (uint32_t i = 0; r->slots && i < r->nslots; i++) busy += r->slots[i].used;
+    r->last_progress = now_ms();
+    r->o.progress(r->o.progress_userdata, r->progress_done, (size_t)r->s.requests, (size_t)r->s.failed, busy);
 }
 
 /* Appends one record: a single write(2) of a complete line. */
@@ -735,6 +746,11 @@ static int setup(run *r)
     r->hdr_anthropic = a;
     if (!h || !a) return mirs__fail(MIRS_E_NO_MEMORY, "out of memory building the request headers");
     if (!(r->multi = curl_multi_init())) return mirs__fail(MIRS_E_NO_MEMORY, "curl_multi_init failed");
+    if ((r->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) return mirs__fail_errno(MIRS_E_IO, errno, "epoll_create1 failed");
+    curl_multi_setopt(r->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(r->multi, CURLMOPT_SOCKETDATA, r);
+    curl_multi_setopt(r->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(r->multi, CURLMOPT_TIMERDATA, r);
     curl_multi_setopt(r->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)r->nslots);
     if (!(r->slots = mirs__calloc(r->nslots, sizeof *r->slots))) return MIRS_E_NO_MEMORY;
     for (uint32_t i = 0; i < r->nslots; i++) {
@@ -779,6 +795,7 @@ static void teardown(run *r)
     }
     free(r->slots);
     if (r->multi) curl_multi_cleanup(r->multi);
+    if (r->epfd >= 0) close(r->epfd);
     /* The key's header copies live inside the lists: wipe them first. */
     for (struct curl_slist *l = r->hdr_openai; l; l = l->next) explicit_bzero(l->data, strlen(l->data));
     for (struct curl_slist *l = r->hdr_anthropic; l; l = l->next) explicit_bzero(l->data, strlen(l->data));
@@ -817,8 +834,41 @@ static int fill(run *r)
     return MIRS_OK;
 }
 
+/* libcurl's socket and timer callbacks: only the sockets with events are
+ * handed back to libcurl (curl_multi_socket_action), so a wake-up costs the
+ * same with 4 or 4,096 transfers in flight (curl_multi_perform would visit
+ * every transfer, and poll() every socket, on each one). */
+static int on_socket(CURL *e, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    (void)e, (void)socketp;
+    run *r = userp;
+    if (what == CURL_POLL_REMOVE) {
+        epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
+        return 0;
+    }
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+    ev.data.fd = fd;
+    if (epoll_ctl(r->epfd, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT &&
+        epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) != 0)
+        return -1;
+    return 0;
+}
+
+static int on_timer(CURLM *m, long timeout_ms, void *userp)
+{
+    (void)m;
+    run *r = userp;
+    r->curl_timer = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    return 0;
+}
+
+#define MAX_EVENTS 256
+
 static int loop(run *r)
 {
+    struct epoll_event ev[MAX_EVENTS];
     for (;;) {
         if (r->o.cancel && *r->o.cancel) {
             r->s.cancelled = 1;
@@ -842,10 +892,28 @@ static int loop(run *r)
             if ((rc = start_attempt(r, s, now))) return rc;
         }
         if (!busy && r->source_end) return MIRS_OK;
+        if (r->o.progress && now - r->last_progress >= 500) progress(r);
+        if (r->curl_timer >= 0 && r->curl_timer < wake) wake = r->curl_timer;
+        now = now_ms();
+        int timeout = wake > now ? (int)(wake - now) : 0;
+        int n = epoll_wait(r->epfd, ev, MAX_EVENTS, timeout);
+        if (n < 0) {
+            if (errno != EINTR) return mirs__fail_errno(MIRS_E_INTERNAL, errno, "epoll_wait failed");
+            n = 0;
+        }
         int still = 0;
-        CURLMcode mc = curl_multi_perform(r->multi, &still);
-        if (mc != CURLM_OK) return mirs__fail(MIRS_E_INTERNAL, "curl_multi_perform: %s", curl_multi_strerror(mc));
-        bool finished = false;
+        CURLMcode mc = CURLM_OK;
+        for (int i = 0; i < n && mc == CURLM_OK; i++) {
+            int flags = (ev[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+                        (ev[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+                        (ev[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+            mc = curl_multi_socket_action(r->multi, ev[i].data.fd, flags, &still);
+        }
+        if (mc == CURLM_OK && r->curl_timer >= 0 && now_ms() >= r->curl_timer) {
+            r->curl_timer = -1;
+            mc = curl_multi_socket_action(r->multi, CURL_SOCKET_TIMEOUT, 0, &still);
+        }
+        if (mc != CURLM_OK) return mirs__fail(MIRS_E_INTERNAL, "curl_multi_socket_action: %s", curl_multi_strerror(mc));
         CURLMsg *m;
         int left;
         while ((m = curl_multi_info_read(r->multi, &left))) {
@@ -854,14 +922,7 @@ static int loop(run *r)
             curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
             CURLcode res = m->data.result;
             if ((rc = finish_attempt(r, s, res, now_ms()))) return rc;
-            finished = true;
         }
-        if (finished) continue;
-        now = now_ms();
-        int timeout = wake > now ? (int)(wake - now) : 0;
-        if (timeout > POLL_MS) timeout = POLL_MS;
-        mc = curl_multi_poll(r->multi, NULL, 0, timeout, NULL);
-        if (mc != CURLM_OK) return mirs__fail(MIRS_E_INTERNAL, "curl_multi_poll: %s", curl_multi_strerror(mc));
     }
 }
 
@@ -880,6 +941,8 @@ int mirs_client_run(mirs_client_source_fn source, void *userdata, const char *ou
     }
     r->s.struct_size = sizeof r->s;
     r->fd = -1;
+    r->epfd = -1;
+    r->curl_timer = -1;
     r->path = output_path;
     r->source = source;
     r->userdata = userdata;

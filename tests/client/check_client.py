@@ -312,7 +312,7 @@ def main():
 
     # -- SIGKILL at random moments, then re-runs: exactly one ok record per item --
     if want("kill"):
-        slow = Server(tmp, "--latency-ms", "40")
+        slow = Server(tmp, "--latency-ms", "150")
         out = os.path.join(tmp, "kill.out.jsonl")
         outputs.append(out)
         env = dict(os.environ, MIRSAFETY_NO_PROGRESS="1")
@@ -325,7 +325,7 @@ def main():
         for _ in range(60):
             p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
             try:
-                p.wait(timeout=rng.uniform(0.02, 0.35))
+                p.wait(timeout=rng.uniform(0.05, 0.6))
                 finished = p.returncode == 0
                 if finished:
                     break

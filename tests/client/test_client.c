@@ -29,9 +29,11 @@ static int next_line(void *userdata, const char **line, size_t *len)
 }
 
 static size_t progress_calls, progress_last_done;
-static void on_progress(void *userdata, size_t done, size_t total)
+static size_t progress_last_failed;
+static void on_progress(void *userdata, size_t done, size_t total, size_t failed, size_t in_flight)
 {
-    (void)userdata, (void)total;
+    (void)userdata, (void)total, (void)in_flight;
+    progress_last_failed = failed;
     progress_calls++;
     progress_last_done = done;
 }
@@ -108,6 +110,7 @@ int main(void)
     CHECK_EQ_INT(s.retries, 4);
     CHECK(progress_calls >= 3);
     CHECK_EQ_INT(progress_last_done, 2);
+    CHECK_EQ_INT(progress_last_failed, 2);
     mirs_responses *r = NULL;
     CHECK_OK(mirs_responses_open(out, NULL, &r));
     CHECK_EQ_INT(mirs_responses_count(r), 2);

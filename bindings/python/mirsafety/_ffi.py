@@ -862,11 +862,15 @@ mirs_prompt_sink_fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POI
 # successful run always ends with one call where done == total (also when
 # total is 0). Not called after an error.
 mirs_score_progress_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t)
-# Called on the calling thread after each record is written (and once at
-# the start, with done = records already in the file): done = items with a
-# record of this run or an ok record from before, total = items read from
-# the source so far (the final count once the source has ended).
-mirs_client_progress_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t)
+# Called on the calling thread after each record is written, after each
+# line read that needs no request, and at least every 500 ms while
+# requests are in flight: done = items finished (a record written by this
+# run, or an ok record from before), total = request lines read so far
+# (the final count once the source has ended; a caller that knows the
+# count beforehand uses its own), failed = failed records written by this
+# run, in_flight = items being sent or waiting out a backoff. A rate is
+# done's growth over the caller's clock.
+mirs_client_progress_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t)
 # Hands the run its next request line: *line (len bytes, no newline
 # needed) stays valid until the next call. Return MIRS_OK with a line,
 # MIRS_DONE at the end, or a negative status to stop the run with it. Called

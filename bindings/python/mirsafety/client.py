@@ -5,7 +5,7 @@ interface); the GIL is released for the whole call, so another thread may cancel
 Options (keywords): model, api ("auto", "chat", "completions", "anthropic"), output ("responses", "judge"),
 api_key_env (the NAME of an environment variable), concurrency, timeout_ms, max_retries, blank_retries,
 backoff_base_ms, backoff_cap_ms, backoff_jitter, rpm, tpm, max_body_bytes, tls_verify, durability ("write",
-"fsync"), seed, progress (a callable given (done, total)), cancel (a Cancel). docs/running.md has the details.
+"fsync"), seed, progress (a callable given (done, total, failed, in_flight)), cancel (a Cancel). docs/running.md has the details.
 """
 import ctypes
 
@@ -63,9 +63,9 @@ class _Options:
             elif k == "tls_verify":
                 o.tls_verify = 1 if v else 0
             elif k == "progress":
-                def tramp(_ud, done, total, _f=v):
+                def tramp(_ud, done, total, failed, in_flight, _f=v):
                     try:
-                        _f(done, total)
+                        _f(done, total, failed, in_flight)
                     except BaseException as e:  # a callback must not unwind through C; re-raised after the call
                         self.progress_error = self.progress_error or e
                 cb = _ffi.mirs_client_progress_fn(tramp)

@@ -50,7 +50,7 @@ def test_run_file_then_resume(server, tmp_path):
     req.write_text("\n".join(lines(5, "file")) + "\n")
     out = tmp_path / "out.jsonl"
     seen = []
-    s = client.run_file(req, out, server, concurrency=3, output="judge", progress=lambda d, t: seen.append((d, t)))
+    s = client.run_file(req, out, server, concurrency=3, output="judge", progress=lambda d, t, f, n: seen.append((d, t)))
     assert s["requests"] == 5 and s["ok"] == 5 and s["attempts"] == 5 and not s["cancelled"]
     recs = [json.loads(x) for x in out.read_text().splitlines()]
     assert sorted(r["key"] for r in recs) == ["file/%d" % i for i in range(5)]

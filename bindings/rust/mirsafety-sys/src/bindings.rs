@@ -1466,11 +1466,15 @@ pub type mirs_prompt_sink_fn = Option<unsafe extern "C" fn(*mut c_void, *const c
 /// total is 0). Not called after an error.
 pub type mirs_score_progress_fn = Option<unsafe extern "C" fn(*mut c_void, usize, usize)>;
 
-/// Called on the calling thread after each record is written (and once at
-/// the start, with done = records already in the file): done = items with a
-/// record of this run or an ok record from before, total = items read from
-/// the source so far (the final count once the source has ended).
-pub type mirs_client_progress_fn = Option<unsafe extern "C" fn(*mut c_void, usize, usize)>;
+/// Called on the calling thread after each record is written, after each
+/// line read that needs no request, and at least every 500 ms while
+/// requests are in flight: done = items finished (a record written by this
+/// run, or an ok record from before), total = request lines read so far
+/// (the final count once the source has ended; a caller that knows the
+/// count beforehand uses its own), failed = failed records written by this
+/// run, in_flight = items being sent or waiting out a backoff. A rate is
+/// done's growth over the caller's clock.
+pub type mirs_client_progress_fn = Option<unsafe extern "C" fn(*mut c_void, usize, usize, usize, usize)>;
 
 /// Hands the run its next request line: *line (len bytes, no newline
 /// needed) stays valid until the next call. Return MIRS_OK with a line,
