@@ -129,7 +129,7 @@ int main(void)
     CHECK_EQ_INT(s.failed, 1);
 
     /* duplicates, schema errors and a source error stop the run with their status */
-    static const char *const dup[] = {two[0], two[0]};
+    const char *const dup[] = {two[0], two[0]};
     lines ds = {dup, 2, 0, -1};
     CHECK_STATUS(mirs_client_run(next_line, &ds, out, &o, &s), MIRS_E_DUPLICATE);
     static const char *const nokey[] = {"{\"body\":{}}"};
