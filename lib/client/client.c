@@ -29,8 +29,15 @@
 #include <unistd.h>
 
 #ifdef MIRS_HAVE_CURL
+/* libcurl is opened with dlopen() by each run (its header only is used at
+ * build time): a process that never runs the client never loads libcurl
+ * and what it pulls in (TLS, LDAP, PKCS#11 modules with their own
+ * constructors and destructors), and the library works where libcurl is
+ * not installed. The calls below go through the run's table (r->cu). */
+#define CURL_DISABLE_TYPECHECK 1
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <stdio.h>
 #include <strings.h>
 #include <sys/epoll.h>
@@ -77,12 +84,118 @@ int mirs_client_run_file(const char *requests_path, const char *output_path, con
 
 #else
 
-int mirs_client_available(void) { return 1; }
-
 #define MAX_REQUEST_LINE ((size_t)1 << 28)
 #define MAX_OUTPUT_FILE ((size_t)1 << 36)
 #define POLL_MS 100
 #define ERROR_EXCERPT 300
+
+typedef struct curl_api {
+    void *dl;
+    CURLcode (*global_init)(long);
+    void (*global_cleanup)(void);
+    CURL *(*easy_init)(void);
+    void (*easy_cleanup)(CURL *);
+    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+    const char *(*easy_strerror)(CURLcode);
+    time_t (*getdate)(const char *, const time_t *);
+    CURLM *(*multi_init)(void);
+    CURLMcode (*multi_cleanup)(CURLM *);
+    CURLMcode (*multi_setopt)(CURLM *, CURLMoption, ...);
+    CURLMcode (*multi_add_handle)(CURLM *, CURL *);
+    CURLMcode (*multi_remove_handle)(CURLM *, CURL *);
+    CURLMcode (*multi_socket_action)(CURLM *, curl_socket_t, int, int *);
+    CURLMsg *(*multi_info_read)(CURLM *, int *);
+    const char *(*multi_strerror)(CURLMcode);
+    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+    void (*slist_free_all)(struct curl_slist *);
+} curl_api;
+
+#define LIBCURL_SONAME "libcurl.so.4"
+
+/* Loads libcurl into *c; MIRS_E_UNSUPPORTED naming dlerror() when it
+ * cannot be loaded or lacks a function. */
+static int curl_open(curl_api *c)
+{
+    memset(c, 0, sizeof *c);
+    if (!(c->dl = dlopen(LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL)))
+        return mirs__fail(MIRS_E_UNSUPPORTED, "the served-model client needs %s: %s", LIBCURL_SONAME, dlerror());
+    struct {
+        const char *name;
+        void **slot;
+    } fns[] = {
+        {"curl_global_init", (void **)&c->global_init},
+        {"curl_global_cleanup", (void **)&c->global_cleanup},
+        {"curl_easy_init", (void **)&c->easy_init},
+        {"curl_easy_cleanup", (void **)&c->easy_cleanup},
+        {"curl_easy_setopt", (void **)&c->easy_setopt},
+        {"curl_easy_getinfo", (void **)&c->easy_getinfo},
+        {"curl_easy_strerror", (void **)&c->easy_strerror},
+        {"curl_getdate", (void **)&c->getdate},
+        {"curl_multi_init", (void **)&c->multi_init},
+        {"curl_multi_cleanup", (void **)&c->multi_cleanup},
+        {"curl_multi_setopt", (void **)&c->multi_setopt},
+        {"curl_multi_add_handle", (void **)&c->multi_add_handle},
+        {"curl_multi_remove_handle", (void **)&c->multi_remove_handle},
+        {"curl_multi_socket_action", (void **)&c->multi_socket_action},
+        {"curl_multi_info_read", (void **)&c->multi_info_read},
+        {"curl_multi_strerror", (void **)&c->multi_strerror},
+        {"curl_slist_append", (void **)&c->slist_append},
+        {"curl_slist_free_all", (void **)&c->slist_free_all},
+    };
+    for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
+        void *f = dlsym(c->dl, fns[i].name);
+        if (!f) {
+            int st = mirs__fail(MIRS_E_UNSUPPORTED, "%s has no %s (libcurl 7.66 or newer is needed)", LIBCURL_SONAME,
+                                fns[i].name);
+            dlclose(c->dl);
+            c->dl = NULL;
+            return st;
+        }
+        memcpy(fns[i].slot, &f, sizeof f);
+    }
+    return MIRS_OK;
+}
+
+static void curl_close(curl_api *c)
+{
+    if (c->dl) dlclose(c->dl);
+    c->dl = NULL;
+}
+
+int mirs_client_available(void)
+{
+    curl_api c;
+    if (curl_open(&c) != MIRS_OK) {
+        mirs_error_clear();
+        return 0;
+    }
+    curl_close(&c);
+    return 1;
+}
+
+/* Every libcurl call site has the run in scope as r. */
+#undef curl_easy_setopt
+#undef curl_easy_getinfo
+#undef curl_multi_setopt
+#define curl_global_init(...) r->cu.global_init(__VA_ARGS__)
+#define curl_global_cleanup(...) r->cu.global_cleanup(__VA_ARGS__)
+#define curl_easy_init(...) r->cu.easy_init(__VA_ARGS__)
+#define curl_easy_cleanup(...) r->cu.easy_cleanup(__VA_ARGS__)
+#define curl_easy_setopt(...) r->cu.easy_setopt(__VA_ARGS__)
+#define curl_easy_getinfo(...) r->cu.easy_getinfo(__VA_ARGS__)
+#define curl_easy_strerror(...) r->cu.easy_strerror(__VA_ARGS__)
+#define curl_getdate(...) r->cu.getdate(__VA_ARGS__)
+#define curl_multi_init(...) r->cu.multi_init(__VA_ARGS__)
+#define curl_multi_cleanup(...) r->cu.multi_cleanup(__VA_ARGS__)
+#define curl_multi_setopt(...) r->cu.multi_setopt(__VA_ARGS__)
+#define curl_multi_add_handle(...) r->cu.multi_add_handle(__VA_ARGS__)
+#define curl_multi_remove_handle(...) r->cu.multi_remove_handle(__VA_ARGS__)
+#define curl_multi_socket_action(...) r->cu.multi_socket_action(__VA_ARGS__)
+#define curl_multi_info_read(...) r->cu.multi_info_read(__VA_ARGS__)
+#define curl_multi_strerror(...) r->cu.multi_strerror(__VA_ARGS__)
+#define curl_slist_append(...) r->cu.slist_append(__VA_ARGS__)
+#define curl_slist_free_all(...) r->cu.slist_free_all(__VA_ARGS__)
 
 typedef struct slot {
     bool used, running, too_big;
@@ -101,6 +214,7 @@ typedef struct slot {
 } slot;
 
 typedef struct run {
+    curl_api cu;
     mirs_client_options o;
     mirs_client_summary s;
     mirs_client_source_fn source;
@@ -338,6 +452,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *userdata)
 static size_t on_header(char *p, size_t size, size_t n, void *userdata)
 {
     slot *s = userdata;
+    run *r = s->run;
     size_t len = size * n;
     static const char name[] = "retry-after:";
     if (len > sizeof name - 1 && len < 256 && strncasecmp(p, name, sizeof name - 1) == 0) {
@@ -951,7 +1066,12 @@ int mirs_client_run(mirs_client_source_fn source, void *userdata, const char *ou
     r->tpm_bucket = (double)r->o.tpm;
     r->tpm_refilled = now_ms();
     mirs_sb_init(&r->rec);
+    if ((rc = curl_open(&r->cu))) {
+        free(r);
+        return rc;
+    }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        curl_close(&r->cu);
         free(r);
         return mirs__fail(MIRS_E_INTERNAL, "curl_global_init failed");
     }
@@ -964,8 +1084,9 @@ int mirs_client_run(mirs_client_source_fn source, void *userdata, const char *ou
     /* The summary counts what was done, also when the run failed. */
     if (summary) mirs__struct_out(summary, &r->s, sizeof r->s);
     teardown(r);
-    free(r);
     curl_global_cleanup();
+    curl_close(&r->cu);
+    free(r);
     return rc;
 }
 
