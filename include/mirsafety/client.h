@@ -22,9 +22,12 @@
  * record in the file yet, so every key ends with at most one ok record.
  *
  * Transfers run through the libcurl multi interface on the calling thread:
- * the library starts no thread. Built without libcurl, every function but
- * mirs_client_options_init() and mirs_client_available() returns
- * MIRS_E_UNSUPPORTED. docs/running.md has the guide.
+ * the library starts no thread. libcurl is loaded by each run (dlopen of
+ * libcurl.so.4), so a process that never runs the client never loads it.
+ * Built without libcurl's header, or where libcurl.so.4 cannot be loaded,
+ * every function but mirs_client_options_init() and
+ * mirs_client_available() returns MIRS_E_UNSUPPORTED. docs/running.md has
+ * the guide.
  *
  * The API key is read from the environment variable the caller names
  * (options.api_key_env), inside the call; it is sent in a request header
@@ -137,7 +140,8 @@ typedef struct mirs_client_summary {
  * its lines lazily keeps memory bounded by the concurrency. */
 typedef int (*mirs_client_source_fn)(void *userdata, const char **line, size_t *len);
 
-/* 1 when the library was built with libcurl (the client works), else 0. */
+/* 1 when the client works here: the library was built with libcurl's
+ * header and libcurl.so.4 can be loaded; else 0. Thread-safe. */
 MIRS_API int mirs_client_available(void);
 
 /* Sends every request of `source` whose key has no ok record in

@@ -4074,7 +4074,8 @@ sizeof(size_t) or above 64 KiB). Works without libcurl too."""),
         [],
         (),
         'int mirs_client_available(void)',
-        '1 when the library was built with libcurl (the client works), else 0.'),
+        """1 when the client works here: the library was built with libcurl's
+header and libcurl.so.4 can be loaded; else 0. Thread-safe."""),
     'mirs_client_run': (
         'client', ctypes.c_int,
         [mirs_client_source_fn, ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(mirs_client_options), ctypes.POINTER(mirs_client_summary)],

@@ -4857,7 +4857,8 @@ extern "C" {
     /// C: `int mirs_client_options_init(mirs_client_options *opts, size_t size)` (client.h)
     pub fn mirs_client_options_init(opts: *mut mirs_client_options, size: usize) -> c_int;
 
-    /// 1 when the library was built with libcurl (the client works), else 0.
+    /// 1 when the client works here: the library was built with libcurl's
+    /// header and libcurl.so.4 can be loaded; else 0. Thread-safe.
     ///
     /// C: `int mirs_client_available(void)` (client.h)
     pub fn mirs_client_available() -> c_int;
