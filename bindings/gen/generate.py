@@ -995,6 +995,9 @@ RUST_ENUMS = [
     ("Kernel", "MIRS_ENTROPY_KERNEL_", None, ()),
     ("EntropyLabel", "MIRS_ENTROPY_LABEL_", None, ()),
     ("ThresholdMethod", "MIRS_ENTROPY_THRESHOLD_", None, ()),
+    ("ClientApi", "MIRS_CLIENT_API_", None, ()),
+    ("ClientOutput", "MIRS_CLIENT_OUTPUT_", None, ()),
+    ("ClientDurability", "MIRS_CLIENT_DURABLE_", None, ()),
 ]
 # The C name pair (mirs_<group>_name / mirs_<group>_from_name) of each enum that has one: the enum's name(),
 # from_name(), Display and FromStr go through it, so Rust, Python and the tool spell every value one way.
@@ -1011,6 +1014,7 @@ RUST_ENUM_GROUPS = {
     "TornPolicy": "torn", "MergePolicy": "merge_policy", "Denominator": "denominator",
     "ReportFormat": "report_format", "Dtype": "entropy_dtype", "EntropyPolicy": "entropy_policy",
     "Kernel": "entropy_kernel", "EntropyLabel": "entropy_label", "ThresholdMethod": "entropy_threshold",
+    "ClientApi": "client_api", "ClientOutput": "client_output", "ClientDurability": "client_durability",
 }
 RUST_FLAGS = [
     ("MatchFlags", "MIRS_MATCH_", None, ()),
@@ -1454,6 +1458,9 @@ PY_ENUMS = [
     ("Axis", "MIRS_ENTROPY_AXIS_", (), (), "IntFlag"),
     ("EntropyLabel", "MIRS_ENTROPY_LABEL_", (), (), "IntEnum"),
     ("Threshold", "MIRS_ENTROPY_THRESHOLD_", (), (), "IntEnum"),
+    ("ClientApi", "MIRS_CLIENT_API_", (), (), "IntEnum"),
+    ("ClientOutput", "MIRS_CLIENT_OUTPUT_", (), (), "IntEnum"),
+    ("ClientDurability", "MIRS_CLIENT_DURABLE_", (), (), "IntEnum"),
 ]
 
 
@@ -1471,7 +1478,8 @@ PY_ENUM_GROUPS = {
     "ResponseStatus": "response_status", "ResponsesFormat": "responses_format", "ResponseOrigin": "response_origin",
     "Durability": "durability", "Torn": "torn", "ReportFormat": "report_format", "Dtype": "entropy_dtype",
     "Policy": "entropy_policy", "Kernel": "entropy_kernel", "EntropyLabel": "entropy_label",
-    "Threshold": "entropy_threshold",
+    "Threshold": "entropy_threshold", "ClientApi": "client_api", "ClientOutput": "client_output",
+    "ClientDurability": "client_durability",
 }
 
 

@@ -24,6 +24,8 @@ VERB(cli_compare)
 VERB(cli_entropy)
 VERB(cli_entropy_compare)
 VERB(cli_demo)
+VERB(cli_run)
+VERB(cli_judge)
 #undef VERB
 
 static const struct verb {
@@ -37,6 +39,8 @@ static const struct verb {
     {"validate", cli_validate, "check a dataset; one line per problem"},
     {"image", cli_image, "image info and conversion (image info FILE, image convert IN OUT)"},
     {"prompts", cli_prompts, "write model prompts or API requests for a dataset as JSONL"},
+    {"run", cli_run, "send a dataset's requests to a served model; resumable responses file"},
+    {"judge", cli_judge, "send judge requests for responses to a served judge; resumable"},
     {"strip", cli_strip, "strip reasoning traces from stdin to stdout"},
     {"judge-prompts", cli_judge_prompts, "write judge prompts or judge request files"},
     {"score", cli_score, "turn responses and judge outputs into verdicts in a result store"},

@@ -21,5 +21,6 @@
 #include <mirsafety/report.h>
 #include <mirsafety/scoring.h>
 #include <mirsafety/entropy.h>
+#include <mirsafety/client.h>
 
 #endif

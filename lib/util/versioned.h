@@ -66,6 +66,8 @@ int mirs__struct_init(void *user, size_t size, const void *defaults, size_t lib_
 #define MIRS__OLDEST_mirs_official_options offsetof(mirs_official_options, reserved)
 #define MIRS__OLDEST_mirs_judge_requests_options offsetof(mirs_judge_requests_options, progress)
 #define MIRS__OLDEST_mirs_judge_requests_summary offsetof(mirs_judge_requests_summary, superseded)
+#define MIRS__OLDEST_mirs_client_options offsetof(mirs_client_options, cancel)
+#define MIRS__OLDEST_mirs_client_summary offsetof(mirs_client_summary, reserved)
 
 /* The calls every module makes: T is the struct's typedef name, which
  * picks its MIRS__OLDEST_ entry (a struct without one does not compile). */

@@ -513,6 +513,59 @@ static int c_tensor_view(void *s) { return mirs_entropy_tensor_view(tensor, "lhq
 static int c_acc_summary(void *s) { return mirs_entropy_acc_summary(acc, MIRS_ENTROPY_LABEL_SAFE, 0, 0, s); }
 static int c_acc_compare(void *s) { return mirs_entropy_acc_compare(acc, MIRS_ENTROPY_ALL_LAYERS, 20, 1, s); }
 
+/* The client: an empty source (nothing is sent) into a new file; without
+ * libcurl the structs are checked all the same, then MIRS_E_UNSUPPORTED. */
+static int empty_source(void *userdata, const char **line, size_t *len)
+{
+    (void)userdata, (void)line, (void)len;
+    return MIRS_DONE;
+}
+
+static void fill_client_options(void *p) { ((mirs_client_options *)p)->endpoint = "http://127.0.0.1:1/v1"; }
+
+static int client_status(int st) { return st == MIRS_E_UNSUPPORTED && !mirs_client_available() ? MIRS_OK : st; }
+
+static int c_client_run_opts(void *s)
+{
+    char p[300];
+    tmp_path(p, sizeof p, ".jsonl");
+    return client_status(mirs_client_run(empty_source, NULL, p, s, NULL));
+}
+
+static int c_client_run_summary(void *s)
+{
+    char p[300];
+    tmp_path(p, sizeof p, ".jsonl");
+    mirs_client_options o = MIRS_CLIENT_OPTIONS_INIT;
+    fill_client_options(&o);
+    return client_status(mirs_client_run(empty_source, NULL, p, &o, s));
+}
+
+static int client_file(char *req, size_t n)
+{
+    tmp_path(req, n, ".jsonl");
+    FILE *f = fopen(req, "wb");
+    return f && fclose(f) == 0 ? 0 : -1;
+}
+
+static int c_client_run_file_opts(void *s)
+{
+    char p[300], req[300];
+    tmp_path(p, sizeof p, ".jsonl");
+    if (client_file(req, sizeof req)) return MIRS_E_IO;
+    return client_status(mirs_client_run_file(req, p, s, NULL));
+}
+
+static int c_client_run_file_summary(void *s)
+{
+    char p[300], req[300];
+    tmp_path(p, sizeof p, ".jsonl");
+    if (client_file(req, sizeof req)) return MIRS_E_IO;
+    mirs_client_options o = MIRS_CLIENT_OPTIONS_INIT;
+    fill_client_options(&o);
+    return client_status(mirs_client_run_file(req, p, &o, s));
+}
+
 typedef struct driver {
     const char *function, *struct_name;
     void (*fill)(void *p);
@@ -571,6 +624,10 @@ static const driver drivers[] = {
     {"mirs_entropy_tensor_view", "mirs_entropy_view", NULL, c_tensor_view},
     {"mirs_entropy_acc_summary", "mirs_entropy_summary", NULL, c_acc_summary},
     {"mirs_entropy_acc_compare", "mirs_entropy_group_test", NULL, c_acc_compare},
+    {"mirs_client_run", "mirs_client_options", fill_client_options, c_client_run_opts},
+    {"mirs_client_run_file", "mirs_client_options", fill_client_options, c_client_run_file_opts},
+    {"mirs_client_run", "mirs_client_summary", NULL, c_client_run_summary},
+    {"mirs_client_run_file", "mirs_client_summary", NULL, c_client_run_file_summary},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof *(a))

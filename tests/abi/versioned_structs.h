@@ -143,6 +143,13 @@ static int vs_stack_mirs_entropy_options(void (*fill)(void *s), int (*call)(void
     return call(&s);
 }
 static int vs_init_mirs_entropy_view(void *p, size_t size) { return mirs_entropy_view_init((mirs_entropy_view *)p, size, 0, 0, 0, 0, 0, 0); }
+static int vs_init_mirs_client_options(void *p, size_t size) { return mirs_client_options_init((mirs_client_options *)p, size); }
+static int vs_stack_mirs_client_options(void (*fill)(void *s), int (*call)(void *s))
+{
+    mirs_client_options s = MIRS_CLIENT_OPTIONS_INIT;
+    if (fill) fill(&s);
+    return call(&s);
+}
 
 static const vs_struct vs_structs[] = {
     {"mirs_dataset_options", sizeof(mirs_dataset_options), offsetof(mirs_dataset_options, reserved), vs_init_mirs_dataset_options, vs_stack_mirs_dataset_options},
@@ -170,6 +177,8 @@ static const vs_struct vs_structs[] = {
     {"mirs_entropy_view", sizeof(mirs_entropy_view), offsetof(mirs_entropy_view, strides), vs_init_mirs_entropy_view, NULL},
     {"mirs_entropy_summary", sizeof(mirs_entropy_summary), offsetof(mirs_entropy_summary, max), NULL, NULL},
     {"mirs_entropy_group_test", sizeof(mirs_entropy_group_test), offsetof(mirs_entropy_group_test, auroc_hi), NULL, NULL},
+    {"mirs_client_options", sizeof(mirs_client_options), offsetof(mirs_client_options, cancel), vs_init_mirs_client_options, vs_stack_mirs_client_options},
+    {"mirs_client_summary", sizeof(mirs_client_summary), offsetof(mirs_client_summary, reserved), NULL, NULL},
 };
 
 static const vs_use vs_uses[] = {
@@ -224,4 +233,8 @@ static const vs_use vs_uses[] = {
     {"mirs_entropy_tensor_view", "mirs_entropy_view", 2},
     {"mirs_entropy_acc_summary", "mirs_entropy_summary", 4},
     {"mirs_entropy_acc_compare", "mirs_entropy_group_test", 4},
+    {"mirs_client_run", "mirs_client_options", 3},
+    {"mirs_client_run_file", "mirs_client_options", 2},
+    {"mirs_client_run", "mirs_client_summary", 4},
+    {"mirs_client_run_file", "mirs_client_summary", 3},
 };

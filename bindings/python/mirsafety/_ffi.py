@@ -596,7 +596,31 @@ MIRS_ENTROPY_ALL_LAYERS = 18446744073709551615
 MIRS_ENTROPY_THRESHOLD_MIDPOINT = 0
 MIRS_ENTROPY_THRESHOLD_YOUDEN = 1
 
-# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_OFFICIAL_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_JUDGE_REQUESTS_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
+# The API spoken (mirs_client_options.api).
+#: per line: a "url" ending in "/completions" but not "/chat/completions" is
+#: COMPLETIONS, one ending in "/messages" or a "params" body is ANTHROPIC,
+#: anything else CHAT
+MIRS_CLIENT_API_AUTO = 0
+#: POST <endpoint>/chat/completions
+MIRS_CLIENT_API_OPENAI_CHAT = 1
+#: POST <endpoint>/completions
+MIRS_CLIENT_API_OPENAI_COMPLETIONS = 2
+#: POST <endpoint>/messages (x-api-key, anthropic-version 2023-06-01)
+MIRS_CLIENT_API_ANTHROPIC = 3
+
+# The output records' text field (mirs_client_options.output).
+#: "response": model answers, read by mirs_responses_open
+MIRS_CLIENT_OUTPUT_RESPONSES = 0
+#: "output": judge outputs, read by `mirsafety score --judge-outputs`
+MIRS_CLIENT_OUTPUT_JUDGE = 1
+
+# Durability of the output file (mirs_client_options.durability).
+#: one write(2) per record: survives a kill of the process (default)
+MIRS_CLIENT_DURABLE_WRITE = 0
+#: write(2) and fdatasync(2) per record: survives power loss
+MIRS_CLIENT_DURABLE_FSYNC = 1
+
+# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_OFFICIAL_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_JUDGE_REQUESTS_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT, MIRS_CLIENT_OPTIONS_INIT
 
 CONSTANTS = {
     'MIRS_VERSION_MAJOR': ('common', 'int'),
@@ -819,6 +843,14 @@ CONSTANTS = {
     'MIRS_ENTROPY_ALL_LAYERS': ('entropy', 'size_t'),
     'MIRS_ENTROPY_THRESHOLD_MIDPOINT': ('entropy', 'int'),
     'MIRS_ENTROPY_THRESHOLD_YOUDEN': ('entropy', 'int'),
+    'MIRS_CLIENT_API_AUTO': ('client', 'int'),
+    'MIRS_CLIENT_API_OPENAI_CHAT': ('client', 'int'),
+    'MIRS_CLIENT_API_OPENAI_COMPLETIONS': ('client', 'int'),
+    'MIRS_CLIENT_API_ANTHROPIC': ('client', 'int'),
+    'MIRS_CLIENT_OUTPUT_RESPONSES': ('client', 'int'),
+    'MIRS_CLIENT_OUTPUT_JUDGE': ('client', 'int'),
+    'MIRS_CLIENT_DURABLE_WRITE': ('client', 'int'),
+    'MIRS_CLIENT_DURABLE_FSYNC': ('client', 'int'),
 }
 
 
@@ -837,7 +869,22 @@ mirs_prompt_sink_fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POI
 # successful run always ends with one call where done == total (also when
 # total is 0). Not called after an error.
 mirs_score_progress_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t)
-CALLBACKS = {'mirs_prompt_progress_fn': mirs_prompt_progress_fn, 'mirs_prompt_sink_fn': mirs_prompt_sink_fn, 'mirs_score_progress_fn': mirs_score_progress_fn}
+# Called on the calling thread after each record is written, after each
+# line read that needs no request, and at least every 500 ms while
+# requests are in flight: done = items finished (a record written by this
+# run, or an ok record from before), total = request lines read so far
+# (the final count once the source has ended; a caller that knows the
+# count beforehand uses its own), failed = failed records written by this
+# run, in_flight = items being sent or waiting out a backoff. A rate is
+# done's growth over the caller's clock.
+mirs_client_progress_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t)
+# Hands the run its next request line: *line (len bytes, no newline
+# needed) stays valid until the next call. Return MIRS_OK with a line,
+# MIRS_DONE at the end, or a negative status to stop the run with it. Called
+# on the calling thread only when a slot is free, so a source that builds
+# its lines lazily keeps memory bounded by the concurrency.
+mirs_client_source_fn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_size_t))
+CALLBACKS = {'mirs_prompt_progress_fn': mirs_prompt_progress_fn, 'mirs_prompt_sink_fn': mirs_prompt_sink_fn, 'mirs_score_progress_fn': mirs_score_progress_fn, 'mirs_client_progress_fn': mirs_client_progress_fn, 'mirs_client_source_fn': mirs_client_source_fn}
 
 # ---- Opaque handles ----
 
@@ -1271,6 +1318,48 @@ max: NaN when count = 0"""
 class mirs_entropy_group_test(ctypes.Structure):
     'mirs_entropy_group_test'
 
+class mirs_client_options(ctypes.Structure):
+    """Every default is the official adapter's value unless said otherwise.
+
+struct_size: sizeof(mirs_client_options)
+endpoint: base URL, e.g. "http://127.0.0.1:8000/v1" (required; http or https)
+model: non-NULL: replaces the "model" of every request body; NULL keeps it
+api_key_env: NAME of the environment variable holding the API key; NULL = send no key
+api: MIRS_CLIENT_API_*; default AUTO
+output: MIRS_CLIENT_OUTPUT_*; default RESPONSES
+concurrency: requests in flight (or waiting out a backoff) at once: default 1 (the caller decides; 0 means 1)
+max_retries: further attempts after a 429, 408, 5xx, timeout, connection error or malformed body: default 8
+blank_retries: further attempts after a blank answer (empty or only white space): default 10
+tls_verify: non-zero: verify the server's certificate and name: default 1
+timeout_ms: whole-attempt timeout: default 149000
+backoff_base_ms: delay before retry n: min(cap, base * 2^(n-1)), times a uniform factor in [1 - jitter, 1 + jitter]: default 5000
+backoff_cap_ms: default 120000; also caps a server's Retry-After
+backoff_jitter: 0 <= jitter < 1: default 0.2
+rpm: request starts per minute (attempts), 0 = no limit (default)
+tpm: tokens per minute (usage.total_tokens of the answers), 0 = no limit (default)
+max_body_bytes: largest response body; a larger one aborts the transfer and fails the item (not retried): default 16 MiB (this library's own limit)
+durability: MIRS_CLIENT_DURABLE_*; default WRITE
+reserved: must be 0
+seed: seed of the backoff jitter; default 0
+progress: may be NULL
+cancel: Non-NULL: the run polls *cancel (at least every 100 ms) and, once it is non-zero, aborts the transfers in flight (their items get no record and are sent again by the next run), finishes the record it is writing and returns MIRS_E_STATE ("cancelled"). A signal handler may set it."""
+
+class mirs_client_summary(ctypes.Structure):
+    """What a run did (a result struct: set struct_size, zero the rest).
+
+struct_size: sizeof(mirs_client_summary)
+requests: lines read from the source
+already_done: of those, keys with an ok record from before (not sent)
+ok: ok records written by this run
+failed: failed records written by this run
+attempts: HTTP attempts started (retries included)
+retries: attempts after a retryable failure
+blank_retries: attempts after a blank answer
+torn_bytes: torn last line cut from the output file on open
+prompt_tokens: usage of the ok answers of this run
+completion_tokens: likewise
+cancelled: 1 when *options.cancel stopped the run"""
+
 mirs_buf._fields_ = [
     ('data', ctypes.POINTER(ctypes.c_uint8)),
     ('size', ctypes.c_size_t),
@@ -1575,6 +1664,46 @@ mirs_entropy_group_test._fields_ = [
     ('auroc_lo', ctypes.c_double),
     ('auroc_hi', ctypes.c_double),
 ]
+mirs_client_options._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('endpoint', ctypes.c_char_p),
+    ('model', ctypes.c_char_p),
+    ('api_key_env', ctypes.c_char_p),
+    ('api', ctypes.c_int32),
+    ('output', ctypes.c_int32),
+    ('concurrency', ctypes.c_uint32),
+    ('max_retries', ctypes.c_uint32),
+    ('blank_retries', ctypes.c_uint32),
+    ('tls_verify', ctypes.c_int32),
+    ('timeout_ms', ctypes.c_int64),
+    ('backoff_base_ms', ctypes.c_int64),
+    ('backoff_cap_ms', ctypes.c_int64),
+    ('backoff_jitter', ctypes.c_double),
+    ('rpm', ctypes.c_uint64),
+    ('tpm', ctypes.c_uint64),
+    ('max_body_bytes', ctypes.c_uint64),
+    ('durability', ctypes.c_int32),
+    ('reserved', ctypes.c_uint32),
+    ('seed', ctypes.c_uint64),
+    ('progress', mirs_client_progress_fn),
+    ('progress_userdata', ctypes.c_void_p),
+    ('cancel', ctypes.POINTER(ctypes.c_int32)),
+]
+mirs_client_summary._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('requests', ctypes.c_uint64),
+    ('already_done', ctypes.c_uint64),
+    ('ok', ctypes.c_uint64),
+    ('failed', ctypes.c_uint64),
+    ('attempts', ctypes.c_uint64),
+    ('retries', ctypes.c_uint64),
+    ('blank_retries', ctypes.c_uint64),
+    ('torn_bytes', ctypes.c_uint64),
+    ('prompt_tokens', ctypes.c_uint64),
+    ('completion_tokens', ctypes.c_uint64),
+    ('cancelled', ctypes.c_int32),
+    ('reserved', ctypes.c_uint32),
+]
 
 #: C layout as clang computed it when generating: name -> (sizeof, alignof, {field: offsetof}).
 C_LAYOUT = {
@@ -1606,8 +1735,10 @@ C_LAYOUT = {
     'mirs_entropy_view': (88, 8, {'struct_size': 0, 'data': 8, 'dtype': 16, 'shape': 24, 'strides': 56}),
     'mirs_entropy_summary': (48, 8, {'struct_size': 0, 'count': 8, 'mean': 16, 'variance': 24, 'min': 32, 'max': 40}),
     'mirs_entropy_group_test': (128, 8, {'struct_size': 0, 'n_safe': 8, 'n_unsafe': 16, 'mean_safe': 24, 'mean_unsafe': 32, 'var_safe': 40, 'var_unsafe': 48, 'welch_t': 56, 'welch_df': 64, 'welch_p': 72, 'mwu_u': 80, 'mwu_p': 88, 'cohen_d': 96, 'auroc': 104, 'auroc_lo': 112, 'auroc_hi': 120}),
+    'mirs_client_options': (152, 8, {'struct_size': 0, 'endpoint': 8, 'model': 16, 'api_key_env': 24, 'api': 32, 'output': 36, 'concurrency': 40, 'max_retries': 44, 'blank_retries': 48, 'tls_verify': 52, 'timeout_ms': 56, 'backoff_base_ms': 64, 'backoff_cap_ms': 72, 'backoff_jitter': 80, 'rpm': 88, 'tpm': 96, 'max_body_bytes': 104, 'durability': 112, 'reserved': 116, 'seed': 120, 'progress': 128, 'progress_userdata': 136, 'cancel': 144}),
+    'mirs_client_summary': (96, 8, {'struct_size': 0, 'requests': 8, 'already_done': 16, 'ok': 24, 'failed': 32, 'attempts': 40, 'retries': 48, 'blank_retries': 56, 'torn_bytes': 64, 'prompt_tokens': 72, 'completion_tokens': 80, 'cancelled': 88, 'reserved': 92}),
 }
-STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_image_batch_options': mirs_image_batch_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_official_options': mirs_official_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison, 'mirs_score_options': mirs_score_options, 'mirs_score_summary': mirs_score_summary, 'mirs_judge_requests_options': mirs_judge_requests_options, 'mirs_judge_requests_summary': mirs_judge_requests_summary, 'mirs_entropy_options': mirs_entropy_options, 'mirs_entropy_view': mirs_entropy_view, 'mirs_entropy_summary': mirs_entropy_summary, 'mirs_entropy_group_test': mirs_entropy_group_test}
+STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_image_batch_options': mirs_image_batch_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_official_options': mirs_official_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison, 'mirs_score_options': mirs_score_options, 'mirs_score_summary': mirs_score_summary, 'mirs_judge_requests_options': mirs_judge_requests_options, 'mirs_judge_requests_summary': mirs_judge_requests_summary, 'mirs_entropy_options': mirs_entropy_options, 'mirs_entropy_view': mirs_entropy_view, 'mirs_entropy_summary': mirs_entropy_summary, 'mirs_entropy_group_test': mirs_entropy_group_test, 'mirs_client_options': mirs_client_options, 'mirs_client_summary': mirs_client_summary}
 OPAQUE = {'mirs_dataset': mirs_dataset, 'mirs_item': mirs_item, 'mirs_iter': mirs_iter, 'mirs_image': mirs_image, 'mirs_image_batch': mirs_image_batch, 'mirs_template': mirs_template, 'mirs_matcher': mirs_matcher, 'mirs_matcher_stream': mirs_matcher_stream, 'mirs_responses': mirs_responses, 'mirs_response_match': mirs_response_match, 'mirs_store': mirs_store, 'mirs_records': mirs_records, 'mirs_report': mirs_report, 'mirs_capability': mirs_capability, 'mirs_entropy_tensor': mirs_entropy_tensor, 'mirs_entropy_acc': mirs_entropy_acc, 'mirs_entropy_monitor': mirs_entropy_monitor}
 
 # ---- Functions: name -> (module, restype, argtypes, argnames, C declaration, doc) ----
@@ -4450,6 +4581,87 @@ no rows fed is MIRS_E_STATE."""),
         ('name', 'out'),
         'int mirs_entropy_threshold_from_name(const char *name, int32_t *out)',
         'MIRS_ENTROPY_THRESHOLD_*: "midpoint", "youden".'),
+    'mirs_client_options_init': (
+        'client', ctypes.c_int,
+        [ctypes.POINTER(mirs_client_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_client_options_init(mirs_client_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_client_options)); never writes past
+size bytes. MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below
+sizeof(size_t) or above 64 KiB). Works without libcurl too."""),
+    'mirs_client_available': (
+        'client', ctypes.c_int,
+        [],
+        (),
+        'int mirs_client_available(void)',
+        """1 when the client works here: the library was built with libcurl's
+header and libcurl.so.4 can be loaded; else 0. Thread-safe."""),
+    'mirs_client_run': (
+        'client', ctypes.c_int,
+        [mirs_client_source_fn, ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(mirs_client_options), ctypes.POINTER(mirs_client_summary)],
+        ('source', 'userdata', 'output_path', 'opts', 'summary'),
+        'int mirs_client_run(mirs_client_source_fn source, void *userdata, const char *output_path, const mirs_client_options *opts, mirs_client_summary *summary)',
+        """Sends every request of `source` whose key has no ok record in
+output_path yet and appends one record per finished item (the file is
+created when missing). Retries follow the options; an item that still
+fails gets a failed record naming the last error (the next run retries
+it). Keys must be unique within one run (a repeated key is
+MIRS_E_DUPLICATE). opts may not be NULL (endpoint is required); summary
+may be NULL. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO
+(the output; also MIRS_E_STATE when another run holds its lock),
+MIRS_E_NOT_FOUND (the named key variable is not set), MIRS_E_JSON /
+MIRS_E_SCHEMA (a request line, named by number), MIRS_E_DUPLICATE,
+MIRS_E_STATE (cancelled), MIRS_E_UNSUPPORTED (no libcurl), a status the
+source returned. Records written before an error stay in the file. The
+summary is filled on success and on failure. Thread-safe for different
+output files (everything lives in the call)."""),
+    'mirs_client_run_file': (
+        'client', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(mirs_client_options), ctypes.POINTER(mirs_client_summary)],
+        ('requests_path', 'output_path', 'opts', 'summary'),
+        'int mirs_client_run_file(const char *requests_path, const char *output_path, const mirs_client_options *opts, mirs_client_summary *summary)',
+        """Same, with the request lines read from a JSONL file (blank lines
+skipped; a line is at most 256 MiB). Errors also MIRS_E_IO,
+MIRS_E_NOT_FOUND and MIRS_E_LIMIT for the requests file."""),
+    'mirs_client_api_name': (
+        'client', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_client_api_name(int32_t value)',
+        """MIRS_CLIENT_API_* ("openai-chat" and "openai-completions" are accepted too): "auto", "chat", "completions",
+"anthropic"."""),
+    'mirs_client_api_from_name': (
+        'client', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_client_api_from_name(const char *name, int32_t *out)',
+        """MIRS_CLIENT_API_* ("openai-chat" and "openai-completions" are accepted too): "auto", "chat", "completions",
+"anthropic"."""),
+    'mirs_client_output_name': (
+        'client', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_client_output_name(int32_t value)',
+        'MIRS_CLIENT_OUTPUT_*: "responses", "judge".'),
+    'mirs_client_output_from_name': (
+        'client', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_client_output_from_name(const char *name, int32_t *out)',
+        'MIRS_CLIENT_OUTPUT_*: "responses", "judge".'),
+    'mirs_client_durability_name': (
+        'client', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_client_durability_name(int32_t value)',
+        'MIRS_CLIENT_DURABLE_*: "write", "fsync".'),
+    'mirs_client_durability_from_name': (
+        'client', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_client_durability_from_name(const char *name, int32_t *out)',
+        'MIRS_CLIENT_DURABLE_*: "write", "fsync".'),
 }
 
 

@@ -226,11 +226,21 @@ MIRS_ENTROPY_LABEL_UNSAFE: int
 MIRS_ENTROPY_ALL_LAYERS: int
 MIRS_ENTROPY_THRESHOLD_MIDPOINT: int
 MIRS_ENTROPY_THRESHOLD_YOUDEN: int
+MIRS_CLIENT_API_AUTO: int
+MIRS_CLIENT_API_OPENAI_CHAT: int
+MIRS_CLIENT_API_OPENAI_COMPLETIONS: int
+MIRS_CLIENT_API_ANTHROPIC: int
+MIRS_CLIENT_OUTPUT_RESPONSES: int
+MIRS_CLIENT_OUTPUT_JUDGE: int
+MIRS_CLIENT_DURABLE_WRITE: int
+MIRS_CLIENT_DURABLE_FSYNC: int
 CONSTANTS: dict[str, tuple[str, str]]
 
 mirs_prompt_progress_fn: Any
 mirs_prompt_sink_fn: Any
 mirs_score_progress_fn: Any
+mirs_client_progress_fn: Any
+mirs_client_source_fn: Any
 CALLBACKS: dict[str, Any]
 
 
@@ -615,6 +625,48 @@ class mirs_entropy_group_test(ctypes.Structure):
     auroc: float
     auroc_lo: float
     auroc_hi: float
+
+
+class mirs_client_options(ctypes.Structure):
+    struct_size: int
+    endpoint: bytes | None
+    model: bytes | None
+    api_key_env: bytes | None
+    api: int
+    output: int
+    concurrency: int
+    max_retries: int
+    blank_retries: int
+    tls_verify: int
+    timeout_ms: int
+    backoff_base_ms: int
+    backoff_cap_ms: int
+    backoff_jitter: float
+    rpm: int
+    tpm: int
+    max_body_bytes: int
+    durability: int
+    reserved: int
+    seed: int
+    progress: Any
+    progress_userdata: Any
+    cancel: Any
+
+
+class mirs_client_summary(ctypes.Structure):
+    struct_size: int
+    requests: int
+    already_done: int
+    ok: int
+    failed: int
+    attempts: int
+    retries: int
+    blank_retries: int
+    torn_bytes: int
+    prompt_tokens: int
+    completion_tokens: int
+    cancelled: int
+    reserved: int
 
 
 C_LAYOUT: dict[str, tuple[int, int, dict[str, int]]]
@@ -1339,3 +1391,23 @@ class Functions:
     def mirs_entropy_threshold_name(self, value: int) -> bytes | None: ...
 
     def mirs_entropy_threshold_from_name(self, name: Any, out: Any) -> int: ...
+
+    def mirs_client_options_init(self, opts: Any, size: int) -> int: ...
+
+    def mirs_client_available(self) -> int: ...
+
+    def mirs_client_run(self, source: Any, userdata: Any, output_path: Any, opts: Any, summary: Any) -> int: ...
+
+    def mirs_client_run_file(self, requests_path: Any, output_path: Any, opts: Any, summary: Any) -> int: ...
+
+    def mirs_client_api_name(self, value: int) -> bytes | None: ...
+
+    def mirs_client_api_from_name(self, name: Any, out: Any) -> int: ...
+
+    def mirs_client_output_name(self, value: int) -> bytes | None: ...
+
+    def mirs_client_output_from_name(self, name: Any, out: Any) -> int: ...
+
+    def mirs_client_durability_name(self, value: int) -> bytes | None: ...
+
+    def mirs_client_durability_from_name(self, name: Any, out: Any) -> int: ...

@@ -838,6 +838,62 @@ class Threshold(enum.IntEnum):
         from ._core import choice
         return cls(choice('entropy_threshold', name, 'Threshold'))
 
+class ClientApi(enum.IntEnum):
+    'ClientApi (MIRS_CLIENT_API_*): The API spoken (mirs_client_options.api).'
+
+    AUTO = 0  #: per line: a "url" ending in "/completions" but not "/chat/completions" is COMPLETIONS, one ending in "/messages" or a "params" body is ANTHROPIC, anything else CHAT
+    OPENAI_CHAT = 1  #: POST <endpoint>/chat/completions
+    OPENAI_COMPLETIONS = 2  #: POST <endpoint>/completions
+    ANTHROPIC = 3  #: POST <endpoint>/messages (x-api-key, anthropic-version 2023-06-01)
+
+    @property
+    def lib_name(self) -> str:
+        "The library's name of the value (mirs_client_api_name), as the tool spells it."
+        from ._core import group_name
+        return group_name('client_api', int(self)) or ""
+
+    @classmethod
+    def from_name(cls, name: str) -> "ClientApi":
+        "The member of a name (mirs_client_api_from_name: ASCII case, spaces, '_' and '-' are ignored); UnknownNameError listing the names otherwise."
+        from ._core import choice
+        return cls(choice('client_api', name, 'ClientApi'))
+
+class ClientOutput(enum.IntEnum):
+    "ClientOutput (MIRS_CLIENT_OUTPUT_*): The output records' text field (mirs_client_options.output)."
+
+    RESPONSES = 0  #: "response": model answers, read by mirs_responses_open
+    JUDGE = 1  #: "output": judge outputs, read by `mirsafety score --judge-outputs`
+
+    @property
+    def lib_name(self) -> str:
+        "The library's name of the value (mirs_client_output_name), as the tool spells it."
+        from ._core import group_name
+        return group_name('client_output', int(self)) or ""
+
+    @classmethod
+    def from_name(cls, name: str) -> "ClientOutput":
+        "The member of a name (mirs_client_output_from_name: ASCII case, spaces, '_' and '-' are ignored); UnknownNameError listing the names otherwise."
+        from ._core import choice
+        return cls(choice('client_output', name, 'ClientOutput'))
+
+class ClientDurability(enum.IntEnum):
+    'ClientDurability (MIRS_CLIENT_DURABLE_*): Durability of the output file (mirs_client_options.durability).'
+
+    WRITE = 0  #: one write(2) per record: survives a kill of the process (default)
+    FSYNC = 1  #: write(2) and fdatasync(2) per record: survives power loss
+
+    @property
+    def lib_name(self) -> str:
+        "The library's name of the value (mirs_client_durability_name), as the tool spells it."
+        from ._core import group_name
+        return group_name('client_durability', int(self)) or ""
+
+    @classmethod
+    def from_name(cls, name: str) -> "ClientDurability":
+        "The member of a name (mirs_client_durability_from_name: ASCII case, spaces, '_' and '-' are ignored); UnknownNameError listing the names otherwise."
+        from ._core import choice
+        return cls(choice('client_durability', name, 'ClientDurability'))
+
 
 __all__ = [
     'Status',
@@ -884,4 +940,7 @@ __all__ = [
     'Axis',
     'EntropyLabel',
     'Threshold',
+    'ClientApi',
+    'ClientOutput',
+    'ClientDurability',
 ]

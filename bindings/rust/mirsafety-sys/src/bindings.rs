@@ -1415,7 +1415,49 @@ pub const MIRS_ENTROPY_THRESHOLD_MIDPOINT: c_int = 0;
 /// (midpoint between adjacent sorted samples).
 pub const MIRS_ENTROPY_THRESHOLD_YOUDEN: c_int = 1;
 
-// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_OFFICIAL_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_JUDGE_REQUESTS_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT
+/// The API spoken (mirs_client_options.api).
+///
+/// per line: a "url" ending in "/completions" but not "/chat/completions" is
+/// COMPLETIONS, one ending in "/messages" or a "params" body is ANTHROPIC,
+/// anything else CHAT
+pub const MIRS_CLIENT_API_AUTO: c_int = 0;
+
+/// The API spoken (mirs_client_options.api).
+///
+/// POST \<endpoint\>/chat/completions
+pub const MIRS_CLIENT_API_OPENAI_CHAT: c_int = 1;
+
+/// The API spoken (mirs_client_options.api).
+///
+/// POST \<endpoint\>/completions
+pub const MIRS_CLIENT_API_OPENAI_COMPLETIONS: c_int = 2;
+
+/// The API spoken (mirs_client_options.api).
+///
+/// POST \<endpoint\>/messages (x-api-key, anthropic-version 2023-06-01)
+pub const MIRS_CLIENT_API_ANTHROPIC: c_int = 3;
+
+/// The output records' text field (mirs_client_options.output).
+///
+/// "response": model answers, read by mirs_responses_open
+pub const MIRS_CLIENT_OUTPUT_RESPONSES: c_int = 0;
+
+/// The output records' text field (mirs_client_options.output).
+///
+/// "output": judge outputs, read by `mirsafety score --judge-outputs`
+pub const MIRS_CLIENT_OUTPUT_JUDGE: c_int = 1;
+
+/// Durability of the output file (mirs_client_options.durability).
+///
+/// one write(2) per record: survives a kill of the process (default)
+pub const MIRS_CLIENT_DURABLE_WRITE: c_int = 0;
+
+/// Durability of the output file (mirs_client_options.durability).
+///
+/// write(2) and fdatasync(2) per record: survives power loss
+pub const MIRS_CLIENT_DURABLE_FSYNC: c_int = 1;
+
+// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_OFFICIAL_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_JUDGE_REQUESTS_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT, MIRS_CLIENT_OPTIONS_INIT
 
 // ---- Callback types ----
 
@@ -1435,6 +1477,23 @@ pub type mirs_prompt_sink_fn = Option<unsafe extern "C" fn(*mut c_void, *const c
 /// successful run always ends with one call where done == total (also when
 /// total is 0). Not called after an error.
 pub type mirs_score_progress_fn = Option<unsafe extern "C" fn(*mut c_void, usize, usize)>;
+
+/// Called on the calling thread after each record is written, after each
+/// line read that needs no request, and at least every 500 ms while
+/// requests are in flight: done = items finished (a record written by this
+/// run, or an ok record from before), total = request lines read so far
+/// (the final count once the source has ended; a caller that knows the
+/// count beforehand uses its own), failed = failed records written by this
+/// run, in_flight = items being sent or waiting out a backoff. A rate is
+/// done's growth over the caller's clock.
+pub type mirs_client_progress_fn = Option<unsafe extern "C" fn(*mut c_void, usize, usize, usize, usize)>;
+
+/// Hands the run its next request line: *line (len bytes, no newline
+/// needed) stays valid until the next call. Return MIRS_OK with a line,
+/// MIRS_DONE at the end, or a negative status to stop the run with it. Called
+/// on the calling thread only when a slot is free, so a source that builds
+/// its lines lazily keeps memory bounded by the concurrency.
+pub type mirs_client_source_fn = Option<unsafe extern "C" fn(*mut c_void, *mut *const c_char, *mut usize) -> c_int>;
 
 // ---- Opaque handles ----
 
@@ -2400,6 +2459,100 @@ pub struct mirs_entropy_group_test {
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_entropy_group_test>() == 128 && core::mem::align_of::<mirs_entropy_group_test>() == 8);
 
+/// Every default is the official adapter's value unless said otherwise.
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_client_options {
+    /// sizeof(mirs_client_options)
+    pub struct_size: usize,
+    /// base URL, e.g. "http://127.0.0.1:8000/v1" (required; http or https)
+    pub endpoint: *const c_char,
+    /// non-NULL: replaces the "model" of every request body; NULL keeps it
+    pub model: *const c_char,
+    /// NAME of the environment variable holding the API key; NULL = send no key
+    pub api_key_env: *const c_char,
+    /// MIRS_CLIENT_API_*; default AUTO
+    pub api: i32,
+    /// MIRS_CLIENT_OUTPUT_*; default RESPONSES
+    pub output: i32,
+    /// requests in flight (or waiting out a backoff) at once: default 1 (the caller
+    /// decides; 0 means 1)
+    pub concurrency: u32,
+    /// further attempts after a 429, 408, 5xx, timeout, connection error or
+    /// malformed body: default 8
+    pub max_retries: u32,
+    /// further attempts after a blank answer (empty or only white space): default 10
+    pub blank_retries: u32,
+    /// non-zero: verify the server's certificate and name: default 1
+    pub tls_verify: i32,
+    /// whole-attempt timeout: default 149000
+    pub timeout_ms: i64,
+    /// delay before retry n: min(cap, base * 2^(n-1)), times a uniform factor in
+    /// \[1 - jitter, 1 + jitter\]: default 5000
+    pub backoff_base_ms: i64,
+    /// default 120000; also caps a server's Retry-After
+    pub backoff_cap_ms: i64,
+    /// 0 \<= jitter \< 1: default 0.2
+    pub backoff_jitter: f64,
+    /// request starts per minute (attempts), 0 = no limit (default)
+    pub rpm: u64,
+    /// tokens per minute (usage.total_tokens of the answers), 0 = no limit (default)
+    pub tpm: u64,
+    /// largest response body; a larger one aborts the transfer and fails the item
+    /// (not retried): default 16 MiB (this library's own limit)
+    pub max_body_bytes: u64,
+    /// MIRS_CLIENT_DURABLE_*; default WRITE
+    pub durability: i32,
+    /// must be 0
+    pub reserved: u32,
+    /// seed of the backoff jitter; default 0
+    pub seed: u64,
+    /// may be NULL
+    pub progress: mirs_client_progress_fn,
+    pub progress_userdata: *mut c_void,
+    /// Non-NULL: the run polls *cancel (at least every 100 ms) and, once it
+    /// is non-zero, aborts the transfers in flight (their items get no
+    /// record and are sent again by the next run), finishes the record it
+    /// is writing and returns MIRS_E_STATE ("cancelled"). A signal handler
+    /// may set it.
+    pub cancel: *const i32,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_client_options>() == 152 && core::mem::align_of::<mirs_client_options>() == 8);
+
+/// What a run did (a result struct: set struct_size, zero the rest).
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_client_summary {
+    /// sizeof(mirs_client_summary)
+    pub struct_size: usize,
+    /// lines read from the source
+    pub requests: u64,
+    /// of those, keys with an ok record from before (not sent)
+    pub already_done: u64,
+    /// ok records written by this run
+    pub ok: u64,
+    /// failed records written by this run
+    pub failed: u64,
+    /// HTTP attempts started (retries included)
+    pub attempts: u64,
+    /// attempts after a retryable failure
+    pub retries: u64,
+    /// attempts after a blank answer
+    pub blank_retries: u64,
+    /// torn last line cut from the output file on open
+    pub torn_bytes: u64,
+    /// usage of the ok answers of this run
+    pub prompt_tokens: u64,
+    /// likewise
+    pub completion_tokens: u64,
+    /// 1 when *options.cancel stopped the run
+    pub cancelled: i32,
+    pub reserved: u32,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_client_summary>() == 96 && core::mem::align_of::<mirs_client_summary>() == 8);
+
 /// C layout as clang computed it when generating: (name, sizeof, alignof, [(field, offsetof)]).
 #[cfg(target_pointer_width = "64")]
 pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
@@ -2431,6 +2584,8 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_entropy_view", 88, 8, &[("struct_size", 0), ("data", 8), ("dtype", 16), ("shape", 24), ("strides", 56)]),
     ("mirs_entropy_summary", 48, 8, &[("struct_size", 0), ("count", 8), ("mean", 16), ("variance", 24), ("min", 32), ("max", 40)]),
     ("mirs_entropy_group_test", 128, 8, &[("struct_size", 0), ("n_safe", 8), ("n_unsafe", 16), ("mean_safe", 24), ("mean_unsafe", 32), ("var_safe", 40), ("var_unsafe", 48), ("welch_t", 56), ("welch_df", 64), ("welch_p", 72), ("mwu_u", 80), ("mwu_p", 88), ("cohen_d", 96), ("auroc", 104), ("auroc_lo", 112), ("auroc_hi", 120)]),
+    ("mirs_client_options", 152, 8, &[("struct_size", 0), ("endpoint", 8), ("model", 16), ("api_key_env", 24), ("api", 32), ("output", 36), ("concurrency", 40), ("max_retries", 44), ("blank_retries", 48), ("tls_verify", 52), ("timeout_ms", 56), ("backoff_base_ms", 64), ("backoff_cap_ms", 72), ("backoff_jitter", 80), ("rpm", 88), ("tpm", 96), ("max_body_bytes", 104), ("durability", 112), ("reserved", 116), ("seed", 120), ("progress", 128), ("progress_userdata", 136), ("cancel", 144)]),
+    ("mirs_client_summary", 96, 8, &[("struct_size", 0), ("requests", 8), ("already_done", 16), ("ok", 24), ("failed", 32), ("attempts", 40), ("retries", 48), ("blank_retries", 56), ("torn_bytes", 64), ("prompt_tokens", 72), ("completion_tokens", 80), ("cancelled", 88), ("reserved", 92)]),
 ];
 
 /// Field offsets of the Rust structs, computed by the compiler (compared with C_LAYOUT by the layout test).
@@ -2688,6 +2843,24 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
             vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("n_safe", (core::ptr::addr_of!((*base).n_safe) as usize) - (base as usize)), ("n_unsafe", (core::ptr::addr_of!((*base).n_unsafe) as usize) - (base as usize)), ("mean_safe", (core::ptr::addr_of!((*base).mean_safe) as usize) - (base as usize)), ("mean_unsafe", (core::ptr::addr_of!((*base).mean_unsafe) as usize) - (base as usize)), ("var_safe", (core::ptr::addr_of!((*base).var_safe) as usize) - (base as usize)), ("var_unsafe", (core::ptr::addr_of!((*base).var_unsafe) as usize) - (base as usize)), ("welch_t", (core::ptr::addr_of!((*base).welch_t) as usize) - (base as usize)), ("welch_df", (core::ptr::addr_of!((*base).welch_df) as usize) - (base as usize)), ("welch_p", (core::ptr::addr_of!((*base).welch_p) as usize) - (base as usize)), ("mwu_u", (core::ptr::addr_of!((*base).mwu_u) as usize) - (base as usize)), ("mwu_p", (core::ptr::addr_of!((*base).mwu_p) as usize) - (base as usize)), ("cohen_d", (core::ptr::addr_of!((*base).cohen_d) as usize) - (base as usize)), ("auroc", (core::ptr::addr_of!((*base).auroc) as usize) - (base as usize)), ("auroc_lo", (core::ptr::addr_of!((*base).auroc_lo) as usize) - (base as usize)), ("auroc_hi", (core::ptr::addr_of!((*base).auroc_hi) as usize) - (base as usize))]
         };
         v.push(("mirs_entropy_group_test", core::mem::size_of::<mirs_entropy_group_test>(), core::mem::align_of::<mirs_entropy_group_test>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_client_options>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("endpoint", (core::ptr::addr_of!((*base).endpoint) as usize) - (base as usize)), ("model", (core::ptr::addr_of!((*base).model) as usize) - (base as usize)), ("api_key_env", (core::ptr::addr_of!((*base).api_key_env) as usize) - (base as usize)), ("api", (core::ptr::addr_of!((*base).api) as usize) - (base as usize)), ("output", (core::ptr::addr_of!((*base).output) as usize) - (base as usize)), ("concurrency", (core::ptr::addr_of!((*base).concurrency) as usize) - (base as usize)), ("max_retries", (core::ptr::addr_of!((*base).max_retries) as usize) - (base as usize)), ("blank_retries", (core::ptr::addr_of!((*base).blank_retries) as usize) - (base as usize)), ("tls_verify", (core::ptr::addr_of!((*base).tls_verify) as usize) - (base as usize)), ("timeout_ms", (core::ptr::addr_of!((*base).timeout_ms) as usize) - (base as usize)), ("backoff_base_ms", (core::ptr::addr_of!((*base).backoff_base_ms) as usize) - (base as usize)), ("backoff_cap_ms", (core::ptr::addr_of!((*base).backoff_cap_ms) as usize) - (base as usize)), ("backoff_jitter", (core::ptr::addr_of!((*base).backoff_jitter) as usize) - (base as usize)), ("rpm", (core::ptr::addr_of!((*base).rpm) as usize) - (base as usize)), ("tpm", (core::ptr::addr_of!((*base).tpm) as usize) - (base as usize)), ("max_body_bytes", (core::ptr::addr_of!((*base).max_body_bytes) as usize) - (base as usize)), ("durability", (core::ptr::addr_of!((*base).durability) as usize) - (base as usize)), ("reserved", (core::ptr::addr_of!((*base).reserved) as usize) - (base as usize)), ("seed", (core::ptr::addr_of!((*base).seed) as usize) - (base as usize)), ("progress", (core::ptr::addr_of!((*base).progress) as usize) - (base as usize)), ("progress_userdata", (core::ptr::addr_of!((*base).progress_userdata) as usize) - (base as usize)), ("cancel", (core::ptr::addr_of!((*base).cancel) as usize) - (base as usize))]
+        };
+        v.push(("mirs_client_options", core::mem::size_of::<mirs_client_options>(), core::mem::align_of::<mirs_client_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_client_summary>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("requests", (core::ptr::addr_of!((*base).requests) as usize) - (base as usize)), ("already_done", (core::ptr::addr_of!((*base).already_done) as usize) - (base as usize)), ("ok", (core::ptr::addr_of!((*base).ok) as usize) - (base as usize)), ("failed", (core::ptr::addr_of!((*base).failed) as usize) - (base as usize)), ("attempts", (core::ptr::addr_of!((*base).attempts) as usize) - (base as usize)), ("retries", (core::ptr::addr_of!((*base).retries) as usize) - (base as usize)), ("blank_retries", (core::ptr::addr_of!((*base).blank_retries) as usize) - (base as usize)), ("torn_bytes", (core::ptr::addr_of!((*base).torn_bytes) as usize) - (base as usize)), ("prompt_tokens", (core::ptr::addr_of!((*base).prompt_tokens) as usize) - (base as usize)), ("completion_tokens", (core::ptr::addr_of!((*base).completion_tokens) as usize) - (base as usize)), ("cancelled", (core::ptr::addr_of!((*base).cancelled) as usize) - (base as usize)), ("reserved", (core::ptr::addr_of!((*base).reserved) as usize) - (base as usize))]
+        };
+        v.push(("mirs_client_summary", core::mem::size_of::<mirs_client_summary>(), core::mem::align_of::<mirs_client_summary>(), fields));
     }
     v
 }
@@ -5180,6 +5353,77 @@ extern "C" {
     ///
     /// C: `int mirs_entropy_threshold_from_name(const char *name, int32_t *out)` (entropy.h)
     pub fn mirs_entropy_threshold_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_client_options)); never writes past
+    /// size bytes. MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below
+    /// sizeof(size_t) or above 64 KiB). Works without libcurl too.
+    ///
+    /// C: `int mirs_client_options_init(mirs_client_options *opts, size_t size)` (client.h)
+    pub fn mirs_client_options_init(opts: *mut mirs_client_options, size: usize) -> c_int;
+
+    /// 1 when the client works here: the library was built with libcurl's
+    /// header and libcurl.so.4 can be loaded; else 0. Thread-safe.
+    ///
+    /// C: `int mirs_client_available(void)` (client.h)
+    pub fn mirs_client_available() -> c_int;
+
+    /// Sends every request of `source` whose key has no ok record in
+    /// output_path yet and appends one record per finished item (the file is
+    /// created when missing). Retries follow the options; an item that still
+    /// fails gets a failed record naming the last error (the next run retries
+    /// it). Keys must be unique within one run (a repeated key is
+    /// MIRS_E_DUPLICATE). opts may not be NULL (endpoint is required); summary
+    /// may be NULL. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO
+    /// (the output; also MIRS_E_STATE when another run holds its lock),
+    /// MIRS_E_NOT_FOUND (the named key variable is not set), MIRS_E_JSON /
+    /// MIRS_E_SCHEMA (a request line, named by number), MIRS_E_DUPLICATE,
+    /// MIRS_E_STATE (cancelled), MIRS_E_UNSUPPORTED (no libcurl), a status the
+    /// source returned. Records written before an error stay in the file. The
+    /// summary is filled on success and on failure. Thread-safe for different
+    /// output files (everything lives in the call).
+    ///
+    /// C: `int mirs_client_run(mirs_client_source_fn source, void *userdata, const char *output_path, const mirs_client_options *opts, mirs_client_summary *summary)` (client.h)
+    pub fn mirs_client_run(source: mirs_client_source_fn, userdata: *mut c_void, output_path: *const c_char, opts: *const mirs_client_options, summary: *mut mirs_client_summary) -> c_int;
+
+    /// Same, with the request lines read from a JSONL file (blank lines
+    /// skipped; a line is at most 256 MiB). Errors also MIRS_E_IO,
+    /// MIRS_E_NOT_FOUND and MIRS_E_LIMIT for the requests file.
+    ///
+    /// C: `int mirs_client_run_file(const char *requests_path, const char *output_path, const mirs_client_options *opts, mirs_client_summary *summary)` (client.h)
+    pub fn mirs_client_run_file(requests_path: *const c_char, output_path: *const c_char, opts: *const mirs_client_options, summary: *mut mirs_client_summary) -> c_int;
+
+    /// MIRS_CLIENT_API_* ("openai-chat" and "openai-completions" are accepted too): "auto", "chat", "completions",
+    /// "anthropic".
+    ///
+    /// C: `const char *mirs_client_api_name(int32_t value)` (client.h)
+    pub fn mirs_client_api_name(value: i32) -> *const c_char;
+
+    /// MIRS_CLIENT_API_* ("openai-chat" and "openai-completions" are accepted too): "auto", "chat", "completions",
+    /// "anthropic".
+    ///
+    /// C: `int mirs_client_api_from_name(const char *name, int32_t *out)` (client.h)
+    pub fn mirs_client_api_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_CLIENT_OUTPUT_*: "responses", "judge".
+    ///
+    /// C: `const char *mirs_client_output_name(int32_t value)` (client.h)
+    pub fn mirs_client_output_name(value: i32) -> *const c_char;
+
+    /// MIRS_CLIENT_OUTPUT_*: "responses", "judge".
+    ///
+    /// C: `int mirs_client_output_from_name(const char *name, int32_t *out)` (client.h)
+    pub fn mirs_client_output_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_CLIENT_DURABLE_*: "write", "fsync".
+    ///
+    /// C: `const char *mirs_client_durability_name(int32_t value)` (client.h)
+    pub fn mirs_client_durability_name(value: i32) -> *const c_char;
+
+    /// MIRS_CLIENT_DURABLE_*: "write", "fsync".
+    ///
+    /// C: `int mirs_client_durability_from_name(const char *name, int32_t *out)` (client.h)
+    pub fn mirs_client_durability_from_name(name: *const c_char, out: *mut i32) -> c_int;
 }
 
 /// Every function of the header: (name, module).
@@ -5536,4 +5780,14 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_entropy_label_from_name", "entropy"),
     ("mirs_entropy_threshold_name", "entropy"),
     ("mirs_entropy_threshold_from_name", "entropy"),
+    ("mirs_client_options_init", "client"),
+    ("mirs_client_available", "client"),
+    ("mirs_client_run", "client"),
+    ("mirs_client_run_file", "client"),
+    ("mirs_client_api_name", "client"),
+    ("mirs_client_api_from_name", "client"),
+    ("mirs_client_output_name", "client"),
+    ("mirs_client_output_from_name", "client"),
+    ("mirs_client_durability_name", "client"),
+    ("mirs_client_durability_from_name", "client"),
 ];

@@ -3845,6 +3845,273 @@ impl std::str::FromStr for ThresholdMethod {
     }
 }
 
+/// The API spoken (mirs_client_options.api).
+///
+/// The C values are the `MIRS_CLIENT_API_*` constants; [`ClientApi::raw`] and [`ClientApi::from_raw`] convert.
+#[repr(i32)]
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ClientApi {
+    /// per line: a "url" ending in "/completions" but not "/chat/completions" is
+    /// COMPLETIONS, one ending in "/messages" or a "params" body is ANTHROPIC,
+    /// anything else CHAT
+    ///
+    /// `MIRS_CLIENT_API_AUTO`
+    Auto = sys::MIRS_CLIENT_API_AUTO as i32,
+    /// POST \<endpoint\>/chat/completions
+    ///
+    /// `MIRS_CLIENT_API_OPENAI_CHAT`
+    OpenaiChat = sys::MIRS_CLIENT_API_OPENAI_CHAT as i32,
+    /// POST \<endpoint\>/completions
+    ///
+    /// `MIRS_CLIENT_API_OPENAI_COMPLETIONS`
+    OpenaiCompletions = sys::MIRS_CLIENT_API_OPENAI_COMPLETIONS as i32,
+    /// POST \<endpoint\>/messages (x-api-key, anthropic-version 2023-06-01)
+    ///
+    /// `MIRS_CLIENT_API_ANTHROPIC`
+    Anthropic = sys::MIRS_CLIENT_API_ANTHROPIC as i32,
+}
+
+impl ClientApi {
+    /// Every value, in the header's order.
+    pub const ALL: [ClientApi; 4] = [ClientApi::Auto, ClientApi::OpenaiChat, ClientApi::OpenaiCompletions, ClientApi::Anthropic];
+    /// The C value.
+    pub const fn raw(self) -> i32 {
+        self as i32
+    }
+    /// The value of a C constant; `None` for a value the header does not define.
+    pub const fn from_raw(v: i32) -> Option<ClientApi> {
+        match v {
+            x if x == sys::MIRS_CLIENT_API_AUTO as i32 => Some(ClientApi::Auto),
+            x if x == sys::MIRS_CLIENT_API_OPENAI_CHAT as i32 => Some(ClientApi::OpenaiChat),
+            x if x == sys::MIRS_CLIENT_API_OPENAI_COMPLETIONS as i32 => Some(ClientApi::OpenaiCompletions),
+            x if x == sys::MIRS_CLIENT_API_ANTHROPIC as i32 => Some(ClientApi::Anthropic),
+            _ => None,
+        }
+    }
+}
+
+impl From<ClientApi> for i32 {
+    fn from(v: ClientApi) -> i32 {
+        v.raw()
+    }
+}
+
+impl TryFrom<i32> for ClientApi {
+    type Error = crate::Error;
+    /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
+    fn try_from(v: i32) -> crate::Result<ClientApi> {
+        ClientApi::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_CLIENT_API_*", v as i64))
+    }
+}
+
+impl ClientApi {
+    /// The library's name of the value (`mirs_client_api_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_client_api_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_client_api_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<ClientApi> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_client_api_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        ClientApi::try_from(v)
+    }
+}
+
+impl std::fmt::Display for ClientApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for ClientApi {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<ClientApi> {
+        ClientApi::from_name(s)
+    }
+}
+
+/// The output records' text field (mirs_client_options.output).
+///
+/// The C values are the `MIRS_CLIENT_OUTPUT_*` constants; [`ClientOutput::raw`] and [`ClientOutput::from_raw`] convert.
+#[repr(i32)]
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ClientOutput {
+    /// "response": model answers, read by mirs_responses_open
+    ///
+    /// `MIRS_CLIENT_OUTPUT_RESPONSES`
+    Responses = sys::MIRS_CLIENT_OUTPUT_RESPONSES as i32,
+    /// "output": judge outputs, read by `mirsafety score --judge-outputs`
+    ///
+    /// `MIRS_CLIENT_OUTPUT_JUDGE`
+    Judge = sys::MIRS_CLIENT_OUTPUT_JUDGE as i32,
+}
+
+impl ClientOutput {
+    /// Every value, in the header's order.
+    pub const ALL: [ClientOutput; 2] = [ClientOutput::Responses, ClientOutput::Judge];
+    /// The C value.
+    pub const fn raw(self) -> i32 {
+        self as i32
+    }
+    /// The value of a C constant; `None` for a value the header does not define.
+    pub const fn from_raw(v: i32) -> Option<ClientOutput> {
+        match v {
+            x if x == sys::MIRS_CLIENT_OUTPUT_RESPONSES as i32 => Some(ClientOutput::Responses),
+            x if x == sys::MIRS_CLIENT_OUTPUT_JUDGE as i32 => Some(ClientOutput::Judge),
+            _ => None,
+        }
+    }
+}
+
+impl From<ClientOutput> for i32 {
+    fn from(v: ClientOutput) -> i32 {
+        v.raw()
+    }
+}
+
+impl TryFrom<i32> for ClientOutput {
+    type Error = crate::Error;
+    /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
+    fn try_from(v: i32) -> crate::Result<ClientOutput> {
+        ClientOutput::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_CLIENT_OUTPUT_*", v as i64))
+    }
+}
+
+impl ClientOutput {
+    /// The library's name of the value (`mirs_client_output_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_client_output_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_client_output_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<ClientOutput> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_client_output_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        ClientOutput::try_from(v)
+    }
+}
+
+impl std::fmt::Display for ClientOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for ClientOutput {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<ClientOutput> {
+        ClientOutput::from_name(s)
+    }
+}
+
+/// Durability of the output file (mirs_client_options.durability).
+///
+/// The C values are the `MIRS_CLIENT_DURABLE_*` constants; [`ClientDurability::raw`] and [`ClientDurability::from_raw`] convert.
+#[repr(i32)]
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ClientDurability {
+    /// one write(2) per record: survives a kill of the process (default)
+    ///
+    /// `MIRS_CLIENT_DURABLE_WRITE`
+    Write = sys::MIRS_CLIENT_DURABLE_WRITE as i32,
+    /// write(2) and fdatasync(2) per record: survives power loss
+    ///
+    /// `MIRS_CLIENT_DURABLE_FSYNC`
+    Fsync = sys::MIRS_CLIENT_DURABLE_FSYNC as i32,
+}
+
+impl ClientDurability {
+    /// Every value, in the header's order.
+    pub const ALL: [ClientDurability; 2] = [ClientDurability::Write, ClientDurability::Fsync];
+    /// The C value.
+    pub const fn raw(self) -> i32 {
+        self as i32
+    }
+    /// The value of a C constant; `None` for a value the header does not define.
+    pub const fn from_raw(v: i32) -> Option<ClientDurability> {
+        match v {
+            x if x == sys::MIRS_CLIENT_DURABLE_WRITE as i32 => Some(ClientDurability::Write),
+            x if x == sys::MIRS_CLIENT_DURABLE_FSYNC as i32 => Some(ClientDurability::Fsync),
+            _ => None,
+        }
+    }
+}
+
+impl From<ClientDurability> for i32 {
+    fn from(v: ClientDurability) -> i32 {
+        v.raw()
+    }
+}
+
+impl TryFrom<i32> for ClientDurability {
+    type Error = crate::Error;
+    /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
+    fn try_from(v: i32) -> crate::Result<ClientDurability> {
+        ClientDurability::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_CLIENT_DURABLE_*", v as i64))
+    }
+}
+
+impl ClientDurability {
+    /// The library's name of the value (`mirs_client_durability_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_client_durability_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_client_durability_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<ClientDurability> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_client_durability_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        ClientDurability::try_from(v)
+    }
+}
+
+impl std::fmt::Display for ClientDurability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for ClientDurability {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<ClientDurability> {
+        ClientDurability::from_name(s)
+    }
+}
+
 /// Matcher flags (bitwise or). Without flags, matching is exact byte
 /// substring search anywhere in the text, like Python's `phrase in text`
 /// (which is how every reference list is used, despite being called

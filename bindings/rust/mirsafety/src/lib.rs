@@ -15,6 +15,7 @@
 //! follow the header: a [`Dataset`] is both, an [`Iter`] only `Send`. The raw layer is re-exported as [`sys`].
 pub use mirsafety_sys as sys;
 
+pub mod client;
 mod dataset;
 pub mod entropy;
 #[rustfmt::skip] // generated (bindings/gen/generate.py)
