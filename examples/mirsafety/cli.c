@@ -139,7 +139,25 @@ int cli_out_open(cli_out *o, const char *path)
     o->f = stdout;
     o->path = NULL;
     o->tmp = NULL;
+    o->direct = false;
     if (!path || strcmp(path, "-") == 0) return CLI_EXIT_OK;
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        /* A temporary file renamed over a device would replace it (as root, /dev/null itself): write in place. A
+         * FIFO nobody reads fails at once rather than hanging. */
+        int fd = S_ISDIR(sb.st_mode) ? -1 : open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        int fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
+        if (fd < 0 || fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0 || !(o->f = fdopen(fd, "wb"))) {
+            fprintf(stderr, "mirsafety: %s: %s [%s]\n", path, S_ISDIR(sb.st_mode) ? "is a folder" : strerror(errno),
+                    mirs_status_str(MIRS_E_IO));
+            if (fd >= 0) close(fd);
+            o->f = stdout;
+            return CLI_EXIT_FAILURE;
+        }
+        o->path = path;
+        o->direct = true;
+        return CLI_EXIT_OK;
+    }
     size_t n = strlen(path) + 32;
     if (!(o->tmp = malloc(n))) return cli_fail(MIRS_E_NO_MEMORY, path);
     snprintf(o->tmp, n, "%s.tmp.%ld", path, (long)getpid());
@@ -162,6 +180,17 @@ int cli_out_open(cli_out *o, const char *path)
 
 int cli_out_close(cli_out *o, bool ok)
 {
+    if (o->direct) {
+        bool bad = ferror(o->f) || fclose(o->f) != 0;
+        o->direct = false;
+        o->f = stdout;
+        if (bad && ok) {
+            fprintf(stderr, "mirsafety: %s: %s [%s]\n", o->path, strerror(errno ? errno : EIO),
+                    mirs_status_str(MIRS_E_IO));
+            return CLI_EXIT_FAILURE;
+        }
+        return ok ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+    }
     if (!o->tmp) {
         if (fflush(stdout) != 0 && ok) {
             fprintf(stderr, "mirsafety: standard output: %s\n", strerror(errno));

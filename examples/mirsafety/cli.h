@@ -59,6 +59,7 @@ typedef struct cli_out {
     FILE *f;
     const char *path;
     char *tmp;
+    bool direct; /* path is a device, FIFO or socket (/dev/null, /dev/stdout): written in place, never renamed over */
 } cli_out;
 int cli_out_open(cli_out *o, const char *path);
 /* Commits (ok) or removes the temporary file; CLI_EXIT_OK or CLI_EXIT_FAILURE (message printed). */

@@ -274,7 +274,7 @@ int cli_prompts(int argc, char **argv)
     }
     failed_sink fs = {stderr, 0};
     /* Atomic as the output is: an interrupted run leaves neither file behind. */
-    cli_out fo = {stderr, NULL, NULL};
+    cli_out fo = {stderr, NULL, NULL, false};
     if (failed_path && (rc = cli_out_open(&fo, failed_path)) != CLI_EXIT_OK) {
         mirs_dataset_free(ds);
         mirs_template_free(tmpl);
@@ -294,7 +294,7 @@ int cli_prompts(int argc, char **argv)
     size_t written = 0;
     /* The tool writes --out itself (not mirs_prompt_write_file) so that its temporary file is the one
      * removed on SIGINT/SIGTERM and found stale by the next run. */
-    cli_out of = {stdout, NULL, NULL};
+    cli_out of = {stdout, NULL, NULL, false};
     if ((rc = cli_out_open(&of, out)) != CLI_EXIT_OK) {
         if (failed_path) cli_out_close(&fo, false);
         free(failed_default);

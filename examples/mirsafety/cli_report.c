@@ -213,7 +213,7 @@ int cli_judge_prompts(int argc, char **argv)
     mirs_dataset *ds = NULL;
     mirs_responses *resp = NULL;
     mirs_response_match *m = NULL;
-    cli_out out = {stdout, NULL, NULL};
+    cli_out out = {stdout, NULL, NULL, false};
     int rc = CLI_EXIT_OK, st;
     mirs_responses_options ro = MIRS_RESPONSES_OPTIONS_INIT;
     ro.lenient = lenient;
@@ -265,7 +265,7 @@ int cli_judge_prompts(int argc, char **argv)
         match_summary(resp, m, NULL);
     }
 done:
-    if (out.tmp) cli_out_close(&out, false);
+    if (out.tmp || out.direct) cli_out_close(&out, false);
     mirs_response_match_free(m);
     mirs_responses_free(resp);
     mirs_dataset_free(ds);
@@ -657,7 +657,7 @@ int cli_report(int argc, char **argv)
     size_t nin = 0, nent = 0;
     rep_list l = {NULL, 0};
     ent_list el = {NULL, NULL, NULL, 0};
-    cli_out out = {stdout, NULL, NULL};
+    cli_out out = {stdout, NULL, NULL, false};
     if (!inputs || !ents) {
         free(inputs);
         free(ents);

@@ -947,6 +947,21 @@ int mirs_prompt_write_file(const mirs_dataset *ds, const mirs_filter *filter, co
     int st = check_options(opts, &o); /* before creating anything */
     if (!st) st = check_job(&o);
     if (st) return st;
+    int special_fd;
+    int special = mirs__open_special_output(path, &special_fd);
+    if (special < 0) return special;
+    if (special) { /* a device or FIFO (/dev/null, /dev/stdout): written in place */
+        file_sink d = {special_fd, path, NULL, 0, 1u << 20};
+        if (!(d.buf = mirs__malloc(d.cap))) {
+            close(special_fd);
+            return MIRS_E_NO_MEMORY;
+        }
+        st = mirs_prompt_write(ds, filter, opts, file_sink_fn, &d, written);
+        if (!st) st = flush_sink(&d);
+        close(special_fd);
+        free(d.buf);
+        return st;
+    }
     mirs__sb tmp;
     mirs__sb_init(&tmp);
     if (!mirs__sb_printf(&tmp, "%s.tmp.%ld", path, (long)getpid())) {

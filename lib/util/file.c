@@ -128,8 +128,37 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
+int mirs__open_special_output(const char *path, int *fd_out)
+{
+    *fd_out = -1;
+    struct stat st;
+    if (stat(path, &st) != 0 || S_ISREG(st.st_mode)) return 0;
+    if (S_ISDIR(st.st_mode)) return mirs__fail(MIRS_E_IO, "%s: is a folder, not a file to write", path);
+    /* A device, FIFO or socket is written in place: a temporary file renamed over it would replace it (as root,
+     * over /dev/null itself). O_NONBLOCK: a FIFO nobody reads fails at once (ENXIO) instead of hanging. */
+    int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return mirs__fail_errno(MIRS_E_IO, errno, "%s: cannot open for writing", path);
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+        int e = errno;
+        close(fd);
+        return mirs__fail_errno(MIRS_E_IO, e, "%s: cannot clear O_NONBLOCK", path);
+    }
+    *fd_out = fd;
+    return 1;
+}
+
 int mirs__write_file_atomic(const char *path, const void *data, size_t len)
 {
+    int dfd0;
+    int special = mirs__open_special_output(path, &dfd0);
+    if (special < 0) return special;
+    if (special) {
+        int st =
+            write_all(dfd0, data, len) != 0 ? mirs__fail_errno(MIRS_E_IO, errno, "%s: write failed", path) : MIRS_OK;
+        close(dfd0);
+        return st;
+    }
     mirs__sb tmp;
     mirs__sb_init(&tmp);
     if (!mirs__sb_printf(&tmp, "%s.tmp.%ld", path, (long)getpid())) {

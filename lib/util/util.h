@@ -132,6 +132,14 @@ int mirs__read_file(const char *path, size_t limit, char **data, size_t *len);
 /* Writes data to path atomically (temp file in the same folder, fsync,
  * rename, fsync of the folder). */
 int mirs__write_file_atomic(const char *path, const void *data, size_t len);
+/* For an output path that exists and is not a regular file (a device such
+ * as /dev/null, a FIFO, a socket): opens it for writing in place and
+ * returns 1 with *fd (blocking); 0 when path is a regular file or does not
+ * exist (write a temporary file and rename it); < 0 for a folder or an open
+ * failure (a FIFO without a reader fails at once). Writers that rename a
+ * temporary file over their output must ask this first, so that no output
+ * path replaces a device. */
+int mirs__open_special_output(const char *path, int *fd);
 /* Joins a and b with one '/'. NULL on OOM (error set). */
 char *mirs__path_join(const char *a, const char *b);
 /* True when rel is a relative path with no empty, "." or ".." component
