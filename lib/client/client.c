@@ -291,20 +291,6 @@ static int file_next(void *userdata, const char **line, size_t *len)
 
 /* ---- the output file ---- */
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Opens and locks the output, cuts a torn last line (as a store opened with
  * MIRS_TORN_TRUNCATE does) and collects the keys that already have an ok
  * record, read by the responses reader (the last record of a key is the one
@@ -407,7 +393,7 @@ static int write_record(run *r, const char *key, bool ok, const char *text, size
     if (b->oom) return mirs__fail(MIRS_E_NO_MEMORY, "out of memory building the record of %s", key);
     struct stat st;
     off_t before = fstat(r->fd, &st) == 0 ? st.st_size : -1;
-    if (write_all(r->fd, b->data, b->len) != 0) {
+    if (mirs__write_all(r->fd, b->data, b->len) != 0) {
         int e = errno;
         if (before >= 0 && ftruncate(r->fd, before) != 0) { /* keep the write's error */
         }

@@ -489,20 +489,6 @@ struct mirs_store {
     mirs__sb line, pending;
 };
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static int resume_fn(void *ctx, const mirs_record *rec, uint64_t line_no)
 {
     (void)line_no;
@@ -584,7 +570,7 @@ fail:
 static int store_flush_pending(mirs_store *s)
 {
     if (!s->pending.len) return MIRS_OK;
-    if (write_all(s->fd, s->pending.data, s->pending.len) != 0) {
+    if (mirs__write_all(s->fd, s->pending.data, s->pending.len) != 0) {
         int e = errno;
         /* Leave no partial record behind us. */
         if (ftruncate(s->fd, (off_t)s->size) != 0) { /* keep the first error */
@@ -609,7 +595,7 @@ int mirs_store_append(mirs_store *s, const mirs_record *rec)
         if (!mirs__sb_append(&s->pending, s->line.data, s->line.len)) return MIRS_E_NO_MEMORY;
         if (s->pending.len >= NONE_BUFFER_BYTES && (st = store_flush_pending(s))) return st;
     } else {
-        if (write_all(s->fd, s->line.data, s->line.len) != 0) {
+        if (mirs__write_all(s->fd, s->line.data, s->line.len) != 0) {
             int e = errno;
             if (ftruncate(s->fd, (off_t)s->size) != 0) {
             }

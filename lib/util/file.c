@@ -113,7 +113,7 @@ int mirs__read_file(const char *path, size_t limit, char **data, size_t *len)
     return MIRS_OK;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int mirs__write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
     while (len) {
@@ -154,8 +154,8 @@ int mirs__write_file_atomic(const char *path, const void *data, size_t len)
     int special = mirs__open_special_output(path, &dfd0);
     if (special < 0) return special;
     if (special) {
-        int st =
-            write_all(dfd0, data, len) != 0 ? mirs__fail_errno(MIRS_E_IO, errno, "%s: write failed", path) : MIRS_OK;
+        int st = mirs__write_all(dfd0, data, len) != 0 ? mirs__fail_errno(MIRS_E_IO, errno, "%s: write failed", path)
+                                                       : MIRS_OK;
         close(dfd0);
         return st;
     }
@@ -171,7 +171,7 @@ int mirs__write_file_atomic(const char *path, const void *data, size_t len)
         mirs__sb_free(&tmp);
         return st;
     }
-    if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+    if (mirs__write_all(fd, data, len) != 0 || fsync(fd) != 0) {
         int e = errno;
         close(fd);
         unlink(tmp.data);

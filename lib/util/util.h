@@ -131,6 +131,8 @@ int mirs__open_regular(int dir_fd, const char *path, const char *disp, int flags
 int mirs__read_file(const char *path, size_t limit, char **data, size_t *len);
 /* Writes data to path atomically (temp file in the same folder, fsync,
  * rename, fsync of the folder). */
+/* Writes all len bytes (retrying short writes and EINTR): 0, or -1 with errno. */
+int mirs__write_all(int fd, const void *data, size_t len);
 int mirs__write_file_atomic(const char *path, const void *data, size_t len);
 /* For an output path that exists and is not a regular file (a device such
  * as /dev/null, a FIFO, a socket): opens it for writing in place and
