@@ -20,7 +20,8 @@ static const char entropy_help[] =
     "  --normalize         divide by ln(number of selected keys)\n"
     "  --policy P          error (default), renormalize or skip for NaN/Inf/negative or rows not summing to 1\n"
     "  --threads N         worker threads (default 1)\n"
-    "  --per-row OUT.npy   write the [layers, heads, queries] entropies as float64 .npy\n"
+    "  -o, --out OUT.npy   write the [layers, heads, queries] entropies as float64 .npy (atomically;\n"
+    "                      --per-row OUT.npy is the same option)\n"
     "  --label safe|unsafe --state ACC.json\n"
     "                      add this item to the accumulator state (created if missing; written atomically);\n"
     "                      --bins N, --lo X, --hi X set the histogram of a new state (default 64 bins on\n"
@@ -147,6 +148,8 @@ int cli_entropy(int argc, char **argv)
         OPT("--queries", queries)
         OPT("--keys", keys)
         OPT("--per-row", per_row)
+        OPT("-o", per_row)
+        OPT("--out", per_row)
         OPT("--label", label)
         OPT("--state", state)
         if ((r = cli_opt_value("--temperature", argc, argv, &i, &v))) {

@@ -84,6 +84,9 @@ with tempfile.TemporaryDirectory() as tmp:
         "report": lambda o: ["report", store, "--format", "csv", *o],
         "image convert": lambda o: ["image", "convert", os.path.join(sample, "Violence/images/Analogy/Analogy_24_0.png"),
                                     *o],
+        "entropy": lambda o: ["entropy", os.path.join(demo, "attention",
+                                                      sorted(os.listdir(os.path.join(demo, "attention")))[0]),
+                              "--policy", "renormalize", *o],
     }
     for name, make in writers.items():
         outs = []
