@@ -274,17 +274,7 @@ def write(dataset: Dataset, sink: Callable[[str], Optional[bool]], *, categories
     opts = _given(locals())
     f, keep = make_filter(categories, relations, groups, keys, shard, shuffle, seed_order)
     o = _Options(opts)
-    state: Dict[str, Optional[BaseException]] = {"error": None}
-
-    def tramp(_ud: Any, line: Any, n: int) -> int:
-        try:
-            r = sink(ctypes.string_at(line, n).decode("utf-8"))
-            return _ffi.MIRS_DONE if r is False else _ffi.MIRS_OK
-        except BaseException as e:  # never unwind through C: stop the write, re-raise afterwards
-            state["error"] = e
-            return _ffi.MIRS_E_STATE
-
-    cb = _ffi.mirs_prompt_sink_fn(tramp)
+    cb, state = line_sink(sink)
     written = ctypes.c_size_t()
     st = lib().mirs_prompt_write(dataset.handle, ctypes.byref(f), o.ref(), cb, None, ctypes.byref(written))
     err = state["error"]
@@ -293,6 +283,23 @@ def write(dataset: Dataset, sink: Callable[[str], Optional[bool]], *, categories
     o.reraise()
     check(st, "mirs_prompt_write")
     return written.value
+
+
+def line_sink(sink: Callable[[str], object]) -> Tuple[Any, Dict[str, Optional[BaseException]]]:
+    """A mirs_prompt_sink_fn calling sink(line) for every line the library writes (False stops the write), and the
+    state whose "error" holds an exception sink raised (the write stops; re-raise it after the call: a callback
+    must never unwind through C). Keep the callback alive for the call."""
+    state: Dict[str, Optional[BaseException]] = {"error": None}
+
+    def tramp(_ud: Any, line: Any, n: int) -> int:
+        try:
+            r = sink(ctypes.string_at(line, n).decode("utf-8"))
+            return _ffi.MIRS_DONE if r is False else _ffi.MIRS_OK
+        except BaseException as e:
+            state["error"] = e
+            return _ffi.MIRS_E_STATE
+
+    return _ffi.mirs_prompt_sink_fn(tramp), state
 
 
 def write_file(dataset: Dataset, path: PathLike, *, categories: Optional[Filter] = None, relations: Optional[Filter] = None,

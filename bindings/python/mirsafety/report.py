@@ -456,17 +456,8 @@ def judge_requests(responses: Responses, match: ResponseMatch, sink: Callable[[s
     o.skip_failed = 1 if skip_failed else 0
     mb = text_in(model, "model") if model is not None else None
     o.model = mb
-    state: Dict[str, Optional[BaseException]] = {"error": None}
-
-    def tramp(_ud: Any, line: Any, n: int) -> int:
-        try:
-            r = sink(ctypes.string_at(line, n).decode("utf-8"))
-            return _ffi.MIRS_DONE if r is False else _ffi.MIRS_OK
-        except BaseException as e:  # never unwind through C: stop the write, re-raise afterwards
-            state["error"] = e
-            return _ffi.MIRS_E_STATE
-
-    cb = _ffi.mirs_prompt_sink_fn(tramp)
+    from .prompt import line_sink
+    cb, state = line_sink(sink)
     summary = _ffi.mirs_judge_requests_summary()
     summary.struct_size = ctypes.sizeof(summary)
     st = lib().mirs_judge_requests_write(responses._h(), match._h(), ctypes.byref(o), cb, None, ctypes.byref(summary))
