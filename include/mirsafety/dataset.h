@@ -219,7 +219,9 @@ MIRS_API int64_t mirs_item_source_index(const mirs_item *item);
 
 /* Images in stored order. image_path is as written in the file (relative
  * to the category folder, or to the manifest's folder); image_file is that
- * path joined to its base, ready to open. NULL when i is out of range. */
+ * path joined to its base as eval.py joins it (os.path.join: an absolute
+ * path is itself, ".." is kept as written), ready to open. NULL when i is
+ * out of range. */
 MIRS_API size_t mirs_item_image_count(const mirs_item *item);
 MIRS_API const char *mirs_item_image_path(const mirs_item *item, size_t i);
 MIRS_API const char *mirs_item_image_file(const mirs_item *item, size_t i);

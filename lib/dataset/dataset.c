@@ -285,13 +285,15 @@ static int dir_state(builder *b, const char *file, size_t n)
     return state;
 }
 
-/* Image file checks that need the file system: the folder and, if the file
- * is a symlink, its target must resolve inside the root; with check_images
+/* Image file checks that need the file system. *escape is set when the
+ * file's folder, or the file itself as a symlink, resolves outside the root
+ * (the caller decides: an oddity, as eval.py follows it). With check_images
  * the file must exist and be regular. Returns a problem status with *why
  * set, MIRS_OK, or a fatal error (< 0 with *why empty). */
-static int check_image_file(builder *b, const char *file, char *why, size_t whylen)
+static int check_image_file(builder *b, const char *file, bool *escape, char *why, size_t whylen)
 {
     why[0] = '\0';
+    *escape = false;
     const char *slash = strrchr(file, '/');
     int dstate = DIR_INSIDE;
     if (slash) {
@@ -299,8 +301,8 @@ static int check_image_file(builder *b, const char *file, char *why, size_t whyl
         if (dstate < 0) return dstate;
     }
     if (dstate == DIR_OUTSIDE) {
+        *escape = true;
         snprintf(why, whylen, "its folder resolves outside the dataset root (symlink)");
-        return MIRS_E_PATH;
     }
     bool missing = dstate == DIR_MISSING;
     struct stat st;
@@ -314,9 +316,9 @@ static int check_image_file(builder *b, const char *file, char *why, size_t whyl
             else {
                 bool in = inside_root(b, real);
                 free(real);
-                if (!in) {
+                if (!in && !*escape) {
+                    *escape = true;
                     snprintf(why, whylen, "it is a symlink that resolves outside the dataset root");
-                    return MIRS_E_PATH;
                 }
                 if (b->o.check_images && stat(file, &st) != 0) missing = true;
             }
@@ -333,6 +335,18 @@ static int check_image_file(builder *b, const char *file, char *why, size_t whyl
         }
     }
     return MIRS_OK;
+}
+
+/* eval.py build_image_paths: os.path.join(base_dir, p), which is p itself
+ * when p is absolute and base_dir + "/" + p otherwise (no normalisation). */
+static void image_join(mirs__sb *out, const char *base, const char *p)
+{
+    mirs__sb_clear(out);
+    if (p[0] != '/') {
+        mirs__sb_puts(out, base);
+        mirs__sb_putc(out, '/');
+    }
+    mirs__sb_puts(out, p);
 }
 
 typedef struct item_ctx {
@@ -497,10 +511,11 @@ static int add_item(builder *b, const cJSON *obj, const item_ctx *cx, int64_t id
         /* eval.py joins an empty path to the file's folder and the worker fails to open it: the item is
          * evaluated (an inference failure), so it is kept with a note; opening its image fails its item only. */
         if (!*p) ODD(MIRS_E_PATH, file, idx, "image %u has an empty path (names the category folder itself)", nimg);
-        if (p[0] == '/') return problem(b, MIRS_E_PATH, file, idx, "image %u path \"%.200s\" is absolute", nimg, p);
-        if (*p && !mirs__path_is_contained(p))
-            return problem(b, MIRS_E_PATH, file, idx, "image %u path \"%.200s\" leaves the dataset root (\"..\")", nimg,
-                           p);
+        /* eval.py follows an absolute path and a ".." component (os.path.join): the item is evaluated with
+         * that file, so it is kept with a note, and the image is read from where eval.py reads it. */
+        if (p[0] == '/') ODD(MIRS_E_PATH, file, idx, "image %u path \"%.200s\" is absolute", nimg, p);
+        if (*p && p[0] != '/' && !mirs__path_is_contained(p))
+            ODD(MIRS_E_PATH, file, idx, "image %u path \"%.200s\" leaves the dataset root (\"..\")", nimg, p);
         if (nimg == MAX_IMAGES_HARD) return problem(b, MIRS_E_LIMIT, file, idx, "more than %u images", MAX_IMAGES_HARD);
         nimg++;
     }
@@ -527,15 +542,13 @@ static int add_item(builder *b, const cJSON *obj, const item_ctx *cx, int64_t id
     if (cx->base && b->root_real && jim) {
         uint32_t k = 0;
         for (const cJSON *e = jim->child; e && k < nimg; e = e->next, k++) {
-            mirs__sb_clear(&path);
-            mirs__sb_puts(&path, cx->base);
-            mirs__sb_putc(&path, '/');
-            mirs__sb_puts(&path, e->valuestring);
+            image_join(&path, cx->base, e->valuestring);
             if (path.oom) {
                 mirs__sb_free(&path);
                 return MIRS_E_NO_MEMORY;
             }
-            int st = check_image_file(b, path.data, why, sizeof why);
+            bool escape = false;
+            int st = check_image_file(b, path.data, &escape, why, sizeof why);
             if (st < 0 && !why[0]) {
                 mirs__sb_free(&path);
                 return st;
@@ -543,6 +556,16 @@ static int add_item(builder *b, const cJSON *obj, const item_ctx *cx, int64_t id
             if (st < 0) {
                 mirs__sb_free(&path);
                 return problem(b, st, file, idx, "image %u \"%.200s\": %s", k, e->valuestring, why);
+            }
+            /* A path already noted as absolute or with ".." is not noted twice; a symlink out of the root is
+             * followed by eval.py as well: an oddity. */
+            const char *ep = e->valuestring;
+            if (escape && ep[0] != '/' && mirs__path_is_contained(ep)) {
+                int odd = oddity(b, MIRS_E_PATH, file, idx, "image %u \"%.200s\": %s", k, ep, why);
+                if (odd != ODD_ACCEPTED) {
+                    mirs__sb_free(&path);
+                    return odd;
+                }
             }
         }
     }
@@ -594,6 +617,10 @@ static int add_item(builder *b, const cJSON *obj, const item_ctx *cx, int64_t id
         size_t lp = strlen(e->valuestring);
         const char *p = it->image_paths[k] = e->valuestring;
         if (!cx->base) {
+            it->image_files[k] = p;
+            continue;
+        }
+        if (p[0] == '/') { /* os.path.join(base_dir, p) is p */
             it->image_files[k] = p;
             continue;
         }

@@ -7,7 +7,8 @@ are transcribed below with the file and function they come from. A dataset
 with every oddity the official code evaluates (1, 5 and 6 images, an unknown
 category folder, an unknown relation stem, "_final" inside a stem, no id, a
 float id, a non-integer iteration, non-string keywords, a single object as a
-file, missing prompt fields) is read by both:
+file, missing prompt fields, image paths that are absolute, hold "..", or go
+through a symlink out of the root) is read by both:
 
 - `mirsafety prompts --format qwen2-vl` must give exactly one line per item
   eval.py's producer sends, with the prompt and image files its worker
@@ -21,12 +22,15 @@ file, missing prompt fields) is read by both:
 
 usage: check_official_items.py MIRSAFETY WORKDIR
 """
+import base64
 import json
 import os
 import pathlib
 import shutil
+import struct
 import subprocess
 import sys
+import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "report"))
 import statics_ref  # noqa: E402  (the transcription of statics.py the report tests use)
@@ -109,6 +113,16 @@ def write(rel, doc):
         json.dump(doc, f, ensure_ascii=False)
 
 
+def png_1x1(tag):
+    """A valid 1x1 grey PNG whose tEXt chunk carries tag (sent as it is: --image-format original)."""
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+            + chunk(b"tEXt", b"Comment\x00" + tag) + chunk(b"IDAT", zlib.compress(b"\x00\x80"))
+            + chunk(b"IEND", b""))
+
+
 def imgs(cat, rel, i, n):
     out = []
     for k in range(n):
@@ -116,7 +130,7 @@ def imgs(cat, rel, i, n):
         full = os.path.join(root, cat, p)
         os.makedirs(os.path.dirname(full), exist_ok=True)
         with open(full, "wb") as f:
-            f.write(b"\x89PNG\r\n\x1a\n")  # only listed, never decoded by the text formats
+            f.write(png_1x1(b"in-root"))
         out.append(p)
     return out
 
@@ -146,6 +160,25 @@ write("Privacy/Decomposition_final.json", [bare])
 empty_path = good("Harassment", "Analogy", 15)
 empty_path["images"][1] = ""                                                     # eval.py: base_dir + "" (a folder)
 write("Harassment/Analogy_final.json", [empty_path])
+# Image paths out of the dataset root: eval.py's os.path.join follows an
+# absolute path (the path itself), a ".." component, and a symlinked folder.
+outside = os.path.join(WORK, "elsewhere")
+os.makedirs(os.path.join(outside, "imgs"))
+with open(os.path.join(outside, "abs.png"), "wb") as f:
+    f.write(png_1x1(b"OUTSIDE-ABSOLUTE"))
+with open(os.path.join(outside, "dotdot.png"), "wb") as f:
+    f.write(png_1x1(b"OUTSIDE-DOTDOT"))
+with open(os.path.join(outside, "imgs", "linked.png"), "wb") as f:
+    f.write(png_1x1(b"OUTSIDE-LINKED"))
+absolute = good("Self-Harm", "Analogy", 16)
+absolute["images"][0] = os.path.join(outside, "abs.png")
+dotdot = good("Self-Harm", "Analogy", 17)
+dotdot["images"][2] = "../../elsewhere/dotdot.png"
+os.makedirs(os.path.join(root, "Self-Harm"), exist_ok=True)
+os.symlink(os.path.join(outside, "imgs"), os.path.join(root, "Self-Harm", "linked"))
+linked = good("Self-Harm", "Analogy", 18)
+linked["images"][1] = "linked/linked.png"
+write("Self-Harm/Analogy_final.json", [absolute, dotdot, linked])
 
 tasks = official_tasks(root)
 
@@ -177,12 +210,24 @@ v = json.loads(p.stdout)
 notes = v["notes"]
 check(v["ok"] is True and v["problems"] == [], f"validate: no problems {v['problems']}")
 # folder Scams, files Irony and Pun_v2; items: 1/5/6 images, no id, float id, iteration, keywords,
-# and the item without prompt fields (two missing fields), the empty image path.
-check(len(notes) == 3 + 3 + 4 + 2 + 1, f"validate: one note per oddity ({len(notes)}): {[n['message'] for n in notes]}")
+# and the item without prompt fields (two missing fields), the empty image path,
+# the absolute path, the ".." path, the symlink out of the root.
+check(len(notes) == 3 + 3 + 4 + 2 + 1 + 3, f"validate: one note per oddity ({len(notes)}): {[n['message'] for n in notes]}")
 p = run("info", root, "--json")
 info = json.loads(p.stdout)
 check(info["oddities"] == len(notes) and info["items"] == len(tasks), f"info counts: {info['oddities']}, {info['items']}")
 run("validate", root, "--strict", expect=1)
+for what in ("is absolute", "leaves the dataset root", "resolves outside the dataset root"):
+    check(sum(what in n["message"] for n in notes) == 1, f"validate: one note says {what!r}")
+# Request formats read those images where eval.py's worker opens them.
+p = run("prompts", root, "--format", "openai", "--model", "m", "--key", "Self-Harm/Analogy/16",
+        "--key", "Self-Harm/Analogy/17", "--key", "Self-Harm/Analogy/18")
+sent = b"".join(base64.b64decode(part["image_url"]["url"].split(",", 1)[1])
+                for line in p.stdout.decode("utf-8").splitlines()
+                for msg in json.loads(line)["messages"] if isinstance(msg["content"], list)
+                for part in msg["content"] if part.get("type") == "image_url")
+for tag in (b"OUTSIDE-ABSOLUTE", b"OUTSIDE-DOTDOT", b"OUTSIDE-LINKED"):
+    check(tag in sent, f"the request embeds the image eval.py opens ({tag.decode()})")
 # prompts and judge-prompts: accepted by default (checked above and below), refused with --strict.
 run("prompts", root, "--format", "qwen2-vl", "--strict", expect=3)
 

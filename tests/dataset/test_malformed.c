@@ -521,6 +521,80 @@ static void test_lenient_many(void)
 /* Oddities: what eval.py evaluates although the documented layout does not
  * have it is accepted by default, read as the official code reads it, with
  * one note (status MIRS_OK) per oddity, in strict mode too. */
+/* Image paths out of the root: eval.py's os.path.join follows an absolute
+ * path (the path itself), a ".." component and a symlink, so by default the
+ * item is kept with one note per such image (status MIRS_OK) and its image
+ * file is the one eval.py opens; with check_images that file must exist. */
+static void test_path_oddities(void)
+{
+    char root[600], outside[700], text[4096], path[1200], target[800];
+    snprintf(outside, sizeof outside, "%s/outside-odd", tmp_root);
+    put(outside, "abs.png", "png");
+    put(outside, "imgs/l.png", "png");
+    new_root(root, sizeof root);
+    snprintf(text, sizeof text,
+             "[{\"id\": 1, \"original_question\": \"q\", \"revised_prompt\": \"p\", \"images\": [\"a.png\", "
+             "\"%s/abs.png\"]},\n"
+             " {\"id\": 2, \"original_question\": \"q\", \"revised_prompt\": \"p\", \"images\": [\"a.png\", "
+             "\"../../outside-odd/abs.png\"]},\n"
+             " {\"id\": 3, \"original_question\": \"q\", \"revised_prompt\": \"p\", \"images\": [\"a.png\", "
+             "\"imgs/l.png\"]}]",
+             outside);
+    put(root, "Violence/Analogy_final.json", text);
+    put(root, "Violence/a.png", "png");
+    snprintf(path, sizeof path, "%s/Violence/imgs", root);
+    snprintf(target, sizeof target, "%s/imgs", outside);
+    CHECK(symlink(target, path) == 0);
+
+    mirs_dataset_options o = MIRS_DATASET_OPTIONS_INIT;
+    o.check_images = 1; /* every file eval.py would open exists */
+    mirs_dataset *ds = NULL;
+    CHECK_OK(mirs_dataset_open(root, &o, &ds));
+    if (!ds) return;
+    CHECK_EQ_INT(mirs_dataset_count(ds), 3);
+    CHECK_EQ_INT(mirs_dataset_diagnostic_count(ds), 3);
+    static const char *const why[] = {"is absolute", "leaves the dataset root", "resolves outside the dataset root"};
+    for (size_t i = 0; i < 3; i++) {
+        int status = -1;
+        int64_t index = -2;
+        const char *file = NULL, *msg = NULL;
+        CHECK_OK(mirs_dataset_diagnostic(ds, i, &status, &file, &index, &msg));
+        CHECK_EQ_INT(status, MIRS_OK);
+        CHECK_EQ_INT(index, (int64_t)i);
+        CHECK(msg && strstr(msg, why[i]) && strstr(msg, "image 1"));
+    }
+    const mirs_item *it = NULL;
+    char want[1400];
+    CHECK_OK(mirs_dataset_find(ds, "Violence/Analogy/1", &it));
+    snprintf(want, sizeof want, "%s/abs.png", outside);
+    if (it) CHECK_STR(mirs_item_image_file(it, 1), want); /* os.path.join(base, "/x") is "/x" */
+    CHECK_OK(mirs_dataset_find(ds, "Violence/Analogy/2", &it));
+    snprintf(want, sizeof want, "%s/Violence/../../outside-odd/abs.png", root);
+    if (it) CHECK_STR(mirs_item_image_file(it, 1), want); /* joined, not normalised */
+    CHECK_OK(mirs_dataset_find(ds, "Violence/Analogy/3", &it));
+    snprintf(want, sizeof want, "%s/Violence/imgs/l.png", root);
+    if (it) CHECK_STR(mirs_item_image_file(it, 1), want);
+    mirs_dataset_free(ds);
+
+    /* check_images still reads where eval.py reads: a missing target is a problem. */
+    snprintf(path, sizeof path, "%s/abs.png", outside);
+    CHECK(unlink(path) == 0);
+    CHECK_STATUS(mirs_dataset_open(root, &o, &ds), MIRS_E_NOT_FOUND);
+    CHECK(strstr(mirs_error_last(), "item 0") != NULL);
+    put(outside, "abs.png", "png");
+
+    /* Refused (validate --strict): each is a MIRS_E_PATH problem; lenient keeps nothing of the three. */
+    o.oddities = MIRS_DATASET_ODDITIES_REFUSE;
+    CHECK_STATUS(mirs_dataset_open(root, &o, &ds), MIRS_E_PATH);
+    o.mode = MIRS_DATASET_LENIENT;
+    CHECK_OK(mirs_dataset_open(root, &o, &ds));
+    if (ds) {
+        CHECK_EQ_INT(mirs_dataset_count(ds), 0);
+        CHECK_EQ_INT(mirs_dataset_diagnostic_count(ds), 3);
+    }
+    mirs_dataset_free(ds);
+}
+
 static void test_oddities(void)
 {
     char root[600];
@@ -629,6 +703,7 @@ int main(void)
     test_paths();
     test_jsonl();
     test_lenient_many();
+    test_path_oddities();
     test_oddities();
     int rc = test_summary("dataset-malformed");
     char cmd[700];

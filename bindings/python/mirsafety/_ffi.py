@@ -2114,7 +2114,9 @@ position there (array index, or line number - 1 for JSONL)."""),
         'size_t mirs_item_image_count(const mirs_item *item)',
         """Images in stored order. image_path is as written in the file (relative
 to the category folder, or to the manifest's folder); image_file is that
-path joined to its base, ready to open. NULL when i is out of range."""),
+path joined to its base as eval.py joins it (os.path.join: an absolute
+path is itself, ".." is kept as written), ready to open. NULL when i is
+out of range."""),
     'mirs_item_image_path': (
         'dataset', ctypes.c_char_p,
         [ctypes.POINTER(mirs_item), ctypes.c_size_t],
@@ -2122,7 +2124,9 @@ path joined to its base, ready to open. NULL when i is out of range."""),
         'const char *mirs_item_image_path(const mirs_item *item, size_t i)',
         """Images in stored order. image_path is as written in the file (relative
 to the category folder, or to the manifest's folder); image_file is that
-path joined to its base, ready to open. NULL when i is out of range."""),
+path joined to its base as eval.py joins it (os.path.join: an absolute
+path is itself, ".." is kept as written), ready to open. NULL when i is
+out of range."""),
     'mirs_item_image_file': (
         'dataset', ctypes.c_char_p,
         [ctypes.POINTER(mirs_item), ctypes.c_size_t],
@@ -2130,7 +2134,9 @@ path joined to its base, ready to open. NULL when i is out of range."""),
         'const char *mirs_item_image_file(const mirs_item *item, size_t i)',
         """Images in stored order. image_path is as written in the file (relative
 to the category folder, or to the manifest's folder); image_file is that
-path joined to its base, ready to open. NULL when i is out of range."""),
+path joined to its base as eval.py joins it (os.path.join: an absolute
+path is itself, ".." is kept as written), ready to open. NULL when i is
+out of range."""),
     'mirs_item_description_count': (
         'dataset', ctypes.c_size_t,
         [ctypes.POINTER(mirs_item)],

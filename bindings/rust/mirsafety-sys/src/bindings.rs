@@ -3187,21 +3187,27 @@ extern "C" {
 
     /// Images in stored order. image_path is as written in the file (relative
     /// to the category folder, or to the manifest's folder); image_file is that
-    /// path joined to its base, ready to open. NULL when i is out of range.
+    /// path joined to its base as eval.py joins it (os.path.join: an absolute
+    /// path is itself, ".." is kept as written), ready to open. NULL when i is
+    /// out of range.
     ///
     /// C: `size_t mirs_item_image_count(const mirs_item *item)` (dataset.h)
     pub fn mirs_item_image_count(item: *const mirs_item) -> usize;
 
     /// Images in stored order. image_path is as written in the file (relative
     /// to the category folder, or to the manifest's folder); image_file is that
-    /// path joined to its base, ready to open. NULL when i is out of range.
+    /// path joined to its base as eval.py joins it (os.path.join: an absolute
+    /// path is itself, ".." is kept as written), ready to open. NULL when i is
+    /// out of range.
     ///
     /// C: `const char *mirs_item_image_path(const mirs_item *item, size_t i)` (dataset.h)
     pub fn mirs_item_image_path(item: *const mirs_item, i: usize) -> *const c_char;
 
     /// Images in stored order. image_path is as written in the file (relative
     /// to the category folder, or to the manifest's folder); image_file is that
-    /// path joined to its base, ready to open. NULL when i is out of range.
+    /// path joined to its base as eval.py joins it (os.path.join: an absolute
+    /// path is itself, ".." is kept as written), ready to open. NULL when i is
+    /// out of range.
     ///
     /// C: `const char *mirs_item_image_file(const mirs_item *item, size_t i)` (dataset.h)
     pub fn mirs_item_image_file(item: *const mirs_item, i: usize) -> *const c_char;
