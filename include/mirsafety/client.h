@@ -152,7 +152,9 @@ MIRS_API int mirs_client_available(void);
  * MIRS_E_DUPLICATE). opts may not be NULL (endpoint is required); summary
  * may be NULL. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO
  * (the output; also MIRS_E_STATE when another run holds its lock),
- * MIRS_E_NOT_FOUND (the named key variable is not set), MIRS_E_JSON /
+ * MIRS_E_NOT_FOUND (the named key variable is not set, or the endpoint's
+ * host name does not resolve: it is resolved once, on the calling thread,
+ * and pinned, so that libcurl starts no resolver thread), MIRS_E_JSON /
  * MIRS_E_SCHEMA (a request line, named by number), MIRS_E_DUPLICATE,
  * MIRS_E_STATE (cancelled), MIRS_E_UNSUPPORTED (no libcurl), a status the
  * source returned. Records written before an error stay in the file. The

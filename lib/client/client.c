@@ -39,7 +39,11 @@
 #include <dlfcn.h>
 #include <stdio.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #endif
 
 int mirs_client_options_init(mirs_client_options *opts, size_t size)
@@ -108,6 +112,11 @@ typedef struct curl_api {
     const char *(*multi_strerror)(CURLMcode);
     struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
     void (*slist_free_all)(struct curl_slist *);
+    CURLU *(*url)(void);
+    void (*url_cleanup)(CURLU *);
+    CURLUcode (*url_set)(CURLU *, CURLUPart, const char *, unsigned int);
+    CURLUcode (*url_get)(const CURLU *, CURLUPart, char **, unsigned int);
+    void (*free)(void *);
 } curl_api;
 
 #define LIBCURL_SONAME "libcurl.so.4"
@@ -141,6 +150,11 @@ static int curl_open(curl_api *c)
         {"curl_multi_strerror", (void **)&c->multi_strerror},
         {"curl_slist_append", (void **)&c->slist_append},
         {"curl_slist_free_all", (void **)&c->slist_free_all},
+        {"curl_url", (void **)&c->url},
+        {"curl_url_cleanup", (void **)&c->url_cleanup},
+        {"curl_url_set", (void **)&c->url_set},
+        {"curl_url_get", (void **)&c->url_get},
+        {"curl_free", (void **)&c->free},
     };
     for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
         void *f = dlsym(c->dl, fns[i].name);
@@ -195,6 +209,11 @@ int mirs_client_available(void)
 #define curl_multi_strerror(...) r->cu.multi_strerror(__VA_ARGS__)
 #define curl_slist_append(...) r->cu.slist_append(__VA_ARGS__)
 #define curl_slist_free_all(...) r->cu.slist_free_all(__VA_ARGS__)
+#define curl_url(...) r->cu.url(__VA_ARGS__)
+#define curl_url_cleanup(...) r->cu.url_cleanup(__VA_ARGS__)
+#define curl_url_set(...) r->cu.url_set(__VA_ARGS__)
+#define curl_url_get(...) r->cu.url_get(__VA_ARGS__)
+#define curl_free(...) r->cu.free(__VA_ARGS__)
 
 typedef struct slot {
     bool used, running, too_big;
@@ -230,7 +249,8 @@ typedef struct run {
     mirs__strset done, seen;
     char *url[4];
     struct curl_slist *hdr_openai, *hdr_anthropic;
-    char *key_value; /* the API key (scrubbed from error texts, zeroed at the end) */
+    struct curl_slist *resolve; /* "host:port:addr,..." resolved on the caller's thread (CURLOPT_RESOLVE) */
+    char *key_value;            /* the API key (scrubbed from error texts, zeroed at the end) */
     uint64_t rng;
     size_t progress_done;
     int64_t last_progress; /* ms of the last progress call */
@@ -801,6 +821,89 @@ static int check_options(const mirs_client_options *o)
     return MIRS_OK;
 }
 
+/* Resolves the endpoint's host name once, on the caller's thread, and pins
+ * the addresses for every transfer with CURLOPT_RESOLVE: libcurl then finds
+ * them in its DNS cache and never starts its threaded resolver (Debian's
+ * libcurl resolves in a thread of its own), so the run starts no thread.
+ * An IP literal needs nothing (libcurl does not resolve it). A name that
+ * does not resolve fails the run at once (MIRS_E_NOT_FOUND) rather than
+ * failing every request after its retries. */
+static int pin_host(run *r)
+{
+    CURLU *u = curl_url();
+    if (!u) return mirs__fail(MIRS_E_NO_MEMORY, "curl_url failed");
+    char *host = NULL, *port = NULL;
+    int st = MIRS_OK;
+    mirs__sb e;
+    mirs__sb_init(&e);
+    if (curl_url_set(u, CURLUPART_URL, r->url[0], 0) != CURLUE_OK || curl_url_get(u, CURLUPART_HOST, &host, 0) ||
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT)) {
+        st = mirs__fail(MIRS_E_INVALID_ARGUMENT, "endpoint \"%.300s\": not a URL with a host", r->o.endpoint);
+        goto done;
+    }
+    unsigned char a4[4];
+    if (host[0] == '[' || inet_pton(AF_INET, host, a4) == 1) goto done; /* a literal address */
+    for (const unsigned char *c = (const unsigned char *)host; *c; c++)
+        if (*c >= 0x80) {
+            st = mirs__fail(MIRS_E_INVALID_ARGUMENT,
+                            "endpoint \"%.300s\": give the host name in its ASCII (punycode) form", r->o.endpoint);
+            goto done;
+        }
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    int g = getaddrinfo(host, port, &hints, &res);
+    if (g != 0) {
+        st = mirs__fail(MIRS_E_NOT_FOUND, "endpoint \"%.300s\": cannot resolve the host \"%.200s\": %s", r->o.endpoint,
+                        host, g == EAI_SYSTEM ? strerror(errno) : gai_strerror(g));
+        goto done;
+    }
+    mirs__sb_printf(&e, "%s:%s:", host, port);
+    size_t head = e.len;
+    for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        char txt[INET6_ADDRSTRLEN + 2];
+        if (ai->ai_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)ai->ai_addr)->sin_addr, txt, sizeof txt);
+        else if (ai->ai_family == AF_INET6) {
+            txt[0] = '[';
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, txt + 1, sizeof txt - 2);
+            strcat(txt, "]");
+        } else
+            continue;
+        /* getaddrinfo lists an address once per socket type asked; SOCK_STREAM keeps one each, but a
+         * resolver may still repeat one: keep the first. */
+        size_t tl = strlen(txt);
+        bool dup = false;
+        for (const char *p = e.data + head; !dup && p && *p;) {
+            const char *comma = strchr(p, ',');
+            size_t l = comma ? (size_t)(comma - p) : strlen(p);
+            dup = l == tl && memcmp(p, txt, l) == 0;
+            p = comma ? comma + 1 : NULL;
+        }
+        if (dup) continue;
+        if (e.len > head) mirs__sb_putc(&e, ',');
+        mirs__sb_puts(&e, txt);
+    }
+    freeaddrinfo(res);
+    if (e.oom) {
+        st = MIRS_E_NO_MEMORY;
+        goto done;
+    }
+    if (e.len == head) {
+        st = mirs__fail(MIRS_E_NOT_FOUND, "endpoint \"%.300s\": the host \"%.200s\" has no IPv4 or IPv6 address",
+                        r->o.endpoint, host);
+        goto done;
+    }
+    if (!(r->resolve = curl_slist_append(NULL, e.data))) st = MIRS_E_NO_MEMORY;
+done:
+    mirs__sb_free(&e);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return st;
+}
+
 static int setup(run *r)
 {
     if (r->o.api_key_env && r->o.api_key_env[0]) {
@@ -824,6 +927,8 @@ static int setup(run *r)
         }
         r->url[i] = u.data;
     }
+    int pst = pin_host(r);
+    if (pst != MIRS_OK) return pst;
     struct curl_slist *h = NULL, *a = NULL;
     h = curl_slist_append(h, "Content-Type: application/json");
     h = h ? curl_slist_append(h, "Expect:") : NULL;
@@ -873,6 +978,7 @@ static int setup(run *r)
         /* libcurl would read http_proxy and friends: the library reads no
          * environment the caller did not name. */
         curl_easy_setopt(e, CURLOPT_PROXY, "");
+        if (r->resolve) curl_easy_setopt(e, CURLOPT_RESOLVE, r->resolve);
 #if LIBCURL_VERSION_NUM >= 0x075500
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
@@ -901,6 +1007,7 @@ static void teardown(run *r)
     for (struct curl_slist *l = r->hdr_anthropic; l; l = l->next) explicit_bzero(l->data, strlen(l->data));
     curl_slist_free_all(r->hdr_openai);
     curl_slist_free_all(r->hdr_anthropic);
+    curl_slist_free_all(r->resolve);
     if (r->key_value) explicit_bzero(r->key_value, strlen(r->key_value));
     free(r->key_value);
     for (int i = 0; i < 4; i++) free(r->url[i]);
