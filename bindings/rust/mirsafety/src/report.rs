@@ -60,8 +60,8 @@ fn take_string(mut b: sys::mirs_buf) -> String {
 }
 fn strings<T>(
     h: *const T,
-    count: unsafe extern "C" fn(*const T) -> usize,
-    get: unsafe extern "C" fn(*const T, usize) -> *const c_char,
+    count: unsafe fn(*const T) -> usize,
+    get: unsafe fn(*const T, usize) -> *const c_char,
 ) -> Vec<String> {
     let n = unsafe { count(h) };
     (0..n).map(|i| unsafe { owned_or_empty(get(h, i)) }).collect()
