@@ -171,8 +171,13 @@ fn candidates() -> Vec<(String, String)> {
 }
 
 fn open() -> Result<Library, LoadError> {
+    open_from(candidates())
+}
+
+/// Opens the first of `places` (what, file name or path) that opens, or fails listing each with its error.
+fn open_from(places: Vec<(String, String)>) -> Result<Library, LoadError> {
     let mut tried = Vec::new();
-    for (what, name) in candidates() {
+    for (what, name) in places {
         let c = match CString::new(name.as_str()) {
             Ok(c) => c,
             Err(_) => continue,
@@ -262,6 +267,52 @@ mod tests {
         assert!(version_compatible((1, 2), (1, 3)));
         assert!(!version_compatible((1, 3), (1, 2)));
         assert!(!version_compatible((1, 0), (2, 0)));
+    }
+
+    #[test]
+    fn lists_each_place_tried() {
+        let places = vec![
+            (
+                "/nonexistent/libmirsafety.so.0 (first)".to_string(),
+                "/nonexistent/libmirsafety.so.0".to_string(),
+            ),
+            (
+                "libmirsafety-none.so.0 (second)".to_string(),
+                "libmirsafety-none.so.0".to_string(),
+            ),
+        ];
+        let e = open_from(places).err().unwrap();
+        assert_eq!(e.kind(), LoadErrorKind::NotFound);
+        let lines: Vec<&str> = e.message().lines().collect();
+        assert_eq!(lines.len(), 3, "{}", e);
+        assert_eq!(lines[0], "libmirsafety could not be loaded; tried:");
+        assert!(
+            lines[1].starts_with("  /nonexistent/libmirsafety.so.0 (first): "),
+            "{}",
+            e
+        );
+        assert!(lines[1].contains("No such file"), "{}", e);
+        assert!(lines[2].starts_with("  libmirsafety-none.so.0 (second): "), "{}", e);
+        // A library that is not libmirsafety is refused, not called.
+        let e = open_from(vec![("libm".to_string(), "libm.so.6".to_string())])
+            .err()
+            .unwrap();
+        assert_eq!(e.kind(), LoadErrorKind::Version);
+        assert!(e.message().contains("libm.so.6 is not a libmirsafety"), "{}", e);
+    }
+
+    #[test]
+    fn candidates_end_with_the_soname() {
+        let c = candidates();
+        assert_eq!(c.last().unwrap().1, SONAME);
+        assert_eq!(c.len(), if BUILD_PATH.is_empty() { 1 } else { 2 });
+        if !BUILD_PATH.is_empty() {
+            assert!(
+                BUILD_PATH.starts_with('/') && BUILD_PATH.ends_with(SONAME),
+                "{}",
+                BUILD_PATH
+            );
+        }
     }
 
     #[test]
