@@ -7,7 +7,7 @@ non-system prefix when building), and the program run under `env -i` with only P
 installed library (/proc/self/maps), its `readelf -d` must name neither libmirsafety (NEEDED) nor the prefix (no
 run path: the -sys crate opens the library itself). Then the library is moved away: `check_version()` must return
 MIRS_E_NOT_FOUND naming each place tried, and a first call elsewhere must panic with that message (exit 101),
-never crash.
+never crash; with a fake library of version 9.0.0 in its place, both must give the version error instead.
 
 Usage: check_rust_install.py <cargo> <meson> <build dir> <repo root> <sample dir> <cargo target dir>
 A sanitizer build passes its runtime as LD_PRELOAD: it is kept away from cargo and given to the program only."""
@@ -145,7 +145,31 @@ with tempfile.TemporaryDirectory() as tmp:
                     or libdirs[0] not in p.stderr):
                 sys.exit("a first call without the library: exit %d, expected a panic (101) naming %s:\n%s%s"
                          % (p.returncode, libdirs[0], p.stdout, p.stderr))
+        # A library of another version where the installed one was: refused at load, for every entry point.
+        cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+        if cc:
+            os.makedirs(libdirs[0])
+            fake_c = os.path.join(tmp, "fake.c")
+            with open(fake_c, "w") as fh:
+                fh.write("int mirs_version_major(void) { return 9; }\nint mirs_version_minor(void) { return 0; }\n"
+                         "const char *mirs_version_string(void) { return \"9.0.0\"; }\n"
+                         "const char *mirs_relation_name(int r) { return (const char *)0 + r; }\n")
+            run([cc, "-shared", "-fPIC", "-o", os.path.join(libdirs[0], soname), fake_c], base)
+            v = subprocess.run(clean + [exe, "--check"], capture_output=True, text=True, cwd=tmp)
+            if (v.returncode != 3 or not v.stdout.startswith("error Version") or "libmirsafety 9.0.0 is loaded from"
+                    not in v.stdout):
+                sys.exit("check_version() with a 9.0.0 library: exit %d, expected 3 and MIRS_E_VERSION:\n%s%s"
+                         % (v.returncode, v.stdout, v.stderr))
+            p = subprocess.run(clean + [exe, "--first-call"], capture_output=True, text=True, cwd=tmp)
+            if p.returncode != 101 or "libmirsafety 9.0.0 is loaded from" not in p.stderr:
+                sys.exit("a first call into a 9.0.0 library: exit %d, expected a panic (101), never the call:\n%s%s"
+                         % (p.returncode, p.stdout, p.stderr))
+            shutil.rmtree(libdirs[0])
+        else:
+            print("rust-install: no C compiler, the wrong-version check is not run")
     finally:
+        if os.path.isdir(libdirs[0]) and os.path.isdir(moved):
+            shutil.rmtree(libdirs[0])
         os.rename(moved, libdirs[0])
 print("rust-install: a scratch crate without build.rs built against the installed library (pkg-config, prefix %s), "
       "ran under env -i and opened %s; without the library it reported:\n%s"
