@@ -10,6 +10,7 @@ use std::cell::UnsafeCell;
 use std::ffi::{CStr, CString};
 use std::fmt;
 use std::os::raw::{c_char, c_int, c_void};
+use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Once;
 
 use crate::{FUNCTIONS, MIRS_VERSION_MAJOR, MIRS_VERSION_MINOR, MIRS_VERSION_STRING, SONAME};
@@ -74,12 +75,18 @@ unsafe impl Sync for State {}
 
 static ONCE: Once = Once::new();
 static STATE: State = State(UnsafeCell::new(None));
+/// The library in STATE once it loaded (null before, or when it failed): the fast path of [`entry`].
+static READY: AtomicPtr<Library> = AtomicPtr::new(std::ptr::null_mut());
 
 fn state() -> &'static Result<Library, LoadError> {
     ONCE.call_once(|| {
         let r = open();
         // SAFETY: the only write, inside call_once; no reader runs before call_once returns.
         unsafe { *STATE.0.get() = Some(r) };
+        if let Some(Ok(lib)) = unsafe { &*STATE.0.get() } {
+            // A static's address: valid for the process; Release orders the write above before a reader's Acquire.
+            READY.store(lib as *const Library as *mut Library, Ordering::Release);
+        }
     });
     // SAFETY: call_once has returned, so the value was written and is never written again.
     match unsafe { &*STATE.0.get() } {
@@ -113,9 +120,24 @@ pub fn version_compatible(header: (i32, i32), library: (i32, i32)) -> bool {
 
 /// The entry point of `FUNCTIONS[i]`. Panics, never returns null: when the library cannot be used (the message of
 /// [`load`]) or lacks the function (a library older than the header).
-#[doc(hidden)]
 #[inline]
 pub fn entry(i: usize) -> *mut c_void {
+    let lib = READY.load(Ordering::Acquire);
+    if !lib.is_null() {
+        // SAFETY: READY is set once, to the library in STATE, which is never written again.
+        if let Some(&p) = unsafe { &*lib }.entries.get(i) {
+            if p != 0 {
+                return p as *mut c_void;
+            }
+        }
+    }
+    entry_slow(i)
+}
+
+/// [`entry`] before the library is loaded (loads it), or when it cannot be used or lacks the function (panics).
+#[cold]
+#[inline(never)]
+fn entry_slow(i: usize) -> *mut c_void {
     match state() {
         Ok(lib) => match lib.entries.get(i) {
             Some(&p) if p != 0 => p as *mut c_void,
