@@ -29,7 +29,9 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(20_000_000);
+    let t = Instant::now();
     sys::load().unwrap_or_else(|e| panic!("{}", e));
+    let t_load = t.elapsed().as_secs_f64();
     let path = CString::new(sys::library_path().unwrap()).unwrap();
     // The same library (dlopen of a loaded one returns its handle); its function as a bare pointer.
     let direct = unsafe {
@@ -51,6 +53,11 @@ fn main() {
         .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.to_string()))
         .unwrap_or_default();
     println!("{} calls of mirs_version_number, best of 5 ({})", calls, cpu.trim());
+    println!(
+        "first load (dlopen, {} dlsym, version check): {:.0} us",
+        sys::FUNCTIONS.len(),
+        t_load * 1e6
+    );
     println!(
         "bare function pointer (baseline): {:.2} ns/call",
         t_direct * 1e9 / calls as f64
