@@ -7,9 +7,8 @@
 //! (`MIRSAFETY_LIB_DIR`, pkg-config, this repository's `build/lib`) or else by its soname ([`SONAME`]) through the
 //! dynamic loader's search, and its version is checked against the header. A first call that finds no usable
 //! library panics with the places tried; call [`load`] first to get that as a [`LoadError`] instead.
-#![allow(non_camel_case_types, non_upper_case_globals, non_snake_case, clippy::all)]
-
 #[rustfmt::skip] // generated (bindings/gen/generate.py)
+#[allow(non_camel_case_types, non_upper_case_globals, non_snake_case, clippy::all)]
 mod bindings;
 pub use bindings::*;
 
