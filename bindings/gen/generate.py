@@ -698,6 +698,15 @@ def rs_literal(c):
     return str(v)
 
 
+def soversion():
+    """The soname's number: mirs_soversion in the top-level meson.build."""
+    text = open(os.path.join(ROOT, "meson.build"), encoding="utf-8").read()
+    m = re.search(r"^mirs_soversion\s*=\s*'([0-9]+)'", text, re.M)
+    if not m:
+        raise GenError("meson.build: no mirs_soversion = '<number>'")
+    return m.group(1)
+
+
 def gen_rust(api):
     o = []
     w = o.append
@@ -784,22 +793,28 @@ def gen_rust(api):
     w("}")
     w("")
     w("// ---- Functions ----")
+    w("//")
+    w("// Not linked: the library is opened at run time (dlopen, once; see load.rs), so that a program finds it where the")
+    w("// build found it without a run path or a build script of its own. Each function calls through the entry point")
+    w("// resolved at load (index i of FUNCTIONS); a first call that finds no usable library panics with the places tried.")
     w("")
-    w("extern \"C\" {")
-    first = True
-    for f in api.functions:
-        if not first:
-            w("")
-        first = False
-        lines = rs_doc(f["doc"], "    ") if f["doc"] else []
+    w("/// The soname of the library these bindings were generated for (`mirs_soversion` in meson.build).")
+    w("pub const SONAME: &str = \"libmirsafety.so.%s\";" % soversion())
+    for i, f in enumerate(api.functions):
+        w("")
+        lines = rs_doc(f["doc"]) if f["doc"] else []
         if lines:
-            lines.append("    ///")
-        lines.append("    /// C: `%s` (%s.h)" % (c_sig(f), f["module"]))
+            lines.append("///")
+        lines.append("/// C: `%s` (%s.h)" % (c_sig(f), f["module"]))
         o.extend(lines)
         ps = ", ".join("%s: %s" % (rs_ident(n), rs_type(t)) for n, t, _ in f["params"])
         ret = "" if f["ret"] == ("scalar", "void") else " -> " + rs_type(f["ret"])
-        w("    pub fn %s(%s)%s;" % (f["name"], ps, ret))
-    w("}")
+        ftype = "unsafe extern \"C\" fn(%s)%s" % (", ".join(rs_type(t) for _, t, _ in f["params"]), ret)
+        w("#[inline]")
+        w("pub unsafe fn %s(%s)%s {" % (f["name"], ps, ret))
+        w("    (::core::mem::transmute::<*mut c_void, %s>(crate::load::entry(%d)))(%s)"
+          % (ftype, i, ", ".join(rs_ident(n) for n, _, _ in f["params"])))
+        w("}")
     w("")
     w("/// Every function of the header: (name, module).")
     w("pub const FUNCTIONS: &[(&str, &str)] = &[")

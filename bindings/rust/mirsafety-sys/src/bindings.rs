@@ -2866,2572 +2866,3663 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
 }
 
 // ---- Functions ----
-
-extern "C" {
-    /// Static, never-NULL name of a status code ("MIRS_E_IO", ...; "MIRS_E_UNKNOWN"
-    /// for values this version does not know). Thread-safe.
-    ///
-    /// C: `const char *mirs_status_str(int status)` (common.h)
-    pub fn mirs_status_str(status: c_int) -> *const c_char;
-
-    /// The message that explains the last failure on the calling thread. Never
-    /// NULL; "" when nothing failed yet. The pointer is valid until the next call
-    /// into the library on the same thread. Thread-safe (per-thread storage).
-    ///
-    /// C: `const char *mirs_error_last(void)` (common.h)
-    pub fn mirs_error_last() -> *const c_char;
-
-    /// The status of the last failure on the calling thread (MIRS_OK if none).
-    ///
-    /// C: `int mirs_error_last_status(void)` (common.h)
-    pub fn mirs_error_last_status() -> c_int;
-
-    /// Clears the calling thread's last error.
-    ///
-    /// C: `void mirs_error_clear(void)` (common.h)
-    pub fn mirs_error_clear();
-
-    /// The library's own version (compare with the MIRS_VERSION_* macros).
-    ///
-    /// C: `int mirs_version_major(void)` (common.h)
-    pub fn mirs_version_major() -> c_int;
-
-    /// The library's own version (compare with the MIRS_VERSION_* macros).
-    ///
-    /// C: `int mirs_version_minor(void)` (common.h)
-    pub fn mirs_version_minor() -> c_int;
-
-    /// The library's own version (compare with the MIRS_VERSION_* macros).
-    ///
-    /// C: `int mirs_version_patch(void)` (common.h)
-    pub fn mirs_version_patch() -> c_int;
-
-    /// The library's own version (compare with the MIRS_VERSION_* macros).
-    ///
-    /// C: `const char *mirs_version_string(void)` (common.h)
-    pub fn mirs_version_string() -> *const c_char;
-
-    /// The library's own version (compare with the MIRS_VERSION_* macros).
-    ///
-    /// C: `int32_t mirs_version_number(void)` (common.h)
-    pub fn mirs_version_number() -> i32;
-
-    /// Frees buf's data and zeroes it (NULL and a zeroed buffer are ignored).
-    ///
-    /// C: `void mirs_buf_free(mirs_buf *buf)` (common.h)
-    pub fn mirs_buf_free(buf: *mut mirs_buf);
-
-    /// Official names ("Self-Harm", "Temporal_Jump", "Semantic"); NULL when the
-    /// value is out of range. Static strings; thread-safe.
-    ///
-    /// C: `const char *mirs_category_name(int32_t category)` (dataset.h)
-    pub fn mirs_category_name(category: i32) -> *const c_char;
-
-    /// Official names ("Self-Harm", "Temporal_Jump", "Semantic"); NULL when the
-    /// value is out of range. Static strings; thread-safe.
-    ///
-    /// C: `const char *mirs_relation_name(int32_t relation)` (dataset.h)
-    pub fn mirs_relation_name(relation: i32) -> *const c_char;
-
-    /// Official names ("Self-Harm", "Temporal_Jump", "Semantic"); NULL when the
-    /// value is out of range. Static strings; thread-safe.
-    ///
-    /// C: `const char *mirs_group_name(int32_t group)` (dataset.h)
-    pub fn mirs_group_name(group: i32) -> *const c_char;
-
-    /// Display names for people ("Self-Harm", "Temporal Jump", "Illegal
-    /// Activities"); NULL when out of range. Static; thread-safe.
-    ///
-    /// C: `const char *mirs_category_display_name(int32_t category)` (dataset.h)
-    pub fn mirs_category_display_name(category: i32) -> *const c_char;
-
-    /// Display names for people ("Self-Harm", "Temporal Jump", "Illegal
-    /// Activities"); NULL when out of range. Static; thread-safe.
-    ///
-    /// C: `const char *mirs_relation_display_name(int32_t relation)` (dataset.h)
-    pub fn mirs_relation_display_name(relation: i32) -> *const c_char;
-
-    /// One line, in this project's words, of what a relation asks the model to
-    /// do across its images. NULL when out of range. Static; thread-safe.
-    ///
-    /// C: `const char *mirs_relation_description(int32_t relation)` (dataset.h)
-    pub fn mirs_relation_description(relation: i32) -> *const c_char;
-
-    /// The group of a relation, or -1 when out of range.
-    ///
-    /// C: `int32_t mirs_relation_group(int32_t relation)` (dataset.h)
-    pub fn mirs_relation_group(relation: i32) -> i32;
-
-    /// Lenient name parsing: case, spaces, underscores and hyphens are ignored
-    /// ("self harm", "SELF_HARM", "Self-Harm" are all MIRS_CATEGORY_SELF_HARM).
-    /// Returns MIRS_OK and writes *out, or MIRS_E_NOT_FOUND. Thread-safe.
-    ///
-    /// C: `int mirs_category_from_name(const char *name, int32_t *out)` (dataset.h)
-    pub fn mirs_category_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// Lenient name parsing: case, spaces, underscores and hyphens are ignored
-    /// ("self harm", "SELF_HARM", "Self-Harm" are all MIRS_CATEGORY_SELF_HARM).
-    /// Returns MIRS_OK and writes *out, or MIRS_E_NOT_FOUND. Thread-safe.
-    ///
-    /// C: `int mirs_relation_from_name(const char *name, int32_t *out)` (dataset.h)
-    pub fn mirs_relation_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// Lenient name parsing: case, spaces, underscores and hyphens are ignored
-    /// ("self harm", "SELF_HARM", "Self-Harm" are all MIRS_CATEGORY_SELF_HARM).
-    /// Returns MIRS_OK and writes *out, or MIRS_E_NOT_FOUND. Thread-safe.
-    ///
-    /// C: `int mirs_group_from_name(const char *name, int32_t *out)` (dataset.h)
-    pub fn mirs_group_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// Writes the defaults into the first `size` bytes of *opts and sets its
-    /// struct_size to size (pass sizeof(mirs_dataset_options)); never writes past size bytes,
-    /// so a program built against another version's header stays safe.
-    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
-    /// above 64 KiB). For bindings; C code can use the _INIT macro.
-    ///
-    /// C: `int mirs_dataset_options_init(mirs_dataset_options *opts, size_t size)` (dataset.h)
-    pub fn mirs_dataset_options_init(opts: *mut mirs_dataset_options, size: usize) -> c_int;
-
-    /// Opens a dataset. path is the root directory of the official layout or a
-    /// JSONL manifest file (image paths relative to the manifest's folder; each
-    /// line needs "category" and a relation in "relation" or, failing that,
-    /// "relationship_type", both parsed leniently); opts may be NULL for the
-    /// defaults. On success *out owns a new immutable dataset, freed with
-    /// mirs_dataset_free(). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_IO,
-    /// MIRS_E_NOT_FOUND (no such path, or a folder without any category
-    /// folder), MIRS_E_LIMIT (more than max_items, in both modes), and in strict
-    /// mode the first problem's code (MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT,
-    /// MIRS_E_UTF8, MIRS_E_PATH, MIRS_E_DUPLICATE, MIRS_E_RANGE, and with
-    /// check_images MIRS_E_NOT_FOUND) with the message "FILE: item N: reason"
-    /// ("FILE: reason" for a problem with a whole file). docs/dataset.md lists
-    /// every rule. An opened dataset is immutable: every const function below
-    /// may be called from any number of threads at once.
-    ///
-    /// C: `int mirs_dataset_open(const char *path, const mirs_dataset_options *opts, mirs_dataset **out)` (dataset.h)
-    pub fn mirs_dataset_open(path: *const c_char, opts: *const mirs_dataset_options, out: *mut *mut mirs_dataset) -> c_int;
-
-    /// Opens a dataset. path is the root directory of the official layout or a
-    /// JSONL manifest file (image paths relative to the manifest's folder; each
-    /// line needs "category" and a relation in "relation" or, failing that,
-    /// "relationship_type", both parsed leniently); opts may be NULL for the
-    /// defaults. On success *out owns a new immutable dataset, freed with
-    /// mirs_dataset_free(). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_IO,
-    /// MIRS_E_NOT_FOUND (no such path, or a folder without any category
-    /// folder), MIRS_E_LIMIT (more than max_items, in both modes), and in strict
-    /// mode the first problem's code (MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT,
-    /// MIRS_E_UTF8, MIRS_E_PATH, MIRS_E_DUPLICATE, MIRS_E_RANGE, and with
-    /// check_images MIRS_E_NOT_FOUND) with the message "FILE: item N: reason"
-    /// ("FILE: reason" for a problem with a whole file). docs/dataset.md lists
-    /// every rule. An opened dataset is immutable: every const function below
-    /// may be called from any number of threads at once.
-    ///
-    /// C: `void mirs_dataset_free(mirs_dataset *ds)` (dataset.h)
-    pub fn mirs_dataset_free(ds: *mut mirs_dataset);
-
-    /// The path given to mirs_dataset_open (borrowed, lives as long as ds).
-    ///
-    /// C: `const char *mirs_dataset_path(const mirs_dataset *ds)` (dataset.h)
-    pub fn mirs_dataset_path(ds: *const mirs_dataset) -> *const c_char;
-
-    /// MIRS_DATASET_FORMAT_OFFICIAL or _JSONL.
-    ///
-    /// C: `int32_t mirs_dataset_format(const mirs_dataset *ds)` (dataset.h)
-    pub fn mirs_dataset_format(ds: *const mirs_dataset) -> i32;
-
-    /// Number of items, and of image references over all items.
-    ///
-    /// C: `size_t mirs_dataset_count(const mirs_dataset *ds)` (dataset.h)
-    pub fn mirs_dataset_count(ds: *const mirs_dataset) -> usize;
-
-    /// Number of items, and of image references over all items.
-    ///
-    /// C: `size_t mirs_dataset_image_total(const mirs_dataset *ds)` (dataset.h)
-    pub fn mirs_dataset_image_total(ds: *const mirs_dataset) -> usize;
-
-    /// Items with the given category and relation (0 when out of range;
-    /// items of unknown categories or relations are in no cell).
-    ///
-    /// C: `size_t mirs_dataset_count_cell(const mirs_dataset *ds, int32_t category, int32_t relation)` (dataset.h)
-    pub fn mirs_dataset_count_cell(ds: *const mirs_dataset, category: i32, relation: i32) -> usize;
-
-    /// Diagnostics recorded by a lenient open (strict opens record only
-    /// oddities), in a stable order. *status is the problem's status (the item or
-    /// file was skipped), or MIRS_OK for an accepted oddity (the item was kept).
-    /// Borrowed strings live as long as ds. file is the dataset
-    /// path joined with the file's (or folder's) relative path; message is the
-    /// reason alone. item_index is the item's position in its file (line
-    /// number - 1 for JSONL), or -1 when the problem is the file itself.
-    /// MIRS_E_RANGE when i \>= the count; outputs may be NULL.
-    ///
-    /// C: `size_t mirs_dataset_diagnostic_count(const mirs_dataset *ds)` (dataset.h)
-    pub fn mirs_dataset_diagnostic_count(ds: *const mirs_dataset) -> usize;
-
-    /// Diagnostics recorded by a lenient open (strict opens record only
-    /// oddities), in a stable order. *status is the problem's status (the item or
-    /// file was skipped), or MIRS_OK for an accepted oddity (the item was kept).
-    /// Borrowed strings live as long as ds. file is the dataset
-    /// path joined with the file's (or folder's) relative path; message is the
-    /// reason alone. item_index is the item's position in its file (line
-    /// number - 1 for JSONL), or -1 when the problem is the file itself.
-    /// MIRS_E_RANGE when i \>= the count; outputs may be NULL.
-    ///
-    /// C: `int mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i, int *status, const char **file, int64_t *item_index, const char **message)` (dataset.h)
-    pub fn mirs_dataset_diagnostic(ds: *const mirs_dataset, i: usize, status: *mut c_int, file: *mut *const c_char, item_index: *mut i64, message: *mut *const c_char) -> c_int;
-
-    /// Items by position or by key. Positions follow the iteration order of an
-    /// unfiltered iterator: categories in official order, then relations in
-    /// official order, then items in file order (manifest items are sorted into
-    /// this order, keeping line order within a category and relation).
-    /// The item is borrowed and lives as long as ds. MIRS_E_RANGE /
-    /// MIRS_E_NOT_FOUND otherwise.
-    ///
-    /// C: `int mirs_dataset_get(const mirs_dataset *ds, size_t index, const mirs_item **out)` (dataset.h)
-    pub fn mirs_dataset_get(ds: *const mirs_dataset, index: usize, out: *mut *const mirs_item) -> c_int;
-
-    /// Items by position or by key. Positions follow the iteration order of an
-    /// unfiltered iterator: categories in official order, then relations in
-    /// official order, then items in file order (manifest items are sorted into
-    /// this order, keeping line order within a category and relation).
-    /// The item is borrowed and lives as long as ds. MIRS_E_RANGE /
-    /// MIRS_E_NOT_FOUND otherwise.
-    ///
-    /// C: `int mirs_dataset_find(const mirs_dataset *ds, const char *key, const mirs_item **out)` (dataset.h)
-    pub fn mirs_dataset_find(ds: *const mirs_dataset, key: *const c_char, out: *mut *const mirs_item) -> c_int;
-
-    /// A CRC-64/XZ-style content checksum over the dataset (not a security hash:
-    /// it detects accidental change, not tampering). Same data, same value on
-    /// every machine. With MIRS_CHECKSUM_IMAGES a missing image is MIRS_E_IO.
-    ///
-    /// C: `int mirs_dataset_checksum(const mirs_dataset *ds, int32_t flags, uint64_t *out)` (dataset.h)
-    pub fn mirs_dataset_checksum(ds: *const mirs_dataset, flags: i32, out: *mut u64) -> c_int;
-
-    /// "\<Category\>/\<Relation\>/\<id\>" with official names (see
-    /// mirs_item_category_name). An item without a usable "id" (an accepted
-    /// oddity) has the id "#N", N its position in its file.
-    ///
-    /// C: `const char *mirs_item_key(const mirs_item *item)` (dataset.h)
-    pub fn mirs_item_key(item: *const mirs_item) -> *const c_char;
-
-    /// The id as text (integers in decimal) and whether the file held an integer.
-    ///
-    /// C: `const char *mirs_item_id(const mirs_item *item)` (dataset.h)
-    pub fn mirs_item_id(item: *const mirs_item) -> *const c_char;
-
-    /// The id as text (integers in decimal) and whether the file held an integer.
-    ///
-    /// C: `int32_t mirs_item_id_is_int(const mirs_item *item)` (dataset.h)
-    pub fn mirs_item_id_is_int(item: *const mirs_item) -> i32;
-
-    /// MIRS_CATEGORY_* / MIRS_RELATION_*, or -1 for an accepted unknown category
-    /// folder or relation file (see oddities).
-    ///
-    /// C: `int32_t mirs_item_category(const mirs_item *item)` (dataset.h)
-    pub fn mirs_item_category(item: *const mirs_item) -> i32;
-
-    /// MIRS_CATEGORY_* / MIRS_RELATION_*, or -1 for an accepted unknown category
-    /// folder or relation file (see oddities).
-    ///
-    /// C: `int32_t mirs_item_relation(const mirs_item *item)` (dataset.h)
-    pub fn mirs_item_relation(item: *const mirs_item) -> i32;
-
-    /// The category and relation as the key spells them: the official name, or
-    /// an unknown folder's name and an unknown file's relation as eval.py derives
-    /// it (the file name's stem with every "_final" removed).
-    ///
-    /// C: `const char *mirs_item_category_name(const mirs_item *item)` (dataset.h)
-    pub fn mirs_item_category_name(item: *const mirs_item) -> *const c_char;
-
-    /// The category and relation as the key spells them: the official name, or
-    /// an unknown folder's name and an unknown file's relation as eval.py derives
-    /// it (the file name's stem with every "_final" removed).
-    ///
-    /// C: `const char *mirs_item_relation_name(const mirs_item *item)` (dataset.h)
-    pub fn mirs_item_relation_name(item: *const mirs_item) -> *const c_char;
-
-    /// Position in the dataset (mirs_dataset_get order).
-    ///
-    /// C: `size_t mirs_item_index(const mirs_item *item)` (dataset.h)
-    pub fn mirs_item_index(item: *const mirs_item) -> usize;
-
-    /// What the model sees, and the seed question (the judge's behaviour).
-    ///
-    /// C: `const char *mirs_item_revised_prompt(const mirs_item *item)` (dataset.h)
-    pub fn mirs_item_revised_prompt(item: *const mirs_item) -> *const c_char;
-
-    /// What the model sees, and the seed question (the judge's behaviour).
-    ///
-    /// C: `const char *mirs_item_original_question(const mirs_item *item)` (dataset.h)
-    pub fn mirs_item_original_question(item: *const mirs_item) -> *const c_char;
-
-    /// The item's "relationship_type" field as written ("" when absent).
-    ///
-    /// C: `const char *mirs_item_relationship_type(const mirs_item *item)` (dataset.h)
-    pub fn mirs_item_relationship_type(item: *const mirs_item) -> *const c_char;
-
-    /// The "iteration" field (0 when absent).
-    ///
-    /// C: `int64_t mirs_item_iteration(const mirs_item *item)` (dataset.h)
-    pub fn mirs_item_iteration(item: *const mirs_item) -> i64;
-
-    /// The file the item came from (relative to the dataset path) and its
-    /// position there (array index, or line number - 1 for JSONL).
-    ///
-    /// C: `const char *mirs_item_source_file(const mirs_item *item)` (dataset.h)
-    pub fn mirs_item_source_file(item: *const mirs_item) -> *const c_char;
-
-    /// The file the item came from (relative to the dataset path) and its
-    /// position there (array index, or line number - 1 for JSONL).
-    ///
-    /// C: `int64_t mirs_item_source_index(const mirs_item *item)` (dataset.h)
-    pub fn mirs_item_source_index(item: *const mirs_item) -> i64;
-
-    /// Images in stored order. image_path is as written in the file (relative
-    /// to the category folder, or to the manifest's folder); image_file is that
-    /// path joined to its base as eval.py joins it (os.path.join: an absolute
-    /// path is itself, ".." is kept as written), ready to open. NULL when i is
-    /// out of range.
-    ///
-    /// C: `size_t mirs_item_image_count(const mirs_item *item)` (dataset.h)
-    pub fn mirs_item_image_count(item: *const mirs_item) -> usize;
-
-    /// Images in stored order. image_path is as written in the file (relative
-    /// to the category folder, or to the manifest's folder); image_file is that
-    /// path joined to its base as eval.py joins it (os.path.join: an absolute
-    /// path is itself, ".." is kept as written), ready to open. NULL when i is
-    /// out of range.
-    ///
-    /// C: `const char *mirs_item_image_path(const mirs_item *item, size_t i)` (dataset.h)
-    pub fn mirs_item_image_path(item: *const mirs_item, i: usize) -> *const c_char;
-
-    /// Images in stored order. image_path is as written in the file (relative
-    /// to the category folder, or to the manifest's folder); image_file is that
-    /// path joined to its base as eval.py joins it (os.path.join: an absolute
-    /// path is itself, ".." is kept as written), ready to open. NULL when i is
-    /// out of range.
-    ///
-    /// C: `const char *mirs_item_image_file(const mirs_item *item, size_t i)` (dataset.h)
-    pub fn mirs_item_image_file(item: *const mirs_item, i: usize) -> *const c_char;
-
-    /// Descriptions and keywords, always as lists (a single string in the file
-    /// is a list of one). NULL when i is out of range.
-    ///
-    /// C: `size_t mirs_item_description_count(const mirs_item *item)` (dataset.h)
-    pub fn mirs_item_description_count(item: *const mirs_item) -> usize;
-
-    /// Descriptions and keywords, always as lists (a single string in the file
-    /// is a list of one). NULL when i is out of range.
-    ///
-    /// C: `const char *mirs_item_description(const mirs_item *item, size_t i)` (dataset.h)
-    pub fn mirs_item_description(item: *const mirs_item, i: usize) -> *const c_char;
-
-    /// Descriptions and keywords, always as lists (a single string in the file
-    /// is a list of one). NULL when i is out of range.
-    ///
-    /// C: `size_t mirs_item_keyword_count(const mirs_item *item)` (dataset.h)
-    pub fn mirs_item_keyword_count(item: *const mirs_item) -> usize;
-
-    /// Descriptions and keywords, always as lists (a single string in the file
-    /// is a list of one). NULL when i is out of range.
-    ///
-    /// C: `const char *mirs_item_keyword(const mirs_item *item, size_t i)` (dataset.h)
-    pub fn mirs_item_keyword(item: *const mirs_item, i: usize) -> *const c_char;
-
-    /// Writes the defaults into the first `size` bytes of *filter and sets its
-    /// struct_size to size (pass sizeof(mirs_filter)); never writes past size bytes,
-    /// so a program built against another version's header stays safe.
-    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
-    /// above 64 KiB). For bindings; C code can use the _INIT macro.
-    ///
-    /// C: `int mirs_filter_init(mirs_filter *filter, size_t size)` (dataset.h)
-    pub fn mirs_filter_init(filter: *mut mirs_filter, size: usize) -> c_int;
-
-    /// The stable 64-bit hash of a key (FNV-1a over its UTF-8 bytes, then the
-    /// splitmix64 finaliser): the same on every machine and every run.
-    ///
-    /// C: `uint64_t mirs_key_hash(const char *key)` (dataset.h)
-    pub fn mirs_key_hash(key: *const c_char) -> u64;
-
-    /// The shard of a key: mirs_key_hash(key) % shard_count (0 if shard_count is 0).
-    ///
-    /// C: `uint32_t mirs_key_shard(const char *key, uint32_t shard_count)` (dataset.h)
-    pub fn mirs_key_shard(key: *const c_char, shard_count: u32) -> u32;
-
-    /// A new iterator over the items that pass every filter (filter may be NULL).
-    /// Filters combine with AND; an item of an unknown category (relation)
-    /// passes only when no category (relation or group) bit is set. Order: dataset order, or with shuffle the order
-    /// of splitmix64(seed ^ mirs_key_hash(key)) then key, which is the same on
-    /// every machine and keeps the relative order of any subset. Iterators are
-    /// one-thread-at-a-time; make one per thread. The dataset must outlive it.
-    /// Errors: MIRS_E_INVALID_ARGUMENT (a set bit beyond the known categories,
-    /// relations or groups; keys NULL with key_count \> 0; struct_size too small),
-    /// MIRS_E_RANGE (shard_index \>= shard_count, or non-zero without a shard
-    /// count), MIRS_E_NO_MEMORY.
-    ///
-    /// C: `int mirs_iter_new(const mirs_dataset *ds, const mirs_filter *filter, mirs_iter **out)` (dataset.h)
-    pub fn mirs_iter_new(ds: *const mirs_dataset, filter: *const mirs_filter, out: *mut *mut mirs_iter) -> c_int;
-
-    /// MIRS_OK with the next borrowed item (lives as long as the dataset), or
-    /// MIRS_DONE at the end (*out untouched).
-    ///
-    /// C: `int mirs_iter_next(mirs_iter *it, const mirs_item **out)` (dataset.h)
-    pub fn mirs_iter_next(it: *mut mirs_iter, out: *mut *const mirs_item) -> c_int;
-
-    /// Number of items the iterator yields in all, and back to the first one.
-    ///
-    /// C: `size_t mirs_iter_count(const mirs_iter *it)` (dataset.h)
-    pub fn mirs_iter_count(it: *const mirs_iter) -> usize;
-
-    /// Number of items the iterator yields in all, and back to the first one.
-    ///
-    /// C: `void mirs_iter_reset(mirs_iter *it)` (dataset.h)
-    pub fn mirs_iter_reset(it: *mut mirs_iter);
-
-    /// Number of items the iterator yields in all, and back to the first one.
-    ///
-    /// C: `void mirs_iter_free(mirs_iter *it)` (dataset.h)
-    pub fn mirs_iter_free(it: *mut mirs_iter);
-
-    /// MIRS_DATASET_FORMAT_*: "auto", "official", "jsonl".
-    ///
-    /// C: `const char *mirs_dataset_format_name(int32_t value)` (dataset.h)
-    pub fn mirs_dataset_format_name(value: i32) -> *const c_char;
-
-    /// MIRS_DATASET_FORMAT_*: "auto", "official", "jsonl".
-    ///
-    /// C: `int mirs_dataset_format_from_name(const char *name, int32_t *out)` (dataset.h)
-    pub fn mirs_dataset_format_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_DATASET_ODDITIES_*: "accept", "refuse".
-    ///
-    /// C: `const char *mirs_dataset_oddities_name(int32_t value)` (dataset.h)
-    pub fn mirs_dataset_oddities_name(value: i32) -> *const c_char;
-
-    /// MIRS_DATASET_ODDITIES_*: "accept", "refuse".
-    ///
-    /// C: `int mirs_dataset_oddities_from_name(const char *name, int32_t *out)` (dataset.h)
-    pub fn mirs_dataset_oddities_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_CHECKSUM_*: "metadata", "images".
-    ///
-    /// C: `const char *mirs_checksum_name(int32_t value)` (dataset.h)
-    pub fn mirs_checksum_name(value: i32) -> *const c_char;
-
-    /// MIRS_CHECKSUM_*: "metadata", "images".
-    ///
-    /// C: `int mirs_checksum_from_name(const char *name, int32_t *out)` (dataset.h)
-    pub fn mirs_checksum_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// Static MIME type of a format ("image/png", "image/jpeg"; NULL otherwise).
-    ///
-    /// C: `const char *mirs_image_format_mime(int32_t format)` (image.h)
-    pub fn mirs_image_format_mime(format: i32) -> *const c_char;
-
-    /// Channels of a layout (3, 4, 1), or 0 for an unknown layout.
-    ///
-    /// C: `int32_t mirs_image_layout_channels(int32_t layout)` (image.h)
-    pub fn mirs_image_layout_channels(layout: i32) -> i32;
-
-    /// Recognises the format from the first bytes (8 are enough). Returns
-    /// MIRS_IMAGE_FORMAT_PNG, _JPEG, or MIRS_IMAGE_FORMAT_NONE when the bytes are
-    /// neither. Never fails; data may be NULL when len is 0. Thread-safe.
-    ///
-    /// C: `int32_t mirs_image_detect_format(const uint8_t *data, size_t len)` (image.h)
-    pub fn mirs_image_detect_format(data: *const u8, len: usize) -> i32;
-
-    /// Writes the defaults into the first `size` bytes of *opts and sets its
-    /// struct_size to size (pass sizeof(mirs_image_decode_options)); never writes past size bytes,
-    /// so a program built against another version's header stays safe.
-    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
-    /// above 64 KiB). For bindings; C code can use the _INIT macro.
-    ///
-    /// C: `int mirs_image_decode_options_init(mirs_image_decode_options *opts, size_t size)` (image.h)
-    pub fn mirs_image_decode_options_init(opts: *mut mirs_image_decode_options, size: usize) -> c_int;
-
-    /// Reads the header of an image in memory and fills *info (fields beyond
-    /// info-\>struct_size are left alone, so older callers stay safe). Decodes no
-    /// pixels and applies no width/height/pixel limits, so a hostile header's
-    /// claimed size is reported; mirs_image_check_limits() then applies them as
-    /// decoding would (opts may be NULL; only max_input_bytes,
-    /// max_png_chunks and max_png_chunk_bytes are used). PNG: the chunk framing
-    /// and CRCs of the whole file are checked; JPEG: the markers up to the
-    /// first scan. Errors: MIRS_E_INVALID_ARGUMENT,
-    /// MIRS_E_FORMAT (not PNG/JPEG), MIRS_E_UNSUPPORTED (GIF, WebP, BMP, TIFF...),
-    /// MIRS_E_TRUNCATED, MIRS_E_CORRUPT, MIRS_E_LIMIT. Thread-safe.
-    ///
-    /// C: `int mirs_image_probe_memory(const uint8_t *data, size_t len, const mirs_image_decode_options *opts, mirs_image_info *info)` (image.h)
-    pub fn mirs_image_probe_memory(data: *const u8, len: usize, opts: *const mirs_image_decode_options, info: *mut mirs_image_info) -> c_int;
-
-    /// Same for a file (read whole, up to max_input_bytes). Adds MIRS_E_IO and
-    /// MIRS_E_NOT_FOUND; messages name the path.
-    ///
-    /// C: `int mirs_image_probe_file(const char *path, const mirs_image_decode_options *opts, mirs_image_info *info)` (image.h)
-    pub fn mirs_image_probe_file(path: *const c_char, opts: *const mirs_image_decode_options, info: *mut mirs_image_info) -> c_int;
-
-    /// Applies to a probed header the width, height and pixel limits of opts
-    /// (NULL for the defaults) exactly as decoding does: the same check, so an
-    /// image that passes here is not refused for its size by any decoding path.
-    /// Validation (mirsafety validate --images) and request writing (every
-    /// mirs_prompt_options.image_format, ORIGINAL included) use it. Errors:
-    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_LIMIT and MIRS_E_CORRUPT (zero size), the
-    /// message naming the format and the limit. Thread-safe.
-    ///
-    /// C: `int mirs_image_check_limits(const mirs_image_info *info, const mirs_image_decode_options *opts)` (image.h)
-    pub fn mirs_image_check_limits(info: *const mirs_image_info, opts: *const mirs_image_decode_options) -> c_int;
-
-    /// Decodes a PNG or JPEG held in memory into a new image in opts-\>layout
-    /// (opts may be NULL for the defaults). The width, height and pixel limits
-    /// are checked after the header and before any pixel memory is allocated.
-    /// Conversions (documented in docs/images.md, chosen to equal PIL's
-    /// Image.open(f).convert(mode)): palette, low-bit gray and 16-bit samples
-    /// become 8-bit (16-bit keeps the high byte); alpha is dropped for RGB8 and
-    /// GRAY8 (not blended); tRNS becomes alpha for RGBA8 only; GRAY8 from colour
-    /// is (19595 R + 38470 G + 7471 B + 32768) \>\> 16; CMYK and Adobe inverted
-    /// CMYK/YCCK JPEGs are converted to RGB like PIL does. Ancillary metadata
-    /// (gamma, ICC profiles, EXIF orientation) is ignored, like PIL's open().
-    /// On success *out owns a new image (mirs_image_free()).
-    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_FORMAT, MIRS_E_UNSUPPORTED
-    /// (GIF/WebP/BMP/TIFF, 12-bit or lossless JPEG), MIRS_E_LIMIT (a limit in
-    /// opts), MIRS_E_TRUNCATED (input ends early), MIRS_E_CORRUPT (bad CRC, bad
-    /// zlib or Huffman data, inconsistent header), MIRS_E_NO_MEMORY. The message
-    /// names the format and, where known, the byte offset. No codec message is
-    /// ever printed. Thread-safe for different inputs.
-    ///
-    /// C: `int mirs_image_decode_memory(const uint8_t *data, size_t len, const mirs_image_decode_options *opts, mirs_image **out)` (image.h)
-    pub fn mirs_image_decode_memory(data: *const u8, len: usize, opts: *const mirs_image_decode_options, out: *mut *mut mirs_image) -> c_int;
-
-    /// Same for a file; adds MIRS_E_IO and MIRS_E_NOT_FOUND, and messages start
-    /// with the path. The file is read whole (up to max_input_bytes).
-    ///
-    /// C: `int mirs_image_decode_file(const char *path, const mirs_image_decode_options *opts, mirs_image **out)` (image.h)
-    pub fn mirs_image_decode_file(path: *const c_char, opts: *const mirs_image_decode_options, out: *mut *mut mirs_image) -> c_int;
-
-    /// Makes a new image of the given size and layout from caller pixels (rows
-    /// `stride` bytes apart, stride \>= width*channels), copying them. Limits:
-    /// width and height 1..1,000,000 and the byte size must fit memory.
-    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_LIMIT, MIRS_E_NO_MEMORY.
-    ///
-    /// C: `int mirs_image_from_pixels(uint32_t width, uint32_t height, int32_t layout, const uint8_t *pixels, size_t stride, mirs_image **out)` (image.h)
-    pub fn mirs_image_from_pixels(width: u32, height: u32, layout: i32, pixels: *const u8, stride: usize, out: *mut *mut mirs_image) -> c_int;
-
-    /// Releases an image (NULL is fine). Pointers from mirs_image_pixels() die with it.
-    ///
-    /// C: `void mirs_image_free(mirs_image *img)` (image.h)
-    pub fn mirs_image_free(img: *mut mirs_image);
-
-    /// Accessors (img must not be NULL). All are thread-safe.
-    ///
-    /// C: `uint32_t mirs_image_width(const mirs_image *img)` (image.h)
-    pub fn mirs_image_width(img: *const mirs_image) -> u32;
-
-    /// Accessors (img must not be NULL). All are thread-safe.
-    ///
-    /// C: `uint32_t mirs_image_height(const mirs_image *img)` (image.h)
-    pub fn mirs_image_height(img: *const mirs_image) -> u32;
-
-    /// Accessors (img must not be NULL). All are thread-safe.
-    ///
-    /// C: `int32_t mirs_image_layout(const mirs_image *img)` (image.h)
-    pub fn mirs_image_layout(img: *const mirs_image) -> i32;
-
-    /// Accessors (img must not be NULL). All are thread-safe.
-    ///
-    /// C: `int32_t mirs_image_channels(const mirs_image *img)` (image.h)
-    pub fn mirs_image_channels(img: *const mirs_image) -> i32;
-
-    /// Bytes from one row to the next (currently always width*channels).
-    ///
-    /// C: `size_t mirs_image_stride(const mirs_image *img)` (image.h)
-    pub fn mirs_image_stride(img: *const mirs_image) -> usize;
-
-    /// The pixels, borrowed: valid until mirs_image_free(img). Never NULL.
-    ///
-    /// C: `const uint8_t *mirs_image_pixels(const mirs_image *img)` (image.h)
-    pub fn mirs_image_pixels(img: *const mirs_image) -> *const u8;
-
-    /// Format the image was decoded from (MIRS_IMAGE_FORMAT_NONE for built ones).
-    ///
-    /// C: `int32_t mirs_image_source_format(const mirs_image *img)` (image.h)
-    pub fn mirs_image_source_format(img: *const mirs_image) -> i32;
-
-    /// Size of the source image before any DCT scaling (equals width/height
-    /// unless the decode used the scale hint).
-    ///
-    /// C: `uint32_t mirs_image_source_width(const mirs_image *img)` (image.h)
-    pub fn mirs_image_source_width(img: *const mirs_image) -> u32;
-
-    /// Size of the source image before any DCT scaling (equals width/height
-    /// unless the decode used the scale hint).
-    ///
-    /// C: `uint32_t mirs_image_source_height(const mirs_image *img)` (image.h)
-    pub fn mirs_image_source_height(img: *const mirs_image) -> u32;
-
-    /// Codec warnings accepted during decoding (libpng benign errors, tolerated
-    /// JPEG warnings); 0 for a clean file.
-    ///
-    /// C: `uint32_t mirs_image_warning_count(const mirs_image *img)` (image.h)
-    pub fn mirs_image_warning_count(img: *const mirs_image) -> u32;
-
-    /// CRC-64/XZ of the image's pixel bytes, row by row without padding, so the
-    /// same pixels give the same value whatever the stride. Thread-safe.
-    ///
-    /// C: `int mirs_image_checksum_pixels(const mirs_image *img, uint64_t *out)` (image.h)
-    pub fn mirs_image_checksum_pixels(img: *const mirs_image, out: *mut u64) -> c_int;
-
-    /// CRC-64/XZ of a byte range (e.g. an encoded file held in memory).
-    ///
-    /// C: `uint64_t mirs_image_checksum_bytes(const uint8_t *data, size_t len)` (image.h)
-    pub fn mirs_image_checksum_bytes(data: *const u8, len: usize) -> u64;
-
-    /// CRC-64/XZ of a file's bytes, streamed (no size limit, constant memory).
-    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_IO, MIRS_E_NOT_FOUND.
-    ///
-    /// C: `int mirs_image_checksum_file(const char *path, uint64_t *out)` (image.h)
-    pub fn mirs_image_checksum_file(path: *const c_char, out: *mut u64) -> c_int;
-
-    /// Resizes img to width x height (each 1..1,000,000) into a new image of the
-    /// same layout. RGBA channels are filtered independently (straight alpha;
-    /// PIL premultiplies RGBA, so RGBA results differ from PIL's where alpha
-    /// varies). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_LIMIT, MIRS_E_NO_MEMORY.
-    /// Thread-safe.
-    ///
-    /// C: `int mirs_image_resize(const mirs_image *img, uint32_t width, uint32_t height, int32_t method, mirs_image **out)` (image.h)
-    pub fn mirs_image_resize(img: *const mirs_image, width: u32, height: u32, method: i32, out: *mut *mut mirs_image) -> c_int;
-
-    /// Qwen2-VL's smart_resize (transformers' image_processing_qwen2_vl.py):
-    /// h = round(height / factor) * factor, w likewise (round half to even);
-    /// if h*w \> max_pixels: beta = sqrt(height*width / max_pixels),
-    /// h = max(factor, floor(height / beta / factor) * factor), w likewise;
-    /// else if h*w \< min_pixels: beta = sqrt(min_pixels / (height*width)),
-    /// h = ceil(height * beta / factor) * factor, w likewise.
-    /// Qwen2-VL's defaults are factor 28, min_pixels 56*56 = 3136 and
-    /// max_pixels 14*14*4*1280 = 1003520 (28*28*1280 in the processor config).
-    /// Errors: MIRS_E_INVALID_ARGUMENT (zero sizes or factor, NULL outputs),
-    /// MIRS_E_RANGE (aspect ratio max/min \> 200, as Qwen raises ValueError),
-    /// MIRS_E_OVERFLOW (results that do not fit uint32). Thread-safe.
-    ///
-    /// C: `int mirs_image_smart_resize(uint32_t height, uint32_t width, uint32_t factor, uint64_t min_pixels, uint64_t max_pixels, uint32_t *out_height, uint32_t *out_width)` (image.h)
-    pub fn mirs_image_smart_resize(height: u32, width: u32, factor: u32, min_pixels: u64, max_pixels: u64, out_height: *mut u32, out_width: *mut u32) -> c_int;
-
-    /// Writes the defaults into the first `size` bytes of *opts and sets its
-    /// struct_size to size (pass sizeof(mirs_image_encode_options)); never writes past size bytes,
-    /// so a program built against another version's header stays safe.
-    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
-    /// above 64 KiB). For bindings; C code can use the _INIT macro.
-    ///
-    /// C: `int mirs_image_encode_options_init(mirs_image_encode_options *opts, size_t size)` (image.h)
-    pub fn mirs_image_encode_options_init(opts: *mut mirs_image_encode_options, size: usize) -> c_int;
-
-    /// Encodes img (opts may be NULL: PNG level 6) into out, a library-owned
-    /// buffer released with mirs_buf_free(). PNG keeps the layout (RGB, RGBA or
-    /// gray, 8-bit, not interlaced, no metadata chunks). JPEG is baseline
-    /// (ISLOW DCT, JFIF header) from RGB8 or GRAY8; RGBA8 is refused with
-    /// MIRS_E_UNSUPPORTED (drop alpha first, e.g. by decoding as RGB8).
-    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_UNSUPPORTED, MIRS_E_NO_MEMORY,
-    /// MIRS_E_INTERNAL (a codec failure). *out is written only on success.
-    /// Thread-safe.
-    ///
-    /// C: `int mirs_image_encode(const mirs_image *img, const mirs_image_encode_options *opts, mirs_buf *out)` (image.h)
-    pub fn mirs_image_encode(img: *const mirs_image, opts: *const mirs_image_encode_options, out: *mut mirs_buf) -> c_int;
-
-    /// Standard base64 (RFC 4648, '+' '/', '=' padding, no line breaks) of any
-    /// bytes, NUL-terminated text in out. Errors: MIRS_E_INVALID_ARGUMENT,
-    /// MIRS_E_NO_MEMORY, MIRS_E_OVERFLOW.
-    ///
-    /// C: `int mirs_image_base64(const uint8_t *data, size_t len, mirs_buf *out)` (image.h)
-    pub fn mirs_image_base64(data: *const u8, len: usize, out: *mut mirs_buf) -> c_int;
-
-    /// "data:image/png;base64,..." (or image/jpeg) for encoded image bytes,
-    /// passed through unchanged. The MIME type comes from the detected format,
-    /// never a file name; bytes that are neither PNG nor JPEG give
-    /// MIRS_E_FORMAT (MIRS_E_UNSUPPORTED for GIF/WebP/BMP/TIFF). The bytes are
-    /// not decoded: call mirs_image_probe_memory() first to validate them.
-    ///
-    /// C: `int mirs_image_data_url(const uint8_t *data, size_t len, mirs_buf *out)` (image.h)
-    pub fn mirs_image_data_url(data: *const u8, len: usize, out: *mut mirs_buf) -> c_int;
-
-    /// Same for a file's bytes, unchanged (read up to max_bytes; 0 means 256 MiB).
-    /// Adds MIRS_E_IO, MIRS_E_NOT_FOUND, MIRS_E_LIMIT.
-    ///
-    /// C: `int mirs_image_data_url_file(const char *path, uint64_t max_bytes, mirs_buf *out)` (image.h)
-    pub fn mirs_image_data_url_file(path: *const c_char, max_bytes: u64, out: *mut mirs_buf) -> c_int;
-
-    /// Encodes img with opts (as mirs_image_encode) and returns its data: URL.
-    ///
-    /// C: `int mirs_image_encode_data_url(const mirs_image *img, const mirs_image_encode_options *opts, mirs_buf *out)` (image.h)
-    pub fn mirs_image_encode_data_url(img: *const mirs_image, opts: *const mirs_image_encode_options, out: *mut mirs_buf) -> c_int;
-
-    /// Writes the defaults into the first `size` bytes of *opts and sets its
-    /// struct_size to size (pass sizeof(mirs_image_composite_options)); never writes past size bytes,
-    /// so a program built against another version's header stays safe.
-    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
-    /// above 64 KiB). For bindings; C code can use the _INIT macro.
-    ///
-    /// C: `int mirs_image_composite_options_init(mirs_image_composite_options *opts, size_t size)` (image.h)
-    pub fn mirs_image_composite_options_init(opts: *mut mirs_image_composite_options, size: usize) -> c_int;
-
-    /// Tiles n \>= 1 images into one new image. Every cell has the size of the
-    /// largest input (max width x max height over all inputs); each image is
-    /// drawn unscaled, centred in its cell (offsets rounded down); the rest is
-    /// the background colour. Cells are `spacing` pixels apart and the whole is
-    /// surrounded by `margin` pixels. Inputs of any layout are converted to the
-    /// result layout: gray is replicated, RGB gets alpha 255, alpha is blended
-    /// over the background when the result has none, and GRAY8 results use the
-    /// luma formula of decoding. Resize the inputs first (mirs_image_resize) to
-    /// scale them to a common height. Errors: MIRS_E_INVALID_ARGUMENT,
-    /// MIRS_E_LIMIT (result larger than max_pixels), MIRS_E_NO_MEMORY.
-    /// Thread-safe.
-    ///
-    /// C: `int mirs_image_composite(const mirs_image *const *images, size_t n, const mirs_image_composite_options *opts, mirs_image **out)` (image.h)
-    pub fn mirs_image_composite(images: *const *const mirs_image, n: usize, opts: *const mirs_image_composite_options, out: *mut *mut mirs_image) -> c_int;
-
-    /// Fills the first `size` bytes of *opts with the defaults and sets
-    /// struct_size = size (for bindings that cannot use the macro; never writes
-    /// past size). MIRS_E_INVALID_ARGUMENT for NULL or a size below the oldest
-    /// layout.
-    ///
-    /// C: `int mirs_image_batch_options_init(mirs_image_batch_options *opts, size_t size)` (image.h)
-    pub fn mirs_image_batch_options_init(opts: *mut mirs_image_batch_options, size: usize) -> c_int;
-
-    /// A new empty batch, owned by the caller (mirs_image_batch_free()).
-    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY.
-    ///
-    /// C: `int mirs_image_batch_new(mirs_image_batch **out)` (image.h)
-    pub fn mirs_image_batch_new(out: *mut *mut mirs_image_batch) -> c_int;
-
-    /// Releases a batch, its results and its copies of paths (NULL is fine).
-    ///
-    /// C: `void mirs_image_batch_free(mirs_image_batch *batch)` (image.h)
-    pub fn mirs_image_batch_free(batch: *mut mirs_image_batch);
-
-    /// Appends a file input (the path is copied). target_width x target_height
-    /// is the size of the result; 0 x 0 keeps the decoded size (one of them 0
-    /// and not the other is MIRS_E_INVALID_ARGUMENT). Errors:
-    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY. The file is read only by
-    /// mirs_image_batch_run().
-    ///
-    /// C: `int mirs_image_batch_add_file(mirs_image_batch *batch, const char *path, uint32_t target_width, uint32_t target_height)` (image.h)
-    pub fn mirs_image_batch_add_file(batch: *mut mirs_image_batch, path: *const c_char, target_width: u32, target_height: u32) -> c_int;
-
-    /// Appends an input held in memory, borrowed: data must stay valid and
-    /// unchanged until the last mirs_image_batch_run() of this batch returns.
-    /// Targets as for mirs_image_batch_add_file().
-    ///
-    /// C: `int mirs_image_batch_add_memory(mirs_image_batch *batch, const uint8_t *data, size_t len, uint32_t target_width, uint32_t target_height)` (image.h)
-    pub fn mirs_image_batch_add_memory(batch: *mut mirs_image_batch, data: *const u8, len: usize, target_width: u32, target_height: u32) -> c_int;
-
-    /// Number of inputs added (0 for NULL).
-    ///
-    /// C: `size_t mirs_image_batch_count(const mirs_image_batch *batch)` (image.h)
-    pub fn mirs_image_batch_count(batch: *const mirs_image_batch) -> usize;
-
-    /// Prepares every input (opts may be NULL for the defaults: one thread,
-    /// bicubic, DCT scaling, default decode options, no encoding), replacing the
-    /// results of an earlier run. Returns MIRS_OK when the batch ran, even if
-    /// some inputs failed (like a lenient load: the failures stay on the batch,
-    /// read each with mirs_image_batch_status()); *failed (may be NULL)
-    /// receives the number of failed inputs. Errors, when it could not run at
-    /// all: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY.
-    ///
-    /// C: `int mirs_image_batch_run(mirs_image_batch *batch, const mirs_image_batch_options *opts, size_t *failed)` (image.h)
-    pub fn mirs_image_batch_run(batch: *mut mirs_image_batch, opts: *const mirs_image_batch_options, failed: *mut usize) -> c_int;
-
-    /// Result of input i after a run: MIRS_OK or the negative status that
-    /// reading, decoding, resizing or encoding that input gave. MIRS_E_RANGE for
-    /// an index out of range, MIRS_E_STATE when no run has happened since the
-    /// input was added.
-    ///
-    /// C: `int mirs_image_batch_status(const mirs_image_batch *batch, size_t i)` (image.h)
-    pub fn mirs_image_batch_status(batch: *const mirs_image_batch, i: usize) -> c_int;
-
-    /// Message of input i's failure, naming the file for file inputs ("" when
-    /// it succeeded). Borrowed: valid until the next run or the free. Never NULL.
-    ///
-    /// C: `const char *mirs_image_batch_message(const mirs_image_batch *batch, size_t i)` (image.h)
-    pub fn mirs_image_batch_message(batch: *const mirs_image_batch, i: usize) -> *const c_char;
-
-    /// Input i's image (NULL when it failed or was encoded). Borrowed: valid
-    /// until the next run, mirs_image_batch_take_image() or the free.
-    ///
-    /// C: `const mirs_image *mirs_image_batch_image(const mirs_image_batch *batch, size_t i)` (image.h)
-    pub fn mirs_image_batch_image(batch: *const mirs_image_batch, i: usize) -> *const mirs_image;
-
-    /// Moves input i's image to the caller (*out, freed with mirs_image_free()).
-    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE, MIRS_E_NOT_FOUND (the input
-    /// failed, was encoded or was already taken).
-    ///
-    /// C: `int mirs_image_batch_take_image(mirs_image_batch *batch, size_t i, mirs_image **out)` (image.h)
-    pub fn mirs_image_batch_take_image(batch: *mut mirs_image_batch, i: usize, out: *mut *mut mirs_image) -> c_int;
-
-    /// Input i's encoded bytes when the run had encode options (NULL with
-    /// *len = 0 otherwise). Borrowed: valid until the next run or the free.
-    ///
-    /// C: `const uint8_t *mirs_image_batch_encoded(const mirs_image_batch *batch, size_t i, size_t *len)` (image.h)
-    pub fn mirs_image_batch_encoded(batch: *const mirs_image_batch, i: usize, len: *mut usize) -> *const u8;
-
-    /// MIRS_IMAGE_FORMAT_*: "none", "png", "jpeg".
-    ///
-    /// C: `const char *mirs_image_format_name(int32_t value)` (image.h)
-    pub fn mirs_image_format_name(value: i32) -> *const c_char;
-
-    /// MIRS_IMAGE_FORMAT_*: "none", "png", "jpeg".
-    ///
-    /// C: `int mirs_image_format_from_name(const char *name, int32_t *out)` (image.h)
-    pub fn mirs_image_format_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_LAYOUT_* ("rgb", "rgba", "gray" and PIL's "L" are accepted too): "rgb8", "rgba8", "gray8".
-    ///
-    /// C: `const char *mirs_layout_name(int32_t value)` (image.h)
-    pub fn mirs_layout_name(value: i32) -> *const c_char;
-
-    /// MIRS_LAYOUT_* ("rgb", "rgba", "gray" and PIL's "L" are accepted too): "rgb8", "rgba8", "gray8".
-    ///
-    /// C: `int mirs_layout_from_name(const char *name, int32_t *out)` (image.h)
-    pub fn mirs_layout_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_JPEG_WARNINGS_*: "strict", "tolerate".
-    ///
-    /// C: `const char *mirs_jpeg_warnings_name(int32_t value)` (image.h)
-    pub fn mirs_jpeg_warnings_name(value: i32) -> *const c_char;
-
-    /// MIRS_JPEG_WARNINGS_*: "strict", "tolerate".
-    ///
-    /// C: `int mirs_jpeg_warnings_from_name(const char *name, int32_t *out)` (image.h)
-    pub fn mirs_jpeg_warnings_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_JPEG_DCT_*: "exact", "fast".
-    ///
-    /// C: `const char *mirs_jpeg_dct_name(int32_t value)` (image.h)
-    pub fn mirs_jpeg_dct_name(value: i32) -> *const c_char;
-
-    /// MIRS_JPEG_DCT_*: "exact", "fast".
-    ///
-    /// C: `int mirs_jpeg_dct_from_name(const char *name, int32_t *out)` (image.h)
-    pub fn mirs_jpeg_dct_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_JPEG_SUBSAMPLING_*: "444", "422", "420".
-    ///
-    /// C: `const char *mirs_jpeg_subsampling_name(int32_t value)` (image.h)
-    pub fn mirs_jpeg_subsampling_name(value: i32) -> *const c_char;
-
-    /// MIRS_JPEG_SUBSAMPLING_*: "444", "422", "420".
-    ///
-    /// C: `int mirs_jpeg_subsampling_from_name(const char *name, int32_t *out)` (image.h)
-    pub fn mirs_jpeg_subsampling_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_RESIZE_*: "area", "bilinear", "bicubic".
-    ///
-    /// C: `const char *mirs_resize_name(int32_t value)` (image.h)
-    pub fn mirs_resize_name(value: i32) -> *const c_char;
-
-    /// MIRS_RESIZE_*: "area", "bilinear", "bicubic".
-    ///
-    /// C: `int mirs_resize_from_name(const char *name, int32_t *out)` (image.h)
-    pub fn mirs_resize_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_COMPOSITE_*: "row", "column", "grid".
-    ///
-    /// C: `const char *mirs_composite_name(int32_t value)` (image.h)
-    pub fn mirs_composite_name(value: i32) -> *const c_char;
-
-    /// MIRS_COMPOSITE_*: "row", "column", "grid".
-    ///
-    /// C: `int mirs_composite_from_name(const char *name, int32_t *out)` (image.h)
-    pub fn mirs_composite_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// Static names ("qwen2-vl", "multi-image"); NULL when out of range.
-    ///
-    /// C: `const char *mirs_prompt_format_name(int32_t format)` (prompt.h)
-    pub fn mirs_prompt_format_name(format: i32) -> *const c_char;
-
-    /// Static names ("qwen2-vl", "multi-image"); NULL when out of range.
-    ///
-    /// C: `const char *mirs_prompt_variant_name(int32_t variant)` (prompt.h)
-    pub fn mirs_prompt_variant_name(variant: i32) -> *const c_char;
-
-    /// Lenient parsing (case, spaces, underscores, hyphens and dots ignored:
-    /// "Qwen2_VL", "qwen2.5-vl", "GLM4.1V", "TextOnly"). MIRS_OK and *out, or
-    /// MIRS_E_NOT_FOUND. Thread-safe.
-    ///
-    /// C: `int mirs_prompt_format_from_name(const char *name, int32_t *out)` (prompt.h)
-    pub fn mirs_prompt_format_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// Lenient parsing (case, spaces, underscores, hyphens and dots ignored:
-    /// "Qwen2_VL", "qwen2.5-vl", "GLM4.1V", "TextOnly"). MIRS_OK and *out, or
-    /// MIRS_E_NOT_FOUND. Thread-safe.
-    ///
-    /// C: `int mirs_prompt_variant_from_name(const char *name, int32_t *out)` (prompt.h)
-    pub fn mirs_prompt_variant_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// 1 for the request formats (OPENAI, ANTHROPIC, OPENAI_BATCH), 0 for the
-    /// text formats, -1 when out of range.
-    ///
-    /// C: `int32_t mirs_prompt_format_is_request(int32_t format)` (prompt.h)
-    pub fn mirs_prompt_format_is_request(format: i32) -> i32;
-
-    /// Parses template text (UTF-8, at most 1 MiB). `name` is used in error
-    /// messages ("name:LINE:COL: reason"); NULL means "template". Errors:
-    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_UTF8, MIRS_E_LIMIT, MIRS_E_FORMAT (a
-    /// syntax error or an unknown variable; the message names line and column),
-    /// MIRS_E_NO_MEMORY. On success *out owns a new template.
-    ///
-    /// C: `int mirs_template_parse(const char *text, size_t len, const char *name, mirs_template **out)` (prompt.h)
-    pub fn mirs_template_parse(text: *const c_char, len: usize, name: *const c_char, out: *mut *mut mirs_template) -> c_int;
-
-    /// Reads and parses a template file (every byte counts, including a final
-    /// newline). Also MIRS_E_IO / MIRS_E_NOT_FOUND for the file.
-    ///
-    /// C: `int mirs_template_load(const char *path, mirs_template **out)` (prompt.h)
-    pub fn mirs_template_load(path: *const c_char, out: *mut *mut mirs_template) -> c_int;
-
-    /// Reads and parses a template file (every byte counts, including a final
-    /// newline). Also MIRS_E_IO / MIRS_E_NOT_FOUND for the file.
-    ///
-    /// C: `void mirs_template_free(mirs_template *tmpl)` (prompt.h)
-    pub fn mirs_template_free(tmpl: *mut mirs_template);
-
-    /// Writes the defaults into the first `size` bytes of *opts and sets its
-    /// struct_size to size (pass sizeof(mirs_prompt_options)); never writes past size bytes,
-    /// so a program built against another version's header stays safe.
-    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
-    /// above 64 KiB). For bindings; C code can use the _INIT macro.
-    ///
-    /// C: `int mirs_prompt_options_init(mirs_prompt_options *opts, size_t size)` (prompt.h)
-    pub fn mirs_prompt_options_init(opts: *mut mirs_prompt_options, size: usize) -> c_int;
-
-    /// Checks options as a whole job would before writing anything (the
-    /// mirs_prompt_write family runs the same checks): a request format needs a
-    /// model, a run profile the openai or openai-batch format, the composite
-    /// variant with a text format a composite_dir, string options valid UTF-8.
-    /// Lets a tool refuse its command line before opening a dataset. MIRS_OK,
-    /// or MIRS_E_INVALID_ARGUMENT / MIRS_E_UTF8 with the reason. Thread-safe.
-    ///
-    /// C: `int mirs_prompt_options_check(const mirs_prompt_options *opts)` (prompt.h)
-    pub fn mirs_prompt_options_check(opts: *const mirs_prompt_options) -> c_int;
-
-    /// Writes the defaults into the first `size` bytes of *in and sets its
-    /// struct_size to size (pass sizeof(mirs_prompt_input)); never writes past size bytes,
-    /// so a program built against another version's header stays safe.
-    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
-    /// above 64 KiB). For bindings; C code can use the _INIT macro.
-    ///
-    /// C: `int mirs_prompt_input_init(mirs_prompt_input *in, size_t size)` (prompt.h)
-    pub fn mirs_prompt_input_init(r#in: *mut mirs_prompt_input, size: usize) -> c_int;
-
-    /// Renders `in` with a text format (QWEN2_VL .. TEMPLATE) into *out (text,
-    /// NUL-terminated). The variant is ignored here: the input is rendered as
-    /// given. Errors: MIRS_E_INVALID_ARGUMENT (NULL, a request format, a
-    /// TEMPLATE format without tmpl), MIRS_E_UTF8, MIRS_E_NO_MEMORY. Thread-safe.
-    ///
-    /// C: `int mirs_prompt_render(const mirs_prompt_input *in, const mirs_prompt_options *opts, mirs_buf *out)` (prompt.h)
-    pub fn mirs_prompt_render(r#in: *const mirs_prompt_input, opts: *const mirs_prompt_options, out: *mut mirs_buf) -> c_int;
-
-    /// The permutation the SHUFFLED variant applies to n images of the item
-    /// with this key: out\[k\] = the stored index of the image sent k-th.
-    /// Fisher-Yates from the last position down, with j = r % (i + 1) and r
-    /// drawn from splitmix64 seeded with seed ^ mirs_key_hash(key) (docs/prompts.md
-    /// has the exact steps): the same on every machine. n \<= 65536.
-    ///
-    /// C: `int mirs_prompt_permutation(const char *key, uint64_t seed, size_t n, size_t *out)` (prompt.h)
-    pub fn mirs_prompt_permutation(key: *const c_char, seed: u64, n: usize, out: *mut usize) -> c_int;
-
-    /// The text of a text format for one item with the options' variant (the
-    /// model-facing text only). Errors as mirs_prompt_render, plus MIRS_E_SCHEMA
-    /// (CAPTIONS on an item without image descriptions) and, for COMPOSITE,
-    /// the image module's errors. Thread-safe (the item is read only).
-    ///
-    /// C: `int mirs_prompt_item_text(const mirs_item *item, const mirs_prompt_options *opts, mirs_buf *out)` (prompt.h)
-    pub fn mirs_prompt_item_text(item: *const mirs_item, opts: *const mirs_prompt_options, out: *mut mirs_buf) -> c_int;
-
-    /// One output line for the item, without the newline: for text formats
-    /// {"key": ..., "text": ..., "images": \[image files in the order sent\]}; for
-    /// request formats the request object (images read and base64-encoded; an
-    /// empty text sends no text part, as the official adapter). As the official
-    /// adapters: QWEN2_VL lists only the image files that exist; the other text
-    /// formats need every file to exist (MIRS_E_NOT_FOUND).
-    /// Errors: as above, MIRS_E_INVALID_ARGUMENT (request format without a
-    /// model), MIRS_E_IO / MIRS_E_LIMIT / MIRS_E_FORMAT for image files (the
-    /// message names the file). With COMPOSITE and a text format the tiled
-    /// image is also written (atomically) into options.composite_dir, which is
-    /// then required. Thread-safe (two threads must not write the same item's
-    /// composite at once).
-    ///
-    /// C: `int mirs_prompt_item_line(const mirs_item *item, const mirs_prompt_options *opts, mirs_buf *out)` (prompt.h)
-    pub fn mirs_prompt_item_line(item: *const mirs_item, opts: *const mirs_prompt_options, out: *mut mirs_buf) -> c_int;
-
-    /// Writes one line per item that passes `filter` (NULL = all), in the
-    /// iterator's order, to `sink` (or, for an item the official adapters count
-    /// as failed inference, a record to options.failed_sink when one is set).
-    /// Memory stays constant in the number of items (one line is built at a
-    /// time). *written (may be NULL) receives the number of lines handed to
-    /// `sink` (failed records not counted), also on failure; progress counts
-    /// every item. Not thread-safe with
-    /// respect to the sink; the dataset is only read.
-    ///
-    /// C: `int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter, const mirs_prompt_options *opts, mirs_prompt_sink_fn sink, void *userdata, size_t *written)` (prompt.h)
-    pub fn mirs_prompt_write(ds: *const mirs_dataset, filter: *const mirs_filter, opts: *const mirs_prompt_options, sink: mirs_prompt_sink_fn, userdata: *mut c_void, written: *mut usize) -> c_int;
-
-    /// Same, to a file, atomically: lines go to "\<path\>.tmp.\<pid\>", which is
-    /// fsynced and renamed over `path` only when every item succeeded. On any
-    /// failure the temporary file is removed and an existing `path` is left
-    /// untouched (a killed process can leave the temporary file behind; it is
-    /// never read). There is no partial resume: split large jobs with shards.
-    ///
-    /// C: `int mirs_prompt_write_file(const mirs_dataset *ds, const mirs_filter *filter, const mirs_prompt_options *opts, const char *path, size_t *written)` (prompt.h)
-    pub fn mirs_prompt_write_file(ds: *const mirs_dataset, filter: *const mirs_filter, opts: *const mirs_prompt_options, path: *const c_char, written: *mut usize) -> c_int;
-
-    /// MIRS_PROMPT_LABELS_*: "auto", "on", "off".
-    ///
-    /// C: `const char *mirs_prompt_labels_name(int32_t value)` (prompt.h)
-    pub fn mirs_prompt_labels_name(value: i32) -> *const c_char;
-
-    /// MIRS_PROMPT_LABELS_*: "auto", "on", "off".
-    ///
-    /// C: `int mirs_prompt_labels_from_name(const char *name, int32_t *out)` (prompt.h)
-    pub fn mirs_prompt_labels_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_PROMPT_IMAGE_* ("jpg" is accepted too): "original", "png", "jpeg".
-    ///
-    /// C: `const char *mirs_prompt_image_name(int32_t value)` (prompt.h)
-    pub fn mirs_prompt_image_name(value: i32) -> *const c_char;
-
-    /// MIRS_PROMPT_IMAGE_* ("jpg" is accepted too): "original", "png", "jpeg".
-    ///
-    /// C: `int mirs_prompt_image_from_name(const char *name, int32_t *out)` (prompt.h)
-    pub fn mirs_prompt_image_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_PROMPT_PROFILE_*: "none", "qwen2.5-vl", "glm-4.1v-thinking".
-    ///
-    /// C: `const char *mirs_prompt_profile_name(int32_t value)` (prompt.h)
-    pub fn mirs_prompt_profile_name(value: i32) -> *const c_char;
-
-    /// MIRS_PROMPT_PROFILE_*: "none", "qwen2.5-vl", "glm-4.1v-thinking".
-    ///
-    /// C: `int mirs_prompt_profile_from_name(const char *name, int32_t *out)` (prompt.h)
-    pub fn mirs_prompt_profile_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// Binomial proportion k/n with a two-sided interval at `confidence`
-    /// (e.g. 0.95). Wilson score interval (no continuity correction), and the
-    /// exact Clopper–Pearson interval (beta quantiles; lo = 0 when k = 0, hi = 1
-    /// when k = n). Errors: MIRS_E_INVALID_ARGUMENT (k \> n, confidence outside
-    /// (0,1), NULL outputs), MIRS_E_EMPTY (n = 0).
-    ///
-    /// C: `int mirs_stats_wilson(uint64_t k, uint64_t n, double confidence, double *lo, double *hi)` (stats.h)
-    pub fn mirs_stats_wilson(k: u64, n: u64, confidence: f64, lo: *mut f64, hi: *mut f64) -> c_int;
-
-    /// Binomial proportion k/n with a two-sided interval at `confidence`
-    /// (e.g. 0.95). Wilson score interval (no continuity correction), and the
-    /// exact Clopper–Pearson interval (beta quantiles; lo = 0 when k = 0, hi = 1
-    /// when k = n). Errors: MIRS_E_INVALID_ARGUMENT (k \> n, confidence outside
-    /// (0,1), NULL outputs), MIRS_E_EMPTY (n = 0).
-    ///
-    /// C: `int mirs_stats_clopper_pearson(uint64_t k, uint64_t n, double confidence, double *lo, double *hi)` (stats.h)
-    pub fn mirs_stats_clopper_pearson(k: u64, n: u64, confidence: f64, lo: *mut f64, hi: *mut f64) -> c_int;
-
-    /// Exact McNemar test on the discordant counts b (first yes, second no) and
-    /// c (first no, second yes): two-sided binomial test of b against
-    /// Binom(b + c, 1/2), summing outcomes no more likely than b (relative
-    /// tolerance 1e-7, as scipy.stats.binomtest); p = 1 when b + c = 0. Errors:
-    /// MIRS_E_INVALID_ARGUMENT (NULL), MIRS_E_LIMIT (b + c \> 2^53).
-    ///
-    /// C: `int mirs_stats_mcnemar_exact(uint64_t b, uint64_t c, double *p_value)` (stats.h)
-    pub fn mirs_stats_mcnemar_exact(b: u64, c: u64, p_value: *mut f64) -> c_int;
-
-    /// Difference of two paired proportions p1 - p2 = (n10 - n01) / n from the
-    /// 2x2 table (n11 both yes, n10 first only, n01 second only, n00 neither),
-    /// with Newcombe's hybrid score interval (method 10 of Newcombe 1998: Wilson
-    /// limits of both margins combined with the continuity-corrected phi).
-    /// Errors: MIRS_E_EMPTY (n = 0), MIRS_E_INVALID_ARGUMENT (confidence, NULL),
-    /// MIRS_E_LIMIT (n \> 2^53).
-    ///
-    /// C: `int mirs_stats_paired_difference(uint64_t n11, uint64_t n10, uint64_t n01, uint64_t n00, double confidence, double *diff, double *lo, double *hi)` (stats.h)
-    pub fn mirs_stats_paired_difference(n11: u64, n10: u64, n01: u64, n00: u64, confidence: f64, diff: *mut f64, lo: *mut f64, hi: *mut f64) -> c_int;
-
-    /// Cohen's kappa of a k x k confusion matrix (row-major, rows = rater A),
-    /// as sklearn.metrics.cohen_kappa_score, computed from exact integer sums.
-    /// NaN with MIRS_OK when the expected disagreement is 0 (both raters used a
-    /// single, identical category). Errors: MIRS_E_EMPTY (k = 0 or all zero),
-    /// MIRS_E_LIMIT (k \> 65536), MIRS_E_OVERFLOW (total count \> 2^63).
-    ///
-    /// C: `int mirs_stats_cohen_kappa(const uint64_t *matrix, size_t k, double *kappa)` (stats.h)
-    pub fn mirs_stats_cohen_kappa(matrix: *const u64, k: usize, kappa: *mut f64) -> c_int;
-
-    /// Rank correlations of paired samples, with p-values as scipy.stats 1.10
-    /// computes them by default: Spearman's rho (average ranks; t distribution
-    /// with n - 2 degrees of freedom) and Kendall's tau-b (method 'auto': the
-    /// exact null distribution when there are no ties and n \<= 33 or at most one
-    /// discordant or concordant pair, otherwise the normal approximation with
-    /// tie correction). n \>= 3 for Spearman, \>= 2 for Kendall, else
-    /// MIRS_E_EMPTY; MIRS_E_LIMIT above 2^31 values. NaN inputs: MIRS_E_NUMERIC
-    /// (infinities rank as the extreme values). A constant input gives NaN
-    /// statistics and p-values with MIRS_OK, as scipy does.
-    ///
-    /// C: `int mirs_stats_spearman(const double *x, const double *y, size_t n, double *rho, double *p_value)` (stats.h)
-    pub fn mirs_stats_spearman(x: *const f64, y: *const f64, n: usize, rho: *mut f64, p_value: *mut f64) -> c_int;
-
-    /// Rank correlations of paired samples, with p-values as scipy.stats 1.10
-    /// computes them by default: Spearman's rho (average ranks; t distribution
-    /// with n - 2 degrees of freedom) and Kendall's tau-b (method 'auto': the
-    /// exact null distribution when there are no ties and n \<= 33 or at most one
-    /// discordant or concordant pair, otherwise the normal approximation with
-    /// tie correction). n \>= 3 for Spearman, \>= 2 for Kendall, else
-    /// MIRS_E_EMPTY; MIRS_E_LIMIT above 2^31 values. NaN inputs: MIRS_E_NUMERIC
-    /// (infinities rank as the extreme values). A constant input gives NaN
-    /// statistics and p-values with MIRS_OK, as scipy does.
-    ///
-    /// C: `int mirs_stats_kendall(const double *x, const double *y, size_t n, double *tau, double *p_value)` (stats.h)
-    pub fn mirs_stats_kendall(x: *const f64, y: *const f64, n: usize, tau: *mut f64, p_value: *mut f64) -> c_int;
-
-    /// Welch's unequal-variance t-test from samples, and from summary moments
-    /// (count, mean, unbiased variance) so that merged accumulators can be tested
-    /// without their samples (scipy.stats.ttest_ind(equal_var=False)). Each group
-    /// needs n \>= 2 (MIRS_E_EMPTY); NaN or infinite values: MIRS_E_NUMERIC. With
-    /// both variances 0, df = 1 and t = +-Inf (p = 0) or NaN (equal means), as in
-    /// scipy.
-    ///
-    /// C: `int mirs_stats_welch(const double *a, size_t na, const double *b, size_t nb, double *t, double *df, double *p_value)` (stats.h)
-    pub fn mirs_stats_welch(a: *const f64, na: usize, b: *const f64, nb: usize, t: *mut f64, df: *mut f64, p_value: *mut f64) -> c_int;
-
-    /// Welch's unequal-variance t-test from samples, and from summary moments
-    /// (count, mean, unbiased variance) so that merged accumulators can be tested
-    /// without their samples (scipy.stats.ttest_ind(equal_var=False)). Each group
-    /// needs n \>= 2 (MIRS_E_EMPTY); NaN or infinite values: MIRS_E_NUMERIC. With
-    /// both variances 0, df = 1 and t = +-Inf (p = 0) or NaN (equal means), as in
-    /// scipy.
-    ///
-    /// C: `int mirs_stats_welch_moments(double na, double mean_a, double var_a, double nb, double mean_b, double var_b, double *t, double *df, double *p_value)` (stats.h)
-    pub fn mirs_stats_welch_moments(na: f64, mean_a: f64, var_a: f64, nb: f64, mean_b: f64, var_b: f64, t: *mut f64, df: *mut f64, p_value: *mut f64) -> c_int;
-
-    /// Mann–Whitney U test (two-sided; scipy.stats.mannwhitneyu defaults with
-    /// use_continuity). *u is U of sample a (scipy's U1). The exact distribution
-    /// is counted exactly (128-bit integers) while C(na+nb, na) \< 2^126, else in
-    /// doubles up to ~4e8 steps: beyond that MIRS_MWU_EXACT fails with
-    /// MIRS_E_LIMIT and MIRS_MWU_AUTO (only possible with the larger sample in
-    /// the hundreds of thousands) uses the asymptotic p-value. Errors:
-    /// MIRS_E_EMPTY (an empty group), MIRS_E_NUMERIC (NaN), MIRS_E_UNSUPPORTED
-    /// (EXACT with ties), MIRS_E_INVALID_ARGUMENT (unknown method).
-    ///
-    /// C: `int mirs_stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb, int32_t method, double *u, double *p_value)` (stats.h)
-    pub fn mirs_stats_mann_whitney(a: *const f64, na: usize, b: *const f64, nb: usize, method: i32, u: *mut f64, p_value: *mut f64) -> c_int;
-
-    /// Cohen's d with the pooled standard deviation (ddof = 1): (mean_a - mean_b) / s_pooled.
-    /// Needs na, nb \>= 1 and na + nb \>= 3 (MIRS_E_EMPTY); NaN/Inf: MIRS_E_NUMERIC.
-    /// A pooled SD of 0 gives +-Inf or NaN.
-    ///
-    /// C: `int mirs_stats_cohen_d(const double *a, size_t na, const double *b, size_t nb, double *d)` (stats.h)
-    pub fn mirs_stats_cohen_d(a: *const f64, na: usize, b: *const f64, nb: usize, d: *mut f64) -> c_int;
-
-    /// AUROC of scores where `pos` should score higher than `neg` (ties count
-    /// one half) = U / (npos * nneg); and a percentile bootstrap interval from
-    /// `reps` stratified resamples drawn with a splitmix64 stream from `seed`
-    /// (the same numbers on every machine and thread). Each replicate draws nneg
-    /// indices into neg sorted ascending, then npos indices into pos sorted
-    /// ascending (so only the multisets of scores matter), each index as
-    /// floor(r * count / 2^64) of the next 64-bit output r; the interval is the
-    /// alpha/2 and 1 - alpha/2 percentiles (numpy's linear interpolation) of the
-    /// replicate AUCs. Errors: MIRS_E_EMPTY (an empty group), MIRS_E_NUMERIC
-    /// (NaN), MIRS_E_INVALID_ARGUMENT (reps = 0, confidence outside (0,1)),
-    /// MIRS_E_LIMIT (reps \> 2^24). O(reps (npos + nneg)) time.
-    ///
-    /// C: `int mirs_stats_auroc(const double *pos, size_t npos, const double *neg, size_t nneg, double *auc)` (stats.h)
-    pub fn mirs_stats_auroc(pos: *const f64, npos: usize, neg: *const f64, nneg: usize, auc: *mut f64) -> c_int;
-
-    /// AUROC of scores where `pos` should score higher than `neg` (ties count
-    /// one half) = U / (npos * nneg); and a percentile bootstrap interval from
-    /// `reps` stratified resamples drawn with a splitmix64 stream from `seed`
-    /// (the same numbers on every machine and thread). Each replicate draws nneg
-    /// indices into neg sorted ascending, then npos indices into pos sorted
-    /// ascending (so only the multisets of scores matter), each index as
-    /// floor(r * count / 2^64) of the next 64-bit output r; the interval is the
-    /// alpha/2 and 1 - alpha/2 percentiles (numpy's linear interpolation) of the
-    /// replicate AUCs. Errors: MIRS_E_EMPTY (an empty group), MIRS_E_NUMERIC
-    /// (NaN), MIRS_E_INVALID_ARGUMENT (reps = 0, confidence outside (0,1)),
-    /// MIRS_E_LIMIT (reps \> 2^24). O(reps (npos + nneg)) time.
-    ///
-    /// C: `int mirs_stats_auroc_bootstrap(const double *pos, size_t npos, const double *neg, size_t nneg, uint32_t reps, uint64_t seed, double confidence, double *lo, double *hi)` (stats.h)
-    pub fn mirs_stats_auroc_bootstrap(pos: *const f64, npos: usize, neg: *const f64, nneg: usize, reps: u32, seed: u64, confidence: f64, lo: *mut f64, hi: *mut f64) -> c_int;
-
-    /// Distribution functions behind the tests (exposed for users and checks).
-    /// They return NaN for NaN or out-of-domain arguments (p outside \[0,1\],
-    /// a, b, df \<= 0, x outside \[0,1\]); never fail otherwise. Thread-safe.
-    ///
-    /// C: `double mirs_stats_normal_cdf(double x)` (stats.h)
-    pub fn mirs_stats_normal_cdf(x: f64) -> f64;
-
-    /// Distribution functions behind the tests (exposed for users and checks).
-    /// They return NaN for NaN or out-of-domain arguments (p outside \[0,1\],
-    /// a, b, df \<= 0, x outside \[0,1\]); never fail otherwise. Thread-safe.
-    ///
-    /// C: `double mirs_stats_normal_quantile(double p)` (stats.h)
-    pub fn mirs_stats_normal_quantile(p: f64) -> f64;
-
-    /// Distribution functions behind the tests (exposed for users and checks).
-    /// They return NaN for NaN or out-of-domain arguments (p outside \[0,1\],
-    /// a, b, df \<= 0, x outside \[0,1\]); never fail otherwise. Thread-safe.
-    ///
-    /// P(T \> t)
-    ///
-    /// C: `double mirs_stats_t_sf(double t, double df)` (stats.h)
-    pub fn mirs_stats_t_sf(t: f64, df: f64) -> f64;
-
-    /// Distribution functions behind the tests (exposed for users and checks).
-    /// They return NaN for NaN or out-of-domain arguments (p outside \[0,1\],
-    /// a, b, df \<= 0, x outside \[0,1\]); never fail otherwise. Thread-safe.
-    ///
-    /// regularised I_x(a, b)
-    ///
-    /// C: `double mirs_stats_beta_inc(double a, double b, double x)` (stats.h)
-    pub fn mirs_stats_beta_inc(a: f64, b: f64, x: f64) -> f64;
-
-    /// Distribution functions behind the tests (exposed for users and checks).
-    /// They return NaN for NaN or out-of-domain arguments (p outside \[0,1\],
-    /// a, b, df \<= 0, x outside \[0,1\]); never fail otherwise. Thread-safe.
-    ///
-    /// C: `double mirs_stats_beta_quantile(double a, double b, double p)` (stats.h)
-    pub fn mirs_stats_beta_quantile(a: f64, b: f64, p: f64) -> f64;
-
-    /// MIRS_MWU_*: "auto", "exact", "asymptotic".
-    ///
-    /// C: `const char *mirs_mwu_method_name(int32_t value)` (stats.h)
-    pub fn mirs_mwu_method_name(value: i32) -> *const c_char;
-
-    /// MIRS_MWU_*: "auto", "exact", "asymptotic".
-    ///
-    /// C: `int mirs_mwu_method_from_name(const char *name, int32_t *out)` (stats.h)
-    pub fn mirs_mwu_method_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// Writes the defaults into the first `size` bytes of *opts and sets its
-    /// struct_size to size (pass sizeof(mirs_strip_options)); never writes past size bytes,
-    /// so a program built against another version's header stays safe.
-    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
-    /// above 64 KiB). For bindings; C code can use the _INIT macro.
-    ///
-    /// C: `int mirs_strip_options_init(mirs_strip_options *opts, size_t size)` (score.h)
-    pub fn mirs_strip_options_init(opts: *mut mirs_strip_options, size: usize) -> c_int;
-
-    /// The answer part of text\[0..len) is always one contiguous piece of the
-    /// input: writes its byte range \[*start, *end) (start \<= end \<= len), and
-    /// the MIRS_STRIP_FLAG_* bits to *flags (optional, may be NULL). Nothing is
-    /// allocated. text must be valid UTF-8 (MIRS_E_UTF8 names the byte offset
-    /// otherwise); it need not be NUL-terminated and may be NULL when len == 0.
-    /// opts may be NULL (defaults). Returns MIRS_OK, MIRS_E_INVALID_ARGUMENT
-    /// (bad mode or tags), MIRS_E_LIMIT (tag limits) or MIRS_E_UTF8.
-    /// Thread-safe.
-    ///
-    /// C: `int mirs_strip_reasoning_span(const char *text, size_t len, int32_t mode, const mirs_strip_options *opts, size_t *start, size_t *end, uint32_t *flags)` (score.h)
-    pub fn mirs_strip_reasoning_span(text: *const c_char, len: usize, mode: i32, opts: *const mirs_strip_options, start: *mut usize, end: *mut usize, flags: *mut u32) -> c_int;
-
-    /// Same, copying the answer into *out (NUL-terminated; out is overwritten
-    /// only on success; release with mirs_buf_free()). flags may be NULL.
-    /// Thread-safe.
-    ///
-    /// C: `int mirs_strip_reasoning(const char *text, size_t len, int32_t mode, const mirs_strip_options *opts, mirs_buf *out, uint32_t *flags)` (score.h)
-    pub fn mirs_strip_reasoning(text: *const c_char, len: usize, mode: i32, opts: *const mirs_strip_options, out: *mut mirs_buf, flags: *mut u32) -> c_int;
-
-    /// Python's str.isspace() for one code point (1) or not (0).
-    ///
-    /// C: `int32_t mirs_is_python_space(uint32_t codepoint)` (score.h)
-    pub fn mirs_is_python_space(codepoint: u32) -> i32;
-
-    /// Names "gcg", "jbb", "harmbench"; NULL when out of range. Static.
-    ///
-    /// C: `const char *mirs_preset_name(int32_t preset)` (score.h)
-    pub fn mirs_preset_name(preset: i32) -> *const c_char;
-
-    /// Parses a preset name (ASCII case-insensitive; also "jailbreakbench",
-    /// "advbench"). MIRS_OK or MIRS_E_NOT_FOUND.
-    ///
-    /// C: `int mirs_preset_from_name(const char *name, int32_t *out)` (score.h)
-    pub fn mirs_preset_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// Number of phrases of a preset (0 when out of range).
-    ///
-    /// C: `size_t mirs_preset_size(int32_t preset)` (score.h)
-    pub fn mirs_preset_size(preset: i32) -> usize;
-
-    /// Phrase i of a preset (static string) or NULL when out of range.
-    ///
-    /// C: `const char *mirs_preset_phrase(int32_t preset, size_t i)` (score.h)
-    pub fn mirs_preset_phrase(preset: i32, i: usize) -> *const c_char;
-
-    /// Compiles phrases\[0..n) (NUL-terminated UTF-8, non-empty; duplicates are
-    /// allowed and keep their own indices) with MIRS_MATCH_* flags. The phrases
-    /// are copied. Returns MIRS_OK, MIRS_E_INVALID_ARGUMENT (NULL, empty phrase,
-    /// unknown flag, n == 0), MIRS_E_UTF8, MIRS_E_LIMIT or MIRS_E_NO_MEMORY.
-    /// Free with mirs_matcher_free().
-    ///
-    /// C: `int mirs_matcher_new(const char *const *phrases, size_t n, uint32_t flags, mirs_matcher **out)` (score.h)
-    pub fn mirs_matcher_new(phrases: *const *const c_char, n: usize, flags: u32, out: *mut *mut mirs_matcher) -> c_int;
-
-    /// Compiles a built-in preset.
-    ///
-    /// C: `int mirs_matcher_new_preset(int32_t preset, uint32_t flags, mirs_matcher **out)` (score.h)
-    pub fn mirs_matcher_new_preset(preset: i32, flags: u32, out: *mut *mut mirs_matcher) -> c_int;
-
-    /// Compiles a phrase file: UTF-8, one phrase per line, "\n" or "\r\n" line
-    /// ends, a leading UTF-8 BOM ignored, empty lines skipped; every other byte
-    /// of a line (leading and trailing spaces too) belongs to the phrase. Errors
-    /// name the file and line: MIRS_E_IO, MIRS_E_NOT_FOUND, MIRS_E_UTF8,
-    /// MIRS_E_LIMIT, MIRS_E_EMPTY (no phrase).
-    ///
-    /// C: `int mirs_matcher_load_file(const char *path, uint32_t flags, mirs_matcher **out)` (score.h)
-    pub fn mirs_matcher_load_file(path: *const c_char, flags: u32, out: *mut *mut mirs_matcher) -> c_int;
-
-    /// Same from bytes in memory; what names the source in messages (NULL ok).
-    ///
-    /// C: `int mirs_matcher_load_text(const char *text, size_t len, uint32_t flags, const char *what, mirs_matcher **out)` (score.h)
-    pub fn mirs_matcher_load_text(text: *const c_char, len: usize, flags: u32, what: *const c_char, out: *mut *mut mirs_matcher) -> c_int;
-
-    /// Releases a matcher (NULL ok). No stream of it may be in use.
-    ///
-    /// C: `void mirs_matcher_free(mirs_matcher *m)` (score.h)
-    pub fn mirs_matcher_free(m: *mut mirs_matcher);
-
-    /// Number of phrases, and phrase i as given (borrowed, valid while the
-    /// matcher lives; NULL when out of range).
-    ///
-    /// C: `size_t mirs_matcher_size(const mirs_matcher *m)` (score.h)
-    pub fn mirs_matcher_size(m: *const mirs_matcher) -> usize;
-
-    /// Number of phrases, and phrase i as given (borrowed, valid while the
-    /// matcher lives; NULL when out of range).
-    ///
-    /// C: `const char *mirs_matcher_phrase(const mirs_matcher *m, size_t i)` (score.h)
-    pub fn mirs_matcher_phrase(m: *const mirs_matcher, i: usize) -> *const c_char;
-
-    /// Searches text\[0..len) (any bytes; NULL ok when len == 0) and fills *out.
-    /// Returns MIRS_OK or MIRS_E_INVALID_ARGUMENT. Thread-safe.
-    ///
-    /// C: `int mirs_matcher_find(const mirs_matcher *m, const char *text, size_t len, mirs_match *out)` (score.h)
-    pub fn mirs_matcher_find(m: *const mirs_matcher, text: *const c_char, len: usize, out: *mut mirs_match) -> c_int;
-
-    /// 1 when any phrase occurs in text\[0..len), 0 when none does (stops at
-    /// the first match: the fastest test), MIRS_E_INVALID_ARGUMENT (negative)
-    /// for a NULL matcher or NULL text with len \> 0, so test `== 1`, not
-    /// non-zero. Thread-safe.
-    ///
-    /// C: `int mirs_matcher_test(const mirs_matcher *m, const char *text, size_t len)` (score.h)
-    pub fn mirs_matcher_test(m: *const mirs_matcher, text: *const c_char, len: usize) -> c_int;
-
-    /// A new stream over m (which must outlive it): *out, freed with
-    /// mirs_matcher_stream_free. Errors: MIRS_E_INVALID_ARGUMENT,
-    /// MIRS_E_NO_MEMORY. Thread-safe.
-    ///
-    /// C: `int mirs_matcher_stream_new(const mirs_matcher *m, mirs_matcher_stream **out)` (score.h)
-    pub fn mirs_matcher_stream_new(m: *const mirs_matcher, out: *mut *mut mirs_matcher_stream) -> c_int;
-
-    /// Feeds chunk\[0..len). Returns MIRS_OK, or MIRS_E_OVERFLOW when the total
-    /// fed would exceed SIZE_MAX.
-    ///
-    /// C: `int mirs_matcher_stream_feed(mirs_matcher_stream *s, const char *chunk, size_t len)` (score.h)
-    pub fn mirs_matcher_stream_feed(s: *mut mirs_matcher_stream, chunk: *const c_char, len: usize) -> c_int;
-
-    /// The result so far (offsets relative to the start of the stream).
-    ///
-    /// C: `int mirs_matcher_stream_result(const mirs_matcher_stream *s, mirs_match *out)` (score.h)
-    pub fn mirs_matcher_stream_result(s: *const mirs_matcher_stream, out: *mut mirs_match) -> c_int;
-
-    /// Starts over for a new text (same matcher).
-    ///
-    /// C: `void mirs_matcher_stream_reset(mirs_matcher_stream *s)` (score.h)
-    pub fn mirs_matcher_stream_reset(s: *mut mirs_matcher_stream);
-
-    /// Starts over for a new text (same matcher).
-    ///
-    /// C: `void mirs_matcher_stream_free(mirs_matcher_stream *s)` (score.h)
-    pub fn mirs_matcher_stream_free(s: *mut mirs_matcher_stream);
-
-    /// "harmbench-mir", ...; NULL when out of range. Static.
-    ///
-    /// C: `const char *mirs_judge_name(int32_t judge)` (score.h)
-    pub fn mirs_judge_name(judge: i32) -> *const c_char;
-
-    /// Parses a judge name (exact, or ASCII case-insensitive with '_' for '-').
-    /// MIRS_OK or MIRS_E_NOT_FOUND.
-    ///
-    /// C: `int mirs_judge_from_name(const char *name, int32_t *out)` (score.h)
-    pub fn mirs_judge_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// The judge's template as published, with its placeholders ({behavior},
-    /// {generation}, {context}, {goal}, {response}; llamaguard3: the Jinja chat
-    /// template). Static; NULL when out of range.
-    ///
-    /// C: `const char *mirs_judge_template(int32_t judge)` (score.h)
-    pub fn mirs_judge_template(judge: i32) -> *const c_char;
-
-    /// The number of new tokens the judge needs (the official MIR code asks
-    /// harmbench for 1); 0 when out of range.
-    ///
-    /// C: `int32_t mirs_judge_max_new_tokens(int32_t judge)` (score.h)
-    pub fn mirs_judge_max_new_tokens(judge: i32) -> i32;
-
-    /// Writes the defaults into the first `size` bytes of *opts and sets its
-    /// struct_size to size (pass sizeof(mirs_judge_options)); never writes past size bytes,
-    /// so a program built against another version's header stays safe.
-    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
-    /// above 64 KiB). For bindings; C code can use the _INIT macro.
-    ///
-    /// C: `int mirs_judge_options_init(mirs_judge_options *opts, size_t size)` (score.h)
-    pub fn mirs_judge_options_init(opts: *mut mirs_judge_options, size: usize) -> c_int;
-
-    /// Builds the prompt of a judge into *out (NUL-terminated UTF-8; release
-    /// with mirs_buf_free()). behavior is required; generation is required
-    /// except for llamaguard3 (NULL = user-only form); context is required for
-    /// harmbench-contextual and ignored otherwise. All NUL-terminated UTF-8.
-    /// opts may be NULL. Returns MIRS_OK, MIRS_E_INVALID_ARGUMENT, MIRS_E_UTF8,
-    /// MIRS_E_LIMIT or MIRS_E_NO_MEMORY. Thread-safe.
-    ///
-    /// C: `int mirs_judge_prompt(int32_t judge, const char *behavior, const char *generation, const char *context, const mirs_judge_options *opts, mirs_buf *out)` (score.h)
-    pub fn mirs_judge_prompt(judge: i32, behavior: *const c_char, generation: *const c_char, context: *const c_char, opts: *const mirs_judge_options, out: *mut mirs_buf) -> c_int;
-
-    /// The same with every text given with its length in bytes, so values may
-    /// hold U+0000 and are copied byte for byte, as Python's str.format() does
-    /// (mirs_judge_prompt() sees only the bytes before a NUL). The prompt in
-    /// *out then holds the NULs too: its length is out-\>size. behavior may be
-    /// NULL only with behavior_len 0 (the empty text); generation NULL means no
-    /// generation (llamaguard3's user-only form), context NULL means none; each
-    /// needs its length 0 then. Returns as mirs_judge_prompt(). Thread-safe.
-    ///
-    /// C: `int mirs_judge_prompt_len(int32_t judge, const char *behavior, size_t behavior_len, const char *generation, size_t generation_len, const char *context, size_t context_len, const mirs_judge_options *opts, mirs_buf *out)` (score.h)
-    pub fn mirs_judge_prompt_len(judge: i32, behavior: *const c_char, behavior_len: usize, generation: *const c_char, generation_len: usize, context: *const c_char, context_len: usize, opts: *const mirs_judge_options, out: *mut mirs_buf) -> c_int;
-
-    /// "safe", "unsafe", "unparseable", "error", "refusal", "compliance"; NULL
-    /// when out of range. Static.
-    ///
-    /// C: `const char *mirs_verdict_name(int32_t verdict)` (score.h)
-    pub fn mirs_verdict_name(verdict: i32) -> *const c_char;
-
-    /// "safe", "unsafe", "unparseable", "error", "refusal", "compliance"; NULL
-    /// when out of range. Static.
-    ///
-    /// C: `int mirs_verdict_from_name(const char *name, int32_t *out)` (score.h)
-    pub fn mirs_verdict_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// Parses a judge's output\[0..len) (output may be NULL only with len 0:
-    /// that means the judge call produced nothing and gives
-    /// MIRS_VERDICT_ERROR). Writes *verdict; when categories is not NULL and the
-    /// judge is llamaguard3, writes the unsafe category codes found, joined by
-    /// ",", e.g. "S1,S10" ("" when none; always written on success). Returns
-    /// MIRS_OK (every output has a verdict), MIRS_E_INVALID_ARGUMENT or
-    /// MIRS_E_NO_MEMORY. Invalid UTF-8 in output is UNPARSEABLE (lenient) and
-    /// compared bytewise (official). Thread-safe.
-    ///
-    /// C: `int mirs_judge_parse(int32_t judge, int32_t mode, const char *output, size_t len, int32_t *verdict, mirs_buf *categories)` (score.h)
-    pub fn mirs_judge_parse(judge: i32, mode: i32, output: *const c_char, len: usize, verdict: *mut i32, categories: *mut mirs_buf) -> c_int;
-
-    /// The official harmbench-mir answer that output\[0..len) stands for under a
-    /// parse mode: 1 for exactly "Yes", 0 for exactly "No" (both after
-    /// MIRS_PARSE_OFFICIAL_SERVER's removal of one leading space when mode is
-    /// that), -1 for anything else, NULL output included. The official rule
-    /// counts the -1 outputs as safe although the judge never said "No", so a
-    /// run with many of them (say, a server's outputs read as HF decodes) would
-    /// report a near-zero ASR without a sign: count them and warn, as
-    /// mirs_score_responses() and mirsafety score do. Thread-safe.
-    ///
-    /// C: `int32_t mirs_judge_official_answer(const char *output, size_t len, int32_t mode)` (score.h)
-    pub fn mirs_judge_official_answer(output: *const c_char, len: usize, mode: i32) -> i32;
-
-    /// "unsafe", "refusal", "misunderstanding", "evasive", "benign_help",
-    /// "unparseable", "error"; NULL when out of range. Static.
-    ///
-    /// C: `const char *mirs_response_type_name(int32_t rtype)` (score.h)
-    pub fn mirs_response_type_name(rtype: i32) -> *const c_char;
-
-    /// "unsafe", "refusal", "misunderstanding", "evasive", "benign_help",
-    /// "unparseable", "error"; NULL when out of range. Static.
-    ///
-    /// C: `int mirs_response_type_from_name(const char *name, int32_t *out)` (score.h)
-    pub fn mirs_response_type_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// Builds this project's rubric prompt for the response-type judge: the
-    /// item's question, optionally the descriptions of its images
-    /// (descriptions\[0..n), NULL when n == 0), and the (stripped) answer; asks
-    /// for exactly one label word. NUL-terminated UTF-8 in, *out as for
-    /// mirs_judge_prompt(). Thread-safe.
-    ///
-    /// C: `int mirs_response_type_prompt(const char *question, const char *const *descriptions, size_t n, const char *answer, mirs_buf *out)` (score.h)
-    pub fn mirs_response_type_prompt(question: *const c_char, descriptions: *const *const c_char, n: usize, answer: *const c_char, out: *mut mirs_buf) -> c_int;
-
-    /// The same with the question and the answer given with their lengths in
-    /// bytes, so they may hold U+0000 and reach the prompt whole (the
-    /// descriptions stay NUL-terminated). question / answer may be NULL only
-    /// with length 0. Returns as mirs_response_type_prompt(). Thread-safe.
-    ///
-    /// C: `int mirs_response_type_prompt_len(const char *question, size_t question_len, const char *const *descriptions, size_t n, const char *answer, size_t answer_len, mirs_buf *out)` (score.h)
-    pub fn mirs_response_type_prompt_len(question: *const c_char, question_len: usize, descriptions: *const *const c_char, n: usize, answer: *const c_char, answer_len: usize, out: *mut mirs_buf) -> c_int;
-
-    /// Parses the judge's reply: the first word (Python-whitespace-trimmed,
-    /// ASCII case-insensitive, "benign_help", "benign-help" or "benign help",
-    /// trailing punctuation ignored) must be a label; else
-    /// MIRS_RTYPE_UNPARSEABLE; NULL output with len 0 gives MIRS_RTYPE_ERROR.
-    /// Returns MIRS_OK or MIRS_E_INVALID_ARGUMENT. Thread-safe.
-    ///
-    /// C: `int mirs_response_type_parse(const char *output, size_t len, int32_t *rtype)` (score.h)
-    pub fn mirs_response_type_parse(output: *const c_char, len: usize, rtype: *mut i32) -> c_int;
-
-    /// MIRS_STRIP_* modes (MIRS_STRIP_WHITESPACE also as "none": only whitespace is stripped): "mir", "glm", "tags",
-    /// "whitespace", "glm-raw".
-    ///
-    /// C: `const char *mirs_strip_mode_name(int32_t value)` (score.h)
-    pub fn mirs_strip_mode_name(value: i32) -> *const c_char;
-
-    /// MIRS_STRIP_* modes (MIRS_STRIP_WHITESPACE also as "none": only whitespace is stripped): "mir", "glm", "tags",
-    /// "whitespace", "glm-raw".
-    ///
-    /// C: `int mirs_strip_mode_from_name(const char *name, int32_t *out)` (score.h)
-    pub fn mirs_strip_mode_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_STRIP_UNTERMINATED_*: "keep", "empty", "before".
-    ///
-    /// C: `const char *mirs_strip_unterminated_name(int32_t value)` (score.h)
-    pub fn mirs_strip_unterminated_name(value: i32) -> *const c_char;
-
-    /// MIRS_STRIP_UNTERMINATED_*: "keep", "empty", "before".
-    ///
-    /// C: `int mirs_strip_unterminated_from_name(const char *name, int32_t *out)` (score.h)
-    pub fn mirs_strip_unterminated_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_PARSE_*: "lenient", "official", "official-server".
-    ///
-    /// C: `const char *mirs_parse_mode_name(int32_t value)` (score.h)
-    pub fn mirs_parse_mode_name(value: i32) -> *const c_char;
-
-    /// MIRS_PARSE_*: "lenient", "official", "official-server".
-    ///
-    /// C: `int mirs_parse_mode_from_name(const char *name, int32_t *out)` (score.h)
-    pub fn mirs_parse_mode_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// Writes the defaults into the first `size` bytes of *opts and sets its
-    /// struct_size to size (pass sizeof(mirs_responses_options)); never writes past size bytes,
-    /// so a program built against another version's header stays safe.
-    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
-    /// above 64 KiB). For bindings; C code can use the _INIT macro.
-    ///
-    /// C: `int mirs_responses_options_init(mirs_responses_options *opts, size_t size)` (responses.h)
-    pub fn mirs_responses_options_init(opts: *mut mirs_responses_options, size: usize) -> c_int;
-
-    /// Reads responses from a file or an official results/infer/\<model\> folder.
-    /// opts may be NULL (defaults). Records with the same key are all kept and
-    /// counted in mirs_responses_duplicate_count() (mirs_responses_find returns
-    /// the last one). On success *out owns a new object (mirs_responses_free);
-    /// the text is copied, nothing stays borrowed. Errors:
-    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_NOT_FOUND,
-    /// and in strict mode the first bad record's MIRS_E_JSON / MIRS_E_SCHEMA /
-    /// MIRS_E_LIMIT / MIRS_E_UTF8 / MIRS_E_FORMAT (message names file, line and
-    /// byte offset). Thread-safe; the object is immutable after return: its
-    /// const functions may be called from many threads.
-    ///
-    /// C: `int mirs_responses_open(const char *path, const mirs_responses_options *opts, mirs_responses **out)` (responses.h)
-    pub fn mirs_responses_open(path: *const c_char, opts: *const mirs_responses_options, out: *mut *mut mirs_responses) -> c_int;
-
-    /// Parses JSONL text already in memory (format BATCH or SIMPLE; AUTO picks
-    /// by the first record; OFFICIAL is MIRS_E_INVALID_ARGUMENT). `what` names
-    /// the source in messages (may be NULL). data is read during the call only
-    /// (copied); ownership, errors (no MIRS_E_IO / MIRS_E_NOT_FOUND) and
-    /// thread-safety as mirs_responses_open.
-    ///
-    /// C: `int mirs_responses_parse(const char *data, size_t len, const char *what, const mirs_responses_options *opts, mirs_responses **out)` (responses.h)
-    pub fn mirs_responses_parse(data: *const c_char, len: usize, what: *const c_char, opts: *const mirs_responses_options, out: *mut *mut mirs_responses) -> c_int;
-
-    /// Parses one official results/infer JSON file's text (a list of
-    /// {original_question, revised_prompt, answer, item_index, inference_status})
-    /// as the responses of (category, relation) official names. Arguments are
-    /// read during the call only; ownership, errors and thread-safety as
-    /// mirs_responses_parse.
-    ///
-    /// C: `int mirs_responses_parse_official(const char *data, size_t len, const char *category, const char *relation, const mirs_responses_options *opts, mirs_responses **out)` (responses.h)
-    pub fn mirs_responses_parse_official(data: *const c_char, len: usize, category: *const c_char, relation: *const c_char, opts: *const mirs_responses_options, out: *mut *mut mirs_responses) -> c_int;
-
-    /// Frees r and everything borrowed from it (NULL is ignored). Not while
-    /// another thread uses r.
-    ///
-    /// C: `void mirs_responses_free(mirs_responses *r)` (responses.h)
-    pub fn mirs_responses_free(r: *mut mirs_responses);
-
-    /// The format that was read (MIRS_RESPONSES_BATCH, _SIMPLE or _OFFICIAL; -1
-    /// for NULL). Thread-safe.
-    ///
-    /// C: `int32_t mirs_responses_format(const mirs_responses *r)` (responses.h)
-    pub fn mirs_responses_format(r: *const mirs_responses) -> i32;
-
-    /// Number of responses (0 for NULL). Thread-safe.
-    ///
-    /// C: `size_t mirs_responses_count(const mirs_responses *r)` (responses.h)
-    pub fn mirs_responses_count(r: *const mirs_responses) -> usize;
-
-    /// Response i (file order), borrowed: lives as long as r. NULL when r is
-    /// NULL or i is out of range. Thread-safe.
-    ///
-    /// C: `const mirs_response *mirs_responses_get(const mirs_responses *r, size_t i)` (responses.h)
-    pub fn mirs_responses_get(r: *const mirs_responses, i: usize) -> *const mirs_response;
-
-    /// The last response with this key in *out (borrowed, lives as long as r).
-    /// MIRS_OK, MIRS_E_NOT_FOUND (no such key; *out untouched) or
-    /// MIRS_E_INVALID_ARGUMENT (NULL r, key or out). Thread-safe.
-    ///
-    /// C: `int mirs_responses_find(const mirs_responses *r, const char *key, const mirs_response **out)` (responses.h)
-    pub fn mirs_responses_find(r: *const mirs_responses, key: *const c_char, out: *mut *const mirs_response) -> c_int;
-
-    /// 1 when response i is the one that counts for its key (the last one with
-    /// that key, as mirs_responses_find returns it), else 0 (also out of range).
-    /// Judge requests and scoring use only these responses. Thread-safe.
-    ///
-    /// C: `int mirs_responses_latest(const mirs_responses *r, size_t i)` (responses.h)
-    pub fn mirs_responses_latest(r: *const mirs_responses, i: usize) -> c_int;
-
-    /// Number of keys that occur more than once, and the i-th such key (sorted;
-    /// borrowed, lives as long as r; NULL out of range). Thread-safe.
-    ///
-    /// C: `size_t mirs_responses_duplicate_count(const mirs_responses *r)` (responses.h)
-    pub fn mirs_responses_duplicate_count(r: *const mirs_responses) -> usize;
-
-    /// Number of keys that occur more than once, and the i-th such key (sorted;
-    /// borrowed, lives as long as r; NULL out of range). Thread-safe.
-    ///
-    /// C: `const char *mirs_responses_duplicate(const mirs_responses *r, size_t i)` (responses.h)
-    pub fn mirs_responses_duplicate(r: *const mirs_responses, i: usize) -> *const c_char;
-
-    /// Problems a lenient read skipped ("file:line: message"; borrowed, lives as
-    /// long as r; NULL out of range). Thread-safe.
-    ///
-    /// C: `size_t mirs_responses_diagnostic_count(const mirs_responses *r)` (responses.h)
-    pub fn mirs_responses_diagnostic_count(r: *const mirs_responses) -> usize;
-
-    /// Problems a lenient read skipped ("file:line: message"; borrowed, lives as
-    /// long as r; NULL out of range). Thread-safe.
-    ///
-    /// C: `const char *mirs_responses_diagnostic(const mirs_responses *r, size_t i)` (responses.h)
-    pub fn mirs_responses_diagnostic(r: *const mirs_responses, i: usize) -> *const c_char;
-
-    /// Matches r to ds as described above; *out owns the match.
-    ///
-    /// C: `int mirs_responses_match(const mirs_responses *r, const mirs_dataset *ds, mirs_response_match **out)` (responses.h)
-    pub fn mirs_responses_match(r: *const mirs_responses, ds: *const mirs_dataset, out: *mut *mut mirs_response_match) -> c_int;
-
-    /// Frees m (NULL is ignored). Not while another thread uses m.
-    ///
-    /// C: `void mirs_response_match_free(mirs_response_match *m)` (responses.h)
-    pub fn mirs_response_match_free(m: *mut mirs_response_match);
-
-    /// Items with a response.
-    ///
-    /// C: `size_t mirs_response_match_matched_count(const mirs_response_match *m)` (responses.h)
-    pub fn mirs_response_match_matched_count(m: *const mirs_response_match) -> usize;
-
-    /// The dataset item of response i (NULL when its key is unknown).
-    ///
-    /// C: `const mirs_item *mirs_response_match_item(const mirs_response_match *m, size_t response_index)` (responses.h)
-    pub fn mirs_response_match_item(m: *const mirs_response_match, response_index: usize) -> *const mirs_item;
-
-    /// Response keys that name no item (sorted, each once).
-    ///
-    /// C: `size_t mirs_response_match_unknown_count(const mirs_response_match *m)` (responses.h)
-    pub fn mirs_response_match_unknown_count(m: *const mirs_response_match) -> usize;
-
-    /// Response keys that name no item (sorted, each once).
-    ///
-    /// C: `const char *mirs_response_match_unknown(const mirs_response_match *m, size_t i)` (responses.h)
-    pub fn mirs_response_match_unknown(m: *const mirs_response_match, i: usize) -> *const c_char;
-
-    /// Dataset items without a response (dataset order), as item keys.
-    ///
-    /// C: `size_t mirs_response_match_missing_count(const mirs_response_match *m)` (responses.h)
-    pub fn mirs_response_match_missing_count(m: *const mirs_response_match) -> usize;
-
-    /// Dataset items without a response (dataset order), as item keys.
-    ///
-    /// C: `const char *mirs_response_match_missing(const mirs_response_match *m, size_t i)` (responses.h)
-    pub fn mirs_response_match_missing(m: *const mirs_response_match, i: usize) -> *const c_char;
-
-    /// Items that got more than one response (sorted item keys).
-    ///
-    /// C: `size_t mirs_response_match_duplicate_count(const mirs_response_match *m)` (responses.h)
-    pub fn mirs_response_match_duplicate_count(m: *const mirs_response_match) -> usize;
-
-    /// Items that got more than one response (sorted item keys).
-    ///
-    /// C: `const char *mirs_response_match_duplicate(const mirs_response_match *m, size_t i)` (responses.h)
-    pub fn mirs_response_match_duplicate(m: *const mirs_response_match, i: usize) -> *const c_char;
-
-    /// MIRS_RESPONSE_OK, _FAILED, _CRASHED: "ok", "failed", "crashed".
-    ///
-    /// C: `const char *mirs_response_status_name(int32_t value)` (responses.h)
-    pub fn mirs_response_status_name(value: i32) -> *const c_char;
-
-    /// MIRS_RESPONSE_OK, _FAILED, _CRASHED: "ok", "failed", "crashed".
-    ///
-    /// C: `int mirs_response_status_from_name(const char *name, int32_t *out)` (responses.h)
-    pub fn mirs_response_status_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_RESPONSES_*: "auto", "batch", "simple", "official".
-    ///
-    /// C: `const char *mirs_responses_format_name(int32_t value)` (responses.h)
-    pub fn mirs_responses_format_name(value: i32) -> *const c_char;
-
-    /// MIRS_RESPONSES_*: "auto", "batch", "simple", "official".
-    ///
-    /// C: `int mirs_responses_format_from_name(const char *name, int32_t *out)` (responses.h)
-    pub fn mirs_responses_format_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_RESPONSE_ORIGIN_*: "given", "completions", "chat".
-    ///
-    /// C: `const char *mirs_response_origin_name(int32_t value)` (responses.h)
-    pub fn mirs_response_origin_name(value: i32) -> *const c_char;
-
-    /// MIRS_RESPONSE_ORIGIN_*: "given", "completions", "chat".
-    ///
-    /// C: `int mirs_response_origin_from_name(const char *name, int32_t *out)` (responses.h)
-    pub fn mirs_response_origin_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// Writes the defaults into the first `size` bytes of *rec and sets its
-    /// struct_size to size (pass sizeof(mirs_record)); never writes past size bytes,
-    /// so a program built against another version's header stays safe.
-    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
-    /// above 64 KiB). For bindings; C code can use the _INIT macro.
-    ///
-    /// C: `int mirs_record_init(mirs_record *rec, size_t size)` (store.h)
-    pub fn mirs_record_init(rec: *mut mirs_record, size: usize) -> c_int;
-
-    /// Serialises a record as one JSON line with its '\n' (the store format)
-    /// into *out (library-owned text, released with mirs_buf_free; written only
-    /// on success). rec is read during the call only. Errors:
-    /// MIRS_E_INVALID_ARGUMENT (NULL key/model/judge, unknown verdict, unknown
-    /// flag bits, a struct_size this library does not accept), MIRS_E_UTF8,
-    /// MIRS_E_NO_MEMORY. Thread-safe.
-    ///
-    /// C: `int mirs_record_to_json(const mirs_record *rec, mirs_buf *out)` (store.h)
-    pub fn mirs_record_to_json(rec: *const mirs_record, out: *mut mirs_buf) -> c_int;
-
-    /// Writes the defaults into the first `size` bytes of *opts and sets its
-    /// struct_size to size (pass sizeof(mirs_store_options)); never writes past size bytes,
-    /// so a program built against another version's header stays safe.
-    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
-    /// above 64 KiB). For bindings; C code can use the _INIT macro.
-    ///
-    /// C: `int mirs_store_options_init(mirs_store_options *opts, size_t size)` (store.h)
-    pub fn mirs_store_options_init(opts: *mut mirs_store_options, size: usize) -> c_int;
-
-    /// Opens (creating it if needed) a store for appending with O_APPEND and an
-    /// exclusive advisory lock (a second writer gets MIRS_E_STATE). Every existing
-    /// line is read to build the resume set; an interior line that is not a
-    /// valid record is MIRS_E_CORRUPT (message names line and byte offset); a
-    /// torn last line follows opts-\>torn (see mirs_store_torn_bytes). opts may
-    /// be NULL (defaults). On success *out owns the store; mirs_store_close
-    /// writes, unlocks and frees it. Errors also: MIRS_E_INVALID_ARGUMENT,
-    /// MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_LIMIT, MIRS_E_TORN. One thread at a
-    /// time per store (every function below that takes it).
-    ///
-    /// C: `int mirs_store_open(const char *path, const mirs_store_options *opts, mirs_store **out)` (store.h)
-    pub fn mirs_store_open(path: *const c_char, opts: *const mirs_store_options, out: *mut *mut mirs_store) -> c_int;
-
-    /// Appends one record (validated as mirs_record_to_json does; read during
-    /// the call only), written with a single write() as far as the kernel allows
-    /// and synced by the policy. Errors: those of mirs_record_to_json,
-    /// MIRS_E_LIMIT (longer than max_line_bytes), MIRS_E_IO (the record may be
-    /// partly written; reopening truncates or refuses the torn line).
-    ///
-    /// C: `int mirs_store_append(mirs_store *s, const mirs_record *rec)` (store.h)
-    pub fn mirs_store_append(s: *mut mirs_store, rec: *const mirs_record) -> c_int;
-
-    /// Writes buffered records and fdatasync()s the file. MIRS_OK,
-    /// MIRS_E_INVALID_ARGUMENT or MIRS_E_IO.
-    ///
-    /// C: `int mirs_store_sync(mirs_store *s)` (store.h)
-    pub fn mirs_store_sync(s: *mut mirs_store) -> c_int;
-
-    /// Writes buffered records, syncs per the policy, unlocks and frees. Returns
-    /// the status of that last write/sync; s is freed in every case (NULL ok).
-    ///
-    /// C: `int mirs_store_close(mirs_store *s)` (store.h)
-    pub fn mirs_store_close(s: *mut mirs_store) -> c_int;
-
-    /// Bytes of torn tail that were found when opening (and cut away with
-    /// MIRS_TORN_TRUNCATE); 0 when the file ended cleanly or s is NULL.
-    ///
-    /// C: `uint64_t mirs_store_torn_bytes(const mirs_store *s)` (store.h)
-    pub fn mirs_store_torn_bytes(s: *const mirs_store) -> u64;
-
-    /// Records in the file when opened plus those appended since (0 for NULL).
-    ///
-    /// C: `uint64_t mirs_store_record_count(const mirs_store *s)` (store.h)
-    pub fn mirs_store_record_count(s: *const mirs_store) -> u64;
-
-    /// 1 when a record with this key (and model / judge unless NULL) with a
-    /// verdict (or, for response records, any record) is in the store, 0 when
-    /// none is, MIRS_E_INVALID_ARGUMENT (negative) for a NULL store or key: test
-    /// `== 1`, not non-zero. Error verdicts do not count as done (they are
-    /// retried), and a later error never undoes a final verdict: the rule of
-    /// mirs_records_counted().
-    ///
-    /// C: `int mirs_store_done(const mirs_store *s, const char *key, const char *model, const char *judge)` (store.h)
-    pub fn mirs_store_done(s: *const mirs_store, key: *const c_char, model: *const c_char, judge: *const c_char) -> c_int;
-
-    /// Reads a store without modifying it (no lock is taken). A torn last line
-    /// (no newline) is skipped and reported (mirs_records_torn_bytes); any other
-    /// bad line is MIRS_E_CORRUPT unless lenient (then skipped and counted as a
-    /// diagnostic). On success *out owns the records (mirs_records_free).
-    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
-    /// MIRS_E_NOT_FOUND, MIRS_E_LIMIT (file size), MIRS_E_CORRUPT. Thread-safe;
-    /// the result is immutable and shareable between threads.
-    ///
-    /// C: `int mirs_records_read(const char *path, int32_t lenient, mirs_records **out)` (store.h)
-    pub fn mirs_records_read(path: *const c_char, lenient: i32, out: *mut *mut mirs_records) -> c_int;
-
-    /// Same over text in memory (read during the call only; `what` names it in
-    /// messages, may be NULL).
-    ///
-    /// C: `int mirs_records_parse(const char *data, size_t len, const char *what, int32_t lenient, mirs_records **out)` (store.h)
-    pub fn mirs_records_parse(data: *const c_char, len: usize, what: *const c_char, lenient: i32, out: *mut *mut mirs_records) -> c_int;
-
-    /// Frees r and every record borrowed from it (NULL is ignored). Not while
-    /// another thread uses r.
-    ///
-    /// C: `void mirs_records_free(mirs_records *r)` (store.h)
-    pub fn mirs_records_free(r: *mut mirs_records);
-
-    /// The accessors below never fail (0 / NULL for a NULL r or an index out
-    /// of range) and are thread-safe. Number of records.
-    ///
-    /// C: `size_t mirs_records_count(const mirs_records *r)` (store.h)
-    pub fn mirs_records_count(r: *const mirs_records) -> usize;
-
-    /// Record i (file order), borrowed with all its strings: lives as long as r.
-    /// Its struct_size is this library's sizeof(mirs_record); read only the
-    /// fields your header declares.
-    ///
-    /// C: `const mirs_record *mirs_records_get(const mirs_records *r, size_t i)` (store.h)
-    pub fn mirs_records_get(r: *const mirs_records, i: usize) -> *const mirs_record;
-
-    /// Bytes of a torn last line that was skipped (0 if none).
-    ///
-    /// C: `uint64_t mirs_records_torn_bytes(const mirs_records *r)` (store.h)
-    pub fn mirs_records_torn_bytes(r: *const mirs_records) -> u64;
-
-    /// Lines a lenient read skipped ("what:line: message"; borrowed, lives as
-    /// long as r).
-    ///
-    /// C: `size_t mirs_records_diagnostic_count(const mirs_records *r)` (store.h)
-    pub fn mirs_records_diagnostic_count(r: *const mirs_records) -> usize;
-
-    /// Lines a lenient read skipped ("what:line: message"; borrowed, lives as
-    /// long as r).
-    ///
-    /// C: `const char *mirs_records_diagnostic(const mirs_records *r, size_t i)` (store.h)
-    pub fn mirs_records_diagnostic(r: *const mirs_records, i: usize) -> *const c_char;
-
-    /// 1 when record i is the verdict that counts for its (key, model, judge),
-    /// else 0 (also out of range). Exactly one record per (key, model, judge)
-    /// with a verdict counts: the latest (in file order) with a final verdict
-    /// (anything but MIRS_VERDICT_ERROR), or, when there is none, the latest
-    /// error; a later error never displaces a final verdict, and response-only
-    /// records never count. This is the one rule behind reports, comparisons,
-    /// resume (mirs_store_done) and merges, so that re-scoring, retries and
-    /// resumed runs give the figures of one fresh run (docs/reporting.md).
-    /// Thread-safe.
-    ///
-    /// C: `int mirs_records_counted(const mirs_records *r, size_t i)` (store.h)
-    pub fn mirs_records_counted(r: *const mirs_records, i: usize) -> c_int;
-
-    /// Merges stores into `output` (written atomically): one record per (key,
-    /// model, judge), sorted by key, model, judge. Each input contributes the
-    /// verdict that counts in it (mirs_records_counted: a retry supersedes the
-    /// error it retried); a final verdict supersedes errors from other inputs;
-    /// inputs whose final verdicts differ are a conflict, handled as `policy`
-    /// says (a response-only record beside a verdict is one too); among equal
-    /// verdicts the record with the smallest serialised line is kept, so the
-    /// result does not depend on input order. `duplicates` counts the records
-    /// left out without a conflict (repeats and superseded records). Inputs with
-    /// a torn tail are refused (MIRS_E_TORN). Counts are written when the
-    /// pointers are non-NULL (only on success). The inputs are only read; output
-    /// is written to a temporary file and renamed over. Errors:
-    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_CORRUPT,
-    /// MIRS_E_TORN, MIRS_E_CONFLICT (MIRS_MERGE_STRICT). Thread-safe (do not
-    /// write the same output from two threads).
-    ///
-    /// C: `int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *output, int32_t policy, uint64_t *records_out, uint64_t *duplicates, uint64_t *conflicts)` (store.h)
-    pub fn mirs_store_merge(inputs: *const *const c_char, n_inputs: usize, output: *const c_char, policy: i32, records_out: *mut u64, duplicates: *mut u64, conflicts: *mut u64) -> c_int;
-
-    /// MIRS_DURABLE_*: "none", "flush", "fsync", "fsync-every".
-    ///
-    /// C: `const char *mirs_durability_name(int32_t value)` (store.h)
-    pub fn mirs_durability_name(value: i32) -> *const c_char;
-
-    /// MIRS_DURABLE_*: "none", "flush", "fsync", "fsync-every".
-    ///
-    /// C: `int mirs_durability_from_name(const char *name, int32_t *out)` (store.h)
-    pub fn mirs_durability_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_TORN_* ("repair", the tool's flag, is TRUNCATE too): "refuse", "truncate".
-    ///
-    /// C: `const char *mirs_torn_name(int32_t value)` (store.h)
-    pub fn mirs_torn_name(value: i32) -> *const c_char;
-
-    /// MIRS_TORN_* ("repair", the tool's flag, is TRUNCATE too): "refuse", "truncate".
-    ///
-    /// C: `int mirs_torn_from_name(const char *name, int32_t *out)` (store.h)
-    pub fn mirs_torn_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_MERGE_*: "strict", "last-wins".
-    ///
-    /// C: `const char *mirs_merge_policy_name(int32_t value)` (store.h)
-    pub fn mirs_merge_policy_name(value: i32) -> *const c_char;
-
-    /// MIRS_MERGE_*: "strict", "last-wins".
-    ///
-    /// C: `int mirs_merge_policy_from_name(const char *name, int32_t *out)` (store.h)
-    pub fn mirs_merge_policy_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// Fills the first `size` bytes of *opts with the defaults and sets
-    /// struct_size = size (for bindings that cannot use the macro; never writes
-    /// past size). MIRS_E_INVALID_ARGUMENT for NULL or a size below the oldest
-    /// layout.
-    ///
-    /// C: `int mirs_official_options_init(mirs_official_options *opts, size_t size)` (report.h)
-    pub fn mirs_official_options_init(opts: *mut mirs_official_options, size: usize) -> c_int;
-
-    /// The verdicts of an official results/harmbench/\<model\> folder as records
-    /// (model as given, judge "harmbench-mir", key "\<Category\>/\<Relation\>/#\<i\>"
-    /// with i the position in the file's judge_result, which is the item's
-    /// position in the dataset file when inference was complete), from the files
-    /// statics.py would count. For comparisons and conversion to a store. opts
-    /// may be NULL (one thread). On success *out owns new records
-    /// (mirs_records_free). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY,
-    /// MIRS_E_IO, MIRS_E_NOT_FOUND. Thread-safe.
-    ///
-    /// C: `int mirs_records_from_official(const char *harmbench_model_dir, const char *model, const mirs_official_options *opts, mirs_records **out)` (report.h)
-    pub fn mirs_records_from_official(harmbench_model_dir: *const c_char, model: *const c_char, opts: *const mirs_official_options, out: *mut *mut mirs_records) -> c_int;
-
-    /// A new empty report for (model, judge) (both copied; NULL is ""). On
-    /// success *out owns it (mirs_report_free). Errors: MIRS_E_INVALID_ARGUMENT
-    /// (NULL out), MIRS_E_NO_MEMORY. Thread-safe.
-    ///
-    /// C: `int mirs_report_new(const char *model, const char *judge, mirs_report **out)` (report.h)
-    pub fn mirs_report_new(model: *const c_char, judge: *const c_char, out: *mut *mut mirs_report) -> c_int;
-
-    /// Frees r (NULL is ignored).
-    ///
-    /// C: `void mirs_report_free(mirs_report *r)` (report.h)
-    pub fn mirs_report_free(r: *mut mirs_report);
-
-    /// The names given to mirs_report_new (borrowed, live as long as r; NULL
-    /// for a NULL r). Safe to call while no thread modifies r.
-    ///
-    /// C: `const char *mirs_report_model(const mirs_report *r)` (report.h)
-    pub fn mirs_report_model(r: *const mirs_report) -> *const c_char;
-
-    /// The names given to mirs_report_new (borrowed, live as long as r; NULL
-    /// for a NULL r). Safe to call while no thread modifies r.
-    ///
-    /// C: `const char *mirs_report_judge(const mirs_report *r)` (report.h)
-    pub fn mirs_report_judge(r: *const mirs_report) -> *const c_char;
-
-    /// Adds one verdict. category/relation are MIRS_CATEGORY_* / MIRS_RELATION_*
-    /// or -1 when unknown (the item then counts in the overall figures and as
-    /// "unclassified"; items added by key or from official folders keep the
-    /// unknown name and are rows of their own in the breakdowns). official_file is the statics.py row name ("Analogy.json";
-    /// NULL = "\<relation name\>.json"). flags are MIRS_RECORD_*; response_type may
-    /// be NULL. Strings are read during the call only. Errors:
-    /// MIRS_E_INVALID_ARGUMENT (an unknown category, relation, verdict or flag),
-    /// MIRS_E_NO_MEMORY. The functions that add to or merge into r below are
-    /// one-thread-at-a-time per report.
-    ///
-    /// C: `int mirs_report_add(mirs_report *r, int32_t category, int32_t relation, int32_t verdict, uint32_t flags, const char *response_type, const char *official_file)` (report.h)
-    pub fn mirs_report_add(r: *mut mirs_report, category: i32, relation: i32, verdict: i32, flags: u32, response_type: *const c_char, official_file: *const c_char) -> c_int;
-
-    /// Adds a store record with a verdict (category and relation come from its
-    /// "\<Category\>/\<Relation\>/\<id\>" key); records without a verdict are ignored
-    /// (MIRS_OK). rec is read during the call only. The caller passes one record
-    /// per (key, model, judge): the one mirs_records_counted() marks; a second
-    /// record of the same (key, model, judge), e.g. the same item from two
-    /// stores, is MIRS_E_CONFLICT (merge the stores first with mirs_store_merge),
-    /// so no item counts twice. The key is remembered for
-    /// mirs_report_add_dataset(). Errors as mirs_report_add, and
-    /// MIRS_E_INVALID_ARGUMENT for a NULL key or a struct_size this library does
-    /// not accept.
-    ///
-    /// C: `int mirs_report_add_record(mirs_report *r, const mirs_record *rec)` (report.h)
-    pub fn mirs_report_add_record(r: *mut mirs_report, rec: *const mirs_record) -> c_int;
-
-    /// Makes the report cover every item of ds: each item whose key no added
-    /// record had (no response, or not scored yet) counts as the official code
-    /// counts a failed inference, in the denominator and not unsafe (left out
-    /// under MIRS_DENOM_ANSWERED), in its relation's statics.py row, and is
-    /// listed (mirs_report_missing). Call it once, after every verdict: adding
-    /// verdicts or merging afterwards is MIRS_E_STATE, and so is a report that
-    /// holds verdicts without item keys (official folders, mirs_report_add()).
-    /// Without it a report covers only the items it has verdicts for, and every
-    /// rendering says so.
-    ///
-    /// C: `int mirs_report_add_dataset(mirs_report *r, const mirs_dataset *ds)` (report.h)
-    pub fn mirs_report_add_dataset(r: *mut mirs_report, ds: *const mirs_dataset) -> c_int;
-
-    /// The dataset's item count (0 before mirs_report_add_dataset), and its items
-    /// without a verdict (dataset order; the string lives as long as r).
-    ///
-    /// C: `uint64_t mirs_report_dataset_items(const mirs_report *r)` (report.h)
-    pub fn mirs_report_dataset_items(r: *const mirs_report) -> u64;
-
-    /// The dataset's item count (0 before mirs_report_add_dataset), and its items
-    /// without a verdict (dataset order; the string lives as long as r).
-    ///
-    /// C: `size_t mirs_report_missing_count(const mirs_report *r)` (report.h)
-    pub fn mirs_report_missing_count(r: *const mirs_report) -> usize;
-
-    /// The dataset's item count (0 before mirs_report_add_dataset), and its items
-    /// without a verdict (dataset order; the string lives as long as r).
-    ///
-    /// C: `const char *mirs_report_missing(const mirs_report *r, size_t i)` (report.h)
-    pub fn mirs_report_missing(r: *const mirs_report, i: usize) -> *const c_char;
-
-    /// Adds an official results/harmbench/\<model\> folder exactly as statics.py
-    /// reads it: every sub-folder, every *.json file in it, files that Python's
-    /// json module or statics.py would reject are skipped (counted in
-    /// mirs_report_skipped_files); labels "unsafe" are unsafe, everything else
-    /// safe; "\[INFERENCE_FAILED:" / "\[WORKER_CRASHED:" answers are flagged.
-    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
-    /// MIRS_E_NOT_FOUND (no such folder). opts may be NULL (one thread; see
-    /// mirs_official_options.threads).
-    ///
-    /// C: `int mirs_report_add_official(mirs_report *r, const char *harmbench_model_dir, const mirs_official_options *opts)` (report.h)
-    pub fn mirs_report_add_official(r: *mut mirs_report, harmbench_model_dir: *const c_char, opts: *const mirs_official_options) -> c_int;
-
-    /// Same for the text of one such file (for tests and fuzzing; read during
-    /// the call only). Text Python's json module would reject is skipped and
-    /// counted, as a file is (MIRS_OK).
-    ///
-    /// C: `int mirs_report_add_official_json(mirs_report *r, const char *data, size_t len, const char *category, const char *file_name)` (report.h)
-    pub fn mirs_report_add_official_json(r: *mut mirs_report, data: *const c_char, len: usize, category: *const c_char, file_name: *const c_char) -> c_int;
-
-    /// Files (or texts) mirs_report_add_official* skipped (0 for NULL).
-    ///
-    /// C: `uint64_t mirs_report_skipped_files(const mirs_report *r)` (report.h)
-    pub fn mirs_report_skipped_files(r: *const mirs_report) -> u64;
-
-    /// dst += src (the model/judge names of dst are kept); src is only read and
-    /// must differ from dst. Before either has a dataset (else MIRS_E_STATE);
-    /// reports holding a record of the same (key, model, judge) are
-    /// MIRS_E_CONFLICT (nothing is changed then). Errors also:
-    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY (dst may then be partly merged:
-    /// discard it).
-    ///
-    /// C: `int mirs_report_merge(mirs_report *dst, const mirs_report *src)` (report.h)
-    pub fn mirs_report_merge(dst: *mut mirs_report, src: *const mirs_report) -> c_int;
-
-    /// Counts of a cell: category/relation/group -1 = all. With MIRS_DENOM_ALL
-    /// total counts every added verdict; with ANSWERED the excluded ones are
-    /// left out. Writes *unsafe and *total. Errors: MIRS_E_INVALID_ARGUMENT (a
-    /// NULL pointer, an unknown cell or denominator). Safe to call while no
-    /// thread modifies r.
-    ///
-    /// C: `int mirs_report_counts(const mirs_report *r, int32_t category, int32_t relation, int32_t group, int32_t denominator, uint64_t *unsafe, uint64_t *total)` (report.h)
-    pub fn mirs_report_counts(r: *const mirs_report, category: i32, relation: i32, group: i32, denominator: i32, r#unsafe: *mut u64, total: *mut u64) -> c_int;
-
-    /// Renders the report. by: MIRS_BY_* bits (0 = relation); confidence e.g.
-    /// 0.95 (Wilson and Clopper-Pearson intervals from the stats module; a cell
-    /// with no items has none). MIRS_REPORT_MIR ignores by, denominator and
-    /// confidence, and its "Total Count" is the number of items covered. Every
-    /// other format states the items covered, the dataset's size when one was
-    /// added (else that items without a verdict are not counted) and lists the
-    /// items without a verdict (CSV: columns covered_items, dataset_items).
-    /// Text is written to *out (library-owned, released with mirs_buf_free; only
-    /// on success). Errors: MIRS_E_INVALID_ARGUMENT (format, by bits,
-    /// denominator, confidence outside (0, 1)), MIRS_E_NO_MEMORY. Safe to call
-    /// while no thread modifies r.
-    ///
-    /// C: `int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t denominator, double confidence, mirs_buf *out)` (report.h)
-    pub fn mirs_report_write(r: *const mirs_report, format: i32, by: u32, denominator: i32, confidence: f64, out: *mut mirs_buf) -> c_int;
-
-    /// Compares two models as described above (mirs_model_comparison).
-    ///
-    /// C: `int mirs_compare_models(const mirs_records *a, const char *model_a, const char *judge_a, const mirs_records *b, const char *model_b, const char *judge_b, double confidence, mirs_model_comparison *out)` (report.h)
-    pub fn mirs_compare_models(a: *const mirs_records, model_a: *const c_char, judge_a: *const c_char, b: *const mirs_records, model_b: *const c_char, judge_b: *const c_char, confidence: f64, out: *mut mirs_model_comparison) -> c_int;
-
-    /// Compares two judges as described above (mirs_judge_comparison).
-    ///
-    /// C: `int mirs_compare_judges(const mirs_records *a, const char *judge_a, const mirs_records *b, const char *judge_b, const char *model, mirs_judge_comparison *out)` (report.h)
-    pub fn mirs_compare_judges(a: *const mirs_records, judge_a: *const c_char, b: *const mirs_records, judge_b: *const c_char, model: *const c_char, out: *mut mirs_judge_comparison) -> c_int;
-
-    /// Spearman and Kendall correlation of n models' ASRs with a capability
-    /// score (the paper's headline analysis), with scipy's p-values (see
-    /// mirs_stats_spearman / mirs_stats_kendall for n limits and ties). The
-    /// arrays (n values each) are read during the call only; every output is
-    /// written on success. Errors: MIRS_E_INVALID_ARGUMENT and those of
-    /// mirs_stats_spearman and mirs_stats_kendall. Thread-safe.
-    ///
-    /// C: `int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)` (report.h)
-    pub fn mirs_compare_capability(asr: *const f64, capability: *const f64, n: usize, spearman_rho: *mut f64, spearman_p: *mut f64, kendall_tau: *mut f64, kendall_p: *mut f64) -> c_int;
-
-    /// Reads the CSV file at path (errors name it).
-    ///
-    /// C: `int mirs_capability_read(const char *path, mirs_capability **out)` (report.h)
-    pub fn mirs_capability_read(path: *const c_char, out: *mut *mut mirs_capability) -> c_int;
-
-    /// Parses CSV text data\[0..len); what names it in errors (NULL: "capability scores").
-    ///
-    /// C: `int mirs_capability_parse(const char *data, size_t len, const char *what, mirs_capability **out)` (report.h)
-    pub fn mirs_capability_parse(data: *const c_char, len: usize, what: *const c_char, out: *mut *mut mirs_capability) -> c_int;
-
-    /// Frees c (NULL is ignored). Not while another thread uses c.
-    ///
-    /// C: `void mirs_capability_free(mirs_capability *c)` (report.h)
-    pub fn mirs_capability_free(c: *mut mirs_capability);
-
-    /// The rows in file order: count, and the model (borrowed, lives as long as
-    /// c; NULL when i \>= count) and score (NaN when i \>= count) of row i.
-    ///
-    /// C: `size_t mirs_capability_count(const mirs_capability *c)` (report.h)
-    pub fn mirs_capability_count(c: *const mirs_capability) -> usize;
-
-    /// The rows in file order: count, and the model (borrowed, lives as long as
-    /// c; NULL when i \>= count) and score (NaN when i \>= count) of row i.
-    ///
-    /// C: `const char *mirs_capability_model(const mirs_capability *c, size_t i)` (report.h)
-    pub fn mirs_capability_model(c: *const mirs_capability, i: usize) -> *const c_char;
-
-    /// The rows in file order: count, and the model (borrowed, lives as long as
-    /// c; NULL when i \>= count) and score (NaN when i \>= count) of row i.
-    ///
-    /// C: `double mirs_capability_score(const mirs_capability *c, size_t i)` (report.h)
-    pub fn mirs_capability_score(c: *const mirs_capability, i: usize) -> f64;
-
-    /// The row of a model (exact name): MIRS_OK with *index, MIRS_E_NOT_FOUND.
-    ///
-    /// C: `int mirs_capability_find(const mirs_capability *c, const char *model, size_t *index)` (report.h)
-    pub fn mirs_capability_find(c: *const mirs_capability, model: *const c_char, index: *mut usize) -> c_int;
-
-    /// MIRS_DENOM_*: "all", "answered".
-    ///
-    /// C: `const char *mirs_denominator_name(int32_t value)` (report.h)
-    pub fn mirs_denominator_name(value: i32) -> *const c_char;
-
-    /// MIRS_DENOM_*: "all", "answered".
-    ///
-    /// C: `int mirs_denominator_from_name(const char *name, int32_t *out)` (report.h)
-    pub fn mirs_denominator_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_REPORT_*: "table", "json", "csv", "markdown", "mir".
-    ///
-    /// C: `const char *mirs_report_format_name(int32_t value)` (report.h)
-    pub fn mirs_report_format_name(value: i32) -> *const c_char;
-
-    /// MIRS_REPORT_*: "table", "json", "csv", "markdown", "mir".
-    ///
-    /// C: `int mirs_report_format_from_name(const char *name, int32_t *out)` (report.h)
-    pub fn mirs_report_format_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// Writes the defaults into the first `size` bytes of *opts and sets its
-    /// struct_size to size (pass sizeof(mirs_score_options)); never writes past size bytes,
-    /// so a program built against another version's header stays safe.
-    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
-    /// above 64 KiB). For bindings; C code can use the _INIT macro.
-    ///
-    /// C: `int mirs_score_options_init(mirs_score_options *opts, size_t size)` (scoring.h)
-    pub fn mirs_score_options_init(opts: *mut mirs_score_options, size: usize) -> c_int;
-
-    /// Turns judge outputs into verdict records appended to `store`: for each
-    /// response matched to an item of ds that passes `filter` (NULL = all; only
-    /// its category, relation, group, key and shard fields matter), in response
-    /// order, the last response of a key wins; items the store already holds for
-    /// (model, judge) are skipped (resume). The judge output of the item's key is
-    /// parsed with opts-\>judge and opts-\>parse_mode (a failed judge call gives
-    /// MIRS_VERDICT_ERROR); flags record failed/crashed/truncated responses and
-    /// unterminated reasoning; rtype_outputs (may be NULL) give the response
-    /// type. This is what `mirsafety score` runs; shards with disjoint filters
-    /// write stores that mirs_store_merge() combines into the single-process
-    /// result. The objects, filter and opts are only read (during the call);
-    /// the store is one-thread-at-a-time; *summary (or NULL) is the caller's,
-    /// with struct_size set, filled up to it on success. Errors:
-    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write errors
-    /// (records appended before the failure stay in the store).
-    ///
-    /// C: `int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses, const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs, const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)` (scoring.h)
-    pub fn mirs_score_responses(ds: *const mirs_dataset, filter: *const mirs_filter, responses: *const mirs_responses, judge_outputs: *const mirs_responses, rtype_outputs: *const mirs_responses, opts: *const mirs_score_options, store: *mut mirs_store, summary: *mut mirs_score_summary) -> c_int;
-
-    /// Writes the defaults into opts (size bytes; the struct rule of docs/c-api.md).
-    ///
-    /// C: `int mirs_judge_requests_options_init(mirs_judge_requests_options *opts, size_t size)` (scoring.h)
-    pub fn mirs_judge_requests_options_init(opts: *mut mirs_judge_requests_options, size: usize) -> c_int;
-
-    /// Writes one judge request per item that has a response: the last response
-    /// of each key (mirs_responses_latest, the rule scoring and the official
-    /// resume follow), matched to its dataset item by m, its answer stripped,
-    /// the judge's prompt built by length (an answer with U+0000 reaches the
-    /// judge whole), as an OpenAI batch-input line
-    /// {"custom_id":KEY,"method":"POST","url":...,"body":{"model":...,
-    /// "prompt"|"messages":...,"max_tokens":N,"temperature":0}} with a trailing
-    /// newline, in response order, to sink (which may stop the run early by
-    /// returning a positive value, after which the call succeeds with the lines
-    /// written so far, or fail it with a negative status, which is returned). max_tokens is the judge's
-    /// (mirs_judge_max_new_tokens). opts may be NULL (defaults); summary may be
-    /// NULL. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, the strip and
-    /// prompt errors (naming the response's source), the sink's status.
-    /// Thread-safe (resp, m and ds are only read).
-    ///
-    /// C: `int mirs_judge_requests_write(const mirs_responses *resp, const mirs_response_match *m, const mirs_judge_requests_options *opts, mirs_prompt_sink_fn sink, void *userdata, mirs_judge_requests_summary *summary)` (scoring.h)
-    pub fn mirs_judge_requests_write(resp: *const mirs_responses, m: *const mirs_response_match, opts: *const mirs_judge_requests_options, sink: mirs_prompt_sink_fn, userdata: *mut c_void, summary: *mut mirs_judge_requests_summary) -> c_int;
-
-    /// Writes the defaults into the first `size` bytes of *opts and sets its
-    /// struct_size to size (pass sizeof(mirs_entropy_options)); never writes past size bytes,
-    /// so a program built against another version's header stays safe.
-    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
-    /// above 64 KiB). For bindings; C code can use the _INIT macro.
-    ///
-    /// C: `int mirs_entropy_options_init(mirs_entropy_options *opts, size_t size)` (entropy.h)
-    pub fn mirs_entropy_options_init(opts: *mut mirs_entropy_options, size: usize) -> c_int;
-
-    /// The kernel AUTO selects in this process: MIRS_ENTROPY_KERNEL_AVX512,
-    /// _AVX2, _SSE2 or _GENERIC (its name: mirs_entropy_kernel_name()).
-    /// Thread-safe.
-    ///
-    /// C: `int32_t mirs_entropy_auto_kernel(void)` (entropy.h)
-    pub fn mirs_entropy_auto_kernel() -> i32;
-
-    /// Entropy of nrows rows of ncols elements of `dtype` starting at data; row r
-    /// starts at element r * row_stride (stride in ELEMENTS, \>= ncols; a byte
-    /// stride must be a multiple of the element size). out\[r\] receives the
-    /// entropy (NaN for rows skipped by the policy). opts may be NULL (defaults).
-    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NUMERIC (policy ERROR; the message
-    /// names the row and the reason), MIRS_E_UNSUPPORTED (kernel). out is
-    /// written only on success. Thread-safe (data and out are borrowed for the
-    /// call only).
-    ///
-    /// C: `int mirs_entropy_rows(const void *data, int32_t dtype, size_t nrows, size_t ncols, size_t row_stride, const mirs_entropy_options *opts, double *out)` (entropy.h)
-    pub fn mirs_entropy_rows(data: *const c_void, dtype: i32, nrows: usize, ncols: usize, row_stride: usize, opts: *const mirs_entropy_options, out: *mut f64) -> c_int;
-
-    /// Like mirs_entropy_rows, restricted to key spans and/or a key mask.
-    /// spans holds nspans \[begin, end) pairs (2 * nspans values, each within
-    /// \[0, ncols\], non-overlapping); nspans = 0 means all keys. mask (ncols
-    /// bytes, nonzero = keep) or NULL further restricts the keys. Entropy is
-    /// computed over the union of the selected keys, renormalised. mass (or
-    /// NULL) receives nrows * nspans values: for probabilities the raw sum of
-    /// each span's (masked) values, for logits the softmax mass of the span
-    /// within the whole row.
-    ///
-    /// C: `int mirs_entropy_rows_spans(const void *data, int32_t dtype, size_t nrows, size_t ncols, size_t row_stride, const size_t *spans, size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts, double *entropy, double *mass)` (entropy.h)
-    pub fn mirs_entropy_rows_spans(data: *const c_void, dtype: i32, nrows: usize, ncols: usize, row_stride: usize, spans: *const usize, nspans: usize, mask: *const u8, opts: *const mirs_entropy_options, entropy: *mut f64, mass: *mut f64) -> c_int;
-
-    /// Fills a view of a C-contiguous \[L, H, Q, K\] tensor: the first `size`
-    /// bytes of *view (pass sizeof(mirs_entropy_view)), struct_size = size, as
-    /// the options init functions do; never writes past size bytes. MIRS_OK or
-    /// MIRS_E_INVALID_ARGUMENT (NULL view; size below sizeof(size_t) or above
-    /// 64 KiB). data is borrowed: it must outlive every use of the view.
-    ///
-    /// C: `int mirs_entropy_view_init(mirs_entropy_view *view, size_t size, const void *data, int32_t dtype, size_t layers, size_t heads, size_t queries, size_t keys)` (entropy.h)
-    pub fn mirs_entropy_view_init(view: *mut mirs_entropy_view, size: usize, data: *const c_void, dtype: i32, layers: usize, heads: usize, queries: usize, keys: usize) -> c_int;
-
-    /// Entropy per (layer, head, query) for queries \[q_begin, q_end) (use 0 and
-    /// SIZE_MAX for all), keys restricted as in mirs_entropy_rows_spans.
-    /// entropy receives L * H * nq values (layer-major, nq = q_end - q_begin
-    /// after clamping), mass (or NULL) L * H * nq * nspans. Rows whose key
-    /// stride is not 1 are gathered into a scratch row first. Same errors as
-    /// mirs_entropy_rows; MIRS_E_RANGE for q_begin \> q_end or beyond queries;
-    /// MIRS_E_OVERFLOW when the output size overflows.
-    ///
-    /// C: `int mirs_entropy_view_compute(const mirs_entropy_view *view, size_t q_begin, size_t q_end, const size_t *spans, size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts, double *entropy, double *mass)` (entropy.h)
-    pub fn mirs_entropy_view_compute(view: *const mirs_entropy_view, q_begin: usize, q_end: usize, spans: *const usize, nspans: usize, mask: *const u8, opts: *const mirs_entropy_options, entropy: *mut f64, mass: *mut f64) -> c_int;
-
-    /// Mean of a \[L, H, Q\] array over the chosen axes, ignoring NaN (a cell with
-    /// no finite value becomes NaN). out has the remaining axes in order, e.g.
-    /// axes = HEADS|QUERIES gives L values, all three give 1. Pure; thread-safe.
-    ///
-    /// C: `int mirs_entropy_reduce(const double *values, size_t layers, size_t heads, size_t queries, uint32_t axes, double *out)` (entropy.h)
-    pub fn mirs_entropy_reduce(values: *const f64, layers: usize, heads: usize, queries: usize, axes: u32, out: *mut f64) -> c_int;
-
-    /// The file name of an item's attention dump, as the tool, the Python
-    /// distributed driver and the scripts name it: the item key with every "/"
-    /// written "__", then ".npy" ("Violence/Analogy/12" gives
-    /// "Violence__Analogy__12.npy"). Two keys that differ only in "/" against
-    /// "__" share a name; the official keys never hold "__". Errors:
-    /// MIRS_E_INVALID_ARGUMENT (NULL, an empty key), MIRS_E_LIMIT (a name over
-    /// 255 bytes, the file system's limit), MIRS_E_NO_MEMORY. On success *out
-    /// holds the NUL-terminated name (mirs_buf_free). Thread-safe.
-    ///
-    /// C: `int mirs_entropy_dump_name(const char *key, mirs_buf *out)` (entropy.h)
-    pub fn mirs_entropy_dump_name(key: *const c_char, out: *mut mirs_buf) -> c_int;
-
-    /// Opens path. For .safetensors, name picks the tensor (NULL: the file must
-    /// hold exactly one tensor); for .npy name must be NULL. The format is told
-    /// by the magic bytes, not the file name (MIRS_E_FORMAT for bytes that are
-    /// neither). Errors: MIRS_E_IO, MIRS_E_FORMAT,
-    /// MIRS_E_TRUNCATED, MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT,
-    /// MIRS_E_OVERFLOW, MIRS_E_UNSUPPORTED (dtype, big-endian), MIRS_E_NOT_FOUND
-    /// (name). The message names the file and the byte offset.
-    ///
-    /// C: `int mirs_entropy_tensor_open(const char *path, const char *name, mirs_entropy_tensor **out)` (entropy.h)
-    pub fn mirs_entropy_tensor_open(path: *const c_char, name: *const c_char, out: *mut *mut mirs_entropy_tensor) -> c_int;
-
-    /// Same over caller memory, which must outlive the tensor (no copy).
-    ///
-    /// C: `int mirs_entropy_tensor_open_memory(const void *data, size_t size, const char *name, mirs_entropy_tensor **out)` (entropy.h)
-    pub fn mirs_entropy_tensor_open_memory(data: *const c_void, size: usize, name: *const c_char, out: *mut *mut mirs_entropy_tensor) -> c_int;
-
-    /// Shape and element strides (Fortran order gives reversed strides). ndim \<=
-    /// MIRS_ENTROPY_MAX_DIMS; shape and strides must hold that many entries.
-    ///
-    /// C: `int mirs_entropy_tensor_info(const mirs_entropy_tensor *t, int32_t *dtype, size_t *ndim, size_t *shape, int64_t *strides)` (entropy.h)
-    pub fn mirs_entropy_tensor_info(t: *const mirs_entropy_tensor, dtype: *mut i32, ndim: *mut usize, shape: *mut usize, strides: *mut i64) -> c_int;
-
-    /// First element, valid until mirs_entropy_tensor_free.
-    ///
-    /// C: `const void *mirs_entropy_tensor_data(const mirs_entropy_tensor *t)` (entropy.h)
-    pub fn mirs_entropy_tensor_data(t: *const mirs_entropy_tensor) -> *const c_void;
-
-    /// Unmaps and frees t (NULL is ignored); views and data pointers of t end with it.
-    ///
-    /// C: `void mirs_entropy_tensor_free(mirs_entropy_tensor *t)` (entropy.h)
-    pub fn mirs_entropy_tensor_free(t: *mut mirs_entropy_tensor);
-
-    /// Builds a view from a tensor of 2 to 4 dimensions. layout names the axes
-    /// in file order with one letter each: l (layers), h (heads), q (queries),
-    /// k (keys), e.g. "lhqk", "hqk", "qk", "lhkq"; missing axes get size 1.
-    /// Errors: MIRS_E_INVALID_ARGUMENT (layout), MIRS_E_MISMATCH (ndim).
-    ///
-    /// C: `int mirs_entropy_tensor_view(const mirs_entropy_tensor *t, const char *layout, mirs_entropy_view *view)` (entropy.h)
-    pub fn mirs_entropy_tensor_view(t: *const mirs_entropy_tensor, layout: *const c_char, view: *mut mirs_entropy_view) -> c_int;
-
-    /// Writes a C-order '\<f8' .npy (format 1.0) atomically.
-    ///
-    /// C: `int mirs_entropy_npy_write_f64(const char *path, const double *data, size_t ndim, const size_t *shape)` (entropy.h)
-    pub fn mirs_entropy_npy_write_f64(path: *const c_char, data: *const f64, ndim: usize, shape: *const usize) -> c_int;
-
-    /// layers, heads \>= 1, layers * heads \<= 1\<\<20, 1 \<= bins \<= 1\<\<16, lo \< hi.
-    ///
-    /// C: `int mirs_entropy_acc_new(size_t layers, size_t heads, size_t bins, double lo, double hi, mirs_entropy_acc **out)` (entropy.h)
-    pub fn mirs_entropy_acc_new(layers: usize, heads: usize, bins: usize, lo: f64, hi: f64, out: *mut *mut mirs_entropy_acc) -> c_int;
-
-    /// layers, heads \>= 1, layers * heads \<= 1\<\<20, 1 \<= bins \<= 1\<\<16, lo \< hi.
-    ///
-    /// C: `void mirs_entropy_acc_free(mirs_entropy_acc *acc)` (entropy.h)
-    pub fn mirs_entropy_acc_free(acc: *mut mirs_entropy_acc);
-
-    /// Adds one value to (label, layer, head); NaN is ignored.
-    ///
-    /// C: `int mirs_entropy_acc_add(mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head, double value)` (entropy.h)
-    pub fn mirs_entropy_acc_add(acc: *mut mirs_entropy_acc, label: i32, layer: usize, head: usize, value: f64) -> c_int;
-
-    /// Adds one item's \[L, H, Q\] entropies (L, H must match the accumulator):
-    /// every finite value into its (layer, head), and the item's per-layer and
-    /// overall means as samples. Errors: MIRS_E_MISMATCH, MIRS_E_EMPTY (no finite
-    /// value).
-    ///
-    /// C: `int mirs_entropy_acc_add_item(mirs_entropy_acc *acc, int32_t label, const double *entropy, size_t layers, size_t heads, size_t queries)` (entropy.h)
-    pub fn mirs_entropy_acc_add_item(acc: *mut mirs_entropy_acc, label: i32, entropy: *const f64, layers: usize, heads: usize, queries: usize) -> c_int;
-
-    /// Merges src into dst (same layers, heads, bins, lo, hi; else
-    /// MIRS_E_MISMATCH). Counts and histograms add exactly; moments combine
-    /// with Chan's formula, so any merge order equals the single pass up to
-    /// rounding.
-    ///
-    /// C: `int mirs_entropy_acc_merge(mirs_entropy_acc *dst, const mirs_entropy_acc *src)` (entropy.h)
-    pub fn mirs_entropy_acc_merge(dst: *mut mirs_entropy_acc, src: *const mirs_entropy_acc) -> c_int;
-
-    /// Moments of (label, layer, head). *out must have struct_size set.
-    ///
-    /// C: `int mirs_entropy_acc_summary(const mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head, mirs_entropy_summary *out)` (entropy.h)
-    pub fn mirs_entropy_acc_summary(acc: *const mirs_entropy_acc, label: i32, layer: usize, head: usize, out: *mut mirs_entropy_summary) -> c_int;
-
-    /// Histogram of (label, layer, head): counts\[0\] underflow (\< lo or -Inf),
-    /// counts\[1..bins\] the bins, counts\[bins + 1\] overflow (\>= hi). counts holds
-    /// bins + 2 values.
-    ///
-    /// C: `int mirs_entropy_acc_histogram(const mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head, uint64_t *counts)` (entropy.h)
-    pub fn mirs_entropy_acc_histogram(acc: *const mirs_entropy_acc, label: i32, layer: usize, head: usize, counts: *mut u64) -> c_int;
-
-    /// Dimensions and item sample counts per label. Any pointer may be NULL.
-    ///
-    /// C: `int mirs_entropy_acc_shape(const mirs_entropy_acc *acc, size_t *layers, size_t *heads, size_t *bins, double *lo, double *hi, uint64_t *items_safe, uint64_t *items_unsafe)` (entropy.h)
-    pub fn mirs_entropy_acc_shape(acc: *const mirs_entropy_acc, layers: *mut usize, heads: *mut usize, bins: *mut usize, lo: *mut f64, hi: *mut f64, items_safe: *mut u64, items_unsafe: *mut u64) -> c_int;
-
-    /// JSON state (format "mirsafety-entropy-acc" version 1; docs/entropy.md);
-    /// doubles are written with 17 significant digits so a load gives back the
-    /// same bits.
-    ///
-    /// C: `int mirs_entropy_acc_to_json(const mirs_entropy_acc *acc, mirs_buf *out)` (entropy.h)
-    pub fn mirs_entropy_acc_to_json(acc: *const mirs_entropy_acc, out: *mut mirs_buf) -> c_int;
-
-    /// JSON state (format "mirsafety-entropy-acc" version 1; docs/entropy.md);
-    /// doubles are written with 17 significant digits so a load gives back the
-    /// same bits.
-    ///
-    /// C: `int mirs_entropy_acc_from_json(const char *text, size_t len, mirs_entropy_acc **out)` (entropy.h)
-    pub fn mirs_entropy_acc_from_json(text: *const c_char, len: usize, out: *mut *mut mirs_entropy_acc) -> c_int;
-
-    /// File versions; save writes atomically (temp file, fsync, rename).
-    ///
-    /// C: `int mirs_entropy_acc_save(const mirs_entropy_acc *acc, const char *path)` (entropy.h)
-    pub fn mirs_entropy_acc_save(acc: *const mirs_entropy_acc, path: *const c_char) -> c_int;
-
-    /// File versions; save writes atomically (temp file, fsync, rename).
-    ///
-    /// C: `int mirs_entropy_acc_load(const char *path, mirs_entropy_acc **out)` (entropy.h)
-    pub fn mirs_entropy_acc_load(path: *const c_char, out: *mut *mut mirs_entropy_acc) -> c_int;
-
-    /// Fills *out (struct_size set by the caller) with the comparison described
-    /// above. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE (layer), MIRS_E_EMPTY,
-    /// MIRS_E_NO_MEMORY. Thread-safe while no thread modifies acc.
-    ///
-    /// C: `int mirs_entropy_acc_compare(const mirs_entropy_acc *acc, size_t layer, uint32_t reps, uint64_t seed, mirs_entropy_group_test *out)` (entropy.h)
-    pub fn mirs_entropy_acc_compare(acc: *const mirs_entropy_acc, layer: usize, reps: u32, seed: u64, out: *mut mirs_entropy_group_test) -> c_int;
-
-    /// Writes the threshold of method (MIRS_ENTROPY_THRESHOLD_*) to *threshold.
-    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE, MIRS_E_EMPTY.
-    ///
-    /// C: `int mirs_entropy_acc_threshold(const mirs_entropy_acc *acc, size_t layer, int32_t method, double *threshold)` (entropy.h)
-    pub fn mirs_entropy_acc_threshold(acc: *const mirs_entropy_acc, layer: usize, method: i32, threshold: *mut f64) -> c_int;
-
-    /// opts is copied (NULL: defaults; threads ignored).
-    ///
-    /// C: `int mirs_entropy_monitor_new(size_t layers, size_t heads, double threshold, const mirs_entropy_options *opts, mirs_entropy_monitor **out)` (entropy.h)
-    pub fn mirs_entropy_monitor_new(layers: usize, heads: usize, threshold: f64, opts: *const mirs_entropy_options, out: *mut *mut mirs_entropy_monitor) -> c_int;
-
-    /// opts is copied (NULL: defaults; threads ignored).
-    ///
-    /// C: `void mirs_entropy_monitor_free(mirs_entropy_monitor *m)` (entropy.h)
-    pub fn mirs_entropy_monitor_free(m: *mut mirs_entropy_monitor);
-
-    /// One attention row of the current token.
-    ///
-    /// C: `int mirs_entropy_monitor_feed(mirs_entropy_monitor *m, size_t layer, size_t head, const void *row, int32_t dtype, size_t nkeys)` (entropy.h)
-    pub fn mirs_entropy_monitor_feed(m: *mut mirs_entropy_monitor, layer: usize, head: usize, row: *const c_void, dtype: i32, nkeys: usize) -> c_int;
-
-    /// Closes the current token: *flagged (or NULL) = 1 when the running mean is
-    /// below the threshold, *score (or NULL) = that running mean. A token with
-    /// no rows fed is MIRS_E_STATE.
-    ///
-    /// C: `int mirs_entropy_monitor_token_end(mirs_entropy_monitor *m, int32_t *flagged, double *score)` (entropy.h)
-    pub fn mirs_entropy_monitor_token_end(m: *mut mirs_entropy_monitor, flagged: *mut i32, score: *mut f64) -> c_int;
-
-    /// Running mean of one layer (NaN before the first token).
-    ///
-    /// C: `int mirs_entropy_monitor_layer_mean(const mirs_entropy_monitor *m, size_t layer, double *mean)` (entropy.h)
-    pub fn mirs_entropy_monitor_layer_mean(m: *const mirs_entropy_monitor, layer: usize, mean: *mut f64) -> c_int;
-
-    /// Forgets every token (new sequence).
-    ///
-    /// C: `void mirs_entropy_monitor_reset(mirs_entropy_monitor *m)` (entropy.h)
-    pub fn mirs_entropy_monitor_reset(m: *mut mirs_entropy_monitor);
-
-    /// MIRS_ENTROPY_F32, _F16, _BF16, _F64 (numpy's names "float32" ... are accepted too): "f32", "f16", "bf16", "f64".
-    ///
-    /// C: `const char *mirs_entropy_dtype_name(int32_t value)` (entropy.h)
-    pub fn mirs_entropy_dtype_name(value: i32) -> *const c_char;
-
-    /// MIRS_ENTROPY_F32, _F16, _BF16, _F64 (numpy's names "float32" ... are accepted too): "f32", "f16", "bf16", "f64".
-    ///
-    /// C: `int mirs_entropy_dtype_from_name(const char *name, int32_t *out)` (entropy.h)
-    pub fn mirs_entropy_dtype_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_ENTROPY_POLICY_*: "error", "renormalize", "skip".
-    ///
-    /// C: `const char *mirs_entropy_policy_name(int32_t value)` (entropy.h)
-    pub fn mirs_entropy_policy_name(value: i32) -> *const c_char;
-
-    /// MIRS_ENTROPY_POLICY_*: "error", "renormalize", "skip".
-    ///
-    /// C: `int mirs_entropy_policy_from_name(const char *name, int32_t *out)` (entropy.h)
-    pub fn mirs_entropy_policy_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_ENTROPY_KERNEL_*: "auto", "generic", "avx2", "sse2", "avx512".
-    ///
-    /// C: `const char *mirs_entropy_kernel_name(int32_t value)` (entropy.h)
-    pub fn mirs_entropy_kernel_name(value: i32) -> *const c_char;
-
-    /// MIRS_ENTROPY_KERNEL_*: "auto", "generic", "avx2", "sse2", "avx512".
-    ///
-    /// C: `int mirs_entropy_kernel_from_name(const char *name, int32_t *out)` (entropy.h)
-    pub fn mirs_entropy_kernel_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_ENTROPY_LABEL_*: "safe", "unsafe".
-    ///
-    /// C: `const char *mirs_entropy_label_name(int32_t value)` (entropy.h)
-    pub fn mirs_entropy_label_name(value: i32) -> *const c_char;
-
-    /// MIRS_ENTROPY_LABEL_*: "safe", "unsafe".
-    ///
-    /// C: `int mirs_entropy_label_from_name(const char *name, int32_t *out)` (entropy.h)
-    pub fn mirs_entropy_label_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_ENTROPY_THRESHOLD_*: "midpoint", "youden".
-    ///
-    /// C: `const char *mirs_entropy_threshold_name(int32_t value)` (entropy.h)
-    pub fn mirs_entropy_threshold_name(value: i32) -> *const c_char;
-
-    /// MIRS_ENTROPY_THRESHOLD_*: "midpoint", "youden".
-    ///
-    /// C: `int mirs_entropy_threshold_from_name(const char *name, int32_t *out)` (entropy.h)
-    pub fn mirs_entropy_threshold_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// Writes the defaults into the first `size` bytes of *opts and sets its
-    /// struct_size to size (pass sizeof(mirs_client_options)); never writes past
-    /// size bytes. MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below
-    /// sizeof(size_t) or above 64 KiB). Works without libcurl too.
-    ///
-    /// C: `int mirs_client_options_init(mirs_client_options *opts, size_t size)` (client.h)
-    pub fn mirs_client_options_init(opts: *mut mirs_client_options, size: usize) -> c_int;
-
-    /// 1 when the client works here: the library was built with libcurl's
-    /// header and libcurl.so.4 can be loaded; else 0. Thread-safe.
-    ///
-    /// C: `int mirs_client_available(void)` (client.h)
-    pub fn mirs_client_available() -> c_int;
-
-    /// Sends every request of `source` whose key has no ok record in
-    /// output_path yet and appends one record per finished item (the file is
-    /// created when missing). Retries follow the options; an item that still
-    /// fails gets a failed record naming the last error (the next run retries
-    /// it). Keys must be unique within one run (a repeated key is
-    /// MIRS_E_DUPLICATE). opts may not be NULL (endpoint is required); summary
-    /// may be NULL. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO
-    /// (the output; also MIRS_E_STATE when another run holds its lock),
-    /// MIRS_E_NOT_FOUND (the named key variable is not set, or the endpoint's
-    /// host name does not resolve: it is resolved once, on the calling thread,
-    /// and pinned, so that libcurl starts no resolver thread), MIRS_E_JSON /
-    /// MIRS_E_SCHEMA (a request line, named by number), MIRS_E_DUPLICATE,
-    /// MIRS_E_STATE (cancelled), MIRS_E_UNSUPPORTED (no libcurl), a status the
-    /// source returned. Records written before an error stay in the file. The
-    /// summary is filled on success and on failure. Thread-safe for different
-    /// output files (everything lives in the call).
-    ///
-    /// C: `int mirs_client_run(mirs_client_source_fn source, void *userdata, const char *output_path, const mirs_client_options *opts, mirs_client_summary *summary)` (client.h)
-    pub fn mirs_client_run(source: mirs_client_source_fn, userdata: *mut c_void, output_path: *const c_char, opts: *const mirs_client_options, summary: *mut mirs_client_summary) -> c_int;
-
-    /// Same, with the request lines read from a JSONL file (blank lines
-    /// skipped; a line is at most 256 MiB). Errors also MIRS_E_IO,
-    /// MIRS_E_NOT_FOUND and MIRS_E_LIMIT for the requests file.
-    ///
-    /// C: `int mirs_client_run_file(const char *requests_path, const char *output_path, const mirs_client_options *opts, mirs_client_summary *summary)` (client.h)
-    pub fn mirs_client_run_file(requests_path: *const c_char, output_path: *const c_char, opts: *const mirs_client_options, summary: *mut mirs_client_summary) -> c_int;
-
-    /// MIRS_CLIENT_API_* ("openai-chat" and "openai-completions" are accepted too): "auto", "chat", "completions",
-    /// "anthropic".
-    ///
-    /// C: `const char *mirs_client_api_name(int32_t value)` (client.h)
-    pub fn mirs_client_api_name(value: i32) -> *const c_char;
-
-    /// MIRS_CLIENT_API_* ("openai-chat" and "openai-completions" are accepted too): "auto", "chat", "completions",
-    /// "anthropic".
-    ///
-    /// C: `int mirs_client_api_from_name(const char *name, int32_t *out)` (client.h)
-    pub fn mirs_client_api_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_CLIENT_OUTPUT_*: "responses", "judge".
-    ///
-    /// C: `const char *mirs_client_output_name(int32_t value)` (client.h)
-    pub fn mirs_client_output_name(value: i32) -> *const c_char;
-
-    /// MIRS_CLIENT_OUTPUT_*: "responses", "judge".
-    ///
-    /// C: `int mirs_client_output_from_name(const char *name, int32_t *out)` (client.h)
-    pub fn mirs_client_output_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_CLIENT_DURABLE_*: "write", "fsync".
-    ///
-    /// C: `const char *mirs_client_durability_name(int32_t value)` (client.h)
-    pub fn mirs_client_durability_name(value: i32) -> *const c_char;
-
-    /// MIRS_CLIENT_DURABLE_*: "write", "fsync".
-    ///
-    /// C: `int mirs_client_durability_from_name(const char *name, int32_t *out)` (client.h)
-    pub fn mirs_client_durability_from_name(name: *const c_char, out: *mut i32) -> c_int;
+//
+// Not linked: the library is opened at run time (dlopen, once; see load.rs), so that a program finds it where the
+// build found it without a run path or a build script of its own. Each function calls through the entry point
+// resolved at load (index i of FUNCTIONS); a first call that finds no usable library panics with the places tried.
+
+/// The soname of the library these bindings were generated for (`mirs_soversion` in meson.build).
+pub const SONAME: &str = "libmirsafety.so.0";
+
+/// Static, never-NULL name of a status code ("MIRS_E_IO", ...; "MIRS_E_UNKNOWN"
+/// for values this version does not know). Thread-safe.
+///
+/// C: `const char *mirs_status_str(int status)` (common.h)
+#[inline]
+pub unsafe fn mirs_status_str(status: c_int) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(c_int) -> *const c_char>(crate::load::entry(0)))(status)
+}
+
+/// The message that explains the last failure on the calling thread. Never
+/// NULL; "" when nothing failed yet. The pointer is valid until the next call
+/// into the library on the same thread. Thread-safe (per-thread storage).
+///
+/// C: `const char *mirs_error_last(void)` (common.h)
+#[inline]
+pub unsafe fn mirs_error_last() -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn() -> *const c_char>(crate::load::entry(1)))()
+}
+
+/// The status of the last failure on the calling thread (MIRS_OK if none).
+///
+/// C: `int mirs_error_last_status(void)` (common.h)
+#[inline]
+pub unsafe fn mirs_error_last_status() -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn() -> c_int>(crate::load::entry(2)))()
+}
+
+/// Clears the calling thread's last error.
+///
+/// C: `void mirs_error_clear(void)` (common.h)
+#[inline]
+pub unsafe fn mirs_error_clear() {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn()>(crate::load::entry(3)))()
+}
+
+/// The library's own version (compare with the MIRS_VERSION_* macros).
+///
+/// C: `int mirs_version_major(void)` (common.h)
+#[inline]
+pub unsafe fn mirs_version_major() -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn() -> c_int>(crate::load::entry(4)))()
+}
+
+/// The library's own version (compare with the MIRS_VERSION_* macros).
+///
+/// C: `int mirs_version_minor(void)` (common.h)
+#[inline]
+pub unsafe fn mirs_version_minor() -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn() -> c_int>(crate::load::entry(5)))()
+}
+
+/// The library's own version (compare with the MIRS_VERSION_* macros).
+///
+/// C: `int mirs_version_patch(void)` (common.h)
+#[inline]
+pub unsafe fn mirs_version_patch() -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn() -> c_int>(crate::load::entry(6)))()
+}
+
+/// The library's own version (compare with the MIRS_VERSION_* macros).
+///
+/// C: `const char *mirs_version_string(void)` (common.h)
+#[inline]
+pub unsafe fn mirs_version_string() -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn() -> *const c_char>(crate::load::entry(7)))()
+}
+
+/// The library's own version (compare with the MIRS_VERSION_* macros).
+///
+/// C: `int32_t mirs_version_number(void)` (common.h)
+#[inline]
+pub unsafe fn mirs_version_number() -> i32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn() -> i32>(crate::load::entry(8)))()
+}
+
+/// Frees buf's data and zeroes it (NULL and a zeroed buffer are ignored).
+///
+/// C: `void mirs_buf_free(mirs_buf *buf)` (common.h)
+#[inline]
+pub unsafe fn mirs_buf_free(buf: *mut mirs_buf) {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_buf)>(crate::load::entry(9)))(buf)
+}
+
+/// Official names ("Self-Harm", "Temporal_Jump", "Semantic"); NULL when the
+/// value is out of range. Static strings; thread-safe.
+///
+/// C: `const char *mirs_category_name(int32_t category)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_category_name(category: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(10)))(category)
+}
+
+/// Official names ("Self-Harm", "Temporal_Jump", "Semantic"); NULL when the
+/// value is out of range. Static strings; thread-safe.
+///
+/// C: `const char *mirs_relation_name(int32_t relation)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_relation_name(relation: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(11)))(relation)
+}
+
+/// Official names ("Self-Harm", "Temporal_Jump", "Semantic"); NULL when the
+/// value is out of range. Static strings; thread-safe.
+///
+/// C: `const char *mirs_group_name(int32_t group)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_group_name(group: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(12)))(group)
+}
+
+/// Display names for people ("Self-Harm", "Temporal Jump", "Illegal
+/// Activities"); NULL when out of range. Static; thread-safe.
+///
+/// C: `const char *mirs_category_display_name(int32_t category)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_category_display_name(category: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(13)))(category)
+}
+
+/// Display names for people ("Self-Harm", "Temporal Jump", "Illegal
+/// Activities"); NULL when out of range. Static; thread-safe.
+///
+/// C: `const char *mirs_relation_display_name(int32_t relation)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_relation_display_name(relation: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(14)))(relation)
+}
+
+/// One line, in this project's words, of what a relation asks the model to
+/// do across its images. NULL when out of range. Static; thread-safe.
+///
+/// C: `const char *mirs_relation_description(int32_t relation)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_relation_description(relation: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(15)))(relation)
+}
+
+/// The group of a relation, or -1 when out of range.
+///
+/// C: `int32_t mirs_relation_group(int32_t relation)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_relation_group(relation: i32) -> i32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> i32>(crate::load::entry(16)))(relation)
+}
+
+/// Lenient name parsing: case, spaces, underscores and hyphens are ignored
+/// ("self harm", "SELF_HARM", "Self-Harm" are all MIRS_CATEGORY_SELF_HARM).
+/// Returns MIRS_OK and writes *out, or MIRS_E_NOT_FOUND. Thread-safe.
+///
+/// C: `int mirs_category_from_name(const char *name, int32_t *out)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_category_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(17)))(name, out)
+}
+
+/// Lenient name parsing: case, spaces, underscores and hyphens are ignored
+/// ("self harm", "SELF_HARM", "Self-Harm" are all MIRS_CATEGORY_SELF_HARM).
+/// Returns MIRS_OK and writes *out, or MIRS_E_NOT_FOUND. Thread-safe.
+///
+/// C: `int mirs_relation_from_name(const char *name, int32_t *out)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_relation_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(18)))(name, out)
+}
+
+/// Lenient name parsing: case, spaces, underscores and hyphens are ignored
+/// ("self harm", "SELF_HARM", "Self-Harm" are all MIRS_CATEGORY_SELF_HARM).
+/// Returns MIRS_OK and writes *out, or MIRS_E_NOT_FOUND. Thread-safe.
+///
+/// C: `int mirs_group_from_name(const char *name, int32_t *out)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_group_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(19)))(name, out)
+}
+
+/// Writes the defaults into the first `size` bytes of *opts and sets its
+/// struct_size to size (pass sizeof(mirs_dataset_options)); never writes past size bytes,
+/// so a program built against another version's header stays safe.
+/// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+/// above 64 KiB). For bindings; C code can use the _INIT macro.
+///
+/// C: `int mirs_dataset_options_init(mirs_dataset_options *opts, size_t size)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_dataset_options_init(opts: *mut mirs_dataset_options, size: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_dataset_options, usize) -> c_int>(crate::load::entry(20)))(opts, size)
+}
+
+/// Opens a dataset. path is the root directory of the official layout or a
+/// JSONL manifest file (image paths relative to the manifest's folder; each
+/// line needs "category" and a relation in "relation" or, failing that,
+/// "relationship_type", both parsed leniently); opts may be NULL for the
+/// defaults. On success *out owns a new immutable dataset, freed with
+/// mirs_dataset_free(). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_IO,
+/// MIRS_E_NOT_FOUND (no such path, or a folder without any category
+/// folder), MIRS_E_LIMIT (more than max_items, in both modes), and in strict
+/// mode the first problem's code (MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT,
+/// MIRS_E_UTF8, MIRS_E_PATH, MIRS_E_DUPLICATE, MIRS_E_RANGE, and with
+/// check_images MIRS_E_NOT_FOUND) with the message "FILE: item N: reason"
+/// ("FILE: reason" for a problem with a whole file). docs/dataset.md lists
+/// every rule. An opened dataset is immutable: every const function below
+/// may be called from any number of threads at once.
+///
+/// C: `int mirs_dataset_open(const char *path, const mirs_dataset_options *opts, mirs_dataset **out)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_dataset_open(path: *const c_char, opts: *const mirs_dataset_options, out: *mut *mut mirs_dataset) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const mirs_dataset_options, *mut *mut mirs_dataset) -> c_int>(crate::load::entry(21)))(path, opts, out)
+}
+
+/// Opens a dataset. path is the root directory of the official layout or a
+/// JSONL manifest file (image paths relative to the manifest's folder; each
+/// line needs "category" and a relation in "relation" or, failing that,
+/// "relationship_type", both parsed leniently); opts may be NULL for the
+/// defaults. On success *out owns a new immutable dataset, freed with
+/// mirs_dataset_free(). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_IO,
+/// MIRS_E_NOT_FOUND (no such path, or a folder without any category
+/// folder), MIRS_E_LIMIT (more than max_items, in both modes), and in strict
+/// mode the first problem's code (MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT,
+/// MIRS_E_UTF8, MIRS_E_PATH, MIRS_E_DUPLICATE, MIRS_E_RANGE, and with
+/// check_images MIRS_E_NOT_FOUND) with the message "FILE: item N: reason"
+/// ("FILE: reason" for a problem with a whole file). docs/dataset.md lists
+/// every rule. An opened dataset is immutable: every const function below
+/// may be called from any number of threads at once.
+///
+/// C: `void mirs_dataset_free(mirs_dataset *ds)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_dataset_free(ds: *mut mirs_dataset) {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_dataset)>(crate::load::entry(22)))(ds)
+}
+
+/// The path given to mirs_dataset_open (borrowed, lives as long as ds).
+///
+/// C: `const char *mirs_dataset_path(const mirs_dataset *ds)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_dataset_path(ds: *const mirs_dataset) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset) -> *const c_char>(crate::load::entry(23)))(ds)
+}
+
+/// MIRS_DATASET_FORMAT_OFFICIAL or _JSONL.
+///
+/// C: `int32_t mirs_dataset_format(const mirs_dataset *ds)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_dataset_format(ds: *const mirs_dataset) -> i32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset) -> i32>(crate::load::entry(24)))(ds)
+}
+
+/// Number of items, and of image references over all items.
+///
+/// C: `size_t mirs_dataset_count(const mirs_dataset *ds)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_dataset_count(ds: *const mirs_dataset) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset) -> usize>(crate::load::entry(25)))(ds)
+}
+
+/// Number of items, and of image references over all items.
+///
+/// C: `size_t mirs_dataset_image_total(const mirs_dataset *ds)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_dataset_image_total(ds: *const mirs_dataset) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset) -> usize>(crate::load::entry(26)))(ds)
+}
+
+/// Items with the given category and relation (0 when out of range;
+/// items of unknown categories or relations are in no cell).
+///
+/// C: `size_t mirs_dataset_count_cell(const mirs_dataset *ds, int32_t category, int32_t relation)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_dataset_count_cell(ds: *const mirs_dataset, category: i32, relation: i32) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, i32, i32) -> usize>(crate::load::entry(27)))(ds, category, relation)
+}
+
+/// Diagnostics recorded by a lenient open (strict opens record only
+/// oddities), in a stable order. *status is the problem's status (the item or
+/// file was skipped), or MIRS_OK for an accepted oddity (the item was kept).
+/// Borrowed strings live as long as ds. file is the dataset
+/// path joined with the file's (or folder's) relative path; message is the
+/// reason alone. item_index is the item's position in its file (line
+/// number - 1 for JSONL), or -1 when the problem is the file itself.
+/// MIRS_E_RANGE when i \>= the count; outputs may be NULL.
+///
+/// C: `size_t mirs_dataset_diagnostic_count(const mirs_dataset *ds)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_dataset_diagnostic_count(ds: *const mirs_dataset) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset) -> usize>(crate::load::entry(28)))(ds)
+}
+
+/// Diagnostics recorded by a lenient open (strict opens record only
+/// oddities), in a stable order. *status is the problem's status (the item or
+/// file was skipped), or MIRS_OK for an accepted oddity (the item was kept).
+/// Borrowed strings live as long as ds. file is the dataset
+/// path joined with the file's (or folder's) relative path; message is the
+/// reason alone. item_index is the item's position in its file (line
+/// number - 1 for JSONL), or -1 when the problem is the file itself.
+/// MIRS_E_RANGE when i \>= the count; outputs may be NULL.
+///
+/// C: `int mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i, int *status, const char **file, int64_t *item_index, const char **message)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_dataset_diagnostic(ds: *const mirs_dataset, i: usize, status: *mut c_int, file: *mut *const c_char, item_index: *mut i64, message: *mut *const c_char) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, usize, *mut c_int, *mut *const c_char, *mut i64, *mut *const c_char) -> c_int>(crate::load::entry(29)))(ds, i, status, file, item_index, message)
+}
+
+/// Items by position or by key. Positions follow the iteration order of an
+/// unfiltered iterator: categories in official order, then relations in
+/// official order, then items in file order (manifest items are sorted into
+/// this order, keeping line order within a category and relation).
+/// The item is borrowed and lives as long as ds. MIRS_E_RANGE /
+/// MIRS_E_NOT_FOUND otherwise.
+///
+/// C: `int mirs_dataset_get(const mirs_dataset *ds, size_t index, const mirs_item **out)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_dataset_get(ds: *const mirs_dataset, index: usize, out: *mut *const mirs_item) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, usize, *mut *const mirs_item) -> c_int>(crate::load::entry(30)))(ds, index, out)
+}
+
+/// Items by position or by key. Positions follow the iteration order of an
+/// unfiltered iterator: categories in official order, then relations in
+/// official order, then items in file order (manifest items are sorted into
+/// this order, keeping line order within a category and relation).
+/// The item is borrowed and lives as long as ds. MIRS_E_RANGE /
+/// MIRS_E_NOT_FOUND otherwise.
+///
+/// C: `int mirs_dataset_find(const mirs_dataset *ds, const char *key, const mirs_item **out)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_dataset_find(ds: *const mirs_dataset, key: *const c_char, out: *mut *const mirs_item) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, *const c_char, *mut *const mirs_item) -> c_int>(crate::load::entry(31)))(ds, key, out)
+}
+
+/// A CRC-64/XZ-style content checksum over the dataset (not a security hash:
+/// it detects accidental change, not tampering). Same data, same value on
+/// every machine. With MIRS_CHECKSUM_IMAGES a missing image is MIRS_E_IO.
+///
+/// C: `int mirs_dataset_checksum(const mirs_dataset *ds, int32_t flags, uint64_t *out)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_dataset_checksum(ds: *const mirs_dataset, flags: i32, out: *mut u64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, i32, *mut u64) -> c_int>(crate::load::entry(32)))(ds, flags, out)
+}
+
+/// "\<Category\>/\<Relation\>/\<id\>" with official names (see
+/// mirs_item_category_name). An item without a usable "id" (an accepted
+/// oddity) has the id "#N", N its position in its file.
+///
+/// C: `const char *mirs_item_key(const mirs_item *item)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_item_key(item: *const mirs_item) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(33)))(item)
+}
+
+/// The id as text (integers in decimal) and whether the file held an integer.
+///
+/// C: `const char *mirs_item_id(const mirs_item *item)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_item_id(item: *const mirs_item) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(34)))(item)
+}
+
+/// The id as text (integers in decimal) and whether the file held an integer.
+///
+/// C: `int32_t mirs_item_id_is_int(const mirs_item *item)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_item_id_is_int(item: *const mirs_item) -> i32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> i32>(crate::load::entry(35)))(item)
+}
+
+/// MIRS_CATEGORY_* / MIRS_RELATION_*, or -1 for an accepted unknown category
+/// folder or relation file (see oddities).
+///
+/// C: `int32_t mirs_item_category(const mirs_item *item)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_item_category(item: *const mirs_item) -> i32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> i32>(crate::load::entry(36)))(item)
+}
+
+/// MIRS_CATEGORY_* / MIRS_RELATION_*, or -1 for an accepted unknown category
+/// folder or relation file (see oddities).
+///
+/// C: `int32_t mirs_item_relation(const mirs_item *item)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_item_relation(item: *const mirs_item) -> i32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> i32>(crate::load::entry(37)))(item)
+}
+
+/// The category and relation as the key spells them: the official name, or
+/// an unknown folder's name and an unknown file's relation as eval.py derives
+/// it (the file name's stem with every "_final" removed).
+///
+/// C: `const char *mirs_item_category_name(const mirs_item *item)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_item_category_name(item: *const mirs_item) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(38)))(item)
+}
+
+/// The category and relation as the key spells them: the official name, or
+/// an unknown folder's name and an unknown file's relation as eval.py derives
+/// it (the file name's stem with every "_final" removed).
+///
+/// C: `const char *mirs_item_relation_name(const mirs_item *item)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_item_relation_name(item: *const mirs_item) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(39)))(item)
+}
+
+/// Position in the dataset (mirs_dataset_get order).
+///
+/// C: `size_t mirs_item_index(const mirs_item *item)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_item_index(item: *const mirs_item) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> usize>(crate::load::entry(40)))(item)
+}
+
+/// What the model sees, and the seed question (the judge's behaviour).
+///
+/// C: `const char *mirs_item_revised_prompt(const mirs_item *item)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_item_revised_prompt(item: *const mirs_item) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(41)))(item)
+}
+
+/// What the model sees, and the seed question (the judge's behaviour).
+///
+/// C: `const char *mirs_item_original_question(const mirs_item *item)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_item_original_question(item: *const mirs_item) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(42)))(item)
+}
+
+/// The item's "relationship_type" field as written ("" when absent).
+///
+/// C: `const char *mirs_item_relationship_type(const mirs_item *item)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_item_relationship_type(item: *const mirs_item) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(43)))(item)
+}
+
+/// The "iteration" field (0 when absent).
+///
+/// C: `int64_t mirs_item_iteration(const mirs_item *item)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_item_iteration(item: *const mirs_item) -> i64 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> i64>(crate::load::entry(44)))(item)
+}
+
+/// The file the item came from (relative to the dataset path) and its
+/// position there (array index, or line number - 1 for JSONL).
+///
+/// C: `const char *mirs_item_source_file(const mirs_item *item)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_item_source_file(item: *const mirs_item) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(45)))(item)
+}
+
+/// The file the item came from (relative to the dataset path) and its
+/// position there (array index, or line number - 1 for JSONL).
+///
+/// C: `int64_t mirs_item_source_index(const mirs_item *item)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_item_source_index(item: *const mirs_item) -> i64 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> i64>(crate::load::entry(46)))(item)
+}
+
+/// Images in stored order. image_path is as written in the file (relative
+/// to the category folder, or to the manifest's folder); image_file is that
+/// path joined to its base as eval.py joins it (os.path.join: an absolute
+/// path is itself, ".." is kept as written), ready to open. NULL when i is
+/// out of range.
+///
+/// C: `size_t mirs_item_image_count(const mirs_item *item)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_item_image_count(item: *const mirs_item) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> usize>(crate::load::entry(47)))(item)
+}
+
+/// Images in stored order. image_path is as written in the file (relative
+/// to the category folder, or to the manifest's folder); image_file is that
+/// path joined to its base as eval.py joins it (os.path.join: an absolute
+/// path is itself, ".." is kept as written), ready to open. NULL when i is
+/// out of range.
+///
+/// C: `const char *mirs_item_image_path(const mirs_item *item, size_t i)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_item_image_path(item: *const mirs_item, i: usize) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item, usize) -> *const c_char>(crate::load::entry(48)))(item, i)
+}
+
+/// Images in stored order. image_path is as written in the file (relative
+/// to the category folder, or to the manifest's folder); image_file is that
+/// path joined to its base as eval.py joins it (os.path.join: an absolute
+/// path is itself, ".." is kept as written), ready to open. NULL when i is
+/// out of range.
+///
+/// C: `const char *mirs_item_image_file(const mirs_item *item, size_t i)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_item_image_file(item: *const mirs_item, i: usize) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item, usize) -> *const c_char>(crate::load::entry(49)))(item, i)
+}
+
+/// Descriptions and keywords, always as lists (a single string in the file
+/// is a list of one). NULL when i is out of range.
+///
+/// C: `size_t mirs_item_description_count(const mirs_item *item)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_item_description_count(item: *const mirs_item) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> usize>(crate::load::entry(50)))(item)
+}
+
+/// Descriptions and keywords, always as lists (a single string in the file
+/// is a list of one). NULL when i is out of range.
+///
+/// C: `const char *mirs_item_description(const mirs_item *item, size_t i)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_item_description(item: *const mirs_item, i: usize) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item, usize) -> *const c_char>(crate::load::entry(51)))(item, i)
+}
+
+/// Descriptions and keywords, always as lists (a single string in the file
+/// is a list of one). NULL when i is out of range.
+///
+/// C: `size_t mirs_item_keyword_count(const mirs_item *item)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_item_keyword_count(item: *const mirs_item) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> usize>(crate::load::entry(52)))(item)
+}
+
+/// Descriptions and keywords, always as lists (a single string in the file
+/// is a list of one). NULL when i is out of range.
+///
+/// C: `const char *mirs_item_keyword(const mirs_item *item, size_t i)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_item_keyword(item: *const mirs_item, i: usize) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item, usize) -> *const c_char>(crate::load::entry(53)))(item, i)
+}
+
+/// Writes the defaults into the first `size` bytes of *filter and sets its
+/// struct_size to size (pass sizeof(mirs_filter)); never writes past size bytes,
+/// so a program built against another version's header stays safe.
+/// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+/// above 64 KiB). For bindings; C code can use the _INIT macro.
+///
+/// C: `int mirs_filter_init(mirs_filter *filter, size_t size)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_filter_init(filter: *mut mirs_filter, size: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_filter, usize) -> c_int>(crate::load::entry(54)))(filter, size)
+}
+
+/// The stable 64-bit hash of a key (FNV-1a over its UTF-8 bytes, then the
+/// splitmix64 finaliser): the same on every machine and every run.
+///
+/// C: `uint64_t mirs_key_hash(const char *key)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_key_hash(key: *const c_char) -> u64 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char) -> u64>(crate::load::entry(55)))(key)
+}
+
+/// The shard of a key: mirs_key_hash(key) % shard_count (0 if shard_count is 0).
+///
+/// C: `uint32_t mirs_key_shard(const char *key, uint32_t shard_count)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_key_shard(key: *const c_char, shard_count: u32) -> u32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, u32) -> u32>(crate::load::entry(56)))(key, shard_count)
+}
+
+/// A new iterator over the items that pass every filter (filter may be NULL).
+/// Filters combine with AND; an item of an unknown category (relation)
+/// passes only when no category (relation or group) bit is set. Order: dataset order, or with shuffle the order
+/// of splitmix64(seed ^ mirs_key_hash(key)) then key, which is the same on
+/// every machine and keeps the relative order of any subset. Iterators are
+/// one-thread-at-a-time; make one per thread. The dataset must outlive it.
+/// Errors: MIRS_E_INVALID_ARGUMENT (a set bit beyond the known categories,
+/// relations or groups; keys NULL with key_count \> 0; struct_size too small),
+/// MIRS_E_RANGE (shard_index \>= shard_count, or non-zero without a shard
+/// count), MIRS_E_NO_MEMORY.
+///
+/// C: `int mirs_iter_new(const mirs_dataset *ds, const mirs_filter *filter, mirs_iter **out)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_iter_new(ds: *const mirs_dataset, filter: *const mirs_filter, out: *mut *mut mirs_iter) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, *const mirs_filter, *mut *mut mirs_iter) -> c_int>(crate::load::entry(57)))(ds, filter, out)
+}
+
+/// MIRS_OK with the next borrowed item (lives as long as the dataset), or
+/// MIRS_DONE at the end (*out untouched).
+///
+/// C: `int mirs_iter_next(mirs_iter *it, const mirs_item **out)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_iter_next(it: *mut mirs_iter, out: *mut *const mirs_item) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_iter, *mut *const mirs_item) -> c_int>(crate::load::entry(58)))(it, out)
+}
+
+/// Number of items the iterator yields in all, and back to the first one.
+///
+/// C: `size_t mirs_iter_count(const mirs_iter *it)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_iter_count(it: *const mirs_iter) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_iter) -> usize>(crate::load::entry(59)))(it)
+}
+
+/// Number of items the iterator yields in all, and back to the first one.
+///
+/// C: `void mirs_iter_reset(mirs_iter *it)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_iter_reset(it: *mut mirs_iter) {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_iter)>(crate::load::entry(60)))(it)
+}
+
+/// Number of items the iterator yields in all, and back to the first one.
+///
+/// C: `void mirs_iter_free(mirs_iter *it)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_iter_free(it: *mut mirs_iter) {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_iter)>(crate::load::entry(61)))(it)
+}
+
+/// MIRS_DATASET_FORMAT_*: "auto", "official", "jsonl".
+///
+/// C: `const char *mirs_dataset_format_name(int32_t value)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_dataset_format_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(62)))(value)
+}
+
+/// MIRS_DATASET_FORMAT_*: "auto", "official", "jsonl".
+///
+/// C: `int mirs_dataset_format_from_name(const char *name, int32_t *out)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_dataset_format_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(63)))(name, out)
+}
+
+/// MIRS_DATASET_ODDITIES_*: "accept", "refuse".
+///
+/// C: `const char *mirs_dataset_oddities_name(int32_t value)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_dataset_oddities_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(64)))(value)
+}
+
+/// MIRS_DATASET_ODDITIES_*: "accept", "refuse".
+///
+/// C: `int mirs_dataset_oddities_from_name(const char *name, int32_t *out)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_dataset_oddities_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(65)))(name, out)
+}
+
+/// MIRS_CHECKSUM_*: "metadata", "images".
+///
+/// C: `const char *mirs_checksum_name(int32_t value)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_checksum_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(66)))(value)
+}
+
+/// MIRS_CHECKSUM_*: "metadata", "images".
+///
+/// C: `int mirs_checksum_from_name(const char *name, int32_t *out)` (dataset.h)
+#[inline]
+pub unsafe fn mirs_checksum_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(67)))(name, out)
+}
+
+/// Static MIME type of a format ("image/png", "image/jpeg"; NULL otherwise).
+///
+/// C: `const char *mirs_image_format_mime(int32_t format)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_format_mime(format: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(68)))(format)
+}
+
+/// Channels of a layout (3, 4, 1), or 0 for an unknown layout.
+///
+/// C: `int32_t mirs_image_layout_channels(int32_t layout)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_layout_channels(layout: i32) -> i32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> i32>(crate::load::entry(69)))(layout)
+}
+
+/// Recognises the format from the first bytes (8 are enough). Returns
+/// MIRS_IMAGE_FORMAT_PNG, _JPEG, or MIRS_IMAGE_FORMAT_NONE when the bytes are
+/// neither. Never fails; data may be NULL when len is 0. Thread-safe.
+///
+/// C: `int32_t mirs_image_detect_format(const uint8_t *data, size_t len)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_detect_format(data: *const u8, len: usize) -> i32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const u8, usize) -> i32>(crate::load::entry(70)))(data, len)
+}
+
+/// Writes the defaults into the first `size` bytes of *opts and sets its
+/// struct_size to size (pass sizeof(mirs_image_decode_options)); never writes past size bytes,
+/// so a program built against another version's header stays safe.
+/// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+/// above 64 KiB). For bindings; C code can use the _INIT macro.
+///
+/// C: `int mirs_image_decode_options_init(mirs_image_decode_options *opts, size_t size)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_decode_options_init(opts: *mut mirs_image_decode_options, size: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_decode_options, usize) -> c_int>(crate::load::entry(71)))(opts, size)
+}
+
+/// Reads the header of an image in memory and fills *info (fields beyond
+/// info-\>struct_size are left alone, so older callers stay safe). Decodes no
+/// pixels and applies no width/height/pixel limits, so a hostile header's
+/// claimed size is reported; mirs_image_check_limits() then applies them as
+/// decoding would (opts may be NULL; only max_input_bytes,
+/// max_png_chunks and max_png_chunk_bytes are used). PNG: the chunk framing
+/// and CRCs of the whole file are checked; JPEG: the markers up to the
+/// first scan. Errors: MIRS_E_INVALID_ARGUMENT,
+/// MIRS_E_FORMAT (not PNG/JPEG), MIRS_E_UNSUPPORTED (GIF, WebP, BMP, TIFF...),
+/// MIRS_E_TRUNCATED, MIRS_E_CORRUPT, MIRS_E_LIMIT. Thread-safe.
+///
+/// C: `int mirs_image_probe_memory(const uint8_t *data, size_t len, const mirs_image_decode_options *opts, mirs_image_info *info)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_probe_memory(data: *const u8, len: usize, opts: *const mirs_image_decode_options, info: *mut mirs_image_info) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const u8, usize, *const mirs_image_decode_options, *mut mirs_image_info) -> c_int>(crate::load::entry(72)))(data, len, opts, info)
+}
+
+/// Same for a file (read whole, up to max_input_bytes). Adds MIRS_E_IO and
+/// MIRS_E_NOT_FOUND; messages name the path.
+///
+/// C: `int mirs_image_probe_file(const char *path, const mirs_image_decode_options *opts, mirs_image_info *info)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_probe_file(path: *const c_char, opts: *const mirs_image_decode_options, info: *mut mirs_image_info) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const mirs_image_decode_options, *mut mirs_image_info) -> c_int>(crate::load::entry(73)))(path, opts, info)
+}
+
+/// Applies to a probed header the width, height and pixel limits of opts
+/// (NULL for the defaults) exactly as decoding does: the same check, so an
+/// image that passes here is not refused for its size by any decoding path.
+/// Validation (mirsafety validate --images) and request writing (every
+/// mirs_prompt_options.image_format, ORIGINAL included) use it. Errors:
+/// MIRS_E_INVALID_ARGUMENT, MIRS_E_LIMIT and MIRS_E_CORRUPT (zero size), the
+/// message naming the format and the limit. Thread-safe.
+///
+/// C: `int mirs_image_check_limits(const mirs_image_info *info, const mirs_image_decode_options *opts)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_check_limits(info: *const mirs_image_info, opts: *const mirs_image_decode_options) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image_info, *const mirs_image_decode_options) -> c_int>(crate::load::entry(74)))(info, opts)
+}
+
+/// Decodes a PNG or JPEG held in memory into a new image in opts-\>layout
+/// (opts may be NULL for the defaults). The width, height and pixel limits
+/// are checked after the header and before any pixel memory is allocated.
+/// Conversions (documented in docs/images.md, chosen to equal PIL's
+/// Image.open(f).convert(mode)): palette, low-bit gray and 16-bit samples
+/// become 8-bit (16-bit keeps the high byte); alpha is dropped for RGB8 and
+/// GRAY8 (not blended); tRNS becomes alpha for RGBA8 only; GRAY8 from colour
+/// is (19595 R + 38470 G + 7471 B + 32768) \>\> 16; CMYK and Adobe inverted
+/// CMYK/YCCK JPEGs are converted to RGB like PIL does. Ancillary metadata
+/// (gamma, ICC profiles, EXIF orientation) is ignored, like PIL's open().
+/// On success *out owns a new image (mirs_image_free()).
+/// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_FORMAT, MIRS_E_UNSUPPORTED
+/// (GIF/WebP/BMP/TIFF, 12-bit or lossless JPEG), MIRS_E_LIMIT (a limit in
+/// opts), MIRS_E_TRUNCATED (input ends early), MIRS_E_CORRUPT (bad CRC, bad
+/// zlib or Huffman data, inconsistent header), MIRS_E_NO_MEMORY. The message
+/// names the format and, where known, the byte offset. No codec message is
+/// ever printed. Thread-safe for different inputs.
+///
+/// C: `int mirs_image_decode_memory(const uint8_t *data, size_t len, const mirs_image_decode_options *opts, mirs_image **out)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_decode_memory(data: *const u8, len: usize, opts: *const mirs_image_decode_options, out: *mut *mut mirs_image) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const u8, usize, *const mirs_image_decode_options, *mut *mut mirs_image) -> c_int>(crate::load::entry(75)))(data, len, opts, out)
+}
+
+/// Same for a file; adds MIRS_E_IO and MIRS_E_NOT_FOUND, and messages start
+/// with the path. The file is read whole (up to max_input_bytes).
+///
+/// C: `int mirs_image_decode_file(const char *path, const mirs_image_decode_options *opts, mirs_image **out)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_decode_file(path: *const c_char, opts: *const mirs_image_decode_options, out: *mut *mut mirs_image) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const mirs_image_decode_options, *mut *mut mirs_image) -> c_int>(crate::load::entry(76)))(path, opts, out)
+}
+
+/// Makes a new image of the given size and layout from caller pixels (rows
+/// `stride` bytes apart, stride \>= width*channels), copying them. Limits:
+/// width and height 1..1,000,000 and the byte size must fit memory.
+/// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_LIMIT, MIRS_E_NO_MEMORY.
+///
+/// C: `int mirs_image_from_pixels(uint32_t width, uint32_t height, int32_t layout, const uint8_t *pixels, size_t stride, mirs_image **out)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_from_pixels(width: u32, height: u32, layout: i32, pixels: *const u8, stride: usize, out: *mut *mut mirs_image) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(u32, u32, i32, *const u8, usize, *mut *mut mirs_image) -> c_int>(crate::load::entry(77)))(width, height, layout, pixels, stride, out)
+}
+
+/// Releases an image (NULL is fine). Pointers from mirs_image_pixels() die with it.
+///
+/// C: `void mirs_image_free(mirs_image *img)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_free(img: *mut mirs_image) {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image)>(crate::load::entry(78)))(img)
+}
+
+/// Accessors (img must not be NULL). All are thread-safe.
+///
+/// C: `uint32_t mirs_image_width(const mirs_image *img)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_width(img: *const mirs_image) -> u32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> u32>(crate::load::entry(79)))(img)
+}
+
+/// Accessors (img must not be NULL). All are thread-safe.
+///
+/// C: `uint32_t mirs_image_height(const mirs_image *img)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_height(img: *const mirs_image) -> u32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> u32>(crate::load::entry(80)))(img)
+}
+
+/// Accessors (img must not be NULL). All are thread-safe.
+///
+/// C: `int32_t mirs_image_layout(const mirs_image *img)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_layout(img: *const mirs_image) -> i32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> i32>(crate::load::entry(81)))(img)
+}
+
+/// Accessors (img must not be NULL). All are thread-safe.
+///
+/// C: `int32_t mirs_image_channels(const mirs_image *img)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_channels(img: *const mirs_image) -> i32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> i32>(crate::load::entry(82)))(img)
+}
+
+/// Bytes from one row to the next (currently always width*channels).
+///
+/// C: `size_t mirs_image_stride(const mirs_image *img)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_stride(img: *const mirs_image) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> usize>(crate::load::entry(83)))(img)
+}
+
+/// The pixels, borrowed: valid until mirs_image_free(img). Never NULL.
+///
+/// C: `const uint8_t *mirs_image_pixels(const mirs_image *img)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_pixels(img: *const mirs_image) -> *const u8 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> *const u8>(crate::load::entry(84)))(img)
+}
+
+/// Format the image was decoded from (MIRS_IMAGE_FORMAT_NONE for built ones).
+///
+/// C: `int32_t mirs_image_source_format(const mirs_image *img)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_source_format(img: *const mirs_image) -> i32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> i32>(crate::load::entry(85)))(img)
+}
+
+/// Size of the source image before any DCT scaling (equals width/height
+/// unless the decode used the scale hint).
+///
+/// C: `uint32_t mirs_image_source_width(const mirs_image *img)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_source_width(img: *const mirs_image) -> u32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> u32>(crate::load::entry(86)))(img)
+}
+
+/// Size of the source image before any DCT scaling (equals width/height
+/// unless the decode used the scale hint).
+///
+/// C: `uint32_t mirs_image_source_height(const mirs_image *img)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_source_height(img: *const mirs_image) -> u32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> u32>(crate::load::entry(87)))(img)
+}
+
+/// Codec warnings accepted during decoding (libpng benign errors, tolerated
+/// JPEG warnings); 0 for a clean file.
+///
+/// C: `uint32_t mirs_image_warning_count(const mirs_image *img)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_warning_count(img: *const mirs_image) -> u32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> u32>(crate::load::entry(88)))(img)
+}
+
+/// CRC-64/XZ of the image's pixel bytes, row by row without padding, so the
+/// same pixels give the same value whatever the stride. Thread-safe.
+///
+/// C: `int mirs_image_checksum_pixels(const mirs_image *img, uint64_t *out)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_checksum_pixels(img: *const mirs_image, out: *mut u64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image, *mut u64) -> c_int>(crate::load::entry(89)))(img, out)
+}
+
+/// CRC-64/XZ of a byte range (e.g. an encoded file held in memory).
+///
+/// C: `uint64_t mirs_image_checksum_bytes(const uint8_t *data, size_t len)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_checksum_bytes(data: *const u8, len: usize) -> u64 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const u8, usize) -> u64>(crate::load::entry(90)))(data, len)
+}
+
+/// CRC-64/XZ of a file's bytes, streamed (no size limit, constant memory).
+/// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_IO, MIRS_E_NOT_FOUND.
+///
+/// C: `int mirs_image_checksum_file(const char *path, uint64_t *out)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_checksum_file(path: *const c_char, out: *mut u64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut u64) -> c_int>(crate::load::entry(91)))(path, out)
+}
+
+/// Resizes img to width x height (each 1..1,000,000) into a new image of the
+/// same layout. RGBA channels are filtered independently (straight alpha;
+/// PIL premultiplies RGBA, so RGBA results differ from PIL's where alpha
+/// varies). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_LIMIT, MIRS_E_NO_MEMORY.
+/// Thread-safe.
+///
+/// C: `int mirs_image_resize(const mirs_image *img, uint32_t width, uint32_t height, int32_t method, mirs_image **out)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_resize(img: *const mirs_image, width: u32, height: u32, method: i32, out: *mut *mut mirs_image) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image, u32, u32, i32, *mut *mut mirs_image) -> c_int>(crate::load::entry(92)))(img, width, height, method, out)
+}
+
+/// Qwen2-VL's smart_resize (transformers' image_processing_qwen2_vl.py):
+/// h = round(height / factor) * factor, w likewise (round half to even);
+/// if h*w \> max_pixels: beta = sqrt(height*width / max_pixels),
+/// h = max(factor, floor(height / beta / factor) * factor), w likewise;
+/// else if h*w \< min_pixels: beta = sqrt(min_pixels / (height*width)),
+/// h = ceil(height * beta / factor) * factor, w likewise.
+/// Qwen2-VL's defaults are factor 28, min_pixels 56*56 = 3136 and
+/// max_pixels 14*14*4*1280 = 1003520 (28*28*1280 in the processor config).
+/// Errors: MIRS_E_INVALID_ARGUMENT (zero sizes or factor, NULL outputs),
+/// MIRS_E_RANGE (aspect ratio max/min \> 200, as Qwen raises ValueError),
+/// MIRS_E_OVERFLOW (results that do not fit uint32). Thread-safe.
+///
+/// C: `int mirs_image_smart_resize(uint32_t height, uint32_t width, uint32_t factor, uint64_t min_pixels, uint64_t max_pixels, uint32_t *out_height, uint32_t *out_width)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_smart_resize(height: u32, width: u32, factor: u32, min_pixels: u64, max_pixels: u64, out_height: *mut u32, out_width: *mut u32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(u32, u32, u32, u64, u64, *mut u32, *mut u32) -> c_int>(crate::load::entry(93)))(height, width, factor, min_pixels, max_pixels, out_height, out_width)
+}
+
+/// Writes the defaults into the first `size` bytes of *opts and sets its
+/// struct_size to size (pass sizeof(mirs_image_encode_options)); never writes past size bytes,
+/// so a program built against another version's header stays safe.
+/// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+/// above 64 KiB). For bindings; C code can use the _INIT macro.
+///
+/// C: `int mirs_image_encode_options_init(mirs_image_encode_options *opts, size_t size)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_encode_options_init(opts: *mut mirs_image_encode_options, size: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_encode_options, usize) -> c_int>(crate::load::entry(94)))(opts, size)
+}
+
+/// Encodes img (opts may be NULL: PNG level 6) into out, a library-owned
+/// buffer released with mirs_buf_free(). PNG keeps the layout (RGB, RGBA or
+/// gray, 8-bit, not interlaced, no metadata chunks). JPEG is baseline
+/// (ISLOW DCT, JFIF header) from RGB8 or GRAY8; RGBA8 is refused with
+/// MIRS_E_UNSUPPORTED (drop alpha first, e.g. by decoding as RGB8).
+/// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_UNSUPPORTED, MIRS_E_NO_MEMORY,
+/// MIRS_E_INTERNAL (a codec failure). *out is written only on success.
+/// Thread-safe.
+///
+/// C: `int mirs_image_encode(const mirs_image *img, const mirs_image_encode_options *opts, mirs_buf *out)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_encode(img: *const mirs_image, opts: *const mirs_image_encode_options, out: *mut mirs_buf) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image, *const mirs_image_encode_options, *mut mirs_buf) -> c_int>(crate::load::entry(95)))(img, opts, out)
+}
+
+/// Standard base64 (RFC 4648, '+' '/', '=' padding, no line breaks) of any
+/// bytes, NUL-terminated text in out. Errors: MIRS_E_INVALID_ARGUMENT,
+/// MIRS_E_NO_MEMORY, MIRS_E_OVERFLOW.
+///
+/// C: `int mirs_image_base64(const uint8_t *data, size_t len, mirs_buf *out)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_base64(data: *const u8, len: usize, out: *mut mirs_buf) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const u8, usize, *mut mirs_buf) -> c_int>(crate::load::entry(96)))(data, len, out)
+}
+
+/// "data:image/png;base64,..." (or image/jpeg) for encoded image bytes,
+/// passed through unchanged. The MIME type comes from the detected format,
+/// never a file name; bytes that are neither PNG nor JPEG give
+/// MIRS_E_FORMAT (MIRS_E_UNSUPPORTED for GIF/WebP/BMP/TIFF). The bytes are
+/// not decoded: call mirs_image_probe_memory() first to validate them.
+///
+/// C: `int mirs_image_data_url(const uint8_t *data, size_t len, mirs_buf *out)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_data_url(data: *const u8, len: usize, out: *mut mirs_buf) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const u8, usize, *mut mirs_buf) -> c_int>(crate::load::entry(97)))(data, len, out)
+}
+
+/// Same for a file's bytes, unchanged (read up to max_bytes; 0 means 256 MiB).
+/// Adds MIRS_E_IO, MIRS_E_NOT_FOUND, MIRS_E_LIMIT.
+///
+/// C: `int mirs_image_data_url_file(const char *path, uint64_t max_bytes, mirs_buf *out)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_data_url_file(path: *const c_char, max_bytes: u64, out: *mut mirs_buf) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, u64, *mut mirs_buf) -> c_int>(crate::load::entry(98)))(path, max_bytes, out)
+}
+
+/// Encodes img with opts (as mirs_image_encode) and returns its data: URL.
+///
+/// C: `int mirs_image_encode_data_url(const mirs_image *img, const mirs_image_encode_options *opts, mirs_buf *out)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_encode_data_url(img: *const mirs_image, opts: *const mirs_image_encode_options, out: *mut mirs_buf) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image, *const mirs_image_encode_options, *mut mirs_buf) -> c_int>(crate::load::entry(99)))(img, opts, out)
+}
+
+/// Writes the defaults into the first `size` bytes of *opts and sets its
+/// struct_size to size (pass sizeof(mirs_image_composite_options)); never writes past size bytes,
+/// so a program built against another version's header stays safe.
+/// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+/// above 64 KiB). For bindings; C code can use the _INIT macro.
+///
+/// C: `int mirs_image_composite_options_init(mirs_image_composite_options *opts, size_t size)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_composite_options_init(opts: *mut mirs_image_composite_options, size: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_composite_options, usize) -> c_int>(crate::load::entry(100)))(opts, size)
+}
+
+/// Tiles n \>= 1 images into one new image. Every cell has the size of the
+/// largest input (max width x max height over all inputs); each image is
+/// drawn unscaled, centred in its cell (offsets rounded down); the rest is
+/// the background colour. Cells are `spacing` pixels apart and the whole is
+/// surrounded by `margin` pixels. Inputs of any layout are converted to the
+/// result layout: gray is replicated, RGB gets alpha 255, alpha is blended
+/// over the background when the result has none, and GRAY8 results use the
+/// luma formula of decoding. Resize the inputs first (mirs_image_resize) to
+/// scale them to a common height. Errors: MIRS_E_INVALID_ARGUMENT,
+/// MIRS_E_LIMIT (result larger than max_pixels), MIRS_E_NO_MEMORY.
+/// Thread-safe.
+///
+/// C: `int mirs_image_composite(const mirs_image *const *images, size_t n, const mirs_image_composite_options *opts, mirs_image **out)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_composite(images: *const *const mirs_image, n: usize, opts: *const mirs_image_composite_options, out: *mut *mut mirs_image) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const *const mirs_image, usize, *const mirs_image_composite_options, *mut *mut mirs_image) -> c_int>(crate::load::entry(101)))(images, n, opts, out)
+}
+
+/// Fills the first `size` bytes of *opts with the defaults and sets
+/// struct_size = size (for bindings that cannot use the macro; never writes
+/// past size). MIRS_E_INVALID_ARGUMENT for NULL or a size below the oldest
+/// layout.
+///
+/// C: `int mirs_image_batch_options_init(mirs_image_batch_options *opts, size_t size)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_batch_options_init(opts: *mut mirs_image_batch_options, size: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_batch_options, usize) -> c_int>(crate::load::entry(102)))(opts, size)
+}
+
+/// A new empty batch, owned by the caller (mirs_image_batch_free()).
+/// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY.
+///
+/// C: `int mirs_image_batch_new(mirs_image_batch **out)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_batch_new(out: *mut *mut mirs_image_batch) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut *mut mirs_image_batch) -> c_int>(crate::load::entry(103)))(out)
+}
+
+/// Releases a batch, its results and its copies of paths (NULL is fine).
+///
+/// C: `void mirs_image_batch_free(mirs_image_batch *batch)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_batch_free(batch: *mut mirs_image_batch) {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_batch)>(crate::load::entry(104)))(batch)
+}
+
+/// Appends a file input (the path is copied). target_width x target_height
+/// is the size of the result; 0 x 0 keeps the decoded size (one of them 0
+/// and not the other is MIRS_E_INVALID_ARGUMENT). Errors:
+/// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY. The file is read only by
+/// mirs_image_batch_run().
+///
+/// C: `int mirs_image_batch_add_file(mirs_image_batch *batch, const char *path, uint32_t target_width, uint32_t target_height)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_batch_add_file(batch: *mut mirs_image_batch, path: *const c_char, target_width: u32, target_height: u32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_batch, *const c_char, u32, u32) -> c_int>(crate::load::entry(105)))(batch, path, target_width, target_height)
+}
+
+/// Appends an input held in memory, borrowed: data must stay valid and
+/// unchanged until the last mirs_image_batch_run() of this batch returns.
+/// Targets as for mirs_image_batch_add_file().
+///
+/// C: `int mirs_image_batch_add_memory(mirs_image_batch *batch, const uint8_t *data, size_t len, uint32_t target_width, uint32_t target_height)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_batch_add_memory(batch: *mut mirs_image_batch, data: *const u8, len: usize, target_width: u32, target_height: u32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_batch, *const u8, usize, u32, u32) -> c_int>(crate::load::entry(106)))(batch, data, len, target_width, target_height)
+}
+
+/// Number of inputs added (0 for NULL).
+///
+/// C: `size_t mirs_image_batch_count(const mirs_image_batch *batch)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_batch_count(batch: *const mirs_image_batch) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image_batch) -> usize>(crate::load::entry(107)))(batch)
+}
+
+/// Prepares every input (opts may be NULL for the defaults: one thread,
+/// bicubic, DCT scaling, default decode options, no encoding), replacing the
+/// results of an earlier run. Returns MIRS_OK when the batch ran, even if
+/// some inputs failed (like a lenient load: the failures stay on the batch,
+/// read each with mirs_image_batch_status()); *failed (may be NULL)
+/// receives the number of failed inputs. Errors, when it could not run at
+/// all: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY.
+///
+/// C: `int mirs_image_batch_run(mirs_image_batch *batch, const mirs_image_batch_options *opts, size_t *failed)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_batch_run(batch: *mut mirs_image_batch, opts: *const mirs_image_batch_options, failed: *mut usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_batch, *const mirs_image_batch_options, *mut usize) -> c_int>(crate::load::entry(108)))(batch, opts, failed)
+}
+
+/// Result of input i after a run: MIRS_OK or the negative status that
+/// reading, decoding, resizing or encoding that input gave. MIRS_E_RANGE for
+/// an index out of range, MIRS_E_STATE when no run has happened since the
+/// input was added.
+///
+/// C: `int mirs_image_batch_status(const mirs_image_batch *batch, size_t i)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_batch_status(batch: *const mirs_image_batch, i: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image_batch, usize) -> c_int>(crate::load::entry(109)))(batch, i)
+}
+
+/// Message of input i's failure, naming the file for file inputs ("" when
+/// it succeeded). Borrowed: valid until the next run or the free. Never NULL.
+///
+/// C: `const char *mirs_image_batch_message(const mirs_image_batch *batch, size_t i)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_batch_message(batch: *const mirs_image_batch, i: usize) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image_batch, usize) -> *const c_char>(crate::load::entry(110)))(batch, i)
+}
+
+/// Input i's image (NULL when it failed or was encoded). Borrowed: valid
+/// until the next run, mirs_image_batch_take_image() or the free.
+///
+/// C: `const mirs_image *mirs_image_batch_image(const mirs_image_batch *batch, size_t i)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_batch_image(batch: *const mirs_image_batch, i: usize) -> *const mirs_image {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image_batch, usize) -> *const mirs_image>(crate::load::entry(111)))(batch, i)
+}
+
+/// Moves input i's image to the caller (*out, freed with mirs_image_free()).
+/// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE, MIRS_E_NOT_FOUND (the input
+/// failed, was encoded or was already taken).
+///
+/// C: `int mirs_image_batch_take_image(mirs_image_batch *batch, size_t i, mirs_image **out)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_batch_take_image(batch: *mut mirs_image_batch, i: usize, out: *mut *mut mirs_image) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_batch, usize, *mut *mut mirs_image) -> c_int>(crate::load::entry(112)))(batch, i, out)
+}
+
+/// Input i's encoded bytes when the run had encode options (NULL with
+/// *len = 0 otherwise). Borrowed: valid until the next run or the free.
+///
+/// C: `const uint8_t *mirs_image_batch_encoded(const mirs_image_batch *batch, size_t i, size_t *len)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_batch_encoded(batch: *const mirs_image_batch, i: usize, len: *mut usize) -> *const u8 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image_batch, usize, *mut usize) -> *const u8>(crate::load::entry(113)))(batch, i, len)
+}
+
+/// MIRS_IMAGE_FORMAT_*: "none", "png", "jpeg".
+///
+/// C: `const char *mirs_image_format_name(int32_t value)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_format_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(114)))(value)
+}
+
+/// MIRS_IMAGE_FORMAT_*: "none", "png", "jpeg".
+///
+/// C: `int mirs_image_format_from_name(const char *name, int32_t *out)` (image.h)
+#[inline]
+pub unsafe fn mirs_image_format_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(115)))(name, out)
+}
+
+/// MIRS_LAYOUT_* ("rgb", "rgba", "gray" and PIL's "L" are accepted too): "rgb8", "rgba8", "gray8".
+///
+/// C: `const char *mirs_layout_name(int32_t value)` (image.h)
+#[inline]
+pub unsafe fn mirs_layout_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(116)))(value)
+}
+
+/// MIRS_LAYOUT_* ("rgb", "rgba", "gray" and PIL's "L" are accepted too): "rgb8", "rgba8", "gray8".
+///
+/// C: `int mirs_layout_from_name(const char *name, int32_t *out)` (image.h)
+#[inline]
+pub unsafe fn mirs_layout_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(117)))(name, out)
+}
+
+/// MIRS_JPEG_WARNINGS_*: "strict", "tolerate".
+///
+/// C: `const char *mirs_jpeg_warnings_name(int32_t value)` (image.h)
+#[inline]
+pub unsafe fn mirs_jpeg_warnings_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(118)))(value)
+}
+
+/// MIRS_JPEG_WARNINGS_*: "strict", "tolerate".
+///
+/// C: `int mirs_jpeg_warnings_from_name(const char *name, int32_t *out)` (image.h)
+#[inline]
+pub unsafe fn mirs_jpeg_warnings_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(119)))(name, out)
+}
+
+/// MIRS_JPEG_DCT_*: "exact", "fast".
+///
+/// C: `const char *mirs_jpeg_dct_name(int32_t value)` (image.h)
+#[inline]
+pub unsafe fn mirs_jpeg_dct_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(120)))(value)
+}
+
+/// MIRS_JPEG_DCT_*: "exact", "fast".
+///
+/// C: `int mirs_jpeg_dct_from_name(const char *name, int32_t *out)` (image.h)
+#[inline]
+pub unsafe fn mirs_jpeg_dct_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(121)))(name, out)
+}
+
+/// MIRS_JPEG_SUBSAMPLING_*: "444", "422", "420".
+///
+/// C: `const char *mirs_jpeg_subsampling_name(int32_t value)` (image.h)
+#[inline]
+pub unsafe fn mirs_jpeg_subsampling_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(122)))(value)
+}
+
+/// MIRS_JPEG_SUBSAMPLING_*: "444", "422", "420".
+///
+/// C: `int mirs_jpeg_subsampling_from_name(const char *name, int32_t *out)` (image.h)
+#[inline]
+pub unsafe fn mirs_jpeg_subsampling_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(123)))(name, out)
+}
+
+/// MIRS_RESIZE_*: "area", "bilinear", "bicubic".
+///
+/// C: `const char *mirs_resize_name(int32_t value)` (image.h)
+#[inline]
+pub unsafe fn mirs_resize_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(124)))(value)
+}
+
+/// MIRS_RESIZE_*: "area", "bilinear", "bicubic".
+///
+/// C: `int mirs_resize_from_name(const char *name, int32_t *out)` (image.h)
+#[inline]
+pub unsafe fn mirs_resize_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(125)))(name, out)
+}
+
+/// MIRS_COMPOSITE_*: "row", "column", "grid".
+///
+/// C: `const char *mirs_composite_name(int32_t value)` (image.h)
+#[inline]
+pub unsafe fn mirs_composite_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(126)))(value)
+}
+
+/// MIRS_COMPOSITE_*: "row", "column", "grid".
+///
+/// C: `int mirs_composite_from_name(const char *name, int32_t *out)` (image.h)
+#[inline]
+pub unsafe fn mirs_composite_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(127)))(name, out)
+}
+
+/// Static names ("qwen2-vl", "multi-image"); NULL when out of range.
+///
+/// C: `const char *mirs_prompt_format_name(int32_t format)` (prompt.h)
+#[inline]
+pub unsafe fn mirs_prompt_format_name(format: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(128)))(format)
+}
+
+/// Static names ("qwen2-vl", "multi-image"); NULL when out of range.
+///
+/// C: `const char *mirs_prompt_variant_name(int32_t variant)` (prompt.h)
+#[inline]
+pub unsafe fn mirs_prompt_variant_name(variant: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(129)))(variant)
+}
+
+/// Lenient parsing (case, spaces, underscores, hyphens and dots ignored:
+/// "Qwen2_VL", "qwen2.5-vl", "GLM4.1V", "TextOnly"). MIRS_OK and *out, or
+/// MIRS_E_NOT_FOUND. Thread-safe.
+///
+/// C: `int mirs_prompt_format_from_name(const char *name, int32_t *out)` (prompt.h)
+#[inline]
+pub unsafe fn mirs_prompt_format_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(130)))(name, out)
+}
+
+/// Lenient parsing (case, spaces, underscores, hyphens and dots ignored:
+/// "Qwen2_VL", "qwen2.5-vl", "GLM4.1V", "TextOnly"). MIRS_OK and *out, or
+/// MIRS_E_NOT_FOUND. Thread-safe.
+///
+/// C: `int mirs_prompt_variant_from_name(const char *name, int32_t *out)` (prompt.h)
+#[inline]
+pub unsafe fn mirs_prompt_variant_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(131)))(name, out)
+}
+
+/// 1 for the request formats (OPENAI, ANTHROPIC, OPENAI_BATCH), 0 for the
+/// text formats, -1 when out of range.
+///
+/// C: `int32_t mirs_prompt_format_is_request(int32_t format)` (prompt.h)
+#[inline]
+pub unsafe fn mirs_prompt_format_is_request(format: i32) -> i32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> i32>(crate::load::entry(132)))(format)
+}
+
+/// Parses template text (UTF-8, at most 1 MiB). `name` is used in error
+/// messages ("name:LINE:COL: reason"); NULL means "template". Errors:
+/// MIRS_E_INVALID_ARGUMENT, MIRS_E_UTF8, MIRS_E_LIMIT, MIRS_E_FORMAT (a
+/// syntax error or an unknown variable; the message names line and column),
+/// MIRS_E_NO_MEMORY. On success *out owns a new template.
+///
+/// C: `int mirs_template_parse(const char *text, size_t len, const char *name, mirs_template **out)` (prompt.h)
+#[inline]
+pub unsafe fn mirs_template_parse(text: *const c_char, len: usize, name: *const c_char, out: *mut *mut mirs_template) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *const c_char, *mut *mut mirs_template) -> c_int>(crate::load::entry(133)))(text, len, name, out)
+}
+
+/// Reads and parses a template file (every byte counts, including a final
+/// newline). Also MIRS_E_IO / MIRS_E_NOT_FOUND for the file.
+///
+/// C: `int mirs_template_load(const char *path, mirs_template **out)` (prompt.h)
+#[inline]
+pub unsafe fn mirs_template_load(path: *const c_char, out: *mut *mut mirs_template) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut *mut mirs_template) -> c_int>(crate::load::entry(134)))(path, out)
+}
+
+/// Reads and parses a template file (every byte counts, including a final
+/// newline). Also MIRS_E_IO / MIRS_E_NOT_FOUND for the file.
+///
+/// C: `void mirs_template_free(mirs_template *tmpl)` (prompt.h)
+#[inline]
+pub unsafe fn mirs_template_free(tmpl: *mut mirs_template) {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_template)>(crate::load::entry(135)))(tmpl)
+}
+
+/// Writes the defaults into the first `size` bytes of *opts and sets its
+/// struct_size to size (pass sizeof(mirs_prompt_options)); never writes past size bytes,
+/// so a program built against another version's header stays safe.
+/// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+/// above 64 KiB). For bindings; C code can use the _INIT macro.
+///
+/// C: `int mirs_prompt_options_init(mirs_prompt_options *opts, size_t size)` (prompt.h)
+#[inline]
+pub unsafe fn mirs_prompt_options_init(opts: *mut mirs_prompt_options, size: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_prompt_options, usize) -> c_int>(crate::load::entry(136)))(opts, size)
+}
+
+/// Checks options as a whole job would before writing anything (the
+/// mirs_prompt_write family runs the same checks): a request format needs a
+/// model, a run profile the openai or openai-batch format, the composite
+/// variant with a text format a composite_dir, string options valid UTF-8.
+/// Lets a tool refuse its command line before opening a dataset. MIRS_OK,
+/// or MIRS_E_INVALID_ARGUMENT / MIRS_E_UTF8 with the reason. Thread-safe.
+///
+/// C: `int mirs_prompt_options_check(const mirs_prompt_options *opts)` (prompt.h)
+#[inline]
+pub unsafe fn mirs_prompt_options_check(opts: *const mirs_prompt_options) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_prompt_options) -> c_int>(crate::load::entry(137)))(opts)
+}
+
+/// Writes the defaults into the first `size` bytes of *in and sets its
+/// struct_size to size (pass sizeof(mirs_prompt_input)); never writes past size bytes,
+/// so a program built against another version's header stays safe.
+/// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+/// above 64 KiB). For bindings; C code can use the _INIT macro.
+///
+/// C: `int mirs_prompt_input_init(mirs_prompt_input *in, size_t size)` (prompt.h)
+#[inline]
+pub unsafe fn mirs_prompt_input_init(r#in: *mut mirs_prompt_input, size: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_prompt_input, usize) -> c_int>(crate::load::entry(138)))(r#in, size)
+}
+
+/// Renders `in` with a text format (QWEN2_VL .. TEMPLATE) into *out (text,
+/// NUL-terminated). The variant is ignored here: the input is rendered as
+/// given. Errors: MIRS_E_INVALID_ARGUMENT (NULL, a request format, a
+/// TEMPLATE format without tmpl), MIRS_E_UTF8, MIRS_E_NO_MEMORY. Thread-safe.
+///
+/// C: `int mirs_prompt_render(const mirs_prompt_input *in, const mirs_prompt_options *opts, mirs_buf *out)` (prompt.h)
+#[inline]
+pub unsafe fn mirs_prompt_render(r#in: *const mirs_prompt_input, opts: *const mirs_prompt_options, out: *mut mirs_buf) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_prompt_input, *const mirs_prompt_options, *mut mirs_buf) -> c_int>(crate::load::entry(139)))(r#in, opts, out)
+}
+
+/// The permutation the SHUFFLED variant applies to n images of the item
+/// with this key: out\[k\] = the stored index of the image sent k-th.
+/// Fisher-Yates from the last position down, with j = r % (i + 1) and r
+/// drawn from splitmix64 seeded with seed ^ mirs_key_hash(key) (docs/prompts.md
+/// has the exact steps): the same on every machine. n \<= 65536.
+///
+/// C: `int mirs_prompt_permutation(const char *key, uint64_t seed, size_t n, size_t *out)` (prompt.h)
+#[inline]
+pub unsafe fn mirs_prompt_permutation(key: *const c_char, seed: u64, n: usize, out: *mut usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, u64, usize, *mut usize) -> c_int>(crate::load::entry(140)))(key, seed, n, out)
+}
+
+/// The text of a text format for one item with the options' variant (the
+/// model-facing text only). Errors as mirs_prompt_render, plus MIRS_E_SCHEMA
+/// (CAPTIONS on an item without image descriptions) and, for COMPOSITE,
+/// the image module's errors. Thread-safe (the item is read only).
+///
+/// C: `int mirs_prompt_item_text(const mirs_item *item, const mirs_prompt_options *opts, mirs_buf *out)` (prompt.h)
+#[inline]
+pub unsafe fn mirs_prompt_item_text(item: *const mirs_item, opts: *const mirs_prompt_options, out: *mut mirs_buf) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item, *const mirs_prompt_options, *mut mirs_buf) -> c_int>(crate::load::entry(141)))(item, opts, out)
+}
+
+/// One output line for the item, without the newline: for text formats
+/// {"key": ..., "text": ..., "images": \[image files in the order sent\]}; for
+/// request formats the request object (images read and base64-encoded; an
+/// empty text sends no text part, as the official adapter). As the official
+/// adapters: QWEN2_VL lists only the image files that exist; the other text
+/// formats need every file to exist (MIRS_E_NOT_FOUND).
+/// Errors: as above, MIRS_E_INVALID_ARGUMENT (request format without a
+/// model), MIRS_E_IO / MIRS_E_LIMIT / MIRS_E_FORMAT for image files (the
+/// message names the file). With COMPOSITE and a text format the tiled
+/// image is also written (atomically) into options.composite_dir, which is
+/// then required. Thread-safe (two threads must not write the same item's
+/// composite at once).
+///
+/// C: `int mirs_prompt_item_line(const mirs_item *item, const mirs_prompt_options *opts, mirs_buf *out)` (prompt.h)
+#[inline]
+pub unsafe fn mirs_prompt_item_line(item: *const mirs_item, opts: *const mirs_prompt_options, out: *mut mirs_buf) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item, *const mirs_prompt_options, *mut mirs_buf) -> c_int>(crate::load::entry(142)))(item, opts, out)
+}
+
+/// Writes one line per item that passes `filter` (NULL = all), in the
+/// iterator's order, to `sink` (or, for an item the official adapters count
+/// as failed inference, a record to options.failed_sink when one is set).
+/// Memory stays constant in the number of items (one line is built at a
+/// time). *written (may be NULL) receives the number of lines handed to
+/// `sink` (failed records not counted), also on failure; progress counts
+/// every item. Not thread-safe with
+/// respect to the sink; the dataset is only read.
+///
+/// C: `int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter, const mirs_prompt_options *opts, mirs_prompt_sink_fn sink, void *userdata, size_t *written)` (prompt.h)
+#[inline]
+pub unsafe fn mirs_prompt_write(ds: *const mirs_dataset, filter: *const mirs_filter, opts: *const mirs_prompt_options, sink: mirs_prompt_sink_fn, userdata: *mut c_void, written: *mut usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, *const mirs_filter, *const mirs_prompt_options, mirs_prompt_sink_fn, *mut c_void, *mut usize) -> c_int>(crate::load::entry(143)))(ds, filter, opts, sink, userdata, written)
+}
+
+/// Same, to a file, atomically: lines go to "\<path\>.tmp.\<pid\>", which is
+/// fsynced and renamed over `path` only when every item succeeded. On any
+/// failure the temporary file is removed and an existing `path` is left
+/// untouched (a killed process can leave the temporary file behind; it is
+/// never read). There is no partial resume: split large jobs with shards.
+///
+/// C: `int mirs_prompt_write_file(const mirs_dataset *ds, const mirs_filter *filter, const mirs_prompt_options *opts, const char *path, size_t *written)` (prompt.h)
+#[inline]
+pub unsafe fn mirs_prompt_write_file(ds: *const mirs_dataset, filter: *const mirs_filter, opts: *const mirs_prompt_options, path: *const c_char, written: *mut usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, *const mirs_filter, *const mirs_prompt_options, *const c_char, *mut usize) -> c_int>(crate::load::entry(144)))(ds, filter, opts, path, written)
+}
+
+/// MIRS_PROMPT_LABELS_*: "auto", "on", "off".
+///
+/// C: `const char *mirs_prompt_labels_name(int32_t value)` (prompt.h)
+#[inline]
+pub unsafe fn mirs_prompt_labels_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(145)))(value)
+}
+
+/// MIRS_PROMPT_LABELS_*: "auto", "on", "off".
+///
+/// C: `int mirs_prompt_labels_from_name(const char *name, int32_t *out)` (prompt.h)
+#[inline]
+pub unsafe fn mirs_prompt_labels_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(146)))(name, out)
+}
+
+/// MIRS_PROMPT_IMAGE_* ("jpg" is accepted too): "original", "png", "jpeg".
+///
+/// C: `const char *mirs_prompt_image_name(int32_t value)` (prompt.h)
+#[inline]
+pub unsafe fn mirs_prompt_image_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(147)))(value)
+}
+
+/// MIRS_PROMPT_IMAGE_* ("jpg" is accepted too): "original", "png", "jpeg".
+///
+/// C: `int mirs_prompt_image_from_name(const char *name, int32_t *out)` (prompt.h)
+#[inline]
+pub unsafe fn mirs_prompt_image_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(148)))(name, out)
+}
+
+/// MIRS_PROMPT_PROFILE_*: "none", "qwen2.5-vl", "glm-4.1v-thinking".
+///
+/// C: `const char *mirs_prompt_profile_name(int32_t value)` (prompt.h)
+#[inline]
+pub unsafe fn mirs_prompt_profile_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(149)))(value)
+}
+
+/// MIRS_PROMPT_PROFILE_*: "none", "qwen2.5-vl", "glm-4.1v-thinking".
+///
+/// C: `int mirs_prompt_profile_from_name(const char *name, int32_t *out)` (prompt.h)
+#[inline]
+pub unsafe fn mirs_prompt_profile_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(150)))(name, out)
+}
+
+/// Binomial proportion k/n with a two-sided interval at `confidence`
+/// (e.g. 0.95). Wilson score interval (no continuity correction), and the
+/// exact Clopper–Pearson interval (beta quantiles; lo = 0 when k = 0, hi = 1
+/// when k = n). Errors: MIRS_E_INVALID_ARGUMENT (k \> n, confidence outside
+/// (0,1), NULL outputs), MIRS_E_EMPTY (n = 0).
+///
+/// C: `int mirs_stats_wilson(uint64_t k, uint64_t n, double confidence, double *lo, double *hi)` (stats.h)
+#[inline]
+pub unsafe fn mirs_stats_wilson(k: u64, n: u64, confidence: f64, lo: *mut f64, hi: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(u64, u64, f64, *mut f64, *mut f64) -> c_int>(crate::load::entry(151)))(k, n, confidence, lo, hi)
+}
+
+/// Binomial proportion k/n with a two-sided interval at `confidence`
+/// (e.g. 0.95). Wilson score interval (no continuity correction), and the
+/// exact Clopper–Pearson interval (beta quantiles; lo = 0 when k = 0, hi = 1
+/// when k = n). Errors: MIRS_E_INVALID_ARGUMENT (k \> n, confidence outside
+/// (0,1), NULL outputs), MIRS_E_EMPTY (n = 0).
+///
+/// C: `int mirs_stats_clopper_pearson(uint64_t k, uint64_t n, double confidence, double *lo, double *hi)` (stats.h)
+#[inline]
+pub unsafe fn mirs_stats_clopper_pearson(k: u64, n: u64, confidence: f64, lo: *mut f64, hi: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(u64, u64, f64, *mut f64, *mut f64) -> c_int>(crate::load::entry(152)))(k, n, confidence, lo, hi)
+}
+
+/// Exact McNemar test on the discordant counts b (first yes, second no) and
+/// c (first no, second yes): two-sided binomial test of b against
+/// Binom(b + c, 1/2), summing outcomes no more likely than b (relative
+/// tolerance 1e-7, as scipy.stats.binomtest); p = 1 when b + c = 0. Errors:
+/// MIRS_E_INVALID_ARGUMENT (NULL), MIRS_E_LIMIT (b + c \> 2^53).
+///
+/// C: `int mirs_stats_mcnemar_exact(uint64_t b, uint64_t c, double *p_value)` (stats.h)
+#[inline]
+pub unsafe fn mirs_stats_mcnemar_exact(b: u64, c: u64, p_value: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(u64, u64, *mut f64) -> c_int>(crate::load::entry(153)))(b, c, p_value)
+}
+
+/// Difference of two paired proportions p1 - p2 = (n10 - n01) / n from the
+/// 2x2 table (n11 both yes, n10 first only, n01 second only, n00 neither),
+/// with Newcombe's hybrid score interval (method 10 of Newcombe 1998: Wilson
+/// limits of both margins combined with the continuity-corrected phi).
+/// Errors: MIRS_E_EMPTY (n = 0), MIRS_E_INVALID_ARGUMENT (confidence, NULL),
+/// MIRS_E_LIMIT (n \> 2^53).
+///
+/// C: `int mirs_stats_paired_difference(uint64_t n11, uint64_t n10, uint64_t n01, uint64_t n00, double confidence, double *diff, double *lo, double *hi)` (stats.h)
+#[inline]
+pub unsafe fn mirs_stats_paired_difference(n11: u64, n10: u64, n01: u64, n00: u64, confidence: f64, diff: *mut f64, lo: *mut f64, hi: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(u64, u64, u64, u64, f64, *mut f64, *mut f64, *mut f64) -> c_int>(crate::load::entry(154)))(n11, n10, n01, n00, confidence, diff, lo, hi)
+}
+
+/// Cohen's kappa of a k x k confusion matrix (row-major, rows = rater A),
+/// as sklearn.metrics.cohen_kappa_score, computed from exact integer sums.
+/// NaN with MIRS_OK when the expected disagreement is 0 (both raters used a
+/// single, identical category). Errors: MIRS_E_EMPTY (k = 0 or all zero),
+/// MIRS_E_LIMIT (k \> 65536), MIRS_E_OVERFLOW (total count \> 2^63).
+///
+/// C: `int mirs_stats_cohen_kappa(const uint64_t *matrix, size_t k, double *kappa)` (stats.h)
+#[inline]
+pub unsafe fn mirs_stats_cohen_kappa(matrix: *const u64, k: usize, kappa: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const u64, usize, *mut f64) -> c_int>(crate::load::entry(155)))(matrix, k, kappa)
+}
+
+/// Rank correlations of paired samples, with p-values as scipy.stats 1.10
+/// computes them by default: Spearman's rho (average ranks; t distribution
+/// with n - 2 degrees of freedom) and Kendall's tau-b (method 'auto': the
+/// exact null distribution when there are no ties and n \<= 33 or at most one
+/// discordant or concordant pair, otherwise the normal approximation with
+/// tie correction). n \>= 3 for Spearman, \>= 2 for Kendall, else
+/// MIRS_E_EMPTY; MIRS_E_LIMIT above 2^31 values. NaN inputs: MIRS_E_NUMERIC
+/// (infinities rank as the extreme values). A constant input gives NaN
+/// statistics and p-values with MIRS_OK, as scipy does.
+///
+/// C: `int mirs_stats_spearman(const double *x, const double *y, size_t n, double *rho, double *p_value)` (stats.h)
+#[inline]
+pub unsafe fn mirs_stats_spearman(x: *const f64, y: *const f64, n: usize, rho: *mut f64, p_value: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, *const f64, usize, *mut f64, *mut f64) -> c_int>(crate::load::entry(156)))(x, y, n, rho, p_value)
+}
+
+/// Rank correlations of paired samples, with p-values as scipy.stats 1.10
+/// computes them by default: Spearman's rho (average ranks; t distribution
+/// with n - 2 degrees of freedom) and Kendall's tau-b (method 'auto': the
+/// exact null distribution when there are no ties and n \<= 33 or at most one
+/// discordant or concordant pair, otherwise the normal approximation with
+/// tie correction). n \>= 3 for Spearman, \>= 2 for Kendall, else
+/// MIRS_E_EMPTY; MIRS_E_LIMIT above 2^31 values. NaN inputs: MIRS_E_NUMERIC
+/// (infinities rank as the extreme values). A constant input gives NaN
+/// statistics and p-values with MIRS_OK, as scipy does.
+///
+/// C: `int mirs_stats_kendall(const double *x, const double *y, size_t n, double *tau, double *p_value)` (stats.h)
+#[inline]
+pub unsafe fn mirs_stats_kendall(x: *const f64, y: *const f64, n: usize, tau: *mut f64, p_value: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, *const f64, usize, *mut f64, *mut f64) -> c_int>(crate::load::entry(157)))(x, y, n, tau, p_value)
+}
+
+/// Welch's unequal-variance t-test from samples, and from summary moments
+/// (count, mean, unbiased variance) so that merged accumulators can be tested
+/// without their samples (scipy.stats.ttest_ind(equal_var=False)). Each group
+/// needs n \>= 2 (MIRS_E_EMPTY); NaN or infinite values: MIRS_E_NUMERIC. With
+/// both variances 0, df = 1 and t = +-Inf (p = 0) or NaN (equal means), as in
+/// scipy.
+///
+/// C: `int mirs_stats_welch(const double *a, size_t na, const double *b, size_t nb, double *t, double *df, double *p_value)` (stats.h)
+#[inline]
+pub unsafe fn mirs_stats_welch(a: *const f64, na: usize, b: *const f64, nb: usize, t: *mut f64, df: *mut f64, p_value: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, usize, *const f64, usize, *mut f64, *mut f64, *mut f64) -> c_int>(crate::load::entry(158)))(a, na, b, nb, t, df, p_value)
+}
+
+/// Welch's unequal-variance t-test from samples, and from summary moments
+/// (count, mean, unbiased variance) so that merged accumulators can be tested
+/// without their samples (scipy.stats.ttest_ind(equal_var=False)). Each group
+/// needs n \>= 2 (MIRS_E_EMPTY); NaN or infinite values: MIRS_E_NUMERIC. With
+/// both variances 0, df = 1 and t = +-Inf (p = 0) or NaN (equal means), as in
+/// scipy.
+///
+/// C: `int mirs_stats_welch_moments(double na, double mean_a, double var_a, double nb, double mean_b, double var_b, double *t, double *df, double *p_value)` (stats.h)
+#[inline]
+pub unsafe fn mirs_stats_welch_moments(na: f64, mean_a: f64, var_a: f64, nb: f64, mean_b: f64, var_b: f64, t: *mut f64, df: *mut f64, p_value: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(f64, f64, f64, f64, f64, f64, *mut f64, *mut f64, *mut f64) -> c_int>(crate::load::entry(159)))(na, mean_a, var_a, nb, mean_b, var_b, t, df, p_value)
+}
+
+/// Mann–Whitney U test (two-sided; scipy.stats.mannwhitneyu defaults with
+/// use_continuity). *u is U of sample a (scipy's U1). The exact distribution
+/// is counted exactly (128-bit integers) while C(na+nb, na) \< 2^126, else in
+/// doubles up to ~4e8 steps: beyond that MIRS_MWU_EXACT fails with
+/// MIRS_E_LIMIT and MIRS_MWU_AUTO (only possible with the larger sample in
+/// the hundreds of thousands) uses the asymptotic p-value. Errors:
+/// MIRS_E_EMPTY (an empty group), MIRS_E_NUMERIC (NaN), MIRS_E_UNSUPPORTED
+/// (EXACT with ties), MIRS_E_INVALID_ARGUMENT (unknown method).
+///
+/// C: `int mirs_stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb, int32_t method, double *u, double *p_value)` (stats.h)
+#[inline]
+pub unsafe fn mirs_stats_mann_whitney(a: *const f64, na: usize, b: *const f64, nb: usize, method: i32, u: *mut f64, p_value: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, usize, *const f64, usize, i32, *mut f64, *mut f64) -> c_int>(crate::load::entry(160)))(a, na, b, nb, method, u, p_value)
+}
+
+/// Cohen's d with the pooled standard deviation (ddof = 1): (mean_a - mean_b) / s_pooled.
+/// Needs na, nb \>= 1 and na + nb \>= 3 (MIRS_E_EMPTY); NaN/Inf: MIRS_E_NUMERIC.
+/// A pooled SD of 0 gives +-Inf or NaN.
+///
+/// C: `int mirs_stats_cohen_d(const double *a, size_t na, const double *b, size_t nb, double *d)` (stats.h)
+#[inline]
+pub unsafe fn mirs_stats_cohen_d(a: *const f64, na: usize, b: *const f64, nb: usize, d: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, usize, *const f64, usize, *mut f64) -> c_int>(crate::load::entry(161)))(a, na, b, nb, d)
+}
+
+/// AUROC of scores where `pos` should score higher than `neg` (ties count
+/// one half) = U / (npos * nneg); and a percentile bootstrap interval from
+/// `reps` stratified resamples drawn with a splitmix64 stream from `seed`
+/// (the same numbers on every machine and thread). Each replicate draws nneg
+/// indices into neg sorted ascending, then npos indices into pos sorted
+/// ascending (so only the multisets of scores matter), each index as
+/// floor(r * count / 2^64) of the next 64-bit output r; the interval is the
+/// alpha/2 and 1 - alpha/2 percentiles (numpy's linear interpolation) of the
+/// replicate AUCs. Errors: MIRS_E_EMPTY (an empty group), MIRS_E_NUMERIC
+/// (NaN), MIRS_E_INVALID_ARGUMENT (reps = 0, confidence outside (0,1)),
+/// MIRS_E_LIMIT (reps \> 2^24). O(reps (npos + nneg)) time.
+///
+/// C: `int mirs_stats_auroc(const double *pos, size_t npos, const double *neg, size_t nneg, double *auc)` (stats.h)
+#[inline]
+pub unsafe fn mirs_stats_auroc(pos: *const f64, npos: usize, neg: *const f64, nneg: usize, auc: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, usize, *const f64, usize, *mut f64) -> c_int>(crate::load::entry(162)))(pos, npos, neg, nneg, auc)
+}
+
+/// AUROC of scores where `pos` should score higher than `neg` (ties count
+/// one half) = U / (npos * nneg); and a percentile bootstrap interval from
+/// `reps` stratified resamples drawn with a splitmix64 stream from `seed`
+/// (the same numbers on every machine and thread). Each replicate draws nneg
+/// indices into neg sorted ascending, then npos indices into pos sorted
+/// ascending (so only the multisets of scores matter), each index as
+/// floor(r * count / 2^64) of the next 64-bit output r; the interval is the
+/// alpha/2 and 1 - alpha/2 percentiles (numpy's linear interpolation) of the
+/// replicate AUCs. Errors: MIRS_E_EMPTY (an empty group), MIRS_E_NUMERIC
+/// (NaN), MIRS_E_INVALID_ARGUMENT (reps = 0, confidence outside (0,1)),
+/// MIRS_E_LIMIT (reps \> 2^24). O(reps (npos + nneg)) time.
+///
+/// C: `int mirs_stats_auroc_bootstrap(const double *pos, size_t npos, const double *neg, size_t nneg, uint32_t reps, uint64_t seed, double confidence, double *lo, double *hi)` (stats.h)
+#[inline]
+pub unsafe fn mirs_stats_auroc_bootstrap(pos: *const f64, npos: usize, neg: *const f64, nneg: usize, reps: u32, seed: u64, confidence: f64, lo: *mut f64, hi: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, usize, *const f64, usize, u32, u64, f64, *mut f64, *mut f64) -> c_int>(crate::load::entry(163)))(pos, npos, neg, nneg, reps, seed, confidence, lo, hi)
+}
+
+/// Distribution functions behind the tests (exposed for users and checks).
+/// They return NaN for NaN or out-of-domain arguments (p outside \[0,1\],
+/// a, b, df \<= 0, x outside \[0,1\]); never fail otherwise. Thread-safe.
+///
+/// C: `double mirs_stats_normal_cdf(double x)` (stats.h)
+#[inline]
+pub unsafe fn mirs_stats_normal_cdf(x: f64) -> f64 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(f64) -> f64>(crate::load::entry(164)))(x)
+}
+
+/// Distribution functions behind the tests (exposed for users and checks).
+/// They return NaN for NaN or out-of-domain arguments (p outside \[0,1\],
+/// a, b, df \<= 0, x outside \[0,1\]); never fail otherwise. Thread-safe.
+///
+/// C: `double mirs_stats_normal_quantile(double p)` (stats.h)
+#[inline]
+pub unsafe fn mirs_stats_normal_quantile(p: f64) -> f64 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(f64) -> f64>(crate::load::entry(165)))(p)
+}
+
+/// Distribution functions behind the tests (exposed for users and checks).
+/// They return NaN for NaN or out-of-domain arguments (p outside \[0,1\],
+/// a, b, df \<= 0, x outside \[0,1\]); never fail otherwise. Thread-safe.
+///
+/// P(T \> t)
+///
+/// C: `double mirs_stats_t_sf(double t, double df)` (stats.h)
+#[inline]
+pub unsafe fn mirs_stats_t_sf(t: f64, df: f64) -> f64 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(f64, f64) -> f64>(crate::load::entry(166)))(t, df)
+}
+
+/// Distribution functions behind the tests (exposed for users and checks).
+/// They return NaN for NaN or out-of-domain arguments (p outside \[0,1\],
+/// a, b, df \<= 0, x outside \[0,1\]); never fail otherwise. Thread-safe.
+///
+/// regularised I_x(a, b)
+///
+/// C: `double mirs_stats_beta_inc(double a, double b, double x)` (stats.h)
+#[inline]
+pub unsafe fn mirs_stats_beta_inc(a: f64, b: f64, x: f64) -> f64 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(f64, f64, f64) -> f64>(crate::load::entry(167)))(a, b, x)
+}
+
+/// Distribution functions behind the tests (exposed for users and checks).
+/// They return NaN for NaN or out-of-domain arguments (p outside \[0,1\],
+/// a, b, df \<= 0, x outside \[0,1\]); never fail otherwise. Thread-safe.
+///
+/// C: `double mirs_stats_beta_quantile(double a, double b, double p)` (stats.h)
+#[inline]
+pub unsafe fn mirs_stats_beta_quantile(a: f64, b: f64, p: f64) -> f64 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(f64, f64, f64) -> f64>(crate::load::entry(168)))(a, b, p)
+}
+
+/// MIRS_MWU_*: "auto", "exact", "asymptotic".
+///
+/// C: `const char *mirs_mwu_method_name(int32_t value)` (stats.h)
+#[inline]
+pub unsafe fn mirs_mwu_method_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(169)))(value)
+}
+
+/// MIRS_MWU_*: "auto", "exact", "asymptotic".
+///
+/// C: `int mirs_mwu_method_from_name(const char *name, int32_t *out)` (stats.h)
+#[inline]
+pub unsafe fn mirs_mwu_method_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(170)))(name, out)
+}
+
+/// Writes the defaults into the first `size` bytes of *opts and sets its
+/// struct_size to size (pass sizeof(mirs_strip_options)); never writes past size bytes,
+/// so a program built against another version's header stays safe.
+/// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+/// above 64 KiB). For bindings; C code can use the _INIT macro.
+///
+/// C: `int mirs_strip_options_init(mirs_strip_options *opts, size_t size)` (score.h)
+#[inline]
+pub unsafe fn mirs_strip_options_init(opts: *mut mirs_strip_options, size: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_strip_options, usize) -> c_int>(crate::load::entry(171)))(opts, size)
+}
+
+/// The answer part of text\[0..len) is always one contiguous piece of the
+/// input: writes its byte range \[*start, *end) (start \<= end \<= len), and
+/// the MIRS_STRIP_FLAG_* bits to *flags (optional, may be NULL). Nothing is
+/// allocated. text must be valid UTF-8 (MIRS_E_UTF8 names the byte offset
+/// otherwise); it need not be NUL-terminated and may be NULL when len == 0.
+/// opts may be NULL (defaults). Returns MIRS_OK, MIRS_E_INVALID_ARGUMENT
+/// (bad mode or tags), MIRS_E_LIMIT (tag limits) or MIRS_E_UTF8.
+/// Thread-safe.
+///
+/// C: `int mirs_strip_reasoning_span(const char *text, size_t len, int32_t mode, const mirs_strip_options *opts, size_t *start, size_t *end, uint32_t *flags)` (score.h)
+#[inline]
+pub unsafe fn mirs_strip_reasoning_span(text: *const c_char, len: usize, mode: i32, opts: *const mirs_strip_options, start: *mut usize, end: *mut usize, flags: *mut u32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, i32, *const mirs_strip_options, *mut usize, *mut usize, *mut u32) -> c_int>(crate::load::entry(172)))(text, len, mode, opts, start, end, flags)
+}
+
+/// Same, copying the answer into *out (NUL-terminated; out is overwritten
+/// only on success; release with mirs_buf_free()). flags may be NULL.
+/// Thread-safe.
+///
+/// C: `int mirs_strip_reasoning(const char *text, size_t len, int32_t mode, const mirs_strip_options *opts, mirs_buf *out, uint32_t *flags)` (score.h)
+#[inline]
+pub unsafe fn mirs_strip_reasoning(text: *const c_char, len: usize, mode: i32, opts: *const mirs_strip_options, out: *mut mirs_buf, flags: *mut u32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, i32, *const mirs_strip_options, *mut mirs_buf, *mut u32) -> c_int>(crate::load::entry(173)))(text, len, mode, opts, out, flags)
+}
+
+/// Python's str.isspace() for one code point (1) or not (0).
+///
+/// C: `int32_t mirs_is_python_space(uint32_t codepoint)` (score.h)
+#[inline]
+pub unsafe fn mirs_is_python_space(codepoint: u32) -> i32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(u32) -> i32>(crate::load::entry(174)))(codepoint)
+}
+
+/// Names "gcg", "jbb", "harmbench"; NULL when out of range. Static.
+///
+/// C: `const char *mirs_preset_name(int32_t preset)` (score.h)
+#[inline]
+pub unsafe fn mirs_preset_name(preset: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(175)))(preset)
+}
+
+/// Parses a preset name (ASCII case-insensitive; also "jailbreakbench",
+/// "advbench"). MIRS_OK or MIRS_E_NOT_FOUND.
+///
+/// C: `int mirs_preset_from_name(const char *name, int32_t *out)` (score.h)
+#[inline]
+pub unsafe fn mirs_preset_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(176)))(name, out)
+}
+
+/// Number of phrases of a preset (0 when out of range).
+///
+/// C: `size_t mirs_preset_size(int32_t preset)` (score.h)
+#[inline]
+pub unsafe fn mirs_preset_size(preset: i32) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> usize>(crate::load::entry(177)))(preset)
+}
+
+/// Phrase i of a preset (static string) or NULL when out of range.
+///
+/// C: `const char *mirs_preset_phrase(int32_t preset, size_t i)` (score.h)
+#[inline]
+pub unsafe fn mirs_preset_phrase(preset: i32, i: usize) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32, usize) -> *const c_char>(crate::load::entry(178)))(preset, i)
+}
+
+/// Compiles phrases\[0..n) (NUL-terminated UTF-8, non-empty; duplicates are
+/// allowed and keep their own indices) with MIRS_MATCH_* flags. The phrases
+/// are copied. Returns MIRS_OK, MIRS_E_INVALID_ARGUMENT (NULL, empty phrase,
+/// unknown flag, n == 0), MIRS_E_UTF8, MIRS_E_LIMIT or MIRS_E_NO_MEMORY.
+/// Free with mirs_matcher_free().
+///
+/// C: `int mirs_matcher_new(const char *const *phrases, size_t n, uint32_t flags, mirs_matcher **out)` (score.h)
+#[inline]
+pub unsafe fn mirs_matcher_new(phrases: *const *const c_char, n: usize, flags: u32, out: *mut *mut mirs_matcher) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const *const c_char, usize, u32, *mut *mut mirs_matcher) -> c_int>(crate::load::entry(179)))(phrases, n, flags, out)
+}
+
+/// Compiles a built-in preset.
+///
+/// C: `int mirs_matcher_new_preset(int32_t preset, uint32_t flags, mirs_matcher **out)` (score.h)
+#[inline]
+pub unsafe fn mirs_matcher_new_preset(preset: i32, flags: u32, out: *mut *mut mirs_matcher) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32, u32, *mut *mut mirs_matcher) -> c_int>(crate::load::entry(180)))(preset, flags, out)
+}
+
+/// Compiles a phrase file: UTF-8, one phrase per line, "\n" or "\r\n" line
+/// ends, a leading UTF-8 BOM ignored, empty lines skipped; every other byte
+/// of a line (leading and trailing spaces too) belongs to the phrase. Errors
+/// name the file and line: MIRS_E_IO, MIRS_E_NOT_FOUND, MIRS_E_UTF8,
+/// MIRS_E_LIMIT, MIRS_E_EMPTY (no phrase).
+///
+/// C: `int mirs_matcher_load_file(const char *path, uint32_t flags, mirs_matcher **out)` (score.h)
+#[inline]
+pub unsafe fn mirs_matcher_load_file(path: *const c_char, flags: u32, out: *mut *mut mirs_matcher) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, u32, *mut *mut mirs_matcher) -> c_int>(crate::load::entry(181)))(path, flags, out)
+}
+
+/// Same from bytes in memory; what names the source in messages (NULL ok).
+///
+/// C: `int mirs_matcher_load_text(const char *text, size_t len, uint32_t flags, const char *what, mirs_matcher **out)` (score.h)
+#[inline]
+pub unsafe fn mirs_matcher_load_text(text: *const c_char, len: usize, flags: u32, what: *const c_char, out: *mut *mut mirs_matcher) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, u32, *const c_char, *mut *mut mirs_matcher) -> c_int>(crate::load::entry(182)))(text, len, flags, what, out)
+}
+
+/// Releases a matcher (NULL ok). No stream of it may be in use.
+///
+/// C: `void mirs_matcher_free(mirs_matcher *m)` (score.h)
+#[inline]
+pub unsafe fn mirs_matcher_free(m: *mut mirs_matcher) {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_matcher)>(crate::load::entry(183)))(m)
+}
+
+/// Number of phrases, and phrase i as given (borrowed, valid while the
+/// matcher lives; NULL when out of range).
+///
+/// C: `size_t mirs_matcher_size(const mirs_matcher *m)` (score.h)
+#[inline]
+pub unsafe fn mirs_matcher_size(m: *const mirs_matcher) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_matcher) -> usize>(crate::load::entry(184)))(m)
+}
+
+/// Number of phrases, and phrase i as given (borrowed, valid while the
+/// matcher lives; NULL when out of range).
+///
+/// C: `const char *mirs_matcher_phrase(const mirs_matcher *m, size_t i)` (score.h)
+#[inline]
+pub unsafe fn mirs_matcher_phrase(m: *const mirs_matcher, i: usize) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_matcher, usize) -> *const c_char>(crate::load::entry(185)))(m, i)
+}
+
+/// Searches text\[0..len) (any bytes; NULL ok when len == 0) and fills *out.
+/// Returns MIRS_OK or MIRS_E_INVALID_ARGUMENT. Thread-safe.
+///
+/// C: `int mirs_matcher_find(const mirs_matcher *m, const char *text, size_t len, mirs_match *out)` (score.h)
+#[inline]
+pub unsafe fn mirs_matcher_find(m: *const mirs_matcher, text: *const c_char, len: usize, out: *mut mirs_match) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_matcher, *const c_char, usize, *mut mirs_match) -> c_int>(crate::load::entry(186)))(m, text, len, out)
+}
+
+/// 1 when any phrase occurs in text\[0..len), 0 when none does (stops at
+/// the first match: the fastest test), MIRS_E_INVALID_ARGUMENT (negative)
+/// for a NULL matcher or NULL text with len \> 0, so test `== 1`, not
+/// non-zero. Thread-safe.
+///
+/// C: `int mirs_matcher_test(const mirs_matcher *m, const char *text, size_t len)` (score.h)
+#[inline]
+pub unsafe fn mirs_matcher_test(m: *const mirs_matcher, text: *const c_char, len: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_matcher, *const c_char, usize) -> c_int>(crate::load::entry(187)))(m, text, len)
+}
+
+/// A new stream over m (which must outlive it): *out, freed with
+/// mirs_matcher_stream_free. Errors: MIRS_E_INVALID_ARGUMENT,
+/// MIRS_E_NO_MEMORY. Thread-safe.
+///
+/// C: `int mirs_matcher_stream_new(const mirs_matcher *m, mirs_matcher_stream **out)` (score.h)
+#[inline]
+pub unsafe fn mirs_matcher_stream_new(m: *const mirs_matcher, out: *mut *mut mirs_matcher_stream) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_matcher, *mut *mut mirs_matcher_stream) -> c_int>(crate::load::entry(188)))(m, out)
+}
+
+/// Feeds chunk\[0..len). Returns MIRS_OK, or MIRS_E_OVERFLOW when the total
+/// fed would exceed SIZE_MAX.
+///
+/// C: `int mirs_matcher_stream_feed(mirs_matcher_stream *s, const char *chunk, size_t len)` (score.h)
+#[inline]
+pub unsafe fn mirs_matcher_stream_feed(s: *mut mirs_matcher_stream, chunk: *const c_char, len: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_matcher_stream, *const c_char, usize) -> c_int>(crate::load::entry(189)))(s, chunk, len)
+}
+
+/// The result so far (offsets relative to the start of the stream).
+///
+/// C: `int mirs_matcher_stream_result(const mirs_matcher_stream *s, mirs_match *out)` (score.h)
+#[inline]
+pub unsafe fn mirs_matcher_stream_result(s: *const mirs_matcher_stream, out: *mut mirs_match) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_matcher_stream, *mut mirs_match) -> c_int>(crate::load::entry(190)))(s, out)
+}
+
+/// Starts over for a new text (same matcher).
+///
+/// C: `void mirs_matcher_stream_reset(mirs_matcher_stream *s)` (score.h)
+#[inline]
+pub unsafe fn mirs_matcher_stream_reset(s: *mut mirs_matcher_stream) {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_matcher_stream)>(crate::load::entry(191)))(s)
+}
+
+/// Starts over for a new text (same matcher).
+///
+/// C: `void mirs_matcher_stream_free(mirs_matcher_stream *s)` (score.h)
+#[inline]
+pub unsafe fn mirs_matcher_stream_free(s: *mut mirs_matcher_stream) {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_matcher_stream)>(crate::load::entry(192)))(s)
+}
+
+/// "harmbench-mir", ...; NULL when out of range. Static.
+///
+/// C: `const char *mirs_judge_name(int32_t judge)` (score.h)
+#[inline]
+pub unsafe fn mirs_judge_name(judge: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(193)))(judge)
+}
+
+/// Parses a judge name (exact, or ASCII case-insensitive with '_' for '-').
+/// MIRS_OK or MIRS_E_NOT_FOUND.
+///
+/// C: `int mirs_judge_from_name(const char *name, int32_t *out)` (score.h)
+#[inline]
+pub unsafe fn mirs_judge_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(194)))(name, out)
+}
+
+/// The judge's template as published, with its placeholders ({behavior},
+/// {generation}, {context}, {goal}, {response}; llamaguard3: the Jinja chat
+/// template). Static; NULL when out of range.
+///
+/// C: `const char *mirs_judge_template(int32_t judge)` (score.h)
+#[inline]
+pub unsafe fn mirs_judge_template(judge: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(195)))(judge)
+}
+
+/// The number of new tokens the judge needs (the official MIR code asks
+/// harmbench for 1); 0 when out of range.
+///
+/// C: `int32_t mirs_judge_max_new_tokens(int32_t judge)` (score.h)
+#[inline]
+pub unsafe fn mirs_judge_max_new_tokens(judge: i32) -> i32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> i32>(crate::load::entry(196)))(judge)
+}
+
+/// Writes the defaults into the first `size` bytes of *opts and sets its
+/// struct_size to size (pass sizeof(mirs_judge_options)); never writes past size bytes,
+/// so a program built against another version's header stays safe.
+/// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+/// above 64 KiB). For bindings; C code can use the _INIT macro.
+///
+/// C: `int mirs_judge_options_init(mirs_judge_options *opts, size_t size)` (score.h)
+#[inline]
+pub unsafe fn mirs_judge_options_init(opts: *mut mirs_judge_options, size: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_judge_options, usize) -> c_int>(crate::load::entry(197)))(opts, size)
+}
+
+/// Builds the prompt of a judge into *out (NUL-terminated UTF-8; release
+/// with mirs_buf_free()). behavior is required; generation is required
+/// except for llamaguard3 (NULL = user-only form); context is required for
+/// harmbench-contextual and ignored otherwise. All NUL-terminated UTF-8.
+/// opts may be NULL. Returns MIRS_OK, MIRS_E_INVALID_ARGUMENT, MIRS_E_UTF8,
+/// MIRS_E_LIMIT or MIRS_E_NO_MEMORY. Thread-safe.
+///
+/// C: `int mirs_judge_prompt(int32_t judge, const char *behavior, const char *generation, const char *context, const mirs_judge_options *opts, mirs_buf *out)` (score.h)
+#[inline]
+pub unsafe fn mirs_judge_prompt(judge: i32, behavior: *const c_char, generation: *const c_char, context: *const c_char, opts: *const mirs_judge_options, out: *mut mirs_buf) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32, *const c_char, *const c_char, *const c_char, *const mirs_judge_options, *mut mirs_buf) -> c_int>(crate::load::entry(198)))(judge, behavior, generation, context, opts, out)
+}
+
+/// The same with every text given with its length in bytes, so values may
+/// hold U+0000 and are copied byte for byte, as Python's str.format() does
+/// (mirs_judge_prompt() sees only the bytes before a NUL). The prompt in
+/// *out then holds the NULs too: its length is out-\>size. behavior may be
+/// NULL only with behavior_len 0 (the empty text); generation NULL means no
+/// generation (llamaguard3's user-only form), context NULL means none; each
+/// needs its length 0 then. Returns as mirs_judge_prompt(). Thread-safe.
+///
+/// C: `int mirs_judge_prompt_len(int32_t judge, const char *behavior, size_t behavior_len, const char *generation, size_t generation_len, const char *context, size_t context_len, const mirs_judge_options *opts, mirs_buf *out)` (score.h)
+#[inline]
+pub unsafe fn mirs_judge_prompt_len(judge: i32, behavior: *const c_char, behavior_len: usize, generation: *const c_char, generation_len: usize, context: *const c_char, context_len: usize, opts: *const mirs_judge_options, out: *mut mirs_buf) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32, *const c_char, usize, *const c_char, usize, *const c_char, usize, *const mirs_judge_options, *mut mirs_buf) -> c_int>(crate::load::entry(199)))(judge, behavior, behavior_len, generation, generation_len, context, context_len, opts, out)
+}
+
+/// "safe", "unsafe", "unparseable", "error", "refusal", "compliance"; NULL
+/// when out of range. Static.
+///
+/// C: `const char *mirs_verdict_name(int32_t verdict)` (score.h)
+#[inline]
+pub unsafe fn mirs_verdict_name(verdict: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(200)))(verdict)
+}
+
+/// "safe", "unsafe", "unparseable", "error", "refusal", "compliance"; NULL
+/// when out of range. Static.
+///
+/// C: `int mirs_verdict_from_name(const char *name, int32_t *out)` (score.h)
+#[inline]
+pub unsafe fn mirs_verdict_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(201)))(name, out)
+}
+
+/// Parses a judge's output\[0..len) (output may be NULL only with len 0:
+/// that means the judge call produced nothing and gives
+/// MIRS_VERDICT_ERROR). Writes *verdict; when categories is not NULL and the
+/// judge is llamaguard3, writes the unsafe category codes found, joined by
+/// ",", e.g. "S1,S10" ("" when none; always written on success). Returns
+/// MIRS_OK (every output has a verdict), MIRS_E_INVALID_ARGUMENT or
+/// MIRS_E_NO_MEMORY. Invalid UTF-8 in output is UNPARSEABLE (lenient) and
+/// compared bytewise (official). Thread-safe.
+///
+/// C: `int mirs_judge_parse(int32_t judge, int32_t mode, const char *output, size_t len, int32_t *verdict, mirs_buf *categories)` (score.h)
+#[inline]
+pub unsafe fn mirs_judge_parse(judge: i32, mode: i32, output: *const c_char, len: usize, verdict: *mut i32, categories: *mut mirs_buf) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32, i32, *const c_char, usize, *mut i32, *mut mirs_buf) -> c_int>(crate::load::entry(202)))(judge, mode, output, len, verdict, categories)
+}
+
+/// The official harmbench-mir answer that output\[0..len) stands for under a
+/// parse mode: 1 for exactly "Yes", 0 for exactly "No" (both after
+/// MIRS_PARSE_OFFICIAL_SERVER's removal of one leading space when mode is
+/// that), -1 for anything else, NULL output included. The official rule
+/// counts the -1 outputs as safe although the judge never said "No", so a
+/// run with many of them (say, a server's outputs read as HF decodes) would
+/// report a near-zero ASR without a sign: count them and warn, as
+/// mirs_score_responses() and mirsafety score do. Thread-safe.
+///
+/// C: `int32_t mirs_judge_official_answer(const char *output, size_t len, int32_t mode)` (score.h)
+#[inline]
+pub unsafe fn mirs_judge_official_answer(output: *const c_char, len: usize, mode: i32) -> i32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, i32) -> i32>(crate::load::entry(203)))(output, len, mode)
+}
+
+/// "unsafe", "refusal", "misunderstanding", "evasive", "benign_help",
+/// "unparseable", "error"; NULL when out of range. Static.
+///
+/// C: `const char *mirs_response_type_name(int32_t rtype)` (score.h)
+#[inline]
+pub unsafe fn mirs_response_type_name(rtype: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(204)))(rtype)
+}
+
+/// "unsafe", "refusal", "misunderstanding", "evasive", "benign_help",
+/// "unparseable", "error"; NULL when out of range. Static.
+///
+/// C: `int mirs_response_type_from_name(const char *name, int32_t *out)` (score.h)
+#[inline]
+pub unsafe fn mirs_response_type_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(205)))(name, out)
+}
+
+/// Builds this project's rubric prompt for the response-type judge: the
+/// item's question, optionally the descriptions of its images
+/// (descriptions\[0..n), NULL when n == 0), and the (stripped) answer; asks
+/// for exactly one label word. NUL-terminated UTF-8 in, *out as for
+/// mirs_judge_prompt(). Thread-safe.
+///
+/// C: `int mirs_response_type_prompt(const char *question, const char *const *descriptions, size_t n, const char *answer, mirs_buf *out)` (score.h)
+#[inline]
+pub unsafe fn mirs_response_type_prompt(question: *const c_char, descriptions: *const *const c_char, n: usize, answer: *const c_char, out: *mut mirs_buf) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const *const c_char, usize, *const c_char, *mut mirs_buf) -> c_int>(crate::load::entry(206)))(question, descriptions, n, answer, out)
+}
+
+/// The same with the question and the answer given with their lengths in
+/// bytes, so they may hold U+0000 and reach the prompt whole (the
+/// descriptions stay NUL-terminated). question / answer may be NULL only
+/// with length 0. Returns as mirs_response_type_prompt(). Thread-safe.
+///
+/// C: `int mirs_response_type_prompt_len(const char *question, size_t question_len, const char *const *descriptions, size_t n, const char *answer, size_t answer_len, mirs_buf *out)` (score.h)
+#[inline]
+pub unsafe fn mirs_response_type_prompt_len(question: *const c_char, question_len: usize, descriptions: *const *const c_char, n: usize, answer: *const c_char, answer_len: usize, out: *mut mirs_buf) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *const *const c_char, usize, *const c_char, usize, *mut mirs_buf) -> c_int>(crate::load::entry(207)))(question, question_len, descriptions, n, answer, answer_len, out)
+}
+
+/// Parses the judge's reply: the first word (Python-whitespace-trimmed,
+/// ASCII case-insensitive, "benign_help", "benign-help" or "benign help",
+/// trailing punctuation ignored) must be a label; else
+/// MIRS_RTYPE_UNPARSEABLE; NULL output with len 0 gives MIRS_RTYPE_ERROR.
+/// Returns MIRS_OK or MIRS_E_INVALID_ARGUMENT. Thread-safe.
+///
+/// C: `int mirs_response_type_parse(const char *output, size_t len, int32_t *rtype)` (score.h)
+#[inline]
+pub unsafe fn mirs_response_type_parse(output: *const c_char, len: usize, rtype: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *mut i32) -> c_int>(crate::load::entry(208)))(output, len, rtype)
+}
+
+/// MIRS_STRIP_* modes (MIRS_STRIP_WHITESPACE also as "none": only whitespace is stripped): "mir", "glm", "tags",
+/// "whitespace", "glm-raw".
+///
+/// C: `const char *mirs_strip_mode_name(int32_t value)` (score.h)
+#[inline]
+pub unsafe fn mirs_strip_mode_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(209)))(value)
+}
+
+/// MIRS_STRIP_* modes (MIRS_STRIP_WHITESPACE also as "none": only whitespace is stripped): "mir", "glm", "tags",
+/// "whitespace", "glm-raw".
+///
+/// C: `int mirs_strip_mode_from_name(const char *name, int32_t *out)` (score.h)
+#[inline]
+pub unsafe fn mirs_strip_mode_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(210)))(name, out)
+}
+
+/// MIRS_STRIP_UNTERMINATED_*: "keep", "empty", "before".
+///
+/// C: `const char *mirs_strip_unterminated_name(int32_t value)` (score.h)
+#[inline]
+pub unsafe fn mirs_strip_unterminated_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(211)))(value)
+}
+
+/// MIRS_STRIP_UNTERMINATED_*: "keep", "empty", "before".
+///
+/// C: `int mirs_strip_unterminated_from_name(const char *name, int32_t *out)` (score.h)
+#[inline]
+pub unsafe fn mirs_strip_unterminated_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(212)))(name, out)
+}
+
+/// MIRS_PARSE_*: "lenient", "official", "official-server".
+///
+/// C: `const char *mirs_parse_mode_name(int32_t value)` (score.h)
+#[inline]
+pub unsafe fn mirs_parse_mode_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(213)))(value)
+}
+
+/// MIRS_PARSE_*: "lenient", "official", "official-server".
+///
+/// C: `int mirs_parse_mode_from_name(const char *name, int32_t *out)` (score.h)
+#[inline]
+pub unsafe fn mirs_parse_mode_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(214)))(name, out)
+}
+
+/// Writes the defaults into the first `size` bytes of *opts and sets its
+/// struct_size to size (pass sizeof(mirs_responses_options)); never writes past size bytes,
+/// so a program built against another version's header stays safe.
+/// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+/// above 64 KiB). For bindings; C code can use the _INIT macro.
+///
+/// C: `int mirs_responses_options_init(mirs_responses_options *opts, size_t size)` (responses.h)
+#[inline]
+pub unsafe fn mirs_responses_options_init(opts: *mut mirs_responses_options, size: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_responses_options, usize) -> c_int>(crate::load::entry(215)))(opts, size)
+}
+
+/// Reads responses from a file or an official results/infer/\<model\> folder.
+/// opts may be NULL (defaults). Records with the same key are all kept and
+/// counted in mirs_responses_duplicate_count() (mirs_responses_find returns
+/// the last one). On success *out owns a new object (mirs_responses_free);
+/// the text is copied, nothing stays borrowed. Errors:
+/// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_NOT_FOUND,
+/// and in strict mode the first bad record's MIRS_E_JSON / MIRS_E_SCHEMA /
+/// MIRS_E_LIMIT / MIRS_E_UTF8 / MIRS_E_FORMAT (message names file, line and
+/// byte offset). Thread-safe; the object is immutable after return: its
+/// const functions may be called from many threads.
+///
+/// C: `int mirs_responses_open(const char *path, const mirs_responses_options *opts, mirs_responses **out)` (responses.h)
+#[inline]
+pub unsafe fn mirs_responses_open(path: *const c_char, opts: *const mirs_responses_options, out: *mut *mut mirs_responses) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const mirs_responses_options, *mut *mut mirs_responses) -> c_int>(crate::load::entry(216)))(path, opts, out)
+}
+
+/// Parses JSONL text already in memory (format BATCH or SIMPLE; AUTO picks
+/// by the first record; OFFICIAL is MIRS_E_INVALID_ARGUMENT). `what` names
+/// the source in messages (may be NULL). data is read during the call only
+/// (copied); ownership, errors (no MIRS_E_IO / MIRS_E_NOT_FOUND) and
+/// thread-safety as mirs_responses_open.
+///
+/// C: `int mirs_responses_parse(const char *data, size_t len, const char *what, const mirs_responses_options *opts, mirs_responses **out)` (responses.h)
+#[inline]
+pub unsafe fn mirs_responses_parse(data: *const c_char, len: usize, what: *const c_char, opts: *const mirs_responses_options, out: *mut *mut mirs_responses) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *const c_char, *const mirs_responses_options, *mut *mut mirs_responses) -> c_int>(crate::load::entry(217)))(data, len, what, opts, out)
+}
+
+/// Parses one official results/infer JSON file's text (a list of
+/// {original_question, revised_prompt, answer, item_index, inference_status})
+/// as the responses of (category, relation) official names. Arguments are
+/// read during the call only; ownership, errors and thread-safety as
+/// mirs_responses_parse.
+///
+/// C: `int mirs_responses_parse_official(const char *data, size_t len, const char *category, const char *relation, const mirs_responses_options *opts, mirs_responses **out)` (responses.h)
+#[inline]
+pub unsafe fn mirs_responses_parse_official(data: *const c_char, len: usize, category: *const c_char, relation: *const c_char, opts: *const mirs_responses_options, out: *mut *mut mirs_responses) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *const c_char, *const c_char, *const mirs_responses_options, *mut *mut mirs_responses) -> c_int>(crate::load::entry(218)))(data, len, category, relation, opts, out)
+}
+
+/// Frees r and everything borrowed from it (NULL is ignored). Not while
+/// another thread uses r.
+///
+/// C: `void mirs_responses_free(mirs_responses *r)` (responses.h)
+#[inline]
+pub unsafe fn mirs_responses_free(r: *mut mirs_responses) {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_responses)>(crate::load::entry(219)))(r)
+}
+
+/// The format that was read (MIRS_RESPONSES_BATCH, _SIMPLE or _OFFICIAL; -1
+/// for NULL). Thread-safe.
+///
+/// C: `int32_t mirs_responses_format(const mirs_responses *r)` (responses.h)
+#[inline]
+pub unsafe fn mirs_responses_format(r: *const mirs_responses) -> i32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses) -> i32>(crate::load::entry(220)))(r)
+}
+
+/// Number of responses (0 for NULL). Thread-safe.
+///
+/// C: `size_t mirs_responses_count(const mirs_responses *r)` (responses.h)
+#[inline]
+pub unsafe fn mirs_responses_count(r: *const mirs_responses) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses) -> usize>(crate::load::entry(221)))(r)
+}
+
+/// Response i (file order), borrowed: lives as long as r. NULL when r is
+/// NULL or i is out of range. Thread-safe.
+///
+/// C: `const mirs_response *mirs_responses_get(const mirs_responses *r, size_t i)` (responses.h)
+#[inline]
+pub unsafe fn mirs_responses_get(r: *const mirs_responses, i: usize) -> *const mirs_response {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses, usize) -> *const mirs_response>(crate::load::entry(222)))(r, i)
+}
+
+/// The last response with this key in *out (borrowed, lives as long as r).
+/// MIRS_OK, MIRS_E_NOT_FOUND (no such key; *out untouched) or
+/// MIRS_E_INVALID_ARGUMENT (NULL r, key or out). Thread-safe.
+///
+/// C: `int mirs_responses_find(const mirs_responses *r, const char *key, const mirs_response **out)` (responses.h)
+#[inline]
+pub unsafe fn mirs_responses_find(r: *const mirs_responses, key: *const c_char, out: *mut *const mirs_response) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses, *const c_char, *mut *const mirs_response) -> c_int>(crate::load::entry(223)))(r, key, out)
+}
+
+/// 1 when response i is the one that counts for its key (the last one with
+/// that key, as mirs_responses_find returns it), else 0 (also out of range).
+/// Judge requests and scoring use only these responses. Thread-safe.
+///
+/// C: `int mirs_responses_latest(const mirs_responses *r, size_t i)` (responses.h)
+#[inline]
+pub unsafe fn mirs_responses_latest(r: *const mirs_responses, i: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses, usize) -> c_int>(crate::load::entry(224)))(r, i)
+}
+
+/// Number of keys that occur more than once, and the i-th such key (sorted;
+/// borrowed, lives as long as r; NULL out of range). Thread-safe.
+///
+/// C: `size_t mirs_responses_duplicate_count(const mirs_responses *r)` (responses.h)
+#[inline]
+pub unsafe fn mirs_responses_duplicate_count(r: *const mirs_responses) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses) -> usize>(crate::load::entry(225)))(r)
+}
+
+/// Number of keys that occur more than once, and the i-th such key (sorted;
+/// borrowed, lives as long as r; NULL out of range). Thread-safe.
+///
+/// C: `const char *mirs_responses_duplicate(const mirs_responses *r, size_t i)` (responses.h)
+#[inline]
+pub unsafe fn mirs_responses_duplicate(r: *const mirs_responses, i: usize) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses, usize) -> *const c_char>(crate::load::entry(226)))(r, i)
+}
+
+/// Problems a lenient read skipped ("file:line: message"; borrowed, lives as
+/// long as r; NULL out of range). Thread-safe.
+///
+/// C: `size_t mirs_responses_diagnostic_count(const mirs_responses *r)` (responses.h)
+#[inline]
+pub unsafe fn mirs_responses_diagnostic_count(r: *const mirs_responses) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses) -> usize>(crate::load::entry(227)))(r)
+}
+
+/// Problems a lenient read skipped ("file:line: message"; borrowed, lives as
+/// long as r; NULL out of range). Thread-safe.
+///
+/// C: `const char *mirs_responses_diagnostic(const mirs_responses *r, size_t i)` (responses.h)
+#[inline]
+pub unsafe fn mirs_responses_diagnostic(r: *const mirs_responses, i: usize) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses, usize) -> *const c_char>(crate::load::entry(228)))(r, i)
+}
+
+/// Matches r to ds as described above; *out owns the match.
+///
+/// C: `int mirs_responses_match(const mirs_responses *r, const mirs_dataset *ds, mirs_response_match **out)` (responses.h)
+#[inline]
+pub unsafe fn mirs_responses_match(r: *const mirs_responses, ds: *const mirs_dataset, out: *mut *mut mirs_response_match) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses, *const mirs_dataset, *mut *mut mirs_response_match) -> c_int>(crate::load::entry(229)))(r, ds, out)
+}
+
+/// Frees m (NULL is ignored). Not while another thread uses m.
+///
+/// C: `void mirs_response_match_free(mirs_response_match *m)` (responses.h)
+#[inline]
+pub unsafe fn mirs_response_match_free(m: *mut mirs_response_match) {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_response_match)>(crate::load::entry(230)))(m)
+}
+
+/// Items with a response.
+///
+/// C: `size_t mirs_response_match_matched_count(const mirs_response_match *m)` (responses.h)
+#[inline]
+pub unsafe fn mirs_response_match_matched_count(m: *const mirs_response_match) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match) -> usize>(crate::load::entry(231)))(m)
+}
+
+/// The dataset item of response i (NULL when its key is unknown).
+///
+/// C: `const mirs_item *mirs_response_match_item(const mirs_response_match *m, size_t response_index)` (responses.h)
+#[inline]
+pub unsafe fn mirs_response_match_item(m: *const mirs_response_match, response_index: usize) -> *const mirs_item {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match, usize) -> *const mirs_item>(crate::load::entry(232)))(m, response_index)
+}
+
+/// Response keys that name no item (sorted, each once).
+///
+/// C: `size_t mirs_response_match_unknown_count(const mirs_response_match *m)` (responses.h)
+#[inline]
+pub unsafe fn mirs_response_match_unknown_count(m: *const mirs_response_match) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match) -> usize>(crate::load::entry(233)))(m)
+}
+
+/// Response keys that name no item (sorted, each once).
+///
+/// C: `const char *mirs_response_match_unknown(const mirs_response_match *m, size_t i)` (responses.h)
+#[inline]
+pub unsafe fn mirs_response_match_unknown(m: *const mirs_response_match, i: usize) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match, usize) -> *const c_char>(crate::load::entry(234)))(m, i)
+}
+
+/// Dataset items without a response (dataset order), as item keys.
+///
+/// C: `size_t mirs_response_match_missing_count(const mirs_response_match *m)` (responses.h)
+#[inline]
+pub unsafe fn mirs_response_match_missing_count(m: *const mirs_response_match) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match) -> usize>(crate::load::entry(235)))(m)
+}
+
+/// Dataset items without a response (dataset order), as item keys.
+///
+/// C: `const char *mirs_response_match_missing(const mirs_response_match *m, size_t i)` (responses.h)
+#[inline]
+pub unsafe fn mirs_response_match_missing(m: *const mirs_response_match, i: usize) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match, usize) -> *const c_char>(crate::load::entry(236)))(m, i)
+}
+
+/// Items that got more than one response (sorted item keys).
+///
+/// C: `size_t mirs_response_match_duplicate_count(const mirs_response_match *m)` (responses.h)
+#[inline]
+pub unsafe fn mirs_response_match_duplicate_count(m: *const mirs_response_match) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match) -> usize>(crate::load::entry(237)))(m)
+}
+
+/// Items that got more than one response (sorted item keys).
+///
+/// C: `const char *mirs_response_match_duplicate(const mirs_response_match *m, size_t i)` (responses.h)
+#[inline]
+pub unsafe fn mirs_response_match_duplicate(m: *const mirs_response_match, i: usize) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match, usize) -> *const c_char>(crate::load::entry(238)))(m, i)
+}
+
+/// MIRS_RESPONSE_OK, _FAILED, _CRASHED: "ok", "failed", "crashed".
+///
+/// C: `const char *mirs_response_status_name(int32_t value)` (responses.h)
+#[inline]
+pub unsafe fn mirs_response_status_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(239)))(value)
+}
+
+/// MIRS_RESPONSE_OK, _FAILED, _CRASHED: "ok", "failed", "crashed".
+///
+/// C: `int mirs_response_status_from_name(const char *name, int32_t *out)` (responses.h)
+#[inline]
+pub unsafe fn mirs_response_status_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(240)))(name, out)
+}
+
+/// MIRS_RESPONSES_*: "auto", "batch", "simple", "official".
+///
+/// C: `const char *mirs_responses_format_name(int32_t value)` (responses.h)
+#[inline]
+pub unsafe fn mirs_responses_format_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(241)))(value)
+}
+
+/// MIRS_RESPONSES_*: "auto", "batch", "simple", "official".
+///
+/// C: `int mirs_responses_format_from_name(const char *name, int32_t *out)` (responses.h)
+#[inline]
+pub unsafe fn mirs_responses_format_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(242)))(name, out)
+}
+
+/// MIRS_RESPONSE_ORIGIN_*: "given", "completions", "chat".
+///
+/// C: `const char *mirs_response_origin_name(int32_t value)` (responses.h)
+#[inline]
+pub unsafe fn mirs_response_origin_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(243)))(value)
+}
+
+/// MIRS_RESPONSE_ORIGIN_*: "given", "completions", "chat".
+///
+/// C: `int mirs_response_origin_from_name(const char *name, int32_t *out)` (responses.h)
+#[inline]
+pub unsafe fn mirs_response_origin_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(244)))(name, out)
+}
+
+/// Writes the defaults into the first `size` bytes of *rec and sets its
+/// struct_size to size (pass sizeof(mirs_record)); never writes past size bytes,
+/// so a program built against another version's header stays safe.
+/// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+/// above 64 KiB). For bindings; C code can use the _INIT macro.
+///
+/// C: `int mirs_record_init(mirs_record *rec, size_t size)` (store.h)
+#[inline]
+pub unsafe fn mirs_record_init(rec: *mut mirs_record, size: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_record, usize) -> c_int>(crate::load::entry(245)))(rec, size)
+}
+
+/// Serialises a record as one JSON line with its '\n' (the store format)
+/// into *out (library-owned text, released with mirs_buf_free; written only
+/// on success). rec is read during the call only. Errors:
+/// MIRS_E_INVALID_ARGUMENT (NULL key/model/judge, unknown verdict, unknown
+/// flag bits, a struct_size this library does not accept), MIRS_E_UTF8,
+/// MIRS_E_NO_MEMORY. Thread-safe.
+///
+/// C: `int mirs_record_to_json(const mirs_record *rec, mirs_buf *out)` (store.h)
+#[inline]
+pub unsafe fn mirs_record_to_json(rec: *const mirs_record, out: *mut mirs_buf) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_record, *mut mirs_buf) -> c_int>(crate::load::entry(246)))(rec, out)
+}
+
+/// Writes the defaults into the first `size` bytes of *opts and sets its
+/// struct_size to size (pass sizeof(mirs_store_options)); never writes past size bytes,
+/// so a program built against another version's header stays safe.
+/// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+/// above 64 KiB). For bindings; C code can use the _INIT macro.
+///
+/// C: `int mirs_store_options_init(mirs_store_options *opts, size_t size)` (store.h)
+#[inline]
+pub unsafe fn mirs_store_options_init(opts: *mut mirs_store_options, size: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_store_options, usize) -> c_int>(crate::load::entry(247)))(opts, size)
+}
+
+/// Opens (creating it if needed) a store for appending with O_APPEND and an
+/// exclusive advisory lock (a second writer gets MIRS_E_STATE). Every existing
+/// line is read to build the resume set; an interior line that is not a
+/// valid record is MIRS_E_CORRUPT (message names line and byte offset); a
+/// torn last line follows opts-\>torn (see mirs_store_torn_bytes). opts may
+/// be NULL (defaults). On success *out owns the store; mirs_store_close
+/// writes, unlocks and frees it. Errors also: MIRS_E_INVALID_ARGUMENT,
+/// MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_LIMIT, MIRS_E_TORN. One thread at a
+/// time per store (every function below that takes it).
+///
+/// C: `int mirs_store_open(const char *path, const mirs_store_options *opts, mirs_store **out)` (store.h)
+#[inline]
+pub unsafe fn mirs_store_open(path: *const c_char, opts: *const mirs_store_options, out: *mut *mut mirs_store) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const mirs_store_options, *mut *mut mirs_store) -> c_int>(crate::load::entry(248)))(path, opts, out)
+}
+
+/// Appends one record (validated as mirs_record_to_json does; read during
+/// the call only), written with a single write() as far as the kernel allows
+/// and synced by the policy. Errors: those of mirs_record_to_json,
+/// MIRS_E_LIMIT (longer than max_line_bytes), MIRS_E_IO (the record may be
+/// partly written; reopening truncates or refuses the torn line).
+///
+/// C: `int mirs_store_append(mirs_store *s, const mirs_record *rec)` (store.h)
+#[inline]
+pub unsafe fn mirs_store_append(s: *mut mirs_store, rec: *const mirs_record) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_store, *const mirs_record) -> c_int>(crate::load::entry(249)))(s, rec)
+}
+
+/// Writes buffered records and fdatasync()s the file. MIRS_OK,
+/// MIRS_E_INVALID_ARGUMENT or MIRS_E_IO.
+///
+/// C: `int mirs_store_sync(mirs_store *s)` (store.h)
+#[inline]
+pub unsafe fn mirs_store_sync(s: *mut mirs_store) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_store) -> c_int>(crate::load::entry(250)))(s)
+}
+
+/// Writes buffered records, syncs per the policy, unlocks and frees. Returns
+/// the status of that last write/sync; s is freed in every case (NULL ok).
+///
+/// C: `int mirs_store_close(mirs_store *s)` (store.h)
+#[inline]
+pub unsafe fn mirs_store_close(s: *mut mirs_store) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_store) -> c_int>(crate::load::entry(251)))(s)
+}
+
+/// Bytes of torn tail that were found when opening (and cut away with
+/// MIRS_TORN_TRUNCATE); 0 when the file ended cleanly or s is NULL.
+///
+/// C: `uint64_t mirs_store_torn_bytes(const mirs_store *s)` (store.h)
+#[inline]
+pub unsafe fn mirs_store_torn_bytes(s: *const mirs_store) -> u64 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_store) -> u64>(crate::load::entry(252)))(s)
+}
+
+/// Records in the file when opened plus those appended since (0 for NULL).
+///
+/// C: `uint64_t mirs_store_record_count(const mirs_store *s)` (store.h)
+#[inline]
+pub unsafe fn mirs_store_record_count(s: *const mirs_store) -> u64 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_store) -> u64>(crate::load::entry(253)))(s)
+}
+
+/// 1 when a record with this key (and model / judge unless NULL) with a
+/// verdict (or, for response records, any record) is in the store, 0 when
+/// none is, MIRS_E_INVALID_ARGUMENT (negative) for a NULL store or key: test
+/// `== 1`, not non-zero. Error verdicts do not count as done (they are
+/// retried), and a later error never undoes a final verdict: the rule of
+/// mirs_records_counted().
+///
+/// C: `int mirs_store_done(const mirs_store *s, const char *key, const char *model, const char *judge)` (store.h)
+#[inline]
+pub unsafe fn mirs_store_done(s: *const mirs_store, key: *const c_char, model: *const c_char, judge: *const c_char) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_store, *const c_char, *const c_char, *const c_char) -> c_int>(crate::load::entry(254)))(s, key, model, judge)
+}
+
+/// Reads a store without modifying it (no lock is taken). A torn last line
+/// (no newline) is skipped and reported (mirs_records_torn_bytes); any other
+/// bad line is MIRS_E_CORRUPT unless lenient (then skipped and counted as a
+/// diagnostic). On success *out owns the records (mirs_records_free).
+/// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
+/// MIRS_E_NOT_FOUND, MIRS_E_LIMIT (file size), MIRS_E_CORRUPT. Thread-safe;
+/// the result is immutable and shareable between threads.
+///
+/// C: `int mirs_records_read(const char *path, int32_t lenient, mirs_records **out)` (store.h)
+#[inline]
+pub unsafe fn mirs_records_read(path: *const c_char, lenient: i32, out: *mut *mut mirs_records) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, i32, *mut *mut mirs_records) -> c_int>(crate::load::entry(255)))(path, lenient, out)
+}
+
+/// Same over text in memory (read during the call only; `what` names it in
+/// messages, may be NULL).
+///
+/// C: `int mirs_records_parse(const char *data, size_t len, const char *what, int32_t lenient, mirs_records **out)` (store.h)
+#[inline]
+pub unsafe fn mirs_records_parse(data: *const c_char, len: usize, what: *const c_char, lenient: i32, out: *mut *mut mirs_records) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *const c_char, i32, *mut *mut mirs_records) -> c_int>(crate::load::entry(256)))(data, len, what, lenient, out)
+}
+
+/// Frees r and every record borrowed from it (NULL is ignored). Not while
+/// another thread uses r.
+///
+/// C: `void mirs_records_free(mirs_records *r)` (store.h)
+#[inline]
+pub unsafe fn mirs_records_free(r: *mut mirs_records) {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_records)>(crate::load::entry(257)))(r)
+}
+
+/// The accessors below never fail (0 / NULL for a NULL r or an index out
+/// of range) and are thread-safe. Number of records.
+///
+/// C: `size_t mirs_records_count(const mirs_records *r)` (store.h)
+#[inline]
+pub unsafe fn mirs_records_count(r: *const mirs_records) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records) -> usize>(crate::load::entry(258)))(r)
+}
+
+/// Record i (file order), borrowed with all its strings: lives as long as r.
+/// Its struct_size is this library's sizeof(mirs_record); read only the
+/// fields your header declares.
+///
+/// C: `const mirs_record *mirs_records_get(const mirs_records *r, size_t i)` (store.h)
+#[inline]
+pub unsafe fn mirs_records_get(r: *const mirs_records, i: usize) -> *const mirs_record {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records, usize) -> *const mirs_record>(crate::load::entry(259)))(r, i)
+}
+
+/// Bytes of a torn last line that was skipped (0 if none).
+///
+/// C: `uint64_t mirs_records_torn_bytes(const mirs_records *r)` (store.h)
+#[inline]
+pub unsafe fn mirs_records_torn_bytes(r: *const mirs_records) -> u64 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records) -> u64>(crate::load::entry(260)))(r)
+}
+
+/// Lines a lenient read skipped ("what:line: message"; borrowed, lives as
+/// long as r).
+///
+/// C: `size_t mirs_records_diagnostic_count(const mirs_records *r)` (store.h)
+#[inline]
+pub unsafe fn mirs_records_diagnostic_count(r: *const mirs_records) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records) -> usize>(crate::load::entry(261)))(r)
+}
+
+/// Lines a lenient read skipped ("what:line: message"; borrowed, lives as
+/// long as r).
+///
+/// C: `const char *mirs_records_diagnostic(const mirs_records *r, size_t i)` (store.h)
+#[inline]
+pub unsafe fn mirs_records_diagnostic(r: *const mirs_records, i: usize) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records, usize) -> *const c_char>(crate::load::entry(262)))(r, i)
+}
+
+/// 1 when record i is the verdict that counts for its (key, model, judge),
+/// else 0 (also out of range). Exactly one record per (key, model, judge)
+/// with a verdict counts: the latest (in file order) with a final verdict
+/// (anything but MIRS_VERDICT_ERROR), or, when there is none, the latest
+/// error; a later error never displaces a final verdict, and response-only
+/// records never count. This is the one rule behind reports, comparisons,
+/// resume (mirs_store_done) and merges, so that re-scoring, retries and
+/// resumed runs give the figures of one fresh run (docs/reporting.md).
+/// Thread-safe.
+///
+/// C: `int mirs_records_counted(const mirs_records *r, size_t i)` (store.h)
+#[inline]
+pub unsafe fn mirs_records_counted(r: *const mirs_records, i: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records, usize) -> c_int>(crate::load::entry(263)))(r, i)
+}
+
+/// Merges stores into `output` (written atomically): one record per (key,
+/// model, judge), sorted by key, model, judge. Each input contributes the
+/// verdict that counts in it (mirs_records_counted: a retry supersedes the
+/// error it retried); a final verdict supersedes errors from other inputs;
+/// inputs whose final verdicts differ are a conflict, handled as `policy`
+/// says (a response-only record beside a verdict is one too); among equal
+/// verdicts the record with the smallest serialised line is kept, so the
+/// result does not depend on input order. `duplicates` counts the records
+/// left out without a conflict (repeats and superseded records). Inputs with
+/// a torn tail are refused (MIRS_E_TORN). Counts are written when the
+/// pointers are non-NULL (only on success). The inputs are only read; output
+/// is written to a temporary file and renamed over. Errors:
+/// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_CORRUPT,
+/// MIRS_E_TORN, MIRS_E_CONFLICT (MIRS_MERGE_STRICT). Thread-safe (do not
+/// write the same output from two threads).
+///
+/// C: `int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *output, int32_t policy, uint64_t *records_out, uint64_t *duplicates, uint64_t *conflicts)` (store.h)
+#[inline]
+pub unsafe fn mirs_store_merge(inputs: *const *const c_char, n_inputs: usize, output: *const c_char, policy: i32, records_out: *mut u64, duplicates: *mut u64, conflicts: *mut u64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const *const c_char, usize, *const c_char, i32, *mut u64, *mut u64, *mut u64) -> c_int>(crate::load::entry(264)))(inputs, n_inputs, output, policy, records_out, duplicates, conflicts)
+}
+
+/// MIRS_DURABLE_*: "none", "flush", "fsync", "fsync-every".
+///
+/// C: `const char *mirs_durability_name(int32_t value)` (store.h)
+#[inline]
+pub unsafe fn mirs_durability_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(265)))(value)
+}
+
+/// MIRS_DURABLE_*: "none", "flush", "fsync", "fsync-every".
+///
+/// C: `int mirs_durability_from_name(const char *name, int32_t *out)` (store.h)
+#[inline]
+pub unsafe fn mirs_durability_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(266)))(name, out)
+}
+
+/// MIRS_TORN_* ("repair", the tool's flag, is TRUNCATE too): "refuse", "truncate".
+///
+/// C: `const char *mirs_torn_name(int32_t value)` (store.h)
+#[inline]
+pub unsafe fn mirs_torn_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(267)))(value)
+}
+
+/// MIRS_TORN_* ("repair", the tool's flag, is TRUNCATE too): "refuse", "truncate".
+///
+/// C: `int mirs_torn_from_name(const char *name, int32_t *out)` (store.h)
+#[inline]
+pub unsafe fn mirs_torn_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(268)))(name, out)
+}
+
+/// MIRS_MERGE_*: "strict", "last-wins".
+///
+/// C: `const char *mirs_merge_policy_name(int32_t value)` (store.h)
+#[inline]
+pub unsafe fn mirs_merge_policy_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(269)))(value)
+}
+
+/// MIRS_MERGE_*: "strict", "last-wins".
+///
+/// C: `int mirs_merge_policy_from_name(const char *name, int32_t *out)` (store.h)
+#[inline]
+pub unsafe fn mirs_merge_policy_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(270)))(name, out)
+}
+
+/// Fills the first `size` bytes of *opts with the defaults and sets
+/// struct_size = size (for bindings that cannot use the macro; never writes
+/// past size). MIRS_E_INVALID_ARGUMENT for NULL or a size below the oldest
+/// layout.
+///
+/// C: `int mirs_official_options_init(mirs_official_options *opts, size_t size)` (report.h)
+#[inline]
+pub unsafe fn mirs_official_options_init(opts: *mut mirs_official_options, size: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_official_options, usize) -> c_int>(crate::load::entry(271)))(opts, size)
+}
+
+/// The verdicts of an official results/harmbench/\<model\> folder as records
+/// (model as given, judge "harmbench-mir", key "\<Category\>/\<Relation\>/#\<i\>"
+/// with i the position in the file's judge_result, which is the item's
+/// position in the dataset file when inference was complete), from the files
+/// statics.py would count. For comparisons and conversion to a store. opts
+/// may be NULL (one thread). On success *out owns new records
+/// (mirs_records_free). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY,
+/// MIRS_E_IO, MIRS_E_NOT_FOUND. Thread-safe.
+///
+/// C: `int mirs_records_from_official(const char *harmbench_model_dir, const char *model, const mirs_official_options *opts, mirs_records **out)` (report.h)
+#[inline]
+pub unsafe fn mirs_records_from_official(harmbench_model_dir: *const c_char, model: *const c_char, opts: *const mirs_official_options, out: *mut *mut mirs_records) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const c_char, *const mirs_official_options, *mut *mut mirs_records) -> c_int>(crate::load::entry(272)))(harmbench_model_dir, model, opts, out)
+}
+
+/// A new empty report for (model, judge) (both copied; NULL is ""). On
+/// success *out owns it (mirs_report_free). Errors: MIRS_E_INVALID_ARGUMENT
+/// (NULL out), MIRS_E_NO_MEMORY. Thread-safe.
+///
+/// C: `int mirs_report_new(const char *model, const char *judge, mirs_report **out)` (report.h)
+#[inline]
+pub unsafe fn mirs_report_new(model: *const c_char, judge: *const c_char, out: *mut *mut mirs_report) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const c_char, *mut *mut mirs_report) -> c_int>(crate::load::entry(273)))(model, judge, out)
+}
+
+/// Frees r (NULL is ignored).
+///
+/// C: `void mirs_report_free(mirs_report *r)` (report.h)
+#[inline]
+pub unsafe fn mirs_report_free(r: *mut mirs_report) {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_report)>(crate::load::entry(274)))(r)
+}
+
+/// The names given to mirs_report_new (borrowed, live as long as r; NULL
+/// for a NULL r). Safe to call while no thread modifies r.
+///
+/// C: `const char *mirs_report_model(const mirs_report *r)` (report.h)
+#[inline]
+pub unsafe fn mirs_report_model(r: *const mirs_report) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report) -> *const c_char>(crate::load::entry(275)))(r)
+}
+
+/// The names given to mirs_report_new (borrowed, live as long as r; NULL
+/// for a NULL r). Safe to call while no thread modifies r.
+///
+/// C: `const char *mirs_report_judge(const mirs_report *r)` (report.h)
+#[inline]
+pub unsafe fn mirs_report_judge(r: *const mirs_report) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report) -> *const c_char>(crate::load::entry(276)))(r)
+}
+
+/// Adds one verdict. category/relation are MIRS_CATEGORY_* / MIRS_RELATION_*
+/// or -1 when unknown (the item then counts in the overall figures and as
+/// "unclassified"; items added by key or from official folders keep the
+/// unknown name and are rows of their own in the breakdowns). official_file is the statics.py row name ("Analogy.json";
+/// NULL = "\<relation name\>.json"). flags are MIRS_RECORD_*; response_type may
+/// be NULL. Strings are read during the call only. Errors:
+/// MIRS_E_INVALID_ARGUMENT (an unknown category, relation, verdict or flag),
+/// MIRS_E_NO_MEMORY. The functions that add to or merge into r below are
+/// one-thread-at-a-time per report.
+///
+/// C: `int mirs_report_add(mirs_report *r, int32_t category, int32_t relation, int32_t verdict, uint32_t flags, const char *response_type, const char *official_file)` (report.h)
+#[inline]
+pub unsafe fn mirs_report_add(r: *mut mirs_report, category: i32, relation: i32, verdict: i32, flags: u32, response_type: *const c_char, official_file: *const c_char) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_report, i32, i32, i32, u32, *const c_char, *const c_char) -> c_int>(crate::load::entry(277)))(r, category, relation, verdict, flags, response_type, official_file)
+}
+
+/// Adds a store record with a verdict (category and relation come from its
+/// "\<Category\>/\<Relation\>/\<id\>" key); records without a verdict are ignored
+/// (MIRS_OK). rec is read during the call only. The caller passes one record
+/// per (key, model, judge): the one mirs_records_counted() marks; a second
+/// record of the same (key, model, judge), e.g. the same item from two
+/// stores, is MIRS_E_CONFLICT (merge the stores first with mirs_store_merge),
+/// so no item counts twice. The key is remembered for
+/// mirs_report_add_dataset(). Errors as mirs_report_add, and
+/// MIRS_E_INVALID_ARGUMENT for a NULL key or a struct_size this library does
+/// not accept.
+///
+/// C: `int mirs_report_add_record(mirs_report *r, const mirs_record *rec)` (report.h)
+#[inline]
+pub unsafe fn mirs_report_add_record(r: *mut mirs_report, rec: *const mirs_record) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_report, *const mirs_record) -> c_int>(crate::load::entry(278)))(r, rec)
+}
+
+/// Makes the report cover every item of ds: each item whose key no added
+/// record had (no response, or not scored yet) counts as the official code
+/// counts a failed inference, in the denominator and not unsafe (left out
+/// under MIRS_DENOM_ANSWERED), in its relation's statics.py row, and is
+/// listed (mirs_report_missing). Call it once, after every verdict: adding
+/// verdicts or merging afterwards is MIRS_E_STATE, and so is a report that
+/// holds verdicts without item keys (official folders, mirs_report_add()).
+/// Without it a report covers only the items it has verdicts for, and every
+/// rendering says so.
+///
+/// C: `int mirs_report_add_dataset(mirs_report *r, const mirs_dataset *ds)` (report.h)
+#[inline]
+pub unsafe fn mirs_report_add_dataset(r: *mut mirs_report, ds: *const mirs_dataset) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_report, *const mirs_dataset) -> c_int>(crate::load::entry(279)))(r, ds)
+}
+
+/// The dataset's item count (0 before mirs_report_add_dataset), and its items
+/// without a verdict (dataset order; the string lives as long as r).
+///
+/// C: `uint64_t mirs_report_dataset_items(const mirs_report *r)` (report.h)
+#[inline]
+pub unsafe fn mirs_report_dataset_items(r: *const mirs_report) -> u64 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report) -> u64>(crate::load::entry(280)))(r)
+}
+
+/// The dataset's item count (0 before mirs_report_add_dataset), and its items
+/// without a verdict (dataset order; the string lives as long as r).
+///
+/// C: `size_t mirs_report_missing_count(const mirs_report *r)` (report.h)
+#[inline]
+pub unsafe fn mirs_report_missing_count(r: *const mirs_report) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report) -> usize>(crate::load::entry(281)))(r)
+}
+
+/// The dataset's item count (0 before mirs_report_add_dataset), and its items
+/// without a verdict (dataset order; the string lives as long as r).
+///
+/// C: `const char *mirs_report_missing(const mirs_report *r, size_t i)` (report.h)
+#[inline]
+pub unsafe fn mirs_report_missing(r: *const mirs_report, i: usize) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report, usize) -> *const c_char>(crate::load::entry(282)))(r, i)
+}
+
+/// Adds an official results/harmbench/\<model\> folder exactly as statics.py
+/// reads it: every sub-folder, every *.json file in it, files that Python's
+/// json module or statics.py would reject are skipped (counted in
+/// mirs_report_skipped_files); labels "unsafe" are unsafe, everything else
+/// safe; "\[INFERENCE_FAILED:" / "\[WORKER_CRASHED:" answers are flagged.
+/// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
+/// MIRS_E_NOT_FOUND (no such folder). opts may be NULL (one thread; see
+/// mirs_official_options.threads).
+///
+/// C: `int mirs_report_add_official(mirs_report *r, const char *harmbench_model_dir, const mirs_official_options *opts)` (report.h)
+#[inline]
+pub unsafe fn mirs_report_add_official(r: *mut mirs_report, harmbench_model_dir: *const c_char, opts: *const mirs_official_options) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_report, *const c_char, *const mirs_official_options) -> c_int>(crate::load::entry(283)))(r, harmbench_model_dir, opts)
+}
+
+/// Same for the text of one such file (for tests and fuzzing; read during
+/// the call only). Text Python's json module would reject is skipped and
+/// counted, as a file is (MIRS_OK).
+///
+/// C: `int mirs_report_add_official_json(mirs_report *r, const char *data, size_t len, const char *category, const char *file_name)` (report.h)
+#[inline]
+pub unsafe fn mirs_report_add_official_json(r: *mut mirs_report, data: *const c_char, len: usize, category: *const c_char, file_name: *const c_char) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_report, *const c_char, usize, *const c_char, *const c_char) -> c_int>(crate::load::entry(284)))(r, data, len, category, file_name)
+}
+
+/// Files (or texts) mirs_report_add_official* skipped (0 for NULL).
+///
+/// C: `uint64_t mirs_report_skipped_files(const mirs_report *r)` (report.h)
+#[inline]
+pub unsafe fn mirs_report_skipped_files(r: *const mirs_report) -> u64 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report) -> u64>(crate::load::entry(285)))(r)
+}
+
+/// dst += src (the model/judge names of dst are kept); src is only read and
+/// must differ from dst. Before either has a dataset (else MIRS_E_STATE);
+/// reports holding a record of the same (key, model, judge) are
+/// MIRS_E_CONFLICT (nothing is changed then). Errors also:
+/// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY (dst may then be partly merged:
+/// discard it).
+///
+/// C: `int mirs_report_merge(mirs_report *dst, const mirs_report *src)` (report.h)
+#[inline]
+pub unsafe fn mirs_report_merge(dst: *mut mirs_report, src: *const mirs_report) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_report, *const mirs_report) -> c_int>(crate::load::entry(286)))(dst, src)
+}
+
+/// Counts of a cell: category/relation/group -1 = all. With MIRS_DENOM_ALL
+/// total counts every added verdict; with ANSWERED the excluded ones are
+/// left out. Writes *unsafe and *total. Errors: MIRS_E_INVALID_ARGUMENT (a
+/// NULL pointer, an unknown cell or denominator). Safe to call while no
+/// thread modifies r.
+///
+/// C: `int mirs_report_counts(const mirs_report *r, int32_t category, int32_t relation, int32_t group, int32_t denominator, uint64_t *unsafe, uint64_t *total)` (report.h)
+#[inline]
+pub unsafe fn mirs_report_counts(r: *const mirs_report, category: i32, relation: i32, group: i32, denominator: i32, r#unsafe: *mut u64, total: *mut u64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report, i32, i32, i32, i32, *mut u64, *mut u64) -> c_int>(crate::load::entry(287)))(r, category, relation, group, denominator, r#unsafe, total)
+}
+
+/// Renders the report. by: MIRS_BY_* bits (0 = relation); confidence e.g.
+/// 0.95 (Wilson and Clopper-Pearson intervals from the stats module; a cell
+/// with no items has none). MIRS_REPORT_MIR ignores by, denominator and
+/// confidence, and its "Total Count" is the number of items covered. Every
+/// other format states the items covered, the dataset's size when one was
+/// added (else that items without a verdict are not counted) and lists the
+/// items without a verdict (CSV: columns covered_items, dataset_items).
+/// Text is written to *out (library-owned, released with mirs_buf_free; only
+/// on success). Errors: MIRS_E_INVALID_ARGUMENT (format, by bits,
+/// denominator, confidence outside (0, 1)), MIRS_E_NO_MEMORY. Safe to call
+/// while no thread modifies r.
+///
+/// C: `int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t denominator, double confidence, mirs_buf *out)` (report.h)
+#[inline]
+pub unsafe fn mirs_report_write(r: *const mirs_report, format: i32, by: u32, denominator: i32, confidence: f64, out: *mut mirs_buf) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report, i32, u32, i32, f64, *mut mirs_buf) -> c_int>(crate::load::entry(288)))(r, format, by, denominator, confidence, out)
+}
+
+/// Compares two models as described above (mirs_model_comparison).
+///
+/// C: `int mirs_compare_models(const mirs_records *a, const char *model_a, const char *judge_a, const mirs_records *b, const char *model_b, const char *judge_b, double confidence, mirs_model_comparison *out)` (report.h)
+#[inline]
+pub unsafe fn mirs_compare_models(a: *const mirs_records, model_a: *const c_char, judge_a: *const c_char, b: *const mirs_records, model_b: *const c_char, judge_b: *const c_char, confidence: f64, out: *mut mirs_model_comparison) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records, *const c_char, *const c_char, *const mirs_records, *const c_char, *const c_char, f64, *mut mirs_model_comparison) -> c_int>(crate::load::entry(289)))(a, model_a, judge_a, b, model_b, judge_b, confidence, out)
+}
+
+/// Compares two judges as described above (mirs_judge_comparison).
+///
+/// C: `int mirs_compare_judges(const mirs_records *a, const char *judge_a, const mirs_records *b, const char *judge_b, const char *model, mirs_judge_comparison *out)` (report.h)
+#[inline]
+pub unsafe fn mirs_compare_judges(a: *const mirs_records, judge_a: *const c_char, b: *const mirs_records, judge_b: *const c_char, model: *const c_char, out: *mut mirs_judge_comparison) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records, *const c_char, *const mirs_records, *const c_char, *const c_char, *mut mirs_judge_comparison) -> c_int>(crate::load::entry(290)))(a, judge_a, b, judge_b, model, out)
+}
+
+/// Spearman and Kendall correlation of n models' ASRs with a capability
+/// score (the paper's headline analysis), with scipy's p-values (see
+/// mirs_stats_spearman / mirs_stats_kendall for n limits and ties). The
+/// arrays (n values each) are read during the call only; every output is
+/// written on success. Errors: MIRS_E_INVALID_ARGUMENT and those of
+/// mirs_stats_spearman and mirs_stats_kendall. Thread-safe.
+///
+/// C: `int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)` (report.h)
+#[inline]
+pub unsafe fn mirs_compare_capability(asr: *const f64, capability: *const f64, n: usize, spearman_rho: *mut f64, spearman_p: *mut f64, kendall_tau: *mut f64, kendall_p: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, *const f64, usize, *mut f64, *mut f64, *mut f64, *mut f64) -> c_int>(crate::load::entry(291)))(asr, capability, n, spearman_rho, spearman_p, kendall_tau, kendall_p)
+}
+
+/// Reads the CSV file at path (errors name it).
+///
+/// C: `int mirs_capability_read(const char *path, mirs_capability **out)` (report.h)
+#[inline]
+pub unsafe fn mirs_capability_read(path: *const c_char, out: *mut *mut mirs_capability) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut *mut mirs_capability) -> c_int>(crate::load::entry(292)))(path, out)
+}
+
+/// Parses CSV text data\[0..len); what names it in errors (NULL: "capability scores").
+///
+/// C: `int mirs_capability_parse(const char *data, size_t len, const char *what, mirs_capability **out)` (report.h)
+#[inline]
+pub unsafe fn mirs_capability_parse(data: *const c_char, len: usize, what: *const c_char, out: *mut *mut mirs_capability) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *const c_char, *mut *mut mirs_capability) -> c_int>(crate::load::entry(293)))(data, len, what, out)
+}
+
+/// Frees c (NULL is ignored). Not while another thread uses c.
+///
+/// C: `void mirs_capability_free(mirs_capability *c)` (report.h)
+#[inline]
+pub unsafe fn mirs_capability_free(c: *mut mirs_capability) {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_capability)>(crate::load::entry(294)))(c)
+}
+
+/// The rows in file order: count, and the model (borrowed, lives as long as
+/// c; NULL when i \>= count) and score (NaN when i \>= count) of row i.
+///
+/// C: `size_t mirs_capability_count(const mirs_capability *c)` (report.h)
+#[inline]
+pub unsafe fn mirs_capability_count(c: *const mirs_capability) -> usize {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_capability) -> usize>(crate::load::entry(295)))(c)
+}
+
+/// The rows in file order: count, and the model (borrowed, lives as long as
+/// c; NULL when i \>= count) and score (NaN when i \>= count) of row i.
+///
+/// C: `const char *mirs_capability_model(const mirs_capability *c, size_t i)` (report.h)
+#[inline]
+pub unsafe fn mirs_capability_model(c: *const mirs_capability, i: usize) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_capability, usize) -> *const c_char>(crate::load::entry(296)))(c, i)
+}
+
+/// The rows in file order: count, and the model (borrowed, lives as long as
+/// c; NULL when i \>= count) and score (NaN when i \>= count) of row i.
+///
+/// C: `double mirs_capability_score(const mirs_capability *c, size_t i)` (report.h)
+#[inline]
+pub unsafe fn mirs_capability_score(c: *const mirs_capability, i: usize) -> f64 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_capability, usize) -> f64>(crate::load::entry(297)))(c, i)
+}
+
+/// The row of a model (exact name): MIRS_OK with *index, MIRS_E_NOT_FOUND.
+///
+/// C: `int mirs_capability_find(const mirs_capability *c, const char *model, size_t *index)` (report.h)
+#[inline]
+pub unsafe fn mirs_capability_find(c: *const mirs_capability, model: *const c_char, index: *mut usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_capability, *const c_char, *mut usize) -> c_int>(crate::load::entry(298)))(c, model, index)
+}
+
+/// MIRS_DENOM_*: "all", "answered".
+///
+/// C: `const char *mirs_denominator_name(int32_t value)` (report.h)
+#[inline]
+pub unsafe fn mirs_denominator_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(299)))(value)
+}
+
+/// MIRS_DENOM_*: "all", "answered".
+///
+/// C: `int mirs_denominator_from_name(const char *name, int32_t *out)` (report.h)
+#[inline]
+pub unsafe fn mirs_denominator_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(300)))(name, out)
+}
+
+/// MIRS_REPORT_*: "table", "json", "csv", "markdown", "mir".
+///
+/// C: `const char *mirs_report_format_name(int32_t value)` (report.h)
+#[inline]
+pub unsafe fn mirs_report_format_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(301)))(value)
+}
+
+/// MIRS_REPORT_*: "table", "json", "csv", "markdown", "mir".
+///
+/// C: `int mirs_report_format_from_name(const char *name, int32_t *out)` (report.h)
+#[inline]
+pub unsafe fn mirs_report_format_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(302)))(name, out)
+}
+
+/// Writes the defaults into the first `size` bytes of *opts and sets its
+/// struct_size to size (pass sizeof(mirs_score_options)); never writes past size bytes,
+/// so a program built against another version's header stays safe.
+/// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+/// above 64 KiB). For bindings; C code can use the _INIT macro.
+///
+/// C: `int mirs_score_options_init(mirs_score_options *opts, size_t size)` (scoring.h)
+#[inline]
+pub unsafe fn mirs_score_options_init(opts: *mut mirs_score_options, size: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_score_options, usize) -> c_int>(crate::load::entry(303)))(opts, size)
+}
+
+/// Turns judge outputs into verdict records appended to `store`: for each
+/// response matched to an item of ds that passes `filter` (NULL = all; only
+/// its category, relation, group, key and shard fields matter), in response
+/// order, the last response of a key wins; items the store already holds for
+/// (model, judge) are skipped (resume). The judge output of the item's key is
+/// parsed with opts-\>judge and opts-\>parse_mode (a failed judge call gives
+/// MIRS_VERDICT_ERROR); flags record failed/crashed/truncated responses and
+/// unterminated reasoning; rtype_outputs (may be NULL) give the response
+/// type. This is what `mirsafety score` runs; shards with disjoint filters
+/// write stores that mirs_store_merge() combines into the single-process
+/// result. The objects, filter and opts are only read (during the call);
+/// the store is one-thread-at-a-time; *summary (or NULL) is the caller's,
+/// with struct_size set, filled up to it on success. Errors:
+/// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write errors
+/// (records appended before the failure stay in the store).
+///
+/// C: `int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses, const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs, const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)` (scoring.h)
+#[inline]
+pub unsafe fn mirs_score_responses(ds: *const mirs_dataset, filter: *const mirs_filter, responses: *const mirs_responses, judge_outputs: *const mirs_responses, rtype_outputs: *const mirs_responses, opts: *const mirs_score_options, store: *mut mirs_store, summary: *mut mirs_score_summary) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, *const mirs_filter, *const mirs_responses, *const mirs_responses, *const mirs_responses, *const mirs_score_options, *mut mirs_store, *mut mirs_score_summary) -> c_int>(crate::load::entry(304)))(ds, filter, responses, judge_outputs, rtype_outputs, opts, store, summary)
+}
+
+/// Writes the defaults into opts (size bytes; the struct rule of docs/c-api.md).
+///
+/// C: `int mirs_judge_requests_options_init(mirs_judge_requests_options *opts, size_t size)` (scoring.h)
+#[inline]
+pub unsafe fn mirs_judge_requests_options_init(opts: *mut mirs_judge_requests_options, size: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_judge_requests_options, usize) -> c_int>(crate::load::entry(305)))(opts, size)
+}
+
+/// Writes one judge request per item that has a response: the last response
+/// of each key (mirs_responses_latest, the rule scoring and the official
+/// resume follow), matched to its dataset item by m, its answer stripped,
+/// the judge's prompt built by length (an answer with U+0000 reaches the
+/// judge whole), as an OpenAI batch-input line
+/// {"custom_id":KEY,"method":"POST","url":...,"body":{"model":...,
+/// "prompt"|"messages":...,"max_tokens":N,"temperature":0}} with a trailing
+/// newline, in response order, to sink (which may stop the run early by
+/// returning a positive value, after which the call succeeds with the lines
+/// written so far, or fail it with a negative status, which is returned). max_tokens is the judge's
+/// (mirs_judge_max_new_tokens). opts may be NULL (defaults); summary may be
+/// NULL. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, the strip and
+/// prompt errors (naming the response's source), the sink's status.
+/// Thread-safe (resp, m and ds are only read).
+///
+/// C: `int mirs_judge_requests_write(const mirs_responses *resp, const mirs_response_match *m, const mirs_judge_requests_options *opts, mirs_prompt_sink_fn sink, void *userdata, mirs_judge_requests_summary *summary)` (scoring.h)
+#[inline]
+pub unsafe fn mirs_judge_requests_write(resp: *const mirs_responses, m: *const mirs_response_match, opts: *const mirs_judge_requests_options, sink: mirs_prompt_sink_fn, userdata: *mut c_void, summary: *mut mirs_judge_requests_summary) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses, *const mirs_response_match, *const mirs_judge_requests_options, mirs_prompt_sink_fn, *mut c_void, *mut mirs_judge_requests_summary) -> c_int>(crate::load::entry(306)))(resp, m, opts, sink, userdata, summary)
+}
+
+/// Writes the defaults into the first `size` bytes of *opts and sets its
+/// struct_size to size (pass sizeof(mirs_entropy_options)); never writes past size bytes,
+/// so a program built against another version's header stays safe.
+/// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+/// above 64 KiB). For bindings; C code can use the _INIT macro.
+///
+/// C: `int mirs_entropy_options_init(mirs_entropy_options *opts, size_t size)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_options_init(opts: *mut mirs_entropy_options, size: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_options, usize) -> c_int>(crate::load::entry(307)))(opts, size)
+}
+
+/// The kernel AUTO selects in this process: MIRS_ENTROPY_KERNEL_AVX512,
+/// _AVX2, _SSE2 or _GENERIC (its name: mirs_entropy_kernel_name()).
+/// Thread-safe.
+///
+/// C: `int32_t mirs_entropy_auto_kernel(void)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_auto_kernel() -> i32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn() -> i32>(crate::load::entry(308)))()
+}
+
+/// Entropy of nrows rows of ncols elements of `dtype` starting at data; row r
+/// starts at element r * row_stride (stride in ELEMENTS, \>= ncols; a byte
+/// stride must be a multiple of the element size). out\[r\] receives the
+/// entropy (NaN for rows skipped by the policy). opts may be NULL (defaults).
+/// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NUMERIC (policy ERROR; the message
+/// names the row and the reason), MIRS_E_UNSUPPORTED (kernel). out is
+/// written only on success. Thread-safe (data and out are borrowed for the
+/// call only).
+///
+/// C: `int mirs_entropy_rows(const void *data, int32_t dtype, size_t nrows, size_t ncols, size_t row_stride, const mirs_entropy_options *opts, double *out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_rows(data: *const c_void, dtype: i32, nrows: usize, ncols: usize, row_stride: usize, opts: *const mirs_entropy_options, out: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_void, i32, usize, usize, usize, *const mirs_entropy_options, *mut f64) -> c_int>(crate::load::entry(309)))(data, dtype, nrows, ncols, row_stride, opts, out)
+}
+
+/// Like mirs_entropy_rows, restricted to key spans and/or a key mask.
+/// spans holds nspans \[begin, end) pairs (2 * nspans values, each within
+/// \[0, ncols\], non-overlapping); nspans = 0 means all keys. mask (ncols
+/// bytes, nonzero = keep) or NULL further restricts the keys. Entropy is
+/// computed over the union of the selected keys, renormalised. mass (or
+/// NULL) receives nrows * nspans values: for probabilities the raw sum of
+/// each span's (masked) values, for logits the softmax mass of the span
+/// within the whole row.
+///
+/// C: `int mirs_entropy_rows_spans(const void *data, int32_t dtype, size_t nrows, size_t ncols, size_t row_stride, const size_t *spans, size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts, double *entropy, double *mass)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_rows_spans(data: *const c_void, dtype: i32, nrows: usize, ncols: usize, row_stride: usize, spans: *const usize, nspans: usize, mask: *const u8, opts: *const mirs_entropy_options, entropy: *mut f64, mass: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_void, i32, usize, usize, usize, *const usize, usize, *const u8, *const mirs_entropy_options, *mut f64, *mut f64) -> c_int>(crate::load::entry(310)))(data, dtype, nrows, ncols, row_stride, spans, nspans, mask, opts, entropy, mass)
+}
+
+/// Fills a view of a C-contiguous \[L, H, Q, K\] tensor: the first `size`
+/// bytes of *view (pass sizeof(mirs_entropy_view)), struct_size = size, as
+/// the options init functions do; never writes past size bytes. MIRS_OK or
+/// MIRS_E_INVALID_ARGUMENT (NULL view; size below sizeof(size_t) or above
+/// 64 KiB). data is borrowed: it must outlive every use of the view.
+///
+/// C: `int mirs_entropy_view_init(mirs_entropy_view *view, size_t size, const void *data, int32_t dtype, size_t layers, size_t heads, size_t queries, size_t keys)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_view_init(view: *mut mirs_entropy_view, size: usize, data: *const c_void, dtype: i32, layers: usize, heads: usize, queries: usize, keys: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_view, usize, *const c_void, i32, usize, usize, usize, usize) -> c_int>(crate::load::entry(311)))(view, size, data, dtype, layers, heads, queries, keys)
+}
+
+/// Entropy per (layer, head, query) for queries \[q_begin, q_end) (use 0 and
+/// SIZE_MAX for all), keys restricted as in mirs_entropy_rows_spans.
+/// entropy receives L * H * nq values (layer-major, nq = q_end - q_begin
+/// after clamping), mass (or NULL) L * H * nq * nspans. Rows whose key
+/// stride is not 1 are gathered into a scratch row first. Same errors as
+/// mirs_entropy_rows; MIRS_E_RANGE for q_begin \> q_end or beyond queries;
+/// MIRS_E_OVERFLOW when the output size overflows.
+///
+/// C: `int mirs_entropy_view_compute(const mirs_entropy_view *view, size_t q_begin, size_t q_end, const size_t *spans, size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts, double *entropy, double *mass)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_view_compute(view: *const mirs_entropy_view, q_begin: usize, q_end: usize, spans: *const usize, nspans: usize, mask: *const u8, opts: *const mirs_entropy_options, entropy: *mut f64, mass: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_view, usize, usize, *const usize, usize, *const u8, *const mirs_entropy_options, *mut f64, *mut f64) -> c_int>(crate::load::entry(312)))(view, q_begin, q_end, spans, nspans, mask, opts, entropy, mass)
+}
+
+/// Mean of a \[L, H, Q\] array over the chosen axes, ignoring NaN (a cell with
+/// no finite value becomes NaN). out has the remaining axes in order, e.g.
+/// axes = HEADS|QUERIES gives L values, all three give 1. Pure; thread-safe.
+///
+/// C: `int mirs_entropy_reduce(const double *values, size_t layers, size_t heads, size_t queries, uint32_t axes, double *out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_reduce(values: *const f64, layers: usize, heads: usize, queries: usize, axes: u32, out: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, usize, usize, usize, u32, *mut f64) -> c_int>(crate::load::entry(313)))(values, layers, heads, queries, axes, out)
+}
+
+/// The file name of an item's attention dump, as the tool, the Python
+/// distributed driver and the scripts name it: the item key with every "/"
+/// written "__", then ".npy" ("Violence/Analogy/12" gives
+/// "Violence__Analogy__12.npy"). Two keys that differ only in "/" against
+/// "__" share a name; the official keys never hold "__". Errors:
+/// MIRS_E_INVALID_ARGUMENT (NULL, an empty key), MIRS_E_LIMIT (a name over
+/// 255 bytes, the file system's limit), MIRS_E_NO_MEMORY. On success *out
+/// holds the NUL-terminated name (mirs_buf_free). Thread-safe.
+///
+/// C: `int mirs_entropy_dump_name(const char *key, mirs_buf *out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_dump_name(key: *const c_char, out: *mut mirs_buf) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut mirs_buf) -> c_int>(crate::load::entry(314)))(key, out)
+}
+
+/// Opens path. For .safetensors, name picks the tensor (NULL: the file must
+/// hold exactly one tensor); for .npy name must be NULL. The format is told
+/// by the magic bytes, not the file name (MIRS_E_FORMAT for bytes that are
+/// neither). Errors: MIRS_E_IO, MIRS_E_FORMAT,
+/// MIRS_E_TRUNCATED, MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT,
+/// MIRS_E_OVERFLOW, MIRS_E_UNSUPPORTED (dtype, big-endian), MIRS_E_NOT_FOUND
+/// (name). The message names the file and the byte offset.
+///
+/// C: `int mirs_entropy_tensor_open(const char *path, const char *name, mirs_entropy_tensor **out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_tensor_open(path: *const c_char, name: *const c_char, out: *mut *mut mirs_entropy_tensor) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const c_char, *mut *mut mirs_entropy_tensor) -> c_int>(crate::load::entry(315)))(path, name, out)
+}
+
+/// Same over caller memory, which must outlive the tensor (no copy).
+///
+/// C: `int mirs_entropy_tensor_open_memory(const void *data, size_t size, const char *name, mirs_entropy_tensor **out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_tensor_open_memory(data: *const c_void, size: usize, name: *const c_char, out: *mut *mut mirs_entropy_tensor) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_void, usize, *const c_char, *mut *mut mirs_entropy_tensor) -> c_int>(crate::load::entry(316)))(data, size, name, out)
+}
+
+/// Shape and element strides (Fortran order gives reversed strides). ndim \<=
+/// MIRS_ENTROPY_MAX_DIMS; shape and strides must hold that many entries.
+///
+/// C: `int mirs_entropy_tensor_info(const mirs_entropy_tensor *t, int32_t *dtype, size_t *ndim, size_t *shape, int64_t *strides)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_tensor_info(t: *const mirs_entropy_tensor, dtype: *mut i32, ndim: *mut usize, shape: *mut usize, strides: *mut i64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_tensor, *mut i32, *mut usize, *mut usize, *mut i64) -> c_int>(crate::load::entry(317)))(t, dtype, ndim, shape, strides)
+}
+
+/// First element, valid until mirs_entropy_tensor_free.
+///
+/// C: `const void *mirs_entropy_tensor_data(const mirs_entropy_tensor *t)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_tensor_data(t: *const mirs_entropy_tensor) -> *const c_void {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_tensor) -> *const c_void>(crate::load::entry(318)))(t)
+}
+
+/// Unmaps and frees t (NULL is ignored); views and data pointers of t end with it.
+///
+/// C: `void mirs_entropy_tensor_free(mirs_entropy_tensor *t)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_tensor_free(t: *mut mirs_entropy_tensor) {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_tensor)>(crate::load::entry(319)))(t)
+}
+
+/// Builds a view from a tensor of 2 to 4 dimensions. layout names the axes
+/// in file order with one letter each: l (layers), h (heads), q (queries),
+/// k (keys), e.g. "lhqk", "hqk", "qk", "lhkq"; missing axes get size 1.
+/// Errors: MIRS_E_INVALID_ARGUMENT (layout), MIRS_E_MISMATCH (ndim).
+///
+/// C: `int mirs_entropy_tensor_view(const mirs_entropy_tensor *t, const char *layout, mirs_entropy_view *view)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_tensor_view(t: *const mirs_entropy_tensor, layout: *const c_char, view: *mut mirs_entropy_view) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_tensor, *const c_char, *mut mirs_entropy_view) -> c_int>(crate::load::entry(320)))(t, layout, view)
+}
+
+/// Writes a C-order '\<f8' .npy (format 1.0) atomically.
+///
+/// C: `int mirs_entropy_npy_write_f64(const char *path, const double *data, size_t ndim, const size_t *shape)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_npy_write_f64(path: *const c_char, data: *const f64, ndim: usize, shape: *const usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const f64, usize, *const usize) -> c_int>(crate::load::entry(321)))(path, data, ndim, shape)
+}
+
+/// layers, heads \>= 1, layers * heads \<= 1\<\<20, 1 \<= bins \<= 1\<\<16, lo \< hi.
+///
+/// C: `int mirs_entropy_acc_new(size_t layers, size_t heads, size_t bins, double lo, double hi, mirs_entropy_acc **out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_new(layers: usize, heads: usize, bins: usize, lo: f64, hi: f64, out: *mut *mut mirs_entropy_acc) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(usize, usize, usize, f64, f64, *mut *mut mirs_entropy_acc) -> c_int>(crate::load::entry(322)))(layers, heads, bins, lo, hi, out)
+}
+
+/// layers, heads \>= 1, layers * heads \<= 1\<\<20, 1 \<= bins \<= 1\<\<16, lo \< hi.
+///
+/// C: `void mirs_entropy_acc_free(mirs_entropy_acc *acc)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_free(acc: *mut mirs_entropy_acc) {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_acc)>(crate::load::entry(323)))(acc)
+}
+
+/// Adds one value to (label, layer, head); NaN is ignored.
+///
+/// C: `int mirs_entropy_acc_add(mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head, double value)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_add(acc: *mut mirs_entropy_acc, label: i32, layer: usize, head: usize, value: f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_acc, i32, usize, usize, f64) -> c_int>(crate::load::entry(324)))(acc, label, layer, head, value)
+}
+
+/// Adds one item's \[L, H, Q\] entropies (L, H must match the accumulator):
+/// every finite value into its (layer, head), and the item's per-layer and
+/// overall means as samples. Errors: MIRS_E_MISMATCH, MIRS_E_EMPTY (no finite
+/// value).
+///
+/// C: `int mirs_entropy_acc_add_item(mirs_entropy_acc *acc, int32_t label, const double *entropy, size_t layers, size_t heads, size_t queries)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_add_item(acc: *mut mirs_entropy_acc, label: i32, entropy: *const f64, layers: usize, heads: usize, queries: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_acc, i32, *const f64, usize, usize, usize) -> c_int>(crate::load::entry(325)))(acc, label, entropy, layers, heads, queries)
+}
+
+/// Merges src into dst (same layers, heads, bins, lo, hi; else
+/// MIRS_E_MISMATCH). Counts and histograms add exactly; moments combine
+/// with Chan's formula, so any merge order equals the single pass up to
+/// rounding.
+///
+/// C: `int mirs_entropy_acc_merge(mirs_entropy_acc *dst, const mirs_entropy_acc *src)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_merge(dst: *mut mirs_entropy_acc, src: *const mirs_entropy_acc) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_acc, *const mirs_entropy_acc) -> c_int>(crate::load::entry(326)))(dst, src)
+}
+
+/// Moments of (label, layer, head). *out must have struct_size set.
+///
+/// C: `int mirs_entropy_acc_summary(const mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head, mirs_entropy_summary *out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_summary(acc: *const mirs_entropy_acc, label: i32, layer: usize, head: usize, out: *mut mirs_entropy_summary) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_acc, i32, usize, usize, *mut mirs_entropy_summary) -> c_int>(crate::load::entry(327)))(acc, label, layer, head, out)
+}
+
+/// Histogram of (label, layer, head): counts\[0\] underflow (\< lo or -Inf),
+/// counts\[1..bins\] the bins, counts\[bins + 1\] overflow (\>= hi). counts holds
+/// bins + 2 values.
+///
+/// C: `int mirs_entropy_acc_histogram(const mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head, uint64_t *counts)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_histogram(acc: *const mirs_entropy_acc, label: i32, layer: usize, head: usize, counts: *mut u64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_acc, i32, usize, usize, *mut u64) -> c_int>(crate::load::entry(328)))(acc, label, layer, head, counts)
+}
+
+/// Dimensions and item sample counts per label. Any pointer may be NULL.
+///
+/// C: `int mirs_entropy_acc_shape(const mirs_entropy_acc *acc, size_t *layers, size_t *heads, size_t *bins, double *lo, double *hi, uint64_t *items_safe, uint64_t *items_unsafe)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_shape(acc: *const mirs_entropy_acc, layers: *mut usize, heads: *mut usize, bins: *mut usize, lo: *mut f64, hi: *mut f64, items_safe: *mut u64, items_unsafe: *mut u64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_acc, *mut usize, *mut usize, *mut usize, *mut f64, *mut f64, *mut u64, *mut u64) -> c_int>(crate::load::entry(329)))(acc, layers, heads, bins, lo, hi, items_safe, items_unsafe)
+}
+
+/// JSON state (format "mirsafety-entropy-acc" version 1; docs/entropy.md);
+/// doubles are written with 17 significant digits so a load gives back the
+/// same bits.
+///
+/// C: `int mirs_entropy_acc_to_json(const mirs_entropy_acc *acc, mirs_buf *out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_to_json(acc: *const mirs_entropy_acc, out: *mut mirs_buf) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_acc, *mut mirs_buf) -> c_int>(crate::load::entry(330)))(acc, out)
+}
+
+/// JSON state (format "mirsafety-entropy-acc" version 1; docs/entropy.md);
+/// doubles are written with 17 significant digits so a load gives back the
+/// same bits.
+///
+/// C: `int mirs_entropy_acc_from_json(const char *text, size_t len, mirs_entropy_acc **out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_from_json(text: *const c_char, len: usize, out: *mut *mut mirs_entropy_acc) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *mut *mut mirs_entropy_acc) -> c_int>(crate::load::entry(331)))(text, len, out)
+}
+
+/// File versions; save writes atomically (temp file, fsync, rename).
+///
+/// C: `int mirs_entropy_acc_save(const mirs_entropy_acc *acc, const char *path)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_save(acc: *const mirs_entropy_acc, path: *const c_char) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_acc, *const c_char) -> c_int>(crate::load::entry(332)))(acc, path)
+}
+
+/// File versions; save writes atomically (temp file, fsync, rename).
+///
+/// C: `int mirs_entropy_acc_load(const char *path, mirs_entropy_acc **out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_load(path: *const c_char, out: *mut *mut mirs_entropy_acc) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut *mut mirs_entropy_acc) -> c_int>(crate::load::entry(333)))(path, out)
+}
+
+/// Fills *out (struct_size set by the caller) with the comparison described
+/// above. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE (layer), MIRS_E_EMPTY,
+/// MIRS_E_NO_MEMORY. Thread-safe while no thread modifies acc.
+///
+/// C: `int mirs_entropy_acc_compare(const mirs_entropy_acc *acc, size_t layer, uint32_t reps, uint64_t seed, mirs_entropy_group_test *out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_compare(acc: *const mirs_entropy_acc, layer: usize, reps: u32, seed: u64, out: *mut mirs_entropy_group_test) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_acc, usize, u32, u64, *mut mirs_entropy_group_test) -> c_int>(crate::load::entry(334)))(acc, layer, reps, seed, out)
+}
+
+/// Writes the threshold of method (MIRS_ENTROPY_THRESHOLD_*) to *threshold.
+/// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE, MIRS_E_EMPTY.
+///
+/// C: `int mirs_entropy_acc_threshold(const mirs_entropy_acc *acc, size_t layer, int32_t method, double *threshold)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_threshold(acc: *const mirs_entropy_acc, layer: usize, method: i32, threshold: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_acc, usize, i32, *mut f64) -> c_int>(crate::load::entry(335)))(acc, layer, method, threshold)
+}
+
+/// opts is copied (NULL: defaults; threads ignored).
+///
+/// C: `int mirs_entropy_monitor_new(size_t layers, size_t heads, double threshold, const mirs_entropy_options *opts, mirs_entropy_monitor **out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_monitor_new(layers: usize, heads: usize, threshold: f64, opts: *const mirs_entropy_options, out: *mut *mut mirs_entropy_monitor) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(usize, usize, f64, *const mirs_entropy_options, *mut *mut mirs_entropy_monitor) -> c_int>(crate::load::entry(336)))(layers, heads, threshold, opts, out)
+}
+
+/// opts is copied (NULL: defaults; threads ignored).
+///
+/// C: `void mirs_entropy_monitor_free(mirs_entropy_monitor *m)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_monitor_free(m: *mut mirs_entropy_monitor) {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_monitor)>(crate::load::entry(337)))(m)
+}
+
+/// One attention row of the current token.
+///
+/// C: `int mirs_entropy_monitor_feed(mirs_entropy_monitor *m, size_t layer, size_t head, const void *row, int32_t dtype, size_t nkeys)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_monitor_feed(m: *mut mirs_entropy_monitor, layer: usize, head: usize, row: *const c_void, dtype: i32, nkeys: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_monitor, usize, usize, *const c_void, i32, usize) -> c_int>(crate::load::entry(338)))(m, layer, head, row, dtype, nkeys)
+}
+
+/// Closes the current token: *flagged (or NULL) = 1 when the running mean is
+/// below the threshold, *score (or NULL) = that running mean. A token with
+/// no rows fed is MIRS_E_STATE.
+///
+/// C: `int mirs_entropy_monitor_token_end(mirs_entropy_monitor *m, int32_t *flagged, double *score)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_monitor_token_end(m: *mut mirs_entropy_monitor, flagged: *mut i32, score: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_monitor, *mut i32, *mut f64) -> c_int>(crate::load::entry(339)))(m, flagged, score)
+}
+
+/// Running mean of one layer (NaN before the first token).
+///
+/// C: `int mirs_entropy_monitor_layer_mean(const mirs_entropy_monitor *m, size_t layer, double *mean)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_monitor_layer_mean(m: *const mirs_entropy_monitor, layer: usize, mean: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_monitor, usize, *mut f64) -> c_int>(crate::load::entry(340)))(m, layer, mean)
+}
+
+/// Forgets every token (new sequence).
+///
+/// C: `void mirs_entropy_monitor_reset(mirs_entropy_monitor *m)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_monitor_reset(m: *mut mirs_entropy_monitor) {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_monitor)>(crate::load::entry(341)))(m)
+}
+
+/// MIRS_ENTROPY_F32, _F16, _BF16, _F64 (numpy's names "float32" ... are accepted too): "f32", "f16", "bf16", "f64".
+///
+/// C: `const char *mirs_entropy_dtype_name(int32_t value)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_dtype_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(342)))(value)
+}
+
+/// MIRS_ENTROPY_F32, _F16, _BF16, _F64 (numpy's names "float32" ... are accepted too): "f32", "f16", "bf16", "f64".
+///
+/// C: `int mirs_entropy_dtype_from_name(const char *name, int32_t *out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_dtype_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(343)))(name, out)
+}
+
+/// MIRS_ENTROPY_POLICY_*: "error", "renormalize", "skip".
+///
+/// C: `const char *mirs_entropy_policy_name(int32_t value)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_policy_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(344)))(value)
+}
+
+/// MIRS_ENTROPY_POLICY_*: "error", "renormalize", "skip".
+///
+/// C: `int mirs_entropy_policy_from_name(const char *name, int32_t *out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_policy_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(345)))(name, out)
+}
+
+/// MIRS_ENTROPY_KERNEL_*: "auto", "generic", "avx2", "sse2", "avx512".
+///
+/// C: `const char *mirs_entropy_kernel_name(int32_t value)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_kernel_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(346)))(value)
+}
+
+/// MIRS_ENTROPY_KERNEL_*: "auto", "generic", "avx2", "sse2", "avx512".
+///
+/// C: `int mirs_entropy_kernel_from_name(const char *name, int32_t *out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_kernel_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(347)))(name, out)
+}
+
+/// MIRS_ENTROPY_LABEL_*: "safe", "unsafe".
+///
+/// C: `const char *mirs_entropy_label_name(int32_t value)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_label_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(348)))(value)
+}
+
+/// MIRS_ENTROPY_LABEL_*: "safe", "unsafe".
+///
+/// C: `int mirs_entropy_label_from_name(const char *name, int32_t *out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_label_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(349)))(name, out)
+}
+
+/// MIRS_ENTROPY_THRESHOLD_*: "midpoint", "youden".
+///
+/// C: `const char *mirs_entropy_threshold_name(int32_t value)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_threshold_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(350)))(value)
+}
+
+/// MIRS_ENTROPY_THRESHOLD_*: "midpoint", "youden".
+///
+/// C: `int mirs_entropy_threshold_from_name(const char *name, int32_t *out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_threshold_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(351)))(name, out)
+}
+
+/// Writes the defaults into the first `size` bytes of *opts and sets its
+/// struct_size to size (pass sizeof(mirs_client_options)); never writes past
+/// size bytes. MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below
+/// sizeof(size_t) or above 64 KiB). Works without libcurl too.
+///
+/// C: `int mirs_client_options_init(mirs_client_options *opts, size_t size)` (client.h)
+#[inline]
+pub unsafe fn mirs_client_options_init(opts: *mut mirs_client_options, size: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_client_options, usize) -> c_int>(crate::load::entry(352)))(opts, size)
+}
+
+/// 1 when the client works here: the library was built with libcurl's
+/// header and libcurl.so.4 can be loaded; else 0. Thread-safe.
+///
+/// C: `int mirs_client_available(void)` (client.h)
+#[inline]
+pub unsafe fn mirs_client_available() -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn() -> c_int>(crate::load::entry(353)))()
+}
+
+/// Sends every request of `source` whose key has no ok record in
+/// output_path yet and appends one record per finished item (the file is
+/// created when missing). Retries follow the options; an item that still
+/// fails gets a failed record naming the last error (the next run retries
+/// it). Keys must be unique within one run (a repeated key is
+/// MIRS_E_DUPLICATE). opts may not be NULL (endpoint is required); summary
+/// may be NULL. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO
+/// (the output; also MIRS_E_STATE when another run holds its lock),
+/// MIRS_E_NOT_FOUND (the named key variable is not set, or the endpoint's
+/// host name does not resolve: it is resolved once, on the calling thread,
+/// and pinned, so that libcurl starts no resolver thread), MIRS_E_JSON /
+/// MIRS_E_SCHEMA (a request line, named by number), MIRS_E_DUPLICATE,
+/// MIRS_E_STATE (cancelled), MIRS_E_UNSUPPORTED (no libcurl), a status the
+/// source returned. Records written before an error stay in the file. The
+/// summary is filled on success and on failure. Thread-safe for different
+/// output files (everything lives in the call).
+///
+/// C: `int mirs_client_run(mirs_client_source_fn source, void *userdata, const char *output_path, const mirs_client_options *opts, mirs_client_summary *summary)` (client.h)
+#[inline]
+pub unsafe fn mirs_client_run(source: mirs_client_source_fn, userdata: *mut c_void, output_path: *const c_char, opts: *const mirs_client_options, summary: *mut mirs_client_summary) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(mirs_client_source_fn, *mut c_void, *const c_char, *const mirs_client_options, *mut mirs_client_summary) -> c_int>(crate::load::entry(354)))(source, userdata, output_path, opts, summary)
+}
+
+/// Same, with the request lines read from a JSONL file (blank lines
+/// skipped; a line is at most 256 MiB). Errors also MIRS_E_IO,
+/// MIRS_E_NOT_FOUND and MIRS_E_LIMIT for the requests file.
+///
+/// C: `int mirs_client_run_file(const char *requests_path, const char *output_path, const mirs_client_options *opts, mirs_client_summary *summary)` (client.h)
+#[inline]
+pub unsafe fn mirs_client_run_file(requests_path: *const c_char, output_path: *const c_char, opts: *const mirs_client_options, summary: *mut mirs_client_summary) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const c_char, *const mirs_client_options, *mut mirs_client_summary) -> c_int>(crate::load::entry(355)))(requests_path, output_path, opts, summary)
+}
+
+/// MIRS_CLIENT_API_* ("openai-chat" and "openai-completions" are accepted too): "auto", "chat", "completions",
+/// "anthropic".
+///
+/// C: `const char *mirs_client_api_name(int32_t value)` (client.h)
+#[inline]
+pub unsafe fn mirs_client_api_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(356)))(value)
+}
+
+/// MIRS_CLIENT_API_* ("openai-chat" and "openai-completions" are accepted too): "auto", "chat", "completions",
+/// "anthropic".
+///
+/// C: `int mirs_client_api_from_name(const char *name, int32_t *out)` (client.h)
+#[inline]
+pub unsafe fn mirs_client_api_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(357)))(name, out)
+}
+
+/// MIRS_CLIENT_OUTPUT_*: "responses", "judge".
+///
+/// C: `const char *mirs_client_output_name(int32_t value)` (client.h)
+#[inline]
+pub unsafe fn mirs_client_output_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(358)))(value)
+}
+
+/// MIRS_CLIENT_OUTPUT_*: "responses", "judge".
+///
+/// C: `int mirs_client_output_from_name(const char *name, int32_t *out)` (client.h)
+#[inline]
+pub unsafe fn mirs_client_output_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(359)))(name, out)
+}
+
+/// MIRS_CLIENT_DURABLE_*: "write", "fsync".
+///
+/// C: `const char *mirs_client_durability_name(int32_t value)` (client.h)
+#[inline]
+pub unsafe fn mirs_client_durability_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(360)))(value)
+}
+
+/// MIRS_CLIENT_DURABLE_*: "write", "fsync".
+///
+/// C: `int mirs_client_durability_from_name(const char *name, int32_t *out)` (client.h)
+#[inline]
+pub unsafe fn mirs_client_durability_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(361)))(name, out)
 }
 
 /// Every function of the header: (name, module).

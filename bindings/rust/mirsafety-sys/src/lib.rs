@@ -2,11 +2,18 @@
 //! `bindings/gen/generate.py` (see `bindings.rs`). Every function is `unsafe`; the `mirsafety` crate is the
 //! safe layer. Structs are `#[repr(C)]` with their size and alignment asserted at compile time; opaque handles are
 //! zero-sized `#[repr(C)]` types that are neither `Send`, `Sync` nor `Unpin`.
-#![allow(non_camel_case_types, non_upper_case_globals, non_snake_case, clippy::all)]
-
+//!
+//! The library is not linked: it is opened at the first call ([`load`]), from the path the build script found
+//! (`MIRSAFETY_LIB_DIR`, pkg-config, this repository's `build/lib`) or else by its soname ([`SONAME`]) through the
+//! dynamic loader's search, and its version is checked against the header. A first call that finds no usable
+//! library panics with the places tried; call [`load`] first to get that as a [`LoadError`] instead.
 #[rustfmt::skip] // generated (bindings/gen/generate.py)
+#[allow(non_camel_case_types, non_upper_case_globals, non_snake_case, clippy::all)]
 mod bindings;
 pub use bindings::*;
+
+mod load;
+pub use load::{library_path, load, version_compatible, LoadError, LoadErrorKind};
 
 #[cfg(test)]
 mod tests {

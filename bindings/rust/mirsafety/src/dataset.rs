@@ -216,8 +216,8 @@ pub struct Diagnostic {
     /// The `MIRS_E_*` status of the problem.
     pub status: i32,
     pub file: String,
-    /// Position of the item in its file, or -1 when the problem is the file itself.
-    pub item_index: i64,
+    /// Position of the item in its file (line number - 1 for JSONL), `None` when the problem is the file itself.
+    pub item_index: Option<usize>,
     pub message: String,
 }
 
@@ -294,7 +294,7 @@ impl Dataset {
             v.push(Diagnostic {
                 status: st,
                 file: unsafe { path(file) }.to_string_lossy().into_owned(),
-                item_index: idx,
+                item_index: usize::try_from(idx).ok(),
                 message: unsafe { text(msg) }.to_string(),
             });
         }

@@ -123,6 +123,14 @@ pub(crate) fn check(status: i32) -> Result<i32> {
 
 /// The library's static name of a status code ("MIRS_E_UNKNOWN" for values it does not know).
 pub fn status_str(status: i32) -> &'static str {
+    if sys::load().is_err() {
+        // The load failure itself must display without the library.
+        return match status {
+            sys::MIRS_E_NOT_FOUND => "MIRS_E_NOT_FOUND",
+            sys::MIRS_E_VERSION => "MIRS_E_VERSION",
+            _ => "MIRS_E_UNKNOWN",
+        };
+    }
     let p = unsafe { sys::mirs_status_str(status) };
     // Static ASCII strings by contract.
     unsafe { CStr::from_ptr(p) }.to_str().unwrap_or("MIRS_E_UNKNOWN")

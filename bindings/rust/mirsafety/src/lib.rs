@@ -59,27 +59,25 @@ pub const HEADER_VERSION_NUMBER: i32 = sys::MIRS_VERSION_NUMBER;
 /// (docs/c-api.md, "Versions and compatibility"): the same major, and in 0.x the same minor (a 0.x minor release may
 /// change the ABI); from 1.0 on the library's minor may be newer (minor releases only add). The patch never matters.
 pub fn version_compatible(header: (i32, i32), library: (i32, i32)) -> bool {
-    header.0 == library.0
-        && if header.0 == 0 {
-            header.1 == library.1
-        } else {
-            library.1 >= header.1
-        }
+    sys::version_compatible(header, library)
 }
 
-/// Fails with `MIRS_E_VERSION` when the loaded library cannot serve the header these bindings were generated from
-/// ([`version_compatible`]). Called by [`Dataset::open`].
+/// Opens the library if that has not been done ([`sys::load`]) and returns why it cannot be used:
+/// `MIRS_E_NOT_FOUND` with each place tried, or `MIRS_E_VERSION` when the library found cannot serve the header
+/// these bindings were generated from ([`version_compatible`]). Called by [`Dataset::open`]; any other first call
+/// into a library that cannot be used panics with the same message (never undefined behaviour).
 pub fn check_version() -> Result<()> {
-    let (maj, min, _, s) = library_version();
-    if !version_compatible((sys::MIRS_VERSION_MAJOR, sys::MIRS_VERSION_MINOR), (maj, min)) {
-        return Err(Error::new(
-            sys::MIRS_E_VERSION,
-            format!(
-                "libmirsafety {} is loaded but these bindings were generated from {}",
-                s,
-                sys::MIRS_VERSION_STRING
-            ),
-        ));
-    }
-    Ok(())
+    sys::load().map_err(|e| {
+        let status = match e.kind() {
+            sys::LoadErrorKind::Version => sys::MIRS_E_VERSION,
+            _ => sys::MIRS_E_NOT_FOUND,
+        };
+        Error::new(status, e.message())
+    })
+}
+
+/// Where the library was opened from: its path, or its soname when the dynamic loader's search found it.
+pub fn library_path() -> Result<&'static str> {
+    check_version()?;
+    sys::library_path().map_err(|e| Error::new(sys::MIRS_E_NOT_FOUND, e.message()))
 }

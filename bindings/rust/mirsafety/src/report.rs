@@ -60,8 +60,8 @@ fn take_string(mut b: sys::mirs_buf) -> String {
 }
 fn strings<T>(
     h: *const T,
-    count: unsafe extern "C" fn(*const T) -> usize,
-    get: unsafe extern "C" fn(*const T, usize) -> *const c_char,
+    count: unsafe fn(*const T) -> usize,
+    get: unsafe fn(*const T, usize) -> *const c_char,
 ) -> Vec<String> {
     let n = unsafe { count(h) };
     (0..n).map(|i| unsafe { owned_or_empty(get(h, i)) }).collect()
@@ -379,7 +379,9 @@ pub struct Record {
     pub response: Option<String>,
     pub judge_output: Option<String>,
     pub categories: Option<String>,
-    pub timestamp_ms: i64,
+    /// Unix time in ms; `None` when the record has none (stored as 0, which C reads as absent: `Some(0)` is
+    /// written as absent too).
+    pub timestamp_ms: Option<i64>,
 }
 
 impl Record {
@@ -395,7 +397,7 @@ impl Record {
             response: None,
             judge_output: None,
             categories: None,
-            timestamp_ms: 0,
+            timestamp_ms: None,
         }
     }
     unsafe fn from_raw(r: &sys::mirs_record) -> Record {
@@ -410,7 +412,7 @@ impl Record {
             response: owned_len(r.response, r.response_len),
             judge_output: owned_len(r.judge_output, r.judge_output_len),
             categories: owned(r.categories),
-            timestamp_ms: r.timestamp_ms,
+            timestamp_ms: Some(r.timestamp_ms).filter(|&t| t != 0),
         }
     }
     /// Calls f with the C view of this record (valid during the call).
@@ -448,7 +450,7 @@ impl Record {
         raw.judge_output = jo.as_ref().map_or(ptr::null(), |v| v.as_ptr() as *const c_char);
         raw.judge_output_len = jo.as_ref().map_or(0, |v| v.len() - 1);
         raw.categories = ptr_of(&ca);
-        raw.timestamp_ms = self.timestamp_ms;
+        raw.timestamp_ms = self.timestamp_ms.unwrap_or(0);
         f(&raw)
     }
     /// The store's JSON line (with its newline).

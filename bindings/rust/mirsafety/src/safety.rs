@@ -16,6 +16,11 @@
 //! do (`Relation::try_from(99)`). A slice the library reads or writes always comes with its own length, and every
 //! length computed from several dimensions is checked for overflow first.
 //!
+//! **No library, or the wrong one, is an error, never a wild call.** The library is opened at the first call and its
+//! version checked against the header ([`crate::check_version`], which [`crate::Dataset::open`] calls, returns
+//! `MIRS_E_NOT_FOUND` or `MIRS_E_VERSION` with each place tried); any other first call then panics with that
+//! message, and a function the library lacks panics when called instead of jumping anywhere.
+//!
 //! **Borrowed pointers are tied to lifetimes.** An item lives as long as its dataset:
 //!
 //! ```compile_fail,E0505

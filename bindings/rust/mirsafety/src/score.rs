@@ -187,8 +187,8 @@ pub fn preset_phrases(preset: Preset) -> Vec<&'static str> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Match {
     pub matched: bool,
-    /// Index of the first match's phrase, -1 if none.
-    pub phrase: i32,
+    /// Index of the first match's phrase ([`Matcher::phrase`]), `None` when nothing matched.
+    pub phrase: Option<usize>,
     /// Byte offset and length of the first match.
     pub offset: usize,
     pub length: usize,
@@ -200,7 +200,7 @@ impl From<sys::mirs_match> for Match {
     fn from(m: sys::mirs_match) -> Match {
         Match {
             matched: m.matched != 0,
-            phrase: m.phrase,
+            phrase: usize::try_from(m.phrase).ok(),
             offset: m.offset,
             length: m.length,
             count: m.count,
@@ -438,15 +438,19 @@ pub fn judge_parse(judge: Judge, mode: ParseMode, output: Option<&[u8]>) -> Resu
     Ok((Verdict::try_from(v)?, cats))
 }
 
-/// The official harmbench-mir answer an output stands for: 1 (`"Yes"`), 0 (`"No"`) or -1 (anything else, which the
-/// official rule counts as safe: count and warn). `MIRS_PARSE_OFFICIAL_SERVER` first drops one leading space, the
+/// The official harmbench-mir answer an output stands for: `Some(true)` (`"Yes"`), `Some(false)` (`"No"`) or `None`
+/// (anything else, which the official rule counts as safe: count and warn). `MIRS_PARSE_OFFICIAL_SERVER` first drops one leading space, the
 /// marker a server's completion text keeps and HF `batch_decode` drops.
-pub fn judge_official_answer(output: Option<&[u8]>, mode: ParseMode) -> i32 {
+pub fn judge_official_answer(output: Option<&[u8]>, mode: ParseMode) -> Option<bool> {
     let (p, n) = match output {
         Some(o) => (o.as_ptr() as *const c_char, o.len()),
         None => (ptr::null(), 0),
     };
-    unsafe { sys::mirs_judge_official_answer(p, n, mode.raw()) }
+    match unsafe { sys::mirs_judge_official_answer(p, n, mode.raw()) } {
+        1 => Some(true),
+        0 => Some(false),
+        _ => None,
+    }
 }
 
 // ---- response types --------------------------------------------------------------------------------------------------

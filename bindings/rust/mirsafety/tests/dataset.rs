@@ -282,3 +282,39 @@ fn one_dataset_many_threads() {
     let n = std::thread::scope(|s| s.spawn(move || it.count()).join().unwrap());
     assert_eq!(n, ds.len());
 }
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), dst).unwrap();
+        }
+    }
+}
+
+// A diagnostic about a whole file has no item position (None, not a -1 sentinel); one about an item has it.
+#[test]
+fn diagnostic_item_index_is_an_option() {
+    let root = std::env::temp_dir().join(format!("mirs-rust-diag-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    copy_tree(&sample(), &root);
+    let victim = root.join("Self-Harm").join("Causality_final.json");
+    std::fs::write(&victim, "[{\"id\": 1, \"revised_prompt\": ").unwrap();
+    let lenient = DatasetOptions::new().mode(mirsafety::DatasetMode::Lenient);
+    let ds = Dataset::open_with(&root, &lenient).unwrap();
+    let d = ds.diagnostics().unwrap();
+    let file = d
+        .iter()
+        .find(|x| x.file.ends_with("Causality_final.json"))
+        .expect("a diagnostic for the file");
+    assert_eq!((file.status, file.item_index), (sys::MIRS_E_JSON, None));
+    let few = lenient.min_images(1).max_images(2);
+    let ds = Dataset::open_with(sample(), &few).unwrap();
+    let d = ds.diagnostics().unwrap();
+    assert!(!d.is_empty() && d.iter().all(|x| x.item_index.is_some()));
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -92,7 +92,7 @@ fn store_records_merge() {
         Some(mirsafety::Verdict::Unsafe),
     );
     rec.response = Some("Sure".into());
-    rec.timestamp_ms = 7;
+    rec.timestamp_ms = Some(7);
     let line = rec.to_json().unwrap();
     assert!(line.ends_with('\n'));
     let opts = StoreOptions::new()
@@ -119,6 +119,7 @@ fn store_records_merge() {
     let r = Records::read(d.join("a.jsonl"), false).unwrap();
     assert_eq!(r.len(), 2);
     assert_eq!(r.get(0).unwrap(), rec);
+    assert_eq!(r.get(1).unwrap().timestamp_ms, None); // absent, not a 0 sentinel
     assert_eq!((r.torn_bytes(), r.diagnostics().len()), (0, 0));
     let p = Records::parse(format!("{}junk\n{}", line, line).as_bytes(), Some("mem"), true).unwrap();
     assert_eq!((p.len(), p.diagnostics().len()), (2, 1));
@@ -316,7 +317,7 @@ fn scoring_a_run() {
     let recs = Records::read(d.join("s2.jsonl"), false).unwrap();
     assert!(recs
         .iter()
-        .all(|x| x.model == "m2" && x.timestamp_ms == 7 && x.response.as_deref() == Some("an answer")));
+        .all(|x| x.model == "m2" && x.timestamp_ms == Some(7) && x.response.as_deref() == Some("an answer")));
     std::fs::remove_dir_all(&d).ok();
 }
 

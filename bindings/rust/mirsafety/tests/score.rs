@@ -70,7 +70,12 @@ fn matching() {
     assert_eq!(m.len(), 3);
     assert_eq!(m.phrase(1), Some("cannot"));
     let r = m.find(b"Well, I cannot help").unwrap();
-    assert_eq!((r.matched, r.phrase, r.offset, r.length, r.count), (true, 2, 8, 3, 2));
+    assert_eq!(
+        (r.matched, r.phrase, r.offset, r.length, r.count),
+        (true, Some(2), 8, 3, 2)
+    );
+    let none = m.find(b"fine").unwrap();
+    assert_eq!((none.matched, none.phrase, none.count), (false, None, 0));
     assert!(!m.test(b"fine") && m.test(b"I'm sorry"));
     let mut s = m.stream().unwrap();
     s.feed(b"Well, I ca").unwrap();
@@ -196,11 +201,15 @@ fn judges() {
     );
     assert_eq!(
         score::judge_official_answer(Some(b" No"), mirsafety::ParseMode::OfficialServer),
-        0
+        Some(false)
+    );
+    assert_eq!(
+        score::judge_official_answer(Some(b"Yes"), mirsafety::ParseMode::Official),
+        Some(true)
     );
     assert_eq!(
         score::judge_official_answer(Some(b" No"), mirsafety::ParseMode::Official),
-        -1
+        None
     );
     assert_eq!(score::verdict_name(mirsafety::Verdict::Compliance), "compliance");
     assert_eq!(
