@@ -23,6 +23,12 @@ int main(void)
     printf("F mirs_dataset_options max_line_bytes %zu\n", offsetof(mirs_dataset_options, max_line_bytes));
     printf("F mirs_dataset_options oddities %zu\n", offsetof(mirs_dataset_options, oddities));
     printf("F mirs_dataset_options reserved %zu\n", offsetof(mirs_dataset_options, reserved));
+    printf("S mirs_diagnostic %zu %zu\n", sizeof(mirs_diagnostic), alignof(mirs_diagnostic));
+    printf("F mirs_diagnostic file %zu\n", offsetof(mirs_diagnostic, file));
+    printf("F mirs_diagnostic message %zu\n", offsetof(mirs_diagnostic, message));
+    printf("F mirs_diagnostic item_index %zu\n", offsetof(mirs_diagnostic, item_index));
+    printf("F mirs_diagnostic status %zu\n", offsetof(mirs_diagnostic, status));
+    printf("F mirs_diagnostic reserved %zu\n", offsetof(mirs_diagnostic, reserved));
     printf("S mirs_filter %zu %zu\n", sizeof(mirs_filter), alignof(mirs_filter));
     printf("F mirs_filter struct_size %zu\n", offsetof(mirs_filter, struct_size));
     printf("F mirs_filter categories %zu\n", offsetof(mirs_filter, categories));
@@ -138,7 +144,7 @@ int main(void)
     printf("S mirs_responses_options %zu %zu\n", sizeof(mirs_responses_options), alignof(mirs_responses_options));
     printf("F mirs_responses_options struct_size %zu\n", offsetof(mirs_responses_options, struct_size));
     printf("F mirs_responses_options format %zu\n", offsetof(mirs_responses_options, format));
-    printf("F mirs_responses_options lenient %zu\n", offsetof(mirs_responses_options, lenient));
+    printf("F mirs_responses_options mode %zu\n", offsetof(mirs_responses_options, mode));
     printf("F mirs_responses_options max_json_depth %zu\n", offsetof(mirs_responses_options, max_json_depth));
     printf("F mirs_responses_options max_line_bytes %zu\n", offsetof(mirs_responses_options, max_line_bytes));
     printf("F mirs_responses_options max_file_bytes %zu\n", offsetof(mirs_responses_options, max_file_bytes));
@@ -175,6 +181,10 @@ int main(void)
     printf("F mirs_store_options torn %zu\n", offsetof(mirs_store_options, torn));
     printf("F mirs_store_options max_json_depth %zu\n", offsetof(mirs_store_options, max_json_depth));
     printf("F mirs_store_options max_line_bytes %zu\n", offsetof(mirs_store_options, max_line_bytes));
+    printf("S mirs_records_options %zu %zu\n", sizeof(mirs_records_options), alignof(mirs_records_options));
+    printf("F mirs_records_options struct_size %zu\n", offsetof(mirs_records_options, struct_size));
+    printf("F mirs_records_options mode %zu\n", offsetof(mirs_records_options, mode));
+    printf("F mirs_records_options reserved %zu\n", offsetof(mirs_records_options, reserved));
     printf("S mirs_official_options %zu %zu\n", sizeof(mirs_official_options), alignof(mirs_official_options));
     printf("F mirs_official_options struct_size %zu\n", offsetof(mirs_official_options, struct_size));
     printf("F mirs_official_options threads %zu\n", offsetof(mirs_official_options, threads));

@@ -216,7 +216,7 @@ int cli_judge_prompts(int argc, char **argv)
     cli_out out = {stdout, NULL, NULL, false};
     int rc = CLI_EXIT_OK, st;
     mirs_responses_options ro = MIRS_RESPONSES_OPTIONS_INIT;
-    ro.lenient = lenient;
+    ro.mode = lenient ? MIRS_READ_LENIENT : MIRS_READ_STRICT;
     mirs_dataset_options dso = MIRS_DATASET_OPTIONS_INIT;
     dso.oddities = strict ? MIRS_DATASET_ODDITIES_REFUSE : MIRS_DATASET_ODDITIES_ACCEPT;
     if ((st = mirs_dataset_open(dsp, &dso, &ds))) return cli_fail(st, dsp);
@@ -382,7 +382,7 @@ int cli_score(int argc, char **argv)
     mirs_store *store = NULL;
     int rc = CLI_EXIT_OK, st;
     mirs_responses_options ro = MIRS_RESPONSES_OPTIONS_INIT;
-    ro.lenient = lenient;
+    ro.mode = lenient ? MIRS_READ_LENIENT : MIRS_READ_STRICT;
     if ((st = mirs_dataset_open(dsp, NULL, &ds))) return cli_fail(st, dsp);
     if ((st = mirs_responses_open(rp, &ro, &resp))) {
         rc = cli_fail(st, rp);
@@ -563,7 +563,7 @@ static int add_input(rep_list *l, const char *in, const char *fmodel, const char
         return CLI_EXIT_OK;
     }
     mirs_records *recs = NULL;
-    if ((st = mirs_records_read(in, 0, &recs))) return cli_fail(st, in);
+    if ((st = mirs_records_read(in, NULL, &recs))) return cli_fail(st, in);
     if (mirs_records_torn_bytes(recs))
         fprintf(stderr, "mirsafety report: %s: ignoring a torn last record of %llu bytes\n", in,
                 (unsigned long long)mirs_records_torn_bytes(recs));
@@ -854,7 +854,7 @@ static int load_records(const char *in, mirs_records **out)
         char nb[512];
         st = mirs_records_from_official(in, base_name(in, nb, sizeof nb), NULL, out);
     } else
-        st = mirs_records_read(in, 0, out);
+        st = mirs_records_read(in, NULL, out);
     return st ? cli_fail(st, in) : CLI_EXIT_OK;
 }
 

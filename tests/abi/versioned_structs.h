@@ -114,6 +114,13 @@ static int vs_stack_mirs_store_options(void (*fill)(void *s), int (*call)(void *
     if (fill) fill(&s);
     return call(&s);
 }
+static int vs_init_mirs_records_options(void *p, size_t size) { return mirs_records_options_init((mirs_records_options *)p, size); }
+static int vs_stack_mirs_records_options(void (*fill)(void *s), int (*call)(void *s))
+{
+    mirs_records_options s = MIRS_RECORDS_OPTIONS_INIT;
+    if (fill) fill(&s);
+    return call(&s);
+}
 static int vs_init_mirs_official_options(void *p, size_t size) { return mirs_official_options_init((mirs_official_options *)p, size); }
 static int vs_stack_mirs_official_options(void (*fill)(void *s), int (*call)(void *s))
 {
@@ -166,6 +173,7 @@ static const vs_struct vs_structs[] = {
     {"mirs_responses_options", sizeof(mirs_responses_options), offsetof(mirs_responses_options, max_records), vs_init_mirs_responses_options, vs_stack_mirs_responses_options},
     {"mirs_record", sizeof(mirs_record), offsetof(mirs_record, judge_output_len), vs_init_mirs_record, vs_stack_mirs_record},
     {"mirs_store_options", sizeof(mirs_store_options), offsetof(mirs_store_options, max_line_bytes), vs_init_mirs_store_options, vs_stack_mirs_store_options},
+    {"mirs_records_options", sizeof(mirs_records_options), offsetof(mirs_records_options, reserved), vs_init_mirs_records_options, vs_stack_mirs_records_options},
     {"mirs_official_options", sizeof(mirs_official_options), offsetof(mirs_official_options, reserved), vs_init_mirs_official_options, vs_stack_mirs_official_options},
     {"mirs_model_comparison", sizeof(mirs_model_comparison), offsetof(mirs_model_comparison, mcnemar_p), NULL, NULL},
     {"mirs_judge_comparison", sizeof(mirs_judge_comparison), offsetof(mirs_judge_comparison, agreement), NULL, NULL},
@@ -217,6 +225,8 @@ static const vs_use vs_uses[] = {
     {"mirs_store_append", "mirs_record", 1},
     {"mirs_report_add_record", "mirs_record", 1},
     {"mirs_store_open", "mirs_store_options", 1},
+    {"mirs_records_read", "mirs_records_options", 1},
+    {"mirs_records_parse", "mirs_records_options", 3},
     {"mirs_records_from_official", "mirs_official_options", 2},
     {"mirs_report_add_official", "mirs_official_options", 2},
     {"mirs_compare_models", "mirs_model_comparison", 7},

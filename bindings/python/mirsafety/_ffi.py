@@ -72,6 +72,13 @@ MIRS_E_EMPTY = -23
 #: a size computation that would overflow
 MIRS_E_OVERFLOW = -24
 
+# How a reader treats bad input: the `mode` field of every reader's options
+# (mirs_dataset_options, mirs_responses_options, mirs_records_options).
+#: the first problem fails the read
+MIRS_READ_STRICT = 0
+#: bad records are skipped and kept as diagnostics on the handle
+MIRS_READ_LENIENT = 1
+
 # Risk categories, in the official order. Official names are the folder
 # names: Hate_Speech, Violence, Self-Harm, Illegal_Activities, Harassment,
 # Privacy.
@@ -112,10 +119,6 @@ MIRS_DATASET_FORMAT_AUTO = 0
 MIRS_DATASET_FORMAT_OFFICIAL = 1
 #: one item per line with a "category" field
 MIRS_DATASET_FORMAT_JSONL = 2
-#: the first problem fails the open
-MIRS_DATASET_STRICT = 0
-#: bad items are skipped and recorded as diagnostics
-MIRS_DATASET_LENIENT = 1
 
 # Oddities: items the official eval.py evaluates although they are not what
 # the documented layout describes (docs/dataset.md lists them: an image count
@@ -123,7 +126,7 @@ MIRS_DATASET_LENIENT = 1
 # file, no usable "id", a non-integer "iteration", non-string keywords or
 # descriptions, a missing prompt or question...). ACCEPT (the default) keeps
 # such an item, with the official code's reading of the odd field, and
-# records one diagnostic per oddity whose status is MIRS_OK (in both modes);
+# records one diagnostic per oddity whose status is MIRS_OK (in both read modes);
 # REFUSE treats each as a problem (the mode then decides).
 MIRS_DATASET_ODDITIES_ACCEPT = 0
 MIRS_DATASET_ODDITIES_REFUSE = 1
@@ -620,7 +623,7 @@ MIRS_CLIENT_DURABLE_WRITE = 0
 #: write(2) and fdatasync(2) per record: survives power loss
 MIRS_CLIENT_DURABLE_FSYNC = 1
 
-# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_OFFICIAL_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_JUDGE_REQUESTS_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT, MIRS_CLIENT_OPTIONS_INIT
+# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_RECORDS_OPTIONS_INIT, MIRS_OFFICIAL_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_JUDGE_REQUESTS_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT, MIRS_CLIENT_OPTIONS_INIT
 
 CONSTANTS = {
     'MIRS_VERSION_MAJOR': ('common', 'int'),
@@ -654,6 +657,8 @@ CONSTANTS = {
     'MIRS_E_MISMATCH': ('common', 'int'),
     'MIRS_E_EMPTY': ('common', 'int'),
     'MIRS_E_OVERFLOW': ('common', 'int'),
+    'MIRS_READ_STRICT': ('common', 'int'),
+    'MIRS_READ_LENIENT': ('common', 'int'),
     'MIRS_CATEGORY_HATE_SPEECH': ('dataset', 'int'),
     'MIRS_CATEGORY_VIOLENCE': ('dataset', 'int'),
     'MIRS_CATEGORY_SELF_HARM': ('dataset', 'int'),
@@ -679,8 +684,6 @@ CONSTANTS = {
     'MIRS_DATASET_FORMAT_AUTO': ('dataset', 'int'),
     'MIRS_DATASET_FORMAT_OFFICIAL': ('dataset', 'int'),
     'MIRS_DATASET_FORMAT_JSONL': ('dataset', 'int'),
-    'MIRS_DATASET_STRICT': ('dataset', 'int'),
-    'MIRS_DATASET_LENIENT': ('dataset', 'int'),
     'MIRS_DATASET_ODDITIES_ACCEPT': ('dataset', 'int'),
     'MIRS_DATASET_ODDITIES_REFUSE': ('dataset', 'int'),
     'MIRS_CHECKSUM_METADATA': ('dataset', 'int'),
@@ -1006,7 +1009,7 @@ zeroed buffer and leaves the buffer zeroed."""
 class mirs_dataset_options(ctypes.Structure):
     """struct_size: sizeof(mirs_dataset_options)
 format: MIRS_DATASET_FORMAT_*; default AUTO
-mode: MIRS_DATASET_STRICT or _LENIENT; default STRICT
+mode: MIRS_READ_STRICT (the first problem fails the open) or _LENIENT; default STRICT
 check_images: non-zero: a missing or non-regular image file is a problem; default 0
 min_images: default 2
 max_images: default 4
@@ -1016,6 +1019,17 @@ max_items: limit on items in the whole dataset; default 10,000,000
 max_line_bytes: size limit of one JSONL line; default 16 MiB
 oddities: MIRS_DATASET_ODDITIES_*; default ACCEPT
 reserved: must be 0 (keeps the struct free of trailing padding)"""
+
+class mirs_diagnostic(ctypes.Structure):
+    """One diagnostic of a lenient open (strict opens record only oddities),
+borrowed from its dataset: the struct and its strings live as long as ds.
+A frozen struct (like mirs_buf): it never changes layout.
+
+file: the dataset path joined with the file's (or folder's) relative path
+message: the reason alone
+item_index: the item's position in its file (line number - 1 for JSONL); -1: the file itself
+status: the problem's status (the item or file was skipped), or MIRS_OK for an accepted oddity
+reserved: 0"""
 
 class mirs_filter(ctypes.Structure):
     """struct_size: sizeof(mirs_filter)
@@ -1150,7 +1164,7 @@ ncategories: 1..64 when categories is set"""
 class mirs_responses_options(ctypes.Structure):
     """struct_size: sizeof(mirs_responses_options)
 format: MIRS_RESPONSES_*; default AUTO
-lenient: non-zero: bad lines/files are skipped and kept as diagnostics; default 0 (fail)
+mode: MIRS_READ_STRICT or _LENIENT (bad lines/files skipped as diagnostics); default STRICT
 max_json_depth: default 64
 max_line_bytes: one JSONL line; default 64 MiB
 max_file_bytes: one file; default 4 GiB
@@ -1203,6 +1217,11 @@ fsync_every: for FSYNC_EVERY; default 64
 torn: MIRS_TORN_*; default REFUSE
 max_json_depth: default 16
 max_line_bytes: default 64 MiB"""
+
+class mirs_records_options(ctypes.Structure):
+    """struct_size: sizeof(mirs_records_options)
+mode: MIRS_READ_STRICT or _LENIENT (bad lines skipped as diagnostics); default STRICT
+reserved: must be 0 (keeps the struct free of trailing padding)"""
 
 class mirs_official_options(ctypes.Structure):
     """Options of the official results/harmbench readers
@@ -1378,6 +1397,13 @@ mirs_dataset_options._fields_ = [
     ('oddities', ctypes.c_int32),
     ('reserved', ctypes.c_uint32),
 ]
+mirs_diagnostic._fields_ = [
+    ('file', ctypes.c_char_p),
+    ('message', ctypes.c_char_p),
+    ('item_index', ctypes.c_int64),
+    ('status', ctypes.c_int32),
+    ('reserved', ctypes.c_uint32),
+]
 mirs_filter._fields_ = [
     ('struct_size', ctypes.c_size_t),
     ('categories', ctypes.c_uint32),
@@ -1504,7 +1530,7 @@ mirs_judge_options._fields_ = [
 mirs_responses_options._fields_ = [
     ('struct_size', ctypes.c_size_t),
     ('format', ctypes.c_int32),
-    ('lenient', ctypes.c_int32),
+    ('mode', ctypes.c_int32),
     ('max_json_depth', ctypes.c_uint32),
     ('max_line_bytes', ctypes.c_uint64),
     ('max_file_bytes', ctypes.c_uint64),
@@ -1544,6 +1570,11 @@ mirs_store_options._fields_ = [
     ('torn', ctypes.c_int32),
     ('max_json_depth', ctypes.c_uint32),
     ('max_line_bytes', ctypes.c_uint64),
+]
+mirs_records_options._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('mode', ctypes.c_int32),
+    ('reserved', ctypes.c_uint32),
 ]
 mirs_official_options._fields_ = [
     ('struct_size', ctypes.c_size_t),
@@ -1709,6 +1740,7 @@ mirs_client_summary._fields_ = [
 C_LAYOUT = {
     'mirs_buf': (16, 8, {'data': 0, 'size': 8}),
     'mirs_dataset_options': (64, 8, {'struct_size': 0, 'format': 8, 'mode': 12, 'check_images': 16, 'min_images': 20, 'max_images': 24, 'max_json_depth': 28, 'max_file_bytes': 32, 'max_items': 40, 'max_line_bytes': 48, 'oddities': 56, 'reserved': 60}),
+    'mirs_diagnostic': (32, 8, {'file': 0, 'message': 8, 'item_index': 16, 'status': 24, 'reserved': 28}),
     'mirs_filter': (64, 8, {'struct_size': 0, 'categories': 8, 'relations': 12, 'groups': 16, 'keys': 24, 'key_count': 32, 'shard_index': 40, 'shard_count': 44, 'shuffle': 48, 'seed': 56}),
     'mirs_image_decode_options': (80, 8, {'struct_size': 0, 'layout': 8, 'jpeg_warnings': 12, 'jpeg_dct': 16, 'max_width': 20, 'max_height': 24, 'max_pixels': 32, 'max_input_bytes': 40, 'max_png_chunk_bytes': 48, 'max_png_chunks': 52, 'max_jpeg_scans': 56, 'max_jpeg_warnings': 60, 'target_width': 64, 'target_height': 68, 'png_libpng_only': 72, 'reserved': 76}),
     'mirs_image_info': (40, 8, {'struct_size': 0, 'format': 8, 'width': 12, 'height': 16, 'channels': 20, 'bit_depth': 24, 'has_alpha': 28, 'interlaced': 32, 'color_model': 36}),
@@ -1720,10 +1752,11 @@ C_LAYOUT = {
     'mirs_strip_options': (48, 8, {'struct_size': 0, 'open_tags': 8, 'close_tags': 16, 'ntags': 24, 'finish_reason': 32, 'unterminated': 40, 'reserved': 44}),
     'mirs_match': (32, 8, {'matched': 0, 'phrase': 4, 'offset': 8, 'length': 16, 'count': 24}),
     'mirs_judge_options': (24, 8, {'struct_size': 0, 'categories': 8, 'ncategories': 16}),
-    'mirs_responses_options': (48, 8, {'struct_size': 0, 'format': 8, 'lenient': 12, 'max_json_depth': 16, 'max_line_bytes': 24, 'max_file_bytes': 32, 'max_records': 40}),
+    'mirs_responses_options': (48, 8, {'struct_size': 0, 'format': 8, 'mode': 12, 'max_json_depth': 16, 'max_line_bytes': 24, 'max_file_bytes': 32, 'max_records': 40}),
     'mirs_response': (72, 8, {'key': 0, 'text': 8, 'text_len': 16, 'status': 24, 'finish_reason': 32, 'error': 40, 'source': 48, 'model': 56, 'origin': 64}),
     'mirs_record': (104, 8, {'struct_size': 0, 'key': 8, 'model': 16, 'judge': 24, 'verdict': 32, 'flags': 36, 'response_type': 40, 'finish_reason': 48, 'response': 56, 'judge_output': 64, 'categories': 72, 'timestamp_ms': 80, 'response_len': 88, 'judge_output_len': 96}),
     'mirs_store_options': (32, 8, {'struct_size': 0, 'durability': 8, 'fsync_every': 12, 'torn': 16, 'max_json_depth': 20, 'max_line_bytes': 24}),
+    'mirs_records_options': (16, 8, {'struct_size': 0, 'mode': 8, 'reserved': 12}),
     'mirs_official_options': (16, 8, {'struct_size': 0, 'threads': 8, 'reserved': 12}),
     'mirs_model_comparison': (104, 8, {'struct_size': 0, 'both_unsafe': 8, 'a_only': 16, 'b_only': 24, 'both_safe': 32, 'only_in_a': 40, 'only_in_b': 48, 'asr_a': 56, 'asr_b': 64, 'diff': 72, 'diff_lo': 80, 'diff_hi': 88, 'mcnemar_p': 96}),
     'mirs_judge_comparison': (2104, 8, {'struct_size': 0, 'verdict_count': 8, 'reserved': 12, 'matrix': 16, 'common': 2064, 'only_in_a': 2072, 'only_in_b': 2080, 'kappa': 2088, 'agreement': 2096}),
@@ -1738,7 +1771,7 @@ C_LAYOUT = {
     'mirs_client_options': (152, 8, {'struct_size': 0, 'endpoint': 8, 'model': 16, 'api_key_env': 24, 'api': 32, 'output': 36, 'concurrency': 40, 'max_retries': 44, 'blank_retries': 48, 'tls_verify': 52, 'timeout_ms': 56, 'backoff_base_ms': 64, 'backoff_cap_ms': 72, 'backoff_jitter': 80, 'rpm': 88, 'tpm': 96, 'max_body_bytes': 104, 'durability': 112, 'reserved': 116, 'seed': 120, 'progress': 128, 'progress_userdata': 136, 'cancel': 144}),
     'mirs_client_summary': (96, 8, {'struct_size': 0, 'requests': 8, 'already_done': 16, 'ok': 24, 'failed': 32, 'attempts': 40, 'retries': 48, 'blank_retries': 56, 'torn_bytes': 64, 'prompt_tokens': 72, 'completion_tokens': 80, 'cancelled': 88, 'reserved': 92}),
 }
-STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_image_batch_options': mirs_image_batch_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_official_options': mirs_official_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison, 'mirs_score_options': mirs_score_options, 'mirs_score_summary': mirs_score_summary, 'mirs_judge_requests_options': mirs_judge_requests_options, 'mirs_judge_requests_summary': mirs_judge_requests_summary, 'mirs_entropy_options': mirs_entropy_options, 'mirs_entropy_view': mirs_entropy_view, 'mirs_entropy_summary': mirs_entropy_summary, 'mirs_entropy_group_test': mirs_entropy_group_test, 'mirs_client_options': mirs_client_options, 'mirs_client_summary': mirs_client_summary}
+STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_diagnostic': mirs_diagnostic, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_image_batch_options': mirs_image_batch_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_records_options': mirs_records_options, 'mirs_official_options': mirs_official_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison, 'mirs_score_options': mirs_score_options, 'mirs_score_summary': mirs_score_summary, 'mirs_judge_requests_options': mirs_judge_requests_options, 'mirs_judge_requests_summary': mirs_judge_requests_summary, 'mirs_entropy_options': mirs_entropy_options, 'mirs_entropy_view': mirs_entropy_view, 'mirs_entropy_summary': mirs_entropy_summary, 'mirs_entropy_group_test': mirs_entropy_group_test, 'mirs_client_options': mirs_client_options, 'mirs_client_summary': mirs_client_summary}
 OPAQUE = {'mirs_dataset': mirs_dataset, 'mirs_item': mirs_item, 'mirs_iter': mirs_iter, 'mirs_image': mirs_image, 'mirs_image_batch': mirs_image_batch, 'mirs_template': mirs_template, 'mirs_matcher': mirs_matcher, 'mirs_matcher_stream': mirs_matcher_stream, 'mirs_responses': mirs_responses, 'mirs_response_match': mirs_response_match, 'mirs_store': mirs_store, 'mirs_records': mirs_records, 'mirs_report': mirs_report, 'mirs_capability': mirs_capability, 'mirs_entropy_tensor': mirs_entropy_tensor, 'mirs_entropy_acc': mirs_entropy_acc, 'mirs_entropy_monitor': mirs_entropy_monitor}
 
 # ---- Functions: name -> (module, restype, argtypes, argnames, C declaration, doc) ----
@@ -1806,6 +1839,26 @@ into the library on the same thread. Thread-safe (per-thread storage)."""),
         ('buf',),
         'void mirs_buf_free(mirs_buf *buf)',
         "Frees buf's data and zeroes it (NULL and a zeroed buffer are ignored)."),
+    'mirs_read_mode_name': (
+        'common', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_read_mode_name(int32_t value)',
+        """MIRS_READ_*: "strict", "lenient" (the name pair every constant group has:
+docs/c-api.md). mirs_read_mode_name gives a static string, NULL outside
+the group; mirs_read_mode_from_name ignores ASCII case, spaces, '_' and
+'-': MIRS_OK with *out, MIRS_E_NOT_FOUND (the message lists the names),
+MIRS_E_INVALID_ARGUMENT for NULL. Thread-safe."""),
+    'mirs_read_mode_from_name': (
+        'common', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_read_mode_from_name(const char *name, int32_t *out)',
+        """MIRS_READ_*: "strict", "lenient" (the name pair every constant group has:
+docs/c-api.md). mirs_read_mode_name gives a static string, NULL outside
+the group; mirs_read_mode_from_name ignores ASCII case, spaces, '_' and
+'-': MIRS_OK with *out, MIRS_E_NOT_FOUND (the message lists the names),
+MIRS_E_INVALID_ARGUMENT for NULL. Thread-safe."""),
     'mirs_category_name': (
         'dataset', ctypes.c_char_p,
         [ctypes.c_int32],
@@ -1962,49 +2015,33 @@ items of unknown categories or relations are in no cell)."""),
         [ctypes.POINTER(mirs_dataset)],
         ('ds',),
         'size_t mirs_dataset_diagnostic_count(const mirs_dataset *ds)',
-        """Diagnostics recorded by a lenient open (strict opens record only
-oddities), in a stable order. *status is the problem's status (the item or
-file was skipped), or MIRS_OK for an accepted oddity (the item was kept).
-Borrowed strings live as long as ds. file is the dataset
-path joined with the file's (or folder's) relative path; message is the
-reason alone. item_index is the item's position in its file (line
-number - 1 for JSONL), or -1 when the problem is the file itself.
-MIRS_E_RANGE when i >= the count; outputs may be NULL."""),
+        """Number of diagnostics, and diagnostic i in a stable order (NULL for a
+NULL ds or i out of range). Thread-safe."""),
     'mirs_dataset_diagnostic': (
-        'dataset', ctypes.c_int,
-        [ctypes.POINTER(mirs_dataset), ctypes.c_size_t, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_char_p)],
-        ('ds', 'i', 'status', 'file', 'item_index', 'message'),
-        'int mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i, int *status, const char **file, int64_t *item_index, const char **message)',
-        """Diagnostics recorded by a lenient open (strict opens record only
-oddities), in a stable order. *status is the problem's status (the item or
-file was skipped), or MIRS_OK for an accepted oddity (the item was kept).
-Borrowed strings live as long as ds. file is the dataset
-path joined with the file's (or folder's) relative path; message is the
-reason alone. item_index is the item's position in its file (line
-number - 1 for JSONL), or -1 when the problem is the file itself.
-MIRS_E_RANGE when i >= the count; outputs may be NULL."""),
+        'dataset', ctypes.POINTER(mirs_diagnostic),
+        [ctypes.POINTER(mirs_dataset), ctypes.c_size_t],
+        ('ds', 'i'),
+        'const mirs_diagnostic *mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i)',
+        """Number of diagnostics, and diagnostic i in a stable order (NULL for a
+NULL ds or i out of range). Thread-safe."""),
     'mirs_dataset_get': (
-        'dataset', ctypes.c_int,
-        [ctypes.POINTER(mirs_dataset), ctypes.c_size_t, ctypes.POINTER(ctypes.POINTER(mirs_item))],
-        ('ds', 'index', 'out'),
-        'int mirs_dataset_get(const mirs_dataset *ds, size_t index, const mirs_item **out)',
-        """Items by position or by key. Positions follow the iteration order of an
-unfiltered iterator: categories in official order, then relations in
-official order, then items in file order (manifest items are sorted into
-this order, keeping line order within a category and relation).
-The item is borrowed and lives as long as ds. MIRS_E_RANGE /
-MIRS_E_NOT_FOUND otherwise."""),
+        'dataset', ctypes.POINTER(mirs_item),
+        [ctypes.POINTER(mirs_dataset), ctypes.c_size_t],
+        ('ds', 'index'),
+        'const mirs_item *mirs_dataset_get(const mirs_dataset *ds, size_t index)',
+        """Item `index` (positions follow the iteration order of an unfiltered
+iterator: categories in official order, then relations in official
+order, then items in file order; manifest items are sorted into this
+order, keeping line order within a category and relation), or NULL for a
+NULL ds or an index out of range (see mirs_dataset_count). The item is
+borrowed and lives as long as ds."""),
     'mirs_dataset_find': (
         'dataset', ctypes.c_int,
         [ctypes.POINTER(mirs_dataset), ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_item))],
         ('ds', 'key', 'out'),
         'int mirs_dataset_find(const mirs_dataset *ds, const char *key, const mirs_item **out)',
-        """Items by position or by key. Positions follow the iteration order of an
-unfiltered iterator: categories in official order, then relations in
-official order, then items in file order (manifest items are sorted into
-this order, keeping line order within a category and relation).
-The item is borrowed and lives as long as ds. MIRS_E_RANGE /
-MIRS_E_NOT_FOUND otherwise."""),
+        """The item with the given key: MIRS_OK with *out (borrowed, lives as long
+as ds), MIRS_E_NOT_FOUND, or MIRS_E_INVALID_ARGUMENT."""),
     'mirs_dataset_checksum': (
         'dataset', ctypes.c_int,
         [ctypes.POINTER(mirs_dataset), ctypes.c_int32, ctypes.POINTER(ctypes.c_uint64)],
@@ -3789,23 +3826,34 @@ none is, MIRS_E_INVALID_ARGUMENT (negative) for a NULL store or key: test
 `== 1`, not non-zero. Error verdicts do not count as done (they are
 retried), and a later error never undoes a final verdict: the rule of
 mirs_records_counted()."""),
+    'mirs_records_options_init': (
+        'store', ctypes.c_int,
+        [ctypes.POINTER(mirs_records_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_records_options_init(mirs_records_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_records_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_records_read': (
         'store', ctypes.c_int,
-        [ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.POINTER(mirs_records))],
-        ('path', 'lenient', 'out'),
-        'int mirs_records_read(const char *path, int32_t lenient, mirs_records **out)',
+        [ctypes.c_char_p, ctypes.POINTER(mirs_records_options), ctypes.POINTER(ctypes.POINTER(mirs_records))],
+        ('path', 'opts', 'out'),
+        'int mirs_records_read(const char *path, const mirs_records_options *opts, mirs_records **out)',
         """Reads a store without modifying it (no lock is taken). A torn last line
 (no newline) is skipped and reported (mirs_records_torn_bytes); any other
-bad line is MIRS_E_CORRUPT unless lenient (then skipped and counted as a
-diagnostic). On success *out owns the records (mirs_records_free).
+bad line is MIRS_E_CORRUPT unless opts->mode is MIRS_READ_LENIENT (then
+skipped and counted as a diagnostic); opts may be NULL (strict). On success *out owns the records (mirs_records_free).
 Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
-MIRS_E_NOT_FOUND, MIRS_E_LIMIT (file size), MIRS_E_CORRUPT. Thread-safe;
+MIRS_E_NOT_FOUND, MIRS_E_LIMIT (file size), MIRS_E_CORRUPT; an unknown
+mode is MIRS_E_INVALID_ARGUMENT. Thread-safe;
 the result is immutable and shareable between threads."""),
     'mirs_records_parse': (
         'store', ctypes.c_int,
-        [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.POINTER(mirs_records))],
-        ('data', 'len', 'what', 'lenient', 'out'),
-        'int mirs_records_parse(const char *data, size_t len, const char *what, int32_t lenient, mirs_records **out)',
+        [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.POINTER(mirs_records_options), ctypes.POINTER(ctypes.POINTER(mirs_records))],
+        ('data', 'len', 'what', 'opts', 'out'),
+        'int mirs_records_parse(const char *data, size_t len, const char *what, const mirs_records_options *opts, mirs_records **out)',
         """Same over text in memory (read during the call only; `what` names it in
 messages, may be NULL)."""),
     'mirs_records_free': (

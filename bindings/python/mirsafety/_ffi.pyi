@@ -37,6 +37,8 @@ MIRS_E_CONFLICT: int
 MIRS_E_MISMATCH: int
 MIRS_E_EMPTY: int
 MIRS_E_OVERFLOW: int
+MIRS_READ_STRICT: int
+MIRS_READ_LENIENT: int
 MIRS_CATEGORY_HATE_SPEECH: int
 MIRS_CATEGORY_VIOLENCE: int
 MIRS_CATEGORY_SELF_HARM: int
@@ -62,8 +64,6 @@ MIRS_GROUP_COUNT: int
 MIRS_DATASET_FORMAT_AUTO: int
 MIRS_DATASET_FORMAT_OFFICIAL: int
 MIRS_DATASET_FORMAT_JSONL: int
-MIRS_DATASET_STRICT: int
-MIRS_DATASET_LENIENT: int
 MIRS_DATASET_ODDITIES_ACCEPT: int
 MIRS_DATASET_ODDITIES_REFUSE: int
 MIRS_CHECKSUM_METADATA: int
@@ -315,6 +315,14 @@ class mirs_dataset_options(ctypes.Structure):
     reserved: int
 
 
+class mirs_diagnostic(ctypes.Structure):
+    file: bytes | None
+    message: bytes | None
+    item_index: int
+    status: int
+    reserved: int
+
+
 class mirs_filter(ctypes.Structure):
     struct_size: int
     categories: int
@@ -452,7 +460,7 @@ class mirs_judge_options(ctypes.Structure):
 class mirs_responses_options(ctypes.Structure):
     struct_size: int
     format: int
-    lenient: int
+    mode: int
     max_json_depth: int
     max_line_bytes: int
     max_file_bytes: int
@@ -495,6 +503,12 @@ class mirs_store_options(ctypes.Structure):
     torn: int
     max_json_depth: int
     max_line_bytes: int
+
+
+class mirs_records_options(ctypes.Structure):
+    struct_size: int
+    mode: int
+    reserved: int
 
 
 class mirs_official_options(ctypes.Structure):
@@ -708,6 +722,10 @@ class Functions:
 
     def mirs_buf_free(self, buf: Any) -> None: ...
 
+    def mirs_read_mode_name(self, value: int) -> bytes | None: ...
+
+    def mirs_read_mode_from_name(self, name: Any, out: Any) -> int: ...
+
     def mirs_category_name(self, category: int) -> bytes | None: ...
 
     def mirs_relation_name(self, relation: int) -> bytes | None: ...
@@ -746,9 +764,9 @@ class Functions:
 
     def mirs_dataset_diagnostic_count(self, ds: Any) -> int: ...
 
-    def mirs_dataset_diagnostic(self, ds: Any, i: int, status: Any, file: Any, item_index: Any, message: Any) -> int: ...
+    def mirs_dataset_diagnostic(self, ds: Any, i: int) -> ctypes._Pointer[mirs_diagnostic]: ...
 
-    def mirs_dataset_get(self, ds: Any, index: int, out: Any) -> int: ...
+    def mirs_dataset_get(self, ds: Any, index: int) -> ctypes._Pointer[mirs_item]: ...
 
     def mirs_dataset_find(self, ds: Any, key: Any, out: Any) -> int: ...
 
@@ -1198,9 +1216,11 @@ class Functions:
 
     def mirs_store_done(self, s: Any, key: Any, model: Any, judge: Any) -> int: ...
 
-    def mirs_records_read(self, path: Any, lenient: int, out: Any) -> int: ...
+    def mirs_records_options_init(self, opts: Any, size: int) -> int: ...
 
-    def mirs_records_parse(self, data: Any, len: int, what: Any, lenient: int, out: Any) -> int: ...
+    def mirs_records_read(self, path: Any, opts: Any, out: Any) -> int: ...
+
+    def mirs_records_parse(self, data: Any, len: int, what: Any, opts: Any, out: Any) -> int: ...
 
     def mirs_records_free(self, r: Any) -> None: ...
 

@@ -52,7 +52,7 @@ def test_responses_batch_and_simple(tmp_path):
     with pytest.raises(mirsafety.JsonError) as e:
         Responses(p)
     assert "simple.jsonl" in e.value.message
-    with Responses(p, lenient=True, max_records=10) as r:
+    with Responses(p, mode="lenient", max_records=10) as r:
         assert len(r) == 2 and r.format == V.MIRS_RESPONSES_SIMPLE
         assert len(r.diagnostics) == 1 and ":2" in r.diagnostics[0]
 
@@ -122,7 +122,7 @@ def test_records_store_and_merge(tmp_path):
         Store(path)
     with Store(path, torn="truncate") as s:
         assert s.torn_bytes == len('{"key":"torn') and len(s) == 2
-    parsed = Records.parse(line + "garbage\n" + line, what="mem", lenient=True)
+    parsed = Records.parse(line + "garbage\n" + line, what="mem", mode="lenient")
     assert len(parsed) == 2 and len(parsed.diagnostics) == 1
     other = tmp_path / "other.jsonl"
     with Store(other) as s:

@@ -216,6 +216,18 @@ pub const MIRS_E_EMPTY: c_int = -23;
 /// a size computation that would overflow
 pub const MIRS_E_OVERFLOW: c_int = -24;
 
+/// How a reader treats bad input: the `mode` field of every reader's options
+/// (mirs_dataset_options, mirs_responses_options, mirs_records_options).
+///
+/// the first problem fails the read
+pub const MIRS_READ_STRICT: c_int = 0;
+
+/// How a reader treats bad input: the `mode` field of every reader's options
+/// (mirs_dataset_options, mirs_responses_options, mirs_records_options).
+///
+/// bad records are skipped and kept as diagnostics on the handle
+pub const MIRS_READ_LENIENT: c_int = 1;
+
 /// Risk categories, in the official order. Official names are the folder
 /// names: Hate_Speech, Violence, Self-Harm, Illegal_Activities, Harassment,
 /// Privacy.
@@ -340,19 +352,13 @@ pub const MIRS_DATASET_FORMAT_OFFICIAL: c_int = 1;
 /// one item per line with a "category" field
 pub const MIRS_DATASET_FORMAT_JSONL: c_int = 2;
 
-/// the first problem fails the open
-pub const MIRS_DATASET_STRICT: c_int = 0;
-
-/// bad items are skipped and recorded as diagnostics
-pub const MIRS_DATASET_LENIENT: c_int = 1;
-
 /// Oddities: items the official eval.py evaluates although they are not what
 /// the documented layout describes (docs/dataset.md lists them: an image count
 /// outside min_images..max_images, an unknown category folder or relation
 /// file, no usable "id", a non-integer "iteration", non-string keywords or
 /// descriptions, a missing prompt or question...). ACCEPT (the default) keeps
 /// such an item, with the official code's reading of the odd field, and
-/// records one diagnostic per oddity whose status is MIRS_OK (in both modes);
+/// records one diagnostic per oddity whose status is MIRS_OK (in both read modes);
 /// REFUSE treats each as a problem (the mode then decides).
 pub const MIRS_DATASET_ODDITIES_ACCEPT: c_int = 0;
 
@@ -362,7 +368,7 @@ pub const MIRS_DATASET_ODDITIES_ACCEPT: c_int = 0;
 /// file, no usable "id", a non-integer "iteration", non-string keywords or
 /// descriptions, a missing prompt or question...). ACCEPT (the default) keeps
 /// such an item, with the official code's reading of the odd field, and
-/// records one diagnostic per oddity whose status is MIRS_OK (in both modes);
+/// records one diagnostic per oddity whose status is MIRS_OK (in both read modes);
 /// REFUSE treats each as a problem (the mode then decides).
 pub const MIRS_DATASET_ODDITIES_REFUSE: c_int = 1;
 
@@ -1457,7 +1463,7 @@ pub const MIRS_CLIENT_DURABLE_WRITE: c_int = 0;
 /// write(2) and fdatasync(2) per record: survives power loss
 pub const MIRS_CLIENT_DURABLE_FSYNC: c_int = 1;
 
-// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_OFFICIAL_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_JUDGE_REQUESTS_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT, MIRS_CLIENT_OPTIONS_INIT
+// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_RECORDS_OPTIONS_INIT, MIRS_OFFICIAL_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_JUDGE_REQUESTS_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT, MIRS_CLIENT_OPTIONS_INIT
 
 // ---- Callback types ----
 
@@ -1694,7 +1700,7 @@ pub struct mirs_dataset_options {
     pub struct_size: usize,
     /// MIRS_DATASET_FORMAT_*; default AUTO
     pub format: i32,
-    /// MIRS_DATASET_STRICT or _LENIENT; default STRICT
+    /// MIRS_READ_STRICT (the first problem fails the open) or _LENIENT; default STRICT
     pub mode: i32,
     /// non-zero: a missing or non-regular image file is a problem; default 0
     pub check_images: i32,
@@ -1717,6 +1723,26 @@ pub struct mirs_dataset_options {
 }
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_dataset_options>() == 64 && core::mem::align_of::<mirs_dataset_options>() == 8);
+
+/// One diagnostic of a lenient open (strict opens record only oddities),
+/// borrowed from its dataset: the struct and its strings live as long as ds.
+/// A frozen struct (like mirs_buf): it never changes layout.
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_diagnostic {
+    /// the dataset path joined with the file's (or folder's) relative path
+    pub file: *const c_char,
+    /// the reason alone
+    pub message: *const c_char,
+    /// the item's position in its file (line number - 1 for JSONL); -1: the file itself
+    pub item_index: i64,
+    /// the problem's status (the item or file was skipped), or MIRS_OK for an accepted oddity
+    pub status: i32,
+    /// 0
+    pub reserved: u32,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_diagnostic>() == 32 && core::mem::align_of::<mirs_diagnostic>() == 8);
 
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -2077,8 +2103,8 @@ pub struct mirs_responses_options {
     pub struct_size: usize,
     /// MIRS_RESPONSES_*; default AUTO
     pub format: i32,
-    /// non-zero: bad lines/files are skipped and kept as diagnostics; default 0 (fail)
-    pub lenient: i32,
+    /// MIRS_READ_STRICT or _LENIENT (bad lines/files skipped as diagnostics); default STRICT
+    pub mode: i32,
     /// default 64
     pub max_json_depth: u32,
     /// one JSONL line; default 64 MiB
@@ -2180,6 +2206,19 @@ pub struct mirs_store_options {
 }
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_store_options>() == 32 && core::mem::align_of::<mirs_store_options>() == 8);
+
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_records_options {
+    /// sizeof(mirs_records_options)
+    pub struct_size: usize,
+    /// MIRS_READ_STRICT or _LENIENT (bad lines skipped as diagnostics); default STRICT
+    pub mode: i32,
+    /// must be 0 (keeps the struct free of trailing padding)
+    pub reserved: u32,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_records_options>() == 16 && core::mem::align_of::<mirs_records_options>() == 8);
 
 /// Options of the official results/harmbench readers
 /// (mirs_records_from_official, mirs_report_add_official).
@@ -2558,6 +2597,7 @@ const _: () = assert!(core::mem::size_of::<mirs_client_summary>() == 96 && core:
 pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_buf", 16, 8, &[("data", 0), ("size", 8)]),
     ("mirs_dataset_options", 64, 8, &[("struct_size", 0), ("format", 8), ("mode", 12), ("check_images", 16), ("min_images", 20), ("max_images", 24), ("max_json_depth", 28), ("max_file_bytes", 32), ("max_items", 40), ("max_line_bytes", 48), ("oddities", 56), ("reserved", 60)]),
+    ("mirs_diagnostic", 32, 8, &[("file", 0), ("message", 8), ("item_index", 16), ("status", 24), ("reserved", 28)]),
     ("mirs_filter", 64, 8, &[("struct_size", 0), ("categories", 8), ("relations", 12), ("groups", 16), ("keys", 24), ("key_count", 32), ("shard_index", 40), ("shard_count", 44), ("shuffle", 48), ("seed", 56)]),
     ("mirs_image_decode_options", 80, 8, &[("struct_size", 0), ("layout", 8), ("jpeg_warnings", 12), ("jpeg_dct", 16), ("max_width", 20), ("max_height", 24), ("max_pixels", 32), ("max_input_bytes", 40), ("max_png_chunk_bytes", 48), ("max_png_chunks", 52), ("max_jpeg_scans", 56), ("max_jpeg_warnings", 60), ("target_width", 64), ("target_height", 68), ("png_libpng_only", 72), ("reserved", 76)]),
     ("mirs_image_info", 40, 8, &[("struct_size", 0), ("format", 8), ("width", 12), ("height", 16), ("channels", 20), ("bit_depth", 24), ("has_alpha", 28), ("interlaced", 32), ("color_model", 36)]),
@@ -2569,10 +2609,11 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_strip_options", 48, 8, &[("struct_size", 0), ("open_tags", 8), ("close_tags", 16), ("ntags", 24), ("finish_reason", 32), ("unterminated", 40), ("reserved", 44)]),
     ("mirs_match", 32, 8, &[("matched", 0), ("phrase", 4), ("offset", 8), ("length", 16), ("count", 24)]),
     ("mirs_judge_options", 24, 8, &[("struct_size", 0), ("categories", 8), ("ncategories", 16)]),
-    ("mirs_responses_options", 48, 8, &[("struct_size", 0), ("format", 8), ("lenient", 12), ("max_json_depth", 16), ("max_line_bytes", 24), ("max_file_bytes", 32), ("max_records", 40)]),
+    ("mirs_responses_options", 48, 8, &[("struct_size", 0), ("format", 8), ("mode", 12), ("max_json_depth", 16), ("max_line_bytes", 24), ("max_file_bytes", 32), ("max_records", 40)]),
     ("mirs_response", 72, 8, &[("key", 0), ("text", 8), ("text_len", 16), ("status", 24), ("finish_reason", 32), ("error", 40), ("source", 48), ("model", 56), ("origin", 64)]),
     ("mirs_record", 104, 8, &[("struct_size", 0), ("key", 8), ("model", 16), ("judge", 24), ("verdict", 32), ("flags", 36), ("response_type", 40), ("finish_reason", 48), ("response", 56), ("judge_output", 64), ("categories", 72), ("timestamp_ms", 80), ("response_len", 88), ("judge_output_len", 96)]),
     ("mirs_store_options", 32, 8, &[("struct_size", 0), ("durability", 8), ("fsync_every", 12), ("torn", 16), ("max_json_depth", 20), ("max_line_bytes", 24)]),
+    ("mirs_records_options", 16, 8, &[("struct_size", 0), ("mode", 8), ("reserved", 12)]),
     ("mirs_official_options", 16, 8, &[("struct_size", 0), ("threads", 8), ("reserved", 12)]),
     ("mirs_model_comparison", 104, 8, &[("struct_size", 0), ("both_unsafe", 8), ("a_only", 16), ("b_only", 24), ("both_safe", 32), ("only_in_a", 40), ("only_in_b", 48), ("asr_a", 56), ("asr_b", 64), ("diff", 72), ("diff_lo", 80), ("diff_hi", 88), ("mcnemar_p", 96)]),
     ("mirs_judge_comparison", 2104, 8, &[("struct_size", 0), ("verdict_count", 8), ("reserved", 12), ("matrix", 16), ("common", 2064), ("only_in_a", 2072), ("only_in_b", 2080), ("kappa", 2088), ("agreement", 2096)]),
@@ -2609,6 +2650,15 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
             vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("mode", (core::ptr::addr_of!((*base).mode) as usize) - (base as usize)), ("check_images", (core::ptr::addr_of!((*base).check_images) as usize) - (base as usize)), ("min_images", (core::ptr::addr_of!((*base).min_images) as usize) - (base as usize)), ("max_images", (core::ptr::addr_of!((*base).max_images) as usize) - (base as usize)), ("max_json_depth", (core::ptr::addr_of!((*base).max_json_depth) as usize) - (base as usize)), ("max_file_bytes", (core::ptr::addr_of!((*base).max_file_bytes) as usize) - (base as usize)), ("max_items", (core::ptr::addr_of!((*base).max_items) as usize) - (base as usize)), ("max_line_bytes", (core::ptr::addr_of!((*base).max_line_bytes) as usize) - (base as usize)), ("oddities", (core::ptr::addr_of!((*base).oddities) as usize) - (base as usize)), ("reserved", (core::ptr::addr_of!((*base).reserved) as usize) - (base as usize))]
         };
         v.push(("mirs_dataset_options", core::mem::size_of::<mirs_dataset_options>(), core::mem::align_of::<mirs_dataset_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_diagnostic>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("file", (core::ptr::addr_of!((*base).file) as usize) - (base as usize)), ("message", (core::ptr::addr_of!((*base).message) as usize) - (base as usize)), ("item_index", (core::ptr::addr_of!((*base).item_index) as usize) - (base as usize)), ("status", (core::ptr::addr_of!((*base).status) as usize) - (base as usize)), ("reserved", (core::ptr::addr_of!((*base).reserved) as usize) - (base as usize))]
+        };
+        v.push(("mirs_diagnostic", core::mem::size_of::<mirs_diagnostic>(), core::mem::align_of::<mirs_diagnostic>(), fields));
     }
     {
         let u = core::mem::MaybeUninit::<mirs_filter>::uninit();
@@ -2714,7 +2764,7 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
         let base = u.as_ptr();
         #[allow(unused_unsafe)]
         let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("lenient", (core::ptr::addr_of!((*base).lenient) as usize) - (base as usize)), ("max_json_depth", (core::ptr::addr_of!((*base).max_json_depth) as usize) - (base as usize)), ("max_line_bytes", (core::ptr::addr_of!((*base).max_line_bytes) as usize) - (base as usize)), ("max_file_bytes", (core::ptr::addr_of!((*base).max_file_bytes) as usize) - (base as usize)), ("max_records", (core::ptr::addr_of!((*base).max_records) as usize) - (base as usize))]
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("mode", (core::ptr::addr_of!((*base).mode) as usize) - (base as usize)), ("max_json_depth", (core::ptr::addr_of!((*base).max_json_depth) as usize) - (base as usize)), ("max_line_bytes", (core::ptr::addr_of!((*base).max_line_bytes) as usize) - (base as usize)), ("max_file_bytes", (core::ptr::addr_of!((*base).max_file_bytes) as usize) - (base as usize)), ("max_records", (core::ptr::addr_of!((*base).max_records) as usize) - (base as usize))]
         };
         v.push(("mirs_responses_options", core::mem::size_of::<mirs_responses_options>(), core::mem::align_of::<mirs_responses_options>(), fields));
     }
@@ -2744,6 +2794,15 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
             vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("durability", (core::ptr::addr_of!((*base).durability) as usize) - (base as usize)), ("fsync_every", (core::ptr::addr_of!((*base).fsync_every) as usize) - (base as usize)), ("torn", (core::ptr::addr_of!((*base).torn) as usize) - (base as usize)), ("max_json_depth", (core::ptr::addr_of!((*base).max_json_depth) as usize) - (base as usize)), ("max_line_bytes", (core::ptr::addr_of!((*base).max_line_bytes) as usize) - (base as usize))]
         };
         v.push(("mirs_store_options", core::mem::size_of::<mirs_store_options>(), core::mem::align_of::<mirs_store_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_records_options>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("mode", (core::ptr::addr_of!((*base).mode) as usize) - (base as usize)), ("reserved", (core::ptr::addr_of!((*base).reserved) as usize) - (base as usize))]
+        };
+        v.push(("mirs_records_options", core::mem::size_of::<mirs_records_options>(), core::mem::align_of::<mirs_records_options>(), fields));
     }
     {
         let u = core::mem::MaybeUninit::<mirs_official_options>::uninit();
@@ -2921,6 +2980,24 @@ extern "C" {
     /// C: `void mirs_buf_free(mirs_buf *buf)` (common.h)
     pub fn mirs_buf_free(buf: *mut mirs_buf);
 
+    /// MIRS_READ_*: "strict", "lenient" (the name pair every constant group has:
+    /// docs/c-api.md). mirs_read_mode_name gives a static string, NULL outside
+    /// the group; mirs_read_mode_from_name ignores ASCII case, spaces, '_' and
+    /// '-': MIRS_OK with *out, MIRS_E_NOT_FOUND (the message lists the names),
+    /// MIRS_E_INVALID_ARGUMENT for NULL. Thread-safe.
+    ///
+    /// C: `const char *mirs_read_mode_name(int32_t value)` (common.h)
+    pub fn mirs_read_mode_name(value: i32) -> *const c_char;
+
+    /// MIRS_READ_*: "strict", "lenient" (the name pair every constant group has:
+    /// docs/c-api.md). mirs_read_mode_name gives a static string, NULL outside
+    /// the group; mirs_read_mode_from_name ignores ASCII case, spaces, '_' and
+    /// '-': MIRS_OK with *out, MIRS_E_NOT_FOUND (the message lists the names),
+    /// MIRS_E_INVALID_ARGUMENT for NULL. Thread-safe.
+    ///
+    /// C: `int mirs_read_mode_from_name(const char *name, int32_t *out)` (common.h)
+    pub fn mirs_read_mode_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
     /// Official names ("Self-Harm", "Temporal_Jump", "Semantic"); NULL when the
     /// value is out of range. Static strings; thread-safe.
     ///
@@ -3054,46 +3131,30 @@ extern "C" {
     /// C: `size_t mirs_dataset_count_cell(const mirs_dataset *ds, int32_t category, int32_t relation)` (dataset.h)
     pub fn mirs_dataset_count_cell(ds: *const mirs_dataset, category: i32, relation: i32) -> usize;
 
-    /// Diagnostics recorded by a lenient open (strict opens record only
-    /// oddities), in a stable order. *status is the problem's status (the item or
-    /// file was skipped), or MIRS_OK for an accepted oddity (the item was kept).
-    /// Borrowed strings live as long as ds. file is the dataset
-    /// path joined with the file's (or folder's) relative path; message is the
-    /// reason alone. item_index is the item's position in its file (line
-    /// number - 1 for JSONL), or -1 when the problem is the file itself.
-    /// MIRS_E_RANGE when i \>= the count; outputs may be NULL.
+    /// Number of diagnostics, and diagnostic i in a stable order (NULL for a
+    /// NULL ds or i out of range). Thread-safe.
     ///
     /// C: `size_t mirs_dataset_diagnostic_count(const mirs_dataset *ds)` (dataset.h)
     pub fn mirs_dataset_diagnostic_count(ds: *const mirs_dataset) -> usize;
 
-    /// Diagnostics recorded by a lenient open (strict opens record only
-    /// oddities), in a stable order. *status is the problem's status (the item or
-    /// file was skipped), or MIRS_OK for an accepted oddity (the item was kept).
-    /// Borrowed strings live as long as ds. file is the dataset
-    /// path joined with the file's (or folder's) relative path; message is the
-    /// reason alone. item_index is the item's position in its file (line
-    /// number - 1 for JSONL), or -1 when the problem is the file itself.
-    /// MIRS_E_RANGE when i \>= the count; outputs may be NULL.
+    /// Number of diagnostics, and diagnostic i in a stable order (NULL for a
+    /// NULL ds or i out of range). Thread-safe.
     ///
-    /// C: `int mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i, int *status, const char **file, int64_t *item_index, const char **message)` (dataset.h)
-    pub fn mirs_dataset_diagnostic(ds: *const mirs_dataset, i: usize, status: *mut c_int, file: *mut *const c_char, item_index: *mut i64, message: *mut *const c_char) -> c_int;
+    /// C: `const mirs_diagnostic *mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i)` (dataset.h)
+    pub fn mirs_dataset_diagnostic(ds: *const mirs_dataset, i: usize) -> *const mirs_diagnostic;
 
-    /// Items by position or by key. Positions follow the iteration order of an
-    /// unfiltered iterator: categories in official order, then relations in
-    /// official order, then items in file order (manifest items are sorted into
-    /// this order, keeping line order within a category and relation).
-    /// The item is borrowed and lives as long as ds. MIRS_E_RANGE /
-    /// MIRS_E_NOT_FOUND otherwise.
+    /// Item `index` (positions follow the iteration order of an unfiltered
+    /// iterator: categories in official order, then relations in official
+    /// order, then items in file order; manifest items are sorted into this
+    /// order, keeping line order within a category and relation), or NULL for a
+    /// NULL ds or an index out of range (see mirs_dataset_count). The item is
+    /// borrowed and lives as long as ds.
     ///
-    /// C: `int mirs_dataset_get(const mirs_dataset *ds, size_t index, const mirs_item **out)` (dataset.h)
-    pub fn mirs_dataset_get(ds: *const mirs_dataset, index: usize, out: *mut *const mirs_item) -> c_int;
+    /// C: `const mirs_item *mirs_dataset_get(const mirs_dataset *ds, size_t index)` (dataset.h)
+    pub fn mirs_dataset_get(ds: *const mirs_dataset, index: usize) -> *const mirs_item;
 
-    /// Items by position or by key. Positions follow the iteration order of an
-    /// unfiltered iterator: categories in official order, then relations in
-    /// official order, then items in file order (manifest items are sorted into
-    /// this order, keeping line order within a category and relation).
-    /// The item is borrowed and lives as long as ds. MIRS_E_RANGE /
-    /// MIRS_E_NOT_FOUND otherwise.
+    /// The item with the given key: MIRS_OK with *out (borrowed, lives as long
+    /// as ds), MIRS_E_NOT_FOUND, or MIRS_E_INVALID_ARGUMENT.
     ///
     /// C: `int mirs_dataset_find(const mirs_dataset *ds, const char *key, const mirs_item **out)` (dataset.h)
     pub fn mirs_dataset_find(ds: *const mirs_dataset, key: *const c_char, out: *mut *const mirs_item) -> c_int;
@@ -4659,22 +4720,32 @@ extern "C" {
     /// C: `int mirs_store_done(const mirs_store *s, const char *key, const char *model, const char *judge)` (store.h)
     pub fn mirs_store_done(s: *const mirs_store, key: *const c_char, model: *const c_char, judge: *const c_char) -> c_int;
 
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_records_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
+    ///
+    /// C: `int mirs_records_options_init(mirs_records_options *opts, size_t size)` (store.h)
+    pub fn mirs_records_options_init(opts: *mut mirs_records_options, size: usize) -> c_int;
+
     /// Reads a store without modifying it (no lock is taken). A torn last line
     /// (no newline) is skipped and reported (mirs_records_torn_bytes); any other
-    /// bad line is MIRS_E_CORRUPT unless lenient (then skipped and counted as a
-    /// diagnostic). On success *out owns the records (mirs_records_free).
+    /// bad line is MIRS_E_CORRUPT unless opts-\>mode is MIRS_READ_LENIENT (then
+    /// skipped and counted as a diagnostic); opts may be NULL (strict). On success *out owns the records (mirs_records_free).
     /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
-    /// MIRS_E_NOT_FOUND, MIRS_E_LIMIT (file size), MIRS_E_CORRUPT. Thread-safe;
+    /// MIRS_E_NOT_FOUND, MIRS_E_LIMIT (file size), MIRS_E_CORRUPT; an unknown
+    /// mode is MIRS_E_INVALID_ARGUMENT. Thread-safe;
     /// the result is immutable and shareable between threads.
     ///
-    /// C: `int mirs_records_read(const char *path, int32_t lenient, mirs_records **out)` (store.h)
-    pub fn mirs_records_read(path: *const c_char, lenient: i32, out: *mut *mut mirs_records) -> c_int;
+    /// C: `int mirs_records_read(const char *path, const mirs_records_options *opts, mirs_records **out)` (store.h)
+    pub fn mirs_records_read(path: *const c_char, opts: *const mirs_records_options, out: *mut *mut mirs_records) -> c_int;
 
     /// Same over text in memory (read during the call only; `what` names it in
     /// messages, may be NULL).
     ///
-    /// C: `int mirs_records_parse(const char *data, size_t len, const char *what, int32_t lenient, mirs_records **out)` (store.h)
-    pub fn mirs_records_parse(data: *const c_char, len: usize, what: *const c_char, lenient: i32, out: *mut *mut mirs_records) -> c_int;
+    /// C: `int mirs_records_parse(const char *data, size_t len, const char *what, const mirs_records_options *opts, mirs_records **out)` (store.h)
+    pub fn mirs_records_parse(data: *const c_char, len: usize, what: *const c_char, opts: *const mirs_records_options, out: *mut *mut mirs_records) -> c_int;
 
     /// Frees r and every record borrowed from it (NULL is ignored). Not while
     /// another thread uses r.
@@ -5438,6 +5509,8 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_version_string", "common"),
     ("mirs_version_number", "common"),
     ("mirs_buf_free", "common"),
+    ("mirs_read_mode_name", "common"),
+    ("mirs_read_mode_from_name", "common"),
     ("mirs_category_name", "dataset"),
     ("mirs_relation_name", "dataset"),
     ("mirs_group_name", "dataset"),
@@ -5683,6 +5756,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_store_torn_bytes", "store"),
     ("mirs_store_record_count", "store"),
     ("mirs_store_done", "store"),
+    ("mirs_records_options_init", "store"),
     ("mirs_records_read", "store"),
     ("mirs_records_parse", "store"),
     ("mirs_records_free", "store"),

@@ -15,8 +15,8 @@ use crate::error::{check, Error, Result};
 use crate::progress::Progress;
 use crate::{
     Category, Denominator, Durability, Group, Judge, JudgeComparison, MergePolicy, ModelComparison, ParseMode,
-    RecordFlags, Relation, ReportBy, ReportFormat, ResponseOrigin, ResponseStatus, ResponsesFormat, ScoreSummary,
-    StripMode, TornPolicy, Verdict,
+    ReadMode, RecordFlags, Relation, ReportBy, ReportFormat, ResponseOrigin, ResponseStatus, ResponsesFormat,
+    ScoreSummary, StripMode, TornPolicy, Verdict,
 };
 
 fn cs(s: &str) -> Result<CString> {
@@ -118,9 +118,9 @@ impl ResponsesOptions {
         self.raw.format = f.raw();
         self
     }
-    /// Skip bad lines (kept as diagnostics) instead of failing.
-    pub fn lenient(mut self, yes: bool) -> Self {
-        self.raw.lenient = yes as i32;
+    /// [`ReadMode::Strict`] (default) or [`ReadMode::Lenient`]: skip bad lines (kept as diagnostics).
+    pub fn mode(mut self, mode: ReadMode) -> Self {
+        self.raw.mode = mode.raw();
         self
     }
     /// Deepest JSON nesting accepted.
@@ -509,6 +509,25 @@ impl Default for StoreOptions {
     }
 }
 
+/// Options of [`Records::read`] and [`Records::parse`]; defaults from `mirs_records_options_init`.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordsOptions {
+    raw: sys::mirs_records_options,
+}
+options_type!(
+    RecordsOptions,
+    sys::mirs_records_options,
+    sys::mirs_records_options_init
+);
+impl RecordsOptions {
+    /// [`ReadMode::Strict`] (default: a bad line is [`crate::ErrorKind::Corrupt`]) or [`ReadMode::Lenient`] (bad
+    /// lines are skipped and listed in [`Records::diagnostics`]).
+    pub fn mode(mut self, mode: ReadMode) -> Self {
+        self.raw.mode = mode.raw();
+        self
+    }
+}
+
 /// An append-only, crash-safe record file with an exclusive lock. Dropping closes it (ignoring the status of
 /// the last write: call [`Store::close`] to see it).
 pub struct Store {
@@ -575,10 +594,11 @@ impl Records {
             .map(|ptr| Records { ptr })
             .ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL"))
     }
-    pub fn read<P: AsRef<Path>>(path: P, lenient: bool) -> Result<Records> {
+    /// Reads a store file without modifying it.
+    pub fn read<P: AsRef<Path>>(path: P, opts: &RecordsOptions) -> Result<Records> {
         let c = cpath(path.as_ref())?;
         let mut out = ptr::null_mut();
-        check(unsafe { sys::mirs_records_read(c.as_ptr(), lenient as i32, &mut out) })?;
+        check(unsafe { sys::mirs_records_read(c.as_ptr(), &opts.raw, &mut out) })?;
         Self::wrap(out)
     }
     /// The verdicts of an official `results/harmbench/<model>` folder as records, read on `threads` threads
@@ -590,7 +610,8 @@ impl Records {
         check(unsafe { sys::mirs_records_from_official(c.as_ptr(), m.as_ptr(), &o, &mut out) })?;
         Self::wrap(out)
     }
-    pub fn parse(data: &[u8], what: Option<&str>, lenient: bool) -> Result<Records> {
+    /// Records from store text in memory (`what` names it in messages).
+    pub fn parse(data: &[u8], what: Option<&str>, opts: &RecordsOptions) -> Result<Records> {
         let w = opt_cs(what)?;
         let mut out = ptr::null_mut();
         check(unsafe {
@@ -598,7 +619,7 @@ impl Records {
                 data.as_ptr() as *const c_char,
                 data.len(),
                 ptr_of(&w),
-                lenient as i32,
+                &opts.raw,
                 &mut out,
             )
         })?;

@@ -1,6 +1,8 @@
 #![cfg(mirs_module = "report")]
 //! report.h through the safe layer.
-use mirsafety::report::{self, Record, Records, Report, Responses, ResponsesOptions, Store, StoreOptions};
+use mirsafety::report::{
+    self, Record, Records, RecordsOptions, Report, Responses, ResponsesOptions, Store, StoreOptions,
+};
 use mirsafety::{sys, Dataset};
 
 fn tmpdir(name: &str) -> std::path::PathBuf {
@@ -33,7 +35,7 @@ fn record_texts_keep_nul() {
     r.judge_output = Some("Yes\0".to_string());
     let line = r.to_json().unwrap();
     assert!(line.contains("\"judge_output\":\"Yes\\u0000\",\"response\":\"Sure.\\u0000NUL\""));
-    let rs = Records::parse(format!("{line}{line}").as_bytes(), None, false).unwrap();
+    let rs = Records::parse(format!("{line}{line}").as_bytes(), None, &RecordsOptions::new()).unwrap();
     assert_eq!(rs.get(0).unwrap(), r);
 }
 
@@ -48,7 +50,7 @@ fn responses() {
         sys::MIRS_E_JSON
     );
     let o = ResponsesOptions::new()
-        .lenient(true)
+        .mode(mirsafety::ReadMode::Lenient)
         .format(mirsafety::ResponsesFormat::Auto)
         .max_records(10);
     let r = Responses::parse(t, Some("s.jsonl"), &o).unwrap();
@@ -116,11 +118,16 @@ fn store_records_merge() {
         sys::MIRS_E_STATE
     );
     s.close().unwrap();
-    let r = Records::read(d.join("a.jsonl"), false).unwrap();
+    let r = Records::read(d.join("a.jsonl"), &RecordsOptions::new()).unwrap();
     assert_eq!(r.len(), 2);
     assert_eq!(r.get(0).unwrap(), rec);
     assert_eq!((r.torn_bytes(), r.diagnostics().len()), (0, 0));
-    let p = Records::parse(format!("{}junk\n{}", line, line).as_bytes(), Some("mem"), true).unwrap();
+    let p = Records::parse(
+        format!("{}junk\n{}", line, line).as_bytes(),
+        Some("mem"),
+        &RecordsOptions::new().mode(mirsafety::ReadMode::Lenient),
+    )
+    .unwrap();
     assert_eq!((p.len(), p.diagnostics().len()), (2, 1));
     {
         let mut s2 = Store::open(d.join("b.jsonl"), &StoreOptions::default()).unwrap();
@@ -232,7 +239,7 @@ fn reports_and_comparisons() {
                 .unwrap()
             })
             .collect();
-        Records::parse(text.as_bytes(), None, false).unwrap()
+        Records::parse(text.as_bytes(), None, &RecordsOptions::new()).unwrap()
     };
     let (ra, rb) = (recs("A", 2), recs("B", 3));
     let stats = cfg!(mirs_module = "stats");
@@ -313,7 +320,7 @@ fn scoring_a_run() {
     let s2 = report::score_responses(&ds, &f, &r, &j, None, &opts2, &mut st2).unwrap();
     assert_eq!(s2.scored, keys.len() as u64);
     st2.close().unwrap();
-    let recs = Records::read(d.join("s2.jsonl"), false).unwrap();
+    let recs = Records::read(d.join("s2.jsonl"), &RecordsOptions::new()).unwrap();
     assert!(recs
         .iter()
         .all(|x| x.model == "m2" && x.timestamp_ms == 7 && x.response.as_deref() == Some("an answer")));
@@ -335,7 +342,7 @@ fn one_verdict_per_item_and_coverage() {
     ] {
         text += &Record::new(k, "m", "j", Some(v)).to_json().unwrap();
     }
-    let recs = Records::parse(text.as_bytes(), None, false).unwrap();
+    let recs = Records::parse(text.as_bytes(), None, &RecordsOptions::new()).unwrap();
     assert_eq!(
         (0..3).map(|i| recs.counted(i)).collect::<Vec<_>>(),
         vec![false, true, true]
@@ -352,7 +359,7 @@ fn one_verdict_per_item_and_coverage() {
     assert_eq!((&recs).into_iter().count(), recs.len());
     let mut none = Record::new(k0, "m", "j", None);
     none.flags = mirsafety::RecordFlags::FAILED | mirsafety::RecordFlags::TRUNCATED;
-    let back = Records::parse(none.to_json().unwrap().as_bytes(), None, false).unwrap();
+    let back = Records::parse(none.to_json().unwrap().as_bytes(), None, &RecordsOptions::new()).unwrap();
     assert_eq!(back.get(0).unwrap(), none);
     let mut rep = Report::new("m", "j").unwrap();
     for i in (0..recs.len()).filter(|&i| recs.counted(i)) {
