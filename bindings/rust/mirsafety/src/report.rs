@@ -154,6 +154,58 @@ impl Default for ResponsesOptions {
     }
 }
 
+/// A collection read by position whose values are copied out one at a time ([`Responses`], [`Records`]): what
+/// [`IndexedIter`] walks.
+pub trait Indexed {
+    /// What one position holds.
+    type Item;
+    /// Number of positions.
+    fn count(&self) -> usize;
+    /// The value at position `i` (`None` out of range).
+    fn at(&self, i: usize) -> Option<Self::Item>;
+}
+
+/// The values of an [`Indexed`] collection in order: exact length, from both ends, fused.
+pub struct IndexedIter<'a, C: Indexed> {
+    c: &'a C,
+    front: usize,
+    back: usize,
+}
+impl<'a, C: Indexed> IndexedIter<'a, C> {
+    fn new(c: &'a C) -> Self {
+        IndexedIter {
+            c,
+            front: 0,
+            back: c.count(),
+        }
+    }
+}
+impl<C: Indexed> Iterator for IndexedIter<'_, C> {
+    type Item = C::Item;
+    fn next(&mut self) -> Option<C::Item> {
+        if self.front >= self.back {
+            return None;
+        }
+        self.front += 1;
+        self.c.at(self.front - 1)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.back - self.front;
+        (n, Some(n))
+    }
+}
+impl<C: Indexed> DoubleEndedIterator for IndexedIter<'_, C> {
+    fn next_back(&mut self) -> Option<C::Item> {
+        if self.front >= self.back {
+            return None;
+        }
+        self.back -= 1;
+        self.c.at(self.back)
+    }
+}
+impl<C: Indexed> ExactSizeIterator for IndexedIter<'_, C> {}
+impl<C: Indexed> std::iter::FusedIterator for IndexedIter<'_, C> {}
+
 /// Model responses (OpenAI Batch or simple JSONL, or the official results/infer tree).
 pub struct Responses {
     ptr: NonNull<sys::mirs_responses>,
@@ -211,11 +263,7 @@ impl Responses {
     }
     /// Every response in file order (copied out one at a time).
     pub fn iter(&self) -> ResponsesIter<'_> {
-        ResponsesIter {
-            r: self,
-            front: 0,
-            back: self.len(),
-        }
+        IndexedIter::new(self)
     }
     pub fn len(&self) -> usize {
         unsafe { sys::mirs_responses_count(self.p()) }
@@ -274,6 +322,19 @@ impl Drop for Responses {
     }
 }
 
+impl Indexed for Responses {
+    type Item = Response;
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn at(&self, i: usize) -> Option<Response> {
+        self.get(i)
+    }
+}
+
+/// The responses of a [`Responses`] in order ([`Responses::iter`]); exact length, from both ends.
+pub type ResponsesIter<'a> = IndexedIter<'a, Responses>;
+
 impl<'a> IntoIterator for &'a Responses {
     type Item = Response;
     type IntoIter = ResponsesIter<'a>;
@@ -281,38 +342,6 @@ impl<'a> IntoIterator for &'a Responses {
         self.iter()
     }
 }
-
-/// The responses of a [`Responses`] in order ([`Responses::iter`]); exact length.
-pub struct ResponsesIter<'a> {
-    r: &'a Responses,
-    front: usize,
-    back: usize,
-}
-impl Iterator for ResponsesIter<'_> {
-    type Item = Response;
-    fn next(&mut self) -> Option<Response> {
-        if self.front >= self.back {
-            return None;
-        }
-        self.front += 1;
-        self.r.get(self.front - 1)
-    }
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.back - self.front;
-        (n, Some(n))
-    }
-}
-impl DoubleEndedIterator for ResponsesIter<'_> {
-    fn next_back(&mut self) -> Option<Response> {
-        if self.front >= self.back {
-            return None;
-        }
-        self.back -= 1;
-        self.r.get(self.back)
-    }
-}
-impl ExactSizeIterator for ResponsesIter<'_> {}
-impl std::iter::FusedIterator for ResponsesIter<'_> {}
 
 /// Responses matched to a dataset: borrows both (the library's match refers to them), and hands out items that
 /// live as long as the dataset. Immutable: `Send + Sync`.
@@ -636,11 +665,7 @@ impl Records {
     }
     /// Every record in file order (copied out one at a time).
     pub fn iter(&self) -> RecordsIter<'_> {
-        RecordsIter {
-            r: self,
-            front: 0,
-            back: self.len(),
-        }
+        IndexedIter::new(self)
     }
     pub fn get(&self, i: usize) -> Option<Record> {
         let r = unsafe { sys::mirs_records_get(self.p(), i) };
@@ -672,6 +697,19 @@ impl Drop for Records {
     }
 }
 
+impl Indexed for Records {
+    type Item = Record;
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn at(&self, i: usize) -> Option<Record> {
+        self.get(i)
+    }
+}
+
+/// The records of a [`Records`] in order ([`Records::iter`]); exact length, from both ends.
+pub type RecordsIter<'a> = IndexedIter<'a, Records>;
+
 impl<'a> IntoIterator for &'a Records {
     type Item = Record;
     type IntoIter = RecordsIter<'a>;
@@ -679,38 +717,6 @@ impl<'a> IntoIterator for &'a Records {
         self.iter()
     }
 }
-
-/// The records of a [`Records`] in order ([`Records::iter`]); exact length.
-pub struct RecordsIter<'a> {
-    r: &'a Records,
-    front: usize,
-    back: usize,
-}
-impl Iterator for RecordsIter<'_> {
-    type Item = Record;
-    fn next(&mut self) -> Option<Record> {
-        if self.front >= self.back {
-            return None;
-        }
-        self.front += 1;
-        self.r.get(self.front - 1)
-    }
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.back - self.front;
-        (n, Some(n))
-    }
-}
-impl DoubleEndedIterator for RecordsIter<'_> {
-    fn next_back(&mut self) -> Option<Record> {
-        if self.front >= self.back {
-            return None;
-        }
-        self.back -= 1;
-        self.r.get(self.back)
-    }
-}
-impl ExactSizeIterator for RecordsIter<'_> {}
-impl std::iter::FusedIterator for RecordsIter<'_> {}
 
 /// Merges stores into `output` atomically: (records, duplicates, conflicts).
 pub fn store_merge<P: AsRef<Path>, Q: AsRef<Path>>(

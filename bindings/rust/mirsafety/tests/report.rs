@@ -60,6 +60,12 @@ fn responses() {
     assert_eq!(r.find("k1").unwrap().text, "again");
     assert_eq!(r.duplicates(), vec!["k1".to_string()]);
     assert_eq!(r.diagnostics().len(), 1);
+    // The one indexed iterator: exact length, both ends, fused.
+    let mut it = r.iter();
+    assert_eq!(it.len(), 2);
+    assert_eq!(it.next_back().unwrap().text, r.get(1).unwrap().text);
+    assert_eq!(it.next().unwrap().text, "hi");
+    assert!(it.next().is_none() && it.next_back().is_none() && it.len() == 0);
     let d = tmpdir("resp");
     std::fs::write(d.join("r.jsonl"), t).unwrap();
     assert_eq!(Responses::open(d.join("r.jsonl"), &o).unwrap().len(), 2);
@@ -129,6 +135,9 @@ fn store_records_merge() {
     )
     .unwrap();
     assert_eq!((p.len(), p.diagnostics().len()), (2, 1));
+    let rev: Vec<Record> = p.iter().rev().collect();
+    assert_eq!(rev.len(), p.iter().len());
+    assert_eq!((rev[0].clone(), rev[1].clone()), (p.get(1).unwrap(), p.get(0).unwrap()));
     {
         let mut s2 = Store::open(d.join("b.jsonl"), &StoreOptions::default()).unwrap();
         s2.append(&rec).unwrap();
