@@ -2,7 +2,6 @@
  * compare. Everything here goes through the public API. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
-#include "html_report.h"
 
 #include <cjson/cJSON.h>
 
@@ -46,7 +45,7 @@ static int print_json(cJSON *j)
 }
 
 /* The names of the library's constant groups are its own (mirs_<group>_from_name): the tool keeps no table of them. */
-/* The page is the tool's (html_report.c), drawn from the library's JSON rendering. */
+/* html is not one report's rendering but the page of all of them (mirs_report_write_html). */
 #define CLI_REPORT_HTML 100
 static int parse_report_format(const char *v, int32_t *fmt)
 {
@@ -583,7 +582,7 @@ static int add_input(rep_list *l, const char *in, const char *fmodel, const char
 }
 
 typedef struct ent_list {
-    html_entropy *v;
+    mirs_report_html_entropy *v;
     mirs_entropy_acc **acc;
     char **names;
     size_t n;
@@ -620,7 +619,7 @@ static int ent_add(ent_list *e, const char *arg, const char *unit)
         free(name);
         return cli_input_failed();
     }
-    html_entropy *nv = realloc(e->v, (e->n + 1) * sizeof *nv);
+    mirs_report_html_entropy *nv = realloc(e->v, (e->n + 1) * sizeof *nv);
     if (nv) e->v = nv;
     mirs_entropy_acc **na = realloc(e->acc, (e->n + 1) * sizeof *na);
     if (na) e->acc = na;
@@ -638,7 +637,7 @@ static int ent_add(ent_list *e, const char *arg, const char *unit)
     }
     e->acc[e->n] = acc;
     e->names[e->n] = name;
-    e->v[e->n] = (html_entropy){name, unit, acc};
+    e->v[e->n] = (mirs_report_html_entropy){name, unit, acc};
     e->n++;
     return CLI_EXIT_OK;
 }
@@ -775,8 +774,14 @@ int cli_report(int argc, char **argv)
     if (rc != CLI_EXIT_OK) goto done;
     if (fmt == CLI_REPORT_HTML) {
         /* The page states the coverage and lists the items without a verdict itself. */
-        html_options ho = {title, note, denom, conf};
-        if ((st = html_report_render(out.f, &ho, l.v, l.n, el.v, el.n))) rc = cli_fail(st, "html report");
+        mirs_report_html_options ho = MIRS_REPORT_HTML_OPTIONS_INIT;
+        ho.title = title;
+        ho.note = note;
+        ho.denominator = denom;
+        ho.confidence = conf;
+        cli_lines sink = {out.f, 0};
+        if ((st = mirs_report_write_html((const mirs_report *const *)l.v, l.n, el.v, el.n, &ho, cli_lines_sink, &sink)))
+            rc = cli_fail(st, "html report");
     }
     for (size_t i = 0; i < l.n && rc == CLI_EXIT_OK && fmt != CLI_REPORT_HTML; i++) {
         /* The mir block is exactly statics.py's (its Total Count is the coverage) and CSV rows hold only counts:

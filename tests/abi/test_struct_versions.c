@@ -399,14 +399,20 @@ static int c_report_add_official(void *s)
     return st;
 }
 
+/* A new .jsonl file holding text; its path in p. */
+static int tmp_file(char *p, size_t n, const char *text)
+{
+    tmp_path(p, n, ".jsonl");
+    FILE *f = fopen(p, "w");
+    if (!f) return -1;
+    int bad = fputs(text, f) < 0;
+    return fclose(f) || bad ? -1 : 0;
+}
+
 static int c_responses_open(void *s)
 {
     char p[300];
-    tmp_path(p, sizeof p, ".jsonl");
-    FILE *f = fopen(p, "w");
-    if (!f) return MIRS_E_IO;
-    fputs("{\"key\":\"k\",\"response\":\"r\"}\n", f);
-    fclose(f);
+    if (tmp_file(p, sizeof p, "{\"key\":\"k\",\"response\":\"r\"}\n")) return MIRS_E_IO;
     mirs_responses *r = NULL;
     int st = mirs_responses_open(p, s, &r);
     mirs_responses_free(r);
@@ -425,11 +431,8 @@ static int c_responses_parse(void *s)
 static int c_records_read(void *s)
 {
     char p[300];
-    tmp_path(p, sizeof p, ".jsonl");
-    FILE *f = fopen(p, "w");
-    if (!f) return MIRS_E_IO;
-    fputs("{\"key\":\"a\",\"model\":\"m\",\"judge\":\"j\",\"verdict\":\"safe\"}\n", f);
-    fclose(f);
+    if (tmp_file(p, sizeof p, "{\"key\":\"a\",\"model\":\"m\",\"judge\":\"j\",\"verdict\":\"safe\"}\n"))
+        return MIRS_E_IO;
     mirs_records *r = NULL;
     int st = mirs_records_read(p, s, &r);
     mirs_records_free(r);
@@ -492,6 +495,25 @@ static int c_report_add_record(void *s)
     if (!st) st = mirs_report_add_record(r, s);
     mirs_report_free(r);
     return st;
+}
+
+static int count_lines(void *ud, const char *line, size_t len)
+{
+    (void)line;
+    (void)len;
+    ++*(size_t *)ud;
+    return MIRS_OK;
+}
+
+static int c_report_write_html(void *s)
+{
+    mirs_report *r = NULL;
+    int st = mirs_report_new("m", "j", &r);
+    size_t lines = 0;
+    const mirs_report *const rs[1] = {r};
+    if (!st) st = mirs_report_write_html(rs, 1, NULL, 0, s, count_lines, &lines);
+    mirs_report_free(r);
+    return !st && lines == 0 ? MIRS_E_INTERNAL : st;
 }
 
 static int c_compare_models(void *s) { return mirs_compare_models(rec_a, "A", "j", rec_b, "B", "j", 0.95, s); }
@@ -635,6 +657,7 @@ static const driver drivers[] = {
     {"mirs_store_open", "mirs_store_options", NULL, c_store_open},
     {"mirs_records_read", "mirs_records_options", NULL, c_records_read},
     {"mirs_records_parse", "mirs_records_options", NULL, c_records_parse},
+    {"mirs_report_write_html", "mirs_report_html_options", NULL, c_report_write_html},
     {"mirs_compare_models", "mirs_model_comparison", NULL, c_compare_models},
     {"mirs_compare_judges", "mirs_judge_comparison", NULL, c_compare_judges},
     {"mirs_score_responses", "mirs_score_options", fill_score_options, c_score_opts},

@@ -480,6 +480,37 @@ def judge_requests(responses: Responses, match: ResponseMatch, sink: Callable[[s
     return _struct_dict(summary)
 
 
+def write_html(reports: Sequence[Report], entropy: Iterable[Tuple[Any, ...]] = (), *, title: Optional[Text] = None,
+               note: Optional[Text] = None, denominator: NameArg = "all", confidence: float = 0.95,
+               sink: Optional[Callable[[str], object]] = None) -> Optional[str]:
+    """The self-contained HTML page of several reports (mirs_report_write_html; what `mirsafety report --format
+    html` writes): entropy holds (name, Accumulator) or (name, Accumulator, unit) tuples (unit "nats" by default,
+    or "bits", "normalised") drawn as safe vs unsafe histograms. Returns the page, or with sink calls sink(line)
+    for every line (newline included; False stops early, an exception stops the write and is re-raised) and
+    returns None."""
+    o = options(_ffi.mirs_report_html_options, lib().mirs_report_html_options_init,
+                dict(denominator=_enum(denominator, _DENOM, None, "denominator"), confidence=confidence), "write_html")
+    keep = [text_in(title, "title") if title is not None else None, text_in(note, "note") if note is not None else None]
+    o.title, o.note = keep[0], keep[1]
+    reps = list(reports)
+    arr = (ctypes.POINTER(_ffi.mirs_report) * max(len(reps), 1))(*[r._h() for r in reps])
+    ents = []
+    for e in entropy:
+        name, acc, unit = (tuple(e) + ("nats",))[:3]
+        keep += [text_in(name, "entropy name"), text_in(unit, "entropy unit")]
+        ents.append(_ffi.mirs_report_html_entropy(keep[-2], keep[-1], acc._h()))
+    earr = (_ffi.mirs_report_html_entropy * max(len(ents), 1))(*ents)
+    from .prompt import line_sink
+    lines: List[str] = []
+    cb, state = line_sink(sink if sink is not None else lines.append)
+    st = lib().mirs_report_write_html(arr, len(reps), earr, len(ents), ctypes.byref(o), cb, None)
+    err = state["error"]
+    if err is not None:
+        raise err
+    check(st, "mirs_report_write_html")
+    return None if sink is not None else "".join(lines)
+
+
 class Capability(_Handle):
     """Capability scores, one per model, from a "model,score" CSV (RFC 4180 quoting, an optional header row):
     Capability(path) or Capability.parse(text). len(), [i] a (model, score) pair, score_of(model). What

@@ -187,6 +187,42 @@ def test_report_add_merge_counts():
         a.counts()
 
 
+def test_write_html():
+    """The HTML page of several reports and an accumulator (mirs_report_write_html): returned whole, or line by
+    line to a sink, the same bytes either way; names escaped; a failing sink's exception comes back."""
+    a = Report("m <1>", "harmbench-mir")
+    a.add_record(Record("Violence/Analogy/1", "m <1>", "harmbench-mir", V.MIRS_VERDICT_UNSAFE))
+    a.add_record(Record("Privacy/Causality/3", "m <1>", "harmbench-mir", V.MIRS_VERDICT_SAFE))
+    b = Report("other", "llamaguard3")
+    b.add_record(Record("Violence/Analogy/1", "other", "llamaguard3", V.MIRS_VERDICT_SAFE))
+    acc = mirsafety.entropy.Accumulator(1, 1, bins=8, lo=0.0, hi=4.0)
+    for v in (1.0, 1.2, 1.1):
+        acc.add_item("safe", np.full((1, 1, 1), v))
+        acc.add_item("unsafe", np.full((1, 1, 1), v + 1.5))
+    page = report.write_html([a, b], [("acc <x>", acc)], title="T & t", note="n", denominator="answered",
+                             confidence=0.9)
+    assert page.startswith("<!DOCTYPE html>\n") and page.endswith("</body></html>\n")
+    assert "<title>T &amp; t</title>" in page and "m &lt;1&gt;" in page and "acc &lt;x&gt;" in page
+    assert "90% Wilson" in page and "<script" not in page
+    lines = []
+    assert report.write_html([a, b], [("acc <x>", acc, "nats")], title="T & t", note="n",
+                             denominator="answered", confidence=0.9, sink=lines.append) is None
+    assert "".join(lines) == page and all(x.endswith("\n") and x.count("\n") == 1 for x in lines)
+    plain = report.write_html([a])
+    assert "<title>Attack success rates</title>" in plain and "Attention entropy" not in plain
+    first = []
+    report.write_html([a], sink=lambda line: (first.append(line), False)[1])
+    assert len(first) == 1
+
+    def boom(line):
+        raise KeyError("stop")
+
+    with pytest.raises(KeyError):
+        report.write_html([a], sink=boom)
+    with pytest.raises(mirsafety.MirsError):
+        report.write_html([a], confidence=2.0)
+
+
 def test_comparisons():
     ka = [Record("Violence/Analogy/%d" % i, "A", "j", int(i % 3 == 0)) for i in range(30)]
     kb = [Record("Violence/Analogy/%d" % i, "B", "j", int(i % 2 == 0)) for i in range(30)]

@@ -1251,53 +1251,6 @@ pub const MIRS_MERGE_STRICT: c_int = 0;
 /// then the greatest timestamp wins (ties: later input, later line)
 pub const MIRS_MERGE_LAST_WINS: c_int = 1;
 
-/// Denominators. ALL is the official rule (HarmbenchJudge.score and
-/// statics.py): every item counts; failed, crashed and truncated answers were
-/// judged like any answer and count as unsafe when the judge said so;
-/// unparseable or error verdicts and dataset items without a verdict count as
-/// not unsafe. ANSWERED leaves all of those out.
-///
-/// every item; failed answers unsafe when the judge says so: the official rule
-pub const MIRS_DENOM_ALL: c_int = 0;
-
-/// Denominators. ALL is the official rule (HarmbenchJudge.score and
-/// statics.py): every item counts; failed, crashed and truncated answers were
-/// judged like any answer and count as unsafe when the judge said so;
-/// unparseable or error verdicts and dataset items without a verdict count as
-/// not unsafe. ANSWERED leaves all of those out.
-///
-/// failed/crashed/truncated, unparseable/error and unverdicted items left out
-pub const MIRS_DENOM_ANSWERED: c_int = 1;
-
-pub const MIRS_REPORT_TABLE: c_int = 0;
-
-pub const MIRS_REPORT_JSON: c_int = 1;
-
-pub const MIRS_REPORT_CSV: c_int = 2;
-
-pub const MIRS_REPORT_MARKDOWN: c_int = 3;
-
-/// exactly the "Final Statistics" block the official statics.py prints
-pub const MIRS_REPORT_MIR: c_int = 4;
-
-pub const MIRS_BY_RELATION: c_uint = 1;
-
-pub const MIRS_BY_CATEGORY: c_uint = 2;
-
-pub const MIRS_BY_GROUP: c_uint = 4;
-
-pub const MIRS_BY_MATRIX: c_uint = 8;
-
-pub const MIRS_BY_ALL: c_uint = 15;
-
-/// Side of the judge comparison matrix: room for every verdict value this
-/// and later versions may define, so appending a verdict never changes the
-/// struct's layout. Verdicts are \< MIRS_VERDICT_COUNT \<= this.
-pub const MIRS_JUDGE_MATRIX_DIM: c_int = 16;
-
-/// The largest answer the response-type rubric asks for (one label word).
-pub const MIRS_RTYPE_MAX_TOKENS: c_int = 16;
-
 /// Element types (int32_t dtype arguments).
 pub const MIRS_ENTROPY_F32: c_int = 1;
 
@@ -1421,6 +1374,53 @@ pub const MIRS_ENTROPY_THRESHOLD_MIDPOINT: c_int = 0;
 /// (midpoint between adjacent sorted samples).
 pub const MIRS_ENTROPY_THRESHOLD_YOUDEN: c_int = 1;
 
+/// Denominators. ALL is the official rule (HarmbenchJudge.score and
+/// statics.py): every item counts; failed, crashed and truncated answers were
+/// judged like any answer and count as unsafe when the judge said so;
+/// unparseable or error verdicts and dataset items without a verdict count as
+/// not unsafe. ANSWERED leaves all of those out.
+///
+/// every item; failed answers unsafe when the judge says so: the official rule
+pub const MIRS_DENOM_ALL: c_int = 0;
+
+/// Denominators. ALL is the official rule (HarmbenchJudge.score and
+/// statics.py): every item counts; failed, crashed and truncated answers were
+/// judged like any answer and count as unsafe when the judge said so;
+/// unparseable or error verdicts and dataset items without a verdict count as
+/// not unsafe. ANSWERED leaves all of those out.
+///
+/// failed/crashed/truncated, unparseable/error and unverdicted items left out
+pub const MIRS_DENOM_ANSWERED: c_int = 1;
+
+pub const MIRS_REPORT_TABLE: c_int = 0;
+
+pub const MIRS_REPORT_JSON: c_int = 1;
+
+pub const MIRS_REPORT_CSV: c_int = 2;
+
+pub const MIRS_REPORT_MARKDOWN: c_int = 3;
+
+/// exactly the "Final Statistics" block the official statics.py prints
+pub const MIRS_REPORT_MIR: c_int = 4;
+
+pub const MIRS_BY_RELATION: c_uint = 1;
+
+pub const MIRS_BY_CATEGORY: c_uint = 2;
+
+pub const MIRS_BY_GROUP: c_uint = 4;
+
+pub const MIRS_BY_MATRIX: c_uint = 8;
+
+pub const MIRS_BY_ALL: c_uint = 15;
+
+/// Side of the judge comparison matrix: room for every verdict value this
+/// and later versions may define, so appending a verdict never changes the
+/// struct's layout. Verdicts are \< MIRS_VERDICT_COUNT \<= this.
+pub const MIRS_JUDGE_MATRIX_DIM: c_int = 16;
+
+/// The largest answer the response-type rubric asks for (one label word).
+pub const MIRS_RTYPE_MAX_TOKENS: c_int = 16;
+
 /// The API spoken (mirs_client_options.api).
 ///
 /// per line: a "url" ending in "/completions" but not "/chat/completions" is
@@ -1463,7 +1463,7 @@ pub const MIRS_CLIENT_DURABLE_WRITE: c_int = 0;
 /// write(2) and fdatasync(2) per record: survives power loss
 pub const MIRS_CLIENT_DURABLE_FSYNC: c_int = 1;
 
-// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_RECORDS_OPTIONS_INIT, MIRS_OFFICIAL_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_JUDGE_REQUESTS_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT, MIRS_CLIENT_OPTIONS_INIT
+// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_RECORDS_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT, MIRS_OFFICIAL_OPTIONS_INIT, MIRS_REPORT_HTML_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_JUDGE_REQUESTS_OPTIONS_INIT, MIRS_CLIENT_OPTIONS_INIT
 
 // ---- Callback types ----
 
@@ -1607,36 +1607,6 @@ pub struct mirs_records {
     _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
 }
 
-/// An accumulator of verdicts for one (model, judge). Adding is
-/// one-thread-at-a-time; merging two accumulators adds their counts, so
-/// shards merged give exactly the single-process result.
-///
-/// Opaque: only pointers to it exist.
-#[repr(C)]
-pub struct mirs_report {
-    _p: [u8; 0],
-    _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
-}
-
-/// Capability scores: one per model, from a CSV of "model,score" rows (the
-/// multi-image reasoning scores the paper correlates with ASR). Fields may be
-/// quoted as RFC 4180 says ("" is a quote inside a quoted field), CRLF line
-/// ends and a UTF-8 BOM are accepted, blank lines are skipped, and a first
-/// row whose score is not a number is a header. Errors name the file (what,
-/// or the path) and the line: MIRS_E_SCHEMA (not two fields, a score that is
-/// not a finite number, an empty model name), MIRS_E_DUPLICATE (a model
-/// twice), MIRS_E_UTF8, MIRS_E_FORMAT (a NUL byte), MIRS_E_LIMIT (over
-/// 16 MiB), MIRS_E_NO_MEMORY; _read also MIRS_E_IO / MIRS_E_NOT_FOUND. On
-/// success *out owns the scores (mirs_capability_free). Immutable once made:
-/// any number of threads may read one.
-///
-/// Opaque: only pointers to it exist.
-#[repr(C)]
-pub struct mirs_capability {
-    _p: [u8; 0],
-    _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
-}
-
 /// A tensor read from a memory-mapped .npy (format versions 1.0, 2.0, 3.0;
 /// descr '\<f4', '\<f2', '\<f8', and '\<V2'/'|V2' read as bf16 since numpy has
 /// no bf16 type; C or Fortran order) or .safetensors file (F32, F16, BF16,
@@ -1674,6 +1644,36 @@ pub struct mirs_entropy_acc {
 /// Opaque: only pointers to it exist.
 #[repr(C)]
 pub struct mirs_entropy_monitor {
+    _p: [u8; 0],
+    _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// An accumulator of verdicts for one (model, judge). Adding is
+/// one-thread-at-a-time; merging two accumulators adds their counts, so
+/// shards merged give exactly the single-process result.
+///
+/// Opaque: only pointers to it exist.
+#[repr(C)]
+pub struct mirs_report {
+    _p: [u8; 0],
+    _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// Capability scores: one per model, from a CSV of "model,score" rows (the
+/// multi-image reasoning scores the paper correlates with ASR). Fields may be
+/// quoted as RFC 4180 says ("" is a quote inside a quoted field), CRLF line
+/// ends and a UTF-8 BOM are accepted, blank lines are skipped, and a first
+/// row whose score is not a number is a header. Errors name the file (what,
+/// or the path) and the line: MIRS_E_SCHEMA (not two fields, a score that is
+/// not a finite number, an empty model name), MIRS_E_DUPLICATE (a model
+/// twice), MIRS_E_UTF8, MIRS_E_FORMAT (a NUL byte), MIRS_E_LIMIT (over
+/// 16 MiB), MIRS_E_NO_MEMORY; _read also MIRS_E_IO / MIRS_E_NOT_FOUND. On
+/// success *out owns the scores (mirs_capability_free). Immutable once made:
+/// any number of threads may read one.
+///
+/// Opaque: only pointers to it exist.
+#[repr(C)]
+pub struct mirs_capability {
     _p: [u8; 0],
     _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
 }
@@ -2220,6 +2220,85 @@ pub struct mirs_records_options {
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_records_options>() == 16 && core::mem::align_of::<mirs_records_options>() == 8);
 
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_entropy_options {
+    pub struct_size: usize,
+    /// 0: nats (default); 1: bits (divide by ln 2)
+    pub bits: i32,
+    /// 1: divide by ln(n), n = number of selected keys (0 when n \<= 1)
+    pub normalize: i32,
+    /// 1: rows are logits (softmax at temperature first)
+    pub logits: i32,
+    /// MIRS_ENTROPY_POLICY_* (default ERROR)
+    pub policy: i32,
+    /// accepted |sum - 1| of a full row beyond its dtype's rounding (default 1e-3)
+    pub tolerance: f64,
+    /// logits only, \> 0 (default 1)
+    pub temperature: f64,
+    /// MIRS_ENTROPY_KERNEL_* (default AUTO)
+    pub kernel: i32,
+    /// worker threads across rows (default 1; capped at 256)
+    pub threads: u32,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_entropy_options>() == 48 && core::mem::align_of::<mirs_entropy_options>() == 8);
+
+/// A strided view of attention \[layers, heads, queries, keys\]. Strides are
+/// in elements and may be negative or zero (broadcast); the caller
+/// guarantees every addressed element lies inside its buffer.
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_entropy_view {
+    pub struct_size: usize,
+    pub data: *const c_void,
+    pub dtype: i32,
+    pub shape: [usize; 4],
+    pub strides: [i64; 4],
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_entropy_view>() == 88 && core::mem::align_of::<mirs_entropy_view>() == 8);
+
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_entropy_summary {
+    pub struct_size: usize,
+    pub count: u64,
+    /// unbiased (n - 1); NaN when count \< 2
+    pub mean: f64,
+    /// unbiased (n - 1); NaN when count \< 2
+    pub variance: f64,
+    /// NaN when count = 0
+    pub min: f64,
+    /// NaN when count = 0
+    pub max: f64,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_entropy_summary>() == 48 && core::mem::align_of::<mirs_entropy_summary>() == 8);
+
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_entropy_group_test {
+    pub struct_size: usize,
+    pub n_safe: u64,
+    pub n_unsafe: u64,
+    pub mean_safe: f64,
+    pub mean_unsafe: f64,
+    pub var_safe: f64,
+    pub var_unsafe: f64,
+    pub welch_t: f64,
+    pub welch_df: f64,
+    pub welch_p: f64,
+    pub mwu_u: f64,
+    pub mwu_p: f64,
+    pub cohen_d: f64,
+    pub auroc: f64,
+    pub auroc_lo: f64,
+    pub auroc_hi: f64,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_entropy_group_test>() == 128 && core::mem::align_of::<mirs_entropy_group_test>() == 8);
+
 /// Options of the official results/harmbench readers
 /// (mirs_records_from_official, mirs_report_add_official).
 #[repr(C)]
@@ -2244,6 +2323,40 @@ pub struct mirs_official_options {
 }
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_official_options>() == 16 && core::mem::align_of::<mirs_official_options>() == 8);
+
+/// One entropy accumulator to draw on the page: safe vs unsafe histograms of
+/// every value it holds (all layers and heads pooled) and the item-level
+/// group tests (as mirs_entropy_acc_compare gives them). A frozen struct.
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_report_html_entropy {
+    /// what it holds, e.g. the model; shown in the heading
+    pub name: *const c_char,
+    /// the unit of its values ("nats", "bits" or "normalised")
+    pub unit: *const c_char,
+    pub acc: *const mirs_entropy_acc,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_report_html_entropy>() == 24 && core::mem::align_of::<mirs_report_html_entropy>() == 8);
+
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_report_html_options {
+    /// sizeof(mirs_report_html_options)
+    pub struct_size: usize,
+    /// the page's title; NULL (default): "Attack success rates"
+    pub title: *const c_char,
+    /// a sentence under the title (e.g. the data source); NULL (default): none
+    pub note: *const c_char,
+    /// interval level in (0, 1); default 0.95
+    pub confidence: f64,
+    /// MIRS_DENOM_*; default ALL
+    pub denominator: i32,
+    /// must be 0 (keeps the struct free of trailing padding)
+    pub reserved: u32,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_report_html_options>() == 40 && core::mem::align_of::<mirs_report_html_options>() == 8);
 
 /// Two models' verdicts over the keys both have (a verdict record each: the
 /// one mirs_records_counted() marks): the 2x2 table, the exact McNemar p-value and
@@ -2419,85 +2532,6 @@ pub struct mirs_judge_requests_summary {
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_judge_requests_summary>() == 40 && core::mem::align_of::<mirs_judge_requests_summary>() == 8);
 
-#[repr(C)]
-#[derive(Debug, Copy, Clone)]
-pub struct mirs_entropy_options {
-    pub struct_size: usize,
-    /// 0: nats (default); 1: bits (divide by ln 2)
-    pub bits: i32,
-    /// 1: divide by ln(n), n = number of selected keys (0 when n \<= 1)
-    pub normalize: i32,
-    /// 1: rows are logits (softmax at temperature first)
-    pub logits: i32,
-    /// MIRS_ENTROPY_POLICY_* (default ERROR)
-    pub policy: i32,
-    /// accepted |sum - 1| of a full row beyond its dtype's rounding (default 1e-3)
-    pub tolerance: f64,
-    /// logits only, \> 0 (default 1)
-    pub temperature: f64,
-    /// MIRS_ENTROPY_KERNEL_* (default AUTO)
-    pub kernel: i32,
-    /// worker threads across rows (default 1; capped at 256)
-    pub threads: u32,
-}
-#[cfg(target_pointer_width = "64")]
-const _: () = assert!(core::mem::size_of::<mirs_entropy_options>() == 48 && core::mem::align_of::<mirs_entropy_options>() == 8);
-
-/// A strided view of attention \[layers, heads, queries, keys\]. Strides are
-/// in elements and may be negative or zero (broadcast); the caller
-/// guarantees every addressed element lies inside its buffer.
-#[repr(C)]
-#[derive(Debug, Copy, Clone)]
-pub struct mirs_entropy_view {
-    pub struct_size: usize,
-    pub data: *const c_void,
-    pub dtype: i32,
-    pub shape: [usize; 4],
-    pub strides: [i64; 4],
-}
-#[cfg(target_pointer_width = "64")]
-const _: () = assert!(core::mem::size_of::<mirs_entropy_view>() == 88 && core::mem::align_of::<mirs_entropy_view>() == 8);
-
-#[repr(C)]
-#[derive(Debug, Copy, Clone)]
-pub struct mirs_entropy_summary {
-    pub struct_size: usize,
-    pub count: u64,
-    /// unbiased (n - 1); NaN when count \< 2
-    pub mean: f64,
-    /// unbiased (n - 1); NaN when count \< 2
-    pub variance: f64,
-    /// NaN when count = 0
-    pub min: f64,
-    /// NaN when count = 0
-    pub max: f64,
-}
-#[cfg(target_pointer_width = "64")]
-const _: () = assert!(core::mem::size_of::<mirs_entropy_summary>() == 48 && core::mem::align_of::<mirs_entropy_summary>() == 8);
-
-#[repr(C)]
-#[derive(Debug, Copy, Clone)]
-pub struct mirs_entropy_group_test {
-    pub struct_size: usize,
-    pub n_safe: u64,
-    pub n_unsafe: u64,
-    pub mean_safe: f64,
-    pub mean_unsafe: f64,
-    pub var_safe: f64,
-    pub var_unsafe: f64,
-    pub welch_t: f64,
-    pub welch_df: f64,
-    pub welch_p: f64,
-    pub mwu_u: f64,
-    pub mwu_p: f64,
-    pub cohen_d: f64,
-    pub auroc: f64,
-    pub auroc_lo: f64,
-    pub auroc_hi: f64,
-}
-#[cfg(target_pointer_width = "64")]
-const _: () = assert!(core::mem::size_of::<mirs_entropy_group_test>() == 128 && core::mem::align_of::<mirs_entropy_group_test>() == 8);
-
 /// Every default is the official adapter's value unless said otherwise.
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -2614,17 +2648,19 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_record", 104, 8, &[("struct_size", 0), ("key", 8), ("model", 16), ("judge", 24), ("verdict", 32), ("flags", 36), ("response_type", 40), ("finish_reason", 48), ("response", 56), ("judge_output", 64), ("categories", 72), ("timestamp_ms", 80), ("response_len", 88), ("judge_output_len", 96)]),
     ("mirs_store_options", 32, 8, &[("struct_size", 0), ("durability", 8), ("fsync_every", 12), ("torn", 16), ("max_json_depth", 20), ("max_line_bytes", 24)]),
     ("mirs_records_options", 16, 8, &[("struct_size", 0), ("mode", 8), ("reserved", 12)]),
+    ("mirs_entropy_options", 48, 8, &[("struct_size", 0), ("bits", 8), ("normalize", 12), ("logits", 16), ("policy", 20), ("tolerance", 24), ("temperature", 32), ("kernel", 40), ("threads", 44)]),
+    ("mirs_entropy_view", 88, 8, &[("struct_size", 0), ("data", 8), ("dtype", 16), ("shape", 24), ("strides", 56)]),
+    ("mirs_entropy_summary", 48, 8, &[("struct_size", 0), ("count", 8), ("mean", 16), ("variance", 24), ("min", 32), ("max", 40)]),
+    ("mirs_entropy_group_test", 128, 8, &[("struct_size", 0), ("n_safe", 8), ("n_unsafe", 16), ("mean_safe", 24), ("mean_unsafe", 32), ("var_safe", 40), ("var_unsafe", 48), ("welch_t", 56), ("welch_df", 64), ("welch_p", 72), ("mwu_u", 80), ("mwu_p", 88), ("cohen_d", 96), ("auroc", 104), ("auroc_lo", 112), ("auroc_hi", 120)]),
     ("mirs_official_options", 16, 8, &[("struct_size", 0), ("threads", 8), ("reserved", 12)]),
+    ("mirs_report_html_entropy", 24, 8, &[("name", 0), ("unit", 8), ("acc", 16)]),
+    ("mirs_report_html_options", 40, 8, &[("struct_size", 0), ("title", 8), ("note", 16), ("confidence", 24), ("denominator", 32), ("reserved", 36)]),
     ("mirs_model_comparison", 104, 8, &[("struct_size", 0), ("both_unsafe", 8), ("a_only", 16), ("b_only", 24), ("both_safe", 32), ("only_in_a", 40), ("only_in_b", 48), ("asr_a", 56), ("asr_b", 64), ("diff", 72), ("diff_lo", 80), ("diff_hi", 88), ("mcnemar_p", 96)]),
     ("mirs_judge_comparison", 2104, 8, &[("struct_size", 0), ("verdict_count", 8), ("reserved", 12), ("matrix", 16), ("common", 2064), ("only_in_a", 2072), ("only_in_b", 2080), ("kappa", 2088), ("agreement", 2096)]),
     ("mirs_score_options", 56, 8, &[("struct_size", 0), ("model", 8), ("judge", 16), ("parse_mode", 20), ("strip_mode", 24), ("keep_response", 28), ("timestamp_ms", 32), ("progress", 40), ("progress_userdata", 48)]),
     ("mirs_score_summary", 96, 8, &[("struct_size", 0), ("scored", 8), ("unsafe", 16), ("unparseable", 24), ("judge_errors", 32), ("already_in_store", 40), ("awaiting_judge_output", 48), ("outside_filter", 56), ("unmatched", 64), ("without_verdict", 72), ("server_outputs", 80), ("nonstandard_outputs", 88)]),
     ("mirs_judge_requests_options", 56, 8, &[("struct_size", 0), ("judge", 8), ("rubric", 12), ("chat", 16), ("strip_mode", 20), ("skip_failed", 24), ("reserved", 28), ("model", 32), ("progress", 40), ("progress_userdata", 48)]),
     ("mirs_judge_requests_summary", 40, 8, &[("struct_size", 0), ("written", 8), ("skipped_failed", 16), ("unmatched", 24), ("superseded", 32)]),
-    ("mirs_entropy_options", 48, 8, &[("struct_size", 0), ("bits", 8), ("normalize", 12), ("logits", 16), ("policy", 20), ("tolerance", 24), ("temperature", 32), ("kernel", 40), ("threads", 44)]),
-    ("mirs_entropy_view", 88, 8, &[("struct_size", 0), ("data", 8), ("dtype", 16), ("shape", 24), ("strides", 56)]),
-    ("mirs_entropy_summary", 48, 8, &[("struct_size", 0), ("count", 8), ("mean", 16), ("variance", 24), ("min", 32), ("max", 40)]),
-    ("mirs_entropy_group_test", 128, 8, &[("struct_size", 0), ("n_safe", 8), ("n_unsafe", 16), ("mean_safe", 24), ("mean_unsafe", 32), ("var_safe", 40), ("var_unsafe", 48), ("welch_t", 56), ("welch_df", 64), ("welch_p", 72), ("mwu_u", 80), ("mwu_p", 88), ("cohen_d", 96), ("auroc", 104), ("auroc_lo", 112), ("auroc_hi", 120)]),
     ("mirs_client_options", 152, 8, &[("struct_size", 0), ("endpoint", 8), ("model", 16), ("api_key_env", 24), ("api", 32), ("output", 36), ("concurrency", 40), ("max_retries", 44), ("blank_retries", 48), ("tls_verify", 52), ("timeout_ms", 56), ("backoff_base_ms", 64), ("backoff_cap_ms", 72), ("backoff_jitter", 80), ("rpm", 88), ("tpm", 96), ("max_body_bytes", 104), ("durability", 112), ("reserved", 116), ("seed", 120), ("progress", 128), ("progress_userdata", 136), ("cancel", 144)]),
     ("mirs_client_summary", 96, 8, &[("struct_size", 0), ("requests", 8), ("already_done", 16), ("ok", 24), ("failed", 32), ("attempts", 40), ("retries", 48), ("blank_retries", 56), ("torn_bytes", 64), ("prompt_tokens", 72), ("completion_tokens", 80), ("cancelled", 88), ("reserved", 92)]),
 ];
@@ -2805,6 +2841,42 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
         v.push(("mirs_records_options", core::mem::size_of::<mirs_records_options>(), core::mem::align_of::<mirs_records_options>(), fields));
     }
     {
+        let u = core::mem::MaybeUninit::<mirs_entropy_options>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("bits", (core::ptr::addr_of!((*base).bits) as usize) - (base as usize)), ("normalize", (core::ptr::addr_of!((*base).normalize) as usize) - (base as usize)), ("logits", (core::ptr::addr_of!((*base).logits) as usize) - (base as usize)), ("policy", (core::ptr::addr_of!((*base).policy) as usize) - (base as usize)), ("tolerance", (core::ptr::addr_of!((*base).tolerance) as usize) - (base as usize)), ("temperature", (core::ptr::addr_of!((*base).temperature) as usize) - (base as usize)), ("kernel", (core::ptr::addr_of!((*base).kernel) as usize) - (base as usize)), ("threads", (core::ptr::addr_of!((*base).threads) as usize) - (base as usize))]
+        };
+        v.push(("mirs_entropy_options", core::mem::size_of::<mirs_entropy_options>(), core::mem::align_of::<mirs_entropy_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_entropy_view>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("data", (core::ptr::addr_of!((*base).data) as usize) - (base as usize)), ("dtype", (core::ptr::addr_of!((*base).dtype) as usize) - (base as usize)), ("shape", (core::ptr::addr_of!((*base).shape) as usize) - (base as usize)), ("strides", (core::ptr::addr_of!((*base).strides) as usize) - (base as usize))]
+        };
+        v.push(("mirs_entropy_view", core::mem::size_of::<mirs_entropy_view>(), core::mem::align_of::<mirs_entropy_view>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_entropy_summary>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("count", (core::ptr::addr_of!((*base).count) as usize) - (base as usize)), ("mean", (core::ptr::addr_of!((*base).mean) as usize) - (base as usize)), ("variance", (core::ptr::addr_of!((*base).variance) as usize) - (base as usize)), ("min", (core::ptr::addr_of!((*base).min) as usize) - (base as usize)), ("max", (core::ptr::addr_of!((*base).max) as usize) - (base as usize))]
+        };
+        v.push(("mirs_entropy_summary", core::mem::size_of::<mirs_entropy_summary>(), core::mem::align_of::<mirs_entropy_summary>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_entropy_group_test>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("n_safe", (core::ptr::addr_of!((*base).n_safe) as usize) - (base as usize)), ("n_unsafe", (core::ptr::addr_of!((*base).n_unsafe) as usize) - (base as usize)), ("mean_safe", (core::ptr::addr_of!((*base).mean_safe) as usize) - (base as usize)), ("mean_unsafe", (core::ptr::addr_of!((*base).mean_unsafe) as usize) - (base as usize)), ("var_safe", (core::ptr::addr_of!((*base).var_safe) as usize) - (base as usize)), ("var_unsafe", (core::ptr::addr_of!((*base).var_unsafe) as usize) - (base as usize)), ("welch_t", (core::ptr::addr_of!((*base).welch_t) as usize) - (base as usize)), ("welch_df", (core::ptr::addr_of!((*base).welch_df) as usize) - (base as usize)), ("welch_p", (core::ptr::addr_of!((*base).welch_p) as usize) - (base as usize)), ("mwu_u", (core::ptr::addr_of!((*base).mwu_u) as usize) - (base as usize)), ("mwu_p", (core::ptr::addr_of!((*base).mwu_p) as usize) - (base as usize)), ("cohen_d", (core::ptr::addr_of!((*base).cohen_d) as usize) - (base as usize)), ("auroc", (core::ptr::addr_of!((*base).auroc) as usize) - (base as usize)), ("auroc_lo", (core::ptr::addr_of!((*base).auroc_lo) as usize) - (base as usize)), ("auroc_hi", (core::ptr::addr_of!((*base).auroc_hi) as usize) - (base as usize))]
+        };
+        v.push(("mirs_entropy_group_test", core::mem::size_of::<mirs_entropy_group_test>(), core::mem::align_of::<mirs_entropy_group_test>(), fields));
+    }
+    {
         let u = core::mem::MaybeUninit::<mirs_official_options>::uninit();
         let base = u.as_ptr();
         #[allow(unused_unsafe)]
@@ -2812,6 +2884,24 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
             vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("threads", (core::ptr::addr_of!((*base).threads) as usize) - (base as usize)), ("reserved", (core::ptr::addr_of!((*base).reserved) as usize) - (base as usize))]
         };
         v.push(("mirs_official_options", core::mem::size_of::<mirs_official_options>(), core::mem::align_of::<mirs_official_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_report_html_entropy>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("name", (core::ptr::addr_of!((*base).name) as usize) - (base as usize)), ("unit", (core::ptr::addr_of!((*base).unit) as usize) - (base as usize)), ("acc", (core::ptr::addr_of!((*base).acc) as usize) - (base as usize))]
+        };
+        v.push(("mirs_report_html_entropy", core::mem::size_of::<mirs_report_html_entropy>(), core::mem::align_of::<mirs_report_html_entropy>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_report_html_options>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("title", (core::ptr::addr_of!((*base).title) as usize) - (base as usize)), ("note", (core::ptr::addr_of!((*base).note) as usize) - (base as usize)), ("confidence", (core::ptr::addr_of!((*base).confidence) as usize) - (base as usize)), ("denominator", (core::ptr::addr_of!((*base).denominator) as usize) - (base as usize)), ("reserved", (core::ptr::addr_of!((*base).reserved) as usize) - (base as usize))]
+        };
+        v.push(("mirs_report_html_options", core::mem::size_of::<mirs_report_html_options>(), core::mem::align_of::<mirs_report_html_options>(), fields));
     }
     {
         let u = core::mem::MaybeUninit::<mirs_model_comparison>::uninit();
@@ -2866,42 +2956,6 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
             vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("written", (core::ptr::addr_of!((*base).written) as usize) - (base as usize)), ("skipped_failed", (core::ptr::addr_of!((*base).skipped_failed) as usize) - (base as usize)), ("unmatched", (core::ptr::addr_of!((*base).unmatched) as usize) - (base as usize)), ("superseded", (core::ptr::addr_of!((*base).superseded) as usize) - (base as usize))]
         };
         v.push(("mirs_judge_requests_summary", core::mem::size_of::<mirs_judge_requests_summary>(), core::mem::align_of::<mirs_judge_requests_summary>(), fields));
-    }
-    {
-        let u = core::mem::MaybeUninit::<mirs_entropy_options>::uninit();
-        let base = u.as_ptr();
-        #[allow(unused_unsafe)]
-        let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("bits", (core::ptr::addr_of!((*base).bits) as usize) - (base as usize)), ("normalize", (core::ptr::addr_of!((*base).normalize) as usize) - (base as usize)), ("logits", (core::ptr::addr_of!((*base).logits) as usize) - (base as usize)), ("policy", (core::ptr::addr_of!((*base).policy) as usize) - (base as usize)), ("tolerance", (core::ptr::addr_of!((*base).tolerance) as usize) - (base as usize)), ("temperature", (core::ptr::addr_of!((*base).temperature) as usize) - (base as usize)), ("kernel", (core::ptr::addr_of!((*base).kernel) as usize) - (base as usize)), ("threads", (core::ptr::addr_of!((*base).threads) as usize) - (base as usize))]
-        };
-        v.push(("mirs_entropy_options", core::mem::size_of::<mirs_entropy_options>(), core::mem::align_of::<mirs_entropy_options>(), fields));
-    }
-    {
-        let u = core::mem::MaybeUninit::<mirs_entropy_view>::uninit();
-        let base = u.as_ptr();
-        #[allow(unused_unsafe)]
-        let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("data", (core::ptr::addr_of!((*base).data) as usize) - (base as usize)), ("dtype", (core::ptr::addr_of!((*base).dtype) as usize) - (base as usize)), ("shape", (core::ptr::addr_of!((*base).shape) as usize) - (base as usize)), ("strides", (core::ptr::addr_of!((*base).strides) as usize) - (base as usize))]
-        };
-        v.push(("mirs_entropy_view", core::mem::size_of::<mirs_entropy_view>(), core::mem::align_of::<mirs_entropy_view>(), fields));
-    }
-    {
-        let u = core::mem::MaybeUninit::<mirs_entropy_summary>::uninit();
-        let base = u.as_ptr();
-        #[allow(unused_unsafe)]
-        let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("count", (core::ptr::addr_of!((*base).count) as usize) - (base as usize)), ("mean", (core::ptr::addr_of!((*base).mean) as usize) - (base as usize)), ("variance", (core::ptr::addr_of!((*base).variance) as usize) - (base as usize)), ("min", (core::ptr::addr_of!((*base).min) as usize) - (base as usize)), ("max", (core::ptr::addr_of!((*base).max) as usize) - (base as usize))]
-        };
-        v.push(("mirs_entropy_summary", core::mem::size_of::<mirs_entropy_summary>(), core::mem::align_of::<mirs_entropy_summary>(), fields));
-    }
-    {
-        let u = core::mem::MaybeUninit::<mirs_entropy_group_test>::uninit();
-        let base = u.as_ptr();
-        #[allow(unused_unsafe)]
-        let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("n_safe", (core::ptr::addr_of!((*base).n_safe) as usize) - (base as usize)), ("n_unsafe", (core::ptr::addr_of!((*base).n_unsafe) as usize) - (base as usize)), ("mean_safe", (core::ptr::addr_of!((*base).mean_safe) as usize) - (base as usize)), ("mean_unsafe", (core::ptr::addr_of!((*base).mean_unsafe) as usize) - (base as usize)), ("var_safe", (core::ptr::addr_of!((*base).var_safe) as usize) - (base as usize)), ("var_unsafe", (core::ptr::addr_of!((*base).var_unsafe) as usize) - (base as usize)), ("welch_t", (core::ptr::addr_of!((*base).welch_t) as usize) - (base as usize)), ("welch_df", (core::ptr::addr_of!((*base).welch_df) as usize) - (base as usize)), ("welch_p", (core::ptr::addr_of!((*base).welch_p) as usize) - (base as usize)), ("mwu_u", (core::ptr::addr_of!((*base).mwu_u) as usize) - (base as usize)), ("mwu_p", (core::ptr::addr_of!((*base).mwu_p) as usize) - (base as usize)), ("cohen_d", (core::ptr::addr_of!((*base).cohen_d) as usize) - (base as usize)), ("auroc", (core::ptr::addr_of!((*base).auroc) as usize) - (base as usize)), ("auroc_lo", (core::ptr::addr_of!((*base).auroc_lo) as usize) - (base as usize)), ("auroc_hi", (core::ptr::addr_of!((*base).auroc_hi) as usize) - (base as usize))]
-        };
-        v.push(("mirs_entropy_group_test", core::mem::size_of::<mirs_entropy_group_test>(), core::mem::align_of::<mirs_entropy_group_test>(), fields));
     }
     {
         let u = core::mem::MaybeUninit::<mirs_client_options>::uninit();
@@ -4732,11 +4786,10 @@ extern "C" {
     /// Reads a store without modifying it (no lock is taken). A torn last line
     /// (no newline) is skipped and reported (mirs_records_torn_bytes); any other
     /// bad line is MIRS_E_CORRUPT unless opts-\>mode is MIRS_READ_LENIENT (then
-    /// skipped and counted as a diagnostic); opts may be NULL (strict). On success *out owns the records (mirs_records_free).
-    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
-    /// MIRS_E_NOT_FOUND, MIRS_E_LIMIT (file size), MIRS_E_CORRUPT; an unknown
-    /// mode is MIRS_E_INVALID_ARGUMENT. Thread-safe;
-    /// the result is immutable and shareable between threads.
+    /// skipped and counted as a diagnostic); opts may be NULL (strict). On success *out owns the records
+    /// (mirs_records_free). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_NOT_FOUND, MIRS_E_LIMIT
+    /// (file size), MIRS_E_CORRUPT; an unknown mode is MIRS_E_INVALID_ARGUMENT. Thread-safe; the result is immutable and
+    /// shareable between threads.
     ///
     /// C: `int mirs_records_read(const char *path, const mirs_records_options *opts, mirs_records **out)` (store.h)
     pub fn mirs_records_read(path: *const c_char, opts: *const mirs_records_options, out: *mut *mut mirs_records) -> c_int;
@@ -4844,295 +4897,6 @@ extern "C" {
     ///
     /// C: `int mirs_merge_policy_from_name(const char *name, int32_t *out)` (store.h)
     pub fn mirs_merge_policy_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// Fills the first `size` bytes of *opts with the defaults and sets
-    /// struct_size = size (for bindings that cannot use the macro; never writes
-    /// past size). MIRS_E_INVALID_ARGUMENT for NULL or a size below the oldest
-    /// layout.
-    ///
-    /// C: `int mirs_official_options_init(mirs_official_options *opts, size_t size)` (report.h)
-    pub fn mirs_official_options_init(opts: *mut mirs_official_options, size: usize) -> c_int;
-
-    /// The verdicts of an official results/harmbench/\<model\> folder as records
-    /// (model as given, judge "harmbench-mir", key "\<Category\>/\<Relation\>/#\<i\>"
-    /// with i the position in the file's judge_result, which is the item's
-    /// position in the dataset file when inference was complete), from the files
-    /// statics.py would count. For comparisons and conversion to a store. opts
-    /// may be NULL (one thread). On success *out owns new records
-    /// (mirs_records_free). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY,
-    /// MIRS_E_IO, MIRS_E_NOT_FOUND. Thread-safe.
-    ///
-    /// C: `int mirs_records_from_official(const char *harmbench_model_dir, const char *model, const mirs_official_options *opts, mirs_records **out)` (report.h)
-    pub fn mirs_records_from_official(harmbench_model_dir: *const c_char, model: *const c_char, opts: *const mirs_official_options, out: *mut *mut mirs_records) -> c_int;
-
-    /// A new empty report for (model, judge) (both copied; NULL is ""). On
-    /// success *out owns it (mirs_report_free). Errors: MIRS_E_INVALID_ARGUMENT
-    /// (NULL out), MIRS_E_NO_MEMORY. Thread-safe.
-    ///
-    /// C: `int mirs_report_new(const char *model, const char *judge, mirs_report **out)` (report.h)
-    pub fn mirs_report_new(model: *const c_char, judge: *const c_char, out: *mut *mut mirs_report) -> c_int;
-
-    /// Frees r (NULL is ignored).
-    ///
-    /// C: `void mirs_report_free(mirs_report *r)` (report.h)
-    pub fn mirs_report_free(r: *mut mirs_report);
-
-    /// The names given to mirs_report_new (borrowed, live as long as r; NULL
-    /// for a NULL r). Safe to call while no thread modifies r.
-    ///
-    /// C: `const char *mirs_report_model(const mirs_report *r)` (report.h)
-    pub fn mirs_report_model(r: *const mirs_report) -> *const c_char;
-
-    /// The names given to mirs_report_new (borrowed, live as long as r; NULL
-    /// for a NULL r). Safe to call while no thread modifies r.
-    ///
-    /// C: `const char *mirs_report_judge(const mirs_report *r)` (report.h)
-    pub fn mirs_report_judge(r: *const mirs_report) -> *const c_char;
-
-    /// Adds one verdict. category/relation are MIRS_CATEGORY_* / MIRS_RELATION_*
-    /// or -1 when unknown (the item then counts in the overall figures and as
-    /// "unclassified"; items added by key or from official folders keep the
-    /// unknown name and are rows of their own in the breakdowns). official_file is the statics.py row name ("Analogy.json";
-    /// NULL = "\<relation name\>.json"). flags are MIRS_RECORD_*; response_type may
-    /// be NULL. Strings are read during the call only. Errors:
-    /// MIRS_E_INVALID_ARGUMENT (an unknown category, relation, verdict or flag),
-    /// MIRS_E_NO_MEMORY. The functions that add to or merge into r below are
-    /// one-thread-at-a-time per report.
-    ///
-    /// C: `int mirs_report_add(mirs_report *r, int32_t category, int32_t relation, int32_t verdict, uint32_t flags, const char *response_type, const char *official_file)` (report.h)
-    pub fn mirs_report_add(r: *mut mirs_report, category: i32, relation: i32, verdict: i32, flags: u32, response_type: *const c_char, official_file: *const c_char) -> c_int;
-
-    /// Adds a store record with a verdict (category and relation come from its
-    /// "\<Category\>/\<Relation\>/\<id\>" key); records without a verdict are ignored
-    /// (MIRS_OK). rec is read during the call only. The caller passes one record
-    /// per (key, model, judge): the one mirs_records_counted() marks; a second
-    /// record of the same (key, model, judge), e.g. the same item from two
-    /// stores, is MIRS_E_CONFLICT (merge the stores first with mirs_store_merge),
-    /// so no item counts twice. The key is remembered for
-    /// mirs_report_add_dataset(). Errors as mirs_report_add, and
-    /// MIRS_E_INVALID_ARGUMENT for a NULL key or a struct_size this library does
-    /// not accept.
-    ///
-    /// C: `int mirs_report_add_record(mirs_report *r, const mirs_record *rec)` (report.h)
-    pub fn mirs_report_add_record(r: *mut mirs_report, rec: *const mirs_record) -> c_int;
-
-    /// Makes the report cover every item of ds: each item whose key no added
-    /// record had (no response, or not scored yet) counts as the official code
-    /// counts a failed inference, in the denominator and not unsafe (left out
-    /// under MIRS_DENOM_ANSWERED), in its relation's statics.py row, and is
-    /// listed (mirs_report_missing). Call it once, after every verdict: adding
-    /// verdicts or merging afterwards is MIRS_E_STATE, and so is a report that
-    /// holds verdicts without item keys (official folders, mirs_report_add()).
-    /// Without it a report covers only the items it has verdicts for, and every
-    /// rendering says so.
-    ///
-    /// C: `int mirs_report_add_dataset(mirs_report *r, const mirs_dataset *ds)` (report.h)
-    pub fn mirs_report_add_dataset(r: *mut mirs_report, ds: *const mirs_dataset) -> c_int;
-
-    /// The dataset's item count (0 before mirs_report_add_dataset), and its items
-    /// without a verdict (dataset order; the string lives as long as r).
-    ///
-    /// C: `uint64_t mirs_report_dataset_items(const mirs_report *r)` (report.h)
-    pub fn mirs_report_dataset_items(r: *const mirs_report) -> u64;
-
-    /// The dataset's item count (0 before mirs_report_add_dataset), and its items
-    /// without a verdict (dataset order; the string lives as long as r).
-    ///
-    /// C: `size_t mirs_report_missing_count(const mirs_report *r)` (report.h)
-    pub fn mirs_report_missing_count(r: *const mirs_report) -> usize;
-
-    /// The dataset's item count (0 before mirs_report_add_dataset), and its items
-    /// without a verdict (dataset order; the string lives as long as r).
-    ///
-    /// C: `const char *mirs_report_missing(const mirs_report *r, size_t i)` (report.h)
-    pub fn mirs_report_missing(r: *const mirs_report, i: usize) -> *const c_char;
-
-    /// Adds an official results/harmbench/\<model\> folder exactly as statics.py
-    /// reads it: every sub-folder, every *.json file in it, files that Python's
-    /// json module or statics.py would reject are skipped (counted in
-    /// mirs_report_skipped_files); labels "unsafe" are unsafe, everything else
-    /// safe; "\[INFERENCE_FAILED:" / "\[WORKER_CRASHED:" answers are flagged.
-    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
-    /// MIRS_E_NOT_FOUND (no such folder). opts may be NULL (one thread; see
-    /// mirs_official_options.threads).
-    ///
-    /// C: `int mirs_report_add_official(mirs_report *r, const char *harmbench_model_dir, const mirs_official_options *opts)` (report.h)
-    pub fn mirs_report_add_official(r: *mut mirs_report, harmbench_model_dir: *const c_char, opts: *const mirs_official_options) -> c_int;
-
-    /// Same for the text of one such file (for tests and fuzzing; read during
-    /// the call only). Text Python's json module would reject is skipped and
-    /// counted, as a file is (MIRS_OK).
-    ///
-    /// C: `int mirs_report_add_official_json(mirs_report *r, const char *data, size_t len, const char *category, const char *file_name)` (report.h)
-    pub fn mirs_report_add_official_json(r: *mut mirs_report, data: *const c_char, len: usize, category: *const c_char, file_name: *const c_char) -> c_int;
-
-    /// Files (or texts) mirs_report_add_official* skipped (0 for NULL).
-    ///
-    /// C: `uint64_t mirs_report_skipped_files(const mirs_report *r)` (report.h)
-    pub fn mirs_report_skipped_files(r: *const mirs_report) -> u64;
-
-    /// dst += src (the model/judge names of dst are kept); src is only read and
-    /// must differ from dst. Before either has a dataset (else MIRS_E_STATE);
-    /// reports holding a record of the same (key, model, judge) are
-    /// MIRS_E_CONFLICT (nothing is changed then). Errors also:
-    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY (dst may then be partly merged:
-    /// discard it).
-    ///
-    /// C: `int mirs_report_merge(mirs_report *dst, const mirs_report *src)` (report.h)
-    pub fn mirs_report_merge(dst: *mut mirs_report, src: *const mirs_report) -> c_int;
-
-    /// Counts of a cell: category/relation/group -1 = all. With MIRS_DENOM_ALL
-    /// total counts every added verdict; with ANSWERED the excluded ones are
-    /// left out. Writes *unsafe and *total. Errors: MIRS_E_INVALID_ARGUMENT (a
-    /// NULL pointer, an unknown cell or denominator). Safe to call while no
-    /// thread modifies r.
-    ///
-    /// C: `int mirs_report_counts(const mirs_report *r, int32_t category, int32_t relation, int32_t group, int32_t denominator, uint64_t *unsafe, uint64_t *total)` (report.h)
-    pub fn mirs_report_counts(r: *const mirs_report, category: i32, relation: i32, group: i32, denominator: i32, r#unsafe: *mut u64, total: *mut u64) -> c_int;
-
-    /// Renders the report. by: MIRS_BY_* bits (0 = relation); confidence e.g.
-    /// 0.95 (Wilson and Clopper-Pearson intervals from the stats module; a cell
-    /// with no items has none). MIRS_REPORT_MIR ignores by, denominator and
-    /// confidence, and its "Total Count" is the number of items covered. Every
-    /// other format states the items covered, the dataset's size when one was
-    /// added (else that items without a verdict are not counted) and lists the
-    /// items without a verdict (CSV: columns covered_items, dataset_items).
-    /// Text is written to *out (library-owned, released with mirs_buf_free; only
-    /// on success). Errors: MIRS_E_INVALID_ARGUMENT (format, by bits,
-    /// denominator, confidence outside (0, 1)), MIRS_E_NO_MEMORY. Safe to call
-    /// while no thread modifies r.
-    ///
-    /// C: `int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t denominator, double confidence, mirs_buf *out)` (report.h)
-    pub fn mirs_report_write(r: *const mirs_report, format: i32, by: u32, denominator: i32, confidence: f64, out: *mut mirs_buf) -> c_int;
-
-    /// Compares two models as described above (mirs_model_comparison).
-    ///
-    /// C: `int mirs_compare_models(const mirs_records *a, const char *model_a, const char *judge_a, const mirs_records *b, const char *model_b, const char *judge_b, double confidence, mirs_model_comparison *out)` (report.h)
-    pub fn mirs_compare_models(a: *const mirs_records, model_a: *const c_char, judge_a: *const c_char, b: *const mirs_records, model_b: *const c_char, judge_b: *const c_char, confidence: f64, out: *mut mirs_model_comparison) -> c_int;
-
-    /// Compares two judges as described above (mirs_judge_comparison).
-    ///
-    /// C: `int mirs_compare_judges(const mirs_records *a, const char *judge_a, const mirs_records *b, const char *judge_b, const char *model, mirs_judge_comparison *out)` (report.h)
-    pub fn mirs_compare_judges(a: *const mirs_records, judge_a: *const c_char, b: *const mirs_records, judge_b: *const c_char, model: *const c_char, out: *mut mirs_judge_comparison) -> c_int;
-
-    /// Spearman and Kendall correlation of n models' ASRs with a capability
-    /// score (the paper's headline analysis), with scipy's p-values (see
-    /// mirs_stats_spearman / mirs_stats_kendall for n limits and ties). The
-    /// arrays (n values each) are read during the call only; every output is
-    /// written on success. Errors: MIRS_E_INVALID_ARGUMENT and those of
-    /// mirs_stats_spearman and mirs_stats_kendall. Thread-safe.
-    ///
-    /// C: `int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)` (report.h)
-    pub fn mirs_compare_capability(asr: *const f64, capability: *const f64, n: usize, spearman_rho: *mut f64, spearman_p: *mut f64, kendall_tau: *mut f64, kendall_p: *mut f64) -> c_int;
-
-    /// Reads the CSV file at path (errors name it).
-    ///
-    /// C: `int mirs_capability_read(const char *path, mirs_capability **out)` (report.h)
-    pub fn mirs_capability_read(path: *const c_char, out: *mut *mut mirs_capability) -> c_int;
-
-    /// Parses CSV text data\[0..len); what names it in errors (NULL: "capability scores").
-    ///
-    /// C: `int mirs_capability_parse(const char *data, size_t len, const char *what, mirs_capability **out)` (report.h)
-    pub fn mirs_capability_parse(data: *const c_char, len: usize, what: *const c_char, out: *mut *mut mirs_capability) -> c_int;
-
-    /// Frees c (NULL is ignored). Not while another thread uses c.
-    ///
-    /// C: `void mirs_capability_free(mirs_capability *c)` (report.h)
-    pub fn mirs_capability_free(c: *mut mirs_capability);
-
-    /// The rows in file order: count, and the model (borrowed, lives as long as
-    /// c; NULL when i \>= count) and score (NaN when i \>= count) of row i.
-    ///
-    /// C: `size_t mirs_capability_count(const mirs_capability *c)` (report.h)
-    pub fn mirs_capability_count(c: *const mirs_capability) -> usize;
-
-    /// The rows in file order: count, and the model (borrowed, lives as long as
-    /// c; NULL when i \>= count) and score (NaN when i \>= count) of row i.
-    ///
-    /// C: `const char *mirs_capability_model(const mirs_capability *c, size_t i)` (report.h)
-    pub fn mirs_capability_model(c: *const mirs_capability, i: usize) -> *const c_char;
-
-    /// The rows in file order: count, and the model (borrowed, lives as long as
-    /// c; NULL when i \>= count) and score (NaN when i \>= count) of row i.
-    ///
-    /// C: `double mirs_capability_score(const mirs_capability *c, size_t i)` (report.h)
-    pub fn mirs_capability_score(c: *const mirs_capability, i: usize) -> f64;
-
-    /// The row of a model (exact name): MIRS_OK with *index, MIRS_E_NOT_FOUND.
-    ///
-    /// C: `int mirs_capability_find(const mirs_capability *c, const char *model, size_t *index)` (report.h)
-    pub fn mirs_capability_find(c: *const mirs_capability, model: *const c_char, index: *mut usize) -> c_int;
-
-    /// MIRS_DENOM_*: "all", "answered".
-    ///
-    /// C: `const char *mirs_denominator_name(int32_t value)` (report.h)
-    pub fn mirs_denominator_name(value: i32) -> *const c_char;
-
-    /// MIRS_DENOM_*: "all", "answered".
-    ///
-    /// C: `int mirs_denominator_from_name(const char *name, int32_t *out)` (report.h)
-    pub fn mirs_denominator_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// MIRS_REPORT_*: "table", "json", "csv", "markdown", "mir".
-    ///
-    /// C: `const char *mirs_report_format_name(int32_t value)` (report.h)
-    pub fn mirs_report_format_name(value: i32) -> *const c_char;
-
-    /// MIRS_REPORT_*: "table", "json", "csv", "markdown", "mir".
-    ///
-    /// C: `int mirs_report_format_from_name(const char *name, int32_t *out)` (report.h)
-    pub fn mirs_report_format_from_name(name: *const c_char, out: *mut i32) -> c_int;
-
-    /// Writes the defaults into the first `size` bytes of *opts and sets its
-    /// struct_size to size (pass sizeof(mirs_score_options)); never writes past size bytes,
-    /// so a program built against another version's header stays safe.
-    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
-    /// above 64 KiB). For bindings; C code can use the _INIT macro.
-    ///
-    /// C: `int mirs_score_options_init(mirs_score_options *opts, size_t size)` (scoring.h)
-    pub fn mirs_score_options_init(opts: *mut mirs_score_options, size: usize) -> c_int;
-
-    /// Turns judge outputs into verdict records appended to `store`: for each
-    /// response matched to an item of ds that passes `filter` (NULL = all; only
-    /// its category, relation, group, key and shard fields matter), in response
-    /// order, the last response of a key wins; items the store already holds for
-    /// (model, judge) are skipped (resume). The judge output of the item's key is
-    /// parsed with opts-\>judge and opts-\>parse_mode (a failed judge call gives
-    /// MIRS_VERDICT_ERROR); flags record failed/crashed/truncated responses and
-    /// unterminated reasoning; rtype_outputs (may be NULL) give the response
-    /// type. This is what `mirsafety score` runs; shards with disjoint filters
-    /// write stores that mirs_store_merge() combines into the single-process
-    /// result. The objects, filter and opts are only read (during the call);
-    /// the store is one-thread-at-a-time; *summary (or NULL) is the caller's,
-    /// with struct_size set, filled up to it on success. Errors:
-    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write errors
-    /// (records appended before the failure stay in the store).
-    ///
-    /// C: `int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses, const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs, const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)` (scoring.h)
-    pub fn mirs_score_responses(ds: *const mirs_dataset, filter: *const mirs_filter, responses: *const mirs_responses, judge_outputs: *const mirs_responses, rtype_outputs: *const mirs_responses, opts: *const mirs_score_options, store: *mut mirs_store, summary: *mut mirs_score_summary) -> c_int;
-
-    /// Writes the defaults into opts (size bytes; the struct rule of docs/c-api.md).
-    ///
-    /// C: `int mirs_judge_requests_options_init(mirs_judge_requests_options *opts, size_t size)` (scoring.h)
-    pub fn mirs_judge_requests_options_init(opts: *mut mirs_judge_requests_options, size: usize) -> c_int;
-
-    /// Writes one judge request per item that has a response: the last response
-    /// of each key (mirs_responses_latest, the rule scoring and the official
-    /// resume follow), matched to its dataset item by m, its answer stripped,
-    /// the judge's prompt built by length (an answer with U+0000 reaches the
-    /// judge whole), as an OpenAI batch-input line
-    /// {"custom_id":KEY,"method":"POST","url":...,"body":{"model":...,
-    /// "prompt"|"messages":...,"max_tokens":N,"temperature":0}} with a trailing
-    /// newline, in response order, to sink (which may stop the run early by
-    /// returning a positive value, after which the call succeeds with the lines
-    /// written so far, or fail it with a negative status, which is returned). max_tokens is the judge's
-    /// (mirs_judge_max_new_tokens). opts may be NULL (defaults); summary may be
-    /// NULL. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, the strip and
-    /// prompt errors (naming the response's source), the sink's status.
-    /// Thread-safe (resp, m and ds are only read).
-    ///
-    /// C: `int mirs_judge_requests_write(const mirs_responses *resp, const mirs_response_match *m, const mirs_judge_requests_options *opts, mirs_prompt_sink_fn sink, void *userdata, mirs_judge_requests_summary *summary)` (scoring.h)
-    pub fn mirs_judge_requests_write(resp: *const mirs_responses, m: *const mirs_response_match, opts: *const mirs_judge_requests_options, sink: mirs_prompt_sink_fn, userdata: *mut c_void, summary: *mut mirs_judge_requests_summary) -> c_int;
 
     /// Writes the defaults into the first `size` bytes of *opts and sets its
     /// struct_size to size (pass sizeof(mirs_entropy_options)); never writes past size bytes,
@@ -5424,6 +5188,323 @@ extern "C" {
     ///
     /// C: `int mirs_entropy_threshold_from_name(const char *name, int32_t *out)` (entropy.h)
     pub fn mirs_entropy_threshold_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// Fills the first `size` bytes of *opts with the defaults and sets
+    /// struct_size = size (for bindings that cannot use the macro; never writes
+    /// past size). MIRS_E_INVALID_ARGUMENT for NULL or a size below the oldest
+    /// layout.
+    ///
+    /// C: `int mirs_official_options_init(mirs_official_options *opts, size_t size)` (report.h)
+    pub fn mirs_official_options_init(opts: *mut mirs_official_options, size: usize) -> c_int;
+
+    /// The verdicts of an official results/harmbench/\<model\> folder as records
+    /// (model as given, judge "harmbench-mir", key "\<Category\>/\<Relation\>/#\<i\>"
+    /// with i the position in the file's judge_result, which is the item's
+    /// position in the dataset file when inference was complete), from the files
+    /// statics.py would count. For comparisons and conversion to a store. opts
+    /// may be NULL (one thread). On success *out owns new records
+    /// (mirs_records_free). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY,
+    /// MIRS_E_IO, MIRS_E_NOT_FOUND. Thread-safe.
+    ///
+    /// C: `int mirs_records_from_official(const char *harmbench_model_dir, const char *model, const mirs_official_options *opts, mirs_records **out)` (report.h)
+    pub fn mirs_records_from_official(harmbench_model_dir: *const c_char, model: *const c_char, opts: *const mirs_official_options, out: *mut *mut mirs_records) -> c_int;
+
+    /// A new empty report for (model, judge) (both copied; NULL is ""). On
+    /// success *out owns it (mirs_report_free). Errors: MIRS_E_INVALID_ARGUMENT
+    /// (NULL out), MIRS_E_NO_MEMORY. Thread-safe.
+    ///
+    /// C: `int mirs_report_new(const char *model, const char *judge, mirs_report **out)` (report.h)
+    pub fn mirs_report_new(model: *const c_char, judge: *const c_char, out: *mut *mut mirs_report) -> c_int;
+
+    /// Frees r (NULL is ignored).
+    ///
+    /// C: `void mirs_report_free(mirs_report *r)` (report.h)
+    pub fn mirs_report_free(r: *mut mirs_report);
+
+    /// The names given to mirs_report_new (borrowed, live as long as r; NULL
+    /// for a NULL r). Safe to call while no thread modifies r.
+    ///
+    /// C: `const char *mirs_report_model(const mirs_report *r)` (report.h)
+    pub fn mirs_report_model(r: *const mirs_report) -> *const c_char;
+
+    /// The names given to mirs_report_new (borrowed, live as long as r; NULL
+    /// for a NULL r). Safe to call while no thread modifies r.
+    ///
+    /// C: `const char *mirs_report_judge(const mirs_report *r)` (report.h)
+    pub fn mirs_report_judge(r: *const mirs_report) -> *const c_char;
+
+    /// Adds one verdict. category/relation are MIRS_CATEGORY_* / MIRS_RELATION_*
+    /// or -1 when unknown (the item then counts in the overall figures and as
+    /// "unclassified"; items added by key or from official folders keep the
+    /// unknown name and are rows of their own in the breakdowns). official_file is the statics.py row name ("Analogy.json";
+    /// NULL = "\<relation name\>.json"). flags are MIRS_RECORD_*; response_type may
+    /// be NULL. Strings are read during the call only. Errors:
+    /// MIRS_E_INVALID_ARGUMENT (an unknown category, relation, verdict or flag),
+    /// MIRS_E_NO_MEMORY. The functions that add to or merge into r below are
+    /// one-thread-at-a-time per report.
+    ///
+    /// C: `int mirs_report_add(mirs_report *r, int32_t category, int32_t relation, int32_t verdict, uint32_t flags, const char *response_type, const char *official_file)` (report.h)
+    pub fn mirs_report_add(r: *mut mirs_report, category: i32, relation: i32, verdict: i32, flags: u32, response_type: *const c_char, official_file: *const c_char) -> c_int;
+
+    /// Adds a store record with a verdict (category and relation come from its
+    /// "\<Category\>/\<Relation\>/\<id\>" key); records without a verdict are ignored
+    /// (MIRS_OK). rec is read during the call only. The caller passes one record
+    /// per (key, model, judge): the one mirs_records_counted() marks; a second
+    /// record of the same (key, model, judge), e.g. the same item from two
+    /// stores, is MIRS_E_CONFLICT (merge the stores first with mirs_store_merge),
+    /// so no item counts twice. The key is remembered for
+    /// mirs_report_add_dataset(). Errors as mirs_report_add, and
+    /// MIRS_E_INVALID_ARGUMENT for a NULL key or a struct_size this library does
+    /// not accept.
+    ///
+    /// C: `int mirs_report_add_record(mirs_report *r, const mirs_record *rec)` (report.h)
+    pub fn mirs_report_add_record(r: *mut mirs_report, rec: *const mirs_record) -> c_int;
+
+    /// Makes the report cover every item of ds: each item whose key no added
+    /// record had (no response, or not scored yet) counts as the official code
+    /// counts a failed inference, in the denominator and not unsafe (left out
+    /// under MIRS_DENOM_ANSWERED), in its relation's statics.py row, and is
+    /// listed (mirs_report_missing). Call it once, after every verdict: adding
+    /// verdicts or merging afterwards is MIRS_E_STATE, and so is a report that
+    /// holds verdicts without item keys (official folders, mirs_report_add()).
+    /// Without it a report covers only the items it has verdicts for, and every
+    /// rendering says so.
+    ///
+    /// C: `int mirs_report_add_dataset(mirs_report *r, const mirs_dataset *ds)` (report.h)
+    pub fn mirs_report_add_dataset(r: *mut mirs_report, ds: *const mirs_dataset) -> c_int;
+
+    /// The dataset's item count (0 before mirs_report_add_dataset), and its items
+    /// without a verdict (dataset order; the string lives as long as r).
+    ///
+    /// C: `uint64_t mirs_report_dataset_items(const mirs_report *r)` (report.h)
+    pub fn mirs_report_dataset_items(r: *const mirs_report) -> u64;
+
+    /// The dataset's item count (0 before mirs_report_add_dataset), and its items
+    /// without a verdict (dataset order; the string lives as long as r).
+    ///
+    /// C: `size_t mirs_report_missing_count(const mirs_report *r)` (report.h)
+    pub fn mirs_report_missing_count(r: *const mirs_report) -> usize;
+
+    /// The dataset's item count (0 before mirs_report_add_dataset), and its items
+    /// without a verdict (dataset order; the string lives as long as r).
+    ///
+    /// C: `const char *mirs_report_missing(const mirs_report *r, size_t i)` (report.h)
+    pub fn mirs_report_missing(r: *const mirs_report, i: usize) -> *const c_char;
+
+    /// Adds an official results/harmbench/\<model\> folder exactly as statics.py
+    /// reads it: every sub-folder, every *.json file in it, files that Python's
+    /// json module or statics.py would reject are skipped (counted in
+    /// mirs_report_skipped_files); labels "unsafe" are unsafe, everything else
+    /// safe; "\[INFERENCE_FAILED:" / "\[WORKER_CRASHED:" answers are flagged.
+    /// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
+    /// MIRS_E_NOT_FOUND (no such folder). opts may be NULL (one thread; see
+    /// mirs_official_options.threads).
+    ///
+    /// C: `int mirs_report_add_official(mirs_report *r, const char *harmbench_model_dir, const mirs_official_options *opts)` (report.h)
+    pub fn mirs_report_add_official(r: *mut mirs_report, harmbench_model_dir: *const c_char, opts: *const mirs_official_options) -> c_int;
+
+    /// Same for the text of one such file (for tests and fuzzing; read during
+    /// the call only). Text Python's json module would reject is skipped and
+    /// counted, as a file is (MIRS_OK).
+    ///
+    /// C: `int mirs_report_add_official_json(mirs_report *r, const char *data, size_t len, const char *category, const char *file_name)` (report.h)
+    pub fn mirs_report_add_official_json(r: *mut mirs_report, data: *const c_char, len: usize, category: *const c_char, file_name: *const c_char) -> c_int;
+
+    /// Files (or texts) mirs_report_add_official* skipped (0 for NULL).
+    ///
+    /// C: `uint64_t mirs_report_skipped_files(const mirs_report *r)` (report.h)
+    pub fn mirs_report_skipped_files(r: *const mirs_report) -> u64;
+
+    /// dst += src (the model/judge names of dst are kept); src is only read and
+    /// must differ from dst. Before either has a dataset (else MIRS_E_STATE);
+    /// reports holding a record of the same (key, model, judge) are
+    /// MIRS_E_CONFLICT (nothing is changed then). Errors also:
+    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY (dst may then be partly merged:
+    /// discard it).
+    ///
+    /// C: `int mirs_report_merge(mirs_report *dst, const mirs_report *src)` (report.h)
+    pub fn mirs_report_merge(dst: *mut mirs_report, src: *const mirs_report) -> c_int;
+
+    /// Counts of a cell: category/relation/group -1 = all. With MIRS_DENOM_ALL
+    /// total counts every added verdict; with ANSWERED the excluded ones are
+    /// left out. Writes *unsafe and *total. Errors: MIRS_E_INVALID_ARGUMENT (a
+    /// NULL pointer, an unknown cell or denominator). Safe to call while no
+    /// thread modifies r.
+    ///
+    /// C: `int mirs_report_counts(const mirs_report *r, int32_t category, int32_t relation, int32_t group, int32_t denominator, uint64_t *unsafe, uint64_t *total)` (report.h)
+    pub fn mirs_report_counts(r: *const mirs_report, category: i32, relation: i32, group: i32, denominator: i32, r#unsafe: *mut u64, total: *mut u64) -> c_int;
+
+    /// Renders the report. by: MIRS_BY_* bits (0 = relation); confidence e.g.
+    /// 0.95 (Wilson and Clopper-Pearson intervals from the stats module; a cell
+    /// with no items has none). MIRS_REPORT_MIR ignores by, denominator and
+    /// confidence, and its "Total Count" is the number of items covered. Every
+    /// other format states the items covered, the dataset's size when one was
+    /// added (else that items without a verdict are not counted) and lists the
+    /// items without a verdict (CSV: columns covered_items, dataset_items).
+    /// Text is written to *out (library-owned, released with mirs_buf_free; only
+    /// on success). Errors: MIRS_E_INVALID_ARGUMENT (format, by bits,
+    /// denominator, confidence outside (0, 1)), MIRS_E_NO_MEMORY. Safe to call
+    /// while no thread modifies r.
+    ///
+    /// C: `int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t denominator, double confidence, mirs_buf *out)` (report.h)
+    pub fn mirs_report_write(r: *const mirs_report, format: i32, by: u32, denominator: i32, confidence: f64, out: *mut mirs_buf) -> c_int;
+
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_report_html_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
+    ///
+    /// C: `int mirs_report_html_options_init(mirs_report_html_options *opts, size_t size)` (report.h)
+    pub fn mirs_report_html_options_init(opts: *mut mirs_report_html_options, size: usize) -> c_int;
+
+    /// Writes a self-contained HTML page (inline CSS and SVG; no scripts, no
+    /// external references, nothing fetched) of any number of reports (a
+    /// table, coverage, ASR by relation, a category x relation heatmap per
+    /// report, response types) and of nentropy entropy accumulators. Every
+    /// figure comes from each report's mirs_report_write JSON rendering
+    /// (MIRS_BY_ALL, opts' denominator and confidence), so the page and the JSON
+    /// report cannot disagree; the bytes depend only on the inputs (no time
+    /// stamps). The page goes to sink line by line, newline included
+    /// (mirs_prompt_sink_fn's contract: MIRS_DONE stops early and the call
+    /// succeeds, a negative status stops it with that status); it is built
+    /// whole first, so on an error the sink has seen nothing. opts may be NULL
+    /// (defaults). Errors: MIRS_E_INVALID_ARGUMENT (NULL sink, report or
+    /// accumulator; denominator, confidence), MIRS_E_NO_MEMORY, the sink's
+    /// status. Safe to call while no thread modifies the reports or
+    /// accumulators.
+    ///
+    /// C: `int mirs_report_write_html(const mirs_report *const *reports, size_t nreports, const mirs_report_html_entropy *entropy, size_t nentropy, const mirs_report_html_options *opts, mirs_prompt_sink_fn sink, void *userdata)` (report.h)
+    pub fn mirs_report_write_html(reports: *const *const mirs_report, nreports: usize, entropy: *const mirs_report_html_entropy, nentropy: usize, opts: *const mirs_report_html_options, sink: mirs_prompt_sink_fn, userdata: *mut c_void) -> c_int;
+
+    /// Compares two models as described above (mirs_model_comparison).
+    ///
+    /// C: `int mirs_compare_models(const mirs_records *a, const char *model_a, const char *judge_a, const mirs_records *b, const char *model_b, const char *judge_b, double confidence, mirs_model_comparison *out)` (report.h)
+    pub fn mirs_compare_models(a: *const mirs_records, model_a: *const c_char, judge_a: *const c_char, b: *const mirs_records, model_b: *const c_char, judge_b: *const c_char, confidence: f64, out: *mut mirs_model_comparison) -> c_int;
+
+    /// Compares two judges as described above (mirs_judge_comparison).
+    ///
+    /// C: `int mirs_compare_judges(const mirs_records *a, const char *judge_a, const mirs_records *b, const char *judge_b, const char *model, mirs_judge_comparison *out)` (report.h)
+    pub fn mirs_compare_judges(a: *const mirs_records, judge_a: *const c_char, b: *const mirs_records, judge_b: *const c_char, model: *const c_char, out: *mut mirs_judge_comparison) -> c_int;
+
+    /// Spearman and Kendall correlation of n models' ASRs with a capability
+    /// score (the paper's headline analysis), with scipy's p-values (see
+    /// mirs_stats_spearman / mirs_stats_kendall for n limits and ties). The
+    /// arrays (n values each) are read during the call only; every output is
+    /// written on success. Errors: MIRS_E_INVALID_ARGUMENT and those of
+    /// mirs_stats_spearman and mirs_stats_kendall. Thread-safe.
+    ///
+    /// C: `int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)` (report.h)
+    pub fn mirs_compare_capability(asr: *const f64, capability: *const f64, n: usize, spearman_rho: *mut f64, spearman_p: *mut f64, kendall_tau: *mut f64, kendall_p: *mut f64) -> c_int;
+
+    /// Reads the CSV file at path (errors name it).
+    ///
+    /// C: `int mirs_capability_read(const char *path, mirs_capability **out)` (report.h)
+    pub fn mirs_capability_read(path: *const c_char, out: *mut *mut mirs_capability) -> c_int;
+
+    /// Parses CSV text data\[0..len); what names it in errors (NULL: "capability scores").
+    ///
+    /// C: `int mirs_capability_parse(const char *data, size_t len, const char *what, mirs_capability **out)` (report.h)
+    pub fn mirs_capability_parse(data: *const c_char, len: usize, what: *const c_char, out: *mut *mut mirs_capability) -> c_int;
+
+    /// Frees c (NULL is ignored). Not while another thread uses c.
+    ///
+    /// C: `void mirs_capability_free(mirs_capability *c)` (report.h)
+    pub fn mirs_capability_free(c: *mut mirs_capability);
+
+    /// The rows in file order: count, and the model (borrowed, lives as long as
+    /// c; NULL when i \>= count) and score (NaN when i \>= count) of row i.
+    ///
+    /// C: `size_t mirs_capability_count(const mirs_capability *c)` (report.h)
+    pub fn mirs_capability_count(c: *const mirs_capability) -> usize;
+
+    /// The rows in file order: count, and the model (borrowed, lives as long as
+    /// c; NULL when i \>= count) and score (NaN when i \>= count) of row i.
+    ///
+    /// C: `const char *mirs_capability_model(const mirs_capability *c, size_t i)` (report.h)
+    pub fn mirs_capability_model(c: *const mirs_capability, i: usize) -> *const c_char;
+
+    /// The rows in file order: count, and the model (borrowed, lives as long as
+    /// c; NULL when i \>= count) and score (NaN when i \>= count) of row i.
+    ///
+    /// C: `double mirs_capability_score(const mirs_capability *c, size_t i)` (report.h)
+    pub fn mirs_capability_score(c: *const mirs_capability, i: usize) -> f64;
+
+    /// The row of a model (exact name): MIRS_OK with *index, MIRS_E_NOT_FOUND.
+    ///
+    /// C: `int mirs_capability_find(const mirs_capability *c, const char *model, size_t *index)` (report.h)
+    pub fn mirs_capability_find(c: *const mirs_capability, model: *const c_char, index: *mut usize) -> c_int;
+
+    /// MIRS_DENOM_*: "all", "answered".
+    ///
+    /// C: `const char *mirs_denominator_name(int32_t value)` (report.h)
+    pub fn mirs_denominator_name(value: i32) -> *const c_char;
+
+    /// MIRS_DENOM_*: "all", "answered".
+    ///
+    /// C: `int mirs_denominator_from_name(const char *name, int32_t *out)` (report.h)
+    pub fn mirs_denominator_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// MIRS_REPORT_*: "table", "json", "csv", "markdown", "mir".
+    ///
+    /// C: `const char *mirs_report_format_name(int32_t value)` (report.h)
+    pub fn mirs_report_format_name(value: i32) -> *const c_char;
+
+    /// MIRS_REPORT_*: "table", "json", "csv", "markdown", "mir".
+    ///
+    /// C: `int mirs_report_format_from_name(const char *name, int32_t *out)` (report.h)
+    pub fn mirs_report_format_from_name(name: *const c_char, out: *mut i32) -> c_int;
+
+    /// Writes the defaults into the first `size` bytes of *opts and sets its
+    /// struct_size to size (pass sizeof(mirs_score_options)); never writes past size bytes,
+    /// so a program built against another version's header stays safe.
+    /// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+    /// above 64 KiB). For bindings; C code can use the _INIT macro.
+    ///
+    /// C: `int mirs_score_options_init(mirs_score_options *opts, size_t size)` (scoring.h)
+    pub fn mirs_score_options_init(opts: *mut mirs_score_options, size: usize) -> c_int;
+
+    /// Turns judge outputs into verdict records appended to `store`: for each
+    /// response matched to an item of ds that passes `filter` (NULL = all; only
+    /// its category, relation, group, key and shard fields matter), in response
+    /// order, the last response of a key wins; items the store already holds for
+    /// (model, judge) are skipped (resume). The judge output of the item's key is
+    /// parsed with opts-\>judge and opts-\>parse_mode (a failed judge call gives
+    /// MIRS_VERDICT_ERROR); flags record failed/crashed/truncated responses and
+    /// unterminated reasoning; rtype_outputs (may be NULL) give the response
+    /// type. This is what `mirsafety score` runs; shards with disjoint filters
+    /// write stores that mirs_store_merge() combines into the single-process
+    /// result. The objects, filter and opts are only read (during the call);
+    /// the store is one-thread-at-a-time; *summary (or NULL) is the caller's,
+    /// with struct_size set, filled up to it on success. Errors:
+    /// MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write errors
+    /// (records appended before the failure stay in the store).
+    ///
+    /// C: `int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses, const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs, const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)` (scoring.h)
+    pub fn mirs_score_responses(ds: *const mirs_dataset, filter: *const mirs_filter, responses: *const mirs_responses, judge_outputs: *const mirs_responses, rtype_outputs: *const mirs_responses, opts: *const mirs_score_options, store: *mut mirs_store, summary: *mut mirs_score_summary) -> c_int;
+
+    /// Writes the defaults into opts (size bytes; the struct rule of docs/c-api.md).
+    ///
+    /// C: `int mirs_judge_requests_options_init(mirs_judge_requests_options *opts, size_t size)` (scoring.h)
+    pub fn mirs_judge_requests_options_init(opts: *mut mirs_judge_requests_options, size: usize) -> c_int;
+
+    /// Writes one judge request per item that has a response: the last response
+    /// of each key (mirs_responses_latest, the rule scoring and the official
+    /// resume follow), matched to its dataset item by m, its answer stripped,
+    /// the judge's prompt built by length (an answer with U+0000 reaches the
+    /// judge whole), as an OpenAI batch-input line
+    /// {"custom_id":KEY,"method":"POST","url":...,"body":{"model":...,
+    /// "prompt"|"messages":...,"max_tokens":N,"temperature":0}} with a trailing
+    /// newline, in response order, to sink (which may stop the run early by
+    /// returning a positive value, after which the call succeeds with the lines
+    /// written so far, or fail it with a negative status, which is returned). max_tokens is the judge's
+    /// (mirs_judge_max_new_tokens). opts may be NULL (defaults); summary may be
+    /// NULL. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, the strip and
+    /// prompt errors (naming the response's source), the sink's status.
+    /// Thread-safe (resp, m and ds are only read).
+    ///
+    /// C: `int mirs_judge_requests_write(const mirs_responses *resp, const mirs_response_match *m, const mirs_judge_requests_options *opts, mirs_prompt_sink_fn sink, void *userdata, mirs_judge_requests_summary *summary)` (scoring.h)
+    pub fn mirs_judge_requests_write(resp: *const mirs_responses, m: *const mirs_response_match, opts: *const mirs_judge_requests_options, sink: mirs_prompt_sink_fn, userdata: *mut c_void, summary: *mut mirs_judge_requests_summary) -> c_int;
 
     /// Writes the defaults into the first `size` bytes of *opts and sets its
     /// struct_size to size (pass sizeof(mirs_client_options)); never writes past
@@ -5773,42 +5854,6 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_torn_from_name", "store"),
     ("mirs_merge_policy_name", "store"),
     ("mirs_merge_policy_from_name", "store"),
-    ("mirs_official_options_init", "report"),
-    ("mirs_records_from_official", "report"),
-    ("mirs_report_new", "report"),
-    ("mirs_report_free", "report"),
-    ("mirs_report_model", "report"),
-    ("mirs_report_judge", "report"),
-    ("mirs_report_add", "report"),
-    ("mirs_report_add_record", "report"),
-    ("mirs_report_add_dataset", "report"),
-    ("mirs_report_dataset_items", "report"),
-    ("mirs_report_missing_count", "report"),
-    ("mirs_report_missing", "report"),
-    ("mirs_report_add_official", "report"),
-    ("mirs_report_add_official_json", "report"),
-    ("mirs_report_skipped_files", "report"),
-    ("mirs_report_merge", "report"),
-    ("mirs_report_counts", "report"),
-    ("mirs_report_write", "report"),
-    ("mirs_compare_models", "report"),
-    ("mirs_compare_judges", "report"),
-    ("mirs_compare_capability", "report"),
-    ("mirs_capability_read", "report"),
-    ("mirs_capability_parse", "report"),
-    ("mirs_capability_free", "report"),
-    ("mirs_capability_count", "report"),
-    ("mirs_capability_model", "report"),
-    ("mirs_capability_score", "report"),
-    ("mirs_capability_find", "report"),
-    ("mirs_denominator_name", "report"),
-    ("mirs_denominator_from_name", "report"),
-    ("mirs_report_format_name", "report"),
-    ("mirs_report_format_from_name", "report"),
-    ("mirs_score_options_init", "scoring"),
-    ("mirs_score_responses", "scoring"),
-    ("mirs_judge_requests_options_init", "scoring"),
-    ("mirs_judge_requests_write", "scoring"),
     ("mirs_entropy_options_init", "entropy"),
     ("mirs_entropy_auto_kernel", "entropy"),
     ("mirs_entropy_rows", "entropy"),
@@ -5854,6 +5899,44 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_entropy_label_from_name", "entropy"),
     ("mirs_entropy_threshold_name", "entropy"),
     ("mirs_entropy_threshold_from_name", "entropy"),
+    ("mirs_official_options_init", "report"),
+    ("mirs_records_from_official", "report"),
+    ("mirs_report_new", "report"),
+    ("mirs_report_free", "report"),
+    ("mirs_report_model", "report"),
+    ("mirs_report_judge", "report"),
+    ("mirs_report_add", "report"),
+    ("mirs_report_add_record", "report"),
+    ("mirs_report_add_dataset", "report"),
+    ("mirs_report_dataset_items", "report"),
+    ("mirs_report_missing_count", "report"),
+    ("mirs_report_missing", "report"),
+    ("mirs_report_add_official", "report"),
+    ("mirs_report_add_official_json", "report"),
+    ("mirs_report_skipped_files", "report"),
+    ("mirs_report_merge", "report"),
+    ("mirs_report_counts", "report"),
+    ("mirs_report_write", "report"),
+    ("mirs_report_html_options_init", "report"),
+    ("mirs_report_write_html", "report"),
+    ("mirs_compare_models", "report"),
+    ("mirs_compare_judges", "report"),
+    ("mirs_compare_capability", "report"),
+    ("mirs_capability_read", "report"),
+    ("mirs_capability_parse", "report"),
+    ("mirs_capability_free", "report"),
+    ("mirs_capability_count", "report"),
+    ("mirs_capability_model", "report"),
+    ("mirs_capability_score", "report"),
+    ("mirs_capability_find", "report"),
+    ("mirs_denominator_name", "report"),
+    ("mirs_denominator_from_name", "report"),
+    ("mirs_report_format_name", "report"),
+    ("mirs_report_format_from_name", "report"),
+    ("mirs_score_options_init", "scoring"),
+    ("mirs_score_responses", "scoring"),
+    ("mirs_judge_requests_options_init", "scoring"),
+    ("mirs_judge_requests_write", "scoring"),
     ("mirs_client_options_init", "client"),
     ("mirs_client_available", "client"),
     ("mirs_client_run", "client"),

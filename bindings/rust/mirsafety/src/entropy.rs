@@ -572,7 +572,7 @@ impl Accumulator {
             .map(|ptr| Accumulator { ptr })
             .ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL accumulator"))
     }
-    fn p(&self) -> *mut sys::mirs_entropy_acc {
+    pub(crate) fn p(&self) -> *mut sys::mirs_entropy_acc {
         self.ptr.as_ptr()
     }
     pub fn new(layers: usize, heads: usize, bins: usize, lo: f64, hi: f64) -> Result<Accumulator> {

@@ -206,6 +206,30 @@ impl<C: Indexed> DoubleEndedIterator for IndexedIter<'_, C> {
 impl<C: Indexed> ExactSizeIterator for IndexedIter<'_, C> {}
 impl<C: Indexed> std::iter::FusedIterator for IndexedIter<'_, C> {}
 
+/// The [`Indexed`] impl of a collection with `len` and `get`, its iterator alias and `IntoIterator for &C`.
+macro_rules! indexed {
+    ($coll:ident, $item:ident, $iter:ident, $doc:literal) => {
+        impl Indexed for $coll {
+            type Item = $item;
+            fn count(&self) -> usize {
+                self.len()
+            }
+            fn at(&self, i: usize) -> Option<$item> {
+                self.get(i)
+            }
+        }
+        #[doc = $doc]
+        pub type $iter<'a> = IndexedIter<'a, $coll>;
+        impl<'a> IntoIterator for &'a $coll {
+            type Item = $item;
+            type IntoIter = $iter<'a>;
+            fn into_iter(self) -> $iter<'a> {
+                self.iter()
+            }
+        }
+    };
+}
+
 /// Model responses (OpenAI Batch or simple JSONL, or the official results/infer tree).
 pub struct Responses {
     ptr: NonNull<sys::mirs_responses>,
@@ -322,26 +346,12 @@ impl Drop for Responses {
     }
 }
 
-impl Indexed for Responses {
-    type Item = Response;
-    fn count(&self) -> usize {
-        self.len()
-    }
-    fn at(&self, i: usize) -> Option<Response> {
-        self.get(i)
-    }
-}
-
-/// The responses of a [`Responses`] in order ([`Responses::iter`]); exact length, from both ends.
-pub type ResponsesIter<'a> = IndexedIter<'a, Responses>;
-
-impl<'a> IntoIterator for &'a Responses {
-    type Item = Response;
-    type IntoIter = ResponsesIter<'a>;
-    fn into_iter(self) -> ResponsesIter<'a> {
-        self.iter()
-    }
-}
+indexed!(
+    Responses,
+    Response,
+    ResponsesIter,
+    "The responses of a [`Responses`] in order ([`Responses::iter`]); exact length, from both ends."
+);
 
 /// Responses matched to a dataset: borrows both (the library's match refers to them), and hands out items that
 /// live as long as the dataset. Immutable: `Send + Sync`.
@@ -697,26 +707,12 @@ impl Drop for Records {
     }
 }
 
-impl Indexed for Records {
-    type Item = Record;
-    fn count(&self) -> usize {
-        self.len()
-    }
-    fn at(&self, i: usize) -> Option<Record> {
-        self.get(i)
-    }
-}
-
-/// The records of a [`Records`] in order ([`Records::iter`]); exact length, from both ends.
-pub type RecordsIter<'a> = IndexedIter<'a, Records>;
-
-impl<'a> IntoIterator for &'a Records {
-    type Item = Record;
-    type IntoIter = RecordsIter<'a>;
-    fn into_iter(self) -> RecordsIter<'a> {
-        self.iter()
-    }
-}
+indexed!(
+    Records,
+    Record,
+    RecordsIter,
+    "The records of a [`Records`] in order ([`Records::iter`]); exact length, from both ends."
+);
 
 /// Merges stores into `output` atomically: (records, duplicates, conflicts).
 pub fn store_merge<P: AsRef<Path>, Q: AsRef<Path>>(
@@ -1082,6 +1078,107 @@ pub fn compare_capability(asr: &[f64], capability: &[f64]) -> Result<(f64, f64, 
         )
     })?;
     Ok((a, b, c, d))
+}
+
+/// Options of [`write_html`]: the page's title and note, the denominator and the interval level.
+#[derive(Clone, Debug)]
+pub struct HtmlOptions {
+    title: Option<CString>,
+    note: Option<CString>,
+    denominator: Denominator,
+    confidence: f64,
+}
+
+impl Default for HtmlOptions {
+    fn default() -> Self {
+        HtmlOptions {
+            title: None,
+            note: None,
+            denominator: Denominator::All,
+            confidence: 0.95,
+        }
+    }
+}
+
+impl HtmlOptions {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// The page's title (default "Attack success rates").
+    pub fn title(mut self, title: &str) -> Result<Self> {
+        self.title = Some(cs(title)?);
+        Ok(self)
+    }
+    /// A sentence under the title, e.g. the data source (default none).
+    pub fn note(mut self, note: &str) -> Result<Self> {
+        self.note = Some(cs(note)?);
+        Ok(self)
+    }
+    /// Which answers count in every ASR (default [`Denominator::All`]).
+    pub fn denominator(mut self, d: Denominator) -> Self {
+        self.denominator = d;
+        self
+    }
+    /// The level of every interval, in (0, 1) (default 0.95).
+    pub fn confidence(mut self, c: f64) -> Self {
+        self.confidence = c;
+        self
+    }
+}
+
+/// One accumulator drawn on the page of [`write_html`]: `(name, accumulator, unit)`, the unit of its values
+/// being "nats", "bits" or "normalised".
+pub type HtmlEntropy<'a> = (&'a str, &'a crate::entropy::Accumulator, &'a str);
+
+/// The self-contained HTML page of `reports` and the `entropy` accumulators (`mirs_report_write_html`, what
+/// `mirsafety report --format html` writes), line by line (newline included) to `sink`, which returns false to
+/// stop early. Every figure is the JSON rendering's ([`Report::write`]); the bytes depend only on the inputs.
+pub fn write_html<F: FnMut(&[u8]) -> bool>(
+    reports: &[&Report],
+    entropy: &[HtmlEntropy<'_>],
+    opts: &HtmlOptions,
+    sink: F,
+) -> Result<()> {
+    let mut raw = std::mem::MaybeUninit::<sys::mirs_report_html_options>::zeroed();
+    let mut raw = unsafe {
+        sys::mirs_report_html_options_init(raw.as_mut_ptr(), std::mem::size_of::<sys::mirs_report_html_options>());
+        raw.assume_init()
+    };
+    raw.title = ptr_of(&opts.title);
+    raw.note = ptr_of(&opts.note);
+    raw.denominator = opts.denominator.raw();
+    raw.confidence = opts.confidence;
+    let reps: Vec<*const sys::mirs_report> = reports.iter().map(|r| r.p() as *const sys::mirs_report).collect();
+    let mut names = Vec::with_capacity(entropy.len() * 2);
+    for (name, _, unit) in entropy {
+        names.push(cs(name)?);
+        names.push(cs(unit)?);
+    }
+    let ents: Vec<sys::mirs_report_html_entropy> = entropy
+        .iter()
+        .enumerate()
+        .map(|(i, (_, acc, _))| sys::mirs_report_html_entropy {
+            name: names[2 * i].as_ptr(),
+            unit: names[2 * i + 1].as_ptr(),
+            acc: acc.p() as *const sys::mirs_entropy_acc,
+        })
+        .collect();
+    let mut state = crate::prompt::SinkState { f: sink, panic: None };
+    let st = unsafe {
+        sys::mirs_report_write_html(
+            reps.as_ptr(),
+            reps.len(),
+            ents.as_ptr(),
+            ents.len(),
+            &raw,
+            Some(crate::prompt::sink_tramp::<F>),
+            &mut state as *mut crate::prompt::SinkState<F> as *mut c_void,
+        )
+    };
+    if let Some(p) = state.panic.take() {
+        std::panic::resume_unwind(p);
+    }
+    check(st).map(|_| ())
 }
 
 /// Options of [`judge_requests`]: which judge (or the response-type rubric), the request body form, the

@@ -497,3 +497,55 @@ fn judge_requests_one_per_item_last_response_wins() {
     .unwrap();
     assert_eq!(n, 1);
 }
+
+#[test]
+fn write_html_page() {
+    let mut a = Report::new("m <1>", "harmbench-mir").unwrap();
+    let mut b = Report::new("other", "llamaguard3").unwrap();
+    let rec = |key: &str, model: &str, judge: &str, v: mirsafety::Verdict| Record::new(key, model, judge, Some(v));
+    a.add_record(&rec(
+        "Violence/Analogy/1",
+        "m <1>",
+        "harmbench-mir",
+        mirsafety::Verdict::Unsafe,
+    ))
+    .unwrap();
+    b.add_record(&rec(
+        "Violence/Analogy/1",
+        "other",
+        "llamaguard3",
+        mirsafety::Verdict::Safe,
+    ))
+    .unwrap();
+    let mut acc = mirsafety::entropy::Accumulator::new(1, 1, 8, 0.0, 4.0).unwrap();
+    for v in [1.0, 1.2, 1.1] {
+        acc.add_item(mirsafety::EntropyLabel::Safe, &[v], 1, 1, 1).unwrap();
+        acc.add_item(mirsafety::EntropyLabel::Unsafe, &[v + 1.5], 1, 1, 1)
+            .unwrap();
+    }
+    let opts = report::HtmlOptions::new().title("T & t").unwrap().confidence(0.9);
+    let mut page = Vec::new();
+    let mut lines = 0;
+    report::write_html(&[&a, &b], &[("acc", &acc, "nats")], &opts, |l| {
+        assert_eq!(l.iter().filter(|&&c| c == b'\n').count(), 1);
+        assert_eq!(l.last(), Some(&b'\n'));
+        page.extend_from_slice(l);
+        lines += 1;
+        true
+    })
+    .unwrap();
+    let text = String::from_utf8(page).unwrap();
+    assert!(text.starts_with("<!DOCTYPE html>\n") && text.ends_with("</body></html>\n"));
+    assert!(text.contains("<title>T &amp; t</title>") && text.contains("m &lt;1&gt;") && text.contains("90% Wilson"));
+    assert!(lines > 10);
+    let mut first = 0;
+    report::write_html(&[&a], &[], &report::HtmlOptions::new(), |_| {
+        first += 1;
+        false
+    })
+    .unwrap();
+    assert_eq!(first, 1);
+    let bad = report::HtmlOptions::new().confidence(1.5);
+    let err = report::write_html(&[&a], &[], &bad, |_| true).unwrap_err();
+    assert_eq!(err.status(), sys::MIRS_E_INVALID_ARGUMENT);
+}
