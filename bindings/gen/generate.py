@@ -950,10 +950,12 @@ def check_names(api):
         n, ret, ps = f["name"], f["ret"], f["params"]
         if n.endswith("_get") and ret[0] != "ptr":
             problems.append("function %s: a getter (mirs_*_get) returns a borrowed pointer, NULL out of range" % n)
-        positional = (len(ps) >= 2 and ps[0][1][0] == "ptr" and ps[0][1][2] and ps[0][1][1] in
-                      (("struct", o) for o in opaque) and ps[1][1] == ("scalar", "size_t") and
-                      ps[1][0] in ("i", "index"))
-        if positional and ret == ("scalar", "int") and any(m[0] == "ptr" and not m[2] for _, m, _ in ps[2:]):
+        # (const handle *, size_t position, outputs only): a getter by position; a function that also takes other
+        # inputs (mirs_entropy_acc_threshold's method) computes something and may fail.
+        positional = (len(ps) >= 3 and ps[0][1][0] == "ptr" and ps[0][1][2] and ps[0][1][1] in
+                      [("struct", o) for o in opaque] and ps[1][1] == ("scalar", "size_t") and
+                      all(m[0] == "ptr" and not m[2] for _, m, _ in ps[2:]))
+        if positional and ret == ("scalar", "int"):
             problems.append("function %s: a getter by position returns its value or a borrowed pointer (NULL out "
                             "of range), not a status with out-parameters" % n)
     names = [f["name"] for f in api.functions]

@@ -4263,11 +4263,12 @@ Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE, MIRS_E_EMPTY."""),
 below the threshold, *score (or NULL) = that running mean. A token with
 no rows fed is MIRS_E_STATE."""),
     'mirs_entropy_monitor_layer_mean': (
-        'entropy', ctypes.c_int,
-        [ctypes.POINTER(mirs_entropy_monitor), ctypes.c_size_t, ctypes.POINTER(ctypes.c_double)],
-        ('m', 'layer', 'mean'),
-        'int mirs_entropy_monitor_layer_mean(const mirs_entropy_monitor *m, size_t layer, double *mean)',
-        'Running mean of one layer (NaN before the first token).'),
+        'entropy', ctypes.c_double,
+        [ctypes.POINTER(mirs_entropy_monitor), ctypes.c_size_t],
+        ('m', 'layer'),
+        'double mirs_entropy_monitor_layer_mean(const mirs_entropy_monitor *m, size_t layer)',
+        """Running mean of one layer: NaN before the first token, and for a NULL m
+or a layer out of range (a getter by position never fails)."""),
     'mirs_entropy_monitor_reset': (
         'entropy', None,
         [ctypes.POINTER(mirs_entropy_monitor)],

@@ -5129,10 +5129,11 @@ extern "C" {
     /// C: `int mirs_entropy_monitor_token_end(mirs_entropy_monitor *m, int32_t *flagged, double *score)` (entropy.h)
     pub fn mirs_entropy_monitor_token_end(m: *mut mirs_entropy_monitor, flagged: *mut i32, score: *mut f64) -> c_int;
 
-    /// Running mean of one layer (NaN before the first token).
+    /// Running mean of one layer: NaN before the first token, and for a NULL m
+    /// or a layer out of range (a getter by position never fails).
     ///
-    /// C: `int mirs_entropy_monitor_layer_mean(const mirs_entropy_monitor *m, size_t layer, double *mean)` (entropy.h)
-    pub fn mirs_entropy_monitor_layer_mean(m: *const mirs_entropy_monitor, layer: usize, mean: *mut f64) -> c_int;
+    /// C: `double mirs_entropy_monitor_layer_mean(const mirs_entropy_monitor *m, size_t layer)` (entropy.h)
+    pub fn mirs_entropy_monitor_layer_mean(m: *const mirs_entropy_monitor, layer: usize) -> f64;
 
     /// Forgets every token (new sequence).
     ///

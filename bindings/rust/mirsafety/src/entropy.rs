@@ -704,10 +704,9 @@ impl Monitor {
         check(unsafe { sys::mirs_entropy_monitor_token_end(self.p(), &mut f, &mut s) })?;
         Ok((f != 0, s))
     }
-    pub fn layer_mean(&self, layer: usize) -> Result<f64> {
-        let mut m = 0.0;
-        check(unsafe { sys::mirs_entropy_monitor_layer_mean(self.p(), layer, &mut m) })?;
-        Ok(m)
+    /// The running mean of a layer (NaN before the first token or for a layer out of range).
+    pub fn layer_mean(&self, layer: usize) -> f64 {
+        unsafe { sys::mirs_entropy_monitor_layer_mean(self.p(), layer) }
     }
     pub fn reset(&mut self) {
         unsafe { sys::mirs_entropy_monitor_reset(self.p()) }
