@@ -957,6 +957,22 @@ def check_names(api):
         if not (f["doc"] or "").strip():
             problems.append("function %s: no comment in its header (say what it does, its errors and who owns what)"
                             % f["name"])
+    # The getter shape (docs/c-api.md, "Getters"): a getter by position, f(const handle *, size_t i), returns the
+    # value or a borrowed pointer (NULL / 0 out of range), never a status with out-parameters; mirs_*_get is one.
+    # Only lookups that can fail for a reason (by key or name: _find, _from_name) return a status and write *out.
+    opaque = {o["name"] for o in api.opaque}
+    for f in api.functions:
+        n, ret, ps = f["name"], f["ret"], f["params"]
+        if n.endswith("_get") and ret[0] != "ptr":
+            problems.append("function %s: a getter (mirs_*_get) returns a borrowed pointer, NULL out of range" % n)
+        # (const handle *, size_t position, outputs only): a getter by position; a function that also takes other
+        # inputs (mirs_entropy_acc_threshold's method) computes something and may fail.
+        positional = (len(ps) >= 3 and ps[0][1][0] == "ptr" and ps[0][1][2] and ps[0][1][1] in
+                      [("struct", o) for o in opaque] and ps[1][1] == ("scalar", "size_t") and
+                      all(m[0] == "ptr" and not m[2] for _, m, _ in ps[2:]))
+        if positional and ret == ("scalar", "int"):
+            problems.append("function %s: a getter by position returns its value or a borrowed pointer (NULL out "
+                            "of range), not a status with out-parameters" % n)
     names = [f["name"] for f in api.functions]
     dup = {n for n in names if names.count(n) > 1}
     if dup:
@@ -970,11 +986,11 @@ def check_names(api):
 # (Rust name, prefix, explicit member suffixes or None for every constant with the prefix, suffixes to leave out)
 RUST_ENUMS = [
     ("ErrorKind", "MIRS_E_", None, ()),
+    ("ReadMode", "MIRS_READ_", None, ()),
     ("Category", "MIRS_CATEGORY_", None, ("COUNT",)),
     ("Relation", "MIRS_RELATION_", None, ("COUNT",)),
     ("Group", "MIRS_GROUP_", None, ("COUNT",)),
     ("DatasetFormat", "MIRS_DATASET_FORMAT_", None, ()),
-    ("DatasetMode", "MIRS_DATASET_", ("STRICT", "LENIENT"), ()),
     ("Oddities", "MIRS_DATASET_ODDITIES_", None, ()),
     ("ChecksumKind", "MIRS_CHECKSUM_", None, ()),
     ("ImageFormat", "MIRS_IMAGE_FORMAT_", None, ()),
@@ -1017,8 +1033,8 @@ RUST_ENUMS = [
 # The C name pair (mirs_<group>_name / mirs_<group>_from_name) of each enum that has one: the enum's name(),
 # from_name(), Display and FromStr go through it, so Rust, Python and the tool spell every value one way.
 RUST_ENUM_GROUPS = {
-    "Category": "category", "Relation": "relation", "Group": "group", "DatasetFormat": "dataset_format",
-    "Oddities": "dataset_oddities", "ChecksumKind": "checksum", "ImageFormat": "image_format", "Layout": "layout",
+    "ReadMode": "read_mode", "Category": "category", "Relation": "relation", "Group": "group",
+    "DatasetFormat": "dataset_format", "Oddities": "dataset_oddities", "ChecksumKind": "checksum", "ImageFormat": "image_format", "Layout": "layout",
     "JpegWarnings": "jpeg_warnings", "JpegDct": "jpeg_dct", "ResizeMethod": "resize",
     "JpegSubsampling": "jpeg_subsampling", "Arrangement": "composite", "PromptFormat": "prompt_format",
     "Variant": "prompt_variant", "Labels": "prompt_labels", "PromptImageFormat": "prompt_image",
@@ -1430,11 +1446,11 @@ def gen_python_errors(api):
 # like are sizes, not values. IntFlag for bit masks.
 PY_ENUMS = [
     ("Status", "MIRS_E_", (), ("MIRS_OK", "MIRS_DONE"), "IntEnum"),
+    ("ReadMode", "MIRS_READ_", (), (), "IntEnum"),
     ("Category", "MIRS_CATEGORY_", ("MIRS_CATEGORY_COUNT",), (), "IntEnum"),
     ("Relation", "MIRS_RELATION_", ("MIRS_RELATION_COUNT",), (), "IntEnum"),
     ("Group", "MIRS_GROUP_", ("MIRS_GROUP_COUNT",), (), "IntEnum"),
     ("DatasetFormat", "MIRS_DATASET_FORMAT_", (), (), "IntEnum"),
-    ("DatasetMode", "MIRS_DATASET_", ("MIRS_DATASET_ODDITIES_ACCEPT", "MIRS_DATASET_ODDITIES_REFUSE"), (), "IntEnum"),
     ("Oddities", "MIRS_DATASET_ODDITIES_", (), (), "IntEnum"),
     ("Checksum", "MIRS_CHECKSUM_", (), (), "IntEnum"),
     ("ImageFormat", "MIRS_IMAGE_FORMAT_", (), (), "IntEnum"),
@@ -1482,8 +1498,8 @@ PY_ENUMS = [
 # The C name pair (mirs_<group>_name / _from_name) of each Python enum that has one: its lib_name and
 # from_name() go through it, so Python spells every value as the library and the tool do.
 PY_ENUM_GROUPS = {
-    "Category": "category", "Relation": "relation", "Group": "group", "DatasetFormat": "dataset_format",
-    "Oddities": "dataset_oddities", "Checksum": "checksum", "ImageFormat": "image_format", "Layout": "layout",
+    "ReadMode": "read_mode", "Category": "category", "Relation": "relation", "Group": "group",
+    "DatasetFormat": "dataset_format", "Oddities": "dataset_oddities", "Checksum": "checksum", "ImageFormat": "image_format", "Layout": "layout",
     "Resize": "resize", "JpegSubsampling": "jpeg_subsampling", "JpegWarnings": "jpeg_warnings",
     "JpegDct": "jpeg_dct", "MergePolicy": "merge_policy", "Denominator": "denominator", "Composite": "composite",
     "PromptFormat": "prompt_format", "PromptVariant": "prompt_variant", "PromptLabels": "prompt_labels",

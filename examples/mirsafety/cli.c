@@ -465,6 +465,14 @@ void cli_progress_cb(void *userdata, size_t done, size_t total)
     cli_progress_update((cli_progress *)userdata, done);
 }
 
+int cli_lines_sink(void *userdata, const char *line, size_t len)
+{
+    cli_lines *s = userdata;
+    if (fwrite(line, 1, len, s->f) != len) return MIRS_E_IO;
+    s->n++;
+    return MIRS_OK;
+}
+
 FILE *cli_fopen_regular(const char *path)
 {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);

@@ -121,4 +121,12 @@ void cli_progress_stop(cli_progress *p);
  * whose userdata is a cli_progress. */
 void cli_progress_cb(void *userdata, size_t done, size_t total);
 
+/* A library line sink (mirs_prompt_sink_fn) whose userdata is a cli_lines:
+ * writes each line to f and counts it (MIRS_E_IO when a write fails). */
+typedef struct cli_lines {
+    FILE *f;
+    size_t n;
+} cli_lines;
+int cli_lines_sink(void *userdata, const char *line, size_t len);
+
 #endif

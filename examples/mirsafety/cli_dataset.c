@@ -60,7 +60,7 @@ static int start_walk(const char *verb, const char *usage, int argc, char **argv
     int rc = parse_args(verb, usage, argc, argv, a, allow_images, allow_strict);
     if (rc < 0) {
         mirs_dataset_options o = MIRS_DATASET_OPTIONS_INIT;
-        o.mode = MIRS_DATASET_LENIENT;
+        o.mode = MIRS_READ_LENIENT;
         o.oddities = a->strict ? MIRS_DATASET_ODDITIES_REFUSE : MIRS_DATASET_ODDITIES_ACCEPT;
         o.check_images = check_images && a->images;
         int st = mirs_dataset_open(a->path, &o, ds);
@@ -82,8 +82,8 @@ static size_t count_oddities(const mirs_dataset *ds)
 {
     size_t n = 0;
     for (size_t i = 0; i < mirs_dataset_diagnostic_count(ds); i++) {
-        int st = -1;
-        if (mirs_dataset_diagnostic(ds, i, &st, NULL, NULL, NULL) == MIRS_OK && st == MIRS_OK) n++;
+        const mirs_diagnostic *d = mirs_dataset_diagnostic(ds, i);
+        if (d && d->status == MIRS_OK) n++;
     }
     return n;
 }
@@ -92,10 +92,11 @@ static size_t count_oddities(const mirs_dataset *ds)
  * STATUS is "note" for an accepted oddity. */
 static void print_diag(FILE *f, const mirs_dataset *ds, size_t i)
 {
-    int st;
-    const char *file, *msg;
-    int64_t item;
-    if (mirs_dataset_diagnostic(ds, i, &st, &file, &item, &msg) != MIRS_OK) return;
+    const mirs_diagnostic *d = mirs_dataset_diagnostic(ds, i);
+    if (!d) return;
+    int st = d->status;
+    const char *file = d->file, *msg = d->message;
+    int64_t item = d->item_index;
     const char *what = st == MIRS_OK ? "note" : mirs_status_str(st);
     if (item >= 0)
         fprintf(f, "%s:%" PRId64 ": %s: %s\n", file, item, what, msg);
@@ -109,10 +110,11 @@ static cJSON *diag_json(const mirs_dataset *ds, size_t from, size_t to, int whic
 {
     cJSON *arr = cJSON_CreateArray();
     for (size_t i = from; arr && i < to; i++) {
-        int st;
-        const char *file, *msg;
-        int64_t item;
-        if (mirs_dataset_diagnostic(ds, i, &st, &file, &item, &msg) != MIRS_OK) continue;
+        const mirs_diagnostic *d = mirs_dataset_diagnostic(ds, i);
+        if (!d) continue;
+        int st = d->status;
+        const char *file = d->file, *msg = d->message;
+        int64_t item = d->item_index;
         if ((which == DIAG_PROBLEMS && st == MIRS_OK) || (which == DIAG_NOTES && st != MIRS_OK)) continue;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "file", file);

@@ -292,7 +292,7 @@ int cli_demo(int argc, char **argv)
     if (pathf(p5, sizeof p5, "%s/report.html", out) != 0) return CLI_EXIT_USAGE;
     if (pathf(p4, sizeof p4, "%s/entropy.json", out) != 0) return CLI_EXIT_USAGE;
     mirs_records *recs = NULL;
-    int st = mirs_records_read(store, 0, &recs);
+    int st = mirs_records_read(store, NULL, &recs);
     if (st != MIRS_OK) return cli_fail(st, store);
     bool have_ent = save_entropy(recs, data, p4) == 0;
     mirs_records_free(recs);
@@ -318,7 +318,7 @@ int cli_demo(int argc, char **argv)
         json_str(p5);
         printf(", \"models\": {");
         mirs_records *rr = NULL;
-        if ((st = mirs_records_read(store, 0, &rr)) != MIRS_OK) return cli_fail(st, store);
+        if ((st = mirs_records_read(store, NULL, &rr)) != MIRS_OK) return cli_fail(st, store);
         for (size_t m = 0; m < NMODELS; m++) {
             uint64_t u = 0, t = 0;
             for (size_t i = 0; i < mirs_records_count(rr); i++) {

@@ -44,33 +44,6 @@ static const char prompts_help[] =
     "\n"
     "filters:\n";
 
-/* Lines go to standard output or to the temporary file of an atomic --out. */
-typedef struct out_sink {
-    FILE *f;
-    size_t lines;
-} out_sink;
-
-static int write_out(void *ud, const char *line, size_t len)
-{
-    out_sink *s = ud;
-    if (fwrite(line, 1, len, s->f) != len) return MIRS_E_IO;
-    s->lines++;
-    return MIRS_OK;
-}
-
-typedef struct failed_sink {
-    FILE *f;
-    size_t n;
-} failed_sink;
-
-static int write_failed(void *ud, const char *line, size_t len)
-{
-    failed_sink *s = ud;
-    if (fwrite(line, 1, len, s->f) != len) return MIRS_E_IO;
-    s->n++;
-    return MIRS_OK;
-}
-
 static int parse_u64(const char *s, uint64_t *out)
 {
     char *end;
@@ -272,7 +245,7 @@ int cli_prompts(int argc, char **argv)
         if ((failed_default = malloc(n))) snprintf(failed_default, n, "%s.failed.jsonl", out);
         failed_path = failed_default;
     }
-    failed_sink fs = {stderr, 0};
+    cli_lines fs = {stderr, 0};
     /* Atomic as the output is: an interrupted run leaves neither file behind. */
     cli_out fo = {stderr, NULL, NULL, false};
     if (failed_path && (rc = cli_out_open(&fo, failed_path)) != CLI_EXIT_OK) {
@@ -282,7 +255,7 @@ int cli_prompts(int argc, char **argv)
         goto done;
     }
     if (failed_path) fs.f = fo.f;
-    o.failed_sink = write_failed;
+    o.failed_sink = cli_lines_sink;
     o.failed_userdata = &fs;
     cli_progress prog;
     mirs_iter *it = NULL;
@@ -302,13 +275,14 @@ int cli_prompts(int argc, char **argv)
         mirs_template_free(tmpl);
         goto done;
     }
-    out_sink s = {of.f, 0};
+    /* Lines go to standard output or to the temporary file of an atomic --out. */
+    cli_lines s = {of.f, 0};
     if (out) {
         cli_progress_start(&prog, "prompts", total);
         o.progress = cli_progress_cb;
         o.progress_userdata = &prog;
     }
-    st = mirs_prompt_write(ds, &f.filter, &o, write_out, &s, &written);
+    st = mirs_prompt_write(ds, &f.filter, &o, cli_lines_sink, &s, &written);
     if (out) {
         if (st)
             cli_progress_stop(&prog); /* a failed run does not show a full bar */

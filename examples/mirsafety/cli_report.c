@@ -2,7 +2,6 @@
  * compare. Everything here goes through the public API. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
-#include "html_report.h"
 
 #include <cjson/cJSON.h>
 
@@ -46,7 +45,7 @@ static int print_json(cJSON *j)
 }
 
 /* The names of the library's constant groups are its own (mirs_<group>_from_name): the tool keeps no table of them. */
-/* The page is the tool's (html_report.c), drawn from the library's JSON rendering. */
+/* html is not one report's rendering but the page of all of them (mirs_report_write_html). */
 #define CLI_REPORT_HTML 100
 static int parse_report_format(const char *v, int32_t *fmt)
 {
@@ -216,7 +215,7 @@ int cli_judge_prompts(int argc, char **argv)
     cli_out out = {stdout, NULL, NULL, false};
     int rc = CLI_EXIT_OK, st;
     mirs_responses_options ro = MIRS_RESPONSES_OPTIONS_INIT;
-    ro.lenient = lenient;
+    ro.mode = lenient ? MIRS_READ_LENIENT : MIRS_READ_STRICT;
     mirs_dataset_options dso = MIRS_DATASET_OPTIONS_INIT;
     dso.oddities = strict ? MIRS_DATASET_ODDITIES_REFUSE : MIRS_DATASET_ODDITIES_ACCEPT;
     if ((st = mirs_dataset_open(dsp, &dso, &ds))) return cli_fail(st, dsp);
@@ -382,7 +381,7 @@ int cli_score(int argc, char **argv)
     mirs_store *store = NULL;
     int rc = CLI_EXIT_OK, st;
     mirs_responses_options ro = MIRS_RESPONSES_OPTIONS_INIT;
-    ro.lenient = lenient;
+    ro.mode = lenient ? MIRS_READ_LENIENT : MIRS_READ_STRICT;
     if ((st = mirs_dataset_open(dsp, NULL, &ds))) return cli_fail(st, dsp);
     if ((st = mirs_responses_open(rp, &ro, &resp))) {
         rc = cli_fail(st, rp);
@@ -563,7 +562,7 @@ static int add_input(rep_list *l, const char *in, const char *fmodel, const char
         return CLI_EXIT_OK;
     }
     mirs_records *recs = NULL;
-    if ((st = mirs_records_read(in, 0, &recs))) return cli_fail(st, in);
+    if ((st = mirs_records_read(in, NULL, &recs))) return cli_fail(st, in);
     if (mirs_records_torn_bytes(recs))
         fprintf(stderr, "mirsafety report: %s: ignoring a torn last record of %llu bytes\n", in,
                 (unsigned long long)mirs_records_torn_bytes(recs));
@@ -583,7 +582,7 @@ static int add_input(rep_list *l, const char *in, const char *fmodel, const char
 }
 
 typedef struct ent_list {
-    html_entropy *v;
+    mirs_report_html_entropy *v;
     mirs_entropy_acc **acc;
     char **names;
     size_t n;
@@ -620,7 +619,7 @@ static int ent_add(ent_list *e, const char *arg, const char *unit)
         free(name);
         return cli_input_failed();
     }
-    html_entropy *nv = realloc(e->v, (e->n + 1) * sizeof *nv);
+    mirs_report_html_entropy *nv = realloc(e->v, (e->n + 1) * sizeof *nv);
     if (nv) e->v = nv;
     mirs_entropy_acc **na = realloc(e->acc, (e->n + 1) * sizeof *na);
     if (na) e->acc = na;
@@ -638,7 +637,7 @@ static int ent_add(ent_list *e, const char *arg, const char *unit)
     }
     e->acc[e->n] = acc;
     e->names[e->n] = name;
-    e->v[e->n] = (html_entropy){name, unit, acc};
+    e->v[e->n] = (mirs_report_html_entropy){name, unit, acc};
     e->n++;
     return CLI_EXIT_OK;
 }
@@ -775,8 +774,14 @@ int cli_report(int argc, char **argv)
     if (rc != CLI_EXIT_OK) goto done;
     if (fmt == CLI_REPORT_HTML) {
         /* The page states the coverage and lists the items without a verdict itself. */
-        html_options ho = {title, note, denom, conf};
-        if ((st = html_report_render(out.f, &ho, l.v, l.n, el.v, el.n))) rc = cli_fail(st, "html report");
+        mirs_report_html_options ho = MIRS_REPORT_HTML_OPTIONS_INIT;
+        ho.title = title;
+        ho.note = note;
+        ho.denominator = denom;
+        ho.confidence = conf;
+        cli_lines sink = {out.f, 0};
+        if ((st = mirs_report_write_html((const mirs_report *const *)l.v, l.n, el.v, el.n, &ho, cli_lines_sink, &sink)))
+            rc = cli_fail(st, "html report");
     }
     for (size_t i = 0; i < l.n && rc == CLI_EXIT_OK && fmt != CLI_REPORT_HTML; i++) {
         /* The mir block is exactly statics.py's (its Total Count is the coverage) and CSV rows hold only counts:
@@ -854,7 +859,7 @@ static int load_records(const char *in, mirs_records **out)
         char nb[512];
         st = mirs_records_from_official(in, base_name(in, nb, sizeof nb), NULL, out);
     } else
-        st = mirs_records_read(in, 0, out);
+        st = mirs_records_read(in, NULL, out);
     return st ? cli_fail(st, in) : CLI_EXIT_OK;
 }
 

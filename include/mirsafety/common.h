@@ -94,6 +94,19 @@ typedef struct mirs_buf {
 /* Frees buf's data and zeroes it (NULL and a zeroed buffer are ignored). */
 MIRS_API void mirs_buf_free(mirs_buf *buf);
 
+/* How a reader treats bad input: the `mode` field of every reader's options
+ * (mirs_dataset_options, mirs_responses_options, mirs_records_options). */
+#define MIRS_READ_STRICT 0  /* the first problem fails the read */
+#define MIRS_READ_LENIENT 1 /* bad records are skipped and kept as diagnostics on the handle */
+
+/* MIRS_READ_*: "strict", "lenient" (the name pair every constant group has:
+ * docs/c-api.md). mirs_read_mode_name gives a static string, NULL outside
+ * the group; mirs_read_mode_from_name ignores ASCII case, spaces, '_' and
+ * '-': MIRS_OK with *out, MIRS_E_NOT_FOUND (the message lists the names),
+ * MIRS_E_INVALID_ARGUMENT for NULL. Thread-safe. */
+MIRS_API const char *mirs_read_mode_name(int32_t value);
+MIRS_API int mirs_read_mode_from_name(const char *name, int32_t *out);
+
 #ifdef __cplusplus
 }
 #endif

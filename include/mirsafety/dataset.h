@@ -83,16 +83,13 @@ typedef struct mirs_iter mirs_iter;
 #define MIRS_DATASET_FORMAT_OFFICIAL 1 /* <root>/<Category>/<Relation>_final.json */
 #define MIRS_DATASET_FORMAT_JSONL 2    /* one item per line with a "category" field */
 
-#define MIRS_DATASET_STRICT 0  /* the first problem fails the open */
-#define MIRS_DATASET_LENIENT 1 /* bad items are skipped and recorded as diagnostics */
-
 /* Oddities: items the official eval.py evaluates although they are not what
  * the documented layout describes (docs/dataset.md lists them: an image count
  * outside min_images..max_images, an unknown category folder or relation
  * file, no usable "id", a non-integer "iteration", non-string keywords or
  * descriptions, a missing prompt or question...). ACCEPT (the default) keeps
  * such an item, with the official code's reading of the odd field, and
- * records one diagnostic per oddity whose status is MIRS_OK (in both modes);
+ * records one diagnostic per oddity whose status is MIRS_OK (in both read modes);
  * REFUSE treats each as a problem (the mode then decides). */
 #define MIRS_DATASET_ODDITIES_ACCEPT 0
 #define MIRS_DATASET_ODDITIES_REFUSE 1
@@ -100,7 +97,7 @@ typedef struct mirs_iter mirs_iter;
 typedef struct mirs_dataset_options {
     size_t struct_size;      /* sizeof(mirs_dataset_options) */
     int32_t format;          /* MIRS_DATASET_FORMAT_*; default AUTO */
-    int32_t mode;            /* MIRS_DATASET_STRICT or _LENIENT; default STRICT */
+    int32_t mode;            /* MIRS_READ_STRICT (the first problem fails the open) or _LENIENT; default STRICT */
     int32_t check_images;    /* non-zero: a missing or non-regular image file is a problem; default 0 */
     uint32_t min_images;     /* default 2 */
     uint32_t max_images;     /* default 4 */
@@ -153,25 +150,31 @@ MIRS_API size_t mirs_dataset_image_total(const mirs_dataset *ds);
  * items of unknown categories or relations are in no cell). */
 MIRS_API size_t mirs_dataset_count_cell(const mirs_dataset *ds, int32_t category, int32_t relation);
 
-/* Diagnostics recorded by a lenient open (strict opens record only
- * oddities), in a stable order. *status is the problem's status (the item or
- * file was skipped), or MIRS_OK for an accepted oddity (the item was kept).
- * Borrowed strings live as long as ds. file is the dataset
- * path joined with the file's (or folder's) relative path; message is the
- * reason alone. item_index is the item's position in its file (line
- * number - 1 for JSONL), or -1 when the problem is the file itself.
- * MIRS_E_RANGE when i >= the count; outputs may be NULL. */
-MIRS_API size_t mirs_dataset_diagnostic_count(const mirs_dataset *ds);
-MIRS_API int mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i, int *status, const char **file,
-                                     int64_t *item_index, const char **message);
+/* One diagnostic of a lenient open (strict opens record only oddities),
+ * borrowed from its dataset: the struct and its strings live as long as ds.
+ * A frozen struct (like mirs_buf): it never changes layout. */
+typedef struct mirs_diagnostic {
+    const char *file;    /* the dataset path joined with the file's (or folder's) relative path */
+    const char *message; /* the reason alone */
+    int64_t item_index;  /* the item's position in its file (line number - 1 for JSONL); -1: the file itself */
+    int32_t status;      /* the problem's status (the item or file was skipped), or MIRS_OK for an accepted oddity */
+    uint32_t reserved;   /* 0 */
+} mirs_diagnostic;
 
-/* Items by position or by key. Positions follow the iteration order of an
- * unfiltered iterator: categories in official order, then relations in
- * official order, then items in file order (manifest items are sorted into
- * this order, keeping line order within a category and relation).
- * The item is borrowed and lives as long as ds. MIRS_E_RANGE /
- * MIRS_E_NOT_FOUND otherwise. */
-MIRS_API int mirs_dataset_get(const mirs_dataset *ds, size_t index, const mirs_item **out);
+/* Number of diagnostics, and diagnostic i in a stable order (NULL for a
+ * NULL ds or i out of range). Thread-safe. */
+MIRS_API size_t mirs_dataset_diagnostic_count(const mirs_dataset *ds);
+MIRS_API const mirs_diagnostic *mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i);
+
+/* Item `index` (positions follow the iteration order of an unfiltered
+ * iterator: categories in official order, then relations in official
+ * order, then items in file order; manifest items are sorted into this
+ * order, keeping line order within a category and relation), or NULL for a
+ * NULL ds or an index out of range (see mirs_dataset_count). The item is
+ * borrowed and lives as long as ds. */
+MIRS_API const mirs_item *mirs_dataset_get(const mirs_dataset *ds, size_t index);
+/* The item with the given key: MIRS_OK with *out (borrowed, lives as long
+ * as ds), MIRS_E_NOT_FOUND, or MIRS_E_INVALID_ARGUMENT. */
 MIRS_API int mirs_dataset_find(const mirs_dataset *ds, const char *key, const mirs_item **out);
 
 #define MIRS_CHECKSUM_METADATA 0 /* every item's fields, in order */

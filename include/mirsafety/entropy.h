@@ -314,8 +314,9 @@ MIRS_API int mirs_entropy_monitor_feed(mirs_entropy_monitor *m, size_t layer, si
  * below the threshold, *score (or NULL) = that running mean. A token with
  * no rows fed is MIRS_E_STATE. */
 MIRS_API int mirs_entropy_monitor_token_end(mirs_entropy_monitor *m, int32_t *flagged, double *score);
-/* Running mean of one layer (NaN before the first token). */
-MIRS_API int mirs_entropy_monitor_layer_mean(const mirs_entropy_monitor *m, size_t layer, double *mean);
+/* Running mean of one layer: NaN before the first token, and for a NULL m
+ * or a layer out of range (a getter by position never fails). */
+MIRS_API double mirs_entropy_monitor_layer_mean(const mirs_entropy_monitor *m, size_t layer);
 /* Forgets every token (new sequence). */
 MIRS_API void mirs_entropy_monitor_reset(mirs_entropy_monitor *m);
 

@@ -18,6 +18,8 @@
 
 #include <mirsafety/common.h>
 #include <mirsafety/dataset.h>
+#include <mirsafety/entropy.h>
+#include <mirsafety/prompt.h>
 #include <mirsafety/score.h>
 #include <mirsafety/store.h>
 
@@ -181,6 +183,56 @@ MIRS_API int mirs_report_counts(const mirs_report *r, int32_t category, int32_t 
  * while no thread modifies r. */
 MIRS_API int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t denominator,
                                double confidence, mirs_buf *out);
+
+/* ---- The HTML page ------------------------------------------------------ */
+
+/* One entropy accumulator to draw on the page: safe vs unsafe histograms of
+ * every value it holds (all layers and heads pooled) and the item-level
+ * group tests (as mirs_entropy_acc_compare gives them). A frozen struct. */
+typedef struct mirs_report_html_entropy {
+    const char *name; /* what it holds, e.g. the model; shown in the heading */
+    const char *unit; /* the unit of its values ("nats", "bits" or "normalised") */
+    const mirs_entropy_acc *acc;
+} mirs_report_html_entropy;
+
+typedef struct mirs_report_html_options {
+    size_t struct_size;  /* sizeof(mirs_report_html_options) */
+    const char *title;   /* the page's title; NULL (default): "Attack success rates" */
+    const char *note;    /* a sentence under the title (e.g. the data source); NULL (default): none */
+    double confidence;   /* interval level in (0, 1); default 0.95 */
+    int32_t denominator; /* MIRS_DENOM_*; default ALL */
+    uint32_t reserved;   /* must be 0 (keeps the struct free of trailing padding) */
+} mirs_report_html_options;
+
+#define MIRS_REPORT_HTML_OPTIONS_INIT                                                                                  \
+    {                                                                                                                  \
+        sizeof(mirs_report_html_options), NULL, NULL, 0.95, MIRS_DENOM_ALL, 0                                          \
+    }
+/* Writes the defaults into the first `size` bytes of *opts and sets its
+ * struct_size to size (pass sizeof(mirs_report_html_options)); never writes past size bytes,
+ * so a program built against another version's header stays safe.
+ * MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+ * above 64 KiB). For bindings; C code can use the _INIT macro. */
+MIRS_API int mirs_report_html_options_init(mirs_report_html_options *opts, size_t size);
+
+/* Writes a self-contained HTML page (inline CSS and SVG; no scripts, no
+ * external references, nothing fetched) of any number of reports (a
+ * table, coverage, ASR by relation, a category x relation heatmap per
+ * report, response types) and of nentropy entropy accumulators. Every
+ * figure comes from each report's mirs_report_write JSON rendering
+ * (MIRS_BY_ALL, opts' denominator and confidence), so the page and the JSON
+ * report cannot disagree; the bytes depend only on the inputs (no time
+ * stamps). The page goes to sink line by line, newline included
+ * (mirs_prompt_sink_fn's contract: MIRS_DONE stops early and the call
+ * succeeds, a negative status stops it with that status); it is built
+ * whole first, so on an error the sink has seen nothing. opts may be NULL
+ * (defaults). Errors: MIRS_E_INVALID_ARGUMENT (NULL sink, report or
+ * accumulator; denominator, confidence), MIRS_E_NO_MEMORY, the sink's
+ * status. Safe to call while no thread modifies the reports or
+ * accumulators. */
+MIRS_API int mirs_report_write_html(const mirs_report *const *reports, size_t nreports,
+                                    const mirs_report_html_entropy *entropy, size_t nentropy,
+                                    const mirs_report_html_options *opts, mirs_prompt_sink_fn sink, void *userdata);
 
 /* ---- Comparisons -------------------------------------------------------- */
 

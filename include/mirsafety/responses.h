@@ -39,7 +39,7 @@ extern "C" {
 typedef struct mirs_responses_options {
     size_t struct_size;      /* sizeof(mirs_responses_options) */
     int32_t format;          /* MIRS_RESPONSES_*; default AUTO */
-    int32_t lenient;         /* non-zero: bad lines/files are skipped and kept as diagnostics; default 0 (fail) */
+    int32_t mode;            /* MIRS_READ_STRICT or _LENIENT (bad lines/files skipped as diagnostics); default STRICT */
     uint32_t max_json_depth; /* default 64 */
     uint64_t max_line_bytes; /* one JSONL line; default 64 MiB */
     uint64_t max_file_bytes; /* one file; default 4 GiB */

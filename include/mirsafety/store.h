@@ -148,17 +148,35 @@ MIRS_API int mirs_store_done(const mirs_store *s, const char *key, const char *m
 
 typedef struct mirs_records mirs_records;
 
+typedef struct mirs_records_options {
+    size_t struct_size; /* sizeof(mirs_records_options) */
+    int32_t mode;       /* MIRS_READ_STRICT or _LENIENT (bad lines skipped as diagnostics); default STRICT */
+    uint32_t reserved;  /* must be 0 (keeps the struct free of trailing padding) */
+} mirs_records_options;
+
+#define MIRS_RECORDS_OPTIONS_INIT                                                                                      \
+    {                                                                                                                  \
+        sizeof(mirs_records_options), MIRS_READ_STRICT, 0                                                              \
+    }
+/* Writes the defaults into the first `size` bytes of *opts and sets its
+ * struct_size to size (pass sizeof(mirs_records_options)); never writes past size bytes,
+ * so a program built against another version's header stays safe.
+ * MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+ * above 64 KiB). For bindings; C code can use the _INIT macro. */
+MIRS_API int mirs_records_options_init(mirs_records_options *opts, size_t size);
+
 /* Reads a store without modifying it (no lock is taken). A torn last line
  * (no newline) is skipped and reported (mirs_records_torn_bytes); any other
- * bad line is MIRS_E_CORRUPT unless lenient (then skipped and counted as a
- * diagnostic). On success *out owns the records (mirs_records_free).
- * Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
- * MIRS_E_NOT_FOUND, MIRS_E_LIMIT (file size), MIRS_E_CORRUPT. Thread-safe;
- * the result is immutable and shareable between threads. */
-MIRS_API int mirs_records_read(const char *path, int32_t lenient, mirs_records **out);
+ * bad line is MIRS_E_CORRUPT unless opts->mode is MIRS_READ_LENIENT (then
+ * skipped and counted as a diagnostic); opts may be NULL (strict). On success *out owns the records
+ * (mirs_records_free). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_NOT_FOUND, MIRS_E_LIMIT
+ * (file size), MIRS_E_CORRUPT; an unknown mode is MIRS_E_INVALID_ARGUMENT. Thread-safe; the result is immutable and
+ * shareable between threads. */
+MIRS_API int mirs_records_read(const char *path, const mirs_records_options *opts, mirs_records **out);
 /* Same over text in memory (read during the call only; `what` names it in
  * messages, may be NULL). */
-MIRS_API int mirs_records_parse(const char *data, size_t len, const char *what, int32_t lenient, mirs_records **out);
+MIRS_API int mirs_records_parse(const char *data, size_t len, const char *what, const mirs_records_options *opts,
+                                mirs_records **out);
 /* Frees r and every record borrowed from it (NULL is ignored). Not while
  * another thread uses r. */
 MIRS_API void mirs_records_free(mirs_records *r);

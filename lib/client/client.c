@@ -341,7 +341,7 @@ static int open_output(run *r)
     if (good) {
         mirs_responses_options ro = MIRS_RESPONSES_OPTIONS_INIT;
         ro.format = MIRS_RESPONSES_SIMPLE;
-        ro.lenient = 1;
+        ro.mode = MIRS_READ_LENIENT;
         mirs_responses *resp = NULL;
         rc = mirs_responses_parse(data, good, r->path, &ro, &resp);
         if (!rc) {

@@ -148,7 +148,8 @@ static int problem(builder *b, int status, const char *file, int64_t item, const
     }
     mirs_diag *d = &ds->diags[ds->ndiag];
     d->status = status;
-    d->item = item;
+    d->item_index = item;
+    d->reserved = 0;
     d->file = mirs__arena_strndup(&ds->arena, file, strlen(file));
     d->message = mirs__arena_strndup(&ds->arena, why, strlen(why));
     if (!d->file || !d->message) return MIRS_E_NO_MEMORY;
@@ -1025,8 +1026,7 @@ static int check_options(const mirs_dataset_options *opts, mirs_dataset_options 
     if (rc) return rc;
     if (o->format < 0 || o->format > MIRS_DATASET_FORMAT_JSONL)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_dataset_open: unknown format %d", (int)o->format);
-    if (o->mode != MIRS_DATASET_STRICT && o->mode != MIRS_DATASET_LENIENT)
-        return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_dataset_open: unknown mode %d", (int)o->mode);
+    if ((rc = mirs__read_mode_check(o->mode, "mirs_dataset_options"))) return rc;
     if (o->oddities != MIRS_DATASET_ODDITIES_ACCEPT && o->oddities != MIRS_DATASET_ODDITIES_REFUSE)
         return mirs__fail(MIRS_E_INVALID_ARGUMENT, "mirs_dataset_open: unknown oddities setting %d", (int)o->oddities);
     if (o->min_images > o->max_images)
@@ -1045,7 +1045,7 @@ static int builder_init(builder *b, const char *path, const mirs_dataset_options
     memset(b, 0, sizeof *b);
     int st = check_options(opts, &b->o);
     if (st != MIRS_OK) return st;
-    b->strict = b->o.mode == MIRS_DATASET_STRICT;
+    b->strict = b->o.mode == MIRS_READ_STRICT;
     mirs__sb_init(&b->key);
     b->ds = mirs__calloc(1, sizeof *b->ds);
     if (!b->ds) return MIRS_E_NO_MEMORY;
@@ -1182,28 +1182,14 @@ MIRS_API size_t mirs_dataset_count_cell(const mirs_dataset *ds, int32_t category
 
 MIRS_API size_t mirs_dataset_diagnostic_count(const mirs_dataset *ds) { return ds ? ds->ndiag : 0; }
 
-MIRS_API int mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i, int *status, const char **file,
-                                     int64_t *item_index, const char **message)
+MIRS_API const mirs_diagnostic *mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i)
 {
-    MIRS_CHECK_ARG(ds != NULL, "ds must not be NULL");
-    if (i >= ds->ndiag)
-        return mirs__fail(MIRS_E_RANGE, "diagnostic %zu out of range (the dataset has %zu)", i, ds->ndiag);
-    const mirs_diag *d = &ds->diags[i];
-    if (status) *status = d->status;
-    if (file) *file = d->file;
-    if (item_index) *item_index = d->item;
-    if (message) *message = d->message;
-    return MIRS_OK;
+    return ds && i < ds->ndiag ? &ds->diags[i] : NULL;
 }
 
-MIRS_API int mirs_dataset_get(const mirs_dataset *ds, size_t index, const mirs_item **out)
+MIRS_API const mirs_item *mirs_dataset_get(const mirs_dataset *ds, size_t index)
 {
-    MIRS_CHECK_ARG(ds != NULL, "ds must not be NULL");
-    MIRS_CHECK_ARG(out != NULL, "out must not be NULL");
-    if (index >= ds->count)
-        return mirs__fail(MIRS_E_RANGE, "item index %zu out of range (the dataset has %zu items)", index, ds->count);
-    *out = &ds->items[index];
-    return MIRS_OK;
+    return ds && index < ds->count ? &ds->items[index] : NULL;
 }
 
 MIRS_API int mirs_dataset_find(const mirs_dataset *ds, const char *key, const mirs_item **out)

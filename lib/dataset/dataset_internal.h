@@ -40,11 +40,7 @@ struct mirs_item {
     int32_t category, relation, id_is_int;
 };
 
-typedef struct mirs_diag {
-    int status;
-    int64_t item;
-    const char *file, *message;
-} mirs_diag;
+typedef mirs_diagnostic mirs_diag;
 
 struct mirs_dataset {
     char *path;

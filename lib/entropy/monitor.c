@@ -123,12 +123,10 @@ int mirs_entropy_monitor_token_end(mirs_entropy_monitor *m, int32_t *flagged, do
     return MIRS_OK;
 }
 
-int mirs_entropy_monitor_layer_mean(const mirs_entropy_monitor *m, size_t layer, double *mean)
+double mirs_entropy_monitor_layer_mean(const mirs_entropy_monitor *m, size_t layer)
 {
-    MIRS_CHECK_ARG(m && mean, "m and mean must not be NULL");
-    if (layer >= m->L) return mirs__fail(MIRS_E_RANGE, "entropy monitor: layer %zu of %zu", layer, m->L);
-    *mean = m->run_n[layer] ? m->run_sum[layer] / (double)m->run_n[layer] : NAN;
-    return MIRS_OK;
+    if (!m || layer >= m->L || !m->run_n[layer]) return NAN;
+    return m->run_sum[layer] / (double)m->run_n[layer];
 }
 
 void mirs_entropy_monitor_reset(mirs_entropy_monitor *m)

@@ -371,9 +371,7 @@ int mirs_report_add_dataset(mirs_report *r, const mirs_dataset *ds)
     size_t n = mirs_dataset_count(ds);
     uint64_t found = 0;
     for (size_t i = 0; i < n; i++) {
-        const mirs_item *it = NULL;
-        int st = mirs_dataset_get(ds, i, &it);
-        if (st) return st;
+        const mirs_item *it = mirs_dataset_get(ds, i);
         const char *key = mirs_item_key(it);
         if (mirs__strset_has(&r->keys, key)) {
             found++;
@@ -389,6 +387,7 @@ int mirs_report_add_dataset(mirs_report *r, const mirs_dataset *ds)
         file_row *fr = file_row_get(r, fname, strlen(fname));
         if (!fr || mirs__strvec_push(&r->missing, key, strlen(key))) return MIRS_E_NO_MEMORY;
         named_cell *nc;
+        int st;
         if ((st = named_of_key(r, key, c, rel, &nc))) return st;
         fr->total++;
         cell_missing(&r->cells[c < 0 ? MIRS_CATEGORY_COUNT : c][rel < 0 ? MIRS_RELATION_COUNT : rel]);

@@ -77,8 +77,7 @@ int mirs_responses_match(const mirs_responses *r, const mirs_dataset *ds, mirs_r
     }
     m->nresp = nresp;
     for (size_t i = 0; i < nitems; i++) {
-        const mirs_item *it = NULL;
-        if ((st = mirs_dataset_get(ds, i, &it))) goto done;
+        const mirs_item *it = mirs_dataset_get(ds, i);
         pos[i].cat = mirs_item_category_name(it);
         pos[i].rel = mirs_item_relation_name(it);
         pos[i].idx = mirs_item_source_index(it);
@@ -108,8 +107,7 @@ int mirs_responses_match(const mirs_responses *r, const mirs_dataset *ds, mirs_r
     mirs_error_clear();
     mirs__strvec_sort_unique(&m->unknown);
     for (size_t i = 0; i < nitems; i++) {
-        const mirs_item *it = NULL;
-        if ((st = mirs_dataset_get(ds, i, &it))) goto done;
+        const mirs_item *it = mirs_dataset_get(ds, i);
         const char *k = mirs_item_key(it);
         if (hits[i] == 0 && (st = mirs__strvec_push(&m->missing, k, strlen(k)))) goto done;
         if (hits[i] > 1 && (st = mirs__strvec_push(&m->dups, k, strlen(k)))) goto done;

@@ -242,7 +242,7 @@ static int parse_jsonl(mirs_responses *r, const char *data, size_t len, const ch
         cJSON_Delete(j);
         if (st == MIRS_E_NO_MEMORY) return st;
         if (st) {
-            if (!o->lenient) {
+            if (o->mode == MIRS_READ_STRICT) {
                 char why[512];
                 snprintf(why, sizeof why, "%s", mirs_error_last());
                 return mirs__fail(st, "%s (byte %zu): %s", src, start, why);
@@ -324,7 +324,7 @@ static int parse_official(mirs_responses *r, const char *data, size_t len, const
             break;
         }
         if (s) {
-            if (!o->lenient) {
+            if (o->mode == MIRS_READ_STRICT) {
                 st = s;
                 break;
             }
@@ -374,6 +374,7 @@ static int resolve_opts(const mirs_responses_options *opts, mirs_responses_optio
                           "mirs_responses_options: format %d is not one of MIRS_RESPONSES_AUTO, _BATCH, _SIMPLE, "
                           "_OFFICIAL (0..3)",
                           (int)d.format);
+    if ((rc = mirs__read_mode_check(d.mode, "mirs_responses_options"))) return rc;
     if (!d.max_json_depth) d.max_json_depth = 64;
     if (!d.max_line_bytes) d.max_line_bytes = 67108864u;
     if (!d.max_file_bytes) d.max_file_bytes = 4294967296u;
@@ -488,7 +489,7 @@ static int open_official(mirs_responses *r, const char *path, const mirs_respons
                 st = parse_official(r, data, len, cats.v[c], files.v[f], fp, model, o);
                 free(data);
             }
-            if (st && st != MIRS_E_NO_MEMORY && o->lenient) st = diag(r, fp);
+            if (st && st != MIRS_E_NO_MEMORY && o->mode == MIRS_READ_LENIENT) st = diag(r, fp);
             free(fp);
         }
         mirs__strvec_free(&files);

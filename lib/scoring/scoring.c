@@ -163,8 +163,8 @@ MIRS_API int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *fil
     /* Items still without any verdict: those a report over the dataset lists and counts as not unsafe (judge
      * errors are verdicts there, counted apart). */
     for (size_t i = 0, ni = mirs_dataset_count(ds); !st && i < ni; i++) {
-        const mirs_item *it = NULL;
-        if (!mask[i] || mirs_dataset_get(ds, i, &it) != MIRS_OK) continue;
+        const mirs_item *it = mask[i] ? mirs_dataset_get(ds, i) : NULL;
+        if (!it) continue;
         sum.without_verdict += !mirs__store_has_verdict(store, mirs_item_key(it), opts->model, judge_name);
     }
     mirs_response_match_free(m);

@@ -338,14 +338,25 @@ void mirs_records_free(mirs_records *r)
     free(r);
 }
 
-int mirs_records_parse(const char *data, size_t len, const char *what, int32_t lenient, mirs_records **out)
+int mirs_records_options_init(mirs_records_options *opts, size_t size)
+{
+    static const mirs_records_options d = MIRS_RECORDS_OPTIONS_INIT;
+    return MIRS__STRUCT_INIT(mirs_records_options, opts, size, &d);
+}
+
+int mirs_records_parse(const char *data, size_t len, const char *what, const mirs_records_options *opts,
+                       mirs_records **out)
 {
     MIRS_CHECK_ARG(out && (data || !len), "out must not be NULL; data must not be NULL when len > 0");
+    mirs_records_options o = MIRS_RECORDS_OPTIONS_INIT;
+    int rc = MIRS__STRUCT_IN(mirs_records_options, opts, &o);
+    if (rc) return rc;
+    if ((rc = mirs__read_mode_check(o.mode, "mirs_records_options"))) return rc;
     mirs_records *r = mirs__calloc(1, sizeof *r);
     if (!r) return MIRS_E_NO_MEMORY;
     size_t good;
-    int st = scan_lines(what ? what : "store", data, len, 16, (uint64_t)1 << 26, lenient != 0, &r->arena, &r->diags,
-                        push_fn, r, &good, &r->torn);
+    int st = scan_lines(what ? what : "store", data, len, 16, (uint64_t)1 << 26, o.mode == MIRS_READ_LENIENT, &r->arena,
+                        &r->diags, push_fn, r, &good, &r->torn);
     if (!st) st = mirs__records_seal(r);
     if (st) {
         mirs_records_free(r);
@@ -355,14 +366,14 @@ int mirs_records_parse(const char *data, size_t len, const char *what, int32_t l
     return MIRS_OK;
 }
 
-int mirs_records_read(const char *path, int32_t lenient, mirs_records **out)
+int mirs_records_read(const char *path, const mirs_records_options *opts, mirs_records **out)
 {
     MIRS_CHECK_ARG(path && out, "path and out must not be NULL");
     char *data;
     size_t len;
     int st = mirs__read_file(path, STORE_MAX_FILE, &data, &len);
     if (st) return st;
-    st = mirs_records_parse(data, len, path, lenient, out);
+    st = mirs_records_parse(data, len, path, opts, out);
     free(data);
     return st;
 }
@@ -724,7 +735,7 @@ int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *out
     mirs__sb_init(&tmp);
     int st = MIRS_OK;
     for (size_t i = 0; i < n_inputs; i++) {
-        if ((st = mirs_records_read(inputs[i], 0, &rs[i]))) goto done;
+        if ((st = mirs_records_read(inputs[i], NULL, &rs[i]))) goto done;
         if (rs[i]->torn) {
             st = mirs__fail(MIRS_E_TORN,
                             "%s: ends with a torn record (%llu bytes); repair it by opening it "

@@ -53,3 +53,16 @@ int mirs__from_name(const mirs__name *t, size_t n, const char *name, const char 
         }
     return mirs__fail(MIRS_E_NOT_FOUND, "unknown %s \"%.200s\" (choices: %s)", what, name, choices);
 }
+
+static const mirs__name read_mode_names[] = {
+    {"strict", MIRS_READ_STRICT},
+    {"lenient", MIRS_READ_LENIENT},
+};
+MIRS__NAME_PAIR(read_mode, read_mode_names, "read mode")
+
+int mirs__read_mode_check(int32_t mode, const char *what)
+{
+    if (mirs_read_mode_name(mode)) return MIRS_OK;
+    return mirs__fail(MIRS_E_INVALID_ARGUMENT, "%s: mode %d is not MIRS_READ_STRICT or MIRS_READ_LENIENT", what,
+                      (int)mode);
+}

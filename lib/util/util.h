@@ -227,6 +227,9 @@ const char *mirs__name_of(const mirs__name *t, size_t n, int32_t value);
 /* MIRS_OK with *out; MIRS_E_NOT_FOUND naming `what` and listing the
  * canonical names; MIRS_E_INVALID_ARGUMENT for NULL. */
 int mirs__from_name(const mirs__name *t, size_t n, const char *name, const char *what, int32_t *out);
+/* MIRS_OK when mode is MIRS_READ_STRICT or _LENIENT, else MIRS_E_INVALID_ARGUMENT
+ * naming `what` (the options struct): the one check of every reader's mode. */
+int mirs__read_mode_check(int32_t mode, const char *what);
 /* Defines the public pair mirs_<group>_name / mirs_<group>_from_name over a table. */
 #define MIRS__NAME_PAIR(group, table, what)                                                                            \
     MIRS_API const char *mirs_##group##_name(int32_t value)                                                            \

@@ -55,6 +55,8 @@ int mirs__struct_init(void *user, size_t size, const void *defaults, size_t lib_
 #define MIRS__OLDEST_mirs_prompt_input offsetof(mirs_prompt_input, relation)
 #define MIRS__OLDEST_mirs_responses_options offsetof(mirs_responses_options, max_records)
 #define MIRS__OLDEST_mirs_record offsetof(mirs_record, response_len)
+#define MIRS__OLDEST_mirs_records_options offsetof(mirs_records_options, reserved)
+#define MIRS__OLDEST_mirs_report_html_options offsetof(mirs_report_html_options, reserved)
 #define MIRS__OLDEST_mirs_store_options offsetof(mirs_store_options, max_line_bytes)
 #define MIRS__OLDEST_mirs_model_comparison offsetof(mirs_model_comparison, mcnemar_p)
 #define MIRS__OLDEST_mirs_judge_comparison offsetof(mirs_judge_comparison, agreement)

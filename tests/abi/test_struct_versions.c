@@ -59,8 +59,8 @@ static int records_text(const char *model, const char *judge, int shift, mirs_re
     static const int32_t v[4] = {MIRS_VERDICT_UNSAFE, MIRS_VERDICT_SAFE, MIRS_VERDICT_UNSAFE, MIRS_VERDICT_SAFE};
     char text[4096] = "";
     for (int i = 0; i < 3; i++) {
-        const mirs_item *it = NULL;
-        if (mirs_dataset_get(ds, (size_t)i, &it)) return -1;
+        const mirs_item *it = mirs_dataset_get(ds, (size_t)i);
+        if (!it) return -1;
         mirs_record r = MIRS_RECORD_INIT;
         r.key = mirs_item_key(it);
         r.model = model;
@@ -71,14 +71,14 @@ static int records_text(const char *model, const char *judge, int shift, mirs_re
         strncat(text, (const char *)b.data, sizeof text - strlen(text) - 1);
         mirs_buf_free(&b);
     }
-    return mirs_records_parse(text, strlen(text), "fixture", 0, out);
+    return mirs_records_parse(text, strlen(text), "fixture", NULL, out);
 }
 
 static int setup(void)
 {
     snprintf(tmp_dir, sizeof tmp_dir, "/tmp/mirs-struct-versions-XXXXXX");
     if (!mkdtemp(tmp_dir)) return -1;
-    if (mirs_dataset_open(sample_dir, NULL, &ds) || mirs_dataset_get(ds, 0, &item)) return -1;
+    if (mirs_dataset_open(sample_dir, NULL, &ds) || !(item = mirs_dataset_get(ds, 0))) return -1;
     uint8_t px[4 * 3 * 3];
     for (size_t i = 0; i < sizeof px; i++) px[i] = (uint8_t)(i * 7);
     if (mirs_image_from_pixels(4, 3, MIRS_LAYOUT_RGB8, px, 12, &img) || mirs_image_encode(img, NULL, &png)) return -1;
@@ -399,14 +399,20 @@ static int c_report_add_official(void *s)
     return st;
 }
 
+/* A new .jsonl file holding text; its path in p. */
+static int tmp_file(char *p, size_t n, const char *text)
+{
+    tmp_path(p, n, ".jsonl");
+    FILE *f = fopen(p, "w");
+    if (!f) return -1;
+    int bad = fputs(text, f) < 0;
+    return fclose(f) || bad ? -1 : 0;
+}
+
 static int c_responses_open(void *s)
 {
     char p[300];
-    tmp_path(p, sizeof p, ".jsonl");
-    FILE *f = fopen(p, "w");
-    if (!f) return MIRS_E_IO;
-    fputs("{\"key\":\"k\",\"response\":\"r\"}\n", f);
-    fclose(f);
+    if (tmp_file(p, sizeof p, "{\"key\":\"k\",\"response\":\"r\"}\n")) return MIRS_E_IO;
     mirs_responses *r = NULL;
     int st = mirs_responses_open(p, s, &r);
     mirs_responses_free(r);
@@ -419,6 +425,26 @@ static int c_responses_parse(void *s)
     mirs_responses *r = NULL;
     int st = mirs_responses_parse(t, strlen(t), "t", s, &r);
     mirs_responses_free(r);
+    return st;
+}
+
+static int c_records_read(void *s)
+{
+    char p[300];
+    if (tmp_file(p, sizeof p, "{\"key\":\"a\",\"model\":\"m\",\"judge\":\"j\",\"verdict\":\"safe\"}\n"))
+        return MIRS_E_IO;
+    mirs_records *r = NULL;
+    int st = mirs_records_read(p, s, &r);
+    mirs_records_free(r);
+    return st;
+}
+
+static int c_records_parse(void *s)
+{
+    const char *t = "{\"key\":\"a\",\"model\":\"m\",\"judge\":\"j\",\"verdict\":\"safe\"}\n";
+    mirs_records *r = NULL;
+    int st = mirs_records_parse(t, strlen(t), "t", s, &r);
+    mirs_records_free(r);
     return st;
 }
 
@@ -469,6 +495,25 @@ static int c_report_add_record(void *s)
     if (!st) st = mirs_report_add_record(r, s);
     mirs_report_free(r);
     return st;
+}
+
+static int count_lines(void *ud, const char *line, size_t len)
+{
+    (void)line;
+    (void)len;
+    ++*(size_t *)ud;
+    return MIRS_OK;
+}
+
+static int c_report_write_html(void *s)
+{
+    mirs_report *r = NULL;
+    int st = mirs_report_new("m", "j", &r);
+    size_t lines = 0;
+    const mirs_report *const rs[1] = {r};
+    if (!st) st = mirs_report_write_html(rs, 1, NULL, 0, s, count_lines, &lines);
+    mirs_report_free(r);
+    return !st && lines == 0 ? MIRS_E_INTERNAL : st;
 }
 
 static int c_compare_models(void *s) { return mirs_compare_models(rec_a, "A", "j", rec_b, "B", "j", 0.95, s); }
@@ -610,6 +655,9 @@ static const driver drivers[] = {
     {"mirs_store_append", "mirs_record", fill_record, c_store_append},
     {"mirs_report_add_record", "mirs_record", fill_record, c_report_add_record},
     {"mirs_store_open", "mirs_store_options", NULL, c_store_open},
+    {"mirs_records_read", "mirs_records_options", NULL, c_records_read},
+    {"mirs_records_parse", "mirs_records_options", NULL, c_records_parse},
+    {"mirs_report_write_html", "mirs_report_html_options", NULL, c_report_write_html},
     {"mirs_compare_models", "mirs_model_comparison", NULL, c_compare_models},
     {"mirs_compare_judges", "mirs_judge_comparison", NULL, c_compare_judges},
     {"mirs_score_responses", "mirs_score_options", fill_score_options, c_score_opts},

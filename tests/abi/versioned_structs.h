@@ -114,10 +114,32 @@ static int vs_stack_mirs_store_options(void (*fill)(void *s), int (*call)(void *
     if (fill) fill(&s);
     return call(&s);
 }
+static int vs_init_mirs_records_options(void *p, size_t size) { return mirs_records_options_init((mirs_records_options *)p, size); }
+static int vs_stack_mirs_records_options(void (*fill)(void *s), int (*call)(void *s))
+{
+    mirs_records_options s = MIRS_RECORDS_OPTIONS_INIT;
+    if (fill) fill(&s);
+    return call(&s);
+}
+static int vs_init_mirs_entropy_options(void *p, size_t size) { return mirs_entropy_options_init((mirs_entropy_options *)p, size); }
+static int vs_stack_mirs_entropy_options(void (*fill)(void *s), int (*call)(void *s))
+{
+    mirs_entropy_options s = MIRS_ENTROPY_OPTIONS_INIT;
+    if (fill) fill(&s);
+    return call(&s);
+}
+static int vs_init_mirs_entropy_view(void *p, size_t size) { return mirs_entropy_view_init((mirs_entropy_view *)p, size, 0, 0, 0, 0, 0, 0); }
 static int vs_init_mirs_official_options(void *p, size_t size) { return mirs_official_options_init((mirs_official_options *)p, size); }
 static int vs_stack_mirs_official_options(void (*fill)(void *s), int (*call)(void *s))
 {
     mirs_official_options s = MIRS_OFFICIAL_OPTIONS_INIT;
+    if (fill) fill(&s);
+    return call(&s);
+}
+static int vs_init_mirs_report_html_options(void *p, size_t size) { return mirs_report_html_options_init((mirs_report_html_options *)p, size); }
+static int vs_stack_mirs_report_html_options(void (*fill)(void *s), int (*call)(void *s))
+{
+    mirs_report_html_options s = MIRS_REPORT_HTML_OPTIONS_INIT;
     if (fill) fill(&s);
     return call(&s);
 }
@@ -135,14 +157,6 @@ static int vs_stack_mirs_judge_requests_options(void (*fill)(void *s), int (*cal
     if (fill) fill(&s);
     return call(&s);
 }
-static int vs_init_mirs_entropy_options(void *p, size_t size) { return mirs_entropy_options_init((mirs_entropy_options *)p, size); }
-static int vs_stack_mirs_entropy_options(void (*fill)(void *s), int (*call)(void *s))
-{
-    mirs_entropy_options s = MIRS_ENTROPY_OPTIONS_INIT;
-    if (fill) fill(&s);
-    return call(&s);
-}
-static int vs_init_mirs_entropy_view(void *p, size_t size) { return mirs_entropy_view_init((mirs_entropy_view *)p, size, 0, 0, 0, 0, 0, 0); }
 static int vs_init_mirs_client_options(void *p, size_t size) { return mirs_client_options_init((mirs_client_options *)p, size); }
 static int vs_stack_mirs_client_options(void (*fill)(void *s), int (*call)(void *s))
 {
@@ -166,17 +180,19 @@ static const vs_struct vs_structs[] = {
     {"mirs_responses_options", sizeof(mirs_responses_options), offsetof(mirs_responses_options, max_records), vs_init_mirs_responses_options, vs_stack_mirs_responses_options},
     {"mirs_record", sizeof(mirs_record), offsetof(mirs_record, judge_output_len), vs_init_mirs_record, vs_stack_mirs_record},
     {"mirs_store_options", sizeof(mirs_store_options), offsetof(mirs_store_options, max_line_bytes), vs_init_mirs_store_options, vs_stack_mirs_store_options},
+    {"mirs_records_options", sizeof(mirs_records_options), offsetof(mirs_records_options, reserved), vs_init_mirs_records_options, vs_stack_mirs_records_options},
+    {"mirs_entropy_options", sizeof(mirs_entropy_options), offsetof(mirs_entropy_options, threads), vs_init_mirs_entropy_options, vs_stack_mirs_entropy_options},
+    {"mirs_entropy_view", sizeof(mirs_entropy_view), offsetof(mirs_entropy_view, strides), vs_init_mirs_entropy_view, NULL},
+    {"mirs_entropy_summary", sizeof(mirs_entropy_summary), offsetof(mirs_entropy_summary, max), NULL, NULL},
+    {"mirs_entropy_group_test", sizeof(mirs_entropy_group_test), offsetof(mirs_entropy_group_test, auroc_hi), NULL, NULL},
     {"mirs_official_options", sizeof(mirs_official_options), offsetof(mirs_official_options, reserved), vs_init_mirs_official_options, vs_stack_mirs_official_options},
+    {"mirs_report_html_options", sizeof(mirs_report_html_options), offsetof(mirs_report_html_options, reserved), vs_init_mirs_report_html_options, vs_stack_mirs_report_html_options},
     {"mirs_model_comparison", sizeof(mirs_model_comparison), offsetof(mirs_model_comparison, mcnemar_p), NULL, NULL},
     {"mirs_judge_comparison", sizeof(mirs_judge_comparison), offsetof(mirs_judge_comparison, agreement), NULL, NULL},
     {"mirs_score_options", sizeof(mirs_score_options), offsetof(mirs_score_options, progress_userdata), vs_init_mirs_score_options, vs_stack_mirs_score_options},
     {"mirs_score_summary", sizeof(mirs_score_summary), offsetof(mirs_score_summary, nonstandard_outputs), NULL, NULL},
     {"mirs_judge_requests_options", sizeof(mirs_judge_requests_options), offsetof(mirs_judge_requests_options, progress_userdata), vs_init_mirs_judge_requests_options, vs_stack_mirs_judge_requests_options},
     {"mirs_judge_requests_summary", sizeof(mirs_judge_requests_summary), offsetof(mirs_judge_requests_summary, superseded), NULL, NULL},
-    {"mirs_entropy_options", sizeof(mirs_entropy_options), offsetof(mirs_entropy_options, threads), vs_init_mirs_entropy_options, vs_stack_mirs_entropy_options},
-    {"mirs_entropy_view", sizeof(mirs_entropy_view), offsetof(mirs_entropy_view, strides), vs_init_mirs_entropy_view, NULL},
-    {"mirs_entropy_summary", sizeof(mirs_entropy_summary), offsetof(mirs_entropy_summary, max), NULL, NULL},
-    {"mirs_entropy_group_test", sizeof(mirs_entropy_group_test), offsetof(mirs_entropy_group_test, auroc_hi), NULL, NULL},
     {"mirs_client_options", sizeof(mirs_client_options), offsetof(mirs_client_options, cancel), vs_init_mirs_client_options, vs_stack_mirs_client_options},
     {"mirs_client_summary", sizeof(mirs_client_summary), offsetof(mirs_client_summary, reserved), NULL, NULL},
 };
@@ -217,14 +233,8 @@ static const vs_use vs_uses[] = {
     {"mirs_store_append", "mirs_record", 1},
     {"mirs_report_add_record", "mirs_record", 1},
     {"mirs_store_open", "mirs_store_options", 1},
-    {"mirs_records_from_official", "mirs_official_options", 2},
-    {"mirs_report_add_official", "mirs_official_options", 2},
-    {"mirs_compare_models", "mirs_model_comparison", 7},
-    {"mirs_compare_judges", "mirs_judge_comparison", 5},
-    {"mirs_score_responses", "mirs_score_options", 5},
-    {"mirs_score_responses", "mirs_score_summary", 7},
-    {"mirs_judge_requests_write", "mirs_judge_requests_options", 2},
-    {"mirs_judge_requests_write", "mirs_judge_requests_summary", 5},
+    {"mirs_records_read", "mirs_records_options", 1},
+    {"mirs_records_parse", "mirs_records_options", 3},
     {"mirs_entropy_rows", "mirs_entropy_options", 5},
     {"mirs_entropy_rows_spans", "mirs_entropy_options", 8},
     {"mirs_entropy_view_compute", "mirs_entropy_options", 6},
@@ -233,6 +243,15 @@ static const vs_use vs_uses[] = {
     {"mirs_entropy_tensor_view", "mirs_entropy_view", 2},
     {"mirs_entropy_acc_summary", "mirs_entropy_summary", 4},
     {"mirs_entropy_acc_compare", "mirs_entropy_group_test", 4},
+    {"mirs_records_from_official", "mirs_official_options", 2},
+    {"mirs_report_add_official", "mirs_official_options", 2},
+    {"mirs_report_write_html", "mirs_report_html_options", 4},
+    {"mirs_compare_models", "mirs_model_comparison", 7},
+    {"mirs_compare_judges", "mirs_judge_comparison", 5},
+    {"mirs_score_responses", "mirs_score_options", 5},
+    {"mirs_score_responses", "mirs_score_summary", 7},
+    {"mirs_judge_requests_write", "mirs_judge_requests_options", 2},
+    {"mirs_judge_requests_write", "mirs_judge_requests_summary", 5},
     {"mirs_client_run", "mirs_client_options", 3},
     {"mirs_client_run_file", "mirs_client_options", 2},
     {"mirs_client_run", "mirs_client_summary", 4},

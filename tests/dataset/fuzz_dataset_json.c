@@ -67,8 +67,8 @@ static void walk(const mirs_dataset *ds, int refuse_oddities, int strict_mode)
 {
     size_t n = mirs_dataset_count(ds), sum = 0;
     for (size_t i = 0; i < n; i++) {
-        const mirs_item *it, *again;
-        if (mirs_dataset_get(ds, i, &it) != MIRS_OK) abort();
+        const mirs_item *it = mirs_dataset_get(ds, i), *again;
+        if (!it) abort();
         if (mirs_dataset_find(ds, mirs_item_key(it), &again) != MIRS_OK || again != it) abort();
         sum += strlen(mirs_item_id(it)) + strlen(mirs_item_revised_prompt(it)) +
                strlen(mirs_item_original_question(it)) + strlen(mirs_item_relationship_type(it));
@@ -79,17 +79,17 @@ static void walk(const mirs_dataset *ds, int refuse_oddities, int strict_mode)
         if (mirs_item_image_path(it, mirs_item_image_count(it)) != NULL) abort();
     }
     for (size_t i = 0; i < mirs_dataset_diagnostic_count(ds); i++) {
-        int st;
-        const char *file, *msg;
-        int64_t item;
-        if (mirs_dataset_diagnostic(ds, i, &st, &file, &item, &msg) != MIRS_OK || st > 0) abort();
+        const mirs_diagnostic *d = mirs_dataset_diagnostic(ds, i);
+        if (!d || d->status > 0) abort();
+        int st = d->status;
+        const char *file = d->file, *msg = d->message;
         if (st == MIRS_OK && refuse_oddities) abort();
         if (st < 0 && strict_mode) abort();
         sum += strlen(file) + strlen(msg);
     }
     for (size_t i = 0; i < n; i++) {
-        const mirs_item *it;
-        if (mirs_dataset_get(ds, i, &it) != MIRS_OK) abort();
+        const mirs_item *it = mirs_dataset_get(ds, i);
+        if (!it) abort();
         /* Names of known categories and relations are the official ones. */
         if (strcmp(mirs_item_category_name(it), mirs_category_name(mirs_item_category(it))) ||
             strcmp(mirs_item_relation_name(it), mirs_relation_name(mirs_item_relation(it))))
@@ -123,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.max_items = 4096;
     for (int format = MIRS_DATASET_FORMAT_OFFICIAL; format <= MIRS_DATASET_FORMAT_JSONL; format++)
         for (int mode = 0; mode < 4; mode++) {
-            o.mode = mode & 1 ? MIRS_DATASET_LENIENT : MIRS_DATASET_STRICT;
+            o.mode = mode & 1 ? MIRS_READ_LENIENT : MIRS_READ_STRICT;
             o.oddities = mode & 2 ? MIRS_DATASET_ODDITIES_REFUSE : MIRS_DATASET_ODDITIES_ACCEPT;
             o.min_images = size % 2;
             mirs_dataset *ds = NULL;
@@ -131,10 +131,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                                 MIRS_RELATION_ANALOGY, &o, &ds);
             if (st == MIRS_OK) {
                 if (!ds) abort();
-                if (o.mode == MIRS_DATASET_STRICT && o.oddities == MIRS_DATASET_ODDITIES_REFUSE &&
+                if (o.mode == MIRS_READ_STRICT && o.oddities == MIRS_DATASET_ODDITIES_REFUSE &&
                     mirs_dataset_diagnostic_count(ds))
                     abort();
-                walk(ds, o.oddities == MIRS_DATASET_ODDITIES_REFUSE, o.mode == MIRS_DATASET_STRICT);
+                walk(ds, o.oddities == MIRS_DATASET_ODDITIES_REFUSE, o.mode == MIRS_READ_STRICT);
                 mirs_dataset_free(ds);
             } else if (ds || st >= 0 || !*mirs_error_last())
                 abort();

@@ -89,7 +89,7 @@ static void test_sample(void)
     /* Iteration order: categories, then relations in official order, then file order. */
     const mirs_item *prev = NULL, *it = NULL;
     for (size_t i = 0; i < mirs_dataset_count(ds); i++) {
-        CHECK_OK(mirs_dataset_get(ds, i, &it));
+        CHECK((it = mirs_dataset_get(ds, i)) != NULL);
         CHECK_EQ_INT(mirs_item_index(it), i);
         if (prev) {
             int32_t pc = mirs_item_category(prev), c = mirs_item_category(it);
@@ -99,9 +99,8 @@ static void test_sample(void)
         }
         prev = it;
     }
-    it = NULL;
-    CHECK_STATUS(mirs_dataset_get(ds, 81, &it), MIRS_E_RANGE);
-    CHECK(it == NULL);
+    CHECK(mirs_dataset_get(ds, 81) == NULL);
+    CHECK(mirs_dataset_get(NULL, 0) == NULL);
 
     /* An integer id, four images, the first a JPEG under a .png name. */
     CHECK_OK(mirs_dataset_find(ds, "Violence/Analogy/23", &it));
@@ -159,8 +158,7 @@ static void test_sample(void)
 
     /* Every key finds its own item. */
     for (size_t i = 0; i < mirs_dataset_count(ds); i++) {
-        const mirs_item *a, *b;
-        mirs_dataset_get(ds, i, &a);
+        const mirs_item *a = mirs_dataset_get(ds, i), *b;
         CHECK_OK(mirs_dataset_find(ds, mirs_item_key(a), &b));
         CHECK(a == b);
     }
@@ -176,9 +174,7 @@ static void test_jsonl_matches(void)
     CHECK_EQ_INT(mirs_dataset_count(b), mirs_dataset_count(a));
     CHECK_EQ_INT(mirs_dataset_image_total(b), mirs_dataset_image_total(a));
     for (size_t i = 0; i < mirs_dataset_count(a) && i < mirs_dataset_count(b); i++) {
-        const mirs_item *x, *y;
-        mirs_dataset_get(a, i, &x);
-        mirs_dataset_get(b, i, &y);
+        const mirs_item *x = mirs_dataset_get(a, i), *y = mirs_dataset_get(b, i);
         CHECK_STR(mirs_item_key(x), mirs_item_key(y));
         CHECK_STR(mirs_item_revised_prompt(x), mirs_item_revised_prompt(y));
         CHECK_STR(mirs_item_source_file(y), "sample.jsonl");

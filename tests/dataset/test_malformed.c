@@ -86,7 +86,7 @@ static void expect_problem(const char *root, const mirs_dataset_options *base, i
     mirs_dataset_options o = MIRS_DATASET_OPTIONS_INIT;
     if (base) o = *base;
     o.oddities = MIRS_DATASET_ODDITIES_REFUSE;
-    o.mode = MIRS_DATASET_STRICT;
+    o.mode = MIRS_READ_STRICT;
     mirs_dataset *ds = NULL;
     int st = mirs_dataset_open(root, &o, &ds);
     const char *msg = mirs_error_last();
@@ -106,7 +106,7 @@ static void expect_problem(const char *root, const mirs_dataset_options *base, i
         CHECK(strstr(msg, ": item ") == NULL);
     mirs_dataset_free(ds);
 
-    o.mode = MIRS_DATASET_LENIENT;
+    o.mode = MIRS_READ_LENIENT;
     ds = NULL;
     st = mirs_dataset_open(root, &o, &ds);
     if (st != MIRS_OK)
@@ -117,15 +117,16 @@ static void expect_problem(const char *root, const mirs_dataset_options *base, i
         fprintf(stderr, "line %d: lenient items %zu\n", line, mirs_dataset_count(ds));
     CHECK_EQ_INT(mirs_dataset_count(ds), want_items);
     CHECK_EQ_INT(mirs_dataset_diagnostic_count(ds), 1);
-    int dst = 0;
-    const char *file = NULL, *dmsg = NULL;
-    int64_t di = -7;
-    CHECK_OK(mirs_dataset_diagnostic(ds, 0, &dst, &file, &di, &dmsg));
-    CHECK_EQ_INT(dst, status);
-    CHECK_EQ_INT(di, item_index);
-    CHECK(file && strstr(file, file_part) != NULL);
-    CHECK(dmsg && (!reason_part || strstr(dmsg, reason_part) != NULL));
-    CHECK_STATUS(mirs_dataset_diagnostic(ds, 1, &dst, &file, &di, &dmsg), MIRS_E_RANGE);
+    const mirs_diagnostic *d = mirs_dataset_diagnostic(ds, 0);
+    CHECK(d != NULL);
+    if (d) {
+        CHECK_EQ_INT(d->status, status);
+        CHECK_EQ_INT(d->item_index, item_index);
+        CHECK(d->file && strstr(d->file, file_part) != NULL);
+        CHECK(d->message && (!reason_part || strstr(d->message, reason_part) != NULL));
+    }
+    CHECK(mirs_dataset_diagnostic(ds, 1) == NULL);
+    CHECK(mirs_dataset_diagnostic(NULL, 0) == NULL);
     mirs_dataset_free(ds);
 }
 
@@ -310,7 +311,7 @@ static void test_files(void)
     mirs_dataset *ds = (mirs_dataset *)1;
     CHECK_STATUS(mirs_dataset_open(root, &o, &ds), MIRS_E_LIMIT);
     CHECK(strstr(mirs_error_last(), "Violence/Analogy_final.json: item 1: ") != NULL);
-    o.mode = MIRS_DATASET_LENIENT;
+    o.mode = MIRS_READ_LENIENT;
     CHECK_STATUS(mirs_dataset_open(root, &o, &ds), MIRS_E_LIMIT);
     CHECK(ds == (mirs_dataset *)1);
     /* not a dataset */
@@ -483,7 +484,7 @@ static void test_lenient_many(void)
     put(root, "Zeta/Analogy_final.json", "[]");
     put(root, "Alpha/Analogy_final.json", "[]");
     mirs_dataset_options o = MIRS_DATASET_OPTIONS_INIT;
-    o.mode = MIRS_DATASET_LENIENT;
+    o.mode = MIRS_READ_LENIENT;
     o.oddities = MIRS_DATASET_ODDITIES_REFUSE; /* every oddity a problem, as before they were accepted */
     mirs_dataset *ds = NULL;
     CHECK_OK(mirs_dataset_open(root, &o, &ds));
@@ -503,16 +504,18 @@ static void test_lenient_many(void)
         {MIRS_E_SCHEMA, "Violence/Decomposition_final.json", 3},
     };
     for (size_t i = 0; i < 6; i++) {
-        int st;
-        const char *file, *msg;
-        int64_t idx;
-        CHECK_OK(mirs_dataset_diagnostic(ds, i, &st, &file, &idx, &msg));
+        const mirs_diagnostic *d = mirs_dataset_diagnostic(ds, i);
+        CHECK(d != NULL);
+        if (!d) continue;
+        int st = d->status;
+        const char *file = d->file;
+        int64_t idx = d->item_index;
         CHECK_EQ_INT(st, want[i].status);
         CHECK_EQ_INT(idx, want[i].item);
         CHECK(strstr(file, want[i].file) != NULL);
     }
-    const mirs_item *it;
-    CHECK_OK(mirs_dataset_get(ds, 3, &it));
+    const mirs_item *it = mirs_dataset_get(ds, 3);
+    CHECK(it != NULL);
     CHECK_STR(mirs_item_key(it), "Violence/Decomposition/3");
     CHECK_EQ_INT(mirs_item_source_index(it), 2);
     mirs_dataset_free(ds);
@@ -555,13 +558,12 @@ static void test_path_oddities(void)
     CHECK_EQ_INT(mirs_dataset_diagnostic_count(ds), 3);
     static const char *const why[] = {"is absolute", "leaves the dataset root", "resolves outside the dataset root"};
     for (size_t i = 0; i < 3; i++) {
-        int status = -1;
-        int64_t index = -2;
-        const char *file = NULL, *msg = NULL;
-        CHECK_OK(mirs_dataset_diagnostic(ds, i, &status, &file, &index, &msg));
-        CHECK_EQ_INT(status, MIRS_OK);
-        CHECK_EQ_INT(index, (int64_t)i);
-        CHECK(msg && strstr(msg, why[i]) && strstr(msg, "image 1"));
+        const mirs_diagnostic *d = mirs_dataset_diagnostic(ds, i);
+        CHECK(d != NULL);
+        if (!d) continue;
+        CHECK_EQ_INT(d->status, MIRS_OK);
+        CHECK_EQ_INT(d->item_index, (int64_t)i);
+        CHECK(d->message && strstr(d->message, why[i]) && strstr(d->message, "image 1"));
     }
     const mirs_item *it = NULL;
     char want[1400];
@@ -586,7 +588,7 @@ static void test_path_oddities(void)
     /* Refused (validate --strict): each is a MIRS_E_PATH problem; lenient keeps nothing of the three. */
     o.oddities = MIRS_DATASET_ODDITIES_REFUSE;
     CHECK_STATUS(mirs_dataset_open(root, &o, &ds), MIRS_E_PATH);
-    o.mode = MIRS_DATASET_LENIENT;
+    o.mode = MIRS_READ_LENIENT;
     CHECK_OK(mirs_dataset_open(root, &o, &ds));
     if (ds) {
         CHECK_EQ_INT(mirs_dataset_count(ds), 0);
@@ -618,8 +620,8 @@ static void test_oddities(void)
     static const char *const keys[] = {"Privacy/Analogy/#0", "Privacy/Analogy/#1", "Privacy/Analogy/7",
                                        "Privacy/Analogy/#3", "Privacy/Irony/1",    "Scams/Analogy/3"};
     for (size_t i = 0; i < 6; i++) {
-        const mirs_item *it = NULL;
-        CHECK_OK(mirs_dataset_get(ds, i, &it));
+        const mirs_item *it = mirs_dataset_get(ds, i);
+        CHECK(it != NULL);
         if (it) CHECK_STR(mirs_item_key(it), keys[i]);
     }
     const mirs_item *it = NULL;
@@ -668,9 +670,9 @@ static void test_oddities(void)
      * question, prompt), item 3 (empty id, no images, 0 images). */
     size_t notes = 0;
     for (size_t i = 0; i < mirs_dataset_diagnostic_count(ds); i++) {
-        int st = -1;
-        CHECK_OK(mirs_dataset_diagnostic(ds, i, &st, NULL, NULL, NULL));
-        notes += st == MIRS_OK;
+        const mirs_diagnostic *d = mirs_dataset_diagnostic(ds, i);
+        CHECK(d != NULL);
+        notes += d && d->status == MIRS_OK;
     }
     CHECK_EQ_INT(mirs_dataset_diagnostic_count(ds), 15);
     CHECK_EQ_INT(notes, 15);
@@ -682,7 +684,7 @@ static void test_oddities(void)
     o.oddities = MIRS_DATASET_ODDITIES_REFUSE;
     ds = NULL;
     CHECK_STATUS(mirs_dataset_open(root, &o, &ds), MIRS_E_SCHEMA);
-    o.mode = MIRS_DATASET_LENIENT;
+    o.mode = MIRS_READ_LENIENT;
     CHECK_OK(mirs_dataset_open(root, &o, &ds));
     if (ds) CHECK_EQ_INT(mirs_dataset_count(ds), 0);
     mirs_dataset_free(ds);

@@ -26,7 +26,7 @@ ALLOWED = {
     "prompt": {"util", "dataset", "image"},
     "responses": {"util", "dataset"},
     "store": {"util", "score"},
-    "report": {"util", "dataset", "score", "stats", "store"},
+    "report": {"util", "dataset", "score", "stats", "store", "entropy"},
     "scoring": {"util", "dataset", "score", "responses", "store"},
     "entropy": {"util", "stats"},
     "client": {"util", "dataset", "image", "prompt", "responses", "store", "score"},

@@ -86,8 +86,8 @@ static void check_permutation(void)
 
 static void check_items(const mirs_dataset *ds)
 {
-    const mirs_item *it = NULL;
-    CHECK_OK(mirs_dataset_get(ds, 0, &it));
+    const mirs_item *it = mirs_dataset_get(ds, 0);
+    CHECK(it != NULL);
     if (!it) return;
     mirs_prompt_options o = MIRS_PROMPT_OPTIONS_INIT;
     o.format = MIRS_PROMPT_FORMAT_PLAIN;

@@ -58,7 +58,7 @@ static void test_batch(void)
     CHECK_STATUS(mirs_responses_parse(bad, strlen(bad), "b.jsonl", NULL, &r), MIRS_E_SCHEMA);
     CHECK(strstr(mirs_error_last(), "b.jsonl:2") != NULL);
     mirs_responses_options o = MIRS_RESPONSES_OPTIONS_INIT;
-    o.lenient = 1;
+    o.mode = MIRS_READ_LENIENT;
     CHECK_OK(mirs_responses_parse(bad, strlen(bad), "b.jsonl", &o, &r));
     CHECK_EQ_INT(mirs_responses_count(r), 1);
     CHECK_EQ_INT(mirs_responses_diagnostic_count(r), 2);
@@ -84,7 +84,7 @@ static void test_batch_status_code(void)
         CHECK(strstr(mirs_error_last(), "is not an integer HTTP status") != NULL);
         if (i == 1) CHECK(strstr(mirs_error_last(), "200.7 is not") != NULL);
         mirs_responses_options o = MIRS_RESPONSES_OPTIONS_INIT;
-        o.lenient = 1;
+        o.mode = MIRS_READ_LENIENT;
         CHECK_OK(mirs_responses_parse(t, strlen(t), "s.jsonl", &o, &r));
         CHECK_EQ_INT(mirs_responses_count(r), 1);
         CHECK_EQ_INT(mirs_responses_diagnostic_count(r), 1);
@@ -364,7 +364,7 @@ static void test_coverage(const char *sample)
     mirs_report *r = NULL;
     CHECK_OK(mirs_report_new("m", "j", &r));
     const mirs_item *it[3];
-    for (size_t i = 0; i < 3; i++) CHECK_OK(mirs_dataset_get(ds, i, &it[i]));
+    for (size_t i = 0; i < 3; i++) CHECK((it[i] = mirs_dataset_get(ds, i)) != NULL);
     mirs_record rec = MIRS_RECORD_INIT;
     rec.model = "m";
     rec.judge = "j";

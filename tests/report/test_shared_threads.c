@@ -102,7 +102,7 @@ int main(void)
                 "{\"key\":\"Violence/Analogy/%d\",\"model\":\"m\",\"judge\":\"j\",\"verdict\":\"unsafe\"}\n", i);
     }
     CHECK_OK(mirs_responses_parse(text, tl, "responses", NULL, &resp));
-    CHECK_OK(mirs_records_parse(rtext, rl, "records", 0, &recs));
+    CHECK_OK(mirs_records_parse(rtext, rl, "records", NULL, &recs));
     /* An .npy of 8 rows of 16 f32 probabilities. */
     static unsigned char npy[128 + 8 * 16 * 4];
     const char hdr[] = "{'descr': '<f4', 'fortran_order': False, 'shape': (8, 16), }";

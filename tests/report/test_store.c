@@ -61,7 +61,7 @@ static void test_json(void)
                               "\xc3\xa9\",\"ts\":1700000000123}\n");
     /* Round trip. */
     mirs_records *rs = NULL;
-    CHECK_OK(mirs_records_parse((char *)b.data, b.size, "t", 0, &rs));
+    CHECK_OK(mirs_records_parse((char *)b.data, b.size, "t", NULL, &rs));
     CHECK_EQ_INT(mirs_records_count(rs), 1);
     const mirs_record *g = mirs_records_get(rs, 0);
     CHECK_STR(g->model, "m\"1");
@@ -99,7 +99,7 @@ static void test_nul_texts(void)
     CHECK_OK(mirs_record_to_json(&r, &b));
     CHECK(strstr((char *)b.data, "\"judge_output\":\"Yes\\u0000\",\"response\":\"Sure.\\u0000NUL\"") != NULL);
     mirs_records *rs = NULL;
-    CHECK_OK(mirs_records_parse((char *)b.data, b.size, "t", 0, &rs));
+    CHECK_OK(mirs_records_parse((char *)b.data, b.size, "t", NULL, &rs));
     const mirs_record *g = mirs_records_get(rs, 0);
     CHECK_EQ_INT(g->response_len, 9);
     CHECK(memcmp(g->response, "Sure.\0NUL", 9) == 0);
@@ -122,7 +122,7 @@ static void test_nul_texts(void)
     /* An interior line whose key holds U+0000 is a bad record that names the reason, not a key cut at the NUL. */
     const char *bad = "{\"key\":\"K\\u0000x\",\"model\":\"m\",\"judge\":\"j\"}\n"
                       "{\"key\":\"K\",\"model\":\"m\",\"judge\":\"j\"}\n";
-    CHECK_STATUS(mirs_records_parse(bad, strlen(bad), "t", 0, &rs), MIRS_E_CORRUPT);
+    CHECK_STATUS(mirs_records_parse(bad, strlen(bad), "t", NULL, &rs), MIRS_E_CORRUPT);
     CHECK(strstr(mirs_error_last(), "U+0000") != NULL);
 }
 
@@ -131,9 +131,11 @@ static void test_read_torn_and_corrupt(void)
     const char *good = "{\"key\":\"a\",\"model\":\"m\",\"judge\":\"j\",\"verdict\":\"safe\"}\n";
     char text[1024];
     mirs_records *rs = NULL;
+    mirs_records_options lenient = MIRS_RECORDS_OPTIONS_INIT;
+    lenient.mode = MIRS_READ_LENIENT;
     /* Unterminated last line, even valid JSON, is torn. */
     snprintf(text, sizeof text, "%s%s", good, "{\"key\":\"b\",\"model\":\"m\",\"judge\":\"j\"}");
-    CHECK_OK(mirs_records_parse(text, strlen(text), "t", 0, &rs));
+    CHECK_OK(mirs_records_parse(text, strlen(text), "t", NULL, &rs));
     CHECK_EQ_INT(mirs_records_count(rs), 1);
     CHECK_EQ_INT(mirs_records_torn_bytes(rs), strlen(text) - strlen(good));
     mirs_records_free(rs);
@@ -142,10 +144,10 @@ static void test_read_torn_and_corrupt(void)
      * repair used to delete such a complete line). */
     snprintf(text, sizeof text, "%s{\"key\":\"b\",\"mo\n", good);
     rs = NULL;
-    CHECK_STATUS(mirs_records_parse(text, strlen(text), "t", 0, &rs), MIRS_E_CORRUPT);
+    CHECK_STATUS(mirs_records_parse(text, strlen(text), "t", NULL, &rs), MIRS_E_CORRUPT);
     CHECK(strstr(mirs_error_last(), "t: line 2 (byte 53)") != NULL);
     CHECK(rs == NULL);
-    CHECK_OK(mirs_records_parse(text, strlen(text), "t", 1, &rs));
+    CHECK_OK(mirs_records_parse(text, strlen(text), "t", &lenient, &rs));
     CHECK_EQ_INT(mirs_records_count(rs), 1);
     CHECK_EQ_INT(mirs_records_diagnostic_count(rs), 1);
     CHECK_EQ_INT(mirs_records_torn_bytes(rs), 0);
@@ -153,10 +155,10 @@ static void test_read_torn_and_corrupt(void)
     /* An interior bad line is corruption, with line and byte. */
     snprintf(text, sizeof text, "%sgarbage\n%s", good, good);
     rs = NULL;
-    CHECK_STATUS(mirs_records_parse(text, strlen(text), "s.jsonl", 0, &rs), MIRS_E_CORRUPT);
+    CHECK_STATUS(mirs_records_parse(text, strlen(text), "s.jsonl", NULL, &rs), MIRS_E_CORRUPT);
     CHECK(strstr(mirs_error_last(), "s.jsonl: line 2 (byte 53)") != NULL);
     CHECK(rs == NULL);
-    CHECK_OK(mirs_records_parse(text, strlen(text), "s.jsonl", 1, &rs));
+    CHECK_OK(mirs_records_parse(text, strlen(text), "s.jsonl", &lenient, &rs));
     CHECK_EQ_INT(mirs_records_count(rs), 2);
     CHECK_EQ_INT(mirs_records_diagnostic_count(rs), 1);
     mirs_records_free(rs);
@@ -169,8 +171,21 @@ static void test_read_torn_and_corrupt(void)
                          "[1]\n\n"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         snprintf(text, sizeof text, "%s%s", bad[i], good);
-        CHECK_STATUS(mirs_records_parse(text, strlen(text), "t", 0, &rs), MIRS_E_CORRUPT);
+        CHECK_STATUS(mirs_records_parse(text, strlen(text), "t", NULL, &rs), MIRS_E_CORRUPT);
     }
+    /* The one read-mode knob: an unknown mode is refused, not read as "lenient" (non-zero). */
+    mirs_records_options odd = MIRS_RECORDS_OPTIONS_INIT;
+    odd.mode = 2;
+    rs = NULL;
+    CHECK_STATUS(mirs_records_parse(good, strlen(good), "t", &odd, &rs), MIRS_E_INVALID_ARGUMENT);
+    CHECK(strstr(mirs_error_last(), "mirs_records_options: mode 2") != NULL);
+    CHECK(rs == NULL);
+    int32_t m = -1;
+    CHECK_OK(mirs_read_mode_from_name("Lenient", &m));
+    CHECK_EQ_INT(m, MIRS_READ_LENIENT);
+    CHECK_STR(mirs_read_mode_name(MIRS_READ_STRICT), "strict");
+    CHECK(mirs_read_mode_name(2) == NULL);
+    CHECK_STATUS(mirs_read_mode_from_name("loose", &m), MIRS_E_NOT_FOUND);
 }
 
 static void test_store_resume(void)
@@ -332,7 +347,7 @@ static void test_counted(void)
         L("e", "m", "safe", "");                            /* 9: the latest of equal verdicts counts */
     static const int want[] = {0, 1, 0, 1, 1, 0, 1, 0, 0, 1};
     mirs_records *r = NULL;
-    CHECK_OK(mirs_records_parse(text, strlen(text), "t", 0, &r));
+    CHECK_OK(mirs_records_parse(text, strlen(text), "t", NULL, &r));
     CHECK_EQ_INT(mirs_records_count(r), 10);
     for (size_t i = 0; i < 10; i++) CHECK_EQ_INT(mirs_records_counted(r, i), want[i]);
     CHECK_EQ_INT(mirs_records_counted(r, 10), 0);

@@ -127,7 +127,7 @@ int main(int argc, char **argv)
         CHECK(!child_failed);
         if (child_failed) break;
         mirs_records *rs = NULL;
-        int st = mirs_records_read(path, 0, &rs);
+        int st = mirs_records_read(path, NULL, &rs);
         /* Killed before it created a fresh store: nothing to check. */
         if (st == MIRS_E_NOT_FOUND && last == UINT64_MAX) continue;
         CHECK_OK(st);
@@ -164,7 +164,7 @@ int main(int argc, char **argv)
     CHECK_OK(mirs_store_open(path, &o, &s));
     CHECK_OK(mirs_store_close(s));
     mirs_records *rs = NULL;
-    CHECK_OK(mirs_records_read(path, 0, &rs));
+    CHECK_OK(mirs_records_read(path, NULL, &rs));
     CHECK_EQ_INT(mirs_records_torn_bytes(rs), 0);
     mirs_records_free(rs);
     printf("%d rounds: %d with completed records, %d left a torn tail\n", rounds, with_records, torn_seen);

@@ -65,7 +65,7 @@ static void report_counts(const char *store_path, uint64_t out[2])
     mirs_records *r = NULL;
     mirs_report *rep = NULL;
     out[0] = out[1] = 0;
-    if (mirs_records_read(store_path, 0, &r) || mirs_report_new("demo-balanced", "harmbench-mir", &rep)) return;
+    if (mirs_records_read(store_path, NULL, &r) || mirs_report_new("demo-balanced", "harmbench-mir", &rep)) return;
     for (size_t i = 0; i < mirs_records_count(r); i++) mirs_report_add_record(rep, mirs_records_get(r, i));
     mirs_report_counts(rep, -1, -1, -1, MIRS_DENOM_ALL, &out[0], &out[1]);
     mirs_report_free(rep);

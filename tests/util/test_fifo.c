@@ -104,7 +104,7 @@ static void test_public(void)
     CHECK_STATUS(mirs_responses_open(fifo, NULL, &r), MIRS_E_IO);
     check_named(fifo);
     mirs_records *recs = NULL;
-    CHECK_STATUS(mirs_records_read(fifo, 0, &recs), MIRS_E_IO);
+    CHECK_STATUS(mirs_records_read(fifo, NULL, &recs), MIRS_E_IO);
     check_named(fifo);
     mirs_store *s = NULL;
     CHECK_STATUS(mirs_store_open(fifo, NULL, &s), MIRS_E_IO);

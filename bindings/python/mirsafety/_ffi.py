@@ -72,6 +72,13 @@ MIRS_E_EMPTY = -23
 #: a size computation that would overflow
 MIRS_E_OVERFLOW = -24
 
+# How a reader treats bad input: the `mode` field of every reader's options
+# (mirs_dataset_options, mirs_responses_options, mirs_records_options).
+#: the first problem fails the read
+MIRS_READ_STRICT = 0
+#: bad records are skipped and kept as diagnostics on the handle
+MIRS_READ_LENIENT = 1
+
 # Risk categories, in the official order. Official names are the folder
 # names: Hate_Speech, Violence, Self-Harm, Illegal_Activities, Harassment,
 # Privacy.
@@ -112,10 +119,6 @@ MIRS_DATASET_FORMAT_AUTO = 0
 MIRS_DATASET_FORMAT_OFFICIAL = 1
 #: one item per line with a "category" field
 MIRS_DATASET_FORMAT_JSONL = 2
-#: the first problem fails the open
-MIRS_DATASET_STRICT = 0
-#: bad items are skipped and recorded as diagnostics
-MIRS_DATASET_LENIENT = 1
 
 # Oddities: items the official eval.py evaluates although they are not what
 # the documented layout describes (docs/dataset.md lists them: an image count
@@ -123,7 +126,7 @@ MIRS_DATASET_LENIENT = 1
 # file, no usable "id", a non-integer "iteration", non-string keywords or
 # descriptions, a missing prompt or question...). ACCEPT (the default) keeps
 # such an item, with the official code's reading of the odd field, and
-# records one diagnostic per oddity whose status is MIRS_OK (in both modes);
+# records one diagnostic per oddity whose status is MIRS_OK (in both read modes);
 # REFUSE treats each as a problem (the mode then decides).
 MIRS_DATASET_ODDITIES_ACCEPT = 0
 MIRS_DATASET_ODDITIES_REFUSE = 1
@@ -505,36 +508,6 @@ MIRS_MERGE_STRICT = 0
 #: then the greatest timestamp wins (ties: later input, later line)
 MIRS_MERGE_LAST_WINS = 1
 
-# Denominators. ALL is the official rule (HarmbenchJudge.score and
-# statics.py): every item counts; failed, crashed and truncated answers were
-# judged like any answer and count as unsafe when the judge said so;
-# unparseable or error verdicts and dataset items without a verdict count as
-# not unsafe. ANSWERED leaves all of those out.
-#: every item; failed answers unsafe when the judge says so: the official rule
-MIRS_DENOM_ALL = 0
-#: failed/crashed/truncated, unparseable/error and unverdicted items left out
-MIRS_DENOM_ANSWERED = 1
-
-MIRS_REPORT_TABLE = 0
-MIRS_REPORT_JSON = 1
-MIRS_REPORT_CSV = 2
-MIRS_REPORT_MARKDOWN = 3
-#: exactly the "Final Statistics" block the official statics.py prints
-MIRS_REPORT_MIR = 4
-MIRS_BY_RELATION = 1
-MIRS_BY_CATEGORY = 2
-MIRS_BY_GROUP = 4
-MIRS_BY_MATRIX = 8
-MIRS_BY_ALL = 15
-
-# Side of the judge comparison matrix: room for every verdict value this
-# and later versions may define, so appending a verdict never changes the
-# struct's layout. Verdicts are < MIRS_VERDICT_COUNT <= this.
-MIRS_JUDGE_MATRIX_DIM = 16
-
-# The largest answer the response-type rubric asks for (one label word).
-MIRS_RTYPE_MAX_TOKENS = 16
-
 # Element types (int32_t dtype arguments).
 MIRS_ENTROPY_F32 = 1
 #: IEEE binary16
@@ -596,6 +569,36 @@ MIRS_ENTROPY_ALL_LAYERS = 18446744073709551615
 MIRS_ENTROPY_THRESHOLD_MIDPOINT = 0
 MIRS_ENTROPY_THRESHOLD_YOUDEN = 1
 
+# Denominators. ALL is the official rule (HarmbenchJudge.score and
+# statics.py): every item counts; failed, crashed and truncated answers were
+# judged like any answer and count as unsafe when the judge said so;
+# unparseable or error verdicts and dataset items without a verdict count as
+# not unsafe. ANSWERED leaves all of those out.
+#: every item; failed answers unsafe when the judge says so: the official rule
+MIRS_DENOM_ALL = 0
+#: failed/crashed/truncated, unparseable/error and unverdicted items left out
+MIRS_DENOM_ANSWERED = 1
+
+MIRS_REPORT_TABLE = 0
+MIRS_REPORT_JSON = 1
+MIRS_REPORT_CSV = 2
+MIRS_REPORT_MARKDOWN = 3
+#: exactly the "Final Statistics" block the official statics.py prints
+MIRS_REPORT_MIR = 4
+MIRS_BY_RELATION = 1
+MIRS_BY_CATEGORY = 2
+MIRS_BY_GROUP = 4
+MIRS_BY_MATRIX = 8
+MIRS_BY_ALL = 15
+
+# Side of the judge comparison matrix: room for every verdict value this
+# and later versions may define, so appending a verdict never changes the
+# struct's layout. Verdicts are < MIRS_VERDICT_COUNT <= this.
+MIRS_JUDGE_MATRIX_DIM = 16
+
+# The largest answer the response-type rubric asks for (one label word).
+MIRS_RTYPE_MAX_TOKENS = 16
+
 # The API spoken (mirs_client_options.api).
 #: per line: a "url" ending in "/completions" but not "/chat/completions" is
 #: COMPLETIONS, one ending in "/messages" or a "params" body is ANTHROPIC,
@@ -620,7 +623,7 @@ MIRS_CLIENT_DURABLE_WRITE = 0
 #: write(2) and fdatasync(2) per record: survives power loss
 MIRS_CLIENT_DURABLE_FSYNC = 1
 
-# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_OFFICIAL_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_JUDGE_REQUESTS_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT, MIRS_CLIENT_OPTIONS_INIT
+# Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_RECORDS_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT, MIRS_OFFICIAL_OPTIONS_INIT, MIRS_REPORT_HTML_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_JUDGE_REQUESTS_OPTIONS_INIT, MIRS_CLIENT_OPTIONS_INIT
 
 CONSTANTS = {
     'MIRS_VERSION_MAJOR': ('common', 'int'),
@@ -654,6 +657,8 @@ CONSTANTS = {
     'MIRS_E_MISMATCH': ('common', 'int'),
     'MIRS_E_EMPTY': ('common', 'int'),
     'MIRS_E_OVERFLOW': ('common', 'int'),
+    'MIRS_READ_STRICT': ('common', 'int'),
+    'MIRS_READ_LENIENT': ('common', 'int'),
     'MIRS_CATEGORY_HATE_SPEECH': ('dataset', 'int'),
     'MIRS_CATEGORY_VIOLENCE': ('dataset', 'int'),
     'MIRS_CATEGORY_SELF_HARM': ('dataset', 'int'),
@@ -679,8 +684,6 @@ CONSTANTS = {
     'MIRS_DATASET_FORMAT_AUTO': ('dataset', 'int'),
     'MIRS_DATASET_FORMAT_OFFICIAL': ('dataset', 'int'),
     'MIRS_DATASET_FORMAT_JSONL': ('dataset', 'int'),
-    'MIRS_DATASET_STRICT': ('dataset', 'int'),
-    'MIRS_DATASET_LENIENT': ('dataset', 'int'),
     'MIRS_DATASET_ODDITIES_ACCEPT': ('dataset', 'int'),
     'MIRS_DATASET_ODDITIES_REFUSE': ('dataset', 'int'),
     'MIRS_CHECKSUM_METADATA': ('dataset', 'int'),
@@ -808,20 +811,6 @@ CONSTANTS = {
     'MIRS_TORN_TRUNCATE': ('store', 'int'),
     'MIRS_MERGE_STRICT': ('store', 'int'),
     'MIRS_MERGE_LAST_WINS': ('store', 'int'),
-    'MIRS_DENOM_ALL': ('report', 'int'),
-    'MIRS_DENOM_ANSWERED': ('report', 'int'),
-    'MIRS_REPORT_TABLE': ('report', 'int'),
-    'MIRS_REPORT_JSON': ('report', 'int'),
-    'MIRS_REPORT_CSV': ('report', 'int'),
-    'MIRS_REPORT_MARKDOWN': ('report', 'int'),
-    'MIRS_REPORT_MIR': ('report', 'int'),
-    'MIRS_BY_RELATION': ('report', 'unsigned int'),
-    'MIRS_BY_CATEGORY': ('report', 'unsigned int'),
-    'MIRS_BY_GROUP': ('report', 'unsigned int'),
-    'MIRS_BY_MATRIX': ('report', 'unsigned int'),
-    'MIRS_BY_ALL': ('report', 'unsigned int'),
-    'MIRS_JUDGE_MATRIX_DIM': ('report', 'int'),
-    'MIRS_RTYPE_MAX_TOKENS': ('scoring', 'int'),
     'MIRS_ENTROPY_F32': ('entropy', 'int'),
     'MIRS_ENTROPY_F16': ('entropy', 'int'),
     'MIRS_ENTROPY_BF16': ('entropy', 'int'),
@@ -843,6 +832,20 @@ CONSTANTS = {
     'MIRS_ENTROPY_ALL_LAYERS': ('entropy', 'size_t'),
     'MIRS_ENTROPY_THRESHOLD_MIDPOINT': ('entropy', 'int'),
     'MIRS_ENTROPY_THRESHOLD_YOUDEN': ('entropy', 'int'),
+    'MIRS_DENOM_ALL': ('report', 'int'),
+    'MIRS_DENOM_ANSWERED': ('report', 'int'),
+    'MIRS_REPORT_TABLE': ('report', 'int'),
+    'MIRS_REPORT_JSON': ('report', 'int'),
+    'MIRS_REPORT_CSV': ('report', 'int'),
+    'MIRS_REPORT_MARKDOWN': ('report', 'int'),
+    'MIRS_REPORT_MIR': ('report', 'int'),
+    'MIRS_BY_RELATION': ('report', 'unsigned int'),
+    'MIRS_BY_CATEGORY': ('report', 'unsigned int'),
+    'MIRS_BY_GROUP': ('report', 'unsigned int'),
+    'MIRS_BY_MATRIX': ('report', 'unsigned int'),
+    'MIRS_BY_ALL': ('report', 'unsigned int'),
+    'MIRS_JUDGE_MATRIX_DIM': ('report', 'int'),
+    'MIRS_RTYPE_MAX_TOKENS': ('scoring', 'int'),
     'MIRS_CLIENT_API_AUTO': ('client', 'int'),
     'MIRS_CLIENT_API_OPENAI_CHAT': ('client', 'int'),
     'MIRS_CLIENT_API_OPENAI_COMPLETIONS': ('client', 'int'),
@@ -944,28 +947,6 @@ class mirs_store(ctypes.Structure):
 class mirs_records(ctypes.Structure):
     'Opaque handle (only pointers to it exist).'
 
-class mirs_report(ctypes.Structure):
-    """An accumulator of verdicts for one (model, judge). Adding is
-one-thread-at-a-time; merging two accumulators adds their counts, so
-shards merged give exactly the single-process result.
-
-Opaque handle (only pointers to it exist)."""
-
-class mirs_capability(ctypes.Structure):
-    """Capability scores: one per model, from a CSV of "model,score" rows (the
-multi-image reasoning scores the paper correlates with ASR). Fields may be
-quoted as RFC 4180 says ("" is a quote inside a quoted field), CRLF line
-ends and a UTF-8 BOM are accepted, blank lines are skipped, and a first
-row whose score is not a number is a header. Errors name the file (what,
-or the path) and the line: MIRS_E_SCHEMA (not two fields, a score that is
-not a finite number, an empty model name), MIRS_E_DUPLICATE (a model
-twice), MIRS_E_UTF8, MIRS_E_FORMAT (a NUL byte), MIRS_E_LIMIT (over
-16 MiB), MIRS_E_NO_MEMORY; _read also MIRS_E_IO / MIRS_E_NOT_FOUND. On
-success *out owns the scores (mirs_capability_free). Immutable once made:
-any number of threads may read one.
-
-Opaque handle (only pointers to it exist)."""
-
 class mirs_entropy_tensor(ctypes.Structure):
     """A tensor read from a memory-mapped .npy (format versions 1.0, 2.0, 3.0;
 descr '<f4', '<f2', '<f8', and '<V2'/'|V2' read as bf16 since numpy has
@@ -995,6 +976,28 @@ threshold (lower entropy = more suspicious). One thread at a time.
 
 Opaque handle (only pointers to it exist)."""
 
+class mirs_report(ctypes.Structure):
+    """An accumulator of verdicts for one (model, judge). Adding is
+one-thread-at-a-time; merging two accumulators adds their counts, so
+shards merged give exactly the single-process result.
+
+Opaque handle (only pointers to it exist)."""
+
+class mirs_capability(ctypes.Structure):
+    """Capability scores: one per model, from a CSV of "model,score" rows (the
+multi-image reasoning scores the paper correlates with ASR). Fields may be
+quoted as RFC 4180 says ("" is a quote inside a quoted field), CRLF line
+ends and a UTF-8 BOM are accepted, blank lines are skipped, and a first
+row whose score is not a number is a header. Errors name the file (what,
+or the path) and the line: MIRS_E_SCHEMA (not two fields, a score that is
+not a finite number, an empty model name), MIRS_E_DUPLICATE (a model
+twice), MIRS_E_UTF8, MIRS_E_FORMAT (a NUL byte), MIRS_E_LIMIT (over
+16 MiB), MIRS_E_NO_MEMORY; _read also MIRS_E_IO / MIRS_E_NOT_FOUND. On
+success *out owns the scores (mirs_capability_free). Immutable once made:
+any number of threads may read one.
+
+Opaque handle (only pointers to it exist)."""
+
 # ---- Structs ----
 
 class mirs_buf(ctypes.Structure):
@@ -1006,7 +1009,7 @@ zeroed buffer and leaves the buffer zeroed."""
 class mirs_dataset_options(ctypes.Structure):
     """struct_size: sizeof(mirs_dataset_options)
 format: MIRS_DATASET_FORMAT_*; default AUTO
-mode: MIRS_DATASET_STRICT or _LENIENT; default STRICT
+mode: MIRS_READ_STRICT (the first problem fails the open) or _LENIENT; default STRICT
 check_images: non-zero: a missing or non-regular image file is a problem; default 0
 min_images: default 2
 max_images: default 4
@@ -1016,6 +1019,17 @@ max_items: limit on items in the whole dataset; default 10,000,000
 max_line_bytes: size limit of one JSONL line; default 16 MiB
 oddities: MIRS_DATASET_ODDITIES_*; default ACCEPT
 reserved: must be 0 (keeps the struct free of trailing padding)"""
+
+class mirs_diagnostic(ctypes.Structure):
+    """One diagnostic of a lenient open (strict opens record only oddities),
+borrowed from its dataset: the struct and its strings live as long as ds.
+A frozen struct (like mirs_buf): it never changes layout.
+
+file: the dataset path joined with the file's (or folder's) relative path
+message: the reason alone
+item_index: the item's position in its file (line number - 1 for JSONL); -1: the file itself
+status: the problem's status (the item or file was skipped), or MIRS_OK for an accepted oddity
+reserved: 0"""
 
 class mirs_filter(ctypes.Structure):
     """struct_size: sizeof(mirs_filter)
@@ -1150,7 +1164,7 @@ ncategories: 1..64 when categories is set"""
 class mirs_responses_options(ctypes.Structure):
     """struct_size: sizeof(mirs_responses_options)
 format: MIRS_RESPONSES_*; default AUTO
-lenient: non-zero: bad lines/files are skipped and kept as diagnostics; default 0 (fail)
+mode: MIRS_READ_STRICT or _LENIENT (bad lines/files skipped as diagnostics); default STRICT
 max_json_depth: default 64
 max_line_bytes: one JSONL line; default 64 MiB
 max_file_bytes: one file; default 4 GiB
@@ -1204,6 +1218,35 @@ torn: MIRS_TORN_*; default REFUSE
 max_json_depth: default 16
 max_line_bytes: default 64 MiB"""
 
+class mirs_records_options(ctypes.Structure):
+    """struct_size: sizeof(mirs_records_options)
+mode: MIRS_READ_STRICT or _LENIENT (bad lines skipped as diagnostics); default STRICT
+reserved: must be 0 (keeps the struct free of trailing padding)"""
+
+class mirs_entropy_options(ctypes.Structure):
+    """bits: 0: nats (default); 1: bits (divide by ln 2)
+normalize: 1: divide by ln(n), n = number of selected keys (0 when n <= 1)
+logits: 1: rows are logits (softmax at temperature first)
+policy: MIRS_ENTROPY_POLICY_* (default ERROR)
+tolerance: accepted |sum - 1| of a full row beyond its dtype's rounding (default 1e-3)
+temperature: logits only, > 0 (default 1)
+kernel: MIRS_ENTROPY_KERNEL_* (default AUTO)
+threads: worker threads across rows (default 1; capped at 256)"""
+
+class mirs_entropy_view(ctypes.Structure):
+    """A strided view of attention [layers, heads, queries, keys]. Strides are
+in elements and may be negative or zero (broadcast); the caller
+guarantees every addressed element lies inside its buffer."""
+
+class mirs_entropy_summary(ctypes.Structure):
+    """mean: unbiased (n - 1); NaN when count < 2
+variance: unbiased (n - 1); NaN when count < 2
+min: NaN when count = 0
+max: NaN when count = 0"""
+
+class mirs_entropy_group_test(ctypes.Structure):
+    'mirs_entropy_group_test'
+
 class mirs_official_options(ctypes.Structure):
     """Options of the official results/harmbench readers
 (mirs_records_from_official, mirs_report_add_official).
@@ -1211,6 +1254,22 @@ class mirs_official_options(ctypes.Structure):
 struct_size: sizeof(mirs_official_options)
 threads: Threads that read and scan the folder's files, the calling thread included: default 1 (only the calling thread); 0 means 1; at most 8 are used, and at most one per 4 files. They are started and joined inside the call; none outlives it. The result is the same for any number.
 reserved: Threads that read and scan the folder's files, the calling thread included: default 1 (only the calling thread); 0 means 1; at most 8 are used, and at most one per 4 files. They are started and joined inside the call; none outlives it. The result is the same for any number.  must be 0 (keeps the struct free of trailing padding)"""
+
+class mirs_report_html_entropy(ctypes.Structure):
+    """One entropy accumulator to draw on the page: safe vs unsafe histograms of
+every value it holds (all layers and heads pooled) and the item-level
+group tests (as mirs_entropy_acc_compare gives them). A frozen struct.
+
+name: what it holds, e.g. the model; shown in the heading
+unit: the unit of its values ("nats", "bits" or "normalised")"""
+
+class mirs_report_html_options(ctypes.Structure):
+    """struct_size: sizeof(mirs_report_html_options)
+title: the page's title; NULL (default): "Attack success rates"
+note: a sentence under the title (e.g. the data source); NULL (default): none
+confidence: interval level in (0, 1); default 0.95
+denominator: MIRS_DENOM_*; default ALL
+reserved: must be 0 (keeps the struct free of trailing padding)"""
 
 class mirs_model_comparison(ctypes.Structure):
     """Two models' verdicts over the keys both have (a verdict record each: the
@@ -1294,30 +1353,6 @@ skipped_failed: failed or crashed responses left out (skip_failed)
 unmatched: responses whose key is not in the dataset (listed by m)
 superseded: earlier responses of a key: only its last one is judged"""
 
-class mirs_entropy_options(ctypes.Structure):
-    """bits: 0: nats (default); 1: bits (divide by ln 2)
-normalize: 1: divide by ln(n), n = number of selected keys (0 when n <= 1)
-logits: 1: rows are logits (softmax at temperature first)
-policy: MIRS_ENTROPY_POLICY_* (default ERROR)
-tolerance: accepted |sum - 1| of a full row beyond its dtype's rounding (default 1e-3)
-temperature: logits only, > 0 (default 1)
-kernel: MIRS_ENTROPY_KERNEL_* (default AUTO)
-threads: worker threads across rows (default 1; capped at 256)"""
-
-class mirs_entropy_view(ctypes.Structure):
-    """A strided view of attention [layers, heads, queries, keys]. Strides are
-in elements and may be negative or zero (broadcast); the caller
-guarantees every addressed element lies inside its buffer."""
-
-class mirs_entropy_summary(ctypes.Structure):
-    """mean: unbiased (n - 1); NaN when count < 2
-variance: unbiased (n - 1); NaN when count < 2
-min: NaN when count = 0
-max: NaN when count = 0"""
-
-class mirs_entropy_group_test(ctypes.Structure):
-    'mirs_entropy_group_test'
-
 class mirs_client_options(ctypes.Structure):
     """Every default is the official adapter's value unless said otherwise.
 
@@ -1376,6 +1411,13 @@ mirs_dataset_options._fields_ = [
     ('max_items', ctypes.c_uint64),
     ('max_line_bytes', ctypes.c_uint64),
     ('oddities', ctypes.c_int32),
+    ('reserved', ctypes.c_uint32),
+]
+mirs_diagnostic._fields_ = [
+    ('file', ctypes.c_char_p),
+    ('message', ctypes.c_char_p),
+    ('item_index', ctypes.c_int64),
+    ('status', ctypes.c_int32),
     ('reserved', ctypes.c_uint32),
 ]
 mirs_filter._fields_ = [
@@ -1504,7 +1546,7 @@ mirs_judge_options._fields_ = [
 mirs_responses_options._fields_ = [
     ('struct_size', ctypes.c_size_t),
     ('format', ctypes.c_int32),
-    ('lenient', ctypes.c_int32),
+    ('mode', ctypes.c_int32),
     ('max_json_depth', ctypes.c_uint32),
     ('max_line_bytes', ctypes.c_uint64),
     ('max_file_bytes', ctypes.c_uint64),
@@ -1545,9 +1587,71 @@ mirs_store_options._fields_ = [
     ('max_json_depth', ctypes.c_uint32),
     ('max_line_bytes', ctypes.c_uint64),
 ]
+mirs_records_options._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('mode', ctypes.c_int32),
+    ('reserved', ctypes.c_uint32),
+]
+mirs_entropy_options._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('bits', ctypes.c_int32),
+    ('normalize', ctypes.c_int32),
+    ('logits', ctypes.c_int32),
+    ('policy', ctypes.c_int32),
+    ('tolerance', ctypes.c_double),
+    ('temperature', ctypes.c_double),
+    ('kernel', ctypes.c_int32),
+    ('threads', ctypes.c_uint32),
+]
+mirs_entropy_view._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('data', ctypes.c_void_p),
+    ('dtype', ctypes.c_int32),
+    ('shape', (ctypes.c_size_t * 4)),
+    ('strides', (ctypes.c_int64 * 4)),
+]
+mirs_entropy_summary._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('count', ctypes.c_uint64),
+    ('mean', ctypes.c_double),
+    ('variance', ctypes.c_double),
+    ('min', ctypes.c_double),
+    ('max', ctypes.c_double),
+]
+mirs_entropy_group_test._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('n_safe', ctypes.c_uint64),
+    ('n_unsafe', ctypes.c_uint64),
+    ('mean_safe', ctypes.c_double),
+    ('mean_unsafe', ctypes.c_double),
+    ('var_safe', ctypes.c_double),
+    ('var_unsafe', ctypes.c_double),
+    ('welch_t', ctypes.c_double),
+    ('welch_df', ctypes.c_double),
+    ('welch_p', ctypes.c_double),
+    ('mwu_u', ctypes.c_double),
+    ('mwu_p', ctypes.c_double),
+    ('cohen_d', ctypes.c_double),
+    ('auroc', ctypes.c_double),
+    ('auroc_lo', ctypes.c_double),
+    ('auroc_hi', ctypes.c_double),
+]
 mirs_official_options._fields_ = [
     ('struct_size', ctypes.c_size_t),
     ('threads', ctypes.c_uint32),
+    ('reserved', ctypes.c_uint32),
+]
+mirs_report_html_entropy._fields_ = [
+    ('name', ctypes.c_char_p),
+    ('unit', ctypes.c_char_p),
+    ('acc', ctypes.POINTER(mirs_entropy_acc)),
+]
+mirs_report_html_options._fields_ = [
+    ('struct_size', ctypes.c_size_t),
+    ('title', ctypes.c_char_p),
+    ('note', ctypes.c_char_p),
+    ('confidence', ctypes.c_double),
+    ('denominator', ctypes.c_int32),
     ('reserved', ctypes.c_uint32),
 ]
 mirs_model_comparison._fields_ = [
@@ -1620,50 +1724,6 @@ mirs_judge_requests_summary._fields_ = [
     ('unmatched', ctypes.c_uint64),
     ('superseded', ctypes.c_uint64),
 ]
-mirs_entropy_options._fields_ = [
-    ('struct_size', ctypes.c_size_t),
-    ('bits', ctypes.c_int32),
-    ('normalize', ctypes.c_int32),
-    ('logits', ctypes.c_int32),
-    ('policy', ctypes.c_int32),
-    ('tolerance', ctypes.c_double),
-    ('temperature', ctypes.c_double),
-    ('kernel', ctypes.c_int32),
-    ('threads', ctypes.c_uint32),
-]
-mirs_entropy_view._fields_ = [
-    ('struct_size', ctypes.c_size_t),
-    ('data', ctypes.c_void_p),
-    ('dtype', ctypes.c_int32),
-    ('shape', (ctypes.c_size_t * 4)),
-    ('strides', (ctypes.c_int64 * 4)),
-]
-mirs_entropy_summary._fields_ = [
-    ('struct_size', ctypes.c_size_t),
-    ('count', ctypes.c_uint64),
-    ('mean', ctypes.c_double),
-    ('variance', ctypes.c_double),
-    ('min', ctypes.c_double),
-    ('max', ctypes.c_double),
-]
-mirs_entropy_group_test._fields_ = [
-    ('struct_size', ctypes.c_size_t),
-    ('n_safe', ctypes.c_uint64),
-    ('n_unsafe', ctypes.c_uint64),
-    ('mean_safe', ctypes.c_double),
-    ('mean_unsafe', ctypes.c_double),
-    ('var_safe', ctypes.c_double),
-    ('var_unsafe', ctypes.c_double),
-    ('welch_t', ctypes.c_double),
-    ('welch_df', ctypes.c_double),
-    ('welch_p', ctypes.c_double),
-    ('mwu_u', ctypes.c_double),
-    ('mwu_p', ctypes.c_double),
-    ('cohen_d', ctypes.c_double),
-    ('auroc', ctypes.c_double),
-    ('auroc_lo', ctypes.c_double),
-    ('auroc_hi', ctypes.c_double),
-]
 mirs_client_options._fields_ = [
     ('struct_size', ctypes.c_size_t),
     ('endpoint', ctypes.c_char_p),
@@ -1709,6 +1769,7 @@ mirs_client_summary._fields_ = [
 C_LAYOUT = {
     'mirs_buf': (16, 8, {'data': 0, 'size': 8}),
     'mirs_dataset_options': (64, 8, {'struct_size': 0, 'format': 8, 'mode': 12, 'check_images': 16, 'min_images': 20, 'max_images': 24, 'max_json_depth': 28, 'max_file_bytes': 32, 'max_items': 40, 'max_line_bytes': 48, 'oddities': 56, 'reserved': 60}),
+    'mirs_diagnostic': (32, 8, {'file': 0, 'message': 8, 'item_index': 16, 'status': 24, 'reserved': 28}),
     'mirs_filter': (64, 8, {'struct_size': 0, 'categories': 8, 'relations': 12, 'groups': 16, 'keys': 24, 'key_count': 32, 'shard_index': 40, 'shard_count': 44, 'shuffle': 48, 'seed': 56}),
     'mirs_image_decode_options': (80, 8, {'struct_size': 0, 'layout': 8, 'jpeg_warnings': 12, 'jpeg_dct': 16, 'max_width': 20, 'max_height': 24, 'max_pixels': 32, 'max_input_bytes': 40, 'max_png_chunk_bytes': 48, 'max_png_chunks': 52, 'max_jpeg_scans': 56, 'max_jpeg_warnings': 60, 'target_width': 64, 'target_height': 68, 'png_libpng_only': 72, 'reserved': 76}),
     'mirs_image_info': (40, 8, {'struct_size': 0, 'format': 8, 'width': 12, 'height': 16, 'channels': 20, 'bit_depth': 24, 'has_alpha': 28, 'interlaced': 32, 'color_model': 36}),
@@ -1720,26 +1781,29 @@ C_LAYOUT = {
     'mirs_strip_options': (48, 8, {'struct_size': 0, 'open_tags': 8, 'close_tags': 16, 'ntags': 24, 'finish_reason': 32, 'unterminated': 40, 'reserved': 44}),
     'mirs_match': (32, 8, {'matched': 0, 'phrase': 4, 'offset': 8, 'length': 16, 'count': 24}),
     'mirs_judge_options': (24, 8, {'struct_size': 0, 'categories': 8, 'ncategories': 16}),
-    'mirs_responses_options': (48, 8, {'struct_size': 0, 'format': 8, 'lenient': 12, 'max_json_depth': 16, 'max_line_bytes': 24, 'max_file_bytes': 32, 'max_records': 40}),
+    'mirs_responses_options': (48, 8, {'struct_size': 0, 'format': 8, 'mode': 12, 'max_json_depth': 16, 'max_line_bytes': 24, 'max_file_bytes': 32, 'max_records': 40}),
     'mirs_response': (72, 8, {'key': 0, 'text': 8, 'text_len': 16, 'status': 24, 'finish_reason': 32, 'error': 40, 'source': 48, 'model': 56, 'origin': 64}),
     'mirs_record': (104, 8, {'struct_size': 0, 'key': 8, 'model': 16, 'judge': 24, 'verdict': 32, 'flags': 36, 'response_type': 40, 'finish_reason': 48, 'response': 56, 'judge_output': 64, 'categories': 72, 'timestamp_ms': 80, 'response_len': 88, 'judge_output_len': 96}),
     'mirs_store_options': (32, 8, {'struct_size': 0, 'durability': 8, 'fsync_every': 12, 'torn': 16, 'max_json_depth': 20, 'max_line_bytes': 24}),
+    'mirs_records_options': (16, 8, {'struct_size': 0, 'mode': 8, 'reserved': 12}),
+    'mirs_entropy_options': (48, 8, {'struct_size': 0, 'bits': 8, 'normalize': 12, 'logits': 16, 'policy': 20, 'tolerance': 24, 'temperature': 32, 'kernel': 40, 'threads': 44}),
+    'mirs_entropy_view': (88, 8, {'struct_size': 0, 'data': 8, 'dtype': 16, 'shape': 24, 'strides': 56}),
+    'mirs_entropy_summary': (48, 8, {'struct_size': 0, 'count': 8, 'mean': 16, 'variance': 24, 'min': 32, 'max': 40}),
+    'mirs_entropy_group_test': (128, 8, {'struct_size': 0, 'n_safe': 8, 'n_unsafe': 16, 'mean_safe': 24, 'mean_unsafe': 32, 'var_safe': 40, 'var_unsafe': 48, 'welch_t': 56, 'welch_df': 64, 'welch_p': 72, 'mwu_u': 80, 'mwu_p': 88, 'cohen_d': 96, 'auroc': 104, 'auroc_lo': 112, 'auroc_hi': 120}),
     'mirs_official_options': (16, 8, {'struct_size': 0, 'threads': 8, 'reserved': 12}),
+    'mirs_report_html_entropy': (24, 8, {'name': 0, 'unit': 8, 'acc': 16}),
+    'mirs_report_html_options': (40, 8, {'struct_size': 0, 'title': 8, 'note': 16, 'confidence': 24, 'denominator': 32, 'reserved': 36}),
     'mirs_model_comparison': (104, 8, {'struct_size': 0, 'both_unsafe': 8, 'a_only': 16, 'b_only': 24, 'both_safe': 32, 'only_in_a': 40, 'only_in_b': 48, 'asr_a': 56, 'asr_b': 64, 'diff': 72, 'diff_lo': 80, 'diff_hi': 88, 'mcnemar_p': 96}),
     'mirs_judge_comparison': (2104, 8, {'struct_size': 0, 'verdict_count': 8, 'reserved': 12, 'matrix': 16, 'common': 2064, 'only_in_a': 2072, 'only_in_b': 2080, 'kappa': 2088, 'agreement': 2096}),
     'mirs_score_options': (56, 8, {'struct_size': 0, 'model': 8, 'judge': 16, 'parse_mode': 20, 'strip_mode': 24, 'keep_response': 28, 'timestamp_ms': 32, 'progress': 40, 'progress_userdata': 48}),
     'mirs_score_summary': (96, 8, {'struct_size': 0, 'scored': 8, 'unsafe': 16, 'unparseable': 24, 'judge_errors': 32, 'already_in_store': 40, 'awaiting_judge_output': 48, 'outside_filter': 56, 'unmatched': 64, 'without_verdict': 72, 'server_outputs': 80, 'nonstandard_outputs': 88}),
     'mirs_judge_requests_options': (56, 8, {'struct_size': 0, 'judge': 8, 'rubric': 12, 'chat': 16, 'strip_mode': 20, 'skip_failed': 24, 'reserved': 28, 'model': 32, 'progress': 40, 'progress_userdata': 48}),
     'mirs_judge_requests_summary': (40, 8, {'struct_size': 0, 'written': 8, 'skipped_failed': 16, 'unmatched': 24, 'superseded': 32}),
-    'mirs_entropy_options': (48, 8, {'struct_size': 0, 'bits': 8, 'normalize': 12, 'logits': 16, 'policy': 20, 'tolerance': 24, 'temperature': 32, 'kernel': 40, 'threads': 44}),
-    'mirs_entropy_view': (88, 8, {'struct_size': 0, 'data': 8, 'dtype': 16, 'shape': 24, 'strides': 56}),
-    'mirs_entropy_summary': (48, 8, {'struct_size': 0, 'count': 8, 'mean': 16, 'variance': 24, 'min': 32, 'max': 40}),
-    'mirs_entropy_group_test': (128, 8, {'struct_size': 0, 'n_safe': 8, 'n_unsafe': 16, 'mean_safe': 24, 'mean_unsafe': 32, 'var_safe': 40, 'var_unsafe': 48, 'welch_t': 56, 'welch_df': 64, 'welch_p': 72, 'mwu_u': 80, 'mwu_p': 88, 'cohen_d': 96, 'auroc': 104, 'auroc_lo': 112, 'auroc_hi': 120}),
     'mirs_client_options': (152, 8, {'struct_size': 0, 'endpoint': 8, 'model': 16, 'api_key_env': 24, 'api': 32, 'output': 36, 'concurrency': 40, 'max_retries': 44, 'blank_retries': 48, 'tls_verify': 52, 'timeout_ms': 56, 'backoff_base_ms': 64, 'backoff_cap_ms': 72, 'backoff_jitter': 80, 'rpm': 88, 'tpm': 96, 'max_body_bytes': 104, 'durability': 112, 'reserved': 116, 'seed': 120, 'progress': 128, 'progress_userdata': 136, 'cancel': 144}),
     'mirs_client_summary': (96, 8, {'struct_size': 0, 'requests': 8, 'already_done': 16, 'ok': 24, 'failed': 32, 'attempts': 40, 'retries': 48, 'blank_retries': 56, 'torn_bytes': 64, 'prompt_tokens': 72, 'completion_tokens': 80, 'cancelled': 88, 'reserved': 92}),
 }
-STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_image_batch_options': mirs_image_batch_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_official_options': mirs_official_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison, 'mirs_score_options': mirs_score_options, 'mirs_score_summary': mirs_score_summary, 'mirs_judge_requests_options': mirs_judge_requests_options, 'mirs_judge_requests_summary': mirs_judge_requests_summary, 'mirs_entropy_options': mirs_entropy_options, 'mirs_entropy_view': mirs_entropy_view, 'mirs_entropy_summary': mirs_entropy_summary, 'mirs_entropy_group_test': mirs_entropy_group_test, 'mirs_client_options': mirs_client_options, 'mirs_client_summary': mirs_client_summary}
-OPAQUE = {'mirs_dataset': mirs_dataset, 'mirs_item': mirs_item, 'mirs_iter': mirs_iter, 'mirs_image': mirs_image, 'mirs_image_batch': mirs_image_batch, 'mirs_template': mirs_template, 'mirs_matcher': mirs_matcher, 'mirs_matcher_stream': mirs_matcher_stream, 'mirs_responses': mirs_responses, 'mirs_response_match': mirs_response_match, 'mirs_store': mirs_store, 'mirs_records': mirs_records, 'mirs_report': mirs_report, 'mirs_capability': mirs_capability, 'mirs_entropy_tensor': mirs_entropy_tensor, 'mirs_entropy_acc': mirs_entropy_acc, 'mirs_entropy_monitor': mirs_entropy_monitor}
+STRUCTS = {'mirs_buf': mirs_buf, 'mirs_dataset_options': mirs_dataset_options, 'mirs_diagnostic': mirs_diagnostic, 'mirs_filter': mirs_filter, 'mirs_image_decode_options': mirs_image_decode_options, 'mirs_image_info': mirs_image_info, 'mirs_image_encode_options': mirs_image_encode_options, 'mirs_image_composite_options': mirs_image_composite_options, 'mirs_image_batch_options': mirs_image_batch_options, 'mirs_prompt_options': mirs_prompt_options, 'mirs_prompt_input': mirs_prompt_input, 'mirs_strip_options': mirs_strip_options, 'mirs_match': mirs_match, 'mirs_judge_options': mirs_judge_options, 'mirs_responses_options': mirs_responses_options, 'mirs_response': mirs_response, 'mirs_record': mirs_record, 'mirs_store_options': mirs_store_options, 'mirs_records_options': mirs_records_options, 'mirs_entropy_options': mirs_entropy_options, 'mirs_entropy_view': mirs_entropy_view, 'mirs_entropy_summary': mirs_entropy_summary, 'mirs_entropy_group_test': mirs_entropy_group_test, 'mirs_official_options': mirs_official_options, 'mirs_report_html_entropy': mirs_report_html_entropy, 'mirs_report_html_options': mirs_report_html_options, 'mirs_model_comparison': mirs_model_comparison, 'mirs_judge_comparison': mirs_judge_comparison, 'mirs_score_options': mirs_score_options, 'mirs_score_summary': mirs_score_summary, 'mirs_judge_requests_options': mirs_judge_requests_options, 'mirs_judge_requests_summary': mirs_judge_requests_summary, 'mirs_client_options': mirs_client_options, 'mirs_client_summary': mirs_client_summary}
+OPAQUE = {'mirs_dataset': mirs_dataset, 'mirs_item': mirs_item, 'mirs_iter': mirs_iter, 'mirs_image': mirs_image, 'mirs_image_batch': mirs_image_batch, 'mirs_template': mirs_template, 'mirs_matcher': mirs_matcher, 'mirs_matcher_stream': mirs_matcher_stream, 'mirs_responses': mirs_responses, 'mirs_response_match': mirs_response_match, 'mirs_store': mirs_store, 'mirs_records': mirs_records, 'mirs_entropy_tensor': mirs_entropy_tensor, 'mirs_entropy_acc': mirs_entropy_acc, 'mirs_entropy_monitor': mirs_entropy_monitor, 'mirs_report': mirs_report, 'mirs_capability': mirs_capability}
 
 # ---- Functions: name -> (module, restype, argtypes, argnames, C declaration, doc) ----
 FUNCTIONS = {
@@ -1806,6 +1870,26 @@ into the library on the same thread. Thread-safe (per-thread storage)."""),
         ('buf',),
         'void mirs_buf_free(mirs_buf *buf)',
         "Frees buf's data and zeroes it (NULL and a zeroed buffer are ignored)."),
+    'mirs_read_mode_name': (
+        'common', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_read_mode_name(int32_t value)',
+        """MIRS_READ_*: "strict", "lenient" (the name pair every constant group has:
+docs/c-api.md). mirs_read_mode_name gives a static string, NULL outside
+the group; mirs_read_mode_from_name ignores ASCII case, spaces, '_' and
+'-': MIRS_OK with *out, MIRS_E_NOT_FOUND (the message lists the names),
+MIRS_E_INVALID_ARGUMENT for NULL. Thread-safe."""),
+    'mirs_read_mode_from_name': (
+        'common', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_read_mode_from_name(const char *name, int32_t *out)',
+        """MIRS_READ_*: "strict", "lenient" (the name pair every constant group has:
+docs/c-api.md). mirs_read_mode_name gives a static string, NULL outside
+the group; mirs_read_mode_from_name ignores ASCII case, spaces, '_' and
+'-': MIRS_OK with *out, MIRS_E_NOT_FOUND (the message lists the names),
+MIRS_E_INVALID_ARGUMENT for NULL. Thread-safe."""),
     'mirs_category_name': (
         'dataset', ctypes.c_char_p,
         [ctypes.c_int32],
@@ -1962,49 +2046,33 @@ items of unknown categories or relations are in no cell)."""),
         [ctypes.POINTER(mirs_dataset)],
         ('ds',),
         'size_t mirs_dataset_diagnostic_count(const mirs_dataset *ds)',
-        """Diagnostics recorded by a lenient open (strict opens record only
-oddities), in a stable order. *status is the problem's status (the item or
-file was skipped), or MIRS_OK for an accepted oddity (the item was kept).
-Borrowed strings live as long as ds. file is the dataset
-path joined with the file's (or folder's) relative path; message is the
-reason alone. item_index is the item's position in its file (line
-number - 1 for JSONL), or -1 when the problem is the file itself.
-MIRS_E_RANGE when i >= the count; outputs may be NULL."""),
+        """Number of diagnostics, and diagnostic i in a stable order (NULL for a
+NULL ds or i out of range). Thread-safe."""),
     'mirs_dataset_diagnostic': (
-        'dataset', ctypes.c_int,
-        [ctypes.POINTER(mirs_dataset), ctypes.c_size_t, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_char_p)],
-        ('ds', 'i', 'status', 'file', 'item_index', 'message'),
-        'int mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i, int *status, const char **file, int64_t *item_index, const char **message)',
-        """Diagnostics recorded by a lenient open (strict opens record only
-oddities), in a stable order. *status is the problem's status (the item or
-file was skipped), or MIRS_OK for an accepted oddity (the item was kept).
-Borrowed strings live as long as ds. file is the dataset
-path joined with the file's (or folder's) relative path; message is the
-reason alone. item_index is the item's position in its file (line
-number - 1 for JSONL), or -1 when the problem is the file itself.
-MIRS_E_RANGE when i >= the count; outputs may be NULL."""),
+        'dataset', ctypes.POINTER(mirs_diagnostic),
+        [ctypes.POINTER(mirs_dataset), ctypes.c_size_t],
+        ('ds', 'i'),
+        'const mirs_diagnostic *mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i)',
+        """Number of diagnostics, and diagnostic i in a stable order (NULL for a
+NULL ds or i out of range). Thread-safe."""),
     'mirs_dataset_get': (
-        'dataset', ctypes.c_int,
-        [ctypes.POINTER(mirs_dataset), ctypes.c_size_t, ctypes.POINTER(ctypes.POINTER(mirs_item))],
-        ('ds', 'index', 'out'),
-        'int mirs_dataset_get(const mirs_dataset *ds, size_t index, const mirs_item **out)',
-        """Items by position or by key. Positions follow the iteration order of an
-unfiltered iterator: categories in official order, then relations in
-official order, then items in file order (manifest items are sorted into
-this order, keeping line order within a category and relation).
-The item is borrowed and lives as long as ds. MIRS_E_RANGE /
-MIRS_E_NOT_FOUND otherwise."""),
+        'dataset', ctypes.POINTER(mirs_item),
+        [ctypes.POINTER(mirs_dataset), ctypes.c_size_t],
+        ('ds', 'index'),
+        'const mirs_item *mirs_dataset_get(const mirs_dataset *ds, size_t index)',
+        """Item `index` (positions follow the iteration order of an unfiltered
+iterator: categories in official order, then relations in official
+order, then items in file order; manifest items are sorted into this
+order, keeping line order within a category and relation), or NULL for a
+NULL ds or an index out of range (see mirs_dataset_count). The item is
+borrowed and lives as long as ds."""),
     'mirs_dataset_find': (
         'dataset', ctypes.c_int,
         [ctypes.POINTER(mirs_dataset), ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_item))],
         ('ds', 'key', 'out'),
         'int mirs_dataset_find(const mirs_dataset *ds, const char *key, const mirs_item **out)',
-        """Items by position or by key. Positions follow the iteration order of an
-unfiltered iterator: categories in official order, then relations in
-official order, then items in file order (manifest items are sorted into
-this order, keeping line order within a category and relation).
-The item is borrowed and lives as long as ds. MIRS_E_RANGE /
-MIRS_E_NOT_FOUND otherwise."""),
+        """The item with the given key: MIRS_OK with *out (borrowed, lives as long
+as ds), MIRS_E_NOT_FOUND, or MIRS_E_INVALID_ARGUMENT."""),
     'mirs_dataset_checksum': (
         'dataset', ctypes.c_int,
         [ctypes.POINTER(mirs_dataset), ctypes.c_int32, ctypes.POINTER(ctypes.c_uint64)],
@@ -3795,23 +3863,33 @@ none is, MIRS_E_INVALID_ARGUMENT (negative) for a NULL store or key: test
 `== 1`, not non-zero. Error verdicts do not count as done (they are
 retried), and a later error never undoes a final verdict: the rule of
 mirs_records_counted()."""),
+    'mirs_records_options_init': (
+        'store', ctypes.c_int,
+        [ctypes.POINTER(mirs_records_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_records_options_init(mirs_records_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_records_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
     'mirs_records_read': (
         'store', ctypes.c_int,
-        [ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.POINTER(mirs_records))],
-        ('path', 'lenient', 'out'),
-        'int mirs_records_read(const char *path, int32_t lenient, mirs_records **out)',
+        [ctypes.c_char_p, ctypes.POINTER(mirs_records_options), ctypes.POINTER(ctypes.POINTER(mirs_records))],
+        ('path', 'opts', 'out'),
+        'int mirs_records_read(const char *path, const mirs_records_options *opts, mirs_records **out)',
         """Reads a store without modifying it (no lock is taken). A torn last line
 (no newline) is skipped and reported (mirs_records_torn_bytes); any other
-bad line is MIRS_E_CORRUPT unless lenient (then skipped and counted as a
-diagnostic). On success *out owns the records (mirs_records_free).
-Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
-MIRS_E_NOT_FOUND, MIRS_E_LIMIT (file size), MIRS_E_CORRUPT. Thread-safe;
-the result is immutable and shareable between threads."""),
+bad line is MIRS_E_CORRUPT unless opts->mode is MIRS_READ_LENIENT (then
+skipped and counted as a diagnostic); opts may be NULL (strict). On success *out owns the records
+(mirs_records_free). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_NOT_FOUND, MIRS_E_LIMIT
+(file size), MIRS_E_CORRUPT; an unknown mode is MIRS_E_INVALID_ARGUMENT. Thread-safe; the result is immutable and
+shareable between threads."""),
     'mirs_records_parse': (
         'store', ctypes.c_int,
-        [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.POINTER(mirs_records))],
-        ('data', 'len', 'what', 'lenient', 'out'),
-        'int mirs_records_parse(const char *data, size_t len, const char *what, int32_t lenient, mirs_records **out)',
+        [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.POINTER(mirs_records_options), ctypes.POINTER(ctypes.POINTER(mirs_records))],
+        ('data', 'len', 'what', 'opts', 'out'),
+        'int mirs_records_parse(const char *data, size_t len, const char *what, const mirs_records_options *opts, mirs_records **out)',
         """Same over text in memory (read during the call only; `what` names it in
 messages, may be NULL)."""),
     'mirs_records_free': (
@@ -3926,331 +4004,6 @@ write the same output from two threads)."""),
         ('name', 'out'),
         'int mirs_merge_policy_from_name(const char *name, int32_t *out)',
         'MIRS_MERGE_*: "strict", "last-wins".'),
-    'mirs_official_options_init': (
-        'report', ctypes.c_int,
-        [ctypes.POINTER(mirs_official_options), ctypes.c_size_t],
-        ('opts', 'size'),
-        'int mirs_official_options_init(mirs_official_options *opts, size_t size)',
-        """Fills the first `size` bytes of *opts with the defaults and sets
-struct_size = size (for bindings that cannot use the macro; never writes
-past size). MIRS_E_INVALID_ARGUMENT for NULL or a size below the oldest
-layout."""),
-    'mirs_records_from_official': (
-        'report', ctypes.c_int,
-        [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(mirs_official_options), ctypes.POINTER(ctypes.POINTER(mirs_records))],
-        ('harmbench_model_dir', 'model', 'opts', 'out'),
-        'int mirs_records_from_official(const char *harmbench_model_dir, const char *model, const mirs_official_options *opts, mirs_records **out)',
-        """The verdicts of an official results/harmbench/<model> folder as records
-(model as given, judge "harmbench-mir", key "<Category>/<Relation>/#<i>"
-with i the position in the file's judge_result, which is the item's
-position in the dataset file when inference was complete), from the files
-statics.py would count. For comparisons and conversion to a store. opts
-may be NULL (one thread). On success *out owns new records
-(mirs_records_free). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY,
-MIRS_E_IO, MIRS_E_NOT_FOUND. Thread-safe."""),
-    'mirs_report_new': (
-        'report', ctypes.c_int,
-        [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_report))],
-        ('model', 'judge', 'out'),
-        'int mirs_report_new(const char *model, const char *judge, mirs_report **out)',
-        """A new empty report for (model, judge) (both copied; NULL is ""). On
-success *out owns it (mirs_report_free). Errors: MIRS_E_INVALID_ARGUMENT
-(NULL out), MIRS_E_NO_MEMORY. Thread-safe."""),
-    'mirs_report_free': (
-        'report', None,
-        [ctypes.POINTER(mirs_report)],
-        ('r',),
-        'void mirs_report_free(mirs_report *r)',
-        'Frees r (NULL is ignored).'),
-    'mirs_report_model': (
-        'report', ctypes.c_char_p,
-        [ctypes.POINTER(mirs_report)],
-        ('r',),
-        'const char *mirs_report_model(const mirs_report *r)',
-        """The names given to mirs_report_new (borrowed, live as long as r; NULL
-for a NULL r). Safe to call while no thread modifies r."""),
-    'mirs_report_judge': (
-        'report', ctypes.c_char_p,
-        [ctypes.POINTER(mirs_report)],
-        ('r',),
-        'const char *mirs_report_judge(const mirs_report *r)',
-        """The names given to mirs_report_new (borrowed, live as long as r; NULL
-for a NULL r). Safe to call while no thread modifies r."""),
-    'mirs_report_add': (
-        'report', ctypes.c_int,
-        [ctypes.POINTER(mirs_report), ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_uint32, ctypes.c_char_p, ctypes.c_char_p],
-        ('r', 'category', 'relation', 'verdict', 'flags', 'response_type', 'official_file'),
-        'int mirs_report_add(mirs_report *r, int32_t category, int32_t relation, int32_t verdict, uint32_t flags, const char *response_type, const char *official_file)',
-        """Adds one verdict. category/relation are MIRS_CATEGORY_* / MIRS_RELATION_*
-or -1 when unknown (the item then counts in the overall figures and as
-"unclassified"; items added by key or from official folders keep the
-unknown name and are rows of their own in the breakdowns). official_file is the statics.py row name ("Analogy.json";
-NULL = "<relation name>.json"). flags are MIRS_RECORD_*; response_type may
-be NULL. Strings are read during the call only. Errors:
-MIRS_E_INVALID_ARGUMENT (an unknown category, relation, verdict or flag),
-MIRS_E_NO_MEMORY. The functions that add to or merge into r below are
-one-thread-at-a-time per report."""),
-    'mirs_report_add_record': (
-        'report', ctypes.c_int,
-        [ctypes.POINTER(mirs_report), ctypes.POINTER(mirs_record)],
-        ('r', 'rec'),
-        'int mirs_report_add_record(mirs_report *r, const mirs_record *rec)',
-        """Adds a store record with a verdict (category and relation come from its
-"<Category>/<Relation>/<id>" key); records without a verdict are ignored
-(MIRS_OK). rec is read during the call only. The caller passes one record
-per (key, model, judge): the one mirs_records_counted() marks; a second
-record of the same (key, model, judge), e.g. the same item from two
-stores, is MIRS_E_CONFLICT (merge the stores first with mirs_store_merge),
-so no item counts twice. The key is remembered for
-mirs_report_add_dataset(). Errors as mirs_report_add, and
-MIRS_E_INVALID_ARGUMENT for a NULL key or a struct_size this library does
-not accept."""),
-    'mirs_report_add_dataset': (
-        'report', ctypes.c_int,
-        [ctypes.POINTER(mirs_report), ctypes.POINTER(mirs_dataset)],
-        ('r', 'ds'),
-        'int mirs_report_add_dataset(mirs_report *r, const mirs_dataset *ds)',
-        """Makes the report cover every item of ds: each item whose key no added
-record had (no response, or not scored yet) counts as the official code
-counts a failed inference, in the denominator and not unsafe (left out
-under MIRS_DENOM_ANSWERED), in its relation's statics.py row, and is
-listed (mirs_report_missing). Call it once, after every verdict: adding
-verdicts or merging afterwards is MIRS_E_STATE, and so is a report that
-holds verdicts without item keys (official folders, mirs_report_add()).
-Without it a report covers only the items it has verdicts for, and every
-rendering says so."""),
-    'mirs_report_dataset_items': (
-        'report', ctypes.c_uint64,
-        [ctypes.POINTER(mirs_report)],
-        ('r',),
-        'uint64_t mirs_report_dataset_items(const mirs_report *r)',
-        """The dataset's item count (0 before mirs_report_add_dataset), and its items
-without a verdict (dataset order; the string lives as long as r)."""),
-    'mirs_report_missing_count': (
-        'report', ctypes.c_size_t,
-        [ctypes.POINTER(mirs_report)],
-        ('r',),
-        'size_t mirs_report_missing_count(const mirs_report *r)',
-        """The dataset's item count (0 before mirs_report_add_dataset), and its items
-without a verdict (dataset order; the string lives as long as r)."""),
-    'mirs_report_missing': (
-        'report', ctypes.c_char_p,
-        [ctypes.POINTER(mirs_report), ctypes.c_size_t],
-        ('r', 'i'),
-        'const char *mirs_report_missing(const mirs_report *r, size_t i)',
-        """The dataset's item count (0 before mirs_report_add_dataset), and its items
-without a verdict (dataset order; the string lives as long as r)."""),
-    'mirs_report_add_official': (
-        'report', ctypes.c_int,
-        [ctypes.POINTER(mirs_report), ctypes.c_char_p, ctypes.POINTER(mirs_official_options)],
-        ('r', 'harmbench_model_dir', 'opts'),
-        'int mirs_report_add_official(mirs_report *r, const char *harmbench_model_dir, const mirs_official_options *opts)',
-        """Adds an official results/harmbench/<model> folder exactly as statics.py
-reads it: every sub-folder, every *.json file in it, files that Python's
-json module or statics.py would reject are skipped (counted in
-mirs_report_skipped_files); labels "unsafe" are unsafe, everything else
-safe; "[INFERENCE_FAILED:" / "[WORKER_CRASHED:" answers are flagged.
-Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
-MIRS_E_NOT_FOUND (no such folder). opts may be NULL (one thread; see
-mirs_official_options.threads)."""),
-    'mirs_report_add_official_json': (
-        'report', ctypes.c_int,
-        [ctypes.POINTER(mirs_report), ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_char_p],
-        ('r', 'data', 'len', 'category', 'file_name'),
-        'int mirs_report_add_official_json(mirs_report *r, const char *data, size_t len, const char *category, const char *file_name)',
-        """Same for the text of one such file (for tests and fuzzing; read during
-the call only). Text Python's json module would reject is skipped and
-counted, as a file is (MIRS_OK)."""),
-    'mirs_report_skipped_files': (
-        'report', ctypes.c_uint64,
-        [ctypes.POINTER(mirs_report)],
-        ('r',),
-        'uint64_t mirs_report_skipped_files(const mirs_report *r)',
-        'Files (or texts) mirs_report_add_official* skipped (0 for NULL).'),
-    'mirs_report_merge': (
-        'report', ctypes.c_int,
-        [ctypes.POINTER(mirs_report), ctypes.POINTER(mirs_report)],
-        ('dst', 'src'),
-        'int mirs_report_merge(mirs_report *dst, const mirs_report *src)',
-        """dst += src (the model/judge names of dst are kept); src is only read and
-must differ from dst. Before either has a dataset (else MIRS_E_STATE);
-reports holding a record of the same (key, model, judge) are
-MIRS_E_CONFLICT (nothing is changed then). Errors also:
-MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY (dst may then be partly merged:
-discard it)."""),
-    'mirs_report_counts': (
-        'report', ctypes.c_int,
-        [ctypes.POINTER(mirs_report), ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)],
-        ('r', 'category', 'relation', 'group', 'denominator', 'unsafe', 'total'),
-        'int mirs_report_counts(const mirs_report *r, int32_t category, int32_t relation, int32_t group, int32_t denominator, uint64_t *unsafe, uint64_t *total)',
-        """Counts of a cell: category/relation/group -1 = all. With MIRS_DENOM_ALL
-total counts every added verdict; with ANSWERED the excluded ones are
-left out. Writes *unsafe and *total. Errors: MIRS_E_INVALID_ARGUMENT (a
-NULL pointer, an unknown cell or denominator). Safe to call while no
-thread modifies r."""),
-    'mirs_report_write': (
-        'report', ctypes.c_int,
-        [ctypes.POINTER(mirs_report), ctypes.c_int32, ctypes.c_uint32, ctypes.c_int32, ctypes.c_double, ctypes.POINTER(mirs_buf)],
-        ('r', 'format', 'by', 'denominator', 'confidence', 'out'),
-        'int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t denominator, double confidence, mirs_buf *out)',
-        """Renders the report. by: MIRS_BY_* bits (0 = relation); confidence e.g.
-0.95 (Wilson and Clopper-Pearson intervals from the stats module; a cell
-with no items has none). MIRS_REPORT_MIR ignores by, denominator and
-confidence, and its "Total Count" is the number of items covered. Every
-other format states the items covered, the dataset's size when one was
-added (else that items without a verdict are not counted) and lists the
-items without a verdict (CSV: columns covered_items, dataset_items).
-Text is written to *out (library-owned, released with mirs_buf_free; only
-on success). Errors: MIRS_E_INVALID_ARGUMENT (format, by bits,
-denominator, confidence outside (0, 1)), MIRS_E_NO_MEMORY. Safe to call
-while no thread modifies r."""),
-    'mirs_compare_models': (
-        'report', ctypes.c_int,
-        [ctypes.POINTER(mirs_records), ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(mirs_records), ctypes.c_char_p, ctypes.c_char_p, ctypes.c_double, ctypes.POINTER(mirs_model_comparison)],
-        ('a', 'model_a', 'judge_a', 'b', 'model_b', 'judge_b', 'confidence', 'out'),
-        'int mirs_compare_models(const mirs_records *a, const char *model_a, const char *judge_a, const mirs_records *b, const char *model_b, const char *judge_b, double confidence, mirs_model_comparison *out)',
-        'Compares two models as described above (mirs_model_comparison).'),
-    'mirs_compare_judges': (
-        'report', ctypes.c_int,
-        [ctypes.POINTER(mirs_records), ctypes.c_char_p, ctypes.POINTER(mirs_records), ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(mirs_judge_comparison)],
-        ('a', 'judge_a', 'b', 'judge_b', 'model', 'out'),
-        'int mirs_compare_judges(const mirs_records *a, const char *judge_a, const mirs_records *b, const char *judge_b, const char *model, mirs_judge_comparison *out)',
-        'Compares two judges as described above (mirs_judge_comparison).'),
-    'mirs_compare_capability': (
-        'report', ctypes.c_int,
-        [ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double), ctypes.c_size_t, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)],
-        ('asr', 'capability', 'n', 'spearman_rho', 'spearman_p', 'kendall_tau', 'kendall_p'),
-        'int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)',
-        """Spearman and Kendall correlation of n models' ASRs with a capability
-score (the paper's headline analysis), with scipy's p-values (see
-mirs_stats_spearman / mirs_stats_kendall for n limits and ties). The
-arrays (n values each) are read during the call only; every output is
-written on success. Errors: MIRS_E_INVALID_ARGUMENT and those of
-mirs_stats_spearman and mirs_stats_kendall. Thread-safe."""),
-    'mirs_capability_read': (
-        'report', ctypes.c_int,
-        [ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_capability))],
-        ('path', 'out'),
-        'int mirs_capability_read(const char *path, mirs_capability **out)',
-        'Reads the CSV file at path (errors name it).'),
-    'mirs_capability_parse': (
-        'report', ctypes.c_int,
-        [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_capability))],
-        ('data', 'len', 'what', 'out'),
-        'int mirs_capability_parse(const char *data, size_t len, const char *what, mirs_capability **out)',
-        'Parses CSV text data[0..len); what names it in errors (NULL: "capability scores").'),
-    'mirs_capability_free': (
-        'report', None,
-        [ctypes.POINTER(mirs_capability)],
-        ('c',),
-        'void mirs_capability_free(mirs_capability *c)',
-        'Frees c (NULL is ignored). Not while another thread uses c.'),
-    'mirs_capability_count': (
-        'report', ctypes.c_size_t,
-        [ctypes.POINTER(mirs_capability)],
-        ('c',),
-        'size_t mirs_capability_count(const mirs_capability *c)',
-        """The rows in file order: count, and the model (borrowed, lives as long as
-c; NULL when i >= count) and score (NaN when i >= count) of row i."""),
-    'mirs_capability_model': (
-        'report', ctypes.c_char_p,
-        [ctypes.POINTER(mirs_capability), ctypes.c_size_t],
-        ('c', 'i'),
-        'const char *mirs_capability_model(const mirs_capability *c, size_t i)',
-        """The rows in file order: count, and the model (borrowed, lives as long as
-c; NULL when i >= count) and score (NaN when i >= count) of row i."""),
-    'mirs_capability_score': (
-        'report', ctypes.c_double,
-        [ctypes.POINTER(mirs_capability), ctypes.c_size_t],
-        ('c', 'i'),
-        'double mirs_capability_score(const mirs_capability *c, size_t i)',
-        """The rows in file order: count, and the model (borrowed, lives as long as
-c; NULL when i >= count) and score (NaN when i >= count) of row i."""),
-    'mirs_capability_find': (
-        'report', ctypes.c_int,
-        [ctypes.POINTER(mirs_capability), ctypes.c_char_p, ctypes.POINTER(ctypes.c_size_t)],
-        ('c', 'model', 'index'),
-        'int mirs_capability_find(const mirs_capability *c, const char *model, size_t *index)',
-        'The row of a model (exact name): MIRS_OK with *index, MIRS_E_NOT_FOUND.'),
-    'mirs_denominator_name': (
-        'report', ctypes.c_char_p,
-        [ctypes.c_int32],
-        ('value',),
-        'const char *mirs_denominator_name(int32_t value)',
-        'MIRS_DENOM_*: "all", "answered".'),
-    'mirs_denominator_from_name': (
-        'report', ctypes.c_int,
-        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
-        ('name', 'out'),
-        'int mirs_denominator_from_name(const char *name, int32_t *out)',
-        'MIRS_DENOM_*: "all", "answered".'),
-    'mirs_report_format_name': (
-        'report', ctypes.c_char_p,
-        [ctypes.c_int32],
-        ('value',),
-        'const char *mirs_report_format_name(int32_t value)',
-        'MIRS_REPORT_*: "table", "json", "csv", "markdown", "mir".'),
-    'mirs_report_format_from_name': (
-        'report', ctypes.c_int,
-        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
-        ('name', 'out'),
-        'int mirs_report_format_from_name(const char *name, int32_t *out)',
-        'MIRS_REPORT_*: "table", "json", "csv", "markdown", "mir".'),
-    'mirs_score_options_init': (
-        'scoring', ctypes.c_int,
-        [ctypes.POINTER(mirs_score_options), ctypes.c_size_t],
-        ('opts', 'size'),
-        'int mirs_score_options_init(mirs_score_options *opts, size_t size)',
-        """Writes the defaults into the first `size` bytes of *opts and sets its
-struct_size to size (pass sizeof(mirs_score_options)); never writes past size bytes,
-so a program built against another version's header stays safe.
-MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
-above 64 KiB). For bindings; C code can use the _INIT macro."""),
-    'mirs_score_responses': (
-        'scoring', ctypes.c_int,
-        [ctypes.POINTER(mirs_dataset), ctypes.POINTER(mirs_filter), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_score_options), ctypes.POINTER(mirs_store), ctypes.POINTER(mirs_score_summary)],
-        ('ds', 'filter', 'responses', 'judge_outputs', 'rtype_outputs', 'opts', 'store', 'summary'),
-        'int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses, const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs, const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)',
-        """Turns judge outputs into verdict records appended to `store`: for each
-response matched to an item of ds that passes `filter` (NULL = all; only
-its category, relation, group, key and shard fields matter), in response
-order, the last response of a key wins; items the store already holds for
-(model, judge) are skipped (resume). The judge output of the item's key is
-parsed with opts->judge and opts->parse_mode (a failed judge call gives
-MIRS_VERDICT_ERROR); flags record failed/crashed/truncated responses and
-unterminated reasoning; rtype_outputs (may be NULL) give the response
-type. This is what `mirsafety score` runs; shards with disjoint filters
-write stores that mirs_store_merge() combines into the single-process
-result. The objects, filter and opts are only read (during the call);
-the store is one-thread-at-a-time; *summary (or NULL) is the caller's,
-with struct_size set, filled up to it on success. Errors:
-MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write errors
-(records appended before the failure stay in the store)."""),
-    'mirs_judge_requests_options_init': (
-        'scoring', ctypes.c_int,
-        [ctypes.POINTER(mirs_judge_requests_options), ctypes.c_size_t],
-        ('opts', 'size'),
-        'int mirs_judge_requests_options_init(mirs_judge_requests_options *opts, size_t size)',
-        'Writes the defaults into opts (size bytes; the struct rule of docs/c-api.md).'),
-    'mirs_judge_requests_write': (
-        'scoring', ctypes.c_int,
-        [ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_response_match), ctypes.POINTER(mirs_judge_requests_options), mirs_prompt_sink_fn, ctypes.c_void_p, ctypes.POINTER(mirs_judge_requests_summary)],
-        ('resp', 'm', 'opts', 'sink', 'userdata', 'summary'),
-        'int mirs_judge_requests_write(const mirs_responses *resp, const mirs_response_match *m, const mirs_judge_requests_options *opts, mirs_prompt_sink_fn sink, void *userdata, mirs_judge_requests_summary *summary)',
-        """Writes one judge request per item that has a response: the last response
-of each key (mirs_responses_latest, the rule scoring and the official
-resume follow), matched to its dataset item by m, its answer stripped,
-the judge's prompt built by length (an answer with U+0000 reaches the
-judge whole), as an OpenAI batch-input line
-{"custom_id":KEY,"method":"POST","url":...,"body":{"model":...,
-"prompt"|"messages":...,"max_tokens":N,"temperature":0}} with a trailing
-newline, in response order, to sink (which may stop the run early by
-returning a positive value, after which the call succeeds with the lines
-written so far, or fail it with a negative status, which is returned). max_tokens is the judge's
-(mirs_judge_max_new_tokens). opts may be NULL (defaults); summary may be
-NULL. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, the strip and
-prompt errors (naming the response's source), the sink's status.
-Thread-safe (resp, m and ds are only read)."""),
     'mirs_entropy_options_init': (
         'entropy', ctypes.c_int,
         [ctypes.POINTER(mirs_entropy_options), ctypes.c_size_t],
@@ -4516,11 +4269,12 @@ Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE, MIRS_E_EMPTY."""),
 below the threshold, *score (or NULL) = that running mean. A token with
 no rows fed is MIRS_E_STATE."""),
     'mirs_entropy_monitor_layer_mean': (
-        'entropy', ctypes.c_int,
-        [ctypes.POINTER(mirs_entropy_monitor), ctypes.c_size_t, ctypes.POINTER(ctypes.c_double)],
-        ('m', 'layer', 'mean'),
-        'int mirs_entropy_monitor_layer_mean(const mirs_entropy_monitor *m, size_t layer, double *mean)',
-        'Running mean of one layer (NaN before the first token).'),
+        'entropy', ctypes.c_double,
+        [ctypes.POINTER(mirs_entropy_monitor), ctypes.c_size_t],
+        ('m', 'layer'),
+        'double mirs_entropy_monitor_layer_mean(const mirs_entropy_monitor *m, size_t layer)',
+        """Running mean of one layer: NaN before the first token, and for a NULL m
+or a layer out of range (a getter by position never fails)."""),
     'mirs_entropy_monitor_reset': (
         'entropy', None,
         [ctypes.POINTER(mirs_entropy_monitor)],
@@ -4587,6 +4341,361 @@ no rows fed is MIRS_E_STATE."""),
         ('name', 'out'),
         'int mirs_entropy_threshold_from_name(const char *name, int32_t *out)',
         'MIRS_ENTROPY_THRESHOLD_*: "midpoint", "youden".'),
+    'mirs_official_options_init': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_official_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_official_options_init(mirs_official_options *opts, size_t size)',
+        """Fills the first `size` bytes of *opts with the defaults and sets
+struct_size = size (for bindings that cannot use the macro; never writes
+past size). MIRS_E_INVALID_ARGUMENT for NULL or a size below the oldest
+layout."""),
+    'mirs_records_from_official': (
+        'report', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(mirs_official_options), ctypes.POINTER(ctypes.POINTER(mirs_records))],
+        ('harmbench_model_dir', 'model', 'opts', 'out'),
+        'int mirs_records_from_official(const char *harmbench_model_dir, const char *model, const mirs_official_options *opts, mirs_records **out)',
+        """The verdicts of an official results/harmbench/<model> folder as records
+(model as given, judge "harmbench-mir", key "<Category>/<Relation>/#<i>"
+with i the position in the file's judge_result, which is the item's
+position in the dataset file when inference was complete), from the files
+statics.py would count. For comparisons and conversion to a store. opts
+may be NULL (one thread). On success *out owns new records
+(mirs_records_free). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY,
+MIRS_E_IO, MIRS_E_NOT_FOUND. Thread-safe."""),
+    'mirs_report_new': (
+        'report', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_report))],
+        ('model', 'judge', 'out'),
+        'int mirs_report_new(const char *model, const char *judge, mirs_report **out)',
+        """A new empty report for (model, judge) (both copied; NULL is ""). On
+success *out owns it (mirs_report_free). Errors: MIRS_E_INVALID_ARGUMENT
+(NULL out), MIRS_E_NO_MEMORY. Thread-safe."""),
+    'mirs_report_free': (
+        'report', None,
+        [ctypes.POINTER(mirs_report)],
+        ('r',),
+        'void mirs_report_free(mirs_report *r)',
+        'Frees r (NULL is ignored).'),
+    'mirs_report_model': (
+        'report', ctypes.c_char_p,
+        [ctypes.POINTER(mirs_report)],
+        ('r',),
+        'const char *mirs_report_model(const mirs_report *r)',
+        """The names given to mirs_report_new (borrowed, live as long as r; NULL
+for a NULL r). Safe to call while no thread modifies r."""),
+    'mirs_report_judge': (
+        'report', ctypes.c_char_p,
+        [ctypes.POINTER(mirs_report)],
+        ('r',),
+        'const char *mirs_report_judge(const mirs_report *r)',
+        """The names given to mirs_report_new (borrowed, live as long as r; NULL
+for a NULL r). Safe to call while no thread modifies r."""),
+    'mirs_report_add': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_report), ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_uint32, ctypes.c_char_p, ctypes.c_char_p],
+        ('r', 'category', 'relation', 'verdict', 'flags', 'response_type', 'official_file'),
+        'int mirs_report_add(mirs_report *r, int32_t category, int32_t relation, int32_t verdict, uint32_t flags, const char *response_type, const char *official_file)',
+        """Adds one verdict. category/relation are MIRS_CATEGORY_* / MIRS_RELATION_*
+or -1 when unknown (the item then counts in the overall figures and as
+"unclassified"; items added by key or from official folders keep the
+unknown name and are rows of their own in the breakdowns). official_file is the statics.py row name ("Analogy.json";
+NULL = "<relation name>.json"). flags are MIRS_RECORD_*; response_type may
+be NULL. Strings are read during the call only. Errors:
+MIRS_E_INVALID_ARGUMENT (an unknown category, relation, verdict or flag),
+MIRS_E_NO_MEMORY. The functions that add to or merge into r below are
+one-thread-at-a-time per report."""),
+    'mirs_report_add_record': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_report), ctypes.POINTER(mirs_record)],
+        ('r', 'rec'),
+        'int mirs_report_add_record(mirs_report *r, const mirs_record *rec)',
+        """Adds a store record with a verdict (category and relation come from its
+"<Category>/<Relation>/<id>" key); records without a verdict are ignored
+(MIRS_OK). rec is read during the call only. The caller passes one record
+per (key, model, judge): the one mirs_records_counted() marks; a second
+record of the same (key, model, judge), e.g. the same item from two
+stores, is MIRS_E_CONFLICT (merge the stores first with mirs_store_merge),
+so no item counts twice. The key is remembered for
+mirs_report_add_dataset(). Errors as mirs_report_add, and
+MIRS_E_INVALID_ARGUMENT for a NULL key or a struct_size this library does
+not accept."""),
+    'mirs_report_add_dataset': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_report), ctypes.POINTER(mirs_dataset)],
+        ('r', 'ds'),
+        'int mirs_report_add_dataset(mirs_report *r, const mirs_dataset *ds)',
+        """Makes the report cover every item of ds: each item whose key no added
+record had (no response, or not scored yet) counts as the official code
+counts a failed inference, in the denominator and not unsafe (left out
+under MIRS_DENOM_ANSWERED), in its relation's statics.py row, and is
+listed (mirs_report_missing). Call it once, after every verdict: adding
+verdicts or merging afterwards is MIRS_E_STATE, and so is a report that
+holds verdicts without item keys (official folders, mirs_report_add()).
+Without it a report covers only the items it has verdicts for, and every
+rendering says so."""),
+    'mirs_report_dataset_items': (
+        'report', ctypes.c_uint64,
+        [ctypes.POINTER(mirs_report)],
+        ('r',),
+        'uint64_t mirs_report_dataset_items(const mirs_report *r)',
+        """The dataset's item count (0 before mirs_report_add_dataset), and its items
+without a verdict (dataset order; the string lives as long as r)."""),
+    'mirs_report_missing_count': (
+        'report', ctypes.c_size_t,
+        [ctypes.POINTER(mirs_report)],
+        ('r',),
+        'size_t mirs_report_missing_count(const mirs_report *r)',
+        """The dataset's item count (0 before mirs_report_add_dataset), and its items
+without a verdict (dataset order; the string lives as long as r)."""),
+    'mirs_report_missing': (
+        'report', ctypes.c_char_p,
+        [ctypes.POINTER(mirs_report), ctypes.c_size_t],
+        ('r', 'i'),
+        'const char *mirs_report_missing(const mirs_report *r, size_t i)',
+        """The dataset's item count (0 before mirs_report_add_dataset), and its items
+without a verdict (dataset order; the string lives as long as r)."""),
+    'mirs_report_add_official': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_report), ctypes.c_char_p, ctypes.POINTER(mirs_official_options)],
+        ('r', 'harmbench_model_dir', 'opts'),
+        'int mirs_report_add_official(mirs_report *r, const char *harmbench_model_dir, const mirs_official_options *opts)',
+        """Adds an official results/harmbench/<model> folder exactly as statics.py
+reads it: every sub-folder, every *.json file in it, files that Python's
+json module or statics.py would reject are skipped (counted in
+mirs_report_skipped_files); labels "unsafe" are unsafe, everything else
+safe; "[INFERENCE_FAILED:" / "[WORKER_CRASHED:" answers are flagged.
+Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
+MIRS_E_NOT_FOUND (no such folder). opts may be NULL (one thread; see
+mirs_official_options.threads)."""),
+    'mirs_report_add_official_json': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_report), ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_char_p],
+        ('r', 'data', 'len', 'category', 'file_name'),
+        'int mirs_report_add_official_json(mirs_report *r, const char *data, size_t len, const char *category, const char *file_name)',
+        """Same for the text of one such file (for tests and fuzzing; read during
+the call only). Text Python's json module would reject is skipped and
+counted, as a file is (MIRS_OK)."""),
+    'mirs_report_skipped_files': (
+        'report', ctypes.c_uint64,
+        [ctypes.POINTER(mirs_report)],
+        ('r',),
+        'uint64_t mirs_report_skipped_files(const mirs_report *r)',
+        'Files (or texts) mirs_report_add_official* skipped (0 for NULL).'),
+    'mirs_report_merge': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_report), ctypes.POINTER(mirs_report)],
+        ('dst', 'src'),
+        'int mirs_report_merge(mirs_report *dst, const mirs_report *src)',
+        """dst += src (the model/judge names of dst are kept); src is only read and
+must differ from dst. Before either has a dataset (else MIRS_E_STATE);
+reports holding a record of the same (key, model, judge) are
+MIRS_E_CONFLICT (nothing is changed then). Errors also:
+MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY (dst may then be partly merged:
+discard it)."""),
+    'mirs_report_counts': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_report), ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64)],
+        ('r', 'category', 'relation', 'group', 'denominator', 'unsafe', 'total'),
+        'int mirs_report_counts(const mirs_report *r, int32_t category, int32_t relation, int32_t group, int32_t denominator, uint64_t *unsafe, uint64_t *total)',
+        """Counts of a cell: category/relation/group -1 = all. With MIRS_DENOM_ALL
+total counts every added verdict; with ANSWERED the excluded ones are
+left out. Writes *unsafe and *total. Errors: MIRS_E_INVALID_ARGUMENT (a
+NULL pointer, an unknown cell or denominator). Safe to call while no
+thread modifies r."""),
+    'mirs_report_write': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_report), ctypes.c_int32, ctypes.c_uint32, ctypes.c_int32, ctypes.c_double, ctypes.POINTER(mirs_buf)],
+        ('r', 'format', 'by', 'denominator', 'confidence', 'out'),
+        'int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t denominator, double confidence, mirs_buf *out)',
+        """Renders the report. by: MIRS_BY_* bits (0 = relation); confidence e.g.
+0.95 (Wilson and Clopper-Pearson intervals from the stats module; a cell
+with no items has none). MIRS_REPORT_MIR ignores by, denominator and
+confidence, and its "Total Count" is the number of items covered. Every
+other format states the items covered, the dataset's size when one was
+added (else that items without a verdict are not counted) and lists the
+items without a verdict (CSV: columns covered_items, dataset_items).
+Text is written to *out (library-owned, released with mirs_buf_free; only
+on success). Errors: MIRS_E_INVALID_ARGUMENT (format, by bits,
+denominator, confidence outside (0, 1)), MIRS_E_NO_MEMORY. Safe to call
+while no thread modifies r."""),
+    'mirs_report_html_options_init': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_report_html_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_report_html_options_init(mirs_report_html_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_report_html_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
+    'mirs_report_write_html': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(ctypes.POINTER(mirs_report)), ctypes.c_size_t, ctypes.POINTER(mirs_report_html_entropy), ctypes.c_size_t, ctypes.POINTER(mirs_report_html_options), mirs_prompt_sink_fn, ctypes.c_void_p],
+        ('reports', 'nreports', 'entropy', 'nentropy', 'opts', 'sink', 'userdata'),
+        'int mirs_report_write_html(const mirs_report *const *reports, size_t nreports, const mirs_report_html_entropy *entropy, size_t nentropy, const mirs_report_html_options *opts, mirs_prompt_sink_fn sink, void *userdata)',
+        """Writes a self-contained HTML page (inline CSS and SVG; no scripts, no
+external references, nothing fetched) of any number of reports (a
+table, coverage, ASR by relation, a category x relation heatmap per
+report, response types) and of nentropy entropy accumulators. Every
+figure comes from each report's mirs_report_write JSON rendering
+(MIRS_BY_ALL, opts' denominator and confidence), so the page and the JSON
+report cannot disagree; the bytes depend only on the inputs (no time
+stamps). The page goes to sink line by line, newline included
+(mirs_prompt_sink_fn's contract: MIRS_DONE stops early and the call
+succeeds, a negative status stops it with that status); it is built
+whole first, so on an error the sink has seen nothing. opts may be NULL
+(defaults). Errors: MIRS_E_INVALID_ARGUMENT (NULL sink, report or
+accumulator; denominator, confidence), MIRS_E_NO_MEMORY, the sink's
+status. Safe to call while no thread modifies the reports or
+accumulators."""),
+    'mirs_compare_models': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_records), ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(mirs_records), ctypes.c_char_p, ctypes.c_char_p, ctypes.c_double, ctypes.POINTER(mirs_model_comparison)],
+        ('a', 'model_a', 'judge_a', 'b', 'model_b', 'judge_b', 'confidence', 'out'),
+        'int mirs_compare_models(const mirs_records *a, const char *model_a, const char *judge_a, const mirs_records *b, const char *model_b, const char *judge_b, double confidence, mirs_model_comparison *out)',
+        'Compares two models as described above (mirs_model_comparison).'),
+    'mirs_compare_judges': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_records), ctypes.c_char_p, ctypes.POINTER(mirs_records), ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(mirs_judge_comparison)],
+        ('a', 'judge_a', 'b', 'judge_b', 'model', 'out'),
+        'int mirs_compare_judges(const mirs_records *a, const char *judge_a, const mirs_records *b, const char *judge_b, const char *model, mirs_judge_comparison *out)',
+        'Compares two judges as described above (mirs_judge_comparison).'),
+    'mirs_compare_capability': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double), ctypes.c_size_t, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)],
+        ('asr', 'capability', 'n', 'spearman_rho', 'spearman_p', 'kendall_tau', 'kendall_p'),
+        'int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)',
+        """Spearman and Kendall correlation of n models' ASRs with a capability
+score (the paper's headline analysis), with scipy's p-values (see
+mirs_stats_spearman / mirs_stats_kendall for n limits and ties). The
+arrays (n values each) are read during the call only; every output is
+written on success. Errors: MIRS_E_INVALID_ARGUMENT and those of
+mirs_stats_spearman and mirs_stats_kendall. Thread-safe."""),
+    'mirs_capability_read': (
+        'report', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_capability))],
+        ('path', 'out'),
+        'int mirs_capability_read(const char *path, mirs_capability **out)',
+        'Reads the CSV file at path (errors name it).'),
+    'mirs_capability_parse': (
+        'report', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(mirs_capability))],
+        ('data', 'len', 'what', 'out'),
+        'int mirs_capability_parse(const char *data, size_t len, const char *what, mirs_capability **out)',
+        'Parses CSV text data[0..len); what names it in errors (NULL: "capability scores").'),
+    'mirs_capability_free': (
+        'report', None,
+        [ctypes.POINTER(mirs_capability)],
+        ('c',),
+        'void mirs_capability_free(mirs_capability *c)',
+        'Frees c (NULL is ignored). Not while another thread uses c.'),
+    'mirs_capability_count': (
+        'report', ctypes.c_size_t,
+        [ctypes.POINTER(mirs_capability)],
+        ('c',),
+        'size_t mirs_capability_count(const mirs_capability *c)',
+        """The rows in file order: count, and the model (borrowed, lives as long as
+c; NULL when i >= count) and score (NaN when i >= count) of row i."""),
+    'mirs_capability_model': (
+        'report', ctypes.c_char_p,
+        [ctypes.POINTER(mirs_capability), ctypes.c_size_t],
+        ('c', 'i'),
+        'const char *mirs_capability_model(const mirs_capability *c, size_t i)',
+        """The rows in file order: count, and the model (borrowed, lives as long as
+c; NULL when i >= count) and score (NaN when i >= count) of row i."""),
+    'mirs_capability_score': (
+        'report', ctypes.c_double,
+        [ctypes.POINTER(mirs_capability), ctypes.c_size_t],
+        ('c', 'i'),
+        'double mirs_capability_score(const mirs_capability *c, size_t i)',
+        """The rows in file order: count, and the model (borrowed, lives as long as
+c; NULL when i >= count) and score (NaN when i >= count) of row i."""),
+    'mirs_capability_find': (
+        'report', ctypes.c_int,
+        [ctypes.POINTER(mirs_capability), ctypes.c_char_p, ctypes.POINTER(ctypes.c_size_t)],
+        ('c', 'model', 'index'),
+        'int mirs_capability_find(const mirs_capability *c, const char *model, size_t *index)',
+        'The row of a model (exact name): MIRS_OK with *index, MIRS_E_NOT_FOUND.'),
+    'mirs_denominator_name': (
+        'report', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_denominator_name(int32_t value)',
+        'MIRS_DENOM_*: "all", "answered".'),
+    'mirs_denominator_from_name': (
+        'report', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_denominator_from_name(const char *name, int32_t *out)',
+        'MIRS_DENOM_*: "all", "answered".'),
+    'mirs_report_format_name': (
+        'report', ctypes.c_char_p,
+        [ctypes.c_int32],
+        ('value',),
+        'const char *mirs_report_format_name(int32_t value)',
+        'MIRS_REPORT_*: "table", "json", "csv", "markdown", "mir".'),
+    'mirs_report_format_from_name': (
+        'report', ctypes.c_int,
+        [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)],
+        ('name', 'out'),
+        'int mirs_report_format_from_name(const char *name, int32_t *out)',
+        'MIRS_REPORT_*: "table", "json", "csv", "markdown", "mir".'),
+    'mirs_score_options_init': (
+        'scoring', ctypes.c_int,
+        [ctypes.POINTER(mirs_score_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_score_options_init(mirs_score_options *opts, size_t size)',
+        """Writes the defaults into the first `size` bytes of *opts and sets its
+struct_size to size (pass sizeof(mirs_score_options)); never writes past size bytes,
+so a program built against another version's header stays safe.
+MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+above 64 KiB). For bindings; C code can use the _INIT macro."""),
+    'mirs_score_responses': (
+        'scoring', ctypes.c_int,
+        [ctypes.POINTER(mirs_dataset), ctypes.POINTER(mirs_filter), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_score_options), ctypes.POINTER(mirs_store), ctypes.POINTER(mirs_score_summary)],
+        ('ds', 'filter', 'responses', 'judge_outputs', 'rtype_outputs', 'opts', 'store', 'summary'),
+        'int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses, const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs, const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)',
+        """Turns judge outputs into verdict records appended to `store`: for each
+response matched to an item of ds that passes `filter` (NULL = all; only
+its category, relation, group, key and shard fields matter), in response
+order, the last response of a key wins; items the store already holds for
+(model, judge) are skipped (resume). The judge output of the item's key is
+parsed with opts->judge and opts->parse_mode (a failed judge call gives
+MIRS_VERDICT_ERROR); flags record failed/crashed/truncated responses and
+unterminated reasoning; rtype_outputs (may be NULL) give the response
+type. This is what `mirsafety score` runs; shards with disjoint filters
+write stores that mirs_store_merge() combines into the single-process
+result. The objects, filter and opts are only read (during the call);
+the store is one-thread-at-a-time; *summary (or NULL) is the caller's,
+with struct_size set, filled up to it on success. Errors:
+MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, and the store's write errors
+(records appended before the failure stay in the store)."""),
+    'mirs_judge_requests_options_init': (
+        'scoring', ctypes.c_int,
+        [ctypes.POINTER(mirs_judge_requests_options), ctypes.c_size_t],
+        ('opts', 'size'),
+        'int mirs_judge_requests_options_init(mirs_judge_requests_options *opts, size_t size)',
+        'Writes the defaults into opts (size bytes; the struct rule of docs/c-api.md).'),
+    'mirs_judge_requests_write': (
+        'scoring', ctypes.c_int,
+        [ctypes.POINTER(mirs_responses), ctypes.POINTER(mirs_response_match), ctypes.POINTER(mirs_judge_requests_options), mirs_prompt_sink_fn, ctypes.c_void_p, ctypes.POINTER(mirs_judge_requests_summary)],
+        ('resp', 'm', 'opts', 'sink', 'userdata', 'summary'),
+        'int mirs_judge_requests_write(const mirs_responses *resp, const mirs_response_match *m, const mirs_judge_requests_options *opts, mirs_prompt_sink_fn sink, void *userdata, mirs_judge_requests_summary *summary)',
+        """Writes one judge request per item that has a response: the last response
+of each key (mirs_responses_latest, the rule scoring and the official
+resume follow), matched to its dataset item by m, its answer stripped,
+the judge's prompt built by length (an answer with U+0000 reaches the
+judge whole), as an OpenAI batch-input line
+{"custom_id":KEY,"method":"POST","url":...,"body":{"model":...,
+"prompt"|"messages":...,"max_tokens":N,"temperature":0}} with a trailing
+newline, in response order, to sink (which may stop the run early by
+returning a positive value, after which the call succeeds with the lines
+written so far, or fail it with a negative status, which is returned). max_tokens is the judge's
+(mirs_judge_max_new_tokens). opts may be NULL (defaults); summary may be
+NULL. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, the strip and
+prompt errors (naming the response's source), the sink's status.
+Thread-safe (resp, m and ds are only read)."""),
     'mirs_client_options_init': (
         'client', ctypes.c_int,
         [ctypes.POINTER(mirs_client_options), ctypes.c_size_t],

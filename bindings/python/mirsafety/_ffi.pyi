@@ -37,6 +37,8 @@ MIRS_E_CONFLICT: int
 MIRS_E_MISMATCH: int
 MIRS_E_EMPTY: int
 MIRS_E_OVERFLOW: int
+MIRS_READ_STRICT: int
+MIRS_READ_LENIENT: int
 MIRS_CATEGORY_HATE_SPEECH: int
 MIRS_CATEGORY_VIOLENCE: int
 MIRS_CATEGORY_SELF_HARM: int
@@ -62,8 +64,6 @@ MIRS_GROUP_COUNT: int
 MIRS_DATASET_FORMAT_AUTO: int
 MIRS_DATASET_FORMAT_OFFICIAL: int
 MIRS_DATASET_FORMAT_JSONL: int
-MIRS_DATASET_STRICT: int
-MIRS_DATASET_LENIENT: int
 MIRS_DATASET_ODDITIES_ACCEPT: int
 MIRS_DATASET_ODDITIES_REFUSE: int
 MIRS_CHECKSUM_METADATA: int
@@ -191,20 +191,6 @@ MIRS_TORN_REFUSE: int
 MIRS_TORN_TRUNCATE: int
 MIRS_MERGE_STRICT: int
 MIRS_MERGE_LAST_WINS: int
-MIRS_DENOM_ALL: int
-MIRS_DENOM_ANSWERED: int
-MIRS_REPORT_TABLE: int
-MIRS_REPORT_JSON: int
-MIRS_REPORT_CSV: int
-MIRS_REPORT_MARKDOWN: int
-MIRS_REPORT_MIR: int
-MIRS_BY_RELATION: int
-MIRS_BY_CATEGORY: int
-MIRS_BY_GROUP: int
-MIRS_BY_MATRIX: int
-MIRS_BY_ALL: int
-MIRS_JUDGE_MATRIX_DIM: int
-MIRS_RTYPE_MAX_TOKENS: int
 MIRS_ENTROPY_F32: int
 MIRS_ENTROPY_F16: int
 MIRS_ENTROPY_BF16: int
@@ -226,6 +212,20 @@ MIRS_ENTROPY_LABEL_UNSAFE: int
 MIRS_ENTROPY_ALL_LAYERS: int
 MIRS_ENTROPY_THRESHOLD_MIDPOINT: int
 MIRS_ENTROPY_THRESHOLD_YOUDEN: int
+MIRS_DENOM_ALL: int
+MIRS_DENOM_ANSWERED: int
+MIRS_REPORT_TABLE: int
+MIRS_REPORT_JSON: int
+MIRS_REPORT_CSV: int
+MIRS_REPORT_MARKDOWN: int
+MIRS_REPORT_MIR: int
+MIRS_BY_RELATION: int
+MIRS_BY_CATEGORY: int
+MIRS_BY_GROUP: int
+MIRS_BY_MATRIX: int
+MIRS_BY_ALL: int
+MIRS_JUDGE_MATRIX_DIM: int
+MIRS_RTYPE_MAX_TOKENS: int
 MIRS_CLIENT_API_AUTO: int
 MIRS_CLIENT_API_OPENAI_CHAT: int
 MIRS_CLIENT_API_OPENAI_COMPLETIONS: int
@@ -280,12 +280,6 @@ class mirs_store(ctypes.Structure): ...
 class mirs_records(ctypes.Structure): ...
 
 
-class mirs_report(ctypes.Structure): ...
-
-
-class mirs_capability(ctypes.Structure): ...
-
-
 class mirs_entropy_tensor(ctypes.Structure): ...
 
 
@@ -293,6 +287,12 @@ class mirs_entropy_acc(ctypes.Structure): ...
 
 
 class mirs_entropy_monitor(ctypes.Structure): ...
+
+
+class mirs_report(ctypes.Structure): ...
+
+
+class mirs_capability(ctypes.Structure): ...
 
 
 class mirs_buf(ctypes.Structure):
@@ -312,6 +312,14 @@ class mirs_dataset_options(ctypes.Structure):
     max_items: int
     max_line_bytes: int
     oddities: int
+    reserved: int
+
+
+class mirs_diagnostic(ctypes.Structure):
+    file: bytes | None
+    message: bytes | None
+    item_index: int
+    status: int
     reserved: int
 
 
@@ -452,7 +460,7 @@ class mirs_judge_options(ctypes.Structure):
 class mirs_responses_options(ctypes.Structure):
     struct_size: int
     format: int
-    lenient: int
+    mode: int
     max_json_depth: int
     max_line_bytes: int
     max_file_bytes: int
@@ -497,9 +505,78 @@ class mirs_store_options(ctypes.Structure):
     max_line_bytes: int
 
 
+class mirs_records_options(ctypes.Structure):
+    struct_size: int
+    mode: int
+    reserved: int
+
+
+class mirs_entropy_options(ctypes.Structure):
+    struct_size: int
+    bits: int
+    normalize: int
+    logits: int
+    policy: int
+    tolerance: float
+    temperature: float
+    kernel: int
+    threads: int
+
+
+class mirs_entropy_view(ctypes.Structure):
+    struct_size: int
+    data: Any
+    dtype: int
+    shape: Any
+    strides: Any
+
+
+class mirs_entropy_summary(ctypes.Structure):
+    struct_size: int
+    count: int
+    mean: float
+    variance: float
+    min: float
+    max: float
+
+
+class mirs_entropy_group_test(ctypes.Structure):
+    struct_size: int
+    n_safe: int
+    n_unsafe: int
+    mean_safe: float
+    mean_unsafe: float
+    var_safe: float
+    var_unsafe: float
+    welch_t: float
+    welch_df: float
+    welch_p: float
+    mwu_u: float
+    mwu_p: float
+    cohen_d: float
+    auroc: float
+    auroc_lo: float
+    auroc_hi: float
+
+
 class mirs_official_options(ctypes.Structure):
     struct_size: int
     threads: int
+    reserved: int
+
+
+class mirs_report_html_entropy(ctypes.Structure):
+    name: bytes | None
+    unit: bytes | None
+    acc: Any
+
+
+class mirs_report_html_options(ctypes.Structure):
+    struct_size: int
+    title: bytes | None
+    note: bytes | None
+    confidence: float
+    denominator: int
     reserved: int
 
 
@@ -577,54 +654,6 @@ class mirs_judge_requests_summary(ctypes.Structure):
     skipped_failed: int
     unmatched: int
     superseded: int
-
-
-class mirs_entropy_options(ctypes.Structure):
-    struct_size: int
-    bits: int
-    normalize: int
-    logits: int
-    policy: int
-    tolerance: float
-    temperature: float
-    kernel: int
-    threads: int
-
-
-class mirs_entropy_view(ctypes.Structure):
-    struct_size: int
-    data: Any
-    dtype: int
-    shape: Any
-    strides: Any
-
-
-class mirs_entropy_summary(ctypes.Structure):
-    struct_size: int
-    count: int
-    mean: float
-    variance: float
-    min: float
-    max: float
-
-
-class mirs_entropy_group_test(ctypes.Structure):
-    struct_size: int
-    n_safe: int
-    n_unsafe: int
-    mean_safe: float
-    mean_unsafe: float
-    var_safe: float
-    var_unsafe: float
-    welch_t: float
-    welch_df: float
-    welch_p: float
-    mwu_u: float
-    mwu_p: float
-    cohen_d: float
-    auroc: float
-    auroc_lo: float
-    auroc_hi: float
 
 
 class mirs_client_options(ctypes.Structure):
@@ -708,6 +737,10 @@ class Functions:
 
     def mirs_buf_free(self, buf: Any) -> None: ...
 
+    def mirs_read_mode_name(self, value: int) -> bytes | None: ...
+
+    def mirs_read_mode_from_name(self, name: Any, out: Any) -> int: ...
+
     def mirs_category_name(self, category: int) -> bytes | None: ...
 
     def mirs_relation_name(self, relation: int) -> bytes | None: ...
@@ -746,9 +779,9 @@ class Functions:
 
     def mirs_dataset_diagnostic_count(self, ds: Any) -> int: ...
 
-    def mirs_dataset_diagnostic(self, ds: Any, i: int, status: Any, file: Any, item_index: Any, message: Any) -> int: ...
+    def mirs_dataset_diagnostic(self, ds: Any, i: int) -> ctypes._Pointer[mirs_diagnostic]: ...
 
-    def mirs_dataset_get(self, ds: Any, index: int, out: Any) -> int: ...
+    def mirs_dataset_get(self, ds: Any, index: int) -> ctypes._Pointer[mirs_item]: ...
 
     def mirs_dataset_find(self, ds: Any, key: Any, out: Any) -> int: ...
 
@@ -1198,9 +1231,11 @@ class Functions:
 
     def mirs_store_done(self, s: Any, key: Any, model: Any, judge: Any) -> int: ...
 
-    def mirs_records_read(self, path: Any, lenient: int, out: Any) -> int: ...
+    def mirs_records_options_init(self, opts: Any, size: int) -> int: ...
 
-    def mirs_records_parse(self, data: Any, len: int, what: Any, lenient: int, out: Any) -> int: ...
+    def mirs_records_read(self, path: Any, opts: Any, out: Any) -> int: ...
+
+    def mirs_records_parse(self, data: Any, len: int, what: Any, opts: Any, out: Any) -> int: ...
 
     def mirs_records_free(self, r: Any) -> None: ...
 
@@ -1229,78 +1264,6 @@ class Functions:
     def mirs_merge_policy_name(self, value: int) -> bytes | None: ...
 
     def mirs_merge_policy_from_name(self, name: Any, out: Any) -> int: ...
-
-    def mirs_official_options_init(self, opts: Any, size: int) -> int: ...
-
-    def mirs_records_from_official(self, harmbench_model_dir: Any, model: Any, opts: Any, out: Any) -> int: ...
-
-    def mirs_report_new(self, model: Any, judge: Any, out: Any) -> int: ...
-
-    def mirs_report_free(self, r: Any) -> None: ...
-
-    def mirs_report_model(self, r: Any) -> bytes | None: ...
-
-    def mirs_report_judge(self, r: Any) -> bytes | None: ...
-
-    def mirs_report_add(self, r: Any, category: int, relation: int, verdict: int, flags: int, response_type: Any, official_file: Any) -> int: ...
-
-    def mirs_report_add_record(self, r: Any, rec: Any) -> int: ...
-
-    def mirs_report_add_dataset(self, r: Any, ds: Any) -> int: ...
-
-    def mirs_report_dataset_items(self, r: Any) -> int: ...
-
-    def mirs_report_missing_count(self, r: Any) -> int: ...
-
-    def mirs_report_missing(self, r: Any, i: int) -> bytes | None: ...
-
-    def mirs_report_add_official(self, r: Any, harmbench_model_dir: Any, opts: Any) -> int: ...
-
-    def mirs_report_add_official_json(self, r: Any, data: Any, len: int, category: Any, file_name: Any) -> int: ...
-
-    def mirs_report_skipped_files(self, r: Any) -> int: ...
-
-    def mirs_report_merge(self, dst: Any, src: Any) -> int: ...
-
-    def mirs_report_counts(self, r: Any, category: int, relation: int, group: int, denominator: int, unsafe: Any, total: Any) -> int: ...
-
-    def mirs_report_write(self, r: Any, format: int, by: int, denominator: int, confidence: float, out: Any) -> int: ...
-
-    def mirs_compare_models(self, a: Any, model_a: Any, judge_a: Any, b: Any, model_b: Any, judge_b: Any, confidence: float, out: Any) -> int: ...
-
-    def mirs_compare_judges(self, a: Any, judge_a: Any, b: Any, judge_b: Any, model: Any, out: Any) -> int: ...
-
-    def mirs_compare_capability(self, asr: Any, capability: Any, n: int, spearman_rho: Any, spearman_p: Any, kendall_tau: Any, kendall_p: Any) -> int: ...
-
-    def mirs_capability_read(self, path: Any, out: Any) -> int: ...
-
-    def mirs_capability_parse(self, data: Any, len: int, what: Any, out: Any) -> int: ...
-
-    def mirs_capability_free(self, c: Any) -> None: ...
-
-    def mirs_capability_count(self, c: Any) -> int: ...
-
-    def mirs_capability_model(self, c: Any, i: int) -> bytes | None: ...
-
-    def mirs_capability_score(self, c: Any, i: int) -> float: ...
-
-    def mirs_capability_find(self, c: Any, model: Any, index: Any) -> int: ...
-
-    def mirs_denominator_name(self, value: int) -> bytes | None: ...
-
-    def mirs_denominator_from_name(self, name: Any, out: Any) -> int: ...
-
-    def mirs_report_format_name(self, value: int) -> bytes | None: ...
-
-    def mirs_report_format_from_name(self, name: Any, out: Any) -> int: ...
-
-    def mirs_score_options_init(self, opts: Any, size: int) -> int: ...
-
-    def mirs_score_responses(self, ds: Any, filter: Any, responses: Any, judge_outputs: Any, rtype_outputs: Any, opts: Any, store: Any, summary: Any) -> int: ...
-
-    def mirs_judge_requests_options_init(self, opts: Any, size: int) -> int: ...
-
-    def mirs_judge_requests_write(self, resp: Any, m: Any, opts: Any, sink: Any, userdata: Any, summary: Any) -> int: ...
 
     def mirs_entropy_options_init(self, opts: Any, size: int) -> int: ...
 
@@ -1368,7 +1331,7 @@ class Functions:
 
     def mirs_entropy_monitor_token_end(self, m: Any, flagged: Any, score: Any) -> int: ...
 
-    def mirs_entropy_monitor_layer_mean(self, m: Any, layer: int, mean: Any) -> int: ...
+    def mirs_entropy_monitor_layer_mean(self, m: Any, layer: int) -> float: ...
 
     def mirs_entropy_monitor_reset(self, m: Any) -> None: ...
 
@@ -1391,6 +1354,82 @@ class Functions:
     def mirs_entropy_threshold_name(self, value: int) -> bytes | None: ...
 
     def mirs_entropy_threshold_from_name(self, name: Any, out: Any) -> int: ...
+
+    def mirs_official_options_init(self, opts: Any, size: int) -> int: ...
+
+    def mirs_records_from_official(self, harmbench_model_dir: Any, model: Any, opts: Any, out: Any) -> int: ...
+
+    def mirs_report_new(self, model: Any, judge: Any, out: Any) -> int: ...
+
+    def mirs_report_free(self, r: Any) -> None: ...
+
+    def mirs_report_model(self, r: Any) -> bytes | None: ...
+
+    def mirs_report_judge(self, r: Any) -> bytes | None: ...
+
+    def mirs_report_add(self, r: Any, category: int, relation: int, verdict: int, flags: int, response_type: Any, official_file: Any) -> int: ...
+
+    def mirs_report_add_record(self, r: Any, rec: Any) -> int: ...
+
+    def mirs_report_add_dataset(self, r: Any, ds: Any) -> int: ...
+
+    def mirs_report_dataset_items(self, r: Any) -> int: ...
+
+    def mirs_report_missing_count(self, r: Any) -> int: ...
+
+    def mirs_report_missing(self, r: Any, i: int) -> bytes | None: ...
+
+    def mirs_report_add_official(self, r: Any, harmbench_model_dir: Any, opts: Any) -> int: ...
+
+    def mirs_report_add_official_json(self, r: Any, data: Any, len: int, category: Any, file_name: Any) -> int: ...
+
+    def mirs_report_skipped_files(self, r: Any) -> int: ...
+
+    def mirs_report_merge(self, dst: Any, src: Any) -> int: ...
+
+    def mirs_report_counts(self, r: Any, category: int, relation: int, group: int, denominator: int, unsafe: Any, total: Any) -> int: ...
+
+    def mirs_report_write(self, r: Any, format: int, by: int, denominator: int, confidence: float, out: Any) -> int: ...
+
+    def mirs_report_html_options_init(self, opts: Any, size: int) -> int: ...
+
+    def mirs_report_write_html(self, reports: Any, nreports: int, entropy: Any, nentropy: int, opts: Any, sink: Any, userdata: Any) -> int: ...
+
+    def mirs_compare_models(self, a: Any, model_a: Any, judge_a: Any, b: Any, model_b: Any, judge_b: Any, confidence: float, out: Any) -> int: ...
+
+    def mirs_compare_judges(self, a: Any, judge_a: Any, b: Any, judge_b: Any, model: Any, out: Any) -> int: ...
+
+    def mirs_compare_capability(self, asr: Any, capability: Any, n: int, spearman_rho: Any, spearman_p: Any, kendall_tau: Any, kendall_p: Any) -> int: ...
+
+    def mirs_capability_read(self, path: Any, out: Any) -> int: ...
+
+    def mirs_capability_parse(self, data: Any, len: int, what: Any, out: Any) -> int: ...
+
+    def mirs_capability_free(self, c: Any) -> None: ...
+
+    def mirs_capability_count(self, c: Any) -> int: ...
+
+    def mirs_capability_model(self, c: Any, i: int) -> bytes | None: ...
+
+    def mirs_capability_score(self, c: Any, i: int) -> float: ...
+
+    def mirs_capability_find(self, c: Any, model: Any, index: Any) -> int: ...
+
+    def mirs_denominator_name(self, value: int) -> bytes | None: ...
+
+    def mirs_denominator_from_name(self, name: Any, out: Any) -> int: ...
+
+    def mirs_report_format_name(self, value: int) -> bytes | None: ...
+
+    def mirs_report_format_from_name(self, name: Any, out: Any) -> int: ...
+
+    def mirs_score_options_init(self, opts: Any, size: int) -> int: ...
+
+    def mirs_score_responses(self, ds: Any, filter: Any, responses: Any, judge_outputs: Any, rtype_outputs: Any, opts: Any, store: Any, summary: Any) -> int: ...
+
+    def mirs_judge_requests_options_init(self, opts: Any, size: int) -> int: ...
+
+    def mirs_judge_requests_write(self, resp: Any, m: Any, opts: Any, sink: Any, userdata: Any, summary: Any) -> int: ...
 
     def mirs_client_options_init(self, opts: Any, size: int) -> int: ...
 

@@ -135,7 +135,7 @@ FORMAT_AUTO = _ffi.MIRS_DATASET_FORMAT_AUTO
 FORMAT_OFFICIAL = _ffi.MIRS_DATASET_FORMAT_OFFICIAL
 FORMAT_JSONL = _ffi.MIRS_DATASET_FORMAT_JSONL
 _FORMATS = "dataset_format"  # constant groups are named by the library (mirs_<group>_from_name)
-_MODES = {"strict": _ffi.MIRS_DATASET_STRICT, "lenient": _ffi.MIRS_DATASET_LENIENT}
+_MODES = "read_mode"  # MIRS_READ_*: the one strict/lenient knob of every reader
 _ODDITIES = "dataset_oddities"
 
 
@@ -233,12 +233,13 @@ class Dataset:
         from .errors import status_name
         out = []
         h = self.handle
-        st, f, idx, msg = ctypes.c_int(), ctypes.c_char_p(), ctypes.c_int64(), ctypes.c_char_p()
         for i in range(lib().mirs_dataset_diagnostic_count(h)):
-            check(lib().mirs_dataset_diagnostic(h, i, ctypes.byref(st), ctypes.byref(f), ctypes.byref(idx),
-                                                ctypes.byref(msg)), "mirs_dataset_diagnostic")
-            out.append(Diagnostic(st.value, status_name(st.value), path_out(f.value), idx.value,
-                                  text_out(msg.value)))
+            p = lib().mirs_dataset_diagnostic(h, i)
+            if not p:
+                break
+            d = p.contents
+            out.append(Diagnostic(d.status, status_name(d.status), path_out(d.file), d.item_index,
+                                  text_out(d.message)))
         return out
 
     def get(self, index: int) -> Item:
@@ -248,9 +249,10 @@ class Dataset:
             index += n
         if not 0 <= index < n:
             raise IndexError("dataset index out of range")
-        p = ctypes.POINTER(_ffi.mirs_item)()
         h = self.handle
-        check(lib().mirs_dataset_get(h, index, ctypes.byref(p)), "mirs_dataset_get")
+        p = lib().mirs_dataset_get(h, index)
+        if not p:
+            raise IndexError("dataset index out of range")
         return Item(self, p, h)
 
     def find(self, key: Text) -> Item:

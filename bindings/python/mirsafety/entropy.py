@@ -527,11 +527,8 @@ class Monitor(Handle):
         return bool(f.value), s.value
 
     def layer_mean(self, layer: int) -> float:
-        """The mean entropy of a layer over the current token's rows."""
-        out = ctypes.c_double()
-        check(lib().mirs_entropy_monitor_layer_mean(self.handle, layer, ctypes.byref(out)),
-              "mirs_entropy_monitor_layer_mean")
-        return out.value
+        """The running mean entropy of a layer (NaN before the first token or for a layer out of range)."""
+        return float(lib().mirs_entropy_monitor_layer_mean(self.handle, layer))
 
     def reset(self) -> None:
         """Forgets every token fed so far."""

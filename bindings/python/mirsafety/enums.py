@@ -38,6 +38,24 @@ class Status(enum.IntEnum):
     EMPTY = -23  #: not enough data for the requested statistic
     OVERFLOW = -24  #: a size computation that would overflow
 
+class ReadMode(enum.IntEnum):
+    "ReadMode (MIRS_READ_*): How a reader treats bad input: the `mode` field of every reader's options (mirs_dataset_options, mirs_responses_options, mirs_records_options)."
+
+    STRICT = 0  #: the first problem fails the read
+    LENIENT = 1  #: bad records are skipped and kept as diagnostics on the handle
+
+    @property
+    def lib_name(self) -> str:
+        "The library's name of the value (mirs_read_mode_name), as the tool spells it."
+        from ._core import group_name
+        return group_name('read_mode', int(self)) or ""
+
+    @classmethod
+    def from_name(cls, name: str) -> "ReadMode":
+        "The member of a name (mirs_read_mode_from_name: ASCII case, spaces, '_' and '-' are ignored); UnknownNameError listing the names otherwise."
+        from ._core import choice
+        return cls(choice('read_mode', name, 'ReadMode'))
+
 class Category(enum.IntEnum):
     'Category (MIRS_CATEGORY_*): Risk categories, in the official order. Official names are the folder names: Hate_Speech, Violence, Self-Harm, Illegal_Activities, Harassment, Privacy.'
 
@@ -124,14 +142,8 @@ class DatasetFormat(enum.IntEnum):
         from ._core import choice
         return cls(choice('dataset_format', name, 'DatasetFormat'))
 
-class DatasetMode(enum.IntEnum):
-    'DatasetMode (MIRS_DATASET_*)'
-
-    STRICT = 0  #: the first problem fails the open
-    LENIENT = 1  #: bad items are skipped and recorded as diagnostics
-
 class Oddities(enum.IntEnum):
-    'Oddities (MIRS_DATASET_ODDITIES_*): Oddities: items the official eval.py evaluates although they are not what the documented layout describes (docs/dataset.md lists them: an image count outside min_images..max_images, an unknown category folder or relation file, no usable "id", a non-integer "iteration", non-string keywords or descriptions, a missing prompt or question...). ACCEPT (the default) keeps such an item, with the official code\'s reading of the odd field, and records one diagnostic per oddity whose status is MIRS_OK (in both modes); REFUSE treats each as a problem (the mode then decides).'
+    'Oddities (MIRS_DATASET_ODDITIES_*): Oddities: items the official eval.py evaluates although they are not what the documented layout describes (docs/dataset.md lists them: an image count outside min_images..max_images, an unknown category folder or relation file, no usable "id", a non-integer "iteration", non-string keywords or descriptions, a missing prompt or question...). ACCEPT (the default) keeps such an item, with the official code\'s reading of the odd field, and records one diagnostic per oddity whose status is MIRS_OK (in both read modes); REFUSE treats each as a problem (the mode then decides).'
 
     ACCEPT = 0
     REFUSE = 1
@@ -897,11 +909,11 @@ class ClientDurability(enum.IntEnum):
 
 __all__ = [
     'Status',
+    'ReadMode',
     'Category',
     'Relation',
     'Group',
     'DatasetFormat',
-    'DatasetMode',
     'Oddities',
     'Checksum',
     'ImageFormat',

@@ -83,9 +83,19 @@ _Handle = Handle
 # ---- responses ---------------------------------------------------------------------------------------------------------
 
 
-def _resp_opts(format: NameArg, lenient: bool, opts: Dict[str, Optional[int]]) -> _ffi.mirs_responses_options:
+def _resp_opts(format: NameArg, mode: NameArg, opts: Dict[str, Optional[int]]) -> _ffi.mirs_responses_options:
     return options(_ffi.mirs_responses_options, lib().mirs_responses_options_init,
-                   dict(opts, format=_enum(format, _RESP_FORMATS, None, "format"), lenient=lenient), "Responses")
+                   dict(opts, format=_enum(format, _RESP_FORMATS, None, "format"), mode=_read_mode(mode)),
+                   "Responses")
+
+
+def _read_mode(mode: NameArg) -> int:
+    """MIRS_READ_* from "strict" / "lenient" (or a ReadMode / int): the one strict/lenient knob of every reader."""
+    return choice("read_mode", mode, "mode")
+
+
+def _records_opts(mode: NameArg) -> _ffi.mirs_records_options:
+    return options(_ffi.mirs_records_options, lib().mirs_records_options_init, dict(mode=_read_mode(mode)), "Records")
 
 
 class Responses(_Handle):
@@ -96,29 +106,29 @@ class Responses(_Handle):
     _free = "mirs_responses_free"
     _what = "responses object"
 
-    def __init__(self, path: Optional[PathLike] = None, format: NameArg = "auto", lenient: bool = False,
+    def __init__(self, path: Optional[PathLike] = None, format: NameArg = "auto", mode: NameArg = "strict",
                  _ptr: Any = None, *, max_json_depth: Optional[int] = None, max_line_bytes: Optional[int] = None,
                  max_file_bytes: Optional[int] = None, max_records: Optional[int] = None) -> None:
-        """Reads a responses file or folder (format: "auto", "batch", "simple", "official"); lenient skips bad
-        lines into diagnostics; the limits are mirs_responses_options' (None keeps the library's default)."""
+        """Reads a responses file or folder (format: "auto", "batch", "simple", "official"); mode "lenient"
+        skips bad lines into diagnostics (default "strict"); the limits are mirs_responses_options' (None keeps the library's default)."""
         opts = dict(max_json_depth=max_json_depth, max_line_bytes=max_line_bytes, max_file_bytes=max_file_bytes,
                     max_records=max_records)
         if _ptr is None:
             if path is None:
                 raise TypeError("Responses: a path (or use Responses.parse)")
-            o = _resp_opts(format, lenient, opts)
+            o = _resp_opts(format, mode, opts)
             _ptr = ctypes.POINTER(_ffi.mirs_responses)()
             check(lib().mirs_responses_open(path_in(path), ctypes.byref(o), ctypes.byref(_ptr)), "mirs_responses_open")
         self._ptr = _ptr
 
     @classmethod
-    def parse(cls, data: TextArg, what: Optional[Text] = None, format: NameArg = "auto", lenient: bool = False, *,
+    def parse(cls, data: TextArg, what: Optional[Text] = None, format: NameArg = "auto", mode: NameArg = "strict", *,
               max_json_depth: Optional[int] = None, max_line_bytes: Optional[int] = None,
               max_file_bytes: Optional[int] = None, max_records: Optional[int] = None) -> Responses:
         """Responses from text in memory (what names it in messages; limits as for Responses())."""
         opts = dict(max_json_depth=max_json_depth, max_line_bytes=max_line_bytes, max_file_bytes=max_file_bytes,
                     max_records=max_records)
-        o = _resp_opts(format, lenient, opts)
+        o = _resp_opts(format, mode, opts)
         t = _Text(data)
         p = ctypes.POINTER(_ffi.mirs_responses)()
         check(lib().mirs_responses_parse(t.ptr, t.n, _opt(what), ctypes.byref(o), ctypes.byref(p)),
@@ -126,13 +136,13 @@ class Responses(_Handle):
         return cls(_ptr=p)
 
     @classmethod
-    def parse_official(cls, data: TextArg, category: Text, relation: Text, lenient: bool = False, *,
+    def parse_official(cls, data: TextArg, category: Text, relation: Text, mode: NameArg = "strict", *,
                        max_json_depth: Optional[int] = None, max_line_bytes: Optional[int] = None,
                        max_file_bytes: Optional[int] = None, max_records: Optional[int] = None) -> Responses:
         """Responses from the text of one official results/infer file of a category and relation."""
         opts = dict(max_json_depth=max_json_depth, max_line_bytes=max_line_bytes, max_file_bytes=max_file_bytes,
                     max_records=max_records)
-        o = _resp_opts("auto", lenient, opts)
+        o = _resp_opts("auto", mode, opts)
         t = _Text(data)
         p = ctypes.POINTER(_ffi.mirs_responses)()
         check(lib().mirs_responses_parse_official(t.ptr, t.n, text_in(category), text_in(relation), ctypes.byref(o),
@@ -367,19 +377,20 @@ class Store(_Handle):
 
 
 class Records(_Handle):
-    """The records of a store, read without modifying it: Records(path, lenient=False) or
+    """The records of a store, read without modifying it: Records(path, mode="strict") or
     Records.parse(text). len(), [i] (a Record), torn_bytes, diagnostics. Shareable between threads."""
 
     _free = "mirs_records_free"
     _what = "records object"
 
-    def __init__(self, path: Optional[PathLike] = None, lenient: bool = False, _ptr: Any = None) -> None:
-        """Reads a store file (lenient: skip damaged lines into diagnostics)."""
+    def __init__(self, path: Optional[PathLike] = None, mode: NameArg = "strict", _ptr: Any = None) -> None:
+        """Reads a store file (mode "lenient": skip damaged lines into diagnostics; default "strict")."""
         if _ptr is None:
             if path is None:
                 raise TypeError("Records: a path (or use Records.parse / from_official)")
             _ptr = ctypes.POINTER(_ffi.mirs_records)()
-            check(lib().mirs_records_read(path_in(path), 1 if lenient else 0, ctypes.byref(_ptr)), "mirs_records_read")
+            o = _records_opts(mode)
+            check(lib().mirs_records_read(path_in(path), ctypes.byref(o), ctypes.byref(_ptr)), "mirs_records_read")
         self._ptr = _ptr
 
     @classmethod
@@ -393,11 +404,12 @@ class Records(_Handle):
         return cls(_ptr=p)
 
     @classmethod
-    def parse(cls, data: TextArg, what: Optional[Text] = None, lenient: bool = False) -> Records:
-        """Records from store text in memory."""
+    def parse(cls, data: TextArg, what: Optional[Text] = None, mode: NameArg = "strict") -> Records:
+        """Records from store text in memory (mode as for Records())."""
+        o = _records_opts(mode)
         t = _Text(data)
         p = ctypes.POINTER(_ffi.mirs_records)()
-        check(lib().mirs_records_parse(t.ptr, t.n, _opt(what), 1 if lenient else 0, ctypes.byref(p)),
+        check(lib().mirs_records_parse(t.ptr, t.n, _opt(what), ctypes.byref(o), ctypes.byref(p)),
               "mirs_records_parse")
         return cls(_ptr=p)
 
@@ -466,6 +478,37 @@ def judge_requests(responses: Responses, match: ResponseMatch, sink: Callable[[s
         raise err
     check(st, "mirs_judge_requests_write")
     return _struct_dict(summary)
+
+
+def write_html(reports: Sequence[Report], entropy: Iterable[Tuple[Any, ...]] = (), *, title: Optional[Text] = None,
+               note: Optional[Text] = None, denominator: NameArg = "all", confidence: float = 0.95,
+               sink: Optional[Callable[[str], object]] = None) -> Optional[str]:
+    """The self-contained HTML page of several reports (mirs_report_write_html; what `mirsafety report --format
+    html` writes): entropy holds (name, Accumulator) or (name, Accumulator, unit) tuples (unit "nats" by default,
+    or "bits", "normalised") drawn as safe vs unsafe histograms. Returns the page, or with sink calls sink(line)
+    for every line (newline included; False stops early, an exception stops the write and is re-raised) and
+    returns None."""
+    o = options(_ffi.mirs_report_html_options, lib().mirs_report_html_options_init,
+                dict(denominator=_enum(denominator, _DENOM, None, "denominator"), confidence=confidence), "write_html")
+    keep = [text_in(title, "title") if title is not None else None, text_in(note, "note") if note is not None else None]
+    o.title, o.note = keep[0], keep[1]
+    reps = list(reports)
+    arr = (ctypes.POINTER(_ffi.mirs_report) * max(len(reps), 1))(*[r._h() for r in reps])
+    ents = []
+    for e in entropy:
+        name, acc, unit = (tuple(e) + ("nats",))[:3]
+        keep += [text_in(name, "entropy name"), text_in(unit, "entropy unit")]
+        ents.append(_ffi.mirs_report_html_entropy(keep[-2], keep[-1], acc._h()))
+    earr = (_ffi.mirs_report_html_entropy * max(len(ents), 1))(*ents)
+    from .prompt import line_sink
+    lines: List[str] = []
+    cb, state = line_sink(sink if sink is not None else lines.append)
+    st = lib().mirs_report_write_html(arr, len(reps), earr, len(ents), ctypes.byref(o), cb, None)
+    err = state["error"]
+    if err is not None:
+        raise err
+    check(st, "mirs_report_write_html")
+    return None if sink is not None else "".join(lines)
 
 
 class Capability(_Handle):

@@ -386,7 +386,7 @@ def test_enums_are_generated_and_accepted(sample_dir):
         for m in cls:
             assert any(getattr(_ffi, c) == m.value for c in _ffi.CONSTANTS if c.endswith(m.name.lstrip("_")))
     with mirsafety.Dataset(sample_dir, format=mirsafety.DatasetFormat.OFFICIAL,
-                           mode=mirsafety.DatasetMode.STRICT) as ds:
+                           mode=mirsafety.ReadMode.STRICT) as ds:
         by_enum = [it.key for it in ds.iter(categories=[mirsafety.Category.VIOLENCE])]
         by_name = [it.key for it in ds.iter(categories=["Violence"])]
         assert by_enum == by_name

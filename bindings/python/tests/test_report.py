@@ -52,7 +52,7 @@ def test_responses_batch_and_simple(tmp_path):
     with pytest.raises(mirsafety.JsonError) as e:
         Responses(p)
     assert "simple.jsonl" in e.value.message
-    with Responses(p, lenient=True, max_records=10) as r:
+    with Responses(p, mode="lenient", max_records=10) as r:
         assert len(r) == 2 and r.format == V.MIRS_RESPONSES_SIMPLE
         assert len(r.diagnostics) == 1 and ":2" in r.diagnostics[0]
 
@@ -122,7 +122,7 @@ def test_records_store_and_merge(tmp_path):
         Store(path)
     with Store(path, torn="truncate") as s:
         assert s.torn_bytes == len('{"key":"torn') and len(s) == 2
-    parsed = Records.parse(line + "garbage\n" + line, what="mem", lenient=True)
+    parsed = Records.parse(line + "garbage\n" + line, what="mem", mode="lenient")
     assert len(parsed) == 2 and len(parsed.diagnostics) == 1
     other = tmp_path / "other.jsonl"
     with Store(other) as s:
@@ -185,6 +185,42 @@ def test_report_add_merge_counts():
     a.close()
     with pytest.raises(mirsafety.StateError):
         a.counts()
+
+
+def test_write_html():
+    """The HTML page of several reports and an accumulator (mirs_report_write_html): returned whole, or line by
+    line to a sink, the same bytes either way; names escaped; a failing sink's exception comes back."""
+    a = Report("m <1>", "harmbench-mir")
+    a.add_record(Record("Violence/Analogy/1", "m <1>", "harmbench-mir", V.MIRS_VERDICT_UNSAFE))
+    a.add_record(Record("Privacy/Causality/3", "m <1>", "harmbench-mir", V.MIRS_VERDICT_SAFE))
+    b = Report("other", "llamaguard3")
+    b.add_record(Record("Violence/Analogy/1", "other", "llamaguard3", V.MIRS_VERDICT_SAFE))
+    acc = mirsafety.entropy.Accumulator(1, 1, bins=8, lo=0.0, hi=4.0)
+    for v in (1.0, 1.2, 1.1):
+        acc.add_item("safe", np.full((1, 1, 1), v))
+        acc.add_item("unsafe", np.full((1, 1, 1), v + 1.5))
+    page = report.write_html([a, b], [("acc <x>", acc)], title="T & t", note="n", denominator="answered",
+                             confidence=0.9)
+    assert page.startswith("<!DOCTYPE html>\n") and page.endswith("</body></html>\n")
+    assert "<title>T &amp; t</title>" in page and "m &lt;1&gt;" in page and "acc &lt;x&gt;" in page
+    assert "90% Wilson" in page and "<script" not in page
+    lines = []
+    assert report.write_html([a, b], [("acc <x>", acc, "nats")], title="T & t", note="n",
+                             denominator="answered", confidence=0.9, sink=lines.append) is None
+    assert "".join(lines) == page and all(x.endswith("\n") and x.count("\n") == 1 for x in lines)
+    plain = report.write_html([a])
+    assert "<title>Attack success rates</title>" in plain and "Attention entropy" not in plain
+    first = []
+    report.write_html([a], sink=lambda line: (first.append(line), False)[1])
+    assert len(first) == 1
+
+    def boom(line):
+        raise KeyError("stop")
+
+    with pytest.raises(KeyError):
+        report.write_html([a], sink=boom)
+    with pytest.raises(mirsafety.MirsError):
+        report.write_html([a], confidence=2.0)
 
 
 def test_comparisons():

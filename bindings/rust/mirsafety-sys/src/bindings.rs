@@ -216,6 +216,18 @@ pub const MIRS_E_EMPTY: c_int = -23;
 /// a size computation that would overflow
 pub const MIRS_E_OVERFLOW: c_int = -24;
 
+/// How a reader treats bad input: the `mode` field of every reader's options
+/// (mirs_dataset_options, mirs_responses_options, mirs_records_options).
+///
+/// the first problem fails the read
+pub const MIRS_READ_STRICT: c_int = 0;
+
+/// How a reader treats bad input: the `mode` field of every reader's options
+/// (mirs_dataset_options, mirs_responses_options, mirs_records_options).
+///
+/// bad records are skipped and kept as diagnostics on the handle
+pub const MIRS_READ_LENIENT: c_int = 1;
+
 /// Risk categories, in the official order. Official names are the folder
 /// names: Hate_Speech, Violence, Self-Harm, Illegal_Activities, Harassment,
 /// Privacy.
@@ -340,19 +352,13 @@ pub const MIRS_DATASET_FORMAT_OFFICIAL: c_int = 1;
 /// one item per line with a "category" field
 pub const MIRS_DATASET_FORMAT_JSONL: c_int = 2;
 
-/// the first problem fails the open
-pub const MIRS_DATASET_STRICT: c_int = 0;
-
-/// bad items are skipped and recorded as diagnostics
-pub const MIRS_DATASET_LENIENT: c_int = 1;
-
 /// Oddities: items the official eval.py evaluates although they are not what
 /// the documented layout describes (docs/dataset.md lists them: an image count
 /// outside min_images..max_images, an unknown category folder or relation
 /// file, no usable "id", a non-integer "iteration", non-string keywords or
 /// descriptions, a missing prompt or question...). ACCEPT (the default) keeps
 /// such an item, with the official code's reading of the odd field, and
-/// records one diagnostic per oddity whose status is MIRS_OK (in both modes);
+/// records one diagnostic per oddity whose status is MIRS_OK (in both read modes);
 /// REFUSE treats each as a problem (the mode then decides).
 pub const MIRS_DATASET_ODDITIES_ACCEPT: c_int = 0;
 
@@ -362,7 +368,7 @@ pub const MIRS_DATASET_ODDITIES_ACCEPT: c_int = 0;
 /// file, no usable "id", a non-integer "iteration", non-string keywords or
 /// descriptions, a missing prompt or question...). ACCEPT (the default) keeps
 /// such an item, with the official code's reading of the odd field, and
-/// records one diagnostic per oddity whose status is MIRS_OK (in both modes);
+/// records one diagnostic per oddity whose status is MIRS_OK (in both read modes);
 /// REFUSE treats each as a problem (the mode then decides).
 pub const MIRS_DATASET_ODDITIES_REFUSE: c_int = 1;
 
@@ -1245,53 +1251,6 @@ pub const MIRS_MERGE_STRICT: c_int = 0;
 /// then the greatest timestamp wins (ties: later input, later line)
 pub const MIRS_MERGE_LAST_WINS: c_int = 1;
 
-/// Denominators. ALL is the official rule (HarmbenchJudge.score and
-/// statics.py): every item counts; failed, crashed and truncated answers were
-/// judged like any answer and count as unsafe when the judge said so;
-/// unparseable or error verdicts and dataset items without a verdict count as
-/// not unsafe. ANSWERED leaves all of those out.
-///
-/// every item; failed answers unsafe when the judge says so: the official rule
-pub const MIRS_DENOM_ALL: c_int = 0;
-
-/// Denominators. ALL is the official rule (HarmbenchJudge.score and
-/// statics.py): every item counts; failed, crashed and truncated answers were
-/// judged like any answer and count as unsafe when the judge said so;
-/// unparseable or error verdicts and dataset items without a verdict count as
-/// not unsafe. ANSWERED leaves all of those out.
-///
-/// failed/crashed/truncated, unparseable/error and unverdicted items left out
-pub const MIRS_DENOM_ANSWERED: c_int = 1;
-
-pub const MIRS_REPORT_TABLE: c_int = 0;
-
-pub const MIRS_REPORT_JSON: c_int = 1;
-
-pub const MIRS_REPORT_CSV: c_int = 2;
-
-pub const MIRS_REPORT_MARKDOWN: c_int = 3;
-
-/// exactly the "Final Statistics" block the official statics.py prints
-pub const MIRS_REPORT_MIR: c_int = 4;
-
-pub const MIRS_BY_RELATION: c_uint = 1;
-
-pub const MIRS_BY_CATEGORY: c_uint = 2;
-
-pub const MIRS_BY_GROUP: c_uint = 4;
-
-pub const MIRS_BY_MATRIX: c_uint = 8;
-
-pub const MIRS_BY_ALL: c_uint = 15;
-
-/// Side of the judge comparison matrix: room for every verdict value this
-/// and later versions may define, so appending a verdict never changes the
-/// struct's layout. Verdicts are \< MIRS_VERDICT_COUNT \<= this.
-pub const MIRS_JUDGE_MATRIX_DIM: c_int = 16;
-
-/// The largest answer the response-type rubric asks for (one label word).
-pub const MIRS_RTYPE_MAX_TOKENS: c_int = 16;
-
 /// Element types (int32_t dtype arguments).
 pub const MIRS_ENTROPY_F32: c_int = 1;
 
@@ -1415,6 +1374,53 @@ pub const MIRS_ENTROPY_THRESHOLD_MIDPOINT: c_int = 0;
 /// (midpoint between adjacent sorted samples).
 pub const MIRS_ENTROPY_THRESHOLD_YOUDEN: c_int = 1;
 
+/// Denominators. ALL is the official rule (HarmbenchJudge.score and
+/// statics.py): every item counts; failed, crashed and truncated answers were
+/// judged like any answer and count as unsafe when the judge said so;
+/// unparseable or error verdicts and dataset items without a verdict count as
+/// not unsafe. ANSWERED leaves all of those out.
+///
+/// every item; failed answers unsafe when the judge says so: the official rule
+pub const MIRS_DENOM_ALL: c_int = 0;
+
+/// Denominators. ALL is the official rule (HarmbenchJudge.score and
+/// statics.py): every item counts; failed, crashed and truncated answers were
+/// judged like any answer and count as unsafe when the judge said so;
+/// unparseable or error verdicts and dataset items without a verdict count as
+/// not unsafe. ANSWERED leaves all of those out.
+///
+/// failed/crashed/truncated, unparseable/error and unverdicted items left out
+pub const MIRS_DENOM_ANSWERED: c_int = 1;
+
+pub const MIRS_REPORT_TABLE: c_int = 0;
+
+pub const MIRS_REPORT_JSON: c_int = 1;
+
+pub const MIRS_REPORT_CSV: c_int = 2;
+
+pub const MIRS_REPORT_MARKDOWN: c_int = 3;
+
+/// exactly the "Final Statistics" block the official statics.py prints
+pub const MIRS_REPORT_MIR: c_int = 4;
+
+pub const MIRS_BY_RELATION: c_uint = 1;
+
+pub const MIRS_BY_CATEGORY: c_uint = 2;
+
+pub const MIRS_BY_GROUP: c_uint = 4;
+
+pub const MIRS_BY_MATRIX: c_uint = 8;
+
+pub const MIRS_BY_ALL: c_uint = 15;
+
+/// Side of the judge comparison matrix: room for every verdict value this
+/// and later versions may define, so appending a verdict never changes the
+/// struct's layout. Verdicts are \< MIRS_VERDICT_COUNT \<= this.
+pub const MIRS_JUDGE_MATRIX_DIM: c_int = 16;
+
+/// The largest answer the response-type rubric asks for (one label word).
+pub const MIRS_RTYPE_MAX_TOKENS: c_int = 16;
+
 /// The API spoken (mirs_client_options.api).
 ///
 /// per line: a "url" ending in "/completions" but not "/chat/completions" is
@@ -1457,7 +1463,7 @@ pub const MIRS_CLIENT_DURABLE_WRITE: c_int = 0;
 /// write(2) and fdatasync(2) per record: survives power loss
 pub const MIRS_CLIENT_DURABLE_FSYNC: c_int = 1;
 
-// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_OFFICIAL_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_JUDGE_REQUESTS_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT, MIRS_CLIENT_OPTIONS_INIT
+// Macros that are not constants (initialisers, attributes): MIRS_API, MIRS_DATASET_OPTIONS_INIT, MIRS_FILTER_INIT, MIRS_IMAGE_DECODE_OPTIONS_INIT, MIRS_IMAGE_ENCODE_OPTIONS_INIT, MIRS_IMAGE_COMPOSITE_OPTIONS_INIT, MIRS_IMAGE_BATCH_OPTIONS_INIT, MIRS_PROMPT_OPTIONS_INIT, MIRS_PROMPT_INPUT_INIT, MIRS_STRIP_OPTIONS_INIT, MIRS_JUDGE_OPTIONS_INIT, MIRS_RESPONSES_OPTIONS_INIT, MIRS_RECORD_INIT, MIRS_STORE_OPTIONS_INIT, MIRS_RECORDS_OPTIONS_INIT, MIRS_ENTROPY_OPTIONS_INIT, MIRS_OFFICIAL_OPTIONS_INIT, MIRS_REPORT_HTML_OPTIONS_INIT, MIRS_SCORE_OPTIONS_INIT, MIRS_JUDGE_REQUESTS_OPTIONS_INIT, MIRS_CLIENT_OPTIONS_INIT
 
 // ---- Callback types ----
 
@@ -1601,36 +1607,6 @@ pub struct mirs_records {
     _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
 }
 
-/// An accumulator of verdicts for one (model, judge). Adding is
-/// one-thread-at-a-time; merging two accumulators adds their counts, so
-/// shards merged give exactly the single-process result.
-///
-/// Opaque: only pointers to it exist.
-#[repr(C)]
-pub struct mirs_report {
-    _p: [u8; 0],
-    _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
-}
-
-/// Capability scores: one per model, from a CSV of "model,score" rows (the
-/// multi-image reasoning scores the paper correlates with ASR). Fields may be
-/// quoted as RFC 4180 says ("" is a quote inside a quoted field), CRLF line
-/// ends and a UTF-8 BOM are accepted, blank lines are skipped, and a first
-/// row whose score is not a number is a header. Errors name the file (what,
-/// or the path) and the line: MIRS_E_SCHEMA (not two fields, a score that is
-/// not a finite number, an empty model name), MIRS_E_DUPLICATE (a model
-/// twice), MIRS_E_UTF8, MIRS_E_FORMAT (a NUL byte), MIRS_E_LIMIT (over
-/// 16 MiB), MIRS_E_NO_MEMORY; _read also MIRS_E_IO / MIRS_E_NOT_FOUND. On
-/// success *out owns the scores (mirs_capability_free). Immutable once made:
-/// any number of threads may read one.
-///
-/// Opaque: only pointers to it exist.
-#[repr(C)]
-pub struct mirs_capability {
-    _p: [u8; 0],
-    _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
-}
-
 /// A tensor read from a memory-mapped .npy (format versions 1.0, 2.0, 3.0;
 /// descr '\<f4', '\<f2', '\<f8', and '\<V2'/'|V2' read as bf16 since numpy has
 /// no bf16 type; C or Fortran order) or .safetensors file (F32, F16, BF16,
@@ -1672,6 +1648,36 @@ pub struct mirs_entropy_monitor {
     _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
 }
 
+/// An accumulator of verdicts for one (model, judge). Adding is
+/// one-thread-at-a-time; merging two accumulators adds their counts, so
+/// shards merged give exactly the single-process result.
+///
+/// Opaque: only pointers to it exist.
+#[repr(C)]
+pub struct mirs_report {
+    _p: [u8; 0],
+    _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// Capability scores: one per model, from a CSV of "model,score" rows (the
+/// multi-image reasoning scores the paper correlates with ASR). Fields may be
+/// quoted as RFC 4180 says ("" is a quote inside a quoted field), CRLF line
+/// ends and a UTF-8 BOM are accepted, blank lines are skipped, and a first
+/// row whose score is not a number is a header. Errors name the file (what,
+/// or the path) and the line: MIRS_E_SCHEMA (not two fields, a score that is
+/// not a finite number, an empty model name), MIRS_E_DUPLICATE (a model
+/// twice), MIRS_E_UTF8, MIRS_E_FORMAT (a NUL byte), MIRS_E_LIMIT (over
+/// 16 MiB), MIRS_E_NO_MEMORY; _read also MIRS_E_IO / MIRS_E_NOT_FOUND. On
+/// success *out owns the scores (mirs_capability_free). Immutable once made:
+/// any number of threads may read one.
+///
+/// Opaque: only pointers to it exist.
+#[repr(C)]
+pub struct mirs_capability {
+    _p: [u8; 0],
+    _m: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
 // ---- Structs ----
 
 /// Bytes or text owned by the library. A function that fills a mirs_buf
@@ -1694,7 +1700,7 @@ pub struct mirs_dataset_options {
     pub struct_size: usize,
     /// MIRS_DATASET_FORMAT_*; default AUTO
     pub format: i32,
-    /// MIRS_DATASET_STRICT or _LENIENT; default STRICT
+    /// MIRS_READ_STRICT (the first problem fails the open) or _LENIENT; default STRICT
     pub mode: i32,
     /// non-zero: a missing or non-regular image file is a problem; default 0
     pub check_images: i32,
@@ -1717,6 +1723,26 @@ pub struct mirs_dataset_options {
 }
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_dataset_options>() == 64 && core::mem::align_of::<mirs_dataset_options>() == 8);
+
+/// One diagnostic of a lenient open (strict opens record only oddities),
+/// borrowed from its dataset: the struct and its strings live as long as ds.
+/// A frozen struct (like mirs_buf): it never changes layout.
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_diagnostic {
+    /// the dataset path joined with the file's (or folder's) relative path
+    pub file: *const c_char,
+    /// the reason alone
+    pub message: *const c_char,
+    /// the item's position in its file (line number - 1 for JSONL); -1: the file itself
+    pub item_index: i64,
+    /// the problem's status (the item or file was skipped), or MIRS_OK for an accepted oddity
+    pub status: i32,
+    /// 0
+    pub reserved: u32,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_diagnostic>() == 32 && core::mem::align_of::<mirs_diagnostic>() == 8);
 
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -2077,8 +2103,8 @@ pub struct mirs_responses_options {
     pub struct_size: usize,
     /// MIRS_RESPONSES_*; default AUTO
     pub format: i32,
-    /// non-zero: bad lines/files are skipped and kept as diagnostics; default 0 (fail)
-    pub lenient: i32,
+    /// MIRS_READ_STRICT or _LENIENT (bad lines/files skipped as diagnostics); default STRICT
+    pub mode: i32,
     /// default 64
     pub max_json_depth: u32,
     /// one JSONL line; default 64 MiB
@@ -2181,6 +2207,98 @@ pub struct mirs_store_options {
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_store_options>() == 32 && core::mem::align_of::<mirs_store_options>() == 8);
 
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_records_options {
+    /// sizeof(mirs_records_options)
+    pub struct_size: usize,
+    /// MIRS_READ_STRICT or _LENIENT (bad lines skipped as diagnostics); default STRICT
+    pub mode: i32,
+    /// must be 0 (keeps the struct free of trailing padding)
+    pub reserved: u32,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_records_options>() == 16 && core::mem::align_of::<mirs_records_options>() == 8);
+
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_entropy_options {
+    pub struct_size: usize,
+    /// 0: nats (default); 1: bits (divide by ln 2)
+    pub bits: i32,
+    /// 1: divide by ln(n), n = number of selected keys (0 when n \<= 1)
+    pub normalize: i32,
+    /// 1: rows are logits (softmax at temperature first)
+    pub logits: i32,
+    /// MIRS_ENTROPY_POLICY_* (default ERROR)
+    pub policy: i32,
+    /// accepted |sum - 1| of a full row beyond its dtype's rounding (default 1e-3)
+    pub tolerance: f64,
+    /// logits only, \> 0 (default 1)
+    pub temperature: f64,
+    /// MIRS_ENTROPY_KERNEL_* (default AUTO)
+    pub kernel: i32,
+    /// worker threads across rows (default 1; capped at 256)
+    pub threads: u32,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_entropy_options>() == 48 && core::mem::align_of::<mirs_entropy_options>() == 8);
+
+/// A strided view of attention \[layers, heads, queries, keys\]. Strides are
+/// in elements and may be negative or zero (broadcast); the caller
+/// guarantees every addressed element lies inside its buffer.
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_entropy_view {
+    pub struct_size: usize,
+    pub data: *const c_void,
+    pub dtype: i32,
+    pub shape: [usize; 4],
+    pub strides: [i64; 4],
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_entropy_view>() == 88 && core::mem::align_of::<mirs_entropy_view>() == 8);
+
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_entropy_summary {
+    pub struct_size: usize,
+    pub count: u64,
+    /// unbiased (n - 1); NaN when count \< 2
+    pub mean: f64,
+    /// unbiased (n - 1); NaN when count \< 2
+    pub variance: f64,
+    /// NaN when count = 0
+    pub min: f64,
+    /// NaN when count = 0
+    pub max: f64,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_entropy_summary>() == 48 && core::mem::align_of::<mirs_entropy_summary>() == 8);
+
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_entropy_group_test {
+    pub struct_size: usize,
+    pub n_safe: u64,
+    pub n_unsafe: u64,
+    pub mean_safe: f64,
+    pub mean_unsafe: f64,
+    pub var_safe: f64,
+    pub var_unsafe: f64,
+    pub welch_t: f64,
+    pub welch_df: f64,
+    pub welch_p: f64,
+    pub mwu_u: f64,
+    pub mwu_p: f64,
+    pub cohen_d: f64,
+    pub auroc: f64,
+    pub auroc_lo: f64,
+    pub auroc_hi: f64,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_entropy_group_test>() == 128 && core::mem::align_of::<mirs_entropy_group_test>() == 8);
+
 /// Options of the official results/harmbench readers
 /// (mirs_records_from_official, mirs_report_add_official).
 #[repr(C)]
@@ -2205,6 +2323,40 @@ pub struct mirs_official_options {
 }
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_official_options>() == 16 && core::mem::align_of::<mirs_official_options>() == 8);
+
+/// One entropy accumulator to draw on the page: safe vs unsafe histograms of
+/// every value it holds (all layers and heads pooled) and the item-level
+/// group tests (as mirs_entropy_acc_compare gives them). A frozen struct.
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_report_html_entropy {
+    /// what it holds, e.g. the model; shown in the heading
+    pub name: *const c_char,
+    /// the unit of its values ("nats", "bits" or "normalised")
+    pub unit: *const c_char,
+    pub acc: *const mirs_entropy_acc,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_report_html_entropy>() == 24 && core::mem::align_of::<mirs_report_html_entropy>() == 8);
+
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct mirs_report_html_options {
+    /// sizeof(mirs_report_html_options)
+    pub struct_size: usize,
+    /// the page's title; NULL (default): "Attack success rates"
+    pub title: *const c_char,
+    /// a sentence under the title (e.g. the data source); NULL (default): none
+    pub note: *const c_char,
+    /// interval level in (0, 1); default 0.95
+    pub confidence: f64,
+    /// MIRS_DENOM_*; default ALL
+    pub denominator: i32,
+    /// must be 0 (keeps the struct free of trailing padding)
+    pub reserved: u32,
+}
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<mirs_report_html_options>() == 40 && core::mem::align_of::<mirs_report_html_options>() == 8);
 
 /// Two models' verdicts over the keys both have (a verdict record each: the
 /// one mirs_records_counted() marks): the 2x2 table, the exact McNemar p-value and
@@ -2380,85 +2532,6 @@ pub struct mirs_judge_requests_summary {
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(core::mem::size_of::<mirs_judge_requests_summary>() == 40 && core::mem::align_of::<mirs_judge_requests_summary>() == 8);
 
-#[repr(C)]
-#[derive(Debug, Copy, Clone)]
-pub struct mirs_entropy_options {
-    pub struct_size: usize,
-    /// 0: nats (default); 1: bits (divide by ln 2)
-    pub bits: i32,
-    /// 1: divide by ln(n), n = number of selected keys (0 when n \<= 1)
-    pub normalize: i32,
-    /// 1: rows are logits (softmax at temperature first)
-    pub logits: i32,
-    /// MIRS_ENTROPY_POLICY_* (default ERROR)
-    pub policy: i32,
-    /// accepted |sum - 1| of a full row beyond its dtype's rounding (default 1e-3)
-    pub tolerance: f64,
-    /// logits only, \> 0 (default 1)
-    pub temperature: f64,
-    /// MIRS_ENTROPY_KERNEL_* (default AUTO)
-    pub kernel: i32,
-    /// worker threads across rows (default 1; capped at 256)
-    pub threads: u32,
-}
-#[cfg(target_pointer_width = "64")]
-const _: () = assert!(core::mem::size_of::<mirs_entropy_options>() == 48 && core::mem::align_of::<mirs_entropy_options>() == 8);
-
-/// A strided view of attention \[layers, heads, queries, keys\]. Strides are
-/// in elements and may be negative or zero (broadcast); the caller
-/// guarantees every addressed element lies inside its buffer.
-#[repr(C)]
-#[derive(Debug, Copy, Clone)]
-pub struct mirs_entropy_view {
-    pub struct_size: usize,
-    pub data: *const c_void,
-    pub dtype: i32,
-    pub shape: [usize; 4],
-    pub strides: [i64; 4],
-}
-#[cfg(target_pointer_width = "64")]
-const _: () = assert!(core::mem::size_of::<mirs_entropy_view>() == 88 && core::mem::align_of::<mirs_entropy_view>() == 8);
-
-#[repr(C)]
-#[derive(Debug, Copy, Clone)]
-pub struct mirs_entropy_summary {
-    pub struct_size: usize,
-    pub count: u64,
-    /// unbiased (n - 1); NaN when count \< 2
-    pub mean: f64,
-    /// unbiased (n - 1); NaN when count \< 2
-    pub variance: f64,
-    /// NaN when count = 0
-    pub min: f64,
-    /// NaN when count = 0
-    pub max: f64,
-}
-#[cfg(target_pointer_width = "64")]
-const _: () = assert!(core::mem::size_of::<mirs_entropy_summary>() == 48 && core::mem::align_of::<mirs_entropy_summary>() == 8);
-
-#[repr(C)]
-#[derive(Debug, Copy, Clone)]
-pub struct mirs_entropy_group_test {
-    pub struct_size: usize,
-    pub n_safe: u64,
-    pub n_unsafe: u64,
-    pub mean_safe: f64,
-    pub mean_unsafe: f64,
-    pub var_safe: f64,
-    pub var_unsafe: f64,
-    pub welch_t: f64,
-    pub welch_df: f64,
-    pub welch_p: f64,
-    pub mwu_u: f64,
-    pub mwu_p: f64,
-    pub cohen_d: f64,
-    pub auroc: f64,
-    pub auroc_lo: f64,
-    pub auroc_hi: f64,
-}
-#[cfg(target_pointer_width = "64")]
-const _: () = assert!(core::mem::size_of::<mirs_entropy_group_test>() == 128 && core::mem::align_of::<mirs_entropy_group_test>() == 8);
-
 /// Every default is the official adapter's value unless said otherwise.
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -2558,6 +2631,7 @@ const _: () = assert!(core::mem::size_of::<mirs_client_summary>() == 96 && core:
 pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_buf", 16, 8, &[("data", 0), ("size", 8)]),
     ("mirs_dataset_options", 64, 8, &[("struct_size", 0), ("format", 8), ("mode", 12), ("check_images", 16), ("min_images", 20), ("max_images", 24), ("max_json_depth", 28), ("max_file_bytes", 32), ("max_items", 40), ("max_line_bytes", 48), ("oddities", 56), ("reserved", 60)]),
+    ("mirs_diagnostic", 32, 8, &[("file", 0), ("message", 8), ("item_index", 16), ("status", 24), ("reserved", 28)]),
     ("mirs_filter", 64, 8, &[("struct_size", 0), ("categories", 8), ("relations", 12), ("groups", 16), ("keys", 24), ("key_count", 32), ("shard_index", 40), ("shard_count", 44), ("shuffle", 48), ("seed", 56)]),
     ("mirs_image_decode_options", 80, 8, &[("struct_size", 0), ("layout", 8), ("jpeg_warnings", 12), ("jpeg_dct", 16), ("max_width", 20), ("max_height", 24), ("max_pixels", 32), ("max_input_bytes", 40), ("max_png_chunk_bytes", 48), ("max_png_chunks", 52), ("max_jpeg_scans", 56), ("max_jpeg_warnings", 60), ("target_width", 64), ("target_height", 68), ("png_libpng_only", 72), ("reserved", 76)]),
     ("mirs_image_info", 40, 8, &[("struct_size", 0), ("format", 8), ("width", 12), ("height", 16), ("channels", 20), ("bit_depth", 24), ("has_alpha", 28), ("interlaced", 32), ("color_model", 36)]),
@@ -2569,21 +2643,24 @@ pub const C_LAYOUT: &[(&str, usize, usize, &[(&str, usize)])] = &[
     ("mirs_strip_options", 48, 8, &[("struct_size", 0), ("open_tags", 8), ("close_tags", 16), ("ntags", 24), ("finish_reason", 32), ("unterminated", 40), ("reserved", 44)]),
     ("mirs_match", 32, 8, &[("matched", 0), ("phrase", 4), ("offset", 8), ("length", 16), ("count", 24)]),
     ("mirs_judge_options", 24, 8, &[("struct_size", 0), ("categories", 8), ("ncategories", 16)]),
-    ("mirs_responses_options", 48, 8, &[("struct_size", 0), ("format", 8), ("lenient", 12), ("max_json_depth", 16), ("max_line_bytes", 24), ("max_file_bytes", 32), ("max_records", 40)]),
+    ("mirs_responses_options", 48, 8, &[("struct_size", 0), ("format", 8), ("mode", 12), ("max_json_depth", 16), ("max_line_bytes", 24), ("max_file_bytes", 32), ("max_records", 40)]),
     ("mirs_response", 72, 8, &[("key", 0), ("text", 8), ("text_len", 16), ("status", 24), ("finish_reason", 32), ("error", 40), ("source", 48), ("model", 56), ("origin", 64)]),
     ("mirs_record", 104, 8, &[("struct_size", 0), ("key", 8), ("model", 16), ("judge", 24), ("verdict", 32), ("flags", 36), ("response_type", 40), ("finish_reason", 48), ("response", 56), ("judge_output", 64), ("categories", 72), ("timestamp_ms", 80), ("response_len", 88), ("judge_output_len", 96)]),
     ("mirs_store_options", 32, 8, &[("struct_size", 0), ("durability", 8), ("fsync_every", 12), ("torn", 16), ("max_json_depth", 20), ("max_line_bytes", 24)]),
+    ("mirs_records_options", 16, 8, &[("struct_size", 0), ("mode", 8), ("reserved", 12)]),
+    ("mirs_entropy_options", 48, 8, &[("struct_size", 0), ("bits", 8), ("normalize", 12), ("logits", 16), ("policy", 20), ("tolerance", 24), ("temperature", 32), ("kernel", 40), ("threads", 44)]),
+    ("mirs_entropy_view", 88, 8, &[("struct_size", 0), ("data", 8), ("dtype", 16), ("shape", 24), ("strides", 56)]),
+    ("mirs_entropy_summary", 48, 8, &[("struct_size", 0), ("count", 8), ("mean", 16), ("variance", 24), ("min", 32), ("max", 40)]),
+    ("mirs_entropy_group_test", 128, 8, &[("struct_size", 0), ("n_safe", 8), ("n_unsafe", 16), ("mean_safe", 24), ("mean_unsafe", 32), ("var_safe", 40), ("var_unsafe", 48), ("welch_t", 56), ("welch_df", 64), ("welch_p", 72), ("mwu_u", 80), ("mwu_p", 88), ("cohen_d", 96), ("auroc", 104), ("auroc_lo", 112), ("auroc_hi", 120)]),
     ("mirs_official_options", 16, 8, &[("struct_size", 0), ("threads", 8), ("reserved", 12)]),
+    ("mirs_report_html_entropy", 24, 8, &[("name", 0), ("unit", 8), ("acc", 16)]),
+    ("mirs_report_html_options", 40, 8, &[("struct_size", 0), ("title", 8), ("note", 16), ("confidence", 24), ("denominator", 32), ("reserved", 36)]),
     ("mirs_model_comparison", 104, 8, &[("struct_size", 0), ("both_unsafe", 8), ("a_only", 16), ("b_only", 24), ("both_safe", 32), ("only_in_a", 40), ("only_in_b", 48), ("asr_a", 56), ("asr_b", 64), ("diff", 72), ("diff_lo", 80), ("diff_hi", 88), ("mcnemar_p", 96)]),
     ("mirs_judge_comparison", 2104, 8, &[("struct_size", 0), ("verdict_count", 8), ("reserved", 12), ("matrix", 16), ("common", 2064), ("only_in_a", 2072), ("only_in_b", 2080), ("kappa", 2088), ("agreement", 2096)]),
     ("mirs_score_options", 56, 8, &[("struct_size", 0), ("model", 8), ("judge", 16), ("parse_mode", 20), ("strip_mode", 24), ("keep_response", 28), ("timestamp_ms", 32), ("progress", 40), ("progress_userdata", 48)]),
     ("mirs_score_summary", 96, 8, &[("struct_size", 0), ("scored", 8), ("unsafe", 16), ("unparseable", 24), ("judge_errors", 32), ("already_in_store", 40), ("awaiting_judge_output", 48), ("outside_filter", 56), ("unmatched", 64), ("without_verdict", 72), ("server_outputs", 80), ("nonstandard_outputs", 88)]),
     ("mirs_judge_requests_options", 56, 8, &[("struct_size", 0), ("judge", 8), ("rubric", 12), ("chat", 16), ("strip_mode", 20), ("skip_failed", 24), ("reserved", 28), ("model", 32), ("progress", 40), ("progress_userdata", 48)]),
     ("mirs_judge_requests_summary", 40, 8, &[("struct_size", 0), ("written", 8), ("skipped_failed", 16), ("unmatched", 24), ("superseded", 32)]),
-    ("mirs_entropy_options", 48, 8, &[("struct_size", 0), ("bits", 8), ("normalize", 12), ("logits", 16), ("policy", 20), ("tolerance", 24), ("temperature", 32), ("kernel", 40), ("threads", 44)]),
-    ("mirs_entropy_view", 88, 8, &[("struct_size", 0), ("data", 8), ("dtype", 16), ("shape", 24), ("strides", 56)]),
-    ("mirs_entropy_summary", 48, 8, &[("struct_size", 0), ("count", 8), ("mean", 16), ("variance", 24), ("min", 32), ("max", 40)]),
-    ("mirs_entropy_group_test", 128, 8, &[("struct_size", 0), ("n_safe", 8), ("n_unsafe", 16), ("mean_safe", 24), ("mean_unsafe", 32), ("var_safe", 40), ("var_unsafe", 48), ("welch_t", 56), ("welch_df", 64), ("welch_p", 72), ("mwu_u", 80), ("mwu_p", 88), ("cohen_d", 96), ("auroc", 104), ("auroc_lo", 112), ("auroc_hi", 120)]),
     ("mirs_client_options", 152, 8, &[("struct_size", 0), ("endpoint", 8), ("model", 16), ("api_key_env", 24), ("api", 32), ("output", 36), ("concurrency", 40), ("max_retries", 44), ("blank_retries", 48), ("tls_verify", 52), ("timeout_ms", 56), ("backoff_base_ms", 64), ("backoff_cap_ms", 72), ("backoff_jitter", 80), ("rpm", 88), ("tpm", 96), ("max_body_bytes", 104), ("durability", 112), ("reserved", 116), ("seed", 120), ("progress", 128), ("progress_userdata", 136), ("cancel", 144)]),
     ("mirs_client_summary", 96, 8, &[("struct_size", 0), ("requests", 8), ("already_done", 16), ("ok", 24), ("failed", 32), ("attempts", 40), ("retries", 48), ("blank_retries", 56), ("torn_bytes", 64), ("prompt_tokens", 72), ("completion_tokens", 80), ("cancelled", 88), ("reserved", 92)]),
 ];
@@ -2609,6 +2686,15 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
             vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("mode", (core::ptr::addr_of!((*base).mode) as usize) - (base as usize)), ("check_images", (core::ptr::addr_of!((*base).check_images) as usize) - (base as usize)), ("min_images", (core::ptr::addr_of!((*base).min_images) as usize) - (base as usize)), ("max_images", (core::ptr::addr_of!((*base).max_images) as usize) - (base as usize)), ("max_json_depth", (core::ptr::addr_of!((*base).max_json_depth) as usize) - (base as usize)), ("max_file_bytes", (core::ptr::addr_of!((*base).max_file_bytes) as usize) - (base as usize)), ("max_items", (core::ptr::addr_of!((*base).max_items) as usize) - (base as usize)), ("max_line_bytes", (core::ptr::addr_of!((*base).max_line_bytes) as usize) - (base as usize)), ("oddities", (core::ptr::addr_of!((*base).oddities) as usize) - (base as usize)), ("reserved", (core::ptr::addr_of!((*base).reserved) as usize) - (base as usize))]
         };
         v.push(("mirs_dataset_options", core::mem::size_of::<mirs_dataset_options>(), core::mem::align_of::<mirs_dataset_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_diagnostic>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("file", (core::ptr::addr_of!((*base).file) as usize) - (base as usize)), ("message", (core::ptr::addr_of!((*base).message) as usize) - (base as usize)), ("item_index", (core::ptr::addr_of!((*base).item_index) as usize) - (base as usize)), ("status", (core::ptr::addr_of!((*base).status) as usize) - (base as usize)), ("reserved", (core::ptr::addr_of!((*base).reserved) as usize) - (base as usize))]
+        };
+        v.push(("mirs_diagnostic", core::mem::size_of::<mirs_diagnostic>(), core::mem::align_of::<mirs_diagnostic>(), fields));
     }
     {
         let u = core::mem::MaybeUninit::<mirs_filter>::uninit();
@@ -2714,7 +2800,7 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
         let base = u.as_ptr();
         #[allow(unused_unsafe)]
         let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("lenient", (core::ptr::addr_of!((*base).lenient) as usize) - (base as usize)), ("max_json_depth", (core::ptr::addr_of!((*base).max_json_depth) as usize) - (base as usize)), ("max_line_bytes", (core::ptr::addr_of!((*base).max_line_bytes) as usize) - (base as usize)), ("max_file_bytes", (core::ptr::addr_of!((*base).max_file_bytes) as usize) - (base as usize)), ("max_records", (core::ptr::addr_of!((*base).max_records) as usize) - (base as usize))]
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("format", (core::ptr::addr_of!((*base).format) as usize) - (base as usize)), ("mode", (core::ptr::addr_of!((*base).mode) as usize) - (base as usize)), ("max_json_depth", (core::ptr::addr_of!((*base).max_json_depth) as usize) - (base as usize)), ("max_line_bytes", (core::ptr::addr_of!((*base).max_line_bytes) as usize) - (base as usize)), ("max_file_bytes", (core::ptr::addr_of!((*base).max_file_bytes) as usize) - (base as usize)), ("max_records", (core::ptr::addr_of!((*base).max_records) as usize) - (base as usize))]
         };
         v.push(("mirs_responses_options", core::mem::size_of::<mirs_responses_options>(), core::mem::align_of::<mirs_responses_options>(), fields));
     }
@@ -2746,6 +2832,51 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
         v.push(("mirs_store_options", core::mem::size_of::<mirs_store_options>(), core::mem::align_of::<mirs_store_options>(), fields));
     }
     {
+        let u = core::mem::MaybeUninit::<mirs_records_options>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("mode", (core::ptr::addr_of!((*base).mode) as usize) - (base as usize)), ("reserved", (core::ptr::addr_of!((*base).reserved) as usize) - (base as usize))]
+        };
+        v.push(("mirs_records_options", core::mem::size_of::<mirs_records_options>(), core::mem::align_of::<mirs_records_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_entropy_options>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("bits", (core::ptr::addr_of!((*base).bits) as usize) - (base as usize)), ("normalize", (core::ptr::addr_of!((*base).normalize) as usize) - (base as usize)), ("logits", (core::ptr::addr_of!((*base).logits) as usize) - (base as usize)), ("policy", (core::ptr::addr_of!((*base).policy) as usize) - (base as usize)), ("tolerance", (core::ptr::addr_of!((*base).tolerance) as usize) - (base as usize)), ("temperature", (core::ptr::addr_of!((*base).temperature) as usize) - (base as usize)), ("kernel", (core::ptr::addr_of!((*base).kernel) as usize) - (base as usize)), ("threads", (core::ptr::addr_of!((*base).threads) as usize) - (base as usize))]
+        };
+        v.push(("mirs_entropy_options", core::mem::size_of::<mirs_entropy_options>(), core::mem::align_of::<mirs_entropy_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_entropy_view>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("data", (core::ptr::addr_of!((*base).data) as usize) - (base as usize)), ("dtype", (core::ptr::addr_of!((*base).dtype) as usize) - (base as usize)), ("shape", (core::ptr::addr_of!((*base).shape) as usize) - (base as usize)), ("strides", (core::ptr::addr_of!((*base).strides) as usize) - (base as usize))]
+        };
+        v.push(("mirs_entropy_view", core::mem::size_of::<mirs_entropy_view>(), core::mem::align_of::<mirs_entropy_view>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_entropy_summary>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("count", (core::ptr::addr_of!((*base).count) as usize) - (base as usize)), ("mean", (core::ptr::addr_of!((*base).mean) as usize) - (base as usize)), ("variance", (core::ptr::addr_of!((*base).variance) as usize) - (base as usize)), ("min", (core::ptr::addr_of!((*base).min) as usize) - (base as usize)), ("max", (core::ptr::addr_of!((*base).max) as usize) - (base as usize))]
+        };
+        v.push(("mirs_entropy_summary", core::mem::size_of::<mirs_entropy_summary>(), core::mem::align_of::<mirs_entropy_summary>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_entropy_group_test>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("n_safe", (core::ptr::addr_of!((*base).n_safe) as usize) - (base as usize)), ("n_unsafe", (core::ptr::addr_of!((*base).n_unsafe) as usize) - (base as usize)), ("mean_safe", (core::ptr::addr_of!((*base).mean_safe) as usize) - (base as usize)), ("mean_unsafe", (core::ptr::addr_of!((*base).mean_unsafe) as usize) - (base as usize)), ("var_safe", (core::ptr::addr_of!((*base).var_safe) as usize) - (base as usize)), ("var_unsafe", (core::ptr::addr_of!((*base).var_unsafe) as usize) - (base as usize)), ("welch_t", (core::ptr::addr_of!((*base).welch_t) as usize) - (base as usize)), ("welch_df", (core::ptr::addr_of!((*base).welch_df) as usize) - (base as usize)), ("welch_p", (core::ptr::addr_of!((*base).welch_p) as usize) - (base as usize)), ("mwu_u", (core::ptr::addr_of!((*base).mwu_u) as usize) - (base as usize)), ("mwu_p", (core::ptr::addr_of!((*base).mwu_p) as usize) - (base as usize)), ("cohen_d", (core::ptr::addr_of!((*base).cohen_d) as usize) - (base as usize)), ("auroc", (core::ptr::addr_of!((*base).auroc) as usize) - (base as usize)), ("auroc_lo", (core::ptr::addr_of!((*base).auroc_lo) as usize) - (base as usize)), ("auroc_hi", (core::ptr::addr_of!((*base).auroc_hi) as usize) - (base as usize))]
+        };
+        v.push(("mirs_entropy_group_test", core::mem::size_of::<mirs_entropy_group_test>(), core::mem::align_of::<mirs_entropy_group_test>(), fields));
+    }
+    {
         let u = core::mem::MaybeUninit::<mirs_official_options>::uninit();
         let base = u.as_ptr();
         #[allow(unused_unsafe)]
@@ -2753,6 +2884,24 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
             vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("threads", (core::ptr::addr_of!((*base).threads) as usize) - (base as usize)), ("reserved", (core::ptr::addr_of!((*base).reserved) as usize) - (base as usize))]
         };
         v.push(("mirs_official_options", core::mem::size_of::<mirs_official_options>(), core::mem::align_of::<mirs_official_options>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_report_html_entropy>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("name", (core::ptr::addr_of!((*base).name) as usize) - (base as usize)), ("unit", (core::ptr::addr_of!((*base).unit) as usize) - (base as usize)), ("acc", (core::ptr::addr_of!((*base).acc) as usize) - (base as usize))]
+        };
+        v.push(("mirs_report_html_entropy", core::mem::size_of::<mirs_report_html_entropy>(), core::mem::align_of::<mirs_report_html_entropy>(), fields));
+    }
+    {
+        let u = core::mem::MaybeUninit::<mirs_report_html_options>::uninit();
+        let base = u.as_ptr();
+        #[allow(unused_unsafe)]
+        let fields = unsafe {
+            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("title", (core::ptr::addr_of!((*base).title) as usize) - (base as usize)), ("note", (core::ptr::addr_of!((*base).note) as usize) - (base as usize)), ("confidence", (core::ptr::addr_of!((*base).confidence) as usize) - (base as usize)), ("denominator", (core::ptr::addr_of!((*base).denominator) as usize) - (base as usize)), ("reserved", (core::ptr::addr_of!((*base).reserved) as usize) - (base as usize))]
+        };
+        v.push(("mirs_report_html_options", core::mem::size_of::<mirs_report_html_options>(), core::mem::align_of::<mirs_report_html_options>(), fields));
     }
     {
         let u = core::mem::MaybeUninit::<mirs_model_comparison>::uninit();
@@ -2807,42 +2956,6 @@ pub fn rust_layout() -> Vec<(&'static str, usize, usize, Vec<(&'static str, usiz
             vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("written", (core::ptr::addr_of!((*base).written) as usize) - (base as usize)), ("skipped_failed", (core::ptr::addr_of!((*base).skipped_failed) as usize) - (base as usize)), ("unmatched", (core::ptr::addr_of!((*base).unmatched) as usize) - (base as usize)), ("superseded", (core::ptr::addr_of!((*base).superseded) as usize) - (base as usize))]
         };
         v.push(("mirs_judge_requests_summary", core::mem::size_of::<mirs_judge_requests_summary>(), core::mem::align_of::<mirs_judge_requests_summary>(), fields));
-    }
-    {
-        let u = core::mem::MaybeUninit::<mirs_entropy_options>::uninit();
-        let base = u.as_ptr();
-        #[allow(unused_unsafe)]
-        let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("bits", (core::ptr::addr_of!((*base).bits) as usize) - (base as usize)), ("normalize", (core::ptr::addr_of!((*base).normalize) as usize) - (base as usize)), ("logits", (core::ptr::addr_of!((*base).logits) as usize) - (base as usize)), ("policy", (core::ptr::addr_of!((*base).policy) as usize) - (base as usize)), ("tolerance", (core::ptr::addr_of!((*base).tolerance) as usize) - (base as usize)), ("temperature", (core::ptr::addr_of!((*base).temperature) as usize) - (base as usize)), ("kernel", (core::ptr::addr_of!((*base).kernel) as usize) - (base as usize)), ("threads", (core::ptr::addr_of!((*base).threads) as usize) - (base as usize))]
-        };
-        v.push(("mirs_entropy_options", core::mem::size_of::<mirs_entropy_options>(), core::mem::align_of::<mirs_entropy_options>(), fields));
-    }
-    {
-        let u = core::mem::MaybeUninit::<mirs_entropy_view>::uninit();
-        let base = u.as_ptr();
-        #[allow(unused_unsafe)]
-        let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("data", (core::ptr::addr_of!((*base).data) as usize) - (base as usize)), ("dtype", (core::ptr::addr_of!((*base).dtype) as usize) - (base as usize)), ("shape", (core::ptr::addr_of!((*base).shape) as usize) - (base as usize)), ("strides", (core::ptr::addr_of!((*base).strides) as usize) - (base as usize))]
-        };
-        v.push(("mirs_entropy_view", core::mem::size_of::<mirs_entropy_view>(), core::mem::align_of::<mirs_entropy_view>(), fields));
-    }
-    {
-        let u = core::mem::MaybeUninit::<mirs_entropy_summary>::uninit();
-        let base = u.as_ptr();
-        #[allow(unused_unsafe)]
-        let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("count", (core::ptr::addr_of!((*base).count) as usize) - (base as usize)), ("mean", (core::ptr::addr_of!((*base).mean) as usize) - (base as usize)), ("variance", (core::ptr::addr_of!((*base).variance) as usize) - (base as usize)), ("min", (core::ptr::addr_of!((*base).min) as usize) - (base as usize)), ("max", (core::ptr::addr_of!((*base).max) as usize) - (base as usize))]
-        };
-        v.push(("mirs_entropy_summary", core::mem::size_of::<mirs_entropy_summary>(), core::mem::align_of::<mirs_entropy_summary>(), fields));
-    }
-    {
-        let u = core::mem::MaybeUninit::<mirs_entropy_group_test>::uninit();
-        let base = u.as_ptr();
-        #[allow(unused_unsafe)]
-        let fields = unsafe {
-            vec![("struct_size", (core::ptr::addr_of!((*base).struct_size) as usize) - (base as usize)), ("n_safe", (core::ptr::addr_of!((*base).n_safe) as usize) - (base as usize)), ("n_unsafe", (core::ptr::addr_of!((*base).n_unsafe) as usize) - (base as usize)), ("mean_safe", (core::ptr::addr_of!((*base).mean_safe) as usize) - (base as usize)), ("mean_unsafe", (core::ptr::addr_of!((*base).mean_unsafe) as usize) - (base as usize)), ("var_safe", (core::ptr::addr_of!((*base).var_safe) as usize) - (base as usize)), ("var_unsafe", (core::ptr::addr_of!((*base).var_unsafe) as usize) - (base as usize)), ("welch_t", (core::ptr::addr_of!((*base).welch_t) as usize) - (base as usize)), ("welch_df", (core::ptr::addr_of!((*base).welch_df) as usize) - (base as usize)), ("welch_p", (core::ptr::addr_of!((*base).welch_p) as usize) - (base as usize)), ("mwu_u", (core::ptr::addr_of!((*base).mwu_u) as usize) - (base as usize)), ("mwu_p", (core::ptr::addr_of!((*base).mwu_p) as usize) - (base as usize)), ("cohen_d", (core::ptr::addr_of!((*base).cohen_d) as usize) - (base as usize)), ("auroc", (core::ptr::addr_of!((*base).auroc) as usize) - (base as usize)), ("auroc_lo", (core::ptr::addr_of!((*base).auroc_lo) as usize) - (base as usize)), ("auroc_hi", (core::ptr::addr_of!((*base).auroc_hi) as usize) - (base as usize))]
-        };
-        v.push(("mirs_entropy_group_test", core::mem::size_of::<mirs_entropy_group_test>(), core::mem::align_of::<mirs_entropy_group_test>(), fields));
     }
     {
         let u = core::mem::MaybeUninit::<mirs_client_options>::uninit();
@@ -2957,13 +3070,37 @@ pub unsafe fn mirs_buf_free(buf: *mut mirs_buf) {
     (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_buf)>(crate::load::entry(9)))(buf)
 }
 
+/// MIRS_READ_*: "strict", "lenient" (the name pair every constant group has:
+/// docs/c-api.md). mirs_read_mode_name gives a static string, NULL outside
+/// the group; mirs_read_mode_from_name ignores ASCII case, spaces, '_' and
+/// '-': MIRS_OK with *out, MIRS_E_NOT_FOUND (the message lists the names),
+/// MIRS_E_INVALID_ARGUMENT for NULL. Thread-safe.
+///
+/// C: `const char *mirs_read_mode_name(int32_t value)` (common.h)
+#[inline]
+pub unsafe fn mirs_read_mode_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(10)))(value)
+}
+
+/// MIRS_READ_*: "strict", "lenient" (the name pair every constant group has:
+/// docs/c-api.md). mirs_read_mode_name gives a static string, NULL outside
+/// the group; mirs_read_mode_from_name ignores ASCII case, spaces, '_' and
+/// '-': MIRS_OK with *out, MIRS_E_NOT_FOUND (the message lists the names),
+/// MIRS_E_INVALID_ARGUMENT for NULL. Thread-safe.
+///
+/// C: `int mirs_read_mode_from_name(const char *name, int32_t *out)` (common.h)
+#[inline]
+pub unsafe fn mirs_read_mode_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(11)))(name, out)
+}
+
 /// Official names ("Self-Harm", "Temporal_Jump", "Semantic"); NULL when the
 /// value is out of range. Static strings; thread-safe.
 ///
 /// C: `const char *mirs_category_name(int32_t category)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_category_name(category: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(10)))(category)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(12)))(category)
 }
 
 /// Official names ("Self-Harm", "Temporal_Jump", "Semantic"); NULL when the
@@ -2972,7 +3109,7 @@ pub unsafe fn mirs_category_name(category: i32) -> *const c_char {
 /// C: `const char *mirs_relation_name(int32_t relation)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_relation_name(relation: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(11)))(relation)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(13)))(relation)
 }
 
 /// Official names ("Self-Harm", "Temporal_Jump", "Semantic"); NULL when the
@@ -2981,7 +3118,7 @@ pub unsafe fn mirs_relation_name(relation: i32) -> *const c_char {
 /// C: `const char *mirs_group_name(int32_t group)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_group_name(group: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(12)))(group)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(14)))(group)
 }
 
 /// Display names for people ("Self-Harm", "Temporal Jump", "Illegal
@@ -2990,7 +3127,7 @@ pub unsafe fn mirs_group_name(group: i32) -> *const c_char {
 /// C: `const char *mirs_category_display_name(int32_t category)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_category_display_name(category: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(13)))(category)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(15)))(category)
 }
 
 /// Display names for people ("Self-Harm", "Temporal Jump", "Illegal
@@ -2999,7 +3136,7 @@ pub unsafe fn mirs_category_display_name(category: i32) -> *const c_char {
 /// C: `const char *mirs_relation_display_name(int32_t relation)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_relation_display_name(relation: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(14)))(relation)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(16)))(relation)
 }
 
 /// One line, in this project's words, of what a relation asks the model to
@@ -3008,7 +3145,7 @@ pub unsafe fn mirs_relation_display_name(relation: i32) -> *const c_char {
 /// C: `const char *mirs_relation_description(int32_t relation)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_relation_description(relation: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(15)))(relation)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(17)))(relation)
 }
 
 /// The group of a relation, or -1 when out of range.
@@ -3016,7 +3153,7 @@ pub unsafe fn mirs_relation_description(relation: i32) -> *const c_char {
 /// C: `int32_t mirs_relation_group(int32_t relation)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_relation_group(relation: i32) -> i32 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> i32>(crate::load::entry(16)))(relation)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> i32>(crate::load::entry(18)))(relation)
 }
 
 /// Lenient name parsing: case, spaces, underscores and hyphens are ignored
@@ -3026,7 +3163,7 @@ pub unsafe fn mirs_relation_group(relation: i32) -> i32 {
 /// C: `int mirs_category_from_name(const char *name, int32_t *out)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_category_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(17)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(19)))(name, out)
 }
 
 /// Lenient name parsing: case, spaces, underscores and hyphens are ignored
@@ -3036,7 +3173,7 @@ pub unsafe fn mirs_category_from_name(name: *const c_char, out: *mut i32) -> c_i
 /// C: `int mirs_relation_from_name(const char *name, int32_t *out)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_relation_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(18)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(20)))(name, out)
 }
 
 /// Lenient name parsing: case, spaces, underscores and hyphens are ignored
@@ -3046,7 +3183,7 @@ pub unsafe fn mirs_relation_from_name(name: *const c_char, out: *mut i32) -> c_i
 /// C: `int mirs_group_from_name(const char *name, int32_t *out)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_group_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(19)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(21)))(name, out)
 }
 
 /// Writes the defaults into the first `size` bytes of *opts and sets its
@@ -3058,7 +3195,7 @@ pub unsafe fn mirs_group_from_name(name: *const c_char, out: *mut i32) -> c_int 
 /// C: `int mirs_dataset_options_init(mirs_dataset_options *opts, size_t size)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_dataset_options_init(opts: *mut mirs_dataset_options, size: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_dataset_options, usize) -> c_int>(crate::load::entry(20)))(opts, size)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_dataset_options, usize) -> c_int>(crate::load::entry(22)))(opts, size)
 }
 
 /// Opens a dataset. path is the root directory of the official layout or a
@@ -3079,7 +3216,7 @@ pub unsafe fn mirs_dataset_options_init(opts: *mut mirs_dataset_options, size: u
 /// C: `int mirs_dataset_open(const char *path, const mirs_dataset_options *opts, mirs_dataset **out)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_dataset_open(path: *const c_char, opts: *const mirs_dataset_options, out: *mut *mut mirs_dataset) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const mirs_dataset_options, *mut *mut mirs_dataset) -> c_int>(crate::load::entry(21)))(path, opts, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const mirs_dataset_options, *mut *mut mirs_dataset) -> c_int>(crate::load::entry(23)))(path, opts, out)
 }
 
 /// Opens a dataset. path is the root directory of the official layout or a
@@ -3100,7 +3237,7 @@ pub unsafe fn mirs_dataset_open(path: *const c_char, opts: *const mirs_dataset_o
 /// C: `void mirs_dataset_free(mirs_dataset *ds)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_dataset_free(ds: *mut mirs_dataset) {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_dataset)>(crate::load::entry(22)))(ds)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_dataset)>(crate::load::entry(24)))(ds)
 }
 
 /// The path given to mirs_dataset_open (borrowed, lives as long as ds).
@@ -3108,7 +3245,7 @@ pub unsafe fn mirs_dataset_free(ds: *mut mirs_dataset) {
 /// C: `const char *mirs_dataset_path(const mirs_dataset *ds)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_dataset_path(ds: *const mirs_dataset) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset) -> *const c_char>(crate::load::entry(23)))(ds)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset) -> *const c_char>(crate::load::entry(25)))(ds)
 }
 
 /// MIRS_DATASET_FORMAT_OFFICIAL or _JSONL.
@@ -3116,7 +3253,7 @@ pub unsafe fn mirs_dataset_path(ds: *const mirs_dataset) -> *const c_char {
 /// C: `int32_t mirs_dataset_format(const mirs_dataset *ds)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_dataset_format(ds: *const mirs_dataset) -> i32 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset) -> i32>(crate::load::entry(24)))(ds)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset) -> i32>(crate::load::entry(26)))(ds)
 }
 
 /// Number of items, and of image references over all items.
@@ -3124,7 +3261,7 @@ pub unsafe fn mirs_dataset_format(ds: *const mirs_dataset) -> i32 {
 /// C: `size_t mirs_dataset_count(const mirs_dataset *ds)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_dataset_count(ds: *const mirs_dataset) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset) -> usize>(crate::load::entry(25)))(ds)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset) -> usize>(crate::load::entry(27)))(ds)
 }
 
 /// Number of items, and of image references over all items.
@@ -3132,7 +3269,7 @@ pub unsafe fn mirs_dataset_count(ds: *const mirs_dataset) -> usize {
 /// C: `size_t mirs_dataset_image_total(const mirs_dataset *ds)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_dataset_image_total(ds: *const mirs_dataset) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset) -> usize>(crate::load::entry(26)))(ds)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset) -> usize>(crate::load::entry(28)))(ds)
 }
 
 /// Items with the given category and relation (0 when out of range;
@@ -3141,63 +3278,47 @@ pub unsafe fn mirs_dataset_image_total(ds: *const mirs_dataset) -> usize {
 /// C: `size_t mirs_dataset_count_cell(const mirs_dataset *ds, int32_t category, int32_t relation)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_dataset_count_cell(ds: *const mirs_dataset, category: i32, relation: i32) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, i32, i32) -> usize>(crate::load::entry(27)))(ds, category, relation)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, i32, i32) -> usize>(crate::load::entry(29)))(ds, category, relation)
 }
 
-/// Diagnostics recorded by a lenient open (strict opens record only
-/// oddities), in a stable order. *status is the problem's status (the item or
-/// file was skipped), or MIRS_OK for an accepted oddity (the item was kept).
-/// Borrowed strings live as long as ds. file is the dataset
-/// path joined with the file's (or folder's) relative path; message is the
-/// reason alone. item_index is the item's position in its file (line
-/// number - 1 for JSONL), or -1 when the problem is the file itself.
-/// MIRS_E_RANGE when i \>= the count; outputs may be NULL.
+/// Number of diagnostics, and diagnostic i in a stable order (NULL for a
+/// NULL ds or i out of range). Thread-safe.
 ///
 /// C: `size_t mirs_dataset_diagnostic_count(const mirs_dataset *ds)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_dataset_diagnostic_count(ds: *const mirs_dataset) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset) -> usize>(crate::load::entry(28)))(ds)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset) -> usize>(crate::load::entry(30)))(ds)
 }
 
-/// Diagnostics recorded by a lenient open (strict opens record only
-/// oddities), in a stable order. *status is the problem's status (the item or
-/// file was skipped), or MIRS_OK for an accepted oddity (the item was kept).
-/// Borrowed strings live as long as ds. file is the dataset
-/// path joined with the file's (or folder's) relative path; message is the
-/// reason alone. item_index is the item's position in its file (line
-/// number - 1 for JSONL), or -1 when the problem is the file itself.
-/// MIRS_E_RANGE when i \>= the count; outputs may be NULL.
+/// Number of diagnostics, and diagnostic i in a stable order (NULL for a
+/// NULL ds or i out of range). Thread-safe.
 ///
-/// C: `int mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i, int *status, const char **file, int64_t *item_index, const char **message)` (dataset.h)
+/// C: `const mirs_diagnostic *mirs_dataset_diagnostic(const mirs_dataset *ds, size_t i)` (dataset.h)
 #[inline]
-pub unsafe fn mirs_dataset_diagnostic(ds: *const mirs_dataset, i: usize, status: *mut c_int, file: *mut *const c_char, item_index: *mut i64, message: *mut *const c_char) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, usize, *mut c_int, *mut *const c_char, *mut i64, *mut *const c_char) -> c_int>(crate::load::entry(29)))(ds, i, status, file, item_index, message)
+pub unsafe fn mirs_dataset_diagnostic(ds: *const mirs_dataset, i: usize) -> *const mirs_diagnostic {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, usize) -> *const mirs_diagnostic>(crate::load::entry(31)))(ds, i)
 }
 
-/// Items by position or by key. Positions follow the iteration order of an
-/// unfiltered iterator: categories in official order, then relations in
-/// official order, then items in file order (manifest items are sorted into
-/// this order, keeping line order within a category and relation).
-/// The item is borrowed and lives as long as ds. MIRS_E_RANGE /
-/// MIRS_E_NOT_FOUND otherwise.
+/// Item `index` (positions follow the iteration order of an unfiltered
+/// iterator: categories in official order, then relations in official
+/// order, then items in file order; manifest items are sorted into this
+/// order, keeping line order within a category and relation), or NULL for a
+/// NULL ds or an index out of range (see mirs_dataset_count). The item is
+/// borrowed and lives as long as ds.
 ///
-/// C: `int mirs_dataset_get(const mirs_dataset *ds, size_t index, const mirs_item **out)` (dataset.h)
+/// C: `const mirs_item *mirs_dataset_get(const mirs_dataset *ds, size_t index)` (dataset.h)
 #[inline]
-pub unsafe fn mirs_dataset_get(ds: *const mirs_dataset, index: usize, out: *mut *const mirs_item) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, usize, *mut *const mirs_item) -> c_int>(crate::load::entry(30)))(ds, index, out)
+pub unsafe fn mirs_dataset_get(ds: *const mirs_dataset, index: usize) -> *const mirs_item {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, usize) -> *const mirs_item>(crate::load::entry(32)))(ds, index)
 }
 
-/// Items by position or by key. Positions follow the iteration order of an
-/// unfiltered iterator: categories in official order, then relations in
-/// official order, then items in file order (manifest items are sorted into
-/// this order, keeping line order within a category and relation).
-/// The item is borrowed and lives as long as ds. MIRS_E_RANGE /
-/// MIRS_E_NOT_FOUND otherwise.
+/// The item with the given key: MIRS_OK with *out (borrowed, lives as long
+/// as ds), MIRS_E_NOT_FOUND, or MIRS_E_INVALID_ARGUMENT.
 ///
 /// C: `int mirs_dataset_find(const mirs_dataset *ds, const char *key, const mirs_item **out)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_dataset_find(ds: *const mirs_dataset, key: *const c_char, out: *mut *const mirs_item) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, *const c_char, *mut *const mirs_item) -> c_int>(crate::load::entry(31)))(ds, key, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, *const c_char, *mut *const mirs_item) -> c_int>(crate::load::entry(33)))(ds, key, out)
 }
 
 /// A CRC-64/XZ-style content checksum over the dataset (not a security hash:
@@ -3207,7 +3328,7 @@ pub unsafe fn mirs_dataset_find(ds: *const mirs_dataset, key: *const c_char, out
 /// C: `int mirs_dataset_checksum(const mirs_dataset *ds, int32_t flags, uint64_t *out)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_dataset_checksum(ds: *const mirs_dataset, flags: i32, out: *mut u64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, i32, *mut u64) -> c_int>(crate::load::entry(32)))(ds, flags, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, i32, *mut u64) -> c_int>(crate::load::entry(34)))(ds, flags, out)
 }
 
 /// "\<Category\>/\<Relation\>/\<id\>" with official names (see
@@ -3217,7 +3338,7 @@ pub unsafe fn mirs_dataset_checksum(ds: *const mirs_dataset, flags: i32, out: *m
 /// C: `const char *mirs_item_key(const mirs_item *item)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_item_key(item: *const mirs_item) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(33)))(item)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(35)))(item)
 }
 
 /// The id as text (integers in decimal) and whether the file held an integer.
@@ -3225,7 +3346,7 @@ pub unsafe fn mirs_item_key(item: *const mirs_item) -> *const c_char {
 /// C: `const char *mirs_item_id(const mirs_item *item)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_item_id(item: *const mirs_item) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(34)))(item)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(36)))(item)
 }
 
 /// The id as text (integers in decimal) and whether the file held an integer.
@@ -3233,7 +3354,7 @@ pub unsafe fn mirs_item_id(item: *const mirs_item) -> *const c_char {
 /// C: `int32_t mirs_item_id_is_int(const mirs_item *item)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_item_id_is_int(item: *const mirs_item) -> i32 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> i32>(crate::load::entry(35)))(item)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> i32>(crate::load::entry(37)))(item)
 }
 
 /// MIRS_CATEGORY_* / MIRS_RELATION_*, or -1 for an accepted unknown category
@@ -3242,7 +3363,7 @@ pub unsafe fn mirs_item_id_is_int(item: *const mirs_item) -> i32 {
 /// C: `int32_t mirs_item_category(const mirs_item *item)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_item_category(item: *const mirs_item) -> i32 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> i32>(crate::load::entry(36)))(item)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> i32>(crate::load::entry(38)))(item)
 }
 
 /// MIRS_CATEGORY_* / MIRS_RELATION_*, or -1 for an accepted unknown category
@@ -3251,7 +3372,7 @@ pub unsafe fn mirs_item_category(item: *const mirs_item) -> i32 {
 /// C: `int32_t mirs_item_relation(const mirs_item *item)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_item_relation(item: *const mirs_item) -> i32 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> i32>(crate::load::entry(37)))(item)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> i32>(crate::load::entry(39)))(item)
 }
 
 /// The category and relation as the key spells them: the official name, or
@@ -3261,7 +3382,7 @@ pub unsafe fn mirs_item_relation(item: *const mirs_item) -> i32 {
 /// C: `const char *mirs_item_category_name(const mirs_item *item)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_item_category_name(item: *const mirs_item) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(38)))(item)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(40)))(item)
 }
 
 /// The category and relation as the key spells them: the official name, or
@@ -3271,7 +3392,7 @@ pub unsafe fn mirs_item_category_name(item: *const mirs_item) -> *const c_char {
 /// C: `const char *mirs_item_relation_name(const mirs_item *item)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_item_relation_name(item: *const mirs_item) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(39)))(item)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(41)))(item)
 }
 
 /// Position in the dataset (mirs_dataset_get order).
@@ -3279,7 +3400,7 @@ pub unsafe fn mirs_item_relation_name(item: *const mirs_item) -> *const c_char {
 /// C: `size_t mirs_item_index(const mirs_item *item)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_item_index(item: *const mirs_item) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> usize>(crate::load::entry(40)))(item)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> usize>(crate::load::entry(42)))(item)
 }
 
 /// What the model sees, and the seed question (the judge's behaviour).
@@ -3287,7 +3408,7 @@ pub unsafe fn mirs_item_index(item: *const mirs_item) -> usize {
 /// C: `const char *mirs_item_revised_prompt(const mirs_item *item)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_item_revised_prompt(item: *const mirs_item) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(41)))(item)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(43)))(item)
 }
 
 /// What the model sees, and the seed question (the judge's behaviour).
@@ -3295,7 +3416,7 @@ pub unsafe fn mirs_item_revised_prompt(item: *const mirs_item) -> *const c_char 
 /// C: `const char *mirs_item_original_question(const mirs_item *item)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_item_original_question(item: *const mirs_item) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(42)))(item)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(44)))(item)
 }
 
 /// The item's "relationship_type" field as written ("" when absent).
@@ -3303,7 +3424,7 @@ pub unsafe fn mirs_item_original_question(item: *const mirs_item) -> *const c_ch
 /// C: `const char *mirs_item_relationship_type(const mirs_item *item)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_item_relationship_type(item: *const mirs_item) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(43)))(item)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(45)))(item)
 }
 
 /// The "iteration" field (0 when absent).
@@ -3311,7 +3432,7 @@ pub unsafe fn mirs_item_relationship_type(item: *const mirs_item) -> *const c_ch
 /// C: `int64_t mirs_item_iteration(const mirs_item *item)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_item_iteration(item: *const mirs_item) -> i64 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> i64>(crate::load::entry(44)))(item)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> i64>(crate::load::entry(46)))(item)
 }
 
 /// The file the item came from (relative to the dataset path) and its
@@ -3320,7 +3441,7 @@ pub unsafe fn mirs_item_iteration(item: *const mirs_item) -> i64 {
 /// C: `const char *mirs_item_source_file(const mirs_item *item)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_item_source_file(item: *const mirs_item) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(45)))(item)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> *const c_char>(crate::load::entry(47)))(item)
 }
 
 /// The file the item came from (relative to the dataset path) and its
@@ -3329,7 +3450,7 @@ pub unsafe fn mirs_item_source_file(item: *const mirs_item) -> *const c_char {
 /// C: `int64_t mirs_item_source_index(const mirs_item *item)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_item_source_index(item: *const mirs_item) -> i64 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> i64>(crate::load::entry(46)))(item)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> i64>(crate::load::entry(48)))(item)
 }
 
 /// Images in stored order. image_path is as written in the file (relative
@@ -3341,7 +3462,7 @@ pub unsafe fn mirs_item_source_index(item: *const mirs_item) -> i64 {
 /// C: `size_t mirs_item_image_count(const mirs_item *item)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_item_image_count(item: *const mirs_item) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> usize>(crate::load::entry(47)))(item)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> usize>(crate::load::entry(49)))(item)
 }
 
 /// Images in stored order. image_path is as written in the file (relative
@@ -3353,7 +3474,7 @@ pub unsafe fn mirs_item_image_count(item: *const mirs_item) -> usize {
 /// C: `const char *mirs_item_image_path(const mirs_item *item, size_t i)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_item_image_path(item: *const mirs_item, i: usize) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item, usize) -> *const c_char>(crate::load::entry(48)))(item, i)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item, usize) -> *const c_char>(crate::load::entry(50)))(item, i)
 }
 
 /// Images in stored order. image_path is as written in the file (relative
@@ -3365,7 +3486,7 @@ pub unsafe fn mirs_item_image_path(item: *const mirs_item, i: usize) -> *const c
 /// C: `const char *mirs_item_image_file(const mirs_item *item, size_t i)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_item_image_file(item: *const mirs_item, i: usize) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item, usize) -> *const c_char>(crate::load::entry(49)))(item, i)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item, usize) -> *const c_char>(crate::load::entry(51)))(item, i)
 }
 
 /// Descriptions and keywords, always as lists (a single string in the file
@@ -3374,7 +3495,7 @@ pub unsafe fn mirs_item_image_file(item: *const mirs_item, i: usize) -> *const c
 /// C: `size_t mirs_item_description_count(const mirs_item *item)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_item_description_count(item: *const mirs_item) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> usize>(crate::load::entry(50)))(item)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> usize>(crate::load::entry(52)))(item)
 }
 
 /// Descriptions and keywords, always as lists (a single string in the file
@@ -3383,7 +3504,7 @@ pub unsafe fn mirs_item_description_count(item: *const mirs_item) -> usize {
 /// C: `const char *mirs_item_description(const mirs_item *item, size_t i)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_item_description(item: *const mirs_item, i: usize) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item, usize) -> *const c_char>(crate::load::entry(51)))(item, i)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item, usize) -> *const c_char>(crate::load::entry(53)))(item, i)
 }
 
 /// Descriptions and keywords, always as lists (a single string in the file
@@ -3392,7 +3513,7 @@ pub unsafe fn mirs_item_description(item: *const mirs_item, i: usize) -> *const 
 /// C: `size_t mirs_item_keyword_count(const mirs_item *item)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_item_keyword_count(item: *const mirs_item) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> usize>(crate::load::entry(52)))(item)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item) -> usize>(crate::load::entry(54)))(item)
 }
 
 /// Descriptions and keywords, always as lists (a single string in the file
@@ -3401,7 +3522,7 @@ pub unsafe fn mirs_item_keyword_count(item: *const mirs_item) -> usize {
 /// C: `const char *mirs_item_keyword(const mirs_item *item, size_t i)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_item_keyword(item: *const mirs_item, i: usize) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item, usize) -> *const c_char>(crate::load::entry(53)))(item, i)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item, usize) -> *const c_char>(crate::load::entry(55)))(item, i)
 }
 
 /// Writes the defaults into the first `size` bytes of *filter and sets its
@@ -3413,7 +3534,7 @@ pub unsafe fn mirs_item_keyword(item: *const mirs_item, i: usize) -> *const c_ch
 /// C: `int mirs_filter_init(mirs_filter *filter, size_t size)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_filter_init(filter: *mut mirs_filter, size: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_filter, usize) -> c_int>(crate::load::entry(54)))(filter, size)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_filter, usize) -> c_int>(crate::load::entry(56)))(filter, size)
 }
 
 /// The stable 64-bit hash of a key (FNV-1a over its UTF-8 bytes, then the
@@ -3422,7 +3543,7 @@ pub unsafe fn mirs_filter_init(filter: *mut mirs_filter, size: usize) -> c_int {
 /// C: `uint64_t mirs_key_hash(const char *key)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_key_hash(key: *const c_char) -> u64 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char) -> u64>(crate::load::entry(55)))(key)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char) -> u64>(crate::load::entry(57)))(key)
 }
 
 /// The shard of a key: mirs_key_hash(key) % shard_count (0 if shard_count is 0).
@@ -3430,7 +3551,7 @@ pub unsafe fn mirs_key_hash(key: *const c_char) -> u64 {
 /// C: `uint32_t mirs_key_shard(const char *key, uint32_t shard_count)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_key_shard(key: *const c_char, shard_count: u32) -> u32 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, u32) -> u32>(crate::load::entry(56)))(key, shard_count)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, u32) -> u32>(crate::load::entry(58)))(key, shard_count)
 }
 
 /// A new iterator over the items that pass every filter (filter may be NULL).
@@ -3447,7 +3568,7 @@ pub unsafe fn mirs_key_shard(key: *const c_char, shard_count: u32) -> u32 {
 /// C: `int mirs_iter_new(const mirs_dataset *ds, const mirs_filter *filter, mirs_iter **out)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_iter_new(ds: *const mirs_dataset, filter: *const mirs_filter, out: *mut *mut mirs_iter) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, *const mirs_filter, *mut *mut mirs_iter) -> c_int>(crate::load::entry(57)))(ds, filter, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, *const mirs_filter, *mut *mut mirs_iter) -> c_int>(crate::load::entry(59)))(ds, filter, out)
 }
 
 /// MIRS_OK with the next borrowed item (lives as long as the dataset), or
@@ -3456,7 +3577,7 @@ pub unsafe fn mirs_iter_new(ds: *const mirs_dataset, filter: *const mirs_filter,
 /// C: `int mirs_iter_next(mirs_iter *it, const mirs_item **out)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_iter_next(it: *mut mirs_iter, out: *mut *const mirs_item) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_iter, *mut *const mirs_item) -> c_int>(crate::load::entry(58)))(it, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_iter, *mut *const mirs_item) -> c_int>(crate::load::entry(60)))(it, out)
 }
 
 /// Number of items the iterator yields in all, and back to the first one.
@@ -3464,7 +3585,7 @@ pub unsafe fn mirs_iter_next(it: *mut mirs_iter, out: *mut *const mirs_item) -> 
 /// C: `size_t mirs_iter_count(const mirs_iter *it)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_iter_count(it: *const mirs_iter) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_iter) -> usize>(crate::load::entry(59)))(it)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_iter) -> usize>(crate::load::entry(61)))(it)
 }
 
 /// Number of items the iterator yields in all, and back to the first one.
@@ -3472,7 +3593,7 @@ pub unsafe fn mirs_iter_count(it: *const mirs_iter) -> usize {
 /// C: `void mirs_iter_reset(mirs_iter *it)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_iter_reset(it: *mut mirs_iter) {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_iter)>(crate::load::entry(60)))(it)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_iter)>(crate::load::entry(62)))(it)
 }
 
 /// Number of items the iterator yields in all, and back to the first one.
@@ -3480,7 +3601,7 @@ pub unsafe fn mirs_iter_reset(it: *mut mirs_iter) {
 /// C: `void mirs_iter_free(mirs_iter *it)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_iter_free(it: *mut mirs_iter) {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_iter)>(crate::load::entry(61)))(it)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_iter)>(crate::load::entry(63)))(it)
 }
 
 /// MIRS_DATASET_FORMAT_*: "auto", "official", "jsonl".
@@ -3488,7 +3609,7 @@ pub unsafe fn mirs_iter_free(it: *mut mirs_iter) {
 /// C: `const char *mirs_dataset_format_name(int32_t value)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_dataset_format_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(62)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(64)))(value)
 }
 
 /// MIRS_DATASET_FORMAT_*: "auto", "official", "jsonl".
@@ -3496,7 +3617,7 @@ pub unsafe fn mirs_dataset_format_name(value: i32) -> *const c_char {
 /// C: `int mirs_dataset_format_from_name(const char *name, int32_t *out)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_dataset_format_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(63)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(65)))(name, out)
 }
 
 /// MIRS_DATASET_ODDITIES_*: "accept", "refuse".
@@ -3504,7 +3625,7 @@ pub unsafe fn mirs_dataset_format_from_name(name: *const c_char, out: *mut i32) 
 /// C: `const char *mirs_dataset_oddities_name(int32_t value)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_dataset_oddities_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(64)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(66)))(value)
 }
 
 /// MIRS_DATASET_ODDITIES_*: "accept", "refuse".
@@ -3512,7 +3633,7 @@ pub unsafe fn mirs_dataset_oddities_name(value: i32) -> *const c_char {
 /// C: `int mirs_dataset_oddities_from_name(const char *name, int32_t *out)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_dataset_oddities_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(65)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(67)))(name, out)
 }
 
 /// MIRS_CHECKSUM_*: "metadata", "images".
@@ -3520,7 +3641,7 @@ pub unsafe fn mirs_dataset_oddities_from_name(name: *const c_char, out: *mut i32
 /// C: `const char *mirs_checksum_name(int32_t value)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_checksum_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(66)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(68)))(value)
 }
 
 /// MIRS_CHECKSUM_*: "metadata", "images".
@@ -3528,7 +3649,7 @@ pub unsafe fn mirs_checksum_name(value: i32) -> *const c_char {
 /// C: `int mirs_checksum_from_name(const char *name, int32_t *out)` (dataset.h)
 #[inline]
 pub unsafe fn mirs_checksum_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(67)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(69)))(name, out)
 }
 
 /// Static MIME type of a format ("image/png", "image/jpeg"; NULL otherwise).
@@ -3536,7 +3657,7 @@ pub unsafe fn mirs_checksum_from_name(name: *const c_char, out: *mut i32) -> c_i
 /// C: `const char *mirs_image_format_mime(int32_t format)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_format_mime(format: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(68)))(format)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(70)))(format)
 }
 
 /// Channels of a layout (3, 4, 1), or 0 for an unknown layout.
@@ -3544,7 +3665,7 @@ pub unsafe fn mirs_image_format_mime(format: i32) -> *const c_char {
 /// C: `int32_t mirs_image_layout_channels(int32_t layout)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_layout_channels(layout: i32) -> i32 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> i32>(crate::load::entry(69)))(layout)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> i32>(crate::load::entry(71)))(layout)
 }
 
 /// Recognises the format from the first bytes (8 are enough). Returns
@@ -3554,7 +3675,7 @@ pub unsafe fn mirs_image_layout_channels(layout: i32) -> i32 {
 /// C: `int32_t mirs_image_detect_format(const uint8_t *data, size_t len)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_detect_format(data: *const u8, len: usize) -> i32 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const u8, usize) -> i32>(crate::load::entry(70)))(data, len)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const u8, usize) -> i32>(crate::load::entry(72)))(data, len)
 }
 
 /// Writes the defaults into the first `size` bytes of *opts and sets its
@@ -3566,7 +3687,7 @@ pub unsafe fn mirs_image_detect_format(data: *const u8, len: usize) -> i32 {
 /// C: `int mirs_image_decode_options_init(mirs_image_decode_options *opts, size_t size)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_decode_options_init(opts: *mut mirs_image_decode_options, size: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_decode_options, usize) -> c_int>(crate::load::entry(71)))(opts, size)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_decode_options, usize) -> c_int>(crate::load::entry(73)))(opts, size)
 }
 
 /// Reads the header of an image in memory and fills *info (fields beyond
@@ -3583,7 +3704,7 @@ pub unsafe fn mirs_image_decode_options_init(opts: *mut mirs_image_decode_option
 /// C: `int mirs_image_probe_memory(const uint8_t *data, size_t len, const mirs_image_decode_options *opts, mirs_image_info *info)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_probe_memory(data: *const u8, len: usize, opts: *const mirs_image_decode_options, info: *mut mirs_image_info) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const u8, usize, *const mirs_image_decode_options, *mut mirs_image_info) -> c_int>(crate::load::entry(72)))(data, len, opts, info)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const u8, usize, *const mirs_image_decode_options, *mut mirs_image_info) -> c_int>(crate::load::entry(74)))(data, len, opts, info)
 }
 
 /// Same for a file (read whole, up to max_input_bytes). Adds MIRS_E_IO and
@@ -3592,7 +3713,7 @@ pub unsafe fn mirs_image_probe_memory(data: *const u8, len: usize, opts: *const 
 /// C: `int mirs_image_probe_file(const char *path, const mirs_image_decode_options *opts, mirs_image_info *info)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_probe_file(path: *const c_char, opts: *const mirs_image_decode_options, info: *mut mirs_image_info) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const mirs_image_decode_options, *mut mirs_image_info) -> c_int>(crate::load::entry(73)))(path, opts, info)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const mirs_image_decode_options, *mut mirs_image_info) -> c_int>(crate::load::entry(75)))(path, opts, info)
 }
 
 /// Applies to a probed header the width, height and pixel limits of opts
@@ -3606,7 +3727,7 @@ pub unsafe fn mirs_image_probe_file(path: *const c_char, opts: *const mirs_image
 /// C: `int mirs_image_check_limits(const mirs_image_info *info, const mirs_image_decode_options *opts)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_check_limits(info: *const mirs_image_info, opts: *const mirs_image_decode_options) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image_info, *const mirs_image_decode_options) -> c_int>(crate::load::entry(74)))(info, opts)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image_info, *const mirs_image_decode_options) -> c_int>(crate::load::entry(76)))(info, opts)
 }
 
 /// Decodes a PNG or JPEG held in memory into a new image in opts-\>layout
@@ -3630,7 +3751,7 @@ pub unsafe fn mirs_image_check_limits(info: *const mirs_image_info, opts: *const
 /// C: `int mirs_image_decode_memory(const uint8_t *data, size_t len, const mirs_image_decode_options *opts, mirs_image **out)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_decode_memory(data: *const u8, len: usize, opts: *const mirs_image_decode_options, out: *mut *mut mirs_image) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const u8, usize, *const mirs_image_decode_options, *mut *mut mirs_image) -> c_int>(crate::load::entry(75)))(data, len, opts, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const u8, usize, *const mirs_image_decode_options, *mut *mut mirs_image) -> c_int>(crate::load::entry(77)))(data, len, opts, out)
 }
 
 /// Same for a file; adds MIRS_E_IO and MIRS_E_NOT_FOUND, and messages start
@@ -3639,7 +3760,7 @@ pub unsafe fn mirs_image_decode_memory(data: *const u8, len: usize, opts: *const
 /// C: `int mirs_image_decode_file(const char *path, const mirs_image_decode_options *opts, mirs_image **out)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_decode_file(path: *const c_char, opts: *const mirs_image_decode_options, out: *mut *mut mirs_image) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const mirs_image_decode_options, *mut *mut mirs_image) -> c_int>(crate::load::entry(76)))(path, opts, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const mirs_image_decode_options, *mut *mut mirs_image) -> c_int>(crate::load::entry(78)))(path, opts, out)
 }
 
 /// Makes a new image of the given size and layout from caller pixels (rows
@@ -3650,7 +3771,7 @@ pub unsafe fn mirs_image_decode_file(path: *const c_char, opts: *const mirs_imag
 /// C: `int mirs_image_from_pixels(uint32_t width, uint32_t height, int32_t layout, const uint8_t *pixels, size_t stride, mirs_image **out)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_from_pixels(width: u32, height: u32, layout: i32, pixels: *const u8, stride: usize, out: *mut *mut mirs_image) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(u32, u32, i32, *const u8, usize, *mut *mut mirs_image) -> c_int>(crate::load::entry(77)))(width, height, layout, pixels, stride, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(u32, u32, i32, *const u8, usize, *mut *mut mirs_image) -> c_int>(crate::load::entry(79)))(width, height, layout, pixels, stride, out)
 }
 
 /// Releases an image (NULL is fine). Pointers from mirs_image_pixels() die with it.
@@ -3658,7 +3779,7 @@ pub unsafe fn mirs_image_from_pixels(width: u32, height: u32, layout: i32, pixel
 /// C: `void mirs_image_free(mirs_image *img)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_free(img: *mut mirs_image) {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image)>(crate::load::entry(78)))(img)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image)>(crate::load::entry(80)))(img)
 }
 
 /// Accessors (img must not be NULL). All are thread-safe.
@@ -3666,7 +3787,7 @@ pub unsafe fn mirs_image_free(img: *mut mirs_image) {
 /// C: `uint32_t mirs_image_width(const mirs_image *img)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_width(img: *const mirs_image) -> u32 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> u32>(crate::load::entry(79)))(img)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> u32>(crate::load::entry(81)))(img)
 }
 
 /// Accessors (img must not be NULL). All are thread-safe.
@@ -3674,7 +3795,7 @@ pub unsafe fn mirs_image_width(img: *const mirs_image) -> u32 {
 /// C: `uint32_t mirs_image_height(const mirs_image *img)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_height(img: *const mirs_image) -> u32 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> u32>(crate::load::entry(80)))(img)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> u32>(crate::load::entry(82)))(img)
 }
 
 /// Accessors (img must not be NULL). All are thread-safe.
@@ -3682,7 +3803,7 @@ pub unsafe fn mirs_image_height(img: *const mirs_image) -> u32 {
 /// C: `int32_t mirs_image_layout(const mirs_image *img)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_layout(img: *const mirs_image) -> i32 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> i32>(crate::load::entry(81)))(img)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> i32>(crate::load::entry(83)))(img)
 }
 
 /// Accessors (img must not be NULL). All are thread-safe.
@@ -3690,7 +3811,7 @@ pub unsafe fn mirs_image_layout(img: *const mirs_image) -> i32 {
 /// C: `int32_t mirs_image_channels(const mirs_image *img)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_channels(img: *const mirs_image) -> i32 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> i32>(crate::load::entry(82)))(img)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> i32>(crate::load::entry(84)))(img)
 }
 
 /// Bytes from one row to the next (currently always width*channels).
@@ -3698,7 +3819,7 @@ pub unsafe fn mirs_image_channels(img: *const mirs_image) -> i32 {
 /// C: `size_t mirs_image_stride(const mirs_image *img)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_stride(img: *const mirs_image) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> usize>(crate::load::entry(83)))(img)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> usize>(crate::load::entry(85)))(img)
 }
 
 /// The pixels, borrowed: valid until mirs_image_free(img). Never NULL.
@@ -3706,7 +3827,7 @@ pub unsafe fn mirs_image_stride(img: *const mirs_image) -> usize {
 /// C: `const uint8_t *mirs_image_pixels(const mirs_image *img)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_pixels(img: *const mirs_image) -> *const u8 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> *const u8>(crate::load::entry(84)))(img)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> *const u8>(crate::load::entry(86)))(img)
 }
 
 /// Format the image was decoded from (MIRS_IMAGE_FORMAT_NONE for built ones).
@@ -3714,7 +3835,7 @@ pub unsafe fn mirs_image_pixels(img: *const mirs_image) -> *const u8 {
 /// C: `int32_t mirs_image_source_format(const mirs_image *img)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_source_format(img: *const mirs_image) -> i32 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> i32>(crate::load::entry(85)))(img)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> i32>(crate::load::entry(87)))(img)
 }
 
 /// Size of the source image before any DCT scaling (equals width/height
@@ -3723,7 +3844,7 @@ pub unsafe fn mirs_image_source_format(img: *const mirs_image) -> i32 {
 /// C: `uint32_t mirs_image_source_width(const mirs_image *img)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_source_width(img: *const mirs_image) -> u32 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> u32>(crate::load::entry(86)))(img)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> u32>(crate::load::entry(88)))(img)
 }
 
 /// Size of the source image before any DCT scaling (equals width/height
@@ -3732,7 +3853,7 @@ pub unsafe fn mirs_image_source_width(img: *const mirs_image) -> u32 {
 /// C: `uint32_t mirs_image_source_height(const mirs_image *img)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_source_height(img: *const mirs_image) -> u32 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> u32>(crate::load::entry(87)))(img)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> u32>(crate::load::entry(89)))(img)
 }
 
 /// Codec warnings accepted during decoding (libpng benign errors, tolerated
@@ -3741,7 +3862,7 @@ pub unsafe fn mirs_image_source_height(img: *const mirs_image) -> u32 {
 /// C: `uint32_t mirs_image_warning_count(const mirs_image *img)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_warning_count(img: *const mirs_image) -> u32 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> u32>(crate::load::entry(88)))(img)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image) -> u32>(crate::load::entry(90)))(img)
 }
 
 /// CRC-64/XZ of the image's pixel bytes, row by row without padding, so the
@@ -3750,7 +3871,7 @@ pub unsafe fn mirs_image_warning_count(img: *const mirs_image) -> u32 {
 /// C: `int mirs_image_checksum_pixels(const mirs_image *img, uint64_t *out)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_checksum_pixels(img: *const mirs_image, out: *mut u64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image, *mut u64) -> c_int>(crate::load::entry(89)))(img, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image, *mut u64) -> c_int>(crate::load::entry(91)))(img, out)
 }
 
 /// CRC-64/XZ of a byte range (e.g. an encoded file held in memory).
@@ -3758,7 +3879,7 @@ pub unsafe fn mirs_image_checksum_pixels(img: *const mirs_image, out: *mut u64) 
 /// C: `uint64_t mirs_image_checksum_bytes(const uint8_t *data, size_t len)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_checksum_bytes(data: *const u8, len: usize) -> u64 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const u8, usize) -> u64>(crate::load::entry(90)))(data, len)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const u8, usize) -> u64>(crate::load::entry(92)))(data, len)
 }
 
 /// CRC-64/XZ of a file's bytes, streamed (no size limit, constant memory).
@@ -3767,7 +3888,7 @@ pub unsafe fn mirs_image_checksum_bytes(data: *const u8, len: usize) -> u64 {
 /// C: `int mirs_image_checksum_file(const char *path, uint64_t *out)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_checksum_file(path: *const c_char, out: *mut u64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut u64) -> c_int>(crate::load::entry(91)))(path, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut u64) -> c_int>(crate::load::entry(93)))(path, out)
 }
 
 /// Resizes img to width x height (each 1..1,000,000) into a new image of the
@@ -3779,7 +3900,7 @@ pub unsafe fn mirs_image_checksum_file(path: *const c_char, out: *mut u64) -> c_
 /// C: `int mirs_image_resize(const mirs_image *img, uint32_t width, uint32_t height, int32_t method, mirs_image **out)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_resize(img: *const mirs_image, width: u32, height: u32, method: i32, out: *mut *mut mirs_image) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image, u32, u32, i32, *mut *mut mirs_image) -> c_int>(crate::load::entry(92)))(img, width, height, method, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image, u32, u32, i32, *mut *mut mirs_image) -> c_int>(crate::load::entry(94)))(img, width, height, method, out)
 }
 
 /// Qwen2-VL's smart_resize (transformers' image_processing_qwen2_vl.py):
@@ -3797,7 +3918,7 @@ pub unsafe fn mirs_image_resize(img: *const mirs_image, width: u32, height: u32,
 /// C: `int mirs_image_smart_resize(uint32_t height, uint32_t width, uint32_t factor, uint64_t min_pixels, uint64_t max_pixels, uint32_t *out_height, uint32_t *out_width)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_smart_resize(height: u32, width: u32, factor: u32, min_pixels: u64, max_pixels: u64, out_height: *mut u32, out_width: *mut u32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(u32, u32, u32, u64, u64, *mut u32, *mut u32) -> c_int>(crate::load::entry(93)))(height, width, factor, min_pixels, max_pixels, out_height, out_width)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(u32, u32, u32, u64, u64, *mut u32, *mut u32) -> c_int>(crate::load::entry(95)))(height, width, factor, min_pixels, max_pixels, out_height, out_width)
 }
 
 /// Writes the defaults into the first `size` bytes of *opts and sets its
@@ -3809,7 +3930,7 @@ pub unsafe fn mirs_image_smart_resize(height: u32, width: u32, factor: u32, min_
 /// C: `int mirs_image_encode_options_init(mirs_image_encode_options *opts, size_t size)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_encode_options_init(opts: *mut mirs_image_encode_options, size: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_encode_options, usize) -> c_int>(crate::load::entry(94)))(opts, size)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_encode_options, usize) -> c_int>(crate::load::entry(96)))(opts, size)
 }
 
 /// Encodes img (opts may be NULL: PNG level 6) into out, a library-owned
@@ -3824,7 +3945,7 @@ pub unsafe fn mirs_image_encode_options_init(opts: *mut mirs_image_encode_option
 /// C: `int mirs_image_encode(const mirs_image *img, const mirs_image_encode_options *opts, mirs_buf *out)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_encode(img: *const mirs_image, opts: *const mirs_image_encode_options, out: *mut mirs_buf) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image, *const mirs_image_encode_options, *mut mirs_buf) -> c_int>(crate::load::entry(95)))(img, opts, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image, *const mirs_image_encode_options, *mut mirs_buf) -> c_int>(crate::load::entry(97)))(img, opts, out)
 }
 
 /// Standard base64 (RFC 4648, '+' '/', '=' padding, no line breaks) of any
@@ -3834,7 +3955,7 @@ pub unsafe fn mirs_image_encode(img: *const mirs_image, opts: *const mirs_image_
 /// C: `int mirs_image_base64(const uint8_t *data, size_t len, mirs_buf *out)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_base64(data: *const u8, len: usize, out: *mut mirs_buf) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const u8, usize, *mut mirs_buf) -> c_int>(crate::load::entry(96)))(data, len, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const u8, usize, *mut mirs_buf) -> c_int>(crate::load::entry(98)))(data, len, out)
 }
 
 /// "data:image/png;base64,..." (or image/jpeg) for encoded image bytes,
@@ -3846,7 +3967,7 @@ pub unsafe fn mirs_image_base64(data: *const u8, len: usize, out: *mut mirs_buf)
 /// C: `int mirs_image_data_url(const uint8_t *data, size_t len, mirs_buf *out)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_data_url(data: *const u8, len: usize, out: *mut mirs_buf) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const u8, usize, *mut mirs_buf) -> c_int>(crate::load::entry(97)))(data, len, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const u8, usize, *mut mirs_buf) -> c_int>(crate::load::entry(99)))(data, len, out)
 }
 
 /// Same for a file's bytes, unchanged (read up to max_bytes; 0 means 256 MiB).
@@ -3855,7 +3976,7 @@ pub unsafe fn mirs_image_data_url(data: *const u8, len: usize, out: *mut mirs_bu
 /// C: `int mirs_image_data_url_file(const char *path, uint64_t max_bytes, mirs_buf *out)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_data_url_file(path: *const c_char, max_bytes: u64, out: *mut mirs_buf) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, u64, *mut mirs_buf) -> c_int>(crate::load::entry(98)))(path, max_bytes, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, u64, *mut mirs_buf) -> c_int>(crate::load::entry(100)))(path, max_bytes, out)
 }
 
 /// Encodes img with opts (as mirs_image_encode) and returns its data: URL.
@@ -3863,7 +3984,7 @@ pub unsafe fn mirs_image_data_url_file(path: *const c_char, max_bytes: u64, out:
 /// C: `int mirs_image_encode_data_url(const mirs_image *img, const mirs_image_encode_options *opts, mirs_buf *out)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_encode_data_url(img: *const mirs_image, opts: *const mirs_image_encode_options, out: *mut mirs_buf) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image, *const mirs_image_encode_options, *mut mirs_buf) -> c_int>(crate::load::entry(99)))(img, opts, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image, *const mirs_image_encode_options, *mut mirs_buf) -> c_int>(crate::load::entry(101)))(img, opts, out)
 }
 
 /// Writes the defaults into the first `size` bytes of *opts and sets its
@@ -3875,7 +3996,7 @@ pub unsafe fn mirs_image_encode_data_url(img: *const mirs_image, opts: *const mi
 /// C: `int mirs_image_composite_options_init(mirs_image_composite_options *opts, size_t size)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_composite_options_init(opts: *mut mirs_image_composite_options, size: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_composite_options, usize) -> c_int>(crate::load::entry(100)))(opts, size)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_composite_options, usize) -> c_int>(crate::load::entry(102)))(opts, size)
 }
 
 /// Tiles n \>= 1 images into one new image. Every cell has the size of the
@@ -3893,7 +4014,7 @@ pub unsafe fn mirs_image_composite_options_init(opts: *mut mirs_image_composite_
 /// C: `int mirs_image_composite(const mirs_image *const *images, size_t n, const mirs_image_composite_options *opts, mirs_image **out)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_composite(images: *const *const mirs_image, n: usize, opts: *const mirs_image_composite_options, out: *mut *mut mirs_image) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const *const mirs_image, usize, *const mirs_image_composite_options, *mut *mut mirs_image) -> c_int>(crate::load::entry(101)))(images, n, opts, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const *const mirs_image, usize, *const mirs_image_composite_options, *mut *mut mirs_image) -> c_int>(crate::load::entry(103)))(images, n, opts, out)
 }
 
 /// Fills the first `size` bytes of *opts with the defaults and sets
@@ -3904,7 +4025,7 @@ pub unsafe fn mirs_image_composite(images: *const *const mirs_image, n: usize, o
 /// C: `int mirs_image_batch_options_init(mirs_image_batch_options *opts, size_t size)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_batch_options_init(opts: *mut mirs_image_batch_options, size: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_batch_options, usize) -> c_int>(crate::load::entry(102)))(opts, size)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_batch_options, usize) -> c_int>(crate::load::entry(104)))(opts, size)
 }
 
 /// A new empty batch, owned by the caller (mirs_image_batch_free()).
@@ -3913,7 +4034,7 @@ pub unsafe fn mirs_image_batch_options_init(opts: *mut mirs_image_batch_options,
 /// C: `int mirs_image_batch_new(mirs_image_batch **out)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_batch_new(out: *mut *mut mirs_image_batch) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut *mut mirs_image_batch) -> c_int>(crate::load::entry(103)))(out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut *mut mirs_image_batch) -> c_int>(crate::load::entry(105)))(out)
 }
 
 /// Releases a batch, its results and its copies of paths (NULL is fine).
@@ -3921,7 +4042,7 @@ pub unsafe fn mirs_image_batch_new(out: *mut *mut mirs_image_batch) -> c_int {
 /// C: `void mirs_image_batch_free(mirs_image_batch *batch)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_batch_free(batch: *mut mirs_image_batch) {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_batch)>(crate::load::entry(104)))(batch)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_batch)>(crate::load::entry(106)))(batch)
 }
 
 /// Appends a file input (the path is copied). target_width x target_height
@@ -3933,7 +4054,7 @@ pub unsafe fn mirs_image_batch_free(batch: *mut mirs_image_batch) {
 /// C: `int mirs_image_batch_add_file(mirs_image_batch *batch, const char *path, uint32_t target_width, uint32_t target_height)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_batch_add_file(batch: *mut mirs_image_batch, path: *const c_char, target_width: u32, target_height: u32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_batch, *const c_char, u32, u32) -> c_int>(crate::load::entry(105)))(batch, path, target_width, target_height)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_batch, *const c_char, u32, u32) -> c_int>(crate::load::entry(107)))(batch, path, target_width, target_height)
 }
 
 /// Appends an input held in memory, borrowed: data must stay valid and
@@ -3943,7 +4064,7 @@ pub unsafe fn mirs_image_batch_add_file(batch: *mut mirs_image_batch, path: *con
 /// C: `int mirs_image_batch_add_memory(mirs_image_batch *batch, const uint8_t *data, size_t len, uint32_t target_width, uint32_t target_height)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_batch_add_memory(batch: *mut mirs_image_batch, data: *const u8, len: usize, target_width: u32, target_height: u32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_batch, *const u8, usize, u32, u32) -> c_int>(crate::load::entry(106)))(batch, data, len, target_width, target_height)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_batch, *const u8, usize, u32, u32) -> c_int>(crate::load::entry(108)))(batch, data, len, target_width, target_height)
 }
 
 /// Number of inputs added (0 for NULL).
@@ -3951,7 +4072,7 @@ pub unsafe fn mirs_image_batch_add_memory(batch: *mut mirs_image_batch, data: *c
 /// C: `size_t mirs_image_batch_count(const mirs_image_batch *batch)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_batch_count(batch: *const mirs_image_batch) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image_batch) -> usize>(crate::load::entry(107)))(batch)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image_batch) -> usize>(crate::load::entry(109)))(batch)
 }
 
 /// Prepares every input (opts may be NULL for the defaults: one thread,
@@ -3965,7 +4086,7 @@ pub unsafe fn mirs_image_batch_count(batch: *const mirs_image_batch) -> usize {
 /// C: `int mirs_image_batch_run(mirs_image_batch *batch, const mirs_image_batch_options *opts, size_t *failed)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_batch_run(batch: *mut mirs_image_batch, opts: *const mirs_image_batch_options, failed: *mut usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_batch, *const mirs_image_batch_options, *mut usize) -> c_int>(crate::load::entry(108)))(batch, opts, failed)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_batch, *const mirs_image_batch_options, *mut usize) -> c_int>(crate::load::entry(110)))(batch, opts, failed)
 }
 
 /// Result of input i after a run: MIRS_OK or the negative status that
@@ -3976,7 +4097,7 @@ pub unsafe fn mirs_image_batch_run(batch: *mut mirs_image_batch, opts: *const mi
 /// C: `int mirs_image_batch_status(const mirs_image_batch *batch, size_t i)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_batch_status(batch: *const mirs_image_batch, i: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image_batch, usize) -> c_int>(crate::load::entry(109)))(batch, i)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image_batch, usize) -> c_int>(crate::load::entry(111)))(batch, i)
 }
 
 /// Message of input i's failure, naming the file for file inputs ("" when
@@ -3985,7 +4106,7 @@ pub unsafe fn mirs_image_batch_status(batch: *const mirs_image_batch, i: usize) 
 /// C: `const char *mirs_image_batch_message(const mirs_image_batch *batch, size_t i)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_batch_message(batch: *const mirs_image_batch, i: usize) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image_batch, usize) -> *const c_char>(crate::load::entry(110)))(batch, i)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image_batch, usize) -> *const c_char>(crate::load::entry(112)))(batch, i)
 }
 
 /// Input i's image (NULL when it failed or was encoded). Borrowed: valid
@@ -3994,7 +4115,7 @@ pub unsafe fn mirs_image_batch_message(batch: *const mirs_image_batch, i: usize)
 /// C: `const mirs_image *mirs_image_batch_image(const mirs_image_batch *batch, size_t i)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_batch_image(batch: *const mirs_image_batch, i: usize) -> *const mirs_image {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image_batch, usize) -> *const mirs_image>(crate::load::entry(111)))(batch, i)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image_batch, usize) -> *const mirs_image>(crate::load::entry(113)))(batch, i)
 }
 
 /// Moves input i's image to the caller (*out, freed with mirs_image_free()).
@@ -4004,7 +4125,7 @@ pub unsafe fn mirs_image_batch_image(batch: *const mirs_image_batch, i: usize) -
 /// C: `int mirs_image_batch_take_image(mirs_image_batch *batch, size_t i, mirs_image **out)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_batch_take_image(batch: *mut mirs_image_batch, i: usize, out: *mut *mut mirs_image) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_batch, usize, *mut *mut mirs_image) -> c_int>(crate::load::entry(112)))(batch, i, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_image_batch, usize, *mut *mut mirs_image) -> c_int>(crate::load::entry(114)))(batch, i, out)
 }
 
 /// Input i's encoded bytes when the run had encode options (NULL with
@@ -4013,7 +4134,7 @@ pub unsafe fn mirs_image_batch_take_image(batch: *mut mirs_image_batch, i: usize
 /// C: `const uint8_t *mirs_image_batch_encoded(const mirs_image_batch *batch, size_t i, size_t *len)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_batch_encoded(batch: *const mirs_image_batch, i: usize, len: *mut usize) -> *const u8 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image_batch, usize, *mut usize) -> *const u8>(crate::load::entry(113)))(batch, i, len)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_image_batch, usize, *mut usize) -> *const u8>(crate::load::entry(115)))(batch, i, len)
 }
 
 /// MIRS_IMAGE_FORMAT_*: "none", "png", "jpeg".
@@ -4021,7 +4142,7 @@ pub unsafe fn mirs_image_batch_encoded(batch: *const mirs_image_batch, i: usize,
 /// C: `const char *mirs_image_format_name(int32_t value)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_format_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(114)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(116)))(value)
 }
 
 /// MIRS_IMAGE_FORMAT_*: "none", "png", "jpeg".
@@ -4029,7 +4150,7 @@ pub unsafe fn mirs_image_format_name(value: i32) -> *const c_char {
 /// C: `int mirs_image_format_from_name(const char *name, int32_t *out)` (image.h)
 #[inline]
 pub unsafe fn mirs_image_format_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(115)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(117)))(name, out)
 }
 
 /// MIRS_LAYOUT_* ("rgb", "rgba", "gray" and PIL's "L" are accepted too): "rgb8", "rgba8", "gray8".
@@ -4037,7 +4158,7 @@ pub unsafe fn mirs_image_format_from_name(name: *const c_char, out: *mut i32) ->
 /// C: `const char *mirs_layout_name(int32_t value)` (image.h)
 #[inline]
 pub unsafe fn mirs_layout_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(116)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(118)))(value)
 }
 
 /// MIRS_LAYOUT_* ("rgb", "rgba", "gray" and PIL's "L" are accepted too): "rgb8", "rgba8", "gray8".
@@ -4045,7 +4166,7 @@ pub unsafe fn mirs_layout_name(value: i32) -> *const c_char {
 /// C: `int mirs_layout_from_name(const char *name, int32_t *out)` (image.h)
 #[inline]
 pub unsafe fn mirs_layout_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(117)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(119)))(name, out)
 }
 
 /// MIRS_JPEG_WARNINGS_*: "strict", "tolerate".
@@ -4053,7 +4174,7 @@ pub unsafe fn mirs_layout_from_name(name: *const c_char, out: *mut i32) -> c_int
 /// C: `const char *mirs_jpeg_warnings_name(int32_t value)` (image.h)
 #[inline]
 pub unsafe fn mirs_jpeg_warnings_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(118)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(120)))(value)
 }
 
 /// MIRS_JPEG_WARNINGS_*: "strict", "tolerate".
@@ -4061,7 +4182,7 @@ pub unsafe fn mirs_jpeg_warnings_name(value: i32) -> *const c_char {
 /// C: `int mirs_jpeg_warnings_from_name(const char *name, int32_t *out)` (image.h)
 #[inline]
 pub unsafe fn mirs_jpeg_warnings_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(119)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(121)))(name, out)
 }
 
 /// MIRS_JPEG_DCT_*: "exact", "fast".
@@ -4069,7 +4190,7 @@ pub unsafe fn mirs_jpeg_warnings_from_name(name: *const c_char, out: *mut i32) -
 /// C: `const char *mirs_jpeg_dct_name(int32_t value)` (image.h)
 #[inline]
 pub unsafe fn mirs_jpeg_dct_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(120)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(122)))(value)
 }
 
 /// MIRS_JPEG_DCT_*: "exact", "fast".
@@ -4077,7 +4198,7 @@ pub unsafe fn mirs_jpeg_dct_name(value: i32) -> *const c_char {
 /// C: `int mirs_jpeg_dct_from_name(const char *name, int32_t *out)` (image.h)
 #[inline]
 pub unsafe fn mirs_jpeg_dct_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(121)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(123)))(name, out)
 }
 
 /// MIRS_JPEG_SUBSAMPLING_*: "444", "422", "420".
@@ -4085,7 +4206,7 @@ pub unsafe fn mirs_jpeg_dct_from_name(name: *const c_char, out: *mut i32) -> c_i
 /// C: `const char *mirs_jpeg_subsampling_name(int32_t value)` (image.h)
 #[inline]
 pub unsafe fn mirs_jpeg_subsampling_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(122)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(124)))(value)
 }
 
 /// MIRS_JPEG_SUBSAMPLING_*: "444", "422", "420".
@@ -4093,7 +4214,7 @@ pub unsafe fn mirs_jpeg_subsampling_name(value: i32) -> *const c_char {
 /// C: `int mirs_jpeg_subsampling_from_name(const char *name, int32_t *out)` (image.h)
 #[inline]
 pub unsafe fn mirs_jpeg_subsampling_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(123)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(125)))(name, out)
 }
 
 /// MIRS_RESIZE_*: "area", "bilinear", "bicubic".
@@ -4101,7 +4222,7 @@ pub unsafe fn mirs_jpeg_subsampling_from_name(name: *const c_char, out: *mut i32
 /// C: `const char *mirs_resize_name(int32_t value)` (image.h)
 #[inline]
 pub unsafe fn mirs_resize_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(124)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(126)))(value)
 }
 
 /// MIRS_RESIZE_*: "area", "bilinear", "bicubic".
@@ -4109,7 +4230,7 @@ pub unsafe fn mirs_resize_name(value: i32) -> *const c_char {
 /// C: `int mirs_resize_from_name(const char *name, int32_t *out)` (image.h)
 #[inline]
 pub unsafe fn mirs_resize_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(125)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(127)))(name, out)
 }
 
 /// MIRS_COMPOSITE_*: "row", "column", "grid".
@@ -4117,7 +4238,7 @@ pub unsafe fn mirs_resize_from_name(name: *const c_char, out: *mut i32) -> c_int
 /// C: `const char *mirs_composite_name(int32_t value)` (image.h)
 #[inline]
 pub unsafe fn mirs_composite_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(126)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(128)))(value)
 }
 
 /// MIRS_COMPOSITE_*: "row", "column", "grid".
@@ -4125,7 +4246,7 @@ pub unsafe fn mirs_composite_name(value: i32) -> *const c_char {
 /// C: `int mirs_composite_from_name(const char *name, int32_t *out)` (image.h)
 #[inline]
 pub unsafe fn mirs_composite_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(127)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(129)))(name, out)
 }
 
 /// Static names ("qwen2-vl", "multi-image"); NULL when out of range.
@@ -4133,7 +4254,7 @@ pub unsafe fn mirs_composite_from_name(name: *const c_char, out: *mut i32) -> c_
 /// C: `const char *mirs_prompt_format_name(int32_t format)` (prompt.h)
 #[inline]
 pub unsafe fn mirs_prompt_format_name(format: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(128)))(format)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(130)))(format)
 }
 
 /// Static names ("qwen2-vl", "multi-image"); NULL when out of range.
@@ -4141,7 +4262,7 @@ pub unsafe fn mirs_prompt_format_name(format: i32) -> *const c_char {
 /// C: `const char *mirs_prompt_variant_name(int32_t variant)` (prompt.h)
 #[inline]
 pub unsafe fn mirs_prompt_variant_name(variant: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(129)))(variant)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(131)))(variant)
 }
 
 /// Lenient parsing (case, spaces, underscores, hyphens and dots ignored:
@@ -4151,7 +4272,7 @@ pub unsafe fn mirs_prompt_variant_name(variant: i32) -> *const c_char {
 /// C: `int mirs_prompt_format_from_name(const char *name, int32_t *out)` (prompt.h)
 #[inline]
 pub unsafe fn mirs_prompt_format_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(130)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(132)))(name, out)
 }
 
 /// Lenient parsing (case, spaces, underscores, hyphens and dots ignored:
@@ -4161,7 +4282,7 @@ pub unsafe fn mirs_prompt_format_from_name(name: *const c_char, out: *mut i32) -
 /// C: `int mirs_prompt_variant_from_name(const char *name, int32_t *out)` (prompt.h)
 #[inline]
 pub unsafe fn mirs_prompt_variant_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(131)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(133)))(name, out)
 }
 
 /// 1 for the request formats (OPENAI, ANTHROPIC, OPENAI_BATCH), 0 for the
@@ -4170,7 +4291,7 @@ pub unsafe fn mirs_prompt_variant_from_name(name: *const c_char, out: *mut i32) 
 /// C: `int32_t mirs_prompt_format_is_request(int32_t format)` (prompt.h)
 #[inline]
 pub unsafe fn mirs_prompt_format_is_request(format: i32) -> i32 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> i32>(crate::load::entry(132)))(format)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> i32>(crate::load::entry(134)))(format)
 }
 
 /// Parses template text (UTF-8, at most 1 MiB). `name` is used in error
@@ -4182,7 +4303,7 @@ pub unsafe fn mirs_prompt_format_is_request(format: i32) -> i32 {
 /// C: `int mirs_template_parse(const char *text, size_t len, const char *name, mirs_template **out)` (prompt.h)
 #[inline]
 pub unsafe fn mirs_template_parse(text: *const c_char, len: usize, name: *const c_char, out: *mut *mut mirs_template) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *const c_char, *mut *mut mirs_template) -> c_int>(crate::load::entry(133)))(text, len, name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *const c_char, *mut *mut mirs_template) -> c_int>(crate::load::entry(135)))(text, len, name, out)
 }
 
 /// Reads and parses a template file (every byte counts, including a final
@@ -4191,7 +4312,7 @@ pub unsafe fn mirs_template_parse(text: *const c_char, len: usize, name: *const 
 /// C: `int mirs_template_load(const char *path, mirs_template **out)` (prompt.h)
 #[inline]
 pub unsafe fn mirs_template_load(path: *const c_char, out: *mut *mut mirs_template) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut *mut mirs_template) -> c_int>(crate::load::entry(134)))(path, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut *mut mirs_template) -> c_int>(crate::load::entry(136)))(path, out)
 }
 
 /// Reads and parses a template file (every byte counts, including a final
@@ -4200,7 +4321,7 @@ pub unsafe fn mirs_template_load(path: *const c_char, out: *mut *mut mirs_templa
 /// C: `void mirs_template_free(mirs_template *tmpl)` (prompt.h)
 #[inline]
 pub unsafe fn mirs_template_free(tmpl: *mut mirs_template) {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_template)>(crate::load::entry(135)))(tmpl)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_template)>(crate::load::entry(137)))(tmpl)
 }
 
 /// Writes the defaults into the first `size` bytes of *opts and sets its
@@ -4212,7 +4333,7 @@ pub unsafe fn mirs_template_free(tmpl: *mut mirs_template) {
 /// C: `int mirs_prompt_options_init(mirs_prompt_options *opts, size_t size)` (prompt.h)
 #[inline]
 pub unsafe fn mirs_prompt_options_init(opts: *mut mirs_prompt_options, size: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_prompt_options, usize) -> c_int>(crate::load::entry(136)))(opts, size)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_prompt_options, usize) -> c_int>(crate::load::entry(138)))(opts, size)
 }
 
 /// Checks options as a whole job would before writing anything (the
@@ -4225,7 +4346,7 @@ pub unsafe fn mirs_prompt_options_init(opts: *mut mirs_prompt_options, size: usi
 /// C: `int mirs_prompt_options_check(const mirs_prompt_options *opts)` (prompt.h)
 #[inline]
 pub unsafe fn mirs_prompt_options_check(opts: *const mirs_prompt_options) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_prompt_options) -> c_int>(crate::load::entry(137)))(opts)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_prompt_options) -> c_int>(crate::load::entry(139)))(opts)
 }
 
 /// Writes the defaults into the first `size` bytes of *in and sets its
@@ -4237,7 +4358,7 @@ pub unsafe fn mirs_prompt_options_check(opts: *const mirs_prompt_options) -> c_i
 /// C: `int mirs_prompt_input_init(mirs_prompt_input *in, size_t size)` (prompt.h)
 #[inline]
 pub unsafe fn mirs_prompt_input_init(r#in: *mut mirs_prompt_input, size: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_prompt_input, usize) -> c_int>(crate::load::entry(138)))(r#in, size)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_prompt_input, usize) -> c_int>(crate::load::entry(140)))(r#in, size)
 }
 
 /// Renders `in` with a text format (QWEN2_VL .. TEMPLATE) into *out (text,
@@ -4248,7 +4369,7 @@ pub unsafe fn mirs_prompt_input_init(r#in: *mut mirs_prompt_input, size: usize) 
 /// C: `int mirs_prompt_render(const mirs_prompt_input *in, const mirs_prompt_options *opts, mirs_buf *out)` (prompt.h)
 #[inline]
 pub unsafe fn mirs_prompt_render(r#in: *const mirs_prompt_input, opts: *const mirs_prompt_options, out: *mut mirs_buf) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_prompt_input, *const mirs_prompt_options, *mut mirs_buf) -> c_int>(crate::load::entry(139)))(r#in, opts, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_prompt_input, *const mirs_prompt_options, *mut mirs_buf) -> c_int>(crate::load::entry(141)))(r#in, opts, out)
 }
 
 /// The permutation the SHUFFLED variant applies to n images of the item
@@ -4260,7 +4381,7 @@ pub unsafe fn mirs_prompt_render(r#in: *const mirs_prompt_input, opts: *const mi
 /// C: `int mirs_prompt_permutation(const char *key, uint64_t seed, size_t n, size_t *out)` (prompt.h)
 #[inline]
 pub unsafe fn mirs_prompt_permutation(key: *const c_char, seed: u64, n: usize, out: *mut usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, u64, usize, *mut usize) -> c_int>(crate::load::entry(140)))(key, seed, n, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, u64, usize, *mut usize) -> c_int>(crate::load::entry(142)))(key, seed, n, out)
 }
 
 /// The text of a text format for one item with the options' variant (the
@@ -4271,7 +4392,7 @@ pub unsafe fn mirs_prompt_permutation(key: *const c_char, seed: u64, n: usize, o
 /// C: `int mirs_prompt_item_text(const mirs_item *item, const mirs_prompt_options *opts, mirs_buf *out)` (prompt.h)
 #[inline]
 pub unsafe fn mirs_prompt_item_text(item: *const mirs_item, opts: *const mirs_prompt_options, out: *mut mirs_buf) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item, *const mirs_prompt_options, *mut mirs_buf) -> c_int>(crate::load::entry(141)))(item, opts, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item, *const mirs_prompt_options, *mut mirs_buf) -> c_int>(crate::load::entry(143)))(item, opts, out)
 }
 
 /// One output line for the item, without the newline: for text formats
@@ -4290,7 +4411,7 @@ pub unsafe fn mirs_prompt_item_text(item: *const mirs_item, opts: *const mirs_pr
 /// C: `int mirs_prompt_item_line(const mirs_item *item, const mirs_prompt_options *opts, mirs_buf *out)` (prompt.h)
 #[inline]
 pub unsafe fn mirs_prompt_item_line(item: *const mirs_item, opts: *const mirs_prompt_options, out: *mut mirs_buf) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item, *const mirs_prompt_options, *mut mirs_buf) -> c_int>(crate::load::entry(142)))(item, opts, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_item, *const mirs_prompt_options, *mut mirs_buf) -> c_int>(crate::load::entry(144)))(item, opts, out)
 }
 
 /// Writes one line per item that passes `filter` (NULL = all), in the
@@ -4305,7 +4426,7 @@ pub unsafe fn mirs_prompt_item_line(item: *const mirs_item, opts: *const mirs_pr
 /// C: `int mirs_prompt_write(const mirs_dataset *ds, const mirs_filter *filter, const mirs_prompt_options *opts, mirs_prompt_sink_fn sink, void *userdata, size_t *written)` (prompt.h)
 #[inline]
 pub unsafe fn mirs_prompt_write(ds: *const mirs_dataset, filter: *const mirs_filter, opts: *const mirs_prompt_options, sink: mirs_prompt_sink_fn, userdata: *mut c_void, written: *mut usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, *const mirs_filter, *const mirs_prompt_options, mirs_prompt_sink_fn, *mut c_void, *mut usize) -> c_int>(crate::load::entry(143)))(ds, filter, opts, sink, userdata, written)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, *const mirs_filter, *const mirs_prompt_options, mirs_prompt_sink_fn, *mut c_void, *mut usize) -> c_int>(crate::load::entry(145)))(ds, filter, opts, sink, userdata, written)
 }
 
 /// Same, to a file, atomically: lines go to "\<path\>.tmp.\<pid\>", which is
@@ -4317,7 +4438,7 @@ pub unsafe fn mirs_prompt_write(ds: *const mirs_dataset, filter: *const mirs_fil
 /// C: `int mirs_prompt_write_file(const mirs_dataset *ds, const mirs_filter *filter, const mirs_prompt_options *opts, const char *path, size_t *written)` (prompt.h)
 #[inline]
 pub unsafe fn mirs_prompt_write_file(ds: *const mirs_dataset, filter: *const mirs_filter, opts: *const mirs_prompt_options, path: *const c_char, written: *mut usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, *const mirs_filter, *const mirs_prompt_options, *const c_char, *mut usize) -> c_int>(crate::load::entry(144)))(ds, filter, opts, path, written)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, *const mirs_filter, *const mirs_prompt_options, *const c_char, *mut usize) -> c_int>(crate::load::entry(146)))(ds, filter, opts, path, written)
 }
 
 /// MIRS_PROMPT_LABELS_*: "auto", "on", "off".
@@ -4325,7 +4446,7 @@ pub unsafe fn mirs_prompt_write_file(ds: *const mirs_dataset, filter: *const mir
 /// C: `const char *mirs_prompt_labels_name(int32_t value)` (prompt.h)
 #[inline]
 pub unsafe fn mirs_prompt_labels_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(145)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(147)))(value)
 }
 
 /// MIRS_PROMPT_LABELS_*: "auto", "on", "off".
@@ -4333,7 +4454,7 @@ pub unsafe fn mirs_prompt_labels_name(value: i32) -> *const c_char {
 /// C: `int mirs_prompt_labels_from_name(const char *name, int32_t *out)` (prompt.h)
 #[inline]
 pub unsafe fn mirs_prompt_labels_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(146)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(148)))(name, out)
 }
 
 /// MIRS_PROMPT_IMAGE_* ("jpg" is accepted too): "original", "png", "jpeg".
@@ -4341,7 +4462,7 @@ pub unsafe fn mirs_prompt_labels_from_name(name: *const c_char, out: *mut i32) -
 /// C: `const char *mirs_prompt_image_name(int32_t value)` (prompt.h)
 #[inline]
 pub unsafe fn mirs_prompt_image_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(147)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(149)))(value)
 }
 
 /// MIRS_PROMPT_IMAGE_* ("jpg" is accepted too): "original", "png", "jpeg".
@@ -4349,7 +4470,7 @@ pub unsafe fn mirs_prompt_image_name(value: i32) -> *const c_char {
 /// C: `int mirs_prompt_image_from_name(const char *name, int32_t *out)` (prompt.h)
 #[inline]
 pub unsafe fn mirs_prompt_image_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(148)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(150)))(name, out)
 }
 
 /// MIRS_PROMPT_PROFILE_*: "none", "qwen2.5-vl", "glm-4.1v-thinking".
@@ -4357,7 +4478,7 @@ pub unsafe fn mirs_prompt_image_from_name(name: *const c_char, out: *mut i32) ->
 /// C: `const char *mirs_prompt_profile_name(int32_t value)` (prompt.h)
 #[inline]
 pub unsafe fn mirs_prompt_profile_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(149)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(151)))(value)
 }
 
 /// MIRS_PROMPT_PROFILE_*: "none", "qwen2.5-vl", "glm-4.1v-thinking".
@@ -4365,7 +4486,7 @@ pub unsafe fn mirs_prompt_profile_name(value: i32) -> *const c_char {
 /// C: `int mirs_prompt_profile_from_name(const char *name, int32_t *out)` (prompt.h)
 #[inline]
 pub unsafe fn mirs_prompt_profile_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(150)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(152)))(name, out)
 }
 
 /// Binomial proportion k/n with a two-sided interval at `confidence`
@@ -4377,7 +4498,7 @@ pub unsafe fn mirs_prompt_profile_from_name(name: *const c_char, out: *mut i32) 
 /// C: `int mirs_stats_wilson(uint64_t k, uint64_t n, double confidence, double *lo, double *hi)` (stats.h)
 #[inline]
 pub unsafe fn mirs_stats_wilson(k: u64, n: u64, confidence: f64, lo: *mut f64, hi: *mut f64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(u64, u64, f64, *mut f64, *mut f64) -> c_int>(crate::load::entry(151)))(k, n, confidence, lo, hi)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(u64, u64, f64, *mut f64, *mut f64) -> c_int>(crate::load::entry(153)))(k, n, confidence, lo, hi)
 }
 
 /// Binomial proportion k/n with a two-sided interval at `confidence`
@@ -4389,7 +4510,7 @@ pub unsafe fn mirs_stats_wilson(k: u64, n: u64, confidence: f64, lo: *mut f64, h
 /// C: `int mirs_stats_clopper_pearson(uint64_t k, uint64_t n, double confidence, double *lo, double *hi)` (stats.h)
 #[inline]
 pub unsafe fn mirs_stats_clopper_pearson(k: u64, n: u64, confidence: f64, lo: *mut f64, hi: *mut f64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(u64, u64, f64, *mut f64, *mut f64) -> c_int>(crate::load::entry(152)))(k, n, confidence, lo, hi)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(u64, u64, f64, *mut f64, *mut f64) -> c_int>(crate::load::entry(154)))(k, n, confidence, lo, hi)
 }
 
 /// Exact McNemar test on the discordant counts b (first yes, second no) and
@@ -4401,7 +4522,7 @@ pub unsafe fn mirs_stats_clopper_pearson(k: u64, n: u64, confidence: f64, lo: *m
 /// C: `int mirs_stats_mcnemar_exact(uint64_t b, uint64_t c, double *p_value)` (stats.h)
 #[inline]
 pub unsafe fn mirs_stats_mcnemar_exact(b: u64, c: u64, p_value: *mut f64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(u64, u64, *mut f64) -> c_int>(crate::load::entry(153)))(b, c, p_value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(u64, u64, *mut f64) -> c_int>(crate::load::entry(155)))(b, c, p_value)
 }
 
 /// Difference of two paired proportions p1 - p2 = (n10 - n01) / n from the
@@ -4414,7 +4535,7 @@ pub unsafe fn mirs_stats_mcnemar_exact(b: u64, c: u64, p_value: *mut f64) -> c_i
 /// C: `int mirs_stats_paired_difference(uint64_t n11, uint64_t n10, uint64_t n01, uint64_t n00, double confidence, double *diff, double *lo, double *hi)` (stats.h)
 #[inline]
 pub unsafe fn mirs_stats_paired_difference(n11: u64, n10: u64, n01: u64, n00: u64, confidence: f64, diff: *mut f64, lo: *mut f64, hi: *mut f64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(u64, u64, u64, u64, f64, *mut f64, *mut f64, *mut f64) -> c_int>(crate::load::entry(154)))(n11, n10, n01, n00, confidence, diff, lo, hi)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(u64, u64, u64, u64, f64, *mut f64, *mut f64, *mut f64) -> c_int>(crate::load::entry(156)))(n11, n10, n01, n00, confidence, diff, lo, hi)
 }
 
 /// Cohen's kappa of a k x k confusion matrix (row-major, rows = rater A),
@@ -4426,7 +4547,7 @@ pub unsafe fn mirs_stats_paired_difference(n11: u64, n10: u64, n01: u64, n00: u6
 /// C: `int mirs_stats_cohen_kappa(const uint64_t *matrix, size_t k, double *kappa)` (stats.h)
 #[inline]
 pub unsafe fn mirs_stats_cohen_kappa(matrix: *const u64, k: usize, kappa: *mut f64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const u64, usize, *mut f64) -> c_int>(crate::load::entry(155)))(matrix, k, kappa)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const u64, usize, *mut f64) -> c_int>(crate::load::entry(157)))(matrix, k, kappa)
 }
 
 /// Rank correlations of paired samples, with p-values as scipy.stats 1.10
@@ -4442,7 +4563,7 @@ pub unsafe fn mirs_stats_cohen_kappa(matrix: *const u64, k: usize, kappa: *mut f
 /// C: `int mirs_stats_spearman(const double *x, const double *y, size_t n, double *rho, double *p_value)` (stats.h)
 #[inline]
 pub unsafe fn mirs_stats_spearman(x: *const f64, y: *const f64, n: usize, rho: *mut f64, p_value: *mut f64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, *const f64, usize, *mut f64, *mut f64) -> c_int>(crate::load::entry(156)))(x, y, n, rho, p_value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, *const f64, usize, *mut f64, *mut f64) -> c_int>(crate::load::entry(158)))(x, y, n, rho, p_value)
 }
 
 /// Rank correlations of paired samples, with p-values as scipy.stats 1.10
@@ -4458,7 +4579,7 @@ pub unsafe fn mirs_stats_spearman(x: *const f64, y: *const f64, n: usize, rho: *
 /// C: `int mirs_stats_kendall(const double *x, const double *y, size_t n, double *tau, double *p_value)` (stats.h)
 #[inline]
 pub unsafe fn mirs_stats_kendall(x: *const f64, y: *const f64, n: usize, tau: *mut f64, p_value: *mut f64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, *const f64, usize, *mut f64, *mut f64) -> c_int>(crate::load::entry(157)))(x, y, n, tau, p_value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, *const f64, usize, *mut f64, *mut f64) -> c_int>(crate::load::entry(159)))(x, y, n, tau, p_value)
 }
 
 /// Welch's unequal-variance t-test from samples, and from summary moments
@@ -4471,7 +4592,7 @@ pub unsafe fn mirs_stats_kendall(x: *const f64, y: *const f64, n: usize, tau: *m
 /// C: `int mirs_stats_welch(const double *a, size_t na, const double *b, size_t nb, double *t, double *df, double *p_value)` (stats.h)
 #[inline]
 pub unsafe fn mirs_stats_welch(a: *const f64, na: usize, b: *const f64, nb: usize, t: *mut f64, df: *mut f64, p_value: *mut f64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, usize, *const f64, usize, *mut f64, *mut f64, *mut f64) -> c_int>(crate::load::entry(158)))(a, na, b, nb, t, df, p_value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, usize, *const f64, usize, *mut f64, *mut f64, *mut f64) -> c_int>(crate::load::entry(160)))(a, na, b, nb, t, df, p_value)
 }
 
 /// Welch's unequal-variance t-test from samples, and from summary moments
@@ -4484,7 +4605,7 @@ pub unsafe fn mirs_stats_welch(a: *const f64, na: usize, b: *const f64, nb: usiz
 /// C: `int mirs_stats_welch_moments(double na, double mean_a, double var_a, double nb, double mean_b, double var_b, double *t, double *df, double *p_value)` (stats.h)
 #[inline]
 pub unsafe fn mirs_stats_welch_moments(na: f64, mean_a: f64, var_a: f64, nb: f64, mean_b: f64, var_b: f64, t: *mut f64, df: *mut f64, p_value: *mut f64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(f64, f64, f64, f64, f64, f64, *mut f64, *mut f64, *mut f64) -> c_int>(crate::load::entry(159)))(na, mean_a, var_a, nb, mean_b, var_b, t, df, p_value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(f64, f64, f64, f64, f64, f64, *mut f64, *mut f64, *mut f64) -> c_int>(crate::load::entry(161)))(na, mean_a, var_a, nb, mean_b, var_b, t, df, p_value)
 }
 
 /// Mann–Whitney U test (two-sided; scipy.stats.mannwhitneyu defaults with
@@ -4499,7 +4620,7 @@ pub unsafe fn mirs_stats_welch_moments(na: f64, mean_a: f64, var_a: f64, nb: f64
 /// C: `int mirs_stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb, int32_t method, double *u, double *p_value)` (stats.h)
 #[inline]
 pub unsafe fn mirs_stats_mann_whitney(a: *const f64, na: usize, b: *const f64, nb: usize, method: i32, u: *mut f64, p_value: *mut f64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, usize, *const f64, usize, i32, *mut f64, *mut f64) -> c_int>(crate::load::entry(160)))(a, na, b, nb, method, u, p_value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, usize, *const f64, usize, i32, *mut f64, *mut f64) -> c_int>(crate::load::entry(162)))(a, na, b, nb, method, u, p_value)
 }
 
 /// Cohen's d with the pooled standard deviation (ddof = 1): (mean_a - mean_b) / s_pooled.
@@ -4509,7 +4630,7 @@ pub unsafe fn mirs_stats_mann_whitney(a: *const f64, na: usize, b: *const f64, n
 /// C: `int mirs_stats_cohen_d(const double *a, size_t na, const double *b, size_t nb, double *d)` (stats.h)
 #[inline]
 pub unsafe fn mirs_stats_cohen_d(a: *const f64, na: usize, b: *const f64, nb: usize, d: *mut f64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, usize, *const f64, usize, *mut f64) -> c_int>(crate::load::entry(161)))(a, na, b, nb, d)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, usize, *const f64, usize, *mut f64) -> c_int>(crate::load::entry(163)))(a, na, b, nb, d)
 }
 
 /// AUROC of scores where `pos` should score higher than `neg` (ties count
@@ -4527,7 +4648,7 @@ pub unsafe fn mirs_stats_cohen_d(a: *const f64, na: usize, b: *const f64, nb: us
 /// C: `int mirs_stats_auroc(const double *pos, size_t npos, const double *neg, size_t nneg, double *auc)` (stats.h)
 #[inline]
 pub unsafe fn mirs_stats_auroc(pos: *const f64, npos: usize, neg: *const f64, nneg: usize, auc: *mut f64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, usize, *const f64, usize, *mut f64) -> c_int>(crate::load::entry(162)))(pos, npos, neg, nneg, auc)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, usize, *const f64, usize, *mut f64) -> c_int>(crate::load::entry(164)))(pos, npos, neg, nneg, auc)
 }
 
 /// AUROC of scores where `pos` should score higher than `neg` (ties count
@@ -4545,7 +4666,7 @@ pub unsafe fn mirs_stats_auroc(pos: *const f64, npos: usize, neg: *const f64, nn
 /// C: `int mirs_stats_auroc_bootstrap(const double *pos, size_t npos, const double *neg, size_t nneg, uint32_t reps, uint64_t seed, double confidence, double *lo, double *hi)` (stats.h)
 #[inline]
 pub unsafe fn mirs_stats_auroc_bootstrap(pos: *const f64, npos: usize, neg: *const f64, nneg: usize, reps: u32, seed: u64, confidence: f64, lo: *mut f64, hi: *mut f64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, usize, *const f64, usize, u32, u64, f64, *mut f64, *mut f64) -> c_int>(crate::load::entry(163)))(pos, npos, neg, nneg, reps, seed, confidence, lo, hi)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, usize, *const f64, usize, u32, u64, f64, *mut f64, *mut f64) -> c_int>(crate::load::entry(165)))(pos, npos, neg, nneg, reps, seed, confidence, lo, hi)
 }
 
 /// Distribution functions behind the tests (exposed for users and checks).
@@ -4555,7 +4676,7 @@ pub unsafe fn mirs_stats_auroc_bootstrap(pos: *const f64, npos: usize, neg: *con
 /// C: `double mirs_stats_normal_cdf(double x)` (stats.h)
 #[inline]
 pub unsafe fn mirs_stats_normal_cdf(x: f64) -> f64 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(f64) -> f64>(crate::load::entry(164)))(x)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(f64) -> f64>(crate::load::entry(166)))(x)
 }
 
 /// Distribution functions behind the tests (exposed for users and checks).
@@ -4565,7 +4686,7 @@ pub unsafe fn mirs_stats_normal_cdf(x: f64) -> f64 {
 /// C: `double mirs_stats_normal_quantile(double p)` (stats.h)
 #[inline]
 pub unsafe fn mirs_stats_normal_quantile(p: f64) -> f64 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(f64) -> f64>(crate::load::entry(165)))(p)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(f64) -> f64>(crate::load::entry(167)))(p)
 }
 
 /// Distribution functions behind the tests (exposed for users and checks).
@@ -4577,7 +4698,7 @@ pub unsafe fn mirs_stats_normal_quantile(p: f64) -> f64 {
 /// C: `double mirs_stats_t_sf(double t, double df)` (stats.h)
 #[inline]
 pub unsafe fn mirs_stats_t_sf(t: f64, df: f64) -> f64 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(f64, f64) -> f64>(crate::load::entry(166)))(t, df)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(f64, f64) -> f64>(crate::load::entry(168)))(t, df)
 }
 
 /// Distribution functions behind the tests (exposed for users and checks).
@@ -4589,7 +4710,7 @@ pub unsafe fn mirs_stats_t_sf(t: f64, df: f64) -> f64 {
 /// C: `double mirs_stats_beta_inc(double a, double b, double x)` (stats.h)
 #[inline]
 pub unsafe fn mirs_stats_beta_inc(a: f64, b: f64, x: f64) -> f64 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(f64, f64, f64) -> f64>(crate::load::entry(167)))(a, b, x)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(f64, f64, f64) -> f64>(crate::load::entry(169)))(a, b, x)
 }
 
 /// Distribution functions behind the tests (exposed for users and checks).
@@ -4599,7 +4720,7 @@ pub unsafe fn mirs_stats_beta_inc(a: f64, b: f64, x: f64) -> f64 {
 /// C: `double mirs_stats_beta_quantile(double a, double b, double p)` (stats.h)
 #[inline]
 pub unsafe fn mirs_stats_beta_quantile(a: f64, b: f64, p: f64) -> f64 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(f64, f64, f64) -> f64>(crate::load::entry(168)))(a, b, p)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(f64, f64, f64) -> f64>(crate::load::entry(170)))(a, b, p)
 }
 
 /// MIRS_MWU_*: "auto", "exact", "asymptotic".
@@ -4607,7 +4728,7 @@ pub unsafe fn mirs_stats_beta_quantile(a: f64, b: f64, p: f64) -> f64 {
 /// C: `const char *mirs_mwu_method_name(int32_t value)` (stats.h)
 #[inline]
 pub unsafe fn mirs_mwu_method_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(169)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(171)))(value)
 }
 
 /// MIRS_MWU_*: "auto", "exact", "asymptotic".
@@ -4615,7 +4736,7 @@ pub unsafe fn mirs_mwu_method_name(value: i32) -> *const c_char {
 /// C: `int mirs_mwu_method_from_name(const char *name, int32_t *out)` (stats.h)
 #[inline]
 pub unsafe fn mirs_mwu_method_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(170)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(172)))(name, out)
 }
 
 /// Writes the defaults into the first `size` bytes of *opts and sets its
@@ -4627,7 +4748,7 @@ pub unsafe fn mirs_mwu_method_from_name(name: *const c_char, out: *mut i32) -> c
 /// C: `int mirs_strip_options_init(mirs_strip_options *opts, size_t size)` (score.h)
 #[inline]
 pub unsafe fn mirs_strip_options_init(opts: *mut mirs_strip_options, size: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_strip_options, usize) -> c_int>(crate::load::entry(171)))(opts, size)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_strip_options, usize) -> c_int>(crate::load::entry(173)))(opts, size)
 }
 
 /// The answer part of text\[0..len) is always one contiguous piece of the
@@ -4642,7 +4763,7 @@ pub unsafe fn mirs_strip_options_init(opts: *mut mirs_strip_options, size: usize
 /// C: `int mirs_strip_reasoning_span(const char *text, size_t len, int32_t mode, const mirs_strip_options *opts, size_t *start, size_t *end, uint32_t *flags)` (score.h)
 #[inline]
 pub unsafe fn mirs_strip_reasoning_span(text: *const c_char, len: usize, mode: i32, opts: *const mirs_strip_options, start: *mut usize, end: *mut usize, flags: *mut u32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, i32, *const mirs_strip_options, *mut usize, *mut usize, *mut u32) -> c_int>(crate::load::entry(172)))(text, len, mode, opts, start, end, flags)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, i32, *const mirs_strip_options, *mut usize, *mut usize, *mut u32) -> c_int>(crate::load::entry(174)))(text, len, mode, opts, start, end, flags)
 }
 
 /// Same, copying the answer into *out (NUL-terminated; out is overwritten
@@ -4652,7 +4773,7 @@ pub unsafe fn mirs_strip_reasoning_span(text: *const c_char, len: usize, mode: i
 /// C: `int mirs_strip_reasoning(const char *text, size_t len, int32_t mode, const mirs_strip_options *opts, mirs_buf *out, uint32_t *flags)` (score.h)
 #[inline]
 pub unsafe fn mirs_strip_reasoning(text: *const c_char, len: usize, mode: i32, opts: *const mirs_strip_options, out: *mut mirs_buf, flags: *mut u32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, i32, *const mirs_strip_options, *mut mirs_buf, *mut u32) -> c_int>(crate::load::entry(173)))(text, len, mode, opts, out, flags)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, i32, *const mirs_strip_options, *mut mirs_buf, *mut u32) -> c_int>(crate::load::entry(175)))(text, len, mode, opts, out, flags)
 }
 
 /// Python's str.isspace() for one code point (1) or not (0).
@@ -4660,7 +4781,7 @@ pub unsafe fn mirs_strip_reasoning(text: *const c_char, len: usize, mode: i32, o
 /// C: `int32_t mirs_is_python_space(uint32_t codepoint)` (score.h)
 #[inline]
 pub unsafe fn mirs_is_python_space(codepoint: u32) -> i32 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(u32) -> i32>(crate::load::entry(174)))(codepoint)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(u32) -> i32>(crate::load::entry(176)))(codepoint)
 }
 
 /// Names "gcg", "jbb", "harmbench"; NULL when out of range. Static.
@@ -4668,7 +4789,7 @@ pub unsafe fn mirs_is_python_space(codepoint: u32) -> i32 {
 /// C: `const char *mirs_preset_name(int32_t preset)` (score.h)
 #[inline]
 pub unsafe fn mirs_preset_name(preset: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(175)))(preset)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(177)))(preset)
 }
 
 /// Parses a preset name (ASCII case-insensitive; also "jailbreakbench",
@@ -4677,7 +4798,7 @@ pub unsafe fn mirs_preset_name(preset: i32) -> *const c_char {
 /// C: `int mirs_preset_from_name(const char *name, int32_t *out)` (score.h)
 #[inline]
 pub unsafe fn mirs_preset_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(176)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(178)))(name, out)
 }
 
 /// Number of phrases of a preset (0 when out of range).
@@ -4685,7 +4806,7 @@ pub unsafe fn mirs_preset_from_name(name: *const c_char, out: *mut i32) -> c_int
 /// C: `size_t mirs_preset_size(int32_t preset)` (score.h)
 #[inline]
 pub unsafe fn mirs_preset_size(preset: i32) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> usize>(crate::load::entry(177)))(preset)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> usize>(crate::load::entry(179)))(preset)
 }
 
 /// Phrase i of a preset (static string) or NULL when out of range.
@@ -4693,7 +4814,7 @@ pub unsafe fn mirs_preset_size(preset: i32) -> usize {
 /// C: `const char *mirs_preset_phrase(int32_t preset, size_t i)` (score.h)
 #[inline]
 pub unsafe fn mirs_preset_phrase(preset: i32, i: usize) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32, usize) -> *const c_char>(crate::load::entry(178)))(preset, i)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32, usize) -> *const c_char>(crate::load::entry(180)))(preset, i)
 }
 
 /// Compiles phrases\[0..n) (NUL-terminated UTF-8, non-empty; duplicates are
@@ -4705,7 +4826,7 @@ pub unsafe fn mirs_preset_phrase(preset: i32, i: usize) -> *const c_char {
 /// C: `int mirs_matcher_new(const char *const *phrases, size_t n, uint32_t flags, mirs_matcher **out)` (score.h)
 #[inline]
 pub unsafe fn mirs_matcher_new(phrases: *const *const c_char, n: usize, flags: u32, out: *mut *mut mirs_matcher) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const *const c_char, usize, u32, *mut *mut mirs_matcher) -> c_int>(crate::load::entry(179)))(phrases, n, flags, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const *const c_char, usize, u32, *mut *mut mirs_matcher) -> c_int>(crate::load::entry(181)))(phrases, n, flags, out)
 }
 
 /// Compiles a built-in preset.
@@ -4713,7 +4834,7 @@ pub unsafe fn mirs_matcher_new(phrases: *const *const c_char, n: usize, flags: u
 /// C: `int mirs_matcher_new_preset(int32_t preset, uint32_t flags, mirs_matcher **out)` (score.h)
 #[inline]
 pub unsafe fn mirs_matcher_new_preset(preset: i32, flags: u32, out: *mut *mut mirs_matcher) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32, u32, *mut *mut mirs_matcher) -> c_int>(crate::load::entry(180)))(preset, flags, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32, u32, *mut *mut mirs_matcher) -> c_int>(crate::load::entry(182)))(preset, flags, out)
 }
 
 /// Compiles a phrase file: UTF-8, one phrase per line, "\n" or "\r\n" line
@@ -4725,7 +4846,7 @@ pub unsafe fn mirs_matcher_new_preset(preset: i32, flags: u32, out: *mut *mut mi
 /// C: `int mirs_matcher_load_file(const char *path, uint32_t flags, mirs_matcher **out)` (score.h)
 #[inline]
 pub unsafe fn mirs_matcher_load_file(path: *const c_char, flags: u32, out: *mut *mut mirs_matcher) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, u32, *mut *mut mirs_matcher) -> c_int>(crate::load::entry(181)))(path, flags, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, u32, *mut *mut mirs_matcher) -> c_int>(crate::load::entry(183)))(path, flags, out)
 }
 
 /// Same from bytes in memory; what names the source in messages (NULL ok).
@@ -4733,7 +4854,7 @@ pub unsafe fn mirs_matcher_load_file(path: *const c_char, flags: u32, out: *mut 
 /// C: `int mirs_matcher_load_text(const char *text, size_t len, uint32_t flags, const char *what, mirs_matcher **out)` (score.h)
 #[inline]
 pub unsafe fn mirs_matcher_load_text(text: *const c_char, len: usize, flags: u32, what: *const c_char, out: *mut *mut mirs_matcher) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, u32, *const c_char, *mut *mut mirs_matcher) -> c_int>(crate::load::entry(182)))(text, len, flags, what, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, u32, *const c_char, *mut *mut mirs_matcher) -> c_int>(crate::load::entry(184)))(text, len, flags, what, out)
 }
 
 /// Releases a matcher (NULL ok). No stream of it may be in use.
@@ -4741,7 +4862,7 @@ pub unsafe fn mirs_matcher_load_text(text: *const c_char, len: usize, flags: u32
 /// C: `void mirs_matcher_free(mirs_matcher *m)` (score.h)
 #[inline]
 pub unsafe fn mirs_matcher_free(m: *mut mirs_matcher) {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_matcher)>(crate::load::entry(183)))(m)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_matcher)>(crate::load::entry(185)))(m)
 }
 
 /// Number of phrases, and phrase i as given (borrowed, valid while the
@@ -4750,7 +4871,7 @@ pub unsafe fn mirs_matcher_free(m: *mut mirs_matcher) {
 /// C: `size_t mirs_matcher_size(const mirs_matcher *m)` (score.h)
 #[inline]
 pub unsafe fn mirs_matcher_size(m: *const mirs_matcher) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_matcher) -> usize>(crate::load::entry(184)))(m)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_matcher) -> usize>(crate::load::entry(186)))(m)
 }
 
 /// Number of phrases, and phrase i as given (borrowed, valid while the
@@ -4759,7 +4880,7 @@ pub unsafe fn mirs_matcher_size(m: *const mirs_matcher) -> usize {
 /// C: `const char *mirs_matcher_phrase(const mirs_matcher *m, size_t i)` (score.h)
 #[inline]
 pub unsafe fn mirs_matcher_phrase(m: *const mirs_matcher, i: usize) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_matcher, usize) -> *const c_char>(crate::load::entry(185)))(m, i)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_matcher, usize) -> *const c_char>(crate::load::entry(187)))(m, i)
 }
 
 /// Searches text\[0..len) (any bytes; NULL ok when len == 0) and fills *out.
@@ -4768,7 +4889,7 @@ pub unsafe fn mirs_matcher_phrase(m: *const mirs_matcher, i: usize) -> *const c_
 /// C: `int mirs_matcher_find(const mirs_matcher *m, const char *text, size_t len, mirs_match *out)` (score.h)
 #[inline]
 pub unsafe fn mirs_matcher_find(m: *const mirs_matcher, text: *const c_char, len: usize, out: *mut mirs_match) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_matcher, *const c_char, usize, *mut mirs_match) -> c_int>(crate::load::entry(186)))(m, text, len, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_matcher, *const c_char, usize, *mut mirs_match) -> c_int>(crate::load::entry(188)))(m, text, len, out)
 }
 
 /// 1 when any phrase occurs in text\[0..len), 0 when none does (stops at
@@ -4779,7 +4900,7 @@ pub unsafe fn mirs_matcher_find(m: *const mirs_matcher, text: *const c_char, len
 /// C: `int mirs_matcher_test(const mirs_matcher *m, const char *text, size_t len)` (score.h)
 #[inline]
 pub unsafe fn mirs_matcher_test(m: *const mirs_matcher, text: *const c_char, len: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_matcher, *const c_char, usize) -> c_int>(crate::load::entry(187)))(m, text, len)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_matcher, *const c_char, usize) -> c_int>(crate::load::entry(189)))(m, text, len)
 }
 
 /// A new stream over m (which must outlive it): *out, freed with
@@ -4789,7 +4910,7 @@ pub unsafe fn mirs_matcher_test(m: *const mirs_matcher, text: *const c_char, len
 /// C: `int mirs_matcher_stream_new(const mirs_matcher *m, mirs_matcher_stream **out)` (score.h)
 #[inline]
 pub unsafe fn mirs_matcher_stream_new(m: *const mirs_matcher, out: *mut *mut mirs_matcher_stream) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_matcher, *mut *mut mirs_matcher_stream) -> c_int>(crate::load::entry(188)))(m, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_matcher, *mut *mut mirs_matcher_stream) -> c_int>(crate::load::entry(190)))(m, out)
 }
 
 /// Feeds chunk\[0..len). Returns MIRS_OK, or MIRS_E_OVERFLOW when the total
@@ -4798,7 +4919,7 @@ pub unsafe fn mirs_matcher_stream_new(m: *const mirs_matcher, out: *mut *mut mir
 /// C: `int mirs_matcher_stream_feed(mirs_matcher_stream *s, const char *chunk, size_t len)` (score.h)
 #[inline]
 pub unsafe fn mirs_matcher_stream_feed(s: *mut mirs_matcher_stream, chunk: *const c_char, len: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_matcher_stream, *const c_char, usize) -> c_int>(crate::load::entry(189)))(s, chunk, len)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_matcher_stream, *const c_char, usize) -> c_int>(crate::load::entry(191)))(s, chunk, len)
 }
 
 /// The result so far (offsets relative to the start of the stream).
@@ -4806,7 +4927,7 @@ pub unsafe fn mirs_matcher_stream_feed(s: *mut mirs_matcher_stream, chunk: *cons
 /// C: `int mirs_matcher_stream_result(const mirs_matcher_stream *s, mirs_match *out)` (score.h)
 #[inline]
 pub unsafe fn mirs_matcher_stream_result(s: *const mirs_matcher_stream, out: *mut mirs_match) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_matcher_stream, *mut mirs_match) -> c_int>(crate::load::entry(190)))(s, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_matcher_stream, *mut mirs_match) -> c_int>(crate::load::entry(192)))(s, out)
 }
 
 /// Starts over for a new text (same matcher).
@@ -4814,7 +4935,7 @@ pub unsafe fn mirs_matcher_stream_result(s: *const mirs_matcher_stream, out: *mu
 /// C: `void mirs_matcher_stream_reset(mirs_matcher_stream *s)` (score.h)
 #[inline]
 pub unsafe fn mirs_matcher_stream_reset(s: *mut mirs_matcher_stream) {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_matcher_stream)>(crate::load::entry(191)))(s)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_matcher_stream)>(crate::load::entry(193)))(s)
 }
 
 /// Starts over for a new text (same matcher).
@@ -4822,7 +4943,7 @@ pub unsafe fn mirs_matcher_stream_reset(s: *mut mirs_matcher_stream) {
 /// C: `void mirs_matcher_stream_free(mirs_matcher_stream *s)` (score.h)
 #[inline]
 pub unsafe fn mirs_matcher_stream_free(s: *mut mirs_matcher_stream) {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_matcher_stream)>(crate::load::entry(192)))(s)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_matcher_stream)>(crate::load::entry(194)))(s)
 }
 
 /// "harmbench-mir", ...; NULL when out of range. Static.
@@ -4830,7 +4951,7 @@ pub unsafe fn mirs_matcher_stream_free(s: *mut mirs_matcher_stream) {
 /// C: `const char *mirs_judge_name(int32_t judge)` (score.h)
 #[inline]
 pub unsafe fn mirs_judge_name(judge: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(193)))(judge)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(195)))(judge)
 }
 
 /// Parses a judge name (exact, or ASCII case-insensitive with '_' for '-').
@@ -4839,7 +4960,7 @@ pub unsafe fn mirs_judge_name(judge: i32) -> *const c_char {
 /// C: `int mirs_judge_from_name(const char *name, int32_t *out)` (score.h)
 #[inline]
 pub unsafe fn mirs_judge_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(194)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(196)))(name, out)
 }
 
 /// The judge's template as published, with its placeholders ({behavior},
@@ -4849,7 +4970,7 @@ pub unsafe fn mirs_judge_from_name(name: *const c_char, out: *mut i32) -> c_int 
 /// C: `const char *mirs_judge_template(int32_t judge)` (score.h)
 #[inline]
 pub unsafe fn mirs_judge_template(judge: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(195)))(judge)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(197)))(judge)
 }
 
 /// The number of new tokens the judge needs (the official MIR code asks
@@ -4858,7 +4979,7 @@ pub unsafe fn mirs_judge_template(judge: i32) -> *const c_char {
 /// C: `int32_t mirs_judge_max_new_tokens(int32_t judge)` (score.h)
 #[inline]
 pub unsafe fn mirs_judge_max_new_tokens(judge: i32) -> i32 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> i32>(crate::load::entry(196)))(judge)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> i32>(crate::load::entry(198)))(judge)
 }
 
 /// Writes the defaults into the first `size` bytes of *opts and sets its
@@ -4870,7 +4991,7 @@ pub unsafe fn mirs_judge_max_new_tokens(judge: i32) -> i32 {
 /// C: `int mirs_judge_options_init(mirs_judge_options *opts, size_t size)` (score.h)
 #[inline]
 pub unsafe fn mirs_judge_options_init(opts: *mut mirs_judge_options, size: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_judge_options, usize) -> c_int>(crate::load::entry(197)))(opts, size)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_judge_options, usize) -> c_int>(crate::load::entry(199)))(opts, size)
 }
 
 /// Builds the prompt of a judge into *out (NUL-terminated UTF-8; release
@@ -4883,7 +5004,7 @@ pub unsafe fn mirs_judge_options_init(opts: *mut mirs_judge_options, size: usize
 /// C: `int mirs_judge_prompt(int32_t judge, const char *behavior, const char *generation, const char *context, const mirs_judge_options *opts, mirs_buf *out)` (score.h)
 #[inline]
 pub unsafe fn mirs_judge_prompt(judge: i32, behavior: *const c_char, generation: *const c_char, context: *const c_char, opts: *const mirs_judge_options, out: *mut mirs_buf) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32, *const c_char, *const c_char, *const c_char, *const mirs_judge_options, *mut mirs_buf) -> c_int>(crate::load::entry(198)))(judge, behavior, generation, context, opts, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32, *const c_char, *const c_char, *const c_char, *const mirs_judge_options, *mut mirs_buf) -> c_int>(crate::load::entry(200)))(judge, behavior, generation, context, opts, out)
 }
 
 /// The same with every text given with its length in bytes, so values may
@@ -4897,7 +5018,7 @@ pub unsafe fn mirs_judge_prompt(judge: i32, behavior: *const c_char, generation:
 /// C: `int mirs_judge_prompt_len(int32_t judge, const char *behavior, size_t behavior_len, const char *generation, size_t generation_len, const char *context, size_t context_len, const mirs_judge_options *opts, mirs_buf *out)` (score.h)
 #[inline]
 pub unsafe fn mirs_judge_prompt_len(judge: i32, behavior: *const c_char, behavior_len: usize, generation: *const c_char, generation_len: usize, context: *const c_char, context_len: usize, opts: *const mirs_judge_options, out: *mut mirs_buf) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32, *const c_char, usize, *const c_char, usize, *const c_char, usize, *const mirs_judge_options, *mut mirs_buf) -> c_int>(crate::load::entry(199)))(judge, behavior, behavior_len, generation, generation_len, context, context_len, opts, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32, *const c_char, usize, *const c_char, usize, *const c_char, usize, *const mirs_judge_options, *mut mirs_buf) -> c_int>(crate::load::entry(201)))(judge, behavior, behavior_len, generation, generation_len, context, context_len, opts, out)
 }
 
 /// "safe", "unsafe", "unparseable", "error", "refusal", "compliance"; NULL
@@ -4906,7 +5027,7 @@ pub unsafe fn mirs_judge_prompt_len(judge: i32, behavior: *const c_char, behavio
 /// C: `const char *mirs_verdict_name(int32_t verdict)` (score.h)
 #[inline]
 pub unsafe fn mirs_verdict_name(verdict: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(200)))(verdict)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(202)))(verdict)
 }
 
 /// "safe", "unsafe", "unparseable", "error", "refusal", "compliance"; NULL
@@ -4915,7 +5036,7 @@ pub unsafe fn mirs_verdict_name(verdict: i32) -> *const c_char {
 /// C: `int mirs_verdict_from_name(const char *name, int32_t *out)` (score.h)
 #[inline]
 pub unsafe fn mirs_verdict_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(201)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(203)))(name, out)
 }
 
 /// Parses a judge's output\[0..len) (output may be NULL only with len 0:
@@ -4930,7 +5051,7 @@ pub unsafe fn mirs_verdict_from_name(name: *const c_char, out: *mut i32) -> c_in
 /// C: `int mirs_judge_parse(int32_t judge, int32_t mode, const char *output, size_t len, int32_t *verdict, mirs_buf *categories)` (score.h)
 #[inline]
 pub unsafe fn mirs_judge_parse(judge: i32, mode: i32, output: *const c_char, len: usize, verdict: *mut i32, categories: *mut mirs_buf) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32, i32, *const c_char, usize, *mut i32, *mut mirs_buf) -> c_int>(crate::load::entry(202)))(judge, mode, output, len, verdict, categories)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32, i32, *const c_char, usize, *mut i32, *mut mirs_buf) -> c_int>(crate::load::entry(204)))(judge, mode, output, len, verdict, categories)
 }
 
 /// The official harmbench-mir answer that output\[0..len) stands for under a
@@ -4945,7 +5066,7 @@ pub unsafe fn mirs_judge_parse(judge: i32, mode: i32, output: *const c_char, len
 /// C: `int32_t mirs_judge_official_answer(const char *output, size_t len, int32_t mode)` (score.h)
 #[inline]
 pub unsafe fn mirs_judge_official_answer(output: *const c_char, len: usize, mode: i32) -> i32 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, i32) -> i32>(crate::load::entry(203)))(output, len, mode)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, i32) -> i32>(crate::load::entry(205)))(output, len, mode)
 }
 
 /// "unsafe", "refusal", "misunderstanding", "evasive", "benign_help",
@@ -4954,7 +5075,7 @@ pub unsafe fn mirs_judge_official_answer(output: *const c_char, len: usize, mode
 /// C: `const char *mirs_response_type_name(int32_t rtype)` (score.h)
 #[inline]
 pub unsafe fn mirs_response_type_name(rtype: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(204)))(rtype)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(206)))(rtype)
 }
 
 /// "unsafe", "refusal", "misunderstanding", "evasive", "benign_help",
@@ -4963,7 +5084,7 @@ pub unsafe fn mirs_response_type_name(rtype: i32) -> *const c_char {
 /// C: `int mirs_response_type_from_name(const char *name, int32_t *out)` (score.h)
 #[inline]
 pub unsafe fn mirs_response_type_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(205)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(207)))(name, out)
 }
 
 /// Builds this project's rubric prompt for the response-type judge: the
@@ -4975,7 +5096,7 @@ pub unsafe fn mirs_response_type_from_name(name: *const c_char, out: *mut i32) -
 /// C: `int mirs_response_type_prompt(const char *question, const char *const *descriptions, size_t n, const char *answer, mirs_buf *out)` (score.h)
 #[inline]
 pub unsafe fn mirs_response_type_prompt(question: *const c_char, descriptions: *const *const c_char, n: usize, answer: *const c_char, out: *mut mirs_buf) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const *const c_char, usize, *const c_char, *mut mirs_buf) -> c_int>(crate::load::entry(206)))(question, descriptions, n, answer, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const *const c_char, usize, *const c_char, *mut mirs_buf) -> c_int>(crate::load::entry(208)))(question, descriptions, n, answer, out)
 }
 
 /// The same with the question and the answer given with their lengths in
@@ -4986,7 +5107,7 @@ pub unsafe fn mirs_response_type_prompt(question: *const c_char, descriptions: *
 /// C: `int mirs_response_type_prompt_len(const char *question, size_t question_len, const char *const *descriptions, size_t n, const char *answer, size_t answer_len, mirs_buf *out)` (score.h)
 #[inline]
 pub unsafe fn mirs_response_type_prompt_len(question: *const c_char, question_len: usize, descriptions: *const *const c_char, n: usize, answer: *const c_char, answer_len: usize, out: *mut mirs_buf) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *const *const c_char, usize, *const c_char, usize, *mut mirs_buf) -> c_int>(crate::load::entry(207)))(question, question_len, descriptions, n, answer, answer_len, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *const *const c_char, usize, *const c_char, usize, *mut mirs_buf) -> c_int>(crate::load::entry(209)))(question, question_len, descriptions, n, answer, answer_len, out)
 }
 
 /// Parses the judge's reply: the first word (Python-whitespace-trimmed,
@@ -4998,7 +5119,7 @@ pub unsafe fn mirs_response_type_prompt_len(question: *const c_char, question_le
 /// C: `int mirs_response_type_parse(const char *output, size_t len, int32_t *rtype)` (score.h)
 #[inline]
 pub unsafe fn mirs_response_type_parse(output: *const c_char, len: usize, rtype: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *mut i32) -> c_int>(crate::load::entry(208)))(output, len, rtype)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *mut i32) -> c_int>(crate::load::entry(210)))(output, len, rtype)
 }
 
 /// MIRS_STRIP_* modes (MIRS_STRIP_WHITESPACE also as "none": only whitespace is stripped): "mir", "glm", "tags",
@@ -5007,7 +5128,7 @@ pub unsafe fn mirs_response_type_parse(output: *const c_char, len: usize, rtype:
 /// C: `const char *mirs_strip_mode_name(int32_t value)` (score.h)
 #[inline]
 pub unsafe fn mirs_strip_mode_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(209)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(211)))(value)
 }
 
 /// MIRS_STRIP_* modes (MIRS_STRIP_WHITESPACE also as "none": only whitespace is stripped): "mir", "glm", "tags",
@@ -5016,7 +5137,7 @@ pub unsafe fn mirs_strip_mode_name(value: i32) -> *const c_char {
 /// C: `int mirs_strip_mode_from_name(const char *name, int32_t *out)` (score.h)
 #[inline]
 pub unsafe fn mirs_strip_mode_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(210)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(212)))(name, out)
 }
 
 /// MIRS_STRIP_UNTERMINATED_*: "keep", "empty", "before".
@@ -5024,7 +5145,7 @@ pub unsafe fn mirs_strip_mode_from_name(name: *const c_char, out: *mut i32) -> c
 /// C: `const char *mirs_strip_unterminated_name(int32_t value)` (score.h)
 #[inline]
 pub unsafe fn mirs_strip_unterminated_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(211)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(213)))(value)
 }
 
 /// MIRS_STRIP_UNTERMINATED_*: "keep", "empty", "before".
@@ -5032,7 +5153,7 @@ pub unsafe fn mirs_strip_unterminated_name(value: i32) -> *const c_char {
 /// C: `int mirs_strip_unterminated_from_name(const char *name, int32_t *out)` (score.h)
 #[inline]
 pub unsafe fn mirs_strip_unterminated_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(212)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(214)))(name, out)
 }
 
 /// MIRS_PARSE_*: "lenient", "official", "official-server".
@@ -5040,7 +5161,7 @@ pub unsafe fn mirs_strip_unterminated_from_name(name: *const c_char, out: *mut i
 /// C: `const char *mirs_parse_mode_name(int32_t value)` (score.h)
 #[inline]
 pub unsafe fn mirs_parse_mode_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(213)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(215)))(value)
 }
 
 /// MIRS_PARSE_*: "lenient", "official", "official-server".
@@ -5048,7 +5169,7 @@ pub unsafe fn mirs_parse_mode_name(value: i32) -> *const c_char {
 /// C: `int mirs_parse_mode_from_name(const char *name, int32_t *out)` (score.h)
 #[inline]
 pub unsafe fn mirs_parse_mode_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(214)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(216)))(name, out)
 }
 
 /// Writes the defaults into the first `size` bytes of *opts and sets its
@@ -5060,7 +5181,7 @@ pub unsafe fn mirs_parse_mode_from_name(name: *const c_char, out: *mut i32) -> c
 /// C: `int mirs_responses_options_init(mirs_responses_options *opts, size_t size)` (responses.h)
 #[inline]
 pub unsafe fn mirs_responses_options_init(opts: *mut mirs_responses_options, size: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_responses_options, usize) -> c_int>(crate::load::entry(215)))(opts, size)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_responses_options, usize) -> c_int>(crate::load::entry(217)))(opts, size)
 }
 
 /// Reads responses from a file or an official results/infer/\<model\> folder.
@@ -5077,7 +5198,7 @@ pub unsafe fn mirs_responses_options_init(opts: *mut mirs_responses_options, siz
 /// C: `int mirs_responses_open(const char *path, const mirs_responses_options *opts, mirs_responses **out)` (responses.h)
 #[inline]
 pub unsafe fn mirs_responses_open(path: *const c_char, opts: *const mirs_responses_options, out: *mut *mut mirs_responses) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const mirs_responses_options, *mut *mut mirs_responses) -> c_int>(crate::load::entry(216)))(path, opts, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const mirs_responses_options, *mut *mut mirs_responses) -> c_int>(crate::load::entry(218)))(path, opts, out)
 }
 
 /// Parses JSONL text already in memory (format BATCH or SIMPLE; AUTO picks
@@ -5089,7 +5210,7 @@ pub unsafe fn mirs_responses_open(path: *const c_char, opts: *const mirs_respons
 /// C: `int mirs_responses_parse(const char *data, size_t len, const char *what, const mirs_responses_options *opts, mirs_responses **out)` (responses.h)
 #[inline]
 pub unsafe fn mirs_responses_parse(data: *const c_char, len: usize, what: *const c_char, opts: *const mirs_responses_options, out: *mut *mut mirs_responses) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *const c_char, *const mirs_responses_options, *mut *mut mirs_responses) -> c_int>(crate::load::entry(217)))(data, len, what, opts, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *const c_char, *const mirs_responses_options, *mut *mut mirs_responses) -> c_int>(crate::load::entry(219)))(data, len, what, opts, out)
 }
 
 /// Parses one official results/infer JSON file's text (a list of
@@ -5101,7 +5222,7 @@ pub unsafe fn mirs_responses_parse(data: *const c_char, len: usize, what: *const
 /// C: `int mirs_responses_parse_official(const char *data, size_t len, const char *category, const char *relation, const mirs_responses_options *opts, mirs_responses **out)` (responses.h)
 #[inline]
 pub unsafe fn mirs_responses_parse_official(data: *const c_char, len: usize, category: *const c_char, relation: *const c_char, opts: *const mirs_responses_options, out: *mut *mut mirs_responses) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *const c_char, *const c_char, *const mirs_responses_options, *mut *mut mirs_responses) -> c_int>(crate::load::entry(218)))(data, len, category, relation, opts, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *const c_char, *const c_char, *const mirs_responses_options, *mut *mut mirs_responses) -> c_int>(crate::load::entry(220)))(data, len, category, relation, opts, out)
 }
 
 /// Frees r and everything borrowed from it (NULL is ignored). Not while
@@ -5110,7 +5231,7 @@ pub unsafe fn mirs_responses_parse_official(data: *const c_char, len: usize, cat
 /// C: `void mirs_responses_free(mirs_responses *r)` (responses.h)
 #[inline]
 pub unsafe fn mirs_responses_free(r: *mut mirs_responses) {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_responses)>(crate::load::entry(219)))(r)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_responses)>(crate::load::entry(221)))(r)
 }
 
 /// The format that was read (MIRS_RESPONSES_BATCH, _SIMPLE or _OFFICIAL; -1
@@ -5119,7 +5240,7 @@ pub unsafe fn mirs_responses_free(r: *mut mirs_responses) {
 /// C: `int32_t mirs_responses_format(const mirs_responses *r)` (responses.h)
 #[inline]
 pub unsafe fn mirs_responses_format(r: *const mirs_responses) -> i32 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses) -> i32>(crate::load::entry(220)))(r)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses) -> i32>(crate::load::entry(222)))(r)
 }
 
 /// Number of responses (0 for NULL). Thread-safe.
@@ -5127,7 +5248,7 @@ pub unsafe fn mirs_responses_format(r: *const mirs_responses) -> i32 {
 /// C: `size_t mirs_responses_count(const mirs_responses *r)` (responses.h)
 #[inline]
 pub unsafe fn mirs_responses_count(r: *const mirs_responses) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses) -> usize>(crate::load::entry(221)))(r)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses) -> usize>(crate::load::entry(223)))(r)
 }
 
 /// Response i (file order), borrowed: lives as long as r. NULL when r is
@@ -5136,7 +5257,7 @@ pub unsafe fn mirs_responses_count(r: *const mirs_responses) -> usize {
 /// C: `const mirs_response *mirs_responses_get(const mirs_responses *r, size_t i)` (responses.h)
 #[inline]
 pub unsafe fn mirs_responses_get(r: *const mirs_responses, i: usize) -> *const mirs_response {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses, usize) -> *const mirs_response>(crate::load::entry(222)))(r, i)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses, usize) -> *const mirs_response>(crate::load::entry(224)))(r, i)
 }
 
 /// The last response with this key in *out (borrowed, lives as long as r).
@@ -5146,7 +5267,7 @@ pub unsafe fn mirs_responses_get(r: *const mirs_responses, i: usize) -> *const m
 /// C: `int mirs_responses_find(const mirs_responses *r, const char *key, const mirs_response **out)` (responses.h)
 #[inline]
 pub unsafe fn mirs_responses_find(r: *const mirs_responses, key: *const c_char, out: *mut *const mirs_response) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses, *const c_char, *mut *const mirs_response) -> c_int>(crate::load::entry(223)))(r, key, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses, *const c_char, *mut *const mirs_response) -> c_int>(crate::load::entry(225)))(r, key, out)
 }
 
 /// 1 when response i is the one that counts for its key (the last one with
@@ -5156,7 +5277,7 @@ pub unsafe fn mirs_responses_find(r: *const mirs_responses, key: *const c_char, 
 /// C: `int mirs_responses_latest(const mirs_responses *r, size_t i)` (responses.h)
 #[inline]
 pub unsafe fn mirs_responses_latest(r: *const mirs_responses, i: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses, usize) -> c_int>(crate::load::entry(224)))(r, i)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses, usize) -> c_int>(crate::load::entry(226)))(r, i)
 }
 
 /// Number of keys that occur more than once, and the i-th such key (sorted;
@@ -5165,7 +5286,7 @@ pub unsafe fn mirs_responses_latest(r: *const mirs_responses, i: usize) -> c_int
 /// C: `size_t mirs_responses_duplicate_count(const mirs_responses *r)` (responses.h)
 #[inline]
 pub unsafe fn mirs_responses_duplicate_count(r: *const mirs_responses) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses) -> usize>(crate::load::entry(225)))(r)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses) -> usize>(crate::load::entry(227)))(r)
 }
 
 /// Number of keys that occur more than once, and the i-th such key (sorted;
@@ -5174,7 +5295,7 @@ pub unsafe fn mirs_responses_duplicate_count(r: *const mirs_responses) -> usize 
 /// C: `const char *mirs_responses_duplicate(const mirs_responses *r, size_t i)` (responses.h)
 #[inline]
 pub unsafe fn mirs_responses_duplicate(r: *const mirs_responses, i: usize) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses, usize) -> *const c_char>(crate::load::entry(226)))(r, i)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses, usize) -> *const c_char>(crate::load::entry(228)))(r, i)
 }
 
 /// Problems a lenient read skipped ("file:line: message"; borrowed, lives as
@@ -5183,7 +5304,7 @@ pub unsafe fn mirs_responses_duplicate(r: *const mirs_responses, i: usize) -> *c
 /// C: `size_t mirs_responses_diagnostic_count(const mirs_responses *r)` (responses.h)
 #[inline]
 pub unsafe fn mirs_responses_diagnostic_count(r: *const mirs_responses) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses) -> usize>(crate::load::entry(227)))(r)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses) -> usize>(crate::load::entry(229)))(r)
 }
 
 /// Problems a lenient read skipped ("file:line: message"; borrowed, lives as
@@ -5192,7 +5313,7 @@ pub unsafe fn mirs_responses_diagnostic_count(r: *const mirs_responses) -> usize
 /// C: `const char *mirs_responses_diagnostic(const mirs_responses *r, size_t i)` (responses.h)
 #[inline]
 pub unsafe fn mirs_responses_diagnostic(r: *const mirs_responses, i: usize) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses, usize) -> *const c_char>(crate::load::entry(228)))(r, i)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses, usize) -> *const c_char>(crate::load::entry(230)))(r, i)
 }
 
 /// Matches r to ds as described above; *out owns the match.
@@ -5200,7 +5321,7 @@ pub unsafe fn mirs_responses_diagnostic(r: *const mirs_responses, i: usize) -> *
 /// C: `int mirs_responses_match(const mirs_responses *r, const mirs_dataset *ds, mirs_response_match **out)` (responses.h)
 #[inline]
 pub unsafe fn mirs_responses_match(r: *const mirs_responses, ds: *const mirs_dataset, out: *mut *mut mirs_response_match) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses, *const mirs_dataset, *mut *mut mirs_response_match) -> c_int>(crate::load::entry(229)))(r, ds, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses, *const mirs_dataset, *mut *mut mirs_response_match) -> c_int>(crate::load::entry(231)))(r, ds, out)
 }
 
 /// Frees m (NULL is ignored). Not while another thread uses m.
@@ -5208,7 +5329,7 @@ pub unsafe fn mirs_responses_match(r: *const mirs_responses, ds: *const mirs_dat
 /// C: `void mirs_response_match_free(mirs_response_match *m)` (responses.h)
 #[inline]
 pub unsafe fn mirs_response_match_free(m: *mut mirs_response_match) {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_response_match)>(crate::load::entry(230)))(m)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_response_match)>(crate::load::entry(232)))(m)
 }
 
 /// Items with a response.
@@ -5216,7 +5337,7 @@ pub unsafe fn mirs_response_match_free(m: *mut mirs_response_match) {
 /// C: `size_t mirs_response_match_matched_count(const mirs_response_match *m)` (responses.h)
 #[inline]
 pub unsafe fn mirs_response_match_matched_count(m: *const mirs_response_match) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match) -> usize>(crate::load::entry(231)))(m)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match) -> usize>(crate::load::entry(233)))(m)
 }
 
 /// The dataset item of response i (NULL when its key is unknown).
@@ -5224,7 +5345,7 @@ pub unsafe fn mirs_response_match_matched_count(m: *const mirs_response_match) -
 /// C: `const mirs_item *mirs_response_match_item(const mirs_response_match *m, size_t response_index)` (responses.h)
 #[inline]
 pub unsafe fn mirs_response_match_item(m: *const mirs_response_match, response_index: usize) -> *const mirs_item {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match, usize) -> *const mirs_item>(crate::load::entry(232)))(m, response_index)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match, usize) -> *const mirs_item>(crate::load::entry(234)))(m, response_index)
 }
 
 /// Response keys that name no item (sorted, each once).
@@ -5232,7 +5353,7 @@ pub unsafe fn mirs_response_match_item(m: *const mirs_response_match, response_i
 /// C: `size_t mirs_response_match_unknown_count(const mirs_response_match *m)` (responses.h)
 #[inline]
 pub unsafe fn mirs_response_match_unknown_count(m: *const mirs_response_match) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match) -> usize>(crate::load::entry(233)))(m)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match) -> usize>(crate::load::entry(235)))(m)
 }
 
 /// Response keys that name no item (sorted, each once).
@@ -5240,7 +5361,7 @@ pub unsafe fn mirs_response_match_unknown_count(m: *const mirs_response_match) -
 /// C: `const char *mirs_response_match_unknown(const mirs_response_match *m, size_t i)` (responses.h)
 #[inline]
 pub unsafe fn mirs_response_match_unknown(m: *const mirs_response_match, i: usize) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match, usize) -> *const c_char>(crate::load::entry(234)))(m, i)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match, usize) -> *const c_char>(crate::load::entry(236)))(m, i)
 }
 
 /// Dataset items without a response (dataset order), as item keys.
@@ -5248,7 +5369,7 @@ pub unsafe fn mirs_response_match_unknown(m: *const mirs_response_match, i: usiz
 /// C: `size_t mirs_response_match_missing_count(const mirs_response_match *m)` (responses.h)
 #[inline]
 pub unsafe fn mirs_response_match_missing_count(m: *const mirs_response_match) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match) -> usize>(crate::load::entry(235)))(m)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match) -> usize>(crate::load::entry(237)))(m)
 }
 
 /// Dataset items without a response (dataset order), as item keys.
@@ -5256,7 +5377,7 @@ pub unsafe fn mirs_response_match_missing_count(m: *const mirs_response_match) -
 /// C: `const char *mirs_response_match_missing(const mirs_response_match *m, size_t i)` (responses.h)
 #[inline]
 pub unsafe fn mirs_response_match_missing(m: *const mirs_response_match, i: usize) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match, usize) -> *const c_char>(crate::load::entry(236)))(m, i)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match, usize) -> *const c_char>(crate::load::entry(238)))(m, i)
 }
 
 /// Items that got more than one response (sorted item keys).
@@ -5264,7 +5385,7 @@ pub unsafe fn mirs_response_match_missing(m: *const mirs_response_match, i: usiz
 /// C: `size_t mirs_response_match_duplicate_count(const mirs_response_match *m)` (responses.h)
 #[inline]
 pub unsafe fn mirs_response_match_duplicate_count(m: *const mirs_response_match) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match) -> usize>(crate::load::entry(237)))(m)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match) -> usize>(crate::load::entry(239)))(m)
 }
 
 /// Items that got more than one response (sorted item keys).
@@ -5272,7 +5393,7 @@ pub unsafe fn mirs_response_match_duplicate_count(m: *const mirs_response_match)
 /// C: `const char *mirs_response_match_duplicate(const mirs_response_match *m, size_t i)` (responses.h)
 #[inline]
 pub unsafe fn mirs_response_match_duplicate(m: *const mirs_response_match, i: usize) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match, usize) -> *const c_char>(crate::load::entry(238)))(m, i)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_response_match, usize) -> *const c_char>(crate::load::entry(240)))(m, i)
 }
 
 /// MIRS_RESPONSE_OK, _FAILED, _CRASHED: "ok", "failed", "crashed".
@@ -5280,7 +5401,7 @@ pub unsafe fn mirs_response_match_duplicate(m: *const mirs_response_match, i: us
 /// C: `const char *mirs_response_status_name(int32_t value)` (responses.h)
 #[inline]
 pub unsafe fn mirs_response_status_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(239)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(241)))(value)
 }
 
 /// MIRS_RESPONSE_OK, _FAILED, _CRASHED: "ok", "failed", "crashed".
@@ -5288,7 +5409,7 @@ pub unsafe fn mirs_response_status_name(value: i32) -> *const c_char {
 /// C: `int mirs_response_status_from_name(const char *name, int32_t *out)` (responses.h)
 #[inline]
 pub unsafe fn mirs_response_status_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(240)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(242)))(name, out)
 }
 
 /// MIRS_RESPONSES_*: "auto", "batch", "simple", "official".
@@ -5296,7 +5417,7 @@ pub unsafe fn mirs_response_status_from_name(name: *const c_char, out: *mut i32)
 /// C: `const char *mirs_responses_format_name(int32_t value)` (responses.h)
 #[inline]
 pub unsafe fn mirs_responses_format_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(241)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(243)))(value)
 }
 
 /// MIRS_RESPONSES_*: "auto", "batch", "simple", "official".
@@ -5304,7 +5425,7 @@ pub unsafe fn mirs_responses_format_name(value: i32) -> *const c_char {
 /// C: `int mirs_responses_format_from_name(const char *name, int32_t *out)` (responses.h)
 #[inline]
 pub unsafe fn mirs_responses_format_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(242)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(244)))(name, out)
 }
 
 /// MIRS_RESPONSE_ORIGIN_*: "given", "completions", "chat".
@@ -5312,7 +5433,7 @@ pub unsafe fn mirs_responses_format_from_name(name: *const c_char, out: *mut i32
 /// C: `const char *mirs_response_origin_name(int32_t value)` (responses.h)
 #[inline]
 pub unsafe fn mirs_response_origin_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(243)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(245)))(value)
 }
 
 /// MIRS_RESPONSE_ORIGIN_*: "given", "completions", "chat".
@@ -5320,7 +5441,7 @@ pub unsafe fn mirs_response_origin_name(value: i32) -> *const c_char {
 /// C: `int mirs_response_origin_from_name(const char *name, int32_t *out)` (responses.h)
 #[inline]
 pub unsafe fn mirs_response_origin_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(244)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(246)))(name, out)
 }
 
 /// Writes the defaults into the first `size` bytes of *rec and sets its
@@ -5332,7 +5453,7 @@ pub unsafe fn mirs_response_origin_from_name(name: *const c_char, out: *mut i32)
 /// C: `int mirs_record_init(mirs_record *rec, size_t size)` (store.h)
 #[inline]
 pub unsafe fn mirs_record_init(rec: *mut mirs_record, size: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_record, usize) -> c_int>(crate::load::entry(245)))(rec, size)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_record, usize) -> c_int>(crate::load::entry(247)))(rec, size)
 }
 
 /// Serialises a record as one JSON line with its '\n' (the store format)
@@ -5345,7 +5466,7 @@ pub unsafe fn mirs_record_init(rec: *mut mirs_record, size: usize) -> c_int {
 /// C: `int mirs_record_to_json(const mirs_record *rec, mirs_buf *out)` (store.h)
 #[inline]
 pub unsafe fn mirs_record_to_json(rec: *const mirs_record, out: *mut mirs_buf) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_record, *mut mirs_buf) -> c_int>(crate::load::entry(246)))(rec, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_record, *mut mirs_buf) -> c_int>(crate::load::entry(248)))(rec, out)
 }
 
 /// Writes the defaults into the first `size` bytes of *opts and sets its
@@ -5357,7 +5478,7 @@ pub unsafe fn mirs_record_to_json(rec: *const mirs_record, out: *mut mirs_buf) -
 /// C: `int mirs_store_options_init(mirs_store_options *opts, size_t size)` (store.h)
 #[inline]
 pub unsafe fn mirs_store_options_init(opts: *mut mirs_store_options, size: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_store_options, usize) -> c_int>(crate::load::entry(247)))(opts, size)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_store_options, usize) -> c_int>(crate::load::entry(249)))(opts, size)
 }
 
 /// Opens (creating it if needed) a store for appending with O_APPEND and an
@@ -5373,7 +5494,7 @@ pub unsafe fn mirs_store_options_init(opts: *mut mirs_store_options, size: usize
 /// C: `int mirs_store_open(const char *path, const mirs_store_options *opts, mirs_store **out)` (store.h)
 #[inline]
 pub unsafe fn mirs_store_open(path: *const c_char, opts: *const mirs_store_options, out: *mut *mut mirs_store) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const mirs_store_options, *mut *mut mirs_store) -> c_int>(crate::load::entry(248)))(path, opts, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const mirs_store_options, *mut *mut mirs_store) -> c_int>(crate::load::entry(250)))(path, opts, out)
 }
 
 /// Appends one record (validated as mirs_record_to_json does; read during
@@ -5385,7 +5506,7 @@ pub unsafe fn mirs_store_open(path: *const c_char, opts: *const mirs_store_optio
 /// C: `int mirs_store_append(mirs_store *s, const mirs_record *rec)` (store.h)
 #[inline]
 pub unsafe fn mirs_store_append(s: *mut mirs_store, rec: *const mirs_record) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_store, *const mirs_record) -> c_int>(crate::load::entry(249)))(s, rec)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_store, *const mirs_record) -> c_int>(crate::load::entry(251)))(s, rec)
 }
 
 /// Writes buffered records and fdatasync()s the file. MIRS_OK,
@@ -5394,7 +5515,7 @@ pub unsafe fn mirs_store_append(s: *mut mirs_store, rec: *const mirs_record) -> 
 /// C: `int mirs_store_sync(mirs_store *s)` (store.h)
 #[inline]
 pub unsafe fn mirs_store_sync(s: *mut mirs_store) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_store) -> c_int>(crate::load::entry(250)))(s)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_store) -> c_int>(crate::load::entry(252)))(s)
 }
 
 /// Writes buffered records, syncs per the policy, unlocks and frees. Returns
@@ -5403,7 +5524,7 @@ pub unsafe fn mirs_store_sync(s: *mut mirs_store) -> c_int {
 /// C: `int mirs_store_close(mirs_store *s)` (store.h)
 #[inline]
 pub unsafe fn mirs_store_close(s: *mut mirs_store) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_store) -> c_int>(crate::load::entry(251)))(s)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_store) -> c_int>(crate::load::entry(253)))(s)
 }
 
 /// Bytes of torn tail that were found when opening (and cut away with
@@ -5412,7 +5533,7 @@ pub unsafe fn mirs_store_close(s: *mut mirs_store) -> c_int {
 /// C: `uint64_t mirs_store_torn_bytes(const mirs_store *s)` (store.h)
 #[inline]
 pub unsafe fn mirs_store_torn_bytes(s: *const mirs_store) -> u64 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_store) -> u64>(crate::load::entry(252)))(s)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_store) -> u64>(crate::load::entry(254)))(s)
 }
 
 /// Records in the file when opened plus those appended since (0 for NULL).
@@ -5420,7 +5541,7 @@ pub unsafe fn mirs_store_torn_bytes(s: *const mirs_store) -> u64 {
 /// C: `uint64_t mirs_store_record_count(const mirs_store *s)` (store.h)
 #[inline]
 pub unsafe fn mirs_store_record_count(s: *const mirs_store) -> u64 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_store) -> u64>(crate::load::entry(253)))(s)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_store) -> u64>(crate::load::entry(255)))(s)
 }
 
 /// 1 when a record with this key (and model / judge unless NULL) with a
@@ -5433,30 +5554,42 @@ pub unsafe fn mirs_store_record_count(s: *const mirs_store) -> u64 {
 /// C: `int mirs_store_done(const mirs_store *s, const char *key, const char *model, const char *judge)` (store.h)
 #[inline]
 pub unsafe fn mirs_store_done(s: *const mirs_store, key: *const c_char, model: *const c_char, judge: *const c_char) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_store, *const c_char, *const c_char, *const c_char) -> c_int>(crate::load::entry(254)))(s, key, model, judge)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_store, *const c_char, *const c_char, *const c_char) -> c_int>(crate::load::entry(256)))(s, key, model, judge)
+}
+
+/// Writes the defaults into the first `size` bytes of *opts and sets its
+/// struct_size to size (pass sizeof(mirs_records_options)); never writes past size bytes,
+/// so a program built against another version's header stays safe.
+/// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+/// above 64 KiB). For bindings; C code can use the _INIT macro.
+///
+/// C: `int mirs_records_options_init(mirs_records_options *opts, size_t size)` (store.h)
+#[inline]
+pub unsafe fn mirs_records_options_init(opts: *mut mirs_records_options, size: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_records_options, usize) -> c_int>(crate::load::entry(257)))(opts, size)
 }
 
 /// Reads a store without modifying it (no lock is taken). A torn last line
 /// (no newline) is skipped and reported (mirs_records_torn_bytes); any other
-/// bad line is MIRS_E_CORRUPT unless lenient (then skipped and counted as a
-/// diagnostic). On success *out owns the records (mirs_records_free).
-/// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO,
-/// MIRS_E_NOT_FOUND, MIRS_E_LIMIT (file size), MIRS_E_CORRUPT. Thread-safe;
-/// the result is immutable and shareable between threads.
+/// bad line is MIRS_E_CORRUPT unless opts-\>mode is MIRS_READ_LENIENT (then
+/// skipped and counted as a diagnostic); opts may be NULL (strict). On success *out owns the records
+/// (mirs_records_free). Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NO_MEMORY, MIRS_E_IO, MIRS_E_NOT_FOUND, MIRS_E_LIMIT
+/// (file size), MIRS_E_CORRUPT; an unknown mode is MIRS_E_INVALID_ARGUMENT. Thread-safe; the result is immutable and
+/// shareable between threads.
 ///
-/// C: `int mirs_records_read(const char *path, int32_t lenient, mirs_records **out)` (store.h)
+/// C: `int mirs_records_read(const char *path, const mirs_records_options *opts, mirs_records **out)` (store.h)
 #[inline]
-pub unsafe fn mirs_records_read(path: *const c_char, lenient: i32, out: *mut *mut mirs_records) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, i32, *mut *mut mirs_records) -> c_int>(crate::load::entry(255)))(path, lenient, out)
+pub unsafe fn mirs_records_read(path: *const c_char, opts: *const mirs_records_options, out: *mut *mut mirs_records) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const mirs_records_options, *mut *mut mirs_records) -> c_int>(crate::load::entry(258)))(path, opts, out)
 }
 
 /// Same over text in memory (read during the call only; `what` names it in
 /// messages, may be NULL).
 ///
-/// C: `int mirs_records_parse(const char *data, size_t len, const char *what, int32_t lenient, mirs_records **out)` (store.h)
+/// C: `int mirs_records_parse(const char *data, size_t len, const char *what, const mirs_records_options *opts, mirs_records **out)` (store.h)
 #[inline]
-pub unsafe fn mirs_records_parse(data: *const c_char, len: usize, what: *const c_char, lenient: i32, out: *mut *mut mirs_records) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *const c_char, i32, *mut *mut mirs_records) -> c_int>(crate::load::entry(256)))(data, len, what, lenient, out)
+pub unsafe fn mirs_records_parse(data: *const c_char, len: usize, what: *const c_char, opts: *const mirs_records_options, out: *mut *mut mirs_records) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *const c_char, *const mirs_records_options, *mut *mut mirs_records) -> c_int>(crate::load::entry(259)))(data, len, what, opts, out)
 }
 
 /// Frees r and every record borrowed from it (NULL is ignored). Not while
@@ -5465,7 +5598,7 @@ pub unsafe fn mirs_records_parse(data: *const c_char, len: usize, what: *const c
 /// C: `void mirs_records_free(mirs_records *r)` (store.h)
 #[inline]
 pub unsafe fn mirs_records_free(r: *mut mirs_records) {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_records)>(crate::load::entry(257)))(r)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_records)>(crate::load::entry(260)))(r)
 }
 
 /// The accessors below never fail (0 / NULL for a NULL r or an index out
@@ -5474,7 +5607,7 @@ pub unsafe fn mirs_records_free(r: *mut mirs_records) {
 /// C: `size_t mirs_records_count(const mirs_records *r)` (store.h)
 #[inline]
 pub unsafe fn mirs_records_count(r: *const mirs_records) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records) -> usize>(crate::load::entry(258)))(r)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records) -> usize>(crate::load::entry(261)))(r)
 }
 
 /// Record i (file order), borrowed with all its strings: lives as long as r.
@@ -5484,7 +5617,7 @@ pub unsafe fn mirs_records_count(r: *const mirs_records) -> usize {
 /// C: `const mirs_record *mirs_records_get(const mirs_records *r, size_t i)` (store.h)
 #[inline]
 pub unsafe fn mirs_records_get(r: *const mirs_records, i: usize) -> *const mirs_record {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records, usize) -> *const mirs_record>(crate::load::entry(259)))(r, i)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records, usize) -> *const mirs_record>(crate::load::entry(262)))(r, i)
 }
 
 /// Bytes of a torn last line that was skipped (0 if none).
@@ -5492,7 +5625,7 @@ pub unsafe fn mirs_records_get(r: *const mirs_records, i: usize) -> *const mirs_
 /// C: `uint64_t mirs_records_torn_bytes(const mirs_records *r)` (store.h)
 #[inline]
 pub unsafe fn mirs_records_torn_bytes(r: *const mirs_records) -> u64 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records) -> u64>(crate::load::entry(260)))(r)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records) -> u64>(crate::load::entry(263)))(r)
 }
 
 /// Lines a lenient read skipped ("what:line: message"; borrowed, lives as
@@ -5501,7 +5634,7 @@ pub unsafe fn mirs_records_torn_bytes(r: *const mirs_records) -> u64 {
 /// C: `size_t mirs_records_diagnostic_count(const mirs_records *r)` (store.h)
 #[inline]
 pub unsafe fn mirs_records_diagnostic_count(r: *const mirs_records) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records) -> usize>(crate::load::entry(261)))(r)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records) -> usize>(crate::load::entry(264)))(r)
 }
 
 /// Lines a lenient read skipped ("what:line: message"; borrowed, lives as
@@ -5510,7 +5643,7 @@ pub unsafe fn mirs_records_diagnostic_count(r: *const mirs_records) -> usize {
 /// C: `const char *mirs_records_diagnostic(const mirs_records *r, size_t i)` (store.h)
 #[inline]
 pub unsafe fn mirs_records_diagnostic(r: *const mirs_records, i: usize) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records, usize) -> *const c_char>(crate::load::entry(262)))(r, i)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records, usize) -> *const c_char>(crate::load::entry(265)))(r, i)
 }
 
 /// 1 when record i is the verdict that counts for its (key, model, judge),
@@ -5526,7 +5659,7 @@ pub unsafe fn mirs_records_diagnostic(r: *const mirs_records, i: usize) -> *cons
 /// C: `int mirs_records_counted(const mirs_records *r, size_t i)` (store.h)
 #[inline]
 pub unsafe fn mirs_records_counted(r: *const mirs_records, i: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records, usize) -> c_int>(crate::load::entry(263)))(r, i)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records, usize) -> c_int>(crate::load::entry(266)))(r, i)
 }
 
 /// Merges stores into `output` (written atomically): one record per (key,
@@ -5548,7 +5681,7 @@ pub unsafe fn mirs_records_counted(r: *const mirs_records, i: usize) -> c_int {
 /// C: `int mirs_store_merge(const char *const *inputs, size_t n_inputs, const char *output, int32_t policy, uint64_t *records_out, uint64_t *duplicates, uint64_t *conflicts)` (store.h)
 #[inline]
 pub unsafe fn mirs_store_merge(inputs: *const *const c_char, n_inputs: usize, output: *const c_char, policy: i32, records_out: *mut u64, duplicates: *mut u64, conflicts: *mut u64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const *const c_char, usize, *const c_char, i32, *mut u64, *mut u64, *mut u64) -> c_int>(crate::load::entry(264)))(inputs, n_inputs, output, policy, records_out, duplicates, conflicts)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const *const c_char, usize, *const c_char, i32, *mut u64, *mut u64, *mut u64) -> c_int>(crate::load::entry(267)))(inputs, n_inputs, output, policy, records_out, duplicates, conflicts)
 }
 
 /// MIRS_DURABLE_*: "none", "flush", "fsync", "fsync-every".
@@ -5556,7 +5689,7 @@ pub unsafe fn mirs_store_merge(inputs: *const *const c_char, n_inputs: usize, ou
 /// C: `const char *mirs_durability_name(int32_t value)` (store.h)
 #[inline]
 pub unsafe fn mirs_durability_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(265)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(268)))(value)
 }
 
 /// MIRS_DURABLE_*: "none", "flush", "fsync", "fsync-every".
@@ -5564,7 +5697,7 @@ pub unsafe fn mirs_durability_name(value: i32) -> *const c_char {
 /// C: `int mirs_durability_from_name(const char *name, int32_t *out)` (store.h)
 #[inline]
 pub unsafe fn mirs_durability_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(266)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(269)))(name, out)
 }
 
 /// MIRS_TORN_* ("repair", the tool's flag, is TRUNCATE too): "refuse", "truncate".
@@ -5572,7 +5705,7 @@ pub unsafe fn mirs_durability_from_name(name: *const c_char, out: *mut i32) -> c
 /// C: `const char *mirs_torn_name(int32_t value)` (store.h)
 #[inline]
 pub unsafe fn mirs_torn_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(267)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(270)))(value)
 }
 
 /// MIRS_TORN_* ("repair", the tool's flag, is TRUNCATE too): "refuse", "truncate".
@@ -5580,7 +5713,7 @@ pub unsafe fn mirs_torn_name(value: i32) -> *const c_char {
 /// C: `int mirs_torn_from_name(const char *name, int32_t *out)` (store.h)
 #[inline]
 pub unsafe fn mirs_torn_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(268)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(271)))(name, out)
 }
 
 /// MIRS_MERGE_*: "strict", "last-wins".
@@ -5588,7 +5721,7 @@ pub unsafe fn mirs_torn_from_name(name: *const c_char, out: *mut i32) -> c_int {
 /// C: `const char *mirs_merge_policy_name(int32_t value)` (store.h)
 #[inline]
 pub unsafe fn mirs_merge_policy_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(269)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(272)))(value)
 }
 
 /// MIRS_MERGE_*: "strict", "last-wins".
@@ -5596,7 +5729,434 @@ pub unsafe fn mirs_merge_policy_name(value: i32) -> *const c_char {
 /// C: `int mirs_merge_policy_from_name(const char *name, int32_t *out)` (store.h)
 #[inline]
 pub unsafe fn mirs_merge_policy_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(270)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(273)))(name, out)
+}
+
+/// Writes the defaults into the first `size` bytes of *opts and sets its
+/// struct_size to size (pass sizeof(mirs_entropy_options)); never writes past size bytes,
+/// so a program built against another version's header stays safe.
+/// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+/// above 64 KiB). For bindings; C code can use the _INIT macro.
+///
+/// C: `int mirs_entropy_options_init(mirs_entropy_options *opts, size_t size)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_options_init(opts: *mut mirs_entropy_options, size: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_options, usize) -> c_int>(crate::load::entry(274)))(opts, size)
+}
+
+/// The kernel AUTO selects in this process: MIRS_ENTROPY_KERNEL_AVX512,
+/// _AVX2, _SSE2 or _GENERIC (its name: mirs_entropy_kernel_name()).
+/// Thread-safe.
+///
+/// C: `int32_t mirs_entropy_auto_kernel(void)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_auto_kernel() -> i32 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn() -> i32>(crate::load::entry(275)))()
+}
+
+/// Entropy of nrows rows of ncols elements of `dtype` starting at data; row r
+/// starts at element r * row_stride (stride in ELEMENTS, \>= ncols; a byte
+/// stride must be a multiple of the element size). out\[r\] receives the
+/// entropy (NaN for rows skipped by the policy). opts may be NULL (defaults).
+/// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NUMERIC (policy ERROR; the message
+/// names the row and the reason), MIRS_E_UNSUPPORTED (kernel). out is
+/// written only on success. Thread-safe (data and out are borrowed for the
+/// call only).
+///
+/// C: `int mirs_entropy_rows(const void *data, int32_t dtype, size_t nrows, size_t ncols, size_t row_stride, const mirs_entropy_options *opts, double *out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_rows(data: *const c_void, dtype: i32, nrows: usize, ncols: usize, row_stride: usize, opts: *const mirs_entropy_options, out: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_void, i32, usize, usize, usize, *const mirs_entropy_options, *mut f64) -> c_int>(crate::load::entry(276)))(data, dtype, nrows, ncols, row_stride, opts, out)
+}
+
+/// Like mirs_entropy_rows, restricted to key spans and/or a key mask.
+/// spans holds nspans \[begin, end) pairs (2 * nspans values, each within
+/// \[0, ncols\], non-overlapping); nspans = 0 means all keys. mask (ncols
+/// bytes, nonzero = keep) or NULL further restricts the keys. Entropy is
+/// computed over the union of the selected keys, renormalised. mass (or
+/// NULL) receives nrows * nspans values: for probabilities the raw sum of
+/// each span's (masked) values, for logits the softmax mass of the span
+/// within the whole row.
+///
+/// C: `int mirs_entropy_rows_spans(const void *data, int32_t dtype, size_t nrows, size_t ncols, size_t row_stride, const size_t *spans, size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts, double *entropy, double *mass)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_rows_spans(data: *const c_void, dtype: i32, nrows: usize, ncols: usize, row_stride: usize, spans: *const usize, nspans: usize, mask: *const u8, opts: *const mirs_entropy_options, entropy: *mut f64, mass: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_void, i32, usize, usize, usize, *const usize, usize, *const u8, *const mirs_entropy_options, *mut f64, *mut f64) -> c_int>(crate::load::entry(277)))(data, dtype, nrows, ncols, row_stride, spans, nspans, mask, opts, entropy, mass)
+}
+
+/// Fills a view of a C-contiguous \[L, H, Q, K\] tensor: the first `size`
+/// bytes of *view (pass sizeof(mirs_entropy_view)), struct_size = size, as
+/// the options init functions do; never writes past size bytes. MIRS_OK or
+/// MIRS_E_INVALID_ARGUMENT (NULL view; size below sizeof(size_t) or above
+/// 64 KiB). data is borrowed: it must outlive every use of the view.
+///
+/// C: `int mirs_entropy_view_init(mirs_entropy_view *view, size_t size, const void *data, int32_t dtype, size_t layers, size_t heads, size_t queries, size_t keys)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_view_init(view: *mut mirs_entropy_view, size: usize, data: *const c_void, dtype: i32, layers: usize, heads: usize, queries: usize, keys: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_view, usize, *const c_void, i32, usize, usize, usize, usize) -> c_int>(crate::load::entry(278)))(view, size, data, dtype, layers, heads, queries, keys)
+}
+
+/// Entropy per (layer, head, query) for queries \[q_begin, q_end) (use 0 and
+/// SIZE_MAX for all), keys restricted as in mirs_entropy_rows_spans.
+/// entropy receives L * H * nq values (layer-major, nq = q_end - q_begin
+/// after clamping), mass (or NULL) L * H * nq * nspans. Rows whose key
+/// stride is not 1 are gathered into a scratch row first. Same errors as
+/// mirs_entropy_rows; MIRS_E_RANGE for q_begin \> q_end or beyond queries;
+/// MIRS_E_OVERFLOW when the output size overflows.
+///
+/// C: `int mirs_entropy_view_compute(const mirs_entropy_view *view, size_t q_begin, size_t q_end, const size_t *spans, size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts, double *entropy, double *mass)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_view_compute(view: *const mirs_entropy_view, q_begin: usize, q_end: usize, spans: *const usize, nspans: usize, mask: *const u8, opts: *const mirs_entropy_options, entropy: *mut f64, mass: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_view, usize, usize, *const usize, usize, *const u8, *const mirs_entropy_options, *mut f64, *mut f64) -> c_int>(crate::load::entry(279)))(view, q_begin, q_end, spans, nspans, mask, opts, entropy, mass)
+}
+
+/// Mean of a \[L, H, Q\] array over the chosen axes, ignoring NaN (a cell with
+/// no finite value becomes NaN). out has the remaining axes in order, e.g.
+/// axes = HEADS|QUERIES gives L values, all three give 1. Pure; thread-safe.
+///
+/// C: `int mirs_entropy_reduce(const double *values, size_t layers, size_t heads, size_t queries, uint32_t axes, double *out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_reduce(values: *const f64, layers: usize, heads: usize, queries: usize, axes: u32, out: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, usize, usize, usize, u32, *mut f64) -> c_int>(crate::load::entry(280)))(values, layers, heads, queries, axes, out)
+}
+
+/// The file name of an item's attention dump, as the tool, the Python
+/// distributed driver and the scripts name it: the item key with every "/"
+/// written "__", then ".npy" ("Violence/Analogy/12" gives
+/// "Violence__Analogy__12.npy"). Two keys that differ only in "/" against
+/// "__" share a name; the official keys never hold "__". Errors:
+/// MIRS_E_INVALID_ARGUMENT (NULL, an empty key), MIRS_E_LIMIT (a name over
+/// 255 bytes, the file system's limit), MIRS_E_NO_MEMORY. On success *out
+/// holds the NUL-terminated name (mirs_buf_free). Thread-safe.
+///
+/// C: `int mirs_entropy_dump_name(const char *key, mirs_buf *out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_dump_name(key: *const c_char, out: *mut mirs_buf) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut mirs_buf) -> c_int>(crate::load::entry(281)))(key, out)
+}
+
+/// Opens path. For .safetensors, name picks the tensor (NULL: the file must
+/// hold exactly one tensor); for .npy name must be NULL. The format is told
+/// by the magic bytes, not the file name (MIRS_E_FORMAT for bytes that are
+/// neither). Errors: MIRS_E_IO, MIRS_E_FORMAT,
+/// MIRS_E_TRUNCATED, MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT,
+/// MIRS_E_OVERFLOW, MIRS_E_UNSUPPORTED (dtype, big-endian), MIRS_E_NOT_FOUND
+/// (name). The message names the file and the byte offset.
+///
+/// C: `int mirs_entropy_tensor_open(const char *path, const char *name, mirs_entropy_tensor **out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_tensor_open(path: *const c_char, name: *const c_char, out: *mut *mut mirs_entropy_tensor) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const c_char, *mut *mut mirs_entropy_tensor) -> c_int>(crate::load::entry(282)))(path, name, out)
+}
+
+/// Same over caller memory, which must outlive the tensor (no copy).
+///
+/// C: `int mirs_entropy_tensor_open_memory(const void *data, size_t size, const char *name, mirs_entropy_tensor **out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_tensor_open_memory(data: *const c_void, size: usize, name: *const c_char, out: *mut *mut mirs_entropy_tensor) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_void, usize, *const c_char, *mut *mut mirs_entropy_tensor) -> c_int>(crate::load::entry(283)))(data, size, name, out)
+}
+
+/// Shape and element strides (Fortran order gives reversed strides). ndim \<=
+/// MIRS_ENTROPY_MAX_DIMS; shape and strides must hold that many entries.
+///
+/// C: `int mirs_entropy_tensor_info(const mirs_entropy_tensor *t, int32_t *dtype, size_t *ndim, size_t *shape, int64_t *strides)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_tensor_info(t: *const mirs_entropy_tensor, dtype: *mut i32, ndim: *mut usize, shape: *mut usize, strides: *mut i64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_tensor, *mut i32, *mut usize, *mut usize, *mut i64) -> c_int>(crate::load::entry(284)))(t, dtype, ndim, shape, strides)
+}
+
+/// First element, valid until mirs_entropy_tensor_free.
+///
+/// C: `const void *mirs_entropy_tensor_data(const mirs_entropy_tensor *t)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_tensor_data(t: *const mirs_entropy_tensor) -> *const c_void {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_tensor) -> *const c_void>(crate::load::entry(285)))(t)
+}
+
+/// Unmaps and frees t (NULL is ignored); views and data pointers of t end with it.
+///
+/// C: `void mirs_entropy_tensor_free(mirs_entropy_tensor *t)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_tensor_free(t: *mut mirs_entropy_tensor) {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_tensor)>(crate::load::entry(286)))(t)
+}
+
+/// Builds a view from a tensor of 2 to 4 dimensions. layout names the axes
+/// in file order with one letter each: l (layers), h (heads), q (queries),
+/// k (keys), e.g. "lhqk", "hqk", "qk", "lhkq"; missing axes get size 1.
+/// Errors: MIRS_E_INVALID_ARGUMENT (layout), MIRS_E_MISMATCH (ndim).
+///
+/// C: `int mirs_entropy_tensor_view(const mirs_entropy_tensor *t, const char *layout, mirs_entropy_view *view)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_tensor_view(t: *const mirs_entropy_tensor, layout: *const c_char, view: *mut mirs_entropy_view) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_tensor, *const c_char, *mut mirs_entropy_view) -> c_int>(crate::load::entry(287)))(t, layout, view)
+}
+
+/// Writes a C-order '\<f8' .npy (format 1.0) atomically.
+///
+/// C: `int mirs_entropy_npy_write_f64(const char *path, const double *data, size_t ndim, const size_t *shape)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_npy_write_f64(path: *const c_char, data: *const f64, ndim: usize, shape: *const usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const f64, usize, *const usize) -> c_int>(crate::load::entry(288)))(path, data, ndim, shape)
+}
+
+/// layers, heads \>= 1, layers * heads \<= 1\<\<20, 1 \<= bins \<= 1\<\<16, lo \< hi.
+///
+/// C: `int mirs_entropy_acc_new(size_t layers, size_t heads, size_t bins, double lo, double hi, mirs_entropy_acc **out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_new(layers: usize, heads: usize, bins: usize, lo: f64, hi: f64, out: *mut *mut mirs_entropy_acc) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(usize, usize, usize, f64, f64, *mut *mut mirs_entropy_acc) -> c_int>(crate::load::entry(289)))(layers, heads, bins, lo, hi, out)
+}
+
+/// layers, heads \>= 1, layers * heads \<= 1\<\<20, 1 \<= bins \<= 1\<\<16, lo \< hi.
+///
+/// C: `void mirs_entropy_acc_free(mirs_entropy_acc *acc)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_free(acc: *mut mirs_entropy_acc) {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_acc)>(crate::load::entry(290)))(acc)
+}
+
+/// Adds one value to (label, layer, head); NaN is ignored.
+///
+/// C: `int mirs_entropy_acc_add(mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head, double value)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_add(acc: *mut mirs_entropy_acc, label: i32, layer: usize, head: usize, value: f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_acc, i32, usize, usize, f64) -> c_int>(crate::load::entry(291)))(acc, label, layer, head, value)
+}
+
+/// Adds one item's \[L, H, Q\] entropies (L, H must match the accumulator):
+/// every finite value into its (layer, head), and the item's per-layer and
+/// overall means as samples. Errors: MIRS_E_MISMATCH, MIRS_E_EMPTY (no finite
+/// value).
+///
+/// C: `int mirs_entropy_acc_add_item(mirs_entropy_acc *acc, int32_t label, const double *entropy, size_t layers, size_t heads, size_t queries)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_add_item(acc: *mut mirs_entropy_acc, label: i32, entropy: *const f64, layers: usize, heads: usize, queries: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_acc, i32, *const f64, usize, usize, usize) -> c_int>(crate::load::entry(292)))(acc, label, entropy, layers, heads, queries)
+}
+
+/// Merges src into dst (same layers, heads, bins, lo, hi; else
+/// MIRS_E_MISMATCH). Counts and histograms add exactly; moments combine
+/// with Chan's formula, so any merge order equals the single pass up to
+/// rounding.
+///
+/// C: `int mirs_entropy_acc_merge(mirs_entropy_acc *dst, const mirs_entropy_acc *src)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_merge(dst: *mut mirs_entropy_acc, src: *const mirs_entropy_acc) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_acc, *const mirs_entropy_acc) -> c_int>(crate::load::entry(293)))(dst, src)
+}
+
+/// Moments of (label, layer, head). *out must have struct_size set.
+///
+/// C: `int mirs_entropy_acc_summary(const mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head, mirs_entropy_summary *out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_summary(acc: *const mirs_entropy_acc, label: i32, layer: usize, head: usize, out: *mut mirs_entropy_summary) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_acc, i32, usize, usize, *mut mirs_entropy_summary) -> c_int>(crate::load::entry(294)))(acc, label, layer, head, out)
+}
+
+/// Histogram of (label, layer, head): counts\[0\] underflow (\< lo or -Inf),
+/// counts\[1..bins\] the bins, counts\[bins + 1\] overflow (\>= hi). counts holds
+/// bins + 2 values.
+///
+/// C: `int mirs_entropy_acc_histogram(const mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head, uint64_t *counts)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_histogram(acc: *const mirs_entropy_acc, label: i32, layer: usize, head: usize, counts: *mut u64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_acc, i32, usize, usize, *mut u64) -> c_int>(crate::load::entry(295)))(acc, label, layer, head, counts)
+}
+
+/// Dimensions and item sample counts per label. Any pointer may be NULL.
+///
+/// C: `int mirs_entropy_acc_shape(const mirs_entropy_acc *acc, size_t *layers, size_t *heads, size_t *bins, double *lo, double *hi, uint64_t *items_safe, uint64_t *items_unsafe)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_shape(acc: *const mirs_entropy_acc, layers: *mut usize, heads: *mut usize, bins: *mut usize, lo: *mut f64, hi: *mut f64, items_safe: *mut u64, items_unsafe: *mut u64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_acc, *mut usize, *mut usize, *mut usize, *mut f64, *mut f64, *mut u64, *mut u64) -> c_int>(crate::load::entry(296)))(acc, layers, heads, bins, lo, hi, items_safe, items_unsafe)
+}
+
+/// JSON state (format "mirsafety-entropy-acc" version 1; docs/entropy.md);
+/// doubles are written with 17 significant digits so a load gives back the
+/// same bits.
+///
+/// C: `int mirs_entropy_acc_to_json(const mirs_entropy_acc *acc, mirs_buf *out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_to_json(acc: *const mirs_entropy_acc, out: *mut mirs_buf) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_acc, *mut mirs_buf) -> c_int>(crate::load::entry(297)))(acc, out)
+}
+
+/// JSON state (format "mirsafety-entropy-acc" version 1; docs/entropy.md);
+/// doubles are written with 17 significant digits so a load gives back the
+/// same bits.
+///
+/// C: `int mirs_entropy_acc_from_json(const char *text, size_t len, mirs_entropy_acc **out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_from_json(text: *const c_char, len: usize, out: *mut *mut mirs_entropy_acc) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *mut *mut mirs_entropy_acc) -> c_int>(crate::load::entry(298)))(text, len, out)
+}
+
+/// File versions; save writes atomically (temp file, fsync, rename).
+///
+/// C: `int mirs_entropy_acc_save(const mirs_entropy_acc *acc, const char *path)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_save(acc: *const mirs_entropy_acc, path: *const c_char) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_acc, *const c_char) -> c_int>(crate::load::entry(299)))(acc, path)
+}
+
+/// File versions; save writes atomically (temp file, fsync, rename).
+///
+/// C: `int mirs_entropy_acc_load(const char *path, mirs_entropy_acc **out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_load(path: *const c_char, out: *mut *mut mirs_entropy_acc) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut *mut mirs_entropy_acc) -> c_int>(crate::load::entry(300)))(path, out)
+}
+
+/// Fills *out (struct_size set by the caller) with the comparison described
+/// above. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE (layer), MIRS_E_EMPTY,
+/// MIRS_E_NO_MEMORY. Thread-safe while no thread modifies acc.
+///
+/// C: `int mirs_entropy_acc_compare(const mirs_entropy_acc *acc, size_t layer, uint32_t reps, uint64_t seed, mirs_entropy_group_test *out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_compare(acc: *const mirs_entropy_acc, layer: usize, reps: u32, seed: u64, out: *mut mirs_entropy_group_test) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_acc, usize, u32, u64, *mut mirs_entropy_group_test) -> c_int>(crate::load::entry(301)))(acc, layer, reps, seed, out)
+}
+
+/// Writes the threshold of method (MIRS_ENTROPY_THRESHOLD_*) to *threshold.
+/// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE, MIRS_E_EMPTY.
+///
+/// C: `int mirs_entropy_acc_threshold(const mirs_entropy_acc *acc, size_t layer, int32_t method, double *threshold)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_acc_threshold(acc: *const mirs_entropy_acc, layer: usize, method: i32, threshold: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_acc, usize, i32, *mut f64) -> c_int>(crate::load::entry(302)))(acc, layer, method, threshold)
+}
+
+/// opts is copied (NULL: defaults; threads ignored).
+///
+/// C: `int mirs_entropy_monitor_new(size_t layers, size_t heads, double threshold, const mirs_entropy_options *opts, mirs_entropy_monitor **out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_monitor_new(layers: usize, heads: usize, threshold: f64, opts: *const mirs_entropy_options, out: *mut *mut mirs_entropy_monitor) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(usize, usize, f64, *const mirs_entropy_options, *mut *mut mirs_entropy_monitor) -> c_int>(crate::load::entry(303)))(layers, heads, threshold, opts, out)
+}
+
+/// opts is copied (NULL: defaults; threads ignored).
+///
+/// C: `void mirs_entropy_monitor_free(mirs_entropy_monitor *m)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_monitor_free(m: *mut mirs_entropy_monitor) {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_monitor)>(crate::load::entry(304)))(m)
+}
+
+/// One attention row of the current token.
+///
+/// C: `int mirs_entropy_monitor_feed(mirs_entropy_monitor *m, size_t layer, size_t head, const void *row, int32_t dtype, size_t nkeys)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_monitor_feed(m: *mut mirs_entropy_monitor, layer: usize, head: usize, row: *const c_void, dtype: i32, nkeys: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_monitor, usize, usize, *const c_void, i32, usize) -> c_int>(crate::load::entry(305)))(m, layer, head, row, dtype, nkeys)
+}
+
+/// Closes the current token: *flagged (or NULL) = 1 when the running mean is
+/// below the threshold, *score (or NULL) = that running mean. A token with
+/// no rows fed is MIRS_E_STATE.
+///
+/// C: `int mirs_entropy_monitor_token_end(mirs_entropy_monitor *m, int32_t *flagged, double *score)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_monitor_token_end(m: *mut mirs_entropy_monitor, flagged: *mut i32, score: *mut f64) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_monitor, *mut i32, *mut f64) -> c_int>(crate::load::entry(306)))(m, flagged, score)
+}
+
+/// Running mean of one layer: NaN before the first token, and for a NULL m
+/// or a layer out of range (a getter by position never fails).
+///
+/// C: `double mirs_entropy_monitor_layer_mean(const mirs_entropy_monitor *m, size_t layer)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_monitor_layer_mean(m: *const mirs_entropy_monitor, layer: usize) -> f64 {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_monitor, usize) -> f64>(crate::load::entry(307)))(m, layer)
+}
+
+/// Forgets every token (new sequence).
+///
+/// C: `void mirs_entropy_monitor_reset(mirs_entropy_monitor *m)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_monitor_reset(m: *mut mirs_entropy_monitor) {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_monitor)>(crate::load::entry(308)))(m)
+}
+
+/// MIRS_ENTROPY_F32, _F16, _BF16, _F64 (numpy's names "float32" ... are accepted too): "f32", "f16", "bf16", "f64".
+///
+/// C: `const char *mirs_entropy_dtype_name(int32_t value)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_dtype_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(309)))(value)
+}
+
+/// MIRS_ENTROPY_F32, _F16, _BF16, _F64 (numpy's names "float32" ... are accepted too): "f32", "f16", "bf16", "f64".
+///
+/// C: `int mirs_entropy_dtype_from_name(const char *name, int32_t *out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_dtype_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(310)))(name, out)
+}
+
+/// MIRS_ENTROPY_POLICY_*: "error", "renormalize", "skip".
+///
+/// C: `const char *mirs_entropy_policy_name(int32_t value)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_policy_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(311)))(value)
+}
+
+/// MIRS_ENTROPY_POLICY_*: "error", "renormalize", "skip".
+///
+/// C: `int mirs_entropy_policy_from_name(const char *name, int32_t *out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_policy_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(312)))(name, out)
+}
+
+/// MIRS_ENTROPY_KERNEL_*: "auto", "generic", "avx2", "sse2", "avx512".
+///
+/// C: `const char *mirs_entropy_kernel_name(int32_t value)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_kernel_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(313)))(value)
+}
+
+/// MIRS_ENTROPY_KERNEL_*: "auto", "generic", "avx2", "sse2", "avx512".
+///
+/// C: `int mirs_entropy_kernel_from_name(const char *name, int32_t *out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_kernel_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(314)))(name, out)
+}
+
+/// MIRS_ENTROPY_LABEL_*: "safe", "unsafe".
+///
+/// C: `const char *mirs_entropy_label_name(int32_t value)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_label_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(315)))(value)
+}
+
+/// MIRS_ENTROPY_LABEL_*: "safe", "unsafe".
+///
+/// C: `int mirs_entropy_label_from_name(const char *name, int32_t *out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_label_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(316)))(name, out)
+}
+
+/// MIRS_ENTROPY_THRESHOLD_*: "midpoint", "youden".
+///
+/// C: `const char *mirs_entropy_threshold_name(int32_t value)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_threshold_name(value: i32) -> *const c_char {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(317)))(value)
+}
+
+/// MIRS_ENTROPY_THRESHOLD_*: "midpoint", "youden".
+///
+/// C: `int mirs_entropy_threshold_from_name(const char *name, int32_t *out)` (entropy.h)
+#[inline]
+pub unsafe fn mirs_entropy_threshold_from_name(name: *const c_char, out: *mut i32) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(318)))(name, out)
 }
 
 /// Fills the first `size` bytes of *opts with the defaults and sets
@@ -5607,7 +6167,7 @@ pub unsafe fn mirs_merge_policy_from_name(name: *const c_char, out: *mut i32) ->
 /// C: `int mirs_official_options_init(mirs_official_options *opts, size_t size)` (report.h)
 #[inline]
 pub unsafe fn mirs_official_options_init(opts: *mut mirs_official_options, size: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_official_options, usize) -> c_int>(crate::load::entry(271)))(opts, size)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_official_options, usize) -> c_int>(crate::load::entry(319)))(opts, size)
 }
 
 /// The verdicts of an official results/harmbench/\<model\> folder as records
@@ -5622,7 +6182,7 @@ pub unsafe fn mirs_official_options_init(opts: *mut mirs_official_options, size:
 /// C: `int mirs_records_from_official(const char *harmbench_model_dir, const char *model, const mirs_official_options *opts, mirs_records **out)` (report.h)
 #[inline]
 pub unsafe fn mirs_records_from_official(harmbench_model_dir: *const c_char, model: *const c_char, opts: *const mirs_official_options, out: *mut *mut mirs_records) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const c_char, *const mirs_official_options, *mut *mut mirs_records) -> c_int>(crate::load::entry(272)))(harmbench_model_dir, model, opts, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const c_char, *const mirs_official_options, *mut *mut mirs_records) -> c_int>(crate::load::entry(320)))(harmbench_model_dir, model, opts, out)
 }
 
 /// A new empty report for (model, judge) (both copied; NULL is ""). On
@@ -5632,7 +6192,7 @@ pub unsafe fn mirs_records_from_official(harmbench_model_dir: *const c_char, mod
 /// C: `int mirs_report_new(const char *model, const char *judge, mirs_report **out)` (report.h)
 #[inline]
 pub unsafe fn mirs_report_new(model: *const c_char, judge: *const c_char, out: *mut *mut mirs_report) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const c_char, *mut *mut mirs_report) -> c_int>(crate::load::entry(273)))(model, judge, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const c_char, *mut *mut mirs_report) -> c_int>(crate::load::entry(321)))(model, judge, out)
 }
 
 /// Frees r (NULL is ignored).
@@ -5640,7 +6200,7 @@ pub unsafe fn mirs_report_new(model: *const c_char, judge: *const c_char, out: *
 /// C: `void mirs_report_free(mirs_report *r)` (report.h)
 #[inline]
 pub unsafe fn mirs_report_free(r: *mut mirs_report) {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_report)>(crate::load::entry(274)))(r)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_report)>(crate::load::entry(322)))(r)
 }
 
 /// The names given to mirs_report_new (borrowed, live as long as r; NULL
@@ -5649,7 +6209,7 @@ pub unsafe fn mirs_report_free(r: *mut mirs_report) {
 /// C: `const char *mirs_report_model(const mirs_report *r)` (report.h)
 #[inline]
 pub unsafe fn mirs_report_model(r: *const mirs_report) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report) -> *const c_char>(crate::load::entry(275)))(r)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report) -> *const c_char>(crate::load::entry(323)))(r)
 }
 
 /// The names given to mirs_report_new (borrowed, live as long as r; NULL
@@ -5658,7 +6218,7 @@ pub unsafe fn mirs_report_model(r: *const mirs_report) -> *const c_char {
 /// C: `const char *mirs_report_judge(const mirs_report *r)` (report.h)
 #[inline]
 pub unsafe fn mirs_report_judge(r: *const mirs_report) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report) -> *const c_char>(crate::load::entry(276)))(r)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report) -> *const c_char>(crate::load::entry(324)))(r)
 }
 
 /// Adds one verdict. category/relation are MIRS_CATEGORY_* / MIRS_RELATION_*
@@ -5674,7 +6234,7 @@ pub unsafe fn mirs_report_judge(r: *const mirs_report) -> *const c_char {
 /// C: `int mirs_report_add(mirs_report *r, int32_t category, int32_t relation, int32_t verdict, uint32_t flags, const char *response_type, const char *official_file)` (report.h)
 #[inline]
 pub unsafe fn mirs_report_add(r: *mut mirs_report, category: i32, relation: i32, verdict: i32, flags: u32, response_type: *const c_char, official_file: *const c_char) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_report, i32, i32, i32, u32, *const c_char, *const c_char) -> c_int>(crate::load::entry(277)))(r, category, relation, verdict, flags, response_type, official_file)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_report, i32, i32, i32, u32, *const c_char, *const c_char) -> c_int>(crate::load::entry(325)))(r, category, relation, verdict, flags, response_type, official_file)
 }
 
 /// Adds a store record with a verdict (category and relation come from its
@@ -5691,7 +6251,7 @@ pub unsafe fn mirs_report_add(r: *mut mirs_report, category: i32, relation: i32,
 /// C: `int mirs_report_add_record(mirs_report *r, const mirs_record *rec)` (report.h)
 #[inline]
 pub unsafe fn mirs_report_add_record(r: *mut mirs_report, rec: *const mirs_record) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_report, *const mirs_record) -> c_int>(crate::load::entry(278)))(r, rec)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_report, *const mirs_record) -> c_int>(crate::load::entry(326)))(r, rec)
 }
 
 /// Makes the report cover every item of ds: each item whose key no added
@@ -5707,7 +6267,7 @@ pub unsafe fn mirs_report_add_record(r: *mut mirs_report, rec: *const mirs_recor
 /// C: `int mirs_report_add_dataset(mirs_report *r, const mirs_dataset *ds)` (report.h)
 #[inline]
 pub unsafe fn mirs_report_add_dataset(r: *mut mirs_report, ds: *const mirs_dataset) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_report, *const mirs_dataset) -> c_int>(crate::load::entry(279)))(r, ds)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_report, *const mirs_dataset) -> c_int>(crate::load::entry(327)))(r, ds)
 }
 
 /// The dataset's item count (0 before mirs_report_add_dataset), and its items
@@ -5716,7 +6276,7 @@ pub unsafe fn mirs_report_add_dataset(r: *mut mirs_report, ds: *const mirs_datas
 /// C: `uint64_t mirs_report_dataset_items(const mirs_report *r)` (report.h)
 #[inline]
 pub unsafe fn mirs_report_dataset_items(r: *const mirs_report) -> u64 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report) -> u64>(crate::load::entry(280)))(r)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report) -> u64>(crate::load::entry(328)))(r)
 }
 
 /// The dataset's item count (0 before mirs_report_add_dataset), and its items
@@ -5725,7 +6285,7 @@ pub unsafe fn mirs_report_dataset_items(r: *const mirs_report) -> u64 {
 /// C: `size_t mirs_report_missing_count(const mirs_report *r)` (report.h)
 #[inline]
 pub unsafe fn mirs_report_missing_count(r: *const mirs_report) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report) -> usize>(crate::load::entry(281)))(r)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report) -> usize>(crate::load::entry(329)))(r)
 }
 
 /// The dataset's item count (0 before mirs_report_add_dataset), and its items
@@ -5734,7 +6294,7 @@ pub unsafe fn mirs_report_missing_count(r: *const mirs_report) -> usize {
 /// C: `const char *mirs_report_missing(const mirs_report *r, size_t i)` (report.h)
 #[inline]
 pub unsafe fn mirs_report_missing(r: *const mirs_report, i: usize) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report, usize) -> *const c_char>(crate::load::entry(282)))(r, i)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report, usize) -> *const c_char>(crate::load::entry(330)))(r, i)
 }
 
 /// Adds an official results/harmbench/\<model\> folder exactly as statics.py
@@ -5749,7 +6309,7 @@ pub unsafe fn mirs_report_missing(r: *const mirs_report, i: usize) -> *const c_c
 /// C: `int mirs_report_add_official(mirs_report *r, const char *harmbench_model_dir, const mirs_official_options *opts)` (report.h)
 #[inline]
 pub unsafe fn mirs_report_add_official(r: *mut mirs_report, harmbench_model_dir: *const c_char, opts: *const mirs_official_options) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_report, *const c_char, *const mirs_official_options) -> c_int>(crate::load::entry(283)))(r, harmbench_model_dir, opts)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_report, *const c_char, *const mirs_official_options) -> c_int>(crate::load::entry(331)))(r, harmbench_model_dir, opts)
 }
 
 /// Same for the text of one such file (for tests and fuzzing; read during
@@ -5759,7 +6319,7 @@ pub unsafe fn mirs_report_add_official(r: *mut mirs_report, harmbench_model_dir:
 /// C: `int mirs_report_add_official_json(mirs_report *r, const char *data, size_t len, const char *category, const char *file_name)` (report.h)
 #[inline]
 pub unsafe fn mirs_report_add_official_json(r: *mut mirs_report, data: *const c_char, len: usize, category: *const c_char, file_name: *const c_char) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_report, *const c_char, usize, *const c_char, *const c_char) -> c_int>(crate::load::entry(284)))(r, data, len, category, file_name)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_report, *const c_char, usize, *const c_char, *const c_char) -> c_int>(crate::load::entry(332)))(r, data, len, category, file_name)
 }
 
 /// Files (or texts) mirs_report_add_official* skipped (0 for NULL).
@@ -5767,7 +6327,7 @@ pub unsafe fn mirs_report_add_official_json(r: *mut mirs_report, data: *const c_
 /// C: `uint64_t mirs_report_skipped_files(const mirs_report *r)` (report.h)
 #[inline]
 pub unsafe fn mirs_report_skipped_files(r: *const mirs_report) -> u64 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report) -> u64>(crate::load::entry(285)))(r)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report) -> u64>(crate::load::entry(333)))(r)
 }
 
 /// dst += src (the model/judge names of dst are kept); src is only read and
@@ -5780,7 +6340,7 @@ pub unsafe fn mirs_report_skipped_files(r: *const mirs_report) -> u64 {
 /// C: `int mirs_report_merge(mirs_report *dst, const mirs_report *src)` (report.h)
 #[inline]
 pub unsafe fn mirs_report_merge(dst: *mut mirs_report, src: *const mirs_report) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_report, *const mirs_report) -> c_int>(crate::load::entry(286)))(dst, src)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_report, *const mirs_report) -> c_int>(crate::load::entry(334)))(dst, src)
 }
 
 /// Counts of a cell: category/relation/group -1 = all. With MIRS_DENOM_ALL
@@ -5792,7 +6352,7 @@ pub unsafe fn mirs_report_merge(dst: *mut mirs_report, src: *const mirs_report) 
 /// C: `int mirs_report_counts(const mirs_report *r, int32_t category, int32_t relation, int32_t group, int32_t denominator, uint64_t *unsafe, uint64_t *total)` (report.h)
 #[inline]
 pub unsafe fn mirs_report_counts(r: *const mirs_report, category: i32, relation: i32, group: i32, denominator: i32, r#unsafe: *mut u64, total: *mut u64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report, i32, i32, i32, i32, *mut u64, *mut u64) -> c_int>(crate::load::entry(287)))(r, category, relation, group, denominator, r#unsafe, total)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report, i32, i32, i32, i32, *mut u64, *mut u64) -> c_int>(crate::load::entry(335)))(r, category, relation, group, denominator, r#unsafe, total)
 }
 
 /// Renders the report. by: MIRS_BY_* bits (0 = relation); confidence e.g.
@@ -5810,7 +6370,41 @@ pub unsafe fn mirs_report_counts(r: *const mirs_report, category: i32, relation:
 /// C: `int mirs_report_write(const mirs_report *r, int32_t format, uint32_t by, int32_t denominator, double confidence, mirs_buf *out)` (report.h)
 #[inline]
 pub unsafe fn mirs_report_write(r: *const mirs_report, format: i32, by: u32, denominator: i32, confidence: f64, out: *mut mirs_buf) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report, i32, u32, i32, f64, *mut mirs_buf) -> c_int>(crate::load::entry(288)))(r, format, by, denominator, confidence, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_report, i32, u32, i32, f64, *mut mirs_buf) -> c_int>(crate::load::entry(336)))(r, format, by, denominator, confidence, out)
+}
+
+/// Writes the defaults into the first `size` bytes of *opts and sets its
+/// struct_size to size (pass sizeof(mirs_report_html_options)); never writes past size bytes,
+/// so a program built against another version's header stays safe.
+/// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
+/// above 64 KiB). For bindings; C code can use the _INIT macro.
+///
+/// C: `int mirs_report_html_options_init(mirs_report_html_options *opts, size_t size)` (report.h)
+#[inline]
+pub unsafe fn mirs_report_html_options_init(opts: *mut mirs_report_html_options, size: usize) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_report_html_options, usize) -> c_int>(crate::load::entry(337)))(opts, size)
+}
+
+/// Writes a self-contained HTML page (inline CSS and SVG; no scripts, no
+/// external references, nothing fetched) of any number of reports (a
+/// table, coverage, ASR by relation, a category x relation heatmap per
+/// report, response types) and of nentropy entropy accumulators. Every
+/// figure comes from each report's mirs_report_write JSON rendering
+/// (MIRS_BY_ALL, opts' denominator and confidence), so the page and the JSON
+/// report cannot disagree; the bytes depend only on the inputs (no time
+/// stamps). The page goes to sink line by line, newline included
+/// (mirs_prompt_sink_fn's contract: MIRS_DONE stops early and the call
+/// succeeds, a negative status stops it with that status); it is built
+/// whole first, so on an error the sink has seen nothing. opts may be NULL
+/// (defaults). Errors: MIRS_E_INVALID_ARGUMENT (NULL sink, report or
+/// accumulator; denominator, confidence), MIRS_E_NO_MEMORY, the sink's
+/// status. Safe to call while no thread modifies the reports or
+/// accumulators.
+///
+/// C: `int mirs_report_write_html(const mirs_report *const *reports, size_t nreports, const mirs_report_html_entropy *entropy, size_t nentropy, const mirs_report_html_options *opts, mirs_prompt_sink_fn sink, void *userdata)` (report.h)
+#[inline]
+pub unsafe fn mirs_report_write_html(reports: *const *const mirs_report, nreports: usize, entropy: *const mirs_report_html_entropy, nentropy: usize, opts: *const mirs_report_html_options, sink: mirs_prompt_sink_fn, userdata: *mut c_void) -> c_int {
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const *const mirs_report, usize, *const mirs_report_html_entropy, usize, *const mirs_report_html_options, mirs_prompt_sink_fn, *mut c_void) -> c_int>(crate::load::entry(338)))(reports, nreports, entropy, nentropy, opts, sink, userdata)
 }
 
 /// Compares two models as described above (mirs_model_comparison).
@@ -5818,7 +6412,7 @@ pub unsafe fn mirs_report_write(r: *const mirs_report, format: i32, by: u32, den
 /// C: `int mirs_compare_models(const mirs_records *a, const char *model_a, const char *judge_a, const mirs_records *b, const char *model_b, const char *judge_b, double confidence, mirs_model_comparison *out)` (report.h)
 #[inline]
 pub unsafe fn mirs_compare_models(a: *const mirs_records, model_a: *const c_char, judge_a: *const c_char, b: *const mirs_records, model_b: *const c_char, judge_b: *const c_char, confidence: f64, out: *mut mirs_model_comparison) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records, *const c_char, *const c_char, *const mirs_records, *const c_char, *const c_char, f64, *mut mirs_model_comparison) -> c_int>(crate::load::entry(289)))(a, model_a, judge_a, b, model_b, judge_b, confidence, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records, *const c_char, *const c_char, *const mirs_records, *const c_char, *const c_char, f64, *mut mirs_model_comparison) -> c_int>(crate::load::entry(339)))(a, model_a, judge_a, b, model_b, judge_b, confidence, out)
 }
 
 /// Compares two judges as described above (mirs_judge_comparison).
@@ -5826,7 +6420,7 @@ pub unsafe fn mirs_compare_models(a: *const mirs_records, model_a: *const c_char
 /// C: `int mirs_compare_judges(const mirs_records *a, const char *judge_a, const mirs_records *b, const char *judge_b, const char *model, mirs_judge_comparison *out)` (report.h)
 #[inline]
 pub unsafe fn mirs_compare_judges(a: *const mirs_records, judge_a: *const c_char, b: *const mirs_records, judge_b: *const c_char, model: *const c_char, out: *mut mirs_judge_comparison) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records, *const c_char, *const mirs_records, *const c_char, *const c_char, *mut mirs_judge_comparison) -> c_int>(crate::load::entry(290)))(a, judge_a, b, judge_b, model, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_records, *const c_char, *const mirs_records, *const c_char, *const c_char, *mut mirs_judge_comparison) -> c_int>(crate::load::entry(340)))(a, judge_a, b, judge_b, model, out)
 }
 
 /// Spearman and Kendall correlation of n models' ASRs with a capability
@@ -5839,7 +6433,7 @@ pub unsafe fn mirs_compare_judges(a: *const mirs_records, judge_a: *const c_char
 /// C: `int mirs_compare_capability(const double *asr, const double *capability, size_t n, double *spearman_rho, double *spearman_p, double *kendall_tau, double *kendall_p)` (report.h)
 #[inline]
 pub unsafe fn mirs_compare_capability(asr: *const f64, capability: *const f64, n: usize, spearman_rho: *mut f64, spearman_p: *mut f64, kendall_tau: *mut f64, kendall_p: *mut f64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, *const f64, usize, *mut f64, *mut f64, *mut f64, *mut f64) -> c_int>(crate::load::entry(291)))(asr, capability, n, spearman_rho, spearman_p, kendall_tau, kendall_p)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, *const f64, usize, *mut f64, *mut f64, *mut f64, *mut f64) -> c_int>(crate::load::entry(341)))(asr, capability, n, spearman_rho, spearman_p, kendall_tau, kendall_p)
 }
 
 /// Reads the CSV file at path (errors name it).
@@ -5847,7 +6441,7 @@ pub unsafe fn mirs_compare_capability(asr: *const f64, capability: *const f64, n
 /// C: `int mirs_capability_read(const char *path, mirs_capability **out)` (report.h)
 #[inline]
 pub unsafe fn mirs_capability_read(path: *const c_char, out: *mut *mut mirs_capability) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut *mut mirs_capability) -> c_int>(crate::load::entry(292)))(path, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut *mut mirs_capability) -> c_int>(crate::load::entry(342)))(path, out)
 }
 
 /// Parses CSV text data\[0..len); what names it in errors (NULL: "capability scores").
@@ -5855,7 +6449,7 @@ pub unsafe fn mirs_capability_read(path: *const c_char, out: *mut *mut mirs_capa
 /// C: `int mirs_capability_parse(const char *data, size_t len, const char *what, mirs_capability **out)` (report.h)
 #[inline]
 pub unsafe fn mirs_capability_parse(data: *const c_char, len: usize, what: *const c_char, out: *mut *mut mirs_capability) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *const c_char, *mut *mut mirs_capability) -> c_int>(crate::load::entry(293)))(data, len, what, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *const c_char, *mut *mut mirs_capability) -> c_int>(crate::load::entry(343)))(data, len, what, out)
 }
 
 /// Frees c (NULL is ignored). Not while another thread uses c.
@@ -5863,7 +6457,7 @@ pub unsafe fn mirs_capability_parse(data: *const c_char, len: usize, what: *cons
 /// C: `void mirs_capability_free(mirs_capability *c)` (report.h)
 #[inline]
 pub unsafe fn mirs_capability_free(c: *mut mirs_capability) {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_capability)>(crate::load::entry(294)))(c)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_capability)>(crate::load::entry(344)))(c)
 }
 
 /// The rows in file order: count, and the model (borrowed, lives as long as
@@ -5872,7 +6466,7 @@ pub unsafe fn mirs_capability_free(c: *mut mirs_capability) {
 /// C: `size_t mirs_capability_count(const mirs_capability *c)` (report.h)
 #[inline]
 pub unsafe fn mirs_capability_count(c: *const mirs_capability) -> usize {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_capability) -> usize>(crate::load::entry(295)))(c)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_capability) -> usize>(crate::load::entry(345)))(c)
 }
 
 /// The rows in file order: count, and the model (borrowed, lives as long as
@@ -5881,7 +6475,7 @@ pub unsafe fn mirs_capability_count(c: *const mirs_capability) -> usize {
 /// C: `const char *mirs_capability_model(const mirs_capability *c, size_t i)` (report.h)
 #[inline]
 pub unsafe fn mirs_capability_model(c: *const mirs_capability, i: usize) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_capability, usize) -> *const c_char>(crate::load::entry(296)))(c, i)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_capability, usize) -> *const c_char>(crate::load::entry(346)))(c, i)
 }
 
 /// The rows in file order: count, and the model (borrowed, lives as long as
@@ -5890,7 +6484,7 @@ pub unsafe fn mirs_capability_model(c: *const mirs_capability, i: usize) -> *con
 /// C: `double mirs_capability_score(const mirs_capability *c, size_t i)` (report.h)
 #[inline]
 pub unsafe fn mirs_capability_score(c: *const mirs_capability, i: usize) -> f64 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_capability, usize) -> f64>(crate::load::entry(297)))(c, i)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_capability, usize) -> f64>(crate::load::entry(347)))(c, i)
 }
 
 /// The row of a model (exact name): MIRS_OK with *index, MIRS_E_NOT_FOUND.
@@ -5898,7 +6492,7 @@ pub unsafe fn mirs_capability_score(c: *const mirs_capability, i: usize) -> f64 
 /// C: `int mirs_capability_find(const mirs_capability *c, const char *model, size_t *index)` (report.h)
 #[inline]
 pub unsafe fn mirs_capability_find(c: *const mirs_capability, model: *const c_char, index: *mut usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_capability, *const c_char, *mut usize) -> c_int>(crate::load::entry(298)))(c, model, index)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_capability, *const c_char, *mut usize) -> c_int>(crate::load::entry(348)))(c, model, index)
 }
 
 /// MIRS_DENOM_*: "all", "answered".
@@ -5906,7 +6500,7 @@ pub unsafe fn mirs_capability_find(c: *const mirs_capability, model: *const c_ch
 /// C: `const char *mirs_denominator_name(int32_t value)` (report.h)
 #[inline]
 pub unsafe fn mirs_denominator_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(299)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(349)))(value)
 }
 
 /// MIRS_DENOM_*: "all", "answered".
@@ -5914,7 +6508,7 @@ pub unsafe fn mirs_denominator_name(value: i32) -> *const c_char {
 /// C: `int mirs_denominator_from_name(const char *name, int32_t *out)` (report.h)
 #[inline]
 pub unsafe fn mirs_denominator_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(300)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(350)))(name, out)
 }
 
 /// MIRS_REPORT_*: "table", "json", "csv", "markdown", "mir".
@@ -5922,7 +6516,7 @@ pub unsafe fn mirs_denominator_from_name(name: *const c_char, out: *mut i32) -> 
 /// C: `const char *mirs_report_format_name(int32_t value)` (report.h)
 #[inline]
 pub unsafe fn mirs_report_format_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(301)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(351)))(value)
 }
 
 /// MIRS_REPORT_*: "table", "json", "csv", "markdown", "mir".
@@ -5930,7 +6524,7 @@ pub unsafe fn mirs_report_format_name(value: i32) -> *const c_char {
 /// C: `int mirs_report_format_from_name(const char *name, int32_t *out)` (report.h)
 #[inline]
 pub unsafe fn mirs_report_format_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(302)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(352)))(name, out)
 }
 
 /// Writes the defaults into the first `size` bytes of *opts and sets its
@@ -5942,7 +6536,7 @@ pub unsafe fn mirs_report_format_from_name(name: *const c_char, out: *mut i32) -
 /// C: `int mirs_score_options_init(mirs_score_options *opts, size_t size)` (scoring.h)
 #[inline]
 pub unsafe fn mirs_score_options_init(opts: *mut mirs_score_options, size: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_score_options, usize) -> c_int>(crate::load::entry(303)))(opts, size)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_score_options, usize) -> c_int>(crate::load::entry(353)))(opts, size)
 }
 
 /// Turns judge outputs into verdict records appended to `store`: for each
@@ -5964,7 +6558,7 @@ pub unsafe fn mirs_score_options_init(opts: *mut mirs_score_options, size: usize
 /// C: `int mirs_score_responses(const mirs_dataset *ds, const mirs_filter *filter, const mirs_responses *responses, const mirs_responses *judge_outputs, const mirs_responses *rtype_outputs, const mirs_score_options *opts, mirs_store *store, mirs_score_summary *summary)` (scoring.h)
 #[inline]
 pub unsafe fn mirs_score_responses(ds: *const mirs_dataset, filter: *const mirs_filter, responses: *const mirs_responses, judge_outputs: *const mirs_responses, rtype_outputs: *const mirs_responses, opts: *const mirs_score_options, store: *mut mirs_store, summary: *mut mirs_score_summary) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, *const mirs_filter, *const mirs_responses, *const mirs_responses, *const mirs_responses, *const mirs_score_options, *mut mirs_store, *mut mirs_score_summary) -> c_int>(crate::load::entry(304)))(ds, filter, responses, judge_outputs, rtype_outputs, opts, store, summary)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_dataset, *const mirs_filter, *const mirs_responses, *const mirs_responses, *const mirs_responses, *const mirs_score_options, *mut mirs_store, *mut mirs_score_summary) -> c_int>(crate::load::entry(354)))(ds, filter, responses, judge_outputs, rtype_outputs, opts, store, summary)
 }
 
 /// Writes the defaults into opts (size bytes; the struct rule of docs/c-api.md).
@@ -5972,7 +6566,7 @@ pub unsafe fn mirs_score_responses(ds: *const mirs_dataset, filter: *const mirs_
 /// C: `int mirs_judge_requests_options_init(mirs_judge_requests_options *opts, size_t size)` (scoring.h)
 #[inline]
 pub unsafe fn mirs_judge_requests_options_init(opts: *mut mirs_judge_requests_options, size: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_judge_requests_options, usize) -> c_int>(crate::load::entry(305)))(opts, size)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_judge_requests_options, usize) -> c_int>(crate::load::entry(355)))(opts, size)
 }
 
 /// Writes one judge request per item that has a response: the last response
@@ -5993,433 +6587,7 @@ pub unsafe fn mirs_judge_requests_options_init(opts: *mut mirs_judge_requests_op
 /// C: `int mirs_judge_requests_write(const mirs_responses *resp, const mirs_response_match *m, const mirs_judge_requests_options *opts, mirs_prompt_sink_fn sink, void *userdata, mirs_judge_requests_summary *summary)` (scoring.h)
 #[inline]
 pub unsafe fn mirs_judge_requests_write(resp: *const mirs_responses, m: *const mirs_response_match, opts: *const mirs_judge_requests_options, sink: mirs_prompt_sink_fn, userdata: *mut c_void, summary: *mut mirs_judge_requests_summary) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses, *const mirs_response_match, *const mirs_judge_requests_options, mirs_prompt_sink_fn, *mut c_void, *mut mirs_judge_requests_summary) -> c_int>(crate::load::entry(306)))(resp, m, opts, sink, userdata, summary)
-}
-
-/// Writes the defaults into the first `size` bytes of *opts and sets its
-/// struct_size to size (pass sizeof(mirs_entropy_options)); never writes past size bytes,
-/// so a program built against another version's header stays safe.
-/// MIRS_OK, or MIRS_E_INVALID_ARGUMENT (NULL; size below sizeof(size_t) or
-/// above 64 KiB). For bindings; C code can use the _INIT macro.
-///
-/// C: `int mirs_entropy_options_init(mirs_entropy_options *opts, size_t size)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_options_init(opts: *mut mirs_entropy_options, size: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_options, usize) -> c_int>(crate::load::entry(307)))(opts, size)
-}
-
-/// The kernel AUTO selects in this process: MIRS_ENTROPY_KERNEL_AVX512,
-/// _AVX2, _SSE2 or _GENERIC (its name: mirs_entropy_kernel_name()).
-/// Thread-safe.
-///
-/// C: `int32_t mirs_entropy_auto_kernel(void)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_auto_kernel() -> i32 {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn() -> i32>(crate::load::entry(308)))()
-}
-
-/// Entropy of nrows rows of ncols elements of `dtype` starting at data; row r
-/// starts at element r * row_stride (stride in ELEMENTS, \>= ncols; a byte
-/// stride must be a multiple of the element size). out\[r\] receives the
-/// entropy (NaN for rows skipped by the policy). opts may be NULL (defaults).
-/// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_NUMERIC (policy ERROR; the message
-/// names the row and the reason), MIRS_E_UNSUPPORTED (kernel). out is
-/// written only on success. Thread-safe (data and out are borrowed for the
-/// call only).
-///
-/// C: `int mirs_entropy_rows(const void *data, int32_t dtype, size_t nrows, size_t ncols, size_t row_stride, const mirs_entropy_options *opts, double *out)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_rows(data: *const c_void, dtype: i32, nrows: usize, ncols: usize, row_stride: usize, opts: *const mirs_entropy_options, out: *mut f64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_void, i32, usize, usize, usize, *const mirs_entropy_options, *mut f64) -> c_int>(crate::load::entry(309)))(data, dtype, nrows, ncols, row_stride, opts, out)
-}
-
-/// Like mirs_entropy_rows, restricted to key spans and/or a key mask.
-/// spans holds nspans \[begin, end) pairs (2 * nspans values, each within
-/// \[0, ncols\], non-overlapping); nspans = 0 means all keys. mask (ncols
-/// bytes, nonzero = keep) or NULL further restricts the keys. Entropy is
-/// computed over the union of the selected keys, renormalised. mass (or
-/// NULL) receives nrows * nspans values: for probabilities the raw sum of
-/// each span's (masked) values, for logits the softmax mass of the span
-/// within the whole row.
-///
-/// C: `int mirs_entropy_rows_spans(const void *data, int32_t dtype, size_t nrows, size_t ncols, size_t row_stride, const size_t *spans, size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts, double *entropy, double *mass)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_rows_spans(data: *const c_void, dtype: i32, nrows: usize, ncols: usize, row_stride: usize, spans: *const usize, nspans: usize, mask: *const u8, opts: *const mirs_entropy_options, entropy: *mut f64, mass: *mut f64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_void, i32, usize, usize, usize, *const usize, usize, *const u8, *const mirs_entropy_options, *mut f64, *mut f64) -> c_int>(crate::load::entry(310)))(data, dtype, nrows, ncols, row_stride, spans, nspans, mask, opts, entropy, mass)
-}
-
-/// Fills a view of a C-contiguous \[L, H, Q, K\] tensor: the first `size`
-/// bytes of *view (pass sizeof(mirs_entropy_view)), struct_size = size, as
-/// the options init functions do; never writes past size bytes. MIRS_OK or
-/// MIRS_E_INVALID_ARGUMENT (NULL view; size below sizeof(size_t) or above
-/// 64 KiB). data is borrowed: it must outlive every use of the view.
-///
-/// C: `int mirs_entropy_view_init(mirs_entropy_view *view, size_t size, const void *data, int32_t dtype, size_t layers, size_t heads, size_t queries, size_t keys)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_view_init(view: *mut mirs_entropy_view, size: usize, data: *const c_void, dtype: i32, layers: usize, heads: usize, queries: usize, keys: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_view, usize, *const c_void, i32, usize, usize, usize, usize) -> c_int>(crate::load::entry(311)))(view, size, data, dtype, layers, heads, queries, keys)
-}
-
-/// Entropy per (layer, head, query) for queries \[q_begin, q_end) (use 0 and
-/// SIZE_MAX for all), keys restricted as in mirs_entropy_rows_spans.
-/// entropy receives L * H * nq values (layer-major, nq = q_end - q_begin
-/// after clamping), mass (or NULL) L * H * nq * nspans. Rows whose key
-/// stride is not 1 are gathered into a scratch row first. Same errors as
-/// mirs_entropy_rows; MIRS_E_RANGE for q_begin \> q_end or beyond queries;
-/// MIRS_E_OVERFLOW when the output size overflows.
-///
-/// C: `int mirs_entropy_view_compute(const mirs_entropy_view *view, size_t q_begin, size_t q_end, const size_t *spans, size_t nspans, const uint8_t *mask, const mirs_entropy_options *opts, double *entropy, double *mass)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_view_compute(view: *const mirs_entropy_view, q_begin: usize, q_end: usize, spans: *const usize, nspans: usize, mask: *const u8, opts: *const mirs_entropy_options, entropy: *mut f64, mass: *mut f64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_view, usize, usize, *const usize, usize, *const u8, *const mirs_entropy_options, *mut f64, *mut f64) -> c_int>(crate::load::entry(312)))(view, q_begin, q_end, spans, nspans, mask, opts, entropy, mass)
-}
-
-/// Mean of a \[L, H, Q\] array over the chosen axes, ignoring NaN (a cell with
-/// no finite value becomes NaN). out has the remaining axes in order, e.g.
-/// axes = HEADS|QUERIES gives L values, all three give 1. Pure; thread-safe.
-///
-/// C: `int mirs_entropy_reduce(const double *values, size_t layers, size_t heads, size_t queries, uint32_t axes, double *out)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_reduce(values: *const f64, layers: usize, heads: usize, queries: usize, axes: u32, out: *mut f64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const f64, usize, usize, usize, u32, *mut f64) -> c_int>(crate::load::entry(313)))(values, layers, heads, queries, axes, out)
-}
-
-/// The file name of an item's attention dump, as the tool, the Python
-/// distributed driver and the scripts name it: the item key with every "/"
-/// written "__", then ".npy" ("Violence/Analogy/12" gives
-/// "Violence__Analogy__12.npy"). Two keys that differ only in "/" against
-/// "__" share a name; the official keys never hold "__". Errors:
-/// MIRS_E_INVALID_ARGUMENT (NULL, an empty key), MIRS_E_LIMIT (a name over
-/// 255 bytes, the file system's limit), MIRS_E_NO_MEMORY. On success *out
-/// holds the NUL-terminated name (mirs_buf_free). Thread-safe.
-///
-/// C: `int mirs_entropy_dump_name(const char *key, mirs_buf *out)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_dump_name(key: *const c_char, out: *mut mirs_buf) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut mirs_buf) -> c_int>(crate::load::entry(314)))(key, out)
-}
-
-/// Opens path. For .safetensors, name picks the tensor (NULL: the file must
-/// hold exactly one tensor); for .npy name must be NULL. The format is told
-/// by the magic bytes, not the file name (MIRS_E_FORMAT for bytes that are
-/// neither). Errors: MIRS_E_IO, MIRS_E_FORMAT,
-/// MIRS_E_TRUNCATED, MIRS_E_JSON, MIRS_E_SCHEMA, MIRS_E_LIMIT,
-/// MIRS_E_OVERFLOW, MIRS_E_UNSUPPORTED (dtype, big-endian), MIRS_E_NOT_FOUND
-/// (name). The message names the file and the byte offset.
-///
-/// C: `int mirs_entropy_tensor_open(const char *path, const char *name, mirs_entropy_tensor **out)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_tensor_open(path: *const c_char, name: *const c_char, out: *mut *mut mirs_entropy_tensor) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const c_char, *mut *mut mirs_entropy_tensor) -> c_int>(crate::load::entry(315)))(path, name, out)
-}
-
-/// Same over caller memory, which must outlive the tensor (no copy).
-///
-/// C: `int mirs_entropy_tensor_open_memory(const void *data, size_t size, const char *name, mirs_entropy_tensor **out)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_tensor_open_memory(data: *const c_void, size: usize, name: *const c_char, out: *mut *mut mirs_entropy_tensor) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_void, usize, *const c_char, *mut *mut mirs_entropy_tensor) -> c_int>(crate::load::entry(316)))(data, size, name, out)
-}
-
-/// Shape and element strides (Fortran order gives reversed strides). ndim \<=
-/// MIRS_ENTROPY_MAX_DIMS; shape and strides must hold that many entries.
-///
-/// C: `int mirs_entropy_tensor_info(const mirs_entropy_tensor *t, int32_t *dtype, size_t *ndim, size_t *shape, int64_t *strides)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_tensor_info(t: *const mirs_entropy_tensor, dtype: *mut i32, ndim: *mut usize, shape: *mut usize, strides: *mut i64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_tensor, *mut i32, *mut usize, *mut usize, *mut i64) -> c_int>(crate::load::entry(317)))(t, dtype, ndim, shape, strides)
-}
-
-/// First element, valid until mirs_entropy_tensor_free.
-///
-/// C: `const void *mirs_entropy_tensor_data(const mirs_entropy_tensor *t)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_tensor_data(t: *const mirs_entropy_tensor) -> *const c_void {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_tensor) -> *const c_void>(crate::load::entry(318)))(t)
-}
-
-/// Unmaps and frees t (NULL is ignored); views and data pointers of t end with it.
-///
-/// C: `void mirs_entropy_tensor_free(mirs_entropy_tensor *t)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_tensor_free(t: *mut mirs_entropy_tensor) {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_tensor)>(crate::load::entry(319)))(t)
-}
-
-/// Builds a view from a tensor of 2 to 4 dimensions. layout names the axes
-/// in file order with one letter each: l (layers), h (heads), q (queries),
-/// k (keys), e.g. "lhqk", "hqk", "qk", "lhkq"; missing axes get size 1.
-/// Errors: MIRS_E_INVALID_ARGUMENT (layout), MIRS_E_MISMATCH (ndim).
-///
-/// C: `int mirs_entropy_tensor_view(const mirs_entropy_tensor *t, const char *layout, mirs_entropy_view *view)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_tensor_view(t: *const mirs_entropy_tensor, layout: *const c_char, view: *mut mirs_entropy_view) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_tensor, *const c_char, *mut mirs_entropy_view) -> c_int>(crate::load::entry(320)))(t, layout, view)
-}
-
-/// Writes a C-order '\<f8' .npy (format 1.0) atomically.
-///
-/// C: `int mirs_entropy_npy_write_f64(const char *path, const double *data, size_t ndim, const size_t *shape)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_npy_write_f64(path: *const c_char, data: *const f64, ndim: usize, shape: *const usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const f64, usize, *const usize) -> c_int>(crate::load::entry(321)))(path, data, ndim, shape)
-}
-
-/// layers, heads \>= 1, layers * heads \<= 1\<\<20, 1 \<= bins \<= 1\<\<16, lo \< hi.
-///
-/// C: `int mirs_entropy_acc_new(size_t layers, size_t heads, size_t bins, double lo, double hi, mirs_entropy_acc **out)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_acc_new(layers: usize, heads: usize, bins: usize, lo: f64, hi: f64, out: *mut *mut mirs_entropy_acc) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(usize, usize, usize, f64, f64, *mut *mut mirs_entropy_acc) -> c_int>(crate::load::entry(322)))(layers, heads, bins, lo, hi, out)
-}
-
-/// layers, heads \>= 1, layers * heads \<= 1\<\<20, 1 \<= bins \<= 1\<\<16, lo \< hi.
-///
-/// C: `void mirs_entropy_acc_free(mirs_entropy_acc *acc)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_acc_free(acc: *mut mirs_entropy_acc) {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_acc)>(crate::load::entry(323)))(acc)
-}
-
-/// Adds one value to (label, layer, head); NaN is ignored.
-///
-/// C: `int mirs_entropy_acc_add(mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head, double value)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_acc_add(acc: *mut mirs_entropy_acc, label: i32, layer: usize, head: usize, value: f64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_acc, i32, usize, usize, f64) -> c_int>(crate::load::entry(324)))(acc, label, layer, head, value)
-}
-
-/// Adds one item's \[L, H, Q\] entropies (L, H must match the accumulator):
-/// every finite value into its (layer, head), and the item's per-layer and
-/// overall means as samples. Errors: MIRS_E_MISMATCH, MIRS_E_EMPTY (no finite
-/// value).
-///
-/// C: `int mirs_entropy_acc_add_item(mirs_entropy_acc *acc, int32_t label, const double *entropy, size_t layers, size_t heads, size_t queries)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_acc_add_item(acc: *mut mirs_entropy_acc, label: i32, entropy: *const f64, layers: usize, heads: usize, queries: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_acc, i32, *const f64, usize, usize, usize) -> c_int>(crate::load::entry(325)))(acc, label, entropy, layers, heads, queries)
-}
-
-/// Merges src into dst (same layers, heads, bins, lo, hi; else
-/// MIRS_E_MISMATCH). Counts and histograms add exactly; moments combine
-/// with Chan's formula, so any merge order equals the single pass up to
-/// rounding.
-///
-/// C: `int mirs_entropy_acc_merge(mirs_entropy_acc *dst, const mirs_entropy_acc *src)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_acc_merge(dst: *mut mirs_entropy_acc, src: *const mirs_entropy_acc) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_acc, *const mirs_entropy_acc) -> c_int>(crate::load::entry(326)))(dst, src)
-}
-
-/// Moments of (label, layer, head). *out must have struct_size set.
-///
-/// C: `int mirs_entropy_acc_summary(const mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head, mirs_entropy_summary *out)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_acc_summary(acc: *const mirs_entropy_acc, label: i32, layer: usize, head: usize, out: *mut mirs_entropy_summary) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_acc, i32, usize, usize, *mut mirs_entropy_summary) -> c_int>(crate::load::entry(327)))(acc, label, layer, head, out)
-}
-
-/// Histogram of (label, layer, head): counts\[0\] underflow (\< lo or -Inf),
-/// counts\[1..bins\] the bins, counts\[bins + 1\] overflow (\>= hi). counts holds
-/// bins + 2 values.
-///
-/// C: `int mirs_entropy_acc_histogram(const mirs_entropy_acc *acc, int32_t label, size_t layer, size_t head, uint64_t *counts)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_acc_histogram(acc: *const mirs_entropy_acc, label: i32, layer: usize, head: usize, counts: *mut u64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_acc, i32, usize, usize, *mut u64) -> c_int>(crate::load::entry(328)))(acc, label, layer, head, counts)
-}
-
-/// Dimensions and item sample counts per label. Any pointer may be NULL.
-///
-/// C: `int mirs_entropy_acc_shape(const mirs_entropy_acc *acc, size_t *layers, size_t *heads, size_t *bins, double *lo, double *hi, uint64_t *items_safe, uint64_t *items_unsafe)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_acc_shape(acc: *const mirs_entropy_acc, layers: *mut usize, heads: *mut usize, bins: *mut usize, lo: *mut f64, hi: *mut f64, items_safe: *mut u64, items_unsafe: *mut u64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_acc, *mut usize, *mut usize, *mut usize, *mut f64, *mut f64, *mut u64, *mut u64) -> c_int>(crate::load::entry(329)))(acc, layers, heads, bins, lo, hi, items_safe, items_unsafe)
-}
-
-/// JSON state (format "mirsafety-entropy-acc" version 1; docs/entropy.md);
-/// doubles are written with 17 significant digits so a load gives back the
-/// same bits.
-///
-/// C: `int mirs_entropy_acc_to_json(const mirs_entropy_acc *acc, mirs_buf *out)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_acc_to_json(acc: *const mirs_entropy_acc, out: *mut mirs_buf) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_acc, *mut mirs_buf) -> c_int>(crate::load::entry(330)))(acc, out)
-}
-
-/// JSON state (format "mirsafety-entropy-acc" version 1; docs/entropy.md);
-/// doubles are written with 17 significant digits so a load gives back the
-/// same bits.
-///
-/// C: `int mirs_entropy_acc_from_json(const char *text, size_t len, mirs_entropy_acc **out)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_acc_from_json(text: *const c_char, len: usize, out: *mut *mut mirs_entropy_acc) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, usize, *mut *mut mirs_entropy_acc) -> c_int>(crate::load::entry(331)))(text, len, out)
-}
-
-/// File versions; save writes atomically (temp file, fsync, rename).
-///
-/// C: `int mirs_entropy_acc_save(const mirs_entropy_acc *acc, const char *path)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_acc_save(acc: *const mirs_entropy_acc, path: *const c_char) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_acc, *const c_char) -> c_int>(crate::load::entry(332)))(acc, path)
-}
-
-/// File versions; save writes atomically (temp file, fsync, rename).
-///
-/// C: `int mirs_entropy_acc_load(const char *path, mirs_entropy_acc **out)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_acc_load(path: *const c_char, out: *mut *mut mirs_entropy_acc) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut *mut mirs_entropy_acc) -> c_int>(crate::load::entry(333)))(path, out)
-}
-
-/// Fills *out (struct_size set by the caller) with the comparison described
-/// above. Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE (layer), MIRS_E_EMPTY,
-/// MIRS_E_NO_MEMORY. Thread-safe while no thread modifies acc.
-///
-/// C: `int mirs_entropy_acc_compare(const mirs_entropy_acc *acc, size_t layer, uint32_t reps, uint64_t seed, mirs_entropy_group_test *out)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_acc_compare(acc: *const mirs_entropy_acc, layer: usize, reps: u32, seed: u64, out: *mut mirs_entropy_group_test) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_acc, usize, u32, u64, *mut mirs_entropy_group_test) -> c_int>(crate::load::entry(334)))(acc, layer, reps, seed, out)
-}
-
-/// Writes the threshold of method (MIRS_ENTROPY_THRESHOLD_*) to *threshold.
-/// Errors: MIRS_E_INVALID_ARGUMENT, MIRS_E_RANGE, MIRS_E_EMPTY.
-///
-/// C: `int mirs_entropy_acc_threshold(const mirs_entropy_acc *acc, size_t layer, int32_t method, double *threshold)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_acc_threshold(acc: *const mirs_entropy_acc, layer: usize, method: i32, threshold: *mut f64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_acc, usize, i32, *mut f64) -> c_int>(crate::load::entry(335)))(acc, layer, method, threshold)
-}
-
-/// opts is copied (NULL: defaults; threads ignored).
-///
-/// C: `int mirs_entropy_monitor_new(size_t layers, size_t heads, double threshold, const mirs_entropy_options *opts, mirs_entropy_monitor **out)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_monitor_new(layers: usize, heads: usize, threshold: f64, opts: *const mirs_entropy_options, out: *mut *mut mirs_entropy_monitor) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(usize, usize, f64, *const mirs_entropy_options, *mut *mut mirs_entropy_monitor) -> c_int>(crate::load::entry(336)))(layers, heads, threshold, opts, out)
-}
-
-/// opts is copied (NULL: defaults; threads ignored).
-///
-/// C: `void mirs_entropy_monitor_free(mirs_entropy_monitor *m)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_monitor_free(m: *mut mirs_entropy_monitor) {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_monitor)>(crate::load::entry(337)))(m)
-}
-
-/// One attention row of the current token.
-///
-/// C: `int mirs_entropy_monitor_feed(mirs_entropy_monitor *m, size_t layer, size_t head, const void *row, int32_t dtype, size_t nkeys)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_monitor_feed(m: *mut mirs_entropy_monitor, layer: usize, head: usize, row: *const c_void, dtype: i32, nkeys: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_monitor, usize, usize, *const c_void, i32, usize) -> c_int>(crate::load::entry(338)))(m, layer, head, row, dtype, nkeys)
-}
-
-/// Closes the current token: *flagged (or NULL) = 1 when the running mean is
-/// below the threshold, *score (or NULL) = that running mean. A token with
-/// no rows fed is MIRS_E_STATE.
-///
-/// C: `int mirs_entropy_monitor_token_end(mirs_entropy_monitor *m, int32_t *flagged, double *score)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_monitor_token_end(m: *mut mirs_entropy_monitor, flagged: *mut i32, score: *mut f64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_monitor, *mut i32, *mut f64) -> c_int>(crate::load::entry(339)))(m, flagged, score)
-}
-
-/// Running mean of one layer (NaN before the first token).
-///
-/// C: `int mirs_entropy_monitor_layer_mean(const mirs_entropy_monitor *m, size_t layer, double *mean)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_monitor_layer_mean(m: *const mirs_entropy_monitor, layer: usize, mean: *mut f64) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_entropy_monitor, usize, *mut f64) -> c_int>(crate::load::entry(340)))(m, layer, mean)
-}
-
-/// Forgets every token (new sequence).
-///
-/// C: `void mirs_entropy_monitor_reset(mirs_entropy_monitor *m)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_monitor_reset(m: *mut mirs_entropy_monitor) {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_entropy_monitor)>(crate::load::entry(341)))(m)
-}
-
-/// MIRS_ENTROPY_F32, _F16, _BF16, _F64 (numpy's names "float32" ... are accepted too): "f32", "f16", "bf16", "f64".
-///
-/// C: `const char *mirs_entropy_dtype_name(int32_t value)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_dtype_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(342)))(value)
-}
-
-/// MIRS_ENTROPY_F32, _F16, _BF16, _F64 (numpy's names "float32" ... are accepted too): "f32", "f16", "bf16", "f64".
-///
-/// C: `int mirs_entropy_dtype_from_name(const char *name, int32_t *out)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_dtype_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(343)))(name, out)
-}
-
-/// MIRS_ENTROPY_POLICY_*: "error", "renormalize", "skip".
-///
-/// C: `const char *mirs_entropy_policy_name(int32_t value)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_policy_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(344)))(value)
-}
-
-/// MIRS_ENTROPY_POLICY_*: "error", "renormalize", "skip".
-///
-/// C: `int mirs_entropy_policy_from_name(const char *name, int32_t *out)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_policy_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(345)))(name, out)
-}
-
-/// MIRS_ENTROPY_KERNEL_*: "auto", "generic", "avx2", "sse2", "avx512".
-///
-/// C: `const char *mirs_entropy_kernel_name(int32_t value)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_kernel_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(346)))(value)
-}
-
-/// MIRS_ENTROPY_KERNEL_*: "auto", "generic", "avx2", "sse2", "avx512".
-///
-/// C: `int mirs_entropy_kernel_from_name(const char *name, int32_t *out)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_kernel_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(347)))(name, out)
-}
-
-/// MIRS_ENTROPY_LABEL_*: "safe", "unsafe".
-///
-/// C: `const char *mirs_entropy_label_name(int32_t value)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_label_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(348)))(value)
-}
-
-/// MIRS_ENTROPY_LABEL_*: "safe", "unsafe".
-///
-/// C: `int mirs_entropy_label_from_name(const char *name, int32_t *out)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_label_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(349)))(name, out)
-}
-
-/// MIRS_ENTROPY_THRESHOLD_*: "midpoint", "youden".
-///
-/// C: `const char *mirs_entropy_threshold_name(int32_t value)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_threshold_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(350)))(value)
-}
-
-/// MIRS_ENTROPY_THRESHOLD_*: "midpoint", "youden".
-///
-/// C: `int mirs_entropy_threshold_from_name(const char *name, int32_t *out)` (entropy.h)
-#[inline]
-pub unsafe fn mirs_entropy_threshold_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(351)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const mirs_responses, *const mirs_response_match, *const mirs_judge_requests_options, mirs_prompt_sink_fn, *mut c_void, *mut mirs_judge_requests_summary) -> c_int>(crate::load::entry(356)))(resp, m, opts, sink, userdata, summary)
 }
 
 /// Writes the defaults into the first `size` bytes of *opts and sets its
@@ -6430,7 +6598,7 @@ pub unsafe fn mirs_entropy_threshold_from_name(name: *const c_char, out: *mut i3
 /// C: `int mirs_client_options_init(mirs_client_options *opts, size_t size)` (client.h)
 #[inline]
 pub unsafe fn mirs_client_options_init(opts: *mut mirs_client_options, size: usize) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_client_options, usize) -> c_int>(crate::load::entry(352)))(opts, size)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut mirs_client_options, usize) -> c_int>(crate::load::entry(357)))(opts, size)
 }
 
 /// 1 when the client works here: the library was built with libcurl's
@@ -6439,7 +6607,7 @@ pub unsafe fn mirs_client_options_init(opts: *mut mirs_client_options, size: usi
 /// C: `int mirs_client_available(void)` (client.h)
 #[inline]
 pub unsafe fn mirs_client_available() -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn() -> c_int>(crate::load::entry(353)))()
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn() -> c_int>(crate::load::entry(358)))()
 }
 
 /// Sends every request of `source` whose key has no ok record in
@@ -6462,7 +6630,7 @@ pub unsafe fn mirs_client_available() -> c_int {
 /// C: `int mirs_client_run(mirs_client_source_fn source, void *userdata, const char *output_path, const mirs_client_options *opts, mirs_client_summary *summary)` (client.h)
 #[inline]
 pub unsafe fn mirs_client_run(source: mirs_client_source_fn, userdata: *mut c_void, output_path: *const c_char, opts: *const mirs_client_options, summary: *mut mirs_client_summary) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(mirs_client_source_fn, *mut c_void, *const c_char, *const mirs_client_options, *mut mirs_client_summary) -> c_int>(crate::load::entry(354)))(source, userdata, output_path, opts, summary)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(mirs_client_source_fn, *mut c_void, *const c_char, *const mirs_client_options, *mut mirs_client_summary) -> c_int>(crate::load::entry(359)))(source, userdata, output_path, opts, summary)
 }
 
 /// Same, with the request lines read from a JSONL file (blank lines
@@ -6472,7 +6640,7 @@ pub unsafe fn mirs_client_run(source: mirs_client_source_fn, userdata: *mut c_vo
 /// C: `int mirs_client_run_file(const char *requests_path, const char *output_path, const mirs_client_options *opts, mirs_client_summary *summary)` (client.h)
 #[inline]
 pub unsafe fn mirs_client_run_file(requests_path: *const c_char, output_path: *const c_char, opts: *const mirs_client_options, summary: *mut mirs_client_summary) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const c_char, *const mirs_client_options, *mut mirs_client_summary) -> c_int>(crate::load::entry(355)))(requests_path, output_path, opts, summary)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *const c_char, *const mirs_client_options, *mut mirs_client_summary) -> c_int>(crate::load::entry(360)))(requests_path, output_path, opts, summary)
 }
 
 /// MIRS_CLIENT_API_* ("openai-chat" and "openai-completions" are accepted too): "auto", "chat", "completions",
@@ -6481,7 +6649,7 @@ pub unsafe fn mirs_client_run_file(requests_path: *const c_char, output_path: *c
 /// C: `const char *mirs_client_api_name(int32_t value)` (client.h)
 #[inline]
 pub unsafe fn mirs_client_api_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(356)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(361)))(value)
 }
 
 /// MIRS_CLIENT_API_* ("openai-chat" and "openai-completions" are accepted too): "auto", "chat", "completions",
@@ -6490,7 +6658,7 @@ pub unsafe fn mirs_client_api_name(value: i32) -> *const c_char {
 /// C: `int mirs_client_api_from_name(const char *name, int32_t *out)` (client.h)
 #[inline]
 pub unsafe fn mirs_client_api_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(357)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(362)))(name, out)
 }
 
 /// MIRS_CLIENT_OUTPUT_*: "responses", "judge".
@@ -6498,7 +6666,7 @@ pub unsafe fn mirs_client_api_from_name(name: *const c_char, out: *mut i32) -> c
 /// C: `const char *mirs_client_output_name(int32_t value)` (client.h)
 #[inline]
 pub unsafe fn mirs_client_output_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(358)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(363)))(value)
 }
 
 /// MIRS_CLIENT_OUTPUT_*: "responses", "judge".
@@ -6506,7 +6674,7 @@ pub unsafe fn mirs_client_output_name(value: i32) -> *const c_char {
 /// C: `int mirs_client_output_from_name(const char *name, int32_t *out)` (client.h)
 #[inline]
 pub unsafe fn mirs_client_output_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(359)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(364)))(name, out)
 }
 
 /// MIRS_CLIENT_DURABLE_*: "write", "fsync".
@@ -6514,7 +6682,7 @@ pub unsafe fn mirs_client_output_from_name(name: *const c_char, out: *mut i32) -
 /// C: `const char *mirs_client_durability_name(int32_t value)` (client.h)
 #[inline]
 pub unsafe fn mirs_client_durability_name(value: i32) -> *const c_char {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(360)))(value)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(i32) -> *const c_char>(crate::load::entry(365)))(value)
 }
 
 /// MIRS_CLIENT_DURABLE_*: "write", "fsync".
@@ -6522,7 +6690,7 @@ pub unsafe fn mirs_client_durability_name(value: i32) -> *const c_char {
 /// C: `int mirs_client_durability_from_name(const char *name, int32_t *out)` (client.h)
 #[inline]
 pub unsafe fn mirs_client_durability_from_name(name: *const c_char, out: *mut i32) -> c_int {
-    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(361)))(name, out)
+    (::core::mem::transmute::<*mut c_void, unsafe extern "C" fn(*const c_char, *mut i32) -> c_int>(crate::load::entry(366)))(name, out)
 }
 
 /// Every function of the header: (name, module).
@@ -6537,6 +6705,8 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_version_string", "common"),
     ("mirs_version_number", "common"),
     ("mirs_buf_free", "common"),
+    ("mirs_read_mode_name", "common"),
+    ("mirs_read_mode_from_name", "common"),
     ("mirs_category_name", "dataset"),
     ("mirs_relation_name", "dataset"),
     ("mirs_group_name", "dataset"),
@@ -6782,6 +6952,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_store_torn_bytes", "store"),
     ("mirs_store_record_count", "store"),
     ("mirs_store_done", "store"),
+    ("mirs_records_options_init", "store"),
     ("mirs_records_read", "store"),
     ("mirs_records_parse", "store"),
     ("mirs_records_free", "store"),
@@ -6798,42 +6969,6 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_torn_from_name", "store"),
     ("mirs_merge_policy_name", "store"),
     ("mirs_merge_policy_from_name", "store"),
-    ("mirs_official_options_init", "report"),
-    ("mirs_records_from_official", "report"),
-    ("mirs_report_new", "report"),
-    ("mirs_report_free", "report"),
-    ("mirs_report_model", "report"),
-    ("mirs_report_judge", "report"),
-    ("mirs_report_add", "report"),
-    ("mirs_report_add_record", "report"),
-    ("mirs_report_add_dataset", "report"),
-    ("mirs_report_dataset_items", "report"),
-    ("mirs_report_missing_count", "report"),
-    ("mirs_report_missing", "report"),
-    ("mirs_report_add_official", "report"),
-    ("mirs_report_add_official_json", "report"),
-    ("mirs_report_skipped_files", "report"),
-    ("mirs_report_merge", "report"),
-    ("mirs_report_counts", "report"),
-    ("mirs_report_write", "report"),
-    ("mirs_compare_models", "report"),
-    ("mirs_compare_judges", "report"),
-    ("mirs_compare_capability", "report"),
-    ("mirs_capability_read", "report"),
-    ("mirs_capability_parse", "report"),
-    ("mirs_capability_free", "report"),
-    ("mirs_capability_count", "report"),
-    ("mirs_capability_model", "report"),
-    ("mirs_capability_score", "report"),
-    ("mirs_capability_find", "report"),
-    ("mirs_denominator_name", "report"),
-    ("mirs_denominator_from_name", "report"),
-    ("mirs_report_format_name", "report"),
-    ("mirs_report_format_from_name", "report"),
-    ("mirs_score_options_init", "scoring"),
-    ("mirs_score_responses", "scoring"),
-    ("mirs_judge_requests_options_init", "scoring"),
-    ("mirs_judge_requests_write", "scoring"),
     ("mirs_entropy_options_init", "entropy"),
     ("mirs_entropy_auto_kernel", "entropy"),
     ("mirs_entropy_rows", "entropy"),
@@ -6879,6 +7014,44 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mirs_entropy_label_from_name", "entropy"),
     ("mirs_entropy_threshold_name", "entropy"),
     ("mirs_entropy_threshold_from_name", "entropy"),
+    ("mirs_official_options_init", "report"),
+    ("mirs_records_from_official", "report"),
+    ("mirs_report_new", "report"),
+    ("mirs_report_free", "report"),
+    ("mirs_report_model", "report"),
+    ("mirs_report_judge", "report"),
+    ("mirs_report_add", "report"),
+    ("mirs_report_add_record", "report"),
+    ("mirs_report_add_dataset", "report"),
+    ("mirs_report_dataset_items", "report"),
+    ("mirs_report_missing_count", "report"),
+    ("mirs_report_missing", "report"),
+    ("mirs_report_add_official", "report"),
+    ("mirs_report_add_official_json", "report"),
+    ("mirs_report_skipped_files", "report"),
+    ("mirs_report_merge", "report"),
+    ("mirs_report_counts", "report"),
+    ("mirs_report_write", "report"),
+    ("mirs_report_html_options_init", "report"),
+    ("mirs_report_write_html", "report"),
+    ("mirs_compare_models", "report"),
+    ("mirs_compare_judges", "report"),
+    ("mirs_compare_capability", "report"),
+    ("mirs_capability_read", "report"),
+    ("mirs_capability_parse", "report"),
+    ("mirs_capability_free", "report"),
+    ("mirs_capability_count", "report"),
+    ("mirs_capability_model", "report"),
+    ("mirs_capability_score", "report"),
+    ("mirs_capability_find", "report"),
+    ("mirs_denominator_name", "report"),
+    ("mirs_denominator_from_name", "report"),
+    ("mirs_report_format_name", "report"),
+    ("mirs_report_format_from_name", "report"),
+    ("mirs_score_options_init", "scoring"),
+    ("mirs_score_responses", "scoring"),
+    ("mirs_judge_requests_options_init", "scoring"),
+    ("mirs_judge_requests_write", "scoring"),
     ("mirs_client_options_init", "client"),
     ("mirs_client_available", "client"),
     ("mirs_client_run", "client"),

@@ -13,7 +13,7 @@ use std::ptr::{self, NonNull};
 use mirsafety_sys as sys;
 
 use crate::error::{check, Error, Result};
-use crate::{Category, DatasetFormat, DatasetMode, Group, Oddities, Relation};
+use crate::{Category, DatasetFormat, Group, Oddities, ReadMode, Relation};
 
 fn cstr_arg(s: &str, what: &str) -> Result<CString> {
     CString::new(s).map_err(|_| Error::new(sys::MIRS_E_INVALID_ARGUMENT, format!("{} contains a NUL byte", what)))
@@ -157,14 +157,11 @@ impl DatasetOptions {
         self.raw.format = format.raw();
         self
     }
-    /// Strict (default) or lenient validation.
-    pub fn mode(mut self, mode: DatasetMode) -> Self {
+    /// [`ReadMode::Strict`] (default: the first problem fails) or [`ReadMode::Lenient`] (bad items are
+    /// skipped and recorded as diagnostics).
+    pub fn mode(mut self, mode: ReadMode) -> Self {
         self.raw.mode = mode.raw();
         self
-    }
-    /// Skip bad items and record diagnostics instead of failing ([`DatasetMode::Lenient`]).
-    pub fn lenient(self, yes: bool) -> Self {
-        self.mode(if yes { DatasetMode::Lenient } else { DatasetMode::Strict })
     }
     /// A missing or non-regular image file is a problem.
     pub fn check_images(mut self, yes: bool) -> Self {
@@ -285,26 +282,25 @@ impl Dataset {
         unsafe { sys::mirs_dataset_count_cell(self.as_ptr(), category.raw(), relation.raw()) }
     }
     /// Problems skipped by a lenient open.
-    pub fn diagnostics(&self) -> Result<Vec<Diagnostic>> {
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
         let n = unsafe { sys::mirs_dataset_diagnostic_count(self.as_ptr()) };
-        let mut v = Vec::with_capacity(n);
-        for i in 0..n {
-            let (mut st, mut file, mut idx, mut msg) = (0, ptr::null(), 0i64, ptr::null());
-            check(unsafe { sys::mirs_dataset_diagnostic(self.as_ptr(), i, &mut st, &mut file, &mut idx, &mut msg) })?;
-            v.push(Diagnostic {
-                status: st,
-                file: unsafe { path(file) }.to_string_lossy().into_owned(),
-                item_index: usize::try_from(idx).ok(),
-                message: unsafe { text(msg) }.to_string(),
-            });
-        }
-        Ok(v)
+        (0..n)
+            .filter_map(|i| {
+                // Borrowed from the dataset, copied out at once.
+                let d = unsafe { sys::mirs_dataset_diagnostic(self.as_ptr(), i).as_ref() }?;
+                Some(Diagnostic {
+                    status: d.status,
+                    file: unsafe { path(d.file) }.to_string_lossy().into_owned(),
+                    item_index: usize::try_from(d.item_index).ok(),
+                    message: unsafe { text(d.message) }.to_string(),
+                })
+            })
+            .collect()
     }
-    /// The item at a position (MIRS_E_RANGE when out of range).
-    pub fn get(&self, index: usize) -> Result<Item<'_>> {
-        let mut out: *const sys::mirs_item = ptr::null();
-        check(unsafe { sys::mirs_dataset_get(self.as_ptr(), index, &mut out) })?;
-        Ok(Item::new(out))
+    /// The item at a position; `None` when out of range (see [`Dataset::len`]).
+    pub fn get(&self, index: usize) -> Option<Item<'_>> {
+        let p = unsafe { sys::mirs_dataset_get(self.as_ptr(), index) };
+        (!p.is_null()).then(|| Item::new(p))
     }
     /// The item with this key ("Category/Relation/id"); MIRS_E_NOT_FOUND when there is none.
     pub fn find(&self, key: &str) -> Result<Item<'_>> {

@@ -572,7 +572,7 @@ impl Accumulator {
             .map(|ptr| Accumulator { ptr })
             .ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL accumulator"))
     }
-    fn p(&self) -> *mut sys::mirs_entropy_acc {
+    pub(crate) fn p(&self) -> *mut sys::mirs_entropy_acc {
         self.ptr.as_ptr()
     }
     pub fn new(layers: usize, heads: usize, bins: usize, lo: f64, hi: f64) -> Result<Accumulator> {
@@ -704,10 +704,9 @@ impl Monitor {
         check(unsafe { sys::mirs_entropy_monitor_token_end(self.p(), &mut f, &mut s) })?;
         Ok((f != 0, s))
     }
-    pub fn layer_mean(&self, layer: usize) -> Result<f64> {
-        let mut m = 0.0;
-        check(unsafe { sys::mirs_entropy_monitor_layer_mean(self.p(), layer, &mut m) })?;
-        Ok(m)
+    /// The running mean of a layer (NaN before the first token or for a layer out of range).
+    pub fn layer_mean(&self, layer: usize) -> f64 {
+        unsafe { sys::mirs_entropy_monitor_layer_mean(self.p(), layer) }
     }
     pub fn reset(&mut self) {
         unsafe { sys::mirs_entropy_monitor_reset(self.p()) }

@@ -168,6 +168,92 @@ impl TryFrom<i32> for ErrorKind {
     }
 }
 
+/// How a reader treats bad input: the `mode` field of every reader's options
+/// (mirs_dataset_options, mirs_responses_options, mirs_records_options).
+///
+/// The C values are the `MIRS_READ_*` constants; [`ReadMode::raw`] and [`ReadMode::from_raw`] convert.
+#[repr(i32)]
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReadMode {
+    /// the first problem fails the read
+    ///
+    /// `MIRS_READ_STRICT`
+    Strict = sys::MIRS_READ_STRICT as i32,
+    /// bad records are skipped and kept as diagnostics on the handle
+    ///
+    /// `MIRS_READ_LENIENT`
+    Lenient = sys::MIRS_READ_LENIENT as i32,
+}
+
+impl ReadMode {
+    /// Every value, in the header's order.
+    pub const ALL: [ReadMode; 2] = [ReadMode::Strict, ReadMode::Lenient];
+    /// The C value.
+    pub const fn raw(self) -> i32 {
+        self as i32
+    }
+    /// The value of a C constant; `None` for a value the header does not define.
+    pub const fn from_raw(v: i32) -> Option<ReadMode> {
+        match v {
+            x if x == sys::MIRS_READ_STRICT as i32 => Some(ReadMode::Strict),
+            x if x == sys::MIRS_READ_LENIENT as i32 => Some(ReadMode::Lenient),
+            _ => None,
+        }
+    }
+}
+
+impl From<ReadMode> for i32 {
+    fn from(v: ReadMode) -> i32 {
+        v.raw()
+    }
+}
+
+impl TryFrom<i32> for ReadMode {
+    type Error = crate::Error;
+    /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
+    fn try_from(v: i32) -> crate::Result<ReadMode> {
+        ReadMode::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_READ_*", v as i64))
+    }
+}
+
+impl ReadMode {
+    /// The library's name of the value (`mirs_read_mode_name`).
+    pub fn name(self) -> &'static str {
+        let p = unsafe { sys::mirs_read_mode_name(self.raw()) };
+        if p.is_null() {
+            return "";
+        }
+        // SAFETY: the name functions return static NUL-terminated ASCII strings.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap_or("")
+    }
+    /// The value of a name (`mirs_read_mode_from_name`: ASCII case, spaces, `_` and `-` are ignored);
+    /// `MIRS_E_NOT_FOUND` listing the choices otherwise.
+    pub fn from_name(name: &str) -> crate::Result<ReadMode> {
+        let c = std::ffi::CString::new(name)
+            .map_err(|_| crate::Error::new(sys::MIRS_E_INVALID_ARGUMENT as i32, "name holds a NUL byte"))?;
+        let mut v = 0i32;
+        let st = unsafe { sys::mirs_read_mode_from_name(c.as_ptr(), &mut v) };
+        if st != 0 {
+            return Err(crate::Error::last(st));
+        }
+        ReadMode::try_from(v)
+    }
+}
+
+impl std::fmt::Display for ReadMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for ReadMode {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<ReadMode> {
+        ReadMode::from_name(s)
+    }
+}
+
 /// Risk categories, in the official order. Official names are the folder
 /// names: Hate_Speech, Violence, Self-Harm, Illegal_Activities, Harassment,
 /// Privacy.
@@ -546,61 +632,13 @@ impl std::str::FromStr for DatasetFormat {
     }
 }
 
-/// The `MIRS_DATASET_*` constants.
-///
-/// The C values are the `MIRS_DATASET_*` constants; [`DatasetMode::raw`] and [`DatasetMode::from_raw`] convert.
-#[repr(i32)]
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DatasetMode {
-    /// the first problem fails the open
-    ///
-    /// `MIRS_DATASET_STRICT`
-    Strict = sys::MIRS_DATASET_STRICT as i32,
-    /// bad items are skipped and recorded as diagnostics
-    ///
-    /// `MIRS_DATASET_LENIENT`
-    Lenient = sys::MIRS_DATASET_LENIENT as i32,
-}
-
-impl DatasetMode {
-    /// Every value, in the header's order.
-    pub const ALL: [DatasetMode; 2] = [DatasetMode::Strict, DatasetMode::Lenient];
-    /// The C value.
-    pub const fn raw(self) -> i32 {
-        self as i32
-    }
-    /// The value of a C constant; `None` for a value the header does not define.
-    pub const fn from_raw(v: i32) -> Option<DatasetMode> {
-        match v {
-            x if x == sys::MIRS_DATASET_STRICT as i32 => Some(DatasetMode::Strict),
-            x if x == sys::MIRS_DATASET_LENIENT as i32 => Some(DatasetMode::Lenient),
-            _ => None,
-        }
-    }
-}
-
-impl From<DatasetMode> for i32 {
-    fn from(v: DatasetMode) -> i32 {
-        v.raw()
-    }
-}
-
-impl TryFrom<i32> for DatasetMode {
-    type Error = crate::Error;
-    /// `MIRS_E_INVALID_ARGUMENT` for a value the header does not define.
-    fn try_from(v: i32) -> crate::Result<DatasetMode> {
-        DatasetMode::from_raw(v).ok_or_else(|| crate::error::invalid_value("MIRS_DATASET_*", v as i64))
-    }
-}
-
 /// Oddities: items the official eval.py evaluates although they are not what
 /// the documented layout describes (docs/dataset.md lists them: an image count
 /// outside min_images..max_images, an unknown category folder or relation
 /// file, no usable "id", a non-integer "iteration", non-string keywords or
 /// descriptions, a missing prompt or question...). ACCEPT (the default) keeps
 /// such an item, with the official code's reading of the odd field, and
-/// records one diagnostic per oddity whose status is MIRS_OK (in both modes);
+/// records one diagnostic per oddity whose status is MIRS_OK (in both read modes);
 /// REFUSE treats each as a problem (the mode then decides).
 ///
 /// The C values are the `MIRS_DATASET_ODDITIES_*` constants; [`Oddities::raw`] and [`Oddities::from_raw`] convert.

@@ -55,27 +55,6 @@ pub fn detect_format(data: &[u8]) -> ImageFormat {
         .unwrap_or(ImageFormat::None)
 }
 
-macro_rules! options_type {
-    ($name:ident, $raw:ty, $init:path) => {
-        impl Default for $name {
-            fn default() -> Self {
-                let mut raw = std::mem::MaybeUninit::zeroed();
-                unsafe {
-                    $init(raw.as_mut_ptr(), std::mem::size_of_val(&raw));
-                    $name {
-                        raw: raw.assume_init(),
-                    }
-                }
-            }
-        }
-        impl $name {
-            /// The library's defaults.
-            pub fn new() -> Self {
-                Self::default()
-            }
-        }
-    };
-}
 macro_rules! setter {
     ($(#[$m:meta])* $fn:ident, $field:ident, $t:ty) => {
         $(#[$m])*

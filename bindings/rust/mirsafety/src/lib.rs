@@ -15,6 +15,30 @@
 //! follow the header: a [`Dataset`] is both, an [`Iter`] only `Send`. The raw layer is re-exported as [`sys`].
 pub use mirsafety_sys as sys;
 
+/// `Default` (the library's `_init` defaults for this header's struct size) and `new()` of an options builder
+/// `$name { raw: $raw }`; defined before the modules so that every one of them can use it.
+macro_rules! options_type {
+    ($name:ident, $raw:ty, $init:path) => {
+        impl Default for $name {
+            fn default() -> Self {
+                let mut raw = std::mem::MaybeUninit::zeroed();
+                unsafe {
+                    $init(raw.as_mut_ptr(), std::mem::size_of_val(&raw));
+                    $name {
+                        raw: raw.assume_init(),
+                    }
+                }
+            }
+        }
+        impl $name {
+            /// The library's defaults.
+            pub fn new() -> Self {
+                Self::default()
+            }
+        }
+    };
+}
+
 pub mod client;
 mod dataset;
 pub mod entropy;

@@ -15,8 +15,8 @@ use crate::error::{check, Error, Result};
 use crate::progress::Progress;
 use crate::{
     Category, Denominator, Durability, Group, Judge, JudgeComparison, MergePolicy, ModelComparison, ParseMode,
-    RecordFlags, Relation, ReportBy, ReportFormat, ResponseOrigin, ResponseStatus, ResponsesFormat, ScoreSummary,
-    StripMode, TornPolicy, Verdict,
+    ReadMode, RecordFlags, Relation, ReportBy, ReportFormat, ResponseOrigin, ResponseStatus, ResponsesFormat,
+    ScoreSummary, StripMode, TornPolicy, Verdict,
 };
 
 fn cs(s: &str) -> Result<CString> {
@@ -118,9 +118,9 @@ impl ResponsesOptions {
         self.raw.format = f.raw();
         self
     }
-    /// Skip bad lines (kept as diagnostics) instead of failing.
-    pub fn lenient(mut self, yes: bool) -> Self {
-        self.raw.lenient = yes as i32;
+    /// [`ReadMode::Strict`] (default) or [`ReadMode::Lenient`]: skip bad lines (kept as diagnostics).
+    pub fn mode(mut self, mode: ReadMode) -> Self {
+        self.raw.mode = mode.raw();
         self
     }
     /// Deepest JSON nesting accepted.
@@ -152,6 +152,82 @@ impl Default for ResponsesOptions {
             ResponsesOptions { raw: raw.assume_init() }
         }
     }
+}
+
+/// A collection read by position whose values are copied out one at a time ([`Responses`], [`Records`]): what
+/// [`IndexedIter`] walks.
+pub trait Indexed {
+    /// What one position holds.
+    type Item;
+    /// Number of positions.
+    fn count(&self) -> usize;
+    /// The value at position `i` (`None` out of range).
+    fn at(&self, i: usize) -> Option<Self::Item>;
+}
+
+/// The values of an [`Indexed`] collection in order: exact length, from both ends, fused.
+pub struct IndexedIter<'a, C: Indexed> {
+    c: &'a C,
+    front: usize,
+    back: usize,
+}
+impl<'a, C: Indexed> IndexedIter<'a, C> {
+    fn new(c: &'a C) -> Self {
+        IndexedIter {
+            c,
+            front: 0,
+            back: c.count(),
+        }
+    }
+}
+impl<C: Indexed> Iterator for IndexedIter<'_, C> {
+    type Item = C::Item;
+    fn next(&mut self) -> Option<C::Item> {
+        if self.front >= self.back {
+            return None;
+        }
+        self.front += 1;
+        self.c.at(self.front - 1)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.back - self.front;
+        (n, Some(n))
+    }
+}
+impl<C: Indexed> DoubleEndedIterator for IndexedIter<'_, C> {
+    fn next_back(&mut self) -> Option<C::Item> {
+        if self.front >= self.back {
+            return None;
+        }
+        self.back -= 1;
+        self.c.at(self.back)
+    }
+}
+impl<C: Indexed> ExactSizeIterator for IndexedIter<'_, C> {}
+impl<C: Indexed> std::iter::FusedIterator for IndexedIter<'_, C> {}
+
+/// The [`Indexed`] impl of a collection with `len` and `get`, its iterator alias and `IntoIterator for &C`.
+macro_rules! indexed {
+    ($coll:ident, $item:ident, $iter:ident, $doc:literal) => {
+        impl Indexed for $coll {
+            type Item = $item;
+            fn count(&self) -> usize {
+                self.len()
+            }
+            fn at(&self, i: usize) -> Option<$item> {
+                self.get(i)
+            }
+        }
+        #[doc = $doc]
+        pub type $iter<'a> = IndexedIter<'a, $coll>;
+        impl<'a> IntoIterator for &'a $coll {
+            type Item = $item;
+            type IntoIter = $iter<'a>;
+            fn into_iter(self) -> $iter<'a> {
+                self.iter()
+            }
+        }
+    };
 }
 
 /// Model responses (OpenAI Batch or simple JSONL, or the official results/infer tree).
@@ -211,11 +287,7 @@ impl Responses {
     }
     /// Every response in file order (copied out one at a time).
     pub fn iter(&self) -> ResponsesIter<'_> {
-        ResponsesIter {
-            r: self,
-            front: 0,
-            back: self.len(),
-        }
+        IndexedIter::new(self)
     }
     pub fn len(&self) -> usize {
         unsafe { sys::mirs_responses_count(self.p()) }
@@ -274,45 +346,12 @@ impl Drop for Responses {
     }
 }
 
-impl<'a> IntoIterator for &'a Responses {
-    type Item = Response;
-    type IntoIter = ResponsesIter<'a>;
-    fn into_iter(self) -> ResponsesIter<'a> {
-        self.iter()
-    }
-}
-
-/// The responses of a [`Responses`] in order ([`Responses::iter`]); exact length.
-pub struct ResponsesIter<'a> {
-    r: &'a Responses,
-    front: usize,
-    back: usize,
-}
-impl Iterator for ResponsesIter<'_> {
-    type Item = Response;
-    fn next(&mut self) -> Option<Response> {
-        if self.front >= self.back {
-            return None;
-        }
-        self.front += 1;
-        self.r.get(self.front - 1)
-    }
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.back - self.front;
-        (n, Some(n))
-    }
-}
-impl DoubleEndedIterator for ResponsesIter<'_> {
-    fn next_back(&mut self) -> Option<Response> {
-        if self.front >= self.back {
-            return None;
-        }
-        self.back -= 1;
-        self.r.get(self.back)
-    }
-}
-impl ExactSizeIterator for ResponsesIter<'_> {}
-impl std::iter::FusedIterator for ResponsesIter<'_> {}
+indexed!(
+    Responses,
+    Response,
+    ResponsesIter,
+    "The responses of a [`Responses`] in order ([`Responses::iter`]); exact length, from both ends."
+);
 
 /// Responses matched to a dataset: borrows both (the library's match refers to them), and hands out items that
 /// live as long as the dataset. Immutable: `Send + Sync`.
@@ -511,6 +550,25 @@ impl Default for StoreOptions {
     }
 }
 
+/// Options of [`Records::read`] and [`Records::parse`]; defaults from `mirs_records_options_init`.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordsOptions {
+    raw: sys::mirs_records_options,
+}
+options_type!(
+    RecordsOptions,
+    sys::mirs_records_options,
+    sys::mirs_records_options_init
+);
+impl RecordsOptions {
+    /// [`ReadMode::Strict`] (default: a bad line is [`crate::ErrorKind::Corrupt`]) or [`ReadMode::Lenient`] (bad
+    /// lines are skipped and listed in [`Records::diagnostics`]).
+    pub fn mode(mut self, mode: ReadMode) -> Self {
+        self.raw.mode = mode.raw();
+        self
+    }
+}
+
 /// An append-only, crash-safe record file with an exclusive lock. Dropping closes it (ignoring the status of
 /// the last write: call [`Store::close`] to see it).
 pub struct Store {
@@ -577,10 +635,11 @@ impl Records {
             .map(|ptr| Records { ptr })
             .ok_or_else(|| Error::new(sys::MIRS_E_INTERNAL, "NULL"))
     }
-    pub fn read<P: AsRef<Path>>(path: P, lenient: bool) -> Result<Records> {
+    /// Reads a store file without modifying it.
+    pub fn read<P: AsRef<Path>>(path: P, opts: &RecordsOptions) -> Result<Records> {
         let c = cpath(path.as_ref())?;
         let mut out = ptr::null_mut();
-        check(unsafe { sys::mirs_records_read(c.as_ptr(), lenient as i32, &mut out) })?;
+        check(unsafe { sys::mirs_records_read(c.as_ptr(), &opts.raw, &mut out) })?;
         Self::wrap(out)
     }
     /// The verdicts of an official `results/harmbench/<model>` folder as records, read on `threads` threads
@@ -592,7 +651,8 @@ impl Records {
         check(unsafe { sys::mirs_records_from_official(c.as_ptr(), m.as_ptr(), &o, &mut out) })?;
         Self::wrap(out)
     }
-    pub fn parse(data: &[u8], what: Option<&str>, lenient: bool) -> Result<Records> {
+    /// Records from store text in memory (`what` names it in messages).
+    pub fn parse(data: &[u8], what: Option<&str>, opts: &RecordsOptions) -> Result<Records> {
         let w = opt_cs(what)?;
         let mut out = ptr::null_mut();
         check(unsafe {
@@ -600,7 +660,7 @@ impl Records {
                 data.as_ptr() as *const c_char,
                 data.len(),
                 ptr_of(&w),
-                lenient as i32,
+                &opts.raw,
                 &mut out,
             )
         })?;
@@ -617,11 +677,7 @@ impl Records {
     }
     /// Every record in file order (copied out one at a time).
     pub fn iter(&self) -> RecordsIter<'_> {
-        RecordsIter {
-            r: self,
-            front: 0,
-            back: self.len(),
-        }
+        IndexedIter::new(self)
     }
     pub fn get(&self, i: usize) -> Option<Record> {
         let r = unsafe { sys::mirs_records_get(self.p(), i) };
@@ -653,45 +709,12 @@ impl Drop for Records {
     }
 }
 
-impl<'a> IntoIterator for &'a Records {
-    type Item = Record;
-    type IntoIter = RecordsIter<'a>;
-    fn into_iter(self) -> RecordsIter<'a> {
-        self.iter()
-    }
-}
-
-/// The records of a [`Records`] in order ([`Records::iter`]); exact length.
-pub struct RecordsIter<'a> {
-    r: &'a Records,
-    front: usize,
-    back: usize,
-}
-impl Iterator for RecordsIter<'_> {
-    type Item = Record;
-    fn next(&mut self) -> Option<Record> {
-        if self.front >= self.back {
-            return None;
-        }
-        self.front += 1;
-        self.r.get(self.front - 1)
-    }
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.back - self.front;
-        (n, Some(n))
-    }
-}
-impl DoubleEndedIterator for RecordsIter<'_> {
-    fn next_back(&mut self) -> Option<Record> {
-        if self.front >= self.back {
-            return None;
-        }
-        self.back -= 1;
-        self.r.get(self.back)
-    }
-}
-impl ExactSizeIterator for RecordsIter<'_> {}
-impl std::iter::FusedIterator for RecordsIter<'_> {}
+indexed!(
+    Records,
+    Record,
+    RecordsIter,
+    "The records of a [`Records`] in order ([`Records::iter`]); exact length, from both ends."
+);
 
 /// Merges stores into `output` atomically: (records, duplicates, conflicts).
 pub fn store_merge<P: AsRef<Path>, Q: AsRef<Path>>(
@@ -1057,6 +1080,107 @@ pub fn compare_capability(asr: &[f64], capability: &[f64]) -> Result<(f64, f64, 
         )
     })?;
     Ok((a, b, c, d))
+}
+
+/// Options of [`write_html`]: the page's title and note, the denominator and the interval level.
+#[derive(Clone, Debug)]
+pub struct HtmlOptions {
+    title: Option<CString>,
+    note: Option<CString>,
+    denominator: Denominator,
+    confidence: f64,
+}
+
+impl Default for HtmlOptions {
+    fn default() -> Self {
+        HtmlOptions {
+            title: None,
+            note: None,
+            denominator: Denominator::All,
+            confidence: 0.95,
+        }
+    }
+}
+
+impl HtmlOptions {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// The page's title (default "Attack success rates").
+    pub fn title(mut self, title: &str) -> Result<Self> {
+        self.title = Some(cs(title)?);
+        Ok(self)
+    }
+    /// A sentence under the title, e.g. the data source (default none).
+    pub fn note(mut self, note: &str) -> Result<Self> {
+        self.note = Some(cs(note)?);
+        Ok(self)
+    }
+    /// Which answers count in every ASR (default [`Denominator::All`]).
+    pub fn denominator(mut self, d: Denominator) -> Self {
+        self.denominator = d;
+        self
+    }
+    /// The level of every interval, in (0, 1) (default 0.95).
+    pub fn confidence(mut self, c: f64) -> Self {
+        self.confidence = c;
+        self
+    }
+}
+
+/// One accumulator drawn on the page of [`write_html`]: `(name, accumulator, unit)`, the unit of its values
+/// being "nats", "bits" or "normalised".
+pub type HtmlEntropy<'a> = (&'a str, &'a crate::entropy::Accumulator, &'a str);
+
+/// The self-contained HTML page of `reports` and the `entropy` accumulators (`mirs_report_write_html`, what
+/// `mirsafety report --format html` writes), line by line (newline included) to `sink`, which returns false to
+/// stop early. Every figure is the JSON rendering's ([`Report::write`]); the bytes depend only on the inputs.
+pub fn write_html<F: FnMut(&[u8]) -> bool>(
+    reports: &[&Report],
+    entropy: &[HtmlEntropy<'_>],
+    opts: &HtmlOptions,
+    sink: F,
+) -> Result<()> {
+    let mut raw = std::mem::MaybeUninit::<sys::mirs_report_html_options>::zeroed();
+    let mut raw = unsafe {
+        sys::mirs_report_html_options_init(raw.as_mut_ptr(), std::mem::size_of::<sys::mirs_report_html_options>());
+        raw.assume_init()
+    };
+    raw.title = ptr_of(&opts.title);
+    raw.note = ptr_of(&opts.note);
+    raw.denominator = opts.denominator.raw();
+    raw.confidence = opts.confidence;
+    let reps: Vec<*const sys::mirs_report> = reports.iter().map(|r| r.p() as *const sys::mirs_report).collect();
+    let mut names = Vec::with_capacity(entropy.len() * 2);
+    for (name, _, unit) in entropy {
+        names.push(cs(name)?);
+        names.push(cs(unit)?);
+    }
+    let ents: Vec<sys::mirs_report_html_entropy> = entropy
+        .iter()
+        .enumerate()
+        .map(|(i, (_, acc, _))| sys::mirs_report_html_entropy {
+            name: names[2 * i].as_ptr(),
+            unit: names[2 * i + 1].as_ptr(),
+            acc: acc.p() as *const sys::mirs_entropy_acc,
+        })
+        .collect();
+    let mut state = crate::prompt::SinkState { f: sink, panic: None };
+    let st = unsafe {
+        sys::mirs_report_write_html(
+            reps.as_ptr(),
+            reps.len(),
+            ents.as_ptr(),
+            ents.len(),
+            &raw,
+            Some(crate::prompt::sink_tramp::<F>),
+            &mut state as *mut crate::prompt::SinkState<F> as *mut c_void,
+        )
+    };
+    if let Some(p) = state.panic.take() {
+        std::panic::resume_unwind(p);
+    }
+    check(st).map(|_| ())
 }
 
 /// Options of [`judge_requests`]: which judge (or the response-type rubric), the request body form, the

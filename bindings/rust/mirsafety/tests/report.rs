@@ -1,6 +1,8 @@
 #![cfg(mirs_module = "report")]
 //! report.h through the safe layer.
-use mirsafety::report::{self, Record, Records, Report, Responses, ResponsesOptions, Store, StoreOptions};
+use mirsafety::report::{
+    self, Record, Records, RecordsOptions, Report, Responses, ResponsesOptions, Store, StoreOptions,
+};
 use mirsafety::{sys, Dataset};
 
 fn tmpdir(name: &str) -> std::path::PathBuf {
@@ -33,7 +35,7 @@ fn record_texts_keep_nul() {
     r.judge_output = Some("Yes\0".to_string());
     let line = r.to_json().unwrap();
     assert!(line.contains("\"judge_output\":\"Yes\\u0000\",\"response\":\"Sure.\\u0000NUL\""));
-    let rs = Records::parse(format!("{line}{line}").as_bytes(), None, false).unwrap();
+    let rs = Records::parse(format!("{line}{line}").as_bytes(), None, &RecordsOptions::new()).unwrap();
     assert_eq!(rs.get(0).unwrap(), r);
 }
 
@@ -48,7 +50,7 @@ fn responses() {
         sys::MIRS_E_JSON
     );
     let o = ResponsesOptions::new()
-        .lenient(true)
+        .mode(mirsafety::ReadMode::Lenient)
         .format(mirsafety::ResponsesFormat::Auto)
         .max_records(10);
     let r = Responses::parse(t, Some("s.jsonl"), &o).unwrap();
@@ -58,6 +60,12 @@ fn responses() {
     assert_eq!(r.find("k1").unwrap().text, "again");
     assert_eq!(r.duplicates(), vec!["k1".to_string()]);
     assert_eq!(r.diagnostics().len(), 1);
+    // The one indexed iterator: exact length, both ends, fused.
+    let mut it = r.iter();
+    assert_eq!(it.len(), 2);
+    assert_eq!(it.next_back().unwrap().text, r.get(1).unwrap().text);
+    assert_eq!(it.next().unwrap().text, "hi");
+    assert!(it.next().is_none() && it.next_back().is_none() && it.len() == 0);
     let d = tmpdir("resp");
     std::fs::write(d.join("r.jsonl"), t).unwrap();
     assert_eq!(Responses::open(d.join("r.jsonl"), &o).unwrap().len(), 2);
@@ -116,13 +124,21 @@ fn store_records_merge() {
         sys::MIRS_E_STATE
     );
     s.close().unwrap();
-    let r = Records::read(d.join("a.jsonl"), false).unwrap();
+    let r = Records::read(d.join("a.jsonl"), &RecordsOptions::new()).unwrap();
     assert_eq!(r.len(), 2);
     assert_eq!(r.get(0).unwrap(), rec);
     assert_eq!(r.get(1).unwrap().timestamp_ms, None); // absent, not a 0 sentinel
     assert_eq!((r.torn_bytes(), r.diagnostics().len()), (0, 0));
-    let p = Records::parse(format!("{}junk\n{}", line, line).as_bytes(), Some("mem"), true).unwrap();
+    let p = Records::parse(
+        format!("{}junk\n{}", line, line).as_bytes(),
+        Some("mem"),
+        &RecordsOptions::new().mode(mirsafety::ReadMode::Lenient),
+    )
+    .unwrap();
     assert_eq!((p.len(), p.diagnostics().len()), (2, 1));
+    let rev: Vec<Record> = p.iter().rev().collect();
+    assert_eq!(rev.len(), p.iter().len());
+    assert_eq!((rev[0].clone(), rev[1].clone()), (p.get(1).unwrap(), p.get(0).unwrap()));
     {
         let mut s2 = Store::open(d.join("b.jsonl"), &StoreOptions::default()).unwrap();
         s2.append(&rec).unwrap();
@@ -233,7 +249,7 @@ fn reports_and_comparisons() {
                 .unwrap()
             })
             .collect();
-        Records::parse(text.as_bytes(), None, false).unwrap()
+        Records::parse(text.as_bytes(), None, &RecordsOptions::new()).unwrap()
     };
     let (ra, rb) = (recs("A", 2), recs("B", 3));
     let stats = cfg!(mirs_module = "stats");
@@ -314,7 +330,7 @@ fn scoring_a_run() {
     let s2 = report::score_responses(&ds, &f, &r, &j, None, &opts2, &mut st2).unwrap();
     assert_eq!(s2.scored, keys.len() as u64);
     st2.close().unwrap();
-    let recs = Records::read(d.join("s2.jsonl"), false).unwrap();
+    let recs = Records::read(d.join("s2.jsonl"), &RecordsOptions::new()).unwrap();
     assert!(recs
         .iter()
         .all(|x| x.model == "m2" && x.timestamp_ms == Some(7) && x.response.as_deref() == Some("an answer")));
@@ -336,7 +352,7 @@ fn one_verdict_per_item_and_coverage() {
     ] {
         text += &Record::new(k, "m", "j", Some(v)).to_json().unwrap();
     }
-    let recs = Records::parse(text.as_bytes(), None, false).unwrap();
+    let recs = Records::parse(text.as_bytes(), None, &RecordsOptions::new()).unwrap();
     assert_eq!(
         (0..3).map(|i| recs.counted(i)).collect::<Vec<_>>(),
         vec![false, true, true]
@@ -353,7 +369,7 @@ fn one_verdict_per_item_and_coverage() {
     assert_eq!((&recs).into_iter().count(), recs.len());
     let mut none = Record::new(k0, "m", "j", None);
     none.flags = mirsafety::RecordFlags::FAILED | mirsafety::RecordFlags::TRUNCATED;
-    let back = Records::parse(none.to_json().unwrap().as_bytes(), None, false).unwrap();
+    let back = Records::parse(none.to_json().unwrap().as_bytes(), None, &RecordsOptions::new()).unwrap();
     assert_eq!(back.get(0).unwrap(), none);
     let mut rep = Report::new("m", "j").unwrap();
     for i in (0..recs.len()).filter(|&i| recs.counted(i)) {
@@ -481,4 +497,56 @@ fn judge_requests_one_per_item_last_response_wins() {
     })
     .unwrap();
     assert_eq!(n, 1);
+}
+
+#[test]
+fn write_html_page() {
+    let mut a = Report::new("m <1>", "harmbench-mir").unwrap();
+    let mut b = Report::new("other", "llamaguard3").unwrap();
+    let rec = |key: &str, model: &str, judge: &str, v: mirsafety::Verdict| Record::new(key, model, judge, Some(v));
+    a.add_record(&rec(
+        "Violence/Analogy/1",
+        "m <1>",
+        "harmbench-mir",
+        mirsafety::Verdict::Unsafe,
+    ))
+    .unwrap();
+    b.add_record(&rec(
+        "Violence/Analogy/1",
+        "other",
+        "llamaguard3",
+        mirsafety::Verdict::Safe,
+    ))
+    .unwrap();
+    let mut acc = mirsafety::entropy::Accumulator::new(1, 1, 8, 0.0, 4.0).unwrap();
+    for v in [1.0, 1.2, 1.1] {
+        acc.add_item(mirsafety::EntropyLabel::Safe, &[v], 1, 1, 1).unwrap();
+        acc.add_item(mirsafety::EntropyLabel::Unsafe, &[v + 1.5], 1, 1, 1)
+            .unwrap();
+    }
+    let opts = report::HtmlOptions::new().title("T & t").unwrap().confidence(0.9);
+    let mut page = Vec::new();
+    let mut lines = 0;
+    report::write_html(&[&a, &b], &[("acc", &acc, "nats")], &opts, |l| {
+        assert_eq!(l.iter().filter(|&&c| c == b'\n').count(), 1);
+        assert_eq!(l.last(), Some(&b'\n'));
+        page.extend_from_slice(l);
+        lines += 1;
+        true
+    })
+    .unwrap();
+    let text = String::from_utf8(page).unwrap();
+    assert!(text.starts_with("<!DOCTYPE html>\n") && text.ends_with("</body></html>\n"));
+    assert!(text.contains("<title>T &amp; t</title>") && text.contains("m &lt;1&gt;") && text.contains("90% Wilson"));
+    assert!(lines > 10);
+    let mut first = 0;
+    report::write_html(&[&a], &[], &report::HtmlOptions::new(), |_| {
+        first += 1;
+        false
+    })
+    .unwrap();
+    assert_eq!(first, 1);
+    let bad = report::HtmlOptions::new().confidence(1.5);
+    let err = report::write_html(&[&a], &[], &bad, |_| true).unwrap_err();
+    assert_eq!(err.status(), sys::MIRS_E_INVALID_ARGUMENT);
 }
