@@ -304,9 +304,9 @@ fn diagnostic_item_index_is_an_option() {
     copy_tree(&sample(), &root);
     let victim = root.join("Self-Harm").join("Causality_final.json");
     std::fs::write(&victim, "[{\"id\": 1, \"revised_prompt\": ").unwrap();
-    let lenient = DatasetOptions::new().mode(mirsafety::DatasetMode::Lenient);
+    let lenient = DatasetOptions::new().mode(mirsafety::ReadMode::Lenient);
     let ds = Dataset::open_with(&root, &lenient).unwrap();
-    let d = ds.diagnostics().unwrap();
+    let d = ds.diagnostics();
     let file = d
         .iter()
         .find(|x| x.file.ends_with("Causality_final.json"))
@@ -314,7 +314,7 @@ fn diagnostic_item_index_is_an_option() {
     assert_eq!((file.status, file.item_index), (sys::MIRS_E_JSON, None));
     let few = lenient.min_images(1).max_images(2);
     let ds = Dataset::open_with(sample(), &few).unwrap();
-    let d = ds.diagnostics().unwrap();
+    let d = ds.diagnostics();
     assert!(!d.is_empty() && d.iter().all(|x| x.item_index.is_some()));
     std::fs::remove_dir_all(&root).unwrap();
 }
