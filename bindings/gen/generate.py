@@ -511,8 +511,11 @@ def py_str(s):
     """A Python string literal for s (triple-quoted when it spans lines)."""
     if "\n" not in s:
         return repr(s)
-    s = s.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    return '"""' + s + '"""'
+    s = s.replace("\\", "\\\\")
+    tail = ""
+    if s.endswith('"'):  # a closing quote of the text would merge with the literal's own
+        s, tail = s[:-1], '\\"'
+    return '"""' + s.replace('"""', '\\"\\"\\"') + tail + '"""'
 
 
 def c_sig(f):

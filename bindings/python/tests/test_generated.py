@@ -86,3 +86,17 @@ def test_generator_is_in_sync(tmp_path):
     gen = os.path.join(REPO, "bindings", "gen", "generate.py")
     r = subprocess.run(["/usr/bin/python3", gen, "--check"], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr
+
+
+def test_generator_string_literals_round_trip():
+    # Header comments become Python literals; a comment ending in a quote (or holding three) once gave a
+    # literal that did not parse.
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("mirs_generate", os.path.join(REPO, "bindings", "gen",
+                                                                                "generate.py"))
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    for text in ['one line "quoted"', 'two\nlines "quoted"', 'x\n"""y"""', 'ends\nwith """', 'a\nb""',
+                 'back\\slash\n"', "tab\t\nand 'single'"]:
+        literal = gen.py_str(text)
+        assert eval(literal) == text, (text, literal)  # noqa: S307 (a literal the generator wrote)
