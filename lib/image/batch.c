@@ -5,7 +5,11 @@
  * Design: the inputs are independent, so the threads share nothing but an
  * atomic index of the next input to take; each writes only its input's
  * result slot, and results come back in input order whatever thread did the
- * work. The calling thread works too, so threads = 1 starts no thread at
+ * work. With more than one thread the inputs are taken largest first (by
+ * their byte size, a file's from stat): the last inputs taken are then the
+ * smallest, so the threads finish close together instead of one waiting out
+ * a large image taken last (longest-processing-time-first scheduling). The
+ * calling thread works too, so threads = 1 starts no thread at
  * all, and every started thread is joined before mirs_image_batch_run()
  * returns (if a thread cannot be started, the others do its share). The
  * error message of a failed input is copied from the worker's thread-local
@@ -16,8 +20,10 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define BATCH_MAX_THREADS 256u
 
@@ -47,6 +53,7 @@ typedef struct batch_run {
     const mirs_image_encode_options *encode; /* NULL: keep images */
     int32_t method;
     int dct_scaling;
+    const size_t *order; /* inputs in the order to take them; NULL: input order */
     atomic_size_t next;
 } batch_run;
 
@@ -164,14 +171,47 @@ static int prepare(const batch_run *r, batch_item *it)
     return MIRS_OK;
 }
 
+/* Sorts the indices by cost, largest first, ties in input order (a heap
+ * sort over the pair, which is a total order: no equal keys remain). */
+static bool cost_before(const uint64_t *cost, size_t a, size_t b)
+{
+    return cost[a] != cost[b] ? cost[a] > cost[b] : a < b;
+}
+
+static void sift_down(size_t *v, const uint64_t *cost, size_t root, size_t n)
+{
+    for (;;) {
+        size_t child = 2 * root + 1;
+        if (child >= n) return;
+        /* A max-heap of "comes later", so the sorted array runs from first to last. */
+        if (child + 1 < n && cost_before(cost, v[child], v[child + 1])) child++;
+        if (!cost_before(cost, v[root], v[child])) return;
+        size_t t = v[root];
+        v[root] = v[child];
+        v[child] = t;
+        root = child;
+    }
+}
+
+static void sort_by_cost(size_t *v, const uint64_t *cost, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;) sift_down(v, cost, i, n);
+    for (size_t end = n; end > 1; end--) {
+        size_t t = v[0];
+        v[0] = v[end - 1];
+        v[end - 1] = t;
+        sift_down(v, cost, 0, end - 1);
+    }
+}
+
 static void *worker(void *arg)
 {
     batch_run *r = arg;
     mirs_image_batch *b = r->b;
     for (;;) {
-        size_t i = atomic_fetch_add_explicit(&r->next, 1, memory_order_relaxed);
-        if (i >= b->n) break;
-        batch_item *it = &b->items[i];
+        size_t k = atomic_fetch_add_explicit(&r->next, 1, memory_order_relaxed);
+        if (k >= b->n) break;
+        batch_item *it = &b->items[r->order ? r->order[k] : k];
         it->status = prepare(r, it);
         if (it->status) {
             it->message = strdup(mirs_error_last());
@@ -209,12 +249,28 @@ MIRS_API int mirs_image_batch_run(mirs_image_batch *b, const mirs_image_batch_op
     size_t nt = o.threads ? o.threads : 1;
     if (nt > BATCH_MAX_THREADS) nt = BATCH_MAX_THREADS;
     if (nt > b->n) nt = b->n ? b->n : 1;
+    r.order = NULL;
+    size_t *order = NULL;
+    uint64_t *cost = NULL;
+    if (nt > 1 && (order = malloc(b->n * sizeof *order)) && (cost = malloc(b->n * sizeof *cost))) {
+        for (size_t i = 0; i < b->n; i++) {
+            struct stat sb;
+            order[i] = i;
+            cost[i] = b->items[i].path ? (stat(b->items[i].path, &sb) == 0 ? (uint64_t)sb.st_size : 0)
+                                       : (uint64_t)b->items[i].len;
+        }
+        /* Largest first, ties in input order. */
+        sort_by_cost(order, cost, b->n);
+        r.order = order;
+    }
+    free(cost);
     pthread_t tid[BATCH_MAX_THREADS];
     size_t started = 0;
     for (size_t t = 1; t < nt; t++)
         if (pthread_create(&tid[started], NULL, worker, &r) == 0) started++;
     worker(&r);
     for (size_t t = 0; t < started; t++) pthread_join(tid[t], NULL);
+    free(order);
 
     size_t bad = 0;
     for (size_t i = 0; i < b->n; i++) bad += b->items[i].status != MIRS_OK;
