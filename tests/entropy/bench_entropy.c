@@ -21,6 +21,8 @@
 
 #include <mirsafety/mirsafety.h>
 
+#include <pthread.h>
+
 static double now(void)
 {
     struct timespec ts;
@@ -131,10 +133,48 @@ static double time_loop(job *j, sum_fn fn)
     return best;
 }
 
+/* The same read loop on two threads, each over half of the array: what the
+ * memory system gives two cores, the ceiling of any two-thread stream. */
+typedef struct {
+    sum_fn fn;
+    const uint64_t *w;
+    size_t n, dist;
+    uint64_t out;
+} half;
+
+static void *half_run(void *arg)
+{
+    half *h = arg;
+    h->out = h->fn(h->w, h->n, h->dist);
+    return NULL;
+}
+
+static double time_loop2(job *j, sum_fn fn)
+{
+    static const size_t dists[] = {0, 512, 1024, 2048, 4096, 8192};
+    double best = 1e30;
+    size_t n = j->bytes / 8, first = n / 2 / 64 * 64;
+    for (size_t k = 0; k < sizeof dists / sizeof *dists; k++) {
+        half a = {fn, j->data, first, dists[k], 0}, b = {fn, (const uint64_t *)j->data + first, n - first, dists[k], 0};
+        pthread_t t2;
+        double t = now();
+        if (pthread_create(&t2, NULL, half_run, &b) != 0) return 1e30;
+        half_run(&a);
+        pthread_join(t2, NULL);
+        t = now() - t;
+        sink += a.out + b.out;
+        if (t < best) best = t;
+    }
+    return best;
+}
+
 static double time_sum(void *arg) { return time_loop(arg, sum_words); }
+static double time_sum_2t(void *arg) { return time_loop2(arg, sum_words); }
 #if defined(__x86_64__)
 static double time_sum_avx2(void *arg) { return time_loop(arg, sum_avx2); }
 static double time_sum_avx512(void *arg) { return time_loop(arg, sum_avx512); }
+static double time_sum_avx2_2t(void *arg) { return time_loop2(arg, sum_avx2); }
+static double time_sum_avx512_2t(void *arg) { return time_loop2(arg, sum_avx512); }
 #endif
 
 static int cmp_double(const void *a, const void *b)
@@ -223,7 +263,10 @@ int main(int argc, char **argv)
 #if defined(__x86_64__)
         {"read_avx2", time_sum_avx2, &j, 0, {0}},
         {"read_avx512", time_sum_avx512, &j, 0, {0}},
+        {"read_avx2_2t", time_sum_avx2_2t, &j, 0, {0}},
+        {"read_avx512_2t", time_sum_avx512_2t, &j, 0, {0}},
 #endif
+        {"read_words_2t", time_sum_2t, &j, 0, {0}},
         {"f32", time_entropy, &j, 0, {0}},
         {"f32_2t", time_entropy, &j2, 0, {0}},
         {"generic_f32", time_entropy, &jg, 0, {0}},
@@ -238,8 +281,9 @@ int main(int argc, char **argv)
         for (size_t k = 0; k < nm; k++) {
             if (m[k].arg == &jg && round >= 2) continue; /* the portable kernel is slow: two rounds */
 #if defined(__x86_64__)
-            if (m[k].fn == time_sum_avx2 && !__builtin_cpu_supports("avx2")) continue;
-            if (m[k].fn == time_sum_avx512 && !__builtin_cpu_supports("avx512f")) continue;
+            if ((m[k].fn == time_sum_avx2 || m[k].fn == time_sum_avx2_2t) && !__builtin_cpu_supports("avx2")) continue;
+            if ((m[k].fn == time_sum_avx512 || m[k].fn == time_sum_avx512_2t) && !__builtin_cpu_supports("avx512f"))
+                continue;
 #endif
             m[k].t[m[k].rounds++] = m[k].fn(m[k].arg);
         }
