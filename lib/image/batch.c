@@ -20,7 +20,6 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -171,37 +170,17 @@ static int prepare(const batch_run *r, batch_item *it)
     return MIRS_OK;
 }
 
-/* Sorts the indices by cost, largest first, ties in input order (a heap
- * sort over the pair, which is a total order: no equal keys remain). */
-static bool cost_before(const uint64_t *cost, size_t a, size_t b)
-{
-    return cost[a] != cost[b] ? cost[a] > cost[b] : a < b;
-}
+/* An input and its cost estimate, sorted largest first (ties in input order). */
+typedef struct ranked {
+    uint64_t cost;
+    size_t index;
+} ranked;
 
-static void sift_down(size_t *v, const uint64_t *cost, size_t root, size_t n)
+static int ranked_cmp(const void *pa, const void *pb)
 {
-    for (;;) {
-        size_t child = 2 * root + 1;
-        if (child >= n) return;
-        /* A max-heap of "comes later", so the sorted array runs from first to last. */
-        if (child + 1 < n && cost_before(cost, v[child], v[child + 1])) child++;
-        if (!cost_before(cost, v[root], v[child])) return;
-        size_t t = v[root];
-        v[root] = v[child];
-        v[child] = t;
-        root = child;
-    }
-}
-
-static void sort_by_cost(size_t *v, const uint64_t *cost, size_t n)
-{
-    for (size_t i = n / 2; i-- > 0;) sift_down(v, cost, i, n);
-    for (size_t end = n; end > 1; end--) {
-        size_t t = v[0];
-        v[0] = v[end - 1];
-        v[end - 1] = t;
-        sift_down(v, cost, 0, end - 1);
-    }
+    const ranked *a = pa, *b = pb;
+    if (a->cost != b->cost) return a->cost > b->cost ? -1 : 1;
+    return a->index < b->index ? -1 : a->index > b->index;
 }
 
 static void *worker(void *arg)
@@ -251,19 +230,19 @@ MIRS_API int mirs_image_batch_run(mirs_image_batch *b, const mirs_image_batch_op
     if (nt > b->n) nt = b->n ? b->n : 1;
     r.order = NULL;
     size_t *order = NULL;
-    uint64_t *cost = NULL;
-    if (nt > 1 && (order = malloc(b->n * sizeof *order)) && (cost = malloc(b->n * sizeof *cost))) {
+    ranked *rk = NULL;
+    if (nt > 1 && (order = malloc(b->n * sizeof *order)) && (rk = malloc(b->n * sizeof *rk))) {
         for (size_t i = 0; i < b->n; i++) {
             struct stat sb;
-            order[i] = i;
-            cost[i] = b->items[i].path ? (stat(b->items[i].path, &sb) == 0 ? (uint64_t)sb.st_size : 0)
-                                       : (uint64_t)b->items[i].len;
+            rk[i].index = i;
+            rk[i].cost = b->items[i].path ? (stat(b->items[i].path, &sb) == 0 ? (uint64_t)sb.st_size : 0)
+                                          : (uint64_t)b->items[i].len;
         }
-        /* Largest first, ties in input order. */
-        sort_by_cost(order, cost, b->n);
+        qsort(rk, b->n, sizeof *rk, ranked_cmp);
+        for (size_t i = 0; i < b->n; i++) order[i] = rk[i].index;
         r.order = order;
     }
-    free(cost);
+    free(rk);
     pthread_t tid[BATCH_MAX_THREADS];
     size_t started = 0;
     for (size_t t = 1; t < nt; t++)
