@@ -613,25 +613,22 @@ static int add_item(builder *b, const cJSON *obj, const item_ctx *cx, int64_t id
         return MIRS_E_NO_MEMORY;
     it->image_files = it->image_paths + nimg;
     uint32_t k = 0;
-    size_t lb = cx->base ? strlen(cx->base) : 0;
+    mirs__sb full;
+    mirs__sb_init(&full);
     for (const cJSON *e = jim ? jim->child : NULL; e && k < nimg; e = e->next, k++) {
-        size_t lp = strlen(e->valuestring);
         const char *p = it->image_paths[k] = e->valuestring;
         if (!cx->base) {
             it->image_files[k] = p;
             continue;
         }
-        if (p[0] == '/') { /* os.path.join(base_dir, p) is p */
-            it->image_files[k] = p;
-            continue;
+        image_join(&full, cx->base, p); /* the same join the file system checks above used */
+        it->image_files[k] = full.oom ? NULL : mirs__arena_strndup(a, full.data, full.len);
+        if (!it->image_files[k]) {
+            mirs__sb_free(&full);
+            return MIRS_E_NO_MEMORY;
         }
-        char *full = mirs__arena_alloc(a, lb + lp + 2);
-        if (!full) return MIRS_E_NO_MEMORY;
-        memcpy(full, cx->base, lb);
-        full[lb] = '/';
-        memcpy(full + lb + 1, p, lp + 1);
-        it->image_files[k] = full;
     }
+    mirs__sb_free(&full);
     ds->image_total += nimg;
     if (cat >= 0 && rel >= 0) ds->counts[cat][rel]++;
     table_put(ds, ds->count);
