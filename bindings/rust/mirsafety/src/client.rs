@@ -10,11 +10,10 @@
 //! ```
 use std::ffi::CString;
 use std::os::raw::{c_char, c_int, c_void};
-use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::atomic::AtomicI32;
 
-use crate::error::{check, Error, Result};
+use crate::error::{check, cpath, cstring, Result};
 use crate::sys;
 
 /// Whether the library was built with libcurl (otherwise every run fails with `MIRS_E_UNSUPPORTED`).
@@ -90,15 +89,6 @@ pub struct Summary {
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
     pub cancelled: bool,
-}
-
-fn cstring(s: &str, what: &str) -> Result<CString> {
-    CString::new(s).map_err(|_| Error::new(sys::MIRS_E_INVALID_ARGUMENT, format!("{} contains a NUL byte", what)))
-}
-
-fn cpath(p: &Path) -> Result<CString> {
-    CString::new(p.as_os_str().as_bytes())
-        .map_err(|_| Error::new(sys::MIRS_E_INVALID_ARGUMENT, "a path contains a NUL byte"))
 }
 
 struct Raw {

@@ -12,12 +12,8 @@ use std::ptr::{self, NonNull};
 
 use mirsafety_sys as sys;
 
-use crate::error::{check, Error, Result};
+use crate::error::{check, cpath, cstring, Error, Result};
 use crate::{Category, DatasetFormat, Group, Oddities, ReadMode, Relation};
-
-fn cstr_arg(s: &str, what: &str) -> Result<CString> {
-    CString::new(s).map_err(|_| Error::new(sys::MIRS_E_INVALID_ARGUMENT, format!("{} contains a NUL byte", what)))
-}
 
 /// Borrowed library text as &str (valid UTF-8 by the header's contract; "" for NULL).
 unsafe fn text<'a>(p: *const c_char) -> &'a str {
@@ -244,8 +240,7 @@ impl Dataset {
     /// Opens with options.
     pub fn open_with<P: AsRef<Path>>(path: P, opts: &DatasetOptions) -> Result<Dataset> {
         crate::check_version()?;
-        let c = CString::new(path.as_ref().as_os_str().as_bytes())
-            .map_err(|_| Error::new(sys::MIRS_E_INVALID_ARGUMENT, "path contains a NUL byte"))?;
+        let c = cpath(path.as_ref())?;
         let mut out: *mut sys::mirs_dataset = ptr::null_mut();
         check(unsafe { sys::mirs_dataset_open(c.as_ptr(), &opts.raw, &mut out) })?;
         NonNull::new(out)
@@ -304,7 +299,7 @@ impl Dataset {
     }
     /// The item with this key ("Category/Relation/id"); MIRS_E_NOT_FOUND when there is none.
     pub fn find(&self, key: &str) -> Result<Item<'_>> {
-        let c = cstr_arg(key, "key")?;
+        let c = cstring(key, "key")?;
         let mut out: *const sys::mirs_item = ptr::null();
         check(unsafe { sys::mirs_dataset_find(self.as_ptr(), c.as_ptr(), &mut out) })?;
         Ok(Item::new(out))
@@ -386,7 +381,7 @@ impl Filter {
             .keys
             .iter()
             .flatten()
-            .map(|k| cstr_arg(k, "key"))
+            .map(|k| cstring(k, "key"))
             .collect::<Result<Vec<_>>>()?;
         *ptrs = keys.iter().map(|k| k.as_ptr()).collect();
         let mut raw = std::mem::MaybeUninit::<sys::mirs_filter>::zeroed();

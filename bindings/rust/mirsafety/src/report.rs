@@ -4,14 +4,13 @@
 use std::ffi::{CStr, CString};
 use std::marker::PhantomData;
 use std::os::raw::{c_char, c_void};
-use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::ptr::{self, NonNull};
 
 use mirsafety_sys as sys;
 
 use crate::dataset::{Dataset, Item};
-use crate::error::{check, Error, Result};
+use crate::error::{check, cpath, cstring, Error, Result};
 use crate::progress::Progress;
 use crate::{
     Category, Denominator, Durability, Group, Judge, JudgeComparison, MergePolicy, ModelComparison, ParseMode,
@@ -20,10 +19,7 @@ use crate::{
 };
 
 fn cs(s: &str) -> Result<CString> {
-    CString::new(s).map_err(|_| Error::new(sys::MIRS_E_INVALID_ARGUMENT, "text contains a NUL byte"))
-}
-fn cpath(p: &Path) -> Result<CString> {
-    CString::new(p.as_os_str().as_bytes()).map_err(|_| Error::new(sys::MIRS_E_INVALID_ARGUMENT, "NUL in path"))
+    cstring(s, "text")
 }
 fn opt_cs(s: Option<&str>) -> Result<Option<CString>> {
     s.map(cs).transpose()
