@@ -193,9 +193,15 @@ def render(text: Text, images: Iterable[PathLike] = (), relation: Optional[NameA
     k = None if key is None else text_in(key)
     q = None if question is None else text_in(question)
     inp.key, inp.question = k, q
-    o = _Options(opts)
+    o = _Options(opts)  # alive through the call: it holds the strings the options point to
+    return _text_call("mirs_prompt_render", ctypes.byref(inp), o.ref())
+
+
+
+def _text_call(name: str, *args: Any) -> str:
+    """Calls the library function `name` with args and a mirs_buf out-parameter last; the UTF-8 text it filled."""
     buf = _ffi.mirs_buf()
-    check(lib().mirs_prompt_render(ctypes.byref(inp), o.ref(), ctypes.byref(buf)), "mirs_prompt_render")
+    check(getattr(lib(), name)(*args, ctypes.byref(buf)), name)
     return take_buf(buf).decode("utf-8")
 
 
@@ -217,10 +223,8 @@ def item_text(item: Item, *, format: Optional[NameArg] = None, variant: Optional
               failed: Optional[Callable[[str], object]] = None) -> str:
     """The model-facing text of one Item with a text format and the options' variant."""
     opts = _given(locals())
-    o = _Options(opts)
-    buf = _ffi.mirs_buf()
-    check(lib().mirs_prompt_item_text(item._h(), o.ref(), ctypes.byref(buf)), "mirs_prompt_item_text")
-    return take_buf(buf).decode("utf-8")
+    o = _Options(opts)  # alive through the call: it holds the strings the options point to
+    return _text_call("mirs_prompt_item_text", item._h(), o.ref())
 
 
 def check_options(*, format: Optional[NameArg] = None, variant: Optional[NameArg] = None,
@@ -251,10 +255,8 @@ def item_line(item: Item, *, format: Optional[NameArg] = None, variant: Optional
               failed: Optional[Callable[[str], object]] = None) -> str:
     """One output line for an Item (JSON, without the newline): {"key", "text", "images"} or a request."""
     opts = _given(locals())
-    o = _Options(opts)
-    buf = _ffi.mirs_buf()
-    check(lib().mirs_prompt_item_line(item._h(), o.ref(), ctypes.byref(buf)), "mirs_prompt_item_line")
-    return take_buf(buf).decode("utf-8")
+    o = _Options(opts)  # alive through the call: it holds the strings the options point to
+    return _text_call("mirs_prompt_item_line", item._h(), o.ref())
 
 
 def write(dataset: Dataset, sink: Callable[[str], Optional[bool]], *, categories: Optional[Filter] = None, relations: Optional[Filter] = None,
