@@ -871,17 +871,6 @@ static int pin_host(run *r)
             strcat(txt, "]");
         } else
             continue;
-        /* getaddrinfo lists an address once per socket type asked; SOCK_STREAM keeps one each, but a
-         * resolver may still repeat one: keep the first. */
-        size_t tl = strlen(txt);
-        bool dup = false;
-        for (const char *p = e.data + head; !dup && p && *p;) {
-            const char *comma = strchr(p, ',');
-            size_t l = comma ? (size_t)(comma - p) : strlen(p);
-            dup = l == tl && memcmp(p, txt, l) == 0;
-            p = comma ? comma + 1 : NULL;
-        }
-        if (dup) continue;
         if (e.len > head) mirs__sb_putc(&e, ',');
         mirs__sb_puts(&e, txt);
     }
