@@ -232,6 +232,43 @@ static double rounding_slack(int32_t dtype, size_t ncols)
     }
 }
 
+/* Turns row r's sums into its entropy (or NaN) by the policy; returns 0, or
+ * the error kind (with *val) when the policy is to fail. */
+static int finish_row(const ent_job *j, size_t r, ent_sums tot, double inv_t, double sum_limit, double *val)
+{
+    const mirs_entropy_options *o = &j->opts;
+    int kind = 0;
+    if (tot.nbad) {
+        kind = ERR_BAD;
+        *val = (double)tot.nbad;
+    } else if (!(tot.s > 0) || !(tot.s < INFINITY)) {
+        kind = ERR_EMPTY;
+        *val = tot.s;
+    } else if (j->full_row && !o->logits && fabs(tot.s - 1.0) > sum_limit) {
+        kind = ERR_SUM;
+        *val = tot.s;
+    }
+    if (kind && o->policy == MIRS_ENTROPY_POLICY_ERROR) return kind;
+    if (kind && o->policy == MIRS_ENTROPY_POLICY_SKIP) {
+        j->out[r] = NAN;
+        return 0;
+    }
+    if (!(tot.s > 0) || !(tot.s < INFINITY)) {
+        *val = tot.s;
+        if (o->policy == MIRS_ENTROPY_POLICY_ERROR) return ERR_EMPTY;
+        j->out[r] = NAN;
+        return 0;
+    }
+    double h = o->logits ? log(tot.s) - inv_t * tot.t / tot.s : log(tot.s) - tot.t / tot.s;
+    if (h < 0) h = 0; /* rounding of a one-hot row */
+    if (o->normalize) h = j->nsel > 1 ? h / log((double)j->nsel) : 0.0;
+    if (o->bits) h /= 0.693147180559945309;
+    j->out[r] = h;
+    return 0;
+}
+
+#define ROW_BATCH 64 /* rows per call of a kernel's prob_rows */
+
 static void run_chunk(chunk *c)
 {
     const ent_job *j = c->j;
@@ -252,14 +289,35 @@ static void run_chunk(chunk *c)
     }
     const double inv_t = 1.0 / o->temperature;
     const double sum_limit = o->tolerance + rounding_slack(dt, j->ncols);
+    int kind = 0;
+    double val = 0;
+    size_t r = c->r0;
+    row_it it = row_at(j, r), nx = it;
+    /* Probabilities over one contiguous run per row: whole batches of rows
+     * (consecutive queries, one stride apart) go to the kernel at once, so
+     * its stream of loads does not stop between rows. */
+    if (!o->logits && !scratch && !ms && j->nruns == 1 && k->prob_rows[dt]) {
+        const ent_run *ru = &j->runs[0];
+        ent_sums sums[ROW_BATCH];
+        while (r < c->r1) {
+            size_t cnt = c->r1 - r, left = j->n2 - it.q;
+            if (cnt > left) cnt = left;
+            if (cnt > ROW_BATCH) cnt = ROW_BATCH;
+            k->prob_rows[dt](row_ptr(j, it) + ru->b * esz, cnt, (ptrdiff_t)(j->s2 * (int64_t)esz), ru->e - ru->b, sums);
+            for (size_t i = 0; i < cnt; i++, r++, row_next(j, &it)) {
+                kind = finish_row(j, r, sums[i], inv_t, sum_limit, &val);
+                if (kind) goto fail;
+            }
+        }
+        return;
+    }
     /* Logits over whole contiguous rows: the kernel takes the next row's
      * maximum while it sums this one, so each row is read from memory once. */
     const bool fuse = o->logits && k->lexp_next[dt] && !scratch && !ms && j->nruns == 1 && j->runs[0].b == 0 &&
                       j->runs[0].e == j->ncols;
     bool have_shift = false;
     float next_shift = 0;
-    row_it it = row_at(j, c->r0), nx = it;
-    for (size_t r = c->r0; r < c->r1; r++, it = nx) {
+    for (; r < c->r1; r++, it = nx) {
         row_next(j, &nx); /* nx: row r + 1 */
         const char *row = row_ptr(j, it);
         if (scratch) {
@@ -298,44 +356,17 @@ static void run_chunk(chunk *c)
         if (ms)
             for (size_t s = 0; s < nsp; s++)
                 j->mass[r * nsp + s] = o->logits ? (zfull > 0 ? ms[s] / zfull : NAN) : ms[s];
-        double h = NAN;
-        int kind = 0;
-        double val = 0;
-        if (tot.nbad) {
-            kind = ERR_BAD;
-            val = (double)tot.nbad;
-        } else if (!(tot.s > 0) || !(tot.s < INFINITY)) {
-            kind = ERR_EMPTY;
-            val = tot.s;
-        } else if (j->full_row && !o->logits && fabs(tot.s - 1.0) > sum_limit) {
-            kind = ERR_SUM;
-            val = tot.s;
-        }
-        if (kind && o->policy == MIRS_ENTROPY_POLICY_ERROR) goto fail;
-        if (kind && o->policy == MIRS_ENTROPY_POLICY_SKIP) {
-            j->out[r] = NAN;
-            continue;
-        }
-        if (!(tot.s > 0) || !(tot.s < INFINITY)) {
-            kind = ERR_EMPTY;
-            val = tot.s;
-            if (o->policy == MIRS_ENTROPY_POLICY_ERROR) goto fail;
-            j->out[r] = NAN;
-            continue;
-        }
-        h = o->logits ? log(tot.s) - inv_t * tot.t / tot.s : log(tot.s) - tot.t / tot.s;
-        if (h < 0) h = 0; /* rounding of a one-hot row */
-        if (o->normalize) h = j->nsel > 1 ? h / log((double)j->nsel) : 0.0;
-        if (o->bits) h /= 0.693147180559945309;
-        j->out[r] = h;
-        continue;
-    fail:
-        c->status = MIRS_E_NUMERIC;
-        c->err_row = r;
-        c->err_kind = kind;
-        c->err_value = val;
-        break;
+        kind = finish_row(j, r, tot, inv_t, sum_limit, &val);
+        if (kind) goto fail;
     }
+    free(ms);
+    free(scratch);
+    return;
+fail:
+    c->status = MIRS_E_NUMERIC;
+    c->err_row = r;
+    c->err_kind = kind;
+    c->err_value = val;
     free(ms);
     free(scratch);
     return;

@@ -26,6 +26,10 @@ typedef struct ent_kernel {
      * when that maximum is not valid (NaN or +Inf seen: call lmax then). */
     int (*lexp_next[5])(const void *row, size_t n, float shift, float inv_t, ent_sums *acc, const void *next,
                         float *next_max);
+    /* Optional (NULL in the portable kernel): prob over nrows rows of n
+     * elements, stride bytes apart, each row's sums into out[i] (set, not
+     * added to); the stream of loads runs on from one row into the next. */
+    void (*prob_rows[5])(const void *base, size_t nrows, ptrdiff_t stride, size_t n, ent_sums *out);
 } ent_kernel;
 
 extern const ent_kernel mirs__ent_generic;

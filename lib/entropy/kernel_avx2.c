@@ -37,9 +37,12 @@ TGT AI vi i_and(vi a, vi b) { return _mm256_and_si256(a, b); }
 #define i_srai(a, k) _mm256_srai_epi32(a, k)
 #define i_slli(a, k) _mm256_slli_epi32(a, k)
 #define i_srli(a, k) _mm256_srli_epi32(a, k)
-#define ENT_HAVE_PERM8 1
-TGT AI vf v_perm8(vf t, vi i) { return _mm256_permutevar8x32_ps(t, i); }
-TGT AI vf v_table8(const float *p) { return _mm256_loadu_ps(p); }
+#define ENT_TBITS 3 /* an 8-entry table: one register, vpermps */
+#define ENT_DEG 4
+typedef __m256 vtab;
+TGT AI vtab tab_load(const float *p) { return _mm256_loadu_ps(p); }
+TGT AI vf tab_look(vtab t, vi i) { return _mm256_permutevar8x32_ps(t, i); }
+TGT AI vi i_andor(vi a, int m, int o) { return _mm256_or_si256(_mm256_and_si256(a, _mm256_set1_epi32(m)), _mm256_set1_epi32(o)); }
 TGT AI vf v_fromi(vi a) { return _mm256_castsi256_ps(a); }
 TGT AI vi i_fromf(vf a) { return _mm256_castps_si256(a); }
 TGT AI vf v_cvt(vi a) { return _mm256_cvtepi32_ps(a); }
@@ -114,5 +117,6 @@ const ent_kernel mirs__ent_avx2 = {
     {NULL, lmax_f32, lmax_f16, lmax_bf16, NULL},
     {NULL, lexp_f32, lexp_f16, lexp_bf16, NULL},
     {NULL, lexpn_f32, lexpn_f16, lexpn_bf16, NULL},
+    {NULL, prob_rows_f32, prob_rows_f16, prob_rows_bf16, NULL},
 };
 #endif

@@ -1,9 +1,11 @@
 /* AVX-512 kernels (16 lanes; F, BW, DQ, VL, plus the AVX2/FMA/F16C the
  * selection also requires), compiled with per-function target attributes so
  * the rest of the library stays baseline x86-64; entropy.c only calls them
- * after CPUID and XGETBV said yes. The algorithm is kernel_simd.h's, the same
- * as the AVX2 kernel's at twice the width: half the instructions per element,
- * which is what a core that runs the AVX2 kernel compute-bound needs.
+ * after CPUID and XGETBV said yes. The algorithm is kernel_simd.h's, as the
+ * AVX2 kernel's at twice the width, with a 32-entry table (vpermt2ps) and a
+ * mantissa by one vpternlogd, so the logarithm needs one fma less: fewer
+ * instructions per element, which is what a core that runs these kernels
+ * compute-bound needs (Zen 4 runs a 512-bit operation as two 256-bit ones).
  * Conversions: f16 by AVX-512F's 16-lane vcvtph2ps (exact, subnormals
  * included); bf16 by widening the 16 bits into the top of each lane, which is
  * exact and is also all AVX512-BF16 offers in that direction (its
@@ -48,11 +50,22 @@ TGT AI vi i_sub(vi a, vi b) { return _mm512_sub_epi32(a, b); }
 TGT AI vi i_and(vi a, vi b) { return _mm512_and_si512(a, b); }
 #define i_srai(a, k) _mm512_srai_epi32(a, k)
 #define i_slli(a, k) _mm512_slli_epi32(a, k)
-#define ENT_HAVE_PERM8 1
-/* The 8-entry table sits in both 256-bit halves, so vpermps's 4-bit index
- * picks entry i mod 8 as the AVX2 kernel's 3-bit one does. */
-TGT AI vf v_table8(const float *p) { return _mm512_broadcast_f32x8(_mm256_loadu_ps(p)); }
-TGT AI vf v_perm8(vf t, vi i) { return _mm512_permutexvar_ps(i, t); }
+/* A 32-entry table in two registers (vpermt2ps picks entry i mod 32 in one
+ * instruction), so r is small enough for a degree-3 polynomial; the mantissa
+ * by one vpternlogd. */
+#define ENT_TBITS 5
+#define ENT_DEG 3
+typedef struct {
+    __m512 lo, hi;
+} vtab;
+TGT AI vtab tab_load(const float *p)
+{
+    vtab t = {_mm512_loadu_ps(p), _mm512_loadu_ps(p + 16)};
+    return t;
+}
+TGT AI vf tab_look(vtab t, vi i) { return _mm512_permutex2var_ps(t.lo, i, t.hi); }
+/* (a & m) | o: truth table 0xEA = (A & B) | C */
+TGT AI vi i_andor(vi a, int m, int o) { return _mm512_ternarylogic_epi32(a, _mm512_set1_epi32(m), _mm512_set1_epi32(o), 0xEA); }
 TGT AI vf v_fromi(vi a) { return _mm512_castsi512_ps(a); }
 TGT AI vi i_fromf(vf a) { return _mm512_castps_si512(a); }
 TGT AI vf v_cvt(vi a) { return _mm512_cvtepi32_ps(a); }
@@ -123,5 +136,6 @@ const ent_kernel mirs__ent_avx512 = {
     {NULL, lmax_f32, lmax_f16, lmax_bf16, NULL},
     {NULL, lexp_f32, lexp_f16, lexp_bf16, NULL},
     {NULL, lexpn_f32, lexpn_f16, lexpn_bf16, NULL},
+    {NULL, prob_rows_f32, prob_rows_f16, prob_rows_bf16, NULL},
 };
 #endif

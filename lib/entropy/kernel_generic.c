@@ -101,4 +101,5 @@ const ent_kernel mirs__ent_generic = {
     {NULL, lmax_f32, lmax_f16, lmax_bf16, lmax_f64},
     {NULL, lexp_f32, lexp_f16, lexp_bf16, lexp_f64},
     {NULL, NULL, NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

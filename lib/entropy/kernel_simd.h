@@ -1,40 +1,53 @@
 /* Vector entropy kernels, written once over a small set of primitives and
- * included by kernel_avx2.c (8 lanes, FMA, F16C) and kernel_sse2.c (4 lanes,
- * baseline x86-64). The includer defines: TGT (function attribute), W (lanes),
- * vf / vi (float / int32 vectors), the v_* and i_* operations used below,
- * dacc (a double accumulator of one vf) with dacc_zero/dacc_add/dacc_fma_i/
- * dacc_sum, ld_f32/ld_f16/ld_bf16 (W elements from memory as floats), and
- * vr (raw bits of a vector) with raw_zero/raw_max_ld/raw_to_vf: a per-lane
- * running maximum of loaded vectors, exact for non-negative values.
- * ENT_HAVE_PERM8 selects the table logarithm (v_table8 loads its 8 entries
- * so that v_perm8 picks entry i mod 8), ENT_MAX_SEES_SIGN says that the
- * maximum lets a negative value show in its sign bit. kernel_avx512.c (16
- * lanes) includes it too.
+ * included by kernel_avx512.c (16 lanes), kernel_avx2.c (8 lanes, FMA, F16C)
+ * and kernel_sse2.c (4 lanes, baseline x86-64). The includer defines: TGT
+ * (function attribute), W (lanes), vf / vi (float / int32 vectors), the v_*
+ * and i_* operations used below, dacc (a double accumulator of one vf) with
+ * dacc_zero/dacc_add/dacc_fma_i/dacc_sum, ld_f32/ld_f16/ld_bf16 (W elements
+ * from memory as floats), and vr (raw bits of a vector) with
+ * raw_zero/raw_max_ld/raw_to_vf: a per-lane running maximum of loaded
+ * vectors, exact for non-negative values. ENT_TBITS selects the table
+ * logarithm (vtab with tab_load/tab_look: a table of 2^ENT_TBITS floats and
+ * the lookup of entry i mod 2^ENT_TBITS; i_andor(a, m, o) = (a & m) | o);
+ * ENT_MAX_SEES_SIGN says that the maximum lets a negative value show in its
+ * sign bit.
  *
- * Probabilities, by blocks of BLK vectors. ln p = e ln 2 + ln m with m in
- * [m0, 2 m0), both from the bits of p with integer operations (valid for
- * every bit pattern, so zeros need no mask: 0 * finite = 0). With AVX2 the
- * top 3 bits of m's offset from m0 pick an interval j whose centre c_j =
- * 2^((j - J1) / 8) is geometric and exactly 1 for the interval J1 of m = 1,
- * so ln m = (j - J1) ln 2 / 8 + ln(1 + r), r = m / c_j - 1 (one table
- * permute for 1 / c_j, a degree-4 polynomial for ln(1 + r)), and K = 8 e + j
- * comes from a single shift of the bits: one integer carries both the
- * exponent and the table's logarithm. Without AVX2 (SSE2), K = e and the
- * Cephes logf polynomial gives ln m, m in [sqrt(1/2), sqrt(2)). A first pass
- * over the block (fused into the previous block's loop, so memory streams
- * while that one computes, with a software prefetch ENT_PF bytes ahead because
- * the hardware prefetcher alone leaves a single core short of the bandwidth)
- * takes each lane's largest p; its exponent e0 is the lane's reference (K0 =
- * 8 e0 + J1, or e0), and the second pass (from L1) sums in f32 p ln(p / 2^e0)
- * = p (s_K (K - K0) + ln(1 + r)) (s_K = ln 2 / 8, or ln 2 and ln m) and p.
- * Where p is large, p / 2^e0 is near 1, so the rounding of these sums stays
- * far below the 2e-6 budget whatever the scale of the row. Each block's sums
- * go into double, with e0 sum p added there: T = sum p ln p = sum p ln(p /
- * 2^e0) + ln 2 e0 sum p.
+ * Probabilities, by blocks of BLK vectors. A first pass over a block (fused
+ * into the previous block's loop, the previous row's last block included, so
+ * memory streams while that one computes, with a software prefetch ENT_PF
+ * bytes ahead) takes each lane's largest p; its biased exponent E0 is the
+ * lane's reference, and the second pass (from L1) sums in f32 p ln(p / 2^e0)
+ * (e0 = E0 - 127) and p. Where p is large, p / 2^e0 is near 1, so the
+ * rounding of these sums stays far below the 2e-6 budget whatever the scale
+ * of the row. Each block's sums go into double, with e0 sum p added there: T
+ * = sum p ln p = sum p ln(p / 2^e0) + ln 2 e0 sum p.
+ *
+ * The table logarithm (AVX2, AVX-512), for p = 2^(E - 127) m, m in [1, 2):
+ * the top ENT_TBITS bits of m's mantissa pick an interval j of NT = 2^TBITS
+ * equal ones, whose centre c_j = 2^(j / NT) is geometric, so ln c_j = s j
+ * with s = ln 2 / NT, and K = NT (E - E0) + j comes out of the bits of p
+ * with one subtraction and one shift: ln(p / 2^e0) = s K + ln(1 + r), r = m
+ * / c_j - 1 (one table lookup for 1 / c_j; 0 <= r < 0.157 for NT = 8,
+ * < 0.085 for NT = 32). The kernel sums P = K + ln(1 + r) / s, a Horner
+ * polynomial in r whose last step adds K, and multiplies by s in double at
+ * the end: per element one subtraction, one shift, one and-or (m), one
+ * conversion (K), one lookup, one fma for r, ENT_DEG fmas for P and one fma
+ * and one add for the sums. r = 0 exactly at m = 1, so a one-hot row sums
+ * to exactly 0 and powers of two carry no polynomial error. ln(1 + r) = r
+ * Q(r) is a minimax fit on r's range; with the rounding of the table and of
+ * the f32 evaluation, |s P - ln(p / 2^e0)| < 1.8e-7 (NT = 32, degree 3) and
+ * < 9e-8 (NT = 8, degree 4) for p in the binade of the maximum (every f32
+ * mantissa checked in an emulation), and P's own f32 rounding (2^-24
+ * relative) below it. test_log_every_mantissa measures 3.2e-7 and 2.3e-7
+ * nats end to end, the f32 sums included (budget 2e-6). The AVX-512 kernel
+ * takes NT = 32 (two table registers) and degree 3: one fma less than NT =
+ * 16 with degree 4, which ran 15% slower on Zen 4. Without a table (SSE2): m in
+ * [sqrt(1/2), sqrt(2)), K = E - E0 and the Cephes logf polynomial gives ln m.
+ *
  * The hot loop checks nothing per element: NaN and +Inf make the sums
  * non-finite, a negative value (or -0) shows in the sign bits, and f32/bf16
  * subnormals (whose bit split is wrong) can only matter when the run's total
- * mass is tiny; any of these hands the run to the portable kernel, which
+ * mass is tiny; any of these hands the row to the portable kernel, which
  * counts bad entries exactly.
  *
  * Logits: a = (x - shift) / T, exp by the Cephes expf polynomial with 2^n put
@@ -56,61 +69,30 @@ TGT __attribute__((always_inline)) static inline vf ld(const char *p, int dt)
     return dt == DT_F32 ? ld_f32(p) : dt == DT_F16 ? ld_f16(p) : ld_bf16(p);
 }
 
-#if defined(ENT_HAVE_PERM8)
-#define ENT_SPLIT 0x3f260000              /* bits of m0 = 0.6484375: m in [m0, 2 m0) */
-#define ENT_KSH 20                        /* K = 8 e + j, j = the interval of m */
-#define ENT_J1 5                          /* the interval of m = 1 */
-#define ENT_KSCALE 0.0866433975699931636f /* ln 2 / 8 */
+#if defined(ENT_TBITS)
+#define ENT_NT (1 << ENT_TBITS)
+#define ENT_S (0.693147180559945309 / ENT_NT) /* P is in units of s = ln 2 / NT */
+/* ln(1 + r) = r (C1 + r (C2 + r (C3 [+ r C4]))): minimax on r's range for
+ * this NT, coefficients in nats (divided by s below) */
+#if ENT_TBITS == 5 && ENT_DEG == 3
+#define ENT_C1 0.999975880999298
+#define ENT_C2 -0.498237807092004
+#define ENT_C3 0.29622182716725853
+#elif ENT_TBITS == 3 && ENT_DEG == 4
+#define ENT_C1 0.9999940129465322
+#define ENT_C2 -0.49961824883219835
+#define ENT_C3 0.3256769722397122
+#define ENT_C4 -0.1874492106575123
 #else
-#define ENT_SPLIT 0x3f3504f3 /* bits of sqrt(1/2) */
-#define ENT_KSH 23           /* K = e */
-#define ENT_J1 0
-#define ENT_KSCALE 0.693147180559945309f
+#error "no polynomial for this table size and degree"
 #endif
-#define ENT_MBASE (ENT_SPLIT + (ENT_J1 << ENT_KSH)) /* bits of m0 plus J1 intervals */
-
-/* Returns s_K dk + ln(m / c_j), where dk = K - K0 as a float (so the sum is
- * ln(p / 2^e0)). With the table (AVX2): m in [m0, 2 m0) falls in interval j
- * and c_j = 2^((j - J1) / 8), exactly 1 for the interval of m = 1; ki's low 3
- * bits are (j - J1) mod 8 and m arrives doubled where j < J1 (see pstep), so
- * 1 / c_j is the table's 2^(-i/8) at i = ki mod 8. r = m / c_j - 1 (-0.040 <
- * r < 0.097), ln(1 + r) by a degree-4 fit (|error| < 7e-8 including the
- * rounding of the table); r = 0 exactly at m = 1, so a one-hot row sums to
- * exactly 0 and powers of two carry no polynomial error. Without (SSE2): m
- * in [sqrt(1/2), sqrt(2)), ln m by the Cephes logf polynomial (c = 1). The
- * exponent term is added where the polynomial's chain allows, so it costs
- * one fma. */
-TGT __attribute__((always_inline)) static inline vf log_mk(vf m, vi ki, vf dk)
-{
-#if defined(ENT_HAVE_PERM8)
-    static const float inv_c[8] = {1.0f,
-                                   0.9170040488243103f,
-                                   0.8408964276313782f,
-                                   0.7711054086685181f,
-                                   0.7071067690849304f,
-                                   0.6484197974205017f,
-                                   0.5946035385131836f,
-                                   0.5452538728713989f};
-    vf r = v_fma(m, v_perm8(v_table8(inv_c), ki), v_set(-1.0f));
-    vf z = v_mul(r, r);
-    vf q = v_fma(z, v_set(-0.22772017121315002f), v_fma(v_set(0.333251416683197f), r, v_set(-0.5000360608100891f)));
-    return v_fma(z, q, v_fma(dk, v_set(ENT_KSCALE), r)); /* s_K dk + r + r^2 q */
+#define ENT_CS(c) v_set((float)((c) / ENT_S))
 #else
-    (void)ki;
-    /* Cephes: x - x^2/2 + x^3 P(x), x = m - 1, P by Estrin's scheme (short chains) */
-    vf x = v_sub(m, v_set(1.0f)), z = v_mul(x, x), z2 = v_mul(z, z);
-    vf q01 = v_fma(v_set(-2.4999993993E-1f), x, v_set(3.3333331174E-1f));
-    vf q23 = v_fma(v_set(-1.6668057665E-1f), x, v_set(2.0000714765E-1f));
-    vf q45 = v_fma(v_set(-1.2420140846E-1f), x, v_set(1.4249322787E-1f));
-    vf q67 = v_fma(v_set(-1.1514610310E-1f), x, v_set(1.1676998740E-1f));
-    vf r03 = v_fma(q23, z, q01), r48 = v_fma(v_set(7.0376836292E-2f), z2, v_fma(q67, z, q45));
-    vf y = v_fma(r48, z2, r03);
-    return v_fma(v_fma(y, x, v_set(-0.5f)), z, v_fma(dk, v_set(ENT_KSCALE), x)); /* s_K dk + x + z (x P - 1/2) */
+#define ENT_S 1.0                /* P is in nats */
+#define ENT_SPLIT 0x3f3504f3     /* bits of sqrt(1/2): m in [sqrt(1/2), sqrt(2)) */
 #endif
-}
 
-/* Double sums of a run: sum p ln(p / 2^e0) (the f32 block sums), e0 sum p,
- * sum p. */
+/* Double sums of a run: sum p P (the f32 block sums), e0 sum p, sum p. */
 typedef struct {
     dacc l, e0s, s;
 } pdacc;
@@ -119,7 +101,10 @@ typedef struct {
  * accumulator's latency limits the loop. */
 typedef struct {
     vf al[2], as[2];
-    vi kb; /* bits of m0 plus K0 in K's bit position: (e0 << 23) + (J1 << 20) */
+    vi kb; /* E0 << 23 (table), or (e0 << 23) + the bits of sqrt(1/2) */
+#if defined(ENT_TBITS)
+    vtab tab;
+#endif
 } pblk;
 
 TGT __attribute__((always_inline)) static inline void pstep(pblk *b, int u, vf p, vf *sign)
@@ -129,50 +114,87 @@ TGT __attribute__((always_inline)) static inline void pstep(pblk *b, int u, vf p
 #else
     (void)sign;
 #endif
-    /* t = bits - m0 bits - K0 in K's bit position, K0 = 8 e0 + J1 (e0 with
-     * SSE2): its top bits are K - K0, its low 23 bits m's offset from m0 less
-     * J1 intervals (mod 2^23), so adding m0 + J1 intervals back gives m, or
-     * 2 m where j < J1 (the table's entries there are halved to match). */
+#if defined(ENT_TBITS)
+    vi bits = i_fromf(p);
+    vi ki = i_srai(i_sub(bits, b->kb), 23 - ENT_TBITS);          /* K = NT (E - E0) + j */
+    vf m = v_fromi(i_andor(bits, 0x7fffff, 0x3f800000));         /* m in [1, 2) */
+    vf r = v_fma(m, tab_look(b->tab, ki), v_set(-1.0f));         /* m / c_j - 1 */
+#if ENT_DEG == 4
+    vf q = v_fma(v_fma(ENT_CS(ENT_C4), r, ENT_CS(ENT_C3)), r, ENT_CS(ENT_C2));
+#else
+    vf q = v_fma(ENT_CS(ENT_C3), r, ENT_CS(ENT_C2));
+#endif
+    vf pp = v_fma(v_fma(q, r, ENT_CS(ENT_C1)), r, v_cvt(ki)); /* P = K + ln(1 + r) / s */
+#else
+    /* t = bits - sqrt(1/2) bits - e0 in the exponent: its top bits are K = E -
+     * E0 (relative to the split), its low 23 bits m's offset from sqrt(1/2) */
     vi t = i_sub(i_fromf(p), b->kb);
-    vf m = v_fromi(i_add(i_and(t, i_set(0x7fffff)), i_set(ENT_MBASE)));
-    vi ki = i_srai(t, ENT_KSH); /* K - K0 */
-    b->al[u] = v_fma(p, log_mk(m, ki, v_cvt(ki)), b->al[u]);
+    vf m = v_fromi(i_add(i_and(t, i_set(0x7fffff)), i_set(ENT_SPLIT)));
+    vi ki = i_srai(t, 23);
+    /* Cephes: x - x^2/2 + x^3 P(x), x = m - 1, P by Estrin's scheme (short chains) */
+    vf x = v_sub(m, v_set(1.0f)), z = v_mul(x, x), z2 = v_mul(z, z);
+    vf q01 = v_fma(v_set(-2.4999993993E-1f), x, v_set(3.3333331174E-1f));
+    vf q23 = v_fma(v_set(-1.6668057665E-1f), x, v_set(2.0000714765E-1f));
+    vf q45 = v_fma(v_set(-1.2420140846E-1f), x, v_set(1.4249322787E-1f));
+    vf q67 = v_fma(v_set(-1.1514610310E-1f), x, v_set(1.1676998740E-1f));
+    vf r03 = v_fma(q23, z, q01), r48 = v_fma(v_set(7.0376836292E-2f), z2, v_fma(q67, z, q45));
+    vf y = v_fma(r48, z2, r03);
+    vf pp = v_fma(v_fma(y, x, v_set(-0.5f)), z, v_fma(v_cvt(ki), v_set(0.693147180559945309f), x));
+#endif
+    b->al[u] = v_fma(p, pp, b->al[u]);
     b->as[u] = v_add(b->as[u], p);
 }
 
 /* Sums one block of nv vectors at r, whose per-lane maximum (raw bits) is
- * mxr. With fuse, it also loads the next block (nv vectors at r + nv vectors,
- * nv a multiple of a cache line's vectors) and returns that block's maximum:
- * the next block streams in from memory while this one computes, and its
- * second pass then reads from L1. nv is even when fuse is set. */
+ * mxr. With next, it also loads nv vectors at next (nv a multiple of a cache
+ * line's vectors, and even) and returns their maximum: the next block streams
+ * in from memory while this one computes, and its second pass then reads from
+ * L1. */
 TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char *r, size_t nv, int dt, vf *sign, vr mxr,
-                                                           int fuse)
+                                                           const char *next)
 {
     const size_t step = (dt == DT_F32 ? 4 : 2) * W, line = 64 / step; /* vectors per 64-byte line */
     vf mx = raw_to_vf(mxr, dt);
 #if defined(ENT_MAX_SEES_SIGN)
     *sign = v_or(*sign, mx); /* the maximum took the sign into account */
 #endif
+#if defined(ENT_TBITS)
+    static const float inv_c[ENT_NT] = {
+#if ENT_TBITS == 3
+        1.0f, 0.917004049f, 0.840896428f, 0.771105409f, 0.707106769f, 0.648419797f,
+        0.594603539f, 0.545253873f,
+#else
+        1.0f, 0.978572071f, 0.957603276f, 0.93708384f, 0.917004049f, 0.897354543f,
+        0.878126085f, 0.859309673f, 0.840896428f, 0.822877765f, 0.805245161f, 0.787990451f,
+        0.771105409f, 0.754582226f, 0.738413095f, 0.722590387f, 0.707106769f, 0.69195497f,
+        0.677127779f, 0.662618339f, 0.648419797f, 0.634525478f, 0.620928884f, 0.607623696f,
+        0.594603539f, 0.58186245f, 0.56939429f, 0.557193398f, 0.545253873f, 0.53357023f,
+        0.522136867f, 0.510948598f,
+#endif
+    };
+    vi e0 = i_sub(i_srai(i_fromf(mx), 23), i_set(127)); /* a negative maximum is caught by the sign */
+    pblk b = {{v_zero(), v_zero()}, {v_zero(), v_zero()}, i_slli(i_add(e0, i_set(127)), 23), tab_load(inv_c)};
+#else
     vi e0 = i_srai(i_sub(i_fromf(mx), i_set(ENT_SPLIT)), 23);
-    pblk b = {{v_zero(), v_zero()}, {v_zero(), v_zero()}, i_add(i_slli(e0, 23), i_set(ENT_MBASE))};
-    vr next = raw_zero();
+    pblk b = {{v_zero(), v_zero()}, {v_zero(), v_zero()}, i_add(i_slli(e0, 23), i_set(ENT_SPLIT))};
+#endif
+    vr nmx = raw_zero();
     size_t j = 0;
-    if (fuse) {
+    if (next) {
         /* by whole lines and at least two vectors, so that the accumulator
          * index is a constant and the sums stay in registers (16 lanes of
          * f32 fill a line with one vector) */
         const size_t un = line < 2 ? 2 : line;
         for (; j < nv; j += un) {
-            for (size_t q = 0; q < un * step; q += 64)
-                __builtin_prefetch(r + (nv + j) * step + q + ENT_PF, 0, ENT_PF_LOC);
+            for (size_t q = 0; q < un * step; q += 64) __builtin_prefetch(next + j * step + q + ENT_PF, 0, ENT_PF_LOC);
             for (size_t u = 0; u < un; u++) {
-                next = raw_max_ld(next, r + (nv + j + u) * step, dt);
+                nmx = raw_max_ld(nmx, next + (j + u) * step, dt);
                 pstep(&b, (int)(u & 1), ld(r + (j + u) * step, dt), sign);
             }
         }
     } else {
         for (; j + 2 <= nv; j += 2) {
-            /* keeps the prefetch stream going into the next row or run */
+            /* keeps the prefetch stream going past the end of the row */
             for (size_t q = 0; q < 2 * step; q += 64)
                 if ((j * step + q) % 64 == 0) __builtin_prefetch(r + (nv + j) * step + q + ENT_PF, 0, ENT_PF_LOC);
             pstep(&b, 0, ld(r + j * step, dt), sign);
@@ -184,7 +206,7 @@ TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char 
     dacc_add(&d->l, v_add(b.al[0], b.al[1]));
     dacc_add(&d->s, as);
     dacc_fma_i(&d->e0s, e0, as);
-    return next;
+    return nmx;
 }
 
 TGT __attribute__((always_inline)) static inline vr raw_block_max(const char *r, size_t nv, int dt)
@@ -207,25 +229,29 @@ static inline float conv_scalar(const char *p, int dt)
     return dt == DT_F16 ? ent_f16_to_f32(h) : ent_bf16_to_f32(h);
 }
 
-/* Returns 0 when the run must go to the portable kernel instead. */
-TGT __attribute__((always_inline)) static inline int prob_vec(const void *row, size_t n, ent_sums *acc, int dt)
+/* One row of n probabilities into *acc; returns 0 when the row must go to
+ * the portable kernel instead. *mx is the per-lane maximum of the row's first
+ * block (when the row has a whole block); with next, the row's last block
+ * also takes the maximum of the first block at next into *mx. */
+TGT __attribute__((always_inline)) static inline int prob_row(const char *r, size_t n, ent_sums *acc, int dt, vr *mx,
+                                                              const char *next)
 {
-    const char *r = (const char *)row;
     const size_t esz = dt == DT_F32 ? 4 : 2;
     pdacc d;
     d.l = d.e0s = d.s = dacc_zero();
     vf sign = v_zero();
     const size_t nvec = n / W, nb = nvec / BLK, bbytes = BLK * W * esz;
     if (nb) {
-        vr mx = raw_block_max(r, BLK, dt);
-        for (size_t b = 0; b + 1 < nb; b++) mx = pblock(&d, r + b * bbytes, BLK, dt, &sign, mx, 1);
-        pblock(&d, r + (nb - 1) * bbytes, BLK, dt, &sign, mx, 0);
+        vr m = *mx;
+        for (size_t b = 0; b + 1 < nb; b++) m = pblock(&d, r + b * bbytes, BLK, dt, &sign, m, r + (b + 1) * bbytes);
+        *mx = pblock(&d, r + (nb - 1) * bbytes, BLK, dt, &sign, m, next);
     }
     if (nvec > nb * BLK)
-        pblock(&d, r + nb * bbytes, nvec - nb * BLK, dt, &sign, raw_block_max(r + nb * bbytes, nvec - nb * BLK, dt), 0);
+        pblock(&d, r + nb * bbytes, nvec - nb * BLK, dt, &sign, raw_block_max(r + nb * bbytes, nvec - nb * BLK, dt),
+               NULL);
     size_t i = nvec * W;
     double s = dacc_sum(d.s);
-    double t = dacc_sum(d.l) + 0.693147180559945309 * dacc_sum(d.e0s);
+    double t = ENT_S * dacc_sum(d.l) + 0.693147180559945309 * dacc_sum(d.e0s);
     for (; i < n; i++) { /* tail */
         float p = conv_scalar(r + i * esz, dt);
         if (!(p >= 0 && p <= 3.40282347e38f)) return 0;
@@ -240,6 +266,23 @@ TGT __attribute__((always_inline)) static inline int prob_vec(const void *row, s
     acc->s += s;
     acc->t += t;
     return 1;
+}
+
+/* nrows rows of n probabilities, stride bytes apart, each into out[i]
+ * (zeroed here); a row the vector path declines goes to the portable kernel.
+ * Each row's last block takes the next row's first maximum, so the stream
+ * does not stop between rows. */
+TGT __attribute__((always_inline)) static inline void prob_rows_vec(const char *base, size_t nrows, ptrdiff_t stride,
+                                                                    size_t n, ent_sums *out, int dt)
+{
+    const size_t nb = n / W / BLK;
+    vr mx = nb ? raw_block_max(base, BLK, dt) : raw_zero();
+    for (size_t i = 0; i < nrows; i++) {
+        const char *r = base + (ptrdiff_t)i * stride, *next = nb && i + 1 < nrows ? r + stride : NULL;
+        ent_sums z = {0, 0, 0};
+        out[i] = z;
+        if (!prob_row(r, n, &out[i], dt, &mx, next)) mirs__ent_generic.prob[dt](r, n, &out[i]);
+    }
 }
 
 /* ---- logits ---- */
@@ -384,7 +427,15 @@ TGT __attribute__((always_inline)) static inline int lexp_vec(const void *row, s
 #define ENT_DEFINE_KERNELS(sfx, dt)                                                                                    \
     TGT static void prob_##sfx(const void *row, size_t n, ent_sums *acc)                                               \
     {                                                                                                                  \
-        if (!prob_vec(row, n, acc, dt)) mirs__ent_generic.prob[dt](row, n, acc);                                       \
+        ent_sums o;                                                                                                    \
+        prob_rows_vec((const char *)row, 1, 0, n, &o, dt);                                                             \
+        acc->s += o.s;                                                                                                 \
+        acc->t += o.t;                                                                                                 \
+        acc->nbad += o.nbad;                                                                                           \
+    }                                                                                                                  \
+    TGT static void prob_rows_##sfx(const void *base, size_t nrows, ptrdiff_t stride, size_t n, ent_sums *out)         \
+    {                                                                                                                  \
+        prob_rows_vec((const char *)base, nrows, stride, n, out, dt);                                                  \
     }                                                                                                                  \
     TGT static float lmax_##sfx(const void *row, size_t n, size_t *nbad)                                               \
     {                                                                                                                  \

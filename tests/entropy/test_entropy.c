@@ -302,6 +302,126 @@ static void test_kernels_agree(void)
     free(p);
 }
 
+/* The vector logarithm on every table interval: a row of n equal values p
+ * has entropy ln n whatever p is, and what the kernel computes is ln(n p) -
+ * ln p with its own ln p, so the error of each row is the error of the
+ * kernel's logarithm at p. 2^16 mantissas evenly over [1, 2) (every
+ * 128th), at four exponents. */
+static void test_log_every_mantissa(void)
+{
+    enum { R = 4096, N = 512 };
+    float *p = malloc((size_t)R * N * sizeof *p);
+    double *h = malloc(R * sizeof *h);
+    mirs_entropy_options a = opts_kernel(kernels[1]);
+    a.policy = MIRS_ENTROPY_POLICY_RENORMALIZE; /* n p is not 1: the sum is not the point here */
+    double worst = 0;
+    const int exps[4] = {0, -1, -30, -120};
+    for (int e = 0; e < 4; e++)
+        for (uint32_t m0 = 0; m0 < (1u << 23); m0 += R * 128u) {
+            for (uint32_t r = 0; r < R; r++) {
+                uint32_t bits = ((uint32_t)(127 + exps[e]) << 23) | (m0 + r * 128u);
+                float v;
+                memcpy(&v, &bits, 4);
+                for (int i = 0; i < N; i++) p[(size_t)r * N + i] = v;
+            }
+            CHECK_OK(mirs_entropy_rows(p, MIRS_ENTROPY_F32, R, N, N, &a, h));
+            for (int r = 0; r < R; r++)
+                if (fabs(h[r] - log((double)N)) > worst) worst = fabs(h[r] - log((double)N));
+        }
+    printf("log error over 2^16 mantissas (%s): %.3g nats\n", kernel_label, worst);
+    CHECK(worst <= 5e-7);
+    free(p);
+    free(h);
+}
+
+/* Probability rows back to back: the vector kernels take batches of rows
+ * and each row's last block takes the next row's first maximum. Rows that
+ * cross batches, padded and reversed strides, lengths on and off the block
+ * size, and rows the vector path must decline (NaN, negative, subnormal
+ * mass) next to ordinary ones, in f32, f16 and bf16: every row agrees with
+ * the portable kernel, and a declined row does not disturb its neighbours. */
+static void test_prob_rows(void)
+{
+    enum { R = 150 };
+    const size_t ns[] = {512, 1024, 1029, 2048 + 16 + 3, 37};
+    uint64_t x = 4242;
+    for (size_t ni = 0; ni < sizeof ns / sizeof *ns; ni++) {
+        size_t n = ns[ni], stride = n + (ni % 2 ? 0 : 7);
+        float *p = calloc(R * stride, sizeof *p);
+        uint16_t *hb = calloc(R * stride, 2), *bb = calloc(R * stride, 2);
+        for (size_t r = 0; r < R; r++) {
+            float *row = p + r * stride;
+            double s = 0;
+            for (size_t i = 0; i < n; i++) {
+                x = x * 6364136223846793005ull + 1442695040888963407ull;
+                double u = (double)(x >> 11) / 9007199254740992.0;
+                double v = r % 5 == 0 ? u : r % 5 == 1 ? exp(-30 * u) : r % 5 == 2 ? u * u * u * u : 1.0;
+                if (r % 7 == 3) v = i == (r * 31) % n ? 1.0 : 0.0; /* one-hot */
+                row[i] = (float)v;
+                s += row[i];
+            }
+            for (size_t i = 0; i < n; i++) row[i] = (float)(row[i] / s);
+            if (r % 11 == 4) row[n - 1 - r % n] = NAN;            /* in the last block, or the tail */
+            if (r % 13 == 5) row[(r * 17) % n] = -1e-3f;          /* a negative value */
+            if (r % 17 == 6)                                       /* a larger maximum than its neighbours */
+                for (size_t i = 0; i < n; i++) row[i] = i % 3 ? row[i] * 1e-6f : row[i] * 1e6f;
+            if (r % 19 == 7)                                       /* all mass subnormal */
+                for (size_t i = 0; i < n; i++) row[i] = i % 2 ? 1e-39f : 0.0f;
+            for (size_t i = 0; i < n; i++) {
+                uint32_t u;
+                memcpy(&u, &row[i], 4);
+                bb[r * stride + i] = (uint16_t)(u >> 16);
+                hb[r * stride + i] = (uint16_t)(isnan(row[i]) ? 0x7e00 : row[i] < 0 ? 0x9400 : 0);
+                if (!isnan(row[i]) && row[i] > 0) { /* binary16 by hand, normal and subnormal range */
+                    int e;
+                    float m = frexpf(row[i], &e);
+                    int he = e + 14;
+                    if (he >= 31)
+                        hb[r * stride + i] = 0x7bff;
+                    else if (he <= 0) {
+                        long q = lrintf(ldexpf(row[i], 24));
+                        hb[r * stride + i] = (uint16_t)(q > 0x3ff ? 0x3ff : q);
+                    } else
+                        hb[r * stride + i] = (uint16_t)((he << 10) | ((int)lrintf(ldexpf(m * 2 - 1, 10)) & 0x3ff));
+                }
+            }
+        }
+        const struct {
+            const void *d;
+            int32_t dt;
+            size_t esz;
+        } ty[3] = {{p, MIRS_ENTROPY_F32, 4}, {hb, MIRS_ENTROPY_F16, 2}, {bb, MIRS_ENTROPY_BF16, 2}};
+        for (int ti = 0; ti < 3; ti++)
+            for (int32_t pol = MIRS_ENTROPY_POLICY_RENORMALIZE; pol <= MIRS_ENTROPY_POLICY_SKIP; pol++) {
+                mirs_entropy_options g = opts_kernel(MIRS_ENTROPY_KERNEL_GENERIC), a = opts_kernel(kernels[1]);
+                g.policy = a.policy = pol;
+                g.tolerance = a.tolerance = 0.05;
+                double hg[R], ha[R], hv[R];
+                CHECK_OK(mirs_entropy_rows(ty[ti].d, ty[ti].dt, R, n, stride, &g, hg));
+                CHECK_OK(mirs_entropy_rows(ty[ti].d, ty[ti].dt, R, n, stride, &a, ha));
+                int bad = 0;
+                for (size_t r = 0; r < R; r++)
+                    if (!((isnan(hg[r]) && isnan(ha[r])) || NEAR(hg[r], ha[r], 2e-6))) {
+                        if (!bad++)
+                            fprintf(stderr, "n %zu type %d policy %d row %zu: generic %.12g, %s %.12g\n", n, ti,
+                                    (int)pol, r, hg[r], kernel_label, ha[r]);
+                    }
+                CHECK(bad == 0);
+                /* the same rows through a view with reversed queries */
+                mirs_entropy_view v;
+                CHECK_OK(mirs_entropy_view_init(&v, sizeof v, (const char *)ty[ti].d + (R - 1) * stride * ty[ti].esz,
+                                                ty[ti].dt, 1, 1, R, n));
+                v.strides[2] = -(int64_t)stride;
+                CHECK_OK(mirs_entropy_view_compute(&v, 0, SIZE_MAX, NULL, 0, NULL, &a, hv, NULL));
+                for (size_t r = 0; r < R; r++)
+                    CHECK((isnan(hv[R - 1 - r]) && isnan(ha[r])) || NEAR(hv[R - 1 - r], ha[r], 2e-6));
+            }
+        free(p);
+        free(hb);
+        free(bb);
+    }
+}
+
 /* Logit rows back to back: the vector kernels take each next row's maximum
  * while summing the current one; a NaN or +Inf there (in the vector part or
  * the scalar tail) must not leak into the neighbours. */
@@ -570,6 +690,8 @@ int main(int argc, char **argv)
     test_zero_dim_strides();
     test_spans_and_views();
     test_kernels_agree();
+    test_prob_rows();
+    test_log_every_mantissa();
     test_explicit_kernels();
     test_logit_rows();
     test_accumulators();
