@@ -4,12 +4,19 @@
  * and takes the best of all as the baseline): a sum of 64-bit words that the
  * compiler vectorises, and where the CPU has them AVX2 and AVX-512 sums with
  * 8 independent accumulators; each as the best of a plain loop and loops with
- * software prefetch at several distances, so the kernels' own prefetch cannot
- * make them look faster than reading. Arrays default to more than twice the
+ * software prefetch at several distances and with both the non-temporal and
+ * the L2 hint, so the kernels' own prefetch cannot make them look faster than
+ * reading. Arrays default to more than twice the
  * last-level cache (read from sysfs), so out of cache is out of cache.
  * Every measurement is taken once per round over several rounds; the JSON
  * gives the best and the median round of each.
- * Usage: bench_entropy [million_elements (0: from the cache size)] [row_length] */
+ * Usage: bench_entropy [million_elements (0: from the cache size)] [row_length]
+ *        [kernel: auto|sse2|avx2|avx512] [pages: 4k|huge]
+ * Built twice: as this program, whose arrays are 2 MiB aligned and either
+ * plain (4 KiB pages) or advised to transparent huge pages as numpy does for
+ * large arrays; and as a module (BENCH_MODULE, no main) that
+ * bench_entropy.py loads with ctypes and hands numpy's own arrays, so numpy's
+ * a.max() and every loop here read the very same memory. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +29,7 @@
 #include <mirsafety/mirsafety.h>
 
 #include <pthread.h>
+#include <sys/mman.h>
 
 static double now(void)
 {
@@ -32,13 +40,24 @@ static double now(void)
 
 static volatile uint64_t sink;
 
-/* A sum of 64-bit words, with a software prefetch dist bytes ahead (one per
- * 64-byte line) unless dist is 0. */
+/* A software prefetch dist bytes ahead: dist's low bit picks the hint
+ * (0: non-temporal, as prefetchnta; 1: into L2, as prefetcht1, the entropy
+ * kernels' own). */
+#define PF(p, dist)                                                                                                    \
+    do {                                                                                                               \
+        if ((dist) & 1)                                                                                                \
+            __builtin_prefetch((const char *)(p) + ((dist) & ~(size_t)1), 0, 2);                                       \
+        else                                                                                                           \
+            __builtin_prefetch((const char *)(p) + (dist), 0, 0);                                                      \
+    } while (0)
+
+/* A sum of 64-bit words, with a software prefetch (PF) dist bytes ahead (one
+ * per 64-byte line) unless dist is 0. */
 __attribute__((noinline)) static uint64_t sum_words(const uint64_t *w, size_t n, size_t dist)
 {
     uint64_t a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0, h = 0;
     for (size_t i = 0; i + 8 <= n; i += 8) {
-        if (dist) __builtin_prefetch((const char *)(w + i) + dist, 0, 0);
+        if (dist) PF(w + i, dist);
         a += w[i], b += w[i + 1], c += w[i + 2], d += w[i + 3];
         e += w[i + 4], f += w[i + 5], g += w[i + 6], h += w[i + 7];
     }
@@ -54,10 +73,10 @@ __attribute__((target("avx2"), noinline)) static uint64_t sum_avx2(const uint64_
     for (int k = 0; k < 8; k++) a[k] = _mm256_setzero_si256();
     for (size_t i = 0; i + 32 <= n; i += 32) {
         if (dist) {
-            __builtin_prefetch((const char *)(w + i) + dist, 0, 0);
-            __builtin_prefetch((const char *)(w + i) + dist + 64, 0, 0);
-            __builtin_prefetch((const char *)(w + i) + dist + 128, 0, 0);
-            __builtin_prefetch((const char *)(w + i) + dist + 192, 0, 0);
+            PF(w + i, dist);
+            PF(w + i + 8, dist);
+            PF(w + i + 16, dist);
+            PF(w + i + 24, dist);
         }
         for (int k = 0; k < 8; k++) a[k] = _mm256_add_epi64(a[k], _mm256_loadu_si256((const __m256i *)(w + i + 4 * k)));
     }
@@ -73,7 +92,7 @@ __attribute__((target("avx512f"), noinline)) static uint64_t sum_avx512(const ui
     for (int k = 0; k < 8; k++) a[k] = _mm512_setzero_si512();
     for (size_t i = 0; i + 64 <= n; i += 64) {
         if (dist)
-            for (int k = 0; k < 8; k++) __builtin_prefetch((const char *)(w + i) + dist + 64 * k, 0, 0);
+            for (int k = 0; k < 8; k++) PF(w + i + 8 * k, dist);
         for (int k = 0; k < 8; k++) a[k] = _mm512_add_epi64(a[k], _mm512_loadu_si512((const void *)(w + i + 8 * k)));
     }
     for (int k = 1; k < 8; k++) a[0] = _mm512_add_epi64(a[0], a[k]);
@@ -120,9 +139,11 @@ typedef struct {
 
 typedef uint64_t (*sum_fn)(const uint64_t *, size_t, size_t);
 
+/* No prefetch, then 0.5-16 KiB ahead with either hint (odd: prefetcht1). */
+static const size_t dists[] = {0, 512, 1024, 2048, 4096, 8192, 16384, 513, 1025, 2049, 4097, 8193, 16385};
+
 static double time_loop(job *j, sum_fn fn)
 {
-    static const size_t dists[] = {0, 512, 1024, 2048, 4096, 8192};
     double best = 1e30;
     for (size_t k = 0; k < sizeof dists / sizeof *dists; k++) {
         double t = now();
@@ -151,7 +172,6 @@ static void *half_run(void *arg)
 
 static double time_loop2(job *j, sum_fn fn)
 {
-    static const size_t dists[] = {0, 512, 1024, 2048, 4096, 8192};
     double best = 1e30;
     size_t n = j->bytes / 8, first = n / 2 / 64 * 64;
     for (size_t k = 0; k < sizeof dists / sizeof *dists; k++) {
@@ -196,21 +216,25 @@ static double time_entropy(void *arg)
 
 #define ROUNDS 7
 
-int main(int argc, char **argv)
+/* Number of elements: million (or, with 0, every array above twice the LLC
+ * and at least 32 M elements), whole rows of cols. */
+static size_t bench_elements(double million, size_t cols)
 {
-    size_t llc = llc_bytes();
-    double million = argc > 1 ? atof(argv[1]) : 0;
-    size_t n = (size_t)(million * 1e6), cols = argc > 2 ? (size_t)atol(argv[2]) : 4096;
-    if (n == 0) { /* every array (the 2-byte ones too) above twice the LLC, and at least 32 M elements */
+    size_t llc = llc_bytes(), n = (size_t)(million * 1e6);
+    if (n == 0) {
         n = 32000000;
         if (llc && n < llc + llc / 4) n = llc + llc / 4;
     }
-    n = n / cols * cols;
-    size_t rows = n / cols;
-    float *p = malloc(n * sizeof *p);
-    uint16_t *h = malloc(n * 2), *b = malloc(n * 2);
-    double *out = malloc(rows * sizeof *out);
-    if (!p || !h || !b || !out) return 1;
+    return n / cols * cols;
+}
+
+/* Fills p (n f32 probabilities in rows of cols), h and b (the same as f16
+ * and bf16), times every measurement and writes the JSON line to out. */
+static int bench_run(float *p, uint16_t *h, uint16_t *b, size_t n, size_t cols, const char *kname, FILE *out)
+{
+    size_t llc = llc_bytes(), rows = n / cols;
+    double *outv = malloc(rows * sizeof *outv);
+    if (!outv) return 1;
     uint64_t x = 1;
     for (size_t r = 0; r < rows; r++) {
         double s = 0;
@@ -232,9 +256,8 @@ int main(int argc, char **argv)
         h[i] = he <= 0 ? (uint16_t)lrintf(ldexpf(f, 24))
                        : (uint16_t)((he << 10) | ((int)lrintf(ldexpf(m * 2 - 1, 10)) & 0x3ff));
     }
-    job j = {p, n * 4, MIRS_ENTROPY_F32, rows, cols, MIRS_ENTROPY_OPTIONS_INIT, out};
+    job j = {p, n * 4, MIRS_ENTROPY_F32, rows, cols, MIRS_ENTROPY_OPTIONS_INIT, outv};
     j.o.policy = MIRS_ENTROPY_POLICY_RENORMALIZE;
-    const char *kname = argc > 3 ? argv[3] : "auto";
     if (strcmp(kname, "sse2") == 0) j.o.kernel = MIRS_ENTROPY_KERNEL_SSE2;
     if (strcmp(kname, "avx2") == 0) j.o.kernel = MIRS_ENTROPY_KERNEL_AVX2;
     if (strcmp(kname, "avx512") == 0) j.o.kernel = MIRS_ENTROPY_KERNEL_AVX512;
@@ -288,22 +311,76 @@ int main(int argc, char **argv)
             m[k].t[m[k].rounds++] = m[k].fn(m[k].arg);
         }
     double ge = 1e-9 * (double)n;
-    printf("{\"kernel\":\"%s\",\"elements\":%zu,\"row\":%zu,\"llc_bytes\":%zu,\"f32_bytes\":%zu,\"rounds\":%d",
-           mirs_entropy_kernel_name(mirs_entropy_auto_kernel()), n, cols, llc, n * 4, ROUNDS);
+    fprintf(out, "{\"kernel\":\"%s\",\"elements\":%zu,\"row\":%zu,\"llc_bytes\":%zu,\"f32_bytes\":%zu,\"rounds\":%d",
+            mirs_entropy_kernel_name(mirs_entropy_auto_kernel()), n, cols, llc, n * 4, ROUNDS);
     /* read loops in GB/s of the f32 array, kernels in G elements/s */
     for (size_t k = 0; k < nm; k++) {
         if (!m[k].rounds) {
-            printf(",\"%s\":null", m[k].name);
+            fprintf(out, ",\"%s\":null", m[k].name);
             continue;
         }
         qsort(m[k].t, (size_t)m[k].rounds, sizeof(double), cmp_double);
         double best = m[k].t[0], med = m[k].t[m[k].rounds / 2], scale = m[k].fn == time_entropy ? ge : 4 * ge;
-        printf(",\"%s\":[%.4f,%.4f]", m[k].name, scale / best, scale / med);
+        fprintf(out, ",\"%s\":[%.4f,%.4f]", m[k].name, scale / best, scale / med);
     }
-    printf("}\n");
+    fprintf(out, "}\n");
+    free(outv);
+    return 0;
+}
+
+#if defined(BENCH_MODULE)
+size_t bench_entropy_elements(double million, size_t cols);
+char *bench_entropy_json(float *p, uint16_t *h, uint16_t *b, size_t n, size_t cols, const char *kname);
+void bench_entropy_free(char *s);
+
+/* For bench_entropy.py (ctypes): the element count for million and cols, and
+ * the JSON of bench_run over the caller's arrays (free it with
+ * bench_entropy_free). */
+__attribute__((visibility("default"))) size_t bench_entropy_elements(double million, size_t cols)
+{
+    return bench_elements(million, cols);
+}
+
+__attribute__((visibility("default"))) char *bench_entropy_json(float *p, uint16_t *h, uint16_t *b, size_t n,
+                                                                size_t cols, const char *kname)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return NULL;
+    int st = bench_run(p, h, b, n, cols, kname, f);
+    fclose(f);
+    if (st) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+__attribute__((visibility("default"))) void bench_entropy_free(char *s) { free(s); }
+#else
+/* n bytes, 2 MiB aligned; with huge, advised to transparent huge pages (as
+ * numpy's allocator does for arrays of 4 MiB and more). */
+static void *big_alloc(size_t n, int huge)
+{
+    size_t al = (size_t)2 << 20, sz = (n + al - 1) / al * al;
+    void *p = aligned_alloc(al, sz);
+    if (p && huge) madvise(p, sz, MADV_HUGEPAGE);
+    return p;
+}
+
+int main(int argc, char **argv)
+{
+    double million = argc > 1 ? atof(argv[1]) : 0;
+    size_t cols = argc > 2 ? (size_t)atol(argv[2]) : 4096, n = bench_elements(million, cols);
+    int huge = argc > 4 && strcmp(argv[4], "huge") == 0;
+    float *p = big_alloc(n * sizeof *p, huge);
+    uint16_t *h = big_alloc(n * 2, huge), *b = big_alloc(n * 2, huge);
+    if (!p || !h || !b) return 1;
+    int st = bench_run(p, h, b, n, cols, argc > 3 ? argv[3] : "auto", stdout);
     free(p);
     free(h);
     free(b);
-    free(out);
-    return 0;
+    return st;
 }
+#endif

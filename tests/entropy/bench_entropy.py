@@ -1,15 +1,20 @@
 #!/usr/bin/python3
-"""Runs bench_entropy (the C kernels and this machine's read loops) for rows of 1,024, 4,096 and 32,768 elements,
-and numpy on arrays of the same size in the same run, and prints every figure against the baseline: the best of the
-read loops (the C word sum, AVX2 and AVX-512 sums with 8 accumulators where the CPU has them, numpy's a.max() over an
-f32 array of the same number of elements), printed side by side. The arrays are larger than twice the last-level
-cache (bench_entropy reads its size from sysfs). Each row length is run `runs` times; every figure is given as the best
-and the median over those runs (each run keeps its best round), since a shared machine is noisy.
+"""Runs the entropy benchmark (the C kernels and this machine's read loops) for rows of 1,024, 4,096 and 32,768
+elements, on arrays numpy allocated, twice: with 4 KiB pages, and advised to transparent huge pages as numpy does by
+default for large arrays. Every figure is printed against the baseline of the same array: the best of the read loops
+(the C word sum, AVX2 and AVX-512 sums with 8 accumulators where the CPU has them) and numpy's a.max(), all over the
+very same f32 array the kernels read (bench_entropy.c built as a module, handed numpy's buffers through ctypes). The
+arrays are larger than twice the last-level cache (its size read from sysfs). Each row length is run `runs` times;
+every figure is given as the best and the median over those runs (each run keeps its best round), since a shared
+machine is noisy.
 Usage: /usr/bin/python3 tests/entropy/bench_entropy.py build-rel/tests/entropy/bench_entropy [runs] [million_elements]
+       [pages: both|4k|huge]
+(the module libbench_entropy_mod.so is taken from the directory of the program named first)
 """
+import ctypes
 import json
+import os
 import statistics
-import subprocess
 import sys
 import time
 
@@ -17,32 +22,64 @@ import numpy as np
 
 exe = sys.argv[1]
 runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-million = sys.argv[3] if len(sys.argv) > 3 else "0"  # 0: the C program sizes the arrays from the LLC
+million = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0  # 0: the C code sizes the arrays from the LLC
+modes = ["4k", "huge"] if len(sys.argv) <= 4 or sys.argv[4] == "both" else [sys.argv[4]]
 ROWS = [1024, 4096, 32768]
 READS = ["read_words", "read_avx2", "read_avx512", "numpy_max"]
 
+mod = ctypes.CDLL(os.path.join(os.path.dirname(os.path.abspath(exe)), "libbench_entropy_mod.so"))
+mod.bench_entropy_elements.restype = ctypes.c_size_t
+mod.bench_entropy_elements.argtypes = [ctypes.c_double, ctypes.c_size_t]
+mod.bench_entropy_json.restype = ctypes.c_void_p
+mod.bench_entropy_json.argtypes = [ctypes.c_void_p] * 3 + [ctypes.c_size_t, ctypes.c_size_t, ctypes.c_char_p]
+mod.bench_entropy_free.argtypes = [ctypes.c_void_p]
 
-def numpy_max(n):
-    """Best and median of timing a.max() over n f32 elements, in GB/s."""
-    a = np.random.default_rng(0).random(n, dtype=np.float32)
+
+def anon_huge_mib():
+    """This process's memory in transparent huge pages, MiB."""
+    with open("/proc/self/smaps_rollup") as f:
+        for line in f:
+            if line.startswith("AnonHugePages:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def numpy_max(a):
+    """Best and median of timing a.max() over the f32 array a, in GB/s."""
     ts = []
     for _ in range(7):
         t = time.perf_counter()
         a.max()
         ts.append(time.perf_counter() - t)
-    return [4 * n / min(ts) / 1e9, 4 * n / statistics.median(ts) / 1e9]
+    return [a.nbytes / min(ts) / 1e9, a.nbytes / statistics.median(ts) / 1e9]
 
 
-def numpy_entropy(n, row):
-    p = np.random.default_rng(0).random((n // row, row), dtype=np.float32)
-    p /= p.sum(-1, keepdims=True)
+def numpy_entropy(a, row):
+    """numpy's -(p log p).sum(-1) over the rows of a (the same array), G el/s."""
+    p = a.reshape(-1, row)
     best = 1e30
     for _ in range(2):
         t = time.perf_counter()
         with np.errstate(divide="ignore", invalid="ignore"):
             -(p * np.log(p)).sum(-1)
         best = min(best, time.perf_counter() - t)
-    return n / best / 1e9
+    return a.size / best / 1e9
+
+
+def run_once(row):
+    """One run of the C benchmark over arrays numpy allocates now, plus numpy on the same f32 array."""
+    n = mod.bench_entropy_elements(million, row)
+    before = anon_huge_mib()
+    p, h, b = np.empty(n, np.float32), np.empty(n, np.uint16), np.empty(n, np.uint16)
+    ptr = mod.bench_entropy_json(p.ctypes.data, h.ctypes.data, b.ctypes.data, n, row, b"auto")
+    if not ptr:
+        sys.exit("bench_entropy_json failed")
+    c = json.loads(ctypes.string_at(ptr).decode())
+    mod.bench_entropy_free(ptr)
+    c["thp_mib"] = anon_huge_mib() - before  # the arrays' pages are all touched (filled) by now
+    c["numpy_max"] = numpy_max(p)
+    c["numpy_entropy"] = numpy_entropy(p, row)
+    return c
 
 
 def fmt(v):
@@ -51,13 +88,12 @@ def fmt(v):
 
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 print(f"CPU: {cpu}; figures are best / median over {runs} runs (each run: the best of 7 rounds)")
+thp = open("/sys/kernel/mm/transparent_hugepage/enabled").read().strip()
+print(f"transparent huge pages: {thp}")
 unmet = []
-for row in ROWS:
-    res = []
-    for _ in range(runs):
-        c = json.loads(subprocess.run([exe, million, str(row)], check=True, capture_output=True, text=True).stdout)
-        c["numpy_max"] = numpy_max(c["elements"])
-        res.append(c)
+for mode, row in [(m, r) for m in modes for r in ROWS]:
+    np.core.multiarray._set_madvise_hugepage(mode == "huge")
+    res = [run_once(row) for _ in range(runs)]
     n, llc = res[0]["elements"], res[0]["llc_bytes"]
 
     def agg(key, f=lambda c, k: c[k][0]):
@@ -69,9 +105,11 @@ for row in ROWS:
     def base(c):
         return max(c[k][0] for k in READS if c.get(k))
 
-    print(f"\nkernel {res[0]['kernel']}, {n / 1e6:.1f} M elements in rows of {row}: f32 array "
-          f"{4 * n / 2**20:.0f} MiB, f16 {2 * n / 2**20:.0f} MiB, last-level cache {llc / 2**20:.0f} MiB"
-          + ("" if 2 * n > 2 * llc else "  WARNING: not out of cache"))
+    print(f"\n[{'4 KiB pages' if mode == '4k' else 'huge pages advised'}] kernel {res[0]['kernel']}, "
+          f"{n / 1e6:.1f} M elements in rows of {row}: f32 array {4 * n / 2**20:.0f} MiB, f16 {2 * n / 2**20:.0f} MiB, "
+          f"last-level cache {llc / 2**20:.0f} MiB" + ("" if 2 * n > 2 * llc else "  WARNING: not out of cache"))
+    print(f"memory in transparent huge pages after filling the three arrays: "
+          f"{min(c['thp_mib'] for c in res):.0f}-{max(c['thp_mib'] for c in res):.0f} MiB of {8 * n / 2**20:.0f} MiB")
     print("read loops (1 thread, GB/s):  " + "   ".join(
         f"{k[5:] if k.startswith('read_') else 'numpy a.max()'} {fmt(agg(k)) if agg(k) else 'n/a'}" for k in READS))
     b = [max(base(c) for c in res), statistics.median(base(c) for c in res)]
@@ -98,7 +136,7 @@ for row in ROWS:
         print(f"{k + ' entropy:':14} {fmt(v)} G el/s = {fmt(p)} % of baseline in bytes "
               f"(goal >= 85% or >= 4 G el/s){'' if ok else '  NOT MET'}")
         if not ok:
-            unmet.append(f"{k} rows of {row}")
+            unmet.append(f"{k} rows of {row} ({mode})")
     lg = agg("logits")
     print(f"f32 logits:    {fmt(lg)} G el/s (goal >= 1.5){'' if lg[0] >= 1.5 else '  NOT MET'}")
     for k in ["f32", "f16", "logits"]:
@@ -108,11 +146,11 @@ for row in ROWS:
         print(f"{k + ' 2 threads:':18} {fmt(agg(k + '_2t'))} G el/s, {fmt(r)} x one thread (goal >= 1.8)"
               f"{'' if r[0] >= 1.8 else '  NOT MET'}; {fmt(ceil)} % of the 2-thread read")
         if r[0] < 1.8:
-            unmet.append(f"{k} 2 threads rows of {row}")
+            unmet.append(f"{k} 2 threads rows of {row} ({mode})")
     print(f"generic kernel f32: {fmt(agg('generic_f32'))} G el/s; numpy -(p*log p).sum(-1): "
-          f"{numpy_entropy(n, row):.3f} G el/s")
+          f"{fmt(agg('numpy_entropy', lambda c, k: c[k]))} G el/s")
     if f32p[0] < 85:
-        unmet.append(f"f32 rows of {row}")
+        unmet.append(f"f32 rows of {row} ({mode})")
     if lg[0] < 1.5:
-        unmet.append(f"logits rows of {row}")
+        unmet.append(f"logits rows of {row} ({mode})")
 print("\ngoals not met (best run): " + (", ".join(unmet) if unmet else "none"))
