@@ -42,7 +42,10 @@ TGT AI vi i_and(vi a, vi b) { return _mm256_and_si256(a, b); }
 typedef __m256 vtab;
 TGT AI vtab tab_load(const float *p) { return _mm256_loadu_ps(p); }
 TGT AI vf tab_look(vtab t, vi i) { return _mm256_permutevar8x32_ps(t, i); }
-TGT AI vi i_andor(vi a, int m, int o) { return _mm256_or_si256(_mm256_and_si256(a, _mm256_set1_epi32(m)), _mm256_set1_epi32(o)); }
+TGT AI vi i_andor(vi a, int m, int o)
+{
+    return _mm256_or_si256(_mm256_and_si256(a, _mm256_set1_epi32(m)), _mm256_set1_epi32(o));
+}
 TGT AI vf v_fromi(vi a) { return _mm256_castsi256_ps(a); }
 TGT AI vi i_fromf(vf a) { return _mm256_castps_si256(a); }
 TGT AI vf v_cvt(vi a) { return _mm256_cvtepi32_ps(a); }

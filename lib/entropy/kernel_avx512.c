@@ -65,7 +65,10 @@ TGT AI vtab tab_load(const float *p)
 }
 TGT AI vf tab_look(vtab t, vi i) { return _mm512_permutex2var_ps(t.lo, i, t.hi); }
 /* (a & m) | o: truth table 0xEA = (A & B) | C */
-TGT AI vi i_andor(vi a, int m, int o) { return _mm512_ternarylogic_epi32(a, _mm512_set1_epi32(m), _mm512_set1_epi32(o), 0xEA); }
+TGT AI vi i_andor(vi a, int m, int o)
+{
+    return _mm512_ternarylogic_epi32(a, _mm512_set1_epi32(m), _mm512_set1_epi32(o), 0xEA);
+}
 TGT AI vf v_fromi(vi a) { return _mm512_castsi512_ps(a); }
 TGT AI vi i_fromf(vf a) { return _mm512_castps_si512(a); }
 TGT AI vf v_cvt(vi a) { return _mm512_cvtepi32_ps(a); }

@@ -88,8 +88,8 @@ TGT __attribute__((always_inline)) static inline vf ld(const char *p, int dt)
 #endif
 #define ENT_CS(c) v_set((float)((c) / ENT_S))
 #else
-#define ENT_S 1.0                /* P is in nats */
-#define ENT_SPLIT 0x3f3504f3     /* bits of sqrt(1/2): m in [sqrt(1/2), sqrt(2)) */
+#define ENT_S 1.0            /* P is in nats */
+#define ENT_SPLIT 0x3f3504f3 /* bits of sqrt(1/2): m in [sqrt(1/2), sqrt(2)) */
 #endif
 
 /* Double sums of a run: sum p P (the f32 block sums), e0 sum p, sum p. */
@@ -116,9 +116,9 @@ TGT __attribute__((always_inline)) static inline void pstep(pblk *b, int u, vf p
 #endif
 #if defined(ENT_TBITS)
     vi bits = i_fromf(p);
-    vi ki = i_srai(i_sub(bits, b->kb), 23 - ENT_TBITS);          /* K = NT (E - E0) + j */
-    vf m = v_fromi(i_andor(bits, 0x7fffff, 0x3f800000));         /* m in [1, 2) */
-    vf r = v_fma(m, tab_look(b->tab, ki), v_set(-1.0f));         /* m / c_j - 1 */
+    vi ki = i_srai(i_sub(bits, b->kb), 23 - ENT_TBITS);  /* K = NT (E - E0) + j */
+    vf m = v_fromi(i_andor(bits, 0x7fffff, 0x3f800000)); /* m in [1, 2) */
+    vf r = v_fma(m, tab_look(b->tab, ki), v_set(-1.0f)); /* m / c_j - 1 */
 #if ENT_DEG == 4
     vf q = v_fma(v_fma(ENT_CS(ENT_C4), r, ENT_CS(ENT_C3)), r, ENT_CS(ENT_C2));
 #else
@@ -159,19 +159,17 @@ TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char 
     *sign = v_or(*sign, mx); /* the maximum took the sign into account */
 #endif
 #if defined(ENT_TBITS)
-    static const float inv_c[ENT_NT] = {
+    /* 1 / c_j = 2^(-j / NT), rounded to f32 */
 #if ENT_TBITS == 3
-        1.0f, 0.917004049f, 0.840896428f, 0.771105409f, 0.707106769f, 0.648419797f,
-        0.594603539f, 0.545253873f,
+    static const float inv_c[ENT_NT] = {1.0f,         0.917004049f, 0.840896428f, 0.771105409f,
+                                        0.707106769f, 0.648419797f, 0.594603539f, 0.545253873f};
 #else
-        1.0f, 0.978572071f, 0.957603276f, 0.93708384f, 0.917004049f, 0.897354543f,
-        0.878126085f, 0.859309673f, 0.840896428f, 0.822877765f, 0.805245161f, 0.787990451f,
-        0.771105409f, 0.754582226f, 0.738413095f, 0.722590387f, 0.707106769f, 0.69195497f,
-        0.677127779f, 0.662618339f, 0.648419797f, 0.634525478f, 0.620928884f, 0.607623696f,
-        0.594603539f, 0.58186245f, 0.56939429f, 0.557193398f, 0.545253873f, 0.53357023f,
-        0.522136867f, 0.510948598f,
+    static const float inv_c[ENT_NT] = {
+        1.0f,         0.978572071f, 0.957603276f, 0.93708384f,  0.917004049f, 0.897354543f, 0.878126085f, 0.859309673f,
+        0.840896428f, 0.822877765f, 0.805245161f, 0.787990451f, 0.771105409f, 0.754582226f, 0.738413095f, 0.722590387f,
+        0.707106769f, 0.69195497f,  0.677127779f, 0.662618339f, 0.648419797f, 0.634525478f, 0.620928884f, 0.607623696f,
+        0.594603539f, 0.58186245f,  0.56939429f,  0.557193398f, 0.545253873f, 0.53357023f,  0.522136867f, 0.510948598f};
 #endif
-    };
     vi e0 = i_sub(i_srai(i_fromf(mx), 23), i_set(127)); /* a negative maximum is caught by the sign */
     pblk b = {{v_zero(), v_zero()}, {v_zero(), v_zero()}, i_slli(i_add(e0, i_set(127)), 23), tab_load(inv_c)};
 #else

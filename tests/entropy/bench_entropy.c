@@ -45,7 +45,7 @@ static volatile uint64_t sink;
  * kernels' own). */
 #define PF(p, dist)                                                                                                    \
     do {                                                                                                               \
-        if ((dist) & 1)                                                                                                \
+        if ((dist)&1)                                                                                                  \
             __builtin_prefetch((const char *)(p) + ((dist) & ~(size_t)1), 0, 2);                                       \
         else                                                                                                           \
             __builtin_prefetch((const char *)(p) + (dist), 0, 0);                                                      \

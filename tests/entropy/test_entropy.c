@@ -362,11 +362,11 @@ static void test_prob_rows(void)
                 s += row[i];
             }
             for (size_t i = 0; i < n; i++) row[i] = (float)(row[i] / s);
-            if (r % 11 == 4) row[n - 1 - r % n] = NAN;            /* in the last block, or the tail */
-            if (r % 13 == 5) row[(r * 17) % n] = -1e-3f;          /* a negative value */
-            if (r % 17 == 6)                                       /* a larger maximum than its neighbours */
+            if (r % 11 == 4) row[n - 1 - r % n] = NAN;   /* in the last block, or the tail */
+            if (r % 13 == 5) row[(r * 17) % n] = -1e-3f; /* a negative value */
+            if (r % 17 == 6)                             /* a larger maximum than its neighbours */
                 for (size_t i = 0; i < n; i++) row[i] = i % 3 ? row[i] * 1e-6f : row[i] * 1e6f;
-            if (r % 19 == 7)                                       /* all mass subnormal */
+            if (r % 19 == 7) /* all mass subnormal */
                 for (size_t i = 0; i < n; i++) row[i] = i % 2 ? 1e-39f : 0.0f;
             for (size_t i = 0; i < n; i++) {
                 uint32_t u;
