@@ -38,7 +38,7 @@
  * the f32 evaluation, |s P - ln(p / 2^e0)| < 1.8e-7 (NT = 32, degree 3) and
  * < 9e-8 (NT = 8, degree 4) for p in the binade of the maximum (every f32
  * mantissa checked in an emulation), and P's own f32 rounding (2^-24
- * relative) below it. test_log_every_mantissa measures 3.2e-7 and 2.3e-7
+ * relative) below it. test_log_every_mantissa measures 3.1e-7 and 2.3e-7
  * nats end to end, the f32 sums included (budget 2e-6). The AVX-512 kernel
  * takes NT = 32 (two table registers) and degree 3: one fma less than NT =
  * 16 with degree 4, which ran 15% slower on Zen 4. Without a table (SSE2): m in
