@@ -36,7 +36,6 @@ TGT AI vi i_sub(vi a, vi b) { return _mm256_sub_epi32(a, b); }
 TGT AI vi i_and(vi a, vi b) { return _mm256_and_si256(a, b); }
 #define i_srai(a, k) _mm256_srai_epi32(a, k)
 #define i_slli(a, k) _mm256_slli_epi32(a, k)
-#define i_srli(a, k) _mm256_srli_epi32(a, k)
 #define ENT_TBITS 3 /* an 8-entry table: one register, vpermps */
 #define ENT_DEG 4
 typedef __m256 vtab;

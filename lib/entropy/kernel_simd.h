@@ -170,8 +170,9 @@ TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char 
         0.707106769f, 0.69195497f,  0.677127779f, 0.662618339f, 0.648419797f, 0.634525478f, 0.620928884f, 0.607623696f,
         0.594603539f, 0.58186245f,  0.56939429f,  0.557193398f, 0.545253873f, 0.53357023f,  0.522136867f, 0.510948598f};
 #endif
-    vi e0 = i_sub(i_srai(i_fromf(mx), 23), i_set(127)); /* a negative maximum is caught by the sign */
-    pblk b = {{v_zero(), v_zero()}, {v_zero(), v_zero()}, i_slli(i_add(e0, i_set(127)), 23), tab_load(inv_c)};
+    /* E0 (biased) and e0 = E0 - 127; a negative maximum is caught by the sign */
+    vi be0 = i_srai(i_fromf(mx), 23), e0 = i_sub(be0, i_set(127));
+    pblk b = {{v_zero(), v_zero()}, {v_zero(), v_zero()}, i_slli(be0, 23), tab_load(inv_c)};
 #else
     vi e0 = i_srai(i_sub(i_fromf(mx), i_set(ENT_SPLIT)), 23);
     pblk b = {{v_zero(), v_zero()}, {v_zero(), v_zero()}, i_add(i_slli(e0, 23), i_set(ENT_SPLIT))};

@@ -128,7 +128,7 @@ for mode, row in [(m, r) for m in modes for r in ROWS]:
 
     f32 = agg("f32")
     f32p = agg("f32", lambda c, k: pct(c, k, 4))
-    print(f"f32 entropy:   {fmt(f32)} G el/s = {fmt(agg('f32', lambda c, k: pct(c, k, 4)))} % of baseline "
+    print(f"f32 entropy:   {fmt(f32)} G el/s = {fmt(f32p)} % of baseline "
           f"(goal >= 85%){'' if f32p[0] >= 85 else '  NOT MET'}")
     for k in ["f16", "bf16"]:
         v, p = agg(k), agg(k, lambda c, kk: pct(c, kk, 2))
