@@ -74,9 +74,10 @@ TGT AI void dacc_fma_i(dacc *d, vi k, vf a) /* d += k * a */
 }
 TGT AI double dacc_sum(dacc d)
 {
-    double a[4];
-    _mm256_storeu_pd(a, _mm256_add_pd(d.lo, d.hi));
-    return (a[0] + a[1]) + (a[2] + a[3]);
+    /* (a0 + a1) + (a2 + a3) of a = lo + hi, in registers */
+    __m256d a = _mm256_add_pd(d.lo, d.hi);
+    __m256d b = _mm256_add_pd(a, _mm256_permute_pd(a, 0x5)); /* lanes 0 and 2: a0 + a1, a2 + a3 */
+    return _mm_cvtsd_f64(_mm_add_pd(_mm256_castpd256_pd128(b), _mm256_extractf128_pd(b, 1)));
 }
 TGT AI vf ld_f32(const char *p) { return _mm256_loadu_ps((const float *)p); }
 TGT AI vf ld_f16(const char *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
