@@ -138,7 +138,11 @@ int main(int argc, char **argv)
     const size_t n = 65536, lens[2] = {1024, 32768};
     float *p = malloc(n * sizeof *p);
     double *out = malloc(n / 1024 * sizeof *out);
-    if (!p || !out) return 1;
+    if (!p || !out) {
+        free(p);
+        free(out);
+        return 1;
+    }
     printf("cpu: %s\n", model);
     printf("core clock (dependent adds): %.2f GHz\n", hz / 1e9);
     printf("kernel operations without dependencies: %.2f cycles per 16 elements (%.2f G el/s): the ceiling\n", c_ops,
