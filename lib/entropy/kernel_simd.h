@@ -55,9 +55,11 @@
  * vectors, then double. A NaN or +Inf logit hands the run to the portable
  * kernel; -Inf (and a <= -86) contribute exact zeros. */
 
-#define BLK 32      /* vectors per f32 accumulator between flushes into double */
-#define LBLK 8      /* the same for logits (two accumulators) */
+#define BLK 32 /* vectors per f32 accumulator between flushes into double */
+#define LBLK 8 /* the same for logits (two accumulators) */
+#ifndef ENT_PF
 #define ENT_PF 4096 /* software prefetch distance in bytes (probabilities) */
+#endif
 #ifndef ENT_PF_LOC
 #define ENT_PF_LOC 0 /* its locality hint: prefetchnta, as the AVX2 kernel was tuned on Zen 3 */
 #endif
