@@ -306,10 +306,10 @@ static void run_chunk(chunk *c)
             k->prob_rows[dt](row_ptr(j, it) + ru->b * esz, cnt, (ptrdiff_t)(j->s2 * (int64_t)esz), ru->e - ru->b, sums);
             for (size_t i = 0; i < cnt; i++, r++, row_next(j, &it)) {
                 kind = finish_row(j, r, sums[i], inv_t, sum_limit, &val);
-                if (kind) goto fail;
+                if (kind) goto done;
             }
         }
-        return;
+        goto done;
     }
     /* Logits over whole contiguous rows: the kernel takes the next row's
      * maximum while it sums this one, so each row is read from memory once. */
@@ -357,16 +357,15 @@ static void run_chunk(chunk *c)
             for (size_t s = 0; s < nsp; s++)
                 j->mass[r * nsp + s] = o->logits ? (zfull > 0 ? ms[s] / zfull : NAN) : ms[s];
         kind = finish_row(j, r, tot, inv_t, sum_limit, &val);
-        if (kind) goto fail;
+        if (kind) goto done;
     }
-    free(ms);
-    free(scratch);
-    return;
-fail:
-    c->status = MIRS_E_NUMERIC;
-    c->err_row = r;
-    c->err_kind = kind;
-    c->err_value = val;
+done: /* kind != 0: row r failed under the ERROR policy */
+    if (kind) {
+        c->status = MIRS_E_NUMERIC;
+        c->err_row = r;
+        c->err_kind = kind;
+        c->err_value = val;
+    }
     free(ms);
     free(scratch);
     return;
