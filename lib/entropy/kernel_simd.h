@@ -31,15 +31,16 @@
  * < 0.085 for NT = 32). The kernel sums P = K + ln(1 + r) / s, a Horner
  * polynomial in r whose last step adds K, and multiplies by s in double at
  * the end: per element one subtraction, one shift, one and-or (m), one
- * conversion (K), one lookup, one fma for r, ENT_DEG fmas for P and one fma
- * and one add for the sums. r = 0 exactly at m = 1, so a one-hot row sums
- * to exactly 0 and powers of two carry no polynomial error. ln(1 + r) = r
- * Q(r) is a minimax fit on r's range; with the rounding of the table and of
- * the f32 evaluation, |s P - ln(p / 2^e0)| < 1.8e-7 (NT = 32, degree 3) and
- * < 9e-8 (NT = 8, degree 4) for p in the binade of the maximum (every f32
- * mantissa checked in an emulation), and P's own f32 rounding (2^-24
- * relative) below it. test_log_every_mantissa measures 3.1e-7 and 2.3e-7
- * nats end to end, the f32 sums included (budget 2e-6). The AVX-512 kernel
+ * conversion (K), one lookup, one fma for r, one addition and ENT_DEG - 1
+ * fmas for P (scaled as below), one fma for sum p P and half an addition
+ * for sum p. r = 0 exactly at m = 1, so a one-hot row sums to exactly 0 and
+ * powers of two carry no polynomial error. ln(1 + r) = r Q(r) is a minimax
+ * fit on r's range; with the rounding of the table and of the f32
+ * evaluation, P's own rounding included, |s P - ln(p / 2^e0)| < 1.9e-7 (NT =
+ * 32, degree 3) and < 1e-7 (NT = 8, degree 4) for p in the binade of the
+ * maximum and the one below (every f32 mantissa checked in a scalar
+ * emulation of these steps). test_log_every_mantissa measures 2.9e-7 and
+ * 2.1e-7 nats end to end, the f32 sums included (budget 2e-6). The AVX-512 kernel
  * takes NT = 32 (two table registers) and degree 3: one fma less than NT =
  * 16 with degree 4, which ran 15% slower on Zen 4. Without a table (SSE2): m in
  * [sqrt(1/2), sqrt(2)), K = E - E0 and the Cephes logf polynomial gives ln m.
@@ -75,20 +76,31 @@ TGT __attribute__((always_inline)) static inline vf ld(const char *p, int dt)
 #define ENT_NT (1 << ENT_TBITS)
 #define ENT_S (0.693147180559945309 / ENT_NT) /* P is in units of s = ln 2 / NT */
 /* ln(1 + r) = r (C1 + r (C2 + r (C3 [+ r C4]))): minimax on r's range for
- * this NT, coefficients in nats (divided by s below) */
+ * this NT, coefficients in nats */
 #if ENT_TBITS == 5 && ENT_DEG == 3
 #define ENT_C1 0.999975880999298
 #define ENT_C2 -0.498237807092004
 #define ENT_C3 0.29622182716725853
+#define ENT_ALPHA 2.3913722827559933 /* (C3 / s)^(1/3) */
 #elif ENT_TBITS == 3 && ENT_DEG == 4
 #define ENT_C1 0.9999940129465322
 #define ENT_C2 -0.49961824883219835
 #define ENT_C3 0.3256769722397122
 #define ENT_C4 -0.1874492106575123
+#define ENT_ALPHA 1.2127939881286183 /* (-C4 / s)^(1/4) */
 #else
 #error "no polynomial for this table size and degree"
 #endif
-#define ENT_CS(c) v_set((float)((c) / ENT_S))
+/* The kernel evaluates the polynomial in w = a r, a = ENT_ALPHA rounded to
+ * f32, which makes its leading coefficient +1 (degree 3) or -1 (degree 4):
+ * ln(1 + r) / s = sum_k D_k w^k with D_k = C_k / (s a^k). The first Horner
+ * step is then an addition (w + D2, or D3 - w) instead of an fma, which
+ * takes an operation off the fma units and, like every step here, leaves its
+ * inputs intact so the compiler needs no register copies. The table holds
+ * a / c_j and w = m (a / c_j) - a, still exactly 0 at m = 1. */
+#define ENT_AF ((double)(float)ENT_ALPHA)
+#define ENT_D(c, k)                                                                                                    \
+    v_set((float)((c) / ENT_S / ((k) == 1 ? ENT_AF : (k) == 2 ? ENT_AF * ENT_AF : ENT_AF * ENT_AF * ENT_AF)))
 #else
 #define ENT_S 1.0            /* P is in nats */
 #define ENT_SPLIT 0x3f3504f3 /* bits of sqrt(1/2): m in [sqrt(1/2), sqrt(2)) */
@@ -99,10 +111,10 @@ typedef struct {
     dacc l, e0s, s;
 } pdacc;
 
-/* A block's f32 sums, in two sets (even and odd vectors) so that neither
- * accumulator's latency limits the loop. */
+/* A block's f32 sums: sum p P in two sets (even and odd vectors) so that
+ * neither accumulator's latency limits the loop, sum p in one (pstep2). */
 typedef struct {
-    vf al[2], as[2];
+    vf al[2], as;
     vi kb; /* E0 << 23 (table), or (e0 << 23) + the bits of sqrt(1/2) */
 #if defined(ENT_TBITS)
     vtab tab;
@@ -117,16 +129,20 @@ TGT __attribute__((always_inline)) static inline void pstep(pblk *b, int u, vf p
     (void)sign;
 #endif
 #if defined(ENT_TBITS)
-    vi bits = i_fromf(p);
-    vi ki = i_srai(i_sub(bits, b->kb), 23 - ENT_TBITS);  /* K = NT (E - E0) + j */
-    vf m = v_fromi(i_andor(bits, 0x7fffff, 0x3f800000)); /* m in [1, 2) */
-    vf r = v_fma(m, tab_look(b->tab, ki), v_set(-1.0f)); /* m / c_j - 1 */
+    /* t = bits - E0 << 23: K = NT (E - E0) + j in its top bits, m's mantissa
+     * in its low 23 (those of p, as E0 << 23 has none); K's conversion comes
+     * before the lookup so the permute may overwrite K */
+    vi t = i_sub(i_fromf(p), b->kb);
+    vi ki = i_srai(t, 23 - ENT_TBITS);
+    vf kf = v_cvt(ki);
+    vf m = v_fromi(i_andor(t, 0x7fffff, 0x3f800000));                /* m in [1, 2) */
+    vf w = v_fma(m, tab_look(b->tab, ki), v_set(-(float)ENT_ALPHA)); /* a (m / c_j - 1) */
 #if ENT_DEG == 4
-    vf q = v_fma(v_fma(ENT_CS(ENT_C4), r, ENT_CS(ENT_C3)), r, ENT_CS(ENT_C2));
+    vf q = v_fma(v_sub(ENT_D(ENT_C3, 3), w), w, ENT_D(ENT_C2, 2));
 #else
-    vf q = v_fma(ENT_CS(ENT_C3), r, ENT_CS(ENT_C2));
+    vf q = v_add(w, ENT_D(ENT_C2, 2));
 #endif
-    vf pp = v_fma(v_fma(q, r, ENT_CS(ENT_C1)), r, v_cvt(ki)); /* P = K + ln(1 + r) / s */
+    vf pp = v_fma(v_fma(q, w, ENT_D(ENT_C1, 1)), w, kf); /* P = K + ln(1 + r) / s */
 #else
     /* t = bits - sqrt(1/2) bits - e0 in the exponent: its top bits are K = E -
      * E0 (relative to the split), its low 23 bits m's offset from sqrt(1/2) */
@@ -144,7 +160,16 @@ TGT __attribute__((always_inline)) static inline void pstep(pblk *b, int u, vf p
     vf pp = v_fma(v_fma(y, x, v_set(-0.5f)), z, v_fma(v_cvt(ki), v_set(0.693147180559945309f), x));
 #endif
     b->al[u] = v_fma(p, pp, b->al[u]);
-    b->as[u] = v_add(b->as[u], p);
+}
+
+/* Two vectors. Sum p takes their sum: one addition into the accumulator
+ * for two vectors, so each p goes through as many roundings as with two
+ * accumulators of one vector each, and one register is free. */
+TGT __attribute__((always_inline)) static inline void pstep2(pblk *b, vf p0, vf p1, vf *sign)
+{
+    pstep(b, 0, p0, sign);
+    pstep(b, 1, p1, sign);
+    b->as = v_add(b->as, v_add(p0, p1));
 }
 
 /* Sums one block of nv vectors at r, whose per-lane maximum (raw bits) is
@@ -161,23 +186,58 @@ TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char 
     *sign = v_or(*sign, mx); /* the maximum took the sign into account */
 #endif
 #if defined(ENT_TBITS)
-    /* 1 / c_j = 2^(-j / NT), rounded to f32 */
+    /* a / c_j = a 2^(-j / NT), rounded to f32 */
+#define T(x) (float)(ENT_AF * (x))
 #if ENT_TBITS == 3
-    static const float inv_c[ENT_NT] = {1.0f,         0.917004049f, 0.840896428f, 0.771105409f,
-                                        0.707106769f, 0.648419797f, 0.594603539f, 0.545253873f};
+    static const float inv_c[ENT_NT] = {T(1.0),
+                                        T(0.9170040432046712),
+                                        T(0.8408964152537145),
+                                        T(0.7711054127039704),
+                                        T(0.7071067811865476),
+                                        T(0.6484197773255048),
+                                        T(0.5946035575013605),
+                                        T(0.5452538663326288)};
 #else
-    static const float inv_c[ENT_NT] = {
-        1.0f,         0.978572071f, 0.957603276f, 0.93708384f,  0.917004049f, 0.897354543f, 0.878126085f, 0.859309673f,
-        0.840896428f, 0.822877765f, 0.805245161f, 0.787990451f, 0.771105409f, 0.754582226f, 0.738413095f, 0.722590387f,
-        0.707106769f, 0.69195497f,  0.677127779f, 0.662618339f, 0.648419797f, 0.634525478f, 0.620928884f, 0.607623696f,
-        0.594603539f, 0.58186245f,  0.56939429f,  0.557193398f, 0.545253873f, 0.53357023f,  0.522136867f, 0.510948598f};
+    static const float inv_c[ENT_NT] = {T(1.0),
+                                        T(0.9785720620877001),
+                                        T(0.9576032806985737),
+                                        T(0.93708381705515),
+                                        T(0.9170040432046712),
+                                        T(0.8973545375015536),
+                                        T(0.8781260801866497),
+                                        T(0.859309649061239),
+                                        T(0.8408964152537145),
+                                        T(0.8228777390769825),
+                                        T(0.8052451659746271),
+                                        T(0.7879904225539432),
+                                        T(0.7711054127039704),
+                                        T(0.7545822137967114),
+                                        T(0.7384130729697497),
+                                        T(0.7225904034885233),
+                                        T(0.7071067811865476),
+                                        T(0.691954940981916),
+                                        T(0.6771277734684463),
+                                        T(0.6626183215798707),
+                                        T(0.6484197773255048),
+                                        T(0.6345254785958666),
+                                        T(0.620928906036742),
+                                        T(0.6076236799902345),
+                                        T(0.5946035575013605),
+                                        T(0.5818624293887887),
+                                        T(0.5693943173783458),
+                                        T(0.5571933712979462),
+                                        T(0.5452538663326288),
+                                        T(0.5335702003384118),
+                                        T(0.5221368912137069),
+                                        T(0.5109485743270583)};
 #endif
+#undef T
     /* E0 (biased) and e0 = E0 - 127; a negative maximum is caught by the sign */
     vi be0 = i_srai(i_fromf(mx), 23), e0 = i_sub(be0, i_set(127));
-    pblk b = {{v_zero(), v_zero()}, {v_zero(), v_zero()}, i_slli(be0, 23), tab_load(inv_c)};
+    pblk b = {{v_zero(), v_zero()}, v_zero(), i_slli(be0, 23), tab_load(inv_c)};
 #else
     vi e0 = i_srai(i_sub(i_fromf(mx), i_set(ENT_SPLIT)), 23);
-    pblk b = {{v_zero(), v_zero()}, {v_zero(), v_zero()}, i_add(i_slli(e0, 23), i_set(ENT_SPLIT))};
+    pblk b = {{v_zero(), v_zero()}, v_zero(), i_add(i_slli(e0, 23), i_set(ENT_SPLIT))};
 #endif
     vr nmx = raw_zero();
     size_t j = 0;
@@ -188,9 +248,10 @@ TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char 
         const size_t un = line < 2 ? 2 : line;
         for (; j < nv; j += un) {
             for (size_t q = 0; q < un * step; q += 64) __builtin_prefetch(next + j * step + q + ENT_PF, 0, ENT_PF_LOC);
-            for (size_t u = 0; u < un; u++) {
+            for (size_t u = 0; u < un; u += 2) {
                 nmx = raw_max_ld(nmx, next + (j + u) * step, dt);
-                pstep(&b, (int)(u & 1), ld(r + (j + u) * step, dt), sign);
+                nmx = raw_max_ld(nmx, next + (j + u + 1) * step, dt);
+                pstep2(&b, ld(r + (j + u) * step, dt), ld(r + (j + u + 1) * step, dt), sign);
             }
         }
     } else {
@@ -198,12 +259,15 @@ TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char 
             /* keeps the prefetch stream going past the end of the row */
             for (size_t q = 0; q < 2 * step; q += 64)
                 if ((j * step + q) % 64 == 0) __builtin_prefetch(r + (nv + j) * step + q + ENT_PF, 0, ENT_PF_LOC);
-            pstep(&b, 0, ld(r + j * step, dt), sign);
-            pstep(&b, 1, ld(r + (j + 1) * step, dt), sign);
+            pstep2(&b, ld(r + j * step, dt), ld(r + (j + 1) * step, dt), sign);
         }
-        if (j < nv) pstep(&b, 0, ld(r + j * step, dt), sign);
+        if (j < nv) {
+            vf p = ld(r + j * step, dt);
+            pstep(&b, 0, p, sign);
+            b.as = v_add(b.as, p);
+        }
     }
-    vf as = v_add(b.as[0], b.as[1]);
+    vf as = b.as;
     dacc_add(&d->l, v_add(b.al[0], b.al[1]));
     dacc_add(&d->s, as);
     dacc_fma_i(&d->e0s, e0, as);
