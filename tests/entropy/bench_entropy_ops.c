@@ -5,14 +5,14 @@
  *    every x86-64 core of the last fifteen years);
  *  - the kernel's twelve vector operations per vector (lib/entropy/
  *    kernel_simd.h: an unsigned maximum from memory, a subtraction, a shift,
- *    a vpternlogd, a table permute, five fmas, a conversion and an addition)
- *    issued without dependencies between them: the most this core can do, with
- *    vmulps standing in for the fmas and vpermps for vpermt2ps (the same
- *    execution units, but no dependency on the destination);
+ *    a vpternlogd, a table permute, four fmas, a conversion and two
+ *    additions) issued without dependencies between them: the most this core
+ *    can do, with vmulps standing in for the fmas and vpermps for vpermi2ps
+ *    (the same execution units, but no dependency on the destination);
  *  - the library's AVX-512 kernel on rows of 1,024 and of 32,768 that stay
  *    in L2 (256 and 512 KiB), called through mirs_entropy_rows.
  * The gap between the second and the third is what the dependency chain of
- * each vector (load, shift, lookup, four dependent fmas) costs; memory costs
+ * each vector (load, shift, lookup, an addition and three dependent fmas) costs; memory costs
  * come on top (bench_entropy). Skips with a message without AVX-512.
  * Usage: bench_entropy_ops [rounds] */
 #include <stdint.h>
@@ -61,7 +61,7 @@ __attribute__((noinline)) static double time_adds(long n)
     "vmulps %%zmm0, %%zmm9, %%zmm" #a "\n"                                                                             \
     "vcvtdq2ps %%zmm0, %%zmm" #b "\n"                                                                                  \
     "vmulps %%zmm0, %%zmm9, %%zmm" #c "\n"                                                                             \
-    "vmulps %%zmm0, %%zmm9, %%zmm" #a "\n"                                                                             \
+    "vaddps %%zmm0, %%zmm9, %%zmm" #a "\n"                                                                             \
     "vaddps %%zmm0, %%zmm9, %%zmm" #b "\n"                                                                             \
     "vmulps %%zmm0, %%zmm9, %%zmm" #c "\n"
 
