@@ -12,16 +12,33 @@
  *  - the library's AVX-512 kernel on rows of 1,024 and of 32,768 that stay
  *    in L2 (256 and 512 KiB), called through mirs_entropy_rows.
  * The gap between the second and the third is what the dependency chain of
- * each vector (load, shift, lookup, an addition and three dependent fmas) costs; memory costs
- * come on top (bench_entropy). Skips with a message without AVX-512.
+ * each vector (load, shift, lookup, an addition and three dependent fmas)
+ * costs. Then, on an f32 array in huge pages larger than twice the last-level
+ * cache (at least 256 MiB), what streaming adds, per 64-byte line:
+ *  - the kernel's loop alone: its operations with their real dependencies,
+ *    written out here with intrinsics as a model of the library's loop, on
+ *    16 KiB that stay in L1;
+ *  - the same loop while an independent unsigned maximum reads the big array,
+ *    one line per vector, with the kernel's prefetch (prefetcht1, 5 KiB
+ *    ahead): nothing in the loop waits for those loads;
+ *  - a plain read of the big array (8 accumulators);
+ *  - the library's kernel on the big array (rows of 32,768).
+ * If the core overlapped the stream with the arithmetic, the second would
+ * equal the first. Skips with a message without AVX-512.
  * Usage: bench_entropy_ops [rounds] */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include <mirsafety/mirsafety.h>
+
+#include "bench_llc.h"
 
 static double now(void)
 {
@@ -80,6 +97,64 @@ __attribute__((noinline, target("avx512f"))) static double time_ops(long n, cons
                      : "rcx", "cc", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
                        "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14");
     return now() - t0;
+}
+
+#define TGT512 __attribute__((noinline, target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
+
+/* The library's per-vector work (kernel_simd.h, table path, f32) on
+ * nvec vectors read cyclically from the 16 KiB at l1. With stream, it also
+ * takes the unsigned maximum of nvec vectors streamed from there, with the
+ * kernel's prefetch, which nothing else in the loop depends on. Returns
+ * seconds; *sink keeps the results alive. */
+TGT512 static double model_loop(const float *l1, const float *stream, size_t nvec, float *sink)
+{
+    const __m512 tlo = _mm512_loadu_ps(l1), thi = _mm512_loadu_ps(l1 + 16);
+    const __m512i kb = _mm512_set1_epi32(0x3a800000);
+    __m512 al0 = _mm512_setzero_ps(), al1 = al0, as = al0;
+    __m512i mx = _mm512_setzero_si512();
+    double t0 = now();
+    for (size_t j = 0; j < nvec; j += 2) {
+        if (stream) {
+            __builtin_prefetch((const char *)(stream + 16 * j) + 5120, 0, 2);
+            __builtin_prefetch((const char *)(stream + 16 * j) + 5120 + 64, 0, 2);
+            mx = _mm512_max_epu32(mx, _mm512_loadu_si512((const void *)(stream + 16 * j)));
+            mx = _mm512_max_epu32(mx, _mm512_loadu_si512((const void *)(stream + 16 * j + 16)));
+        }
+        __m512 p[2];
+        for (int u = 0; u < 2; u++) {
+            p[u] = _mm512_loadu_ps(l1 + ((16 * (j + (size_t)u)) & 4095));
+            __m512i t = _mm512_sub_epi32(_mm512_castps_si512(p[u]), kb);
+            __m512i k = _mm512_srai_epi32(t, 18);
+            __m512 kf = _mm512_cvtepi32_ps(k);
+            __m512 m = _mm512_castsi512_ps(
+                _mm512_ternarylogic_epi32(t, _mm512_set1_epi32(0x7fffff), _mm512_set1_epi32(0x3f800000), 0xEA));
+            __m512 w = _mm512_fmadd_ps(m, _mm512_permutex2var_ps(tlo, k, thi), _mm512_set1_ps(-2.39f));
+            __m512 q = _mm512_add_ps(w, _mm512_set1_ps(-4.02f));
+            __m512 pp = _mm512_fmadd_ps(_mm512_fmadd_ps(q, w, _mm512_set1_ps(19.3f)), w, kf);
+            if (u == 0)
+                al0 = _mm512_fmadd_ps(p[u], pp, al0);
+            else
+                al1 = _mm512_fmadd_ps(p[u], pp, al1);
+        }
+        as = _mm512_add_ps(as, _mm512_add_ps(p[0], p[1]));
+    }
+    double t = now() - t0;
+    *sink += _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(al0, al1), as)) + (float)_mm512_reduce_max_epu32(mx);
+    return t;
+}
+
+/* Seconds to read n floats (a multiple of 128) with eight unsigned maxima. */
+TGT512 static double read_loop(const float *a, size_t n, float *sink)
+{
+    __m512i m[8];
+    for (int k = 0; k < 8; k++) m[k] = _mm512_setzero_si512();
+    double t0 = now();
+    for (size_t i = 0; i < n; i += 128)
+        for (int k = 0; k < 8; k++) m[k] = _mm512_max_epu32(m[k], _mm512_loadu_si512((const void *)(a + i + 16 * k)));
+    double t = now() - t0;
+    for (int k = 1; k < 8; k++) m[0] = _mm512_max_epu32(m[0], m[k]);
+    *sink += (float)_mm512_reduce_max_epu32(m[0]);
+    return t;
 }
 
 /* Best seconds per call of the AVX-512 kernel over rows x cols f32. */
@@ -165,6 +240,56 @@ int main(int argc, char **argv)
     }
     free(p);
     free(out);
+
+    /* Streaming: an array of at least 256 MiB and twice the last-level cache,
+     * in huge pages (as numpy's large arrays), rows of 32,768 that sum to 1 */
+    const size_t llc = llc_bytes(), bytes_min = llc * 2 > (256u << 20) ? llc * 2 : 256u << 20;
+    const size_t cols = 32768, big = (bytes_min / 4 + cols - 1) / cols * cols, al = 2u << 20;
+    const size_t sz = (big * 4 + al - 1) / al * al;
+    float *a = aligned_alloc(al, sz), *l1 = aligned_alloc(64, 16384);
+    double *bout = malloc(big / cols * sizeof *bout);
+    if (!a || !l1 || !bout) {
+        free(a);
+        free(l1);
+        free(bout);
+        return 1;
+    }
+    madvise(a, sz, MADV_HUGEPAGE);
+    for (size_t i = 0; i < 4096; i++) l1[i] = (float)(1.0 + (double)(i % 97)) / 65536.0f;
+    for (size_t r = 0; r < big / cols; r++) {
+        uint64_t x = r + 1;
+        double s = 0;
+        for (size_t i = 0; i < cols; i++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            s += a[r * cols + i] = (float)((double)(x >> 40) / 16777216.0 + 1e-3);
+        }
+        for (size_t i = 0; i < cols; i++) a[r * cols + i] = (float)(a[r * cols + i] / s);
+    }
+    const size_t nvec = big / 16;
+    float sink = 0;
+    double t_alone = 1e30, t_stream = 1e30, t_read = 1e30, t_kernel;
+    for (int k = 0; k < rounds; k++) {
+        double t = model_loop(l1, NULL, nvec, &sink);
+        if (t < t_alone) t_alone = t;
+        if ((t = model_loop(l1, a, nvec, &sink)) < t_stream) t_stream = t;
+        if ((t = read_loop(a, big, &sink)) < t_read) t_read = t;
+    }
+    t_kernel = time_kernel(a, big / cols, cols, 1, rounds, bout);
+    const double per = hz / (double)nvec;
+    printf("streaming %zu MiB in huge pages (last-level cache %zu KiB), cycles per 64-byte line:\n", big * 4 >> 20,
+           llc >> 10);
+    printf("  kernel loop alone (from L1):                  %.2f (%.2f G el/s)\n", t_alone * per,
+           (double)big / t_alone / 1e9);
+    printf("  the same while an independent max streams:   %.2f (%.2f G el/s): streaming adds %.2f\n", t_stream * per,
+           (double)big / t_stream / 1e9, (t_stream - t_alone) * per);
+    printf("  plain read with 8 accumulators:              %.2f (%.1f GB/s)\n", t_read * per,
+           (double)big * 4 / t_read / 1e9);
+    printf("  the library's avx512 kernel, rows of 32768:   %.2f (%.2f G el/s)\n", t_kernel * per,
+           (double)big / t_kernel / 1e9);
+    if (sink == 12345.0f) printf(" \n");
+    free(a);
+    free(l1);
+    free(bout);
     return 0;
 #else
     (void)argc;
