@@ -28,17 +28,10 @@
 
 #include <mirsafety/mirsafety.h>
 
-#include "bench_llc.h"
+#include "bench_common.h"
 
 #include <pthread.h>
 #include <sys/mman.h>
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static volatile uint64_t sink;
 

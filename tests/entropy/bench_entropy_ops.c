@@ -40,14 +40,7 @@
 
 #include <mirsafety/mirsafety.h>
 
-#include "bench_llc.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "bench_common.h"
 
 #if defined(__x86_64__)
 /* Seconds for n iterations of four dependent adds (4 n cycles). */

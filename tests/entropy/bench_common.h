@@ -1,9 +1,19 @@
-/* The last-level cache's size for the entropy benchmarks, which size their
- * arrays from it so that "out of cache" is out of cache. */
-#ifndef MIRS_BENCH_LLC_H
-#define MIRS_BENCH_LLC_H
+/* What the two entropy benchmarks (bench_entropy.c, bench_entropy_ops.c)
+ * share: a monotonic clock, and the last-level cache's size, from which they
+ * size their arrays so that "out of cache" is out of cache. */
+#ifndef MIRS_BENCH_COMMON_H
+#define MIRS_BENCH_COMMON_H
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+
+/* Seconds on the monotonic clock. */
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 /* Size in bytes of the highest-level CPU cache that sysfs lists for cpu0
  * (0 when unknown). */
