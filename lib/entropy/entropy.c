@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <mirsafety/entropy.h>
 
@@ -269,6 +270,86 @@ static int finish_row(const ent_job *j, size_t r, ent_sums tot, double inv_t, do
 
 #define ROW_BATCH 64 /* rows per call of a kernel's prob_rows */
 
+/* Choosing between a kernel's prob_rows and prob_rows_far. The far prefetch
+ * stream makes the AVX-512 f32 kernel 6-14% faster when the rows lie in
+ * transparent huge pages (numpy advises them for large arrays) and 15-25%
+ * slower on 4 KiB pages (Zen 4; docs/performance.md), and nothing cheap
+ * tells the library which pages a caller's memory is on. So a chunk with at
+ * least PF_MIN_BYTES of rows times both: PF_PROBES probes of at least
+ * PF_PROBE_BYTES each (whole rows, over one or more kernel calls), in the
+ * order near, far, far, near, near, far (a steady drift of the machine's
+ * speed favours neither), and the one whose best probe took less time per
+ * row runs the next PF_RUN_BYTES; then both are timed again. The probes are
+ * long because the first 64 KiB after a switch to far run without far
+ * prefetches: with 256 KiB probes the choice caught only part of far's gain.
+ * Far must win by 3%, as losing costs more on 4 KiB pages than it gains on
+ * huge ones. Only the speed depends on the clock: both variants sum the same
+ * values in the same order, so the results are the same to the bit. */
+#define PF_MIN_BYTES ((size_t)16 << 20)
+#define PF_PROBE_BYTES ((size_t)1 << 20)
+#define PF_RUN_BYTES ((size_t)256 << 20)
+#define PF_PROBES 6
+#define PF_FAR_ORDER 0x26 /* bit i: probe i runs far (0 1 1 0 0 1) */
+
+typedef struct {
+    int probe;         /* the probe under way, or -1 */
+    int far;           /* between probes: whether far runs */
+    size_t rows;       /* rows the probe under way has run */
+    size_t probe_rows; /* rows per probe */
+    size_t row_bytes;
+    size_t left;    /* bytes before the next probes (0: no more probes) */
+    double t0;      /* when the probe under way began */
+    double best[2]; /* this round's best seconds per row, near and far */
+} pf_pick;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static pf_pick pf_start(const ent_kernel *k, int dt, size_t nrows, size_t row_bytes)
+{
+    pf_pick pf = {-1, 0, 0, 1, row_bytes, 0, 0, {0, 0}};
+    if (row_bytes && row_bytes < PF_PROBE_BYTES) pf.probe_rows = (PF_PROBE_BYTES + row_bytes - 1) / row_bytes;
+    if (k->prob_rows_far[dt] && nrows * row_bytes >= PF_MIN_BYTES) pf.probe = 0;
+    return pf;
+}
+
+/* Whether the next batch runs far; trims *cnt so that it ends with its probe */
+static int pf_next(pf_pick *pf, size_t *cnt)
+{
+    if (pf->probe < 0) return pf->far;
+    if (*cnt > pf->probe_rows - pf->rows) *cnt = pf->probe_rows - pf->rows;
+    if (!pf->rows) pf->t0 = now_s();
+    return PF_FAR_ORDER >> pf->probe & 1;
+}
+
+/* After a batch of cnt rows */
+static void pf_done(pf_pick *pf, size_t cnt)
+{
+    if (pf->probe < 0) {
+        if (!pf->left) return;
+        if (pf->left > cnt * pf->row_bytes) {
+            pf->left -= cnt * pf->row_bytes;
+            return;
+        }
+        pf->left = 0;
+        pf->probe = 0;
+        return;
+    }
+    if ((pf->rows += cnt) < pf->probe_rows) return;
+    int far = PF_FAR_ORDER >> pf->probe & 1;
+    double per_row = (now_s() - pf->t0) / (double)pf->rows;
+    if (pf->probe < 2 || per_row < pf->best[far]) pf->best[far] = per_row; /* probes 0 and 1 set them */
+    pf->rows = 0;
+    if (++pf->probe < PF_PROBES) return;
+    pf->probe = -1;
+    pf->far = pf->best[1] < 0.97 * pf->best[0];
+    pf->left = PF_RUN_BYTES;
+}
+
 static void run_chunk(chunk *c)
 {
     const ent_job *j = c->j;
@@ -298,12 +379,16 @@ static void run_chunk(chunk *c)
      * its stream of loads does not stop between rows. */
     if (!o->logits && !scratch && !ms && j->nruns == 1 && k->prob_rows[dt]) {
         const ent_run *ru = &j->runs[0];
+        pf_pick pf = pf_start(k, dt, c->r1 - c->r0, (ru->e - ru->b) * esz);
         ent_sums sums[ROW_BATCH];
         while (r < c->r1) {
             size_t cnt = c->r1 - r, left = j->n2 - it.q;
             if (cnt > left) cnt = left;
             if (cnt > ROW_BATCH) cnt = ROW_BATCH;
-            k->prob_rows[dt](row_ptr(j, it) + ru->b * esz, cnt, (ptrdiff_t)(j->s2 * (int64_t)esz), ru->e - ru->b, sums);
+            int far = pf_next(&pf, &cnt);
+            (far ? k->prob_rows_far : k->prob_rows)[dt](row_ptr(j, it) + ru->b * esz, cnt,
+                                                        (ptrdiff_t)(j->s2 * (int64_t)esz), ru->e - ru->b, sums);
+            pf_done(&pf, cnt);
             for (size_t i = 0; i < cnt; i++, r++, row_next(j, &it)) {
                 kind = finish_row(j, r, sums[i], inv_t, sum_limit, &val);
                 if (kind) goto done;

@@ -30,6 +30,11 @@ typedef struct ent_kernel {
      * elements, stride bytes apart, each row's sums into out[i] (set, not
      * added to); the stream of loads runs on from one row into the next. */
     void (*prob_rows[5])(const void *base, size_t nrows, ptrdiff_t stride, size_t n, ent_sums *out);
+    /* Optional: prob_rows with a second software prefetch stream far ahead,
+     * which pays on memory in huge pages and costs on 4 KiB pages (see
+     * entropy.c's pf_pick); it sums the same values in the same order, so
+     * its results are prob_rows' to the bit. */
+    void (*prob_rows_far[5])(const void *base, size_t nrows, ptrdiff_t stride, size_t n, ent_sums *out);
 } ent_kernel;
 
 extern const ent_kernel mirs__ent_generic;

@@ -102,4 +102,5 @@ const ent_kernel mirs__ent_generic = {
     {NULL, lexp_f32, lexp_f16, lexp_bf16, lexp_f64},
     {NULL, NULL, NULL, NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -61,6 +61,8 @@
 #ifndef ENT_PF
 #define ENT_PF 4096 /* software prefetch distance in bytes (probabilities) */
 #endif
+/* ENT_PF_FAR, where the includer defines it: the distance of a second
+ * prefetch stream, in the prob_rows_far variant (see kernel.h) */
 #ifndef ENT_PF_LOC
 #define ENT_PF_LOC 0 /* its locality hint: prefetchnta, as the AVX2 kernel was tuned on Zen 3 */
 #endif
@@ -178,7 +180,7 @@ TGT __attribute__((always_inline)) static inline void pstep2(pblk *b, vf p0, vf 
  * in from memory while this one computes, and its second pass then reads from
  * L1. */
 TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char *r, size_t nv, int dt, vf *sign, vr mxr,
-                                                           const char *next)
+                                                           const char *next, size_t far)
 {
     const size_t step = (dt == DT_F32 ? 4 : 2) * W, line = 64 / step; /* vectors per 64-byte line */
     vf mx = raw_to_vf(mxr, dt);
@@ -247,7 +249,10 @@ TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char 
          * f32 fill a line with one vector) */
         const size_t un = line < 2 ? 2 : line;
         for (; j < nv; j += un) {
-            for (size_t q = 0; q < un * step; q += 64) __builtin_prefetch(next + j * step + q + ENT_PF, 0, ENT_PF_LOC);
+            for (size_t q = 0; q < un * step; q += 64) {
+                __builtin_prefetch(next + j * step + q + ENT_PF, 0, ENT_PF_LOC);
+                if (far) __builtin_prefetch(next + j * step + q + far, 0, ENT_PF_LOC);
+            }
             for (size_t u = 0; u < un; u += 2) {
                 nmx = raw_max_ld(nmx, next + (j + u) * step, dt);
                 nmx = raw_max_ld(nmx, next + (j + u + 1) * step, dt);
@@ -258,7 +263,10 @@ TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char 
         for (; j + 2 <= nv; j += 2) {
             /* keeps the prefetch stream going past the end of the row */
             for (size_t q = 0; q < 2 * step; q += 64)
-                if ((j * step + q) % 64 == 0) __builtin_prefetch(r + (nv + j) * step + q + ENT_PF, 0, ENT_PF_LOC);
+                if ((j * step + q) % 64 == 0) {
+                    __builtin_prefetch(r + (nv + j) * step + q + ENT_PF, 0, ENT_PF_LOC);
+                    if (far) __builtin_prefetch(r + (nv + j) * step + q + far, 0, ENT_PF_LOC);
+                }
             pstep2(&b, ld(r + j * step, dt), ld(r + (j + 1) * step, dt), sign);
         }
         if (j < nv) {
@@ -297,9 +305,10 @@ static inline float conv_scalar(const char *p, int dt)
 /* One row of n probabilities into *acc; returns 0 when the row must go to
  * the portable kernel instead. *mx is the per-lane maximum of the row's first
  * block (when the row has a whole block); with next, the row's last block
- * also takes the maximum of the first block at next into *mx. */
+ * also takes the maximum of the first block at next into *mx. far: the
+ * second prefetch stream's distance (0: none; a constant in each caller). */
 TGT __attribute__((always_inline)) static inline int prob_row(const char *r, size_t n, ent_sums *acc, int dt, vr *mx,
-                                                              const char *next)
+                                                              const char *next, size_t far)
 {
     const size_t esz = dt == DT_F32 ? 4 : 2;
     pdacc d;
@@ -308,12 +317,13 @@ TGT __attribute__((always_inline)) static inline int prob_row(const char *r, siz
     const size_t nvec = n / W, nb = nvec / BLK, bbytes = BLK * W * esz;
     if (nb) {
         vr m = *mx;
-        for (size_t b = 0; b + 1 < nb; b++) m = pblock(&d, r + b * bbytes, BLK, dt, &sign, m, r + (b + 1) * bbytes);
-        *mx = pblock(&d, r + (nb - 1) * bbytes, BLK, dt, &sign, m, next);
+        for (size_t b = 0; b + 1 < nb; b++)
+            m = pblock(&d, r + b * bbytes, BLK, dt, &sign, m, r + (b + 1) * bbytes, far);
+        *mx = pblock(&d, r + (nb - 1) * bbytes, BLK, dt, &sign, m, next, far);
     }
     if (nvec > nb * BLK)
         pblock(&d, r + nb * bbytes, nvec - nb * BLK, dt, &sign, raw_block_max(r + nb * bbytes, nvec - nb * BLK, dt),
-               NULL);
+               NULL, far);
     size_t i = nvec * W;
     double s = dacc_sum(d.s);
     double t = ENT_S * dacc_sum(d.l) + 0.693147180559945309 * dacc_sum(d.e0s);
@@ -338,7 +348,7 @@ TGT __attribute__((always_inline)) static inline int prob_row(const char *r, siz
  * Each row's last block takes the next row's first maximum, so the stream
  * does not stop between rows. */
 TGT __attribute__((always_inline)) static inline void prob_rows_vec(const char *base, size_t nrows, ptrdiff_t stride,
-                                                                    size_t n, ent_sums *out, int dt)
+                                                                    size_t n, ent_sums *out, int dt, size_t far)
 {
     const size_t nb = n / W / BLK;
     vr mx = nb ? raw_block_max(base, BLK, dt) : raw_zero();
@@ -346,7 +356,7 @@ TGT __attribute__((always_inline)) static inline void prob_rows_vec(const char *
         const char *r = base + (ptrdiff_t)i * stride, *next = nb && i + 1 < nrows ? r + stride : NULL;
         ent_sums z = {0, 0, 0};
         out[i] = z;
-        if (!prob_row(r, n, &out[i], dt, &mx, next)) mirs__ent_generic.prob[dt](r, n, &out[i]);
+        if (!prob_row(r, n, &out[i], dt, &mx, next, far)) mirs__ent_generic.prob[dt](r, n, &out[i]);
     }
 }
 
@@ -493,14 +503,14 @@ TGT __attribute__((always_inline)) static inline int lexp_vec(const void *row, s
     TGT static void prob_##sfx(const void *row, size_t n, ent_sums *acc)                                               \
     {                                                                                                                  \
         ent_sums o;                                                                                                    \
-        prob_rows_vec((const char *)row, 1, 0, n, &o, dt);                                                             \
+        prob_rows_vec((const char *)row, 1, 0, n, &o, dt, 0);                                                          \
         acc->s += o.s;                                                                                                 \
         acc->t += o.t;                                                                                                 \
         acc->nbad += o.nbad;                                                                                           \
     }                                                                                                                  \
     TGT static void prob_rows_##sfx(const void *base, size_t nrows, ptrdiff_t stride, size_t n, ent_sums *out)         \
     {                                                                                                                  \
-        prob_rows_vec((const char *)base, nrows, stride, n, out, dt);                                                  \
+        prob_rows_vec((const char *)base, nrows, stride, n, out, dt, 0);                                               \
     }                                                                                                                  \
     TGT static float lmax_##sfx(const void *row, size_t n, size_t *nbad)                                               \
     {                                                                                                                  \
@@ -520,4 +530,11 @@ TGT __attribute__((always_inline)) static inline int lexp_vec(const void *row, s
         if (!lexp_vec(row, n, shift, inv_t, acc, dt, (const char *)next, next_max, &ok))                               \
             mirs__ent_generic.lexp[dt](row, n, shift, inv_t, acc);                                                     \
         return ok;                                                                                                     \
+    }
+
+/* prob_rows with the second prefetch stream ENT_PF_FAR bytes ahead */
+#define ENT_DEFINE_FAR(sfx, dt)                                                                                        \
+    TGT static void prob_rows_far_##sfx(const void *base, size_t nrows, ptrdiff_t stride, size_t n, ent_sums *out)     \
+    {                                                                                                                  \
+        prob_rows_vec((const char *)base, nrows, stride, n, out, dt, ENT_PF_FAR);                                      \
     }

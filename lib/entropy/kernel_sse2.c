@@ -122,5 +122,6 @@ const ent_kernel mirs__ent_sse2 = {
     {NULL, lexp_f32, lexp_f16, lexp_bf16, NULL},
     {NULL, lexpn_f32, lexpn_f16, lexpn_bf16, NULL},
     {NULL, prob_rows_f32, prob_rows_f16, prob_rows_bf16, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 #endif

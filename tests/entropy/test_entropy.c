@@ -606,6 +606,55 @@ static void test_argument_messages(void)
     CHECK(strstr(mirs_error_last(), "mirs_entropy_options: struct_size 3 ") == mirs_error_last());
 }
 
+/* A call over at least 16 MiB of rows lets the library time the AVX-512
+ * kernel's two prefetch variants (entropy.c's pf_pick): its first probes run
+ * near, far, far, near, near, far whatever the clock says, so both variants
+ * run here on every machine with AVX-512, and other kernels take the batched
+ * path alone. Either way each row must come out the same to the bit as when
+ * the row is asked for alone (too little data to time anything), declined
+ * rows (NaN, negative) included, on one thread and on two (chunks of about
+ * 10 MiB, below the timing threshold). */
+static void test_row_batches_bitwise(void)
+{
+    const size_t n = 4099, stride = 4104, R = 1300; /* 21 MB of rows */
+    float *p = malloc(R * stride * sizeof *p);
+    double *hb = malloc(R * sizeof *hb), *h1 = malloc(R * sizeof *h1);
+    uint64_t x = 99;
+    for (size_t r = 0; r < R; r++) {
+        float *row = p + r * stride;
+        double s = 0;
+        for (size_t i = 0; i < stride; i++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            double u = (double)(x >> 11) / 9007199254740992.0;
+            row[i] = (float)(r % 3 == 0 ? u : r % 3 == 1 ? exp(-40 * u) : u * u * u);
+            if (i < n) s += row[i];
+        }
+        for (size_t i = 0; i < n; i++) row[i] = (float)(row[i] / s);
+        if (r % 97 == 5) row[(r * 13) % n] = NAN;
+        if (r % 89 == 6) row[(r * 7) % n] = -0.25f;
+    }
+    mirs_entropy_options o = opts_kernel(kernels[1]);
+    o.policy = MIRS_ENTROPY_POLICY_SKIP;
+    for (size_t r = 0; r < R; r++) CHECK_OK(mirs_entropy_rows(p + r * stride, MIRS_ENTROPY_F32, 1, n, n, &o, &h1[r]));
+    for (uint32_t th = 1; th <= 2; th++) {
+        o.threads = th;
+        memset(hb, 0, R * sizeof *hb);
+        CHECK_OK(mirs_entropy_rows(p, MIRS_ENTROPY_F32, R, n, stride, &o, hb));
+        size_t diff = 0, nan = 0;
+        for (size_t r = 0; r < R; r++) {
+            diff += memcmp(&hb[r], &h1[r], sizeof *hb) != 0;
+            nan += isnan(hb[r]);
+        }
+        if (diff)
+            printf("FAIL: %zu of %zu rows differ from the row alone (%s, %u threads)\n", diff, R, kernel_label, th);
+        CHECK(diff == 0);
+        CHECK(nan == 14 + 15); /* the rows with a NaN and with a negative value */
+    }
+    free(p);
+    free(hb);
+    free(h1);
+}
+
 /* The explicit kernel options: AVX2 and AVX-512 either run (and agree with
  * the portable kernel on a row of 1,000,003 elements, which covers every
  * tail length of 8 and 16 lanes' blocks) or say MIRS_E_UNSUPPORTED where
@@ -692,6 +741,7 @@ int main(int argc, char **argv)
     test_spans_and_views();
     test_kernels_agree();
     test_prob_rows();
+    test_row_batches_bitwise();
     test_log_every_mantissa();
     test_explicit_kernels();
     test_logit_rows();
