@@ -140,6 +140,8 @@ TGT AI vf raw_to_vf(vr m, int dt)
  * pages 15-25% slower, even with only one such prefetch per 4 KiB page;
  * f16 and bf16 gained nothing. entropy.c times both where it matters. */
 #define ENT_PF_FAR 65536
+/* pblock's loop pipelined by pairs of vectors (32 registers hold it) */
+#define ENT_PIPELINE 1
 #include "entropy/kernel_simd.h"
 
 ENT_DEFINE_KERNELS(f32, DT_F32)
