@@ -57,6 +57,7 @@
  * kernel; -Inf (and a <= -86) contribute exact zeros. */
 
 #define BLK 32 /* vectors per f32 accumulator between flushes into double */
+_Static_assert(BLK >= 4 && BLK % 2 == 0, "pblock's pipelined loop takes a whole block, by pairs, four vectors ahead");
 #define LBLK 8 /* the same for logits (two accumulators) */
 #ifndef ENT_PF
 #define ENT_PF 4096 /* software prefetch distance in bytes (probabilities) */
@@ -273,15 +274,17 @@ TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char 
     size_t j = 0;
     if (next) {
 #if defined(ENT_PIPELINE)
-        /* By pairs of vectors (nv is even), pipelined: the front of the next
-         * pair is issued before the back of this one, so fewer operations
-         * wait in the scheduler for their inputs. On Zen 4 (AVX-512) that ran
-         * 4-8% faster in L2 and 2-4% faster out of cache (f32), 5% for bf16
-         * (docs/performance.md). It needs the 32 vector registers of
-         * AVX-512: the AVX2 kernel, with 16, spilled and lost 15-30%. The
-         * prefetches go one per 64-byte line. */
+        /* By pairs of vectors (nv is even, and at least 4 pairs here: a whole
+         * block), pipelined: the fronts of the pair two ahead are issued
+         * before the backs of this one, so fewer operations wait in the
+         * scheduler for their inputs. On Zen 4 (AVX-512), one pair ahead ran
+         * 4-8% faster than no pipelining in L2 and 2-4% out of cache (f32),
+         * 4-8% for bf16; two pairs ahead added 1-3% (docs/performance.md).
+         * It needs AVX-512's 32 vector registers: the AVX2 kernel, with 16,
+         * spilled and lost 15-30%. The prefetches go one per 64-byte line. */
         (void)line;
         pfr f0 = pfront(&b, ld(r, dt), sign), f1 = pfront(&b, ld(r + step, dt), sign);
+        pfr f2 = pfront(&b, ld(r + 2 * step, dt), sign), f3 = pfront(&b, ld(r + 3 * step, dt), sign);
         for (; j < nv; j += 2) {
             for (size_t q = 0; q < 2 * step; q += 64)
                 if ((j * step + q) % 64 == 0) {
@@ -290,16 +293,18 @@ TGT __attribute__((always_inline)) static inline vr pblock(pdacc *d, const char 
                 }
             nmx = raw_max_ld(nmx, next + j * step, dt);
             nmx = raw_max_ld(nmx, next + (j + 1) * step, dt);
-            pfr g0 = f0, g1 = f1;
-            if (j + 2 < nv) {
-                g0 = pfront(&b, ld(r + (j + 2) * step, dt), sign);
-                g1 = pfront(&b, ld(r + (j + 3) * step, dt), sign);
+            pfr g0 = f0, g1 = f1; /* unused past the block's end */
+            if (j + 4 < nv) {
+                g0 = pfront(&b, ld(r + (j + 4) * step, dt), sign);
+                g1 = pfront(&b, ld(r + (j + 5) * step, dt), sign);
             }
             pback(&b, 0, f0);
             pback(&b, 1, f1);
             b.as = v_add(b.as, v_add(f0.p, f1.p));
-            f0 = g0;
-            f1 = g1;
+            f0 = f2;
+            f1 = f3;
+            f2 = g0;
+            f3 = g1;
         }
 #else
         /* by whole lines and at least two vectors, so that the accumulator
