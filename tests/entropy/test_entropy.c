@@ -21,6 +21,14 @@ static mirs_entropy_options opts_kernel(int32_t kernel)
 static int32_t kernels[2] = {MIRS_ENTROPY_KERNEL_GENERIC, MIRS_ENTROPY_KERNEL_AUTO};
 static const char *kernel_label = "auto";
 
+/* A uniform double in [0, 1) from a 64-bit LCG state (the tests' one
+ * source of random rows) */
+static double uniform(uint64_t *x)
+{
+    *x = *x * 6364136223846793005ull + 1442695040888963407ull;
+    return (double)(*x >> 11) / 9007199254740992.0;
+}
+
 static uint16_t f32_to_bf16(float f)
 {
     uint32_t u;
@@ -284,8 +292,7 @@ static void test_kernels_agree(void)
     for (int trial = 0; trial < 4; trial++) {
         double s = 0;
         for (size_t i = 0; i < n; i++) {
-            x = x * 6364136223846793005ull + 1442695040888963407ull;
-            double u = (double)(x >> 11) / 9007199254740992.0;
+            double u = uniform(&x);
             p[i] = (float)(trial == 0 ? u : trial == 1 ? u * u * u * u : trial == 2 ? exp(-20 * u) : 1.0);
             s += p[i];
         }
@@ -354,8 +361,7 @@ static void test_prob_rows(void)
             float *row = p + r * stride;
             double s = 0;
             for (size_t i = 0; i < n; i++) {
-                x = x * 6364136223846793005ull + 1442695040888963407ull;
-                double u = (double)(x >> 11) / 9007199254740992.0;
+                double u = uniform(&x);
                 double v = r % 5 == 0 ? u : r % 5 == 1 ? exp(-30 * u) : r % 5 == 2 ? u * u * u * u : 1.0;
                 if (r % 7 == 3) v = i == (r * 31) % n ? 1.0 : 0.0; /* one-hot */
                 row[i] = (float)v;
@@ -456,8 +462,7 @@ static void test_accumulators(void)
     uint64_t x = 99;
     for (int i = 0; i < ITEMS; i++)
         for (int k = 0; k < L * H * Q; k++) {
-            x = x * 6364136223846793005ull + 1442695040888963407ull;
-            e[i][k] = (double)(x >> 11) / 9007199254740992.0 * 5.0 - 0.5 + (i % 2 ? 0 : 0.7);
+            e[i][k] = uniform(&x) * 5.0 - 0.5 + (i % 2 ? 0 : 0.7);
         }
     e[3][4] = NAN; /* ignored */
     mirs_entropy_acc *single = NULL, *parts[4] = {NULL};
@@ -624,8 +629,7 @@ static void test_row_batches_bitwise(void)
         float *row = p + r * stride;
         double s = 0;
         for (size_t i = 0; i < stride; i++) {
-            x = x * 6364136223846793005ull + 1442695040888963407ull;
-            double u = (double)(x >> 11) / 9007199254740992.0;
+            double u = uniform(&x);
             row[i] = (float)(r % 3 == 0 ? u : r % 3 == 1 ? exp(-40 * u) : u * u * u);
             if (i < n) s += row[i];
         }
@@ -666,8 +670,7 @@ static void test_explicit_kernels(void)
     uint64_t x = 777;
     double s = 0;
     for (size_t i = 0; i < n; i++) {
-        x = x * 6364136223846793005ull + 1442695040888963407ull;
-        p[i] = (float)((double)(x >> 11) / 9007199254740992.0);
+        p[i] = (float)uniform(&x);
         s += p[i];
     }
     for (size_t i = 0; i < n; i++) p[i] = (float)(p[i] / s);
