@@ -17,7 +17,10 @@
  * cache (at least 256 MiB), what streaming adds, per 64-byte line:
  *  - the kernel's loop alone: its operations with their real dependencies,
  *    written out here with intrinsics as a model of the library's loop, on
- *    16 KiB that stay in L1, without the first pass's maximum;
+ *    16 KiB that stay in L1, without the first pass's maximum (the model
+ *    keeps the order of operations the library had before its AVX-512 loop
+ *    was pipelined, and only the 5 KiB prefetch, not the far stream the
+ *    library may choose for big calls);
  *  - the same loop with that maximum over 512 KiB that stay in L2, while the
  *    kernel's prefetches (prefetcht1, 5 KiB ahead) walk the big array: the
  *    whole loop, short of the stream;
@@ -96,7 +99,8 @@ __attribute__((noinline, target("avx512f"))) static double time_ops(long n, cons
 
 #define TGT512 __attribute__((noinline, target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
 
-/* The library's per-vector work (kernel_simd.h, table path, f32) on
+/* The library's per-vector work (kernel_simd.h, table path, f32, in the
+ * unpipelined order: each vector's step whole, then the next) on
  * nvec vectors read cyclically from the 16 KiB at l1: 11 of the 12
  * operations. With stream, also the twelfth, the first pass's unsigned
  * maximum, over nvec vectors streamed from there with the kernel's prefetch;
